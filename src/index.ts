@@ -1,0 +1,4 @@
+export * from './ops';
+export * from './streams';
+export * from './model';
+export * from './telemetry';

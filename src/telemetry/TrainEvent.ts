@@ -1,0 +1,171 @@
+import type { SkipReason } from '../streams/Skip';
+
+/**
+ * Fields every training event carries, so each subscriber (logger, TensorBoard writer,
+ * gRPC server) can place it without keeping state of its own.
+ */
+export interface EventBase {
+  /** Wall-clock time the event was emitted, ms since the Unix epoch. */
+  readonly time: number;
+  /** 0-based epoch the event belongs to. */
+  readonly epoch: number;
+  /** Global optimisation step (batches trained since the run began, across resumes). */
+  readonly step: number;
+}
+
+/** Training is starting (or resuming). */
+export interface TrainBegin extends EventBase {
+  readonly kind: 'TrainBegin';
+  readonly runId: string;
+  /** Resolved tfjs backend name, e.g. `wasm`, `tensorflow`, `cpu`. */
+  readonly backend: string;
+  /** Threads per replica the backend uses. */
+  readonly threads: number;
+  /** Data-parallel replicas (1 = single process). */
+  readonly replicas: number;
+  readonly epochs: number;
+  readonly stepsPerEpoch: number;
+  /** The decoded config, as JSON, for monitors that want to display it. */
+  readonly config: unknown;
+  /** Path of the checkpoint resumed from, if any. */
+  readonly resumedFrom?: string;
+}
+
+/** An epoch starts. */
+export interface EpochBegin extends EventBase {
+  readonly kind: 'EpochBegin';
+  readonly lr: number;
+  readonly steps: number;
+}
+
+/** A training batch finished (throttled: not necessarily every batch). */
+export interface BatchEnd extends EventBase {
+  readonly kind: 'BatchEnd';
+  /** 0-based batch index within the epoch. */
+  readonly batch: number;
+  readonly batchSize: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly imagesPerSec: number;
+}
+
+/** An epoch finished, with its train and (if run) validation metrics. */
+export interface EpochEnd extends EventBase {
+  readonly kind: 'EpochEnd';
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
+  readonly lr: number;
+  readonly durationMs: number;
+}
+
+/** The learning-rate scheduler changed the rate. */
+export interface LrChanged extends EventBase {
+  readonly kind: 'LrChanged';
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A checkpoint was written atomically. */
+export interface CheckpointSaved extends EventBase {
+  readonly kind: 'CheckpointSaved';
+  readonly path: string;
+  /** True when this checkpoint is the best so far by the monitored metric. */
+  readonly best: boolean;
+}
+
+/** An input sample was left out; training goes on. */
+export interface SampleSkipped extends EventBase {
+  readonly kind: 'SampleSkipped';
+  readonly path: string;
+  readonly reason: SkipReason;
+  readonly message: string;
+}
+
+/** Early stopping ended training before the configured epochs. */
+export interface EarlyStop extends EventBase {
+  readonly kind: 'EarlyStop';
+  readonly reason: string;
+}
+
+/** Training ended: the last event of a stream that completes normally. */
+export interface TrainEnd extends EventBase {
+  readonly kind: 'TrainEnd';
+  readonly reason: 'completed' | 'early-stop' | 'stopped';
+  readonly durationMs: number;
+}
+
+/** Something went wrong; `fatal` errors end the stream right after. */
+export interface TrainError extends EventBase {
+  readonly kind: 'Error';
+  readonly message: string;
+  readonly fatal: boolean;
+}
+
+/**
+ * Everything a training run reports, as one tagged union named after the training
+ * lifecycle. `train(...)` returns `Observable<TrainEvent>`; the logger, the TensorBoard
+ * writer and the gRPC server are each just a subscriber.
+ *
+ * @example
+ * ```ts
+ * events$.subscribe((e) => {
+ *   if (e.kind === 'EpochEnd') console.log(e.epoch, e.valAccuracy);
+ * });
+ * ```
+ */
+export type TrainEvent =
+  | TrainBegin
+  | EpochBegin
+  | BatchEnd
+  | EpochEnd
+  | LrChanged
+  | CheckpointSaved
+  | SampleSkipped
+  | EarlyStop
+  | TrainEnd
+  | TrainError;
+
+/**
+ * The `kind` tags of {@link TrainEvent}, e.g. for filtering subscriptions.
+ *
+ * @example
+ * ```ts
+ * const k: TrainEventKind = 'EpochEnd';
+ * ```
+ */
+export type TrainEventKind = TrainEvent['kind'];
+
+/**
+ * All event kinds, in lifecycle order.
+ *
+ * @example
+ * ```ts
+ * TRAIN_EVENT_KINDS.includes('BatchEnd'); // true
+ * ```
+ */
+export const TRAIN_EVENT_KINDS: readonly TrainEventKind[] = [
+  'TrainBegin',
+  'EpochBegin',
+  'BatchEnd',
+  'EpochEnd',
+  'LrChanged',
+  'CheckpointSaved',
+  'SampleSkipped',
+  'EarlyStop',
+  'TrainEnd',
+  'Error',
+];
+
+/**
+ * Narrows an event stream to one kind, for subscribers that care about a single kind.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('EpochEnd'))).subscribe((e) => console.log(e.trainLoss));
+ * ```
+ */
+export function isEvent<K extends TrainEventKind>(kind: K) {
+  return (e: TrainEvent): e is Extract<TrainEvent, { kind: K }> => e.kind === kind;
+}
