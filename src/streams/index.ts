@@ -1,1 +1,3 @@
 export * from './Skip';
+export * from './Sample';
+export * from './BatchSource';

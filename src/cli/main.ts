@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * The `rxtrain` command: dispatches to one module per subcommand so that starting
+ * `rxtrain monitor` does not load tfjs, and `rxtrain train` does not load the monitor UI.
+ */
+import * as path from 'node:path';
+
+/** A subcommand: takes its own argv (after the subcommand name), returns the exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { module: string; summary: string }> = {
+  preprocess: { module: './preprocessCommand', summary: 'folder-per-class images → 256² train/val split, manifests, mean RGB' },
+  train: { module: './trainCommand', summary: 'train a model; resumes automatically from its run directory' },
+  monitor: { module: './monitorCommand', summary: 'watch a training run live over gRPC' },
+  'import-idx': { module: './importIdxCommand', summary: 'IDX files (MNIST, Fashion-MNIST) → folder-per-class PNG tree' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: rxtrain <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nrxtrain <command> --help shows the options of a command.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    console.error(`rxtrain: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(__dirname, entry.module)) as { run: Command };
+  return mod.run(rest);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(`rxtrain: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    },
+  );
+}
