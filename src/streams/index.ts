@@ -1,3 +1,4 @@
 export * from './Skip';
 export * from './Sample';
 export * from './BatchSource';
+export * from './SampleStore';
