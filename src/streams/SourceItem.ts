@@ -1,0 +1,18 @@
+import type { Category } from './Category';
+
+/**
+ * A file found by a source ({@link folderSource}, {@link readManifest}), before decoding.
+ *
+ * @example
+ * ```ts
+ * const item: SourceItem = { kind: 'item', path: '/data/001.ak47/001_0001.jpg', label: 0, category: { id: 1, name: 'ak47', label: 0 } };
+ * ```
+ */
+export interface SourceItem {
+  readonly kind: 'item';
+  /** Absolute (or as-given) path of the image file. */
+  readonly path: string;
+  /** 0-based class index (equals `category.label`). */
+  readonly label: number;
+  readonly category: Category;
+}

@@ -1,0 +1,141 @@
+import { constants as fsc, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import fg from 'fast-glob';
+import { Observable } from 'rxjs';
+import { byCodeUnit, listCategoryDirs } from './listCategories';
+import { isHiddenName } from './isHiddenName';
+import { skip, type Skip } from './Skip';
+import type { SourceItem } from './SourceItem';
+
+/**
+ * File extensions {@link folderSource} treats as images by default (compared case-insensitively).
+ * `.bmp` is listed on purpose: sharp cannot decode it, so such files become `unsupported` skips
+ * instead of vanishing.
+ *
+ * @example
+ * ```ts
+ * folderSource('/data', { extensions: [...DEFAULT_IMAGE_EXTENSIONS, '.jxl'] });
+ * ```
+ */
+export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = [
+  '.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.bmp',
+];
+
+/**
+ * Options of {@link folderSource}.
+ *
+ * @example
+ * ```ts
+ * const o: FolderSourceOptions = { extensions: ['.jpg'] };
+ * ```
+ */
+export interface FolderSourceOptions {
+  /** Extensions that count as images (with or without the dot, any case). */
+  readonly extensions?: readonly string[];
+}
+
+const ACCESS_CHUNK = 128;
+
+function hasHiddenAncestor(relPath: string): boolean {
+  const parts = relPath.split('/');
+  return parts.slice(0, -1).some(isHiddenName);
+}
+
+/**
+ * Lists a folder-per-class image dataset (`root/<class>/…/<image>`, e.g. Caltech256's
+ * `001.ak47/001_0001.jpg`) as a cold Observable of {@link SourceItem}s, in a deterministic
+ * order: classes sorted, then files sorted by path (code-unit order, locale-independent).
+ *
+ * Nothing is dropped silently. Besides the items it emits a typed {@link Skip} for:
+ * hidden junk (`.DS_Store`, `Thumbs.db`, `._x.jpg`, dot-folders, `__MACOSX`) → `hidden`;
+ * directories or special files named like images → `not-a-file`; broken symlinks →
+ * `dangling-link`; files it may not read → `unreadable`; files inside a class folder without
+ * an image extension → `not-an-image`; images directly in `root` (no class) → `bad-label`;
+ * a class folder it cannot list → `unreadable`. Other files directly in `root` (README,
+ * manifests) are ignored. The Observable errors only if `root` itself is unusable.
+ *
+ * @example
+ * ```ts
+ * folderSource('/data/caltech256').subscribe((x) =>
+ *   x.kind === 'item' ? console.log(x.label, x.path) : console.warn(x.reason, x.path));
+ * ```
+ */
+export function folderSource(root: string, opts: FolderSourceOptions = {}): Observable<SourceItem | Skip> {
+  const exts = new Set((opts.extensions ?? DEFAULT_IMAGE_EXTENSIONS).map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
+  const isImageName = (name: string): boolean => exts.has(path.extname(name).toLowerCase());
+
+  return new Observable<SourceItem | Skip>((subscriber) => {
+    let stopped = false;
+    const emitAll = async (): Promise<void> => {
+      const rootEntries = await fsp.readdir(root, { withFileTypes: true }).catch(() => []);
+      const categories = await listCategoryDirs(root);
+      for (const e of rootEntries.slice().sort((a, b) => byCodeUnit(a.name, b.name))) {
+        if (stopped) return;
+        const full = path.join(root, e.name);
+        if (!isImageName(e.name) || e.isDirectory()) continue;
+        if (isHiddenName(e.name)) subscriber.next(skip(full, 'hidden', 'hidden or OS junk file'));
+        else subscriber.next(skip(full, 'bad-label', 'image is directly in the dataset folder, not inside a class folder'));
+      }
+      for (const { dir, category } of categories) {
+        if (stopped) return;
+        let entries: fg.Entry[];
+        try {
+          entries = await fg('**/*', {
+            cwd: dir,
+            dot: true,
+            onlyFiles: false,
+            objectMode: true,
+            followSymbolicLinks: true,
+            // Prune below hidden folders (.git, __MACOSX): their contents are never data; the folder
+            // itself still shows up, so it can be reported once as a hidden skip.
+            ignore: ['**/.*/*', '**/.*/*/**', '**/__MACOSX/*', '**/__MACOSX/*/**'],
+          });
+        } catch (e) {
+          subscriber.next(skip(dir, 'unreadable', `cannot list class folder: ${(e as Error).message}`));
+          continue;
+        }
+        entries.sort((a, b) => byCodeUnit(a.path, b.path));
+        const out: Array<SourceItem | Skip | { check: string }> = [];
+        for (const e of entries) {
+          const full = path.join(dir, e.path);
+          const d = e.dirent;
+          if (hasHiddenAncestor(e.path)) continue; // reported once, as its hidden folder
+          if (isHiddenName(e.name)) out.push(skip(full, 'hidden', d.isDirectory() ? 'hidden folder (not listed)' : 'hidden or OS junk file'));
+          else if (d.isDirectory()) {
+            if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a directory named like an image'));
+          } else if (d.isSymbolicLink()) out.push(skip(full, 'dangling-link', 'symbolic link whose target does not exist'));
+          else if (!d.isFile()) {
+            if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a special file (fifo, socket or device) named like an image'));
+          } else if (!isImageName(e.name)) out.push(skip(full, 'not-an-image', `extension "${path.extname(e.name)}" is not an image extension`));
+          else out.push({ check: full });
+        }
+        for (let i = 0; i < out.length; i += ACCESS_CHUNK) {
+          const chunk = out.slice(i, i + ACCESS_CHUNK);
+          const resolved = await Promise.all(
+            chunk.map(async (x): Promise<SourceItem | Skip> => {
+              if (!('check' in x)) return x;
+              try {
+                // open(2), not access(2): access checks the real uid, open the effective one.
+                await (await fsp.open(x.check, fsc.O_RDONLY)).close();
+                return { kind: 'item', path: x.check, label: category.label, category };
+              } catch (e) {
+                return skip(x.check, 'unreadable', (e as Error).message);
+              }
+            }),
+          );
+          for (const r of resolved) {
+            if (stopped) return;
+            subscriber.next(r);
+          }
+        }
+      }
+    };
+    emitAll().then(
+      () => subscriber.complete(),
+      (e: unknown) => subscriber.error(e),
+    );
+    return () => {
+      stopped = true;
+    };
+  });
+}

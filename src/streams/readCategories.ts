@@ -1,0 +1,65 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { assertCategories, type Category } from './Category';
+import { formatCsvRow, parseCsv } from './parseCsv';
+
+/**
+ * File name of the class list the preprocessor writes next to its manifests.
+ *
+ * @example
+ * ```ts
+ * path.join(outDir, CATEGORIES_FILE); // '<outDir>/categories.csv'
+ * ```
+ */
+export const CATEGORIES_FILE = 'categories.csv';
+
+/**
+ * Reads `<dir>/categories.csv` (header `id,name`, one class per row, in label order: row k
+ * has label k). Rejects with a message naming the file and line for a missing file, a
+ * missing header, a malformed row, or duplicate ids: without a valid class list no label
+ * can be trusted, so this is an error, not a skip.
+ *
+ * @example
+ * ```ts
+ * const cats = await readCategories('/data/pre'); // [{ id: 1, name: 'ak47', label: 0 }, ...]
+ * ```
+ */
+export async function readCategories(dir: string): Promise<Category[]> {
+  const file = path.join(dir, CATEGORIES_FILE);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new Error(`${file} not found: run \`rxtrain preprocess\` to create it`);
+    throw new Error(`cannot read ${file}: ${err.message}`);
+  }
+  const rows = parseCsv(text);
+  if (rows.length === 0 || rows[0].fields[0].trim().toLowerCase() !== 'id') {
+    throw new Error(`${file}: expected a header line "id,name"`);
+  }
+  const cats = rows.slice(1).map((r, label): Category => {
+    const [idText, name, ...rest] = r.fields;
+    if (r.malformed || name === undefined || rest.length > 0 || !/^\s*\d+\s*$/.test(idText) || name.trim() === '') {
+      throw new Error(`${file}:${r.line}: expected "<integer id>,<name>", got ${JSON.stringify(r.fields.join(','))}`);
+    }
+    return { id: Number.parseInt(idText, 10), name, label };
+  });
+  assertCategories(cats, file);
+  return cats;
+}
+
+/**
+ * Writes `<dir>/categories.csv` (header `id,name`, rows in label order).
+ *
+ * @example
+ * ```ts
+ * await writeCategories('/data/pre', await listCategories('/data/caltech256'));
+ * ```
+ */
+export async function writeCategories(dir: string, categories: readonly Category[]): Promise<void> {
+  assertCategories(categories, dir);
+  const lines = ['id,name', ...categories.map((c) => formatCsvRow([c.id, c.name]))];
+  await fsp.mkdir(dir, { recursive: true });
+  await fsp.writeFile(path.join(dir, CATEGORIES_FILE), lines.join('\n') + '\n');
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { folderSource } from '../../src/streams/folderSource';
+import { listCategories } from '../../src/streams/listCategories';
+import type { Skip } from '../../src/streams/Skip';
+import type { SourceItem } from '../../src/streams/SourceItem';
+import { asUnprivileged, tempDir, write } from './fixtures';
+
+const rel = (root: string, xs: Array<SourceItem | Skip>): string[] =>
+  xs.map((x) => `${path.relative(root, x.path)} ${x.kind === 'item' ? `item:${x.label}` : `skip:${x.reason}`}`);
+
+describe('folderSource', () => {
+  let root: string;
+  before(async () => {
+    root = await tempDir();
+    await write(path.join(root, '002.bat/d.jpg'));
+    await write(path.join(root, '001.ak47/b.png'));
+    await write(path.join(root, '001.ak47/a.jpg'));
+    await write(path.join(root, '001.ak47/sub/c.JPG'));
+    await write(path.join(root, '001.ak47/.DS_Store'));
+    await write(path.join(root, '001.ak47/._a.jpg'));
+    await write(path.join(root, '001.ak47/Thumbs.db'));
+    await write(path.join(root, '001.ak47/.git/config.jpg'));
+    await write(path.join(root, '001.ak47/notes.txt'));
+    await fsp.mkdir(path.join(root, '001.ak47/folder.jpg'));
+    await fsp.symlink(path.join(root, 'missing.jpg'), path.join(root, '001.ak47/broken.jpg'));
+    await fsp.symlink(path.join(root, '002.bat/d.jpg'), path.join(root, '001.ak47/link.jpg'));
+    await write(path.join(root, 'zebra/z.jpeg'));
+    await write(path.join(root, 'stray.jpg'));
+    await write(path.join(root, 'README.md'));
+    await write(path.join(root, '.cache/x.jpg'));
+  });
+
+  it('lists items in sorted order with labels, and a typed skip for every junk entry', async () => {
+    const xs = await lastValueFrom(folderSource(root).pipe(toArray()));
+    assert.deepEqual(rel(root, xs), [
+      'stray.jpg skip:bad-label',
+      '001.ak47/.DS_Store skip:hidden',
+      '001.ak47/._a.jpg skip:hidden',
+      '001.ak47/.git skip:hidden',
+      '001.ak47/Thumbs.db skip:hidden',
+      '001.ak47/a.jpg item:0',
+      '001.ak47/b.png item:0',
+      '001.ak47/broken.jpg skip:dangling-link',
+      '001.ak47/folder.jpg skip:not-a-file',
+      '001.ak47/link.jpg item:0',
+      '001.ak47/notes.txt skip:not-an-image',
+      '001.ak47/sub/c.JPG item:0',
+      '002.bat/d.jpg item:1',
+      'zebra/z.jpeg item:2',
+    ]);
+    const z = xs.find((x) => x.path.endsWith('z.jpeg'));
+    assert.deepEqual(z?.kind === 'item' && z.category, { id: 3, name: 'zebra', label: 2 });
+    for (const x of xs) if (x.kind === 'skip') assert.ok(x.message.length > 0);
+  });
+
+  it('is deterministic across subscriptions', async () => {
+    const a = await lastValueFrom(folderSource(root).pipe(toArray()));
+    const b = await lastValueFrom(folderSource(root).pipe(toArray()));
+    assert.deepEqual(a, b);
+  });
+
+  it('honours custom extensions', async () => {
+    const xs = await lastValueFrom(folderSource(root, { extensions: ['PNG'] }).pipe(toArray()));
+    assert.deepEqual(
+      xs.filter((x) => x.kind === 'item').map((x) => path.basename(x.path)),
+      ['b.png'],
+    );
+  });
+
+  it('reports unreadable files as skips (as an unprivileged user when run as root)', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'cats/ok.jpg'));
+    const locked = await write(path.join(dir, 'cats/locked.jpg'));
+    await fsp.chmod(locked, 0o000);
+    const xs = await asUnprivileged(() => lastValueFrom(folderSource(dir).pipe(toArray())));
+    assert.deepEqual(rel(dir, xs), ['cats/locked.jpg skip:unreadable', 'cats/ok.jpg item:0']);
+  });
+
+  it('stops early on unsubscribe (take)', async () => {
+    const first = await firstValueFrom(folderSource(root).pipe(take(1)));
+    assert.equal(first.kind, 'skip');
+  });
+
+  it('errors with a readable message when the root does not exist', async () => {
+    await assert.rejects(lastValueFrom(folderSource(path.join(root, 'nope'))), /does not exist/);
+  });
+
+  it('completes empty for an empty dataset folder', async () => {
+    const dir = await tempDir();
+    assert.deepEqual(await lastValueFrom(folderSource(dir).pipe(toArray())), []);
+  });
+});
+
+describe('listCategories', () => {
+  it('parses Caltech names, numbers plain names by position, ignores hidden folders and files', async () => {
+    const root = await tempDir();
+    for (const d of ['257.clutter', '001.ak47', 'cats', '.git']) await fsp.mkdir(path.join(root, d));
+    await write(path.join(root, 'readme.txt'));
+    assert.deepEqual(await listCategories(root), [
+      { id: 1, name: 'ak47', label: 0 },
+      { id: 257, name: 'clutter', label: 1 },
+      { id: 3, name: 'cats', label: 2 },
+    ]);
+  });
+
+  it('rejects two folders with the same id', async () => {
+    const root = await tempDir();
+    for (const d of ['002.a', 'b']) await fsp.mkdir(path.join(root, d));
+    // 'b' is second in order → id 2, clashing with 002.a
+    await assert.rejects(listCategories(root), /both have id 2/);
+  });
+
+  it('rejects a root that is a file', async () => {
+    const root = await tempDir();
+    await assert.rejects(listCategories(await write(path.join(root, 'f'))), /not a directory/);
+  });
+});

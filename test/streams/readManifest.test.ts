@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { readCategories, writeCategories } from '../../src/streams/readCategories';
+import { readManifest, writeManifest } from '../../src/streams/readManifest';
+import { readRgbMean, writeRgbMean } from '../../src/streams/readRgbMean';
+import { tempDir, write } from './fixtures';
+
+const cats = [
+  { id: 1, name: 'ak47', label: 0 },
+  { id: 257, name: 'clutter, misc', label: 1 },
+];
+
+describe('categories.csv', () => {
+  it('round-trips, quoting names with commas', async () => {
+    const dir = await tempDir();
+    await writeCategories(dir, cats);
+    assert.deepEqual(await readCategories(dir), cats);
+  });
+
+  it('rejects a missing file, a missing header and malformed rows with file:line', async () => {
+    const dir = await tempDir();
+    await assert.rejects(readCategories(dir), /categories\.csv not found/);
+    await write(path.join(dir, 'categories.csv'), '1,a\n');
+    await assert.rejects(readCategories(dir), /header/);
+    await write(path.join(dir, 'categories.csv'), 'id,name\n1,a\nx,b\n');
+    await assert.rejects(readCategories(dir), /categories\.csv:3/);
+    await write(path.join(dir, 'categories.csv'), 'id,name\n1,a\n1,b\n');
+    await assert.rejects(readCategories(dir), /both have id 1/);
+  });
+});
+
+describe('readManifest', () => {
+  it('round-trips rows into items with resolved paths and labels', async () => {
+    const dir = await tempDir();
+    await writeCategories(dir, cats);
+    await writeManifest(dir, 'train', [
+      { file: 'train/a,1.jpg', classId: 257 },
+      { file: 'train/b.jpg', classId: 1 },
+    ]);
+    const items = await readManifest(dir, 'train');
+    assert.deepEqual(items, [
+      { kind: 'item', path: path.join(dir, 'train/a,1.jpg'), label: 1, category: cats[1] },
+      { kind: 'item', path: path.join(dir, 'train/b.jpg'), label: 0, category: cats[0] },
+    ]);
+  });
+
+  it('turns malformed rows and unknown classes into bad-label skips and keeps the good rows', async () => {
+    const dir = await tempDir();
+    await writeCategories(dir, cats);
+    await write(path.join(dir, 'val.csv'), 'file,class\r\na.jpg,1\nb.jpg,99\nc.jpg,x\nd.jpg\n"e.jpg,1\n,1\nf.jpg,1,2\n\ng.jpg,257\n');
+    const items = await readManifest(dir, 'val');
+    assert.deepEqual(
+      items.map((x) => (x.kind === 'item' ? `${path.basename(x.path)}:${x.label}` : `skip:${x.reason}`)),
+      ['a.jpg:0', 'skip:bad-label', 'skip:bad-label', 'skip:bad-label', 'skip:bad-label', 'skip:bad-label', 'skip:bad-label', 'g.jpg:1'],
+    );
+    const b = items[1];
+    assert.ok(b.kind === 'skip' && /val\.csv:3: class id 99 is not in categories\.csv/.test(b.message), JSON.stringify(b));
+  });
+
+  it('rejects a missing manifest with a hint', async () => {
+    const dir = await tempDir();
+    await writeCategories(dir, cats);
+    await assert.rejects(readManifest(dir, 'train'), /train\.csv not found: run `rxtrain preprocess`/);
+  });
+});
+
+describe('rgb_val.json', () => {
+  it('round-trips and rejects bad content', async () => {
+    const dir = await tempDir();
+    await writeRgbMean(dir, { r: 124.5, g: 116, b: 104.25 });
+    assert.deepEqual(await readRgbMean(dir), { r: 124.5, g: 116, b: 104.25 });
+    await write(path.join(dir, 'rgb_val.json'), '{"r":1,"g":"2","b":3}');
+    await assert.rejects(readRgbMean(dir), /expected \{"r": number/);
+  });
+});
