@@ -1,0 +1,123 @@
+import { Observable } from 'rxjs';
+import type { EventSink } from './EventSink';
+import type { Logger, LogLevel } from './createLogger';
+import type { TrainEvent } from './TrainEvent';
+
+/** Options of {@link eventLogger}. */
+export interface EventLoggerOptions {
+  /** Close the logger when the event stream ends (default true). */
+  readonly closeOnEnd?: boolean;
+}
+
+/**
+ * Human-readable duration: `850ms`, `12.3s`, `4m05s`, `1h02m03s`.
+ *
+ * @example
+ * ```ts
+ * formatDuration(3723000); // '1h02m03s'
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m${sec}s` : `${m}m${sec}s`;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+const num = (x: number): string => x.toFixed(4);
+const lr = (x: number): string => x.toPrecision(3);
+
+/**
+ * The log line for one event, and its level: one `info` line per epoch (train/val loss and
+ * accuracy, learning rate, duration), `debug` for batches and epoch starts, `warn` for
+ * skipped samples, `error` for errors. Epochs are shown 1-based (`epoch 3/90` is the third).
+ *
+ * @example
+ * ```ts
+ * const [level, line] = formatEvent(e, 90);
+ * ```
+ */
+export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, string] {
+  const ep = `epoch ${e.epoch + 1}${totalEpochs !== undefined ? `/${totalEpochs}` : ''}`;
+  switch (e.kind) {
+    case 'TrainBegin':
+      return [
+        'info',
+        `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps, ` +
+          `backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)` +
+          (e.resumedFrom !== undefined ? `, from ${e.resumedFrom} at ${ep}, step ${e.step}` : ''),
+      ];
+    case 'EpochBegin':
+      return ['debug', `${ep} begins: lr ${lr(e.lr)}, ${e.steps} steps`];
+    case 'BatchEnd':
+      return [
+        'debug',
+        `${ep} batch ${e.batch + 1} (step ${e.step}): loss ${num(e.loss)} acc ${pct(e.accuracy)} ${e.imagesPerSec.toFixed(1)} img/s`,
+      ];
+    case 'EpochEnd': {
+      const val = e.valLoss !== undefined || e.valAccuracy !== undefined
+        ? ` | val loss ${e.valLoss !== undefined ? num(e.valLoss) : '-'} acc ${e.valAccuracy !== undefined ? pct(e.valAccuracy) : '-'}`
+        : '';
+      return ['info', `${ep}: train loss ${num(e.trainLoss)} acc ${pct(e.trainAccuracy)}${val} | lr ${lr(e.lr)} | ${formatDuration(e.durationMs)}`];
+    }
+    case 'LrChanged':
+      return ['info', `${ep}: learning rate ${lr(e.from)} → ${lr(e.to)}`];
+    case 'CheckpointSaved':
+      return ['info', `${ep}: checkpoint saved to ${e.path}${e.best ? ' (best so far)' : ''}`];
+    case 'SampleSkipped':
+      return ['warn', `skipped ${e.path} (${e.reason}): ${e.message}`];
+    case 'EarlyStop':
+      return ['info', `${ep}: early stop: ${e.reason}`];
+    case 'TrainEnd':
+      return ['info', `training ended (${e.reason}) at ${ep}, step ${e.step}, after ${formatDuration(e.durationMs)}`];
+    case 'Error':
+      return ['error', `${e.fatal ? 'fatal error' : 'error'} at ${ep}, step ${e.step}: ${e.message}`];
+  }
+}
+
+/**
+ * Logs the training events as an {@link EventSink}; see {@link formatEvent} for the lines and
+ * their levels. An upstream error is logged at `error` level, then passed on.
+ *
+ * @example
+ * ```ts
+ * const log = createLogger({ level: 'info', file: 'runs/alexnet/train.log' });
+ * eventLogger(log)(events$).subscribe();
+ * // 2026-01-31T12:00:00.000Z INFO  epoch 3/90: train loss 2.1034 acc 45.10% | val loss 2.3012 acc 41.20% | lr 0.0100 | 4m05s
+ * ```
+ */
+export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): EventSink {
+  const closeOnEnd = opts.closeOnEnd ?? true;
+  return (events$) =>
+    new Observable<never>((subscriber) => {
+      let total: number | undefined;
+      const sub = events$.subscribe({
+        next: (e) => {
+          if (e.kind === 'TrainBegin') total = e.epochs;
+          const [level, line] = formatEvent(e, total);
+          try {
+            logger.log(level, line);
+          } catch (err) {
+            subscriber.error(new Error(`logger: cannot write ${logger.file ?? 'log'}: ${(err as Error).message}`));
+          }
+        },
+        error: (err: unknown) => {
+          try {
+            logger.error(`training stream failed: ${err instanceof Error ? err.message : String(err)}`);
+          } catch {
+            // the upstream error is the one worth passing on
+          }
+          subscriber.error(err);
+        },
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        sub.unsubscribe();
+        if (closeOnEnd) logger.close();
+      };
+    });
+}
