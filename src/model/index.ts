@@ -1,1 +1,7 @@
 export * from './Trainer';
+export * from './ReduceLROnPlateau';
+export * from './TrainConfig';
+export * from './Checkpoint';
+export * from './CheckpointStore';
+export * from './tenCropEvaluate';
+export * from './train';

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import type { RngState } from '../ops/Rng';
+import type { PlateauState } from './ReduceLROnPlateau';
+import type { TrainerState } from './Trainer';
+
+/**
+ * What a checkpoint must match to be resumed: the config fields that change the maths, and
+ * a description of the data (e.g. manifest hashes). Both are plain JSON; their hash goes
+ * into the checkpoint, and on a mismatch {@link diffIdentity} names the fields that differ.
+ *
+ * @example
+ * ```ts
+ * const id: RunIdentity = { config: { batchSize: 32, seed: 1 }, data: { 'train.csv': 'ab12…' } };
+ * ```
+ */
+export interface RunIdentity {
+  readonly config: unknown;
+  readonly data: unknown;
+}
+
+/**
+ * Metrics of one finished epoch, kept in checkpoints so that charts and monitors see the
+ * whole run after a resume.
+ *
+ * @example
+ * ```ts
+ * const r: EpochRecord = { epoch: 0, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 900 };
+ * ```
+ */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
+  readonly lr: number;
+  readonly durationMs: number;
+}
+
+/**
+ * Running sums of the epoch in progress, so that a checkpoint taken mid-epoch resumes with
+ * the same epoch metrics as an uninterrupted run.
+ *
+ * @example
+ * ```ts
+ * const a: EpochAccumulator = { lossSum: 0, correct: 0, count: 0, elapsedMs: 0 };
+ * ```
+ */
+export interface EpochAccumulator {
+  readonly lossSum: number;
+  readonly correct: number;
+  readonly count: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Everything needed to continue a run exactly: weights and optimizer slots, scheduler and
+ * early-stopping state, the step-seed RNG, the data-order cursor (epoch, batch) and the
+ * partial epoch sums, plus the identity it must match.
+ *
+ * @example
+ * ```ts
+ * const ck = await store.latest();
+ * if (ck) console.log(`resume at epoch ${ck.checkpoint.epoch} batch ${ck.checkpoint.batch}`);
+ * ```
+ */
+export interface Checkpoint {
+  /** Epoch of the data cursor: the next batch to train is `batch` of this epoch. */
+  readonly epoch: number;
+  readonly batch: number;
+  /** Global steps trained so far. */
+  readonly step: number;
+  readonly seed: number;
+  /** State of the RNG that draws the per-step seeds. */
+  readonly rng: RngState;
+  readonly lr: number;
+  /** ReduceLROnPlateau state, or null when no scheduler runs. */
+  readonly scheduler: PlateauState | null;
+  /** Best monitored metric so far (lower is better after sign normalisation), and its epoch. */
+  readonly best: { readonly metric: string; readonly value: number; readonly epoch: number } | null;
+  /** Early stopping: epochs since the last improvement. */
+  readonly badEpochs: number;
+  readonly accumulator: EpochAccumulator;
+  readonly history: readonly EpochRecord[];
+  readonly identity: RunIdentity;
+  readonly identityHash: string;
+  readonly trainer: TrainerState;
+}
+
+/**
+ * A checkpoint file that cannot be used: truncated, corrupt, or of an unknown format.
+ *
+ * @example
+ * ```ts
+ * try { decodeCheckpoint(bytes); } catch (e) { if (e instanceof CorruptCheckpointError) console.warn(e.message); }
+ * ```
+ */
+export class CorruptCheckpointError extends Error {
+  override readonly name = 'CorruptCheckpointError';
+}
+
+const MAGIC = Buffer.from('RXCKPT01', 'ascii');
+const DIGEST_BYTES = 32;
+
+interface TensorEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly length: number;
+}
+
+/**
+ * JSON with object keys sorted, so equal values hash equally whatever the key order.
+ *
+ * @example
+ * ```ts
+ * stableStringify({ b: 1, a: 2 }); // '{"a":2,"b":1}'
+ * ```
+ */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * SHA-256 (hex) of a run identity.
+ *
+ * @example
+ * ```ts
+ * hashIdentity({ config: { seed: 1 }, data: {} }).length; // 64
+ * ```
+ */
+export function hashIdentity(identity: RunIdentity): string {
+  return createHash('sha256').update(stableStringify(identity)).digest('hex');
+}
+
+/**
+ * The fields where two identities differ, as `path: checkpoint X, now Y` lines (empty when equal).
+ *
+ * @example
+ * ```ts
+ * diffIdentity({ config: { batchSize: 32 }, data: {} }, { config: { batchSize: 64 }, data: {} });
+ * // ['config.batchSize: checkpoint 32, now 64']
+ * ```
+ */
+export function diffIdentity(saved: RunIdentity, current: RunIdentity): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string): void => {
+    const isObj = (u: unknown): u is Record<string, unknown> => u !== null && typeof u === 'object' && !Array.isArray(u);
+    if (isObj(a) && isObj(b)) {
+      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+      for (const k of keys) walk(a[k], b[k], path === '' ? k : `${path}.${k}`);
+      return;
+    }
+    const sa = stableStringify(a);
+    const sb = stableStringify(b);
+    if (sa !== sb) out.push(`${path}: checkpoint ${a === undefined ? '(absent)' : sa}, now ${b === undefined ? '(absent)' : sb}`);
+  };
+  walk(saved, current, '');
+  return out;
+}
+
+/**
+ * Serialises a checkpoint: magic, JSON header, raw float32 tensors, SHA-256 of all of it. The
+ * trailing digest lets a reader tell a complete file from a truncated or damaged one.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeCheckpoint(ck);
+ * decodeCheckpoint(bytes).step === ck.step; // true
+ * ```
+ */
+export function encodeCheckpoint(ck: Checkpoint): Buffer {
+  const entries = (list: TrainerState['weights']): TensorEntry[] => list.map((w) => ({ name: w.name, shape: [...w.shape], length: w.data.length }));
+  const { trainer, ...meta } = ck;
+  const header = Buffer.from(
+    JSON.stringify({ ...meta, tensors: { weights: entries(trainer.weights), optimizer: entries(trainer.optimizer) } }),
+    'utf8',
+  );
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length, 0);
+  const blobs = [...trainer.weights, ...trainer.optimizer].map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+  const body = Buffer.concat([MAGIC, len, header, ...blobs]);
+  const digest = createHash('sha256').update(body).digest();
+  return Buffer.concat([body, digest]);
+}
+
+/**
+ * Parses and verifies {@link encodeCheckpoint}'s bytes.
+ *
+ * @throws CorruptCheckpointError when the file is truncated, damaged or not a checkpoint.
+ * @example
+ * ```ts
+ * const ck = decodeCheckpoint(await fs.promises.readFile('runs/x/checkpoints/ckpt-000100.rxckpt'));
+ * ```
+ */
+export function decodeCheckpoint(bytes: Buffer): Checkpoint {
+  if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new CorruptCheckpointError(`not an rxtrain checkpoint or truncated (${bytes.length} bytes)`);
+  }
+  const body = bytes.subarray(0, bytes.length - DIGEST_BYTES);
+  const digest = createHash('sha256').update(body).digest();
+  if (!digest.equals(bytes.subarray(bytes.length - DIGEST_BYTES))) {
+    throw new CorruptCheckpointError(`checksum mismatch (${bytes.length} bytes): the file is truncated or damaged`);
+  }
+  const headerLen = body.readUInt32LE(MAGIC.length);
+  const headerStart = MAGIC.length + 4;
+  let header: Omit<Checkpoint, 'trainer'> & { tensors: { weights: TensorEntry[]; optimizer: TensorEntry[] } };
+  try {
+    header = JSON.parse(body.subarray(headerStart, headerStart + headerLen).toString('utf8'));
+  } catch (e) {
+    throw new CorruptCheckpointError(`unreadable header: ${(e as Error).message}`);
+  }
+  let offset = headerStart + headerLen;
+  const read = (list: TensorEntry[]) =>
+    list.map((e) => {
+      const bytesLen = e.length * 4;
+      if (offset + bytesLen > body.length) throw new CorruptCheckpointError(`tensor ${e.name} runs past the end of the file`);
+      // Copy: the Float32Array must be aligned and must not alias the file buffer.
+      const data = new Float32Array(e.length);
+      Buffer.from(data.buffer).set(body.subarray(offset, offset + bytesLen));
+      offset += bytesLen;
+      return { name: e.name, shape: e.shape, data };
+    });
+  const weights = read(header.tensors.weights);
+  const optimizer = read(header.tensors.optimizer);
+  if (offset !== body.length) throw new CorruptCheckpointError(`${body.length - offset} unexpected bytes after the tensors`);
+  const { tensors: _tensors, ...meta } = header;
+  return { ...meta, trainer: { weights, optimizer } };
+}

@@ -1,0 +1,175 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CorruptCheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './Checkpoint';
+
+/**
+ * A checkpoint read back from disk, with the file it came from.
+ *
+ * @example
+ * ```ts
+ * const { latest } = await store.scan();
+ * if (latest) console.log(latest.path, latest.checkpoint.step);
+ * ```
+ */
+export interface LoadedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  readonly path: string;
+}
+
+/**
+ * Result of looking for the newest usable checkpoint: it (if any) and the newer files that
+ * had to be passed over because they were truncated or damaged.
+ *
+ * @example
+ * ```ts
+ * const { latest, problems } = await store.scan();
+ * for (const p of problems) console.warn(p);
+ * ```
+ */
+export interface CheckpointScan {
+  readonly latest?: LoadedCheckpoint;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Options of {@link openCheckpointStore}.
+ *
+ * @example
+ * ```ts
+ * const opts: CheckpointStoreOptions = { keepLast: 3, keepBest: true };
+ * ```
+ */
+export interface CheckpointStoreOptions {
+  /** Recent checkpoints kept; older ones are deleted after each successful save. */
+  readonly keepLast: number;
+  /** Also write best.rxckpt whenever a save is marked best. */
+  readonly keepBest: boolean;
+}
+
+/**
+ * The checkpoints of one run directory (`<runDir>/checkpoints`). Every write is atomic:
+ * temp file, fsync, rename, fsync of the directory, so a crash at any moment leaves either
+ * the old set of checkpoints or the new one, never a half-written file under a real name.
+ *
+ * @example
+ * ```ts
+ * const store = await openCheckpointStore('runs/a/checkpoints', { keepLast: 3, keepBest: true });
+ * await store.save(ck, { best: true });
+ * ```
+ */
+export interface CheckpointStore {
+  readonly dir: string;
+  /** The newest checkpoint that decodes and verifies, skipping (and reporting) broken newer ones. */
+  scan(): Promise<CheckpointScan>;
+  /** Writes `ck` atomically, prunes old ones; returns the path written. */
+  save(ck: Checkpoint, opts: { readonly best: boolean }): Promise<string>;
+}
+
+const NAME = /^ckpt-s(\d+)-e(\d+)-b(\d+)\.rxckpt$/;
+
+/**
+ * File name of a checkpoint: ordered by global step, then epoch and batch of the cursor.
+ *
+ * @example
+ * ```ts
+ * checkpointFileName(120, 3, 0); // 'ckpt-s0000000120-e0003-b000000.rxckpt'
+ * ```
+ */
+export function checkpointFileName(step: number, epoch: number, batch: number): string {
+  return `ckpt-s${String(step).padStart(10, '0')}-e${String(epoch).padStart(4, '0')}-b${String(batch).padStart(6, '0')}.rxckpt`;
+}
+
+function fsyncDir(dir: string): void {
+  // Makes the rename durable. Some file systems refuse fsync on a directory; nothing to do then.
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    /* not supported here */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+let savesInProcess = 0;
+
+// Test hook: lets a test SIGKILL a child process while a checkpoint is half written.
+async function maybePauseForTest(fd: number): Promise<void> {
+  const at = process.env.RXTRAIN_TEST_CHECKPOINT_PAUSE_AT;
+  const marker = process.env.RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER;
+  if (at === undefined || marker === undefined || savesInProcess !== Number(at)) return;
+  fs.fsyncSync(fd);
+  fs.writeFileSync(marker, 'paused');
+  await new Promise((resolve) => setTimeout(resolve, 10 * 60_000));
+}
+
+async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<void> {
+  const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    const half = Math.floor(bytes.length / 2);
+    fs.writeSync(fd, bytes, 0, half);
+    await maybePauseForTest(fd);
+    fs.writeSync(fd, bytes, half, bytes.length - half);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(dir, name));
+  fsyncDir(dir);
+}
+
+/**
+ * Opens (creating if needed) the checkpoint directory, removing temp files that a crash
+ * mid-write left behind.
+ *
+ * @example
+ * ```ts
+ * const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: 3, keepBest: true });
+ * const { latest } = await store.scan();
+ * ```
+ */
+export async function openCheckpointStore(dir: string, options: CheckpointStoreOptions): Promise<CheckpointStore> {
+  if (!(Number.isInteger(options.keepLast) && options.keepLast > 0)) {
+    throw new RangeError(`keepLast must be a positive integer, got ${options.keepLast}`);
+  }
+  await fs.promises.mkdir(dir, { recursive: true });
+  for (const f of await fs.promises.readdir(dir)) {
+    if (f.startsWith('.') && f.endsWith('.tmp')) await fs.promises.rm(path.join(dir, f), { force: true });
+  }
+
+  const listNewestFirst = async (): Promise<string[]> =>
+    (await fs.promises.readdir(dir))
+      .filter((f) => NAME.test(f))
+      .sort()
+      .reverse();
+
+  return {
+    dir,
+    async scan() {
+      const problems: string[] = [];
+      for (const f of await listNewestFirst()) {
+        const p = path.join(dir, f);
+        try {
+          return { latest: { checkpoint: decodeCheckpoint(await fs.promises.readFile(p)), path: p }, problems };
+        } catch (e) {
+          if (!(e instanceof CorruptCheckpointError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+          problems.push(`checkpoint ${p} is unusable (${(e as Error).message}); falling back to the previous one`);
+        }
+      }
+      return { problems };
+    },
+    async save(ck, { best }) {
+      savesInProcess += 1;
+      const bytes = encodeCheckpoint(ck);
+      const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
+      await writeAtomic(dir, name, bytes);
+      if (best && options.keepBest) await writeAtomic(dir, 'best.rxckpt', bytes);
+      for (const old of (await listNewestFirst()).slice(options.keepLast)) {
+        await fs.promises.rm(path.join(dir, old), { force: true });
+      }
+      return path.join(dir, name);
+    },
+  };
+}

@@ -1,0 +1,354 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/Either';
+
+// Refined numbers: a config that says `"batchSize": 0` or `"lr": -1` must fail at the edge
+// with the field named, not deep inside the loop.
+function refined(name: string, ok: (n: number) => boolean): t.Type<number, number, unknown> {
+  return new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && ok(u),
+    (u, c) => (typeof u === 'number' && ok(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  );
+}
+
+const PositiveInt = refined('a positive integer', (n) => Number.isInteger(n) && n > 0);
+const NonNegInt = refined('an integer ≥ 0', (n) => Number.isInteger(n) && n >= 0);
+const NonNeg = refined('a number ≥ 0', (n) => Number.isFinite(n) && n >= 0);
+const Positive = refined('a number > 0', (n) => Number.isFinite(n) && n > 0);
+const Factor = refined('a number in (0, 1)', (n) => n > 0 && n < 1);
+const Fraction = refined('a number in [0, 1)', (n) => n >= 0 && n < 1);
+const Seed = refined('an integer in [0, 2³²)', (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32);
+const Rgb = new t.Type<readonly [number, number, number], readonly [number, number, number], unknown>(
+  'three numbers [r, g, b]',
+  (u): u is readonly [number, number, number] => Array.isArray(u) && u.length === 3 && u.every((x) => typeof x === 'number' && Number.isFinite(x)),
+  (u, c) => (Array.isArray(u) && u.length === 3 && u.every((x) => typeof x === 'number' && Number.isFinite(x)) ? t.success(u as unknown as readonly [number, number, number]) : t.failure(u, c)),
+  t.identity,
+);
+
+/** Where the images come from. */
+const DataConfig = t.type({
+  /**
+   * Training data: a directory written by `rxtrain preprocess` (has train.csv, categories.csv),
+   * or a folder-per-class image tree (`<dir>/<class>/*.png`).
+   */
+  train: t.string,
+  /**
+   * Validation data: a folder-per-class tree, or null to use the `val` split of a preprocess
+   * directory (none for a plain folder).
+   */
+  val: t.union([t.string, t.null]),
+  /** How to read `train`: `auto` looks for train.csv. */
+  format: t.keyof({ auto: null, manifest: null, folder: null }),
+  /** Read the packed record file written by `rxtrain preprocess --records` when present. */
+  records: t.boolean,
+  /** Batches prepared ahead of the training step (backpressure bound). */
+  prefetch: PositiveInt,
+});
+
+const ModelConfig = t.type({
+  name: t.keyof({ alexnet: null, small: null }),
+  /** Side of the square image the network sees (after cropping), e.g. 227 or 32. */
+  inputSize: PositiveInt,
+  /** 1 for grey, 3 for RGB (grey images are replicated to 3 channels). */
+  channels: t.union([t.literal(1), t.literal(3)]),
+  /** Number of classes; null reads it from categories.csv or counts the class folders. */
+  numClasses: t.union([PositiveInt, t.null]),
+});
+
+const OptimizerConfig = t.type({
+  lr: Positive,
+  momentum: Fraction,
+  nesterov: t.boolean,
+  weightDecay: NonNeg,
+});
+
+const PlateauConfig = t.type({
+  name: t.literal('ReduceLROnPlateau'),
+  mode: t.keyof({ min: null, max: null }),
+  factor: Factor,
+  patience: NonNegInt,
+  threshold: NonNeg,
+  thresholdMode: t.keyof({ rel: null, abs: null }),
+  cooldown: NonNegInt,
+  minLr: NonNeg,
+  eps: NonNeg,
+});
+
+const SchedulerConfig = t.union([PlateauConfig, t.type({ name: t.literal('none') })]);
+
+const AugmentationConfig = t.type({
+  /** Zero padding added on each side before cropping (e.g. 28² + pad 2 → random 32² crops of 32²). */
+  pad: NonNegInt,
+  /** Random crops of model.inputSize in training (centre crop for validation); false resizes instead. */
+  randomCrop: t.boolean,
+  /** Random horizontal flips in training. */
+  flip: t.boolean,
+  /** Per-channel mean (0..255 pixel units) to subtract: numbers, `"dataset"` (rgb_val.json of a preprocess directory), or null. */
+  mean: t.union([Rgb, t.literal('dataset'), t.null]),
+  /** Per-channel standard deviation (0..255 units) to divide by, or null (scale by 1/255). */
+  std: t.union([Rgb, t.null]),
+});
+
+const CheckpointConfig = t.type({
+  /** Save after every N epochs (0 = only at the end / on stop). */
+  everyEpochs: NonNegInt,
+  /** Also save every N steps inside an epoch (0 = off). */
+  everySteps: NonNegInt,
+  /** How many recent checkpoints to keep (older ones are deleted). */
+  keepLast: PositiveInt,
+  /** Also keep the best checkpoint by the monitored metric as best.ckpt. */
+  keepBest: t.boolean,
+});
+
+const EarlyStoppingConfig = t.type({
+  enabled: t.boolean,
+  monitor: t.keyof({ valLoss: null, valAccuracy: null, trainLoss: null }),
+  patience: NonNegInt,
+  minDelta: NonNeg,
+});
+
+const TelemetryConfig = t.type({
+  /** host:port to serve training events over gRPC, or `"off"`. */
+  address: t.string,
+  /** TLS certificate and key (PEM paths); null = plaintext (only allowed on loopback unless insecure). */
+  tls: t.union([t.type({ cert: t.string, key: t.string }), t.null]),
+  /** Allow plaintext on a non-loopback address. */
+  insecure: t.boolean,
+  /** Bearer token monitors must present; null = none. */
+  token: t.union([t.string, t.null]),
+});
+
+const LogConfig = t.type({
+  level: t.keyof({ debug: null, info: null, warn: null, error: null }),
+  /** Log file, relative to runDir unless absolute; null = console only. */
+  file: t.union([t.string, t.null]),
+});
+
+const ProgressConfig = t.type({
+  /** Progress bar on stderr: `auto` = only on a TTY (plain lines otherwise). */
+  bar: t.keyof({ auto: null, on: null, off: null }),
+  /** At most this many BatchEnd events per second. */
+  batchEventsPerSec: Positive,
+  /** If > 0, a BatchEnd every N batches instead of the time throttle. */
+  everyBatches: NonNegInt,
+});
+
+/**
+ * A training run's configuration: the io-ts codec (runtime) and the type (compile time)
+ * share this name. Decode user input with {@link decodeTrainConfig}, which fills in
+ * {@link DEFAULT_TRAIN_CONFIG} and reports errors that name field, value and expectation.
+ *
+ * @example
+ * ```ts
+ * const ok = TrainConfig.is(DEFAULT_TRAIN_CONFIG); // true
+ * ```
+ */
+export const TrainConfig = t.type({
+  data: DataConfig,
+  model: ModelConfig,
+  epochs: PositiveInt,
+  batchSize: PositiveInt,
+  optimizer: OptimizerConfig,
+  scheduler: SchedulerConfig,
+  augmentation: AugmentationConfig,
+  seed: Seed,
+  /** Run directory: checkpoints, logs, TensorBoard events, charts. Resumes when it has a checkpoint. */
+  runDir: t.string,
+  checkpoint: CheckpointConfig,
+  earlyStopping: EarlyStoppingConfig,
+  /** Validate with 10-crop averaging (4 corners + centre and their flips), as in the AlexNet paper. */
+  tenCrop: t.boolean,
+  backend: t.keyof({ auto: null, wasm: null, cpu: null, tensorflow: null }),
+  /** Data-parallel replicas (worker threads); 0 = one per core. */
+  replicas: NonNegInt,
+  telemetry: TelemetryConfig,
+  tensorboard: t.boolean,
+  log: LogConfig,
+  charts: t.boolean,
+  progress: ProgressConfig,
+});
+
+/**
+ * The decoded, complete training configuration.
+ *
+ * @example
+ * ```ts
+ * const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 3 };
+ * ```
+ */
+export type TrainConfig = t.TypeOf<typeof TrainConfig>;
+
+/**
+ * Defaults: the AlexNet recipe (SGD lr 0.01, momentum 0.9, Nesterov, ReduceLROnPlateau
+ * factor 0.5 patience 5), telemetry on loopback. `data.train` has no sensible default and
+ * must be given.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_TRAIN_CONFIG.optimizer.lr; // 0.01
+ * ```
+ */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  data: { train: '', val: null, format: 'auto', records: true, prefetch: 4 },
+  model: { name: 'alexnet', inputSize: 227, channels: 3, numClasses: null },
+  epochs: 90,
+  batchSize: 128,
+  optimizer: { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0.0005 },
+  scheduler: {
+    name: 'ReduceLROnPlateau',
+    mode: 'min',
+    factor: 0.5,
+    patience: 5,
+    threshold: 1e-4,
+    thresholdMode: 'rel',
+    cooldown: 0,
+    minLr: 0,
+    eps: 1e-8,
+  },
+  augmentation: { pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },
+  seed: 42,
+  runDir: 'runs/default',
+  checkpoint: { everyEpochs: 1, everySteps: 0, keepLast: 3, keepBest: true },
+  earlyStopping: { enabled: false, monitor: 'valLoss', patience: 10, minDelta: 0 },
+  tenCrop: false,
+  backend: 'auto',
+  replicas: 1,
+  telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null },
+  tensorboard: true,
+  log: { level: 'info', file: 'train.log' },
+  charts: true,
+  progress: { bar: 'auto', batchEventsPerSec: 10, everyBatches: 0 },
+};
+
+/**
+ * One readable problem with a config: the dotted field path, the offending value and what was expected.
+ *
+ * @example
+ * ```ts
+ * const p: ConfigProblem = { field: 'batchSize', value: 0, expected: 'a positive integer' };
+ * ```
+ */
+export interface ConfigProblem {
+  readonly field: string;
+  readonly value: unknown;
+  readonly expected: string;
+}
+
+/**
+ * Renders a {@link ConfigProblem} as one line of text for the CLI.
+ *
+ * @example
+ * ```ts
+ * formatConfigProblem({ field: 'batchSize', value: 0, expected: 'a positive integer' });
+ * // 'batchSize: got 0, expected a positive integer'
+ * ```
+ */
+export function formatConfigProblem(p: ConfigProblem): string {
+  const shown = p.value === undefined ? 'nothing' : JSON.stringify(p.value);
+  return `${p.field}: got ${shown}, expected ${p.expected}`;
+}
+
+function isPlainObject(u: unknown): u is Record<string, unknown> {
+  return typeof u === 'object' && u !== null && !Array.isArray(u);
+}
+
+/**
+ * Deep-merges `override` onto `base`: objects merge key by key, everything else (numbers,
+ * strings, arrays, null) replaces. Used for defaults ← file ← command-line flags.
+ *
+ * @example
+ * ```ts
+ * mergeConfig({ a: { b: 1, c: 2 } }, { a: { c: 3 } }); // { a: { b: 1, c: 3 } }
+ * ```
+ */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+type AnyCodec = t.Mixed;
+
+function propsOf(codec: AnyCodec): Record<string, AnyCodec> | undefined {
+  if (codec instanceof t.InterfaceType) return codec.props as Record<string, AnyCodec>;
+  return undefined;
+}
+
+// io-ts ignores unknown keys; a typo like "epoch" for "epochs" must not be silently dropped.
+function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: ConfigProblem[]): void {
+  if (!isPlainObject(value)) return;
+  let props = propsOf(codec);
+  if (props === undefined && codec instanceof t.UnionType) {
+    // Take the union member the value matches by its tag, if any (scheduler.name).
+    const members = (codec as t.UnionType<AnyCodec[]>).types;
+    const match = members.find((m) => {
+      const p = propsOf(m);
+      return p !== undefined && 'name' in p && p.name.is(value.name);
+    });
+    props = match === undefined ? undefined : propsOf(match);
+  }
+  if (props === undefined) return;
+  for (const [k, v] of Object.entries(value)) {
+    const field = prefix === '' ? k : `${prefix}.${k}`;
+    const sub = props[k];
+    if (sub === undefined) {
+      out.push({ field, value: v, expected: `no such field (known: ${Object.keys(props).join(', ')})` });
+    } else {
+      unknownFields(sub, v, field, out);
+    }
+  }
+}
+
+function problemsOf(errors: t.Errors): ConfigProblem[] {
+  const seen = new Map<string, ConfigProblem>();
+  for (const err of errors) {
+    const keys: string[] = [];
+    let expected = err.context[err.context.length - 1]?.type.name ?? 'a valid value';
+    let value: unknown = err.value;
+    for (let i = 1; i < err.context.length; i++) {
+      const parent = err.context[i - 1];
+      if (parent.type instanceof t.UnionType) {
+        const branch = propsOf(err.context[i].type as AnyCodec);
+        const actual = parent.actual;
+        if (branch !== undefined && 'name' in branch && isPlainObject(actual) && branch.name.is(actual.name)) {
+          continue; // a tagged union member the value chose: descend into it
+        }
+        // The branch index is not a field: report the union as a whole.
+        expected = parent.type.name;
+        value = parent.actual;
+        break;
+      }
+      keys.push(err.context[i].key);
+    }
+    const field = keys.join('.') || '(root)';
+    if (!seen.has(field)) seen.set(field, { field, value, expected });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Decodes user input (parsed JSON, possibly partial) into a complete {@link TrainConfig}:
+ * defaults first, then the input on top; unknown fields, wrong types and out-of-range values
+ * are reported together, each naming field, value and expectation.
+ *
+ * @example
+ * ```ts
+ * const r = decodeTrainConfig({ data: { train: 'data/x' }, epochs: 0 });
+ * if (E.isLeft(r)) console.error(r.left.map(formatConfigProblem).join('\n'));
+ * // epochs: got 0, expected a positive integer
+ * ```
+ */
+export function decodeTrainConfig(input: unknown): E.Either<ConfigProblem[], TrainConfig> {
+  if (!isPlainObject(input)) return E.left([{ field: '(root)', value: input, expected: 'a JSON object' }]);
+  const problems: ConfigProblem[] = [];
+  unknownFields(TrainConfig, input, '', problems);
+  const merged = mergeConfig(DEFAULT_TRAIN_CONFIG, input) as Record<string, unknown>;
+  // A scheduler switched off must not inherit the plateau defaults' fields.
+  if (isPlainObject(input.scheduler) && input.scheduler.name === 'none') merged.scheduler = input.scheduler;
+  const decoded = TrainConfig.decode(merged);
+  if (E.isLeft(decoded)) return E.left([...problems, ...problemsOf(decoded.left)]);
+  if (decoded.right.data.train === '') problems.push({ field: 'data.train', value: '', expected: 'a directory of training images' });
+  return problems.length > 0 ? E.left(problems) : E.right(decoded.right);
+}

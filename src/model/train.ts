@@ -1,0 +1,447 @@
+import { Observable, type Subscriber } from 'rxjs';
+import { createRng, restoreRng, type Rng } from '../ops/Rng';
+import type { BatchItem, BatchSource } from '../streams/BatchSource';
+import type { TrainEvent } from '../telemetry/TrainEvent';
+import { diffIdentity, hashIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
+import type { CheckpointStore } from './CheckpointStore';
+import { initialPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
+import { tenCropEvaluate } from './tenCropEvaluate';
+import type { Trainer } from './Trainer';
+
+/**
+ * What {@link train} trains with. The loop owns all of it: when training ends for any reason
+ * (completion, error, stop, unsubscribe) it closes the sources, disposes the trainer and
+ * calls `close`.
+ *
+ * @example
+ * ```ts
+ * const setup = async (): Promise<TrainSetup> => ({ trainer: await createTrainer(opts), train: trainSource, val: valSource });
+ * ```
+ */
+export interface TrainSetup {
+  readonly trainer: Trainer;
+  readonly train: BatchSource;
+  /** Centre-crop validation batches; omitted = no validation pass. */
+  readonly val?: BatchSource;
+  /** 10-crop validation instead of `val`: uncropped images, cut into crops of `cropSize`. */
+  readonly tenCrop?: { readonly source: BatchSource; readonly cropSize: number };
+  /** Frees anything else the setup made (worker pools, stores). */
+  readonly close?: () => Promise<void>;
+}
+
+/**
+ * Which metric early stopping and "best checkpoint" follow.
+ *
+ * @example
+ * ```ts
+ * const m: MonitoredMetric = 'valLoss';
+ * ```
+ */
+export type MonitoredMetric = 'valLoss' | 'valAccuracy' | 'trainLoss';
+
+/**
+ * Options of {@link train}.
+ *
+ * @example
+ * ```ts
+ * const opts: TrainOptions = { setup, epochs: 10, seed: 1, lr: 0.01 };
+ * ```
+ */
+export interface TrainOptions {
+  /** Called on subscribe: builds trainer and sources (cold observable). */
+  readonly setup: () => Promise<TrainSetup>;
+  readonly epochs: number;
+  /** Drives the per-step seeds (dropout); data order is the BatchSource's own (seeded) business. */
+  readonly seed: number;
+  /** Initial learning rate (a resumed run continues with its checkpointed one). */
+  readonly lr: number;
+  /** ReduceLROnPlateau on the validation loss (training loss without validation); null = constant lr. */
+  readonly scheduler?: Partial<PlateauOptions> | null;
+  readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
+  /** Where and how often to checkpoint; a run with a checkpoint in the store resumes from it. */
+  readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
+  /** What a checkpoint must match to be resumed (config fields that change the maths, data hashes). */
+  readonly identity?: RunIdentity;
+  /** Shown in TrainBegin. */
+  readonly config?: unknown;
+  readonly runId?: string;
+  /** Threads per replica, reported in TrainBegin (from the backend). */
+  readonly threads?: number;
+  /** BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0. */
+  readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number };
+  /** Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete. */
+  readonly signal?: AbortSignal;
+  /** Clock, injectable for tests. */
+  readonly now?: () => number;
+}
+
+interface LoopState {
+  epoch: number;
+  batch: number;
+  step: number;
+  lr: number;
+  rng: Rng;
+  scheduler: PlateauState | null;
+  best: Checkpoint['best'];
+  badEpochs: number;
+  acc: EpochAccumulator;
+  history: EpochRecord[];
+}
+
+const EMPTY_ACC: EpochAccumulator = { lossSum: 0, correct: 0, count: 0, elapsedMs: 0 };
+
+/**
+ * The training loop as a cold `Observable<TrainEvent>`. On subscribe it builds the trainer and
+ * sources (`setup`), resumes from the newest usable checkpoint in `checkpoints.store` (refusing
+ * one made with a different identity, naming the fields that differ; skipping a damaged one
+ * with a non-fatal `Error` event), then per epoch pulls ONE batch per step from the
+ * BatchSource, trains it with a seed drawn from a checkpointed RNG seeded by `seed` (so the
+ * seed of step s is a function of (seed, s)), validates, steps ReduceLROnPlateau, checkpoints
+ * and checks early stopping.
+ *
+ * Event order per epoch: EpochBegin, BatchEnd… (throttled; SampleSkipped as they come),
+ * EpochEnd, LrChanged?, CheckpointSaved?, EarlyStop?. The stream ends with TrainEnd and
+ * completes, or on failure emits `Error` (fatal) and then errors with the same Error.
+ * Unsubscribing stops at the next await without another step and releases everything;
+ * `signal` stops gracefully with a final checkpoint.
+ *
+ * @example
+ * ```ts
+ * train({ setup, epochs: 5, seed: 42, lr: 0.01 })
+ *   .pipe(filter(isEvent('EpochEnd')))
+ *   .subscribe((e) => console.log(e.epoch, e.trainLoss, e.valAccuracy));
+ * ```
+ */
+export function train(opts: TrainOptions): Observable<TrainEvent> {
+  if (!(Number.isInteger(opts.epochs) && opts.epochs > 0)) throw new RangeError(`epochs must be a positive integer, got ${opts.epochs}`);
+  return new Observable<TrainEvent>((subscriber) => {
+    const life = { closed: false };
+    runLoop(opts, subscriber, life).then(
+      () => {
+        if (!life.closed) subscriber.complete();
+      },
+      (err: unknown) => {
+        if (life.closed) return;
+        const error = err instanceof Error ? err : new Error(String(err));
+        subscriber.error(error);
+      },
+    );
+    return () => {
+      life.closed = true;
+    };
+  });
+}
+
+async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { closed: boolean }): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  let setup: TrainSetup | undefined;
+  let iterator: AsyncIterator<BatchItem> | undefined;
+  // Events carry the cursor; `st` is set once the resume point is known.
+  let st: LoopState | undefined;
+  const emit = (e: TrainEvent): void => {
+    if (!life.closed) out.next(e);
+  };
+  const base = () => ({ time: now(), epoch: st?.epoch ?? 0, step: st?.step ?? 0 });
+  try {
+    setup = await opts.setup();
+    if (life.closed) return;
+    const { trainer, train: source } = setup;
+    const identity: RunIdentity = opts.identity ?? { config: null, data: null };
+    const identityHash = hashIdentity(identity);
+    const scheduleStep = opts.scheduler === null || opts.scheduler === undefined ? undefined : reduceLROnPlateau(opts.scheduler);
+
+    let resumedFrom: string | undefined;
+    const store = opts.checkpoints?.store;
+    const fresh: LoopState = {
+      epoch: 0,
+      batch: 0,
+      step: 0,
+      lr: opts.lr,
+      rng: createRng(opts.seed),
+      scheduler: scheduleStep === undefined ? null : initialPlateauState(opts.lr),
+      best: null,
+      badEpochs: 0,
+      acc: EMPTY_ACC,
+      history: [],
+    };
+    st = fresh;
+    if (store !== undefined) {
+      const scan = await store.scan();
+      for (const p of scan.problems) emit({ kind: 'Error', ...base(), message: p, fatal: false });
+      if (scan.latest !== undefined) {
+        const ck = scan.latest.checkpoint;
+        if (ck.identityHash !== identityHash) {
+          const diffs = diffIdentity(ck.identity, identity);
+          throw new Error(
+            `refusing to resume from ${scan.latest.path}: it was made with a different config or data:\n  ${diffs.join('\n  ')}\n` +
+              'Use a new run directory (or delete this one) to start afresh.',
+          );
+        }
+        await trainer.setState(ck.trainer);
+        if (life.closed) return;
+        resumedFrom = scan.latest.path;
+        st = {
+          epoch: ck.epoch,
+          batch: ck.batch,
+          step: ck.step,
+          lr: ck.lr,
+          rng: restoreRng(ck.rng),
+          scheduler: ck.scheduler,
+          best: ck.best,
+          badEpochs: ck.badEpochs,
+          acc: ck.accumulator,
+          history: [...ck.history],
+        };
+      }
+    }
+    const s = st;
+    trainer.setLearningRate(s.lr);
+
+    const snapshot = async (): Promise<Checkpoint> => ({
+      epoch: s.epoch,
+      batch: s.batch,
+      step: s.step,
+      seed: opts.seed,
+      rng: s.rng.state(),
+      lr: s.lr,
+      scheduler: s.scheduler,
+      best: s.best,
+      badEpochs: s.badEpochs,
+      accumulator: s.acc,
+      history: s.history,
+      identity,
+      identityHash,
+      trainer: await trainer.getState(),
+    });
+    let savedAt = '';
+    const saveCheckpoint = async (best: boolean): Promise<void> => {
+      const cursor = `${s.step}/${s.epoch}/${s.batch}`;
+      // A stop right after an epoch-end save has nothing new to write.
+      if (store === undefined || cursor === savedAt) return;
+      savedAt = cursor;
+      const file = await store.save(await snapshot(), { best });
+      emit({ kind: 'CheckpointSaved', ...base(), path: file, best });
+    };
+
+    emit({
+      kind: 'TrainBegin',
+      ...base(),
+      runId: opts.runId ?? 'run',
+      backend: trainer.backend,
+      threads: opts.threads ?? 1,
+      replicas: trainer.replicas,
+      epochs: opts.epochs,
+      stepsPerEpoch: source.stepsPerEpoch,
+      config: opts.config ?? null,
+      ...(resumedFrom === undefined ? {} : { resumedFrom }),
+    });
+
+    const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };
+    const minGapMs = 1000 / throttle.perSec;
+    const stopRequested = (): boolean => opts.signal?.aborted === true;
+    const finish = (reason: 'completed' | 'early-stop' | 'stopped'): void =>
+      emit({ kind: 'TrainEnd', ...base(), reason, durationMs: now() - started });
+
+    while (s.epoch < opts.epochs) {
+      if (stopRequested()) {
+        await saveCheckpoint(false);
+        finish('stopped');
+        return;
+      }
+      const epochStart = now() - s.acc.elapsedMs;
+      emit({ kind: 'EpochBegin', ...base(), lr: s.lr, steps: source.stepsPerEpoch });
+      iterator = source.epoch(s.epoch, s.batch);
+      let win = { images: 0, lossSum: 0, correct: 0, since: now() };
+      let lastEmit = -Infinity;
+      for (;;) {
+        if (life.closed) return;
+        if (stopRequested()) {
+          await saveCheckpoint(false);
+          finish('stopped');
+          return;
+        }
+        const next = await iterator.next();
+        if (life.closed || next.done === true) {
+          if (next.done !== true && next.value.kind === 'batch') disposeBatch(next.value);
+          if (life.closed) return;
+          break;
+        }
+        const item = next.value;
+        if (item.kind === 'skip') {
+          emit({ kind: 'SampleSkipped', ...base(), path: item.path, reason: item.reason, message: item.message });
+          continue;
+        }
+        const n = item.xs.shape[0];
+        const stepSeed = Math.floor(s.rng.next() * 2 ** 31);
+        let result;
+        try {
+          result = await trainer.step(item.xs, item.ys, stepSeed);
+        } finally {
+          disposeBatch(item);
+        }
+        s.step += 1;
+        s.batch += 1;
+        s.acc = {
+          lossSum: s.acc.lossSum + result.loss * n,
+          correct: s.acc.correct + result.accuracy * n,
+          count: s.acc.count + n,
+          elapsedMs: now() - epochStart,
+        };
+        win = { images: win.images + n, lossSum: win.lossSum + result.loss * n, correct: win.correct + result.accuracy * n, since: win.since };
+        const t = now();
+        const last = s.batch >= source.stepsPerEpoch;
+        const due = throttle.everyBatches > 0 ? s.batch % throttle.everyBatches === 0 : t - lastEmit >= minGapMs;
+        if (due || last) {
+          const secs = Math.max((t - win.since) / 1000, 1e-9);
+          emit({
+            kind: 'BatchEnd',
+            ...base(),
+            batch: s.batch - 1,
+            batchSize: n,
+            loss: win.lossSum / win.images,
+            accuracy: win.correct / win.images,
+            imagesPerSec: win.images / secs,
+          });
+          lastEmit = t;
+          win = { images: 0, lossSum: 0, correct: 0, since: t };
+        }
+        const every = opts.checkpoints?.everySteps ?? 0;
+        if (every > 0 && s.step % every === 0 && !last) await saveCheckpoint(false);
+      }
+      iterator = undefined;
+      if (life.closed) return;
+
+      const val = await validate(setup, emit, base, life);
+      if (life.closed) return;
+      const trainLoss = s.acc.count > 0 ? s.acc.lossSum / s.acc.count : NaN;
+      const trainAccuracy = s.acc.count > 0 ? s.acc.correct / s.acc.count : NaN;
+      const record: EpochRecord = {
+        epoch: s.epoch,
+        trainLoss,
+        trainAccuracy,
+        ...(val === undefined ? {} : { valLoss: val.loss, valAccuracy: val.accuracy }),
+        lr: s.lr,
+        durationMs: now() - epochStart,
+      };
+      emit({ kind: 'EpochEnd', ...base(), ...record });
+      s.history.push(record);
+
+      if (scheduleStep !== undefined && s.scheduler !== null) {
+        const r = scheduleStep(s.scheduler, val?.loss ?? trainLoss);
+        s.scheduler = r.state;
+        if (r.changed) {
+          emit({ kind: 'LrChanged', ...base(), from: s.lr, to: r.lr });
+          s.lr = r.lr;
+          trainer.setLearningRate(r.lr);
+        }
+      }
+
+      const monitor: MonitoredMetric = opts.earlyStopping?.monitor ?? (val === undefined ? 'trainLoss' : 'valLoss');
+      const value = monitored(monitor, record);
+      const improvedBy = s.best === null ? Infinity : s.best.value - value;
+      const isBest = Number.isFinite(value) && improvedBy > 0;
+      if (isBest) s.best = { metric: monitor, value, epoch: s.epoch };
+      s.badEpochs = improvedBy > (opts.earlyStopping?.minDelta ?? 0) ? 0 : s.badEpochs + 1;
+
+      const finishedEpoch = s.epoch;
+      s.epoch += 1;
+      s.batch = 0;
+      s.acc = EMPTY_ACC;
+      const es = opts.earlyStopping;
+      const stopEarly = es !== null && es !== undefined && s.badEpochs > es.patience;
+      const everyEpochs = opts.checkpoints?.everyEpochs ?? 0;
+      const cadence = everyEpochs > 0 && s.epoch % everyEpochs === 0;
+      if (cadence || stopEarly || s.epoch >= opts.epochs || stopRequested()) await saveCheckpoint(isBest);
+      if (stopEarly) {
+        emit({
+          kind: 'EarlyStop',
+          ...base(),
+          epoch: finishedEpoch,
+          reason: `${monitor} did not improve by more than ${es.minDelta} for ${s.badEpochs} epochs (best ${s.best?.value} at epoch ${s.best?.epoch})`,
+        });
+        finish('early-stop');
+        return;
+      }
+    }
+    finish('completed');
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    emit({ kind: 'Error', ...base(), message, fatal: true });
+    throw err;
+  } finally {
+    await release(setup, iterator);
+  }
+}
+
+function monitored(metric: MonitoredMetric, r: EpochRecord): number {
+  // Normalised so that lower is better.
+  if (metric === 'trainLoss') return r.trainLoss;
+  if (metric === 'valLoss') return r.valLoss ?? NaN;
+  return r.valAccuracy === undefined ? NaN : -r.valAccuracy;
+}
+
+function disposeBatch(b: { xs: { dispose(): void }; ys: { dispose(): void } }): void {
+  b.xs.dispose();
+  b.ys.dispose();
+}
+
+async function validate(
+  setup: TrainSetup,
+  emit: (e: TrainEvent) => void,
+  base: () => { time: number; epoch: number; step: number },
+  life: { closed: boolean },
+): Promise<{ loss: number; accuracy: number } | undefined> {
+  const source = setup.tenCrop?.source ?? setup.val;
+  if (source === undefined) return undefined;
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  const it = source.epoch(0, 0);
+  try {
+    for (;;) {
+      const next = await it.next();
+      if (next.done === true) break;
+      const item = next.value;
+      if (item.kind === 'skip') {
+        emit({ kind: 'SampleSkipped', ...base(), path: item.path, reason: item.reason, message: item.message });
+        continue;
+      }
+      try {
+        if (life.closed) return undefined;
+        const r =
+          setup.tenCrop === undefined
+            ? await setup.trainer.evaluate(item.xs, item.ys)
+            : await tenCropEvaluate(setup.trainer, item.xs, item.ys, setup.tenCrop.cropSize);
+        lossSum += r.lossSum;
+        correct += r.correct;
+        count += r.count;
+      } finally {
+        disposeBatch(item);
+      }
+    }
+  } finally {
+    await it.return?.();
+  }
+  return count > 0 ? { loss: lossSum / count, accuracy: correct / count } : undefined;
+}
+
+async function release(setup: TrainSetup | undefined, iterator: AsyncIterator<BatchItem> | undefined): Promise<void> {
+  if (setup === undefined) return;
+  // Release in order, and keep going if one part fails: a leak is worse than a lost error here.
+  const steps: Array<() => Promise<unknown> | undefined> = [
+    () => iterator?.return?.(),
+    () => setup.train.close(),
+    () => setup.val?.close(),
+    () => setup.tenCrop?.source.close(),
+    () => setup.trainer.dispose(),
+    () => setup.close?.(),
+  ];
+  for (const s of steps) {
+    try {
+      await s();
+    } catch {
+      /* already reporting the primary outcome */
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { lastValueFrom, toArray } from 'rxjs';
+import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { memorySource, tinyData, tinyTrainer, useCpu } from './fixtures/tinyTraining';
+
+const data = tinyData(30, 1);
+const valData = tinyData(9, 2);
+
+function setupFactory(extra: { skip?: number[]; onPull?: () => void; failAtStep?: number } = {}) {
+  const made: Array<ReturnType<typeof tinyTrainer>> = [];
+  const sources: Array<ReturnType<typeof memorySource>> = [];
+  let steps = 0;
+  const setup = async (): Promise<TrainSetup> => {
+    const trainer = tinyTrainer(16, 3, { initSeed: 5 });
+    const step = trainer.step.bind(trainer);
+    trainer.step = async (xs, ys, seed) => {
+      steps += 1;
+      if (extra.failAtStep === steps) throw new Error('kernel exploded');
+      return step(xs, ys, seed);
+    };
+    const tr = memorySource(data, { batchSize: 8, seed: 3, shuffle: true, skipIndices: extra.skip, onPull: extra.onPull });
+    const val = memorySource(valData, { batchSize: 4, seed: 0, shuffle: false });
+    made.push(trainer);
+    sources.push(tr, val);
+    return { trainer, train: tr, val };
+  };
+  return { setup, made, sources, steps: () => steps };
+}
+
+const base = (setup: TrainOptions['setup']): TrainOptions => ({ setup, epochs: 3, seed: 11, lr: 0.1, batchEvents: { perSec: 1000, everyBatches: 1 } });
+
+describe('train', () => {
+  before(useCpu);
+
+  it('emits the lifecycle in order, with finite metrics, and releases everything', async () => {
+    const f = setupFactory({ skip: [4] });
+    const events = await lastValueFrom(train(base(f.setup)).pipe(toArray()));
+    const kinds = events.map((e) => e.kind).filter((k) => k !== 'BatchEnd' && k !== 'SampleSkipped');
+    assert.deepEqual(kinds, ['TrainBegin', 'EpochBegin', 'EpochEnd', 'EpochBegin', 'EpochEnd', 'EpochBegin', 'EpochEnd', 'TrainEnd']);
+    const begin = events[0];
+    assert.equal(begin.kind === 'TrainBegin' && begin.stepsPerEpoch, 4);
+    const batchEnds = events.filter((e) => e.kind === 'BatchEnd');
+    assert.equal(batchEnds.length, 12);
+    assert.deepEqual(
+      batchEnds.map((e) => e.step),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    assert.equal(events.filter((e) => e.kind === 'SampleSkipped').length, 3, 'one skipped sample per epoch');
+    for (const e of events) {
+      if (e.kind === 'EpochEnd') {
+        for (const v of [e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy]) assert.ok(Number.isFinite(v), `finite metric in ${JSON.stringify(e)}`);
+      }
+    }
+    const end = events[events.length - 1];
+    assert.equal(end.kind === 'TrainEnd' && end.reason, 'completed');
+    assert.ok(f.made[0].disposed);
+    assert.ok(f.sources.every((s) => s.closed));
+  });
+
+  it('learns: training loss falls over epochs', async () => {
+    const f = setupFactory();
+    const events = await lastValueFrom(train({ ...base(f.setup), epochs: 6 }).pipe(toArray()));
+    const losses = events.flatMap((e) => (e.kind === 'EpochEnd' ? [e.trainLoss] : []));
+    assert.ok(losses[5] < losses[0], `loss ${losses[0]} → ${losses[5]}`);
+  });
+
+  it('keeps the tensor count constant across epochs and returns to the baseline', async () => {
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    // Measured inside the stream, at each epoch boundary.
+    const f2 = setupFactory();
+    await new Promise<void>((resolve, reject) =>
+      train({ ...base(f2.setup), epochs: 4 }).subscribe({
+        next: (e) => {
+          if (e.kind === 'EpochEnd') counts.push(tf.memory().numTensors);
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    assert.equal(counts.length, 4);
+    assert.ok(counts.every((c) => c === counts[0]), `tensors per epoch: ${counts}`);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('pulls one batch per step, never ahead (backpressure)', async () => {
+    let pulls = 0;
+    const f = setupFactory({ onPull: () => (pulls += 1) });
+    const seen: number[] = [];
+    await new Promise<void>((resolve, reject) =>
+      train({ ...base(f.setup), epochs: 2 }).subscribe({
+        next: (e: TrainEvent) => {
+          if (e.kind === 'BatchEnd') seen.push(pulls - e.step);
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    assert.deepEqual(seen, new Array(8).fill(0));
+  });
+
+  it('throttles BatchEnd by count', async () => {
+    const f = setupFactory();
+    const events = await lastValueFrom(train({ ...base(f.setup), epochs: 1, batchEvents: { perSec: 1000, everyBatches: 3 } }).pipe(toArray()));
+    // batches 0..3: every 3rd (index 2) plus the last (index 3)
+    assert.deepEqual(
+      events.flatMap((e) => (e.kind === 'BatchEnd' ? [e.batch] : [])),
+      [2, 3],
+    );
+  });
+
+  it('stops at the next await on unsubscribe: no more steps, everything released', async () => {
+    const before = tf.memory().numTensors;
+    const f = setupFactory();
+    const received: TrainEvent[] = [];
+    await new Promise<void>((resolve) => {
+      const sub = train({ ...base(f.setup), epochs: 50 }).subscribe((e) => {
+        received.push(e);
+        if (e.kind === 'BatchEnd' && e.step === 2) {
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    const stepsAtUnsubscribe = f.steps();
+    for (let i = 0; i < 50 && !f.made[0].disposed; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(f.made[0].disposed, 'trainer disposed');
+    assert.ok(f.sources.every((s) => s.closed), 'sources closed');
+    assert.ok(f.steps() <= stepsAtUnsubscribe + 0, `steps after unsubscribe: ${f.steps() - stepsAtUnsubscribe}`);
+    assert.equal(received[received.length - 1].kind, 'BatchEnd');
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('reports a failing step as a fatal Error event, then errors, and still releases', async () => {
+    const f = setupFactory({ failAtStep: 3 });
+    const events: TrainEvent[] = [];
+    const err = await new Promise<unknown>((resolve) =>
+      train(base(f.setup)).subscribe({ next: (e) => events.push(e), error: resolve, complete: () => resolve(undefined) }),
+    );
+    assert.ok(err instanceof Error && /kernel exploded/.test(err.message));
+    const last = events[events.length - 1];
+    assert.equal(last.kind, 'Error');
+    assert.ok(last.kind === 'Error' && last.fatal && /kernel exploded/.test(last.message));
+    assert.ok(f.made[0].disposed);
+  });
+
+  it('reports a failing setup as an error', async () => {
+    const events: TrainEvent[] = [];
+    const err = await new Promise<unknown>((resolve) =>
+      train(base(async () => Promise.reject(new Error('no data')))).subscribe({ next: (e) => events.push(e), error: resolve }),
+    );
+    assert.ok(err instanceof Error && err.message === 'no data');
+    assert.deepEqual(
+      events.map((e) => e.kind === 'Error' && e.fatal && e.message),
+      ['no data'],
+    );
+  });
+
+  it('reduces the learning rate on a plateau and tells', async () => {
+    const f = setupFactory();
+    // A threshold nothing can beat makes every epoch a bad one.
+    const events = await lastValueFrom(
+      train({ ...base(f.setup), scheduler: { patience: 0, factor: 0.5, threshold: 10, thresholdMode: 'rel' } }).pipe(toArray()),
+    );
+    const changes = events.flatMap((e) => (e.kind === 'LrChanged' ? [[e.from, e.to]] : []));
+    assert.deepEqual(changes, [
+      [0.1, 0.05],
+      [0.05, 0.025],
+      [0.025, 0.0125],
+    ]);
+    assert.deepEqual(
+      events.flatMap((e) => (e.kind === 'EpochBegin' ? [e.lr] : [])),
+      [0.1, 0.05, 0.025],
+    );
+  });
+
+  it('stops early when the monitored metric does not improve', async () => {
+    const f = setupFactory();
+    const events = await lastValueFrom(
+      train({ ...base(f.setup), epochs: 10, earlyStopping: { monitor: 'trainLoss', patience: 1, minDelta: 100 } }).pipe(toArray()),
+    );
+    const epochs = events.filter((e) => e.kind === 'EpochEnd').length;
+    assert.equal(epochs, 3, 'epoch 0 sets the best, 1 and 2 fail to improve by minDelta');
+    const stop = events.find((e) => e.kind === 'EarlyStop');
+    assert.ok(stop && stop.kind === 'EarlyStop' && /trainLoss/.test(stop.reason));
+    const end = events[events.length - 1];
+    assert.equal(end.kind === 'TrainEnd' && end.reason, 'early-stop');
+  });
+
+  it('rejects a non-positive epoch count up front', () => {
+    assert.throws(() => train({ ...base(setupFactory().setup), epochs: 0 }), /epochs must be a positive integer/);
+  });
+});
