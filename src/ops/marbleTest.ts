@@ -1,0 +1,288 @@
+import { AssertionError } from 'node:assert';
+import { TestScheduler, type RunHelpers } from 'rxjs/testing';
+import type { FloatImage, Image } from './Image';
+import type { Rng } from './Rng';
+
+/**
+ * Options of {@link createImageTestScheduler} and {@link diffValues}.
+ *
+ * @example
+ * ```ts
+ * const opts: MarbleCompareOptions = { tolerance: 1e-6 };
+ * ```
+ */
+export interface MarbleCompareOptions {
+  /**
+   * Largest allowed absolute difference between numbers (typed-array elements included),
+   * for float pipelines whose expected values are computed a different way. Default 0: exact.
+   */
+  readonly tolerance?: number;
+}
+
+type TypedArray = Uint8Array | Uint8ClampedArray | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+function isTypedArray(v: unknown): v is TypedArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+interface Dims {
+  width: number;
+  height: number;
+  channels: number;
+}
+
+function imageDims(v: unknown): Dims | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if (isTypedArray(o.data) && typeof o.width === 'number' && typeof o.height === 'number' && typeof o.channels === 'number') {
+    return { width: o.width, height: o.height, channels: o.channels };
+  }
+  return undefined;
+}
+
+function numbersDiffer(a: number, e: number, tol: number): boolean {
+  if (Object.is(a, e)) return false;
+  if (Number.isNaN(a) || Number.isNaN(e)) return true;
+  return !(Math.abs(a - e) <= tol);
+}
+
+/**
+ * Compares two values structurally and describes the FIRST difference in words, or returns
+ * `undefined` when they are equal. Typed arrays compare by element type, length and
+ * elements (NaN equals NaN; numbers within `tolerance`); a difference inside an image's
+ * `data` is reported with its pixel coordinates. An expected `Error` matches an actual error
+ * of the same class and message; an expected `RegExp` matches an actual `Error` whose
+ * `"Name: message"` it matches, so `#` frames need not spell out long messages.
+ *
+ * @example
+ * ```ts
+ * diffValues(testImage(2, 1, 1, [1, 2]), testImage(2, 1, 1, [1, 3]));
+ * // 'value.data[1] (pixel x=1, y=0, c=0): expected 3, got 2'
+ * ```
+ */
+export function diffValues(actual: unknown, expected: unknown, opts: MarbleCompareOptions = {}, path = 'value'): string | undefined {
+  return diff(actual, expected, opts.tolerance ?? 0, path, undefined);
+}
+
+function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | undefined): string | undefined {
+  if (e instanceof RegExp && a instanceof Error) {
+    return e.test(`${a.name}: ${a.message}`) ? undefined : `${path}: expected an error matching ${e}, got ${a.name}: ${a.message}`;
+  }
+  if (e instanceof Error || a instanceof Error) {
+    if (!(e instanceof Error) || !(a instanceof Error)) return `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
+    if (a.constructor !== e.constructor || a.message !== e.message) {
+      return `${path}: expected ${e.name}: ${e.message}, got ${a.name}: ${a.message}`;
+    }
+    return undefined;
+  }
+  if (typeof a === 'number' && typeof e === 'number') {
+    return numbersDiffer(a, e, tol) ? `${path}: expected ${e}, got ${a}` : undefined;
+  }
+  if (a === null || e === null || typeof a !== 'object' || typeof e !== 'object') {
+    return Object.is(a, e) ? undefined : `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
+  }
+  if (isTypedArray(a) || isTypedArray(e)) {
+    if (!isTypedArray(a) || !isTypedArray(e) || a.constructor !== e.constructor) {
+      return `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
+    }
+    if (a.length !== e.length) return `${path}: expected ${e.length} elements, got ${a.length}`;
+    for (let i = 0; i < a.length; i++) {
+      if (numbersDiffer(a[i], e[i], tol)) {
+        const where = dims ? ` (pixel x=${Math.floor(i / dims.channels) % dims.width}, y=${Math.floor(i / dims.channels / dims.width)}, c=${i % dims.channels})` : '';
+        return `${path}[${i}]${where}: expected ${e[i]}, got ${a[i]}`;
+      }
+    }
+    return undefined;
+  }
+  if (Array.isArray(a) !== Array.isArray(e)) return `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
+  if (Array.isArray(a) && Array.isArray(e)) {
+    if (a.length !== e.length) return `${path}: expected ${e.length} items, got ${a.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = diff(a[i], e[i], tol, `${path}[${i}]`, undefined);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  const ao = a as Record<string, unknown>;
+  const eo = e as Record<string, unknown>;
+  // Undefined-valued keys count as absent, as RxJS's notification objects leave them out or not.
+  const keys = new Set([...Object.keys(ao), ...Object.keys(eo)].filter((k) => ao[k] !== undefined || eo[k] !== undefined));
+  const childDims = imageDims(e) ?? imageDims(a);
+  for (const k of keys) {
+    if (!(k in ao) || ao[k] === undefined) return `${path}.${k}: missing (expected ${formatTestValue(eo[k])})`;
+    if (!(k in eo) || eo[k] === undefined) return `${path}.${k}: unexpected (got ${formatTestValue(ao[k])})`;
+    const d = diff(ao[k], eo[k], tol, `${path}.${k}`, k === 'data' ? childDims : undefined);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/**
+ * A short, readable rendering of a value for failure messages: images as
+ * `Image 4x4x3 u8 [1,2,3,…]`, typed arrays truncated, objects one level deep.
+ *
+ * @example
+ * ```ts
+ * formatTestValue(testImage(2, 2, 1, [1, 2, 3, 4])); // 'Image 2x2x1 u8 [1,2,3,4]'
+ * ```
+ */
+export function formatTestValue(v: unknown, depth = 0): string {
+  if (v instanceof Error) return `${v.name}: ${v.message}`;
+  if (v instanceof RegExp) return String(v);
+  if (isTypedArray(v)) {
+    const head = Array.from(v.subarray(0, 8), (x) => (Number.isInteger(x) ? String(x) : x.toPrecision(4))).join(',');
+    return `${v.constructor.name}(${v.length}) [${head}${v.length > 8 ? ',…' : ''}]`;
+  }
+  const dims = imageDims(v);
+  if (dims) {
+    const d = (v as { data: TypedArray }).data;
+    const head = Array.from(d.subarray(0, 8), (x) => (Number.isInteger(x) ? String(x) : x.toPrecision(4))).join(',');
+    const kind = d instanceof Uint8Array ? 'u8' : d instanceof Float32Array ? 'f32' : d.constructor.name;
+    return `Image ${dims.width}x${dims.height}x${dims.channels} ${kind} [${head}${d.length > 8 ? ',…' : ''}]`;
+  }
+  if (Array.isArray(v)) return depth > 1 ? '[…]' : `[${v.map((x) => formatTestValue(x, depth + 1)).join(', ')}]`;
+  if (v !== null && typeof v === 'object') {
+    if (depth > 1) return '{…}';
+    return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatTestValue(x, depth + 1)}`).join(', ')} }`;
+  }
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+interface Frame {
+  frame: number;
+  notification: { kind: string; value?: unknown; error?: unknown };
+}
+
+function isFrameList(v: unknown): v is Frame[] {
+  return Array.isArray(v) && v.every((f) => f !== null && typeof f === 'object' && 'frame' in f && 'notification' in f);
+}
+
+function renderFrames(v: unknown): string {
+  if (!isFrameList(v)) return `  ${formatTestValue(v)}`;
+  if (v.length === 0) return '  (nothing)';
+  return v
+    .map(({ frame, notification: n }) => {
+      const what = n.kind === 'N' ? `next ${formatTestValue(n.value)}` : n.kind === 'E' ? `error ${formatTestValue(n.error)}` : 'complete';
+      return `  @${frame} ${what}`;
+    })
+    .join('\n');
+}
+
+/**
+ * A `TestScheduler` whose equality understands images: typed arrays are compared element by
+ * element (optionally within a tolerance) and a failure names the first differing frame,
+ * field and pixel, followed by both timelines in readable form, instead of dumping
+ * thousands of array elements.
+ *
+ * @example
+ * ```ts
+ * createImageTestScheduler().run(({ cold, expectObservable }) => {
+ *   const a = testImage(2, 1, 1, [1, 2]);
+ *   expectObservable(cold('-a|', { a }).pipe(flipHorizontal())).toBe('-b|', { b: testImage(2, 1, 1, [2, 1]) });
+ * });
+ * ```
+ */
+export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestScheduler {
+  return new TestScheduler((actual, expected) => {
+    const d = diffValues(actual, expected, opts, 'frames');
+    if (d === undefined) return;
+    const fm = /^frames\[(\d+)\]/.exec(d);
+    const at = fm && isFrameList(actual) && isFrameList(expected)
+      ? ` (notification #${fm[1]}, frame ${(expected[+fm[1]] ?? actual[+fm[1]])?.frame})`
+      : '';
+    throw new AssertionError({
+      message: `marble mismatch${at}: ${d}\nexpected:\n${renderFrames(expected)}\nactual:\n${renderFrames(actual)}`,
+      actual,
+      expected,
+      operator: 'marbles',
+    });
+  });
+}
+
+/**
+ * Runs `callback` inside a fresh {@link createImageTestScheduler} (virtual time, so `-` is
+ * one frame and nothing really waits) and returns its result.
+ *
+ * @example
+ * ```ts
+ * runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+ *   const src = cold('-a-b-|', { a: img, b: img });
+ *   expectObservable(src.pipe(myOperator())).toBe('-x-x-|', { x: expected });
+ *   expectSubscriptions(src.subscriptions).toBe('^----!');
+ * });
+ * ```
+ */
+export function runMarbles<T>(callback: (helpers: RunHelpers) => T, opts: MarbleCompareOptions = {}): T {
+  return createImageTestScheduler(opts).run(callback);
+}
+
+/**
+ * A small 8-bit image for tests. `fill` gives the pixels as a flat HWC list, as a function
+ * of `(x, y, c)`, or is omitted for a deterministic gradient `(x + 3y + 7c) mod 256`.
+ *
+ * @throws RangeError if the list length does not match the shape or a value is outside 0..255.
+ * @example
+ * ```ts
+ * const grey = testImage(2, 2, 1, [10, 20, 30, 40]);
+ * const red = testImage(4, 4, 3, (_x, _y, c) => (c === 0 ? 255 : 0));
+ * ```
+ */
+export function testImage(width: number, height: number, channels: number, fill?: readonly number[] | ((x: number, y: number, c: number) => number)): Image {
+  const data = new Uint8Array(width * height * channels);
+  fillImage(data, width, height, channels, fill ?? ((x, y, c) => (x + 3 * y + 7 * c) % 256), true);
+  return { data, width, height, channels };
+}
+
+/**
+ * Like {@link testImage}, with float pixels (e.g. the expected output of `normalize`).
+ *
+ * @example
+ * ```ts
+ * const f = testFloatImage(1, 1, 3, [-0.5, 0, 0.5]);
+ * ```
+ */
+export function testFloatImage(width: number, height: number, channels: number, fill?: readonly number[] | ((x: number, y: number, c: number) => number)): FloatImage {
+  const data = new Float32Array(width * height * channels);
+  fillImage(data, width, height, channels, fill ?? ((x, y, c) => x + 3 * y + 7 * c), false);
+  return { data, width, height, channels };
+}
+
+/**
+ * An 8-bit image of uniformly random pixels from `rng` (same seed, same image).
+ *
+ * @example
+ * ```ts
+ * const noise = randomTestImage(8, 6, 3, createRng(1));
+ * ```
+ */
+export function randomTestImage(width: number, height: number, channels: number, rng: Rng): Image {
+  return testImage(width, height, channels, () => rng.int(256));
+}
+
+function fillImage(
+  data: Uint8Array | Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+  fill: readonly number[] | ((x: number, y: number, c: number) => number),
+  byte: boolean,
+): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || ![1, 3, 4].includes(channels)) {
+    throw new RangeError(`testImage: bad shape ${width}x${height}x${channels}`);
+  }
+  if (typeof fill !== 'function' && fill.length !== data.length) {
+    throw new RangeError(`testImage: ${fill.length} values given for ${width}x${height}x${channels} = ${data.length}`);
+  }
+  let i = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++, i++) {
+        const v = typeof fill === 'function' ? fill(x, y, c) : fill[i];
+        if (byte && !(Number.isInteger(v) && v >= 0 && v <= 255)) {
+          throw new RangeError(`testImage: pixel (${x}, ${y}, ${c}) = ${v} is not an integer in 0..255`);
+        }
+        data[i] = v;
+      }
+    }
+  }
+}
