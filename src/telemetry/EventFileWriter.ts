@@ -69,9 +69,13 @@ export class EventFileWriter {
     this.write(encodeEvent({ wallTime: wallTimeMs / 1000, step, scalars }));
   }
 
-  /** Appends the model graph (TensorBoard's Graphs tab shows the last one in the run). */
-  writeGraph(nodes: readonly GraphNode[], wallTimeMs: number = this.now()): void {
-    this.write(encodeEvent({ wallTime: wallTimeMs / 1000, step: 0, graphDef: encodeGraphDef(nodes) }));
+  /**
+   * Appends the model graph, as nodes or an encoded GraphDef (TensorBoard's Graphs tab shows
+   * the last one in the run).
+   */
+  writeGraph(graph: readonly GraphNode[] | Uint8Array, wallTimeMs: number = this.now()): void {
+    const graphDef = graph instanceof Uint8Array ? graph : encodeGraphDef(graph);
+    this.write(encodeEvent({ wallTime: wallTimeMs / 1000, step: 0, graphDef }));
   }
 
   /** Appends an already-encoded Event protobuf. */

@@ -5,7 +5,7 @@ import type { TrainEvent } from './TrainEvent';
 
 /** Options of {@link eventLogger}. */
 export interface EventLoggerOptions {
-  /** Close the logger when the event stream ends (default true). */
+  /** Close the logger when the sink ends (default false: whoever created the logger closes it). */
   readonly closeOnEnd?: boolean;
 }
 
@@ -91,7 +91,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
  * ```
  */
 export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): EventSink {
-  const closeOnEnd = opts.closeOnEnd ?? true;
+  const closeOnEnd = opts.closeOnEnd ?? false;
   return (events$) =>
     new Observable<never>((subscriber) => {
       let total: number | undefined;

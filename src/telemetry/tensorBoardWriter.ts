@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import type { EventSink } from './EventSink';
 import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter';
 import type { ScalarValue } from './encodeEvent';
-import type { GraphNode } from './GraphDef';
+import { encodeGraphDef, type GraphNode } from './GraphDef';
 import type { EpochEnd } from './TrainEvent';
 
 /** Options of {@link tensorBoardWriter}. */
@@ -47,6 +47,7 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
  * that epoch is saved, then written and fsynced; on `TrainEnd` whatever is buffered is
  * written, since the run finished. Epochs still buffered when the stream errors or is
  * unsubscribed are dropped: a resume will train them again and write them then.
+ * Throws at once if `opts.graph` is malformed (duplicate names, edges to unknown nodes).
  *
  * @example
  * ```ts
@@ -56,6 +57,8 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
  */
 export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions = {}): EventSink {
   const flushOn = opts.flushOn ?? 'checkpoint';
+  // Encoded here so that a malformed graph is reported where the writer is configured.
+  const graphDef = opts.graph !== undefined ? encodeGraphDef(opts.graph) : undefined;
   return (events$) =>
     new Observable<never>((subscriber) => {
       let file: EventFileWriter | undefined;
@@ -80,7 +83,7 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
       };
       try {
         file = EventFileWriter.open(logDir, opts);
-        if (opts.graph !== undefined) file.writeGraph(opts.graph);
+        if (graphDef !== undefined) file.writeGraph(graphDef);
         file.flush();
       } catch (err) {
         fail(err);

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
+import { createLogger } from '../../src/telemetry/createLogger';
+import { eventLogger, formatDuration, formatEvent } from '../../src/telemetry/eventLogger';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { checkpoint, epochEnd, trainBegin, trainEnd } from './events';
+
+function capture(level: 'error' | 'warn' | 'info' | 'debug') {
+  const lines: string[] = [];
+  const logger = createLogger({ level, console: { write: (t: string) => lines.push(...t.trimEnd().split('\n')) }, clock: () => new Date(0) });
+  return { lines, logger };
+}
+
+const batch: TrainEvent = { kind: 'BatchEnd', time: 0, epoch: 1, step: 14, batch: 3, batchSize: 64, loss: 1.23456, accuracy: 0.5, imagesPerSec: 123.45 };
+const skipped: TrainEvent = { kind: 'SampleSkipped', time: 0, epoch: 1, step: 14, path: 'a/b.jpg', reason: 'truncated', message: 'bad JPEG' };
+const failed: TrainEvent = { kind: 'Error', time: 0, epoch: 1, step: 14, message: 'NaN loss', fatal: true };
+
+describe('formatDuration', () => {
+  it('picks a readable unit', () => {
+    assert.equal(formatDuration(850), '850ms');
+    assert.equal(formatDuration(12_340), '12.3s');
+    assert.equal(formatDuration(245_000), '4m05s');
+    assert.equal(formatDuration(3_723_000), '1h02m03s');
+  });
+});
+
+describe('eventLogger', () => {
+  it('logs one info line per epoch with train/val loss and accuracy, lr and duration', async () => {
+    const { lines, logger } = capture('info');
+    await lastValueFrom(eventLogger(logger)(of<TrainEvent[]>(trainBegin(0), batch, epochEnd(1), checkpoint(1), trainEnd(1))), { defaultValue: undefined });
+    assert.deepEqual(lines.map((l) => l.slice(25)), [
+      'INFO  starting run run-1: 5 epochs × 10 steps, backend wasm, 2 thread(s), 1 replica(s)',
+      'INFO  epoch 2/5: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% | lr 0.0100 | 1m02s',
+      'INFO  epoch 2/5: checkpoint saved to ckpt/epoch-1 (best so far)',
+      'INFO  training ended (completed) at epoch 2/5, step 20, after 1h02m03s',
+    ]);
+  });
+
+  it('logs batches at debug, skips at warn and errors at error', () => {
+    assert.deepEqual(formatEvent(batch), ['debug', 'epoch 2 batch 4 (step 14): loss 1.2346 acc 50.00% 123.5 img/s']);
+    assert.deepEqual(formatEvent(skipped), ['warn', 'skipped a/b.jpg (truncated): bad JPEG']);
+    assert.deepEqual(formatEvent(failed), ['error', 'fatal error at epoch 2, step 14: NaN loss']);
+    assert.deepEqual(formatEvent(epochEnd(0, false), 3)[1], 'epoch 1/3: train loss 2.0000 acc 10.00% | lr 0.0100 | 1m02s');
+    const { lines, logger } = capture('warn');
+    eventLogger(logger)(of(batch, skipped, failed)).subscribe();
+    assert.deepEqual(lines.map((l) => l.slice(25, 30)), ['WARN ', 'ERROR']);
+  });
+
+  it('says when it resumes', () => {
+    assert.match(formatEvent(trainBegin(2, 'runs/a/ckpt-2'))[1], /^resuming run run-1: .*, from runs\/a\/ckpt-2 at epoch 3, step 20$/);
+  });
+
+  it('logs an upstream error, then passes it on', async () => {
+    const { lines, logger } = capture('info');
+    await assert.rejects(lastValueFrom(eventLogger(logger)(concat(of(epochEnd(0)), throwError(() => new Error('disk full'))))), /disk full/);
+    assert.match(lines[1], /ERROR training stream failed: disk full$/);
+  });
+
+  it('completes on an empty stream and stops on early unsubscribe', async () => {
+    const { lines, logger } = capture('debug');
+    await lastValueFrom(eventLogger(logger, { closeOnEnd: true })(of()), { defaultValue: undefined });
+    assert.deepEqual(lines, []);
+    const s = new Subject<TrainEvent>();
+    const sub = eventLogger(logger)(s).subscribe();
+    s.next(batch);
+    sub.unsubscribe();
+    s.next(batch);
+    assert.equal(lines.length, 1);
+  });
+});

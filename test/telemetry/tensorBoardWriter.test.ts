@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { lastValueFrom, of, Subject, throwError, concat } from 'rxjs';
+import { tensorBoardWriter } from '../../src/telemetry/tensorBoardWriter';
+import type { GraphNode } from '../../src/telemetry/GraphDef';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { bytesOf, decodeProto, readEvents, type ReadEvent } from './tfEventReader';
+import { checkpoint, epochEnd, trainBegin, trainEnd } from './events';
+
+const f32 = (x: number): number => Math.fround(x);
+
+function eventFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('events.out.tfevents.'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** All scalar points of a log dir: tag → sorted list of [step, value]. */
+function scalarPoints(dir: string): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const file of eventFiles(dir)) {
+    for (const e of readEvents(file)) {
+      for (const s of e.scalars) {
+        const list = out.get(s.tag) ?? [];
+        list.push([e.step, s.value]);
+        out.set(s.tag, list);
+      }
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a[0] - b[0]);
+  return out;
+}
+
+describe('tensorBoardWriter', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a standard event file: file version first, then per-epoch scalars at step epoch+1', async () => {
+    const events: TrainEvent[] = [trainBegin(0)];
+    for (let ep = 0; ep < 3; ep++) events.push(epochEnd(ep), checkpoint(ep));
+    events.push(trainEnd(2));
+    await lastValueFrom(tensorBoardWriter(dir, { hostname: 'box', now: () => 1_700_000_123_456 })(of(...events)), { defaultValue: undefined });
+
+    const files = eventFiles(dir);
+    assert.deepEqual(files.map((f) => path.basename(f)), ['events.out.tfevents.1700000123.box']);
+    const read = readEvents(files[0]);
+    assert.equal(read[0].fileVersion, 'brain.Event:2');
+    assert.equal(read[0].wallTime, 1_700_000_123.456);
+    const scalarEvents = read.filter((e) => e.scalars.length > 0);
+    assert.deepEqual(scalarEvents.map((e) => e.step), [1, 2, 3]);
+    for (const [i, e] of scalarEvents.entries()) {
+      const src = epochEnd(i);
+      assert.equal(e.wallTime, src.time / 1000);
+      assert.deepEqual(e.scalars, [
+        { tag: 'loss/train', value: f32(src.trainLoss) },
+        { tag: 'loss/val', value: f32(src.valLoss as number) },
+        { tag: 'accuracy/train', value: f32(src.trainAccuracy) },
+        { tag: 'accuracy/val', value: f32(src.valAccuracy as number) },
+        { tag: 'lr', value: f32(src.lr) },
+      ]);
+    }
+  });
+
+  it('leaves out validation tags for epochs without validation', async () => {
+    await lastValueFrom(tensorBoardWriter(dir)(of(epochEnd(0, false), checkpoint(0))), { defaultValue: undefined });
+    const tags = readEvents(eventFiles(dir)[0]).flatMap((e) => e.scalars.map((s) => s.tag));
+    assert.deepEqual(tags, ['loss/train', 'accuracy/train', 'lr']);
+  });
+
+  it('holds scalars back until their checkpoint, so a crash and a resume draw no duplicate points', async () => {
+    // first run: checkpoints after epochs 0 and 1, crashes after finishing epoch 2 before its checkpoint
+    const crashed = concat(
+      of<TrainEvent[]>(trainBegin(0), epochEnd(0), checkpoint(0), epochEnd(1), checkpoint(1), epochEnd(2)),
+      throwError(() => new Error('out of memory')),
+    );
+    await assert.rejects(lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_000 })(crashed)), /out of memory/);
+    assert.deepEqual(
+      scalarPoints(dir).get('loss/train')?.map((p) => p[0]),
+      [1, 2],
+    );
+    // resumed run (same second, so the writer must pick a new file name) redoes epoch 2
+    const resumed = of<TrainEvent[]>(trainBegin(2, 'ckpt/epoch-1'), epochEnd(2), checkpoint(2), epochEnd(3), checkpoint(3), epochEnd(4), trainEnd(4));
+    await lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_500 })(resumed), { defaultValue: undefined });
+    assert.equal(eventFiles(dir).length, 2);
+    const points = scalarPoints(dir);
+    for (const tag of ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']) {
+      assert.deepEqual(points.get(tag)?.map((p) => p[0]), [1, 2, 3, 4, 5], tag);
+    }
+    assert.deepEqual(
+      points.get('lr')?.map((p) => p[1]),
+      [0.01, 0.01, 0.01, 0.001, 0.001].map(f32),
+    );
+  });
+
+  it('flushOn epoch writes each epoch as soon as it ends', async () => {
+    const events$ = new Subject<TrainEvent>();
+    const done = lastValueFrom(tensorBoardWriter(dir, { flushOn: 'epoch' })(events$), { defaultValue: undefined });
+    events$.next(epochEnd(0));
+    assert.deepEqual(readEvents(eventFiles(dir)[0]).map((e) => e.step), [0, 1]);
+    events$.complete();
+    await done;
+  });
+
+  it('writes the model graph as a GraphDef with nodes, edges, shapes and attributes', async () => {
+    const graph: GraphNode[] = [
+      { name: 'input', op: 'Placeholder', shape: [null, 28, 28, 1] },
+      { name: 'conv1', op: 'Conv2D', inputs: ['input'], shape: [null, 28, 28, 32], attrs: { kernel: [5, 5], activation: 'relu', params: 832 } },
+      { name: 'dense', op: 'Dense', inputs: ['conv1'], shape: [null, 10], attrs: { dropout: 0.5, bias: true } },
+    ];
+    await lastValueFrom(tensorBoardWriter(dir, { graph })(of()), { defaultValue: undefined });
+    const read = readEvents(eventFiles(dir)[0]);
+    const withGraph = read.filter((e): e is ReadEvent & { graphDef: Buffer } => e.graphDef !== undefined);
+    assert.equal(withGraph.length, 1);
+    const nodes = bytesOf(decodeProto(withGraph[0].graphDef), 1).map((n) => decodeProto(n));
+    assert.deepEqual(nodes.map((n) => bytesOf(n, 1)[0].toString()), ['input', 'conv1', 'dense']);
+    assert.deepEqual(nodes.map((n) => bytesOf(n, 2)[0].toString()), ['Placeholder', 'Conv2D', 'Dense']);
+    assert.deepEqual(bytesOf(nodes[2], 3).map(String), ['conv1']);
+    const attrs = (n: Map<number, unknown>) =>
+      new Map(bytesOf(n as ReturnType<typeof decodeProto>, 5).map((entry) => {
+        const m = decodeProto(entry);
+        return [bytesOf(m, 1)[0].toString(), decodeProto(bytesOf(m, 2)[0])] as const;
+      }));
+    const conv = attrs(nodes[1]);
+    // _output_shapes: AttrValue.list(1).shape(7).dim(2).size(1)
+    const shape = decodeProto(bytesOf(decodeProto(bytesOf(conv.get('_output_shapes') as ReturnType<typeof decodeProto>, 1)[0]), 7)[0]);
+    const dims = bytesOf(shape, 2).map((d) => {
+      const size = decodeProto(d).get(1)?.[0];
+      assert.ok(size !== undefined && size.wire === 0);
+      return Number(BigInt.asIntN(64, size.v));
+    });
+    assert.deepEqual(dims, [-1, 28, 28, 32]);
+    assert.equal(bytesOf(conv.get('activation') as ReturnType<typeof decodeProto>, 2)[0].toString(), 'relu');
+    assert.deepEqual(conv.get('params')?.get(3), [{ wire: 0, v: 832n }]);
+    const dense = attrs(nodes[2]);
+    assert.equal((dense.get('dropout')?.get(4)?.[0] as { v: Buffer }).v.readFloatLE(0), 0.5);
+    assert.deepEqual(dense.get('bias')?.get(5), [{ wire: 0, v: 1n }]);
+  });
+
+  it('rejects a graph whose edges point at unknown nodes, naming them', () => {
+    assert.throws(
+      () => tensorBoardWriter(dir, { graph: [{ name: 'a', op: 'Dense', inputs: ['nope'] }] }),
+      /node 'a' has input 'nope'/,
+    );
+    assert.throws(() => tensorBoardWriter(dir, { graph: [{ name: 'a', op: 'Dense' }, { name: 'a', op: 'Dense' }] }), /duplicate node name 'a'/);
+  });
+
+  it('completes on an empty stream with just the file-version record', async () => {
+    await lastValueFrom(tensorBoardWriter(dir)(of()), { defaultValue: undefined });
+    const read = readEvents(eventFiles(dir)[0]);
+    assert.equal(read.length, 1);
+    assert.equal(read[0].fileVersion, 'brain.Event:2');
+  });
+
+  it('stops and closes the file on early unsubscribe, dropping unsaved epochs', () => {
+    const events$ = new Subject<TrainEvent>();
+    const sub = tensorBoardWriter(dir)(events$).subscribe();
+    events$.next(epochEnd(0));
+    events$.next(checkpoint(0));
+    events$.next(epochEnd(1));
+    sub.unsubscribe();
+    assert.equal(events$.observed, false);
+    assert.deepEqual(readEvents(eventFiles(dir)[0]).map((e) => e.step), [0, 1]);
+  });
+
+  it('errors clearly when the log directory cannot be created', async () => {
+    const file = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(file, '');
+    await assert.rejects(lastValueFrom(tensorBoardWriter(path.join(file, 'tb'))(of())), /not-a-dir/);
+  });
+});
