@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js';
+import type { CallStatus } from './bearerAuth';
+import { resetServerStream } from './resetServerStream';
+import type { TelemetryHub, HubListener } from './TelemetryHub';
+import type { TrainEventKind } from './TrainEvent';
+import type { Event } from './generated/rxtrain/telemetry/v1/Event';
+import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
+
+/** How a subscription ended, for the server's bookkeeping and tests. */
+export type SubscriptionEnd = 'ok' | 'cancelled' | 'slow' | 'error';
+
+/**
+ * One Subscribe call. It keeps only a cursor into the hub's replay buffer and writes while
+ * `call.write()` says the stream has room; when it says no, it waits for 'drain' and only
+ * counts what it is missing. Past `maxQueue` missed events (or once its cursor is evicted)
+ * it is ended with RESOURCE_EXHAUSTED, so a subscriber that never reads costs bounded
+ * memory and never slows the producer.
+ *
+ * @example
+ * ```ts
+ * new Subscription(hub, call, new Set(['EpochEnd']), 1, { maxQueue: 1024, graceMs: 5000 }, () => {}).start();
+ * ```
+ */
+export class Subscription implements HubListener {
+  private blocked = false;
+  private missed = 0;
+  private done = false;
+  private resetTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly hub: TelemetryHub,
+    private readonly call: grpc.ServerWritableStream<SubscribeRequest__Output, Event>,
+    private readonly kinds: ReadonlySet<TrainEventKind> | undefined,
+    private cursor: number,
+    private readonly limits: { readonly maxQueue: number; readonly graceMs: number },
+    private readonly onEnd: (how: SubscriptionEnd, sub: Subscription) => void,
+  ) {}
+
+  /** Next sequence this subscriber will be sent (or skip, if filtered out). */
+  get nextSequence(): number {
+    return this.cursor;
+  }
+
+  start(): void {
+    this.call.on('drain', () => {
+      this.blocked = false;
+      this.missed = 0;
+      this.pump();
+    });
+    this.call.on('cancelled', () => this.finish('cancelled'));
+    // A write to a stream the peer reset surfaces here; the call is over either way.
+    this.call.on('error', () => this.finish('error'));
+    this.hub.add(this);
+    this.pump();
+  }
+
+  notify(): void {
+    if (this.done) return;
+    if (!this.blocked) {
+      this.pump();
+      return;
+    }
+    const newest = this.hub.buffer.get(this.hub.buffer.newest);
+    if (this.hub.ended === undefined && newest !== undefined && this.wants(newest.kind)) {
+      this.missed += 1;
+      if (this.missed > this.limits.maxQueue) {
+        this.cutOff(
+          `subscriber too slow: more than ${this.limits.maxQueue} events queued; ` +
+            `resubscribe with from_sequence=${this.cursor} to resume`,
+        );
+      }
+    }
+  }
+
+  /** Ends the call at once (server shutdown): OK, as for a normal end of training. */
+  close(): void {
+    if (this.done) return;
+    this.finish('ok');
+    this.call.end();
+  }
+
+  private wants(kind: TrainEventKind): boolean {
+    return this.kinds === undefined || this.kinds.has(kind);
+  }
+
+  private pump(): void {
+    const buf = this.hub.buffer;
+    while (!this.done && !this.blocked && this.cursor <= buf.newest) {
+      const entry = buf.get(this.cursor);
+      if (entry === undefined) {
+        this.cutOff(
+          `subscriber fell behind the replay buffer: sequence ${this.cursor} was evicted; ` +
+            `oldest available is ${buf.oldest}`,
+        );
+        return;
+      }
+      this.cursor += 1;
+      if (!this.wants(entry.kind)) continue;
+      // The Subscribe serializer passes pre-encoded Buffers through (see startTelemetryServer),
+      // so an event is encoded once for all subscribers.
+      if (!this.call.write(this.hub.bytesOf(entry) as unknown as Event)) {
+        this.blocked = true;
+        this.missed = 0;
+      }
+    }
+    const end = this.hub.ended;
+    if (!this.done && end !== undefined && this.cursor > buf.newest) this.endWith(end);
+  }
+
+  private endWith(status: CallStatus): void {
+    this.finish(status.code === grpc.status.OK ? 'ok' : 'error');
+    if (status.code === grpc.status.OK) this.call.end();
+    else this.call.emit('error', { code: status.code, details: status.details });
+  }
+
+  private cutOff(details: string): void {
+    if (this.done) return;
+    this.finish('slow');
+    // In-band status first: a client that resumes reading gets everything up to here and
+    // then a RESOURCE_EXHAUSTED saying where to resume.
+    this.call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details });
+    // A client that never reads would never see it (flow control), and its stream would
+    // hold server memory; reset it after a grace period.
+    this.resetTimer = setTimeout(() => resetServerStream(this.call), this.limits.graceMs);
+    this.resetTimer.unref();
+    this.call.once('close', () => clearTimeout(this.resetTimer));
+  }
+
+  /** Forgets the stream immediately (used at forced shutdown). */
+  dispose(): void {
+    clearTimeout(this.resetTimer);
+  }
+
+  private finish(how: SubscriptionEnd): void {
+    if (this.done) return;
+    this.done = true;
+    this.hub.remove(this);
+    this.onEnd(how, this);
+  }
+}

@@ -1,0 +1,96 @@
+import type { SkipReason } from '../streams/Skip';
+import type { TrainEvent } from './TrainEvent';
+import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
+
+/**
+ * A {@link TrainEvent} as received from a server, with the run id and sequence number
+ * the server stamped on it.
+ */
+export type SequencedEvent = TrainEvent & { readonly runId: string; readonly sequence: number };
+
+const END_REASON = {
+  COMPLETED: 'completed',
+  EARLY_STOPPED: 'early-stop',
+  STOPPED: 'stopped',
+} as const;
+
+/**
+ * Maps a wire `Event` back to a {@link TrainEvent} (plus run id and sequence). Returns
+ * undefined for an event whose oneof is unset or unknown (a newer server), so a client
+ * can skip it instead of crashing.
+ *
+ * @example
+ * ```ts
+ * const e = fromProtoEvent(msg);
+ * if (e?.kind === 'BatchEnd') console.log(e.sequence, e.loss);
+ * ```
+ */
+export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
+  const base = { runId: m.runId, sequence: m.sequence, time: m.timeUnixMicros / 1000, epoch: m.epoch, step: m.step };
+  switch (m.event) {
+    case 'trainBegin': {
+      const b = m.trainBegin;
+      if (!b) return undefined;
+      let config: unknown = null;
+      try {
+        config = JSON.parse(b.configJson === '' ? 'null' : b.configJson);
+      } catch {
+        config = b.configJson;
+      }
+      return {
+        ...base,
+        kind: 'TrainBegin',
+        backend: b.backend,
+        threads: b.threads,
+        replicas: b.replicas,
+        epochs: b.epochs,
+        stepsPerEpoch: b.stepsPerEpoch,
+        config,
+        ...(b.resumedFrom !== '' ? { resumedFrom: b.resumedFrom } : {}),
+      };
+    }
+    case 'epochBegin':
+      return m.epochBegin ? { ...base, kind: 'EpochBegin', lr: m.epochBegin.lr, steps: m.epochBegin.steps } : undefined;
+    case 'batchEnd': {
+      const b = m.batchEnd;
+      return b
+        ? { ...base, kind: 'BatchEnd', batch: b.batch, batchSize: b.batchSize, loss: b.loss, accuracy: b.accuracy, imagesPerSec: b.imagesPerSec }
+        : undefined;
+    }
+    case 'epochEnd': {
+      const b = m.epochEnd;
+      if (!b) return undefined;
+      return {
+        ...base,
+        kind: 'EpochEnd',
+        trainLoss: b.trainLoss,
+        trainAccuracy: b.trainAccuracy,
+        ...(b.valLoss !== undefined && b.valLoss !== null ? { valLoss: b.valLoss } : {}),
+        ...(b.valAccuracy !== undefined && b.valAccuracy !== null ? { valAccuracy: b.valAccuracy } : {}),
+        lr: b.lr,
+        durationMs: b.durationMs,
+      };
+    }
+    case 'lrChanged':
+      return m.lrChanged ? { ...base, kind: 'LrChanged', from: m.lrChanged.from, to: m.lrChanged.to } : undefined;
+    case 'checkpointSaved':
+      return m.checkpointSaved ? { ...base, kind: 'CheckpointSaved', path: m.checkpointSaved.path, best: m.checkpointSaved.best } : undefined;
+    case 'sampleSkipped': {
+      const s = m.sampleSkipped;
+      // The reason is a free string on the wire so that new reasons do not break old clients.
+      return s ? { ...base, kind: 'SampleSkipped', path: s.path, reason: s.reason as SkipReason, message: s.message } : undefined;
+    }
+    case 'earlyStop':
+      return m.earlyStop ? { ...base, kind: 'EarlyStop', reason: m.earlyStop.reason } : undefined;
+    case 'trainEnd': {
+      const t = m.trainEnd;
+      if (!t) return undefined;
+      const reason = END_REASON[t.reason as keyof typeof END_REASON] ?? 'stopped';
+      return { ...base, kind: 'TrainEnd', reason, durationMs: t.durationMs };
+    }
+    case 'error':
+      return m.error ? { ...base, kind: 'Error', message: m.error.message, fatal: m.error.fatal } : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,30 @@
+// Original file: proto/telemetry.proto
+
+import type { EventKind as _rxtrain_telemetry_v1_EventKind, EventKind__Output as _rxtrain_telemetry_v1_EventKind__Output } from '../../../rxtrain/telemetry/v1/EventKind';
+import type { Long } from '@grpc/proto-loader';
+
+export interface SubscribeRequest {
+  /**
+   * Only these kinds are sent; empty means all kinds. Sequence numbers stay those of the
+   * whole run, so a filtered stream has gaps by design.
+   */
+  'kinds'?: (_rxtrain_telemetry_v1_EventKind)[];
+  /**
+   * First sequence wanted (sequences start at 1). 0 means "everything still in the replay
+   * buffer, then live". A reconnecting client passes last received + 1.
+   */
+  'fromSequence'?: (number | string | Long);
+}
+
+export interface SubscribeRequest__Output {
+  /**
+   * Only these kinds are sent; empty means all kinds. Sequence numbers stay those of the
+   * whole run, so a filtered stream has gaps by design.
+   */
+  'kinds': (_rxtrain_telemetry_v1_EventKind__Output)[];
+  /**
+   * First sequence wanted (sequences start at 1). 0 means "everything still in the replay
+   * buffer, then live". A reconnecting client passes last received + 1.
+   */
+  'fromSequence': (number);
+}

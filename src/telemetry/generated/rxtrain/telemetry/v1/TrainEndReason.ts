@@ -1,0 +1,20 @@
+// Original file: proto/telemetry.proto
+
+export const TrainEndReason = {
+  TRAIN_END_REASON_UNSPECIFIED: 'TRAIN_END_REASON_UNSPECIFIED',
+  COMPLETED: 'COMPLETED',
+  EARLY_STOPPED: 'EARLY_STOPPED',
+  STOPPED: 'STOPPED',
+} as const;
+
+export type TrainEndReason =
+  | 'TRAIN_END_REASON_UNSPECIFIED'
+  | 0
+  | 'COMPLETED'
+  | 1
+  | 'EARLY_STOPPED'
+  | 2
+  | 'STOPPED'
+  | 3
+
+export type TrainEndReason__Output = typeof TrainEndReason[keyof typeof TrainEndReason]

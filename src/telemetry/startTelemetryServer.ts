@@ -1,0 +1,273 @@
+import { promises as fs } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import * as E from 'fp-ts/Either';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Observable, Subscription as RxSubscription } from 'rxjs';
+import { checkBearer, type CallStatus } from './bearerAuth';
+import { checkBindPolicy } from './bindPolicy';
+import { formatHostPort, parseHostPort } from './hostPort';
+import { parseEventKind } from './protoEventKind';
+import { Subscription, type SubscriptionEnd } from './Subscription';
+import { loadTelemetryProto } from './telemetryProto';
+import { TelemetryHub } from './TelemetryHub';
+import {
+  DEFAULT_TELEMETRY_ADDRESS,
+  TELEMETRY_DEFAULTS,
+  type TelemetryServerOptions,
+  type TelemetryTls,
+} from './TelemetryServerOptions';
+import type { TrainEvent, TrainEventKind } from './TrainEvent';
+import type { Event } from './generated/rxtrain/telemetry/v1/Event';
+import type { TelemetryHandlers } from './generated/rxtrain/telemetry/v1/Telemetry';
+import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
+
+/** Fully-qualified service name, as health checks and reflection know it. */
+export const TELEMETRY_SERVICE_NAME = 'rxtrain.telemetry.v1.Telemetry';
+
+/**
+ * A running telemetry server.
+ *
+ * @example
+ * ```ts
+ * const server = await startTelemetryServer(events$, { runId: 'r1', address: '127.0.0.1:0' });
+ * console.log(`rxtrain monitor ${server.address}`);
+ * await server.closed; // resolves after training ended and every stream closed
+ * ```
+ */
+export interface TelemetryServer {
+  /** `host:port` actually bound (the real port when 0 was asked), or 'off'. */
+  readonly address: string;
+  /** Bound port (0 when off). */
+  readonly port: number;
+  /** Number of connected subscribers right now. */
+  readonly subscribers: number;
+  /** Counts of ended subscriptions by how they ended (for logs, tests and benchmarks). */
+  readonly ended: Readonly<Record<SubscriptionEnd, number>>;
+  /** Resolves once the server has fully shut down (after the event stream ended, or shutdown()). */
+  readonly closed: Promise<void>;
+  /**
+   * Stops taking events, lets every subscriber read what it has not yet received (up to
+   * the grace period), ends each stream with OK and closes the server. Idempotent.
+   */
+  shutdown(): Promise<void>;
+}
+
+async function readPem(x: string | Buffer, what: string): Promise<Buffer> {
+  if (Buffer.isBuffer(x)) return x;
+  try {
+    return await fs.readFile(x);
+  } catch (err) {
+    throw new Error(`cannot read telemetry TLS ${what} '${x}': ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.ServerCredentials> {
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  const [cert, key] = await Promise.all([readPem(tls.cert, 'certificate'), readPem(tls.key, 'key')]);
+  try {
+    return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+  } catch (err) {
+    throw new Error(`invalid telemetry TLS certificate/key: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function inertServer(): TelemetryServer {
+  return {
+    address: 'off',
+    port: 0,
+    subscribers: 0,
+    ended: { ok: 0, cancelled: 0, slow: 0, error: 0 },
+    closed: Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Validates a Subscribe request into a kind filter and a start cursor, or the status to
+ * answer with (INVALID_ARGUMENT, OUT_OF_RANGE).
+ */
+function planSubscription(
+  req: SubscribeRequest__Output,
+  hub: TelemetryHub,
+): E.Either<CallStatus, { kinds: ReadonlySet<TrainEventKind> | undefined; cursor: number }> {
+  const kinds = new Set<TrainEventKind>();
+  for (const raw of req.kinds ?? []) {
+    const k = parseEventKind(raw);
+    if (k === undefined) {
+      return E.left({ code: grpc.status.INVALID_ARGUMENT, details: `unknown event kind ${JSON.stringify(raw)} in kinds` });
+    }
+    kinds.add(k);
+  }
+  const from = Number(req.fromSequence ?? 0);
+  if (!Number.isSafeInteger(from) || from < 0) {
+    return E.left({ code: grpc.status.INVALID_ARGUMENT, details: `from_sequence must be >= 0, got ${req.fromSequence}` });
+  }
+  const { oldest, newest, capacity } = hub.buffer;
+  if (from > newest + 1) {
+    return E.left({
+      code: grpc.status.OUT_OF_RANGE,
+      details: `from_sequence ${from} is in the future: the latest event is ${newest} (run ${hub.run.runId})`,
+    });
+  }
+  if (from > 0 && oldest > 0 && from < oldest) {
+    return E.left({
+      code: grpc.status.OUT_OF_RANGE,
+      details:
+        `events ${from}..${oldest - 1} were evicted from the replay buffer (capacity ${capacity}); ` +
+        `oldest available is ${oldest}: resubscribe with from_sequence=${oldest} (or 0)`,
+    });
+  }
+  return E.right({ kinds: kinds.size === 0 ? undefined : kinds, cursor: from === 0 ? Math.max(1, oldest) : from });
+}
+
+/**
+ * Serves `events$` over gRPC (proto/telemetry.proto) plus grpc.health.v1 and server
+ * reflection. Subscribes to `events$` at once (pass a shared/hot observable: the server is
+ * just one subscriber), so events emitted before a monitor connects sit in the replay
+ * buffer. When `events$` completes, every stream ends with OK after it has been sent what
+ * is left (bounded by `shutdownGraceMs`) and the server shuts down by itself; when it
+ * errors, streams end with ABORTED. `address: 'off'` returns an inert server. Rejects with
+ * a readable Error for a bad address, a refused plaintext non-loopback bind, unreadable
+ * TLS files or a port in use.
+ *
+ * @example
+ * ```ts
+ * const events$ = train(config).pipe(share());
+ * const server = await startTelemetryServer(events$, { runId: 'alexnet-01', address: '127.0.0.1:50051', token: process.env.TOKEN });
+ * console.error(`telemetry on ${server.address}`);
+ * ```
+ */
+export async function startTelemetryServer(
+  events$: Observable<TrainEvent>,
+  opts: TelemetryServerOptions,
+): Promise<TelemetryServer> {
+  const address = opts.address ?? DEFAULT_TELEMETRY_ADDRESS;
+  if (address.trim().toLowerCase() === 'off') return inertServer();
+  const hp = parseHostPort(address);
+  if (E.isLeft(hp)) throw new Error(`telemetry: ${hp.left}`);
+  const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true });
+  if (E.isLeft(policy)) throw new Error(`telemetry: ${policy.left}`);
+  const replayCapacity = opts.replayBuffer ?? TELEMETRY_DEFAULTS.replayBuffer;
+  if (!Number.isInteger(replayCapacity) || replayCapacity < 1) throw new Error(`telemetry: replayBuffer must be a positive integer, got ${replayCapacity}`);
+  const maxQueueOpt = opts.maxQueue ?? TELEMETRY_DEFAULTS.maxQueue;
+  if (!Number.isInteger(maxQueueOpt) || maxQueueOpt < 1) throw new Error(`telemetry: maxQueue must be a positive integer, got ${maxQueueOpt}`);
+  const limits = { maxQueue: Math.min(maxQueueOpt, replayCapacity), graceMs: opts.shutdownGraceMs ?? TELEMETRY_DEFAULTS.shutdownGraceMs };
+  const creds = await serverCredentials(opts.tls);
+
+  const { packageDefinition, v1 } = loadTelemetryProto();
+  const service = v1.Telemetry.service;
+  const encode = service.Subscribe.responseSerialize;
+  // Pre-encoded events pass through untouched, so fan-out to N subscribers encodes once.
+  const fanOutService: grpc.ServiceDefinition = {
+    ...service,
+    Subscribe: { ...service.Subscribe, responseSerialize: (v: Event | Buffer) => (Buffer.isBuffer(v) ? v : encode(v)) },
+  };
+
+  const hub = new TelemetryHub(opts.runId, replayCapacity, encode);
+  const subs = new Set<Subscription>();
+  const ended: Record<SubscriptionEnd, number> = { ok: 0, cancelled: 0, slow: 0, error: 0 };
+  const health = new HealthImplementation({ '': 'SERVING', [TELEMETRY_SERVICE_NAME]: 'SERVING' });
+
+  const handlers: TelemetryHandlers = {
+    Subscribe(call) {
+      const denied = checkBearer(call.metadata, opts.token);
+      if (denied) {
+        call.emit('error', denied);
+        return;
+      }
+      const plan = planSubscription(call.request, hub);
+      if (E.isLeft(plan)) {
+        call.emit('error', plan.left);
+        return;
+      }
+      const sub = new Subscription(hub, call, plan.right.kinds, plan.right.cursor, limits, (how, s) => {
+        ended[how] += 1;
+        subs.delete(s);
+      });
+      subs.add(sub);
+      sub.start();
+    },
+    GetRun(call, callback) {
+      const denied = checkBearer(call.metadata, opts.token);
+      if (denied) {
+        callback(denied);
+        return;
+      }
+      callback(null, { ...hub.run, subscribers: hub.subscriberCount, oldestSequence: hub.buffer.oldest });
+    },
+  };
+
+  const server = new grpc.Server({
+    // Detect vanished monitors (laptop lid closed) so their streams are freed.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+  });
+  server.addService(fanOutService, handlers);
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  // Subscribe before binding: nothing the run emits meanwhile is lost.
+  let rx: RxSubscription | undefined = events$.subscribe({
+    next: (e) => hub.publish(e),
+    error: (err: unknown) => {
+      hub.fail(err instanceof Error ? err.message : String(err));
+      void shutdown();
+    },
+    complete: () => {
+      hub.complete();
+      void shutdown();
+    },
+  });
+
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(formatHostPort(hp.right), creds, (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  } catch (err) {
+    rx?.unsubscribe();
+    server.forceShutdown();
+    throw new Error(`telemetry: cannot listen on ${address}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let shuttingDown: Promise<void> | undefined;
+
+  function shutdown(): Promise<void> {
+    if (shuttingDown) return shuttingDown;
+    shuttingDown = (async () => {
+      rx?.unsubscribe();
+      rx = undefined;
+      hub.complete(); // no-op if already ended; otherwise streams drain and end with OK
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(TELEMETRY_SERVICE_NAME, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          for (const s of subs) s.dispose();
+          server.forceShutdown();
+          resolve();
+        }, limits.graceMs);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      resolveClosed();
+    })();
+    return shuttingDown;
+  }
+
+  return {
+    address: formatHostPort({ host: hp.right.host, port }),
+    port,
+    get subscribers() {
+      return hub.subscriberCount;
+    },
+    ended,
+    closed,
+    shutdown,
+  };
+}

@@ -1,0 +1,88 @@
+import type { TrainEvent } from './TrainEvent';
+import type { Event } from './generated/rxtrain/telemetry/v1/Event';
+import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
+
+const END_REASON: Readonly<Record<'completed' | 'early-stop' | 'stopped', Extract<TrainEndReason, string>>> = {
+  completed: 'COMPLETED',
+  'early-stop': 'EARLY_STOPPED',
+  stopped: 'STOPPED',
+};
+
+/**
+ * Serialises a config for the wire. A config that cannot be JSON-encoded (cycles, BigInt)
+ * must not break telemetry, so it becomes a JSON string describing the problem.
+ */
+function configJson(config: unknown): string {
+  try {
+    return JSON.stringify(config ?? null) ?? 'null';
+  } catch (err) {
+    return JSON.stringify({ unserialisable: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/**
+ * Maps a {@link TrainEvent} to the wire `Event`, stamping the run id and the sequence the
+ * server assigned. Times go out as integer microseconds, so sub-millisecond emit times
+ * (used to measure latency) survive.
+ *
+ * @example
+ * ```ts
+ * const msg = toProtoEvent({ kind: 'EarlyStop', time: Date.now(), epoch: 3, step: 900, reason: 'plateau' }, 'run-1', 42);
+ * msg.earlyStop?.reason; // 'plateau'
+ * ```
+ */
+export function toProtoEvent(e: TrainEvent, runId: string, sequence: number): Event {
+  const base: Event = {
+    runId,
+    sequence,
+    timeUnixMicros: Math.round(e.time * 1000),
+    epoch: e.epoch,
+    step: e.step,
+  };
+  switch (e.kind) {
+    case 'TrainBegin':
+      return {
+        ...base,
+        trainBegin: {
+          backend: e.backend,
+          threads: e.threads,
+          replicas: e.replicas,
+          epochs: e.epochs,
+          stepsPerEpoch: e.stepsPerEpoch,
+          configJson: configJson(e.config),
+          resumedFrom: e.resumedFrom ?? '',
+        },
+      };
+    case 'EpochBegin':
+      return { ...base, epochBegin: { lr: e.lr, steps: e.steps } };
+    case 'BatchEnd':
+      return {
+        ...base,
+        batchEnd: { batch: e.batch, batchSize: e.batchSize, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec },
+      };
+    case 'EpochEnd':
+      return {
+        ...base,
+        epochEnd: {
+          trainLoss: e.trainLoss,
+          trainAccuracy: e.trainAccuracy,
+          ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
+          ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+          lr: e.lr,
+          durationMs: e.durationMs,
+        },
+      };
+    case 'LrChanged':
+      return { ...base, lrChanged: { from: e.from, to: e.to } };
+    case 'CheckpointSaved':
+      return { ...base, checkpointSaved: { path: e.path, best: e.best } };
+    case 'SampleSkipped':
+      return { ...base, sampleSkipped: { path: e.path, reason: e.reason, message: e.message } };
+    case 'EarlyStop':
+      return { ...base, earlyStop: { reason: e.reason } };
+    case 'TrainEnd':
+      return { ...base, trainEnd: { reason: END_REASON[e.reason], durationMs: e.durationMs } };
+    case 'Error':
+      return { ...base, error: { message: e.message, fatal: e.fatal } };
+  }
+}
