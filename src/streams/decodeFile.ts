@@ -1,0 +1,154 @@
+import { promises as fsp } from 'node:fs';
+import sharp from 'sharp';
+import { makeImage } from '../ops/Image';
+import type { Sample } from './Sample';
+import { skip, type Skip, type SkipReason } from './Skip';
+
+/**
+ * A decoded sample, tagged so it can share a stream with {@link Skip}s.
+ *
+ * @example
+ * ```ts
+ * const s: DecodedSample = { kind: 'sample', image: makeImage(new Uint8Array(3), 1, 1, 3), label: 0, path: 'a.jpg' };
+ * ```
+ */
+export type DecodedSample = Sample & { readonly kind: 'sample' };
+
+/**
+ * How images are decoded. Every output is 8-bit interleaved RGB (3 channels) whatever the
+ * input: EXIF orientation is applied, grey / CMYK / palette / 16-bit inputs are converted to
+ * 8-bit sRGB, and alpha is flattened onto `background` (black by default, as PyTorch's
+ * `convert('RGB')` drops alpha to the stored colour under it; pass white for scans and logos).
+ *
+ * @example
+ * ```ts
+ * const o: DecodeOptions = { maxPixels: 50_000_000, resize: 256, background: 'white' };
+ * ```
+ */
+export interface DecodeOptions {
+  /**
+   * Decompression-bomb guard: images with more pixels (width × height, before any resize)
+   * become `too-many-pixels` skips. Default 100 megapixels.
+   */
+  readonly maxPixels?: number;
+  /**
+   * If set, centre-crops to a square and resizes to `resize`×`resize` (the Caltech256 /
+   * AlexNet preprocessing), so images of any size batch together.
+   */
+  readonly resize?: number;
+  /** Colour alpha is flattened onto. Default black. */
+  readonly background?: 'black' | 'white';
+}
+
+/** Default decompression-bomb limit of {@link DecodeOptions.maxPixels}. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+// Signatures of image formats this sharp build cannot decode: they are "unsupported", not
+// "not an image", which tells the user to convert rather than to delete.
+const UNSUPPORTED_SIGNATURES: Array<{ name: string; test: (b: Buffer) => boolean }> = [
+  { name: 'BMP', test: (b) => b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d },
+  { name: 'ICO', test: (b) => b.length >= 4 && b.readUInt32BE(0) === 0x00000100 },
+  { name: 'PSD', test: (b) => b.length >= 4 && b.toString('latin1', 0, 4) === '8BPS' },
+  { name: 'HEIC', test: (b) => b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp' && /^(heic|heix|hevc|hevx|mif1|msf1)$/.test(b.toString('latin1', 8, 12)) },
+  { name: 'DICOM', test: (b) => b.length >= 132 && b.toString('latin1', 128, 132) === 'DICM' },
+];
+
+const DECODABLE_SIGNATURES: Array<(b: Buffer) => boolean> = [
+  (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff, // JPEG
+  (b) => b.length >= 4 && b.readUInt32BE(0) === 0x89504e47, // PNG
+  (b) => b.length >= 4 && b.toString('latin1', 0, 4) === 'GIF8',
+  (b) => b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
+  (b) => b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*'), // TIFF
+];
+
+/**
+ * Maps a sharp / libvips error on `buf` to a {@link SkipReason}.
+ *
+ * @example
+ * ```ts
+ * classifyDecodeError(new Error('VipsJpeg: premature end of JPEG image'), buf); // 'truncated'
+ * ```
+ */
+export function classifyDecodeError(err: Error, buf: Buffer): { reason: SkipReason; message: string } {
+  const msg = err.message;
+  if (/exceeds pixel limit/i.test(msg)) return { reason: 'too-many-pixels', message: msg };
+  if (/premature end|truncated|libpng read error|read error|unexpected end|not enough data|end of (file|stream)/i.test(msg)) {
+    return { reason: 'truncated', message: msg };
+  }
+  const unsupported = UNSUPPORTED_SIGNATURES.find((s) => s.test(buf));
+  if (unsupported) return { reason: 'unsupported', message: `${unsupported.name} images cannot be decoded (${msg}); convert them to JPEG or PNG` };
+  if (/corrupt header/i.test(msg) && DECODABLE_SIGNATURES.some((t) => t(buf))) {
+    return { reason: 'truncated', message: `${msg} (file ends inside the header)` };
+  }
+  if (/unsupported image format/i.test(msg)) return { reason: 'not-an-image', message: 'content is not a known image format' };
+  if (/unsupported|not supported|unknown (codec|compression)/i.test(msg)) return { reason: 'unsupported', message: msg };
+  return { reason: 'not-an-image', message: msg };
+}
+
+async function classifyReadError(err: NodeJS.ErrnoException, path: string): Promise<{ reason: SkipReason; message: string }> {
+  switch (err.code) {
+    case 'EISDIR':
+      return { reason: 'not-a-file', message: 'a directory named like an image' };
+    case 'ENOENT': {
+      const isLink = await fsp.lstat(path).then((s) => s.isSymbolicLink(), () => false);
+      return isLink
+        ? { reason: 'dangling-link', message: 'symbolic link whose target does not exist' }
+        : { reason: 'unreadable', message: 'file does not exist (removed after it was listed?)' };
+    }
+    default:
+      return { reason: 'unreadable', message: err.message };
+  }
+}
+
+/**
+ * Decodes an encoded image already in memory into an 8-bit RGB sample (see
+ * {@link DecodeOptions}), or a typed {@link Skip} saying why not. Never rejects for bad input.
+ *
+ * @example
+ * ```ts
+ * const s = await decodeBuffer(await fs.promises.readFile('cat.jpg'), 'cat.jpg', 3, { resize: 256 });
+ * ```
+ */
+export async function decodeBuffer(buf: Buffer, path: string, label: number, opts: DecodeOptions = {}): Promise<DecodedSample | Skip> {
+  if (buf.length === 0) return skip(path, 'empty', 'file has 0 bytes');
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  try {
+    // failOn 'truncated': real-world JPEGs often carry harmless warnings (extra bytes after
+    // EOI, bad restart markers) and must not be dropped; cut-off files must.
+    let img = sharp(buf, { limitInputPixels: maxPixels, failOn: 'truncated', sequentialRead: true }).rotate();
+    if (opts.resize !== undefined) img = img.resize(opts.resize, opts.resize, { fit: 'cover', position: 'centre' });
+    const { data, info } = await img
+      .flatten({ background: opts.background === 'white' ? '#ffffff' : '#000000' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) return skip(path, 'unsupported', `decoded to ${info.channels} channels, expected 3`);
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { kind: 'sample', image: makeImage(pixels, info.width, info.height, 3), label, path };
+  } catch (e) {
+    const { reason, message } = classifyDecodeError(e as Error, buf);
+    return skip(path, reason, message);
+  }
+}
+
+/**
+ * Reads and decodes one image file (see {@link decodeBuffer}); I/O failures become
+ * `unreadable` / `not-a-file` skips. Never rejects for bad input.
+ *
+ * @example
+ * ```ts
+ * const s = await decodeFile('/data/001.ak47/001_0001.jpg', 0);
+ * if (s.kind === 'sample') console.log(s.image.width, s.image.height);
+ * ```
+ */
+export async function decodeFile(path: string, label: number, opts: DecodeOptions = {}): Promise<DecodedSample | Skip> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(path);
+  } catch (e) {
+    const { reason, message } = await classifyReadError(e as NodeJS.ErrnoException, path);
+    return skip(path, reason, message);
+  }
+  return decodeBuffer(buf, path, label, opts);
+}

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import sharp from 'sharp';
+import { decode } from '../../src/streams/decode';
+import { decodeBuffer, decodeFile, type DecodedSample } from '../../src/streams/decodeFile';
+import { folderSource } from '../../src/streams/folderSource';
+import type { Skip } from '../../src/streams/Skip';
+import { asUnprivileged, PHOTOS, photoJpeg, photoPng, tempDir, write } from './fixtures';
+
+async function sample(x: Promise<DecodedSample | Skip>): Promise<DecodedSample> {
+  const r = await x;
+  assert.equal(r.kind, 'sample', r.kind === 'skip' ? `${r.reason}: ${r.message}` : '');
+  return r as DecodedSample;
+}
+
+async function skipOf(x: Promise<DecodedSample | Skip>): Promise<Skip> {
+  const r = await x;
+  assert.equal(r.kind, 'skip', 'expected a skip');
+  return r as Skip;
+}
+
+describe('decodeFile: bad files become typed skips', () => {
+  let dir: string;
+  let jpg: Buffer;
+  let png: Buffer;
+  before(async () => {
+    dir = await tempDir();
+    jpg = await photoJpeg('coffee.png', 48);
+    png = await photoPng('coffee.png', 48);
+  });
+
+  const cases: Array<[string, () => Promise<string>, string, RegExp?]> = [
+    ['zero bytes', () => write(path.join(dir, 'empty.jpg'), Buffer.alloc(0)), 'empty'],
+    ['truncated JPEG', () => write(path.join(dir, 'trunc.jpg'), jpg.subarray(0, jpg.length >> 1)), 'truncated'],
+    ['truncated PNG', () => write(path.join(dir, 'trunc.png'), png.subarray(0, png.length >> 1)), 'truncated'],
+    ['PNG cut inside its header', () => write(path.join(dir, 'hdr.png'), png.subarray(0, 30)), 'truncated'],
+    ['not an image', () => write(path.join(dir, 'text.jpg'), 'this is a text file, not a JPEG\n'), 'not-an-image'],
+    ['unsupported format (BMP)', async () => {
+      // A valid 2x1 24-bit BMP: sharp's prebuilt libvips has no BMP loader.
+      const b = Buffer.alloc(62);
+      b.write('BM', 0, 'latin1'); b.writeUInt32LE(62, 2); b.writeUInt32LE(54, 10); b.writeUInt32LE(40, 14);
+      b.writeInt32LE(2, 18); b.writeInt32LE(1, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28); b.writeUInt32LE(8, 34);
+      return write(path.join(dir, 'x.bmp'), b);
+    }, 'unsupported', /BMP/],
+    ['a directory named like an image', async () => { const d = path.join(dir, 'folder.jpg'); await fsp.mkdir(d); return d; }, 'not-a-file'],
+    ['a dangling symlink', async () => { const l = path.join(dir, 'broken.jpg'); await fsp.symlink(path.join(dir, 'gone.jpg'), l); return l; }, 'dangling-link'],
+  ];
+  for (const [name, make, reason, message] of cases) {
+    it(name, async () => {
+      const file = await make();
+      const s = await skipOf(decodeFile(file, 0));
+      assert.equal(s.path, file);
+      assert.equal(s.reason, reason, s.message);
+      assert.ok(s.message.length > 0);
+      if (message) assert.match(s.message, message);
+    });
+  }
+
+  it('too many pixels (decompression-bomb guard), checked before decoding the pixels', async () => {
+    const file = await write(path.join(dir, 'bomb.png'), await sharp({ create: { width: 2000, height: 1500, channels: 3, background: 'red' } }).png().toBuffer());
+    const s = await skipOf(decodeFile(file, 0, { maxPixels: 2000 * 1500 - 1 }));
+    assert.equal(s.reason, 'too-many-pixels');
+    // The same file under a limit it meets decodes.
+    assert.equal((await sample(decodeFile(file, 0, { maxPixels: 2000 * 1500 }))).image.width, 2000);
+  });
+
+  it('unreadable (permission denied; as an unprivileged user when run as root)', async () => {
+    const file = await write(path.join(dir, 'locked.jpg'), jpg);
+    await fsp.chmod(file, 0o000);
+    const s = await skipOf(asUnprivileged(() => decodeFile(file, 0)));
+    assert.equal(s.reason, 'unreadable');
+    assert.match(s.message, /EACCES|permission/i);
+  });
+});
+
+describe('decodeBuffer: every input becomes 8-bit RGB', () => {
+  const rgbOf = async (b: Buffer, opts = {}): Promise<DecodedSample> => sample(decodeBuffer(b, 'x', 3, opts));
+  const maxDiff = (a: Uint8Array, b: Uint8Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  let reference: { data: Uint8Array; width: number; height: number };
+  before(async () => {
+    const { data, info } = await sharp(path.join(PHOTOS, 'chelsea.png')).resize(24, 16).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    reference = { data: new Uint8Array(data), width: info.width, height: info.height };
+  });
+  const raw = () => sharp(Buffer.from(reference.data), { raw: { width: reference.width, height: reference.height, channels: 3 } });
+
+  it('RGB PNG: exact pixels and the label/path carried through', async () => {
+    const s = await rgbOf(await raw().png().toBuffer());
+    assert.deepEqual([s.image.width, s.image.height, s.image.channels, s.label, s.path], [24, 16, 3, 3, 'x']);
+    assert.deepEqual(s.image.data, reference.data);
+  });
+
+  it('16-bit PNG → 8-bit, same picture', async () => {
+    const b = await raw().toColourspace('rgb16').png().toBuffer();
+    assert.equal((await sharp(b).metadata()).depth, 'ushort');
+    const s = await rgbOf(b);
+    assert.ok(s.image.data instanceof Uint8Array);
+    assert.ok(maxDiff(s.image.data, reference.data) <= 1, `max diff ${maxDiff(s.image.data, reference.data)}`);
+  });
+
+  it('palette PNG → RGB close to the original', async () => {
+    const b = await raw().png({ palette: true, colours: 256, dither: 0 }).toBuffer();
+    assert.equal((await sharp(b).metadata()).isPalette, true);
+    const s = await rgbOf(b);
+    assert.equal(s.image.channels, 3);
+    assert.ok(maxDiff(s.image.data, reference.data) <= 40);
+  });
+
+  it('grey → three equal channels', async () => {
+    const b = await raw().toColourspace('b-w').png().toBuffer();
+    assert.equal((await sharp(b).metadata()).channels, 1);
+    const s = await rgbOf(b);
+    assert.equal(s.image.channels, 3);
+    for (let i = 0; i < s.image.data.length; i += 3) assert.ok(s.image.data[i] === s.image.data[i + 1] && s.image.data[i] === s.image.data[i + 2]);
+  });
+
+  it('CMYK JPEG → sRGB close to the original', async () => {
+    const b = await raw().toColourspace('cmyk').jpeg({ quality: 100 }).toBuffer();
+    assert.equal((await sharp(b).metadata()).space, 'cmyk');
+    const s = await rgbOf(b);
+    const mean = (d: Uint8Array): number => d.reduce((a, v) => a + v, 0) / d.length;
+    assert.equal(s.image.channels, 3);
+    assert.ok(Math.abs(mean(s.image.data) - mean(reference.data)) < 20, `${mean(s.image.data)} vs ${mean(reference.data)}`);
+  });
+
+  it('alpha is flattened onto black by default, white on request', async () => {
+    const b = await sharp({ create: { width: 2, height: 2, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    assert.deepEqual([...(await rgbOf(b)).image.data.slice(0, 3)], [0, 0, 0]);
+    assert.deepEqual([...(await rgbOf(b, { background: 'white' })).image.data.slice(0, 3)], [255, 255, 255]);
+    const half = await sharp({ create: { width: 2, height: 2, channels: 4, background: { r: 200, g: 100, b: 0, alpha: 1 } } }).png().toBuffer();
+    assert.deepEqual([...(await rgbOf(half)).image.data.slice(0, 3)], [200, 100, 0]);
+  });
+
+  it('EXIF orientation is applied (6 = rotate 90° clockwise)', async () => {
+    // 4x2: left half red, right half blue; rotated 90° cw it becomes 2x4, red on top.
+    const px = Buffer.from([255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255]);
+    const b = await sharp(px, { raw: { width: 4, height: 2, channels: 3 } }).png().withMetadata({ orientation: 6 }).toBuffer();
+    assert.equal((await sharp(b).metadata()).orientation, 6);
+    const s = await rgbOf(b);
+    assert.deepEqual([s.image.width, s.image.height], [2, 4]);
+    assert.deepEqual([...s.image.data.slice(0, 3)], [255, 0, 0]);
+    assert.deepEqual([...s.image.data.slice(-3)], [0, 0, 255]);
+  });
+
+  it('resize centre-crops to a square and scales', async () => {
+    const s = await rgbOf(await raw().png().toBuffer(), { resize: 8 });
+    assert.deepEqual([s.image.width, s.image.height, s.image.data.length], [8, 8, 8 * 8 * 3]);
+  });
+});
+
+describe('folderSource → decode: every bad file is a typed skip, every valid file comes through', () => {
+  it('on a tree with one file of each bad kind', async () => {
+    const root = await tempDir();
+    const jpg = await photoJpeg('astronaut.png', 40);
+    const good = [
+      await write(path.join(root, 'a/1.jpg'), jpg),
+      await write(path.join(root, 'a/2.png'), await photoPng('horse.png', 40)),
+      await write(path.join(root, 'b/3.jpg'), await photoJpeg('rocket.jpg', 40)),
+      await write(path.join(root, 'b/4.JPEG'), jpg),
+    ];
+    await write(path.join(root, 'a/empty.jpg'), Buffer.alloc(0));
+    await write(path.join(root, 'a/trunc.jpg'), jpg.subarray(0, jpg.length - 200));
+    await write(path.join(root, 'a/text.png'), 'hello');
+    await write(path.join(root, 'a/.DS_Store'), 'junk');
+    await write(path.join(root, 'a/._1.jpg'), 'appledouble');
+    await write(path.join(root, 'b/Thumbs.db'), 'junk');
+    await fsp.mkdir(path.join(root, 'b/dir.png'));
+    await fsp.symlink(path.join(root, 'nowhere.jpg'), path.join(root, 'b/link.jpg'));
+    await write(path.join(root, 'b/big.png'), await sharp({ create: { width: 300, height: 300, channels: 3, background: 'blue' } }).png().toBuffer());
+    const locked = await write(path.join(root, 'b/locked.jpg'), jpg);
+    await fsp.chmod(locked, 0o000);
+
+    const out = await asUnprivileged(() => lastValueFrom(folderSource(root).pipe(decode({ concurrency: 3, maxPixels: 200 * 200 }), toArray())));
+    const samples = out.filter((x): x is DecodedSample => x.kind === 'sample');
+    assert.deepEqual(samples.map((s) => [s.path, s.label]), good.map((g) => [g, g.includes('/a/') ? 0 : 1]));
+    for (const s of samples) assert.deepEqual([s.image.width, s.image.height, s.image.channels], [40, 40, 3]);
+    const skips = Object.fromEntries(out.filter((x): x is Skip => x.kind === 'skip').map((s) => [path.relative(root, s.path), s.reason]));
+    assert.deepEqual(skips, {
+      'a/empty.jpg': 'empty',
+      'a/trunc.jpg': 'truncated',
+      'a/text.png': 'not-an-image',
+      'a/.DS_Store': 'hidden',
+      'a/._1.jpg': 'hidden',
+      'b/Thumbs.db': 'hidden',
+      'b/dir.png': 'not-a-file',
+      'b/link.jpg': 'dangling-link',
+      'b/big.png': 'too-many-pixels',
+      'b/locked.jpg': 'unreadable',
+    });
+    assert.equal(out.length, good.length + Object.keys(skips).length);
+  });
+});
