@@ -96,10 +96,14 @@ function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | un
   }
   if (Array.isArray(a) !== Array.isArray(e)) return `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
   if (Array.isArray(a) && Array.isArray(e)) {
-    if (a.length !== e.length) return `${path}: expected ${e.length} items, got ${a.length}`;
-    for (let i = 0; i < a.length; i++) {
+    // Items first: "frame 4: expected error, got next" says more than "expected 2 items, got 4".
+    for (let i = 0; i < Math.min(a.length, e.length); i++) {
       const d = diff(a[i], e[i], tol, `${path}[${i}]`, undefined);
       if (d) return d;
+    }
+    if (a.length !== e.length) {
+      const extra = a.length > e.length ? `unexpected ${formatTestValue(a[e.length])}` : `missing ${formatTestValue(e[a.length])}`;
+      return `${path}: expected ${e.length} items, got ${a.length} (first ${extra})`;
     }
     return undefined;
   }
@@ -190,12 +194,13 @@ export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestS
     const at = fm && isFrameList(actual) && isFrameList(expected)
       ? ` (notification #${fm[1]}, frame ${(expected[+fm[1]] ?? actual[+fm[1]])?.frame})`
       : '';
-    throw new AssertionError({
+    const err = new AssertionError({
       message: `marble mismatch${at}: ${d}\nexpected:\n${renderFrames(expected)}\nactual:\n${renderFrames(actual)}`,
-      actual,
-      expected,
       operator: 'marbles',
     });
+    // The message already shows both timelines; a test runner's JSON diff of pixel arrays would bury it.
+    Object.assign(err, { showDiff: false });
+    throw err;
   });
 }
 
