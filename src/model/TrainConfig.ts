@@ -78,15 +78,17 @@ const PlateauConfig = t.type({
 const SchedulerConfig = t.union([PlateauConfig, t.type({ name: t.literal('none') })]);
 
 const AugmentationConfig = t.type({
+  /** Centre-crop each decoded image to a square and resize it to this side first (raw, unevenly sized images); null = as stored. */
+  resize: t.union([PositiveInt, t.null]),
   /** Zero padding added on each side before cropping (e.g. 28² + pad 2 → random 32² crops of 32²). */
   pad: NonNegInt,
-  /** Random crops of model.inputSize in training (centre crop for validation); false resizes instead. */
+  /** Random crops of model.inputSize in training (centre crop for validation); false = centre crops in training too. */
   randomCrop: t.boolean,
   /** Random horizontal flips in training. */
   flip: t.boolean,
   /** Per-channel mean (0..255 pixel units) to subtract: numbers, `"dataset"` (rgb_val.json of a preprocess directory), or null. */
   mean: t.union([Rgb, t.literal('dataset'), t.null]),
-  /** Per-channel standard deviation (0..255 units) to divide by, or null (scale by 1/255). */
+  /** Per-channel standard deviation (0..255 units) to divide by, or null (mean subtraction only, as AlexNet). */
   std: t.union([Rgb, t.null]),
 });
 
@@ -206,7 +208,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
     minLr: 0,
     eps: 1e-8,
   },
-  augmentation: { pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },
+  augmentation: { resize: null, pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },
   seed: 42,
   runDir: 'runs/default',
   checkpoint: { everyEpochs: 1, everySteps: 0, keepLast: 3, keepBest: true },

@@ -5,3 +5,4 @@ export * from './Checkpoint';
 export * from './CheckpointStore';
 export * from './tenCropEvaluate';
 export * from './train';
+export * from './setupFromConfig';

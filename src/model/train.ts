@@ -1,6 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
+import type { Skip } from '../streams/Skip';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { diffIdentity, hashIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
@@ -25,6 +26,8 @@ export interface TrainSetup {
   readonly val?: BatchSource;
   /** 10-crop validation instead of `val`: uncropped images, cut into crops of `cropSize`. */
   readonly tenCrop?: { readonly source: BatchSource; readonly cropSize: number };
+  /** Files left out while listing the data (reported as SampleSkipped right after TrainBegin). */
+  readonly skipped?: readonly Skip[];
   /** Frees anything else the setup made (worker pools, stores). */
   readonly close?: () => Promise<void>;
 }
@@ -236,6 +239,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       config: opts.config ?? null,
       ...(resumedFrom === undefined ? {} : { resumedFrom }),
     });
+
+    for (const k of setup.skipped ?? []) emit({ kind: 'SampleSkipped', ...base(), path: k.path, reason: k.reason, message: k.message });
 
     const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };
     const minGapMs = 1000 / throttle.perSec;

@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import type { Augment } from '../streams/Augment';
+import type { BatchSource } from '../streams/BatchSource';
+import type { Category } from '../streams/Category';
+import { createImageDataset } from '../streams/createImageDataset';
+import { fileStore } from '../streams/fileStore';
+import { folderSource } from '../streams/folderSource';
+import { listCategories } from '../streams/listCategories';
+import { readCategories, CATEGORIES_FILE } from '../streams/readCategories';
+import { manifestPath, readManifest } from '../streams/readManifest';
+import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
+import { openRecordStore } from '../streams/recordStore';
+import type { SampleStore } from '../streams/SampleStore';
+import type { Skip } from '../streams/Skip';
+import type { SourceItem } from '../streams/SourceItem';
+import type { RunIdentity } from './Checkpoint';
+import type { TrainConfig } from './TrainConfig';
+
+/**
+ * The datasets a config describes, opened: train (and validation) BatchSources, class names,
+ * the files left out while listing, and the hash of what was read (for resume checks).
+ *
+ * @example
+ * ```ts
+ * const d = await openDatasets(cfg);
+ * console.log(d.classes.length, d.train.size, d.val?.size);
+ * ```
+ */
+export interface OpenedDatasets {
+  readonly train: BatchSource;
+  readonly val?: BatchSource;
+  /** Set instead of `val` when `tenCrop` is on: uncropped validation images. */
+  readonly tenCrop?: { readonly source: BatchSource; readonly cropSize: number };
+  readonly classes: readonly string[];
+  /** Input [height, width, channels] the model gets. */
+  readonly inputShape: readonly [number, number, number];
+  /** Files skipped while listing (bad labels, hidden junk…): the loop reports them as events. */
+  readonly skipped: readonly Skip[];
+  /** Where the data came from and a hash of its listing/manifests. */
+  readonly fingerprint: Record<string, string>;
+  /** Human-readable notes (record file used or not, mean used…). */
+  readonly notes: readonly string[];
+  close(): Promise<void>;
+}
+
+function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.accessSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `data.train` is a `rxtrain preprocess` output (has train.csv) or a folder-per-class tree.
+ *
+ * @example
+ * ```ts
+ * detectDataFormat(cfg.data); // 'manifest' | 'folder'
+ * ```
+ */
+export function detectDataFormat(data: TrainConfig['data']): 'manifest' | 'folder' {
+  if (data.format !== 'auto') return data.format;
+  return exists(manifestPath(data.train, 'train')) ? 'manifest' : 'folder';
+}
+
+interface Split {
+  readonly store: SampleStore;
+  readonly items: readonly SourceItem[];
+  readonly skipped: readonly Skip[];
+}
+
+async function listFolder(dir: string): Promise<{ items: SourceItem[]; skipped: Skip[]; categories: Category[] }> {
+  const categories = await listCategories(dir);
+  const all = await lastValueFrom(folderSource(dir).pipe(toArray()));
+  return {
+    items: all.filter((x): x is SourceItem => x.kind === 'item'),
+    skipped: all.filter((x): x is Skip => x.kind === 'skip'),
+    categories,
+  };
+}
+
+function listingHash(root: string, items: readonly SourceItem[]): string {
+  return sha256(items.map((i) => `${path.relative(root, i.path)}\t${i.label}`).join('\n'));
+}
+
+/**
+ * Opens the train and validation data of a config: a preprocess directory (manifests, and the
+ * packed record files when `data.records` and they exist) or folder-per-class trees read with
+ * sharp. Mean `"dataset"` reads rgb_val.json. Errors are readable and name the config field.
+ *
+ * @example
+ * ```ts
+ * const d = await openDatasets(cfg);
+ * try { ... } finally { await d.close(); }
+ * ```
+ */
+export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
+  const { data, augmentation: aug, model } = cfg;
+  if (!exists(data.train)) throw new Error(`data.train: ${data.train} does not exist`);
+  const format = detectDataFormat(data);
+  const notes: string[] = [];
+  const fingerprint: Record<string, string> = { format };
+  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }) };
+  let classes: string[];
+  let train: Split;
+  let val: Split | undefined;
+  const opened: SampleStore[] = [];
+  try {
+    if (format === 'manifest') {
+      const categories = await readCategories(data.train);
+      classes = categories.map((c) => c.name);
+      for (const f of [CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE]) {
+        const p = path.join(data.train, f);
+        if (exists(p)) fingerprint[f] = sha256(fs.readFileSync(p));
+      }
+      const split = async (name: 'train' | 'val'): Promise<Split> => {
+        const listed = await readManifest(data.train, name, categories);
+        const items = listed.filter((x): x is SourceItem => x.kind === 'item');
+        const skipped = listed.filter((x): x is Skip => x.kind === 'skip');
+        const rec = path.join(data.train, `${name}.rec`);
+        if (data.records && exists(rec)) {
+          const store = await openRecordStore(rec);
+          opened.push(store);
+          notes.push(`${name}: packed records ${rec} (${store.size} images)`);
+          return { store, items, skipped };
+        }
+        notes.push(`${name}: ${items.length} image files${data.records ? ` (no ${name}.rec; run rxtrain preprocess --records to pack them)` : ''}`);
+        const store = fileStore(items, { ...decode, numClasses: categories.length });
+        opened.push(store);
+        return { store, items, skipped };
+      };
+      train = await split('train');
+      if (data.val === null && exists(manifestPath(data.train, 'val'))) val = await split('val');
+    } else {
+      const listed = await listFolder(data.train);
+      classes = listed.categories.map((c) => c.name);
+      fingerprint.train = listingHash(data.train, listed.items);
+      const store = fileStore(listed.items, { ...decode, numClasses: classes.length });
+      opened.push(store);
+      train = { store, items: listed.items, skipped: listed.skipped };
+      notes.push(`train: ${listed.items.length} image files in ${classes.length} class folders`);
+    }
+    if (data.val !== null) {
+      if (!exists(data.val)) throw new Error(`data.val: ${data.val} does not exist`);
+      const listed = await listFolder(data.val);
+      const valClasses = listed.categories.map((c) => c.name);
+      if (valClasses.join('\n') !== classes.join('\n')) {
+        const missing = classes.filter((c) => !valClasses.includes(c));
+        const extra = valClasses.filter((c) => !classes.includes(c));
+        throw new Error(
+          `data.val: its class folders differ from the training classes (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`,
+        );
+      }
+      fingerprint.val = listingHash(data.val, listed.items);
+      const store = fileStore(listed.items, { ...decode, numClasses: classes.length });
+      opened.push(store);
+      val = { store, items: listed.items, skipped: listed.skipped };
+      notes.push(`val: ${listed.items.length} image files`);
+    }
+    if (model.numClasses !== null && model.numClasses !== classes.length) {
+      throw new Error(`model.numClasses: the config says ${model.numClasses} but the data has ${classes.length} classes`);
+    }
+
+    let mean: readonly number[];
+    if (aug.mean === 'dataset') {
+      if (format !== 'manifest') {
+        throw new Error(`augmentation.mean: "dataset" reads ${RGB_MEAN_FILE} of a preprocess directory; for a plain folder give three numbers (0..255) or null`);
+      }
+      const m = await readRgbMean(data.train);
+      mean = [m.r, m.g, m.b];
+      notes.push(`mean: ${mean.map((x) => x.toFixed(2)).join(', ')} (from ${RGB_MEAN_FILE})`);
+    } else {
+      mean = aug.mean ?? [0, 0, 0];
+    }
+    const std = aug.std === null ? undefined : aug.std;
+    const channels = model.channels;
+    const normalise = channels === 1 ? { mean: [mean[0]], ...(std === undefined ? {} : { std: [std[0]] }) } : { mean, ...(std === undefined ? {} : { std }) };
+    const crop = model.inputSize;
+    const trainAug: Augment = aug.randomCrop
+      ? { kind: 'train', crop, pad: aug.pad, flip: aug.flip, ...normalise }
+      : { kind: 'eval', crop, ...normalise };
+    const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: data.prefetch, channels };
+    const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug });
+    let valSource: BatchSource | undefined;
+    let tenCrop: OpenedDatasets['tenCrop'];
+    if (val !== undefined) {
+      if (cfg.tenCrop) {
+        const side = imageSide(val.store) ?? aug.resize;
+        if (side === undefined || side === null) {
+          throw new Error('tenCrop: needs images of one known size: set augmentation.resize (e.g. 256) or use packed records');
+        }
+        tenCrop = { source: createImageDataset({ ...common, store: val.store, shuffle: false, augment: { kind: 'eval', crop: side, ...normalise } }), cropSize: crop };
+      } else {
+        valSource = createImageDataset({ ...common, store: val.store, shuffle: false, augment: { kind: 'eval', crop, ...normalise } });
+      }
+    }
+    return {
+      train: trainSource,
+      ...(valSource === undefined ? {} : { val: valSource }),
+      ...(tenCrop === undefined ? {} : { tenCrop }),
+      classes,
+      inputShape: [crop, crop, channels],
+      skipped: [...train.skipped, ...(val?.skipped ?? [])],
+      fingerprint,
+      notes,
+      async close() {
+        await trainSource.close();
+        await valSource?.close();
+        await tenCrop?.source.close();
+      },
+    };
+  } catch (e) {
+    await Promise.allSettled(opened.map((s) => s.close()));
+    throw e;
+  }
+}
+
+function imageSide(store: SampleStore): number | undefined {
+  const h = (store as { header?: { width?: unknown; height?: unknown } }).header;
+  return h !== undefined && typeof h.width === 'number' && h.width === h.height ? h.width : undefined;
+}
+
+/**
+ * The part of a config a checkpoint must match to be resumed — everything that changes the
+ * maths (data, model, batch size, optimizer, scheduler, augmentation, seed, 10-crop,
+ * replicas) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
+ * early stopping and the backend may change between runs.
+ *
+ * @example
+ * ```ts
+ * const id = runIdentity(cfg, datasets.fingerprint);
+ * ```
+ */
+export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>): RunIdentity {
+  const { train, val, format } = cfg.data;
+  return {
+    config: {
+      data: { train: path.resolve(train), val: val === null ? null : path.resolve(val), format },
+      model: cfg.model,
+      batchSize: cfg.batchSize,
+      optimizer: cfg.optimizer,
+      scheduler: cfg.scheduler,
+      augmentation: cfg.augmentation,
+      seed: cfg.seed,
+      tenCrop: cfg.tenCrop,
+      replicas: cfg.replicas,
+    },
+    data: fingerprint,
+  };
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkpointFileName, openCheckpointStore } from '../../src/model/CheckpointStore';
+import { sampleCheckpoint } from './fixtures/sampleCheckpoint';
+
+describe('CheckpointStore', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-ckpt-')), 'checkpoints');
+  });
+  afterEach(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+
+  it('names files so that they sort by step', () => {
+    assert.equal(checkpointFileName(120, 3, 0), 'ckpt-s0000000120-e0003-b000000.rxckpt');
+    assert.ok(checkpointFileName(99, 9, 0) < checkpointFileName(100, 9, 1));
+  });
+
+  it('creates the directory, saves, scans the newest, keeps the last K and the best', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+    assert.deepEqual(await store.scan(), { problems: [] });
+    await store.save(sampleCheckpoint(10), { best: true });
+    await store.save(sampleCheckpoint(20), { best: false });
+    const last = await store.save(sampleCheckpoint(30), { best: false });
+    const files = fs.readdirSync(dir).sort();
+    assert.deepEqual(files, ['best.rxckpt', path.basename(checkpointFileName(20, 2, 3)), path.basename(last)]);
+    const { latest, problems } = await store.scan();
+    assert.equal(latest?.checkpoint.step, 30);
+    assert.equal(latest?.path, last);
+    assert.deepEqual(problems, []);
+  });
+
+  it('skips a damaged newest checkpoint and says so', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
+    await store.save(sampleCheckpoint(10), { best: false });
+    const newest = await store.save(sampleCheckpoint(20), { best: false });
+    fs.writeFileSync(newest, fs.readFileSync(newest).subarray(0, 100));
+    const { latest, problems } = await store.scan();
+    assert.equal(latest?.checkpoint.step, 10);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /unusable .*falling back/);
+    assert.ok(problems[0].includes(newest));
+  });
+
+  it('reports, without crashing, when every checkpoint is damaged', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
+    const only = await store.save(sampleCheckpoint(10), { best: false });
+    fs.writeFileSync(only, '');
+    const { latest, problems } = await store.scan();
+    assert.equal(latest, undefined);
+    assert.equal(problems.length, 1);
+  });
+
+  it('removes temp files a crash left behind, and never lists them', async () => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, '.ckpt-s0000000050-e0001-b000000.rxckpt.123.tmp'), 'half');
+    const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
+    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.equal((await store.scan()).latest, undefined);
+  });
+
+  it('rejects keepLast < 1', async () => {
+    await assert.rejects(openCheckpointStore(dir, { keepLast: 0, keepBest: false }), /keepLast must be a positive integer/);
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
+import { DEFAULT_TRAIN_CONFIG, TrainConfig, decodeTrainConfig, formatConfigProblem, mergeConfig } from '../../src/model/TrainConfig';
+
+function problems(input: unknown): string[] {
+  const r = decodeTrainConfig(input);
+  assert.ok(E.isLeft(r), 'expected a decode failure');
+  return r.left.map(formatConfigProblem);
+}
+
+describe('TrainConfig', () => {
+  it('fills every default around a minimal config', () => {
+    const r = decodeTrainConfig({ data: { train: 'data/x' } });
+    assert.ok(E.isRight(r));
+    assert.deepEqual(r.right, { ...DEFAULT_TRAIN_CONFIG, data: { ...DEFAULT_TRAIN_CONFIG.data, train: 'data/x' } });
+    assert.equal(r.right.optimizer.lr, 0.01);
+    assert.equal(r.right.optimizer.momentum, 0.9);
+    assert.equal(r.right.optimizer.nesterov, true);
+    assert.equal(r.right.scheduler.name === 'ReduceLROnPlateau' && r.right.scheduler.factor, 0.5);
+    assert.equal(r.right.scheduler.name === 'ReduceLROnPlateau' && r.right.scheduler.patience, 5);
+    assert.equal(r.right.telemetry.address, '127.0.0.1:50051');
+  });
+
+  it('overrides nested fields without losing their siblings', () => {
+    const r = decodeTrainConfig({ data: { train: 'd' }, optimizer: { lr: 0.1 }, telemetry: { address: 'off' } });
+    assert.ok(E.isRight(r));
+    assert.deepEqual(r.right.optimizer, { ...DEFAULT_TRAIN_CONFIG.optimizer, lr: 0.1 });
+    assert.equal(r.right.telemetry.address, 'off');
+  });
+
+  it('names field, value and expectation for wrong values', () => {
+    assert.deepEqual(problems({ data: { train: 'd' }, epochs: 0, model: { name: 'resnet' }, optimizer: { momentum: 1.5 } }), [
+      'model.name: got "resnet", expected "alexnet" | "small"',
+      'epochs: got 0, expected a positive integer',
+      'optimizer.momentum: got 1.5, expected a number in [0, 1)',
+    ]);
+  });
+
+  it('descends into the chosen scheduler', () => {
+    assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'ReduceLROnPlateau', factor: 2 } }), [
+      'scheduler.factor: got 2, expected a number in (0, 1)',
+    ]);
+  });
+
+  it('accepts a scheduler switched off, without plateau fields', () => {
+    const r = decodeTrainConfig({ data: { train: 'd' }, scheduler: { name: 'none' } });
+    assert.ok(E.isRight(r));
+    assert.deepEqual(r.right.scheduler, { name: 'none' });
+  });
+
+  it('reports unknown fields (typos) instead of ignoring them', () => {
+    const out = problems({ data: { train: 'd', trian: 'x' }, epoch: 3 });
+    assert.equal(out.length, 2);
+    assert.match(out[0], /^data\.trian: got "x", expected no such field \(known: train, val/);
+    assert.match(out[1], /^epoch: got 3, expected no such field \(known: data, model, epochs/);
+  });
+
+  it('requires the training data', () => {
+    assert.deepEqual(problems({}), ['data.train: got "", expected a directory of training images']);
+    assert.deepEqual(problems([1, 2]), ['(root): got [1,2], expected a JSON object']);
+  });
+
+  it('checks union fields as a whole', () => {
+    assert.deepEqual(problems({ data: { train: 'd' }, augmentation: { mean: [1, 2] } }), [
+      'augmentation.mean: got [1,2], expected (three numbers [r, g, b] | "dataset" | null)',
+    ]);
+  });
+
+  it('merges objects deeply and replaces everything else', () => {
+    assert.deepEqual(mergeConfig({ a: { b: 1, c: [1, 2] }, d: null }, { a: { c: [3] }, d: { e: 1 } }), { a: { b: 1, c: [3] }, d: { e: 1 } });
+  });
+
+  it('decodes the bundled configs', () => {
+    for (const f of ['sample.json', 'fashion-mnist.json']) {
+      const json: unknown = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'configs', f), 'utf8'));
+      const r = decodeTrainConfig(json);
+      assert.ok(E.isRight(r), `${f}: ${E.isLeft(r) ? r.left.map(formatConfigProblem).join('; ') : ''}`);
+      assert.ok(TrainConfig.is(r.right));
+    }
+  });
+});

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import { openCheckpointStore } from '../../src/model/CheckpointStore';
+import { train } from '../../src/model/train';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { resumeSetup } from './fixtures/resumeSetup';
+import { useCpu } from './fixtures/tinyTraining';
+
+type Metrics = Record<number, { trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number }>;
+
+function metricsOf(...runs: TrainEvent[][]): Metrics {
+  const out: Metrics = {};
+  // A later run's epoch replaces an earlier one (a kill after EpochEnd but before the save repeats it).
+  for (const e of runs.flat()) {
+    if (e.kind === 'EpochEnd') out[e.epoch] = { trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, lr: e.lr };
+  }
+  return out;
+}
+
+async function runInProcess(dir: string | undefined, epochs: number, opts: { signal?: AbortSignal; batchSize?: number; everySteps?: number } = {}): Promise<TrainEvent[]> {
+  const store = dir === undefined ? undefined : await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+  const events$ = train({
+    ...resumeSetup({ batchSize: opts.batchSize }),
+    epochs,
+    signal: opts.signal,
+    checkpoints: store === undefined ? null : { store, everyEpochs: 1, everySteps: opts.everySteps ?? 0 },
+  });
+  return lastValueFrom(events$.pipe(toArray()));
+}
+
+const CHILD = path.join(__dirname, 'fixtures', 'trainChild.ts');
+
+interface Child {
+  readonly events: TrainEvent[];
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  kill(): void;
+  /** Resolves when an event matching `pred` has been printed. */
+  waitFor(pred: (e: TrainEvent) => boolean): Promise<void>;
+}
+
+function startChild(dir: string, epochs: number, env: NodeJS.ProcessEnv = {}): Child {
+  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, dir, String(epochs)], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: TrainEvent[] = [];
+  const waiters: Array<{ pred: (e: TrainEvent) => boolean; resolve: () => void }> = [];
+  let buf = '';
+  let stderr = '';
+  proc.stdout.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const e = JSON.parse(buf.slice(0, nl)) as TrainEvent;
+      buf = buf.slice(nl + 1);
+      events.push(e);
+      for (const w of waiters.filter((x) => x.pred(e))) w.resolve();
+    }
+  });
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return {
+    events,
+    exit,
+    kill: () => proc.kill('SIGKILL'),
+    waitFor: (pred) =>
+      new Promise<void>((resolve, reject) => {
+        if (events.some(pred)) return resolve();
+        waiters.push({ pred, resolve });
+        void exit.then((x) => reject(new Error(`child exited (${x.code}/${x.signal}) before the awaited event: ${x.stderr}`)));
+      }),
+  };
+}
+
+async function waitForFile(file: string, child: Child): Promise<void> {
+  let exited = false;
+  void child.exit.then(() => (exited = true));
+  while (!fs.existsSync(file)) {
+    if (exited) throw new Error(`child exited before pausing: ${(await child.exit).stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('train: checkpoints and exact resume', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let straight: Metrics;
+
+  before(async () => {
+    await useCpu();
+    straight = metricsOf(await runInProcess(undefined, 4));
+    assert.equal(Object.keys(straight).length, 4);
+  });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-resume-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('2 epochs + resume 2 gives exactly the metrics of 4 straight epochs', async () => {
+    const first = await runInProcess(tmp, 2);
+    const second = await runInProcess(tmp, 4);
+    const begin = second[0];
+    assert.ok(begin.kind === 'TrainBegin' && begin.resumedFrom !== undefined && begin.epoch === 2 && begin.step === 10);
+    assert.deepEqual(metricsOf(first, second), straight);
+    // The lr must have moved for this test to cover the scheduler state.
+    assert.ok(new Set(Object.values(straight).map((m) => m.lr)).size > 1, 'the scheduler changed the lr');
+  });
+
+  it('a graceful stop mid-epoch checkpoints the cursor and resumes exactly', async () => {
+    const ac = new AbortController();
+    const store = await openCheckpointStore(tmp, { keepLast: 2, keepBest: true });
+    const first: TrainEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      train({ ...resumeSetup(), epochs: 4, signal: ac.signal, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).subscribe({
+        next: (e) => {
+          first.push(e);
+          if (e.kind === 'BatchEnd' && e.step === 7) ac.abort();
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    const end = first[first.length - 1];
+    assert.equal(end.kind === 'TrainEnd' && end.reason, 'stopped');
+    assert.ok(first.some((e) => e.kind === 'CheckpointSaved' && /-e0001-b000002\.rxckpt$/.test(e.path)), 'cursor epoch 1 batch 2');
+    const second = await runInProcess(tmp, 4);
+    assert.deepEqual(metricsOf(first, second), straight);
+  });
+
+  it('falls back to the previous checkpoint, with a warning event, when the newest is truncated', async () => {
+    await runInProcess(tmp, 3);
+    const files = fs.readdirSync(tmp).filter((f) => f.startsWith('ckpt-')).sort();
+    assert.equal(files.length, 2, 'keepLast 2');
+    const newest = path.join(tmp, files[1]);
+    fs.truncateSync(newest, Math.floor(fs.statSync(newest).size / 3));
+    const second = await runInProcess(tmp, 4);
+    const warn = second.find((e) => e.kind === 'Error');
+    assert.ok(warn && warn.kind === 'Error' && !warn.fatal && warn.message.includes(files[1]), JSON.stringify(warn));
+    const begin = second.find((e) => e.kind === 'TrainBegin');
+    assert.ok(begin && begin.kind === 'TrainBegin' && begin.resumedFrom?.endsWith(files[0]));
+    const first = await runInProcess(undefined, 2);
+    assert.deepEqual(metricsOf(first, second), straight);
+  });
+
+  it('refuses a checkpoint made with a different config, naming the field', async () => {
+    await runInProcess(tmp, 1);
+    await assert.rejects(runInProcess(tmp, 2, { batchSize: 4 }), (e: Error) => {
+      assert.match(e.message, /refusing to resume/);
+      assert.match(e.message, /config\.batchSize: checkpoint 8, now 4/);
+      return true;
+    });
+  });
+
+  it('resumes exactly after kill -9 of a real training process', async () => {
+    const child = startChild(tmp, 4);
+    await child.waitFor((e) => e.kind === 'CheckpointSaved' && e.epoch === 2);
+    child.kill();
+    const killed = await child.exit;
+    assert.equal(killed.signal, 'SIGKILL');
+    const resumed = startChild(tmp, 4);
+    const done = await resumed.exit;
+    assert.equal(done.code, 0, done.stderr);
+    const begin = resumed.events[0];
+    assert.ok(begin.kind === 'TrainBegin' && begin.resumedFrom !== undefined);
+    assert.deepEqual(metricsOf(child.events, resumed.events), straight);
+  });
+
+  it('survives kill -9 in the middle of a checkpoint write: the previous checkpoint loads', async () => {
+    const marker = path.join(tmp, '..', `${path.basename(tmp)}.paused`);
+    // The third save (end of epoch 2) pauses after writing half of the temp file.
+    const child = startChild(tmp, 4, { RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '3', RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker });
+    try {
+      await waitForFile(marker, child);
+      child.kill();
+      await child.exit;
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
+    const leftovers = fs.readdirSync(tmp);
+    assert.ok(leftovers.some((f) => f.endsWith('.tmp')), `half-written temp file present: ${leftovers}`);
+    assert.ok(!leftovers.some((f) => /^ckpt-.*-e0003-/.test(f)), `${leftovers} ` + 'the interrupted checkpoint never appeared under its real name');
+    const resumed = startChild(tmp, 4);
+    const done = await resumed.exit;
+    assert.equal(done.code, 0, done.stderr);
+    const begin = resumed.events[0];
+    assert.ok(begin.kind === 'TrainBegin' && /-e0002-b000000\.rxckpt$/.test(begin.resumedFrom ?? ''), JSON.stringify(begin));
+    assert.ok(!resumed.events.some((e) => e.kind === 'Error'), 'no warnings: the temp file is not a checkpoint');
+    assert.ok(!fs.readdirSync(tmp).some((f) => f.endsWith('.tmp')), 'stale temp file cleaned up');
+    assert.deepEqual(metricsOf(child.events, resumed.events), straight);
+  });
+});
