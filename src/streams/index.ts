@@ -13,3 +13,7 @@ export * from './parseCsv';
 export * from './readCategories';
 export * from './readManifest';
 export * from './readRgbMean';
+export * from './idxArray';
+export * from './idxClassNames';
+export * from './idxDataset';
+export * from './idxToFolders';
