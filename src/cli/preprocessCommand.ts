@@ -1,0 +1,224 @@
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Writable } from 'node:stream';
+import { Presets, SingleBar } from 'cli-progress';
+import sharp from 'sharp';
+import { preprocess } from '../streams/preprocess';
+
+/**
+ * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
+ * manifests, the train-set mean RGB and (with `--records`) packed record files.
+ */
+
+const HELP = `usage: rxtrain preprocess SRC OUT [options]
+
+Turns a folder-per-class image dataset (SRC/<class>/<image>, e.g. Caltech256's
+001.ak47/001_0001.jpg) into OUT:
+  train/000001.jpg …   centre-cropped, resized to SIZE×SIZE, JPEG
+  val/000001.jpg …
+  categories.csv       id,name (001.ak47 → 1,ak47)
+  train.csv, val.csv   file,class (file relative to OUT, class = category id)
+  rgb_val.json         {"r","g","b"}: mean of the train images' processed pixels
+  train.rec, val.rec   with --records: packed pre-decoded pixels for fast training
+
+options:
+  --size N           output side in pixels (default 256)
+  --val-ratio R      fraction of each class held out for val, 0 ≤ R < 1 (default 0.2)
+  --seed N           seed of the train/val split (default 0)
+  --concurrency N    images processed at once (default: CPU cores, here ${os.availableParallelism()})
+  --quality Q        JPEG quality 1..100 (default 90)
+  --records          also write train.rec and val.rec
+  --background C     colour transparent pixels become: black (default) or white
+  --max-pixels N     skip images larger than N pixels (default 100000000)
+  -q, --quiet        no progress bar and no success summary (skips are still reported)
+  -h, --help         show this help
+
+Bad files (truncated, not images, unreadable, …) are skipped, never fatal; a summary
+grouped by reason lists them at the end. Reruns with the same inputs and seed produce
+identical outputs. OUT must be empty, new, or a previous preprocess output.
+
+exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments`;
+
+/** Where the command writes; tests pass their own. */
+export interface PreprocessIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable & { isTTY?: boolean };
+}
+
+class UsageError extends Error {}
+
+function intOpt(name: string, text: string | undefined, dflt: number, lo: number, hi: number): number {
+  if (text === undefined) return dflt;
+  if (!/^\s*-?\d+\s*$/.test(text)) throw new UsageError(`--${name} must be an integer, got "${text}"`);
+  const v = Number.parseInt(text, 10);
+  if (v < lo || v > hi) throw new UsageError(`--${name} must be between ${lo} and ${hi}, got ${v}`);
+  return v;
+}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        size: { type: 'string' },
+        'val-ratio': { type: 'string' },
+        seed: { type: 'string' },
+        concurrency: { type: 'string' },
+        quality: { type: 'string' },
+        records: { type: 'boolean' },
+        background: { type: 'string' },
+        'max-pixels': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  const v = parsed.values;
+  if (v.help === true) return { help: true as const };
+  const [src, out, ...extra] = parsed.positionals;
+  if (src === undefined || out === undefined) throw new UsageError('expected SRC and OUT folders');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const ratioText = v['val-ratio'];
+  const valRatio = ratioText === undefined ? 0.2 : Number(ratioText);
+  if (ratioText !== undefined && (ratioText.trim() === '' || !Number.isFinite(valRatio) || valRatio < 0 || valRatio >= 1)) {
+    throw new UsageError(`--val-ratio must be a number with 0 ≤ R < 1, got "${ratioText}"`);
+  }
+  const background = v.background ?? 'black';
+  if (background !== 'black' && background !== 'white') throw new UsageError(`--background must be black or white, got "${background}"`);
+  return {
+    help: false as const,
+    src,
+    out,
+    valRatio,
+    background: background as 'black' | 'white',
+    size: intOpt('size', v.size, 256, 1, 16384),
+    seed: intOpt('seed', v.seed, 0, 0, Number.MAX_SAFE_INTEGER),
+    concurrency: intOpt('concurrency', v.concurrency, os.availableParallelism(), 1, 1024),
+    quality: intOpt('quality', v.quality, 90, 1, 100),
+    maxPixels: intOpt('max-pixels', v['max-pixels'], 100_000_000, 1, Number.MAX_SAFE_INTEGER),
+    records: v.records === true,
+    quiet: v.quiet === true,
+  };
+}
+
+/**
+ * Formats the closing report: what was written, then skipped files grouped by reason.
+ *
+ * @example
+ * ```ts
+ * process.stderr.write(formatSkips(summary.skipped));
+ * ```
+ */
+export function formatSkips(skipped: ReadonlyArray<{ path: string; reason: string; message: string }>): string {
+  if (skipped.length === 0) return '';
+  const groups = new Map<string, Array<{ path: string; message: string }>>();
+  for (const s of skipped) {
+    const g = groups.get(s.reason);
+    if (g) g.push(s);
+    else groups.set(s.reason, [s]);
+  }
+  const lines = [`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}:`];
+  for (const [reason, list] of [...groups].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))) {
+    lines.push(`  ${reason} (${list.length}):`);
+    for (const s of list) lines.push(`    ${s.path}: ${s.message}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Runs the command with explicit output streams (what {@link run} does with the process's).
+ *
+ * @example
+ * ```ts
+ * const code = await runPreprocess(['data/src', 'data/pre', '--quiet'], { stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
+export async function runPreprocess(argv: string[], io: PreprocessIo): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`rxtrain preprocess: ${e.message}\n(rxtrain preprocess --help lists the options)\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout.write(HELP + '\n');
+    return 0;
+  }
+  // sharp work runs on libuv's pool: one slot per image in flight plus room for file I/O.
+  // Must be set before the pool's first use, i.e. before any async fs or sharp call.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, args.concurrency + 2));
+  // Parallelism comes from images in flight; libvips threads per image would only contend.
+  if (args.concurrency > 1) sharp.concurrency(1);
+  const showBar = !args.quiet && io.stderr.isTTY === true;
+  const bar = showBar
+    ? new SingleBar(
+        { stream: io.stderr, format: 'preprocess [{bar}] {percentage}% {value}/{total} | {rate} img/s | ETA {eta_formatted} | skipped {skipped}', hideCursor: true, clearOnComplete: true },
+        Presets.shades_classic,
+      )
+    : undefined;
+  let skippedLive = 0;
+  const t0 = performance.now();
+  return new Promise<number>((resolve) => {
+    preprocess({
+      src: args.src,
+      out: args.out,
+      size: args.size,
+      valRatio: args.valRatio,
+      seed: args.seed,
+      concurrency: args.concurrency,
+      quality: args.quality,
+      records: args.records,
+      background: args.background,
+      maxPixels: args.maxPixels,
+    }).subscribe({
+      next: (e) => {
+        if (e.kind === 'start') bar?.start(e.total, 0, { skipped: skippedLive, rate: '0' });
+        else if (e.kind === 'skip') skippedLive++;
+        else if (e.kind === 'progress') {
+          const s = (performance.now() - t0) / 1000;
+          bar?.update(e.done, { skipped: skippedLive, rate: s > 0 ? (e.done / s).toFixed(0) : '0' });
+        } else if (e.kind === 'done') {
+          bar?.stop();
+          const m = e.summary;
+          if (!args.quiet) {
+            io.stdout.write(
+              `preprocessed ${m.train + m.val} images in ${m.seconds.toFixed(1)} s (${m.imagesPerSecond.toFixed(0)} img/s): ` +
+                `${m.train} train, ${m.val} val, ${m.categories} categories → ${m.out}\n` +
+                `train mean RGB: ${m.mean.r.toFixed(3)} ${m.mean.g.toFixed(3)} ${m.mean.b.toFixed(3)}\n` +
+                (m.records.length > 0 ? `record files: ${m.records.join(', ')}\n` : ''),
+            );
+          }
+          io.stderr.write(formatSkips(m.skipped));
+          if (m.train + m.val === 0) {
+            io.stderr.write(`rxtrain preprocess: no image in ${args.src} could be processed\n`);
+            resolve(1);
+          } else resolve(0);
+        }
+      },
+      error: (err: unknown) => {
+        bar?.stop();
+        io.stderr.write(`rxtrain preprocess: ${err instanceof Error ? err.message : String(err)}\n`);
+        resolve(err instanceof RangeError ? 2 : 1);
+      },
+    });
+  });
+}
+
+/**
+ * Entry point used by `rxtrain preprocess`.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['data/caltech256', 'data/pre', '--records']);
+ * ```
+ */
+export function run(argv: string[]): Promise<number> {
+  return runPreprocess(argv, { stdout: process.stdout, stderr: process.stderr });
+}
