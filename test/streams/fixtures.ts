@@ -4,6 +4,9 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { makeImage } from '../../src/ops/Image';
+import type { SampleStore } from '../../src/streams/SampleStore';
+import { skip } from '../../src/streams/Skip';
 
 export const PHOTOS = '/work/shared/photos';
 
@@ -50,4 +53,58 @@ export async function asUnprivileged<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     process.seteuid(0);
   }
+}
+
+export interface MemoryStoreOptions {
+  readonly size: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly channels?: number;
+  readonly numClasses?: number;
+  /** Indices that load as a `truncated` skip. */
+  readonly bad?: ReadonlySet<number>;
+  /** Resolve loads after this many ms (0 = next macrotask). */
+  readonly delayMs?: number;
+}
+
+/** Counters a {@link memoryStore} keeps, for backpressure tests. */
+export interface StoreProbe {
+  started: number;
+  inflight: number;
+  maxInflight: number;
+  closed: boolean;
+  /** Called at every load start with the index. */
+  onStart?: (index: number) => void;
+}
+
+/** Pixel j of sample i: a pattern that differs per sample and per position. */
+export const pixelOf = (i: number, j: number): number => (i * 31 + j * 7) % 256;
+
+/** An in-memory SampleStore with synthetic images, instrumented. */
+export function memoryStore(o: MemoryStoreOptions): SampleStore & { probe: StoreProbe } {
+  const w = o.width ?? 12, h = o.height ?? 10, c = o.channels ?? 3, k = o.numClasses ?? 5;
+  const probe: StoreProbe = { started: 0, inflight: 0, maxInflight: 0, closed: false };
+  return {
+    probe,
+    size: o.size,
+    numClasses: k,
+    label: (i) => i % k,
+    load: async (i) => {
+      if (!(i >= 0 && i < o.size)) throw new RangeError(`index ${i}`);
+      probe.started++;
+      probe.inflight++;
+      probe.maxInflight = Math.max(probe.maxInflight, probe.inflight);
+      probe.onStart?.(i);
+      await new Promise((r) => setTimeout(r, o.delayMs ?? 0));
+      probe.inflight--;
+      const path = `mem:${i}`;
+      if (o.bad?.has(i)) return skip(path, 'truncated', 'synthetic bad sample');
+      const data = new Uint8Array(w * h * c);
+      for (let j = 0; j < data.length; j++) data[j] = pixelOf(i, j);
+      return { kind: 'sample', image: makeImage(data, w, h, c), label: i % k, path };
+    },
+    close: async () => {
+      probe.closed = true;
+    },
+  };
 }

@@ -1,0 +1,345 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng } from '../ops/Rng';
+import { assertAugment, augmentInto, augmentProblem, type Augment } from './Augment';
+import type { Batch, BatchItem, BatchSource } from './BatchSource';
+import { deriveSeed } from './deriveSeed';
+import { epochOrder } from './epochOrder';
+import type { SampleStore } from './SampleStore';
+import { skip, type Skip } from './Skip';
+
+/**
+ * Options of {@link createImageDataset}.
+ *
+ * @example
+ * ```ts
+ * const o: ImageDatasetOptions = {
+ *   store, batchSize: 64, seed: 1, shuffle: true, prefetch: 2, concurrency: 4,
+ *   augment: { kind: 'train', crop: 227, flip: true, mean: [124, 116, 104] },
+ * };
+ * ```
+ */
+export interface ImageDatasetOptions {
+  /** Where samples come from: {@link fileStore} (image files) or `openRecordStore` (packed file). */
+  readonly store: SampleStore;
+  readonly batchSize: number;
+  /** Seed of the epoch order and of every random crop/flip. Default 0. */
+  readonly seed?: number;
+  /** Visit samples in a seeded per-epoch random order. Default true for train, false for eval. */
+  readonly shuffle?: boolean;
+  /** Batches prepared ahead of the consumer (the backpressure bound). Default 2. */
+  readonly prefetch?: number;
+  /** Samples loaded/decoded at once. Default 4. */
+  readonly concurrency?: number;
+  readonly augment: Augment;
+  /** Drop the last, smaller batch of an epoch. Default false. */
+  readonly dropLast?: boolean;
+  /** Channels of the images (1 or 3). Default: the store's header if it has one, else 3. */
+  readonly channels?: number;
+  /** Close the store in {@link BatchSource.close}. Default true. */
+  readonly closeStore?: boolean;
+}
+
+// Keeps per-sample augmentation draws apart from the epoch-order stream.
+const AUGMENT_SALT = 0xa06;
+
+const UNKNOWN = 0;
+const VALID = 1;
+const INVALID = 2;
+
+type Prepared = { readonly kind: 'prepared'; readonly xs: Float32Array; readonly ys: Int32Array; readonly paths: string[]; readonly n: number };
+type Loaded = { settled: boolean; result?: Awaited<ReturnType<SampleStore['load']>>; error?: unknown; readonly index: number; done?: Promise<void> };
+
+function storeChannels(store: SampleStore): number | undefined {
+  const h = (store as { header?: { channels?: unknown } }).header;
+  return h && typeof h.channels === 'number' ? h.channels : undefined;
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`createImageDataset: ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * A pull-based, backpressured {@link BatchSource} over a {@link SampleStore}: the training
+ * loop's dataset.
+ *
+ * - **Backpressure.** Nothing runs until the consumer pulls. Then at most `concurrency`
+ *   samples are loading at once, and loads stop when `prefetch` batches' worth of samples are
+ *   prepared or loading ahead of the consumer: memory is bounded by `prefetch` batches
+ *   whatever the dataset size or consumer speed. `return()` (e.g. `break` in `for await`)
+ *   stops starting work, waits for the loads already running, and drops the prepared
+ *   buffers.
+ * - **Ownership.** A batch's tensors are created when the consumer receives it (never
+ *   before, so nothing leaks on early exit); the receiver owns `xs` and `ys` and disposes them.
+ * - **Determinism.** Epoch order is {@link epochOrder}(size, seed, epoch); the crop/flip of
+ *   sample i in epoch e draws from `createRng(deriveSeed(seed, e, i, …))`, independent of
+ *   timing and concurrency. `epoch(e, startBatch)` gives exactly the batches `startBatch…` of
+ *   `epoch(e)` (batch boundaries depend on skipped samples, so resuming first re-checks the
+ *   samples before `startBatch` it has not seen yet; checks are remembered for the dataset's life).
+ * - **Bad samples** become {@link Skip} items, yielded before the batch they would have been
+ *   in; the batch is filled from the next samples, so no valid sample is lost. Images of the
+ *   wrong channel count or smaller than the crop are skipped as `unsupported`.
+ *
+ * `stepsPerEpoch` is counted before skips (ceil, or floor with `dropLast`).
+ *
+ * @example
+ * ```ts
+ * const ds = createImageDataset({ store, batchSize: 64, seed: 7, augment: { kind: 'train', crop: 227, flip: true, mean } });
+ * for await (const item of ds.epoch(0)) {
+ *   if (item.kind === 'skip') { console.warn(item.reason, item.path); continue; }
+ *   await trainStep(item.xs, item.ys);
+ *   item.xs.dispose(); item.ys.dispose();
+ * }
+ * await ds.close();
+ * ```
+ */
+export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
+  const { store, augment } = opts;
+  const batchSize = positiveInt('batchSize', opts.batchSize);
+  const prefetch = positiveInt('prefetch', opts.prefetch ?? 2);
+  const concurrency = positiveInt('concurrency', opts.concurrency ?? 4);
+  const seed = opts.seed ?? 0;
+  if (!Number.isFinite(seed)) throw new RangeError(`createImageDataset: seed must be a finite number, got ${seed}`);
+  const shuffle = opts.shuffle ?? augment.kind === 'train';
+  const dropLast = opts.dropLast ?? false;
+  const channels = opts.channels ?? storeChannels(store) ?? 3;
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new RangeError(`createImageDataset: channels must be 1, 3 or 4, got ${channels}`);
+  assertAugment(augment, channels);
+  const crop = augment.crop;
+  const perImage = crop * crop * channels;
+  const size = store.size;
+  const stepsPerEpoch = dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+  // What we learnt about each sample (valid / skipped), for resuming mid-epoch.
+  const validity = new Uint8Array(size);
+  let closed = false;
+  const live = new Set<EpochIterator>();
+
+  class EpochIterator implements AsyncIterableIterator<BatchItem> {
+    private readonly order: Uint32Array;
+    private pos = 0;
+    private readonly inflight: Loaded[] = [];
+    private readonly ready: Array<Prepared | Skip> = [];
+    private cur: { xs: Float32Array; ys: Int32Array; paths: string[]; n: number } | undefined;
+    /** Valid samples taken into batches so far (delivered or not). */
+    private placed = 0;
+    private delivered = 0;
+    private finished = false;
+    private stopped = false;
+    private failure: { error: unknown } | undefined;
+    private readySkips = 0;
+    private wakers: Array<() => void> = [];
+    private readonly startup: Promise<void>;
+
+    constructor(
+      private readonly epochIndex: number,
+      startBatch: number,
+    ) {
+      this.order = epochOrder(size, seed, epochIndex, shuffle);
+      this.startup = this.seek(startBatch * batchSize).catch((e: unknown) => {
+        this.failure = { error: e };
+      });
+    }
+
+    [Symbol.asyncIterator](): AsyncIterableIterator<BatchItem> {
+      return this;
+    }
+
+    /** Finds the position after the first `validBefore` valid samples, probing unknown ones. */
+    private async seek(validBefore: number): Promise<void> {
+      let valid = 0;
+      let p = 0;
+      while (valid < validBefore && p < size && !this.stopped) {
+        const unknown: number[] = [];
+        // Probe a window of unknown samples ahead; known ones cost nothing.
+        for (let q = p; q < size && unknown.length < concurrency && valid + (q - p) < validBefore + concurrency; q++) {
+          if (validity[this.order[q]] === UNKNOWN) unknown.push(this.order[q]);
+        }
+        await Promise.all(unknown.map((i) => this.probe(i)));
+        while (p < size && valid < validBefore && validity[this.order[p]] !== UNKNOWN) {
+          if (validity[this.order[p]] === VALID) valid++;
+          p++;
+        }
+      }
+      this.pos = p;
+      this.placed = valid;
+      this.delivered = Math.floor(valid / batchSize);
+    }
+
+    private async probe(index: number): Promise<void> {
+      const r = await store.load(index);
+      validity[index] = r.kind === 'sample' && augmentProblem(r.image, augment, channels) === undefined ? VALID : INVALID;
+    }
+
+    private budget(): number {
+      // Undelivered skips count too, so a run of bad files cannot make loading run away.
+      return (this.delivered + prefetch) * batchSize - this.placed - this.inflight.length - this.readySkips;
+    }
+
+    private pump(): void {
+      if (this.stopped || this.failure) return;
+      while (this.inflight.length < concurrency && this.pos < size && this.budget() > 0) {
+        const index = this.order[this.pos++];
+        const slot: Loaded = { settled: false, index };
+        this.inflight.push(slot);
+        let p: Promise<Awaited<ReturnType<SampleStore['load']>>>;
+        try {
+          p = store.load(index);
+        } catch (e) {
+          p = Promise.reject(e);
+        }
+        slot.done = p.then(
+          (r) => {
+            slot.settled = true;
+            slot.result = r;
+            this.settle();
+          },
+          (e: unknown) => {
+            slot.settled = true;
+            slot.error = e;
+            this.settle();
+          },
+        );
+      }
+      if (this.pos >= size && this.inflight.length === 0 && !this.finished) {
+        if (this.cur && this.cur.n > 0 && !dropLast) this.ready.push({ kind: 'prepared', ...this.cur });
+        this.cur = undefined;
+        this.finished = true;
+        this.signal();
+      }
+    }
+
+    /** Takes finished loads off the head of the window, in order, into batches. */
+    private settle(): void {
+      if (this.stopped) {
+        this.signal();
+        return;
+      }
+      try {
+        while (this.inflight.length > 0 && this.inflight[0].settled) {
+          const slot = this.inflight.shift()!;
+          if (slot.error !== undefined) throw slot.error;
+          this.take(slot.index, slot.result!);
+        }
+      } catch (e) {
+        this.failure = { error: e };
+      }
+      this.pump();
+      this.signal();
+    }
+
+    private take(index: number, r: NonNullable<Loaded['result']>): void {
+      if (r.kind === 'skip') {
+        validity[index] = INVALID;
+        this.ready.push(r);
+        this.readySkips++;
+        return;
+      }
+      const problem = augmentProblem(r.image, augment, channels);
+      if (problem !== undefined) {
+        validity[index] = INVALID;
+        this.ready.push(skip(r.path, 'unsupported', problem));
+        this.readySkips++;
+        return;
+      }
+      validity[index] = VALID;
+      // A fresh buffer per batch: tensors may keep a reference to it (the CPU backend does).
+      this.cur ??= { xs: new Float32Array(batchSize * perImage), ys: new Int32Array(batchSize), paths: [], n: 0 };
+      const c = this.cur;
+      augmentInto(r.image, augment, createRng(deriveSeed(seed, this.epochIndex, index, AUGMENT_SALT)), c.xs, c.n * perImage);
+      c.ys[c.n] = r.label;
+      c.paths.push(r.path);
+      c.n++;
+      this.placed++;
+      if (c.n === batchSize) {
+        this.ready.push({ kind: 'prepared', ...c });
+        this.cur = undefined;
+      }
+    }
+
+    private signal(): void {
+      const ws = this.wakers;
+      this.wakers = [];
+      for (const w of ws) w();
+    }
+
+    async next(): Promise<IteratorResult<BatchItem>> {
+      await this.startup;
+      for (;;) {
+        if (this.stopped) return { done: true, value: undefined };
+        const item = this.ready.shift();
+        if (item !== undefined) {
+          if (item.kind === 'skip') this.readySkips--;
+          else this.delivered++;
+          // Refill once the consumer has taken the item: its own continuation (e.g. starting
+          // a training step) runs first, and the bound holds from the consumer's view too.
+          setImmediate(() => this.pump());
+          return { done: false, value: item.kind === 'skip' ? item : toBatch(item) };
+        }
+        if (this.failure) {
+          const { error } = this.failure;
+          await this.stop();
+          throw error;
+        }
+        if (this.finished) {
+          await this.stop();
+          return { done: true, value: undefined };
+        }
+        this.pump();
+        if (this.ready.length === 0 && !this.finished && !this.failure) {
+          await new Promise<void>((resolve) => this.wakers.push(resolve));
+        }
+      }
+    }
+
+    private async stop(): Promise<void> {
+      this.stopped = true;
+      this.ready.length = 0;
+      this.cur = undefined;
+      live.delete(this);
+      // Let the loads already started finish, so no work outlives the iterator.
+      await Promise.all(this.inflight.map((s) => s.done));
+      this.inflight.length = 0;
+      this.readySkips = 0;
+      this.signal();
+    }
+
+    async return(): Promise<IteratorResult<BatchItem>> {
+      this.stopped = true; // also ends a resume seek in progress
+      await this.startup;
+      await this.stop();
+      return { done: true, value: undefined };
+    }
+
+    async throw(e?: unknown): Promise<IteratorResult<BatchItem>> {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  function toBatch(p: Prepared): Batch {
+    const xs = tf.tensor4d(p.n === batchSize ? p.xs : p.xs.subarray(0, p.n * perImage), [p.n, crop, crop, channels], 'float32');
+    const ys = tf.tensor1d(p.n === batchSize ? p.ys : p.ys.subarray(0, p.n), 'int32');
+    return { kind: 'batch', xs, ys, paths: p.paths };
+  }
+
+  return {
+    size,
+    stepsPerEpoch,
+    batchSize,
+    imageShape: [crop, crop, channels],
+    epoch(epoch: number, startBatch = 0): AsyncIterableIterator<BatchItem> {
+      if (closed) throw new Error('createImageDataset: epoch() called after close()');
+      if (!Number.isInteger(epoch) || epoch < 0) throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
+      if (!Number.isInteger(startBatch) || startBatch < 0) throw new RangeError(`startBatch must be a non-negative integer, got ${startBatch}`);
+      const it = new EpochIterator(epoch, startBatch);
+      live.add(it);
+      return it;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...live].map((it) => it.return()));
+      if (opts.closeStore ?? true) await store.close();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, BatchItem } from '../../src/streams/BatchSource';
+import { createImageDataset, type ImageDatasetOptions } from '../../src/streams/createImageDataset';
+import type { Skip } from '../../src/streams/Skip';
+import { memoryStore, pixelOf } from './fixtures';
+
+interface Seen {
+  batches: Array<{ paths: string[]; labels: number[]; xs: Float32Array; shape: number[] }>;
+  skips: Skip[];
+}
+
+/** Pulls a whole epoch, copying batches out and disposing their tensors. */
+async function drain(it: AsyncIterable<BatchItem>): Promise<Seen> {
+  const seen: Seen = { batches: [], skips: [] };
+  for await (const item of it) {
+    if (item.kind === 'skip') seen.skips.push(item);
+    else seen.batches.push(await copy(item));
+  }
+  return seen;
+}
+
+async function copy(b: Batch): Promise<Seen['batches'][number]> {
+  const out = { paths: [...b.paths], labels: Array.from(await b.ys.data()), xs: (await b.xs.data()) as Float32Array, shape: b.xs.shape };
+  assert.equal(b.xs.dtype, 'float32');
+  assert.equal(b.ys.dtype, 'int32');
+  b.xs.dispose();
+  b.ys.dispose();
+  return out;
+}
+
+const train = { kind: 'train', crop: 8, flip: true, mean: [100, 110, 120], std: [50, 60, 70] } as const;
+const evalAug = { kind: 'eval', crop: 8, mean: [128] } as const;
+
+describe('createImageDataset', () => {
+  before(async () => {
+    await tf.ready();
+  });
+
+  it('yields NHWC float32 batches and int32 labels covering every sample once per epoch', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 23 }), batchSize: 5, seed: 3, augment: train });
+    assert.deepEqual([ds.size, ds.stepsPerEpoch, ds.batchSize, [...ds.imageShape]], [23, 5, 5, [8, 8, 3]]);
+    const { batches, skips } = await drain(ds.epoch(0));
+    assert.equal(skips.length, 0);
+    assert.deepEqual(batches.map((b) => b.shape), [[5, 8, 8, 3], [5, 8, 8, 3], [5, 8, 8, 3], [5, 8, 8, 3], [3, 8, 8, 3]]);
+    const paths = batches.flatMap((b) => b.paths);
+    assert.deepEqual([...paths].sort(), Array.from({ length: 23 }, (_, i) => `mem:${i}`).sort());
+    assert.notDeepEqual(paths, Array.from({ length: 23 }, (_, i) => `mem:${i}`), 'train data is shuffled by default');
+    for (const b of batches) b.paths.forEach((p, k) => assert.equal(b.labels[k], Number(p.slice(4)) % 5));
+    await ds.close();
+  });
+
+  it('dropLast drops the short last batch', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 23 }), batchSize: 5, augment: train, dropLast: true });
+    assert.equal(ds.stepsPerEpoch, 4);
+    assert.deepEqual((await drain(ds.epoch(0))).batches.map((b) => b.shape[0]), [5, 5, 5, 5]);
+  });
+
+  it('eval: centre crop, normalised, in store order, no randomness', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 4, width: 12, height: 10 }), batchSize: 4, augment: evalAug });
+    const [b] = (await drain(ds.epoch(5))).batches;
+    assert.deepEqual(b.paths, ['mem:0', 'mem:1', 'mem:2', 'mem:3']);
+    // Centre 8x8 of 12x10 starts at (2, 1).
+    for (const i of [0, 3]) {
+      for (const [y, x, c] of [[0, 0, 0], [7, 7, 2], [3, 5, 1]]) {
+        const src = ((y + 1) * 12 + (x + 2)) * 3 + c;
+        assert.equal(b.xs[i * 192 + (y * 8 + x) * 3 + c], pixelOf(i, src) - 128);
+      }
+    }
+  });
+
+  it('epoch order and augmentation are pure in (seed, epoch): same across datasets and concurrency, different across epochs', async () => {
+    const mk = (concurrency: number, seed = 9): ReturnType<typeof createImageDataset> =>
+      createImageDataset({ store: memoryStore({ size: 30, delayMs: 1 }), batchSize: 7, seed, concurrency, augment: train });
+    const a = await drain(mk(1).epoch(2));
+    const b = await drain(mk(6).epoch(2));
+    assert.deepEqual(a, b);
+    const c = await drain(mk(3).epoch(3));
+    assert.notDeepEqual(c.batches[0].paths, a.batches[0].paths);
+    const d = await drain(mk(3, 10).epoch(2));
+    assert.notDeepEqual(d.batches[0].paths, a.batches[0].paths);
+  });
+
+  it('random crops and flips differ between samples and epochs', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 1, width: 20, height: 20 }), batchSize: 1, augment: train });
+    const xs = await Promise.all([0, 1, 2, 3, 4, 5].map(async (e) => (await drain(ds.epoch(e))).batches[0].xs));
+    assert.ok(new Set(xs.map((x) => x.join(','))).size > 1);
+  });
+
+  it('skips come through as items and batches are filled from the next samples', async () => {
+    const bad = new Set([1, 2, 7, 18]);
+    const ds = createImageDataset({ store: memoryStore({ size: 20, bad }), batchSize: 4, augment: evalAug });
+    const items: Array<string> = [];
+    for await (const it of ds.epoch(0)) {
+      items.push(it.kind === 'skip' ? `skip:${it.path}:${it.reason}` : `batch:${it.paths.join(',')}`);
+      if (it.kind === 'batch') tf.dispose([it.xs, it.ys]);
+    }
+    assert.deepEqual(items, [
+      'skip:mem:1:truncated',
+      'skip:mem:2:truncated',
+      'batch:mem:0,mem:3,mem:4,mem:5',
+      'skip:mem:7:truncated',
+      'batch:mem:6,mem:8,mem:9,mem:10',
+      'batch:mem:11,mem:12,mem:13,mem:14',
+      'skip:mem:18:truncated',
+      'batch:mem:15,mem:16,mem:17,mem:19',
+    ]);
+  });
+
+  it('images smaller than the crop or with other channel counts are unsupported skips, not errors', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 2, width: 6, height: 6 }), batchSize: 2, augment: evalAug });
+    const { batches, skips } = await drain(ds.epoch(0));
+    assert.equal(batches.length, 0);
+    assert.deepEqual(skips.map((s) => s.reason), ['unsupported', 'unsupported']);
+    assert.match(skips[0].message, /smaller than the 8x8 crop/);
+    const grey = createImageDataset({ store: memoryStore({ size: 1, channels: 1 }), batchSize: 1, augment: evalAug });
+    assert.match((await drain(grey.epoch(0))).skips[0].message, /1 channels, the batches have 3/);
+  });
+
+  it('resume: epoch(e, k) on a fresh dataset yields exactly batches k… of epoch(e), skips before k included in the count', async () => {
+    const bad = new Set([0, 5, 6, 13, 21, 30]);
+    const opts = (): ImageDatasetOptions => ({ store: memoryStore({ size: 37, bad }), batchSize: 4, seed: 11, augment: train });
+    const full = await drain(createImageDataset(opts()).epoch(4));
+    for (const k of [1, 3, 7]) {
+      const resumed = await drain(createImageDataset(opts()).epoch(4, k));
+      assert.deepEqual(resumed.batches, full.batches.slice(k), `startBatch ${k}`);
+    }
+    assert.deepEqual((await drain(createImageDataset(opts()).epoch(4, 50))).batches, []);
+  });
+
+  it('backpressure: a slow consumer never has more than prefetch batches prepared or loading ahead of it', async () => {
+    const batchSize = 8;
+    const prefetch = 2;
+    const concurrency = 3;
+    const store = memoryStore({ size: 5000, bad: new Set([3, 40, 41, 42, 77]) });
+    const ds = createImageDataset({ store, batchSize, prefetch, concurrency, seed: 1, augment: train });
+    let consumed = 0; // samples and skips the consumer has received
+    let worstAhead = 0;
+    store.probe.onStart = () => {
+      worstAhead = Math.max(worstAhead, store.probe.started - consumed);
+    };
+    let batches = 0;
+    for await (const item of ds.epoch(0)) {
+      if (item.kind === 'batch') {
+        consumed += item.paths.length;
+        tf.dispose([item.xs, item.ys]);
+        batches++;
+        await new Promise((r) => setTimeout(r, 15)); // slow training step
+      } else consumed++;
+      if (batches === 10) break;
+    }
+    assert.ok(store.probe.maxInflight <= concurrency, `max in flight ${store.probe.maxInflight}`);
+    assert.ok(worstAhead <= prefetch * batchSize, `loaded ${worstAhead} samples ahead of the consumer`);
+    assert.ok(worstAhead >= batchSize, 'it does prefetch while the consumer is busy');
+    // break → return(): nothing running, nothing started afterwards.
+    assert.equal(store.probe.inflight, 0);
+    const started = store.probe.started;
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(store.probe.started, started);
+    assert.ok(started <= consumed + prefetch * batchSize, `${started} loads for ${consumed} consumed`);
+    await ds.close();
+    assert.equal(store.probe.closed, true);
+  });
+
+  it('leaks no tensors: full epochs, early exit, and skips', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 30, bad: new Set([4]) }), batchSize: 4, augment: train });
+    const before = tf.memory().numTensors;
+    await drain(ds.epoch(0));
+    assert.equal(tf.memory().numTensors, before);
+    const it = ds.epoch(1);
+    const first = await it.next();
+    assert.equal(first.done, false);
+    if (!first.done && first.value.kind === 'batch') tf.dispose([first.value.xs, first.value.ys]);
+    await it.return?.();
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+    await ds.close();
+    assert.throws(() => ds.epoch(0), /after close/);
+  });
+
+  it('a store that throws fails the iterator with that error (not a hang)', async () => {
+    const store = memoryStore({ size: 10 });
+    const ds = createImageDataset({ store: { ...store, load: (i) => (i === 6 ? Promise.reject(new Error('disk on fire')) : store.load(i)) }, batchSize: 2, augment: evalAug });
+    await assert.rejects(drain(ds.epoch(0)), /disk on fire/);
+  });
+
+  it('rejects bad options with readable errors', () => {
+    const store = memoryStore({ size: 3 });
+    assert.throws(() => createImageDataset({ store, batchSize: 0, augment: train }), /batchSize must be a positive integer/);
+    assert.throws(() => createImageDataset({ store, batchSize: 2, prefetch: 0, augment: train }), /prefetch/);
+    assert.throws(() => createImageDataset({ store, batchSize: 2, augment: { ...train, mean: [1, 2] } }), /mean needs 1 or 3 values/);
+    assert.throws(() => createImageDataset({ store, batchSize: 2, augment: { ...train, std: [0] } }), /std must be positive/);
+    const ds = createImageDataset({ store, batchSize: 2, augment: train });
+    assert.throws(() => ds.epoch(-1), /epoch must be/);
+  });
+});
