@@ -55,8 +55,8 @@ export function operatorChecklist(c: ChecklistCase): void {
 
   it('marbles: completes on an empty source', () => {
     runMarbles(({ cold, expectObservable }) => {
-      expectObservable(cold('|').pipe(op())).toBe('|');
-      expectObservable(cold('---|').pipe(op())).toBe('---|');
+      expectObservable(cold<ImageValue>('|').pipe(op())).toBe('|');
+      expectObservable(cold<ImageValue>('---|').pipe(op())).toBe('---|');
     });
   });
 

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { AssertionError } from 'node:assert';
+import { map } from 'rxjs';
+import { flipHorizontal } from '../../src/ops/flipHorizontal';
+import {
+  createImageTestScheduler,
+  diffValues,
+  formatTestValue,
+  randomTestImage,
+  runMarbles,
+  testFloatImage,
+  testImage,
+} from '../../src/ops/marbleTest';
+import { createRng } from '../../src/ops/Rng';
+
+describe('marbleTest helpers', () => {
+  it('diffValues names the first differing pixel of an image', () => {
+    assert.equal(diffValues(testImage(2, 1, 1, [1, 2]), testImage(2, 1, 1, [1, 2])), undefined);
+    assert.equal(
+      diffValues(testImage(2, 2, 3, (x, y, c) => (x === 1 && y === 1 && c === 2 ? 9 : 0)), testImage(2, 2, 3, () => 0)),
+      'value.data[11] (pixel x=1, y=1, c=2): expected 0, got 9',
+    );
+  });
+
+  it('diffValues compares typed arrays by type, length and elements, with an optional tolerance', () => {
+    assert.match(diffValues(new Uint8Array([1]), new Float32Array([1])) ?? '', /expected Float32Array\(1\) \[1\], got Uint8Array\(1\) \[1\]/);
+    assert.equal(diffValues(new Float32Array([1, 2]), new Float32Array([1])), 'value: expected 1 elements, got 2');
+    assert.equal(diffValues(new Float32Array([NaN]), new Float32Array([NaN])), undefined);
+    assert.ok(diffValues(new Float32Array([1.0001]), new Float32Array([1])));
+    assert.equal(diffValues(new Float32Array([1.0001]), new Float32Array([1]), { tolerance: 1e-3 }), undefined);
+  });
+
+  it('diffValues matches errors by class and message, or by RegExp', () => {
+    assert.equal(diffValues(new RangeError('x'), new RangeError('x')), undefined);
+    assert.match(diffValues(new TypeError('x'), new RangeError('x')) ?? '', /expected RangeError: x, got TypeError: x/);
+    assert.equal(diffValues(new RangeError('too big'), /RangeError: too/), undefined);
+    assert.match(diffValues(new RangeError('too big'), /TypeError/) ?? '', /expected an error matching \/TypeError\//);
+    assert.match(diffValues({ a: 1 }, { a: 1, b: 2 }) ?? '', /value\.b: missing \(expected 2\)/);
+  });
+
+  it('a failing marble assertion explains itself: frame, pixel and both timelines', () => {
+    const img = testImage(2, 1, 1, [1, 2]);
+    let err: unknown;
+    try {
+      runMarbles(({ cold, expectObservable }) => {
+        // A wrong expectation on purpose: flipping [1, 2] gives [2, 1].
+        expectObservable(cold('-a-|', { a: img }).pipe(flipHorizontal())).toBe('-b-|', { b: img });
+      });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof AssertionError, 'the scheduler must throw an AssertionError');
+    assert.match(err.message, /marble mismatch \(notification #0, frame 1\): frames\[0\]\.notification\.value\.data\[0\] \(pixel x=0, y=0, c=0\): expected 1, got 2/);
+    assert.match(err.message, /expected:\n {2}@1 next Image 2x1x1 u8 \[1,2\]\n {2}@3 complete\nactual:\n {2}@1 next Image 2x1x1 u8 \[2,1\]/);
+  });
+
+  it('reports a wrong notification kind rather than only a count', () => {
+    assert.throws(
+      () =>
+        createImageTestScheduler().run(({ cold, expectObservable }) => {
+          const src = cold('-a-|', { a: testImage(1, 1, 1, [1]) }).pipe(map(() => { throw new RangeError('nope'); }));
+          expectObservable(src).toBe('-a-|', { a: testImage(1, 1, 1, [1]) });
+        }),
+      /frames\[0\]\.notification\.kind: expected "N", got "E"/,
+    );
+  });
+
+  it('tolerance applies to float image frames', () => {
+    const f = testFloatImage(1, 1, 1, [0.1]);
+    const near = testFloatImage(1, 1, 1, [0.1 + 1e-5]);
+    createImageTestScheduler({ tolerance: 1e-4 }).run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|', { a: f })).toBe('-a|', { a: near });
+    });
+    assert.throws(() => runMarbles(({ cold, expectObservable }) => expectObservable(cold('-a|', { a: f })).toBe('-a|', { a: near })));
+  });
+
+  it('image factories: explicit, functional, gradient and seeded random, with validation', () => {
+    assert.deepEqual(Array.from(testImage(2, 1, 1, [3, 4]).data), [3, 4]);
+    assert.deepEqual(Array.from(testImage(2, 1, 3).data), [0, 7, 14, 1, 8, 15]);
+    assert.deepEqual(Array.from(testImage(2, 1, 1, (x) => x * 10).data), [0, 10]);
+    assert.deepEqual(randomTestImage(3, 3, 3, createRng(1)), randomTestImage(3, 3, 3, createRng(1)));
+    assert.throws(() => testImage(2, 1, 1, [1]), /1 values given for 2x1x1 = 2/);
+    assert.throws(() => testImage(1, 1, 1, [256]), /pixel \(0, 0, 0\) = 256 is not an integer in 0..255/);
+    assert.throws(() => testImage(1, 1, 2), /bad shape 1x1x2/);
+    assert.equal(formatTestValue(testImage(2, 2, 1, [1, 2, 3, 4])), 'Image 2x2x1 u8 [1,2,3,4]');
+  });
+});
