@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { Subject } from 'rxjs';
+import { startTelemetryServer, TELEMETRY_SERVICE_NAME, type TelemetryServer } from '../../src/telemetry/startTelemetryServer';
+import type { TelemetryServerOptions } from '../../src/telemetry/TelemetryServerOptions';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import type { TelemetryClient } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Telemetry';
+import type { Run__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Run';
+import { batchEnd, bigSkip, childSubscriber, collect, newClient, REPO_ROOT, tick, until } from './telemetryTestKit';
+
+describe('startTelemetryServer (real grpc-js clients on loopback)', () => {
+  let events: Subject<TrainEvent>;
+  let server: TelemetryServer | undefined;
+  const clients: grpc.Client[] = [];
+
+  async function start(opts: Partial<TelemetryServerOptions> = {}): Promise<TelemetryServer> {
+    server = await startTelemetryServer(events, { runId: 'run-1', address: '127.0.0.1:0', ...opts });
+    return server;
+  }
+  function client(...args: Parameters<typeof newClient>): TelemetryClient {
+    const c = newClient(...args);
+    clients.push(c);
+    return c;
+  }
+  const getRun = (c: TelemetryClient, md = new grpc.Metadata()) =>
+    new Promise<Run__Output>((resolve, reject) => c.GetRun({}, md, (err, run) => (err || !run ? reject(err) : resolve(run))));
+
+  beforeEach(() => {
+    events = new Subject<TrainEvent>();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await server?.shutdown();
+    server = undefined;
+  });
+
+  it('binds an ephemeral loopback port and reports it', async () => {
+    const s = await start();
+    assert.match(s.address, /^127\.0\.0\.1:\d+$/);
+    assert.ok(s.port > 0);
+    assert.equal(s.address, `127.0.0.1:${s.port}`);
+  });
+
+  it('fans out identical gap-free sequences to many subscribers and ends every stream with OK', async () => {
+    const s = await start();
+    const subs = Array.from({ length: 8 }, () => collect(client(s.address)));
+    await until(() => s.subscribers === 8, 5000, '8 subscribers');
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'run-1', backend: 'wasm', threads: 2, replicas: 1, epochs: 1, stepsPerEpoch: 200, config: { lr: 0.01 } });
+    for (let i = 0; i < 200; i += 1) {
+      events.next(batchEnd());
+      if (i % 20 === 0) await tick();
+    }
+    events.next({ kind: 'TrainEnd', time: Date.now(), epoch: 0, step: 200, reason: 'completed', durationMs: 1 });
+    events.complete();
+    const statuses = await Promise.all(subs.map((x) => x.status));
+    for (const st of statuses) assert.equal(st.code, grpc.status.OK);
+    const expected = Array.from({ length: 202 }, (_, i) => i + 1);
+    for (const x of subs) {
+      assert.deepEqual(x.events.map((e) => e.sequence), expected);
+      assert.ok(x.events.every((e) => e.runId === 'run-1'));
+      assert.equal(x.events[0].event, 'trainBegin');
+      assert.equal(x.events[201].trainEnd?.reason, 'COMPLETED');
+    }
+    await s.closed; // the server shut itself down when the event stream completed
+    assert.equal(s.ended.ok, 8);
+  });
+
+  it('replays buffered events to a late subscriber, then goes on live', async () => {
+    const s = await start();
+    for (let i = 0; i < 10; i += 1) events.next(batchEnd());
+    const late = collect(client(s.address));
+    await until(() => late.events.length === 10, 5000, 'replay');
+    events.next(batchEnd());
+    await until(() => late.events.length === 11, 5000, 'live event');
+    assert.deepEqual(late.events.map((e) => e.sequence), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const resumed = collect(client(s.address), { fromSequence: 7 });
+    await until(() => resumed.events.length === 5, 5000, 'resume from 7');
+    assert.deepEqual(resumed.events.map((e) => e.sequence), [7, 8, 9, 10, 11]);
+  });
+
+  it('answers OUT_OF_RANGE with a clear message when from_sequence was evicted or is in the future', async () => {
+    const s = await start({ replayBuffer: 5 });
+    for (let i = 0; i < 12; i += 1) events.next(batchEnd());
+    const evicted = await collect(client(s.address), { fromSequence: 3 }).status;
+    assert.equal(evicted.code, grpc.status.OUT_OF_RANGE);
+    assert.match(evicted.details, /events 3\.\.7 were evicted .*oldest available is 8/);
+    const future = await collect(client(s.address), { fromSequence: 99 }).status;
+    assert.equal(future.code, grpc.status.OUT_OF_RANGE);
+    assert.match(future.details, /in the future: the latest event is 12/);
+    const fromOldest = collect(client(s.address), { fromSequence: 0 });
+    await until(() => fromOldest.events.length === 5, 5000, 'oldest retained');
+    assert.deepEqual(fromOldest.events.map((e) => e.sequence), [8, 9, 10, 11, 12]);
+  });
+
+  it('filters by kind, keeping the run-wide sequence numbers', async () => {
+    const s = await start();
+    const only = collect(client(s.address), { kinds: ['EPOCH_END', 'CHECKPOINT_SAVED'] });
+    await until(() => s.subscribers === 1);
+    events.next(batchEnd());
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: 0.9, lr: 0.01, durationMs: 5 });
+    events.next(batchEnd());
+    events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 0, step: 2, path: '/runs/a/ckpt-1', best: true });
+    events.complete();
+    assert.equal((await only.status).code, grpc.status.OK);
+    assert.deepEqual(only.events.map((e) => [e.sequence, e.event]), [[2, 'epochEnd'], [4, 'checkpointSaved']]);
+    assert.equal(only.events[0].epochEnd?.valLoss, 0.9);
+    assert.equal(only.events[0].epochEnd?.valAccuracy, undefined);
+  });
+
+  it('rejects malformed requests with INVALID_ARGUMENT and keeps serving', async () => {
+    const s = await start();
+    const c = client(s.address);
+    const unknownKind = await collect(c, { kinds: [42 as unknown as 'BATCH_END'] }).status;
+    assert.equal(unknownKind.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(unknownKind.details, /unknown event kind 42/);
+    const unspecified = await collect(c, { kinds: ['EVENT_KIND_UNSPECIFIED'] }).status;
+    assert.equal(unspecified.code, grpc.status.INVALID_ARGUMENT);
+    const negative = await collect(c, { fromSequence: -1 }).status;
+    assert.equal(negative.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(negative.details, /from_sequence must be >= 0/);
+    events.next(batchEnd());
+    assert.equal((await getRun(c)).lastSequence, 1);
+  });
+
+  it('cuts off a subscriber that stops reading with RESOURCE_EXHAUSTED while the others and the producer go on', async function () {
+    this.timeout(20000);
+    const s = await start({ maxQueue: 200, shutdownGraceMs: 300 });
+    const frozen = childSubscriber(s.address);
+    const healthy = collect(client(s.address));
+    events.next(batchEnd());
+    await frozen.ready;
+    frozen.child.kill('SIGSTOP'); // a monitor suspended with Ctrl-Z: reads nothing, acks nothing
+    try {
+      let produced = 1;
+      const t0 = Date.now();
+      while (s.ended.slow === 0 && Date.now() - t0 < 10000) {
+        for (let i = 0; i < 20; i += 1, produced += 1) events.next(bigSkip(1024));
+        await tick(1);
+      }
+      assert.equal(s.ended.slow, 1, 'only the frozen subscriber was cut off');
+      for (let i = 0; i < 50; i += 1, produced += 1) events.next(batchEnd());
+      await until(() => healthy.events.length === produced, 10000, 'healthy subscriber to receive everything');
+      assert.deepEqual(healthy.events.map((e) => e.sequence), Array.from({ length: produced }, (_, i) => i + 1));
+      assert.equal(s.subscribers, 1);
+    } finally {
+      frozen.child.kill('SIGCONT');
+    }
+    const st = await frozen.status;
+    assert.equal(st.code, grpc.status.RESOURCE_EXHAUSTED);
+    frozen.child.kill();
+  });
+
+  it('frees a subscription when the client cancels', async () => {
+    const s = await start();
+    const c = collect(client(s.address));
+    events.next(batchEnd());
+    await until(() => c.events.length === 1);
+    c.call.cancel();
+    await until(() => s.subscribers === 0, 5000, 'server to notice the cancellation');
+    assert.equal(s.ended.cancelled, 1);
+    events.next(batchEnd()); // the producer is unaffected
+    assert.equal((await getRun(client(s.address))).lastSequence, 2);
+  });
+
+  it('requires the bearer token when one is configured', async () => {
+    const s = await start({ token: 's3cret' });
+    const c = client(s.address);
+    const missing = await collect(c).status;
+    assert.equal(missing.code, grpc.status.UNAUTHENTICATED);
+    assert.match(missing.details, /missing 'authorization: Bearer <token>'/);
+    const bad = new grpc.Metadata();
+    bad.set('authorization', 'Bearer nope');
+    assert.equal((await collect(c, {}, bad).status).code, grpc.status.UNAUTHENTICATED);
+    await assert.rejects(getRun(c, bad), (e: grpc.ServiceError) => e.code === grpc.status.UNAUTHENTICATED);
+    const good = new grpc.Metadata();
+    good.set('authorization', 'Bearer s3cret');
+    const ok = collect(c, {}, good);
+    events.next(batchEnd());
+    await until(() => ok.events.length === 1);
+    assert.equal((await getRun(c, good)).runId, 'run-1');
+  });
+
+  it('refuses a plaintext non-loopback bind, and bad TLS files, with a clear error', async () => {
+    await assert.rejects(
+      startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }),
+      /refusing to serve telemetry in plaintext on non-loopback address '0\.0\.0\.0'.*--telemetry-cert.*--telemetry-insecure/,
+    );
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: 'nonsense' }), /expected HOST:PORT/);
+    await assert.rejects(
+      startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } }),
+      /cannot read telemetry TLS certificate '\/nonexistent\/cert\.pem'/,
+    );
+    const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
+    assert.equal(off.address, 'off');
+    await off.shutdown();
+  });
+
+  it('serves TLS with a certificate (self-signed, made with openssl)', async function () {
+    let openssl = true;
+    try {
+      execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    } catch {
+      openssl = false;
+    }
+    assert.ok(openssl, 'this test needs the openssl command');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert,
+    ], { stdio: 'ignore' });
+    const s = await start({ tls: { cert, key } });
+    const tlsClient = client(s.address, grpc.credentials.createSsl(fs.readFileSync(cert)), { 'grpc.ssl_target_name_override': 'localhost' });
+    events.next(batchEnd());
+    assert.equal((await getRun(tlsClient)).lastSequence, 1);
+    const plain = client(s.address);
+    await assert.rejects(getRun(plain), (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shutdown() ends open streams with OK after sending what is left', async () => {
+    const s = await start();
+    const a = collect(client(s.address));
+    await until(() => s.subscribers === 1);
+    for (let i = 0; i < 5; i += 1) events.next(batchEnd());
+    await s.shutdown();
+    const st = await a.status;
+    assert.equal(st.code, grpc.status.OK);
+    assert.deepEqual(a.events.map((e) => e.sequence), [1, 2, 3, 4, 5]);
+  });
+
+  it('ends streams with ABORTED and reports FAILED when the event stream errors', async () => {
+    const s = await start();
+    const c = client(s.address);
+    const a = collect(c);
+    events.next(batchEnd());
+    await until(() => a.events.length === 1);
+    events.error(new Error('out of memory'));
+    const st = await a.status;
+    assert.equal(st.code, grpc.status.ABORTED);
+    assert.match(st.details, /training failed: out of memory/);
+    await s.closed;
+  });
+
+  it('GetRun reports id, config, backend, status and latest metrics', async () => {
+    const s = await start();
+    const c = client(s.address);
+    assert.equal((await getRun(c)).status, 'STARTING');
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'alexnet-7', backend: 'wasm', threads: 2, replicas: 1, epochs: 90, stepsPerEpoch: 100, config: { batchSize: 128 } });
+    events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 100 });
+    events.next(batchEnd(0, 2.5));
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 100, trainLoss: 2.4, trainAccuracy: 0.2, valLoss: 2.3, valAccuracy: 0.25, lr: 0.01, durationMs: 1000 });
+    events.next({ kind: 'LrChanged', time: Date.now(), epoch: 1, step: 100, from: 0.01, to: 0.001 });
+    const run = await getRun(c);
+    assert.equal(run.runId, 'alexnet-7');
+    assert.equal(run.status, 'RUNNING');
+    assert.equal(run.backend, 'wasm');
+    assert.deepEqual(JSON.parse(run.configJson), { batchSize: 128 });
+    assert.equal(run.epochs, 90);
+    assert.equal(run.lastSequence, 5);
+    assert.equal(run.oldestSequence, 1);
+    assert.equal(run.metrics?.loss, 2.5);
+    assert.equal(run.metrics?.valAccuracy, 0.25);
+    assert.equal(run.metrics?.lr, 0.001);
+  });
+
+  it('offers the standard health service (SERVING) and reflection that lists the service', async () => {
+    const s = await start();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const healthProtoPath = (require('grpc-health-check') as { protoPath: string }).protoPath;
+    const healthDef = protoLoader.loadSync(healthProtoPath, { enums: String });
+    const healthPkg = grpc.loadPackageDefinition(healthDef) as unknown as {
+      grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => grpc.Client & { Check: (r: object, cb: (e: grpc.ServiceError | null, r?: { status: string }) => void) => void } } } };
+    };
+    const health = new healthPkg.grpc.health.v1.Health(s.address, grpc.credentials.createInsecure());
+    clients.push(health);
+    const check = await new Promise<{ status: string } | undefined>((resolve, reject) =>
+      health.Check({ service: TELEMETRY_SERVICE_NAME }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    assert.equal(check?.status, 'SERVING');
+
+    const reflDef = protoLoader.loadSync(
+      path.join(REPO_ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'),
+      { keepCase: true },
+    );
+    const reflPkg = grpc.loadPackageDefinition(reflDef) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => grpc.Client & { ServerReflectionInfo: () => grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> } } } };
+    };
+    const refl = new reflPkg.grpc.reflection.v1.ServerReflection(s.address, grpc.credentials.createInsecure());
+    clients.push(refl);
+    const stream = refl.ServerReflectionInfo();
+    const names = await new Promise<string[]>((resolve, reject) => {
+      stream.on('data', (r) => resolve((r.list_services_response?.service ?? []).map((x) => x.name)));
+      stream.on('error', reject);
+      stream.write({ list_services: '' });
+    });
+    stream.end();
+    assert.ok(names.includes(TELEMETRY_SERVICE_NAME), `reflection lists ${names.join(', ')}`);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Helpers shared by the telemetry tests: real grpc-js clients on loopback, synthetic events,
+ * and a subscriber in a child process that can be frozen (SIGSTOP) to model a monitor
+ * that never reads.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadTelemetryProto } from '../../src/telemetry/telemetryProto';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import type { Event__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Event';
+import type { SubscribeRequest } from '../../src/telemetry/generated/rxtrain/telemetry/v1/SubscribeRequest';
+import type { TelemetryClient } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Telemetry';
+
+export const REPO_ROOT = path.join(__dirname, '..', '..');
+
+/** A client on its own connection, so a stalled stream never shares HTTP/2 windows with another. */
+export function newClient(address: string, creds = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): TelemetryClient {
+  const { v1 } = loadTelemetryProto();
+  return new v1.Telemetry(address, creds, { 'grpc.use_local_subchannel_pool': 1, ...options });
+}
+
+export interface Collected {
+  readonly events: Event__Output[];
+  readonly status: Promise<grpc.StatusObject>;
+  readonly call: grpc.ClientReadableStream<Event__Output>;
+}
+
+/** Subscribes and collects every event until the stream's final status. */
+export function collect(client: TelemetryClient, req: SubscribeRequest = {}, metadata = new grpc.Metadata()): Collected {
+  const events: Event__Output[] = [];
+  const call = client.Subscribe(req, metadata);
+  call.on('data', (e: Event__Output) => events.push(e));
+  call.on('error', () => undefined); // the status promise reports it
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  return { events, status, call };
+}
+
+let step = 0;
+/** A BatchEnd with a fresh step. */
+export function batchEnd(epoch = 0, loss = 1): TrainEvent {
+  step += 1;
+  return { kind: 'BatchEnd', time: Date.now(), epoch, step, batch: step, batchSize: 32, loss, accuracy: 0.5, imagesPerSec: 100 };
+}
+
+/** A SampleSkipped whose path makes the message about `bytes` long (fills HTTP/2 windows fast). */
+export function bigSkip(bytes: number): TrainEvent {
+  step += 1;
+  return { kind: 'SampleSkipped', time: Date.now(), epoch: 0, step, path: 'x'.repeat(bytes), reason: 'truncated', message: 'cut short' };
+}
+
+export const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `cond` holds; fails after `ms`. */
+export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await tick(5);
+  }
+}
+
+/**
+ * A real grpc-js subscriber in a child process. It prints `ready` after its first event and
+ * `status <code> <details>` when its stream ends.
+ */
+export function childSubscriber(address: string): { child: ChildProcess; ready: Promise<void>; status: Promise<{ code: number; details: string }> } {
+  const code = `
+    const grpc = require('@grpc/grpc-js');
+    const loader = require('@grpc/proto-loader');
+    const def = loader.loadSync(${JSON.stringify(path.join(REPO_ROOT, 'proto', 'telemetry.proto'))}, { longs: Number, enums: String, defaults: true, oneofs: true });
+    const v1 = grpc.loadPackageDefinition(def).rxtrain.telemetry.v1;
+    const c = new v1.Telemetry(${JSON.stringify(address)}, grpc.credentials.createInsecure());
+    const call = c.Subscribe({ fromSequence: 0 });
+    let first = true;
+    call.on('data', () => { if (first) { first = false; process.stdout.write('ready\\n'); } });
+    call.on('error', () => {});
+    call.on('status', (s) => { process.stdout.write('status ' + s.code + ' ' + s.details + '\\n'); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ['-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (onReady = r));
+  const status = new Promise<{ code: number; details: string }>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) onReady();
+      const m = /status (\d+) (.*)\n/.exec(out);
+      if (m) resolve({ code: Number(m[1]), details: m[2] });
+    });
+    child.on('exit', (c) => reject(new Error(`child exited (${c}) without a status; output: ${out}`)));
+  });
+  status.catch(() => undefined);
+  return { child, ready, status };
+}
