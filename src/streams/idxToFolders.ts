@@ -112,9 +112,10 @@ export async function idxToFolders(ds: IdxDataset, outDir: string, opts: IdxToFo
       const img = ds.image(i);
       const file = path.join(outDir, dirs[label], `${String(i).padStart(digits, '0')}.png`);
       try {
-        await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 } })
-          .png({ compressionLevel: 9 })
-          .toFile(file);
+        let png = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 } });
+        // sharp would otherwise promote 1-channel input to an RGB PNG: 3× the bytes, same pixels
+        if (img.channels === 1) png = png.toColourspace('b-w');
+        await png.png({ compressionLevel: 9 }).toFile(file);
       } catch (err) {
         failed = true;
         throw new Error(`cannot write ${file}: ${(err as Error).message}`);
