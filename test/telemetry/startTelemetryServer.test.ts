@@ -296,7 +296,9 @@ describe('startTelemetryServer (real grpc-js clients on loopback)', () => {
     clients.push(refl);
     const stream = refl.ServerReflectionInfo();
     const names = await new Promise<string[]>((resolve, reject) => {
-      stream.on('data', (r) => resolve((r.list_services_response?.service ?? []).map((x) => x.name)));
+      stream.on('data', (r: { list_services_response?: { service: { name: string }[] } }) =>
+        resolve((r.list_services_response?.service ?? []).map((x) => x.name)),
+      );
       stream.on('error', reject);
       stream.write({ list_services: '' });
     });
