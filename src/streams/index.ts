@@ -27,3 +27,4 @@ export * from './epochOrder';
 export * from './shuffle';
 export * from './batch';
 export * from './createImageDataset';
+export * from './datasetFromManifest';
