@@ -22,3 +22,4 @@ export * from './hostPort';
 export * from './TelemetryServerOptions';
 export * from './parseTelemetryFlags';
 export * from './startTelemetryServer';
+export * from './graphFromNetworkSpec';
