@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import sharp from 'sharp';
+import { formatSkips, runPreprocess } from '../../src/cli/preprocessCommand';
+
+function sink(isTTY = false): Writable & { text: () => string; isTTY: boolean } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  }) as Writable & { text: () => string; isTTY: boolean };
+  w.text = () => chunks.join('');
+  w.isTTY = isTTY;
+  return w;
+}
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await runPreprocess(argv, { stdout, stderr });
+  return { code, out: stdout.text(), err: stderr.text() };
+}
+
+describe('rxtrain preprocess (CLI)', function () {
+  this.timeout(60000);
+  let tmp: string;
+  let src: string;
+  before(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-precli-'));
+    src = path.join(tmp, 'src');
+    for (const cls of ['cats', 'dogs']) {
+      await fsp.mkdir(path.join(src, cls), { recursive: true });
+      for (let i = 0; i < 5; i++) {
+        await sharp({ create: { width: 30 + i, height: 20, channels: 3, background: cls === 'cats' ? '#ff0000' : '#0000ff' } })
+          .jpeg()
+          .toFile(path.join(src, cls, `${i}.jpg`));
+      }
+    }
+    await fsp.writeFile(path.join(src, 'dogs', 'broken.jpg'), 'nope');
+  });
+  after(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+  it('--help prints the usage and exits 0', async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /usage: rxtrain preprocess SRC OUT/);
+    assert.match(r.out, /--val-ratio/);
+    assert.match(r.out, /--records/);
+  });
+
+  for (const [argv, re] of [
+    [['onlysrc'], /expected SRC and OUT/],
+    [['a', 'b', 'c'], /unexpected argument "c"/],
+    [['a', 'b', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['a', 'b', '--size', 'big'], /--size must be an integer, got "big"/],
+    [['a', 'b', '--size', '0'], /--size must be between 1 and 16384, got 0/],
+    [['a', 'b', '--val-ratio', '1'], /--val-ratio must be a number with 0 ≤ R < 1, got "1"/],
+    [['a', 'b', '--val-ratio', 'x'], /--val-ratio must be a number/],
+    [['a', 'b', '--quality', '101'], /--quality must be between 1 and 100/],
+    [['a', 'b', '--concurrency=-1'], /--concurrency must be between 1 and 1024/],
+    [['a', 'b', '--background', 'pink'], /--background must be black or white/],
+    [['a', 'b', '--seed'], /argument missing/],
+  ] as const) {
+    it(`exits 2 with a clear message for ${argv.join(' ')}`, async () => {
+      const r = await cli([...argv]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, re);
+      assert.match(r.err, /--help/);
+    });
+  }
+
+  it('exits 1 with a clear message when SRC does not exist', async () => {
+    const r = await cli([path.join(tmp, 'missing'), path.join(tmp, 'o')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /dataset folder .*missing does not exist/);
+  });
+
+  it('exits 1 when no image can be processed', async () => {
+    const bad = path.join(tmp, 'bad');
+    await fsp.mkdir(path.join(bad, 'x'), { recursive: true });
+    await fsp.writeFile(path.join(bad, 'x', 'a.jpg'), '');
+    const r = await cli([bad, path.join(tmp, 'bad-out'), '--quiet']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /empty \(1\):\n.*a\.jpg: file has 0 bytes/);
+    assert.match(r.err, /no image .* could be processed/);
+  });
+
+  it('preprocesses, summarises and lists skipped files by reason', async () => {
+    const out = path.join(tmp, 'out');
+    const r = await cli([src, out, '--size', '8', '--val-ratio', '0.4', '--seed', '3', '--records', '--concurrency', '2']);
+    assert.equal(r.code, 0, r.err);
+    const m = /preprocessed 10 images .*: (\d+) train, (\d+) val, 2 categories/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.equal(Number(m[1]) + Number(m[2]), 10);
+    assert.match(r.out, /train mean RGB: /);
+    assert.match(r.out, /record files: .*train\.rec/);
+    assert.match(r.err, /skipped 1 file:\n {2}not-an-image \(1\):\n {4}.*broken\.jpg: /);
+    assert.doesNotMatch(r.err, /\[.*\] \d+%/, 'no progress bar when stderr is not a TTY');
+    assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
+  });
+
+  it('--quiet prints no success summary', async () => {
+    const r = await cli([src, path.join(tmp, 'quiet'), '--size', '8', '-q']);
+    assert.equal(r.code, 0);
+    assert.equal(r.out, '');
+  });
+
+  it('formatSkips groups by reason, largest group first', () => {
+    const text = formatSkips([
+      { path: 'a', reason: 'empty', message: 'm1' },
+      { path: 'b', reason: 'truncated', message: 'm2' },
+      { path: 'c', reason: 'truncated', message: 'm3' },
+    ]);
+    assert.equal(text, 'skipped 3 files:\n  truncated (2):\n    b: m2\n    c: m3\n  empty (1):\n    a: m1\n');
+    assert.equal(formatSkips([]), '');
+  });
+});
