@@ -28,3 +28,5 @@ export * from './shuffle';
 export * from './batch';
 export * from './createImageDataset';
 export * from './datasetFromManifest';
+export * from './preprocessSplit';
+export * from './preprocess';
