@@ -87,6 +87,6 @@ export function normalizeImage(img: AnyImage, mean: ArrayLike<number>, std?: Arr
  * ```
  */
 export function normalize(mean: ArrayLike<number>, std?: ArrayLike<number>): ImageOperator<AnyImage, FloatImage> {
-  normalizationParams(mean, std, mean.length, 'normalize');
+  normalizationParams(mean, std, Math.max(mean.length, std?.length ?? 0), 'normalize');
   return mapImage((img: AnyImage) => normalizeImage(img, mean, std));
 }

@@ -31,6 +31,8 @@ describe('normalizeImage', () => {
     assert.throws(() => normalizeImage(img, [1, NaN, 3]), /mean\[1\] must be a finite number/);
     assert.throws(() => normalizeImage(img, [1, 2, 3], [1, 0, 1]), /std\[1\] must be a positive finite number, got 0/);
     assert.throws(() => normalize([1], [-1]), RangeError);
+    // A single mean with per-channel stds is fine (the mean is broadcast).
+    assert.doesNotThrow(() => normalize([1], [1, 2, 3]));
   });
 
   it('types the operator output precisely: image becomes FloatImage, other fields stay', () => {
