@@ -28,7 +28,14 @@ examples:
   rxtrain import-idx --dataset-dir /usr/share/datasets/fashion-mnist data/fashion-mnist
   rxtrain import-idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz out --names mnist`;
 
-/** Console streams of a command, injectable for tests. */
+/**
+ * Console streams of a command, injectable for tests.
+ *
+ * @example
+ * ```ts
+ * await run(['--help'], { out: process.stdout, err: process.stderr });
+ * ```
+ */
 export interface CommandIo {
   readonly out: { write(text: string): unknown };
   readonly err: { write(text: string): unknown };

@@ -4,7 +4,14 @@ import * as zlib from 'node:zlib';
 
 const gunzip = promisify(zlib.gunzip);
 
-/** Element types of the IDX format, by their type byte. */
+/**
+ * Element types of the IDX format, by their type byte.
+ *
+ * @example
+ * ```ts
+ * IDX_TYPES[0x08]; // { name: 'ubyte', size: 1 }
+ * ```
+ */
 export const IDX_TYPES = {
   0x08: { name: 'ubyte', size: 1 },
   0x09: { name: 'sbyte', size: 1 },
@@ -14,7 +21,14 @@ export const IDX_TYPES = {
   0x0e: { name: 'double', size: 8 },
 } as const;
 
-/** Name of an IDX element type. */
+/**
+ * Name of an IDX element type.
+ *
+ * @example
+ * ```ts
+ * const t: IdxType = 'ubyte';
+ * ```
+ */
 export type IdxType = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['name'];
 
 /**

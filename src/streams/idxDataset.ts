@@ -22,7 +22,14 @@ export interface IdxDataset {
   image(i: number): Image;
 }
 
-/** Options of {@link readIdxDataset}. */
+/**
+ * Options of {@link readIdxDataset}.
+ *
+ * @example
+ * ```ts
+ * const o: IdxDatasetOptions = { numClasses: 10 };
+ * ```
+ */
 export interface IdxDatasetOptions {
   /** Labels must be below this (default: any 8-bit label). */
   readonly numClasses?: number;

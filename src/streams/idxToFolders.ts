@@ -5,7 +5,14 @@ import { createRng } from '../ops/Rng';
 import { classDirName } from './idxClassNames';
 import type { IdxDataset } from './idxDataset';
 
-/** Options of {@link idxToFolders}. */
+/**
+ * Options of {@link idxToFolders}.
+ *
+ * @example
+ * ```ts
+ * const o: IdxToFoldersOptions = { names: FASHION_MNIST_CLASSES, limitPerClass: 100, seed: 1 };
+ * ```
+ */
 export interface IdxToFoldersOptions {
   /** Class names by label; their count is the number of classes. */
   readonly names: readonly string[];
@@ -25,7 +32,14 @@ export interface IdxToFoldersOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** What {@link idxToFolders} wrote. */
+/**
+ * What {@link idxToFolders} wrote.
+ *
+ * @example
+ * ```ts
+ * const { written, dirs }: IdxToFoldersResult = await idxToFolders(ds, 'out', { names });
+ * ```
+ */
 export interface IdxToFoldersResult {
   /** Images written. */
   readonly written: number;

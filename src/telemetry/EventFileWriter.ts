@@ -5,7 +5,14 @@ import { encodeEvent, type ScalarValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
 import { tfRecord } from './tfRecord';
 
-/** Options of {@link EventFileWriter.open}. */
+/**
+ * Options of {@link EventFileWriter.open}.
+ *
+ * @example
+ * ```ts
+ * const o: EventFileWriterOptions = { hostname: 'trainer-1' };
+ * ```
+ */
 export interface EventFileWriterOptions {
   /** Host name in the file name (default `os.hostname()`). */
   readonly hostname?: string;

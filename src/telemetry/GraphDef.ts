@@ -1,6 +1,13 @@
 import { ProtoWriter } from './ProtoWriter';
 
-/** An attribute value of a {@link GraphNode}: shown in TensorBoard's graph node details. */
+/**
+ * An attribute value of a {@link GraphNode}: shown in TensorBoard's graph node details.
+ *
+ * @example
+ * ```ts
+ * const a: GraphAttr = [3, 3]; // kernel size
+ * ```
+ */
 export type GraphAttr = string | number | boolean | readonly number[];
 
 /**

@@ -5,13 +5,27 @@ import type { EventSink } from './EventSink';
 import type { EpochEnd } from './TrainEvent';
 import { epochHistory, writeCharts, type ChartOptions } from './writeCharts';
 
-/** Options of {@link chartWriter}. */
+/**
+ * Options of {@link chartWriter}.
+ *
+ * @example
+ * ```ts
+ * const o: ChartWriterOptions = { redraw: 'end', title: 'sample run' };
+ * ```
+ */
 export interface ChartWriterOptions extends ChartOptions {
   /** Redraw after every epoch (default) or only when the stream ends. */
   readonly redraw?: 'epoch' | 'end';
 }
 
-/** File, next to the charts, holding the epochs drawn so far, so a resumed run draws the whole history. */
+/**
+ * File, next to the charts, holding the epochs drawn so far, so a resumed run draws the whole history.
+ *
+ * @example
+ * ```ts
+ * path.join('runs/a', CHART_HISTORY_FILE); // runs/a/history.json
+ * ```
+ */
 export const CHART_HISTORY_FILE = 'history.json';
 
 function readHistory(file: string): EpochEnd[] {

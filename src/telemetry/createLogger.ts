@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Log levels, most severe first. */
+/**
+ * Log levels, most severe first.
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = 'debug';
+ * ```
+ */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /**
@@ -14,12 +21,26 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
  */
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
-/** Where console lines go: anything with `write(text)`, e.g. `process.stderr`. */
+/**
+ * Where console lines go: anything with `write(text)`, e.g. `process.stderr`.
+ *
+ * @example
+ * ```ts
+ * createLogger({ console: process.stderr }); // every line to stderr
+ * ```
+ */
 export interface LogStream {
   write(text: string): unknown;
 }
 
-/** Options of {@link createLogger}. */
+/**
+ * Options of {@link createLogger}.
+ *
+ * @example
+ * ```ts
+ * const o: LoggerOptions = { level: 'info', file: 'runs/a/train.log', console: false };
+ * ```
+ */
 export interface LoggerOptions {
   /** Lowest severity written (default `info`). */
   readonly level?: LogLevel;
@@ -37,6 +58,12 @@ export interface LoggerOptions {
 /**
  * A levelled logger writing timestamped lines (`2026-01-31T12:00:00.000Z INFO  message`)
  * to the console and/or a file.
+ *
+ * @example
+ * ```ts
+ * const log: Logger = createLogger();
+ * log.warn('disk almost full');
+ * ```
  */
 export interface Logger {
   readonly level: LogLevel;

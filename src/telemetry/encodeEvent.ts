@@ -1,6 +1,13 @@
 import { ProtoWriter } from './ProtoWriter';
 
-/** A scalar summary value: what TensorBoard's Scalars tab plots. */
+/**
+ * A scalar summary value: what TensorBoard's Scalars tab plots.
+ *
+ * @example
+ * ```ts
+ * const v: ScalarValue = { tag: 'loss/train', value: 0.42 };
+ * ```
+ */
 export interface ScalarValue {
   readonly tag: string;
   readonly value: number;

@@ -3,7 +3,14 @@ import type { EventSink } from './EventSink';
 import type { Logger, LogLevel } from './createLogger';
 import type { TrainEvent } from './TrainEvent';
 
-/** Options of {@link eventLogger}. */
+/**
+ * Options of {@link eventLogger}.
+ *
+ * @example
+ * ```ts
+ * eventLogger(log, { closeOnEnd: true });
+ * ```
+ */
 export interface EventLoggerOptions {
   /** Close the logger when the sink ends (default false: whoever created the logger closes it). */
   readonly closeOnEnd?: boolean;

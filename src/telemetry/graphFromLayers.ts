@@ -5,6 +5,11 @@ type Shape = readonly (number | null)[];
 /**
  * The part of a tfjs `Layer` that {@link graphFromLayers} reads; typed structurally so the
  * telemetry code does not import tfjs.
+ *
+ * @example
+ * ```ts
+ * const layers: readonly LayerLike[] = tfModel.layers;
+ * ```
  */
 export interface LayerLike {
   readonly name: string;

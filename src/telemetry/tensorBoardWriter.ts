@@ -5,7 +5,14 @@ import type { ScalarValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
 import type { EpochEnd } from './TrainEvent';
 
-/** Options of {@link tensorBoardWriter}. */
+/**
+ * Options of {@link tensorBoardWriter}.
+ *
+ * @example
+ * ```ts
+ * const o: TensorBoardWriterOptions = { flushOn: 'epoch', graph: graphFromNetworkSpec(spec) };
+ * ```
+ */
 export interface TensorBoardWriterOptions extends EventFileWriterOptions {
   /** Model graph written at the start, shown in TensorBoard's Graphs tab (see `graphFromLayers`). */
   readonly graph?: readonly GraphNode[];
@@ -29,7 +36,14 @@ export interface TensorBoardWriterOptions extends EventFileWriterOptions {
  */
 export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr'] as const;
 
-/** The scalar values of one epoch, in {@link TENSORBOARD_SCALARS} order. */
+/**
+ * The scalar values of one epoch, in {@link TENSORBOARD_SCALARS} order.
+ *
+ * @example
+ * ```ts
+ * epochScalars(e).map((s) => s.tag); // ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']
+ * ```
+ */
 export function epochScalars(e: EpochEnd): ScalarValue[] {
   const out: ScalarValue[] = [{ tag: 'loss/train', value: e.trainLoss }];
   if (e.valLoss !== undefined) out.push({ tag: 'loss/val', value: e.valLoss });

@@ -3,7 +3,14 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { EpochEnd, TrainEvent } from './TrainEvent';
 
-/** Options of {@link writeCharts}. */
+/**
+ * Options of {@link writeCharts}.
+ *
+ * @example
+ * ```ts
+ * const o: ChartOptions = { width: 480, height: 300, title: 'AlexNet' };
+ * ```
+ */
 export interface ChartOptions {
   /** Width of one chart panel in CSS pixels (default 360). */
   readonly width?: number;
@@ -15,7 +22,14 @@ export interface ChartOptions {
   readonly title?: string;
 }
 
-/** Paths of the files written by {@link writeCharts}. */
+/**
+ * Paths of the files written by {@link writeCharts}.
+ *
+ * @example
+ * ```ts
+ * const { plot, lr }: ChartFiles = await writeCharts(events, 'runs/a');
+ * ```
+ */
 export interface ChartFiles {
   /** Loss and accuracy per epoch, train and val. */
   readonly plot: string;
@@ -49,7 +63,14 @@ function finite(x: number | undefined): x is number {
   return x !== undefined && Number.isFinite(x);
 }
 
-/** The Vega-Lite spec of `plot.png`: loss and accuracy panels, one line per split. */
+/**
+ * The Vega-Lite spec of `plot.png`: loss and accuracy panels, one line per split.
+ *
+ * @example
+ * ```ts
+ * const png = await renderVegaLitePng(metricsChartSpec(epochHistory(events)));
+ * ```
+ */
 export function metricsChartSpec(epochs: readonly EpochEnd[], opts: ChartOptions = {}): Record<string, unknown> {
   const rows: Row[] = [];
   for (const e of epochs) {
@@ -87,7 +108,14 @@ export function metricsChartSpec(epochs: readonly EpochEnd[], opts: ChartOptions
   };
 }
 
-/** The Vega-Lite spec of `lr.png`: learning rate per epoch, log scale. */
+/**
+ * The Vega-Lite spec of `lr.png`: learning rate per epoch, log scale.
+ *
+ * @example
+ * ```ts
+ * const png = await renderVegaLitePng(lrChartSpec(epochHistory(events)));
+ * ```
+ */
 export function lrChartSpec(epochs: readonly EpochEnd[], opts: ChartOptions = {}): Record<string, unknown> {
   const rows = epochs.filter((e) => finite(e.lr) && e.lr > 0).map((e) => ({ epoch: e.epoch + 1, lr: e.lr }));
   return {
