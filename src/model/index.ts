@@ -6,3 +6,4 @@ export * from './CheckpointStore';
 export * from './tenCropEvaluate';
 export * from './train';
 export * from './setupFromConfig';
+export * from './backend';

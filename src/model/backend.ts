@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { loadWasmBackend } from './wasm/loadWasmBackend';
+import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/registerWasmTrainingKernels';
+
+export { registerWasmTrainingKernels } from './wasm/registerWasmTrainingKernels';
+
+/**
+ * A tfjs backend rxtrain can train on. `tensorflow` is the native TensorFlow binding of
+ * `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`.
+ *
+ * @example
+ * ```ts
+ * const name: BackendName = 'wasm';
+ * ```
+ */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Every {@link BackendName}, in resolution order. */
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * One backend that was tried and could not be used, and why.
+ *
+ * @example
+ * ```ts
+ * for (const a of info.attempts) console.warn(`${a.package}: ${a.error}`);
+ * ```
+ */
+export interface BackendAttempt {
+  readonly name: BackendName;
+  readonly package: string;
+  readonly error: string;
+}
+
+/**
+ * The backend tfjs now runs on.
+ *
+ * @example
+ * ```ts
+ * const info = await initBackend();
+ * console.log(`${info.name} (${info.package}), ${info.threads} thread(s), simd=${info.simd}`);
+ * ```
+ */
+export interface BackendInfo {
+  /** tfjs backend name (`tensorflow`, `wasm` or `cpu`). */
+  readonly name: string;
+  /** Compute threads of this backend instance (per worker_thread when replicated). */
+  readonly threads: number;
+  /** npm package providing the backend. */
+  readonly package: string;
+  /** Whether the kernels use 128-bit SIMD (wasm) — true for native TensorFlow too. */
+  readonly simd: boolean;
+  /** Backends tried before this one, with the reason each was skipped. */
+  readonly attempts: readonly BackendAttempt[];
+  /** Informational notes (binary chosen, thread caps, overrides applied). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Options of {@link initBackend}.
+ *
+ * @example
+ * ```ts
+ * await initBackend({ prefer: 'wasm', threads: 1 });
+ * ```
+ */
+export interface InitBackendOptions {
+  /** Force one backend (a failure then throws), or `auto` (default) for the resolution order. */
+  readonly prefer?: BackendName | 'auto';
+  /**
+   * Compute threads for wasm (tfjs-node ignores it: TensorFlow sizes its own pools). Default:
+   * `RXTRAIN_THREADS`, else all cores on the main thread and 1 inside a worker_thread (replicas
+   * already share the cores out).
+   */
+  readonly threads?: number;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0];
+  return String(e);
+}
+
+function parsePrefer(value: string | undefined, source: string): BackendName | 'auto' | undefined {
+  if (value === undefined || value === '') return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === 'auto' || (BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName | 'auto';
+  throw new Error(`${source}: unknown backend "${value}" (expected one of auto, ${BACKEND_NAMES.join(', ')})`);
+}
+
+function parseThreads(value: number | string | undefined, source: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${source}: threads must be a positive integer, got ${String(value)}`);
+  return n;
+}
+
+function defaultThreads(): number {
+  if (!isMainThread) return 1;
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+async function tryTensorflow(attempts: BackendAttempt[]): Promise<BackendInfo | undefined> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      // Optional dependencies: absent on most machines, so resolved at run time only.
+      createRequire(__filename)(pkg);
+      await tf.setBackend('tensorflow');
+      await tf.ready();
+      return { name: 'tensorflow', threads: defaultThreads(), package: pkg, simd: true, attempts, notes: [] };
+    } catch (e) {
+      attempts.push({ name: 'tensorflow', package: pkg, error: errorText(e) });
+    }
+  }
+  return undefined;
+}
+
+async function tryWasm(threads: number, attempts: BackendAttempt[]): Promise<BackendInfo | undefined> {
+  const pkg = '@tensorflow/tfjs-backend-wasm';
+  try {
+    const loaded = await loadWasmBackend(threads);
+    registerWasmTrainingKernels();
+    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+    await tf.ready();
+    const actual = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
+    const notes = [...loaded.notes, `binary ${loaded.binary}`, `training kernels: ${wasmTrainingKernelNames().join(', ')}`];
+    if (actual !== loaded.threads) notes.push(`requested ${loaded.threads} threads, XNNPACK runs ${actual}`);
+    return { name: 'wasm', threads: actual, package: pkg, simd: loaded.simd, attempts, notes };
+  } catch (e) {
+    attempts.push({ name: 'wasm', package: pkg, error: errorText(e) });
+    return undefined;
+  }
+}
+
+async function tryCpu(attempts: BackendAttempt[]): Promise<BackendInfo | undefined> {
+  try {
+    if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
+    await tf.ready();
+    return { name: 'cpu', threads: 1, package: '@tensorflow/tfjs-backend-cpu', simd: false, attempts, notes: [] };
+  } catch (e) {
+    attempts.push({ name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', error: errorText(e) });
+    return undefined;
+  }
+}
+
+let current: { key: string; info: BackendInfo } | undefined;
+
+/**
+ * Selects and initialises the tfjs backend for training: tfjs-node-gpu → tfjs-node → wasm (with
+ * rxtrain's training kernels, threaded) → cpu; the first that loads wins. `opts.prefer` or the
+ * environment variable `RXTRAIN_BACKEND` (`auto|tensorflow|wasm|cpu`; opts win) forces one
+ * backend, and then a failure throws instead of falling through. `RXTRAIN_THREADS` sets the
+ * wasm thread count. Safe in a worker_thread (each has its own tfjs). Calling it again with the
+ * same settings returns the cached result.
+ *
+ * @example
+ * ```ts
+ * const info = await initBackend();            // best available
+ * const w = await initBackend({ prefer: 'wasm', threads: 2 });
+ * for (const a of info.attempts) console.warn(`skipped ${a.package}: ${a.error}`);
+ * ```
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const prefer = parsePrefer(opts.prefer, 'initBackend({prefer})') ?? parsePrefer(process.env.RXTRAIN_BACKEND, 'RXTRAIN_BACKEND') ?? 'auto';
+  const threads = parseThreads(opts.threads, 'initBackend({threads})') ?? parseThreads(process.env.RXTRAIN_THREADS, 'RXTRAIN_THREADS') ?? defaultThreads();
+  const key = `${prefer}/${threads}`;
+  if (current !== undefined && current.key === key && tf.getBackend() === current.info.name) return current.info;
+
+  const attempts: BackendAttempt[] = [];
+  const order: BackendName[] = prefer === 'auto' ? [...BACKEND_NAMES] : [prefer];
+  let info: BackendInfo | undefined;
+  for (const name of order) {
+    if (name === 'tensorflow') info = await tryTensorflow(attempts);
+    else if (name === 'wasm') info = await tryWasm(threads, attempts);
+    else info = await tryCpu(attempts);
+    if (info !== undefined) break;
+  }
+  if (info === undefined) {
+    const why = attempts.map((a) => `  ${a.package}: ${a.error}`).join('\n');
+    throw new Error(prefer === 'auto'
+      ? `no tfjs backend could be initialised:\n${why}`
+      : `backend "${prefer}" was requested (${opts.prefer !== undefined ? 'initBackend({prefer})' : 'RXTRAIN_BACKEND'}) but could not be initialised:\n${why}`);
+  }
+  current = { key, info };
+  return info;
+}

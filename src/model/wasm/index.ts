@@ -1,0 +1,2 @@
+export * from './loadWasmBackend';
+export * from './registerWasmTrainingKernels';
