@@ -71,11 +71,15 @@ export function cropImage<D extends Uint8Array | Float32Array>(img: Image<D>, re
  * Operator form of {@link cropImage}: crops every image in the stream to `rect`. An image
  * the rectangle does not fit errors the stream with a `RangeError`.
  *
+ * @throws RangeError (at call time) for a fractional, negative or empty rectangle.
+ *
  * @example
  * ```ts
  * samples$.pipe(crop({ x: 0, y: 0, width: 224, height: 224 }));
  * ```
  */
 export function crop(rect: Rect): MonoImageOperator {
+  // Shape mistakes fail now; whether the rect fits can only be known per image.
+  assertRectInside(rect, Infinity, Infinity, 'crop');
   return mapSameImage((img: AnyImage) => cropImage(img as Image<Uint8Array | Float32Array>, rect) as AnyImage);
 }

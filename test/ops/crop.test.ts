@@ -33,6 +33,7 @@ describe('cropImage', () => {
     assert.throws(() => cropImage(img, { x: -1, y: 0, width: 2, height: 2 }), RangeError);
     assert.throws(() => cropImage(img, { x: 0, y: 0, width: 0, height: 2 }), /rect size must be positive integers/);
     assert.throws(() => cropImage(img, { x: 3, y: 0, width: 2, height: 2 }), /does not fit inside the 4x4 image/);
+    assert.throws(() => crop({ x: 0, y: -2, width: 1, height: 1 }), /crop: rect origin must be non-negative integers, got \(0, -2\)/);
     assert.throws(() => cropImage({ ...img, width: 3 }, { x: 0, y: 0, width: 1, height: 1 }), /buffer has 16 values/);
   });
 });
