@@ -23,3 +23,7 @@ export * from './TelemetryServerOptions';
 export * from './parseTelemetryFlags';
 export * from './startTelemetryServer';
 export * from './graphFromNetworkSpec';
+export * from './telemetryClientCredentials';
+export * from './watchTelemetry';
+export * from './MonitorState';
+export * from './renderMonitor';

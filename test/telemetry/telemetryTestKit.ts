@@ -93,3 +93,47 @@ export function childSubscriber(address: string): { child: ChildProcess; ready: 
   status.catch(() => undefined);
   return { child, ready, status };
 }
+
+/**
+ * A loopback TCP proxy in front of a server, whose connections the test can cut to
+ * simulate a network drop while the server keeps running.
+ */
+export async function tcpProxy(target: string): Promise<{ address: string; cut(): void; close(): Promise<void> }> {
+  const net = await import('node:net');
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(port, host);
+    sockets.add(inbound);
+    sockets.add(outbound);
+    inbound.pipe(outbound).pipe(inbound);
+    const drop = (): void => {
+      inbound.destroy();
+      outbound.destroy();
+      sockets.delete(inbound);
+      sockets.delete(outbound);
+    };
+    inbound.on('error', drop).on('close', drop);
+    outbound.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as import('node:net').AddressInfo;
+  return {
+    address: `127.0.0.1:${addr.port}`,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A fake console stream that records what is written. */
+export function recorder(extra: { isTTY?: boolean; columns?: number } = {}): { text: () => string; write(s: string): boolean; isTTY?: boolean; columns?: number } {
+  let buf = '';
+  return { ...extra, text: () => buf, write: (s: string) => ((buf += s), true) };
+}

@@ -1,0 +1,269 @@
+/**
+ * `rxtrain monitor HOST:PORT`: watch a training run live over gRPC, as a terminal view or
+ * as JSON lines for scripts. Reconnects with backoff and resumes where it left off.
+ */
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import type { Subscription } from 'rxjs';
+import type { SequencedEvent } from '../telemetry/fromProtoEvent';
+import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
+import { initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
+import { parseEventKind } from '../telemetry/protoEventKind';
+import { renderMonitor } from '../telemetry/renderMonitor';
+import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
+import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
+import type { TrainEventKind } from '../telemetry/TrainEvent';
+import { watchTelemetry, type WatchSignal } from '../telemetry/watchTelemetry';
+
+const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
+
+Watches a training run started with \`rxtrain train --telemetry HOST:PORT\` (default
+${DEFAULT_TELEMETRY_ADDRESS}): epoch progress, loss/accuracy, learning rate, checkpoints and
+skipped samples, live. If the connection drops it retries with backoff and resumes from the
+last event it received. Exits 0 when training ends, 1 if it failed or on an error that
+retrying cannot fix (bad token, ...), 2 on bad usage.
+
+options:
+  --json               print one event per line as JSON (for scripts); notices go to stderr
+  --kinds LIST         only these event kinds, comma-separated, e.g. EpochEnd,CheckpointSaved
+                       (${'TrainBegin EpochBegin BatchEnd EpochEnd LrChanged CheckpointSaved SampleSkipped EarlyStop TrainEnd Error'})
+  --from N             start at event sequence N (default: everything the server still holds)
+  --token TOKEN        bearer token, if the run was started with --telemetry-token
+                       (or set RXTRAIN_TELEMETRY_TOKEN)
+  --tls                connect with TLS, verifying the server with the system's root CAs
+  --ca FILE            connect with TLS, verifying the server with this CA / self-signed cert
+  --server-name NAME   name expected in the server's certificate (default: the host dialled)
+  -h, --help           show this help
+
+examples:
+  rxtrain monitor 127.0.0.1:50051
+  rxtrain monitor gpu-box:50051 --ca server.pem --token "$TOKEN"
+  rxtrain monitor --json --kinds EpochEnd | jq -c '{epoch, valAccuracy}'`;
+
+/** Console of the command, injectable for tests. */
+export interface MonitorIo {
+  readonly out: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly err: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Calls `stop` on Ctrl-C; returns an unhook function. */
+  readonly onStopSignal?: (stop: () => void) => () => void;
+  /** Reconnect backoff (tests shorten it). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** Exit codes of `rxtrain monitor`. */
+export const MONITOR_EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+
+interface MonitorArgs {
+  readonly address: string;
+  readonly json: boolean;
+  readonly kinds: readonly TrainEventKind[];
+  readonly from: number;
+  readonly token?: string;
+  readonly tls: boolean;
+  readonly ca?: string;
+  readonly serverName?: string;
+}
+
+/**
+ * Parses the monitor's argv into settings, or a readable usage error.
+ *
+ * @example
+ * ```ts
+ * parseMonitorArgs(['127.0.0.1:50051', '--json'], {}); // right({ address: '127.0.0.1:50051', json: true, ... })
+ * ```
+ */
+export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env']): E.Either<string, MonitorArgs | 'help'> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        kinds: { type: 'string' },
+        from: { type: 'string' },
+        token: { type: 'string' },
+        tls: { type: 'boolean' },
+        ca: { type: 'string' },
+        'server-name': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    return E.left(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (v.help === true) return E.right('help');
+  if (parsed.positionals.length > 1) return E.left(`expected one HOST:PORT, got ${parsed.positionals.join(' ')}`);
+  const hp = parseHostPort(parsed.positionals[0] ?? DEFAULT_TELEMETRY_ADDRESS);
+  if (E.isLeft(hp)) return E.left(hp.left);
+  if (hp.right.port === 0) return E.left('port 0 is not a server port: give the port `rxtrain train` printed');
+  const kinds: TrainEventKind[] = [];
+  for (const raw of (v.kinds ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const k = parseEventKind(raw);
+    if (k === undefined) return E.left(`--kinds: unknown event kind '${raw}'`);
+    kinds.push(k);
+  }
+  const from = v.from === undefined ? 0 : Number(v.from);
+  if (!Number.isSafeInteger(from) || from < 0) return E.left(`--from must be a sequence number >= 0, got '${v.from}'`);
+  const token = v.token ?? env.RXTRAIN_TELEMETRY_TOKEN;
+  if (token !== undefined && (token === '' || /\s/.test(token))) return E.left('--token must be a non-empty token without whitespace');
+  return E.right({
+    address: formatHostPort(hp.right),
+    json: v.json === true,
+    kinds,
+    from,
+    tls: v.tls === true || v.ca !== undefined,
+    ...(token !== undefined ? { token } : {}),
+    ...(v.ca !== undefined ? { ca: v.ca } : {}),
+    ...(v['server-name'] !== undefined ? { serverName: v['server-name'] } : {}),
+  });
+}
+
+/** JSON line of an event: sequence, run and kind first, for readable `tail -f`. */
+function jsonLine(e: SequencedEvent): string {
+  const { sequence, runId, kind, ...rest } = e;
+  return `${JSON.stringify({ sequence, runId, kind, ...rest })}\n`;
+}
+
+/** One log line per notable event, for a non-terminal stdout without --json. */
+function logLine(e: SequencedEvent): string | undefined {
+  const at = `#${e.sequence} epoch ${e.epoch + 1} step ${e.step}`;
+  switch (e.kind) {
+    case 'TrainBegin':
+      return `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ''}`;
+    case 'EpochEnd':
+      return `${at} epoch done: train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAccuracy * 100).toFixed(1)}%${e.valLoss === undefined ? '' : `, val loss ${e.valLoss.toFixed(4)}`}${e.valAccuracy === undefined ? '' : ` acc ${(e.valAccuracy * 100).toFixed(1)}%`}, lr ${e.lr}, ${(e.durationMs / 1000).toFixed(1)} s`;
+    case 'LrChanged':
+      return `${at} lr ${e.from} → ${e.to}`;
+    case 'CheckpointSaved':
+      return `${at} checkpoint ${e.path}${e.best ? ' (best)' : ''}`;
+    case 'SampleSkipped':
+      return `${at} skipped ${e.path}: ${e.reason} (${e.message})`;
+    case 'EarlyStop':
+      return `${at} early stop: ${e.reason}`;
+    case 'TrainEnd':
+      return `${at} training ended: ${e.reason} after ${(e.durationMs / 1000).toFixed(1)} s`;
+    case 'Error':
+      return `${at} ${e.fatal ? 'FATAL ' : ''}error: ${e.message}`;
+    default:
+      return undefined;
+  }
+}
+
+function defaultStopSignal(stop: () => void): () => void {
+  process.once('SIGINT', stop);
+  return () => process.off('SIGINT', stop);
+}
+
+/**
+ * Runs `rxtrain monitor`.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['127.0.0.1:50051', '--json']);
+ * ```
+ */
+export async function run(argv: string[], io: MonitorIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  const parsed = parseMonitorArgs(argv, io.env);
+  if (E.isLeft(parsed)) {
+    io.err.write(`rxtrain monitor: ${parsed.left}\n\nrxtrain monitor --help lists the options.\n`);
+    return MONITOR_EXIT.USAGE;
+  }
+  if (parsed.right === 'help') {
+    io.out.write(`${HELP}\n`);
+    return MONITOR_EXIT.OK;
+  }
+  const args = parsed.right;
+  const host = E.getOrElseW(() => ({ host: '', port: 0 }))(parseHostPort(args.address)).host;
+  if (args.token !== undefined && !args.tls && !isLoopbackHost(host)) {
+    io.err.write('rxtrain monitor: warning: sending the token in plaintext; use --tls or --ca\n');
+  }
+  let creds;
+  try {
+    creds = await telemetryClientCredentials({ tls: args.tls, ...(args.ca ? { ca: args.ca } : {}), ...(args.serverName ? { serverName: args.serverName } : {}) });
+  } catch (err) {
+    io.err.write(`rxtrain monitor: ${err instanceof Error ? err.message : String(err)}\n`);
+    return MONITOR_EXIT.USAGE;
+  }
+
+  const tty = !args.json && io.out.isTTY === true;
+  let state: MonitorState = initialMonitorState(args.address);
+  let painted = 0;
+  let paintTimer: NodeJS.Timeout | undefined;
+  const paint = (): void => {
+    paintTimer = undefined;
+    const lines = renderMonitor(state, io.out.columns ?? 80);
+    io.out.write(`${painted > 0 ? `\x1b[${painted}A\r\x1b[J` : ''}${lines.join('\n')}\n`);
+    painted = lines.length;
+  };
+  const schedulePaint = (): void => {
+    // At most 10 repaints a second, however fast events arrive.
+    if (paintTimer === undefined) paintTimer = setTimeout(paint, 100);
+  };
+  const notice = (text: string): void => {
+    if (!tty) io.err.write(`rxtrain monitor: ${text}\n`);
+  };
+
+  const onSignal = (sig: WatchSignal): void => {
+    state = reduceMonitor(state, sig);
+    if (tty) {
+      schedulePaint();
+      return;
+    }
+    switch (sig.type) {
+      case 'event':
+        if (args.json) io.out.write(jsonLine(sig.event));
+        else {
+          const line = logLine(sig.event);
+          if (line !== undefined) io.out.write(`${line}\n`);
+        }
+        break;
+      case 'connected':
+        notice(`connecting to ${args.address}${sig.fromSequence > 0 ? ` (resuming from #${sig.fromSequence})` : ''}`);
+        break;
+      case 'disconnected':
+        notice(`disconnected: ${sig.details}; retrying in ${(sig.retryInMs / 1000).toFixed(1)} s`);
+        break;
+      case 'gap':
+        notice(`events #${sig.from}–#${sig.to} were evicted from the server's buffer and are lost to this monitor`);
+        break;
+      case 'restarted':
+        notice('the server restarted (new event stream); starting over');
+        break;
+      case 'run':
+        break;
+    }
+  };
+
+  return new Promise<number>((resolve) => {
+    const live: { sub?: Subscription } = {};
+    let unhook: () => void = () => undefined;
+    const finish = (code: number, message?: string): void => {
+      unhook();
+      live.sub?.unsubscribe();
+      if (tty) {
+        if (paintTimer !== undefined) clearTimeout(paintTimer);
+        state = { ...state, connection: 'ended' };
+        paint();
+      }
+      if (message !== undefined) io.err.write(`rxtrain monitor: ${message}\n`);
+      resolve(code);
+    };
+    unhook = (io.onStopSignal ?? defaultStopSignal)(() => finish(MONITOR_EXIT.INTERRUPTED));
+    live.sub = watchTelemetry({
+      address: args.address,
+      credentials: creds.credentials,
+      channelOptions: creds.options,
+      kinds: args.kinds,
+      fromSequence: args.from,
+      ...(args.token !== undefined ? { token: args.token } : {}),
+      ...(io.backoff ? { backoff: io.backoff } : {}),
+    }).subscribe({
+      next: onSignal,
+      complete: () => finish(state.status === 'FAILED' ? MONITOR_EXIT.FAILED : MONITOR_EXIT.OK, tty || args.json ? undefined : 'training ended'),
+      error: (err: unknown) => finish(MONITOR_EXIT.FAILED, err instanceof Error ? err.message : String(err)),
+    });
+  });
+}

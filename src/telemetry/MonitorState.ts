@@ -1,0 +1,155 @@
+import type { SequencedEvent } from './fromProtoEvent';
+import type { WatchSignal } from './watchTelemetry';
+
+/** A line of history the monitor keeps (checkpoints, skips, LR changes, notices). */
+export interface MonitorNote {
+  readonly time: number;
+  readonly text: string;
+}
+
+/**
+ * Everything the live monitor view shows, folded from {@link WatchSignal}s.
+ *
+ * @example
+ * ```ts
+ * const s = signals.reduce(reduceMonitor, initialMonitorState('127.0.0.1:50051'));
+ * ```
+ */
+export interface MonitorState {
+  readonly address: string;
+  readonly connection: 'connecting' | 'live' | 'retrying' | 'ended';
+  readonly connectionDetail: string;
+  readonly runId: string;
+  readonly backend: string;
+  readonly status: string;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly step: number;
+  readonly batch: number;
+  readonly stepsPerEpoch: number;
+  readonly lr?: number;
+  readonly loss?: number;
+  readonly accuracy?: number;
+  readonly imagesPerSec?: number;
+  /** Per finished epoch, newest last (bounded). */
+  readonly epochsDone: readonly { epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; durationMs: number }[];
+  readonly checkpoints: readonly MonitorNote[];
+  /** Skips seen as events. */
+  readonly skipped: number;
+  /** Skips the server counted (GetRun), which includes any evicted or filtered out. */
+  readonly skippedAtServer: number;
+  readonly recentSkips: readonly MonitorNote[];
+  readonly notes: readonly MonitorNote[];
+  readonly lastSequence: number;
+}
+
+const KEEP = 5;
+const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
+
+/**
+ * The state before anything was received.
+ *
+ * @example
+ * ```ts
+ * initialMonitorState('127.0.0.1:50051').connection; // 'connecting'
+ * ```
+ */
+export function initialMonitorState(address: string): MonitorState {
+  return {
+    address,
+    connection: 'connecting',
+    connectionDetail: '',
+    runId: '',
+    backend: '',
+    status: 'UNKNOWN',
+    epoch: 0,
+    epochs: 0,
+    step: 0,
+    batch: 0,
+    stepsPerEpoch: 0,
+    epochsDone: [],
+    checkpoints: [],
+    skipped: 0,
+    skippedAtServer: 0,
+    recentSkips: [],
+    notes: [],
+    lastSequence: 0,
+  };
+}
+
+function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
+  const base: MonitorState = { ...s, epoch: e.epoch, step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live' };
+  switch (e.kind) {
+    case 'TrainBegin':
+      return { ...base, backend: e.backend, epochs: e.epochs, stepsPerEpoch: e.stepsPerEpoch, status: 'RUNNING', ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${e.resumedFrom}` }) } : {}) };
+    case 'EpochBegin':
+      return { ...base, lr: e.lr, batch: 0, stepsPerEpoch: e.steps || s.stepsPerEpoch };
+    case 'BatchEnd':
+      return { ...base, batch: e.batch + 1, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec };
+    case 'EpochEnd':
+      return {
+        ...base,
+        lr: e.lr,
+        batch: s.stepsPerEpoch,
+        epochsDone: push(s.epochsDone, {
+          epoch: e.epoch,
+          trainLoss: e.trainLoss,
+          trainAccuracy: e.trainAccuracy,
+          ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
+          ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+          durationMs: e.durationMs,
+        }),
+      };
+    case 'LrChanged':
+      return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} → ${e.to.toPrecision(3)}` }) };
+    case 'CheckpointSaved':
+      return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${e.path}${e.best ? ' (best)' : ''}` }, 3) };
+    case 'SampleSkipped':
+      return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${e.path}` }, 3) };
+    case 'EarlyStop':
+      return { ...base, notes: push(s.notes, { time: e.time, text: `early stop: ${e.reason}` }) };
+    case 'TrainEnd':
+      return { ...base, status: e.reason === 'completed' ? 'FINISHED' : e.reason === 'early-stop' ? 'EARLY_STOPPED' : 'STOPPED' };
+    case 'Error':
+      return { ...base, status: e.fatal ? 'FAILED' : s.status, notes: push(s.notes, { time: e.time, text: `${e.fatal ? 'fatal ' : ''}error: ${e.message}` }) };
+  }
+}
+
+/**
+ * Folds one watch signal into the view state (pure, for any renderer).
+ *
+ * @example
+ * ```ts
+ * watchTelemetry(opts).pipe(scan(reduceMonitor, initialMonitorState(opts.address)));
+ * ```
+ */
+export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
+  switch (sig.type) {
+    case 'event':
+      return onEvent(s, sig.event);
+    case 'run': {
+      const r = sig.run;
+      const m = r.metrics;
+      return {
+        ...s,
+        runId: r.runId,
+        backend: r.backend || s.backend,
+        status: r.status,
+        epochs: r.epochs || s.epochs,
+        stepsPerEpoch: r.stepsPerEpoch || s.stepsPerEpoch,
+        skippedAtServer: r.samplesSkipped,
+        ...(m?.lr != null && s.lr === undefined ? { lr: m.lr } : {}),
+        ...(m?.loss != null && s.loss === undefined ? { loss: m.loss } : {}),
+        ...(m?.accuracy != null && s.accuracy === undefined ? { accuracy: m.accuracy } : {}),
+      };
+    }
+    case 'connected':
+      return { ...s, connection: s.connection === 'live' ? 'live' : 'connecting', connectionDetail: sig.fromSequence > 0 ? `resuming from #${sig.fromSequence}` : '' };
+    case 'disconnected':
+      return { ...s, connection: 'retrying', connectionDetail: `${sig.details} (retry in ${(sig.retryInMs / 1000).toFixed(1)} s)` };
+    case 'gap':
+      return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}–#${sig.to} (evicted from the server's buffer)` }) };
+    case 'restarted':
+      return { ...initialMonitorState(s.address), notes: push(s.notes, { time: Date.now(), text: 'server restarted: new event stream' }) };
+  }
+}

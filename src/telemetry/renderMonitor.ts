@@ -1,0 +1,51 @@
+import type { MonitorState } from './MonitorState';
+
+const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '–' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
+const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
+
+function bar(done: number, total: number, width: number): string {
+  const f = total > 0 ? Math.max(0, Math.min(1, done / total)) : 0;
+  const n = Math.round(f * width);
+  return `[${'█'.repeat(n)}${'░'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
+/**
+ * Renders the monitor view as plain lines (no cursor control), so the CLI decides how to
+ * paint them and tests can read them.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write('\x1b[H\x1b[J' + renderMonitor(state, 80).join('\n'));
+ * ```
+ */
+export function renderMonitor(s: MonitorState, columns = 80): string[] {
+  const width = Math.max(10, Math.min(50, columns - 30));
+  const conn =
+    s.connection === 'live' ? 'live' : s.connection === 'retrying' ? `reconnecting: ${s.connectionDetail}` : s.connection === 'ended' ? 'ended' : `connecting ${s.connectionDetail}`.trim();
+  const lines = [
+    `rxtrain monitor  ${s.address}  [${conn}]`,
+    `run ${s.runId || '?'}  backend ${s.backend || '?'}  status ${s.status}  event #${s.lastSequence}`,
+    '',
+    `epoch ${s.epochs > 0 ? `${s.epoch + 1}/${s.epochs}` : s.epoch + 1}  ${bar(s.batch, s.stepsPerEpoch, width)}  batch ${s.batch}/${s.stepsPerEpoch || '?'}  step ${s.step}`,
+    `loss ${fmt(s.loss)}  acc ${pct(s.accuracy)}  lr ${fmt(s.lr, 3)}  ${s.imagesPerSec === undefined ? '' : `${s.imagesPerSec.toFixed(1)} img/s`}`.trimEnd(),
+  ];
+  if (s.epochsDone.length > 0) {
+    lines.push('', 'epoch  train loss  train acc  val loss  val acc   time');
+    for (const e of s.epochsDone) {
+      lines.push(
+        `${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${(e.durationMs / 1000).toFixed(1).padStart(5)}s`,
+      );
+    }
+  }
+  if (s.checkpoints.length > 0) {
+    lines.push('', 'checkpoints:');
+    for (const c of s.checkpoints) lines.push(`  ${c.text}`);
+  }
+  lines.push('', `skipped samples: ${Math.max(s.skipped, s.skippedAtServer)}`);
+  for (const k of s.recentSkips) lines.push(`  ${k.text}`);
+  if (s.notes.length > 0) {
+    lines.push('', 'notes:');
+    for (const n of s.notes) lines.push(`  ${n.text}`);
+  }
+  return lines.map((l) => (l.length > columns ? `${l.slice(0, columns - 1)}…` : l));
+}

@@ -1,0 +1,38 @@
+import { promises as fs } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+
+/** How a client reaches a telemetry server. */
+export interface TelemetryClientTls {
+  /** Use TLS. Without `ca`, the system's root certificates verify the server. */
+  readonly tls: boolean;
+  /** PEM file of the CA (or the self-signed certificate) that signed the server's certificate; implies TLS. */
+  readonly ca?: string;
+  /** Expected name in the server's certificate, when it differs from the host dialled. */
+  readonly serverName?: string;
+}
+
+/**
+ * Channel credentials and options for a telemetry client: plaintext, TLS with system
+ * roots, or TLS with a given CA. Rejects with a readable Error if the CA file is unreadable.
+ *
+ * @example
+ * ```ts
+ * const { credentials, options } = await telemetryClientCredentials({ tls: true, ca: 'ca.pem' });
+ * const client = new v1.Telemetry('gpu-box:50051', credentials, options);
+ * ```
+ */
+export async function telemetryClientCredentials(
+  t: TelemetryClientTls,
+): Promise<{ credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions }> {
+  const options: grpc.ChannelOptions = t.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': t.serverName };
+  if (t.ca !== undefined) {
+    let ca: Buffer;
+    try {
+      ca = await fs.readFile(t.ca);
+    } catch (err) {
+      throw new Error(`cannot read CA certificate '${t.ca}': ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { credentials: grpc.credentials.createSsl(ca), options };
+  }
+  return { credentials: t.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), options };
+}
