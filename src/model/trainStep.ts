@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients are registered by @tensorflow/tfjs, not tfjs-core: make training self-contained.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { BatchStats } from './batchNormTrain';
+import { BN_MOMENTUM, type Network } from './Network';
+import type { Sgd } from './sgd';
+
+/**
+ * Mean NLL loss and number of correct argmax predictions of log-probabilities `logProbs`
+ * against int32 labels `ys`. Both results are new scalars owned by the caller.
+ *
+ * @example
+ * ```ts
+ * const { loss, correct } = tf.tidy(() => nllAndCorrect(net.forwardEval(xs), ys));
+ * ```
+ */
+export function nllAndCorrect(logProbs: tf.Tensor2D, ys: tf.Tensor1D): { loss: tf.Scalar; correct: tf.Scalar } {
+  return tf.tidy(() => {
+    const picked = tf.sum(tf.mul(tf.oneHot(tf.cast(ys, 'int32'), logProbs.shape[1]), logProbs), 1);
+    const loss = tf.neg(tf.mean(picked)) as tf.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logProbs, 1), tf.cast(ys, 'int32')), 'float32')) as tf.Scalar;
+    return { loss, correct };
+  });
+}
+
+/**
+ * Gradients of one (shard of a) batch, before any update: mean loss, correct count,
+ * gradients in the order of `net.trainable`, and the BatchNorm batch statistics. All
+ * returned tensors belong to the caller. `sampleOffset` is the index of `xs[0]` within the
+ * whole batch, so dropout masks do not depend on how the batch was split.
+ *
+ * @example
+ * ```ts
+ * const g = computeGradients(net, xs, ys, seed);
+ * applyUpdate(net, sgd, g.grads, g.stats);
+ * disposeGradients(g);
+ * ```
+ */
+export function computeGradients(
+  net: Network,
+  xs: tf.Tensor4D,
+  ys: tf.Tensor1D,
+  seed: number,
+  sampleOffset = 0,
+): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.Tensor[]; stats: BatchStats[] } {
+  let stats: BatchStats[] = [];
+  let correct: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const r = net.forwardTrain(xs, seed, sampleOffset);
+    stats = r.stats;
+    const m = nllAndCorrect(r.logProbs, ys);
+    correct = tf.keep(m.correct);
+    return m.loss;
+  }, net.trainable.map((v) => v.variable));
+  if (correct === undefined) throw new Error('computeGradients: forward pass did not run');
+  const ordered = net.trainable.map((v) => {
+    const g = grads[v.variable.name];
+    if (g === undefined) throw new Error(`computeGradients: no gradient for ${v.name}`);
+    return g;
+  });
+  return { loss: value, correct, grads: ordered, stats };
+}
+
+/**
+ * Disposes everything {@link computeGradients} returned.
+ *
+ * @example
+ * ```ts
+ * disposeGradients(computeGradients(net, xs, ys, 1));
+ * ```
+ */
+export function disposeGradients(g: { loss: tf.Tensor; correct: tf.Tensor; grads: readonly tf.Tensor[]; stats: readonly BatchStats[] }): void {
+  g.loss.dispose();
+  g.correct.dispose();
+  for (const t of g.grads) t.dispose();
+  for (const s of g.stats) {
+    s.mean.dispose();
+    s.variance.dispose();
+  }
+}
+
+/**
+ * Applies one optimizer update with `grads` and folds the batch statistics into the
+ * BatchNorm moving statistics like PyTorch: moving ← (1 − 0.1)·moving + 0.1·batch, with the
+ * unbiased batch variance. Does not dispose its arguments.
+ *
+ * @example
+ * ```ts
+ * applyUpdate(net, sgd, g.grads, g.stats);
+ * ```
+ */
+export function applyUpdate(net: Network, sgd: Sgd, grads: readonly tf.Tensor[], stats: readonly BatchStats[]): void {
+  if (stats.length !== net.moving.length) throw new Error(`applyUpdate: got ${stats.length} BatchNorm statistics for ${net.moving.length} layers`);
+  sgd.apply(grads);
+  tf.tidy(() => {
+    const keep = tf.scalar(1 - BN_MOMENTUM);
+    const take = tf.scalar(BN_MOMENTUM);
+    net.moving.forEach((mv, i) => {
+      const s = stats[i];
+      const unbias = s.count > 1 ? s.count / (s.count - 1) : 1;
+      mv.mean.assign(tf.add(tf.mul(mv.mean, keep), tf.mul(s.mean, take)));
+      mv.variance.assign(tf.add(tf.mul(mv.variance, keep), tf.mul(tf.mul(s.variance, unbias), take)));
+    });
+  });
+}
