@@ -1,0 +1,409 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import { lastValueFrom, merge, Subject } from 'rxjs';
+import { initBackend, type BackendName } from '../model/backend';
+import { openCheckpointStore } from '../model/CheckpointStore';
+import { createLocalTrainer } from '../model/LocalTrainer';
+import { alexNet } from '../model/alexNet';
+import { openDatasets, runIdentity } from '../model/setupFromConfig';
+import { smallAlexNet } from '../model/smallAlexNet';
+import { train } from '../model/train';
+import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
+import type { Trainer } from '../model/Trainer';
+import { chartWriter } from '../telemetry/chartWriter';
+import { createLogger, type Logger } from '../telemetry/createLogger';
+import { eventLogger } from '../telemetry/eventLogger';
+import type { EventSink } from '../telemetry/EventSink';
+import { parseTelemetryFlags, TELEMETRY_FLAGS_HELP } from '../telemetry/parseTelemetryFlags';
+import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
+import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
+import type { TrainEvent } from '../telemetry/TrainEvent';
+import { trainProgress } from './trainProgress';
+
+/**
+ * Exit codes of `rxtrain train`.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = TRAIN_EXIT.INTERRUPTED;
+ * ```
+ */
+export const TRAIN_EXIT = {
+  /** Training finished (all epochs, or early stopping). */
+  OK: 0,
+  /** Training failed (data, backend, a kernel, a refused checkpoint…); the log says why. */
+  FAILED: 1,
+  /** Bad command line or config: nothing was started. */
+  USAGE: 2,
+  /** Stopped by Ctrl-C / SIGTERM after saving a checkpoint; run again to resume. */
+  INTERRUPTED: 130,
+} as const;
+
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'list';
+
+interface Flag {
+  readonly name: string;
+  readonly kind: Kind;
+  /** Dotted config path the flag sets. */
+  readonly field: string;
+  readonly arg?: string;
+  readonly help: string;
+  /** Value mapping for special words ("none" → null …). */
+  readonly words?: Readonly<Record<string, unknown>>;
+}
+
+// One table drives parsing, the config override and --help, so they cannot drift apart.
+const FLAGS: readonly Flag[] = [
+  { name: 'data', kind: 'string', field: 'data.train', arg: 'DIR', help: 'training data: a `rxtrain preprocess` output dir or a folder-per-class tree' },
+  { name: 'val', kind: 'string', field: 'data.val', arg: 'DIR|none', help: 'validation folder-per-class tree (none: the preprocess val split, if any)', words: { none: null } },
+  { name: 'format', kind: 'string', field: 'data.format', arg: 'auto|manifest|folder', help: 'how to read --data (auto: manifest when train.csv exists)' },
+  { name: 'records', kind: 'bool', field: 'data.records', help: 'use train.rec/val.rec of a preprocess dir when present (--no-records: decode the image files)' },
+  { name: 'prefetch', kind: 'int', field: 'data.prefetch', arg: 'N', help: 'batches prepared ahead of the training step' },
+  { name: 'model', kind: 'string', field: 'model.name', arg: 'alexnet|small', help: 'network' },
+  { name: 'input-size', kind: 'int', field: 'model.inputSize', arg: 'N', help: 'side of the (cropped) image the network sees' },
+  { name: 'channels', kind: 'int', field: 'model.channels', arg: '1|3', help: 'input channels' },
+  { name: 'classes', kind: 'int', field: 'model.numClasses', arg: 'N', help: 'number of classes (default: from the data)' },
+  { name: 'epochs', kind: 'int', field: 'epochs', arg: 'N', help: 'epochs in total (a resumed run trains up to this many)' },
+  { name: 'batch-size', kind: 'int', field: 'batchSize', arg: 'N', help: 'images per step' },
+  { name: 'lr', kind: 'number', field: 'optimizer.lr', arg: 'X', help: 'initial learning rate (SGD)' },
+  { name: 'momentum', kind: 'number', field: 'optimizer.momentum', arg: 'X', help: 'SGD momentum' },
+  { name: 'nesterov', kind: 'bool', field: 'optimizer.nesterov', help: 'Nesterov momentum (--no-nesterov: classical)' },
+  { name: 'weight-decay', kind: 'number', field: 'optimizer.weightDecay', arg: 'X', help: 'L2 weight decay' },
+  { name: 'scheduler', kind: 'string', field: 'scheduler.name', arg: 'ReduceLROnPlateau|none', help: 'learning-rate schedule' },
+  { name: 'lr-factor', kind: 'number', field: 'scheduler.factor', arg: 'X', help: 'ReduceLROnPlateau: new lr = lr × X' },
+  { name: 'lr-patience', kind: 'int', field: 'scheduler.patience', arg: 'N', help: 'ReduceLROnPlateau: bad epochs tolerated' },
+  { name: 'min-lr', kind: 'number', field: 'scheduler.minLr', arg: 'X', help: 'ReduceLROnPlateau: lower bound of the lr' },
+  { name: 'resize', kind: 'int', field: 'augmentation.resize', arg: 'N|none', help: 'centre-crop + resize decoded images to N² first', words: { none: null } },
+  { name: 'pad', kind: 'int', field: 'augmentation.pad', arg: 'N', help: 'zero padding on each side before the random crop' },
+  { name: 'random-crop', kind: 'bool', field: 'augmentation.randomCrop', help: 'random crops in training (--no-random-crop: centre crops)' },
+  { name: 'flip', kind: 'bool', field: 'augmentation.flip', help: 'random horizontal flips in training' },
+  { name: 'mean', kind: 'list', field: 'augmentation.mean', arg: 'R,G,B|dataset|none', help: 'mean to subtract (0..255 units)', words: { dataset: 'dataset', none: null } },
+  { name: 'std', kind: 'list', field: 'augmentation.std', arg: 'R,G,B|none', help: 'standard deviation to divide by (0..255 units)', words: { none: null } },
+  { name: 'seed', kind: 'int', field: 'seed', arg: 'N', help: 'seed of weights, data order, augmentation and dropout' },
+  { name: 'run-dir', kind: 'string', field: 'runDir', arg: 'DIR', help: 'checkpoints, logs, TensorBoard, charts; resumes if it has a checkpoint' },
+  { name: 'checkpoint-every', kind: 'int', field: 'checkpoint.everyEpochs', arg: 'N', help: 'checkpoint every N epochs (0: only at the end and on Ctrl-C)' },
+  { name: 'checkpoint-steps', kind: 'int', field: 'checkpoint.everySteps', arg: 'N', help: 'also checkpoint every N steps inside an epoch (0: off)' },
+  { name: 'keep-last', kind: 'int', field: 'checkpoint.keepLast', arg: 'N', help: 'recent checkpoints kept' },
+  { name: 'keep-best', kind: 'bool', field: 'checkpoint.keepBest', help: 'keep the best checkpoint as checkpoints/best.rxckpt' },
+  { name: 'early-stopping', kind: 'bool', field: 'earlyStopping.enabled', help: 'stop when the monitored metric stops improving' },
+  { name: 'es-patience', kind: 'int', field: 'earlyStopping.patience', arg: 'N', help: 'early stopping: epochs without improvement tolerated' },
+  { name: 'es-monitor', kind: 'string', field: 'earlyStopping.monitor', arg: 'valLoss|valAccuracy|trainLoss', help: 'early stopping and best checkpoint metric' },
+  { name: 'ten-crop', kind: 'bool', field: 'tenCrop', help: 'validate with 10-crop averaging (corners + centre, and flips)' },
+  { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
+  { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N', help: 'data-parallel replicas' },
+  { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
+  { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },
+  { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
+  { name: 'charts', kind: 'bool', field: 'charts', help: 'draw RUN_DIR/plot.png and lr.png after every epoch' },
+  { name: 'progress', kind: 'string', field: 'progress.bar', arg: 'auto|on|off', help: 'progress bar on stderr (auto: only on a terminal, plain lines otherwise)' },
+  { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051)' },
+  { name: 'telemetry-insecure', kind: 'bool', field: 'telemetry.insecure', help: 'allow plaintext telemetry on a non-loopback address' },
+  { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
+];
+
+const HELP = `usage: rxtrain train [--config FILE.json] [options]
+
+Trains an image classifier. Settings come from the defaults, then --config, then the flags
+below (each overrides one config field, shown in brackets). The run directory holds
+checkpoints; starting again on the same run directory resumes exactly where it stopped.
+
+  --config FILE               JSON config (see README "training" for every field)
+  --print-config              print the resolved config as JSON and exit
+  -h, --help                  this help
+${FLAGS.map((f) => {
+  const left = `  --${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`;
+  return `${left.padEnd(30)}${f.help} [${f.field}]`;
+}).join('\n')}
+  --telemetry-cert FILE       PEM certificate: serve telemetry over TLS [telemetry.tls.cert]
+  --telemetry-key FILE        PEM key for --telemetry-cert [telemetry.tls.key]
+
+${TELEMETRY_FLAGS_HELP}
+
+Ctrl-C (or SIGTERM) stops after the current step and saves a checkpoint; a second Ctrl-C
+quits at once (the previous checkpoint stays valid).
+
+exit codes: 0 finished (or stopped early by early stopping), 1 training failed,
+            2 bad command line or config, 130 interrupted by Ctrl-C after a checkpoint
+
+examples:
+  rxtrain train --config configs/sample.json
+  rxtrain train --data data/pre --model alexnet --epochs 90 --run-dir runs/alexnet
+  rxtrain train --config configs/sample.json --epochs 20 --telemetry off --progress off`;
+
+/** Console and process hooks of the command, injectable for tests. */
+export interface TrainCommandIo {
+  readonly out: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly err: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Signals that stop training gracefully (default: the process's SIGINT and SIGTERM). */
+  readonly onStopSignal?: (handler: () => void) => () => void;
+}
+
+class UsageError extends Error {}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof cur[k] !== 'object' || cur[k] === null) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
+
+function flagValue(f: Flag, raw: string | boolean): unknown {
+  if (typeof raw === 'boolean') return raw;
+  if (f.words !== undefined && raw in f.words) return f.words[raw];
+  switch (f.kind) {
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (f.kind === 'int' && !Number.isInteger(n))) {
+        throw new UsageError(`--${f.name}: expected ${f.kind === 'int' ? 'an integer' : 'a number'}${f.words ? ` or ${Object.keys(f.words).join('/')}` : ''}, got '${raw}'`);
+      }
+      return n;
+    }
+    case 'list': {
+      const parts = raw.split(',').map((s) => Number(s.trim()));
+      if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) {
+        throw new UsageError(`--${f.name}: expected three numbers R,G,B${f.words ? ` or ${Object.keys(f.words).join('/')}` : ''}, got '${raw}'`);
+      }
+      return parts;
+    }
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Parses `rxtrain train` arguments into the resolved config: defaults ← `--config` file ←
+ * flags, decoded once with {@link decodeTrainConfig}. Left: text for stderr (exit 2).
+ *
+ * @example
+ * ```ts
+ * const r = resolveTrainConfig(['--config', 'configs/sample.json', '--epochs', '2']);
+ * if (E.isRight(r) && r.right !== 'help') console.log(r.right.config.epochs); // 2
+ * ```
+ */
+export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'help' | { config: TrainConfig; printOnly: boolean }> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    config: { type: 'string' },
+    'print-config': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    'telemetry-cert': { type: 'string' },
+    'telemetry-key': { type: 'string' },
+  };
+  for (const f of FLAGS) options[f.name] = { type: f.kind === 'bool' ? 'boolean' : 'string' };
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, allowNegative: true, strict: true });
+    if (values.help === true) return E.right('help');
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (options start with --)`);
+    let fromFile: unknown = {};
+    if (typeof values.config === 'string') {
+      let text: string;
+      try {
+        text = fs.readFileSync(values.config, 'utf8');
+      } catch (e) {
+        throw new UsageError(`--config: cannot read ${values.config}: ${(e as Error).message}`);
+      }
+      try {
+        fromFile = JSON.parse(text);
+      } catch (e) {
+        throw new UsageError(`--config: ${values.config} is not valid JSON: ${(e as Error).message}`);
+      }
+    }
+    const overrides: Record<string, unknown> = {};
+    for (const f of FLAGS) {
+      const raw = values[f.name];
+      if (raw !== undefined) setPath(overrides, f.field, flagValue(f, raw));
+    }
+    const cert = values['telemetry-cert'];
+    const key = values['telemetry-key'];
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError('--telemetry-cert and --telemetry-key go together');
+    if (typeof cert === 'string' && typeof key === 'string') setPath(overrides, 'telemetry.tls', { cert, key });
+    const decoded = decodeTrainConfig(mergeConfig(fromFile, overrides));
+    if (E.isLeft(decoded)) {
+      const where = typeof values.config === 'string' ? ` (${values.config} + flags)` : '';
+      return E.left(`invalid training config${where}:\n  ${decoded.left.map(formatConfigProblem).join('\n  ')}`);
+    }
+    return E.right({ config: decoded.right, printOnly: values['print-config'] === true });
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) return E.left((e as Error).message);
+    throw e;
+  }
+}
+
+function modelSpec(cfg: TrainConfig, numClasses: number, inputShape: readonly [number, number, number]) {
+  const make = cfg.model.name === 'alexnet' ? alexNet : smallAlexNet;
+  return make({ numClasses, inputShape });
+}
+
+function defaultStopSignal(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/**
+ * `rxtrain train`: resolves the config, opens the data, initialises the backend, builds the
+ * trainer and runs {@link train} with the logger, TensorBoard writer, chart writer, progress
+ * bar and gRPC telemetry server subscribed. Resolves to an exit code ({@link TRAIN_EXIT}).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['--config', 'configs/sample.json', '--telemetry', 'off']);
+ * ```
+ */
+export async function run(argv: string[], io: TrainCommandIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  const resolved = resolveTrainConfig(argv);
+  if (E.isLeft(resolved)) {
+    io.err.write(`rxtrain train: ${resolved.left}\n\nrxtrain train --help lists the options.\n`);
+    return TRAIN_EXIT.USAGE;
+  }
+  if (resolved.right === 'help') {
+    io.out.write(`${HELP}\n`);
+    return TRAIN_EXIT.OK;
+  }
+  const { config: cfg, printOnly } = resolved.right;
+  if (printOnly) {
+    io.out.write(`${JSON.stringify(cfg, null, 2)}\n`);
+    return TRAIN_EXIT.OK;
+  }
+  const t = cfg.telemetry;
+  const listen = parseTelemetryFlags(
+    {
+      telemetry: t.address,
+      ...(t.tls === null ? {} : { 'telemetry-cert': t.tls.cert, 'telemetry-key': t.tls.key }),
+      'telemetry-insecure': t.insecure,
+      ...(t.token === null ? {} : { 'telemetry-token': t.token }),
+    },
+    io.env,
+  );
+  if (E.isLeft(listen)) {
+    io.err.write(`rxtrain train: telemetry: ${listen.left}\n`);
+    return TRAIN_EXIT.USAGE;
+  }
+
+  const runDir = path.resolve(cfg.runDir);
+  fs.mkdirSync(runDir, { recursive: true });
+  const logger: Logger = createLogger({
+    level: cfg.log.level,
+    ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
+    console: { write: (s: string) => io.err.write(s) },
+  });
+  const stop = new AbortController();
+  let interrupts = 0;
+  const unhook = (io.onStopSignal ?? defaultStopSignal)(() => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      logger.warn('stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+      stop.abort();
+    } else {
+      logger.error('quitting without a final checkpoint; the previous one is intact');
+      process.exit(TRAIN_EXIT.INTERRUPTED);
+    }
+  });
+  let server: TelemetryServer | undefined;
+  let trainingFailed = false;
+  try {
+    const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName) });
+    for (const a of backend.attempts) logger.debug(`backend ${a.name} (${a.package}) not used: ${a.error}`);
+    for (const n of backend.notes) logger.debug(`backend: ${n}`);
+    if (cfg.replicas !== 1) {
+      throw new Error(`replicas: ${cfg.replicas} asked, but this build trains with one replica (set "replicas": 1)`);
+    }
+    const datasets = await openDatasets(cfg);
+    for (const n of datasets.notes) logger.info(n);
+    const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
+    const runId = path.basename(runDir);
+    const bus = new Subject<TrainEvent>();
+    server = await startTelemetryServer(bus, { runId, ...listen.right });
+    if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
+
+    const events$ = train({
+      setup: async () => {
+        let trainer: Trainer;
+        try {
+          trainer = createLocalTrainer({
+            spec: modelSpec(cfg, datasets.classes.length, datasets.inputShape),
+            seed: cfg.seed,
+            optimizer: cfg.optimizer,
+            backend: backend.name,
+          });
+        } catch (e) {
+          await datasets.close();
+          throw e;
+        }
+        return {
+          trainer,
+          train: datasets.train,
+          ...(datasets.val === undefined ? {} : { val: datasets.val }),
+          ...(datasets.tenCrop === undefined ? {} : { tenCrop: datasets.tenCrop }),
+          skipped: datasets.skipped,
+        };
+      },
+      epochs: cfg.epochs,
+      seed: cfg.seed,
+      lr: cfg.optimizer.lr,
+      scheduler: cfg.scheduler.name === 'none' ? null : cfg.scheduler,
+      earlyStopping: cfg.earlyStopping.enabled ? cfg.earlyStopping : null,
+      checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
+      identity: runIdentity(cfg, datasets.fingerprint),
+      config: cfg,
+      runId,
+      threads: backend.threads,
+      batchEvents: { perSec: cfg.progress.batchEventsPerSec, everyBatches: cfg.progress.everyBatches },
+      signal: stop.signal,
+    });
+
+    const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
+    const sinks: EventSink[] = [];
+    // The progress sink goes first so its bar is cleared before the logger prints the epoch line.
+    if (cfg.progress.bar !== 'off' || io.err.isTTY !== true) sinks.push(trainProgress({ stream: io.err, bar: barOn }));
+    sinks.push(eventLogger(logger));
+    if (cfg.tensorboard) sinks.push(tensorBoardWriter(path.join(runDir, 'tensorboard')));
+    if (cfg.charts) sinks.push(chartWriter(runDir, { title: runId }));
+    const shared = bus.asObservable();
+    let outcome: TrainEvent | undefined;
+    const done = lastValueFrom(merge(...sinks.map((s) => s(shared))), { defaultValue: undefined });
+    const trained = new Promise<void>((resolve, reject) =>
+      events$.subscribe({
+        next: (e) => {
+          if (e.kind === 'TrainEnd') outcome = e;
+          bus.next(e);
+        },
+        error: (err: unknown) => {
+          bus.error(err);
+          reject(err);
+        },
+        complete: () => {
+          bus.complete();
+          resolve();
+        },
+      }),
+    );
+    // Let the sinks flush their files even when training failed, then report the failure.
+    const [t1, t2] = await Promise.allSettled([trained, done]);
+    if (t1.status === 'rejected') {
+      trainingFailed = true;
+      throw t1.reason;
+    }
+    if (t2.status === 'rejected') throw t2.reason;
+    await server.closed;
+    if (cfg.charts) logger.info(`charts: ${path.join(runDir, 'plot.png')}, ${path.join(runDir, 'lr.png')}`);
+    return outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? TRAIN_EXIT.INTERRUPTED : TRAIN_EXIT.OK;
+  } catch (e) {
+    // A failure of the training stream itself was already logged by the event logger.
+    if (!trainingFailed) logger.error(e instanceof Error ? e.message : String(e));
+    await server?.shutdown();
+    return TRAIN_EXIT.FAILED;
+  } finally {
+    unhook();
+    logger.close();
+  }
+}

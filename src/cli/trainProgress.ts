@@ -1,0 +1,111 @@
+import { Presets, SingleBar } from 'cli-progress';
+import { Observable } from 'rxjs';
+import type { EventSink } from '../telemetry/EventSink';
+import { formatDuration } from '../telemetry/eventLogger';
+
+/**
+ * Options of {@link trainProgress}.
+ *
+ * @example
+ * ```ts
+ * const o: TrainProgressOptions = { stream: process.stderr, bar: process.stderr.isTTY === true };
+ * ```
+ */
+export interface TrainProgressOptions {
+  /** Where the bar (or the plain lines) go. */
+  readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
+  /** A redrawing bar (TTY) or plain lines. */
+  readonly bar: boolean;
+  /** Plain-line mode: at most one line per this many ms (default 10 s). */
+  readonly lineEveryMs?: number;
+  /** Clock, injectable for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * Per-epoch progress of a training run as an {@link EventSink}: on a terminal a cli-progress
+ * bar (batches, img/s, ETA, loss) that is cleared when the epoch ends, so the logger's epoch
+ * line replaces it; otherwise a plain line at most every `lineEveryMs`. Subscribe it before
+ * the logger so the bar is gone before the epoch summary is printed.
+ *
+ * @example
+ * ```ts
+ * trainProgress({ stream: process.stderr, bar: process.stderr.isTTY === true })(events$).subscribe();
+ * ```
+ */
+export function trainProgress(opts: TrainProgressOptions): EventSink {
+  const now = opts.now ?? Date.now;
+  const every = opts.lineEveryMs ?? 10_000;
+  return (events$) =>
+    new Observable<never>((subscriber) => {
+      let bar: SingleBar | undefined;
+      let epochs = 0;
+      let steps = 0;
+      let lastLine = -Infinity;
+      const stopBar = (): void => {
+        bar?.stop();
+        bar = undefined;
+      };
+      const sub = events$.subscribe({
+        next: (e) => {
+          switch (e.kind) {
+            case 'TrainBegin':
+              epochs = e.epochs;
+              break;
+            case 'EpochBegin':
+              steps = e.steps;
+              lastLine = now();
+              if (opts.bar) {
+                stopBar();
+                bar = new SingleBar(
+                  {
+                    stream: opts.stream,
+                    format: `epoch ${e.epoch + 1}/${epochs} [{bar}] {value}/{total} | {ips} img/s | ETA {eta_formatted} | loss {loss} acc {acc}`,
+                    clearOnComplete: true,
+                    hideCursor: true,
+                    etaBuffer: 20,
+                    fps: 5,
+                  },
+                  Presets.shades_classic,
+                );
+                bar.start(e.steps, 0, { ips: '-', loss: '-', acc: '-' });
+              }
+              break;
+            case 'BatchEnd': {
+              const fields = { ips: e.imagesPerSec.toFixed(1), loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
+              if (bar !== undefined) {
+                bar.update(e.batch + 1, fields);
+              } else if (!opts.bar && (now() - lastLine >= every || e.batch + 1 === steps)) {
+                lastLine = now();
+                const left = steps - (e.batch + 1);
+                const eta = e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec) : '-';
+                opts.stream.write(
+                  `epoch ${e.epoch + 1}/${epochs} batch ${e.batch + 1}/${steps} | ${fields.ips} img/s | ETA ${eta} | loss ${fields.loss} acc ${fields.acc}\n`,
+                );
+              }
+              break;
+            }
+            case 'EpochEnd':
+            case 'TrainEnd':
+            case 'Error':
+              stopBar();
+              break;
+            default:
+              break;
+          }
+        },
+        error: (err: unknown) => {
+          stopBar();
+          subscriber.error(err);
+        },
+        complete: () => {
+          stopBar();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        stopBar();
+        sub.unsubscribe();
+      };
+    });
+}
