@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../ops/Rng';
 import { assertAugment, augmentInto, augmentProblem, type Augment } from './Augment';
+import { createBatchBufferPool } from './batchBufferPool';
 import type { Batch, BatchItem, BatchSource } from './BatchSource';
 import { deriveSeed } from './deriveSeed';
 import { epochOrder } from './epochOrder';
@@ -111,6 +112,8 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   const stepsPerEpoch = dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
   // What we learnt about each sample (valid / skipped), for resuming mid-epoch.
   const validity = new Uint8Array(size);
+  // Enough for the prepared batches, the one being filled and the one the consumer holds.
+  const pool = createBatchBufferPool(batchSize * perImage, prefetch + 2);
   let closed = false;
   const live = new Set<EpochIterator>();
 
@@ -242,8 +245,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         return;
       }
       validity[index] = VALID;
-      // A fresh buffer per batch: tensors may keep a reference to it (the CPU backend does).
-      this.cur ??= { xs: new Float32Array(batchSize * perImage), ys: new Int32Array(batchSize), paths: [], n: 0 };
+      this.cur ??= { xs: pool.acquire(), ys: new Int32Array(batchSize), paths: [], n: 0 };
       const c = this.cur;
       augmentInto(r.image, augment, createRng(deriveSeed(seed, this.epochIndex, index, AUGMENT_SALT)), c.xs, c.n * perImage);
       c.ys[c.n] = r.label;
@@ -293,6 +295,8 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
     private async stop(): Promise<void> {
       this.stopped = true;
+      for (const r of this.ready) if (r.kind === 'prepared') pool.release(r.xs, false);
+      if (this.cur) pool.release(this.cur.xs, false);
       this.ready.length = 0;
       this.cur = undefined;
       live.delete(this);
@@ -319,6 +323,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   function toBatch(p: Prepared): Batch {
     const xs = tf.tensor4d(p.n === batchSize ? p.xs : p.xs.subarray(0, p.n * perImage), [p.n, crop, crop, channels], 'float32');
     const ys = tf.tensor1d(p.n === batchSize ? p.ys : p.ys.subarray(0, p.n), 'int32');
+    pool.release(p.xs, true);
     return { kind: 'batch', xs, ys, paths: p.paths };
   }
 

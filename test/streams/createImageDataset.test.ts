@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, BatchItem } from '../../src/streams/BatchSource';
+import { initBackend } from '../../src/model/backend';
 import { createImageDataset, type ImageDatasetOptions } from '../../src/streams/createImageDataset';
 import type { Skip } from '../../src/streams/Skip';
 import { memoryStore, pixelOf } from './fixtures';
@@ -193,4 +194,37 @@ describe('createImageDataset', () => {
     const ds = createImageDataset({ store, batchSize: 2, augment: train });
     assert.throws(() => ds.epoch(-1), /epoch must be/);
   });
+});
+
+describe('createImageDataset buffer reuse', () => {
+  let previous: string;
+  before(async () => {
+    await tf.ready();
+    previous = tf.getBackend();
+  });
+  after(async () => {
+    await tf.setBackend(previous);
+  });
+
+  // Batches are assembled in recycled buffers where the backend copies them (wasm): a batch
+  // the consumer holds, or an array it read from one, must never change afterwards.
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`batches and arrays read from them never change later (${backend} backend)`, async () => {
+      if (backend === 'wasm') await initBackend({ prefer: 'wasm', threads: 1 });
+      else await tf.setBackend('cpu');
+      assert.equal(tf.getBackend(), backend);
+      const opts = (): ImageDatasetOptions => ({ store: memoryStore({ size: 40 }), batchSize: 4, prefetch: 1, seed: 5, augment: train });
+      const reference = await drain(createImageDataset(opts()).epoch(0));
+      const held: Batch[] = [];
+      for await (const item of createImageDataset(opts()).epoch(0)) if (item.kind === 'batch') held.push(item);
+      const before = tf.memory().numTensors;
+      const seen = await Promise.all(held.map(copy));
+      assert.deepEqual(seen, reference.batches);
+      assert.equal(tf.memory().numTensors, before - 2 * held.length);
+      // and the arrays read from disposed batches survive further epochs
+      const again = await drain(createImageDataset(opts()).epoch(1));
+      assert.deepEqual(seen, reference.batches);
+      assert.notDeepEqual(again.batches[0].xs, reference.batches[0].xs);
+    });
+  }
 });
