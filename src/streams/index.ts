@@ -30,3 +30,4 @@ export * from './createImageDataset';
 export * from './datasetFromManifest';
 export * from './preprocessSplit';
 export * from './preprocess';
+export * from './batchBufferPool';
