@@ -1,0 +1,276 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from './backend';
+import { checkBatch } from './checkBatch';
+import { layerShapes, type NetworkSpec } from './NetworkSpec';
+import type { ReplicaInit, ReplicaReply, ReplicaRequest, ShardGradResult } from './replicaProtocol';
+import { checkSgdOptions, type SgdOptions } from './sgd';
+import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
+
+/**
+ * Options of {@link createDataParallelTrainer}.
+ *
+ * @example
+ * ```ts
+ * const o: DataParallelOptions = { spec: alexNet({ numClasses: 256 }), seed: 0, optimizer: {}, replicas: 2, backend: 'wasm' };
+ * ```
+ */
+export interface DataParallelOptions {
+  readonly spec: NetworkSpec;
+  readonly seed: number;
+  readonly optimizer: Partial<SgdOptions>;
+  readonly replicas: number;
+  readonly backend: BackendName | 'auto';
+  /** Compute threads per replica (default: the backend's default inside a worker, 1). */
+  readonly threads?: number;
+}
+
+/**
+ * A data-parallel {@link Trainer} plus test hooks.
+ *
+ * @example
+ * ```ts
+ * const states = await trainer.replicaStates(); // one per replica, bit-identical
+ * ```
+ */
+export interface DataParallelTrainer extends Trainer {
+  /** The full state of every replica (to check that they are in lockstep). */
+  replicaStates(): Promise<TrainerState[]>;
+}
+
+/** A request without its id (distributive, so each variant keeps its fields). */
+type Request = ReplicaRequest extends infer R ? (R extends ReplicaRequest ? Omit<R, 'id'> : never) : never;
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+/** Starts the replica entry: compiled JavaScript next to this file, or the TypeScript source through tsx. */
+function startWorker(init: ReplicaInit): Worker {
+  if (__filename.endsWith('.ts')) {
+    const entry = path.join(__dirname, 'replicaWorker.ts');
+    const tsx = require.resolve('tsx/cjs');
+    return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: init });
+  }
+  return new Worker(path.join(__dirname, 'replicaWorker.js'), { workerData: init });
+}
+
+class Replica {
+  private next = 1;
+  private readonly pending = new Map<number, Pending>();
+  private failure: Error | undefined;
+  readonly ready: Promise<{ backend: string; sizes: readonly number[] }>;
+
+  constructor(readonly index: number, readonly worker: Worker) {
+    this.ready = new Promise((resolve, reject) => {
+      worker.on('message', (m: ReplicaReply) => {
+        if (m.type === 'ready') resolve({ backend: m.backend, sizes: m.sizes });
+        else if (m.type === 'fatal') this.fail(new Error(`replica ${index} failed to start: ${m.message}`), reject);
+        else {
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (m.type === 'ok') p?.resolve(m.result);
+          else p?.reject(new Error(`replica ${index}: ${m.message}`));
+        }
+      });
+      worker.on('error', (e) => this.fail(new Error(`replica ${index} crashed: ${e.message}`), reject));
+      worker.on('exit', (code) => this.fail(new Error(`replica ${index} exited (code ${code})`), reject));
+    });
+    // The failure is reported through the calls that await it.
+    this.ready.catch(() => undefined);
+  }
+
+  private fail(e: Error, rejectReady: (e: Error) => void): void {
+    if (this.failure !== undefined) return;
+    this.failure = e;
+    rejectReady(e);
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  call<R>(req: Request, transfer: ArrayBuffer[] = []): Promise<R> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.next++;
+    return new Promise<R>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...req, id }, transfer);
+    });
+  }
+}
+
+/** Splits `n` items into `parts` contiguous runs as even as possible: [offset, size][]. */
+function split(n: number, parts: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let off = 0;
+  for (let i = 0; i < parts; i++) {
+    const size = Math.floor(n / parts) + (i < n % parts ? 1 : 0);
+    out.push([off, size]);
+    off += size;
+  }
+  return out;
+}
+
+/**
+ * Data parallelism like PyTorch's DataParallel, over worker_threads: `replicas` workers, each
+ * with its own tfjs and backend (`initBackend` in the worker) and a bit-identical copy of the
+ * model (same initialisation seed). A step splits the batch into contiguous shards (at least
+ * 2 images each; surplus replicas sit the step out), every replica computes the gradients of
+ * its shard, the replicas average them in shared memory weighted by shard size (each
+ * replica reduces one slice), and every replica applies the same averaged update, so the
+ * weights stay bit-identical. BatchNorm normalises each shard with its own statistics
+ * (as DataParallel does without SyncBatchNorm); the moving statistics are updated from the
+ * exact whole-batch mean and variance combined from the shards, identically everywhere.
+ * Dropout masks depend on the sample's index in the whole batch, not on the split.
+ *
+ * @example
+ * ```ts
+ * const t = await createDataParallelTrainer({ spec: smallAlexNet({ numClasses: 10 }), seed: 1, optimizer: {}, replicas: 2, backend: 'wasm' });
+ * const { loss } = await t.step(xs, ys, 7);
+ * await t.dispose();
+ * ```
+ */
+export async function createDataParallelTrainer(options: DataParallelOptions): Promise<DataParallelTrainer> {
+  const { spec } = options;
+  if (!(Number.isInteger(options.replicas) && options.replicas >= 1)) {
+    throw new RangeError(`replicas must be a positive integer, got ${options.replicas}`);
+  }
+  const opt = checkSgdOptions(options.optimizer);
+  let lr = opt.lr;
+  const replicas: Replica[] = [];
+  for (let index = 0; index < options.replicas; index++) {
+    const init: ReplicaInit = { spec, seed: options.seed, optimizer: opt, backend: options.backend, threads: options.threads, index };
+    replicas.push(new Replica(index, startWorker(init)));
+  }
+  const terminate = async (): Promise<void> => {
+    await Promise.all(replicas.map((r) => r.worker.terminate()));
+  };
+  let ready: Array<{ backend: string; sizes: readonly number[] }>;
+  try {
+    ready = await Promise.all(replicas.map((r) => r.ready));
+  } catch (e) {
+    await terminate();
+    throw e;
+  }
+  const total = ready[0].sizes.reduce((a, b) => a + b, 0);
+  const gradBuffers = replicas.map(() => new SharedArrayBuffer(total * 4));
+  const avgBuffer = new SharedArrayBuffer(total * 4);
+  await Promise.all(replicas.map((r) => r.call({ type: 'attach', grads: gradBuffers, avg: avgBuffer })));
+
+  let disposed = false;
+  const alive = (): void => {
+    if (disposed) throw new Error('trainer was disposed');
+  };
+  const [h, w, c] = spec.inputShape;
+  const per = h * w * c;
+  const images = async (xs: tf.Tensor4D): Promise<Float32Array> => (await xs.data()) as Float32Array;
+  const labels = async (ys: tf.Tensor1D): Promise<Int32Array> => Int32Array.from(await ys.data());
+
+  // Channels of each BatchNorm layer, in the order the replicas pack their statistics.
+  const shapes = layerShapes(spec);
+  const layerChannels = spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
+  // Whole-batch mean and biased variance from the shards' (law of total variance), in float64.
+  const combineStats = (results: ShardGradResult[]): { counts: number[]; stats: Float32Array } => {
+    const first = results[0];
+    const counts = first.counts.map((_, l) => results.reduce((s, r) => s + r.counts[l], 0));
+    const stats = new Float32Array(first.stats.length);
+    let o = 0;
+    first.counts.forEach((_, l) => {
+      const len = layerChannels[l];
+      for (let ch = 0; ch < len; ch++) {
+        let mean = 0;
+        for (const r of results) mean += (r.counts[l] / counts[l]) * r.stats[o + ch];
+        let v = 0;
+        for (const r of results) {
+          const d = r.stats[o + ch] - mean;
+          v += (r.counts[l] / counts[l]) * (r.stats[o + len + ch] + d * d);
+        }
+        stats[o + ch] = mean;
+        stats[o + len + ch] = v;
+      }
+      o += 2 * len;
+    });
+    return { counts, stats };
+  };
+
+  const trainer: DataParallelTrainer = {
+    backend: ready[0].backend,
+    replicas: replicas.length,
+    async step(xs, ys, seed) {
+      alive();
+      checkBatch(spec, xs, ys, true);
+      const batch = xs.shape[0];
+      const x = await images(xs);
+      const y = await labels(ys);
+      const used = Math.min(replicas.length, Math.floor(batch / 2));
+      const shards = split(batch, used);
+      const results = await Promise.all(shards.map(([off, n], i) => {
+        const sx = x.slice(off * per, (off + n) * per);
+        const sy = y.slice(off, off + n);
+        return replicas[i].call<ShardGradResult>(
+          { type: 'grad', xs: sx, shape: [n, h, w, c], ys: sy, seed, offset: off },
+          [sx.buffer as ArrayBuffer, sy.buffer as ArrayBuffer],
+        );
+      }));
+      const weights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));
+      const slices = split(total, replicas.length);
+      await Promise.all(replicas.map((r, i) => r.call({ type: 'reduce', start: slices[i][0], end: slices[i][0] + slices[i][1], weights })));
+      const { counts, stats } = combineStats(results);
+      await Promise.all(replicas.map((r) => r.call({ type: 'apply', lr, counts, stats })));
+      const loss = results.reduce((s, r) => s + r.loss * r.n, 0) / batch;
+      const correct = results.reduce((s, r) => s + r.correct, 0);
+      return { loss, accuracy: correct / batch } satisfies StepResult;
+    },
+    async evaluate(xs, ys) {
+      alive();
+      checkBatch(spec, xs, ys, false);
+      const x = await images(xs);
+      const y = await labels(ys);
+      const shards = split(xs.shape[0], Math.min(replicas.length, xs.shape[0])).filter(([, n]) => n > 0);
+      const parts = await Promise.all(shards.map(([off, n], i) => replicas[i].call<EvalResult>(
+        { type: 'evaluate', xs: x.slice(off * per, (off + n) * per), shape: [n, h, w, c], ys: y.slice(off, off + n) },
+      )));
+      return parts.reduce((a, p) => ({ lossSum: a.lossSum + p.lossSum, correct: a.correct + p.correct, count: a.count + p.count }), { lossSum: 0, correct: 0, count: 0 });
+    },
+    async predict(xs) {
+      alive();
+      checkBatch(spec, xs, undefined, false);
+      const x = await images(xs);
+      const shards = split(xs.shape[0], Math.min(replicas.length, xs.shape[0])).filter(([, n]) => n > 0);
+      const parts = await Promise.all(shards.map(([off, n], i) => replicas[i].call<Float32Array>(
+        { type: 'predict', xs: x.slice(off * per, (off + n) * per), shape: [n, h, w, c] },
+      )));
+      const out = new Float32Array(xs.shape[0] * spec.numClasses);
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      return tf.tensor2d(out, [xs.shape[0], spec.numClasses]);
+    },
+    setLearningRate(next) {
+      alive();
+      if (!(Number.isFinite(next) && next > 0)) throw new RangeError(`learning rate must be a positive number, got ${next}`);
+      lr = next;
+    },
+    async getState() {
+      alive();
+      return replicas[0].call<TrainerState>({ type: 'getState' });
+    },
+    async setState(state) {
+      alive();
+      await Promise.all(replicas.map((r) => r.call({ type: 'setState', state })));
+    },
+    async replicaStates() {
+      alive();
+      return Promise.all(replicas.map((r) => r.call<TrainerState>({ type: 'getState' })));
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await terminate();
+    },
+  };
+  return trainer;
+}

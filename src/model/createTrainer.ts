@@ -1,0 +1,80 @@
+import * as os from 'node:os';
+import { alexNet } from './alexNet';
+import { initBackend, type BackendName } from './backend';
+import { createDataParallelTrainer } from './DataParallelTrainer';
+import { createLocalTrainer } from './LocalTrainer';
+import type { NetworkSpec } from './NetworkSpec';
+import type { SgdOptions } from './sgd';
+import { smallAlexNet } from './smallAlexNet';
+import type { Trainer } from './Trainer';
+
+/**
+ * Options of {@link createTrainer}.
+ *
+ * @example
+ * ```ts
+ * const o: CreateTrainerOptions = { model: 'small', numClasses: 10, inputShape: [32, 32, 3], replicas: 'auto' };
+ * ```
+ */
+export interface CreateTrainerOptions {
+  /** `alexnet` (227² input), `small` (28–64 px), or any {@link NetworkSpec}. */
+  readonly model: 'alexnet' | 'small' | NetworkSpec;
+  /** Number of classes (ignored when `model` is a spec, which has its own). */
+  readonly numClasses?: number;
+  /** Input [height, width, channels]; default [227, 227, 3] for alexnet, [32, 32, 3] for small. */
+  readonly inputShape?: readonly [number, number, number];
+  /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
+  readonly optimizer?: Partial<SgdOptions>;
+  /**
+   * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: one per core
+   * on the wasm and cpu backends (single-threaded per replica), 1 on native TensorFlow,
+   * which already uses every core.
+   */
+  readonly replicas?: number | 'auto';
+  /** Backend to use (see `initBackend`); default `auto`. */
+  readonly backend?: BackendName | 'auto';
+  /** Compute threads (of this thread's backend, or of each replica's). */
+  readonly threads?: number;
+  /** Weight-initialisation seed (default 0). */
+  readonly seed?: number;
+}
+
+function specOf(o: CreateTrainerOptions): NetworkSpec {
+  if (typeof o.model === 'object') return o.model;
+  if (o.model !== 'alexnet' && o.model !== 'small') throw new RangeError(`model must be 'alexnet', 'small' or a NetworkSpec, got ${String(o.model)}`);
+  if (o.numClasses === undefined) throw new RangeError(`numClasses is required for model '${o.model}'`);
+  const make = o.model === 'alexnet' ? alexNet : smallAlexNet;
+  return make({ numClasses: o.numClasses, inputShape: o.inputShape });
+}
+
+/**
+ * Creates a {@link Trainer}: initialises the backend (`initBackend`), builds the model with
+ * seeded Xavier-normal weights and the PyTorch-semantics SGD, in this thread or as
+ * data-parallel replicas in worker_threads. Every replica starts from the same weights.
+ *
+ * @example
+ * ```ts
+ * const trainer = await createTrainer({ model: 'alexnet', numClasses: 256, replicas: 'auto' });
+ * const { loss, accuracy } = await trainer.step(batch.xs, batch.ys, step);
+ * await trainer.dispose();
+ * ```
+ */
+export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
+  const spec = specOf(options);
+  const seed = options.seed ?? 0;
+  const backend = options.backend ?? 'auto';
+  const info = await initBackend({ prefer: backend, threads: options.threads });
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const replicas = options.replicas === 'auto' ? (info.name === 'tensorflow' ? 1 : cores) : (options.replicas ?? 1);
+  if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
+  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: info.name });
+  // Replicas use the backend this thread resolved to, so all of them agree.
+  return createDataParallelTrainer({
+    spec,
+    seed,
+    optimizer: options.optimizer ?? {},
+    replicas,
+    backend: info.name as BackendName,
+    threads: options.threads ?? 1,
+  });
+}
