@@ -3,7 +3,7 @@ import type { EventSink } from './EventSink';
 import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter';
 import type { ScalarValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
-import type { EpochEnd } from './TrainEvent';
+import type { BatchEnd, EpochEnd } from './TrainEvent';
 
 /**
  * Options of {@link tensorBoardWriter}.
@@ -23,6 +23,12 @@ export interface TensorBoardWriterOptions extends EventFileWriterOptions {
    * points. `epoch`: as soon as the epoch ends (for runs without checkpoints).
    */
   readonly flushOn?: 'checkpoint' | 'epoch';
+  /**
+   * Also write the (throttled) batch metrics {@link TENSORBOARD_BATCH_SCALARS} at the global
+   * step (default true). They are held back like the epochs: until a checkpoint at or after
+   * their step is saved (or, with `flushOn: 'epoch'`, until their epoch ends).
+   */
+  readonly batchScalars?: boolean;
 }
 
 /**
@@ -35,6 +41,17 @@ export interface TensorBoardWriterOptions extends EventFileWriterOptions {
  * ```
  */
 export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr'] as const;
+
+/**
+ * Scalar tags written per reported batch, at step = global step: the loss and accuracy of
+ * the batches since the previous report, and the training throughput.
+ *
+ * @example
+ * ```ts
+ * TENSORBOARD_BATCH_SCALARS[0]; // 'batch/loss'
+ * ```
+ */
+export const TENSORBOARD_BATCH_SCALARS = ['batch/loss', 'batch/accuracy', 'batch/images_per_sec'] as const;
 
 /**
  * The scalar values of one epoch, in {@link TENSORBOARD_SCALARS} order.
@@ -57,10 +74,11 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
  * TensorBoard event-file writer, as an {@link EventSink}: works with every tfjs backend,
  * needs neither TensorFlow nor tfjs-node. On subscription it creates
  * `<logDir>/events.out.tfevents.<seconds>.<host>` (the file-version record, then the graph
- * if given). Each epoch's {@link TENSORBOARD_SCALARS} are buffered until the checkpoint of
- * that epoch is saved, then written and fsynced; on `TrainEnd` whatever is buffered is
- * written, since the run finished. Epochs still buffered when the stream errors or is
- * unsubscribed are dropped: a resume will train them again and write them then.
+ * if given). Each epoch's {@link TENSORBOARD_SCALARS} (and each reported batch's
+ * {@link TENSORBOARD_BATCH_SCALARS}) are buffered until a checkpoint covering them is saved,
+ * then written and fsynced; on `TrainEnd` whatever is buffered is written, since the run
+ * finished. Points still buffered when the stream errors or is unsubscribed are dropped: a
+ * resume trains them again and writes them then, so no step is ever written twice.
  * Throws at once if `opts.graph` is malformed (duplicate names, edges to unknown nodes).
  *
  * @example
@@ -77,9 +95,25 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
     new Observable<never>((subscriber) => {
       let file: EventFileWriter | undefined;
       const pending = new Map<number, EpochEnd>();
-      const writePending = (upToEpoch: number): void => {
+      let batches: BatchEnd[] = [];
+      // Writes the epochs up to `upToEpoch` and the batches up to global step `upToStep`.
+      const writePending = (upToEpoch: number, upToStep: number): void => {
+        if (file === undefined) return;
         const epochs = [...pending.keys()].filter((k) => k <= upToEpoch).sort((a, b) => a - b);
-        if (epochs.length === 0 || file === undefined) return;
+        const ready = batches.filter((b) => b.step <= upToStep);
+        if (epochs.length === 0 && ready.length === 0) return;
+        for (const b of ready) {
+          file.writeScalars(
+            b.step,
+            [
+              { tag: 'batch/loss', value: b.loss },
+              { tag: 'batch/accuracy', value: b.accuracy },
+              { tag: 'batch/images_per_sec', value: b.imagesPerSec },
+            ],
+            b.time,
+          );
+        }
+        batches = batches.filter((b) => b.step > upToStep);
         for (const k of epochs) {
           const e = pending.get(k) as EpochEnd;
           file.writeScalars(k + 1, epochScalars(e), e.time);
@@ -107,15 +141,18 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
         next: (e) => {
           try {
             switch (e.kind) {
+              case 'BatchEnd':
+                if (opts.batchScalars ?? true) batches.push(e);
+                break;
               case 'EpochEnd':
                 pending.set(e.epoch, e);
-                if (flushOn === 'epoch') writePending(e.epoch);
+                if (flushOn === 'epoch') writePending(e.epoch, e.step);
                 break;
               case 'CheckpointSaved':
-                writePending(e.epoch);
+                writePending(e.epoch, e.step);
                 break;
               case 'TrainEnd':
-                writePending(Number.POSITIVE_INFINITY);
+                writePending(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
                 break;
               default:
                 break;

@@ -99,6 +99,34 @@ describe('tensorBoardWriter', () => {
     );
   });
 
+  it('writes batch metrics at the global step, held back until a checkpoint covers them', async () => {
+    const batch = (epoch: number, step: number): TrainEvent => ({
+      kind: 'BatchEnd', time: 1_700_000_000_000 + step, epoch, step, batch: (step - 1) % 10, batchSize: 32, loss: 1 / step, accuracy: step / 100, imagesPerSec: 50 + step,
+    });
+    const midEpoch: TrainEvent = { ...checkpoint(1), epoch: 1, step: 15 };
+    const crashed = concat(
+      of<TrainEvent[]>(trainBegin(0), batch(0, 5), batch(0, 10), epochEnd(0), checkpoint(0), batch(1, 15), midEpoch, batch(1, 20)),
+      throwError(() => new Error('killed')),
+    );
+    await assert.rejects(lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_000 })(crashed)), /killed/);
+    assert.deepEqual(scalarPoints(dir).get('batch/loss')?.map((p) => p[0]), [5, 10, 15]);
+    // resumed from the mid-epoch checkpoint at step 15
+    const resumed = of<TrainEvent[]>(trainBegin(1, 'ckpt/step-15'), batch(1, 20), epochEnd(1), checkpoint(1), trainEnd(1));
+    await lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_001_000 })(resumed), { defaultValue: undefined });
+    const points = scalarPoints(dir);
+    assert.deepEqual(points.get('batch/loss')?.map((p) => p[0]), [5, 10, 15, 20]);
+    assert.deepEqual(points.get('batch/loss')?.map((p) => p[1]), [1 / 5, 1 / 10, 1 / 15, 1 / 20].map(f32));
+    assert.deepEqual(points.get('batch/images_per_sec')?.map((p) => p[1]), [55, 60, 65, 70]);
+    assert.deepEqual(points.get('batch/accuracy')?.map((p) => p[1]), [0.05, 0.1, 0.15, 0.2].map(f32));
+    assert.deepEqual(points.get('loss/train')?.map((p) => p[0]), [1, 2]);
+  });
+
+  it('leaves batch metrics out when asked to', async () => {
+    const b: TrainEvent = { kind: 'BatchEnd', time: 0, epoch: 0, step: 3, batch: 2, batchSize: 8, loss: 1, accuracy: 0.5, imagesPerSec: 9 };
+    await lastValueFrom(tensorBoardWriter(dir, { batchScalars: false })(of(b, epochEnd(0), checkpoint(0))), { defaultValue: undefined });
+    assert.deepEqual([...scalarPoints(dir).keys()], ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']);
+  });
+
   it('flushOn epoch writes each epoch as soon as it ends', async () => {
     const events$ = new Subject<TrainEvent>();
     const done = lastValueFrom(tensorBoardWriter(dir, { flushOn: 'epoch' })(events$), { defaultValue: undefined });
