@@ -74,13 +74,14 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
     case 'LrChanged':
       return ['info', `${ep}: learning rate ${lr(e.from)} → ${lr(e.to)}`];
     case 'CheckpointSaved':
-      return ['info', `${ep}: checkpoint saved to ${e.path}${e.best ? ' (best so far)' : ''}`];
+      // No epoch label: a checkpoint taken after an epoch already belongs to the next one.
+      return ['info', `checkpoint saved at step ${e.step}: ${e.path}${e.best ? ' (best so far)' : ''}`];
     case 'SampleSkipped':
       return ['warn', `skipped ${e.path} (${e.reason}): ${e.message}`];
     case 'EarlyStop':
       return ['info', `${ep}: early stop: ${e.reason}`];
     case 'TrainEnd':
-      return ['info', `training ended (${e.reason}) at ${ep}, step ${e.step}, after ${formatDuration(e.durationMs)}`];
+      return ['info', `training ended (${e.reason}) at step ${e.step}, after ${formatDuration(e.durationMs)}`];
     case 'Error':
       return ['error', `${e.fatal ? 'fatal error' : 'error'} at ${ep}, step ${e.step}: ${e.message}`];
   }

@@ -31,8 +31,8 @@ describe('eventLogger', () => {
     assert.deepEqual(lines.map((l) => l.slice(25)), [
       'INFO  starting run run-1: 5 epochs × 10 steps, backend wasm, 2 thread(s), 1 replica(s)',
       'INFO  epoch 2/5: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% | lr 0.0100 | 1m02s',
-      'INFO  epoch 2/5: checkpoint saved to ckpt/epoch-1 (best so far)',
-      'INFO  training ended (completed) at epoch 2/5, step 20, after 1h02m03s',
+      'INFO  checkpoint saved at step 20: ckpt/epoch-1 (best so far)',
+      'INFO  training ended (completed) at step 20, after 1h02m03s',
     ]);
   });
 
