@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/model/backend';
+import { createTrainer } from '../../src/model/createTrainer';
+import { createDataParallelTrainer, type DataParallelTrainer } from '../../src/model/DataParallelTrainer';
+import type { NetworkSpec } from '../../src/model/NetworkSpec';
+import type { Trainer, TrainerState } from '../../src/model/Trainer';
+import { tinyAlexNet } from './tinySpec';
+
+function images(n: number, seed: number): tf.Tensor4D {
+  return tf.randomNormal([n, 16, 16, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
+}
+const labels = (n: number, seed: number): tf.Tensor1D => tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 5 + seed) % 3), 'int32');
+
+function assertBitIdentical(a: TrainerState, b: TrainerState, what: string): void {
+  a.weights.forEach((w, i) => assert.deepEqual(b.weights[i].data, w.data, `${what}: ${w.name}`));
+  a.optimizer.forEach((w, i) => assert.deepEqual(b.optimizer[i].data, w.data, `${what}: ${w.name}`));
+}
+
+function maxDiff(a: TrainerState, b: TrainerState): number {
+  let m = 0;
+  a.weights.forEach((w, i) => w.data.forEach((v, k) => { m = Math.max(m, Math.abs(v - b.weights[i].data[k])); }));
+  return m;
+}
+
+describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function () {
+  // Starting worker_threads that load tfjs through tsx takes a few seconds on a busy machine.
+  this.timeout(180000);
+  let dp: DataParallelTrainer;
+  let single: Trainer;
+  // Dropout before BatchNorm would give the two halves of a duplicated batch different
+  // statistics; without it the exact-equivalence test below is possible. Dropout's own
+  // independence from the split is tested in seededDropout.test.ts.
+  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  before(async () => {
+    await initBackend({ prefer: 'cpu' });
+    [dp, single] = await Promise.all([
+      createDataParallelTrainer({ spec, seed: 11, optimizer: {}, replicas: 2, backend: 'cpu' }),
+      createTrainer({ model: spec, backend: 'cpu', seed: 11 }),
+    ]);
+  });
+  after(async () => {
+    await dp?.dispose();
+    await single?.dispose();
+  });
+
+  it('starts every replica from the single-thread weights', async () => {
+    assert.equal(dp.replicas, 2);
+    assert.equal(dp.backend, 'cpu');
+    const states = await dp.replicaStates();
+    assertBitIdentical(await single.getState(), states[0], 'replica 0 vs single');
+    assertBitIdentical(states[0], states[1], 'replica 1 vs 0');
+  });
+
+  it('equals single-replica training when both shards see the same statistics (duplicated batch)', async () => {
+    // [A; A] split in two gives each replica A: per-shard BatchNorm statistics equal the
+    // whole batch's, so only float rounding differs.
+    const a = images(4, 1);
+    const xs = tf.concat([a, a]) as tf.Tensor4D;
+    const ys = tf.tensor1d([0, 1, 2, 1, 0, 1, 2, 1], 'int32');
+    for (let s = 0; s < 3; s++) {
+      const r1 = await single.step(xs, ys, s);
+      const r2 = await dp.step(xs, ys, s);
+      assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `step ${s}: loss ${r1.loss} (1 replica) vs ${r2.loss} (2 replicas)`);
+      assert.equal(r2.accuracy, r1.accuracy);
+    }
+    const [s1, s2] = [await single.getState(), await dp.getState()];
+    assert.ok(maxDiff(s1, s2) < 1e-4, `weights differ by ${maxDiff(s1, s2)}`);
+    tf.dispose([a, xs, ys]);
+  });
+
+  it('keeps every replica bit-identical after k steps, including uneven and tiny batches', async () => {
+    for (const [n, s] of [[8, 1], [7, 2], [3, 3], [2, 4]]) {
+      const xs = images(n, s);
+      const ys = labels(n, s);
+      const r = await dp.step(xs, ys, s);
+      assert.ok(Number.isFinite(r.loss));
+      tf.dispose([xs, ys]);
+    }
+    const states = await dp.replicaStates();
+    assertBitIdentical(states[0], states[1], 'after uneven steps');
+  });
+
+  it('follows the single-replica loss curve on ordinary batches within tolerance', async () => {
+    const state = await dp.getState();
+    await single.setState(state);
+    const l1: number[] = [];
+    const l2: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      const xs = images(32, 10 + s);
+      const ys = labels(32, s);
+      l1.push((await single.step(xs, ys, s)).loss);
+      l2.push((await dp.step(xs, ys, s)).loss);
+      tf.dispose([xs, ys]);
+    }
+    // Per-shard BatchNorm (as in PyTorch's DataParallel) makes the curves differ a little.
+    l1.forEach((v, i) => assert.ok(Math.abs(v - l2[i]) < 0.1 * v, `step ${i}: ${v} vs ${l2[i]}`));
+  });
+
+  it('evaluates, predicts and round-trips state like a single trainer', async () => {
+    const state = await dp.getState();
+    await single.setState(state);
+    const xs = images(5, 20);
+    const ys = labels(5, 20);
+    const [e1, e2] = [await single.evaluate(xs, ys), await dp.evaluate(xs, ys)];
+    assert.equal(e2.count, 5);
+    assert.equal(e2.correct, e1.correct);
+    assert.ok(Math.abs(e1.lossSum - e2.lossSum) < 1e-4);
+    const [p1, p2] = [await single.predict(xs), await dp.predict(xs)];
+    assert.deepEqual(p2.shape, [5, 3]);
+    assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(p1, p2))).dataSync()[0]) < 1e-5);
+    tf.dispose([p1, p2, xs, ys]);
+    await dp.setState(await single.getState());
+    for (const s of await dp.replicaStates()) assertBitIdentical(await single.getState(), s, 'after setState');
+  });
+
+  it('reports replica errors as rejections and stays usable', async () => {
+    const xs = images(4, 1);
+    await assert.rejects(dp.step(xs, tf.tensor1d([0, 1, 2, 7], 'int32'), 1), /label 7 of image 3/);
+    await assert.rejects(dp.setState({ weights: [], optimizer: [] }), /replica \d: weights state lacks/);
+    const r = await dp.step(xs, labels(4, 1), 1);
+    assert.ok(Number.isFinite(r.loss));
+    xs.dispose();
+  });
+});
