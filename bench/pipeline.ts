@@ -1,0 +1,222 @@
+/**
+ * `npm run bench:pipeline`: the image pipeline against the PyTorch reference, in one run.
+ *
+ * Measures, side by side on the same corpus:
+ *  (a) preprocessing: `rxtrain preprocess SRC OUT --records` vs torch_pipeline.py preprocess (PIL, cv2)
+ *  (b) the training input pipeline: 256² images → random crop 227 → flip → mean subtraction →
+ *      batches of 64 float32 tensors, from the record file and from the JPEGs, vs a PyTorch
+ *      DataLoader (torch_pipeline.py train, PIL and cv2)
+ *  (c) RSS flatness: 10 passes with a consumer 10× slower than the source.
+ *
+ * Corpus: `.bench-cache/corpus-20x100-s0`, made once with /work/shared/reference/make_corpus.py,
+ * or `RXTRAIN_BENCH_DIR=<folder-per-class dataset of 256² JPEGs>`. Every figure is printed as
+ * `<what> images_per_s=<N>`; the training input pipeline's line comes last.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/model/backend';
+import { datasetFromManifest } from '../src/streams/datasetFromManifest';
+
+const ROOT = path.resolve(__dirname, '..');
+const CACHE = path.join(ROOT, '.bench-cache');
+const PYTHON = '/usr/bin/python3';
+const REFERENCE = '/work/shared/reference';
+const BATCH = 64;
+const CROP = 227;
+const EPOCHS = 2;
+const RSS_PASSES = 10;
+const RSS_LIMIT_MB = 50;
+const RSS_PASS_BATCHES = 4;
+
+interface Figure {
+  readonly what: string;
+  readonly imagesPerSecond: number;
+  readonly detail: string;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench:pipeline] ${msg}\n`);
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`bench:pipeline: ${msg}\n`);
+  process.exit(1);
+}
+
+/** Runs a command, returns its stdout; rejects with its stderr on a non-zero exit. */
+function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${code}:\n${err.slice(-2000)}`))));
+  });
+}
+
+function parseRate(out: string, re: RegExp, what: string): number {
+  const m = re.exec(out);
+  if (!m) throw new Error(`could not find the rate in the output of ${what}:\n${out}`);
+  return Number(m[1]);
+}
+
+async function hasTorch(): Promise<boolean> {
+  if (!existsSync(PYTHON) || !existsSync(path.join(REFERENCE, 'torch_pipeline.py'))) return false;
+  return exec(PYTHON, ['-c', 'import torch, torchvision, cv2']).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The raw (Caltech-sized) corpus, built once and cached. */
+async function ensureCorpus(): Promise<string> {
+  const dir = path.join(CACHE, 'corpus-20x100-s0');
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const script = path.join(REFERENCE, 'make_corpus.py');
+  if (!existsSync(PYTHON) || !existsSync(script)) {
+    fail(
+      `the benchmark corpus is not cached (${dir}) and cannot be built: ${!existsSync(PYTHON) ? PYTHON : script} is missing.\n` +
+        `Set RXTRAIN_BENCH_DIR=<folder-per-class dataset of 256x256 JPEGs> to benchmark your own images.`,
+    );
+  }
+  log(`building corpus ${dir} with make_corpus.py (20 classes × 100 images, seed 0)`);
+  await fsp.rm(dir, { recursive: true, force: true });
+  await exec(PYTHON, [script, dir, '--classes', '20', '--per-class', '100', '--seed', '0']);
+  await fsp.writeFile(path.join(dir, '.complete'), '');
+  return dir;
+}
+
+function rssMb(): number {
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const benchDir = process.env.RXTRAIN_BENCH_DIR;
+  const torch = await hasTorch();
+  if (!torch) log(`${PYTHON} with torch, torchvision and cv2 (or ${REFERENCE}) is not available: the PyTorch references are skipped`);
+  const src = benchDir !== undefined && benchDir !== '' ? path.resolve(benchDir) : await ensureCorpus();
+  if (!existsSync(src)) fail(`RXTRAIN_BENCH_DIR=${src} does not exist`);
+  log(`corpus ${src}; ${os.availableParallelism()} cores; node ${process.version}`);
+  const figures: Figure[] = [];
+
+  // (a) preprocessing, as a user runs it: the CLI in its own process.
+  const pre = path.join(CACHE, 'pipeline-pre');
+  await fsp.rm(pre, { recursive: true, force: true });
+  log('preprocess: rxtrain preprocess --records');
+  const cliOut = await exec(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/main.ts'), 'preprocess', src, pre, '--records']);
+  const oursPre = parseRate(cliOut, /\((\d+(?:\.\d+)?) img\/s\)/, 'rxtrain preprocess');
+  figures.push({ what: 'preprocess rxtrain', imagesPerSecond: oursPre, detail: cliOut.split('\n')[0] });
+  const torchPre: Figure[] = [];
+  if (torch) {
+    for (const lib of ['pil', 'cv2']) {
+      const out = path.join(CACHE, `pipeline-torch-pre-${lib}`);
+      await fsp.rm(out, { recursive: true, force: true });
+      log(`preprocess: torch_pipeline.py preprocess --workers 2 --lib ${lib}`);
+      const text = await exec(PYTHON, [path.join(REFERENCE, 'torch_pipeline.py'), 'preprocess', src, out, '--workers', '2', '--lib', lib]);
+      const f = { what: `preprocess torch-${lib}`, imagesPerSecond: parseRate(text, /images_per_s=([\d.]+)/, 'torch preprocess'), detail: text.trim() };
+      torchPre.push(f);
+      figures.push(f);
+    }
+  }
+
+  // (b) the training input pipeline over the preprocessed train split.
+  const backend = await initBackend();
+  log(`tfjs backend ${backend.name} (${backend.threads} threads): batches are created as ${backend.name} tensors`);
+  const open = (records: boolean) =>
+    datasetFromManifest(pre, 'train', { batchSize: BATCH, seed: 1, records, concurrency: 8, prefetch: 2, augment: { kind: 'train', crop: CROP, flip: true } });
+
+  async function measure(records: boolean): Promise<{ ips: number; msPerBatch: number; images: number }> {
+    const ds = await open(records);
+    let images = 0;
+    let batches = 0;
+    const t0 = performance.now();
+    for (let e = 0; e < EPOCHS; e++) {
+      for await (const item of ds.epoch(e)) {
+        if (item.kind !== 'batch') continue;
+        if (item.xs.shape[1] !== CROP || item.xs.dtype !== 'float32') throw new Error(`unexpected batch ${item.xs.shape} ${item.xs.dtype}`);
+        images += item.xs.shape[0];
+        batches++;
+        item.xs.dispose();
+        item.ys.dispose();
+      }
+    }
+    const s = (performance.now() - t0) / 1000;
+    await ds.close();
+    return { ips: images / s, msPerBatch: (s * 1000) / batches, images };
+  }
+
+  log('train pipeline: rxtrain from JPEG files');
+  const fromJpeg = await measure(false);
+  log('train pipeline: rxtrain from the record file');
+  const fromRecords = await measure(true);
+  const tensorsLeft = tf.memory().numTensors;
+
+  const torchTrain: Figure[] = [];
+  if (torch) {
+    for (const lib of ['pil', 'cv2']) {
+      log(`train pipeline: torch_pipeline.py train --workers 2 --batch ${BATCH} --lib ${lib}`);
+      const text = await exec(PYTHON, [path.join(REFERENCE, 'torch_pipeline.py'), 'train', path.join(pre, 'train'), '--workers', '2', '--batch', String(BATCH), '--epochs', String(EPOCHS), '--lib', lib]);
+      const f = { what: `train-pipeline torch-dataloader-${lib}`, imagesPerSecond: parseRate(text, /images_per_s=([\d.]+)/, 'torch train'), detail: text.trim() };
+      torchTrain.push(f);
+      figures.push(f);
+    }
+  }
+
+  // (c) RSS flatness: a consumer 10× slower than the source, 10 passes (each capped at RSS_PASS_BATCHES batches).
+  const consumerMs = Math.max(5, 10 * fromRecords.msPerBatch);
+  const ds = await open(true);
+  const passBatches = Math.min(ds.stepsPerEpoch, RSS_PASS_BATCHES);
+  log(`RSS: ${RSS_PASSES} passes of ${passBatches} batches, consumer ${consumerMs.toFixed(0)} ms per batch (10× the source)`);
+  const rss: number[] = [];
+  let peak = 0;
+  for (let p = 0; p < RSS_PASSES; p++) {
+    let n = 0;
+    for await (const item of ds.epoch(p)) {
+      if (item.kind !== 'batch') continue;
+      item.xs.dispose();
+      item.ys.dispose();
+      await sleep(consumerMs);
+      peak = Math.max(peak, rssMb());
+      if (++n >= passBatches) break;
+    }
+    rss.push(rssMb());
+  }
+  await ds.close();
+  const spread = Math.max(...rss) - Math.min(...rss);
+  const drift = rss[rss.length - 1] - rss[0];
+
+  // Report.
+  const best = (fs: Figure[]) => fs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  const lines: string[] = [];
+  lines.push('', `corpus: ${src}`, `preprocessed: ${pre}`, `rxtrain preprocess: ${figures[0].detail}`);
+  for (const f of [...torchPre, ...torchTrain]) lines.push(`reference: ${f.detail}`);
+  lines.push(`rxtrain train pipeline: ${EPOCHS} epochs, ${fromRecords.images} images, batch ${BATCH}, crop ${CROP}, backend ${backend.name}; tensors left: ${tensorsLeft}`);
+  if (torchPre.length > 0) {
+    const ref = best(torchPre);
+    lines.push(`ratio preprocess rxtrain / ${ref.what} = ${(oursPre / ref.imagesPerSecond).toFixed(2)} (target ≥ 2)`);
+  }
+  if (torchTrain.length > 0) {
+    const ref = best(torchTrain);
+    lines.push(`ratio train-pipeline records / ${ref.what} = ${(fromRecords.ips / ref.imagesPerSecond).toFixed(2)} (target ≥ 5)`);
+    lines.push(`ratio train-pipeline jpeg / ${ref.what} = ${(fromJpeg.ips / ref.imagesPerSecond).toFixed(2)}`);
+  }
+  lines.push(`train-pipeline records target ≥ 1333 img/s: ${fromRecords.ips >= 1333 ? 'met' : 'MISSED'}`);
+  lines.push(
+    `rss_mb per pass: ${rss.map((r) => r.toFixed(0)).join(' ')}; peak ${peak.toFixed(0)}; spread ${spread.toFixed(1)} MB, drift first→last ${drift.toFixed(1)} MB ` +
+      `(limit ±${RSS_LIMIT_MB}): ${Math.abs(drift) <= RSS_LIMIT_MB && spread <= 2 * RSS_LIMIT_MB ? 'flat' : 'NOT FLAT'}`,
+  );
+  lines.push('');
+  for (const f of figures) lines.push(`${f.what} images_per_s=${f.imagesPerSecond.toFixed(1)}`);
+  lines.push(`train-pipeline rxtrain-jpeg images_per_s=${fromJpeg.ips.toFixed(1)}`);
+  lines.push(`train-pipeline rxtrain-records images_per_s=${fromRecords.ips.toFixed(1)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
