@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
-import { loadWasmBackend } from './wasm/loadWasmBackend';
+import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/registerWasmTrainingKernels';
 
 export { registerWasmTrainingKernels } from './wasm/registerWasmTrainingKernels';
@@ -117,16 +117,22 @@ async function tryTensorflow(attempts: BackendAttempt[]): Promise<BackendInfo | 
   return undefined;
 }
 
+/** What the first wasm load chose; the module cannot be re-created without losing its tensors. */
+let wasmLoaded: WasmLoadResult | undefined;
+
 async function tryWasm(threads: number, attempts: BackendAttempt[]): Promise<BackendInfo | undefined> {
   const pkg = '@tensorflow/tfjs-backend-wasm';
   try {
-    const loaded = await loadWasmBackend(threads);
+    const reuse = wasmLoaded !== undefined;
+    const loaded = wasmLoaded ?? await loadWasmBackend(threads);
+    wasmLoaded = loaded;
     registerWasmTrainingKernels();
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
     await tf.ready();
     const actual = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
     const notes = [...loaded.notes, `binary ${loaded.binary}`, `training kernels: ${wasmTrainingKernelNames().join(', ')}`];
     if (actual !== loaded.threads) notes.push(`requested ${loaded.threads} threads, XNNPACK runs ${actual}`);
+    if (reuse && threads !== actual) notes.push(`wasm was already initialised in this thread with ${actual} thread(s); threads=${threads} ignored`);
     return { name: 'wasm', threads: actual, package: pkg, simd: loaded.simd, attempts, notes };
   } catch (e) {
     attempts.push({ name: 'wasm', package: pkg, error: errorText(e) });

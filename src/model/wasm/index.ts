@@ -1,2 +1,7 @@
 export * from './loadWasmBackend';
 export * from './registerWasmTrainingKernels';
+export * from './wasmKernelCall';
+export * from './conv2DBackpropFilter';
+export * from './conv2DBackpropInput';
+export * from './maxPoolGrad';
+export * from './batchMatMul';

@@ -1,7 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig, fusedMatMulConfig } from './batchMatMul';
+import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
+import { maxPoolGradConfig } from './maxPoolGrad';
+import { stockWasmKernel } from './wasmKernelCall';
 
 /** The kernel configs rxtrain adds to (or replaces on) the `wasm` backend. */
-const kernels: tf.KernelConfig[] = [];
+const kernels: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
+];
+
+/** tfjs wasm kernels the replacements delegate to; captured before anything is replaced. */
+const delegates = ['Conv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul'];
 
 let registered = false;
 
@@ -10,7 +24,7 @@ let registered = false;
  *
  * @example
  * ```ts
- * wasmTrainingKernelNames(); // ['Conv2DBackpropFilter', 'MaxPoolGrad', ...]
+ * wasmTrainingKernelNames(); // ['Conv2DBackpropFilter', 'Conv2DBackpropInput', ...]
  * ```
  */
 export function wasmTrainingKernelNames(): string[] {
@@ -19,8 +33,10 @@ export function wasmTrainingKernelNames(): string[] {
 
 /**
  * Registers the kernels that training a convnet needs on tfjs' `wasm` backend and that tfjs
- * 4.22 lacks, gets wrong or runs slowly. Idempotent; replaces tfjs' own registration of the
- * same kernel name.
+ * 4.22 lacks (`Conv2DBackpropFilter`), gets wrong (`MaxPoolGrad`) or runs slowly
+ * (`Conv2DBackpropInput`, transposed `BatchMatMul`/`_FusedMatMul`). Idempotent; replaces tfjs'
+ * own registration of the same kernel name. Call it before the `wasm` backend is first
+ * initialised (initBackend does) so that the replacements' setup runs with the backend.
  *
  * @example
  * ```ts
@@ -30,6 +46,7 @@ export function wasmTrainingKernelNames(): string[] {
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
+  for (const name of delegates) stockWasmKernel(name);
   for (const k of kernels) {
     if (tf.getKernel(k.kernelName, 'wasm') !== undefined) tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
