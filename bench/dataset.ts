@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:dataset`: the training input pipeline's own cost, side by side in one run.
+ *
+ * 256 real 256×256 images (cut from /work/shared/photos) → random crop 227 → flip → mean
+ * subtraction → batches of 64 float32 tensors on the default backend (wasm here), via
+ *  (a) createImageDataset over an in-memory store (no I/O: the fused kernel + batching),
+ *  (b) createImageDataset over a record file (what training reads after `preprocess --records`),
+ *  (c) the push pipeline of separate operators: randomCrop → randomFlip → normalize → batch().
+ * Prints `<what> images_per_s=<N>` per variant and the ratios (a)/(c), (b)/(a).
+ */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { from, lastValueFrom, mergeMap, range, tap } from 'rxjs';
+import sharp from 'sharp';
+import { initBackend } from '../src/model/backend';
+import { makeImage, type Image } from '../src/ops/Image';
+import { normalize } from '../src/ops/normalize';
+import { randomCrop } from '../src/ops/randomCrop';
+import { randomFlip } from '../src/ops/randomFlip';
+import { createRng } from '../src/ops/Rng';
+import { batch } from '../src/streams/batch';
+import { createImageDataset } from '../src/streams/createImageDataset';
+import { createRecordFileWriter } from '../src/streams/RecordFile';
+import { openRecordStore } from '../src/streams/recordStore';
+import type { SampleStore } from '../src/streams/SampleStore';
+
+const N = 256;
+const BATCH = 64;
+const CROP = 227;
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 4);
+const MEAN = [124, 116, 104];
+const PHOTOS = '/work/shared/photos';
+
+async function images(): Promise<Image[]> {
+  const files = (await fsp.readdir(PHOTOS)).sort();
+  const out: Image[] = [];
+  for (let i = 0; i < N; i++) {
+    const f = files[i % files.length];
+    const meta = await sharp(path.join(PHOTOS, f)).metadata();
+    const s = Math.min(meta.width ?? 256, meta.height ?? 256);
+    const left = (i * 37) % Math.max(1, (meta.width ?? s) - s + 1);
+    const { data } = await sharp(path.join(PHOTOS, f))
+      .extract({ left, top: 0, width: s, height: s })
+      .resize(256, 256)
+      .flatten()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    out.push(makeImage(new Uint8Array(data), 256, 256, 3));
+  }
+  return out;
+}
+
+function memoryStore(imgs: Image[]): SampleStore {
+  return {
+    size: imgs.length,
+    numClasses: 10,
+    label: (i) => i % 10,
+    load: async (i) => ({ kind: 'sample', image: imgs[i], label: i % 10, path: `mem:${i}` }),
+    close: async () => undefined,
+  };
+}
+
+async function timeDataset(store: SampleStore): Promise<number> {
+  const ds = createImageDataset({ store, batchSize: BATCH, seed: 1, prefetch: 2, concurrency: 8, closeStore: false, augment: { kind: 'train', crop: CROP, flip: true, mean: MEAN } });
+  let n = 0;
+  const t0 = performance.now();
+  for (let e = 0; e < EPOCHS; e++) {
+    for await (const b of ds.epoch(e)) {
+      if (b.kind !== 'batch') continue;
+      n += b.xs.shape[0];
+      tf.dispose([b.xs, b.ys]);
+    }
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function timeOperators(imgs: Image[]): Promise<number> {
+  const rng = createRng(1);
+  let n = 0;
+  const t0 = performance.now();
+  await lastValueFrom(
+    range(0, EPOCHS).pipe(
+      mergeMap(() => from(imgs.map((image, i) => ({ kind: 'sample' as const, image, label: i % 10, path: `mem:${i}` }))), 1),
+      randomCrop(CROP, rng),
+      randomFlip(rng),
+      normalize(MEAN),
+      batch({ batchSize: BATCH }),
+      tap((b) => {
+        if (b.kind !== 'batch') return;
+        n += b.xs.shape[0];
+        tf.dispose([b.xs, b.ys]);
+      }),
+    ),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  const backend = await initBackend();
+  process.stderr.write(`[bench:dataset] backend ${backend.name} (${backend.threads} threads), ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
+  const imgs = await images();
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-bench-dataset-'));
+  const recFile = path.join(dir, 'train.rec');
+  const w = await createRecordFileWriter(recFile, { width: 256, height: 256, channels: 3, numClasses: 10 });
+  for (let i = 0; i < imgs.length; i++) await w.append(imgs[i].data, i % 10, `img${i}`);
+  await w.finish();
+  const rec = await openRecordStore(recFile);
+  // Warm-up (JIT, wasm heap, page cache), then the measured runs.
+  await timeDataset(memoryStore(imgs.slice(0, BATCH * 2)));
+  const memory = await timeDataset(memoryStore(imgs));
+  const records = await timeDataset(rec);
+  const ops = await timeOperators(imgs);
+  await rec.close();
+  await fsp.rm(dir, { recursive: true, force: true });
+  const detail = `${N} images 256x256 -> crop ${CROP} + flip + mean, batch ${BATCH}, ${EPOCHS} epochs, ${backend.name}`;
+  console.log(`dataset memory-store images_per_s=${memory.toFixed(0)} (${detail})`);
+  console.log(`dataset record-file images_per_s=${records.toFixed(0)}`);
+  console.log(`operators randomCrop+randomFlip+normalize+batch images_per_s=${ops.toFixed(0)}`);
+  console.log(`ratio fused-dataset/operators=${(memory / ops).toFixed(2)} record-file/memory=${(records / memory).toFixed(2)}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
