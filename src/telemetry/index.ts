@@ -27,3 +27,5 @@ export * from './telemetryClientCredentials';
 export * from './watchTelemetry';
 export * from './MonitorState';
 export * from './renderMonitor';
+export * from './TelemetryServer';
+export * from './serveTelemetry';

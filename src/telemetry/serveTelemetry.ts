@@ -21,37 +21,7 @@ import type { TrainEvent, TrainEventKind } from './TrainEvent';
 import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { TelemetryHandlers } from './generated/rxtrain/telemetry/v1/Telemetry';
 import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
-
-/** Fully-qualified service name, as health checks and reflection know it. */
-export const TELEMETRY_SERVICE_NAME = 'rxtrain.telemetry.v1.Telemetry';
-
-/**
- * A running telemetry server.
- *
- * @example
- * ```ts
- * const server = await startTelemetryServer(events$, { runId: 'r1', address: '127.0.0.1:0' });
- * console.log(`rxtrain monitor ${server.address}`);
- * await server.closed; // resolves after training ended and every stream closed
- * ```
- */
-export interface TelemetryServer {
-  /** `host:port` actually bound (the real port when 0 was asked), or 'off'. */
-  readonly address: string;
-  /** Bound port (0 when off). */
-  readonly port: number;
-  /** Number of connected subscribers right now. */
-  readonly subscribers: number;
-  /** Counts of ended subscriptions by how they ended (for logs, tests and benchmarks). */
-  readonly ended: Readonly<Record<SubscriptionEnd, number>>;
-  /** Resolves once the server has fully shut down (after the event stream ended, or shutdown()). */
-  readonly closed: Promise<void>;
-  /**
-   * Stops taking events, lets every subscriber read what it has not yet received (up to
-   * the grace period), ends each stream with OK and closes the server. Idempotent.
-   */
-  shutdown(): Promise<void>;
-}
+import { TELEMETRY_SERVICE_NAME, type TelemetryServer } from './TelemetryServer';
 
 async function readPem(x: string | Buffer, what: string): Promise<Buffer> {
   if (Buffer.isBuffer(x)) return x;
@@ -122,8 +92,10 @@ function planSubscription(
 }
 
 /**
- * Serves `events$` over gRPC (proto/telemetry.proto) plus grpc.health.v1 and server
- * reflection. Subscribes to `events$` at once (pass a shared/hot observable: the server is
+ * Serves `events$` over gRPC in this thread (proto/telemetry.proto) plus grpc.health.v1 and
+ * server reflection. {@link startTelemetryServer} runs this in a worker thread so that
+ * fan-out never costs the training thread; call it directly only where a thread is
+ * unwanted. Subscribes to `events$` at once (pass a shared/hot observable: the server is
  * just one subscriber), so events emitted before a monitor connects sit in the replay
  * buffer. When `events$` completes, every stream ends with OK after it has been sent what
  * is left (bounded by `shutdownGraceMs`) and the server shuts down by itself; when it
@@ -134,11 +106,11 @@ function planSubscription(
  * @example
  * ```ts
  * const events$ = train(config).pipe(share());
- * const server = await startTelemetryServer(events$, { runId: 'alexnet-01', address: '127.0.0.1:50051', token: process.env.TOKEN });
+ * const server = await serveTelemetry(events$, { runId: 'alexnet-01', address: '127.0.0.1:50051', token: process.env.TOKEN });
  * console.error(`telemetry on ${server.address}`);
  * ```
  */
-export async function startTelemetryServer(
+export async function serveTelemetry(
   events$: Observable<TrainEvent>,
   opts: TelemetryServerOptions,
 ): Promise<TelemetryServer> {
@@ -153,8 +125,6 @@ export async function startTelemetryServer(
   const maxQueueOpt = opts.maxQueue ?? TELEMETRY_DEFAULTS.maxQueue;
   if (!Number.isInteger(maxQueueOpt) || maxQueueOpt < 1) throw new Error(`telemetry: maxQueue must be a positive integer, got ${maxQueueOpt}`);
   const limits = { maxQueue: Math.min(maxQueueOpt, replayCapacity), graceMs: opts.shutdownGraceMs ?? TELEMETRY_DEFAULTS.shutdownGraceMs };
-  const creds = await serverCredentials(opts.tls);
-
   const { packageDefinition, v1 } = loadTelemetryProto();
   const service = v1.Telemetry.service;
   const encode = service.Subscribe.responseSerialize;
@@ -165,6 +135,23 @@ export async function startTelemetryServer(
   };
 
   const hub = new TelemetryHub(opts.runId, replayCapacity, encode);
+  // Subscribe before anything asynchronous: nothing the run emits meanwhile is lost, it
+  // waits in the replay buffer.
+  let onStreamEnd: () => void = () => undefined;
+  let streamEnded = false;
+  let rx: RxSubscription | undefined = events$.subscribe({
+    next: (e) => hub.publish(e),
+    error: (err: unknown) => {
+      hub.fail(err instanceof Error ? err.message : String(err));
+      streamEnded = true;
+      onStreamEnd();
+    },
+    complete: () => {
+      hub.complete();
+      streamEnded = true;
+      onStreamEnd();
+    },
+  });
   const subs = new Set<Subscription>();
   const ended: Record<SubscriptionEnd, number> = { ok: 0, cancelled: 0, slow: 0, error: 0 };
   const health = new HealthImplementation({ '': 'SERVING', [TELEMETRY_SERVICE_NAME]: 'SERVING' });
@@ -207,19 +194,13 @@ export async function startTelemetryServer(
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);
 
-  // Subscribe before binding: nothing the run emits meanwhile is lost.
-  let rx: RxSubscription | undefined = events$.subscribe({
-    next: (e) => hub.publish(e),
-    error: (err: unknown) => {
-      hub.fail(err instanceof Error ? err.message : String(err));
-      void shutdown();
-    },
-    complete: () => {
-      hub.complete();
-      void shutdown();
-    },
-  });
-
+  let creds: grpc.ServerCredentials;
+  try {
+    creds = await serverCredentials(opts.tls);
+  } catch (err) {
+    rx?.unsubscribe();
+    throw err;
+  }
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
@@ -259,6 +240,9 @@ export async function startTelemetryServer(
     })();
     return shuttingDown;
   }
+
+  onStreamEnd = () => void shutdown();
+  if (streamEnded) onStreamEnd();
 
   return {
     address: formatHostPort({ host: hp.right.host, port }),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
 import { MONITOR_EXIT, run, type MonitorIo } from '../../src/cli/monitorCommand';
-import { startTelemetryServer, type TelemetryServer } from '../../src/telemetry/startTelemetryServer';
+import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
+import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { batchEnd, recorder, tcpProxy, until } from '../telemetry/telemetryTestKit';
 
@@ -27,7 +28,7 @@ describe('rxtrain monitor', () => {
   });
 
   it('--json prints one event per line and exits 0 when training ends', async () => {
-    server = await startTelemetryServer(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next(begin());
     for (let i = 0; i < 4; i += 1) events.next(batchEnd(0, 2 - i * 0.1));
     const t = io();
@@ -45,7 +46,7 @@ describe('rxtrain monitor', () => {
 
   it('reconnects after a dropped connection and resumes from the last sequence, without duplicates', async function () {
     this.timeout(20000);
-    server = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0' });
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
     const proxy = await tcpProxy(server.address);
     try {
       const t = io();
@@ -66,7 +67,7 @@ describe('rxtrain monitor', () => {
   });
 
   it('--kinds filters, and --token is sent as a bearer token', async () => {
-    server = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', token: 'tok' });
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', token: 'tok' });
     events.next(batchEnd());
     events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 0, step: 1, path: 'ckpt-1', best: false });
     const t = io();
@@ -78,7 +79,7 @@ describe('rxtrain monitor', () => {
   });
 
   it('exits 1 with a clear message on a missing or wrong token', async () => {
-    server = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', token: 'tok' });
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', token: 'tok' });
     const t = io();
     assert.equal(await run([server.address, '--json'], t.io), MONITOR_EXIT.FAILED);
     assert.match(t.err.text(), /UNAUTHENTICATED: missing 'authorization: Bearer <token>'/);
@@ -88,7 +89,7 @@ describe('rxtrain monitor', () => {
   });
 
   it('paints a live view on a terminal', async () => {
-    server = await startTelemetryServer(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next(begin());
     events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 4 });
     events.next({ kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 1, batch: 1, batchSize: 32, loss: 1.2345, accuracy: 0.375, imagesPerSec: 250 });

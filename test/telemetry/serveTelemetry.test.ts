@@ -6,20 +6,21 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Subject } from 'rxjs';
-import { startTelemetryServer, TELEMETRY_SERVICE_NAME, type TelemetryServer } from '../../src/telemetry/startTelemetryServer';
+import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
+import { TELEMETRY_SERVICE_NAME, type TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import type { TelemetryServerOptions } from '../../src/telemetry/TelemetryServerOptions';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { TelemetryClient } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Telemetry';
 import type { Run__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Run';
 import { batchEnd, bigSkip, childSubscriber, collect, newClient, REPO_ROOT, tick, until } from './telemetryTestKit';
 
-describe('startTelemetryServer (real grpc-js clients on loopback)', () => {
+describe('serveTelemetry (real grpc-js clients on loopback)', () => {
   let events: Subject<TrainEvent>;
   let server: TelemetryServer | undefined;
   const clients: grpc.Client[] = [];
 
   async function start(opts: Partial<TelemetryServerOptions> = {}): Promise<TelemetryServer> {
-    server = await startTelemetryServer(events, { runId: 'run-1', address: '127.0.0.1:0', ...opts });
+    server = await serveTelemetry(events, { runId: 'run-1', address: '127.0.0.1:0', ...opts });
     return server;
   }
   function client(...args: Parameters<typeof newClient>): TelemetryClient {
@@ -187,15 +188,15 @@ describe('startTelemetryServer (real grpc-js clients on loopback)', () => {
 
   it('refuses a plaintext non-loopback bind, and bad TLS files, with a clear error', async () => {
     await assert.rejects(
-      startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }),
+      serveTelemetry(events, { runId: 'r', address: '0.0.0.0:0' }),
       /refusing to serve telemetry in plaintext on non-loopback address '0\.0\.0\.0'.*--telemetry-cert.*--telemetry-insecure/,
     );
-    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: 'nonsense' }), /expected HOST:PORT/);
+    await assert.rejects(serveTelemetry(events, { runId: 'r', address: 'nonsense' }), /expected HOST:PORT/);
     await assert.rejects(
-      startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } }),
+      serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } }),
       /cannot read telemetry TLS certificate '\/nonexistent\/cert\.pem'/,
     );
-    const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
+    const off = await serveTelemetry(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
     await off.shutdown();
   });

@@ -1,0 +1,239 @@
+/**
+ * Telemetry benchmark: what serving the event stream over gRPC costs a training loop.
+ *
+ * This process runs a synthetic training loop (fixed busy CPU work per step, a BatchEnd per
+ * step, EpochBegin/EpochEnd/CheckpointSaved per epoch) and two telemetry servers (each in
+ * its worker thread, as `rxtrain train` runs it):
+ *   A  0 subscribers
+ *   B  100 subscribers: 90 reading, 10 that never read (their process is SIGSTOPped, like a
+ *      monitor suspended with Ctrl-Z). The subscribers live in two child processes so
+ *      they do not share the training thread's event loop.
+ * The loop alternates blocks of steps between A and B (ABBAAB...), so machine noise hits
+ * both alike. It prints the slowdown of B against A, the training thread's own time
+ * inside emit, the emit→receipt latency percentiles seen by the readers, how the frozen
+ * subscribers ended, and the process's heap/RSS over the run.
+ *
+ *   npm run bench:telemetry [-- --steps 1500 --work-ms 20 --block 50 --readers 90 --frozen 10 --max-queue 256]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Subject } from 'rxjs';
+import { startTelemetryServer } from '../src/telemetry/startTelemetryServer';
+import type { TrainEvent } from '../src/telemetry/TrainEvent';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const STEPS = Number(args.get('steps') ?? 1500);
+const WORK_MS = Number(args.get('work-ms') ?? 20);
+const READERS = Number(args.get('readers') ?? 90);
+const FROZEN = Number(args.get('frozen') ?? 10);
+const STEPS_PER_EPOCH = 100;
+const BLOCK = Number(args.get('block') ?? 50);
+// Smaller than the default 1024 so that the frozen subscribers overflow within the run.
+const MAX_QUEUE = Number(args.get('max-queue') ?? 256);
+const ROOT = path.join(__dirname, '..');
+
+const now = (): number => performance.timeOrigin + performance.now();
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+
+/** Busy work whose iteration count is calibrated to take about WORK_MS. */
+let sink = 0;
+function spin(iterations: number): void {
+  let x = sink;
+  for (let i = 0; i < iterations; i += 1) x = (x * 1103515245 + 12345) % 2147483647;
+  sink = x;
+}
+function calibrate(ms: number): number {
+  let n = 100_000;
+  for (;;) {
+    const t0 = performance.now();
+    spin(n);
+    const dt = performance.now() - t0;
+    if (dt > 50) return Math.round((n * ms) / dt);
+    n *= 2;
+  }
+}
+
+const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Training-thread time spent handing events to telemetry (inside `next`), per condition. */
+const emitMs = { A: 0, B: 0 };
+
+/** One training run of `steps` steps; returns the wall time of its steps. */
+async function trainLoop(subject: Subject<TrainEvent>, steps: number, iterations: number, firstStep: number, which: 'A' | 'B'): Promise<number> {
+  const events = {
+    next: (e: TrainEvent): void => {
+      const t = performance.now();
+      subject.next(e);
+      emitMs[which] += performance.now() - t;
+    },
+  };
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s += 1) {
+    const step = firstStep + s;
+    const epoch = Math.floor(step / STEPS_PER_EPOCH);
+    const batch = step % STEPS_PER_EPOCH;
+    if (batch === 0) events.next({ kind: 'EpochBegin', time: now(), epoch, step, lr: 0.01, steps: STEPS_PER_EPOCH });
+    spin(iterations);
+    events.next({ kind: 'BatchEnd', time: now(), epoch, step: step + 1, batch, batchSize: 128, loss: 2 / (1 + step / 500), accuracy: Math.min(0.99, step / 5000), imagesPerSec: 128000 / WORK_MS });
+    if (batch === STEPS_PER_EPOCH - 1) {
+      events.next({ kind: 'EpochEnd', time: now(), epoch, step: step + 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1.1, valAccuracy: 0.45, lr: 0.01, durationMs: STEPS_PER_EPOCH * WORK_MS });
+      events.next({ kind: 'CheckpointSaved', time: now(), epoch, step: step + 1, path: `runs/bench/checkpoints/epoch-${String(epoch).padStart(4, '0')}`, best: epoch % 2 === 0 });
+    }
+    // A real loop awaits the backend (tfjs .data()) every step; that is when I/O runs.
+    await yieldToIo();
+  }
+  return performance.now() - t0;
+}
+
+/** N grpc-js subscribers in a child process (plain JS: no TypeScript loader in the child). */
+function clients(address: string, count: number): { child: ChildProcess; ready: Promise<void>; report: () => Promise<ClientReport> } {
+  const code = `
+    const grpc = require('@grpc/grpc-js');
+    const loader = require('@grpc/proto-loader');
+    const { performance } = require('node:perf_hooks');
+    const def = loader.loadSync(${JSON.stringify(path.join(ROOT, 'proto', 'telemetry.proto'))}, { longs: Number, enums: String, defaults: true, oneofs: true });
+    const v1 = grpc.loadPackageDefinition(def).rxtrain.telemetry.v1;
+    const count = ${count};
+    const lat = [];
+    const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null }));
+    let ready = 0;
+    for (let i = 0; i < count; i++) {
+      // Its own subchannel pool = its own TCP connection, like separate monitors.
+      const c = new v1.Telemetry(${JSON.stringify(address)}, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+      const call = c.Subscribe({ fromSequence: 0 });
+      const st = stats[i];
+      call.on('data', (e) => {
+        const t = performance.timeOrigin + performance.now();
+        if (st.n === 0 && ++ready === count) process.stdout.write('ready\\n');
+        if (st.last !== 0 && e.sequence !== st.last + 1) st.gaps++;
+        st.last = e.sequence; st.n++;
+        if (e.event === 'batchEnd' && lat.length < 2e6) lat.push(t - e.timeUnixMicros / 1000);
+      });
+      call.on('error', () => {});
+      call.on('status', (s) => { st.status = grpc.status[s.code]; });
+    }
+    process.stdin.on('data', () => {
+      lat.sort((a, b) => a - b);
+      const q = (p) => lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN;
+      process.stdout.write(JSON.stringify({ latencies: lat.length, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1], events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status) }) + '\\n');
+      process.exit(0);
+    });
+  `;
+  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (onReady = r));
+  let onReport: (r: ClientReport) => void = () => undefined;
+  const reported = new Promise<ClientReport>((r) => (onReport = r));
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('ready\n')) onReady();
+    const line = out.split('\n').find((l) => l.startsWith('{'));
+    if (line !== undefined) onReport(JSON.parse(line) as ClientReport);
+  });
+  return {
+    child,
+    ready,
+    report: () => {
+      child.stdin?.write('report\n');
+      return reported;
+    },
+  };
+}
+
+interface ClientReport {
+  latencies: number;
+  p50: number;
+  p99: number;
+  max: number;
+  events: number[];
+  gaps: number;
+  statuses: (string | null)[];
+}
+
+async function main(): Promise<void> {
+  const iterations = calibrate(WORK_MS);
+  // Two servers in this process for the whole run: A's has no subscribers, B's has 100.
+  // Training alternates blocks between them, so machine noise hits both alike.
+  const eventsA = new Subject<TrainEvent>();
+  const eventsB = new Subject<TrainEvent>();
+  const serverA = await startTelemetryServer(eventsA, { runId: 'bench-a', address: '127.0.0.1:0' });
+  const serverB = await startTelemetryServer(eventsB, { runId: 'bench-b', address: '127.0.0.1:0', maxQueue: MAX_QUEUE });
+  const readers = clients(serverB.address, READERS);
+  const frozen = clients(serverB.address, FROZEN);
+  const begin = (runId: string): TrainEvent => ({ kind: 'TrainBegin', time: now(), epoch: 0, step: 0, runId, backend: 'synthetic', threads: 1, replicas: 1, epochs: 1000, stepsPerEpoch: STEPS_PER_EPOCH, config: { workMs: WORK_MS } });
+  while (serverB.subscribers < READERS + FROZEN) {
+    eventsB.next(begin('bench-b')); // something for every subscriber to say it is ready with
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  eventsA.next(begin('bench-a'));
+  await Promise.all([readers.ready, frozen.ready]);
+  frozen.child.kill('SIGSTOP'); // from now on these 10 read nothing and acknowledge nothing
+  console.log(
+    `telemetry bench: ${STEPS} steps × ${WORK_MS} ms busy work per condition, in alternating blocks of ${BLOCK}; ` +
+      `1 BatchEnd per step (+ EpochBegin/EpochEnd/CheckpointSaved per ${STEPS_PER_EPOCH}); node ${process.version}`,
+  );
+  console.log(`A: server ${serverA.address}, 0 subscribers; B: server ${serverB.address} (maxQueue ${MAX_QUEUE}), ${serverB.subscribers} subscribers (${READERS} reading, ${FROZEN} frozen) in 2 child processes`);
+
+  await trainLoop(eventsA, BLOCK, iterations, 0, 'A'); // warm-up (JIT, allocator)
+  await trainLoop(eventsB, BLOCK, iterations, 0, 'B');
+  emitMs.A = 0;
+  emitMs.B = 0;
+  gc();
+  const memStart = process.memoryUsage();
+  let heapMax = memStart.heapUsed;
+  let rssMax = memStart.rss;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    heapMax = Math.max(heapMax, m.heapUsed);
+    rssMax = Math.max(rssMax, m.rss);
+  }, 200);
+  let timeA = 0;
+  let timeB = 0;
+  const blockRatios: number[] = [];
+  for (let done = 0; done < STEPS; done += BLOCK) {
+    const first = BLOCK + done;
+    const order = (done / BLOCK) % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
+    const t: Record<'A' | 'B', number> = { A: 0, B: 0 };
+    for (const which of order) {
+      // Untimed pause: the previous block's last writes finish before this block's clock starts.
+      await new Promise((r) => setTimeout(r, 20));
+      t[which] = await trainLoop(which === 'A' ? eventsA : eventsB, BLOCK, iterations, first, which);
+    }
+    timeA += t.A;
+    timeB += t.B;
+    blockRatios.push(t.B / t.A);
+  }
+  clearInterval(sampler);
+  const cutOff = serverB.ended.slow;
+  const report = await readers.report();
+  gc();
+  const memEnd = process.memoryUsage();
+  frozen.child.kill('SIGCONT');
+  frozen.child.kill();
+  eventsA.complete();
+  eventsB.complete();
+  await Promise.all([serverA.closed, serverB.closed]);
+
+  blockRatios.sort((x, y) => x - y);
+  const median = blockRatios[Math.floor(blockRatios.length / 2)];
+  console.log(`A (0 subscribers):   ${(timeA / STEPS).toFixed(3)} ms/step`);
+  console.log(`B (100 subscribers): ${(timeB / STEPS).toFixed(3)} ms/step`);
+  console.log(`slowdown B vs A: total ${(((timeB - timeA) / timeA) * 100).toFixed(2)}%, median of ${blockRatios.length} block pairs ${((median - 1) * 100).toFixed(2)}%`);
+  console.log(
+    `training-thread time inside emit (posting to the telemetry worker): A ${((emitMs.A / STEPS) * 1000).toFixed(1)} µs/step, ` +
+      `B ${((emitMs.B / STEPS) * 1000).toFixed(1)} µs/step = ${((emitMs.B / timeB) * 100).toFixed(3)}% of B's time`,
+  );
+  console.log(`latency emit→receipt, ${report.latencies} BatchEnd receipts by ${READERS} readers: p50 ${report.p50.toFixed(2)} ms, p99 ${report.p99.toFixed(2)} ms, max ${report.max.toFixed(1)} ms`);
+  console.log(`readers: events received min ${Math.min(...report.events)} max ${Math.max(...report.events)}, sequence gaps ${report.gaps}`);
+  console.log(`frozen subscribers cut off with RESOURCE_EXHAUSTED: ${cutOff}/${FROZEN} (B emitted ~${Math.round((STEPS + BLOCK) * (1 + 2 / STEPS_PER_EPOCH))} events)`);
+  console.log(`server process heap over the run (after GC): ${mb(memStart.heapUsed)} → ${mb(memEnd.heapUsed)} MiB (max ${mb(heapMax)}); RSS ${mb(memStart.rss)} → ${mb(memEnd.rss)} MiB (max ${mb(rssMax)})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { Subject } from 'rxjs';
+import { startTelemetryServer } from '../../src/telemetry/startTelemetryServer';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { batchEnd, collect, newClient, until } from './telemetryTestKit';
+
+// The server logic is tested in serveTelemetry.test.ts; these tests cover the worker-thread
+// front that training uses: messages across the thread, start-up errors, stats, shutdown.
+describe('startTelemetryServer (worker thread)', () => {
+  const clients: grpc.Client[] = [];
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+
+  it('serves events posted from the training thread, fans them out, and closes when the stream completes', async () => {
+    const events = new Subject<TrainEvent>();
+    const starting = startTelemetryServer(events, { runId: 'w', address: '127.0.0.1:0' });
+    // Emitted before the worker even listens: must wait in the replay buffer, not vanish.
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'w', backend: 'wasm', threads: 1, replicas: 1, epochs: 1, stepsPerEpoch: 3, config: { schedule: () => 0.1, lr: 0.1 } });
+    const server = await starting;
+    assert.match(server.address, /^127\.0\.0\.1:\d+$/);
+    const subs = [0, 1, 2].map(() => {
+      const c = newClient(server.address);
+      clients.push(c);
+      return collect(c);
+    });
+    await until(() => server.subscribers === 3, 10000, '3 subscribers');
+    for (let i = 0; i < 50; i += 1) events.next(batchEnd());
+    events.complete();
+    for (const s of subs) {
+      assert.equal((await s.status).code, grpc.status.OK);
+      assert.deepEqual(s.events.map((e) => e.sequence), Array.from({ length: 51 }, (_, i) => i + 1));
+    }
+    assert.deepEqual(JSON.parse(subs[0].events[0].trainBegin?.configJson ?? ''), { lr: 0.1 }); // the function was dropped, not fatal
+    await server.closed;
+    assert.equal(server.ended.ok, 3);
+  });
+
+  it('reports start-up errors as rejections with readable messages', async () => {
+    const events = new Subject<TrainEvent>();
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }), /refusing to serve telemetry in plaintext/);
+    await assert.rejects(
+      startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/c.pem', key: '/nonexistent/k.pem' } }),
+      /cannot read telemetry TLS certificate/,
+    );
+    const first = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0' });
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: first.address }), /cannot listen on 127\.0\.0\.1:\d+/);
+    await first.shutdown();
+    const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
+    assert.equal(off.address, 'off');
+  });
+
+  it('shutdown() ends open streams with OK', async () => {
+    const events = new Subject<TrainEvent>();
+    const server = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0' });
+    const c = newClient(server.address);
+    clients.push(c);
+    const s = collect(c);
+    await until(() => server.subscribers === 1, 10000);
+    events.next(batchEnd());
+    await until(() => s.events.length === 1);
+    await server.shutdown();
+    assert.equal((await s.status).code, grpc.status.OK);
+  });
+});
