@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeEvent, type ScalarValue } from './encodeEvent';
+import { encodeEvent, type ScalarValue, type TextValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
 import { tfRecord } from './tfRecord';
 
@@ -74,6 +74,12 @@ export class EventFileWriter {
   writeScalars(step: number, scalars: readonly ScalarValue[], wallTimeMs: number = this.now()): void {
     if (scalars.length === 0) return;
     this.write(encodeEvent({ wallTime: wallTimeMs / 1000, step, scalars }));
+  }
+
+  /** Appends one Event with the given text summaries at `step`. */
+  writeTexts(step: number, texts: readonly TextValue[], wallTimeMs: number = this.now()): void {
+    if (texts.length === 0) return;
+    this.write(encodeEvent({ wallTime: wallTimeMs / 1000, step, texts }));
   }
 
   /**

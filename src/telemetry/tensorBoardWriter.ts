@@ -3,7 +3,7 @@ import type { EventSink } from './EventSink';
 import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter';
 import type { ScalarValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
-import type { BatchEnd, EpochEnd } from './TrainEvent';
+import type { BatchEnd, EpochEnd, TrainBegin } from './TrainEvent';
 
 /**
  * Options of {@link tensorBoardWriter}.
@@ -29,6 +29,12 @@ export interface TensorBoardWriterOptions extends EventFileWriterOptions {
    * their step is saved (or, with `flushOn: 'epoch'`, until their epoch ends).
    */
   readonly batchScalars?: boolean;
+  /**
+   * Write a `run` text summary at each `TrainBegin` (default true): run id, backend, threads,
+   * replicas, what it resumed from, and the config as JSON, so TensorBoard's Text tab shows
+   * how every start (and resume) of the run was configured.
+   */
+  readonly runText?: boolean;
 }
 
 /**
@@ -52,6 +58,35 @@ export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 
  * ```
  */
 export const TENSORBOARD_BATCH_SCALARS = ['batch/loss', 'batch/accuracy', 'batch/images_per_sec'] as const;
+
+// Event files get copied around and uploaded (tensorboard.dev, shared drives): never put
+// credentials from the config in them.
+const SECRET_KEY = /token|password|passwd|secret|credential|private.?key|api.?key/i;
+function redactSecrets(key: string, value: unknown): unknown {
+  return SECRET_KEY.test(key) && value !== null && value !== undefined ? '(redacted)' : value;
+}
+
+/**
+ * The Markdown of the `run` text summary written at a `TrainBegin`; values of config keys
+ * that look like credentials (`token`, `password`, `secret`, ...) are redacted.
+ *
+ * @example
+ * ```ts
+ * runMarkdown(begin); // '**run** alexnet ...'
+ * ```
+ */
+export function runMarkdown(e: TrainBegin): string {
+  const lines = [
+    `**run** ${e.runId} ${e.resumedFrom !== undefined ? `resumed from \`${e.resumedFrom}\` at epoch ${e.epoch + 1}, step ${e.step}` : 'started'}`,
+    '',
+    `${e.epochs} epochs × ${e.stepsPerEpoch} steps; backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)`,
+    '',
+    '```json',
+    JSON.stringify(e.config, redactSecrets, 2) ?? 'null',
+    '```',
+  ];
+  return lines.join('\n');
+}
 
 /**
  * The scalar values of one epoch, in {@link TENSORBOARD_SCALARS} order.
@@ -141,6 +176,12 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
         next: (e) => {
           try {
             switch (e.kind) {
+              case 'TrainBegin':
+                if (opts.runText ?? true) {
+                  file?.writeTexts(e.step, [{ tag: 'run', text: runMarkdown(e) }], e.time);
+                  file?.flush();
+                }
+                break;
               case 'BatchEnd':
                 if (opts.batchScalars ?? true) batches.push(e);
                 break;

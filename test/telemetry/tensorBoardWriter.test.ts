@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, of, Subject, throwError, concat } from 'rxjs';
-import { tensorBoardWriter } from '../../src/telemetry/tensorBoardWriter';
+import { runMarkdown, tensorBoardWriter } from '../../src/telemetry/tensorBoardWriter';
 import type { GraphNode } from '../../src/telemetry/GraphDef';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { bytesOf, decodeProto, readEvents, type ReadEvent } from './tfEventReader';
@@ -66,6 +66,30 @@ describe('tensorBoardWriter', () => {
         { tag: 'lr', value: f32(src.lr) },
       ]);
     }
+  });
+
+  it('redacts credentials from the config it shows', () => {
+    const text = runMarkdown({ ...trainBegin(0), config: { telemetry: { token: 's3cr3t', address: 'h:1' }, tls: { privateKey: 'k' }, none: { token: null } } });
+    assert.doesNotMatch(text, /s3cr3t|"k"/);
+    assert.match(text, /"token": "\(redacted\)"/);
+    assert.match(text, /"address": "h:1"/);
+    assert.match(text, /"token": null/);
+  });
+
+  it('writes a Markdown "run" text summary at every start, with the config', async () => {
+    const begin = { ...trainBegin(2, 'ckpt/epoch-1'), config: { epochs: 5, model: { name: 'small' } } };
+    await lastValueFrom(tensorBoardWriter(dir)(of(begin)), { defaultValue: undefined });
+    const texts = readEvents(eventFiles(dir)[0]).flatMap((e) => e.texts.map((t) => ({ ...t, step: e.step })));
+    assert.equal(texts.length, 1);
+    assert.equal(texts[0].tag, 'run');
+    assert.equal(texts[0].plugin, 'text');
+    assert.equal(texts[0].dtype, 7); // DT_STRING
+    assert.equal(texts[0].step, 20);
+    assert.match(texts[0].text, /^\*\*run\*\* run-1 resumed from `ckpt\/epoch-1` at epoch 3, step 20\n/);
+    assert.match(texts[0].text, /```json\n\{\n {2}"epochs": 5,\n {2}"model": \{\n {4}"name": "small"\n {2}\}\n\}\n```$/);
+    fs.rmSync(dir, { recursive: true });
+    await lastValueFrom(tensorBoardWriter(dir, { runText: false })(of(begin)), { defaultValue: undefined });
+    assert.equal(readEvents(eventFiles(dir)[0]).length, 1);
   });
 
   it('leaves out validation tags for epochs without validation', async () => {

@@ -73,6 +73,7 @@ export interface ReadEvent {
   fileVersion?: string;
   graphDef?: Buffer;
   scalars: { tag: string; value: number }[];
+  texts: { tag: string; text: string; plugin: string; dtype: number }[];
 }
 
 /** Reads every record of an event file, checking both CRCs of each. */
@@ -104,6 +105,7 @@ export function readEvents(file: string): ReadEvent[] {
       wallTime: wt !== undefined && wt.wire === 1 ? wt.v.readDoubleLE(0) : NaN,
       step: st !== undefined && st.wire === 0 ? Number(BigInt.asIntN(64, st.v)) : 0,
       scalars: [],
+      texts: [],
     };
     const fv = bytesOf(m, 3)[0];
     if (fv !== undefined) e.fileVersion = fv.toString('utf8');
@@ -112,9 +114,21 @@ export function readEvents(file: string): ReadEvent[] {
     for (const summary of bytesOf(m, 5)) {
       for (const value of bytesOf(decodeProto(summary), 1)) {
         const vm = decodeProto(value);
+        const tag = bytesOf(vm, 1)[0].toString('utf8');
         const sv = vm.get(2)?.[0];
-        if (sv === undefined || sv.wire !== 5) throw new Error('summary value without simple_value');
-        e.scalars.push({ tag: bytesOf(vm, 1)[0].toString('utf8'), value: sv.v.readFloatLE(0) });
+        const tensor = bytesOf(vm, 8)[0];
+        if (sv !== undefined && sv.wire === 5) e.scalars.push({ tag, value: sv.v.readFloatLE(0) });
+        else if (tensor !== undefined) {
+          const t = decodeProto(tensor);
+          const dtype = t.get(1)?.[0];
+          const plugin = bytesOf(decodeProto(bytesOf(decodeProto(bytesOf(vm, 9)[0] ?? Buffer.alloc(0)), 1)[0] ?? Buffer.alloc(0)), 1)[0];
+          e.texts.push({
+            tag,
+            text: bytesOf(t, 8).map(String).join(''),
+            plugin: plugin?.toString('utf8') ?? '',
+            dtype: dtype !== undefined && dtype.wire === 0 ? Number(dtype.v) : -1,
+          });
+        } else throw new Error(`summary value ${tag} has neither simple_value nor tensor`);
       }
     }
     return e;
