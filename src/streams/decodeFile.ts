@@ -40,7 +40,14 @@ export interface DecodeOptions {
   readonly background?: 'black' | 'white';
 }
 
-/** Default decompression-bomb limit of {@link DecodeOptions.maxPixels}. */
+/**
+ * Default decompression-bomb limit of {@link DecodeOptions.maxPixels}: 100 megapixels.
+ *
+ * @example
+ * ```ts
+ * decodeFile(path, label, { maxPixels: DEFAULT_MAX_PIXELS / 4 });
+ * ```
+ */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 // Signatures of image formats this sharp build cannot decode: they are "unsupported", not

@@ -17,7 +17,15 @@ export interface CategoryDir {
   readonly category: Category;
 }
 
-/** Code-unit order: the same on every machine, whatever the locale. */
+/**
+ * Compares strings by UTF-16 code units: the same order on every machine, whatever the
+ * locale (`localeCompare` is not), which keeps labels and file order reproducible.
+ *
+ * @example
+ * ```ts
+ * ['b', 'B', 'a'].sort(byCodeUnit); // ['B', 'a', 'b']
+ * ```
+ */
 export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
