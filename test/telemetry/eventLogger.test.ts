@@ -56,6 +56,12 @@ describe('eventLogger', () => {
     assert.match(lines[1], /ERROR training stream failed: disk full$/);
   });
 
+  it('errors, naming the log, when the logger cannot write', async () => {
+    const { logger } = capture('info');
+    const broken = { ...logger, file: 'runs/x/train.log', log: () => { throw new Error('ENOSPC: no space left on device'); } };
+    await assert.rejects(lastValueFrom(eventLogger(broken)(of(epochEnd(0)))), /logger: cannot write runs\/x\/train\.log: ENOSPC/);
+  });
+
   it('completes on an empty stream and stops on early unsubscribe', async () => {
     const { lines, logger } = capture('debug');
     await lastValueFrom(eventLogger(logger, { closeOnEnd: true })(of()), { defaultValue: undefined });
