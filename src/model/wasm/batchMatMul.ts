@@ -10,13 +10,18 @@ function outerSize(shape: readonly number[]): number {
   return size(shape.slice(0, -2));
 }
 
-/** Materialises the transpose of the last two axes, as a 2-D matrix. */
+/** Materialises the transpose of the last two axes of a batch-1 tensor, keeping its rank. */
 function transpose2D(backend: BackendWasm, x: tf.TensorInfo): tf.TensorInfo {
   const r = x.shape.length;
-  const flat = runWasmKernel(backend, 'Reshape', { x }, { shape: [x.shape[r - 2], x.shape[r - 1]] });
+  const rows = x.shape[r - 2];
+  const cols = x.shape[r - 1];
+  const flat = runWasmKernel(backend, 'Reshape', { x }, { shape: [rows, cols] });
   const t = runWasmKernel(backend, 'Transpose', { x: flat }, { perm: [1, 0] });
   releaseWasm(backend, flat);
-  return t;
+  if (r === 2) return t;
+  const shaped = runWasmKernel(backend, 'Reshape', { x: t }, { shape: [...x.shape.slice(0, -2), cols, rows] });
+  releaseWasm(backend, t);
+  return shaped;
 }
 
 /**
@@ -68,7 +73,8 @@ export const batchMatMulConfig: tf.KernelConfig = {
       const t = transpose2D(backend, prod);
       releaseWasm(backend, prod);
       const outer = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
-      const out = runWasmKernel(backend, 'Reshape', { x: t }, { shape: [...outer, t.shape[0], t.shape[1]] });
+      const r = t.shape.length;
+      const out = runWasmKernel(backend, 'Reshape', { x: t }, { shape: [...outer, t.shape[r - 2], t.shape[r - 1]] });
       releaseWasm(backend, t);
       return out;
     }
