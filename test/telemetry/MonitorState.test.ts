@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { initialMonitorState, reduceMonitor } from '../../src/telemetry/MonitorState';
+import { renderMonitor } from '../../src/telemetry/renderMonitor';
+import type { SequencedEvent } from '../../src/telemetry/fromProtoEvent';
+import type { WatchSignal } from '../../src/telemetry/watchTelemetry';
+
+type Bare<T> = T extends unknown ? Omit<T, 'sequence' | 'runId' | 'time'> : never;
+const ev = (sequence: number, e: Bare<SequencedEvent>): WatchSignal =>
+  ({ type: 'event', event: { ...e, sequence, runId: 'r1', time: 0 } as SequencedEvent });
+
+describe('MonitorState / renderMonitor', () => {
+  it('folds events into what the view shows', () => {
+    const signals: WatchSignal[] = [
+      { type: 'connected', fromSequence: 0 },
+      ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 10, stepsPerEpoch: 20, config: {} }),
+      ev(2, { kind: 'EpochBegin', epoch: 0, step: 0, lr: 0.01, steps: 20 }),
+      ev(3, { kind: 'BatchEnd', epoch: 0, step: 5, batch: 4, batchSize: 64, loss: NaN, accuracy: 0.1, imagesPerSec: 300 }),
+      ev(4, { kind: 'EpochEnd', epoch: 0, step: 20, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 4000 }),
+      ev(5, { kind: 'LrChanged', epoch: 1, step: 20, from: 0.01, to: 0.001 }),
+      ev(6, { kind: 'SampleSkipped', epoch: 1, step: 21, path: 'a.jpg', reason: 'empty', message: '0 bytes' }),
+      { type: 'disconnected', code: 14, details: 'Connection dropped', retryInMs: 500 },
+    ];
+    const s = signals.reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(s.connection, 'retrying');
+    assert.equal(s.lr, 0.001);
+    assert.equal(s.skipped, 1);
+    assert.equal(s.lastSequence, 6);
+    assert.equal(s.epochsDone.length, 1);
+    const view = renderMonitor(s, 100).join('\n');
+    assert.match(view, /reconnecting: Connection dropped \(retry in 0\.5 s\)/);
+    assert.match(view, /loss NaN/);
+    assert.match(view, /lr 0\.0100 → 0\.00100/);
+    assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+–\s+–\s+4\.0s/);
+  });
+
+  it('starts over on a server restart and keeps lines within the terminal width', () => {
+    const s = reduceMonitor(reduceMonitor(initialMonitorState('h:1'), ev(9, { kind: 'CheckpointSaved', epoch: 0, step: 1, path: 'x'.repeat(300), best: false })), { type: 'restarted' });
+    assert.equal(s.lastSequence, 0);
+    assert.equal(s.checkpoints.length, 0);
+    for (const line of renderMonitor(reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'CheckpointSaved', epoch: 0, step: 1, path: 'y'.repeat(300), best: true })), 60)) {
+      assert.ok(line.length <= 60, line);
+    }
+  });
+});
