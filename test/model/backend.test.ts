@@ -1,0 +1,193 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { initBackend, type BackendInfo } from '../../src/model/backend';
+import { assertClose, values } from './wasm/compareBackends';
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(__filename).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const k of Object.keys(vars)) {
+    saved[k] = process.env[k];
+    if (vars[k] === undefined) delete process.env[k];
+    else process.env[k] = vars[k];
+  }
+  try {
+    return await f();
+  } finally {
+    for (const k of Object.keys(saved)) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+}
+
+const noNative = !installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu');
+
+describe('initBackend', () => {
+  afterEach(async () => { await initBackend({ prefer: 'wasm' }); });
+
+  it('wasm: reports package, SIMD, threads and the training kernels it registered', async () => {
+    const info = await initBackend({ prefer: 'wasm' });
+    assert.equal(info.name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.equal(info.package, '@tensorflow/tfjs-backend-wasm');
+    assert.equal(info.simd, true);
+    assert.ok(info.threads >= 1);
+    assert.ok(info.notes.some((n) => n.includes('Conv2DBackpropFilter')), info.notes.join('; '));
+    assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined);
+  });
+
+  it('auto: picks tfjs-node when installed, else falls through to wasm and says why', async () => {
+    const info = await withEnv({ RXTRAIN_BACKEND: undefined }, () => initBackend());
+    if (!noNative) {
+      assert.equal(info.name, 'tensorflow');
+      return;
+    }
+    assert.equal(info.name, 'wasm');
+    assert.deepEqual(info.attempts.map((a) => a.package), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    assert.ok(info.attempts.every((a) => a.error.length > 0));
+  });
+
+  it('a forced backend that cannot load throws a clear error instead of falling back', async () => {
+    if (!noNative) {
+      assert.equal((await initBackend({ prefer: 'tensorflow' })).name, 'tensorflow');
+      return;
+    }
+    await assert.rejects(initBackend({ prefer: 'tensorflow' }), /backend "tensorflow" was requested.*\n.*tfjs-node-gpu/);
+  });
+
+  it('RXTRAIN_BACKEND selects the backend; opts win over it; bad values are rejected', async () => {
+    const cpu: BackendInfo = await withEnv({ RXTRAIN_BACKEND: 'cpu' }, () => initBackend());
+    assert.equal(cpu.name, 'cpu');
+    assert.equal(tf.getBackend(), 'cpu');
+    const wasm = await withEnv({ RXTRAIN_BACKEND: 'cpu' }, () => initBackend({ prefer: 'wasm' }));
+    assert.equal(wasm.name, 'wasm');
+    await withEnv({ RXTRAIN_BACKEND: 'webgpu' }, () => assert.rejects(initBackend(), /RXTRAIN_BACKEND: unknown backend "webgpu"/));
+    await assert.rejects(initBackend({ prefer: 'wasm', threads: 0 }), /threads must be a positive integer/);
+  });
+
+  it('works inside a worker_thread (own tfjs, one thread by default) and trains a conv layer there', async function () {
+    this.timeout(120000);
+    const backendTs = path.resolve(__dirname, '../../src/model/backend.ts');
+    const code = `
+      require('tsx/cjs');
+      const { parentPort } = require('node:worker_threads');
+      const tf = require('@tensorflow/tfjs');
+      const { initBackend } = require(${JSON.stringify(backendTs)});
+      initBackend({ prefer: 'wasm' }).then(async (info) => {
+        const x = tf.ones([1, 5, 5, 2]);
+        const g = tf.grad((w) => tf.conv2d(x, w, 1, 'same').sum())(tf.ones([3, 3, 2, 1]));
+        parentPort.postMessage({ info, grad: Array.from(await g.data()) });
+      }, (e) => parentPort.postMessage({ error: String(e) }));`;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise<{ info?: BackendInfo; grad?: number[]; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(msg.error, undefined);
+    assert.equal(msg.info?.name, 'wasm');
+    assert.equal(msg.info?.threads, 1);
+    // Each tap of a 3×3 'same' conv over a 5×5 ones image sees 4·4, 4·5 or 5·5 pixels.
+    assert.deepEqual(msg.grad?.slice(0, 6), [16, 16, 20, 20, 16, 16]);
+  });
+});
+
+/** Initial weights shared by both backends, so the runs are comparable step by step. */
+function convnetWeights(): Record<string, { shape: number[]; data: Float32Array }> {
+  const w = (shape: number[], seed: number, scale: number, offset = 0): { shape: number[]; data: Float32Array } => ({
+    shape, data: values(shape.reduce((a, b) => a * b), seed).map((v) => v * scale + offset),
+  });
+  return {
+    conv: w([5, 5, 3, 8], 51, 0.3), convBias: w([8], 52, 0.05), gamma: w([8], 53, 0.1, 1), beta: w([8], 54, 0.1),
+    conv2: w([3, 3, 8, 8], 55, 0.2), dense: w([4 * 4 * 8, 10], 56, 0.1), denseBias: w([10], 57, 0.05),
+  };
+}
+
+async function trainConvnet(backend: 'cpu' | 'wasm', steps: number): Promise<number[]> {
+  if (backend === 'wasm') await initBackend({ prefer: 'wasm' });
+  else await tf.setBackend('cpu');
+  const init = convnetWeights();
+  const v = Object.fromEntries(Object.entries(init).map(([k, { shape, data }]) => [k, tf.variable(tf.tensor(data, shape), true, `${backend}-${k}`)]));
+  const opt = tf.train.momentum(0.05, 0.9, true);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const cost = tf.tidy(() => {
+      const x = tf.tensor4d(values(8 * 17 * 17 * 3, 60 + s), [8, 17, 17, 3]);
+      const labels = tf.tensor1d(Array.from({ length: 8 }, (_, i) => (i * 3 + s) % 10), 'int32');
+      return opt.minimize(() => {
+        // conv 5×5/2 pad 2 → ReLU → BN → maxpool 3/2 → conv 3×3 'same' → ReLU → dense → log-softmax NLL
+        let h: tf.Tensor4D = tf.fused.conv2d({ x, filter: v.conv as tf.Tensor4D, strides: 2, pad: 2, bias: v.convBias, activation: 'relu' });
+        const m = tf.moments(h, [0, 1, 2]);
+        h = tf.batchNorm(h, m.mean, m.variance, v.beta, v.gamma, 1e-3);
+        h = tf.maxPool(h, 3, 2, 'valid');
+        h = tf.relu(tf.conv2d(h, v.conv2 as tf.Tensor4D, 1, 'same'));
+        const logits = tf.fused.matMul({ a: h.reshape([8, -1]), b: v.dense as tf.Tensor2D, bias: v.denseBias });
+        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(labels, 10)), 1))) as tf.Scalar;
+      }, true) as tf.Scalar;
+    });
+    losses.push((await cost.data())[0]);
+    cost.dispose();
+  }
+  opt.dispose();
+  tf.dispose(Object.values(v));
+  return losses;
+}
+
+describe('training on wasm matches cpu', () => {
+  it('conv+BN+pool+dense, log-softmax NLL, SGD Nesterov: same 5 losses from the same weights', async () => {
+    const cpu = await trainConvnet('cpu', 5);
+    const wasm = await trainConvnet('wasm', 5);
+    assert.ok(cpu[4] < cpu[0], `loss should fall on cpu: ${cpu.join(', ')}`);
+    // Float32 summation order differs per kernel; after 5 updates losses agree to 1e-3 relative.
+    assertClose(Float32Array.from(wasm), Float32Array.from(cpu), 1e-3, `losses (cpu ${cpu.join(', ')})`);
+  });
+
+  it('tfjs-layers conv2d/batchNormalization/maxPooling2d/dropout/dense model: same training losses and inference outputs', async () => {
+    const build = (): tf.LayersModel => {
+      const m = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'glorotNormal', name: 'c' }),
+        tf.layers.batchNormalization({ name: 'bn' }),
+        tf.layers.maxPooling2d({ poolSize: 3, strides: 2 }),
+        tf.layers.dropout({ rate: 0 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 5, activation: 'softmax', name: 'd' }),
+      ] });
+      m.compile({ optimizer: tf.train.momentum(0.05, 0.9, true), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    const run = async (backend: 'cpu' | 'wasm', weights?: tf.Tensor[]): Promise<{ losses: number[]; out: Float32Array; weights: tf.Tensor[] }> => {
+      if (backend === 'wasm') await initBackend({ prefer: 'wasm' });
+      else await tf.setBackend('cpu');
+      const model = build();
+      if (weights) model.setWeights(weights.map((w) => tf.tensor(w.dataSync(), w.shape)));
+      const initial = model.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape));
+      const x = tf.tensor4d(values(6 * 12 * 12 * 3, 71), [6, 12, 12, 3]);
+      const y = tf.tensor2d([0, 1, 2, 3, 4, 0], [6, 1]);
+      const losses: number[] = [];
+      for (let s = 0; s < 4; s++) losses.push(Number(await model.trainOnBatch(x, y)));
+      const pred = model.predict(x) as tf.Tensor;
+      const out = Float32Array.from(await pred.data());
+      tf.dispose([x, y, pred]);
+      model.dispose();
+      return { losses, out, weights: initial };
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm', cpu.weights);
+    tf.dispose(cpu.weights);
+    tf.dispose(wasm.weights);
+    assertClose(Float32Array.from(wasm.losses), Float32Array.from(cpu.losses), 1e-3, `losses (cpu ${cpu.losses.join(', ')})`);
+    assertClose(wasm.out, cpu.out, 1e-3, 'inference softmax (moving statistics)');
+  });
+});
