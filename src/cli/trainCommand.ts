@@ -5,10 +5,8 @@ import * as E from 'fp-ts/Either';
 import { lastValueFrom, merge, Subject } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
-import { createLocalTrainer } from '../model/LocalTrainer';
-import { alexNet } from '../model/alexNet';
+import { createTrainer } from '../model/createTrainer';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
-import { smallAlexNet } from '../model/smallAlexNet';
 import { train } from '../model/train';
 import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 import type { Trainer } from '../model/Trainer';
@@ -235,11 +233,6 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
   }
 }
 
-function modelSpec(cfg: TrainConfig, numClasses: number, inputShape: readonly [number, number, number]) {
-  const make = cfg.model.name === 'alexnet' ? alexNet : smallAlexNet;
-  return make({ numClasses, inputShape });
-}
-
 function defaultStopSignal(handler: () => void): () => void {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -314,9 +307,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName) });
     for (const a of backend.attempts) logger.debug(`backend ${a.name} (${a.package}) not used: ${a.error}`);
     for (const n of backend.notes) logger.debug(`backend: ${n}`);
-    if (cfg.replicas !== 1) {
-      throw new Error(`replicas: ${cfg.replicas} asked, but this build trains with one replica (set "replicas": 1)`);
-    }
     const datasets = await openDatasets(cfg);
     for (const n of datasets.notes) logger.info(n);
     const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
@@ -329,11 +319,14 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       setup: async () => {
         let trainer: Trainer;
         try {
-          trainer = createLocalTrainer({
-            spec: modelSpec(cfg, datasets.classes.length, datasets.inputShape),
+          trainer = await createTrainer({
+            model: cfg.model.name,
+            numClasses: datasets.classes.length,
+            inputShape: datasets.inputShape,
             seed: cfg.seed,
             optimizer: cfg.optimizer,
-            backend: backend.name,
+            backend: backend.name as BackendName,
+            replicas: cfg.replicas === 0 ? 'auto' : cfg.replicas,
           });
         } catch (e) {
           await datasets.close();
@@ -356,7 +349,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       identity: runIdentity(cfg, datasets.fingerprint),
       config: cfg,
       runId,
-      threads: backend.threads,
+      // Replicas run one thread each (see createTrainer).
+      threads: cfg.replicas === 1 ? backend.threads : 1,
       batchEvents: { perSec: cfg.progress.batchEventsPerSec, everyBatches: cfg.progress.everyBatches },
       signal: stop.signal,
     });

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import * as E from 'fp-ts/Either';
+import sharp from 'sharp';
+import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
+
+function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (c: Buffer) => (o += c.toString()));
+  err.on('data', (c: Buffer) => (e += c.toString()));
+  return { io: { out, err, env: {}, onStopSignal: () => () => undefined, ...extra }, out: () => o, err: () => e };
+}
+
+async function writeDataset(root: string, perClass: number): Promise<void> {
+  for (const [ci, cls] of ['001.dark', '002.bright'].entries()) {
+    fs.mkdirSync(path.join(root, cls), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const px = Buffer.alloc(28 * 28, ci === 0 ? 30 + i : 220 - i);
+      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(path.join(root, cls, `${i}.png`));
+    }
+  }
+}
+
+describe('rxtrain train', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-cli-'));
+    await writeDataset(path.join(tmp, 'train'), 4);
+    await writeDataset(path.join(tmp, 'val'), 2);
+    fs.writeFileSync(
+      path.join(tmp, 'cfg.json'),
+      JSON.stringify({
+        data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'val') },
+        model: { name: 'small', inputSize: 28, channels: 3 },
+        epochs: 2,
+        batchSize: 4,
+        augmentation: { pad: 2, mean: [128, 128, 128], std: [64, 64, 64] },
+        backend: 'wasm',
+        telemetry: { address: 'off' },
+        charts: false,
+        progress: { bar: 'off' },
+      }),
+    );
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('--help documents every option and the exit codes', async () => {
+    const c = capture();
+    assert.equal(await run(['--help'], c.io), TRAIN_EXIT.OK);
+    for (const flag of ['--config', '--data', '--val', '--epochs', '--batch-size', '--lr', '--no-nesterov', '--run-dir', '--telemetry', '--progress', '--ten-crop', '--checkpoint-steps']) {
+      assert.ok(c.out().includes(flag), `help mentions ${flag}`);
+    }
+    assert.match(c.out(), /exit codes: 0 finished/);
+    assert.match(c.out(), /130 interrupted/);
+  });
+
+  it('flags override the config file, field by field', () => {
+    const r = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--epochs', '7', '--no-flip', '--mean', '1,2,3', '--val', 'none']);
+    assert.ok(E.isRight(r) && r.right !== 'help');
+    const { config } = r.right;
+    assert.equal(config.epochs, 7);
+    assert.equal(config.batchSize, 4, 'kept from the file');
+    assert.equal(config.augmentation.flip, false);
+    assert.equal(config.augmentation.pad, 2);
+    assert.deepEqual(config.augmentation.mean, [1, 2, 3]);
+    assert.equal(config.data.val, null);
+  });
+
+  it('rejects bad flags and bad config values with exit 2, naming the problem', async () => {
+    const a = capture();
+    assert.equal(await run(['--epochs', 'many'], a.io), TRAIN_EXIT.USAGE);
+    assert.match(a.err(), /--epochs: expected an integer, got 'many'/);
+    const b = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--lr=-1', '--model', 'vgg'], b.io), TRAIN_EXIT.USAGE);
+    assert.match(b.err(), /optimizer\.lr: got -1, expected a number > 0/);
+    assert.match(b.err(), /model\.name: got "vgg", expected "alexnet" \| "small"/);
+    const c = capture();
+    assert.equal(await run(['--frobnicate'], c.io), TRAIN_EXIT.USAGE);
+    assert.match(c.err(), /frobnicate/);
+    const d = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'nope.json')], d.io), TRAIN_EXIT.USAGE);
+    assert.match(d.err(), /cannot read/);
+    const e = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--telemetry', '0.0.0.0:5000'], e.io), TRAIN_EXIT.USAGE);
+    assert.match(e.err(), /plaintext/);
+  });
+
+  it('trains from folders, writes the run directory, resumes, and refuses a changed config', async () => {
+    const runDir = path.join(tmp, 'run');
+    const first = capture();
+    const code = await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], first.io);
+    assert.equal(code, TRAIN_EXIT.OK, first.err());
+    assert.match(first.err(), /starting run run: 2 epochs × 2 steps, backend wasm/);
+    assert.match(first.err(), /epoch 2\/2: train loss \d/);
+    assert.match(first.err(), /training ended \(completed\)/);
+    const ckpts = fs.readdirSync(path.join(runDir, 'checkpoints'));
+    assert.ok(ckpts.includes('best.rxckpt'), `${ckpts}`);
+    assert.ok(ckpts.some((f) => f.startsWith('ckpt-s0000000004-e0002')), `${ckpts}`);
+    assert.ok(fs.readdirSync(path.join(runDir, 'tensorboard')).some((f) => f.startsWith('events.out.tfevents.')));
+    assert.match(fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), /training ended \(completed\)/);
+
+    const again = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '3'], again.io), TRAIN_EXIT.OK, again.err());
+    assert.match(again.err(), /resuming run run: 3 epochs .* at epoch 3, step 4/);
+    assert.ok(!/epoch 1\/3:/.test(again.err()), 'did not retrain epoch 1');
+
+    const changed = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '4', '--batch-size', '2'], changed.io), TRAIN_EXIT.FAILED);
+    assert.match(changed.err(), /refusing to resume .*\n.*config\.batchSize: checkpoint 4, now 2/);
+  });
+
+  it('Ctrl-C stops after a checkpoint with exit 130, and the next run resumes', async () => {
+    const runDir = path.join(tmp, 'run-int');
+    const c = capture({ onStopSignal: (h) => (setImmediate(h), () => undefined) });
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.INTERRUPTED, c.err());
+    assert.match(c.err(), /stopping after the current step/);
+    assert.match(c.err(), /training ended \(stopped\)/);
+    assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
+    const d = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], d.io), TRAIN_EXIT.OK, d.err());
+    assert.match(d.err(), /resuming run/);
+  });
+
+  it('reports missing data as a failure, not a crash', async () => {
+    const c = capture();
+    assert.equal(await run(['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', 'off', '--run-dir', path.join(tmp, 'r3')], c.io), TRAIN_EXIT.FAILED);
+    assert.match(c.err(), /data\.train: .*missing does not exist/);
+  });
+});
