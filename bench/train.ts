@@ -1,0 +1,143 @@
+/*
+ * npm run bench:train — images/s of one training step (forward, backward, SGD update) for
+ * the seed's AlexNet at 227² batch 16 (256 classes, torch_train.py's defaults) and the small
+ * variant at 32² batch 64 (10 classes), on every backend that loads here, with 1 and N
+ * worker_thread replicas, side by side with the PyTorch reference
+ * (/work/shared/reference/torch_train.py) in the same run.
+ *
+ * Options: --steps N (timed steps, default 3), --only alexnet|small, --replicas N (default:
+ * cores), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120).
+ * Every figure is printed as `<model> <backend> replicas=<n> images_per_s=<x>`, followed by
+ * the achieved GFLOP/s (3 × analytic forward FLOPs per image) against the machine's peak.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { alexNet } from '../src/model/alexNet';
+import { initBackend, type BackendName } from '../src/model/backend';
+import { createTrainer } from '../src/model/createTrainer';
+import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
+import { smallAlexNet } from '../src/model/smallAlexNet';
+
+interface Workload {
+  readonly name: 'alexnet' | 'small';
+  readonly spec: NetworkSpec;
+  readonly batch: number;
+  readonly torchArgs: string[];
+}
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const steps = Number(opt('--steps') ?? 3);
+const only = opt('--only');
+const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const replicasN = Number(opt('--replicas') ?? cores);
+const cpuBudget = Number(opt('--cpu-budget') ?? 120);
+const torchScript = '/work/shared/reference/torch_train.py';
+
+const workloads: Workload[] = [
+  { name: 'alexnet', spec: alexNet({ numClasses: 256 }), batch: 16, torchArgs: [] },
+  { name: 'small', spec: smallAlexNet({ numClasses: 10, inputSize: 32 }), batch: 64, torchArgs: ['--small', '--size', '32', '--classes', '10', '--batch', '64'] },
+].filter((w) => only === undefined || w.name === only) as Workload[];
+
+function peakGflops(): { value: number; text: string } {
+  const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 0);
+  const value = (mhz / 1000) * 32 * cores;
+  return { value, text: `${cores} cores × ${(mhz / 1000).toFixed(2)} GHz × 32 FLOP/cycle (2 FMA × 8 fp32 lanes AVX2) = ${value.toFixed(0)} GFLOP/s` };
+}
+
+async function measure(w: Workload, backend: BackendName, replicas: number): Promise<number | undefined> {
+  const trainer = await createTrainer({ model: w.spec, backend, replicas, seed: 0 });
+  const [h, wd, c] = w.spec.inputShape;
+  const xs = tf.randomNormal([w.batch, h, wd, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const ys = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => (i * 37) % w.spec.numClasses), 'int32');
+  try {
+    let t = performance.now();
+    await trainer.step(xs, ys, 0);
+    const warm = (performance.now() - t) / 1000;
+    // The cpu backend is pure JavaScript: when one step blows the budget, report that step.
+    if (backend === 'cpu' && warm > cpuBudget / 2) return w.batch / warm;
+    const n = backend === 'cpu' ? 1 : steps;
+    t = performance.now();
+    for (let s = 1; s <= n; s++) await trainer.step(xs, ys, s);
+    return (w.batch * n) / ((performance.now() - t) / 1000);
+  } finally {
+    tf.dispose([xs, ys]);
+    await trainer.dispose();
+  }
+}
+
+function torch(w: Workload): number | undefined {
+  if (!fs.existsSync(torchScript)) return undefined;
+  const r = spawnSync('/usr/bin/python3', [torchScript, ...w.torchArgs, '--threads', String(cores)], { encoding: 'utf8' });
+  const m = /images_per_s=([\d.]+)/.exec(r.stdout ?? '');
+  if (m === null) {
+    console.log(`# torch reference failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}`);
+    return undefined;
+  }
+  return Number(m[1]);
+}
+
+async function main(): Promise<void> {
+  const peak = peakGflops();
+  console.log(`# ${new Date().toISOString()} load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; peak ${peak.text}`);
+  const backends: BackendName[] = [];
+  for (const b of ['tensorflow', 'wasm', 'cpu'] as const) {
+    try {
+      const info = await initBackend({ prefer: b });
+      backends.push(b);
+      console.log(`# backend ${b}: ${info.package}, ${info.threads} thread(s), simd=${info.simd}${info.notes.length > 0 ? `; ${info.notes.join('; ')}` : ''}`);
+    } catch (e) {
+      console.log(`# backend ${b} unavailable: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    }
+  }
+  for (const w of workloads) {
+    const gflopPerImage = (3 * forwardFlops(w.spec)) / 1e9;
+    const report = (backend: string, replicas: number, ips: number | undefined): void => {
+      if (ips === undefined) return;
+      console.log(`${w.name} ${backend} replicas=${replicas} images_per_s=${ips.toFixed(2)}`);
+      const g = ips * gflopPerImage;
+      console.log(`#   ${(g).toFixed(1)} GFLOP/s = ${((100 * g) / peak.value).toFixed(1)}% of peak (${gflopPerImage.toFixed(2)} GFLOP per image per step)`);
+    };
+    const results: Record<string, number> = {};
+    for (const b of backends) {
+      if (b === 'cpu' && w.name === 'alexnet') {
+        console.log('# alexnet on cpu skipped: the pure-JavaScript backend needs minutes per step');
+        continue;
+      }
+      for (const r of [...new Set([1, replicasN])]) {
+        try {
+          const ips = await measure(w, b, r);
+          report(b, r, ips);
+          if (ips !== undefined) results[`${b}/${r}`] = ips;
+        } catch (e) {
+          console.log(`# ${w.name} ${b} replicas=${r} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+        }
+      }
+    }
+    if (!args.includes('--no-torch')) {
+      const t = torch(w);
+      report('torch-cpu', 1, t);
+      const best = backends.find((b) => b !== 'cpu');
+      if (t !== undefined && best !== undefined) {
+        for (const r of [...new Set([1, replicasN])]) {
+          const ips = results[`${best}/${r}`];
+          if (ips !== undefined) console.log(`# ${w.name}: ${best} replicas=${r} / PyTorch = ${(ips / t).toFixed(2)}×`);
+        }
+      }
+    }
+    const best = backends.find((b) => b !== 'cpu');
+    if (best !== undefined && results[`${best}/1`] !== undefined && results[`${best}/${replicasN}`] !== undefined && replicasN > 1) {
+      console.log(`# ${w.name}: ${best} ${replicasN} replicas / 1 = ${(results[`${best}/${replicasN}`] / results[`${best}/1`]).toFixed(2)}×`);
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
