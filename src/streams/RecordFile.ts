@@ -261,12 +261,16 @@ export interface RecordFileReader {
  *
  * @example
  * ```ts
- * const o: OpenRecordFileOptions = { verify: false };
+ * const o: OpenRecordFileOptions = { verify: 'always' };
  * ```
  */
 export interface OpenRecordFileOptions {
-  /** Check each record's CRC-32 on read (default true; costs ~35 µs per 256² record). */
-  readonly verify?: boolean;
+  /**
+   * When to check a record's CRC-32 (~35–100 µs per 256² record): `'once'` (default) the first
+   * time each record is read through this reader, so a corrupt record is caught in the first
+   * epoch and later epochs pay nothing; `'always'` on every read; `'never'`.
+   */
+  readonly verify?: 'once' | 'always' | 'never';
 }
 
 async function readExactly(fh: fsp.FileHandle, buf: Uint8Array, position: number): Promise<number> {
@@ -290,7 +294,8 @@ async function readExactly(fh: fsp.FileHandle, buf: Uint8Array, position: number
  * ```
  */
 export async function openRecordFile(file: string, opts: OpenRecordFileOptions = {}): Promise<RecordFileReader> {
-  const verify = opts.verify ?? true;
+  const verify = opts.verify ?? 'once';
+  if (verify !== 'once' && verify !== 'always' && verify !== 'never') throw new RangeError(`verify must be 'once', 'always' or 'never', got ${String(verify)}`);
   const fh = await fsp.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -345,6 +350,7 @@ export async function openRecordFile(file: string, opts: OpenRecordFileOptions =
     const classes = Array.isArray(meta.classes) && meta.classes.length === numClasses ? meta.classes : undefined;
     const header: RecordFileHeader = { count, width, height, channels, numClasses, ...(classes ? { classes } : {}) };
     let closed = false;
+    const verified = new Uint8Array(verify === 'once' ? count : 0);
     const checkIndex = (i: number): void => {
       if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`record index ${i} is outside 0..${count - 1}`);
     };
@@ -367,7 +373,10 @@ export async function openRecordFile(file: string, opts: OpenRecordFileOptions =
         const buf = into ?? new Uint8Array(recordSize);
         const n = await readExactly(fh, buf, recordsOffset + i * recordSize);
         if (n !== recordSize) throw bad(`record ${i} is short (${n} of ${recordSize} bytes); the file changed after it was opened`);
-        if (verify && crc32(buf) !== crcs[i]) throw bad(`record ${i} failed its checksum (file is corrupt)`);
+        if (verify === 'always' || (verify === 'once' && verified[i] === 0)) {
+          if (crc32(buf) !== crcs[i]) throw bad(`record ${i} failed its checksum (file is corrupt)`);
+          if (verify === 'once') verified[i] = 1;
+        }
         return buf;
       },
       async close() {

@@ -175,6 +175,11 @@ async function prepareOut(src: string, out: string): Promise<void> {
       `output folder ${out} is not empty and not a previous preprocess output (found ${foreign.slice(0, 3).map((f) => JSON.stringify(f)).join(', ')}${foreign.length > 3 ? ', …' : ''}); choose an empty or new folder`,
     );
   }
+  // A rerun invalidates what the previous run wrote: without its manifests and record files
+  // an interrupted rerun leaves nothing that names images of the wrong run. Temporary record
+  // files of a crashed run go too.
+  const stale = entries.filter((e) => !['train', 'val'].includes(e));
+  await Promise.all(stale.map((e) => fsp.rm(path.join(absOut, e), { force: true })));
   await fsp.mkdir(path.join(absOut, 'train'), { recursive: true });
   await fsp.mkdir(path.join(absOut, 'val'), { recursive: true });
 }
@@ -330,15 +335,11 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
           if (writers.length > 0) records.push(path.join(out, 'train.rec'), path.join(out, 'val.rec'));
           await removeStale(out, 'train', new Set(rows.train.map((r) => r.file)));
           await removeStale(out, 'val', new Set(rows.val.map((r) => r.file)));
-          // Manifests last: they only ever name images that exist.
+          // Manifests last (prepareOut removed the old ones): they only ever name images of this run.
           await writeCategories(out, categories);
           await writeManifest(out, 'train', rows.train);
           await writeManifest(out, 'val', rows.val);
           await writeRgbMean(out, mean);
-          if (opts.records !== true) {
-            // A plain rerun must not leave record files that disagree with the new manifests.
-            await Promise.all(['train.rec', 'val.rec'].map((f) => fsp.rm(path.join(out, f), { force: true })));
-          }
           return {
             kind: 'done',
             summary: {

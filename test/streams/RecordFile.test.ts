@@ -92,6 +92,23 @@ describe('RecordFile', () => {
     assert.deepEqual(await fsp.readdir(dir), ['t.rec']);
   });
 
+  it('checks a record once by default, on every read with verify always', async () => {
+    const file = path.join(dir, 'v.rec');
+    const recs = await writeSample(file, 2);
+    const once = await openRecordFile(file);
+    const always = await openRecordFile(file, { verify: 'always' });
+    assert.deepEqual(await once.read(1), recs[1]);
+    assert.deepEqual(await always.read(1), recs[1]);
+    // Corrupt record 1 behind the readers' backs: 'once' has already vouched for it.
+    const fh = await fsp.open(file, 'r+');
+    await fh.write(Buffer.from([recs[1][0] ^ 1]), 0, 1, 4096 + 36);
+    await fh.close();
+    assert.equal((await once.read(1))[0], recs[1][0] ^ 1);
+    await assert.rejects(always.read(1), /record 1 failed its checksum/);
+    await assert.rejects(openRecordFile(file, { verify: 'sometimes' as 'once' }), /verify must be/);
+    await Promise.all([once.close(), always.close()]);
+  });
+
   describe('corruption', () => {
     let file: string;
     let bytes: Buffer;
@@ -136,7 +153,8 @@ describe('RecordFile', () => {
       const r = await openRecordFile(file);
       assert.equal((await r.read(1)).length, 36);
       await assert.rejects(r.read(2), /record 2 failed its checksum/);
-      const unchecked = await openRecordFile(file, { verify: false });
+      await assert.rejects(r.read(2), /record 2 failed its checksum/, 'a failed record is checked again');
+      const unchecked = await openRecordFile(file, { verify: 'never' });
       assert.equal((await unchecked.read(2))[5], bytes[4096 + 36 * 2 + 5] ^ 0xff);
       await Promise.all([r.close(), unchecked.close()]);
     });
