@@ -15,7 +15,7 @@ const kernels: readonly tf.KernelConfig[] = [
 ];
 
 /** tfjs wasm kernels the replacements delegate to; captured before anything is replaced. */
-const delegates = ['Conv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul'];
+const delegates = ['Conv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad'];
 
 let registered = false;
 
