@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const benchDir = process.env.RXTRAIN_BENCH_DIR;
   const torch = await hasTorch();
   if (!torch) log(`${PYTHON} with torch, torchvision and cv2 (or ${REFERENCE}) is not available: the PyTorch references are skipped`);
-  const src = benchDir !== undefined && benchDir !== '' ? path.resolve(benchDir) : await ensureCorpus();
+  const src = benchDir ? path.resolve(benchDir) : await ensureCorpus();
   if (!existsSync(src)) fail(`RXTRAIN_BENCH_DIR=${src} does not exist`);
   log(`corpus ${src}; ${os.availableParallelism()} cores; node ${process.version}`);
   const figures: Figure[] = [];
@@ -162,7 +162,8 @@ async function main(): Promise<void> {
   if (torch) {
     for (const lib of ['pil', 'cv2']) {
       log(`train pipeline: torch_pipeline.py train --workers 2 --batch ${BATCH} --lib ${lib}`);
-      const text = await exec(PYTHON, [path.join(REFERENCE, 'torch_pipeline.py'), 'train', path.join(pre, 'train'), '--workers', '2', '--batch', String(BATCH), '--epochs', String(EPOCHS), '--lib', lib]);
+      // The DataLoader reads the user's 256² folder as is, or our preprocessed train split.
+      const text = await exec(PYTHON, [path.join(REFERENCE, 'torch_pipeline.py'), 'train', benchDir ? src : path.join(pre, 'train'), '--workers', '2', '--batch', String(BATCH), '--epochs', String(EPOCHS), '--lib', lib]);
       const f = { what: `train-pipeline torch-dataloader-${lib}`, imagesPerSecond: parseRate(text, /images_per_s=([\d.]+)/, 'torch train'), detail: text.trim() };
       torchTrain.push(f);
       figures.push(f);

@@ -233,6 +233,9 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       const sub = defer(async () => {
         // Categories first: a bad src is an error before anything is written.
         const categories = await listCategories(opts.src);
+        if (categories.length === 0) {
+          throw new Error(`dataset folder ${opts.src} has no class folders: expected one sub-folder per class (e.g. ${path.join(opts.src, '001.ak47', 'img.jpg')})`);
+        }
         await prepareOut(opts.src, out);
         const listed = await lastValueFrom(folderSource(opts.src, { extensions: opts.extensions ?? DEFAULT_IMAGE_EXTENSIONS }).pipe(toArray()));
         return { categories, listed };

@@ -160,5 +160,9 @@ describe('preprocess', function () {
     await assert.rejects(collect({ src, out: path.join(src, 'pre') }), /inside the dataset folder/);
     await assert.rejects(collect({ src: path.join(tmp, 'nope'), out: path.join(tmp, 'o') }), /does not exist/);
     await assert.rejects(collect({ src, out: path.join(tmp, 'o'), valRatio: 1 }), /val ratio/);
+    const flat = path.join(tmp, 'flat');
+    await fsp.mkdir(flat);
+    await fsp.writeFile(path.join(flat, 'a.jpg'), 'x');
+    await assert.rejects(collect({ src: flat, out: path.join(tmp, 'o') }), /has no class folders: expected one sub-folder per class/);
   });
 });
