@@ -108,7 +108,7 @@ describe('rxtrain train', function () {
 
     const again = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '3'], again.io), TRAIN_EXIT.OK, again.err());
-    assert.match(again.err(), /resuming run run: 3 epochs .* at epoch 3, step 4/);
+    assert.match(again.err(), /resuming run run: 3 epochs .* at epoch 3\/3, step 4/);
     assert.ok(!/epoch 1\/3:/.test(again.err()), 'did not retrain epoch 1');
 
     const changed = capture();
