@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Gradients are registered by @tensorflow/tfjs, not tfjs-core: make training self-contained.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core's CommonJS build registers no gradient functions; @tensorflow/tfjs registers them
+// (globally), and its ESM-only tfjs-core/dist/register_all_gradients fails under plain node.
+import '@tensorflow/tfjs';
 import type { BatchStats } from './batchNormTrain';
 import { BN_MOMENTUM, type Network } from './Network';
 import type { Sgd } from './sgd';
