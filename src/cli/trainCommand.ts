@@ -347,7 +347,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       earlyStopping: cfg.earlyStopping.enabled ? cfg.earlyStopping : null,
       checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
       identity: runIdentity(cfg, datasets.fingerprint),
-      config: cfg,
+      // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
+      config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
       runId,
       // Replicas run one thread each (see createTrainer).
       threads: cfg.replicas === 1 ? backend.threads : 1,
