@@ -23,7 +23,8 @@ import { datasetFromManifest } from '../src/streams/datasetFromManifest';
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, '.bench-cache');
 const PYTHON = '/usr/bin/python3';
-const REFERENCE = '/work/shared/reference';
+// Where the PyTorch reference scripts live (read-only material, never needed by the product).
+const REFERENCE = process.env.RXTRAIN_REFERENCE_DIR ?? '/work/shared/reference';
 const BATCH = 64;
 const CROP = 227;
 const EPOCHS = 2;

@@ -152,6 +152,23 @@ describe('preprocess', function () {
     assert.equal((await fsp.readdir(path.join(out, 'train'))).length, 16);
   });
 
+  it('stops on unsubscribe: no record file, no temp file, no manifest', async () => {
+    const out = path.join(tmp, 'stopped');
+    await new Promise<void>((resolve, reject) => {
+      const sub = preprocess({ src, out, size: 16, concurrency: 1, records: true }).subscribe({
+        next: (e) => {
+          if (e.kind === 'progress') {
+            sub.unsubscribe();
+            resolve();
+          }
+        },
+        error: reject,
+      });
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val']);
+  });
+
   it('refuses an output folder holding other files, or one inside the dataset', async () => {
     const out = path.join(tmp, 'foreign');
     await fsp.mkdir(out);
