@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
+import { registerBatchNormGradient } from './wasm/fusedBatchNormGrad';
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/registerWasmTrainingKernels';
 
 export { registerWasmTrainingKernels } from './wasm/registerWasmTrainingKernels';
@@ -155,7 +156,8 @@ let current: { key: string; info: BackendInfo } | undefined;
 
 /**
  * Selects and initialises the tfjs backend for training: tfjs-node-gpu → tfjs-node → wasm (with
- * rxtrain's training kernels, threaded) → cpu; the first that loads wins. `opts.prefer` or the
+ * rxtrain's training kernels, threaded) → cpu; the first that loads wins. Also installs
+ * rxtrain's untiled BatchNorm gradient (all backends). `opts.prefer` or the
  * environment variable `RXTRAIN_BACKEND` (`auto|tensorflow|wasm|cpu`; opts win) forces one
  * backend, and then a failure throws instead of falling through. `RXTRAIN_THREADS` sets the
  * wasm thread count. Safe in a worker_thread (each has its own tfjs). Calling it again with the
@@ -172,6 +174,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const prefer = parsePrefer(opts.prefer, 'initBackend({prefer})') ?? parsePrefer(process.env.RXTRAIN_BACKEND, 'RXTRAIN_BACKEND') ?? 'auto';
   const threads = parseThreads(opts.threads, 'initBackend({threads})') ?? parseThreads(process.env.RXTRAIN_THREADS, 'RXTRAIN_THREADS') ?? defaultThreads();
   const key = `${prefer}/${threads}`;
+  registerBatchNormGradient();
   if (current !== undefined && current.key === key && tf.getBackend() === current.info.name) return current.info;
 
   const attempts: BackendAttempt[] = [];

@@ -5,3 +5,4 @@ export * from './conv2DBackpropFilter';
 export * from './conv2DBackpropInput';
 export * from './maxPoolGrad';
 export * from './batchMatMul';
+export * from './fusedBatchNormGrad';
