@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable, Network } from './Network';
-import type { Sgd } from './sgd';
+import type { Sgd, SgdSlot } from './sgd';
 import type { TrainerState } from './Trainer';
 
 /**
@@ -12,12 +12,12 @@ import type { TrainerState } from './Trainer';
  * const { weights, optimizer } = stateVariables(net, sgd);
  * ```
  */
-export function stateVariables(net: Network, sgd: Sgd): { weights: NamedVariable[]; optimizer: NamedVariable[] } {
+export function stateVariables(net: Network, sgd: Sgd): { weights: NamedVariable[]; optimizer: readonly SgdSlot[] } {
   const weights: NamedVariable[] = [...net.trainable];
   for (const m of net.moving) {
     weights.push({ name: `${m.name}/movingMean`, variable: m.mean }, { name: `${m.name}/movingVariance`, variable: m.variance });
   }
-  return { weights, optimizer: [...sgd.slots] };
+  return { weights, optimizer: sgd.slots };
 }
 
 async function read(vars: readonly NamedVariable[]): Promise<TrainerState['weights']> {
@@ -38,22 +38,25 @@ async function read(vars: readonly NamedVariable[]): Promise<TrainerState['weigh
  */
 export async function readState(net: Network, sgd: Sgd): Promise<TrainerState> {
   const v = stateVariables(net, sgd);
-  return { weights: await read(v.weights), optimizer: await read(v.optimizer) };
+  return {
+    weights: await read(v.weights),
+    optimizer: v.optimizer.map((s) => ({ name: s.name, shape: [...s.shape], data: new Float32Array(s.data) })),
+  };
 }
 
-function validate(kind: string, vars: readonly NamedVariable[], entries: TrainerState['weights']): void {
+function validate(kind: string, vars: ReadonlyArray<{ name: string; shape: readonly number[] }>, entries: TrainerState['weights']): void {
   const byName = new Map(entries.map((e) => [e.name, e]));
   const missing = vars.filter((v) => !byName.has(v.name)).map((v) => v.name);
   if (missing.length > 0) throw new Error(`${kind} state lacks ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
   const known = new Set(vars.map((v) => v.name));
   const extra = entries.filter((e) => !known.has(e.name)).map((e) => e.name);
   if (extra.length > 0) throw new Error(`${kind} state has unknown entries ${extra.slice(0, 5).join(', ')} (a different model?)`);
-  for (const { name, variable } of vars) {
+  for (const { name, shape } of vars) {
     const e = byName.get(name);
     if (e === undefined) continue;
-    const same = e.shape.length === variable.shape.length && e.shape.every((d, i) => d === variable.shape[i]);
-    if (!same || e.data.length !== variable.size) {
-      throw new Error(`${kind} state ${name} has shape [${e.shape.join(', ')}] (${e.data.length} values), the model needs [${variable.shape.join(', ')}]`);
+    const same = e.shape.length === shape.length && e.shape.every((d, i) => d === shape[i]);
+    if (!same || e.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`${kind} state ${name} has shape [${e.shape.join(', ')}] (${e.data.length} values), the model needs [${shape.join(', ')}]`);
     }
   }
 }
@@ -78,8 +81,12 @@ function assign(vars: readonly NamedVariable[], entries: TrainerState['weights']
  */
 export function writeState(net: Network, sgd: Sgd, state: TrainerState): void {
   const v = stateVariables(net, sgd);
-  validate('weights', v.weights, state.weights);
+  validate('weights', v.weights.map((w) => ({ name: w.name, shape: w.variable.shape })), state.weights);
   validate('optimizer', v.optimizer, state.optimizer);
   assign(v.weights, state.weights);
-  assign(v.optimizer, state.optimizer);
+  const slots = new Map(state.optimizer.map((e) => [e.name, e]));
+  for (const s of v.optimizer) {
+    const e = slots.get(s.name);
+    if (e !== undefined) s.data.set(e.data);
+  }
 }

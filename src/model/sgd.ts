@@ -29,6 +29,20 @@ export interface SgdOptions {
 export const defaultSgdOptions: SgdOptions = { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0 };
 
 /**
+ * One optimizer slot: a named buffer shaped like its variable.
+ *
+ * @example
+ * ```ts
+ * for (const s of sgd.slots) console.log(s.name, s.shape, s.data.length);
+ * ```
+ */
+export interface SgdSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/**
  * SGD with (Nesterov) momentum over a fixed list of variables. Owns its momentum buffers.
  *
  * @example
@@ -43,8 +57,11 @@ export interface Sgd {
   setLearningRate(lr: number): void;
   /** One update; `grads[i]` belongs to variable i. Does not dispose `grads`. */
   apply(grads: readonly tf.Tensor[]): void;
-  /** Momentum buffers, named `<variable>/momentum` (empty when momentum is 0). */
-  readonly slots: readonly NamedVariable[];
+  /**
+   * Momentum buffers, named `<variable>/momentum` (empty when momentum is 0). Live views:
+   * writing into `data` changes the optimizer state (used to restore checkpoints).
+   */
+  readonly slots: readonly SgdSlot[];
   dispose(): void;
 }
 
@@ -68,7 +85,12 @@ export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
 /**
  * Creates PyTorch's SGD update: g ← g + wd·p; buf ← m·buf + g; g ← g + m·buf (Nesterov) or
  * buf; p ← p − lr·g. Buffers start at zero, which equals PyTorch's first-step buf = g.
- * The same grads and state give bit-identical results, which keeps replicas in lockstep.
+ *
+ * The update runs as one fused loop in JavaScript over the gradient, weight and momentum
+ * arrays, rounding every operation to float32 (`Math.fround`), so it is exactly the
+ * float32 arithmetic six tensor ops would do; on wasm those six full-size ops (each
+ * allocating a weight-sized tensor) cost about a third of an AlexNet step. The same grads
+ * and state give bit-identical results, which keeps replicas in lockstep.
  *
  * @example
  * ```ts
@@ -79,9 +101,10 @@ export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
 export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOptions> = {}): Sgd {
   const o = checkSgdOptions(options);
   let lr = o.lr;
-  const slots: NamedVariable[] = o.momentum > 0
-    ? vars.map((v) => ({ name: `${v.name}/momentum`, variable: tf.variable(tf.zerosLike(v.variable), false) }))
+  const slots: SgdSlot[] = o.momentum > 0
+    ? vars.map((v) => ({ name: `${v.name}/momentum`, shape: [...v.variable.shape], data: new Float32Array(v.variable.size) }))
     : [];
+  const f = Math.fround;
   return {
     options: o,
     get lr() {
@@ -93,26 +116,31 @@ export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOp
     },
     apply(grads) {
       if (grads.length !== vars.length) throw new Error(`sgd.apply: got ${grads.length} gradients for ${vars.length} variables`);
-      tf.tidy(() => {
-        const negLr = tf.scalar(-lr);
-        const m = tf.scalar(o.momentum);
-        const wd = tf.scalar(o.weightDecay);
-        vars.forEach(({ variable: p }, i) => {
-          let g = grads[i];
-          if (o.weightDecay > 0) g = tf.add(g, tf.mul(p, wd));
-          if (o.momentum > 0) {
-            const buf = slots[i].variable;
-            const next = tf.add(tf.mul(buf, m), g);
-            buf.assign(next);
-            g = o.nesterov ? tf.add(g, tf.mul(next, m)) : next;
+      const negLr = f(-lr);
+      const m = f(o.momentum);
+      const wd = f(o.weightDecay);
+      vars.forEach(({ name, variable }, i) => {
+        if (grads[i].size !== variable.size) throw new Error(`sgd.apply: gradient of ${name} has ${grads[i].size} values, the variable ${variable.size}`);
+        const g = grads[i].dataSync() as Float32Array;
+        const p = variable.dataSync() as Float32Array;
+        const out = new Float32Array(p.length);
+        const buf = o.momentum > 0 ? slots[i].data : undefined;
+        for (let j = 0; j < p.length; j++) {
+          let gj = g[j];
+          if (wd !== 0) gj = f(gj + f(p[j] * wd));
+          if (buf !== undefined) {
+            const b = f(f(buf[j] * m) + gj);
+            buf[j] = b;
+            gj = o.nesterov ? f(gj + f(b * m)) : b;
           }
-          p.assign(tf.add(p, tf.mul(g, negLr)));
-        });
+          out[j] = f(p[j] + f(gj * negLr));
+        }
+        tf.tidy(() => variable.assign(tf.tensor(out, variable.shape, 'float32')));
       });
     },
     slots,
     dispose() {
-      for (const s of slots) s.variable.dispose();
+      // The buffers are plain arrays; nothing to release on the backend.
     },
   };
 }
