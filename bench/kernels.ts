@@ -46,7 +46,10 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-/** Median wall time (ms) of `reps` runs of f after one warm-up; every run's tensors are freed. */
+/**
+ * Fastest wall time (ms) of `reps` runs of f after one warm-up; every run's tensors are freed.
+ * The minimum, not the median: on a shared machine noise only ever adds time.
+ */
 function time(reps: number, f: () => tf.TensorContainer): number {
   tf.dispose(tf.tidy(f));
   const t: number[] = [];
@@ -55,8 +58,7 @@ function time(reps: number, f: () => tf.TensorContainer): number {
     tf.tidy(() => { f(); });
     t.push(performance.now() - s);
   }
-  t.sort((a, b) => a - b);
-  return t[Math.floor(t.length / 2)];
+  return Math.min(...t);
 }
 
 interface Row { layer: string; kind: string; shape: string; fwdMs: number; bwdMs: number; gflopFwd: number; gflopBwd: number }
@@ -82,15 +84,15 @@ function benchModel(m: Model, reps: number): Row[] {
       const allMs = time(reps, () => l.first
         ? tf.grads((wi: tf.Tensor, bi: tf.Tensor) => fwd(x, wi, bi))([w, b], dy)
         : tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => fwd(xi, wi, bi))([x, w, b], dy));
-      row = { layer: l.name, kind: `conv ${l.k}×${l.k}/${l.stride}`, shape: `${shape.slice(1).join('×')}→${y.shape.slice(1).join('×')}`, fwdMs, bwdMs: allMs - fwdMs, gflopFwd: flop / 1e9, gflopBwd: (l.first ? 1 : 2) * flop / 1e9 };
+      row = { layer: l.name, kind: `conv ${l.k}×${l.k}/${l.stride}`, shape: `${shape.slice(1).join('×')}→${y.shape.slice(1).join('×')}`, fwdMs, bwdMs: Math.max(0, allMs - fwdMs), gflopFwd: flop / 1e9, gflopBwd: (l.first ? 1 : 2) * flop / 1e9 };
       shape = y.shape;
       tf.dispose([w, b, y, dy]);
     } else if (l.kind === 'pool') {
       const y = tf.maxPool(x as tf.Tensor4D, 3, 2, 'valid');
       const dy = tf.randomNormal(y.shape);
       const fwdMs = time(reps, () => tf.maxPool(x as tf.Tensor4D, 3, 2, 'valid'));
-      const allMs = time(reps, () => tf.grad((xi: tf.Tensor4D) => tf.maxPool(xi, 3, 2, 'valid'))(x as tf.Tensor4D, dy));
-      row = { layer: l.name, kind: 'maxpool 3/2', shape: `${shape.slice(1).join('×')}→${y.shape.slice(1).join('×')}`, fwdMs, bwdMs: allMs - fwdMs, gflopFwd: 0, gflopBwd: 0 };
+      const allMs = time(reps, () => tf.grad((xi: tf.Tensor) => tf.maxPool(xi as tf.Tensor4D, 3, 2, 'valid'))(x, dy));
+      row = { layer: l.name, kind: 'maxpool 3/2', shape: `${shape.slice(1).join('×')}→${y.shape.slice(1).join('×')}`, fwdMs, bwdMs: Math.max(0, allMs - fwdMs), gflopFwd: 0, gflopBwd: 0 };
       shape = y.shape;
       tf.dispose([y, dy]);
     } else if (l.kind === 'bn') {
@@ -105,11 +107,11 @@ function benchModel(m: Model, reps: number): Row[] {
       };
       const fwdMs = time(reps, () => fwd(x, g, b));
       const allMs = time(reps, () => tf.grads(fwd)([x, g, b], dy));
-      row = { layer: l.name, kind: 'batchnorm', shape: shape.slice(1).join('×'), fwdMs, bwdMs: allMs - fwdMs, gflopFwd: 0, gflopBwd: 0 };
+      row = { layer: l.name, kind: 'batchnorm', shape: shape.slice(1).join('×'), fwdMs, bwdMs: Math.max(0, allMs - fwdMs), gflopFwd: 0, gflopBwd: 0 };
       tf.dispose([g, b, dy]);
     } else {
       const flat = x.reshape([m.batch, -1]);
-      const k = flat.shape[1];
+      const k = flat.shape[1] ?? 0;
       const w = tf.randomNormal([k, l.units], 0, 0.01);
       const b = tf.zeros([l.units]);
       const fwd = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor): tf.Tensor =>
@@ -118,7 +120,7 @@ function benchModel(m: Model, reps: number): Row[] {
       const flop = 2 * m.batch * k * l.units;
       const fwdMs = time(reps, () => fwd(flat, w, b));
       const allMs = time(reps, () => tf.grads(fwd)([flat, w, b], dy));
-      row = { layer: l.name, kind: 'dense', shape: `${k}→${l.units}`, fwdMs, bwdMs: allMs - fwdMs, gflopFwd: flop / 1e9, gflopBwd: 2 * flop / 1e9 };
+      row = { layer: l.name, kind: 'dense', shape: `${k}→${l.units}`, fwdMs, bwdMs: Math.max(0, allMs - fwdMs), gflopFwd: flop / 1e9, gflopBwd: 2 * flop / 1e9 };
       shape = [m.batch, l.units];
       tf.dispose([flat, w, b, dy]);
     }
@@ -156,7 +158,7 @@ function report(m: Model, rows: Row[]): void {
 
 /** Times one kernel call with tfjs' stock wasm kernel and with rxtrain's, on the same inputs. */
 function stockVsRxtrain(reps: number): void {
-  console.log('\n## tfjs stock wasm kernel vs rxtrain replacement (same inputs, ms, median)');
+  console.log('\n## tfjs stock wasm kernel vs rxtrain replacement (same inputs, ms, fastest run)');
   const cases: { what: string; kernel: string; inputs: () => tf.NamedTensorMap; attrs: tf.NamedAttrMap }[] = [
     { what: 'Conv2DBackpropInput conv2 AlexNet (16×27×27×256 dy, 5×5×96×256)', kernel: 'Conv2DBackpropInput',
       inputs: () => ({ dy: tf.randomNormal([16, 27, 27, 256]), filter: tf.randomNormal([5, 5, 96, 256]) }),
@@ -196,10 +198,10 @@ function stockVsRxtrain(reps: number): void {
 
 async function main(): Promise<void> {
   const which = arg('model', 'all');
-  const reps = Number(arg('reps', '3'));
+  const reps = Number(arg('reps', '5'));
   const threadsArg = arg('threads', '');
   const info = await initBackend({ prefer: 'wasm', threads: threadsArg === '' ? undefined : Number(threadsArg) });
-  console.log(`# bench:kernels — backend ${info.name} (${info.package}), threads ${info.threads}, simd ${info.simd}; ${info.notes.filter((n) => n.startsWith('binary')).join('')}; median of ${reps}`);
+  console.log(`# bench:kernels — backend ${info.name} (${info.package}), threads ${info.threads}, simd ${info.simd}; ${info.notes.filter((n) => n.startsWith('binary')).join('')}; fastest of ${reps} runs`);
   const names = which === 'all' ? Object.keys(MODELS) : which.split(',');
   for (const n of names) {
     const m = MODELS[n];

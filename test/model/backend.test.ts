@@ -128,11 +128,11 @@ async function trainConvnet(backend: 'cpu' | 'wasm', steps: number): Promise<num
       const labels = tf.tensor1d(Array.from({ length: 8 }, (_, i) => (i * 3 + s) % 10), 'int32');
       return opt.minimize(() => {
         // conv 5×5/2 pad 2 → ReLU → BN → maxpool 3/2 → conv 3×3 'same' → ReLU → dense → log-softmax NLL
-        let h: tf.Tensor4D = tf.fused.conv2d({ x, filter: v.conv as tf.Tensor4D, strides: 2, pad: 2, bias: v.convBias, activation: 'relu' });
+        let h: tf.Tensor = tf.fused.conv2d({ x, filter: v.conv as tf.Tensor4D, strides: 2, pad: 2, bias: v.convBias, activation: 'relu' });
         const m = tf.moments(h, [0, 1, 2]);
         h = tf.batchNorm(h, m.mean, m.variance, v.beta, v.gamma, 1e-3);
-        h = tf.maxPool(h, 3, 2, 'valid');
-        h = tf.relu(tf.conv2d(h, v.conv2 as tf.Tensor4D, 1, 'same'));
+        h = tf.maxPool(h as tf.Tensor4D, 3, 2, 'valid');
+        h = tf.relu(tf.conv2d(h as tf.Tensor4D, v.conv2 as tf.Tensor4D, 1, 'same'));
         const logits = tf.fused.matMul({ a: h.reshape([8, -1]), b: v.dense as tf.Tensor2D, bias: v.denseBias });
         return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(labels, 10)), 1))) as tf.Scalar;
       }, true) as tf.Scalar;

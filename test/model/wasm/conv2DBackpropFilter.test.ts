@@ -27,7 +27,7 @@ describe('wasm Conv2DBackpropFilter (vs cpu)', () => {
         const y = tf.conv2d(x, w, c.stride, c.pad, 'NHWC', 1, c.round);
         const dy = tf.tensor4d(values(y.size, 3), y.shape);
         // The upstream gradient dy is arbitrary, so pass it explicitly instead of summing y.
-        return [tf.grad((f: tf.Tensor4D) => tf.conv2d(x, f, c.stride, c.pad, 'NHWC', 1, c.round))(w, dy)];
+        return [tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad, 'NHWC', 1, c.round))(w, dy)];
       };
       const [cpu] = await runOn('cpu', run);
       const [wasm] = await runOn('wasm', run);

@@ -23,7 +23,7 @@ describe('wasm Conv2DBackpropInput (vs cpu)', () => {
         const w = tf.tensor4d(values(c.k[0] * c.k[1] * c.x[3] * c.co, 5), [c.k[0], c.k[1], c.x[3], c.co]);
         const y = tf.conv2d(x, w, c.stride, c.pad);
         const dy = tf.tensor4d(values(y.size, 6), y.shape);
-        return [tf.grad((t: tf.Tensor4D) => tf.conv2d(t, w, c.stride, c.pad))(x, dy)];
+        return [tf.grad((t: tf.Tensor) => tf.conv2d(t as tf.Tensor4D, w, c.stride, c.pad))(x, dy)];
       };
       const [cpu] = await runOn('cpu', run);
       const [wasm] = await runOn('wasm', run);

@@ -21,7 +21,7 @@ describe('wasm MaxPoolGrad (vs cpu)', () => {
         const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b), 7, c.offset), c.x);
         const y = tf.maxPool(x, c.size, c.stride, c.pad);
         const dy = tf.tensor4d(values(y.size, 8, 2), y.shape); // positive, so misrouting shows
-        return [tf.grad((t: tf.Tensor4D) => tf.maxPool(t, c.size, c.stride, c.pad))(x, dy), y];
+        return [tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.size, c.stride, c.pad))(x, dy), y];
       };
       const [cpu, cpuY] = await runOn('cpu', run);
       const [wasm, wasmY] = await runOn('wasm', run);
@@ -33,7 +33,7 @@ describe('wasm MaxPoolGrad (vs cpu)', () => {
   it('gives ties to the first maximum in the window, as cpu does', async () => {
     const run = (): tf.Tensor[] => {
       const x = tf.tensor4d([-2, -2, -2, -2, -2, -2, -2, -2, -2], [1, 3, 3, 1]);
-      return [tf.grad((t: tf.Tensor4D) => tf.maxPool(t, 2, 1, 'valid'))(x, tf.ones([1, 2, 2, 1]))];
+      return [tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 1, 'valid'))(x, tf.ones([1, 2, 2, 1]))];
     };
     const [wasm] = await runOn('wasm', run);
     const [cpu] = await runOn('cpu', run);

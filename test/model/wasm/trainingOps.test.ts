@@ -71,7 +71,7 @@ describe('wasm kernels used in training (vs cpu)', () => {
         const p = tf.maxPool(bn as tf.Tensor4D, 3, 2, 'valid');
         const logits = tf.fused.matMul({ a: p.reshape([4, -1]), b: dw as tf.Tensor2D });
         const logp = tf.logSoftmax(logits);
-        return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(labels, 7)), 1)));
+        return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(labels, 7)), 1))) as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(f)([w, bias, gamma, beta, wd]);
       return [value, ...grads];
