@@ -57,6 +57,31 @@ function source(): BatchSource {
   };
 }
 
+// Time spent inside trainer.step, so the loop's own cost can be separated from the step's
+// (which, on a shared machine, varies far more than the loop costs).
+let inStepMs = 0;
+function timed(trainer: Trainer): Trainer {
+  return {
+    backend: trainer.backend,
+    replicas: trainer.replicas,
+    step: async (xs, ys, seed) => {
+      const t = performance.now();
+      try {
+        return await trainer.step(xs, ys, seed);
+      } finally {
+        inStepMs += performance.now() - t;
+      }
+    },
+    evaluate: (xs, ys) => trainer.evaluate(xs, ys),
+    predict: (xs) => trainer.predict(xs),
+    setLearningRate: (lr) => trainer.setLearningRate(lr),
+    getState: () => trainer.getState(),
+    setState: (st) => trainer.setState(st),
+    // The loop disposes what setup returns; the same trainer serves every round.
+    dispose: async () => undefined,
+  };
+}
+
 async function raw(trainer: Trainer): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
@@ -69,22 +94,9 @@ async function raw(trainer: Trainer): Promise<number> {
 }
 
 async function loop(trainer: Trainer): Promise<number> {
-  // The loop disposes what setup returns; hand it a view whose dispose is a no-op so the
-  // same trainer (same weights' memory, same warm kernels) serves both variants.
-  const view: Trainer = {
-    backend: trainer.backend,
-    replicas: trainer.replicas,
-    step: (xs, ys, seed) => trainer.step(xs, ys, seed),
-    evaluate: (xs, ys) => trainer.evaluate(xs, ys),
-    predict: (xs) => trainer.predict(xs),
-    setLearningRate: (lr) => trainer.setLearningRate(lr),
-    getState: () => trainer.getState(),
-    setState: (st) => trainer.setState(st),
-    dispose: async () => undefined,
-  };
   let events = 0;
   const t0 = performance.now();
-  await lastValueFrom(train({ setup: async () => ({ trainer: view, train: source() }), epochs: 1, seed: 1, lr: 0.01 }).pipe(tap(() => (events += 1))), {
+  await lastValueFrom(train({ setup: async () => ({ trainer, train: source() }), epochs: 1, seed: 1, lr: 0.01 }).pipe(tap(() => (events += 1))), {
     defaultValue: undefined,
   });
   const ms = performance.now() - t0;
@@ -92,30 +104,75 @@ async function loop(trainer: Trainer): Promise<number> {
   return ms;
 }
 
+// A trainer whose step costs nothing: raw loop vs train() over it isolates the loop's own
+// per-step cost (pull, seed, events, bookkeeping), which the noisy real step time hides.
+function nullTrainer(): Trainer {
+  return {
+    backend: tf.getBackend(),
+    replicas: 1,
+    step: async () => ({ loss: 1, accuracy: 0.5 }),
+    evaluate: async (xs) => ({ lossSum: 0, correct: 0, count: xs.shape[0] }),
+    predict: async () => {
+      throw new Error('not used');
+    },
+    setLearningRate: () => undefined,
+    getState: async () => ({ weights: [], optimizer: [] }),
+    setState: async () => undefined,
+    dispose: async () => undefined,
+  };
+}
+
 async function main(): Promise<void> {
-  const trainer = await createTrainer({
+  const real = await createTrainer({
     model: values.model as 'small' | 'alexnet',
     numClasses: classes,
     inputShape: [size, size, 3],
     backend: values.backend as BackendName | 'auto',
     seed: 1,
   });
-  console.log(`bench:train-loop: model ${values.model} ${size}², batch ${batch}, ${steps} steps × ${rounds} rounds per variant, backend ${trainer.backend}`);
+  const trainer = timed(real);
+  console.log(`bench:train-loop: model ${values.model} ${size}², batch ${batch}, ${steps} steps × ${rounds} rounds per variant (alternating), backend ${real.backend}`);
   await raw(trainer); // warm-up: kernel compilation, allocator
-  const a: number[] = [];
-  const b: number[] = [];
+  const measure = async (f: (t: Trainer) => Promise<number>, t: Trainer) => {
+    inStepMs = 0;
+    const wall = await f(t);
+    return { wall, inStep: inStepMs };
+  };
+  const sum = { raw: { wall: 0, inStep: 0 }, loop: { wall: 0, inStep: 0 } };
   for (let r = 0; r < rounds; r++) {
-    a.push(await raw(trainer));
-    b.push(await loop(trainer));
-    console.log(`  round ${r + 1}: raw ${(a[r] / steps).toFixed(1)} ms/step, train() ${(b[r] / steps).toFixed(1)} ms/step`);
+    const a = await measure(raw, trainer);
+    const b = await measure(loop, trainer);
+    for (const [k, m] of [['raw', a], ['loop', b]] as const) {
+      sum[k].wall += m.wall;
+      sum[k].inStep += m.inStep;
+    }
+    console.log(
+      `  round ${r + 1}: raw ${(a.wall / steps).toFixed(1)} ms/step (outside step ${((a.wall - a.inStep) / steps).toFixed(2)}), ` +
+        `train() ${(b.wall / steps).toFixed(1)} ms/step (outside step ${((b.wall - b.inStep) / steps).toFixed(2)})`,
+    );
   }
-  const sa = a.reduce((x, y) => x + y, 0) / (rounds * steps);
-  const sb = b.reduce((x, y) => x + y, 0) / (rounds * steps);
-  console.log(`raw trainer.step loop: ${sa.toFixed(2)} ms/step (${((batch * 1000) / sa).toFixed(1)} img/s)`);
-  console.log(`train() observable:    ${sb.toFixed(2)} ms/step (${((batch * 1000) / sb).toFixed(1)} img/s)`);
-  console.log(`loop overhead: ${(sb - sa).toFixed(2)} ms/step = ${((100 * (sb - sa)) / sa).toFixed(2)}% of the step (target ≤ 2%)`);
+  const n = rounds * steps;
+  const stepMs = (sum.raw.inStep + sum.loop.inStep) / (2 * n);
+  const outRaw = (sum.raw.wall - sum.raw.inStep) / n;
+  const outLoop = (sum.loop.wall - sum.loop.inStep) / n;
+  console.log(`trainer.step itself: ${stepMs.toFixed(1)} ms/step on average (${((batch * 1000) / stepMs).toFixed(1)} img/s)`);
+  console.log(`wall per step: raw loop ${(sum.raw.wall / n).toFixed(1)} ms, train() ${(sum.loop.wall / n).toFixed(1)} ms (includes machine noise in the step)`);
+  console.log(`outside trainer.step per step (batch tensors, loop): raw ${outRaw.toFixed(2)} ms, train() ${outLoop.toFixed(2)} ms`);
+  console.log(`train() overhead over the raw loop: ${(outLoop - outRaw).toFixed(2)} ms/step = ${((100 * (outLoop - outRaw)) / stepMs).toFixed(3)}% of the step (target ≤ 2%)`);
+  const idle = nullTrainer();
+  let na = 0;
+  let nb = 0;
+  const nullRounds = 20;
+  for (let r = 0; r < nullRounds; r++) {
+    na += await raw(idle);
+    nb += await loop(idle);
+  }
+  const perStep = (nb - na) / (nullRounds * steps);
+  console.log(
+    `null trainer (${nullRounds * steps} steps each, batch tensors still built): raw ${(na / (nullRounds * steps)).toFixed(3)} ms/step, train() ${(nb / (nullRounds * steps)).toFixed(3)} ms/step → loop machinery ${perStep.toFixed(3)} ms/step = ${((100 * perStep) / stepMs).toFixed(3)}% of the real step`,
+  );
   console.log(`tensors alive at the end: ${tf.memory().numTensors}`);
-  await trainer.dispose();
+  await real.dispose();
 }
 
 main().catch((e: unknown) => {
