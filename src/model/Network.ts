@@ -63,9 +63,25 @@ export interface Network {
   dispose(): void;
 }
 
-/** BatchNorm constants of PyTorch (eps, momentum of the moving statistics). */
+/**
+ * BatchNorm's variance epsilon, PyTorch's default.
+ *
+ * @example
+ * ```ts
+ * tf.batchNorm4d(x, mean, variance, beta, gamma, BN_EPSILON);
+ * ```
+ */
 export const BN_EPSILON = 1e-5;
-/** Weight of the new batch statistic in the moving statistics, PyTorch's default momentum. */
+
+/**
+ * Weight of the new batch statistic in the BatchNorm moving statistics, PyTorch's default
+ * momentum: moving ← (1 − m)·moving + m·batch.
+ *
+ * @example
+ * ```ts
+ * const next = (1 - BN_MOMENTUM) * moving + BN_MOMENTUM * batchMean;
+ * ```
+ */
 export const BN_MOMENTUM = 0.1;
 
 /**
