@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend } from './wasmKernelCall';
+import { asWasmBackend, stockWasmKernel } from './wasmKernelCall';
 
 /**
  * `MaxPoolGrad` for `wasm`. tfjs 4.22's C++ kernel starts its running maximum at the smallest
@@ -16,6 +16,8 @@ import { asWasmBackend } from './wasmKernelCall';
 export const maxPoolGradConfig: tf.KernelConfig = {
   kernelName: tf.MaxPoolGrad,
   backendName: 'wasm',
+  // Not needed by this kernel; keeps tfjs' own kernel usable (bench:kernels compares both).
+  setupFunc: (backend) => stockWasmKernel(tf.MaxPoolGrad).setupFunc?.(backend),
   kernelFunc: ({ inputs, backend: b, attrs }) => {
     const backend = asWasmBackend(b);
     const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
