@@ -103,7 +103,7 @@ export interface PreprocessSummary {
   /** Mean RGB of the processed train images (0..255), as written to rgb_val.json. */
   readonly mean: RgbMean;
   readonly seconds: number;
-  /** Images (processed + skipped while decoding) per second of processing. */
+  /** Images written per second of processing (listing and manifest writing excluded). */
   readonly imagesPerSecond: number;
   /** Record files written (absolute paths), empty without `records`. */
   readonly records: readonly string[];
@@ -353,7 +353,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               skipped,
               mean,
               seconds,
-              imagesPerSecond: seconds > 0 ? jobs.length / seconds : 0,
+              imagesPerSecond: seconds > 0 ? (rows.train.length + rows.val.length) / seconds : 0,
               records,
             },
           };
