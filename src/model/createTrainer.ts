@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import * as os from 'node:os';
 import { alexNet } from './alexNet';
 import { initBackend, type BackendName } from './backend';
@@ -48,7 +49,8 @@ function specOf(o: CreateTrainerOptions): NetworkSpec {
 }
 
 /**
- * Creates a {@link Trainer}: initialises the backend (`initBackend`), builds the model with
+ * Creates a {@link Trainer}: initialises the backend (`initBackend`; an explicitly requested
+ * backend that tfjs already runs on is kept as it is), builds the model with
  * seeded Xavier-normal weights and the PyTorch-semantics SGD, in this thread or as
  * data-parallel replicas in worker_threads. Every replica starts from the same weights.
  *
@@ -63,7 +65,12 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   const spec = specOf(options);
   const seed = options.seed ?? 0;
   const backend = options.backend ?? 'auto';
-  const info = await initBackend({ prefer: backend, threads: options.threads });
+  // Re-initialising the backend tfjs already runs on would drop every live tensor (wasm
+  // replaces its backend instance), so an explicit request for the current one is kept.
+  const current = tf.engine().backendName as string | null;
+  const info = backend !== 'auto' && current === backend && options.threads === undefined
+    ? { name: current }
+    : await initBackend({ prefer: backend, threads: options.threads });
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const replicas = options.replicas === 'auto' ? (info.name === 'tensorflow' ? 1 : cores) : (options.replicas ?? 1);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
