@@ -198,7 +198,8 @@ async function main(): Promise<void> {
   const best = (fs: Figure[]) => fs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
   const lines: string[] = [];
   lines.push('', `corpus: ${src}`, `preprocessed: ${pre}`, `rxtrain preprocess: ${figures[0].detail}`);
-  for (const f of [...torchPre, ...torchTrain]) lines.push(`reference: ${f.detail}`);
+  // The raw reference lines say images_per_s= too: renamed so each figure has exactly one such line.
+  for (const f of [...torchPre, ...torchTrain]) lines.push(`reference: ${f.detail.replace(/images_per_s=/g, 'rate=')}`);
   lines.push(`rxtrain train pipeline: ${EPOCHS} epochs, ${fromRecords.images} images, batch ${BATCH}, crop ${CROP}, backend ${backend.name}; tensors left: ${tensorsLeft}`);
   if (torchPre.length > 0) {
     const ref = best(torchPre);
