@@ -40,7 +40,14 @@ examples:
   rxtrain monitor gpu-box:50051 --ca server.pem --token "$TOKEN"
   rxtrain monitor --json --kinds EpochEnd | jq -c '{epoch, valAccuracy}'`;
 
-/** Console of the command, injectable for tests. */
+/**
+ * Console of the command, injectable for tests.
+ *
+ * @example
+ * ```ts
+ * await run(['127.0.0.1:50051', '--json'], { out: process.stdout, err: process.stderr, env: process.env });
+ * ```
+ */
 export interface MonitorIo {
   readonly out: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
   readonly err: { write(text: string): unknown };
@@ -51,7 +58,14 @@ export interface MonitorIo {
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
 
-/** Exit codes of `rxtrain monitor`. */
+/**
+ * Exit codes of `rxtrain monitor`.
+ *
+ * @example
+ * ```ts
+ * if ((await run(argv)) === MONITOR_EXIT.FAILED) console.error('the run failed');
+ * ```
+ */
 export const MONITOR_EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 
 interface MonitorArgs {

@@ -1,7 +1,14 @@
 import type { SequencedEvent } from './fromProtoEvent';
 import type { WatchSignal } from './watchTelemetry';
 
-/** A line of history the monitor keeps (checkpoints, skips, LR changes, notices). */
+/**
+ * A line of history the monitor keeps (checkpoints, skips, LR changes, notices).
+ *
+ * @example
+ * ```ts
+ * const n: MonitorNote = { time: Date.now(), text: 'lr 0.01 → 0.001' };
+ * ```
+ */
 export interface MonitorNote {
   readonly time: number;
   readonly text: string;

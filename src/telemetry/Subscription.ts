@@ -6,7 +6,14 @@ import type { TrainEventKind } from './TrainEvent';
 import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
 
-/** How a subscription ended, for the server's bookkeeping and tests. */
+/**
+ * How a subscription ended, for the server's bookkeeping and tests.
+ *
+ * @example
+ * ```ts
+ * server.ended.slow; // subscriptions ended as 'slow'
+ * ```
+ */
 export type SubscriptionEnd = 'ok' | 'cancelled' | 'slow' | 'error';
 
 /**

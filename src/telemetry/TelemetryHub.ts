@@ -6,7 +6,14 @@ import type { TrainEvent, TrainEventKind } from './TrainEvent';
 import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { CallStatus } from './bearerAuth';
 
-/** An event as the hub keeps it: sequenced, mapped once, encoded at most once. */
+/**
+ * An event as the hub keeps it: sequenced, mapped once, encoded at most once.
+ *
+ * @example
+ * ```ts
+ * const bytes = hub.bytesOf(hub.buffer.get(1)!);
+ * ```
+ */
 export interface BufferedEvent {
   readonly sequence: number;
   readonly kind: TrainEventKind;
@@ -15,7 +22,14 @@ export interface BufferedEvent {
   bytes?: Buffer;
 }
 
-/** What the hub needs from a subscriber: to be told that there is more to read. */
+/**
+ * What the hub needs from a subscriber: to be told that there is more to read.
+ *
+ * @example
+ * ```ts
+ * hub.add({ notify: () => console.log('newest', hub.buffer.newest) });
+ * ```
+ */
 export interface HubListener {
   /** A new event was appended, or the hub ended; the listener pulls what it wants. */
   notify(): void;

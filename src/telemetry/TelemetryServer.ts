@@ -1,6 +1,13 @@
 import type { SubscriptionEnd } from './Subscription';
 
-/** Fully-qualified service name, as health checks and reflection know it. */
+/**
+ * Fully-qualified service name, as health checks and reflection know it.
+ *
+ * @example
+ * ```ts
+ * health.setStatus(TELEMETRY_SERVICE_NAME, 'SERVING');
+ * ```
+ */
 export const TELEMETRY_SERVICE_NAME = 'rxtrain.telemetry.v1.Telemetry';
 
 /**

@@ -1,6 +1,11 @@
 /**
  * TLS material for the telemetry server. A string is a path to a PEM file; a Buffer is the
  * PEM content itself.
+ *
+ * @example
+ * ```ts
+ * const tls: TelemetryTls = { cert: 'cert.pem', key: fs.readFileSync('key.pem') };
+ * ```
  */
 export interface TelemetryTls {
   readonly cert: string | Buffer;

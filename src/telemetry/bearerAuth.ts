@@ -1,7 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 
-/** A gRPC status to answer with, as grpc-js handlers accept it. */
+/**
+ * A gRPC status to answer with, as grpc-js handlers accept it.
+ *
+ * @example
+ * ```ts
+ * const s: CallStatus = { code: grpc.status.OUT_OF_RANGE, details: 'evicted' };
+ * ```
+ */
 export interface CallStatus {
   readonly code: grpc.status;
   readonly details: string;

@@ -5,6 +5,11 @@ import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
 /**
  * A {@link TrainEvent} as received from a server, with the run id and sequence number
  * the server stamped on it.
+ *
+ * @example
+ * ```ts
+ * const e: SequencedEvent = { kind: 'EarlyStop', time: 0, epoch: 3, step: 90, reason: 'plateau', runId: 'r', sequence: 17 };
+ * ```
  */
 export type SequencedEvent = TrainEvent & { readonly runId: string; readonly sequence: number };
 

@@ -1,7 +1,14 @@
 import * as net from 'node:net';
 import * as E from 'fp-ts/Either';
 
-/** A parsed `host:port`; IPv6 hosts are kept without brackets. */
+/**
+ * A parsed `host:port`; IPv6 hosts are kept without brackets.
+ *
+ * @example
+ * ```ts
+ * const hp: HostPort = { host: '::1', port: 50051 };
+ * ```
+ */
 export interface HostPort {
   readonly host: string;
   readonly port: number;

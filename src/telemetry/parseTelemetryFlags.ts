@@ -6,6 +6,11 @@ import { DEFAULT_TELEMETRY_ADDRESS, type TelemetryServerOptions } from './Teleme
 
 /**
  * The telemetry flags as `node:util` `parseArgs` returns them (spread its `values`).
+ *
+ * @example
+ * ```ts
+ * const v: TelemetryFlagValues = { telemetry: '0.0.0.0:50051', 'telemetry-insecure': true };
+ * ```
  */
 export interface TelemetryFlagValues {
   readonly telemetry?: string;
@@ -15,7 +20,15 @@ export interface TelemetryFlagValues {
   readonly 'telemetry-token'?: string;
 }
 
-/** {@link TelemetryServerOptions} as far as flags decide them (the run id comes from the run). */
+/**
+ * {@link TelemetryServerOptions} as far as flags decide them (the run id comes from the run).
+ *
+ * @example
+ * ```ts
+ * const listen: TelemetryListenOptions = { address: '127.0.0.1:0', token: 't' };
+ * await startTelemetryServer(events$, { runId: 'r', ...listen });
+ * ```
+ */
 export type TelemetryListenOptions = Omit<TelemetryServerOptions, 'runId'>;
 
 /**

@@ -1,7 +1,14 @@
 import type { TrainEventKind } from './TrainEvent';
 import type { EventKind } from './generated/rxtrain/telemetry/v1/EventKind';
 
-/** The wire names of the event kinds (`EventKind` in the proto), without UNSPECIFIED. */
+/**
+ * The wire names of the event kinds (`EventKind` in the proto), without UNSPECIFIED.
+ *
+ * @example
+ * ```ts
+ * const k: ProtoEventKind = 'EPOCH_END';
+ * ```
+ */
 export type ProtoEventKind = Exclude<Extract<EventKind, string>, 'EVENT_KIND_UNSPECIFIED'>;
 
 /**

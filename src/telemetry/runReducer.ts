@@ -2,7 +2,14 @@ import type { TrainEvent } from './TrainEvent';
 import type { Metrics__Output } from './generated/rxtrain/telemetry/v1/Metrics';
 import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
 
-/** What `GetRun` answers, minus the fields only the server knows (subscribers, replay window). */
+/**
+ * What `GetRun` answers, minus the fields only the server knows (subscribers, replay window).
+ *
+ * @example
+ * ```ts
+ * const run: RunSnapshot = initialRun('r');
+ * ```
+ */
 export type RunSnapshot = Omit<Run__Output, 'subscribers' | 'oldestSequence'>;
 
 /**

@@ -1,7 +1,14 @@
 import { promises as fs } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 
-/** How a client reaches a telemetry server. */
+/**
+ * How a client reaches a telemetry server.
+ *
+ * @example
+ * ```ts
+ * const t: TelemetryClientTls = { tls: true, ca: 'cert.pem', serverName: 'gpu-box' };
+ * ```
+ */
 export interface TelemetryClientTls {
   /** Use TLS. Without `ca`, the system's root certificates verify the server. */
   readonly tls: boolean;

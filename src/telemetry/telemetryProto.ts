@@ -32,7 +32,15 @@ export const TELEMETRY_LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-/** The loaded telemetry protocol: the raw package definition (for reflection) and typed constructors. */
+/**
+ * The loaded telemetry protocol: the raw package definition (for reflection) and typed constructors.
+ *
+ * @example
+ * ```ts
+ * const { packageDefinition, v1 } = loadTelemetryProto();
+ * new ReflectionService(packageDefinition);
+ * ```
+ */
 export interface TelemetryProto {
   readonly packageDefinition: protoLoader.PackageDefinition;
   readonly v1: ProtoGrpcType['rxtrain']['telemetry']['v1'];

@@ -9,21 +9,42 @@ import { serveTelemetry } from './serveTelemetry';
 import type { TelemetryServerOptions } from './TelemetryServerOptions';
 import type { TrainEvent } from './TrainEvent';
 
-/** Messages from the training thread to the worker. */
+/**
+ * Messages from the training thread to the worker.
+ *
+ * @example
+ * ```ts
+ * worker.postMessage({ type: 'complete' } satisfies ToTelemetryWorker);
+ * ```
+ */
 export type ToTelemetryWorker =
   | { readonly type: 'event'; readonly event: TrainEvent }
   | { readonly type: 'complete' }
   | { readonly type: 'error'; readonly message: string }
   | { readonly type: 'shutdown' };
 
-/** Messages from the worker to the training thread. */
+/**
+ * Messages from the worker to the training thread.
+ *
+ * @example
+ * ```ts
+ * worker.on('message', (m: FromTelemetryWorker) => m.type === 'closed' && done());
+ * ```
+ */
 export type FromTelemetryWorker =
   | { readonly type: 'listening'; readonly address: string; readonly port: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'stats'; readonly subscribers: number; readonly ended: Record<string, number> }
   | { readonly type: 'closed' };
 
-/** What the worker is started with. */
+/**
+ * What the worker is started with.
+ *
+ * @example
+ * ```ts
+ * new Worker(entry, { workerData: { kind: 'rxtrain-telemetry', options: { runId: 'r' } } satisfies TelemetryWorkerData });
+ * ```
+ */
 export interface TelemetryWorkerData {
   readonly kind: 'rxtrain-telemetry';
   readonly options: TelemetryServerOptions;

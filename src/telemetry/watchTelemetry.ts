@@ -11,6 +11,11 @@ import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
  * What a watcher reports: the run (on every (re)connect), events, and connection changes.
  * The observable completes when training ends (server status OK) and errors on a status
  * that retrying cannot fix (UNAUTHENTICATED, INVALID_ARGUMENT, a failed run, ...).
+ *
+ * @example
+ * ```ts
+ * watchTelemetry(opts).subscribe((s: WatchSignal) => s.type === 'gap' && console.warn(`lost ${s.from}..${s.to}`));
+ * ```
  */
 export type WatchSignal =
   | { readonly type: 'run'; readonly run: Run__Output }
@@ -22,7 +27,14 @@ export type WatchSignal =
   /** The server's sequence restarted (a new training process): the view should start over. */
   | { readonly type: 'restarted' };
 
-/** Options of {@link watchTelemetry}. */
+/**
+ * Options of {@link watchTelemetry}.
+ *
+ * @example
+ * ```ts
+ * const o: WatchOptions = { address: 'gpu-box:50051', credentials: grpc.credentials.createSsl(), token: 't', kinds: ['EpochEnd'] };
+ * ```
+ */
 export interface WatchOptions {
   /** `host:port` of the server. */
   readonly address: string;
