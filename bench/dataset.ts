@@ -5,7 +5,8 @@
  * subtraction → batches of 64 float32 tensors on the default backend (wasm here), via
  *  (a) createImageDataset over an in-memory store (no I/O: the fused kernel + batching),
  *  (b) createImageDataset over a record file (what training reads after `preprocess --records`),
- *  (c) the push pipeline of separate operators: randomCrop → randomFlip → normalize → batch().
+ *  (c) the push pipeline of separate operators: randomCrop → randomFlip → normalize → batch(),
+ *  (d) (a) and (b) again with the kernel in one worker thread (`workers: 1`).
  * Prints `<what> images_per_s=<N>` per variant and the ratios (a)/(c), (b)/(a).
  */
 import { promises as fsp } from 'node:fs';
@@ -64,8 +65,10 @@ function memoryStore(imgs: Image[]): SampleStore {
   };
 }
 
-async function timeDataset(store: SampleStore): Promise<number> {
-  const ds = createImageDataset({ store, batchSize: BATCH, seed: 1, prefetch: 2, concurrency: 8, closeStore: false, augment: { kind: 'train', crop: CROP, flip: true, mean: MEAN } });
+async function timeDataset(store: SampleStore, workers = 0): Promise<number> {
+  const ds = createImageDataset({ store, batchSize: BATCH, seed: 1, prefetch: 2, concurrency: 8, closeStore: false, workers, augment: { kind: 'train', crop: CROP, flip: true, mean: MEAN } });
+  // Worker start-up is not what is measured.
+  if (workers > 0) for await (const b of ds.epoch(99)) if (b.kind === 'batch') tf.dispose([b.xs, b.ys]);
   let n = 0;
   const t0 = performance.now();
   for (let e = 0; e < EPOCHS; e++) {
@@ -75,7 +78,9 @@ async function timeDataset(store: SampleStore): Promise<number> {
       tf.dispose([b.xs, b.ys]);
     }
   }
-  return n / ((performance.now() - t0) / 1000);
+  const rate = n / ((performance.now() - t0) / 1000);
+  await ds.close();
+  return rate;
 }
 
 async function timeOperators(imgs: Image[]): Promise<number> {
@@ -114,13 +119,20 @@ async function main(): Promise<void> {
   const memory = await timeDataset(memoryStore(imgs));
   const records = await timeDataset(rec);
   const ops = await timeOperators(imgs);
+  const memoryW = await timeDataset(memoryStore(imgs), 1);
+  const recordsW = await timeDataset(rec, 1);
   await rec.close();
   await fsp.rm(dir, { recursive: true, force: true });
   const detail = `${N} images 256x256 -> crop ${CROP} + flip + mean, batch ${BATCH}, ${EPOCHS} epochs, ${backend.name}`;
   console.log(`dataset memory-store images_per_s=${memory.toFixed(0)} (${detail})`);
   console.log(`dataset record-file images_per_s=${records.toFixed(0)}`);
   console.log(`operators randomCrop+randomFlip+normalize+batch images_per_s=${ops.toFixed(0)}`);
-  console.log(`ratio fused-dataset/operators=${(memory / ops).toFixed(2)} record-file/memory=${(records / memory).toFixed(2)}`);
+  console.log(`dataset memory-store workers=1 images_per_s=${memoryW.toFixed(0)}`);
+  console.log(`dataset record-file workers=1 images_per_s=${recordsW.toFixed(0)}`);
+  console.log(
+    `ratio fused-dataset/operators=${(memory / ops).toFixed(2)} record-file/memory=${(records / memory).toFixed(2)} ` +
+      `workers=1/main-thread memory=${(memoryW / memory).toFixed(2)} records=${(recordsW / records).toFixed(2)}`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -31,17 +31,18 @@ export interface BatchBufferPool {
 }
 
 /**
- * Creates a {@link BatchBufferPool} of `length`-value buffers that keeps at most `max` free.
+ * Creates a {@link BatchBufferPool} of `length`-value buffers that keeps at most `max` free;
+ * `shared` backs them with SharedArrayBuffers, for worker threads to write into.
  *
  * @example
  * ```ts
  * const pool = createBatchBufferPool(64 * 227 * 227 * 3, 4);
  * ```
  */
-export function createBatchBufferPool(length: number, max: number): BatchBufferPool {
+export function createBatchBufferPool(length: number, max: number, shared = false): BatchBufferPool {
   const free: Float32Array[] = [];
   return {
-    acquire: () => free.pop() ?? new Float32Array(length),
+    acquire: () => free.pop() ?? (shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length)),
     release(buf: Float32Array, madeTensor: boolean): void {
       if (buf.length !== length || free.length >= max || free.includes(buf)) return;
       if (!madeTensor || COPYING_BACKENDS.has(tf.getBackend())) free.push(buf);

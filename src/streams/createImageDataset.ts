@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../ops/Rng';
 import { assertAugment, augmentInto, augmentProblem, type Augment } from './Augment';
+import { createAugmentWorkers } from './createAugmentWorkers';
 import { createBatchBufferPool } from './batchBufferPool';
 import type { Batch, BatchItem, BatchSource } from './BatchSource';
 import { deriveSeed } from './deriveSeed';
@@ -38,6 +39,12 @@ export interface ImageDatasetOptions {
   readonly channels?: number;
   /** Close the store in {@link BatchSource.close}. Default true. */
   readonly closeStore?: boolean;
+  /**
+   * Worker threads that run the crop/flip/normalise kernel (0 = on the main thread). Workers
+   * give bit-identical batches and help when a core is idle (e.g. benchmarking the input
+   * pipeline); during training the model usually has the cores busy. Default 0.
+   */
+  readonly workers?: number;
 }
 
 // Keeps per-sample augmentation draws apart from the epoch-order stream.
@@ -47,7 +54,8 @@ const UNKNOWN = 0;
 const VALID = 1;
 const INVALID = 2;
 
-type Prepared = { readonly kind: 'prepared'; readonly xs: Float32Array; readonly ys: Int32Array; readonly paths: string[]; readonly n: number };
+/** A batch being filled or ready; `pending` counts augmentations still running in workers. */
+type Prepared = { readonly kind: 'prepared'; readonly xs: Float32Array; readonly ys: Int32Array; readonly paths: string[]; n: number; pending: number };
 type Loaded = { settled: boolean; result?: Awaited<ReturnType<SampleStore['load']>>; error?: unknown; readonly index: number; done?: Promise<void> };
 
 function storeChannels(store: SampleStore): number | undefined {
@@ -113,7 +121,10 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   // What we learnt about each sample (valid / skipped), for resuming mid-epoch.
   const validity = new Uint8Array(size);
   // Enough for the prepared batches, the one being filled and the one the consumer holds.
-  const pool = createBatchBufferPool(batchSize * perImage, prefetch + 2);
+  const workerCount = opts.workers ?? 0;
+  if (!Number.isInteger(workerCount) || workerCount < 0) throw new RangeError(`createImageDataset: workers must be a non-negative integer, got ${workerCount}`);
+  const workers = workerCount > 0 ? createAugmentWorkers(workerCount) : undefined;
+  const pool = createBatchBufferPool(batchSize * perImage, prefetch + 2, workers !== undefined);
   let closed = false;
   const live = new Set<EpochIterator>();
 
@@ -122,7 +133,8 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     private pos = 0;
     private readonly inflight: Loaded[] = [];
     private readonly ready: Array<Prepared | Skip> = [];
-    private cur: { xs: Float32Array; ys: Int32Array; paths: string[]; n: number } | undefined;
+    private cur: Prepared | undefined;
+    private readonly jobs = new Set<Promise<void>>();
     /** Valid samples taken into batches so far (delivered or not). */
     private placed = 0;
     private delivered = 0;
@@ -204,7 +216,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         );
       }
       if (this.pos >= size && this.inflight.length === 0 && !this.finished) {
-        if (this.cur && this.cur.n > 0 && !dropLast) this.ready.push({ kind: 'prepared', ...this.cur });
+        if (this.cur && this.cur.n > 0 && !dropLast) this.ready.push(this.cur);
         this.cur = undefined;
         this.finished = true;
         this.signal();
@@ -245,15 +257,33 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         return;
       }
       validity[index] = VALID;
-      this.cur ??= { xs: pool.acquire(), ys: new Int32Array(batchSize), paths: [], n: 0 };
+      this.cur ??= { kind: 'prepared', xs: pool.acquire(), ys: new Int32Array(batchSize), paths: [], n: 0, pending: 0 };
       const c = this.cur;
-      augmentInto(r.image, augment, createRng(deriveSeed(seed, this.epochIndex, index, AUGMENT_SALT)), c.xs, c.n * perImage);
+      const sampleSeed = deriveSeed(seed, this.epochIndex, index, AUGMENT_SALT);
+      if (workers) {
+        c.pending++;
+        const job = workers.run(r.image, augment, sampleSeed, c.xs.buffer as SharedArrayBuffer, c.n * perImage).then(
+          () => {
+            c.pending--;
+          },
+          (e: unknown) => {
+            this.failure ??= { error: e };
+          },
+        );
+        this.jobs.add(job);
+        void job.finally(() => {
+          this.jobs.delete(job);
+          this.signal();
+        });
+      } else {
+        augmentInto(r.image, augment, createRng(sampleSeed), c.xs, c.n * perImage);
+      }
       c.ys[c.n] = r.label;
       c.paths.push(r.path);
       c.n++;
       this.placed++;
       if (c.n === batchSize) {
-        this.ready.push({ kind: 'prepared', ...c });
+        this.ready.push(c);
         this.cur = undefined;
       }
     }
@@ -268,7 +298,9 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
       await this.startup;
       for (;;) {
         if (this.stopped) return { done: true, value: undefined };
-        const item = this.ready.shift();
+        // A batch whose images are still being written by workers is not ready yet.
+        const head = this.ready[0];
+        const item = head !== undefined && !(head.kind === 'prepared' && head.pending > 0) ? this.ready.shift() : undefined;
         if (item !== undefined) {
           if (item.kind === 'skip') this.readySkips--;
           else this.delivered++;
@@ -282,12 +314,13 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
           await this.stop();
           throw error;
         }
-        if (this.finished) {
+        if (this.finished && this.ready.length === 0) {
           await this.stop();
           return { done: true, value: undefined };
         }
         this.pump();
-        if (this.ready.length === 0 && !this.finished && !this.failure) {
+        const waiting = this.ready.length === 0 || (this.ready[0].kind === 'prepared' && this.ready[0].pending > 0);
+        if (waiting && !(this.finished && this.ready.length === 0) && !this.failure) {
           await new Promise<void>((resolve) => this.wakers.push(resolve));
         }
       }
@@ -295,13 +328,15 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
     private async stop(): Promise<void> {
       this.stopped = true;
-      for (const r of this.ready) if (r.kind === 'prepared') pool.release(r.xs, false);
-      if (this.cur) pool.release(this.cur.xs, false);
+      const buffers = [...this.ready, ...(this.cur ? [this.cur] : [])].flatMap((r) => (r.kind === 'prepared' ? [r.xs] : []));
       this.ready.length = 0;
       this.cur = undefined;
       live.delete(this);
-      // Let the loads already started finish, so no work outlives the iterator.
+      // Let the loads already started finish, so no work outlives the iterator, and no
+      // worker may still write into a buffer that goes back to the pool.
       await Promise.all(this.inflight.map((s) => s.done));
+      await Promise.all([...this.jobs]);
+      for (const b of buffers) pool.release(b, false);
       this.inflight.length = 0;
       this.readySkips = 0;
       this.signal();
@@ -344,6 +379,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
       if (closed) return;
       closed = true;
       await Promise.all([...live].map((it) => it.return()));
+      await workers?.close();
       if (opts.closeStore ?? true) await store.close();
     },
   };

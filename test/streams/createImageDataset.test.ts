@@ -228,3 +228,47 @@ describe('createImageDataset buffer reuse', () => {
     });
   }
 });
+
+describe('createImageDataset with worker threads', () => {
+  before(() => tf.ready());
+
+  it('gives bit-identical batches to the main-thread kernel, skips included', async () => {
+    const opts = (workers: number): ImageDatasetOptions => ({
+      store: memoryStore({ size: 45, bad: new Set([2, 17]), delayMs: 1 }),
+      batchSize: 8,
+      seed: 21,
+      workers,
+      augment: { ...train, pad: 1 },
+    });
+    const main = await drain(createImageDataset(opts(0)).epoch(1));
+    const ds = createImageDataset(opts(2));
+    const threaded = await drain(ds.epoch(1));
+    assert.deepEqual(threaded, main);
+    assert.equal(threaded.skips.length, 2);
+    await ds.close();
+  });
+
+  it('sends only the image bytes of a view into a larger buffer', async () => {
+    const big = new Uint8Array(4096 + 12 * 10 * 3).fill(200);
+    const store = { ...memoryStore({ size: 1 }), load: async () => ({ kind: 'sample' as const, image: { data: big.subarray(4096), width: 12, height: 10, channels: 3 }, label: 0, path: 'view' }) };
+    const ds = createImageDataset({ store, batchSize: 1, workers: 1, augment: evalAug });
+    const { batches } = await drain(ds.epoch(0));
+    assert.ok(batches[0].xs.every((v) => v === 72));
+    await ds.close();
+  });
+
+  it('early return waits for running worker jobs and leaks no tensors', async () => {
+    const store = memoryStore({ size: 400 });
+    const ds = createImageDataset({ store, batchSize: 8, prefetch: 2, workers: 2, augment: train });
+    const before = tf.memory().numTensors;
+    let n = 0;
+    for await (const item of ds.epoch(0)) {
+      if (item.kind === 'batch') tf.dispose([item.xs, item.ys]);
+      if (++n === 3) break;
+    }
+    assert.equal(store.probe.inflight, 0);
+    assert.ok(store.probe.started <= 3 * 8 + 2 * 8);
+    assert.equal(tf.memory().numTensors, before);
+    await ds.close();
+  });
+});
