@@ -31,3 +31,4 @@ export * from './datasetFromManifest';
 export * from './preprocessSplit';
 export * from './preprocess';
 export * from './batchBufferPool';
+export * from './createAugmentWorkers';
