@@ -173,7 +173,8 @@ export async function createRecordFileWriter(file: string, opts: RecordFileWrite
       const p = fh.write(pixels, 0, recordSize, RECORDS_OFFSET + index * recordSize);
       pending.add(p);
       try {
-        await p;
+        const { bytesWritten } = await p;
+        if (bytesWritten !== recordSize) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${recordSize} bytes (disk full?)`);
       } finally {
         pending.delete(p);
       }
