@@ -66,11 +66,17 @@ class Replica {
   constructor(readonly index: number, readonly worker: Worker) {
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: ReplicaReply) => {
-        if (m.type === 'ready') resolve({ backend: m.backend, sizes: m.sizes });
+        if (m.type === 'ready') {
+          // Idle replicas must not keep the process alive (a forgotten dispose() would hang
+          // the program); `call` refs the worker while a request is outstanding.
+          worker.unref();
+          resolve({ backend: m.backend, sizes: m.sizes });
+        }
         else if (m.type === 'fatal') this.fail(new Error(`replica ${index} failed to start: ${m.message}`), reject);
         else {
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
+          if (this.pending.size === 0) worker.unref();
           if (m.type === 'ok') p?.resolve(m.result);
           else p?.reject(new Error(`replica ${index}: ${m.message}`));
         }
@@ -94,6 +100,7 @@ class Replica {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.next++;
     return new Promise<R>((resolve, reject) => {
+      this.worker.ref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ ...req, id }, transfer);
     });
