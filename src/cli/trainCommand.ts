@@ -130,7 +130,14 @@ examples:
   rxtrain train --data data/pre --model alexnet --epochs 90 --run-dir runs/alexnet
   rxtrain train --config configs/sample.json --epochs 20 --telemetry off --progress off`;
 
-/** Console and process hooks of the command, injectable for tests. */
+/**
+ * Console and process hooks of the command, injectable for tests.
+ *
+ * @example
+ * ```ts
+ * const io: TrainCommandIo = { out: process.stdout, err: process.stderr, env: process.env };
+ * ```
+ */
 export interface TrainCommandIo {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
   readonly err: NodeJS.WritableStream & { isTTY?: boolean };
