@@ -6,7 +6,8 @@
  * (/work/shared/reference/torch_train.py) in the same run.
  *
  * Options: --steps N (timed steps, default 3), --only alexnet|small, --replicas N (default:
- * cores), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120).
+ * cores), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
+ * figure is that one step).
  * Every figure is printed as `<model> <backend> replicas=<n> images_per_s=<x>`, followed by
  * the achieved GFLOP/s (3 × analytic forward FLOPs per image) against the machine's peak.
  */
@@ -17,6 +18,7 @@ import * as os from 'node:os';
 import { alexNet } from '../src/model/alexNet';
 import { initBackend, type BackendName } from '../src/model/backend';
 import { createTrainer } from '../src/model/createTrainer';
+import { createDataParallelTrainer } from '../src/model/DataParallelTrainer';
 import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
 import { smallAlexNet } from '../src/model/smallAlexNet';
 
@@ -51,20 +53,40 @@ function peakGflops(): { value: number; text: string } {
 }
 
 async function measure(w: Workload, backend: BackendName, replicas: number): Promise<number | undefined> {
-  const trainer = await createTrainer({ model: w.spec, backend, replicas, seed: 0 });
+  // The cpu backend is pure JavaScript and can need minutes per step: it runs in replica
+  // workers (also for one replica) so that a step over the budget can be abandoned.
+  const trainer = backend === 'cpu'
+    ? await createDataParallelTrainer({ spec: w.spec, seed: 0, optimizer: {}, replicas, backend, threads: 1 })
+    : await createTrainer({ model: w.spec, backend, replicas, seed: 0 });
   const [h, wd, c] = w.spec.inputShape;
   const xs = tf.randomNormal([w.batch, h, wd, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const ys = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => (i * 37) % w.spec.numClasses), 'int32');
-  try {
-    let t = performance.now();
-    await trainer.step(xs, ys, 0);
-    const warm = (performance.now() - t) / 1000;
-    // The cpu backend is pure JavaScript: when one step blows the budget, report that step.
-    if (backend === 'cpu' && warm > cpuBudget / 2) return w.batch / warm;
-    const n = backend === 'cpu' ? 1 : steps;
-    t = performance.now();
-    for (let s = 1; s <= n; s++) await trainer.step(xs, ys, s);
+  const timed = async (n: number, seed: number): Promise<number | undefined> => {
+    const t = performance.now();
+    const run = (async () => {
+      for (let s = 0; s < n; s++) await trainer.step(xs, ys, seed + s);
+    })();
+    if (backend !== 'cpu') {
+      await run;
+      return (w.batch * n) / ((performance.now() - t) / 1000);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const over = new Promise<'over'>((resolve) => {
+      timer = setTimeout(() => resolve('over'), cpuBudget * 1000);
+    });
+    const r = await Promise.race([run.then(() => 'done' as const), over]);
+    clearTimeout(timer);
+    if (r === 'over') {
+      run.catch(() => undefined);
+      console.log(`# ${w.name} ${backend} replicas=${replicas}: one step takes over ${cpuBudget} s (--cpu-budget), abandoned`);
+      return undefined;
+    }
     return (w.batch * n) / ((performance.now() - t) / 1000);
+  };
+  try {
+    const warm = await timed(1, 0);
+    if (warm === undefined || backend === 'cpu') return warm;
+    return await timed(steps, 1);
   } finally {
     tf.dispose([xs, ys]);
     await trainer.dispose();
