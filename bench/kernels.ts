@@ -4,7 +4,7 @@
  * whole-model `bench:train` figures can be explained. Also times tfjs' stock wasm kernels
  * against rxtrain's replacements on the same shapes, side by side.
  *
- *   npm run bench:kernels -- [--model alexnet|small32|small64|all] [--threads N] [--reps N] [--no-stock]
+ *   npm run bench:kernels -- [--model alexnet|small32|small64|all|none] [--threads N] [--reps N] [--no-stock]
  */
 import * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   const threadsArg = arg('threads', '');
   const info = await initBackend({ prefer: 'wasm', threads: threadsArg === '' ? undefined : Number(threadsArg) });
   console.log(`# bench:kernels — backend ${info.name} (${info.package}), threads ${info.threads}, simd ${info.simd}; ${info.notes.filter((n) => n.startsWith('binary')).join('')}; fastest of ${reps} runs`);
-  const names = which === 'all' ? Object.keys(MODELS) : which.split(',');
+  const names = which === 'all' ? Object.keys(MODELS) : which === 'none' ? [] : which.split(',');
   for (const n of names) {
     const m = MODELS[n];
     if (m === undefined) throw new Error(`unknown --model ${n} (expected ${Object.keys(MODELS).join(', ')} or all)`);
