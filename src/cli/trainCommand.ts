@@ -95,7 +95,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
   { name: 'charts', kind: 'bool', field: 'charts', help: 'draw RUN_DIR/plot.png and lr.png after every epoch' },
-  { name: 'progress', kind: 'string', field: 'progress.bar', arg: 'auto|on|off', help: 'progress bar on stderr (auto: only on a terminal, plain lines otherwise)' },
+  { name: 'progress', kind: 'string', field: 'progress.bar', arg: 'auto|on|off', help: 'progress on stderr (auto: a bar on a terminal, plain lines otherwise; off: none)' },
   { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051)' },
   { name: 'telemetry-insecure', kind: 'bool', field: 'telemetry.insecure', help: 'allow plaintext telemetry on a non-loopback address' },
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
@@ -366,7 +366,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
     const sinks: EventSink[] = [];
     // The progress sink goes first so its bar is cleared before the logger prints the epoch line.
-    if (cfg.progress.bar !== 'off' || io.err.isTTY !== true) sinks.push(trainProgress({ stream: io.err, bar: barOn }));
+    if (cfg.progress.bar !== 'off') sinks.push(trainProgress({ stream: io.err, bar: barOn }));
     sinks.push(eventLogger(logger));
     if (cfg.tensorboard) sinks.push(tensorBoardWriter(path.join(runDir, 'tensorboard')));
     if (cfg.charts) sinks.push(chartWriter(runDir, { title: runId }));
