@@ -60,6 +60,8 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
   const busy = new Array<number>(count).fill(0);
   let nextId = 1;
   let closed = false;
+  // Why each worker died (undefined while alive): a job must never be posted to a dead one.
+  const dead: Array<Error | undefined> = new Array<Error | undefined>(count).fill(undefined);
   const workers = Array.from({ length: count }, (_, w) => {
     const worker =
       ext === '.ts'
@@ -76,6 +78,7 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
       else p.resolve();
     });
     const fail = (e: Error): void => {
+      dead[w] ??= e;
       for (const [id, p] of pending) {
         if (p.worker !== w) continue;
         pending.delete(id);
@@ -93,8 +96,9 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
     count,
     run(img, augment, seed, out, offset): Promise<void> {
       if (closed) return Promise.reject(new Error('augment workers are closed'));
-      let w = 0;
-      for (let i = 1; i < count; i++) if (busy[i] < busy[w]) w = i;
+      let w = -1;
+      for (let i = 0; i < count; i++) if (dead[i] === undefined && (w < 0 || busy[i] < busy[w])) w = i;
+      if (w < 0) return Promise.reject(dead[0] ?? new Error('augment workers are gone'));
       const id = nextId++;
       busy[w]++;
       return new Promise<void>((resolve, reject) => {
