@@ -49,7 +49,7 @@ examples:
  * ```
  */
 export interface MonitorIo {
-  readonly out: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly out: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
   readonly err: { write(text: string): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Calls `stop` on Ctrl-C; returns an unhook function. */
@@ -150,7 +150,7 @@ function logLine(e: SequencedEvent): string | undefined {
     case 'EpochEnd':
       return `${at} epoch done: train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAccuracy * 100).toFixed(1)}%${e.valLoss === undefined ? '' : `, val loss ${e.valLoss.toFixed(4)}`}${e.valAccuracy === undefined ? '' : ` acc ${(e.valAccuracy * 100).toFixed(1)}%`}, lr ${e.lr}, ${(e.durationMs / 1000).toFixed(1)} s`;
     case 'LrChanged':
-      return `${at} lr ${e.from} → ${e.to}`;
+      return `${at} lr ${e.from} -> ${e.to}`;
     case 'CheckpointSaved':
       return `${at} checkpoint ${e.path}${e.best ? ' (best)' : ''}`;
     case 'SampleSkipped':
@@ -208,8 +208,11 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   let paintTimer: NodeJS.Timeout | undefined;
   const paint = (): void => {
     paintTimer = undefined;
-    const lines = renderMonitor(state, io.out.columns ?? 80);
-    io.out.write(`${painted > 0 ? `\x1b[${painted}A\r\x1b[J` : ''}${lines.join('\n')}\n`);
+    // Cursor-up repainting only works while the view fits the terminal: keep the top part.
+    const lines = renderMonitor(state, io.out.columns ?? 80).slice(0, Math.max(5, (io.out.rows ?? 24) - 1));
+    // Overwrite line by line (erase to end of line), then erase what is left below: clearing
+    // the whole screen from home would make some terminals (tmux) push it into scrollback.
+    io.out.write(`${painted > 0 ? `\x1b[${painted}A\r` : ''}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
     painted = lines.length;
   };
   const schedulePaint = (): void => {
@@ -241,7 +244,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
         notice(`disconnected: ${sig.details}; retrying in ${(sig.retryInMs / 1000).toFixed(1)} s`);
         break;
       case 'gap':
-        notice(`events #${sig.from}–#${sig.to} were evicted from the server's buffer and are lost to this monitor`);
+        notice(`events #${sig.from}-#${sig.to} were evicted from the server's buffer and are lost to this monitor`);
         break;
       case 'restarted':
         notice('the server restarted (new event stream); starting over');

@@ -6,7 +6,7 @@ import type { WatchSignal } from './watchTelemetry';
  *
  * @example
  * ```ts
- * const n: MonitorNote = { time: Date.now(), text: 'lr 0.01 → 0.001' };
+ * const n: MonitorNote = { time: Date.now(), text: 'lr 0.01 -> 0.001' };
  * ```
  */
 export interface MonitorNote {
@@ -108,7 +108,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         }),
       };
     case 'LrChanged':
-      return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} → ${e.to.toPrecision(3)}` }) };
+      return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };
     case 'CheckpointSaved':
       return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${e.path}${e.best ? ' (best)' : ''}` }, 3) };
     case 'SampleSkipped':
@@ -155,7 +155,7 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
     case 'disconnected':
       return { ...s, connection: 'retrying', connectionDetail: `${sig.details} (retry in ${(sig.retryInMs / 1000).toFixed(1)} s)` };
     case 'gap':
-      return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}–#${sig.to} (evicted from the server's buffer)` }) };
+      return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
     case 'restarted':
       return { ...initialMonitorState(s.address), notes: push(s.notes, { time: Date.now(), text: 'server restarted: new event stream' }) };
   }

@@ -1,12 +1,14 @@
 import type { MonitorState } from './MonitorState';
 
-const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '–' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
-const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
+const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
+const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
 
+// ASCII only: block and dash glyphs are 'ambiguous width' and take two cells in some
+// terminals, which would wrap lines and break cursor-up repainting.
 function bar(done: number, total: number, width: number): string {
   const f = total > 0 ? Math.max(0, Math.min(1, done / total)) : 0;
   const n = Math.round(f * width);
-  return `[${'█'.repeat(n)}${'░'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
 
 /**
@@ -47,5 +49,5 @@ export function renderMonitor(s: MonitorState, columns = 80): string[] {
     lines.push('', 'notes:');
     for (const n of s.notes) lines.push(`  ${n.text}`);
   }
-  return lines.map((l) => (l.length > columns ? `${l.slice(0, columns - 1)}…` : l));
+  return lines.map((l) => (l.length > columns ? `${l.slice(0, columns - 3)}...` : l));
 }

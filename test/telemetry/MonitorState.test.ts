@@ -29,8 +29,8 @@ describe('MonitorState / renderMonitor', () => {
     const view = renderMonitor(s, 100).join('\n');
     assert.match(view, /reconnecting: Connection dropped \(retry in 0\.5 s\)/);
     assert.match(view, /loss NaN/);
-    assert.match(view, /lr 0\.0100 → 0\.00100/);
-    assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+–\s+–\s+4\.0s/);
+    assert.match(view, /lr 0\.0100 -> 0\.00100/);
+    assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+-\s+-\s+4\.0s/);
   });
 
   it('starts over on a server restart and keeps lines within the terminal width', () => {
