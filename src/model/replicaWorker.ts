@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchStats } from './batchNormTrain';
 import { initBackend } from './backend';
+import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
 import { readState, writeState } from './networkState';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest, ShardGradResult } from './replicaProtocol';
@@ -43,9 +44,8 @@ async function main(): Promise<void> {
         const out = mine();
         let off = 0;
         for (const t of g.grads) {
-          const d = (await t.data()) as Float32Array;
-          out.set(d, off);
-          off += d.length;
+          out.set(readNow(t), off);
+          off += t.size;
         }
         const counts = g.stats.map((s) => s.count);
         const parts = await Promise.all(g.stats.flatMap((s) => [s.mean.data(), s.variance.data()]));
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       try {
         let off = 0;
         for (const v of net.trainable) {
-          gs.push(tf.tensor(avg.slice(off, off + v.variable.size), v.variable.shape, 'float32'));
+          gs.push(tensorFrom(avg.subarray(off, off + v.variable.size) as unknown as Float32Array, v.variable.shape));
           off += v.variable.size;
         }
         let o = 0;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readNow, tensorFrom } from './hostArrays';
 import type { NamedVariable } from './Network';
 
 /**
@@ -87,7 +88,7 @@ export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
  * buf; p ← p − lr·g. Buffers start at zero, which equals PyTorch's first-step buf = g.
  *
  * The update runs as one fused loop in JavaScript over the gradient, weight and momentum
- * arrays, rounding every operation to float32 (`Math.fround`), so it is exactly the
+ * arrays (read in place from the wasm heap, written through one reused scratch array), rounding every operation to float32 (`Math.fround`), so it is exactly the
  * float32 arithmetic six tensor ops would do; on wasm those six full-size ops (each
  * allocating a weight-sized tensor) cost about a third of an AlexNet step. The same grads
  * and state give bit-identical results, which keeps replicas in lockstep.
@@ -105,6 +106,8 @@ export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOp
     ? vars.map((v) => ({ name: `${v.name}/momentum`, shape: [...v.variable.shape], data: new Float32Array(v.variable.size) }))
     : [];
   const f = Math.fround;
+  // One scratch array for the new weights, reused across variables and steps (see hostArrays).
+  let scratch = new Float32Array(0);
   return {
     options: o,
     get lr() {
@@ -121,11 +124,13 @@ export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOp
       const wd = f(o.weightDecay);
       vars.forEach(({ name, variable }, i) => {
         if (grads[i].size !== variable.size) throw new Error(`sgd.apply: gradient of ${name} has ${grads[i].size} values, the variable ${variable.size}`);
-        const g = grads[i].dataSync() as Float32Array;
-        const p = variable.dataSync() as Float32Array;
-        const out = new Float32Array(p.length);
+        const n = variable.size;
+        if (scratch.length < n) scratch = new Float32Array(Math.max(n, vars.reduce((m, v) => Math.max(m, v.variable.size), 0)));
+        const out = scratch.subarray(0, n);
+        const g = readNow(grads[i]);
+        const p = readNow(variable);
         const buf = o.momentum > 0 ? slots[i].data : undefined;
-        for (let j = 0; j < p.length; j++) {
+        for (let j = 0; j < n; j++) {
           let gj = g[j];
           if (wd !== 0) gj = f(gj + f(p[j] * wd));
           if (buf !== undefined) {
@@ -135,7 +140,7 @@ export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOp
           }
           out[j] = f(p[j] + f(gj * negLr));
         }
-        tf.tidy(() => variable.assign(tf.tensor(out, variable.shape, 'float32')));
+        tf.tidy(() => variable.assign(tensorFrom(out, variable.shape)));
       });
     },
     slots,
