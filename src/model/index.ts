@@ -20,3 +20,4 @@ export * from './networkState';
 export * from './LocalTrainer';
 export * from './DataParallelTrainer';
 export * from './createTrainer';
+export * from './hostArrays';
