@@ -5,6 +5,7 @@
  * worker_thread replicas, side by side with the PyTorch reference
  * (/work/shared/reference/torch_train.py) in the same run.
  *
+ * Also measured: one replica on one wasm thread, the baseline replica scaling is judged by.
  * Options: --steps N (timed steps, default 3), --only alexnet|small, --replicas N (default:
  * cores), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
  * figure is that one step).
@@ -52,12 +53,12 @@ function peakGflops(): { value: number; text: string } {
   return { value, text: `${cores} cores × ${(mhz / 1000).toFixed(2)} GHz × 32 FLOP/cycle (2 FMA × 8 fp32 lanes AVX2) = ${value.toFixed(0)} GFLOP/s` };
 }
 
-async function measure(w: Workload, backend: BackendName, replicas: number): Promise<number | undefined> {
+async function measure(w: Workload, backend: BackendName, replicas: number, threads?: number): Promise<number | undefined> {
   // The cpu backend is pure JavaScript and can need minutes per step: it runs in replica
   // workers (also for one replica) so that a step over the budget can be abandoned.
   const trainer = backend === 'cpu'
     ? await createDataParallelTrainer({ spec: w.spec, seed: 0, optimizer: {}, replicas, backend, threads: 1 })
-    : await createTrainer({ model: w.spec, backend, replicas, seed: 0 });
+    : await createTrainer({ model: w.spec, backend, replicas, seed: 0, threads });
   const [h, wd, c] = w.spec.inputShape;
   const xs = tf.randomNormal([w.batch, h, wd, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const ys = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => (i * 37) % w.spec.numClasses), 'int32');
@@ -139,6 +140,19 @@ async function main(): Promise<void> {
         } catch (e) {
           console.log(`# ${w.name} ${b} replicas=${r} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
         }
+      }
+    }
+    // One replica on one thread: the baseline the replicas scale from (one replica above
+    // already uses every core through the threaded wasm binary).
+    if (backends.includes('wasm') && replicasN > 1) {
+      try {
+        const ips = await measure(w, 'wasm', 1, 1);
+        report('wasm-1thread', 1, ips);
+        if (ips !== undefined && results[`wasm/${replicasN}`] !== undefined) {
+          console.log(`# ${w.name}: wasm ${replicasN} replicas (1 thread each) / 1 replica on 1 thread = ${(results[`wasm/${replicasN}`] / ips).toFixed(2)}×`);
+        }
+      } catch (e) {
+        console.log(`# ${w.name} wasm-1thread failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
       }
     }
     if (!args.includes('--no-torch')) {
