@@ -5,7 +5,7 @@ import * as E from 'fp-ts/Either';
 import { lastValueFrom, merge, Subject } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
-import { createTrainer } from '../model/createTrainer';
+import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
 import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
@@ -17,6 +17,7 @@ import type { EventSink } from '../telemetry/EventSink';
 import { parseTelemetryFlags, TELEMETRY_FLAGS_HELP } from '../telemetry/parseTelemetryFlags';
 import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
 import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
+import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { trainProgress } from './trainProgress';
 
@@ -322,14 +323,14 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     server = await startTelemetryServer(bus, { runId, ...listen.right });
     if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
 
+    // One spec for the trainer and the TensorBoard graph, so the Graphs tab shows what trains.
+    const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape });
     const events$ = train({
       setup: async () => {
         let trainer: Trainer;
         try {
           trainer = await createTrainer({
-            model: cfg.model.name,
-            numClasses: datasets.classes.length,
-            inputShape: datasets.inputShape,
+            model: spec,
             seed: cfg.seed,
             optimizer: cfg.optimizer,
             backend: backend.name as BackendName,
@@ -368,7 +369,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     // The progress sink goes first so its bar is cleared before the logger prints the epoch line.
     if (cfg.progress.bar !== 'off') sinks.push(trainProgress({ stream: io.err, bar: barOn }));
     sinks.push(eventLogger(logger));
-    if (cfg.tensorboard) sinks.push(tensorBoardWriter(path.join(runDir, 'tensorboard')));
+    if (cfg.tensorboard) sinks.push(tensorBoardWriter(path.join(runDir, 'tensorboard'), { graph: graphFromNetworkSpec(spec) }));
     if (cfg.charts) sinks.push(chartWriter(runDir, { title: runId }));
     const shared = bus.asObservable();
     let outcome: TrainEvent | undefined;

@@ -40,7 +40,17 @@ export interface CreateTrainerOptions {
   readonly seed?: number;
 }
 
-function specOf(o: CreateTrainerOptions): NetworkSpec {
+/**
+ * The network a {@link CreateTrainerOptions} describes: the named model built for its classes
+ * and input shape, or the given spec. Exported so that the CLI can hand the very same spec to
+ * the TensorBoard graph writer.
+ *
+ * @example
+ * ```ts
+ * const spec = networkSpecOf({ model: 'small', numClasses: 10, inputShape: [32, 32, 3] });
+ * ```
+ */
+export function networkSpecOf(o: Pick<CreateTrainerOptions, 'model' | 'numClasses' | 'inputShape'>): NetworkSpec {
   if (typeof o.model === 'object') return o.model;
   if (o.model !== 'alexnet' && o.model !== 'small') throw new RangeError(`model must be 'alexnet', 'small' or a NetworkSpec, got ${String(o.model)}`);
   if (o.numClasses === undefined) throw new RangeError(`numClasses is required for model '${o.model}'`);
@@ -62,7 +72,7 @@ function specOf(o: CreateTrainerOptions): NetworkSpec {
  * ```
  */
 export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
-  const spec = specOf(options);
+  const spec = networkSpecOf(options);
   const seed = options.seed ?? 0;
   const backend = options.backend ?? 'auto';
   // Re-initialising the backend tfjs already runs on would drop every live tensor (wasm
