@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/Either';
+import { defaultPlateauOptions } from './ReduceLROnPlateau';
 
 // Refined numbers: a config that says `"batchSize": 0` or `"lr": -1` must fail at the edge
 // with the field named, not deep inside the loop.
@@ -197,17 +198,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 90,
   batchSize: 128,
   optimizer: { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0.0005 },
-  scheduler: {
-    name: 'ReduceLROnPlateau',
-    mode: 'min',
-    factor: 0.5,
-    patience: 5,
-    threshold: 1e-4,
-    thresholdMode: 'rel',
-    cooldown: 0,
-    minLr: 0,
-    eps: 1e-8,
-  },
+  // The scheduler's own defaults, so the config and the reducer cannot drift apart.
+  scheduler: { name: 'ReduceLROnPlateau', ...defaultPlateauOptions },
   augmentation: { resize: null, pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },
   seed: 42,
   runDir: 'runs/default',

@@ -32,3 +32,4 @@ export * from './preprocessSplit';
 export * from './preprocess';
 export * from './batchBufferPool';
 export * from './createAugmentWorkers';
+export * from './readCsvFile';

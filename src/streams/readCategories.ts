@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { assertCategories, type Category } from './Category';
-import { formatCsvRow, parseCsv } from './parseCsv';
+import { formatCsvRow } from './parseCsv';
+import { readCsvFile } from './readCsvFile';
 
 /**
  * File name of the class list the preprocessor writes next to its manifests.
@@ -26,19 +27,8 @@ export const CATEGORIES_FILE = 'categories.csv';
  */
 export async function readCategories(dir: string): Promise<Category[]> {
   const file = path.join(dir, CATEGORIES_FILE);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`${file} not found: run \`rxtrain preprocess\` to create it`);
-    throw new Error(`cannot read ${file}: ${err.message}`);
-  }
-  const rows = parseCsv(text);
-  if (rows.length === 0 || rows[0].fields[0].trim().toLowerCase() !== 'id') {
-    throw new Error(`${file}: expected a header line "id,name"`);
-  }
-  const cats = rows.slice(1).map((r, label): Category => {
+  const rows = await readCsvFile(file, ['id', 'name']);
+  const cats = rows.map((r, label): Category => {
     const [idText, name, ...rest] = r.fields;
     if (r.malformed || name === undefined || rest.length > 0 || !/^\s*\d+\s*$/.test(idText) || name.trim() === '') {
       throw new Error(`${file}:${r.line}: expected "<integer id>,<name>", got ${JSON.stringify(r.fields.join(','))}`);

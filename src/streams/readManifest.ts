@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Category } from './Category';
 import { readCategories } from './readCategories';
-import { formatCsvRow, parseCsv } from './parseCsv';
+import { formatCsvRow } from './parseCsv';
+import { readCsvFile } from './readCsvFile';
 import { skip, type Skip } from './Skip';
 import type { SourceItem } from './SourceItem';
 
@@ -59,19 +60,8 @@ export async function readManifest(dir: string, split: Split, categories?: reado
   const cats = categories ?? (await readCategories(dir));
   const byId = new Map(cats.map((c) => [c.id, c]));
   const file = manifestPath(dir, split);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`${file} not found: run \`rxtrain preprocess\` to create it`);
-    throw new Error(`cannot read ${file}: ${err.message}`);
-  }
-  const rows = parseCsv(text);
-  if (rows.length === 0 || rows[0].fields[0].trim().toLowerCase() !== 'file') {
-    throw new Error(`${file}: expected a header line "file,class"`);
-  }
-  return rows.slice(1).map((r): SourceItem | Skip => {
+  const rows = await readCsvFile(file, ['file', 'class']);
+  return rows.map((r): SourceItem | Skip => {
     const where = `${file}:${r.line}`;
     const [name, classText, ...rest] = r.fields;
     const full = name !== undefined && name !== '' ? path.resolve(dir, name) : where;
