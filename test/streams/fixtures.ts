@@ -1,4 +1,4 @@
-// Test helpers for the stream tests: temp folders, real images cut from /work/shared/photos,
+// Test helpers for the stream tests: temp folders, real images cut from test/fixtures/photos,
 // and running a block as an unprivileged user when the suite runs as root.
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
@@ -8,7 +8,7 @@ import { makeImage } from '../../src/ops/Image';
 import type { SampleStore } from '../../src/streams/SampleStore';
 import { skip } from '../../src/streams/Skip';
 
-export const PHOTOS = '/work/shared/photos';
+export const PHOTOS = path.join(__dirname, '..', 'fixtures', 'photos');
 
 export async function tempDir(prefix = 'rxtrain-streams-'): Promise<string> {
   const d = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
