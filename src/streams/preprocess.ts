@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, of, toArray } from 'rxjs';
 import sharp from 'sharp';
 import type { Category } from './Category';
-import { decodeFile, DEFAULT_MAX_PIXELS, type DecodedSample } from './decodeFile';
+import { decodeFile, DEFAULT_MAX_PIXELS, FAST_JPEG, transcodeFile, type DecodedSample } from './decodeFile';
 import { DEFAULT_IMAGE_EXTENSIONS, folderSource } from './folderSource';
 import { listCategories } from './listCategories';
 import { mapOrdered } from './mapOrdered';
@@ -144,7 +144,8 @@ interface Job {
   readonly file: string;
 }
 
-type Outcome = { readonly job: Job; readonly result: DecodedSample | Skip };
+/** A decoded image, or `written` when only its file was needed (val without records). */
+type Outcome = { readonly job: Job; readonly result: DecodedSample | Skip | { readonly kind: 'written' } };
 
 function checkInt(name: string, v: number, lo: number, hi: number): number {
   if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer in ${lo}..${hi}, got ${v}`);
@@ -287,12 +288,17 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         let done = 0;
         const t0 = performance.now();
         const encode = async (job: Job): Promise<Outcome> => {
+          const dest = path.join(out, job.file);
+          // Each sharp call costs far more than the pixels it touches (libvips thread hand-offs,
+          // fresh output buffers), so an image whose pixels nothing reads (the mean is of train
+          // images only) goes file to file in one call. Same bytes either way (see transcodeFile).
+          if (job.split === 'val' && writers.length === 0) return { job, result: await transcodeFile(job.item.path, dest, quality, decodeOpts) };
           const result = await decodeFile(job.item.path, job.item.label, decodeOpts);
           if (result.kind === 'sample') {
             const { data, width, height } = result.image;
             await sharp(data, { raw: { width, height, channels: 3 } })
-              .jpeg({ quality })
-              .toFile(path.join(out, job.file));
+              .jpeg({ ...FAST_JPEG, quality })
+              .toFile(dest);
           }
           return { job, result };
         };
@@ -308,6 +314,8 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               skipped.push(result);
               return [result, progress];
             }
+            rows[job.split].push({ file: job.file, classId: job.item.category.id });
+            if (result.kind === 'written') return [progress];
             const px = result.image.data;
             if (job.split === 'train') {
               let r = 0;
@@ -323,7 +331,6 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               sums[2] += b;
               trainPixels += px.length / 3;
             }
-            rows[job.split].push({ file: job.file, classId: job.item.category.id });
             if (writers.length > 0) await writers[job.split === 'train' ? 0 : 1].append(px, job.item.label, job.file);
             return [progress];
           }),
