@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { decode } from '../../src/streams/decode';
-import { decodeBuffer, decodeFile, type DecodedSample } from '../../src/streams/decodeFile';
+import { decodeBuffer, decodeFile, FAST_JPEG, transcodeFile, type DecodedSample } from '../../src/streams/decodeFile';
 import { folderSource } from '../../src/streams/folderSource';
 import type { Skip } from '../../src/streams/Skip';
 import { asUnprivileged, PHOTOS, photoJpeg, photoPng, tempDir, write } from './fixtures';
@@ -189,5 +189,40 @@ describe('folderSource → decode: every bad file is a typed skip, every valid f
       'b/locked.jpg': 'unreadable',
     });
     assert.equal(out.length, good.length + Object.keys(skips).length);
+  });
+});
+
+describe('transcodeFile: decode and JPEG-encode in one call', () => {
+  let dir: string;
+  before(async () => {
+    dir = await tempDir();
+  });
+
+  it('writes the same bytes as encoding decodeFile’s pixels, EXIF rotation and resize included', async () => {
+    const px = Buffer.alloc(40 * 24 * 3);
+    for (let i = 0; i < px.length; i++) px[i] = (i * 37) % 251;
+    const src = await write(
+      path.join(dir, 'rot.jpg'),
+      await sharp(px, { raw: { width: 40, height: 24, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+    );
+    const opts = { resize: 16 } as const;
+    const dest = path.join(dir, 'out.jpg');
+    const r = await transcodeFile(src, dest, 85, opts);
+    assert.deepEqual(r, { kind: 'written', width: 16, height: 16 });
+    const s = await sample(decodeFile(src, 0, opts));
+    const expected = await sharp(Buffer.from(s.image.data), { raw: { width: 16, height: 16, channels: 3 } }).jpeg({ ...FAST_JPEG, quality: 85 }).toBuffer();
+    assert.ok((await fsp.readFile(dest)).equals(expected), 'one-call output differs from decode + encode');
+  });
+
+  it('bad input is a typed skip and writes nothing', async () => {
+    const jpg = await photoJpeg('coffee.png', 48);
+    const src = await write(path.join(dir, 'cut.jpg'), jpg.subarray(0, jpg.length >> 1));
+    const dest = path.join(dir, 'cut-out.jpg');
+    const r = await transcodeFile(src, dest, 90);
+    assert.equal(r.kind, 'skip');
+    assert.equal((r as Skip).reason, 'truncated');
+    await assert.rejects(fsp.access(dest));
+    const gone = await transcodeFile(path.join(dir, 'missing.jpg'), dest, 90);
+    assert.equal((gone as Skip).reason, 'unreadable');
   });
 });
