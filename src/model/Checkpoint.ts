@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RngState } from '../ops/Rng';
 import type { PlateauState } from './ReduceLROnPlateau';
 import type { TrainerState } from './Trainer';
+import type { EpochEnd } from '../telemetry/TrainEvent';
 
 /**
  * What a checkpoint must match to be resumed: the config fields that change the maths, and
@@ -20,22 +21,14 @@ export interface RunIdentity {
 
 /**
  * Metrics of one finished epoch, kept in checkpoints so that charts and monitors see the
- * whole run after a resume.
+ * whole run after a resume. The fields are those of the `EpochEnd` event, so the two cannot drift apart.
  *
  * @example
  * ```ts
  * const r: EpochRecord = { epoch: 0, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 900 };
  * ```
  */
-export interface EpochRecord {
-  readonly epoch: number;
-  readonly trainLoss: number;
-  readonly trainAccuracy: number;
-  readonly valLoss?: number;
-  readonly valAccuracy?: number;
-  readonly lr: number;
-  readonly durationMs: number;
-}
+export type EpochRecord = Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'lr' | 'durationMs'>;
 
 /**
  * Running sums of the epoch in progress, so that a checkpoint taken mid-epoch resumes with
