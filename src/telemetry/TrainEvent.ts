@@ -3,6 +3,11 @@ import type { SkipReason } from '../streams/Skip';
 /**
  * Fields every training event carries, so each subscriber (logger, TensorBoard writer,
  * gRPC server) can place it without keeping state of its own.
+ *
+ * @example
+ * ```ts
+ * const { time, epoch, step }: EventBase = event;
+ * ```
  */
 export interface EventBase {
   /** Wall-clock time the event was emitted, ms since the Unix epoch. */
@@ -13,7 +18,14 @@ export interface EventBase {
   readonly step: number;
 }
 
-/** Training is starting (or resuming). */
+/**
+ * Training is starting (or resuming).
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('TrainBegin'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface TrainBegin extends EventBase {
   readonly kind: 'TrainBegin';
   readonly runId: string;
@@ -31,14 +43,28 @@ export interface TrainBegin extends EventBase {
   readonly resumedFrom?: string;
 }
 
-/** An epoch starts. */
+/**
+ * An epoch starts.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('EpochBegin'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface EpochBegin extends EventBase {
   readonly kind: 'EpochBegin';
   readonly lr: number;
   readonly steps: number;
 }
 
-/** A training batch finished (throttled: not necessarily every batch). */
+/**
+ * A training batch finished (throttled: not necessarily every batch).
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('BatchEnd'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface BatchEnd extends EventBase {
   readonly kind: 'BatchEnd';
   /** 0-based batch index within the epoch. */
@@ -49,7 +75,14 @@ export interface BatchEnd extends EventBase {
   readonly imagesPerSec: number;
 }
 
-/** An epoch finished, with its train and (if run) validation metrics. */
+/**
+ * An epoch finished, with its train and (if run) validation metrics.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('EpochEnd'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface EpochEnd extends EventBase {
   readonly kind: 'EpochEnd';
   readonly trainLoss: number;
@@ -60,14 +93,28 @@ export interface EpochEnd extends EventBase {
   readonly durationMs: number;
 }
 
-/** The learning-rate scheduler changed the rate. */
+/**
+ * The learning-rate scheduler changed the rate.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('LrChanged'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface LrChanged extends EventBase {
   readonly kind: 'LrChanged';
   readonly from: number;
   readonly to: number;
 }
 
-/** A checkpoint was written atomically. */
+/**
+ * A checkpoint was written atomically.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('CheckpointSaved'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface CheckpointSaved extends EventBase {
   readonly kind: 'CheckpointSaved';
   readonly path: string;
@@ -75,7 +122,14 @@ export interface CheckpointSaved extends EventBase {
   readonly best: boolean;
 }
 
-/** An input sample was left out; training goes on. */
+/**
+ * An input sample was left out; training goes on.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('SampleSkipped'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface SampleSkipped extends EventBase {
   readonly kind: 'SampleSkipped';
   readonly path: string;
@@ -83,20 +137,41 @@ export interface SampleSkipped extends EventBase {
   readonly message: string;
 }
 
-/** Early stopping ended training before the configured epochs. */
+/**
+ * Early stopping ended training before the configured epochs.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('EarlyStop'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface EarlyStop extends EventBase {
   readonly kind: 'EarlyStop';
   readonly reason: string;
 }
 
-/** Training ended: the last event of a stream that completes normally. */
+/**
+ * Training ended: the last event of a stream that completes normally.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('TrainEnd'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface TrainEnd extends EventBase {
   readonly kind: 'TrainEnd';
   readonly reason: 'completed' | 'early-stop' | 'stopped';
   readonly durationMs: number;
 }
 
-/** Something went wrong; `fatal` errors end the stream right after. */
+/**
+ * Something went wrong; `fatal` errors end the stream right after.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('Error'))).subscribe((e) => console.log(e.step));
+ * ```
+ */
 export interface TrainError extends EventBase {
   readonly kind: 'Error';
   readonly message: string;
