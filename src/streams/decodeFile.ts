@@ -16,13 +16,15 @@ export type DecodedSample = Sample & { readonly kind: 'sample' };
 
 /**
  * How images are decoded. Every output is 8-bit interleaved RGB (3 channels) whatever the
- * input: EXIF orientation is applied, grey / CMYK / palette / 16-bit inputs are converted to
- * 8-bit sRGB, and alpha is flattened onto `background` (black by default, as PyTorch's
- * `convert('RGB')` drops alpha to the stored colour under it; pass white for scans and logos).
+ * input, or 8-bit grey with `channels: 1`: EXIF orientation is applied, grey / CMYK /
+ * palette / 16-bit inputs are converted to 8-bit sRGB (or grey), and alpha is flattened onto
+ * `background` (black by default, as PyTorch's `convert('RGB')` drops alpha to the stored
+ * colour under it; pass white for scans and logos).
  *
  * @example
  * ```ts
  * const o: DecodeOptions = { maxPixels: 50_000_000, resize: 256, background: 'white' };
+ * const grey: DecodeOptions = { channels: 1 }; // Fashion-MNIST PNGs as they are stored
  * ```
  */
 export interface DecodeOptions {
@@ -38,6 +40,12 @@ export interface DecodeOptions {
   readonly resize?: number;
   /** Colour alpha is flattened onto. Default black. */
   readonly background?: 'black' | 'white';
+  /**
+   * 3 (default): RGB, grey images replicated into the three channels. 1: one grey channel,
+   * stored grey kept as is and colour images reduced to their luminance (libvips `b-w`,
+   * as PIL's `convert('L')` does with slightly different weights).
+   */
+  readonly channels?: 1 | 3;
 }
 
 /**
@@ -122,12 +130,12 @@ function decodePipeline(buf: Buffer, opts: DecodeOptions): sharp.Sharp {
   if (opts.resize !== undefined) img = img.resize(opts.resize, opts.resize, { fit: 'cover', position: 'centre' });
   return img
     .flatten({ background: opts.background === 'white' ? '#ffffff' : '#000000' })
-    .toColourspace('srgb')
+    .toColourspace(opts.channels === 1 ? 'b-w' : 'srgb')
     .removeAlpha();
 }
 
 /**
- * Decodes an encoded image already in memory into an 8-bit RGB sample (see
+ * Decodes an encoded image already in memory into an 8-bit RGB (or grey) sample (see
  * {@link DecodeOptions}), or a typed {@link Skip} saying why not. Never rejects for bad input.
  *
  * @example
@@ -139,9 +147,10 @@ export async function decodeBuffer(buf: Buffer, path: string, label: number, opt
   if (buf.length === 0) return skip(path, 'empty', 'file has 0 bytes');
   try {
     const { data, info } = await decodePipeline(buf, opts).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) return skip(path, 'unsupported', `decoded to ${info.channels} channels, expected 3`);
+    const want = opts.channels ?? 3;
+    if (info.channels !== want) return skip(path, 'unsupported', `decoded to ${info.channels} channels, expected ${want}`);
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    return { kind: 'sample', image: makeImage(pixels, info.width, info.height, 3), label, path };
+    return { kind: 'sample', image: makeImage(pixels, info.width, info.height, want), label, path };
   } catch (e) {
     const { reason, message } = classifyDecodeError(e as Error, buf);
     return skip(path, reason, message);
@@ -221,7 +230,7 @@ export async function transcodeFile(
     return skip(path, reason, message);
   }
   const { data, info } = encoded;
-  if (info.channels !== 3) return skip(path, 'unsupported', `decoded to ${info.channels} channels, expected 3`);
+  if (info.channels !== (opts.channels ?? 3)) return skip(path, 'unsupported', `decoded to ${info.channels} channels, expected ${opts.channels ?? 3}`);
   // Outside the try: a full disk is an error of the run, not a skip of this image.
   await fsp.writeFile(dest, data);
   return { kind: 'written', width: info.width, height: info.height };

@@ -226,3 +226,42 @@ describe('transcodeFile: decode and JPEG-encode in one call', () => {
     assert.equal((gone as Skip).reason, 'unreadable');
   });
 });
+
+describe('decodeBuffer with channels: 1 (grey)', () => {
+  const grey = (w: number, h: number, f: (i: number) => number): Buffer => Buffer.from(Uint8Array.from({ length: w * h }, (_, i) => f(i)));
+
+  it('a grey PNG keeps its exact pixels in one channel; channels 3 replicates the same values', async () => {
+    const px = grey(7, 5, (i) => (i * 53) % 256);
+    const png = await sharp(px, { raw: { width: 7, height: 5, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    assert.equal((await sharp(png).metadata()).channels, 1);
+    const g = await sample(decodeBuffer(png, 'g.png', 1, { channels: 1 }));
+    assert.deepEqual([g.image.width, g.image.height, g.image.channels], [7, 5, 1]);
+    assert.deepEqual(g.image.data, new Uint8Array(px));
+    const rgb = await sample(decodeBuffer(png, 'g.png', 1));
+    assert.equal(rgb.image.channels, 3);
+    for (let i = 0; i < px.length; i++) assert.deepEqual([...rgb.image.data.subarray(3 * i, 3 * i + 3)], [px[i], px[i], px[i]], `pixel ${i}`);
+  });
+
+  it('colour images become their luminance: black 0, white 255, green > red > blue', async () => {
+    const colours = [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255]];
+    const png = await sharp(Buffer.from(colours.flat()), { raw: { width: 5, height: 1, channels: 3 } }).png().toBuffer();
+    const s = await sample(decodeBuffer(png, 'c.png', 0, { channels: 1 }));
+    assert.equal(s.image.channels, 1);
+    const [black, white, red, green, blue] = s.image.data;
+    assert.deepEqual([black, white], [0, 255]);
+    assert.ok(green > red && red > blue && blue > 0, `grey values ${[...s.image.data].join(', ')}`);
+  });
+
+  it('grey with alpha is flattened onto the background; decodeFile agrees with decodeBuffer', async () => {
+    const ga = Buffer.from([200, 0, 200, 255, 10, 128]); // 3 pixels of grey + alpha
+    const png = await sharp(ga, { raw: { width: 3, height: 1, channels: 2 } }).png().toBuffer();
+    const s = await sample(decodeBuffer(png, 'a.png', 0, { channels: 1 }));
+    assert.equal(s.image.channels, 1);
+    assert.deepEqual([s.image.data[0], s.image.data[1]], [0, 200]);
+    const w = await sample(decodeBuffer(png, 'a.png', 0, { channels: 1, background: 'white' }));
+    assert.equal(w.image.data[0], 255);
+    const dir = await tempDir();
+    const f = await write(path.join(dir, 'a.png'), png);
+    assert.deepEqual((await sample(decodeFile(f, 0, { channels: 1 }))).image.data, s.image.data);
+  });
+});
