@@ -354,7 +354,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       scheduler: cfg.scheduler.name === 'none' ? null : cfg.scheduler,
       earlyStopping: cfg.earlyStopping.enabled ? cfg.earlyStopping : null,
       checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
-      identity: runIdentity(cfg, datasets.fingerprint),
+      // Data paths say where the data is; the fingerprint says what it is. A moved project resumes.
+      identity: { ...runIdentity(cfg, datasets.fingerprint), relocatable: ['config.data.train', 'config.data.val'] },
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
       config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
       runId,

@@ -17,7 +17,25 @@ import type { EpochEnd } from '../telemetry/TrainEvent';
 export interface RunIdentity {
   readonly config: unknown;
   readonly data: unknown;
+  /**
+   * Dotted paths of values that say where the data is, not what it is (e.g. `config.data.train`,
+   * an absolute path). A checkpoint whose identity differs only there still resumes when `data`
+   * (the fingerprint) is non-empty and equal, so a moved or re-mounted project keeps its resume.
+   * Not part of the hash: adding it leaves the hash of older checkpoints' identities unchanged.
+   */
+  readonly relocatable?: readonly string[];
 }
+
+/**
+ * Outcome of {@link matchIdentity}: resumable (with the relocated fields, if any), or the
+ * reasons it is not, one readable line each.
+ *
+ * @example
+ * ```ts
+ * const m: IdentityMatch = { ok: false, problems: ['config.batchSize: checkpoint 32, now 64'] };
+ * ```
+ */
+export type IdentityMatch = { readonly ok: true; readonly moved: readonly string[] } | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
  * Metrics of one finished epoch, kept in checkpoints so that charts and monitors see the
@@ -129,7 +147,33 @@ export function stableStringify(value: unknown): string {
  * ```
  */
 export function hashIdentity(identity: RunIdentity): string {
-  return createHash('sha256').update(stableStringify(identity)).digest('hex');
+  return createHash('sha256').update(stableStringify({ config: identity.config, data: identity.data })).digest('hex');
+}
+
+interface IdentityDiff {
+  readonly path: string;
+  readonly saved: unknown;
+  readonly current: unknown;
+}
+
+function identityDiffs(saved: RunIdentity, current: RunIdentity): IdentityDiff[] {
+  const out: IdentityDiff[] = [];
+  const isObj = (u: unknown): u is Record<string, unknown> => u !== null && typeof u === 'object' && !Array.isArray(u);
+  const walk = (a: unknown, b: unknown, path: string): void => {
+    if (isObj(a) && isObj(b)) {
+      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+      for (const k of keys) walk(a[k], b[k], path === '' ? k : `${path}.${k}`);
+      return;
+    }
+    if (stableStringify(a) !== stableStringify(b)) out.push({ path, saved: a, current: b });
+  };
+  walk({ config: saved.config, data: saved.data }, { config: current.config, data: current.data }, '');
+  return out;
+}
+
+function formatDiff(d: IdentityDiff): string {
+  const show = (u: unknown): string => (u === undefined ? '(absent)' : stableStringify(u));
+  return `${d.path}: checkpoint ${show(d.saved)}, now ${show(d.current)}`;
 }
 
 /**
@@ -142,20 +186,41 @@ export function hashIdentity(identity: RunIdentity): string {
  * ```
  */
 export function diffIdentity(saved: RunIdentity, current: RunIdentity): string[] {
-  const out: string[] = [];
-  const walk = (a: unknown, b: unknown, path: string): void => {
-    const isObj = (u: unknown): u is Record<string, unknown> => u !== null && typeof u === 'object' && !Array.isArray(u);
-    if (isObj(a) && isObj(b)) {
-      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-      for (const k of keys) walk(a[k], b[k], path === '' ? k : `${path}.${k}`);
-      return;
-    }
-    const sa = stableStringify(a);
-    const sb = stableStringify(b);
-    if (sa !== sb) out.push(`${path}: checkpoint ${a === undefined ? '(absent)' : sa}, now ${b === undefined ? '(absent)' : sb}`);
-  };
-  walk(saved, current, '');
-  return out;
+  return identityDiffs(saved, current).map(formatDiff);
+}
+
+/**
+ * Whether a checkpoint (its saved identity and hash) may be resumed with the `current`
+ * identity. Equal hashes, or equal contents, match. Differences only in `current.relocatable`
+ * fields (data paths) match too when the data fingerprint is non-empty and unchanged: the same
+ * data at a new place. Anything else does not, and the problems say which fields differ, with a
+ * plain-words line first when it is the data itself that changed.
+ *
+ * @example
+ * ```ts
+ * const m = matchIdentity(ck.identity, ck.identityHash, identity);
+ * if (!m.ok) throw new Error(`refusing to resume:\n  ${m.problems.join('\n  ')}`);
+ * ```
+ */
+export function matchIdentity(saved: RunIdentity, savedHash: string, current: RunIdentity): IdentityMatch {
+  if (savedHash === hashIdentity(current)) return { ok: true, moved: [] };
+  const diffs = identityDiffs(saved, current);
+  const relocatable = new Set(current.relocatable ?? []);
+  const moved = diffs.filter((d) => relocatable.has(d.path));
+  const rest = diffs.filter((d) => !relocatable.has(d.path));
+  const fp = current.data;
+  const vouched = fp !== null && typeof fp === 'object' && Object.keys(fp).length > 0;
+  if (rest.length === 0 && (moved.length === 0 || vouched)) return { ok: true, moved: moved.map(formatDiff) };
+  const problems: string[] = [];
+  const dataChanged = rest.filter((d) => d.path === 'data' || d.path.startsWith('data.'));
+  if (dataChanged.length > 0) {
+    problems.push(
+      `the data is not what the checkpoint was trained on: its fingerprint (file listing and labels, or manifest hashes) differs in ${dataChanged.map((d) => d.path).join(', ')}`,
+    );
+  } else if (moved.length > 0 && !vouched) {
+    problems.push('the data moved and there is no data fingerprint to show it is the same data');
+  }
+  return { ok: false, problems: [...problems, ...diffs.map(formatDiff)] };
 }
 
 /**

@@ -3,7 +3,7 @@ import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
 import type { Skip } from '../streams/Skip';
 import type { TrainEvent } from '../telemetry/TrainEvent';
-import { diffIdentity, hashIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
+import { hashIdentity, matchIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
 import { initialPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
 import { tenCropEvaluate } from './tenCropEvaluate';
@@ -174,10 +174,10 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       for (const p of scan.problems) emit({ kind: 'Error', ...base(), message: p, fatal: false });
       if (scan.latest !== undefined) {
         const ck = scan.latest.checkpoint;
-        if (ck.identityHash !== identityHash) {
-          const diffs = diffIdentity(ck.identity, identity);
+        const match = matchIdentity(ck.identity, ck.identityHash, identity);
+        if (!match.ok) {
           throw new Error(
-            `refusing to resume from ${scan.latest.path}: it was made with a different config or data:\n  ${diffs.join('\n  ')}\n` +
+            `refusing to resume from ${scan.latest.path}: it was made with a different config or data:\n  ${match.problems.join('\n  ')}\n` +
               'Use a new run directory (or delete this one) to start afresh.',
           );
         }

@@ -116,6 +116,30 @@ describe('rxtrain train', function () {
     assert.match(changed.err(), /refusing to resume .*\n.*config\.batchSize: checkpoint 4, now 2/);
   });
 
+  it('resumes after the project folder moves, and refuses once the data differs', async () => {
+    const before = path.join(tmp, 'proj-a');
+    const after = path.join(tmp, 'proj-b');
+    await writeDataset(path.join(before, 'data', 'train'), 4);
+    const args = (root: string, epochs: number) => [
+      '--config', path.join(tmp, 'cfg.json'),
+      '--data', path.join(root, 'data', 'train'),
+      '--val', 'none',
+      '--run-dir', path.join(root, 'run'),
+      '--epochs', String(epochs),
+    ];
+    const first = capture();
+    assert.equal(await run(args(before, 1), first.io), TRAIN_EXIT.OK, first.err());
+    fs.renameSync(before, after);
+    const moved = capture();
+    assert.equal(await run(args(after, 2), moved.io), TRAIN_EXIT.OK, moved.err());
+    assert.match(moved.err(), /resuming run run: 2 epochs .* at epoch 2\/2, step 2/);
+
+    fs.copyFileSync(path.join(after, 'data', 'train', '001.dark', '0.png'), path.join(after, 'data', 'train', '001.dark', 'extra.png'));
+    const changed = capture();
+    assert.equal(await run(args(after, 3), changed.io), TRAIN_EXIT.FAILED);
+    assert.match(changed.err(), /refusing to resume .*\n.*the data is not what the checkpoint was trained on: .* differs in data\.train/);
+  });
+
   it('Ctrl-C stops after a checkpoint with exit 130, and the next run resumes', async () => {
     const runDir = path.join(tmp, 'run-int');
     const c = capture({ onStopSignal: (h) => (setImmediate(h), () => undefined) });

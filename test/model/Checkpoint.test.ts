@@ -5,6 +5,8 @@ import {
   diffIdentity,
   encodeCheckpoint,
   hashIdentity,
+  matchIdentity,
+  type RunIdentity,
   stableStringify,
 } from '../../src/model/Checkpoint';
 import { sampleCheckpoint } from './fixtures/sampleCheckpoint';
@@ -55,5 +57,58 @@ describe('Checkpoint', () => {
       'data.train.csv: checkpoint "aa", now "bb"',
     ]);
     assert.deepEqual(diffIdentity(a, a), []);
+  });
+
+  describe('matchIdentity', () => {
+    const at = (root: string, fp: unknown = { format: 'folder', train: 'f00d' }): RunIdentity => ({
+      config: { batchSize: 32, data: { train: `${root}/train`, val: null, format: 'auto' } },
+      data: fp,
+      relocatable: ['config.data.train', 'config.data.val'],
+    });
+    // What checkpoints written before `relocatable` existed hold: no such field, hash of config and data.
+    const legacy = (root: string): { identity: RunIdentity; hash: string } => {
+      const { relocatable: _r, ...identity } = at(root);
+      return { identity, hash: hashIdentity(identity) };
+    };
+
+    it('does not hash the relocatable list, so older checkpoints keep their hash', () => {
+      assert.equal(hashIdentity(at('/a')), legacy('/a').hash);
+      assert.deepEqual(matchIdentity(legacy('/a').identity, legacy('/a').hash, at('/a')), { ok: true, moved: [] });
+    });
+
+    it('resumes the same data at a new path, from new and from old checkpoints, naming what moved', () => {
+      const moved = ['config.data.train: checkpoint "/old/proj/train", now "/new/proj/train"'];
+      assert.deepEqual(matchIdentity(at('/old/proj'), hashIdentity(at('/old/proj')), at('/new/proj')), { ok: true, moved });
+      const old = legacy('/old/proj');
+      assert.deepEqual(matchIdentity(old.identity, old.hash, at('/new/proj')), { ok: true, moved });
+    });
+
+    it('refuses different data at the new path, saying it is the data', () => {
+      const m = matchIdentity(at('/old'), hashIdentity(at('/old')), at('/new', { format: 'folder', train: 'beef' }));
+      assert.equal(m.ok, false);
+      assert.ok(!m.ok);
+      assert.match(m.problems[0], /the data is not what the checkpoint was trained on: .* differs in data\.train/);
+      assert.ok(m.problems.includes('config.data.train: checkpoint "/old/train", now "/new/train"'), m.problems.join('\n'));
+      assert.ok(m.problems.includes('data.train: checkpoint "f00d", now "beef"'));
+    });
+
+    it('refuses a moved path when there is no fingerprint to vouch for the data', () => {
+      for (const fp of [null, {}]) {
+        const m = matchIdentity(at('/old', fp), hashIdentity(at('/old', fp)), at('/new', fp));
+        assert.ok(!m.ok);
+        assert.match(m.problems[0], /no data fingerprint/);
+      }
+    });
+
+    it('refuses a path change outside the relocatable fields, and other config changes', () => {
+      const cur: RunIdentity = { ...at('/a'), relocatable: [] };
+      const m = matchIdentity(at('/b'), hashIdentity(at('/b')), cur);
+      assert.deepEqual(m, { ok: false, problems: ['config.data.train: checkpoint "/b/train", now "/a/train"'] });
+      const bs: RunIdentity = { ...at('/b'), config: { batchSize: 64, data: { train: '/b/train', val: null, format: 'auto' } } };
+      assert.deepEqual(matchIdentity(at('/a'), hashIdentity(at('/a')), bs), {
+        ok: false,
+        problems: ['config.batchSize: checkpoint 32, now 64', 'config.data.train: checkpoint "/a/train", now "/b/train"'],
+      });
+    });
   });
 });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
+import type { RunIdentity } from '../../src/model/Checkpoint';
 import { openCheckpointStore } from '../../src/model/CheckpointStore';
 import { train } from '../../src/model/train';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
@@ -21,10 +22,15 @@ function metricsOf(...runs: TrainEvent[][]): Metrics {
   return out;
 }
 
-async function runInProcess(dir: string | undefined, epochs: number, opts: { signal?: AbortSignal; batchSize?: number; everySteps?: number } = {}): Promise<TrainEvent[]> {
+async function runInProcess(
+  dir: string | undefined,
+  epochs: number,
+  opts: { signal?: AbortSignal; batchSize?: number; everySteps?: number; identity?: RunIdentity } = {},
+): Promise<TrainEvent[]> {
   const store = dir === undefined ? undefined : await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
   const events$ = train({
     ...resumeSetup({ batchSize: opts.batchSize }),
+    ...(opts.identity === undefined ? {} : { identity: opts.identity }),
     epochs,
     signal: opts.signal,
     checkpoints: store === undefined ? null : { store, everyEpochs: 1, everySteps: opts.everySteps ?? 0 },
@@ -155,6 +161,42 @@ describe('train: checkpoints and exact resume', function () {
       assert.match(e.message, /refusing to resume/);
       assert.match(e.message, /config\.batchSize: checkpoint 8, now 4/);
       return true;
+    });
+  });
+
+  describe('after the project moved', () => {
+    // What the CLI records: absolute data paths (relocatable) plus a fingerprint of the data.
+    const identity = (root: string, fingerprint = 'tiny-40-4', relocatable = true): RunIdentity => ({
+      config: { batchSize: 8, seed: 21, model: 'tiny', data: { train: `${root}/data/train`, val: null } },
+      data: { train: fingerprint },
+      ...(relocatable ? { relocatable: ['config.data.train', 'config.data.val'] } : {}),
+    });
+
+    it('resumes exactly when the same data is at a new path', async () => {
+      const first = await runInProcess(tmp, 2, { identity: identity('/work/main') });
+      const second = await runInProcess(tmp, 4, { identity: identity('/mnt/elsewhere/main') });
+      const begin = second[0];
+      assert.ok(begin.kind === 'TrainBegin' && begin.resumedFrom !== undefined && begin.step === 10, JSON.stringify(begin));
+      assert.deepEqual(metricsOf(first, second), straight);
+    });
+
+    it('still refuses different data at the new path, saying so', async () => {
+      await runInProcess(tmp, 1, { identity: identity('/work/main') });
+      await assert.rejects(runInProcess(tmp, 2, { identity: identity('/mnt/elsewhere/main', 'tiny-41-4') }), (e: Error) => {
+        assert.match(e.message, /refusing to resume/);
+        assert.match(e.message, /the data is not what the checkpoint was trained on/);
+        assert.match(e.message, /data\.train: checkpoint "tiny-40-4", now "tiny-41-4"/);
+        return true;
+      });
+    });
+
+    it('accepts a checkpoint written before data paths were relocatable', async () => {
+      const first = await runInProcess(tmp, 2, { identity: identity('/work/main', 'tiny-40-4', false) });
+      const saved = first.filter((e) => e.kind === 'CheckpointSaved');
+      assert.ok(saved.length > 0);
+      const second = await runInProcess(tmp, 4, { identity: identity('/work/fmnist') });
+      assert.ok(second[0].kind === 'TrainBegin' && second[0].resumedFrom !== undefined);
+      assert.deepEqual(metricsOf(first, second), straight);
     });
   });
 
