@@ -23,10 +23,26 @@ export interface TrainProgressOptions {
 }
 
 /**
+ * Where in its epoch a run resumed, from the events alone: the global step minus the steps of
+ * the epochs before, clamped to the epoch. Exact when every earlier epoch ran `stepsPerEpoch`
+ * steps; when skips shortened some, it is an underestimate that the first BatchEnd corrects,
+ * never a position past the real one.
+ *
+ * @example
+ * ```ts
+ * resumedBatch({ epoch: 1, step: 6, steps: 4 }, 4); // 2: epoch 1 resumed at batch 2 of 4
+ * ```
+ */
+export function resumedBatch(epochBegin: { readonly epoch: number; readonly step: number; readonly steps: number }, stepsPerEpoch: number): number {
+  return Math.min(Math.max(epochBegin.step - epochBegin.epoch * stepsPerEpoch, 0), epochBegin.steps);
+}
+
+/**
  * Per-epoch progress of a training run as an {@link EventSink}: on a terminal a cli-progress
  * bar (batches, img/s, ETA, loss) that is cleared when the epoch ends, so the logger's epoch
  * line replaces it; otherwise a plain line at most every `lineEveryMs`. Subscribe it before
- * the logger so the bar is gone before the epoch summary is printed.
+ * the logger so the bar is gone before the epoch summary is printed. A resumed run's bar starts
+ * at the resumed batch, not at 0 (see {@link resumedBatch}).
  *
  * @example
  * ```ts
@@ -41,6 +57,9 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
       let bar: SingleBar | undefined;
       let epochs = 0;
       let steps = 0;
+      let stepsPerEpoch = 0;
+      // Only the first epoch after TrainBegin can start mid-way (a resume); later ones start at 0.
+      let firstEpoch = true;
       let lastLine = -Infinity;
       const stopBar = (): void => {
         bar?.stop();
@@ -51,9 +70,13 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
           switch (e.kind) {
             case 'TrainBegin':
               epochs = e.epochs;
+              stepsPerEpoch = e.stepsPerEpoch;
+              firstEpoch = true;
               break;
-            case 'EpochBegin':
+            case 'EpochBegin': {
               steps = e.steps;
+              const at = firstEpoch ? resumedBatch(e, stepsPerEpoch) : 0;
+              firstEpoch = false;
               lastLine = now();
               if (opts.bar) {
                 stopBar();
@@ -68,9 +91,10 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
                   },
                   Presets.shades_classic,
                 );
-                bar.start(e.steps, 0, { ips: '-', loss: '-', acc: '-' });
+                bar.start(e.steps, at, { ips: '-', loss: '-', acc: '-' });
               }
               break;
+            }
             case 'BatchEnd': {
               const fields = { ips: e.imagesPerSec.toFixed(1), loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
               if (bar !== undefined) {

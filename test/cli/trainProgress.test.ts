@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { concat, from, lastValueFrom, Observable, throwError } from 'rxjs';
-import { trainProgress } from '../../src/cli/trainProgress';
+import { resumedBatch, trainProgress } from '../../src/cli/trainProgress';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 
 const base = { time: 0, epoch: 0, step: 0 };
@@ -48,5 +48,30 @@ describe('trainProgress', () => {
       /boom/,
     );
     assert.match(s.text(), /epoch 1\/3/);
+  });
+
+  it('starts the bar of a resumed epoch at the resumed batch, and the next epoch at 0', async () => {
+    const s = sink();
+    // Resumed at epoch 1 (0-based), batch 3 of 4: global step 7.
+    const resumed: TrainEvent = { ...begin, epoch: 1, step: 7, resumedFrom: 'ckpt' };
+    const at = { epoch: 1, step: 7 };
+    const events: TrainEvent[] = [resumed, { ...epochBegin, ...at }];
+    await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true }), bar: true })(from(events)), { defaultValue: undefined });
+    assert.match(s.text(), /epoch 2\/3 \[[^\]]*\] 3\/4 \|/);
+    assert.doesNotMatch(s.text(), / 0\/4 \|/);
+
+    const t = sink();
+    const next: TrainEvent[] = [resumed, { ...epochBegin, ...at }, { ...epochEnd, epoch: 1, step: 8 }, { ...epochBegin, epoch: 2, step: 8 }];
+    await lastValueFrom(trainProgress({ stream: Object.assign(t.stream, { isTTY: true }), bar: true })(from(next)), { defaultValue: undefined });
+    assert.match(t.text(), /epoch 3\/3 \[[^\]]*\] 0\/4 \|/);
+  });
+
+  it('places a resume within its epoch, never past it', () => {
+    assert.equal(resumedBatch({ epoch: 0, step: 0, steps: 4 }, 4), 0);
+    assert.equal(resumedBatch({ epoch: 1, step: 6, steps: 4 }, 4), 2);
+    assert.equal(resumedBatch({ epoch: 2, step: 8, steps: 4 }, 4), 0, 'an epoch-end checkpoint');
+    // Skips shortened an earlier epoch (7 steps in 2 epochs): underestimate, clamped at 0.
+    assert.equal(resumedBatch({ epoch: 2, step: 7, steps: 4 }, 4), 0);
+    assert.equal(resumedBatch({ epoch: 1, step: 99, steps: 4 }, 4), 4);
   });
 });
