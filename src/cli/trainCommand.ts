@@ -14,11 +14,12 @@ import { chartWriter } from '../telemetry/chartWriter';
 import { createLogger, type Logger } from '../telemetry/createLogger';
 import { eventLogger } from '../telemetry/eventLogger';
 import type { EventSink } from '../telemetry/EventSink';
-import { parseTelemetryFlags, TELEMETRY_FLAGS_HELP } from '../telemetry/parseTelemetryFlags';
+import { parseTelemetryFlags } from '../telemetry/parseTelemetryFlags';
 import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
 import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
 import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
 import type { TrainEvent } from '../telemetry/TrainEvent';
+import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
 
 /**
@@ -97,39 +98,56 @@ const FLAGS: readonly Flag[] = [
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
   { name: 'charts', kind: 'bool', field: 'charts', help: 'draw RUN_DIR/plot.png and lr.png after every epoch' },
   { name: 'progress', kind: 'string', field: 'progress.bar', arg: 'auto|on|off', help: 'progress on stderr (auto: a bar on a terminal, plain lines otherwise; off: none)' },
-  { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051)' },
+  { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051; port 0: any free port)' },
   { name: 'telemetry-insecure', kind: 'bool', field: 'telemetry.insecure', help: 'allow plaintext telemetry on a non-loopback address' },
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
 ];
 
-const HELP = `usage: rxtrain train [--config FILE.json] [options]
+function helpText(width: number): string {
+  const rows: OptionRow[] = [
+    { option: '--config FILE', help: 'JSON config (see README "training" for every field)' },
+    { option: '--print-config', help: 'print the resolved config as JSON and exit' },
+    { option: '-h, --help', help: 'this help' },
+    ...FLAGS.map((f) => ({
+      option: `--${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`,
+      help: `${f.help} [${f.field}]`,
+    })),
+    { option: '--telemetry-cert FILE', help: 'PEM certificate: serve telemetry over TLS [telemetry.tls.cert]' },
+    { option: '--telemetry-key FILE', help: 'PEM key for --telemetry-cert [telemetry.tls.key]' },
+  ];
+  const para = (text: string): string => wrapWords(text, width).join('\n');
+  return `usage: rxtrain train [--config FILE.json] [options]
 
-Trains an image classifier. Settings come from the defaults, then --config, then the flags
-below (each overrides one config field, shown in brackets). The run directory holds
-checkpoints; starting again on the same run directory resumes exactly where it stopped.
+${para(
+  'Trains an image classifier. Settings come from the defaults, then --config, then the flags below ' +
+    '(each overrides one config field, shown in brackets). The run directory holds checkpoints; starting ' +
+    'again on the same run directory resumes exactly where it stopped.',
+)}
 
-  --config FILE               JSON config (see README "training" for every field)
-  --print-config              print the resolved config as JSON and exit
-  -h, --help                  this help
-${FLAGS.map((f) => {
-  const left = `  --${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`;
-  return `${left.padEnd(30)}${f.help} [${f.field}]`;
-}).join('\n')}
-  --telemetry-cert FILE       PEM certificate: serve telemetry over TLS [telemetry.tls.cert]
-  --telemetry-key FILE        PEM key for --telemetry-cert [telemetry.tls.key]
+${formatOptions(rows, { width })}
 
-${TELEMETRY_FLAGS_HELP}
+${para('Telemetry is a live gRPC stream of the training events; watch it with `rxtrain monitor HOST:PORT`.')}
 
-Ctrl-C (or SIGTERM) stops after the current step and saves a checkpoint; a second Ctrl-C
-quits at once (the previous checkpoint stays valid).
+${para('Ctrl-C (or SIGTERM) stops after the current step and saves a checkpoint; a second Ctrl-C quits at once (the previous checkpoint stays valid).')}
 
-exit codes: 0 finished (or stopped early by early stopping), 1 training failed,
-            2 bad command line or config, 130 interrupted by Ctrl-C after a checkpoint
+exit codes:
+${formatOptions(
+  [
+    { option: '0', help: 'finished (or stopped early by early stopping)' },
+    { option: '1', help: 'training failed' },
+    { option: '2', help: 'bad command line or config' },
+    { option: '130', help: 'interrupted by Ctrl-C after a checkpoint' },
+  ],
+  { column: 8, width },
+)}
 
 examples:
   rxtrain train --config configs/sample.json
-  rxtrain train --data data/pre --model alexnet --epochs 90 --run-dir runs/alexnet
-  rxtrain train --config configs/sample.json --epochs 20 --telemetry off --progress off`;
+  rxtrain train --data data/pre --model alexnet \\
+      --epochs 90 --run-dir runs/alexnet
+  rxtrain train --config configs/sample.json --epochs 20 \\
+      --telemetry off --progress off`;
+}
 
 /**
  * Console and process hooks of the command, injectable for tests.
@@ -140,7 +158,8 @@ examples:
  * ```
  */
 export interface TrainCommandIo {
-  readonly out: NodeJS.WritableStream & { isTTY?: boolean };
+  /** `columns` (a terminal's width) sets where `--help` wraps. */
+  readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly err: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Signals that stop training gracefully (default: the process's SIGINT and SIGTERM). */
@@ -267,7 +286,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     return TRAIN_EXIT.USAGE;
   }
   if (resolved.right === 'help') {
-    io.out.write(`${HELP}\n`);
+    // Wrap to the terminal when there is one (kept within 60..120 columns), else at 100.
+    const cols = io.out.columns;
+    io.out.write(`${helpText(cols === undefined || cols <= 0 ? 100 : Math.min(Math.max(cols - 1, 60), 120))}\n`);
     return TRAIN_EXIT.OK;
   }
   const { config: cfg, printOnly } = resolved.right;

@@ -57,8 +57,31 @@ describe('rxtrain train', function () {
     for (const flag of ['--config', '--data', '--val', '--epochs', '--batch-size', '--lr', '--no-nesterov', '--run-dir', '--telemetry', '--progress', '--ten-crop', '--checkpoint-steps']) {
       assert.ok(c.out().includes(flag), `help mentions ${flag}`);
     }
-    assert.match(c.out(), /exit codes: 0 finished/);
-    assert.match(c.out(), /130 interrupted/);
+    assert.match(c.out(), /exit codes:\n {2}0 {5}finished/);
+    assert.match(c.out(), /\n {2}130 {3}interrupted/);
+  });
+
+  it('--help lays options out in a column that long options cannot run into', async () => {
+    for (const columns of [undefined, 40, 80, 200]) {
+      const c = capture();
+      const out = Object.assign(c.io.out, { columns });
+      assert.equal(await run(['--help'], { ...c.io, out }), TRAIN_EXIT.OK);
+      const width = columns === undefined ? 100 : Math.min(Math.max(columns - 1, 60), 120);
+      const lines = c.out().trimEnd().split('\n');
+      for (const l of lines) assert.ok(l.length <= width, `${columns}: ${l.length} > ${width}: ${l}`);
+      const options = lines.flatMap((l, i) => (/^ {2}-/.test(l) ? [i] : []));
+      assert.ok(options.length > 40, `${options.length} option lines`);
+      for (const i of options) {
+        // The option, two or more spaces and its description at column 30; or the option alone
+        // with its description on the next line, at column 30.
+        const l = lines[i];
+        if (/ {2,}\S/.test(l.slice(2))) assert.match(l, /^ {2}\S.{0,25}\S {2,}/, l);
+        else assert.match(lines[i + 1], /^ {30}\S/, `${l}\n${lines[i + 1]}`);
+        assert.ok(!/ {2,}\S/.test(l.slice(2)) || l.charAt(30) !== ' ', `description of ${l} at column 30`);
+      }
+      assert.match(c.out(), /\n {2}--telemetry-insecure \/ --no-telemetry-insecure\n {30}allow plaintext/);
+      assert.equal(c.out().match(/--telemetry-token TOKEN/g)?.length, 1, 'each option listed once');
+    }
   });
 
   it('flags override the config file, field by field', () => {
