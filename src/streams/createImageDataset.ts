@@ -8,6 +8,7 @@ import { deriveSeed } from './deriveSeed';
 import { epochOrder } from './epochOrder';
 import type { SampleStore } from './SampleStore';
 import { skip, type Skip } from './Skip';
+import { allocWasmHeapBlock, type WasmHeapBlock } from './wasmHeapBlock';
 
 /**
  * Options of {@link createImageDataset}.
@@ -45,6 +46,14 @@ export interface ImageDatasetOptions {
    * pipeline); during training the model usually has the cores busy. Default 0.
    */
   readonly workers?: number;
+  /**
+   * On the wasm backend, assemble each batch directly in the wasm heap, in the memory its `xs`
+   * tensor then owns (no 40 MB upload copy per batch at 227², no JS-side batch buffers). With
+   * `workers` this needs the threaded wasm binary, whose heap is shared memory; otherwise, and on
+   * other backends, batches are assembled in JS arrays and uploaded. Same values either way.
+   * Default true.
+   */
+  readonly heapBatches?: boolean;
 }
 
 // Keeps per-sample augmentation draws apart from the epoch-order stream.
@@ -54,8 +63,10 @@ const UNKNOWN = 0;
 const VALID = 1;
 const INVALID = 2;
 
+/** Where a batch's pixels are assembled: the wasm heap (the tensor adopts it) or a JS array. */
+type Target = { readonly kind: 'heap'; readonly block: WasmHeapBlock } | { readonly kind: 'array'; readonly xs: Float32Array };
 /** A batch being filled or ready; `pending` counts augmentations still running in workers. */
-type Prepared = { readonly kind: 'prepared'; readonly xs: Float32Array; readonly ys: Int32Array; readonly paths: string[]; n: number; pending: number };
+type Prepared = { readonly kind: 'prepared'; readonly out: Target; readonly ys: Int32Array; readonly paths: string[]; n: number; pending: number };
 type Loaded = { settled: boolean; result?: Awaited<ReturnType<SampleStore['load']>>; error?: unknown; readonly index: number; done?: Promise<void> };
 
 function storeChannels(store: SampleStore): number | undefined {
@@ -125,6 +136,22 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   if (!Number.isInteger(workerCount) || workerCount < 0) throw new RangeError(`createImageDataset: workers must be a non-negative integer, got ${workerCount}`);
   const workers = workerCount > 0 ? createAugmentWorkers(workerCount) : undefined;
   const pool = createBatchBufferPool(batchSize * perImage, prefetch + 2, workers !== undefined);
+  const heapBatches = opts.heapBatches ?? true;
+
+  function acquireTarget(): Target {
+    if (heapBatches) {
+      const block = allocWasmHeapBlock(batchSize * perImage);
+      // Workers can only write into a shared heap (threaded binary).
+      if (block !== undefined && (workers === undefined || block.shared)) return { kind: 'heap', block };
+      block?.free();
+    }
+    return { kind: 'array', xs: pool.acquire() };
+  }
+
+  function releaseTarget(t: Target): void {
+    if (t.kind === 'heap') t.block.free();
+    else pool.release(t.xs, false);
+  }
   let closed = false;
   const live = new Set<EpochIterator>();
 
@@ -257,12 +284,15 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         return;
       }
       validity[index] = VALID;
-      this.cur ??= { kind: 'prepared', xs: pool.acquire(), ys: new Int32Array(batchSize), paths: [], n: 0, pending: 0 };
+      this.cur ??= { kind: 'prepared', out: acquireTarget(), ys: new Int32Array(batchSize), paths: [], n: 0, pending: 0 };
       const c = this.cur;
+      const out = c.out;
       const sampleSeed = deriveSeed(seed, this.epochIndex, index, AUGMENT_SALT);
       if (workers) {
         c.pending++;
-        const job = workers.run(r.image, augment, sampleSeed, c.xs.buffer as SharedArrayBuffer, c.n * perImage).then(
+        // Heap blocks: the buffer is re-read per job, since the heap may have grown meanwhile.
+        const [sab, base] = out.kind === 'heap' ? [out.block.buffer(), out.block.byteOffset / 4] : [out.xs.buffer, 0];
+        const job = workers.run(r.image, augment, sampleSeed, sab as SharedArrayBuffer, base + c.n * perImage).then(
           () => {
             c.pending--;
           },
@@ -276,7 +306,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
           this.signal();
         });
       } else {
-        augmentInto(r.image, augment, createRng(sampleSeed), c.xs, c.n * perImage);
+        augmentInto(r.image, augment, createRng(sampleSeed), out.kind === 'heap' ? out.block.view() : out.xs, c.n * perImage);
       }
       c.ys[c.n] = r.label;
       c.paths.push(r.path);
@@ -328,7 +358,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
     private async stop(): Promise<void> {
       this.stopped = true;
-      const buffers = [...this.ready, ...(this.cur ? [this.cur] : [])].flatMap((r) => (r.kind === 'prepared' ? [r.xs] : []));
+      const targets = [...this.ready, ...(this.cur ? [this.cur] : [])].flatMap((r) => (r.kind === 'prepared' ? [r.out] : []));
       this.ready.length = 0;
       this.cur = undefined;
       live.delete(this);
@@ -336,7 +366,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
       // worker may still write into a buffer that goes back to the pool.
       await Promise.all(this.inflight.map((s) => s.done));
       await Promise.all([...this.jobs]);
-      for (const b of buffers) pool.release(b, false);
+      for (const t of targets) releaseTarget(t);
       this.inflight.length = 0;
       this.readySkips = 0;
       this.signal();
@@ -356,9 +386,22 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   }
 
   function toBatch(p: Prepared): Batch {
-    const xs = tf.tensor4d(p.n === batchSize ? p.xs : p.xs.subarray(0, p.n * perImage), [p.n, crop, crop, channels], 'float32');
+    const shape: [number, number, number, number] = [p.n, crop, crop, channels];
     const ys = tf.tensor1d(p.n === batchSize ? p.ys : p.ys.subarray(0, p.n), 'int32');
-    pool.release(p.xs, true);
+    const out = p.out;
+    let xs: tf.Tensor4D;
+    try {
+      if (out.kind === 'heap') {
+        xs = out.block.toTensor(shape) as tf.Tensor4D;
+      } else {
+        xs = tf.tensor4d(p.n === batchSize ? out.xs : out.xs.subarray(0, p.n * perImage), shape, 'float32');
+        pool.release(out.xs, true);
+      }
+    } catch (e) {
+      ys.dispose();
+      releaseTarget(out);
+      throw e;
+    }
     return { kind: 'batch', xs, ys, paths: p.paths };
   }
 

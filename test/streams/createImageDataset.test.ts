@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, BatchItem } from '../../src/streams/BatchSource';
 import { initBackend } from '../../src/model/backend';
 import { createImageDataset, type ImageDatasetOptions } from '../../src/streams/createImageDataset';
 import type { Skip } from '../../src/streams/Skip';
+import { allocWasmHeapBlock } from '../../src/streams/wasmHeapBlock';
 import { memoryStore, pixelOf } from './fixtures';
 
 interface Seen {
@@ -29,6 +33,8 @@ async function copy(b: Batch): Promise<Seen['batches'][number]> {
   b.ys.dispose();
   return out;
 }
+
+const execFileAsync = promisify(execFile);
 
 const train = { kind: 'train', crop: 8, flip: true, mean: [100, 110, 120], std: [50, 60, 70] } as const;
 const evalAug = { kind: 'eval', crop: 8, mean: [128] } as const;
@@ -270,5 +276,79 @@ describe('createImageDataset with worker threads', () => {
     assert.ok(store.probe.started <= 3 * 8 + 2 * 8);
     assert.equal(tf.memory().numTensors, before);
     await ds.close();
+  });
+});
+
+describe('createImageDataset heap batches (wasm)', () => {
+  let previous: string;
+  before(async () => {
+    await tf.ready();
+    previous = tf.getBackend();
+  });
+  after(async () => {
+    await tf.setBackend(previous);
+  });
+
+  it('on wasm, batches are built in the heap (no upload), equal to the array path and to cpu, with no leaks on early exit', async () => {
+    const opts = (heapBatches: boolean, workers = 0): ImageDatasetOptions => ({
+      store: memoryStore({ size: 29, bad: new Set([5]) }), batchSize: 4, seed: 9, heapBatches, workers, augment: { ...train, pad: 2 },
+    });
+    await tf.setBackend('cpu');
+    const cpu = await drain(createImageDataset(opts(true)).epoch(3));
+    await initBackend({ prefer: 'wasm', threads: 1 });
+    const backend = tf.backend() as unknown as { write(v: unknown, shape: number[], dtype: string): unknown };
+    const write = backend.write.bind(backend);
+    let uploads = 0;
+    backend.write = (v, shape, dtype) => {
+      if (shape.length === 4) uploads++;
+      return write(v, shape, dtype);
+    };
+    try {
+      const idsBefore = tf.backend().numDataIds();
+      const heap = await drain(createImageDataset(opts(true)).epoch(3));
+      assert.equal(uploads, 0, 'heap batches are never uploaded');
+      const arrays = await drain(createImageDataset(opts(false)).epoch(3));
+      assert.equal(uploads, arrays.batches.length, 'heapBatches: false uploads every batch');
+      assert.deepEqual(heap, arrays);
+      assert.deepEqual(heap, cpu);
+      // Early exit: blocks of prepared batches go back to the heap, none leaks.
+      const ds = createImageDataset({ ...opts(true), prefetch: 3 });
+      for await (const item of ds.epoch(0)) {
+        if (item.kind === 'batch') tf.dispose([item.xs, item.ys]);
+        break;
+      }
+      await ds.close();
+      assert.equal(tf.backend().numDataIds(), idsBefore);
+      // Workers need a shared heap (threaded binary); on the single-threaded one they fall back to arrays.
+      uploads = 0;
+      const ws = createImageDataset(opts(true, 1));
+      const viaWorkers = await drain(ws.epoch(3));
+      await ws.close();
+      const probe = allocWasmHeapBlock(1)!;
+      assert.equal(uploads, probe.shared ? 0 : viaWorkers.batches.length);
+      probe.free();
+      assert.deepEqual(viaWorkers, cpu);
+    } finally {
+      delete (backend as { write?: unknown }).write;
+    }
+  });
+
+  it('threaded binary: workers write into the shared heap, bit-identical to the main thread, nothing left behind', async function () {
+    this.timeout(120_000);
+    const child = path.join(__dirname, 'heapBatchesChild.ts');
+    const { stdout } = await execFileAsync(process.execPath, ['--require', require.resolve('tsx/cjs'), child], { maxBuffer: 64 << 20 });
+    const r = JSON.parse(stdout) as {
+      binary: string; shared: boolean; tensorsLeft: number; dataIds: number;
+      result: Record<string, { uploads: number; items: unknown[] }>;
+    };
+    assert.match(r.binary, /threaded-simd/);
+    assert.equal(r.shared, true);
+    assert.deepEqual([r.tensorsLeft, r.dataIds], [0, 0]);
+    const { result } = r;
+    assert.deepEqual(Object.keys(result).sort(), ['main-arrays', 'main-heap', 'workers-arrays', 'workers-heap']);
+    // 43 valid samples in batches of 8: 6 batches in epoch 1 and one in the early-exit epoch 2.
+    assert.deepEqual(Object.values(result).map((v) => v.uploads), [7, 0, 0, 7]);
+    for (const name of ['main-heap', 'workers-heap', 'workers-arrays']) assert.deepEqual(result[name].items, result['main-arrays'].items, name);
+    assert.equal(result['main-heap'].items.length, 8);
   });
 });
