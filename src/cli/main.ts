@@ -5,7 +5,17 @@
  */
 import * as path from 'node:path';
 
-/** A subcommand: takes its own argv (after the subcommand name), returns the exit code. */
+/**
+ * A subcommand: takes its own argv (after the subcommand name), returns the exit code. Every
+ * `src/cli/<name>Command.ts` exports one as `run`.
+ *
+ * @example
+ * ```ts
+ * import { run } from './trainCommand';
+ * const train: Command = run;
+ * process.exitCode = await train(['--config', 'configs/sample.json', '--epochs', '2']);
+ * ```
+ */
 export type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { module: string; summary: string }> = {
