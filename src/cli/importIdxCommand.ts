@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { idxClassNames } from '../streams/idxClassNames';
 import { readIdxDataset } from '../streams/idxDataset';
 import { idxToFolders } from '../streams/idxToFolders';
+import { idxToRecordFile } from '../streams/idxToRecordFile';
 
 const USAGE = `usage: rxtrain import-idx IMAGES LABELS OUT [options]
        rxtrain import-idx --dataset-dir DIR OUT [options]
@@ -12,6 +13,9 @@ Converts MNIST-style IDX files (gzip or raw) into a folder-per-class PNG tree,
 OUT/<id>.<name>/<index>.png (e.g. OUT/001.t-shirt_top/00042.png: image 42 of the file),
 which \`rxtrain preprocess\` and folderSource read. With --dataset-dir, DIR/train-images*
 and DIR/train-labels* go to OUT/train, DIR/t10k-images* and DIR/t10k-labels* to OUT/test.
+With --records, each output folder also gets a record file next to it (OUT.rec; with
+--dataset-dir OUT/train.rec and OUT/test.rec): the same images, pre-decoded, in the same
+order, which \`rxtrain train\` reads as data.train / data.val without decoding any PNG.
 
 options:
   --names NAMES              fashion-mnist | mnist | comma-separated class names, label 0 first
@@ -20,12 +24,17 @@ options:
   --limit-per-class N        at most N images per class: the first N in file order
   --test-limit-per-class N   with --dataset-dir: the limit for OUT/test (default: --limit-per-class)
   --seed S                   with a limit: pick the images of each class at random, seeded
-  --overwrite                replace class folders that already exist
+  --records                  also write the images as a record file (OUT.rec) for training
+  --no-png                   with --records: write only the record file, no PNG tree
+  --channels 1|3             channels of the records (default: 1 for grey IDX files, else 3);
+                             match the training config's model.channels
+  --overwrite                replace class folders / record files that already exist
   --quiet                    print nothing but errors
   -h, --help                 show this help
 
 examples:
   rxtrain import-idx --dataset-dir /usr/share/datasets/fashion-mnist data/fashion-mnist
+  rxtrain import-idx --dataset-dir /usr/share/datasets/fashion-mnist data/fmnist-rec --records --no-png
   rxtrain import-idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz out --names mnist`;
 
 /**
@@ -97,6 +106,9 @@ export async function run(argv: string[], io: CommandIo = { out: process.stdout,
         'test-limit-per-class': { type: 'string' },
         seed: { type: 'string' },
         overwrite: { type: 'boolean' },
+        records: { type: 'boolean' },
+        'no-png': { type: 'boolean' },
+        channels: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -119,6 +131,10 @@ export async function run(argv: string[], io: CommandIo = { out: process.stdout,
       if (limit === undefined && testLimit === undefined) throw new UsageError('--seed only matters with --limit-per-class');
       seed = Number(o.seed);
     }
+    if (o['no-png'] && !o.records) throw new UsageError('--no-png needs --records (otherwise nothing would be written)');
+    if (o.channels !== undefined && !o.records) throw new UsageError('--channels sets the channels of the record file: it needs --records');
+    if (o.channels !== undefined && o.channels !== '1' && o.channels !== '3') throw new UsageError(`--channels must be 1 or 3, got '${o.channels}'`);
+    const channels = o.channels === undefined ? undefined : (Number(o.channels) as 1 | 3);
     const jobs: { images: string; labels: string; out: string; limit?: number }[] = [];
     let datasetPaths: string[];
     if (o['dataset-dir'] !== undefined) {
@@ -139,23 +155,31 @@ export async function run(argv: string[], io: CommandIo = { out: process.stdout,
       const t0 = Date.now();
       const ds = await readIdxDataset(job.images, job.labels, { numClasses: names.length });
       const tty = !o.quiet && (io.err as { isTTY?: boolean }).isTTY === true;
-      const res = await idxToFolders(ds, job.out, {
-        names,
-        limitPerClass: job.limit,
-        seed,
-        overwrite: o.overwrite,
-        onProgress: tty
-          ? (done, total) => {
-              if (done % 500 === 0 || done === total) io.err.write(`\r${job.out}: ${done}/${total}${done === total ? '\n' : ''}`);
+      const progress = (what: string) =>
+        tty
+          ? (done: number, total: number) => {
+              if (done % 500 === 0 || done === total) io.err.write(`\r${what}: ${done}/${total}${done === total ? '\n' : ''}`);
             }
-          : undefined,
-      });
-      if (!o.quiet) {
-        const counts = new Set(res.perClass);
-        const per = counts.size === 1 ? `${res.perClass[0]} per class` : `${Math.min(...res.perClass)}–${Math.max(...res.perClass)} per class`;
-        io.out.write(
-          `${job.out}: ${res.written} ${ds.width}×${ds.height} images in ${res.dirs.length} classes (${per}) from ${job.images} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`,
-        );
+          : undefined;
+      const per = (perClass: readonly number[]): string =>
+        new Set(perClass).size === 1 ? `${perClass[0]} per class` : `${Math.min(...perClass)}–${Math.max(...perClass)} per class`;
+      if (!o['no-png']) {
+        const res = await idxToFolders(ds, job.out, { names, limitPerClass: job.limit, seed, overwrite: o.overwrite, onProgress: progress(job.out) });
+        if (!o.quiet) {
+          io.out.write(
+            `${job.out}: ${res.written} ${ds.width}×${ds.height} images in ${res.dirs.length} classes (${per(res.perClass)}) from ${job.images} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`,
+          );
+        }
+      }
+      if (o.records) {
+        const t1 = Date.now();
+        const file = `${job.out.replace(/[\\/]+$/, '')}.rec`;
+        const res = await idxToRecordFile(ds, file, { names, limitPerClass: job.limit, seed, channels, overwrite: o.overwrite, onProgress: progress(file) });
+        if (!o.quiet) {
+          io.out.write(
+            `${file}: ${res.written} ${ds.width}×${ds.height}×${res.channels} records in ${names.length} classes (${per(res.perClass)}) in ${((Date.now() - t1) / 1000).toFixed(1)}s\n`,
+          );
+        }
       }
     }
     return 0;

@@ -12,7 +12,7 @@ import { listCategories } from '../streams/listCategories';
 import { readCategories, CATEGORIES_FILE } from '../streams/readCategories';
 import { manifestPath, readManifest } from '../streams/readManifest';
 import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
-import { openRecordStore } from '../streams/recordStore';
+import { openRecordStore, type RecordStore } from '../streams/recordStore';
 import type { SampleStore } from '../streams/SampleStore';
 import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
@@ -59,17 +59,60 @@ function exists(p: string): boolean {
   }
 }
 
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Whether `data.train` is a `rxtrain preprocess` output (has train.csv) or a folder-per-class tree.
+ * Whether `data.train` is a `rxtrain preprocess` output (has train.csv), a folder-per-class
+ * tree, or a record file (a file, e.g. `train.rec` from `rxtrain import-idx --records`;
+ * `format: "auto"` only).
  *
  * @example
  * ```ts
- * detectDataFormat(cfg.data); // 'manifest' | 'folder'
+ * detectDataFormat(cfg.data); // 'manifest' | 'folder' | 'records'
  * ```
  */
-export function detectDataFormat(data: TrainConfig['data']): 'manifest' | 'folder' {
+export function detectDataFormat(data: TrainConfig['data']): 'manifest' | 'folder' | 'records' {
   if (data.format !== 'auto') return data.format;
+  if (isFile(data.train)) return 'records';
   return exists(manifestPath(data.train, 'train')) ? 'manifest' : 'folder';
+}
+
+/**
+ * A hash of what a record file holds without reading its pixels: the 64-byte header (its
+ * shape and checksum) and the index after the records (labels, every record's CRC-32,
+ * names, classes). Any change of pixels changes a record CRC, hence this hash.
+ */
+async function recordFileHash(file: string): Promise<string> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const pre = Buffer.alloc(64);
+    await fh.read(pre, 0, 64, 0);
+    const indexOffset = Number(pre.readBigUInt64LE(48));
+    const index = Buffer.alloc(pre.readUInt32LE(56));
+    await fh.read(index, 0, index.length, indexOffset);
+    return createHash('sha256').update(pre).update(index).digest('hex');
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openRecordSplit(file: string, field: string, channels: number): Promise<RecordStore> {
+  const store = await openRecordStore(file).catch((e: unknown) => {
+    throw new Error(`${field}: ${(e as Error).message}`);
+  });
+  if (store.header.channels !== channels) {
+    await store.close();
+    throw new Error(
+      `${field}: ${file} holds ${store.header.channels}-channel images but model.channels is ${channels} (set model.channels to ${store.header.channels}, or rewrite the file with that many channels)`,
+    );
+  }
+  return store;
 }
 
 interface Split {
@@ -109,7 +152,8 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
   const format = detectDataFormat(data);
   const notes: string[] = [];
   const fingerprint: Record<string, string> = { format };
-  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }) };
+  // Grey models decode grey: replicating into RGB and reading one channel back would waste the work.
+  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels };
   let classes: string[];
   let train: Split;
   let val: Split | undefined;
@@ -128,7 +172,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
         const skipped = listed.filter((x): x is Skip => x.kind === 'skip');
         const rec = path.join(data.train, `${name}.rec`);
         if (data.records && exists(rec)) {
-          const store = await openRecordStore(rec);
+          const store = await openRecordSplit(rec, 'data.train', model.channels);
           opened.push(store);
           notes.push(`${name}: packed records ${rec} (${store.size} images)`);
           return { store, items, skipped };
@@ -140,6 +184,13 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       };
       train = await split('train');
       if (data.val === null && exists(manifestPath(data.train, 'val'))) val = await split('val');
+    } else if (format === 'records') {
+      const store = await openRecordSplit(data.train, 'data.train', model.channels);
+      opened.push(store);
+      classes = store.classes === undefined ? Array.from({ length: store.numClasses }, (_, i) => `class_${i}`) : [...store.classes];
+      fingerprint.train = await recordFileHash(data.train);
+      train = { store, items: [], skipped: [] };
+      notes.push(`train: packed records ${data.train} (${store.size} ${store.header.width}x${store.header.height}x${store.header.channels} images, no decoding)`);
     } else {
       const listed = await listFolder(data.train);
       classes = listed.categories.map((c) => c.name);
@@ -149,7 +200,17 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       train = { store, items: listed.items, skipped: listed.skipped };
       notes.push(`train: ${listed.items.length} image files in ${classes.length} class folders`);
     }
-    if (data.val !== null) {
+    if (data.val !== null && isFile(data.val)) {
+      const store = await openRecordSplit(data.val, 'data.val', model.channels);
+      opened.push(store);
+      const valClasses = store.classes ?? classes;
+      if (store.numClasses !== classes.length || valClasses.join('\n') !== classes.join('\n')) {
+        throw new Error(`data.val: ${data.val} has classes ${valClasses.join(', ')}; the training data has ${classes.join(', ')}`);
+      }
+      fingerprint.val = await recordFileHash(data.val);
+      val = { store, items: [], skipped: [] };
+      notes.push(`val: packed records ${data.val} (${store.size} images)`);
+    } else if (data.val !== null) {
       if (!exists(data.val)) throw new Error(`data.val: ${data.val} does not exist`);
       const listed = await listFolder(data.val);
       const valClasses = listed.categories.map((c) => c.name);

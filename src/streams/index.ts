@@ -33,4 +33,5 @@ export * from './preprocess';
 export * from './batchBufferPool';
 export * from './createAugmentWorkers';
 export * from './readCsvFile';
+export * from './idxToRecordFile';
 export * from './wasmHeapBlock';

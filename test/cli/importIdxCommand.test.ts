@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { run } from '../../src/cli/importIdxCommand';
 import { encodeIdx } from '../../src/streams/idxArray';
 import { classDirName, FASHION_MNIST_CLASSES } from '../../src/streams/idxClassNames';
+import { openRecordStore } from '../../src/streams/recordStore';
 
 const SAMPLE = path.join(__dirname, '..', '..', 'data', 'fashion-mnist-sample');
 
@@ -99,6 +100,39 @@ describe('rxtrain import-idx', () => {
     assert.equal(count('test'), 20);
   });
 
+  it('--records writes OUT/train.rec and OUT/test.rec next to (or, with --no-png, instead of) the PNG trees', async () => {
+    const src = path.join(dir, 'fashion-mnist');
+    const rows = await sampleAsIdx(src, 'train');
+    await sampleAsIdx(src, 't10k');
+    const out = path.join(dir, 'out');
+    const c = capture();
+    assert.equal(await run(['--dataset-dir', src, out, '--limit-per-class', '3', '--records'], c.io), 0, c.err.join(''));
+    assert.match(c.out.join(''), /train\.rec: 30 28×28×1 records in 10 classes \(3 per class\)/);
+    assert.ok(fs.statSync(path.join(out, 'train')).isDirectory());
+    const rec = await openRecordStore(path.join(out, 'train.rec'));
+    try {
+      assert.deepEqual([rec.size, rec.header.channels, rec.classes], [30, 1, [...FASHION_MNIST_CLASSES]]);
+      const first = await rec.load(0);
+      assert.equal(first.kind, 'sample');
+      // Class 0's first image of the file, named like its PNG.
+      const i0 = rows.findIndex((r) => r.label === 0);
+      assert.equal(first.path, `${classDirName(0, FASHION_MNIST_CLASSES[0])}/${String(i0).padStart(5, '0')}.png`);
+      assert.ok(Buffer.from((first as { image: { data: Uint8Array } }).image.data).equals(rows[i0].pixels));
+    } finally {
+      await rec.close();
+    }
+    const c2 = capture();
+    const out2 = path.join(dir, 'out2');
+    assert.equal(await run(['--dataset-dir', src, out2, '--records', '--no-png', '--channels', '3', '--quiet'], c2.io), 0, c2.err.join(''));
+    assert.deepEqual(fs.readdirSync(out2).sort(), ['test.rec', 'train.rec']);
+    const rec3 = await openRecordStore(path.join(out2, 'test.rec'));
+    assert.deepEqual([rec3.size, rec3.header.channels], [200, 3]);
+    await rec3.close();
+    const c3 = capture();
+    assert.equal(await run(['--dataset-dir', src, out2, '--records', '--no-png'], c3.io), 1);
+    assert.match(c3.err.join(''), /train\.rec already exists \(pass overwrite \/ --overwrite/);
+  });
+
   it('fails with exit code 1 and names the file for bad data', async () => {
     await sampleAsIdx(dir, 'fashion');
     const labels = path.join(dir, 'short-labels');
@@ -112,7 +146,15 @@ describe('rxtrain import-idx', () => {
   });
 
   it('fails with exit code 2 and the usage for bad arguments', async () => {
-    for (const argv of [['a', 'b'], ['a', 'b', 'c', '--limit-per-class', 'ten'], ['x-images', 'x-labels', 'out'], ['--bogus']]) {
+    for (const argv of [
+      ['a', 'b'],
+      ['a', 'b', 'c', '--limit-per-class', 'ten'],
+      ['x-images', 'x-labels', 'out'],
+      ['--bogus'],
+      ['a', 'b', 'c', '--no-png'],
+      ['a', 'b', 'c', '--channels', '3'],
+      ['a', 'b', 'c', '--records', '--channels', '2'],
+    ]) {
       const c = capture();
       assert.equal(await run(argv, c.io), 2, argv.join(' '));
       assert.match(c.err.join(''), /usage: rxtrain import-idx/);

@@ -3,10 +3,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, toArray } from 'rxjs';
+import { createTrainer } from '../../src/model/createTrainer';
+import { train } from '../../src/model/train';
+import { tinyAlexNet } from './tinySpec';
 import sharp from 'sharp';
 import { detectDataFormat, openDatasets, runIdentity } from '../../src/model/setupFromConfig';
 import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig';
+import { makeImage } from '../../src/ops/Image';
+import { createRng } from '../../src/ops/Rng';
+import type { IdxDataset } from '../../src/streams/idxDataset';
+import { idxToFolders } from '../../src/streams/idxToFolders';
+import { idxToRecordFile } from '../../src/streams/idxToRecordFile';
 import { preprocess } from '../../src/streams/preprocess';
 import { useCpu } from './fixtures/tinyTraining';
 
@@ -102,5 +110,146 @@ describe('openDatasets / runIdentity', function () {
     assert.deepEqual(runIdentity(a, { x: '1' }), runIdentity(b, { x: '1' }));
     assert.notDeepEqual(runIdentity(a, { x: '1' }), runIdentity(c, { x: '1' }));
     assert.notDeepEqual(runIdentity(a, { x: '1' }), runIdentity(a, { x: '2' }));
+  });
+});
+
+describe('openDatasets: record files and grey models', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  const names = ['dark', 'bright', 'mid'];
+  /** 8×8 grey images, 3 classes: the IDX-style dataset import-idx converts. */
+  function ds(count: number, salt: number, side = 8): IdxDataset {
+    const ys = Uint8Array.from({ length: count }, (_, i) => (i * 7 + salt) % 3);
+    const rng = createRng(salt);
+    const n = side * side;
+    const px = Uint8Array.from({ length: count * n }, () => rng.int(256));
+    return { count, width: side, height: side, channels: 1, labels: ys, image: (i) => makeImage(px.subarray(i * n, (i + 1) * n), side, side, 1) };
+  }
+  before(async () => {
+    await useCpu();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-setup-rec-'));
+    for (const [split, n, salt] of [['train', 23, 1], ['test', 9, 2]] as const) {
+      await idxToFolders(ds(n, salt), path.join(tmp, 'png', split), { names });
+      for (const c of [1, 3] as const) await idxToRecordFile(ds(n, salt), path.join(tmp, `rec${c}`, `${split}.rec`), { names, channels: c });
+    }
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const cfgFor = (train: string, val: string, channels: 1 | 3): TrainConfig =>
+    config({
+      data: { train, val },
+      model: { name: 'small', inputSize: 8, channels },
+      batchSize: 5,
+      seed: 3,
+      augmentation: { pad: 2, randomCrop: true, flip: true, mean: [100, 100, 100], std: [50, 50, 50] },
+    });
+
+  async function batches(src: NonNullable<Awaited<ReturnType<typeof openDatasets>>['val']>): Promise<Array<{ xs: number[]; ys: number[]; shape: number[] }>> {
+    const out: Array<{ xs: number[]; ys: number[]; shape: number[] }> = [];
+    for await (const b of src.epoch(0)) {
+      assert.equal(b.kind, 'batch', b.kind === 'skip' ? `${b.reason}: ${b.message}` : '');
+      if (b.kind !== 'batch') continue;
+      out.push({ xs: [...(await b.xs.data())], ys: [...(await b.ys.data())], shape: b.xs.shape });
+      b.xs.dispose();
+      b.ys.dispose();
+    }
+    return out;
+  }
+
+  for (const channels of [1, 3] as const) {
+    it(`${channels} channel(s): a record file gives the same batches as the PNG tree import-idx wrote`, async () => {
+      const fromPng = await openDatasets(cfgFor(path.join(tmp, 'png', 'train'), path.join(tmp, 'png', 'test'), channels));
+      const recCfg = cfgFor(path.join(tmp, `rec${channels}`, 'train.rec'), path.join(tmp, `rec${channels}`, 'test.rec'), channels);
+      assert.equal(detectDataFormat(recCfg.data), 'records');
+      const fromRec = await openDatasets(recCfg);
+      try {
+        assert.deepEqual(fromRec.classes, names);
+        assert.deepEqual(fromRec.inputShape, [8, 8, channels]);
+        assert.deepEqual(fromPng.inputShape, [8, 8, channels]);
+        assert.ok(fromRec.notes.some((n) => /train: packed records .*23 8x8x\d images, no decoding/.test(n)), fromRec.notes.join('; '));
+        assert.equal(fromRec.train.size, 23);
+        const [a, b] = [await batches(fromPng.train), await batches(fromRec.train)];
+        assert.equal(a.length, 5);
+        assert.deepEqual(a[0].shape, [5, 8, 8, channels]);
+        assert.deepEqual(b, a);
+        assert.deepEqual(await batches(fromRec.val!), await batches(fromPng.val!));
+      } finally {
+        await fromPng.close();
+        await fromRec.close();
+      }
+    });
+  }
+
+  it('refuses a record file whose channels differ from model.channels, and val classes that differ', async () => {
+    await assert.rejects(
+      openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), path.join(tmp, 'rec1', 'test.rec'), 3)),
+      /data\.train: .*train\.rec holds 1-channel images but model\.channels is 3/,
+    );
+    await assert.rejects(
+      openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), path.join(tmp, 'rec3', 'test.rec'), 1)),
+      /data\.val: .*test\.rec holds 3-channel images but model\.channels is 1/,
+    );
+    const other = path.join(tmp, 'other.rec');
+    await idxToRecordFile(ds(4, 1), other, { names: ['a', 'b', 'c'], channels: 1 });
+    await assert.rejects(openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), other, 1)), /data\.val: .*other\.rec has classes a, b, c; the training data has dark, bright, mid/);
+    fs.writeFileSync(path.join(tmp, 'junk.rec'), 'not a record file');
+    await assert.rejects(openDatasets(cfgFor(path.join(tmp, 'junk.rec'), other, 1)), /data\.train: record file .*junk\.rec: not a record file/);
+  });
+
+  it('fingerprints a record file by its content: same pixels same hash, one changed pixel another', async () => {
+    const fp = async (file: string): Promise<string> => {
+      const d = await openDatasets(cfgFor(file, path.join(tmp, 'rec1', 'test.rec'), 1));
+      await d.close();
+      return d.fingerprint.train;
+    };
+    const again = path.join(tmp, 'again.rec');
+    await idxToRecordFile(ds(23, 1), again, { names, channels: 1 });
+    assert.equal(await fp(again), await fp(path.join(tmp, 'rec1', 'train.rec')));
+    const changed = ds(23, 1);
+    const img = changed.image(5);
+    img.data[10] ^= 1;
+    await idxToRecordFile(changed, again, { names, channels: 1, overwrite: true });
+    assert.notEqual(await fp(again), await fp(path.join(tmp, 'rec1', 'train.rec')));
+  });
+});
+
+describe('grey training end to end (model.channels 1)', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  before(async () => {
+    await useCpu();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-grey-'));
+    for (const [split, n] of [['train', 12], ['test', 6]] as const) {
+      const ys = Uint8Array.from({ length: n }, (_, i) => i % 3);
+      const px = Uint8Array.from({ length: n * 256 }, (_, k) => (k * 31 + ys[Math.floor(k / 256)] * 60) % 256);
+      const ds: IdxDataset = { count: n, width: 16, height: 16, channels: 1, labels: ys, image: (i) => makeImage(px.subarray(i * 256, (i + 1) * 256), 16, 16, 1) };
+      await idxToFolders(ds, path.join(tmp, split), { names: ['a', 'b', 'c'] });
+    }
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('grey PNGs decode to 1 channel and train a 1-channel network for an epoch with validation', async () => {
+    const cfg = config({
+      data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'test') },
+      model: { name: 'small', inputSize: 16, channels: 1 },
+      batchSize: 4,
+      augmentation: { pad: 2, mean: [72.9, 72.9, 72.9], std: [90, 90, 90] },
+    });
+    const d = await openDatasets(cfg);
+    assert.deepEqual(d.inputShape, [16, 16, 1]);
+    const events = await lastValueFrom(
+      train({
+        setup: async () => ({ trainer: await createTrainer({ model: tinyAlexNet(3), backend: 'cpu', seed: 1 }), train: d.train, ...(d.val ? { val: d.val } : {}) }),
+        epochs: 1,
+        seed: 1,
+        lr: 0.01,
+      }).pipe(toArray()),
+    );
+    await d.close();
+    const end = events.find((e) => e.kind === 'EpochEnd');
+    assert.ok(end !== undefined && end.kind === 'EpochEnd', events.map((e) => e.kind).join(','));
+    assert.ok(Number.isFinite(end.trainLoss) && end.valAccuracy !== null && end.valAccuracy !== undefined, JSON.stringify(end));
+    assert.ok(!events.some((e) => e.kind === 'SampleSkipped'), 'no image skipped');
+    assert.equal(events.at(-1)?.kind, 'TrainEnd');
   });
 });
