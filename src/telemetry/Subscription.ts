@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CallStatus } from './bearerAuth';
+import { rawResponseStream, type RawResponseStream } from './rawResponseStream';
 import { resetServerStream } from './resetServerStream';
 import type { TelemetryHub, HubListener } from './TelemetryHub';
 import type { TrainEventKind } from './TrainEvent';
@@ -16,12 +17,17 @@ import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/
  */
 export type SubscriptionEnd = 'ok' | 'cancelled' | 'slow' | 'error';
 
+/** Largest single write when catching up (replay, bursts): bounds what one slow stream buffers. */
+const MAX_CHUNK_BYTES = 64 * 1024;
+
 /**
  * One Subscribe call. It keeps only a cursor into the hub's replay buffer and writes while
- * `call.write()` says the stream has room; when it says no, it waits for 'drain' and only
- * counts what it is missing. Past `maxQueue` missed events (or once its cursor is evicted)
- * it is ended with RESOURCE_EXHAUSTED, so a subscriber that never reads costs bounded
- * memory and never slows the producer.
+ * the stream says it has room; when it says no, it waits for 'drain' and only counts what
+ * it is missing. Past `maxQueue` missed events (or once its cursor is evicted) it is ended
+ * with RESOURCE_EXHAUSTED, so a subscriber that never reads costs bounded memory and never
+ * slows the producer. Events are written as the hub's shared pre-framed Buffers straight to
+ * the HTTP/2 stream (see {@link rawResponseStream}; `call.write()` if that is unavailable),
+ * and everything pending is sent in one write (up to 64 KiB).
  *
  * @example
  * ```ts
@@ -33,6 +39,9 @@ export class Subscription implements HubListener {
   private missed = 0;
   private done = false;
   private resetTimer: NodeJS.Timeout | undefined;
+  private raw: RawResponseStream | undefined;
+  /** Newest sequence already accounted for (sent, skipped by the filter, or counted as missed). */
+  private seen = 0;
 
   constructor(
     private readonly hub: TelemetryHub,
@@ -49,11 +58,14 @@ export class Subscription implements HubListener {
   }
 
   start(): void {
-    this.call.on('drain', () => {
+    this.raw = rawResponseStream(this.call);
+    const onDrain = (): void => {
       this.blocked = false;
       this.missed = 0;
       this.pump();
-    });
+    };
+    if (this.raw !== undefined) this.raw.on('drain', onDrain);
+    else this.call.on('drain', onDrain);
     this.call.on('cancelled', () => this.finish('cancelled'));
     // A write to a stream the peer reset surfaces here; the call is over either way.
     this.call.on('error', () => this.finish('error'));
@@ -67,15 +79,18 @@ export class Subscription implements HubListener {
       this.pump();
       return;
     }
-    const newest = this.hub.buffer.get(this.hub.buffer.newest);
-    if (this.hub.ended === undefined && newest !== undefined && this.wants(newest.kind)) {
-      this.missed += 1;
-      if (this.missed > this.limits.maxQueue) {
-        this.cutOff(
-          `subscriber too slow: more than ${this.limits.maxQueue} events queued; ` +
-            `resubscribe with from_sequence=${this.cursor} to resume`,
-        );
-      }
+    // Told once per batch of events: count each new event this subscriber wants.
+    const buf = this.hub.buffer;
+    for (let seq = Math.max(this.seen + 1, this.cursor, buf.oldest); seq <= buf.newest; seq += 1) {
+      const entry = buf.get(seq);
+      if (entry !== undefined && this.wants(entry.kind)) this.missed += 1;
+    }
+    this.seen = Math.max(this.seen, buf.newest);
+    if (this.hub.ended === undefined && this.missed > this.limits.maxQueue) {
+      this.cutOff(
+        `subscriber too slow: more than ${this.limits.maxQueue} events queued; ` +
+          `resubscribe with from_sequence=${this.cursor} to resume`,
+      );
     }
   }
 
@@ -93,25 +108,44 @@ export class Subscription implements HubListener {
   private pump(): void {
     const buf = this.hub.buffer;
     while (!this.done && !this.blocked && this.cursor <= buf.newest) {
-      const entry = buf.get(this.cursor);
-      if (entry === undefined) {
+      if (buf.get(this.cursor) === undefined) {
         this.cutOff(
           `subscriber fell behind the replay buffer: sequence ${this.cursor} was evicted; ` +
             `oldest available is ${buf.oldest}`,
         );
         return;
       }
-      this.cursor += 1;
-      if (!this.wants(entry.kind)) continue;
-      // The Subscribe serializer passes pre-encoded Buffers through (see startTelemetryServer),
-      // so an event is encoded once for all subscribers.
-      if (!this.call.write(this.hub.bytesOf(entry) as unknown as Event)) {
+      const parts: Buffer[] = [];
+      let bytes = 0;
+      for (let entry = buf.get(this.cursor); entry !== undefined && bytes < MAX_CHUNK_BYTES; entry = buf.get(this.cursor)) {
+        this.cursor += 1;
+        if (!this.wants(entry.kind)) continue;
+        const framed = this.hub.framedOf(entry);
+        parts.push(framed);
+        bytes += framed.length;
+      }
+      if (parts.length > 0 && !this.send(parts, bytes)) {
         this.blocked = true;
         this.missed = 0;
       }
     }
+    this.seen = Math.max(this.seen, this.cursor - 1);
     const end = this.hub.ended;
     if (!this.done && end !== undefined && this.cursor > buf.newest) this.endWith(end);
+  }
+
+  /** Writes framed events; false once the stream is over its high-water mark. */
+  private send(parts: readonly Buffer[], bytes: number): boolean {
+    const raw = this.raw;
+    if (raw !== undefined) {
+      // The peer is gone: its 'cancelled'/'close' ends this subscription.
+      if (raw.destroyed || raw.closed || raw.writableEnded) return false;
+      return raw.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes));
+    }
+    let room = true;
+    // The Subscribe serializer passes pre-encoded Buffers through (see serveTelemetry).
+    for (const p of parts) room = this.call.write(p.subarray(5) as unknown as Event);
+    return room;
   }
 
   private endWith(status: CallStatus): void {

@@ -11,15 +11,18 @@ import type { CallStatus } from './bearerAuth';
  *
  * @example
  * ```ts
- * const bytes = hub.bytesOf(hub.buffer.get(1)!);
+ * const framed = hub.framedOf(hub.buffer.get(1)!);
  * ```
  */
 export interface BufferedEvent {
   readonly sequence: number;
   readonly kind: TrainEventKind;
   readonly message: Event;
-  /** Wire bytes, encoded on first send and shared by every subscriber. */
-  bytes?: Buffer;
+  /**
+   * gRPC length-prefixed wire bytes (5-byte prefix + protobuf), encoded on first send and
+   * shared by every subscriber.
+   */
+  framed?: Buffer;
 }
 
 /**
@@ -39,7 +42,10 @@ export interface HubListener {
  * The server's core, free of sockets: assigns gap-free sequence numbers, maps each event
  * to its wire form once, keeps the bounded replay buffer and the run snapshot, and tells
  * subscribers that there is more. Subscribers pull from the buffer at their own pace, so a
- * slow one costs O(1) memory and never delays {@link TelemetryHub.publish}.
+ * slow one costs O(1) memory and never delays {@link TelemetryHub.publish}. Subscribers
+ * are told once per turn of the event loop (setImmediate), not once per event: events that
+ * arrive together (EpochEnd, CheckpointSaved, EpochBegin; a burst of skips) reach each
+ * subscriber in one write.
  *
  * @example
  * ```ts
@@ -53,6 +59,7 @@ export class TelemetryHub {
   private snapshot: RunSnapshot;
   private readonly listeners = new Set<HubListener>();
   private endStatus: CallStatus | undefined;
+  private notifyScheduled = false;
 
   constructor(
     private readonly runId: string,
@@ -86,7 +93,7 @@ export class TelemetryHub {
     const runId = e.kind === 'TrainBegin' && e.runId !== '' ? e.runId : this.snapshot.runId || this.runId;
     this.buffer.push({ sequence, kind: e.kind, message: toProtoEvent(e, runId, sequence) });
     this.snapshot = reduceRun(this.snapshot, e, sequence);
-    for (const l of this.listeners) l.notify();
+    this.scheduleNotify();
   }
 
   /** The stream completed: subscribers drain what is left and end with OK. */
@@ -101,10 +108,22 @@ export class TelemetryHub {
     this.end({ code: grpc.status.ABORTED, details: `training failed: ${message}` });
   }
 
-  /** Wire bytes of a buffered event, encoded once however many subscribers send it. */
+  /** gRPC-framed wire bytes of a buffered event, encoded once however many subscribers send it. */
+  framedOf(entry: BufferedEvent): Buffer {
+    if (entry.framed === undefined) {
+      const bytes = this.encode(entry.message);
+      const framed = Buffer.allocUnsafe(bytes.length + 5);
+      framed.writeUInt8(0, 0); // not compressed
+      framed.writeUInt32BE(bytes.length, 1);
+      bytes.copy(framed, 5);
+      entry.framed = framed;
+    }
+    return entry.framed;
+  }
+
+  /** Protobuf bytes of a buffered event (no gRPC prefix), a view of {@link TelemetryHub.framedOf}. */
   bytesOf(entry: BufferedEvent): Buffer {
-    if (entry.bytes === undefined) entry.bytes = this.encode(entry.message);
-    return entry.bytes;
+    return this.framedOf(entry).subarray(5);
   }
 
   add(l: HubListener): void {
@@ -118,6 +137,16 @@ export class TelemetryHub {
   private end(status: CallStatus): void {
     if (this.endStatus !== undefined) return;
     this.endStatus = status;
-    for (const l of [...this.listeners]) l.notify();
+    this.scheduleNotify();
+  }
+
+  private scheduleNotify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      // A copy: a listener may end (and remove itself) while being told.
+      for (const l of [...this.listeners]) l.notify();
+    });
   }
 }

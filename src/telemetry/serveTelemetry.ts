@@ -34,7 +34,9 @@ async function readPem(x: string | Buffer, what: string): Promise<Buffer> {
 
 async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.ServerCredentials> {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
-  const [cert, key] = await Promise.all([readPem(tls.cert, 'certificate'), readPem(tls.key, 'key')]);
+  // One after the other: when both are unreadable, the error names the certificate every time.
+  const cert = await readPem(tls.cert, 'certificate');
+  const key = await readPem(tls.key, 'key');
   try {
     return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
   } catch (err) {
@@ -128,7 +130,8 @@ export async function serveTelemetry(
   const { packageDefinition, v1 } = loadTelemetryProto();
   const service = v1.Telemetry.service;
   const encode = service.Subscribe.responseSerialize;
-  // Pre-encoded events pass through untouched, so fan-out to N subscribers encodes once.
+  // Pre-encoded events pass through untouched, so fan-out to N subscribers encodes once
+  // (when a Subscription cannot write its pre-framed bytes to the HTTP/2 stream directly).
   const fanOutService: grpc.ServiceDefinition = {
     ...service,
     Subscribe: { ...service.Subscribe, responseSerialize: (v: Event | Buffer) => (Buffer.isBuffer(v) ? v : encode(v)) },

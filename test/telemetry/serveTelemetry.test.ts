@@ -84,6 +84,25 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     assert.deepEqual(resumed.events.map((e) => e.sequence), [7, 8, 9, 10, 11]);
   });
 
+  it('replays a large buffer (many coalesced writes) gap-free to full and filtered subscribers alike', async function () {
+    this.timeout(20000);
+    const s = await start({ replayBuffer: 20000 });
+    // ≈ 0.6 MB of BatchEnd, with an EpochEnd every 1000: several 64 KiB writes per subscriber.
+    for (let i = 1; i <= 12000; i += 1) {
+      events.next(i % 1000 === 0 ? { kind: 'EpochEnd', time: Date.now(), epoch: i / 1000, step: i, trainLoss: 1, trainAccuracy: 0.5, valLoss: 0.9, lr: 0.01, durationMs: 5 } : batchEnd());
+    }
+    const full = collect(client(s.address));
+    const epochs = collect(client(s.address), { kinds: ['EPOCH_END'] });
+    const from = collect(client(s.address), { fromSequence: 11990 });
+    await until(() => full.events.length === 12000 && epochs.events.length === 12 && from.events.length === 11, 15000, 'replay');
+    events.next(batchEnd()); // and then live
+    events.complete();
+    await Promise.all([full.status, epochs.status, from.status]);
+    assert.deepEqual(full.events.map((e) => e.sequence), Array.from({ length: 12001 }, (_, i) => i + 1));
+    assert.deepEqual(epochs.events.map((e) => e.sequence), Array.from({ length: 12 }, (_, i) => (i + 1) * 1000));
+    assert.deepEqual(from.events.map((e) => e.sequence), Array.from({ length: 12 }, (_, i) => 11990 + i));
+  });
+
   it('answers OUT_OF_RANGE with a clear message when from_sequence was evicted or is in the future', async () => {
     const s = await start({ replayBuffer: 5 });
     for (let i = 0; i < 12; i += 1) events.next(batchEnd());
