@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend';
 import { createBatchBufferPool } from '../../src/streams/batchBufferPool';
+import { keepBackend } from '../fixtures/keepBackend';
 
 describe('batchBufferPool', () => {
-  let previous: string;
-  before(async () => {
-    await tf.ready();
-    previous = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(previous);
-  });
+  keepBackend();
 
   it('recycles buffers that never became tensors, up to max', () => {
     const pool = createBatchBufferPool(8, 2);

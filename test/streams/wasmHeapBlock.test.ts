@@ -2,19 +2,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend';
 import { allocWasmHeapBlock } from '../../src/streams/wasmHeapBlock';
+import { keepBackend } from '../fixtures/keepBackend';
 
 /** The backend's count of live data ids (tensors and their memory). */
 const dataIds = (): number => tf.backend().numDataIds();
 
 describe('wasmHeapBlock', () => {
-  let previous: string;
-  before(async () => {
-    await tf.ready();
-    previous = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(previous);
-  });
+  keepBackend();
 
   it('is undefined on a backend without a wasm heap (cpu)', async () => {
     await tf.setBackend('cpu');
