@@ -225,7 +225,8 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
 
 /**
  * Serialises a checkpoint: magic, JSON header, raw float32 tensors, SHA-256 of all of it. The
- * trailing digest lets a reader tell a complete file from a truncated or damaged one.
+ * trailing digest lets a reader tell a complete file from a truncated or damaged one. The
+ * identity is stored as `{ config, data }` (without `relocatable`).
  *
  * @example
  * ```ts
@@ -236,8 +237,11 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
 export function encodeCheckpoint(ck: Checkpoint): Buffer {
   const entries = (list: TrainerState['weights']): TensorEntry[] => list.map((w) => ({ name: w.name, shape: [...w.shape], length: w.data.length }));
   const { trainer, ...meta } = ck;
+  // `relocatable` is the current code's matching policy, not a property of the run: leaving it
+  // out keeps the file readable by versions that hash the whole stored identity.
+  const identity: RunIdentity = { config: ck.identity.config, data: ck.identity.data };
   const header = Buffer.from(
-    JSON.stringify({ ...meta, tensors: { weights: entries(trainer.weights), optimizer: entries(trainer.optimizer) } }),
+    JSON.stringify({ ...meta, identity, tensors: { weights: entries(trainer.weights), optimizer: entries(trainer.optimizer) } }),
     'utf8',
   );
   const len = Buffer.alloc(4);
