@@ -1,8 +1,8 @@
 /**
  * Telemetry benchmark: what serving the event stream over gRPC costs a training loop.
  *
- * This process runs a synthetic training loop (fixed busy CPU work per step, a BatchEnd per
- * step, EpochBegin/EpochEnd/CheckpointSaved per epoch) and two telemetry servers (each in
+ * This process runs a synthetic training loop (fixed busy CPU work per step, BatchEnd
+ * events, EpochBegin/EpochEnd/CheckpointSaved per epoch) and two telemetry servers (each in
  * its worker thread, as `rxtrain train` runs it):
  *   A  0 subscribers
  *   B  100 subscribers: 90 reading, 10 that never read (their process is SIGSTOPped, like a
@@ -13,7 +13,13 @@
  * against A, the emit→receipt latency percentiles seen by the readers, how the frozen
  * subscribers ended, and the process's heap/RSS over the run.
  *
- *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256]
+ * Two conditions, each with fresh servers and fresh subscribers:
+ *   default  BatchEnd throttled as `rxtrain train` does by default (progress.batchEventsPerSec
+ *            = 10: a BatchEnd when ≥ 100 ms have passed since the last one, and at the end of
+ *            each epoch), the rate a real run's telemetry server sees at most
+ *   stress   a BatchEnd after every step (100 events/s with 10 ms steps)
+ *
+ *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +41,10 @@ const BLOCK = Number(args.get('block') ?? 50);
 // Smaller than the default 1024 so that the frozen subscribers overflow within the run.
 const MAX_QUEUE = Number(args.get('max-queue') ?? 256);
 const ROOT = path.join(__dirname, '..');
+/** BatchEnd events per second at most; Infinity = one per step. */
+const CONDITIONS: Record<string, number> = { default: 10, stress: Infinity };
+const RUN_CONDITIONS = (args.get('conditions') ?? 'default,stress').split(',');
+for (const c of RUN_CONDITIONS) if (!(c in CONDITIONS)) throw new Error(`unknown condition '${c}' (known: ${Object.keys(CONDITIONS).join(', ')})`);
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -79,16 +89,29 @@ function calibrate(ms: number): number {
 
 const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Where a loop's BatchEnd throttle stands (as in src/model/train.ts: time since the last BatchEnd). */
+interface Throttle {
+  readonly perSec: number;
+  lastEmit: number;
+  emitted: number;
+}
+
 /** One training run of `steps` steps; returns the wall time of its steps. */
-async function trainLoop(events: Subject<TrainEvent>, steps: number, iterations: number, firstStep: number): Promise<number> {
+async function trainLoop(events: Subject<TrainEvent>, steps: number, iterations: number, firstStep: number, throttle: Throttle): Promise<number> {
   const t0 = performance.now();
+  const minGapMs = 1000 / throttle.perSec;
   for (let s = 0; s < steps; s += 1) {
     const step = firstStep + s;
     const epoch = Math.floor(step / STEPS_PER_EPOCH);
     const batch = step % STEPS_PER_EPOCH;
     if (batch === 0) events.next({ kind: 'EpochBegin', time: now(), epoch, step, lr: 0.01, steps: STEPS_PER_EPOCH });
     spin(iterations);
-    events.next({ kind: 'BatchEnd', time: now(), epoch, step: step + 1, batch, batchSize: 128, loss: 2 / (1 + step / 500), accuracy: Math.min(0.99, step / 5000), imagesPerSec: 128000 / WORK_MS });
+    const t = performance.now();
+    if (t - throttle.lastEmit >= minGapMs || batch === STEPS_PER_EPOCH - 1) {
+      throttle.lastEmit = t;
+      throttle.emitted += 1;
+      events.next({ kind: 'BatchEnd', time: now(), epoch, step: step + 1, batch, batchSize: 128, loss: 2 / (1 + step / 500), accuracy: Math.min(0.99, step / 5000), imagesPerSec: 128000 / WORK_MS });
+    }
     if (batch === STEPS_PER_EPOCH - 1) {
       events.next({ kind: 'EpochEnd', time: now(), epoch, step: step + 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1.1, valAccuracy: 0.45, lr: 0.01, durationMs: STEPS_PER_EPOCH * WORK_MS });
       events.next({ kind: 'CheckpointSaved', time: now(), epoch, step: step + 1, path: `runs/bench/checkpoints/epoch-${String(epoch).padStart(4, '0')}`, best: epoch % 2 === 0 });
@@ -109,8 +132,10 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
     const v1 = grpc.loadPackageDefinition(def).rxtrain.telemetry.v1;
     const count = ${count};
     const lat = [];
+    const first = new Map(); // sequence -> latency of the first reader in this process to get it
     const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null }));
     let ready = 0;
+    let cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       // Its own subchannel pool = its own TCP connection, like separate monitors.
       const c = new v1.Telemetry(${JSON.stringify(address)}, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
@@ -118,18 +143,27 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
       const st = stats[i];
       call.on('data', (e) => {
         const t = performance.timeOrigin + performance.now();
-        if (st.n === 0 && ++ready === count) process.stdout.write('ready\\n');
+        if (st.n === 0 && ++ready === count) {
+          cpu0 = process.cpuUsage();
+          process.stdout.write('ready\\n');
+        }
         if (st.last !== 0 && e.sequence !== st.last + 1) st.gaps++;
         st.last = e.sequence; st.n++;
-        if (e.event === 'batchEnd' && lat.length < 2e6) lat.push(t - e.timeUnixMicros / 1000);
+        if (e.event === 'batchEnd' && lat.length < 2e6) {
+          const l = t - e.timeUnixMicros / 1000;
+          lat.push(l);
+          if (!first.has(e.sequence)) first.set(e.sequence, l);
+        }
       });
       call.on('error', () => {});
       call.on('status', (s) => { st.status = grpc.status[s.code]; });
     }
     process.stdin.on('data', () => {
       lat.sort((a, b) => a - b);
-      const q = (p) => lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN;
-      process.stdout.write(JSON.stringify({ latencies: lat.length, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1], events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status) }) + '\\n');
+      const firsts = [...first.values()].sort((a, b) => a - b);
+      const q = (xs, p) => xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN;
+      const cpu = process.cpuUsage(cpu0);
+      process.stdout.write(JSON.stringify({ latencies: lat.length, p50: q(lat, 0.5), p99: q(lat, 0.99), max: lat[lat.length - 1], firstP50: q(firsts, 0.5), firstP99: q(firsts, 0.99), cpuMs: (cpu.user + cpu.system) / 1000, events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status) }) + '\\n');
       process.exit(0);
     });
   `;
@@ -160,14 +194,18 @@ interface ClientReport {
   p50: number;
   p99: number;
   max: number;
+  /** Latency of the first reader (in that process) to receive each BatchEnd. */
+  firstP50: number;
+  firstP99: number;
+  /** CPU the client process used since every subscriber had its first event. */
+  cpuMs: number;
   events: number[];
   gaps: number;
   statuses: (string | null)[];
 }
 
-async function main(): Promise<void> {
-  const iterations = calibrate(WORK_MS);
-  // Two servers in this process for the whole run: A's has no subscribers, B's has 100.
+async function runCondition(name: string, perSec: number, iterations: number): Promise<void> {
+  // Two servers in this process for the whole condition: A's has no subscribers, B's has 100.
   // Training alternates blocks between them, so machine noise hits both alike.
   const eventsA = new Subject<TrainEvent>();
   const eventsB = new Subject<TrainEvent>();
@@ -183,14 +221,14 @@ async function main(): Promise<void> {
   eventsA.next(begin('bench-a'));
   await Promise.all([readers.ready, frozen.ready]);
   frozen.child.kill('SIGSTOP'); // from now on these 10 read nothing and acknowledge nothing
-  console.log(
-    `telemetry bench: ${STEPS} steps × ${WORK_MS} ms busy work per condition, in alternating blocks of ${BLOCK}; ` +
-      `1 BatchEnd per step (+ EpochBegin/EpochEnd/CheckpointSaved per ${STEPS_PER_EPOCH}); node ${process.version}`,
-  );
+  const rate = Number.isFinite(perSec) ? `BatchEnd throttled to ≤ ${perSec}/s (train() default), + 1 at each epoch end` : '1 BatchEnd per step';
+  console.log(`\n== condition '${name}': ${rate}; EpochBegin/EpochEnd/CheckpointSaved per ${STEPS_PER_EPOCH} steps`);
   console.log(`A: server ${serverA.address}, 0 subscribers; B: server ${serverB.address} (maxQueue ${MAX_QUEUE}), ${serverB.subscribers} subscribers (${READERS} reading, ${FROZEN} frozen) in 2 child processes`);
 
-  await trainLoop(eventsA, BLOCK, iterations, 0); // warm-up (JIT, allocator)
-  await trainLoop(eventsB, BLOCK, iterations, 0);
+  const throttles = { A: { perSec, lastEmit: -Infinity, emitted: 0 }, B: { perSec, lastEmit: -Infinity, emitted: 0 } };
+  await trainLoop(eventsA, BLOCK, iterations, 0, throttles.A); // warm-up (JIT, allocator)
+  await trainLoop(eventsB, BLOCK, iterations, 0, throttles.B);
+  const warmEmitted = throttles.B.emitted;
   gc();
   const memStart = process.memoryUsage();
   let heapMax = memStart.heapUsed;
@@ -214,7 +252,7 @@ async function main(): Promise<void> {
       // Untimed pause: the previous block's last writes finish before this block's clock starts.
       await new Promise((r) => setTimeout(r, 20));
       const c0 = trainingThreadCpuMs();
-      t[which] = await trainLoop(which === 'A' ? eventsA : eventsB, BLOCK, iterations, first);
+      t[which] = await trainLoop(which === 'A' ? eventsA : eventsB, BLOCK, iterations, first, throttles[which]);
       cpu[which] += trainingThreadCpuMs() - c0;
     }
     timeA += t.A;
@@ -223,12 +261,15 @@ async function main(): Promise<void> {
     rssTrail.push(process.memoryUsage().rss);
   }
   clearInterval(sampler);
+  const load1 = os.loadavg()[0];
   const cutOff = serverB.ended.slow;
   const endedB = { ...serverB.ended };
-  const report = await readers.report();
+  const [report, frozenReport] = await Promise.all([readers.report(), (async () => {
+    frozen.child.kill('SIGCONT');
+    return frozen.report();
+  })()]);
   gc();
   const memEnd = process.memoryUsage();
-  frozen.child.kill('SIGCONT');
   frozen.child.kill();
   eventsA.complete();
   eventsB.complete();
@@ -236,16 +277,31 @@ async function main(): Promise<void> {
 
   blockRatios.sort((x, y) => x - y);
   const median = blockRatios[Math.floor(blockRatios.length / 2)];
+  const batchEnds = throttles.B.emitted - warmEmitted;
+  const epochEvents = Math.floor(STEPS / STEPS_PER_EPOCH) * 3;
+  const bSecs = timeB / 1000;
+  console.log(`B was sent ${batchEnds} BatchEnd + ~${epochEvents} per-epoch events in ${bSecs.toFixed(1)} s of B time: ${(batchEnds / bSecs).toFixed(1)} BatchEnd/s, ${((batchEnds + epochEvents) / bSecs).toFixed(1)} events/s`);
   console.log(`A (0 subscribers):   ${(timeA / STEPS).toFixed(3)} ms/step`);
   console.log(`B (100 subscribers): ${(timeB / STEPS).toFixed(3)} ms/step`);
   console.log(`training-thread CPU: A ${(cpu.A / STEPS).toFixed(3)} ms/step, B ${(cpu.B / STEPS).toFixed(3)} ms/step: B costs the training thread ${(((cpu.B - cpu.A) / cpu.A) * 100).toFixed(2)}% more CPU`);
-  console.log(`wall-clock slowdown B vs A (includes CPU taken by the worker, the 100 clients and the rest of the machine; load average ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores): total ${(((timeB - timeA) / timeA) * 100).toFixed(2)}%, median of ${blockRatios.length} block pairs ${((median - 1) * 100).toFixed(2)}%`);
-  console.log(`latency emit→receipt, ${report.latencies} BatchEnd receipts by ${READERS} readers: p50 ${report.p50.toFixed(2)} ms, p99 ${report.p99.toFixed(2)} ms, max ${report.max.toFixed(1)} ms`);
+  console.log(`wall-clock slowdown B vs A (includes CPU taken by the worker, the 100 clients and the rest of the machine; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${os.cpus().length} cores): total ${(((timeB - timeA) / timeA) * 100).toFixed(2)}%, median of ${blockRatios.length} block pairs ${((median - 1) * 100).toFixed(2)}%`);
+  console.log(`latency emit→receipt, ${report.latencies} BatchEnd receipts by ${READERS} readers: p50 ${report.p50.toFixed(2)} ms, p99 ${report.p99.toFixed(2)} ms, max ${report.max.toFixed(1)} ms; first reader to get each event: p50 ${report.firstP50.toFixed(2)} ms, p99 ${report.firstP99.toFixed(2)} ms`);
+  const receipts = report.events.reduce((a, n) => a + n, 0);
+  console.log(`reader process CPU: ${((report.cpuMs * 1000) / Math.max(1, receipts)).toFixed(1)} µs per event received (${report.cpuMs.toFixed(0)} ms for ${receipts} receipts, since all were subscribed)`);
   console.log(`readers: events received min ${Math.min(...report.events)} max ${Math.max(...report.events)}, sequence gaps ${report.gaps}`);
-  console.log(`frozen subscribers: ${cutOff}/${FROZEN} cut off with RESOURCE_EXHAUSTED; B's ended streams: ${JSON.stringify(endedB)} (B emitted ~${Math.round((STEPS + BLOCK) * (1 + 2 / STEPS_PER_EPOCH))} events)`);
+  console.log(`frozen subscribers: ${cutOff}/${FROZEN} cut off with RESOURCE_EXHAUSTED during the run; B's ended streams: ${JSON.stringify(endedB)}; after SIGCONT at the end they had received ${Math.min(...frozenReport.events)}–${Math.max(...frozenReport.events)} events`);
   const q = (f: number): string => mb(rssTrail[Math.min(rssTrail.length - 1, Math.floor(f * rssTrail.length))]);
-  console.log(`RSS at 0/25/50/75/100% of the run: ${q(0)} / ${q(0.25)} / ${q(0.5)} / ${q(0.75)} / ${q(1)} MiB`);
-  console.log(`server process heap over the run (after GC): ${mb(memStart.heapUsed)} → ${mb(memEnd.heapUsed)} MiB (max ${mb(heapMax)}); RSS ${mb(memStart.rss)} → ${mb(memEnd.rss)} MiB (max ${mb(rssMax)})`);
+  console.log(`process RSS (training thread + both server workers) at 0/25/50/75/100% of the run: ${q(0)} / ${q(0.25)} / ${q(0.5)} / ${q(0.75)} / ${q(1)} MiB`);
+  console.log(`training-thread heap (after GC): ${mb(memStart.heapUsed)} → ${mb(memEnd.heapUsed)} MiB (max ${mb(heapMax)}); process RSS ${mb(memStart.rss)} → ${mb(memEnd.rss)} MiB (max ${mb(rssMax)})`);
+}
+
+async function main(): Promise<void> {
+  const iterations = calibrate(WORK_MS);
+  console.log(
+    `telemetry bench: ${STEPS} steps × ${WORK_MS} ms busy work per server per condition, in alternating blocks of ${BLOCK}; ` +
+      `conditions ${RUN_CONDITIONS.join(', ')}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  for (const name of RUN_CONDITIONS) await runCondition(name, CONDITIONS[name], iterations);
 }
 
 main().catch((err: unknown) => {
