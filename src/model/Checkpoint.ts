@@ -206,8 +206,10 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
   if (savedHash === hashIdentity(current)) return { ok: true, moved: [] };
   const diffs = identityDiffs(saved, current);
   const relocatable = new Set(current.relocatable ?? []);
-  const moved = diffs.filter((d) => relocatable.has(d.path));
-  const rest = diffs.filter((d) => !relocatable.has(d.path));
+  // A move is a path that became another path; a path that appeared or went away is a change.
+  const isMove = (d: IdentityDiff): boolean => relocatable.has(d.path) && typeof d.saved === 'string' && typeof d.current === 'string';
+  const moved = diffs.filter(isMove);
+  const rest = diffs.filter((d) => !isMove(d));
   const fp = current.data;
   const vouched = fp !== null && typeof fp === 'object' && Object.keys(fp).length > 0;
   if (rest.length === 0 && (moved.length === 0 || vouched)) return { ok: true, moved: moved.map(formatDiff) };

@@ -94,6 +94,12 @@ describe('Checkpoint', () => {
       assert.ok(m.problems.includes('data.train: checkpoint "f00d", now "beef"'));
     });
 
+    it('counts a path that appears or goes away as a change, not a move', () => {
+      const withVal: RunIdentity = { ...at('/a'), config: { batchSize: 32, data: { train: '/a/train', val: '/a/val', format: 'auto' } } };
+      const m = matchIdentity(at('/a'), hashIdentity(at('/a')), withVal);
+      assert.deepEqual(m, { ok: false, problems: ['config.data.val: checkpoint null, now "/a/val"'] });
+    });
+
     it('refuses a moved path when there is no fingerprint to vouch for the data', () => {
       for (const fp of [null, {}]) {
         const m = matchIdentity(at('/old', fp), hashIdentity(at('/old', fp)), at('/new', fp));
