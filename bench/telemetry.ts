@@ -54,8 +54,15 @@ const now = (): number => performance.timeOrigin + performance.now();
  * unlike process.cpuUsage() it leaves out the telemetry worker thread. 10 ms resolution.
  */
 function trainingThreadCpuMs(): number {
+  return statCpuMs(`/proc/self/task/${process.pid}/stat`);
+}
+/** CPU time of the whole process (every thread: training, both telemetry workers, V8/libuv helpers). */
+function processCpuMs(): number {
+  return statCpuMs('/proc/self/stat');
+}
+function statCpuMs(file: string): number {
   try {
-    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(file, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 100 Hz ticks
   } catch {
@@ -241,6 +248,7 @@ async function runCondition(name: string, perSec: number, iterations: number): P
   let timeA = 0;
   let timeB = 0;
   const cpu = { A: 0, B: 0 };
+  const otherCpu = { A: 0, B: 0 }; // process CPU minus the training thread's
   const load0 = os.loadavg()[0];
   const blockRatios: number[] = [];
   const rssTrail: number[] = [];
@@ -252,8 +260,11 @@ async function runCondition(name: string, perSec: number, iterations: number): P
       // Untimed pause: the previous block's last writes finish before this block's clock starts.
       await new Promise((r) => setTimeout(r, 20));
       const c0 = trainingThreadCpuMs();
+      const p0 = processCpuMs();
       t[which] = await trainLoop(which === 'A' ? eventsA : eventsB, BLOCK, iterations, first, throttles[which]);
-      cpu[which] += trainingThreadCpuMs() - c0;
+      const c = trainingThreadCpuMs() - c0;
+      cpu[which] += c;
+      otherCpu[which] += processCpuMs() - p0 - c;
     }
     timeA += t.A;
     timeB += t.B;
@@ -281,6 +292,11 @@ async function runCondition(name: string, perSec: number, iterations: number): P
   const epochEvents = Math.floor(STEPS / STEPS_PER_EPOCH) * 3;
   const bSecs = timeB / 1000;
   console.log(`B was sent ${batchEnds} BatchEnd + ~${epochEvents} per-epoch events in ${bSecs.toFixed(1)} s of B time: ${(batchEnds / bSecs).toFixed(1)} BatchEnd/s, ${((batchEnds + epochEvents) / bSecs).toFixed(1)} events/s`);
+  const perEvent = (otherCpu.B - otherCpu.A) / (batchEnds + epochEvents);
+  console.log(
+    `other threads of the training process (both telemetry workers, V8/libuv helpers): A blocks ${otherCpu.A} ms, B blocks ${otherCpu.B} ms of CPU ` +
+      `→ B's worker ≈ ${perEvent.toFixed(2)} ms per event for ${READERS + FROZEN} subscribers (${((perEvent * 1000) / (READERS + FROZEN)).toFixed(1)} µs per event per subscriber; 10 ms ticks)`,
+  );
   console.log(`A (0 subscribers):   ${(timeA / STEPS).toFixed(3)} ms/step`);
   console.log(`B (100 subscribers): ${(timeB / STEPS).toFixed(3)} ms/step`);
   console.log(`training-thread CPU: A ${(cpu.A / STEPS).toFixed(3)} ms/step, B ${(cpu.B / STEPS).toFixed(3)} ms/step: B costs the training thread ${(((cpu.B - cpu.A) / cpu.A) * 100).toFixed(2)}% more CPU`);
