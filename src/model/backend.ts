@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
 import { registerBatchNormGradient } from './wasm/fusedBatchNormGrad';
+import { nativeKernelState, type NativeKernelState } from './wasm/nativeKernels';
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/registerWasmTrainingKernels';
 
 export { registerWasmTrainingKernels } from './wasm/registerWasmTrainingKernels';
@@ -58,6 +59,11 @@ export interface BackendInfo {
   readonly attempts: readonly BackendAttempt[];
   /** Informational notes (binary chosen, thread caps, overrides applied). */
   readonly notes: readonly string[];
+  /**
+   * wasm only: whether rxtrain's native GEMM addon (built by `npm ci` when a C++ compiler is
+   * present; `RXTRAIN_NATIVE=0` disables it) runs the convolution and matmul kernels.
+   */
+  readonly native?: NativeKernelState;
 }
 
 /**
@@ -134,7 +140,10 @@ async function tryWasm(threads: number, attempts: BackendAttempt[]): Promise<Bac
     const notes = [...loaded.notes, `binary ${loaded.binary}`, `training kernels: ${wasmTrainingKernelNames().join(', ')}`];
     if (actual !== loaded.threads) notes.push(`requested ${loaded.threads} threads, XNNPACK runs ${actual}`);
     if (reuse && threads !== actual) notes.push(`wasm was already initialised in this thread with ${actual} thread(s); threads=${threads} ignored`);
-    return { name: 'wasm', threads: actual, package: pkg, simd: loaded.simd, attempts, notes };
+    const native = nativeKernelState();
+    notes.push(native.active ? `native kernels: ${native.kernel ?? '?'} GEMM for Conv2D/FusedConv2D/Conv2DBackpropInput/Conv2DBackpropFilter/BatchMatMul/_FusedMatMul (${native.file ?? ''})`
+      : `native kernels off, pure wasm: ${native.reason ?? 'unknown'}`);
+    return { name: 'wasm', threads: actual, package: pkg, simd: loaded.simd, attempts, notes, native };
   } catch (e) {
     attempts.push({ name: 'wasm', package: pkg, error: errorText(e) });
     return undefined;

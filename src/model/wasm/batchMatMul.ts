@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { nativeKernels } from './nativeKernels';
+import { nativeMatMul } from './nativeMatMul';
 import { asWasmBackend, releaseWasm, runWasmKernel, stockWasmKernel } from './wasmKernelCall';
 
 function size(shape: readonly number[]): number {
@@ -43,7 +45,8 @@ function planSwap(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, trans
  * transposed; otherwise it runs a scalar loop many times slower. Training needs exactly those
  * products (dX = dY·Wᵀ, dW = Xᵀ·dY), so transposes are materialised (or the product computed
  * the other way round, see planSwap) and the untransposed XNNPACK path is used. Batched (3-D,
- * batch > 1) products, which the models do not use, keep tfjs' kernel.
+ * batch > 1) products, which the models do not use, keep tfjs' kernel. With rxtrain's native
+ * addon active, batch-1 float32 products (transposed or not) run on its GEMM instead.
  *
  * @example
  * ```ts
@@ -59,6 +62,9 @@ export const batchMatMulConfig: tf.KernelConfig = {
     const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     const stock = stockWasmKernel(tf.BatchMatMul).kernelFunc;
+    const addon = nativeKernels();
+    const native = addon === undefined ? undefined : nativeMatMul(addon, backend, a, b, transposeA, transposeB, undefined, false);
+    if (native !== undefined) return native;
     if ((!transposeA && !transposeB) || outerSize(a.shape) !== 1 || outerSize(b.shape) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return stock(args);
     }
@@ -89,7 +95,8 @@ export const batchMatMulConfig: tf.KernelConfig = {
 
 /**
  * `_FusedMatMul` for `wasm`: like {@link batchMatMulConfig}, transposed operands are
- * materialised so that XNNPACK's fast path runs; bias and activation stay fused.
+ * materialised so that XNNPACK's fast path runs; bias and activation stay fused. With the native
+ * addon active, `linear`/`relu` products with a per-column bias run on its GEMM.
  *
  * @example
  * ```ts
@@ -106,6 +113,13 @@ export const fusedMatMulConfig: tf.KernelConfig = {
     const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
     const stock = stockWasmKernel(tf._FusedMatMul).kernelFunc;
     const { a, b } = inputs;
+    const addon = nativeKernels();
+    const act = attrs.activation ?? 'linear';
+    const extra = args.inputs as unknown as { bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    if (addon !== undefined && (act === 'linear' || act === 'relu') && extra.preluActivationWeights === undefined) {
+      const native = nativeMatMul(addon, backend, a, b, attrs.transposeA, attrs.transposeB, extra.bias, act === 'relu');
+      if (native !== undefined) return native;
+    }
     if ((!attrs.transposeA && !attrs.transposeB) || outerSize(a.shape) !== 1 || outerSize(b.shape) !== 1) return stock(args);
     const lhs = attrs.transposeA ? transpose2D(backend, a) : a;
     const rhs = attrs.transposeB ? transpose2D(backend, b) : b;

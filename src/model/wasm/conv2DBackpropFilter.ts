@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeConv2DBackpropFilter } from './nativeConv2D';
+import { nativeKernels } from './nativeKernels';
 import { asWasmBackend, releaseWasm, runWasmKernel, transposeWasm } from './wasmKernelCall';
 
 /**
@@ -6,7 +8,8 @@ import { asWasmBackend, releaseWasm, runWasmKernel, transposeWasm } from './wasm
  * trained on it). The filter gradient dW[kh,kw,ci,co] = Σ_b,p,q xpad[b, i+p·s, j+q·s, ci] · dy[b,p,q,co]
  * is itself a convolution: batch ↔ channels swapped on x ([Ci,H,W,B]), dy as the filter
  * ([oh,ow,B,Co]), dilation = forward stride, stride 1. That runs on XNNPACK's convolution
- * (the fastest code in tfjs-backend-wasm). Padding: forward top/left; bottom/right chosen so the
+ * (the fastest code in tfjs-backend-wasm) unless rxtrain's native addon is active, which computes
+ * im2col(x)ᵀ·dy directly. Padding: forward top/left; bottom/right chosen so the
  * output is exactly kh×kw, or cropped when the forward pass dropped trailing rows/columns.
  *
  * @example
@@ -25,6 +28,9 @@ export const conv2DBackpropFilterConfig: tf.KernelConfig = {
       x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
       tf.backend_util.convertConv2DDataFormat(dataFormat));
     if (info.dataFormat !== 'channelsLast') throw new Error('wasm Conv2DBackpropFilter supports only NHWC');
+    const addon = nativeKernels();
+    const native = addon === undefined ? undefined : nativeConv2DBackpropFilter(addon, backend, x, dy, info);
+    if (native !== undefined) return native;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow } = info;
     const top = info.padInfo.top;
     const left = info.padInfo.left;

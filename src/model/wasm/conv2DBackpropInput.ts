@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeConv2DBackpropInput } from './nativeConv2D';
+import { nativeKernels } from './nativeKernels';
 import { asWasmBackend, releaseWasm, runWasmKernel, stockWasmKernel, transposeWasm } from './wasmKernelCall';
 
 /**
@@ -6,7 +8,7 @@ import { asWasmBackend, releaseWasm, runWasmKernel, stockWasmKernel, transposeWa
  * gradient is an ordinary convolution of dy with the spatially flipped filter (in/out channels
  * swapped) and padding k−1−p, which XNNPACK runs several times faster. Strided or over-padded
  * cases (not used past the first layer of the shipped models, whose input needs no gradient)
- * keep tfjs' kernel.
+ * keep tfjs' kernel. With rxtrain's native addon active, every NHWC case runs on its GEMM instead.
  *
  * @example
  * ```ts
@@ -24,6 +26,9 @@ export const conv2DBackpropInputConfig: tf.KernelConfig = {
     const info = tf.backend_util.computeConv2DInfo(
       inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false,
       tf.backend_util.convertConv2DDataFormat(dataFormat));
+    const addon = nativeKernels();
+    const native = addon === undefined ? undefined : nativeConv2DBackpropInput(addon, backend, dy, filter, info);
+    if (native !== undefined) return native;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow } = info;
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;

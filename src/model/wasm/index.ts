@@ -6,3 +6,7 @@ export * from './conv2DBackpropInput';
 export * from './maxPoolGrad';
 export * from './batchMatMul';
 export * from './fusedBatchNormGrad';
+export * from './nativeKernels';
+export * from './nativeConv2D';
+export * from './nativeMatMul';
+export * from './conv2D';

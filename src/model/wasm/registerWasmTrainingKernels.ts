@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig, fusedMatMulConfig } from './batchMatMul';
+import { conv2DConfig, fusedConv2DConfig } from './conv2D';
 import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
 import { maxPoolGradConfig } from './maxPoolGrad';
@@ -12,10 +13,12 @@ const kernels: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
+  conv2DConfig,
+  fusedConv2DConfig,
 ];
 
 /** tfjs wasm kernels the replacements delegate to; captured before anything is replaced. */
-const delegates = ['Conv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad'];
+const delegates = ['Conv2D', 'FusedConv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad'];
 
 let registered = false;
 

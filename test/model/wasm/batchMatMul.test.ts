@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { assertClose, runOn, values } from './compareBackends';
+import { assertClose, runOn, values, WASM_PATHS } from './compareBackends';
 
 describe('wasm BatchMatMul / _FusedMatMul with transposes (vs cpu)', () => {
   const tol = 1e-5; // relative to the largest output: summation order only
   // [m, k, n]: a small-batch dense layer (swap plan) and a square-ish one (materialise plan).
-  const shapes: [number, number, number][] = [[4, 300, 37], [33, 17, 29]];
+  const shapes: [number, number, number][] = [[4, 300, 37], [33, 17, 29], [70, 600, 45]];
   for (const [m, k, n] of shapes) {
     for (const tA of [false, true]) {
-      for (const tB of [false, true]) {
-        it(`matMul ${m}×${k}·${k}×${n}, transposeA=${tA}, transposeB=${tB}`, async () => {
+      for (const tB of [false, true]) for (const wasmPath of WASM_PATHS) {
+        it(`${wasmPath}: matMul ${m}×${k}·${k}×${n}, transposeA=${tA}, transposeB=${tB}`, async () => {
           const run = (): tf.Tensor[] => {
             const a = tf.tensor2d(values(m * k, 9), tA ? [k, m] : [m, k]);
             const b = tf.tensor2d(values(k * n, 10), tB ? [n, k] : [k, n]);
@@ -21,7 +21,7 @@ describe('wasm BatchMatMul / _FusedMatMul with transposes (vs cpu)', () => {
             ];
           };
           const cpu = await runOn('cpu', run);
-          const wasm = await runOn('wasm', run);
+          const wasm = await runOn('wasm', run, wasmPath);
           assertClose(wasm[0], cpu[0], tol, 'matMul 2-D');
           assertClose(wasm[1], cpu[1], tol, 'matMul batch 1');
           assertClose(wasm[2], cpu[2], tol, 'fused matMul + bias + relu');

@@ -1,22 +1,43 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/model/backend';
+import { nativeKernelState, setNativeKernelsEnabled } from '../../../src/model/wasm/nativeKernels';
 
 /**
- * Test helper: runs `f` on the given backend and reads every output back as plain numbers.
+ * The two ways the wasm backend can run rxtrain's kernels: on the native addon (`native`,
+ * which must then be built: the test fails with the reason otherwise) or pure wasm (`pure`).
+ */
+export type WasmPath = 'native' | 'pure';
+
+/** Both {@link WasmPath}s, for tests that check each. */
+export const WASM_PATHS: readonly WasmPath[] = ['native', 'pure'];
+
+/**
+ * Test helper: runs `f` on the given backend (for `wasm`, on the given {@link WasmPath};
+ * default native) and reads every output back as plain numbers.
  *
  * @example
  * ```ts
- * const [dw] = await runOn('wasm', () => [tf.grad(...)(x)]);
+ * const [dw] = await runOn('wasm', () => [tf.grad(...)(x)], 'pure');
  * ```
  */
-export async function runOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  if (backend === 'wasm') await initBackend({ prefer: 'wasm' });
-  else await tf.setBackend('cpu');
-  const outs = tf.tidy(f);
-  const data = await Promise.all(outs.map(async (t) => Float32Array.from(await t.data())));
-  tf.dispose(outs);
-  return data;
+export async function runOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor[], wasmPath: WasmPath = 'native'): Promise<Float32Array[]> {
+  if (backend === 'wasm') {
+    await initBackend({ prefer: 'wasm' });
+    const state = nativeKernelState();
+    if (wasmPath === 'native') assert.ok(state.available, `native addon expected (built by npm ci): ${state.reason ?? ''}`);
+    setNativeKernelsEnabled(wasmPath === 'native');
+  } else {
+    await tf.setBackend('cpu');
+  }
+  try {
+    const outs = tf.tidy(f);
+    const data = await Promise.all(outs.map(async (t) => Float32Array.from(await t.data())));
+    tf.dispose(outs);
+    return data;
+  } finally {
+    setNativeKernelsEnabled(true);
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/model/backend';
-import { assertClose, runOn, values } from './compareBackends';
+import { setNativeKernelsEnabled } from '../../../src/model/wasm/nativeKernels';
+import { assertClose, runOn, values, WASM_PATHS } from './compareBackends';
 
 /**
  * The tfjs wasm kernels (stock and rxtrain's) that a convnet training step goes through,
@@ -55,7 +56,7 @@ describe('wasm kernels used in training (vs cpu)', () => {
     assertClose(wasm[2], cpu[2], 1e-5, 'variance');
   });
 
-  it('fused conv2d + bias + ReLU, batchNorm (training statistics), maxPool, dense, log-softmax NLL: loss and all gradients', async () => {
+  for (const wasmPath of WASM_PATHS) it(`${wasmPath}: fused conv2d + bias + ReLU, batchNorm (training statistics), maxPool, dense, log-softmax NLL: loss and all gradients`, async () => {
     const run = (): tf.Tensor[] => {
       const x = tf.tensor4d(values(4 * 11 * 11 * 3, 31), [4, 11, 11, 3]);
       const w = tf.tensor4d(values(3 * 3 * 3 * 6, 32, 0).map((v) => v * 0.5), [3, 3, 3, 6]);
@@ -77,12 +78,13 @@ describe('wasm kernels used in training (vs cpu)', () => {
       return [value, ...grads];
     };
     const cpu = await runOn('cpu', run);
-    const wasm = await runOn('wasm', run);
+    const wasm = await runOn('wasm', run, wasmPath);
     ['loss', 'dConv', 'dBias', 'dGamma', 'dBeta', 'dDense'].forEach((n, i) => assertClose(wasm[i], cpu[i], 1e-4, n));
   });
 
-  it('rxtrain kernels leak no tensors or wasm buffers', async () => {
+  for (const wasmPath of WASM_PATHS) it(`${wasmPath}: rxtrain kernels leak no tensors or wasm buffers`, async () => {
     await initBackend({ prefer: 'wasm' });
+    setNativeKernelsEnabled(wasmPath === 'native');
     const before = tf.memory();
     tf.tidy(() => {
       const x = tf.tensor4d(values(2 * 9 * 9 * 3, 41, -2), [2, 9, 9, 3]);
@@ -99,5 +101,6 @@ describe('wasm kernels used in training (vs cpu)', () => {
     assert.equal(after.numTensors, before.numTensors);
     assert.equal(after.numDataBuffers, before.numDataBuffers);
     assert.equal(after.numBytes, before.numBytes);
+    setNativeKernelsEnabled(true);
   });
 });

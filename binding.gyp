@@ -1,0 +1,15 @@
+{
+  "targets": [
+    {
+      "target_name": "rxtrain_native",
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/conv.cc", "native/pool.cc"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-ffp-contract=off", "-pthread"],
+      "ldflags": ["-pthread"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-ffp-contract=off"]
+      }
+    }
+  ]
+}

@@ -1,0 +1,199 @@
+// N-API entry points. Every array argument is a Float32Array, typically a view of the tfjs wasm
+// heap (a SharedArrayBuffer for the threaded binary): the kernels read and write it in place,
+// synchronously, so the views stay valid for the whole call. Sizes are checked against the
+// geometry before any memory is touched.
+#include <node_api.h>
+
+#include <string>
+
+#include "conv.h"
+#include "gemm.h"
+
+namespace {
+
+using rxnative::ConvGeom;
+using rxnative::Epilogue;
+
+struct ArgError {
+  std::string message;
+};
+
+napi_value throwError(napi_env env, const std::string& msg) {
+  napi_throw_error(env, "ERR_RXTRAIN_NATIVE", msg.c_str());
+  return nullptr;
+}
+
+void check(napi_status s, const char* what) {
+  if (s != napi_ok) throw ArgError{std::string("N-API call failed: ") + what};
+}
+
+float* floats(napi_env env, napi_value v, long long need, const char* name) {
+  bool is = false;
+  check(napi_is_typedarray(env, v, &is), "is_typedarray");
+  if (!is) throw ArgError{std::string(name) + " must be a Float32Array"};
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  check(napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), "get_typedarray_info");
+  if (type != napi_float32_array) throw ArgError{std::string(name) + " must be a Float32Array"};
+  if (static_cast<long long>(length) < need)
+    throw ArgError{std::string(name) + " has " + std::to_string(length) + " elements, needs " + std::to_string(need)};
+  if (data == nullptr && need > 0) throw ArgError{std::string(name) + " has no backing store"};
+  return static_cast<float*>(data);
+}
+
+bool isNullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(napi_typeof(env, v, &t), "typeof");
+  return t == napi_null || t == napi_undefined;
+}
+
+int integer(napi_env env, napi_value v, const char* name) {
+  int32_t out = 0;
+  if (napi_get_value_int32(env, v, &out) != napi_ok) throw ArgError{std::string(name) + " must be a number"};
+  return out;
+}
+
+bool boolean(napi_env env, napi_value v) {
+  bool out = false;
+  if (napi_get_value_bool(env, v, &out) != napi_ok) throw ArgError{"expected a boolean"};
+  return out;
+}
+
+template <size_t N>
+void args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
+  if (argc < N) throw ArgError{"expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
+}
+
+// geom: Int32Array or array of 15 numbers [B,H,W,Cin,kh,kw,sh,sw,dh,dw,pt,pl,oh,ow,Cout].
+ConvGeom geometry(napi_env env, napi_value v) {
+  int g[15];
+  for (uint32_t i = 0; i < 15; ++i) {
+    napi_value e;
+    check(napi_get_element(env, v, i, &e), "get_element");
+    g[i] = integer(env, e, "geometry entry");
+  }
+  ConvGeom c{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14]};
+  for (int i = 0; i < 15; ++i) {
+    const bool mayBeZero = i == 10 || i == 11 || i == 0;
+    if (g[i] < 0 || (!mayBeZero && g[i] == 0)) throw ArgError{"invalid convolution geometry"};
+  }
+  return c;
+}
+
+int threadsArg(napi_env env, napi_value v) {
+  const int t = integer(env, v, "threads");
+  return t < 1 ? 1 : (t > 64 ? 64 : t);
+}
+
+template <typename F>
+napi_value guard(napi_env env, F f) {
+  try {
+    f();
+  } catch (const ArgError& e) {
+    return throwError(env, e.message);
+  } catch (const std::exception& e) {
+    return throwError(env, e.what());
+  }
+  return nullptr;
+}
+
+// conv2d(x, w, y, bias|null, geom, relu, threads)
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[7];
+    args(env, info, a);
+    const ConvGeom g = geometry(env, a[4]);
+    Epilogue ep;
+    if (!isNullish(env, a[3])) ep.bias = floats(env, a[3], g.Cout, "bias");
+    ep.relu = boolean(env, a[5]);
+    const float* x = floats(env, a[0], g.xSize(), "x");
+    const float* w = floats(env, a[1], g.wSize(), "filter");
+    float* y = floats(env, a[2], g.ySize(), "y");
+    rxnative::conv2d(g, x, w, y, ep, threadsArg(env, a[6]));
+  });
+}
+
+// conv2dBackpropInput(dy, w, dx, geom, threads)
+napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[5];
+    args(env, info, a);
+    const ConvGeom g = geometry(env, a[3]);
+    const float* dy = floats(env, a[0], g.ySize(), "dy");
+    const float* w = floats(env, a[1], g.wSize(), "filter");
+    float* dx = floats(env, a[2], g.xSize(), "dx");
+    rxnative::conv2d_backprop_input(g, dy, w, dx, threadsArg(env, a[4]));
+  });
+}
+
+// conv2dBackpropFilter(x, dy, dw, geom, threads)
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[5];
+    args(env, info, a);
+    const ConvGeom g = geometry(env, a[3]);
+    const float* x = floats(env, a[0], g.xSize(), "x");
+    const float* dy = floats(env, a[1], g.ySize(), "dy");
+    float* dw = floats(env, a[2], g.wSize(), "dw");
+    rxnative::conv2d_backprop_filter(g, x, dy, dw, threadsArg(env, a[4]));
+  });
+}
+
+// matmul(a, b, c, bias|null, transposeA, transposeB, M, N, K, relu, threads)
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[11];
+    args(env, info, a);
+    const bool ta = boolean(env, a[4]), tb = boolean(env, a[5]);
+    const int M = integer(env, a[6], "M"), N = integer(env, a[7], "N"), K = integer(env, a[8], "K");
+    if (M < 0 || N < 0 || K < 0) throw ArgError{"negative matrix size"};
+    Epilogue ep;
+    if (!isNullish(env, a[3])) ep.bias = floats(env, a[3], N, "bias");
+    ep.relu = boolean(env, a[9]);
+    const float* A = floats(env, a[0], 1LL * M * K, "a");
+    const float* B = floats(env, a[1], 1LL * K * N, "b");
+    float* C = floats(env, a[2], 1LL * M * N, "c");
+    rxnative::matmul(ta, tb, M, N, K, A, B, C, ep, threadsArg(env, a[10]));
+  });
+}
+
+// kernel() -> name of the GEMM microkernel in use
+napi_value KernelName(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_string_utf8(env, rxnative::gemm_kernel_name(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+// setKernel(name) -> boolean (false when unknown or unsupported by this CPU)
+napi_value SetKernel(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  char name[32] = {0};
+  size_t len = 0;
+  bool ok = false;
+  if (argc == 1 && napi_get_value_string_utf8(env, a[0], name, sizeof(name), &len) == napi_ok) ok = rxnative::gemm_force_kernel(name);
+  napi_value out;
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"kernel", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return Init(env, exports); }

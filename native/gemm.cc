@@ -1,0 +1,276 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define RX_X86 1
+#endif
+
+namespace rxnative {
+
+namespace {
+
+// Shared by every kernel: the k-blocking defines the summation order, so it must not vary.
+constexpr int KC = 256;
+constexpr int MC = 144;   // multiple of every MR below
+constexpr int NC = 2048;  // multiple of every NR below
+
+// A microkernel: acc = Σ_k a[k·MR + i]·b[k·NR + j] over kc, then
+//   first block: c = alpha·acc (+ beta·c when beta ≠ 0);  later blocks: c = c + alpha·acc.
+using Ukr = void (*)(int kc, const float* a, const float* b, float* c, int ldc, float alpha,
+                     float beta, bool first);
+
+struct Kernel {
+  const char* name;
+  int mr, nr;
+  Ukr ukr;
+};
+
+// Same per-element operations as the vector kernels' stores (no contraction: -ffp-contract=off).
+inline float update(float acc, float old, float alpha, float beta, bool first) {
+  const float t = alpha * acc;
+  if (first) return beta == 0.0f ? t : t + beta * old;
+  return old + t;
+}
+
+template <int MR, int NR>
+void ukr_scalar(int kc, const float* a, const float* b, float* c, int ldc, float alpha, float beta,
+                bool first) {
+  float acc[MR][NR] = {};
+  for (int k = 0; k < kc; ++k) {
+    for (int i = 0; i < MR; ++i) {
+      const float ai = a[k * MR + i];
+      for (int j = 0; j < NR; ++j) acc[i][j] = std::fma(ai, b[k * NR + j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) c[i * ldc + j] = update(acc[i][j], c[i * ldc + j], alpha, beta, first);
+}
+
+#ifdef RX_X86
+__attribute__((target("avx2,fma"))) void ukr_avx2(int kc, const float* a, const float* b, float* c,
+                                                  int ldc, float alpha, float beta, bool first) {
+  constexpr int MR = 6;
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 ai;
+    ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
+    ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
+    ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
+    ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
+    ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
+    ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
+    a += MR;
+    b += 16;
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  const __m256 vb = _mm256_set1_ps(beta);
+  const __m256 acc[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int i = 0; i < MR; ++i) {
+    for (int h = 0; h < 2; ++h) {
+      float* p = c + i * ldc + 8 * h;
+      __m256 t = _mm256_mul_ps(va, acc[i][h]);
+      if (!first) t = _mm256_add_ps(_mm256_loadu_ps(p), t);
+      else if (beta != 0.0f) t = _mm256_add_ps(t, _mm256_mul_ps(vb, _mm256_loadu_ps(p)));
+      _mm256_storeu_ps(p, t);
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) void ukr_avx512(int kc, const float* a, const float* b, float* c,
+                                                   int ldc, float alpha, float beta, bool first) {
+  constexpr int MR = 12;
+  __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 12
+  for (int i = 0; i < MR; ++i) { acc0[i] = _mm512_setzero_ps(); acc1[i] = _mm512_setzero_ps(); }
+  for (int k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_loadu_ps(b);
+    const __m512 b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+    }
+    a += MR;
+    b += 32;
+  }
+  const __m512 va = _mm512_set1_ps(alpha);
+  const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+  for (int i = 0; i < MR; ++i) {
+    float* p = c + i * ldc;
+    __m512 t0 = _mm512_mul_ps(va, acc0[i]);
+    __m512 t1 = _mm512_mul_ps(va, acc1[i]);
+    if (!first) {
+      t0 = _mm512_add_ps(_mm512_loadu_ps(p), t0);
+      t1 = _mm512_add_ps(_mm512_loadu_ps(p + 16), t1);
+    } else if (beta != 0.0f) {
+      t0 = _mm512_add_ps(t0, _mm512_mul_ps(vb, _mm512_loadu_ps(p)));
+      t1 = _mm512_add_ps(t1, _mm512_mul_ps(vb, _mm512_loadu_ps(p + 16)));
+    }
+    _mm512_storeu_ps(p, t0);
+    _mm512_storeu_ps(p + 16, t1);
+  }
+}
+#endif
+
+const Kernel kScalar{"scalar", 4, 8, ukr_scalar<4, 8>};
+#ifdef RX_X86
+const Kernel kAvx2{"avx2", 6, 16, ukr_avx2};
+const Kernel kAvx512{"avx512", 12, 32, ukr_avx512};
+#endif
+
+const Kernel* pick() {
+#ifdef RX_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return &kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &kAvx2;
+#endif
+  return &kScalar;
+}
+
+const Kernel* g_kernel = pick();
+
+float* aligned_floats(std::vector<float>& v, size_t n) {
+  if (v.size() < n + 16) v.resize(n + 16);
+  auto p = reinterpret_cast<uintptr_t>(v.data());
+  return reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row strips, k-major inside a strip, zero-padded.
+void pack_a(const Kernel& K, bool ta, const float* A, int lda, int i0, int mc, int p0, int kc, float* dst) {
+  const int MR = K.mr;
+  for (int s = 0; s < mc; s += MR) {
+    const int rows = std::min(MR, mc - s);
+    float* d = dst + s * kc;
+    if (ta) {
+      for (int k = 0; k < kc; ++k) {
+        const float* src = A + static_cast<size_t>(p0 + k) * lda + i0 + s;
+        int r = 0;
+        for (; r < rows; ++r) d[k * MR + r] = src[r];
+        for (; r < MR; ++r) d[k * MR + r] = 0.0f;
+      }
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        const float* src = A + static_cast<size_t>(i0 + s + r) * lda + p0;
+        for (int k = 0; k < kc; ++k) d[k * MR + r] = src[k];
+      }
+      for (int r = rows; r < MR; ++r)
+        for (int k = 0; k < kc; ++k) d[k * MR + r] = 0.0f;
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column strips, k-major inside a strip, zero-padded.
+void pack_b(const Kernel& K, bool tb, const float* B, int ldb, int p0, int kc, int j0, int nc, float* dst) {
+  const int NR = K.nr;
+  for (int s = 0; s < nc; s += NR) {
+    const int cols = std::min(NR, nc - s);
+    float* d = dst + s * kc;
+    if (!tb) {
+      for (int k = 0; k < kc; ++k) {
+        const float* src = B + static_cast<size_t>(p0 + k) * ldb + j0 + s;
+        std::memcpy(d + k * NR, src, sizeof(float) * cols);
+        for (int j = cols; j < NR; ++j) d[k * NR + j] = 0.0f;
+      }
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        const float* src = B + static_cast<size_t>(j0 + s + j) * ldb + p0;
+        for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
+      }
+      for (int j = cols; j < NR; ++j)
+        for (int k = 0; k < kc; ++k) d[k * NR + j] = 0.0f;
+    }
+  }
+}
+
+thread_local std::vector<float> tl_a, tl_b;
+
+}  // namespace
+
+const char* gemm_kernel_name() { return g_kernel->name; }
+
+bool gemm_force_kernel(const char* name) {
+  const Kernel* all[] = {
+#ifdef RX_X86
+      &kAvx512, &kAvx2,
+#endif
+      &kScalar};
+  for (const Kernel* k : all) {
+    if (std::strcmp(k->name, name) != 0) continue;
+#ifdef RX_X86
+    if (k == &kAvx512 && !__builtin_cpu_supports("avx512f")) return false;
+    if (k == &kAvx2 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return false;
+#endif
+    g_kernel = k;
+    return true;
+  }
+  return false;
+}
+
+void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+           const float* B, int ldb, float beta, float* C, int ldc, const Epilogue& ep) {
+  if (M <= 0 || N <= 0) return;
+  const Kernel& ker = *g_kernel;
+  const int MR = ker.mr, NR = ker.nr;
+  if (K <= 0) {
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) C[static_cast<size_t>(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[static_cast<size_t>(i) * ldc + j];
+  }
+  float* pa = aligned_floats(tl_a, static_cast<size_t>(MC) * KC);
+  float* pb = aligned_floats(tl_b, static_cast<size_t>(KC) * NC);
+  alignas(64) float tile[12 * 32];
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      const bool first = pc == 0;
+      pack_b(ker, tb, B, ldb, pc, kc, jc, nc, pb);
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = std::min(MC, M - ic);
+        pack_a(ker, ta, A, lda, ic, mc, pc, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = std::min(NR, nc - jr);
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = std::min(MR, mc - ir);
+            float* c = C + static_cast<size_t>(ic + ir) * ldc + jc + jr;
+            const float* a = pa + ir * kc;
+            const float* b = pb + jr * kc;
+            if (mr == MR && nr == NR) {
+              ker.ukr(kc, a, b, c, ldc, alpha, beta, first);
+            } else {
+              // Edge tile: raw sums into a scratch tile, then the kernels' own update formula.
+              ker.ukr(kc, a, b, tile, NR, 1.0f, 0.0f, true);
+              for (int i = 0; i < mr; ++i)
+                for (int j = 0; j < nr; ++j)
+                  c[static_cast<size_t>(i) * ldc + j] = update(tile[i * NR + j], c[static_cast<size_t>(i) * ldc + j], alpha, beta, first);
+            }
+          }
+        }
+      }
+    }
+    if (ep.bias != nullptr || ep.relu) {
+      for (int i = 0; i < M; ++i) {
+        float* c = C + static_cast<size_t>(i) * ldc + jc;
+        if (ep.bias != nullptr) for (int j = 0; j < nc; ++j) c[j] = c[j] + ep.bias[jc + j];
+        if (ep.relu) for (int j = 0; j < nc; ++j) c[j] = c[j] < 0.0f ? 0.0f : c[j];  // NaN stays NaN, as in tfjs
+      }
+    }
+  }
+}
+
+}  // namespace rxnative

@@ -1,0 +1,118 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+/**
+ * The C++ addon built from `native/` by the package's install script (`binding.gyp`): packed,
+ * cache-blocked AVX-512/AVX2+FMA GEMMs (scalar elsewhere) that read and write Float32Array
+ * views of the wasm heap in place. Geometry arrays are
+ * `[B, H, W, Cin, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW, Cout]`.
+ *
+ * @example
+ * ```ts
+ * const addon = nativeKernels();
+ * addon?.matmul(a, b, c, null, false, true, m, n, k, false, 2);
+ * ```
+ */
+export interface NativeAddon {
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, bias: Float32Array | null, geom: readonly number[], relu: boolean, threads: number): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: readonly number[], threads: number): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: readonly number[], threads: number): void;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, transposeA: boolean, transposeB: boolean,
+    m: number, n: number, k: number, relu: boolean, threads: number): void;
+  /** GEMM microkernel in use: `avx512`, `avx2` or `scalar`. */
+  kernel(): string;
+  /** Forces a microkernel (tests); false when unknown or unsupported by this CPU. */
+  setKernel(name: string): boolean;
+}
+
+/**
+ * Whether rxtrain's native kernels are in use, and why not when they are not.
+ *
+ * @example
+ * ```ts
+ * const s = nativeKernelState();
+ * console.log(s.active ? `native ${s.kernel}` : `pure wasm: ${s.reason}`);
+ * ```
+ */
+export interface NativeKernelState {
+  /** The addon loaded (built by `npm install`/`npm ci`). */
+  readonly available: boolean;
+  /** Loaded and not disabled (`RXTRAIN_NATIVE=0` or {@link setNativeKernelsEnabled}). */
+  readonly active: boolean;
+  /** GEMM microkernel (`avx512`, `avx2`, `scalar`) when available. */
+  readonly kernel?: string;
+  /** Why the native kernels are not active. */
+  readonly reason?: string;
+  /** File the addon was loaded from. */
+  readonly file?: string;
+}
+
+/** Repository root: this file sits at src/model/wasm (tsx) or dist/model/wasm (build). */
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ADDON_FILE = path.join(ROOT, 'build', 'Release', 'rxtrain_native.node');
+
+let loaded: { addon?: NativeAddon; error?: string } | undefined;
+let enabled: boolean | undefined;
+
+function load(): { addon?: NativeAddon; error?: string } {
+  if (loaded === undefined) {
+    try {
+      loaded = { addon: createRequire(__filename)(ADDON_FILE) as NativeAddon };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      loaded = { error: `addon not built (${msg}); run \`npm rebuild rxtrain\` or \`npx node-gyp rebuild\` with a C++ compiler` };
+    }
+  }
+  return loaded;
+}
+
+function envEnabled(): boolean {
+  const v = (process.env.RXTRAIN_NATIVE ?? '').trim().toLowerCase();
+  return !(v === '0' || v === 'false' || v === 'off' || v === 'no');
+}
+
+/**
+ * The native addon when it loaded and is enabled, else undefined (callers then use the pure
+ * wasm path). Loaded once per thread, on first use.
+ *
+ * @example
+ * ```ts
+ * const addon = nativeKernels();
+ * if (addon !== undefined) addon.conv2d(x, w, y, null, geom, false, threads);
+ * ```
+ */
+export function nativeKernels(): NativeAddon | undefined {
+  enabled ??= envEnabled();
+  return enabled ? load().addon : undefined;
+}
+
+/**
+ * Turns the native kernels on or off for this thread (the environment variable
+ * `RXTRAIN_NATIVE=0` sets the initial state to off). Turning on has no effect when the addon
+ * is not built.
+ *
+ * @example
+ * ```ts
+ * setNativeKernelsEnabled(false); // pure wasm, e.g. to compare
+ * ```
+ */
+export function setNativeKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Reports whether the native kernels are loaded and in use.
+ *
+ * @example
+ * ```ts
+ * if (!nativeKernelState().active) console.warn(nativeKernelState().reason);
+ * ```
+ */
+export function nativeKernelState(): NativeKernelState {
+  enabled ??= envEnabled();
+  const l = load();
+  if (l.addon === undefined) return { available: false, active: false, reason: l.error };
+  const kernel = l.addon.kernel();
+  if (!enabled) return { available: true, active: false, kernel, file: ADDON_FILE, reason: 'disabled (RXTRAIN_NATIVE=0 or setNativeKernelsEnabled(false))' };
+  return { available: true, active: true, kernel, file: ADDON_FILE };
+}
