@@ -2,14 +2,16 @@
  * Kernel micro-benchmark: forward and backward time of each layer of the AlexNet-227 and small
  * (32²/64²) layer stacks on the wasm backend, with images/s and GFLOP/s per layer type, so the
  * whole-model `bench:train` figures can be explained. Also times tfjs' stock wasm kernels
- * against rxtrain's replacements on the same shapes, side by side.
+ * against rxtrain's replacements on the same shapes, side by side. With rxtrain's native addon
+ * built, each stack runs twice back to back: `wasm+native` (the addon's GEMMs) and pure wasm.
  *
- *   npm run bench:kernels -- [--model alexnet|small32|small64|all|none] [--threads N] [--reps N] [--no-stock]
+ *   npm run bench:kernels -- [--model alexnet|small32|small64|all|none] [--threads N] [--reps N] [--no-stock] [--native both|on|off]
  */
 import * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import { initBackend } from '../src/model/backend';
 import { batchNormTrain } from '../src/model/batchNormTrain';
+import { nativeKernelState, setNativeKernelsEnabled } from '../src/model/wasm/nativeKernels';
 import { stockWasmKernel } from '../src/model/wasm/wasmKernelCall';
 
 interface Conv { kind: 'conv'; name: string; k: number; stride: number; pad: number; cout: number; first: boolean }
@@ -134,8 +136,8 @@ function fmt(n: number, d = 1): string {
   return n.toFixed(d).padStart(8);
 }
 
-function report(m: Model, rows: Row[]): void {
-  console.log(`\n## ${m.name}`);
+function report(m: Model, rows: Row[], label: string): number {
+  console.log(`\n## ${m.name} — ${label}`);
   console.log(`${'layer'.padEnd(7)}${'type'.padEnd(13)}${'shape'.padEnd(24)}  fwd ms  bwd ms fwd GF/s bwd GF/s`);
   for (const r of rows) {
     console.log(`${r.layer.padEnd(7)}${r.kind.padEnd(13)}${r.shape.padEnd(24)}${fmt(r.fwdMs)}${fmt(r.bwdMs)}${r.gflopFwd ? fmt(r.gflopFwd / r.fwdMs * 1e3) : '       -'}${r.gflopBwd ? fmt(r.gflopBwd / Math.max(r.bwdMs, 1e-3) * 1e3) : '       -'}`);
@@ -154,6 +156,7 @@ function report(m: Model, rows: Row[]): void {
     console.log(`  ${t.padEnd(10)} ${fmt(e.ms, 0)} ms/step (${fmt(100 * e.ms / total, 0)} %)${e.gflop ? `  ${fmt(e.gflop / e.ms * 1e3)} GFLOP/s` : ''}`);
   }
   console.log(`  total      ${fmt(total, 0)} ms/step → ${(m.batch / total * 1e3).toFixed(2)} img/s (fwd+bwd of the layer stack, no optimizer), ${(gflop / total * 1e3).toFixed(1)} GFLOP/s`);
+  return rows.filter((r) => r.kind.startsWith('conv')).reduce((s, r) => s + r.fwdMs + r.bwdMs, 0);
 }
 
 /** Times one kernel call with tfjs' stock wasm kernel and with rxtrain's, on the same inputs. */
@@ -203,11 +206,22 @@ async function main(): Promise<void> {
   const info = await initBackend({ prefer: 'wasm', threads: threadsArg === '' ? undefined : Number(threadsArg) });
   console.log(`# bench:kernels — backend ${info.name} (${info.package}), threads ${info.threads}, simd ${info.simd}; ${info.notes.filter((n) => n.startsWith('binary')).join('')}; fastest of ${reps} runs`);
   const names = which === 'all' ? Object.keys(MODELS) : which === 'none' ? [] : which.split(',');
+  const mode = arg('native', 'both');
+  const native = nativeKernelState();
+  console.log(`# native addon: ${native.available ? `${native.kernel ?? '?'} GEMM` : `not available (${native.reason ?? ''})`}`);
+  const paths = !native.available || mode === 'off' ? [false] : mode === 'on' ? [true] : [true, false];
   for (const n of names) {
     const m = MODELS[n];
     if (m === undefined) throw new Error(`unknown --model ${n} (expected ${Object.keys(MODELS).join(', ')} or all)`);
-    report(m, benchModel(m, reps));
+    const convMs: number[] = [];
+    for (const on of paths) {
+      setNativeKernelsEnabled(on);
+      convMs.push(report(m, benchModel(m, reps), on ? 'wasm+native' : 'pure wasm (XNNPACK)'));
+    }
+    if (convMs.length === 2) console.log(`  conv layers: pure wasm ${convMs[1].toFixed(0)} ms / wasm+native ${convMs[0].toFixed(0)} ms = ${(convMs[1] / convMs[0]).toFixed(2)}×`);
   }
+  // Stock tfjs vs rxtrain's pure-wasm replacements (the native path is compared above).
+  setNativeKernelsEnabled(false);
   if (!process.argv.includes('--no-stock')) stockVsRxtrain(reps);
   const mem = tf.memory();
   console.log(`\nleft over: ${mem.numTensors} tensors`);

@@ -6,6 +6,8 @@
  * (/work/shared/reference/torch_train.py) in the same run.
  *
  * Also measured: one replica on one wasm thread, the baseline replica scaling is judged by.
+ * wasm runs twice when rxtrain's native addon is built: `wasm+native` (its GEMMs) and `wasm`
+ * (pure wasm, RXTRAIN_NATIVE=0), side by side; `--native on|off|both` (default both).
  * Options: --steps N (timed steps, default 3), --only alexnet|small, --replicas N (default:
  * cores), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
  * figure is that one step).
@@ -18,6 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { alexNet } from '../src/model/alexNet';
 import { initBackend, type BackendName } from '../src/model/backend';
+import { nativeKernelState, setNativeKernelsEnabled } from '../src/model/wasm/nativeKernels';
 import { createTrainer } from '../src/model/createTrainer';
 import { createDataParallelTrainer } from '../src/model/DataParallelTrainer';
 import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
@@ -41,6 +44,39 @@ const cores = typeof os.availableParallelism === 'function' ? os.availableParall
 const replicasN = Number(opt('--replicas') ?? cores);
 const cpuBudget = Number(opt('--cpu-budget') ?? 120);
 const torchScript = '/work/shared/reference/torch_train.py';
+const nativeMode = opt('--native') ?? 'both';
+if (!['on', 'off', 'both'].includes(nativeMode)) throw new Error(`--native ${nativeMode}: expected on, off or both`);
+
+/** A backend as measured: `wasm+native` is wasm with rxtrain's native GEMM addon active. */
+type Variant = BackendName | 'wasm+native';
+
+/** Runs f with the native kernels on or off, here and in replica workers (via the environment). */
+async function withNative<T>(on: boolean, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.RXTRAIN_NATIVE;
+  process.env.RXTRAIN_NATIVE = on ? '1' : '0';
+  setNativeKernelsEnabled(on);
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.RXTRAIN_NATIVE;
+    else process.env.RXTRAIN_NATIVE = saved;
+    setNativeKernelsEnabled(saved === undefined || !['0', 'false', 'off', 'no'].includes(saved.trim().toLowerCase()));
+  }
+}
+
+function variants(backends: readonly BackendName[]): Variant[] {
+  const native = nativeKernelState().available;
+  return backends.flatMap((b): Variant[] => {
+    if (b !== 'wasm' || !native || nativeMode === 'off') return [b];
+    return nativeMode === 'on' ? ['wasm+native'] : ['wasm+native', 'wasm'];
+  });
+}
+
+function measureVariant(w: Workload, v: Variant, replicas: number, threads?: number): Promise<number | undefined> {
+  if (v === 'wasm+native') return withNative(true, () => measure(w, 'wasm', replicas, threads));
+  if (v === 'wasm') return withNative(false, () => measure(w, 'wasm', replicas, threads));
+  return measure(w, v, replicas, threads);
+}
 
 const workloads: Workload[] = [
   { name: 'alexnet', spec: alexNet({ numClasses: 256 }), batch: 16, torchArgs: [] },
@@ -127,14 +163,15 @@ async function main(): Promise<void> {
       console.log(`#   ${(g).toFixed(1)} GFLOP/s = ${((100 * g) / peak.value).toFixed(1)}% of peak (${gflopPerImage.toFixed(2)} GFLOP per image per step)`);
     };
     const results: Record<string, number> = {};
-    for (const b of backends) {
+    const all = variants(backends);
+    for (const b of all) {
       if (b === 'cpu' && w.name === 'alexnet') {
         console.log('# alexnet on cpu skipped: the pure-JavaScript backend needs minutes per step');
         continue;
       }
       for (const r of [...new Set([1, replicasN])]) {
         try {
-          const ips = await measure(w, b, r);
+          const ips = await measureVariant(w, b, r);
           report(b, r, ips);
           if (ips !== undefined) results[`${b}/${r}`] = ips;
         } catch (e) {
@@ -144,29 +181,30 @@ async function main(): Promise<void> {
     }
     // One replica on one thread: the baseline the replicas scale from (one replica above
     // already uses every core through the threaded wasm binary).
-    if (backends.includes('wasm') && replicasN > 1) {
+    for (const v of all.filter((b) => b === 'wasm' || b === 'wasm+native')) {
+      if (replicasN <= 1) break;
       try {
-        const ips = await measure(w, 'wasm', 1, 1);
-        report('wasm-1thread', 1, ips);
-        if (ips !== undefined && results[`wasm/${replicasN}`] !== undefined) {
-          console.log(`# ${w.name}: wasm ${replicasN} replicas (1 thread each) / 1 replica on 1 thread = ${(results[`wasm/${replicasN}`] / ips).toFixed(2)}×`);
+        const ips = await measureVariant(w, v, 1, 1);
+        report(`${v}-1thread`, 1, ips);
+        if (ips !== undefined && results[`${v}/${replicasN}`] !== undefined) {
+          console.log(`# ${w.name}: ${v} ${replicasN} replicas (1 thread each) / 1 replica on 1 thread = ${(results[`${v}/${replicasN}`] / ips).toFixed(2)}×`);
         }
       } catch (e) {
-        console.log(`# ${w.name} wasm-1thread failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+        console.log(`# ${w.name} ${v}-1thread failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
       }
     }
     if (!args.includes('--no-torch')) {
       const t = torch(w);
       report('torch-cpu', 1, t);
-      const best = backends.find((b) => b !== 'cpu');
-      if (t !== undefined && best !== undefined) {
+      for (const v of all.filter((b) => b !== 'cpu')) {
+        if (t === undefined) break;
         for (const r of [...new Set([1, replicasN])]) {
-          const ips = results[`${best}/${r}`];
-          if (ips !== undefined) console.log(`# ${w.name}: ${best} replicas=${r} / PyTorch = ${(ips / t).toFixed(2)}×`);
+          const ips = results[`${v}/${r}`];
+          if (ips !== undefined) console.log(`# ${w.name}: ${v} replicas=${r} / PyTorch = ${(ips / t).toFixed(2)}×`);
         }
       }
     }
-    const best = backends.find((b) => b !== 'cpu');
+    const best = all.find((b) => b !== 'cpu');
     if (best !== undefined && results[`${best}/1`] !== undefined && results[`${best}/${replicasN}`] !== undefined && replicasN > 1) {
       console.log(`# ${w.name}: ${best} ${replicasN} replicas / 1 = ${(results[`${best}/${replicasN}`] / results[`${best}/1`]).toFixed(2)}×`);
     }
