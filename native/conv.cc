@@ -42,10 +42,17 @@ void im2col(const ConvGeom& g, const float* x, long long r0, int rows, int k0, i
     const int kend = k0 + kr;
     while (k < kend) {
       const int cell = k / g.Cin, ci = k % g.Cin;
-      const int len = std::min(g.Cin - ci, kend - k);
       const int ky = cell / g.kw, kx = cell % g.kw;
       const int iy = oy * g.sh - g.pt + ky * g.dh;
       const int ix = ox * g.sw - g.pl + kx * g.dw;
+      // A whole filter row over undilated, in-bounds input is one contiguous run of x (few
+      // input channels, e.g. the first layer's 3, would otherwise mean many tiny copies).
+      if (ci == 0 && kx == 0 && g.dw == 1 && k + g.kw * g.Cin <= kend && iy >= 0 && iy < g.H && ix >= 0 && ix + g.kw <= g.W) {
+        std::memcpy(dst + (k - k0), x + ((static_cast<size_t>(b) * g.H + iy) * g.W + ix) * g.Cin, sizeof(float) * g.kw * g.Cin);
+        k += g.kw * g.Cin;
+        continue;
+      }
+      const int len = std::min(g.Cin - ci, kend - k);
       if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) {
         std::memcpy(dst + (k - k0), x + ((static_cast<size_t>(b) * g.H + iy) * g.W + ix) * g.Cin + ci, sizeof(float) * len);
       } else {
