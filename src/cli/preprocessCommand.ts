@@ -25,7 +25,10 @@ options:
   --size N           output side in pixels (default 256)
   --val-ratio R      fraction of each class held out for val, 0 ≤ R < 1 (default 0.2)
   --seed N           seed of the train/val split (default 0)
-  --concurrency N    images processed at once (default: CPU cores, here ${os.availableParallelism()})
+  --concurrency N    images processed at once (default: 2 × CPU cores with the fast JPEG
+                     path, CPU cores with sharp; here ${os.availableParallelism()} cores)
+  --decoder D        auto (default): ordinary JPEGs via libjpeg-turbo in worker threads,
+                     everything else via sharp; sharp: every file via sharp
   --quality Q        JPEG quality 1..100 (default 90)
   --records          also write train.rec and val.rec
   --background C     colour transparent pixels become: black (default) or white
@@ -71,6 +74,7 @@ function parse(argv: string[]) {
         records: { type: 'boolean' },
         background: { type: 'string' },
         'max-pixels': { type: 'string' },
+        decoder: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -90,6 +94,8 @@ function parse(argv: string[]) {
   }
   const background = v.background ?? 'black';
   if (background !== 'black' && background !== 'white') throw new UsageError(`--background must be black or white, got "${background}"`);
+  const decoder = v.decoder ?? 'auto';
+  if (decoder !== 'auto' && decoder !== 'sharp') throw new UsageError(`--decoder must be auto or sharp, got "${decoder}"`);
   return {
     help: false as const,
     src,
@@ -98,7 +104,9 @@ function parse(argv: string[]) {
     background: background as 'black' | 'white',
     size: intOpt('size', v.size, 256, 1, 16384),
     seed: intOpt('seed', v.seed, 0, 0, Number.MAX_SAFE_INTEGER),
-    concurrency: intOpt('concurrency', v.concurrency, os.availableParallelism(), 1, 1024),
+    // Left undefined by default: preprocess picks it from the path it takes.
+    concurrency: v.concurrency === undefined ? undefined : intOpt('concurrency', v.concurrency, 0, 1, 1024),
+    decoder: decoder as 'auto' | 'sharp',
     quality: intOpt('quality', v.quality, 90, 1, 100),
     maxPixels: intOpt('max-pixels', v['max-pixels'], 100_000_000, 1, Number.MAX_SAFE_INTEGER),
     records: v.records === true,
@@ -153,9 +161,10 @@ export async function runPreprocess(argv: string[], io: PreprocessIo): Promise<n
   }
   // sharp work runs on libuv's pool: one slot per image in flight plus room for file I/O.
   // Must be set before the pool's first use, i.e. before any async fs or sharp call.
-  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, args.concurrency + 2));
+  const concurrency = args.concurrency ?? os.availableParallelism();
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, concurrency + 2));
   // Parallelism comes from images in flight; libvips threads per image would only contend.
-  if (args.concurrency > 1) sharp.concurrency(1);
+  if (concurrency > 1) sharp.concurrency(1);
   const showBar = !args.quiet && io.stderr.isTTY === true;
   const bar = showBar
     ? new SingleBar(
@@ -177,6 +186,7 @@ export async function runPreprocess(argv: string[], io: PreprocessIo): Promise<n
       records: args.records,
       background: args.background,
       maxPixels: args.maxPixels,
+      decoder: args.decoder,
     }).subscribe({
       next: (e) => {
         if (e.kind === 'start') bar?.start(e.total, 0, { skipped: skippedLive, rate: '0' });

@@ -18,3 +18,6 @@ export * from './greyToRgb';
 export * from './rgbToGrey';
 export * from './dropAlpha';
 export * from './marbleTest';
+export * from './cropResizeInto';
+export * from './orientImage';
+export * from './orient';

@@ -35,3 +35,7 @@ export * from './createAugmentWorkers';
 export * from './readCsvFile';
 export * from './idxToRecordFile';
 export * from './wasmHeapBlock';
+export * from './readJpegHeader';
+export * from './loadJpegTurbo';
+export * from './fastJpegPreprocess';
+export * from './createPreprocessWorkers';

@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, of, toArray } from 'rxjs';
 import sharp from 'sharp';
+import { makeImage } from '../ops/Image';
 import type { Category } from './Category';
+import { createPreprocessWorkers, type PreprocessWorkers } from './createPreprocessWorkers';
 import { decodeFile, DEFAULT_MAX_PIXELS, FAST_JPEG, transcodeFile, type DecodedSample } from './decodeFile';
 import { DEFAULT_IMAGE_EXTENSIONS, folderSource } from './folderSource';
 import { listCategories } from './listCategories';
@@ -35,7 +37,10 @@ export interface PreprocessOptions {
   readonly valRatio?: number;
   /** Seed of the train/val split. Default 0. */
   readonly seed?: number;
-  /** Images in flight at once. Default: the number of CPU cores. */
+  /**
+   * Images in flight at once. Default: twice the number of CPU cores with the fast JPEG path
+   * (it runs min(concurrency, cores) worker threads), the number of cores with sharp alone.
+   */
   readonly concurrency?: number;
   /** JPEG quality of the output images, 1..100. Default 90. */
   readonly quality?: number;
@@ -47,6 +52,13 @@ export interface PreprocessOptions {
   readonly maxPixels?: number;
   /** Colour transparent pixels are flattened onto. Default black. */
   readonly background?: 'black' | 'white';
+  /**
+   * `'auto'` (default): ordinary JPEGs take the fast path (libjpeg-turbo in worker threads,
+   * area/bilinear resize), everything else sharp; `'sharp'`: sharp for every file (lanczos3
+   * resize, as before the fast path existed). The fast path needs the optional
+   * `@julusian/jpeg-turbo` package; without it `'auto'` is sharp.
+   */
+  readonly decoder?: 'auto' | 'sharp';
 }
 
 /**
@@ -144,8 +156,15 @@ interface Job {
   readonly file: string;
 }
 
-/** A decoded image, or `written` when only its file was needed (val without records). */
-type Outcome = { readonly job: Job; readonly result: DecodedSample | Skip | { readonly kind: 'written' } };
+/**
+ * A decoded image, or `written` when only its file was needed (val without records, or the
+ * fast path without records), with the RGB sums of its pixels when they were computed elsewhere.
+ */
+type Outcome = {
+  readonly job: Job;
+  readonly result: DecodedSample | Skip | { readonly kind: 'written' };
+  readonly sums?: readonly [number, number, number];
+};
 
 function checkInt(name: string, v: number, lo: number, hi: number): number {
   if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer in ${lo}..${hi}, got ${v}`);
@@ -219,18 +238,29 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
   return defer(() => {
     const size = checkInt('size', opts.size ?? 256, 1, 16384);
     const quality = checkInt('quality', opts.quality ?? 90, 1, 100);
-    const concurrency = checkInt('concurrency', opts.concurrency ?? os.availableParallelism(), 1, 1024);
+    const cores = os.availableParallelism();
+    const decoder = opts.decoder ?? 'auto';
+    if (decoder !== 'auto' && decoder !== 'sharp') throw new RangeError(`decoder must be 'auto' or 'sharp', got ${JSON.stringify(decoder)}`);
+    const workerCount = Math.min(opts.concurrency ?? cores, cores);
     const valRatio = opts.valRatio ?? 0.2;
     if (!(valRatio >= 0 && valRatio < 1)) throw new RangeError(`val ratio must be at least 0 and below 1, got ${valRatio}`);
     const seed = opts.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     const out = path.resolve(opts.out);
-    const decodeOpts = { resize: size, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, background: opts.background ?? 'black' } as const;
+    const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+    const decodeOpts = { resize: size, maxPixels, background: opts.background ?? 'black' } as const;
 
     return new Observable<PreprocessEvent>((subscriber) => {
       const writers: RecordFileWriter[] = [];
       const skipped: Skip[] = [];
       let finished = false;
+      // Started with the run so the workers boot while the dataset is listed; closed with the
+      // run whatever its end.
+      let pool: PreprocessWorkers | undefined = decoder === 'auto' ? createPreprocessWorkers(workerCount) : undefined;
+      const closePool = (): void => {
+        void pool?.close();
+        pool = undefined;
+      };
       const sub = defer(async () => {
         // Categories first: a bad src is an error before anything is written.
         const categories = await listCategories(opts.src);
@@ -258,9 +288,11 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         .subscribe({
           next: (e) => subscriber.next(e),
           error: (e: unknown) => {
+            closePool();
             void Promise.allSettled(writers.map((w) => w.abort())).then(() => subscriber.error(e));
           },
           complete: () => {
+            closePool();
             finished = true;
             subscriber.complete();
           },
@@ -282,6 +314,8 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       }
 
       function run(categories: readonly Category[], listSkips: Skip[], jobs: Job[], nTrain: number, nVal: number): Observable<PreprocessEvent> {
+        // The fast path keeps one image queued per worker so no worker waits for a message.
+        const concurrency = checkInt('concurrency', opts.concurrency ?? (pool ? 2 * cores : cores), 1, 1024);
         const sums = new Float64Array(3);
         let trainPixels = 0;
         const rows: Record<Split, ManifestRow[]> = { train: [], val: [] };
@@ -289,6 +323,16 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         const t0 = performance.now();
         const encode = async (job: Job): Promise<Outcome> => {
           const dest = path.join(out, job.file);
+          if (pool) {
+            const r = await pool.run({ src: job.item.path, dest, size, quality, maxPixels, wantPixels: writers.length > 0 });
+            if (r.kind === 'written') {
+              const result = r.pixels
+                ? { kind: 'sample' as const, image: makeImage(r.pixels, size, size, 3), label: job.item.label, path: job.item.path }
+                : { kind: 'written' as const };
+              return { job, result, sums: r.sums };
+            }
+            // Not an ordinary JPEG, or a bad file: sharp's path decides, exactly as without workers.
+          }
           // Each sharp call costs far more than the pixels it touches (libvips thread hand-offs,
           // fresh output buffers), so an image whose pixels nothing reads (the mean is of train
           // images only) goes file to file in one call. Same bytes either way (see transcodeFile).
@@ -307,7 +351,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         const body = from(jobs).pipe(
           mapOrdered(encode, concurrency),
           // In order, one at a time: the record files and manifests follow input order.
-          concatMap(async ({ job, result }): Promise<PreprocessEvent[]> => {
+          concatMap(async ({ job, result, sums: imageSums }): Promise<PreprocessEvent[]> => {
             done++;
             const progress: PreprocessProgress = { kind: 'progress', done, total: jobs.length, split: job.split, path: job.item.path, ok: result.kind === 'sample' };
             if (result.kind === 'skip') {
@@ -315,9 +359,15 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               return [result, progress];
             }
             rows[job.split].push({ file: job.file, classId: job.item.category.id });
+            if (job.split === 'train' && imageSums !== undefined) {
+              sums[0] += imageSums[0];
+              sums[1] += imageSums[1];
+              sums[2] += imageSums[2];
+              trainPixels += size * size;
+            }
             if (result.kind === 'written') return [progress];
             const px = result.image.data;
-            if (job.split === 'train') {
+            if (job.split === 'train' && imageSums === undefined) {
               let r = 0;
               let g = 0;
               let b = 0;
@@ -338,6 +388,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         );
         const tail = defer(async (): Promise<PreprocessEvent> => {
           const seconds = (performance.now() - t0) / 1000;
+          closePool();
           const mean: RgbMean =
             trainPixels > 0 ? { r: sums[0] / trainPixels, g: sums[1] / trainPixels, b: sums[2] / trainPixels } : { r: 0, g: 0, b: 0 };
           const records: string[] = [];
@@ -369,6 +420,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       }
 
       return () => {
+        closePool();
         sub.unsubscribe();
         if (!finished) void Promise.allSettled(writers.map((w) => w.abort()));
       };

@@ -1,0 +1,132 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { loadJpegTurbo } from './loadJpegTurbo';
+
+/**
+ * One image for a preprocess worker: read `src`, run the fast JPEG path, write `dest`.
+ *
+ * @example
+ * ```ts
+ * const job: PreprocessJob = { src: 'data/001.ak47/1.jpg', dest: 'out/train/000001.jpg', size: 256, quality: 90, maxPixels: 1e8, wantPixels: true };
+ * ```
+ */
+export interface PreprocessJob {
+  readonly src: string;
+  readonly dest: string;
+  readonly size: number;
+  readonly quality: number;
+  readonly maxPixels: number;
+  /** Send the RGB pixels back (record files). */
+  readonly wantPixels: boolean;
+}
+
+/**
+ * What a worker did with a {@link PreprocessJob}: `written` (with the RGB sums of the output
+ * pixels and, if asked, the pixels themselves), or `fallback` when the fast path did not take
+ * the file (not a JPEG it handles, unreadable, corrupt…): nothing was written and the caller
+ * must run sharp's path, which decides between an image and a typed skip.
+ *
+ * @example
+ * ```ts
+ * const r = await workers.run(job);
+ * if (r.kind === 'fallback') await decodeFile(job.src, label, opts);
+ * ```
+ */
+export type PreprocessJobResult =
+  | { readonly kind: 'written'; readonly sums: readonly [number, number, number]; readonly pixels: Uint8Array | undefined }
+  | { readonly kind: 'fallback'; readonly why: string };
+
+/** Message from {@link PreprocessJobResult}'s worker, tagged with the job id. */
+export type PreprocessWorkerReply = PreprocessJobResult & { readonly id: number } | { readonly id: number; readonly kind: 'error'; readonly message: string };
+
+/**
+ * A pool of worker threads running the fast JPEG path of preprocessing
+ * (see `fastJpegPreprocess`): file in, file out, off the main thread on every core.
+ *
+ * @example
+ * ```ts
+ * const workers = createPreprocessWorkers(2);
+ * if (workers) { const r = await workers.run(job); await workers.close(); }
+ * ```
+ */
+export interface PreprocessWorkers {
+  readonly count: number;
+  /**
+   * Runs a job on the least busy worker. Rejects only when the output cannot be written (a
+   * full disk is an error of the run); a worker that died turns its jobs into `fallback`.
+   */
+  run(job: PreprocessJob): Promise<PreprocessJobResult>;
+  /** Terminates the workers; pending jobs resolve as `fallback`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `count` preprocess workers, or returns undefined when the libjpeg-turbo binding does
+ * not load here (then preprocessing uses sharp alone). In a TypeScript checkout (tests, `tsx`)
+ * the worker loads through tsx; in the built package it is plain JavaScript.
+ *
+ * @example
+ * ```ts
+ * const workers = createPreprocessWorkers(os.availableParallelism());
+ * ```
+ */
+export function createPreprocessWorkers(count: number): PreprocessWorkers | undefined {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`preprocess workers: count must be a positive integer, got ${count}`);
+  if (loadJpegTurbo() === undefined) return undefined;
+  const ext = path.extname(__filename);
+  const entry = path.join(__dirname, `preprocessWorker${ext}`);
+  type Pending = { resolve: (r: PreprocessJobResult) => void; reject: (e: Error) => void; worker: number };
+  const pending = new Map<number, Pending>();
+  const busy = new Array<number>(count).fill(0);
+  const dead = new Array<string | undefined>(count).fill(undefined);
+  let nextId = 1;
+  let closed = false;
+  const settle = (id: number, f: (p: Pending) => void): void => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    busy[p.worker]--;
+    f(p);
+  };
+  const workers = Array.from({ length: count }, (_, w) => {
+    const worker =
+      ext === '.ts'
+        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, execArgv: [] })
+        : new Worker(entry);
+    worker.unref();
+    worker.on('message', (m: PreprocessWorkerReply) => {
+      settle(m.id, (p) => {
+        if (m.kind === 'error') p.reject(new Error(m.message));
+        else p.resolve(m.kind === 'written' ? { kind: 'written', sums: m.sums, pixels: m.pixels } : { kind: 'fallback', why: m.why });
+      });
+    });
+    // A dead worker must not lose images: its jobs go to sharp's path.
+    const fail = (why: string): void => {
+      dead[w] ??= why;
+      for (const [id, p] of pending) if (p.worker === w) settle(id, (q) => q.resolve({ kind: 'fallback', why }));
+    };
+    worker.on('error', (e) => fail(`preprocess worker failed: ${e.message}`));
+    worker.on('exit', (code) => fail(`preprocess worker exited with code ${code}`));
+    return worker;
+  });
+  return {
+    count,
+    run(job: PreprocessJob): Promise<PreprocessJobResult> {
+      let w = -1;
+      for (let i = 0; i < count; i++) if (dead[i] === undefined && (w < 0 || busy[i] < busy[w])) w = i;
+      if (closed || w < 0) return Promise.resolve({ kind: 'fallback', why: closed ? 'preprocess workers closed' : (dead[0] ?? 'no worker') });
+      const id = nextId++;
+      busy[w]++;
+      return new Promise<PreprocessJobResult>((resolve, reject) => {
+        pending.set(id, { resolve, reject, worker: w });
+        workers[w].postMessage({ id, job });
+      });
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const id of [...pending.keys()]) settle(id, (p) => p.resolve({ kind: 'fallback', why: 'preprocess workers closed' }));
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

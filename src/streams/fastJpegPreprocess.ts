@@ -1,0 +1,172 @@
+import { cropResizeInto } from '../ops/cropResizeInto';
+import { makeImage, type Image } from '../ops/Image';
+import { orientImage, swapsAxes, unorientRect } from '../ops/orientImage';
+import type { JpegTurbo } from './loadJpegTurbo';
+import { readJpegHeader, type JpegHeader } from './readJpegHeader';
+
+/**
+ * Options of {@link fastJpegPreprocess}.
+ *
+ * @example
+ * ```ts
+ * const o: FastJpegOptions = { size: 256, quality: 90, maxPixels: 100_000_000, wantPixels: true };
+ * ```
+ */
+export interface FastJpegOptions {
+  /** Side of the square output. */
+  readonly size: number;
+  /** JPEG quality of the output, 1..100 (4:2:0, baseline, as sharp's path with FAST_JPEG). */
+  readonly quality: number;
+  /** Images with more stored pixels are refused (sharp's path then makes the typed skip). */
+  readonly maxPixels: number;
+  /** Also return the processed pixels as interleaved RGB (for record files). */
+  readonly wantPixels: boolean;
+}
+
+/**
+ * Result of {@link fastJpegPreprocess}: the encoded output (a view of an internal buffer,
+ * valid until the next call on this thread), the per-channel sums of the processed pixels
+ * (for the dataset mean) and, if asked, the RGB pixels (a fresh buffer the caller owns).
+ *
+ * @example
+ * ```ts
+ * if (r.kind === 'ok') fs.writeFileSync(dest, r.jpeg);
+ * ```
+ */
+export interface FastJpegOk {
+  readonly kind: 'ok';
+  readonly jpeg: Buffer;
+  readonly sums: readonly [number, number, number];
+  readonly pixels: Uint8Array | undefined;
+}
+
+/**
+ * Why the fast path did not take a file: the caller then runs sharp's path, which decodes
+ * what it can and turns the rest into typed skips, so behaviour on odd files is sharp's.
+ *
+ * @example
+ * ```ts
+ * const r: FastJpegRefused = { kind: 'refused', why: 'CMYK (4 components)' };
+ * ```
+ */
+export interface FastJpegRefused {
+  readonly kind: 'refused';
+  readonly why: string;
+}
+
+/**
+ * Why {@link fastJpegPreprocess} cannot take a JPEG with this header, or undefined if it can.
+ *
+ * @example
+ * ```ts
+ * fastJpegRefusal(readJpegHeader(buf)!, 100_000_000); // undefined for an ordinary photo
+ * ```
+ */
+export function fastJpegRefusal(h: JpegHeader, maxPixels: number): string | undefined {
+  if (h.precision !== 8) return `${h.precision}-bit samples`;
+  if (h.coding !== 'baseline' && h.coding !== 'extended' && h.coding !== 'progressive') return `${h.coding} coding`;
+  if (h.components !== 1 && h.components !== 3) return `${h.components} components (CMYK/YCCK or unusual)`;
+  if (h.width === 0 || h.height === 0) return 'no size in the frame header';
+  if (h.width * h.height > maxPixels) return `${h.width}x${h.height} is over the pixel limit`;
+  // sharp converts embedded profiles to sRGB; Adobe transform 0 marks RGB-coded files whose
+  // handling differs between decoders: both are rare, sharp keeps its behaviour for them.
+  if (h.hasIccProfile) return 'embedded ICC profile';
+  if (h.components === 3 && h.adobeTransform === 0) return 'RGB-coded (Adobe transform 0)';
+  return undefined;
+}
+
+// Per-thread scratch, grown on demand: fresh multi-megabyte buffers per image cost page
+// faults that are expensive on this class of VM (see bench/RESULTS.md, pipeline).
+let decoded = Buffer.alloc(0);
+let encoded = Buffer.alloc(0);
+let resized = new Uint8Array(0);
+
+/**
+ * The fast preprocessing path for ordinary JPEGs: header check (size, pixel limit, coding)
+ * before decoding, decode with libjpeg-turbo, centre square crop in display orientation (EXIF
+ * applied), resize to `size`² (area filter when shrinking, bilinear when enlarging, in fixed
+ * point), RGB sums for the mean, JPEG encode with libjpeg-turbo. Synchronous: meant for
+ * worker threads. Anything it cannot take as sharp would (CMYK, 12-bit, lossless, arithmetic,
+ * ICC profiles, corrupt or truncated data — libjpeg-turbo warnings count as failures) comes
+ * back `refused`, never as a guess.
+ *
+ * Pixels differ from sharp's path (lanczos3 resize, libvips' decoder) by a few levels at
+ * edges; dimensions and orientation are identical.
+ *
+ * @example
+ * ```ts
+ * const r = fastJpegPreprocess(jt, fs.readFileSync('a.jpg'), { size: 256, quality: 90, maxPixels: 1e8, wantPixels: false });
+ * if (r.kind === 'ok') fs.writeFileSync('out.jpg', r.jpeg);
+ * ```
+ */
+export function fastJpegPreprocess(jt: JpegTurbo, buf: Buffer, opts: FastJpegOptions): FastJpegOk | FastJpegRefused {
+  const h = readJpegHeader(buf);
+  if (h === undefined) return { kind: 'refused', why: 'not a JPEG or header cut off' };
+  const refusal = fastJpegRefusal(h, opts.maxPixels);
+  if (refusal !== undefined) return { kind: 'refused', why: refusal };
+  const need = h.width * h.height * 4;
+  if (decoded.length < need) decoded = Buffer.alloc(need);
+  let img: Image;
+  try {
+    const d = jt.decompressSync(buf, decoded, { format: jt.FORMAT_RGBX });
+    if (d.width !== h.width || d.height !== h.height) return { kind: 'refused', why: `decoder saw ${d.width}x${d.height}, header ${h.width}x${h.height}` };
+    img = makeImage(new Uint8Array(decoded.buffer, decoded.byteOffset, need), h.width, h.height, 4);
+  } catch (e) {
+    return { kind: 'refused', why: `libjpeg-turbo: ${(e as Error).message}` };
+  }
+  const { size } = opts;
+  const o = h.orientation;
+  const [dw, dh] = swapsAxes(o) ? [h.height, h.width] : [h.width, h.height];
+  // The largest centred square with offsets rounded down, as centerCropRect (not imported:
+  // its module pulls in RxJS, slow to load in every worker thread).
+  const side = Math.min(dw, dh);
+  const square = { x: Math.floor((dw - side) / 2), y: Math.floor((dh - side) / 2), width: side, height: side };
+  const rect = unorientRect(square, h.width, h.height, o);
+  if (resized.length !== size * size * 4) resized = new Uint8Array(size * size * 4);
+  let out = cropResizeInto(img, rect, makeImage(resized, size, size, 4), rect.width >= size ? 'area' : 'bilinear');
+  // The crop is square and the resize the same on both axes, so orienting the small result
+  // equals orienting the full image first.
+  if (o !== 1) out = orientImage(out, o);
+  const px = out.data;
+  const rgb = opts.wantPixels ? new Uint8Array(size * size * 3) : undefined;
+  const sums: [number, number, number] = [0, 0, 0];
+  // Row sums stay small integers (fast on V8); the totals are doubles, exact up to 2^53.
+  for (let y = 0; y < size; y++) {
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    const row = y * size * 4;
+    if (rgb === undefined) {
+      for (let i = row, e = row + size * 4; i < e; i += 4) {
+        r += px[i];
+        g += px[i + 1];
+        b += px[i + 2];
+      }
+    } else {
+      for (let i = row, e = row + size * 4, j = y * size * 3; i < e; i += 4, j += 3) {
+        const pr = px[i];
+        const pg = px[i + 1];
+        const pb = px[i + 2];
+        rgb[j] = pr;
+        rgb[j + 1] = pg;
+        rgb[j + 2] = pb;
+        r += pr;
+        g += pg;
+        b += pb;
+      }
+    }
+    sums[0] += r;
+    sums[1] += g;
+    sums[2] += b;
+  }
+  const bound = jt.bufferSize({ width: size, height: size, subsampling: jt.SAMP_420 });
+  if (encoded.length < bound) encoded = Buffer.alloc(bound);
+  const jpeg = jt.compressSync(Buffer.from(px.buffer, px.byteOffset, px.length), encoded, {
+    format: jt.FORMAT_RGBX,
+    width: size,
+    height: size,
+    quality: opts.quality,
+    subsampling: jt.SAMP_420,
+  });
+  return { kind: 'ok', jpeg, sums, pixels: rgb };
+}
