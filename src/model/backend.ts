@@ -20,7 +20,15 @@ export { registerWasmTrainingKernels } from './wasm/registerWasmTrainingKernels'
  */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
-/** Every {@link BackendName}, in resolution order. */
+/**
+ * Every {@link BackendName}, in resolution order (what `prefer: 'auto'` tries).
+ *
+ * @example
+ * ```ts
+ * const ok = (BACKEND_NAMES as readonly string[]).includes(argv.backend); // validate a flag
+ * console.log(`backends: auto, ${BACKEND_NAMES.join(', ')}`); // backends: auto, tensorflow, wasm, cpu
+ * ```
+ */
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /**
