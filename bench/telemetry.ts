@@ -305,7 +305,11 @@ async function runCondition(name: string, perSec: number, iterations: number): P
   const receipts = report.events.reduce((a, n) => a + n, 0);
   console.log(`reader process CPU: ${((report.cpuMs * 1000) / Math.max(1, receipts)).toFixed(1)} µs per event received (${report.cpuMs.toFixed(0)} ms for ${receipts} receipts, since all were subscribed)`);
   console.log(`readers: events received min ${Math.min(...report.events)} max ${Math.max(...report.events)}, sequence gaps ${report.gaps}`);
-  console.log(`frozen subscribers: ${cutOff}/${FROZEN} cut off with RESOURCE_EXHAUSTED during the run; B's ended streams: ${JSON.stringify(endedB)}; after SIGCONT at the end they had received ${Math.min(...frozenReport.events)}–${Math.max(...frozenReport.events)} events`);
+  console.log(
+    `frozen subscribers: ${cutOff}/${FROZEN} cut off with RESOURCE_EXHAUSTED during the run; B's ended streams during the run: ${JSON.stringify(endedB)} ` +
+      `('cancelled' here = dropped by the server's keepalive, 30 s ping + 10 s timeout: a stopped process answers no pings); ` +
+      `after SIGCONT at the end they reported ${Math.min(...frozenReport.events)}–${Math.max(...frozenReport.events)} events read (a lower bound: they report before draining their sockets)`,
+  );
   const q = (f: number): string => mb(rssTrail[Math.min(rssTrail.length - 1, Math.floor(f * rssTrail.length))]);
   console.log(`process RSS (training thread + both server workers) at 0/25/50/75/100% of the run: ${q(0)} / ${q(0.25)} / ${q(0.5)} / ${q(0.75)} / ${q(1)} MiB`);
   console.log(`training-thread heap (after GC): ${mb(memStart.heapUsed)} → ${mb(memEnd.heapUsed)} MiB (max ${mb(heapMax)}); process RSS ${mb(memStart.rss)} → ${mb(memEnd.rss)} MiB (max ${mb(rssMax)})`);
