@@ -6,7 +6,7 @@ import { decodeBuffer } from '../../src/streams/decodeFile';
 import { fastJpegPreprocess, fastJpegRefusal, type FastJpegOptions } from '../../src/streams/fastJpegPreprocess';
 import { loadJpegTurbo, type JpegTurbo } from '../../src/streams/loadJpegTurbo';
 import { readJpegHeader } from '../../src/streams/readJpegHeader';
-import { exifSegment, photoAsJpeg, withoutIcc, withSegments } from './jpegTestFiles';
+import { exifSegment, photoAsJpeg, withSegments } from './jpegTestFiles';
 
 // Tolerances. Against the same crop and resize kernel applied to sharp's full decode, the only
 // difference is the decoder: TurboJPEG's fast IDCT (which the binding always uses) truncates,

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { parseCsv } from '../../src/streams/parseCsv';
 import { preprocess, type PreprocessEvent, type PreprocessOptions } from '../../src/streams/preprocess';
 import { openRecordFile } from '../../src/streams/RecordFile';
+import { exifSegment, photoAsJpeg, withSegments } from './jpegTestFiles';
 
 const COLOURS: Record<string, [number, number, number]> = {
   '001.red': [200, 10, 20],
@@ -186,5 +187,111 @@ describe('preprocess', function () {
     await fsp.mkdir(flat);
     await fsp.writeFile(path.join(flat, 'a.jpg'), 'x');
     await assert.rejects(collect({ src: flat, out: path.join(tmp, 'o') }), /has no class folders: expected one sub-folder per class/);
+  });
+});
+
+describe('preprocess: fast JPEG path (decoder auto) against sharp alone', function () {
+  this.timeout(60000);
+  let tmp: string;
+  let src: string;
+  before(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-pre-fast-'));
+    src = path.join(tmp, 'src');
+    const photos = ['astronaut.png', 'chelsea.png', 'coffee.png', 'horse.png', 'motorcycle_left.png', 'rocket.jpg'];
+    for (const [c, cls] of ['001.one', '002.two'].entries()) {
+      await fsp.mkdir(path.join(src, cls), { recursive: true });
+      for (const [i, name] of photos.entries()) {
+        // Sizes around the output size: shrinks and enlargements, landscape and portrait.
+        const [w, h] = [[120, 80], [70, 90], [200, 150], [64, 64], [90, 61], [150, 220]][(i + c) % 6];
+        await fsp.writeFile(path.join(src, cls, `p${i}.jpg`), await photoAsJpeg(name, w, h));
+      }
+    }
+    const plain = await photoAsJpeg('chelsea.png', 120, 80);
+    await fsp.writeFile(path.join(src, '001.one', 'rotated.jpg'), withSegments(plain, exifSegment(6)));
+    await fsp.writeFile(path.join(src, '001.one', 'grey.jpg'), await sharp(plain).toColourspace('b-w').jpeg().toBuffer());
+    await fsp.writeFile(path.join(src, '002.two', 'cmyk.jpg'), await sharp(plain).toColourspace('cmyk').jpeg().toBuffer());
+    await fsp.writeFile(path.join(src, '002.two', 'icc.jpg'), await sharp(plain).withMetadata({ orientation: 3 }).jpeg().toBuffer());
+    await fsp.writeFile(path.join(src, '002.two', 'photo.png'), await sharp(plain).png().toBuffer());
+    await fsp.writeFile(path.join(src, '002.two', 'cut.jpg'), plain.subarray(0, Math.floor(plain.length * 0.6)));
+    await fsp.writeFile(path.join(src, '001.one', 'header-only.jpg'), plain.subarray(0, 200));
+    await fsp.writeFile(path.join(src, '001.one', 'empty.jpg'), Buffer.alloc(0));
+    await fsp.writeFile(path.join(src, '001.one', 'text.jpg'), 'not a jpeg\n');
+    const bomb = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#102030' } }).jpeg().toBuffer();
+    await fsp.writeFile(path.join(src, '002.two', 'big.jpg'), bomb);
+  });
+  after(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+  it('same manifests, skips, sizes and record layout; pixels and mean within tolerance; fallback files byte-identical', async () => {
+    const common = { src, size: 64, valRatio: 0.25, seed: 3, records: true, maxPixels: 200 * 220 } as const;
+    const fastOut = path.join(tmp, 'fast');
+    const sharpOut = path.join(tmp, 'sharp');
+    const fast = await collect({ ...common, out: fastOut });
+    const slow = await collect({ ...common, out: sharpOut, decoder: 'sharp' });
+    const skips = (ev: PreprocessEvent[]) => ev.flatMap((e) => (e.kind === 'skip' ? [`${path.basename(e.path)} ${e.reason} ${e.message}`] : [])).sort();
+    assert.deepEqual(skips(fast), skips(slow));
+    assert.deepEqual(
+      skips(fast).map((s) => s.split(' ').slice(0, 2).join(' ')),
+      ['big.jpg too-many-pixels', 'cut.jpg truncated', 'empty.jpg empty', 'header-only.jpg truncated', 'text.jpg not-an-image'],
+    );
+    for (const f of ['train.csv', 'val.csv', 'categories.csv']) {
+      assert.equal(await fsp.readFile(path.join(fastOut, f), 'utf8'), await fsp.readFile(path.join(sharpOut, f), 'utf8'), f);
+    }
+    const rows = [...(await readRows(path.join(fastOut, 'train.csv'))), ...(await readRows(path.join(fastOut, 'val.csv')))];
+    assert.equal(rows.length, 12 + 5);
+    const progress = fast.flatMap((e) => (e.kind === 'progress' && e.ok ? [e] : []));
+    let compared = 0;
+    for (const split of ['train', 'val'] as const) {
+      const mine = progress.filter((p) => p.split === split);
+      const rec = await openRecordFile(path.join(fastOut, `${split}.rec`));
+      const recSharp = await openRecordFile(path.join(sharpOut, `${split}.rec`));
+      assert.equal(rec.header.count, mine.length);
+      assert.equal(recSharp.header.count, mine.length);
+      for (let i = 0; i < mine.length; i++) {
+        const name = rec.name(i);
+        assert.equal(name, recSharp.name(i));
+        assert.equal(rec.label(i), recSharp.label(i));
+        const [a, b] = [await fsp.readFile(path.join(fastOut, name)), await fsp.readFile(path.join(sharpOut, name))];
+        const meta = await sharp(a).metadata();
+        assert.deepEqual([meta.width, meta.height, meta.channels], [64, 64, 3], name);
+        const base = path.basename(mine[i].path);
+        // Files the fast path refuses take sharp's path in both runs: the very same bytes.
+        if (['cmyk.jpg', 'icc.jpg', 'photo.png'].includes(base)) assert.ok(a.equals(b), `${base} should be sharp's bytes`);
+        else {
+          const [pa, pb] = [await rec.read(i), await recSharp.read(i)];
+          let sum = 0;
+          for (let k = 0; k < pa.length; k++) sum += pa[k] - pb[k];
+          // Channel-blind mean difference (lanczos3 vs area/bilinear plus the fast IDCT's bias).
+          assert.ok(Math.abs(sum / pa.length) < 2.5, `${base}: mean pixel difference ${(sum / pa.length).toFixed(2)}`);
+          compared++;
+        }
+      }
+      await rec.close();
+      await recSharp.close();
+    }
+    assert.equal(compared, 14, 'photos, rotated and grey went through the fast path');
+    const [mf, ms] = [fast.at(-1), slow.at(-1)];
+    assert.ok(mf?.kind === 'done' && ms?.kind === 'done');
+    if (mf?.kind !== 'done' || ms?.kind !== 'done') return;
+    for (const k of ['r', 'g', 'b'] as const) assert.ok(Math.abs(mf.summary.mean[k] - ms.summary.mean[k]) < 2, `mean ${k}: ${mf.summary.mean[k]} vs ${ms.summary.mean[k]}`);
+    // The fast path's mean is the mean of the pixels it wrote to the record file.
+    const rec = await openRecordFile(path.join(fastOut, 'train.rec'));
+    const sums = [0, 0, 0];
+    for (let i = 0; i < rec.header.count; i++) (await rec.read(i)).forEach((v, k) => (sums[k % 3] += v));
+    const n = rec.header.count * 64 * 64;
+    await rec.close();
+    assert.deepEqual([mf.summary.mean.r, mf.summary.mean.g, mf.summary.mean.b], sums.map((s) => s / n));
+  });
+
+  it('is deterministic with the fast path, with and without records', async () => {
+    const run = async (out: string, records: boolean) => {
+      await collect({ src, out, size: 48, seed: 5, records, concurrency: 3 });
+      return snapshot(out);
+    };
+    const a = await run(path.join(tmp, 'det-a'), true);
+    const b = await run(path.join(tmp, 'det-b'), true);
+    assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+    for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs`);
+    const c = await run(path.join(tmp, 'det-c'), false);
+    for (const [k, v] of c) if (k.endsWith('.jpg')) assert.ok(v.equals(a.get(k)!), `${k} differs without records`);
   });
 });
