@@ -42,7 +42,15 @@ identical outputs. OUT must be empty, new, or a previous preprocess output.
 
 exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments`;
 
-/** Where the command writes; tests pass their own. */
+/**
+ * Where the command writes; tests pass their own.
+ *
+ * @example
+ * ```ts
+ * const io: PreprocessIo = { stdout: process.stdout, stderr: process.stderr };
+ * process.exitCode = await runPreprocess(['photos', 'data/pre', '--size', '256'], io);
+ * ```
+ */
 export interface PreprocessIo {
   readonly stdout: Writable;
   readonly stderr: Writable & { isTTY?: boolean };
