@@ -13,9 +13,13 @@
  *    waits on: trainer.step, waiting for the next training batch, validation (batches +
  *    evaluate), checkpoint (getState + write), and the rest (events, sinks, loop);
  * 3. scales the per-step / per-image figures to a full epoch (60 000 train images = 938
- *    steps of 64, 10 000 test images, 2 checkpoints per epoch as the recipe's everySteps 500).
+ *    steps of 64, 10 000 test images, 2 checkpoints per epoch as the recipe's everySteps 500);
+ * 4. decode alone: readFile, sharp on an in-memory PNG, readFile + sharp (RGB and grey);
+ * 5. the training step alone, RGB vs grey model, alternating step by step, and whether the
+ *    event loop runs during a step (5 ms timer ticks counted).
  *
- *   npm run bench:fashion-mnist-epoch [-- --per-class 96 --test-per-class 50 --rounds 2 --variants png3,rec3,png1,rec1]
+ *   npm run bench:fashion-mnist-epoch [-- --per-class 96 --test-per-class 50 --rounds 2 --variants png3,rec3,png1,rec1 --pair-steps 12]
+ *   (--variants none skips 1–3)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,6 +40,8 @@ import { FASHION_MNIST_CLASSES } from '../src/streams/idxClassNames';
 import { readIdxDataset } from '../src/streams/idxDataset';
 import { idxToFolders } from '../src/streams/idxToFolders';
 import { idxToRecordFile } from '../src/streams/idxToRecordFile';
+import { decodeBuffer, decodeFile } from '../src/streams/decodeFile';
+import { createRng } from '../src/ops/Rng';
 import { chartWriter } from '../src/telemetry/chartWriter';
 import { createLogger } from '../src/telemetry/createLogger';
 import { eventLogger } from '../src/telemetry/eventLogger';
@@ -50,6 +56,7 @@ const { values } = parseArgs({
     'test-per-class': { type: 'string', default: '50' },
     rounds: { type: 'string', default: '2' },
     variants: { type: 'string', default: 'png3,rec3,png1,rec1' },
+    'pair-steps': { type: 'string', default: '12' },
     'keep-dir': { type: 'boolean', default: false },
     /** An `import-idx --dataset-dir` output (train/ and test/ PNG trees) to time the listing of. */
     'list-tree': { type: 'string' },
@@ -71,7 +78,7 @@ const VARIANT_NAMES: Record<Variant, string> = {
   png1: 'PNG files, grey',
   rec1: 'record file, grey',
 };
-const variants = values.variants.split(',') as Variant[];
+const variants = (values.variants === 'none' ? [] : values.variants.split(',')) as Variant[];
 for (const v of variants) if (!(v in VARIANT_NAMES)) throw new Error(`unknown variant ${v} (expected ${Object.keys(VARIANT_NAMES).join(', ')})`);
 
 function cpuMs(): number {
@@ -278,6 +285,70 @@ async function loopEpoch(root: string, v: Variant, round: number): Promise<LoopT
   return times;
 }
 
+async function decodeAlone(root: string): Promise<void> {
+  const dir = path.join(root, 'png', 'train');
+  const files = fs.readdirSync(dir).sort().flatMap((d) => fs.readdirSync(path.join(dir, d)).sort().map((f) => path.join(dir, d, f)));
+  const bufs = files.map((f) => fs.readFileSync(f));
+  const measure = async (name: string, fn: (i: number) => Promise<unknown>): Promise<void> => {
+    let next = 0;
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    // 4 in flight, as fileStore's dataset does by default.
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < files.length) await fn(next++);
+    }));
+    const wall = performance.now() - t0;
+    const c = cpuMs() - c0;
+    console.log(`  ${name.padEnd(36)} wall ${((1000 * wall) / files.length).toFixed(0).padStart(5)} µs/img, CPU ${((1000 * c) / files.length).toFixed(0).padStart(5)} µs/img`);
+  };
+  for (let r = 0; r < 2; r++) {
+    console.log(`  pass ${r + 1} over ${files.length} PNGs:`);
+    await measure('readFile', (i) => fs.promises.readFile(files[i]));
+    await measure('sharp decode of the bytes, RGB', (i) => decodeBuffer(bufs[i], files[i], 0));
+    await measure('sharp decode of the bytes, grey', (i) => decodeBuffer(bufs[i], files[i], 0, { channels: 1 }));
+    await measure('decodeFile (readFile + sharp), RGB', (i) => decodeFile(files[i], 0));
+    await measure('decodeFile (readFile + sharp), grey', (i) => decodeFile(files[i], 0, { channels: 1 }));
+  }
+}
+
+async function stepAlone(pairs: number): Promise<void> {
+  const rng = createRng(1);
+  const make = async (c: 1 | 3) => {
+    const t = await createTrainer({ model: networkSpecOf({ model: 'small', numClasses: 10, inputShape: [28, 28, c] }), backend: 'wasm', seed: 1 });
+    const xs = tf.tensor4d(Float32Array.from({ length: BATCH * 28 * 28 * c }, () => rng.normal()), [BATCH, 28, 28, c]);
+    const ys = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(10)), 'int32');
+    await t.step(xs, ys, 0); // warm-up
+    return { t, xs, ys, ms: [] as number[] };
+  };
+  const rgb = await make(3);
+  const grey = await make(1);
+  for (let i = 0; i < pairs; i++) {
+    for (const x of i % 2 === 0 ? [rgb, grey] : [grey, rgb]) {
+      const t0 = performance.now();
+      await x.t.step(x.xs, x.ys, i + 1);
+      x.ms.push(performance.now() - t0);
+    }
+  }
+  const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
+  const ratios = grey.ms.map((g, i) => g / rgb.ms[i]);
+  console.log(
+    `  median step: RGB ${median(rgb.ms).toFixed(0)} ms (${((BATCH * 1000) / median(rgb.ms)).toFixed(1)} img/s), grey ${median(grey.ms).toFixed(0)} ms (${((BATCH * 1000) / median(grey.ms)).toFixed(1)} img/s); ` +
+      `grey/RGB: ratio of medians ${(median(grey.ms) / median(rgb.ms)).toFixed(3)}, median of the ${pairs} pair ratios ${median(ratios).toFixed(3)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+  );
+  let ticks = 0;
+  const h = setInterval(() => ticks++, 5);
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) await rgb.t.step(rgb.xs, rgb.ys, 100 + i);
+  const ms = performance.now() - t0;
+  clearInterval(h);
+  console.log(`  event loop during 3 back-to-back RGB steps (${ms.toFixed(0)} ms): ${ticks} ticks of a 5 ms timer (a free loop: ≈ ${Math.floor(ms / 5)})`);
+  for (const x of [rgb, grey]) {
+    x.xs.dispose();
+    x.ys.dispose();
+    await x.t.dispose();
+  }
+}
+
 function fmt(ms: number): string {
   return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -360,6 +431,10 @@ async function main(): Promise<void> {
         `\nPNG decode (PNG pipeline − record pipeline, RGB): ${(((p3.cpuMs / p3.images) - (r3.cpuMs / r3.images)) * 1000).toFixed(0)} µs CPU/img → ${fmt((p3.cpuMs / p3.images - r3.cpuMs / r3.images) * EPOCH_TRAIN)} CPU per epoch`,
       );
     }
+    console.log(`\n4. decode alone (load ${os.loadavg()[0].toFixed(2)}):`);
+    await decodeAlone(root);
+    console.log(`\n5. training step alone, RGB vs grey model alternating (load ${os.loadavg()[0].toFixed(2)}):`);
+    await stepAlone(Number(values['pair-steps']));
     console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}; tensors alive: ${tf.memory().numTensors}`);
   } finally {
     if (!values['keep-dir']) fs.rmSync(root, { recursive: true, force: true });
