@@ -21,6 +21,13 @@ export interface SampleStore {
   label(index: number): number;
   /** Loads and decodes sample `index` (8-bit pixels), or says why it cannot. */
   load(index: number): Promise<(Sample & { kind: 'sample' }) | Skip>;
+  /**
+   * Optional: the caller is done with the pixels of `sample` (a result of {@link load}), so the
+   * store may read a later sample into the same buffer. Saves allocating (and page-faulting)
+   * a fresh buffer per image. Call it only once nothing reads those pixels any more; calling it
+   * with a foreign sample does nothing.
+   */
+  recycle?(sample: Sample): void;
   /** Releases file handles and workers. */
   close(): Promise<void>;
 }

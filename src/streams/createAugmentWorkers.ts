@@ -62,18 +62,20 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
   let closed = false;
   // Why each worker died (undefined while alive): a job must never be posted to a dead one.
   const dead: Array<Error | undefined> = new Array<Error | undefined>(count).fill(undefined);
-  const workers = Array.from({ length: count }, (_, w) => {
+  const done = (w: number): void => {
+    if (--busy[w] === 0) workers[w].unref();
+  };
+  const workers: Worker[] = Array.from({ length: count }, (_, w) => {
     const worker =
       ext === '.ts'
         ? // A TypeScript checkout: register tsx's require hook in the worker, then load the entry.
           new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, execArgv: [] })
         : new Worker(entry);
-    worker.unref();
     worker.on('message', (m: { id: number; error?: string }) => {
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
-      busy[p.worker]--;
+      done(p.worker);
       if (m.error !== undefined) p.reject(new Error(`augment worker: ${m.error}`));
       else p.resolve();
     });
@@ -82,7 +84,7 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
       for (const [id, p] of pending) {
         if (p.worker !== w) continue;
         pending.delete(id);
-        busy[w]--;
+        done(w);
         p.reject(e);
       }
     };
@@ -90,6 +92,10 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
     worker.on('exit', (code) => {
       if (!closed) fail(new Error(`augment worker exited with code ${code}`));
     });
+    // Referenced only while it has jobs: an idle pool (e.g. a dataset nobody closed) must not
+    // keep the process alive, a pending job must. After the listeners: adding a 'message'
+    // listener refs the worker again.
+    worker.unref();
     return worker;
   });
   return {
@@ -100,7 +106,7 @@ export function createAugmentWorkers(count: number): AugmentWorkers {
       for (let i = 0; i < count; i++) if (dead[i] === undefined && (w < 0 || busy[i] < busy[w])) w = i;
       if (w < 0) return Promise.reject(dead[0] ?? new Error('augment workers are gone'));
       const id = nextId++;
-      busy[w]++;
+      if (busy[w]++ === 0) workers[w].ref();
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker: w });
         // Cloning a view clones its whole ArrayBuffer: send only this image's bytes.

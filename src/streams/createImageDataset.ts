@@ -210,6 +210,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     private async probe(index: number): Promise<void> {
       const r = await store.load(index);
       validity[index] = r.kind === 'sample' && augmentProblem(r.image, augment, channels) === undefined ? VALID : INVALID;
+      if (r.kind === 'sample') store.recycle?.(r);
     }
 
     private budget(): number {
@@ -278,6 +279,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
       }
       const problem = augmentProblem(r.image, augment, channels);
       if (problem !== undefined) {
+        store.recycle?.(r);
         validity[index] = INVALID;
         this.ready.push(skip(r.path, 'unsupported', problem));
         this.readySkips++;
@@ -295,6 +297,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         const job = workers.run(r.image, augment, sampleSeed, sab as SharedArrayBuffer, base + c.n * perImage).then(
           () => {
             c.pending--;
+            store.recycle?.(r);
           },
           (e: unknown) => {
             this.failure ??= { error: e };
@@ -307,6 +310,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         });
       } else {
         augmentInto(r.image, augment, createRng(sampleSeed), out.kind === 'heap' ? out.block.view() : out.xs, c.n * perImage);
+        store.recycle?.(r);
       }
       c.ys[c.n] = r.label;
       c.paths.push(r.path);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
 import { augmentInto } from '../../src/streams/Augment';
@@ -20,5 +22,17 @@ describe('createAugmentWorkers', () => {
       await workers.close();
     }
     await assert.rejects(workers.run(makeImage(new Uint8Array(3), 1, 1, 3), { kind: 'eval', crop: 1, mean: [0] }, 1, new SharedArrayBuffer(12), 0), /closed/);
+  });
+
+  it('keeps the process alive while jobs run, not after: a pool nobody closed does not hang it', async function () {
+    this.timeout(60_000);
+    const script = `
+      const { createAugmentWorkers } = require(${JSON.stringify(require.resolve('../../src/streams/createAugmentWorkers'))});
+      const w = createAugmentWorkers(2);
+      const img = { data: new Uint8Array(27).fill(9), width: 3, height: 3, channels: 3 };
+      const out = new SharedArrayBuffer(48);
+      w.run(img, { kind: 'eval', crop: 2, mean: [1] }, 1, out, 0).then(() => console.log('job done', new Float32Array(out)[3]));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { timeout: 40_000 });
+    assert.equal(stdout.trim(), 'job done 8');
   });
 });

@@ -7,6 +7,9 @@ import type { Batch, BatchItem } from '../../src/streams/BatchSource';
 import { initBackend } from '../../src/model/backend';
 import { createImageDataset, type ImageDatasetOptions } from '../../src/streams/createImageDataset';
 import type { Skip } from '../../src/streams/Skip';
+import type { Sample } from '../../src/streams/Sample';
+import type { SampleStore } from '../../src/streams/SampleStore';
+import { makeImage } from '../../src/ops/Image';
 import { allocWasmHeapBlock } from '../../src/streams/wasmHeapBlock';
 import { memoryStore, pixelOf } from './fixtures';
 
@@ -350,5 +353,48 @@ describe('createImageDataset heap batches (wasm)', () => {
     assert.deepEqual(Object.values(result).map((v) => v.uploads), [7, 0, 0, 7]);
     for (const name of ['main-heap', 'workers-heap', 'workers-arrays']) assert.deepEqual(result[name].items, result['main-arrays'].items, name);
     assert.equal(result['main-heap'].items.length, 8);
+  });
+});
+
+describe('createImageDataset and SampleStore.recycle', () => {
+  before(() => tf.ready());
+
+  /** A store whose recycle() scribbles over the pixels: recycling too early would change batches. */
+  function scribblingStore(opts: Parameters<typeof memoryStore>[0]): ReturnType<typeof memoryStore> & { recycled: number } {
+    const inner = memoryStore(opts);
+    const s = {
+      ...inner,
+      recycled: 0,
+      recycle(sample: Sample): void {
+        s.recycled++;
+        sample.image.data.fill(255);
+      },
+    };
+    return s;
+  }
+
+  for (const workers of [0, 2]) {
+    it(`hands every loaded sample back only after its pixels are used (workers: ${workers})`, async () => {
+      const opts = (store: SampleStore): ImageDatasetOptions => ({ store, batchSize: 6, seed: 4, workers, augment: { ...train, pad: 1 } });
+      const reference = await drain(createImageDataset(opts(memoryStore({ size: 31, bad: new Set([3]), delayMs: 1 }))).epoch(2));
+      const store = scribblingStore({ size: 31, bad: new Set([3]), delayMs: 1 });
+      const ds = createImageDataset(opts(store));
+      const seen = await drain(ds.epoch(2));
+      await ds.close();
+      assert.deepEqual(seen, reference);
+      assert.equal(store.recycled, 30, 'each valid sample once');
+    });
+  }
+
+  it('hands back samples that only probed validity (resume) or were unusable', async () => {
+    const store = scribblingStore({ size: 20 });
+    const small = { ...store, load: async (i: number) => (i === 7 ? { ...(await store.load(i)), image: makeImage(new Uint8Array(3 * 3 * 3), 3, 3, 3) } : store.load(i)) };
+    const ds = createImageDataset({ store: small, batchSize: 4, seed: 1, augment: train });
+    const seen = await drain(ds.epoch(0, 2));
+    await ds.close();
+    assert.equal(seen.batches.length, 3);
+    // Every load was handed back: the probes before batch 2 and the unusable image too.
+    assert.ok(store.probe.started >= 20);
+    assert.equal(store.recycled, store.probe.started);
   });
 });

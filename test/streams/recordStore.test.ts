@@ -50,6 +50,33 @@ describe('openRecordStore', () => {
     await store.close();
   });
 
+  it('recycle(): a later load reads into the handed-back buffer (shared memory); foreign samples are ignored', async () => {
+    const store = await openRecordStore(file);
+    const a = await store.load(0);
+    assert.equal(a.kind, 'sample');
+    if (a.kind !== 'sample') return;
+    const buf = a.image.data;
+    assert.ok(buf.buffer instanceof SharedArrayBuffer, 'workers can read it without a copy');
+    const b = await store.load(1);
+    assert.notEqual(b.kind === 'sample' && b.image.data.buffer, buf.buffer, 'not recycled yet: a fresh buffer');
+    store.recycle!(a);
+    store.recycle!(a); // twice: kept once
+    const c = await store.load(1);
+    const d = await store.load(0);
+    assert.ok(c.kind === 'sample' && d.kind === 'sample');
+    if (c.kind !== 'sample' || d.kind !== 'sample') return;
+    assert.equal(c.image.data, buf, 'the recycled buffer is reused');
+    assert.deepEqual([...c.image.data], new Array(12).fill(20));
+    assert.notEqual(d.image.data, buf, 'and handed out only once');
+    assert.deepEqual([...d.image.data], new Array(12).fill(10));
+    // Pixels that are not the store's own are never taken into its pool.
+    const foreign = { ...d, image: { ...d.image, data: new Uint8Array(12) } };
+    store.recycle!(foreign);
+    const e = await store.load(0);
+    assert.ok(e.kind === 'sample' && e.image.data !== foreign.image.data);
+    await store.close();
+  });
+
   it('rejects a truncated file at open', async () => {
     const b = await fsp.readFile(file);
     await fsp.writeFile(file, b.subarray(0, b.length - 20));
