@@ -19,7 +19,10 @@
  *            each epoch), the rate a real run's telemetry server sees at most
  *   stress   a BatchEnd after every step (100 events/s with 10 ms steps)
  *
- *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress]
+ * The client processes run in sessions of their own (like monitors started from other
+ * terminals); `--same-session 1` keeps them in the bench's session instead.
+ *
+ *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --same-session 0]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,6 +47,8 @@ const ROOT = path.join(__dirname, '..');
 /** BatchEnd events per second at most; Infinity = one per step. */
 const CONDITIONS: Record<string, number> = { default: 10, stress: Infinity };
 const RUN_CONDITIONS = (args.get('conditions') ?? 'default,stress').split(',');
+/** `--same-session 1`: keep the client processes in the bench's session (scheduling group). */
+const SAME_SESSION = args.get('same-session') === '1';
 for (const c of RUN_CONDITIONS) if (!(c in CONDITIONS)) throw new Error(`unknown condition '${c}' (known: ${Object.keys(CONDITIONS).join(', ')})`);
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -67,6 +72,14 @@ function statCpuMs(file: string): number {
     return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 100 Hz ticks
   } catch {
     return NaN;
+  }
+}
+/** The process's sched autogroup (Linux), e.g. '/autogroup-38', or '?' where there is none. */
+function autogroup(pid: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8').split(' ')[0];
+  } catch {
+    return '?';
   }
 }
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -165,6 +178,7 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
       call.on('error', () => {});
       call.on('status', (s) => { st.status = grpc.status[s.code]; });
     }
+    process.stdin.on('end', () => process.exit(0)); // the bench is gone
     process.stdin.on('data', () => {
       lat.sort((a, b) => a - b);
       const firsts = [...first.values()].sort((a, b) => a - b);
@@ -174,7 +188,10 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
       process.exit(0);
     });
   `;
-  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  // A session of its own, like a monitor started from another terminal: with Linux's
+  // sched autogroup (on here) each session is a scheduling group with an equal share, so
+  // clients in the bench's own session would be charged to the training process's share.
+  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], detached: !SAME_SESSION });
   let out = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
@@ -230,7 +247,10 @@ async function runCondition(name: string, perSec: number, iterations: number): P
   frozen.child.kill('SIGSTOP'); // from now on these 10 read nothing and acknowledge nothing
   const rate = Number.isFinite(perSec) ? `BatchEnd throttled to ≤ ${perSec}/s (train() default), + 1 at each epoch end` : '1 BatchEnd per step';
   console.log(`\n== condition '${name}': ${rate}; EpochBegin/EpochEnd/CheckpointSaved per ${STEPS_PER_EPOCH} steps`);
-  console.log(`A: server ${serverA.address}, 0 subscribers; B: server ${serverB.address} (maxQueue ${MAX_QUEUE}), ${serverB.subscribers} subscribers (${READERS} reading, ${FROZEN} frozen) in 2 child processes`);
+  console.log(
+    `A: server ${serverA.address}, 0 subscribers; B: server ${serverB.address} (maxQueue ${MAX_QUEUE}), ${serverB.subscribers} subscribers (${READERS} reading, ${FROZEN} frozen) in 2 child processes; ` +
+      `scheduling groups: bench ${autogroup('self')}, readers ${autogroup(String(readers.child.pid))}, frozen ${autogroup(String(frozen.child.pid))}`,
+  );
 
   const throttles = { A: { perSec, lastEmit: -Infinity, emitted: 0 }, B: { perSec, lastEmit: -Infinity, emitted: 0 } };
   await trainLoop(eventsA, BLOCK, iterations, 0, throttles.A); // warm-up (JIT, allocator)
