@@ -1,5 +1,5 @@
-import type { Image } from './Image';
 import { assertByteImage } from './assertImage';
+import { makeImage, type Image } from './Image';
 import type { Rect } from './crop';
 import type { ResizeMethod } from './resize';
 
@@ -90,6 +90,12 @@ function taps(method: ResizeMethod, src: number, dst: number): Taps {
   return t;
 }
 
+/** Adds the per-channel sums of `img` to `sums` (the paths without fused sums). */
+function addSums(img: Image, sums: Float64Array): void {
+  const { data, channels: c } = img;
+  for (let i = 0; i < data.length; i++) sums[i % c] += data[i];
+}
+
 let scratch = new Uint16Array(0);
 let scratch32 = new Int32Array(0);
 const M = 0x00ff00ff;
@@ -123,7 +129,18 @@ const w8Cache = new WeakMap<Taps, Int32Array>();
  * to 256 a lane never exceeds 255 * 256 + 128, so lanes cannot carry into each other. Each pass
  * rounds back to 8 bits, hence ±1 against the 3-channel path. Byte order does not matter.
  */
-function swar4(s: Int32Array, sw: number, rect: Rect, o: Int32Array, ow: number, oh: number, yt: Taps, xt: Taps): void {
+function swar4(
+  s: Int32Array,
+  sw: number,
+  rect: Rect,
+  o32: Int32Array | undefined,
+  o8: Uint8Array,
+  ow: number,
+  oh: number,
+  yt: Taps,
+  xt: Taps,
+  sums: Float64Array | undefined,
+): void {
   const { x, y, width: rw } = rect;
   if (scratch32.length < oh * rw) scratch32 = new Int32Array(oh * rw);
   const tmp = scratch32;
@@ -181,16 +198,20 @@ function swar4(s: Int32Array, sw: number, rect: Rect, o: Int32Array, ow: number,
   let p = 0;
   for (let dy = 0; dy < oh; dy++) {
     const t0 = dy * rw;
+    // Per-row channel sums in 16-bit lanes, flushed every 256 pixels before they can overflow.
+    let sLo = 0;
+    let sHi = 0;
     for (let dx = 0; dx < ow; dx++) {
       const n = xn[dx];
       const wb = dx * mt;
       const i = t0 + xs[dx];
+      let px: number;
       if (n === 2) {
         const u = tmp[i];
         const v = tmp[i + 1];
         const a = xw[wb];
         const b = xw[wb + 1];
-        o[p++] = (((Math.imul(u & M, a) + Math.imul(v & M, b) + HALF) >>> 8) & M) | ((Math.imul((u >>> 8) & M, a) + Math.imul((v >>> 8) & M, b) + HALF) & ~M);
+        px = (((Math.imul(u & M, a) + Math.imul(v & M, b) + HALF) >>> 8) & M) | ((Math.imul((u >>> 8) & M, a) + Math.imul((v >>> 8) & M, b) + HALF) & ~M);
       } else if (n === 3) {
         const u = tmp[i];
         const v = tmp[i + 1];
@@ -198,7 +219,7 @@ function swar4(s: Int32Array, sw: number, rect: Rect, o: Int32Array, ow: number,
         const a = xw[wb];
         const b = xw[wb + 1];
         const c = xw[wb + 2];
-        o[p++] =
+        px =
           (((Math.imul(u & M, a) + Math.imul(v & M, b) + Math.imul(z & M, c) + HALF) >>> 8) & M) |
           ((Math.imul((u >>> 8) & M, a) + Math.imul((v >>> 8) & M, b) + Math.imul((z >>> 8) & M, c) + HALF) & ~M);
       } else {
@@ -210,7 +231,27 @@ function swar4(s: Int32Array, sw: number, rect: Rect, o: Int32Array, ow: number,
           lo = (lo + Math.imul(u & M, w)) | 0;
           hi = (hi + Math.imul((u >>> 8) & M, w)) | 0;
         }
-        o[p++] = ((lo >>> 8) & M) | (hi & ~M);
+        px = ((lo >>> 8) & M) | (hi & ~M);
+      }
+      if (o32 !== undefined) o32[p++] = px;
+      else {
+        // Byte stores keep the low 8 bits: the 4th channel is dropped.
+        o8[p] = px;
+        o8[p + 1] = px >>> 8;
+        o8[p + 2] = px >>> 16;
+        p += 3;
+      }
+      if (sums !== undefined) {
+        sLo += px & M;
+        sHi += (px >>> 8) & M;
+        if ((dx & 255) === 255 || dx === ow - 1) {
+          sums[0] += sLo & 0xffff;
+          sums[1] += sHi & 0xffff;
+          sums[2] += sLo >>> 16;
+          if (sums.length > 3) sums[3] += sHi >>> 16;
+          sLo = 0;
+          sHi = 0;
+        }
       }
     }
   }
@@ -220,6 +261,9 @@ function swar4(s: Int32Array, sw: number, rect: Rect, o: Int32Array, ow: number,
  * Crops `rect` out of an 8-bit image and resizes it into `out` (a preallocated 8-bit image of
  * the same channel count, whose width and height give the output size) in one pass: no crop
  * copy, no float buffers. The fast kernel behind preprocessing's centre-crop-and-resize.
+ * A 4-channel source may go into a 3-channel `out` (the 4th channel, e.g. the padding byte of
+ * RGBX decoder output, is dropped). If `sums` is given, the per-channel sums of the output
+ * pixels are added to it (for dataset means, without another pass over the pixels).
  *
  * Same interpolation conventions as {@link resizeImage} (`'area'` box filter, `'bilinear'`
  * half-pixel centres), computed in fixed point (weights of 2^-14, an 8.8 intermediate between
@@ -227,19 +271,24 @@ function swar4(s: Int32Array, sw: number, rect: Rect, o: Int32Array, ow: number,
  * cropped image. A flat region stays exactly flat. When the rect already has the output size
  * the pixels are copied unchanged.
  *
- * @throws RangeError if an image is malformed, the channel counts differ, or `rect` is not
- *   inside `src`.
+ * 4-channel images are processed two channels per 32-bit operation with 8-bit weights: within
+ * ±1 of `resizeImage` as well.
+ *
+ * @throws RangeError if an image is malformed, the channel counts differ (other than 4 → 3),
+ *   `sums` is too short, or `rect` is not inside `src`.
  * @example
  * ```ts
  * const out = makeImage(new Uint8Array(256 * 256 * 3), 256, 256, 3);
  * cropResizeInto(photo, centerCropRect(photo.width, photo.height), out, 'area');
  * ```
  */
-export function cropResizeInto(src: Image, rect: Rect, out: Image, method: ResizeMethod = 'area'): Image {
+export function cropResizeInto(src: Image, rect: Rect, out: Image, method: ResizeMethod = 'area', sums?: Float64Array): Image {
   assertByteImage(src, 'cropResizeInto');
   assertByteImage(out, 'cropResizeInto');
   const c = src.channels;
-  if (out.channels !== c) throw new RangeError(`cropResizeInto: output has ${out.channels} channels, the source ${c}`);
+  const oc = out.channels;
+  if (oc !== c && !(c === 4 && oc === 3)) throw new RangeError(`cropResizeInto: output has ${oc} channels, the source ${c} (only 4 → 3 may differ)`);
+  if (sums !== undefined && sums.length < Math.min(c, oc)) throw new RangeError(`cropResizeInto: sums needs ${Math.min(c, oc)} elements, got ${sums.length}`);
   // Checked here rather than with crop's assertRectInside: this module must stay free of
   // RxJS (it loads in preprocess worker threads, where start-up time counts).
   const { x, y, width: rw, height: rh } = rect;
@@ -252,14 +301,27 @@ export function cropResizeInto(src: Image, rect: Rect, out: Image, method: Resiz
   const stride = src.width * c;
   const ow = out.width;
   const oh = out.height;
-  if (rw === ow && rh === oh) {
+  if (rw === ow && rh === oh && oc === c) {
     for (let r = 0; r < rh; r++) o.set(s.subarray((y + r) * stride + x * c, (y + r) * stride + (x + rw) * c), r * ow * c);
+    if (sums !== undefined) addSums(out, sums);
     return out;
   }
   const yt = taps(method, rh, oh);
   const xt = taps(method, rw, ow);
-  if (c === 4 && s.byteOffset % 4 === 0 && o.byteOffset % 4 === 0) {
-    swar4(new Int32Array(s.buffer, s.byteOffset, s.length >> 2), src.width, rect, new Int32Array(o.buffer, o.byteOffset, o.length >> 2), ow, oh, yt, xt);
+  if (c === 4 && s.byteOffset % 4 === 0 && (oc === 3 || o.byteOffset % 4 === 0)) {
+    const o32 = oc === 4 ? new Int32Array(o.buffer, o.byteOffset, o.length >> 2) : undefined;
+    swar4(new Int32Array(s.buffer, s.byteOffset, s.length >> 2), src.width, rect, o32, o, ow, oh, yt, xt, sums);
+    return out;
+  }
+  if (oc !== c) {
+    // 4 → 3 channels off the packed path (unaligned buffers): via a 4-channel temporary.
+    const full = cropResizeInto(src, rect, makeImage(new Uint8Array(ow * oh * 4), ow, oh, 4), method);
+    for (let i = 0, j = 0; j < o.length; i += 4, j += 3) {
+      o[j] = full.data[i];
+      o[j + 1] = full.data[i + 1];
+      o[j + 2] = full.data[i + 2];
+    }
+    if (sums !== undefined) addSums(out, sums);
     return out;
   }
   const rowLen = rw * c;
@@ -338,5 +400,6 @@ export function cropResizeInto(src: Image, rect: Rect, out: Image, method: Resiz
       }
     }
   }
+  if (sums !== undefined) addSums(out, sums);
   return out;
 }

@@ -33,11 +33,46 @@ export interface PreprocessJob {
  * ```
  */
 export type PreprocessJobResult =
-  | { readonly kind: 'written'; readonly sums: readonly [number, number, number]; readonly pixels: Uint8Array | undefined }
+  | {
+      readonly kind: 'written';
+      readonly sums: readonly [number, number, number];
+      /**
+       * With `wantPixels`: the RGB pixels, a view of a shared slot that stays the caller's
+       * until it calls `release` (then the pool reuses it; fresh 200 kB buffers per image
+       * cost more than the whole resize on this class of VM).
+       */
+      readonly pixels: Uint8Array | undefined;
+      readonly release: () => void;
+    }
   | { readonly kind: 'fallback'; readonly why: string };
 
-/** Message from {@link PreprocessJobResult}'s worker, tagged with the job id. */
-export type PreprocessWorkerReply = PreprocessJobResult & { readonly id: number } | { readonly id: number; readonly kind: 'error'; readonly message: string };
+/**
+ * A worker's reply to a job, tagged with the job id (`slot` is where it put the pixels).
+ *
+ * @example
+ * ```ts
+ * const m: PreprocessWorkerReply = { id: 1, kind: 'written', sums: [1, 2, 3], slot: 0 };
+ * ```
+ */
+export type PreprocessWorkerReply =
+  | { readonly id: number; readonly kind: 'written'; readonly sums: readonly [number, number, number]; readonly slot: number | undefined }
+  | { readonly id: number; readonly kind: 'fallback'; readonly why: string }
+  | { readonly id: number; readonly kind: 'error'; readonly message: string };
+
+/**
+ * A job as posted to a worker: where to put the pixels when asked for them.
+ *
+ * @example
+ * ```ts
+ * const m: PreprocessWorkerMessage = { id: 1, job, ring: new SharedArrayBuffer(196608 * 8), slot: 3 };
+ * ```
+ */
+export interface PreprocessWorkerMessage {
+  readonly id: number;
+  readonly job: PreprocessJob;
+  readonly ring: SharedArrayBuffer | undefined;
+  readonly slot: number | undefined;
+}
 
 /**
  * A pool of worker threads running the fast JPEG path of preprocessing
@@ -75,7 +110,26 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
   if (loadJpegTurbo() === undefined) return undefined;
   const ext = path.extname(__filename);
   const entry = path.join(__dirname, `preprocessWorker${ext}`);
-  type Pending = { resolve: (r: PreprocessJobResult) => void; reject: (e: Error) => void; worker: number };
+  type Pending = { resolve: (r: PreprocessJobResult) => void; reject: (e: Error) => void; worker: number; slot: number | undefined };
+  // Pixel slots shared with the workers, reused across images (allocated for the first job
+  // that wants pixels; a job waits for a free slot, and the earliest job always holds one,
+  // so in-order consumers cannot deadlock).
+  let ring: { buf: SharedArrayBuffer; slotBytes: number; free: number[] } | undefined;
+  const slotWaiters: Array<() => void> = [];
+  const slotCount = 4 * count + 8;
+  const release = (slot: number | undefined): void => {
+    if (slot === undefined || ring === undefined) return;
+    ring.free.push(slot);
+    slotWaiters.shift()?.();
+  };
+  const acquire = async (bytes: number): Promise<number> => {
+    if (ring === undefined || (ring.slotBytes !== bytes && ring.free.length === slotCount)) {
+      ring = { buf: new SharedArrayBuffer(bytes * slotCount), slotBytes: bytes, free: Array.from({ length: slotCount }, (_, i) => i) };
+    }
+    if (ring.slotBytes !== bytes) throw new Error(`preprocess workers: pixel slots are ${ring.slotBytes} bytes, a job wants ${bytes}`);
+    while (ring.free.length === 0) await new Promise<void>((r) => slotWaiters.push(r));
+    return ring.free.shift() as number;
+  };
   const pending = new Map<number, Pending>();
   const busy = new Array<number>(count).fill(0);
   const dead = new Array<string | undefined>(count).fill(undefined);
@@ -96,14 +150,29 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
     worker.unref();
     worker.on('message', (m: PreprocessWorkerReply) => {
       settle(m.id, (p) => {
+        if (m.kind === 'written' && p.slot !== undefined && ring !== undefined) {
+          const slot = p.slot;
+          const pixels = new Uint8Array(ring.buf, slot * ring.slotBytes, ring.slotBytes);
+          let released = false;
+          p.resolve({ kind: 'written', sums: m.sums, pixels, release: () => (released ? undefined : ((released = true), release(slot))) });
+          return;
+        }
+        release(p.slot);
         if (m.kind === 'error') p.reject(new Error(m.message));
-        else p.resolve(m.kind === 'written' ? { kind: 'written', sums: m.sums, pixels: m.pixels } : { kind: 'fallback', why: m.why });
+        else p.resolve(m.kind === 'written' ? { kind: 'written', sums: m.sums, pixels: undefined, release: () => undefined } : { kind: 'fallback', why: m.why });
       });
     });
     // A dead worker must not lose images: its jobs go to sharp's path.
     const fail = (why: string): void => {
       dead[w] ??= why;
-      for (const [id, p] of pending) if (p.worker === w) settle(id, (q) => q.resolve({ kind: 'fallback', why }));
+      for (const [id, p] of pending) {
+        if (p.worker === w) {
+          settle(id, (q) => {
+            release(q.slot);
+            q.resolve({ kind: 'fallback', why });
+          });
+        }
+      }
     };
     worker.on('error', (e) => fail(`preprocess worker failed: ${e.message}`));
     worker.on('exit', (code) => fail(`preprocess worker exited with code ${code}`));
@@ -111,21 +180,27 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
   });
   return {
     count,
-    run(job: PreprocessJob): Promise<PreprocessJobResult> {
+    async run(job: PreprocessJob): Promise<PreprocessJobResult> {
+      const slot = job.wantPixels && !closed ? await acquire(job.size * job.size * 3) : undefined;
       let w = -1;
       for (let i = 0; i < count; i++) if (dead[i] === undefined && (w < 0 || busy[i] < busy[w])) w = i;
-      if (closed || w < 0) return Promise.resolve({ kind: 'fallback', why: closed ? 'preprocess workers closed' : (dead[0] ?? 'no worker') });
+      if (closed || w < 0) {
+        release(slot);
+        return { kind: 'fallback', why: closed ? 'preprocess workers closed' : (dead[0] ?? 'no worker') };
+      }
       const id = nextId++;
       busy[w]++;
       return new Promise<PreprocessJobResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject, worker: w });
-        workers[w].postMessage({ id, job });
+        pending.set(id, { resolve, reject, worker: w, slot });
+        const message: PreprocessWorkerMessage = { id, job, ring: slot === undefined ? undefined : ring?.buf, slot };
+        workers[w].postMessage(message);
       });
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       for (const id of [...pending.keys()]) settle(id, (p) => p.resolve({ kind: 'fallback', why: 'preprocess workers closed' }));
+      for (const wake of slotWaiters.splice(0)) wake();
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

@@ -24,9 +24,10 @@ export interface FastJpegOptions {
 }
 
 /**
- * Result of {@link fastJpegPreprocess}: the encoded output (a view of an internal buffer,
- * valid until the next call on this thread), the per-channel sums of the processed pixels
- * (for the dataset mean) and, if asked, the RGB pixels (a fresh buffer the caller owns).
+ * Result of {@link fastJpegPreprocess}: the encoded output, the per-channel sums of the
+ * processed pixels (for the dataset mean) and, if asked, the RGB pixels. `jpeg` and `pixels`
+ * are views of per-thread buffers, valid until the next call on this thread: copy what you
+ * keep (fresh buffers per image cost more than the copy on this class of machine).
  *
  * @example
  * ```ts
@@ -122,51 +123,22 @@ export function fastJpegPreprocess(jt: JpegTurbo, buf: Buffer, opts: FastJpegOpt
   const side = Math.min(dw, dh);
   const square = { x: Math.floor((dw - side) / 2), y: Math.floor((dh - side) / 2), width: side, height: side };
   const rect = unorientRect(square, h.width, h.height, o);
-  if (resized.length !== size * size * 4) resized = new Uint8Array(size * size * 4);
-  let out = cropResizeInto(img, rect, makeImage(resized, size, size, 4), rect.width >= size ? 'area' : 'bilinear');
+  if (resized.length !== size * size * 3) resized = new Uint8Array(size * size * 3);
+  const sums = new Float64Array(3);
+  // RGBX in (two channels per operation), RGB out, channel sums on the way.
+  let out = cropResizeInto(img, rect, makeImage(resized, size, size, 3), rect.width >= size ? 'area' : 'bilinear', sums);
   // The crop is square and the resize the same on both axes, so orienting the small result
-  // equals orienting the full image first.
+  // equals orienting the full image first (and leaves the sums as they are).
   if (o !== 1) out = orientImage(out, o);
   const px = out.data;
-  const rgb = opts.wantPixels ? new Uint8Array(size * size * 3) : undefined;
-  const sums: [number, number, number] = [0, 0, 0];
-  // Row sums stay small integers (fast on V8); the totals are doubles, exact up to 2^53.
-  for (let y = 0; y < size; y++) {
-    let r = 0;
-    let g = 0;
-    let b = 0;
-    const row = y * size * 4;
-    if (rgb === undefined) {
-      for (let i = row, e = row + size * 4; i < e; i += 4) {
-        r += px[i];
-        g += px[i + 1];
-        b += px[i + 2];
-      }
-    } else {
-      for (let i = row, e = row + size * 4, j = y * size * 3; i < e; i += 4, j += 3) {
-        const pr = px[i];
-        const pg = px[i + 1];
-        const pb = px[i + 2];
-        rgb[j] = pr;
-        rgb[j + 1] = pg;
-        rgb[j + 2] = pb;
-        r += pr;
-        g += pg;
-        b += pb;
-      }
-    }
-    sums[0] += r;
-    sums[1] += g;
-    sums[2] += b;
-  }
   const bound = jt.bufferSize({ width: size, height: size, subsampling: jt.SAMP_420 });
   if (encoded.length < bound) encoded = Buffer.alloc(bound);
   const jpeg = jt.compressSync(Buffer.from(px.buffer, px.byteOffset, px.length), encoded, {
-    format: jt.FORMAT_RGBX,
+    format: jt.FORMAT_RGB,
     width: size,
     height: size,
     quality: opts.quality,
     subsampling: jt.SAMP_420,
   });
-  return { kind: 'ok', jpeg, sums, pixels: rgb };
+  return { kind: 'ok', jpeg, sums: [sums[0], sums[1], sums[2]], pixels: opts.wantPixels ? px : undefined };
 }

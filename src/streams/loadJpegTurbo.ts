@@ -11,6 +11,7 @@ import { debuglog } from 'node:util';
  * ```
  */
 export interface JpegTurbo {
+  readonly FORMAT_RGB: number;
   readonly FORMAT_RGBX: number;
   readonly SAMP_420: number;
   decompressSync(image: Buffer, out: Buffer, options: { format: number }): { data: Buffer; width: number; height: number; size: number };

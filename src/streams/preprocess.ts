@@ -164,6 +164,8 @@ type Outcome = {
   readonly job: Job;
   readonly result: DecodedSample | Skip | { readonly kind: 'written' };
   readonly sums?: readonly [number, number, number];
+  /** Gives the pixels' buffer back to the worker pool once they are written. */
+  readonly release?: () => void;
 };
 
 function checkInt(name: string, v: number, lo: number, hi: number): number {
@@ -329,7 +331,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               const result = r.pixels
                 ? { kind: 'sample' as const, image: makeImage(r.pixels, size, size, 3), label: job.item.label, path: job.item.path }
                 : { kind: 'written' as const };
-              return { job, result, sums: r.sums };
+              return { job, result, sums: r.sums, release: r.release };
             }
             // Not an ordinary JPEG, or a bad file: sharp's path decides, exactly as without workers.
           }
@@ -351,7 +353,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         const body = from(jobs).pipe(
           mapOrdered(encode, concurrency),
           // In order, one at a time: the record files and manifests follow input order.
-          concatMap(async ({ job, result, sums: imageSums }): Promise<PreprocessEvent[]> => {
+          concatMap(async ({ job, result, sums: imageSums, release }): Promise<PreprocessEvent[]> => {
             done++;
             const progress: PreprocessProgress = { kind: 'progress', done, total: jobs.length, split: job.split, path: job.item.path, ok: result.kind === 'sample' };
             if (result.kind === 'skip') {
@@ -382,6 +384,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               trainPixels += px.length / 3;
             }
             if (writers.length > 0) await writers[job.split === 'train' ? 0 : 1].append(px, job.item.label, job.file);
+            release?.();
             return [progress];
           }),
           mergeMap((events) => from(events)),

@@ -2,15 +2,15 @@
 // synchronous I/O and libjpeg-turbo calls, so a core does a whole image without thread hand-offs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import type { PreprocessJob, PreprocessWorkerReply } from './createPreprocessWorkers';
+import type { PreprocessWorkerMessage, PreprocessWorkerReply } from './createPreprocessWorkers';
 import { fastJpegPreprocess } from './fastJpegPreprocess';
 import { loadJpegTurbo } from './loadJpegTurbo';
 
 if (parentPort) {
   const port = parentPort;
   const jt = loadJpegTurbo();
-  port.on('message', ({ id, job }: { id: number; job: PreprocessJob }) => {
-    const reply = (m: PreprocessWorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  port.on('message', ({ id, job, ring, slot }: PreprocessWorkerMessage) => {
+    const reply = (m: PreprocessWorkerReply): void => port.postMessage(m);
     if (jt === undefined) return reply({ id, kind: 'fallback', why: 'libjpeg-turbo binding not available in the worker' });
     let buf: Buffer;
     try {
@@ -31,7 +31,7 @@ if (parentPort) {
     } catch (e) {
       return reply({ id, kind: 'error', message: `cannot write ${job.dest}: ${(e as Error).message}` });
     }
-    const px = r.pixels;
-    reply({ id, kind: 'written', sums: r.sums, pixels: px }, px ? [px.buffer as ArrayBuffer] : []);
+    if (r.pixels !== undefined && ring !== undefined && slot !== undefined) new Uint8Array(ring, slot * r.pixels.length, r.pixels.length).set(r.pixels);
+    reply({ id, kind: 'written', sums: r.sums, slot });
   });
 }

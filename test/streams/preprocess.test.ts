@@ -247,7 +247,7 @@ describe('preprocess: fast JPEG path (decoder auto) against sharp alone', functi
       assert.equal(rec.header.count, mine.length);
       assert.equal(recSharp.header.count, mine.length);
       for (let i = 0; i < mine.length; i++) {
-        const name = rec.name(i);
+        const name = rec.name(i) ?? assert.fail(`record ${i} has no name`);
         assert.equal(name, recSharp.name(i));
         assert.equal(rec.label(i), recSharp.label(i));
         const [a, b] = [await fsp.readFile(path.join(fastOut, name)), await fsp.readFile(path.join(sharpOut, name))];
