@@ -60,7 +60,7 @@ function load(): { addon?: NativeAddon; error?: string } {
       loaded = { addon: createRequire(__filename)(ADDON_FILE) as NativeAddon };
     } catch (e) {
       const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      loaded = { error: `addon not built (${msg}); run \`npm rebuild rxtrain\` or \`npx node-gyp rebuild\` with a C++ compiler` };
+      loaded = { error: `addon not built (${msg}); build it with \`node native/install.mjs\` in the rxtrain package (needs a C++ compiler, make, python3)` };
     }
   }
   return loaded;
