@@ -2,7 +2,8 @@
  * `npm run bench:pipeline`: the image pipeline against the PyTorch reference, in one run.
  *
  * Measures, side by side on the same corpus:
- *  (a) preprocessing: `rxtrain preprocess SRC OUT --records` vs torch_pipeline.py preprocess (PIL, cv2)
+ *  (a) preprocessing: `rxtrain preprocess SRC OUT --records` (and with `--decoder sharp`) vs
+ *      torch_pipeline.py preprocess (PIL, cv2)
  *  (b) the training input pipeline: 256² images → random crop 227 → flip → mean subtraction →
  *      batches of 64 float32 tensors, from the record file and from the JPEGs, vs a PyTorch
  *      DataLoader (torch_pipeline.py train, PIL and cv2)
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
   if (!existsSync(src)) fail(`RXTRAIN_BENCH_DIR=${src} does not exist`);
   log(`corpus ${src}; ${os.availableParallelism()} cores; node ${process.version}`);
   const figures: Figure[] = [];
+  const loadStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
   // (a) preprocessing, as a user runs it: the CLI in its own process.
   const pre = path.join(CACHE, 'pipeline-pre');
@@ -114,6 +116,14 @@ async function main(): Promise<void> {
   const cliOut = await exec(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/main.ts'), 'preprocess', src, pre, '--records']);
   const oursPre = parseRate(cliOut, /\((\d+(?:\.\d+)?) img\/s\)/, 'rxtrain preprocess');
   figures.push({ what: 'preprocess rxtrain', imagesPerSecond: oursPre, detail: cliOut.split('\n')[0] });
+  // The same CLI with every file through sharp (what it did before the fast JPEG path).
+  const preSharp = path.join(CACHE, 'pipeline-pre-sharp');
+  await fsp.rm(preSharp, { recursive: true, force: true });
+  log('preprocess: rxtrain preprocess --records --decoder sharp');
+  const sharpOut = await exec(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/main.ts'), 'preprocess', src, preSharp, '--records', '--decoder', 'sharp']);
+  const oursSharp = parseRate(sharpOut, /\((\d+(?:\.\d+)?) img\/s\)/, 'rxtrain preprocess --decoder sharp');
+  figures.push({ what: 'preprocess rxtrain-sharp-only', imagesPerSecond: oursSharp, detail: sharpOut.split('\n')[0] });
+  await fsp.rm(preSharp, { recursive: true, force: true });
   const torchPre: Figure[] = [];
   if (torch) {
     for (const lib of ['pil', 'cv2']) {
@@ -197,13 +207,15 @@ async function main(): Promise<void> {
   // Report.
   const best = (fs: Figure[]) => fs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
   const lines: string[] = [];
-  lines.push('', `corpus: ${src}`, `preprocessed: ${pre}`, `rxtrain preprocess: ${figures[0].detail}`);
+  lines.push('', `corpus: ${src}`, `preprocessed: ${pre}`, `rxtrain preprocess: ${figures[0].detail}`, `rxtrain preprocess --decoder sharp: ${figures[1].detail}`);
+  lines.push(`load average at start ${loadStart}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   // The raw reference lines say images_per_s= too: renamed so each figure has exactly one such line.
   for (const f of [...torchPre, ...torchTrain]) lines.push(`reference: ${f.detail.replace(/images_per_s=/g, 'rate=')}`);
   lines.push(`rxtrain train pipeline: ${EPOCHS} epochs, ${fromRecords.images} images, batch ${BATCH}, crop ${CROP}, backend ${backend.name}; tensors left: ${tensorsLeft}`);
   if (torchPre.length > 0) {
     const ref = best(torchPre);
     lines.push(`ratio preprocess rxtrain / ${ref.what} = ${(oursPre / ref.imagesPerSecond).toFixed(2)} (target ≥ 2)`);
+    lines.push(`ratio preprocess rxtrain fast path / sharp only = ${(oursPre / oursSharp).toFixed(2)}`);
   }
   if (torchTrain.length > 0) {
     const ref = best(torchTrain);
