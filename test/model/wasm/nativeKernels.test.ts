@@ -87,8 +87,8 @@ describe('native kernels (wasm+native)', () => {
     const tol = 1e-5;
     for (const c of convCases) {
       for (const wasmPath of WASM_PATHS) {
-        // tfjs 4.22's own (XNNPACK) Conv2D ignores dimRoundingMode 'ceil' and returns wrong values
-        // there; the pure-wasm path keeps tfjs' forward kernel, so only native is compared.
+        // tfjs 4.22's own (XNNPACK) Conv2D disagrees with cpu under dimRoundingMode 'ceil'; the
+        // pure-wasm path keeps tfjs' forward kernel, so only native is compared there.
         if (wasmPath === 'pure' && c.round === 'ceil') continue;
         it(`${wasmPath}: ${label(c)}`, async () => {
           const cpu = await runOn('cpu', convOps(c));
