@@ -47,7 +47,10 @@ function main() {
     say(`addon built in ${((Date.now() - started) / 1000).toFixed(0)} s (build/Release/rxtrain_native.node)`);
     return;
   }
-  const why = r.error ? r.error.message : `${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`;
+  const lines = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // The first real error (compiler, make, python), not node-gyp's closing "gyp ERR! not ok" lines.
+  const first = lines.find((l) => /error|not found|no such file/i.test(l) && !/^gyp ERR! (node -v|node-gyp -v|cwd|command|System|not ok)/.test(l));
+  const why = r.error ? r.error.message : (first ?? lines.at(-1) ?? `exit code ${r.status}`);
   say(`addon not built, rxtrain will use its pure wasm kernels (${why})`);
 }
 
