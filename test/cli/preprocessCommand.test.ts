@@ -64,6 +64,7 @@ describe('rxtrain preprocess (CLI)', function () {
     [['a', 'b', '--quality', '101'], /--quality must be between 1 and 100/],
     [['a', 'b', '--concurrency=-1'], /--concurrency must be between 1 and 1024/],
     [['a', 'b', '--background', 'pink'], /--background must be black or white/],
+    [['a', 'b', '--decoder', 'magic'], /--decoder must be auto or sharp, got "magic"/],
     [['a', 'b', '--seed'], /argument missing/],
   ] as const) {
     it(`exits 2 with a clear message for ${argv.join(' ')}`, async () => {
@@ -102,6 +103,14 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.match(r.err, /skipped 1 file:\n {2}not-an-image \(1\):\n {4}.*broken\.jpg: /);
     assert.doesNotMatch(r.err, /\[.*\] \d+%/, 'no progress bar when stderr is not a TTY');
     assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
+  });
+
+  it('--decoder sharp gives the same manifests as the default fast path', async () => {
+    const [a, b] = [path.join(tmp, 'dec-auto'), path.join(tmp, 'dec-sharp')];
+    assert.equal((await cli([src, a, '--size', '8', '--seed', '3', '-q'])).code, 0);
+    const r = await cli([src, b, '--size', '8', '--seed', '3', '-q', '--decoder', 'sharp']);
+    assert.equal(r.code, 0, r.err);
+    for (const f of ['train.csv', 'val.csv', 'categories.csv']) assert.equal(await fsp.readFile(path.join(a, f), 'utf8'), await fsp.readFile(path.join(b, f), 'utf8'), f);
   });
 
   it('--quiet prints no success summary', async () => {
