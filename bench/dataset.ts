@@ -6,8 +6,11 @@
  *  (a) createImageDataset over an in-memory store (no I/O: the fused kernel + batching),
  *  (b) createImageDataset over a record file (what training reads after `preprocess --records`),
  *  (c) the push pipeline of separate operators: randomCrop → randomFlip → normalize → batch(),
- *  (d) (a) and (b) again with the kernel in one worker thread (`workers: 1`).
- * Prints `<what> images_per_s=<N>` per variant and the ratios (a)/(c), (b)/(a).
+ *  (d) (a) and (b) with batches assembled in JS arrays and uploaded (`heapBatches: false`, the
+ *      behaviour before batches were built in the wasm heap),
+ *  (e) (a) and (b) with the kernel in 1 and 2 worker threads (`workers: 1 | 2`).
+ * Prints `<what> images_per_s=<N> cpu_ms_per_image=<M>` per variant (CPU = the whole process,
+ * all threads: a figure that stays meaningful when the machine is shared) and the ratios.
  */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
@@ -65,11 +68,18 @@ function memoryStore(imgs: Image[]): SampleStore {
   };
 }
 
-async function timeDataset(store: SampleStore, workers = 0): Promise<number> {
-  const ds = createImageDataset({ store, batchSize: BATCH, seed: 1, prefetch: 2, concurrency: 8, closeStore: false, workers, augment: { kind: 'train', crop: CROP, flip: true, mean: MEAN } });
+interface Rate {
+  readonly ips: number;
+  /** Process CPU (user + system, all threads) per image, ms. */
+  readonly cpuMs: number;
+}
+
+async function timeDataset(store: SampleStore, workers = 0, heapBatches = true): Promise<Rate> {
+  const ds = createImageDataset({ store, batchSize: BATCH, seed: 1, prefetch: 2, concurrency: 8, closeStore: false, workers, heapBatches, augment: { kind: 'train', crop: CROP, flip: true, mean: MEAN } });
   // Worker start-up is not what is measured.
   if (workers > 0) for await (const b of ds.epoch(99)) if (b.kind === 'batch') tf.dispose([b.xs, b.ys]);
   let n = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let e = 0; e < EPOCHS; e++) {
     for await (const b of ds.epoch(e)) {
@@ -79,13 +89,15 @@ async function timeDataset(store: SampleStore, workers = 0): Promise<number> {
     }
   }
   const rate = n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
   await ds.close();
-  return rate;
+  return { ips: rate, cpuMs: (cpu.user + cpu.system) / 1000 / n };
 }
 
-async function timeOperators(imgs: Image[]): Promise<number> {
+async function timeOperators(imgs: Image[]): Promise<Rate> {
   const rng = createRng(1);
   let n = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await lastValueFrom(
     range(0, EPOCHS).pipe(
@@ -101,7 +113,9 @@ async function timeOperators(imgs: Image[]): Promise<number> {
       }),
     ),
   );
-  return n / ((performance.now() - t0) / 1000);
+  const ips = n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  return { ips, cpuMs: (cpu.user + cpu.system) / 1000 / n };
 }
 
 async function main(): Promise<void> {
@@ -116,22 +130,35 @@ async function main(): Promise<void> {
   const rec = await openRecordStore(recFile);
   // Warm-up (JIT, wasm heap, page cache), then the measured runs.
   await timeDataset(memoryStore(imgs.slice(0, BATCH * 2)));
+  await timeDataset(memoryStore(imgs.slice(0, BATCH * 2)), 0, false);
   const memory = await timeDataset(memoryStore(imgs));
   const records = await timeDataset(rec);
   const ops = await timeOperators(imgs);
-  const memoryW = await timeDataset(memoryStore(imgs), 1);
-  const recordsW = await timeDataset(rec, 1);
+  const memoryA = await timeDataset(memoryStore(imgs), 0, false);
+  const recordsA = await timeDataset(rec, 0, false);
+  const memoryW1 = await timeDataset(memoryStore(imgs), 1);
+  const recordsW1 = await timeDataset(rec, 1);
+  const memoryW2 = await timeDataset(memoryStore(imgs), 2);
+  const recordsW2 = await timeDataset(rec, 2);
   await rec.close();
   await fsp.rm(dir, { recursive: true, force: true });
-  const detail = `${N} images 256x256 -> crop ${CROP} + flip + mean, batch ${BATCH}, ${EPOCHS} epochs, ${backend.name}`;
-  console.log(`dataset memory-store images_per_s=${memory.toFixed(0)} (${detail})`);
-  console.log(`dataset record-file images_per_s=${records.toFixed(0)}`);
-  console.log(`operators randomCrop+randomFlip+normalize+batch images_per_s=${ops.toFixed(0)}`);
-  console.log(`dataset memory-store workers=1 images_per_s=${memoryW.toFixed(0)}`);
-  console.log(`dataset record-file workers=1 images_per_s=${recordsW.toFixed(0)}`);
+  const detail = `${N} images 256x256 -> crop ${CROP} + flip + mean, batch ${BATCH}, ${EPOCHS} epochs, ${backend.name}, load ${os.loadavg()[0].toFixed(1)}`;
+  const line = (what: string, r: Rate, extra = ''): void => console.log(`${what} images_per_s=${r.ips.toFixed(0)} cpu_ms_per_image=${r.cpuMs.toFixed(3)}${extra}`);
+  line('dataset memory-store', memory, ` (${detail})`);
+  line('dataset record-file', records);
+  line('operators randomCrop+randomFlip+normalize+batch', ops);
+  line('dataset memory-store heapBatches=false', memoryA);
+  line('dataset record-file heapBatches=false', recordsA);
+  line('dataset memory-store workers=1', memoryW1);
+  line('dataset record-file workers=1', recordsW1);
+  line('dataset memory-store workers=2', memoryW2);
+  line('dataset record-file workers=2', recordsW2);
+  const r = (a: Rate, b: Rate): string => `${(a.ips / b.ips).toFixed(2)} (cpu ${(b.cpuMs / a.cpuMs).toFixed(2)})`;
   console.log(
-    `ratio fused-dataset/operators=${(memory / ops).toFixed(2)} record-file/memory=${(records / memory).toFixed(2)} ` +
-      `workers=1/main-thread memory=${(memoryW / memory).toFixed(2)} records=${(recordsW / records).toFixed(2)}`,
+    `ratio (images/s, and cpu-per-image inverted) fused-dataset/operators=${r(memory, ops)} record-file/memory=${r(records, memory)}\n` +
+      `ratio heap/arrays memory=${r(memory, memoryA)} records=${r(records, recordsA)}\n` +
+      `ratio workers=1/main-thread memory=${r(memoryW1, memory)} records=${r(recordsW1, records)}\n` +
+      `ratio workers=2/main-thread memory=${r(memoryW2, memory)} records=${r(recordsW2, records)}`,
   );
 }
 
