@@ -217,15 +217,18 @@ async function removeStale(out: string, split: Split, keep: ReadonlySet<string>)
 /**
  * The seed's image_dir_preprocessor as a cold Observable: lists a folder-per-class dataset,
  * splits it per class into train and val (seeded, stratified), and for each image decodes it
- * with sharp (EXIF-rotated, 8-bit sRGB, shrink-on-load), centre-crops it to a square and
- * resizes it to `size`², and writes it as JPEG. When all images are done it writes
+ * (EXIF-rotated, 8-bit RGB), centre-crops it to a square, resizes it to `size`² and writes it
+ * as JPEG. Ordinary JPEGs take the fast path (libjpeg-turbo in worker threads, see
+ * `decoder`); everything else, and every file with `decoder: 'sharp'`, goes through sharp
+ * (8-bit sRGB, shrink-on-load, lanczos3). When all images are done it writes
  * `categories.csv` (id,name), `train.csv`/`val.csv` (file,class), `rgb_val.json` (mean RGB of the
  * train split's processed pixels) and, with `records`, `train.rec`/`val.rec`.
  *
  * Nothing crashes on bad input: unreadable or undecodable files become {@link Skip} events
  * and are left out of the manifests. Reruns with the same inputs and seed give byte-identical
  * manifests, images and record files (results are written in input order whatever the
- * concurrency). Decoding and encoding run on libuv's thread pool, off the event loop.
+ * concurrency). Decoding and encoding run off the event loop (worker threads for the fast
+ * path, libuv's thread pool for sharp).
  * Unsubscribing stops starting new images and discards unfinished record files.
  *
  * @example
