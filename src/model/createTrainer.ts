@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as os from 'node:os';
 import { alexNet } from './alexNet';
 import { initBackend, type BackendName } from './backend';
+import { backendLabel } from './backendLabel';
+import { nativeKernelState } from './wasm/nativeKernels';
 import { createDataParallelTrainer } from './DataParallelTrainer';
 import { createLocalTrainer } from './LocalTrainer';
 import type { NetworkSpec } from './NetworkSpec';
@@ -79,12 +81,12 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   // replaces its backend instance), so an explicit request for the current one is kept.
   const current = tf.engine().backendName as string | null;
   const info = backend !== 'auto' && current === backend && options.threads === undefined
-    ? { name: current }
+    ? { name: current, ...(current === 'wasm' ? { native: nativeKernelState() } : {}) }
     : await initBackend({ prefer: backend, threads: options.threads });
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const replicas = options.replicas === 'auto' ? (info.name === 'tensorflow' ? 1 : cores) : (options.replicas ?? 1);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
-  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: info.name });
+  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info) });
   // Replicas use the backend this thread resolved to, so all of them agree.
   return createDataParallelTrainer({
     spec,

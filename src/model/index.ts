@@ -21,3 +21,4 @@ export * from './LocalTrainer';
 export * from './DataParallelTrainer';
 export * from './createTrainer';
 export * from './hostArrays';
+export * from './backendLabel';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchStats } from './batchNormTrain';
 import { initBackend } from './backend';
+import { backendLabel } from './backendLabel';
 import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
 import { readState, writeState } from './networkState';
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
       }
     });
   });
-  send({ type: 'ready', backend: info.name, sizes: net.trainable.map((v) => v.variable.size) });
+  send({ type: 'ready', backend: backendLabel(info), sizes: net.trainable.map((v) => v.variable.size) });
 }
 
 void main().catch((e: unknown) => {
