@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initBackend, type BackendInfo } from '../../src/model/backend';
 import { assertClose, values } from './wasm/compareBackends';
+import { convnetSteps } from './wasm/convnetSteps';
 
 function installed(pkg: string): boolean {
   try {
@@ -104,44 +105,10 @@ describe('initBackend', () => {
   });
 });
 
-/** Initial weights shared by both backends, so the runs are comparable step by step. */
-function convnetWeights(): Record<string, { shape: number[]; data: Float32Array }> {
-  const w = (shape: number[], seed: number, scale: number, offset = 0): { shape: number[]; data: Float32Array } => ({
-    shape, data: values(shape.reduce((a, b) => a * b), seed).map((v) => v * scale + offset),
-  });
-  return {
-    conv: w([5, 5, 3, 8], 51, 0.3), convBias: w([8], 52, 0.05), gamma: w([8], 53, 0.1, 1), beta: w([8], 54, 0.1),
-    conv2: w([3, 3, 8, 8], 55, 0.2), dense: w([4 * 4 * 8, 10], 56, 0.1), denseBias: w([10], 57, 0.05),
-  };
-}
-
 async function trainConvnet(backend: 'cpu' | 'wasm', steps: number): Promise<number[]> {
   if (backend === 'wasm') await initBackend({ prefer: 'wasm' });
   else await tf.setBackend('cpu');
-  const init = convnetWeights();
-  const v = Object.fromEntries(Object.entries(init).map(([k, { shape, data }]) => [k, tf.variable(tf.tensor(data, shape), true, `${backend}-${k}`)]));
-  const opt = tf.train.momentum(0.05, 0.9, true);
-  const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const cost = tf.tidy(() => {
-      const x = tf.tensor4d(values(8 * 17 * 17 * 3, 60 + s), [8, 17, 17, 3]);
-      const labels = tf.tensor1d(Array.from({ length: 8 }, (_, i) => (i * 3 + s) % 10), 'int32');
-      return opt.minimize(() => {
-        // conv 5×5/2 pad 2 → ReLU → BN → maxpool 3/2 → conv 3×3 'same' → ReLU → dense → log-softmax NLL
-        let h: tf.Tensor = tf.fused.conv2d({ x, filter: v.conv as tf.Tensor4D, strides: 2, pad: 2, bias: v.convBias, activation: 'relu' });
-        const m = tf.moments(h, [0, 1, 2]);
-        h = tf.batchNorm(h, m.mean, m.variance, v.beta, v.gamma, 1e-3);
-        h = tf.maxPool(h as tf.Tensor4D, 3, 2, 'valid');
-        h = tf.relu(tf.conv2d(h as tf.Tensor4D, v.conv2 as tf.Tensor4D, 1, 'same'));
-        const logits = tf.fused.matMul({ a: h.reshape([8, -1]), b: v.dense as tf.Tensor2D, bias: v.denseBias });
-        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(labels, 10)), 1))) as tf.Scalar;
-      }, true) as tf.Scalar;
-    });
-    losses.push((await cost.data())[0]);
-    cost.dispose();
-  }
-  opt.dispose();
-  tf.dispose(Object.values(v));
+  const { losses } = await convnetSteps({ size: 17, stride: 2, filters: 8, pooled: 4, seed: 51, scale: { conv: 0.3, conv2: 0.2, dense: 0.1 }, steps });
   return losses;
 }
 

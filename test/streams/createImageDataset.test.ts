@@ -12,6 +12,7 @@ import type { SampleStore } from '../../src/streams/SampleStore';
 import { makeImage } from '../../src/ops/Image';
 import { allocWasmHeapBlock } from '../../src/streams/wasmHeapBlock';
 import { memoryStore, pixelOf } from './fixtures';
+import { keepBackend } from '../fixtures/keepBackend';
 
 interface Seen {
   batches: Array<{ paths: string[]; labels: number[]; xs: Float32Array; shape: number[] }>;
@@ -206,14 +207,7 @@ describe('createImageDataset', () => {
 });
 
 describe('createImageDataset buffer reuse', () => {
-  let previous: string;
-  before(async () => {
-    await tf.ready();
-    previous = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(previous);
-  });
+  keepBackend();
 
   // Batches are assembled in recycled buffers where the backend copies them (wasm): a batch
   // the consumer holds, or an array it read from one, must never change afterwards.
@@ -283,14 +277,7 @@ describe('createImageDataset with worker threads', () => {
 });
 
 describe('createImageDataset heap batches (wasm)', () => {
-  let previous: string;
-  before(async () => {
-    await tf.ready();
-    previous = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(previous);
-  });
+  keepBackend();
 
   it('on wasm, batches are built in the heap (no upload), equal to the array path and to cpu, with no leaks on early exit', async () => {
     const opts = (heapBatches: boolean, workers = 0): ImageDatasetOptions => ({
