@@ -28,9 +28,29 @@ import { crc32 } from 'node:zlib';
  * which is what catches truncation before a single pixel is returned.
  */
 
-/** The 8 bytes every record file starts with. */
+/**
+ * The 8 bytes every record file starts with: enough to tell a record file from anything else
+ * before reading its header.
+ *
+ * @example
+ * ```ts
+ * const head = Buffer.alloc(8);
+ * const fd = fs.openSync(file, 'r');
+ * fs.readSync(fd, head, 0, 8, 0);
+ * fs.closeSync(fd);
+ * if (head.equals(RECORD_FILE_MAGIC)) console.log(`${file} is an rxtrain record file`);
+ * ```
+ */
 export const RECORD_FILE_MAGIC = Buffer.from('RXTRREC\0', 'latin1');
-/** The format version this code writes and reads. */
+/**
+ * The format version this code writes and reads; a file of another version is refused with a
+ * clear error rather than misread.
+ *
+ * @example
+ * ```ts
+ * console.log(`rxtrain writes record files of format version ${RECORD_FILE_VERSION}`);
+ * ```
+ */
 export const RECORD_FILE_VERSION = 1;
 const PREAMBLE_BYTES = 64;
 /** Records start on a page boundary so positioned reads stay page-aligned. */
