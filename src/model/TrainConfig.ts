@@ -20,10 +20,14 @@ const Positive = refined('a number > 0', (n) => Number.isFinite(n) && n > 0);
 const Factor = refined('a number in (0, 1)', (n) => n > 0 && n < 1);
 const Fraction = refined('a number in [0, 1)', (n) => n >= 0 && n < 1);
 const Seed = refined('an integer in [0, 2³²)', (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32);
-const Rgb = new t.Type<readonly [number, number, number], readonly [number, number, number], unknown>(
-  'three numbers [r, g, b]',
-  (u): u is readonly [number, number, number] => Array.isArray(u) && u.length === 3 && u.every((x) => typeof x === 'number' && Number.isFinite(x)),
-  (u, c) => (Array.isArray(u) && u.length === 3 && u.every((x) => typeof x === 'number' && Number.isFinite(x)) ? t.success(u as unknown as readonly [number, number, number]) : t.failure(u, c)),
+const isPerChannel = (u: unknown): u is readonly number[] =>
+  Array.isArray(u) && (u.length === 1 || u.length === 3) && u.every((x) => typeof x === 'number' && Number.isFinite(x));
+// One number serves grey models (and is used for every channel of an RGB one), so a grey
+// config need not repeat its mean three times.
+const PerChannel = new t.Type<readonly number[], readonly number[], unknown>(
+  'one number (every channel) or three [r, g, b]',
+  isPerChannel,
+  (u, c) => (isPerChannel(u) ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
 
@@ -87,10 +91,10 @@ const AugmentationConfig = t.type({
   randomCrop: t.boolean,
   /** Random horizontal flips in training. */
   flip: t.boolean,
-  /** Per-channel mean (0..255 pixel units) to subtract: numbers, `"dataset"` (rgb_val.json of a preprocess directory), or null. */
-  mean: t.union([Rgb, t.literal('dataset'), t.null]),
+  /** Per-channel mean (0..255 pixel units) to subtract: one number (all channels) or three, `"dataset"` (rgb_val.json of a preprocess directory), or null. */
+  mean: t.union([PerChannel, t.literal('dataset'), t.null]),
   /** Per-channel standard deviation (0..255 units) to divide by, or null (mean subtraction only, as AlexNet). */
-  std: t.union([Rgb, t.null]),
+  std: t.union([PerChannel, t.null]),
 });
 
 const CheckpointConfig = t.type({

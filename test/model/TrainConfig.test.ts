@@ -64,7 +64,19 @@ describe('TrainConfig', () => {
 
   it('checks union fields as a whole', () => {
     assert.deepEqual(problems({ data: { train: 'd' }, augmentation: { mean: [1, 2] } }), [
-      'augmentation.mean: got [1,2], expected (three numbers [r, g, b] | "dataset" | null)',
+      'augmentation.mean: got [1,2], expected (one number (every channel) or three [r, g, b] | "dataset" | null)',
+    ]);
+  });
+
+  it('takes one number or three for the mean and std (one serves grey models and every channel)', () => {
+    for (const v of [[72.9], [1, 2, 3]]) {
+      const r = decodeTrainConfig({ data: { train: 'd' }, augmentation: { mean: v, std: v } });
+      assert.ok(E.isRight(r), `mean/std ${JSON.stringify(v)} should decode`);
+      assert.deepEqual(r.right.augmentation.mean, v);
+      assert.deepEqual(r.right.augmentation.std, v);
+    }
+    assert.deepEqual(problems({ data: { train: 'd' }, augmentation: { std: [1, Number.NaN, 3] } }), [
+      'augmentation.std: got [1,null,3], expected (one number (every channel) or three [r, g, b] | null)',
     ]);
   });
 
