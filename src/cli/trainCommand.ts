@@ -192,8 +192,8 @@ function flagValue(f: Flag, raw: string | boolean): unknown {
     }
     case 'list': {
       const parts = raw.split(',').map((s) => Number(s.trim()));
-      if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) {
-        throw new UsageError(`--${f.name}: expected three numbers R,G,B${f.words ? ` or ${Object.keys(f.words).join('/')}` : ''}, got '${raw}'`);
+      if ((parts.length !== 1 && parts.length !== 3) || parts.some((n) => !Number.isFinite(n))) {
+        throw new UsageError(`--${f.name}: expected one number or three R,G,B${f.words ? ` or ${Object.keys(f.words).join('/')}` : ''}, got '${raw}'`);
       }
       return parts;
     }

@@ -96,6 +96,16 @@ describe('rxtrain train', function () {
     assert.equal(config.data.val, null);
   });
 
+  it('--mean/--std take one number (every channel) or three; two is a usage error', () => {
+    const r = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--mean', '72.9', '--std', '90']);
+    assert.ok(E.isRight(r) && r.right !== 'help');
+    assert.deepEqual(r.right.config.augmentation.mean, [72.9]);
+    assert.deepEqual(r.right.config.augmentation.std, [90]);
+    const bad = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--mean', '1,2']);
+    assert.ok(E.isLeft(bad));
+    assert.match(JSON.stringify(bad.left), /--mean: expected one number or three R,G,B/);
+  });
+
   it('rejects bad flags and bad config values with exit 2, naming the problem', async () => {
     const a = capture();
     assert.equal(await run(['--epochs', 'many'], a.io), TRAIN_EXIT.USAGE);
