@@ -13,6 +13,7 @@ import { makeImage } from '../../src/ops/Image';
 import { allocWasmHeapBlock } from '../../src/streams/wasmHeapBlock';
 import { memoryStore, pixelOf } from './fixtures';
 import { keepBackend } from '../fixtures/keepBackend';
+import { countBatchUploads } from './countBatchUploads';
 
 interface Seen {
   batches: Array<{ paths: string[]; labels: number[]; xs: Float32Array; shape: number[] }>;
@@ -286,19 +287,13 @@ describe('createImageDataset heap batches (wasm)', () => {
     await tf.setBackend('cpu');
     const cpu = await drain(createImageDataset(opts(true)).epoch(3));
     await initBackend({ prefer: 'wasm', threads: 1 });
-    const backend = tf.backend() as unknown as { write(v: unknown, shape: number[], dtype: string): unknown };
-    const write = backend.write.bind(backend);
-    let uploads = 0;
-    backend.write = (v, shape, dtype) => {
-      if (shape.length === 4) uploads++;
-      return write(v, shape, dtype);
-    };
+    const uploads = countBatchUploads();
     try {
       const idsBefore = tf.backend().numDataIds();
       const heap = await drain(createImageDataset(opts(true)).epoch(3));
-      assert.equal(uploads, 0, 'heap batches are never uploaded');
+      assert.equal(uploads.count, 0, 'heap batches are never uploaded');
       const arrays = await drain(createImageDataset(opts(false)).epoch(3));
-      assert.equal(uploads, arrays.batches.length, 'heapBatches: false uploads every batch');
+      assert.equal(uploads.count, arrays.batches.length, 'heapBatches: false uploads every batch');
       assert.deepEqual(heap, arrays);
       assert.deepEqual(heap, cpu);
       // Early exit: blocks of prepared batches go back to the heap, none leaks.
@@ -310,16 +305,16 @@ describe('createImageDataset heap batches (wasm)', () => {
       await ds.close();
       assert.equal(tf.backend().numDataIds(), idsBefore);
       // Workers need a shared heap (threaded binary); on the single-threaded one they fall back to arrays.
-      uploads = 0;
+      uploads.reset();
       const ws = createImageDataset(opts(true, 1));
       const viaWorkers = await drain(ws.epoch(3));
       await ws.close();
       const probe = allocWasmHeapBlock(1)!;
-      assert.equal(uploads, probe.shared ? 0 : viaWorkers.batches.length);
+      assert.equal(uploads.count, probe.shared ? 0 : viaWorkers.batches.length);
       probe.free();
       assert.deepEqual(viaWorkers, cpu);
     } finally {
-      delete (backend as { write?: unknown }).write;
+      uploads.restore();
     }
   });
 

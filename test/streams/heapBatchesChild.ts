@@ -6,6 +6,7 @@ import { initBackend } from '../../src/model/backend';
 import type { BatchItem } from '../../src/streams/BatchSource';
 import { createImageDataset, type ImageDatasetOptions } from '../../src/streams/createImageDataset';
 import { allocWasmHeapBlock } from '../../src/streams/wasmHeapBlock';
+import { countBatchUploads } from './countBatchUploads';
 import { memoryStore } from './fixtures';
 
 async function collect(it: AsyncIterable<BatchItem>): Promise<unknown[]> {
@@ -25,14 +26,7 @@ async function main(): Promise<void> {
   const probe = allocWasmHeapBlock(1)!;
   const shared = probe.shared;
   probe.free();
-  // Batches uploaded from JS arrays go through backend.write with their 4-D shape.
-  const backend = tf.backend() as unknown as { write(v: unknown, shape: number[], dtype: string): unknown };
-  const write = backend.write.bind(backend);
-  let uploads = 0;
-  backend.write = (v, shape, dtype) => {
-    if (shape.length === 4) uploads++;
-    return write(v, shape, dtype);
-  };
+  const uploads = countBatchUploads();
   const opts = (workers: number, heapBatches: boolean): ImageDatasetOptions => ({
     store: memoryStore({ size: 45, bad: new Set([2, 17]), delayMs: 1 }),
     batchSize: 8,
@@ -44,7 +38,7 @@ async function main(): Promise<void> {
   const before = tf.memory().numTensors;
   const result: Record<string, { uploads: number; items: unknown[] }> = {};
   for (const [name, workers, heap] of [['main-arrays', 0, false], ['main-heap', 0, true], ['workers-heap', 2, true], ['workers-arrays', 1, false]] as const) {
-    uploads = 0;
+    uploads.reset();
     const ds = createImageDataset(opts(workers, heap));
     const items = await collect(ds.epoch(1));
     // An early exit with worker jobs running frees the blocks (checked by the data ids below).
@@ -53,7 +47,7 @@ async function main(): Promise<void> {
       break;
     }
     await ds.close();
-    result[name] = { uploads, items };
+    result[name] = { uploads: uploads.count, items };
   }
   const dataIds = tf.backend().numDataIds();
   process.stdout.write(JSON.stringify({ binary: info.notes.find((n) => n.startsWith('binary')), shared, tensorsLeft: tf.memory().numTensors - before, dataIds, result }) + '\n');
