@@ -5,6 +5,7 @@ import * as E from 'fp-ts/Either';
 import { lastValueFrom, merge, Subject } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
+import { parseDuration } from '../model/Duration';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
@@ -31,7 +32,7 @@ import { trainProgress } from './trainProgress';
  * ```
  */
 export const TRAIN_EXIT = {
-  /** Training finished (all epochs, or early stopping). */
+  /** Training finished (all epochs, early stopping, or the --max-time budget spent). */
   OK: 0,
   /** Training failed (data, backend, a kernel, a refused checkpoint…); the log says why. */
   FAILED: 1,
@@ -66,6 +67,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'channels', kind: 'int', field: 'model.channels', arg: '1|3', help: 'input channels' },
   { name: 'classes', kind: 'int', field: 'model.numClasses', arg: 'N', help: 'number of classes (default: from the data)' },
   { name: 'epochs', kind: 'int', field: 'epochs', arg: 'N', help: 'epochs in total (a resumed run trains up to this many)' },
+  { name: 'max-time', kind: 'string', field: 'maxTime', arg: '2h|90m|none', help: 'training-time budget, summed over resumes: no epoch is started that would overrun it', words: { none: null } },
   { name: 'batch-size', kind: 'int', field: 'batchSize', arg: 'N', help: 'images per step' },
   { name: 'lr', kind: 'number', field: 'optimizer.lr', arg: 'X', help: 'initial learning rate (SGD)' },
   { name: 'momentum', kind: 'number', field: 'optimizer.momentum', arg: 'X', help: 'SGD momentum' },
@@ -133,7 +135,7 @@ ${para('Ctrl-C (or SIGTERM) stops after the current step and saves a checkpoint;
 exit codes:
 ${formatOptions(
   [
-    { option: '0', help: 'finished (or stopped early by early stopping)' },
+    { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
     { option: '2', help: 'bad command line or config' },
     { option: '130', help: 'interrupted by Ctrl-C after a checkpoint' },
@@ -371,6 +373,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
         };
       },
       epochs: cfg.epochs,
+      maxTrainingMs: cfg.maxTime === null ? null : (parseDuration(cfg.maxTime) ?? null),
       seed: cfg.seed,
       lr: cfg.optimizer.lr,
       scheduler: cfg.scheduler.name === 'none' ? null : cfg.scheduler,

@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/Either';
 import { defaultPlateauOptions } from './ReduceLROnPlateau';
+import { Duration } from './Duration';
 
 // Refined numbers: a config that says `"batchSize": 0` or `"lr": -1` must fail at the edge
 // with the field named, not deep inside the loop.
@@ -155,6 +156,12 @@ export const TrainConfig = t.type({
   data: DataConfig,
   model: ModelConfig,
   epochs: PositiveInt,
+  /**
+   * Training-time budget ("2h", "1h30m"; null = none) on training time (steps and validation,
+   * summed over resumes). No epoch starts that the previous one's duration says would overrun
+   * it; an epoch that overruns anyway stops at the first step past it, with a checkpoint.
+   */
+  maxTime: t.union([t.null, Duration]),
   batchSize: PositiveInt,
   optimizer: OptimizerConfig,
   scheduler: SchedulerConfig,
@@ -200,6 +207,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   data: { train: '', val: null, format: 'auto', records: true, prefetch: 4 },
   model: { name: 'alexnet', inputSize: 227, channels: 3, numClasses: null },
   epochs: 90,
+  maxTime: null,
   batchSize: 128,
   optimizer: { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0.0005 },
   // The scheduler's own defaults, so the config and the reducer cannot drift apart.

@@ -22,3 +22,4 @@ export * from './DataParallelTrainer';
 export * from './createTrainer';
 export * from './hostArrays';
 export * from './backendLabel';
+export * from './Duration';

@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
 import type { Skip } from '../streams/Skip';
-import type { TrainEvent } from '../telemetry/TrainEvent';
+import type { TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
 import { hashIdentity, matchIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
 import { initialPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
@@ -72,6 +72,13 @@ export interface TrainOptions {
   readonly threads?: number;
   /** BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0. */
   readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number };
+  /**
+   * Training-time budget in ms (null/undefined: none). Training time is the sum of the epochs'
+   * durations (steps + validation, across resumes). The loop does not start an epoch that the
+   * previous epoch's duration says would overrun it; if one overruns anyway it stops at the
+   * first step past the budget. Either way with a checkpoint and TrainEnd `time-limit`.
+   */
+  readonly maxTrainingMs?: number | null;
   /** Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete. */
   readonly signal?: AbortSignal;
   /** Clock, injectable for tests. */
@@ -217,7 +224,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       identityHash,
       trainer: await trainer.getState(),
     });
-    let savedAt = '';
+    // A resumed run's checkpoint already holds this cursor: stopping before a step writes nothing.
+    let savedAt = resumedFrom === undefined ? '' : `${s.step}/${s.epoch}/${s.batch}`;
     const saveCheckpoint = async (best: boolean): Promise<void> => {
       const cursor = `${s.step}/${s.epoch}/${s.batch}`;
       // A stop right after an epoch-end save has nothing new to write.
@@ -245,13 +253,23 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };
     const minGapMs = 1000 / throttle.perSec;
     const stopRequested = (): boolean => opts.signal?.aborted === true;
-    const finish = (reason: 'completed' | 'early-stop' | 'stopped'): void =>
+    const budget = opts.maxTrainingMs ?? null;
+    const finish = (reason: TrainEnd['reason']): void =>
       emit({ kind: 'TrainEnd', ...base(), reason, durationMs: now() - started });
 
     while (s.epoch < opts.epochs) {
       if (stopRequested()) {
         await saveCheckpoint(false);
         finish('stopped');
+        return;
+      }
+      const doneMs = s.history.reduce((sum, r) => sum + r.durationMs, 0);
+      // Predicted from the last full epoch: stopping at a boundary leaves a validated model
+      // instead of a half-trained epoch that the budget cuts off anyway.
+      const nextEpochMs = s.batch === 0 ? (s.history.at(-1)?.durationMs ?? 0) : 0;
+      if (budget !== null && doneMs + s.acc.elapsedMs + nextEpochMs > budget) {
+        await saveCheckpoint(false);
+        finish('time-limit');
         return;
       }
       const epochStart = now() - s.acc.elapsedMs;
@@ -264,6 +282,13 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         if (stopRequested()) {
           await saveCheckpoint(false);
           finish('stopped');
+          return;
+        }
+        // Once the last batch is trained the epoch's validation runs even past the budget:
+        // cutting it would throw the whole epoch's result away.
+        if (budget !== null && s.batch < source.stepsPerEpoch && doneMs + now() - epochStart >= budget) {
+          await saveCheckpoint(false);
+          finish('time-limit');
           return;
         }
         const next = await iterator.next();

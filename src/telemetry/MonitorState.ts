@@ -1,4 +1,5 @@
 import type { SequencedEvent } from './fromProtoEvent';
+import type { TrainEnd } from './TrainEvent';
 import type { WatchSignal } from './watchTelemetry';
 
 /**
@@ -49,6 +50,13 @@ export interface MonitorState {
   readonly notes: readonly MonitorNote[];
   readonly lastSequence: number;
 }
+
+const END_STATUS: Readonly<Record<TrainEnd['reason'], string>> = {
+  completed: 'FINISHED',
+  'early-stop': 'EARLY_STOPPED',
+  stopped: 'STOPPED',
+  'time-limit': 'TIME_LIMIT',
+};
 
 const KEEP = 5;
 const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
@@ -116,7 +124,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
     case 'EarlyStop':
       return { ...base, notes: push(s.notes, { time: e.time, text: `early stop: ${e.reason}` }) };
     case 'TrainEnd':
-      return { ...base, status: e.reason === 'completed' ? 'FINISHED' : e.reason === 'early-stop' ? 'EARLY_STOPPED' : 'STOPPED' };
+      return { ...base, status: END_STATUS[e.reason] };
     case 'Error':
       return { ...base, status: e.fatal ? 'FAILED' : s.status, notes: push(s.notes, { time: e.time, text: `${e.fatal ? 'fatal ' : ''}error: ${e.message}` }) };
   }

@@ -160,7 +160,7 @@ export interface EarlyStop extends EventBase {
  */
 export interface TrainEnd extends EventBase {
   readonly kind: 'TrainEnd';
-  readonly reason: 'completed' | 'early-stop' | 'stopped';
+  readonly reason: 'completed' | 'early-stop' | 'stopped' | 'time-limit';
   readonly durationMs: number;
 }
 

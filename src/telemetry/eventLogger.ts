@@ -81,7 +81,10 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
     case 'EarlyStop':
       return ['info', `${ep}: early stop: ${e.reason}`];
     case 'TrainEnd':
-      return ['info', `training ended (${e.reason}) at step ${e.step}, after ${formatDuration(e.durationMs)}`];
+      return [
+        'info',
+        `training ended (${e.reason === 'time-limit' ? 'time-limit: the training-time budget is spent' : e.reason}) at step ${e.step}, after ${formatDuration(e.durationMs)}`,
+      ];
     case 'Error':
       return ['error', `${e.fatal ? 'fatal error' : 'error'} at ${ep}, step ${e.step}: ${e.message}`];
   }

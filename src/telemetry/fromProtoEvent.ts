@@ -17,6 +17,7 @@ const END_REASON = {
   COMPLETED: 'completed',
   EARLY_STOPPED: 'early-stop',
   STOPPED: 'stopped',
+  TIME_LIMIT: 'time-limit',
 } as const;
 
 /**

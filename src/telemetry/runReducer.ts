@@ -1,4 +1,5 @@
-import type { TrainEvent } from './TrainEvent';
+import type { TrainEnd, TrainEvent } from './TrainEvent';
+import type { RunStatus } from './generated/rxtrain/telemetry/v1/RunStatus';
 import type { Metrics__Output } from './generated/rxtrain/telemetry/v1/Metrics';
 import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
 
@@ -11,6 +12,13 @@ import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
  * ```
  */
 export type RunSnapshot = Omit<Run__Output, 'subscribers' | 'oldestSequence'>;
+
+const END_STATUS: Readonly<Record<TrainEnd['reason'], Extract<RunStatus, string>>> = {
+  completed: 'FINISHED',
+  'early-stop': 'EARLY_STOPPED_RUN',
+  stopped: 'STOPPED_RUN',
+  'time-limit': 'TIME_LIMIT_RUN',
+};
 
 /**
  * The run before any event: status STARTING.
@@ -104,7 +112,7 @@ export function reduceRun(run: RunSnapshot, e: TrainEvent, sequence: number): Ru
     case 'TrainEnd':
       return {
         ...next,
-        status: e.reason === 'completed' ? 'FINISHED' : e.reason === 'early-stop' ? 'EARLY_STOPPED_RUN' : 'STOPPED_RUN',
+        status: END_STATUS[e.reason],
       };
     case 'Error':
       return e.fatal ? { ...next, status: 'FAILED', error: e.message } : next;

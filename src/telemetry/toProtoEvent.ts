@@ -1,11 +1,12 @@
-import type { TrainEvent } from './TrainEvent';
+import type { TrainEnd, TrainEvent } from './TrainEvent';
 import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
 
-const END_REASON: Readonly<Record<'completed' | 'early-stop' | 'stopped', Extract<TrainEndReason, string>>> = {
+const END_REASON: Readonly<Record<TrainEnd['reason'], Extract<TrainEndReason, string>>> = {
   completed: 'COMPLETED',
   'early-stop': 'EARLY_STOPPED',
   stopped: 'STOPPED',
+  'time-limit': 'TIME_LIMIT',
 };
 
 /**

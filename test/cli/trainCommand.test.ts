@@ -94,6 +94,10 @@ describe('rxtrain train', function () {
     assert.equal(config.augmentation.pad, 2);
     assert.deepEqual(config.augmentation.mean, [1, 2, 3]);
     assert.equal(config.data.val, null);
+    const budget = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--max-time', '1h30m']);
+    assert.ok(E.isRight(budget) && budget.right !== 'help' && budget.right.config.maxTime === '1h30m');
+    const none = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--max-time', 'none']);
+    assert.ok(E.isRight(none) && none.right !== 'help' && none.right.config.maxTime === null);
   });
 
   it('--mean/--std take one number (every channel) or three; two is a usage error', () => {
@@ -123,6 +127,9 @@ describe('rxtrain train', function () {
     const e = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--telemetry', '0.0.0.0:5000'], e.io), TRAIN_EXIT.USAGE);
     assert.match(e.err(), /plaintext/);
+    const f = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--max-time', '2 hours'], f.io), TRAIN_EXIT.USAGE);
+    assert.match(f.err(), /maxTime: got "2 hours", expected .*"1h30m"/);
   });
 
   it('trains from folders, writes the run directory, resumes, and refuses a changed config', async () => {

@@ -33,6 +33,15 @@ describe('MonitorState / renderMonitor', () => {
     assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+-\s+-\s+4\.0s/);
   });
 
+  it('names how the run ended, the time budget included', () => {
+    const ended = (reason: 'completed' | 'early-stop' | 'stopped' | 'time-limit'): string =>
+      reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'TrainEnd', epoch: 3, step: 9, reason, durationMs: 1 })).status;
+    assert.deepEqual(
+      (['completed', 'early-stop', 'stopped', 'time-limit'] as const).map(ended),
+      ['FINISHED', 'EARLY_STOPPED', 'STOPPED', 'TIME_LIMIT'],
+    );
+  });
+
   it('starts over on a server restart and keeps lines within the terminal width', () => {
     const s = reduceMonitor(reduceMonitor(initialMonitorState('h:1'), ev(9, { kind: 'CheckpointSaved', epoch: 0, step: 1, path: 'x'.repeat(300), best: false })), { type: 'restarted' });
     assert.equal(s.lastSequence, 0);

@@ -17,6 +17,9 @@ const ALL: TrainEvent[] = [
   { kind: 'SampleSkipped', time: t, epoch: 2, step: 31, path: 'cats/0001.jpg', reason: 'truncated', message: 'premature end' },
   { kind: 'EarlyStop', time: t, epoch: 3, step: 40, reason: 'no val improvement for 10 epochs' },
   { kind: 'TrainEnd', time: t, epoch: 3, step: 40, reason: 'early-stop', durationMs: 99 },
+  { kind: 'TrainEnd', time: t, epoch: 3, step: 40, reason: 'time-limit', durationMs: 7.2e6 },
+  { kind: 'TrainEnd', time: t, epoch: 3, step: 40, reason: 'stopped', durationMs: 5 },
+  { kind: 'TrainEnd', time: t, epoch: 3, step: 40, reason: 'completed', durationMs: 5 },
   { kind: 'Error', time: t, epoch: 3, step: 40, message: 'disk full', fatal: true },
 ];
 

@@ -23,6 +23,10 @@ export const RunStatus = {
    * A fatal Error event, or the event stream errored.
    */
   FAILED: 'FAILED',
+  /**
+   * TrainEnd because the training-time budget (--max-time) was spent.
+   */
+  TIME_LIMIT_RUN: 'TIME_LIMIT_RUN',
 } as const;
 
 export type RunStatus =
@@ -55,5 +59,10 @@ export type RunStatus =
    */
   | 'FAILED'
   | 6
+  /**
+   * TrainEnd because the training-time budget (--max-time) was spent.
+   */
+  | 'TIME_LIMIT_RUN'
+  | 7
 
 export type RunStatus__Output = typeof RunStatus[keyof typeof RunStatus]

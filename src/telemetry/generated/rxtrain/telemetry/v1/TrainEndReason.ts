@@ -5,6 +5,10 @@ export const TrainEndReason = {
   COMPLETED: 'COMPLETED',
   EARLY_STOPPED: 'EARLY_STOPPED',
   STOPPED: 'STOPPED',
+  /**
+   * The training-time budget (--max-time) was spent.
+   */
+  TIME_LIMIT: 'TIME_LIMIT',
 } as const;
 
 export type TrainEndReason =
@@ -16,5 +20,10 @@ export type TrainEndReason =
   | 2
   | 'STOPPED'
   | 3
+  /**
+   * The training-time budget (--max-time) was spent.
+   */
+  | 'TIME_LIMIT'
+  | 4
 
 export type TrainEndReason__Output = typeof TrainEndReason[keyof typeof TrainEndReason]
