@@ -8,6 +8,8 @@
 
 #include "conv.h"
 #include "gemm.h"
+#include "imageNapi.h"
+#include "trainNapi.h"
 
 namespace {
 
@@ -189,6 +191,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernel", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cropResize", nullptr, rxnative::napi_crop_resize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrain", nullptr, rxnative::napi_batchnorm_train, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainGrad", nullptr, rxnative::napi_batchnorm_train_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelSum", nullptr, rxnative::napi_channel_sum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, rxnative::napi_maxpool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, rxnative::napi_maxpool_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

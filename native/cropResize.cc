@@ -1,0 +1,317 @@
+#include "cropResize.h"
+
+#include <cmath>
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace rxnative {
+
+namespace {
+
+constexpr int ONE = 1 << 14;
+
+// Output d reads n[d] source indices from start[d] with weights w[d * maxTaps + t] (sum 2^14).
+struct Taps {
+  std::vector<int> start, n, w;
+  int maxTaps = 1;
+};
+
+// JavaScript's Math.round for v >= 0 (ties up). v - floor(v) is exact for doubles, so this is
+// the same integer the JS kernel gets, which keeps the two kernels bit-identical.
+int jsRound(double v) {
+  const double f = std::floor(v);
+  return static_cast<int>(v - f >= 0.5 ? f + 1 : f);
+}
+
+// As toFixed in cropResizeInto.ts: round each weight, give the residue to the (first) largest
+// so every row sums to exactly 2^14 and a flat image stays flat.
+Taps toFixed(const std::vector<int>& start, const std::vector<int>& n, const std::vector<std::vector<double>>& weights) {
+  Taps t;
+  t.start = start;
+  t.n = n;
+  for (int k : n) t.maxTaps = k > t.maxTaps ? k : t.maxTaps;
+  t.w.assign(start.size() * t.maxTaps, 0);
+  for (size_t d = 0; d < weights.size(); ++d) {
+    const auto& ws = weights[d];
+    std::vector<int> fixed(ws.size());
+    int sum = 0;
+    for (size_t k = 0; k < ws.size(); ++k) {
+      fixed[k] = jsRound(ws[k] * ONE);
+      sum += fixed[k];
+    }
+    size_t big = 0;
+    for (size_t k = 1; k < fixed.size(); ++k)
+      if (fixed[k] > fixed[big]) big = k;
+    fixed[big] += ONE - sum;
+    for (size_t k = 0; k < fixed.size(); ++k) t.w[d * t.maxTaps + k] = fixed[k];
+  }
+  return t;
+}
+
+// Half-pixel centres, clamped at the borders (resizeImage's bilinear). -ffp-contract=off keeps
+// the double arithmetic in the same order as V8's.
+Taps bilinearTaps(int src, int dst) {
+  const double scale = static_cast<double>(src) / dst;
+  std::vector<int> start, n;
+  std::vector<std::vector<double>> weights;
+  for (int d = 0; d < dst; ++d) {
+    double f = (d + 0.5) * scale - 0.5;
+    if (f < 0) f = 0;
+    const int s = static_cast<int>(std::floor(f));
+    if (s >= src - 1) {
+      start.push_back(src - 1);
+      n.push_back(1);
+      weights.push_back({1.0});
+    } else {
+      start.push_back(s);
+      n.push_back(2);
+      weights.push_back({1 - (f - s), f - s});
+    }
+  }
+  return toFixed(start, n, weights);
+}
+
+// Exact box overlaps in units of 1/(src*dst) pixel (resizeImage's area).
+Taps areaTaps(int src, int dst) {
+  std::vector<int> start, n;
+  std::vector<std::vector<double>> weights;
+  for (int d = 0; d < dst; ++d) {
+    const long long lo = 1LL * d * src, hi = 1LL * (d + 1) * src;
+    std::vector<double> ws;
+    int first = -1;
+    for (long long s = lo / dst; s * dst < hi && s < src; ++s) {
+      const long long overlap = std::min(hi, (s + 1) * dst) - std::max(lo, s * dst);
+      if (overlap > 0) {
+        if (first < 0) first = static_cast<int>(s);
+        ws.push_back(static_cast<double>(overlap) / src);
+      }
+    }
+    start.push_back(first);
+    n.push_back(static_cast<int>(ws.size()));
+    weights.push_back(ws);
+  }
+  return toFixed(start, n, weights);
+}
+
+// Taps depend only on (method, source length, output length) and a dataset has few distinct
+// crop sizes: a small per-thread cache takes their computation off the per-image cost.
+// Shared pointers: the caller holds two entries while the cache may evict.
+std::shared_ptr<const Taps> taps(ResizeMethod m, int src, int dst) {
+  struct Entry {
+    ResizeMethod m;
+    int src, dst;
+    std::shared_ptr<const Taps> t;
+  };
+  thread_local std::vector<Entry> cache;
+  for (const Entry& e : cache)
+    if (e.m == m && e.src == src && e.dst == dst) return e.t;
+  if (cache.size() >= 64) cache.erase(cache.begin());
+  cache.push_back({m, src, dst, std::make_shared<const Taps>(m == ResizeMethod::Area ? areaTaps(src, dst) : bilinearTaps(src, dst))});
+  return cache.back().t;
+}
+
+// One row of the vertical pass: `len` contiguous bytes of `n` source rows `stride` apart,
+// weighted, to 8.8 fixed point. Plain loops the compiler vectorises; the AVX2 build of the
+// same source (chosen at run time) has 8-lane 32-bit multiplies, which SSE2 lacks.
+__attribute__((always_inline)) inline void verticalRowBody(const uint8_t* __restrict r0, size_t stride, int n, const int* w, uint16_t* __restrict t, int len) {
+  if (n == 1) {
+    for (int i = 0; i < len; ++i) t[i] = static_cast<uint16_t>(r0[i] << 8);
+  } else if (n == 2) {
+    const int w0 = w[0], w1 = w[1];
+    const uint8_t* __restrict r1 = r0 + stride;
+    for (int i = 0; i < len; ++i) t[i] = static_cast<uint16_t>((r0[i] * w0 + r1[i] * w1 + 32) >> 6);
+  } else if (n == 3) {
+    const int w0 = w[0], w1 = w[1], w2 = w[2];
+    const uint8_t* __restrict r1 = r0 + stride;
+    const uint8_t* __restrict r2 = r1 + stride;
+    for (int i = 0; i < len; ++i) t[i] = static_cast<uint16_t>((r0[i] * w0 + r1[i] * w1 + r2[i] * w2 + 32) >> 6);
+  } else {
+    thread_local std::vector<int> accRow;
+    if (accRow.size() < static_cast<size_t>(len)) accRow.resize(len);
+    int* __restrict acc = accRow.data();
+    for (int i = 0; i < len; ++i) acc[i] = 32;
+    for (int q = 0; q < n; ++q) {
+      const uint8_t* __restrict r = r0 + q * stride;
+      const int wq = w[q];
+      for (int i = 0; i < len; ++i) acc[i] += r[i] * wq;
+    }
+    for (int i = 0; i < len; ++i) t[i] = static_cast<uint16_t>(acc[i] >> 6);
+  }
+}
+
+using VerticalRow = void (*)(const uint8_t*, size_t, int, const int*, uint16_t*, int);
+
+void verticalRowPlain(const uint8_t* r0, size_t stride, int n, const int* w, uint16_t* t, int len) { verticalRowBody(r0, stride, n, w, t, len); }
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) void verticalRowAvx2(const uint8_t* r0, size_t stride, int n, const int* w, uint16_t* t, int len) {
+  verticalRowBody(r0, stride, n, w, t, len);
+}
+#endif
+
+VerticalRow verticalRowFor() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const VerticalRow best = __builtin_cpu_supports("avx2") ? verticalRowAvx2 : verticalRowPlain;
+  return best;
+#else
+  return verticalRowPlain;
+#endif
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+// One output row of the horizontal pass for 3- or 4-channel intermediates, the channels of a
+// pixel in the four 32-bit lanes of an SSE register (pmulld needs SSE4.1; without it the
+// compiler cannot vectorise the gather). The same integer arithmetic as the scalar loop, so
+// the same bytes. A 3-channel pixel's load reads one value of the next pixel (the scratch has
+// slack) into the lane that is never stored. Returns nothing; adds the row's sums.
+template <int SC, int C>
+__attribute__((target("sse4.1"))) void horizontalRowSse41(const uint16_t* t, const Taps& xt, int ow, uint8_t* o, uint64_t* sums) {
+  const __m128i half = _mm_set1_epi32(1 << 21);
+  __m128i rowSum = _mm_setzero_si128();
+  for (int dx = 0; dx < ow; ++dx) {
+    const int n = xt.n[dx];
+    const int* w = &xt.w[static_cast<size_t>(dx) * xt.maxTaps];
+    const uint16_t* p = t + xt.start[dx] * SC;
+    __m128i acc = half;
+    for (int q = 0; q < n; ++q, p += SC) {
+      const __m128i v = _mm_cvtepu16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+      acc = _mm_add_epi32(acc, _mm_mullo_epi32(v, _mm_set1_epi32(w[q])));
+    }
+    acc = _mm_srai_epi32(acc, 22);
+    rowSum = _mm_add_epi32(rowSum, acc);
+    const uint32_t px = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(acc, acc), acc)));
+    if (C == 4 || dx + 1 < ow) {
+      std::memcpy(o, &px, 4);  // for C == 3 the 4th byte is overwritten by the next pixel
+    } else {
+      o[0] = static_cast<uint8_t>(px);
+      o[1] = static_cast<uint8_t>(px >> 8);
+      o[2] = static_cast<uint8_t>(px >> 16);
+    }
+    o += C;
+  }
+  alignas(16) uint32_t lanes[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), rowSum);
+  for (int k = 0; k < C; ++k) sums[k] += lanes[k];
+}
+
+bool hasSse41() {
+  static const bool yes = __builtin_cpu_supports("sse4.1");
+  return yes;
+}
+#endif
+
+// Vertical pass first (it streams whole source rows), into an 8.8 fixed-point intermediate of
+// `oh` rows, then the gathering horizontal pass. SC: channels stored per source pixel; C:
+// channels written (C < SC drops the trailing ones, e.g. RGBX -> RGB). The vertical pass keeps
+// all SC channels so its loops run over contiguous bytes (the compiler vectorises them); the
+// dropped channel costs less than the strided loop would.
+template <int SC, int C>
+void kernel(const CropResizeArgs& a, const Taps& yt, const Taps& xt) {
+  const int rw = a.width, ow = a.dstWidth, oh = a.dstHeight;
+  const size_t stride = static_cast<size_t>(a.srcWidth) * SC;
+  const int rowLen = rw * SC;
+  thread_local std::vector<uint16_t> scratch;
+  // +4: slack for the SIMD loads of the last 3-channel pixel.
+  if (scratch.size() < static_cast<size_t>(oh) * rowLen + 4) scratch.resize(static_cast<size_t>(oh) * rowLen + 4);
+  uint16_t* tmp = scratch.data();
+  const VerticalRow row = verticalRowFor();
+  for (int dy = 0; dy < oh; ++dy) {
+    const uint8_t* r0 = a.src + (static_cast<size_t>(a.y) + yt.start[dy]) * stride + static_cast<size_t>(a.x) * SC;
+    row(r0, stride, yt.n[dy], &yt.w[static_cast<size_t>(dy) * yt.maxTaps], tmp + static_cast<size_t>(dy) * rowLen, rowLen);
+  }
+  const int half = 1 << 21;
+  uint64_t sums[C] = {};
+  uint8_t* o = a.dst;
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (SC >= 3) {
+    if (hasSse41()) {
+      for (int dy = 0; dy < oh; ++dy) horizontalRowSse41<SC, C>(tmp + static_cast<size_t>(dy) * rowLen, xt, ow, o + static_cast<size_t>(dy) * ow * C, sums);
+      if (a.sums != nullptr)
+        for (int k = 0; k < C; ++k) a.sums[k] += static_cast<double>(sums[k]);
+      return;
+    }
+  }
+#endif
+  for (int dy = 0; dy < oh; ++dy) {
+    const uint16_t* t = tmp + static_cast<size_t>(dy) * rowLen;
+    uint32_t rowSums[C] = {};  // < 2^32: at most 2^24 pixels of 255 per row
+    for (int dx = 0; dx < ow; ++dx) {
+      const int n = xt.n[dx];
+      const int* w = &xt.w[static_cast<size_t>(dx) * xt.maxTaps];
+      const uint16_t* p = t + xt.start[dx] * SC;
+      int acc[SC];
+      for (int k = 0; k < SC; ++k) acc[k] = half;
+      if (n == 2) {
+        for (int k = 0; k < SC; ++k) acc[k] += p[k] * w[0] + p[SC + k] * w[1];
+      } else if (n == 3) {
+        for (int k = 0; k < SC; ++k) acc[k] += p[k] * w[0] + p[SC + k] * w[1] + p[2 * SC + k] * w[2];
+      } else {
+        for (int q = 0; q < n; ++q, p += SC)
+          for (int k = 0; k < SC; ++k) acc[k] += p[k] * w[q];
+      }
+      for (int k = 0; k < C; ++k) {
+        const uint8_t v = static_cast<uint8_t>(acc[k] >> 22);
+        o[k] = v;
+        rowSums[k] += v;
+      }
+      o += C;
+    }
+    for (int k = 0; k < C; ++k) sums[k] += rowSums[k];
+  }
+  if (a.sums != nullptr)
+    for (int k = 0; k < C; ++k) a.sums[k] += static_cast<double>(sums[k]);
+}
+
+// The rect already has the output size: a copy (dropping channels if asked), as the JS kernel.
+void copy(const CropResizeArgs& a) {
+  const int sc = a.srcChannels, oc = a.dstChannels;
+  std::vector<uint64_t> sums(oc, 0);
+  uint8_t* o = a.dst;
+  for (int r = 0; r < a.height; ++r) {
+    const uint8_t* s = a.src + ((static_cast<size_t>(a.y) + r) * a.srcWidth + a.x) * sc;
+    if (sc == oc) {
+      std::memcpy(o, s, static_cast<size_t>(a.width) * sc);
+      for (int i = 0; i < a.width * sc; ++i) sums[i % sc] += o[i];
+      o += static_cast<size_t>(a.width) * sc;
+    } else {
+      for (int i = 0; i < a.width; ++i, o += oc)
+        for (int k = 0; k < oc; ++k) sums[k] += (o[k] = s[i * sc + k]);
+    }
+  }
+  if (a.sums != nullptr)
+    for (int k = 0; k < oc; ++k) a.sums[k] += static_cast<double>(sums[k]);
+}
+
+}  // namespace
+
+void crop_resize(const CropResizeArgs& a) {
+  const int c = a.srcChannels, oc = a.dstChannels;
+  if (c < 1 || c > 4) throw std::invalid_argument("cropResize: source channels must be 1..4, got " + std::to_string(c));
+  if (oc != c && !(c == 4 && oc == 3))
+    throw std::invalid_argument("cropResize: output has " + std::to_string(oc) + " channels, the source " + std::to_string(c) + " (only 4 -> 3 may differ)");
+  if (a.srcWidth < 1 || a.srcHeight < 1 || a.dstWidth < 1 || a.dstHeight < 1) throw std::invalid_argument("cropResize: empty image");
+  if (a.x < 0 || a.y < 0 || a.width < 1 || a.height < 1 || a.x > a.srcWidth - a.width || a.y > a.srcHeight - a.height)
+    throw std::invalid_argument("cropResize: rect " + std::to_string(a.width) + "x" + std::to_string(a.height) + " at (" + std::to_string(a.x) + ", " +
+                                std::to_string(a.y) + ") is not inside the " + std::to_string(a.srcWidth) + "x" + std::to_string(a.srcHeight) + " image");
+  if (a.method != ResizeMethod::Area && a.method != ResizeMethod::Bilinear) throw std::invalid_argument("cropResize: unknown method");
+  if (a.width == a.dstWidth && a.height == a.dstHeight) return copy(a);
+  const auto yt = taps(a.method, a.height, a.dstHeight);
+  const auto xt = taps(a.method, a.width, a.dstWidth);
+  switch (c * 10 + oc) {
+    case 11: return kernel<1, 1>(a, *yt, *xt);
+    case 22: return kernel<2, 2>(a, *yt, *xt);
+    case 33: return kernel<3, 3>(a, *yt, *xt);
+    case 43: return kernel<4, 3>(a, *yt, *xt);
+    default: return kernel<4, 4>(a, *yt, *xt);
+  }
+}
+
+}  // namespace rxnative
