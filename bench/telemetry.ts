@@ -124,7 +124,7 @@ async function trainLoop(events: Subject<TrainEvent>, steps: number, iterations:
     const step = firstStep + s;
     const epoch = Math.floor(step / STEPS_PER_EPOCH);
     const batch = step % STEPS_PER_EPOCH;
-    if (batch === 0) events.next({ kind: 'EpochBegin', time: now(), epoch, step, lr: 0.01, steps: STEPS_PER_EPOCH });
+    if (batch === 0) events.next({ kind: 'EpochBegin', time: now(), epoch, step, lr: 0.01, steps: STEPS_PER_EPOCH, startBatch: 0 });
     spin(iterations);
     const t = performance.now();
     if (t - throttle.lastEmit >= minGapMs || batch === STEPS_PER_EPOCH - 1) {

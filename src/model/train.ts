@@ -273,7 +273,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         return;
       }
       const epochStart = now() - s.acc.elapsedMs;
-      emit({ kind: 'EpochBegin', ...base(), lr: s.lr, steps: source.stepsPerEpoch });
+      emit({ kind: 'EpochBegin', ...base(), lr: s.lr, steps: source.stepsPerEpoch, startBatch: s.batch });
       iterator = source.epoch(s.epoch, s.batch);
       let win = { images: 0, lossSum: 0, correct: 0, since: now() };
       let lastEmit = -Infinity;

@@ -98,7 +98,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
     case 'TrainBegin':
       return { ...base, backend: e.backend, epochs: e.epochs, stepsPerEpoch: e.stepsPerEpoch, status: 'RUNNING', ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${e.resumedFrom}` }) } : {}) };
     case 'EpochBegin':
-      return { ...base, lr: e.lr, batch: 0, stepsPerEpoch: e.steps || s.stepsPerEpoch };
+      return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch };
     case 'BatchEnd':
       return { ...base, batch: e.batch + 1, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec };
     case 'EpochEnd':

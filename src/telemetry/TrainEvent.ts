@@ -55,6 +55,8 @@ export interface EpochBegin extends EventBase {
   readonly kind: 'EpochBegin';
   readonly lr: number;
   readonly steps: number;
+  /** The first batch of this epoch: 0, or where a resumed run continues a half-done epoch. */
+  readonly startBatch: number;
 }
 
 /**

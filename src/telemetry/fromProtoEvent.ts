@@ -56,7 +56,7 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
       };
     }
     case 'epochBegin':
-      return m.epochBegin ? { ...base, kind: 'EpochBegin', lr: m.epochBegin.lr, steps: m.epochBegin.steps } : undefined;
+      return m.epochBegin ? { ...base, kind: 'EpochBegin', lr: m.epochBegin.lr, steps: m.epochBegin.steps, startBatch: m.epochBegin.startBatch } : undefined;
     case 'batchEnd': {
       const b = m.batchEnd;
       return b

@@ -55,7 +55,7 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number): Ev
         },
       };
     case 'EpochBegin':
-      return { ...base, epochBegin: { lr: e.lr, steps: e.steps } };
+      return { ...base, epochBegin: { lr: e.lr, steps: e.steps, startBatch: e.startBatch } };
     case 'BatchEnd':
       return {
         ...base,

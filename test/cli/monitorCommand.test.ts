@@ -91,7 +91,7 @@ describe('rxtrain monitor', () => {
   it('paints a live view on a terminal', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next(begin());
-    events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 4 });
+    events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 4, startBatch: 0 });
     events.next({ kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 1, batch: 1, batchSize: 32, loss: 1.2345, accuracy: 0.375, imagesPerSec: 250 });
     events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 0, step: 4, path: 'runs/a/ckpt-0001', best: true });
     events.next({ kind: 'SampleSkipped', time: Date.now(), epoch: 0, step: 4, path: 'cats/bad.jpg', reason: 'truncated', message: 'eof' });

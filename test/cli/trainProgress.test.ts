@@ -6,7 +6,7 @@ import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 
 const base = { time: 0, epoch: 0, step: 0 };
 const begin: TrainEvent = { kind: 'TrainBegin', ...base, runId: 'r', backend: 'cpu', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: null };
-const epochBegin: TrainEvent = { kind: 'EpochBegin', ...base, lr: 0.1, steps: 4 };
+const epochBegin: TrainEvent = { kind: 'EpochBegin', ...base, lr: 0.1, steps: 4, startBatch: 0 };
 const batch = (b: number): TrainEvent => ({ kind: 'BatchEnd', ...base, step: b + 1, batch: b, batchSize: 10, loss: 1.5 - b / 10, accuracy: 0.25, imagesPerSec: 20 });
 const epochEnd: TrainEvent = { kind: 'EpochEnd', ...base, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.1, durationMs: 2000 };
 

@@ -59,14 +59,26 @@ describe('train: training-time budget (maxTrainingMs)', () => {
     assert.equal(ofKind(events, 'CheckpointSaved').length, 1, 'a checkpoint at the stop, so the run can be continued');
   });
 
-  it('stops mid-epoch at the budget when the first epoch alone would overrun it', async () => {
+  it('stops mid-epoch at the budget when the first epoch alone would overrun it; a resume continues that epoch', async () => {
     const c = clocked();
-    const events = await lastValueFrom(train({ ...c.opts, epochs: 3, maxTrainingMs: 250 }).pipe(toArray()));
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    const checkpoints = { store, everyEpochs: 1, everySteps: 0 };
+    const events = await lastValueFrom(train({ ...c.opts, epochs: 3, maxTrainingMs: 250, checkpoints }).pipe(toArray()));
     // Checked before each step: 0, 100, 200 are under 250 → three steps, then stop at 300.
     assert.equal(c.steps(), 3);
     assert.equal(ofKind(events, 'EpochEnd').length, 0);
     const end = events[events.length - 1];
     assert.equal(end.kind === 'TrainEnd' && end.reason, 'time-limit');
+
+    const more = clocked();
+    const resumed = await lastValueFrom(train({ ...more.opts, epochs: 1, maxTrainingMs: 600, checkpoints }).pipe(toArray()));
+    assert.deepEqual(
+      ofKind(resumed, 'EpochBegin').map((e) => [e.epoch, e.startBatch]),
+      [[0, 3]],
+      'the resumed epoch says where it continues',
+    );
+    assert.equal(more.steps(), 2);
+    assert.equal(ofKind(resumed, 'EpochEnd')[0]?.durationMs, 500, 'the time before the stop counts toward the epoch');
   });
 
   it('counts the time spent before a resume, and a larger budget continues the run', async () => {

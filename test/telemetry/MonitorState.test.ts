@@ -13,7 +13,7 @@ describe('MonitorState / renderMonitor', () => {
     const signals: WatchSignal[] = [
       { type: 'connected', fromSequence: 0 },
       ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 10, stepsPerEpoch: 20, config: {} }),
-      ev(2, { kind: 'EpochBegin', epoch: 0, step: 0, lr: 0.01, steps: 20 }),
+      ev(2, { kind: 'EpochBegin', epoch: 0, step: 0, lr: 0.01, steps: 20, startBatch: 0 }),
       ev(3, { kind: 'BatchEnd', epoch: 0, step: 5, batch: 4, batchSize: 64, loss: NaN, accuracy: 0.1, imagesPerSec: 300 }),
       ev(4, { kind: 'EpochEnd', epoch: 0, step: 20, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 4000 }),
       ev(5, { kind: 'LrChanged', epoch: 1, step: 20, from: 0.01, to: 0.001 }),
@@ -31,6 +31,12 @@ describe('MonitorState / renderMonitor', () => {
     assert.match(view, /loss NaN/);
     assert.match(view, /lr 0\.0100 -> 0\.00100/);
     assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+-\s+-\s+4\.0s/);
+  });
+
+  it('shows a resumed epoch from the batch it continues at, not from 0', () => {
+    const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'EpochBegin', epoch: 4, step: 400, lr: 0.01, steps: 100, startBatch: 37 }));
+    assert.equal(s.batch, 37);
+    assert.match(renderMonitor(s, 100).join('\n'), /batch 37\/100/);
   });
 
   it('names how the run ended, the time budget included', () => {

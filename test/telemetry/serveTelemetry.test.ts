@@ -273,7 +273,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     const c = client(s.address);
     assert.equal((await getRun(c)).status, 'STARTING');
     events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'alexnet-7', backend: 'wasm', threads: 2, replicas: 1, epochs: 90, stepsPerEpoch: 100, config: { batchSize: 128 } });
-    events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 100 });
+    events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 100, startBatch: 0 });
     events.next(batchEnd(0, 2.5));
     events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 100, trainLoss: 2.4, trainAccuracy: 0.2, valLoss: 2.3, valAccuracy: 0.25, lr: 0.01, durationMs: 1000 });
     events.next({ kind: 'LrChanged', time: Date.now(), epoch: 1, step: 100, from: 0.01, to: 0.001 });
