@@ -12,8 +12,9 @@ import { parseEventKind } from '../telemetry/protoEventKind';
 import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
 import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
-import type { TrainEventKind } from '../telemetry/TrainEvent';
+import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
 import { watchTelemetry, type WatchSignal } from '../telemetry/watchTelemetry';
+import { wrapWords } from './formatOptions';
 
 const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
 
@@ -26,7 +27,9 @@ retrying cannot fix (bad token, ...), 2 on bad usage.
 options:
   --json               print one event per line as JSON (for scripts); notices go to stderr
   --kinds LIST         only these event kinds, comma-separated, e.g. EpochEnd,CheckpointSaved
-                       (${'TrainBegin EpochBegin BatchEnd EpochEnd LrChanged CheckpointSaved SampleSkipped EarlyStop TrainEnd Error'})
+${wrapWords(`(${TRAIN_EVENT_KINDS.join(' ')})`, 80 - 23)
+  .map((line) => ' '.repeat(23) + line)
+  .join('\n')}
   --from N             start at event sequence N (default: everything the server still holds)
   --token TOKEN        bearer token, if the run was started with --telemetry-token
                        (or set RXTRAIN_TELEMETRY_TOKEN)

@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { MONITOR_EXIT, run, type MonitorIo } from '../../src/cli/monitorCommand';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
-import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { TRAIN_EVENT_KINDS, type TrainEvent } from '../../src/telemetry/TrainEvent';
 import { batchEnd, recorder, tcpProxy, until } from '../telemetry/telemetryTestKit';
 
 describe('rxtrain monitor', () => {
@@ -118,5 +118,7 @@ describe('rxtrain monitor', () => {
     const h = io();
     assert.equal(await run(['--help'], h.io), MONITOR_EXIT.OK);
     assert.match(h.out.text(), /usage: rxtrain monitor \[HOST:PORT\]/);
+    const listed = new Set(h.out.text().split(/[\s(),]+/));
+    for (const kind of TRAIN_EVENT_KINDS) assert.ok(listed.has(kind), `--help names ${kind}`);
   });
 });
