@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cropResize.h"
+#include "turboJpeg.h"
 
 namespace rxnative {
 
@@ -55,6 +56,47 @@ int integer(napi_env env, napi_value v, const char* name) {
   return out;
 }
 
+size_t byteLength(napi_env env, napi_value v, const char* name) {
+  bool is = false;
+  check(napi_is_typedarray(env, v, &is), "is_typedarray");
+  if (!is) throw Bad{std::string(name) + " must be a Uint8Array"};
+  napi_typedarray_type type;
+  size_t length = 0;
+  check(napi_get_typedarray_info(env, v, &type, &length, nullptr, nullptr, nullptr), "get_typedarray_info");
+  return length;
+}
+
+template <size_t N>
+void args(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* fn) {
+  size_t argc = N;
+  check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
+  if (argc < N) throw Bad{std::string(fn) + ": expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
+}
+
+napi_value str(napi_env env, const std::string& s) {
+  napi_value out;
+  check(napi_create_string_utf8(env, s.c_str(), s.size(), &out), "create_string");
+  return out;
+}
+
+napi_value num(napi_env env, double d) {
+  napi_value out;
+  check(napi_create_double(env, d, &out), "create_double");
+  return out;
+}
+
+template <typename F>
+napi_value guarded(napi_env env, F f) {
+  try {
+    return f();
+  } catch (const Bad& e) {
+    napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.message.c_str());
+  } catch (const std::exception& e) {
+    napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.what());
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 napi_value napi_crop_resize(napi_env env, napi_callback_info info) {
@@ -89,6 +131,64 @@ napi_value napi_crop_resize(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.what());
   }
   return nullptr;
+}
+
+napi_value napi_turbojpeg_open(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return str(env, turbojpeg_open()); });
+}
+
+napi_value napi_jpeg_crop_resize(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[9];
+    args(env, info, a, "jpegCropResize");
+    JpegCropResizeArgs k{};
+    const size_t jpegSize = byteLength(env, a[0], "jpeg");
+    k.jpeg = bytes(env, a[0], static_cast<long long>(jpegSize), "jpeg");
+    k.jpegSize = jpegSize;
+    k.x = integer(env, a[1], "x");
+    k.y = integer(env, a[2], "y");
+    k.width = integer(env, a[3], "width");
+    k.height = integer(env, a[4], "height");
+    k.size = integer(env, a[6], "size");
+    if (k.size < 1 || k.size > 65535) throw Bad{"jpegCropResize: size must be 1..65535"};
+    k.dst = bytes(env, a[5], 3LL * k.size * k.size, "dst");
+    k.sums = doubles(env, a[7], 3);
+    if (k.sums == nullptr) throw Bad{"jpegCropResize: sums must be a Float64Array"};
+    bool fast = false;
+    check(napi_get_value_bool(env, a[8], &fast), "fastDct must be a boolean");
+    k.fastDct = fast;
+    if (jpegSize == 0) return str(env, "empty input");
+    const JpegCropResizeResult r = jpeg_crop_resize(k);
+    return r.error.empty() ? num(env, r.scaleDenom) : str(env, r.error);
+  });
+}
+
+napi_value napi_jpeg_encode(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[6];
+    args(env, info, a, "jpegEncode");
+    const int w = integer(env, a[1], "width"), h = integer(env, a[2], "height"), c = integer(env, a[3], "channels");
+    const int q = integer(env, a[4], "quality");
+    if (w < 1 || h < 1 || w > 65535 || h > 65535) throw Bad{"jpegEncode: width and height must be 1..65535"};
+    if (c != 1 && c != 3) throw Bad{"jpegEncode: channels must be 1 or 3"};
+    if (q < 1 || q > 100) throw Bad{"jpegEncode: quality must be 1..100"};
+    const uint8_t* px = bytes(env, a[0], 1LL * w * h * c, "pixels");
+    const size_t cap = byteLength(env, a[5], "out");
+    uint8_t* out = bytes(env, a[5], static_cast<long long>(cap), "out");
+    std::string error;
+    const long long n = jpeg_encode(px, w, h, c, q, out, cap, error);
+    return n < 0 ? str(env, error) : num(env, static_cast<double>(n));
+  });
+}
+
+napi_value napi_jpeg_encode_bound(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[2];
+    args(env, info, a, "jpegEncodeBound");
+    const int w = integer(env, a[0], "width"), h = integer(env, a[1], "height");
+    if (w < 1 || h < 1 || w > 65535 || h > 65535) throw Bad{"jpegEncodeBound: width and height must be 1..65535"};
+    return num(env, static_cast<double>(jpeg_encode_bound(w, h)));
+  });
 }
 
 }  // namespace rxnative

@@ -9,4 +9,18 @@ namespace rxnative {
 //            sums: Float64Array | null) -> undefined
 napi_value napi_crop_resize(napi_env env, napi_callback_info info);
 
+// turboJpegOpen() -> '' when the TurboJPEG 3 API is usable in this process, else why not
+napi_value napi_turbojpeg_open(napi_env env, napi_callback_info info);
+
+// jpegCropResize(jpeg: Uint8Array, x, y, width, height, dst: Uint8Array, size,
+//                sums: Float64Array, fastDct: boolean) -> DCT scale denominator | error string
+napi_value napi_jpeg_crop_resize(napi_env env, napi_callback_info info);
+
+// jpegEncode(pixels: Uint8Array, width, height, channels, quality, out: Uint8Array)
+//   -> bytes written | error string
+napi_value napi_jpeg_encode(napi_env env, napi_callback_info info);
+
+// jpegEncodeBound(width, height) -> worst-case size of jpegEncode's output (0 when unavailable)
+napi_value napi_jpeg_encode_bound(napi_env env, napi_callback_info info);
+
 }  // namespace rxnative
