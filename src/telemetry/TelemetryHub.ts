@@ -45,7 +45,8 @@ export interface HubListener {
  * slow one costs O(1) memory and never delays {@link TelemetryHub.publish}. Subscribers
  * are told once per turn of the event loop (setImmediate), not once per event: events that
  * arrive together (EpochEnd, CheckpointSaved, EpochBegin; a burst of skips) reach each
- * subscriber in one write.
+ * subscriber in one write. The turn's first listener rotates, so no subscriber is always the
+ * last to be written to.
  *
  * @example
  * ```ts
@@ -60,6 +61,8 @@ export class TelemetryHub {
   private readonly listeners = new Set<HubListener>();
   private endStatus: CallStatus | undefined;
   private notifyScheduled = false;
+  /** Turns so far: where the next turn starts telling listeners (see scheduleNotify). */
+  private turn = 0;
 
   constructor(
     private readonly runId: string,
@@ -146,7 +149,14 @@ export class TelemetryHub {
     setImmediate(() => {
       this.notifyScheduled = false;
       // A copy: a listener may end (and remove itself) while being told.
-      for (const l of [...this.listeners]) l.notify();
+      const listeners = [...this.listeners];
+      // Each turn starts one listener further on. Writes are queued, and the sockets then
+      // flushed, in this order (≈ 25 µs per subscriber): with a fixed order the monitor that
+      // connected last would wait for every other one's write on every event, forever.
+      const n = listeners.length;
+      const start = n === 0 ? 0 : this.turn % n;
+      this.turn += 1;
+      for (let i = 0; i < n; i += 1) listeners[(start + i) % n].notify();
     });
   }
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { TelemetryHub } from '../../src/telemetry/TelemetryHub';
-import { batchEnd, tick } from './telemetryTestKit';
+import { batchEnd } from './telemetryTestKit';
+
+/**
+ * Waits for the hub's turn: an immediate queued after the hub's runs after it, whereas a
+ * setTimeout(0) may fire first (a timer due at the loop's next timers phase), which made
+ * these tests flaky on a busy machine.
+ */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('TelemetryHub', () => {
   const fakeEncode = (calls: { n: number }) => (m: { sequence?: unknown }) => {
@@ -32,15 +39,34 @@ describe('TelemetryHub', () => {
     hub.publish(batchEnd());
     hub.publish(batchEnd());
     assert.deepEqual(seen, []); // not yet: the burst is sent as one write
-    await tick();
+    await turn();
     assert.deepEqual(seen, [3]);
     hub.publish(batchEnd());
     hub.complete();
     hub.publish(batchEnd()); // ignored after the end
-    await tick();
+    await turn();
     assert.deepEqual(seen, [3, 4]);
     assert.equal(hub.ended?.code, grpc.status.OK);
     assert.equal(hub.buffer.newest, 4);
+  });
+
+  it('starts each turn one listener further on, telling every listener exactly once per turn', async () => {
+    const hub = new TelemetryHub('r', 10, fakeEncode({ n: 0 }));
+    const turns: string[][] = [];
+    let current: string[] = [];
+    for (const name of ['a', 'b', 'c']) hub.add({ notify: () => current.push(name) });
+    for (let t = 0; t < 4; t += 1) {
+      hub.publish(batchEnd());
+      await turn();
+      turns.push(current);
+      current = [];
+    }
+    assert.deepEqual(turns, [
+      ['a', 'b', 'c'],
+      ['b', 'c', 'a'],
+      ['c', 'a', 'b'],
+      ['a', 'b', 'c'],
+    ]);
   });
 
   it('lets a listener remove itself while being told', async () => {
@@ -50,9 +76,9 @@ describe('TelemetryHub', () => {
     hub.add(a);
     hub.add({ notify: () => told.push('b') });
     hub.publish(batchEnd());
-    await tick();
+    await turn();
     hub.publish(batchEnd());
-    await tick();
+    await turn();
     assert.deepEqual(told, ['a', 'b', 'b']);
   });
 });
