@@ -112,26 +112,26 @@ void batchnorm_train_backward(long long rows, int C, const float* x, const float
       }
     }
   });
-  // dx = a·dy + k1 + k2·(x − mean) with a = gamma·rstd, k1 = −a·dbeta/rows,
-  // k2 = −a·rstd·dgamma/rows: per-channel coefficients, one fused pass over the data.
-  std::vector<float> a(C), k1(C), k2(C);
+  // dx = a·(dy − Σdy/N − (x − mean)·q) with a = gamma·rstd and q = rstd·dgamma/N: per-channel
+  // coefficients, one fused pass. Subtracting the mean of dy before scaling keeps dx exactly 0
+  // when N = 1 (and close to it when dy is nearly constant), as the composed formula gives.
+  std::vector<float> a(C), mdy(C), q(C);
   const double n = static_cast<double>(std::max(1LL, rows));
   for (int c = 0; c < C; ++c) {
     const double db = total[c];
     const double dg = total[C + c] * rstd[c];
     dbeta[c] = static_cast<float>(db);
     dgamma[c] = static_cast<float>(dg);
-    const double ac = static_cast<double>(gamma[c]) * rstd[c];
-    a[c] = static_cast<float>(ac);
-    k1[c] = static_cast<float>(-ac * db / n);
-    k2[c] = static_cast<float>(-ac * rstd[c] * dg / n);
+    a[c] = static_cast<float>(static_cast<double>(gamma[c]) * rstd[c]);
+    mdy[c] = static_cast<float>(db / n);
+    q[c] = static_cast<float>(rstd[c] * dg / n);
   }
   rowsParallel(rows, C, threads, [&](long long r0, long long r1) {
     for (long long r = r0; r < r1; ++r) {
       const float* xr = x + r * C;
       const float* gr = dy + r * C;
       float* out = dx + r * C;
-      for (int c = 0; c < C; ++c) out[c] = a[c] * gr[c] + k1[c] + k2[c] * (xr[c] - mean[c]);
+      for (int c = 0; c < C; ++c) out[c] = a[c] * (gr[c] - mdy[c] - (xr[c] - mean[c]) * q[c]);
     }
   });
 }

@@ -83,6 +83,8 @@ PoolGeom poolGeometry(napi_env env, napi_value v) {
     const bool mayBeZero = i == 0 || i == 8 || i == 9;
     if (g[i] < 0 || (!mayBeZero && g[i] == 0)) throw Bad{"invalid pooling geometry"};
   }
+  // The gradient keeps window positions as floats, exact up to 2^24 pixels per image.
+  if (1LL * p.H * p.W > (1LL << 24)) throw Bad{"pooling input larger than 2^24 pixels per image"};
   return p;
 }
 

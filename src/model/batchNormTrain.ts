@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, nativeBatchNormUsable } from './wasm/nativeBatchNorm';
 
 /**
  * Per-channel statistics of one training batch, as BatchNorm used them: mean and biased
@@ -20,7 +21,9 @@ export interface BatchStats {
  * normalises with the batch mean and biased variance and returns them too (the caller
  * updates the moving statistics, and owns and disposes `stats`). The gradient is the closed
  * form dx = γ·σ⁻¹/N · (N·dy − Σdy − x̂·Σ(dy·x̂)), which avoids tfjs's tiling of σ⁻¹ and
- * the extra passes autodiff through `moments` would cost.
+ * the extra passes autodiff through `moments` would cost. On `wasm` with rxtrain's native addon
+ * active, forward and gradient each run as one fused kernel (two passes over the data) instead
+ * of tfjs' many small elementwise and reduction kernels; the math is the same.
  *
  * @example
  * ```ts
@@ -37,6 +40,26 @@ export function batchNormTrain<T extends tf.Tensor>(
   const channels = x.shape[x.rank - 1];
   const count = x.size / channels;
   let stats: BatchStats | undefined;
+  if (nativeBatchNormUsable(x)) {
+    const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [xi, g, b] = args as tf.Tensor[];
+      const save = args[3] as tf.GradSaveFunc;
+      const [value, mean, variance, rstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
+      // x rather than x̂: the gradient kernel recomputes x̂ on the fly, so no extra B·H·W·C tensor.
+      save([xi, g, mean, rstd]);
+      stats = { count, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+      return {
+        value,
+        gradFunc: (d: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, gm, mn, rs] = saved;
+          return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x: xs, dy: d, gamma: gm, mean: mn, rstd: rs }, {}) as tf.Tensor[];
+        },
+      };
+    });
+    const y = fused(x, gamma, beta) as T;
+    if (stats === undefined) throw new Error('batchNormTrain: statistics were not computed');
+    return { y, stats };
+  }
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;

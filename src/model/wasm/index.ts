@@ -10,3 +10,7 @@ export * from './nativeKernels';
 export * from './nativeConv2D';
 export * from './nativeMatMul';
 export * from './conv2D';
+export * from './nativeBatchNorm';
+export * from './nativeMaxPool';
+export * from './maxPool';
+export * from './channelSum';

@@ -19,6 +19,24 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: readonly number[], threads: number): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, transposeA: boolean, transposeB: boolean,
     m: number, n: number, k: number, relu: boolean, threads: number): void;
+  /**
+   * Training-mode BatchNorm of `rows` × `channels` values (NHWC flattened): writes y, the batch
+   * mean, biased variance and rstd = 1/√(variance + eps). Sums in double, fixed row blocks.
+   */
+  batchNormTrain(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array,
+    rstd: Float32Array, rows: number, channels: number, eps: number, threads: number): void;
+  /** Gradient of {@link NativeAddon.batchNormTrain} from the saved mean and rstd: dx, dgamma, dbeta. */
+  batchNormTrainGrad(x: Float32Array, dy: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, channels: number, threads: number): void;
+  /** out[c] = Σ over rows of x[r, c] (a Sum over every axis but the last), summed in double. */
+  channelSum(x: Float32Array, out: Float32Array, rows: number, channels: number, threads: number): void;
+  /**
+   * NHWC max pooling; `geom` = `[B, H, W, C, fh, fw, sh, sw, padTop, padLeft, outH, outW]`.
+   * Each window's first maximum (row-major) wins, as on the cpu backend.
+   */
+  maxPool(x: Float32Array, y: Float32Array, geom: readonly number[], threads: number): void;
+  /** Gradient of {@link NativeAddon.maxPool}: dy routed to each window's first maximum. */
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: readonly number[], threads: number): void;
   /** GEMM microkernel in use: `avx512`, `avx2` or `scalar`. */
   kernel(): string;
   /** Forces a microkernel (tests); false when unknown or unsupported by this CPU. */

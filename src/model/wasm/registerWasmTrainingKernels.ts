@@ -3,7 +3,10 @@ import { batchMatMulConfig, fusedMatMulConfig } from './batchMatMul';
 import { conv2DConfig, fusedConv2DConfig } from './conv2D';
 import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
+import { channelSumConfig } from './channelSum';
+import { maxPoolConfig } from './maxPool';
 import { maxPoolGradConfig } from './maxPoolGrad';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './nativeBatchNorm';
 import { stockWasmKernel } from './wasmKernelCall';
 
 /** The kernel configs rxtrain adds to (or replaces on) the `wasm` backend. */
@@ -15,10 +18,14 @@ const kernels: readonly tf.KernelConfig[] = [
   fusedMatMulConfig,
   conv2DConfig,
   fusedConv2DConfig,
+  maxPoolConfig,
+  channelSumConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
 ];
 
 /** tfjs wasm kernels the replacements delegate to; captured before anything is replaced. */
-const delegates = ['Conv2D', 'FusedConv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad'];
+const delegates = ['Conv2D', 'FusedConv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'MaxPool', 'Sum'];
 
 let registered = false;
 
@@ -37,7 +44,9 @@ export function wasmTrainingKernelNames(): string[] {
 /**
  * Registers the kernels that training a convnet needs on tfjs' `wasm` backend and that tfjs
  * 4.22 lacks (`Conv2DBackpropFilter`), gets wrong (`MaxPoolGrad`) or runs slowly
- * (`Conv2DBackpropInput`, transposed `BatchMatMul`/`_FusedMatMul`). Idempotent; replaces tfjs'
+ * (`Conv2DBackpropInput`, transposed `BatchMatMul`/`_FusedMatMul`, and on the native addon
+ * `MaxPool` and per-channel `Sum`), plus rxtrain's fused training BatchNorm kernels
+ * (`RxtrainBatchNormTrain`, `RxtrainBatchNormTrainGrad`, native addon only). Idempotent; replaces tfjs'
  * own registration of the same kernel name. Call it before the `wasm` backend is first
  * initialised (initBackend does) so that the replacements' setup runs with the backend.
  *
