@@ -1,7 +1,8 @@
-import { cropResizeInto } from '../ops/cropResizeInto';
 import { makeImage, type Image } from '../ops/Image';
 import { orientImage, swapsAxes, unorientRect } from '../ops/orientImage';
+import { cropResizeFast } from './cropResizeFast';
 import type { JpegTurbo } from './loadJpegTurbo';
+import { nativeJpegCodec } from './nativeJpegCodec';
 import { readJpegHeader, type JpegHeader } from './readJpegHeader';
 
 /**
@@ -94,6 +95,13 @@ let resized = new Uint8Array(0);
  * Pixels differ from sharp's path (lanczos3 resize, libvips' decoder) by a few levels at
  * edges; dimensions and orientation are identical.
  *
+ * Two engines, same contract. With the native addon (see `nativeJpegCodec`), one call decodes
+ * only the crop's columns (DCT-scaled by 1/2–1/8 when the crop keeps ≥ 2× `size`), resizes
+ * and sums, another encodes; decode and encode use the accurate DCT (cv2's and sharp's
+ * settings), so pixels match sharp's decode put through the same kernel. Without it, the
+ * binding decodes the whole image with its fixed fast IDCT (≈ −0.5 level per YCbCr plane)
+ * and `cropResizeFast` resizes.
+ *
  * @example
  * ```ts
  * const r = fastJpegPreprocess(jt, fs.readFileSync('a.jpg'), { size: 256, quality: 90, maxPixels: 1e8, wantPixels: false });
@@ -105,16 +113,6 @@ export function fastJpegPreprocess(jt: JpegTurbo, buf: Buffer, opts: FastJpegOpt
   if (h === undefined) return { kind: 'refused', why: 'not a JPEG or header cut off' };
   const refusal = fastJpegRefusal(h, opts.maxPixels);
   if (refusal !== undefined) return { kind: 'refused', why: refusal };
-  const need = h.width * h.height * 4;
-  if (decoded.length < need) decoded = Buffer.alloc(need);
-  let img: Image;
-  try {
-    const d = jt.decompressSync(buf, decoded, { format: jt.FORMAT_RGBX });
-    if (d.width !== h.width || d.height !== h.height) return { kind: 'refused', why: `decoder saw ${d.width}x${d.height}, header ${h.width}x${h.height}` };
-    img = makeImage(new Uint8Array(decoded.buffer, decoded.byteOffset, need), h.width, h.height, 4);
-  } catch (e) {
-    return { kind: 'refused', why: `libjpeg-turbo: ${(e as Error).message}` };
-  }
   const { size } = opts;
   const o = h.orientation;
   const [dw, dh] = swapsAxes(o) ? [h.height, h.width] : [h.width, h.height];
@@ -125,8 +123,32 @@ export function fastJpegPreprocess(jt: JpegTurbo, buf: Buffer, opts: FastJpegOpt
   const rect = unorientRect(square, h.width, h.height, o);
   if (resized.length !== size * size * 3) resized = new Uint8Array(size * size * 3);
   const sums = new Float64Array(3);
-  // RGBX in (two channels per operation), RGB out, channel sums on the way.
-  let out = cropResizeInto(img, rect, makeImage(resized, size, size, 3), rect.width >= size ? 'area' : 'bilinear', sums);
+  const codec = nativeJpegCodec();
+  if (codec !== undefined) {
+    // One native call decodes only the crop (DCT-scaled when it is >= 2x the output), resizes
+    // and sums; another encodes. Accurate IDCT and DCT, as cv2 and sharp use.
+    const r = codec.jpegCropResize(buf, rect.x, rect.y, rect.width, rect.height, resized, size, sums, false);
+    if (typeof r === 'string') return { kind: 'refused', why: `libjpeg-turbo: ${r}` };
+    const out = o !== 1 ? orientImage(makeImage(resized, size, size, 3), o) : makeImage(resized, size, size, 3);
+    const bound = codec.jpegEncodeBound(size, size);
+    if (encoded.length < bound) encoded = Buffer.alloc(bound);
+    const n = codec.jpegEncode(out.data, size, size, 3, opts.quality, encoded);
+    if (typeof n === 'string') throw new Error(`libjpeg-turbo: ${n}`);
+    return { kind: 'ok', jpeg: encoded.subarray(0, n), sums: [sums[0], sums[1], sums[2]], pixels: opts.wantPixels ? out.data : undefined };
+  }
+  const need = h.width * h.height * 4;
+  if (decoded.length < need) decoded = Buffer.alloc(need);
+  let img: Image;
+  try {
+    const d = jt.decompressSync(buf, decoded, { format: jt.FORMAT_RGBX });
+    if (d.width !== h.width || d.height !== h.height) return { kind: 'refused', why: `decoder saw ${d.width}x${d.height}, header ${h.width}x${h.height}` };
+    img = makeImage(new Uint8Array(decoded.buffer, decoded.byteOffset, need), h.width, h.height, 4);
+  } catch (e) {
+    return { kind: 'refused', why: `libjpeg-turbo: ${(e as Error).message}` };
+  }
+  // RGBX in, RGB out, channel sums on the way: the native kernel when the addon is built,
+  // else the JS one (two channels per 32-bit operation on RGBX).
+  let out = cropResizeFast(img, rect, makeImage(resized, size, size, 3), rect.width >= size ? 'area' : 'bilinear', sums);
   // The crop is square and the resize the same on both axes, so orienting the small result
   // equals orienting the full image first (and leaves the sums as they are).
   if (o !== 1) out = orientImage(out, o);

@@ -39,3 +39,6 @@ export * from './readJpegHeader';
 export * from './loadJpegTurbo';
 export * from './fastJpegPreprocess';
 export * from './createPreprocessWorkers';
+export * from './nativeImageKernels';
+export * from './nativeJpegCodec';
+export * from './cropResizeFast';
