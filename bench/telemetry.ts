@@ -19,10 +19,23 @@
  *            each epoch), the rate a real run's telemetry server sees at most
  *   stress   a BatchEnd after every step (100 events/s with 10 ms steps)
  *
+ * Two harnesses for the 90 readers, each with fresh servers and subscribers, reported side by
+ * side (see bench/RESULTS.md, "where the latency goes"):
+ *   grpc-js  the original harness: 90 grpc-js clients (the stack `rxtrain monitor` uses) in ONE
+ *            process. On this 2-core machine its receipts queue behind each other (≈ 34 µs of
+ *            CPU each), so its tail is mostly the harness, not the server.
+ *   lean     90 subscribers, each on its own HTTP/2 connection speaking gRPC by hand (node:http2,
+ *            5-byte framing, the same protobuf decoder grpc-js uses), in `--lean-procs` processes:
+ *            a full receipt at ≈ 23 µs of CPU, standing in for monitors on other machines as
+ *            closely as one shared 2-core host allows.
+ * Latency is measured on the monotonic clock (CLOCK_MONOTONIC is shared by every process on a
+ * host): the bench passes its wall-minus-monotonic offset to the clients, so a wall-clock
+ * step between processes cannot bias it; the clients' own offsets are printed as a check.
+ *
  * The client processes run in sessions of their own (like monitors started from other
  * terminals); `--same-session 1` keeps them in the bench's session instead.
  *
- *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --same-session 0]
+ *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --harness lean,grpc-js --lean-procs 3 --same-session 0]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -50,8 +63,17 @@ const RUN_CONDITIONS = (args.get('conditions') ?? 'default,stress').split(',');
 /** `--same-session 1`: keep the client processes in the bench's session (scheduling group). */
 const SAME_SESSION = args.get('same-session') === '1';
 for (const c of RUN_CONDITIONS) if (!(c in CONDITIONS)) throw new Error(`unknown condition '${c}' (known: ${Object.keys(CONDITIONS).join(', ')})`);
+type Harness = 'lean' | 'grpc-js';
+const HARNESSES = (args.get('harness') ?? 'lean,grpc-js').split(',') as Harness[];
+for (const h of HARNESSES) if (h !== 'lean' && h !== 'grpc-js') throw new Error(`unknown harness '${String(h)}' (known: lean, grpc-js)`);
+/** Processes the lean harness spreads its readers over (the grpc-js harness keeps its one). */
+const LEAN_PROCS = Number(args.get('lean-procs') ?? 3);
 
 const now = (): number => performance.timeOrigin + performance.now();
+/** CLOCK_MONOTONIC in ms: the same clock in every process on this host. */
+const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+/** now() − monoMs(): what the clients subtract to put an event's wall time on the monotonic clock. */
+const WALL_MINUS_MONO = now() - monoMs();
 
 /**
  * CPU time of this process's main (training) thread in ms, from /proc (Linux): unlike wall
@@ -142,27 +164,68 @@ async function trainLoop(events: Subject<TrainEvent>, steps: number, iterations:
   return performance.now() - t0;
 }
 
-/** N grpc-js subscribers in a child process (plain JS: no TypeScript loader in the child). */
-function clients(address: string, count: number): { child: ChildProcess; ready: Promise<void>; report: () => Promise<ClientReport> } {
+/**
+ * N subscribers in a child process (plain JS: no TypeScript loader in the child), each on its
+ * own connection like separate monitors. `grpc-js`: grpc-js clients; `lean`: gRPC spoken over
+ * node:http2 by hand. Both decode every event with proto-loader's decoder, the one grpc-js
+ * stubs use, and time a receipt once it is decoded.
+ */
+function clients(address: string, count: number, harness: Harness): { child: ChildProcess; ready: Promise<void>; report: () => Promise<ClientReport> } {
+  const subscribe =
+    harness === 'grpc-js'
+      ? `
+      const v1 = grpc.loadPackageDefinition(def).rxtrain.telemetry.v1;
+      const subscribe = (onEvent, onStatus) => {
+        // Its own subchannel pool = its own TCP connection.
+        const c = new v1.Telemetry(${JSON.stringify(address)}, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+        const call = c.Subscribe({ fromSequence: 0 });
+        call.on('data', onEvent);
+        call.on('error', () => {});
+        call.on('status', (s) => onStatus(grpc.status[s.code]));
+      };`
+      : `
+      const http2 = require('node:http2');
+      const m = def['rxtrain.telemetry.v1.Telemetry'].Subscribe;
+      const subscribe = (onEvent, onStatus) => {
+        const session = http2.connect('http://${address}');
+        session.on('error', () => {});
+        const req = session.request({ ':method': 'POST', ':path': m.path, 'content-type': 'application/grpc', te: 'trailers' });
+        const body = m.requestSerialize({ fromSequence: 0 });
+        const framed = Buffer.alloc(5 + body.length);
+        framed.writeUInt32BE(body.length, 1);
+        body.copy(framed, 5);
+        req.end(framed);
+        let pending = Buffer.alloc(0);
+        req.on('data', (chunk) => {
+          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+          while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+            const len = pending.readUInt32BE(1);
+            onEvent(m.responseDeserialize(pending.subarray(5, 5 + len)));
+            pending = pending.subarray(5 + len);
+          }
+        });
+        req.on('trailers', (h) => onStatus('grpc-status ' + h['grpc-status']));
+        req.on('error', () => {});
+      };`;
   const code = `
     const grpc = require('@grpc/grpc-js');
     const loader = require('@grpc/proto-loader');
     const { performance } = require('node:perf_hooks');
     const def = loader.loadSync(${JSON.stringify(path.join(ROOT, 'proto', 'telemetry.proto'))}, { longs: Number, enums: String, defaults: true, oneofs: true });
-    const v1 = grpc.loadPackageDefinition(def).rxtrain.telemetry.v1;
+    ${subscribe}
+    const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
+    const OFFSET = ${WALL_MINUS_MONO}; // the bench's wall − monotonic
     const count = ${count};
-    const lat = [];
-    const first = new Map(); // sequence -> latency of the first reader in this process to get it
-    const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null }));
+    const lat = [];   // every BatchEnd receipt: decoded − emitted, ms
+    const first = new Map(); // sequence -> monotonic time of this process's first receipt of it
+    const queue = []; // receipt − this process's first receipt of the same event: readers queueing here
+    const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null, lat: [] }));
     let ready = 0;
     let cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
-      // Its own subchannel pool = its own TCP connection, like separate monitors.
-      const c = new v1.Telemetry(${JSON.stringify(address)}, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-      const call = c.Subscribe({ fromSequence: 0 });
       const st = stats[i];
-      call.on('data', (e) => {
-        const t = performance.timeOrigin + performance.now();
+      subscribe((e) => {
+        const t = monoMs();
         if (st.n === 0 && ++ready === count) {
           cpu0 = process.cpuUsage();
           process.stdout.write('ready\\n');
@@ -170,21 +233,25 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
         if (st.last !== 0 && e.sequence !== st.last + 1) st.gaps++;
         st.last = e.sequence; st.n++;
         if (e.event === 'batchEnd' && lat.length < 2e6) {
-          const l = t - e.timeUnixMicros / 1000;
-          lat.push(l);
-          if (!first.has(e.sequence)) first.set(e.sequence, l);
+          const l = t - (e.timeUnixMicros / 1000 - OFFSET);
+          lat.push(Math.round(l * 1000) / 1000);
+          st.lat.push(l);
+          const f = first.get(e.sequence);
+          if (f === undefined) first.set(e.sequence, l);
+          else queue.push(Math.round((l - f) * 1000) / 1000);
         }
-      });
-      call.on('error', () => {});
-      call.on('status', (s) => { st.status = grpc.status[s.code]; });
+      }, (s) => { st.status = s; });
     }
     process.stdin.on('end', () => process.exit(0)); // the bench is gone
     process.stdin.on('data', () => {
-      lat.sort((a, b) => a - b);
-      const firsts = [...first.values()].sort((a, b) => a - b);
-      const q = (xs, p) => xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN;
       const cpu = process.cpuUsage(cpu0);
-      process.stdout.write(JSON.stringify({ latencies: lat.length, p50: q(lat, 0.5), p99: q(lat, 0.99), max: lat[lat.length - 1], firstP50: q(firsts, 0.5), firstP99: q(firsts, 0.99), cpuMs: (cpu.user + cpu.system) / 1000, events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status) }) + '\\n');
+      const q = (xs, p) => { const y = [...xs].sort((a, b) => a - b); return y.length ? y[Math.min(y.length - 1, Math.floor(p * y.length))] : NaN; };
+      process.stdout.write(JSON.stringify({
+        lat, firsts: [...first.values()].map((l) => Math.round(l * 1000) / 1000), queue,
+        perReader: stats.map((s) => [q(s.lat, 0.5), q(s.lat, 0.99)]),
+        clockSkewMs: performance.timeOrigin + performance.now() - monoMs() - OFFSET,
+        cpuMs: (cpu.user + cpu.system) / 1000, events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status),
+      }) + '\\n');
       process.exit(0);
     });
   `;
@@ -200,7 +267,8 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
     if (out.includes('ready\n')) onReady();
-    const line = out.split('\n').find((l) => l.startsWith('{'));
+    // Only a complete line: the report is megabytes and arrives in many chunks.
+    const line = out.split('\n').slice(0, -1).find((l) => l.startsWith('{'));
     if (line !== undefined) onReport(JSON.parse(line) as ClientReport);
   });
   return {
@@ -214,13 +282,16 @@ function clients(address: string, count: number): { child: ChildProcess; ready: 
 }
 
 interface ClientReport {
-  latencies: number;
-  p50: number;
-  p99: number;
-  max: number;
-  /** Latency of the first reader (in that process) to receive each BatchEnd. */
-  firstP50: number;
-  firstP99: number;
+  /** Every BatchEnd receipt's latency (decoded − emitted, monotonic clock), ms. */
+  lat: number[];
+  /** Per BatchEnd, the latency of the first reader in that process to decode it. */
+  firsts: number[];
+  /** Every other receipt: how long after its process's first receipt of the same event. */
+  queue: number[];
+  /** Per reader: [p50, p99] of its own latencies. */
+  perReader: [number, number][];
+  /** The client's wall − monotonic offset minus the bench's (how far the wall clocks disagree). */
+  clockSkewMs: number;
   /** CPU the client process used since every subscriber had its first event. */
   cpuMs: number;
   events: number[];
@@ -228,28 +299,51 @@ interface ClientReport {
   statuses: (string | null)[];
 }
 
-async function runCondition(name: string, perSec: number, iterations: number): Promise<void> {
+/** The reports of several reader processes as one. */
+function merge(reports: readonly ClientReport[]): ClientReport {
+  return {
+    lat: reports.flatMap((r) => r.lat),
+    firsts: reports.flatMap((r) => r.firsts),
+    queue: reports.flatMap((r) => r.queue),
+    perReader: reports.flatMap((r) => r.perReader),
+    clockSkewMs: Math.max(...reports.map((r) => Math.abs(r.clockSkewMs))),
+    cpuMs: reports.reduce((a, r) => a + r.cpuMs, 0),
+    events: reports.flatMap((r) => r.events),
+    gaps: reports.reduce((a, r) => a + r.gaps, 0),
+    statuses: reports.flatMap((r) => r.statuses),
+  };
+}
+
+function quantile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+const sortedCopy = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
+
+async function runCondition(name: string, perSec: number, iterations: number, harness: Harness): Promise<void> {
   // Two servers in this process for the whole condition: A's has no subscribers, B's has 100.
   // Training alternates blocks between them, so machine noise hits both alike.
   const eventsA = new Subject<TrainEvent>();
   const eventsB = new Subject<TrainEvent>();
   const serverA = await startTelemetryServer(eventsA, { runId: 'bench-a', address: '127.0.0.1:0' });
   const serverB = await startTelemetryServer(eventsB, { runId: 'bench-b', address: '127.0.0.1:0', maxQueue: MAX_QUEUE });
-  const readers = clients(serverB.address, READERS);
-  const frozen = clients(serverB.address, FROZEN);
+  // The grpc-js harness keeps its original layout (all readers in one process) so its figures
+  // stay comparable with earlier runs; the lean one spreads them over LEAN_PROCS processes.
+  const procs = harness === 'grpc-js' ? 1 : Math.max(1, Math.min(LEAN_PROCS, READERS));
+  const readers = Array.from({ length: procs }, (_, i) => clients(serverB.address, Math.floor((READERS * (i + 1)) / procs) - Math.floor((READERS * i) / procs), harness));
+  const frozen = clients(serverB.address, FROZEN, 'grpc-js');
   const begin = (runId: string): TrainEvent => ({ kind: 'TrainBegin', time: now(), epoch: 0, step: 0, runId, backend: 'synthetic', threads: 1, replicas: 1, epochs: 1000, stepsPerEpoch: STEPS_PER_EPOCH, config: { workMs: WORK_MS } });
   while (serverB.subscribers < READERS + FROZEN) {
     eventsB.next(begin('bench-b')); // something for every subscriber to say it is ready with
     await new Promise((r) => setTimeout(r, 50));
   }
   eventsA.next(begin('bench-a'));
-  await Promise.all([readers.ready, frozen.ready]);
+  await Promise.all([...readers.map((r) => r.ready), frozen.ready]);
   frozen.child.kill('SIGSTOP'); // from now on these 10 read nothing and acknowledge nothing
   const rate = Number.isFinite(perSec) ? `BatchEnd throttled to ≤ ${perSec}/s (train() default), + 1 at each epoch end` : '1 BatchEnd per step';
-  console.log(`\n== condition '${name}': ${rate}; EpochBegin/EpochEnd/CheckpointSaved per ${STEPS_PER_EPOCH} steps`);
+  console.log(`\n== condition '${name}', harness '${harness}': ${rate}; EpochBegin/EpochEnd/CheckpointSaved per ${STEPS_PER_EPOCH} steps`);
   console.log(
-    `A: server ${serverA.address}, 0 subscribers; B: server ${serverB.address} (maxQueue ${MAX_QUEUE}), ${serverB.subscribers} subscribers (${READERS} reading, ${FROZEN} frozen) in 2 child processes; ` +
-      `scheduling groups: bench ${autogroup('self')}, readers ${autogroup(String(readers.child.pid))}, frozen ${autogroup(String(frozen.child.pid))}`,
+    `A: server ${serverA.address}, 0 subscribers; B: server ${serverB.address} (maxQueue ${MAX_QUEUE}), ${serverB.subscribers} subscribers (${READERS} ${harness} readers in ${procs} process(es), ${FROZEN} frozen grpc-js in 1); ` +
+      `scheduling groups: bench ${autogroup('self')}, readers ${readers.map((r) => autogroup(String(r.child.pid))).join(' ')}, frozen ${autogroup(String(frozen.child.pid))}`,
   );
 
   const throttles = { A: { perSec, lastEmit: -Infinity, emitted: 0 }, B: { perSec, lastEmit: -Infinity, emitted: 0 } };
@@ -295,7 +389,7 @@ async function runCondition(name: string, perSec: number, iterations: number): P
   const load1 = os.loadavg()[0];
   const cutOff = serverB.ended.slow;
   const endedB = { ...serverB.ended };
-  const [report, frozenReport] = await Promise.all([readers.report(), (async () => {
+  const [report, frozenReport] = await Promise.all([Promise.all(readers.map((r) => r.report())).then(merge), (async () => {
     frozen.child.kill('SIGCONT');
     return frozen.report();
   })()]);
@@ -321,7 +415,21 @@ async function runCondition(name: string, perSec: number, iterations: number): P
   console.log(`B (100 subscribers): ${(timeB / STEPS).toFixed(3)} ms/step`);
   console.log(`training-thread CPU: A ${(cpu.A / STEPS).toFixed(3)} ms/step, B ${(cpu.B / STEPS).toFixed(3)} ms/step: B costs the training thread ${(((cpu.B - cpu.A) / cpu.A) * 100).toFixed(2)}% more CPU`);
   console.log(`wall-clock slowdown B vs A (includes CPU taken by the worker, the 100 clients and the rest of the machine; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${os.cpus().length} cores): total ${(((timeB - timeA) / timeA) * 100).toFixed(2)}%, median of ${blockRatios.length} block pairs ${((median - 1) * 100).toFixed(2)}%`);
-  console.log(`latency emit→receipt, ${report.latencies} BatchEnd receipts by ${READERS} readers: p50 ${report.p50.toFixed(2)} ms, p99 ${report.p99.toFixed(2)} ms, max ${report.max.toFixed(1)} ms; first reader to get each event: p50 ${report.firstP50.toFixed(2)} ms, p99 ${report.firstP99.toFixed(2)} ms`);
+  const lat = sortedCopy(report.lat);
+  const firsts = sortedCopy(report.firsts);
+  const queue = sortedCopy(report.queue);
+  const p50s = sortedCopy(report.perReader.map(([p50]) => p50));
+  const p99s = sortedCopy(report.perReader.map(([, p99]) => p99));
+  const ms = (x: number): string => x.toFixed(2);
+  console.log(
+    `latency emit→receipt (${harness} harness, monotonic clock; wall clocks of bench and clients agree within ${(report.clockSkewMs * 1000).toFixed(0)} µs), ` +
+      `${lat.length} BatchEnd receipts by ${READERS} readers: p50 ${ms(quantile(lat, 0.5))} ms, p99 ${ms(quantile(lat, 0.99))} ms, max ${quantile(lat, 1).toFixed(1)} ms`,
+  );
+  console.log(
+    `  first reader (per process) to decode each event: p50 ${ms(quantile(firsts, 0.5))} ms, p99 ${ms(quantile(firsts, 0.99))} ms; ` +
+      `the others, after their process's first: p50 ${ms(quantile(queue, 0.5))} ms, p99 ${ms(quantile(queue, 0.99))} ms (readers queueing in the harness); ` +
+      `per-reader p50 ${ms(p50s[0])}–${ms(p50s[p50s.length - 1])} ms, per-reader p99 ${ms(p99s[0])}–${ms(p99s[p99s.length - 1])} ms`,
+  );
   const receipts = report.events.reduce((a, n) => a + n, 0);
   console.log(`reader process CPU: ${((report.cpuMs * 1000) / Math.max(1, receipts)).toFixed(1)} µs per event received (${report.cpuMs.toFixed(0)} ms for ${receipts} receipts, since all were subscribed)`);
   console.log(`readers: events received min ${Math.min(...report.events)} max ${Math.max(...report.events)}, sequence gaps ${report.gaps}`);
@@ -339,9 +447,9 @@ async function main(): Promise<void> {
   const iterations = calibrate(WORK_MS);
   console.log(
     `telemetry bench: ${STEPS} steps × ${WORK_MS} ms busy work per server per condition, in alternating blocks of ${BLOCK}; ` +
-      `conditions ${RUN_CONDITIONS.join(', ')}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+      `conditions ${RUN_CONDITIONS.join(', ')} × harnesses ${HARNESSES.join(', ')}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
-  for (const name of RUN_CONDITIONS) await runCondition(name, CONDITIONS[name], iterations);
+  for (const name of RUN_CONDITIONS) for (const harness of HARNESSES) await runCondition(name, CONDITIONS[name], iterations, harness);
 }
 
 main().catch((err: unknown) => {

@@ -71,6 +71,27 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     assert.equal(s.ended.ok, 8);
   });
 
+  it('keeps every stream in order and complete while the fan-out start rotates and subscribers come and go', async () => {
+    const s = await start();
+    const subs = Array.from({ length: 6 }, () => collect(client(s.address)));
+    await until(() => s.subscribers === 6, 5000, '6 subscribers');
+    let late: ReturnType<typeof collect> | undefined;
+    for (let i = 1; i <= 60; i += 1) {
+      events.next(batchEnd());
+      // One event per turn, so each is fanned out from a different first subscriber.
+      await until(() => subs[0].events.length === i, 5000, `event ${i} at the first subscriber`);
+      if (i === 20) subs[2].call.cancel(); // the set shrinks mid-rotation
+      if (i === 30) late = collect(client(s.address), { fromSequence: 25 }); // and grows
+    }
+    events.complete();
+    await Promise.all([...subs.filter((_, k) => k !== 2), late].map((x) => x?.status));
+    const all = Array.from({ length: 60 }, (_, i) => i + 1);
+    for (const [k, x] of subs.entries()) if (k !== 2) assert.deepEqual(x.events.map((e) => e.sequence), all, `subscriber ${k}`);
+    assert.deepEqual(late?.events.map((e) => e.sequence), all.slice(24));
+    assert.deepEqual(subs[2].events.map((e) => e.sequence), all.slice(0, subs[2].events.length)); // a gap-free prefix
+    assert.ok(subs[2].events.length >= 20 && subs[2].events.length < 60);
+  });
+
   it('replays buffered events to a late subscriber, then goes on live', async () => {
     const s = await start();
     for (let i = 0; i < 10; i += 1) events.next(batchEnd());
