@@ -3,7 +3,7 @@
  * SGD steps of the small model (32², batch 64) or AlexNet (227², batch 16) on wasm (+native
  * when built) under tf.profile and prints each kernel's total time over the timed steps.
  * Options: --model small|alexnet (default small), --steps N (default 2), --threads N,
- * --native on|off (default on).
+ * --native on|off (default on), --detail (also per kernel and input shapes).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as os from 'node:os';
@@ -53,6 +53,21 @@ async function main(): Promise<void> {
   console.log(`# ${plain.toFixed(1)} ms/step unprofiled (${(batch / (plain / 1000)).toFixed(1)} img/s); profiled ${wall.toFixed(1)} ms/step, kernels ${total.toFixed(1)} ms/step`);
   for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} %  ${e.calls.toFixed(0).padStart(4)} calls`);
+  }
+  if (args.includes('--detail')) {
+    const byShape = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      if (tf.getKernel(k.name, 'wasm') === undefined) continue;
+      const key = `${k.name} ${k.inputShapes.map((s) => `[${(s ?? []).join(',')}]`).join(' ')}`;
+      const e = byShape.get(key) ?? { ms: 0, calls: 0 };
+      e.ms += (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0) / steps;
+      e.calls += 1 / steps;
+      byShape.set(key, e);
+    }
+    console.log('# per kernel and input shapes (top 30)');
+    for (const [key, e] of [...byShape.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30)) {
+      console.log(`${e.ms.toFixed(1).padStart(8)} ms ${e.calls.toFixed(0).padStart(3)}×  ${key}`);
+    }
   }
   tf.dispose([xs, ys]);
   await trainer.dispose();

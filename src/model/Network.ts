@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '../ops/Rng';
 import { batchNormTrain, type BatchStats } from './batchNormTrain';
+import { convLayer } from './convLayer';
 import { layerShapes, type NetworkSpec } from './NetworkSpec';
 import { seededDropout } from './seededDropout';
 
@@ -198,7 +199,7 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): Network 
       const p = params[i];
       switch (l.kind) {
         case 'conv':
-          y = tf.fused.conv2d({ x: y as tf.Tensor4D, filter: p.w as tf.Tensor4D, strides: l.stride, pad: convPad(l.kernel, l.stride, l.pad), bias: p.b });
+          y = convLayer(y as tf.Tensor4D, p.w as tf.Tensor4D, p.b as tf.Tensor1D, l.stride, convPad(l.kernel, l.stride, l.pad));
           break;
         case 'relu':
           y = tf.relu(y);

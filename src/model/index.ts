@@ -23,3 +23,4 @@ export * from './createTrainer';
 export * from './hostArrays';
 export * from './backendLabel';
 export * from './Duration';
+export * from './convLayer';

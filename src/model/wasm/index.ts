@@ -14,3 +14,4 @@ export * from './nativeBatchNorm';
 export * from './nativeMaxPool';
 export * from './maxPool';
 export * from './channelSum';
+export * from './identity';

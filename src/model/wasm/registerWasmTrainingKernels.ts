@@ -4,6 +4,7 @@ import { conv2DConfig, fusedConv2DConfig } from './conv2D';
 import { conv2DBackpropFilterConfig } from './conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './conv2DBackpropInput';
 import { channelSumConfig } from './channelSum';
+import { identityConfig } from './identity';
 import { maxPoolConfig } from './maxPool';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './nativeBatchNorm';
@@ -22,10 +23,11 @@ const kernels: readonly tf.KernelConfig[] = [
   channelSumConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
+  identityConfig,
 ];
 
 /** tfjs wasm kernels the replacements delegate to; captured before anything is replaced. */
-const delegates = ['Conv2D', 'FusedConv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'MaxPool', 'Sum'];
+const delegates = ['Conv2D', 'FusedConv2D', 'Transpose', 'Slice', 'Reverse', 'Reshape', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'MaxPool', 'Sum', 'Identity'];
 
 let registered = false;
 
@@ -46,7 +48,8 @@ export function wasmTrainingKernelNames(): string[] {
  * 4.22 lacks (`Conv2DBackpropFilter`), gets wrong (`MaxPoolGrad`) or runs slowly
  * (`Conv2DBackpropInput`, transposed `BatchMatMul`/`_FusedMatMul`, and on the native addon
  * `MaxPool` and per-channel `Sum`), plus rxtrain's fused training BatchNorm kernels
- * (`RxtrainBatchNormTrain`, `RxtrainBatchNormTrainGrad`, native addon only). Idempotent; replaces tfjs'
+ * (`RxtrainBatchNormTrain`, `RxtrainBatchNormTrainGrad`, native addon only) and a copy-free
+ * `Identity` (the clones tfjs saves for gradients). Idempotent; replaces tfjs'
  * own registration of the same kernel name. Call it before the `wasm` backend is first
  * initialised (initBackend does) so that the replacements' setup runs with the backend.
  *
