@@ -185,6 +185,8 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): Network 
     }
   };
 
+  const fusedRelu = spec.layers.map((l, i) => l.kind === 'relu' && i > 0 && spec.layers[i - 1].kind === 'conv');
+
   const run = (
     x: tf.Tensor4D,
     training: boolean,
@@ -199,10 +201,11 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): Network 
       const p = params[i];
       switch (l.kind) {
         case 'conv':
-          y = convLayer(y as tf.Tensor4D, p.w as tf.Tensor4D, p.b as tf.Tensor1D, l.stride, convPad(l.kernel, l.stride, l.pad));
+          y = convLayer(y as tf.Tensor4D, p.w as tf.Tensor4D, p.b as tf.Tensor1D, l.stride, convPad(l.kernel, l.stride, l.pad), fusedRelu[i + 1] ? 'relu' : 'linear');
           break;
         case 'relu':
-          y = tf.relu(y);
+          // A ReLU right after a convolution runs in the convolution's epilogue (one pass less).
+          if (!fusedRelu[i]) y = tf.relu(y);
           break;
         case 'batchNorm': {
           const gamma = p.gamma as tf.Tensor1D;
