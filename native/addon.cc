@@ -201,6 +201,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelSum", nullptr, rxnative::napi_channel_sum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, rxnative::napi_maxpool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, rxnative::napi_maxpool_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdUpdate", nullptr, rxnative::napi_sgd_update, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

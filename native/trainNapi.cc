@@ -6,6 +6,7 @@
 
 #include "batchnorm.h"
 #include "maxpool.h"
+#include "sgd.h"
 
 namespace rxnative {
 
@@ -159,6 +160,31 @@ napi_value napi_maxpool_grad(napi_env env, napi_callback_info info) {
     const float* dy = floats(env, a[1], g.ySize(), "dy");
     float* dx = floats(env, a[2], g.xSize(), "dx");
     maxpool_backward(g, x, dy, dx, threadsArg(env, a[4]));
+  });
+}
+
+napi_value napi_sgd_update(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[10];
+    args(env, info, a);
+    const long long n = count(env, a[4], "n");
+    double negLr = 0, m = 0, wd = 0;
+    if (napi_get_value_double(env, a[5], &negLr) != napi_ok || napi_get_value_double(env, a[6], &m) != napi_ok ||
+        napi_get_value_double(env, a[7], &wd) != napi_ok)
+      throw Bad{"negLr, momentum and weightDecay must be numbers"};
+    bool nesterov = false;
+    if (napi_get_value_bool(env, a[8], &nesterov) != napi_ok) throw Bad{"nesterov must be a boolean"};
+    napi_valuetype t;
+    check(napi_typeof(env, a[2], &t), "typeof");
+    const bool momentum = !(t == napi_null || t == napi_undefined);
+    const float* g = floats(env, a[0], n, "g");
+    const float* p = floats(env, a[1], n, "p");
+    float* buf = momentum ? floats(env, a[2], n, "momentumBuffer") : nullptr;
+    float* out = floats(env, a[3], n, "out");
+    if (out == p || out == g || (buf != nullptr && out == buf)) throw Bad{"out must not alias g, p or the momentum buffer"};
+    // The JS caller passes Math.fround'ed values; the casts are exact.
+    sgd_update(n, g, p, buf, out, static_cast<float>(negLr), static_cast<float>(m), static_cast<float>(wd), momentum, nesterov,
+               threadsArg(env, a[9]));
   });
 }
 

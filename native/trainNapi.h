@@ -16,5 +16,7 @@ napi_value napi_channel_sum(napi_env env, napi_callback_info info);
 napi_value napi_maxpool(napi_env env, napi_callback_info info);
 // maxPoolGrad(x, dy, dx, geom, threads)
 napi_value napi_maxpool_grad(napi_env env, napi_callback_info info);
+// sgdUpdate(g, p, momentumBuffer|null, out, n, negLr, momentum, weightDecay, nesterov, threads)
+napi_value napi_sgd_update(napi_env env, napi_callback_info info);
 
 }  // namespace rxnative
