@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readNow, tensorFrom } from './hostArrays';
+import { nativeSgdUpdate } from './wasm/nativeSgd';
 import type { NamedVariable } from './Network';
 
 /**
@@ -90,7 +91,9 @@ export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
  * The update runs as one fused loop in JavaScript over the gradient, weight and momentum
  * arrays (read in place from the wasm heap, written through one reused scratch array), rounding every operation to float32 (`Math.fround`), so it is exactly the
  * float32 arithmetic six tensor ops would do; on wasm those six full-size ops (each
- * allocating a weight-sized tensor) cost about a third of an AlexNet step. The same grads
+ * allocating a weight-sized tensor) cost about a third of an AlexNet step. On wasm with the
+ * native addon the same float32 arithmetic runs in C++ on the heap (`nativeSgdUpdate`,
+ * bit-identical, multithreaded, no host copy). The same grads
  * and state give bit-identical results, which keeps replicas in lockstep.
  *
  * @example
@@ -124,12 +127,19 @@ export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOp
       const wd = f(o.weightDecay);
       vars.forEach(({ name, variable }, i) => {
         if (grads[i].size !== variable.size) throw new Error(`sgd.apply: gradient of ${name} has ${grads[i].size} values, the variable ${variable.size}`);
+        const buf = o.momentum > 0 ? slots[i].data : undefined;
+        // On wasm with the native addon: the same arithmetic in C++, straight into the heap.
+        const next = nativeSgdUpdate(variable, grads[i], { negLr, momentum: m, weightDecay: wd, nesterov: o.nesterov, buffer: buf });
+        if (next !== undefined) {
+          variable.assign(next);
+          next.dispose();
+          return;
+        }
         const n = variable.size;
         if (scratch.length < n) scratch = new Float32Array(Math.max(n, vars.reduce((m, v) => Math.max(m, v.variable.size), 0)));
         const out = scratch.subarray(0, n);
         const g = readNow(grads[i]);
         const p = readNow(variable);
-        const buf = o.momentum > 0 ? slots[i].data : undefined;
         for (let j = 0; j < n; j++) {
           let gj = g[j];
           if (wd !== 0) gj = f(gj + f(p[j] * wd));

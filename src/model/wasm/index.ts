@@ -15,3 +15,4 @@ export * from './nativeMaxPool';
 export * from './maxPool';
 export * from './channelSum';
 export * from './identity';
+export * from './nativeSgd';

@@ -37,6 +37,12 @@ export interface NativeAddon {
   maxPool(x: Float32Array, y: Float32Array, geom: readonly number[], threads: number): void;
   /** Gradient of {@link NativeAddon.maxPool}: dy routed to each window's first maximum. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: readonly number[], threads: number): void;
+  /**
+   * One SGD step over n parameters (PyTorch's update, dampening 0), float32 rounding as the
+   * JavaScript loop of createSgd: updates `momentumBuffer` in place (null: no momentum), writes `out`.
+   */
+  sgdUpdate(g: Float32Array, p: Float32Array, momentumBuffer: Float32Array | null, out: Float32Array, n: number,
+    negLr: number, momentum: number, weightDecay: number, nesterov: boolean, threads: number): void;
   /** GEMM microkernel in use: `avx512`, `avx2` or `scalar`. */
   kernel(): string;
   /** Forces a microkernel (tests); false when unknown or unsupported by this CPU. */
