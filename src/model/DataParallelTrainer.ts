@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend';
 import { checkBatch } from './checkBatch';
 import { layerShapes, type NetworkSpec } from './NetworkSpec';
-import type { ReplicaInit, ReplicaReply, ReplicaRequest, ShardGradResult } from './replicaProtocol';
+import { readNow } from './hostArrays';
+import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
 import { checkSgdOptions, type SgdOptions } from './sgd';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
 
@@ -27,7 +28,37 @@ export interface DataParallelOptions {
 }
 
 /**
- * A data-parallel {@link Trainer} plus test hooks.
+ * Where the time of the data-parallel steps went: mean milliseconds per step since the last
+ * call of `timings()`, as measured on the coordinating thread (wall clock of each phase,
+ * barriers included) and inside the replicas (the slowest replica's own work).
+ *
+ * @example
+ * ```ts
+ * const t = trainer.timings();
+ * console.log(`grad ${t.grad} ms (compute ${t.compute}), update ${t.update}, load ${t.load} of ${t.step}`);
+ * ```
+ */
+export interface DataParallelTimings {
+  /** Steps measured. */
+  readonly steps: number;
+  /** Whole step, wall clock. */
+  readonly step: number;
+  /** Writing the batch into shared memory (coordinator). */
+  readonly input: number;
+  /** Gradient phase, wall clock until the last replica is done. */
+  readonly grad: number;
+  /** Forward and backward pass of the slowest replica (its shard). */
+  readonly compute: number;
+  /** Copying gradients from the replica's tensors into shared memory (slowest replica). */
+  readonly copy: number;
+  /** Averaging plus SGD update in shared memory, every replica its slice, wall clock. */
+  readonly update: number;
+  /** Copying the new parameters into every replica's tensors plus BatchNorm statistics, wall clock. */
+  readonly load: number;
+}
+
+/**
+ * A data-parallel {@link Trainer} plus test and benchmark hooks.
  *
  * @example
  * ```ts
@@ -37,6 +68,8 @@ export interface DataParallelOptions {
 export interface DataParallelTrainer extends Trainer {
   /** The full state of every replica (to check that they are in lockstep). */
   replicaStates(): Promise<TrainerState[]>;
+  /** Per-step time breakdown since the previous call (then starts over). */
+  timings(): DataParallelTimings;
 }
 
 /** A request without its id (distributive, so each variant keeps its fields). */
@@ -61,6 +94,8 @@ class Replica {
   private next = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: Error | undefined;
+  /** The replica's own phase timings from its latest reply. */
+  ms: ReplicaTimings = {};
   readonly ready: Promise<{ backend: string; sizes: readonly number[] }>;
 
   constructor(readonly index: number, readonly worker: Worker) {
@@ -77,7 +112,10 @@ class Replica {
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
           if (this.pending.size === 0) worker.unref();
-          if (m.type === 'ok') p?.resolve(m.result);
+          if (m.type === 'ok') {
+            this.ms = m.ms ?? {};
+            p?.resolve(m.result);
+          }
           else p?.reject(new Error(`replica ${index}: ${m.message}`));
         }
       });
@@ -123,13 +161,18 @@ function split(n: number, parts: number): Array<[number, number]> {
  * Data parallelism like PyTorch's DataParallel, over worker_threads: `replicas` workers, each
  * with its own tfjs and backend (`initBackend` in the worker) and a bit-identical copy of the
  * model (same initialisation seed). A step splits the batch into contiguous shards (at least
- * 2 images each; surplus replicas sit the step out), every replica computes the gradients of
- * its shard, the replicas average them in shared memory weighted by shard size (each
- * replica reduces one slice), and every replica applies the same averaged update, so the
- * weights stay bit-identical. BatchNorm normalises each shard with its own statistics
+ * 2 images each; surplus replicas sit the step out) and every replica computes the gradients
+ * of its shard into shared memory. Then the replicas update the one shared copy of the
+ * parameters and momentum together, each its own slice (gradients averaged weighted by shard
+ * size in replica order, then SGD: `sgdSlice`), so the update is computed once, on every
+ * core, and finally each replica copies the new parameters into its tensors: the weights
+ * stay bit-identical by construction. BatchNorm normalises each shard with its own statistics
  * (as DataParallel does without SyncBatchNorm); the moving statistics are updated from the
  * exact whole-batch mean and variance combined from the shards, identically everywhere.
  * Dropout masks depend on the sample's index in the whole batch, not on the split.
+ *
+ * Calls are serialised (a step, an evaluation and a state read never interleave), because
+ * they share the input buffer and the parameters.
  *
  * @example
  * ```ts
@@ -161,17 +204,47 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
     throw e;
   }
   const total = ready[0].sizes.reduce((a, b) => a + b, 0);
-  const gradBuffers = replicas.map(() => new SharedArrayBuffer(total * 4));
-  const avgBuffer = new SharedArrayBuffer(total * 4);
-  await Promise.all(replicas.map((r) => r.call({ type: 'attach', grads: gradBuffers, avg: avgBuffer })));
+  const grads = replicas.map(() => new SharedArrayBuffer(total * 4));
+  const params = new SharedArrayBuffer(total * 4);
+  const momentum = new SharedArrayBuffer(opt.momentum > 0 ? total * 4 : 0);
+  const slices = split(total, replicas.length);
+  try {
+    await Promise.all(replicas.map((r, i) => r.call({
+      type: 'attach',
+      shared: { grads, params, momentum, slice: [slices[i][0], slices[i][0] + slices[i][1]] },
+    })));
+  } catch (e) {
+    await terminate();
+    throw e;
+  }
 
   let disposed = false;
   const alive = (): void => {
     if (disposed) throw new Error('trainer was disposed');
   };
+  // One call at a time: they share the input buffer and the parameters.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(() => {
+      alive();
+      return f();
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   const [h, w, c] = spec.inputShape;
   const per = h * w * c;
-  const images = async (xs: tf.Tensor4D): Promise<Float32Array> => (await xs.data()) as Float32Array;
+  // The batch goes to the replicas through one reusable shared buffer: no per-step arrays
+  // (fresh large arrays cost page faults on this kind of VM) and nothing to transfer.
+  let input = new SharedArrayBuffer(0);
+  const share = (xs: tf.Tensor4D): SharedArrayBuffer => {
+    const n = xs.size;
+    if (input.byteLength < n * 4) input = new SharedArrayBuffer(n * 4);
+    new Float32Array(input, 0, n).set(readNow(xs));
+    return input;
+  };
+  const shard = (buffer: SharedArrayBuffer, off: number, n: number): ReplicaImages => ({ buffer, offset: off * per, shape: [n, h, w, c] });
   const labels = async (ys: tf.Tensor1D): Promise<Int32Array> => Int32Array.from(await ys.data());
 
   // Channels of each BatchNorm layer, in the order the replicas pack their statistics.
@@ -201,52 +274,64 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
     return { counts, stats };
   };
 
+  const zero = { steps: 0, step: 0, input: 0, grad: 0, compute: 0, copy: 0, update: 0, load: 0 };
+  let sums = { ...zero };
+  const slowest = (key: string, n: number): number => Math.max(...replicas.slice(0, n).map((r) => r.ms[key] ?? 0));
+
   const trainer: DataParallelTrainer = {
     backend: ready[0].backend,
     replicas: replicas.length,
-    async step(xs, ys, seed) {
-      alive();
+    step: (xs, ys, seed) => exclusive(async () => {
       checkBatch(spec, xs, ys, true);
+      const t0 = performance.now();
       const batch = xs.shape[0];
-      const x = await images(xs);
+      const buffer = share(xs);
       const y = await labels(ys);
       const used = Math.min(replicas.length, Math.floor(batch / 2));
       const shards = split(batch, used);
-      const results = await Promise.all(shards.map(([off, n], i) => {
-        const sx = x.slice(off * per, (off + n) * per);
-        const sy = y.slice(off, off + n);
-        return replicas[i].call<ShardGradResult>(
-          { type: 'grad', xs: sx, shape: [n, h, w, c], ys: sy, seed, offset: off },
-          [sx.buffer as ArrayBuffer, sy.buffer as ArrayBuffer],
-        );
-      }));
-      const weights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));
-      const slices = split(total, replicas.length);
-      await Promise.all(replicas.map((r, i) => r.call({ type: 'reduce', start: slices[i][0], end: slices[i][0] + slices[i][1], weights })));
+      const t1 = performance.now();
+      const results = await Promise.all(shards.map(([off, n], i) => replicas[i].call<ShardGradResult>(
+        { type: 'grad', xs: shard(buffer, off, n), ys: y.slice(off, off + n), seed, offset: off },
+      )));
+      const t2 = performance.now();
+      const compute = slowest('compute', used);
+      const copy = slowest('copy', used);
+      const gradWeights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));
+      await Promise.all(replicas.map((r) => r.call({ type: 'update', lr, gradWeights })));
+      const t3 = performance.now();
       const { counts, stats } = combineStats(results);
-      await Promise.all(replicas.map((r) => r.call({ type: 'apply', lr, counts, stats })));
+      await Promise.all(replicas.map((r) => r.call({ type: 'load', counts, stats })));
+      const t4 = performance.now();
+      sums = {
+        steps: sums.steps + 1,
+        step: sums.step + (t4 - t0),
+        input: sums.input + (t1 - t0),
+        grad: sums.grad + (t2 - t1),
+        compute: sums.compute + compute,
+        copy: sums.copy + copy,
+        update: sums.update + (t3 - t2),
+        load: sums.load + (t4 - t3),
+      };
       const loss = results.reduce((s, r) => s + r.loss * r.n, 0) / batch;
       const correct = results.reduce((s, r) => s + r.correct, 0);
       return { loss, accuracy: correct / batch } satisfies StepResult;
-    },
-    async evaluate(xs, ys) {
-      alive();
+    }),
+    evaluate: (xs, ys) => exclusive(async () => {
       checkBatch(spec, xs, ys, false);
-      const x = await images(xs);
+      const buffer = share(xs);
       const y = await labels(ys);
       const shards = split(xs.shape[0], Math.min(replicas.length, xs.shape[0])).filter(([, n]) => n > 0);
       const parts = await Promise.all(shards.map(([off, n], i) => replicas[i].call<EvalResult>(
-        { type: 'evaluate', xs: x.slice(off * per, (off + n) * per), shape: [n, h, w, c], ys: y.slice(off, off + n) },
+        { type: 'evaluate', xs: shard(buffer, off, n), ys: y.slice(off, off + n) },
       )));
       return parts.reduce((a, p) => ({ lossSum: a.lossSum + p.lossSum, correct: a.correct + p.correct, count: a.count + p.count }), { lossSum: 0, correct: 0, count: 0 });
-    },
-    async predict(xs) {
-      alive();
+    }),
+    predict: (xs) => exclusive(async () => {
       checkBatch(spec, xs, undefined, false);
-      const x = await images(xs);
+      const buffer = share(xs);
       const shards = split(xs.shape[0], Math.min(replicas.length, xs.shape[0])).filter(([, n]) => n > 0);
       const parts = await Promise.all(shards.map(([off, n], i) => replicas[i].call<Float32Array>(
-        { type: 'predict', xs: x.slice(off * per, (off + n) * per), shape: [n, h, w, c] },
+        { type: 'predict', xs: shard(buffer, off, n) },
       )));
       const out = new Float32Array(xs.shape[0] * spec.numClasses);
       let o = 0;
@@ -255,27 +340,29 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
         o += p.length;
       }
       return tf.tensor2d(out, [xs.shape[0], spec.numClasses]);
-    },
+    }),
     setLearningRate(next) {
       alive();
       if (!(Number.isFinite(next) && next > 0)) throw new RangeError(`learning rate must be a positive number, got ${next}`);
       lr = next;
     },
-    async getState() {
-      alive();
-      return replicas[0].call<TrainerState>({ type: 'getState' });
-    },
-    async setState(state) {
-      alive();
-      await Promise.all(replicas.map((r) => r.call({ type: 'setState', state })));
-    },
-    async replicaStates() {
-      alive();
-      return Promise.all(replicas.map((r) => r.call<TrainerState>({ type: 'getState' })));
+    getState: () => exclusive(() => replicas[0].call<TrainerState>({ type: 'getState' })),
+    setState: (state) => exclusive(async () => {
+      // One replica at a time: each writes the (same) momentum into shared memory.
+      for (const r of replicas) await r.call({ type: 'setState', state });
+    }),
+    replicaStates: () => exclusive(() => Promise.all(replicas.map((r) => r.call<TrainerState>({ type: 'getState' })))),
+    timings() {
+      const n = Math.max(1, sums.steps);
+      const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, k === 'steps' ? v : v / n])) as unknown as DataParallelTimings;
+      sums = { ...zero };
+      return mean;
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
+      // Not `await queue`: a caller may abandon a step that takes too long (the benchmark's
+      // cpu budget) and dispose; terminating rejects whatever is still outstanding.
       await terminate();
     },
   };

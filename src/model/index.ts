@@ -24,3 +24,4 @@ export * from './hostArrays';
 export * from './backendLabel';
 export * from './Duration';
 export * from './convLayer';
+export * from './sgdSlice';

@@ -21,8 +21,44 @@ export interface ReplicaInit {
 }
 
 /**
- * Requests from the coordinating thread to a replica. Gradients travel through shared
- * memory (`attach`), everything else by message.
+ * The shared memory of a data-parallel trainer, handed to every replica once (`attach`).
+ * Flat float32 arrays over all trainable parameters in `net.trainable` order: one gradient
+ * array per replica (each writes its own), and the one copy of the parameters and of the
+ * momentum buffers that the replicas update together, each its own `slice` of elements.
+ *
+ * @example
+ * ```ts
+ * const shared: ReplicaShared = { grads: [sab0, sab1], params, momentum, slice: [0, 1000] };
+ * ```
+ */
+export interface ReplicaShared {
+  readonly grads: readonly SharedArrayBuffer[];
+  readonly params: SharedArrayBuffer;
+  readonly momentum: SharedArrayBuffer;
+  /** [start, end): the parameter elements this replica updates. */
+  readonly slice: readonly [number, number];
+}
+
+/**
+ * Where a request's images are: `count` images of `shape` from float offset `offset` of a
+ * SharedArrayBuffer the coordinator reuses across steps (no per-step copies or transfers).
+ *
+ * @example
+ * ```ts
+ * const images: ReplicaImages = { buffer: input, offset: 8 * 227 * 227 * 3, shape: [8, 227, 227, 3] };
+ * ```
+ */
+export interface ReplicaImages {
+  readonly buffer: SharedArrayBuffer;
+  readonly offset: number;
+  readonly shape: [number, number, number, number];
+}
+
+/**
+ * Requests from the coordinating thread to a replica. Gradients, parameters and images
+ * travel through shared memory, everything else by message. A step is `grad` (every
+ * replica, its shard), `update` (every replica, its slice of the SGD update in shared
+ * memory), then `load` (every replica copies the new parameters into its tensors).
  *
  * @example
  * ```ts
@@ -30,14 +66,25 @@ export interface ReplicaInit {
  * ```
  */
 export type ReplicaRequest =
-  | { readonly id: number; readonly type: 'attach'; readonly grads: readonly SharedArrayBuffer[]; readonly avg: SharedArrayBuffer }
-  | { readonly id: number; readonly type: 'grad'; readonly xs: Float32Array; readonly shape: [number, number, number, number]; readonly ys: Int32Array; readonly seed: number; readonly offset: number }
-  | { readonly id: number; readonly type: 'reduce'; readonly start: number; readonly end: number; readonly weights: readonly number[] }
-  | { readonly id: number; readonly type: 'apply'; readonly lr: number; readonly counts: readonly number[]; readonly stats: Float32Array }
-  | { readonly id: number; readonly type: 'evaluate'; readonly xs: Float32Array; readonly shape: [number, number, number, number]; readonly ys: Int32Array }
-  | { readonly id: number; readonly type: 'predict'; readonly xs: Float32Array; readonly shape: [number, number, number, number] }
+  | { readonly id: number; readonly type: 'attach'; readonly shared: ReplicaShared }
+  | { readonly id: number; readonly type: 'grad'; readonly xs: ReplicaImages; readonly ys: Int32Array; readonly seed: number; readonly offset: number }
+  | { readonly id: number; readonly type: 'update'; readonly lr: number; readonly gradWeights: readonly number[] }
+  | { readonly id: number; readonly type: 'load'; readonly counts: readonly number[]; readonly stats: Float32Array }
+  | { readonly id: number; readonly type: 'evaluate'; readonly xs: ReplicaImages; readonly ys: Int32Array }
+  | { readonly id: number; readonly type: 'predict'; readonly xs: ReplicaImages }
   | { readonly id: number; readonly type: 'getState' }
   | { readonly id: number; readonly type: 'setState'; readonly state: TrainerState };
+
+/**
+ * Milliseconds a replica spent in the phases of its last request, for the per-step time
+ * breakdown (`DataParallelTrainer.timings`).
+ *
+ * @example
+ * ```ts
+ * const t: ReplicaTimings = { compute: 812, copy: 41 };
+ * ```
+ */
+export type ReplicaTimings = Readonly<Record<string, number>>;
 
 /**
  * Result of a `grad` request: the shard's mean loss, correct count, size, and its
@@ -68,5 +115,5 @@ export interface ShardGradResult {
 export type ReplicaReply =
   | { readonly type: 'ready'; readonly backend: string; readonly sizes: readonly number[] }
   | { readonly type: 'fatal'; readonly message: string }
-  | { readonly type: 'ok'; readonly id: number; readonly result: unknown }
+  | { readonly type: 'ok'; readonly id: number; readonly result: unknown; readonly ms?: ReplicaTimings }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -6,12 +6,21 @@ import { backendLabel } from './backendLabel';
 import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
 import { readState, writeState } from './networkState';
-import type { ReplicaInit, ReplicaReply, ReplicaRequest, ShardGradResult } from './replicaProtocol';
-import { createSgd } from './sgd';
+import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
+import { checkSgdOptions, type Sgd, type SgdSlot } from './sgd';
+import { sgdSlice } from './sgdSlice';
 import { applyUpdate, computeGradients, disposeGradients, nllAndCorrect } from './trainStep';
 
 // Entry point of one data-parallel replica (a worker_thread with its own tfjs and backend).
 // Loaded by DataParallelTrainer, from dist as JavaScript or from src through tsx.
+
+interface Shared {
+  readonly grads: ReadonlyArray<Float32Array<SharedArrayBuffer>>;
+  readonly params: Float32Array<SharedArrayBuffer>;
+  readonly momentum: Float32Array<SharedArrayBuffer>;
+  readonly start: number;
+  readonly end: number;
+}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -25,29 +34,96 @@ async function main(): Promise<void> {
     send({ type: 'fatal', message: e instanceof Error ? e.message : String(e) });
     return;
   }
+  const options = checkSgdOptions(init.optimizer);
   const net = buildNetwork(init.spec, { seed: init.seed });
-  const sgd = createSgd(net.trainable, init.optimizer);
-  let grads: Array<Float32Array<SharedArrayBuffer>> = [];
-  let avg = new Float32Array(new SharedArrayBuffer(0));
-  const mine = (): Float32Array<SharedArrayBuffer> => grads[init.index];
+  let shared: Shared | undefined;
+  let slots: SgdSlot[] = [];
+  let ms: Record<string, number> = {};
+  const attached = (): Shared => {
+    if (shared === undefined) throw new Error('replica used before its shared memory was attached');
+    return shared;
+  };
+  const images = (x: ReplicaImages): tf.Tensor4D => {
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    return tensorFrom(new Float32Array(x.buffer, x.offset * 4, n), x.shape) as tf.Tensor4D;
+  };
+  // Copies this replica's slice of the parameters from its tensors into shared memory (at
+  // attach and after setState; afterwards shared memory is the master copy).
+  const publishSlice = (): void => {
+    const s = attached();
+    let off = 0;
+    for (const { variable } of net.trainable) {
+      const lo = Math.max(s.start, off);
+      const hi = Math.min(s.end, off + variable.size);
+      if (lo < hi) s.params.set(readNow(variable).subarray(lo - off, hi - off), lo);
+      off += variable.size;
+    }
+  };
+  // The optimizer as networkState and trainStep see it: the momentum buffers are views of
+  // shared memory, and the update itself has already been computed there by the replicas
+  // together (`update`, sgdSlice), so `apply` only copies the new parameters into the tensors.
+  let lr = options.lr;
+  const sgd: Sgd = {
+    options,
+    get lr() {
+      return lr;
+    },
+    setLearningRate(next) {
+      lr = next;
+    },
+    apply(grads) {
+      if (grads.length !== 0) throw new Error('replica sgd.apply takes no gradients: the update is computed in shared memory');
+      const s = attached();
+      let off = 0;
+      for (const { variable } of net.trainable) {
+        tf.tidy(() => variable.assign(tensorFrom(s.params.subarray(off, off + variable.size), variable.shape)));
+        off += variable.size;
+      }
+    },
+    get slots() {
+      return slots;
+    },
+    dispose() {
+      // Shared memory belongs to the coordinator.
+    },
+  };
 
   const handlers: { [K in ReplicaRequest['type']]: (r: Extract<ReplicaRequest, { type: K }>) => Promise<unknown> } = {
     attach: async (r) => {
-      grads = r.grads.map((b) => new Float32Array(b));
-      avg = new Float32Array(r.avg);
+      const momentum = new Float32Array(r.shared.momentum);
+      shared = {
+        grads: r.shared.grads.map((b) => new Float32Array(b)),
+        params: new Float32Array(r.shared.params),
+        momentum,
+        start: r.shared.slice[0],
+        end: r.shared.slice[1],
+      };
+      let off = 0;
+      slots = options.momentum > 0
+        ? net.trainable.map((v) => {
+          const slot = { name: `${v.name}/momentum`, shape: [...v.variable.shape], data: momentum.subarray(off, off + v.variable.size) };
+          off += v.variable.size;
+          return slot;
+        })
+        : [];
+      publishSlice();
       return null;
     },
     grad: async (r) => {
-      const xs = tf.tensor4d(r.xs, r.shape);
+      const t0 = performance.now();
+      const xs = images(r.xs);
       const ys = tf.tensor1d(r.ys, 'int32');
+      const t1 = performance.now();
       const g = computeGradients(net, xs, ys, r.seed, r.offset);
+      const t2 = performance.now();
       try {
-        const out = mine();
+        const out = attached().grads[init.index];
         let off = 0;
         for (const t of g.grads) {
           out.set(readNow(t), off);
           off += t.size;
         }
+        const t3 = performance.now();
         const counts = g.stats.map((s) => s.count);
         const parts = await Promise.all(g.stats.flatMap((s) => [s.mean.data(), s.variance.data()]));
         const stats = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -57,7 +133,8 @@ async function main(): Promise<void> {
           o += p.length;
         }
         const [loss, correct] = await Promise.all([g.loss.data(), g.correct.data()]);
-        const result: ShardGradResult = { loss: loss[0], correct: correct[0], n: r.shape[0], counts, stats };
+        ms = { upload: t1 - t0, compute: t2 - t1, copy: t3 - t2 };
+        const result: ShardGradResult = { loss: loss[0], correct: correct[0], n: r.xs.shape[0], counts, stats };
         return result;
       } finally {
         disposeGradients(g);
@@ -65,54 +142,47 @@ async function main(): Promise<void> {
         ys.dispose();
       }
     },
-    reduce: async (r) => {
-      const used = r.weights.flatMap((w, i) => (w > 0 ? [{ w, g: grads[i] }] : []));
-      for (let j = r.start; j < r.end; j++) {
-        let s = 0;
-        for (const u of used) s += u.w * u.g[j];
-        avg[j] = s;
-      }
+    update: async (r) => {
+      const t0 = performance.now();
+      const s = attached();
+      sgdSlice({ grads: s.grads, gradWeights: r.gradWeights, params: s.params, momentum: s.momentum, start: s.start, end: s.end, lr: r.lr, options });
+      ms = { update: performance.now() - t0 };
       return null;
     },
-    apply: async (r) => {
-      sgd.setLearningRate(r.lr);
-      const gs: tf.Tensor[] = [];
+    load: async (r) => {
+      const t0 = performance.now();
       const stats: BatchStats[] = [];
       try {
-        let off = 0;
-        for (const v of net.trainable) {
-          gs.push(tensorFrom(avg.subarray(off, off + v.variable.size) as unknown as Float32Array, v.variable.shape));
-          off += v.variable.size;
-        }
         let o = 0;
         net.moving.forEach((m, i) => {
           const c = m.mean.size;
           stats.push({ count: r.counts[i], mean: tf.tensor1d(r.stats.slice(o, o + c)), variance: tf.tensor1d(r.stats.slice(o + c, o + 2 * c)) });
           o += 2 * c;
         });
-        applyUpdate(net, sgd, gs, stats);
+        // sgd.apply (above) loads the parameters; applyUpdate adds the BatchNorm moving statistics.
+        applyUpdate(net, sgd, [], stats);
       } finally {
-        for (const t of gs) t.dispose();
         for (const s of stats) {
           s.mean.dispose();
           s.variance.dispose();
         }
       }
+      ms = { load: performance.now() - t0 };
       return null;
     },
     evaluate: async (r) => {
-      const xs = tf.tensor4d(r.xs, r.shape);
+      const xs = images(r.xs);
       const ys = tf.tensor1d(r.ys, 'int32');
       const { loss, correct } = tf.tidy(() => nllAndCorrect(net.forwardEval(xs), ys));
       try {
         const [l, c] = await Promise.all([loss.data(), correct.data()]);
-        return { lossSum: l[0] * r.shape[0], correct: c[0], count: r.shape[0] };
+        return { lossSum: l[0] * r.xs.shape[0], correct: c[0], count: r.xs.shape[0] };
       } finally {
         tf.dispose([xs, ys, loss, correct]);
       }
     },
     predict: async (r) => {
-      const xs = tf.tensor4d(r.xs, r.shape);
+      const xs = images(r.xs);
       const p = tf.tidy(() => net.forwardEval(xs));
       try {
         return new Float32Array((await p.data()) as Float32Array);
@@ -122,7 +192,10 @@ async function main(): Promise<void> {
     },
     getState: async () => readState(net, sgd),
     setState: async (r) => {
+      // The coordinator sends setState to one replica at a time: every replica writes the
+      // (identical) momentum into shared memory, never two at once.
       writeState(net, sgd, r.state);
+      publishSlice();
       return null;
     },
   };
@@ -132,9 +205,10 @@ async function main(): Promise<void> {
   port.on('message', (req: ReplicaRequest) => {
     chain = chain.then(async () => {
       try {
+        ms = {};
         const handler = handlers[req.type] as (r: ReplicaRequest) => Promise<unknown>;
         const result = await handler(req);
-        send({ type: 'ok', id: req.id, result });
+        send({ type: 'ok', id: req.id, result, ms: ms satisfies ReplicaTimings });
       } catch (e) {
         send({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e) });
       }
