@@ -76,8 +76,32 @@ const DECODABLE_SIGNATURES: Array<(b: Buffer) => boolean> = [
   (b) => b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*'), // TIFF
 ];
 
+// Formats sharp may decode that have no entry in DECODABLE_SIGNATURES (their failures are
+// classified by message): AVIF/HEIF containers and SVG text.
+const OTHER_DECODABLE: Array<(b: Buffer) => boolean> = [
+  (b) => b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp',
+  (b) => /^(\ufeff)?\s*</.test(b.toString('utf8', 0, Math.min(b.length, 64))),
+];
+
+const JPEG_EOI = Buffer.from([0xff, 0xd9]);
+const JPEG_SOS = Buffer.from([0xff, 0xda]);
+
+// Whether the file lacks its format's end marker: a JPEG without an end-of-image marker after
+// its last scan (an EXIF thumbnail's own marker comes before the main scans), a PNG without IEND.
+function cutOff(buf: Buffer): boolean {
+  if (DECODABLE_SIGNATURES[0](buf)) {
+    const eoi = buf.lastIndexOf(JPEG_EOI);
+    return eoi < 0 || eoi < buf.lastIndexOf(JPEG_SOS);
+  }
+  if (DECODABLE_SIGNATURES[1](buf)) return buf.lastIndexOf('IEND', undefined, 'latin1') < 0;
+  return false;
+}
+
 /**
- * Maps a sharp / libvips error on `buf` to a {@link SkipReason}.
+ * Maps a sharp / libvips error on `buf` to a {@link SkipReason}. The bytes are asked first
+ * where they can answer (a JPEG or PNG cut off before its end marker, content that no decoder
+ * recognises), because libvips keeps one error buffer per process: when several decodes fail
+ * at once, a message can belong to another image.
  *
  * @example
  * ```ts
@@ -87,6 +111,9 @@ const DECODABLE_SIGNATURES: Array<(b: Buffer) => boolean> = [
 export function classifyDecodeError(err: Error, buf: Buffer): { reason: SkipReason; message: string } {
   const msg = err.message;
   if (/exceeds pixel limit/i.test(msg)) return { reason: 'too-many-pixels', message: msg };
+  if (cutOff(buf)) return { reason: 'truncated', message: `${msg} (the file ends before its end-of-image marker: cut off?)` };
+  const known = [...DECODABLE_SIGNATURES, ...OTHER_DECODABLE].some((t) => t(buf)) || UNSUPPORTED_SIGNATURES.some((s) => s.test(buf));
+  if (!known) return { reason: 'not-an-image', message: 'content is not a known image format' };
   if (/premature end|truncated|libpng read error|read error|unexpected end|not enough data|end of (file|stream)/i.test(msg)) {
     return { reason: 'truncated', message: msg };
   }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { decode } from '../../src/streams/decode';
-import { decodeBuffer, decodeFile, FAST_JPEG, transcodeFile, type DecodedSample } from '../../src/streams/decodeFile';
+import { classifyDecodeError, decodeBuffer, decodeFile, FAST_JPEG, transcodeFile, type DecodedSample } from '../../src/streams/decodeFile';
 import { folderSource } from '../../src/streams/folderSource';
 import type { Skip } from '../../src/streams/Skip';
 import { asUnprivileged, PHOTOS, photoJpeg, photoPng, tempDir, write } from './fixtures';
@@ -189,6 +189,43 @@ describe('folderSource → decode: every bad file is a typed skip, every valid f
       'b/locked.jpg': 'unreadable',
     });
     assert.equal(out.length, good.length + Object.keys(skips).length);
+  });
+});
+
+describe('classifyDecodeError: the bytes outrank a message that may belong to another image', () => {
+  // libvips keeps one error buffer per process, so simultaneous failures can swap messages.
+  it('a JPEG or PNG cut off before its end marker is truncated, whatever the message says', async () => {
+    const jpg = await photoJpeg('astronaut.png', 40);
+    const png = await photoPng('horse.png', 40);
+    const other = new Error('VipsForeignLoad: source is not in a known format');
+    assert.equal(classifyDecodeError(other, jpg.subarray(0, jpg.length - 200)).reason, 'truncated');
+    assert.equal(classifyDecodeError(other, jpg.subarray(0, 300)).reason, 'truncated');
+    assert.equal(classifyDecodeError(other, png.subarray(0, png.length - 30)).reason, 'truncated');
+  });
+
+  it('content no decoder knows is not an image, even with a truncation message', () => {
+    const r = classifyDecodeError(new Error('VipsJpeg: premature end of JPEG image'), Buffer.from('hello'));
+    assert.equal(r.reason, 'not-an-image');
+  });
+
+  it('complete files are still classified by the message', async () => {
+    const jpg = await photoJpeg('astronaut.png', 40);
+    assert.equal(classifyDecodeError(new Error('VipsJpeg: premature end of data segment'), jpg).reason, 'truncated');
+    assert.equal(classifyDecodeError(new Error('Input image exceeds pixel limit'), jpg).reason, 'too-many-pixels');
+    assert.equal(classifyDecodeError(new Error('VipsJpeg: Unsupported color conversion request'), jpg).reason, 'unsupported');
+  });
+
+  it('many cut-off and non-image files failing at once keep their own reasons', async () => {
+    const root = await tempDir();
+    const jpg = await photoJpeg('astronaut.png', 40);
+    for (let i = 0; i < 12; i += 1) {
+      await write(path.join(root, `a/trunc${i}.jpg`), jpg.subarray(0, jpg.length - 100 - i * 7));
+      await write(path.join(root, `a/text${i}.png`), `not an image ${i}`);
+    }
+    const out = await lastValueFrom(folderSource(root).pipe(decode({ concurrency: 8 }), toArray()));
+    const reasons = out.filter((x): x is Skip => x.kind === 'skip').map((k) => [path.basename(k.path).replace(/\d+/, ''), k.reason]);
+    assert.equal(reasons.length, 24);
+    for (const [name, reason] of reasons) assert.equal(reason, name === 'trunc.jpg' ? 'truncated' : 'not-an-image', name);
   });
 });
 
