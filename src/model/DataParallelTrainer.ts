@@ -205,7 +205,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   }
   const total = ready[0].sizes.reduce((a, b) => a + b, 0);
   const grads = replicas.map(() => new SharedArrayBuffer(total * 4));
-  const params = new SharedArrayBuffer(total * 4);
+  const params: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(total * 4), new SharedArrayBuffer(total * 4)];
   const momentum = new SharedArrayBuffer(opt.momentum > 0 ? total * 4 : 0);
   const slices = split(total, replicas.length);
   try {

@@ -23,17 +23,19 @@ export interface ReplicaInit {
 /**
  * The shared memory of a data-parallel trainer, handed to every replica once (`attach`).
  * Flat float32 arrays over all trainable parameters in `net.trainable` order: one gradient
- * array per replica (each writes its own), and the one copy of the parameters and of the
- * momentum buffers that the replicas update together, each its own `slice` of elements.
+ * array per replica (each writes its own), the parameters and the momentum buffers that the
+ * replicas update together, each its own `slice` of elements. The parameters are double
+ * buffered (a step reads one and writes the other, then they swap), because the native
+ * update cannot write in place.
  *
  * @example
  * ```ts
- * const shared: ReplicaShared = { grads: [sab0, sab1], params, momentum, slice: [0, 1000] };
+ * const shared: ReplicaShared = { grads: [sab0, sab1], params: [sabA, sabB], momentum, slice: [0, 1000] };
  * ```
  */
 export interface ReplicaShared {
   readonly grads: readonly SharedArrayBuffer[];
-  readonly params: SharedArrayBuffer;
+  readonly params: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly momentum: SharedArrayBuffer;
   /** [start, end): the parameter elements this replica updates. */
   readonly slice: readonly [number, number];

@@ -9,6 +9,7 @@ import { readState, writeState } from './networkState';
 import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
 import { checkSgdOptions, type Sgd, type SgdSlot } from './sgd';
 import { sgdSlice } from './sgdSlice';
+import { nativeKernels } from './wasm/nativeKernels';
 import { applyUpdate, computeGradients, disposeGradients, nllAndCorrect } from './trainStep';
 
 // Entry point of one data-parallel replica (a worker_thread with its own tfjs and backend).
@@ -16,7 +17,9 @@ import { applyUpdate, computeGradients, disposeGradients, nllAndCorrect } from '
 
 interface Shared {
   readonly grads: ReadonlyArray<Float32Array<SharedArrayBuffer>>;
-  readonly params: Float32Array<SharedArrayBuffer>;
+  /** Double-buffered parameters: `params[current]` holds the latest. */
+  readonly params: readonly [Float32Array<SharedArrayBuffer>, Float32Array<SharedArrayBuffer>];
+  current: 0 | 1;
   readonly momentum: Float32Array<SharedArrayBuffer>;
   readonly start: number;
   readonly end: number;
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
     for (const { variable } of net.trainable) {
       const lo = Math.max(s.start, off);
       const hi = Math.min(s.end, off + variable.size);
-      if (lo < hi) s.params.set(readNow(variable).subarray(lo - off, hi - off), lo);
+      if (lo < hi) s.params[s.current].set(readNow(variable).subarray(lo - off, hi - off), lo);
       off += variable.size;
     }
   };
@@ -74,9 +77,10 @@ async function main(): Promise<void> {
     apply(grads) {
       if (grads.length !== 0) throw new Error('replica sgd.apply takes no gradients: the update is computed in shared memory');
       const s = attached();
+      const params = s.params[s.current];
       let off = 0;
       for (const { variable } of net.trainable) {
-        tf.tidy(() => variable.assign(tensorFrom(s.params.subarray(off, off + variable.size), variable.shape)));
+        tf.tidy(() => variable.assign(tensorFrom(params.subarray(off, off + variable.size), variable.shape)));
         off += variable.size;
       }
     },
@@ -93,7 +97,8 @@ async function main(): Promise<void> {
       const momentum = new Float32Array(r.shared.momentum);
       shared = {
         grads: r.shared.grads.map((b) => new Float32Array(b)),
-        params: new Float32Array(r.shared.params),
+        params: [new Float32Array(r.shared.params[0]), new Float32Array(r.shared.params[1])],
+        current: 0,
         momentum,
         start: r.shared.slice[0],
         end: r.shared.slice[1],
@@ -145,7 +150,13 @@ async function main(): Promise<void> {
     update: async (r) => {
       const t0 = performance.now();
       const s = attached();
-      sgdSlice({ grads: s.grads, gradWeights: r.gradWeights, params: s.params, momentum: s.momentum, start: s.start, end: s.end, lr: r.lr, options });
+      const next = s.current === 0 ? 1 : 0;
+      sgdSlice({
+        grads: s.grads, gradWeights: r.gradWeights, params: s.params[s.current], out: s.params[next], momentum: s.momentum,
+        start: s.start, end: s.end, lr: r.lr, options, native: nativeKernels(), scratch: init.index,
+      });
+      // Every replica swaps at the same step, so they all agree on which buffer is current.
+      s.current = next;
       ms = { update: performance.now() - t0 };
       return null;
     },

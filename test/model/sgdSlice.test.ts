@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/model/backend';
 import { checkSgdOptions, createSgd, type SgdOptions } from '../../src/model/sgd';
 import { sgdSlice } from '../../src/model/sgdSlice';
+import { nativeKernels, nativeKernelState } from '../../src/model/wasm/nativeKernels';
 import { createRng } from '../../src/ops/Rng';
 
 function randomArray(n: number, seed: number, shared = false): Float32Array {
@@ -85,6 +86,34 @@ describe('sgdSlice', () => {
         }
       });
     }
+  }
+
+  for (const [name, options] of recipes) {
+    it(`on the native addon gives the same bits as in JavaScript, into a second buffer (${name})`, () => {
+      const addon = nativeKernels();
+      if (addon === undefined) {
+        // Without the addon (not built, or RXTRAIN_NATIVE=0) there is no second path to compare.
+        assert.equal(nativeKernelState().active, false);
+        return;
+      }
+      const o = checkSgdOptions({ ...options, lr: 0.02 });
+      const n = 777;
+      const ws = [0.625, 0.375];
+      const run = (native: boolean): { out: Float32Array; buf: Float32Array; params: Float32Array } => {
+        const grads = [randomArray(n, 30, true), randomArray(n, 31, true)];
+        const params = randomArray(n, 32, true);
+        const out = new Float32Array(new SharedArrayBuffer(n * 4));
+        const buf = randomArray(n, 33, true);
+        for (const [start, end] of [[0, 400], [400, n]]) {
+          sgdSlice({ grads, gradWeights: ws, params, out, momentum: buf, start, end, lr: 0.02, options: o, native: native ? addon : undefined, scratch: 1 });
+        }
+        return { out, buf, params };
+      };
+      const [js, nat] = [run(false), run(true)];
+      assert.deepEqual(nat.out, js.out);
+      assert.deepEqual(nat.buf, js.buf);
+      assert.deepEqual(nat.params, js.params, 'params (the input) untouched');
+    });
   }
 
   it('leaves out replicas with weight 0 (they sat the step out; their arrays hold stale values)', () => {
