@@ -29,9 +29,12 @@ export interface CreateTrainerOptions {
   /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
   readonly optimizer?: Partial<SgdOptions>;
   /**
-   * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: one per core
-   * on the wasm and cpu backends (single-threaded per replica), 1 on native TensorFlow,
-   * which already uses every core.
+   * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: whatever measured
+   * fastest (`npm run bench:train`, both models): 1 replica on every core when the kernels
+   * themselves use every core (native TensorFlow; wasm with rxtrain's native addon, whose
+   * kernels scale ~2× from 1 to 2 threads, so 2 single-thread replicas only tie at best), else
+   * one single-thread replica per core (pure wasm, whose XNNPACK threads scale poorly; cpu,
+   * which is single-threaded JavaScript).
    */
   readonly replicas?: number | 'auto';
   /** Backend to use (see `initBackend`); default `auto`. */
@@ -84,7 +87,8 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     ? { name: current, ...(current === 'wasm' ? { native: nativeKernelState() } : {}) }
     : await initBackend({ prefer: backend, threads: options.threads });
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const replicas = options.replicas === 'auto' ? (info.name === 'tensorflow' ? 1 : cores) : (options.replicas ?? 1);
+  const threadedKernels = info.name === 'tensorflow' || (info.name === 'wasm' && nativeKernelState().active);
+  const replicas = options.replicas === 'auto' ? (threadedKernels ? 1 : cores) : (options.replicas ?? 1);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
   if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info) });
   // Replicas use the backend this thread resolved to, so all of them agree.
