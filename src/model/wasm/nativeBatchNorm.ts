@@ -3,9 +3,23 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernels, type NativeAddon } from './nativeKernels';
 import { asWasmBackend } from './wasmKernelCall';
 
-/** Kernel name of the fused training-mode BatchNorm forward (outputs y, mean, variance, rstd). */
+/**
+ * Kernel name of the fused training-mode BatchNorm forward (outputs y, mean, variance, rstd).
+ *
+ * @example
+ * ```ts
+ * tf.getKernel(BATCH_NORM_TRAIN, 'wasm') !== undefined; // after registerWasmTrainingKernels()
+ * ```
+ */
 export const BATCH_NORM_TRAIN = 'RxtrainBatchNormTrain';
-/** Kernel name of its gradient (outputs dx, dgamma, dbeta). */
+/**
+ * Kernel name of its gradient (outputs dx, dgamma, dbeta).
+ *
+ * @example
+ * ```ts
+ * const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy, gamma, mean, rstd }) as tf.Tensor[];
+ * ```
+ */
 export const BATCH_NORM_TRAIN_GRAD = 'RxtrainBatchNormTrainGrad';
 
 /**

@@ -3,7 +3,14 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernels } from './nativeKernels';
 import { asWasmBackend } from './wasmKernelCall';
 
-/** Kernel name of the fused SGD update (inputs `p`, `g`; output the new weights). */
+/**
+ * Kernel name of the fused SGD update (inputs `p`, `g`; output the new weights).
+ *
+ * @example
+ * ```ts
+ * const next = tf.engine().runKernel(SGD_UPDATE, { p: weights, g: grad }, { negLr, momentum, weightDecay, nesterov, buffer });
+ * ```
+ */
 export const SGD_UPDATE = 'RxtrainSgdUpdate';
 
 /**
