@@ -9,6 +9,7 @@
 #include "conv.h"
 #include "gemm.h"
 #include "imageNapi.h"
+#include "weightedSum.h"
 #include "trainNapi.h"
 
 namespace {
@@ -202,6 +203,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPool", nullptr, rxnative::napi_maxpool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, rxnative::napi_maxpool_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, rxnative::napi_sgd_update, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightedSum", nullptr, rxnative::napi_weighted_sum, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/model/backend';
 import { checkSgdOptions, createSgd, type SgdOptions } from '../../src/model/sgd';
-import { sgdSlice } from '../../src/model/sgdSlice';
+import { sgdSlice, type SgdSliceNative } from '../../src/model/sgdSlice';
 import { nativeKernels, nativeKernelState } from '../../src/model/wasm/nativeKernels';
 import { createRng } from '../../src/ops/Rng';
 
@@ -17,11 +17,8 @@ function randomArray(n: number, seed: number, shared = false): Float32Array {
 function reference(grads: Float32Array[], ws: number[], p: Float32Array, buf: Float32Array, lr: number, o: SgdOptions): void {
   const f = Math.fround;
   for (let j = 0; j < p.length; j++) {
-    let s = 0;
-    grads.forEach((g, k) => {
-      if (ws[k] > 0) s += ws[k] * g[j];
-    });
-    let gj = f(s);
+    const terms = grads.flatMap((g, k) => (ws[k] > 0 ? [ws[k] * g[j]] : []));
+    let gj = f(terms.slice(1).reduce((s, t) => s + t, terms[0]));
     if (o.weightDecay !== 0) gj = f(gj + f(p[j] * f(o.weightDecay)));
     if (o.momentum > 0) {
       const b = f(f(buf[j] * f(o.momentum)) + gj);
@@ -89,7 +86,7 @@ describe('sgdSlice', () => {
   }
 
   for (const [name, options] of recipes) {
-    it(`on the native addon gives the same bits as in JavaScript, into a second buffer (${name})`, () => {
+    it(`on the native addon (sum and update, or update only) gives the same bits as in JavaScript, into a second buffer (${name})`, () => {
       const addon = nativeKernels();
       if (addon === undefined) {
         // Without the addon (not built, or RXTRAIN_NATIVE=0) there is no second path to compare.
@@ -98,21 +95,26 @@ describe('sgdSlice', () => {
       }
       const o = checkSgdOptions({ ...options, lr: 0.02 });
       const n = 777;
-      const ws = [0.625, 0.375];
-      const run = (native: boolean): { out: Float32Array; buf: Float32Array; params: Float32Array } => {
-        const grads = [randomArray(n, 30, true), randomArray(n, 31, true)];
+      const run = (ws: number[], native: SgdSliceNative | undefined): { out: Float32Array; buf: Float32Array; params: Float32Array } => {
+        const grads = ws.map((_, k) => randomArray(n, 30 + k, true));
         const params = randomArray(n, 32, true);
         const out = new Float32Array(new SharedArrayBuffer(n * 4));
         const buf = randomArray(n, 33, true);
         for (const [start, end] of [[0, 400], [400, n]]) {
-          sgdSlice({ grads, gradWeights: ws, params, out, momentum: buf, start, end, lr: 0.02, options: o, native: native ? addon : undefined, scratch: 1 });
+          sgdSlice({ grads, gradWeights: ws, params, out, momentum: buf, start, end, lr: 0.02, options: o, native, scratch: 1 });
         }
         return { out, buf, params };
       };
-      const [js, nat] = [run(false), run(true)];
-      assert.deepEqual(nat.out, js.out);
-      assert.deepEqual(nat.buf, js.buf);
-      assert.deepEqual(nat.params, js.params, 'params (the input) untouched');
+      assert.equal(typeof (addon as SgdSliceNative).weightedSum, 'function', 'the addon has weightedSum (rebuild it)');
+      for (const ws of [[0.625, 0.375], [0.5, 0.25, 0.25]]) {
+        const js = run(ws, undefined);
+        for (const [what, native] of [['sum and update', addon], ['update only', { sgdUpdate: addon.sgdUpdate }]] as const) {
+          const nat = run(ws, native);
+          assert.deepEqual(nat.out, js.out, `${what}, ${ws.length} sources: params`);
+          assert.deepEqual(nat.buf, js.buf, `${what}, ${ws.length} sources: momentum`);
+          assert.deepEqual(nat.params, js.params, 'params (the input) untouched');
+        }
+      }
     });
   }
 
