@@ -251,8 +251,7 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
         perReader: stats.map((s) => [q(s.lat, 0.5), q(s.lat, 0.99)]),
         clockSkewMs: performance.timeOrigin + performance.now() - monoMs() - OFFSET,
         cpuMs: (cpu.user + cpu.system) / 1000, events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status),
-      }) + '\\n');
-      process.exit(0);
+      }) + '\\n', () => process.exit(0)); // exit once flushed: a pipe takes 64 KiB at a time, the report is larger
     });
   `;
   // A session of its own, like a monitor started from another terminal: with Linux's
@@ -263,7 +262,14 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
   let onReport: (r: ClientReport) => void = () => undefined;
-  const reported = new Promise<ClientReport>((r) => (onReport = r));
+  let onFail: (e: Error) => void = () => undefined;
+  const reported = new Promise<ClientReport>((resolve, reject) => {
+    onReport = resolve;
+    onFail = reject;
+  });
+  // A client process that dies before reporting must fail the bench, not leave it waiting.
+  // 'close', not 'exit': the report may still be in the pipe when the process has exited.
+  child.on('close', (code, signal) => onFail(new Error(`client process ${child.pid} (${harness}) ended (${code ?? signal}) before it reported (${out.length} chars of output)`)));
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
     if (out.includes('ready\n')) onReady();
@@ -395,10 +401,6 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   })()]);
   gc();
   const memEnd = process.memoryUsage();
-  frozen.child.kill();
-  eventsA.complete();
-  eventsB.complete();
-  await Promise.all([serverA.closed, serverB.closed]);
 
   blockRatios.sort((x, y) => x - y);
   const median = blockRatios[Math.floor(blockRatios.length / 2)];
@@ -441,6 +443,13 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   const q = (f: number): string => mb(rssTrail[Math.min(rssTrail.length - 1, Math.floor(f * rssTrail.length))]);
   console.log(`process RSS (training thread + both server workers) at 0/25/50/75/100% of the run: ${q(0)} / ${q(0.25)} / ${q(0.5)} / ${q(0.75)} / ${q(1)} MiB`);
   console.log(`training-thread heap (after GC): ${mb(memStart.heapUsed)} → ${mb(memEnd.heapUsed)} MiB (max ${mb(heapMax)}); process RSS ${mb(memStart.rss)} → ${mb(memEnd.rss)} MiB (max ${mb(rssMax)})`);
+  // Figures first, then the end of training: a server that does not close is reported, not a silent stall.
+  frozen.child.kill();
+  eventsA.complete();
+  eventsB.complete();
+  const slowClose = setTimeout(() => console.log('servers not closed 15 s after the end of training'), 15_000);
+  await Promise.all([serverA.closed, serverB.closed]);
+  clearTimeout(slowClose);
 }
 
 async function main(): Promise<void> {
