@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { cropResizeInto } from '../../src/ops/cropResizeInto';
 import { makeImage, type Image } from '../../src/ops/Image';
@@ -130,6 +132,37 @@ describe('nativeJpegCodec', () => {
     assert.throws(() => codec().jpegEncode(rgb, 200, 150, 2, 90, out), RangeError);
     assert.throws(() => codec().jpegEncode(rgb.subarray(0, 10), 200, 150, 3, 90, out), /pixels has 10 bytes/);
     assert.equal(typeof codec().jpegEncode(rgb, 200, 150, 3, 90, new Uint8Array(100)), 'string');
+  });
+
+  it('runs in worker threads (the preprocess workers), same bytes as on the main thread', async () => {
+    const jt = loadJpegTurbo();
+    assert.ok(jt);
+    codec();
+    const jpeg = await photoAsJpeg('coffee.png');
+    const here = fastJpegPreprocess(jt, jpeg, { size: 128, quality: 90, maxPixels: 1e8, wantPixels: true });
+    assert.equal(here.kind, 'ok');
+    if (here.kind !== 'ok' || here.pixels === undefined) return;
+    const want = { jpeg: Buffer.from(here.jpeg), pixels: Buffer.from(here.pixels) };
+    const dir = path.resolve(__dirname, '..', '..', 'src', 'streams');
+    const code = `
+      require(${JSON.stringify(require.resolve('tsx/cjs'))});
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { loadJpegTurbo } = require(${JSON.stringify(path.join(dir, 'loadJpegTurbo.ts'))});
+      const { nativeJpegCodec } = require(${JSON.stringify(path.join(dir, 'nativeJpegCodec.ts'))});
+      const { fastJpegPreprocess } = require(${JSON.stringify(path.join(dir, 'fastJpegPreprocess.ts'))});
+      const r = fastJpegPreprocess(loadJpegTurbo(), Buffer.from(workerData), { size: 128, quality: 90, maxPixels: 1e8, wantPixels: true });
+      parentPort.postMessage({ native: nativeJpegCodec() !== undefined, jpeg: Buffer.from(r.jpeg), pixels: Buffer.from(r.pixels) });`;
+    const run = (): Promise<{ native: boolean; jpeg: Uint8Array; pixels: Uint8Array }> =>
+      new Promise((resolve, reject) => {
+        const w = new Worker(code, { eval: true, workerData: jpeg, execArgv: [] });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    for (const r of await Promise.all([run(), run()])) {
+      assert.equal(r.native, true);
+      assert.ok(want.jpeg.equals(Buffer.from(r.jpeg)));
+      assert.ok(want.pixels.equals(Buffer.from(r.pixels)));
+    }
   });
 
   it('makes fastJpegPreprocess match sharp\'s decode through the same kernel (no fast-IDCT bias)', async () => {
