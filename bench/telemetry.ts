@@ -395,12 +395,13 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   const load1 = os.loadavg()[0];
   const cutOff = serverB.ended.slow;
   const endedB = { ...serverB.ended };
+  // Before the reports arrive: their raw latencies (megabytes) would otherwise count as the server's heap.
+  gc();
+  const memEnd = process.memoryUsage();
   const [report, frozenReport] = await Promise.all([Promise.all(readers.map((r) => r.report())).then(merge), (async () => {
     frozen.child.kill('SIGCONT');
     return frozen.report();
   })()]);
-  gc();
-  const memEnd = process.memoryUsage();
 
   blockRatios.sort((x, y) => x - y);
   const median = blockRatios[Math.floor(blockRatios.length / 2)];
