@@ -241,7 +241,15 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const share = (xs: tf.Tensor4D): SharedArrayBuffer => {
     const n = xs.size;
     if (input.byteLength < n * 4) input = new SharedArrayBuffer(n * 4);
-    new Float32Array(input, 0, n).set(readNow(xs));
+    let values: Float32Array;
+    try {
+      values = readNow(xs);
+    } catch {
+      // A tensor still held by another backend (created before a backend switch) is not in
+      // the wasm heap: let tfjs move it.
+      values = xs.dataSync() as Float32Array;
+    }
+    new Float32Array(input, 0, n).set(values);
     return input;
   };
   const shard = (buffer: SharedArrayBuffer, off: number, n: number): ReplicaImages => ({ buffer, offset: off * per, shape: [n, h, w, c] });
