@@ -22,12 +22,14 @@
  * Two harnesses for the 90 readers, each with fresh servers and subscribers, reported side by
  * side (see bench/RESULTS.md, "where the latency goes"):
  *   grpc-js  the original harness: 90 grpc-js clients (the stack `rxtrain monitor` uses) in ONE
- *            process. On this 2-core machine its receipts queue behind each other (≈ 34 µs of
+ *            process. On this 2-core machine its receipts queue behind each other (30–45 µs of
  *            CPU each), so its tail is mostly the harness, not the server.
  *   lean     90 subscribers, each on its own HTTP/2 connection speaking gRPC by hand (node:http2,
- *            5-byte framing, the same protobuf decoder grpc-js uses), in `--lean-procs` processes:
- *            a full receipt at ≈ 23 µs of CPU, standing in for monitors on other machines as
- *            closely as one shared 2-core host allows.
+ *            5-byte framing, the same protobuf decoder grpc-js uses), in `--lean-procs` processes
+ *            in sessions of their own: a full receipt without grpc-js's call machinery, in a few
+ *            processes like monitors on several machines. Whether that is cheaper here depends on
+ *            the layout: each process is one more wake-up per event on the same 2 cores (the bench
+ *            prints the readers' CPU per receipt).
  * Latency is measured on the monotonic clock (CLOCK_MONOTONIC is shared by every process on a
  * host): the bench passes its wall-minus-monotonic offset to the clients, so a wall-clock
  * step between processes cannot bias it; the clients' own offsets are printed as a check.
