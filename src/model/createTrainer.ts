@@ -32,9 +32,9 @@ export interface CreateTrainerOptions {
    * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: whatever measured
    * fastest (`npm run bench:train`, both models): 1 replica on every core when the kernels
    * themselves use every core (native TensorFlow; wasm with rxtrain's native addon, whose
-   * kernels scale ~2× from 1 to 2 threads, so 2 single-thread replicas only tie at best), else
-   * one single-thread replica per core (pure wasm, whose XNNPACK threads scale poorly; cpu,
-   * which is single-threaded JavaScript).
+   * kernels scale 1.4–2× from 1 to 2 threads, so 2 single-thread replicas only tie at best),
+   * else one single-thread replica per core (cpu, which is single-threaded JavaScript; pure
+   * wasm, where replicas and XNNPACK's threads measured about even, 0.76–1.14×).
    */
   readonly replicas?: number | 'auto';
   /** Backend to use (see `initBackend`); default `auto`. */
