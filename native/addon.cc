@@ -9,6 +9,7 @@
 #include "conv.h"
 #include "gemm.h"
 #include "imageNapi.h"
+#include "napiArgs.h"
 #include "weightedSum.h"
 #include "trainNapi.h"
 
@@ -16,58 +17,19 @@ namespace {
 
 using rxnative::ConvGeom;
 using rxnative::Epilogue;
-
-struct ArgError {
-  std::string message;
-};
-
-napi_value throwError(napi_env env, const std::string& msg) {
-  napi_throw_error(env, "ERR_RXTRAIN_NATIVE", msg.c_str());
-  return nullptr;
-}
-
-void check(napi_status s, const char* what) {
-  if (s != napi_ok) throw ArgError{std::string("N-API call failed: ") + what};
-}
-
-float* floats(napi_env env, napi_value v, long long need, const char* name) {
-  bool is = false;
-  check(napi_is_typedarray(env, v, &is), "is_typedarray");
-  if (!is) throw ArgError{std::string(name) + " must be a Float32Array"};
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  check(napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), "get_typedarray_info");
-  if (type != napi_float32_array) throw ArgError{std::string(name) + " must be a Float32Array"};
-  if (static_cast<long long>(length) < need)
-    throw ArgError{std::string(name) + " has " + std::to_string(length) + " elements, needs " + std::to_string(need)};
-  if (data == nullptr && need > 0) throw ArgError{std::string(name) + " has no backing store"};
-  return static_cast<float*>(data);
-}
-
-bool isNullish(napi_env env, napi_value v) {
-  napi_valuetype t;
-  check(napi_typeof(env, v, &t), "typeof");
-  return t == napi_null || t == napi_undefined;
-}
-
-int integer(napi_env env, napi_value v, const char* name) {
-  int32_t out = 0;
-  if (napi_get_value_int32(env, v, &out) != napi_ok) throw ArgError{std::string(name) + " must be a number"};
-  return out;
-}
+using rxnative::napi::ArgError;
+using rxnative::napi::args;
+using rxnative::napi::check;
+using rxnative::napi::floats;
+using rxnative::napi::guard;
+using rxnative::napi::integer;
+using rxnative::napi::isNullish;
+using rxnative::napi::threadsArg;
 
 bool boolean(napi_env env, napi_value v) {
   bool out = false;
   if (napi_get_value_bool(env, v, &out) != napi_ok) throw ArgError{"expected a boolean"};
   return out;
-}
-
-template <size_t N>
-void args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
-  size_t argc = N;
-  check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
-  if (argc < N) throw ArgError{"expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
 }
 
 // geom: Int32Array or array of 15 numbers [B,H,W,Cin,kh,kw,sh,sw,dh,dw,pt,pl,oh,ow,Cout].
@@ -84,23 +46,6 @@ ConvGeom geometry(napi_env env, napi_value v) {
     if (g[i] < 0 || (!mayBeZero && g[i] == 0)) throw ArgError{"invalid convolution geometry"};
   }
   return c;
-}
-
-int threadsArg(napi_env env, napi_value v) {
-  const int t = integer(env, v, "threads");
-  return t < 1 ? 1 : (t > 64 ? 64 : t);
-}
-
-template <typename F>
-napi_value guard(napi_env env, F f) {
-  try {
-    f();
-  } catch (const ArgError& e) {
-    return throwError(env, e.message);
-  } catch (const std::exception& e) {
-    return throwError(env, e.what());
-  }
-  return nullptr;
 }
 
 // conv2d(x, w, y, bias|null, geom, relu, threads)

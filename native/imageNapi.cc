@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "napiArgs.h"
+
 #include "cropResize.h"
 #include "turboJpeg.h"
 
@@ -12,65 +14,32 @@ namespace rxnative {
 
 namespace {
 
-struct Bad {
-  std::string message;
-};
+using napi::ArgError;
+using napi::args;
+using napi::bytes;
+using napi::check;
+using napi::integer;
 
-void check(napi_status s, const char* what) {
-  if (s != napi_ok) throw Bad{std::string("N-API call failed: ") + what};
-}
-
-uint8_t* bytes(napi_env env, napi_value v, long long need, const char* name) {
-  bool is = false;
-  check(napi_is_typedarray(env, v, &is), "is_typedarray");
-  if (!is) throw Bad{std::string(name) + " must be a Uint8Array"};
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  check(napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), "get_typedarray_info");
-  if (type != napi_uint8_array && type != napi_uint8_clamped_array) throw Bad{std::string(name) + " must be a Uint8Array"};
-  if (static_cast<long long>(length) < need)
-    throw Bad{std::string(name) + " has " + std::to_string(length) + " bytes, needs " + std::to_string(need)};
-  if (data == nullptr && need > 0) throw Bad{std::string(name) + " has no backing store"};
-  return static_cast<uint8_t*>(data);
+// Image kernels report bad sizes as RangeError.
+template <typename F>
+napi_value guarded(napi_env env, F f) {
+  return napi::guard(env, f, napi_throw_range_error);
 }
 
 double* doubles(napi_env env, napi_value v, size_t need) {
-  napi_valuetype t;
-  check(napi_typeof(env, v, &t), "typeof");
-  if (t == napi_null || t == napi_undefined) return nullptr;
-  bool is = false;
-  check(napi_is_typedarray(env, v, &is), "is_typedarray");
-  napi_typedarray_type type = napi_int8_array;
-  size_t length = 0;
-  void* data = nullptr;
-  if (is) check(napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), "get_typedarray_info");
-  if (!is || type != napi_float64_array) throw Bad{"sums must be a Float64Array or null"};
-  if (length < need) throw Bad{"sums has " + std::to_string(length) + " elements, needs " + std::to_string(need)};
-  return static_cast<double*>(data);
-}
-
-int integer(napi_env env, napi_value v, const char* name) {
-  int32_t out = 0;
-  if (napi_get_value_int32(env, v, &out) != napi_ok) throw Bad{std::string(name) + " must be a number"};
-  return out;
+  if (napi::isNullish(env, v)) return nullptr;
+  return napi::typedArray<double>(env, v, static_cast<long long>(need), "sums", "Float64Array or null", "elements", napi_float64_array,
+                                  napi_float64_array);
 }
 
 size_t byteLength(napi_env env, napi_value v, const char* name) {
   bool is = false;
   check(napi_is_typedarray(env, v, &is), "is_typedarray");
-  if (!is) throw Bad{std::string(name) + " must be a Uint8Array"};
+  if (!is) throw ArgError{std::string(name) + " must be a Uint8Array"};
   napi_typedarray_type type;
   size_t length = 0;
   check(napi_get_typedarray_info(env, v, &type, &length, nullptr, nullptr, nullptr), "get_typedarray_info");
   return length;
-}
-
-template <size_t N>
-void args(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* fn) {
-  size_t argc = N;
-  check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
-  if (argc < N) throw Bad{std::string(fn) + ": expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
 }
 
 napi_value str(napi_env env, const std::string& s) {
@@ -85,26 +54,12 @@ napi_value num(napi_env env, double d) {
   return out;
 }
 
-template <typename F>
-napi_value guarded(napi_env env, F f) {
-  try {
-    return f();
-  } catch (const Bad& e) {
-    napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.message.c_str());
-  } catch (const std::exception& e) {
-    napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.what());
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 napi_value napi_crop_resize(napi_env env, napi_callback_info info) {
-  try {
-    size_t argc = 14;
+  return guarded(env, [&] {
     napi_value a[14];
-    check(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr), "get_cb_info");
-    if (argc < 14) throw Bad{"cropResize: expected 14 arguments, got " + std::to_string(argc)};
+    args(env, info, a, "cropResize");
     CropResizeArgs k{};
     k.srcWidth = integer(env, a[1], "srcWidth");
     k.srcHeight = integer(env, a[2], "srcHeight");
@@ -117,20 +72,15 @@ napi_value napi_crop_resize(napi_env env, napi_callback_info info) {
     k.dstHeight = integer(env, a[10], "dstHeight");
     k.dstChannels = integer(env, a[11], "dstChannels");
     const int m = integer(env, a[12], "method");
-    if (m != 0 && m != 1) throw Bad{"cropResize: method must be 0 (area) or 1 (bilinear)"};
+    if (m != 0 && m != 1) throw ArgError{"cropResize: method must be 0 (area) or 1 (bilinear)"};
     k.method = static_cast<ResizeMethod>(m);
     if (k.srcWidth < 0 || k.srcHeight < 0 || k.srcChannels < 0 || k.dstWidth < 0 || k.dstHeight < 0 || k.dstChannels < 0)
-      throw Bad{"cropResize: negative size"};
+      throw ArgError{"cropResize: negative size"};
     k.src = bytes(env, a[0], 1LL * k.srcWidth * k.srcHeight * k.srcChannels, "src");
     k.dst = bytes(env, a[8], 1LL * k.dstWidth * k.dstHeight * k.dstChannels, "dst");
     k.sums = doubles(env, a[13], static_cast<size_t>(k.dstChannels));
     crop_resize(k);
-  } catch (const Bad& e) {
-    napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.message.c_str());
-  } catch (const std::exception& e) {
-    napi_throw_range_error(env, "ERR_RXTRAIN_NATIVE", e.what());
-  }
-  return nullptr;
+  });
 }
 
 napi_value napi_turbojpeg_open(napi_env env, napi_callback_info) {
@@ -150,10 +100,10 @@ napi_value napi_jpeg_crop_resize(napi_env env, napi_callback_info info) {
     k.width = integer(env, a[3], "width");
     k.height = integer(env, a[4], "height");
     k.size = integer(env, a[6], "size");
-    if (k.size < 1 || k.size > 65535) throw Bad{"jpegCropResize: size must be 1..65535"};
+    if (k.size < 1 || k.size > 65535) throw ArgError{"jpegCropResize: size must be 1..65535"};
     k.dst = bytes(env, a[5], 3LL * k.size * k.size, "dst");
     k.sums = doubles(env, a[7], 3);
-    if (k.sums == nullptr) throw Bad{"jpegCropResize: sums must be a Float64Array"};
+    if (k.sums == nullptr) throw ArgError{"jpegCropResize: sums must be a Float64Array"};
     bool fast = false;
     check(napi_get_value_bool(env, a[8], &fast), "fastDct must be a boolean");
     k.fastDct = fast;
@@ -169,9 +119,9 @@ napi_value napi_jpeg_encode(napi_env env, napi_callback_info info) {
     args(env, info, a, "jpegEncode");
     const int w = integer(env, a[1], "width"), h = integer(env, a[2], "height"), c = integer(env, a[3], "channels");
     const int q = integer(env, a[4], "quality");
-    if (w < 1 || h < 1 || w > 65535 || h > 65535) throw Bad{"jpegEncode: width and height must be 1..65535"};
-    if (c != 1 && c != 3) throw Bad{"jpegEncode: channels must be 1 or 3"};
-    if (q < 1 || q > 100) throw Bad{"jpegEncode: quality must be 1..100"};
+    if (w < 1 || h < 1 || w > 65535 || h > 65535) throw ArgError{"jpegEncode: width and height must be 1..65535"};
+    if (c != 1 && c != 3) throw ArgError{"jpegEncode: channels must be 1 or 3"};
+    if (q < 1 || q > 100) throw ArgError{"jpegEncode: quality must be 1..100"};
     const uint8_t* px = bytes(env, a[0], 1LL * w * h * c, "pixels");
     const size_t cap = byteLength(env, a[5], "out");
     uint8_t* out = bytes(env, a[5], static_cast<long long>(cap), "out");
@@ -186,7 +136,7 @@ napi_value napi_jpeg_encode_bound(napi_env env, napi_callback_info info) {
     napi_value a[2];
     args(env, info, a, "jpegEncodeBound");
     const int w = integer(env, a[0], "width"), h = integer(env, a[1], "height");
-    if (w < 1 || h < 1 || w > 65535 || h > 65535) throw Bad{"jpegEncodeBound: width and height must be 1..65535"};
+    if (w < 1 || h < 1 || w > 65535 || h > 65535) throw ArgError{"jpegEncodeBound: width and height must be 1..65535"};
     return num(env, static_cast<double>(jpeg_encode_bound(w, h)));
   });
 }

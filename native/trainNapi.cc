@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "napiArgs.h"
+
 #include "batchnorm.h"
 #include "maxpool.h"
 #include "sgd.h"
@@ -12,62 +14,17 @@ namespace rxnative {
 
 namespace {
 
-struct Bad {
-  std::string message;
-};
-
-void check(napi_status s, const char* what) {
-  if (s != napi_ok) throw Bad{std::string("N-API call failed: ") + what};
-}
-
-float* floats(napi_env env, napi_value v, long long need, const char* name) {
-  bool is = false;
-  check(napi_is_typedarray(env, v, &is), "is_typedarray");
-  if (!is) throw Bad{std::string(name) + " must be a Float32Array"};
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  check(napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), "get_typedarray_info");
-  if (type != napi_float32_array) throw Bad{std::string(name) + " must be a Float32Array"};
-  if (static_cast<long long>(length) < need)
-    throw Bad{std::string(name) + " has " + std::to_string(length) + " elements, needs " + std::to_string(need)};
-  if (data == nullptr && need > 0) throw Bad{std::string(name) + " has no backing store"};
-  return static_cast<float*>(data);
-}
-
-long long count(napi_env env, napi_value v, const char* name) {
-  int64_t out = 0;
-  if (napi_get_value_int64(env, v, &out) != napi_ok || out < 0) throw Bad{std::string(name) + " must be a non-negative integer"};
-  return out;
-}
-
-int threadsArg(napi_env env, napi_value v) {
-  const long long t = count(env, v, "threads");
-  return t < 1 ? 1 : (t > 64 ? 64 : static_cast<int>(t));
-}
-
-template <size_t N>
-void args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
-  size_t argc = N;
-  check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
-  if (argc < N) throw Bad{"expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
-}
-
-template <typename F>
-napi_value guard(napi_env env, F f) {
-  try {
-    f();
-  } catch (const Bad& e) {
-    napi_throw_error(env, "ERR_RXTRAIN_NATIVE", e.message.c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "ERR_RXTRAIN_NATIVE", e.what());
-  }
-  return nullptr;
-}
+using napi::ArgError;
+using napi::args;
+using napi::check;
+using napi::count;
+using napi::floats;
+using napi::guard;
+using napi::threadsArg;
 
 // rows × channels must describe the arrays, and channels must be at least 1.
 void shape(long long rows, long long channels) {
-  if (channels < 1 || channels > (1LL << 30) || rows > (1LL << 40) / channels) throw Bad{"invalid rows × channels"};
+  if (channels < 1 || channels > (1LL << 30) || rows > (1LL << 40) / channels) throw ArgError{"invalid rows × channels"};
 }
 
 PoolGeom poolGeometry(napi_env env, napi_value v) {
@@ -76,16 +33,16 @@ PoolGeom poolGeometry(napi_env env, napi_value v) {
     napi_value e;
     check(napi_get_element(env, v, i, &e), "get_element");
     int32_t n = 0;
-    if (napi_get_value_int32(env, e, &n) != napi_ok) throw Bad{"pool geometry entry must be a number"};
+    if (napi_get_value_int32(env, e, &n) != napi_ok) throw ArgError{"pool geometry entry must be a number"};
     g[i] = n;
   }
   const PoolGeom p{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11]};
   for (int i = 0; i < 12; ++i) {
     const bool mayBeZero = i == 0 || i == 8 || i == 9;
-    if (g[i] < 0 || (!mayBeZero && g[i] == 0)) throw Bad{"invalid pooling geometry"};
+    if (g[i] < 0 || (!mayBeZero && g[i] == 0)) throw ArgError{"invalid pooling geometry"};
   }
   // The gradient keeps window positions as floats, exact up to 2^24 pixels per image.
-  if (1LL * p.H * p.W > (1LL << 24)) throw Bad{"pooling input larger than 2^24 pixels per image"};
+  if (1LL * p.H * p.W > (1LL << 24)) throw ArgError{"pooling input larger than 2^24 pixels per image"};
   return p;
 }
 
@@ -98,7 +55,7 @@ napi_value napi_batchnorm_train(napi_env env, napi_callback_info info) {
     const long long rows = count(env, a[7], "rows"), C = count(env, a[8], "channels");
     shape(rows, C);
     double eps = 0;
-    if (napi_get_value_double(env, a[9], &eps) != napi_ok) throw Bad{"eps must be a number"};
+    if (napi_get_value_double(env, a[9], &eps) != napi_ok) throw ArgError{"eps must be a number"};
     const float* x = floats(env, a[0], rows * C, "x");
     const float* gamma = floats(env, a[1], C, "gamma");
     const float* beta = floats(env, a[2], C, "beta");
@@ -171,17 +128,15 @@ napi_value napi_sgd_update(napi_env env, napi_callback_info info) {
     double negLr = 0, m = 0, wd = 0;
     if (napi_get_value_double(env, a[5], &negLr) != napi_ok || napi_get_value_double(env, a[6], &m) != napi_ok ||
         napi_get_value_double(env, a[7], &wd) != napi_ok)
-      throw Bad{"negLr, momentum and weightDecay must be numbers"};
+      throw ArgError{"negLr, momentum and weightDecay must be numbers"};
     bool nesterov = false;
-    if (napi_get_value_bool(env, a[8], &nesterov) != napi_ok) throw Bad{"nesterov must be a boolean"};
-    napi_valuetype t;
-    check(napi_typeof(env, a[2], &t), "typeof");
-    const bool momentum = !(t == napi_null || t == napi_undefined);
+    if (napi_get_value_bool(env, a[8], &nesterov) != napi_ok) throw ArgError{"nesterov must be a boolean"};
+    const bool momentum = !napi::isNullish(env, a[2]);
     const float* g = floats(env, a[0], n, "g");
     const float* p = floats(env, a[1], n, "p");
     float* buf = momentum ? floats(env, a[2], n, "momentumBuffer") : nullptr;
     float* out = floats(env, a[3], n, "out");
-    if (out == p || out == g || (buf != nullptr && out == buf)) throw Bad{"out must not alias g, p or the momentum buffer"};
+    if (out == p || out == g || (buf != nullptr && out == buf)) throw ArgError{"out must not alias g, p or the momentum buffer"};
     // The JS caller passes Math.fround'ed values; the casts are exact.
     sgd_update(n, g, p, buf, out, static_cast<float>(negLr), static_cast<float>(m), static_cast<float>(wd), momentum, nesterov,
                threadsArg(env, a[9]));
