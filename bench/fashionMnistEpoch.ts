@@ -110,6 +110,7 @@ function configFor(root: string, v: Variant, runDir: string): TrainConfig {
     model: { ...(recipe.model as object), channels },
     runDir,
     epochs: 1,
+    maxTime: null,
     checkpoint: { everyEpochs: 1, everySteps: Math.max(1, Math.floor((perClass * 10) / BATCH / 2)), keepLast: 3, keepBest: true },
     telemetry: { address: 'off' },
   });
