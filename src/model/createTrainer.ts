@@ -32,7 +32,8 @@ export interface CreateTrainerOptions {
    * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: whatever measured
    * fastest (`npm run bench:train`, both models): 1 replica on every core when the kernels
    * themselves use every core (native TensorFlow; wasm with rxtrain's native addon, whose
-   * kernels scale 1.4–2× from 1 to 2 threads, so 2 single-thread replicas only tie at best),
+   * kernels scale 1.4–2× from 1 to 2 threads: 2 single-thread replicas measured about even,
+   * 0.95–1.11×, and cost shared buffers and worker start-up),
    * else one single-thread replica per core (cpu, which is single-threaded JavaScript; pure
    * wasm, where replicas and XNNPACK's threads measured about even, 0.76–1.14×).
    */
