@@ -68,9 +68,12 @@ const UNSUPPORTED_SIGNATURES: Array<{ name: string; test: (b: Buffer) => boolean
   { name: 'DICOM', test: (b) => b.length >= 132 && b.toString('latin1', 128, 132) === 'DICM' },
 ];
 
+const isJpeg = (b: Buffer): boolean => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+const isPng = (b: Buffer): boolean => b.length >= 4 && b.readUInt32BE(0) === 0x89504e47;
+
 const DECODABLE_SIGNATURES: Array<(b: Buffer) => boolean> = [
-  (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff, // JPEG
-  (b) => b.length >= 4 && b.readUInt32BE(0) === 0x89504e47, // PNG
+  isJpeg,
+  isPng,
   (b) => b.length >= 4 && b.toString('latin1', 0, 4) === 'GIF8',
   (b) => b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
   (b) => b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*'), // TIFF
@@ -89,11 +92,11 @@ const JPEG_SOS = Buffer.from([0xff, 0xda]);
 // Whether the file lacks its format's end marker: a JPEG without an end-of-image marker after
 // its last scan (an EXIF thumbnail's own marker comes before the main scans), a PNG without IEND.
 function cutOff(buf: Buffer): boolean {
-  if (DECODABLE_SIGNATURES[0](buf)) {
+  if (isJpeg(buf)) {
     const eoi = buf.lastIndexOf(JPEG_EOI);
     return eoi < 0 || eoi < buf.lastIndexOf(JPEG_SOS);
   }
-  if (DECODABLE_SIGNATURES[1](buf)) return buf.lastIndexOf('IEND', undefined, 'latin1') < 0;
+  if (isPng(buf)) return buf.lastIndexOf('IEND', undefined, 'latin1') < 0;
   return false;
 }
 
