@@ -188,6 +188,7 @@ async function loopEpoch(root: string, v: Variant, round: number): Promise<LoopT
   const trainer: Trainer = {
     backend: inner.backend,
     replicas: inner.replicas,
+    threads: inner.threads,
     step: async (xs, ys, seed) => {
       const t = performance.now();
       try {
@@ -261,7 +262,6 @@ async function loopEpoch(root: string, v: Variant, round: number): Promise<LoopT
       scheduler: cfg.scheduler.name === 'none' ? null : cfg.scheduler,
       checkpoints: { store, everyEpochs: 1, everySteps: cfg.checkpoint.everySteps },
       batchEvents: { perSec: cfg.progress.batchEventsPerSec, everyBatches: 0 },
-      threads: 2,
     }).subscribe({
       next: (e) => {
         if (e.kind === 'TrainEnd') tEnd = performance.now();

@@ -64,6 +64,7 @@ function timed(trainer: Trainer): Trainer {
   return {
     backend: trainer.backend,
     replicas: trainer.replicas,
+    threads: trainer.threads,
     step: async (xs, ys, seed) => {
       const t = performance.now();
       try {
@@ -110,6 +111,7 @@ function nullTrainer(): Trainer {
   return {
     backend: tf.getBackend(),
     replicas: 1,
+    threads: 1,
     step: async () => ({ loss: 1, accuracy: 0.5 }),
     evaluate: async (xs) => ({ lossSum: 0, correct: 0, count: xs.shape[0] }),
     predict: async () => {

@@ -384,8 +384,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
       config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
       runId,
-      // Replicas run one thread each (see createTrainer).
-      threads: cfg.replicas === 1 ? backend.threads : 1,
       batchEvents: { perSec: cfg.progress.batchEventsPerSec, everyBatches: cfg.progress.everyBatches },
       signal: stop.signal,
     });

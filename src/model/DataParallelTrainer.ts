@@ -96,7 +96,7 @@ class Replica {
   private failure: Error | undefined;
   /** The replica's own phase timings from its latest reply. */
   ms: ReplicaTimings = {};
-  readonly ready: Promise<{ backend: string; sizes: readonly number[] }>;
+  readonly ready: Promise<{ backend: string; threads: number; sizes: readonly number[] }>;
 
   constructor(readonly index: number, readonly worker: Worker) {
     this.ready = new Promise((resolve, reject) => {
@@ -105,7 +105,7 @@ class Replica {
           // Idle replicas must not keep the process alive (a forgotten dispose() would hang
           // the program); `call` refs the worker while a request is outstanding.
           worker.unref();
-          resolve({ backend: m.backend, sizes: m.sizes });
+          resolve({ backend: m.backend, threads: m.threads, sizes: m.sizes });
         }
         else if (m.type === 'fatal') this.fail(new Error(`replica ${index} failed to start: ${m.message}`), reject);
         else {
@@ -196,7 +196,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const terminate = async (): Promise<void> => {
     await Promise.all(replicas.map((r) => r.worker.terminate()));
   };
-  let ready: Array<{ backend: string; sizes: readonly number[] }>;
+  let ready: Array<{ backend: string; threads: number; sizes: readonly number[] }>;
   try {
     ready = await Promise.all(replicas.map((r) => r.ready));
   } catch (e) {
@@ -289,6 +289,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const trainer: DataParallelTrainer = {
     backend: ready[0].backend,
     replicas: replicas.length,
+    threads: ready[0].threads,
     step: (xs, ys, seed) => exclusive(async () => {
       checkBatch(spec, xs, ys, true);
       const t0 = performance.now();

@@ -22,6 +22,8 @@ export interface LocalTrainerOptions {
   readonly optimizer: Partial<SgdOptions>;
   /** Name reported as `trainer.backend` (the backend tfjs is already running on). */
   readonly backend: string;
+  /** Compute threads of that backend, reported as `trainer.threads` (default 1). */
+  readonly threads?: number;
 }
 
 /**
@@ -52,6 +54,7 @@ export function createLocalTrainer(options: LocalTrainerOptions): Trainer & { re
   return {
     backend: options.backend,
     replicas: 1,
+    threads: options.threads ?? 1,
     network: net,
     sgd,
     async step(xs, ys, seed) {

@@ -59,6 +59,8 @@ export interface Trainer {
   readonly backend: string;
   /** Number of data-parallel replicas (1 = in this thread). */
   readonly replicas: number;
+  /** Compute threads of each replica's backend (reported in TrainBegin). */
+  readonly threads: number;
   /**
    * One SGD step on the batch. `seed` drives dropout masks, so the same weights, batch and
    * seed give the same update (exact resume).

@@ -85,13 +85,13 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   // replaces its backend instance), so an explicit request for the current one is kept.
   const current = tf.engine().backendName as string | null;
   const info = backend !== 'auto' && current === backend && options.threads === undefined
-    ? { name: current, ...(current === 'wasm' ? { native: nativeKernelState() } : {}) }
+    ? { name: current, threads: await runningThreads(current), ...(current === 'wasm' ? { native: nativeKernelState() } : {}) }
     : await initBackend({ prefer: backend, threads: options.threads });
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const threadedKernels = info.name === 'tensorflow' || (info.name === 'wasm' && nativeKernelState().active);
   const replicas = options.replicas === 'auto' ? (threadedKernels ? 1 : cores) : (options.replicas ?? 1);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
-  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info) });
+  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info), threads: info.threads });
   // Replicas use the backend this thread resolved to, so all of them agree.
   return createDataParallelTrainer({
     spec,
@@ -101,4 +101,11 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     backend: info.name as BackendName,
     threads: options.threads ?? 1,
   });
+}
+
+/** Compute threads of the backend tfjs already runs on (it was initialised elsewhere). */
+async function runningThreads(name: string): Promise<number> {
+  if (name === 'wasm') return (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
+  if (name === 'tensorflow') return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return 1;
 }

@@ -115,7 +115,7 @@ export interface ShardGradResult {
  * ```
  */
 export type ReplicaReply =
-  | { readonly type: 'ready'; readonly backend: string; readonly sizes: readonly number[] }
+  | { readonly type: 'ready'; readonly backend: string; readonly threads: number; readonly sizes: readonly number[] }
   | { readonly type: 'fatal'; readonly message: string }
   | { readonly type: 'ok'; readonly id: number; readonly result: unknown; readonly ms?: ReplicaTimings }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       }
     });
   });
-  send({ type: 'ready', backend: backendLabel(info), sizes: net.trainable.map((v) => v.variable.size) });
+  send({ type: 'ready', backend: backendLabel(info), threads: info.threads, sizes: net.trainable.map((v) => v.variable.size) });
 }
 
 void main().catch((e: unknown) => {

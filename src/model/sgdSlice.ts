@@ -2,18 +2,15 @@ import type { SgdOptions } from './sgd';
 import type { NativeAddon } from './wasm/nativeKernels';
 
 /**
- * The native addon's functions {@link sgdSlice} can use: the fused SGD update, and (addons
- * built since it was added) the weighted sum of gradient arrays in float64, which gives the
- * same bits as the JavaScript loop.
+ * The native addon's functions {@link sgdSlice} uses: the fused SGD update and the weighted
+ * sum of gradient arrays in float64 (the same bits as the JavaScript loop).
  *
  * @example
  * ```ts
  * const native: SgdSliceNative | undefined = nativeKernels();
  * ```
  */
-export type SgdSliceNative = Pick<NativeAddon, 'sgdUpdate'> & {
-  readonly weightedSum?: (sources: readonly Float32Array[], weights: readonly number[], out: Float32Array) => void;
-};
+export type SgdSliceNative = Pick<NativeAddon, 'sgdUpdate' | 'weightedSum'>;
 
 /**
  * Arguments of {@link sgdSlice}: flat float32 arrays over all trainable parameters (in
@@ -94,8 +91,7 @@ export function sgdSlice(a: SgdSliceArgs): void {
   if (o.length !== p.length) throw new RangeError(`sgdSlice: out has ${o.length} values, params ${p.length}`);
   if (a.native !== undefined && o !== p) {
     const avg = a.grads[a.scratch ?? 0].subarray(a.start, a.end);
-    if (a.native.weightedSum !== undefined) a.native.weightedSum(gs.map((g) => g.subarray(a.start, a.end)), ws, avg);
-    else average(gs, ws, avg, a.start, a.end);
+    a.native.weightedSum(gs.map((g) => g.subarray(a.start, a.end)), ws, avg);
     a.native.sgdUpdate(avg, p.subarray(a.start, a.end), useMomentum ? buf.subarray(a.start, a.end) : null, o.subarray(a.start, a.end),
       a.end - a.start, negLr, m, wd, nesterov, 1);
     return;
@@ -116,22 +112,6 @@ export function sgdSlice(a: SgdSliceArgs): void {
       gj = nesterov ? f(gj + f(b * m)) : b;
     }
     o[j] = f(p[j] + f(gj * negLr));
-  }
-}
-
-/** avg[j − start] = the float32-rounded weighted sum of the gradients (float64, replica order). */
-function average(gs: readonly Float32Array[], ws: readonly number[], avg: Float32Array, start: number, end: number): void {
-  const f = Math.fround;
-  if (gs.length === 2) {
-    const [g0, g1] = gs;
-    const [w0, w1] = ws;
-    for (let j = start; j < end; j++) avg[j - start] = f(w0 * g0[j] + w1 * g1[j]);
-    return;
-  }
-  for (let j = start; j < end; j++) {
-    let s = ws[0] * gs[0][j];
-    for (let r = 1; r < gs.length; r++) s += ws[r] * gs[r][j];
-    avg[j - start] = f(s);
   }
 }
 

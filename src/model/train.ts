@@ -68,7 +68,7 @@ export interface TrainOptions {
   /** Shown in TrainBegin. */
   readonly config?: unknown;
   readonly runId?: string;
-  /** Threads per replica, reported in TrainBegin (from the backend). */
+  /** Threads per replica reported in TrainBegin; default `trainer.threads`. */
   readonly threads?: number;
   /** BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0. */
   readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number };
@@ -240,7 +240,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       ...base(),
       runId: opts.runId ?? 'run',
       backend: trainer.backend,
-      threads: opts.threads ?? 1,
+      threads: opts.threads ?? trainer.threads,
       replicas: trainer.replicas,
       epochs: opts.epochs,
       stepsPerEpoch: source.stepsPerEpoch,

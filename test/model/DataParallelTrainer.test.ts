@@ -47,6 +47,7 @@ describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function (
   it('starts every replica from the single-thread weights', async () => {
     assert.equal(dp.replicas, 2);
     assert.equal(dp.backend, 'cpu');
+    assert.equal(dp.threads, 1, 'each replica reports its own backend thread count');
     const states = await dp.replicaStates();
     assertBitIdentical(await single.getState(), states[0], 'replica 0 vs single');
     assertBitIdentical(states[0], states[1], 'replica 1 vs 0');

@@ -38,6 +38,7 @@ describe('createTrainer (one replica, cpu)', () => {
     const t = await make();
     assert.equal(t.backend, 'cpu');
     assert.equal(t.replicas, 1);
+    assert.equal(t.threads, 1, 'the cpu backend computes on one thread');
     const { xs, ys } = batch(8, 1);
     await t.step(xs, ys, 0);
     const before = tf.memory().numTensors;

@@ -41,6 +41,7 @@ describe('train', () => {
     assert.deepEqual(kinds, ['TrainBegin', 'EpochBegin', 'EpochEnd', 'EpochBegin', 'EpochEnd', 'EpochBegin', 'EpochEnd', 'TrainEnd']);
     const begin = events[0];
     assert.equal(begin.kind === 'TrainBegin' && begin.stepsPerEpoch, 4);
+    assert.equal(begin.kind === 'TrainBegin' && begin.threads, 3, 'TrainBegin reports the trainer\'s threads');
     const batchEnds = events.filter((e) => e.kind === 'BatchEnd');
     assert.equal(batchEnds.length, 12);
     assert.deepEqual(

@@ -43,6 +43,11 @@ export interface NativeAddon {
    */
   sgdUpdate(g: Float32Array, p: Float32Array, momentumBuffer: Float32Array | null, out: Float32Array, n: number,
     negLr: number, momentum: number, weightDecay: number, nesterov: boolean, threads: number): void;
+  /**
+   * out[i] = Σ_r weights[r] · sources[r][i], summed in float64 in source order (the same bits
+   * as the JavaScript loop): averages data-parallel replicas' gradients.
+   */
+  weightedSum(sources: readonly Float32Array[], weights: readonly number[], out: Float32Array): void;
   /** GEMM microkernel in use: `avx512`, `avx2` or `scalar`. */
   kernel(): string;
   /** Forces a microkernel (tests); false when unknown or unsupported by this CPU. */
@@ -78,10 +83,36 @@ const ADDON_FILE = path.join(ROOT, 'build', 'Release', 'rxtrain_native.node');
 let loaded: { addon?: NativeAddon; error?: string } | undefined;
 let enabled: boolean | undefined;
 
+/** Every function of {@link NativeAddon}: an addon built from older sources lacks some. */
+const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'batchNormTrain', 'batchNormTrainGrad',
+  'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel',
+];
+
+/**
+ * Why an addon object cannot serve as {@link NativeAddon} (its missing functions), or
+ * undefined when it can.
+ *
+ * @example
+ * ```ts
+ * missingAddonFunctions({ conv2d() {} }); // 'matmul, …'
+ * ```
+ */
+export function missingAddonFunctions(addon: unknown): string | undefined {
+  const o = (typeof addon === 'object' && addon !== null ? addon : {}) as Record<string, unknown>;
+  const missing = ADDON_FUNCTIONS.filter((f) => typeof o[f] !== 'function');
+  return missing.length === 0 ? undefined : missing.join(', ');
+}
+
 function load(): { addon?: NativeAddon; error?: string } {
   if (loaded === undefined) {
     try {
-      loaded = { addon: createRequire(__filename)(ADDON_FILE) as NativeAddon };
+      const addon: unknown = createRequire(__filename)(ADDON_FILE);
+      const missing = missingAddonFunctions(addon);
+      // A build from older sources would fail in the middle of a step; say so once, up front.
+      loaded = missing === undefined
+        ? { addon: addon as NativeAddon }
+        : { error: `addon ${ADDON_FILE} is older than this rxtrain (lacks ${missing}); rebuild it with \`node native/install.mjs\` in the rxtrain package` };
     } catch (e) {
       const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
       loaded = { error: `addon not built (${msg}); build it with \`node native/install.mjs\` in the rxtrain package (needs a C++ compiler, make, python3)` };

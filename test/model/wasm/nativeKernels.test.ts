@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/model/backend';
-import { nativeKernels, nativeKernelState, setNativeKernelsEnabled, type NativeAddon } from '../../../src/model/wasm/nativeKernels';
+import { missingAddonFunctions, nativeKernels, nativeKernelState, setNativeKernelsEnabled, type NativeAddon } from '../../../src/model/wasm/nativeKernels';
 import { assertClose, runOn, values, WASM_PATHS } from './compareBackends';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -71,6 +71,17 @@ describe('native kernels (wasm+native)', () => {
     const info = await initBackend({ prefer: 'wasm' });
     assert.equal(info.native?.active, true);
     assert.ok(info.notes.some((n) => n.startsWith(`native kernels: ${state.kernel ?? ''}`)), info.notes.join('; '));
+  });
+
+  it('an addon built from older sources (a function missing) is named as stale, not used', () => {
+    const names = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'batchNormTrain', 'batchNormTrainGrad', 'channelSum',
+      'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel'];
+    const complete = Object.fromEntries(names.map((f) => [f, () => undefined]));
+    assert.equal(missingAddonFunctions(complete), undefined);
+    // The addon built from this checkout is complete.
+    if (nativeKernels() !== undefined) assert.equal(missingAddonFunctions(nativeKernels()), undefined);
+    assert.equal(missingAddonFunctions({ ...complete, weightedSum: undefined, maxPoolGrad: 3 }), 'maxPoolGrad, weightedSum');
+    assert.equal(missingAddonFunctions(null), names.join(', '));
   });
 
   it('can be switched off at run time (pure wasm), and report why', () => {
