@@ -20,6 +20,12 @@ napi_value napi_jpeg_crop_resize(napi_env env, napi_callback_info info);
 //   -> bytes written | error string
 napi_value napi_jpeg_encode(napi_env env, napi_callback_info info);
 
+// jpegPreprocessFile(jpeg: Uint8Array, x, y, width, height, size, orientation, quality,
+//                    dest: string, sums: Float64Array, pixels: Uint8Array | null)
+//   -> JPEG bytes written to dest (> 0) | -errno when dest could not be written (removed)
+//      | error string when libjpeg-turbo refused the image (nothing written)
+napi_value napi_jpeg_preprocess_file(napi_env env, napi_callback_info info);
+
 // jpegEncodeBound(width, height) -> worst-case size of jpegEncode's output (0 when unavailable)
 napi_value napi_jpeg_encode_bound(napi_env env, napi_callback_info info);
 

@@ -1,8 +1,12 @@
 #include "turboJpeg.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "cropResize.h"
 
@@ -217,6 +221,90 @@ long long jpeg_encode(const uint8_t* pixels, int width, int height, int channels
     return -1;
   }
   return static_cast<long long>(size);
+}
+
+namespace {
+
+// Display pixel (x, y) of a size² square stored with EXIF orientation o comes from stored
+// pixel (sx, sy): the same mapping as src/ops/orientImage.ts's sourceOf on a square.
+void orientSquare(const uint8_t* src, uint8_t* dst, int n, int o) {
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n; ++x) {
+      int sx = x, sy = y;
+      switch (o) {
+        case 2: sx = n - 1 - x; break;
+        case 3: sx = n - 1 - x; sy = n - 1 - y; break;
+        case 4: sy = n - 1 - y; break;
+        case 5: sx = y; sy = x; break;
+        case 6: sx = y; sy = n - 1 - x; break;
+        case 7: sx = n - 1 - y; sy = n - 1 - x; break;
+        case 8: sx = n - 1 - y; sy = x; break;
+        default: break;
+      }
+      const uint8_t* s = src + (static_cast<size_t>(sy) * n + sx) * 3;
+      uint8_t* d = dst + (static_cast<size_t>(y) * n + x) * 3;
+      d[0] = s[0];
+      d[1] = s[1];
+      d[2] = s[2];
+    }
+  }
+}
+
+// Writes all of buf to a new (or truncated) file; 0 or errno. A failed file is removed, so a
+// full disk never leaves a cut JPEG behind.
+int writeFile(const char* path, const uint8_t* buf, size_t n) {
+  int fd;
+  do fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno;
+  int err = 0;
+  for (size_t off = 0; off < n && err == 0;) {
+    const ssize_t w = write(fd, buf + off, n - off);
+    if (w > 0) off += static_cast<size_t>(w);
+    else if (w < 0 && errno != EINTR) err = errno;
+    else if (w == 0) err = EIO;
+  }
+  if (close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
+  if (err != 0) unlink(path);
+  return err;
+}
+
+}  // namespace
+
+JpegPreprocessFileResult jpeg_preprocess_file(const JpegPreprocessFileArgs& a) {
+  JpegPreprocessFileResult r;
+  const int n = a.crop.size;
+  const size_t bytes = static_cast<size_t>(n) * n * 3;
+  thread_local std::vector<uint8_t> resized, oriented, encoded;
+  JpegCropResizeArgs k = a.crop;
+  // Without orientation the resize writes straight into the caller's pixels (if any).
+  uint8_t* pixels = a.crop.dst;
+  if (a.orientation != 1 || pixels == nullptr) {
+    if (resized.size() < bytes) resized.resize(bytes);
+    k.dst = resized.data();
+  }
+  const JpegCropResizeResult d = jpeg_crop_resize(k);
+  if (!d.error.empty()) {
+    r.error = d.error;
+    return r;
+  }
+  const uint8_t* out = k.dst;
+  if (a.orientation != 1) {
+    uint8_t* to = pixels;
+    if (to == nullptr) {
+      if (oriented.size() < bytes) oriented.resize(bytes);
+      to = oriented.data();
+    }
+    orientSquare(k.dst, to, n, a.orientation);
+    out = to;
+  }
+  const size_t bound = jpeg_encode_bound(n, n);
+  if (encoded.size() < bound) encoded.resize(bound);
+  const long long len = jpeg_encode(out, n, n, 3, a.quality, encoded.data(), encoded.size(), r.error);
+  if (len < 0) return r;
+  r.writeErrno = writeFile(a.dest, encoded.data(), static_cast<size_t>(len));
+  if (r.writeErrno == 0) r.bytes = static_cast<size_t>(len);
+  return r;
 }
 
 }  // namespace rxnative
