@@ -11,6 +11,7 @@
 #include "imageNapi.h"
 #include "napiArgs.h"
 #include "weightedSum.h"
+#include "threadSlice.h"
 #include "trainNapi.h"
 
 namespace {
@@ -150,6 +151,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, rxnative::napi_maxpool_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, rxnative::napi_sgd_update, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"weightedSum", nullptr, rxnative::napi_weighted_sum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreadSlice", nullptr, rxnative::napi_set_thread_slice, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"computeSlice", nullptr, rxnative::napi_compute_slice, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

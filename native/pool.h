@@ -8,4 +8,23 @@ namespace rxnative {
 
 void parallel_run(int n, const std::function<void(int)>& f);
 
+// Scheduling of the threads that run kernels (the pool's workers and every thread that calls
+// parallel_run, i.e. the training thread). They ask Linux (>= 6.12, EEVDF) for a long time
+// slice: their share of the CPU is unchanged, but a thread with a shorter slice that wakes up
+// (the telemetry server's thread, a monitor, data loading, the shell) preempts them at once
+// instead of waiting for the slice or the next tick. Set once per thread; RXTRAIN_COMPUTE_SLICE_MS
+// overrides the default (0 or off = leave the kernel's default).
+constexpr int kDefaultComputeSliceUs = 20000;
+
+// The slice in µs the kernel threads ask for (0 = none asked).
+int compute_slice_us();
+
+// Asks for a `us` µs slice for the calling thread (0 = the kernel's default); returns the slice
+// the kernel now reports, or -1 where custom slices are unsupported (not Linux, kernel < 6.12,
+// a real-time or SCHED_IDLE thread).
+int set_thread_slice_us(int us);
+
+// compute_slice_us() for the calling thread, once.
+void mark_compute_thread();
+
 }  // namespace rxnative
