@@ -41,6 +41,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -71,6 +72,32 @@ for (const h of HARNESSES) if (h !== 'lean' && h !== 'grpc-js') throw new Error(
 /** Processes the lean harness spreads its readers over (the grpc-js harness keeps its one). */
 // 1 by default: 3 processes measured worse here (one more wake-up per event each; RESULTS run 6).
 const LEAN_PROCS = Number(args.get('lean-procs') ?? 1);
+/** The native addon's scheduling entry points (native/pool.cc), if the addon is built. */
+interface SliceAddon {
+  setThreadSlice(us: number): number;
+  computeSlice(): number;
+}
+const sliceAddon = ((): SliceAddon | undefined => {
+  try {
+    const a = createRequire(__filename)(path.join(ROOT, 'build', 'Release', 'rxtrain_native.node')) as Partial<SliceAddon>;
+    return typeof a.setThreadSlice === 'function' && typeof a.computeSlice === 'function' ? (a as SliceAddon) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+/**
+ * Scheduler slices (µs) for the training thread, alternated pair of blocks by pair of blocks;
+ * 0 = the kernel's default, 'compute' = what rxtrain's native kernels give the threads that run
+ * them (the training thread included: native/pool.cc). One value = that slice throughout.
+ */
+const SLICES = (args.get('slice-us') ?? 'compute').split(',').map((x) => (x === 'compute' ? (sliceAddon?.computeSlice() ?? 0) : Number(x)));
+for (const us of SLICES) if (!Number.isInteger(us) || us < 0) throw new Error(`--slice-us: expected µs >= 0 or 'compute', got ${us}`);
+if (SLICES.some((us) => us > 0) && sliceAddon === undefined) throw new Error('--slice-us needs the native addon (node native/install.mjs); pass --slice-us 0 without it');
+const sliceName = (us: number): string => (us === 0 ? 'kernel default' : `${us / 1000} ms`);
+/** Sets the training (this) thread's slice; returns what the kernel now reports, µs (-1: unsupported). */
+function setTrainingSlice(us: number): number {
+  return sliceAddon?.setThreadSlice(us) ?? -1;
+}
 
 const now = (): number => performance.timeOrigin + performance.now();
 /** CLOCK_MONOTONIC in ms: the same clock in every process on this host. */
@@ -219,10 +246,11 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
     const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
     const OFFSET = ${WALL_MINUS_MONO}; // the bench's wall − monotonic
     const count = ${count};
-    const lat = [];   // every BatchEnd receipt: decoded − emitted, ms
-    const first = new Map(); // sequence -> monotonic time of this process's first receipt of it
-    const queue = []; // receipt − this process's first receipt of the same event: readers queueing here
-    const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null, lat: [] }));
+    // Every BatchEnd receipt as [step, latency (decoded − emitted, ms), queued (ms behind this
+    // process's first receipt of the same event; -1 for that first receipt), reader].
+    const recs = [];
+    const first = new Map(); // sequence -> latency of this process's first receipt of it
+    const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null }));
     let ready = 0;
     let cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
@@ -235,23 +263,19 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
         }
         if (st.last !== 0 && e.sequence !== st.last + 1) st.gaps++;
         st.last = e.sequence; st.n++;
-        if (e.event === 'batchEnd' && lat.length < 2e6) {
+        if (e.event === 'batchEnd' && recs.length < 8e6) {
           const l = t - (e.timeUnixMicros / 1000 - OFFSET);
-          lat.push(Math.round(l * 1000) / 1000);
-          st.lat.push(l);
           const f = first.get(e.sequence);
           if (f === undefined) first.set(e.sequence, l);
-          else queue.push(Math.round((l - f) * 1000) / 1000);
+          recs.push(e.step, Math.round(l * 1000) / 1000, f === undefined ? -1 : Math.round((l - f) * 1000) / 1000, i);
         }
       }, (s) => { st.status = s; });
     }
     process.stdin.on('end', () => process.exit(0)); // the bench is gone
     process.stdin.on('data', () => {
       const cpu = process.cpuUsage(cpu0);
-      const q = (xs, p) => { const y = [...xs].sort((a, b) => a - b); return y.length ? y[Math.min(y.length - 1, Math.floor(p * y.length))] : NaN; };
       process.stdout.write(JSON.stringify({
-        lat, firsts: [...first.values()].map((l) => Math.round(l * 1000) / 1000), queue,
-        perReader: stats.map((s) => [q(s.lat, 0.5), q(s.lat, 0.99)]),
+        recs,
         clockSkewMs: performance.timeOrigin + performance.now() - monoMs() - OFFSET,
         cpuMs: (cpu.user + cpu.system) / 1000, events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status),
       }) + '\\n', () => process.exit(0)); // exit once flushed: a pipe takes 64 KiB at a time, the report is larger
@@ -291,14 +315,12 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
 }
 
 interface ClientReport {
-  /** Every BatchEnd receipt's latency (decoded − emitted, monotonic clock), ms. */
-  lat: number[];
-  /** Per BatchEnd, the latency of the first reader in that process to decode it. */
-  firsts: number[];
-  /** Every other receipt: how long after its process's first receipt of the same event. */
-  queue: number[];
-  /** Per reader: [p50, p99] of its own latencies. */
-  perReader: [number, number][];
+  /**
+   * Every BatchEnd receipt, flat, 4 numbers each: the event's step, its latency (decoded −
+   * emitted, monotonic clock, ms), how long after its process's first receipt of the same
+   * event it was decoded (-1 for that first receipt), and the reader's index in its process.
+   */
+  recs: number[];
   /** The client's wall − monotonic offset minus the bench's (how far the wall clocks disagree). */
   clockSkewMs: number;
   /** CPU the client process used since every subscriber had its first event. */
@@ -311,10 +333,8 @@ interface ClientReport {
 /** The reports of several reader processes as one. */
 function merge(reports: readonly ClientReport[]): ClientReport {
   return {
-    lat: reports.flatMap((r) => r.lat),
-    firsts: reports.flatMap((r) => r.firsts),
-    queue: reports.flatMap((r) => r.queue),
-    perReader: reports.flatMap((r) => r.perReader),
+    // Reader indices made unique across processes.
+    recs: reports.flatMap((r, p) => r.recs.map((x, i) => (i % 4 === 3 ? x + p * 1_000_000 : x))),
     clockSkewMs: Math.max(...reports.map((r) => Math.abs(r.clockSkewMs))),
     cpuMs: reports.reduce((a, r) => a + r.cpuMs, 0),
     events: reports.flatMap((r) => r.events),
@@ -375,25 +395,36 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   const load0 = os.loadavg()[0];
   const blockRatios: number[] = [];
   const rssTrail: number[] = [];
+  // Per slice variant (pairs of blocks alternate between them): wall times and B/A ratios.
+  const perSlice = SLICES.map(() => ({ timeA: 0, timeB: 0, ratios: [] as number[], batchEnds: 0 }));
   for (let done = 0; done < STEPS; done += BLOCK) {
     const first = BLOCK + done;
-    const order = (done / BLOCK) % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
+    const pair = done / BLOCK;
+    const v = pair % SLICES.length;
+    if (SLICES.length > 1) setTrainingSlice(SLICES[v]);
+    const order = pair % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
     const t: Record<'A' | 'B', number> = { A: 0, B: 0 };
     for (const which of order) {
       // Untimed pause: the previous block's last writes finish before this block's clock starts.
       await new Promise((r) => setTimeout(r, 20));
       const c0 = trainingThreadCpuMs();
       const p0 = processCpuMs();
+      const e0 = throttles.B.emitted;
       t[which] = await trainLoop(which === 'A' ? eventsA : eventsB, BLOCK, iterations, first, throttles[which]);
       const c = trainingThreadCpuMs() - c0;
       cpu[which] += c;
       otherCpu[which] += processCpuMs() - p0 - c;
+      perSlice[v].batchEnds += throttles.B.emitted - e0;
     }
     timeA += t.A;
     timeB += t.B;
     blockRatios.push(t.B / t.A);
+    perSlice[v].timeA += t.A;
+    perSlice[v].timeB += t.B;
+    perSlice[v].ratios.push(t.B / t.A);
     rssTrail.push(process.memoryUsage().rss);
   }
+  if (SLICES.length > 1) setTrainingSlice(SLICES[0]);
   clearInterval(sampler);
   const load1 = os.loadavg()[0];
   const cutOff = serverB.ended.slow;
@@ -421,21 +452,53 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   console.log(`B (100 subscribers): ${(timeB / STEPS).toFixed(3)} ms/step`);
   console.log(`training-thread CPU: A ${(cpu.A / STEPS).toFixed(3)} ms/step, B ${(cpu.B / STEPS).toFixed(3)} ms/step: B costs the training thread ${(((cpu.B - cpu.A) / cpu.A) * 100).toFixed(2)}% more CPU`);
   console.log(`wall-clock slowdown B vs A (includes CPU taken by the worker, the 100 clients and the rest of the machine; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${os.cpus().length} cores): total ${(((timeB - timeA) / timeA) * 100).toFixed(2)}%, median of ${blockRatios.length} block pairs ${((median - 1) * 100).toFixed(2)}%`);
-  const lat = sortedCopy(report.lat);
-  const firsts = sortedCopy(report.firsts);
-  const queue = sortedCopy(report.queue);
-  const p50s = sortedCopy(report.perReader.map(([p50]) => p50));
-  const p99s = sortedCopy(report.perReader.map(([, p99]) => p99));
-  const ms = (x: number): string => x.toFixed(2);
-  console.log(
-    `latency emit→receipt (${harness} harness, monotonic clock; wall clocks of bench and clients agree within ${(report.clockSkewMs * 1000).toFixed(0)} µs), ` +
-      `${lat.length} BatchEnd receipts by ${READERS} readers: p50 ${ms(quantile(lat, 0.5))} ms, p99 ${ms(quantile(lat, 0.99))} ms, max ${quantile(lat, 1).toFixed(1)} ms`,
-  );
-  console.log(
-    `  first reader (per process) to decode each event: p50 ${ms(quantile(firsts, 0.5))} ms, p99 ${ms(quantile(firsts, 0.99))} ms; ` +
-      `the others, after their process's first: p50 ${ms(quantile(queue, 0.5))} ms, p99 ${ms(quantile(queue, 0.99))} ms (readers queueing in the harness); ` +
-      `per-reader p50 ${ms(p50s[0])}–${ms(p50s[p50s.length - 1])} ms, per-reader p99 ${ms(p99s[0])}–${ms(p99s[p99s.length - 1])} ms`,
-  );
+  // Receipts of the measured blocks only: the warm-up blocks' (JIT, first writes) are left out.
+  const recs = report.recs;
+  const measured = (step: number): boolean => step > BLOCK && step <= BLOCK + STEPS;
+  const pairOf = (step: number): number => Math.floor((step - 1 - BLOCK) / BLOCK);
+  const latencyLines = (label: string, keep: (step: number) => boolean): void => {
+    const lat: number[] = [];
+    const firsts: number[] = [];
+    const queue: number[] = [];
+    const byReader = new Map<number, number[]>();
+    for (let i = 0; i < recs.length; i += 4) {
+      if (!measured(recs[i]) || !keep(recs[i])) continue;
+      lat.push(recs[i + 1]);
+      if (recs[i + 2] < 0) firsts.push(recs[i + 1]);
+      else queue.push(recs[i + 2]);
+      const r = byReader.get(recs[i + 3]) ?? [];
+      r.push(recs[i + 1]);
+      byReader.set(recs[i + 3], r);
+    }
+    lat.sort((x, y) => x - y);
+    firsts.sort((x, y) => x - y);
+    queue.sort((x, y) => x - y);
+    const per = [...byReader.values()].map((xs) => sortedCopy(xs));
+    const p50s = sortedCopy(per.map((xs) => quantile(xs, 0.5)));
+    const p99s = sortedCopy(per.map((xs) => quantile(xs, 0.99)));
+    const ms = (x: number): string => x.toFixed(2);
+    console.log(
+      `${label}latency emit→receipt (${harness} harness, monotonic clock; wall clocks of bench and clients agree within ${(report.clockSkewMs * 1000).toFixed(0)} µs), ` +
+        `${lat.length} BatchEnd receipts by ${READERS} readers: p50 ${ms(quantile(lat, 0.5))} ms, p99 ${ms(quantile(lat, 0.99))} ms, max ${quantile(lat, 1).toFixed(1)} ms`,
+    );
+    console.log(
+      `${label}  first reader (per process) to decode each event: p50 ${ms(quantile(firsts, 0.5))} ms, p99 ${ms(quantile(firsts, 0.99))} ms; ` +
+        `the others, after their process's first: p50 ${ms(quantile(queue, 0.5))} ms, p99 ${ms(quantile(queue, 0.99))} ms (readers queueing in the harness); ` +
+        `per-reader p50 ${ms(p50s[0])}–${ms(p50s[p50s.length - 1])} ms, per-reader p99 ${ms(p99s[0])}–${ms(p99s[p99s.length - 1])} ms`,
+    );
+  };
+  latencyLines('', () => true);
+  if (SLICES.length > 1) {
+    SLICES.forEach((us, v) => {
+      const r = sortedCopy(perSlice[v].ratios);
+      const label = `[training thread slice ${sliceName(us)}] `;
+      console.log(
+        `${label}${r.length} block pairs, ${perSlice[v].batchEnds} BatchEnd: A ${((perSlice[v].timeA / r.length) / BLOCK).toFixed(3)} ms/step, B ${((perSlice[v].timeB / r.length) / BLOCK).toFixed(3)} ms/step; ` +
+          `slowdown B vs A total ${(((perSlice[v].timeB - perSlice[v].timeA) / perSlice[v].timeA) * 100).toFixed(2)}%, median ${((quantile(r, 0.5) - 1) * 100).toFixed(2)}%`,
+      );
+      latencyLines(label, (step) => pairOf(step) % SLICES.length === v);
+    });
+  }
   const receipts = report.events.reduce((a, n) => a + n, 0);
   console.log(`reader process CPU: ${((report.cpuMs * 1000) / Math.max(1, receipts)).toFixed(1)} µs per event received (${report.cpuMs.toFixed(0)} ms for ${receipts} receipts, since all were subscribed)`);
   console.log(`readers: events received min ${Math.min(...report.events)} max ${Math.max(...report.events)}, sequence gaps ${report.gaps}`);
@@ -457,7 +520,14 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
 }
 
 async function main(): Promise<void> {
+  // The training thread's scheduling as `rxtrain train` has it with the native kernels (their
+  // first call marks the calling thread), or as given; set before calibrating, as in a real run.
+  const applied = setTrainingSlice(SLICES[0]);
   const iterations = calibrate(WORK_MS);
+  console.log(
+    `training thread's scheduler slice: ${SLICES.length > 1 ? `alternating ${SLICES.map(sliceName).join(' / ')} by pair of blocks` : sliceName(SLICES[0])} ` +
+      `(kernel reports ${applied < 0 ? 'no custom slices (not Linux >= 6.12, or no native addon)' : `${applied / 1000} ms now`})`,
+  );
   console.log(
     `telemetry bench: ${STEPS} steps × ${WORK_MS} ms busy work per server per condition, in alternating blocks of ${BLOCK}; ` +
       `conditions ${RUN_CONDITIONS.join(', ')} × harnesses ${HARNESSES.join(', ')}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
