@@ -13,6 +13,7 @@
 #include "weightedSum.h"
 #include "threadSlice.h"
 #include "trainNapi.h"
+#include "winograd.h"
 
 namespace {
 
@@ -130,6 +131,26 @@ napi_value SetKernel(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// convAlgorithm(mode?) -> the mode in use after setting it ("auto", "gemm", "winograd", "winograd:2|4");
+// an unknown mode throws.
+napi_value ConvAlgorithm(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    napi_value a[1];
+    size_t argc = 1;
+    check(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr), "get_cb_info");
+    if (argc >= 1 && !isNullish(env, a[0])) {
+      char name[32] = {0};
+      size_t len = 0;
+      if (napi_get_value_string_utf8(env, a[0], name, sizeof(name), &len) != napi_ok || !rxnative::set_conv_algo(name))
+        throw ArgError{"convolution algorithm must be 'auto', 'gemm', 'winograd', 'winograd:2' or 'winograd:4'"};
+    }
+    napi_value out;
+    const std::string mode = rxnative::conv_algo();
+    check(napi_create_string_utf8(env, mode.c_str(), mode.size(), &out), "create_string");
+    return out;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -138,6 +159,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernel", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convAlgorithm", nullptr, ConvAlgorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cropResize", nullptr, rxnative::napi_crop_resize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"turboJpegOpen", nullptr, rxnative::napi_turbojpeg_open, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"jpegCropResize", nullptr, rxnative::napi_jpeg_crop_resize, nullptr, nullptr, nullptr, napi_default, nullptr},

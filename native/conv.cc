@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pool.h"
+#include "winograd.h"
 
 namespace rxnative {
 
@@ -97,6 +98,7 @@ void split(long long total, int n, int t, long long align, long long& begin, lon
 }  // namespace
 
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const Epilogue& ep, int threads) {
+  if (winograd_conv2d(g, x, w, y, ep, threads)) return;
   const long long M = 1LL * g.B * g.oh * g.ow;
   const int Kc = g.kh * g.kw * g.Cin;
   const bool direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.H && g.ow == g.W;
@@ -119,6 +121,7 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const E
 }
 
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx, int threads) {
+  if (winograd_conv2d_backprop_input(g, dy, w, dx, threads)) return;
   const int plane = g.oh * g.ow;
   const int Kc = g.kh * g.kw * g.Cin;
   const int T = clampThreads(threads, 1LL * g.B * plane * Kc * g.Cout, g.B);

@@ -1,0 +1,449 @@
+#include "winograd.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "pool.h"
+
+#ifdef RX_WINO_PROFILE
+#include <chrono>
+#include <cstdio>
+namespace rxnative { double g_wino_ms[4]; }
+#define RX_PHASE_BEGIN auto rx_t0 = std::chrono::steady_clock::now();
+#define RX_PHASE_END(i) g_wino_ms[i] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rx_t0).count();
+#else
+#define RX_PHASE_BEGIN
+#define RX_PHASE_END(i)
+#endif
+
+namespace rxnative {
+
+namespace {
+
+// Channels per transform block: the transforms are vector code over channels (NHWC keeps them
+// contiguous); a block's tile (α² × CB floats, 9 KB for α = 6) stays in L1.
+constexpr int CB = 64;
+// Transformed input + products held per chunk of tiles (floats, shared by the threads).
+#ifndef RX_WINO_CHUNK
+#define RX_WINO_CHUNK (2LL << 20)
+#endif
+constexpr long long kChunkFloats = RX_WINO_CHUNK;
+// Below this many multiply-adds one thread is faster than waking the pool.
+constexpr long long kParallelMacs = 1LL << 20;
+
+// The transforms are plain loops over channel blocks; built for AVX-512 and AVX2 as well, picked
+// at load time (ifunc). Without FMA contraction (-ffp-contract=off) every variant performs the
+// same IEEE operations, so results do not depend on the CPU's vector width.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define RX_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RX_VECTOR_CLONES
+#endif
+
+// Toom–Cook F(m×m, r×r), α = m + r − 1: Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, from the points
+// 0, ±1, ±2 (±1 only for F(2×2,3×3)) and ∞: Aᵀ evaluates at the points, G evaluates the filter
+// divided by Nⱼ = Πₗ≠ⱼ(pⱼ − pₗ), Bᵀ interpolates (rows: coefficients of Πₗ≠ⱼ(x − pₗ), and of
+// Πₗ(x − pₗ) for ∞); correlation is the transpose of that linear convolution algorithm. These
+// are Lavin & Gray's matrices up to row signs. Exact in float except G's thirds, sixths, twelfths.
+struct F23 {
+  static constexpr int m = 2, r = 3, a = 4;
+  static constexpr float AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, 1}};
+  static constexpr float G[4][3] = {{-1, 0, 0}, {1.0f / 2, 1.0f / 2, 1.0f / 2}, {1.0f / 2, -1.0f / 2, 1.0f / 2}, {0, 0, 1}};
+  static constexpr float BT[4][4] = {{-1, 0, 1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, -1, 0, 1}};
+};
+
+struct F43 {
+  static constexpr int m = 4, r = 3, a = 6;
+  static constexpr float AT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+  static constexpr float G[6][3] = {
+      {1.0f / 4, 0, 0},
+      {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+      {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+      {1.0f / 24, 1.0f / 12, 1.0f / 6},
+      {1.0f / 24, -1.0f / 12, 1.0f / 6},
+      {0, 0, 1}};
+  static constexpr float BT[6][6] = {
+      {4, 0, -5, 0, 1, 0},
+      {0, -4, -4, 1, 1, 0},
+      {0, 4, -4, -1, 1, 0},
+      {0, -2, -1, 2, 1, 0},
+      {0, 2, -1, -2, 1, 0},
+      {0, 4, 0, -5, 0, 1}};
+};
+
+struct F25 {
+  static constexpr int m = 2, r = 5, a = 6;
+  static constexpr float AT[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};
+  static constexpr float G[6][5] = {
+      {1.0f / 4, 0, 0, 0, 0},
+      {-1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6},
+      {-1.0f / 6, 1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6},
+      {1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 3, 2.0f / 3},
+      {1.0f / 24, -1.0f / 12, 1.0f / 6, -1.0f / 3, 2.0f / 3},
+      {0, 0, 0, 0, 1}};
+  static constexpr float BT[6][6] = {
+      {4, 0, -5, 0, 1, 0},
+      {0, -4, -4, 1, 1, 0},
+      {0, 4, -4, -1, 1, 0},
+      {0, -2, -1, 2, 1, 0},
+      {0, 2, -1, -2, 1, 0},
+      {0, 4, 0, -5, 0, 1}};
+};
+
+#define RX_INLINE inline __attribute__((always_inline))
+
+// out[i·os + q] = Σₖ Mt[i][k] · in[k·is + q] for i < ROWS, q < CB, summed in k order. The
+// coefficients are compile-time constants: zero terms vanish, ±1 costs no multiply (exact).
+template <int ROWS, int COLS>
+RX_INLINE void apply(const float (&Mt)[ROWS][COLS], const float* __restrict in, int is, float* __restrict out, int os) {
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; ++i) {
+    float* __restrict o = out + static_cast<ptrdiff_t>(i) * os;
+    for (int q = 0; q < CB; ++q) {
+      float acc = 0.0f;
+      bool started = false;
+#pragma GCC unroll 8
+      for (int k = 0; k < COLS; ++k) {
+        const float c = Mt[i][k];
+        if (c == 0.0f) continue;
+        const float v = in[static_cast<ptrdiff_t>(k) * is + q];
+        const float term = c == 1.0f ? v : (c == -1.0f ? -v : c * v);
+        acc = started ? acc + term : term;
+        started = true;
+      }
+      o[q] = acc;
+    }
+  }
+}
+
+// Per-thread transform scratch, 3 × 10·10 × CB floats (heap: the addon is dlopen'ed, where
+// static TLS space is scarce).
+struct Scratch {
+  std::vector<float> mem;
+  float *d = nullptr, *t = nullptr, *v = nullptr;
+  Scratch() : mem(3 * 10 * 10 * CB + 16) {
+    auto p = reinterpret_cast<uintptr_t>(mem.data());
+    d = reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
+    t = d + 10 * 10 * CB;
+    v = t + 10 * 10 * CB;
+  }
+};
+thread_local Scratch tl_scratch;
+
+// Where the convolution y[B,oh,ow,K] = x[B,H,W,C] ⋆ filter (stride 1, top/left padding pt/pl,
+// zeros outside x) is computed as tiles of m×m outputs.
+struct Job {
+  int B, H, W, C, K, pt, pl, oh, ow, tilesY, tilesX;
+};
+
+// Filter transform of input channels [c0, c1): U[ξ][ci][co] = (G g Gᵀ)[ξ] for g = w[:, :, ci, co]
+// (flipped in both spatial axes when `flip`, as the input gradient needs).
+template <class P>
+RX_INLINE void filter_transform(const float* w, int C, int K, bool flip, int c0, int c1, float* U) {
+  constexpr int a = P::a, r = P::r;
+  Scratch& s = tl_scratch;
+  const size_t mat = static_cast<size_t>(C) * K;
+  for (int ci = c0; ci < c1; ++ci) {
+    for (int cb = 0; cb < K; cb += CB) {
+      const int nc = std::min(CB, K - cb);
+      for (int ky = 0; ky < r; ++ky) {
+        for (int kx = 0; kx < r; ++kx) {
+          const int sy = flip ? r - 1 - ky : ky, sx = flip ? r - 1 - kx : kx;
+          float* dst = s.d + (ky * r + kx) * CB;
+          std::memcpy(dst, w + (static_cast<size_t>(sy * r + sx) * C + ci) * K + cb, sizeof(float) * nc);
+          if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
+        }
+      }
+      for (int kx = 0; kx < r; ++kx) apply(P::G, s.d + kx * CB, r * CB, s.t + kx * CB, r * CB);
+      for (int i = 0; i < a; ++i) {
+        float* dst = U + (i * a) * mat + static_cast<size_t>(ci) * K + cb;
+        if (nc == CB) {
+          apply(P::G, s.t + i * r * CB, CB, dst, static_cast<int>(mat));
+        } else {
+          apply(P::G, s.t + i * r * CB, CB, s.v, CB);
+          for (int j = 0; j < a; ++j) std::memcpy(dst + j * mat, s.v + j * CB, sizeof(float) * nc);
+        }
+      }
+    }
+  }
+}
+
+// V[ξ][u][ci] = (Bᵀ d B)[ξ] for tiles t0 + u, u in [u0, u1), of a chunk of n tiles.
+template <class P>
+RX_INLINE void input_transform(const Job& J, const float* x, long long t0, int u0, int u1, int n, float* V) {
+  constexpr int a = P::a, m = P::m;
+  Scratch& s = tl_scratch;
+  const size_t mat = static_cast<size_t>(n) * J.C;
+  const int perImage = J.tilesY * J.tilesX;
+  for (int u = u0; u < u1; ++u) {
+    const long long t = t0 + u;
+    const int b = static_cast<int>(t / perImage), p = static_cast<int>(t % perImage);
+    const int y0 = (p / J.tilesX) * m - J.pt, x0 = (p % J.tilesX) * m - J.pl;
+    for (int cb = 0; cb < J.C; cb += CB) {
+      const int nc = std::min(CB, J.C - cb);
+      for (int i = 0; i < a; ++i) {
+        const int iy = y0 + i;
+        for (int j = 0; j < a; ++j) {
+          const int ix = x0 + j;
+          float* dst = s.d + (i * a + j) * CB;
+          if (iy >= 0 && iy < J.H && ix >= 0 && ix < J.W) {
+            std::memcpy(dst, x + ((static_cast<size_t>(b) * J.H + iy) * J.W + ix) * J.C + cb, sizeof(float) * nc);
+            if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
+          } else {
+            std::memset(dst, 0, sizeof(float) * CB);
+          }
+        }
+      }
+      for (int j = 0; j < a; ++j) apply(P::BT, s.d + j * CB, a * CB, s.t + j * CB, a * CB);
+      for (int i = 0; i < a; ++i) {
+        float* dst = V + (i * a) * mat + static_cast<size_t>(u) * J.C + cb;
+        if (nc == CB) {
+          apply(P::BT, s.t + i * a * CB, CB, dst, static_cast<int>(mat));
+        } else {
+          apply(P::BT, s.t + i * a * CB, CB, s.v, CB);
+          for (int j = 0; j < a; ++j) std::memcpy(dst + j * mat, s.v + j * CB, sizeof(float) * nc);
+        }
+      }
+    }
+  }
+}
+
+// y tile = Aᵀ M A (+ bias, ReLU) for tiles t0 + u, u in [u0, u1), clipped to the output.
+template <class P>
+RX_INLINE void output_transform(const Job& J, const float* M, long long t0, int u0, int u1, int n, float* y, const Epilogue& ep) {
+  constexpr int a = P::a, m = P::m;
+  Scratch& s = tl_scratch;
+  const size_t mat = static_cast<size_t>(n) * J.K;
+  const int perImage = J.tilesY * J.tilesX;
+  for (int u = u0; u < u1; ++u) {
+    const long long t = t0 + u;
+    const int b = static_cast<int>(t / perImage), p = static_cast<int>(t % perImage);
+    const int oy0 = (p / J.tilesX) * m, ox0 = (p % J.tilesX) * m;
+    const int my = std::min(m, J.oh - oy0), mx = std::min(m, J.ow - ox0);
+    for (int cb = 0; cb < J.K; cb += CB) {
+      const int nc = std::min(CB, J.K - cb);
+      const float* src = M + static_cast<size_t>(u) * J.K + cb;
+      if (nc == CB) {
+        for (int j = 0; j < a; ++j) apply(P::AT, src + j * mat, static_cast<int>(a * mat), s.t + j * CB, a * CB);
+      } else {
+        for (int xi = 0; xi < a * a; ++xi) {
+          std::memcpy(s.d + xi * CB, src + xi * mat, sizeof(float) * nc);
+          std::memset(s.d + xi * CB + nc, 0, sizeof(float) * (CB - nc));
+        }
+        for (int j = 0; j < a; ++j) apply(P::AT, s.d + j * CB, a * CB, s.t + j * CB, a * CB);
+      }
+      for (int i = 0; i < my; ++i) apply(P::AT, s.t + i * a * CB, CB, s.v + i * m * CB, CB);
+      for (int i = 0; i < my; ++i) {
+        for (int j = 0; j < mx; ++j) {
+          float* o = s.v + (i * m + j) * CB;
+          if (ep.bias != nullptr) for (int q = 0; q < nc; ++q) o[q] = o[q] + ep.bias[cb + q];
+          if (ep.relu) for (int q = 0; q < nc; ++q) o[q] = o[q] < 0.0f ? 0.0f : o[q];  // NaN stays NaN, as the GEMM's
+          std::memcpy(y + ((static_cast<size_t>(b) * J.oh + oy0 + i) * J.ow + ox0 + j) * J.K + cb, o, sizeof(float) * nc);
+        }
+      }
+    }
+  }
+}
+
+// One algorithm: its sizes and transforms, each compiled in every vector width.
+struct Algo {
+  int m, r, a;
+  void (*filter)(const float*, int, int, bool, int, int, float*);
+  void (*input)(const Job&, const float*, long long, int, int, int, float*);
+  void (*output)(const Job&, const float*, long long, int, int, int, float*, const Epilogue&);
+};
+
+#define RX_ALGO(P)                                                                                                          \
+  RX_VECTOR_CLONES void filter_##P(const float* w, int C, int K, bool flip, int c0, int c1, float* U) {                     \
+    filter_transform<P>(w, C, K, flip, c0, c1, U);                                                                          \
+  }                                                                                                                         \
+  RX_VECTOR_CLONES void input_##P(const Job& J, const float* x, long long t0, int u0, int u1, int n, float* V) {            \
+    input_transform<P>(J, x, t0, u0, u1, n, V);                                                                             \
+  }                                                                                                                         \
+  RX_VECTOR_CLONES void output_##P(const Job& J, const float* M, long long t0, int u0, int u1, int n, float* y,             \
+                                   const Epilogue& ep) {                                                                    \
+    output_transform<P>(J, M, t0, u0, u1, n, y, ep);                                                                        \
+  }                                                                                                                         \
+  const Algo algo_##P{P::m, P::r, P::a, filter_##P, input_##P, output_##P};
+
+RX_ALGO(F23)
+RX_ALGO(F43)
+RX_ALGO(F25)
+
+// [begin, end) of part t of n parts of `total`.
+void split(long long total, int n, int t, long long& begin, long long& end) {
+  begin = total * t / n;
+  end = total * (t + 1) / n;
+}
+
+thread_local std::vector<float> tl_u, tl_v, tl_m;
+
+float* buffer(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// The convolution described by J with transformed filter U: [ξ][C][K], or [ξ][K][C] when transU.
+void run(const Algo& A, const Job& J, const float* x, const float* U, bool transU, float* y, const Epilogue& ep, int T) {
+  const int a2 = A.a * A.a;
+  const long long tiles = 1LL * J.B * J.tilesY * J.tilesX;
+  if (tiles == 0) return;
+  const long long maxTiles = std::max<long long>(12, kChunkFloats / (1LL * a2 * (J.C + J.K)));
+  const long long chunks = (tiles + maxTiles - 1) / maxTiles;
+  const int n = static_cast<int>((tiles + chunks - 1) / chunks);
+  float* V = buffer(tl_v, static_cast<size_t>(a2) * n * J.C);
+  float* M = buffer(tl_m, static_cast<size_t>(a2) * n * J.K);
+  for (long long t0 = 0; t0 < tiles; t0 += n) {
+    const int cnt = static_cast<int>(std::min<long long>(n, tiles - t0));
+    const int Tt = std::max(1, std::min<int>(T, cnt));
+    { RX_PHASE_BEGIN
+    parallel_run(Tt, [&](int t) {
+      long long u0, u1;
+      split(cnt, Tt, t, u0, u1);
+      A.input(J, x, t0, static_cast<int>(u0), static_cast<int>(u1), n, V);
+    });
+    RX_PHASE_END(1) }
+    // One GEMM per transform position, each whole on one thread: M_ξ = V_ξ · U_ξ.
+    const int Tg = std::max(1, std::min(T, a2));
+    { RX_PHASE_BEGIN
+    parallel_run(Tg, [&](int t) {
+      long long x0, x1;
+      split(a2, Tg, t, x0, x1);
+      for (long long xi = x0; xi < x1; ++xi) {
+        const float* Vx = V + xi * n * J.C;
+        const float* Ux = U + xi * J.C * J.K;
+        sgemm(false, transU, cnt, J.K, J.C, 1.0f, Vx, J.C, Ux, transU ? J.C : J.K, 0.0f, M + xi * n * J.K, J.K, Epilogue{});
+      }
+    });
+    RX_PHASE_END(2) }
+    RX_PHASE_BEGIN
+    parallel_run(Tt, [&](int t) {
+      long long u0, u1;
+      split(cnt, Tt, t, u0, u1);
+      A.output(J, M, t0, static_cast<int>(u0), static_cast<int>(u1), n, y, ep);
+    });
+    RX_PHASE_END(3)
+  }
+}
+
+// Mode: 0 auto, 1 gemm, 2 forced Winograd; tile 0 = the default per filter size.
+std::atomic<int> g_mode{-1};
+std::atomic<int> g_tile{0};
+
+bool parse(const std::string& raw, int& mode, int& tile) {
+  std::string s;
+  for (char c : raw) s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  tile = 0;
+  if (s == "auto" || s.empty()) mode = 0;
+  else if (s == "gemm" || s == "0" || s == "off" || s == "false" || s == "no") mode = 1;
+  else if (s == "winograd" || s == "1" || s == "on" || s == "true" || s == "yes") mode = 2;
+  else if (s == "winograd:2") { mode = 2; tile = 2; }
+  else if (s == "winograd:4") { mode = 2; tile = 4; }
+  else return false;
+  return true;
+}
+
+int mode() {
+  int m = g_mode.load();
+  if (m < 0) {
+    int parsed = 0, tile = 0;
+    const char* env = std::getenv("RXTRAIN_WINOGRAD");
+    if (env == nullptr || !parse(env, parsed, tile)) { parsed = 0; tile = 0; }
+    int expected = -1;
+    if (g_mode.compare_exchange_strong(expected, parsed)) g_tile.store(tile);
+    m = g_mode.load();
+  }
+  return m;
+}
+
+// Multiplies per output channel pair: direct (r² per output) and by F(m, r) (α² per tile).
+long long direct_cost(int oh, int ow, int r) { return 1LL * oh * ow * r * r; }
+long long wino_cost(const Algo& P, int oh, int ow) {
+  return 1LL * ((oh + P.m - 1) / P.m) * ((ow + P.m - 1) / P.m) * P.a * P.a;
+}
+
+// The plan for a stride-1 convolution producing oh×ow from C to K channels, or null for GEMM.
+const Algo* choose(const ConvGeom& g, int oh, int ow, int C, int K) {
+  const int md = mode();
+  if (md == 1) return nullptr;
+  if (g.kh != g.kw || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1) return nullptr;
+  if (g.kh != 3 && g.kh != 5) return nullptr;
+  if (md == 2) {
+    if (g.kh == 5) return &algo_F25;
+    return g_tile.load() == 2 ? &algo_F23 : &algo_F43;
+  }
+  // Auto: with few channels the transforms, not the products, dominate.
+  if (C < 16 || K < 16) return nullptr;
+  const long long direct = direct_cost(oh, ow, g.kh);
+  const Algo* best = nullptr;
+  long long bestCost = direct * 4 / 5;  // Winograd must save at least a fifth of the multiplies
+  const Algo* cands[] = {g.kh == 3 ? &algo_F43 : &algo_F25, g.kh == 3 ? &algo_F23 : nullptr};
+  for (const Algo* p : cands) {
+    if (p == nullptr) continue;
+    const long long c = wino_cost(*p, oh, ow);
+    if (c < bestCost) { best = p; bestCost = c; }
+  }
+  return best;
+}
+
+int threads_for(long long macs, int threads) { return macs < kParallelMacs ? 1 : std::max(1, threads); }
+
+void transform_filter(const Algo& P, const float* w, int C, int K, bool flip, float* U, int T) {
+  const int Tf = std::max(1, std::min(T, C));
+  RX_PHASE_BEGIN
+  parallel_run(Tf, [&](int t) {
+    long long c0, c1;
+    split(C, Tf, t, c0, c1);
+    P.filter(w, C, K, flip, static_cast<int>(c0), static_cast<int>(c1), U);
+  });
+  RX_PHASE_END(0)
+}
+
+}  // namespace
+
+bool winograd_conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const Epilogue& ep, int threads) {
+  const Algo* P = choose(g, g.oh, g.ow, g.Cin, g.Cout);
+  if (P == nullptr) return false;
+  const int T = threads_for(1LL * g.B * g.oh * g.ow * g.Cin * g.Cout * g.kh * g.kw, threads);
+  float* U = buffer(tl_u, static_cast<size_t>(P->a) * P->a * g.Cin * g.Cout);
+  transform_filter(*P, w, g.Cin, g.Cout, false, U, T);
+  const Job J{g.B, g.H, g.W, g.Cin, g.Cout, g.pt, g.pl, g.oh, g.ow, (g.oh + P->m - 1) / P->m, (g.ow + P->m - 1) / P->m};
+  run(*P, J, x, U, false, y, ep, T);
+  return true;
+}
+
+bool winograd_conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx, int threads) {
+  // dx = dy ⋆ flip(w)ᵀ: stride 1, top/left padding r − 1 − p (negative: start inside dy).
+  const Algo* P = choose(g, g.H, g.W, g.Cout, g.Cin);
+  if (P == nullptr) return false;
+  const int T = threads_for(1LL * g.B * g.oh * g.ow * g.Cin * g.Cout * g.kh * g.kw, threads);
+  float* U = buffer(tl_u, static_cast<size_t>(P->a) * P->a * g.Cin * g.Cout);
+  transform_filter(*P, w, g.Cin, g.Cout, true, U, T);
+  const Job J{g.B, g.oh, g.ow, g.Cout, g.Cin, g.kh - 1 - g.pt, g.kw - 1 - g.pl, g.H, g.W,
+              (g.H + P->m - 1) / P->m, (g.W + P->m - 1) / P->m};
+  run(*P, J, dy, U, true, dx, Epilogue{}, T);
+  return true;
+}
+
+bool set_conv_algo(const std::string& name) {
+  int md = 0, tile = 0;
+  if (!parse(name, md, tile)) return false;
+  g_tile.store(tile);
+  g_mode.store(md);
+  return true;
+}
+
+std::string conv_algo() {
+  const int md = mode();
+  if (md == 1) return "gemm";
+  if (md == 0) return "auto";
+  const int tile = g_tile.load();
+  return tile == 0 ? "winograd" : "winograd:" + std::to_string(tile);
+}
+
+}  // namespace rxnative
