@@ -37,7 +37,7 @@
  * The client processes run in sessions of their own (like monitors started from other
  * terminals); `--same-session 1` keeps them in the bench's session instead.
  *
- *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --harness lean,grpc-js --lean-procs 1 --same-session 0]
+ *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --harness lean,grpc-js --lean-procs 1 --same-session 0 --slice-us compute --train-threads 1]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -45,6 +45,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import { startTelemetryServer } from '../src/telemetry/startTelemetryServer';
 import type { TrainEvent } from '../src/telemetry/TrainEvent';
@@ -96,6 +97,7 @@ if (SLICES.some((us) => us > 0) && sliceAddon === undefined) throw new Error('--
 const sliceName = (us: number): string => (us === 0 ? 'kernel default' : `${us / 1000} ms`);
 /** Sets the training (this) thread's slice; returns what the kernel now reports, µs (-1: unsupported). */
 function setTrainingSlice(us: number): number {
+  helpers.setSlice(us);
   return sliceAddon?.setThreadSlice(us) ?? -1;
 }
 
@@ -161,6 +163,64 @@ function calibrate(ms: number): number {
 
 const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/**
+ * The step's other compute threads (`--train-threads` − 1), as the native kernels' pool runs
+ * them next to the training thread: each step, every helper spins as long as the training
+ * thread does, and the step ends when all are done (so both cores are busy, as in a real
+ * 2-thread step). They take the training thread's scheduler slice. Shared control words:
+ * [generation (−1 = quit), helpers still busy, iterations, slice µs (−1 = leave)].
+ */
+class ComputeHelpers {
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(16));
+  private readonly workers: Worker[] = [];
+  constructor(count: number) {
+    const code = `
+      const { workerData } = require('node:worker_threads');
+      const ctl = new Int32Array(workerData.sab);
+      let addon;
+      try { addon = require(workerData.addon); } catch {}
+      let seen = 0, slice = -1, sink = 0;
+      for (;;) {
+        Atomics.wait(ctl, 0, seen);
+        seen = Atomics.load(ctl, 0);
+        if (seen < 0) break;
+        const want = Atomics.load(ctl, 3);
+        if (want !== slice && want >= 0 && addon && addon.setThreadSlice) { addon.setThreadSlice(want); slice = want; }
+        let x = sink;
+        for (let i = 0, n = Atomics.load(ctl, 2); i < n; i += 1) x = (x * 1103515245 + 12345) % 2147483647;
+        sink = x;
+        if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+      }`;
+    for (let i = 0; i < count; i += 1) this.workers.push(new Worker(code, { eval: true, workerData: { sab: this.ctl.buffer, addon: path.join(ROOT, 'build', 'Release', 'rxtrain_native.node') } }));
+    this.ctl[3] = -1;
+  }
+  /** The helpers take this slice (µs; 0 = kernel default) from their next step on. */
+  setSlice(us: number): void {
+    Atomics.store(this.ctl, 3, us);
+  }
+  /** One step: the helpers and the calling thread each spin `iterations`. */
+  step(iterations: number): void {
+    if (this.workers.length === 0) {
+      spin(iterations);
+      return;
+    }
+    Atomics.store(this.ctl, 2, iterations);
+    Atomics.store(this.ctl, 1, this.workers.length);
+    Atomics.add(this.ctl, 0, 1);
+    Atomics.notify(this.ctl, 0);
+    spin(iterations);
+    for (let busy = Atomics.load(this.ctl, 1); busy !== 0; busy = Atomics.load(this.ctl, 1)) Atomics.wait(this.ctl, 1, busy);
+  }
+  async close(): Promise<void> {
+    Atomics.store(this.ctl, 0, -1);
+    Atomics.notify(this.ctl, 0);
+    await Promise.all(this.workers.map((w) => new Promise((r) => w.once('exit', r))));
+  }
+}
+const TRAIN_THREADS = Number(args.get('train-threads') ?? 1);
+if (!Number.isInteger(TRAIN_THREADS) || TRAIN_THREADS < 1) throw new Error(`--train-threads: expected an integer >= 1, got ${args.get('train-threads')}`);
+const helpers = new ComputeHelpers(TRAIN_THREADS - 1);
+
 /** Where a loop's BatchEnd throttle stands (as in src/model/train.ts: time since the last BatchEnd). */
 interface Throttle {
   readonly perSec: number;
@@ -177,7 +237,7 @@ async function trainLoop(events: Subject<TrainEvent>, steps: number, iterations:
     const epoch = Math.floor(step / STEPS_PER_EPOCH);
     const batch = step % STEPS_PER_EPOCH;
     if (batch === 0) events.next({ kind: 'EpochBegin', time: now(), epoch, step, lr: 0.01, steps: STEPS_PER_EPOCH, startBatch: 0 });
-    spin(iterations);
+    helpers.step(iterations);
     const t = performance.now();
     if (t - throttle.lastEmit >= minGapMs || batch === STEPS_PER_EPOCH - 1) {
       throttle.lastEmit = t;
@@ -248,7 +308,10 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
     const count = ${count};
     // Every BatchEnd receipt as [step, latency (decoded − emitted, ms), queued (ms behind this
     // process's first receipt of the same event; -1 for that first receipt), reader].
-    const recs = [];
+    // Preallocated: a growing array's reallocations (megabytes, copied on the reader's thread)
+    // would show up as latency. At most one BatchEnd per step (+ the warm-up, the epoch ends).
+    const recs = new Float64Array(count * (${STEPS} + ${BLOCK} + ${Math.ceil((STEPS + BLOCK) / STEPS_PER_EPOCH) + 10}) * 4);
+    let nRecs = 0;
     const first = new Map(); // sequence -> latency of this process's first receipt of it
     const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null }));
     let ready = 0;
@@ -263,11 +326,14 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
         }
         if (st.last !== 0 && e.sequence !== st.last + 1) st.gaps++;
         st.last = e.sequence; st.n++;
-        if (e.event === 'batchEnd' && recs.length < 8e6) {
+        if (e.event === 'batchEnd' && nRecs + 4 <= recs.length) {
           const l = t - (e.timeUnixMicros / 1000 - OFFSET);
           const f = first.get(e.sequence);
           if (f === undefined) first.set(e.sequence, l);
-          recs.push(e.step, Math.round(l * 1000) / 1000, f === undefined ? -1 : Math.round((l - f) * 1000) / 1000, i);
+          recs[nRecs++] = e.step;
+          recs[nRecs++] = l;
+          recs[nRecs++] = f === undefined ? -1 : l - f;
+          recs[nRecs++] = i;
         }
       }, (s) => { st.status = s; });
     }
@@ -275,7 +341,7 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
     process.stdin.on('data', () => {
       const cpu = process.cpuUsage(cpu0);
       process.stdout.write(JSON.stringify({
-        recs,
+        recs: Array.from(recs.subarray(0, nRecs), (x) => Math.round(x * 1000) / 1000),
         clockSkewMs: performance.timeOrigin + performance.now() - monoMs() - OFFSET,
         cpuMs: (cpu.user + cpu.system) / 1000, events: stats.map((s) => s.n), gaps: stats.reduce((a, s) => a + s.gaps, 0), statuses: stats.map((s) => s.status),
       }) + '\\n', () => process.exit(0)); // exit once flushed: a pipe takes 64 KiB at a time, the report is larger
@@ -525,7 +591,7 @@ async function main(): Promise<void> {
   const applied = setTrainingSlice(SLICES[0]);
   const iterations = calibrate(WORK_MS);
   console.log(
-    `training thread's scheduler slice: ${SLICES.length > 1 ? `alternating ${SLICES.map(sliceName).join(' / ')} by pair of blocks` : sliceName(SLICES[0])} ` +
+    `training: ${TRAIN_THREADS} thread(s) busy per step (--train-threads; the others' CPU counts as 'other threads' below); scheduler slice: ${SLICES.length > 1 ? `alternating ${SLICES.map(sliceName).join(' / ')} by pair of blocks` : sliceName(SLICES[0])} ` +
       `(kernel reports ${applied < 0 ? 'no custom slices (not Linux >= 6.12, or no native addon)' : `${applied / 1000} ms now`})`,
   );
   console.log(
@@ -533,6 +599,7 @@ async function main(): Promise<void> {
       `conditions ${RUN_CONDITIONS.join(', ')} × harnesses ${HARNESSES.join(', ')}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
   for (const name of RUN_CONDITIONS) for (const harness of HARNESSES) await runCondition(name, CONDITIONS[name], iterations, harness);
+  await helpers.close();
 }
 
 main().catch((err: unknown) => {
