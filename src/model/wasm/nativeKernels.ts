@@ -52,6 +52,14 @@ export interface NativeAddon {
   kernel(): string;
   /** Forces a microkernel (tests); false when unknown or unsupported by this CPU. */
   setKernel(name: string): boolean;
+  /**
+   * Convolution algorithm for `conv2d`/`conv2dBackpropInput`, set when `mode` is given, returned
+   * after: `auto` (default: Winograd for stride-1 3×3/5×5 where it saves multiplies, see README
+   * backend), `gemm` (always im2col + GEMM; env `RXTRAIN_WINOGRAD=0`), `winograd` (Winograd for
+   * every stride-1 undilated 3×3/5×5), `winograd:2` / `winograd:4` (forced tile size, for A/B).
+   * Throws on an unknown mode. Optional: an addon built before it simply has no Winograd path.
+   */
+  convAlgorithm?(mode?: 'auto' | 'gemm' | 'winograd' | 'winograd:2' | 'winograd:4'): string;
 }
 
 /**
