@@ -25,8 +25,8 @@ options:
   --size N           output side in pixels (default 256)
   --val-ratio R      fraction of each class held out for val, 0 ≤ R < 1 (default 0.2)
   --seed N           seed of the train/val split (default 0)
-  --concurrency N    images processed at once (default: 2 × CPU cores with the fast JPEG
-                     path, CPU cores with sharp; here ${os.availableParallelism()} cores)
+  --concurrency N    images in flight (default: 16 per worker thread with the fast JPEG
+                     path, one worker per core; CPU cores with sharp; here ${os.availableParallelism()} cores)
   --decoder D        auto (default): ordinary JPEGs via libjpeg-turbo in worker threads,
                      everything else via sharp; sharp: every file via sharp
   --quality Q        JPEG quality 1..100 (default 90)

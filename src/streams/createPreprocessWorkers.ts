@@ -60,19 +60,43 @@ export type PreprocessWorkerReply =
   | { readonly id: number; readonly kind: 'error'; readonly message: string };
 
 /**
- * A job as posted to a worker: where to put the pixels when asked for them.
+ * What the pool posts to a worker: the jobs gathered during one event-loop turn (one message,
+ * not one per image), and where to put the pixels of the jobs that asked for them. The worker
+ * answers with arrays of {@link PreprocessWorkerReply}, a few images per message.
  *
  * @example
  * ```ts
- * const m: PreprocessWorkerMessage = { id: 1, job, ring: new SharedArrayBuffer(196608 * 8), slot: 3 };
+ * const m: PreprocessWorkerMessage = { ring: new SharedArrayBuffer(196608 * 8), jobs: [{ id: 1, job, slot: 3 }] };
  * ```
  */
 export interface PreprocessWorkerMessage {
-  readonly id: number;
-  readonly job: PreprocessJob;
   readonly ring: SharedArrayBuffer | undefined;
-  readonly slot: number | undefined;
+  readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: PreprocessJob; readonly slot: number | undefined }>;
 }
+
+/**
+ * Results per reply message a worker sends at most (and at the end of each batch): fewer
+ * messages mean fewer cross-thread wake-ups, which cost far more than the copying on this
+ * class of VM; more would leave the main thread too long without results to hand out new work.
+ *
+ * @example
+ * ```ts
+ * if (outbox.length >= PREPROCESS_REPLY_EVERY) port.postMessage(outbox.splice(0));
+ * ```
+ */
+export const PREPROCESS_REPLY_EVERY = 4;
+
+/**
+ * Images in flight per worker that preprocess keeps by default: enough that a worker always
+ * has queued work while its finished results wait for the main thread (which shares the cores
+ * with the workers and may be descheduled for milliseconds).
+ *
+ * @example
+ * ```ts
+ * const concurrency = workers.count * PREPROCESS_IN_FLIGHT_PER_WORKER;
+ * ```
+ */
+export const PREPROCESS_IN_FLIGHT_PER_WORKER = 16;
 
 /**
  * A pool of worker threads running the fast JPEG path of preprocessing
@@ -116,7 +140,7 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
   // so in-order consumers cannot deadlock).
   let ring: { buf: SharedArrayBuffer; slotBytes: number; free: number[] } | undefined;
   const slotWaiters: Array<() => void> = [];
-  const slotCount = 4 * count + 8;
+  const slotCount = (PREPROCESS_IN_FLIGHT_PER_WORKER + 4) * count;
   const release = (slot: number | undefined): void => {
     if (slot === undefined || ring === undefined) return;
     ring.free.push(slot);
@@ -148,7 +172,10 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
         ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, execArgv: [] })
         : new Worker(entry);
     worker.unref();
-    worker.on('message', (m: PreprocessWorkerReply) => {
+    worker.on('message', (replies: readonly PreprocessWorkerReply[]) => {
+      for (const m of replies) onReply(m);
+    });
+    const onReply = (m: PreprocessWorkerReply): void => {
       settle(m.id, (p) => {
         if (m.kind === 'written' && p.slot !== undefined && ring !== undefined) {
           const slot = p.slot;
@@ -161,7 +188,7 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
         if (m.kind === 'error') p.reject(new Error(m.message));
         else p.resolve(m.kind === 'written' ? { kind: 'written', sums: m.sums, pixels: undefined, release: () => undefined } : { kind: 'fallback', why: m.why });
       });
-    });
+    };
     // A dead worker must not lose images: its jobs go to sharp's path.
     const fail = (why: string): void => {
       dead[w] ??= why;
@@ -178,6 +205,19 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
     worker.on('exit', (code) => fail(`preprocess worker exited with code ${code}`));
     return worker;
   });
+  // Jobs gathered per worker until the end of this event-loop turn, then posted as one message.
+  const outbox: Array<Array<PreprocessWorkerMessage['jobs'][number]>> = Array.from({ length: count }, () => []);
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    if (closed) return;
+    for (let w = 0; w < count; w++) {
+      if (outbox[w].length === 0) continue;
+      const message: PreprocessWorkerMessage = { ring: ring?.buf, jobs: outbox[w] };
+      outbox[w] = [];
+      workers[w].postMessage(message);
+    }
+  };
   return {
     count,
     async run(job: PreprocessJob): Promise<PreprocessJobResult> {
@@ -192,8 +232,11 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
       busy[w]++;
       return new Promise<PreprocessJobResult>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker: w, slot });
-        const message: PreprocessWorkerMessage = { id, job, ring: slot === undefined ? undefined : ring?.buf, slot };
-        workers[w].postMessage(message);
+        outbox[w].push({ id, job, slot });
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
       });
     },
     async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { makeImage, type Image } from '../ops/Image';
+import type { Rect } from '../ops/crop';
 import { orientImage, swapsAxes, unorientRect } from '../ops/orientImage';
 import { cropResizeFast } from './cropResizeFast';
 import type { JpegTurbo } from './loadJpegTurbo';
@@ -77,6 +78,30 @@ export function fastJpegRefusal(h: JpegHeader, maxPixels: number): string | unde
   return undefined;
 }
 
+/**
+ * What the fast path will do with a JPEG, decided from its header alone: the header, and the
+ * centred square crop in stored (not EXIF-rotated) pixels; or why it cannot take the file.
+ *
+ * @example
+ * ```ts
+ * const p = fastJpegPlan(buf, 100_000_000);
+ * if (p.kind === 'plan') console.log(p.rect, p.header.orientation);
+ * ```
+ */
+export function fastJpegPlan(buf: Uint8Array, maxPixels: number): { readonly kind: 'plan'; readonly header: JpegHeader; readonly rect: Rect } | FastJpegRefused {
+  const h = readJpegHeader(buf);
+  if (h === undefined) return { kind: 'refused', why: 'not a JPEG or header cut off' };
+  const refusal = fastJpegRefusal(h, maxPixels);
+  if (refusal !== undefined) return { kind: 'refused', why: refusal };
+  const o = h.orientation;
+  const [dw, dh] = swapsAxes(o) ? [h.height, h.width] : [h.width, h.height];
+  // The largest centred square with offsets rounded down, as centerCropRect (not imported:
+  // its module pulls in RxJS, slow to load in every worker thread).
+  const side = Math.min(dw, dh);
+  const square = { x: Math.floor((dw - side) / 2), y: Math.floor((dh - side) / 2), width: side, height: side };
+  return { kind: 'plan', header: h, rect: unorientRect(square, h.width, h.height, o) };
+}
+
 // Per-thread scratch, grown on demand: fresh multi-megabyte buffers per image cost page
 // faults that are expensive on this class of VM (see bench/RESULTS.md, pipeline).
 let decoded = Buffer.alloc(0);
@@ -109,18 +134,11 @@ let resized = new Uint8Array(0);
  * ```
  */
 export function fastJpegPreprocess(jt: JpegTurbo, buf: Buffer, opts: FastJpegOptions): FastJpegOk | FastJpegRefused {
-  const h = readJpegHeader(buf);
-  if (h === undefined) return { kind: 'refused', why: 'not a JPEG or header cut off' };
-  const refusal = fastJpegRefusal(h, opts.maxPixels);
-  if (refusal !== undefined) return { kind: 'refused', why: refusal };
+  const plan = fastJpegPlan(buf, opts.maxPixels);
+  if (plan.kind === 'refused') return plan;
+  const { header: h, rect } = plan;
   const { size } = opts;
   const o = h.orientation;
-  const [dw, dh] = swapsAxes(o) ? [h.height, h.width] : [h.width, h.height];
-  // The largest centred square with offsets rounded down, as centerCropRect (not imported:
-  // its module pulls in RxJS, slow to load in every worker thread).
-  const side = Math.min(dw, dh);
-  const square = { x: Math.floor((dw - side) / 2), y: Math.floor((dh - side) / 2), width: side, height: side };
-  const rect = unorientRect(square, h.width, h.height, o);
   if (resized.length !== size * size * 3) resized = new Uint8Array(size * size * 3);
   const sums = new Float64Array(3);
   const codec = nativeJpegCodec();

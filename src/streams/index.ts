@@ -42,3 +42,4 @@ export * from './createPreprocessWorkers';
 export * from './nativeImageKernels';
 export * from './nativeJpegCodec';
 export * from './cropResizeFast';
+export * from './fastJpegPreprocessFile';

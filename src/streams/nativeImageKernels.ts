@@ -47,6 +47,28 @@ export interface NativeImageKernels {
   jpegEncode(pixels: Uint8Array, width: number, height: number, channels: number, quality: number, out: Uint8Array): number | string;
   /** Worst-case size of {@link NativeImageKernels.jpegEncode}'s output. */
   jpegEncodeBound(width: number, height: number): number;
+  /**
+   * The preprocess fast path's whole per-image work in one call: `jpegCropResize` of the crop
+   * (stored pixels), EXIF `orientation` applied to the `size`² square, `jpegEncode` at
+   * `quality`, and the file `dest` created (or truncated) and written. Adds the channel sums
+   * to `sums`; copies the oriented RGB pixels into `pixels` when given. Returns the bytes
+   * written (> 0), minus the errno when `dest` could not be written (the cut file is removed),
+   * or libjpeg-turbo's message when it refused the image (nothing written). Optional: addons
+   * built before it lack it.
+   */
+  jpegPreprocessFile?(
+    jpeg: Uint8Array,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    size: number,
+    orientation: number,
+    quality: number,
+    dest: string,
+    sums: Float64Array,
+    pixels: Uint8Array | null,
+  ): number | string;
 }
 
 // src/streams (tsx) or dist/streams (built package): the repository root is two levels up.

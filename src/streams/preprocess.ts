@@ -5,7 +5,7 @@ import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, of, toArra
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import type { Category } from './Category';
-import { createPreprocessWorkers, type PreprocessWorkers } from './createPreprocessWorkers';
+import { createPreprocessWorkers, PREPROCESS_IN_FLIGHT_PER_WORKER, type PreprocessWorkers } from './createPreprocessWorkers';
 import { decodeFile, DEFAULT_MAX_PIXELS, FAST_JPEG, transcodeFile, type DecodedSample } from './decodeFile';
 import { DEFAULT_IMAGE_EXTENSIONS, folderSource } from './folderSource';
 import { listCategories } from './listCategories';
@@ -38,8 +38,8 @@ export interface PreprocessOptions {
   /** Seed of the train/val split. Default 0. */
   readonly seed?: number;
   /**
-   * Images in flight at once. Default: twice the number of CPU cores with the fast JPEG path
-   * (it runs min(concurrency, cores) worker threads), the number of cores with sharp alone.
+   * Images in flight at once. Default: 16 per worker thread with the fast JPEG path (it runs
+   * min(concurrency, cores) worker threads), the number of cores with sharp alone.
    */
   readonly concurrency?: number;
   /** JPEG quality of the output images, 1..100. Default 90. */
@@ -319,8 +319,8 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       }
 
       function run(categories: readonly Category[], listSkips: Skip[], jobs: Job[], nTrain: number, nVal: number): Observable<PreprocessEvent> {
-        // The fast path keeps one image queued per worker so no worker waits for a message.
-        const concurrency = checkInt('concurrency', opts.concurrency ?? (pool ? 2 * cores : cores), 1, 1024);
+        // The fast path keeps several images queued per worker so no worker waits for the main thread.
+        const concurrency = checkInt('concurrency', opts.concurrency ?? (pool ? pool.count * PREPROCESS_IN_FLIGHT_PER_WORKER : cores), 1, 1024);
         const sums = new Float64Array(3);
         let trainPixels = 0;
         const rows: Record<Split, ManifestRow[]> = { train: [], val: [] };

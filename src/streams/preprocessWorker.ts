@@ -1,10 +1,11 @@
-// Worker-thread entry of createPreprocessWorkers: one JPEG file in, one JPEG file out, with
-// synchronous I/O and libjpeg-turbo calls, so a core does a whole image without thread hand-offs.
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+// Worker-thread entry of createPreprocessWorkers: JPEG files in, JPEG files out, with
+// synchronous I/O and one native call per image (decode, crop, resize, encode, write), so a
+// core does a whole image without thread hand-offs; results go back a few per message.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import type { PreprocessWorkerMessage, PreprocessWorkerReply } from './createPreprocessWorkers';
-import { fastJpegPreprocess } from './fastJpegPreprocess';
-import { loadJpegTurbo } from './loadJpegTurbo';
+import { PREPROCESS_REPLY_EVERY, type PreprocessWorkerMessage, type PreprocessWorkerReply } from './createPreprocessWorkers';
+import { fastJpegPreprocessFile } from './fastJpegPreprocessFile';
+import { loadJpegTurbo, type JpegTurbo } from './loadJpegTurbo';
 
 // One growing read buffer per worker: a fresh buffer per file costs page faults here.
 let input = Buffer.alloc(1 << 20);
@@ -22,32 +23,39 @@ function readWhole(file: string): Buffer {
   }
 }
 
+function runJob(jt: JpegTurbo | undefined, { id, job, slot }: PreprocessWorkerMessage['jobs'][number], ring: SharedArrayBuffer | undefined): PreprocessWorkerReply {
+  if (jt === undefined) return { id, kind: 'fallback', why: 'libjpeg-turbo binding not available in the worker' };
+  let buf: Buffer;
+  try {
+    buf = readWhole(job.src);
+  } catch (e) {
+    // Read errors are classified (dangling link, directory, …) by sharp's path.
+    return { id, kind: 'fallback', why: (e as Error).message };
+  }
+  const bytes = job.size * job.size * 3;
+  const pixels = job.wantPixels && ring !== undefined && slot !== undefined ? new Uint8Array(ring, slot * bytes, bytes) : undefined;
+  let r;
+  try {
+    r = fastJpegPreprocessFile(jt, buf, job.dest, job, pixels);
+  } catch (e) {
+    return { id, kind: 'fallback', why: `fast path failed: ${(e as Error).message}` };
+  }
+  if (r.kind === 'refused') return { id, kind: 'fallback', why: r.why };
+  if (r.kind === 'write-failed') return { id, kind: 'error', message: r.message };
+  return { id, kind: 'written', sums: r.sums, slot };
+}
+
 if (parentPort) {
   const port = parentPort;
   const jt = loadJpegTurbo();
-  port.on('message', ({ id, job, ring, slot }: PreprocessWorkerMessage) => {
-    const reply = (m: PreprocessWorkerReply): void => port.postMessage(m);
-    if (jt === undefined) return reply({ id, kind: 'fallback', why: 'libjpeg-turbo binding not available in the worker' });
-    let buf: Buffer;
-    try {
-      buf = readWhole(job.src);
-    } catch (e) {
-      // Read errors are classified (dangling link, directory, …) by sharp's path.
-      return reply({ id, kind: 'fallback', why: (e as Error).message });
+  port.on('message', ({ ring, jobs }: PreprocessWorkerMessage) => {
+    let out: PreprocessWorkerReply[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      out.push(runJob(jt, jobs[i], ring));
+      if (out.length >= PREPROCESS_REPLY_EVERY || i === jobs.length - 1) {
+        port.postMessage(out);
+        out = [];
+      }
     }
-    let r;
-    try {
-      r = fastJpegPreprocess(jt, buf, job);
-    } catch (e) {
-      return reply({ id, kind: 'fallback', why: `fast path failed: ${(e as Error).message}` });
-    }
-    if (r.kind === 'refused') return reply({ id, kind: 'fallback', why: r.why });
-    try {
-      writeFileSync(job.dest, r.jpeg);
-    } catch (e) {
-      return reply({ id, kind: 'error', message: `cannot write ${job.dest}: ${(e as Error).message}` });
-    }
-    if (r.pixels !== undefined && ring !== undefined && slot !== undefined) new Uint8Array(ring, slot * r.pixels.length, r.pixels.length).set(r.pixels);
-    reply({ id, kind: 'written', sums: r.sums, slot });
   });
 }
