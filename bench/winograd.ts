@@ -1,7 +1,7 @@
 /*
  * npm run bench:winograd — the native convolution's two algorithms side by side, in one process:
  * im2col + GEMM against Winograd (F(2×2,3×3), F(4×4,3×3), and F(2×2,5×5) for 5×5) for the
- * forward convolution and the input gradient of the small model's stride-1 layers (32² input,
+ * forward convolution, the input gradient and the filter gradient of the small model's stride-1 layers (32² input,
  * batch 64: conv2 5×5 on 15×15, conv3–conv5 3×3 on 7×7), plus what `auto` picks. Rounds
  * alternate the algorithms; each figure is the fastest of the rounds (noise only adds time).
  * Options: --threads N (default 2), --rounds N (default 7), --batch N (default 64).
@@ -51,7 +51,8 @@ function main(): void {
       const dy = values(b * oh * ow * K, 3);
       const y = new Float32Array(b * oh * ow * K);
       const dx = new Float32Array(x.length);
-      const best = new Map<Mode, { fwd: number; dx: number }>(modes.map((m) => [m, { fwd: Infinity, dx: Infinity }]));
+      const dw = new Float32Array(w.length);
+      const best = new Map<Mode, { fwd: number; dx: number; dw: number }>(modes.map((m) => [m, { fwd: Infinity, dx: Infinity, dw: Infinity }]));
       for (let r = 0; r <= rounds; r++) {
         for (const m of modes) {
           algo(m);
@@ -60,21 +61,23 @@ function main(): void {
           const t1 = performance.now();
           addon.conv2dBackpropInput(dy, w, dx, g, threads);
           const t2 = performance.now();
+          addon.conv2dBackpropFilter(x, dy, dw, g, threads);
+          const t3 = performance.now();
           const e = best.get(m);
-          if (r > 0 && e !== undefined) { e.fwd = Math.min(e.fwd, t1 - t0); e.dx = Math.min(e.dx, t2 - t1); }
+          if (r > 0 && e !== undefined) { e.fwd = Math.min(e.fwd, t1 - t0); e.dx = Math.min(e.dx, t2 - t1); e.dw = Math.min(e.dw, t3 - t2); }
         }
       }
-      const gemm = best.get('gemm') ?? { fwd: NaN, dx: NaN };
+      const gemm = best.get('gemm') ?? { fwd: NaN, dx: NaN, dw: NaN };
       const gflop = (2 * b * oh * ow * C * K * kh * kw) / 1e9;
       const cells = modes.map((m) => {
-        const e = best.get(m) ?? { fwd: NaN, dx: NaN };
-        total[m] = (total[m] ?? 0) + e.fwd + e.dx;
-        return `${m} fwd ${e.fwd.toFixed(1)} dx ${e.dx.toFixed(1)} (${(gemm.fwd / e.fwd).toFixed(2)}×, ${(gemm.dx / e.dx).toFixed(2)}×)`;
+        const e = best.get(m) ?? { fwd: NaN, dx: NaN, dw: NaN };
+        total[m] = (total[m] ?? 0) + e.fwd + e.dx + e.dw;
+        return `${m} fwd ${e.fwd.toFixed(1)} dx ${e.dx.toFixed(1)} dw ${e.dw.toFixed(1)} (${(gemm.fwd / e.fwd).toFixed(2)}×, ${(gemm.dx / e.dx).toFixed(2)}×, ${(gemm.dw / e.dw).toFixed(2)}×)`;
       });
-      console.log(`${name}: ${cells.join(' | ')}; GEMM ${(gflop / gemm.fwd * 1e3).toFixed(0)} / ${(gflop / gemm.dx * 1e3).toFixed(0)} GFLOP/s`);
+      console.log(`${name}: ${cells.join(' | ')}; GEMM ${[gemm.fwd, gemm.dx, gemm.dw].map((t) => (gflop / t * 1e3).toFixed(0)).join(' / ')} GFLOP/s`);
     }
     const sum = (m: Mode): number => total[m] ?? NaN;
-    console.log(`all four layers, fwd + dx: gemm ${sum('gemm').toFixed(1)} ms, auto ${sum('auto').toFixed(1)} ms (${(sum('gemm') / sum('auto')).toFixed(2)}×)`);
+    console.log(`all four layers, fwd + dx + dw: gemm ${sum('gemm').toFixed(1)} ms, auto ${sum('auto').toFixed(1)} ms (${(sum('gemm') / sum('auto')).toFixed(2)}×)`);
   } finally {
     algo(before as Mode);
   }

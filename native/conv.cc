@@ -144,6 +144,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
 }
 
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw, int threads) {
+  if (winograd_conv2d_backprop_filter(g, x, dy, dw, threads)) return;
   const long long M = 1LL * g.B * g.oh * g.ow;
   const int Kc = g.kh * g.kw * g.Cin;
   const int T = clampThreads(threads, M * Kc * g.Cout, (Kc + 7) / 8);

@@ -121,6 +121,29 @@ RX_INLINE void apply(const float (&Mt)[ROWS][COLS], const float* __restrict in, 
   }
 }
 
+// The adjoint: out[i·os + q] = Σₖ Mt[k][i] · in[k·is + q] for i < COLS (gradients of the transforms).
+template <int ROWS, int COLS>
+RX_INLINE void apply_t(const float (&Mt)[ROWS][COLS], const float* __restrict in, int is, float* __restrict out, int os) {
+#pragma GCC unroll 8
+  for (int i = 0; i < COLS; ++i) {
+    float* __restrict o = out + static_cast<ptrdiff_t>(i) * os;
+    for (int q = 0; q < CB; ++q) {
+      float acc = 0.0f;
+      bool started = false;
+#pragma GCC unroll 8
+      for (int k = 0; k < ROWS; ++k) {
+        const float c = Mt[k][i];
+        if (c == 0.0f) continue;
+        const float v = in[static_cast<ptrdiff_t>(k) * is + q];
+        const float term = c == 1.0f ? v : (c == -1.0f ? -v : c * v);
+        acc = started ? acc + term : term;
+        started = true;
+      }
+      o[q] = acc;
+    }
+  }
+}
+
 // Per-thread transform scratch, 3 × 10·10 × CB floats (heap: the addon is dlopen'ed, where
 // static TLS space is scarce).
 struct Scratch {
@@ -250,12 +273,76 @@ RX_INLINE void output_transform(const Job& J, const float* M, long long t0, int 
   }
 }
 
+// dM[ξ][u][co] = (A dY Aᵀ)[ξ], the gradient of the output transform, for tiles t0 + u (dy is
+// zero past the output's edge).
+template <class P>
+RX_INLINE void output_adjoint(const Job& J, const float* dy, long long t0, int u0, int u1, int n, float* dM) {
+  constexpr int a = P::a, m = P::m;
+  Scratch& s = tl_scratch;
+  const size_t mat = static_cast<size_t>(n) * J.K;
+  const int perImage = J.tilesY * J.tilesX;
+  for (int u = u0; u < u1; ++u) {
+    const long long t = t0 + u;
+    const int b = static_cast<int>(t / perImage), p = static_cast<int>(t % perImage);
+    const int oy0 = (p / J.tilesX) * m, ox0 = (p % J.tilesX) * m;
+    for (int cb = 0; cb < J.K; cb += CB) {
+      const int nc = std::min(CB, J.K - cb);
+      for (int i = 0; i < m; ++i) {
+        for (int j = 0; j < m; ++j) {
+          float* dst = s.d + (i * m + j) * CB;
+          const int oy = oy0 + i, ox = ox0 + j;
+          if (oy < J.oh && ox < J.ow) {
+            std::memcpy(dst, dy + ((static_cast<size_t>(b) * J.oh + oy) * J.ow + ox) * J.K + cb, sizeof(float) * nc);
+            if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
+          } else {
+            std::memset(dst, 0, sizeof(float) * CB);
+          }
+        }
+      }
+      for (int j = 0; j < m; ++j) apply_t(P::AT, s.d + j * CB, m * CB, s.t + j * CB, m * CB);
+      for (int k = 0; k < a; ++k) {
+        float* dst = dM + (k * a) * mat + static_cast<size_t>(u) * J.K + cb;
+        if (nc == CB) {
+          apply_t(P::AT, s.t + k * m * CB, CB, dst, static_cast<int>(mat));
+        } else {
+          apply_t(P::AT, s.t + k * m * CB, CB, s.v, CB);
+          for (int l = 0; l < a; ++l) std::memcpy(dst + l * mat, s.v + l * CB, sizeof(float) * nc);
+        }
+      }
+    }
+  }
+}
+
+// dw[:, :, ci, :] = Gᵀ dU[:, :, ci, :] G for input channels [c0, c1): the filter transform's gradient.
+template <class P>
+RX_INLINE void filter_adjoint(const float* dU, int C, int K, int c0, int c1, float* dw) {
+  constexpr int a = P::a, r = P::r;
+  Scratch& s = tl_scratch;
+  const size_t mat = static_cast<size_t>(C) * K;
+  for (int ci = c0; ci < c1; ++ci) {
+    for (int cb = 0; cb < K; cb += CB) {
+      const int nc = std::min(CB, K - cb);
+      for (int xi = 0; xi < a * a; ++xi) {
+        std::memcpy(s.d + xi * CB, dU + xi * mat + static_cast<size_t>(ci) * K + cb, sizeof(float) * nc);
+        if (nc < CB) std::memset(s.d + xi * CB + nc, 0, sizeof(float) * (CB - nc));
+      }
+      for (int j = 0; j < a; ++j) apply_t(P::G, s.d + j * CB, a * CB, s.t + j * CB, a * CB);
+      for (int ky = 0; ky < r; ++ky) apply_t(P::G, s.t + ky * a * CB, CB, s.v + ky * r * CB, CB);
+      for (int ky = 0; ky < r; ++ky)
+        for (int kx = 0; kx < r; ++kx)
+          std::memcpy(dw + (static_cast<size_t>(ky * r + kx) * C + ci) * K + cb, s.v + (ky * r + kx) * CB, sizeof(float) * nc);
+    }
+  }
+}
+
 // One algorithm: its sizes and transforms, each compiled in every vector width.
 struct Algo {
   int m, r, a;
   void (*filter)(const float*, int, int, bool, int, int, float*);
   void (*input)(const Job&, const float*, long long, int, int, int, float*);
   void (*output)(const Job&, const float*, long long, int, int, int, float*, const Epilogue&);
+  void (*outputAdjoint)(const Job&, const float*, long long, int, int, int, float*);
+  void (*filterAdjoint)(const float*, int, int, int, int, float*);
 };
 
 #define RX_ALGO(P)                                                                                                          \
@@ -269,7 +356,13 @@ struct Algo {
                                    const Epilogue& ep) {                                                                    \
     output_transform<P>(J, M, t0, u0, u1, n, y, ep);                                                                        \
   }                                                                                                                         \
-  const Algo algo_##P{P::m, P::r, P::a, filter_##P, input_##P, output_##P};
+  RX_VECTOR_CLONES void output_adjoint_##P(const Job& J, const float* dy, long long t0, int u0, int u1, int n, float* dM) { \
+    output_adjoint<P>(J, dy, t0, u0, u1, n, dM);                                                                            \
+  }                                                                                                                         \
+  RX_VECTOR_CLONES void filter_adjoint_##P(const float* dU, int C, int K, int c0, int c1, float* dw) {                      \
+    filter_adjoint<P>(dU, C, K, c0, c1, dw);                                                                                \
+  }                                                                                                                         \
+  const Algo algo_##P{P::m, P::r, P::a, filter_##P, input_##P, output_##P, output_adjoint_##P, filter_adjoint_##P};
 
 RX_ALGO(F23)
 RX_ALGO(F43)
@@ -427,6 +520,53 @@ bool winograd_conv2d_backprop_input(const ConvGeom& g, const float* dy, const fl
   const Job J{g.B, g.oh, g.ow, g.Cout, g.Cin, g.kh - 1 - g.pt, g.kw - 1 - g.pl, g.H, g.W,
               (g.H + P->m - 1) / P->m, (g.W + P->m - 1) / P->m};
   run(*P, J, dy, U, true, dx, Epilogue{}, T);
+  return true;
+}
+
+bool winograd_conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw, int threads) {
+  // y = Aᵀ[Σ_ci U ⊙ V]A per tile, so dU[ξ] = Σ_tiles V[ξ]ᵀ·(A dY Aᵀ)[ξ] and dw = Gᵀ dU G.
+  const Algo* P = choose(g, g.oh, g.ow, g.Cin, g.Cout);
+  if (P == nullptr) return false;
+  const int T = threads_for(1LL * g.B * g.oh * g.ow * g.Cin * g.Cout * g.kh * g.kw, threads);
+  const Job J{g.B, g.H, g.W, g.Cin, g.Cout, g.pt, g.pl, g.oh, g.ow, (g.oh + P->m - 1) / P->m, (g.ow + P->m - 1) / P->m};
+  const int a2 = P->a * P->a;
+  const size_t mat = static_cast<size_t>(g.Cin) * g.Cout;
+  float* dU = buffer(tl_u, a2 * mat);
+  const long long tiles = 1LL * J.B * J.tilesY * J.tilesX;
+  if (tiles == 0) {
+    std::memset(dw, 0, sizeof(float) * g.wSize());
+    return true;
+  }
+  // Chunks of whole 256-tile blocks (the GEMM's k-block), so each sum runs over the same blocks.
+  const long long maxTiles = std::max<long long>(256, kChunkFloats / (1LL * a2 * (J.C + J.K)) / 256 * 256);
+  const int n = static_cast<int>(std::min(tiles, maxTiles));
+  float* V = buffer(tl_v, static_cast<size_t>(a2) * n * J.C);
+  float* dM = buffer(tl_m, static_cast<size_t>(a2) * n * J.K);
+  for (long long t0 = 0; t0 < tiles; t0 += n) {
+    const int cnt = static_cast<int>(std::min<long long>(n, tiles - t0));
+    const int Tt = std::max(1, std::min<int>(T, cnt));
+    parallel_run(Tt, [&](int t) {
+      long long u0, u1;
+      split(cnt, Tt, t, u0, u1);
+      P->input(J, x, t0, static_cast<int>(u0), static_cast<int>(u1), n, V);
+      P->outputAdjoint(J, dy, t0, static_cast<int>(u0), static_cast<int>(u1), n, dM);
+    });
+    const int Tg = std::max(1, std::min(T, a2));
+    parallel_run(Tg, [&](int t) {
+      long long x0, x1;
+      split(a2, Tg, t, x0, x1);
+      for (long long xi = x0; xi < x1; ++xi) {
+        sgemm(true, false, J.C, J.K, cnt, 1.0f, V + xi * n * J.C, J.C, dM + xi * n * J.K, J.K, t0 == 0 ? 0.0f : 1.0f,
+              dU + xi * mat, J.K, Epilogue{});
+      }
+    });
+  }
+  const int Tf = std::max(1, std::min(T, g.Cin));
+  parallel_run(Tf, [&](int t) {
+    long long c0, c1;
+    split(g.Cin, Tf, t, c0, c1);
+    P->filterAdjoint(dU, g.Cin, g.Cout, static_cast<int>(c0), static_cast<int>(c1), dw);
+  });
   return true;
 }
 

@@ -17,7 +17,11 @@ bool winograd_conv2d(const ConvGeom& g, const float* x, const float* w, float* y
 // Winograd when allowed; false otherwise.
 bool winograd_conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx, int threads);
 
-// Algorithm choice for conv2d / conv2d_backprop_input:
+// Filter gradient by Winograd (the adjoint of the forward's transforms: dU = Σ Vᵀ·(A dY Aᵀ) per
+// transform position, dw = Gᵀ dU G) when allowed; false otherwise.
+bool winograd_conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw, int threads);
+
+// Algorithm choice for conv2d and both gradients:
 //   "auto"       Winograd for stride-1 undilated 3×3 (F(4×4,3×3)) and 5×5 (F(2×2,5×5)) with
 //                at least 16 input and output channels, im2col + GEMM otherwise (default);
 //   "gemm"       always im2col + GEMM (environment: RXTRAIN_WINOGRAD=0);

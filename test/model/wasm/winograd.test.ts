@@ -17,11 +17,12 @@ function label(g: readonly number[]): string {
   return `x ${g[0]}×${g[1]}×${g[2]}×${g[3]}, ${g[4]}×${g[5]} → ${g[14]}, pad ${g[10]}, out ${g[12]}×${g[13]}`;
 }
 
-/** Float64 reference: y = x ⋆ w (+ bias, ReLU) and dx for a given dy, straight from the definition. */
-function reference(g: readonly number[], x: Float32Array, w: Float32Array, bias: Float32Array, dy: Float32Array): { y: Float64Array; dx: Float64Array } {
+/** Float64 reference: y = x ⋆ w (+ bias, ReLU), and dx, dw for a given dy, straight from the definition. */
+function reference(g: readonly number[], x: Float32Array, w: Float32Array, bias: Float32Array, dy: Float32Array): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
   const [B, H, W, C, kh, kw, , , , , pt, pl, oh, ow, K] = g;
   const y = new Float64Array(B * oh * ow * K);
   const dx = new Float64Array(B * H * W * C);
+  const dw = new Float64Array(kh * kw * C * K);
   for (let b = 0; b < B; b++) {
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
@@ -39,6 +40,7 @@ function reference(g: readonly number[], x: Float32Array, w: Float32Array, bias:
               for (let k = 0; k < K; k++) {
                 y[o + k] += x[xi + c] * w[wi + k];
                 s += dy[o + k] * w[wi + k];
+                dw[wi + k] += x[xi + c] * dy[o + k];
               }
               dx[xi + c] += s;
             }
@@ -48,7 +50,7 @@ function reference(g: readonly number[], x: Float32Array, w: Float32Array, bias:
       }
     }
   }
-  return { y, dx };
+  return { y, dx, dw };
 }
 
 /** max |a − ref| relative to max(1, max |ref|), as assertClose. */
@@ -70,7 +72,7 @@ function addon(): NativeAddon & Required<Pick<NativeAddon, 'convAlgorithm'>> {
   return a as NativeAddon & Required<Pick<NativeAddon, 'convAlgorithm'>>;
 }
 
-interface Run { y: Float32Array; dx: Float32Array }
+interface Run { y: Float32Array; dx: Float32Array; dw: Float32Array }
 
 function runAddon(a: ReturnType<typeof addon>, mode: Mode, g: readonly number[], threads: number, seed = 1): Run {
   const [B, H, W, C, kh, kw, , , , , , , oh, ow, K] = g;
@@ -80,10 +82,12 @@ function runAddon(a: ReturnType<typeof addon>, mode: Mode, g: readonly number[],
   const dy = values(B * oh * ow * K, seed + 3);
   const y = new Float32Array(B * oh * ow * K);
   const dx = new Float32Array(B * H * W * C);
+  const dw = new Float32Array(w.length);
   a.convAlgorithm(mode);
   a.conv2d(x, w, y, bias, g, true, threads);
   a.conv2dBackpropInput(dy, w, dx, g, threads);
-  return { y, dx };
+  a.conv2dBackpropFilter(x, dy, dw, g, threads);
+  return { y, dx, dw };
 }
 
 function bits(t: Float32Array): string {
@@ -121,7 +125,7 @@ describe('native Winograd convolution (wasm+native)', function () {
   });
   after(() => { addon().convAlgorithm(chosen as Mode); });
 
-  describe('forward (+ bias, ReLU) and input gradient against a float64 reference', () => {
+  describe('forward (+ bias, ReLU), input and filter gradients against a float64 reference', () => {
     for (const g of cases) {
       it(label(g), () => {
         const a = addon();
@@ -132,10 +136,26 @@ describe('native Winograd convolution (wasm+native)', function () {
         modes.forEach((m, i) => {
           assert.ok(relError(runs[i].y, ref.y) <= TOL[m], `${m} y: ${relError(runs[i].y, ref.y)} > ${TOL[m]}`);
           assert.ok(relError(runs[i].dx, ref.dx) <= TOL[m], `${m} dx: ${relError(runs[i].dx, ref.dx)} > ${TOL[m]}`);
+          assert.ok(relError(runs[i].dw, ref.dw) <= TOL[m], `${m} dw: ${relError(runs[i].dw, ref.dw)} > ${TOL[m]}`);
         });
         // The Winograd paths really ran: their rounding differs from the GEMM's.
-        for (let i = 1; i < runs.length; i++) assert.notEqual(bits(runs[i].y), bits(runs[0].y), `${modes[i]} gave the GEMM's bits`);
+        for (let i = 1; i < runs.length; i++) {
+          assert.notEqual(bits(runs[i].y), bits(runs[0].y), `${modes[i]} gave the GEMM's bits`);
+          assert.notEqual(bits(runs[i].dw), bits(runs[0].dw), `${modes[i]} gave the GEMM's dw bits`);
+        }
       });
+    }
+  });
+
+  it('agrees with im2col + GEMM when the tiles span several chunks (the filter gradient then accumulates)', () => {
+    const a = addon();
+    // ≥ 324 tiles of 4×4 (2×2 for 5×5) against chunks of ≤ 256 tiles at these channel counts.
+    for (const [g, mode] of [[geom(4, 36, 36, 128, 3, 1, 128), 'winograd:4'], [geom(2, 30, 30, 64, 5, 2, 192), 'winograd']] as Array<[number[], Mode]>) {
+      const ref = runAddon(a, 'gemm', g, 2);
+      const r = runAddon(a, mode, g, 2);
+      for (const k of ['y', 'dx', 'dw'] as const) {
+        assertClose(r[k], ref[k], TOL[mode], `${label(g)} ${mode} ${k}`);
+      }
     }
   });
 
@@ -154,6 +174,7 @@ describe('native Winograd convolution (wasm+native)', function () {
               const r = runAddon(a, mode, g, threads);
               assert.equal(bits(r.y), bits(ref.y), `${label(g)} ${mode} ${k} ${threads} threads: y differs`);
               assert.equal(bits(r.dx), bits(ref.dx), `${label(g)} ${mode} ${k} ${threads} threads: dx differs`);
+              assert.equal(bits(r.dw), bits(ref.dw), `${label(g)} ${mode} ${k} ${threads} threads: dw differs`);
             }
           }
         }
@@ -168,7 +189,7 @@ describe('native Winograd convolution (wasm+native)', function () {
     const same = (g: number[], m1: Mode, m2: Mode): boolean => {
       const r1 = runAddon(a, m1, g, 2);
       const r2 = runAddon(a, m2, g, 2);
-      return bits(r1.y) === bits(r2.y) && bits(r1.dx) === bits(r2.dx);
+      return bits(r1.y) === bits(r2.y) && bits(r1.dx) === bits(r2.dx) && bits(r1.dw) === bits(r2.dw);
     };
     const conv4 = geom(2, 7, 7, 384, 3, 1, 256);
     assert.ok(same(conv4, 'auto', 'winograd:4'), 'small conv4 (7×7, 384 → 256): F(4×4,3×3) expected');
