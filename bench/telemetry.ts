@@ -91,6 +91,8 @@ const sliceAddon = ((): SliceAddon | undefined => {
  * 0 = the kernel's default, 'compute' = what rxtrain's native kernels give the threads that run
  * them (the training thread included: native/pool.cc). One value = that slice throughout.
  */
+// Without the addon the default falls back to the kernel's slice (and says so); asked for explicitly, it is an error.
+if (args.has('slice-us') && sliceAddon === undefined && args.get('slice-us') !== '0') throw new Error('--slice-us needs the native addon (node native/install.mjs); pass --slice-us 0 without it');
 const SLICES = (args.get('slice-us') ?? 'compute').split(',').map((x) => (x === 'compute' ? (sliceAddon?.computeSlice() ?? 0) : Number(x)));
 for (const us of SLICES) if (!Number.isInteger(us) || us < 0) throw new Error(`--slice-us: expected µs >= 0 or 'compute', got ${us}`);
 if (SLICES.some((us) => us > 0) && sliceAddon === undefined) throw new Error('--slice-us needs the native addon (node native/install.mjs); pass --slice-us 0 without it');
