@@ -556,6 +556,13 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
     );
   };
   latencyLines('', () => true);
+  {
+    // What the bench reported before it left the warm-up blocks out, for comparison with older runs.
+    const all: number[] = [];
+    for (let i = 0; i < recs.length; i += 4) all.push(recs[i + 1]);
+    all.sort((x, y) => x - y);
+    console.log(`  with the warm-up blocks' receipts too (as runs before 2026-11-26 10:30 counted): ${all.length} receipts, p99 ${quantile(all, 0.99).toFixed(2)} ms`);
+  }
   if (SLICES.length > 1) {
     SLICES.forEach((us, v) => {
       const r = sortedCopy(perSlice[v].ratios);
