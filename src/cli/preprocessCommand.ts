@@ -2,8 +2,7 @@ import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
-import sharp from 'sharp';
-import { preprocess } from '../streams/preprocess';
+import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -169,10 +168,34 @@ export async function runPreprocess(argv: string[], io: PreprocessIo): Promise<n
   }
   // sharp work runs on libuv's pool: one slot per image in flight plus room for file I/O.
   // Must be set before the pool's first use, i.e. before any async fs or sharp call.
-  const concurrency = args.concurrency ?? os.availableParallelism();
+  const cores = os.availableParallelism();
+  const concurrency = args.concurrency ?? cores;
   process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, concurrency + 2));
-  // Parallelism comes from images in flight; libvips threads per image would only contend.
-  if (concurrency > 1) sharp.concurrency(1);
+  // The fast path's worker threads first: each takes a few hundred ms to boot on a small VM,
+  // which now overlaps with loading the rest of the command (sharp, RxJS) and listing the
+  // dataset instead of delaying the first images.
+  const workers = args.decoder === 'auto' ? createPreprocessWorkers(Math.min(concurrency, cores)) : undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { preprocess } = require('../streams/preprocess') as typeof import('../streams/preprocess');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sharp = require('sharp') as typeof import('sharp');
+    // Parallelism comes from images in flight; libvips threads per image would only contend.
+    if (concurrency > 1) sharp.concurrency(1);
+    return await runWith(preprocess, args, workers, io);
+  } finally {
+    await workers?.close();
+  }
+}
+
+type Args = Exclude<ReturnType<typeof parse>, { help: true }>;
+
+async function runWith(
+  preprocess: typeof import('../streams/preprocess').preprocess,
+  args: Args,
+  workers: ReturnType<typeof createPreprocessWorkers>,
+  io: PreprocessIo,
+): Promise<number> {
   const showBar = !args.quiet && io.stderr.isTTY === true;
   const bar = showBar
     ? new SingleBar(
@@ -195,6 +218,7 @@ export async function runPreprocess(argv: string[], io: PreprocessIo): Promise<n
       background: args.background,
       maxPixels: args.maxPixels,
       decoder: args.decoder,
+      workers,
     }).subscribe({
       next: (e) => {
         if (e.kind === 'start') bar?.start(e.total, 0, { skipped: skippedLive, rate: '0' });

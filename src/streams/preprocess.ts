@@ -59,6 +59,13 @@ export interface PreprocessOptions {
    * `@julusian/jpeg-turbo` package; without it `'auto'` is sharp.
    */
   readonly decoder?: 'auto' | 'sharp';
+  /**
+   * A fast-path worker pool the caller started (see `createPreprocessWorkers`), used instead
+   * of starting one: the CLI starts it before loading the rest of its modules so the threads
+   * boot meanwhile. It stays the caller's: preprocess does not close it. Ignored with
+   * `decoder: 'sharp'`.
+   */
+  readonly workers?: PreprocessWorkers;
 }
 
 /**
@@ -246,7 +253,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
     const cores = os.availableParallelism();
     const decoder = opts.decoder ?? 'auto';
     if (decoder !== 'auto' && decoder !== 'sharp') throw new RangeError(`decoder must be 'auto' or 'sharp', got ${JSON.stringify(decoder)}`);
-    const workerCount = Math.min(opts.concurrency ?? cores, cores);
+    const workerCount = opts.workers?.count ?? Math.min(opts.concurrency ?? cores, cores);
     const valRatio = opts.valRatio ?? 0.2;
     if (!(valRatio >= 0 && valRatio < 1)) throw new RangeError(`val ratio must be at least 0 and below 1, got ${valRatio}`);
     const seed = opts.seed ?? 0;
@@ -261,9 +268,10 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       let finished = false;
       // Started with the run so the workers boot while the dataset is listed; closed with the
       // run whatever its end.
-      let pool: PreprocessWorkers | undefined = decoder === 'auto' ? createPreprocessWorkers(workerCount) : undefined;
+      const own = decoder === 'auto' && opts.workers === undefined;
+      let pool: PreprocessWorkers | undefined = decoder === 'auto' ? (opts.workers ?? createPreprocessWorkers(workerCount)) : undefined;
       const closePool = (): void => {
-        void pool?.close();
+        if (own) void pool?.close();
         pool = undefined;
       };
       const sub = defer(async () => {

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { PREPROCESS_REPLY_EVERY, type PreprocessWorkerMessage, type PreprocessWorkerReply } from './createPreprocessWorkers';
 import { fastJpegPreprocessFile } from './fastJpegPreprocessFile';
 import { loadJpegTurbo, type JpegTurbo } from './loadJpegTurbo';
+import { nativeJpegCodec } from './nativeJpegCodec';
 
 // One growing read buffer per worker: a fresh buffer per file costs page faults here.
 let input = Buffer.alloc(1 << 20);
@@ -48,6 +49,8 @@ function runJob(jt: JpegTurbo | undefined, { id, job, slot }: PreprocessWorkerMe
 if (parentPort) {
   const port = parentPort;
   const jt = loadJpegTurbo();
+  // Load the addon now, while the main thread is still listing the dataset, not on the first image.
+  nativeJpegCodec();
   port.on('message', ({ ring, jobs }: PreprocessWorkerMessage) => {
     let out: PreprocessWorkerReply[] = [];
     for (let i = 0; i < jobs.length; i++) {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import sharp from 'sharp';
+import { createPreprocessWorkers } from '../../src/streams/createPreprocessWorkers';
 import { parseCsv } from '../../src/streams/parseCsv';
 import { preprocess, type PreprocessEvent, type PreprocessOptions } from '../../src/streams/preprocess';
 import { openRecordFile } from '../../src/streams/RecordFile';
@@ -296,5 +297,23 @@ describe('preprocess: fast JPEG path (decoder auto) against sharp alone', functi
     for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs`);
     const c = await run(path.join(tmp, 'det-c'), false);
     for (const [k, v] of c) if (k.endsWith('.jpg')) assert.ok(v.equals(a.get(k)!), `${k} differs without records`);
+  });
+
+  it('uses a worker pool the caller started, leaves it open, and gives the same outputs as its own pool', async () => {
+    const workers = createPreprocessWorkers(2);
+    assert.ok(workers);
+    try {
+      const own = path.join(tmp, 'pool-own');
+      const given = path.join(tmp, 'pool-given');
+      await collect({ src, out: own, size: 48, seed: 5, records: true });
+      for (const out of [given, path.join(tmp, 'pool-given-again')]) {
+        await collect({ src, out, size: 48, seed: 5, records: true, workers });
+        const [a, b] = [await snapshot(own), await snapshot(out)];
+        assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+        for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs with the caller's pool`);
+      }
+    } finally {
+      await workers.close();
+    }
   });
 });
