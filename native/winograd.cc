@@ -470,8 +470,11 @@ const Algo* choose(const ConvGeom& g, int oh, int ow, int C, int K) {
     if (g.kh == 5) return &algo_F25;
     return g_tile.load() == 2 ? &algo_F23 : &algo_F43;
   }
-  // Auto: with few channels the transforms, not the products, dominate.
+  // Auto: with few channels the transforms, not the products, dominate. F(2×2,5×5) expands each
+  // output tile's data 9× (α²/m²); into fewer than 128 channels (the input gradient of the small
+  // model's conv2, 192 → 64) that measured 0.8× the GEMM, so those stay on the GEMM.
   if (C < 16 || K < 16) return nullptr;
+  if (g.kh == 5 && K < 128) return nullptr;
   const long long direct = direct_cost(oh, ow, g.kh);
   const Algo* best = nullptr;
   long long bestCost = direct * 4 / 5;  // Winograd must save at least a fifth of the multiplies
