@@ -1,6 +1,7 @@
 #include "cropResize.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -206,6 +207,78 @@ bool hasSse41() {
   static const bool yes = __builtin_cpu_supports("sse4.1");
   return yes;
 }
+
+// The same arithmetic as horizontalRowSse41 on two output pixels per 256-bit register (pixel
+// dx in the low four lanes, dx + 1 in the high four): half the multiplies and adds. The pair
+// runs max(n[dx], n[dx+1]) taps; the missing tap of the shorter one has weight 0 (Taps.w is
+// zero-padded) and reads within the scratch's slack, so the results are the same bytes.
+template <int SC, int C>
+__attribute__((target("avx2"))) void horizontalRowAvx2(const uint16_t* t, const Taps& xt, int ow, uint8_t* o, uint64_t* sums) {
+  const __m256i half = _mm256_set1_epi32(1 << 21);
+  __m256i rowSum = _mm256_setzero_si256();
+  const int* n = xt.n.data();
+  const int* start = xt.start.data();
+  const int* wAll = xt.w.data();
+  const int mt = xt.maxTaps;
+  int dx = 0;
+  for (; dx + 1 < ow; dx += 2) {
+    const int taps = std::max(n[dx], n[dx + 1]);
+    const int* w0 = wAll + static_cast<size_t>(dx) * mt;
+    const int* w1 = w0 + mt;
+    const uint16_t* p0 = t + start[dx] * SC;
+    const uint16_t* p1 = t + start[dx + 1] * SC;
+    __m256i acc = half;
+    for (int q = 0; q < taps; ++q, p0 += SC, p1 += SC) {
+      const __m128i both = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0)), _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1)));
+      const __m256i v = _mm256_cvtepu16_epi32(both);
+      const __m256i wv = _mm256_setr_epi32(w0[q], w0[q], w0[q], w0[q], w1[q], w1[q], w1[q], w1[q]);
+      acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(v, wv));
+    }
+    acc = _mm256_srai_epi32(acc, 22);
+    rowSum = _mm256_add_epi32(rowSum, acc);
+    const __m128i lo = _mm256_castsi256_si128(acc), hi = _mm256_extracti128_si256(acc, 1);
+    const __m128i b16 = _mm_packus_epi32(lo, hi);
+    const __m128i b8 = _mm_packus_epi16(b16, b16);
+    const uint32_t px0 = static_cast<uint32_t>(_mm_cvtsi128_si32(b8));
+    const uint32_t px1 = static_cast<uint32_t>(_mm_extract_epi32(b8, 1));
+    std::memcpy(o, &px0, 4);  // for C == 3 the 4th byte is overwritten by the next pixel
+    o += C;
+    if (C == 4 || dx + 2 < ow) {
+      std::memcpy(o, &px1, 4);
+    } else {
+      o[0] = static_cast<uint8_t>(px1);
+      o[1] = static_cast<uint8_t>(px1 >> 8);
+      o[2] = static_cast<uint8_t>(px1 >> 16);
+    }
+    o += C;
+  }
+  alignas(32) uint32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), rowSum);
+  for (int k = 0; k < C; ++k) sums[k] += static_cast<uint64_t>(lanes[k]) + lanes[4 + k];
+  // An odd last pixel: the one-pixel kernel on it alone.
+  if (dx < ow) {
+    Taps one;
+    one.maxTaps = mt;
+    one.n.assign(1, n[dx]);
+    one.start.assign(1, start[dx]);
+    one.w.assign(wAll + static_cast<size_t>(dx) * mt, wAll + static_cast<size_t>(dx + 1) * mt);
+    horizontalRowSse41<SC, C>(t, one, 1, o, sums);
+  }
+}
+
+// RXTRAIN_RESIZE_SSE41=1: the one-pixel kernel even with AVX2 (side-by-side measurements).
+bool forceSse41() {
+  static const bool yes = [] {
+    const char* v = std::getenv("RXTRAIN_RESIZE_SSE41");
+    return v != nullptr && v[0] == '1';
+  }();
+  return yes;
+}
+
+bool hasAvx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
 #endif
 
 // Vertical pass first (it streams whole source rows), into an 8.8 fixed-point intermediate of
@@ -219,8 +292,10 @@ void kernel(const CropResizeArgs& a, const Taps& yt, const Taps& xt) {
   const size_t stride = static_cast<size_t>(a.srcWidth) * SC;
   const int rowLen = rw * SC;
   thread_local std::vector<uint16_t> scratch;
-  // +4: slack for the SIMD loads of the last 3-channel pixel.
-  if (scratch.size() < static_cast<size_t>(oh) * rowLen + 4) scratch.resize(static_cast<size_t>(oh) * rowLen + 4);
+  // Slack for the SIMD loads of the last 3-channel pixel, and the zero-weight extra tap of the
+  // two-pixel kernel (one more source pixel).
+  const size_t slack = static_cast<size_t>(xt.maxTaps + 1) * SC + 4;
+  if (scratch.size() < static_cast<size_t>(oh) * rowLen + slack) scratch.resize(static_cast<size_t>(oh) * rowLen + slack);
   uint16_t* tmp = scratch.data();
   const VerticalRow row = verticalRowFor();
   for (int dy = 0; dy < oh; ++dy) {
@@ -232,6 +307,12 @@ void kernel(const CropResizeArgs& a, const Taps& yt, const Taps& xt) {
   uint8_t* o = a.dst;
 #if defined(__x86_64__) || defined(__i386__)
   if constexpr (SC >= 3) {
+    if (hasAvx2() && !forceSse41()) {
+      for (int dy = 0; dy < oh; ++dy) horizontalRowAvx2<SC, C>(tmp + static_cast<size_t>(dy) * rowLen, xt, ow, o + static_cast<size_t>(dy) * ow * C, sums);
+      if (a.sums != nullptr)
+        for (int k = 0; k < C; ++k) a.sums[k] += static_cast<double>(sums[k]);
+      return;
+    }
     if (hasSse41()) {
       for (int dy = 0; dy < oh; ++dy) horizontalRowSse41<SC, C>(tmp + static_cast<size_t>(dy) * rowLen, xt, ow, o + static_cast<size_t>(dy) * ow * C, sums);
       if (a.sums != nullptr)
