@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, of, toArray } from 'rxjs';
+import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, of, toArray, type ObservableInput } from 'rxjs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import type { Category } from './Category';
@@ -363,10 +363,11 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
         skipped.push(...listSkips);
         const body = from(jobs).pipe(
           mapOrdered(encode, concurrency),
-          // In order, one at a time: the record files and manifests follow input order.
-          concatMap(async ({ job, result, sums: imageSums, release }): Promise<PreprocessEvent[]> => {
+          // In order, one at a time: the record files and manifests follow input order. Arrays
+          // come out synchronously; only a record append waits (no Promise per image otherwise).
+          concatMap(({ job, result, sums: imageSums, release }): ObservableInput<PreprocessEvent> => {
             done++;
-            const progress: PreprocessProgress = { kind: 'progress', done, total: jobs.length, split: job.split, path: job.item.path, ok: result.kind === 'sample' };
+            const progress: PreprocessProgress = { kind: 'progress', done, total: jobs.length, split: job.split, path: job.item.path, ok: result.kind !== 'skip' };
             if (result.kind === 'skip') {
               skipped.push(result);
               return [result, progress];
@@ -394,11 +395,16 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               sums[2] += b;
               trainPixels += px.length / 3;
             }
-            if (writers.length > 0) await writers[job.split === 'train' ? 0 : 1].append(px, job.item.label, job.file);
-            release?.();
-            return [progress];
+            if (writers.length === 0) {
+              release?.();
+              return [progress];
+            }
+            return defer(async () => {
+              await writers[job.split === 'train' ? 0 : 1].append(px, job.item.label, job.file);
+              release?.();
+              return progress;
+            });
           }),
-          mergeMap((events) => from(events)),
         );
         const tail = defer(async (): Promise<PreprocessEvent> => {
           const seconds = (performance.now() - t0) / 1000;

@@ -312,6 +312,14 @@ describe('preprocess: fast JPEG path (decoder auto) against sharp alone', functi
         assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
         for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs with the caller's pool`);
       }
+      // Without records (images only written, never decoded on this thread) progress still says ok.
+      const noRecords = path.join(tmp, 'pool-no-records');
+      const events = await collect({ src, out: noRecords, size: 48, seed: 5, workers });
+      const ok = events.filter((e) => e.kind === 'progress' && e.ok).length;
+      const rows = (await readRows(path.join(noRecords, 'train.csv'))).length + (await readRows(path.join(noRecords, 'val.csv'))).length;
+      assert.equal(ok, rows);
+      assert.equal(ok + events.filter((e) => e.kind === 'progress' && !e.ok).length, events.filter((e) => e.kind === 'progress').length);
+      assert.ok(ok > 0);
     } finally {
       await workers.close();
     }
