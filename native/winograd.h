@@ -23,7 +23,8 @@ bool winograd_conv2d_backprop_filter(const ConvGeom& g, const float* x, const fl
 
 // Algorithm choice for conv2d and both gradients:
 //   "auto"       Winograd for stride-1 undilated 3×3 (F(4×4,3×3), or F(2×2,3×3) on maps below
-//                4×4) and 5×5 (F(2×2,5×5), only into ≥ 128 channels) with at least 16 input and
+//                4×4) and 5×5 (F(2×2,5×5), only into ≥ 128 channels, not for the filter
+//                gradient) with at least 16 input and
 //                output channels and ≥ 1/5 fewer multiplies, im2col + GEMM otherwise (default);
 //   "gemm"       always im2col + GEMM (environment: RXTRAIN_WINOGRAD=0);
 //   "winograd"   Winograd for every stride-1 undilated 3×3 / 5×5 geometry, whatever the channels;
