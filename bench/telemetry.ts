@@ -96,6 +96,11 @@ if (args.has('slice-us') && sliceAddon === undefined && args.get('slice-us') !==
 const SLICES = (args.get('slice-us') ?? 'compute').split(',').map((x) => (x === 'compute' ? (sliceAddon?.computeSlice() ?? 0) : Number(x)));
 for (const us of SLICES) if (!Number.isInteger(us) || us < 0) throw new Error(`--slice-us: expected µs >= 0 or 'compute', got ${us}`);
 if (SLICES.some((us) => us > 0) && sliceAddon === undefined) throw new Error('--slice-us needs the native addon (node native/install.mjs); pass --slice-us 0 without it');
+/**
+ * The slice variant of a pair of blocks: variants change every two pairs, so each gets as many
+ * AB as BA pairs (a B block right after an A block, idle for B's readers, or right after a B block).
+ */
+const variantOf = (pair: number): number => Math.floor(pair / 2) % SLICES.length;
 const sliceName = (us: number): string => (us === 0 ? 'kernel default' : `${us / 1000} ms`);
 /** Sets the training (this) thread's slice; returns what the kernel now reports, µs (-1: unsupported). */
 function setTrainingSlice(us: number): number {
@@ -468,7 +473,7 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   for (let done = 0; done < STEPS; done += BLOCK) {
     const first = BLOCK + done;
     const pair = done / BLOCK;
-    const v = pair % SLICES.length;
+    const v = variantOf(pair);
     if (SLICES.length > 1) setTrainingSlice(SLICES[v]);
     const order = pair % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
     const t: Record<'A' | 'B', number> = { A: 0, B: 0 };
@@ -571,7 +576,7 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
         `${label}${r.length} block pairs, ${perSlice[v].batchEnds} BatchEnd: A ${((perSlice[v].timeA / r.length) / BLOCK).toFixed(3)} ms/step, B ${((perSlice[v].timeB / r.length) / BLOCK).toFixed(3)} ms/step; ` +
           `slowdown B vs A total ${(((perSlice[v].timeB - perSlice[v].timeA) / perSlice[v].timeA) * 100).toFixed(2)}%, median ${((quantile(r, 0.5) - 1) * 100).toFixed(2)}%`,
       );
-      latencyLines(label, (step) => pairOf(step) % SLICES.length === v);
+      latencyLines(label, (step) => variantOf(pairOf(step)) === v);
     });
   }
   const receipts = report.events.reduce((a, n) => a + n, 0);
