@@ -45,7 +45,7 @@ bool get_attr(SchedAttr* a) {
 #endif
 
 int parse_compute_slice_us() {
-  // RXTRAIN_COMPUTE_SLICE_MS: the slice kernel threads ask for, in ms; 0/off = kernel default.
+  // RXTRAIN_COMPUTE_SLICE_MS: the slice kernel threads ask for, in ms; unset/0/off = kernel default.
   const char* env = std::getenv("RXTRAIN_COMPUTE_SLICE_MS");
   if (env == nullptr || *env == '\0') return kDefaultComputeSliceUs;
   const std::string v(env);

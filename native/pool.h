@@ -9,12 +9,13 @@ namespace rxnative {
 void parallel_run(int n, const std::function<void(int)>& f);
 
 // Scheduling of the threads that run kernels (the pool's workers and every thread that calls
-// parallel_run, i.e. the training thread). They ask Linux (>= 6.12, EEVDF) for a long time
-// slice: their share of the CPU is unchanged, but a thread with a shorter slice that wakes up
-// (the telemetry server's thread, a monitor, data loading, the shell) preempts them at once
-// instead of waiting for the slice or the next tick. Set once per thread; RXTRAIN_COMPUTE_SLICE_MS
-// overrides the default (0 or off = leave the kernel's default).
-constexpr int kDefaultComputeSliceUs = 20000;
+// parallel_run, i.e. the training thread). With RXTRAIN_COMPUTE_SLICE_MS set they ask Linux
+// (>= 6.12, EEVDF) for a long time slice: their share of the CPU is unchanged, but a thread with
+// a shorter slice that wakes up (the telemetry server's thread, a monitor, data loading) preempts
+// them at once instead of waiting for the slice or the next tick. Off by default: the benefit
+// was within the benchmark's noise, and Linux passes a thread's slice on to every thread and
+// process it creates later (a marked training thread's later workers and children inherit it).
+constexpr int kDefaultComputeSliceUs = 0;
 
 // The slice in µs the kernel threads ask for (0 = none asked).
 int compute_slice_us();

@@ -42,15 +42,16 @@ const MATMUL = `
 `;
 
 describe('native kernel threads: scheduler slice (native/pool.cc)', () => {
-  it('computeSlice: 20 ms by default, RXTRAIN_COMPUTE_SLICE_MS overrides it (0/off = none, clamped to the kernel range)', () => {
+  it('computeSlice: none by default, RXTRAIN_COMPUTE_SLICE_MS asks for one (0/off = none, clamped to the kernel range)', () => {
     const slice = (v: string | undefined): unknown => inChild('process.stdout.write(JSON.stringify(a.computeSlice()));', { RXTRAIN_COMPUTE_SLICE_MS: v });
-    assert.equal(slice(undefined), 20000);
+    assert.equal(slice(undefined), 0);
+    assert.equal(slice('20'), 20000);
     assert.equal(slice('3.5'), 3500);
     assert.equal(slice('0'), 0);
     assert.equal(slice('off'), 0);
     assert.equal(slice('1000'), 100000);
     assert.equal(slice('0.01'), 100);
-    assert.equal(slice('fast'), 20000, 'an unreadable value keeps the default');
+    assert.equal(slice('fast'), 0, 'an unreadable value keeps the default');
   });
 
   it('setThreadSlice sets the calling thread\'s slice (0 = the kernel default) or says -1 where unsupported; bad arguments throw', () => {
@@ -79,8 +80,8 @@ describe('native kernel threads: scheduler slice (native/pool.cc)', () => {
         before: Record<string, number>;
         after: Record<string, number>;
       };
-    const on = run({});
-    const off = run({ RXTRAIN_COMPUTE_SLICE_MS: 'off' });
+    const on = run({ RXTRAIN_COMPUTE_SLICE_MS: '20' });
+    const off = run({});
     // Without custom slices (not Linux >= 6.12) what is checked is that the calls work.
     if (!customSlices) return;
     const marked = (r: Record<string, number>): string[] => Object.keys(r).filter((t) => r[t] === 20000);
@@ -91,6 +92,6 @@ describe('native kernel threads: scheduler slice (native/pool.cc)', () => {
     const workers = after.filter((t) => !(t in on.before));
     assert.equal(workers.length, 1, `one new pool thread, marked: ${JSON.stringify(on.after)}`);
     assert.equal(after.length, 2, 'V8 and libuv threads keep the default');
-    assert.deepEqual(marked(off.after), [], 'RXTRAIN_COMPUTE_SLICE_MS=off marks nothing');
+    assert.deepEqual(marked(off.after), [], 'by default nothing is marked');
   });
 });
