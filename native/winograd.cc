@@ -144,6 +144,30 @@ RX_INLINE void apply_t(const float (&Mt)[ROWS][COLS], const float* __restrict in
   }
 }
 
+// dst[0, CB) = src[0, nc) then zeros, or all zeros when src is null (outside the map): the
+// transforms always work on whole channel blocks.
+RX_INLINE void load_block(float* __restrict dst, const float* __restrict src, int nc) {
+  if (src == nullptr) {
+    std::memset(dst, 0, sizeof(float) * CB);
+    return;
+  }
+  std::memcpy(dst, src, sizeof(float) * nc);
+  if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
+}
+
+// The last pass of a transform (apply, or apply_t when ADJOINT) straight into dst with row
+// stride `stride`; a partial channel block goes through tmp, so the padding lanes never land.
+template <bool ADJOINT, int ROWS, int COLS>
+RX_INLINE void transform_store(const float (&Mt)[ROWS][COLS], const float* in, float* dst, size_t stride, int nc, float* tmp) {
+  constexpr int outs = ADJOINT ? COLS : ROWS;
+  const bool whole = nc == CB;
+  float* out = whole ? dst : tmp;
+  const int os = whole ? static_cast<int>(stride) : CB;
+  if (ADJOINT) apply_t(Mt, in, CB, out, os);
+  else apply(Mt, in, CB, out, os);
+  if (!whole) for (int j = 0; j < outs; ++j) std::memcpy(dst + j * stride, tmp + j * CB, sizeof(float) * nc);
+}
+
 // Per-thread transform scratch, 3 × 10·10 × CB floats (heap: the addon is dlopen'ed, where
 // static TLS space is scarce).
 struct Scratch {
@@ -177,21 +201,11 @@ RX_INLINE void filter_transform(const float* w, int C, int K, bool flip, int c0,
       for (int ky = 0; ky < r; ++ky) {
         for (int kx = 0; kx < r; ++kx) {
           const int sy = flip ? r - 1 - ky : ky, sx = flip ? r - 1 - kx : kx;
-          float* dst = s.d + (ky * r + kx) * CB;
-          std::memcpy(dst, w + (static_cast<size_t>(sy * r + sx) * C + ci) * K + cb, sizeof(float) * nc);
-          if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
+          load_block(s.d + (ky * r + kx) * CB, w + (static_cast<size_t>(sy * r + sx) * C + ci) * K + cb, nc);
         }
       }
       for (int kx = 0; kx < r; ++kx) apply(P::G, s.d + kx * CB, r * CB, s.t + kx * CB, r * CB);
-      for (int i = 0; i < a; ++i) {
-        float* dst = U + (i * a) * mat + static_cast<size_t>(ci) * K + cb;
-        if (nc == CB) {
-          apply(P::G, s.t + i * r * CB, CB, dst, static_cast<int>(mat));
-        } else {
-          apply(P::G, s.t + i * r * CB, CB, s.v, CB);
-          for (int j = 0; j < a; ++j) std::memcpy(dst + j * mat, s.v + j * CB, sizeof(float) * nc);
-        }
-      }
+      for (int i = 0; i < a; ++i) transform_store<false>(P::G, s.t + i * r * CB, U + (i * a) * mat + static_cast<size_t>(ci) * K + cb, mat, nc, s.v);
     }
   }
 }
@@ -213,25 +227,12 @@ RX_INLINE void input_transform(const Job& J, const float* x, long long t0, int u
         const int iy = y0 + i;
         for (int j = 0; j < a; ++j) {
           const int ix = x0 + j;
-          float* dst = s.d + (i * a + j) * CB;
-          if (iy >= 0 && iy < J.H && ix >= 0 && ix < J.W) {
-            std::memcpy(dst, x + ((static_cast<size_t>(b) * J.H + iy) * J.W + ix) * J.C + cb, sizeof(float) * nc);
-            if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
-          } else {
-            std::memset(dst, 0, sizeof(float) * CB);
-          }
+          const bool inside = iy >= 0 && iy < J.H && ix >= 0 && ix < J.W;
+          load_block(s.d + (i * a + j) * CB, inside ? x + ((static_cast<size_t>(b) * J.H + iy) * J.W + ix) * J.C + cb : nullptr, nc);
         }
       }
       for (int j = 0; j < a; ++j) apply(P::BT, s.d + j * CB, a * CB, s.t + j * CB, a * CB);
-      for (int i = 0; i < a; ++i) {
-        float* dst = V + (i * a) * mat + static_cast<size_t>(u) * J.C + cb;
-        if (nc == CB) {
-          apply(P::BT, s.t + i * a * CB, CB, dst, static_cast<int>(mat));
-        } else {
-          apply(P::BT, s.t + i * a * CB, CB, s.v, CB);
-          for (int j = 0; j < a; ++j) std::memcpy(dst + j * mat, s.v + j * CB, sizeof(float) * nc);
-        }
-      }
+      for (int i = 0; i < a; ++i) transform_store<false>(P::BT, s.t + i * a * CB, V + (i * a) * mat + static_cast<size_t>(u) * J.C + cb, mat, nc, s.v);
     }
   }
 }
@@ -254,10 +255,7 @@ RX_INLINE void output_transform(const Job& J, const float* M, long long t0, int 
       if (nc == CB) {
         for (int j = 0; j < a; ++j) apply(P::AT, src + j * mat, static_cast<int>(a * mat), s.t + j * CB, a * CB);
       } else {
-        for (int xi = 0; xi < a * a; ++xi) {
-          std::memcpy(s.d + xi * CB, src + xi * mat, sizeof(float) * nc);
-          std::memset(s.d + xi * CB + nc, 0, sizeof(float) * (CB - nc));
-        }
+        for (int xi = 0; xi < a * a; ++xi) load_block(s.d + xi * CB, src + xi * mat, nc);
         for (int j = 0; j < a; ++j) apply(P::AT, s.d + j * CB, a * CB, s.t + j * CB, a * CB);
       }
       for (int i = 0; i < my; ++i) apply(P::AT, s.t + i * a * CB, CB, s.v + i * m * CB, CB);
@@ -289,26 +287,12 @@ RX_INLINE void output_adjoint(const Job& J, const float* dy, long long t0, int u
       const int nc = std::min(CB, J.K - cb);
       for (int i = 0; i < m; ++i) {
         for (int j = 0; j < m; ++j) {
-          float* dst = s.d + (i * m + j) * CB;
           const int oy = oy0 + i, ox = ox0 + j;
-          if (oy < J.oh && ox < J.ow) {
-            std::memcpy(dst, dy + ((static_cast<size_t>(b) * J.oh + oy) * J.ow + ox) * J.K + cb, sizeof(float) * nc);
-            if (nc < CB) std::memset(dst + nc, 0, sizeof(float) * (CB - nc));
-          } else {
-            std::memset(dst, 0, sizeof(float) * CB);
-          }
+          load_block(s.d + (i * m + j) * CB, oy < J.oh && ox < J.ow ? dy + ((static_cast<size_t>(b) * J.oh + oy) * J.ow + ox) * J.K + cb : nullptr, nc);
         }
       }
       for (int j = 0; j < m; ++j) apply_t(P::AT, s.d + j * CB, m * CB, s.t + j * CB, m * CB);
-      for (int k = 0; k < a; ++k) {
-        float* dst = dM + (k * a) * mat + static_cast<size_t>(u) * J.K + cb;
-        if (nc == CB) {
-          apply_t(P::AT, s.t + k * m * CB, CB, dst, static_cast<int>(mat));
-        } else {
-          apply_t(P::AT, s.t + k * m * CB, CB, s.v, CB);
-          for (int l = 0; l < a; ++l) std::memcpy(dst + l * mat, s.v + l * CB, sizeof(float) * nc);
-        }
-      }
+      for (int k = 0; k < a; ++k) transform_store<true>(P::AT, s.t + k * m * CB, dM + (k * a) * mat + static_cast<size_t>(u) * J.K + cb, mat, nc, s.v);
     }
   }
 }
@@ -322,10 +306,7 @@ RX_INLINE void filter_adjoint(const float* dU, int C, int K, int c0, int c1, flo
   for (int ci = c0; ci < c1; ++ci) {
     for (int cb = 0; cb < K; cb += CB) {
       const int nc = std::min(CB, K - cb);
-      for (int xi = 0; xi < a * a; ++xi) {
-        std::memcpy(s.d + xi * CB, dU + xi * mat + static_cast<size_t>(ci) * K + cb, sizeof(float) * nc);
-        if (nc < CB) std::memset(s.d + xi * CB + nc, 0, sizeof(float) * (CB - nc));
-      }
+      for (int xi = 0; xi < a * a; ++xi) load_block(s.d + xi * CB, dU + xi * mat + static_cast<size_t>(ci) * K + cb, nc);
       for (int j = 0; j < a; ++j) apply_t(P::G, s.d + j * CB, a * CB, s.t + j * CB, a * CB);
       for (int ky = 0; ky < r; ++ky) apply_t(P::G, s.t + ky * a * CB, CB, s.v + ky * r * CB, CB);
       for (int ky = 0; ky < r; ++ky)
