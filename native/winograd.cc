@@ -97,19 +97,21 @@ struct F25 {
 
 #define RX_INLINE inline __attribute__((always_inline))
 
-// out[i·os + q] = Σₖ Mt[i][k] · in[k·is + q] for i < ROWS, q < CB, summed in k order. The
-// coefficients are compile-time constants: zero terms vanish, ±1 costs no multiply (exact).
-template <int ROWS, int COLS>
-RX_INLINE void apply(const float (&Mt)[ROWS][COLS], const float* __restrict in, int is, float* __restrict out, int os) {
+// out[i·os + q] = Σₖ Mt[i][k] · in[k·is + q] for i < ROWS, q < CB, summed in k order; with
+// ADJOINT the transpose, Σₖ Mt[k][i] · in[k·is + q] for i < COLS (the transforms' gradients).
+// The coefficients are compile-time constants: zero terms vanish, ±1 costs no multiply (exact).
+template <bool ADJOINT, int ROWS, int COLS>
+RX_INLINE void apply_matrix(const float (&Mt)[ROWS][COLS], const float* __restrict in, int is, float* __restrict out, int os) {
+  constexpr int outs = ADJOINT ? COLS : ROWS, terms = ADJOINT ? ROWS : COLS;
 #pragma GCC unroll 8
-  for (int i = 0; i < ROWS; ++i) {
+  for (int i = 0; i < outs; ++i) {
     float* __restrict o = out + static_cast<ptrdiff_t>(i) * os;
     for (int q = 0; q < CB; ++q) {
       float acc = 0.0f;
       bool started = false;
 #pragma GCC unroll 8
-      for (int k = 0; k < COLS; ++k) {
-        const float c = Mt[i][k];
+      for (int k = 0; k < terms; ++k) {
+        const float c = ADJOINT ? Mt[k][i] : Mt[i][k];
         if (c == 0.0f) continue;
         const float v = in[static_cast<ptrdiff_t>(k) * is + q];
         const float term = c == 1.0f ? v : (c == -1.0f ? -v : c * v);
@@ -121,27 +123,14 @@ RX_INLINE void apply(const float (&Mt)[ROWS][COLS], const float* __restrict in, 
   }
 }
 
-// The adjoint: out[i·os + q] = Σₖ Mt[k][i] · in[k·is + q] for i < COLS (gradients of the transforms).
+template <int ROWS, int COLS>
+RX_INLINE void apply(const float (&Mt)[ROWS][COLS], const float* __restrict in, int is, float* __restrict out, int os) {
+  apply_matrix<false>(Mt, in, is, out, os);
+}
+
 template <int ROWS, int COLS>
 RX_INLINE void apply_t(const float (&Mt)[ROWS][COLS], const float* __restrict in, int is, float* __restrict out, int os) {
-#pragma GCC unroll 8
-  for (int i = 0; i < COLS; ++i) {
-    float* __restrict o = out + static_cast<ptrdiff_t>(i) * os;
-    for (int q = 0; q < CB; ++q) {
-      float acc = 0.0f;
-      bool started = false;
-#pragma GCC unroll 8
-      for (int k = 0; k < ROWS; ++k) {
-        const float c = Mt[k][i];
-        if (c == 0.0f) continue;
-        const float v = in[static_cast<ptrdiff_t>(k) * is + q];
-        const float term = c == 1.0f ? v : (c == -1.0f ? -v : c * v);
-        acc = started ? acc + term : term;
-        started = true;
-      }
-      o[q] = acc;
-    }
-  }
+  apply_matrix<true>(Mt, in, is, out, os);
 }
 
 // dst[0, CB) = src[0, nc) then zeros, or all zeros when src is null (outside the map): the
@@ -163,8 +152,7 @@ RX_INLINE void transform_store(const float (&Mt)[ROWS][COLS], const float* in, f
   const bool whole = nc == CB;
   float* out = whole ? dst : tmp;
   const int os = whole ? static_cast<int>(stride) : CB;
-  if (ADJOINT) apply_t(Mt, in, CB, out, os);
-  else apply(Mt, in, CB, out, os);
+  apply_matrix<ADJOINT>(Mt, in, CB, out, os);
   if (!whole) for (int j = 0; j < outs; ++j) std::memcpy(dst + j * stride, tmp + j * CB, sizeof(float) * nc);
 }
 
