@@ -86,13 +86,8 @@ struct F25 {
       {1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 3, 2.0f / 3},
       {1.0f / 24, -1.0f / 12, 1.0f / 6, -1.0f / 3, 2.0f / 3},
       {0, 0, 0, 0, 1}};
-  static constexpr float BT[6][6] = {
-      {4, 0, -5, 0, 1, 0},
-      {0, -4, -4, 1, 1, 0},
-      {0, 4, -4, -1, 1, 0},
-      {0, -2, -1, 2, 1, 0},
-      {0, 2, -1, -2, 1, 0},
-      {0, 4, 0, -5, 0, 1}};
+  // The same six interpolation points (0, ±1, ±2, ∞) as F(4×4,3×3), so the same input transform.
+  static constexpr const float (&BT)[6][6] = F43::BT;
 };
 
 #define RX_INLINE inline __attribute__((always_inline))
@@ -198,17 +193,26 @@ RX_INLINE void filter_transform(const float* w, int C, int K, bool flip, int c0,
   }
 }
 
+// Tile t of a job: its image and the top-left output pixel of its m×m tile.
+struct TilePos {
+  int b, y, x;
+};
+
+RX_INLINE TilePos tile_at(const Job& J, long long t, int m) {
+  const int perImage = J.tilesY * J.tilesX;
+  const int p = static_cast<int>(t % perImage);
+  return {static_cast<int>(t / perImage), (p / J.tilesX) * m, (p % J.tilesX) * m};
+}
+
 // V[ξ][u][ci] = (Bᵀ d B)[ξ] for tiles t0 + u, u in [u0, u1), of a chunk of n tiles.
 template <class P>
 RX_INLINE void input_transform(const Job& J, const float* x, long long t0, int u0, int u1, int n, float* V) {
   constexpr int a = P::a, m = P::m;
   Scratch& s = tl_scratch;
   const size_t mat = static_cast<size_t>(n) * J.C;
-  const int perImage = J.tilesY * J.tilesX;
   for (int u = u0; u < u1; ++u) {
-    const long long t = t0 + u;
-    const int b = static_cast<int>(t / perImage), p = static_cast<int>(t % perImage);
-    const int y0 = (p / J.tilesX) * m - J.pt, x0 = (p % J.tilesX) * m - J.pl;
+    const TilePos tp = tile_at(J, t0 + u, m);
+    const int b = tp.b, y0 = tp.y - J.pt, x0 = tp.x - J.pl;
     for (int cb = 0; cb < J.C; cb += CB) {
       const int nc = std::min(CB, J.C - cb);
       for (int i = 0; i < a; ++i) {
@@ -231,11 +235,9 @@ RX_INLINE void output_transform(const Job& J, const float* M, long long t0, int 
   constexpr int a = P::a, m = P::m;
   Scratch& s = tl_scratch;
   const size_t mat = static_cast<size_t>(n) * J.K;
-  const int perImage = J.tilesY * J.tilesX;
   for (int u = u0; u < u1; ++u) {
-    const long long t = t0 + u;
-    const int b = static_cast<int>(t / perImage), p = static_cast<int>(t % perImage);
-    const int oy0 = (p / J.tilesX) * m, ox0 = (p % J.tilesX) * m;
+    const TilePos tp = tile_at(J, t0 + u, m);
+    const int b = tp.b, oy0 = tp.y, ox0 = tp.x;
     const int my = std::min(m, J.oh - oy0), mx = std::min(m, J.ow - ox0);
     for (int cb = 0; cb < J.K; cb += CB) {
       const int nc = std::min(CB, J.K - cb);
@@ -266,11 +268,9 @@ RX_INLINE void output_adjoint(const Job& J, const float* dy, long long t0, int u
   constexpr int a = P::a, m = P::m;
   Scratch& s = tl_scratch;
   const size_t mat = static_cast<size_t>(n) * J.K;
-  const int perImage = J.tilesY * J.tilesX;
   for (int u = u0; u < u1; ++u) {
-    const long long t = t0 + u;
-    const int b = static_cast<int>(t / perImage), p = static_cast<int>(t % perImage);
-    const int oy0 = (p / J.tilesX) * m, ox0 = (p % J.tilesX) * m;
+    const TilePos tp = tile_at(J, t0 + u, m);
+    const int b = tp.b, oy0 = tp.y, ox0 = tp.x;
     for (int cb = 0; cb < J.K; cb += CB) {
       const int nc = std::min(CB, J.K - cb);
       for (int i = 0; i < m; ++i) {
