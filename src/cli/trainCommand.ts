@@ -73,10 +73,12 @@ const FLAGS: readonly Flag[] = [
   { name: 'momentum', kind: 'number', field: 'optimizer.momentum', arg: 'X', help: 'SGD momentum' },
   { name: 'nesterov', kind: 'bool', field: 'optimizer.nesterov', help: 'Nesterov momentum (--no-nesterov: classical)' },
   { name: 'weight-decay', kind: 'number', field: 'optimizer.weightDecay', arg: 'X', help: 'L2 weight decay' },
-  { name: 'scheduler', kind: 'string', field: 'scheduler.name', arg: 'ReduceLROnPlateau|none', help: 'learning-rate schedule' },
+  { name: 'scheduler', kind: 'string', field: 'scheduler.name', arg: 'ReduceLROnPlateau|CosineAnnealingLR|none', help: 'learning-rate schedule (a different one than the config file\'s drops that one\'s options)' },
   { name: 'lr-factor', kind: 'number', field: 'scheduler.factor', arg: 'X', help: 'ReduceLROnPlateau: new lr = lr × X' },
   { name: 'lr-patience', kind: 'int', field: 'scheduler.patience', arg: 'N', help: 'ReduceLROnPlateau: bad epochs tolerated' },
   { name: 'min-lr', kind: 'number', field: 'scheduler.minLr', arg: 'X', help: 'ReduceLROnPlateau: lower bound of the lr' },
+  { name: 'eta-min', kind: 'number', field: 'scheduler.etaMin', arg: 'X', help: 'CosineAnnealingLR: the lr the curve ends at' },
+  { name: 'cosine-horizon', kind: 'string', field: 'scheduler.horizon', arg: 'budget|epochs', help: 'CosineAnnealingLR: anneal over the epochs, or end with the time budget if that comes first' },
   { name: 'resize', kind: 'int', field: 'augmentation.resize', arg: 'N|none', help: 'centre-crop + resize decoded images to N² first', words: { none: null } },
   { name: 'pad', kind: 'int', field: 'augmentation.pad', arg: 'N', help: 'zero padding on each side before the random crop' },
   { name: 'random-crop', kind: 'bool', field: 'augmentation.randomCrop', help: 'random crops in training (--no-random-crop: centre crops)' },
@@ -250,7 +252,11 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
     const key = values['telemetry-key'];
     if ((cert === undefined) !== (key === undefined)) throw new UsageError('--telemetry-cert and --telemetry-key go together');
     if (typeof cert === 'string' && typeof key === 'string') setPath(overrides, 'telemetry.tls', { cert, key });
-    const decoded = decodeTrainConfig(mergeConfig(fromFile, overrides));
+    // Switching the scheduler by flag must not carry the file's options of another scheduler.
+    const chosen = (overrides.scheduler as { name?: unknown } | undefined)?.name;
+    const file = typeof fromFile === 'object' && fromFile !== null && !Array.isArray(fromFile) ? (fromFile as { scheduler?: { name?: unknown } }) : undefined;
+    const base = file !== undefined && chosen !== undefined && file.scheduler?.name !== chosen ? { ...file, scheduler: undefined } : fromFile;
+    const decoded = decodeTrainConfig(mergeConfig(base, overrides));
     if (E.isLeft(decoded)) {
       const where = typeof values.config === 'string' ? ` (${values.config} + flags)` : '';
       return E.left(`invalid training config${where}:\n  ${decoded.left.map(formatConfigProblem).join('\n  ')}`);

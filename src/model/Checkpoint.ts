@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RngState } from '../ops/Rng';
-import type { PlateauState } from './ReduceLROnPlateau';
+import type { SchedulerState } from './LrScheduler';
 import type { TrainerState } from './Trainer';
 import type { EpochEnd } from '../telemetry/TrainEvent';
 
@@ -85,8 +85,8 @@ export interface Checkpoint {
   /** State of the RNG that draws the per-step seeds. */
   readonly rng: RngState;
   readonly lr: number;
-  /** ReduceLROnPlateau state, or null when no scheduler runs. */
-  readonly scheduler: PlateauState | null;
+  /** The lr scheduler's state, or null when no scheduler runs. */
+  readonly scheduler: SchedulerState | null;
   /** Best monitored metric so far (lower is better after sign normalisation), and its epoch. */
   readonly best: { readonly metric: string; readonly value: number; readonly epoch: number } | null;
   /** Early stopping: epochs since the last improvement. */

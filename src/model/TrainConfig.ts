@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/Either';
+import { defaultCosineOptions } from './CosineAnnealingLR';
 import { defaultPlateauOptions } from './ReduceLROnPlateau';
 import { Duration } from './Duration';
 
@@ -81,7 +82,13 @@ const PlateauConfig = t.type({
   eps: NonNeg,
 });
 
-const SchedulerConfig = t.union([PlateauConfig, t.type({ name: t.literal('none') })]);
+const CosineConfig = t.type({
+  name: t.literal('CosineAnnealingLR'),
+  etaMin: NonNeg,
+  horizon: t.keyof({ epochs: null, budget: null }),
+});
+
+const SchedulerConfig = t.union([PlateauConfig, CosineConfig, t.type({ name: t.literal('none') })]);
 
 const AugmentationConfig = t.type({
   /** Centre-crop each decoded image to a square and resize it to this side first (raw, unevenly sized images); null = as stored. */
@@ -351,8 +358,9 @@ export function decodeTrainConfig(input: unknown): E.Either<ConfigProblem[], Tra
   const problems: ConfigProblem[] = [];
   unknownFields(TrainConfig, input, '', problems);
   const merged = mergeConfig(DEFAULT_TRAIN_CONFIG, input) as Record<string, unknown>;
-  // A scheduler switched off must not inherit the plateau defaults' fields.
+  // Another scheduler than the default must not inherit the plateau defaults' fields.
   if (isPlainObject(input.scheduler) && input.scheduler.name === 'none') merged.scheduler = input.scheduler;
+  if (isPlainObject(input.scheduler) && input.scheduler.name === 'CosineAnnealingLR') merged.scheduler = { name: 'CosineAnnealingLR', ...defaultCosineOptions, ...input.scheduler };
   const decoded = TrainConfig.decode(merged);
   if (E.isLeft(decoded)) return E.left([...problems, ...problemsOf(decoded.left)]);
   if (decoded.right.data.train === '') problems.push({ field: 'data.train', value: '', expected: 'a directory of training images' });

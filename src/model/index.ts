@@ -1,5 +1,7 @@
 export * from './Trainer';
 export * from './ReduceLROnPlateau';
+export * from './CosineAnnealingLR';
+export * from './LrScheduler';
 export * from './TrainConfig';
 export * from './Checkpoint';
 export * from './CheckpointStore';

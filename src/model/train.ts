@@ -5,7 +5,7 @@ import type { Skip } from '../streams/Skip';
 import type { TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
 import { hashIdentity, matchIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
-import { initialPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
+import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
 import { tenCropEvaluate } from './tenCropEvaluate';
 import type { Trainer } from './Trainer';
 
@@ -58,8 +58,12 @@ export interface TrainOptions {
   readonly seed: number;
   /** Initial learning rate (a resumed run continues with its checkpointed one). */
   readonly lr: number;
-  /** ReduceLROnPlateau on the validation loss (training loss without validation); null = constant lr. */
-  readonly scheduler?: Partial<PlateauOptions> | null;
+  /**
+   * The lr schedule, stepped after each epoch: ReduceLROnPlateau on the validation loss
+   * (training loss without validation) or CosineAnnealingLR over the epochs or the time
+   * budget; null = constant lr.
+   */
+  readonly scheduler?: SchedulerOptions | null;
   readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
   /** Where and how often to checkpoint; a run with a checkpoint in the store resumes from it. */
   readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
@@ -91,7 +95,7 @@ interface LoopState {
   step: number;
   lr: number;
   rng: Rng;
-  scheduler: PlateauState | null;
+  scheduler: SchedulerState | null;
   best: Checkpoint['best'];
   badEpochs: number;
   acc: EpochAccumulator;
@@ -106,7 +110,7 @@ const EMPTY_ACC: EpochAccumulator = { lossSum: 0, correct: 0, count: 0, elapsedM
  * one made with a different identity, naming the fields that differ; skipping a damaged one
  * with a non-fatal `Error` event), then per epoch pulls ONE batch per step from the
  * BatchSource, trains it with a seed drawn from a checkpointed RNG seeded by `seed` (so the
- * seed of step s is a function of (seed, s)), validates, steps ReduceLROnPlateau, checkpoints
+ * seed of step s is a function of (seed, s)), validates, steps the lr scheduler, checkpoints
  * and checks early stopping.
  *
  * Event order per epoch: EpochBegin, BatchEnd… (throttled; SampleSkipped as they come),
@@ -159,7 +163,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     const { trainer, train: source } = setup;
     const identity: RunIdentity = opts.identity ?? { config: null, data: null };
     const identityHash = hashIdentity(identity);
-    const scheduleStep = opts.scheduler === null || opts.scheduler === undefined ? undefined : reduceLROnPlateau(opts.scheduler);
+    const scheduler = opts.scheduler === null || opts.scheduler === undefined ? undefined : lrScheduler(opts.scheduler);
 
     let resumedFrom: string | undefined;
     const store = opts.checkpoints?.store;
@@ -169,7 +173,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       step: 0,
       lr: opts.lr,
       rng: createRng(opts.seed),
-      scheduler: scheduleStep === undefined ? null : initialPlateauState(opts.lr),
+      scheduler: scheduler === undefined ? null : scheduler.initial(opts.lr),
       best: null,
       badEpochs: 0,
       acc: EMPTY_ACC,
@@ -188,6 +192,10 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
               'Use a new run directory (or delete this one) to start afresh.',
           );
         }
+        // The identity normally covers the scheduler; this catches a checkpoint written by hand or by an older version.
+        if (scheduler !== undefined && ck.scheduler !== null && !scheduler.owns(ck.scheduler)) {
+          throw new Error(`refusing to resume from ${scan.latest.path}: its scheduler state is not ${scheduler.name}'s`);
+        }
         await trainer.setState(ck.trainer);
         if (life.closed) return;
         resumedFrom = scan.latest.path;
@@ -197,7 +205,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           step: ck.step,
           lr: ck.lr,
           rng: restoreRng(ck.rng),
-          scheduler: ck.scheduler,
+          // A checkpoint of a run without a scheduler, resumed with one, starts the schedule here.
+          scheduler: scheduler === undefined ? null : (ck.scheduler ?? scheduler.initial(ck.lr)),
           best: ck.best,
           badEpochs: ck.badEpochs,
           acc: ck.accumulator,
@@ -357,8 +366,14 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       emit({ kind: 'EpochEnd', ...base(), ...record });
       s.history.push(record);
 
-      if (scheduleStep !== undefined && s.scheduler !== null) {
-        const r = scheduleStep(s.scheduler, val?.loss ?? trainLoss);
+      if (scheduler !== undefined && s.scheduler !== null) {
+        const r = scheduler.step(s.scheduler, {
+          metric: val?.loss ?? trainLoss,
+          epochsDone: s.epoch + 1,
+          epochs: opts.epochs,
+          trainingMs: s.history.reduce((sum, h) => sum + h.durationMs, 0),
+          budgetMs: budget,
+        });
         s.scheduler = r.state;
         if (r.changed) {
           emit({ kind: 'LrChanged', ...base(), from: s.lr, to: r.lr });

@@ -100,6 +100,21 @@ describe('rxtrain train', function () {
     assert.ok(E.isRight(none) && none.right !== 'help' && none.right.config.maxTime === null);
   });
 
+  it('--scheduler switches the schedule without carrying the file\'s options of another one', () => {
+    const file = path.join(tmp, 'plateau.json');
+    fs.writeFileSync(file, JSON.stringify({ data: { train: 'd' }, scheduler: { name: 'ReduceLROnPlateau', factor: 0.2, patience: 1 } }));
+    const r = resolveTrainConfig(['--config', file, '--scheduler', 'CosineAnnealingLR', '--eta-min', '0.0001']);
+    assert.ok(E.isRight(r) && r.right !== 'help');
+    assert.deepEqual(r.right.config.scheduler, { name: 'CosineAnnealingLR', etaMin: 0.0001, horizon: 'budget' });
+    const same = resolveTrainConfig(['--config', file, '--scheduler', 'ReduceLROnPlateau', '--lr-patience', '3']);
+    assert.ok(E.isRight(same) && same.right !== 'help' && same.right.config.scheduler.name === 'ReduceLROnPlateau');
+    assert.equal(same.right.config.scheduler.factor, 0.2, 'the same scheduler keeps the file\'s options');
+    assert.equal(same.right.config.scheduler.patience, 3);
+    const bad = resolveTrainConfig(['--config', file, '--cosine-horizon', 'epochs']);
+    assert.ok(E.isLeft(bad));
+    assert.match(bad.left, /scheduler\.horizon: got "epochs", expected no such field/);
+  });
+
   it('--mean/--std take one number (every channel) or three; two is a usage error', () => {
     const r = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--mean', '72.9', '--std', '90']);
     assert.ok(E.isRight(r) && r.right !== 'help');

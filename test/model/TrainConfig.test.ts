@@ -50,6 +50,16 @@ describe('TrainConfig', () => {
     assert.deepEqual(r.right.scheduler, { name: 'none' });
   });
 
+  it('fills CosineAnnealingLR\'s own defaults, and reports plateau fields given to it', () => {
+    const r = decodeTrainConfig({ data: { train: 'd' }, scheduler: { name: 'CosineAnnealingLR' } });
+    assert.ok(E.isRight(r));
+    assert.deepEqual(r.right.scheduler, { name: 'CosineAnnealingLR', etaMin: 0, horizon: 'budget' });
+    assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'CosineAnnealingLR', patience: 2, horizon: 'steps' } }), [
+      'scheduler.patience: got 2, expected no such field (known: name, etaMin, horizon)',
+      'scheduler.horizon: got "steps", expected "epochs" | "budget"',
+    ]);
+  });
+
   it('reports unknown fields (typos) instead of ignoring them', () => {
     const out = problems({ data: { train: 'd', trian: 'x' }, epoch: 3 });
     assert.equal(out.length, 2);

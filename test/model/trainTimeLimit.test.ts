@@ -116,3 +116,68 @@ describe('train: training-time budget (maxTrainingMs)', () => {
     assert.equal(c.steps(), 10);
   });
 });
+
+describe('train: CosineAnnealingLR over the time budget', () => {
+  before(useCpu);
+
+  it('anneals with the budget, which ends the run before the epochs do', async () => {
+    const c = clocked();
+    // 500 ms epochs, 2,000 ms budget: four epochs fit of the 10 configured, so time decides
+    // the curve: after epoch e the progress is e × 500 / 2000 (the epochs say only e / 10).
+    const events = await lastValueFrom(
+      train({ ...c.opts, epochs: 10, maxTrainingMs: 2000, scheduler: { name: 'CosineAnnealingLR', etaMin: 0, horizon: 'budget' } }).pipe(toArray()),
+    );
+    const lr0 = c.opts.lr;
+    const cosine = (p: number): number => (lr0 * (1 + Math.cos(Math.PI * p))) / 2;
+    const begins = ofKind(events, 'EpochBegin').map((e) => e.lr);
+    assert.equal(begins.length, 4);
+    begins.forEach((lr, e) => assert.ok(Math.abs(lr - cosine(e / 4)) < 1e-12, `epoch ${e}: lr ${lr}, expected ${cosine(e / 4)}`));
+    assert.deepEqual(
+      ofKind(events, 'LrChanged').map((e) => e.epoch),
+      [0, 1, 2, 3],
+      'one LrChanged after each epoch',
+    );
+    const end = events[events.length - 1];
+    assert.equal(end.kind === 'TrainEnd' && end.reason, 'time-limit');
+  });
+
+  it('continues its curve after a resume, and refuses another scheduler\'s checkpoint', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-cosine-'));
+    try {
+      const scheduler = { name: 'CosineAnnealingLR', etaMin: 0, horizon: 'budget' } as const;
+      const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+      const checkpoints = { store, everyEpochs: 1, everySteps: 0 };
+      const first = clocked();
+      await lastValueFrom(train({ ...first.opts, epochs: 10, maxTrainingMs: 1200, scheduler, checkpoints }).pipe(toArray()));
+      const more = clocked();
+      const events = await lastValueFrom(train({ ...more.opts, epochs: 10, maxTrainingMs: 2000, scheduler, checkpoints }).pipe(toArray()));
+      const lr0 = first.opts.lr;
+      // Before the resume the curve was at 1000/1200; the larger budget puts it at 1000/2000,
+      // lower on the curve's progress: it stays where it was instead of climbing back.
+      const reached = (lr0 * (1 + Math.cos((Math.PI * 1000) / 1200))) / 2;
+      assert.deepEqual(
+        ofKind(events, 'EpochBegin').map((e) => e.epoch),
+        [2, 3],
+      );
+      assert.ok(Math.abs((ofKind(events, 'EpochBegin')[0]?.lr ?? NaN) - reached) < 1e-12);
+
+      const plateau = clocked();
+      await assert.rejects(
+        lastValueFrom(train({ ...plateau.opts, epochs: 10, scheduler: { name: 'ReduceLROnPlateau' }, checkpoints }).pipe(toArray())),
+        /its scheduler state is not ReduceLROnPlateau's/,
+      );
+      assert.equal(plateau.steps(), 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with horizon epochs, ignores the budget', async () => {
+    const c = clocked();
+    const events = await lastValueFrom(
+      train({ ...c.opts, epochs: 10, maxTrainingMs: 2000, scheduler: { name: 'CosineAnnealingLR', etaMin: 0, horizon: 'epochs' } }).pipe(toArray()),
+    );
+    const lr0 = c.opts.lr;
+    ofKind(events, 'EpochBegin').forEach((e, i) => assert.ok(Math.abs(e.lr - (lr0 * (1 + Math.cos((Math.PI * i) / 10))) / 2) < 1e-12));
+  });
+});
