@@ -11,6 +11,13 @@
  *      DataLoader (torch_pipeline.py train, PIL and cv2)
  *  (c) RSS flatness: 10 passes with a consumer 10× slower than the source.
  *
+ * The like-for-like preprocessing figures (rxtrain JPEG files, torch PIL, torch cv2) are
+ * measured in `--rounds N` interleaved rounds (default 3; one round is ≈ 1–3 s per side on the
+ * 2,000-image corpus, short enough for one noisy second to swing a single figure by 25 %):
+ * each figure is the median of its rounds, and every round's figures and ratio are printed.
+ *
+ *   npm run bench:pipeline [-- --rounds 3]
+ *
  * Corpus: `.bench-cache/corpus-20x100-s0`, made once with /work/shared/reference/make_corpus.py,
  * or `RXTRAIN_BENCH_DIR=<folder-per-class dataset of 256² JPEGs>`. Every figure is printed as
  * `<what> images_per_s=<N>`; the training input pipeline's line comes last.
@@ -34,6 +41,12 @@ const EPOCHS = 2;
 const RSS_PASSES = 10;
 const RSS_LIMIT_MB = 50;
 const RSS_PASS_BATCHES = 4;
+const argv = process.argv.slice(2);
+const ROUNDS = argv[0] === '--rounds' ? Number(argv[1]) : 3;
+if (!(Number.isInteger(ROUNDS) && ROUNDS > 0)) {
+  console.error(`bench:pipeline: --rounds must be a positive integer, got ${argv[1]}`);
+  process.exit(2);
+}
 
 interface Figure {
   readonly what: string;
@@ -122,12 +135,35 @@ async function main(): Promise<void> {
     const text = await exec(process.execPath, [cli, 'preprocess', src, out, ...extra]);
     return { what, imagesPerSecond: parseRate(text, /\((\d+(?:\.\d+)?) img\/s\)/, `rxtrain preprocess ${extra.join(' ')}`), detail: text.split('\n')[0] };
   };
-  // Like for like with the reference: JPEG files out (and our small manifests and mean).
+  // Like for like with the reference: JPEG files out (and our small manifests and mean),
+  // interleaved with the references round by round so that machine noise hits every side.
   const plainOut = path.join(CACHE, 'pipeline-pre-plain');
-  const plain = await preprocessRun('preprocess rxtrain', plainOut, []);
+  const torchPreRun = async (lib: string): Promise<Figure> => {
+    const out = path.join(CACHE, `pipeline-torch-pre-${lib}`);
+    await fsp.rm(out, { recursive: true, force: true });
+    log(`preprocess: torch_pipeline.py preprocess --workers 2 --lib ${lib}`);
+    const text = await exec(PYTHON, [path.join(REFERENCE, 'torch_pipeline.py'), 'preprocess', src, out, '--workers', '2', '--lib', lib]);
+    await fsp.rm(out, { recursive: true, force: true });
+    return { what: `preprocess torch-${lib}`, imagesPerSecond: parseRate(text, /images_per_s=([\d.]+)/, 'torch preprocess'), detail: text.trim() };
+  };
+  const rounds: Array<{ ours: Figure; refs: Figure[] }> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    log(`preprocess: round ${r + 1} of ${ROUNDS}`);
+    const ours = await preprocessRun('preprocess rxtrain', plainOut, []);
+    await fsp.rm(plainOut, { recursive: true, force: true });
+    const refs: Figure[] = [];
+    if (torch) for (const lib of ['pil', 'cv2']) refs.push(await torchPreRun(lib));
+    rounds.push({ ours, refs });
+  }
+  const medianFigure = (figs: Figure[]): Figure => {
+    const sorted = [...figs].sort((a, b) => a.imagesPerSecond - b.imagesPerSecond);
+    const mid = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2].imagesPerSecond : (sorted[sorted.length / 2 - 1].imagesPerSecond + sorted[sorted.length / 2].imagesPerSecond) / 2;
+    return { what: figs[0].what, imagesPerSecond: mid, detail: `median of ${figs.length}: ${figs.map((f) => f.imagesPerSecond.toFixed(0)).join(', ')} img/s; last: ${figs[figs.length - 1].detail.split('\n')[0]}` };
+  };
+  const plain = medianFigure(rounds.map((r) => r.ours));
   figures.push(plain);
-  await fsp.rm(plainOut, { recursive: true, force: true });
   const oursPre = plain.imagesPerSecond;
+  const torchPre: Figure[] = torch ? ['pil', 'cv2'].map((_, i) => medianFigure(rounds.map((r) => r.refs[i]))) : [];
   // Also the record file (≈ 400 MB more to write), which the training pipeline below reads.
   const pre = path.join(CACHE, 'pipeline-pre');
   const withRecords = await preprocessRun('preprocess rxtrain-records', pre, ['--records']);
@@ -138,18 +174,7 @@ async function main(): Promise<void> {
   figures.push(sharpOnly);
   const oursSharp = sharpOnly.imagesPerSecond;
   await fsp.rm(preSharp, { recursive: true, force: true });
-  const torchPre: Figure[] = [];
-  if (torch) {
-    for (const lib of ['pil', 'cv2']) {
-      const out = path.join(CACHE, `pipeline-torch-pre-${lib}`);
-      await fsp.rm(out, { recursive: true, force: true });
-      log(`preprocess: torch_pipeline.py preprocess --workers 2 --lib ${lib}`);
-      const text = await exec(PYTHON, [path.join(REFERENCE, 'torch_pipeline.py'), 'preprocess', src, out, '--workers', '2', '--lib', lib]);
-      const f = { what: `preprocess torch-${lib}`, imagesPerSecond: parseRate(text, /images_per_s=([\d.]+)/, 'torch preprocess'), detail: text.trim() };
-      torchPre.push(f);
-      figures.push(f);
-    }
-  }
+  figures.push(...torchPre);
 
   // (b) the training input pipeline over the preprocessed train split.
   const backend = await initBackend();
@@ -229,7 +254,9 @@ async function main(): Promise<void> {
   lines.push(`rxtrain train pipeline: ${EPOCHS} epochs, ${fromRecords.images} images, batch ${BATCH}, crop ${CROP}, backend ${backend.name}; tensors left: ${tensorsLeft}`);
   if (torchPre.length > 0) {
     const ref = best(torchPre);
-    lines.push(`ratio preprocess rxtrain / ${ref.what} = ${(oursPre / ref.imagesPerSecond).toFixed(2)} (target ≥ 2; the same output: JPEG files)`);
+    lines.push(`ratio preprocess rxtrain / ${ref.what} = ${(oursPre / ref.imagesPerSecond).toFixed(2)} (medians of ${ROUNDS} rounds; target ≥ 2; the same output: JPEG files)`);
+    const perRound = rounds.map((r) => r.ours.imagesPerSecond / Math.max(...r.refs.map((f) => f.imagesPerSecond)));
+    lines.push(`ratio preprocess rxtrain / faster reference, per round: ${perRound.map((x) => x.toFixed(2)).join(', ')}`);
     lines.push(`ratio preprocess rxtrain --records / ${ref.what} = ${(withRecords.imagesPerSecond / ref.imagesPerSecond).toFixed(2)} (also writes the record file)`);
     lines.push(`ratio preprocess rxtrain fast path / sharp only = ${(oursPre / oursSharp).toFixed(2)}`);
   }
