@@ -14,11 +14,9 @@
  *
  *   npm run bench:concurrent-steps [-- --steps 10 --rounds 3 --model small|alexnet]
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { alexNet } from '../src/model/alexNet';
 import { smallAlexNet } from '../src/model/smallAlexNet';
-import type { StepWorkerJob, StepWorkerResult } from './trainStepWorker';
+import { timeStepsInWorker } from './timeStepsInWorker';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -29,19 +27,9 @@ if (MODEL !== 'small' && MODEL !== 'alexnet') throw new Error(`--model ${MODEL}:
 const spec = MODEL === 'small' ? smallAlexNet({ numClasses: 10, inputSize: 32 }) : alexNet({ numClasses: 256 });
 const FULL = MODEL === 'small' ? 64 : 16;
 
-function trainer(batch: number): Promise<{ ips: number; backend: string }> {
-  return new Promise((resolve, reject) => {
-    const job: StepWorkerJob = { spec, batch, steps: STEPS, threads: 1 };
-    const entry = path.join(__dirname, 'trainStepWorker.ts');
-    const worker = new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, workerData: job });
-    worker.once('message', (r: StepWorkerResult) => {
-      void worker.terminate();
-      if ('error' in r) reject(new Error(r.error));
-      else if (r.threads !== 1) reject(new Error(`worker runs ${r.threads} threads, not 1`));
-      else resolve({ ips: r.imagesPerSecond, backend: r.backend });
-    });
-    worker.once('error', reject);
-  });
+async function trainer(batch: number): Promise<{ ips: number; backend: string }> {
+  const r = await timeStepsInWorker({ spec, batch, steps: STEPS, threads: 1 });
+  return { ips: r.imagesPerSecond, backend: r.backend };
 }
 
 async function main(): Promise<void> {

@@ -19,8 +19,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { alexNet } from '../src/model/alexNet';
@@ -30,7 +28,7 @@ import { createTrainer } from '../src/model/createTrainer';
 import { createDataParallelTrainer, type DataParallelTrainer } from '../src/model/DataParallelTrainer';
 import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
 import { smallAlexNet } from '../src/model/smallAlexNet';
-import type { StepWorkerJob, StepWorkerResult } from './trainStepWorker';
+import { timeStepsInWorker } from './timeStepsInWorker';
 
 interface Workload {
   readonly name: 'alexnet' | 'small';
@@ -86,18 +84,7 @@ function measureVariant(w: Workload, v: Variant, replicas: number, threads?: num
 
 /** One replica on `threads` wasm threads, measured in a worker_thread with its own wasm instance. */
 function measureInWorker(w: Workload, v: Variant, threads: number): Promise<number> {
-  const run = (): Promise<number> => new Promise((resolve, reject) => {
-    const job: StepWorkerJob = { spec: w.spec, batch: w.batch, steps, threads };
-    const entry = path.join(__dirname, 'trainStepWorker.ts');
-    const worker = new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, workerData: job });
-    worker.once('message', (r: StepWorkerResult) => {
-      void worker.terminate();
-      if ('error' in r) reject(new Error(r.error));
-      else if (r.threads !== threads) reject(new Error(`worker runs ${r.threads} threads, not ${threads}`));
-      else resolve(r.imagesPerSecond);
-    });
-    worker.once('error', reject);
-  });
+  const run = async (): Promise<number> => (await timeStepsInWorker({ spec: w.spec, batch: w.batch, steps, threads })).imagesPerSecond;
   return withNative(v === 'wasm+native', run);
 }
 
