@@ -146,7 +146,7 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
       const t = dp.timings();
       const f = (x: number): string => x.toFixed(0);
       console.log(`#   ${w.name} ${backend} replicas=${replicas} per step (ms, mean of ${t.steps}): step ${f(t.step)} = input ${f(t.input)} + grad ${f(t.grad)} `
-        + `(slowest replica: compute ${f(t.compute)}, copy to shared ${f(t.copy)}) + shared update ${f(t.update)} + load ${f(t.load)}`);
+        + `(slowest replica: compute ${f(t.compute)} (fastest ${f(t.computeFastest)}), copy to shared ${f(t.copy)}) + shared update ${f(t.update)} + load ${f(t.load)}`);
     }
     return ips;
   } finally {

@@ -49,6 +49,8 @@ export interface DataParallelTimings {
   readonly grad: number;
   /** Forward and backward pass of the slowest replica (its shard). */
   readonly compute: number;
+  /** The same for the fastest replica: far below `compute`, the replicas are unbalanced. */
+  readonly computeFastest: number;
   /** Copying gradients from the replica's tensors into shared memory (slowest replica). */
   readonly copy: number;
   /** Averaging plus SGD update in shared memory, every replica its slice, wall clock. */
@@ -282,9 +284,10 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
     return { counts, stats };
   };
 
-  const zero = { steps: 0, step: 0, input: 0, grad: 0, compute: 0, copy: 0, update: 0, load: 0 };
+  const zero = { steps: 0, step: 0, input: 0, grad: 0, compute: 0, computeFastest: 0, copy: 0, update: 0, load: 0 };
   let sums = { ...zero };
   const slowest = (key: string, n: number): number => Math.max(...replicas.slice(0, n).map((r) => r.ms[key] ?? 0));
+  const fastest = (key: string, n: number): number => Math.min(...replicas.slice(0, n).map((r) => r.ms[key] ?? 0));
 
   const trainer: DataParallelTrainer = {
     backend: ready[0].backend,
@@ -304,6 +307,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       )));
       const t2 = performance.now();
       const compute = slowest('compute', used);
+      const computeFastest = fastest('compute', used);
       const copy = slowest('copy', used);
       const gradWeights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));
       await Promise.all(replicas.map((r) => r.call({ type: 'update', lr, gradWeights })));
@@ -317,6 +321,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
         input: sums.input + (t1 - t0),
         grad: sums.grad + (t2 - t1),
         compute: sums.compute + compute,
+        computeFastest: sums.computeFastest + computeFastest,
         copy: sums.copy + copy,
         update: sums.update + (t3 - t2),
         load: sums.load + (t4 - t3),
