@@ -4,6 +4,7 @@
  * one alone, show whether the vCPUs are independent cores or share execution units
  * (SMT siblings on the host), caches or memory bandwidth.
  *   fma  register-only AVX2 FMAs (10 independent chains: the FMA pipes' throughput)
+ *   fma512  the same with AVX-512 (where the CPU has it)
  *   int  scalar integer ALU work (4 independent xorshift chains)
  *   l2   AVX2 sums over a 256 KiB array (L2-resident)
  *   l3   AVX2 sums over a 8 MiB array (L3-resident on most server parts)
@@ -55,6 +56,35 @@ static double run_fma(double secs) {
   return rounds * 10.0 * 16 / (t - t0) / 1e9; /* GFLOP/s (8 lanes × 2 flops) */
 }
 
+/* The same with AVX-512 (16 lanes): whether the core has 512-bit FMA pipes or splits them. */
+__attribute__((target("avx512f"))) static double run_fma512(double secs) {
+  __m512 a0 = _mm512_set1_ps(1.000f), a1 = _mm512_set1_ps(1.001f), a2 = _mm512_set1_ps(1.002f), a3 = _mm512_set1_ps(1.003f),
+         a4 = _mm512_set1_ps(1.004f), a5 = _mm512_set1_ps(1.005f), a6 = _mm512_set1_ps(1.006f), a7 = _mm512_set1_ps(1.007f),
+         a8 = _mm512_set1_ps(1.008f), a9 = _mm512_set1_ps(1.009f);
+  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
+  double t0 = now(), t;
+  uint64_t rounds = 0;
+  do {
+    for (int k = 0; k < 100000; k++) {
+      a0 = _mm512_fmadd_ps(a0, m, c);
+      a1 = _mm512_fmadd_ps(a1, m, c);
+      a2 = _mm512_fmadd_ps(a2, m, c);
+      a3 = _mm512_fmadd_ps(a3, m, c);
+      a4 = _mm512_fmadd_ps(a4, m, c);
+      a5 = _mm512_fmadd_ps(a5, m, c);
+      a6 = _mm512_fmadd_ps(a6, m, c);
+      a7 = _mm512_fmadd_ps(a7, m, c);
+      a8 = _mm512_fmadd_ps(a8, m, c);
+      a9 = _mm512_fmadd_ps(a9, m, c);
+    }
+    rounds += 100000;
+    t = now();
+  } while (t - t0 < secs);
+  __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)), _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+  sink_f = _mm512_reduce_add_ps(_mm512_add_ps(s, _mm512_add_ps(a8, a9)));
+  return rounds * 10.0 * 32 / (t - t0) / 1e9; /* GFLOP/s (16 lanes × 2 flops) */
+}
+
 static double run_int(double secs) {
   uint64_t x[4] = {1, 2, 3, 4};
   double t0 = now(), t;
@@ -97,12 +127,19 @@ static double run_sum(double secs, size_t bytes) {
 
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: coreScaling fma|int|l2|l3|mem SECONDS\n");
+    fprintf(stderr, "usage: coreScaling fma|fma512|int|l2|l3|mem SECONDS\n");
     return 2;
   }
   double secs = atof(argv[2]);
   double r;
   if (!strcmp(argv[1], "fma")) r = run_fma(secs);
+  else if (!strcmp(argv[1], "fma512")) {
+    if (!__builtin_cpu_supports("avx512f")) {
+      fprintf(stderr, "this CPU has no AVX-512\n");
+      return 3;
+    }
+    r = run_fma512(secs);
+  }
   else if (!strcmp(argv[1], "int")) r = run_int(secs);
   else if (!strcmp(argv[1], "l2")) r = run_sum(secs, 256 << 10);
   else if (!strcmp(argv[1], "l3")) r = run_sum(secs, 8 << 20);

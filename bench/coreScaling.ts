@@ -11,7 +11,7 @@
  * solo rate (2.0 = two independent cores), and the hypervisor's steal time over each phase
  * (/proc/stat), which shows the host taking the vCPUs away.
  *
- *   npm run bench:core-scaling [-- --seconds 3 --rounds 3 --kernels fma,int,l2,l3,mem]
+ *   npm run bench:core-scaling [-- --seconds 3 --rounds 3 --kernels fma,fma512,int,l2,l3,mem]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,8 +22,8 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const SECONDS = Number(args.get('seconds') ?? 3);
 const ROUNDS = Number(args.get('rounds') ?? 3);
-const KERNELS = (args.get('kernels') ?? 'fma,int,l2,l3,mem').split(',');
-const UNITS: Record<string, string> = { fma: 'GFLOP/s', int: 'G steps/s', l2: 'GB/s', l3: 'GB/s', mem: 'GB/s' };
+const KERNELS = (args.get('kernels') ?? 'fma,fma512,int,l2,l3,mem').split(',');
+const UNITS: Record<string, string> = { fma: 'GFLOP/s', fma512: 'GFLOP/s', int: 'G steps/s', l2: 'GB/s', l3: 'GB/s', mem: 'GB/s' };
 
 function compile(): string {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-cores-')), 'coreScaling');
