@@ -26,64 +26,34 @@ static double now(void) {
 static volatile float sink_f;
 static volatile uint64_t sink_u;
 
-static double run_fma(double secs) {
-  /* Named accumulators, not an array: GCC keeps an indexed array in memory (load-FMA-store),
-   * which measures store forwarding instead of the FMA pipes. */
-  __m256 a0 = _mm256_set1_ps(1.000f), a1 = _mm256_set1_ps(1.001f), a2 = _mm256_set1_ps(1.002f), a3 = _mm256_set1_ps(1.003f),
-         a4 = _mm256_set1_ps(1.004f), a5 = _mm256_set1_ps(1.005f), a6 = _mm256_set1_ps(1.006f), a7 = _mm256_set1_ps(1.007f),
-         a8 = _mm256_set1_ps(1.008f), a9 = _mm256_set1_ps(1.009f);
-  const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
-  double t0 = now(), t;
-  uint64_t rounds = 0;
-  do {
-    for (int k = 0; k < 100000; k++) {
-      a0 = _mm256_fmadd_ps(a0, m, c);
-      a1 = _mm256_fmadd_ps(a1, m, c);
-      a2 = _mm256_fmadd_ps(a2, m, c);
-      a3 = _mm256_fmadd_ps(a3, m, c);
-      a4 = _mm256_fmadd_ps(a4, m, c);
-      a5 = _mm256_fmadd_ps(a5, m, c);
-      a6 = _mm256_fmadd_ps(a6, m, c);
-      a7 = _mm256_fmadd_ps(a7, m, c);
-      a8 = _mm256_fmadd_ps(a8, m, c);
-      a9 = _mm256_fmadd_ps(a9, m, c);
-    }
-    rounds += 100000;
-    t = now();
-  } while (t - t0 < secs);
-  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-  sink_f = _mm256_cvtss_f32(_mm256_add_ps(s, _mm256_add_ps(a8, a9)));
-  return rounds * 10.0 * 16 / (t - t0) / 1e9; /* GFLOP/s (8 lanes × 2 flops) */
-}
+/* One register-only FMA kernel per vector width, from one template. Named accumulators, not an
+ * array: GCC keeps an indexed array in memory (load-FMA-store), which measures store forwarding
+ * instead of the FMA pipes. FLOPS_PER_FMA = lanes × 2. */
+#define FMA_KERNEL(NAME, ATTR, VEC, SET1, FMADD, ADD, FIRST, FLOPS_PER_FMA)                                   \
+  ATTR static double NAME(double secs) {                                                                    \
+    VEC a0 = SET1(1.000f), a1 = SET1(1.001f), a2 = SET1(1.002f), a3 = SET1(1.003f), a4 = SET1(1.004f),       \
+        a5 = SET1(1.005f), a6 = SET1(1.006f), a7 = SET1(1.007f), a8 = SET1(1.008f), a9 = SET1(1.009f);       \
+    const VEC m = SET1(0.999999f), c = SET1(1e-6f);                                                          \
+    double t0 = now(), t;                                                                                    \
+    uint64_t rounds = 0;                                                                                     \
+    do {                                                                                                     \
+      for (int k = 0; k < 100000; k++) {                                                                     \
+        a0 = FMADD(a0, m, c); a1 = FMADD(a1, m, c); a2 = FMADD(a2, m, c); a3 = FMADD(a3, m, c);              \
+        a4 = FMADD(a4, m, c); a5 = FMADD(a5, m, c); a6 = FMADD(a6, m, c); a7 = FMADD(a7, m, c);              \
+        a8 = FMADD(a8, m, c); a9 = FMADD(a9, m, c);                                                          \
+      }                                                                                                      \
+      rounds += 100000;                                                                                      \
+      t = now();                                                                                             \
+    } while (t - t0 < secs);                                                                                 \
+    VEC s = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));                               \
+    sink_f = FIRST(ADD(s, ADD(a8, a9)));                                                                     \
+    return rounds * 10.0 * (FLOPS_PER_FMA) / (t - t0) / 1e9; /* GFLOP/s */                                   \
+  }
 
+FMA_KERNEL(run_fma, , __m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_cvtss_f32, 16)
 /* The same with AVX-512 (16 lanes): whether the core has 512-bit FMA pipes or splits them. */
-__attribute__((target("avx512f"))) static double run_fma512(double secs) {
-  __m512 a0 = _mm512_set1_ps(1.000f), a1 = _mm512_set1_ps(1.001f), a2 = _mm512_set1_ps(1.002f), a3 = _mm512_set1_ps(1.003f),
-         a4 = _mm512_set1_ps(1.004f), a5 = _mm512_set1_ps(1.005f), a6 = _mm512_set1_ps(1.006f), a7 = _mm512_set1_ps(1.007f),
-         a8 = _mm512_set1_ps(1.008f), a9 = _mm512_set1_ps(1.009f);
-  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
-  double t0 = now(), t;
-  uint64_t rounds = 0;
-  do {
-    for (int k = 0; k < 100000; k++) {
-      a0 = _mm512_fmadd_ps(a0, m, c);
-      a1 = _mm512_fmadd_ps(a1, m, c);
-      a2 = _mm512_fmadd_ps(a2, m, c);
-      a3 = _mm512_fmadd_ps(a3, m, c);
-      a4 = _mm512_fmadd_ps(a4, m, c);
-      a5 = _mm512_fmadd_ps(a5, m, c);
-      a6 = _mm512_fmadd_ps(a6, m, c);
-      a7 = _mm512_fmadd_ps(a7, m, c);
-      a8 = _mm512_fmadd_ps(a8, m, c);
-      a9 = _mm512_fmadd_ps(a9, m, c);
-    }
-    rounds += 100000;
-    t = now();
-  } while (t - t0 < secs);
-  __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)), _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
-  sink_f = _mm512_reduce_add_ps(_mm512_add_ps(s, _mm512_add_ps(a8, a9)));
-  return rounds * 10.0 * 32 / (t - t0) / 1e9; /* GFLOP/s (16 lanes × 2 flops) */
-}
+FMA_KERNEL(run_fma512, __attribute__((target("avx512f"))), __m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps,
+           _mm512_reduce_add_ps, 32)
 
 static double run_int(double secs) {
   uint64_t x[4] = {1, 2, 3, 4};
