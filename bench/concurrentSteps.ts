@@ -16,6 +16,7 @@
  */
 import { alexNet } from '../src/model/alexNet';
 import { smallAlexNet } from '../src/model/smallAlexNet';
+import { median } from './median';
 import { timeStepsInWorker } from './timeStepsInWorker';
 
 const args = new Map<string, string>();
@@ -47,8 +48,7 @@ async function main(): Promise<void> {
         `C ÷ A ${((c[0].ips + c[1].ips) / a.ips).toFixed(2)}, per-trainer slowdown B ÷ C ${slow.toFixed(2)}`,
     );
   }
-  const sorted = [...slowdowns].sort((x, y) => x - y);
-  console.log(`concurrent-steps ${MODEL} per_trainer_slowdown=${sorted[Math.floor(sorted.length / 2)].toFixed(3)}`);
+  console.log(`concurrent-steps ${MODEL} per_trainer_slowdown=${median(slowdowns).toFixed(3)}`);
 }
 
 main().catch((e: unknown) => {

@@ -17,6 +17,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median } from './median';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -61,10 +62,6 @@ async function phase<T>(f: () => Promise<T>): Promise<{ value: T; stealPct: numb
   return { value, stealPct: (100 * (b.steal - a.steal)) / Math.max(1, b.total - a.total) };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((p, q) => p - q);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   if (os.cpus().length < 2) throw new Error('bench:core-scaling needs at least 2 CPUs');

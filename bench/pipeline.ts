@@ -29,6 +29,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend';
 import { datasetFromManifest } from '../src/streams/datasetFromManifest';
+import { median } from './median';
 
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, '.bench-cache');
@@ -156,9 +157,7 @@ async function main(): Promise<void> {
     rounds.push({ ours, refs });
   }
   const medianFigure = (figs: Figure[]): Figure => {
-    const sorted = [...figs].sort((a, b) => a.imagesPerSecond - b.imagesPerSecond);
-    const mid = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2].imagesPerSecond : (sorted[sorted.length / 2 - 1].imagesPerSecond + sorted[sorted.length / 2].imagesPerSecond) / 2;
-    return { what: figs[0].what, imagesPerSecond: mid, detail: `median of ${figs.length}: ${figs.map((f) => f.imagesPerSecond.toFixed(0)).join(', ')} img/s; last: ${figs[figs.length - 1].detail.split('\n')[0]}` };
+    return { what: figs[0].what, imagesPerSecond: median(figs.map((f) => f.imagesPerSecond)), detail: `median of ${figs.length}: ${figs.map((f) => f.imagesPerSecond.toFixed(0)).join(', ')} img/s; last: ${figs[figs.length - 1].detail.split('\n')[0]}` };
   };
   const plain = medianFigure(rounds.map((r) => r.ours));
   figures.push(plain);

@@ -97,8 +97,8 @@ export function isCosineState(u: unknown): u is CosineState {
  * which is PyTorch's closed form with `T_max` = epochs. With `horizon: 'budget'` and a budget,
  * p = max(epochsDone / epochs, trainingMs / budgetMs): time decides when the run will stop,
  * so it decides the curve too; an epoch's lr then depends on how fast the machine was, and a
- * resumed run with a larger budget continues from the lower of the two progress values it
- * reached (never back up the curve). p never passes 1.
+ * resumed run with a larger budget continues from the progress it had reached instead of
+ * going back up the curve. p never passes 1.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 import { cosineAnnealingLR, initialCosineState, isCosineState, type CosineOptions, type CosineProgress, type CosineState } from './CosineAnnealingLR';
-import { initialPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
+import { initialPlateauState, isPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
 
 /**
  * Which learning-rate schedule {@link train} runs after each epoch, and its options. An object
@@ -80,15 +80,13 @@ export function lrScheduler(options: SchedulerOptions): LrScheduler {
   }
   const { name: _name, ...rest } = options;
   const step = reduceLROnPlateau(rest);
-  const owns = (u: unknown): boolean =>
-    typeof u === 'object' && u !== null && !('kind' in u) && ['lr', 'numBadEpochs', 'cooldownCounter', 'epochs'].every((k) => typeof (u as Record<string, unknown>)[k] === 'number');
   return {
     name: 'ReduceLROnPlateau',
     initial: initialPlateauState,
     step: (state, outcome) => {
-      if (!owns(state)) throw new Error('ReduceLROnPlateau got a state that is not its own (a checkpoint from another scheduler?)');
-      return step(state as PlateauState, outcome.metric);
+      if (!isPlateauState(state)) throw new Error('ReduceLROnPlateau got a state that is not its own (a checkpoint from another scheduler?)');
+      return step(state, outcome.metric);
     },
-    owns,
+    owns: isPlateauState,
   };
 }

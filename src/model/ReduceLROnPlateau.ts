@@ -67,6 +67,20 @@ export interface PlateauState {
 }
 
 /**
+ * Whether a value (from a checkpoint) is a {@link PlateauState}.
+ *
+ * @example
+ * ```ts
+ * isPlateauState(initialPlateauState(0.1)); // true
+ * ```
+ */
+export function isPlateauState(u: unknown): u is PlateauState {
+  if (typeof u !== 'object' || u === null || 'kind' in u) return false;
+  const s = u as Record<string, unknown>;
+  return ['lr', 'numBadEpochs', 'cooldownCounter', 'epochs'].every((k) => typeof s[k] === 'number') && (s.best === null || typeof s.best === 'number');
+}
+
+/**
  * Result of one reduction: the next state, the lr to use from now on, and whether it changed.
  *
  * @example

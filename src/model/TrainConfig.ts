@@ -90,6 +90,13 @@ const CosineConfig = t.type({
 
 const SchedulerConfig = t.union([PlateauConfig, CosineConfig, t.type({ name: t.literal('none') })]);
 
+// Each scheduler's complete defaults, by name (the reducers' own, so config and code cannot drift).
+const SCHEDULER_DEFAULTS: Readonly<Record<string, object>> = {
+  ReduceLROnPlateau: { name: 'ReduceLROnPlateau', ...defaultPlateauOptions },
+  CosineAnnealingLR: { name: 'CosineAnnealingLR', ...defaultCosineOptions },
+  none: { name: 'none' },
+};
+
 const AugmentationConfig = t.type({
   /** Centre-crop each decoded image to a square and resize it to this side first (raw, unevenly sized images); null = as stored. */
   resize: t.union([PositiveInt, t.null]),
@@ -358,9 +365,9 @@ export function decodeTrainConfig(input: unknown): E.Either<ConfigProblem[], Tra
   const problems: ConfigProblem[] = [];
   unknownFields(TrainConfig, input, '', problems);
   const merged = mergeConfig(DEFAULT_TRAIN_CONFIG, input) as Record<string, unknown>;
-  // Another scheduler than the default must not inherit the plateau defaults' fields.
-  if (isPlainObject(input.scheduler) && input.scheduler.name === 'none') merged.scheduler = input.scheduler;
-  if (isPlainObject(input.scheduler) && input.scheduler.name === 'CosineAnnealingLR') merged.scheduler = { name: 'CosineAnnealingLR', ...defaultCosineOptions, ...input.scheduler };
+  // A named scheduler gets its own defaults, never the default scheduler's fields.
+  const name = isPlainObject(input.scheduler) ? input.scheduler.name : undefined;
+  if (typeof name === 'string' && Object.hasOwn(SCHEDULER_DEFAULTS, name)) merged.scheduler = { ...SCHEDULER_DEFAULTS[name], ...(input.scheduler as object) };
   const decoded = TrainConfig.decode(merged);
   if (E.isLeft(decoded)) return E.left([...problems, ...problemsOf(decoded.left)]);
   if (decoded.right.data.train === '') problems.push({ field: 'data.train', value: '', expected: 'a directory of training images' });

@@ -371,7 +371,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           metric: val?.loss ?? trainLoss,
           epochsDone: s.epoch + 1,
           epochs: opts.epochs,
-          trainingMs: s.history.reduce((sum, h) => sum + h.durationMs, 0),
+          trainingMs: doneMs + record.durationMs,
           budgetMs: budget,
         });
         s.scheduler = r.state;
