@@ -68,25 +68,27 @@ export function lrScheduler(options: SchedulerOptions): LrScheduler {
   if (options.name === 'CosineAnnealingLR') {
     const { name: _name, ...rest } = options;
     const step = cosineAnnealingLR(rest);
-    return {
-      name: 'CosineAnnealingLR',
-      initial: initialCosineState,
-      step: (state, outcome) => {
-        if (!isCosineState(state)) throw new Error('CosineAnnealingLR got a state that is not its own (a checkpoint from another scheduler?)');
-        return step(state, outcome);
-      },
-      owns: isCosineState,
-    };
+    return scheduler('CosineAnnealingLR', initialCosineState, isCosineState, (state, outcome) => step(state, outcome));
   }
   const { name: _name, ...rest } = options;
   const step = reduceLROnPlateau(rest);
+  return scheduler('ReduceLROnPlateau', initialPlateauState, isPlateauState, (state, outcome) => step(state, outcome.metric));
+}
+
+// One scheduler's functions behind the common interface, refusing a state that is not its own.
+function scheduler<S extends SchedulerState>(
+  name: LrScheduler['name'],
+  initial: (lr: number) => S,
+  owns: (u: unknown) => u is S,
+  step: (state: S, outcome: EpochOutcome) => { state: S; lr: number; changed: boolean },
+): LrScheduler {
   return {
-    name: 'ReduceLROnPlateau',
-    initial: initialPlateauState,
+    name,
+    initial,
     step: (state, outcome) => {
-      if (!isPlateauState(state)) throw new Error('ReduceLROnPlateau got a state that is not its own (a checkpoint from another scheduler?)');
-      return step(state, outcome.metric);
+      if (!owns(state)) throw new Error(`${name} got a state that is not its own (a checkpoint from another scheduler?)`);
+      return step(state, outcome);
     },
-    owns: isPlateauState,
+    owns,
   };
 }
