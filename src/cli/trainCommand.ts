@@ -66,6 +66,8 @@ const FLAGS: readonly Flag[] = [
   { name: 'input-size', kind: 'int', field: 'model.inputSize', arg: 'N', help: 'side of the (cropped) image the network sees' },
   { name: 'channels', kind: 'int', field: 'model.channels', arg: '1|3', help: 'input channels' },
   { name: 'classes', kind: 'int', field: 'model.numClasses', arg: 'N', help: 'number of classes (default: from the data)' },
+  { name: 'conv-dropout', kind: 'number', field: 'model.dropout.conv', arg: 'X', help: 'dropout after each pooled conv block (0 = none)' },
+  { name: 'dense-dropout', kind: 'number', field: 'model.dropout.dense', arg: 'X', help: 'dropout after each hidden dense layer (0 = none)' },
   { name: 'epochs', kind: 'int', field: 'epochs', arg: 'N', help: 'epochs in total (a resumed run trains up to this many)' },
   { name: 'max-time', kind: 'string', field: 'maxTime', arg: '2h|90m|none', help: 'training-time budget, summed over resumes: no epoch is started that would overrun it', words: { none: null } },
   { name: 'batch-size', kind: 'int', field: 'batchSize', arg: 'N', help: 'images per step' },
@@ -354,7 +356,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
 
     // One spec for the trainer and the TensorBoard graph, so the Graphs tab shows what trains.
-    const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape });
+    const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
     const events$ = train({
       setup: async () => {
         let trainer: Trainer;

@@ -61,6 +61,8 @@ const ModelConfig = t.type({
   channels: t.union([t.literal(1), t.literal(3)]),
   /** Number of classes; null reads it from categories.csv or counts the class folders. */
   numClasses: t.union([PositiveInt, t.null]),
+  /** Dropout rates: after each pooled conv block, and after each hidden dense layer. */
+  dropout: t.type({ conv: Fraction, dense: Fraction }),
 });
 
 const OptimizerConfig = t.type({
@@ -219,7 +221,7 @@ export type TrainConfig = t.TypeOf<typeof TrainConfig>;
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   data: { train: '', val: null, format: 'auto', records: true, prefetch: 4 },
-  model: { name: 'alexnet', inputSize: 227, channels: 3, numClasses: null },
+  model: { name: 'alexnet', inputSize: 227, channels: 3, numClasses: null, dropout: { conv: 0.25, dense: 0.5 } },
   epochs: 90,
   maxTime: null,
   batchSize: 128,

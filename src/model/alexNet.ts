@@ -15,8 +15,10 @@ export interface AlexNetOptions {
   readonly inputSize?: number;
   /** Input [height, width, channels]; overrides `inputSize` (e.g. [28, 28, 1] for grey images). */
   readonly inputShape?: readonly [number, number, number];
-  /** Dropout after the convolution blocks (the seed uses 0.25; dense layers always use 0.5). */
+  /** Dropout after each pooled convolution block (default 0.25, the seed's). */
   readonly convDropout?: number;
+  /** Dropout after each hidden dense layer (default 0.5, the seed's). */
+  readonly denseDropout?: number;
 }
 
 /**
@@ -48,26 +50,30 @@ export function alexNetPattern(
   }
   const drop = o.convDropout ?? 0.25;
   if (!(drop >= 0 && drop < 1)) throw new RangeError(`convDropout must be in [0, 1), got ${drop}`);
+  const denseDrop = o.denseDropout ?? 0.5;
+  if (!(denseDrop >= 0 && denseDrop < 1)) throw new RangeError(`denseDropout must be in [0, 1), got ${denseDrop}`);
   let bn = 0;
   const block = (l: LayerSpec): LayerSpec[] => [l, { kind: 'relu' }, { kind: 'batchNorm', name: `bn${++bn}` }];
   const pool: LayerSpec = { kind: 'maxPool', size: 3, stride: 2 };
+  // A rate-0 dropout would only multiply by ones, so it is left out of the network.
+  const dropout = (rate: number): LayerSpec[] => (rate === 0 ? [] : [{ kind: 'dropout', rate }]);
   const layers: LayerSpec[] = [
     ...block({ kind: 'conv', name: 'conv1', ...first }),
     pool,
-    { kind: 'dropout', rate: drop },
+    ...dropout(drop),
     ...block({ kind: 'conv', name: 'conv2', filters: channels[0], kernel: 5, stride: 1, pad: 2 }),
     pool,
-    { kind: 'dropout', rate: drop },
+    ...dropout(drop),
     ...block({ kind: 'conv', name: 'conv3', filters: channels[1], kernel: 3, stride: 1, pad: 1 }),
     ...block({ kind: 'conv', name: 'conv4', filters: channels[2], kernel: 3, stride: 1, pad: 1 }),
     ...block({ kind: 'conv', name: 'conv5', filters: channels[3], kernel: 3, stride: 1, pad: 1 }),
     pool,
-    { kind: 'dropout', rate: drop },
+    ...dropout(drop),
     { kind: 'flatten' },
     ...block({ kind: 'dense', name: 'fc1', units: hidden }),
-    { kind: 'dropout', rate: 0.5 },
+    ...dropout(denseDrop),
     ...block({ kind: 'dense', name: 'fc2', units: hidden }),
-    { kind: 'dropout', rate: 0.5 },
+    ...dropout(denseDrop),
     { kind: 'dense', name: 'fc3', units: o.numClasses },
     { kind: 'logSoftmax' },
   ];

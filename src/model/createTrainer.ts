@@ -26,6 +26,8 @@ export interface CreateTrainerOptions {
   readonly numClasses?: number;
   /** Input [height, width, channels]; default [227, 227, 3] for alexnet, [32, 32, 3] for small. */
   readonly inputShape?: readonly [number, number, number];
+  /** Dropout rates of the named models (ignored for a spec); default conv 0.25, dense 0.5. */
+  readonly dropout?: { readonly conv?: number; readonly dense?: number };
   /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
   readonly optimizer?: Partial<SgdOptions>;
   /**
@@ -56,12 +58,12 @@ export interface CreateTrainerOptions {
  * const spec = networkSpecOf({ model: 'small', numClasses: 10, inputShape: [32, 32, 3] });
  * ```
  */
-export function networkSpecOf(o: Pick<CreateTrainerOptions, 'model' | 'numClasses' | 'inputShape'>): NetworkSpec {
+export function networkSpecOf(o: Pick<CreateTrainerOptions, 'model' | 'numClasses' | 'inputShape' | 'dropout'>): NetworkSpec {
   if (typeof o.model === 'object') return o.model;
   if (o.model !== 'alexnet' && o.model !== 'small') throw new RangeError(`model must be 'alexnet', 'small' or a NetworkSpec, got ${String(o.model)}`);
   if (o.numClasses === undefined) throw new RangeError(`numClasses is required for model '${o.model}'`);
   const make = o.model === 'alexnet' ? alexNet : smallAlexNet;
-  return make({ numClasses: o.numClasses, inputShape: o.inputShape });
+  return make({ numClasses: o.numClasses, inputShape: o.inputShape, convDropout: o.dropout?.conv, denseDropout: o.dropout?.dense });
 }
 
 /**

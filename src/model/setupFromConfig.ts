@@ -17,7 +17,7 @@ import type { SampleStore } from '../streams/SampleStore';
 import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
 import type { RunIdentity } from './Checkpoint';
-import type { TrainConfig } from './TrainConfig';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './TrainConfig';
 
 /**
  * The datasets a config describes, opened: train (and validation) BatchSources, class names,
@@ -303,10 +303,14 @@ function imageSide(store: SampleStore): number | undefined {
  */
 export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>): RunIdentity {
   const { train, val, format } = cfg.data;
+  // The default rates are left out, so checkpoints written before dropout was configurable
+  // (same maths) still resume.
+  const { dropout, ...model } = cfg.model;
+  const isDefaultDropout = dropout.conv === DEFAULT_TRAIN_CONFIG.model.dropout.conv && dropout.dense === DEFAULT_TRAIN_CONFIG.model.dropout.dense;
   return {
     config: {
       data: { train: path.resolve(train), val: val === null ? null : path.resolve(val), format },
-      model: cfg.model,
+      model: isDefaultDropout ? model : cfg.model,
       batchSize: cfg.batchSize,
       optimizer: cfg.optimizer,
       scheduler: cfg.scheduler,
