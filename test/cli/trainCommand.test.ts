@@ -98,6 +98,12 @@ describe('rxtrain train', function () {
     assert.ok(E.isRight(budget) && budget.right !== 'help' && budget.right.config.maxTime === '1h30m');
     const none = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--max-time', 'none']);
     assert.ok(E.isRight(none) && none.right !== 'help' && none.right.config.maxTime === null);
+    const drop = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--conv-dropout', '0']);
+    assert.ok(E.isRight(drop) && drop.right !== 'help');
+    assert.deepEqual(drop.right.config.model.dropout, { conv: 0, dense: 0.5 }, 'one rate set, the other kept');
+    const tooMuch = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--dense-dropout', '1']);
+    assert.ok(E.isLeft(tooMuch));
+    assert.match(tooMuch.left, /model\.dropout\.dense: got 1, expected a number in \[0, 1\)/);
   });
 
   it('--scheduler switches the schedule without carrying the file\'s options of another one', () => {

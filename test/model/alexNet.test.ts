@@ -112,6 +112,17 @@ describe('alexNet / smallAlexNet', () => {
     }
   });
 
+  it('takes its dropout rates from the options, leaves rate-0 dropout out, and rejects rates outside [0, 1)', () => {
+    const rates = (spec: NetworkSpec): number[] => spec.layers.flatMap((l) => (l.kind === 'dropout' ? [l.rate] : []));
+    assert.deepEqual(rates(smallAlexNet({ numClasses: 10 })), [0.25, 0.25, 0.25, 0.5, 0.5], "the seed's rates by default");
+    assert.deepEqual(rates(smallAlexNet({ numClasses: 10, convDropout: 0.1, denseDropout: 0.3 })), [0.1, 0.1, 0.1, 0.3, 0.3]);
+    const none = smallAlexNet({ numClasses: 10, convDropout: 0, denseDropout: 0 });
+    assert.deepEqual(rates(none), []);
+    assert.equal(countParameters(none), countParameters(smallAlexNet({ numClasses: 10 })), 'dropout has no parameters');
+    assert.throws(() => smallAlexNet({ numClasses: 10, denseDropout: 1 }), /denseDropout must be in \[0, 1\), got 1/);
+    assert.throws(() => alexNet({ numClasses: 10, convDropout: -0.1 }), /convDropout must be in \[0, 1\), got -0.1/);
+  });
+
   it('counts forward FLOPs analytically (ungrouped AlexNet: 2.26 GFLOP per 227² image)', () => {
     // 2·(55²·96·11²·3 + 27²·256·5²·96 + 13²·384·3²·256 + 13²·384·3²·384 + 13²·256·3²·384 + 9216·4096 + 4096² + 4096·256)
     assert.equal(forwardFlops(alexNet({ numClasses: 256 })), 2264417344);

@@ -111,6 +111,16 @@ describe('openDatasets / runIdentity', function () {
     assert.notDeepEqual(runIdentity(a, { x: '1' }), runIdentity(c, { x: '1' }));
     assert.notDeepEqual(runIdentity(a, { x: '1' }), runIdentity(a, { x: '2' }));
   });
+
+  it('identity covers dropout rates, and leaves the default ones out (older checkpoints still match)', () => {
+    const plain = config({ data: { train: 'd' } });
+    const seeds = config({ data: { train: 'd' }, model: { dropout: { conv: 0.25, dense: 0.5 } } });
+    const less = config({ data: { train: 'd' }, model: { dropout: { conv: 0.1, dense: 0.5 } } });
+    const modelOf = (c: TrainConfig): Record<string, unknown> => (runIdentity(c, {}).config as { model: Record<string, unknown> }).model;
+    assert.equal('dropout' in modelOf(plain), false, 'written as before rates were configurable');
+    assert.deepEqual(runIdentity(plain, {}), runIdentity(seeds, {}));
+    assert.deepEqual(modelOf(less).dropout, { conv: 0.1, dense: 0.5 });
+  });
 });
 
 describe('openDatasets: record files and grey models', function () {
