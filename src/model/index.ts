@@ -27,3 +27,4 @@ export * from './backendLabel';
 export * from './Duration';
 export * from './convLayer';
 export * from './sgdSlice';
+export * from './evaluateSource';

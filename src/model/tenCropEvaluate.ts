@@ -15,6 +15,37 @@ import type { EvalResult, Trainer } from './Trainer';
  * ```
  */
 export async function tenCropEvaluate(trainer: Trainer, xs: tf.Tensor4D, ys: tf.Tensor1D, cropSize: number): Promise<EvalResult> {
+  const mean = await tenCropLogProbs(trainer, xs, cropSize);
+  try {
+    const [lossSum, correct] = tf.tidy(() => {
+      const classes = mean.shape[1] as number;
+      const picked = tf.sum(tf.mul(mean, tf.oneHot(tf.cast(ys, 'int32'), classes)), 1);
+      const hit = tf.equal(tf.argMax(mean, 1), tf.cast(ys, 'int32'));
+      return [tf.neg(tf.sum(picked)), tf.sum(tf.cast(hit, 'float32'))];
+    });
+    try {
+      const [l, k] = await Promise.all([lossSum.data(), correct.data()]);
+      return { lossSum: l[0], correct: k[0], count: xs.shape[0] };
+    } finally {
+      lossSum.dispose();
+      correct.dispose();
+    }
+  } finally {
+    mean.dispose();
+  }
+}
+
+/**
+ * The ten views' averaged log-probabilities [batch, classes] that {@link tenCropEvaluate}
+ * scores (the caller owns the result; `xs` stays the caller's).
+ *
+ * @example
+ * ```ts
+ * const logp = await tenCropLogProbs(trainer, batch.xs, 227);
+ * const predicted = tf.argMax(logp, 1);
+ * ```
+ */
+export async function tenCropLogProbs(trainer: Trainer, xs: tf.Tensor4D, cropSize: number): Promise<tf.Tensor2D> {
   const [n, h, w] = xs.shape;
   if (cropSize > h || cropSize > w) throw new RangeError(`10-crop: crop ${cropSize} is larger than the images (${h}×${w})`);
   const c = cropSize;
@@ -48,20 +79,7 @@ export async function tenCropEvaluate(trainer: Trainer, xs: tf.Tensor4D, ys: tf.
       }
     }
     const total = sum as tf.Tensor2D;
-    const [lossSum, correct] = tf.tidy(() => {
-      const mean = tf.div(total, 10);
-      const classes = mean.shape[1] as number;
-      const picked = tf.sum(tf.mul(mean, tf.oneHot(tf.cast(ys, 'int32'), classes)), 1);
-      const hit = tf.equal(tf.argMax(mean, 1), tf.cast(ys, 'int32'));
-      return [tf.neg(tf.sum(picked)), tf.sum(tf.cast(hit, 'float32'))];
-    });
-    try {
-      const [l, k] = await Promise.all([lossSum.data(), correct.data()]);
-      return { lossSum: l[0], correct: k[0], count: n };
-    } finally {
-      lossSum.dispose();
-      correct.dispose();
-    }
+    return tf.tidy(() => tf.div<tf.Tensor2D>(total, 10));
   } finally {
     sum?.dispose();
   }

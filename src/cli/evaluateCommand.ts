@@ -1,0 +1,271 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
+import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
+import { openCheckpointStore } from '../model/CheckpointStore';
+import { createTrainer, networkSpecOf } from '../model/createTrainer';
+import { evaluateSource, type Evaluation, type Tta } from '../model/evaluateSource';
+import { openDatasets } from '../model/setupFromConfig';
+import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
+
+const USAGE = `usage: rxtrain evaluate CHECKPOINT|RUN_DIR [options]
+
+Scores a checkpoint's weights in inference mode (no dropout, BatchNorm moving statistics):
+loss, accuracy, per-class accuracy and the confusion matrix. Data, model and normalisation
+come from the config stored in the checkpoint, so no config file is needed. RUN_DIR means
+RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no best one.
+
+options:
+  --data PATH          evaluate this data instead of the run's validation data: a record
+                       file or a folder-per-class tree with the run's classes
+  --tta MODE           test-time augmentation: none | flip (image and mirror image,
+                       log-probabilities averaged) | ten-crop (corners and centre, each
+                       mirrored; needs images larger than the model's input)
+                       (default: ten-crop if the run validated with 10 crops, else none)
+  --batch-size N       images per forward pass (default: the run's batch size)
+  --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
+  --json               print one JSON object instead of the tables
+  -h, --help           show this help
+
+exit codes: 0 evaluated, 1 unreadable checkpoint or data, 2 usage error
+
+examples:
+  rxtrain evaluate runs/fashion-mnist
+  rxtrain evaluate runs/fashion-mnist --tta flip --json
+  rxtrain evaluate runs/sample/checkpoints/ckpt-s0000000100-e0004-b000000.rxckpt --data data/other-test.rec`;
+
+/**
+ * Console streams of `rxtrain evaluate`, injectable for tests.
+ *
+ * @example
+ * ```ts
+ * await run(['runs/sample', '--json'], { out: process.stdout, err: process.stderr });
+ * ```
+ */
+export interface EvaluateCommandIo {
+  readonly out: { write(text: string): unknown };
+  readonly err: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
+/**
+ * What `rxtrain evaluate --json` prints: the checkpoint, the data, the TTA mode and the
+ * {@link Evaluation} with class names.
+ *
+ * @example
+ * ```ts
+ * const report = JSON.parse(stdout) as EvaluateReport;
+ * console.log(report.accuracy, report.perClass[0].name);
+ * ```
+ */
+export interface EvaluateReport {
+  readonly checkpoint: string;
+  /** Epochs completed when the checkpoint was written (EpochEnd's 0-based `epoch` + 1 at an epoch end). */
+  readonly epochs: number;
+  /** Batches of the next epoch already trained (0 at an epoch end). */
+  readonly batch: number;
+  readonly step: number;
+  readonly data: string;
+  readonly tta: 'none' | 'flip' | 'ten-crop';
+  readonly backend: string;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly correct: number;
+  readonly count: number;
+  readonly perClass: ReadonlyArray<{ readonly name: string; readonly accuracy: number; readonly correct: number; readonly count: number }>;
+  readonly confusion: ReadonlyArray<readonly number[]>;
+  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+}
+
+class UsageError extends Error {}
+
+const TTA_MODES = ['none', 'flip', 'ten-crop'] as const;
+type TtaMode = (typeof TTA_MODES)[number];
+
+/**
+ * The checkpoint file a path names: the file itself, RUN_DIR/checkpoints/best.rxckpt,
+ * DIR/best.rxckpt, or else the latest valid checkpoint in that folder.
+ *
+ * @example
+ * ```ts
+ * const file = await resolveCheckpointPath('runs/fashion-mnist'); // …/checkpoints/best.rxckpt
+ * ```
+ */
+export async function resolveCheckpointPath(given: string): Promise<string> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(given);
+  } catch {
+    throw new Error(`${given}: no such checkpoint file or run directory`);
+  }
+  if (stat.isFile()) return given;
+  const dir = fs.existsSync(path.join(given, 'checkpoints')) ? path.join(given, 'checkpoints') : given;
+  const best = path.join(dir, 'best.rxckpt');
+  if (fs.existsSync(best)) return best;
+  const scan = await (await openCheckpointStore(dir, { keepLast: Number.MAX_SAFE_INTEGER, keepBest: true })).scan();
+  if (scan.latest === undefined) {
+    throw new Error(`${given}: no checkpoint found in ${dir}${scan.problems.length > 0 ? ` (${scan.problems.join('; ')})` : ''}`);
+  }
+  return scan.latest.path;
+}
+
+/**
+ * The training config a checkpoint was written with (its stored identity, on the defaults),
+ * or the problems that stop it decoding.
+ *
+ * @example
+ * ```ts
+ * const cfg = configOfCheckpoint(decodeCheckpoint(fs.readFileSync(file)));
+ * ```
+ */
+export function configOfCheckpoint(ck: Checkpoint): E.Either<string, TrainConfig> {
+  const decoded = decodeTrainConfig(mergeConfig({}, ck.identity.config));
+  return E.isLeft(decoded) ? E.left(`the checkpoint's stored config does not decode: ${decoded.left.map(formatConfigProblem).join('; ')}`) : decoded;
+}
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
+  return Number(v);
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function renderTables(r: EvaluateReport): string {
+  const lines = [
+    `checkpoint ${r.checkpoint} (step ${r.step}: ${r.epochs} epoch${r.epochs === 1 ? '' : 's'}${r.batch > 0 ? ` + ${r.batch} batches` : ''})`,
+    `data ${r.data}: ${r.count} images${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}; tta ${r.tta}; backend ${r.backend}`,
+    `loss ${r.loss.toFixed(4)}  accuracy ${pct(r.accuracy)} (${r.correct} / ${r.count})`,
+    '',
+  ];
+  const w = Math.max(5, ...r.perClass.map((c) => c.name.length));
+  lines.push(`${'class'.padEnd(w)}  accuracy   correct / images`);
+  for (const c of r.perClass) lines.push(`${c.name.padEnd(w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
+  lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
+  const cw = Math.max(3, ...r.confusion.flat().map((n) => String(n).length));
+  r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
+  for (const s of r.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `rxtrain evaluate`: scores a checkpoint on its run's validation data or on `--data`, with
+ * optional test-time augmentation. Returns the exit code: 0 done, 1 unreadable checkpoint or
+ * data, 2 usage error.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['runs/fashion-mnist', '--tta', 'flip']);
+ * ```
+ */
+export async function run(argv: string[], io: EvaluateCommandIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let target: string;
+  let ttaFlag: TtaMode | undefined;
+  let batchSize: number | undefined;
+  let backendName: BackendName | 'auto';
+  let data: string | undefined;
+  let json: boolean;
+  try {
+    const args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        tta: { type: 'string' },
+        'batch-size': { type: 'string' },
+        backend: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (args.values.help === true) {
+      io.out.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'missing CHECKPOINT or RUN_DIR' : `expected one checkpoint, got ${args.positionals.length} arguments`);
+    target = args.positionals[0];
+    const tta = args.values.tta;
+    if (tta !== undefined && !(TTA_MODES as readonly string[]).includes(tta)) throw new UsageError(`--tta must be ${TTA_MODES.join(', ')}; got '${tta}'`);
+    ttaFlag = tta as TtaMode | undefined;
+    batchSize = positiveInt('--batch-size', args.values['batch-size']);
+    const b = args.values.backend ?? 'auto';
+    if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
+    backendName = b as BackendName | 'auto';
+    data = args.values.data;
+    json = args.values.json === true;
+  } catch (e) {
+    io.err.write(`rxtrain evaluate: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  try {
+    const file = await resolveCheckpointPath(target);
+    let ck: Checkpoint;
+    try {
+      ck = decodeCheckpoint(fs.readFileSync(file));
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+    const stored = configOfCheckpoint(ck);
+    if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
+    const mode: TtaMode = ttaFlag ?? (stored.right.tenCrop ? 'ten-crop' : 'none');
+    const cfg: TrainConfig = {
+      ...stored.right,
+      data: { ...stored.right.data, ...(data === undefined ? {} : { val: path.resolve(data) }) },
+      batchSize: batchSize ?? stored.right.batchSize,
+      tenCrop: mode === 'ten-crop',
+    };
+    const backend = await initBackend({ prefer: backendName });
+    const datasets = await openDatasets(cfg).catch((e: unknown) => {
+      // The config's field is the user's --data here.
+      const message = (e as Error).message;
+      throw new Error(data === undefined ? message : message.replace(/^data\.val\b/, `--data ${data}`));
+    });
+    try {
+      const source = datasets.tenCrop?.source ?? datasets.val;
+      if (source === undefined) throw new Error(`the run has no validation data to evaluate (its config has data.val null and no val split): pass --data`);
+      const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
+      const trainer = await createTrainer({ model: spec, seed: cfg.seed, optimizer: cfg.optimizer, backend: backend.name as BackendName, replicas: 1 });
+      try {
+        await trainer.setState(ck.trainer);
+        const tta: Tta = mode === 'ten-crop' ? { kind: 'tenCrop', cropSize: datasets.tenCrop?.cropSize ?? datasets.inputShape[0] } : { kind: mode };
+        const progress = io.err.isTTY === true && !json;
+        const e: Evaluation = await evaluateSource(trainer, source, {
+          numClasses: datasets.classes.length,
+          tta,
+          ...(progress ? { onBatch: (n: number) => io.err.write(`\revaluating ${n} / ${source.size}`) } : {}),
+        });
+        if (progress) io.err.write('\r\x1b[K');
+        if (e.count === 0) throw new Error('no image could be evaluated (every one was skipped)');
+        const report: EvaluateReport = {
+          checkpoint: file,
+          epochs: ck.epoch,
+          batch: ck.batch,
+          step: ck.step,
+          data: cfg.data.val ?? cfg.data.train,
+          tta: mode,
+          backend: trainer.backend,
+          loss: e.loss,
+          accuracy: e.accuracy,
+          correct: e.correct,
+          count: e.count,
+          perClass: e.perClass.map((p, i) => ({ name: datasets.classes[i], accuracy: p.count > 0 ? p.correct / p.count : NaN, correct: p.correct, count: p.count })),
+          confusion: e.confusion,
+          skipped: e.skipped.map((s) => ({ path: s.path, reason: s.reason })),
+        };
+        io.out.write(json ? `${JSON.stringify(report)}\n` : renderTables(report));
+        return 0;
+      } finally {
+        await trainer.dispose();
+      }
+    } finally {
+      await datasets.close();
+    }
+  } catch (e) {
+    io.err.write(`rxtrain evaluate: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import sharp from 'sharp';
+import { run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
+import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
+import { decodeCheckpoint } from '../../src/model/Checkpoint';
+
+function capture(): { io: EvaluateCommandIo; out: () => string; err: () => string } {
+  let o = '';
+  let e = '';
+  return { io: { out: { write: (t: string) => (o += t) }, err: { write: (t: string) => (e += t) } }, out: () => o, err: () => e };
+}
+
+function captureTrain(): { io: TrainCommandIo; err: () => string } {
+  const err = new PassThrough();
+  let e = '';
+  err.on('data', (c: Buffer) => (e += c.toString()));
+  return { io: { out: new PassThrough(), err, env: {}, onStopSignal: () => () => undefined }, err: () => e };
+}
+
+/** Two classes of 28² images: dark and bright, with a left-right gradient so a mirror image differs. */
+async function writeDataset(root: string, classes: readonly string[], perClass: number): Promise<void> {
+  for (const [ci, cls] of classes.entries()) {
+    fs.mkdirSync(path.join(root, cls), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const px = Buffer.alloc(28 * 28 * 3);
+      for (let p = 0; p < 28 * 28; p++) px.fill((ci === 0 ? 40 : 190) + (p % 28) * 2 + i, p * 3, p * 3 + 3);
+      await sharp(px, { raw: { width: 28, height: 28, channels: 3 } }).png().toFile(path.join(root, cls, `${i}.png`));
+    }
+  }
+}
+
+describe('rxtrain evaluate', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let runDir: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-eval-'));
+    await writeDataset(path.join(tmp, 'train'), ['001.dark', '002.bright'], 4);
+    await writeDataset(path.join(tmp, 'val'), ['001.dark', '002.bright'], 3);
+    await writeDataset(path.join(tmp, 'other'), ['001.dark', '002.bright', '003.extra'], 1);
+    runDir = path.join(tmp, 'run');
+    fs.writeFileSync(
+      path.join(tmp, 'cfg.json'),
+      JSON.stringify({
+        data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'val') },
+        model: { name: 'small', inputSize: 28, channels: 3 },
+        epochs: 2,
+        batchSize: 4,
+        augmentation: { pad: 2, mean: [128, 128, 128], std: [64, 64, 64] },
+        backend: 'wasm',
+        runDir,
+        telemetry: { address: 'off' },
+        charts: false,
+        tensorboard: false,
+        progress: { bar: 'off' },
+      }),
+    );
+    const t = captureTrain();
+    assert.equal(await train(['--config', path.join(tmp, 'cfg.json')], t.io), TRAIN_EXIT.OK, t.err());
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('scores the best checkpoint of a run dir on its validation data: the accuracy and loss its training logged', async () => {
+    const c = capture();
+    assert.equal(await run([runDir, '--json', '--backend', 'wasm'], c.io), 0, c.err());
+    const r = JSON.parse(c.out()) as EvaluateReport;
+    const best = path.join(runDir, 'checkpoints', 'best.rxckpt');
+    assert.equal(r.checkpoint, best);
+    const ck = decodeCheckpoint(fs.readFileSync(best));
+    const own = ck.history.at(-1);
+    assert.ok(own !== undefined && typeof own.valAccuracy === 'number' && typeof own.valLoss === 'number');
+    assert.equal(r.epochs, own.epoch + 1, 'written at the end of the epoch it scored');
+    assert.equal(r.batch, 0);
+    assert.equal(r.accuracy, own.valAccuracy);
+    assert.ok(Math.abs(r.loss - own.valLoss) < 1e-5, `${r.loss} vs ${own.valLoss}`);
+    assert.equal(r.count, 6);
+    assert.equal(r.tta, 'none');
+    assert.deepEqual(r.perClass.map((p) => [p.name, p.count]), [['dark', 3], ['bright', 3]]);
+    assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), 6);
+  });
+
+  it('prints tables by default, takes a checkpoint file, and flip TTA scores the mirror images too', async () => {
+    const file = path.join(runDir, 'checkpoints', fs.readdirSync(path.join(runDir, 'checkpoints')).find((f) => f.startsWith('ckpt-s0000000002-e0001')) ?? 'missing');
+    const c = capture();
+    assert.equal(await run([file, '--backend', 'wasm'], c.io), 0, c.err());
+    assert.match(c.out(), /checkpoint .*ckpt-s0000000002-e0001.*\(step 2: 1 epoch\)/);
+    assert.match(c.out(), /accuracy \d+\.\d\d% \(\d \/ 6\)/);
+    assert.match(c.out(), /^dark +\d+\.\d\d% +\d \/ 3$/m);
+    assert.match(c.out(), /confusion matrix/);
+    const plain = capture();
+    const flip = capture();
+    assert.equal(await run([file, '--json', '--backend', 'wasm'], plain.io), 0);
+    assert.equal(await run([file, '--json', '--tta', 'flip', '--backend', 'wasm', '--batch-size', '2'], flip.io), 0, flip.err());
+    const [p, f] = [JSON.parse(plain.out()) as EvaluateReport, JSON.parse(flip.out()) as EvaluateReport];
+    assert.equal(f.tta, 'flip');
+    assert.equal(f.count, 6);
+    assert.notEqual(f.loss, p.loss, 'the gradient images are not mirror-symmetric, so flip TTA changes the loss');
+  });
+
+  it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [[], 2, /missing CHECKPOINT or RUN_DIR/],
+      [[runDir, '--tta', 'twelve-crop'], 2, /--tta must be none, flip, ten-crop; got 'twelve-crop'/],
+      [[runDir, '--batch-size', '0'], 2, /--batch-size must be a positive integer/],
+      [[runDir, '--backend', 'gpu'], 2, /--backend must be auto, tensorflow, wasm, cpu; got 'gpu'/],
+      [[path.join(tmp, 'nowhere')], 1, /nowhere: no such checkpoint file or run directory/],
+      [[tmp], 1, /no checkpoint found/],
+      [[runDir, '--data', path.join(tmp, 'other'), '--backend', 'wasm'], 1, /--data .*other: its class folders differ from the training classes \(missing: none; extra: extra\)/],
+      [[runDir, '--tta', 'ten-crop', '--backend', 'wasm'], 1, /tenCrop: needs images of one known size/],
+    ];
+    const garbage = path.join(tmp, 'garbage.rxckpt');
+    fs.writeFileSync(garbage, 'not a checkpoint at all');
+    cases.push([[garbage], 1, /garbage\.rxckpt: not an rxtrain checkpoint or truncated/]);
+    for (const [args, code, message] of cases) {
+      const c = capture();
+      assert.equal(await run(args, c.io), code, `${args.join(' ')}: ${c.err()}`);
+      assert.match(c.err(), message, args.join(' '));
+      assert.equal(c.out(), '', 'nothing on stdout');
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { evaluateSource } from '../../src/model/evaluateSource';
+import type { Trainer } from '../../src/model/Trainer';
+import { memorySource, tinyData, tinyTrainer, useCpu, type TinyData } from './fixtures/tinyTraining';
+
+/** The same images made mirror-symmetric (each row plus its reverse), so a flip changes nothing. */
+function symmetric(d: TinyData): TinyData {
+  const [h, w] = d.shape;
+  const images = new Float32Array(d.images.length);
+  for (let i = 0; i < d.labels.length; i++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const at = (xx: number): number => d.images[(i * h + y) * w + xx];
+        images[(i * h + y) * w + x] = at(x) + at(w - 1 - x);
+      }
+    }
+  }
+  return { ...d, images };
+}
+
+describe('evaluateSource', () => {
+  before(useCpu);
+
+  it('tta none: the accuracy and loss of trainer.evaluate over the same batches, with per-class counts and a confusion matrix', async () => {
+    const data = tinyData(23, 4, 1.5);
+    const trainer = tinyTrainer(16, 3, { initSeed: 7 });
+    try {
+      let lossSum = 0;
+      let correct = 0;
+      for await (const b of memorySource(data, { batchSize: 5, seed: 0, shuffle: false }).epoch(0)) {
+        if (b.kind !== 'batch') continue;
+        const r = await trainer.evaluate(b.xs, b.ys);
+        lossSum += r.lossSum;
+        correct += r.correct;
+        tf.dispose([b.xs, b.ys]);
+      }
+      const before = tf.memory().numTensors;
+      const progress: number[] = [];
+      const e = await evaluateSource(trainer, memorySource(data, { batchSize: 5, seed: 0, shuffle: false }), { numClasses: 3, onBatch: (n) => progress.push(n) });
+      assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+      assert.equal(e.count, 23);
+      assert.equal(e.correct, Math.round(correct));
+      assert.ok(correct > 0 && correct < 23, `a model that is neither always right nor always wrong (${correct})`);
+      assert.equal(e.accuracy, Math.round(correct) / 23);
+      assert.ok(Math.abs(e.loss - lossSum / 23) < 1e-5, `${e.loss} vs ${lossSum / 23}`);
+      assert.deepEqual(progress, [5, 10, 15, 20, 23]);
+      assert.deepEqual(e.perClass.map((p) => p.count), [8, 8, 7], 'labels are i % 3');
+      assert.deepEqual(e.confusion.map((row, c) => row[c]), e.perClass.map((p) => p.correct));
+      assert.equal(e.confusion.flat().reduce((a, b) => a + b, 0), 23);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it('tta flip: averages the log-probabilities of each image and its mirror; on symmetric images it equals none', async () => {
+    const data = tinyData(12, 9, 1.0);
+    const trainer = tinyTrainer(16, 3, { initSeed: 3 });
+    try {
+      const flip = await evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 3, tta: { kind: 'flip' } });
+      // By hand: predict the batch and its mirror, average, score.
+      const xs = tf.tensor4d(data.images, [12, ...data.shape]);
+      const mirrored = tf.image.flipLeftRight(xs);
+      const [a, b] = [await trainer.predict(xs), await trainer.predict(mirrored)];
+      const avg = await tf.tidy(() => tf.div(tf.add(a, b), 2)).array() as number[][];
+      tf.dispose([xs, mirrored, a, b]);
+      let loss = 0;
+      let correct = 0;
+      avg.forEach((row, i) => {
+        loss -= row[data.labels[i]];
+        if (row.indexOf(Math.max(...row)) === data.labels[i]) correct++;
+      });
+      assert.equal(flip.correct, correct);
+      assert.ok(Math.abs(flip.loss - loss / 12) < 1e-5, `${flip.loss} vs ${loss / 12}`);
+      const plain = await evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 3 });
+      assert.notEqual(flip.loss, plain.loss, 'the mirror images are scored too');
+
+      const sym = symmetric(data);
+      const s1 = await evaluateSource(trainer, memorySource(sym, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 3, tta: { kind: 'flip' } });
+      const s0 = await evaluateSource(trainer, memorySource(sym, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 3 });
+      assert.equal(s1.correct, s0.correct);
+      assert.ok(Math.abs(s1.loss - s0.loss) < 1e-6, `${s1.loss} vs ${s0.loss}`);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it('tta tenCrop: the 10-crop average, scored per image', async () => {
+    const data = tinyData(6, 2, 1.0);
+    const trainer = tinyTrainer(16, 3, { initSeed: 5 });
+    try {
+      // Crop 4 of 4×4 images: five identical crops and their flips = flip TTA.
+      const ten = await evaluateSource(trainer, memorySource(data, { batchSize: 3, seed: 0, shuffle: false }), { numClasses: 3, tta: { kind: 'tenCrop', cropSize: 4 } });
+      const flip = await evaluateSource(trainer, memorySource(data, { batchSize: 3, seed: 0, shuffle: false }), { numClasses: 3, tta: { kind: 'flip' } });
+      assert.equal(ten.correct, flip.correct);
+      assert.ok(Math.abs(ten.loss - flip.loss) < 1e-5);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it('collects skipped images, which count nowhere', async () => {
+    const data = tinyData(9, 1);
+    const trainer = tinyTrainer(16, 3, { initSeed: 1 });
+    try {
+      const e = await evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false, skipIndices: [2, 7] }), { numClasses: 3 });
+      assert.equal(e.count, 7);
+      assert.deepEqual(e.skipped.map((s) => s.path), ['mem/2', 'mem/7']);
+      assert.equal(e.perClass.reduce((n, p) => n + p.count, 0), 7);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it('an empty source gives count 0 and NaN figures, not a division by zero', async () => {
+    const empty: TinyData = { images: new Float32Array(0), labels: new Int32Array(0), shape: [4, 4, 1] };
+    const e = await evaluateSource({} as Trainer, memorySource(empty, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 3 });
+    assert.equal(e.count, 0);
+    assert.ok(Number.isNaN(e.accuracy) && Number.isNaN(e.loss));
+  });
+
+  it('rejects labels outside the classes and a model of another width, and still disposes the batch and ends the source', async () => {
+    const data = tinyData(4, 1);
+    const trainer = tinyTrainer(16, 3, { initSeed: 1 });
+    try {
+      const before = tf.memory().numTensors;
+      let ended = false;
+      const src = memorySource({ ...data, labels: Int32Array.from([0, 1, 5, 2]) }, { batchSize: 4, seed: 0, shuffle: false });
+      const epoch = src.epoch.bind(src);
+      src.epoch = (e: number, s?: number) => {
+        const it = epoch(e, s);
+        const ret = it.return?.bind(it);
+        it.return = async (v?: unknown) => {
+          ended = true;
+          return ret ? ret(v) : { done: true, value: undefined };
+        };
+        return it;
+      };
+      await assert.rejects(evaluateSource(trainer, src, { numClasses: 3 }), /label 5 is outside 0\.\.2/);
+      assert.ok(ended, 'the source iterator was returned');
+      assert.equal(tf.memory().numTensors, before);
+      await assert.rejects(evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 4 }), /the model predicts 3 classes, expected 4/);
+      await assert.rejects(evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 1 }), /numClasses must be an integer ≥ 2/);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+});
