@@ -1,6 +1,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -11,9 +12,6 @@ namespace rxnative {
 
 namespace {
 
-// Scratch (im2col/col) floats per thread and chunk: large enough to keep GEMMs efficient,
-// small enough to stay far from memory limits.
-constexpr long long kChunkFloats = 2LL << 20;
 // Below this many multiply-adds one thread is faster than waking the pool.
 constexpr long long kParallelMacs = 1LL << 20;
 
@@ -97,6 +95,16 @@ void split(long long total, int n, int t, long long align, long long& begin, lon
 
 }  // namespace
 
+long long scratch_chunk_floats() {
+  // Large enough to keep GEMMs efficient, small enough to stay far from memory limits.
+  static const long long floats = [] {
+    const char* env = std::getenv("RXTRAIN_SCRATCH_KB");
+    const long long kb = env == nullptr ? 0 : std::atoll(env);
+    return kb >= 64 ? kb * 256 : 2LL << 20;
+  }();
+  return floats;
+}
+
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const Epilogue& ep, int threads) {
   if (winograd_conv2d(g, x, w, y, ep, threads)) return;
   const long long M = 1LL * g.B * g.oh * g.ow;
@@ -110,7 +118,7 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const E
       sgemm(false, false, static_cast<int>(r1 - r0), g.Cout, Kc, 1.0f, x + r0 * Kc, Kc, w, g.Cout, 0.0f, y + r0 * g.Cout, g.Cout, ep);
       return;
     }
-    const int chunk = static_cast<int>(std::max<long long>(48, kChunkFloats / Kc / 48 * 48));
+    const int chunk = static_cast<int>(std::max<long long>(48, scratch_chunk_floats() / Kc / 48 * 48));
     float* col = scratch(static_cast<size_t>(chunk) * Kc);
     for (long long r = r0; r < r1; r += chunk) {
       const int rows = static_cast<int>(std::min<long long>(chunk, r1 - r));
@@ -130,7 +138,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
     split(g.B, T, t, 1, b0, b1);
     if (b1 <= b0) return;
     std::memset(dx + b0 * g.H * g.W * g.Cin, 0, sizeof(float) * static_cast<size_t>(b1 - b0) * g.H * g.W * g.Cin);
-    const int G = static_cast<int>(std::max<long long>(1, kChunkFloats / (1LL * plane * Kc)));
+    const int G = static_cast<int>(std::max<long long>(1, scratch_chunk_floats() / (1LL * plane * Kc)));
     float* col = scratch(static_cast<size_t>(std::min<long long>(G, b1 - b0)) * plane * Kc);
     for (long long b = b0; b < b1; b += G) {
       const int imgs = static_cast<int>(std::min<long long>(G, b1 - b));
@@ -150,7 +158,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const int T = clampThreads(threads, M * Kc * g.Cout, (Kc + 7) / 8);
   // Rows per chunk: a multiple of the GEMM's k-block (256), so that every element's sum runs
   // over the same 256-row blocks in the same order whatever the chunk or thread count.
-  const int chunk = static_cast<int>(std::max<long long>(256, kChunkFloats / Kc / 256 * 256));
+  const int chunk = static_cast<int>(std::max<long long>(256, scratch_chunk_floats() / Kc / 256 * 256));
   parallel_run(T, [&](int t) {
     long long k0, k1;
     split(Kc, T, t, 8, k0, k1);

@@ -13,6 +13,10 @@ struct ConvGeom {
   long long ySize() const { return 1LL * B * oh * ow * Cout; }
 };
 
+// Floats of im2col / Winograd scratch per chunk: 2 Mi (8 MB) unless RXTRAIN_SCRATCH_KB says
+// otherwise (read once; for cache-size experiments, e.g. two replicas sharing an L3).
+long long scratch_chunk_floats();
+
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const Epilogue& ep, int threads);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx, int threads);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw, int threads);

@@ -28,11 +28,6 @@ namespace {
 // Channels per transform block: the transforms are vector code over channels (NHWC keeps them
 // contiguous); a block's tile (α² × CB floats, 9 KB for α = 6) stays in L1.
 constexpr int CB = 64;
-// Transformed input + products held per chunk of tiles (floats, shared by the threads).
-#ifndef RX_WINO_CHUNK
-#define RX_WINO_CHUNK (2LL << 20)
-#endif
-constexpr long long kChunkFloats = RX_WINO_CHUNK;
 // Below this many multiply-adds one thread is faster than waking the pool.
 constexpr long long kParallelMacs = 1LL << 20;
 
@@ -355,7 +350,7 @@ void run(const Algo& A, const Job& J, const float* x, const float* U, bool trans
   const int a2 = A.a * A.a;
   const long long tiles = 1LL * J.B * J.tilesY * J.tilesX;
   if (tiles == 0) return;
-  const long long maxTiles = std::max<long long>(12, kChunkFloats / (1LL * a2 * (J.C + J.K)));
+  const long long maxTiles = std::max<long long>(12, scratch_chunk_floats() / (1LL * a2 * (J.C + J.K)));
   const long long chunks = (tiles + maxTiles - 1) / maxTiles;
   const int n = static_cast<int>((tiles + chunks - 1) / chunks);
   float* V = buffer(tl_v, static_cast<size_t>(a2) * n * J.C);
@@ -512,7 +507,7 @@ bool winograd_conv2d_backprop_filter(const ConvGeom& g, const float* x, const fl
     return true;
   }
   // Chunks of whole 256-tile blocks (the GEMM's k-block), so each sum runs over the same blocks.
-  const long long maxTiles = std::max<long long>(256, kChunkFloats / (1LL * a2 * (J.C + J.K)) / 256 * 256);
+  const long long maxTiles = std::max<long long>(256, scratch_chunk_floats() / (1LL * a2 * (J.C + J.K)) / 256 * 256);
   const int n = static_cast<int>(std::min(tiles, maxTiles));
   float* V = buffer(tl_v, static_cast<size_t>(a2) * n * J.C);
   float* dM = buffer(tl_m, static_cast<size_t>(a2) * n * J.K);
