@@ -35,6 +35,8 @@ export interface Evaluation {
   readonly perClass: ReadonlyArray<{ readonly correct: number; readonly count: number }>;
   readonly confusion: ReadonlyArray<readonly number[]>;
   readonly skipped: readonly Skip[];
+  /** True when `shouldStop` ended the pass early: the figures cover only the batches before. */
+  readonly stopped: boolean;
 }
 
 /**
@@ -46,11 +48,16 @@ export interface Evaluation {
  * ```
  */
 export interface EvaluateSourceOptions {
-  readonly numClasses: number;
+  /** Classes (the confusion matrix's side); default: the model's output width. */
+  readonly numClasses?: number;
   /** Default `{ kind: 'none' }`. */
   readonly tta?: Tta;
   /** Called after each batch with the images evaluated so far (progress). */
   readonly onBatch?: (done: number) => void;
+  /** Called for each image the source skipped, as it comes (the training loop emits events). */
+  readonly onSkip?: (skip: Skip) => void;
+  /** Asked before each batch; true ends the pass there (e.g. the training run was stopped). */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
@@ -68,13 +75,14 @@ export interface EvaluateSourceOptions {
  * ```
  */
 export async function evaluateSource(trainer: Trainer, source: BatchSource, options: EvaluateSourceOptions): Promise<Evaluation> {
-  const k = options.numClasses;
-  if (!(Number.isInteger(k) && k >= 2)) throw new RangeError(`numClasses must be an integer ≥ 2, got ${k}`);
+  let k = options.numClasses;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 2)) throw new RangeError(`numClasses must be an integer ≥ 2, got ${k}`);
   const tta = options.tta ?? { kind: 'none' };
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let confusion: number[][] = k === undefined ? [] : square(k);
   const skipped: Skip[] = [];
   let lossSum = 0;
   let count = 0;
+  let stopped = false;
   const it = source.epoch(0, 0);
   try {
     for (;;) {
@@ -83,13 +91,22 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
       const item = next.value;
       if (item.kind === 'skip') {
         skipped.push(item);
+        options.onSkip?.(item);
         continue;
       }
       try {
+        if (options.shouldStop?.() === true) {
+          stopped = true;
+          break;
+        }
         const logp = await viewsLogProbs(trainer, item.xs, tta);
         try {
           const [lp, ys] = await Promise.all([logp.data(), item.ys.data()]);
           const n = item.ys.shape[0];
+          if (k === undefined) {
+            k = logp.shape[1];
+            confusion = square(k);
+          }
           if (logp.shape[1] !== k) throw new RangeError(`the model predicts ${logp.shape[1]} classes, expected ${k}`);
           for (let i = 0; i < n; i++) {
             const row = i * k;
@@ -115,7 +132,11 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
   }
   const perClass = confusion.map((row, c) => ({ correct: row[c], count: row.reduce((a, b) => a + b, 0) }));
   const correct = perClass.reduce((a, p) => a + p.correct, 0);
-  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count, correct, perClass, confusion, skipped };
+  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count, correct, perClass, confusion, skipped, stopped };
+}
+
+function square(k: number): number[][] {
+  return Array.from({ length: k }, () => new Array<number>(k).fill(0));
 }
 
 async function viewsLogProbs(trainer: Trainer, xs: tf.Tensor4D, tta: Tta): Promise<tf.Tensor2D> {

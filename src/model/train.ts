@@ -6,7 +6,7 @@ import type { TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
 import { hashIdentity, matchIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
 import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
-import { tenCropEvaluate } from './tenCropEvaluate';
+import { evaluateSource } from './evaluateSource';
 import type { Trainer } from './Trainer';
 
 /**
@@ -439,36 +439,13 @@ async function validate(
 ): Promise<{ loss: number; accuracy: number } | undefined> {
   const source = setup.tenCrop?.source ?? setup.val;
   if (source === undefined) return undefined;
-  let lossSum = 0;
-  let correct = 0;
-  let count = 0;
-  const it = source.epoch(0, 0);
-  try {
-    for (;;) {
-      const next = await it.next();
-      if (next.done === true) break;
-      const item = next.value;
-      if (item.kind === 'skip') {
-        emit({ kind: 'SampleSkipped', ...base(), path: item.path, reason: item.reason, message: item.message });
-        continue;
-      }
-      try {
-        if (life.closed) return undefined;
-        const r =
-          setup.tenCrop === undefined
-            ? await setup.trainer.evaluate(item.xs, item.ys)
-            : await tenCropEvaluate(setup.trainer, item.xs, item.ys, setup.tenCrop.cropSize);
-        lossSum += r.lossSum;
-        correct += r.correct;
-        count += r.count;
-      } finally {
-        disposeBatch(item);
-      }
-    }
-  } finally {
-    await it.return?.();
-  }
-  return count > 0 ? { loss: lossSum / count, accuracy: correct / count } : undefined;
+  // The same pass as `rxtrain evaluate`, so its default figures are the ones logged here.
+  const e = await evaluateSource(setup.trainer, source, {
+    tta: setup.tenCrop === undefined ? { kind: 'none' } : { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize },
+    onSkip: (s) => emit({ kind: 'SampleSkipped', ...base(), path: s.path, reason: s.reason, message: s.message }),
+    shouldStop: () => life.closed,
+  });
+  return e.stopped || e.count === 0 ? undefined : { loss: e.loss, accuracy: e.accuracy };
 }
 
 async function release(setup: TrainSetup | undefined, iterator: AsyncIterator<BatchItem> | undefined): Promise<void> {

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint } from '../../src/model/Checkpoint';
+import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
 function capture(): { io: EvaluateCommandIo; out: () => string; err: () => string } {
   let o = '';
@@ -45,19 +46,7 @@ describe('rxtrain evaluate', function () {
     runDir = path.join(tmp, 'run');
     fs.writeFileSync(
       path.join(tmp, 'cfg.json'),
-      JSON.stringify({
-        data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'val') },
-        model: { name: 'small', inputSize: 28, channels: 3 },
-        epochs: 2,
-        batchSize: 4,
-        augmentation: { pad: 2, mean: [128, 128, 128], std: [64, 64, 64] },
-        backend: 'wasm',
-        runDir,
-        telemetry: { address: 'off' },
-        charts: false,
-        tensorboard: false,
-        progress: { bar: 'off' },
-      }),
+      JSON.stringify(tinyRunConfig(tmp, { runDir, tensorboard: false })),
     );
     const t = captureTrain();
     assert.equal(await train(['--config', path.join(tmp, 'cfg.json')], t.io), TRAIN_EXIT.OK, t.err());

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import * as E from 'fp-ts/Either';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
+import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
 function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
   const out = new PassThrough();
@@ -36,17 +37,7 @@ describe('rxtrain train', function () {
     await writeDataset(path.join(tmp, 'val'), 2);
     fs.writeFileSync(
       path.join(tmp, 'cfg.json'),
-      JSON.stringify({
-        data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'val') },
-        model: { name: 'small', inputSize: 28, channels: 3 },
-        epochs: 2,
-        batchSize: 4,
-        augmentation: { pad: 2, mean: [128, 128, 128], std: [64, 64, 64] },
-        backend: 'wasm',
-        telemetry: { address: 'off' },
-        charts: false,
-        progress: { bar: 'off' },
-      }),
+      JSON.stringify(tinyRunConfig(tmp)),
     );
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -103,10 +103,32 @@ describe('evaluateSource', () => {
     const data = tinyData(9, 1);
     const trainer = tinyTrainer(16, 3, { initSeed: 1 });
     try {
-      const e = await evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false, skipIndices: [2, 7] }), { numClasses: 3 });
+      const live: string[] = [];
+      const e = await evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false, skipIndices: [2, 7] }), { onSkip: (s) => live.push(s.path) });
       assert.equal(e.count, 7);
       assert.deepEqual(e.skipped.map((s) => s.path), ['mem/2', 'mem/7']);
+      assert.deepEqual(live, ['mem/2', 'mem/7'], 'reported as they come');
+      assert.equal(e.confusion.length, 3, "without numClasses: the model's output width");
       assert.equal(e.perClass.reduce((n, p) => n + p.count, 0), 7);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it('shouldStop ends the pass before the next batch: stopped, figures of the batches before, source ended, nothing leaked', async () => {
+    const data = tinyData(12, 1);
+    const trainer = tinyTrainer(16, 3, { initSeed: 1 });
+    try {
+      const before = tf.memory().numTensors;
+      let batches = 0;
+      const src = memorySource(data, { batchSize: 4, seed: 0, shuffle: false, onPull: () => batches++ });
+      const e = await evaluateSource(trainer, src, { numClasses: 3, onBatch: () => undefined, shouldStop: () => batches > 2 });
+      assert.equal(e.stopped, true);
+      assert.equal(e.count, 8, 'two batches of 4 scored, the third pulled but not');
+      assert.equal(tf.memory().numTensors, before);
+      const all = await evaluateSource(trainer, memorySource(data, { batchSize: 4, seed: 0, shuffle: false }), { shouldStop: () => false });
+      assert.equal(all.stopped, false);
+      assert.equal(all.count, 12);
     } finally {
       await trainer.dispose();
     }
