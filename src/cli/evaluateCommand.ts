@@ -23,7 +23,7 @@ options:
   --tta MODE           test-time augmentation: none | flip (image and mirror image,
                        log-probabilities averaged) | ten-crop (corners and centre, each
                        mirrored; needs images larger than the model's input)
-                       (default: ten-crop if the run validated with 10 crops, else none)
+                       (default: what the run validated with: ten-crop, flip or none)
   --batch-size N       images per forward pass (default: the run's batch size)
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
   --json               print one JSON object instead of the tables
@@ -211,7 +211,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     }
     const stored = configOfCheckpoint(ck);
     if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
-    const mode: TtaMode = ttaFlag ?? (stored.right.tenCrop ? 'ten-crop' : 'none');
+    const mode: TtaMode = ttaFlag ?? (stored.right.tenCrop ? 'ten-crop' : stored.right.valFlip ? 'flip' : 'none');
     const cfg: TrainConfig = {
       ...stored.right,
       data: { ...stored.right.data, ...(data === undefined ? {} : { val: path.resolve(data) }) },

@@ -97,6 +97,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'es-patience', kind: 'int', field: 'earlyStopping.patience', arg: 'N', help: 'early stopping: epochs without improvement tolerated' },
   { name: 'es-monitor', kind: 'string', field: 'earlyStopping.monitor', arg: 'valLoss|valAccuracy|trainLoss', help: 'early stopping and best checkpoint metric' },
   { name: 'ten-crop', kind: 'bool', field: 'tenCrop', help: 'validate with 10-crop averaging (corners + centre, and flips)' },
+  { name: 'val-flip', kind: 'bool', field: 'valFlip', help: 'validate on each image and its mirror image, averaged (test-time flip)' },
   { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
   { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N', help: 'data-parallel replicas' },
   { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
@@ -377,6 +378,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
           train: datasets.train,
           ...(datasets.val === undefined ? {} : { val: datasets.val }),
           ...(datasets.tenCrop === undefined ? {} : { tenCrop: datasets.tenCrop }),
+          valFlip: cfg.valFlip,
           skipped: datasets.skipped,
         };
       },

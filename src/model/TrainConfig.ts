@@ -189,6 +189,11 @@ export const TrainConfig = t.type({
   earlyStopping: EarlyStoppingConfig,
   /** Validate with 10-crop averaging (4 corners + centre and their flips), as in the AlexNet paper. */
   tenCrop: t.boolean,
+  /**
+   * Validate on each image and its mirror image, log-probabilities averaged (test-time flip;
+   * twice the validation time). `tenCrop` already includes the flips.
+   */
+  valFlip: t.boolean,
   backend: t.keyof({ auto: null, wasm: null, cpu: null, tensorflow: null }),
   /** Data-parallel replicas (worker threads); 0 = one per core. */
   replicas: NonNegInt,
@@ -234,6 +239,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   checkpoint: { everyEpochs: 1, everySteps: 0, keepLast: 3, keepBest: true },
   earlyStopping: { enabled: false, monitor: 'valLoss', patience: 10, minDelta: 0 },
   tenCrop: false,
+  valFlip: false,
   backend: 'auto',
   replicas: 1,
   telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null },

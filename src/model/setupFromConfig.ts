@@ -317,6 +317,8 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       augmentation: cfg.augmentation,
       seed: cfg.seed,
       tenCrop: cfg.tenCrop,
+      // Only when on, so checkpoints written before the option existed (same maths) still resume.
+      ...(cfg.valFlip ? { valFlip: true } : {}),
       replicas: cfg.replicas,
     },
     data: fingerprint,

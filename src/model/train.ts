@@ -26,6 +26,8 @@ export interface TrainSetup {
   readonly val?: BatchSource;
   /** 10-crop validation instead of `val`: uncropped images, cut into crops of `cropSize`. */
   readonly tenCrop?: { readonly source: BatchSource; readonly cropSize: number };
+  /** Score each `val` image and its mirror image (averaged log-probabilities); ignored with `tenCrop`. */
+  readonly valFlip?: boolean;
   /** Files left out while listing the data (reported as SampleSkipped right after TrainBegin). */
   readonly skipped?: readonly Skip[];
   /** Frees anything else the setup made (worker pools, stores). */
@@ -441,7 +443,7 @@ async function validate(
   if (source === undefined) return undefined;
   // The same pass as `rxtrain evaluate`, so its default figures are the ones logged here.
   const e = await evaluateSource(setup.trainer, source, {
-    tta: setup.tenCrop === undefined ? { kind: 'none' } : { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize },
+    tta: setup.tenCrop !== undefined ? { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize } : { kind: setup.valFlip === true ? 'flip' : 'none' },
     onSkip: (s) => emit({ kind: 'SampleSkipped', ...base(), path: s.path, reason: s.reason, message: s.message }),
     shouldStop: () => life.closed,
   });

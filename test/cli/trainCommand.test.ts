@@ -89,6 +89,8 @@ describe('rxtrain train', function () {
     assert.ok(E.isRight(budget) && budget.right !== 'help' && budget.right.config.maxTime === '1h30m');
     const none = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--max-time', 'none']);
     assert.ok(E.isRight(none) && none.right !== 'help' && none.right.config.maxTime === null);
+    const flip = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--val-flip']);
+    assert.ok(E.isRight(flip) && flip.right !== 'help' && flip.right.config.valFlip && !config.valFlip);
     const drop = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--conv-dropout', '0']);
     assert.ok(E.isRight(drop) && drop.right !== 'help');
     assert.deepEqual(drop.right.config.model.dropout, { conv: 0, dense: 0.5 }, 'one rate set, the other kept');

@@ -120,6 +120,9 @@ describe('openDatasets / runIdentity', function () {
     assert.equal('dropout' in modelOf(plain), false, 'written as before rates were configurable');
     assert.deepEqual(runIdentity(plain, {}), runIdentity(seeds, {}));
     assert.deepEqual(modelOf(less).dropout, { conv: 0.1, dense: 0.5 });
+    const flip = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { valFlip?: unknown }).valFlip;
+    assert.equal(flip(plain), undefined, 'valFlip off is left out too');
+    assert.equal(flip(config({ data: { train: 'd' }, valFlip: true })), true);
   });
 });
 

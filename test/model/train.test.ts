@@ -190,6 +190,33 @@ describe('train', () => {
     assert.equal(end.kind === 'TrainEnd' && end.reason, 'early-stop');
   });
 
+  it('validates with the test-time augmentation the setup asks for: none, valFlip (2 views) or tenCrop (10)', async () => {
+    const run = async (extra: Partial<TrainSetup>): Promise<{ predicts: number; ends: Array<{ trainLoss: number; valLoss: number | undefined }> }> => {
+      const f = setupFactory();
+      let predicts = 0;
+      const setup = async (): Promise<TrainSetup> => {
+        const s = await f.setup();
+        const predict = s.trainer.predict.bind(s.trainer);
+        s.trainer.predict = async (xs) => {
+          predicts += 1;
+          return predict(xs);
+        };
+        return { ...s, ...extra, ...(extra.tenCrop ? { tenCrop: { ...extra.tenCrop, source: s.val as NonNullable<TrainSetup['val']> } } : {}) };
+      };
+      const events = await lastValueFrom(train({ ...base(setup), epochs: 1 }).pipe(toArray()));
+      const ends = events.flatMap((e) => (e.kind === 'EpochEnd' ? [{ trainLoss: e.trainLoss, valLoss: e.valLoss }] : []));
+      return { predicts, ends };
+    };
+    const none = await run({});
+    const flip = await run({ valFlip: true });
+    const ten = await run({ tenCrop: { source: undefined as never, cropSize: 4 } });
+    assert.deepEqual([none.predicts, flip.predicts, ten.predicts], [3, 6, 30], '3 validation batches × views');
+    assert.equal(flip.ends[0].trainLoss, none.ends[0].trainLoss, 'training itself is the same');
+    assert.notEqual(flip.ends[0].valLoss, none.ends[0].valLoss, 'the mirror images are scored too');
+    // 4×4 crops of 4×4 images: every crop is the image, so 10-crop = flip.
+    assert.ok(Math.abs((ten.ends[0].valLoss ?? NaN) - (flip.ends[0].valLoss ?? NaN)) < 1e-5);
+  });
+
   it('rejects a non-positive epoch count up front', () => {
     assert.throws(() => train({ ...base(setupFactory().setup), epochs: 0 }), /epochs must be a positive integer/);
   });
