@@ -12,7 +12,11 @@
  * for `--rounds` rounds in the order A B C, and prints img/s and C's per-trainer slowdown
  * against B. No replica code runs here.
  *
- *   npm run bench:concurrent-steps [-- --steps 10 --rounds 3 --model small|alexnet]
+ * `--scratch-kb 8192,1024` repeats A B C per round for each native scratch chunk size (the
+ * im2col/Winograd buffers; 0 = default) and prints each size's medians and their ratios to the
+ * first: does a smaller working set let two trainers share the caches better?
+ *
+ *   npm run bench:concurrent-steps [-- --steps 10 --rounds 3 --model small|alexnet --scratch-kb 8192,1024]
  */
 import { alexNet } from '../src/model/alexNet';
 import { smallAlexNet } from '../src/model/smallAlexNet';
@@ -28,27 +32,55 @@ if (MODEL !== 'small' && MODEL !== 'alexnet') throw new Error(`--model ${MODEL}:
 const spec = MODEL === 'small' ? smallAlexNet({ numClasses: 10, inputSize: 32 }) : alexNet({ numClasses: 256 });
 const FULL = MODEL === 'small' ? 64 : 16;
 
-async function trainer(batch: number): Promise<{ ips: number; backend: string }> {
-  const r = await timeStepsInWorker({ spec, batch, steps: STEPS, threads: 1 });
+/** `--scratch-kb 8192,1024`: native scratch chunk sizes to compare, each round in turn (undefined = as built). */
+const SCRATCH: ReadonlyArray<number | undefined> = (args.get('scratch-kb') ?? '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map((x) => {
+    const n = Number(x);
+    if (!(Number.isInteger(n) && (n === 0 || n >= 64))) throw new Error(`--scratch-kb ${x}: expected 0 (default) or a whole number of KiB ≥ 64`);
+    return n;
+  });
+const SETTINGS = SCRATCH.length > 0 ? SCRATCH : [undefined];
+const label = (kb: number | undefined): string => (kb === undefined ? 'as built' : kb === 0 ? 'scratch default' : `scratch ${kb} KiB`);
+
+async function trainer(batch: number, scratchKb: number | undefined): Promise<{ ips: number; backend: string }> {
+  const r = await timeStepsInWorker({ spec, batch, steps: STEPS, threads: 1, ...(scratchKb === undefined ? {} : { scratchKb }) });
   return { ips: r.imagesPerSecond, backend: r.backend };
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:concurrent-steps: ${MODEL}, ${STEPS} timed steps per trainer (after one warm-up), ${ROUNDS} rounds`);
-  const slowdowns: number[] = [];
+  console.log(`bench:concurrent-steps: ${MODEL}, ${STEPS} timed steps per trainer (after one warm-up), ${ROUNDS} rounds${SCRATCH.length > 0 ? `, settings in turn: ${SETTINGS.map(label).join(' / ')}` : ''}`);
+  const per = SETTINGS.map(() => ({ slow: [] as number[], a: [] as number[], b: [] as number[], c: [] as number[] }));
   for (let r = 0; r < ROUNDS; r++) {
-    const a = await trainer(FULL);
-    const b = await trainer(FULL / 2);
-    const c = await Promise.all([trainer(FULL / 2), trainer(FULL / 2)]);
-    const slow = b.ips / ((c[0].ips + c[1].ips) / 2);
-    slowdowns.push(slow);
-    console.log(
-      `  round ${r + 1} (${a.backend}): A one trainer b${FULL} ${a.ips.toFixed(1)} img/s; B one trainer b${FULL / 2} ${b.ips.toFixed(1)} img/s; ` +
-        `C two trainers b${FULL / 2} at once ${c[0].ips.toFixed(1)} + ${c[1].ips.toFixed(1)} = ${(c[0].ips + c[1].ips).toFixed(1)} img/s; ` +
-        `C ÷ A ${((c[0].ips + c[1].ips) / a.ips).toFixed(2)}, per-trainer slowdown B ÷ C ${slow.toFixed(2)}`,
-    );
+    for (const [i, kb] of SETTINGS.entries()) {
+      const a = await trainer(FULL, kb);
+      const b = await trainer(FULL / 2, kb);
+      const c = await Promise.all([trainer(FULL / 2, kb), trainer(FULL / 2, kb)]);
+      const slow = b.ips / ((c[0].ips + c[1].ips) / 2);
+      per[i].slow.push(slow);
+      per[i].a.push(a.ips);
+      per[i].b.push(b.ips);
+      per[i].c.push(c[0].ips + c[1].ips);
+      console.log(
+        `  round ${r + 1}${SCRATCH.length > 0 ? `, ${label(kb)}` : ''} (${a.backend}): A one trainer b${FULL} ${a.ips.toFixed(1)} img/s; B one trainer b${FULL / 2} ${b.ips.toFixed(1)} img/s; ` +
+          `C two trainers b${FULL / 2} at once ${c[0].ips.toFixed(1)} + ${c[1].ips.toFixed(1)} = ${(c[0].ips + c[1].ips).toFixed(1)} img/s; ` +
+          `C ÷ A ${((c[0].ips + c[1].ips) / a.ips).toFixed(2)}, per-trainer slowdown B ÷ C ${slow.toFixed(2)}`,
+      );
+    }
   }
-  console.log(`concurrent-steps ${MODEL} per_trainer_slowdown=${median(slowdowns).toFixed(3)}`);
+  for (const [i, kb] of SETTINGS.entries()) {
+    const p = per[i];
+    const tag = SCRATCH.length > 0 ? ` scratch_kb=${kb}` : '';
+    console.log(`concurrent-steps ${MODEL}${tag} per_trainer_slowdown=${median(p.slow).toFixed(3)}`);
+    if (SCRATCH.length > 0) {
+      const vs = (xs: number[], ys: number[]): string => median(xs.map((x, k) => x / ys[k])).toFixed(3);
+      console.log(
+        `concurrent-steps ${MODEL}${tag} A_images_per_s=${median(p.a).toFixed(1)} B_images_per_s=${median(p.b).toFixed(1)} C_images_per_s=${median(p.c).toFixed(1)}` +
+          (i > 0 ? ` vs_${SETTINGS[0]}: A ${vs(p.a, per[0].a)} B ${vs(p.b, per[0].b)} C ${vs(p.c, per[0].c)} (medians of per-round ratios)` : ''),
+      );
+    }
+  }
 }
 
 main().catch((e: unknown) => {

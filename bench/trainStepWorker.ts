@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../src/model/backend';
 import { createTrainer } from '../src/model/createTrainer';
 import type { NetworkSpec } from '../src/model/NetworkSpec';
+import { nativeKernels } from '../src/model/wasm/nativeKernels';
 
 /**
  * What bench/train.ts asks the worker to measure.
@@ -25,6 +26,8 @@ export interface StepWorkerJob {
   readonly batch: number;
   readonly steps: number;
   readonly threads: number;
+  /** Native im2col/Winograd scratch chunk in KiB for this measurement (process-wide; 0 = default). */
+  readonly scratchKb?: number;
 }
 
 /**
@@ -43,6 +46,11 @@ export type StepWorkerResult =
 async function main(): Promise<void> {
   const job = workerData as StepWorkerJob;
   const info = await initBackend({ prefer: 'wasm', threads: job.threads });
+  if (job.scratchKb !== undefined) {
+    const addon = nativeKernels();
+    if (addon?.scratchChunkKb === undefined) throw new Error('scratchKb needs the native addon with scratchChunkKb (rebuild: node native/install.mjs)');
+    addon.scratchChunkKb(job.scratchKb);
+  }
   const trainer = await createTrainer({ model: job.spec, backend: 'wasm', replicas: 1, seed: 0 });
   const [h, w, c] = job.spec.inputShape;
   const xs = tf.randomNormal([job.batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;

@@ -151,6 +151,24 @@ napi_value ConvAlgorithm(napi_env env, napi_callback_info info) {
   });
 }
 
+// scratchChunkKb(kb?) -> the im2col/Winograd scratch chunk in KiB after setting it (0 = default).
+napi_value ScratchChunkKb(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    napi_value a[1];
+    size_t argc = 1;
+    check(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr), "get_cb_info");
+    if (argc >= 1 && !isNullish(env, a[0])) {
+      double kb = -1;
+      if (napi_get_value_double(env, a[0], &kb) != napi_ok || !(kb == 0 || (kb >= 64 && kb <= (1 << 22))) || kb != static_cast<long long>(kb))
+        throw ArgError{"scratch chunk must be 0 (default) or a whole number of KiB in 64..4194304"};
+      rxnative::set_scratch_chunk_floats(static_cast<long long>(kb) * 256);
+    }
+    napi_value out;
+    check(napi_create_double(env, static_cast<double>(rxnative::scratch_chunk_floats()) / 256, &out), "create_double");
+    return out;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -160,6 +178,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"kernel", nullptr, KernelName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convAlgorithm", nullptr, ConvAlgorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scratchChunkKb", nullptr, ScratchChunkKb, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cropResize", nullptr, rxnative::napi_crop_resize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"turboJpegOpen", nullptr, rxnative::napi_turbojpeg_open, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"jpegCropResize", nullptr, rxnative::napi_jpeg_crop_resize, nullptr, nullptr, nullptr, napi_default, nullptr},

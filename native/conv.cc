@@ -1,6 +1,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -95,7 +96,13 @@ void split(long long total, int n, int t, long long align, long long& begin, lon
 
 }  // namespace
 
+namespace {
+std::atomic<long long> g_scratch_floats{0};
+}  // namespace
+
 long long scratch_chunk_floats() {
+  const long long set = g_scratch_floats.load(std::memory_order_relaxed);
+  if (set > 0) return set;
   // Large enough to keep GEMMs efficient, small enough to stay far from memory limits.
   static const long long floats = [] {
     const char* env = std::getenv("RXTRAIN_SCRATCH_KB");
@@ -103,6 +110,10 @@ long long scratch_chunk_floats() {
     return kb >= 64 ? kb * 256 : 2LL << 20;
   }();
   return floats;
+}
+
+void set_scratch_chunk_floats(long long n) {
+  if (n == 0 || n >= 16384) g_scratch_floats.store(n, std::memory_order_relaxed);
 }
 
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const Epilogue& ep, int threads) {

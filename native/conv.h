@@ -13,9 +13,12 @@ struct ConvGeom {
   long long ySize() const { return 1LL * B * oh * ow * Cout; }
 };
 
-// Floats of im2col / Winograd scratch per chunk: 2 Mi (8 MB) unless RXTRAIN_SCRATCH_KB says
-// otherwise (read once; for cache-size experiments, e.g. two replicas sharing an L3).
+// Floats of im2col / Winograd scratch per chunk: 2 Mi (8 MB) unless RXTRAIN_SCRATCH_KB (read
+// once) or set_scratch_chunk_floats says otherwise: for cache-size experiments, e.g. two
+// replicas sharing the caches (bench:concurrent-steps --scratch-kb).
 long long scratch_chunk_floats();
+// n ≥ 16384 sets the size (process-wide), 0 returns to the default; other values are ignored.
+void set_scratch_chunk_floats(long long n);
 
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const Epilogue& ep, int threads);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx, int threads);

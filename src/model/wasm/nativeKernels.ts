@@ -60,6 +60,12 @@ export interface NativeAddon {
    * Throws on an unknown mode. Optional: an addon built before it simply has no Winograd path.
    */
   convAlgorithm?(mode?: 'auto' | 'gemm' | 'winograd' | 'winograd:2' | 'winograd:4'): string;
+  /**
+   * Sets (when given) and returns the im2col/Winograd scratch chunk in KiB, process-wide:
+   * 0 = the default (8192, or env `RXTRAIN_SCRATCH_KB`), else 64..4194304. For cache-size
+   * experiments (`bench:concurrent-steps --scratch-kb`). Optional: older addons lack it.
+   */
+  scratchChunkKb?(kb?: number): number;
 }
 
 /**

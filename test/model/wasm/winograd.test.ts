@@ -159,6 +159,31 @@ describe('native Winograd convolution (wasm+native)', function () {
     }
   });
 
+  it('is bit-identical for every scratch chunk size (scratchChunkKb), which only sets how many rows or tiles share a buffer', () => {
+    const a = addon();
+    assert.ok(a.scratchChunkKb !== undefined, 'the addon lacks scratchChunkKb: rebuild it (node native/install.mjs)');
+    const set = a.scratchChunkKb.bind(a);
+    const before = set();
+    try {
+      // Chunks of 64 KiB split these layers into many pieces; 8 MiB holds each whole.
+      for (const [g, mode] of [[geom(4, 36, 36, 128, 3, 1, 128), 'winograd:4'], [geom(2, 30, 30, 64, 5, 2, 192), 'winograd'], [geom(3, 15, 15, 64, 5, 2, 96), 'gemm']] as Array<[number[], Mode]>) {
+        assert.equal(set(8192), 8192);
+        const ref = runAddon(a, mode, g, 2);
+        for (const kb of [64, 1024]) {
+          assert.equal(set(kb), kb);
+          const r = runAddon(a, mode, g, 2);
+          for (const k of ['y', 'dx', 'dw'] as const) assert.equal(bits(r[k]), bits(ref[k]), `${label(g)} ${mode} ${kb} KiB: ${k} differs`);
+        }
+      }
+      assert.equal(set(0), before, '0 returns to the default');
+      assert.throws(() => set(63), /scratch chunk must be 0 \(default\) or a whole number of KiB in 64\.\.4194304/);
+      assert.throws(() => set(100.5), /whole number of KiB/);
+      assert.equal(set(), before, 'a refused size changes nothing');
+    } finally {
+      set(0);
+    }
+  });
+
   it('is bit-identical for 1, 2 and 3 threads and every GEMM microkernel', () => {
     const a = addon();
     const kernel = a.kernel();
