@@ -12,7 +12,9 @@
  * wasm runs twice when rxtrain's native addon is built: `wasm+native` (its GEMMs) and `wasm`
  * (pure wasm, RXTRAIN_NATIVE=0), side by side; `--native on|off|both` (default both).
  * Options: --steps N (timed steps, default 3), --only alexnet|small, --replicas N (default:
- * cores), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
+ * cores), --batch N (the global batch of every selected model, PyTorch's too; e.g. 128 for the
+ * small model gives each of 2 replicas a 64-image shard, as large as one replica's default
+ * batch), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
  * figure is that one step).
  * Every figure is printed as `<model> <backend> replicas=<n> images_per_s=<x>`, followed by
  * the achieved GFLOP/s (3 × analytic forward FLOPs per image) against the machine's peak.
@@ -49,6 +51,8 @@ const replicasN = Number(opt('--replicas') ?? cores);
 const cpuBudget = Number(opt('--cpu-budget') ?? 120);
 const torchScript = '/work/shared/reference/torch_train.py';
 const nativeMode = opt('--native') ?? 'both';
+const batchOverride = opt('--batch') === undefined ? undefined : Number(opt('--batch'));
+if (batchOverride !== undefined && !(Number.isInteger(batchOverride) && batchOverride >= 1)) throw new Error(`--batch ${opt('--batch')}: expected a whole number ≥ 1`);
 if (!['on', 'off', 'both'].includes(nativeMode)) throw new Error(`--native ${nativeMode}: expected on, off or both`);
 
 /** A backend as measured: `wasm+native` is wasm with rxtrain's native GEMM addon active. */
@@ -88,10 +92,21 @@ function measureInWorker(w: Workload, v: Variant, threads: number): Promise<numb
   return withNative(v === 'wasm+native', run);
 }
 
-const workloads: Workload[] = [
-  { name: 'alexnet', spec: alexNet({ numClasses: 256 }), batch: 16, torchArgs: [] },
-  { name: 'small', spec: smallAlexNet({ numClasses: 10, inputSize: 32 }), batch: 64, torchArgs: ['--small', '--size', '32', '--classes', '10', '--batch', '64'] },
-].filter((w) => only === undefined || w.name === only) as Workload[];
+const workloads: Workload[] = (
+  [
+    { name: 'alexnet', spec: alexNet({ numClasses: 256 }), batch: 16, torchArgs: [] },
+    { name: 'small', spec: smallAlexNet({ numClasses: 10, inputSize: 32 }), batch: 64, torchArgs: ['--small', '--size', '32', '--classes', '10', '--batch', '64'] },
+  ] as Workload[]
+)
+  .filter((w) => only === undefined || w.name === only)
+  .map((w) => (batchOverride === undefined ? w : withBatch(w, batchOverride)));
+
+/** The workload at another global batch, the PyTorch reference's `--batch` included. */
+function withBatch(w: Workload, batch: number): Workload {
+  const i = w.torchArgs.indexOf('--batch');
+  const torchArgs = i >= 0 ? w.torchArgs.map((x, j) => (j === i + 1 ? String(batch) : x)) : [...w.torchArgs, '--batch', String(batch)];
+  return { ...w, batch, torchArgs };
+}
 
 function peakGflops(): { value: number; text: string } {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
