@@ -51,9 +51,10 @@ const replicasN = Number(opt('--replicas') ?? cores);
 const cpuBudget = Number(opt('--cpu-budget') ?? 120);
 const torchScript = '/work/shared/reference/torch_train.py';
 const nativeMode = opt('--native') ?? 'both';
-const batchOverride = opt('--batch') === undefined ? undefined : Number(opt('--batch'));
-if (batchOverride !== undefined && !(Number.isInteger(batchOverride) && batchOverride >= 1)) throw new Error(`--batch ${opt('--batch')}: expected a whole number ≥ 1`);
 if (!['on', 'off', 'both'].includes(nativeMode)) throw new Error(`--native ${nativeMode}: expected on, off or both`);
+const batchArg = opt('--batch');
+const batchOverride = batchArg === undefined ? undefined : Number(batchArg);
+if (batchOverride !== undefined && !(Number.isInteger(batchOverride) && batchOverride >= 1)) throw new Error(`--batch ${batchArg}: expected a whole number ≥ 1`);
 
 /** A backend as measured: `wasm+native` is wasm with rxtrain's native GEMM addon active. */
 type Variant = BackendName | 'wasm+native';
