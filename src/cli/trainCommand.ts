@@ -75,6 +75,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'momentum', kind: 'number', field: 'optimizer.momentum', arg: 'X', help: 'SGD momentum' },
   { name: 'nesterov', kind: 'bool', field: 'optimizer.nesterov', help: 'Nesterov momentum (--no-nesterov: classical)' },
   { name: 'weight-decay', kind: 'number', field: 'optimizer.weightDecay', arg: 'X', help: 'L2 weight decay' },
+  { name: 'label-smoothing', kind: 'number', field: 'labelSmoothing', arg: 'X', help: 'label smoothing of the training loss, in [0, 1) (0: plain NLL)' },
   { name: 'scheduler', kind: 'string', field: 'scheduler.name', arg: 'ReduceLROnPlateau|CosineAnnealingLR|none', help: 'learning-rate schedule (a different one than the config file\'s drops that one\'s options)' },
   { name: 'lr-factor', kind: 'number', field: 'scheduler.factor', arg: 'X', help: 'ReduceLROnPlateau: new lr = lr × X' },
   { name: 'lr-patience', kind: 'int', field: 'scheduler.patience', arg: 'N', help: 'ReduceLROnPlateau: bad epochs tolerated' },
@@ -366,6 +367,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
             model: spec,
             seed: cfg.seed,
             optimizer: cfg.optimizer,
+            labelSmoothing: cfg.labelSmoothing,
             backend: backend.name as BackendName,
             replicas: cfg.replicas === 0 ? 'auto' : cfg.replicas,
           });

@@ -8,6 +8,7 @@ import { readNow } from './hostArrays';
 import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
 import { checkSgdOptions, type SgdOptions } from './sgd';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
+import { checkLabelSmoothing } from './trainStep';
 
 /**
  * Options of {@link createDataParallelTrainer}.
@@ -25,6 +26,8 @@ export interface DataParallelOptions {
   readonly backend: BackendName | 'auto';
   /** Compute threads per replica (default: the backend's default inside a worker, 1). */
   readonly threads?: number;
+  /** Label smoothing of the training loss, in [0, 1) (default 0; evaluation is plain NLL). */
+  readonly labelSmoothing?: number;
 }
 
 /**
@@ -189,10 +192,12 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
     throw new RangeError(`replicas must be a positive integer, got ${options.replicas}`);
   }
   const opt = checkSgdOptions(options.optimizer);
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  checkLabelSmoothing(labelSmoothing);
   let lr = opt.lr;
   const replicas: Replica[] = [];
   for (let index = 0; index < options.replicas; index++) {
-    const init: ReplicaInit = { spec, seed: options.seed, optimizer: opt, backend: options.backend, threads: options.threads, index };
+    const init: ReplicaInit = { spec, seed: options.seed, optimizer: opt, backend: options.backend, threads: options.threads, index, labelSmoothing };
     replicas.push(new Replica(index, startWorker(init)));
   }
   const terminate = async (): Promise<void> => {

@@ -5,7 +5,7 @@ import type { NetworkSpec } from './NetworkSpec';
 import { readState, writeState } from './networkState';
 import { createSgd, type Sgd, type SgdOptions } from './sgd';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
-import { applyUpdate, computeGradients, disposeGradients, nllAndCorrect } from './trainStep';
+import { applyUpdate, checkLabelSmoothing, computeGradients, disposeGradients, nllAndCorrect } from './trainStep';
 
 /**
  * Options of {@link createLocalTrainer}.
@@ -24,6 +24,8 @@ export interface LocalTrainerOptions {
   readonly backend: string;
   /** Compute threads of that backend, reported as `trainer.threads` (default 1). */
   readonly threads?: number;
+  /** Label smoothing of the training loss, in [0, 1) (default 0; evaluation is plain NLL). */
+  readonly labelSmoothing?: number;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface LocalTrainerOptions {
  * ```
  */
 export function createLocalTrainer(options: LocalTrainerOptions): Trainer & { readonly network: Network; readonly sgd: Sgd } {
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  checkLabelSmoothing(labelSmoothing);
   const net = buildNetwork(options.spec, { seed: options.seed });
   let sgd: Sgd;
   try {
@@ -60,7 +64,7 @@ export function createLocalTrainer(options: LocalTrainerOptions): Trainer & { re
     async step(xs, ys, seed) {
       alive();
       checkBatch(net.spec, xs, ys, true);
-      const g = computeGradients(net, xs, ys, seed);
+      const g = computeGradients(net, xs, ys, seed, 0, labelSmoothing);
       try {
         applyUpdate(net, sgd, g.grads, g.stats);
         const [loss, correct] = await Promise.all([g.loss.data(), g.correct.data()]);

@@ -180,6 +180,12 @@ export const TrainConfig = t.type({
   maxTime: t.union([t.null, Duration]),
   batchSize: PositiveInt,
   optimizer: OptimizerConfig,
+  /**
+   * Label smoothing ε of the training loss, in [0, 1): the target is (1 − ε)·onehot + ε/K, as
+   * PyTorch's `CrossEntropyLoss(label_smoothing=ε)`. 0 = plain NLL. Validation loss is always
+   * the plain NLL, so the scheduler and early stopping compare like with like.
+   */
+  labelSmoothing: Fraction,
   scheduler: SchedulerConfig,
   augmentation: AugmentationConfig,
   seed: Seed,
@@ -231,6 +237,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   maxTime: null,
   batchSize: 128,
   optimizer: { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0.0005 },
+  labelSmoothing: 0,
   // The scheduler's own defaults, so the config and the reducer cannot drift apart.
   scheduler: { name: 'ReduceLROnPlateau', ...defaultPlateauOptions },
   augmentation: { resize: null, pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },

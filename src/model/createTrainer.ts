@@ -31,6 +31,11 @@ export interface CreateTrainerOptions {
   /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
   readonly optimizer?: Partial<SgdOptions>;
   /**
+   * Label smoothing ε of the training loss, in [0, 1) (default 0): PyTorch's
+   * `CrossEntropyLoss(label_smoothing=ε)`. Evaluation always reports the plain NLL.
+   */
+  readonly labelSmoothing?: number;
+  /**
    * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: whatever measured
    * fastest (`npm run bench:train`, both models): 1 replica on every core when the kernels
    * themselves use every core (native TensorFlow; wasm with rxtrain's native addon, whose
@@ -93,7 +98,8 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   const threadedKernels = info.name === 'tensorflow' || (info.name === 'wasm' && nativeKernelState().active);
   const replicas = options.replicas === 'auto' ? (threadedKernels ? 1 : cores) : (options.replicas ?? 1);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
-  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info), threads: info.threads });
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info), threads: info.threads, labelSmoothing });
   // Replicas use the backend this thread resolved to, so all of them agree.
   return createDataParallelTrainer({
     spec,
@@ -102,6 +108,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     replicas,
     backend: info.name as BackendName,
     threads: options.threads ?? 1,
+    labelSmoothing,
   });
 }
 

@@ -18,6 +18,8 @@ export interface ReplicaInit {
   readonly backend: BackendName | 'auto';
   readonly threads?: number;
   readonly index: number;
+  /** Label smoothing of the training loss (absent: 0). */
+  readonly labelSmoothing?: number;
 }
 
 /**

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       const xs = images(r.xs);
       const ys = tf.tensor1d(r.ys, 'int32');
       const t1 = performance.now();
-      const g = computeGradients(net, xs, ys, r.seed, r.offset);
+      const g = computeGradients(net, xs, ys, r.seed, r.offset, init.labelSmoothing ?? 0);
       const t2 = performance.now();
       try {
         const out = attached().grads[init.index];

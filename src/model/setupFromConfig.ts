@@ -313,6 +313,8 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       model: isDefaultDropout ? model : cfg.model,
       batchSize: cfg.batchSize,
       optimizer: cfg.optimizer,
+      // Only when on, so checkpoints written before the option existed (same maths) still resume.
+      ...(cfg.labelSmoothing > 0 ? { labelSmoothing: cfg.labelSmoothing } : {}),
       scheduler: cfg.scheduler,
       augmentation: cfg.augmentation,
       seed: cfg.seed,

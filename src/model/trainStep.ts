@@ -10,14 +10,24 @@ import type { Sgd } from './sgd';
  * Mean NLL loss and number of correct argmax predictions of log-probabilities `logProbs`
  * against int32 labels `ys`. Both results are new scalars owned by the caller.
  *
+ * With `labelSmoothing` ε > 0 the loss is PyTorch's `CrossEntropyLoss(label_smoothing=ε)`:
+ * the cross-entropy against the target (1 − ε)·onehot + ε/K over the K classes, i.e.
+ * (1 − ε)·NLL + ε·mean over classes of −log p. The accuracy is unaffected.
+ *
  * @example
  * ```ts
  * const { loss, correct } = tf.tidy(() => nllAndCorrect(net.forwardEval(xs), ys));
+ * const smoothed = tf.tidy(() => nllAndCorrect(logProbs, ys, 0.1).loss);
  * ```
  */
-export function nllAndCorrect(logProbs: tf.Tensor2D, ys: tf.Tensor1D): { loss: tf.Scalar; correct: tf.Scalar } {
+export function nllAndCorrect(logProbs: tf.Tensor2D, ys: tf.Tensor1D, labelSmoothing = 0): { loss: tf.Scalar; correct: tf.Scalar } {
+  checkLabelSmoothing(labelSmoothing);
   return tf.tidy(() => {
-    const picked = tf.sum(tf.mul(tf.oneHot(tf.cast(ys, 'int32'), logProbs.shape[1]), logProbs), 1);
+    const k = logProbs.shape[1];
+    // The smoothed target is still a one-hot-shaped tensor, so ε = 0 computes exactly what it always did.
+    const off = labelSmoothing / k;
+    const target = tf.oneHot(tf.cast(ys, 'int32'), k, 1 - labelSmoothing + off, off);
+    const picked = tf.sum(tf.mul(target, logProbs), 1);
     const loss = tf.neg(tf.mean(picked)) as tf.Scalar;
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logProbs, 1), tf.cast(ys, 'int32')), 'float32')) as tf.Scalar;
     return { loss, correct };
@@ -25,10 +35,24 @@ export function nllAndCorrect(logProbs: tf.Tensor2D, ys: tf.Tensor1D): { loss: t
 }
 
 /**
+ * Throws a RangeError unless `e` is a label-smoothing factor in [0, 1).
+ *
+ * @example
+ * ```ts
+ * checkLabelSmoothing(0.1); // fine
+ * checkLabelSmoothing(1); // RangeError
+ * ```
+ */
+export function checkLabelSmoothing(e: number): void {
+  if (!(Number.isFinite(e) && e >= 0 && e < 1)) throw new RangeError(`labelSmoothing must be a number in [0, 1), got ${e}`);
+}
+
+/**
  * Gradients of one (shard of a) batch, before any update: mean loss, correct count,
  * gradients in the order of `net.trainable`, and the BatchNorm batch statistics. All
  * returned tensors belong to the caller. `sampleOffset` is the index of `xs[0]` within the
- * whole batch, so dropout masks do not depend on how the batch was split.
+ * whole batch, so dropout masks do not depend on how the batch was split. The loss is the
+ * label-smoothed one when `labelSmoothing` > 0 (see {@link nllAndCorrect}).
  *
  * @example
  * ```ts
@@ -43,13 +67,14 @@ export function computeGradients(
   ys: tf.Tensor1D,
   seed: number,
   sampleOffset = 0,
+  labelSmoothing = 0,
 ): { loss: tf.Scalar; correct: tf.Scalar; grads: tf.Tensor[]; stats: BatchStats[] } {
   let stats: BatchStats[] = [];
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const r = net.forwardTrain(xs, seed, sampleOffset);
     stats = r.stats;
-    const m = nllAndCorrect(r.logProbs, ys);
+    const m = nllAndCorrect(r.logProbs, ys, labelSmoothing);
     correct = tf.keep(m.correct);
     return m.loss;
   }, net.trainable.map((v) => v.variable));

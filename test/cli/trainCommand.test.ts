@@ -94,6 +94,8 @@ describe('rxtrain train', function () {
     const drop = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--conv-dropout', '0']);
     assert.ok(E.isRight(drop) && drop.right !== 'help');
     assert.deepEqual(drop.right.config.model.dropout, { conv: 0, dense: 0.5 }, 'one rate set, the other kept');
+    const smooth = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--label-smoothing', '0.1']);
+    assert.ok(E.isRight(smooth) && smooth.right !== 'help' && smooth.right.config.labelSmoothing === 0.1 && config.labelSmoothing === 0);
     const tooMuch = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--dense-dropout', '1']);
     assert.ok(E.isLeft(tooMuch));
     assert.match(tooMuch.left, /model\.dropout\.dense: got 1, expected a number in \[0, 1\)/);

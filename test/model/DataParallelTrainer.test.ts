@@ -194,3 +194,39 @@ describe('createDataParallelTrainer (3 replicas, weight decay, plain momentum, c
     tf.dispose([xs, ys]);
   });
 });
+
+describe('createDataParallelTrainer with label smoothing (2 replicas, cpu)', function () {
+  this.timeout(180000);
+  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  before(async () => {
+    await initBackend({ prefer: 'cpu' });
+  });
+
+  it('trains every replica on the smoothed loss, like one trainer', async () => {
+    const [dp, smooth, plain] = await Promise.all([
+      createDataParallelTrainer({ spec, seed: 8, optimizer: {}, replicas: 2, backend: 'cpu', labelSmoothing: 0.3 }),
+      createTrainer({ model: spec, backend: 'cpu', seed: 8, labelSmoothing: 0.3 }),
+      createTrainer({ model: spec, backend: 'cpu', seed: 8 }),
+    ]);
+    // [A; A]: each replica's shard has the whole batch's statistics (see above), so the
+    // losses agree to rounding; a replica that ignored the smoothing would be far off.
+    const a = images(4, 12);
+    const xs = tf.concat([a, a]) as tf.Tensor4D;
+    const ys = tf.tensor1d([0, 1, 2, 1, 0, 1, 2, 1], 'int32');
+    try {
+      const [rd, rs, rp] = [await dp.step(xs, ys, 1), await smooth.step(xs, ys, 1), await plain.step(xs, ys, 1)];
+      assert.ok(Math.abs(rd.loss - rs.loss) < 1e-4, `2 replicas ${rd.loss} vs 1 trainer ${rs.loss}`);
+      assert.ok(Math.abs(rd.loss - rp.loss) > 1e-2, `smoothed ${rd.loss} vs plain ${rp.loss}`);
+      const states = await dp.replicaStates();
+      assertBitIdentical(states[0], states[1], 'replica 1 vs 0');
+    } finally {
+      tf.dispose([a, xs, ys]);
+      await Promise.all([dp.dispose(), smooth.dispose(), plain.dispose()]);
+    }
+  });
+
+  it('rejects a label smoothing outside [0, 1) before starting any replica', async () => {
+    await assert.rejects(createDataParallelTrainer({ spec, seed: 5, optimizer: {}, replicas: 2, backend: 'cpu', labelSmoothing: 1 }), /labelSmoothing must be a number in \[0, 1\)/);
+    await assert.rejects(createTrainer({ model: spec, backend: 'cpu', seed: 5, labelSmoothing: -0.5 }), /labelSmoothing must be a number in \[0, 1\)/);
+  });
+});

@@ -38,6 +38,14 @@ describe('TrainConfig', () => {
     ]);
   });
 
+  it('takes a label smoothing in [0, 1), default 0', () => {
+    assert.equal(DEFAULT_TRAIN_CONFIG.labelSmoothing, 0);
+    const r = decodeTrainConfig({ data: { train: 'd' }, labelSmoothing: 0.1 });
+    assert.ok(E.isRight(r) && r.right.labelSmoothing === 0.1);
+    assert.deepEqual(problems({ data: { train: 'd' }, labelSmoothing: 1 }), ['labelSmoothing: got 1, expected a number in [0, 1)']);
+    assert.deepEqual(problems({ data: { train: 'd' }, labelSmoothing: '0.1' }), ['labelSmoothing: got "0.1", expected a number in [0, 1)']);
+  });
+
   it('descends into the chosen scheduler', () => {
     assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'ReduceLROnPlateau', factor: 2 } }), [
       'scheduler.factor: got 2, expected a number in (0, 1)',

@@ -123,6 +123,9 @@ describe('openDatasets / runIdentity', function () {
     const flip = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { valFlip?: unknown }).valFlip;
     assert.equal(flip(plain), undefined, 'valFlip off is left out too');
     assert.equal(flip(config({ data: { train: 'd' }, valFlip: true })), true);
+    const smoothing = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { labelSmoothing?: unknown }).labelSmoothing;
+    assert.equal(smoothing(plain), undefined, 'no label smoothing is left out too');
+    assert.equal(smoothing(config({ data: { train: 'd' }, labelSmoothing: 0.1 })), 0.1);
   });
 });
 
