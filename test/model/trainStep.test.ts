@@ -4,6 +4,7 @@ import { initBackend } from '../../src/model/backend';
 import { buildNetwork } from '../../src/model/Network';
 import { checkLabelSmoothing, computeGradients, disposeGradients, nllAndCorrect } from '../../src/model/trainStep';
 import { tinyAlexNet } from './tinySpec';
+import { runOn } from './wasm/compareBackends';
 
 // Log-probabilities of 3 samples over 4 classes, and their labels; the references below are
 // computed from these plain arrays, not by the code under test.
@@ -66,6 +67,24 @@ describe('trainStep: the loss', () => {
       assert.ok(Math.abs(got[i * k + c] - want) < 1e-6, `[${i}, ${c}]: ${got[i * k + c]} vs ${want}`);
     }));
     tf.dispose([z, ys, g]);
+  });
+
+  it('gives the same smoothed loss and gradient on wasm as on cpu', async () => {
+    // wasm's OneHot truncates non-integer on/off values; a loss built on them was 0 there.
+    const f = (): tf.Tensor[] => {
+      const z = tf.tensor2d(LOGITS);
+      const ys = tf.tensor1d(LABELS, 'int32');
+      const loss = (x: tf.Tensor): tf.Scalar => nllAndCorrect(tf.logSoftmax(x as tf.Tensor2D), ys, 0.2).loss;
+      return [loss(z), tf.grad(loss)(z)];
+    };
+    try {
+      const [[lc, gc], [lw, gw]] = [await runOn('cpu', f), await runOn('wasm', f)];
+      assert.ok(lc[0] > 0.5, `cpu loss ${lc[0]}`);
+      assert.ok(Math.abs(lw[0] - lc[0]) < 1e-5, `wasm ${lw[0]} vs cpu ${lc[0]}`);
+      gc.forEach((v, i) => assert.ok(Math.abs(gw[i] - v) < 1e-5, `gradient [${i}]: wasm ${gw[i]} vs cpu ${v}`));
+    } finally {
+      await initBackend({ prefer: 'cpu' });
+    }
   });
 
   it('rejects smoothing factors outside [0, 1)', () => {
