@@ -124,7 +124,7 @@ const ASIDE = '.aside-';
 const setAside: string[] = [];
 async function clearLater(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
-  const aside = `${dir}${ASIDE}${process.pid}-${setAside.length}`;
+  const aside = `${dir}${ASIDE}${process.pid}-${Date.now()}-${setAside.length}`;
   await fsp.rename(dir, aside);
   setAside.push(aside);
 }
