@@ -23,7 +23,8 @@ import type { Sgd } from './sgd';
 export function nllAndCorrect(logProbs: tf.Tensor2D, ys: tf.Tensor1D, labelSmoothing = 0): { loss: tf.Scalar; correct: tf.Scalar } {
   checkLabelSmoothing(labelSmoothing);
   return tf.tidy(() => {
-    const picked = tf.sum(tf.mul(tf.oneHot(tf.cast(ys, 'int32'), logProbs.shape[1]), logProbs), 1);
+    const labels = tf.cast(ys, 'int32');
+    const picked = tf.sum(tf.mul(tf.oneHot(labels, logProbs.shape[1]), logProbs), 1);
     const nll = tf.neg(tf.mean(picked)) as tf.Scalar;
     // Not a oneHot with on/off values (1 − ε + ε/K, ε/K): tfjs-backend-wasm 4.22's OneHot
     // truncates them to integers, which made the target all zeros. The mean of −log p over
@@ -31,7 +32,7 @@ export function nllAndCorrect(logProbs: tf.Tensor2D, ys: tf.Tensor1D, labelSmoot
     const loss = labelSmoothing === 0
       ? nll
       : tf.add(tf.mul(nll, 1 - labelSmoothing), tf.mul(tf.neg(tf.mean(logProbs)), labelSmoothing)) as tf.Scalar;
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logProbs, 1), tf.cast(ys, 'int32')), 'float32')) as tf.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logProbs, 1), labels), 'float32')) as tf.Scalar;
     return { loss, correct };
   });
 }
