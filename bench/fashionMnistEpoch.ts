@@ -210,6 +210,7 @@ async function loopEpoch(root: string, v: Variant, round: number): Promise<LoopT
     predict: (xs) => inner.predict(xs),
     setLearningRate: (lr) => inner.setLearningRate(lr),
     setState: (st) => inner.setState(st),
+    getWeights: () => inner.getWeights(),
     dispose: async () => undefined,
     getState: async () => {
       const t = performance.now();

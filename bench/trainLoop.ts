@@ -77,6 +77,7 @@ function timed(trainer: Trainer): Trainer {
     predict: (xs) => trainer.predict(xs),
     setLearningRate: (lr) => trainer.setLearningRate(lr),
     getState: () => trainer.getState(),
+    getWeights: () => trainer.getWeights(),
     setState: (st) => trainer.setState(st),
     // The loop disposes what setup returns; the same trainer serves every round.
     dispose: async () => undefined,
@@ -119,6 +120,7 @@ function nullTrainer(): Trainer {
     },
     setLearningRate: () => undefined,
     getState: async () => ({ weights: [], optimizer: [] }),
+    getWeights: async () => [],
     setState: async () => undefined,
     dispose: async () => undefined,
   };

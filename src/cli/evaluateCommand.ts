@@ -24,6 +24,8 @@ options:
                        log-probabilities averaged) | ten-crop (corners and centre, each
                        mirrored; needs images larger than the model's input)
                        (default: what the run validated with: ten-crop, flip or none)
+  --weights KIND       ema | trained: the moving average of the weights or the trained
+                       weights (default: ema when the run kept one, as its validation did)
   --batch-size N       images per forward pass (default: the run's batch size)
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
   --json               print one JSON object instead of the tables
@@ -68,6 +70,8 @@ export interface EvaluateReport {
   readonly step: number;
   readonly data: string;
   readonly tta: 'none' | 'flip' | 'ten-crop';
+  /** Which weights were scored: the run's moving average (config `ema`) or the trained ones. */
+  readonly weights: 'ema' | 'trained';
   readonly backend: string;
   readonly loss: number;
   readonly accuracy: number;
@@ -81,6 +85,7 @@ export interface EvaluateReport {
 class UsageError extends Error {}
 
 const TTA_MODES = ['none', 'flip', 'ten-crop'] as const;
+const WEIGHT_KINDS = ['ema', 'trained'] as const;
 type TtaMode = (typeof TTA_MODES)[number];
 
 /**
@@ -137,7 +142,7 @@ function pct(x: number): string {
 function renderTables(r: EvaluateReport): string {
   const lines = [
     `checkpoint ${r.checkpoint} (step ${r.step}: ${r.epochs} epoch${r.epochs === 1 ? '' : 's'}${r.batch > 0 ? ` + ${r.batch} batches` : ''})`,
-    `data ${r.data}: ${r.count} images${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}; tta ${r.tta}; backend ${r.backend}`,
+    `data ${r.data}: ${r.count} images${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}; tta ${r.tta}; ${r.weights === 'ema' ? 'weights: moving average; ' : ''}backend ${r.backend}`,
     `loss ${r.loss.toFixed(4)}  accuracy ${pct(r.accuracy)} (${r.correct} / ${r.count})`,
     '',
   ];
@@ -164,6 +169,7 @@ function renderTables(r: EvaluateReport): string {
 export async function run(argv: string[], io: EvaluateCommandIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   let target: string;
   let ttaFlag: TtaMode | undefined;
+  let weightsFlag: (typeof WEIGHT_KINDS)[number] | undefined;
   let batchSize: number | undefined;
   let backendName: BackendName | 'auto';
   let data: string | undefined;
@@ -175,6 +181,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
       options: {
         data: { type: 'string' },
         tta: { type: 'string' },
+        weights: { type: 'string' },
         'batch-size': { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean' },
@@ -190,6 +197,9 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     const tta = args.values.tta;
     if (tta !== undefined && !(TTA_MODES as readonly string[]).includes(tta)) throw new UsageError(`--tta must be ${TTA_MODES.join(', ')}; got '${tta}'`);
     ttaFlag = tta as TtaMode | undefined;
+    const w = args.values.weights;
+    if (w !== undefined && !(WEIGHT_KINDS as readonly string[]).includes(w)) throw new UsageError(`--weights must be ${WEIGHT_KINDS.join(' or ')}; got '${w}'`);
+    weightsFlag = w as (typeof WEIGHT_KINDS)[number] | undefined;
     batchSize = positiveInt('--batch-size', args.values['batch-size']);
     const b = args.values.backend ?? 'auto';
     if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
@@ -211,6 +221,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     }
     const stored = configOfCheckpoint(ck);
     if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
+    if (weightsFlag === 'ema' && ck.ema === undefined) throw new Error(`${file}: the run kept no moving average of the weights (config ema.decay 0): use --weights trained`);
+    const weights = weightsFlag ?? (ck.ema === undefined ? 'trained' : 'ema');
     const mode: TtaMode = ttaFlag ?? (stored.right.tenCrop ? 'ten-crop' : stored.right.valFlip ? 'flip' : 'none');
     const cfg: TrainConfig = {
       ...stored.right,
@@ -230,7 +242,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
       const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
       const trainer = await createTrainer({ model: spec, seed: cfg.seed, optimizer: cfg.optimizer, backend: backend.name as BackendName, replicas: 1 });
       try {
-        await trainer.setState(ck.trainer);
+        await trainer.setState(weights === 'ema' && ck.ema !== undefined ? { weights: ck.ema.weights, optimizer: ck.trainer.optimizer } : ck.trainer);
         const tta: Tta = mode === 'ten-crop' ? { kind: 'tenCrop', cropSize: datasets.tenCrop?.cropSize ?? datasets.inputShape[0] } : { kind: mode };
         const progress = io.err.isTTY === true && !json;
         const e: Evaluation = await evaluateSource(trainer, source, {
@@ -247,6 +259,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
           step: ck.step,
           data: cfg.data.val ?? cfg.data.train,
           tta: mode,
+          weights,
           backend: trainer.backend,
           loss: e.loss,
           accuracy: e.accuracy,

@@ -76,6 +76,8 @@ const FLAGS: readonly Flag[] = [
   { name: 'nesterov', kind: 'bool', field: 'optimizer.nesterov', help: 'Nesterov momentum (--no-nesterov: classical)' },
   { name: 'weight-decay', kind: 'number', field: 'optimizer.weightDecay', arg: 'X', help: 'L2 weight decay' },
   { name: 'label-smoothing', kind: 'number', field: 'labelSmoothing', arg: 'X', help: 'label smoothing of the training loss, in [0, 1) (0: plain NLL)' },
+  { name: 'ema-decay', kind: 'number', field: 'ema.decay', arg: 'X', help: 'keep a moving average of the weights with this per-step decay (e.g. 0.999) and validate it (0: off)' },
+  { name: 'ema-every', kind: 'int', field: 'ema.everySteps', arg: 'N', help: 'fold the weights into the average every N steps' },
   { name: 'scheduler', kind: 'string', field: 'scheduler.name', arg: 'ReduceLROnPlateau|CosineAnnealingLR|none', help: 'learning-rate schedule (a different one than the config file\'s drops that one\'s options)' },
   { name: 'lr-factor', kind: 'number', field: 'scheduler.factor', arg: 'X', help: 'ReduceLROnPlateau: new lr = lr × X' },
   { name: 'lr-patience', kind: 'int', field: 'scheduler.patience', arg: 'N', help: 'ReduceLROnPlateau: bad epochs tolerated' },
@@ -356,6 +358,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const bus = new Subject<TrainEvent>();
     server = await startTelemetryServer(bus, { runId, ...listen.right });
     if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
+    if (cfg.ema.decay > 0) {
+      logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);
+    }
 
     // One spec for the trainer and the TensorBoard graph, so the Graphs tab shows what trains.
     const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
@@ -390,6 +395,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       lr: cfg.optimizer.lr,
       scheduler: cfg.scheduler.name === 'none' ? null : cfg.scheduler,
       earlyStopping: cfg.earlyStopping.enabled ? cfg.earlyStopping : null,
+      ema: cfg.ema.decay > 0 ? cfg.ema : null,
       checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
       // Data paths say where the data is; the fingerprint says what it is. A moved project resumes.
       identity: { ...runIdentity(cfg, datasets.fingerprint), relocatable: ['config.data.train', 'config.data.val'] },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RngState } from '../ops/Rng';
 import type { SchedulerState } from './LrScheduler';
 import type { TrainerState } from './Trainer';
+import type { WeightEma } from './WeightEma';
 import type { EpochEnd } from '../telemetry/TrainEvent';
 
 /**
@@ -96,6 +97,8 @@ export interface Checkpoint {
   readonly identity: RunIdentity;
   readonly identityHash: string;
   readonly trainer: TrainerState;
+  /** The moving average of the weights, when the run keeps one (config `ema`). */
+  readonly ema?: WeightEma;
 }
 
 /**
@@ -238,17 +241,23 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
  */
 export function encodeCheckpoint(ck: Checkpoint): Buffer {
   const entries = (list: TrainerState['weights']): TensorEntry[] => list.map((w) => ({ name: w.name, shape: [...w.shape], length: w.data.length }));
-  const { trainer, ...meta } = ck;
+  const { trainer, ema, ...meta } = ck;
   // `relocatable` is the current code's matching policy, not a property of the run: leaving it
   // out keeps the file readable by versions that hash the whole stored identity.
   const identity: RunIdentity = { config: ck.identity.config, data: ck.identity.data };
   const header = Buffer.from(
-    JSON.stringify({ ...meta, identity, tensors: { weights: entries(trainer.weights), optimizer: entries(trainer.optimizer) } }),
+    JSON.stringify({
+      ...meta,
+      identity,
+      // Only when present, so files without an average stay byte-identical to older versions'.
+      ...(ema === undefined ? {} : { emaUpdates: ema.updates }),
+      tensors: { weights: entries(trainer.weights), optimizer: entries(trainer.optimizer), ...(ema === undefined ? {} : { ema: entries(ema.weights) }) },
+    }),
     'utf8',
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length, 0);
-  const blobs = [...trainer.weights, ...trainer.optimizer].map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+  const blobs = [...trainer.weights, ...trainer.optimizer, ...(ema?.weights ?? [])].map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength));
   const body = Buffer.concat([MAGIC, len, header, ...blobs]);
   const digest = createHash('sha256').update(body).digest();
   return Buffer.concat([body, digest]);
@@ -274,7 +283,7 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint {
   }
   const headerLen = body.readUInt32LE(MAGIC.length);
   const headerStart = MAGIC.length + 4;
-  let header: Omit<Checkpoint, 'trainer'> & { tensors: { weights: TensorEntry[]; optimizer: TensorEntry[] } };
+  let header: Omit<Checkpoint, 'trainer' | 'ema'> & { emaUpdates?: number; tensors: { weights: TensorEntry[]; optimizer: TensorEntry[]; ema?: TensorEntry[] } };
   try {
     header = JSON.parse(body.subarray(headerStart, headerStart + headerLen).toString('utf8'));
   } catch (e) {
@@ -293,7 +302,11 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint {
     });
   const weights = read(header.tensors.weights);
   const optimizer = read(header.tensors.optimizer);
+  const ema = header.tensors.ema === undefined ? undefined : read(header.tensors.ema);
   if (offset !== body.length) throw new CorruptCheckpointError(`${body.length - offset} unexpected bytes after the tensors`);
-  const { tensors: _tensors, ...meta } = header;
-  return { ...meta, trainer: { weights, optimizer } };
+  if (ema !== undefined && !(Number.isInteger(header.emaUpdates) && (header.emaUpdates as number) > 0)) {
+    throw new CorruptCheckpointError(`the weight average has no valid update count (${String(header.emaUpdates)})`);
+  }
+  const { tensors: _tensors, emaUpdates, ...meta } = header;
+  return { ...meta, trainer: { weights, optimizer }, ...(ema === undefined ? {} : { ema: { updates: emaUpdates as number, weights: ema } }) };
 }

@@ -366,6 +366,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       lr = next;
     },
     getState: () => exclusive(() => replicas[0].call<TrainerState>({ type: 'getState' })),
+    getWeights: () => exclusive(() => replicas[0].call<TrainerState['weights']>({ type: 'getWeights' })),
     setState: (state) => exclusive(async () => {
       // One replica at a time: each writes the (same) momentum into shared memory.
       for (const r of replicas) await r.call({ type: 'setState', state });

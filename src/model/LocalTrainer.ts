@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkBatch } from './checkBatch';
 import { buildNetwork, type Network } from './Network';
 import type { NetworkSpec } from './NetworkSpec';
-import { readState, writeState } from './networkState';
+import { readState, readWeights, writeState } from './networkState';
 import { createSgd, type Sgd, type SgdOptions } from './sgd';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
 import { applyUpdate, checkLabelSmoothing, computeGradients, disposeGradients, nllAndCorrect } from './trainStep';
@@ -97,6 +97,10 @@ export function createLocalTrainer(options: LocalTrainerOptions): Trainer & { re
     async getState(): Promise<TrainerState> {
       alive();
       return readState(net, sgd);
+    },
+    async getWeights() {
+      alive();
+      return readWeights(net, sgd);
     },
     async setState(state) {
       alive();

@@ -132,6 +132,16 @@ const EarlyStoppingConfig = t.type({
   minDelta: NonNeg,
 });
 
+const EmaConfig = t.type({
+  /**
+   * Per-step decay of the moving average of the weights, in [0, 1): 0 = no average (the same
+   * as an average that forgets at once); 0.999 averages over ≈ 1,000 steps.
+   */
+  decay: Fraction,
+  /** Fold the weights in every N steps (with decay^N), to spend less time reading them. */
+  everySteps: PositiveInt,
+});
+
 const TelemetryConfig = t.type({
   /** host:port to serve training events over gRPC, or `"off"`. */
   address: t.string,
@@ -187,6 +197,12 @@ export const TrainConfig = t.type({
    */
   labelSmoothing: Fraction,
   scheduler: SchedulerConfig,
+  /**
+   * Exponential moving average of the weights (timm's ModelEma), validated instead of the
+   * trained weights: EpochEnd's validation metrics, the scheduler, early stopping, the best
+   * checkpoint and `rxtrain evaluate` then use the average. Training itself is unchanged.
+   */
+  ema: EmaConfig,
   augmentation: AugmentationConfig,
   seed: Seed,
   /** Run directory: checkpoints, logs, TensorBoard events, charts. Resumes when it has a checkpoint. */
@@ -240,6 +256,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   labelSmoothing: 0,
   // The scheduler's own defaults, so the config and the reducer cannot drift apart.
   scheduler: { name: 'ReduceLROnPlateau', ...defaultPlateauOptions },
+  ema: { decay: 0, everySteps: 1 },
   augmentation: { resize: null, pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },
   seed: 42,
   runDir: 'runs/default',

@@ -72,6 +72,11 @@ export interface Trainer {
   predict(xs: tf.Tensor4D): Promise<tf.Tensor2D>;
   setLearningRate(lr: number): void;
   getState(): Promise<TrainerState>;
+  /**
+   * Just the weights of {@link getState} (BatchNorm moving statistics included), without the
+   * optimizer slots: half the copying, for readers that only need the model (the weight EMA).
+   */
+  getWeights(): Promise<TrainerState['weights']>;
   setState(state: TrainerState): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -28,3 +28,4 @@ export * from './Duration';
 export * from './convLayer';
 export * from './sgdSlice';
 export * from './evaluateSource';
+export * from './WeightEma';

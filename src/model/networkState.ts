@@ -29,6 +29,19 @@ async function read(vars: readonly NamedVariable[]): Promise<TrainerState['weigh
 }
 
 /**
+ * Reads the weights part of {@link readState} (copies): trainable weights and BatchNorm
+ * moving statistics, without the optimizer slots.
+ *
+ * @example
+ * ```ts
+ * const weights = await readWeights(net, sgd);
+ * ```
+ */
+export async function readWeights(net: Network, sgd: Sgd): Promise<TrainerState['weights']> {
+  return read(stateVariables(net, sgd).weights);
+}
+
+/**
  * Reads the full training state (copies; the trainer keeps running).
  *
  * @example

@@ -77,6 +77,7 @@ export type ReplicaRequest =
   | { readonly id: number; readonly type: 'evaluate'; readonly xs: ReplicaImages; readonly ys: Int32Array }
   | { readonly id: number; readonly type: 'predict'; readonly xs: ReplicaImages }
   | { readonly id: number; readonly type: 'getState' }
+  | { readonly id: number; readonly type: 'getWeights' }
   | { readonly id: number; readonly type: 'setState'; readonly state: TrainerState };
 
 /**

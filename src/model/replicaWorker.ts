@@ -5,7 +5,7 @@ import { initBackend } from './backend';
 import { backendLabel } from './backendLabel';
 import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
-import { readState, writeState } from './networkState';
+import { readState, readWeights, writeState } from './networkState';
 import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
 import { checkSgdOptions, type Sgd, type SgdSlot } from './sgd';
 import { sgdSlice } from './sgdSlice';
@@ -202,6 +202,7 @@ async function main(): Promise<void> {
       }
     },
     getState: async () => readState(net, sgd),
+    getWeights: async () => readWeights(net, sgd),
     setState: async (r) => {
       // The coordinator sends setState to one replica at a time: every replica writes the
       // (identical) momentum into shared memory, never two at once.

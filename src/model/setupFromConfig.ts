@@ -316,6 +316,8 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       // Only when on, so checkpoints written before the option existed (same maths) still resume.
       ...(cfg.labelSmoothing > 0 ? { labelSmoothing: cfg.labelSmoothing } : {}),
       scheduler: cfg.scheduler,
+      // Only when on (it changes what is validated and kept as best), so older checkpoints still resume.
+      ...(cfg.ema.decay > 0 ? { ema: cfg.ema } : {}),
       augmentation: cfg.augmentation,
       seed: cfg.seed,
       tenCrop: cfg.tenCrop,

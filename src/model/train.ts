@@ -8,6 +8,7 @@ import type { CheckpointStore } from './CheckpointStore';
 import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
 import { evaluateSource } from './evaluateSource';
 import type { Trainer } from './Trainer';
+import { updateWeightEma, type WeightEma } from './WeightEma';
 
 /**
  * What {@link train} trains with. The loop owns all of it: when training ends for any reason
@@ -85,6 +86,14 @@ export interface TrainOptions {
    * first step past the budget. Either way with a checkpoint and TrainEnd `time-limit`.
    */
   readonly maxTrainingMs?: number | null;
+  /**
+   * Keep an exponential moving average of the weights (BatchNorm statistics included), folded in
+   * every `everySteps` steps with `decay` per step (see {@link updateWeightEma}). When set,
+   * validation scores the averaged weights, so EpochEnd's validation metrics, the scheduler,
+   * early stopping and the best checkpoint all follow the average; training itself is unchanged.
+   * Checkpoints carry the average, and a resumed run continues it. Null/undefined: none.
+   */
+  readonly ema?: { readonly decay: number; readonly everySteps: number } | null;
   /** Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete. */
   readonly signal?: AbortSignal;
   /** Clock, injectable for tests. */
@@ -102,6 +111,7 @@ interface LoopState {
   badEpochs: number;
   acc: EpochAccumulator;
   history: EpochRecord[];
+  ema: WeightEma | null;
 }
 
 const EMPTY_ACC: EpochAccumulator = { lossSum: 0, correct: 0, count: 0, elapsedMs: 0 };
@@ -166,6 +176,12 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     const identity: RunIdentity = opts.identity ?? { config: null, data: null };
     const identityHash = hashIdentity(identity);
     const scheduler = opts.scheduler === null || opts.scheduler === undefined ? undefined : lrScheduler(opts.scheduler);
+    const emaOptions = opts.ema ?? null;
+    if (emaOptions !== null) {
+      const { decay, everySteps } = emaOptions;
+      if (!(decay > 0 && decay < 1)) throw new RangeError(`ema.decay must be in (0, 1), got ${decay}`);
+      if (!(Number.isInteger(everySteps) && everySteps > 0)) throw new RangeError(`ema.everySteps must be a positive integer, got ${everySteps}`);
+    }
 
     let resumedFrom: string | undefined;
     const store = opts.checkpoints?.store;
@@ -180,6 +196,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       badEpochs: 0,
       acc: EMPTY_ACC,
       history: [],
+      ema: null,
     };
     st = fresh;
     if (store !== undefined) {
@@ -213,6 +230,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           badEpochs: ck.badEpochs,
           acc: ck.accumulator,
           history: [...ck.history],
+          // A checkpoint without an average (made before the run kept one) starts it here.
+          ema: emaOptions === null ? null : (ck.ema ?? null),
         };
       }
     }
@@ -234,6 +253,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       identity,
       identityHash,
       trainer: await trainer.getState(),
+      ...(s.ema === null ? {} : { ema: s.ema }),
     });
     // A resumed run's checkpoint already holds this cursor: stopping before a step writes nothing.
     let savedAt = resumedFrom === undefined ? '' : `${s.step}/${s.epoch}/${s.batch}`;
@@ -323,6 +343,9 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
         s.step += 1;
         s.batch += 1;
+        if (emaOptions !== null && s.step % emaOptions.everySteps === 0) {
+          s.ema = updateWeightEma(s.ema, await trainer.getWeights(), emaOptions);
+        }
         s.acc = {
           lossSum: s.acc.lossSum + result.loss * n,
           correct: s.acc.correct + result.accuracy * n,
@@ -353,7 +376,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       iterator = undefined;
       if (life.closed) return;
 
-      const val = await validate(setup, emit, base, life);
+      const val = await validate(setup, emit, base, life, s.ema);
       if (life.closed) return;
       const trainLoss = s.acc.count > 0 ? s.acc.lossSum / s.acc.count : NaN;
       const trainAccuracy = s.acc.count > 0 ? s.acc.correct / s.acc.count : NaN;
@@ -438,16 +461,26 @@ async function validate(
   emit: (e: TrainEvent) => void,
   base: () => { time: number; epoch: number; step: number },
   life: { closed: boolean },
+  ema: WeightEma | null,
 ): Promise<{ loss: number; accuracy: number } | undefined> {
   const source = setup.tenCrop?.source ?? setup.val;
   if (source === undefined) return undefined;
-  // The same pass as `rxtrain evaluate`, so its default figures are the ones logged here.
-  const e = await evaluateSource(setup.trainer, source, {
-    tta: setup.tenCrop !== undefined ? { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize } : { kind: setup.valFlip === true ? 'flip' : 'none' },
-    onSkip: (s) => emit({ kind: 'SampleSkipped', ...base(), path: s.path, reason: s.reason, message: s.message }),
-    shouldStop: () => life.closed,
-  });
-  return e.stopped || e.count === 0 ? undefined : { loss: e.loss, accuracy: e.accuracy };
+  const { trainer } = setup;
+  // The average is scored by lending it to the trainer: one model in memory, and the same
+  // inference code path (and backend) as the trained weights.
+  const trained = ema === null ? undefined : await trainer.getState();
+  if (trained !== undefined && ema !== null) await trainer.setState({ weights: ema.weights, optimizer: trained.optimizer });
+  try {
+    // The same pass as `rxtrain evaluate`, so its default figures are the ones logged here.
+    const e = await evaluateSource(trainer, source, {
+      tta: setup.tenCrop !== undefined ? { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize } : { kind: setup.valFlip === true ? 'flip' : 'none' },
+      onSkip: (s) => emit({ kind: 'SampleSkipped', ...base(), path: s.path, reason: s.reason, message: s.message }),
+      shouldStop: () => life.closed,
+    });
+    return e.stopped || e.count === 0 ? undefined : { loss: e.loss, accuracy: e.accuracy };
+  } finally {
+    if (trained !== undefined) await trainer.setState(trained);
+  }
 }
 
 async function release(setup: TrainSetup | undefined, iterator: AsyncIterator<BatchItem> | undefined): Promise<void> {

@@ -68,6 +68,7 @@ describe('rxtrain evaluate', function () {
     assert.ok(Math.abs(r.loss - own.valLoss) < 1e-5, `${r.loss} vs ${own.valLoss}`);
     assert.equal(r.count, 6);
     assert.equal(r.tta, 'none');
+    assert.equal(r.weights, 'trained', 'the run kept no average');
     assert.deepEqual(r.perClass.map((p) => [p.name, p.count]), [['dark', 3], ['bright', 3]]);
     assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), 6);
   });
@@ -90,6 +91,34 @@ describe('rxtrain evaluate', function () {
     assert.notEqual(f.loss, p.loss, 'the gradient images are not mirror-symmetric, so flip TTA changes the loss');
   });
 
+  it('scores the moving average of a run that kept one (as its validation did), or the trained weights on request', async () => {
+    const emaDir = path.join(tmp, 'run-ema');
+    const t = captureTrain();
+    const args = ['--config', path.join(tmp, 'cfg.json'), '--run-dir', emaDir, '--ema-decay', '0.5', '--log-level', 'info'];
+    assert.equal(await train(args, t.io), TRAIN_EXIT.OK, t.err());
+    assert.match(t.err(), /weight EMA: decay 0\.5 per step, folded in every 1 step\(s\)/);
+    const ck = decodeCheckpoint(fs.readFileSync(path.join(emaDir, 'checkpoints', 'best.rxckpt')));
+    assert.ok(ck.ema !== undefined && ck.ema.updates === ck.step, 'folded in at every step');
+    const own = ck.history.at(-1);
+    const report = async (...extra: string[]): Promise<EvaluateReport> => {
+      const c = capture();
+      assert.equal(await run([emaDir, '--json', '--backend', 'wasm', ...extra], c.io), 0, c.err());
+      return JSON.parse(c.out()) as EvaluateReport;
+    };
+    const avg = await report();
+    assert.equal(avg.weights, 'ema');
+    assert.ok(own !== undefined && typeof own.valLoss === 'number');
+    assert.ok(Math.abs(avg.loss - own.valLoss) < 1e-5, `the loss training logged: ${avg.loss} vs ${own.valLoss}`);
+    assert.equal(avg.accuracy, own.valAccuracy);
+    assert.deepEqual(await report('--weights', 'ema'), avg);
+    const trained = await report('--weights', 'trained');
+    assert.equal(trained.weights, 'trained');
+    assert.notEqual(trained.loss, avg.loss);
+    const c = capture();
+    assert.equal(await run([emaDir, '--backend', 'wasm'], c.io), 0, c.err());
+    assert.match(c.out(), /tta none; weights: moving average; backend/);
+  });
+
   it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [[], 2, /missing CHECKPOINT or RUN_DIR/],
@@ -100,6 +129,8 @@ describe('rxtrain evaluate', function () {
       [[tmp], 1, /no checkpoint found/],
       [[runDir, '--data', path.join(tmp, 'other'), '--backend', 'wasm'], 1, /--data .*other: its class folders differ from the training classes \(missing: none; extra: extra\)/],
       [[runDir, '--tta', 'ten-crop', '--backend', 'wasm'], 1, /tenCrop: needs images of one known size/],
+      [[runDir, '--weights', 'best'], 2, /--weights must be ema or trained; got 'best'/],
+      [[runDir, '--weights', 'ema'], 1, /the run kept no moving average of the weights \(config ema\.decay 0\): use --weights trained/],
     ];
     const garbage = path.join(tmp, 'garbage.rxckpt');
     fs.writeFileSync(garbage, 'not a checkpoint at all');

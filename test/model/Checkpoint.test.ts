@@ -25,6 +25,23 @@ describe('Checkpoint', () => {
     assert.deepEqual([...back.trainer.optimizer[0].data], new Array(8).fill(-0.5));
   });
 
+  it('round-trips the weight average bit for bit, and stores none for a run without one', () => {
+    const ck = sampleCheckpoint();
+    const ema = { updates: 7, weights: ck.trainer.weights.map((w) => ({ ...w, data: w.data.map((x) => x / 3) })) };
+    const back = decodeCheckpoint(encodeCheckpoint({ ...ck, ema }));
+    assert.equal(back.ema?.updates, 7);
+    assert.deepEqual(back.ema?.weights.map((w) => [w.name, w.shape]), ema.weights.map((w) => [w.name, w.shape]));
+    back.ema?.weights.forEach((w, i) => assert.deepEqual(Buffer.from(w.data.buffer), Buffer.from(ema.weights[i].data.buffer)));
+    assert.deepEqual({ ...back, ema: null }, { ...decodeCheckpoint(encodeCheckpoint(ck)), ema: null }, 'everything else as without it');
+    const plain = encodeCheckpoint(ck);
+    assert.ok(!('ema' in decodeCheckpoint(plain)));
+    const header = (bytes: Buffer) => bytes.subarray(12, 12 + bytes.readUInt32LE(8)).toString('utf8');
+    assert.ok(!header(plain).includes('"ema'), 'no trace of an average in the header');
+    assert.match(header(encodeCheckpoint({ ...ck, ema })), /"emaUpdates":7/);
+    const withAvg = encodeCheckpoint({ ...ck, ema });
+    for (const len of [plain.length, withAvg.length - 1]) assert.throws(() => decodeCheckpoint(withAvg.subarray(0, len)), CorruptCheckpointError);
+  });
+
   it('detects truncation at any length', () => {
     const bytes = encodeCheckpoint(sampleCheckpoint());
     for (const len of [0, 5, 12, Math.floor(bytes.length / 2), bytes.length - 1]) {

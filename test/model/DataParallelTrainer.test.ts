@@ -113,6 +113,7 @@ describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function (
     tf.dispose([p1, p2, xs, ys]);
     await dp.setState(await single.getState());
     for (const s of await dp.replicaStates()) assertBitIdentical(await single.getState(), s, 'after setState');
+    assert.deepEqual(await dp.getWeights(), (await dp.getState()).weights, 'getWeights is the weights part of the state');
   });
 
   it('reports where the step time went, and starts over after each read', async () => {
@@ -191,6 +192,27 @@ describe('createDataParallelTrainer (3 replicas, weight decay, plain momentum, c
     assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `${r1.loss} vs ${r2.loss}`);
     const d = maxDiff(await single.getState(), await dp.getState());
     assert.ok(d < 1e-4, `weights differ by ${d}`);
+    tf.dispose([xs, ys]);
+  });
+
+  it('takes back its trained state after lending other weights for evaluation (the weight EMA\'s validation): no trace on the next step', async () => {
+    const xs = tf.concat([images(4, 3), images(4, 4)]) as tf.Tensor4D;
+    const ys = labels(8, 1);
+    const trained = await dp.getState();
+    const first = await dp.step(xs, ys, 5);
+    const after = await dp.getState();
+    await dp.setState(trained);
+    const other = { weights: trained.weights.map((w) => ({ ...w, data: w.data.map((v) => v * 0.5 + 0.01) })), optimizer: trained.optimizer };
+    await dp.setState(other);
+    const lent = await dp.evaluate(xs, ys);
+    await dp.setState(trained);
+    const own = await dp.evaluate(xs, ys);
+    assert.notEqual(lent.lossSum, own.lossSum, 'the lent weights were the ones evaluated');
+    const again = await dp.step(xs, ys, 5);
+    assert.equal(again.loss, first.loss);
+    assertBitIdentical(after, await dp.getState(), 'after lend and take-back');
+    const [a, b] = await dp.replicaStates();
+    assertBitIdentical(a, b, 'replicas');
     tf.dispose([xs, ys]);
   });
 });

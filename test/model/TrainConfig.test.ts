@@ -46,6 +46,17 @@ describe('TrainConfig', () => {
     assert.deepEqual(problems({ data: { train: 'd' }, labelSmoothing: '0.1' }), ['labelSmoothing: got "0.1", expected a number in [0, 1)']);
   });
 
+  it('takes a weight average: decay in [0, 1) (default 0: none) and a positive cadence, unknown fields reported', () => {
+    assert.deepEqual(DEFAULT_TRAIN_CONFIG.ema, { decay: 0, everySteps: 1 });
+    const r = decodeTrainConfig({ data: { train: 'd' }, ema: { decay: 0.999 } });
+    assert.ok(E.isRight(r) && r.right.ema.decay === 0.999 && r.right.ema.everySteps === 1);
+    assert.deepEqual(problems({ data: { train: 'd' }, ema: { decay: 1, everySteps: 0 } }), [
+      'ema.decay: got 1, expected a number in [0, 1)',
+      'ema.everySteps: got 0, expected a positive integer',
+    ]);
+    assert.deepEqual(problems({ data: { train: 'd' }, ema: { decay: 0.9, every: 4 } }), ['ema.every: got 4, expected no such field (known: decay, everySteps)']);
+  });
+
   it('descends into the chosen scheduler', () => {
     assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'ReduceLROnPlateau', factor: 2 } }), [
       'scheduler.factor: got 2, expected a number in (0, 1)',

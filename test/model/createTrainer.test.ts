@@ -148,6 +148,7 @@ describe('createTrainer (one replica, cpu)', () => {
     assert.ok(saved.weights.some((w) => w.name === 'bn1/movingMean') && saved.weights.some((w) => w.name === 'bn7/movingVariance'));
     assert.ok(saved.optimizer.every((s) => s.name.endsWith('/momentum')));
     assert.ok(saved.optimizer.some((s) => s.data.some((v) => v !== 0)), 'momentum slots are saved');
+    assert.deepEqual(await a.getWeights(), saved.weights, 'getWeights is the weights part of the state');
     const b = await make(99);
     await b.setState(saved);
     assertStatesEqual(await b.getState(), saved);

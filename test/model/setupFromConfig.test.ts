@@ -126,6 +126,9 @@ describe('openDatasets / runIdentity', function () {
     const smoothing = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { labelSmoothing?: unknown }).labelSmoothing;
     assert.equal(smoothing(plain), undefined, 'no label smoothing is left out too');
     assert.equal(smoothing(config({ data: { train: 'd' }, labelSmoothing: 0.1 })), 0.1);
+    const ema = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { ema?: unknown }).ema;
+    assert.equal(ema(config({ data: { train: 'd' }, ema: { everySteps: 5 } })), undefined, 'no average (decay 0) is left out too');
+    assert.deepEqual(ema(config({ data: { train: 'd' }, ema: { decay: 0.999 } })), { decay: 0.999, everySteps: 1 });
   });
 });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, tap, toArray } from 'rxjs';
+import { evaluateSource } from '../../src/model/evaluateSource';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
+import type { TrainerState } from '../../src/model/Trainer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { memorySource, tinyData, tinyTrainer, useCpu } from './fixtures/tinyTraining';
 
@@ -215,6 +217,70 @@ describe('train', () => {
     assert.notEqual(flip.ends[0].valLoss, none.ends[0].valLoss, 'the mirror images are scored too');
     // 4×4 crops of 4×4 images: every crop is the image, so 10-crop = flip.
     assert.ok(Math.abs((ten.ends[0].valLoss ?? NaN) - (flip.ends[0].valLoss ?? NaN)) < 1e-5);
+  });
+
+  describe('with a moving average of the weights (ema)', () => {
+    // Each step's trained weights, recorded by the test itself, so the average is recomputed independently.
+    const recorded = (f: ReturnType<typeof setupFactory>, states: Array<TrainerState['weights']>) => async (): Promise<TrainSetup> => {
+      const s = await f.setup();
+      const step = s.trainer.step.bind(s.trainer);
+      s.trainer.step = async (xs, ys, seed) => {
+        const r = await step(xs, ys, seed);
+        states.push((await s.trainer.getState()).weights);
+        return r;
+      };
+      return s;
+    };
+    const byHand = (states: Array<TrainerState['weights']>, decay: number, every: number): Float32Array[] => {
+      const picked = states.filter((_, i) => (i + 1) % every === 0);
+      const avg = picked[0].map((w) => Float64Array.from(w.data));
+      picked.slice(1).forEach((ws, i) => {
+        const d = Math.min(decay ** every, (2 + i) / (11 + i));
+        ws.forEach((w, t) => w.data.forEach((x, j) => (avg[t][j] = d * avg[t][j] + (1 - d) * x)));
+      });
+      return avg.map((a) => Float32Array.from(a));
+    };
+    const scoreOf = async (weights: Float32Array[], like: TrainerState['weights']) => {
+      const t = tinyTrainer(16, 3, { initSeed: 5 });
+      try {
+        await t.setState({ weights: like.map((w, i) => ({ ...w, data: weights[i] })), optimizer: (await t.getState()).optimizer });
+        return await evaluateSource(t, memorySource(valData, { batchSize: 4, seed: 0, shuffle: false }), {});
+      } finally {
+        await t.dispose();
+      }
+    };
+
+    for (const every of [1, 2]) {
+      it(`trains exactly as without one and validates the average (folded in every ${every} step${every > 1 ? 's' : ''})`, async () => {
+        const plain = await lastValueFrom(train(base(setupFactory().setup)).pipe(toArray()));
+        const states: Array<TrainerState['weights']> = [];
+        const f = setupFactory();
+        const events = await lastValueFrom(train({ ...base(recorded(f, states)), ema: { decay: 0.6, everySteps: every } }).pipe(toArray()));
+        const ends = (evs: TrainEvent[]) => evs.flatMap((e) => (e.kind === 'EpochEnd' ? [e] : []));
+        assert.deepEqual(ends(events).map((e) => e.trainLoss), ends(plain).map((e) => e.trainLoss), 'the trained weights are lent, never changed');
+        assert.equal(states.length, 12);
+        for (const epoch of [0, 2]) {
+          const upTo = states.slice(0, 4 * (epoch + 1));
+          const expected = await scoreOf(byHand(upTo, 0.6, every), upTo[0]);
+          const got = ends(events)[epoch];
+          assert.ok(Math.abs((got.valLoss ?? NaN) - expected.loss) < 1e-5, `epoch ${epoch}: ${got.valLoss} vs ${expected.loss}`);
+          assert.equal(got.valAccuracy, expected.accuracy);
+          assert.notEqual(got.valLoss, ends(plain)[epoch].valLoss, 'not the trained weights\' score');
+        }
+        assert.ok(f.made[0].disposed);
+      });
+    }
+
+    it('refuses a decay outside (0, 1) and a bad cadence with a fatal Error event', async () => {
+      for (const [ema, message] of [
+        [{ decay: 1, everySteps: 1 }, /ema.decay must be in \(0, 1\), got 1/],
+        [{ decay: 0.9, everySteps: 0 }, /ema.everySteps must be a positive integer, got 0/],
+      ] as const) {
+        const events: TrainEvent[] = [];
+        await assert.rejects(lastValueFrom(train({ ...base(setupFactory().setup), ema }).pipe(tap((e) => events.push(e)))), message);
+        assert.ok(events.some((e) => e.kind === 'Error' && e.fatal && message.test(e.message)));
+      }
+    });
   });
 
   it('rejects a non-positive epoch count up front', () => {

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import type { RunIdentity } from '../../src/model/Checkpoint';
+import { decodeCheckpoint, type RunIdentity } from '../../src/model/Checkpoint';
 import { openCheckpointStore } from '../../src/model/CheckpointStore';
-import { train } from '../../src/model/train';
+import { train, type TrainOptions } from '../../src/model/train';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { resumeSetup } from './fixtures/resumeSetup';
 import { useCpu } from './fixtures/tinyTraining';
@@ -25,7 +25,7 @@ function metricsOf(...runs: TrainEvent[][]): Metrics {
 async function runInProcess(
   dir: string | undefined,
   epochs: number,
-  opts: { signal?: AbortSignal; batchSize?: number; everySteps?: number; identity?: RunIdentity } = {},
+  opts: { signal?: AbortSignal; batchSize?: number; everySteps?: number; identity?: RunIdentity; ema?: TrainOptions['ema'] } = {},
 ): Promise<TrainEvent[]> {
   const store = dir === undefined ? undefined : await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
   const events$ = train({
@@ -33,6 +33,7 @@ async function runInProcess(
     ...(opts.identity === undefined ? {} : { identity: opts.identity }),
     epochs,
     signal: opts.signal,
+    ema: opts.ema ?? null,
     checkpoints: store === undefined ? null : { store, everyEpochs: 1, everySteps: opts.everySteps ?? 0 },
   });
   return lastValueFrom(events$.pipe(toArray()));
@@ -138,6 +139,18 @@ describe('train: checkpoints and exact resume', function () {
     assert.ok(first.some((e) => e.kind === 'CheckpointSaved' && /-e0001-b000002\.rxckpt$/.test(e.path)), 'cursor epoch 1 batch 2');
     const second = await runInProcess(tmp, 4);
     assert.deepEqual(metricsOf(first, second), straight);
+  });
+
+  it('with a moving average of the weights: a mid-epoch checkpoint carries it, and 2 epochs + resume give the straight run\'s metrics', async () => {
+    const ema = { decay: 0.7, everySteps: 2 };
+    const straightEma = metricsOf(await runInProcess(undefined, 4, { ema }));
+    assert.notDeepEqual(straightEma, straight, 'validation scores the average');
+    // Steps 3 and 8 are odd and even checkpoints inside an epoch (5 steps per epoch).
+    const first = await runInProcess(tmp, 2, { ema, everySteps: 3 });
+    const saved = decodeCheckpoint(fs.readFileSync(path.join(tmp, fs.readdirSync(tmp).filter((f) => f.startsWith('ckpt-s0000000009')).sort()[0])));
+    assert.equal(saved.ema?.updates, 4, 'step 9: folded in at steps 2, 4, 6, 8');
+    const second = await runInProcess(tmp, 4, { ema, everySteps: 3 });
+    assert.deepEqual(metricsOf(first, second), straightEma);
   });
 
   it('falls back to the previous checkpoint, with a warning event, when the newest is truncated', async () => {
