@@ -3,8 +3,10 @@
  * training step. Same trainer, same batches, side by side in one process: a raw
  * `for … await trainer.step()` loop vs `train()` pulling from a BatchSource (events emitted and
  * consumed, BatchEnd throttle at its default). Rounds alternate A/B to spread machine noise.
+ * A third variant runs `train()` with the weight EMA on (`ema: { decay: 0.999, everySteps }`):
+ * its extra time outside the step is what reading the weights and folding them in costs.
  *
- *   npm run bench:train-loop [-- --model small --size 28 --batch 32 --steps 8 --rounds 3 --backend auto]
+ *   npm run bench:train-loop [-- --model small --size 28 --channels 3 --batch 32 --steps 8 --rounds 3 --backend auto --ema-every 1]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +22,8 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string', default: 'small' },
     size: { type: 'string', default: '28' },
+    channels: { type: 'string', default: '3' },
+    'ema-every': { type: 'string', default: '1' },
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
@@ -27,6 +31,8 @@ const { values } = parseArgs({
   },
 });
 const size = Number(values.size);
+const channels = Number(values.channels);
+const emaEvery = Number(values['ema-every']);
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const rounds = Number(values.rounds);
@@ -34,11 +40,11 @@ const classes = 10;
 
 // Fixed pixels and labels: both variants build their tensors from the same arrays.
 const rng = createRng(1);
-const pixels = Array.from({ length: steps }, () => Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()));
+const pixels = Array.from({ length: steps }, () => Float32Array.from({ length: batch * size * size * channels }, () => rng.normal()));
 const labels = Array.from({ length: steps }, () => Int32Array.from({ length: batch }, () => rng.int(classes)));
 
 function makeBatch(i: number): { xs: tf.Tensor4D; ys: tf.Tensor1D } {
-  return { xs: tf.tensor4d(pixels[i], [batch, size, size, 3]), ys: tf.tensor1d(labels[i], 'int32') };
+  return { xs: tf.tensor4d(pixels[i], [batch, size, size, channels]), ys: tf.tensor1d(labels[i], 'int32') };
 }
 
 function source(): BatchSource {
@@ -46,7 +52,7 @@ function source(): BatchSource {
     size: steps * batch,
     stepsPerEpoch: steps,
     batchSize: batch,
-    imageShape: [size, size, 3],
+    imageShape: [size, size, channels],
     epoch(_e: number, start = 0): AsyncIterableIterator<BatchItem> {
       async function* gen(): AsyncGenerator<BatchItem> {
         for (let i = start; i < steps; i++) yield { kind: 'batch', ...makeBatch(i), paths: [] };
@@ -95,10 +101,10 @@ async function raw(trainer: Trainer): Promise<number> {
   return performance.now() - t0;
 }
 
-async function loop(trainer: Trainer): Promise<number> {
+async function loop(trainer: Trainer, ema: { decay: number; everySteps: number } | null = null): Promise<number> {
   let events = 0;
   const t0 = performance.now();
-  await lastValueFrom(train({ setup: async () => ({ trainer, train: source() }), epochs: 1, seed: 1, lr: 0.01 }).pipe(tap(() => (events += 1))), {
+  await lastValueFrom(train({ setup: async () => ({ trainer, train: source() }), epochs: 1, seed: 1, lr: 0.01, ema }).pipe(tap(() => (events += 1))), {
     defaultValue: undefined,
   });
   const ms = performance.now() - t0;
@@ -130,29 +136,37 @@ async function main(): Promise<void> {
   const real = await createTrainer({
     model: values.model as 'small' | 'alexnet',
     numClasses: classes,
-    inputShape: [size, size, 3],
+    inputShape: [size, size, channels],
     backend: values.backend as BackendName | 'auto',
     seed: 1,
   });
   const trainer = timed(real);
-  console.log(`bench:train-loop: model ${values.model} ${size}², batch ${batch}, ${steps} steps × ${rounds} rounds per variant (alternating), backend ${real.backend}`);
+  const paramCount = (await real.getWeights()).reduce((a, w) => a + w.data.length, 0);
+  console.log(
+    `bench:train-loop: model ${values.model} ${size}²×${channels}, batch ${batch}, ${steps} steps × ${rounds} rounds per variant (alternating), backend ${real.backend}, ` +
+      `${paramCount} weights incl. BN statistics`,
+  );
   await raw(trainer); // warm-up: kernel compilation, allocator
   const measure = async (f: (t: Trainer) => Promise<number>, t: Trainer) => {
     inStepMs = 0;
     const wall = await f(t);
     return { wall, inStep: inStepMs };
   };
-  const sum = { raw: { wall: 0, inStep: 0 }, loop: { wall: 0, inStep: 0 } };
+  const ema = { decay: 0.999, everySteps: emaEvery };
+  const sum = { raw: { wall: 0, inStep: 0 }, loop: { wall: 0, inStep: 0 }, ema: { wall: 0, inStep: 0 } };
   for (let r = 0; r < rounds; r++) {
     const a = await measure(raw, trainer);
-    const b = await measure(loop, trainer);
-    for (const [k, m] of [['raw', a], ['loop', b]] as const) {
+    const b = await measure((t) => loop(t), trainer);
+    const c = await measure((t) => loop(t, ema), trainer);
+    for (const [k, m] of [['raw', a], ['loop', b], ['ema', c]] as const) {
       sum[k].wall += m.wall;
       sum[k].inStep += m.inStep;
     }
+    const outside = (m: { wall: number; inStep: number }) => ((m.wall - m.inStep) / steps).toFixed(2);
     console.log(
-      `  round ${r + 1}: raw ${(a.wall / steps).toFixed(1)} ms/step (outside step ${((a.wall - a.inStep) / steps).toFixed(2)}), ` +
-        `train() ${(b.wall / steps).toFixed(1)} ms/step (outside step ${((b.wall - b.inStep) / steps).toFixed(2)})`,
+      `  round ${r + 1}: raw ${(a.wall / steps).toFixed(1)} ms/step (outside step ${outside(a)}), ` +
+        `train() ${(b.wall / steps).toFixed(1)} ms/step (outside step ${outside(b)}), ` +
+        `train() + EMA ${(c.wall / steps).toFixed(1)} ms/step (outside step ${outside(c)})`,
     );
   }
   const n = rounds * steps;
@@ -163,6 +177,11 @@ async function main(): Promise<void> {
   console.log(`wall per step: raw loop ${(sum.raw.wall / n).toFixed(1)} ms, train() ${(sum.loop.wall / n).toFixed(1)} ms (includes machine noise in the step)`);
   console.log(`outside trainer.step per step (batch tensors, loop): raw ${outRaw.toFixed(2)} ms, train() ${outLoop.toFixed(2)} ms`);
   console.log(`train() overhead over the raw loop: ${(outLoop - outRaw).toFixed(2)} ms/step = ${((100 * (outLoop - outRaw)) / stepMs).toFixed(3)}% of the step (target ≤ 2%)`);
+  const outEma = (sum.ema.wall - sum.ema.inStep) / n;
+  console.log(
+    `weight EMA (decay ${ema.decay}, folded in every ${ema.everySteps} step(s)): outside the step ${outEma.toFixed(2)} ms vs ${outLoop.toFixed(2)} ms without → ` +
+      `${(outEma - outLoop).toFixed(2)} ms/step = ${((100 * (outEma - outLoop)) / stepMs).toFixed(2)}% of the step`,
+  );
   const idle = nullTrainer();
   let na = 0;
   let nb = 0;
