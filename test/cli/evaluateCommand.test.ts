@@ -94,7 +94,7 @@ describe('rxtrain evaluate', function () {
   it('scores the moving average of a run that kept one (as its validation did), or the trained weights on request', async () => {
     const emaDir = path.join(tmp, 'run-ema');
     const t = captureTrain();
-    const args = ['--config', path.join(tmp, 'cfg.json'), '--run-dir', emaDir, '--ema-decay', '0.5', '--log-level', 'info'];
+    const args = ['--config', path.join(tmp, 'cfg.json'), '--run-dir', emaDir, '--ema-decay', '0.5', '--ema-every', '1', '--log-level', 'info'];
     assert.equal(await train(args, t.io), TRAIN_EXIT.OK, t.err());
     assert.match(t.err(), /weight EMA: decay 0\.5 per step, folded in every 1 step\(s\)/);
     const ck = decodeCheckpoint(fs.readFileSync(path.join(emaDir, 'checkpoints', 'best.rxckpt')));

@@ -47,9 +47,9 @@ describe('TrainConfig', () => {
   });
 
   it('takes a weight average: decay in [0, 1) (default 0: none) and a positive cadence, unknown fields reported', () => {
-    assert.deepEqual(DEFAULT_TRAIN_CONFIG.ema, { decay: 0, everySteps: 1 });
+    assert.deepEqual(DEFAULT_TRAIN_CONFIG.ema, { decay: 0, everySteps: 10 });
     const r = decodeTrainConfig({ data: { train: 'd' }, ema: { decay: 0.999 } });
-    assert.ok(E.isRight(r) && r.right.ema.decay === 0.999 && r.right.ema.everySteps === 1);
+    assert.ok(E.isRight(r) && r.right.ema.decay === 0.999 && r.right.ema.everySteps === 10);
     assert.deepEqual(problems({ data: { train: 'd' }, ema: { decay: 1, everySteps: 0 } }), [
       'ema.decay: got 1, expected a number in [0, 1)',
       'ema.everySteps: got 0, expected a positive integer',
