@@ -85,8 +85,9 @@ export interface EvaluateReport {
 class UsageError extends Error {}
 
 const TTA_MODES = ['none', 'flip', 'ten-crop'] as const;
-const WEIGHT_KINDS = ['ema', 'trained'] as const;
 type TtaMode = (typeof TTA_MODES)[number];
+const WEIGHT_KINDS = ['ema', 'trained'] as const;
+type WeightKind = (typeof WEIGHT_KINDS)[number];
 
 /**
  * The checkpoint file a path names: the file itself, RUN_DIR/checkpoints/best.rxckpt,
@@ -169,7 +170,7 @@ function renderTables(r: EvaluateReport): string {
 export async function run(argv: string[], io: EvaluateCommandIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   let target: string;
   let ttaFlag: TtaMode | undefined;
-  let weightsFlag: (typeof WEIGHT_KINDS)[number] | undefined;
+  let weightsFlag: WeightKind | undefined;
   let batchSize: number | undefined;
   let backendName: BackendName | 'auto';
   let data: string | undefined;
@@ -199,7 +200,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     ttaFlag = tta as TtaMode | undefined;
     const w = args.values.weights;
     if (w !== undefined && !(WEIGHT_KINDS as readonly string[]).includes(w)) throw new UsageError(`--weights must be ${WEIGHT_KINDS.join(' or ')}; got '${w}'`);
-    weightsFlag = w as (typeof WEIGHT_KINDS)[number] | undefined;
+    weightsFlag = w as WeightKind | undefined;
     batchSize = positiveInt('--batch-size', args.values['batch-size']);
     const b = args.values.backend ?? 'auto';
     if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);

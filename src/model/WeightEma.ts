@@ -57,7 +57,7 @@ export function updateWeightEma(
   }
   if (avg.weights.length !== weights.length) throw new Error(`weight EMA: the average has ${avg.weights.length} tensors, the model ${weights.length}`);
   const d = emaDecayAt(options.decay, options.everySteps, avg.updates);
-  const keep = 1 - d;
+  const fresh = 1 - d;
   for (let i = 0; i < weights.length; i++) {
     const a = avg.weights[i];
     const w = weights[i];
@@ -66,7 +66,7 @@ export function updateWeightEma(
     }
     const ad = a.data;
     const wd = w.data;
-    for (let j = 0; j < ad.length; j++) ad[j] = d * ad[j] + keep * wd[j];
+    for (let j = 0; j < ad.length; j++) ad[j] = d * ad[j] + fresh * wd[j];
   }
   return { updates: avg.updates + 1, weights: avg.weights };
 }
