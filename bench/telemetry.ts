@@ -562,6 +562,22 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   };
   latencyLines('', () => true);
   {
+    // Where the tail comes from: a BatchEnd sent in the same turn as EpochEnd + CheckpointSaved
+    // (this loop emits them back to back; a real one validates between them), the first
+    // BatchEnd of a B block (B's readers idle for the A block before it), and the rest.
+    const blockOf = (step: number): number => Math.floor((step - 1) / BLOCK);
+    const firstOfBlock = new Map<number, number>();
+    for (let i = 0; i < recs.length; i += 4) {
+      const b = blockOf(recs[i]);
+      firstOfBlock.set(b, Math.min(firstOfBlock.get(b) ?? Infinity, recs[i]));
+    }
+    const epochEnd = (step: number): boolean => step % STEPS_PER_EPOCH === 0;
+    const blockStart = (step: number): boolean => !epochEnd(step) && firstOfBlock.get(blockOf(step)) === step;
+    latencyLines('[epoch-end BatchEnd, with EpochEnd + CheckpointSaved] ', epochEnd);
+    latencyLines('[first BatchEnd of a B block] ', blockStart);
+    latencyLines('[other BatchEnd] ', (step) => !epochEnd(step) && !blockStart(step));
+  }
+  {
     // What the bench reported before it left the warm-up blocks out, for comparison with older runs.
     const all: number[] = [];
     for (let i = 0; i < recs.length; i += 4) all.push(recs[i + 1]);

@@ -16,20 +16,22 @@
  * small model gives each of 2 replicas a 64-image shard, as large as one replica's default
  * batch), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
  * figure is that one step).
- * Every figure is printed as `<model> <backend> replicas=<n> images_per_s=<x>`, followed by
- * the achieved GFLOP/s (3 × analytic forward FLOPs per image) against the machine's peak.
+ * The product runs compiled (dist/, built first), as `npx rxtrain` runs it, the replicas and
+ * the one-thread baseline included. Every figure is printed as
+ * `<model> <backend> replicas=<n> images_per_s=<x>`, followed by the achieved GFLOP/s
+ * (3 × analytic forward FLOPs per image) against the machine's peak.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { alexNet } from '../src/model/alexNet';
-import { initBackend, type BackendName } from '../src/model/backend';
-import { nativeKernelState, setNativeKernelsEnabled } from '../src/model/wasm/nativeKernels';
-import { createTrainer } from '../src/model/createTrainer';
-import { createDataParallelTrainer, type DataParallelTrainer } from '../src/model/DataParallelTrainer';
+import type { BackendName } from '../src/model/backend';
+import type { DataParallelTrainer } from '../src/model/DataParallelTrainer';
 import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
 import { smallAlexNet } from '../src/model/smallAlexNet';
+import { compiledProduct } from './compiledProduct';
+import { schedDelta, threadSchedStats } from './threadSchedStats';
 import { timeStepsInWorker } from './timeStepsInWorker';
 
 interface Workload {
@@ -55,6 +57,10 @@ if (!['on', 'off', 'both'].includes(nativeMode)) throw new Error(`--native ${nat
 const batchArg = opt('--batch');
 const batchOverride = batchArg === undefined ? undefined : Number(batchArg);
 if (batchOverride !== undefined && !(Number.isInteger(batchOverride) && batchOverride >= 1)) throw new Error(`--batch ${batchArg}: expected a whole number ≥ 1`);
+
+// The product as users run it (dist/, compiled): under tsx every replica worker would compile
+// its modules in memory and carry a heap nearly twice as large (see compiledProduct).
+const { initBackend, createTrainer, createDataParallelTrainer, nativeKernelState, setNativeKernelsEnabled } = compiledProduct();
 
 /** A backend as measured: `wasm+native` is wasm with rxtrain's native GEMM addon active. */
 type Variant = BackendName | 'wasm+native';
@@ -162,12 +168,25 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
     if (warm === undefined || backend === 'cpu') return warm;
     const dp = 'timings' in trainer ? (trainer as DataParallelTrainer) : undefined;
     dp?.timings();
+    const sched0 = threadSchedStats();
     const ips = await timed(steps, 1);
     if (dp !== undefined) {
       const t = dp.timings();
       const f = (x: number): string => x.toFixed(0);
       console.log(`#   ${w.name} ${backend} replicas=${replicas} per step (ms, mean of ${t.steps}): step ${f(t.step)} = input ${f(t.input)} + grad ${f(t.grad)} `
         + `(slowest replica: compute ${f(t.compute)} (fastest ${f(t.computeFastest)}), copy to shared ${f(t.copy)}) + shared update ${f(t.update)} + load ${f(t.load)}`);
+      // Where the CPU went: the replica threads are the busiest; the rest is the main thread
+      // and V8's helpers (GC marking, compilation) for every isolate of the process.
+      const rows = schedDelta(sched0, threadSchedStats());
+      if (rows.length >= replicas) {
+        const per = (x: number): string => (x / steps).toFixed(0);
+        const busy = rows.slice(0, replicas);
+        const others = rows.slice(replicas);
+        const main = others.find((r) => r.tid === process.pid);
+        console.log(`#   ${w.name} ${backend} replicas=${replicas} threads per step (ms, /proc schedstat): replica threads ran ${busy.map((r) => per(r.runMs)).join(' / ')} `
+          + `and waited for a CPU ${busy.map((r) => per(r.waitMs)).join(' / ')}; the other ${others.length} threads ran ${per(others.reduce((a, r) => a + r.runMs, 0))} in all `
+          + `(main thread ${per(main?.runMs ?? 0)}, the busiest helper ${per(others.find((r) => r !== main)?.runMs ?? 0)})`);
+      }
     }
     return ips;
   } finally {
