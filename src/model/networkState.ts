@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readCopy } from './hostArrays';
 import type { NamedVariable, Network } from './Network';
 import type { Sgd, SgdSlot } from './sgd';
 import type { TrainerState } from './Trainer';
@@ -24,7 +25,7 @@ async function read(vars: readonly NamedVariable[]): Promise<TrainerState['weigh
   return Promise.all(vars.map(async ({ name, variable }) => ({
     name,
     shape: [...variable.shape],
-    data: new Float32Array((await variable.data()) as Float32Array),
+    data: await readCopy(variable),
   })));
 }
 
