@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs';
-import { dropoutMask, seededDropout } from '../../src/model/seededDropout';
+import { createRng } from '../../src/ops/Rng';
+import { dropoutMask, dropoutSeed, seededDropout } from '../../src/model/seededDropout';
 
 describe('seededDropout', () => {
   before(async () => {
@@ -13,6 +14,27 @@ describe('seededDropout', () => {
     assert.deepEqual(dropoutMask([4, 50], 0.5, 7, 2, 0), dropoutMask([4, 50], 0.5, 7, 2, 0));
     assert.notDeepEqual(dropoutMask([4, 50], 0.5, 7, 2, 0), dropoutMask([4, 50], 0.5, 8, 2, 0));
     assert.notDeepEqual(dropoutMask([4, 50], 0.5, 7, 2, 0), dropoutMask([4, 50], 0.5, 7, 3, 0));
+  });
+
+  it('draws each sample\'s mask from its generator: element j is dropped when next() number j is below the rate', () => {
+    const cases: Array<[number[], number, number, number, number]> = [
+      [[3, 7], 0.5, 17, 0, 0],
+      [[2, 4, 4, 3], 0.3, 123456789, 2, 5],
+      [[4, 33], 0.1, 0, 1, 1000],
+      [[1, 5000], 0.25, 4294967295, 7, 0],
+      [[2, 9], 0, 42, 3, 0],
+      [[2, 9], 1 - 2 ** -40, 42, 3, 0],
+      [[2, 300], 1 - 2 ** -31, 5, 0, 0],
+    ];
+    for (const [shape, rate, seed, layer, offset] of cases) {
+      const per = shape.slice(1).reduce((a, b) => a * b, 1);
+      const expected = new Float32Array(shape[0] * per);
+      for (let b = 0; b < shape[0]; b++) {
+        const rng = createRng(dropoutSeed(seed, layer, offset + b));
+        for (let j = 0; j < per; j++) expected[b * per + j] = rng.next() < rate ? 0 : 1 / (1 - rate);
+      }
+      assert.deepEqual(dropoutMask(shape, rate, seed, layer, offset), expected, `shape ${shape.join('x')} rate ${rate} seed ${seed}`);
+    }
   });
 
   it('gives a shard of the batch exactly its slice of the whole-batch mask', () => {
