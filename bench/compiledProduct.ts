@@ -14,7 +14,7 @@ let built = false;
  * process, so that a benchmark can run the product as users run it (`npx rxtrain` runs dist/).
  * Under tsx every module is compiled in memory with an inline source map, and every
  * worker_thread that loads it does the same: a data-parallel replica's heap measured 41 MB
- * instead of 23 MB, with a major GC every two steps instead of one in ten.
+ * instead of 22–26 MB (bench/RESULTS.md, 2026-12-06 17:06: no difference in step time).
  * @throws Error with tsc's output when the build fails.
  * @example
  * ```ts
