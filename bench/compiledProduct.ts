@@ -28,7 +28,13 @@ export function buildDist(): void {
   built = true;
 }
 
-/** The compiled modules a training benchmark drives, from dist/. */
+/**
+ * The compiled modules a training benchmark drives, from dist/.
+ * @example
+ * ```ts
+ * const product: CompiledProduct = compiledProduct();
+ * ```
+ */
 export interface CompiledProduct {
   readonly initBackend: typeof BackendModule.initBackend;
   readonly createTrainer: typeof CreateTrainerModule.createTrainer;

@@ -29,6 +29,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend';
 import { datasetFromManifest } from '../src/streams/datasetFromManifest';
+import { buildDist } from './compiledProduct';
 import { median } from './median';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   // (a) preprocessing, as a user runs it: the compiled CLI (`npx rxtrain` runs dist/) in its own
   // process. Under tsx every worker thread would first compile TypeScript inside the timed window.
   log('preprocess: building dist/ (tsc -p tsconfig.build.json)');
-  await exec(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+  buildDist();
   const cli = path.join(ROOT, 'dist', 'cli', 'main.js');
   const preprocessRun = async (what: string, out: string, extra: readonly string[]): Promise<Figure> => {
     await clearLater(out);

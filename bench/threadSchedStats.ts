@@ -1,6 +1,13 @@
 import * as fs from 'node:fs';
 
-/** One thread's scheduler accounting (Linux `/proc/<pid>/task/<tid>/schedstat`). */
+/**
+ * One thread's scheduler accounting (Linux `/proc/<pid>/task/<tid>/schedstat`).
+ *
+ * @example
+ * ```ts
+ * const t: ThreadSched = { runMs: 430, waitMs: 25, slices: 40 };
+ * ```
+ */
 export interface ThreadSched {
   /** Time on a CPU, ms. */
   readonly runMs: number;
