@@ -20,9 +20,13 @@ namespace {
 constexpr int ONE = 1 << 14;
 
 // Output d reads n[d] source indices from start[d] with weights w[d * maxTaps + t] (sum 2^14).
+// pairW3: the same weights as int16 pairs for pmaddwd on 3-channel pixels: for output d and tap
+// pair j (taps 2j, 2j + 1), 8 values at (d * pairs + j) * 8: wa wb wa wb wa wb 0 0 (zero-padded).
 struct Taps {
   std::vector<int> start, n, w;
   int maxTaps = 1;
+  int pairs = 1;
+  std::vector<int16_t> pairW3;
 };
 
 // JavaScript's Math.round for v >= 0 (ties up). v - floor(v) is exact for doubles, so this is
@@ -54,6 +58,18 @@ Taps toFixed(const std::vector<int>& start, const std::vector<int>& n, const std
     fixed[big] += ONE - sum;
     for (size_t k = 0; k < fixed.size(); ++k) t.w[d * t.maxTaps + k] = fixed[k];
   }
+  t.pairs = (t.maxTaps + 1) / 2;
+  t.pairW3.assign(start.size() * t.pairs * 8, 0);
+  for (size_t d = 0; d < start.size(); ++d)
+    for (int j = 0; j < t.pairs; ++j) {
+      const int a = 2 * j < t.maxTaps ? t.w[d * t.maxTaps + 2 * j] : 0;
+      const int b = 2 * j + 1 < t.maxTaps ? t.w[d * t.maxTaps + 2 * j + 1] : 0;
+      int16_t* q = &t.pairW3[(d * t.pairs + j) * 8];
+      for (int k = 0; k < 3; ++k) {
+        q[2 * k] = static_cast<int16_t>(a);  // weights are 0..2^14: they fit
+        q[2 * k + 1] = static_cast<int16_t>(b);
+      }
+    }
   return t;
 }
 
@@ -153,8 +169,29 @@ using VerticalRow = void (*)(const uint8_t*, size_t, int, const int*, uint16_t*,
 void verticalRowPlain(const uint8_t* r0, size_t stride, int n, const int* w, uint16_t* t, int len) { verticalRowBody(r0, stride, n, w, t, len); }
 
 #if defined(__x86_64__) || defined(__i386__)
+// The same sums with two source rows per pmaddwd (bytes widened to 16 bits, the rows'
+// values interleaved, weight pairs in each 32-bit lane) on 16 outputs at a time: pixel values
+// and weights are non-negative and below 2^15, and a sum stays below 2^23.
 __attribute__((target("avx2"))) void verticalRowAvx2(const uint8_t* r0, size_t stride, int n, const int* w, uint16_t* t, int len) {
-  verticalRowBody(r0, stride, n, w, t, len);
+  if (n == 1) return verticalRowBody(r0, stride, n, w, t, len);
+  const __m256i round = _mm256_set1_epi32(32);
+  int i = 0;
+  for (; i + 16 <= len; i += 16) {
+    __m256i lo = round, hi = round;
+    for (int q = 0; q < n; q += 2) {
+      const uint8_t* ra = r0 + q * stride + i;
+      const __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ra)));
+      const bool two = q + 1 < n;
+      const __m256i b = two ? _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ra + stride))) : _mm256_setzero_si256();
+      const __m256i wv = _mm256_set1_epi32(static_cast<int>((static_cast<uint32_t>(two ? w[q + 1] : 0) << 16) | static_cast<uint32_t>(w[q])));
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), wv));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), wv));
+    }
+    // unpacklo/hi and packus both work within 128-bit halves, so the order comes back.
+    const __m256i out = _mm256_packus_epi32(_mm256_srai_epi32(lo, 6), _mm256_srai_epi32(hi, 6));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(t + i), out);
+  }
+  if (i < len) verticalRowBody(r0 + i, stride, n, w, t + i, len - i);
 }
 #endif
 
@@ -266,10 +303,85 @@ __attribute__((target("avx2"))) void horizontalRowAvx2(const uint16_t* t, const 
   }
 }
 
+// 3-channel pixels, two output pixels per 256-bit register as in horizontalRowAvx2, but two
+// taps per pmaddwd instead of one 32-bit multiply per tap. pmaddwd multiplies signed 16-bit
+// values and the 8.8 intermediate reaches 65280, so it works on t - 2^15 (the sign bit
+// flipped): the weights of an output sum to exactly 2^14, so sum(w * t) = sum(w * (t - 2^15))
+// + 2^29, and every partial sum stays within ±2^30. The same integers as the scalar loop, so
+// the same bytes. One 128-bit load takes a tap pair (6 values) plus 2 values of slack, which
+// the shuffle drops; a tap beyond an output's count has weight 0. Every output runs the same
+// number of pairs (PAIRS, or xt.pairs when 0): a count that varies from pixel to pixel costs
+// more in branch misses than the zero-weight pair.
+template <int C, int PAIRS>
+__attribute__((target("avx2"))) void horizontalRowAvx2Madd3(const uint16_t* t, const Taps& xt, int ow, uint8_t* o, uint64_t* sums) {
+  const __m256i bias = _mm256_set1_epi32((1 << 29) + (1 << 21));
+  const __m256i flip = _mm256_set1_epi16(static_cast<int16_t>(0x8000));
+  // a0 a1 a2 b0 b1 b2 x x  ->  a0 b0 a1 b1 a2 b2 0 0 (16-bit lanes), in both 128-bit halves.
+  const __m256i pairUp = _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -128, -128, -128, -128, 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -128,
+                                          -128, -128, -128);
+  __m256i rowSum = _mm256_setzero_si256();
+  const int* n = xt.n.data();
+  const int* start = xt.start.data();
+  const int16_t* wAll = xt.pairW3.data();
+  const int P = xt.pairs;
+  int dx = 0;
+  const int pairs = PAIRS > 0 ? PAIRS : P;
+  for (; dx + 1 < ow; dx += 2) {
+    const int16_t* w0 = wAll + static_cast<size_t>(dx) * P * 8;
+    const int16_t* w1 = w0 + static_cast<size_t>(P) * 8;
+    const uint16_t* p0 = t + start[dx] * 3;
+    const uint16_t* p1 = t + start[dx + 1] * 3;
+    __m256i acc = bias;
+    for (int j = 0; j < pairs; ++j, p0 += 6, p1 += 6, w0 += 8, w1 += 8) {
+      __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(p1), reinterpret_cast<const __m128i*>(p0));
+      v = _mm256_shuffle_epi8(_mm256_xor_si256(v, flip), pairUp);
+      const __m256i wv = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(w1), reinterpret_cast<const __m128i*>(w0));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(v, wv));
+    }
+    acc = _mm256_srai_epi32(acc, 22);
+    rowSum = _mm256_add_epi32(rowSum, acc);
+    const __m128i lo = _mm256_castsi256_si128(acc), hi = _mm256_extracti128_si256(acc, 1);
+    const __m128i b16 = _mm_packus_epi32(lo, hi);
+    const __m128i b8 = _mm_packus_epi16(b16, b16);
+    const uint32_t px0 = static_cast<uint32_t>(_mm_cvtsi128_si32(b8));
+    const uint32_t px1 = static_cast<uint32_t>(_mm_extract_epi32(b8, 1));
+    std::memcpy(o, &px0, 4);  // the 4th byte is overwritten by the next pixel
+    o += C;
+    if (dx + 2 < ow) {
+      std::memcpy(o, &px1, 4);
+    } else {
+      o[0] = static_cast<uint8_t>(px1);
+      o[1] = static_cast<uint8_t>(px1 >> 8);
+      o[2] = static_cast<uint8_t>(px1 >> 16);
+    }
+    o += C;
+  }
+  alignas(32) uint32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), rowSum);
+  for (int k = 0; k < C; ++k) sums[k] += static_cast<uint64_t>(lanes[k]) + lanes[4 + k];
+  if (dx < ow) {
+    Taps one;
+    one.maxTaps = xt.maxTaps;
+    one.n.assign(1, n[dx]);
+    one.start.assign(1, start[dx]);
+    one.w.assign(xt.w.data() + static_cast<size_t>(dx) * xt.maxTaps, xt.w.data() + static_cast<size_t>(dx + 1) * xt.maxTaps);
+    horizontalRowSse41<3, C>(t, one, 1, o, sums);
+  }
+}
+
 // RXTRAIN_RESIZE_SSE41=1: the one-pixel kernel even with AVX2 (side-by-side measurements).
 bool forceSse41() {
   static const bool yes = [] {
     const char* v = std::getenv("RXTRAIN_RESIZE_SSE41");
+    return v != nullptr && v[0] == '1';
+  }();
+  return yes;
+}
+
+// RXTRAIN_RESIZE_MUL32=1: the 32-bit-multiply AVX2 kernel for 3 channels (side by side).
+bool forceMul32() {
+  static const bool yes = [] {
+    const char* v = std::getenv("RXTRAIN_RESIZE_MUL32");
     return v != nullptr && v[0] == '1';
   }();
   return yes;
@@ -294,7 +406,7 @@ void kernel(const CropResizeArgs& a, const Taps& yt, const Taps& xt) {
   thread_local std::vector<uint16_t> scratch;
   // Slack for the SIMD loads of the last 3-channel pixel, and the zero-weight extra tap of the
   // two-pixel kernel (one more source pixel).
-  const size_t slack = static_cast<size_t>(xt.maxTaps + 1) * SC + 4;
+  const size_t slack = static_cast<size_t>(xt.maxTaps + 2) * SC + 8;
   if (scratch.size() < static_cast<size_t>(oh) * rowLen + slack) scratch.resize(static_cast<size_t>(oh) * rowLen + slack);
   uint16_t* tmp = scratch.data();
   const VerticalRow row = verticalRowFor();
@@ -307,6 +419,15 @@ void kernel(const CropResizeArgs& a, const Taps& yt, const Taps& xt) {
   uint8_t* o = a.dst;
 #if defined(__x86_64__) || defined(__i386__)
   if constexpr (SC >= 3) {
+    if constexpr (SC == 3 && C == 3) {
+      if (hasAvx2() && !forceSse41() && !forceMul32()) {
+        const auto h = xt.pairs == 1 ? horizontalRowAvx2Madd3<C, 1> : xt.pairs == 2 ? horizontalRowAvx2Madd3<C, 2> : horizontalRowAvx2Madd3<C, 0>;
+        for (int dy = 0; dy < oh; ++dy) h(tmp + static_cast<size_t>(dy) * rowLen, xt, ow, o + static_cast<size_t>(dy) * ow * C, sums);
+        if (a.sums != nullptr)
+          for (int k = 0; k < C; ++k) a.sums[k] += static_cast<double>(sums[k]);
+        return;
+      }
+    }
     if (hasAvx2() && !forceSse41()) {
       for (int dy = 0; dy < oh; ++dy) horizontalRowAvx2<SC, C>(tmp + static_cast<size_t>(dy) * rowLen, xt, ow, o + static_cast<size_t>(dy) * ow * C, sums);
       if (a.sums != nullptr)

@@ -154,16 +154,20 @@ JpegCropResizeResult jpeg_crop_resize(const JpegCropResizeArgs& a) {
   const int sw = scaled(W, denom), sh = scaled(H, denom);
   int x0 = a.x / denom, y0 = a.y / denom;
   const int x1 = std::min(sw, scaled(a.x + a.width, denom)), y1 = std::min(sh, scaled(a.y + a.height, denom));
-  // Decode only the crop's columns (from the iMCU boundary left of it): the other columns are
-  // entropy-decoded but skip the IDCT, upsampling and colour conversion. Every row is decoded,
-  // though: rows after a crop would never be read, so a file truncated or corrupt below the
-  // crop would pass, where sharp's path (and a full decode) reports it.
+  // Decode only the crop's columns (from the iMCU boundary left of it) and no row above it:
+  // those pixels are entropy-decoded but skip the IDCT, upsampling and colour conversion
+  // (TurboJPEG 3 skips leading rows with jpeg_skip_scanlines, which still entropy-decodes
+  // them). The rows below the crop are decoded in full, though: skipping to the bottom makes
+  // libjpeg-turbo stop reading, so a file truncated or corrupt below the crop would pass,
+  // where sharp's path (and a full decode) reports it (tested).
   const int subsamp = api.get(h, TJPARAM_SUBSAMP);
   int left = 0, top = 0, rw = sw, rh = sh;
   if (subsamp >= 0 && subsamp < 7) {
     const int mcu = scaled(kMcuWidth[subsamp], denom);
     left = x0 - x0 % mcu;
     rw = x1 - left;
+    top = y0;
+    rh = sh - y0;
     if (api.setCroppingRegion(h, {left, top, rw, rh}) != 0) return {lastError(h, "crop"), denom};
   } else if (api.setCroppingRegion(h, {0, 0, 0, 0}) != 0) {
     return {lastError(h, "crop"), denom};

@@ -28,7 +28,8 @@ struct JpegCropResizeResult {
   int scaleDenom = 1; // DCT scaling applied on decode (1, 2, 4 or 8)
 };
 
-// Decodes only the (iMCU-aligned) columns of the crop but every row (so truncation and
+// Decodes only the crop's columns (from the iMCU boundary) and the rows from its top to the
+// image's bottom (rows above are skipped but still entropy-decoded, so truncation and
 // corruption anywhere in the file are still reported), with DCT scaling by 1/2, 1/4
 // or 1/8 when the scaled crop still has at least twice the output side, then crop_resize
 // (area when shrinking, bilinear when enlarging) into RGB with the channel sums.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Rect } from '../../src/ops/crop';
@@ -118,6 +119,44 @@ describe('cropResizeFast', () => {
       const short = { data: new Uint8Array(10), width: 20, height: 10, channels: 3 } as Image;
       assert.throws(() => cropResizeFast(short, { x: 0, y: 0, width: 10, height: 10 }, blank(5, 5, 3)), /src has 10 bytes/);
     });
+  });
+
+  it('gives the same bytes with the other SIMD kernels (RXTRAIN_RESIZE_SSE41=1, RXTRAIN_RESIZE_MUL32=1), each in a process of its own', () => {
+    // The kernel is chosen once per process from the environment, so each runs in a child.
+    const picks = cases.filter(([name]) => name !== 'area, same size (copy)');
+    const entry = path.resolve(__dirname, '..', '..', 'src', 'streams', 'cropResizeFast.ts');
+    const code = `
+      const { cropResizeFast } = require(${JSON.stringify(entry)});
+      const out = [];
+      for (const c of JSON.parse(require('node:fs').readFileSync(0, 'utf8'))) {
+        const img = { data: Uint8Array.from(Buffer.from(c.src, 'base64')), width: c.w, height: c.h, channels: c.c };
+        const dst = { data: new Uint8Array(c.ow * c.oh * c.oc), width: c.ow, height: c.oh, channels: c.oc };
+        const sums = new Float64Array(c.oc);
+        cropResizeFast(img, c.rect, dst, c.method, sums);
+        out.push({ data: Buffer.from(dst.data).toString('base64'), sums: [...sums] });
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const jobs = picks.flatMap(([, w, h, rect, ow, oh, method]) =>
+      [3, 4].map((c) => ({ w, h, c, oc: 3, rect, ow, oh, method, src: Buffer.from(noise(w, h, c, w + h * 7 + c).data).toString('base64') })),
+    );
+    const want = jobs.map((j) => {
+      const sums = new Float64Array(3);
+      const img = makeImage(Uint8Array.from(Buffer.from(j.src, 'base64')), j.w, j.h, j.c);
+      const out = withNative(true, () => cropResizeFast(img, j.rect, blank(j.ow, j.oh, 3), j.method, sums));
+      return { data: Buffer.from(out.data).toString('base64'), sums: [...sums] };
+    });
+    for (const flag of ['RXTRAIN_RESIZE_SSE41', 'RXTRAIN_RESIZE_MUL32']) {
+      const got = JSON.parse(
+        execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', code], {
+          input: JSON.stringify(jobs),
+          maxBuffer: 1 << 26,
+          env: { ...process.env, [flag]: '1' },
+          encoding: 'utf8',
+        }),
+      ) as typeof want;
+      assert.equal(got.length, want.length);
+      got.forEach((g, i) => assert.deepEqual(g, want[i], `${flag}=1, case ${i} (${jobs[i].c} channels, ${jobs[i].rect.width}→${jobs[i].ow})`));
+    }
   });
 
   it('loads and runs in worker threads (context-aware addon), same bytes as on the main thread', async () => {

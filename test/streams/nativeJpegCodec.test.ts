@@ -107,6 +107,12 @@ describe('nativeJpegCodec', () => {
     const corrupt = Buffer.from(jpeg);
     for (let i = Math.floor(corrupt.length / 2); i < corrupt.length / 2 + 400; i++) corrupt[i] = 0xff;
     assert.match(String(r(corrupt)), /Corrupt JPEG data/);
+    // Damaged above the crop's rows (which are skipped, not decoded to pixels): still refused.
+    const bottom = (buf: Uint8Array): number | string => r(buf, 0, 162, 100, 100);
+    assert.equal(bottom(jpeg), 1);
+    const corruptTop = Buffer.from(jpeg);
+    for (let i = 1000; i < 1400; i++) corruptTop[i] = 0xff;
+    assert.match(String(bottom(corruptTop)), /Corrupt JPEG data/);
     assert.match(String(r(Buffer.from('definitely not a jpeg'))), /header/);
     assert.match(String(r(jpeg, 300, 0, 100, 100)), /outside the 320x262 image/);
     assert.equal(typeof r(new Uint8Array(0)), 'string');
