@@ -185,6 +185,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"jpegEncode", nullptr, rxnative::napi_jpeg_encode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"jpegEncodeBound", nullptr, rxnative::napi_jpeg_encode_bound, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"jpegPreprocessFile", nullptr, rxnative::napi_jpeg_preprocess_file, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"jpegPreprocess", nullptr, rxnative::napi_jpeg_preprocess, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, rxnative::napi_batchnorm_train, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, rxnative::napi_batchnorm_train_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSum", nullptr, rxnative::napi_channel_sum, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -36,31 +36,38 @@ int jsRound(double v) {
   return static_cast<int>(v - f >= 0.5 ? f + 1 : f);
 }
 
+// Unrounded taps of one axis, flat: output d reads n[d] samples from start[d] with weights
+// w[d * bound + k]. Built once per (method, map, length), without an allocation per output.
+struct RawTaps {
+  int bound = 1;
+  std::vector<int> start, n;
+  std::vector<double> w;
+  RawTaps(int dst, int b) : bound(b), start(dst), n(dst), w(static_cast<size_t>(dst) * b) {}
+};
+
 // As toFixed in cropResizeInto.ts: round each weight, give the residue to the (first) largest
 // so every row sums to exactly 2^14 and a flat image stays flat.
-Taps toFixed(const std::vector<int>& start, const std::vector<int>& n, const std::vector<std::vector<double>>& weights) {
+Taps toFixed(const RawTaps& r) {
   Taps t;
-  t.start = start;
-  t.n = n;
-  for (int k : n) t.maxTaps = k > t.maxTaps ? k : t.maxTaps;
-  t.w.assign(start.size() * t.maxTaps, 0);
-  for (size_t d = 0; d < weights.size(); ++d) {
-    const auto& ws = weights[d];
-    std::vector<int> fixed(ws.size());
-    int sum = 0;
-    for (size_t k = 0; k < ws.size(); ++k) {
+  t.start = r.start;
+  t.n = r.n;
+  for (int k : r.n) t.maxTaps = k > t.maxTaps ? k : t.maxTaps;
+  const size_t dst = r.start.size();
+  t.w.assign(dst * t.maxTaps, 0);
+  for (size_t d = 0; d < dst; ++d) {
+    const double* ws = &r.w[d * r.bound];
+    int* fixed = &t.w[d * t.maxTaps];
+    int sum = 0, big = 0;
+    for (int k = 0; k < r.n[d]; ++k) {
       fixed[k] = jsRound(ws[k] * ONE);
       sum += fixed[k];
-    }
-    size_t big = 0;
-    for (size_t k = 1; k < fixed.size(); ++k)
       if (fixed[k] > fixed[big]) big = k;
+    }
     fixed[big] += ONE - sum;
-    for (size_t k = 0; k < fixed.size(); ++k) t.w[d * t.maxTaps + k] = fixed[k];
   }
   t.pairs = (t.maxTaps + 1) / 2;
-  t.pairW3.assign(start.size() * t.pairs * 8, 0);
-  for (size_t d = 0; d < start.size(); ++d)
+  t.pairW3.assign(dst * t.pairs * 8, 0);
+  for (size_t d = 0; d < dst; ++d)
     for (int j = 0; j < t.pairs; ++j) {
       const int a = 2 * j < t.maxTaps ? t.w[d * t.maxTaps + 2 * j] : 0;
       const int b = 2 * j + 1 < t.maxTaps ? t.w[d * t.maxTaps + 2 * j + 1] : 0;
@@ -73,67 +80,81 @@ Taps toFixed(const std::vector<int>& start, const std::vector<int>& n, const std
   return t;
 }
 
+// Taps along one axis in integer units: output d covers [offset + d * step, offset + (d + 1) *
+// step) and source pixel k covers [k * unit, (k + 1) * unit), k < src. A crop resized as a whole
+// is unit = dst, offset = 0, step = src; a subsampled chroma plane of such a crop has other units
+// and an offset when the crop starts between two of its samples (see resize_plane).
+
 // Half-pixel centres, clamped at the borders (resizeImage's bilinear). -ffp-contract=off keeps
-// the double arithmetic in the same order as V8's.
-Taps bilinearTaps(int src, int dst) {
-  const double scale = static_cast<double>(src) / dst;
-  std::vector<int> start, n;
-  std::vector<std::vector<double>> weights;
+// the double arithmetic in the same order as V8's (for offset 0 the same operations as the JS
+// kernel: 0 + x is x).
+Taps bilinearTaps(const AxisMap& m, int dst) {
+  const double scale = static_cast<double>(m.step) / m.unit;
+  const double origin = static_cast<double>(m.offset) / m.unit;
+  RawTaps r(dst, 2);
   for (int d = 0; d < dst; ++d) {
-    double f = (d + 0.5) * scale - 0.5;
+    double f = origin + (d + 0.5) * scale - 0.5;
     if (f < 0) f = 0;
     const int s = static_cast<int>(std::floor(f));
-    if (s >= src - 1) {
-      start.push_back(src - 1);
-      n.push_back(1);
-      weights.push_back({1.0});
+    double* w = &r.w[static_cast<size_t>(d) * 2];
+    if (s >= m.src - 1) {
+      r.start[d] = m.src - 1;
+      r.n[d] = 1;
+      w[0] = 1.0;
     } else {
-      start.push_back(s);
-      n.push_back(2);
-      weights.push_back({1 - (f - s), f - s});
+      r.start[d] = s;
+      r.n[d] = 2;
+      w[0] = 1 - (f - s);
+      w[1] = f - s;
     }
   }
-  return toFixed(start, n, weights);
+  return toFixed(r);
 }
 
-// Exact box overlaps in units of 1/(src*dst) pixel (resizeImage's area).
-Taps areaTaps(int src, int dst) {
-  std::vector<int> start, n;
-  std::vector<std::vector<double>> weights;
+// Exact box overlaps in integer units (resizeImage's area for a whole crop). Source pixels past
+// `src` are not read: their share goes to the largest weight (toFixed).
+Taps areaTaps(const AxisMap& m, int dst) {
+  RawTaps r(dst, static_cast<int>((m.step + m.unit - 1) / m.unit) + 1);
   for (int d = 0; d < dst; ++d) {
-    const long long lo = 1LL * d * src, hi = 1LL * (d + 1) * src;
-    std::vector<double> ws;
-    int first = -1;
-    for (long long s = lo / dst; s * dst < hi && s < src; ++s) {
-      const long long overlap = std::min(hi, (s + 1) * dst) - std::max(lo, s * dst);
+    const long long lo = m.offset + 1LL * d * m.step, hi = lo + m.step;
+    double* w = &r.w[static_cast<size_t>(d) * r.bound];
+    int first = -1, k = 0;
+    for (long long s = lo / m.unit; s * m.unit < hi && s < m.src; ++s) {
+      const long long overlap = std::min(hi, (s + 1) * m.unit) - std::max(lo, s * m.unit);
       if (overlap > 0) {
         if (first < 0) first = static_cast<int>(s);
-        ws.push_back(static_cast<double>(overlap) / src);
+        w[k++] = static_cast<double>(overlap) / m.step;
       }
     }
-    start.push_back(first);
-    n.push_back(static_cast<int>(ws.size()));
-    weights.push_back(ws);
+    if (first < 0) {  // only past the source's end (an odd output's last chroma sample): its edge
+      first = m.src - 1;
+      w[k++] = 1.0;
+    }
+    r.start[d] = first;
+    r.n[d] = k;
   }
-  return toFixed(start, n, weights);
+  return toFixed(r);
 }
 
-// Taps depend only on (method, source length, output length) and a dataset has few distinct
-// crop sizes: a small per-thread cache takes their computation off the per-image cost.
-// Shared pointers: the caller holds two entries while the cache may evict.
-std::shared_ptr<const Taps> taps(ResizeMethod m, int src, int dst) {
+// Taps depend only on (method, axis map, output length) and a dataset has few distinct crop
+// sizes: a small per-thread cache takes their computation off the per-image cost. Shared
+// pointers: the caller holds two entries while the cache may evict.
+std::shared_ptr<const Taps> taps(ResizeMethod method, const AxisMap& m, int dst) {
   struct Entry {
-    ResizeMethod m;
-    int src, dst;
+    ResizeMethod method;
+    AxisMap m;
+    int dst;
     std::shared_ptr<const Taps> t;
   };
   thread_local std::vector<Entry> cache;
   for (const Entry& e : cache)
-    if (e.m == m && e.src == src && e.dst == dst) return e.t;
-  if (cache.size() >= 64) cache.erase(cache.begin());
-  cache.push_back({m, src, dst, std::make_shared<const Taps>(m == ResizeMethod::Area ? areaTaps(src, dst) : bilinearTaps(src, dst))});
+    if (e.method == method && e.dst == dst && e.m.src == m.src && e.m.unit == m.unit && e.m.offset == m.offset && e.m.step == m.step) return e.t;
+  if (cache.size() >= 256) cache.erase(cache.begin());
+  cache.push_back({method, m, dst, std::make_shared<const Taps>(method == ResizeMethod::Area ? areaTaps(m, dst) : bilinearTaps(m, dst))});
   return cache.back().t;
 }
+
+std::shared_ptr<const Taps> taps(ResizeMethod method, int src, int dst) { return taps(method, AxisMap{src, dst, 0, src}, dst); }
 
 // One row of the vertical pass: `len` contiguous bytes of `n` source rows `stride` apart,
 // weighted, to 8.8 fixed point. Plain loops the compiler vectorises; the AVX2 build of the
@@ -369,6 +390,111 @@ __attribute__((target("avx2"))) void horizontalRowAvx2Madd3(const uint16_t* t, c
   }
 }
 
+// 8x8 blocks of 16-bit values: rows r0..r7 in, columns out (three rounds of unpacks).
+inline void transpose8x16(__m128i r[8]) {
+  const __m128i t0 = _mm_unpacklo_epi16(r[0], r[1]), t1 = _mm_unpackhi_epi16(r[0], r[1]);
+  const __m128i t2 = _mm_unpacklo_epi16(r[2], r[3]), t3 = _mm_unpackhi_epi16(r[2], r[3]);
+  const __m128i t4 = _mm_unpacklo_epi16(r[4], r[5]), t5 = _mm_unpackhi_epi16(r[4], r[5]);
+  const __m128i t6 = _mm_unpacklo_epi16(r[6], r[7]), t7 = _mm_unpackhi_epi16(r[6], r[7]);
+  const __m128i u0 = _mm_unpacklo_epi32(t0, t2), u1 = _mm_unpackhi_epi32(t0, t2);
+  const __m128i u2 = _mm_unpacklo_epi32(t1, t3), u3 = _mm_unpackhi_epi32(t1, t3);
+  const __m128i u4 = _mm_unpacklo_epi32(t4, t6), u5 = _mm_unpackhi_epi32(t4, t6);
+  const __m128i u6 = _mm_unpacklo_epi32(t5, t7), u7 = _mm_unpackhi_epi32(t5, t7);
+  r[0] = _mm_unpacklo_epi64(u0, u4);
+  r[1] = _mm_unpackhi_epi64(u0, u4);
+  r[2] = _mm_unpacklo_epi64(u1, u5);
+  r[3] = _mm_unpackhi_epi64(u1, u5);
+  r[4] = _mm_unpacklo_epi64(u2, u6);
+  r[5] = _mm_unpackhi_epi64(u2, u6);
+  r[6] = _mm_unpacklo_epi64(u3, u7);
+  r[7] = _mm_unpackhi_epi64(u3, u7);
+}
+
+// The horizontal pass of 1-channel images without gathers: the 8.8 intermediate (oh rows of rw)
+// is transposed, with the sign bit flipped for pmaddwd as in horizontalRowAvx2Madd3, so each
+// output column becomes a weighted sum of whole rows (16 outputs per pmaddwd pair, as in the
+// vertical pass); the ow x oh bytes are transposed back in 8x8 blocks. Same integers as the
+// scalar loop, so the same bytes. Returns the sum of the output.
+__attribute__((target("avx2"))) uint64_t horizontalByTranspose1(const uint16_t* tmp, int rw, int oh, const Taps& xt, int ow, uint8_t* out) {
+  const int ohp = (oh + 15) & ~15;
+  const int P = xt.pairs;
+  thread_local std::vector<uint16_t> tT;
+  thread_local std::vector<uint8_t> outT;
+  // Rows past rw: read by the zero-weight taps of the last outputs, never by a weighted one.
+  const size_t rows = static_cast<size_t>(rw) + 2 * P + 1;
+  if (tT.size() < rows * ohp) tT.resize(rows * ohp);
+  if (outT.size() < static_cast<size_t>(ow) * ohp) outT.resize(static_cast<size_t>(ow) * ohp);
+  uint16_t* T = tT.data();
+  const __m128i flip = _mm_set1_epi16(static_cast<int16_t>(0x8000));
+  const int rw8 = rw & ~7, oh8 = oh & ~7;
+  for (int y = 0; y < oh8; y += 8) {
+    for (int x = 0; x < rw8; x += 8) {
+      __m128i r[8];
+      for (int k = 0; k < 8; ++k) r[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tmp + static_cast<size_t>(y + k) * rw + x));
+      transpose8x16(r);
+      for (int k = 0; k < 8; ++k) _mm_storeu_si128(reinterpret_cast<__m128i*>(T + static_cast<size_t>(x + k) * ohp + y), _mm_xor_si128(r[k], flip));
+    }
+    for (int x = rw8; x < rw; ++x)
+      for (int k = 0; k < 8; ++k) T[static_cast<size_t>(x) * ohp + y + k] = tmp[static_cast<size_t>(y + k) * rw + x] ^ 0x8000;
+  }
+  for (int y = oh8; y < oh; ++y)
+    for (int x = 0; x < rw; ++x) T[static_cast<size_t>(x) * ohp + y] = tmp[static_cast<size_t>(y) * rw + x] ^ 0x8000;
+  const __m256i bias = _mm256_set1_epi32((1 << 29) + (1 << 21));
+  for (int dx = 0; dx < ow; ++dx) {
+    const uint16_t* base = T + static_cast<size_t>(xt.start[dx]) * ohp;
+    const int* w = &xt.w[static_cast<size_t>(dx) * xt.maxTaps];
+    uint8_t* o = outT.data() + static_cast<size_t>(dx) * ohp;
+    for (int y = 0; y < ohp; y += 16) {
+      __m256i lo = bias, hi = bias;
+      const uint16_t* p = base + y;
+      for (int j = 0; j < P; ++j, p += 2 * static_cast<size_t>(ohp)) {
+        const uint32_t wa = static_cast<uint32_t>(w[2 * j]);
+        const uint32_t wb = 2 * j + 1 < xt.maxTaps ? static_cast<uint32_t>(w[2 * j + 1]) : 0;
+        const __m256i wv = _mm256_set1_epi32(static_cast<int>(wa | wb << 16));
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + ohp));
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), wv));
+        hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), wv));
+      }
+      const __m256i v16 = _mm256_packus_epi32(_mm256_srai_epi32(lo, 22), _mm256_srai_epi32(hi, 22));
+      const __m256i v8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(v16, v16), 0x08);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + y), _mm256_castsi256_si128(v8));
+    }
+  }
+  // outT (ow rows of ohp) -> out (oh rows of ow), 8x8 byte blocks.
+  const uint8_t* S = outT.data();
+  const int ow8 = ow & ~7;
+  for (int x = 0; x < ow8; x += 8) {
+    for (int y = 0; y < oh8; y += 8) {
+      __m128i a[8];
+      for (int k = 0; k < 8; ++k) a[k] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(S + static_cast<size_t>(x + k) * ohp + y));
+      const __m128i b0 = _mm_unpacklo_epi8(a[0], a[1]), b1 = _mm_unpacklo_epi8(a[2], a[3]);
+      const __m128i b2 = _mm_unpacklo_epi8(a[4], a[5]), b3 = _mm_unpacklo_epi8(a[6], a[7]);
+      const __m128i c0 = _mm_unpacklo_epi16(b0, b1), c1 = _mm_unpackhi_epi16(b0, b1);
+      const __m128i c2 = _mm_unpacklo_epi16(b2, b3), c3 = _mm_unpackhi_epi16(b2, b3);
+      const __m128i d[4] = {_mm_unpacklo_epi32(c0, c2), _mm_unpackhi_epi32(c0, c2), _mm_unpacklo_epi32(c1, c3), _mm_unpackhi_epi32(c1, c3)};
+      for (int k = 0; k < 4; ++k) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + static_cast<size_t>(y + 2 * k) * ow + x), d[k]);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + static_cast<size_t>(y + 2 * k + 1) * ow + x), _mm_unpackhi_epi64(d[k], d[k]));
+      }
+    }
+    for (int y = oh8; y < oh; ++y)
+      for (int k = 0; k < 8; ++k) out[static_cast<size_t>(y) * ow + x + k] = S[static_cast<size_t>(x + k) * ohp + y];
+  }
+  for (int x = ow8; x < ow; ++x)
+    for (int y = 0; y < oh; ++y) out[static_cast<size_t>(y) * ow + x] = S[static_cast<size_t>(x) * ohp + y];
+  // The sum, 32 bytes at a time (psadbw against zero).
+  const size_t total = static_cast<size_t>(ow) * oh;
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= total; i += 32) acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(out + i)), _mm256_setzero_si256()));
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
+  uint64_t sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  for (; i < total; ++i) sum += out[i];
+  return sum;
+}
+
 // RXTRAIN_RESIZE_SSE41=1: the one-pixel kernel even with AVX2 (side-by-side measurements).
 bool forceSse41() {
   static const bool yes = [] {
@@ -418,6 +544,13 @@ void kernel(const CropResizeArgs& a, const Taps& yt, const Taps& xt) {
   uint64_t sums[C] = {};
   uint8_t* o = a.dst;
 #if defined(__x86_64__) || defined(__i386__)
+  if constexpr (SC == 1) {
+    if (hasAvx2() && !forceSse41() && !forceMul32()) {
+      const uint64_t sum = horizontalByTranspose1(tmp, rowLen, oh, xt, ow, o);
+      if (a.sums != nullptr) a.sums[0] += static_cast<double>(sum);
+      return;
+    }
+  }
   if constexpr (SC >= 3) {
     if constexpr (SC == 3 && C == 3) {
       if (hasAvx2() && !forceSse41() && !forceMul32()) {
@@ -493,6 +626,28 @@ void copy(const CropResizeArgs& a) {
 }
 
 }  // namespace
+
+void resize_plane(const uint8_t* src, size_t stride, int x, int y, const AxisMap& xm, const AxisMap& ym, uint8_t* dst, int dstWidth, int dstHeight,
+                  ResizeMethod method) {
+  for (const AxisMap* m : {&xm, &ym})
+    if (m->src < 1 || m->unit < 1 || m->step < 1 || m->offset < 0) throw std::invalid_argument("resizePlane: bad axis map");
+  if (x < 0 || y < 0 || dstWidth < 1 || dstHeight < 1 || static_cast<size_t>(x) + xm.src > stride) throw std::invalid_argument("resizePlane: bad geometry");
+  if (method != ResizeMethod::Area && method != ResizeMethod::Bilinear) throw std::invalid_argument("resizePlane: unknown method");
+  CropResizeArgs a{};
+  a.src = src;
+  a.srcWidth = static_cast<int>(stride);
+  a.srcChannels = 1;
+  a.x = x;
+  a.y = y;
+  a.width = xm.src;
+  a.height = ym.src;
+  a.dst = dst;
+  a.dstWidth = dstWidth;
+  a.dstHeight = dstHeight;
+  a.dstChannels = 1;
+  a.method = method;
+  kernel<1, 1>(a, *taps(method, ym, dstHeight), *taps(method, xm, dstWidth));
+}
 
 void crop_resize(const CropResizeArgs& a) {
   const int c = a.srcChannels, oc = a.dstChannels;

@@ -131,37 +131,59 @@ napi_value napi_jpeg_encode(napi_env env, napi_callback_info info) {
   });
 }
 
+namespace {
+
+// Arguments 0..7 of jpegPreprocess and jpegPreprocessFile, and their sums and pixels.
+JpegPreprocessArgs preprocessArgs(napi_env env, napi_value* a, napi_value sums, napi_value pixels, const char* fn) {
+  JpegPreprocessArgs k{};
+  const size_t jpegSize = byteLength(env, a[0], "jpeg");
+  k.crop.jpeg = bytes(env, a[0], static_cast<long long>(jpegSize), "jpeg");
+  k.crop.jpegSize = jpegSize;
+  k.crop.x = integer(env, a[1], "x");
+  k.crop.y = integer(env, a[2], "y");
+  k.crop.width = integer(env, a[3], "width");
+  k.crop.height = integer(env, a[4], "height");
+  k.crop.size = integer(env, a[5], "size");
+  if (k.crop.size < 1 || k.crop.size > 65535) throw ArgError{std::string(fn) + ": size must be 1..65535"};
+  k.orientation = integer(env, a[6], "orientation");
+  if (k.orientation < 1 || k.orientation > 8) throw ArgError{std::string(fn) + ": orientation must be 1..8"};
+  k.quality = integer(env, a[7], "quality");
+  if (k.quality < 1 || k.quality > 100) throw ArgError{std::string(fn) + ": quality must be 1..100"};
+  k.crop.sums = doubles(env, sums, 3);
+  if (k.crop.sums == nullptr) throw ArgError{std::string(fn) + ": sums must be a Float64Array"};
+  k.crop.dst = napi::isNullish(env, pixels) ? nullptr : bytes(env, pixels, 3LL * k.crop.size * k.crop.size, "pixels");
+  return k;
+}
+
+}  // namespace
+
 napi_value napi_jpeg_preprocess_file(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     napi_value a[11];
     args(env, info, a, "jpegPreprocessFile");
-    JpegPreprocessFileArgs k{};
-    const size_t jpegSize = byteLength(env, a[0], "jpeg");
-    k.crop.jpeg = bytes(env, a[0], static_cast<long long>(jpegSize), "jpeg");
-    k.crop.jpegSize = jpegSize;
-    k.crop.x = integer(env, a[1], "x");
-    k.crop.y = integer(env, a[2], "y");
-    k.crop.width = integer(env, a[3], "width");
-    k.crop.height = integer(env, a[4], "height");
-    k.crop.size = integer(env, a[5], "size");
-    if (k.crop.size < 1 || k.crop.size > 65535) throw ArgError{"jpegPreprocessFile: size must be 1..65535"};
-    k.orientation = integer(env, a[6], "orientation");
-    if (k.orientation < 1 || k.orientation > 8) throw ArgError{"jpegPreprocessFile: orientation must be 1..8"};
-    k.quality = integer(env, a[7], "quality");
-    if (k.quality < 1 || k.quality > 100) throw ArgError{"jpegPreprocessFile: quality must be 1..100"};
+    const JpegPreprocessArgs k = preprocessArgs(env, a, a[9], a[10], "jpegPreprocessFile");
     size_t destLength = 0;
     check(napi_get_value_string_utf8(env, a[8], nullptr, 0, &destLength), "dest must be a string");
     std::string dest(destLength, '\0');
     check(napi_get_value_string_utf8(env, a[8], dest.data(), destLength + 1, &destLength), "dest must be a string");
     if (dest.empty() || dest.find('\0') != std::string::npos) throw ArgError{"jpegPreprocessFile: dest must be a non-empty path"};
-    k.dest = dest.c_str();
-    k.crop.sums = doubles(env, a[9], 3);
-    if (k.crop.sums == nullptr) throw ArgError{"jpegPreprocessFile: sums must be a Float64Array"};
-    k.crop.dst = napi::isNullish(env, a[10]) ? nullptr : bytes(env, a[10], 3LL * k.crop.size * k.crop.size, "pixels");
-    if (jpegSize == 0) return str(env, "empty input");
-    const JpegPreprocessFileResult r = jpeg_preprocess_file(k);
+    if (k.crop.jpegSize == 0) return str(env, "empty input");
+    const JpegPreprocessResult r = jpeg_preprocess_file(k, dest.c_str());
     if (!r.error.empty()) return str(env, r.error);
     return num(env, r.writeErrno != 0 ? -static_cast<double>(r.writeErrno) : static_cast<double>(r.bytes));
+  });
+}
+
+napi_value napi_jpeg_preprocess(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[11];
+    args(env, info, a, "jpegPreprocess");
+    const JpegPreprocessArgs k = preprocessArgs(env, a, a[9], a[10], "jpegPreprocess");
+    const size_t cap = byteLength(env, a[8], "out");
+    uint8_t* out = bytes(env, a[8], static_cast<long long>(cap), "out");
+    if (k.crop.jpegSize == 0) return str(env, "empty input");
+    const JpegPreprocessResult r = jpeg_preprocess(k, out, cap);
+    return r.error.empty() ? num(env, static_cast<double>(r.bytes)) : str(env, r.error);
   });
 }
 

@@ -26,6 +26,11 @@ napi_value napi_jpeg_encode(napi_env env, napi_callback_info info);
 //      | error string when libjpeg-turbo refused the image (nothing written)
 napi_value napi_jpeg_preprocess_file(napi_env env, napi_callback_info info);
 
+// jpegPreprocess(jpeg, x, y, width, height, size, orientation, quality, out, sums, pixels|null):
+// jpegPreprocessFile's work with the JPEG bytes copied into `out` instead of a file. Returns the
+// byte count or libjpeg-turbo's message.
+napi_value napi_jpeg_preprocess(napi_env env, napi_callback_info info);
+
 // jpegEncodeBound(width, height) -> worst-case size of jpegEncode's output (0 when unavailable)
 napi_value napi_jpeg_encode_bound(napi_env env, napi_callback_info info);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -9,6 +11,10 @@
 #include <unistd.h>
 
 #include "cropResize.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #if defined(__linux__)
 #include <dlfcn.h>
@@ -37,6 +43,7 @@ enum {
   TJPARAM_JPEGWIDTH = 5,
   TJPARAM_JPEGHEIGHT = 6,
   TJPARAM_PRECISION = 7,
+  TJPARAM_COLORSPACE = 8,
   TJPARAM_FASTUPSAMPLE = 9,
   TJPARAM_FASTDCT = 10,
   TJPARAM_OPTIMIZE = 11,
@@ -45,6 +52,7 @@ enum {
 };
 enum { TJPF_RGB = 0, TJPF_GRAY = 6 };
 enum { TJSAMP_420 = 2, TJSAMP_GRAY = 3 };
+enum { TJCS_YCbCr = 1, TJCS_GRAY = 2 };
 // iMCU width per subsampling level (444, 422, 420, gray, 440, 411, 441): crops start on it.
 constexpr int kMcuWidth[7] = {8, 16, 16, 8, 8, 32, 8};
 
@@ -60,6 +68,11 @@ struct Api {
   int (*decompress8)(tjhandle, const unsigned char*, size_t, unsigned char*, int, int);
   int (*compress8)(tjhandle, const unsigned char*, int, int, int, int, unsigned char**, size_t*);
   size_t (*jpegBufSize)(int, int, int);
+  int (*decompressToYUVPlanes8)(tjhandle, const unsigned char*, size_t, unsigned char**, int*);
+  int (*compressFromYUVPlanes8)(tjhandle, const unsigned char* const*, int, const int*, int, unsigned char**, size_t*);
+  int (*decodeYUVPlanes8)(tjhandle, const unsigned char* const*, const int*, unsigned char*, int, int, int, int);
+  int (*yuvPlaneWidth)(int, int, int);
+  int (*yuvPlaneHeight)(int, int, int);
 };
 
 Api api{};
@@ -90,7 +103,10 @@ void doOpen() {
   if (!(sym(lib, "tj3Init", a.init) && sym(lib, "tj3Destroy", a.destroy) && sym(lib, "tj3Set", a.set) && sym(lib, "tj3Get", a.get) &&
         sym(lib, "tj3GetErrorStr", a.errorStr) && sym(lib, "tj3DecompressHeader", a.decompressHeader) &&
         sym(lib, "tj3SetScalingFactor", a.setScalingFactor) && sym(lib, "tj3SetCroppingRegion", a.setCroppingRegion) &&
-        sym(lib, "tj3Decompress8", a.decompress8) && sym(lib, "tj3Compress8", a.compress8) && sym(lib, "tj3JPEGBufSize", a.jpegBufSize))) {
+        sym(lib, "tj3Decompress8", a.decompress8) && sym(lib, "tj3Compress8", a.compress8) && sym(lib, "tj3JPEGBufSize", a.jpegBufSize) &&
+        sym(lib, "tj3DecompressToYUVPlanes8", a.decompressToYUVPlanes8) && sym(lib, "tj3CompressFromYUVPlanes8", a.compressFromYUVPlanes8) &&
+        sym(lib, "tj3DecodeYUVPlanes8", a.decodeYUVPlanes8) && sym(lib, "tj3YUVPlaneWidth", a.yuvPlaneWidth) &&
+        sym(lib, "tj3YUVPlaneHeight", a.yuvPlaneHeight))) {
     openError = "libturbojpeg.so.0 has no TurboJPEG 3 API (libjpeg-turbo < 3.0)";
     return;
   }
@@ -104,10 +120,11 @@ void doOpen() {
 // One decompressor and one compressor per thread, kept across images: creating them costs
 // allocations per image, and a handle is not thread-safe.
 struct Handles {
-  tjhandle dec = nullptr, enc = nullptr;
+  tjhandle dec = nullptr, enc = nullptr, yuv = nullptr;  // yuv: planes -> RGB, state of its own
   ~Handles() {
     if (dec != nullptr) api.destroy(dec);
     if (enc != nullptr) api.destroy(enc);
+    if (yuv != nullptr) api.destroy(yuv);
   }
 };
 thread_local Handles handles;
@@ -119,6 +136,39 @@ std::string lastError(tjhandle h, const char* what) {
 
 int scaled(int dim, int denom) { return (dim + denom - 1) / denom; }
 
+// DCT scaling only while the scaled crop keeps twice the output side, so the area filter
+// still does a real shrink afterwards (sharp's shrink-on-load rule of thumb).
+int dctDenom(const JpegCropResizeArgs& a) {
+  for (int d : {8, 4, 2})
+    if (std::min(a.width, a.height) / d >= 2 * a.size) return d;
+  return 1;
+}
+
+// Opens the decompressor on `a.jpeg` and checks what both routes need: the crop inside the
+// image, 8-bit samples. Empty string when fine.
+std::string readHeader(tjhandle h, const JpegCropResizeArgs& a, int& W, int& H) {
+  api.set(h, TJPARAM_STOPONWARNING, 1);  // warnings (truncated or corrupt data) fail the image: sharp's path then decides
+  api.set(h, TJPARAM_FASTDCT, a.fastDct ? 1 : 0);
+  api.set(h, TJPARAM_FASTUPSAMPLE, 0);
+  if (api.decompressHeader(h, a.jpeg, a.jpegSize) != 0) return lastError(h, "header");
+  W = api.get(h, TJPARAM_JPEGWIDTH);
+  H = api.get(h, TJPARAM_JPEGHEIGHT);
+  if (a.x < 0 || a.y < 0 || a.width < 1 || a.height < 1 || a.x + a.width > W || a.y + a.height > H)
+    return "crop " + std::to_string(a.width) + "x" + std::to_string(a.height) + " at (" + std::to_string(a.x) + ", " + std::to_string(a.y) +
+           ") is outside the " + std::to_string(W) + "x" + std::to_string(H) + " image the decoder sees";
+  if (api.get(h, TJPARAM_PRECISION) != 8) return "not an 8-bit JPEG";
+  return {};
+}
+
+bool decoderReady(std::string& error) {
+  if (!(error = turbojpeg_open()).empty()) return false;
+  if (handles.dec == nullptr && (handles.dec = api.init(TJINIT_DECOMPRESS)) == nullptr) {
+    error = "cannot create a TurboJPEG decompressor";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string turbojpeg_open() {
@@ -128,28 +178,11 @@ std::string turbojpeg_open() {
 
 JpegCropResizeResult jpeg_crop_resize(const JpegCropResizeArgs& a) {
   JpegCropResizeResult r;
-  if (!turbojpeg_open().empty()) return {openError, 1};
-  if (handles.dec == nullptr && (handles.dec = api.init(TJINIT_DECOMPRESS)) == nullptr) return {"cannot create a TurboJPEG decompressor", 1};
+  if (!decoderReady(r.error)) return r;
   tjhandle h = handles.dec;
-  // Warnings (truncated or corrupt data) fail the image: sharp's path then decides.
-  api.set(h, TJPARAM_STOPONWARNING, 1);
-  api.set(h, TJPARAM_FASTDCT, a.fastDct ? 1 : 0);
-  api.set(h, TJPARAM_FASTUPSAMPLE, 0);
-  if (api.decompressHeader(h, a.jpeg, a.jpegSize) != 0) return {lastError(h, "header"), 1};
-  const int W = api.get(h, TJPARAM_JPEGWIDTH), H = api.get(h, TJPARAM_JPEGHEIGHT);
-  if (a.x < 0 || a.y < 0 || a.width < 1 || a.height < 1 || a.x + a.width > W || a.y + a.height > H)
-    return {"crop " + std::to_string(a.width) + "x" + std::to_string(a.height) + " at (" + std::to_string(a.x) + ", " + std::to_string(a.y) +
-                ") is outside the " + std::to_string(W) + "x" + std::to_string(H) + " image the decoder sees",
-            1};
-  if (api.get(h, TJPARAM_PRECISION) != 8) return {"not an 8-bit JPEG", 1};
-  // DCT scaling only while the scaled crop keeps twice the output side, so the area filter
-  // still does a real shrink afterwards (sharp's shrink-on-load rule of thumb).
-  int denom = 1;
-  for (int d : {8, 4, 2})
-    if (std::min(a.width, a.height) / d >= 2 * a.size) {
-      denom = d;
-      break;
-    }
+  int W = 0, H = 0;
+  if (!(r.error = readHeader(h, a, W, H)).empty()) return r;
+  const int denom = dctDenom(a);
   if (api.setScalingFactor(h, {1, denom}) != 0) return {lastError(h, "scaling"), 1};
   const int sw = scaled(W, denom), sh = scaled(H, denom);
   int x0 = a.x / denom, y0 = a.y / denom;
@@ -213,6 +246,8 @@ long long jpeg_encode(const uint8_t* pixels, int width, int height, int channels
   // cv2.imwrite's settings (libjpeg defaults): baseline, standard Huffman tables, accurate DCT.
   api.set(h, TJPARAM_QUALITY, quality);
   api.set(h, TJPARAM_SUBSAMP, channels == 1 ? TJSAMP_GRAY : TJSAMP_420);
+  // Explicit: the handle is shared with the YCbCr route's encoder and keeps what was set last.
+  api.set(h, TJPARAM_COLORSPACE, channels == 1 ? TJCS_GRAY : TJCS_YCbCr);
   api.set(h, TJPARAM_FASTDCT, 0);
   api.set(h, TJPARAM_OPTIMIZE, 0);
   api.set(h, TJPARAM_PROGRESSIVE, 0);
@@ -229,9 +264,9 @@ long long jpeg_encode(const uint8_t* pixels, int width, int height, int channels
 
 namespace {
 
-// Display pixel (x, y) of a size² square stored with EXIF orientation o comes from stored
-// pixel (sx, sy): the same mapping as src/ops/orientImage.ts's sourceOf on a square.
-void orientSquare(const uint8_t* src, uint8_t* dst, int n, int o) {
+// Display pixel (x, y) of an n² square of c-byte pixels stored with EXIF orientation o comes
+// from stored pixel (sx, sy): the same mapping as src/ops/orientImage.ts's sourceOf on a square.
+void orientSquare(const uint8_t* src, uint8_t* dst, int n, int c, int o) {
   for (int y = 0; y < n; ++y) {
     for (int x = 0; x < n; ++x) {
       int sx = x, sy = y;
@@ -245,14 +280,25 @@ void orientSquare(const uint8_t* src, uint8_t* dst, int n, int o) {
         case 8: sx = n - 1 - y; sy = x; break;
         default: break;
       }
-      const uint8_t* s = src + (static_cast<size_t>(sy) * n + sx) * 3;
-      uint8_t* d = dst + (static_cast<size_t>(y) * n + x) * 3;
-      d[0] = s[0];
-      d[1] = s[1];
-      d[2] = s[2];
+      const uint8_t* s = src + (static_cast<size_t>(sy) * n + sx) * c;
+      uint8_t* d = dst + (static_cast<size_t>(y) * n + x) * c;
+      for (int k = 0; k < c; ++k) d[k] = s[k];
     }
   }
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) uint64_t planeSumAvx2(const uint8_t* p, size_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), _mm256_setzero_si256()));
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
+  uint64_t sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  for (; i < n; ++i) sum += p[i];
+  return sum;
+}
+#endif
 
 // Writes all of buf to a new (or truncated) file; 0 or errno. A failed file is removed, so a
 // full disk never leaves a cut JPEG behind.
@@ -273,10 +319,25 @@ int writeFile(const char* path, const uint8_t* buf, size_t n) {
   return err;
 }
 
-}  // namespace
+// RXTRAIN_JPEG_RGB=1: every image through the RGB route (side-by-side measurements, tests).
+bool forceRgbRoute() {
+  static const bool yes = [] {
+    const char* v = std::getenv("RXTRAIN_JPEG_RGB");
+    return v != nullptr && v[0] == '1';
+  }();
+  return yes;
+}
 
-JpegPreprocessFileResult jpeg_preprocess_file(const JpegPreprocessFileArgs& a) {
-  JpegPreprocessFileResult r;
+struct Encoded {
+  std::string error;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
+// The RGB route: decode the crop to RGB, resize, orient, encode (the encoder converts back to
+// YCbCr and subsamples the chroma).
+Encoded rgbRoute(const JpegPreprocessArgs& a) {
+  Encoded e;
   const int n = a.crop.size;
   const size_t bytes = static_cast<size_t>(n) * n * 3;
   thread_local std::vector<uint8_t> resized, oriented, encoded;
@@ -289,8 +350,8 @@ JpegPreprocessFileResult jpeg_preprocess_file(const JpegPreprocessFileArgs& a) {
   }
   const JpegCropResizeResult d = jpeg_crop_resize(k);
   if (!d.error.empty()) {
-    r.error = d.error;
-    return r;
+    e.error = d.error;
+    return e;
   }
   const uint8_t* out = k.dst;
   if (a.orientation != 1) {
@@ -299,15 +360,205 @@ JpegPreprocessFileResult jpeg_preprocess_file(const JpegPreprocessFileArgs& a) {
       if (oriented.size() < bytes) oriented.resize(bytes);
       to = oriented.data();
     }
-    orientSquare(k.dst, to, n, a.orientation);
+    orientSquare(k.dst, to, n, 3, a.orientation);
     out = to;
   }
   const size_t bound = jpeg_encode_bound(n, n);
   if (encoded.size() < bound) encoded.resize(bound);
-  const long long len = jpeg_encode(out, n, n, 3, a.quality, encoded.data(), encoded.size(), r.error);
-  if (len < 0) return r;
-  r.writeErrno = writeFile(a.dest, encoded.data(), static_cast<size_t>(len));
-  if (r.writeErrno == 0) r.bytes = static_cast<size_t>(len);
+  const long long len = jpeg_encode(out, n, n, 3, a.quality, encoded.data(), encoded.size(), e.error);
+  if (len < 0) return e;
+  e.data = encoded.data();
+  e.size = static_cast<size_t>(len);
+  return e;
+}
+
+// The sum of a plane's bytes, 32 at a time (psadbw against zero where AVX2 is there).
+uint64_t planeSum(const uint8_t* p, size_t n) {
+  uint64_t sum = 0;
+  size_t i = 0;
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_cpu_supports("avx2")) return planeSumAvx2(p, n);
+#endif
+  for (; i < n; ++i) sum += p[i];
+  return sum;
+}
+
+// Adds the channel sums of the RGB square the planes (n^2 luma, ceil(n/2)^2 chroma, 4:2:0)
+// stand for, through the JFIF transform of the plane sums (each chroma sample counted for the
+// luma pixels it covers): linear, so no conversion of the pixels is needed. It is the mean of
+// the RGB values before clamping to 0..255, which differs from the clamped pixels' mean by
+// 0.002 levels or less on the bench corpus (RESULTS.md).
+void addRgbSums(const uint8_t* y, const uint8_t* cb, const uint8_t* cr, int n, double* sums) {
+  const int cn = (n + 1) / 2;
+  const double N = static_cast<double>(n) * n;
+  auto weighted = [&](const uint8_t* p) {
+    double s = 4.0 * static_cast<double>(planeSum(p, static_cast<size_t>(cn) * cn));
+    if (n % 2 != 0) {  // the last chroma row and column cover one luma row or column
+      double col = 0, row = 0;
+      for (int i = 0; i < cn; ++i) {
+        col += p[static_cast<size_t>(i) * cn + cn - 1];
+        row += p[static_cast<size_t>(cn - 1) * cn + i];
+      }
+      s += -2.0 * col - 2.0 * row + p[static_cast<size_t>(cn) * cn - 1];
+    }
+    return s - 128.0 * N;
+  };
+  const double sy = static_cast<double>(planeSum(y, static_cast<size_t>(n) * n)), sb = weighted(cb), sr = weighted(cr);
+  sums[0] += sy + 1.402 * sr;
+  sums[1] += sy - 0.344136 * sb - 0.714136 * sr;
+  sums[2] += sy + 1.772 * sb;
+}
+
+// The YCbCr route, for 4:2:0 colour and greyscale JPEGs (nearly every photo): the decoder
+// stops before upsampling and colour conversion (raw planes), the luma plane is resized at
+// full resolution and the chroma planes at their own (a quarter of the samples), and the
+// encoder takes the planes as they are: no colour conversion or chroma resampling on either
+// side, half the samples through the resize. The square's RGB pixels (for the sums and the
+// record file) come from one conversion of the small planes.
+Encoded yuvRoute(const JpegPreprocessArgs& a, int W, int H, int subsamp) {
+  Encoded e;
+  const JpegCropResizeArgs& c = a.crop;
+  tjhandle h = handles.dec;
+  const int denom = dctDenom(c);
+  if (api.setScalingFactor(h, {1, denom}) != 0 || api.setCroppingRegion(h, {0, 0, 0, 0}) != 0) {
+    e.error = lastError(h, "scaling");
+    return e;
+  }
+  const int sw = scaled(W, denom), sh = scaled(H, denom);
+  const int x0 = c.x / denom, y0 = c.y / denom;
+  const int cw = std::min(sw, scaled(c.x + c.width, denom)) - x0, ch = std::min(sh, scaled(c.y + c.height, denom)) - y0;
+  const bool grey = subsamp == TJSAMP_GRAY;
+  const int planes = grey ? 1 : 3;
+  thread_local std::vector<uint8_t> src[3];
+  unsigned char* srcPlanes[3] = {nullptr, nullptr, nullptr};
+  int srcStrides[3] = {0, 0, 0}, srcHeights[3] = {0, 0, 0};
+  for (int i = 0; i < planes; ++i) {
+    srcStrides[i] = api.yuvPlaneWidth(i, sw, subsamp);
+    srcHeights[i] = api.yuvPlaneHeight(i, sh, subsamp);
+    const size_t need = static_cast<size_t>(srcStrides[i]) * srcHeights[i];
+    if (src[i].size() < need) src[i].resize(need);
+    srcPlanes[i] = src[i].data();
+  }
+  if (api.decompressToYUVPlanes8(h, c.jpeg, c.jpegSize, srcPlanes, srcStrides) != 0) {
+    e.error = lastError(h, "decode");
+    return e;
+  }
+  const int n = c.size, cn = (n + 1) / 2;
+  const ResizeMethod method = cw >= n ? ResizeMethod::Area : ResizeMethod::Bilinear;
+  thread_local std::vector<uint8_t> out[3], turned;
+  const int side[3] = {n, cn, cn};
+  for (int i = 0; i < 3; ++i) {
+    const size_t need = static_cast<size_t>(side[i]) * side[i];
+    if (out[i].size() < need) out[i].resize(need);
+  }
+  resize_plane(srcPlanes[0], srcStrides[0], x0, y0, AxisMap{cw, n, 0, cw}, AxisMap{ch, n, 0, ch}, out[0].data(), n, n, method);
+  if (grey) {
+    std::memset(out[1].data(), 128, static_cast<size_t>(cn) * cn);
+    std::memset(out[2].data(), 128, static_cast<size_t>(cn) * cn);
+  } else {
+    // Chroma sample k covers luma [2k, 2k + 2); chroma output j the luma outputs 2j, 2j + 1.
+    const int kx = x0 / 2, ky = y0 / 2;
+    const int lx = std::min(srcStrides[1], (x0 + cw + 1) / 2) - kx, ly = std::min(srcHeights[1], (y0 + ch + 1) / 2) - ky;
+    const AxisMap xm{lx, 2LL * n, 1LL * n * (x0 % 2), 2LL * cw}, ym{ly, 2LL * n, 1LL * n * (y0 % 2), 2LL * ch};
+    for (int i = 1; i < 3; ++i) resize_plane(srcPlanes[i], srcStrides[i], kx, ky, xm, ym, out[i].data(), cn, cn, method);
+  }
+  if (a.orientation != 1) {
+    for (int i = 0; i < 3; ++i) {
+      const size_t need = static_cast<size_t>(side[i]) * side[i];
+      if (turned.size() < need) turned.resize(need);
+      orientSquare(out[i].data(), turned.data(), side[i], 1, a.orientation);
+      std::memcpy(out[i].data(), turned.data(), need);
+    }
+  }
+  if (c.sums != nullptr) addRgbSums(out[0].data(), out[1].data(), out[2].data(), n, c.sums);
+  const unsigned char* outPlanes[3] = {out[0].data(), out[1].data(), out[2].data()};
+  const int outStrides[3] = {n, cn, cn};
+  if (c.dst != nullptr) {
+    // The RGB pixels (record files): one conversion of the small planes.
+    if (handles.yuv == nullptr && (handles.yuv = api.init(TJINIT_DECOMPRESS)) == nullptr) {
+      e.error = "cannot create a TurboJPEG decompressor";
+      return e;
+    }
+    api.set(handles.yuv, TJPARAM_SUBSAMP, TJSAMP_420);
+    if (api.decodeYUVPlanes8(handles.yuv, outPlanes, outStrides, c.dst, n, 0, n, TJPF_RGB) != 0) {
+      e.error = lastError(handles.yuv, "planes to RGB");
+      return e;
+    }
+  }
+  if (!(e.error = turbojpeg_open()).empty()) return e;
+  if (handles.enc == nullptr && (handles.enc = api.init(TJINIT_COMPRESS)) == nullptr) {
+    e.error = "cannot create a TurboJPEG compressor";
+    return e;
+  }
+  thread_local std::vector<uint8_t> encoded;
+  const size_t bound = jpeg_encode_bound(n, n);
+  if (encoded.size() < bound) encoded.resize(bound);
+  tjhandle enc = handles.enc;
+  // The RGB route's encoder settings (cv2.imwrite's), from planes.
+  api.set(enc, TJPARAM_QUALITY, a.quality);
+  api.set(enc, TJPARAM_SUBSAMP, TJSAMP_420);
+  api.set(enc, TJPARAM_COLORSPACE, TJCS_YCbCr);  // grey sources too: written as colour, as the RGB route writes them
+  api.set(enc, TJPARAM_FASTDCT, 0);
+  api.set(enc, TJPARAM_OPTIMIZE, 0);
+  api.set(enc, TJPARAM_PROGRESSIVE, 0);
+  api.set(enc, TJPARAM_ARITHMETIC, 0);
+  api.set(enc, TJPARAM_NOREALLOC, 1);
+  unsigned char* buf = encoded.data();
+  size_t size = encoded.size();
+  if (api.compressFromYUVPlanes8(enc, outPlanes, n, outStrides, n, &buf, &size) != 0) {
+    e.error = lastError(enc, "encode");
+    return e;
+  }
+  e.data = encoded.data();
+  e.size = size;
+  return e;
+}
+
+Encoded preprocessEncoded(const JpegPreprocessArgs& a) {
+  Encoded e;
+  if (!decoderReady(e.error)) return e;
+  int W = 0, H = 0;
+  if (!(e.error = readHeader(handles.dec, a.crop, W, H)).empty()) return e;
+  const int subsamp = api.get(handles.dec, TJPARAM_SUBSAMP), space = api.get(handles.dec, TJPARAM_COLORSPACE);
+  const bool yuv = (subsamp == TJSAMP_420 && space == TJCS_YCbCr) || (subsamp == TJSAMP_GRAY && space == TJCS_GRAY);
+  if (yuv && !forceRgbRoute()) {
+    try {
+      return yuvRoute(a, W, H, subsamp);
+    } catch (const std::exception& x) {  // resize_plane's geometry checks: a bug, said as one
+      e.error = std::string("YCbCr route: ") + x.what();
+      return e;
+    }
+  }
+  return rgbRoute(a);
+}
+
+}  // namespace
+
+JpegPreprocessResult jpeg_preprocess(const JpegPreprocessArgs& a, uint8_t* out, size_t outCapacity) {
+  JpegPreprocessResult r;
+  const Encoded e = preprocessEncoded(a);
+  if (!e.error.empty()) {
+    r.error = e.error;
+    return r;
+  }
+  if (e.size > outCapacity) {
+    r.error = "output buffer too small: " + std::to_string(outCapacity) + " bytes for " + std::to_string(e.size);
+    return r;
+  }
+  std::memcpy(out, e.data, e.size);
+  r.bytes = e.size;
+  return r;
+}
+
+JpegPreprocessResult jpeg_preprocess_file(const JpegPreprocessArgs& a, const char* dest) {
+  JpegPreprocessResult r;
+  const Encoded e = preprocessEncoded(a);
+  if (!e.error.empty()) {
+    r.error = e.error;
+    return r;
+  }
+  r.writeErrno = writeFile(dest, e.data, e.size);
+  if (r.writeErrno == 0) r.bytes = e.size;
   return r;
 }
 

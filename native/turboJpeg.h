@@ -43,23 +43,28 @@ long long jpeg_encode(const uint8_t* pixels, int width, int height, int channels
 // Worst-case encoded size for jpeg_encode at this size (4:2:0).
 size_t jpeg_encode_bound(int width, int height);
 
-struct JpegPreprocessFileArgs {
+struct JpegPreprocessArgs {
   JpegCropResizeArgs crop;  // dst: nullptr, or size * size * 3 bytes that receive the oriented RGB pixels
   int orientation;          // EXIF orientation 1..8 of the source, applied to the square after the resize
   int quality;
-  const char* dest;         // output file: created or truncated, mode 0666 & ~umask
 };
 
-struct JpegPreprocessFileResult {
+struct JpegPreprocessResult {
   std::string error;  // non-empty: decode or encode refused the image, nothing was written
   int writeErrno = 0; // non-zero: the output could not be written (the partial file is removed)
   size_t bytes = 0;   // JPEG bytes written on success
 };
 
-// The whole per-image work of the preprocess fast path in one call on one thread:
-// jpeg_crop_resize, EXIF orientation of the square, jpeg_encode, then open/write/close of
-// `dest` (no stat, fsync or rename: the manifests, written last, are what make a run's
-// output valid). Scratch buffers are per thread and reused.
-JpegPreprocessFileResult jpeg_preprocess_file(const JpegPreprocessFileArgs& a);
+// The whole per-image work of the preprocess fast path in one call on one thread: decode of the
+// crop, resize, EXIF orientation of the square, sums (and RGB pixels), encode into `out`.
+// 4:2:0 colour and greyscale JPEGs take the YCbCr route (planes resized as they are decoded and
+// encoded, no colour conversion or chroma resampling; RXTRAIN_JPEG_RGB=1 turns it off), the
+// others the RGB route (jpeg_crop_resize, orientation, jpeg_encode). Scratch buffers are per
+// thread and reused.
+JpegPreprocessResult jpeg_preprocess(const JpegPreprocessArgs& a, uint8_t* out, size_t outCapacity);
+
+// jpeg_preprocess, then open/write/close of `dest` (created or truncated, mode 0666 & ~umask;
+// no stat, fsync or rename: the manifests, written last, are what make a run's output valid).
+JpegPreprocessResult jpeg_preprocess_file(const JpegPreprocessArgs& a, const char* dest);
 
 }  // namespace rxnative

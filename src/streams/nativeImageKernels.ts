@@ -48,13 +48,17 @@ export interface NativeImageKernels {
   /** Worst-case size of {@link NativeImageKernels.jpegEncode}'s output. */
   jpegEncodeBound(width: number, height: number): number;
   /**
-   * The preprocess fast path's whole per-image work in one call: `jpegCropResize` of the crop
-   * (stored pixels), EXIF `orientation` applied to the `size`² square, `jpegEncode` at
-   * `quality`, and the file `dest` created (or truncated) and written. Adds the channel sums
-   * to `sums`; copies the oriented RGB pixels into `pixels` when given. Returns the bytes
-   * written (> 0), minus the errno when `dest` could not be written (the cut file is removed),
-   * or libjpeg-turbo's message when it refused the image (nothing written). Optional: addons
-   * built before it lack it.
+   * The preprocess fast path's whole per-image work in one call: the crop (stored pixels)
+   * decoded and resized to `size`², EXIF `orientation` applied to the square, encoded at
+   * `quality` (baseline, 4:2:0, accurate DCT), and the file `dest` created (or truncated) and
+   * written. 4:2:0 colour and greyscale JPEGs take the YCbCr route (planes resized as decoded
+   * and encoded as resized: no colour conversion or chroma resampling); others the RGB route
+   * (`jpegCropResize`, then `jpegEncode`). `RXTRAIN_JPEG_RGB=1` sends every image through
+   * the RGB route. Adds the channel sums to `sums` (on the YCbCr route through the JFIF
+   * transform of the plane sums); copies the oriented RGB pixels into `pixels` when given.
+   * Returns the bytes written (> 0), minus the errno when `dest` could not be written (the cut
+   * file is removed), or libjpeg-turbo's message when it refused the image (nothing written).
+   * Optional: addons built before it lack it.
    */
   jpegPreprocessFile?(
     jpeg: Uint8Array,
@@ -66,6 +70,24 @@ export interface NativeImageKernels {
     orientation: number,
     quality: number,
     dest: string,
+    sums: Float64Array,
+    pixels: Uint8Array | null,
+  ): number | string;
+  /**
+   * {@link NativeImageKernels.jpegPreprocessFile}'s work with the JPEG copied into `out`
+   * (at least `jpegEncodeBound(size, size)` bytes) instead of a file: returns the byte count,
+   * or libjpeg-turbo's message. Optional: addons built before it lack it.
+   */
+  jpegPreprocess?(
+    jpeg: Uint8Array,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    size: number,
+    orientation: number,
+    quality: number,
+    out: Uint8Array,
     sums: Float64Array,
     pixels: Uint8Array | null,
   ): number | string;

@@ -8,12 +8,17 @@ import { loadJpegTurbo, type JpegTurbo } from '../../src/streams/loadJpegTurbo';
 import { readJpegHeader } from '../../src/streams/readJpegHeader';
 import { exifSegment, photoAsJpeg, withSegments } from './jpegTestFiles';
 
-// Tolerances. Against the same crop and resize kernel applied to sharp's full decode, the only
-// difference is the decoder: TurboJPEG's fast IDCT (which the binding always uses) truncates,
-// about -0.5 level in each of Y, Cb, Cr, i.e. R -1.2, G 0, B -1.4 on average; measured on
-// the test photos: mean |diff| 0.15–1.06, channel means within 1.36 levels.
-const MEAN_ABS = 1.5;
+// Tolerances. Against the same crop and resize kernel applied to sharp's full decode, the
+// native YCbCr route (4:2:0 and grey JPEGs: these photos) resizes the chroma at its own
+// resolution and returns pixels whose chroma is box-upsampled: measured mean |diff| 0–2.53
+// (most at 100², where DCT scaling applies), channel means within 0.08. Without the addon
+// the binding's fast IDCT truncates, about -0.5 level in each of Y, Cb, Cr (R -1.2, G 0,
+// B -1.4 on average): mean |diff| 0.15–1.06, channel means within 1.36 levels.
+const MEAN_ABS = 3;
 const CHANNEL_MEAN = 1.5;
+// The native route's sums come from the JFIF transform of the plane sums (before clamping),
+// not from the box-upsampled pixels: measured within 0.24 levels per pixel and channel.
+const SUMS_PER_PIXEL = 0.35;
 // Against sharp's path (lanczos3 instead of area/bilinear) pixels differ by the filter too
 // (mean |diff| 0.7–11.7 levels measured, most at large shrinks), but the channel means stay
 // close (measured within 1.71 levels): the mean the training uses barely moves.
@@ -69,10 +74,10 @@ describe('fastJpegPreprocess', () => {
         for (const c of d.channelMeans) assert.ok(Math.abs(c) <= CHANNEL_MEAN, `channel mean diffs ${d.channelMeans.map((x) => x.toFixed(2)).join(' ')}`);
         const viaSharpPath = compare(r.pixels, await viaSharp(buf, size));
         for (const c of viaSharpPath.channelMeans) assert.ok(Math.abs(c) <= SHARP_CHANNEL_MEAN, `vs sharp's path: ${viaSharpPath.channelMeans.map((x) => x.toFixed(2)).join(' ')}`);
-        // The sums are of the returned pixels.
+        // The sums are those of the returned pixels, up to the YCbCr route's way of summing.
         const sums = [0, 0, 0];
         r.pixels.forEach((v, i) => (sums[i % 3] += v));
-        assert.deepEqual([...r.sums], sums);
+        r.sums.forEach((v, k) => assert.ok(Math.abs(v - sums[k]) / (size * size) <= SUMS_PER_PIXEL, `channel ${k}: sums ${v} vs the pixels' ${sums[k]}`));
         const { data, info } = await sharp(r.jpeg).raw().toBuffer({ resolveWithObject: true });
         assert.deepEqual([info.width, info.height, info.channels], [size, size, 3]);
         assert.equal(readJpegHeader(r.jpeg)?.coding, 'baseline');

@@ -277,13 +277,15 @@ describe('preprocess: fast JPEG path (decoder auto) against sharp alone', functi
     assert.ok(mf?.kind === 'done' && ms?.kind === 'done');
     if (mf?.kind !== 'done' || ms?.kind !== 'done') return;
     for (const k of ['r', 'g', 'b'] as const) assert.ok(Math.abs(mf.summary.mean[k] - ms.summary.mean[k]) < 2, `mean ${k}: ${mf.summary.mean[k]} vs ${ms.summary.mean[k]}`);
-    // The fast path's mean is the mean of the pixels it wrote to the record file.
+    // The fast path's mean is that of the pixels it wrote to the record file, up to the YCbCr
+    // route's way of summing (the JFIF transform of the plane sums, before clamping to 0..255;
+    // the record pixels' chroma is box-upsampled): measured 0.02–0.10 levels here.
     const rec = await openRecordFile(path.join(fastOut, 'train.rec'));
     const sums = [0, 0, 0];
     for (let i = 0; i < rec.header.count; i++) (await rec.read(i)).forEach((v, k) => (sums[k % 3] += v));
     const n = rec.header.count * 64 * 64;
     await rec.close();
-    assert.deepEqual([mf.summary.mean.r, mf.summary.mean.g, mf.summary.mean.b], sums.map((s) => s / n));
+    [mf.summary.mean.r, mf.summary.mean.g, mf.summary.mean.b].forEach((m, k) => assert.ok(Math.abs(m - sums[k] / n) <= 0.15, `mean ${'rgb'[k]}: ${m} vs the records' ${sums[k] / n}`));
   });
 
   it('is deterministic with the fast path, with and without records', async () => {
