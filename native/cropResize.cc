@@ -266,6 +266,46 @@ bool hasSse41() {
   return yes;
 }
 
+// The two-pixel kernels' common ends. storePixelPair: the 22-bit shift, the row sums, and
+// the two pixels stored (a 4-byte store per pixel; for C == 3 the 4th byte is overwritten by
+// the next pixel, so the row's last pixel goes byte by byte). Returns the next output.
+template <int C>
+__attribute__((target("avx2"))) inline uint8_t* storePixelPair(__m256i acc, uint8_t* o, bool more, __m256i& rowSum) {
+  acc = _mm256_srai_epi32(acc, 22);
+  rowSum = _mm256_add_epi32(rowSum, acc);
+  const __m128i b16 = _mm_packus_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+  const __m128i b8 = _mm_packus_epi16(b16, b16);
+  const uint32_t px0 = static_cast<uint32_t>(_mm_cvtsi128_si32(b8));
+  const uint32_t px1 = static_cast<uint32_t>(_mm_extract_epi32(b8, 1));
+  std::memcpy(o, &px0, 4);
+  o += C;
+  if (C == 4 || more) {
+    std::memcpy(o, &px1, 4);
+  } else {
+    o[0] = static_cast<uint8_t>(px1);
+    o[1] = static_cast<uint8_t>(px1 >> 8);
+    o[2] = static_cast<uint8_t>(px1 >> 16);
+  }
+  return o + C;
+}
+
+// finishRowPairs: the row's sums out of the lanes, then an odd last pixel through the
+// one-pixel kernel on its own.
+template <int SC, int C>
+__attribute__((target("avx2"))) void finishRowPairs(__m256i rowSum, const uint16_t* t, const Taps& xt, int dx, int ow, uint8_t* o, uint64_t* sums) {
+  alignas(32) uint32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), rowSum);
+  for (int k = 0; k < C; ++k) sums[k] += static_cast<uint64_t>(lanes[k]) + lanes[4 + k];
+  if (dx < ow) {
+    Taps one;
+    one.maxTaps = xt.maxTaps;
+    one.n.assign(1, xt.n[dx]);
+    one.start.assign(1, xt.start[dx]);
+    one.w.assign(xt.w.data() + static_cast<size_t>(dx) * xt.maxTaps, xt.w.data() + static_cast<size_t>(dx + 1) * xt.maxTaps);
+    horizontalRowSse41<SC, C>(t, one, 1, o, sums);
+  }
+}
+
 // The same arithmetic as horizontalRowSse41 on two output pixels per 256-bit register (pixel
 // dx in the low four lanes, dx + 1 in the high four): half the multiplies and adds. The pair
 // runs max(n[dx], n[dx+1]) taps; the missing tap of the shorter one has weight 0 (Taps.w is
@@ -292,36 +332,9 @@ __attribute__((target("avx2"))) void horizontalRowAvx2(const uint16_t* t, const 
       const __m256i wv = _mm256_setr_epi32(w0[q], w0[q], w0[q], w0[q], w1[q], w1[q], w1[q], w1[q]);
       acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(v, wv));
     }
-    acc = _mm256_srai_epi32(acc, 22);
-    rowSum = _mm256_add_epi32(rowSum, acc);
-    const __m128i lo = _mm256_castsi256_si128(acc), hi = _mm256_extracti128_si256(acc, 1);
-    const __m128i b16 = _mm_packus_epi32(lo, hi);
-    const __m128i b8 = _mm_packus_epi16(b16, b16);
-    const uint32_t px0 = static_cast<uint32_t>(_mm_cvtsi128_si32(b8));
-    const uint32_t px1 = static_cast<uint32_t>(_mm_extract_epi32(b8, 1));
-    std::memcpy(o, &px0, 4);  // for C == 3 the 4th byte is overwritten by the next pixel
-    o += C;
-    if (C == 4 || dx + 2 < ow) {
-      std::memcpy(o, &px1, 4);
-    } else {
-      o[0] = static_cast<uint8_t>(px1);
-      o[1] = static_cast<uint8_t>(px1 >> 8);
-      o[2] = static_cast<uint8_t>(px1 >> 16);
-    }
-    o += C;
+    o = storePixelPair<C>(acc, o, dx + 2 < ow, rowSum);
   }
-  alignas(32) uint32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), rowSum);
-  for (int k = 0; k < C; ++k) sums[k] += static_cast<uint64_t>(lanes[k]) + lanes[4 + k];
-  // An odd last pixel: the one-pixel kernel on it alone.
-  if (dx < ow) {
-    Taps one;
-    one.maxTaps = mt;
-    one.n.assign(1, n[dx]);
-    one.start.assign(1, start[dx]);
-    one.w.assign(wAll + static_cast<size_t>(dx) * mt, wAll + static_cast<size_t>(dx + 1) * mt);
-    horizontalRowSse41<SC, C>(t, one, 1, o, sums);
-  }
+  finishRowPairs<SC, C>(rowSum, t, xt, dx, ow, o, sums);
 }
 
 // 3-channel pixels, two output pixels per 256-bit register as in horizontalRowAvx2, but two
@@ -341,7 +354,6 @@ __attribute__((target("avx2"))) void horizontalRowAvx2Madd3(const uint16_t* t, c
   const __m256i pairUp = _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -128, -128, -128, -128, 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -128,
                                           -128, -128, -128);
   __m256i rowSum = _mm256_setzero_si256();
-  const int* n = xt.n.data();
   const int* start = xt.start.data();
   const int16_t* wAll = xt.pairW3.data();
   const int P = xt.pairs;
@@ -359,35 +371,9 @@ __attribute__((target("avx2"))) void horizontalRowAvx2Madd3(const uint16_t* t, c
       const __m256i wv = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(w1), reinterpret_cast<const __m128i*>(w0));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(v, wv));
     }
-    acc = _mm256_srai_epi32(acc, 22);
-    rowSum = _mm256_add_epi32(rowSum, acc);
-    const __m128i lo = _mm256_castsi256_si128(acc), hi = _mm256_extracti128_si256(acc, 1);
-    const __m128i b16 = _mm_packus_epi32(lo, hi);
-    const __m128i b8 = _mm_packus_epi16(b16, b16);
-    const uint32_t px0 = static_cast<uint32_t>(_mm_cvtsi128_si32(b8));
-    const uint32_t px1 = static_cast<uint32_t>(_mm_extract_epi32(b8, 1));
-    std::memcpy(o, &px0, 4);  // the 4th byte is overwritten by the next pixel
-    o += C;
-    if (dx + 2 < ow) {
-      std::memcpy(o, &px1, 4);
-    } else {
-      o[0] = static_cast<uint8_t>(px1);
-      o[1] = static_cast<uint8_t>(px1 >> 8);
-      o[2] = static_cast<uint8_t>(px1 >> 16);
-    }
-    o += C;
+    o = storePixelPair<C>(acc, o, dx + 2 < ow, rowSum);
   }
-  alignas(32) uint32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), rowSum);
-  for (int k = 0; k < C; ++k) sums[k] += static_cast<uint64_t>(lanes[k]) + lanes[4 + k];
-  if (dx < ow) {
-    Taps one;
-    one.maxTaps = xt.maxTaps;
-    one.n.assign(1, n[dx]);
-    one.start.assign(1, start[dx]);
-    one.w.assign(xt.w.data() + static_cast<size_t>(dx) * xt.maxTaps, xt.w.data() + static_cast<size_t>(dx + 1) * xt.maxTaps);
-    horizontalRowSse41<3, C>(t, one, 1, o, sums);
-  }
+  finishRowPairs<3, C>(rowSum, t, xt, dx, ow, o, sums);
 }
 
 // 8x8 blocks of 16-bit values: rows r0..r7 in, columns out (three rounds of unpacks).
@@ -483,16 +469,7 @@ __attribute__((target("avx2"))) uint64_t horizontalByTranspose1(const uint16_t* 
   }
   for (int x = ow8; x < ow; ++x)
     for (int y = 0; y < oh; ++y) out[static_cast<size_t>(y) * ow + x] = S[static_cast<size_t>(x) * ohp + y];
-  // The sum, 32 bytes at a time (psadbw against zero).
-  const size_t total = static_cast<size_t>(ow) * oh;
-  __m256i acc = _mm256_setzero_si256();
-  size_t i = 0;
-  for (; i + 32 <= total; i += 32) acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(out + i)), _mm256_setzero_si256()));
-  alignas(32) uint64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
-  uint64_t sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
-  for (; i < total; ++i) sum += out[i];
-  return sum;
+  return byte_sum(out, static_cast<size_t>(ow) * oh);
 }
 
 // RXTRAIN_RESIZE_SSE41=1: the one-pixel kernel even with AVX2 (side-by-side measurements).
@@ -626,6 +603,30 @@ void copy(const CropResizeArgs& a) {
 }
 
 }  // namespace
+
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+__attribute__((target("avx2"))) uint64_t byteSumAvx2(const uint8_t* p, size_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), _mm256_setzero_si256()));
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
+  uint64_t sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  for (; i < n; ++i) sum += p[i];
+  return sum;
+}
+}  // namespace
+#endif
+
+uint64_t byte_sum(const uint8_t* p, size_t n) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (hasAvx2()) return byteSumAvx2(p, n);
+#endif
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += p[i];
+  return sum;
+}
 
 void resize_plane(const uint8_t* src, size_t stride, int x, int y, const AxisMap& xm, const AxisMap& ym, uint8_t* dst, int dstWidth, int dstHeight,
                   ResizeMethod method) {

@@ -23,6 +23,9 @@ struct CropResizeArgs {
 // Throws std::invalid_argument on a bad geometry (checked before any memory is touched).
 void crop_resize(const CropResizeArgs& a);
 
+// The sum of n bytes (psadbw, 32 at a time, where AVX2 is there).
+uint64_t byte_sum(const uint8_t* p, size_t n);
+
 // One axis of a resize in integer units: output d covers [offset + d * step, offset + (d + 1) *
 // step) and source sample k covers [k * unit, (k + 1) * unit), 0 <= k < src. A crop of length L
 // resized to n samples is {L, n, 0, L}; the chroma plane of a 4:2:0 image cropped at x with

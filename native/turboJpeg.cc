@@ -12,10 +12,6 @@
 
 #include "cropResize.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
-
 #if defined(__linux__)
 #include <dlfcn.h>
 #define RXTRAIN_HAVE_DLOPEN 1
@@ -287,19 +283,6 @@ void orientSquare(const uint8_t* src, uint8_t* dst, int n, int c, int o) {
   }
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("avx2"))) uint64_t planeSumAvx2(const uint8_t* p, size_t n) {
-  __m256i acc = _mm256_setzero_si256();
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), _mm256_setzero_si256()));
-  alignas(32) uint64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
-  uint64_t sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
-  for (; i < n; ++i) sum += p[i];
-  return sum;
-}
-#endif
-
 // Writes all of buf to a new (or truncated) file; 0 or errno. A failed file is removed, so a
 // full disk never leaves a cut JPEG behind.
 int writeFile(const char* path, const uint8_t* buf, size_t n) {
@@ -372,17 +355,6 @@ Encoded rgbRoute(const JpegPreprocessArgs& a) {
   return e;
 }
 
-// The sum of a plane's bytes, 32 at a time (psadbw against zero where AVX2 is there).
-uint64_t planeSum(const uint8_t* p, size_t n) {
-  uint64_t sum = 0;
-  size_t i = 0;
-#if defined(__x86_64__) || defined(__i386__)
-  if (__builtin_cpu_supports("avx2")) return planeSumAvx2(p, n);
-#endif
-  for (; i < n; ++i) sum += p[i];
-  return sum;
-}
-
 // Adds the channel sums of the RGB square the planes (n^2 luma, ceil(n/2)^2 chroma, 4:2:0)
 // stand for, through the JFIF transform of the plane sums (each chroma sample counted for the
 // luma pixels it covers): linear, so no conversion of the pixels is needed. It is the mean of
@@ -392,7 +364,7 @@ void addRgbSums(const uint8_t* y, const uint8_t* cb, const uint8_t* cr, int n, d
   const int cn = (n + 1) / 2;
   const double N = static_cast<double>(n) * n;
   auto weighted = [&](const uint8_t* p) {
-    double s = 4.0 * static_cast<double>(planeSum(p, static_cast<size_t>(cn) * cn));
+    double s = 4.0 * static_cast<double>(byte_sum(p, static_cast<size_t>(cn) * cn));
     if (n % 2 != 0) {  // the last chroma row and column cover one luma row or column
       double col = 0, row = 0;
       for (int i = 0; i < cn; ++i) {
@@ -403,7 +375,7 @@ void addRgbSums(const uint8_t* y, const uint8_t* cb, const uint8_t* cr, int n, d
     }
     return s - 128.0 * N;
   };
-  const double sy = static_cast<double>(planeSum(y, static_cast<size_t>(n) * n)), sb = weighted(cb), sr = weighted(cr);
+  const double sy = static_cast<double>(byte_sum(y, static_cast<size_t>(n) * n)), sb = weighted(cb), sr = weighted(cr);
   sums[0] += sy + 1.402 * sr;
   sums[1] += sy - 0.344136 * sb - 0.714136 * sr;
   sums[2] += sy + 1.772 * sb;

@@ -3,6 +3,18 @@ import * as path from 'node:path';
 import { debuglog } from 'node:util';
 
 /**
+ * The leading arguments of {@link NativeImageKernels.jpegPreprocess} and
+ * {@link NativeImageKernels.jpegPreprocessFile}: the JPEG, the crop in stored pixels, the
+ * output side, the EXIF orientation (1..8) and the JPEG quality (1..100).
+ *
+ * @example
+ * ```ts
+ * const job: JpegPreprocessJob = [jpeg, 80, 0, 480, 480, 256, 1, 90];
+ * ```
+ */
+export type JpegPreprocessJob = [jpeg: Uint8Array, x: number, y: number, width: number, height: number, size: number, orientation: number, quality: number];
+
+/**
  * The image kernels of rxtrain's C++ addon (`native/cropResize.cc`, built by the install
  * script into `build/Release/rxtrain_native.node`, the same file as the training kernels).
  * Methods take the raw geometry; {@link cropResizeFast} is the checked, typed way to call them.
@@ -60,37 +72,13 @@ export interface NativeImageKernels {
    * file is removed), or libjpeg-turbo's message when it refused the image (nothing written).
    * Optional: addons built before it lack it.
    */
-  jpegPreprocessFile?(
-    jpeg: Uint8Array,
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    size: number,
-    orientation: number,
-    quality: number,
-    dest: string,
-    sums: Float64Array,
-    pixels: Uint8Array | null,
-  ): number | string;
+  jpegPreprocessFile?(...args: [...JpegPreprocessJob, dest: string, sums: Float64Array, pixels: Uint8Array | null]): number | string;
   /**
    * {@link NativeImageKernels.jpegPreprocessFile}'s work with the JPEG copied into `out`
    * (at least `jpegEncodeBound(size, size)` bytes) instead of a file: returns the byte count,
    * or libjpeg-turbo's message. Optional: addons built before it lack it.
    */
-  jpegPreprocess?(
-    jpeg: Uint8Array,
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    size: number,
-    orientation: number,
-    quality: number,
-    out: Uint8Array,
-    sums: Float64Array,
-    pixels: Uint8Array | null,
-  ): number | string;
+  jpegPreprocess?(...args: [...JpegPreprocessJob, out: Uint8Array, sums: Float64Array, pixels: Uint8Array | null]): number | string;
 }
 
 // src/streams (tsx) or dist/streams (built package): the repository root is two levels up.
