@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../ops/Rng';
+import { tensorCopiesInput, tensorFrom } from './hostArrays';
 
 /**
  * The seed of the generator that draws sample `sample`'s dropout mask in layer `layer` at
@@ -25,23 +26,28 @@ export function dropoutSeed(seed: number, layer: number, sample: number): number
  * generator seeded by (seed, layer, sampleOffset + i), so a batch split across data-parallel
  * replicas gets exactly the masks the whole batch would get in one replica.
  *
+ * `out`, when given, receives the mask (its length must be the shape's size) and is returned:
+ * a reused buffer saves a fresh multi-megabyte array per conv layer and step.
+ *
  * @example
  * ```ts
  * const m = dropoutMask([4, 10], 0.5, 17, 0, 0); // 40 values, each 0 or 2
+ * dropoutMask([4, 10], 0.5, 17, 0, 0, scratch.subarray(0, 40)); // the same values, in place
  * ```
  */
-export function dropoutMask(shape: readonly number[], rate: number, seed: number, layer: number, sampleOffset: number): Float32Array {
+export function dropoutMask(shape: readonly number[], rate: number, seed: number, layer: number, sampleOffset: number, out?: Float32Array): Float32Array {
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
   const batch = shape[0];
   const per = shape.slice(1).reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(batch * per);
+  if (out !== undefined && out.length !== batch * per) throw new RangeError(`dropoutMask: out has ${out.length} elements, the shape ${batch * per}`);
+  const mask = out ?? new Float32Array(batch * per);
   const keep = 1 / (1 - rate);
   // rng.next() < rate, in integers: next() is u / 2^32 for a u32 u, so it is u < ceil(rate·2^32),
   // compared as int32 with the sign bit flipped (the same order as unsigned), so that the loop
   // stays in int32 arithmetic.
   const limit = Math.ceil(rate * 4294967296);
   // A rate within 2^-32 of 1 drops everything (every next() is below it); the mask is zeros.
-  if (limit > 0xffffffff) return mask;
+  if (limit > 0xffffffff) return mask.fill(0);
   const bound = (limit ^ 0x80000000) | 0;
   for (let b = 0; b < batch; b++) {
     // createRng's xoshiro128** stream, stepped here on local variables: the same numbers as
@@ -83,5 +89,13 @@ export function dropoutMask(shape: readonly number[], rate: number, seed: number
  */
 export function seededDropout<T extends tf.Tensor>(x: T, rate: number, seed: number, layer: number, sampleOffset = 0): T {
   if (rate === 0) return x;
-  return tf.tidy(() => tf.mul(x, tf.tensor(dropoutMask(x.shape, rate, seed, layer, sampleOffset), x.shape, 'float32')));
+  // Where tensors copy their input (wasm), the mask is built in one reused buffer: a fresh
+  // array per layer and step (4 MB a step for the small model at 32², batch 32) went straight
+  // to V8's large-object space and set off a full GC every few steps in each replica.
+  if (!tensorCopiesInput()) return tf.tidy(() => tf.mul(x, tf.tensor(dropoutMask(x.shape, rate, seed, layer, sampleOffset), x.shape, 'float32')));
+  if (maskScratch.length < x.size) maskScratch = new Float32Array(x.size);
+  const mask = dropoutMask(x.shape, rate, seed, layer, sampleOffset, maskScratch.subarray(0, x.size));
+  return tf.tidy(() => tf.mul(x, tensorFrom(mask, x.shape)));
 }
+
+let maskScratch = new Float32Array(0);

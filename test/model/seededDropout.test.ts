@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs';
 import { createRng } from '../../src/ops/Rng';
+import { initBackend } from '../../src/model/backend';
 import { dropoutMask, dropoutSeed, seededDropout } from '../../src/model/seededDropout';
 
 describe('seededDropout', () => {
@@ -59,3 +60,45 @@ describe('seededDropout', () => {
     tf.dispose([x, g]);
   });
 });
+
+describe('dropoutMask into a given buffer', () => {
+  it('writes the same values into `out` and returns it; a wrong length is a RangeError', () => {
+    const out = new Float32Array(2 * 4 * 4 * 3).fill(-1);
+    assert.equal(dropoutMask([2, 4, 4, 3], 0.3, 11, 1, 5, out), out);
+    assert.deepEqual(out, dropoutMask([2, 4, 4, 3], 0.3, 11, 1, 5));
+    assert.throws(() => dropoutMask([2, 4, 4, 3], 0.3, 11, 1, 5, new Float32Array(95)), /out has 95 elements, the shape 96/);
+    // The all-drop case (a rate within 2^-32 of 1) clears what the buffer held.
+    assert.ok(dropoutMask([2, 48], 1 - 2 ** -40, 11, 1, 5, out).every((v) => v === 0));
+  });
+});
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`seededDropout on ${backend}`, () => {
+    before(async () => {
+      await initBackend({ prefer: backend });
+    });
+
+    it('multiplies by the mask of (seed, layer, sample), reusing its mask buffer from call to call, and leaks no tensors', async () => {
+      const before = tf.memory().numTensors;
+      // Large, then small, then large again: the reused buffer must never leak values between calls.
+      for (const [shape, seed] of [[[4, 8, 8, 16], 1], [[2, 3, 5], 2], [[4, 8, 8, 16], 3], [[3, 7, 7, 2], 4]] as const) {
+        const x = tf.randomUniform([...shape], 0.5, 1.5, 'float32', seed);
+        const y = seededDropout(x, 0.4, seed, 2, 7);
+        const mask = dropoutMask(shape, 0.4, seed, 2, 7);
+        const xs = await x.data();
+        const want = Float32Array.from(xs, (v, i) => Math.fround(v * mask[i]));
+        assert.deepEqual(await y.data(), want, `shape ${shape.join('x')}`);
+        tf.dispose([x, y]);
+      }
+      assert.equal(tf.memory().numTensors, before);
+    });
+
+    it('keeps each layer\'s mask for the backward pass though the buffer is reused by the next layer', async () => {
+      const x = tf.ones([3, 40]);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(seededDropout(seededDropout(t, 0.5, 9, 0), 0.3, 9, 1)))(x);
+      const [m0, m1] = [dropoutMask([3, 40], 0.5, 9, 0, 0), dropoutMask([3, 40], 0.3, 9, 1, 0)];
+      assert.deepEqual(await g.data(), Float32Array.from(m0, (v, i) => Math.fround(v * m1[i])));
+      tf.dispose([x, g]);
+    });
+  });
+}
