@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  refCount(dataId: tf.DataId): number;
 }
 
 function heapBackend(): HeapBackend | undefined {
   const b = tf.backend() as unknown as Partial<HeapBackend>;
-  return tf.getBackend() === 'wasm' && typeof b.typedArrayFromHeap === 'function' && typeof b.refCount === 'function' ? (b as HeapBackend) : undefined;
+  return tf.getBackend() === 'wasm' && typeof b.typedArrayFromHeap === 'function' ? (b as HeapBackend) : undefined;
 }
 
 /**
@@ -74,25 +73,4 @@ export function tensorCopiesInput(): boolean {
  */
 export function tensorFrom(data: Float32Array, shape: readonly number[]): tf.Tensor {
   return tf.tensor(tensorCopiesInput() ? data : data.slice(), [...shape], 'float32');
-}
-
-/**
- * Overwrites the float32 values of `t` with `data` where it stands, if that is safe: on wasm
- * when no other tensor shares `t`'s storage (tfjs shares it on `clone`, `identity` and
- * reshapes). Returns false, touching nothing, elsewhere or when shared: the caller then makes
- * a new tensor (e.g. `variable.assign(tensorFrom(data, shape))`). Saves an allocation and a
- * copy per variable where parameters are loaded at every step (data-parallel replicas).
- *
- * @example
- * ```ts
- * if (!writeInPlace(v, next)) v.assign(tensorFrom(next, v.shape));
- * ```
- */
-export function writeInPlace(t: tf.Tensor, data: Float32Array): boolean {
-  if (t.dtype !== 'float32') throw new Error(`writeInPlace expects a float32 tensor, got ${t.dtype}`);
-  if (data.length !== t.size) throw new RangeError(`writeInPlace: ${data.length} values for a tensor of ${t.size}`);
-  const heap = heapBackend();
-  if (heap === undefined || heap.refCount(t.dataId) !== 1) return false;
-  heap.typedArrayFromHeap(t).set(data);
-  return true;
 }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchStats } from './batchNormTrain';
 import { initBackend } from './backend';
 import { backendLabel } from './backendLabel';
-import { readNow, tensorFrom, writeInPlace } from './hostArrays';
+import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
 import { readState, readWeights, writeState } from './networkState';
 import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
@@ -80,8 +80,7 @@ async function main(): Promise<void> {
       const params = s.params[s.current];
       let off = 0;
       for (const { variable } of net.trainable) {
-        const next = params.subarray(off, off + variable.size);
-        if (!writeInPlace(variable, next)) tf.tidy(() => variable.assign(tensorFrom(next, variable.shape)));
+        tf.tidy(() => variable.assign(tensorFrom(params.subarray(off, off + variable.size), variable.shape)));
         off += variable.size;
       }
     },

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/model/backend';
-import { readCopy, readNow, writeInPlace } from '../../src/model/hostArrays';
+import { readCopy, readNow } from '../../src/model/hostArrays';
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`readCopy on ${backend}`, () => {
@@ -52,41 +52,3 @@ describe('readNow on wasm', () => {
     t.dispose();
   });
 });
-
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`writeInPlace on ${backend}`, () => {
-    before(async () => {
-      await initBackend({ prefer: backend });
-    });
-
-    it(backend === 'wasm' ? 'overwrites a tensor nothing else shares, and refuses one a clone shares' : 'refuses (the cpu backend may share storage with arrays it handed out)', async () => {
-      const v = tf.variable(tf.zeros([4]));
-      tf.tidy(() => v.assign(tf.tensor1d([1, 2, 3, 4]))); // the variable is now its storage's only owner
-      const next = new Float32Array([5, 6, 7, 8]);
-      if (backend === 'cpu') {
-        assert.equal(writeInPlace(v, next), false);
-        assert.deepEqual(Array.from(await v.data()), [1, 2, 3, 4]);
-      } else {
-        assert.equal(writeInPlace(v, next), true);
-        assert.deepEqual(Array.from(await v.data()), [5, 6, 7, 8]);
-        next[0] = 99;
-        assert.equal((await v.data())[0], 5, 'the values were copied, not the array kept');
-        const c = tf.clone(v);
-        assert.equal(writeInPlace(v, new Float32Array([0, 0, 0, 0])), false, 'a clone shares the storage');
-        assert.deepEqual(Array.from(await c.data()), [5, 6, 7, 8]);
-        c.dispose();
-        assert.equal(writeInPlace(v, new Float32Array([9, 9, 9, 9])), true);
-        assert.deepEqual(Array.from(await v.data()), [9, 9, 9, 9]);
-      }
-      v.dispose();
-    });
-
-    it('checks the dtype and the length', () => {
-      const t = tf.tensor1d([1, 2], 'int32');
-      assert.throws(() => writeInPlace(t, new Float32Array(2)), /float32/);
-      const f = tf.tensor1d([1, 2, 3]);
-      assert.throws(() => writeInPlace(f, new Float32Array(2)), /2 values for a tensor of 3/);
-      tf.dispose([t, f]);
-    });
-  });
-}
