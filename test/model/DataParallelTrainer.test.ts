@@ -252,3 +252,39 @@ describe('createDataParallelTrainer with label smoothing (2 replicas, cpu)', fun
     await assert.rejects(createTrainer({ model: spec, backend: 'cpu', seed: 5, labelSmoothing: -0.5 }), /labelSmoothing must be a number in \[0, 1\)/);
   });
 });
+
+describe('createDataParallelTrainer on wasm (2 replicas, 1 thread each)', function () {
+  this.timeout(180000);
+  let dp: DataParallelTrainer;
+  let single: Trainer;
+  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  before(async () => {
+    await initBackend({ prefer: 'wasm', threads: 1 });
+    [dp, single] = await Promise.all([
+      createDataParallelTrainer({ spec, seed: 11, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1 }),
+      createTrainer({ model: spec, backend: 'wasm', seed: 11, threads: 1 }),
+    ]);
+  });
+  after(async () => {
+    await dp?.dispose();
+    await single?.dispose();
+  });
+
+  it('follows one replica on a duplicated batch step after step, and keeps the replicas bit-identical', async () => {
+    // Each step's forward pass runs on the parameters the previous update loaded from shared
+    // memory: a stale or half-loaded tensor would show in the next step's loss at once.
+    const a = images(4, 1);
+    const xs = tf.concat([a, a]) as tf.Tensor4D;
+    const ys = tf.tensor1d([0, 1, 2, 1, 0, 1, 2, 1], 'int32');
+    for (let s = 0; s < 4; s++) {
+      const r1 = await single.step(xs, ys, s);
+      const r2 = await dp.step(xs, ys, s);
+      assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `step ${s}: loss ${r1.loss} (1 replica) vs ${r2.loss} (2 replicas)`);
+    }
+    const [s1, s2] = [await single.getState(), await dp.getState()];
+    assert.ok(maxDiff(s1, s2) < 1e-4, `weights differ by ${maxDiff(s1, s2)}`);
+    const states = await dp.replicaStates();
+    assertBitIdentical(states[0], states[1], 'replica 1 vs 0');
+    tf.dispose([a, xs, ys]);
+  });
+});
