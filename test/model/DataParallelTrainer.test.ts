@@ -23,6 +23,26 @@ function maxDiff(a: TrainerState, b: TrainerState): number {
   return m;
 }
 
+/**
+ * [A; A] split in two gives each replica A: per-shard BatchNorm statistics equal the whole
+ * batch's, so one replica and two must agree up to float rounding, step after step (each
+ * step's forward pass runs on the parameters the previous update loaded from shared memory).
+ */
+async function expectDuplicatedBatchAgreement(single: Trainer, dp: DataParallelTrainer, steps: number): Promise<void> {
+  const a = images(4, 1);
+  const xs = tf.concat([a, a]) as tf.Tensor4D;
+  const ys = tf.tensor1d([0, 1, 2, 1, 0, 1, 2, 1], 'int32');
+  for (let s = 0; s < steps; s++) {
+    const r1 = await single.step(xs, ys, s);
+    const r2 = await dp.step(xs, ys, s);
+    assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `step ${s}: loss ${r1.loss} (1 replica) vs ${r2.loss} (2 replicas)`);
+    assert.equal(r2.accuracy, r1.accuracy);
+  }
+  const [s1, s2] = [await single.getState(), await dp.getState()];
+  assert.ok(maxDiff(s1, s2) < 1e-4, `weights differ by ${maxDiff(s1, s2)}`);
+  tf.dispose([a, xs, ys]);
+}
+
 describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function () {
   // Starting worker_threads that load tfjs through tsx takes a few seconds on a busy machine.
   this.timeout(180000);
@@ -54,20 +74,7 @@ describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function (
   });
 
   it('equals single-replica training when both shards see the same statistics (duplicated batch)', async () => {
-    // [A; A] split in two gives each replica A: per-shard BatchNorm statistics equal the
-    // whole batch's, so only float rounding differs.
-    const a = images(4, 1);
-    const xs = tf.concat([a, a]) as tf.Tensor4D;
-    const ys = tf.tensor1d([0, 1, 2, 1, 0, 1, 2, 1], 'int32');
-    for (let s = 0; s < 3; s++) {
-      const r1 = await single.step(xs, ys, s);
-      const r2 = await dp.step(xs, ys, s);
-      assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `step ${s}: loss ${r1.loss} (1 replica) vs ${r2.loss} (2 replicas)`);
-      assert.equal(r2.accuracy, r1.accuracy);
-    }
-    const [s1, s2] = [await single.getState(), await dp.getState()];
-    assert.ok(maxDiff(s1, s2) < 1e-4, `weights differ by ${maxDiff(s1, s2)}`);
-    tf.dispose([a, xs, ys]);
+    await expectDuplicatedBatchAgreement(single, dp, 3);
   });
 
   it('keeps every replica bit-identical after k steps, including uneven and tiny batches', async () => {
@@ -271,20 +278,8 @@ describe('createDataParallelTrainer on wasm (2 replicas, 1 thread each)', functi
   });
 
   it('follows one replica on a duplicated batch step after step, and keeps the replicas bit-identical', async () => {
-    // Each step's forward pass runs on the parameters the previous update loaded from shared
-    // memory: a stale or half-loaded tensor would show in the next step's loss at once.
-    const a = images(4, 1);
-    const xs = tf.concat([a, a]) as tf.Tensor4D;
-    const ys = tf.tensor1d([0, 1, 2, 1, 0, 1, 2, 1], 'int32');
-    for (let s = 0; s < 4; s++) {
-      const r1 = await single.step(xs, ys, s);
-      const r2 = await dp.step(xs, ys, s);
-      assert.ok(Math.abs(r1.loss - r2.loss) < 1e-4, `step ${s}: loss ${r1.loss} (1 replica) vs ${r2.loss} (2 replicas)`);
-    }
-    const [s1, s2] = [await single.getState(), await dp.getState()];
-    assert.ok(maxDiff(s1, s2) < 1e-4, `weights differ by ${maxDiff(s1, s2)}`);
+    await expectDuplicatedBatchAgreement(single, dp, 4);
     const states = await dp.replicaStates();
     assertBitIdentical(states[0], states[1], 'replica 1 vs 0');
-    tf.dispose([a, xs, ys]);
   });
 });
