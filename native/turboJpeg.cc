@@ -172,12 +172,12 @@ std::string turbojpeg_open() {
   return openError;
 }
 
-JpegCropResizeResult jpeg_crop_resize(const JpegCropResizeArgs& a) {
+namespace {
+
+// jpeg_crop_resize once the decompressor has read the header (readHeader): W x H stored.
+JpegCropResizeResult cropResizeAfterHeader(const JpegCropResizeArgs& a, int W, int H) {
   JpegCropResizeResult r;
-  if (!decoderReady(r.error)) return r;
   tjhandle h = handles.dec;
-  int W = 0, H = 0;
-  if (!(r.error = readHeader(h, a, W, H)).empty()) return r;
   const int denom = dctDenom(a);
   if (api.setScalingFactor(h, {1, denom}) != 0) return {lastError(h, "scaling"), 1};
   const int sw = scaled(W, denom), sh = scaled(H, denom);
@@ -224,6 +224,16 @@ JpegCropResizeResult jpeg_crop_resize(const JpegCropResizeArgs& a) {
   crop_resize(k);
   r.scaleDenom = denom;
   return r;
+}
+
+}  // namespace
+
+JpegCropResizeResult jpeg_crop_resize(const JpegCropResizeArgs& a) {
+  JpegCropResizeResult r;
+  if (!decoderReady(r.error)) return r;
+  int W = 0, H = 0;
+  if (!(r.error = readHeader(handles.dec, a, W, H)).empty()) return r;
+  return cropResizeAfterHeader(a, W, H);
 }
 
 size_t jpeg_encode_bound(int width, int height) {
@@ -317,9 +327,9 @@ struct Encoded {
   size_t size = 0;
 };
 
-// The RGB route: decode the crop to RGB, resize, orient, encode (the encoder converts back to
-// YCbCr and subsamples the chroma).
-Encoded rgbRoute(const JpegPreprocessArgs& a) {
+// The RGB route, after readHeader: decode the crop to RGB, resize, orient, encode (the
+// encoder converts back to YCbCr and subsamples the chroma).
+Encoded rgbRoute(const JpegPreprocessArgs& a, int W, int H) {
   Encoded e;
   const int n = a.crop.size;
   const size_t bytes = static_cast<size_t>(n) * n * 3;
@@ -331,7 +341,7 @@ Encoded rgbRoute(const JpegPreprocessArgs& a) {
     if (resized.size() < bytes) resized.resize(bytes);
     k.dst = resized.data();
   }
-  const JpegCropResizeResult d = jpeg_crop_resize(k);
+  const JpegCropResizeResult d = cropResizeAfterHeader(k, W, H);
   if (!d.error.empty()) {
     e.error = d.error;
     return e;
@@ -501,7 +511,7 @@ Encoded preprocessEncoded(const JpegPreprocessArgs& a) {
       return e;
     }
   }
-  return rgbRoute(a);
+  return rgbRoute(a, W, H);
 }
 
 }  // namespace
