@@ -15,7 +15,9 @@
  * cores), --batch N (the global batch of every selected model, PyTorch's too; e.g. 128 for the
  * small model gives each of 2 replicas a 64-image shard, as large as one replica's default
  * batch), --no-torch, --cpu-budget S (seconds one cpu-backend step may take, default 120; the cpu
- * figure is that one step).
+ * figure is that one step), --rounds N (default 1: N > 1 measures the replicas and the
+ * one-thread baseline N - 1 more times, alternating, and prints every round's ratio and the
+ * ratio of the medians, since one pair of runs swings by ±10 % on a shared machine).
  * The product runs compiled (dist/, built first), as `npx rxtrain` runs it, the replicas and
  * the one-thread baseline included. Every figure is printed as
  * `<model> <backend> replicas=<n> images_per_s=<x>`, followed by the achieved GFLOP/s
@@ -31,6 +33,7 @@ import type { DataParallelTrainer } from '../src/model/DataParallelTrainer';
 import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
 import { smallAlexNet } from '../src/model/smallAlexNet';
 import { compiledProduct } from './compiledProduct';
+import { median } from './median';
 import { schedDelta, threadSchedStats } from './threadSchedStats';
 import { timeStepsInWorker } from './timeStepsInWorker';
 
@@ -51,6 +54,8 @@ const only = opt('--only');
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const replicasN = Number(opt('--replicas') ?? cores);
 const cpuBudget = Number(opt('--cpu-budget') ?? 120);
+const rounds = Number(opt('--rounds') ?? 1);
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds ${opt('--rounds')}: expected a whole number ≥ 1`);
 const torchScript = '/work/shared/reference/torch_train.py';
 const nativeMode = opt('--native') ?? 'both';
 if (!['on', 'off', 'both'].includes(nativeMode)) throw new Error(`--native ${nativeMode}: expected on, off or both`);
@@ -258,6 +263,20 @@ async function main(): Promise<void> {
           const best = Math.max(ips, single ?? 0);
           console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / 1 replica × 1 thread = ${(many / ips).toFixed(2)}×`);
           console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / best single replica (${best === ips ? '1 thread' : `${cores} threads`}) = ${(many / best).toFixed(2)}×`);
+          if (rounds > 1) {
+            const manyRuns = [many];
+            const oneRuns = [ips];
+            for (let k = 1; k < rounds; k++) {
+              const m = await measureVariant(w, v, replicasN);
+              const o = await measureInWorker(w, v, 1);
+              if (m === undefined) break;
+              manyRuns.push(m);
+              oneRuns.push(o);
+            }
+            const ratios = manyRuns.map((m, k) => (m / oneRuns[k]).toFixed(2));
+            console.log(`# ${w.name}: ${v} rounds: ${replicasN} replicas ${manyRuns.map((x) => x.toFixed(1)).join(' / ')}, 1 replica × 1 thread ${oneRuns.map((x) => x.toFixed(1)).join(' / ')} img/s; per round ${ratios.join(' / ')}×`);
+            console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / 1 replica × 1 thread, medians of ${manyRuns.length} rounds = ${(median(manyRuns) / median(oneRuns)).toFixed(2)}× (target ≥ 1.8)`);
+          }
         }
       } catch (e) {
         console.log(`# ${w.name} ${v}-1thread failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
