@@ -8,7 +8,7 @@ import { buildDist, distModule } from './compiledProduct';
  *
  * @example
  * ```ts
- * const job: StepWorkerJob = { spec, batch: 16, steps: 3, threads: 1 };
+ * const job: StepWorkerJob = { spec, batch: 16, steps: 3, threads: 1, warmup: 8 };
  * ```
  */
 export interface StepWorkerJob {
@@ -16,6 +16,8 @@ export interface StepWorkerJob {
   readonly batch: number;
   readonly steps: number;
   readonly threads: number;
+  /** Untimed steps first (default 1): V8 keeps compiling tfjs for a dozen steps or more. */
+  readonly warmup?: number;
   /** Native im2col/Winograd scratch chunk in KiB for this measurement (process-wide; 0 = default). */
   readonly scratchKb?: number;
 }
@@ -48,7 +50,7 @@ const WORKER_CODE = `
     const xs = tf.randomNormal([job.batch, h, w, c], 0, 1, 'float32', 1);
     const ys = tf.tensor1d(Array.from({ length: job.batch }, (_, i) => (i * 37) % job.spec.numClasses), 'int32');
     try {
-      await trainer.step(xs, ys, 0);
+      for (let s = 0; s < (job.warmup ?? 1); s++) await trainer.step(xs, ys, -1 - s);
       const t = performance.now();
       for (let s = 0; s < job.steps; s++) await trainer.step(xs, ys, 1 + s);
       const imagesPerSecond = (job.batch * job.steps) / ((performance.now() - t) / 1000);
