@@ -49,8 +49,10 @@ enum {
 enum { TJPF_RGB = 0, TJPF_GRAY = 6 };
 enum { TJSAMP_420 = 2, TJSAMP_GRAY = 3 };
 enum { TJCS_YCbCr = 1, TJCS_GRAY = 2 };
-// iMCU width per subsampling level (444, 422, 420, gray, 440, 411, 441): crops start on it.
+// iMCU width and height per subsampling level (444, 422, 420, gray, 440, 411, 441): crops start
+// on the width; width / 8 and height / 8 are the chroma subsampling factors.
 constexpr int kMcuWidth[7] = {8, 16, 16, 8, 8, 32, 8};
+constexpr int kMcuHeight[7] = {8, 8, 16, 8, 16, 8, 32};
 
 struct Api {
   tjhandle (*init)(int);
@@ -391,12 +393,13 @@ void addRgbSums(const uint8_t* y, const uint8_t* cb, const uint8_t* cr, int n, d
   sums[2] += sy + 1.772 * sb;
 }
 
-// The YCbCr route, for 4:2:0 colour and greyscale JPEGs (nearly every photo): the decoder
-// stops before upsampling and colour conversion (raw planes), the luma plane is resized at
-// full resolution and the chroma planes at their own (a quarter of the samples), and the
-// encoder takes the planes as they are: no colour conversion or chroma resampling on either
-// side, half the samples through the resize. The square's RGB pixels (for the sums and the
-// record file) come from one conversion of the small planes.
+// The YCbCr route, for YCbCr JPEGs of any chroma subsampling and greyscale ones (nearly every
+// photo): the decoder stops before upsampling and colour conversion (raw planes), the luma
+// plane is resized at full resolution and the chroma planes straight from theirs to the
+// output's 4:2:0 (a quarter of the luma's samples), and the encoder takes the planes as they
+// are: no colour conversion or chroma resampling on either side. The sums come from the
+// planes (addRgbSums); the square's RGB pixels, only when asked (record files), from one
+// conversion of the small planes.
 Encoded yuvRoute(const JpegPreprocessArgs& a, int W, int H, int subsamp) {
   Encoded e;
   const JpegCropResizeArgs& c = a.crop;
@@ -438,11 +441,17 @@ Encoded yuvRoute(const JpegPreprocessArgs& a, int W, int H, int subsamp) {
     std::memset(out[1].data(), 128, static_cast<size_t>(cn) * cn);
     std::memset(out[2].data(), 128, static_cast<size_t>(cn) * cn);
   } else {
-    // Chroma sample k covers luma [2k, 2k + 2); chroma output j the luma outputs 2j, 2j + 1.
-    const int kx = x0 / 2, ky = y0 / 2;
-    const int lx = std::min(srcStrides[1], (x0 + cw + 1) / 2) - kx, ly = std::min(srcHeights[1], (y0 + ch + 1) / 2) - ky;
-    const AxisMap xm{lx, 2LL * n, 1LL * n * (x0 % 2), 2LL * cw}, ym{ly, 2LL * n, 1LL * n * (y0 % 2), 2LL * ch};
-    for (int i = 1; i < 3; ++i) resize_plane(srcPlanes[i], srcStrides[i], kx, ky, xm, ym, out[i].data(), cn, cn, method);
+    // Source chroma sample k covers luma [f k, f (k + 1)) for the source's subsampling factor f
+    // on that axis (2 for 4:2:0, 1 for 4:4:4, …); output chroma sample j covers the luma
+    // outputs 2j and 2j + 1 (the output is always 4:2:0). In units of 1/n luma pixel, relative
+    // to the chroma sample the crop starts in: see AxisMap.
+    const int fx = kMcuWidth[subsamp] / 8, fy = kMcuHeight[subsamp] / 8;
+    const int kx = x0 / fx, ky = y0 / fy;
+    const int lx = std::min(srcStrides[1], (x0 + cw + fx - 1) / fx) - kx, ly = std::min(srcHeights[1], (y0 + ch + fy - 1) / fy) - ky;
+    const AxisMap xm{lx, 1LL * fx * n, 1LL * n * (x0 % fx), 2LL * cw}, ym{ly, 1LL * fy * n, 1LL * n * (y0 % fy), 2LL * ch};
+    // Area where an output sample covers at least one source sample on both axes (as for the luma).
+    const ResizeMethod chroma = xm.step >= xm.unit && ym.step >= ym.unit ? ResizeMethod::Area : ResizeMethod::Bilinear;
+    for (int i = 1; i < 3; ++i) resize_plane(srcPlanes[i], srcStrides[i], kx, ky, xm, ym, out[i].data(), cn, cn, chroma);
   }
   if (a.orientation != 1) {
     for (int i = 0; i < 3; ++i) {
@@ -502,7 +511,10 @@ Encoded preprocessEncoded(const JpegPreprocessArgs& a) {
   int W = 0, H = 0;
   if (!(e.error = readHeader(handles.dec, a.crop, W, H)).empty()) return e;
   const int subsamp = api.get(handles.dec, TJPARAM_SUBSAMP), space = api.get(handles.dec, TJPARAM_COLORSPACE);
-  const bool yuv = (subsamp == TJSAMP_420 && space == TJCS_YCbCr) || (subsamp == TJSAMP_GRAY && space == TJCS_GRAY);
+  // An odd output side would end in half a chroma sample, which an EXIF flip or rotation
+  // then puts out of step with the luma: those take the RGB route.
+  const bool yuv = a.crop.size % 2 == 0 &&
+                   ((subsamp >= 0 && subsamp < 7 && subsamp != TJSAMP_GRAY && space == TJCS_YCbCr) || (subsamp == TJSAMP_GRAY && space == TJCS_GRAY));
   if (yuv && !forceRgbRoute()) {
     try {
       return yuvRoute(a, W, H, subsamp);

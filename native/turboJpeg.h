@@ -57,10 +57,10 @@ struct JpegPreprocessResult {
 
 // The whole per-image work of the preprocess fast path in one call on one thread: decode of the
 // crop, resize, EXIF orientation of the square, sums (and RGB pixels), encode into `out`.
-// 4:2:0 colour and greyscale JPEGs take the YCbCr route (planes resized as they are decoded and
-// encoded, no colour conversion or chroma resampling; RXTRAIN_JPEG_RGB=1 turns it off), the
-// others the RGB route (jpeg_crop_resize, orientation, jpeg_encode). Scratch buffers are per
-// thread and reused.
+// YCbCr JPEGs of any chroma subsampling and greyscale ones take the YCbCr route (planes resized
+// as they are decoded and encoded, no colour conversion or chroma resampling; RXTRAIN_JPEG_RGB=1
+// turns it off) when the output side is even; the others (RGB-coded JPEGs, odd sides) the RGB
+// route (jpeg_crop_resize, orientation, jpeg_encode). Scratch buffers are per thread and reused.
 JpegPreprocessResult jpeg_preprocess(const JpegPreprocessArgs& a, uint8_t* out, size_t outCapacity);
 
 // jpeg_preprocess, then open/write/close of `dest` (created or truncated, mode 0666 & ~umask;

@@ -63,9 +63,9 @@ export interface NativeImageKernels {
    * The preprocess fast path's whole per-image work in one call: the crop (stored pixels)
    * decoded and resized to `size`², EXIF `orientation` applied to the square, encoded at
    * `quality` (baseline, 4:2:0, accurate DCT), and the file `dest` created (or truncated) and
-   * written. 4:2:0 colour and greyscale JPEGs take the YCbCr route (planes resized as decoded
-   * and encoded as resized: no colour conversion or chroma resampling); others the RGB route
-   * (`jpegCropResize`, then `jpegEncode`). `RXTRAIN_JPEG_RGB=1` sends every image through
+   * written. YCbCr JPEGs (any chroma subsampling) and greyscale ones take the YCbCr route
+   * (planes resized as decoded and encoded as resized: no colour conversion or chroma
+   * resampling); RGB-coded ones the RGB route (`jpegCropResize`, then `jpegEncode`). `RXTRAIN_JPEG_RGB=1` sends every image through
    * the RGB route. Adds the channel sums to `sums` (on the YCbCr route through the JFIF
    * transform of the plane sums); copies the oriented RGB pixels into `pixels` when given.
    * Returns the bytes written (> 0), minus the errno when `dest` could not be written (the cut
