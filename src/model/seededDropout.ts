@@ -89,9 +89,10 @@ export function dropoutMask(shape: readonly number[], rate: number, seed: number
  */
 export function seededDropout<T extends tf.Tensor>(x: T, rate: number, seed: number, layer: number, sampleOffset = 0): T {
   if (rate === 0) return x;
-  // Where tensors copy their input (wasm), the mask is built in one reused buffer: a fresh
-  // array per layer and step (4 MB a step for the small model at 32², batch 32) went straight
-  // to V8's large-object space and set off a full GC every few steps in each replica.
+  // Where tensors copy their input (wasm), the mask is built in one reused buffer. A fresh
+  // array per layer and step (4 MB a step for the small model at 32², batch 32) was garbage
+  // for V8's helper threads to collect: with two replicas they used 46–59 ms of CPU per step
+  // before, 29–33 after (bench/RESULTS.md).
   if (!tensorCopiesInput()) return tf.tidy(() => tf.mul(x, tf.tensor(dropoutMask(x.shape, rate, seed, layer, sampleOffset), x.shape, 'float32')));
   if (maskScratch.length < x.size) maskScratch = new Float32Array(x.size);
   const mask = dropoutMask(x.shape, rate, seed, layer, sampleOffset, maskScratch.subarray(0, x.size));

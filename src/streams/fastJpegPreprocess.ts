@@ -124,11 +124,12 @@ let resized = new Uint8Array(0);
  *
  * Two engines, same contract. With the native addon (see `nativeJpegCodec`), one call does
  * the whole image (DCT-scaled by 1/2–1/8 when the crop keeps ≥ 2× `size`) with the accurate
- * DCT (cv2's and sharp's settings). 4:2:0 and grey JPEGs take the YCbCr route: the planes are
- * resized as decoded and encoded as resized, with no colour conversion or chroma resampling
- * (≈ 17 % less CPU per image on the bench corpus); `pixels` then come from one conversion of
+ * DCT (cv2's and sharp's settings). YCbCr JPEGs (any chroma subsampling) and grey ones take
+ * the YCbCr route when `size` is even: the planes are resized as decoded and encoded as
+ * resized, with no colour conversion or chroma resampling (≈ 17 % less CPU per image on the
+ * bench corpus); `pixels` then come from one conversion of
  * the small planes (box-upsampled chroma) and the sums from the JFIF transform of the plane
- * sums. Other JPEGs take the RGB route (decode of the crop's columns, resize, encode), whose
+ * sums. The others (RGB-coded, odd sizes) take the RGB route (decode of the crop's columns, resize, encode), whose
  * pixels match sharp's decode put through the same kernel. Without the addon, the binding
  * decodes the whole image with its fixed fast IDCT (≈ −0.5 level per YCbCr plane) and
  * `cropResizeFast` resizes.
@@ -149,8 +150,8 @@ export function fastJpegPreprocess(jt: JpegTurbo, buf: Buffer, opts: FastJpegOpt
   const sums = new Float64Array(3);
   const codec = nativeJpegCodec();
   if (codec?.jpegPreprocess !== undefined) {
-    // One native call: decode, resize, orient, sum and encode (the YCbCr route for 4:2:0 and
-    // grey JPEGs), the same work as fastJpegPreprocessFile's minus the file.
+    // One native call: decode, resize, orient, sum and encode (see the two routes above),
+    // the same work as fastJpegPreprocessFile's minus the file.
     const bound = codec.jpegEncodeBound(size, size);
     if (encoded.length < bound) encoded = Buffer.alloc(bound);
     const n = codec.jpegPreprocess(buf, rect.x, rect.y, rect.width, rect.height, size, o, opts.quality, encoded, sums, opts.wantPixels ? resized : null);
