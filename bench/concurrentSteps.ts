@@ -6,8 +6,8 @@
  * machinery (gradient exchange, shared-memory update, barrier) from the trainers themselves:
  * it times plain single-replica training steps of the small model (32², wasm+native when the
  * addon is built), each in a worker_thread with a wasm instance of its own on one thread,
- *   A  one trainer at batch 64 alone,
- *   B  one trainer at batch 32 (a replica's shard) alone,
+ *   A  one trainer at batch 64 (`--batch`) alone,
+ *   B  one trainer at batch 32 (a replica's shard: half of it) alone,
  *   C  two trainers at batch 32 at once (what two replicas compute, without the replica step),
  * for `--rounds` rounds in the order A B C, and prints img/s and C's per-trainer slowdown
  * against B. No replica code runs here.
@@ -16,7 +16,7 @@
  * im2col/Winograd buffers; 0 = default) and prints each size's medians and their ratios to the
  * first: does a smaller working set let two trainers share the caches better?
  *
- *   npm run bench:concurrent-steps [-- --steps 10 --rounds 3 --model small|alexnet --scratch-kb 8192,1024]
+ *   npm run bench:concurrent-steps [-- --steps 10 --rounds 3 --model small|alexnet --batch 64 --warmup 1 --scratch-kb 8192,1024]
  */
 import { alexNet } from '../src/model/alexNet';
 import { smallAlexNet } from '../src/model/smallAlexNet';
@@ -30,7 +30,12 @@ const ROUNDS = Number(args.get('rounds') ?? 3);
 const MODEL = args.get('model') ?? 'small';
 if (MODEL !== 'small' && MODEL !== 'alexnet') throw new Error(`--model ${MODEL}: expected small or alexnet`);
 const spec = MODEL === 'small' ? smallAlexNet({ numClasses: 10, inputSize: 32 }) : alexNet({ numClasses: 256 });
-const FULL = MODEL === 'small' ? 64 : 16;
+/** `--batch N`: A's batch (B and C train on half of it, as N split over two replicas). */
+const FULL = Number(args.get('batch') ?? (MODEL === 'small' ? 64 : 16));
+if (!(Number.isInteger(FULL) && FULL >= 4 && FULL % 2 === 0)) throw new Error(`--batch ${args.get('batch')}: expected an even whole number ≥ 4`);
+/** `--warmup N`: untimed steps before each trainer's timed ones (tfjs's JIT settles over ≈ 20–40 steps). */
+const WARMUP = Number(args.get('warmup') ?? 1);
+if (!(Number.isInteger(WARMUP) && WARMUP >= 1)) throw new Error(`--warmup ${args.get('warmup')}: expected a whole number ≥ 1`);
 
 /** `--scratch-kb 8192,1024`: native scratch chunk sizes to compare, each round in turn (undefined = as built). */
 const SCRATCH: ReadonlyArray<number | undefined> = (args.get('scratch-kb') ?? '')
@@ -45,12 +50,12 @@ const SETTINGS = SCRATCH.length > 0 ? SCRATCH : [undefined];
 const label = (kb: number | undefined): string => (kb === undefined ? 'as built' : kb === 0 ? 'scratch default' : `scratch ${kb} KiB`);
 
 async function trainer(batch: number, scratchKb: number | undefined): Promise<{ ips: number; backend: string }> {
-  const r = await timeStepsInWorker({ spec, batch, steps: STEPS, threads: 1, ...(scratchKb === undefined ? {} : { scratchKb }) });
+  const r = await timeStepsInWorker({ spec, batch, steps: STEPS, threads: 1, warmup: WARMUP, ...(scratchKb === undefined ? {} : { scratchKb }) });
   return { ips: r.imagesPerSecond, backend: r.backend };
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:concurrent-steps: ${MODEL}, ${STEPS} timed steps per trainer (after one warm-up), ${ROUNDS} rounds${SCRATCH.length > 0 ? `, settings in turn: ${SETTINGS.map(label).join(' / ')}` : ''}`);
+  console.log(`bench:concurrent-steps: ${MODEL}, ${STEPS} timed steps per trainer (after ${WARMUP} warm-up), ${ROUNDS} rounds${SCRATCH.length > 0 ? `, settings in turn: ${SETTINGS.map(label).join(' / ')}` : ''}`);
   const per = SETTINGS.map(() => ({ slow: [] as number[], a: [] as number[], b: [] as number[], c: [] as number[] }));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [i, kb] of SETTINGS.entries()) {

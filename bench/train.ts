@@ -182,8 +182,9 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
     if (dp !== undefined) {
       const t = dp.timings();
       const f = (x: number): string => x.toFixed(0);
-      console.log(`#   ${w.name} ${backend} replicas=${replicas} per step (ms, mean of ${t.steps}): step ${f(t.step)} = input ${f(t.input)} + grad ${f(t.grad)} `
-        + `(slowest replica: compute ${f(t.compute)} (fastest ${f(t.computeFastest)}), copy to shared ${f(t.copy)}) + shared update ${f(t.update)} + load ${f(t.load)}`);
+      console.log(`#   ${w.name} ${backend} replicas=${replicas} per step (ms, mean of ${t.steps}): step ${f(t.step)} = input ${f(t.input)} + replicas ${f(t.replica)} `
+        + `(slowest: compute ${f(t.compute)} (fastest ${f(t.computeFastest)}), copy to shared ${t.copy.toFixed(1)}, shared update ${t.update.toFixed(1)}, load ${t.load.toFixed(1)}; `
+        + `barrier waits up to ${f(t.wait)}) + messaging ${t.messaging.toFixed(1)}`);
       // Where the CPU went: the replica threads are the busiest; the rest is the main thread
       // and V8's helpers (GC marking, compilation) for every isolate of the process.
       const rows = schedDelta(sched0, threadSchedStats());

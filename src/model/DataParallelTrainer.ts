@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend';
 import { checkBatch } from './checkBatch';
 import { layerShapes, type NetworkSpec } from './NetworkSpec';
 import { readNow } from './hostArrays';
-import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
+import { ReplicaBarrier } from './ReplicaBarrier';
+import { startReplicaWorker } from './startReplicaWorker';
+import { STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
 import { checkSgdOptions, type SgdOptions } from './sgd';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
 import { checkLabelSmoothing } from './trainStep';
@@ -32,13 +33,14 @@ export interface DataParallelOptions {
 
 /**
  * Where the time of the data-parallel steps went: mean milliseconds per step since the last
- * call of `timings()`, as measured on the coordinating thread (wall clock of each phase,
- * barriers included) and inside the replicas (the slowest replica's own work).
+ * call of `timings()`. `step` and `input` are the coordinating thread's wall clock; the rest
+ * is measured inside the replicas (the slowest replica's figure unless said otherwise).
+ * `step ≈ input + replica + messaging`.
  *
  * @example
  * ```ts
  * const t = trainer.timings();
- * console.log(`grad ${t.grad} ms (compute ${t.compute}), update ${t.update}, load ${t.load} of ${t.step}`);
+ * console.log(`compute ${t.compute} ms, update ${t.update}, load ${t.load}, waits ≤ ${t.wait} of ${t.step}`);
  * ```
  */
 export interface DataParallelTimings {
@@ -48,17 +50,21 @@ export interface DataParallelTimings {
   readonly step: number;
   /** Writing the batch into shared memory (coordinator). */
   readonly input: number;
-  /** Gradient phase, wall clock until the last replica is done. */
-  readonly grad: number;
+  /** The longest a replica worked on the step request, from its arrival to the reply. */
+  readonly replica: number;
+  /** `step − input − replica`: posting the requests, waking the replicas, their replies. */
+  readonly messaging: number;
   /** Forward and backward pass of the slowest replica (its shard). */
   readonly compute: number;
   /** The same for the fastest replica: far below `compute`, the replicas are unbalanced. */
   readonly computeFastest: number;
   /** Copying gradients from the replica's tensors into shared memory (slowest replica). */
   readonly copy: number;
-  /** Averaging plus SGD update in shared memory, every replica its slice, wall clock. */
+  /** The longest a replica waited at the two barriers (the shards' imbalance). */
+  readonly wait: number;
+  /** Averaging plus SGD update of the replica's slice in shared memory. */
   readonly update: number;
-  /** Copying the new parameters into every replica's tensors plus BatchNorm statistics, wall clock. */
+  /** Copying the new parameters and BatchNorm statistics into the replica's tensors. */
   readonly load: number;
 }
 
@@ -83,16 +89,6 @@ type Request = ReplicaRequest extends infer R ? (R extends ReplicaRequest ? Omit
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-}
-
-/** Starts the replica entry: compiled JavaScript next to this file, or the TypeScript source through tsx. */
-function startWorker(init: ReplicaInit): Worker {
-  if (__filename.endsWith('.ts')) {
-    const entry = path.join(__dirname, 'replicaWorker.ts');
-    const tsx = require.resolve('tsx/cjs');
-    return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: init });
-  }
-  return new Worker(path.join(__dirname, 'replicaWorker.js'), { workerData: init });
 }
 
 class Replica {
@@ -171,7 +167,10 @@ function split(n: number, parts: number): Array<[number, number]> {
  * parameters and momentum together, each its own slice (gradients averaged weighted by shard
  * size in replica order, then SGD: `sgdSlice`), so the update is computed once, on every
  * core, and finally each replica copies the new parameters into its tensors: the weights
- * stay bit-identical by construction. BatchNorm normalises each shard with its own statistics
+ * stay bit-identical by construction. The replicas coordinate these phases among themselves
+ * at a barrier in shared memory (`ReplicaBarrier`): a step is one message to each replica
+ * and one reply. If any replica's part fails, every replica abandons the step before the
+ * parameters change. BatchNorm normalises each shard with its own statistics
  * (as DataParallel does without SyncBatchNorm); the moving statistics are updated from the
  * exact whole-batch mean and variance combined from the shards, identically everywhere.
  * Dropout masks depend on the sample's index in the whole batch, not on the split.
@@ -198,7 +197,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const replicas: Replica[] = [];
   for (let index = 0; index < options.replicas; index++) {
     const init: ReplicaInit = { spec, seed: options.seed, optimizer: opt, backend: options.backend, threads: options.threads, index, labelSmoothing };
-    replicas.push(new Replica(index, startWorker(init)));
+    replicas.push(new Replica(index, startReplicaWorker(init)));
   }
   const terminate = async (): Promise<void> => {
     await Promise.all(replicas.map((r) => r.worker.terminate()));
@@ -215,10 +214,22 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const params: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(total * 4), new SharedArrayBuffer(total * 4)];
   const momentum = new SharedArrayBuffer(opt.momentum > 0 ? total * 4 : 0);
   const slices = split(total, replicas.length);
+  // Channels of each BatchNorm layer, in the order the replicas pack their statistics.
+  const shapes = layerShapes(spec);
+  const layerChannels = spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
+  const statsLength = layerChannels.length + 2 * layerChannels.reduce((a, b) => a + b, 0);
+  const stats = replicas.map(() => new SharedArrayBuffer(statsLength * 8));
+  const barrierMemory = ReplicaBarrier.allocate();
+  const barrier = new ReplicaBarrier(barrierMemory, replicas.length);
+  // A replica whose thread dies must not leave the others waiting at the barrier forever.
+  for (const r of replicas) {
+    r.worker.on('error', () => barrier.abort());
+    r.worker.on('exit', () => barrier.abort());
+  }
   try {
     await Promise.all(replicas.map((r, i) => r.call({
       type: 'attach',
-      shared: { grads, params, momentum, slice: [slices[i][0], slices[i][0] + slices[i][1]] },
+      shared: { grads, params, momentum, slice: [slices[i][0], slices[i][0] + slices[i][1]], stats, barrier: barrierMemory },
     })));
   } catch (e) {
     await terminate();
@@ -262,34 +273,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const shard = (buffer: SharedArrayBuffer, off: number, n: number): ReplicaImages => ({ buffer, offset: off * per, shape: [n, h, w, c] });
   const labels = async (ys: tf.Tensor1D): Promise<Int32Array> => Int32Array.from(await ys.data());
 
-  // Channels of each BatchNorm layer, in the order the replicas pack their statistics.
-  const shapes = layerShapes(spec);
-  const layerChannels = spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
-  // Whole-batch mean and biased variance from the shards' (law of total variance), in float64.
-  const combineStats = (results: ShardGradResult[]): { counts: number[]; stats: Float32Array } => {
-    const first = results[0];
-    const counts = first.counts.map((_, l) => results.reduce((s, r) => s + r.counts[l], 0));
-    const stats = new Float32Array(first.stats.length);
-    let o = 0;
-    first.counts.forEach((_, l) => {
-      const len = layerChannels[l];
-      for (let ch = 0; ch < len; ch++) {
-        let mean = 0;
-        for (const r of results) mean += (r.counts[l] / counts[l]) * r.stats[o + ch];
-        let v = 0;
-        for (const r of results) {
-          const d = r.stats[o + ch] - mean;
-          v += (r.counts[l] / counts[l]) * (r.stats[o + len + ch] + d * d);
-        }
-        stats[o + ch] = mean;
-        stats[o + len + ch] = v;
-      }
-      o += 2 * len;
-    });
-    return { counts, stats };
-  };
-
-  const zero = { steps: 0, step: 0, input: 0, grad: 0, compute: 0, computeFastest: 0, copy: 0, update: 0, load: 0 };
+  const zero = { steps: 0, step: 0, input: 0, replica: 0, messaging: 0, compute: 0, computeFastest: 0, copy: 0, wait: 0, update: 0, load: 0 };
   let sums = { ...zero };
   const slowest = (key: string, n: number): number => Math.max(...replicas.slice(0, n).map((r) => r.ms[key] ?? 0));
   const fastest = (key: string, n: number): number => Math.min(...replicas.slice(0, n).map((r) => r.ms[key] ?? 0));
@@ -307,29 +291,35 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       const used = Math.min(replicas.length, Math.floor(batch / 2));
       const shards = split(batch, used);
       const t1 = performance.now();
-      const results = await Promise.all(shards.map(([off, n], i) => replicas[i].call<ShardGradResult>(
-        { type: 'grad', xs: shard(buffer, off, n), ys: y.slice(off, off + n), seed, offset: off },
-      )));
-      const t2 = performance.now();
-      const compute = slowest('compute', used);
-      const computeFastest = fastest('compute', used);
-      const copy = slowest('copy', used);
       const gradWeights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));
-      await Promise.all(replicas.map((r) => r.call({ type: 'update', lr, gradWeights })));
-      const t3 = performance.now();
-      const { counts, stats } = combineStats(results);
-      await Promise.all(replicas.map((r) => r.call({ type: 'load', counts, stats })));
-      const t4 = performance.now();
+      barrier.clearFailure();
+      const settled = await Promise.allSettled(replicas.map((r, i) => r.call<ShardStepResult | null>({
+        type: 'step',
+        ...(i < used ? { xs: shard(buffer, shards[i][0], shards[i][1]), ys: y.slice(shards[i][0], shards[i][0] + shards[i][1]) } : {}),
+        seed,
+        offset: i < used ? shards[i][0] : 0,
+        lr,
+        gradWeights,
+        used,
+      })));
+      const t2 = performance.now();
+      const failures = settled.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+      // The replica that failed says why; the others only that they abandoned the step.
+      if (failures.length > 0) throw failures.find((e) => !e.message.includes(STEP_ABANDONED)) ?? failures[0];
+      const results = settled.slice(0, used).map((o) => (o as PromiseFulfilledResult<ShardStepResult>).value);
+      const replica = slowest('total', replicas.length);
       sums = {
         steps: sums.steps + 1,
-        step: sums.step + (t4 - t0),
+        step: sums.step + (t2 - t0),
         input: sums.input + (t1 - t0),
-        grad: sums.grad + (t2 - t1),
-        compute: sums.compute + compute,
-        computeFastest: sums.computeFastest + computeFastest,
-        copy: sums.copy + copy,
-        update: sums.update + (t3 - t2),
-        load: sums.load + (t4 - t3),
+        replica: sums.replica + replica,
+        messaging: sums.messaging + (t2 - t1 - replica),
+        compute: sums.compute + slowest('compute', used),
+        computeFastest: sums.computeFastest + fastest('compute', used),
+        copy: sums.copy + slowest('copy', used),
+        wait: sums.wait + slowest('wait', replicas.length),
+        update: sums.update + slowest('update', replicas.length),
+        load: sums.load + slowest('load', replicas.length),
       };
       const loss = results.reduce((s, r) => s + r.loss * r.n, 0) / batch;
       const correct = results.reduce((s, r) => s + r.correct, 0);

@@ -28,11 +28,13 @@ export interface ReplicaInit {
  * array per replica (each writes its own), the parameters and the momentum buffers that the
  * replicas update together, each its own `slice` of elements. The parameters are double
  * buffered (a step reads one and writes the other, then they swap), because the native
- * update cannot write in place.
+ * update cannot write in place. Each replica also publishes its shard's BatchNorm statistics
+ * (`stats[i]`: float64, the per-layer counts, then the packed means and variances), and the
+ * replicas meet at `barrier` (`ReplicaBarrier`) within a step.
  *
  * @example
  * ```ts
- * const shared: ReplicaShared = { grads: [sab0, sab1], params: [sabA, sabB], momentum, slice: [0, 1000] };
+ * const shared: ReplicaShared = { grads: [sab0, sab1], params: [sabA, sabB], momentum, slice: [0, 1000], stats: [s0, s1], barrier };
  * ```
  */
 export interface ReplicaShared {
@@ -41,6 +43,10 @@ export interface ReplicaShared {
   readonly momentum: SharedArrayBuffer;
   /** [start, end): the parameter elements this replica updates. */
   readonly slice: readonly [number, number];
+  /** One per replica: its shard's BatchNorm counts and statistics (float64). */
+  readonly stats: readonly SharedArrayBuffer[];
+  /** The replicas' barrier and the step's failure flag (`ReplicaBarrier`). */
+  readonly barrier: SharedArrayBuffer;
 }
 
 /**
@@ -59,10 +65,12 @@ export interface ReplicaImages {
 }
 
 /**
- * Requests from the coordinating thread to a replica. Gradients, parameters and images
- * travel through shared memory, everything else by message. A step is `grad` (every
- * replica, its shard), `update` (every replica, its slice of the SGD update in shared
- * memory), then `load` (every replica copies the new parameters into its tensors).
+ * Requests from the coordinating thread to a replica. Gradients, parameters, statistics and
+ * images travel through shared memory, everything else by message. A training step is one
+ * `step` request to every replica: each computes its shard's gradients (a replica without a
+ * shard, `xs` absent, skips that), the replicas meet at the barrier, each updates its slice
+ * of the parameters in shared memory, they meet again, and each copies the new parameters
+ * and the combined BatchNorm statistics of the `used` shards into its tensors.
  *
  * @example
  * ```ts
@@ -71,9 +79,18 @@ export interface ReplicaImages {
  */
 export type ReplicaRequest =
   | { readonly id: number; readonly type: 'attach'; readonly shared: ReplicaShared }
-  | { readonly id: number; readonly type: 'grad'; readonly xs: ReplicaImages; readonly ys: Int32Array; readonly seed: number; readonly offset: number }
-  | { readonly id: number; readonly type: 'update'; readonly lr: number; readonly gradWeights: readonly number[] }
-  | { readonly id: number; readonly type: 'load'; readonly counts: readonly number[]; readonly stats: Float32Array }
+  | {
+    readonly id: number;
+    readonly type: 'step';
+    readonly xs?: ReplicaImages;
+    readonly ys?: Int32Array;
+    readonly seed: number;
+    readonly offset: number;
+    readonly lr: number;
+    readonly gradWeights: readonly number[];
+    /** Replicas 0 … used − 1 have a shard this step. */
+    readonly used: number;
+  }
   | { readonly id: number; readonly type: 'evaluate'; readonly xs: ReplicaImages; readonly ys: Int32Array }
   | { readonly id: number; readonly type: 'predict'; readonly xs: ReplicaImages }
   | { readonly id: number; readonly type: 'getState' }
@@ -92,21 +109,30 @@ export type ReplicaRequest =
 export type ReplicaTimings = Readonly<Record<string, number>>;
 
 /**
- * Result of a `grad` request: the shard's mean loss, correct count, size, and its
- * BatchNorm statistics packed as [mean₁, var₁, mean₂, var₂, …] with per-layer counts.
+ * Result of a `step` request for a replica with a shard: the shard's mean loss, correct
+ * count and size (`null` for a replica that sat the step out).
  *
  * @example
  * ```ts
  * const total = results.reduce((s, r) => s + r.loss * r.n, 0);
  * ```
  */
-export interface ShardGradResult {
+export interface ShardStepResult {
   readonly loss: number;
   readonly correct: number;
   readonly n: number;
-  readonly counts: readonly number[];
-  readonly stats: Float32Array;
 }
+
+/**
+ * The message of a replica's error when it abandoned a step because another replica failed
+ * (the coordinator reports the other replica's error instead).
+ *
+ * @example
+ * ```ts
+ * if (!message.includes(STEP_ABANDONED)) report(message);
+ * ```
+ */
+export const STEP_ABANDONED = 'step abandoned: another replica failed';
 
 /**
  * Replies of a replica: `ready` once (with the parameter sizes and backend), then one

@@ -6,7 +6,10 @@ import { backendLabel } from './backendLabel';
 import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
 import { readState, readWeights, writeState } from './networkState';
-import type { ReplicaImages, ReplicaInit, ReplicaReply, ReplicaRequest, ReplicaTimings, ShardGradResult } from './replicaProtocol';
+import { combineShardStats, type ShardStats } from './combineShardStats';
+import { layerShapes } from './NetworkSpec';
+import { ReplicaBarrier } from './ReplicaBarrier';
+import { STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
 import { checkSgdOptions, type Sgd, type SgdSlot } from './sgd';
 import { sgdSlice } from './sgdSlice';
 import { nativeKernels } from './wasm/nativeKernels';
@@ -23,6 +26,9 @@ interface Shared {
   readonly momentum: Float32Array<SharedArrayBuffer>;
   readonly start: number;
   readonly end: number;
+  /** Every replica's shard statistics: [counts per BatchNorm layer…, packed means and variances…]. */
+  readonly stats: ReadonlyArray<Float64Array<SharedArrayBuffer>>;
+  readonly barrier: ReplicaBarrier;
 }
 
 async function main(): Promise<void> {
@@ -39,6 +45,10 @@ async function main(): Promise<void> {
   }
   const options = checkSgdOptions(init.optimizer);
   const net = buildNetwork(init.spec, { seed: init.seed });
+  // Channels of each BatchNorm layer, in the order the statistics are packed.
+  const shapes = layerShapes(init.spec);
+  const layerChannels = init.spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
+  const layers = layerChannels.length;
   let shared: Shared | undefined;
   let slots: SgdSlot[] = [];
   let ms: Record<string, number> = {};
@@ -92,6 +102,43 @@ async function main(): Promise<void> {
     },
   };
 
+  // This replica's shard: gradients into its shared array, BatchNorm statistics into its
+  // shared statistics array (timings into `ms`).
+  const shardGradients = async (s: Shared, x: ReplicaImages, y: Int32Array, seed: number, offset: number): Promise<ShardStepResult> => {
+    const t0 = performance.now();
+    const xs = images(x);
+    const ys = tf.tensor1d(y, 'int32');
+    const t1 = performance.now();
+    const g = computeGradients(net, xs, ys, seed, offset, init.labelSmoothing ?? 0);
+    const t2 = performance.now();
+    try {
+      const out = s.grads[init.index];
+      let off = 0;
+      for (const t of g.grads) {
+        out.set(readNow(t), off);
+        off += t.size;
+      }
+      const t3 = performance.now();
+      const mine = s.stats[init.index];
+      g.stats.forEach((st, l) => {
+        mine[l] = st.count;
+      });
+      const parts = await Promise.all(g.stats.flatMap((st) => [st.mean.data(), st.variance.data()]));
+      let o = layers;
+      for (const p of parts) {
+        mine.set(p as Float32Array, o);
+        o += p.length;
+      }
+      const [loss, correct] = await Promise.all([g.loss.data(), g.correct.data()]);
+      ms = { upload: t1 - t0, compute: t2 - t1, copy: t3 - t2 };
+      return { loss: loss[0], correct: correct[0], n: x.shape[0] };
+    } finally {
+      disposeGradients(g);
+      xs.dispose();
+      ys.dispose();
+    }
+  };
+
   const handlers: { [K in ReplicaRequest['type']]: (r: Extract<ReplicaRequest, { type: K }>) => Promise<unknown> } = {
     attach: async (r) => {
       const momentum = new Float32Array(r.shared.momentum);
@@ -102,6 +149,8 @@ async function main(): Promise<void> {
         momentum,
         start: r.shared.slice[0],
         end: r.shared.slice[1],
+        stats: r.shared.stats.map((b) => new Float64Array(b)),
+        barrier: new ReplicaBarrier(r.shared.barrier, r.shared.grads.length),
       };
       let off = 0;
       slots = options.momentum > 0
@@ -114,72 +163,62 @@ async function main(): Promise<void> {
       publishSlice();
       return null;
     },
-    grad: async (r) => {
-      const t0 = performance.now();
-      const xs = images(r.xs);
-      const ys = tf.tensor1d(r.ys, 'int32');
-      const t1 = performance.now();
-      const g = computeGradients(net, xs, ys, r.seed, r.offset, init.labelSmoothing ?? 0);
-      const t2 = performance.now();
-      try {
-        const out = attached().grads[init.index];
-        let off = 0;
-        for (const t of g.grads) {
-          out.set(readNow(t), off);
-          off += t.size;
-        }
-        const t3 = performance.now();
-        const counts = g.stats.map((s) => s.count);
-        const parts = await Promise.all(g.stats.flatMap((s) => [s.mean.data(), s.variance.data()]));
-        const stats = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-        let o = 0;
-        for (const p of parts) {
-          stats.set(p as Float32Array, o);
-          o += p.length;
-        }
-        const [loss, correct] = await Promise.all([g.loss.data(), g.correct.data()]);
-        ms = { upload: t1 - t0, compute: t2 - t1, copy: t3 - t2 };
-        const result: ShardGradResult = { loss: loss[0], correct: correct[0], n: r.xs.shape[0], counts, stats };
-        return result;
-      } finally {
-        disposeGradients(g);
-        xs.dispose();
-        ys.dispose();
-      }
-    },
-    update: async (r) => {
-      const t0 = performance.now();
+    step: async (r) => {
       const s = attached();
+      const t0 = performance.now();
+      let result: ShardStepResult | null = null;
+      let failure: unknown;
+      if (r.xs !== undefined && r.ys !== undefined) {
+        try {
+          result = await shardGradients(s, r.xs, r.ys, r.seed, r.offset);
+        } catch (e) {
+          failure = e;
+          s.barrier.markFailed();
+        }
+      }
+      const t1 = performance.now();
+      // Every replica's gradients and statistics are in shared memory (or the step failed).
+      s.barrier.arrive();
+      const t2 = performance.now();
+      if (s.barrier.failed) throw failure ?? new Error(STEP_ABANDONED);
       const next = s.current === 0 ? 1 : 0;
-      sgdSlice({
-        grads: s.grads, gradWeights: r.gradWeights, params: s.params[s.current], out: s.params[next], momentum: s.momentum,
-        start: s.start, end: s.end, lr: r.lr, options, native: nativeKernels(), scratch: init.index,
-      });
+      try {
+        sgdSlice({
+          grads: s.grads, gradWeights: r.gradWeights, params: s.params[s.current], out: s.params[next], momentum: s.momentum,
+          start: s.start, end: s.end, lr: r.lr, options, native: nativeKernels(), scratch: init.index,
+        });
+      } catch (e) {
+        failure = e;
+        s.barrier.markFailed();
+      }
+      const t3 = performance.now();
+      // Every slice of the new parameters is written.
+      s.barrier.arrive();
+      const t4 = performance.now();
+      if (s.barrier.failed) throw failure ?? new Error(STEP_ABANDONED);
       // Every replica swaps at the same step, so they all agree on which buffer is current.
       s.current = next;
-      ms = { update: performance.now() - t0 };
-      return null;
-    },
-    load: async (r) => {
-      const t0 = performance.now();
+      const shards: ShardStats[] = s.stats.slice(0, r.used).map((a) => ({ counts: Array.from(a.subarray(0, layers)), stats: a.subarray(layers) }));
+      const { counts, stats: packed } = combineShardStats(shards, layerChannels);
       const stats: BatchStats[] = [];
       try {
         let o = 0;
         net.moving.forEach((m, i) => {
           const c = m.mean.size;
-          stats.push({ count: r.counts[i], mean: tf.tensor1d(r.stats.slice(o, o + c)), variance: tf.tensor1d(r.stats.slice(o + c, o + 2 * c)) });
+          stats.push({ count: counts[i], mean: tf.tensor1d(packed.subarray(o, o + c)), variance: tf.tensor1d(packed.subarray(o + c, o + 2 * c)) });
           o += 2 * c;
         });
         // sgd.apply (above) loads the parameters; applyUpdate adds the BatchNorm moving statistics.
         applyUpdate(net, sgd, [], stats);
       } finally {
-        for (const s of stats) {
-          s.mean.dispose();
-          s.variance.dispose();
+        for (const st of stats) {
+          st.mean.dispose();
+          st.variance.dispose();
         }
       }
-      ms = { load: performance.now() - t0 };
-      return null;
+      const t5 = performance.now();
+      ms = { ...ms, wait: t2 - t1 + (t4 - t3), update: t3 - t2, load: t5 - t4, total: t5 - t0 };
+      return result;
     },
     evaluate: async (r) => {
       const xs = images(r.xs);
