@@ -16,8 +16,10 @@ export interface StepWorkerJob {
   readonly batch: number;
   readonly steps: number;
   readonly threads: number;
-  /** Untimed steps first (default 1): V8 keeps compiling tfjs for a dozen steps or more. */
+  /** Untimed steps first (default 1): V8 keeps compiling tfjs's engine for 20–40 steps. */
   readonly warmup?: number;
+  /** Stop the warm-up after this many seconds (at least one step; default: no limit). */
+  readonly warmupSeconds?: number;
   /** Native im2col/Winograd scratch chunk in KiB for this measurement (process-wide; 0 = default). */
   readonly scratchKb?: number;
 }
@@ -50,7 +52,9 @@ const WORKER_CODE = `
     const xs = tf.randomNormal([job.batch, h, w, c], 0, 1, 'float32', 1);
     const ys = tf.tensor1d(Array.from({ length: job.batch }, (_, i) => (i * 37) % job.spec.numClasses), 'int32');
     try {
-      for (let s = 0; s < (job.warmup ?? 1); s++) await trainer.step(xs, ys, -1 - s);
+      const w0 = performance.now();
+      const cap = (job.warmupSeconds ?? Infinity) * 1000;
+      for (let s = 0; s < (job.warmup ?? 1) && (s === 0 || performance.now() - w0 < cap); s++) await trainer.step(xs, ys, -1 - s);
       const t = performance.now();
       for (let s = 0; s < job.steps; s++) await trainer.step(xs, ys, 1 + s);
       const imagesPerSecond = (job.batch * job.steps) / ((performance.now() - t) / 1000);

@@ -18,8 +18,10 @@
  * figure is that one step), --rounds N (default 1: N > 1 measures the replicas and the
  * one-thread baseline N - 1 more times, alternating, and prints every round's ratio and the
  * ratio of the medians, since one pair of runs swings by ±10 % on a shared machine), --warmup N
- * (untimed steps before each measurement, default 1; V8 keeps compiling tfjs for a dozen steps
- * or more, on helper threads that two busy replicas have to share their cores with).
+ * and --warmup-s S (untimed steps before each measurement: N steps, default 30, but stop after
+ * S seconds, default 20, and always at least one; V8 keeps compiling tfjs's engine for 20–40
+ * steps, on helper threads that two busy replicas have to share their cores with, so the
+ * timed steps are a long run's steady state; the pure-wasm AlexNet gets the seconds' worth).
  * The product runs compiled (dist/, built first), as `npx rxtrain` runs it, the replicas and
  * the one-thread baseline included. Every figure is printed as
  * `<model> <backend> replicas=<n> images_per_s=<x>`, followed by the achieved GFLOP/s
@@ -56,8 +58,10 @@ const only = opt('--only');
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const replicasN = Number(opt('--replicas') ?? cores);
 const cpuBudget = Number(opt('--cpu-budget') ?? 120);
-const warmup = Number(opt('--warmup') ?? 1);
+const warmup = Number(opt('--warmup') ?? 30);
 if (!(Number.isInteger(warmup) && warmup >= 1)) throw new Error(`--warmup ${opt('--warmup')}: expected a whole number ≥ 1`);
+const warmupSeconds = Number(opt('--warmup-s') ?? 20);
+if (!(Number.isFinite(warmupSeconds) && warmupSeconds >= 0)) throw new Error(`--warmup-s ${opt('--warmup-s')}: expected a number of seconds ≥ 0`);
 const rounds = Number(opt('--rounds') ?? 1);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds ${opt('--rounds')}: expected a whole number ≥ 1`);
 const torchScript = '/work/shared/reference/torch_train.py';
@@ -104,7 +108,7 @@ function measureVariant(w: Workload, v: Variant, replicas: number, threads?: num
 
 /** One replica on `threads` wasm threads, measured in a worker_thread with its own wasm instance. */
 function measureInWorker(w: Workload, v: Variant, threads: number): Promise<number> {
-  const run = async (): Promise<number> => (await timeStepsInWorker({ spec: w.spec, batch: w.batch, steps, threads, warmup })).imagesPerSecond;
+  const run = async (): Promise<number> => (await timeStepsInWorker({ spec: w.spec, batch: w.batch, steps, threads, warmup, warmupSeconds })).imagesPerSecond;
   return withNative(v === 'wasm+native', run);
 }
 
@@ -173,8 +177,9 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
     return (w.batch * n) / ((performance.now() - t) / 1000);
   };
   try {
-    const warm = await timed(backend === 'cpu' ? 1 : warmup, 0);
-    if (warm === undefined || backend === 'cpu') return warm;
+    if (backend === 'cpu') return await timed(1, 0);
+    const w0 = performance.now();
+    for (let s = 0; s < warmup && (s === 0 || performance.now() - w0 < warmupSeconds * 1000); s++) await trainer.step(xs, ys, -1 - s);
     const dp = 'timings' in trainer ? (trainer as DataParallelTrainer) : undefined;
     dp?.timings();
     const sched0 = threadSchedStats();
