@@ -22,6 +22,8 @@
  * S seconds, default 20, and always at least one; V8 keeps compiling tfjs's engine for 20–40
  * steps, on helper threads that two busy replicas have to share their cores with, so the
  * timed steps are a long run's steady state; the pure-wasm AlexNet gets the seconds' worth).
+ * --balance even|speed|even,speed (how the replicas split a batch, `createTrainer`'s `balance`;
+ * with a list and --rounds, every round measures the replicas under each in turn).
  * The product runs compiled (dist/, built first), as `npx rxtrain` runs it, the replicas and
  * the one-thread baseline included. Every figure is printed as
  * `<model> <backend> replicas=<n> images_per_s=<x>`, followed by the achieved GFLOP/s
@@ -62,6 +64,10 @@ const warmup = Number(opt('--warmup') ?? 30);
 if (!(Number.isInteger(warmup) && warmup >= 1)) throw new Error(`--warmup ${opt('--warmup')}: expected a whole number ≥ 1`);
 const warmupSeconds = Number(opt('--warmup-s') ?? 20);
 if (!(Number.isFinite(warmupSeconds) && warmupSeconds >= 0)) throw new Error(`--warmup-s ${opt('--warmup-s')}: expected a number of seconds ≥ 0`);
+/** `--balance even|speed|even,speed`: how the replicas split a batch; a list is measured side by side in every round. */
+const balances = (opt('--balance') ?? 'even').split(',') as Array<'even' | 'speed'>;
+for (const b of balances) if (b !== 'even' && b !== 'speed') throw new Error(`--balance ${String(b)}: expected even, speed or a list of them`);
+let balanceNow = balances[0];
 const rounds = Number(opt('--rounds') ?? 1);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds ${opt('--rounds')}: expected a whole number ≥ 1`);
 const torchScript = '/work/shared/reference/torch_train.py';
@@ -150,7 +156,7 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
   // workers (also for one replica) so that a step over the budget can be abandoned.
   const trainer = backend === 'cpu'
     ? await createDataParallelTrainer({ spec: w.spec, seed: 0, optimizer: {}, replicas, backend, threads: 1 })
-    : await createTrainer({ model: w.spec, backend, replicas, seed: 0, threads });
+    : await createTrainer({ model: w.spec, backend, replicas, seed: 0, threads, balance: balanceNow });
   const [h, wd, c] = w.spec.inputShape;
   const xs = tf.randomNormal([w.batch, h, wd, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const ys = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => (i * 37) % w.spec.numClasses), 'int32');
@@ -189,7 +195,7 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
       const f = (x: number): string => x.toFixed(0);
       console.log(`#   ${w.name} ${backend} replicas=${replicas} per step (ms, mean of ${t.steps}): step ${f(t.step)} = input ${f(t.input)} + replicas ${f(t.replica)} `
         + `(slowest: compute ${f(t.compute)} (fastest ${f(t.computeFastest)}), copy to shared ${t.copy.toFixed(1)}, shared update ${t.update.toFixed(1)}, load ${t.load.toFixed(1)}; `
-        + `barrier waits up to ${f(t.wait)}) + messaging ${t.messaging.toFixed(1)}`);
+        + `barrier waits up to ${f(t.wait)}) + messaging ${t.messaging.toFixed(1)}; balance ${balanceNow}, last shards ${t.shards.join(' + ')}`);
       // Where the CPU went: the replica threads are the busiest; the rest is the main thread
       // and V8's helpers (GC marking, compilation) for every isolate of the process.
       const rows = schedDelta(sched0, threadSchedStats());
@@ -274,18 +280,29 @@ async function main(): Promise<void> {
           console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / 1 replica × 1 thread = ${(many / ips).toFixed(2)}×`);
           console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / best single replica (${best === ips ? '1 thread' : `${cores} threads`}) = ${(many / best).toFixed(2)}×`);
           if (rounds > 1) {
-            const manyRuns = [many];
+            // Every round: the replicas under each balance in turn, then the one-thread baseline.
+            const manyRuns = new Map(balances.map((b, k) => [b, k === 0 ? [many] : [] as number[]]));
             const oneRuns = [ips];
-            for (let k = 1; k < rounds; k++) {
+            for (const b of balances.slice(1)) {
+              balanceNow = b;
               const m = await measureVariant(w, v, replicasN);
-              const o = await measureInWorker(w, v, 1);
-              if (m === undefined) break;
-              manyRuns.push(m);
-              oneRuns.push(o);
+              if (m !== undefined) manyRuns.get(b)?.push(m);
             }
-            const ratios = manyRuns.map((m, k) => (m / oneRuns[k]).toFixed(2));
-            console.log(`# ${w.name}: ${v} rounds: ${replicasN} replicas ${manyRuns.map((x) => x.toFixed(1)).join(' / ')}, 1 replica × 1 thread ${oneRuns.map((x) => x.toFixed(1)).join(' / ')} img/s; per round ${ratios.join(' / ')}×`);
-            console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / 1 replica × 1 thread, medians of ${manyRuns.length} rounds = ${(median(manyRuns) / median(oneRuns)).toFixed(2)}× (target ≥ 1.8)`);
+            for (let k = 1; k < rounds; k++) {
+              for (const b of balances) {
+                balanceNow = b;
+                const m = await measureVariant(w, v, replicasN);
+                if (m !== undefined) manyRuns.get(b)?.push(m);
+              }
+              oneRuns.push(await measureInWorker(w, v, 1));
+            }
+            balanceNow = balances[0];
+            for (const [b, runs] of manyRuns) {
+              if (runs.length !== oneRuns.length) continue;
+              const ratios = runs.map((m, k) => (m / oneRuns[k]).toFixed(2));
+              console.log(`# ${w.name}: ${v} rounds, balance ${b}: ${replicasN} replicas ${runs.map((x) => x.toFixed(1)).join(' / ')}, 1 replica × 1 thread ${oneRuns.map((x) => x.toFixed(1)).join(' / ')} img/s; per round ${ratios.join(' / ')}×`);
+              console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread (balance ${b}) / 1 replica × 1 thread, medians of ${runs.length} rounds = ${(median(runs) / median(oneRuns)).toFixed(2)}× (target ≥ 1.8)`);
+            }
           }
         }
       } catch (e) {

@@ -103,6 +103,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'val-flip', kind: 'bool', field: 'valFlip', help: 'validate on each image and its mirror image, averaged (test-time flip)' },
   { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
   { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N', help: 'data-parallel replicas' },
+  { name: 'balance', kind: 'string', field: 'balance', arg: 'even|speed', help: 'how replicas split a batch (speed: by measured speed, not bit-reproducible)' },
   { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
   { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
@@ -375,6 +376,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
             labelSmoothing: cfg.labelSmoothing,
             backend: backend.name as BackendName,
             replicas: cfg.replicas === 0 ? 'auto' : cfg.replicas,
+            balance: cfg.balance,
           });
         } catch (e) {
           await datasets.close();

@@ -5,6 +5,7 @@ import { checkBatch } from './checkBatch';
 import { layerShapes, type NetworkSpec } from './NetworkSpec';
 import { readNow } from './hostArrays';
 import { ReplicaBarrier } from './ReplicaBarrier';
+import { shardSizes } from './shardSizes';
 import { startReplicaWorker } from './startReplicaWorker';
 import { STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
 import { checkSgdOptions, type SgdOptions } from './sgd';
@@ -29,6 +30,16 @@ export interface DataParallelOptions {
   readonly threads?: number;
   /** Label smoothing of the training loss, in [0, 1) (default 0; evaluation is plain NLL). */
   readonly labelSmoothing?: number;
+  /**
+   * How a training batch is split between the replicas. `even` (default): equal shards, so a
+   * run is bit-reproducible. `speed`: shards in proportion to each replica's measured speed
+   * (images per ms of compute, averaged over recent steps; `shardSizes`), for machines whose
+   * cores run at different speeds (a shared cloud host where another tenant slows one vCPU,
+   * big.LITTLE): a step waits for its slowest replica, so an even split leaves the faster
+   * ones idle. The split then depends on timing, and with it each shard's BatchNorm
+   * statistics, so runs are no longer bit-reproducible (the replicas still agree bit for bit).
+   */
+  readonly balance?: 'even' | 'speed';
 }
 
 /**
@@ -66,6 +77,8 @@ export interface DataParallelTimings {
   readonly update: number;
   /** Copying the new parameters and BatchNorm statistics into the replica's tensors. */
   readonly load: number;
+  /** The last step's shard sizes, in replica order (uneven with `balance: 'speed'`). */
+  readonly shards: readonly number[];
 }
 
 /**
@@ -146,6 +159,9 @@ class Replica {
   }
 }
 
+/** Weight of the latest step in a replica's speed estimate (`balance: 'speed'`). */
+const SPEED_SMOOTHING = 0.5;
+
 /** Splits `n` items into `parts` contiguous runs as even as possible: [offset, size][]. */
 function split(n: number, parts: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -193,6 +209,8 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const opt = checkSgdOptions(options.optimizer);
   const labelSmoothing = options.labelSmoothing ?? 0;
   checkLabelSmoothing(labelSmoothing);
+  const balance = options.balance ?? 'even';
+  if (balance !== 'even' && balance !== 'speed') throw new RangeError(`balance must be 'even' or 'speed', got ${String(balance)}`);
   let lr = opt.lr;
   const replicas: Replica[] = [];
   for (let index = 0; index < options.replicas; index++) {
@@ -273,6 +291,8 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const shard = (buffer: SharedArrayBuffer, off: number, n: number): ReplicaImages => ({ buffer, offset: off * per, shape: [n, h, w, c] });
   const labels = async (ys: tf.Tensor1D): Promise<Int32Array> => Int32Array.from(await ys.data());
 
+  const speeds: number[] = replicas.map(() => Number.NaN);
+  let lastShards: readonly number[] = [];
   const zero = { steps: 0, step: 0, input: 0, replica: 0, messaging: 0, compute: 0, computeFastest: 0, copy: 0, wait: 0, update: 0, load: 0 };
   let sums = { ...zero };
   const slowest = (key: string, n: number): number => Math.max(...replicas.slice(0, n).map((r) => r.ms[key] ?? 0));
@@ -289,7 +309,8 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       const buffer = share(xs);
       const y = await labels(ys);
       const used = Math.min(replicas.length, Math.floor(batch / 2));
-      const shards = split(batch, used);
+      const sizes = balance === 'speed' ? shardSizes(batch, speeds.slice(0, used)) : split(batch, used).map(([, n]) => n);
+      const shards = sizes.map((n, i): [number, number] => [sizes.slice(0, i).reduce((a, b) => a + b, 0), n]);
       const t1 = performance.now();
       const gradWeights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));
       barrier.clearFailure();
@@ -307,6 +328,15 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       // The replica that failed says why; the others only that they abandoned the step.
       if (failures.length > 0) throw failures.find((e) => !e.message.includes(STEP_ABANDONED)) ?? failures[0];
       const results = settled.slice(0, used).map((o) => (o as PromiseFulfilledResult<ShardStepResult>).value);
+      // Images per ms of each replica's compute, averaged so that one disturbed step does not
+      // swing the next split; the wall clock counts, time lost to other threads included.
+      for (let i = 0; i < used; i++) {
+        const ms = replicas[i].ms.compute;
+        if (ms === undefined || !(ms > 0)) continue;
+        const v = sizes[i] / ms;
+        speeds[i] = Number.isFinite(speeds[i]) && speeds[i] > 0 ? SPEED_SMOOTHING * v + (1 - SPEED_SMOOTHING) * speeds[i] : v;
+      }
+      lastShards = sizes;
       const replica = slowest('total', replicas.length);
       sums = {
         steps: sums.steps + 1,
@@ -364,7 +394,7 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
     replicaStates: () => exclusive(() => Promise.all(replicas.map((r) => r.call<TrainerState>({ type: 'getState' })))),
     timings() {
       const n = Math.max(1, sums.steps);
-      const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, k === 'steps' ? v : v / n])) as unknown as DataParallelTimings;
+      const mean = { ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, k === 'steps' ? v : v / n])), shards: lastShards } as unknown as DataParallelTimings;
       sums = { ...zero };
       return mean;
     },

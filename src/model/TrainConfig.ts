@@ -219,6 +219,11 @@ export const TrainConfig = t.type({
   backend: t.keyof({ auto: null, wasm: null, cpu: null, tensorflow: null }),
   /** Data-parallel replicas (worker threads); 0 = one per core. */
   replicas: NonNegInt,
+  /**
+   * How replicas split a batch: `even` (bit-reproducible) or `speed` (by each replica's
+   * measured speed, for cores of different speeds; not bit-reproducible).
+   */
+  balance: t.keyof({ even: null, speed: null }),
   telemetry: TelemetryConfig,
   tensorboard: t.boolean,
   log: LogConfig,
@@ -268,6 +273,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   valFlip: false,
   backend: 'auto',
   replicas: 1,
+  balance: 'even',
   telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null },
   tensorboard: true,
   log: { level: 'info', file: 'train.log' },

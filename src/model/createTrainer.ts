@@ -45,6 +45,12 @@ export interface CreateTrainerOptions {
    * wasm, where replicas and XNNPACK's threads measured about even, 0.76–1.14×).
    */
   readonly replicas?: number | 'auto';
+  /**
+   * How replicas split a batch: `even` (default, bit-reproducible) or `speed` (by each
+   * replica's measured speed, for cores that run at different speeds; see
+   * `DataParallelOptions.balance`). Ignored with one replica.
+   */
+  readonly balance?: 'even' | 'speed';
   /** Backend to use (see `initBackend`); default `auto`. */
   readonly backend?: BackendName | 'auto';
   /** Compute threads (of this thread's backend, or of each replica's). */
@@ -109,6 +115,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     backend: info.name as BackendName,
     threads: options.threads ?? 1,
     labelSmoothing,
+    balance: options.balance ?? 'even',
   });
 }
 

@@ -293,7 +293,7 @@ function imageSide(store: SampleStore): number | undefined {
 /**
  * The part of a config a checkpoint must match to be resumed — everything that changes the
  * maths (data, model, batch size, optimizer, scheduler, augmentation, seed, 10-crop,
- * replicas) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
+ * replicas, shard balancing) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs.
  *
  * @example
@@ -324,6 +324,8 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       // Only when on, so checkpoints written before the option existed (same maths) still resume.
       ...(cfg.valFlip ? { valFlip: true } : {}),
       replicas: cfg.replicas,
+      // Only when on (it changes how batches are split), so older checkpoints still resume.
+      ...(cfg.balance === 'speed' ? { balance: cfg.balance } : {}),
     },
     data: fingerprint,
   };

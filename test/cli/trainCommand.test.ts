@@ -96,6 +96,9 @@ describe('rxtrain train', function () {
     assert.deepEqual(drop.right.config.model.dropout, { conv: 0, dense: 0.5 }, 'one rate set, the other kept');
     const smooth = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--label-smoothing', '0.1']);
     assert.ok(E.isRight(smooth) && smooth.right !== 'help' && smooth.right.config.labelSmoothing === 0.1 && config.labelSmoothing === 0);
+    const balanced = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--replicas', '2', '--balance', 'speed']);
+    assert.ok(E.isRight(balanced) && balanced.right !== 'help' && balanced.right.config.balance === 'speed' && config.balance === 'even');
+    assert.ok(E.isLeft(resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--balance', 'fast'])));
     const tooMuch = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--dense-dropout', '1']);
     assert.ok(E.isLeft(tooMuch));
     assert.match(tooMuch.left, /model\.dropout\.dense: got 1, expected a number in \[0, 1\)/);

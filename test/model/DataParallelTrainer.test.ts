@@ -261,6 +261,42 @@ describe('createDataParallelTrainer with label smoothing (2 replicas, cpu)', fun
   });
 });
 
+describe('createDataParallelTrainer with shards balanced by speed (2 replicas, cpu)', function () {
+  this.timeout(180000);
+  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+
+  it('splits every batch whole into valid shards, keeps the replicas bit-identical, and learns', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const dp = await createDataParallelTrainer({ spec, seed: 9, optimizer: {}, replicas: 2, backend: 'cpu', balance: 'speed' });
+    const xs = images(32, 30);
+    const ys = labels(32, 1);
+    try {
+      const losses: number[] = [];
+      for (let s = 0; s < 6; s++) {
+        losses.push((await dp.step(xs, ys, s)).loss);
+        const { shards } = dp.timings();
+        assert.equal(shards.length, 2);
+        assert.equal(shards[0] + shards[1], 32, `step ${s}: shards ${shards.join(' + ')}`);
+        assert.ok(shards.every((n) => n >= 2), `step ${s}: shards ${shards.join(' + ')}`);
+      }
+      assert.ok(losses.every(Number.isFinite));
+      assert.ok(losses[5] < losses[0], `the same batch six times: loss ${losses.map((l) => l.toFixed(3)).join(' → ')}`);
+      const states = await dp.replicaStates();
+      assertBitIdentical(states[0], states[1], 'after balanced steps');
+    } finally {
+      tf.dispose([xs, ys]);
+      await dp.dispose();
+    }
+  });
+
+  it('rejects an unknown balance before starting any replica', async () => {
+    await assert.rejects(
+      createDataParallelTrainer({ spec, seed: 1, optimizer: {}, replicas: 2, backend: 'cpu', balance: 'fast' as 'speed' }),
+      /balance must be 'even' or 'speed', got fast/,
+    );
+  });
+});
+
 describe('createDataParallelTrainer on wasm (2 replicas, 1 thread each)', function () {
   this.timeout(180000);
   let dp: DataParallelTrainer;

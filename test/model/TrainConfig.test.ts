@@ -38,6 +38,13 @@ describe('TrainConfig', () => {
     ]);
   });
 
+  it('takes how replicas split a batch: even (default) or by speed', () => {
+    assert.equal(DEFAULT_TRAIN_CONFIG.balance, 'even');
+    const r = decodeTrainConfig({ data: { train: 'd' }, replicas: 2, balance: 'speed' });
+    assert.ok(E.isRight(r) && r.right.balance === 'speed');
+    assert.deepEqual(problems({ data: { train: 'd' }, balance: 'fast' }), ['balance: got "fast", expected "even" | "speed"']);
+  });
+
   it('takes a label smoothing in [0, 1), default 0', () => {
     assert.equal(DEFAULT_TRAIN_CONFIG.labelSmoothing, 0);
     const r = decodeTrainConfig({ data: { train: 'd' }, labelSmoothing: 0.1 });

@@ -1,0 +1,106 @@
+/*
+ * npm run bench:replica-steps — step by step, how unbalanced are two data-parallel replicas?
+ *
+ * A data-parallel step ends when its slowest replica is done (the replicas meet at a barrier
+ * twice per step), so any difference between the two replica threads' speed is idle time
+ * for the faster one. This trains the small model (32², wasm with the native addon when
+ * built) on 2 single-thread replicas at `--batch` (default 128: 64-image shards), warms up
+ * `--warmup` steps, then prints for each of `--steps` steps: the step's wall clock, the
+ * slowest and fastest replica's compute, the longest barrier wait, and per replica thread
+ * its CPU time, its time waiting for a CPU (both from /proc schedstat) and the CPU it ran on
+ * last; then the medians. It shows whether the slower replica is always the same one (a
+ * slower vCPU: balancing the shards by speed would pay) or changes from step to step (noise
+ * that no split can predict). Replicas load the TypeScript sources through tsx here.
+ *
+ * `--pin 1` pins the two replica threads to CPUs 0 and 1 after the warm-up (taskset).
+ *
+ *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { initBackend } from '../src/model/backend';
+import { createDataParallelTrainer } from '../src/model/DataParallelTrainer';
+import { smallAlexNet } from '../src/model/smallAlexNet';
+import { median } from './median';
+import { schedDelta, threadSchedStats } from './threadSchedStats';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const STEPS = Number(args.get('steps') ?? 40);
+const WARMUP = Number(args.get('warmup') ?? 30);
+const BATCH = Number(args.get('batch') ?? 128);
+/** `--pin 1`: after the warm-up, pin the two replica threads to CPUs 0 and 1 (taskset). */
+const PIN = args.get('pin') === '1';
+/** `--balance even|speed`: the trainer's shard balancing. */
+const BALANCE = (args.get('balance') ?? 'even') as 'even' | 'speed';
+if (BALANCE !== 'even' && BALANCE !== 'speed') throw new Error(`--balance ${BALANCE}: expected even or speed`);
+for (const [name, v, min] of [['steps', STEPS, 1], ['warmup', WARMUP, 0], ['batch', BATCH, 4]] as const) {
+  if (!(Number.isInteger(v) && v >= min)) throw new Error(`--${name} ${args.get(name)}: expected a whole number ≥ ${min}`);
+}
+
+/** The CPU a thread of this process last ran on (field 39 of /proc/self/task/<tid>/stat), or -1. */
+function lastCpu(tid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+  } catch {
+    return -1;
+  }
+}
+
+async function main(): Promise<void> {
+  await initBackend({ prefer: 'wasm' });
+  const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
+  const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
+  const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
+  try {
+    console.log(`bench:replica-steps: small 32², batch ${BATCH} on 2 replicas × 1 thread (${dp.backend}), balance ${BALANCE}, ${WARMUP} warm-up steps, ${STEPS} traced`);
+    const w0 = threadSchedStats();
+    for (let s = 0; s < WARMUP; s++) await dp.step(xs, ys, -1 - s);
+    if (PIN) {
+      const busiest = schedDelta(w0, threadSchedStats()).slice(0, 2);
+      busiest.forEach((r, cpu) => execFileSync('taskset', ['-p', '-c', String(cpu), String(r.tid)], { stdio: 'ignore' }));
+      console.log(`pinned replica threads ${busiest.map((r, cpu) => `${r.tid}→cpu${cpu}`).join(', ')}`);
+    }
+    const spread: number[] = [];
+    const steps: number[] = [];
+    const waits: number[] = [];
+    let sameSlower = 0;
+    let previous: number | undefined;
+    for (let s = 0; s < STEPS; s++) {
+      const before = threadSchedStats();
+      dp.timings();
+      await dp.step(xs, ys, s);
+      const t = dp.timings();
+      const rows = schedDelta(before, threadSchedStats());
+      if (rows.length < 2) throw new Error('no per-thread schedstat in /proc: this bench needs Linux with schedstats');
+      const [a, b] = rows.slice(0, 2).sort((x, y) => x.tid - y.tid);
+      const slower = a.runMs + a.waitMs >= b.runMs + b.waitMs ? a.tid : b.tid;
+      if (previous === slower) sameSlower += 1;
+      previous = slower;
+      spread.push(t.compute - t.computeFastest);
+      steps.push(t.step);
+      waits.push(t.wait);
+      const others = rows.slice(2).reduce((q, r) => q + r.runMs, 0);
+      console.log(
+        `step ${String(s + 1).padStart(3)}: ${t.step.toFixed(0)} ms, shards ${t.shards.join('+')}, compute ${t.compute.toFixed(0)} / ${t.computeFastest.toFixed(0)}, barrier wait ≤ ${t.wait.toFixed(0)}; ` +
+          [a, b].map((r) => `thread ${r.tid}${r.tid === slower ? '*' : ' '} ran ${r.runMs.toFixed(0)} waited ${r.waitMs.toFixed(0)} on cpu${lastCpu(r.tid)}`).join(' | ') +
+          `; other threads ${others.toFixed(0)}`,
+      );
+    }
+    console.log(
+      `replica-steps median step_ms=${median(steps).toFixed(1)} compute_spread_ms=${median(spread).toFixed(1)} barrier_wait_ms=${median(waits).toFixed(1)} ` +
+        `same_slower_replica_as_previous_step=${sameSlower}/${STEPS - 1}`,
+    );
+  } finally {
+    tf.dispose([xs, ys]);
+    await dp.dispose();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
