@@ -14,7 +14,9 @@
  *
  * `--pin 1` pins the two replica threads to CPUs 0 and 1 after the warm-up (taskset).
  *
- *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed]
+ * `--compare N` runs an A/B of `balance: 'even'` and `'speed'` instead (N blocks, ABBA).
+ *
+ *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed --compare N --block 5]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
@@ -35,6 +37,14 @@ const PIN = args.get('pin') === '1';
 /** `--balance even|speed`: the trainer's shard balancing. */
 const BALANCE = (args.get('balance') ?? 'even') as 'even' | 'speed';
 if (BALANCE !== 'even' && BALANCE !== 'speed') throw new Error(`--balance ${BALANCE}: expected even or speed`);
+/**
+ * `--compare N`: instead of a trace, an A/B of the two balances: one trainer each (both kept
+ * alive, one runs at a time), N blocks of `--block` steps each, alternating ABBA so that the
+ * machine's noise falls on both alike; prints each balance's median step and the median of
+ * the per-pair ratios.
+ */
+const COMPARE = Number(args.get('compare') ?? 0);
+const BLOCK = Number(args.get('block') ?? 5);
 for (const [name, v, min] of [['steps', STEPS, 1], ['warmup', WARMUP, 0], ['batch', BATCH, 4]] as const) {
   if (!(Number.isInteger(v) && v >= min)) throw new Error(`--${name} ${args.get(name)}: expected a whole number ≥ ${min}`);
 }
@@ -49,8 +59,44 @@ function lastCpu(tid: number): number {
   }
 }
 
+async function compare(): Promise<void> {
+  const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
+  const trainers = {
+    even: await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: 'even' }),
+    speed: await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: 'speed' }),
+  };
+  const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
+  try {
+    console.log(`bench:replica-steps --compare: small 32², batch ${BATCH}, 2 replicas × 1 thread (${trainers.even.backend}), even vs speed, ${COMPARE} blocks of ${BLOCK} steps each, ABBA, after ${WARMUP} warm-up steps each`);
+    for (const t of Object.values(trainers)) for (let s = 0; s < WARMUP; s++) await t.step(xs, ys, -1 - s);
+    const block = async (name: 'even' | 'speed'): Promise<number> => {
+      const t = trainers[name];
+      t.timings();
+      for (let s = 0; s < BLOCK; s++) await t.step(xs, ys, s);
+      return t.timings().step;
+    };
+    const ms = { even: [] as number[], speed: [] as number[] };
+    const ratios: number[] = [];
+    for (let b = 0; b < COMPARE; b++) {
+      const order: Array<'even' | 'speed'> = b % 2 === 0 ? ['even', 'speed'] : ['speed', 'even'];
+      const got: Record<string, number> = {};
+      for (const name of order) got[name] = await block(name);
+      ms.even.push(got.even);
+      ms.speed.push(got.speed);
+      ratios.push(got.even / got.speed);
+      console.log(`block ${b + 1}: even ${got.even.toFixed(0)} ms/step, speed ${got.speed.toFixed(0)} ms/step (last shards ${trainers.speed.timings().shards.join('+') || 'n/a'}), even ÷ speed ${(got.even / got.speed).toFixed(3)}`);
+    }
+    console.log(`replica-steps compare median even_ms=${median(ms.even).toFixed(1)} speed_ms=${median(ms.speed).toFixed(1)} even_over_speed=${median(ratios).toFixed(3)} (> 1: speed balancing is faster)`);
+  } finally {
+    tf.dispose([xs, ys]);
+    await Promise.all(Object.values(trainers).map((t) => t.dispose()));
+  }
+}
+
 async function main(): Promise<void> {
   await initBackend({ prefer: 'wasm' });
+  if (COMPARE > 0) return compare();
   const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
   const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
   const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
