@@ -23,7 +23,12 @@
  * steps, on helper threads that two busy replicas have to share their cores with, so the
  * timed steps are a long run's steady state; the pure-wasm AlexNet gets the seconds' worth).
  * --balance even|speed|even,speed (how the replicas split a batch, `createTrainer`'s `balance`;
- * with a list and --rounds, every round measures the replicas under each in turn).
+ * with a list and --rounds, every round measures the replicas under each in turn),
+ * --ab N and --ab-steps K (default 4): after everything else, the replica speed-up measured
+ * block against block: the replicas (one trainer per balance) and the one-thread baseline are
+ * all kept alive and run K steps each in turn, N times, the order rotating; prints the median
+ * of the N per-block speed-ups, which the host's drift over minutes cannot skew the way it
+ * skews runs a minute apart.
  * The product runs compiled (dist/, built first), as `npx rxtrain` runs it, the replicas and
  * the one-thread baseline included. Every figure is printed as
  * `<model> <backend> replicas=<n> images_per_s=<x>`, followed by the achieved GFLOP/s
@@ -36,12 +41,13 @@ import * as os from 'node:os';
 import { alexNet } from '../src/model/alexNet';
 import type { BackendName } from '../src/model/backend';
 import type { DataParallelTrainer } from '../src/model/DataParallelTrainer';
+import type { Trainer } from '../src/model/Trainer';
 import { forwardFlops, type NetworkSpec } from '../src/model/NetworkSpec';
 import { smallAlexNet } from '../src/model/smallAlexNet';
 import { compiledProduct } from './compiledProduct';
 import { median } from './median';
 import { schedDelta, threadSchedStats } from './threadSchedStats';
-import { timeStepsInWorker } from './timeStepsInWorker';
+import { startStepWorker, timeStepsInWorker, type StepWorker } from './timeStepsInWorker';
 
 interface Workload {
   readonly name: 'alexnet' | 'small';
@@ -68,6 +74,11 @@ if (!(Number.isFinite(warmupSeconds) && warmupSeconds >= 0)) throw new Error(`--
 const balances = (opt('--balance') ?? 'even').split(',') as Array<'even' | 'speed'>;
 for (const b of balances) if (b !== 'even' && b !== 'speed') throw new Error(`--balance ${String(b)}: expected even, speed or a list of them`);
 let balanceNow = balances[0];
+/** `--ab N`: N blocks of `--ab-steps` steps, replicas and the one-thread baseline interleaved (ABBA), both kept alive. */
+const abBlocks = Number(opt('--ab') ?? 0);
+if (!(Number.isInteger(abBlocks) && abBlocks >= 0)) throw new Error(`--ab ${opt('--ab')}: expected a whole number of blocks ≥ 0`);
+const abSteps = Number(opt('--ab-steps') ?? 4);
+if (!(Number.isInteger(abSteps) && abSteps >= 1)) throw new Error(`--ab-steps ${opt('--ab-steps')}: expected a whole number ≥ 1`);
 const rounds = Number(opt('--rounds') ?? 1);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds ${opt('--rounds')}: expected a whole number ≥ 1`);
 const torchScript = '/work/shared/reference/torch_train.py';
@@ -216,6 +227,62 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
   }
 }
 
+/**
+ * The replica speed-up measured block against block: a replicas trainer per balance (this
+ * thread, alive throughout) and the one-thread baseline (a worker, alive throughout), all
+ * warmed up, then `abBlocks` blocks of `abSteps` steps each, the order rotating every block, so
+ * that the host's slow drift falls on every configuration alike. Prints each block and the
+ * median of the per-block speed-ups.
+ */
+async function interleaved(w: Workload, v: Variant): Promise<void> {
+  await withNative(v === 'wasm+native', async () => {
+    const many = new Map<string, Trainer>();
+    let one: StepWorker | undefined;
+    try {
+      for (const b of balances) many.set(b, await createTrainer({ model: w.spec, backend: 'wasm', replicas: replicasN, seed: 0, balance: b }));
+      const [h, wd, c] = w.spec.inputShape;
+      const xs = tf.randomNormal([w.batch, h, wd, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const ys = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => (i * 37) % w.spec.numClasses), 'int32');
+      try {
+        for (const t of many.values()) {
+          const w0 = performance.now();
+          for (let s = 0; s < warmup && (s === 0 || performance.now() - w0 < warmupSeconds * 1000); s++) await t.step(xs, ys, -1 - s);
+        }
+        one = await startStepWorker({ spec: w.spec, batch: w.batch, steps: 0, threads: 1, warmup, warmupSeconds });
+        const names = [...many.keys(), 'one'];
+        const ms = new Map(names.map((n) => [n, [] as number[]]));
+        let seed = 1;
+        for (let b = 0; b < abBlocks; b++) {
+          // Rotate the order, so each configuration runs first, middle and last equally often.
+          const order = names.map((_, k) => names[(k + b) % names.length]);
+          for (const n of order) {
+            const trainer = many.get(n);
+            const t0 = performance.now();
+            if (trainer === undefined) await one.run(abSteps);
+            else for (let s = 0; s < abSteps; s++) await trainer.step(xs, ys, seed++);
+            ms.get(n)?.push((performance.now() - t0) / abSteps);
+          }
+          const base = ms.get('one')?.[b] ?? Number.NaN;
+          console.log(`#   ${w.name} ${v} block ${b + 1}: ` + names.map((n) => `${n === 'one' ? '1 replica × 1 thread' : `${replicasN} replicas (${n})`} ${(ms.get(n)?.[b] ?? 0).toFixed(0)} ms/step`).join(', ')
+            + '; speed-up ' + [...many.keys()].map((n) => `${n} ${(base / (ms.get(n)?.[b] ?? Number.NaN)).toFixed(2)}×`).join(', '));
+        }
+        const baseAll = ms.get('one') ?? [];
+        for (const n of many.keys()) {
+          const runs = ms.get(n) ?? [];
+          const ups = runs.map((m, k) => baseAll[k] / m);
+          console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread (balance ${n}) / 1 replica × 1 thread, interleaved: median of ${ups.length} block speed-ups ${median(ups).toFixed(2)}× `
+            + `(range ${Math.min(...ups).toFixed(2)}–${Math.max(...ups).toFixed(2)}; ${w.batch} images per step: ${(w.batch / (median(runs) / 1000)).toFixed(1)} vs ${(w.batch / (median(baseAll) / 1000)).toFixed(1)} img/s at the medians) (target ≥ 1.8)`);
+        }
+      } finally {
+        tf.dispose([xs, ys]);
+      }
+    } finally {
+      await one?.dispose();
+      for (const t of many.values()) await t.dispose();
+    }
+  });
+}
+
 function torch(w: Workload): number | undefined {
   if (!fs.existsSync(torchScript)) return undefined;
   const r = spawnSync('/usr/bin/python3', [torchScript, ...w.torchArgs, '--threads', String(cores)], { encoding: 'utf8' });
@@ -308,6 +375,9 @@ async function main(): Promise<void> {
       } catch (e) {
         console.log(`# ${w.name} ${v}-1thread failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
       }
+    }
+    if (abBlocks > 0 && replicasN > 1) {
+      for (const v of all.filter((b) => b === 'wasm' || b === 'wasm+native')) await interleaved(w, v);
     }
     if (!args.includes('--no-torch')) {
       const t = torch(w);
