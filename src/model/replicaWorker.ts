@@ -166,36 +166,38 @@ async function main(): Promise<void> {
     step: async (r) => {
       const s = attached();
       const t0 = performance.now();
-      let result: ShardStepResult | null = null;
       let failure: unknown;
-      if (r.xs !== undefined && r.ys !== undefined) {
+      // This replica's part of a phase; a failure is flagged for all instead of thrown, so
+      // that this replica still arrives at the barrier and nobody waits for it forever.
+      const attempt = async <T>(work: () => T | Promise<T>): Promise<T | undefined> => {
         try {
-          result = await shardGradients(s, r.xs, r.ys, r.seed, r.offset);
+          return await work();
         } catch (e) {
           failure = e;
           s.barrier.markFailed();
+          return undefined;
         }
-      }
+      };
+      // Waits for every replica's part; if any failed, every replica leaves the step here.
+      const meet = (): void => {
+        s.barrier.arrive();
+        if (s.barrier.failed) throw failure ?? new Error(STEP_ABANDONED);
+      };
+      const { xs, ys } = r;
+      const result = xs !== undefined && ys !== undefined ? await attempt(() => shardGradients(s, xs, ys, r.seed, r.offset)) : null;
       const t1 = performance.now();
       // Every replica's gradients and statistics are in shared memory (or the step failed).
-      s.barrier.arrive();
+      meet();
       const t2 = performance.now();
-      if (s.barrier.failed) throw failure ?? new Error(STEP_ABANDONED);
       const next = s.current === 0 ? 1 : 0;
-      try {
-        sgdSlice({
-          grads: s.grads, gradWeights: r.gradWeights, params: s.params[s.current], out: s.params[next], momentum: s.momentum,
-          start: s.start, end: s.end, lr: r.lr, options, native: nativeKernels(), scratch: init.index,
-        });
-      } catch (e) {
-        failure = e;
-        s.barrier.markFailed();
-      }
+      await attempt(() => sgdSlice({
+        grads: s.grads, gradWeights: r.gradWeights, params: s.params[s.current], out: s.params[next], momentum: s.momentum,
+        start: s.start, end: s.end, lr: r.lr, options, native: nativeKernels(), scratch: init.index,
+      }));
       const t3 = performance.now();
       // Every slice of the new parameters is written.
-      s.barrier.arrive();
+      meet();
       const t4 = performance.now();
-      if (s.barrier.failed) throw failure ?? new Error(STEP_ABANDONED);
       // Every replica swaps at the same step, so they all agree on which buffer is current.
       s.current = next;
       const shards: ShardStats[] = s.stats.slice(0, r.used).map((a) => ({ counts: Array.from(a.subarray(0, layers)), stats: a.subarray(layers) }));
@@ -218,7 +220,7 @@ async function main(): Promise<void> {
       }
       const t5 = performance.now();
       ms = { ...ms, wait: t2 - t1 + (t4 - t3), update: t3 - t2, load: t5 - t4, total: t5 - t0 };
-      return result;
+      return result ?? null;
     },
     evaluate: async (r) => {
       const xs = images(r.xs);
