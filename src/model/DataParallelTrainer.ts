@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend';
 import { checkBatch } from './checkBatch';
-import { layerShapes, type NetworkSpec } from './NetworkSpec';
+import { batchNormChannels, type NetworkSpec } from './NetworkSpec';
 import { readNow } from './hostArrays';
 import { ReplicaBarrier } from './ReplicaBarrier';
 import { shardSizes } from './shardSizes';
@@ -232,9 +232,8 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
   const params: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(total * 4), new SharedArrayBuffer(total * 4)];
   const momentum = new SharedArrayBuffer(opt.momentum > 0 ? total * 4 : 0);
   const slices = split(total, replicas.length);
-  // Channels of each BatchNorm layer, in the order the replicas pack their statistics.
-  const shapes = layerShapes(spec);
-  const layerChannels = spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
+  // Per replica: its shard's count per BatchNorm layer, then the packed means and variances.
+  const layerChannels = batchNormChannels(spec);
   const statsLength = layerChannels.length + 2 * layerChannels.reduce((a, b) => a + b, 0);
   const stats = replicas.map(() => new SharedArrayBuffer(statsLength * 8));
   const barrierMemory = ReplicaBarrier.allocate();
@@ -309,7 +308,8 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       const buffer = share(xs);
       const y = await labels(ys);
       const used = Math.min(replicas.length, Math.floor(batch / 2));
-      const sizes = balance === 'speed' ? shardSizes(batch, speeds.slice(0, used)) : split(batch, used).map(([, n]) => n);
+      // Equal speeds give the even split.
+      const sizes = shardSizes(batch, balance === 'speed' ? speeds.slice(0, used) : new Array<number>(used).fill(1));
       const shards = sizes.map((n, i): [number, number] => [sizes.slice(0, i).reduce((a, b) => a + b, 0), n]);
       const t1 = performance.now();
       const gradWeights = replicas.map((_, i) => (i < used ? shards[i][1] / batch : 0));

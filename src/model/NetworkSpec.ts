@@ -35,6 +35,20 @@ export interface NetworkSpec {
 }
 
 /**
+ * The channel count of each BatchNorm layer of `spec`, in layer order: the order in which
+ * data-parallel replicas pack their shards' BatchNorm statistics.
+ *
+ * @example
+ * ```ts
+ * batchNormChannels(alexNet({ numClasses: 10 }))[0]; // 96, after conv1
+ * ```
+ */
+export function batchNormChannels(spec: NetworkSpec): number[] {
+  const shapes = layerShapes(spec);
+  return spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
+}
+
+/**
  * Output shape (without batch) of every layer of `spec`, computed with PyTorch's formulas.
  * Throws a RangeError naming the layer when the input is too small for it.
  *

@@ -7,7 +7,7 @@ import { readNow, tensorFrom } from './hostArrays';
 import { buildNetwork } from './Network';
 import { readState, readWeights, writeState } from './networkState';
 import { combineShardStats, type ShardStats } from './combineShardStats';
-import { layerShapes } from './NetworkSpec';
+import { batchNormChannels } from './NetworkSpec';
 import { ReplicaBarrier } from './ReplicaBarrier';
 import { STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
 import { checkSgdOptions, type Sgd, type SgdSlot } from './sgd';
@@ -45,9 +45,7 @@ async function main(): Promise<void> {
   }
   const options = checkSgdOptions(init.optimizer);
   const net = buildNetwork(init.spec, { seed: init.seed });
-  // Channels of each BatchNorm layer, in the order the statistics are packed.
-  const shapes = layerShapes(init.spec);
-  const layerChannels = init.spec.layers.flatMap((l, i) => (l.kind === 'batchNorm' ? [shapes[i][shapes[i].length - 1]] : []));
+  const layerChannels = batchNormChannels(init.spec);
   const layers = layerChannels.length;
   let shared: Shared | undefined;
   let slots: SgdSlot[] = [];

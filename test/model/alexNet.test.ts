@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { alexNet } from '../../src/model/alexNet';
 import { buildNetwork } from '../../src/model/Network';
-import { countParameters, forwardFlops, layerShapes, type NetworkSpec } from '../../src/model/NetworkSpec';
+import { batchNormChannels, countParameters, forwardFlops, layerShapes, type NetworkSpec } from '../../src/model/NetworkSpec';
 import { smallAlexNet } from '../../src/model/smallAlexNet';
 
 /*
@@ -75,6 +75,7 @@ describe('alexNet / smallAlexNet', () => {
     try {
       assert.equal(net.trainable.reduce((n, v) => n + v.variable.size, 0), countParameters(spec));
       assert.equal(net.moving.length, 7);
+      assert.deepEqual(batchNormChannels(spec), net.moving.map((m) => m.mean.size), 'one entry per BatchNorm layer: its channels, in layer order');
       const expected = layerShapes(spec);
       const seen: number[][] = [];
       tf.tidy(() => {
