@@ -162,6 +162,12 @@ function peakGflops(): { value: number; text: string } {
   };
 }
 
+/** Untimed steps: `--warmup` of them, but stop after `--warmup-s` seconds (always at least one). */
+async function warmUp(trainer: Trainer, xs: tf.Tensor4D, ys: tf.Tensor1D): Promise<void> {
+  const w0 = performance.now();
+  for (let s = 0; s < warmup && (s === 0 || performance.now() - w0 < warmupSeconds * 1000); s++) await trainer.step(xs, ys, -1 - s);
+}
+
 async function measure(w: Workload, backend: BackendName, replicas: number, threads?: number): Promise<number | undefined> {
   // The cpu backend is pure JavaScript and can need minutes per step: it runs in replica
   // workers (also for one replica) so that a step over the budget can be abandoned.
@@ -195,8 +201,7 @@ async function measure(w: Workload, backend: BackendName, replicas: number, thre
   };
   try {
     if (backend === 'cpu') return await timed(1, 0);
-    const w0 = performance.now();
-    for (let s = 0; s < warmup && (s === 0 || performance.now() - w0 < warmupSeconds * 1000); s++) await trainer.step(xs, ys, -1 - s);
+    await warmUp(trainer, xs, ys);
     const dp = 'timings' in trainer ? (trainer as DataParallelTrainer) : undefined;
     dp?.timings();
     const sched0 = threadSchedStats();
@@ -244,10 +249,7 @@ async function interleaved(w: Workload, v: Variant): Promise<void> {
       const xs = tf.randomNormal([w.batch, h, wd, c], 0, 1, 'float32', 1) as tf.Tensor4D;
       const ys = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => (i * 37) % w.spec.numClasses), 'int32');
       try {
-        for (const t of many.values()) {
-          const w0 = performance.now();
-          for (let s = 0; s < warmup && (s === 0 || performance.now() - w0 < warmupSeconds * 1000); s++) await t.step(xs, ys, -1 - s);
-        }
+        for (const t of many.values()) await warmUp(t, xs, ys);
         one = await startStepWorker({ spec: w.spec, batch: w.batch, steps: 0, threads: 1, warmup, warmupSeconds });
         const names = [...many.keys(), 'one'];
         const ms = new Map(names.map((n) => [n, [] as number[]]));

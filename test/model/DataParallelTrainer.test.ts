@@ -43,15 +43,19 @@ async function expectDuplicatedBatchAgreement(single: Trainer, dp: DataParallelT
   tf.dispose([a, xs, ys]);
 }
 
+/**
+ * The tiny AlexNet without dropout. Dropout before BatchNorm would give the two halves of a
+ * duplicated batch different statistics; without it the exact-equivalence tests are possible.
+ * Dropout's own independence from the split is tested in seededDropout.test.ts.
+ */
+const tinyNoDropout: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+
 describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function () {
   // Starting worker_threads that load tfjs through tsx takes a few seconds on a busy machine.
   this.timeout(180000);
   let dp: DataParallelTrainer;
   let single: Trainer;
-  // Dropout before BatchNorm would give the two halves of a duplicated batch different
-  // statistics; without it the exact-equivalence test below is possible. Dropout's own
-  // independence from the split is tested in seededDropout.test.ts.
-  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  const spec = tinyNoDropout;
   before(async () => {
     await initBackend({ prefer: 'cpu' });
     [dp, single] = await Promise.all([
@@ -154,7 +158,7 @@ describe('createDataParallelTrainer (3 replicas, weight decay, plain momentum, c
   this.timeout(180000);
   let dp: DataParallelTrainer;
   let single: Trainer;
-  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  const spec = tinyNoDropout;
   // A third is not exact in binary, so unlike 2 replicas (bit-exact against one replica on a
   // duplicated batch) rounding differs slightly; a large lr on 4-image BatchNorm shards
   // amplifies that within a few steps, hence the modest lr.
@@ -227,7 +231,7 @@ describe('createDataParallelTrainer (3 replicas, weight decay, plain momentum, c
 
 describe('createDataParallelTrainer with label smoothing (2 replicas, cpu)', function () {
   this.timeout(180000);
-  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  const spec = tinyNoDropout;
   before(async () => {
     await initBackend({ prefer: 'cpu' });
   });
@@ -263,7 +267,7 @@ describe('createDataParallelTrainer with label smoothing (2 replicas, cpu)', fun
 
 describe('createDataParallelTrainer with shards balanced by speed (2 replicas, cpu)', function () {
   this.timeout(180000);
-  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  const spec = tinyNoDropout;
 
   it('splits every batch whole into valid shards, keeps the replicas bit-identical, and learns', async () => {
     await initBackend({ prefer: 'cpu' });
@@ -301,7 +305,7 @@ describe('createDataParallelTrainer on wasm (2 replicas, 1 thread each)', functi
   this.timeout(180000);
   let dp: DataParallelTrainer;
   let single: Trainer;
-  const spec: NetworkSpec = { ...tinyAlexNet(), layers: tinyAlexNet().layers.filter((l) => l.kind !== 'dropout') };
+  const spec = tinyNoDropout;
   before(async () => {
     await initBackend({ prefer: 'wasm', threads: 1 });
     [dp, single] = await Promise.all([
