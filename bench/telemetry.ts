@@ -30,6 +30,10 @@
  *            processes like monitors on several machines. Whether that is cheaper here depends on
  *            the layout: each process is one more wake-up per event on the same 2 cores (the bench
  *            prints the readers' CPU per receipt).
+ *   native   90 subscribers in one C process (bench/telemetryReader.c, built with the system cc):
+ *            gRPC over HTTP/2 by hand on its own connection per subscriber, epoll, each message
+ *            decoded as far as sequence, wall time, step and kind. A few µs of CPU per receipt, so
+ *            the latency it sees is mostly the server's, as with monitors on other machines.
  * Latency is measured on the monotonic clock (CLOCK_MONOTONIC is shared by every process on a
  * host): the bench passes its wall-minus-monotonic offset to the clients, so a wall-clock
  * step between processes cannot bias it; the clients' own offsets are printed as a check.
@@ -37,9 +41,9 @@
  * The client processes run in sessions of their own (like monitors started from other
  * terminals); `--same-session 1` keeps them in the bench's session instead.
  *
- *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --harness lean,grpc-js --lean-procs 1 --same-session 0 --slice-us compute --train-threads 1]
+ *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --harness lean,grpc-js,native --lean-procs 1 --same-session 0 --slice-us compute --train-threads 1]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -67,9 +71,21 @@ const RUN_CONDITIONS = (args.get('conditions') ?? 'default,stress').split(',');
 /** `--same-session 1`: keep the client processes in the bench's session (scheduling group). */
 const SAME_SESSION = args.get('same-session') === '1';
 for (const c of RUN_CONDITIONS) if (!(c in CONDITIONS)) throw new Error(`unknown condition '${c}' (known: ${Object.keys(CONDITIONS).join(', ')})`);
-type Harness = 'lean' | 'grpc-js';
-const HARNESSES = (args.get('harness') ?? 'lean,grpc-js').split(',') as Harness[];
-for (const h of HARNESSES) if (h !== 'lean' && h !== 'grpc-js') throw new Error(`unknown harness '${String(h)}' (known: lean, grpc-js)`);
+const KNOWN_HARNESSES = ['lean', 'grpc-js', 'native'] as const;
+type Harness = (typeof KNOWN_HARNESSES)[number];
+const HARNESSES = (args.get('harness') ?? KNOWN_HARNESSES.join(',')).split(',') as Harness[];
+for (const h of HARNESSES) if (!KNOWN_HARNESSES.includes(h)) throw new Error(`unknown harness '${String(h)}' (known: ${KNOWN_HARNESSES.join(', ')})`);
+/** The native harness's reader, compiled once per bench run (only if that harness is asked for). */
+const nativeReader = HARNESSES.includes('native') ? compileReader() : undefined;
+function compileReader(): string {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-telemetry-reader-')), 'telemetryReader');
+  try {
+    execFileSync('cc', ['-O2', '-o', out, path.join(__dirname, 'telemetryReader.c'), '-lm'], { stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(`the native harness needs a C compiler (cc); pass --harness lean,grpc-js without one: ${(e as Error).message}`);
+  }
+  return out;
+}
 /** Processes the lean harness spreads its readers over (the grpc-js harness keeps its one). */
 // 1 by default: 3 processes measured worse here (one more wake-up per event each; RESULTS run 6).
 const LEAN_PROCS = Number(args.get('lean-procs') ?? 1);
@@ -265,9 +281,11 @@ async function trainLoop(events: Subject<TrainEvent>, steps: number, iterations:
  * N subscribers in a child process (plain JS: no TypeScript loader in the child), each on its
  * own connection like separate monitors. `grpc-js`: grpc-js clients; `lean`: gRPC spoken over
  * node:http2 by hand. Both decode every event with proto-loader's decoder, the one grpc-js
- * stubs use, and time a receipt once it is decoded.
+ * stubs use, and time a receipt once it is decoded. `native`: bench/telemetryReader.c, the
+ * same protocol with the bench and the same report.
  */
 function clients(address: string, count: number, harness: Harness): { child: ChildProcess; ready: Promise<void>; report: () => Promise<ClientReport> } {
+  const maxReceipts = STEPS + BLOCK + Math.ceil((STEPS + BLOCK) / STEPS_PER_EPOCH) + 10;
   const subscribe =
     harness === 'grpc-js'
       ? `
@@ -317,7 +335,7 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
     // process's first receipt of the same event; -1 for that first receipt), reader].
     // Preallocated: a growing array's reallocations (megabytes, copied on the reader's thread)
     // would show up as latency. At most one BatchEnd per step (+ the warm-up, the epoch ends).
-    const recs = new Float64Array(count * (${STEPS} + ${BLOCK} + ${Math.ceil((STEPS + BLOCK) / STEPS_PER_EPOCH) + 10}) * 4);
+    const recs = new Float64Array(count * ${maxReceipts} * 4);
     let nRecs = 0;
     const first = new Map(); // sequence -> latency of this process's first receipt of it
     const stats = Array.from({ length: count }, () => ({ n: 0, last: 0, gaps: 0, status: null }));
@@ -357,7 +375,12 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
   // A session of its own, like a monitor started from another terminal: with Linux's
   // sched autogroup (on here) each session is a scheduling group with an equal share, so
   // clients in the bench's own session would be charged to the training process's share.
-  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], detached: !SAME_SESSION });
+  const spawnOptions = { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'], detached: !SAME_SESSION };
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)];
+  const child =
+    harness === 'native' && nativeReader !== undefined
+      ? spawn(nativeReader, [host, port, String(count), String(count * maxReceipts), String(WALL_MINUS_MONO)], spawnOptions)
+      : spawn(process.execPath, ['-e', code], spawnOptions);
   let out = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
@@ -429,8 +452,9 @@ async function runCondition(name: string, perSec: number, iterations: number, ha
   const serverA = await startTelemetryServer(eventsA, { runId: 'bench-a', address: '127.0.0.1:0' });
   const serverB = await startTelemetryServer(eventsB, { runId: 'bench-b', address: '127.0.0.1:0', maxQueue: MAX_QUEUE });
   // The grpc-js harness keeps its original layout (all readers in one process) so its figures
-  // stay comparable with earlier runs; the lean one may spread them over LEAN_PROCS processes.
-  const procs = harness === 'grpc-js' ? 1 : Math.max(1, Math.min(LEAN_PROCS, READERS));
+  // stay comparable with earlier runs; the lean one may spread them over LEAN_PROCS processes;
+  // the native one serves all its connections from one process with epoll.
+  const procs = harness === 'lean' ? Math.max(1, Math.min(LEAN_PROCS, READERS)) : 1;
   const readers = Array.from({ length: procs }, (_, i) => clients(serverB.address, Math.floor((READERS * (i + 1)) / procs) - Math.floor((READERS * i) / procs), harness));
   const frozen = clients(serverB.address, FROZEN, 'grpc-js');
   const begin = (runId: string): TrainEvent => ({ kind: 'TrainBegin', time: now(), epoch: 0, step: 0, runId, backend: 'synthetic', threads: 1, replicas: 1, epochs: 1000, stepsPerEpoch: STEPS_PER_EPOCH, config: { workMs: WORK_MS } });
