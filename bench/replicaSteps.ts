@@ -15,12 +15,16 @@
  * `--pin 1` pins the two replica threads to CPUs 0 and 1 after the warm-up (taskset).
  *
  * `--compare N` runs an A/B of `balance: 'even'` and `'speed'` instead (N blocks, ABBA).
+ * `--compare-pin N` runs an A/B of pinned and free replica threads instead: one trainer
+ * (`--balance`), its two replica threads pinned to CPUs 0 and 1 for one block and allowed on
+ * every CPU for the next (taskset), N blocks, ABBA.
  *
- *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed --compare N --block 5]
+ *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed --compare N --compare-pin N --block 5]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { initBackend } from '../src/model/backend';
 import { createDataParallelTrainer } from '../src/model/DataParallelTrainer';
 import { smallAlexNet } from '../src/model/smallAlexNet';
@@ -44,6 +48,8 @@ if (BALANCE !== 'even' && BALANCE !== 'speed') throw new Error(`--balance ${BALA
  * the per-pair ratios.
  */
 const COMPARE = Number(args.get('compare') ?? 0);
+/** `--compare-pin N`: an A/B of pinned and free replica threads (one trainer, N blocks, ABBA). */
+const COMPARE_PIN = Number(args.get('compare-pin') ?? 0);
 const BLOCK = Number(args.get('block') ?? 5);
 for (const [name, v, min] of [['steps', STEPS, 1], ['warmup', WARMUP, 0], ['batch', BATCH, 4]] as const) {
   if (!(Number.isInteger(v) && v >= min)) throw new Error(`--${name} ${args.get(name)}: expected a whole number ≥ ${min}`);
@@ -94,9 +100,63 @@ async function compare(): Promise<void> {
   }
 }
 
+/** Restricts thread `tid` of this process to `cpus` (taskset's list syntax, e.g. "0" or "0-1"). */
+function setAffinity(tid: number, cpus: string): void {
+  execFileSync('taskset', ['-p', '-c', cpus, String(tid)], { stdio: 'ignore' });
+}
+
+async function comparePin(): Promise<void> {
+  const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
+  const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
+  const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
+  const all = `0-${Math.max(1, os.cpus().length - 1)}`;
+  let tids: number[] = [];
+  try {
+    console.log(`bench:replica-steps --compare-pin: small 32², batch ${BATCH}, 2 replicas × 1 thread (${dp.backend}), balance ${BALANCE}, pinned (cpu0, cpu1) vs free (${all}), ${COMPARE_PIN} blocks of ${BLOCK} steps, ABBA, after ${WARMUP} warm-up steps`);
+    const w0 = threadSchedStats();
+    for (let s = 0; s < WARMUP; s++) await dp.step(xs, ys, -1 - s);
+    // The replica threads are the two that ran most during the warm-up.
+    tids = schedDelta(w0, threadSchedStats()).slice(0, 2).map((r) => r.tid);
+    const block = async (mode: 'pinned' | 'free'): Promise<{ ms: number; wait: number }> => {
+      tids.forEach((tid, i) => setAffinity(tid, mode === 'pinned' ? String(i) : all));
+      let wait = 0;
+      let total = 0;
+      dp.timings();
+      for (let s = 0; s < BLOCK; s++) {
+        await dp.step(xs, ys, s);
+        const t = dp.timings(); // this step's (timings() restarts its averages)
+        total += t.step;
+        wait = Math.max(wait, t.wait);
+      }
+      return { ms: total / BLOCK, wait };
+    };
+    const ms = { pinned: [] as number[], free: [] as number[] };
+    const ratios: number[] = [];
+    for (let b = 0; b < COMPARE_PIN; b++) {
+      const order: Array<'pinned' | 'free'> = b % 2 === 0 ? ['pinned', 'free'] : ['free', 'pinned'];
+      const got: Record<string, { ms: number; wait: number }> = {};
+      for (const mode of order) got[mode] = await block(mode);
+      ms.pinned.push(got.pinned.ms);
+      ms.free.push(got.free.ms);
+      ratios.push(got.free.ms / got.pinned.ms);
+      console.log(
+        `block ${b + 1}: pinned ${got.pinned.ms.toFixed(0)} ms/step (barrier wait ≤ ${got.pinned.wait.toFixed(0)}), free ${got.free.ms.toFixed(0)} ms/step (${got.free.wait.toFixed(0)}), ` +
+          `last shards ${dp.timings().shards.join('+') || 'n/a'}, free ÷ pinned ${(got.free.ms / got.pinned.ms).toFixed(3)}`,
+      );
+    }
+    console.log(`replica-steps compare-pin median pinned_ms=${median(ms.pinned).toFixed(1)} free_ms=${median(ms.free).toFixed(1)} free_over_pinned=${median(ratios).toFixed(3)} (> 1: pinning is faster)`);
+  } finally {
+    for (const tid of tids) setAffinity(tid, all);
+    tf.dispose([xs, ys]);
+    await dp.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   await initBackend({ prefer: 'wasm' });
   if (COMPARE > 0) return compare();
+  if (COMPARE_PIN > 0) return comparePin();
   const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
   const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
   const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
