@@ -17,9 +17,10 @@
  * `--compare N` runs an A/B of `balance: 'even'` and `'speed'` instead (N blocks, ABBA).
  * `--compare-pin N` runs an A/B of pinned and free replica threads instead: one trainer
  * (`--balance`), its two replica threads pinned to CPUs 0 and 1 for one block and allowed on
- * every CPU for the next (taskset), N blocks, ABBA.
+ * every CPU for the next (taskset), N blocks, ABBA. `--compare-idle N` likewise with the process's
+ * other threads (V8's and libuv's helpers) at SCHED_IDLE for one block and normal for the next.
  *
- *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed --compare N --compare-pin N --block 5]
+ *   npm run bench:replica-steps [-- --steps 40 --warmup 30 --batch 128 --pin 0|1 --balance even|speed --compare N --compare-pin N --compare-idle N --block 5]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
@@ -50,6 +51,12 @@ if (BALANCE !== 'even' && BALANCE !== 'speed') throw new Error(`--balance ${BALA
 const COMPARE = Number(args.get('compare') ?? 0);
 /** `--compare-pin N`: an A/B of pinned and free replica threads (one trainer, N blocks, ABBA). */
 const COMPARE_PIN = Number(args.get('compare-pin') ?? 0);
+/**
+ * `--compare-idle N`: an A/B of the process's other threads (all but the main thread and the two
+ * replica threads) at SCHED_IDLE, so that they run only where a replica waits at the barrier,
+ * against the normal policy (one trainer, N blocks, ABBA).
+ */
+const COMPARE_IDLE = Number(args.get('compare-idle') ?? 0);
 const BLOCK = Number(args.get('block') ?? 5);
 for (const [name, v, min] of [['steps', STEPS, 1], ['warmup', WARMUP, 0], ['batch', BATCH, 4]] as const) {
   if (!(Number.isInteger(v) && v >= min)) throw new Error(`--${name} ${args.get(name)}: expected a whole number ≥ ${min}`);
@@ -105,21 +112,62 @@ function setAffinity(tid: number, cpus: string): void {
   execFileSync('taskset', ['-p', '-c', cpus, String(tid)], { stdio: 'ignore' });
 }
 
-async function comparePin(): Promise<void> {
+/** Sets thread `tid`'s scheduling policy: SCHED_IDLE (runs only on an otherwise idle CPU) or back to SCHED_OTHER. */
+function setIdle(tid: number, idle: boolean): void {
+  try {
+    execFileSync('chrt', [idle ? '-i' : '-o', '-p', '0', String(tid)], { stdio: 'ignore' });
+  } catch {
+    // The thread ended meanwhile (V8 and libuv start and stop helpers).
+  }
+}
+
+/**
+ * A change of thread placement, tried block against block on one trainer: `apply(true)` puts
+ * it in force for a block, `apply(false)` takes it back for the next.
+ */
+interface Placement {
+  readonly flag: string;
+  readonly on: string;
+  readonly off: string;
+  describe(all: string): string;
+  apply(on: boolean, replicaTids: readonly number[], all: string): void;
+}
+
+const PLACEMENTS: Record<'pin' | 'idle', Placement> = {
+  pin: {
+    flag: '--compare-pin',
+    on: 'pinned',
+    off: 'free',
+    describe: (all) => `replica threads pinned to cpu0 and cpu1 vs free on ${all}`,
+    apply: (on, tids, all) => tids.forEach((tid, i) => setAffinity(tid, on ? String(i) : all)),
+  },
+  idle: {
+    flag: '--compare-idle',
+    on: 'idle',
+    off: 'normal',
+    describe: () => "every other thread of the process but the main one (V8's and libuv's helpers, idle workers) at SCHED_IDLE vs normal",
+    apply: (on, tids) => {
+      for (const t of fs.readdirSync('/proc/self/task').map(Number)) if (t !== process.pid && !tids.includes(t)) setIdle(t, on);
+    },
+  },
+};
+
+async function comparePlacement(placement: Placement, blocks: number): Promise<void> {
   const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
   const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
   const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
   const all = `0-${Math.max(1, os.cpus().length - 1)}`;
+  const { on, off } = placement;
   let tids: number[] = [];
   try {
-    console.log(`bench:replica-steps --compare-pin: small 32², batch ${BATCH}, 2 replicas × 1 thread (${dp.backend}), balance ${BALANCE}, pinned (cpu0, cpu1) vs free (${all}), ${COMPARE_PIN} blocks of ${BLOCK} steps, ABBA, after ${WARMUP} warm-up steps`);
+    console.log(`bench:replica-steps ${placement.flag}: small 32², batch ${BATCH}, 2 replicas × 1 thread (${dp.backend}), balance ${BALANCE}, ${placement.describe(all)}, ${blocks} blocks of ${BLOCK} steps, ABBA, after ${WARMUP} warm-up steps`);
     const w0 = threadSchedStats();
     for (let s = 0; s < WARMUP; s++) await dp.step(xs, ys, -1 - s);
     // The replica threads are the two that ran most during the warm-up.
     tids = schedDelta(w0, threadSchedStats()).slice(0, 2).map((r) => r.tid);
-    const block = async (mode: 'pinned' | 'free'): Promise<{ ms: number; wait: number }> => {
-      tids.forEach((tid, i) => setAffinity(tid, mode === 'pinned' ? String(i) : all));
+    const block = async (inForce: boolean): Promise<{ ms: number; wait: number }> => {
+      placement.apply(inForce, tids, all);
       let wait = 0;
       let total = 0;
       dp.timings();
@@ -131,23 +179,24 @@ async function comparePin(): Promise<void> {
       }
       return { ms: total / BLOCK, wait };
     };
-    const ms = { pinned: [] as number[], free: [] as number[] };
+    const ms = { on: [] as number[], off: [] as number[] };
     const ratios: number[] = [];
-    for (let b = 0; b < COMPARE_PIN; b++) {
-      const order: Array<'pinned' | 'free'> = b % 2 === 0 ? ['pinned', 'free'] : ['free', 'pinned'];
-      const got: Record<string, { ms: number; wait: number }> = {};
-      for (const mode of order) got[mode] = await block(mode);
-      ms.pinned.push(got.pinned.ms);
-      ms.free.push(got.free.ms);
-      ratios.push(got.free.ms / got.pinned.ms);
+    for (let b = 0; b < blocks; b++) {
+      const order = b % 2 === 0 ? [true, false] : [false, true];
+      const got = new Map<boolean, { ms: number; wait: number }>();
+      for (const inForce of order) got.set(inForce, await block(inForce));
+      const [a, z] = [got.get(true)!, got.get(false)!];
+      ms.on.push(a.ms);
+      ms.off.push(z.ms);
+      ratios.push(z.ms / a.ms);
       console.log(
-        `block ${b + 1}: pinned ${got.pinned.ms.toFixed(0)} ms/step (barrier wait ≤ ${got.pinned.wait.toFixed(0)}), free ${got.free.ms.toFixed(0)} ms/step (${got.free.wait.toFixed(0)}), ` +
-          `last shards ${dp.timings().shards.join('+') || 'n/a'}, free ÷ pinned ${(got.free.ms / got.pinned.ms).toFixed(3)}`,
+        `block ${b + 1}: ${on} ${a.ms.toFixed(0)} ms/step (barrier wait ≤ ${a.wait.toFixed(0)}), ${off} ${z.ms.toFixed(0)} ms/step (${z.wait.toFixed(0)}), ` +
+          `last shards ${dp.timings().shards.join('+') || 'n/a'}, ${off} ÷ ${on} ${(z.ms / a.ms).toFixed(3)}`,
       );
     }
-    console.log(`replica-steps compare-pin median pinned_ms=${median(ms.pinned).toFixed(1)} free_ms=${median(ms.free).toFixed(1)} free_over_pinned=${median(ratios).toFixed(3)} (> 1: pinning is faster)`);
+    console.log(`replica-steps ${placement.flag.slice(2)} median ${on}_ms=${median(ms.on).toFixed(1)} ${off}_ms=${median(ms.off).toFixed(1)} ${off}_over_${on}=${median(ratios).toFixed(3)} (> 1: ${on} is faster)`);
   } finally {
-    for (const tid of tids) setAffinity(tid, all);
+    placement.apply(false, tids, all);
     tf.dispose([xs, ys]);
     await dp.dispose();
   }
@@ -156,7 +205,8 @@ async function comparePin(): Promise<void> {
 async function main(): Promise<void> {
   await initBackend({ prefer: 'wasm' });
   if (COMPARE > 0) return compare();
-  if (COMPARE_PIN > 0) return comparePin();
+  if (COMPARE_PIN > 0) return comparePlacement(PLACEMENTS.pin, COMPARE_PIN);
+  if (COMPARE_IDLE > 0) return comparePlacement(PLACEMENTS.idle, COMPARE_IDLE);
   const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
   const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
   const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
