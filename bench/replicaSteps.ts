@@ -72,14 +72,45 @@ function lastCpu(tid: number): number {
   }
 }
 
+/** The model and the one batch every mode of this bench trains on. */
+function fixture(): { spec: ReturnType<typeof smallAlexNet>; xs: tf.Tensor4D; ys: tf.Tensor1D } {
+  return {
+    spec: smallAlexNet({ numClasses: 10, inputSize: 32 }),
+    xs: tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D,
+    ys: tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32'),
+  };
+}
+
+/**
+ * Runs `blocks` pairs of blocks in ABBA order (A first in even pairs) and returns each pair's
+ * two figures (milliseconds per step), so that the host's drift falls on A and B alike.
+ */
+async function abba(blocks: number, runA: () => Promise<number>, runB: () => Promise<number>, report: (pair: number, a: number, b: number) => void): Promise<{ a: number[]; b: number[]; ratios: number[] }> {
+  const out = { a: [] as number[], b: [] as number[], ratios: [] as number[] };
+  for (let k = 0; k < blocks; k++) {
+    let a: number;
+    let b: number;
+    if (k % 2 === 0) {
+      a = await runA();
+      b = await runB();
+    } else {
+      b = await runB();
+      a = await runA();
+    }
+    out.a.push(a);
+    out.b.push(b);
+    out.ratios.push(b / a);
+    report(k, a, b);
+  }
+  return out;
+}
+
 async function compare(): Promise<void> {
-  const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
+  const { spec, xs, ys } = fixture();
   const trainers = {
     even: await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: 'even' }),
     speed: await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: 'speed' }),
   };
-  const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
   try {
     console.log(`bench:replica-steps --compare: small 32², batch ${BATCH}, 2 replicas × 1 thread (${trainers.even.backend}), even vs speed, ${COMPARE} blocks of ${BLOCK} steps each, ABBA, after ${WARMUP} warm-up steps each`);
     for (const t of Object.values(trainers)) for (let s = 0; s < WARMUP; s++) await t.step(xs, ys, -1 - s);
@@ -89,18 +120,11 @@ async function compare(): Promise<void> {
       for (let s = 0; s < BLOCK; s++) await t.step(xs, ys, s);
       return t.timings().step;
     };
-    const ms = { even: [] as number[], speed: [] as number[] };
-    const ratios: number[] = [];
-    for (let b = 0; b < COMPARE; b++) {
-      const order: Array<'even' | 'speed'> = b % 2 === 0 ? ['even', 'speed'] : ['speed', 'even'];
-      const got: Record<string, number> = {};
-      for (const name of order) got[name] = await block(name);
-      ms.even.push(got.even);
-      ms.speed.push(got.speed);
-      ratios.push(got.even / got.speed);
-      console.log(`block ${b + 1}: even ${got.even.toFixed(0)} ms/step, speed ${got.speed.toFixed(0)} ms/step (last shards ${trainers.speed.timings().shards.join('+') || 'n/a'}), even ÷ speed ${(got.even / got.speed).toFixed(3)}`);
-    }
-    console.log(`replica-steps compare median even_ms=${median(ms.even).toFixed(1)} speed_ms=${median(ms.speed).toFixed(1)} even_over_speed=${median(ratios).toFixed(3)} (> 1: speed balancing is faster)`);
+    const r = await abba(COMPARE, () => block('even'), () => block('speed'), (k, even, speed) =>
+      console.log(`block ${k + 1}: even ${even.toFixed(0)} ms/step, speed ${speed.toFixed(0)} ms/step (last shards ${trainers.speed.timings().shards.join('+') || 'n/a'}), even ÷ speed ${(even / speed).toFixed(3)}`),
+    );
+    const evenOverSpeed = r.ratios.map((x) => 1 / x);
+    console.log(`replica-steps compare median even_ms=${median(r.a).toFixed(1)} speed_ms=${median(r.b).toFixed(1)} even_over_speed=${median(evenOverSpeed).toFixed(3)} (> 1: speed balancing is faster)`);
   } finally {
     tf.dispose([xs, ys]);
     await Promise.all(Object.values(trainers).map((t) => t.dispose()));
@@ -153,10 +177,8 @@ const PLACEMENTS: Record<'pin' | 'idle', Placement> = {
 };
 
 async function comparePlacement(placement: Placement, blocks: number): Promise<void> {
-  const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
+  const { spec, xs, ys } = fixture();
   const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
-  const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
   const all = `0-${Math.max(1, os.cpus().length - 1)}`;
   const { on, off } = placement;
   let tids: number[] = [];
@@ -166,7 +188,8 @@ async function comparePlacement(placement: Placement, blocks: number): Promise<v
     for (let s = 0; s < WARMUP; s++) await dp.step(xs, ys, -1 - s);
     // The replica threads are the two that ran most during the warm-up.
     tids = schedDelta(w0, threadSchedStats()).slice(0, 2).map((r) => r.tid);
-    const block = async (inForce: boolean): Promise<{ ms: number; wait: number }> => {
+    const waits = new Map<boolean, number>();
+    const block = async (inForce: boolean): Promise<number> => {
       placement.apply(inForce, tids, all);
       let wait = 0;
       let total = 0;
@@ -177,24 +200,16 @@ async function comparePlacement(placement: Placement, blocks: number): Promise<v
         total += t.step;
         wait = Math.max(wait, t.wait);
       }
-      return { ms: total / BLOCK, wait };
+      waits.set(inForce, wait);
+      return total / BLOCK;
     };
-    const ms = { on: [] as number[], off: [] as number[] };
-    const ratios: number[] = [];
-    for (let b = 0; b < blocks; b++) {
-      const order = b % 2 === 0 ? [true, false] : [false, true];
-      const got = new Map<boolean, { ms: number; wait: number }>();
-      for (const inForce of order) got.set(inForce, await block(inForce));
-      const [a, z] = [got.get(true)!, got.get(false)!];
-      ms.on.push(a.ms);
-      ms.off.push(z.ms);
-      ratios.push(z.ms / a.ms);
+    const r = await abba(blocks, () => block(true), () => block(false), (k, a, z) =>
       console.log(
-        `block ${b + 1}: ${on} ${a.ms.toFixed(0)} ms/step (barrier wait ≤ ${a.wait.toFixed(0)}), ${off} ${z.ms.toFixed(0)} ms/step (${z.wait.toFixed(0)}), ` +
-          `last shards ${dp.timings().shards.join('+') || 'n/a'}, ${off} ÷ ${on} ${(z.ms / a.ms).toFixed(3)}`,
-      );
-    }
-    console.log(`replica-steps ${placement.flag.slice(2)} median ${on}_ms=${median(ms.on).toFixed(1)} ${off}_ms=${median(ms.off).toFixed(1)} ${off}_over_${on}=${median(ratios).toFixed(3)} (> 1: ${on} is faster)`);
+        `block ${k + 1}: ${on} ${a.toFixed(0)} ms/step (barrier wait ≤ ${(waits.get(true) ?? 0).toFixed(0)}), ${off} ${z.toFixed(0)} ms/step (${(waits.get(false) ?? 0).toFixed(0)}), ` +
+          `last shards ${dp.timings().shards.join('+') || 'n/a'}, ${off} ÷ ${on} ${(z / a).toFixed(3)}`,
+      ),
+    );
+    console.log(`replica-steps ${placement.flag.slice(2)} median ${on}_ms=${median(r.a).toFixed(1)} ${off}_ms=${median(r.b).toFixed(1)} ${off}_over_${on}=${median(r.ratios).toFixed(3)} (> 1: ${on} is faster)`);
   } finally {
     placement.apply(false, tids, all);
     tf.dispose([xs, ys]);
@@ -207,10 +222,8 @@ async function main(): Promise<void> {
   if (COMPARE > 0) return compare();
   if (COMPARE_PIN > 0) return comparePlacement(PLACEMENTS.pin, COMPARE_PIN);
   if (COMPARE_IDLE > 0) return comparePlacement(PLACEMENTS.idle, COMPARE_IDLE);
-  const spec = smallAlexNet({ numClasses: 10, inputSize: 32 });
+  const { spec, xs, ys } = fixture();
   const dp = await createDataParallelTrainer({ spec, seed: 0, optimizer: {}, replicas: 2, backend: 'wasm', threads: 1, balance: BALANCE });
-  const xs = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const ys = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 37) % 10), 'int32');
   try {
     console.log(`bench:replica-steps: small 32², batch ${BATCH} on 2 replicas × 1 thread (${dp.backend}), balance ${BALANCE}, ${WARMUP} warm-up steps, ${STEPS} traced`);
     const w0 = threadSchedStats();
