@@ -377,6 +377,7 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
   // clients in the bench's own session would be charged to the training process's share.
   const spawnOptions = { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'], detached: !SAME_SESSION };
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)];
+  if (harness === 'native' && nativeReader === undefined) throw new Error('the native harness was not compiled (it is compiled when --harness names it)');
   const child =
     harness === 'native' && nativeReader !== undefined
       ? spawn(nativeReader, [host, port, String(count), String(count * maxReceipts), String(WALL_MINUS_MONO)], spawnOptions)
