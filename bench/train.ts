@@ -23,7 +23,7 @@
  * steps, on helper threads that two busy replicas have to share their cores with, so the
  * timed steps are a long run's steady state; the pure-wasm AlexNet gets the seconds' worth).
  * --balance even|speed|even,speed (how the replicas split a batch, `createTrainer`'s `balance`;
- * with a list and --rounds, every round measures the replicas under each in turn),
+ * with a list and --rounds, every round measures the replicas under each in turn, list order and reverse alternating),
  * --ab N and --ab-steps K (default 4): after everything else, the replica speed-up measured
  * block against block: the replicas (one trainer per balance) and the one-thread baseline are
  * all kept alive and run K steps each in turn, N times, the order rotating; prints the median
@@ -349,7 +349,7 @@ async function main(): Promise<void> {
           console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / 1 replica × 1 thread = ${(many / ips).toFixed(2)}×`);
           console.log(`# ${w.name}: ${v} ${replicasN} replicas × 1 thread / best single replica (${best === ips ? '1 thread' : `${cores} threads`}) = ${(many / best).toFixed(2)}×`);
           if (rounds > 1) {
-            // Every round: the replicas under each balance in turn, then the one-thread baseline.
+            // Every round: the replicas under each balance in turn (the order alternating), then the one-thread baseline.
             const manyRuns = new Map(balances.map((b, k) => [b, k === 0 ? [many] : [] as number[]]));
             const oneRuns = [ips];
             for (const b of balances.slice(1)) {
@@ -358,7 +358,9 @@ async function main(): Promise<void> {
               if (m !== undefined) manyRuns.get(b)?.push(m);
             }
             for (let k = 1; k < rounds; k++) {
-              for (const b of balances) {
+              // Round 0 measured the balances in list order; odd rounds take them in reverse, so
+              // that with two balances each goes first in as many rounds as the other.
+              for (const b of k % 2 === 1 ? [...balances].reverse() : balances) {
                 balanceNow = b;
                 const m = await measureVariant(w, v, replicasN);
                 if (m !== undefined) manyRuns.get(b)?.push(m);
