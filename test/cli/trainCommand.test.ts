@@ -42,6 +42,21 @@ describe('rxtrain train', function () {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it('decodes every config shipped in configs/, and the sample\'s data is in the repository', () => {
+    // `npm start` and the README run these files; a field renamed in TrainConfig must not leave them behind.
+    const dir = path.join(__dirname, '..', '..', 'configs');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.ok(files.includes('sample.json'), `configs/ has ${files.join(', ')}`);
+    for (const f of files) {
+      const r = resolveTrainConfig(['--config', path.join(dir, f)]);
+      assert.ok(E.isRight(r), `${f}: ${E.isLeft(r) ? r.left : ''}`);
+      if (f === 'sample.json' && E.isRight(r) && r.right !== 'help') {
+        const { data } = r.right.config;
+        for (const d of [data.train, data.val]) assert.ok(d !== null && fs.existsSync(path.join(__dirname, '..', '..', d)), `sample data folder ${String(d)} exists`);
+      }
+    }
+  });
+
   it('--help documents every option and the exit codes', async () => {
     const c = capture();
     assert.equal(await run(['--help'], c.io), TRAIN_EXIT.OK);
