@@ -13,10 +13,11 @@
  *
  *   npm run bench:core-scaling [-- --seconds 3 --rounds 3 --kernels fma,fma512,int,l2,l3,mem]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compileC } from './compileC';
 import { median } from './median';
 
 const args = new Map<string, string>();
@@ -27,13 +28,7 @@ const KERNELS = (args.get('kernels') ?? 'fma,fma512,int,l2,l3,mem').split(',');
 const UNITS: Record<string, string> = { fma: 'GFLOP/s', fma512: 'GFLOP/s', int: 'G steps/s', l2: 'GB/s', l3: 'GB/s', mem: 'GB/s' };
 
 function compile(): string {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-cores-')), 'coreScaling');
-  try {
-    execFileSync('cc', ['-O2', '-mavx2', '-mfma', '-o', out, path.join(__dirname, 'coreScaling.c')], { stdio: 'pipe' });
-  } catch (e) {
-    throw new Error(`bench:core-scaling needs a C compiler (cc) with AVX2 support: ${(e as Error).message}`);
-  }
-  return out;
+  return compileC('coreScaling.c', ['-O2', '-mavx2', '-mfma'], [], 'bench:core-scaling needs one with AVX2 support');
 }
 
 /** Total and steal jiffies over all CPUs. */

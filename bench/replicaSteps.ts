@@ -230,7 +230,7 @@ async function main(): Promise<void> {
     for (let s = 0; s < WARMUP; s++) await dp.step(xs, ys, -1 - s);
     if (PIN) {
       const busiest = schedDelta(w0, threadSchedStats()).slice(0, 2);
-      busiest.forEach((r, cpu) => execFileSync('taskset', ['-p', '-c', String(cpu), String(r.tid)], { stdio: 'ignore' }));
+      busiest.forEach((r, cpu) => setAffinity(r.tid, String(cpu)));
       console.log(`pinned replica threads ${busiest.map((r, cpu) => `${r.tid}→cpu${cpu}`).join(', ')}`);
     }
     const spread: number[] = [];

@@ -43,7 +43,7 @@
  *
  *   npm run bench:telemetry [-- --steps 3000 --work-ms 10 --block 50 --readers 90 --frozen 10 --max-queue 256 --conditions default,stress --harness lean,grpc-js,native --lean-procs 1 --same-session 0 --slice-us compute --train-threads 1]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -52,6 +52,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import { startTelemetryServer } from '../src/telemetry/startTelemetryServer';
+import { compileC } from './compileC';
 import type { TrainEvent } from '../src/telemetry/TrainEvent';
 
 const args = new Map<string, string>();
@@ -76,16 +77,7 @@ type Harness = (typeof KNOWN_HARNESSES)[number];
 const HARNESSES = (args.get('harness') ?? KNOWN_HARNESSES.join(',')).split(',') as Harness[];
 for (const h of HARNESSES) if (!KNOWN_HARNESSES.includes(h)) throw new Error(`unknown harness '${String(h)}' (known: ${KNOWN_HARNESSES.join(', ')})`);
 /** The native harness's reader, compiled once per bench run (only if that harness is asked for). */
-const nativeReader = HARNESSES.includes('native') ? compileReader() : undefined;
-function compileReader(): string {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-telemetry-reader-')), 'telemetryReader');
-  try {
-    execFileSync('cc', ['-O2', '-o', out, path.join(__dirname, 'telemetryReader.c'), '-lm'], { stdio: 'pipe' });
-  } catch (e) {
-    throw new Error(`the native harness needs a C compiler (cc); pass --harness lean,grpc-js without one: ${(e as Error).message}`);
-  }
-  return out;
-}
+const nativeReader = HARNESSES.includes('native') ? compileC('telemetryReader.c', ['-O2'], ['-lm'], 'pass --harness lean,grpc-js without one') : undefined;
 /** Processes the lean harness spreads its readers over (the grpc-js harness keeps its one). */
 // 1 by default: 3 processes measured worse here (one more wake-up per event each; RESULTS run 6).
 const LEAN_PROCS = Number(args.get('lean-procs') ?? 1);
@@ -377,10 +369,13 @@ function clients(address: string, count: number, harness: Harness): { child: Chi
   // clients in the bench's own session would be charged to the training process's share.
   const spawnOptions = { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'], detached: !SAME_SESSION };
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)];
-  if (harness === 'native' && nativeReader === undefined) throw new Error('the native harness was not compiled (it is compiled when --harness names it)');
+  const native = (): string => {
+    if (nativeReader === undefined) throw new Error('the native harness was not compiled (it is compiled when --harness names it)');
+    return nativeReader;
+  };
   const child =
-    harness === 'native' && nativeReader !== undefined
-      ? spawn(nativeReader, [host, port, String(count), String(count * maxReceipts), String(WALL_MINUS_MONO)], spawnOptions)
+    harness === 'native'
+      ? spawn(native(), [host, port, String(count), String(count * maxReceipts), String(WALL_MINUS_MONO)], spawnOptions)
       : spawn(process.execPath, ['-e', code], spawnOptions);
   let out = '';
   let onReady: () => void = () => undefined;
