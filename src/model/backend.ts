@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
+import { withoutEmscriptenExitHandlers } from './wasm/withoutEmscriptenExitHandlers';
 import { registerBatchNormGradient } from './wasm/fusedBatchNormGrad';
 import { nativeKernelState, type NativeKernelState } from './wasm/nativeKernels';
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/registerWasmTrainingKernels';
@@ -139,11 +140,14 @@ async function tryWasm(threads: number, attempts: BackendAttempt[]): Promise<Bac
   const pkg = '@tensorflow/tfjs-backend-wasm';
   try {
     const reuse = wasmLoaded !== undefined;
-    const loaded = wasmLoaded ?? await loadWasmBackend(threads);
-    wasmLoaded = loaded;
-    registerWasmTrainingKernels();
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
-    await tf.ready();
+    const loaded = await withoutEmscriptenExitHandlers(async () => {
+      const l = wasmLoaded ?? await loadWasmBackend(threads);
+      wasmLoaded = l;
+      registerWasmTrainingKernels();
+      if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+      await tf.ready();
+      return l;
+    });
     const actual = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
     const notes = [...loaded.notes, `binary ${loaded.binary}`, `training kernels: ${wasmTrainingKernelNames().join(', ')}`];
     if (actual !== loaded.threads) notes.push(`requested ${loaded.threads} threads, XNNPACK runs ${actual}`);

@@ -16,3 +16,4 @@ export * from './maxPool';
 export * from './channelSum';
 export * from './identity';
 export * from './nativeSgd';
+export * from './withoutEmscriptenExitHandlers';
