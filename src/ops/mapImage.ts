@@ -9,7 +9,10 @@ import type { AnyImage } from './assertImage';
  *
  * @example
  * ```ts
- * const v: ImageValue = { image: makeImage(new Uint8Array(3), 1, 1, 3), label: 0, path: 'a.jpg' };
+ * const img = makeImage(new Uint8Array(3), 1, 1, 3);
+ * const bare: ImageValue = img;
+ * const sample: Sample = { image: img, label: 0, path: 'a.jpg' };
+ * const carried: ImageValue = sample; // any object with an `image` field
  * ```
  */
 export type ImageValue<I extends AnyImage = AnyImage> = I | { readonly image: I } | Skip;

@@ -72,7 +72,7 @@ function sourceOf(o: ExifOrientation, x: number, y: number, width: number, heigh
  * @throws RangeError for an orientation outside 1..8.
  * @example
  * ```ts
- * unorientRect({ x: 0, y: 0, width: 2, height: 1 }, 4, 3, 6); // { x: 0, y: 2, width: 1, height: 2 }
+ * unorientRect({ x: 0, y: 0, width: 2, height: 1 }, 4, 3, 6); // { x: 0, y: 1, width: 1, height: 2 }
  * ```
  */
 export function unorientRect(rect: Rect, width: number, height: number, orientation: ExifOrientation): Rect {

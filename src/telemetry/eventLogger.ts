@@ -56,7 +56,9 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
         'info',
         `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps, ` +
           `backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)` +
-          (e.resumedFrom !== undefined ? `, from ${e.resumedFrom} at ${ep}, step ${e.step}` : ''),
+          (e.resumedFrom === undefined ? ''
+            : e.epoch >= e.epochs ? `, from ${e.resumedFrom}: all ${e.epochs} epochs are done already (raise the epochs to train on)`
+              : `, from ${e.resumedFrom} at ${ep}, step ${e.step}`),
       ];
     case 'EpochBegin':
       return ['debug', `${ep} begins: lr ${lr(e.lr)}, ${e.steps} steps`];

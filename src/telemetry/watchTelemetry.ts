@@ -38,7 +38,12 @@ export type WatchSignal =
 export interface WatchOptions {
   /** `host:port` of the server. */
   readonly address: string;
-  readonly credentials: grpc.ChannelCredentials;
+  /**
+   * Channel credentials (default: plaintext). Build them with {@link telemetryClientCredentials}
+   * or with the `@grpc/grpc-js` that rxtrain itself loads: credentials from another copy of
+   * grpc-js are refused with a TypeError.
+   */
+  readonly credentials?: grpc.ChannelCredentials;
   readonly channelOptions?: grpc.ChannelOptions;
   /** Bearer token sent as `authorization: Bearer <token>`. */
   readonly token?: string;
@@ -68,14 +73,24 @@ const FATAL = new Set<grpc.status>([
  *
  * @example
  * ```ts
- * watchTelemetry({ address: '127.0.0.1:50051', credentials: grpc.credentials.createInsecure() })
+ * watchTelemetry({ address: '127.0.0.1:50051' })                        // plaintext, e.g. on loopback
+ *   .subscribe((s) => { if (s.type === 'event') console.log(s.event.sequence, s.event.kind); });
+ * const { credentials, options } = await telemetryClientCredentials({ tls: true, ca: 'ca.pem' });
+ * watchTelemetry({ address: 'gpu-box:50051', credentials, channelOptions: options, token: 't' })
  *   .subscribe((s) => { if (s.type === 'event') console.log(s.event.sequence, s.event.kind); });
  * ```
  */
 export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
+  // grpc-js checks credentials with instanceof, so a user's second copy of grpc-js would fail
+  // later with "Channel credentials must be a ChannelCredentials object"; say why, up front.
+  if (opts.credentials !== undefined && !(opts.credentials instanceof grpc.ChannelCredentials)) {
+    throw new TypeError('watchTelemetry: credentials come from another copy of @grpc/grpc-js than the one rxtrain loads; '
+      + 'build them with telemetryClientCredentials({ tls, ca }) from rxtrain, or let npm dedupe @grpc/grpc-js');
+  }
+  const credentials = opts.credentials ?? grpc.credentials.createInsecure();
   return new Observable<WatchSignal>((subscriber) => {
     const { v1 } = loadTelemetryProto();
-    const client = new v1.Telemetry(opts.address, opts.credentials, opts.channelOptions ?? {});
+    const client = new v1.Telemetry(opts.address, credentials, opts.channelOptions ?? {});
     const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
     const kinds = (opts.kinds ?? []).map((k) => PROTO_EVENT_KIND[k]);
     let next = opts.fromSequence ?? 0; // next sequence wanted; 0 = oldest available

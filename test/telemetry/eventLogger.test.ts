@@ -50,6 +50,12 @@ describe('eventLogger', () => {
     assert.match(formatEvent(trainBegin(2, 'runs/a/ckpt-2'))[1], /^resuming run run-1: .*, from runs\/a\/ckpt-2 at epoch 3, step 20$/);
   });
 
+  it('says so when a resumed run has no epochs left, instead of "epoch 6/5"', () => {
+    const line = formatEvent(trainBegin(5, 'runs/a/ckpt-5'), 5)[1];
+    assert.match(line, /, from runs\/a\/ckpt-5: all 5 epochs are done already \(raise the epochs to train on\)$/);
+    assert.doesNotMatch(line, /6\/5/);
+  });
+
   it('logs an upstream error, then passes it on', async () => {
     const { lines, logger } = capture('info');
     await assert.rejects(lastValueFrom(eventLogger(logger)(concat(of(epochEnd(0)), throwError(() => new Error('disk full'))))), /disk full/);

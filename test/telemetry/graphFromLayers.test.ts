@@ -4,6 +4,10 @@ import { graphFromLayers } from '../../src/telemetry/graphFromLayers';
 import { encodeGraphDef } from '../../src/telemetry/GraphDef';
 
 describe('graphFromLayers', () => {
+  // Building layers makes weights: the highest-priority backend must be ready, whichever test file
+  // registered it (run alone, that is cpu; after the backend tests, wasm).
+  before(() => tf.ready());
+
   it('turns a tfjs Sequential model into connected nodes with shapes and parameter counts', () => {
     const model = tf.sequential({
       layers: [

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...await sourceFiles(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+// What `npm pack` puts in the package a user installs (README "In your own project").
+describe('the npm package', () => {
+  let packed: Set<string>;
+
+  before(async function () {
+    this.timeout(60_000);
+    const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, maxBuffer: 64 << 20 });
+    const [report] = JSON.parse(stdout) as { files: { path: string }[] }[];
+    packed = new Set(report.files.map((f) => f.path));
+  });
+
+  it('holds the compiled JavaScript and typings of every source file (workers included)', async () => {
+    const missing: string[] = [];
+    for (const file of await sourceFiles(path.join(ROOT, 'src'))) {
+      const base = path.relative(path.join(ROOT, 'src'), file).replace(/\.ts$/, '').split(path.sep).join('/');
+      for (const ext of ['.js', '.d.ts']) if (!packed.has(`dist/${base}${ext}`)) missing.push(`dist/${base}${ext}`);
+    }
+    assert.deepEqual(missing, [], `not in the package (is dist/ built? npm run build): ${missing.slice(0, 10).join(', ')}`);
+  });
+
+  it('holds what runs at install and at run time outside dist/: the addon sources, its build file, the proto', () => {
+    for (const f of ['package.json', 'README.md', 'binding.gyp', 'native/install.mjs', 'native/addon.cc', 'native/gemm.cc', 'proto/telemetry.proto']) {
+      assert.ok(packed.has(f), `${f} is not in the package`);
+    }
+  });
+
+  it('leaves out the tests, benchmarks, sample data and TypeScript sources', () => {
+    const stray = [...packed].filter((f) => /^(test|bench|data|src|runs|docs|node_modules|build)\//.test(f));
+    assert.deepEqual(stray, []);
+  });
+
+  it("resolves 'rxtrain' to the built entry point, also inside this checkout (package exports)", async () => {
+    assert.equal(require.resolve('rxtrain', { paths: [ROOT] }), path.join(ROOT, 'dist', 'index.js'));
+    const pkg = JSON.parse(await fsp.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    assert.ok(packed.has(pkg.bin.rxtrain.replace(/^\.\//, '')), 'the rxtrain CLI is in the package');
+  });
+});
