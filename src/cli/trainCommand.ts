@@ -19,6 +19,7 @@ import { parseTelemetryFlags } from '../telemetry/parseTelemetryFlags';
 import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
 import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
 import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
+import { ignoreClosedOutput } from './ignoreClosedOutput';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
@@ -333,6 +334,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
     console: { write: (s: string) => io.err.write(s) },
   });
+  // A reader that quits (`| tee` killed by the same Ctrl-C) must not take the run down before
+  // its checkpoint; the file log goes on.
+  const consoleGone = (e: Error): void => {
+    logger.warn(`console output closed (${(e as { code?: string }).code ?? e.message}); training goes on${cfg.log.file === null ? '' : `, logging to ${cfg.log.file}`}`);
+  };
+  const unguard = [ignoreClosedOutput(io.err, consoleGone), ignoreClosedOutput(io.out, consoleGone)];
   const stop = new AbortController();
   let interrupts = 0;
   const unhook = (io.onStopSignal ?? defaultStopSignal)(() => {
@@ -452,5 +459,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   } finally {
     unhook();
     logger.close();
+    // A failed write reports its error a tick later: keep listening until those have come in.
+    setImmediate(() => {
+      for (const u of unguard) u();
+    });
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import * as E from 'fp-ts/Either';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
@@ -224,6 +224,30 @@ describe('rxtrain train', function () {
     const d = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], d.io), TRAIN_EXIT.OK, d.err());
     assert.match(d.err(), /resuming run/);
+  });
+
+  it('Ctrl-C still ends with a checkpoint when the console\'s reader has gone (`| tee` killed too: EPIPE)', async () => {
+    const runDir = path.join(tmp, 'run-epipe');
+    let closed = false;
+    let before = '';
+    // Like a pipe whose reader quit: every write from then on fails with EPIPE.
+    const err = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (closed) cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }));
+        else {
+          before += chunk.toString();
+          cb();
+        }
+      },
+    });
+    const c = capture({ err, onStopSignal: (h) => (setImmediate(() => { closed = true; h(); }), () => undefined) });
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.INTERRUPTED, before);
+    assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
+    const log = fs.readFileSync(path.join(runDir, 'train.log'), 'utf8');
+    assert.match(log, /console output closed \(EPIPE\); training goes on, logging to train\.log/);
+    assert.match(log, /training ended \(stopped\)/);
+    await new Promise((r) => setImmediate(r)); // the command's guard outlives its last writes by a tick
+    assert.equal(err.listenerCount('error'), 0, 'the guard is removed afterwards');
   });
 
   it('reports missing data as a failure, not a crash', async () => {
