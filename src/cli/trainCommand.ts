@@ -355,6 +355,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   let server: TelemetryServer | undefined;
   let trainingFailed = false;
   try {
+    // The server first: a port in use or bad TLS files should fail in a second, not after the
+    // backend and the data have loaded.
+    const runId = path.basename(runDir);
+    const bus = new Subject<TrainEvent>();
+    server = await startTelemetryServer(bus, { runId, ...listen.right });
+    if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
     const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName) });
     for (const a of backend.attempts) logger.debug(`backend ${a.name} (${a.package}) not used: ${a.error}`);
     // Whether the native kernels run decides the speed by 2-4x, so it is said at info level.
@@ -362,10 +368,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const datasets = await openDatasets(cfg);
     for (const n of datasets.notes) logger.info(n);
     const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
-    const runId = path.basename(runDir);
-    const bus = new Subject<TrainEvent>();
-    server = await startTelemetryServer(bus, { runId, ...listen.right });
-    if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
     if (cfg.ema.decay > 0) {
       logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);
     }

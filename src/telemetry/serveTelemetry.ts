@@ -212,7 +212,12 @@ export async function serveTelemetry(
   } catch (err) {
     rx?.unsubscribe();
     server.forceShutdown();
-    throw new Error(`telemetry: cannot listen on ${address}: ${err instanceof Error ? err.message : String(err)}`);
+    const why = err instanceof Error ? err.message : String(err);
+    if (/EADDRINUSE/.test(why)) {
+      throw new Error(`telemetry: ${address} is already in use (another training run on this machine?); `
+        + 'serve on another port (--telemetry 127.0.0.1:PORT, or 127.0.0.1:0 for any free one) or switch telemetry off (--telemetry off)');
+    }
+    throw new Error(`telemetry: cannot listen on ${address}: ${why}`);
   }
 
   let resolveClosed!: () => void;

@@ -3,11 +3,16 @@
  * runs {@link serveTelemetry} on events posted by the training thread, so encoding and
  * fan-out to any number of subscribers happen off the training thread.
  */
+import * as grpc from '@grpc/grpc-js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import { serveTelemetry } from './serveTelemetry';
 import type { TelemetryServerOptions } from './TelemetryServerOptions';
 import type { TrainEvent } from './TrainEvent';
+
+// grpc-js would also print its own line for what rxtrain reports itself ("E No address added
+// out of total 1 resolved" for a port in use). GRPC_VERBOSITY still turns its logging back on.
+if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
 
 /**
  * Messages from the training thread to the worker.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -248,6 +249,21 @@ describe('rxtrain train', function () {
     assert.match(log, /training ended \(stopped\)/);
     await new Promise((r) => setImmediate(r)); // the command's guard outlives its last writes by a tick
     assert.equal(err.listenerCount('error'), 0, 'the guard is removed afterwards');
+  });
+
+  it('a telemetry port in use fails at once with what to do, before the backend and data load', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const c = capture();
+      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-busy'), '--telemetry', `127.0.0.1:${port}`], c.io), TRAIN_EXIT.FAILED);
+      await new Promise((r) => setImmediate(r)); // the captured stderr arrives a tick later
+      assert.match(c.err(), new RegExp(`127\\.0\\.0\\.1:${port} is already in use .*or 127\\.0\\.0\\.1:0 for any free one\\) or switch telemetry off`));
+      assert.doesNotMatch(c.err(), /image files in/, 'the data was not opened first');
+    } finally {
+      busy.close();
+    }
   });
 
   it('reports missing data as a failure, not a crash', async () => {

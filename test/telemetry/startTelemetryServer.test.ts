@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { Subject } from 'rxjs';
 import { startTelemetryServer } from '../../src/telemetry/startTelemetryServer';
@@ -45,10 +48,30 @@ describe('startTelemetryServer (worker thread)', () => {
       /cannot read telemetry TLS certificate/,
     );
     const first = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0' });
-    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: first.address }), /cannot listen on 127\.0\.0\.1:\d+/);
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: first.address }),
+      /127\.0\.0\.1:\d+ is already in use \(another training run on this machine\?\); serve on another port \(--telemetry 127\.0\.0\.1:PORT, or 127\.0\.0\.1:0 for any free one\) or switch telemetry off/);
     await first.shutdown();
     const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
+  });
+
+  it('a port in use is reported once, by rxtrain, without grpc-js\'s own log line', async function () {
+    this.timeout(60_000);
+    const first = await startTelemetryServer(new Subject<TrainEvent>(), { runId: 'r', address: '127.0.0.1:0' });
+    try {
+      // In a child process, so that the worker thread's console output can be read.
+      const script = `const { Subject } = require('rxjs');
+        const { startTelemetryServer } = require(${JSON.stringify(path.join(__dirname, '../../src/telemetry/startTelemetryServer'))});
+        startTelemetryServer(new Subject(), { runId: 'r', address: ${JSON.stringify(first.address)} })
+          .then(() => console.log('listening?'), (e) => console.log('rejected: ' + e.message));`;
+      const env = { ...process.env };
+      delete env.GRPC_VERBOSITY;
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--require', 'tsx/cjs', '-e', script], { env, timeout: 50_000 });
+      assert.match(stdout, /^rejected: telemetry: 127\.0\.0\.1:\d+ is already in use/m);
+      assert.doesNotMatch(stderr, /No address added/);
+    } finally {
+      await first.shutdown();
+    }
   });
 
   it('shutdown() ends open streams with OK', async () => {
