@@ -140,6 +140,8 @@ async function classifyReadError(err: NodeJS.ErrnoException, path: string): Prom
         ? { reason: 'dangling-link', message: 'symbolic link whose target does not exist' }
         : { reason: 'unreadable', message: 'file does not exist (removed after it was listed?)' };
     }
+    case 'ELOOP':
+      return { reason: 'symlink-loop', message: 'symbolic link that points to itself (or a chain of links that loops)' };
     default:
       return { reason: 'unreadable', message: err.message };
   }

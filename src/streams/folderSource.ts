@@ -1,11 +1,11 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import fg from 'fast-glob';
 import { Observable } from 'rxjs';
 import { byCodeUnit, listCategoryDirs } from './listCategories';
 import { isHiddenName } from './isHiddenName';
 import { skip, type Skip } from './Skip';
 import type { SourceItem } from './SourceItem';
+import { startDatasetWalk, walkClassFolder, type ClassFolderEntry } from './walkClassFolder';
 
 /**
  * File extensions {@link folderSource} treats as images by default (compared case-insensitively).
@@ -54,6 +54,13 @@ function hasHiddenAncestor(relPath: string): boolean {
  * a class folder it cannot list → `unreadable`. Other files directly in `root` (README,
  * manifests) are ignored. The Observable errors only if `root` itself is unusable.
  *
+ * Symlinks are followed, with loop detection by real path: class folders and image files
+ * may be links (a linked file is labelled by the class folder it sits in, a deliberate
+ * choice). A folder symlink inside a class folder is entered at most once; one that leads
+ * back into a folder containing it, to a folder already listed, or to itself (ELOOP) →
+ * `symlink-loop`; one that leads into another class folder → `cross-class-link` (following
+ * it would label that class's images with this one). Either way the walk stays bounded.
+ *
  * @example
  * ```ts
  * folderSource('/data/caltech256').subscribe((x) =>
@@ -76,20 +83,12 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
         if (isHiddenName(e.name)) subscriber.next(skip(full, 'hidden', 'hidden or OS junk file'));
         else subscriber.next(skip(full, 'bad-label', 'image is directly in the dataset folder, not inside a class folder'));
       }
-      for (const { dir, category } of categories) {
+      const walk = await startDatasetWalk(categories);
+      for (const { dir, dirName, category } of categories) {
         if (stopped) return;
-        let entries: fg.Entry[];
+        let entries: ClassFolderEntry[];
         try {
-          entries = await fg('**/*', {
-            cwd: dir,
-            dot: true,
-            onlyFiles: false,
-            objectMode: true,
-            followSymbolicLinks: true,
-            // Prune below hidden folders (.git, __MACOSX): their contents are never data; the folder
-            // itself still shows up, so it can be reported once as a hidden skip.
-            ignore: ['**/.*/*', '**/.*/*/**', '**/__MACOSX/*', '**/__MACOSX/*/**'],
-          });
+          entries = await walkClassFolder(dir, dirName, walk);
         } catch (e) {
           subscriber.next(skip(dir, 'unreadable', `cannot list class folder: ${(e as Error).message}`));
           continue;
@@ -98,13 +97,12 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
         const out: Array<SourceItem | Skip | { check: string }> = [];
         for (const e of entries) {
           const full = path.join(dir, e.path);
-          const d = e.dirent;
           if (hasHiddenAncestor(e.path)) continue; // reported once, as its hidden folder
-          if (isHiddenName(e.name)) out.push(skip(full, 'hidden', d.isDirectory() ? 'hidden folder (not listed)' : 'hidden or OS junk file'));
-          else if (d.isDirectory()) {
+          if (isHiddenName(e.name)) out.push(skip(full, 'hidden', e.type === 'directory' ? 'hidden folder (not listed)' : 'hidden or OS junk file'));
+          else if (e.type === 'skip') out.push(skip(full, e.reason, e.message));
+          else if (e.type === 'directory') {
             if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a directory named like an image'));
-          } else if (d.isSymbolicLink()) out.push(skip(full, 'dangling-link', 'symbolic link whose target does not exist'));
-          else if (!d.isFile()) {
+          } else if (e.type === 'other') {
             if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a special file (fifo, socket or device) named like an image'));
           } else if (!isImageName(e.name)) out.push(skip(full, 'not-an-image', `extension "${path.extname(e.name)}" is not an image extension`));
           else out.push({ check: full });

@@ -46,6 +46,7 @@ describe('decodeFile: bad files become typed skips', () => {
     }, 'unsupported', /BMP/],
     ['a directory named like an image', async () => { const d = path.join(dir, 'folder.jpg'); await fsp.mkdir(d); return d; }, 'not-a-file'],
     ['a dangling symlink', async () => { const l = path.join(dir, 'broken.jpg'); await fsp.symlink(path.join(dir, 'gone.jpg'), l); return l; }, 'dangling-link'],
+    ['a symlink to itself (ELOOP)', async () => { const l = path.join(dir, 'self.jpg'); await fsp.symlink('self.jpg', l); return l; }, 'symlink-loop'],
   ];
   for (const [name, make, reason, message] of cases) {
     it(name, async () => {

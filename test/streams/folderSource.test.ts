@@ -94,6 +94,105 @@ describe('folderSource', () => {
   });
 });
 
+describe('folderSource: symlinks', () => {
+  const list = async (root: string): Promise<string[]> => rel(root, await lastValueFrom(folderSource(root).pipe(toArray())));
+
+  it('a folder link back to an ancestor (cat/loop -> ..) is one symlink-loop skip, and no dog is labelled cat', async () => {
+    const root = await tempDir();
+    await write(path.join(root, 'cat/a.png'));
+    await write(path.join(root, 'cat/b.png'));
+    for (const n of ['d1', 'd2', 'd3']) await write(path.join(root, `dog/${n}.png`));
+    await fsp.symlink('..', path.join(root, 'cat/loop'));
+    const xs = await lastValueFrom(folderSource(root).pipe(toArray()));
+    assert.deepEqual(rel(root, xs), [
+      'cat/a.png item:0',
+      'cat/b.png item:0',
+      'cat/loop skip:symlink-loop',
+      'dog/d1.png item:1',
+      'dog/d2.png item:1',
+      'dog/d3.png item:1',
+    ]);
+    const loop = xs.find((x) => x.kind === 'skip');
+    assert.match(loop?.kind === 'skip' ? loop.message : '', /cycle/);
+  });
+
+  it('a folder link into another class folder is a cross-class-link skip, not a relabelling', async () => {
+    const root = await tempDir();
+    await write(path.join(root, 'cat/a.png'));
+    await write(path.join(root, 'dog/d.png'));
+    await write(path.join(root, 'dog/sub/e.png'));
+    await fsp.symlink('../dog', path.join(root, 'cat/dogs'));
+    await fsp.symlink(path.join(root, 'dog/sub'), path.join(root, 'cat/pups'));
+    assert.deepEqual(await list(root), [
+      'cat/a.png item:0',
+      'cat/dogs skip:cross-class-link',
+      'cat/pups skip:cross-class-link',
+      'dog/d.png item:1',
+      'dog/sub/e.png item:1',
+    ]);
+  });
+
+  it('a folder reached twice is listed once: real folders win, a second class gets a cross-class-link skip', async () => {
+    const root = await tempDir();
+    const ext = await tempDir();
+    await write(path.join(ext, 'x.png'));
+    await write(path.join(root, 'cat/sub/c.png'));
+    await fsp.symlink('sub', path.join(root, 'cat/again')); // sorts before the real 'sub'
+    await fsp.symlink(ext, path.join(root, 'cat/ext1'));
+    await fsp.symlink(ext, path.join(root, 'cat/ext2'));
+    await fsp.mkdir(path.join(root, 'dog'));
+    await fsp.symlink(ext, path.join(root, 'dog/ext'));
+    assert.deepEqual(await list(root), [
+      'cat/again skip:symlink-loop',
+      'cat/ext1/x.png item:0',
+      'cat/ext2 skip:symlink-loop',
+      'cat/sub/c.png item:0',
+      'dog/ext skip:cross-class-link',
+    ]);
+  });
+
+  it('a link to itself (ELOOP) is a symlink-loop skip, not dangling-link', async () => {
+    const root = await tempDir();
+    await write(path.join(root, 'cat/a.png'));
+    await fsp.symlink('self.png', path.join(root, 'cat/self.png'));
+    await fsp.symlink('me', path.join(root, 'cat/me'));
+    await fsp.symlink('missing.png', path.join(root, 'cat/gone.png'));
+    assert.deepEqual(await list(root), [
+      'cat/a.png item:0',
+      'cat/gone.png skip:dangling-link',
+      'cat/me skip:symlink-loop',
+      'cat/self.png skip:symlink-loop',
+    ]);
+  });
+
+  it('still lists a symlinked top-level class folder, linked image files and a link to an outside folder', async () => {
+    const root = await tempDir();
+    const ext = await tempDir();
+    await write(path.join(ext, 'cats/a.png'));
+    await write(path.join(ext, 'cats/sub/b.png'));
+    await write(path.join(ext, 'pool/p.png'));
+    await write(path.join(ext, 'more/m.png'));
+    await fsp.symlink(path.join(ext, 'cats'), path.join(root, 'cat'));
+    await write(path.join(root, 'dog/d.png'));
+    await fsp.symlink(path.join(ext, 'pool/p.png'), path.join(root, 'dog/p.png'));
+    await fsp.symlink(path.join(ext, 'more'), path.join(root, 'dog/more'));
+    assert.deepEqual(await list(root), [
+      'cat/a.png item:0',
+      'cat/sub/b.png item:0',
+      'dog/d.png item:1',
+      'dog/more/m.png item:1',
+      'dog/p.png item:1',
+    ]);
+  });
+
+  it('two class folders that are the same folder: the second is one cross-class-link skip', async () => {
+    const root = await tempDir();
+    await write(path.join(root, 'cat/a.png'));
+    await fsp.symlink('cat', path.join(root, 'kitty'));
+    assert.deepEqual(await list(root), ['cat/a.png item:0', 'kitty skip:cross-class-link']);
+  });
+});
+
 describe('listCategories', () => {
   it('parses Caltech names, numbers plain names by position, ignores hidden folders and files', async () => {
     const root = await tempDir();
