@@ -348,7 +348,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       logger.warn('stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
       stop.abort();
     } else {
-      logger.error('quitting without a final checkpoint; the previous one is intact');
+      logger.error('quitting at once; the newest complete checkpoint on disk is intact (a half-written one is discarded)');
       process.exit(TRAIN_EXIT.INTERRUPTED);
     }
   });

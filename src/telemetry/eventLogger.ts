@@ -41,7 +41,8 @@ const lr = (x: number): string => x.toPrecision(3);
 /**
  * The log line for one event, and its level: one `info` line per epoch (train/val loss and
  * accuracy, learning rate, duration), `debug` for batches and epoch starts, `warn` for
- * skipped samples, `error` for errors. Epochs are shown 1-based (`epoch 3/90` is the third).
+ * skipped samples and non-fatal `Error` events (warnings, such as a damaged checkpoint passed
+ * over), `error` for fatal ones. Epochs are shown 1-based (`epoch 3/90` is the third).
  *
  * @example
  * ```ts
@@ -87,8 +88,12 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
         'info',
         `training ended (${e.reason === 'time-limit' ? 'time-limit: the training-time budget is spent' : e.reason}) at step ${e.step}, after ${formatDuration(e.durationMs)}`,
       ];
-    case 'Error':
-      return ['error', `${e.fatal ? 'fatal error' : 'error'} at ${ep}, step ${e.step}: ${e.message}`];
+    case 'Error': {
+      // Problems found before the first step (a damaged checkpoint skipped at start-up) have no
+      // position worth naming: "at epoch 1, step 0" would be wrong for a resumed run.
+      const at = e.step > 0 ? ` at ${ep}, step ${e.step}` : '';
+      return e.fatal ? ['error', `fatal error${at}: ${e.message}`] : ['warn', `warning${at}: ${e.message}`];
+    }
   }
 }
 
@@ -108,9 +113,11 @@ export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): Even
   return (events$) =>
     new Observable<never>((subscriber) => {
       let total: number | undefined;
+      let fatal: string | undefined;
       const sub = events$.subscribe({
         next: (e) => {
           if (e.kind === 'TrainBegin') total = e.epochs;
+          if (e.kind === 'Error' && e.fatal) fatal = e.message;
           const [level, line] = formatEvent(e, total);
           try {
             logger.log(level, line);
@@ -119,8 +126,10 @@ export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): Even
           }
         },
         error: (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
           try {
-            logger.error(`training stream failed: ${err instanceof Error ? err.message : String(err)}`);
+            // A fatal Error event already logged this very message.
+            if (message !== fatal) logger.error(`training stream failed: ${message}`);
           } catch {
             // the upstream error is the one worth passing on
           }

@@ -56,6 +56,21 @@ describe('eventLogger', () => {
     assert.doesNotMatch(line, /6\/5/);
   });
 
+  it('logs a non-fatal Error as a warning, with a position only once training has started', () => {
+    const warning: TrainEvent = { kind: 'Error', time: 0, epoch: 0, step: 0, message: 'checkpoint c2 is unusable; falling back to c1', fatal: false };
+    assert.deepEqual(formatEvent(warning), ['warn', 'warning: checkpoint c2 is unusable; falling back to c1']);
+    assert.deepEqual(formatEvent({ ...warning, epoch: 1, step: 14 }), ['warn', 'warning at epoch 2, step 14: checkpoint c2 is unusable; falling back to c1']);
+    assert.deepEqual(formatEvent({ ...failed, epoch: 0, step: 0 }), ['error', 'fatal error: NaN loss']);
+  });
+
+  it('logs a fatal error once, not again when the stream then fails with the same message', async () => {
+    const { lines, logger } = capture('info');
+    const fatal: TrainEvent = { kind: 'Error', time: 0, epoch: 0, step: 0, message: 'refusing to resume from c1: …', fatal: true };
+    await assert.rejects(lastValueFrom(eventLogger(logger)(concat(of(fatal), throwError(() => new Error('refusing to resume from c1: …'))))), /refusing/);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /ERROR fatal error: refusing to resume from c1: …$/);
+  });
+
   it('logs an upstream error, then passes it on', async () => {
     const { lines, logger } = capture('info');
     await assert.rejects(lastValueFrom(eventLogger(logger)(concat(of(epochEnd(0)), throwError(() => new Error('disk full'))))), /disk full/);
