@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
+import { oneLine } from '../streams/Skip';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -140,7 +141,8 @@ export function formatSkips(skipped: ReadonlyArray<{ path: string; reason: strin
   const lines = [`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}:`];
   for (const [reason, list] of [...groups].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))) {
     lines.push(`  ${reason} (${list.length}):`);
-    for (const s of list) lines.push(`    ${s.path}: ${s.message}`);
+    // One row per file: a multi-line message would put lines without a file under the reason.
+    for (const s of list) lines.push(`    ${s.path}: ${oneLine(s.message)}`);
   }
   return lines.join('\n') + '\n';
 }

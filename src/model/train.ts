@@ -125,7 +125,8 @@ const EMPTY_ACC: EpochAccumulator = { lossSum: 0, correct: 0, count: 0, elapsedM
  * seed of step s is a function of (seed, s)), validates, steps the lr scheduler, checkpoints
  * and checks early stopping.
  *
- * Event order per epoch: EpochBegin, BatchEnd… (throttled; SampleSkipped as they come),
+ * Event order per epoch: EpochBegin, BatchEnd… (throttled; SampleSkipped as they come, once
+ * per file and subscription: a file skipped again in a later epoch is not reported again),
  * EpochEnd, LrChanged?, CheckpointSaved?, EarlyStop?. The stream ends with TrainEnd and
  * completes, or on failure emits `Error` (fatal) and then errors with the same Error.
  * Unsubscribing stops at the next await without another step and releases everything;
@@ -169,6 +170,16 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     if (!life.closed) out.next(e);
   };
   const base = () => ({ time: now(), epoch: st?.epoch ?? 0, step: st?.step ?? 0 });
+  // A bad file is bad in every epoch: reporting it each time would repeat the same warning
+  // epochs × files times and crowd real events out of the monitor's replay buffer. So each
+  // path is reported once per subscription (listing, training and validation skips alike); a
+  // resumed run is a new subscription and reports its bad files once more.
+  const reported = new Set<string>();
+  const reportSkip = (k: Skip): void => {
+    if (reported.has(k.path)) return;
+    reported.add(k.path);
+    emit({ kind: 'SampleSkipped', ...base(), path: k.path, reason: k.reason, message: k.message });
+  };
   try {
     setup = await opts.setup();
     if (life.closed) return;
@@ -279,7 +290,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       ...(resumedFrom === undefined ? {} : { resumedFrom }),
     });
 
-    for (const k of setup.skipped ?? []) emit({ kind: 'SampleSkipped', ...base(), path: k.path, reason: k.reason, message: k.message });
+    for (const k of setup.skipped ?? []) reportSkip(k);
 
     const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };
     const minGapMs = 1000 / throttle.perSec;
@@ -330,7 +341,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
         const item = next.value;
         if (item.kind === 'skip') {
-          emit({ kind: 'SampleSkipped', ...base(), path: item.path, reason: item.reason, message: item.message });
+          reportSkip(item);
           continue;
         }
         const n = item.xs.shape[0];
@@ -376,7 +387,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       iterator = undefined;
       if (life.closed) return;
 
-      const val = await validate(setup, emit, base, life, s.ema);
+      const val = await validate(setup, reportSkip, life, s.ema);
       if (life.closed) return;
       const trainLoss = s.acc.count > 0 ? s.acc.lossSum / s.acc.count : NaN;
       const trainAccuracy = s.acc.count > 0 ? s.acc.correct / s.acc.count : NaN;
@@ -458,8 +469,7 @@ function disposeBatch(b: { xs: { dispose(): void }; ys: { dispose(): void } }): 
 
 async function validate(
   setup: TrainSetup,
-  emit: (e: TrainEvent) => void,
-  base: () => { time: number; epoch: number; step: number },
+  reportSkip: (k: Skip) => void,
   life: { closed: boolean },
   ema: WeightEma | null,
 ): Promise<{ loss: number; accuracy: number } | undefined> {
@@ -474,7 +484,7 @@ async function validate(
     // The same pass as `rxtrain evaluate`, so its default figures are the ones logged here.
     const e = await evaluateSource(trainer, source, {
       tta: setup.tenCrop !== undefined ? { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize } : { kind: setup.valFlip === true ? 'flip' : 'none' },
-      onSkip: (s) => emit({ kind: 'SampleSkipped', ...base(), path: s.path, reason: s.reason, message: s.message }),
+      onSkip: reportSkip,
       shouldStop: () => life.closed,
     });
     return e.stopped || e.count === 0 ? undefined : { loss: e.loss, accuracy: e.accuracy };

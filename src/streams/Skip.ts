@@ -10,7 +10,8 @@
  */
 export type SkipReason =
   | 'empty' // zero bytes
-  | 'truncated' // the decoder ran out of data
+  | 'truncated' // the file ends before its format's end (cut off)
+  | 'corrupt' // a complete file whose data the decoder rejects (damaged tables, scans or chunks)
   | 'not-an-image' // content is not a known image format
   | 'unsupported' // an image format or variant sharp cannot decode
   | 'too-many-pixels' // over the decompression-bomb limit
@@ -38,7 +39,31 @@ export interface Skip {
 }
 
 /**
- * Creates a {@link Skip}.
+ * A message folded onto one line: lines trimmed, empty ones dropped, and a line dropped when an
+ * earlier one already contains it, joined with `; `. libvips appends every error of a failed
+ * load to one buffer, so sharp's messages repeat themselves over several lines; a skip is
+ * reported as one log line, one row of the `rxtrain preprocess` summary and one event, and a
+ * logger that timestamps each line would otherwise print fragments without the file name.
+ *
+ * @example
+ * ```ts
+ * oneLine('Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus Huffman table definition\n');
+ * // 'Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition'
+ * ```
+ */
+export function oneLine(message: string): string {
+  if (!/[\r\n]/.test(message)) return message.trim();
+  const kept: string[] = [];
+  for (const raw of message.split(/\r?\n|\r/)) {
+    const line = raw.trim();
+    if (line !== '' && !kept.some((k) => k.includes(line))) kept.push(line);
+  }
+  return kept.join('; ');
+}
+
+/**
+ * Creates a {@link Skip}; the message is folded onto one line ({@link oneLine}), so every
+ * report of it (log, event, preprocess summary) is one line naming the file.
  *
  * @example
  * ```ts
@@ -46,5 +71,5 @@ export interface Skip {
  * ```
  */
 export function skip(path: string, reason: SkipReason, message: string): Skip {
-  return { kind: 'skip', path, reason, message };
+  return { kind: 'skip', path, reason, message: oneLine(message) };
 }

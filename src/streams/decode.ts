@@ -25,7 +25,7 @@ export interface DecodeStreamOptions extends DecodeOptions {
 /**
  * Decodes a stream of source items into 8-bit RGB samples (grey with `channels: 1`) with
  * sharp, at most `concurrency` at a time, keeping input order. Upstream skips pass through;
- * each file that cannot be decoded becomes a typed {@link Skip} (`empty`, `truncated`, `not-an-image`, `unsupported`,
+ * each file that cannot be decoded becomes a typed {@link Skip} (`empty`, `truncated`, `corrupt`, `not-an-image`, `unsupported`,
  * `too-many-pixels`, `unreadable`, `not-a-file`); the stream never errors for bad files.
  *
  * @example

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import type { Sample } from './Sample';
-import { skip, type Skip, type SkipReason } from './Skip';
+import { oneLine, skip, type Skip, type SkipReason } from './Skip';
 
 /**
  * A decoded sample, tagged so it can share a stream with {@link Skip}s.
@@ -70,14 +70,20 @@ const UNSUPPORTED_SIGNATURES: Array<{ name: string; test: (b: Buffer) => boolean
 
 const isJpeg = (b: Buffer): boolean => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 const isPng = (b: Buffer): boolean => b.length >= 4 && b.readUInt32BE(0) === 0x89504e47;
+const isGif = (b: Buffer): boolean => b.length >= 4 && b.toString('latin1', 0, 4) === 'GIF8';
+const isWebp = (b: Buffer): boolean => b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP';
 
 const DECODABLE_SIGNATURES: Array<(b: Buffer) => boolean> = [
   isJpeg,
   isPng,
-  (b) => b.length >= 4 && b.toString('latin1', 0, 4) === 'GIF8',
-  (b) => b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
+  isGif,
+  isWebp,
   (b) => b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*'), // TIFF
 ];
+
+// Formats whose bytes show where the file should end (see cutOff): for them "cut off" is
+// decided from the bytes, never from a decoder message.
+const ENDS_KNOWN: Array<(b: Buffer) => boolean> = [isJpeg, isPng, isGif, isWebp];
 
 // Formats sharp may decode that have no entry in DECODABLE_SIGNATURES (their failures are
 // classified by message): AVIF/HEIF containers and SVG text.
@@ -86,48 +92,116 @@ const OTHER_DECODABLE: Array<(b: Buffer) => boolean> = [
   (b) => /^(\ufeff)?\s*</.test(b.toString('utf8', 0, Math.min(b.length, 64))),
 ];
 
-const JPEG_EOI = Buffer.from([0xff, 0xd9]);
-const JPEG_SOS = Buffer.from([0xff, 0xda]);
-
-// Whether the file lacks its format's end marker: a JPEG without an end-of-image marker after
-// its last scan (an EXIF thumbnail's own marker comes before the main scans), a PNG without IEND.
-function cutOff(buf: Buffer): boolean {
-  if (isJpeg(buf)) {
-    const eoi = buf.lastIndexOf(JPEG_EOI);
-    return eoi < 0 || eoi < buf.lastIndexOf(JPEG_SOS);
+/**
+ * Where a JPEG's marker structure ends, walked the way libjpeg reads it: segments by their
+ * lengths (so markers inside an EXIF thumbnail or ICC profile are stepped over), scan data up
+ * to the next marker that is not a stuffed byte or a restart, stray bytes before a marker
+ * skipped as libjpeg skips them. `complete`: an end-of-image marker is reached; otherwise the
+ * file ends first, inside the `header` (before any scan) or inside the image `data`.
+ */
+function jpegEnd(b: Buffer): 'complete' | 'header' | 'data' {
+  let p = 2; // after SOI
+  let inData = false;
+  for (;;) {
+    // Next marker: libjpeg discards anything up to an 0xFF, then fill bytes (0xFF 0xFF…).
+    while (p < b.length && b[p] !== 0xff) p++;
+    while (p < b.length && b[p] === 0xff) p++;
+    if (p >= b.length) return inData ? 'data' : 'header';
+    const m = b[p++];
+    if (m === 0xd9) return 'complete';
+    if (m === 0x00 || m === 0x01 || (m >= 0xd0 && m <= 0xd8)) continue; // stuffed byte, TEM, RSTn, SOI: no length
+    if (p + 2 > b.length) return inData ? 'data' : 'header';
+    const end = p + b.readUInt16BE(p);
+    if (end > b.length) return inData ? 'data' : 'header';
+    p = end;
+    if (m === 0xda) {
+      inData = true;
+      // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte) or a restart marker
+      // until the next real marker, which the loop above then reads.
+      for (;;) {
+        const ff = b.indexOf(0xff, p);
+        if (ff < 0 || ff + 1 >= b.length) return 'data';
+        const next = b[ff + 1];
+        if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) p = ff + 2;
+        else {
+          p = ff;
+          break;
+        }
+      }
+    }
   }
-  if (isPng(buf)) return buf.lastIndexOf('IEND', undefined, 'latin1') < 0;
-  return false;
+}
+
+function endsWithEoi(b: Buffer): boolean {
+  let e = b.length;
+  while (e > 0 && b[e - 1] === 0x00) e--;
+  return e >= 4 && b[e - 2] === 0xff && b[e - 1] === 0xd9;
 }
 
 /**
- * Maps a sharp / libvips error on `buf` to a {@link SkipReason}. The bytes are asked first
- * where they can answer (a JPEG or PNG cut off before its end marker, content that no decoder
- * recognises), because libvips keeps one error buffer per process: when several decodes fail
- * at once, a message can belong to another image.
+ * Why the file is cut off, judged from its bytes alone, or undefined when it is not (or the
+ * format gives no way to tell): a JPEG whose markers run out before its end-of-image marker, a
+ * PNG without `IEND`, a GIF without its trailer byte, a WebP shorter than its RIFF header says.
+ */
+function cutOff(buf: Buffer): string | undefined {
+  const n = buf.length;
+  if (isJpeg(buf)) {
+    const end = jpegEnd(buf);
+    // A damaged segment length can make the walk overrun a full-length file: one that still
+    // ends in an end-of-image marker (zero padding aside) is damaged, not cut off.
+    if (end === 'complete' || endsWithEoi(buf)) return undefined;
+    return end === 'header'
+      ? `the file ends inside the JPEG header, after ${n} bytes (cut off?)`
+      : `the file ends inside the image data, before the JPEG end-of-image marker, after ${n} bytes (cut off?)`;
+  }
+  if (isPng(buf)) return buf.lastIndexOf('IEND', undefined, 'latin1') < 0 ? `the file ends before the PNG IEND chunk, after ${n} bytes (cut off?)` : undefined;
+  if (isGif(buf)) return buf[n - 1] !== 0x3b ? `the file ends without the GIF trailer, after ${n} bytes (cut off?)` : undefined;
+  if (isWebp(buf)) {
+    const want = buf.readUInt32LE(4) + 8;
+    return n < want ? `the file has ${n} of the ${want} bytes its RIFF header announces (cut off?)` : undefined;
+  }
+  return undefined;
+}
+
+// What sharp says when the libvips error buffer was emptied by another failing decode.
+const NO_DETAIL = /^(unknown error)?$/i;
+
+/**
+ * Maps a sharp / libvips error on `buf` to a {@link SkipReason} and a one-line message. The
+ * bytes are asked first where they can answer, because libvips keeps one error buffer per
+ * process: when several decodes fail at once, a message can belong to another image (or be
+ * just `Unknown error`). So a file that ends before its format's end marker is `truncated`
+ * with a message made from its bytes alone, content that no decoder recognises is
+ * `not-an-image`, and a complete file of a known format that still fails is `corrupt` (bad
+ * Huffman tables, damaged scans or chunks), never "truncated".
  *
  * @example
  * ```ts
- * classifyDecodeError(new Error('VipsJpeg: premature end of JPEG image'), buf); // 'truncated'
+ * classifyDecodeError(new Error('VipsJpeg: premature end of JPEG image'), jpeg.subarray(0, 500)).reason; // 'truncated'
+ * classifyDecodeError(new Error('VipsJpeg: Bogus Huffman table definition'), fullLengthJpeg).reason; // 'corrupt'
  * ```
  */
 export function classifyDecodeError(err: Error, buf: Buffer): { reason: SkipReason; message: string } {
-  const msg = err.message;
+  const msg = oneLine(err.message);
   if (/exceeds pixel limit/i.test(msg)) return { reason: 'too-many-pixels', message: msg };
-  if (cutOff(buf)) return { reason: 'truncated', message: `${msg} (the file ends before its end-of-image marker: cut off?)` };
-  const known = [...DECODABLE_SIGNATURES, ...OTHER_DECODABLE].some((t) => t(buf)) || UNSUPPORTED_SIGNATURES.some((s) => s.test(buf));
-  if (!known) return { reason: 'not-an-image', message: 'content is not a known image format' };
-  if (/premature end|truncated|libpng read error|read error|unexpected end|not enough data|end of (file|stream)/i.test(msg)) {
-    return { reason: 'truncated', message: msg };
-  }
+  const cut = cutOff(buf);
+  if (cut !== undefined) return { reason: 'truncated', message: cut };
   const unsupported = UNSUPPORTED_SIGNATURES.find((s) => s.test(buf));
   if (unsupported) return { reason: 'unsupported', message: `${unsupported.name} images cannot be decoded (${msg}); convert them to JPEG or PNG` };
-  if (/corrupt header/i.test(msg) && DECODABLE_SIGNATURES.some((t) => t(buf))) {
-    return { reason: 'truncated', message: `${msg} (file ends inside the header)` };
+  const decodable = DECODABLE_SIGNATURES.some((t) => t(buf));
+  if (!decodable && !OTHER_DECODABLE.some((t) => t(buf))) return { reason: 'not-an-image', message: 'content is not a known image format' };
+  const detail = NO_DETAIL.test(msg) ? 'the decoder gave no detail' : msg;
+  const endKnown = ENDS_KNOWN.some((t) => t(buf));
+  // Formats whose end the bytes cannot show (TIFF, AVIF/HEIF, SVG) are taken at their word.
+  if (!endKnown && /premature end|truncated|read error|unexpected end|not enough data|end of (file|stream)/i.test(msg)) {
+    return { reason: 'truncated', message: detail };
   }
-  if (/unsupported image format/i.test(msg)) return { reason: 'not-an-image', message: 'content is not a known image format' };
-  if (/unsupported|not supported|unknown (codec|compression)/i.test(msg)) return { reason: 'unsupported', message: msg };
-  return { reason: 'not-an-image', message: msg };
+  // libvips recognises these signatures itself, so on them this message is another image's.
+  if (/unsupported image format/i.test(msg) && !decodable) return { reason: 'not-an-image', message: 'content is not a known image format' };
+  if (/unsupported|not supported|unknown (codec|compression)/i.test(msg) && !/unsupported image format/i.test(msg)) return { reason: 'unsupported', message: msg };
+  // A file with a known signature that fails to decode is damaged, not foreign.
+  if (decodable) return { reason: 'corrupt', message: endKnown ? `${detail} (the file is complete; its data is damaged)` : detail };
+  return { reason: 'not-an-image', message: detail };
 }
 
 async function classifyReadError(err: NodeJS.ErrnoException, path: string): Promise<{ reason: SkipReason; message: string }> {

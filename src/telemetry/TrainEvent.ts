@@ -125,7 +125,9 @@ export interface CheckpointSaved extends EventBase {
 }
 
 /**
- * An input sample was left out; training goes on.
+ * An input sample was left out; training goes on. `train()` reports each file once per run (the
+ * first time the listing, an epoch or validation meets it), not again in later epochs; a
+ * resumed run reports it once more. `message` is one line.
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { EventSink } from './EventSink';
 import type { Logger, LogLevel } from './createLogger';
+import { oneLine } from '../streams/Skip';
 import type { TrainEvent } from './TrainEvent';
 
 /**
@@ -80,7 +81,9 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
       // No epoch label: a checkpoint taken after an epoch already belongs to the next one.
       return ['info', `checkpoint saved at step ${e.step}: ${e.path}${e.best ? ' (best so far)' : ''}`];
     case 'SampleSkipped':
-      return ['warn', `skipped ${e.path} (${e.reason}): ${e.message}`];
+      // One line naming the file even for a Skip built by hand (skip() already folds its message):
+      // the logger would stamp each line of a multi-line message as a WARN of its own.
+      return ['warn', `skipped ${e.path} (${e.reason}): ${oneLine(e.message)}`];
     case 'EarlyStop':
       return ['info', `${ep}: early stop: ${e.reason}`];
     case 'TrainEnd':

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { formatSkips, runPreprocess } from '../../src/cli/preprocessCommand';
+import { writeAuditFiles } from '../streams/fixtures';
 
 function sink(isTTY = false): Writable & { text: () => string; isTTY: boolean } {
   const chunks: string[] = [];
@@ -104,6 +105,37 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.doesNotMatch(r.err, /\[.*\] \d+%/, 'no progress bar when stderr is not a TTY');
     assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
   });
+
+  for (const decoder of ['auto', 'sharp']) {
+    it(`lists each bad file once, under its own reason, on one line (--decoder ${decoder})`, async () => {
+      // The files of a user audit, added to a class folder: the corrupt JPEG was listed under
+      // "truncated", and its multi-line message put lines naming no file into the summary.
+      const audit = path.join(tmp, `audit-${decoder}`);
+      await fsp.cp(src, audit, { recursive: true });
+      await fsp.rm(path.join(audit, 'dogs', 'broken.jpg'));
+      const want = await writeAuditFiles(path.join(audit, 'cats'));
+      const r = await cli([audit, path.join(tmp, `audit-${decoder}-out`), '--size', '8', '-q', '--decoder', decoder]);
+      assert.equal(r.code, 0, r.err);
+      const lines = r.err.trimEnd().split('\n');
+      assert.equal(lines[0], 'skipped 4 files:');
+      const got: Record<string, string> = {};
+      let reason = '';
+      for (const line of lines.slice(1)) {
+        const group = /^ {2}(\S+) \((\d+)\):$/.exec(line);
+        if (group) {
+          reason = group[1];
+          continue;
+        }
+        const row = /^ {4}(.+?): (.+)$/.exec(line) ?? assert.fail(`a summary line that is neither a reason nor a file: ${JSON.stringify(line)}`);
+        const name = path.basename(row[1]);
+        assert.equal(got[name], undefined, `${name} listed twice`);
+        got[name] = reason;
+      }
+      assert.deepEqual(got, want);
+      assert.match(r.err, /zz_cut\.jpg: the file ends inside the image data/);
+      assert.doesNotMatch(r.err, /zz_corrupt\.jpg: .*(file ends|cut off)/);
+    });
+  }
 
   it('--decoder sharp gives the same manifests as the default fast path', async () => {
     const [a, b] = [path.join(tmp, 'dec-auto'), path.join(tmp, 'dec-sharp')];

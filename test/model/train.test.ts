@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
+import { openCheckpointStore } from '../../src/model/CheckpointStore';
 import { evaluateSource } from '../../src/model/evaluateSource';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
 import type { TrainerState } from '../../src/model/Trainer';
@@ -50,7 +54,7 @@ describe('train', () => {
       batchEnds.map((e) => e.step),
       Array.from({ length: 12 }, (_, i) => i + 1),
     );
-    assert.equal(events.filter((e) => e.kind === 'SampleSkipped').length, 3, 'one skipped sample per epoch');
+    assert.equal(events.filter((e) => e.kind === 'SampleSkipped').length, 1, 'the bad sample is reported once, not once per epoch');
     for (const e of events) {
       if (e.kind === 'EpochEnd') {
         for (const v of [e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy]) assert.ok(Number.isFinite(v), `finite metric in ${JSON.stringify(e)}`);
@@ -281,6 +285,37 @@ describe('train', () => {
         assert.ok(events.some((e) => e.kind === 'Error' && e.fatal && message.test(e.message)));
       }
     });
+  });
+
+  it('reports each bad file once per run, not once per epoch; a resumed run reports it once more', async () => {
+    // The same files fail in every epoch: train samples 4 and 17, val sample 2, and a file the
+    // listing left out that the dataset then skips too.
+    const setup = async (): Promise<TrainSetup> => ({
+      trainer: tinyTrainer(16, 3, { initSeed: 5 }),
+      train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true, skipIndices: [4, 17] }),
+      val: memorySource(valData, { batchSize: 4, seed: 0, shuffle: false, skipIndices: [2] }),
+      skipped: [
+        { kind: 'skip', path: 'listing/notes.jpg', reason: 'not-an-image', message: 'content is not a known image format' },
+        { kind: 'skip', path: 'mem/17', reason: 'truncated', message: 'test skip' },
+      ],
+    });
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-train-skips-'));
+    try {
+      const run = async (epochs: number): Promise<TrainEvent[]> => {
+        const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+        return lastValueFrom(train({ ...base(setup), epochs, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).pipe(toArray()));
+      };
+      const skipsOf = (events: TrainEvent[]) => events.flatMap((e) => (e.kind === 'SampleSkipped' ? [`${e.epoch} ${e.path}`] : []));
+      const first = await run(3);
+      assert.equal(first.filter((e) => e.kind === 'EpochEnd').length, 3);
+      // All in the first epoch (the listing's before it starts, at epoch 0 too), each path once.
+      assert.deepEqual(skipsOf(first).sort(), ['0 listing/notes.jpg', '0 mem/17', '0 mem/2', '0 mem/4']);
+      const resumed = await run(5);
+      assert.equal(resumed.filter((e) => e.kind === 'EpochEnd').length, 2);
+      assert.deepEqual(skipsOf(resumed).sort(), ['3 listing/notes.jpg', '3 mem/17', '3 mem/2', '3 mem/4']);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a non-positive epoch count up front', () => {

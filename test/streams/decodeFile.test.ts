@@ -6,8 +6,8 @@ import sharp from 'sharp';
 import { decode } from '../../src/streams/decode';
 import { classifyDecodeError, decodeBuffer, decodeFile, FAST_JPEG, transcodeFile, type DecodedSample } from '../../src/streams/decodeFile';
 import { folderSource } from '../../src/streams/folderSource';
-import type { Skip } from '../../src/streams/Skip';
-import { asUnprivileged, PHOTOS, photoJpeg, photoPng, tempDir, write } from './fixtures';
+import { skip, type Skip } from '../../src/streams/Skip';
+import { asUnprivileged, corruptHuffman, cutInScan, PHOTOS, photoJpeg, photoPng, tempDir, write, writeAuditFiles } from './fixtures';
 
 async function sample(x: Promise<DecodedSample | Skip>): Promise<DecodedSample> {
   const r = await x;
@@ -73,6 +73,53 @@ describe('decodeFile: bad files become typed skips', () => {
     const s = await skipOf(asUnprivileged(() => decodeFile(file, 0)));
     assert.equal(s.reason, 'unreadable');
     assert.match(s.message, /EACCES|permission/i);
+  });
+});
+
+describe('decodeFile: corrupt is not truncated, and every skip is one line', () => {
+  // The files of a user audit: before, the corrupt JPEG was called "truncated … (file ends
+  // inside the header)" with libvips' message over three lines.
+  let dir: string;
+  let jpg: Buffer;
+  before(async () => {
+    dir = await tempDir();
+    jpg = await photoJpeg('coffee.png', 64);
+  });
+  const oneLine = (s: Skip): void => assert.doesNotMatch(s.message, /[\r\n]/, `one line: ${JSON.stringify(s.message)}`);
+
+  it('a full-length JPEG with a damaged Huffman table is corrupt, with no claim that the file ends early', async () => {
+    const file = await write(path.join(dir, 'zz_corrupt.jpg'), corruptHuffman(jpg));
+    for (const s of [await skipOf(decodeFile(file, 0)), await skipOf(transcodeFile(file, path.join(dir, 'out.jpg'), 90) as Promise<Skip>)]) {
+      assert.equal(s.reason, 'corrupt', s.message);
+      oneLine(s);
+      assert.match(s.message, /Huffman/);
+      assert.doesNotMatch(s.message, /ends|cut off|truncat/i);
+    }
+  });
+
+  it('a JPEG cut inside its scan data or inside its header is truncated, said from its bytes', async () => {
+    const scan = await skipOf(decodeFile(await write(path.join(dir, 'cut-scan.jpg'), cutInScan(jpg)), 0));
+    assert.equal(scan.reason, 'truncated');
+    oneLine(scan);
+    assert.match(scan.message, /ends inside the image data, before the JPEG end-of-image marker/);
+    const header = await skipOf(decodeFile(await write(path.join(dir, 'cut-header.jpg'), jpg.subarray(0, 120)), 0));
+    assert.equal(header.reason, 'truncated');
+    oneLine(header);
+    assert.match(header.message, /ends inside the JPEG header, after 120 bytes/);
+  });
+
+  it('the audit folder: each bad file gets its own reason and a one-line message', async () => {
+    const root = await tempDir();
+    const want = await writeAuditFiles(path.join(root, 'a'));
+    const out = await lastValueFrom(folderSource(root).pipe(decode({ concurrency: 4 }), toArray()));
+    const skips = out.filter((x): x is Skip => x.kind === 'skip');
+    skips.forEach(oneLine);
+    assert.deepEqual(Object.fromEntries(skips.map((k) => [path.basename(k.path), k.reason])), want);
+  });
+
+  it('skip() folds a multi-line message onto one line, dropping repeats', () => {
+    const s = skip('a.jpg', 'corrupt', 'Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus marker length\n');
+    assert.equal(s.message, 'Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition; VipsJpeg: Bogus marker length');
   });
 });
 
@@ -211,22 +258,63 @@ describe('classifyDecodeError: the bytes outrank a message that may belong to an
 
   it('complete files are still classified by the message', async () => {
     const jpg = await photoJpeg('astronaut.png', 40);
-    assert.equal(classifyDecodeError(new Error('VipsJpeg: premature end of data segment'), jpg).reason, 'truncated');
     assert.equal(classifyDecodeError(new Error('Input image exceeds pixel limit'), jpg).reason, 'too-many-pixels');
     assert.equal(classifyDecodeError(new Error('VipsJpeg: Unsupported color conversion request'), jpg).reason, 'unsupported');
   });
 
-  it('many cut-off and non-image files failing at once keep their own reasons', async () => {
+  it('a complete JPEG or PNG is corrupt, not truncated, whatever the message says', async () => {
+    const jpg = await photoJpeg('astronaut.png', 40);
+    const png = await photoPng('horse.png', 40);
+    for (const [msg, buf] of [
+      ['VipsJpeg: premature end of data segment', jpg],
+      ['Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus Huffman table definition\n', jpg],
+      ['Unknown error', jpg],
+      ['Input buffer has corrupt header: VipsForeignLoad: libpng read error', png],
+    ] as const) {
+      const r = classifyDecodeError(new Error(msg), buf);
+      assert.equal(r.reason, 'corrupt', msg);
+      assert.doesNotMatch(r.message, /\n|file ends/, msg);
+    }
+    assert.match(classifyDecodeError(new Error('Unknown error'), jpg).message, /the decoder gave no detail/);
+  });
+
+  it('markers inside an EXIF thumbnail and a damaged segment length do not make a complete JPEG look cut off', async () => {
+    const jpg = corruptHuffman(await photoJpeg('astronaut.png', 40));
+    // An APP1 segment holding a tiny "thumbnail" with its own SOS and EOI, right after SOI.
+    const thumb = Buffer.from([0xff, 0xd8, 0xff, 0xda, 0x00, 0x02, 0x11, 0x22, 0xff, 0xd9]);
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0x00, thumb.length + 2]), thumb]);
+    const withThumb = Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
+    const bogus = new Error('VipsJpeg: Bogus Huffman table definition');
+    assert.equal(classifyDecodeError(bogus, withThumb).reason, 'corrupt');
+    // Cut inside the main image's header, after the thumbnail's end-of-image marker: cut off.
+    const cut = classifyDecodeError(bogus, withThumb.subarray(0, app1.length + 40));
+    assert.equal(cut.reason, 'truncated');
+    assert.match(cut.message, /ends inside the JPEG header/);
+    // A length field damaged to run past the end, in a file that still ends with its marker.
+    const longLength = Buffer.from(jpg);
+    longLength.writeUInt16BE(0xfff0, jpg.indexOf(Buffer.from([0xff, 0xc4])) + 2);
+    assert.equal(classifyDecodeError(new Error('VipsJpeg: Bogus marker length'), longLength).reason, 'corrupt');
+  });
+
+  it('many cut-off, corrupt and non-image files failing at once keep their own reasons and messages', async () => {
     const root = await tempDir();
     const jpg = await photoJpeg('astronaut.png', 40);
     for (let i = 0; i < 12; i += 1) {
       await write(path.join(root, `a/trunc${i}.jpg`), jpg.subarray(0, jpg.length - 100 - i * 7));
+      await write(path.join(root, `a/corrupt${i}.jpg`), corruptHuffman(jpg));
       await write(path.join(root, `a/text${i}.png`), `not an image ${i}`);
     }
     const out = await lastValueFrom(folderSource(root).pipe(decode({ concurrency: 8 }), toArray()));
-    const reasons = out.filter((x): x is Skip => x.kind === 'skip').map((k) => [path.basename(k.path).replace(/\d+/, ''), k.reason]);
-    assert.equal(reasons.length, 24);
-    for (const [name, reason] of reasons) assert.equal(reason, name === 'trunc.jpg' ? 'truncated' : 'not-an-image', name);
+    const skips = out.filter((x): x is Skip => x.kind === 'skip');
+    assert.equal(skips.length, 36);
+    const want: Record<string, string> = { 'trunc.jpg': 'truncated', 'corrupt.jpg': 'corrupt', 'text.png': 'not-an-image' };
+    for (const k of skips) {
+      const name = path.basename(k.path).replace(/\d+/, '');
+      assert.equal(k.reason, want[name], `${name}: ${k.message}`);
+      assert.doesNotMatch(k.message, /\n/, name);
+      // A cut file's message comes from its bytes, never from another image's error (or none).
+      if (k.reason === 'truncated') assert.match(k.message, /^the file ends inside the image data/, name);
+    }
   });
 });
 

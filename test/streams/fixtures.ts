@@ -32,6 +32,41 @@ export async function photoPng(name = 'chelsea.png', size = 32): Promise<Buffer>
   return sharp(path.join(PHOTOS, name)).resize(size, size).removeAlpha().png().toBuffer();
 }
 
+/**
+ * A full-length JPEG with a damaged Huffman table: the 16 code counts after the first DHT marker
+ * (0xFFC4, then a 2-byte length and a class/id byte) are overwritten so that they add up to more
+ * than 256 codes. The segment length is kept, so the file still ends with its end-of-image
+ * marker and libjpeg fails with "Bogus Huffman table definition".
+ */
+export function corruptHuffman(jpg: Buffer): Buffer {
+  const b = Buffer.from(jpg);
+  const dht = b.indexOf(Buffer.from([0xff, 0xc4]));
+  if (dht < 0) throw new Error('corruptHuffman: no DHT segment');
+  b.fill(0xff, dht + 5, dht + 5 + 16);
+  return b;
+}
+
+/** A JPEG cut halfway through its (first) scan's entropy-coded data. */
+export function cutInScan(jpg: Buffer): Buffer {
+  const sos = jpg.indexOf(Buffer.from([0xff, 0xda]));
+  if (sos < 0) throw new Error('cutInScan: no SOS segment');
+  return jpg.subarray(0, sos + Math.floor((jpg.length - sos) / 2));
+}
+
+/**
+ * The bad files of the user audit, written into `dir`: a full-length JPEG with a damaged
+ * Huffman table, a JPEG cut inside its scan data, a zero-byte file and a text file named .png.
+ * Resolves to each file's name and the skip reason it must get.
+ */
+export async function writeAuditFiles(dir: string): Promise<Record<string, string>> {
+  const jpg = await photoJpeg('coffee.png', 64);
+  await write(path.join(dir, 'zz_corrupt.jpg'), corruptHuffman(jpg));
+  await write(path.join(dir, 'zz_cut.jpg'), cutInScan(jpg));
+  await write(path.join(dir, 'zz_empty.jpg'), Buffer.alloc(0));
+  await write(path.join(dir, 'zz_text.png'), 'these are notes, not a PNG\n');
+  return { 'zz_corrupt.jpg': 'corrupt', 'zz_cut.jpg': 'truncated', 'zz_empty.jpg': 'empty', 'zz_text.png': 'not-an-image' };
+}
+
 /** Solid-colour RGB image of the given size and format. */
 export async function solid(width: number, height: number, rgb: [number, number, number], format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
   const img = sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });

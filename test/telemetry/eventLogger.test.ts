@@ -46,6 +46,15 @@ describe('eventLogger', () => {
     assert.deepEqual(lines.map((l) => l.slice(25, 30)), ['WARN ', 'ERROR']);
   });
 
+  it('logs a skip as one WARN line naming the file, even when its message has several lines', () => {
+    // A Skip built by hand (not with skip()) from a libvips message: the logger stamps each line
+    // of a message separately, so fragments without the file name would follow.
+    const multi: TrainEvent = { ...skipped, reason: 'corrupt', message: 'Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus Huffman table definition\n' };
+    const { lines, logger } = capture('warn');
+    eventLogger(logger)(of(multi)).subscribe();
+    assert.deepEqual(lines.map((l) => l.slice(25)), ['WARN  skipped a/b.jpg (corrupt): Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition']);
+  });
+
   it('says when it resumes', () => {
     assert.match(formatEvent(trainBegin(2, 'runs/a/ckpt-2'))[1], /^resuming run run-1: .*, from runs\/a\/ckpt-2 at epoch 3, step 20$/);
   });
