@@ -20,6 +20,7 @@ import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTe
 import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
 import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
 import { ignoreClosedOutput } from './ignoreClosedOutput';
+import { lockRunDir } from './lockRunDir';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
@@ -328,7 +329,19 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   }
 
   const runDir = path.resolve(cfg.runDir);
-  fs.mkdirSync(runDir, { recursive: true });
+  try {
+    fs.mkdirSync(runDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.err.write(`rxtrain train: --run-dir ${cfg.runDir}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (expected a folder)' : (e as Error).message}\n`);
+    return code === 'EEXIST' || code === 'ENOTDIR' ? TRAIN_EXIT.USAGE : TRAIN_EXIT.FAILED;
+  }
+  // Two runs in one folder would resume from, and prune, each other's checkpoints.
+  const lock = lockRunDir(runDir);
+  if (E.isLeft(lock)) {
+    io.err.write(`rxtrain train: ${lock.left}\n`);
+    return TRAIN_EXIT.FAILED;
+  }
   const logger: Logger = createLogger({
     level: cfg.log.level,
     ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
@@ -340,6 +353,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     logger.warn(`console output closed (${(e as { code?: string }).code ?? e.message}); training goes on${cfg.log.file === null ? '' : `, logging to ${cfg.log.file}`}`);
   };
   const unguard = [ignoreClosedOutput(io.err, consoleGone), ignoreClosedOutput(io.out, consoleGone)];
+  if (lock.right.tookOver !== undefined) logger.warn(`run directory lock taken over from ${lock.right.tookOver}`);
   const stop = new AbortController();
   let interrupts = 0;
   const unhook = (io.onStopSignal ?? defaultStopSignal)(() => {
@@ -460,6 +474,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     return TRAIN_EXIT.FAILED;
   } finally {
     unhook();
+    lock.right.release();
     logger.close();
     // A failed write reports its error a tick later: keep listening until those have come in.
     setImmediate(() => {

@@ -266,6 +266,23 @@ describe('rxtrain train', function () {
     }
   });
 
+  it('refuses a run directory another training is using, and a --run-dir that is a file', async () => {
+    const runDir = path.join(tmp, 'run-locked');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, '.rxtrain.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), since: 'then' }));
+    const c = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.FAILED);
+    await new Promise((r) => setImmediate(r));
+    assert.match(c.err(), /run directory .*run-locked is in use by another training \(pid \d+, since then\)/);
+    assert.deepEqual(fs.readdirSync(runDir), ['.rxtrain.lock'], 'nothing was written into the other run\'s folder');
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, '');
+    const d = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', file], d.io), TRAIN_EXIT.USAGE);
+    await new Promise((r) => setImmediate(r));
+    assert.match(d.err(), /--run-dir .*a-file: a file is in the way \(expected a folder\)/);
+  });
+
   it('reports missing data as a failure, not a crash', async () => {
     const c = capture();
     assert.equal(await run(['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', 'off', '--run-dir', path.join(tmp, 'r3')], c.io), TRAIN_EXIT.FAILED);

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
+import { lockRunDir, RUN_DIR_LOCK_FILE, type RunDirLock } from '../../src/cli/lockRunDir';
+
+function right(r: E.Either<string, RunDirLock>): RunDirLock {
+  if (E.isLeft(r)) assert.fail(r.left);
+  return r.right;
+}
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  const p = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(p.stdout);
+}
+
+describe('lockRunDir', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-lock-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('lets one training in, refuses a second with who holds it, and lets the next in after release', () => {
+    const a = right(lockRunDir(dir));
+    assert.equal(a.tookOver, undefined);
+    const b = lockRunDir(dir);
+    assert.ok(E.isLeft(b));
+    assert.match(b.left, new RegExp(`run directory .* is in use by another training \\(pid ${process.pid}, since \\d{4}-.*\\); wait for it or stop it, or use another --run-dir`));
+    a.release();
+    assert.equal(fs.existsSync(path.join(dir, RUN_DIR_LOCK_FILE)), false);
+    right(lockRunDir(dir)).release();
+  });
+
+  it('takes over a lock whose process is gone, and an unreadable one, saying from whom', () => {
+    const pid = deadPid();
+    fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const a = right(lockRunDir(dir));
+    assert.equal(a.tookOver, `pid ${pid} (since 2026-01-01T00:00:00.000Z), no longer running`);
+    a.release();
+    fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), '{"pid": 12');
+    const b = right(lockRunDir(dir));
+    assert.equal(b.tookOver, 'an unreadable lock file');
+    b.release();
+  });
+
+  it('refuses a lock held on another host, whose process cannot be checked', () => {
+    fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid: 1, host: 'gpu-box-7', since: 'x' }));
+    const r = lockRunDir(dir);
+    assert.ok(E.isLeft(r));
+    assert.match(r.left, /in use by a training on host gpu-box-7 \(pid 1, since x\); use another --run-dir, or delete .*\.rxtrain\.lock if that run is over/);
+  });
+
+  it('release() leaves alone a lock that is no longer its own', () => {
+    const a = right(lockRunDir(dir));
+    fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid: process.pid + 1, host: os.hostname(), since: 'y' }));
+    a.release();
+    assert.equal(fs.existsSync(path.join(dir, RUN_DIR_LOCK_FILE)), true);
+  });
+
+  it('is released when the process exits, also through process.exit()', () => {
+    const script = `const { lockRunDir } = require(${JSON.stringify(path.join(__dirname, '../../src/cli/lockRunDir'))});
+      const r = lockRunDir(${JSON.stringify(dir)}); if (r._tag !== 'Right') process.exit(3); process.exit(130);`;
+    const p = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+    assert.equal(p.status, 130, p.stderr);
+    assert.equal(fs.existsSync(path.join(dir, RUN_DIR_LOCK_FILE)), false);
+  });
+});
