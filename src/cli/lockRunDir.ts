@@ -90,7 +90,7 @@ export function lockRunDir(dir: string): E.Either<string, RunDirLock> {
     }
     if (held !== undefined && alive(held.pid)) {
       return E.left(`run directory ${dir} is in use by another training (pid ${held.pid}, since ${held.since}); `
-        + 'wait for it or stop it, or use another --run-dir');
+        + `wait for it or stop it, or use another --run-dir (if no training runs there, pid ${held.pid} is some other process now: delete ${file})`);
     }
     tookOver = held === undefined ? 'an unreadable lock file' : `pid ${held.pid} (since ${held.since}), no longer running`;
     fs.rmSync(file, { force: true });
