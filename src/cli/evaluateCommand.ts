@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
-import { openCheckpointStore } from '../model/CheckpointStore';
+import { scanCheckpoints } from '../model/CheckpointStore';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import { evaluateSource, type Evaluation, type Tta } from '../model/evaluateSource';
 import { openDatasets } from '../model/setupFromConfig';
@@ -91,29 +91,42 @@ type WeightKind = (typeof WEIGHT_KINDS)[number];
 
 /**
  * The checkpoint file a path names: the file itself, RUN_DIR/checkpoints/best.rxckpt,
- * DIR/best.rxckpt, or else the latest valid checkpoint in that folder.
+ * DIR/best.rxckpt, or else the latest valid checkpoint in that folder; `notes` says which
+ * damaged checkpoints were passed over to get there. A damaged best.rxckpt is an error that
+ * names the newest valid checkpoint to score instead: the best and the newest are different
+ * models, so one is never silently scored for the other.
  *
  * @example
  * ```ts
- * const file = await resolveCheckpointPath('runs/fashion-mnist'); // …/checkpoints/best.rxckpt
+ * const { file, notes } = await resolveCheckpointFile('runs/fashion-mnist'); // …/checkpoints/best.rxckpt
+ * for (const n of notes) console.error(`note: ${n}`);
  * ```
  */
-export async function resolveCheckpointPath(given: string): Promise<string> {
+export async function resolveCheckpointFile(given: string): Promise<{ file: string; notes: readonly string[] }> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(given);
   } catch {
     throw new Error(`${given}: no such checkpoint file or run directory`);
   }
-  if (stat.isFile()) return given;
+  if (stat.isFile()) return { file: given, notes: [] };
   const dir = fs.existsSync(path.join(given, 'checkpoints')) ? path.join(given, 'checkpoints') : given;
   const best = path.join(dir, 'best.rxckpt');
-  if (fs.existsSync(best)) return best;
-  const scan = await (await openCheckpointStore(dir, { keepLast: Number.MAX_SAFE_INTEGER, keepBest: true })).scan();
+  // Read-only: a training may be writing into this folder right now.
+  const scan = await scanCheckpoints(dir);
+  if (fs.existsSync(best)) {
+    try {
+      decodeCheckpoint(fs.readFileSync(best));
+      return { file: best, notes: [] };
+    } catch (e) {
+      const instead = scan.latest === undefined ? 'and the run has no other valid checkpoint' : `to score the newest valid checkpoint instead: rxtrain evaluate ${scan.latest.path}`;
+      throw new Error(`${best}: ${(e as Error).message}; ${instead}`);
+    }
+  }
   if (scan.latest === undefined) {
     throw new Error(`${given}: no checkpoint found in ${dir}${scan.problems.length > 0 ? ` (${scan.problems.join('; ')})` : ''}`);
   }
-  return scan.latest.path;
+  return { file: scan.latest.path, notes: scan.problems };
 }
 
 /**
@@ -213,7 +226,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   }
 
   try {
-    const file = await resolveCheckpointPath(target);
+    const { file, notes } = await resolveCheckpointFile(target);
+    for (const n of notes) io.err.write(`rxtrain evaluate: note: ${n}\n`);
     let ck: Checkpoint;
     try {
       ck = decodeCheckpoint(fs.readFileSync(file));

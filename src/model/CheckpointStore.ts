@@ -120,9 +120,41 @@ async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<vo
   fsyncDir(dir);
 }
 
+async function listNewestFirst(dir: string): Promise<string[]> {
+  return (await fs.promises.readdir(dir))
+    .filter((f) => NAME.test(f))
+    .sort()
+    .reverse();
+}
+
+/**
+ * The newest checkpoint in `dir` that decodes and verifies, and the newer ones passed over,
+ * without changing anything in the folder: unlike {@link openCheckpointStore}, which a
+ * training opens, it neither creates the folder nor removes temp files, so it is safe to run
+ * while a training writes there (`rxtrain evaluate` on a live run).
+ *
+ * @example
+ * ```ts
+ * const { latest, problems } = await scanCheckpoints('runs/sample/checkpoints');
+ * ```
+ */
+export async function scanCheckpoints(dir: string): Promise<CheckpointScan> {
+  const problems: string[] = [];
+  for (const f of await listNewestFirst(dir)) {
+    const p = path.join(dir, f);
+    try {
+      return { latest: { checkpoint: decodeCheckpoint(await fs.promises.readFile(p)), path: p }, problems };
+    } catch (e) {
+      if (!(e instanceof CorruptCheckpointError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+      problems.push(`checkpoint ${p} is unusable (${(e as Error).message}); falling back to the previous one`);
+    }
+  }
+  return { problems };
+}
+
 /**
  * Opens (creating if needed) the checkpoint directory, removing temp files that a crash
- * mid-write left behind.
+ * mid-write left behind (the run directory's lock makes the caller the only writer).
  *
  * @example
  * ```ts
@@ -139,34 +171,16 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     if (f.startsWith('.') && f.endsWith('.tmp')) await fs.promises.rm(path.join(dir, f), { force: true });
   }
 
-  const listNewestFirst = async (): Promise<string[]> =>
-    (await fs.promises.readdir(dir))
-      .filter((f) => NAME.test(f))
-      .sort()
-      .reverse();
-
   return {
     dir,
-    async scan() {
-      const problems: string[] = [];
-      for (const f of await listNewestFirst()) {
-        const p = path.join(dir, f);
-        try {
-          return { latest: { checkpoint: decodeCheckpoint(await fs.promises.readFile(p)), path: p }, problems };
-        } catch (e) {
-          if (!(e instanceof CorruptCheckpointError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
-          problems.push(`checkpoint ${p} is unusable (${(e as Error).message}); falling back to the previous one`);
-        }
-      }
-      return { problems };
-    },
+    scan: () => scanCheckpoints(dir),
     async save(ck, { best }) {
       savesInProcess += 1;
       const bytes = encodeCheckpoint(ck);
       const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
       await writeAtomic(dir, name, bytes);
       if (best && options.keepBest) await writeAtomic(dir, 'best.rxckpt', bytes);
-      for (const old of (await listNewestFirst()).slice(options.keepLast)) {
+      for (const old of (await listNewestFirst(dir)).slice(options.keepLast)) {
         await fs.promises.rm(path.join(dir, old), { force: true });
       }
       return path.join(dir, name);

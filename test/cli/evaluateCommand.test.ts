@@ -119,6 +119,33 @@ describe('rxtrain evaluate', function () {
     assert.match(c.out(), /tta none; weights: moving average; backend/);
   });
 
+  it('never scores one checkpoint for another silently, and leaves a live run\'s files alone', async () => {
+    const copy = path.join(tmp, 'run-damaged');
+    fs.cpSync(runDir, copy, { recursive: true });
+    const ckpts = path.join(copy, 'checkpoints');
+    const newest = fs.readdirSync(ckpts).filter((f) => f.startsWith('ckpt-')).sort();
+    assert.ok(newest.length >= 2, newest.join(', '));
+    // A training writing its next checkpoint right now: evaluate must not remove its temp file.
+    fs.writeFileSync(path.join(ckpts, '.ckpt-next.rxckpt.tmp'), 'half written');
+    const damage = (f: string): void => {
+      const b = fs.readFileSync(f);
+      b[b.length - 40] ^= 0xff;
+      fs.writeFileSync(f, b);
+    };
+    damage(path.join(ckpts, 'best.rxckpt'));
+    const c = capture();
+    assert.equal(await run([copy, '--backend', 'wasm'], c.io), 1);
+    assert.match(c.err(), new RegExp(`best\\.rxckpt: .*; to score the newest valid checkpoint instead: rxtrain evaluate .*${newest[newest.length - 1]}`));
+    // Without a best one, the newest valid checkpoint is scored, and the damaged newer one named.
+    fs.rmSync(path.join(ckpts, 'best.rxckpt'));
+    damage(path.join(ckpts, newest[newest.length - 1]));
+    const d = capture();
+    assert.equal(await run([copy, '--backend', 'wasm', '--json'], d.io), 0, d.err());
+    assert.match(d.err(), new RegExp(`note: checkpoint .*${newest[newest.length - 1]} is unusable \\(.*\\); falling back to the previous one`));
+    assert.equal((JSON.parse(d.out()) as EvaluateReport).checkpoint, path.join(ckpts, newest[newest.length - 2]));
+    assert.ok(fs.existsSync(path.join(ckpts, '.ckpt-next.rxckpt.tmp')), 'the temp file of a running training is still there');
+  });
+
   it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [[], 2, /missing CHECKPOINT or RUN_DIR/],
