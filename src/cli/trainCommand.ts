@@ -9,7 +9,7 @@ import { parseDuration } from '../model/Duration';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
-import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
+import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 import type { Trainer } from '../model/Trainer';
 import { chartWriter } from '../telemetry/chartWriter';
 import { createLogger, type Logger } from '../telemetry/createLogger';
@@ -116,6 +116,15 @@ const FLAGS: readonly Flag[] = [
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
 ];
 
+/** `, default X` for a config field, as --help shows it next to the field's name. */
+function defaultOf(field: string): string {
+  let v: unknown = DEFAULT_TRAIN_CONFIG;
+  for (const k of field.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;
+  if (v === undefined || v === '') return '';
+  const shown = v === null ? 'none' : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return `, default ${shown}`;
+}
+
 function helpText(width: number): string {
   const rows: OptionRow[] = [
     { option: '--config FILE', help: 'JSON config (see README "training" for every field)' },
@@ -123,7 +132,7 @@ function helpText(width: number): string {
     { option: '-h, --help', help: 'this help' },
     ...FLAGS.map((f) => ({
       option: `--${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`,
-      help: `${f.help} [${f.field}]`,
+      help: `${f.help} [${f.field}${defaultOf(f.field)}]`,
     })),
     { option: '--telemetry-cert FILE', help: 'PEM certificate: serve telemetry over TLS [telemetry.tls.cert]' },
     { option: '--telemetry-key FILE', help: 'PEM key for --telemetry-cert [telemetry.tls.key]' },
@@ -354,6 +363,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   };
   const unguard = [ignoreClosedOutput(io.err, consoleGone), ignoreClosedOutput(io.out, consoleGone)];
   if (lock.right.tookOver !== undefined) logger.warn(`run directory lock taken over from ${lock.right.tookOver}`);
+  const outputs = ['checkpoints/', ...(cfg.log.file === null ? [] : [cfg.log.file]), ...(cfg.tensorboard ? ['tensorboard/'] : []), ...(cfg.charts ? ['plot.png, lr.png'] : [])];
+  logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
   const stop = new AbortController();
   let interrupts = 0;
   const unhook = (io.onStopSignal ?? defaultStopSignal)(() => {

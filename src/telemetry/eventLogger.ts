@@ -56,7 +56,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
     case 'TrainBegin':
       return [
         'info',
-        `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps, ` +
+        `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps, ` +
           `backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)` +
           (e.resumedFrom === undefined ? ''
             : e.epoch >= e.epochs ? `, from ${e.resumedFrom}: all ${e.epochs} epochs are done already (raise the epochs to train on)`

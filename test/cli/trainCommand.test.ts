@@ -64,6 +64,13 @@ describe('rxtrain train', function () {
     for (const flag of ['--config', '--data', '--val', '--epochs', '--batch-size', '--lr', '--no-nesterov', '--run-dir', '--telemetry', '--progress', '--ten-crop', '--checkpoint-steps']) {
       assert.ok(c.out().includes(flag), `help mentions ${flag}`);
     }
+    // Each flag's config field and its default, so `--data X` alone says what it will do.
+    const oneLine = c.out().replace(/\n {30}/g, ' ');
+    assert.match(oneLine, /--epochs N .*\[epochs, default 90\]/);
+    assert.match(oneLine, /--batch-size N .*\[batchSize, default 128\]/);
+    assert.match(oneLine, /--run-dir DIR .*\[runDir, default runs\/default\]/);
+    assert.match(oneLine, /--model alexnet\|small .*\[model\.name, default alexnet\]/);
+    assert.match(oneLine, /--data DIR .*\[data\.train\]/);
     assert.match(c.out(), /exit codes:\n {2}0 {5}finished/);
     assert.match(c.out(), /\n {2}130 {3}interrupted/);
   });
@@ -219,6 +226,7 @@ describe('rxtrain train', function () {
     const runDir = path.join(tmp, 'run-int');
     const c = capture({ onStopSignal: (h) => (setImmediate(h), () => undefined) });
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.INTERRUPTED, c.err());
+    assert.match(c.err(), /INFO {2}run directory .*run-int: checkpoints\/, train\.log, tensorboard\/\n/); // where everything goes
     assert.match(c.err(), /stopping after the current step/);
     assert.match(c.err(), /training ended \(stopped\)/);
     assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
