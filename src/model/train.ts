@@ -387,8 +387,18 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       iterator = undefined;
       if (life.closed) return;
 
-      const val = await validate(setup, reportSkip, life, s.ema);
+      const validated = await validate(setup, reportSkip, life, s.ema);
       if (life.closed) return;
+      const hasVal = (setup.tenCrop?.source ?? setup.val) !== undefined;
+      if (validated === 'empty') {
+        emit({
+          kind: 'Error',
+          ...base(),
+          message: `validation: every image of the validation data was skipped, so epoch ${s.epoch + 1} has no validation metrics; it counts as not improved (scheduler, early stopping, best checkpoint)`,
+          fatal: false,
+        });
+      }
+      const val = validated === 'empty' ? undefined : validated;
       const trainLoss = s.acc.count > 0 ? s.acc.lossSum / s.acc.count : NaN;
       const trainAccuracy = s.acc.count > 0 ? s.acc.correct / s.acc.count : NaN;
       const record: EpochRecord = {
@@ -404,7 +414,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
 
       if (scheduler !== undefined && s.scheduler !== null) {
         const r = scheduler.step(s.scheduler, {
-          metric: val?.loss ?? trainLoss,
+          // Without a measurement an epoch must not look like an improvement: NaN is never better.
+          metric: hasVal ? (val?.loss ?? NaN) : trainLoss,
           epochsDone: s.epoch + 1,
           epochs: opts.epochs,
           trainingMs: doneMs + record.durationMs,
@@ -418,7 +429,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
       }
 
-      const monitor: MonitoredMetric = opts.earlyStopping?.monitor ?? (val === undefined ? 'trainLoss' : 'valLoss');
+      const monitor: MonitoredMetric = opts.earlyStopping?.monitor ?? (hasVal ? 'valLoss' : 'trainLoss');
       const value = monitored(monitor, record);
       const improvedBy = s.best === null ? Infinity : s.best.value - value;
       const isBest = Number.isFinite(value) && improvedBy > 0;
@@ -472,7 +483,7 @@ async function validate(
   reportSkip: (k: Skip) => void,
   life: { closed: boolean },
   ema: WeightEma | null,
-): Promise<{ loss: number; accuracy: number } | undefined> {
+): Promise<{ loss: number; accuracy: number } | 'empty' | undefined> {
   const source = setup.tenCrop?.source ?? setup.val;
   if (source === undefined) return undefined;
   const { trainer } = setup;
@@ -487,7 +498,8 @@ async function validate(
       onSkip: reportSkip,
       shouldStop: () => life.closed,
     });
-    return e.stopped || e.count === 0 ? undefined : { loss: e.loss, accuracy: e.accuracy };
+    if (e.stopped) return undefined;
+    return e.count === 0 ? 'empty' : { loss: e.loss, accuracy: e.accuracy };
   } finally {
     if (trained !== undefined) await trainer.setState(trained);
   }

@@ -318,6 +318,27 @@ describe('train', () => {
     }
   });
 
+  it('warns when every validation image is skipped, and such an epoch never counts as the best', async () => {
+    const setup = async (): Promise<TrainSetup> => ({
+      trainer: tinyTrainer(16, 3, { initSeed: 5 }),
+      train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true }),
+      val: memorySource(valData, { batchSize: 4, seed: 0, shuffle: false, skipIndices: [0, 1, 2, 3, 4, 5, 6, 7, 8] }),
+    });
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-train-noval-'));
+    try {
+      const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+      const events = await lastValueFrom(train({ ...base(setup), epochs: 2, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).pipe(toArray()));
+      const warnings = events.filter((e) => e.kind === 'Error');
+      assert.deepEqual(warnings.map((e) => e.kind === 'Error' && !e.fatal && /^validation: every image of the validation data was skipped, so epoch (\d) has no validation metrics/.exec(e.message)?.[1]), ['1', '2']);
+      assert.ok(events.every((e) => e.kind !== 'EpochEnd' || e.valLoss === undefined));
+      // Not "best" by the training loss instead: the run validates, so the metric stays valLoss.
+      assert.deepEqual(events.flatMap((e) => (e.kind === 'CheckpointSaved' ? [e.best] : [])), [false, false]);
+      assert.equal(events[events.length - 1].kind, 'TrainEnd');
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a non-positive epoch count up front', () => {
     assert.throws(() => train({ ...base(setupFactory().setup), epochs: 0 }), /epochs must be a positive integer/);
   });
