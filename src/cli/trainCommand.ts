@@ -351,10 +351,13 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.err.write(`rxtrain train: ${lock.left}\n`);
     return TRAIN_EXIT.FAILED;
   }
+  const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
   const logger: Logger = createLogger({
     level: cfg.log.level,
     ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
-    console: { write: (s: string) => io.err.write(s) },
+    // With a progress bar on the terminal a log line would land on the bar's line (Ctrl-C's
+    // "stopping…", a mid-epoch checkpoint): clear that line first; the bar redraws below.
+    console: { write: (s: string) => io.err.write(barOn ? `\r\x1b[K${s}` : s) },
   });
   // A reader that quits (`| tee` killed by the same Ctrl-C) must not take the run down before
   // its checkpoint; the file log goes on.
@@ -442,7 +445,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       signal: stop.signal,
     });
 
-    const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
     const sinks: EventSink[] = [];
     // The progress sink goes first so its bar is cleared before the logger prints the epoch line.
     if (cfg.progress.bar !== 'off') sinks.push(trainProgress({ stream: io.err, bar: barOn }));

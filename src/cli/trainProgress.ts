@@ -102,7 +102,7 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               } else if (!opts.bar && (now() - lastLine >= every || e.batch + 1 === steps)) {
                 lastLine = now();
                 const left = steps - (e.batch + 1);
-                const eta = e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec) : '-';
+                const eta = left === 0 ? 'done' : e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec) : '-';
                 opts.stream.write(
                   `epoch ${e.epoch + 1}/${epochs} batch ${e.batch + 1}/${steps} | ${fields.ips} img/s | ETA ${eta} | loss ${fields.loss} acc ${fields.acc}\n`,
                 );

@@ -291,6 +291,19 @@ describe('rxtrain train', function () {
     assert.match(d.err(), /--run-dir .*a-file: a file is in the way \(expected a folder\)/);
   });
 
+  it('with a progress bar, clears the bar\'s line before each log line; without one, writes plain lines', async () => {
+    const c = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-bar'), '--progress', 'on', '--epochs', '1'], c.io), TRAIN_EXIT.OK);
+    await new Promise((r) => setImmediate(r));
+    const logLines = c.err().split('\n').filter((l) => /\d{4}-\d\d-\d\dT.* (INFO|WARN) /.test(l));
+    assert.ok(logLines.length >= 3, c.err());
+    for (const l of logLines) assert.ok(l.includes('\r\x1b[K20'), JSON.stringify(l));
+    const d = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-nobar'), '--progress', 'off', '--epochs', '1'], d.io), TRAIN_EXIT.OK);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(!d.err().includes('\x1b'), 'no escape codes without a bar');
+  });
+
   it('reports missing data as a failure, not a crash', async () => {
     const c = capture();
     assert.equal(await run(['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', 'off', '--run-dir', path.join(tmp, 'r3')], c.io), TRAIN_EXIT.FAILED);

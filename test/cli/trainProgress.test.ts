@@ -36,7 +36,7 @@ describe('trainProgress', () => {
     const lines = s.text().trim().split('\n');
     assert.deepEqual(lines, [
       'epoch 1/3 batch 2/4 | 20.0 img/s | ETA 1.0s | loss 1.4000 acc 25.0%',
-      'epoch 1/3 batch 4/4 | 20.0 img/s | ETA 0ms | loss 1.2000 acc 25.0%',
+      'epoch 1/3 batch 4/4 | 20.0 img/s | ETA done | loss 1.2000 acc 25.0%',
     ]);
   });
 
