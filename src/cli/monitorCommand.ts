@@ -2,9 +2,11 @@
  * `rxtrain monitor HOST:PORT`: watch a training run live over gRPC, as a terminal view or
  * as JSON lines for scripts. Reconnects with backoff and resumes where it left off.
  */
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import type { Subscription } from 'rxjs';
+import type { ConnectionProblem } from '../telemetry/connectionProblem';
 import type { SequencedEvent } from '../telemetry/fromProtoEvent';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
@@ -13,7 +15,7 @@ import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
 import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
 import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
-import { watchTelemetry, type WatchSignal } from '../telemetry/watchTelemetry';
+import { watchTelemetry, WatchError, type WatchSignal } from '../telemetry/watchTelemetry';
 import { wrapWords } from './formatOptions';
 
 const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
@@ -21,8 +23,14 @@ const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
 Watches a training run started with \`rxtrain train --telemetry HOST:PORT\` (default
 ${DEFAULT_TELEMETRY_ADDRESS}): epoch progress, loss/accuracy, learning rate, checkpoints and
 skipped samples, live. If the connection drops it retries with backoff and resumes from the
-last event it received. Exits 0 when training ends, 1 if it failed or on an error that
-retrying cannot fix (bad token, ...), 2 on bad usage.
+last event it received; while nothing listens yet (training not started) it keeps trying.
+
+exit codes:
+  0    training ended (or stdout was closed, e.g. by \`| head\`)
+  1    training failed, or an error that retrying cannot fix: a wrong token, TLS on one
+       side only, a certificate for another name or from an untrusted CA (with a hint)
+  2    bad usage
+  130  interrupted (Ctrl-C)
 
 options:
   --json               print one event per line as JSON (for scripts); notices go to stderr
@@ -52,8 +60,9 @@ examples:
  * ```
  */
 export interface MonitorIo {
-  readonly out: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
-  readonly err: { write(text: string): unknown };
+  /** stdout; once its reader is gone (`error` EPIPE, or `close`) the monitor stops quietly. */
+  readonly out: { write(text: string): unknown; on?(event: 'error' | 'close', listener: (err?: Error) => void): unknown; readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
+  readonly err: { write(text: string): unknown; on?(event: 'error', listener: (err: Error) => void): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Calls `stop` on Ctrl-C; returns an unhook function. */
   readonly onStopSignal?: (stop: () => void) => () => void;
@@ -78,6 +87,8 @@ interface MonitorArgs {
   readonly from: number;
   readonly token?: string;
   readonly tls: boolean;
+  /** \`--tls\` itself was given (\`--ca\` implies TLS without it). */
+  readonly tlsFlag: boolean;
   readonly ca?: string;
   readonly serverName?: string;
 }
@@ -132,6 +143,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
     kinds,
     from,
     tls: v.tls === true || v.ca !== undefined,
+    tlsFlag: v.tls === true,
     ...(token !== undefined ? { token } : {}),
     ...(v.ca !== undefined ? { ca: v.ca } : {}),
     ...(v['server-name'] !== undefined ? { serverName: v['server-name'] } : {}),
@@ -144,9 +156,13 @@ function jsonLine(e: SequencedEvent): string {
   return `${JSON.stringify({ sequence, runId, kind, ...rest })}\n`;
 }
 
-/** One log line per notable event, for a non-terminal stdout without --json. */
-function logLine(e: SequencedEvent): string | undefined {
-  const at = `#${e.sequence} epoch ${e.epoch + 1} step ${e.step}`;
+/**
+ * One log line per notable event, for a non-terminal stdout without --json. The epoch label
+ * comes from the view state `s` (already folded with `e`): the event's own epoch is the
+ * training cursor, one past the last epoch once that epoch has ended.
+ */
+function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
+  const at = `#${e.sequence} epoch ${s.epochs > 0 ? `${Math.min(s.epoch + 1, s.epochs)}/${s.epochs}` : s.epoch + 1} step ${e.step}`;
   switch (e.kind) {
     case 'TrainBegin':
       return `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ''}`;
@@ -167,6 +183,53 @@ function logLine(e: SequencedEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** `2 s`, `0.3 s`: whole seconds without a decimal. */
+function seconds(ms: number): string {
+  return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+}
+
+/** What to change on the command line, for a connection that can never succeed as given. */
+function problemHint(p: ConnectionProblem, args: MonitorArgs): string {
+  switch (p.kind) {
+    case 'server-not-tls': {
+      const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${args.ca}` : undefined].filter((f) => f !== undefined);
+      return `the server at ${args.address} does not speak TLS: drop ${flags.join(' and ')}`;
+    }
+    case 'server-is-tls':
+      return `the server at ${args.address} speaks TLS: add --tls (and --ca FILE if its certificate is self-signed)`;
+    case 'certificate-name':
+      return p.names.length > 0
+        ? `the certificate is for ${p.names.join(', ')}, not ${p.host}: pass --server-name ${p.names.find((n) => !n.includes('*')) ?? p.names[0]}`
+        : `the certificate is not for ${p.host}: pass --server-name with a name it is for`;
+    case 'certificate-untrusted':
+      return args.ca !== undefined
+        ? `the server's certificate is not signed by ${args.ca} (${p.reason}): pass the CA that signed it, or the server's own certificate if it is self-signed, as --ca`
+        : `the server's certificate is not trusted (${p.reason}): pass its CA, or the certificate itself if it is self-signed, as --ca FILE`;
+  }
+}
+
+/**
+ * Hides Node's DEP0123 warning ("Setting the TLS ServerName to an IP address ...") while the
+ * monitor runs; returns the undo. grpc-js (1.14) always sets the TLS servername to the host
+ * dialled or to \`grpc.ssl_target_name_override\`, and neither it nor \`grpc.default_authority\`
+ * can leave SNI out; overriding with a made-up name would send a wrong SNI instead. So a
+ * dial to an IP address warns about something the user cannot change (short of
+ * --server-name) — only that one warning is dropped.
+ */
+function muteIpServerNameWarning(): () => void {
+  const original = process.emitWarning;
+  const filtered = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
+    const [typeOrOptions, code] = rest;
+    const c = typeof typeOrOptions === 'object' && typeOrOptions !== null ? (typeOrOptions as { code?: unknown }).code : code;
+    if (c === 'DEP0123') return;
+    (original as (this: NodeJS.Process, ...a: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  process.emitWarning = filtered;
+  return () => {
+    if (process.emitWarning === filtered) process.emitWarning = original;
+  };
 }
 
 function defaultStopSignal(stop: () => void): () => void {
@@ -206,6 +269,15 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   }
 
   const tty = !args.json && io.out.isTTY === true;
+  // Once the reader of stdout is gone (\`| head -1\`), nothing more is written anywhere to it.
+  let outClosed = false;
+  let errClosed = false;
+  const out = (text: string): void => {
+    if (!outClosed) io.out.write(text);
+  };
+  const errOut = (text: string): void => {
+    if (!errClosed) io.err.write(text);
+  };
   let state: MonitorState = initialMonitorState(args.address);
   let painted = 0;
   let paintTimer: NodeJS.Timeout | undefined;
@@ -215,7 +287,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     const lines = renderMonitor(state, io.out.columns ?? 80).slice(0, Math.max(5, (io.out.rows ?? 24) - 1));
     // Overwrite line by line (erase to end of line), then erase what is left below: clearing
     // the whole screen from home would make some terminals (tmux) push it into scrollback.
-    io.out.write(`${painted > 0 ? `\x1b[${painted}A\r` : ''}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
+    out(`${painted > 0 ? `\x1b[${painted}A\r` : ''}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
     painted = lines.length;
   };
   const schedulePaint = (): void => {
@@ -223,7 +295,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     if (paintTimer === undefined) paintTimer = setTimeout(paint, 100);
   };
   const notice = (text: string): void => {
-    if (!tty) io.err.write(`rxtrain monitor: ${text}\n`);
+    if (!tty) errOut(`rxtrain monitor: ${text}\n`);
   };
 
   const onSignal = (sig: WatchSignal): void => {
@@ -234,17 +306,18 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     }
     switch (sig.type) {
       case 'event':
-        if (args.json) io.out.write(jsonLine(sig.event));
+        if (args.json) out(jsonLine(sig.event));
         else {
-          const line = logLine(sig.event);
-          if (line !== undefined) io.out.write(`${line}\n`);
+          const line = logLine(sig.event, state);
+          if (line !== undefined) out(`${line}\n`);
         }
         break;
       case 'connected':
         notice(`connecting to ${args.address}${sig.fromSequence > 0 ? ` (resuming from #${sig.fromSequence})` : ''}`);
         break;
       case 'disconnected':
-        notice(`disconnected: ${sig.details}; retrying in ${(sig.retryInMs / 1000).toFixed(1)} s`);
+        // A question ("... is training running?") reads better without a semicolon after it.
+        notice(`${sig.message.endsWith('?') ? sig.message : `disconnected: ${sig.message};`} retrying in ${seconds(sig.retryInMs)}`);
         break;
       case 'gap':
         notice(`events #${sig.from}-#${sig.to} were evicted from the server's buffer and are lost to this monitor`);
@@ -260,17 +333,38 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   return new Promise<number>((resolve) => {
     const live: { sub?: Subscription } = {};
     let unhook: () => void = () => undefined;
+    const unmute = args.tls && args.serverName === undefined && isIP(host) !== 0 ? muteIpServerNameWarning() : () => undefined;
+    let finished = false;
     const finish = (code: number, message?: string): void => {
+      if (finished) return;
+      finished = true;
       unhook();
       live.sub?.unsubscribe();
+      unmute();
       if (tty) {
         if (paintTimer !== undefined) clearTimeout(paintTimer);
         state = { ...state, connection: 'ended' };
         paint();
       }
-      if (message !== undefined) io.err.write(`rxtrain monitor: ${message}\n`);
+      if (message !== undefined) errOut(`rxtrain monitor: ${message}\n`);
       resolve(code);
     };
+    // The listeners stay after finish(): an EPIPE from the last line written can arrive after
+    // the stream ended, and an unhandled 'error' would crash the process.
+    io.out.on?.('error', (err?: NodeJS.ErrnoException) => {
+      outClosed = true;
+      // The reader closed the pipe: stop quietly, like other Unix tools.
+      if (err === undefined || err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') finish(MONITOR_EXIT.OK);
+      else finish(MONITOR_EXIT.FAILED, `cannot write to stdout: ${err.message}`);
+    });
+    // A pipe may also just close (a socket seeing the hang-up) without an error.
+    io.out.on?.('close', () => {
+      outClosed = true;
+      finish(MONITOR_EXIT.OK);
+    });
+    io.err.on?.('error', () => {
+      errClosed = true;
+    });
     unhook = (io.onStopSignal ?? defaultStopSignal)(() => finish(MONITOR_EXIT.INTERRUPTED));
     live.sub = watchTelemetry({
       address: args.address,
@@ -283,7 +377,11 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     }).subscribe({
       next: onSignal,
       complete: () => finish(state.status === 'FAILED' ? MONITOR_EXIT.FAILED : MONITOR_EXIT.OK, tty || args.json ? undefined : 'training ended'),
-      error: (err: unknown) => finish(MONITOR_EXIT.FAILED, err instanceof Error ? err.message : String(err)),
+      error: (err: unknown) =>
+        finish(
+          MONITOR_EXIT.FAILED,
+          err instanceof WatchError && err.problem !== undefined ? problemHint(err.problem, args) : err instanceof Error ? err.message : String(err),
+        ),
     });
   });
 }

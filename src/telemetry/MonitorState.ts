@@ -30,6 +30,7 @@ export interface MonitorState {
   readonly runId: string;
   readonly backend: string;
   readonly status: string;
+  /** 0-based epoch shown: the one in progress, or the last one done (never `epochs`). */
   readonly epoch: number;
   readonly epochs: number;
   readonly step: number;
@@ -92,11 +93,41 @@ export function initialMonitorState(address: string): MonitorState {
   };
 }
 
+/**
+ * The epoch the view shows for an event: the one in progress, or the last one done. Events
+ * within an epoch carry it; the others carry the training cursor, which after an epoch's end
+ * already points at the next epoch (`TrainEnd` of a 1-epoch run has epoch 1), so they never
+ * move the view past the epoch before the cursor.
+ */
+function shownEpoch(s: MonitorState, e: SequencedEvent): number {
+  switch (e.kind) {
+    case 'EpochBegin':
+    case 'BatchEnd':
+    case 'EpochEnd':
+    case 'LrChanged': // emitted after EpochEnd, with the finished epoch
+    case 'EarlyStop': // carries the finished epoch
+      return e.epoch;
+    case 'TrainBegin':
+      // A resumed run whose epochs are all done starts at epoch == epochs.
+      return e.epochs > 0 ? Math.min(e.epoch, e.epochs - 1) : e.epoch;
+    default:
+      return Math.max(s.epoch, e.epoch - 1);
+  }
+}
+
 function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
-  const base: MonitorState = { ...s, epoch: e.epoch, step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live' };
+  const base: MonitorState = { ...s, epoch: shownEpoch(s, e), step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live' };
   switch (e.kind) {
     case 'TrainBegin':
-      return { ...base, backend: e.backend, epochs: e.epochs, stepsPerEpoch: e.stepsPerEpoch, status: 'RUNNING', ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${e.resumedFrom}` }) } : {}) };
+      return {
+        ...base,
+        backend: e.backend,
+        epochs: e.epochs,
+        stepsPerEpoch: e.stepsPerEpoch,
+        status: 'RUNNING',
+        ...(e.epochs > 0 && e.epoch >= e.epochs ? { batch: e.stepsPerEpoch } : {}),
+        ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${e.resumedFrom}` }) } : {}),
+      };
     case 'EpochBegin':
       return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch };
     case 'BatchEnd':
@@ -161,7 +192,7 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
     case 'connected':
       return { ...s, connection: s.connection === 'live' ? 'live' : 'connecting', connectionDetail: sig.fromSequence > 0 ? `resuming from #${sig.fromSequence}` : '' };
     case 'disconnected':
-      return { ...s, connection: 'retrying', connectionDetail: `${sig.details} (retry in ${(sig.retryInMs / 1000).toFixed(1)} s)` };
+      return { ...s, connection: 'retrying', connectionDetail: `${sig.message} (retry in ${(sig.retryInMs / 1000).toFixed(1)} s)` };
     case 'gap':
       return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
     case 'restarted':

@@ -24,6 +24,7 @@ export * from './parseTelemetryFlags';
 export * from './startTelemetryServer';
 export * from './graphFromNetworkSpec';
 export * from './telemetryClientCredentials';
+export * from './connectionProblem';
 export * from './watchTelemetry';
 export * from './MonitorState';
 export * from './renderMonitor';

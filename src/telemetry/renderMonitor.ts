@@ -28,7 +28,8 @@ export function renderMonitor(s: MonitorState, columns = 80): string[] {
     `rxtrain monitor  ${s.address}  [${conn}]`,
     `run ${s.runId || '?'}  backend ${s.backend || '?'}  status ${s.status}  event #${s.lastSequence}`,
     '',
-    `epoch ${s.epochs > 0 ? `${s.epoch + 1}/${s.epochs}` : s.epoch + 1}  ${bar(s.batch, s.stepsPerEpoch, width)}  batch ${s.batch}/${s.stepsPerEpoch || '?'}  step ${s.step}`,
+    // The state never shows past the last epoch; the clamp keeps a hand-made state honest too.
+    `epoch ${s.epochs > 0 ? `${Math.min(s.epoch + 1, s.epochs)}/${s.epochs}` : s.epoch + 1}  ${bar(s.batch, s.stepsPerEpoch, width)}  batch ${s.batch}/${s.stepsPerEpoch || '?'}  step ${s.step}`,
     `loss ${fmt(s.loss)}  acc ${pct(s.accuracy)}  lr ${fmt(s.lr, 3)}  ${s.imagesPerSec === undefined ? '' : `${s.imagesPerSec.toFixed(1)} img/s`}`.trimEnd(),
   ];
   if (s.epochsDone.length > 0) {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
+import { classifyUnavailable, describeUnavailable, probeTls, type ConnectionProblem } from './connectionProblem';
 import { fromProtoEvent, type SequencedEvent } from './fromProtoEvent';
 import { PROTO_EVENT_KIND } from './protoEventKind';
 import { loadTelemetryProto } from './telemetryProto';
@@ -9,8 +10,10 @@ import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
 
 /**
  * What a watcher reports: the run (on every (re)connect), events, and connection changes.
- * The observable completes when training ends (server status OK) and errors on a status
- * that retrying cannot fix (UNAUTHENTICATED, INVALID_ARGUMENT, a failed run, ...).
+ * The observable completes when training ends (server status OK) and errors with a
+ * {@link WatchError} on what retrying cannot fix (UNAUTHENTICATED, INVALID_ARGUMENT, a failed
+ * run, a TLS mismatch, ...). `disconnected` carries grpc-js's raw `details` and a readable
+ * `message` (`nothing listens on 127.0.0.1:50051 yet — is training running?`).
  *
  * @example
  * ```ts
@@ -21,7 +24,7 @@ export type WatchSignal =
   | { readonly type: 'run'; readonly run: Run__Output }
   | { readonly type: 'event'; readonly event: SequencedEvent }
   | { readonly type: 'connected'; readonly fromSequence: number }
-  | { readonly type: 'disconnected'; readonly code: grpc.status; readonly details: string; readonly retryInMs: number }
+  | { readonly type: 'disconnected'; readonly code: grpc.status; readonly details: string; readonly message: string; readonly retryInMs: number }
   /** Events between `from` and `to` (inclusive) were lost: evicted from the server's replay buffer. */
   | { readonly type: 'gap'; readonly from: number; readonly to: number }
   /** The server's sequence restarted (a new training process): the view should start over. */
@@ -65,11 +68,49 @@ const FATAL = new Set<grpc.status>([
 ]);
 
 /**
+ * Why {@link watchTelemetry} gave up: the gRPC status, and for connections that can never
+ * succeed (TLS on one side only, a certificate for other names or from an untrusted CA) the
+ * {@link ConnectionProblem}, so a caller can say what to change.
+ *
+ * @example
+ * ```ts
+ * watchTelemetry(opts).subscribe({ error: (e: WatchError) => e.problem?.kind === 'server-is-tls' && console.error('use TLS') });
+ * ```
+ */
+export class WatchError extends Error {
+  override readonly name = 'WatchError';
+  constructor(
+    message: string,
+    readonly code: grpc.status,
+    readonly problem?: ConnectionProblem,
+  ) {
+    super(message);
+  }
+}
+
+/** The library's wording of a problem (the CLI words it with its own flags). */
+function problemMessage(p: ConnectionProblem, address: string): string {
+  switch (p.kind) {
+    case 'server-not-tls':
+      return `the server at ${address} does not speak TLS: connect with plaintext credentials`;
+    case 'server-is-tls':
+      return `the server at ${address} speaks TLS: connect with TLS credentials (and its CA if its certificate is self-signed)`;
+    case 'certificate-name':
+      return `the server's certificate is for ${p.names.length > 0 ? p.names.join(', ') : 'other names'}, not ${p.host}: set the channel option grpc.ssl_target_name_override to one of them`;
+    case 'certificate-untrusted':
+      return `the server's certificate is not trusted (${p.reason}): give its CA, or the self-signed certificate itself, as the root certificate`;
+  }
+}
+
+/**
  * A live, self-healing subscription: connects, fetches the run, streams events, and on a
  * dropped connection or a RESOURCE_EXHAUSTED cut-off reconnects with exponential backoff,
  * resuming from the last sequence received + 1, so nothing is duplicated. If that part was
  * evicted from the server's buffer it reports a `gap` and resumes from the oldest event
- * kept. Unsubscribing cancels the call and closes the channel.
+ * kept. A server that is not up yet (connection refused) is retried; TLS spoken by one side
+ * only, or a certificate that does not fit, fails with a {@link WatchError} naming the
+ * problem (a plaintext client checks with one TLS probe before concluding the server speaks
+ * TLS). Unsubscribing cancels the call and closes the channel.
  *
  * @example
  * ```ts
@@ -105,9 +146,14 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       return md;
     };
 
+    // An internal-looking but public (declared) grpc-js method: plaintext or TLS.
+    const secure = credentials._isSecure();
+    const fail = (code: grpc.status, message: string, problem?: ConnectionProblem): void => {
+      subscriber.error(new WatchError(message, code, problem));
+    };
     const retry = (code: grpc.status, details: string): void => {
       const retryInMs = delay;
-      subscriber.next({ type: 'disconnected', code, details, retryInMs });
+      subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address), retryInMs });
       delay = Math.min(delay * 2, backoff.maxMs);
       timer = setTimeout(connect, retryInMs);
     };
@@ -119,7 +165,9 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       if (st.code === grpc.status.OK) {
         subscriber.complete();
       } else if (FATAL.has(st.code)) {
-        subscriber.error(Object.assign(new Error(`${grpc.status[st.code]}: ${st.details}`), { code: st.code }));
+        fail(st.code, `${grpc.status[st.code]}: ${st.details}`);
+      } else if (st.code === grpc.status.UNAVAILABLE && received === 0) {
+        onUnavailable(st);
       } else if (st.code === grpc.status.OUT_OF_RANGE && /in the future/.test(st.details)) {
         subscriber.next({ type: 'restarted' });
         next = 0;
@@ -131,6 +179,37 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         connect();
       } else {
         retry(st.code, st.details);
+      }
+    };
+
+    // Handshake failures only arrive as UNAVAILABLE with text: sort out those that retrying
+    // cannot fix. A probe runs while no call is open; `stopped` is checked when it returns.
+    const onUnavailable = (st: grpc.StatusObject): void => {
+      const c = classifyUnavailable(st.details, secure);
+      const override = opts.channelOptions?.['grpc.ssl_target_name_override'] as string | undefined;
+      const giveUp = (problem: ConnectionProblem): void => fail(st.code, problemMessage(problem, opts.address), problem);
+      switch (c.kind) {
+        case 'fatal':
+          giveUp(c.problem);
+          return;
+        case 'transient':
+          retry(st.code, st.details);
+          return;
+        case 'probe-certificate-names':
+          // Node's message lists the names only for a host name, not for an IP address: ask
+          // the certificate itself, and fall back on the message.
+          void probeTls(opts.address, override !== undefined ? { serverName: override } : {}).then((cert) => {
+            if (stopped) return;
+            giveUp({ kind: 'certificate-name', host: c.host, names: cert !== undefined && cert.names.length > 0 ? cert.names : c.names });
+          });
+          return;
+        case 'probe-tls':
+          void probeTls(opts.address).then((cert) => {
+            if (stopped) return;
+            if (cert !== undefined) giveUp({ kind: 'server-is-tls' });
+            else retry(st.code, st.details);
+          });
+          return;
       }
     };
 

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { MONITOR_EXIT, run, type MonitorIo } from '../../src/cli/monitorCommand';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import { TRAIN_EVENT_KINDS, type TrainEvent } from '../../src/telemetry/TrainEvent';
-import { batchEnd, recorder, tcpProxy, until } from '../telemetry/telemetryTestKit';
+import { batchEnd, recorder, REPO_ROOT, selfSignedCert, tcpProxy, until } from '../telemetry/telemetryTestKit';
 
 describe('rxtrain monitor', () => {
   let events: Subject<TrainEvent>;
@@ -107,6 +111,146 @@ describe('rxtrain monitor', () => {
     }
   });
 
+  it('after a 1-epoch run shows epoch 1/1, not 2/1, in line mode and on a terminal', async () => {
+    const oneEpoch = (): TrainEvent[] => [
+      { ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epochs: 1 },
+      { kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 4, startBatch: 0 },
+      { kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 4, batch: 3, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 250 },
+      { kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 },
+      // The training cursor has moved on to epoch 1 (0-based) when the run ends.
+      { kind: 'CheckpointSaved', time: Date.now(), epoch: 1, step: 4, path: 'ckpt-1', best: true },
+      { kind: 'TrainEnd', time: Date.now(), epoch: 1, step: 4, reason: 'completed', durationMs: 10 },
+    ];
+    for (const tty of [false, true]) {
+      events = new Subject<TrainEvent>();
+      server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+      for (const e of oneEpoch()) events.next(e);
+      const t = io({}, tty);
+      const exit = run([server.address], t.io);
+      await until(() => server!.subscribers === 1, 5000, 'the monitor');
+      events.complete();
+      assert.equal(await exit, MONITOR_EXIT.OK);
+      const text = t.out.text();
+      assert.doesNotMatch(text, /epoch 2/);
+      if (tty) assert.match(text, /epoch 1\/1 {2}\[#+\] 100%/);
+      else {
+        assert.match(text, /#5 epoch 1\/1 step 4 checkpoint ckpt-1 \(best\)/);
+        assert.match(text, /#6 epoch 1\/1 step 4 training ended: completed/);
+      }
+      await server.shutdown();
+      server = undefined;
+    }
+  });
+
+  it('while nothing listens, says so readably and keeps retrying until Ctrl-C (exit 130)', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(probe.address() as net.AddressInfo).port}`;
+    await new Promise((r) => probe.close(r));
+    let stop: () => void = () => undefined;
+    const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 1000, maxMs: 2000 } });
+    const exit = run([address], t.io);
+    await until(() => (t.err.text().match(/retrying in/g) ?? []).length >= 2, 10000, 'two retries');
+    stop();
+    assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
+    assert.match(t.err.text(), new RegExp(`nothing listens on ${address} yet — is training running\\? retrying in 1 s\n`));
+    assert.match(t.err.text(), /is training running\? retrying in 2 s\n/);
+    assert.doesNotMatch(t.err.text(), /ECONNREFUSED|Resolution note/);
+  });
+
+  describe('TLS mismatches stop with exit 1 and a hint', () => {
+    let tls: { dir: string; cert: string; key: string };
+    before(async () => {
+      tls = await selfSignedCert(['DNS:gpu-box', 'DNS:gpu-box.lan']);
+    });
+    after(() => fs.rmSync(tls.dir, { recursive: true, force: true }));
+
+    it('--tls against a plaintext server', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+      const t = io();
+      assert.equal(await run([server.address, '--tls'], t.io), MONITOR_EXIT.FAILED);
+      assert.match(t.err.text(), new RegExp(`the server at ${server.address} does not speak TLS: drop --tls\n`));
+      assert.doesNotMatch(t.err.text(), /retrying/);
+    });
+
+    it('plaintext against a TLS server', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const t = io();
+      assert.equal(await run([server.address], t.io), MONITOR_EXIT.FAILED);
+      assert.match(t.err.text(), /speaks TLS: add --tls \(and --ca FILE if its certificate is self-signed\)/);
+    });
+
+    it('--ca against a certificate for other names; --server-name fixes it', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const t = io();
+      assert.equal(await run([server.address, '--ca', tls.cert], t.io), MONITOR_EXIT.FAILED);
+      assert.match(t.err.text(), /the certificate is for gpu-box, gpu-box\.lan, not 127\.0\.0\.1: pass --server-name gpu-box\n/);
+      const ok = io();
+      events.next(batchEnd());
+      const exit = run([server.address, '--ca', tls.cert, '--server-name', 'gpu-box', '--json'], ok.io);
+      await until(() => lines(ok.out.text()).length === 1, 5000, 'an event over TLS');
+      events.complete();
+      assert.equal(await exit, MONITOR_EXIT.OK);
+    });
+
+    it('--tls against a self-signed certificate', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const t = io();
+      assert.equal(await run([server.address, '--tls', '--server-name', 'gpu-box'], t.io), MONITOR_EXIT.FAILED);
+      assert.match(t.err.text(), /the server's certificate is not trusted \(self-signed certificate\): pass its CA, or the certificate itself if it is self-signed, as --ca FILE/);
+    });
+  });
+
+  it('stops quietly (exit 0) and cancels its call when the reader of stdout goes away (| head -1)', async () => {
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    events.next(batchEnd());
+    const head = spawn('head', ['-1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let headOut = '';
+    head.stdout.on('data', (d: Buffer) => (headOut += d.toString()));
+    const headExited = new Promise((r) => head.on('exit', r));
+    const err = recorder();
+    const exit = run([server.address, '--json'], { out: head.stdin, err, env: {}, onStopSignal: () => () => undefined });
+    await headExited;
+    // Events keep coming; writing them finds the pipe closed.
+    const feed = setInterval(() => events.next(batchEnd()), 20);
+    try {
+      assert.equal(await exit, MONITOR_EXIT.OK);
+    } finally {
+      clearInterval(feed);
+    }
+    assert.equal(lines(headOut).length, 1);
+    assert.doesNotMatch(err.text(), /EPIPE|error/i);
+    await until(() => server!.subscribers === 0, 5000, 'the server to see the call cancelled');
+  });
+
+  it('as a process: | head -1 exits 0 without an EPIPE trace, and a --ca dial to an IP prints no DEP0123 warning', async function () {
+    this.timeout(60000);
+    const tls = await selfSignedCert(['IP:127.0.0.1']);
+    try {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      events.next(batchEnd());
+      const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'monitor', server.address, '--ca', tls.cert, '--json'], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', r));
+      // Read the first line, then close the pipe like `head -1`.
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.stdout.destroy();
+      const feed = setInterval(() => events.next(batchEnd()), 20);
+      try {
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        clearInterval(feed);
+      }
+      assert.doesNotMatch(stderr, /DEP0123|DeprecationWarning|EPIPE|Unhandled/, stderr);
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad usage with exit 2 and prints --help', async () => {
     const t = io();
     assert.equal(await run(['nohost'], t.io), MONITOR_EXIT.USAGE);
@@ -118,6 +262,9 @@ describe('rxtrain monitor', () => {
     const h = io();
     assert.equal(await run(['--help'], h.io), MONITOR_EXIT.OK);
     assert.match(h.out.text(), /usage: rxtrain monitor \[HOST:PORT\]/);
+    for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['130', 'interrupted']]) {
+      assert.match(h.out.text(), new RegExp(`^ +${code} +${what}`, 'm'), `--help explains exit code ${code}`);
+    }
     const listed = new Set(h.out.text().split(/[\s(),]+/));
     for (const kind of TRAIN_EVENT_KINDS) assert.ok(listed.has(kind), `--help names ${kind}`);
   });

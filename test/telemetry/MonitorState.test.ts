@@ -18,7 +18,7 @@ describe('MonitorState / renderMonitor', () => {
       ev(4, { kind: 'EpochEnd', epoch: 0, step: 20, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 4000 }),
       ev(5, { kind: 'LrChanged', epoch: 1, step: 20, from: 0.01, to: 0.001 }),
       ev(6, { kind: 'SampleSkipped', epoch: 1, step: 21, path: 'a.jpg', reason: 'empty', message: '0 bytes' }),
-      { type: 'disconnected', code: 14, details: 'Connection dropped', retryInMs: 500 },
+      { type: 'disconnected', code: 14, details: 'Connection dropped', message: 'Connection dropped', retryInMs: 500 },
     ];
     const s = signals.reduce(reduceMonitor, initialMonitorState('h:1'));
     assert.equal(s.connection, 'retrying');
@@ -37,6 +37,43 @@ describe('MonitorState / renderMonitor', () => {
     const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'EpochBegin', epoch: 4, step: 400, lr: 0.01, steps: 100, startBatch: 37 }));
     assert.equal(s.batch, 37);
     assert.match(renderMonitor(s, 100).join('\n'), /batch 37\/100/);
+  });
+
+  it('shows the last epoch done once training ended, never epoch N+1/N', () => {
+    const oneEpoch: WatchSignal[] = [
+      ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 1, stepsPerEpoch: 4, config: {} }),
+      ev(2, { kind: 'EpochBegin', epoch: 0, step: 0, lr: 0.01, steps: 4, startBatch: 0 }),
+      ev(3, { kind: 'BatchEnd', epoch: 0, step: 4, batch: 3, batchSize: 8, loss: 1, accuracy: 0.5, imagesPerSec: 100 }),
+      ev(4, { kind: 'EpochEnd', epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 }),
+      // Both carry the cursor, which already points past the epoch that ended.
+      ev(5, { kind: 'CheckpointSaved', epoch: 1, step: 4, path: 'ckpt-1', best: true }),
+      ev(6, { kind: 'TrainEnd', epoch: 1, step: 4, reason: 'completed', durationMs: 10 }),
+    ];
+    const s = oneEpoch.reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(s.epoch, 0);
+    assert.match(renderMonitor(s, 100)[3], /^epoch 1\/1 {2}\[#+\] 100% {2}batch 4\/4/);
+
+    // Stopped at the boundary after epoch 2 of 3: epoch 2/3, not 3/3.
+    const stopped = [
+      ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {} }),
+      ev(2, { kind: 'EpochEnd', epoch: 1, step: 8, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 }),
+      ev(3, { kind: 'TrainEnd', epoch: 2, step: 8, reason: 'stopped', durationMs: 10 }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.match(renderMonitor(stopped, 100)[3], /^epoch 2\/3 /);
+    // Stopped within epoch 2: that epoch stays shown.
+    const midEpoch = [
+      ev(1, { kind: 'BatchEnd', epoch: 1, step: 6, batch: 1, batchSize: 8, loss: 1, accuracy: 0.5, imagesPerSec: 100 }),
+      ev(2, { kind: 'TrainEnd', epoch: 1, step: 6, reason: 'stopped', durationMs: 10 }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(midEpoch.epoch, 1);
+    // Resumed with every epoch done: the run starts at epoch == epochs.
+    const allDone = [
+      ev(1, { kind: 'TrainBegin', epoch: 3, step: 12, backend: 'wasm', threads: 2, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-3' }),
+      ev(2, { kind: 'TrainEnd', epoch: 3, step: 12, reason: 'completed', durationMs: 1 }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.match(renderMonitor(allDone, 100)[3], /^epoch 3\/3 {2}\[#+\] 100%/);
+    // Only TrainEnd watched (--kinds TrainEnd): still the last epoch done.
+    assert.match(renderMonitor(reduceMonitor(initialMonitorState('h:1'), ev(9, { kind: 'TrainEnd', epoch: 1, step: 4, reason: 'completed', durationMs: 1 })), 100)[3], /^epoch 1 /);
   });
 
   it('names how the run ended, the time budget included', () => {

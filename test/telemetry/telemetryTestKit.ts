@@ -137,3 +137,28 @@ export function recorder(extra: { isTTY?: boolean; columns?: number } = {}): { t
   let buf = '';
   return { ...extra, text: () => buf, write: (s: string) => ((buf += s), true) };
 }
+
+/**
+ * A self-signed EC certificate and key made with the openssl command, for real TLS servers:
+ * `names` become its subjectAltNames (`DNS:gpu-box`, `IP:127.0.0.1`). Throws a clear error
+ * if openssl is missing. Remove `dir` when done.
+ */
+export async function selfSignedCert(names: readonly string[]): Promise<{ dir: string; cert: string; key: string }> {
+  const { execFileSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('this test needs the openssl command');
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const cn = (names[0] ?? 'localhost').replace(/^(DNS|IP):/, '');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${names.join(',')}`, '-keyout', key, '-out', cert,
+  ], { stdio: 'ignore' });
+  return { dir, cert, key };
+}

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Subject, lastValueFrom, toArray } from 'rxjs';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
-import { watchTelemetry, type WatchSignal } from '../../src/telemetry/watchTelemetry';
-import { batchEnd, until } from './telemetryTestKit';
+import { WatchError, watchTelemetry, type WatchSignal } from '../../src/telemetry/watchTelemetry';
+import { batchEnd, selfSignedCert, until } from './telemetryTestKit';
 
 describe('watchTelemetry', () => {
   let events: Subject<TrainEvent>;
@@ -58,6 +60,75 @@ describe('watchTelemetry', () => {
     const delays = signals.flatMap((s) => (s.type === 'disconnected' ? [s.retryInMs] : []));
     assert.deepEqual(delays.slice(0, 4), [10, 20, 40, 40]);
     assert.ok(signals.every((s) => s.type !== 'disconnected' || s.code === grpc.status.UNAVAILABLE));
+    const first = signals.find((s) => s.type === 'disconnected');
+    assert.equal(first?.type === 'disconnected' ? first.message : '', 'nothing listens on 127.0.0.1:1 yet — is training running?');
+  });
+
+  it('keeps retrying a listener that closes plaintext connections but does not speak TLS (a tunnel with nothing behind)', async () => {
+    const closer = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => closer.listen(0, '127.0.0.1', r));
+    const signals: WatchSignal[] = [];
+    let error: unknown;
+    const sub = watchTelemetry({ address: `127.0.0.1:${(closer.address() as net.AddressInfo).port}`, credentials: insecure, backoff: { initialMs: 10, maxMs: 20 } })
+      .subscribe({ next: (s) => signals.push(s), error: (e: unknown) => (error = e) });
+    try {
+      await until(() => signals.filter((s) => s.type === 'disconnected').length >= 2 || error !== undefined, 15000, 'two retries');
+      assert.equal(error, undefined);
+    } finally {
+      sub.unsubscribe();
+      await new Promise((r) => closer.close(r));
+    }
+  });
+
+  describe('TLS mismatches fail at once with the problem, instead of retrying forever', () => {
+    let tls: { dir: string; cert: string; key: string };
+    before(async () => {
+      tls = await selfSignedCert(['DNS:gpu-box', 'DNS:gpu-box.lan']);
+    });
+    after(() => fs.rmSync(tls.dir, { recursive: true, force: true }));
+
+    /** The watcher's error, after checking that it never reported a retry. */
+    async function failure(opts: Parameters<typeof watchTelemetry>[0]): Promise<WatchError> {
+      const signals: WatchSignal[] = [];
+      const err = await new Promise<unknown>((resolve) => {
+        watchTelemetry({ ...opts, backoff: { initialMs: 10, maxMs: 20 } }).subscribe({ next: (s) => signals.push(s), error: resolve, complete: () => resolve(undefined) });
+      });
+      assert.ok(err instanceof WatchError, `a WatchError, got ${String(err)}`);
+      assert.deepEqual(signals.filter((s) => s.type === 'disconnected'), []);
+      return err;
+    }
+
+    it('TLS client, plaintext server: server-not-tls', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+      const e = await failure({ address: server.address, credentials: grpc.credentials.createSsl(fs.readFileSync(tls.cert)) });
+      assert.equal(e.code, grpc.status.UNAVAILABLE);
+      assert.deepEqual(e.problem, { kind: 'server-not-tls' });
+      assert.match(e.message, /does not speak TLS/);
+    });
+
+    it('plaintext client, TLS server: server-is-tls', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const e = await failure({ address: server.address, credentials: insecure });
+      assert.deepEqual(e.problem, { kind: 'server-is-tls' });
+    });
+
+    it('a certificate for other names: certificate-name, with the names it is for', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const e = await failure({ address: server.address, credentials: grpc.credentials.createSsl(fs.readFileSync(tls.cert)) });
+      assert.deepEqual(e.problem, { kind: 'certificate-name', host: '127.0.0.1', names: ['gpu-box', 'gpu-box.lan'] });
+      // ... and with the right name it connects.
+      events.next(batchEnd());
+      const sigs = lastValueFrom(watchTelemetry({ address: server.address, credentials: grpc.credentials.createSsl(fs.readFileSync(tls.cert)), channelOptions: { 'grpc.ssl_target_name_override': 'gpu-box' } }).pipe(toArray()));
+      await until(() => server!.subscribers === 1, 5000, 'the TLS watcher');
+      events.complete();
+      assert.deepEqual(summary(await sigs), [1]);
+    });
+
+    it('a self-signed certificate without its CA: certificate-untrusted', async () => {
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const e = await failure({ address: server.address, credentials: grpc.credentials.createSsl(), channelOptions: { 'grpc.ssl_target_name_override': 'gpu-box' } });
+      assert.deepEqual(e.problem, { kind: 'certificate-untrusted', reason: 'self-signed certificate' });
+    });
   });
 
   it('cancels its call when unsubscribed', async () => {
