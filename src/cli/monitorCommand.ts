@@ -298,6 +298,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     if (!tty) errOut(`rxtrain monitor: ${text}\n`);
   };
 
+  let seenEvent = false;
   const onSignal = (sig: WatchSignal): void => {
     state = reduceMonitor(state, sig);
     if (tty) {
@@ -306,6 +307,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     }
     switch (sig.type) {
       case 'event':
+        seenEvent = true;
         if (args.json) out(jsonLine(sig.event));
         else {
           const line = logLine(sig.event, state);
@@ -323,7 +325,11 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
         notice(`events #${sig.from}-#${sig.to} were evicted from the server's buffer and are lost to this monitor`);
         break;
       case 'restarted':
-        notice('the server restarted (new event stream); starting over');
+        // Before any event, "behind the sequence asked for" is as likely a --from past the end
+        // as a training process that started over; say both.
+        notice(seenEvent
+          ? 'the server restarted (new event stream); starting over'
+          : `the server has no event #${args.from} yet (its stream is shorter: a --from past the end, or a training that started over); showing its events from the start`);
         break;
       case 'run':
         break;

@@ -142,6 +142,21 @@ describe('rxtrain monitor', () => {
     }
   });
 
+  it('--from past the end of the stream says so, then shows the events from the start', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next(begin());
+    events.next(batchEnd(0, 2));
+    const t = io();
+    const exit = run([server.address, '--from', '99999'], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.next(endOk());
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.match(t.err.text(), /the server has no event #99999 yet \(its stream is shorter: a --from past the end, or a training that started over\); showing its events from the start/);
+    assert.doesNotMatch(t.err.text(), /the server restarted/);
+    assert.match(t.out.text(), /#1 .*#3 /s);
+  });
+
   it('while nothing listens, says so readably and keeps retrying until Ctrl-C (exit 130)', async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
