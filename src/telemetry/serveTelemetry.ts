@@ -37,6 +37,14 @@ async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.Se
   // One after the other: when both are unreadable, the error names the certificate every time.
   const cert = await readPem(tls.cert, 'certificate');
   const key = await readPem(tls.key, 'key');
+  // OpenSSL would only say "PEM routines::no start line"; name the file and the likely mix-up.
+  const isCert = (b: Buffer): boolean => b.includes('-----BEGIN CERTIFICATE-----');
+  const isKey = (b: Buffer): boolean => /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(b.toString('latin1'));
+  if (!isCert(cert) || !isKey(key)) {
+    if (isKey(cert) && isCert(key)) throw new Error(`telemetry TLS: the certificate (${tls.cert}) and the key (${tls.key}) look swapped`);
+    if (!isCert(cert)) throw new Error(`telemetry TLS: ${tls.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    throw new Error(`telemetry TLS: ${tls.key} holds no PEM private key (-----BEGIN … PRIVATE KEY-----)`);
+  }
   try {
     return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
   } catch (err) {

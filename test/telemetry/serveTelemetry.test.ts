@@ -12,7 +12,7 @@ import type { TelemetryServerOptions } from '../../src/telemetry/TelemetryServer
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { TelemetryClient } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Telemetry';
 import type { Run__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Run';
-import { batchEnd, bigSkip, childSubscriber, collect, newClient, REPO_ROOT, tick, until } from './telemetryTestKit';
+import { batchEnd, bigSkip, childSubscriber, collect, newClient, REPO_ROOT, selfSignedCert, tick, until } from './telemetryTestKit';
 
 describe('serveTelemetry (real grpc-js clients on loopback)', () => {
   let events: Subject<TrainEvent>;
@@ -239,6 +239,16 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     const off = await serveTelemetry(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
     await off.shutdown();
+    // Files that exist but are not what they should be: named, instead of OpenSSL's "no start line".
+    const tls = await selfSignedCert(['IP:127.0.0.1']);
+    try {
+      const bind = (cert: string, key: string) => serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert, key } });
+      await assert.rejects(bind(tls.key, tls.cert), /telemetry TLS: the certificate \(.*key\.pem\) and the key \(.*cert\.pem\) look swapped/);
+      await assert.rejects(bind(tls.key, tls.key), /telemetry TLS: .*key\.pem holds no PEM certificate/);
+      await assert.rejects(bind(tls.cert, tls.cert), /telemetry TLS: .*cert\.pem holds no PEM private key/);
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
   });
 
   it('serves TLS with a certificate (self-signed, made with openssl)', async function () {
