@@ -26,7 +26,14 @@ export interface RunDirLock {
   release(): void;
 }
 
-/** Name of the lock file inside a run directory. */
+/**
+ * Name of the lock file inside a run directory.
+ *
+ * @example
+ * ```ts
+ * fs.existsSync(path.join('runs/sample', RUN_DIR_LOCK_FILE)); // true while a training holds the run (or after one was killed)
+ * ```
+ */
 export const RUN_DIR_LOCK_FILE = '.rxtrain.lock';
 
 function alive(pid: number): boolean {

@@ -72,8 +72,8 @@ export interface EpochAccumulator {
  *
  * @example
  * ```ts
- * const ck = await store.latest();
- * if (ck) console.log(`resume at epoch ${ck.checkpoint.epoch} batch ${ck.checkpoint.batch}`);
+ * const { latest } = await store.scan();
+ * if (latest) console.log(`resume at epoch ${latest.checkpoint.epoch} batch ${latest.checkpoint.batch}`);
  * ```
  */
 export interface Checkpoint {
@@ -269,7 +269,7 @@ export function encodeCheckpoint(ck: Checkpoint): Buffer {
  * @throws CorruptCheckpointError when the file is truncated, damaged or not a checkpoint.
  * @example
  * ```ts
- * const ck = decodeCheckpoint(await fs.promises.readFile('runs/x/checkpoints/ckpt-000100.rxckpt'));
+ * const ck = decodeCheckpoint(await fs.promises.readFile('runs/x/checkpoints/best.rxckpt'));
  * ```
  */
 export function decodeCheckpoint(bytes: Buffer): Checkpoint {

@@ -70,8 +70,11 @@ export interface EvaluateSourceOptions {
  *
  * @example
  * ```ts
- * const e = await evaluateSource(trainer, datasets.val, { numClasses: 10, tta: { kind: 'flip' } });
- * console.log(`${(e.accuracy * 100).toFixed(2)} %`);
+ * // val is absent when the config has none (or uses tenCrop)
+ * if (datasets.val) {
+ *   const e = await evaluateSource(trainer, datasets.val, { numClasses: 10, tta: { kind: 'flip' } });
+ *   console.log(`${(e.accuracy * 100).toFixed(2)} %`);
+ * }
  * ```
  */
 export async function evaluateSource(trainer: Trainer, source: BatchSource, options: EvaluateSourceOptions): Promise<Evaluation> {

@@ -143,7 +143,8 @@ function listingHash(root: string, items: readonly SourceItem[]): string {
  * @example
  * ```ts
  * const d = await openDatasets(cfg);
- * try { ... } finally { await d.close(); }
+ * // close() releases the record files and sharp readers even when setup fails later
+ * try { console.log(d.classes.length, d.inputShape, d.notes); } finally { await d.close(); }
  * ```
  */
 export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {

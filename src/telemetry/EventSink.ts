@@ -13,7 +13,7 @@ import type { TrainEvent } from './TrainEvent';
  *
  * @example
  * ```ts
- * const events$ = train(config).pipe(share());
+ * const events$ = train(opts).pipe(share()); // opts: TrainOptions
  * await lastValueFrom(
  *   merge(
  *     events$.pipe(ignoreElements()),

@@ -115,7 +115,7 @@ function planSubscription(
  *
  * @example
  * ```ts
- * const events$ = train(config).pipe(share());
+ * const events$ = train(opts).pipe(share()); // opts: TrainOptions
  * const server = await serveTelemetry(events$, { runId: 'alexnet-01', address: '127.0.0.1:50051', token: process.env.TOKEN });
  * console.error(`telemetry on ${server.address}`);
  * ```

@@ -46,7 +46,7 @@ function postEvent(worker: Worker, event: TrainEvent): void {
  *
  * @example
  * ```ts
- * const events$ = train(config).pipe(share());
+ * const events$ = train(opts).pipe(share()); // opts: TrainOptions
  * const server = await startTelemetryServer(events$, { runId: 'alexnet-01', address: '127.0.0.1:50051' });
  * console.error(`watch with: rxtrain monitor ${server.address}`);
  * ```

@@ -94,6 +94,7 @@ export function runMarkdown(e: TrainBegin): string {
  * @example
  * ```ts
  * epochScalars(e).map((s) => s.tag); // ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']
+ * // without validation: ['loss/train', 'accuracy/train', 'lr']
  * ```
  */
 export function epochScalars(e: EpochEnd): ScalarValue[] {
@@ -119,7 +120,7 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
  * @example
  * ```ts
  * // then: tensorboard --logdir runs
- * tensorBoardWriter('runs/alexnet', { graph: graphFromLayers(model) })(events$).subscribe();
+ * tensorBoardWriter('runs/alexnet', { graph: graphFromLayers(model.layers) })(events$).subscribe();
  * ```
  */
 export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions = {}): EventSink {

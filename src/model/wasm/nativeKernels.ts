@@ -109,7 +109,7 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
  *
  * @example
  * ```ts
- * missingAddonFunctions({ conv2d() {} }); // 'matmul, …'
+ * missingAddonFunctions({ conv2d() {} }); // 'conv2dBackpropInput, conv2dBackpropFilter, matmul, …'
  * ```
  */
 export function missingAddonFunctions(addon: unknown): string | undefined {
