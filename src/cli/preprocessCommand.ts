@@ -40,7 +40,8 @@ Bad files (truncated, not images, unreadable, …) are skipped, never fatal; a s
 grouped by reason lists them at the end. Reruns with the same inputs and seed produce
 identical outputs. OUT must be empty, new, or a previous preprocess output.
 
-exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments`;
+exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments,
+130 interrupted (Ctrl-C; partial record files removed, a rerun starts over)`;
 
 /**
  * Where the command writes; tests pass their own.
@@ -54,6 +55,17 @@ exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments`;
 export interface PreprocessIo {
   readonly stdout: Writable;
   readonly stderr: Writable & { isTTY?: boolean };
+  /** Signals that stop the run (default: the process's SIGINT and SIGTERM); returns an unhook. */
+  readonly onStopSignal?: (handler: () => void) => () => void;
+}
+
+function defaultStopSignal(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 class UsageError extends Error {}
@@ -207,8 +219,9 @@ async function runWith(
     : undefined;
   let skippedLive = 0;
   const t0 = performance.now();
+  let unhook = (): void => undefined;
   return new Promise<number>((resolve) => {
-    preprocess({
+    const sub = preprocess({
       src: args.src,
       out: args.out,
       size: args.size,
@@ -252,7 +265,18 @@ async function runWith(
         resolve(err instanceof RangeError ? 2 : 1);
       },
     });
-  });
+    // Ctrl-C: give the terminal its cursor back (the bar hid it) and let the teardown remove the
+    // half-written record files; nothing was committed, a rerun starts over. A second one quits.
+    let interrupts = 0;
+    unhook = (io.onStopSignal ?? defaultStopSignal)(() => {
+      interrupts += 1;
+      bar?.stop();
+      if (interrupts > 1) process.exit(130);
+      io.stderr.write('rxtrain preprocess: interrupted; nothing was written to the manifests, partial record files are removed (run it again to start over)\n');
+      sub.unsubscribe();
+      resolve(130);
+    });
+  }).finally(() => unhook());
 }
 
 /**

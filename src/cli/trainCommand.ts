@@ -478,7 +478,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
     if (t2.status === 'rejected') throw t2.reason;
     await server.closed;
-    if (cfg.charts) logger.info(`charts: ${path.join(runDir, 'plot.png')}, ${path.join(runDir, 'lr.png')}`);
+    // Charts are drawn at the end of an epoch: a run stopped (or out of budget) inside its first has none.
+    const charts = [path.join(runDir, 'plot.png'), path.join(runDir, 'lr.png')].filter((f) => fs.existsSync(f));
+    if (cfg.charts && charts.length > 0) logger.info(`charts: ${charts.join(', ')}`);
     return outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? TRAIN_EXIT.INTERRUPTED : TRAIN_EXIT.OK;
   } catch (e) {
     // A failure of the training stream itself was already logged by the event logger.

@@ -59,7 +59,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
         `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps, ` +
           `backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)` +
           (e.resumedFrom === undefined ? ''
-            : e.epoch >= e.epochs ? `, from ${e.resumedFrom}: all ${e.epochs} epochs are done already (raise the epochs to train on)`
+            : e.epoch >= e.epochs ? `, from ${e.resumedFrom}: ${e.epochs === 1 ? 'its one epoch is' : `all ${e.epochs} epochs are`} done already (raise the epochs to train on)`
               : `, from ${e.resumedFrom} at ${ep}, step ${e.step}`),
       ];
     case 'EpochBegin':
