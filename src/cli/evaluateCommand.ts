@@ -79,7 +79,7 @@ export interface EvaluateReport {
   readonly count: number;
   readonly perClass: ReadonlyArray<{ readonly name: string; readonly accuracy: number; readonly correct: number; readonly count: number }>;
   readonly confusion: ReadonlyArray<readonly number[]>;
-  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string; readonly message: string }>;
 }
 
 class UsageError extends Error {}
@@ -166,7 +166,7 @@ function renderTables(r: EvaluateReport): string {
   lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
   const cw = Math.max(3, ...r.confusion.flat().map((n) => String(n).length));
   r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
-  for (const s of r.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
+  for (const s of r.skipped) lines.push(`skipped ${s.path} (${s.reason}): ${s.message}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -282,7 +282,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
           count: e.count,
           perClass: e.perClass.map((p, i) => ({ name: datasets.classes[i], accuracy: p.count > 0 ? p.correct / p.count : NaN, correct: p.correct, count: p.count })),
           confusion: e.confusion,
-          skipped: e.skipped.map((s) => ({ path: s.path, reason: s.reason })),
+          skipped: e.skipped.map((s) => ({ path: s.path, reason: s.reason, message: s.message })),
         };
         io.out.write(json ? `${JSON.stringify(report)}\n` : renderTables(report));
         return 0;

@@ -119,6 +119,21 @@ describe('rxtrain evaluate', function () {
     assert.match(c.out(), /tta none; weights: moving average; backend/);
   });
 
+  it('says why an image was skipped, in the tables and in --json', async () => {
+    const data = path.join(tmp, 'with-small');
+    await writeDataset(data, ['001.dark', '002.bright'], 2);
+    await sharp(Buffer.alloc(10 * 10 * 3, 90), { raw: { width: 10, height: 10, channels: 3 } }).png().toFile(path.join(data, '001.dark', 'tiny.png'));
+    const c = capture();
+    assert.equal(await run([runDir, '--data', data, '--backend', 'wasm', '--json'], c.io), 0, c.err());
+    const r = JSON.parse(c.out()) as EvaluateReport;
+    assert.equal(r.count, 4);
+    assert.deepEqual(r.skipped.map((k) => [path.basename(k.path), k.reason]), [['tiny.png', 'unsupported']]);
+    assert.match(r.skipped[0].message, /image 10x10 is smaller than the 28x28 crop/);
+    const d = capture();
+    assert.equal(await run([runDir, '--data', data, '--backend', 'wasm'], d.io), 0, d.err());
+    assert.match(d.out(), /skipped .*tiny\.png \(unsupported\): image 10x10 is smaller than the 28x28 crop/);
+  });
+
   it('never scores one checkpoint for another silently, and leaves a live run\'s files alone', async () => {
     const copy = path.join(tmp, 'run-damaged');
     fs.cpSync(runDir, copy, { recursive: true });
