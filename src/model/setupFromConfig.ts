@@ -16,6 +16,7 @@ import { openRecordStore, type RecordStore } from '../streams/recordStore';
 import type { SampleStore } from '../streams/SampleStore';
 import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
+import { classSlug, sameClasses } from '../streams/sameClasses';
 import type { RunIdentity } from './Checkpoint';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './TrainConfig';
 
@@ -205,7 +206,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       const store = await openRecordSplit(data.val, 'data.val', model.channels);
       opened.push(store);
       const valClasses = store.classes ?? classes;
-      if (store.numClasses !== classes.length || valClasses.join('\n') !== classes.join('\n')) {
+      if (store.numClasses !== classes.length || !sameClasses(valClasses, classes)) {
         throw new Error(`data.val: ${data.val} has classes ${valClasses.join(', ')}; the training data has ${classes.join(', ')}`);
       }
       fingerprint.val = await recordFileHash(data.val);
@@ -215,9 +216,10 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       if (!exists(data.val)) throw new Error(`data.val: ${data.val} does not exist`);
       const listed = await listFolder(data.val);
       const valClasses = listed.categories.map((c) => c.name);
-      if (valClasses.join('\n') !== classes.join('\n')) {
-        const missing = classes.filter((c) => !valClasses.includes(c));
-        const extra = valClasses.filter((c) => !classes.includes(c));
+      if (!sameClasses(valClasses, classes)) {
+        const has = (list: readonly string[], c: string): boolean => list.some((x) => classSlug(x) === classSlug(c));
+        const missing = classes.filter((c) => !has(valClasses, c));
+        const extra = valClasses.filter((c) => !has(classes, c));
         throw new Error(
           `data.val: its class folders differ from the training classes (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`,
         );

@@ -1,3 +1,4 @@
+import { classSlug } from './sameClasses';
 /**
  * Fashion-MNIST class names by label, as the dataset's documentation lists them
  * (zalandoresearch/fashion-mnist README, "Labels").
@@ -55,6 +56,5 @@ export function idxClassNames(spec: string): string[] {
  */
 export function classDirName(label: number, name: string, numClasses = 10): string {
   const width = Math.max(3, String(numClasses).length);
-  const slug = name.toLowerCase().replace(/[^a-z0-9-]+/g, '_').replace(/^_+|_+$/g, '') || 'class';
-  return `${String(label + 1).padStart(width, '0')}.${slug}`;
+  return `${String(label + 1).padStart(width, '0')}.${classSlug(name)}`;
 }

@@ -15,6 +15,7 @@ export * from './readManifest';
 export * from './readRgbMean';
 export * from './idxArray';
 export * from './idxClassNames';
+export * from './sameClasses';
 export * from './idxDataset';
 export * from './idxToFolders';
 export * from './decodeFile';

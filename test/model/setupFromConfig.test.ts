@@ -199,6 +199,30 @@ describe('openDatasets: record files and grey models', function () {
     });
   }
 
+  it('a record file and the PNG tree of the same import stand in for each other, whatever the class names look like', async () => {
+    // Folders spell 'T-shirt/top' as 001.t-shirt_top; the record file keeps the dataset's name.
+    const fancy = ['T-shirt/top', 'Ankle boot', 'Bag'];
+    const dir = path.join(tmp, 'fancy');
+    await idxToFolders(ds(9, 2), path.join(dir, 'png'), { names: fancy });
+    await idxToRecordFile(ds(9, 2), path.join(dir, 'test.rec'), { names: fancy, channels: 1 });
+    await idxToRecordFile(ds(23, 1), path.join(dir, 'train.rec'), { names: fancy, channels: 1 });
+    await idxToFolders(ds(23, 1), path.join(dir, 'png-train'), { names: fancy });
+    const recTrainPngVal = await openDatasets(cfgFor(path.join(dir, 'train.rec'), path.join(dir, 'png'), 1));
+    const pngTrainRecVal = await openDatasets(cfgFor(path.join(dir, 'png-train'), path.join(dir, 'test.rec'), 1));
+    try {
+      assert.deepEqual(recTrainPngVal.classes, fancy);
+      assert.deepEqual(pngTrainRecVal.classes, ['t-shirt_top', 'ankle_boot', 'bag']);
+      assert.deepEqual(await batches(recTrainPngVal.val!), await batches(pngTrainRecVal.val!));
+    } finally {
+      await recTrainPngVal.close();
+      await pngTrainRecVal.close();
+    }
+    // The order is the label: the same names in another order are still refused.
+    const swapped = path.join(dir, 'swapped.rec');
+    await idxToRecordFile(ds(4, 1), swapped, { names: ['Ankle boot', 'T-shirt/top', 'Bag'], channels: 1 });
+    await assert.rejects(openDatasets(cfgFor(path.join(dir, 'train.rec'), swapped, 1)), /data\.val: .*swapped\.rec has classes Ankle boot, T-shirt\/top, Bag; the training data has T-shirt\/top, Ankle boot, Bag/);
+  });
+
   it('refuses a record file whose channels differ from model.channels, and val classes that differ', async () => {
     await assert.rejects(
       openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), path.join(tmp, 'rec1', 'test.rec'), 3)),
