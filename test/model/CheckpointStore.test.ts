@@ -31,6 +31,22 @@ describe('CheckpointStore', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('keeps the best checkpoint as a second name of its file, not a copy, and it outlives pruning', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: true });
+    const first = await store.save(sampleCheckpoint(10), { best: true });
+    const best = path.join(dir, 'best.rxckpt');
+    assert.equal(fs.statSync(best).ino, fs.statSync(first).ino, 'one file on disk');
+    assert.equal(fs.statSync(first).nlink, 2);
+    const bytes = fs.readFileSync(first);
+    await store.save(sampleCheckpoint(20), { best: false }); // prunes `first`
+    assert.equal(fs.existsSync(first), false);
+    assert.deepEqual(fs.readFileSync(best), bytes);
+    assert.equal(fs.statSync(best).nlink, 1);
+    const third = await store.save(sampleCheckpoint(30), { best: true }); // a new best replaces it atomically
+    assert.equal(fs.statSync(best).ino, fs.statSync(third).ino);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  });
+
   it('skips a damaged newest checkpoint and says so', async () => {
     const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
     await store.save(sampleCheckpoint(10), { best: false });
