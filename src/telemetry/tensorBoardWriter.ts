@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Observable } from 'rxjs';
 import type { EventSink } from './EventSink';
 import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter';
@@ -110,7 +111,7 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
  * TensorBoard event-file writer, as an {@link EventSink}: works with every tfjs backend,
  * needs neither TensorFlow nor tfjs-node. On subscription it creates
  * `<logDir>/events.out.tfevents.<seconds>.<host>` (the file-version record, then the graph
- * if given). Each epoch's {@link TENSORBOARD_SCALARS} (and each reported batch's
+ * if given, unless `logDir` already holds event files: a resumed run's graph is written once). Each epoch's {@link TENSORBOARD_SCALARS} (and each reported batch's
  * {@link TENSORBOARD_BATCH_SCALARS}) are buffered until a checkpoint covering them is saved,
  * then written and fsynced; on `TrainEnd` whatever is buffered is written, since the run
  * finished. Points still buffered when the stream errors or is unsubscribed are dropped: a
@@ -166,8 +167,17 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
         subscriber.error(err);
       };
       try {
+        // One graph per run: a resumed run (event files already there) has the same model, and
+        // TensorBoard warns about "more than one graph event per run" otherwise.
+        const resumed = (() => {
+          try {
+            return fs.readdirSync(logDir).some((f) => f.startsWith('events.out.tfevents.'));
+          } catch {
+            return false;
+          }
+        })();
         file = EventFileWriter.open(logDir, opts);
-        if (graphDef !== undefined) file.writeGraph(graphDef);
+        if (graphDef !== undefined && !resumed) file.writeGraph(graphDef);
         file.flush();
       } catch (err) {
         fail(err);

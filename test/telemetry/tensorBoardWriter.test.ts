@@ -195,6 +195,17 @@ describe('tensorBoardWriter', () => {
     assert.deepEqual(dense.get('bias')?.get(5), [{ wire: 0, v: 1n }]);
   });
 
+  it('writes the graph once per run: a resumed run (event files already there) adds none', async () => {
+    const graph: GraphNode[] = [{ name: 'input', op: 'Placeholder', shape: [null, 4] }, { name: 'dense', op: 'Dense', inputs: ['input'] }];
+    await lastValueFrom(tensorBoardWriter(dir, { graph })(of()), { defaultValue: undefined });
+    await new Promise((r) => setTimeout(r, 1100)); // event file names carry the second
+    await lastValueFrom(tensorBoardWriter(dir, { graph })(of()), { defaultValue: undefined });
+    const files = eventFiles(dir);
+    assert.equal(files.length, 2);
+    const graphs = files.map((f) => readEvents(f).filter((e) => e.graphDef !== undefined).length);
+    assert.deepEqual(graphs.sort(), [0, 1]);
+  });
+
   it('rejects a graph whose edges point at unknown nodes, naming them', () => {
     assert.throws(
       () => tensorBoardWriter(dir, { graph: [{ name: 'a', op: 'Dense', inputs: ['nope'] }] }),
