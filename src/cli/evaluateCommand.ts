@@ -165,6 +165,7 @@ function renderTables(r: EvaluateReport): string {
   for (const c of r.perClass) lines.push(`${c.name.padEnd(w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
   lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
   const cw = Math.max(3, ...r.confusion.flat().map((n) => String(n).length));
+  lines.push(`${' '.repeat(3)}  ${r.confusion.map((_, j) => String(j).padStart(cw)).join(' ')}`); // the predicted class of each column
   r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
   for (const s of r.skipped) lines.push(`skipped ${s.path} (${s.reason}): ${s.message}`);
   return `${lines.join('\n')}\n`;
@@ -221,7 +222,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     data = args.values.data;
     json = args.values.json === true;
   } catch (e) {
-    io.err.write(`rxtrain evaluate: ${(e as Error).message}\n\n${USAGE}\n`);
+    io.err.write(`rxtrain evaluate: ${(e as Error).message}\n(rxtrain evaluate --help lists the options)\n`);
     return 2;
   }
 

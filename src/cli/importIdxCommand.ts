@@ -114,7 +114,7 @@ export async function run(argv: string[], io: CommandIo = { out: process.stdout,
       },
     });
   } catch (err) {
-    io.err.write(`rxtrain import-idx: ${(err as Error).message}\n\n${USAGE}\n`);
+    io.err.write(`rxtrain import-idx: ${(err as Error).message}\n(rxtrain import-idx --help lists the options)\n`);
     return 2;
   }
   const { values: o, positionals: pos } = args;
@@ -185,7 +185,8 @@ export async function run(argv: string[], io: CommandIo = { out: process.stdout,
     return 0;
   } catch (err) {
     const usage = err instanceof UsageError;
-    io.err.write(`rxtrain import-idx: ${(err as Error).message}${usage ? `\n\n${USAGE}` : ''}\n`);
+    // One line and where to look, like the other commands: the usage text would bury the message.
+    io.err.write(`rxtrain import-idx: ${(err as Error).message}${usage ? '\n(rxtrain import-idx --help lists the options)' : ''}\n`);
     return usage ? 2 : 1;
   }
 }

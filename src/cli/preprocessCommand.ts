@@ -213,7 +213,9 @@ async function runWith(
   const showBar = !args.quiet && io.stderr.isTTY === true;
   const bar = showBar
     ? new SingleBar(
-        { stream: io.stderr, format: 'preprocess [{bar}] {percentage}% {value}/{total} | {rate} img/s | ETA {eta_formatted} | skipped {skipped}', hideCursor: true, clearOnComplete: true },
+        { stream: io.stderr, format: 'preprocess [{bar}] {percentage}% {value}/{total} | {rate} img/s | ETA {eta_formatted} | skipped {skipped}', hideCursor: true, clearOnComplete: true,
+          // Progress comes in bursts (images finish in batches across workers): the ETA needs a long memory to stay steady.
+          etaBuffer: 200 },
         Presets.shades_classic,
       )
     : undefined;

@@ -80,7 +80,8 @@ describe('rxtrain evaluate', function () {
     assert.match(c.out(), /checkpoint .*ckpt-s0000000002-e0001.*\(step 2: 1 epoch\)/);
     assert.match(c.out(), /accuracy \d+\.\d\d% \(\d \/ 6\)/);
     assert.match(c.out(), /^dark +\d+\.\d\d% +\d \/ 3$/m);
-    assert.match(c.out(), /confusion matrix/);
+    // A header row numbers the predicted classes, aligned with the counts below it.
+    assert.match(c.out(), /confusion matrix \(rows: true class, columns: predicted, in class order\)\n {7}0 {3}1\n {2}0 {2}[ \d]{2}\d {1}[ \d]{2}\d {2}dark\n/);
     const plain = capture();
     const flip = capture();
     assert.equal(await run([file, '--json', '--backend', 'wasm'], plain.io), 0);
