@@ -62,6 +62,10 @@ function checkImages(a: IdxArray, file: string): { n: number; h: number; w: numb
  */
 export async function readIdxDataset(imagesFile: string, labelsFile: string, opts: IdxDatasetOptions = {}): Promise<IdxDataset> {
   const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);
+  // The two files in the wrong order is the likeliest mistake: say so rather than "wrong shape".
+  if (images.dims.length === 1 && labels.dims.length >= 3) {
+    throw new Error(`${imagesFile} holds labels (1-D) and ${labelsFile} holds images (${labels.dims.join('×')}): the IMAGES and LABELS files are swapped`);
+  }
   const { n, h, w, c } = checkImages(images, imagesFile);
   if (labels.type !== 'ubyte' || labels.dims.length !== 1) {
     throw new Error(`${labelsFile}: expected a 1-D ubyte label file (idx1-ubyte), found ${labels.dims.length}-D ${labels.type} ${labels.dims.join('×')}`);

@@ -43,7 +43,7 @@ describe('readIdxDataset', () => {
     );
     await assert.rejects(
       readIdxDataset(write('lbls2', labels(0, 1)), write('imgs2', images(2))),
-      /lbls2: expected images of shape N×H×W \(idx3\) or N×H×W×C with C = 1, 3 or 4, found 2/,
+      /lbls2 holds labels \(1-D\) and .*imgs2 holds images \(2×\d+×\d+\): the IMAGES and LABELS files are swapped/,
     );
     await assert.rejects(
       readIdxDataset(write('imgs3', images(2)), write('lbl3', labels(0, 10)), { numClasses: 10 }),
