@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 import { oneLine } from '../streams/Skip';
+import { processStopSignal } from './processStopSignal';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -57,15 +58,6 @@ export interface PreprocessIo {
   readonly stderr: Writable & { isTTY?: boolean };
   /** Signals that stop the run (default: the process's SIGINT and SIGTERM); returns an unhook. */
   readonly onStopSignal?: (handler: () => void) => () => void;
-}
-
-function defaultStopSignal(handler: () => void): () => void {
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
 }
 
 class UsageError extends Error {}
@@ -270,7 +262,7 @@ async function runWith(
     // Ctrl-C: give the terminal its cursor back (the bar hid it) and let the teardown remove the
     // half-written record files; nothing was committed, a rerun starts over. A second one quits.
     let interrupts = 0;
-    unhook = (io.onStopSignal ?? defaultStopSignal)(() => {
+    unhook = (io.onStopSignal ?? processStopSignal)(() => {
       interrupts += 1;
       bar?.stop();
       if (interrupts > 1) process.exit(130);

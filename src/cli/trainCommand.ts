@@ -24,6 +24,7 @@ import { lockRunDir } from './lockRunDir';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
+import { processStopSignal } from './processStopSignal';
 
 /**
  * Exit codes of `rxtrain train`.
@@ -286,15 +287,6 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
   }
 }
 
-function defaultStopSignal(handler: () => void): () => void {
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
-
 /**
  * `rxtrain train`: resolves the config, opens the data, initialises the backend, builds the
  * trainer and runs {@link train} with the logger, TensorBoard writer, chart writer, progress
@@ -370,7 +362,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
   const stop = new AbortController();
   let interrupts = 0;
-  const unhook = (io.onStopSignal ?? defaultStopSignal)(() => {
+  const unhook = (io.onStopSignal ?? processStopSignal)(() => {
     interrupts += 1;
     if (interrupts === 1) {
       logger.warn('stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
