@@ -247,6 +247,10 @@ async function runWith(
             );
           }
           io.stderr.write(formatSkips(m.skipped));
+          if (m.classesWithoutVal.length > 0) {
+            const n = m.classesWithoutVal.length;
+            io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no val image (one image only, or its val images were skipped), so ${n === 1 ? 'its' : 'their'} accuracy is not measured: ${m.classesWithoutVal.join(', ')}\n`);
+          }
           if (m.train + m.val === 0) {
             io.stderr.write(`rxtrain preprocess: no image in ${args.src} could be processed\n`);
             resolve(1);

@@ -108,7 +108,7 @@ export interface PreprocessProgress {
  *
  * @example
  * ```ts
- * const s: PreprocessSummary = { out: 'pre', categories: 2, train: 8, val: 2, skipped: [], mean: { r: 1, g: 2, b: 3 }, seconds: 1, imagesPerSecond: 10, records: [] };
+ * const s: PreprocessSummary = { out: 'pre', categories: 2, train: 8, val: 2, skipped: [], mean: { r: 1, g: 2, b: 3 }, seconds: 1, imagesPerSecond: 10, records: [], classesWithoutVal: [] };
  * ```
  */
 export interface PreprocessSummary {
@@ -126,6 +126,19 @@ export interface PreprocessSummary {
   readonly imagesPerSecond: number;
   /** Record files written (absolute paths), empty without `records`. */
   readonly records: readonly string[];
+  /**
+   * Classes with training images but none in val although a val split was asked for: a class
+   * of one image (a split never takes a class's last image), or whose val images were skipped.
+   * Their validation accuracy cannot be measured.
+   */
+  readonly classesWithoutVal: readonly string[];
+}
+
+/** Names of the classes that have rows in `train` but none in `val`. */
+function classesWithout(categories: readonly Category[], train: readonly ManifestRow[], val: readonly ManifestRow[]): string[] {
+  const inTrain = new Set(train.map((r) => r.classId));
+  const inVal = new Set(val.map((r) => r.classId));
+  return categories.filter((c) => inTrain.has(c.id) && !inVal.has(c.id)).map((c) => c.name);
 }
 
 /**
@@ -433,6 +446,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               seconds,
               imagesPerSecond: seconds > 0 ? (rows.train.length + rows.val.length) / seconds : 0,
               records,
+              classesWithoutVal: valRatio > 0 ? classesWithout(categories, rows.train, rows.val) : [],
             },
           };
         });

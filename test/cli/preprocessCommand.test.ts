@@ -106,6 +106,21 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
   });
 
+  it('notes the classes left without a val image (a class of one image), and none when all have one', async () => {
+    const few = path.join(tmp, 'few');
+    for (const [cls, n] of [['001.solo', 1], ['002.pair', 2], ['003.many', 5]] as const) {
+      await fsp.mkdir(path.join(few, cls), { recursive: true });
+      for (let i = 0; i < n; i++) {
+        await sharp({ create: { width: 12, height: 12, channels: 3, background: '#808080' } }).jpeg().toFile(path.join(few, cls, `${i}.jpg`));
+      }
+    }
+    const r = await cli([few, path.join(tmp, 'few-out'), '--size', '8', '--val-ratio', '0.2']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^note: 1 class has no val image \(one image only, or its val images were skipped\), so its accuracy is not measured: solo$/m);
+    const none = await cli([few, path.join(tmp, 'few-out0'), '--size', '8', '--val-ratio', '0']);
+    assert.doesNotMatch(none.err, /no val image/, 'no val split asked for: nothing to note');
+  });
+
   for (const decoder of ['auto', 'sharp']) {
     it(`lists each bad file once, under its own reason, on one line (--decoder ${decoder})`, async () => {
       // The files of a user audit, added to a class folder: the corrupt JPEG was listed under
