@@ -98,35 +98,43 @@ type WeightKind = (typeof WEIGHT_KINDS)[number];
  *
  * @example
  * ```ts
- * const { file, notes } = await resolveCheckpointFile('runs/fashion-mnist'); // …/checkpoints/best.rxckpt
+ * const { file, checkpoint, notes } = await resolveCheckpointFile('runs/fashion-mnist'); // …/checkpoints/best.rxckpt
  * for (const n of notes) console.error(`note: ${n}`);
+ * console.log(file, checkpoint.step);
  * ```
  */
-export async function resolveCheckpointFile(given: string): Promise<{ file: string; notes: readonly string[] }> {
+export async function resolveCheckpointFile(given: string): Promise<{ file: string; checkpoint: Checkpoint; notes: readonly string[] }> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(given);
   } catch {
     throw new Error(`${given}: no such checkpoint file or run directory`);
   }
-  if (stat.isFile()) return { file: given, notes: [] };
+  // Each file is read and verified once (an AlexNet checkpoint is 470 MB), and the caller gets it decoded.
+  if (stat.isFile()) {
+    try {
+      return { file: given, checkpoint: decodeCheckpoint(fs.readFileSync(given)), notes: [] };
+    } catch (e) {
+      throw new Error(`${given}: ${(e as Error).message}`);
+    }
+  }
   const dir = fs.existsSync(path.join(given, 'checkpoints')) ? path.join(given, 'checkpoints') : given;
   const best = path.join(dir, 'best.rxckpt');
-  // Read-only: a training may be writing into this folder right now.
-  const scan = await scanCheckpoints(dir);
   if (fs.existsSync(best)) {
     try {
-      decodeCheckpoint(fs.readFileSync(best));
-      return { file: best, notes: [] };
+      return { file: best, checkpoint: decodeCheckpoint(fs.readFileSync(best)), notes: [] };
     } catch (e) {
+      // Read-only (scanCheckpoints, not the store): a training may be writing into this folder right now.
+      const scan = await scanCheckpoints(dir);
       const instead = scan.latest === undefined ? 'and the run has no other valid checkpoint' : `to score the newest valid checkpoint instead: rxtrain evaluate ${scan.latest.path}`;
       throw new Error(`${best}: ${(e as Error).message}; ${instead}`);
     }
   }
+  const scan = await scanCheckpoints(dir);
   if (scan.latest === undefined) {
     throw new Error(`${given}: no checkpoint found in ${dir}${scan.problems.length > 0 ? ` (${scan.problems.join('; ')})` : ''}`);
   }
-  return { file: scan.latest.path, notes: scan.problems };
+  return { file: scan.latest.path, checkpoint: scan.latest.checkpoint, notes: scan.problems };
 }
 
 /**
@@ -227,14 +235,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   }
 
   try {
-    const { file, notes } = await resolveCheckpointFile(target);
+    const { file, checkpoint: ck, notes } = await resolveCheckpointFile(target);
     for (const n of notes) io.err.write(`rxtrain evaluate: note: ${n}\n`);
-    let ck: Checkpoint;
-    try {
-      ck = decodeCheckpoint(fs.readFileSync(file));
-    } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`);
-    }
     const stored = configOfCheckpoint(ck);
     if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
     if (weightsFlag === 'ema' && ck.ema === undefined) throw new Error(`${file}: the run kept no moving average of the weights (config ema.decay 0): use --weights trained`);

@@ -9,7 +9,7 @@ import type { Subscription } from 'rxjs';
 import type { ConnectionProblem } from '../telemetry/connectionProblem';
 import type { SequencedEvent } from '../telemetry/fromProtoEvent';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
-import { initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
+import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
 import { parseEventKind } from '../telemetry/protoEventKind';
 import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
@@ -162,7 +162,7 @@ function jsonLine(e: SequencedEvent): string {
  * training cursor, one past the last epoch once that epoch has ended.
  */
 function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
-  const at = `#${e.sequence} epoch ${s.epochs > 0 ? `${Math.min(s.epoch + 1, s.epochs)}/${s.epochs}` : s.epoch + 1} step ${e.step}`;
+  const at = `#${e.sequence} epoch ${epochLabel(s)} step ${e.step}`;
   switch (e.kind) {
     case 'TrainBegin':
       return `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ''}`;

@@ -199,3 +199,17 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
       return { ...initialMonitorState(s.address), notes: push(s.notes, { time: Date.now(), text: 'server restarted: new event stream' }) };
   }
 }
+
+/**
+ * The epoch as the live view and the log lines show it: 1-based, out of the run's epochs when
+ * known, and never past the last one (the state never goes there; the clamp keeps a hand-made
+ * state honest too).
+ *
+ * @example
+ * ```ts
+ * epochLabel({ ...initialMonitorState('h:1'), epoch: 0, epochs: 1 }); // '1/1'
+ * ```
+ */
+export function epochLabel(s: Pick<MonitorState, 'epoch' | 'epochs'>): string {
+  return s.epochs > 0 ? `${Math.min(s.epoch + 1, s.epochs)}/${s.epochs}` : String(s.epoch + 1);
+}

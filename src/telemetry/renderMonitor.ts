@@ -1,4 +1,4 @@
-import type { MonitorState } from './MonitorState';
+import { epochLabel, type MonitorState } from './MonitorState';
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
@@ -28,8 +28,7 @@ export function renderMonitor(s: MonitorState, columns = 80): string[] {
     `rxtrain monitor  ${s.address}  [${conn}]`,
     `run ${s.runId || '?'}  backend ${s.backend || '?'}  status ${s.status}  event #${s.lastSequence}`,
     '',
-    // The state never shows past the last epoch; the clamp keeps a hand-made state honest too.
-    `epoch ${s.epochs > 0 ? `${Math.min(s.epoch + 1, s.epochs)}/${s.epochs}` : s.epoch + 1}  ${bar(s.batch, s.stepsPerEpoch, width)}  batch ${s.batch}/${s.stepsPerEpoch || '?'}  step ${s.step}`,
+    `epoch ${epochLabel(s)}  ${bar(s.batch, s.stepsPerEpoch, width)}  batch ${s.batch}/${s.stepsPerEpoch || '?'}  step ${s.step}`,
     `loss ${fmt(s.loss)}  acc ${pct(s.accuracy)}  lr ${fmt(s.lr, 3)}  ${s.imagesPerSec === undefined ? '' : `${s.imagesPerSec.toFixed(1)} img/s`}`.trimEnd(),
   ];
   if (s.epochsDone.length > 0) {
