@@ -26,6 +26,9 @@ options:
                        (default: what the run validated with: ten-crop, flip or none)
   --weights KIND       ema | trained: the moving average of the weights or the trained
                        weights (default: ema when the run kept one, as its validation did)
+  --mistakes N         also list the N most confident wrong predictions: image, true and
+                       predicted class, and the original image when the data is a
+                       preprocess output (default 0)
   --batch-size N       images per forward pass (default: the run's batch size)
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
   --json               print one JSON object instead of the tables
@@ -36,6 +39,7 @@ exit codes: 0 evaluated, 1 unreadable checkpoint or data, 2 usage error
 examples:
   rxtrain evaluate runs/fashion-mnist
   rxtrain evaluate runs/fashion-mnist --tta flip --json
+  rxtrain evaluate runs/sample --mistakes 10
   rxtrain evaluate runs/sample/checkpoints/ckpt-s0000000100-e0004-b000000.rxckpt --data data/other-test.rec`;
 
 /**
@@ -80,6 +84,19 @@ export interface EvaluateReport {
   readonly perClass: ReadonlyArray<{ readonly name: string; readonly accuracy: number; readonly correct: number; readonly count: number }>;
   readonly confusion: ReadonlyArray<readonly number[]>;
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string; readonly message: string }>;
+  /**
+   * With `--mistakes N`: the N most confident wrong predictions, most confident first. `path` is
+   * what the data names the image by (a file, or a record's name); `original` the image it was
+   * preprocessed from, when the manifest says.
+   */
+  readonly mistakes: ReadonlyArray<{
+    readonly path: string;
+    readonly original?: string;
+    readonly truth: string;
+    readonly predicted: string;
+    readonly confidence: number;
+    readonly truthProbability: number;
+  }>;
 }
 
 class UsageError extends Error {}
@@ -157,6 +174,13 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
+/** An absolute path inside the working directory is shown relative to it (shorter, still openable). */
+function shown(p: string): string {
+  if (!path.isAbsolute(p)) return p;
+  const rel = path.relative(process.cwd(), p);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
@@ -175,6 +199,18 @@ function renderTables(r: EvaluateReport): string {
   const cw = Math.max(3, ...r.confusion.flat().map((n) => String(n).length));
   lines.push(`${' '.repeat(3)}  ${r.confusion.map((_, j) => String(j).padStart(cw)).join(' ')}`); // the predicted class of each column
   r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
+  if (r.mistakes.length > 0) {
+    const wrong = r.count - r.correct;
+    lines.push('', `most confident mistakes (${r.mistakes.length} of ${wrong} wrong)`);
+    const pairs = r.mistakes.map((m) => `${m.truth} → ${m.predicted}`);
+    const pw = Math.max(...pairs.map((p) => p.length), 'true → predicted'.length);
+    lines.push(`${'p(pred)'.padStart(7)}  ${'p(true)'.padStart(7)}  ${'true → predicted'.padEnd(pw)}  image`);
+    r.mistakes.forEach((m, i) => {
+      // The original is the file a user can open; a record's name (val/000017.jpg) is relative
+      // to its preprocess folder, not to here.
+      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${shown(m.original ?? m.path)}`);
+    });
+  }
   for (const s of r.skipped) lines.push(`skipped ${s.path} (${s.reason}): ${s.message}`);
   return `${lines.join('\n')}\n`;
 }
@@ -194,6 +230,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   let ttaFlag: TtaMode | undefined;
   let weightsFlag: WeightKind | undefined;
   let batchSize: number | undefined;
+  let mistakes: number;
   let backendName: BackendName | 'auto';
   let data: string | undefined;
   let json: boolean;
@@ -206,6 +243,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         tta: { type: 'string' },
         weights: { type: 'string' },
         'batch-size': { type: 'string' },
+        mistakes: { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -224,6 +262,9 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     if (w !== undefined && !(WEIGHT_KINDS as readonly string[]).includes(w)) throw new UsageError(`--weights must be ${WEIGHT_KINDS.join(' or ')}; got '${w}'`);
     weightsFlag = w as WeightKind | undefined;
     batchSize = positiveInt('--batch-size', args.values['batch-size']);
+    const m = args.values.mistakes;
+    if (m !== undefined && !/^\d+$/.test(m)) throw new UsageError(`--mistakes must be a whole number, got '${m}'`);
+    mistakes = m === undefined ? 0 : Number(m);
     const b = args.values.backend ?? 'auto';
     if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
     backendName = b as BackendName | 'auto';
@@ -266,6 +307,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         const e: Evaluation = await evaluateSource(trainer, source, {
           numClasses: datasets.classes.length,
           tta,
+          mistakes,
           ...(progress ? { onBatch: (n: number) => io.err.write(`\revaluating ${n} / ${source.size}`) } : {}),
         });
         if (progress) io.err.write('\r\x1b[K');
@@ -286,6 +328,17 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
           perClass: e.perClass.map((p, i) => ({ name: datasets.classes[i], accuracy: p.count > 0 ? p.correct / p.count : NaN, correct: p.correct, count: p.count })),
           confusion: e.confusion,
           skipped: e.skipped.map((s) => ({ path: s.path, reason: s.reason, message: s.message })),
+          mistakes: e.mistakes.map((x) => {
+            const original = datasets.originalOf(x.path);
+            return {
+              path: x.path,
+              ...(original === undefined ? {} : { original }),
+              truth: datasets.classes[x.truth],
+              predicted: datasets.classes[x.predicted],
+              confidence: x.confidence,
+              truthProbability: x.truthProbability,
+            };
+          }),
         };
         io.out.write(json ? `${JSON.stringify(report)}\n` : renderTables(report));
         return 0;

@@ -18,7 +18,8 @@ Turns a folder-per-class image dataset (SRC/<class>/<image>, e.g. Caltech256's
   train/000001.jpg …   centre-cropped, resized to SIZE×SIZE, JPEG
   val/000001.jpg …
   categories.csv       id,name (001.ak47 → 1,ak47)
-  train.csv, val.csv   file,class (file relative to OUT, class = category id)
+  train.csv, val.csv   file,class,source (file relative to OUT, class = category id,
+                       source = the original image, relative to OUT)
   rgb_val.json         {"r","g","b"}: mean of the train images' processed pixels
   train.rec, val.rec   with --records: packed pre-decoded pixels for fast training
 

@@ -17,6 +17,24 @@ import type { Trainer } from './Trainer';
 export type Tta = { readonly kind: 'none' } | { readonly kind: 'flip' } | { readonly kind: 'tenCrop'; readonly cropSize: number };
 
 /**
+ * An image {@link evaluateSource} classified wrongly: its path as the source named it, its true
+ * and predicted class indices, and the predicted class's probability (with TTA, the geometric
+ * mean of the views' probabilities) next to the true class's.
+ *
+ * @example
+ * ```ts
+ * const m: Mistake = { path: 'val/000017.jpg', truth: 1, predicted: 3, confidence: 0.97, truthProbability: 0.01 };
+ * ```
+ */
+export interface Mistake {
+  readonly path: string;
+  readonly truth: number;
+  readonly predicted: number;
+  readonly confidence: number;
+  readonly truthProbability: number;
+}
+
+/**
  * What {@link evaluateSource} measured: mean loss and accuracy over every image, per-class
  * accuracy, the confusion matrix (`confusion[true][predicted]`), and the images the source
  * skipped (bad files), which count nowhere.
@@ -35,6 +53,8 @@ export interface Evaluation {
   readonly perClass: ReadonlyArray<{ readonly correct: number; readonly count: number }>;
   readonly confusion: ReadonlyArray<readonly number[]>;
   readonly skipped: readonly Skip[];
+  /** The `mistakes` most confident wrong predictions, most confident first (empty unless asked for). */
+  readonly mistakes: readonly Mistake[];
   /** True when `shouldStop` ended the pass early: the figures cover only the batches before. */
   readonly stopped: boolean;
 }
@@ -58,6 +78,8 @@ export interface EvaluateSourceOptions {
   readonly onSkip?: (skip: Skip) => void;
   /** Asked before each batch; true ends the pass there (e.g. the training run was stopped). */
   readonly shouldStop?: () => boolean;
+  /** How many of the most confident wrong predictions to keep (default 0). */
+  readonly mistakes?: number;
 }
 
 /**
@@ -80,7 +102,10 @@ export interface EvaluateSourceOptions {
 export async function evaluateSource(trainer: Trainer, source: BatchSource, options: EvaluateSourceOptions): Promise<Evaluation> {
   let k = options.numClasses;
   if (k !== undefined && !(Number.isInteger(k) && k >= 2)) throw new RangeError(`numClasses must be an integer ≥ 2, got ${k}`);
+  const keep = options.mistakes ?? 0;
+  if (!(Number.isInteger(keep) && keep >= 0)) throw new RangeError(`mistakes must be an integer ≥ 0, got ${keep}`);
   const tta = options.tta ?? { kind: 'none' };
+  const mistakes: Mistake[] = [];
   let confusion: number[][] = k === undefined ? [] : square(k);
   const skipped: Skip[] = [];
   let lossSum = 0;
@@ -119,6 +144,7 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
             if (!(Number.isInteger(truth) && truth >= 0 && truth < k)) throw new RangeError(`label ${truth} is outside 0..${k - 1}`);
             lossSum -= lp[row + truth];
             confusion[truth][best]++;
+            if (best !== truth && keep > 0) keepMistake(mistakes, keep, { path: item.paths[i] ?? '', truth, predicted: best, confidence: Math.exp(lp[row + best]), truthProbability: Math.exp(lp[row + truth]) });
           }
           count += n;
         } finally {
@@ -135,7 +161,16 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
   }
   const perClass = confusion.map((row, c) => ({ correct: row[c], count: row.reduce((a, b) => a + b, 0) }));
   const correct = perClass.reduce((a, p) => a + p.correct, 0);
-  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count, correct, perClass, confusion, skipped, stopped };
+  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count, correct, perClass, confusion, skipped, mistakes, stopped };
+}
+
+/** Inserts `m` into `list` (most confident first) and keeps the first `keep`; ties keep source order. */
+function keepMistake(list: Mistake[], keep: number, m: Mistake): void {
+  if (list.length === keep && !(m.confidence > list[keep - 1].confidence)) return;
+  let i = list.length;
+  while (i > 0 && m.confidence > list[i - 1].confidence) i--;
+  list.splice(i, 0, m);
+  if (list.length > keep) list.pop();
 }
 
 function square(k: number): number[][] {

@@ -44,6 +44,11 @@ export interface OpenedDatasets {
   readonly fingerprint: Record<string, string>;
   /** Human-readable notes (record file used or not, mean used…). */
   readonly notes: readonly string[];
+  /**
+   * The original image of a preprocessed validation image, by the path its batches carry
+   * (from the manifest's `source` column), or undefined when the manifest does not say.
+   */
+  originalOf(imagePath: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -132,6 +137,36 @@ async function listFolder(dir: string): Promise<{ items: SourceItem[]; skipped: 
   };
 }
 
+/**
+ * Originals by the paths a split's batches carry: the image file's own path (image files) and
+ * its name relative to the preprocess folder (what record files store, e.g. `val/000017.jpg`).
+ */
+function originalsOf(dir: string, items: readonly SourceItem[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const item of items) {
+    if (item.source === undefined) continue;
+    m.set(item.path, item.source);
+    m.set(path.relative(dir, item.path), item.source);
+  }
+  return m;
+}
+
+/**
+ * The originals of a record file that a preprocess run wrote next to its manifest
+ * (`pre/val.rec` beside `pre/val.csv`). A nicety for naming images: anything unreadable gives none.
+ */
+async function originalsBeside(recordFile: string): Promise<Map<string, string>> {
+  const dir = path.dirname(recordFile);
+  const split = path.basename(recordFile, '.rec');
+  if (split !== 'train' && split !== 'val') return new Map();
+  try {
+    const listed = await readManifest(dir, split);
+    return originalsOf(dir, listed.filter((x): x is SourceItem => x.kind === 'item'));
+  } catch {
+    return new Map();
+  }
+}
+
 function listingHash(root: string, items: readonly SourceItem[]): string {
   return sha256(items.map((i) => `${path.relative(root, i.path)}\t${i.label}`).join('\n'));
 }
@@ -159,6 +194,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
   let classes: string[];
   let train: Split;
   let val: Split | undefined;
+  let originals = new Map<string, string>();
   const opened: SampleStore[] = [];
   try {
     if (format === 'manifest') {
@@ -185,7 +221,10 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
         return { store, items, skipped };
       };
       train = await split('train');
-      if (data.val === null && exists(manifestPath(data.train, 'val'))) val = await split('val');
+      if (data.val === null && exists(manifestPath(data.train, 'val'))) {
+        val = await split('val');
+        originals = originalsOf(data.train, val.items);
+      }
     } else if (format === 'records') {
       const store = await openRecordSplit(data.train, 'data.train', model.channels);
       opened.push(store);
@@ -211,6 +250,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       }
       fingerprint.val = await recordFileHash(data.val);
       val = { store, items: [], skipped: [] };
+      originals = await originalsBeside(data.val);
       notes.push(`val: packed records ${data.val} (${store.size} images)`);
     } else if (data.val !== null) {
       if (!exists(data.val)) throw new Error(`data.val: ${data.val} does not exist`);
@@ -276,6 +316,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       skipped: [...train.skipped, ...(val?.skipped ?? [])],
       fingerprint,
       notes,
+      originalOf: (imagePath) => originals.get(imagePath),
       async close() {
         await trainSource.close();
         await valSource?.close();

@@ -15,4 +15,9 @@ export interface SourceItem {
   /** 0-based class index (equals `category.label`). */
   readonly label: number;
   readonly category: Category;
+  /**
+   * The original image this file was made from, when the source knows it (a preprocess
+   * manifest's `source` column): what to open to look at a misclassified image.
+   */
+  readonly source?: string;
 }

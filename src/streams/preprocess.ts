@@ -241,7 +241,8 @@ async function removeStale(out: string, split: Split, keep: ReadonlySet<string>)
  * as JPEG. Ordinary JPEGs take the fast path (libjpeg-turbo in worker threads, see
  * `decoder`); everything else, and every file with `decoder: 'sharp'`, goes through sharp
  * (8-bit sRGB, shrink-on-load, lanczos3). When all images are done it writes
- * `categories.csv` (id,name), `train.csv`/`val.csv` (file,class), `rgb_val.json` (mean RGB of the
+ * `categories.csv` (id,name), `train.csv`/`val.csv` (file,class,source: the original image, relative
+ * to `out`), `rgb_val.json` (mean RGB of the
  * train split's processed pixels) and, with `records`, `train.rec`/`val.rec`.
  *
  * Nothing crashes on bad input: unreadable or undecodable files become {@link Skip} events
@@ -385,7 +386,10 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               skipped.push(result);
               return [result, progress];
             }
-            rows[job.split].push({ file: job.file, classId: job.item.category.id });
+            // Relative like `file`, so the output folder and its dataset can move together. A name with
+            // a line break cannot be a CSV field the manifest reader takes (it splits lines first).
+            const source = path.relative(out, path.resolve(job.item.path));
+            rows[job.split].push({ file: job.file, classId: job.item.category.id, ...(/[\r\n]/.test(source) ? {} : { source }) });
             if (job.split === 'train' && imageSums !== undefined) {
               sums[0] += imageSums[0];
               sums[1] += imageSums[1];

@@ -27,7 +27,7 @@ export const CATEGORIES_FILE = 'categories.csv';
  */
 export async function readCategories(dir: string): Promise<Category[]> {
   const file = path.join(dir, CATEGORIES_FILE);
-  const rows = await readCsvFile(file, ['id', 'name']);
+  const { rows } = await readCsvFile(file, ['id', 'name']);
   const cats = rows.map((r, label): Category => {
     const [idText, name, ...rest] = r.fields;
     if (r.malformed || name === undefined || rest.length > 0 || !/^\s*\d+\s*$/.test(idText) || name.trim() === '') {

@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { lastValueFrom } from 'rxjs';
 import sharp from 'sharp';
 import { run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint } from '../../src/model/Checkpoint';
+import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
 function capture(): { io: EvaluateCommandIo; out: () => string; err: () => string } {
@@ -162,6 +164,38 @@ describe('rxtrain evaluate', function () {
     assert.ok(fs.existsSync(path.join(ckpts, '.ckpt-next.rxckpt.tmp')), 'the temp file of a running training is still there');
   });
 
+  it('--mistakes lists the most confident wrong predictions with the originals a preprocess output names', async () => {
+    // Dark images filed as bright and bright as dark: the run's model gets most of them wrong.
+    const swapped = path.join(tmp, 'swapped');
+    await writeDataset(swapped, ['002.bright', '001.dark'], 6);
+    fs.renameSync(path.join(swapped, '002.bright'), path.join(swapped, 'tmp'));
+    fs.renameSync(path.join(swapped, '001.dark'), path.join(swapped, '002.bright'));
+    fs.renameSync(path.join(swapped, 'tmp'), path.join(swapped, '001.dark'));
+    const pre = path.join(tmp, 'swapped-pre');
+    await lastValueFrom(preprocess({ src: swapped, out: pre, size: 28, valRatio: 0.5, records: true }), { defaultValue: undefined });
+    const c = capture();
+    assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--mistakes', '3', '--json', '--backend', 'wasm'], c.io), 0, c.err());
+    const r = JSON.parse(c.out()) as EvaluateReport;
+    assert.ok(r.count - r.correct >= 2, `a model that gets swapped labels wrong (${r.correct} / ${r.count} right)`);
+    assert.equal(r.mistakes.length, Math.min(3, r.count - r.correct));
+    for (const m of r.mistakes) {
+      assert.match(m.path, /^val\/\d{6}\.jpg$/, 'the record\'s name');
+      assert.ok(m.original !== undefined && fs.existsSync(m.original), JSON.stringify(m));
+      assert.equal(path.dirname(path.dirname(m.original)), swapped);
+      assert.equal(path.basename(path.dirname(m.original)).slice(4), m.truth, 'filed under its true (swapped) class');
+      assert.notEqual(m.predicted, m.truth);
+      assert.ok(m.confidence > m.truthProbability);
+    }
+    assert.deepEqual([...r.mistakes].sort((a, b) => b.confidence - a.confidence), r.mistakes, 'most confident first');
+    const t = capture();
+    assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--mistakes', '2', '--backend', 'wasm'], t.io), 0, t.err());
+    assert.match(t.out(), new RegExp(`most confident mistakes \\(2 of ${r.count - r.correct} wrong\\)\np\\(pred\\)  p\\(true\\)  true → predicted +image\n`));
+    assert.match(t.out(), /^ *\d+\.\d\d% +\d+\.\d\d% +(dark → bright|bright → dark) +\S*swapped\/00[12]\.(dark|bright)\/\d\.png$/m);
+    const none = capture();
+    assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--backend', 'wasm'], none.io), 0);
+    assert.doesNotMatch(none.out(), /most confident mistakes/);
+  });
+
   it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [[], 2, /missing CHECKPOINT or RUN_DIR/],
@@ -172,6 +206,7 @@ describe('rxtrain evaluate', function () {
       [[tmp], 1, /no checkpoint found/],
       [[runDir, '--data', path.join(tmp, 'other'), '--backend', 'wasm'], 1, /--data .*other: its class folders differ from the training classes \(missing: none; extra: extra\)/],
       [[runDir, '--tta', 'ten-crop', '--backend', 'wasm'], 1, /tenCrop: needs images of one known size/],
+      [[runDir, '--mistakes', 'all'], 2, /--mistakes must be a whole number, got 'all'/],
       [[runDir, '--weights', 'best'], 2, /--weights must be ema or trained; got 'best'/],
       [[runDir, '--weights', 'ema'], 1, /the run kept no moving average of the weights \(config ema\.decay 0\): use --weights trained/],
     ];

@@ -53,6 +53,43 @@ describe('evaluateSource', () => {
     }
   });
 
+  it('mistakes: keeps the N most confident wrong predictions, most confident first, with both probabilities', async () => {
+    const data = tinyData(23, 4, 1.5);
+    const trainer = tinyTrainer(16, 3, { initSeed: 7 });
+    try {
+      // The expected list, from trainer.predict over the same batches.
+      const wrong: Array<{ path: string; truth: number; predicted: number; confidence: number; truthProbability: number }> = [];
+      for await (const b of memorySource(data, { batchSize: 5, seed: 0, shuffle: false }).epoch(0)) {
+        if (b.kind !== 'batch') continue;
+        const logp = await trainer.predict(b.xs);
+        const [lp, ys] = [await logp.data(), await b.ys.data()];
+        for (let i = 0; i < ys.length; i++) {
+          const row = Array.from(lp.subarray(i * 3, i * 3 + 3));
+          const predicted = row.indexOf(Math.max(...row));
+          if (predicted !== ys[i]) wrong.push({ path: b.paths[i], truth: ys[i], predicted, confidence: Math.exp(row[predicted]), truthProbability: Math.exp(row[ys[i]]) });
+        }
+        tf.dispose([b.xs, b.ys, logp]);
+      }
+      assert.ok(wrong.length >= 4, `enough mistakes to choose from (${wrong.length})`);
+      wrong.sort((a, b) => b.confidence - a.confidence);
+      const top3 = await evaluateSource(trainer, memorySource(data, { batchSize: 5, seed: 0, shuffle: false }), { numClasses: 3, mistakes: 3 });
+      assert.deepEqual(top3.mistakes.map((m) => m.path), wrong.slice(0, 3).map((m) => m.path));
+      top3.mistakes.forEach((m, i) => {
+        assert.equal(m.truth, wrong[i].truth);
+        assert.equal(m.predicted, wrong[i].predicted);
+        assert.ok(Math.abs(m.confidence - wrong[i].confidence) < 1e-6 && Math.abs(m.truthProbability - wrong[i].truthProbability) < 1e-6);
+        assert.ok(m.confidence > m.truthProbability);
+      });
+      const all = await evaluateSource(trainer, memorySource(data, { batchSize: 5, seed: 0, shuffle: false }), { numClasses: 3, mistakes: 1000 });
+      assert.equal(all.mistakes.length, all.count - all.correct);
+      const none = await evaluateSource(trainer, memorySource(data, { batchSize: 5, seed: 0, shuffle: false }), { numClasses: 3 });
+      assert.deepEqual(none.mistakes, []);
+      await assert.rejects(evaluateSource(trainer, memorySource(data, { batchSize: 5, seed: 0, shuffle: false }), { numClasses: 3, mistakes: -1 }), /mistakes must be an integer ≥ 0, got -1/);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
   it('tta flip: averages the log-probabilities of each image and its mirror; on symmetric images it equals none', async () => {
     const data = tinyData(12, 9, 1.0);
     const trainer = tinyTrainer(16, 3, { initSeed: 3 });

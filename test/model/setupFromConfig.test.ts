@@ -69,6 +69,41 @@ describe('openDatasets / runIdentity', function () {
     }
   });
 
+  it('names the original of every validation image, from image files, the record file, or the record file given as data.val', async () => {
+    const pre = path.join(tmp, 'pre');
+    const classOf = ['001.dark', '002.bright', '003.mid'];
+    const originals = async (over: Record<string, unknown>): Promise<string[]> => {
+      const d = await openDatasets(config({ data: { train: pre, ...over }, model: { name: 'small', inputSize: 12 }, batchSize: 4, augmentation: { mean: 'dataset' } }));
+      const seen: string[] = [];
+      try {
+        assert.ok(d.val !== undefined);
+        for await (const b of d.val.epoch(0, 0)) {
+          if (b.kind !== 'batch') continue;
+          const ys = await b.ys.data();
+          b.paths.forEach((p, i) => {
+            const o = d.originalOf(p);
+            assert.ok(o !== undefined, `no original for ${p}`);
+            // The original is the source file of that class.
+            assert.equal(path.basename(path.dirname(o)), classOf[ys[i]], o);
+            seen.push(o);
+          });
+          b.xs.dispose();
+          b.ys.dispose();
+        }
+        assert.equal(d.originalOf('val/999999.jpg'), undefined);
+      } finally {
+        await d.close();
+      }
+      return seen.sort();
+    };
+    const fromFiles = await originals({ records: false });
+    assert.equal(fromFiles.length, 6);
+    assert.equal(new Set(fromFiles).size, 6);
+    for (const o of fromFiles) assert.ok(o.startsWith(path.join(tmp, 'src') + path.sep) && fs.existsSync(o), o);
+    assert.deepEqual(await originals({ records: true }), fromFiles);
+    assert.deepEqual(await originals({ val: path.join(pre, 'val.rec') }), fromFiles);
+  });
+
   it('reads folders, reports the junk it left out, and needs explicit mean for them', async () => {
     const base = { data: { train: path.join(tmp, 'src'), val: path.join(tmp, 'src') }, model: { name: 'small', inputSize: 16 }, batchSize: 4 };
     await assert.rejects(openDatasets(config(base)), /augmentation\.mean: "dataset" reads rgb_val\.json/);

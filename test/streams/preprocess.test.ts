@@ -103,6 +103,11 @@ describe('preprocess', function () {
       const meta = await sharp(path.join(out, file)).metadata();
       assert.deepEqual([meta.format, meta.width, meta.height, meta.channels], ['jpeg', 16, 16, 3]);
     }
+    // Each row names its original, relative to out: exactly the processed files, each once, in
+    // the class its row says.
+    const sources = [...train, ...val].map((r) => path.resolve(out, r[2]));
+    assert.deepEqual([...sources].sort(), prog.filter((p) => p.ok).map((p) => path.resolve(p.path)).sort());
+    for (const r of [...train, ...val]) assert.equal(path.basename(path.dirname(path.resolve(out, r[2]))), Object.keys(COLOURS)[Number(r[1]) - 1]);
 
     // The mean, recomputed independently from the class colours and the train manifest.
     const colourById: Record<string, [number, number, number]> = { '1': COLOURS['001.red'], '2': COLOURS['002.green'], '3': COLOURS['003.blue'] };

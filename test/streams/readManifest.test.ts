@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { readCategories, writeCategories } from '../../src/streams/readCategories';
 import { readManifest, writeManifest } from '../../src/streams/readManifest';
@@ -42,6 +43,26 @@ describe('readManifest', () => {
       { kind: 'item', path: path.join(dir, 'train/a,1.jpg'), label: 1, category: cats[1] },
       { kind: 'item', path: path.join(dir, 'train/b.jpg'), label: 0, category: cats[0] },
     ]);
+  });
+
+  it('round-trips the source column: originals resolved against the folder, an empty one unknown', async () => {
+    const dir = await tempDir();
+    await writeCategories(dir, cats);
+    await writeManifest(dir, 'val', [
+      { file: 'val/000001.jpg', classId: 1, source: '../src/001.ak47/x,1.jpg' },
+      { file: 'val/000002.jpg', classId: 257 },
+    ]);
+    assert.equal(await fsp.readFile(path.join(dir, 'val.csv'), 'utf8'), 'file,class,source\nval/000001.jpg,1,"../src/001.ak47/x,1.jpg"\nval/000002.jpg,257,\n');
+    const items = await readManifest(dir, 'val');
+    assert.deepEqual(items, [
+      { kind: 'item', path: path.join(dir, 'val/000001.jpg'), label: 0, category: cats[0], source: path.resolve(dir, '../src/001.ak47/x,1.jpg') },
+      { kind: 'item', path: path.join(dir, 'val/000002.jpg'), label: 1, category: cats[1] },
+    ]);
+    // With the column, a fourth field is still a malformed row; without it, a third one is.
+    await write(path.join(dir, 'val.csv'), 'file,class,source\na.jpg,1,o.jpg,x\nb.jpg,1\n');
+    const rows = await readManifest(dir, 'val');
+    assert.ok(rows[0].kind === 'skip' && /val\.csv:2: expected "<file>,<class id>,<source>"/.test(rows[0].message), JSON.stringify(rows[0]));
+    assert.deepEqual(rows[1], { kind: 'item', path: path.join(dir, 'b.jpg'), label: 0, category: cats[0] });
   });
 
   it('turns malformed rows and unknown classes into bad-label skips and keeps the good rows', async () => {
