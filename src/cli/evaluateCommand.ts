@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
@@ -235,7 +235,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   let data: string | undefined;
   let json: boolean;
   try {
-    const args = parseArgs({
+    const args = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: {

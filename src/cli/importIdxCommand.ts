@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './parseCommandArgs';
 import { idxClassNames } from '../streams/idxClassNames';
 import { readIdxDataset } from '../streams/idxDataset';
 import { idxToFolders } from '../streams/idxToFolders';
@@ -96,7 +96,7 @@ async function findPair(dir: string, prefix: string): Promise<{ images: string; 
 export async function run(argv: string[], io: CommandIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   let args;
   try {
-    args = parseArgs({
+    args = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: {

@@ -3,7 +3,7 @@
  * as JSON lines for scripts. Reconnects with backoff and resumes where it left off.
  */
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
 import type { Subscription } from 'rxjs';
 import type { ConnectionProblem } from '../telemetry/connectionProblem';
@@ -104,7 +104,7 @@ interface MonitorArgs {
 export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env']): E.Either<string, MonitorArgs | 'help'> {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseCommandArgs({
       args: [...argv],
       allowPositionals: true,
       options: {

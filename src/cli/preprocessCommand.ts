@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './parseCommandArgs';
 import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
@@ -74,7 +74,7 @@ function intOpt(name: string, text: string | undefined, dflt: number, lo: number
 function parse(argv: string[]) {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -93,7 +93,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw new UsageError((e as Error).message);
   }
   const v = parsed.values;
   if (v.help === true) return { help: true as const };

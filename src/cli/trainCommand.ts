@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
 import { lastValueFrom, merge, Subject } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
@@ -245,7 +245,7 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
   };
   for (const f of FLAGS) options[f.name] = { type: f.kind === 'bool' ? 'boolean' : 'string' };
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, allowNegative: true, strict: true });
+    const { values, positionals } = parseCommandArgs({ args: [...argv], options, allowPositionals: true, allowNegative: true, strict: true });
     if (values.help === true) return E.right('help');
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (options start with --)`);
     let fromFile: unknown = {};

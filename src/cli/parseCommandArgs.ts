@@ -1,0 +1,70 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Edit distance, for "did you mean" (option names are short, so the quadratic table is fine). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The known option closest to a mistyped one (`--epoch` → `--epochs`, `--no-record` →
+ * `--no-records`), or undefined when nothing is close: within a third of the name's length, or
+ * a known option that the typed one is the start of.
+ *
+ * @example
+ * ```ts
+ * closestOption('--epoch', ['epochs', 'batch-size']); // '--epochs'
+ * closestOption('--zzz', ['epochs']);                  // undefined
+ * ```
+ */
+export function closestOption(typed: string, known: readonly string[]): string | undefined {
+  const name = typed.replace(/^-+/, '').replace(/=.*$/, '');
+  if (name === '') return undefined;
+  let best: { option: string; d: number } | undefined;
+  for (const k of known) {
+    const d = k.startsWith(name) ? 0.5 : distance(name, k);
+    if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d)) best = { option: k, d };
+  }
+  return best === undefined ? undefined : `--${best.option}`;
+}
+
+/**
+ * `node:util`'s `parseArgs`, with its errors rewritten as one line a user can act on:
+ * `unknown option --epoch (did you mean --epochs?)`, `--epochs needs a value`, `--json takes
+ * no value`. Node's own messages run on about positional arguments and say nothing of the
+ * near miss. Errors are thrown as `Error`s with `code` kept, so callers treat them as usage
+ * errors as before.
+ *
+ * @example
+ * ```ts
+ * const { values } = parseCommandArgs({ args: ['--epoch', '3'], options: { epochs: { type: 'string' } } });
+ * // throws: unknown option --epoch (did you mean --epochs?)
+ * ```
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const options = config.options ?? {};
+    const known = Object.keys(options).flatMap((k) => (config.allowNegative === true && options[k].type === 'boolean' ? [k, `no-${k}`] : [k]));
+    let message: string | undefined;
+    const unknown = /^Unknown option '([^']+)'/.exec(err.message);
+    const missing = /^Option '(-\w, )?(--[\w-]+) <value>' argument missing/.exec(err.message);
+    const noValue = /^Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(err.message);
+    const positional = /^Unexpected argument '([^']*)'/.exec(err.message);
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const near = closestOption(unknown[1], known);
+      message = `unknown option ${unknown[1]}${near === undefined ? '' : ` (did you mean ${near}?)`}`;
+    } else if (missing) message = `${missing[2]} needs a value`;
+    else if (noValue) message = `${noValue[2]} takes no value`;
+    else if (positional) message = `unexpected argument '${positional[1]}'`;
+    if (message === undefined) throw err;
+    throw Object.assign(new Error(message), { code: err.code });
+  }
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { closestOption, parseCommandArgs } from '../../src/cli/parseCommandArgs';
+
+const options = {
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  records: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function failure(args: string[], extra: { allowPositionals?: boolean; allowNegative?: boolean } = {}): { message: string; code?: string } {
+  try {
+    parseCommandArgs({ args, options, ...extra });
+  } catch (e) {
+    return { message: (e as Error).message, code: (e as { code?: string }).code };
+  }
+  assert.fail(`${args.join(' ')} parsed`);
+}
+
+describe('parseCommandArgs', () => {
+  it('parses what parseArgs parses', () => {
+    const { values, positionals } = parseCommandArgs({ args: ['--epochs', '3', 'x', '--no-records'], options, allowPositionals: true, allowNegative: true });
+    assert.deepEqual({ ...values }, { epochs: '3', records: false });
+    assert.deepEqual(positionals, ['x']);
+  });
+
+  it('says a mistyped option in one line, with the nearest known one', () => {
+    assert.deepEqual(failure(['--epoch', '3'], { allowPositionals: true }), { message: 'unknown option --epoch (did you mean --epochs?)', code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+    assert.equal(failure(['--batchsize', '3']).message, 'unknown option --batchsize (did you mean --batch-size?)');
+    assert.equal(failure(['--no-record'], { allowNegative: true }).message, 'unknown option --no-record (did you mean --no-records?)');
+    assert.doesNotMatch(failure(['--no-record']).message, /--no-records/, 'no --no- forms unless allowed');
+    assert.equal(failure(['--frobnicate']).message, 'unknown option --frobnicate');
+    assert.equal(failure(['-z']).message, 'unknown option -z');
+  });
+
+  it('says a missing or unwanted value, and a stray argument, in one line', () => {
+    assert.deepEqual(failure(['--epochs']), { message: '--epochs needs a value', code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    assert.equal(failure(['--json=yes']).message, '--json takes no value');
+    assert.equal(failure(['stray']).message, "unexpected argument 'stray'");
+  });
+});
+
+describe('closestOption', () => {
+  it('finds near misses and prefixes, not far-off names', () => {
+    const known = ['epochs', 'batch-size', 'telemetry', 'telemetry-token'];
+    assert.equal(closestOption('--epoch', known), '--epochs');
+    assert.equal(closestOption('--telemtry', known), '--telemetry');
+    assert.equal(closestOption('--telemetry-tok', known), '--telemetry-token');
+    assert.equal(closestOption('--batch_size=3', known), '--batch-size');
+    assert.equal(closestOption('--lr', known), undefined);
+    assert.equal(closestOption('--', known), undefined);
+  });
+});
