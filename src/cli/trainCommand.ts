@@ -275,12 +275,18 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
     const chosen = (overrides.scheduler as { name?: unknown } | undefined)?.name;
     const file = typeof fromFile === 'object' && fromFile !== null && !Array.isArray(fromFile) ? (fromFile as { scheduler?: { name?: unknown } }) : undefined;
     const base = file !== undefined && chosen !== undefined && file.scheduler?.name !== chosen ? { ...file, scheduler: undefined } : fromFile;
-    const decoded = decodeTrainConfig(mergeConfig(base, overrides));
+    const merged = mergeConfig(base, overrides);
+    // --print-config alone is how a user gets a config file to start from: the data is the one
+    // thing without a default, so it prints as "" (which the file's first run then names).
+    const printOnly = values['print-config'] === true;
+    const givenTrain = (merged as { data?: { train?: unknown } } | undefined)?.data?.train;
+    const dataMissing = printOnly && (givenTrain === undefined || givenTrain === '');
+    const decoded = decodeTrainConfig(dataMissing ? mergeConfig(merged, { data: { train: '.' } }) : merged);
     if (E.isLeft(decoded)) {
       const where = typeof values.config === 'string' ? ` (${values.config} + flags)` : '';
       return E.left(`invalid training config${where}:\n  ${decoded.left.map(formatConfigProblem).join('\n  ')}`);
     }
-    return E.right({ config: decoded.right, printOnly: values['print-config'] === true });
+    return E.right({ config: dataMissing ? { ...decoded.right, data: { ...decoded.right.data, train: '' } } : decoded.right, printOnly });
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) return E.left((e as Error).message);
     throw e;

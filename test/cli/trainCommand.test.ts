@@ -7,6 +7,7 @@ import { PassThrough, Writable } from 'node:stream';
 import * as E from 'fp-ts/Either';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
 function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
@@ -96,6 +97,26 @@ describe('rxtrain train', function () {
       assert.match(c.out(), /\n {2}--telemetry-insecure \/ --no-telemetry-insecure\n {30}allow plaintext/);
       assert.equal(c.out().match(/--telemetry-token TOKEN/g)?.length, 1, 'each option listed once');
     }
+  });
+
+  it('--print-config alone prints every default with data.train empty: a file to start from that names what is missing', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    const err = new PassThrough();
+    assert.equal(await run(['--print-config', '--epochs', '3'], { out, err, env: {} }), TRAIN_EXIT.OK);
+    const printed = JSON.parse(text) as { data: { train: string }; epochs: number; batchSize: number };
+    assert.equal(printed.data.train, '');
+    assert.equal(printed.epochs, 3);
+    assert.equal(printed.batchSize, DEFAULT_TRAIN_CONFIG.batchSize);
+    const file = path.join(tmp, 'printed.json');
+    fs.writeFileSync(file, text);
+    const again = resolveTrainConfig(['--config', file]);
+    assert.ok(E.isLeft(again) && /data\.train: got "", expected a directory of training images/.test(again.left), JSON.stringify(again));
+    const filled = resolveTrainConfig(['--config', file, '--data', tmp]);
+    assert.ok(E.isRight(filled) && filled.right !== 'help' && filled.right.config.epochs === 3 && filled.right.config.data.train === tmp);
+    // Without --print-config the missing data is still an error.
+    assert.ok(E.isLeft(resolveTrainConfig(['--epochs', '3'])));
   });
 
   it('flags override the config file, field by field', () => {
