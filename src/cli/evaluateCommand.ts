@@ -7,7 +7,7 @@ import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
 import { scanCheckpoints } from '../model/CheckpointStore';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import { evaluateSource, type Evaluation, type Tta } from '../model/evaluateSource';
-import { openDatasets } from '../model/setupFromConfig';
+import { openDatasets, openEvalData } from '../model/setupFromConfig';
 import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 
 const USAGE = `usage: rxtrain evaluate CHECKPOINT|RUN_DIR [options]
@@ -19,7 +19,9 @@ RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no b
 
 options:
   --data PATH          evaluate this data instead of the run's validation data: a record
-                       file or a folder-per-class tree with the run's classes
+                       file or a folder-per-class tree with the run's classes (the
+                       checkpoint carries its class names and normalisation, so the
+                       training data need not be there)
   --tta MODE           test-time augmentation: none | flip (image and mirror image,
                        log-probabilities averaged) | ten-crop (corners and centre, each
                        mirrored; needs images larger than the model's input)
@@ -290,7 +292,10 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
       tenCrop: mode === 'ten-crop',
     };
     const backend = await initBackend({ prefer: backendName });
-    const datasets = await openDatasets(cfg).catch((e: unknown) => {
+    // A checkpoint that stored its classes and normalisation scores --data on its own: the
+    // training data may be on another machine, and listing it would be wasted work anyway.
+    const opening = data !== undefined && ck.inference !== undefined ? openEvalData(cfg, ck.inference, path.resolve(data)) : openDatasets(cfg);
+    const datasets = await opening.catch((e: unknown) => {
       // The config's field is the user's --data here.
       const message = (e as Error).message;
       throw new Error(data === undefined ? message : message.replace(/^data\.val\b/, `--data ${data}`));

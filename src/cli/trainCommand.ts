@@ -436,6 +436,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
       // Data paths say where the data is; the fingerprint says what it is. A moved project resumes.
       identity: { ...runIdentity(cfg, datasets.fingerprint), relocatable: ['config.data.train', 'config.data.val'] },
+      inference: datasets.inference,
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
       config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
       runId,

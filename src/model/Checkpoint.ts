@@ -3,6 +3,7 @@ import type { RngState } from '../ops/Rng';
 import type { SchedulerState } from './LrScheduler';
 import type { TrainerState } from './Trainer';
 import type { WeightEma } from './WeightEma';
+import { parseInferenceInfo, type InferenceInfo } from './InferenceInfo';
 import type { EpochEnd } from '../telemetry/TrainEvent';
 
 /**
@@ -99,6 +100,8 @@ export interface Checkpoint {
   readonly trainer: TrainerState;
   /** The moving average of the weights, when the run keeps one (config `ema`). */
   readonly ema?: WeightEma;
+  /** Class names and normalisation, so the checkpoint can be scored without its training data. */
+  readonly inference?: InferenceInfo;
 }
 
 /**
@@ -307,6 +310,12 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint {
   if (ema !== undefined && !(Number.isInteger(header.emaUpdates) && (header.emaUpdates as number) > 0)) {
     throw new CorruptCheckpointError(`the weight average has no valid update count (${String(header.emaUpdates)})`);
   }
-  const { tensors: _tensors, emaUpdates, ...meta } = header;
-  return { ...meta, trainer: { weights, optimizer }, ...(ema === undefined ? {} : { ema: { updates: emaUpdates as number, weights: ema } }) };
+  const { tensors: _tensors, emaUpdates, inference: storedInference, ...meta } = header;
+  const inference = parseInferenceInfo(storedInference);
+  return {
+    ...meta,
+    trainer: { weights, optimizer },
+    ...(ema === undefined ? {} : { ema: { updates: emaUpdates as number, weights: ema } }),
+    ...(inference === undefined ? {} : { inference }),
+  };
 }

@@ -28,4 +28,5 @@ export * from './Duration';
 export * from './convLayer';
 export * from './sgdSlice';
 export * from './evaluateSource';
+export * from './InferenceInfo';
 export * from './WeightEma';

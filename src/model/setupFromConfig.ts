@@ -17,7 +17,9 @@ import type { SampleStore } from '../streams/SampleStore';
 import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
 import { classSlug, sameClasses } from '../streams/sameClasses';
+import type { DecodeOptions } from '../streams/decodeFile';
 import type { RunIdentity } from './Checkpoint';
+import type { InferenceInfo } from './InferenceInfo';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './TrainConfig';
 
 /**
@@ -44,6 +46,8 @@ export interface OpenedDatasets {
   readonly fingerprint: Record<string, string>;
   /** Human-readable notes (record file used or not, mean used…). */
   readonly notes: readonly string[];
+  /** Class names and the normalisation validation applies: what checkpoints store for scoring. */
+  readonly inference: InferenceInfo;
   /**
    * The original image of a preprocessed validation image, by the path its batches carry
    * (from the manifest's `source` column), or undefined when the manifest does not say.
@@ -167,6 +171,55 @@ async function originalsBeside(recordFile: string): Promise<Map<string, string>>
   }
 }
 
+/**
+ * Opens validation (or test) data: a record file, or a folder-per-class tree whose classes must
+ * be `classes` (as folders spell them). `field` names the data in errors (`data.val`).
+ */
+async function openValData(
+  where: string,
+  field: string,
+  classes: readonly string[],
+  channels: 1 | 3,
+  decode: DecodeOptions,
+): Promise<{ split: Split; fingerprint: string; note: string; originals: Map<string, string> }> {
+  if (isFile(where)) {
+    const store = await openRecordSplit(where, field, channels);
+    const valClasses = store.classes ?? classes;
+    if (store.numClasses !== classes.length || !sameClasses(valClasses, classes)) {
+      await store.close();
+      throw new Error(`${field}: ${where} has classes ${valClasses.join(', ')}; the training data has ${classes.join(', ')}`);
+    }
+    return { split: { store, items: [], skipped: [] }, fingerprint: await recordFileHash(where), note: `val: packed records ${where} (${store.size} images)`, originals: await originalsBeside(where) };
+  }
+  if (!exists(where)) throw new Error(`${field}: ${where} does not exist`);
+  const listed = await listFolder(where);
+  const valClasses = listed.categories.map((c) => c.name);
+  if (!sameClasses(valClasses, classes)) {
+    const has = (list: readonly string[], c: string): boolean => list.some((x) => classSlug(x) === classSlug(c));
+    const missing = classes.filter((c) => !has(valClasses, c));
+    const extra = valClasses.filter((c) => !has(classes, c));
+    throw new Error(`${field}: its class folders differ from the training classes (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`);
+  }
+  const store = fileStore(listed.items, { ...decode, numClasses: classes.length });
+  return { split: { store, items: listed.items, skipped: listed.skipped }, fingerprint: listingHash(where, listed.items), note: `val: ${listed.items.length} image files`, originals: new Map() };
+}
+
+/** The validation pass's source: centre crops, or (tenCrop) the uncropped images the 10-crop pass cuts. */
+function evalSources(
+  cfg: TrainConfig,
+  store: SampleStore,
+  normalise: { readonly mean: readonly number[]; readonly std?: readonly number[] },
+): { val?: BatchSource; tenCrop?: { readonly source: BatchSource; readonly cropSize: number } } {
+  const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: cfg.data.prefetch, channels: cfg.model.channels, store, shuffle: false };
+  const crop = cfg.model.inputSize;
+  if (!cfg.tenCrop) return { val: createImageDataset({ ...common, augment: { kind: 'eval', crop, ...normalise } }) };
+  const side = imageSide(store) ?? cfg.augmentation.resize;
+  if (side === undefined || side === null) {
+    throw new Error('tenCrop: needs images of one known size: set augmentation.resize (e.g. 256) or use packed records');
+  }
+  return { tenCrop: { source: createImageDataset({ ...common, augment: { kind: 'eval', crop: side, ...normalise } }), cropSize: crop } };
+}
+
 function listingHash(root: string, items: readonly SourceItem[]): string {
   return sha256(items.map((i) => `${path.relative(root, i.path)}\t${i.label}`).join('\n'));
 }
@@ -241,34 +294,13 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       train = { store, items: listed.items, skipped: listed.skipped };
       notes.push(`train: ${listed.items.length} image files in ${classes.length} class folders`);
     }
-    if (data.val !== null && isFile(data.val)) {
-      const store = await openRecordSplit(data.val, 'data.val', model.channels);
-      opened.push(store);
-      const valClasses = store.classes ?? classes;
-      if (store.numClasses !== classes.length || !sameClasses(valClasses, classes)) {
-        throw new Error(`data.val: ${data.val} has classes ${valClasses.join(', ')}; the training data has ${classes.join(', ')}`);
-      }
-      fingerprint.val = await recordFileHash(data.val);
-      val = { store, items: [], skipped: [] };
-      originals = await originalsBeside(data.val);
-      notes.push(`val: packed records ${data.val} (${store.size} images)`);
-    } else if (data.val !== null) {
-      if (!exists(data.val)) throw new Error(`data.val: ${data.val} does not exist`);
-      const listed = await listFolder(data.val);
-      const valClasses = listed.categories.map((c) => c.name);
-      if (!sameClasses(valClasses, classes)) {
-        const has = (list: readonly string[], c: string): boolean => list.some((x) => classSlug(x) === classSlug(c));
-        const missing = classes.filter((c) => !has(valClasses, c));
-        const extra = valClasses.filter((c) => !has(classes, c));
-        throw new Error(
-          `data.val: its class folders differ from the training classes (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`,
-        );
-      }
-      fingerprint.val = listingHash(data.val, listed.items);
-      const store = fileStore(listed.items, { ...decode, numClasses: classes.length });
-      opened.push(store);
-      val = { store, items: listed.items, skipped: listed.skipped };
-      notes.push(`val: ${listed.items.length} image files`);
+    if (data.val !== null) {
+      const opened_ = await openValData(data.val, 'data.val', classes, model.channels, decode);
+      opened.push(opened_.split.store);
+      val = opened_.split;
+      fingerprint.val = opened_.fingerprint;
+      originals = opened_.originals;
+      notes.push(opened_.note);
     }
     if (model.numClasses !== null && model.numClasses !== classes.length) {
       throw new Error(`model.numClasses: the config says ${model.numClasses} but the data has ${classes.length} classes`);
@@ -294,19 +326,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       : { kind: 'eval', crop, ...normalise };
     const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: data.prefetch, channels };
     const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug });
-    let valSource: BatchSource | undefined;
-    let tenCrop: OpenedDatasets['tenCrop'];
-    if (val !== undefined) {
-      if (cfg.tenCrop) {
-        const side = imageSide(val.store) ?? aug.resize;
-        if (side === undefined || side === null) {
-          throw new Error('tenCrop: needs images of one known size: set augmentation.resize (e.g. 256) or use packed records');
-        }
-        tenCrop = { source: createImageDataset({ ...common, store: val.store, shuffle: false, augment: { kind: 'eval', crop: side, ...normalise } }), cropSize: crop };
-      } else {
-        valSource = createImageDataset({ ...common, store: val.store, shuffle: false, augment: { kind: 'eval', crop, ...normalise } });
-      }
-    }
+    const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise);
     return {
       train: trainSource,
       ...(valSource === undefined ? {} : { val: valSource }),
@@ -316,6 +336,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       skipped: [...train.skipped, ...(val?.skipped ?? [])],
       fingerprint,
       notes,
+      inference: { classes, ...normalise },
       originalOf: (imagePath) => originals.get(imagePath),
       async close() {
         await trainSource.close();
@@ -325,6 +346,54 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
     };
   } catch (e) {
     await Promise.allSettled(opened.map((s) => s.close()));
+    throw e;
+  }
+}
+
+/**
+ * The part of {@link OpenedDatasets} that scoring needs: {@link openEvalData}'s result.
+ *
+ * @example
+ * ```ts
+ * const d: EvalDatasets = await openEvalData(cfg, ck.inference, 'data/test.rec');
+ * ```
+ */
+export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 'inputShape' | 'notes' | 'originalOf' | 'close'>;
+
+/**
+ * Opens data to score a checkpoint on without its training data: a record file or a
+ * folder-per-class tree (`where`) with the classes and normalisation the checkpoint stored
+ * ({@link InferenceInfo}), prepared as the run's validation pass prepared its own (centre crop,
+ * or 10-crop when `cfg.tenCrop`; `augmentation.resize`). Classes that differ are refused,
+ * naming the extra and missing ones.
+ *
+ * @example
+ * ```ts
+ * const d = await openEvalData(cfg, ck.inference, 'data/test.rec'); // ck: a decoded checkpoint that has inference
+ * try { console.log(d.val?.size); } finally { await d.close(); }
+ * ```
+ */
+export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string): Promise<EvalDatasets> {
+  const { model, augmentation: aug } = cfg;
+  if (info.mean.length !== model.channels) throw new Error(`the checkpoint's normalisation has ${info.mean.length} channels but model.channels is ${model.channels}`);
+  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels };
+  const opened = await openValData(where, 'data.val', info.classes, model.channels, decode);
+  try {
+    const normalise = { mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) };
+    const { val, tenCrop } = evalSources(cfg, opened.split.store, normalise);
+    return {
+      ...(val === undefined ? {} : { val }),
+      ...(tenCrop === undefined ? {} : { tenCrop }),
+      classes: info.classes,
+      inputShape: [model.inputSize, model.inputSize, model.channels],
+      notes: [opened.note],
+      originalOf: (imagePath) => opened.originals.get(imagePath),
+      async close() {
+        await (val ?? tenCrop?.source)?.close();
+      },
+    };
+  } catch (e) {
+    await opened.split.store.close();
     throw e;
   }
 }

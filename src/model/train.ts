@@ -7,6 +7,7 @@ import { hashIdentity, matchIdentity, type Checkpoint, type EpochAccumulator, ty
 import type { CheckpointStore } from './CheckpointStore';
 import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
 import { evaluateSource } from './evaluateSource';
+import type { InferenceInfo } from './InferenceInfo';
 import type { Trainer } from './Trainer';
 import { updateWeightEma, type WeightEma } from './WeightEma';
 
@@ -72,6 +73,8 @@ export interface TrainOptions {
   readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
   /** What a checkpoint must match to be resumed (config fields that change the maths, data hashes). */
   readonly identity?: RunIdentity;
+  /** Class names and normalisation, stored in every checkpoint (scoring it without the training data). */
+  readonly inference?: InferenceInfo;
   /** Shown in TrainBegin. */
   readonly config?: unknown;
   readonly runId?: string;
@@ -263,6 +266,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       history: s.history,
       identity,
       identityHash,
+      ...(opts.inference === undefined ? {} : { inference: opts.inference }),
       trainer: await trainer.getState(),
       ...(s.ema === null ? {} : { ema: s.ema }),
     });

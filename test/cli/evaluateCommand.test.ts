@@ -7,7 +7,7 @@ import { lastValueFrom } from 'rxjs';
 import sharp from 'sharp';
 import { run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
-import { decodeCheckpoint } from '../../src/model/Checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
@@ -162,6 +162,42 @@ describe('rxtrain evaluate', function () {
     assert.match(d.err(), new RegExp(`note: checkpoint .*${newest[newest.length - 1]} is unusable \\(.*\\); falling back to the previous one`));
     assert.equal((JSON.parse(d.out()) as EvaluateReport).checkpoint, path.join(ckpts, newest[newest.length - 2]));
     assert.ok(fs.existsSync(path.join(ckpts, '.ckpt-next.rxckpt.tmp')), 'the temp file of a running training is still there');
+  });
+
+  it('--data scores a checkpoint away from its training data: it carries its classes and normalisation', async () => {
+    const best = path.join(runDir, 'checkpoints', 'best.rxckpt');
+    const ck = decodeCheckpoint(fs.readFileSync(best));
+    assert.deepEqual(ck.inference, { classes: ['dark', 'bright'], mean: [128, 128, 128], std: [64, 64, 64] });
+    const report = async (args: string[]): Promise<{ code: number; r?: EvaluateReport; err: string }> => {
+      const c = capture();
+      const code = await run([...args, '--json', '--backend', 'wasm'], c.io);
+      return { code, ...(code === 0 ? { r: JSON.parse(c.out()) as EvaluateReport } : {}), err: c.err() };
+    };
+    const here = await report([best, '--data', path.join(tmp, 'val')]);
+    assert.equal(here.code, 0, here.err);
+    const away = path.join(tmp, 'elsewhere');
+    fs.mkdirSync(away);
+    fs.copyFileSync(best, path.join(away, 'best.rxckpt'));
+    const old = path.join(away, 'old.rxckpt');
+    const { inference: _dropped, ...withoutInfo } = ck;
+    fs.writeFileSync(old, encodeCheckpoint(withoutInfo));
+    fs.renameSync(path.join(tmp, 'train'), path.join(tmp, 'train-away'));
+    try {
+      const there = await report([path.join(away, 'best.rxckpt'), '--data', path.join(tmp, 'val')]);
+      assert.equal(there.code, 0, there.err);
+      assert.deepEqual({ ...there.r, checkpoint: '' }, { ...here.r, checkpoint: '' }, 'the same figures as next to the training data');
+      const noData = await report([path.join(away, 'best.rxckpt')]);
+      assert.equal(noData.code, 1);
+      assert.match(noData.err, /data\.train: .*train does not exist/);
+      const older = await report([old, '--data', path.join(tmp, 'val')]);
+      assert.equal(older.code, 1, 'a checkpoint without the info still needs the training data');
+      assert.match(older.err, /data\.train: .*train does not exist/);
+      const wrong = await report([path.join(away, 'best.rxckpt'), '--data', path.join(tmp, 'other')]);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.err, /--data .*other: its class folders differ from the training classes \(missing: none; extra: extra\)/);
+    } finally {
+      fs.renameSync(path.join(tmp, 'train-away'), path.join(tmp, 'train'));
+    }
   });
 
   it('--mistakes lists the most confident wrong predictions with the originals a preprocess output names', async () => {
