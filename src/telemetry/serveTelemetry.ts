@@ -8,6 +8,7 @@ import { checkBearer, type CallStatus } from './bearerAuth';
 import { checkBindPolicy } from './bindPolicy';
 import { formatHostPort, parseHostPort } from './hostPort';
 import { parseEventKind } from './protoEventKind';
+import { reflectionPackageDefinition } from './reflectionDescriptors';
 import { Subscription, type SubscriptionEnd } from './Subscription';
 import { loadTelemetryProto } from './telemetryProto';
 import { TelemetryHub } from './TelemetryHub';
@@ -135,7 +136,7 @@ export async function serveTelemetry(
   const maxQueueOpt = opts.maxQueue ?? TELEMETRY_DEFAULTS.maxQueue;
   if (!Number.isInteger(maxQueueOpt) || maxQueueOpt < 1) throw new Error(`telemetry: maxQueue must be a positive integer, got ${maxQueueOpt}`);
   const limits = { maxQueue: Math.min(maxQueueOpt, replayCapacity), graceMs: opts.shutdownGraceMs ?? TELEMETRY_DEFAULTS.shutdownGraceMs };
-  const { packageDefinition, v1 } = loadTelemetryProto();
+  const { v1 } = loadTelemetryProto();
   const service = v1.Telemetry.service;
   const encode = service.Subscribe.responseSerialize;
   // Pre-encoded events pass through untouched, so fan-out to N subscribers encodes once
@@ -203,7 +204,7 @@ export async function serveTelemetry(
   });
   server.addService(fanOutService, handlers);
   health.addToServer(server);
-  new ReflectionService(packageDefinition).addToServer(server);
+  new ReflectionService(reflectionPackageDefinition()).addToServer(server);
 
   let creds: grpc.ServerCredentials;
   try {

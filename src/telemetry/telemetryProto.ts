@@ -33,12 +33,14 @@ export const TELEMETRY_LOADER_OPTIONS: protoLoader.Options = {
 };
 
 /**
- * The loaded telemetry protocol: the raw package definition (for reflection) and typed constructors.
+ * The loaded telemetry protocol: the raw package definition and typed constructors. The
+ * definition's descriptors carry the camelCase names grpc-js uses in JavaScript; server
+ * reflection serves the .proto's own names instead (`reflectionPackageDefinition`).
  *
  * @example
  * ```ts
  * const { packageDefinition, v1 } = loadTelemetryProto();
- * new ReflectionService(packageDefinition);
+ * Object.keys(packageDefinition).includes('rxtrain.telemetry.v1.Event'); // true
  * ```
  */
 export interface TelemetryProto {

@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import * as protobuf from 'protobufjs';
+import * as descriptor from 'protobufjs/ext/descriptor';
 import { Subject } from 'rxjs';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import { TELEMETRY_SERVICE_NAME, type TelemetryServer } from '../../src/telemetry/TelemetryServer';
@@ -355,5 +357,69 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     });
     stream.end();
     assert.ok(names.includes(TELEMETRY_SERVICE_NAME), `reflection lists ${names.join(', ')}`);
+  });
+
+  it('serves by reflection the schema of the .proto files, enough for a client without them to call and decode', async () => {
+    const s = await start();
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 10, trainLoss: 2, trainAccuracy: 0.5, valAccuracy: 0.75, lr: 0.01, durationMs: 5 });
+    // A generic client (grpcurl, a Python client without stubs): it knows only the reflection protocol.
+    const reflDef = protoLoader.loadSync(
+      path.join(REPO_ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto'),
+      { keepCase: true },
+    );
+    type ReflResponse = {
+      list_services_response?: { service: { name: string }[] };
+      file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+      error_response?: { error_message: string };
+    };
+    const reflPkg = grpc.loadPackageDefinition(reflDef) as unknown as {
+      grpc: { reflection: { v1alpha: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => grpc.Client & { ServerReflectionInfo: () => grpc.ClientDuplexStream<object, ReflResponse> } } } };
+    };
+    const refl = new reflPkg.grpc.reflection.v1alpha.ServerReflection(s.address, grpc.credentials.createInsecure());
+    clients.push(refl);
+    const ask = (req: object): Promise<ReflResponse> => new Promise((resolve, reject) => {
+      const stream = refl.ServerReflectionInfo();
+      stream.on('data', (r: ReflResponse) => { resolve(r); stream.end(); });
+      stream.on('error', reject);
+      stream.write(req);
+    });
+    const names = (await ask({ list_services: '' })).list_services_response?.service.map((x) => x.name) ?? [];
+    assert.ok(names.includes('grpc.health.v1.Health'), `reflection lists ${names.join(', ')}`);
+
+    const files = new Map<string, descriptor.IFileDescriptorProto>();
+    for (const symbol of ['rxtrain.telemetry.v1.Telemetry', 'grpc.health.v1.Health']) {
+      const r = await ask({ file_containing_symbol: symbol });
+      assert.ok(r.file_descriptor_response, `${symbol}: ${r.error_response?.error_message}`);
+      for (const b of r.file_descriptor_response.file_descriptor_proto) {
+        const fd = descriptor.FileDescriptorProto.decode(b) as unknown as descriptor.IFileDescriptorProto;
+        files.set(fd.name ?? '', fd);
+      }
+    }
+    assert.deepEqual([...files.keys()].sort(), ['grpc/health/v1/health.proto', 'telemetry.proto'], 'files named as protoc names them');
+    const msg = (name: string) => files.get('telemetry.proto')?.messageType?.find((m) => m.name === name);
+    assert.deepEqual(msg('SubscribeRequest')?.field?.map((f) => f.name), ['kinds', 'from_sequence'], 'field names of the .proto');
+    const valAccuracy = msg('EpochEnd')?.field?.find((f) => f.name === 'val_accuracy') as { proto3Optional?: boolean } | undefined;
+    assert.equal(valAccuracy?.proto3Optional, true, 'a proto3 optional field says so');
+    const list = files.get('grpc/health/v1/health.proto')?.messageType?.find((m) => m.name === 'HealthListResponse');
+    // Protobuf's own runtimes refuse a file whose map entry is not named <Field>Entry.
+    assert.deepEqual(list?.nestedType?.map((n) => n.name), ['StatusesEntry']);
+    assert.equal(list?.field?.[0]?.typeName, 'StatusesEntry');
+
+    // Decode a real Event with nothing but the reflected schema.
+    // protobufjs/ext/descriptor adds Root.fromDescriptor at run time but does not declare it.
+    const RootWithDescriptors = protobuf.Root as unknown as { fromDescriptor(set: descriptor.IFileDescriptorSet): protobuf.Root };
+    const root = RootWithDescriptors.fromDescriptor({ file: [...files.values()] });
+    const Event = root.lookupType('rxtrain.telemetry.v1.Event');
+    const raw = new grpc.Client(s.address, grpc.credentials.createInsecure());
+    clients.push(raw);
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const call = raw.makeServerStreamRequest('/rxtrain.telemetry.v1.Telemetry/Subscribe', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0));
+      call.on('data', (b: Buffer) => { resolve(b); call.cancel(); });
+      call.on('error', (e: grpc.ServiceError) => { if (e.code !== grpc.status.CANCELLED) reject(e); });
+    });
+    const ev = Event.toObject(Event.decode(bytes)) as { run_id: string; sequence: number | { toNumber(): number }; epoch_end?: { val_accuracy?: number } };
+    assert.equal(ev.run_id, 'run-1');
+    assert.equal(Number(ev.sequence), 1);
+    assert.equal(ev.epoch_end?.val_accuracy, 0.75);
   });
 });
