@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Watch an rxtrain training run from Python: GetRun, then Subscribe, reconnecting like
+`rxtrain monitor` does (resume from the last sequence + 1, no duplicates).
+
+Generate the stubs next to this file first (see README, "From another language"):
+    protoc -I proto --python_out=examples/python --grpc_out=examples/python \
+        --plugin=protoc-gen-grpc=$(which grpc_python_plugin) proto/telemetry.proto
+or, with pip's grpcio-tools:
+    python3 -m grpc_tools.protoc -I proto --python_out=examples/python \
+        --grpc_python_out=examples/python proto/telemetry.proto
+
+    python3 examples/python/watch_run.py 127.0.0.1:50051 [--kinds EPOCH_END,TRAIN_END]
+        [--token T | RXTRAIN_TELEMETRY_TOKEN] [--ca cert.pem] [--server-name gpu-box] [--from N]
+
+Exit codes as `rxtrain monitor`: 0 training ended, 1 the run failed or an error retrying
+cannot fix, 2 bad usage, 130 Ctrl-C.
+"""
+import argparse
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import grpc
+    import telemetry_pb2 as pb
+    import telemetry_pb2_grpc as rpc
+except ImportError as e:
+    sys.exit(f"{e}: install grpcio and generate the stubs first (see the top of {__file__})")
+
+# Worth another try (the server restarted, the network dropped, we read too slowly).
+TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
+             grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
+
+
+def describe(ev):
+    """One line per event; the payload is the `event` oneof."""
+    kind = ev.WhichOneof("event")
+    p = getattr(ev, kind)
+    if kind == "epoch_end":
+        val = f" val_acc {p.val_accuracy:.4f}" if p.HasField("val_accuracy") else ""
+        return f"epoch_end train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
+    if kind == "batch_end":
+        return f"batch_end batch {p.batch} loss {p.loss:.4f} {p.images_per_sec:.0f} img/s"
+    if kind == "lr_changed":
+        return f"lr_changed {getattr(p, 'from'):g} -> {p.to:g}"  # `from` is a Python keyword
+    if kind == "train_end":
+        return f"train_end {pb.TrainEndReason.Name(p.reason)} after {p.duration_ms / 1000:.1f}s"
+    if kind == "checkpoint_saved":
+        return f"checkpoint_saved {p.path}" + (" (best)" if p.best else "")
+    if kind == "train_begin":
+        return f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
+            f", resumed from {p.resumed_from}" if p.resumed_from else "")
+    return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("address", nargs="?", default="127.0.0.1:50051")
+    ap.add_argument("--kinds", default="", help="comma-separated EventKind names, e.g. EPOCH_END,TRAIN_END")
+    ap.add_argument("--token", default=os.environ.get("RXTRAIN_TELEMETRY_TOKEN"))
+    ap.add_argument("--ca", help="PEM certificate to trust (TLS); the self-signed certificate itself")
+    ap.add_argument("--server-name", help="name in the server's certificate, when it differs from the address")
+    ap.add_argument("--from", dest="start", type=int, default=0, help="first sequence wanted (0: oldest kept)")
+    args = ap.parse_args()
+    try:
+        kinds = [pb.EventKind.Value(k.strip().upper()) for k in args.kinds.split(",") if k.strip()]
+    except ValueError as e:
+        ap.error(f"{e}; kinds: {', '.join(pb.EventKind.keys()[1:])}")
+
+    options = [("grpc.ssl_target_name_override", args.server_name)] if args.server_name else []
+    if args.ca:
+        with open(args.ca, "rb") as f:
+            channel = grpc.secure_channel(args.address, grpc.ssl_channel_credentials(f.read()), options)
+    else:
+        channel = grpc.insecure_channel(args.address, options)
+    metadata = [("authorization", f"Bearer {args.token}")] if args.token else None
+    stub = rpc.TelemetryStub(channel)
+
+    nxt, delay, run_shown = args.start, 0.25, False
+    while True:
+        try:
+            if not run_shown:
+                run = stub.GetRun(pb.GetRunRequest(), metadata=metadata, timeout=10)
+                print(f"run {run.run_id}: {pb.RunStatus.Name(run.status)}, epoch {run.epoch}/{run.epochs}, "
+                      f"events {run.oldest_sequence}..{run.last_sequence}", flush=True)
+                run_shown = True
+            for ev in stub.Subscribe(pb.SubscribeRequest(kinds=kinds, from_sequence=nxt), metadata=metadata):
+                nxt, delay = ev.sequence + 1, 0.25
+                print(ev.sequence, ev.epoch, describe(ev), flush=True)
+            print("training ended", file=sys.stderr)
+            return 0
+        except grpc.RpcError as e:
+            code, details = e.code(), e.details() or ""
+            if code == grpc.StatusCode.OUT_OF_RANGE and "in the future" in details:
+                # A new training process (a resumed run) numbers its events from 1 again.
+                print("the server restarted: showing its stream from the start", file=sys.stderr)
+                nxt, run_shown = 0, False
+            elif code == grpc.StatusCode.OUT_OF_RANGE:
+                oldest = int((re.search(r"oldest available is (\d+)", details) or [0, 0])[1])
+                print(f"events {nxt}..{oldest - 1} were evicted from the server's buffer", file=sys.stderr)
+                nxt = oldest
+            elif code in TRANSIENT:
+                print(f"{code.name}: {details}; retrying in {delay:g} s", file=sys.stderr)
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+            else:  # UNAUTHENTICATED, INVALID_ARGUMENT, ABORTED (the run failed), ...
+                print(f"{code.name}: {details}", file=sys.stderr)
+                return 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
