@@ -1,7 +1,13 @@
 // Original file: proto/telemetry.proto
 
 
+/**
+ * A checkpoint was written (atomically).
+ */
 export interface CheckpointSaved {
+  /**
+   * Its path on the training machine.
+   */
   'path'?: (string);
   /**
    * True when this checkpoint is the best so far by the monitored metric.
@@ -9,7 +15,13 @@ export interface CheckpointSaved {
   'best'?: (boolean);
 }
 
+/**
+ * A checkpoint was written (atomically).
+ */
 export interface CheckpointSaved__Output {
+  /**
+   * Its path on the training machine.
+   */
   'path': (string);
   /**
    * True when this checkpoint is the best so far by the monitored metric.

@@ -1,8 +1,17 @@
 // Original file: proto/telemetry.proto
 
 
+/**
+ * An epoch starts.
+ */
 export interface EpochBegin {
+  /**
+   * Learning rate the epoch starts with.
+   */
   'lr'?: (number | string);
+  /**
+   * Steps (batches) in this epoch.
+   */
   'steps'?: (number);
   /**
    * The epoch's first batch: 0, or where a resumed run continues a half-done epoch.
@@ -10,8 +19,17 @@ export interface EpochBegin {
   'startBatch'?: (number);
 }
 
+/**
+ * An epoch starts.
+ */
 export interface EpochBegin__Output {
+  /**
+   * Learning rate the epoch starts with.
+   */
   'lr': (number);
+  /**
+   * Steps (batches) in this epoch.
+   */
   'steps': (number);
   /**
    * The epoch's first batch: 0, or where a resumed run continues a half-done epoch.

@@ -16,7 +16,13 @@ import type { Long } from '@grpc/proto-loader';
  * One training event. `sequence` is gap-free over the run: 1, 2, 3, ...
  */
 export interface Event {
+  /**
+   * The run's name (rxtrain train: its run directory's base name); the same across resumes.
+   */
   'runId'?: (string);
+  /**
+   * Gap-free from 1 in each training process: a resumed run starts again at 1.
+   */
   'sequence'?: (number | string | Long);
   /**
    * Wall-clock time the event was emitted, microseconds since the Unix epoch.
@@ -47,7 +53,13 @@ export interface Event {
  * One training event. `sequence` is gap-free over the run: 1, 2, 3, ...
  */
 export interface Event__Output {
+  /**
+   * The run's name (rxtrain train: its run directory's base name); the same across resumes.
+   */
   'runId': (string);
+  /**
+   * Gap-free from 1 in each training process: a resumed run starts again at 1.
+   */
   'sequence': (number);
   /**
    * Wall-clock time the event was emitted, microseconds since the Unix epoch.

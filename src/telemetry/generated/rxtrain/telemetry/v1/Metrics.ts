@@ -2,17 +2,33 @@
 
 
 /**
- * Latest known metrics; a field is absent until the run has reported it.
+ * Latest known metrics; a field is absent until the run has reported it (in this training
+ * process). Accuracies are fractions in [0, 1].
  */
 export interface Metrics {
+  /**
+   * From the latest BatchEnd.
+   */
   'loss'?: (number | string);
   'accuracy'?: (number | string);
+  /**
+   * The current learning rate (EpochBegin, EpochEnd, LrChanged).
+   */
   'lr'?: (number | string);
+  /**
+   * From the latest BatchEnd.
+   */
   'imagesPerSec'?: (number | string);
+  /**
+   * From the latest EpochEnd.
+   */
   'trainLoss'?: (number | string);
   'trainAccuracy'?: (number | string);
   'valLoss'?: (number | string);
   'valAccuracy'?: (number | string);
+  /**
+   * Best val_accuracy over this process's epochs.
+   */
   'bestValAccuracy'?: (number | string);
   '_loss'?: "loss";
   '_accuracy'?: "accuracy";
@@ -26,17 +42,33 @@ export interface Metrics {
 }
 
 /**
- * Latest known metrics; a field is absent until the run has reported it.
+ * Latest known metrics; a field is absent until the run has reported it (in this training
+ * process). Accuracies are fractions in [0, 1].
  */
 export interface Metrics__Output {
+  /**
+   * From the latest BatchEnd.
+   */
   'loss'?: (number);
   'accuracy'?: (number);
+  /**
+   * The current learning rate (EpochBegin, EpochEnd, LrChanged).
+   */
   'lr'?: (number);
+  /**
+   * From the latest BatchEnd.
+   */
   'imagesPerSec'?: (number);
+  /**
+   * From the latest EpochEnd.
+   */
   'trainLoss'?: (number);
   'trainAccuracy'?: (number);
   'valLoss'?: (number);
   'valAccuracy'?: (number);
+  /**
+   * Best val_accuracy over this process's epochs.
+   */
   'bestValAccuracy'?: (number);
   '_loss'?: "loss";
   '_accuracy'?: "accuracy";

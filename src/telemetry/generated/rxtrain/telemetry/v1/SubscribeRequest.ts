@@ -3,6 +3,9 @@
 import type { EventKind as _rxtrain_telemetry_v1_EventKind, EventKind__Output as _rxtrain_telemetry_v1_EventKind__Output } from '../../../rxtrain/telemetry/v1/EventKind';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * What to stream, from where.
+ */
 export interface SubscribeRequest {
   /**
    * Only these kinds are sent; empty means all kinds. Sequence numbers stay those of the
@@ -16,6 +19,9 @@ export interface SubscribeRequest {
   'fromSequence'?: (number | string | Long);
 }
 
+/**
+ * What to stream, from where.
+ */
 export interface SubscribeRequest__Output {
   /**
    * Only these kinds are sent; empty means all kinds. Sequence numbers stay those of the

@@ -1,6 +1,9 @@
 // Original file: proto/telemetry.proto
 
 
+/**
+ * Something went wrong.
+ */
 export interface TrainError {
   'message'?: (string);
   /**
@@ -9,6 +12,9 @@ export interface TrainError {
   'fatal'?: (boolean);
 }
 
+/**
+ * Something went wrong.
+ */
 export interface TrainError__Output {
   'message': (string);
   /**
