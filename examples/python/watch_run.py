@@ -34,9 +34,19 @@ TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
              grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 
 
+def name(enum, value):
+    """An enum value's name; a newer server may send values these stubs do not know."""
+    try:
+        return enum.Name(value)
+    except ValueError:
+        return str(value)
+
+
 def describe(ev):
-    """One line per event; the payload is the `event` oneof."""
+    """One line per event, or None for a kind these stubs do not know (a newer server)."""
     kind = ev.WhichOneof("event")
+    if kind is None:
+        return None
     p = getattr(ev, kind)
     if kind == "epoch_end":
         val = f" val_acc {p.val_accuracy:.4f}" if p.HasField("val_accuracy") else ""
@@ -46,7 +56,7 @@ def describe(ev):
     if kind == "lr_changed":
         return f"lr_changed {getattr(p, 'from'):g} -> {p.to:g}"  # `from` is a Python keyword
     if kind == "train_end":
-        return f"train_end {pb.TrainEndReason.Name(p.reason)} after {p.duration_ms / 1000:.1f}s"
+        return f"train_end {name(pb.TrainEndReason, p.reason)} after {p.duration_ms / 1000:.1f}s"
     if kind == "checkpoint_saved":
         return f"checkpoint_saved {p.path}" + (" (best)" if p.best else "")
     if kind == "train_begin":
@@ -83,12 +93,14 @@ def main():
         try:
             if not run_shown:
                 run = stub.GetRun(pb.GetRunRequest(), metadata=metadata, timeout=10)
-                print(f"run {run.run_id}: {pb.RunStatus.Name(run.status)}, epoch {run.epoch}/{run.epochs}, "
+                print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}, epoch {run.epoch}/{run.epochs}, "
                       f"events {run.oldest_sequence}..{run.last_sequence}", flush=True)
                 run_shown = True
             for ev in stub.Subscribe(pb.SubscribeRequest(kinds=kinds, from_sequence=nxt), metadata=metadata):
                 nxt, delay = ev.sequence + 1, 0.25
-                print(ev.sequence, ev.epoch, describe(ev), flush=True)
+                line = describe(ev)
+                if line is not None:
+                    print(ev.sequence, ev.epoch, line, flush=True)
             print("training ended", file=sys.stderr)
             return 0
         except grpc.RpcError as e:
