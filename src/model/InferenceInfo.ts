@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const info: InferenceInfo = { classes: ['cat', 'dog'], mean: [124.2, 116.8, 104.1], std: [58.4, 57.1, 57.4] };
+ * const info: InferenceInfo = { classes: ['cat', 'dog'], mean: [124.2, 116.8, 104.1], std: [58.4, 57.1, 57.4], imageSide: 256 };
  * ```
  */
 export interface InferenceInfo {
@@ -14,6 +14,12 @@ export interface InferenceInfo {
   readonly mean: readonly number[];
   /** Absent when images are only mean-subtracted. */
   readonly std?: readonly number[];
+  /**
+   * Side of the square images validation cropped from (the preprocess size, the record files'
+   * side, or `augmentation.resize`), so a new image can be brought to the same scale; absent
+   * when the images were used at their own sizes.
+   */
+  readonly imageSide?: number;
 }
 
 const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
@@ -31,8 +37,9 @@ const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 
  */
 export function parseInferenceInfo(v: unknown): InferenceInfo | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
-  const { classes, mean, std } = v as Record<string, unknown>;
+  const { classes, mean, std, imageSide } = v as Record<string, unknown>;
   if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'string')) return undefined;
   if (!numbers(mean) || (std !== undefined && !(numbers(std) && std.length === mean.length))) return undefined;
-  return { classes: classes as string[], mean, ...(std === undefined ? {} : { std }) };
+  if (imageSide !== undefined && !(Number.isInteger(imageSide) && (imageSide as number) > 0)) return undefined;
+  return { classes: classes as string[], mean, ...(std === undefined ? {} : { std }), ...(imageSide === undefined ? {} : { imageSide: imageSide as number }) };
 }

@@ -29,4 +29,5 @@ export * from './convLayer';
 export * from './sgdSlice';
 export * from './evaluateSource';
 export * from './InferenceInfo';
+export * from './predictSource';
 export * from './WeightEma';

@@ -10,6 +10,7 @@ import { fileStore } from '../streams/fileStore';
 import { folderSource } from '../streams/folderSource';
 import { listCategories } from '../streams/listCategories';
 import { readCategories, CATEGORIES_FILE } from '../streams/readCategories';
+import { readJpegHeader } from '../streams/readJpegHeader';
 import { manifestPath, readManifest } from '../streams/readManifest';
 import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
 import { openRecordStore, type RecordStore } from '../streams/recordStore';
@@ -327,6 +328,8 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
     const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: data.prefetch, channels };
     const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug });
     const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise);
+    // Only a preprocess output promises one size for all its images; a plain folder's first image says nothing.
+    const side = aug.resize ?? imageSide(val?.store ?? train.store) ?? (format === 'manifest' ? await jpegSide((val ?? train).items[0]?.path) : undefined);
     return {
       train: trainSource,
       ...(valSource === undefined ? {} : { val: valSource }),
@@ -336,7 +339,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       skipped: [...train.skipped, ...(val?.skipped ?? [])],
       fingerprint,
       notes,
-      inference: { classes, ...normalise },
+      inference: { classes, ...normalise, ...(side === undefined ? {} : { imageSide: side }) },
       originalOf: (imagePath) => originals.get(imagePath),
       async close() {
         await trainSource.close();
@@ -395,6 +398,24 @@ export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where:
   } catch (e) {
     await opened.split.store.close();
     throw e;
+  }
+}
+
+/** The side of a square JPEG (a preprocess output's images all have one), from its header only. */
+async function jpegSide(file: string | undefined): Promise<number | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(65536);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const h = readJpegHeader(buf.subarray(0, bytesRead));
+      return h !== undefined && h.width === h.height ? h.width : undefined;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 

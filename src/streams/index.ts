@@ -8,6 +8,7 @@ export * from './Category';
 export * from './SourceItem';
 export * from './isHiddenName';
 export * from './listCategories';
+export * from './listImageFiles';
 export * from './folderSource';
 export * from './parseCsv';
 export * from './readCategories';

@@ -1,0 +1,202 @@
+import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
+import { createTrainer, networkSpecOf } from '../model/createTrainer';
+import type { InferenceInfo } from '../model/InferenceInfo';
+import { predictSource } from '../model/predictSource';
+import { openDatasets } from '../model/setupFromConfig';
+import type { TrainConfig } from '../model/TrainConfig';
+import { createImageDataset } from '../streams/createImageDataset';
+import { fileStore } from '../streams/fileStore';
+import { listImageFiles } from '../streams/listImageFiles';
+import type { SourceItem } from '../streams/SourceItem';
+import { configOfCheckpoint, resolveCheckpointFile } from './evaluateCommand';
+import { parseCommandArgs } from './parseCommandArgs';
+
+const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
+
+Classifies images with a checkpoint's weights in inference mode: for each image, the most
+probable classes and their probabilities. A folder is searched for images recursively. Each
+image is prepared as the run's validation images were: centre-cropped to a square, resized to
+the size the run's images had (e.g. the preprocess size), centre-cropped to the model's input
+and normalised with the run's mean and std, which the checkpoint carries. RUN_DIR means
+RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no best one.
+
+options:
+  --top K              classes shown per image (default 3)
+  --weights KIND       ema | trained: the moving average of the weights or the trained
+                       weights (default: ema when the run kept one, as its validation did)
+  --batch-size N       images per forward pass (default 32)
+  --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
+  --json               print one JSON object per image (and per skipped file)
+  -h, --help           show this help
+
+Files that cannot be decoded are skipped with a message (on stderr; in --json as objects
+with "skipped"), and the others are still classified.
+
+exit codes: 0 classified, 1 unreadable checkpoint, a path that does not exist, or no image
+could be classified, 2 usage error
+
+examples:
+  rxtrain predict runs/sample data/fashion-mnist-sample/test/008.sneaker
+  rxtrain predict runs/caltech256 photos/ --top 5 --json`;
+
+/**
+ * Console streams of `rxtrain predict`, injectable for tests.
+ *
+ * @example
+ * ```ts
+ * await run(['runs/sample', 'cat.png'], { out: process.stdout, err: process.stderr });
+ * ```
+ */
+export interface PredictCommandIo {
+  readonly out: { write(text: string): unknown };
+  readonly err: { write(text: string): unknown };
+}
+
+/**
+ * One line of `rxtrain predict --json`: an image and its most probable classes, or a file that
+ * was skipped and why.
+ *
+ * @example
+ * ```ts
+ * const line = JSON.parse(text) as PredictLine;
+ * if ('predictions' in line) console.log(line.image, line.predictions[0].class);
+ * ```
+ */
+export type PredictLine =
+  | { readonly image: string; readonly predictions: ReadonlyArray<{ readonly class: string; readonly probability: number }> }
+  | { readonly image: string; readonly skipped: string; readonly message: string };
+
+class UsageError extends Error {}
+
+/** An absolute path inside the working directory is shown relative to it (shorter, still openable). */
+function shown(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
+function positiveInt(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
+  return Number(v);
+}
+
+/** The checkpoint's own class names and normalisation, or (older checkpoints) its run's data's. */
+async function inferenceOf(info: InferenceInfo | undefined, cfg: TrainConfig): Promise<InferenceInfo> {
+  if (info !== undefined) return info;
+  const d = await openDatasets(cfg).catch((e: unknown) => {
+    throw new Error(`this checkpoint does not carry its class names and normalisation (it predates them), and its training data cannot be read for them: ${(e as Error).message}`);
+  });
+  await d.close();
+  return d.inference;
+}
+
+/**
+ * `rxtrain predict`: classifies image files with a checkpoint. Returns the exit code: 0 done,
+ * 1 unreadable checkpoint, missing path or nothing classified, 2 usage error.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['runs/fashion-mnist', 'photos/', '--top', '5']);
+ * ```
+ */
+export async function run(argv: string[], io: PredictCommandIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let target: string;
+  let inputs: string[];
+  let top: number;
+  let batchSize: number;
+  let weightsFlag: 'ema' | 'trained' | undefined;
+  let backendName: BackendName | 'auto';
+  let json: boolean;
+  try {
+    const args = parseCommandArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        top: { type: 'string' },
+        weights: { type: 'string' },
+        'batch-size': { type: 'string' },
+        backend: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (args.values.help === true) {
+      io.out.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (args.positionals.length === 0) throw new UsageError('missing CHECKPOINT or RUN_DIR, and the images to classify');
+    if (args.positionals.length === 1) throw new UsageError('missing the images to classify (files or folders after the checkpoint)');
+    [target, ...inputs] = args.positionals;
+    top = positiveInt('--top', args.values.top, 3);
+    batchSize = positiveInt('--batch-size', args.values['batch-size'], 32);
+    const w = args.values.weights;
+    if (w !== undefined && w !== 'ema' && w !== 'trained') throw new UsageError(`--weights must be ema or trained; got '${w}'`);
+    weightsFlag = w;
+    const b = args.values.backend ?? 'auto';
+    if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
+    backendName = b as BackendName | 'auto';
+    json = args.values.json === true;
+  } catch (e) {
+    io.err.write(`rxtrain predict: ${(e as Error).message}\n(rxtrain predict --help lists the options)\n`);
+    return 2;
+  }
+
+  try {
+    const { file, checkpoint: ck, notes } = await resolveCheckpointFile(target);
+    for (const n of notes) io.err.write(`rxtrain predict: note: ${n}\n`);
+    const stored = configOfCheckpoint(ck);
+    if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
+    const cfg = stored.right;
+    if (weightsFlag === 'ema' && ck.ema === undefined) throw new Error(`${file}: the run kept no moving average of the weights (config ema.decay 0): use --weights trained`);
+    const weights = weightsFlag ?? (ck.ema === undefined ? 'trained' : 'ema');
+    const files = await listImageFiles(inputs);
+    if (files.length === 0) throw new Error(`no image files in ${inputs.join(', ')}`);
+    const info = await inferenceOf(ck.inference, cfg);
+    const { inputSize: crop, channels } = cfg.model;
+    const numClasses = info.classes.length;
+    const backend = await initBackend({ prefer: backendName });
+    // Labels are unknown: every item gets label 0, which nothing reads.
+    const items = files.map((f): SourceItem => ({ kind: 'item', path: f, label: 0, category: { id: 0, name: '', label: 0 } }));
+    const store = fileStore(items, { resize: info.imageSide ?? crop, channels, numClasses });
+    const source = createImageDataset({
+      store,
+      batchSize,
+      shuffle: false,
+      channels,
+      augment: { kind: 'eval', crop, mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) },
+    });
+    try {
+      const spec = networkSpecOf({ model: cfg.model.name, numClasses, inputShape: [crop, crop, channels], dropout: cfg.model.dropout });
+      const trainer = await createTrainer({ model: spec, seed: cfg.seed, optimizer: cfg.optimizer, backend: backend.name as BackendName, replicas: 1 });
+      try {
+        await trainer.setState(weights === 'ema' && ck.ema !== undefined ? { weights: ck.ema.weights, optimizer: ck.trainer.optimizer } : ck.trainer);
+        const width = Math.min(60, Math.max(...files.map((f) => shown(f).length)));
+        let classified = 0;
+        let skipped = 0;
+        for await (const p of predictSource(trainer, source, { top })) {
+          if (p.kind === 'skip') {
+            skipped++;
+            if (json) io.out.write(`${JSON.stringify({ image: p.path, skipped: p.reason, message: p.message } satisfies PredictLine)}\n`);
+            else io.err.write(`rxtrain predict: skipped ${shown(p.path)} (${p.reason}): ${p.message}\n`);
+            continue;
+          }
+          classified++;
+          const predictions = p.top.map((t) => ({ class: info.classes[t.label], probability: t.probability }));
+          if (json) io.out.write(`${JSON.stringify({ image: p.path, predictions } satisfies PredictLine)}\n`);
+          else io.out.write(`${shown(p.path).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
+        }
+        if (classified === 0) throw new Error(`no image could be classified (${skipped} skipped)`);
+        return 0;
+      } finally {
+        await trainer.dispose();
+      }
+    } finally {
+      await source.close();
+    }
+  } catch (e) {
+    io.err.write(`rxtrain predict: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import sharp from 'sharp';
+import { run as evaluate, type EvaluateReport } from '../../src/cli/evaluateCommand';
+import { run, type PredictLine } from '../../src/cli/predictCommand';
+import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
+import { tinyRunConfig } from './fixtures/tinyRunConfig';
+
+function capture(): { io: { out: { write(t: string): boolean }; err: { write(t: string): boolean } }; out: () => string; err: () => string } {
+  let o = '';
+  let e = '';
+  return { io: { out: { write: (t: string) => ((o += t), true) }, err: { write: (t: string) => ((e += t), true) } }, out: () => o, err: () => e };
+}
+
+/** Two classes of 28² images: dark and bright, with a gradient so images differ. */
+async function writeDataset(root: string, perClass: number): Promise<void> {
+  for (const [ci, cls] of ['001.dark', '002.bright'].entries()) {
+    fs.mkdirSync(path.join(root, cls), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const px = Buffer.alloc(28 * 28 * 3);
+      for (let p = 0; p < 28 * 28; p++) px.fill((ci === 0 ? 40 : 190) + (p % 28) * 2 + i * 3, p * 3, p * 3 + 3);
+      await sharp(px, { raw: { width: 28, height: 28, channels: 3 } }).png().toFile(path.join(root, cls, `${i}.png`));
+    }
+  }
+}
+
+describe('rxtrain predict', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let runDir: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-predict-'));
+    await writeDataset(path.join(tmp, 'train'), 4);
+    await writeDataset(path.join(tmp, 'val'), 4);
+    runDir = path.join(tmp, 'run');
+    fs.writeFileSync(path.join(tmp, 'cfg.json'), JSON.stringify(tinyRunConfig(tmp, { runDir, tensorboard: false })));
+    const err = new PassThrough();
+    let e = '';
+    err.on('data', (c: Buffer) => (e += c.toString()));
+    assert.equal(await train(['--config', path.join(tmp, 'cfg.json')], { out: new PassThrough(), err, env: {}, onStopSignal: () => () => undefined }), TRAIN_EXIT.OK, e);
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('classifies every image of a folder as evaluate scores it: the same top class for each', async () => {
+    const c = capture();
+    assert.equal(await run([runDir, path.join(tmp, 'val'), '--json', '--backend', 'wasm', '--batch-size', '3'], c.io), 0, c.err());
+    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine);
+    assert.equal(lines.length, 8);
+    let right = 0;
+    for (const l of lines) {
+      assert.ok('predictions' in l, JSON.stringify(l));
+      assert.equal(l.predictions.length, 2, 'top 3 of 2 classes');
+      assert.ok(l.predictions[0].probability >= l.predictions[1].probability);
+      assert.ok(Math.abs(l.predictions[0].probability + l.predictions[1].probability - 1) < 1e-5);
+      if (l.predictions[0].class === path.basename(path.dirname(l.image)).slice(4)) right++;
+    }
+    const e = capture();
+    assert.equal(await evaluate([runDir, '--data', path.join(tmp, 'val'), '--json', '--backend', 'wasm'], e.io), 0, e.err());
+    assert.equal(right, (JSON.parse(e.out()) as EvaluateReport).correct, 'the images are prepared as validation prepares them');
+    const t = capture();
+    assert.equal(await run([runDir, path.join(tmp, 'val', '002.bright', '1.png'), '--top', '1', '--backend', 'wasm'], t.io), 0, t.err());
+    assert.match(t.out(), /^\S*val\/002\.bright\/1\.png {2}(dark|bright) \d+\.\d%\n$/);
+  });
+
+  it('skips files it cannot decode with a message and classifies the rest; nothing classified is an error', async () => {
+    const mixed = path.join(tmp, 'mixed');
+    fs.mkdirSync(mixed);
+    fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(mixed, 'a.png'));
+    fs.writeFileSync(path.join(mixed, 'b.jpg'), 'not an image');
+    const c = capture();
+    assert.equal(await run([runDir, mixed, '--backend', 'wasm'], c.io), 0, c.err());
+    assert.match(c.err(), /skipped \S*mixed\/b\.jpg \(not-an-image\): /);
+    assert.equal(c.out().trim().split('\n').length, 1);
+    const j = capture();
+    assert.equal(await run([runDir, mixed, '--json', '--backend', 'wasm'], j.io), 0, j.err());
+    assert.deepEqual(j.out().trim().split('\n').map((l) => Object.keys(JSON.parse(l) as object).sort().join(',')).sort(), ['image,message,skipped', 'image,predictions']);
+    const junk = path.join(tmp, 'junk');
+    fs.mkdirSync(junk);
+    fs.writeFileSync(path.join(junk, 'x.png'), '');
+    const n = capture();
+    assert.equal(await run([runDir, junk, '--backend', 'wasm'], n.io), 1);
+    assert.match(n.err(), /no image could be classified \(1 skipped\)/);
+  });
+
+  it('refuses what it cannot do with a message: usage errors exit 2, the rest 1', async () => {
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    const old = path.join(tmp, 'old.rxckpt');
+    const { inference: _dropped, ...withoutInfo } = decodeCheckpoint(fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt')));
+    fs.writeFileSync(old, encodeCheckpoint({ ...withoutInfo, identity: { ...withoutInfo.identity, config: { ...(withoutInfo.identity.config as object), data: { train: path.join(tmp, 'gone'), val: null } } } }));
+    const cases: Array<[string[], number, RegExp]> = [
+      [[], 2, /missing CHECKPOINT or RUN_DIR, and the images to classify/],
+      [[runDir], 2, /missing the images to classify/],
+      [[runDir, empty, '--top', '0'], 2, /--top must be a positive integer, got '0'/],
+      [[runDir, empty, '--weights', 'best'], 2, /--weights must be ema or trained; got 'best'/],
+      [[runDir, empty, '--tops', '2'], 2, /unknown option --tops \(did you mean --top\?\)/],
+      [[runDir, path.join(tmp, 'nowhere')], 1, /nowhere: no such file or folder/],
+      [[runDir, empty], 1, /no image files in .*empty/],
+      [[path.join(tmp, 'nothing'), empty], 1, /no such checkpoint file or run directory/],
+      [[runDir, empty, '--weights', 'ema'], 1, /the run kept no moving average/],
+      [[old, path.join(tmp, 'val'), '--backend', 'wasm'], 1, /does not carry its class names and normalisation .* data\.train: .*gone does not exist/],
+    ];
+    for (const [args, code, message] of cases) {
+      const c = capture();
+      assert.equal(await run(args, c.io), code, `${args.join(' ')}: ${c.err()}`);
+      assert.match(c.err(), message, args.join(' '));
+      assert.equal(c.out(), '', 'nothing on stdout');
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { listImageFiles } from '../../src/streams/listImageFiles';
+import { tempDir, write } from './fixtures';
+
+describe('listImageFiles', () => {
+  it('searches folders recursively for image extensions, in name order, leaving hidden files and folders out', async () => {
+    const dir = await tempDir();
+    for (const f of ['b.jpg', 'a.PNG', 'notes.txt', 'sub/c.webp', 'sub/deeper/d.jpeg', '.e.jpg', '.cache/f.jpg', 'sub/._g.jpg', 'Thumbs.db']) await write(path.join(dir, f));
+    assert.deepEqual(
+      (await listImageFiles([dir])).map((f) => path.relative(dir, f)),
+      ['a.PNG', 'b.jpg', path.join('sub', 'c.webp'), path.join('sub', 'deeper', 'd.jpeg')],
+    );
+    assert.deepEqual((await listImageFiles([dir], ['txt'])).map((f) => path.basename(f)), ['notes.txt'], 'extensions with or without the dot');
+  });
+
+  it('takes a named file whatever its extension, lists each file once, and resolves paths', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'x.jpg'));
+    await write(path.join(dir, 'scan.raw'));
+    const files = await listImageFiles([path.join(dir, 'scan.raw'), dir, path.join(dir, 'x.jpg')]);
+    assert.deepEqual(files, [path.join(dir, 'scan.raw'), path.join(dir, 'x.jpg')]);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      assert.deepEqual(await listImageFiles(['x.jpg']), [path.join(await fsp.realpath(dir), 'x.jpg')]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('does not follow a folder link back up (a loop cannot recurse), and names a path that does not exist', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'a', 'x.jpg'));
+    await fsp.symlink(dir, path.join(dir, 'a', 'up'));
+    assert.deepEqual(await listImageFiles([dir]), [path.join(dir, 'a', 'x.jpg')]);
+    await assert.rejects(listImageFiles([path.join(dir, 'nope')]), (e: Error) => e.message === `${path.join(dir, 'nope')}: no such file or folder`);
+  });
+});
