@@ -88,7 +88,7 @@ def main():
     metadata = [("authorization", f"Bearer {args.token}")] if args.token else None
     stub = rpc.TelemetryStub(channel)
 
-    nxt, delay, run_shown = args.start, 0.25, False
+    nxt, delay, run_shown, stream = args.start, 0.25, False, ""
     while True:
         try:
             if not run_shown:
@@ -96,7 +96,12 @@ def main():
                 print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}, epoch {run.epoch}/{run.epochs}, "
                       f"events {run.oldest_sequence}..{run.last_sequence}", flush=True)
                 run_shown = True
-            for ev in stub.Subscribe(pb.SubscribeRequest(kinds=kinds, from_sequence=nxt), metadata=metadata):
+            # stream_id: with the id of the stream nxt counts in, a restarted training (whose
+            # sequence starts again at 1) is served from its start, not from nxt.
+            for ev in stub.Subscribe(pb.SubscribeRequest(kinds=kinds, from_sequence=nxt, stream_id=stream), metadata=metadata):
+                if stream and ev.stream_id and ev.stream_id != stream:
+                    print("the server restarted: showing its stream from the start", file=sys.stderr)
+                stream = ev.stream_id or stream
                 nxt, delay = ev.sequence + 1, 0.25
                 line = describe(ev)
                 if line is not None:
@@ -108,7 +113,7 @@ def main():
             if code == grpc.StatusCode.OUT_OF_RANGE and "in the future" in details:
                 # A new training process (a resumed run) numbers its events from 1 again.
                 print("the server restarted: showing its stream from the start", file=sys.stderr)
-                nxt, run_shown = 0, False
+                nxt, run_shown, stream = 0, False, ""
             elif code == grpc.StatusCode.OUT_OF_RANGE:
                 oldest = int((re.search(r"oldest available is (\d+)", details) or [0, 0])[1])
                 print(f"events {nxt}..{oldest - 1} were evicted from the server's buffer", file=sys.stderr)

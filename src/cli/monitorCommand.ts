@@ -39,6 +39,8 @@ ${wrapWords(`(${TRAIN_EVENT_KINDS.join(' ')})`, 80 - 23)
   .map((line) => ' '.repeat(23) + line)
   .join('\n')}
   --from N             start at event sequence N (default: everything the server still holds)
+  --stream ID          the streamId of the events --from counts in (from a --json line): if
+                       training restarted since, start over from its new stream's first event
   --token TOKEN        bearer token, if the run was started with --telemetry-token
                        (or set RXTRAIN_TELEMETRY_TOKEN)
   --tls                connect with TLS, verifying the server with the system's root CAs
@@ -85,6 +87,7 @@ interface MonitorArgs {
   readonly json: boolean;
   readonly kinds: readonly TrainEventKind[];
   readonly from: number;
+  readonly stream?: string;
   readonly token?: string;
   readonly tls: boolean;
   /** \`--tls\` itself was given (\`--ca\` implies TLS without it). */
@@ -111,6 +114,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
         json: { type: 'boolean' },
         kinds: { type: 'string' },
         from: { type: 'string' },
+        stream: { type: 'string' },
         token: { type: 'string' },
         tls: { type: 'boolean' },
         ca: { type: 'string' },
@@ -142,6 +146,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
     json: v.json === true,
     kinds,
     from,
+    ...(v.stream !== undefined && v.stream !== '' ? { stream: v.stream } : {}),
     tls: v.tls === true || v.ca !== undefined,
     tlsFlag: v.tls === true,
     ...(token !== undefined ? { token } : {}),
@@ -327,7 +332,8 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       case 'restarted':
         // Before any event, "behind the sequence asked for" is as likely a --from past the end
         // as a training process that started over; say both.
-        notice(seenEvent
+        // With --stream the stream ids say which it is.
+        notice(seenEvent || args.stream !== undefined
           ? 'the server restarted (new event stream); starting over'
           : `the server has no event #${args.from} yet (its stream is shorter: a --from past the end, or a training that started over); showing its events from the start`);
         break;
@@ -378,6 +384,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       channelOptions: creds.options,
       kinds: args.kinds,
       fromSequence: args.from,
+      ...(args.stream !== undefined ? { streamId: args.stream } : {}),
       ...(args.token !== undefined ? { token: args.token } : {}),
       ...(io.backoff ? { backoff: io.backoff } : {}),
     }).subscribe({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ReplayBuffer } from './ReplayBuffer';
 import { initialRun, reduceRun, type RunSnapshot } from './runReducer';
@@ -70,8 +71,14 @@ export class TelemetryHub {
     private readonly encode: (m: Event) => Buffer,
   ) {
     this.buffer = new ReplayBuffer(replayCapacity);
-    this.snapshot = initialRun(runId);
+    this.snapshot = initialRun(runId, this.streamId);
   }
+
+  /**
+   * This hub's event stream: random, so a client can tell a restarted training (whose
+   * sequence starts again at 1) from the one it was following.
+   */
+  readonly streamId: string = randomUUID();
 
   /** The run so far, as GetRun reports it. */
   get run(): RunSnapshot {
@@ -94,7 +101,7 @@ export class TelemetryHub {
     const sequence = this.buffer.newest + 1;
     // TrainBegin may carry the definitive run id (e.g. one chosen after resolving the run dir).
     const runId = e.kind === 'TrainBegin' && e.runId !== '' ? e.runId : this.snapshot.runId || this.runId;
-    this.buffer.push({ sequence, kind: e.kind, message: toProtoEvent(e, runId, sequence) });
+    this.buffer.push({ sequence, kind: e.kind, message: toProtoEvent(e, runId, sequence, this.streamId) });
     this.snapshot = reduceRun(this.snapshot, e, sequence);
     this.scheduleNotify();
   }

@@ -8,10 +8,10 @@ import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
  *
  * @example
  * ```ts
- * const e: SequencedEvent = { kind: 'EarlyStop', time: 0, epoch: 3, step: 90, reason: 'plateau', runId: 'r', sequence: 17 };
+ * const e: SequencedEvent = { kind: 'EarlyStop', time: 0, epoch: 3, step: 90, reason: 'plateau', runId: 'r', sequence: 17, streamId: '' };
  * ```
  */
-export type SequencedEvent = TrainEvent & { readonly runId: string; readonly sequence: number };
+export type SequencedEvent = TrainEvent & { readonly runId: string; readonly sequence: number; readonly streamId: string };
 
 const END_REASON = {
   COMPLETED: 'completed',
@@ -32,7 +32,7 @@ const END_REASON = {
  * ```
  */
 export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
-  const base = { runId: m.runId, sequence: m.sequence, time: m.timeUnixMicros / 1000, epoch: m.epoch, step: m.step };
+  const base = { runId: m.runId, sequence: m.sequence, streamId: m.streamId, time: m.timeUnixMicros / 1000, epoch: m.epoch, step: m.step };
   switch (m.event) {
     case 'trainBegin': {
       const b = m.trainBegin;

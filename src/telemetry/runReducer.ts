@@ -28,9 +28,10 @@ const END_STATUS: Readonly<Record<TrainEnd['reason'], Extract<RunStatus, string>
  * initialRun('run-1').status; // 'STARTING'
  * ```
  */
-export function initialRun(runId: string): RunSnapshot {
+export function initialRun(runId: string, streamId = ''): RunSnapshot {
   return {
     runId,
+    streamId,
     status: 'STARTING',
     backend: '',
     threads: 0,

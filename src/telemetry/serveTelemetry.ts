@@ -80,10 +80,13 @@ function planSubscription(
     }
     kinds.add(k);
   }
-  const from = Number(req.fromSequence ?? 0);
-  if (!Number.isSafeInteger(from) || from < 0) {
+  const asked = Number(req.fromSequence ?? 0);
+  if (!Number.isSafeInteger(asked) || asked < 0) {
     return E.left({ code: grpc.status.INVALID_ARGUMENT, details: `from_sequence must be >= 0, got ${req.fromSequence}` });
   }
+  // A cursor into another process's stream means nothing here (its sequence started again at
+  // 1): start from the oldest event kept; the client sees the new stream_id and starts over.
+  const from = req.streamId !== undefined && req.streamId !== '' && req.streamId !== hub.streamId ? 0 : asked;
   const { oldest, newest, capacity } = hub.buffer;
   if (from > newest + 1) {
     return E.left({

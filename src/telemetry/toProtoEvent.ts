@@ -32,10 +32,11 @@ function configJson(config: unknown): string {
  * msg.earlyStop?.reason; // 'plateau'
  * ```
  */
-export function toProtoEvent(e: TrainEvent, runId: string, sequence: number): Event {
+export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, streamId = ''): Event {
   const base: Event = {
     runId,
     sequence,
+    streamId,
     timeUnixMicros: Math.round(e.time * 1000),
     epoch: e.epoch,
     step: e.step,

@@ -54,6 +54,11 @@ export interface WatchOptions {
   readonly kinds?: readonly TrainEventKind[];
   /** First sequence wanted (default 0: whatever the server still holds). */
   readonly fromSequence?: number;
+  /**
+   * The stream `fromSequence` counts in (an event's `streamId`): when the server's stream is
+   * another (training restarted since), the watch starts from its beginning with `restarted`.
+   */
+  readonly streamId?: string;
   /** Reconnect backoff: first delay, cap (defaults 250 ms, 10 s); doubles per failed attempt. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
@@ -135,6 +140,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
     const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
     const kinds = (opts.kinds ?? []).map((k) => PROTO_EVENT_KIND[k]);
     let next = opts.fromSequence ?? 0; // next sequence wanted; 0 = oldest available
+    let stream = opts.streamId ?? ''; // stream_id of the events received so far ('' before the first)
     let delay = backoff.initialMs;
     let call: grpc.ClientReadableStream<Event__Output> | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -171,6 +177,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       } else if (st.code === grpc.status.OUT_OF_RANGE && /in the future/.test(st.details)) {
         subscriber.next({ type: 'restarted' });
         next = 0;
+        stream = '';
         connect();
       } else if (st.code === grpc.status.OUT_OF_RANGE) {
         const oldest = Number(/oldest available is (\d+)/.exec(st.details)?.[1] ?? '0');
@@ -219,12 +226,16 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         if (!stopped && !err && run) subscriber.next({ type: 'run', run });
       });
       let received = 0;
-      const c = client.Subscribe({ kinds, fromSequence: next }, metadata());
+      const c = client.Subscribe({ kinds, fromSequence: next, streamId: stream }, metadata());
       call = c;
       subscriber.next({ type: 'connected', fromSequence: next });
       c.on('data', (m: Event__Output) => {
         if (stopped) return;
         received += 1;
+        // Another process's stream (training restarted): the server started it from its oldest
+        // event, and the view starts over. Servers before stream ids send '' and say "in the future".
+        if (stream !== '' && m.streamId !== '' && m.streamId !== stream) subscriber.next({ type: 'restarted' });
+        if (m.streamId !== '') stream = m.streamId;
         next = m.sequence + 1;
         const e = fromProtoEvent(m);
         if (e !== undefined) subscriber.next({ type: 'event', event: e });

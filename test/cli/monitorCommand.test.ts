@@ -157,6 +157,41 @@ describe('rxtrain monitor', () => {
     assert.match(t.out.text(), /#1 .*#3 /s);
   });
 
+  it('--from with --stream of an earlier training process starts over from the new stream, saying the training restarted', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next(begin());
+    events.next(batchEnd(0, 2));
+    events.next(batchEnd(0, 3));
+    const json = io();
+    const first = run([server.address, '--json', '--from', '2'], json.io);
+    await until(() => json.out.text().split('\n').length > 2, 5000, 'two lines');
+    const line = JSON.parse(json.out.text().split('\n')[0]) as { sequence: number; streamId: string };
+    assert.equal(line.sequence, 2);
+    assert.match(line.streamId, /^[0-9a-f-]{36}$/, '--json lines carry the stream id');
+    // The same process: --stream matches, so --from counts in it.
+    const same = io();
+    const again = run([server.address, '--json', '--from', '3', '--stream', line.streamId], same.io);
+    await until(() => server!.subscribers === 2, 5000, 'the second monitor');
+    events.next(endOk());
+    events.complete();
+    assert.equal(await first, MONITOR_EXIT.OK);
+    assert.equal(await again, MONITOR_EXIT.OK);
+    assert.deepEqual(same.out.text().trim().split('\n').map((l) => (JSON.parse(l) as { sequence: number }).sequence), [3, 4]);
+    await server.shutdown();
+    // A new process (new stream) with more events than that: --from 3 would skip its first two.
+    events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    for (const e of [begin(), batchEnd(0, 2), batchEnd(0, 3), batchEnd(0, 4)]) events.next(e);
+    const later = io();
+    const exit = run([server.address, '--json', '--from', '3', '--stream', line.streamId], later.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.next(endOk());
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(later.out.text().trim().split('\n').map((l) => (JSON.parse(l) as { sequence: number }).sequence), [1, 2, 3, 4, 5]);
+    assert.match(later.err.text(), /the server restarted \(new event stream\); starting over/);
+  });
+
   it('while nothing listens, says so readably and keeps retrying until Ctrl-C (exit 130)', async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

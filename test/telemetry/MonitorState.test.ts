@@ -4,9 +4,9 @@ import { renderMonitor } from '../../src/telemetry/renderMonitor';
 import type { SequencedEvent } from '../../src/telemetry/fromProtoEvent';
 import type { WatchSignal } from '../../src/telemetry/watchTelemetry';
 
-type Bare<T> = T extends unknown ? Omit<T, 'sequence' | 'runId' | 'time'> : never;
+type Bare<T> = T extends unknown ? Omit<T, 'sequence' | 'runId' | 'time' | 'streamId'> : never;
 const ev = (sequence: number, e: Bare<SequencedEvent>): WatchSignal =>
-  ({ type: 'event', event: { ...e, sequence, runId: 'r1', time: 0 } as SequencedEvent });
+  ({ type: 'event', event: { ...e, sequence, runId: 'r1', streamId: 's1', time: 0 } as SequencedEvent });
 
 describe('MonitorState / renderMonitor', () => {
   it('folds events into what the view shows', () => {

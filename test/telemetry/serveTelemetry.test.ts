@@ -397,7 +397,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     }
     assert.deepEqual([...files.keys()].sort(), ['grpc/health/v1/health.proto', 'telemetry.proto'], 'files named as protoc names them');
     const msg = (name: string) => files.get('telemetry.proto')?.messageType?.find((m) => m.name === name);
-    assert.deepEqual(msg('SubscribeRequest')?.field?.map((f) => f.name), ['kinds', 'from_sequence'], 'field names of the .proto');
+    assert.deepEqual(msg('SubscribeRequest')?.field?.map((f) => f.name), ['kinds', 'from_sequence', 'stream_id'], 'field names of the .proto');
     const valAccuracy = msg('EpochEnd')?.field?.find((f) => f.name === 'val_accuracy') as { proto3Optional?: boolean } | undefined;
     assert.equal(valAccuracy?.proto3Optional, true, 'a proto3 optional field says so');
     const list = files.get('grpc/health/v1/health.proto')?.messageType?.find((m) => m.name === 'HealthListResponse');

@@ -28,9 +28,9 @@ describe('toProtoEvent / fromProtoEvent', () => {
     const { v1 } = loadTelemetryProto();
     const svc = v1.Telemetry.service.Subscribe;
     ALL.forEach((e, i) => {
-      const bytes = svc.responseSerialize(toProtoEvent(e, 'run-9', i + 1));
+      const bytes = svc.responseSerialize(toProtoEvent(e, 'run-9', i + 1, 'stream-a'));
       const decoded = svc.responseDeserialize(bytes) as Event__Output;
-      assert.deepEqual(fromProtoEvent(decoded), { ...e, runId: 'run-9', sequence: i + 1 }, e.kind);
+      assert.deepEqual(fromProtoEvent(decoded), { ...e, runId: 'run-9', sequence: i + 1, streamId: 'stream-a' }, e.kind);
     });
   });
 
@@ -43,7 +43,7 @@ describe('toProtoEvent / fromProtoEvent', () => {
   });
 
   it('returns undefined for an event with no payload (e.g. from a newer server)', () => {
-    const m: Event__Output = { runId: 'r', sequence: 1, timeUnixMicros: 0, epoch: 0, step: 0 };
+    const m: Event__Output = { runId: 'r', sequence: 1, timeUnixMicros: 0, epoch: 0, step: 0, streamId: 's' };
     assert.equal(fromProtoEvent(m), undefined);
   });
 

@@ -43,6 +43,53 @@ describe('watchTelemetry', () => {
     assert.deepEqual(summary(await all), ['restarted', 1, 2]);
   });
 
+  it('starts over when training restarted in a new process that is already past its sequence (stream ids)', async () => {
+    // The watcher dials a proxy, so the first process can "die" (every connection reset at
+    // once, as a kill does) and a second one take its place behind the same address.
+    let target = '';
+    const open = new Set<net.Socket>();
+    const proxy = net.createServer((down) => {
+      const [host, port] = target.split(':');
+      const up = net.connect(Number(port), host);
+      for (const x of [down, up]) {
+        open.add(x);
+        x.on('close', () => open.delete(x));
+        x.on('error', () => undefined);
+      }
+      down.pipe(up).pipe(down);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    target = server.address;
+    for (let i = 0; i < 3; i += 1) events.next(batchEnd());
+    const signals: WatchSignal[] = [];
+    let done = false;
+    const sub = watchTelemetry({ address, credentials: insecure, backoff: { initialMs: 20, maxMs: 50 } }).subscribe({ next: (x) => signals.push(x), complete: () => (done = true) });
+    const second = new Subject<TrainEvent>();
+    let secondServer: TelemetryServer | undefined;
+    try {
+      await until(() => summary(signals).length === 3, 5000, 'the first process\'s events');
+      // The run resumed in a second process, five events in before the watcher is back.
+      secondServer = await serveTelemetry(second, { runId: 'r', address: '127.0.0.1:0' });
+      for (let i = 0; i < 5; i += 1) second.next(batchEnd());
+      target = secondServer.address;
+      for (const x of open) x.destroy();
+      await until(() => summary(signals).length >= 9, 10000, 'the second process\'s events');
+      second.complete();
+      await until(() => done, 5000, 'the end');
+      // Resuming from 4 would have shown the second process's 4 and 5 only, silently.
+      assert.deepEqual(summary(signals), [1, 2, 3, 'restarted', 1, 2, 3, 4, 5]);
+      const ids = signals.flatMap((x) => (x.type === 'run' ? [x.run.streamId] : []));
+      assert.ok(ids.length >= 2 && ids[0] !== ids.at(-1) && ids.every((id) => /^[0-9a-f-]{36}$/.test(id)), `GetRun names the stream: ${ids.join(', ')}`);
+    } finally {
+      sub.unsubscribe();
+      await secondServer?.shutdown();
+      for (const x of open) x.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+
   it('fails without retrying on UNAUTHENTICATED', async () => {
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', token: 'right' });
     await assert.rejects(

@@ -21,7 +21,7 @@ export interface Event {
    */
   'runId'?: (string);
   /**
-   * Gap-free from 1 in each training process: a resumed run starts again at 1.
+   * Gap-free from 1 in each training process: a resumed run starts again at 1 (with a new stream_id).
    */
   'sequence'?: (number | string | Long);
   /**
@@ -36,6 +36,11 @@ export interface Event {
    * Global optimisation step (batches trained since the run began, across resumes).
    */
   'step'?: (number | string | Long);
+  /**
+   * Identifies this training process's event stream (random, new in every process): the
+   * sequence numbers of two events compare only when their stream_id is the same.
+   */
+  'streamId'?: (string);
   'trainBegin'?: (_rxtrain_telemetry_v1_TrainBegin | null);
   'epochBegin'?: (_rxtrain_telemetry_v1_EpochBegin | null);
   'batchEnd'?: (_rxtrain_telemetry_v1_BatchEnd | null);
@@ -58,7 +63,7 @@ export interface Event__Output {
    */
   'runId': (string);
   /**
-   * Gap-free from 1 in each training process: a resumed run starts again at 1.
+   * Gap-free from 1 in each training process: a resumed run starts again at 1 (with a new stream_id).
    */
   'sequence': (number);
   /**
@@ -73,6 +78,11 @@ export interface Event__Output {
    * Global optimisation step (batches trained since the run began, across resumes).
    */
   'step': (number);
+  /**
+   * Identifies this training process's event stream (random, new in every process): the
+   * sequence numbers of two events compare only when their stream_id is the same.
+   */
+  'streamId': (string);
   'trainBegin'?: (_rxtrain_telemetry_v1_TrainBegin__Output | null);
   'epochBegin'?: (_rxtrain_telemetry_v1_EpochBegin__Output | null);
   'batchEnd'?: (_rxtrain_telemetry_v1_BatchEnd__Output | null);

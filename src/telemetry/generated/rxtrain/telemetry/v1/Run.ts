@@ -54,6 +54,10 @@ export interface Run {
    * Message of the fatal error when status is FAILED.
    */
   'error'?: (string);
+  /**
+   * As Event.stream_id: this training process's event stream.
+   */
+  'streamId'?: (string);
 }
 
 /**
@@ -106,4 +110,8 @@ export interface Run__Output {
    * Message of the fatal error when status is FAILED.
    */
   'error': (string);
+  /**
+   * As Event.stream_id: this training process's event stream.
+   */
+  'streamId': (string);
 }

@@ -17,6 +17,13 @@ export interface SubscribeRequest {
    * buffer, then live". A reconnecting client passes last received + 1.
    */
   'fromSequence'?: (number | string | Long);
+  /**
+   * The stream_id of the events the client received before (empty: none, or not known). When
+   * it is not the server's (training was restarted, e.g. resumed in a new process, whose
+   * sequence starts again at 1), from_sequence is ignored and the stream starts from the
+   * oldest event kept: the client sees the new stream_id on the first event and starts over.
+   */
+  'streamId'?: (string);
 }
 
 /**
@@ -33,4 +40,11 @@ export interface SubscribeRequest__Output {
    * buffer, then live". A reconnecting client passes last received + 1.
    */
   'fromSequence': (number);
+  /**
+   * The stream_id of the events the client received before (empty: none, or not known). When
+   * it is not the server's (training was restarted, e.g. resumed in a new process, whose
+   * sequence starts again at 1), from_sequence is ignored and the stream starts from the
+   * oldest event kept: the client sees the new stream_id on the first event and starts over.
+   */
+  'streamId': (string);
 }
