@@ -4,6 +4,7 @@
  * `rxtrain monitor` does not load tfjs, and `rxtrain train` does not load the monitor UI.
  */
 import * as path from 'node:path';
+import { closestName } from './parseCommandArgs';
 
 /**
  * A subcommand: takes its own argv (after the subcommand name), returns the exit code. Every
@@ -40,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    console.error(`rxtrain: unknown command '${name}'\n\n${usage()}`);
+    const near = closestName(name, Object.keys(COMMANDS));
+    console.error(`rxtrain: unknown command '${name}'${near === undefined ? '' : ` (did you mean ${near}?)`}\n\n${usage()}`);
     return 2;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports

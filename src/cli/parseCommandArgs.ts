@@ -1,14 +1,38 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** Edit distance, for "did you mean" (option names are short, so the quadratic table is fine). */
+/**
+ * Edit distance with swaps of neighbours counted as one edit (`trian` → `train`), for "did you
+ * mean" (names are short, so the quadratic table is fine).
+ */
 function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
+}
+
+/**
+ * The known name closest to a mistyped one (`predcit` → `predict`), or undefined when nothing
+ * is close: within a third of the name's length, or a known name that the typed one is the
+ * start of.
+ *
+ * @example
+ * ```ts
+ * closestName('evalute', ['train', 'evaluate']); // 'evaluate'
+ * ```
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  if (name === '') return undefined;
+  let best: { name: string; d: number } | undefined;
+  for (const k of known) {
+    const d = k.startsWith(name) ? 0.5 : distance(name, k);
+    if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d)) best = { name: k, d };
+  }
+  return best?.name;
 }
 
 /**
@@ -23,14 +47,8 @@ function distance(a: string, b: string): number {
  * ```
  */
 export function closestOption(typed: string, known: readonly string[]): string | undefined {
-  const name = typed.replace(/^-+/, '').replace(/=.*$/, '');
-  if (name === '') return undefined;
-  let best: { option: string; d: number } | undefined;
-  for (const k of known) {
-    const d = k.startsWith(name) ? 0.5 : distance(name, k);
-    if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d)) best = { option: k, d };
-  }
-  return best === undefined ? undefined : `--${best.option}`;
+  const near = closestName(typed.replace(/^-+/, '').replace(/=.*$/, ''), known);
+  return near === undefined ? undefined : `--${near}`;
 }
 
 /**

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { closestOption, parseCommandArgs } from '../../src/cli/parseCommandArgs';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { closestName, closestOption, parseCommandArgs } from '../../src/cli/parseCommandArgs';
 
 const options = {
   epochs: { type: 'string' },
@@ -50,5 +52,18 @@ describe('closestOption', () => {
     assert.equal(closestOption('--batch_size=3', known), '--batch-size');
     assert.equal(closestOption('--lr', known), undefined);
     assert.equal(closestOption('--', known), undefined);
+  });
+});
+
+describe('closestName / rxtrain <command>', () => {
+  it('finds the command meant, and the CLI says it', () => {
+    const commands = ['preprocess', 'train', 'evaluate', 'predict', 'monitor', 'import-idx'];
+    assert.equal(closestName('predcit', commands), 'predict');
+    assert.equal(closestName('evalute', commands), 'evaluate');
+    assert.equal(closestName('trian', commands), 'train');
+    assert.equal(closestName('xyz', commands), undefined);
+    const p = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'evalute'], { encoding: 'utf8' });
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /^rxtrain: unknown command 'evalute' \(did you mean evaluate\?\)\n/);
   });
 });
