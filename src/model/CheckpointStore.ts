@@ -104,19 +104,40 @@ async function maybePauseForTest(fd: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 10 * 60_000));
 }
 
+// write(2) may write less than asked without an error (a full disk, a file size limit): only
+// the next call reports why. A short count taken for success would rename a truncated file
+// into place as a checkpoint, and pruning would then delete the good ones.
+function writeAll(fd: number, bytes: Buffer, from: number, to: number): void {
+  for (let at = from; at < to; ) {
+    const n = fs.writeSync(fd, bytes, at, to - at);
+    if (n <= 0) throw new Error(`write returned ${n} with ${to - at} bytes left`);
+    at += n;
+  }
+}
+
 async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<void> {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    const half = Math.floor(bytes.length / 2);
-    fs.writeSync(fd, bytes, 0, half);
-    await maybePauseForTest(fd);
-    fs.writeSync(fd, bytes, half, bytes.length - half);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const half = Math.floor(bytes.length / 2);
+      writeAll(fd, bytes, 0, half);
+      await maybePauseForTest(fd);
+      writeAll(fd, bytes, half, bytes.length);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path.join(dir, name));
+  } catch (e) {
+    // A partial temp file on a full disk would keep it full for the log and everything else.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // the write's error is the one to report; the next start removes temp files anyway
+    }
+    throw new Error(`cannot write checkpoint ${path.join(dir, name)}: ${(e as Error).message} (the checkpoints already on disk are intact)`, { cause: e });
   }
-  fs.renameSync(tmp, path.join(dir, name));
   fsyncDir(dir);
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,6 +67,32 @@ describe('CheckpointStore', () => {
     const { latest, problems } = await store.scan();
     assert.equal(latest, undefined);
     assert.equal(problems.length, 1);
+  });
+
+  it('never takes a short write for a saved checkpoint: a full disk fails the save and leaves the older ones alone', function () {
+    this.timeout(60_000);
+    // A file size limit makes write(2) stop short without an error, as a full disk does;
+    // the limit lies between the two halves that the store writes, so only the second is cut.
+    const script = `
+      const fs = require('node:fs');
+      const { openCheckpointStore } = require(${JSON.stringify(path.resolve(__dirname, '../../src/model/CheckpointStore'))});
+      const { sampleCheckpoint } = require(${JSON.stringify(path.resolve(__dirname, 'fixtures/sampleCheckpoint'))});
+      (async () => {
+        const store = await openCheckpointStore(${JSON.stringify(dir)}, { keepLast: 1, keepBest: false });
+        await store.save(sampleCheckpoint(10), { best: false });
+        const big = sampleCheckpoint(20);
+        const weights = [{ name: 'w', shape: [60000], data: new Float32Array(60000).fill(1) }];
+        let error = null;
+        try { await store.save({ ...big, trainer: { weights, optimizer: weights } }, { best: false }); } catch (e) { error = e.message; }
+        const { latest } = await store.scan();
+        console.log(JSON.stringify({ error, files: fs.readdirSync(${JSON.stringify(dir)}).sort(), latest: latest && latest.checkpoint.step }));
+      })();`;
+    const r = spawnSync('sh', ['-c', 'ulimit -f 300 && exec "$@"', 'sh', process.execPath, '--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { error: string | null; files: string[]; latest: number };
+    assert.match(out.error ?? '(the save succeeded)', /^cannot write checkpoint .*ckpt-s0000000020-e0002-b000003\.rxckpt: .*EFBIG.*already on disk are intact/);
+    assert.deepEqual(out.files, [checkpointFileName(10, 2, 3)], 'no truncated checkpoint under a real name, no temp file left, and nothing pruned');
+    assert.equal(out.latest, 10);
   });
 
   it('removes temp files a crash left behind, and never lists them', async () => {
