@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
-import { lastValueFrom, merge, Subject } from 'rxjs';
+import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
 import { parseDuration } from '../model/Duration';
@@ -349,10 +349,17 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.err.write(`rxtrain train: ${lock.left}\n`);
     return TRAIN_EXIT.FAILED;
   }
+  // Set when a log line, TensorBoard or a chart could not be written: the run then exits 1.
+  let outputFailed = false;
   const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
   const logger: Logger = createLogger({
     level: cfg.log.level,
     ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
+    // A log file that cannot be written (full disk) must not silence the console as well.
+    onFileError: (e) => {
+      outputFailed = true;
+      io.err.write(`rxtrain train: cannot write the log file ${cfg.log.file}: ${e.message}; logging to the console only\n`);
+    },
     // With a progress bar on the terminal a log line would land on the bar's line (Ctrl-C's
     // "stopping…", a mid-epoch checkpoint): clear that line first; the bar redraws below.
     console: { write: (s: string) => io.err.write(barOn ? `\r\x1b[K${s}` : s) },
@@ -452,7 +459,21 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     if (cfg.charts) sinks.push(chartWriter(runDir, { title: runId }));
     const shared = bus.asObservable();
     let outcome: TrainEvent | undefined;
-    const done = lastValueFrom(merge(...sinks.map((s) => s(shared))), { defaultValue: undefined });
+    let trainingError: unknown;
+    // One output that cannot write (TensorBoard on a full disk, charts into a folder that is a
+    // file) must not take the others down with it: merged, its error would unsubscribe the
+    // logger, and the run would go on for hours without a line on the console or in the log.
+    const guard = (sink$: Observable<never>): Observable<never> =>
+      sink$.pipe(
+        catchError((err: unknown) => {
+          if (err !== trainingError) {
+            outputFailed = true;
+            logger.error(`${err instanceof Error ? err.message : String(err)}; training goes on without this output`);
+          }
+          return EMPTY;
+        }),
+      );
+    const done = lastValueFrom(merge(...sinks.map((s) => guard(s(shared)))), { defaultValue: undefined });
     const trained = new Promise<void>((resolve, reject) =>
       events$.subscribe({
         next: (e) => {
@@ -460,6 +481,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
           bus.next(e);
         },
         error: (err: unknown) => {
+          trainingError = err;
           bus.error(err);
           reject(err);
         },
@@ -477,6 +499,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
     if (t2.status === 'rejected') throw t2.reason;
     await server.closed;
+    if (outputFailed) {
+      logger.error('training finished, but some of its outputs could not be written (see above)');
+      return TRAIN_EXIT.FAILED;
+    }
     // Charts are drawn at the end of an epoch: a run stopped (or out of budget) inside its first has none.
     const charts = [path.join(runDir, 'plot.png'), path.join(runDir, 'lr.png')].filter((f) => fs.existsSync(f));
     if (cfg.charts && charts.length > 0) logger.info(`charts: ${charts.join(', ')}`);

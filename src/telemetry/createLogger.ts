@@ -53,6 +53,11 @@ export interface LoggerOptions {
   readonly console?: boolean | LogStream;
   /** Clock for the timestamps (default `() => new Date()`); injected by tests. */
   readonly clock?: () => Date;
+  /**
+   * Called once when a line cannot be written to `file` (a full disk); the logger then closes
+   * the file and goes on with the console only. Without it, such a write throws.
+   */
+  readonly onFileError?: (error: Error) => void;
 }
 
 /**
@@ -113,7 +118,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     const text = lines.join('');
     if (consoleOpt === true) (l === 'error' || l === 'warn' ? process.stderr : process.stdout).write(text);
     else if (consoleOpt !== false) consoleOpt.write(text);
-    if (fd !== undefined) fs.writeSync(fd, text);
+    if (fd === undefined) return;
+    try {
+      fs.writeSync(fd, text);
+    } catch (err) {
+      if (opts.onFileError === undefined) throw err;
+      const f = fd;
+      fd = undefined;
+      try {
+        fs.closeSync(f);
+      } catch {
+        // the write's error is the one to report
+      }
+      opts.onFileError(err as Error);
+    }
   };
   return {
     level,

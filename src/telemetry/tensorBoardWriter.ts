@@ -180,7 +180,7 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
         if (graphDef !== undefined && !resumed) file.writeGraph(graphDef);
         file.flush();
       } catch (err) {
-        fail(err);
+        fail(new Error(`TensorBoard: cannot write an event file in ${logDir}: ${(err as Error).message}`));
         return;
       }
       const sub = events$.subscribe({

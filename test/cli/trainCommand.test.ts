@@ -325,6 +325,25 @@ describe('rxtrain train', function () {
     assert.ok(!d.err().includes('\x1b'), 'no escape codes without a bar');
   });
 
+  it('an output that cannot be written (TensorBoard, the log file) is reported at once and the rest of the run still logs', async () => {
+    const runDir = path.join(tmp, 'run-broken-outputs');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'tensorboard'), 'a file where the folder goes');
+    const c = capture();
+    // /dev/full takes the open but fails every write with ENOSPC, as a full disk does.
+    const code = await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--log-file', '/dev/full'], c.io);
+    await new Promise((r) => setImmediate(r));
+    const err = c.err();
+    assert.equal(code, TRAIN_EXIT.FAILED, err);
+    assert.match(err, /cannot write the log file \/dev\/full: ENOSPC.*; logging to the console only/);
+    const tb = err.search(/ERROR TensorBoard: cannot write an event file in .*tensorboard: EEXIST.*; training goes on without this output/);
+    const epoch = err.search(/INFO {2}epoch 1\/1: train loss/);
+    assert.ok(tb >= 0 && epoch > tb, `the TensorBoard failure is logged when it happens, and the epoch after it:\n${err}`);
+    assert.match(err, /training ended \(completed\)/);
+    assert.match(err, /training finished, but some of its outputs could not be written/);
+    assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).includes('best.rxckpt'));
+  });
+
   it('reports missing data as a failure, not a crash', async () => {
     const c = capture();
     assert.equal(await run(['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', 'off', '--run-dir', path.join(tmp, 'r3')], c.io), TRAIN_EXIT.FAILED);

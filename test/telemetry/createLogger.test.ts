@@ -48,6 +48,19 @@ describe('createLogger', () => {
     );
   });
 
+  it('with onFileError, a file that stops taking lines (a full disk) is reported once and the console goes on', () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    // /dev/full opens fine and fails every write with ENOSPC.
+    const log = createLogger({ file: '/dev/full', console: { write: (t: string) => lines.push(t) }, clock, onFileError: (e) => errors.push(e.message) });
+    log.info('one');
+    log.info('two');
+    assert.equal(lines.length, 2);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /ENOSPC/);
+    assert.throws(() => createLogger({ file: '/dev/full', console: false }).info('x'), /ENOSPC/, 'without it, the write throws as before');
+  });
+
   it('rejects unknown levels and unwritable files with clear errors', () => {
     assert.throws(() => createLogger({ level: 'verbose' as LogLevel }), /unknown level 'verbose'/);
     fs.writeFileSync(path.join(dir, 'f'), '');
