@@ -180,13 +180,14 @@ async function listNewestFirst(dir: string): Promise<string[]> {
  */
 export async function scanCheckpoints(dir: string): Promise<CheckpointScan> {
   const problems: string[] = [];
-  for (const f of await listNewestFirst(dir)) {
+  const files = await listNewestFirst(dir);
+  for (const [i, f] of files.entries()) {
     const p = path.join(dir, f);
     try {
       return { latest: { checkpoint: decodeCheckpoint(await fs.promises.readFile(p)), path: p }, problems };
     } catch (e) {
       if (!(e instanceof CorruptCheckpointError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
-      problems.push(`checkpoint ${p} is unusable (${(e as Error).message}); falling back to the previous one`);
+      problems.push(`checkpoint ${p} is unusable (${(e as Error).message})${i + 1 < files.length ? '; falling back to the previous one' : '; it is the oldest one'}`);
     }
   }
   return { problems };

@@ -216,6 +216,14 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     if (store !== undefined) {
       const scan = await store.scan();
       for (const p of scan.problems) emit({ kind: 'Error', ...base(), message: p, fatal: false });
+      // Starting afresh over a run whose checkpoints are all damaged would train it again from
+      // scratch, restart its charts and prune the damaged files: the user decides that, not we.
+      if (scan.latest === undefined && scan.problems.length > 0) {
+        throw new Error(
+          `refusing to start afresh: none of the ${scan.problems.length} checkpoint(s) in ${store.dir} is usable (see the warnings above).\n` +
+            'Move or delete that folder (or use a new run directory) to start a new run.',
+        );
+      }
       if (scan.latest !== undefined) {
         const ck = scan.latest.checkpoint;
         const match = matchIdentity(ck.identity, ck.identityHash, identity);

@@ -168,6 +168,25 @@ describe('train: checkpoints and exact resume', function () {
     assert.deepEqual(metricsOf(first, second), straight);
   });
 
+  it('refuses to start afresh when every checkpoint is damaged, and leaves them in place', async () => {
+    await runInProcess(tmp, 2);
+    const files = fs.readdirSync(tmp).filter((f) => f.startsWith('ckpt-')).sort();
+    for (const f of files) fs.truncateSync(path.join(tmp, f), 100);
+    const events: TrainEvent[] = [];
+    const store = await openCheckpointStore(tmp, { keepLast: 2, keepBest: true });
+    const run$ = train({ ...resumeSetup(), epochs: 4, checkpoints: { store, everyEpochs: 1, everySteps: 0 } });
+    await assert.rejects(
+      new Promise((resolve, reject) => run$.subscribe({ next: (e) => events.push(e), error: reject, complete: () => resolve(undefined) })),
+      /refusing to start afresh: none of the 2 checkpoint\(s\) in .* is usable \(see the warnings above\)\.\nMove or delete that folder \(or use a new run directory\)/,
+    );
+    const warnings = events.flatMap((e) => (e.kind === 'Error' && !e.fatal ? [e.message] : []));
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0], /falling back to the previous one$/);
+    assert.match(warnings[1], /unusable .*; it is the oldest one$/);
+    assert.ok(!events.some((e) => e.kind === 'TrainBegin'), 'nothing trained');
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('ckpt-')).sort(), files, 'nothing pruned');
+  });
+
   it('refuses a checkpoint made with a different config, naming the field', async () => {
     await runInProcess(tmp, 1);
     await assert.rejects(runInProcess(tmp, 2, { batchSize: 4 }), (e: Error) => {
