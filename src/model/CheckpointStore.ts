@@ -63,6 +63,12 @@ export interface CheckpointStore {
   scan(): Promise<CheckpointScan>;
   /** Writes `ck` atomically, prunes old ones; returns the path written. */
   save(ck: Checkpoint, opts: { readonly best: boolean }): Promise<string>;
+  /**
+   * Makes best.rxckpt the checkpoint `loaded` (a file of this store) unless it already holds
+   * it; true when it had to. Repairs a save whose best link a crash cut off (keepBest only).
+   * Optional, so that stores written against earlier versions still type-check.
+   */
+  ensureBest?(loaded: LoadedCheckpoint): Promise<boolean>;
 }
 
 const NAME = /^ckpt-s(\d+)-e(\d+)-b(\d+)\.rxckpt$/;
@@ -160,6 +166,22 @@ async function linkAtomic(dir: string, from: string, name: string, bytes: Buffer
   }
 }
 
+const BEST = 'best.rxckpt';
+
+/** Whether best.rxckpt in `dir` is the checkpoint `loaded`: the same file, or a copy of it. */
+async function bestIs(dir: string, loaded: LoadedCheckpoint): Promise<boolean> {
+  const best = path.join(dir, BEST);
+  try {
+    const [a, b] = await Promise.all([fs.promises.stat(best), fs.promises.stat(loaded.path)]);
+    if (a.ino === b.ino && a.dev === b.dev) return true;
+    // A file system without hard links holds a copy.
+    const ck = decodeCheckpoint(await fs.promises.readFile(best));
+    return ck.step === loaded.checkpoint.step && ck.epoch === loaded.checkpoint.epoch && ck.batch === loaded.checkpoint.batch;
+  } catch {
+    return false; // missing or damaged
+  }
+}
+
 async function listNewestFirst(dir: string): Promise<string[]> {
   return (await fs.promises.readdir(dir))
     .filter((f) => NAME.test(f))
@@ -220,11 +242,16 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
       const bytes = encodeCheckpoint(ck);
       const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
       await writeAtomic(dir, name, bytes);
-      if (best && options.keepBest) await linkAtomic(dir, name, 'best.rxckpt', bytes);
+      if (best && options.keepBest) await linkAtomic(dir, name, BEST, bytes);
       for (const old of (await listNewestFirst(dir)).slice(options.keepLast)) {
         await fs.promises.rm(path.join(dir, old), { force: true });
       }
       return path.join(dir, name);
+    },
+    async ensureBest(loaded) {
+      if (!options.keepBest || (await bestIs(dir, loaded))) return false;
+      await linkAtomic(dir, path.basename(loaded.path), BEST, await fs.promises.readFile(loaded.path));
+      return true;
     },
   };
 }

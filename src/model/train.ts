@@ -239,6 +239,17 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
         await trainer.setState(ck.trainer);
         if (life.closed) return;
+        // A checkpoint at the start of an epoch whose previous epoch is the best was saved as
+        // the best one; a kill between writing it and linking best.rxckpt leaves an older (or
+        // no) best.rxckpt, which `rxtrain evaluate` would then score as the run's best.
+        if (ck.batch === 0 && ck.best !== null && ck.best.epoch === ck.epoch - 1 && (await store.ensureBest?.(scan.latest)) === true) {
+          emit({
+            kind: 'Error',
+            ...base(),
+            message: `best.rxckpt did not hold the best checkpoint (the previous run stopped between saving and linking it); it is now ${scan.latest.path}`,
+            fatal: false,
+          });
+        }
         resumedFrom = scan.latest.path;
         st = {
           epoch: ck.epoch,

@@ -48,6 +48,20 @@ describe('CheckpointStore', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 
+  it('ensureBest makes best.rxckpt a given checkpoint when it holds an older one, and is a no-op after', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: true });
+    await store.save(sampleCheckpoint(10), { best: true });
+    const newer = await store.save(sampleCheckpoint(20), { best: false });
+    const loaded = { path: newer, checkpoint: sampleCheckpoint(20) };
+    assert.equal(await store.ensureBest?.(loaded), true);
+    assert.equal(fs.statSync(path.join(dir, 'best.rxckpt')).ino, fs.statSync(newer).ino);
+    assert.equal(await store.ensureBest?.(loaded), false);
+    const noBest = await openCheckpointStore(path.join(dir, 'other'), { keepLast: 3, keepBest: false });
+    const only = await noBest.save(sampleCheckpoint(30), { best: false });
+    assert.equal(await noBest.ensureBest?.({ path: only, checkpoint: sampleCheckpoint(30) }), false);
+    assert.equal(fs.existsSync(path.join(dir, 'other', 'best.rxckpt')), false);
+  });
+
   it('skips a damaged newest checkpoint and says so', async () => {
     const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
     await store.save(sampleCheckpoint(10), { best: false });

@@ -168,6 +168,21 @@ describe('train: checkpoints and exact resume', function () {
     assert.deepEqual(metricsOf(first, second), straight);
   });
 
+  it('repairs best.rxckpt when a kill cut the save off between the checkpoint and its best link', async () => {
+    await runInProcess(tmp, 1);
+    const saved = path.join(tmp, fs.readdirSync(tmp).find((f) => f.startsWith('ckpt-')) as string);
+    assert.equal(decodeCheckpoint(fs.readFileSync(saved)).best?.epoch, 0, 'precondition: the first epoch is the best so far');
+    const best = path.join(tmp, 'best.rxckpt');
+    // What a kill -9 between writing the epoch's checkpoint and linking it leaves: no (or an older) best.rxckpt.
+    fs.rmSync(best);
+    const resumed = await runInProcess(tmp, 1);
+    const warning = resumed.find((e) => e.kind === 'Error');
+    assert.ok(warning?.kind === 'Error' && !warning.fatal && /best\.rxckpt did not hold the best checkpoint/.test(warning.message), JSON.stringify(warning));
+    assert.equal(fs.statSync(best).ino, fs.statSync(saved).ino, 'best.rxckpt is the best epoch\'s checkpoint again');
+    const again = await runInProcess(tmp, 1);
+    assert.ok(!again.some((e) => e.kind === 'Error'), 'nothing to repair the next time');
+  });
+
   it('refuses to start afresh when every checkpoint is damaged, and leaves them in place', async () => {
     await runInProcess(tmp, 2);
     const files = fs.readdirSync(tmp).filter((f) => f.startsWith('ckpt-')).sort();
