@@ -98,7 +98,9 @@ export function chartWriter(outDir: string, opts: ChartWriterOptions = {}): Even
             if (e.kind !== 'EpochEnd') return;
             history = epochHistory([...history, e]);
             fs.mkdirSync(outDir, { recursive: true });
-            fs.writeFileSync(historyFile, JSON.stringify(history));
+            // Temp file + rename: a kill mid-write must not cost the earlier epochs' points.
+            fs.writeFileSync(`${historyFile}.tmp`, JSON.stringify(history));
+            fs.renameSync(`${historyFile}.tmp`, historyFile);
             if ((opts.redraw ?? 'epoch') === 'epoch') render();
           } catch (err) {
             subscriber.error(new Error(`charts: cannot write ${historyFile}: ${(err as Error).message}`));
