@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
+import { scoringCheckpoint, scoringTrainer } from './scoringCheckpoint';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
 import { scanCheckpoints } from '../model/CheckpointStore';
-import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import { evaluateSource, type Evaluation, type Tta } from '../model/evaluateSource';
 import { openDatasets, openEvalData } from '../model/setupFromConfig';
 import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
@@ -278,17 +278,14 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   }
 
   try {
-    const { file, checkpoint: ck, notes } = await resolveCheckpointFile(target);
-    for (const n of notes) io.err.write(`rxtrain evaluate: note: ${n}\n`);
-    const stored = configOfCheckpoint(ck);
-    if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
-    if (weightsFlag === 'ema' && ck.ema === undefined) throw new Error(`${file}: the run kept no moving average of the weights (config ema.decay 0): use --weights trained`);
-    const weights = weightsFlag ?? (ck.ema === undefined ? 'trained' : 'ema');
-    const mode: TtaMode = ttaFlag ?? (stored.right.tenCrop ? 'ten-crop' : stored.right.valFlip ? 'flip' : 'none');
+    const opened = await scoringCheckpoint(target, weightsFlag);
+    const { file, checkpoint: ck, config: stored, weights } = opened;
+    for (const n of opened.notes) io.err.write(`rxtrain evaluate: note: ${n}\n`);
+    const mode: TtaMode = ttaFlag ?? (stored.tenCrop ? 'ten-crop' : stored.valFlip ? 'flip' : 'none');
     const cfg: TrainConfig = {
-      ...stored.right,
-      data: { ...stored.right.data, ...(data === undefined ? {} : { val: path.resolve(data) }) },
-      batchSize: batchSize ?? stored.right.batchSize,
+      ...stored,
+      data: { ...stored.data, ...(data === undefined ? {} : { val: path.resolve(data) }) },
+      batchSize: batchSize ?? stored.batchSize,
       tenCrop: mode === 'ten-crop',
     };
     const backend = await initBackend({ prefer: backendName });
@@ -303,10 +300,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     try {
       const source = datasets.tenCrop?.source ?? datasets.val;
       if (source === undefined) throw new Error(`the run has no validation data to evaluate (its config has data.val null and no val split): pass --data`);
-      const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
-      const trainer = await createTrainer({ model: spec, seed: cfg.seed, optimizer: cfg.optimizer, backend: backend.name as BackendName, replicas: 1 });
+      const trainer = await scoringTrainer(opened, { numClasses: datasets.classes.length, inputShape: datasets.inputShape, backend: backend.name as BackendName });
       try {
-        await trainer.setState(weights === 'ema' && ck.ema !== undefined ? { weights: ck.ema.weights, optimizer: ck.trainer.optimizer } : ck.trainer);
         const tta: Tta = mode === 'ten-crop' ? { kind: 'tenCrop', cropSize: datasets.tenCrop?.cropSize ?? datasets.inputShape[0] } : { kind: mode };
         const progress = io.err.isTTY === true && !json;
         const e: Evaluation = await evaluateSource(trainer, source, {

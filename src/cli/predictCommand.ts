@@ -1,7 +1,5 @@
 import * as path from 'node:path';
-import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
-import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import type { InferenceInfo } from '../model/InferenceInfo';
 import { predictSource } from '../model/predictSource';
 import { openDatasets } from '../model/setupFromConfig';
@@ -10,8 +8,8 @@ import { createImageDataset } from '../streams/createImageDataset';
 import { fileStore } from '../streams/fileStore';
 import { listImageFiles } from '../streams/listImageFiles';
 import type { SourceItem } from '../streams/SourceItem';
-import { configOfCheckpoint, resolveCheckpointFile } from './evaluateCommand';
 import { parseCommandArgs } from './parseCommandArgs';
+import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 
 const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
 
@@ -106,7 +104,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
   let inputs: string[];
   let top: number;
   let batchSize: number;
-  let weightsFlag: 'ema' | 'trained' | undefined;
+  let weightsFlag: WeightKind | undefined;
   let backendName: BackendName | 'auto';
   let json: boolean;
   try {
@@ -144,13 +142,9 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
   }
 
   try {
-    const { file, checkpoint: ck, notes } = await resolveCheckpointFile(target);
-    for (const n of notes) io.err.write(`rxtrain predict: note: ${n}\n`);
-    const stored = configOfCheckpoint(ck);
-    if (E.isLeft(stored)) throw new Error(`${file}: ${stored.left}`);
-    const cfg = stored.right;
-    if (weightsFlag === 'ema' && ck.ema === undefined) throw new Error(`${file}: the run kept no moving average of the weights (config ema.decay 0): use --weights trained`);
-    const weights = weightsFlag ?? (ck.ema === undefined ? 'trained' : 'ema');
+    const opened = await scoringCheckpoint(target, weightsFlag);
+    const { checkpoint: ck, config: cfg } = opened;
+    for (const n of opened.notes) io.err.write(`rxtrain predict: note: ${n}\n`);
     const files = await listImageFiles(inputs);
     if (files.length === 0) throw new Error(`no image files in ${inputs.join(', ')}`);
     const info = await inferenceOf(ck.inference, cfg);
@@ -168,10 +162,8 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
       augment: { kind: 'eval', crop, mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) },
     });
     try {
-      const spec = networkSpecOf({ model: cfg.model.name, numClasses, inputShape: [crop, crop, channels], dropout: cfg.model.dropout });
-      const trainer = await createTrainer({ model: spec, seed: cfg.seed, optimizer: cfg.optimizer, backend: backend.name as BackendName, replicas: 1 });
+      const trainer = await scoringTrainer(opened, { numClasses, inputShape: [crop, crop, channels], backend: backend.name as BackendName });
       try {
-        await trainer.setState(weights === 'ema' && ck.ema !== undefined ? { weights: ck.ema.weights, optimizer: ck.trainer.optimizer } : ck.trainer);
         const width = Math.min(60, Math.max(...files.map((f) => shown(f).length)));
         let classified = 0;
         let skipped = 0;
