@@ -288,7 +288,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
       batchSize: batchSize ?? stored.batchSize,
       tenCrop: mode === 'ten-crop',
     };
-    const backend = await initBackend({ prefer: backendName });
+    const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
     // A checkpoint that stored its classes and normalisation scores --data on its own: the
     // training data may be on another machine, and listing it would be wasted work anyway.
     const opening = data !== undefined && ck.inference !== undefined ? openEvalData(cfg, ck.inference, path.resolve(data)) : openDatasets(cfg);

@@ -394,7 +394,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const bus = new Subject<TrainEvent>();
     server = await startTelemetryServer(bus, { runId, ...listen.right });
     if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
-    const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName) });
+    const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName), preferSource: '--backend, or "backend" in the config' });
     for (const a of backend.attempts) logger.debug(`backend ${a.name} (${a.package}) not used: ${a.error}`);
     // Whether the native kernels run decides the speed by 2-4x, so it is said at info level.
     for (const n of backend.notes) (n.startsWith('native kernels') ? logger.info : logger.debug)(`backend: ${n}`);

@@ -84,8 +84,16 @@ export interface BackendInfo {
  * ```
  */
 export interface InitBackendOptions {
-  /** Force one backend (a failure then throws), or `auto` (default) for the resolution order. */
+  /**
+   * Force one backend (a failure then throws), or `auto` (default): no preference, so
+   * `RXTRAIN_BACKEND` decides when set, else the resolution order.
+   */
   readonly prefer?: BackendName | 'auto';
+  /**
+   * How the caller's users name `prefer` in their settings, for the error when the forced
+   * backend cannot load (default `initBackend({prefer})`); the CLI says `--backend`.
+   */
+  readonly preferSource?: string;
   /**
    * Compute threads for wasm (tfjs-node ignores it: TensorFlow sizes its own pools). Default:
    * `RXTRAIN_THREADS`, else all cores on the main thread and 1 inside a worker_thread (replicas
@@ -104,6 +112,16 @@ function parsePrefer(value: string | undefined, source: string): BackendName | '
   const v = value.trim().toLowerCase();
   if (v === 'auto' || (BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName | 'auto';
   throw new Error(`${source}: unknown backend "${value}" (expected one of auto, ${BACKEND_NAMES.join(', ')})`);
+}
+
+// What a user whose optional tfjs-node(-gpu) is missing can do about it: npm drops an optional
+// dependency whose install script failed (no internet for the libtensorflow download) or was
+// held back, so it is simply not there.
+function installHint(a: BackendAttempt): string {
+  // Only the package itself missing: a broken libtensorflow binding inside it needs other help.
+  if (a.name !== 'tensorflow' || !a.error.startsWith(`Cannot find module '${a.package}'`)) return '';
+  const needs = a.package.endsWith('-gpu') ? 'internet access for the libtensorflow download, and CUDA 11.2 / cuDNN 8.1' : 'internet access for the libtensorflow download';
+  return ` (an optional dependency that is not installed; it needs ${needs}: \`npm install-scripts approve ${a.package}\` if npm held back its install script, then \`npm install ${a.package}\`; see the README, "Getting tfjs-node(-gpu)")`;
 }
 
 function parseThreads(value: number | string | undefined, source: string): number | undefined {
@@ -179,8 +197,9 @@ let current: { key: string; info: BackendInfo } | undefined;
  * Selects and initialises the tfjs backend for training: tfjs-node-gpu → tfjs-node → wasm (with
  * rxtrain's training kernels, threaded) → cpu; the first that loads wins. Also installs
  * rxtrain's untiled BatchNorm gradient (all backends). `opts.prefer` or the
- * environment variable `RXTRAIN_BACKEND` (`auto|tensorflow|wasm|cpu`; opts win) forces one
- * backend, and then a failure throws instead of falling through. `RXTRAIN_THREADS` sets the
+ * environment variable `RXTRAIN_BACKEND` (`auto|tensorflow|wasm|cpu`; a named `prefer` wins,
+ * `prefer: 'auto'` leaves the choice to the variable) forces one backend, and then a failure
+ * throws instead of falling through. `RXTRAIN_THREADS` sets the
  * wasm thread count. Safe in a worker_thread (each has its own tfjs). Calling it again with the
  * same settings returns the cached result.
  *
@@ -192,7 +211,11 @@ let current: { key: string; info: BackendInfo } | undefined;
  * ```
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
-  const prefer = parsePrefer(opts.prefer, 'initBackend({prefer})') ?? parsePrefer(process.env.RXTRAIN_BACKEND, 'RXTRAIN_BACKEND') ?? 'auto';
+  // `auto` is no preference, so the environment still applies: every caller (the CLI, whose
+  // config defaults to auto, createTrainer, evaluate) passes it through.
+  const asked = parsePrefer(opts.prefer, opts.preferSource ?? 'initBackend({prefer})');
+  const fromEnv = asked === undefined || asked === 'auto' ? parsePrefer(process.env.RXTRAIN_BACKEND, 'RXTRAIN_BACKEND') : undefined;
+  const prefer = fromEnv ?? asked ?? 'auto';
   const threads = parseThreads(opts.threads, 'initBackend({threads})') ?? parseThreads(process.env.RXTRAIN_THREADS, 'RXTRAIN_THREADS') ?? defaultThreads();
   const key = `${prefer}/${threads}`;
   registerBatchNormGradient();
@@ -208,10 +231,10 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     if (info !== undefined) break;
   }
   if (info === undefined) {
-    const why = attempts.map((a) => `  ${a.package}: ${a.error}`).join('\n');
+    const why = attempts.map((a) => `  ${a.package}: ${a.error}${installHint(a)}`).join('\n');
     throw new Error(prefer === 'auto'
       ? `no tfjs backend could be initialised:\n${why}`
-      : `backend "${prefer}" was requested (${opts.prefer !== undefined ? 'initBackend({prefer})' : 'RXTRAIN_BACKEND'}) but could not be initialised:\n${why}`);
+      : `backend "${prefer}" was requested (${fromEnv !== undefined ? 'RXTRAIN_BACKEND' : opts.preferSource ?? 'initBackend({prefer})'}) but could not be initialised:\n${why}`);
   }
   current = { key, info };
   return info;

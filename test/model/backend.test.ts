@@ -68,12 +68,26 @@ describe('initBackend', () => {
     await assert.rejects(initBackend({ prefer: 'tensorflow' }), /backend "tensorflow" was requested.*\n.*tfjs-node-gpu/);
   });
 
+  it('a missing tfjs-node says which setting asked for it and how to install it', async () => {
+    if (!noNative) return;
+    await assert.rejects(initBackend({ prefer: 'tensorflow', preferSource: '--backend' }), (e: Error) => {
+      assert.match(e.message, /^backend "tensorflow" was requested \(--backend\)/);
+      assert.match(e.message, /@tensorflow\/tfjs-node: Cannot find module .*npm install-scripts approve @tensorflow\/tfjs-node\b.*npm install @tensorflow\/tfjs-node`/);
+      assert.match(e.message, /@tensorflow\/tfjs-node-gpu: .*CUDA 11\.2/);
+      return true;
+    });
+    await withEnv({ RXTRAIN_BACKEND: 'tensorflow' }, () => assert.rejects(initBackend({ prefer: 'auto', preferSource: '--backend' }), /requested \(RXTRAIN_BACKEND\)/));
+  });
+
   it('RXTRAIN_BACKEND selects the backend; opts win over it; bad values are rejected', async () => {
     const cpu: BackendInfo = await withEnv({ RXTRAIN_BACKEND: 'cpu' }, () => initBackend());
     assert.equal(cpu.name, 'cpu');
     assert.equal(tf.getBackend(), 'cpu');
     const wasm = await withEnv({ RXTRAIN_BACKEND: 'cpu' }, () => initBackend({ prefer: 'wasm' }));
     assert.equal(wasm.name, 'wasm');
+    // 'auto' (the default of the CLI's --backend and of createTrainer) is no preference.
+    const auto = await withEnv({ RXTRAIN_BACKEND: 'cpu' }, () => initBackend({ prefer: 'auto' }));
+    assert.equal(auto.name, 'cpu');
     await withEnv({ RXTRAIN_BACKEND: 'webgpu' }, () => assert.rejects(initBackend(), /RXTRAIN_BACKEND: unknown backend "webgpu"/));
     await assert.rejects(initBackend({ prefer: 'wasm', threads: 0 }), /threads must be a positive integer/);
   });
