@@ -7,7 +7,7 @@ import { readNow } from './hostArrays';
 import { ReplicaBarrier } from './ReplicaBarrier';
 import { shardSizes } from './shardSizes';
 import { startReplicaWorker } from './startReplicaWorker';
-import { STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
+import { BARRIER_ABORTED, STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
 import { checkSgdOptions, type SgdOptions } from './sgd';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
 import { checkLabelSmoothing } from './trainStep';
@@ -325,8 +325,10 @@ export async function createDataParallelTrainer(options: DataParallelOptions): P
       })));
       const t2 = performance.now();
       const failures = settled.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
-      // The replica that failed says why; the others only that they abandoned the step.
-      if (failures.length > 0) throw failures.find((e) => !e.message.includes(STEP_ABANDONED)) ?? failures[0];
+      // The replica that failed (or whose thread died) says why; the others only that they
+      // abandoned the step or were released from the barrier.
+      const secondary = (e: Error): boolean => e.message.includes(STEP_ABANDONED) || e.message.includes(BARRIER_ABORTED);
+      if (failures.length > 0) throw failures.find((e) => !secondary(e)) ?? failures[0];
       const results = settled.slice(0, used).map((o) => (o as PromiseFulfilledResult<ShardStepResult>).value);
       // Images per ms of each replica's compute, averaged so that one disturbed step does not
       // swing the next split; the wall clock counts, time lost to other threads included.

@@ -1,3 +1,5 @@
+import { BARRIER_ABORTED } from './replicaProtocol';
+
 /** Cells of the barrier's Int32Array. */
 const ARRIVED = 0;
 const GENERATION = 1;
@@ -55,7 +57,7 @@ export class ReplicaBarrier {
       return;
     }
     while (Atomics.load(c, GENERATION) === generation) {
-      if (Atomics.load(c, ABORTED) !== 0) throw new Error('data-parallel step aborted: another replica stopped');
+      if (Atomics.load(c, ABORTED) !== 0) throw new Error(BARRIER_ABORTED);
       Atomics.wait(c, GENERATION, generation, ABORT_POLL_MS);
     }
   }

@@ -135,6 +135,18 @@ export interface ShardStepResult {
 export const STEP_ABANDONED = 'step abandoned: another replica failed';
 
 /**
+ * The message of a replica's error when it was released from the barrier because another
+ * replica's thread died (crashed, exited or was terminated): like {@link STEP_ABANDONED}, the
+ * coordinator reports the dead replica's error instead.
+ *
+ * @example
+ * ```ts
+ * const secondary = (m: string) => m.includes(STEP_ABANDONED) || m.includes(BARRIER_ABORTED);
+ * ```
+ */
+export const BARRIER_ABORTED = 'data-parallel step aborted: another replica stopped';
+
+/**
  * Replies of a replica: `ready` once (with the parameter sizes and backend), then one
  * reply per request id, carrying a result or an error message.
  *

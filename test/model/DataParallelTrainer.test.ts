@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/model/backend';
 import { createTrainer } from '../../src/model/createTrainer';
@@ -177,6 +179,43 @@ describe('createDataParallelTrainer (2 worker_thread replicas, cpu)', function (
     const r = await dp.step(xs, labels(4, 1), 1);
     assert.ok(Number.isFinite(r.loss));
     xs.dispose();
+  });
+});
+
+describe('createDataParallelTrainer when a replica thread dies (2 replicas, cpu)', function () {
+  this.timeout(180000);
+
+  it("rejects the step with the dead replica's error, not the survivor's release from the barrier", async () => {
+    await initBackend({ prefer: 'cpu' });
+    // The module object itself (not an import's copy), so startReplicaWorker sees the wrapper.
+    const threads = createRequire(__filename)('node:worker_threads') as { Worker: typeof Worker };
+    const Original = threads.Worker;
+    const started: Worker[] = [];
+    threads.Worker = class extends Original {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        super(...args);
+        started.push(this);
+      }
+    };
+    let dp: DataParallelTrainer | undefined;
+    try {
+      dp = await createDataParallelTrainer({ spec: tinyNoDropout, seed: 3, optimizer: {}, replicas: 2, backend: 'cpu' });
+    } finally {
+      threads.Worker = Original;
+    }
+    const xs = images(4, 2);
+    const ys = labels(4, 2);
+    try {
+      assert.equal(started.length, 2);
+      await dp.step(xs, ys, 0);
+      await started[1].terminate();
+      // Replica 0 is released from the barrier with an error of its own; the cause is replica 1.
+      await assert.rejects(dp.step(xs, ys, 1), /^Error: replica 1 exited/);
+      await assert.rejects(dp.step(xs, ys, 2), /^Error: replica 1 exited/);
+    } finally {
+      tf.dispose([xs, ys]);
+      await dp.dispose();
+    }
   });
 });
 
