@@ -411,5 +411,24 @@ export function decodeTrainConfig(input: unknown): E.Either<ConfigProblem[], Tra
   const decoded = TrainConfig.decode(merged);
   if (E.isLeft(decoded)) return E.left([...problems, ...problemsOf(decoded.left)]);
   if (decoded.right.data.train === '') problems.push({ field: 'data.train', value: '', expected: 'a directory of training images' });
+  problems.push(...cropProblems(decoded.right));
   return problems.length > 0 ? E.left(problems) : E.right(decoded.right);
+}
+
+// A resize smaller than the crop skips every image (a skip per file, then a run that "completes"
+// with no step): say so at the edge instead. Training crops from the image padded by `pad`;
+// centre crops (validation, `randomCrop: false`) never pad.
+function cropProblems(cfg: TrainConfig): ConfigProblem[] {
+  const { resize, pad, randomCrop } = cfg.augmentation;
+  const crop = cfg.model.inputSize;
+  if (resize === null) return [];
+  const trainPad = randomCrop ? pad : 0;
+  if (resize + 2 * trainPad < crop) {
+    const need = trainPad > 0 ? `≥ ${crop - 2 * trainPad} (model.inputSize ${crop} − 2 × augmentation.pad ${trainPad})` : `≥ model.inputSize (${crop})`;
+    return [{ field: 'augmentation.resize', value: resize, expected: `null or ${need}: every training image would be smaller than the ${crop}×${crop} crop` }];
+  }
+  if (resize < crop && cfg.data.val !== null) {
+    return [{ field: 'augmentation.resize', value: resize, expected: `null or ≥ model.inputSize (${crop}): every validation image would be smaller than the ${crop}×${crop} centre crop (padding applies to training only)` }];
+  }
+  return [];
 }

@@ -116,6 +116,22 @@ describe('TrainConfig', () => {
     ]);
   });
 
+  it('rejects a resize smaller than the crop (every image would be skipped), counting training\'s padding', () => {
+    const model = { name: 'small', inputSize: 28 };
+    assert.deepEqual(problems({ data: { train: 'd' }, model, augmentation: { resize: 20, pad: 2 } }), [
+      'augmentation.resize: got 20, expected null or ≥ 24 (model.inputSize 28 − 2 × augmentation.pad 2): every training image would be smaller than the 28×28 crop',
+    ]);
+    assert.deepEqual(problems({ data: { train: 'd' }, model, augmentation: { resize: 26, pad: 2, randomCrop: false } }), [
+      'augmentation.resize: got 26, expected null or ≥ model.inputSize (28): every training image would be smaller than the 28×28 crop',
+    ]);
+    assert.deepEqual(problems({ data: { train: 'd', val: 'v' }, model, augmentation: { resize: 24, pad: 2 } }), [
+      'augmentation.resize: got 24, expected null or ≥ model.inputSize (28): every validation image would be smaller than the 28×28 centre crop (padding applies to training only)',
+    ]);
+    // Padding makes up the difference for training when nothing is centre-cropped; equal sizes are fine.
+    assert.ok(E.isRight(decodeTrainConfig({ data: { train: 'd' }, model, augmentation: { resize: 24, pad: 2 } })));
+    assert.ok(E.isRight(decodeTrainConfig({ data: { train: 'd', val: 'v' }, model, augmentation: { resize: 28 } })));
+  });
+
   it('merges objects deeply and replaces everything else', () => {
     assert.deepEqual(mergeConfig({ a: { b: 1, c: [1, 2] }, d: null }, { a: { c: [3] }, d: { e: 1 } }), { a: { b: 1, c: [3] }, d: { e: 1 } });
   });
