@@ -261,6 +261,10 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
       } catch (e) {
         throw new UsageError(`--config: ${values.config} is not valid JSON: ${(e as Error).message}`);
       }
+      // Flags merged onto an array or a string would replace it whole, as if the file were empty.
+      if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+        throw new UsageError(`--config: ${values.config} holds ${Array.isArray(fromFile) ? 'an array' : JSON.stringify(fromFile)}, expected a JSON object of config fields ({ "data": { "train": … }, … })`);
+      }
     }
     const overrides: Record<string, unknown> = {};
     for (const f of FLAGS) {

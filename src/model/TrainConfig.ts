@@ -336,6 +336,26 @@ function propsOf(codec: AnyCodec): Record<string, AnyCodec> | undefined {
   return undefined;
 }
 
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+// The known field a typo most likely meant: the same name in other case or spelling
+// ("batchsize", "optimiser", "replica"), at most two edits away and closer than any other.
+function nearestName(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const scored = known.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const best = scored[0];
+  if (best === undefined || best.d > Math.min(2, Math.floor(name.length / 2))) return undefined;
+  return scored.length > 1 && scored[1].d === best.d ? undefined : best.k;
+}
+
 // io-ts ignores unknown keys; a typo like "epoch" for "epochs" must not be silently dropped.
 function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: ConfigProblem[]): void {
   if (!isPlainObject(value)) return;
@@ -354,7 +374,8 @@ function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: Con
     const field = prefix === '' ? k : `${prefix}.${k}`;
     const sub = props[k];
     if (sub === undefined) {
-      out.push({ field, value: v, expected: `no such field (known: ${Object.keys(props).join(', ')})` });
+      const near = nearestName(k, Object.keys(props));
+      out.push({ field, value: v, expected: `no such field (known: ${Object.keys(props).join(', ')})${near === undefined ? '' : `; did you mean "${near}"?`}` });
     } else {
       unknownFields(sub, v, field, out);
     }

@@ -187,6 +187,13 @@ describe('rxtrain train', function () {
     const d = capture();
     assert.equal(await run(['--config', path.join(tmp, 'nope.json')], d.io), TRAIN_EXIT.USAGE);
     assert.match(d.err(), /cannot read/);
+    for (const [text, what] of [['[]', 'an array'], ['"configs/sample.json"', '"configs/sample.json"'], ['null', 'null']]) {
+      const file = path.join(tmp, 'not-an-object.json');
+      fs.writeFileSync(file, text);
+      const x = capture();
+      assert.equal(await run(['--config', file, '--data', 'd'], x.io), TRAIN_EXIT.USAGE);
+      assert.ok(x.err().includes(`--config: ${file} holds ${what}, expected a JSON object`), x.err());
+    }
     const e = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--telemetry', '0.0.0.0:5000'], e.io), TRAIN_EXIT.USAGE);
     assert.match(e.err(), /plaintext/);

@@ -93,6 +93,17 @@ describe('TrainConfig', () => {
     assert.match(out[1], /^epoch: got 3, expected no such field \(known: data, model, epochs/);
   });
 
+  it('suggests the field a typo meant (other case or spelling, at most two edits away)', () => {
+    const out = problems({ data: { train: 'd', trian: 'x' }, batchsize: 32, optimiser: { lr: 0.1 }, replica: 2, optimizer: { learningRate: 0.1 }, zzz: 1 });
+    assert.match(out[0], /^data\.trian: got "x", expected no such field \(known: train, .*\); did you mean "train"\?$/);
+    assert.match(out[1], /^batchsize: .*; did you mean "batchSize"\?$/);
+    assert.match(out[2], /^optimiser: .*; did you mean "optimizer"\?$/);
+    assert.match(out[3], /^replica: .*; did you mean "replicas"\?$/);
+    // Nothing close: no guess.
+    assert.match(out[4], /^optimizer\.learningRate: got 0\.1, expected no such field \(known: lr, momentum, nesterov, weightDecay\)$/);
+    assert.match(out[5], /^zzz: .*\)$/);
+  });
+
   it('requires the training data', () => {
     assert.deepEqual(problems({}), ['data.train: got "", expected a directory of training images']);
     assert.deepEqual(problems([1, 2]), ['(root): got [1,2], expected a JSON object']);
