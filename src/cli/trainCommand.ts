@@ -105,7 +105,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'ten-crop', kind: 'bool', field: 'tenCrop', help: 'validate with 10-crop averaging (corners + centre, and flips)' },
   { name: 'val-flip', kind: 'bool', field: 'valFlip', help: 'validate on each image and its mirror image, averaged (test-time flip)' },
   { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
-  { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N', help: 'data-parallel replicas' },
+  { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N|auto', help: 'data-parallel replicas (auto or 0: one using every core when the kernels are threaded, as wasm+native and tensorflow are, else one per core)', words: { auto: 0 } },
   { name: 'balance', kind: 'string', field: 'balance', arg: 'even|speed', help: 'how replicas split a batch (speed: by measured speed, not bit-reproducible)' },
   { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
   { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },

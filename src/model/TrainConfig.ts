@@ -217,7 +217,7 @@ export const TrainConfig = t.type({
    */
   valFlip: t.boolean,
   backend: t.keyof({ auto: null, wasm: null, cpu: null, tensorflow: null }),
-  /** Data-parallel replicas (worker threads); 0 = one per core. */
+  /** Data-parallel replicas (worker threads); 0 = `createTrainer`'s `'auto'` (1 with threaded kernels, else one per core). */
   replicas: NonNegInt,
   /**
    * How replicas split a batch: `even` (bit-reproducible) or `speed` (by each replica's

@@ -140,6 +140,8 @@ describe('rxtrain train', function () {
     assert.deepEqual(drop.right.config.model.dropout, { conv: 0, dense: 0.5 }, 'one rate set, the other kept');
     const smooth = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--label-smoothing', '0.1']);
     assert.ok(E.isRight(smooth) && smooth.right !== 'help' && smooth.right.config.labelSmoothing === 0.1 && config.labelSmoothing === 0);
+    const auto = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--replicas', 'auto']);
+    assert.ok(E.isRight(auto) && auto.right !== 'help' && auto.right.config.replicas === 0, '--replicas auto is the config\'s 0');
     const balanced = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--replicas', '2', '--balance', 'speed']);
     assert.ok(E.isRight(balanced) && balanced.right !== 'help' && balanced.right.config.balance === 'speed' && config.balance === 'even');
     assert.ok(E.isLeft(resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--balance', 'fast'])));
