@@ -409,6 +409,11 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       }
       iterator = undefined;
       if (life.closed) return;
+      // Every training image skipped (say, all smaller than the crop): the epoch would end with
+      // NaN metrics, a checkpoint of untrained weights and exit code 0, as if it had trained.
+      if (s.acc.count === 0) {
+        throw new Error(`training: every image of the training data was skipped in epoch ${s.epoch + 1} (see the skip warnings), so there is nothing to train on`);
+      }
 
       const validated = await validate(setup, reportSkip, life, s.ema);
       if (life.closed) return;

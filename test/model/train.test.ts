@@ -339,6 +339,29 @@ describe('train', () => {
     }
   });
 
+  it('fails, without an epoch or a checkpoint, when every training image is skipped', async () => {
+    const setup = async (): Promise<TrainSetup> => ({
+      trainer: tinyTrainer(16, 3, { initSeed: 5 }),
+      train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true, skipIndices: Array.from({ length: data.labels.length }, (_, i) => i) }),
+      val: memorySource(valData, { batchSize: 4, seed: 0, shuffle: false }),
+    });
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-train-notrain-'));
+    try {
+      const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+      const events: TrainEvent[] = [];
+      await assert.rejects(
+        lastValueFrom(train({ ...base(setup), epochs: 2, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).pipe(tap((e) => events.push(e)))),
+        /^Error: training: every image of the training data was skipped in epoch 1 \(see the skip warnings\), so there is nothing to train on$/,
+      );
+      assert.equal(events.filter((e) => e.kind === 'SampleSkipped').length, data.labels.length);
+      assert.ok(events.every((e) => e.kind !== 'EpochEnd' && e.kind !== 'CheckpointSaved' && e.kind !== 'TrainEnd'), events.map((e) => e.kind).join(', '));
+      assert.ok(events.some((e) => e.kind === 'Error' && e.fatal));
+      assert.deepEqual(await fsp.readdir(dir), []);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a non-positive epoch count up front', () => {
     assert.throws(() => train({ ...base(setupFactory().setup), epochs: 0 }), /epochs must be a positive integer/);
   });
