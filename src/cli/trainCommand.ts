@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
@@ -7,6 +8,7 @@ import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
 import { parseDuration } from '../model/Duration';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
+import { replicaWarnings } from '../model/replicaWarnings';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
 import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
@@ -424,6 +426,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
             replicas: cfg.replicas === 0 ? 'auto' : cfg.replicas,
             balance: cfg.balance,
           });
+          const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+          for (const w of replicaWarnings({ replicas: trainer.replicas, batchSize: cfg.batchSize, cores })) logger.warn(w);
         } catch (e) {
           await datasets.close();
           throw e;
