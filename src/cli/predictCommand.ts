@@ -150,7 +150,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     const info = await inferenceOf(ck.inference, cfg);
     const { inputSize: crop, channels } = cfg.model;
     const numClasses = info.classes.length;
-    const backend = await initBackend({ prefer: backendName });
+    const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
     // Labels are unknown: every item gets label 0, which nothing reads.
     const items = files.map((f): SourceItem => ({ kind: 'item', path: f, label: 0, category: { id: 0, name: '', label: 0 } }));
     const store = fileStore(items, { resize: info.imageSide ?? crop, channels, numClasses });
