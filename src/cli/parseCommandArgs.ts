@@ -1,19 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-/**
- * Edit distance with swaps of neighbours counted as one edit (`trian` → `train`), for "did you
- * mean" (names are short, so the quadratic table is fine).
- */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
+import { editDistance } from '../model/editDistance';
 
 /**
  * The known name closest to a mistyped one (`predcit` → `predict`), or undefined when nothing
@@ -29,7 +15,7 @@ export function closestName(name: string, known: readonly string[]): string | un
   if (name === '') return undefined;
   let best: { name: string; d: number } | undefined;
   for (const k of known) {
-    const d = k.startsWith(name) ? 0.5 : distance(name, k);
+    const d = k.startsWith(name) ? 0.5 : editDistance(name, k);
     if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d)) best = { name: k, d };
   }
   return best?.name;

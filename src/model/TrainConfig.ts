@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import { defaultCosineOptions } from './CosineAnnealingLR';
 import { defaultPlateauOptions } from './ReduceLROnPlateau';
 import { Duration } from './Duration';
+import { editDistance } from './editDistance';
 
 // Refined numbers: a config that says `"batchSize": 0` or `"lr": -1` must fail at the edge
 // with the field named, not deep inside the loop.
@@ -334,16 +335,6 @@ type AnyCodec = t.Mixed;
 function propsOf(codec: AnyCodec): Record<string, AnyCodec> | undefined {
   if (codec instanceof t.InterfaceType) return codec.props as Record<string, AnyCodec>;
   return undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 // The known field a typo most likely meant: the same name in other case or spelling

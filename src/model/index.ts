@@ -27,6 +27,7 @@ export * from './backendLabel';
 export * from './Duration';
 export * from './convLayer';
 export * from './sgdSlice';
+export * from './editDistance';
 export * from './evaluateSource';
 export * from './InferenceInfo';
 export * from './predictSource';
