@@ -53,7 +53,8 @@ examples:
  * ```
  */
 export interface EvaluateCommandIo {
-  readonly out: { write(text: string): unknown };
+  /** stdout; a reader that leaves early (`| head`, EPIPE) is not an error. */
+  readonly out: { write(text: string): unknown; on?(event: 'error', listener: (e: Error) => void): unknown };
   readonly err: { write(text: string): unknown; readonly isTTY?: boolean };
 }
 
@@ -340,6 +341,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
             };
           }),
         };
+        // `rxtrain evaluate … | head -3`: the EPIPE arrives after the write; unhandled it would crash with a stack trace.
+        io.out.on?.('error', () => undefined);
         io.out.write(json ? `${JSON.stringify(report)}\n` : renderTables(report));
         return 0;
       } finally {

@@ -48,7 +48,8 @@ examples:
  * ```
  */
 export interface PredictCommandIo {
-  readonly out: { write(text: string): unknown };
+  /** stdout; once its reader is gone (`'error'`, e.g. EPIPE from `| head`) predicting stops quietly. */
+  readonly out: { write(text: string): unknown; on?(event: 'error', listener: (e: Error) => void): unknown };
   readonly err: { write(text: string): unknown };
 }
 
@@ -164,10 +165,17 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     try {
       const trainer = await scoringTrainer(opened, { numClasses, inputShape: [crop, crop, channels], backend: backend.name as BackendName });
       try {
+        // `rxtrain predict … | head -3`: the reader leaves early; stop there, a success.
+        // The listener stays: an EPIPE from the last lines written can arrive after run() returns.
+        let outClosed = false;
+        io.out.on?.('error', () => {
+          outClosed = true;
+        });
         const width = Math.min(60, Math.max(...files.map((f) => shown(f).length)));
         let classified = 0;
         let skipped = 0;
         for await (const p of predictSource(trainer, source, { top })) {
+          if (outClosed) return 0;
           if (p.kind === 'skip') {
             skipped++;
             if (json) io.out.write(`${JSON.stringify({ image: p.path, skipped: p.reason, message: p.message } satisfies PredictLine)}\n`);

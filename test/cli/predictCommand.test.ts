@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import sharp from 'sharp';
 import { run as evaluate, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run, type PredictLine } from '../../src/cli/predictCommand';
@@ -84,6 +84,24 @@ describe('rxtrain predict', function () {
     const n = capture();
     assert.equal(await run([runDir, junk, '--backend', 'wasm'], n.io), 1);
     assert.match(n.err(), /no image could be classified \(1 skipped\)/);
+  });
+
+  it('stops quietly, exit 0, when the reader of its output goes away (| head -1), as evaluate does', async () => {
+    let writes = 0;
+    const closing = (): Writable =>
+      new Writable({
+        write(_chunk, _enc, cb) {
+          writes++;
+          // The reader is gone after the first line: the next write fails as a pipe does.
+          cb(writes > 1 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null);
+        },
+      });
+    const err = capture();
+    assert.equal(await run([runDir, path.join(tmp, 'val'), '--batch-size', '1', '--backend', 'wasm'], { out: closing(), err: err.io.err }), 0, err.err());
+    assert.ok(writes < 8, `stopped early (${writes} writes for 8 images)`);
+    writes = 1; // the first write of evaluate's report fails already
+    assert.equal(await evaluate([runDir, '--backend', 'wasm'], { out: closing(), err: err.io.err }), 0, err.err());
+    await new Promise((r) => setTimeout(r, 50)); // a late 'error' event would crash the test process
   });
 
   it('refuses what it cannot do with a message: usage errors exit 2, the rest 1', async () => {
