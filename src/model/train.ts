@@ -310,7 +310,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       epochs: opts.epochs,
       stepsPerEpoch: source.stepsPerEpoch,
       config: opts.config ?? null,
-      ...(resumedFrom === undefined ? {} : { resumedFrom }),
+      ...(resumedFrom === undefined ? {} : { resumedFrom, history: [...s.history] }),
     });
 
     for (const k of setup.skipped ?? []) reportSkip(k);

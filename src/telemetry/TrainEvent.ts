@@ -41,6 +41,12 @@ export interface TrainBegin extends EventBase {
   readonly config: unknown;
   /** Path of the checkpoint resumed from, if any. */
   readonly resumedFrom?: string;
+  /**
+   * A resumed run's completed epochs, as the checkpoint recorded them (without their own
+   * times and steps): lets a sink fill in what a kill kept it from writing (see
+   * `tensorBoardWriter`). Not sent over gRPC: monitors get the EpochEnd events themselves.
+   */
+  readonly history?: ReadonlyArray<Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'lr' | 'durationMs'>>;
 }
 
 /**

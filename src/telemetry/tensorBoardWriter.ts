@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Observable } from 'rxjs';
 import type { EventSink } from './EventSink';
 import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter';
@@ -108,6 +109,28 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
 }
 
 /**
+ * The file in a TensorBoard log dir where {@link tensorBoardWriter} notes how many epochs'
+ * scalars its event files hold (`{"epochs":N}`), so that a resume can tell which epochs a kill
+ * kept it from writing. TensorBoard ignores it.
+ *
+ * @example
+ * ```ts
+ * path.join('runs/a/tensorboard', TENSORBOARD_WRITTEN_FILE); // runs/a/tensorboard/.rxtrain-written.json
+ * ```
+ */
+export const TENSORBOARD_WRITTEN_FILE = '.rxtrain-written.json';
+
+/** Epochs the log dir's event files hold, or undefined when unknown (no note: an older writer). */
+function readWritten(file: string): number | undefined {
+  try {
+    const n = (JSON.parse(fs.readFileSync(file, 'utf8')) as { epochs?: unknown }).epochs;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * TensorBoard event-file writer, as an {@link EventSink}: works with every tfjs backend,
  * needs neither TensorFlow nor tfjs-node. On subscription it creates
  * `<logDir>/events.out.tfevents.<seconds>.<host>` (the file-version record, then the graph
@@ -115,7 +138,10 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
  * {@link TENSORBOARD_BATCH_SCALARS}) are buffered until a checkpoint covering them is saved,
  * then written and fsynced; on `TrainEnd` whatever is buffered is written, since the run
  * finished. Points still buffered when the stream errors or is unsubscribed are dropped: a
- * resume trains them again and writes them then, so no step is ever written twice.
+ * resume trains them again and writes them then, so no step is ever written twice. The
+ * epochs written are noted in {@link TENSORBOARD_WRITTEN_FILE}; a resumed run's `TrainBegin`
+ * carries the checkpoint's `history`, and epochs in it that the note lacks (a kill after the
+ * checkpoint was saved, before its event) are written then, at the resume's wall time.
  * Throws at once if `opts.graph` is malformed (duplicate names, edges to unknown nodes).
  *
  * @example
@@ -131,6 +157,14 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
   return (events$) =>
     new Observable<never>((subscriber) => {
       let file: EventFileWriter | undefined;
+      const writtenFile = path.join(logDir, TENSORBOARD_WRITTEN_FILE);
+      let written = readWritten(writtenFile);
+      // After the event file is fsynced: a note ahead of the data could hide a lost epoch.
+      const noteWritten = (epochs: number): void => {
+        written = Math.max(written ?? 0, epochs);
+        fs.writeFileSync(`${writtenFile}.tmp`, JSON.stringify({ epochs: written }));
+        fs.renameSync(`${writtenFile}.tmp`, writtenFile);
+      };
       const pending = new Map<number, EpochEnd>();
       let batches: BatchEnd[] = [];
       // Writes the epochs up to `upToEpoch` and the batches up to global step `upToStep`.
@@ -157,6 +191,7 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
           pending.delete(k);
         }
         file.flush();
+        if (epochs.length > 0) noteWritten(epochs[epochs.length - 1] + 1);
       };
       const fail = (err: unknown): void => {
         try {
@@ -191,6 +226,20 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
                 if (opts.runText ?? true) {
                   file?.writeTexts(e.step, [{ tag: 'run', text: runMarkdown(e) }], e.time);
                   file?.flush();
+                }
+                if (e.resumedFrom === undefined) {
+                  // A fresh start: a note left by an earlier run in this dir says nothing about this one.
+                  written = 0;
+                  noteWritten(0);
+                } else if (written !== undefined && file !== undefined) {
+                  // Epochs the checkpoint holds but a kill kept from the event files (between the
+                  // checkpoint's rename and its CheckpointSaved event): the resume will not redo them.
+                  const missing = (e.history ?? []).filter((r) => r.epoch + 1 > (written as number));
+                  for (const r of missing) file.writeScalars(r.epoch + 1, epochScalars({ ...r, kind: 'EpochEnd', time: e.time, step: e.step }), e.time);
+                  if (missing.length > 0) {
+                    file.flush();
+                    noteWritten(missing[missing.length - 1].epoch + 1);
+                  }
                 }
                 break;
               case 'BatchEnd':

@@ -115,6 +115,9 @@ describe('train: checkpoints and exact resume', function () {
     const second = await runInProcess(tmp, 4);
     const begin = second[0];
     assert.ok(begin.kind === 'TrainBegin' && begin.resumedFrom !== undefined && begin.epoch === 2 && begin.step === 10);
+    // TrainBegin carries the epochs done, as their EpochEnd events said them (sinks fill in what a kill lost).
+    const ends = first.filter((e) => e.kind === 'EpochEnd');
+    assert.deepEqual(begin.history, ends.map(({ kind: _k, time: _t, step: _s, ...r }) => r));
     assert.deepEqual(metricsOf(first, second), straight);
     // The lr must have moved for this test to cover the scheduler state.
     assert.ok(new Set(Object.values(straight).map((m) => m.lr)).size > 1, 'the scheduler changed the lr');

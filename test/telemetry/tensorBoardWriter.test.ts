@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, of, Subject, throwError, concat } from 'rxjs';
-import { runMarkdown, tensorBoardWriter } from '../../src/telemetry/tensorBoardWriter';
+import { runMarkdown, TENSORBOARD_WRITTEN_FILE, tensorBoardWriter } from '../../src/telemetry/tensorBoardWriter';
 import type { GraphNode } from '../../src/telemetry/GraphDef';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { bytesOf, decodeProto, readEvents, type ReadEvent } from './tfEventReader';
@@ -121,6 +121,34 @@ describe('tensorBoardWriter', () => {
       points.get('lr')?.map((p) => p[1]),
       [0.01, 0.01, 0.01, 0.001, 0.001].map(f32),
     );
+  });
+
+  it('a resume writes the epochs a kill kept from it (checkpoint saved, its event never sent), from the checkpoint history', async () => {
+    // First run: epoch 0 written at its checkpoint; epoch 1's checkpoint reached the disk, but
+    // the process was killed before its CheckpointSaved event.
+    const killed = concat(of<TrainEvent[]>(trainBegin(0), epochEnd(0), checkpoint(0), epochEnd(1)), throwError(() => new Error('killed')));
+    await assert.rejects(lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_000 })(killed)), /killed/);
+    assert.deepEqual(scalarPoints(dir).get('loss/train')?.map((p) => p[0]), [1]);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, TENSORBOARD_WRITTEN_FILE), 'utf8')), { epochs: 1 });
+    // The resume starts after epoch 1 (its checkpoint), so it never redoes it: the history fills it in.
+    const history = [epochEnd(0), epochEnd(1)].map(({ kind: _k, time: _t, step: _s, ...r }) => r);
+    const resumed = of<TrainEvent[]>({ ...trainBegin(2, 'ckpt/epoch-1'), history }, epochEnd(2), checkpoint(2), trainEnd(2));
+    await lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_500 })(resumed), { defaultValue: undefined });
+    const points = scalarPoints(dir);
+    for (const tag of ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']) assert.deepEqual(points.get(tag)?.map((p) => p[0]), [1, 2, 3], tag);
+    assert.deepEqual(points.get('loss/train')?.map((p) => p[1]), [2, 1, 2 / 3].map(f32), 'the recorded values');
+    // Resumed again with the note saying all 3 are there: nothing is written twice.
+    const again = of<TrainEvent[]>({ ...trainBegin(3, 'ckpt/epoch-2'), history: [...history, (({ kind: _k, time: _t, step: _s, ...r }) => r)(epochEnd(2))] }, trainEnd(3));
+    await lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_001_000 })(again), { defaultValue: undefined });
+    assert.deepEqual(scalarPoints(dir).get('loss/train')?.map((p) => p[0]), [1, 2, 3]);
+  });
+
+  it('without a note (a log dir of an older version) a resume adds nothing it cannot vouch for', async () => {
+    await lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_000 })(of<TrainEvent[]>(trainBegin(0), epochEnd(0), checkpoint(0))), { defaultValue: undefined });
+    fs.rmSync(path.join(dir, TENSORBOARD_WRITTEN_FILE));
+    const history = [epochEnd(0)].map(({ kind: _k, time: _t, step: _s, ...r }) => r);
+    await lastValueFrom(tensorBoardWriter(dir, { now: () => 1_700_000_000_500 })(of<TrainEvent[]>({ ...trainBegin(1, 'ckpt/epoch-0'), history }, trainEnd(1))), { defaultValue: undefined });
+    assert.deepEqual(scalarPoints(dir).get('loss/train')?.map((p) => p[0]), [1]);
   });
 
   it('writes batch metrics at the global step, held back until a checkpoint covers them', async () => {
