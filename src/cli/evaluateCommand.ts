@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
+import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringTrainer } from './scoringCheckpoint';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
@@ -177,13 +178,6 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
-/** An absolute path inside the working directory is shown relative to it (shorter, still openable). */
-function shown(p: string): string {
-  if (!path.isAbsolute(p)) return p;
-  const rel = path.relative(process.cwd(), p);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
-}
-
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
@@ -211,7 +205,7 @@ function renderTables(r: EvaluateReport): string {
     r.mistakes.forEach((m, i) => {
       // The original is the file a user can open; a record's name (val/000017.jpg) is relative
       // to its preprocess folder, not to here.
-      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${shown(m.original ?? m.path)}`);
+      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${shownPath(m.original ?? m.path)}`);
     });
   }
   for (const s of r.skipped) lines.push(`skipped ${s.path} (${s.reason}): ${s.message}`);

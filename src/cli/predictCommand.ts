@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import type { InferenceInfo } from '../model/InferenceInfo';
 import { predictSource } from '../model/predictSource';
@@ -9,6 +8,7 @@ import { fileStore } from '../streams/fileStore';
 import { listImageFiles } from '../streams/listImageFiles';
 import type { SourceItem } from '../streams/SourceItem';
 import { parseCommandArgs } from './parseCommandArgs';
+import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 
 const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
@@ -68,12 +68,6 @@ export type PredictLine =
   | { readonly image: string; readonly skipped: string; readonly message: string };
 
 class UsageError extends Error {}
-
-/** An absolute path inside the working directory is shown relative to it (shorter, still openable). */
-function shown(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
-}
 
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -171,7 +165,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
         io.out.on?.('error', () => {
           outClosed = true;
         });
-        const width = Math.min(60, Math.max(...files.map((f) => shown(f).length)));
+        const width = Math.min(60, Math.max(...files.map((f) => shownPath(f).length)));
         let classified = 0;
         let skipped = 0;
         for await (const p of predictSource(trainer, source, { top })) {
@@ -179,13 +173,13 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
           if (p.kind === 'skip') {
             skipped++;
             if (json) io.out.write(`${JSON.stringify({ image: p.path, skipped: p.reason, message: p.message } satisfies PredictLine)}\n`);
-            else io.err.write(`rxtrain predict: skipped ${shown(p.path)} (${p.reason}): ${p.message}\n`);
+            else io.err.write(`rxtrain predict: skipped ${shownPath(p.path)} (${p.reason}): ${p.message}\n`);
             continue;
           }
           classified++;
           const predictions = p.top.map((t) => ({ class: info.classes[t.label], probability: t.probability }));
           if (json) io.out.write(`${JSON.stringify({ image: p.path, predictions } satisfies PredictLine)}\n`);
-          else io.out.write(`${shown(p.path).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
+          else io.out.write(`${shownPath(p.path).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
         }
         if (classified === 0) throw new Error(`no image could be classified (${skipped} skipped)`);
         return 0;
