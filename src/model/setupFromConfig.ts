@@ -366,8 +366,9 @@ export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 
 /**
  * Opens data to score a checkpoint on without its training data: a record file or a
  * folder-per-class tree (`where`) with the classes and normalisation the checkpoint stored
- * ({@link InferenceInfo}), prepared as the run's validation pass prepared its own (centre crop,
- * or 10-crop when `cfg.tenCrop`; `augmentation.resize`). Classes that differ are refused,
+ * ({@link InferenceInfo}), prepared as the run's validation pass prepared its own: image files
+ * resized to the side the run's images had (`info.imageSide`, else `augmentation.resize`), then
+ * a centre crop, or 10-crop when `cfg.tenCrop`. Classes that differ are refused,
  * naming the extra and missing ones.
  *
  * @example
@@ -379,11 +380,15 @@ export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 
 export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string): Promise<EvalDatasets> {
   const { model, augmentation: aug } = cfg;
   if (info.mean.length !== model.channels) throw new Error(`the checkpoint's normalisation has ${info.mean.length} channels but model.channels is ${model.channels}`);
-  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels };
+  // The run validated on images of this side (a preprocess output's, the records', or
+  // augmentation.resize): other-sized images must be brought to it, as predict does, or the
+  // centre crop sees them at another scale and scores differ from predict's on the same files.
+  const side = info.imageSide ?? aug.resize;
+  const decode = { ...(side === null ? {} : { resize: side }), channels: model.channels };
   const opened = await openValData(where, 'data.val', info.classes, model.channels, decode);
   try {
     const normalise = { mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) };
-    const { val, tenCrop } = evalSources(cfg, opened.split.store, normalise);
+    const { val, tenCrop } = evalSources({ ...cfg, augmentation: { ...aug, resize: side } }, opened.split.store, normalise);
     return {
       ...(val === undefined ? {} : { val }),
       ...(tenCrop === undefined ? {} : { tenCrop }),

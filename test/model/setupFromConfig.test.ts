@@ -8,7 +8,7 @@ import { createTrainer } from '../../src/model/createTrainer';
 import { train } from '../../src/model/train';
 import { tinyAlexNet } from './tinySpec';
 import sharp from 'sharp';
-import { detectDataFormat, openDatasets, runIdentity } from '../../src/model/setupFromConfig';
+import { detectDataFormat, openDatasets, openEvalData, runIdentity } from '../../src/model/setupFromConfig';
 import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig';
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
@@ -140,6 +140,44 @@ describe('openDatasets / runIdentity', function () {
       openDatasets(config({ data: { train: path.join(tmp, 'pre') }, model: { name: 'small', inputSize: 12, numClasses: 7 } })),
       /model\.numClasses: the config says 7 but the data has 3 classes/,
     );
+  });
+
+  it('openEvalData brings image files to the side the run validated on, whatever their own size (as predict does)', async () => {
+    // One picture, a horizontal gradient, at the run's side (32) and at 64: both must reach the
+    // network as the same 28² centre crop of the 32² image, not the 64² one's zoomed-in middle.
+    const write = async (root: string, side: number): Promise<void> => {
+      for (const cls of ['001.a', '002.b']) {
+        fs.mkdirSync(path.join(root, cls), { recursive: true });
+        const px = Buffer.alloc(32 * 32 * 3);
+        for (let p = 0; p < 32 * 32; p++) px.fill(40 + (p % 32) * 5, p * 3, p * 3 + 3);
+        await sharp(px, { raw: { width: 32, height: 32, channels: 3 } }).resize(side, side).png().toFile(path.join(root, cls, '0.png'));
+      }
+    };
+    await write(path.join(tmp, 'side32'), 32);
+    await write(path.join(tmp, 'side64'), 64);
+    const cfg = config({ data: { train: path.join(tmp, 'gone') }, model: { name: 'small', inputSize: 28 }, batchSize: 2, augmentation: { mean: [128, 128, 128] } });
+    const info = { classes: ['a', 'b'], mean: [128, 128, 128], std: [64, 64, 64], imageSide: 32 };
+    const pixels = async (where: string): Promise<Float32Array> => {
+      const d = await openEvalData(cfg, info, where);
+      try {
+        assert.ok(d.val !== undefined);
+        const first = await d.val.epoch(0, 0).next();
+        assert.ok(first.done !== true && first.value.kind === 'batch');
+        const b = first.value;
+        assert.ok(b.kind === 'batch');
+        assert.deepEqual(b.xs.shape, [2, 28, 28, 3]);
+        const xs = (await b.xs.data()) as Float32Array;
+        b.xs.dispose();
+        b.ys.dispose();
+        return xs;
+      } finally {
+        await d.close();
+      }
+    };
+    const at32 = await pixels(path.join(tmp, 'side32'));
+    const at64 = await pixels(path.join(tmp, 'side64'));
+    const worst = at32.reduce((m, x, i) => Math.max(m, Math.abs(x - at64[i])), 0);
+    assert.ok(worst < 0.15, `largest difference ${worst.toFixed(3)} (in units of std 64)`);
   });
 
   it('identity covers what changes the maths, not epochs or logging', () => {
