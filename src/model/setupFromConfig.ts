@@ -193,7 +193,16 @@ async function openValData(
     return { split: { store, items: [], skipped: [] }, fingerprint: await recordFileHash(where), note: `val: packed records ${where} (${store.size} images)`, originals: await originalsBeside(where) };
   }
   if (!exists(where)) throw new Error(`${field}: ${where} does not exist`);
+  // Read as a class tree, a preprocess output's train/ and val/ would be refused as two
+  // unknown classes, which says nothing about what to pass instead.
+  if (exists(manifestPath(where, 'val')) || exists(manifestPath(where, 'train'))) {
+    const rec = path.join(where, 'val.rec');
+    throw new Error(`${field}: ${where} is a rxtrain preprocess output, not a folder-per-class tree: give ${exists(rec) ? `its record file ${rec}` : 'its val.rec (written by rxtrain preprocess --records)'} or the folder-per-class tree it was made from`);
+  }
   const listed = await listFolder(where);
+  if (listed.categories.length === 0) {
+    throw new Error(`${field}: ${where} has no class folders (one sub-folder per class expected: ${classes.slice(0, 2).join('/, ')}/, …)`);
+  }
   const valClasses = listed.categories.map((c) => c.name);
   if (!sameClasses(valClasses, classes)) {
     const has = (list: readonly string[], c: string): boolean => list.some((x) => classSlug(x) === classSlug(c));

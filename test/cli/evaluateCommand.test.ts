@@ -246,6 +246,13 @@ describe('rxtrain evaluate', function () {
       [[runDir, '--weights', 'best'], 2, /--weights must be ema or trained; got 'best'/],
       [[runDir, '--weights', 'ema'], 1, /the run kept no moving average of the weights \(config ema\.decay 0\): use --weights trained/],
     ];
+    // A preprocess output and a folder of images without class folders: what to pass instead.
+    const preLike = path.join(tmp, 'pre-like');
+    fs.mkdirSync(path.join(preLike, 'val'), { recursive: true });
+    fs.writeFileSync(path.join(preLike, 'val.csv'), 'file,class\n');
+    fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(preLike, 'val', '000001.png'));
+    cases.push([[runDir, '--data', preLike, '--backend', 'wasm'], 1, /--data .*pre-like is a rxtrain preprocess output, not a folder-per-class tree: give its val\.rec \(written by rxtrain preprocess --records\) or the folder-per-class tree it was made from/]);
+    cases.push([[runDir, '--data', path.join(preLike, 'val'), '--backend', 'wasm'], 1, /--data .*pre-like\/val has no class folders \(one sub-folder per class expected: dark\/, bright\/, …\)/]);
     const garbage = path.join(tmp, 'garbage.rxckpt');
     fs.writeFileSync(garbage, 'not a checkpoint at all');
     cases.push([[garbage], 1, /garbage\.rxckpt: not an rxtrain checkpoint or truncated/]);
