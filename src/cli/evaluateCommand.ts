@@ -182,25 +182,36 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
-function renderTables(r: EvaluateReport): string {
+/**
+ * The text `rxtrain evaluate` prints for a report: the summary, per-class accuracy, the
+ * confusion matrix (of any number of classes) and the most confident mistakes.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(renderEvaluateReport(report)); // report: an EvaluateReport, as --json prints it
+ * ```
+ */
+export function renderEvaluateReport(r: EvaluateReport): string {
   const lines = [
     `checkpoint ${r.checkpoint} (step ${r.step}: ${r.epochs} epoch${r.epochs === 1 ? '' : 's'}${r.batch > 0 ? ` + ${r.batch} batches` : ''})`,
     `data ${r.data}: ${r.count} images${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}; tta ${r.tta}; ${r.weights === 'ema' ? 'weights: moving average; ' : ''}backend ${r.backend}`,
     `loss ${r.loss.toFixed(4)}  accuracy ${pct(r.accuracy)} (${r.correct} / ${r.count})`,
     '',
   ];
-  const w = Math.max(5, ...r.perClass.map((c) => c.name.length));
+  // reduce, not Math.max(...): the confusion matrix of 350+ classes has more entries than a
+  // spread can pass as arguments (the call stack overflows).
+  const w = r.perClass.reduce((m, c) => Math.max(m, c.name.length), 5);
   lines.push(`${'class'.padEnd(w)}  accuracy   correct / images`);
   for (const c of r.perClass) lines.push(`${c.name.padEnd(w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
   lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
-  const cw = Math.max(3, ...r.confusion.flat().map((n) => String(n).length));
+  const cw = r.confusion.reduce((m, row) => row.reduce((mm, n) => Math.max(mm, String(n).length), m), 3);
   lines.push(`${' '.repeat(3)}  ${r.confusion.map((_, j) => String(j).padStart(cw)).join(' ')}`); // the predicted class of each column
   r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
   if (r.mistakes.length > 0) {
     const wrong = r.count - r.correct;
     lines.push('', `most confident mistakes (${r.mistakes.length} of ${wrong} wrong)`);
     const pairs = r.mistakes.map((m) => `${m.truth} → ${m.predicted}`);
-    const pw = Math.max(...pairs.map((p) => p.length), 'true → predicted'.length);
+    const pw = pairs.reduce((m, p) => Math.max(m, p.length), 'true → predicted'.length);
     lines.push(`${'p(pred)'.padStart(7)}  ${'p(true)'.padStart(7)}  ${'true → predicted'.padEnd(pw)}  image`);
     r.mistakes.forEach((m, i) => {
       // The original is the file a user can open; a record's name (val/000017.jpg) is relative
@@ -337,7 +348,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         };
         // `rxtrain evaluate … | head -3`: the EPIPE arrives after the write; unhandled it would crash with a stack trace.
         io.out.on?.('error', () => undefined);
-        io.out.write(json ? `${JSON.stringify(report)}\n` : renderTables(report));
+        io.out.write(json ? `${JSON.stringify(report)}\n` : renderEvaluateReport(report));
         return 0;
       } finally {
         await trainer.dispose();

@@ -165,7 +165,8 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
         io.out.on?.('error', () => {
           outClosed = true;
         });
-        const width = Math.min(60, Math.max(...files.map((f) => shownPath(f).length)));
+        // reduce, not Math.max(...): a spread of ~120 000+ arguments overflows the call stack.
+        const width = Math.min(60, files.reduce((w, f) => Math.max(w, shownPath(f).length), 0));
         let classified = 0;
         let skipped = 0;
         for await (const p of predictSource(trainer, source, { top })) {

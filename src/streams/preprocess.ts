@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, of, toArray, type ObservableInput } from 'rxjs';
+import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, toArray, type ObservableInput } from 'rxjs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import type { Category } from './Category';
@@ -374,7 +374,9 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
           return { job, result };
         };
         const head: PreprocessEvent[] = [...listSkips, { kind: 'start', categories: categories.length, total: jobs.length, train: nTrain, val: nVal }];
-        skipped.push(...listSkips);
+        // A loop, not push(...listSkips): a spread of more than ~120 000 arguments (a dataset
+        // with that many sidecar files) overflows the call stack.
+        for (const s of listSkips) skipped.push(s);
         const body = from(jobs).pipe(
           mapOrdered(encode, concurrency),
           // In order, one at a time: the record files and manifests follow input order. Arrays
@@ -454,7 +456,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
             },
           };
         });
-        return from([of(...head), body, tail]).pipe(concatMap((o) => o));
+        return from([from(head), body, tail]).pipe(concatMap((o) => o));
       }
 
       return () => {

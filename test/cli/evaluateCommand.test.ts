@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { lastValueFrom } from 'rxjs';
 import sharp from 'sharp';
-import { run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
+import { renderEvaluateReport, run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { preprocess } from '../../src/streams/preprocess';
@@ -262,5 +262,23 @@ describe('rxtrain evaluate', function () {
       assert.match(c.err(), message, args.join(' '));
       assert.equal(c.out(), '', 'nothing on stdout');
     }
+  });
+
+  it('prints the tables of a 1000-class report (ImageNet\'s): a million confusion cells', () => {
+    const n = 1000;
+    const names = Array.from({ length: n }, (_, i) => `class_${i}`);
+    const confusion = names.map((_, i) => names.map((__, j) => (i === j ? 40 : j === (i + 1) % n ? 10 : 0)));
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val.rec', tta: 'none', weights: 'trained', backend: 'wasm',
+      loss: 1, accuracy: 0.8, correct: 40 * n, count: 50 * n,
+      perClass: names.map((name) => ({ name, accuracy: 0.8, correct: 40, count: 50 })),
+      confusion,
+      skipped: [],
+      mistakes: names.map((name, i) => ({ path: `val/${i}.jpg`, truth: name, predicted: names[(i + 1) % n], confidence: 0.9, truthProbability: 0.1 })),
+    };
+    const text = renderEvaluateReport(report);
+    assert.match(text, /^class_999 +80\.00% +40 \/ 50$/m);
+    assert.match(text, /^999 +10 +0 .* 40 {2}class_999$/m);
+    assert.match(text, /most confident mistakes \(1000 of 10000 wrong\)/);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -179,6 +180,23 @@ describe('preprocess', function () {
     });
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val']);
+  });
+
+  it('lists more skipped files than a call can pass as arguments (sidecar files)', async () => {
+    // A spread of ~125 000 arguments overflows the default stack; with a tenth of the stack,
+    // 15 000 files do the same in a second.
+    const big = path.join(tmp, 'sidecars');
+    await makeTree(big);
+    const dir = path.join(big, '001.red');
+    for (let i = 0; i < 15_000; i++) closeSync(openSync(path.join(dir, `${i}.txt`), 'w'));
+    try {
+      const main = path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+      const r = spawnSync(process.execPath, ['--stack-size=100', '--require', 'tsx/cjs', main, 'preprocess', big, path.join(tmp, 'sidecars-out'), '-q'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      assert.equal(r.status, 0, r.stderr.slice(-500));
+      assert.equal(r.stderr.split('\n').filter((l) => /\d+\.txt: extension "\.txt" is not an image extension/.test(l)).length, 15_000);
+    } finally {
+      await fsp.rm(big, { recursive: true, force: true });
+    }
   });
 
   it('refuses an output folder holding other files, or one inside the dataset', async () => {
