@@ -301,7 +301,10 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     const datasets = await opening.catch((e: unknown) => {
       // The config's field is the user's --data here.
       const message = (e as Error).message;
-      throw new Error(data === undefined ? message : message.replace(/^data\.val\b/, `--data ${data}`));
+      if (data !== undefined) throw new Error(message.replace(/^data\.val\b/, `--data ${data}`));
+      // A checkpoint copied away from its run: it can still score other data.
+      const away = /^data\.(train|val): .* does not exist$/.test(message) && ck.inference !== undefined;
+      throw new Error(away ? `${message} (the run's data is not here; to score other data with this checkpoint, pass --data)` : message);
     });
     try {
       const source = datasets.tenCrop?.source ?? datasets.val;

@@ -30,7 +30,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: rxtrain <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nrxtrain <command> --help shows the options of a command.`;
+  return `usage: rxtrain <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nrxtrain <command> --help shows the options of a command; rxtrain --version the version.`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -39,9 +39,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    console.log((require(path.join(__dirname, '..', '..', 'package.json')) as { version: string }).version);
+    return 0;
+  }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    const near = closestName(name, Object.keys(COMMANDS));
+    const near = closestName(name.toLowerCase(), Object.keys(COMMANDS));
     console.error(`rxtrain: unknown command '${name}'${near === undefined ? '' : ` (did you mean ${near}?)`}\n\n${usage()}`);
     return 2;
   }

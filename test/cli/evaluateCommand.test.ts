@@ -188,7 +188,7 @@ describe('rxtrain evaluate', function () {
       assert.deepEqual({ ...there.r, checkpoint: '' }, { ...here.r, checkpoint: '' }, 'the same figures as next to the training data');
       const noData = await report([path.join(away, 'best.rxckpt')]);
       assert.equal(noData.code, 1);
-      assert.match(noData.err, /data\.train: .*train does not exist/);
+      assert.match(noData.err, /data\.train: .*train does not exist \(the run's data is not here; to score other data with this checkpoint, pass --data\)/);
       const older = await report([old, '--data', path.join(tmp, 'val')]);
       assert.equal(older.code, 1, 'a checkpoint without the info still needs the training data');
       assert.match(older.err, /data\.train: .*train does not exist/);

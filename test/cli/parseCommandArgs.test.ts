@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { closestName, closestOption, parseCommandArgs } from '../../src/cli/parseCommandArgs';
 
@@ -65,5 +66,10 @@ describe('closestName / rxtrain <command>', () => {
     const p = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'evalute'], { encoding: 'utf8' });
     assert.equal(p.status, 2);
     assert.match(p.stderr, /^rxtrain: unknown command 'evalute' \(did you mean evaluate\?\)\n/);
+    const upper = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'PREDICT'], { encoding: 'utf8' });
+    assert.match(upper.stderr, /\(did you mean predict\?\)/, 'whatever the case');
+    const version = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), '--version'], { encoding: 'utf8' });
+    assert.equal(version.status, 0);
+    assert.equal(version.stdout, `${(JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`);
   });
 });
