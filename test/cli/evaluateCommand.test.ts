@@ -10,6 +10,7 @@ import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/tra
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
+import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
 
 function capture(): { io: EvaluateCommandIo; out: () => string; err: () => string } {
   let o = '';
@@ -24,27 +25,15 @@ function captureTrain(): { io: TrainCommandIo; err: () => string } {
   return { io: { out: new PassThrough(), err, env: {}, onStopSignal: () => () => undefined }, err: () => e };
 }
 
-/** Two classes of 28² images: dark and bright, with a left-right gradient so a mirror image differs. */
-async function writeDataset(root: string, classes: readonly string[], perClass: number): Promise<void> {
-  for (const [ci, cls] of classes.entries()) {
-    fs.mkdirSync(path.join(root, cls), { recursive: true });
-    for (let i = 0; i < perClass; i++) {
-      const px = Buffer.alloc(28 * 28 * 3);
-      for (let p = 0; p < 28 * 28; p++) px.fill((ci === 0 ? 40 : 190) + (p % 28) * 2 + i, p * 3, p * 3 + 3);
-      await sharp(px, { raw: { width: 28, height: 28, channels: 3 } }).png().toFile(path.join(root, cls, `${i}.png`));
-    }
-  }
-}
-
 describe('rxtrain evaluate', function () {
   this.timeout(300_000);
   let tmp: string;
   let runDir: string;
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-eval-'));
-    await writeDataset(path.join(tmp, 'train'), ['001.dark', '002.bright'], 4);
-    await writeDataset(path.join(tmp, 'val'), ['001.dark', '002.bright'], 3);
-    await writeDataset(path.join(tmp, 'other'), ['001.dark', '002.bright', '003.extra'], 1);
+    await writeDarkBrightDataset(path.join(tmp, 'train'), ['001.dark', '002.bright'], 4);
+    await writeDarkBrightDataset(path.join(tmp, 'val'), ['001.dark', '002.bright'], 3);
+    await writeDarkBrightDataset(path.join(tmp, 'other'), ['001.dark', '002.bright', '003.extra'], 1);
     runDir = path.join(tmp, 'run');
     fs.writeFileSync(
       path.join(tmp, 'cfg.json'),
@@ -124,7 +113,7 @@ describe('rxtrain evaluate', function () {
 
   it('says why an image was skipped, in the tables and in --json', async () => {
     const data = path.join(tmp, 'with-small');
-    await writeDataset(data, ['001.dark', '002.bright'], 2);
+    await writeDarkBrightDataset(data, ['001.dark', '002.bright'], 2);
     await sharp(Buffer.alloc(10 * 10 * 3, 90), { raw: { width: 10, height: 10, channels: 3 } }).png().toFile(path.join(data, '001.dark', 'tiny.png'));
     const c = capture();
     assert.equal(await run([runDir, '--data', data, '--backend', 'wasm', '--json'], c.io), 0, c.err());
@@ -203,7 +192,7 @@ describe('rxtrain evaluate', function () {
   it('--mistakes lists the most confident wrong predictions with the originals a preprocess output names', async () => {
     // Dark images filed as bright and bright as dark: the run's model gets most of them wrong.
     const swapped = path.join(tmp, 'swapped');
-    await writeDataset(swapped, ['002.bright', '001.dark'], 6);
+    await writeDarkBrightDataset(swapped, ['002.bright', '001.dark'], 6);
     fs.renameSync(path.join(swapped, '002.bright'), path.join(swapped, 'tmp'));
     fs.renameSync(path.join(swapped, '001.dark'), path.join(swapped, '002.bright'));
     fs.renameSync(path.join(swapped, 'tmp'), path.join(swapped, '001.dark'));

@@ -4,29 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import sharp from 'sharp';
 import { run as evaluate, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run, type PredictLine } from '../../src/cli/predictCommand';
 import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
+import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
 
 function capture(): { io: { out: { write(t: string): boolean }; err: { write(t: string): boolean } }; out: () => string; err: () => string } {
   let o = '';
   let e = '';
   return { io: { out: { write: (t: string) => ((o += t), true) }, err: { write: (t: string) => ((e += t), true) } }, out: () => o, err: () => e };
-}
-
-/** Two classes of 28² images: dark and bright, with a gradient so images differ. */
-async function writeDataset(root: string, perClass: number): Promise<void> {
-  for (const [ci, cls] of ['001.dark', '002.bright'].entries()) {
-    fs.mkdirSync(path.join(root, cls), { recursive: true });
-    for (let i = 0; i < perClass; i++) {
-      const px = Buffer.alloc(28 * 28 * 3);
-      for (let p = 0; p < 28 * 28; p++) px.fill((ci === 0 ? 40 : 190) + (p % 28) * 2 + i * 3, p * 3, p * 3 + 3);
-      await sharp(px, { raw: { width: 28, height: 28, channels: 3 } }).png().toFile(path.join(root, cls, `${i}.png`));
-    }
-  }
 }
 
 describe('rxtrain predict', function () {
@@ -35,8 +23,8 @@ describe('rxtrain predict', function () {
   let runDir: string;
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-predict-'));
-    await writeDataset(path.join(tmp, 'train'), 4);
-    await writeDataset(path.join(tmp, 'val'), 4);
+    await writeDarkBrightDataset(path.join(tmp, 'train'), ['001.dark', '002.bright'], 4);
+    await writeDarkBrightDataset(path.join(tmp, 'val'), ['001.dark', '002.bright'], 4);
     runDir = path.join(tmp, 'run');
     fs.writeFileSync(path.join(tmp, 'cfg.json'), JSON.stringify(tinyRunConfig(tmp, { runDir, tensorboard: false })));
     const err = new PassThrough();
