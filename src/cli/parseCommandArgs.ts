@@ -40,9 +40,9 @@ export function closestOption(typed: string, known: readonly string[]): string |
 /**
  * `node:util`'s `parseArgs`, with its errors rewritten as one line a user can act on:
  * `unknown option --epoch (did you mean --epochs?)`, `--epochs needs a value`, `--json takes
- * no value`. Node's own messages run on about positional arguments and say nothing of the
- * near miss. Errors are thrown as `Error`s with `code` kept, so callers treat them as usage
- * errors as before.
+ * no value`, `--top needs a value (one that starts with a dash is written --top=-…)`. Node's
+ * own messages run on for several lines and say nothing of the near miss. Errors are thrown as
+ * `Error`s with `code` kept, so callers treat them as usage errors as before.
  *
  * @example
  * ```ts
@@ -61,12 +61,14 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnTy
     const unknown = /^Unknown option '([^']+)'/.exec(err.message);
     const missing = /^Option '(-\w, )?(--[\w-]+) <value>' argument missing/.exec(err.message);
     const noValue = /^Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(err.message);
+    const ambiguous = /^Option '(-\w, )?(--[\w-]+)' argument is ambiguous/.exec(err.message);
     const positional = /^Unexpected argument '([^']*)'/.exec(err.message);
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
       const near = closestOption(unknown[1], known);
       message = `unknown option ${unknown[1]}${near === undefined ? '' : ` (did you mean ${near}?)`}`;
     } else if (missing) message = `${missing[2]} needs a value`;
     else if (noValue) message = `${noValue[2]} takes no value`;
+    else if (ambiguous) message = `${ambiguous[2]} needs a value (one that starts with a dash is written ${ambiguous[2]}=-…)`;
     else if (positional) message = `unexpected argument '${positional[1]}'`;
     if (message === undefined) throw err;
     throw Object.assign(new Error(message), { code: err.code });

@@ -41,6 +41,7 @@ describe('parseCommandArgs', () => {
     assert.deepEqual(failure(['--epochs']), { message: '--epochs needs a value', code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
     assert.equal(failure(['--json=yes']).message, '--json takes no value');
     assert.equal(failure(['stray']).message, "unexpected argument 'stray'");
+    assert.equal(failure(['--epochs', '-1']).message, '--epochs needs a value (one that starts with a dash is written --epochs=-…)');
   });
 });
 
