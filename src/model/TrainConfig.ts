@@ -412,8 +412,10 @@ function problemsOf(errors: t.Errors): ConfigProblem[] {
  * // epochs: got 0, expected a positive integer
  * ```
  */
-export function decodeTrainConfig(input: unknown): E.Either<ConfigProblem[], TrainConfig> {
-  if (!isPlainObject(input)) return E.left([{ field: '(root)', value: input, expected: 'a JSON object' }]);
+export function decodeTrainConfig(raw: unknown): E.Either<ConfigProblem[], TrainConfig> {
+  if (!isPlainObject(raw)) return E.left([{ field: '(root)', value: raw, expected: 'a JSON object' }]);
+  // "telemetry": "off" (or "host:port") says what --telemetry says: the address alone.
+  const input = typeof raw.telemetry === 'string' ? { ...raw, telemetry: { address: raw.telemetry } } : raw;
   const problems: ConfigProblem[] = [];
   unknownFields(TrainConfig, input, '', problems);
   const merged = mergeConfig(DEFAULT_TRAIN_CONFIG, input) as Record<string, unknown>;

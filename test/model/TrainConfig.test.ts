@@ -109,6 +109,15 @@ describe('TrainConfig', () => {
     assert.deepEqual(problems([1, 2]), ['(root): got [1,2], expected a JSON object']);
   });
 
+  it('takes the telemetry address alone, as --telemetry does ("off" or "host:port")', () => {
+    for (const address of ['off', '0.0.0.0:6000']) {
+      const r = decodeTrainConfig({ data: { train: 'x' }, telemetry: address });
+      assert.ok(E.isRight(r), JSON.stringify(r));
+      assert.deepEqual(r.right.telemetry, { ...DEFAULT_TRAIN_CONFIG.telemetry, address });
+    }
+    assert.deepEqual(problems({ data: { train: 'x' }, telemetry: 5 }).map((p) => p.split(':')[0]), ['telemetry']);
+  });
+
   it('checks union fields as a whole', () => {
     assert.deepEqual(problems({ data: { train: 'd' }, augmentation: { mean: [1, 2] } }), [
       'augmentation.mean: got [1,2], expected (one number (every channel) or three [r, g, b] | "dataset" | null)',
