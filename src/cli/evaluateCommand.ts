@@ -216,7 +216,9 @@ export function renderEvaluateReport(r: EvaluateReport): string {
     r.mistakes.forEach((m, i) => {
       // The original is the file a user can open; a record's name (val/000017.jpg) is relative
       // to its preprocess folder, not to here.
-      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${shownPath(m.original ?? m.path)}`);
+      // An original that is gone (the dataset folder moved) is still named, but said to be missing.
+      const image = m.original === undefined ? shownPath(m.path) : `${shownPath(m.original)}${fs.existsSync(m.original) ? '' : ' (not found: the dataset folder moved?)'}`;
+      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${image}`);
     });
   }
   for (const s of r.skipped) lines.push(`skipped ${s.path} (${s.reason}): ${s.message}`);

@@ -219,6 +219,15 @@ describe('rxtrain evaluate', function () {
     const none = capture();
     assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--backend', 'wasm'], none.io), 0);
     assert.doesNotMatch(none.out(), /most confident mistakes/);
+    // The dataset folder moved: the originals are still named, and said to be missing.
+    fs.renameSync(swapped, `${swapped}-moved`);
+    try {
+      const moved = capture();
+      assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--mistakes', '1', '--backend', 'wasm'], moved.io), 0, moved.err());
+      assert.match(moved.out(), /swapped\/00[12]\.(dark|bright)\/\d\.png \(not found: the dataset folder moved\?\)$/m);
+    } finally {
+      fs.renameSync(`${swapped}-moved`, swapped);
+    }
   });
 
   it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
