@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
 import { shownPath } from './shownPath';
-import { scoringCheckpoint, scoringTrainer } from './scoringCheckpoint';
+import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
+import { scoringFlags } from './scoringFlags';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
@@ -107,8 +108,6 @@ class UsageError extends Error {}
 
 const TTA_MODES = ['none', 'flip', 'ten-crop'] as const;
 type TtaMode = (typeof TTA_MODES)[number];
-const WEIGHT_KINDS = ['ema', 'trained'] as const;
-type WeightKind = (typeof WEIGHT_KINDS)[number];
 
 /**
  * The checkpoint file a path names: the file itself, RUN_DIR/checkpoints/best.rxckpt,
@@ -170,12 +169,6 @@ export async function resolveCheckpointFile(given: string): Promise<{ file: stri
 export function configOfCheckpoint(ck: Checkpoint): E.Either<string, TrainConfig> {
   const decoded = decodeTrainConfig(mergeConfig({}, ck.identity.config));
   return E.isLeft(decoded) ? E.left(`the checkpoint's stored config does not decode: ${decoded.left.map(formatConfigProblem).join('; ')}`) : decoded;
-}
-
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
-  return Number(v);
 }
 
 function pct(x: number): string {
@@ -268,16 +261,10 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     const tta = args.values.tta;
     if (tta !== undefined && !(TTA_MODES as readonly string[]).includes(tta)) throw new UsageError(`--tta must be ${TTA_MODES.join(', ')}; got '${tta}'`);
     ttaFlag = tta as TtaMode | undefined;
-    const w = args.values.weights;
-    if (w !== undefined && !(WEIGHT_KINDS as readonly string[]).includes(w)) throw new UsageError(`--weights must be ${WEIGHT_KINDS.join(' or ')}; got '${w}'`);
-    weightsFlag = w as WeightKind | undefined;
-    batchSize = positiveInt('--batch-size', args.values['batch-size']);
+    ({ weights: weightsFlag, backend: backendName, batchSize } = scoringFlags(args.values));
     const m = args.values.mistakes;
     if (m !== undefined && !/^\d+$/.test(m)) throw new UsageError(`--mistakes must be a whole number, got '${m}'`);
     mistakes = m === undefined ? 0 : Number(m);
-    const b = args.values.backend ?? 'auto';
-    if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
-    backendName = b as BackendName | 'auto';
     data = args.values.data;
     json = args.values.json === true;
   } catch (e) {

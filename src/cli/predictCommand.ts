@@ -10,6 +10,7 @@ import type { SourceItem } from '../streams/SourceItem';
 import { parseCommandArgs } from './parseCommandArgs';
 import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
+import { scoringFlags } from './scoringFlags';
 
 const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
 
@@ -69,12 +70,6 @@ export type PredictLine =
 
 class UsageError extends Error {}
 
-function positiveInt(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
-  return Number(v);
-}
-
 /** The checkpoint's own class names and normalisation, or (older checkpoints) its run's data's. */
 async function inferenceOf(info: InferenceInfo | undefined, cfg: TrainConfig): Promise<InferenceInfo> {
   if (info !== undefined) return info;
@@ -122,14 +117,12 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     if (args.positionals.length === 0) throw new UsageError('missing CHECKPOINT or RUN_DIR, and the images to classify');
     if (args.positionals.length === 1) throw new UsageError('missing the images to classify (files or folders after the checkpoint)');
     [target, ...inputs] = args.positionals;
-    top = positiveInt('--top', args.values.top, 3);
-    batchSize = positiveInt('--batch-size', args.values['batch-size'], 32);
-    const w = args.values.weights;
-    if (w !== undefined && w !== 'ema' && w !== 'trained') throw new UsageError(`--weights must be ema or trained; got '${w}'`);
-    weightsFlag = w;
-    const b = args.values.backend ?? 'auto';
-    if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
-    backendName = b as BackendName | 'auto';
+    const t = args.values.top;
+    if (t !== undefined && (!/^\d+$/.test(t) || Number(t) < 1)) throw new UsageError(`--top must be a positive integer, got '${t}'`);
+    top = t === undefined ? 3 : Number(t);
+    const flags = scoringFlags(args.values);
+    ({ weights: weightsFlag, backend: backendName } = flags);
+    batchSize = flags.batchSize ?? 32;
     json = args.values.json === true;
   } catch (e) {
     io.err.write(`rxtrain predict: ${(e as Error).message}\n(rxtrain predict --help lists the options)\n`);

@@ -5,18 +5,13 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { lastValueFrom } from 'rxjs';
 import sharp from 'sharp';
-import { renderEvaluateReport, run, type EvaluateCommandIo, type EvaluateReport } from '../../src/cli/evaluateCommand';
+import { renderEvaluateReport, run, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { preprocess } from '../../src/streams/preprocess';
+import { captureIo } from './fixtures/captureIo';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
-
-function capture(): { io: EvaluateCommandIo; out: () => string; err: () => string } {
-  let o = '';
-  let e = '';
-  return { io: { out: { write: (t: string) => (o += t) }, err: { write: (t: string) => (e += t) } }, out: () => o, err: () => e };
-}
 
 function captureTrain(): { io: TrainCommandIo; err: () => string } {
   const err = new PassThrough();
@@ -45,7 +40,7 @@ describe('rxtrain evaluate', function () {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('scores the best checkpoint of a run dir on its validation data: the accuracy and loss its training logged', async () => {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([runDir, '--json', '--backend', 'wasm'], c.io), 0, c.err());
     const r = JSON.parse(c.out()) as EvaluateReport;
     const best = path.join(runDir, 'checkpoints', 'best.rxckpt');
@@ -66,15 +61,15 @@ describe('rxtrain evaluate', function () {
 
   it('prints tables by default, takes a checkpoint file, and flip TTA scores the mirror images too', async () => {
     const file = path.join(runDir, 'checkpoints', fs.readdirSync(path.join(runDir, 'checkpoints')).find((f) => f.startsWith('ckpt-s0000000002-e0001')) ?? 'missing');
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([file, '--backend', 'wasm'], c.io), 0, c.err());
     assert.match(c.out(), /checkpoint .*ckpt-s0000000002-e0001.*\(step 2: 1 epoch\)/);
     assert.match(c.out(), /accuracy \d+\.\d\d% \(\d \/ 6\)/);
     assert.match(c.out(), /^dark +\d+\.\d\d% +\d \/ 3$/m);
     // A header row numbers the predicted classes, aligned with the counts below it.
     assert.match(c.out(), /confusion matrix \(rows: true class, columns: predicted, in class order\)\n {7}0 {3}1\n {2}0 {2}[ \d]{2}\d {1}[ \d]{2}\d {2}dark\n/);
-    const plain = capture();
-    const flip = capture();
+    const plain = captureIo();
+    const flip = captureIo();
     assert.equal(await run([file, '--json', '--backend', 'wasm'], plain.io), 0);
     assert.equal(await run([file, '--json', '--tta', 'flip', '--backend', 'wasm', '--batch-size', '2'], flip.io), 0, flip.err());
     const [p, f] = [JSON.parse(plain.out()) as EvaluateReport, JSON.parse(flip.out()) as EvaluateReport];
@@ -93,7 +88,7 @@ describe('rxtrain evaluate', function () {
     assert.ok(ck.ema !== undefined && ck.ema.updates === ck.step, 'folded in at every step');
     const own = ck.history.at(-1);
     const report = async (...extra: string[]): Promise<EvaluateReport> => {
-      const c = capture();
+      const c = captureIo();
       assert.equal(await run([emaDir, '--json', '--backend', 'wasm', ...extra], c.io), 0, c.err());
       return JSON.parse(c.out()) as EvaluateReport;
     };
@@ -106,7 +101,7 @@ describe('rxtrain evaluate', function () {
     const trained = await report('--weights', 'trained');
     assert.equal(trained.weights, 'trained');
     assert.notEqual(trained.loss, avg.loss);
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([emaDir, '--backend', 'wasm'], c.io), 0, c.err());
     assert.match(c.out(), /tta none; weights: moving average; backend/);
   });
@@ -115,13 +110,13 @@ describe('rxtrain evaluate', function () {
     const data = path.join(tmp, 'with-small');
     await writeDarkBrightDataset(data, ['001.dark', '002.bright'], 2);
     await sharp(Buffer.alloc(10 * 10 * 3, 90), { raw: { width: 10, height: 10, channels: 3 } }).png().toFile(path.join(data, '001.dark', 'tiny.png'));
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([runDir, '--data', data, '--backend', 'wasm', '--json'], c.io), 0, c.err());
     const r = JSON.parse(c.out()) as EvaluateReport;
     assert.equal(r.count, 4);
     assert.deepEqual(r.skipped.map((k) => [path.basename(k.path), k.reason]), [['tiny.png', 'unsupported']]);
     assert.match(r.skipped[0].message, /image 10x10 is smaller than the 28x28 crop/);
-    const d = capture();
+    const d = captureIo();
     assert.equal(await run([runDir, '--data', data, '--backend', 'wasm'], d.io), 0, d.err());
     assert.match(d.out(), /skipped .*tiny\.png \(unsupported\): image 10x10 is smaller than the 28x28 crop/);
   });
@@ -140,13 +135,13 @@ describe('rxtrain evaluate', function () {
       fs.writeFileSync(f, b);
     };
     damage(path.join(ckpts, 'best.rxckpt'));
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([copy, '--backend', 'wasm'], c.io), 1);
     assert.match(c.err(), new RegExp(`best\\.rxckpt: .*; to score the newest valid checkpoint instead: rxtrain evaluate .*${newest[newest.length - 1]}`));
     // Without a best one, the newest valid checkpoint is scored, and the damaged newer one named.
     fs.rmSync(path.join(ckpts, 'best.rxckpt'));
     damage(path.join(ckpts, newest[newest.length - 1]));
-    const d = capture();
+    const d = captureIo();
     assert.equal(await run([copy, '--backend', 'wasm', '--json'], d.io), 0, d.err());
     assert.match(d.err(), new RegExp(`note: checkpoint .*${newest[newest.length - 1]} is unusable \\(.*\\); falling back to the previous one`));
     assert.equal((JSON.parse(d.out()) as EvaluateReport).checkpoint, path.join(ckpts, newest[newest.length - 2]));
@@ -158,7 +153,7 @@ describe('rxtrain evaluate', function () {
     const ck = decodeCheckpoint(fs.readFileSync(best));
     assert.deepEqual(ck.inference, { classes: ['dark', 'bright'], mean: [128, 128, 128], std: [64, 64, 64] });
     const report = async (args: string[]): Promise<{ code: number; r?: EvaluateReport; err: string }> => {
-      const c = capture();
+      const c = captureIo();
       const code = await run([...args, '--json', '--backend', 'wasm'], c.io);
       return { code, ...(code === 0 ? { r: JSON.parse(c.out()) as EvaluateReport } : {}), err: c.err() };
     };
@@ -198,7 +193,7 @@ describe('rxtrain evaluate', function () {
     fs.renameSync(path.join(swapped, 'tmp'), path.join(swapped, '001.dark'));
     const pre = path.join(tmp, 'swapped-pre');
     await lastValueFrom(preprocess({ src: swapped, out: pre, size: 28, valRatio: 0.5, records: true }), { defaultValue: undefined });
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--mistakes', '3', '--json', '--backend', 'wasm'], c.io), 0, c.err());
     const r = JSON.parse(c.out()) as EvaluateReport;
     assert.ok(r.count - r.correct >= 2, `a model that gets swapped labels wrong (${r.correct} / ${r.count} right)`);
@@ -212,17 +207,17 @@ describe('rxtrain evaluate', function () {
       assert.ok(m.confidence > m.truthProbability);
     }
     assert.deepEqual([...r.mistakes].sort((a, b) => b.confidence - a.confidence), r.mistakes, 'most confident first');
-    const t = capture();
+    const t = captureIo();
     assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--mistakes', '2', '--backend', 'wasm'], t.io), 0, t.err());
     assert.match(t.out(), new RegExp(`most confident mistakes \\(2 of ${r.count - r.correct} wrong\\)\np\\(pred\\)  p\\(true\\)  true → predicted +image\n`));
     assert.match(t.out(), /^ *\d+\.\d\d% +\d+\.\d\d% +(dark → bright|bright → dark) +\S*swapped\/00[12]\.(dark|bright)\/\d\.png$/m);
-    const none = capture();
+    const none = captureIo();
     assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--backend', 'wasm'], none.io), 0);
     assert.doesNotMatch(none.out(), /most confident mistakes/);
     // The dataset folder moved: the originals are still named, and said to be missing.
     fs.renameSync(swapped, `${swapped}-moved`);
     try {
-      const moved = capture();
+      const moved = captureIo();
       assert.equal(await run([runDir, '--data', path.join(pre, 'val.rec'), '--mistakes', '1', '--backend', 'wasm'], moved.io), 0, moved.err());
       assert.match(moved.out(), /swapped\/00[12]\.(dark|bright)\/\d\.png \(not found: the dataset folder moved\?\)$/m);
     } finally {
@@ -255,7 +250,7 @@ describe('rxtrain evaluate', function () {
     fs.writeFileSync(garbage, 'not a checkpoint at all');
     cases.push([[garbage], 1, /garbage\.rxckpt: not an rxtrain checkpoint or truncated/]);
     for (const [args, code, message] of cases) {
-      const c = capture();
+      const c = captureIo();
       assert.equal(await run(args, c.io), code, `${args.join(' ')}: ${c.err()}`);
       assert.match(c.err(), message, args.join(' '));
       assert.equal(c.out(), '', 'nothing on stdout');

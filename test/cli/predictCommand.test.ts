@@ -8,14 +8,9 @@ import { run as evaluate, type EvaluateReport } from '../../src/cli/evaluateComm
 import { run, type PredictLine } from '../../src/cli/predictCommand';
 import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
+import { captureIo } from './fixtures/captureIo';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
-
-function capture(): { io: { out: { write(t: string): boolean }; err: { write(t: string): boolean } }; out: () => string; err: () => string } {
-  let o = '';
-  let e = '';
-  return { io: { out: { write: (t: string) => ((o += t), true) }, err: { write: (t: string) => ((e += t), true) } }, out: () => o, err: () => e };
-}
 
 describe('rxtrain predict', function () {
   this.timeout(300_000);
@@ -35,7 +30,7 @@ describe('rxtrain predict', function () {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('classifies every image of a folder as evaluate scores it: the same top class for each', async () => {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([runDir, path.join(tmp, 'val'), '--json', '--backend', 'wasm', '--batch-size', '3'], c.io), 0, c.err());
     const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine);
     assert.equal(lines.length, 8);
@@ -47,10 +42,10 @@ describe('rxtrain predict', function () {
       assert.ok(Math.abs(l.predictions[0].probability + l.predictions[1].probability - 1) < 1e-5);
       if (l.predictions[0].class === path.basename(path.dirname(l.image)).slice(4)) right++;
     }
-    const e = capture();
+    const e = captureIo();
     assert.equal(await evaluate([runDir, '--data', path.join(tmp, 'val'), '--json', '--backend', 'wasm'], e.io), 0, e.err());
     assert.equal(right, (JSON.parse(e.out()) as EvaluateReport).correct, 'the images are prepared as validation prepares them');
-    const t = capture();
+    const t = captureIo();
     assert.equal(await run([runDir, path.join(tmp, 'val', '002.bright', '1.png'), '--top', '1', '--backend', 'wasm'], t.io), 0, t.err());
     assert.match(t.out(), /^\S*val\/002\.bright\/1\.png {2}(dark|bright) \d+\.\d%\n$/);
   });
@@ -60,17 +55,17 @@ describe('rxtrain predict', function () {
     fs.mkdirSync(mixed);
     fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(mixed, 'a.png'));
     fs.writeFileSync(path.join(mixed, 'b.jpg'), 'not an image');
-    const c = capture();
+    const c = captureIo();
     assert.equal(await run([runDir, mixed, '--backend', 'wasm'], c.io), 0, c.err());
     assert.match(c.err(), /skipped \S*mixed\/b\.jpg \(not-an-image\): /);
     assert.equal(c.out().trim().split('\n').length, 1);
-    const j = capture();
+    const j = captureIo();
     assert.equal(await run([runDir, mixed, '--json', '--backend', 'wasm'], j.io), 0, j.err());
     assert.deepEqual(j.out().trim().split('\n').map((l) => Object.keys(JSON.parse(l) as object).sort().join(',')).sort(), ['image,message,skipped', 'image,predictions']);
     const junk = path.join(tmp, 'junk');
     fs.mkdirSync(junk);
     fs.writeFileSync(path.join(junk, 'x.png'), '');
-    const n = capture();
+    const n = captureIo();
     assert.equal(await run([runDir, junk, '--backend', 'wasm'], n.io), 1);
     assert.match(n.err(), /no image could be classified \(1 skipped\)/);
   });
@@ -85,7 +80,7 @@ describe('rxtrain predict', function () {
           cb(writes > 1 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null);
         },
       });
-    const err = capture();
+    const err = captureIo();
     assert.equal(await run([runDir, path.join(tmp, 'val'), '--batch-size', '1', '--backend', 'wasm'], { out: closing(), err: err.io.err }), 0, err.err());
     assert.ok(writes < 8, `stopped early (${writes} writes for 8 images)`);
     writes = 1; // the first write of evaluate's report fails already
@@ -130,7 +125,7 @@ describe('rxtrain predict', function () {
       [[old, path.join(tmp, 'val'), '--backend', 'wasm'], 1, /does not carry its class names and normalisation .* data\.train: .*gone does not exist/],
     ];
     for (const [args, code, message] of cases) {
-      const c = capture();
+      const c = captureIo();
       assert.equal(await run(args, c.io), code, `${args.join(' ')}: ${c.err()}`);
       assert.match(c.err(), message, args.join(' '));
       assert.equal(c.out(), '', 'nothing on stdout');
