@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,5 +67,42 @@ describe('lockRunDir', () => {
     const p = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
     assert.equal(p.status, 130, p.stderr);
     assert.equal(fs.existsSync(path.join(dir, RUN_DIR_LOCK_FILE)), false);
+  });
+
+  it('lets exactly one of several trainings started at the same instant in, with and without a stale lock', async function () {
+    this.timeout(120_000);
+    // A race, so several rounds: before locks were linked into place complete and stale takeovers
+    // were marked, two of six processes got the lock in about a third of the rounds.
+    const racers = 6;
+    const race = async (runDir: string, at: number): Promise<number> => {
+      const script = `const { lockRunDir } = require(${JSON.stringify(path.join(__dirname, '../../src/cli/lockRunDir'))});
+        while (Date.now() < ${at});
+        const r = lockRunDir(${JSON.stringify(runDir)}); process.stdout.write(r._tag);
+        if (r._tag === 'Right') setTimeout(() => r.right.release(), 1500);`;
+      const outs = await Promise.all(Array.from({ length: racers }, () => new Promise<string>((resolve, reject) => {
+        const p = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('error', reject);
+        p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`racer exited ${code}: ${err}`))));
+      })));
+      assert.ok(outs.every((o) => o === 'Left' || o === 'Right'), outs.join());
+      return outs.filter((o) => o === 'Right').length;
+    };
+    for (let round = 0; round < 3; round++) {
+      const fresh = path.join(dir, `fresh${round}`);
+      const stale = path.join(dir, `stale${round}`);
+      fs.mkdirSync(fresh);
+      fs.mkdirSync(stale);
+      fs.writeFileSync(path.join(stale, RUN_DIR_LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), since: 'x' }));
+      // Far enough ahead for every racer to have loaded, so they really start together.
+      const at = Date.now() + 3000;
+      const [a, b] = await Promise.all([race(fresh, at), race(stale, at)]);
+      assert.deepEqual({ round, fresh: a, stale: b }, { round, fresh: 1, stale: 1 });
+      assert.deepEqual(fs.readdirSync(fresh), [], 'the lock and its temporary files are gone after release');
+      assert.deepEqual(fs.readdirSync(stale).filter((f) => !f.startsWith(`${RUN_DIR_LOCK_FILE}.takeover-`)), [], 'only takeover markers may stay (for a minute)');
+    }
   });
 });
