@@ -77,10 +77,24 @@ function createWith(target: string, content: string): boolean {
     fs.linkSync(tmp, target);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // File systems without hard links (exFAT, some network shares): an exclusive write, whose
+    // half-written window is the price of running there at all.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusively(target, content);
     throw e;
   } finally {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+function createExclusively(target: string, content: string): boolean {
+  try {
+    fs.writeFileSync(target, content, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stub linkSync.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
@@ -103,6 +105,25 @@ describe('lockRunDir', () => {
       assert.deepEqual({ round, fresh: a, stale: b }, { round, fresh: 1, stale: 1 });
       assert.deepEqual(fs.readdirSync(fresh), [], 'the lock and its temporary files are gone after release');
       assert.deepEqual(fs.readdirSync(stale).filter((f) => !f.startsWith(`${RUN_DIR_LOCK_FILE}.takeover-`)), [], 'only takeover markers may stay (for a minute)');
+    }
+  });
+
+  it('still locks on a file system without hard links (exFAT, some network shares)', () => {
+    const link = nodeFs.linkSync;
+    let calls = 0;
+    nodeFs.linkSync = () => {
+      calls++;
+      throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+    };
+    try {
+      const a = right(lockRunDir(dir));
+      assert.ok(calls > 0, 'the link was tried');
+      const b = lockRunDir(dir);
+      assert.ok(E.isLeft(b) && /in use by another training/.test(b.left));
+      a.release();
+      assert.deepEqual(fs.readdirSync(dir), []);
+    } finally {
+      nodeFs.linkSync = link;
     }
   });
 });
