@@ -31,4 +31,5 @@ export * from './editDistance';
 export * from './evaluateSource';
 export * from './InferenceInfo';
 export * from './predictSource';
+export * from './layersModelArtifacts';
 export * from './WeightEma';
