@@ -1,15 +1,12 @@
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
-import type { InferenceInfo } from '../model/InferenceInfo';
 import { predictSource } from '../model/predictSource';
-import { openDatasets } from '../model/setupFromConfig';
-import type { TrainConfig } from '../model/TrainConfig';
 import { createImageDataset } from '../streams/createImageDataset';
 import { fileStore } from '../streams/fileStore';
 import { listImageFiles } from '../streams/listImageFiles';
 import type { SourceItem } from '../streams/SourceItem';
 import { parseCommandArgs } from './parseCommandArgs';
 import { shownPath } from './shownPath';
-import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
+import { scoringCheckpoint, scoringInference, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
 
 const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
@@ -70,16 +67,6 @@ export type PredictLine =
 
 class UsageError extends Error {}
 
-/** The checkpoint's own class names and normalisation, or (older checkpoints) its run's data's. */
-async function inferenceOf(info: InferenceInfo | undefined, cfg: TrainConfig): Promise<InferenceInfo> {
-  if (info !== undefined) return info;
-  const d = await openDatasets(cfg).catch((e: unknown) => {
-    throw new Error(`this checkpoint does not carry its class names and normalisation (it predates them), and its training data cannot be read for them: ${(e as Error).message}`);
-  });
-  await d.close();
-  return d.inference;
-}
-
 /**
  * `rxtrain predict`: classifies image files with a checkpoint. Returns the exit code: 0 done,
  * 1 unreadable checkpoint, missing path or nothing classified, 2 usage error.
@@ -131,11 +118,11 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
 
   try {
     const opened = await scoringCheckpoint(target, weightsFlag);
-    const { checkpoint: ck, config: cfg } = opened;
+    const { config: cfg } = opened;
     for (const n of opened.notes) io.err.write(`rxtrain predict: note: ${n}\n`);
     const files = await listImageFiles(inputs);
     if (files.length === 0) throw new Error(`no image files in ${inputs.join(', ')}`);
-    const info = await inferenceOf(ck.inference, cfg);
+    const info = await scoringInference(opened);
     const { inputSize: crop, channels } = cfg.model;
     const numClasses = info.classes.length;
     const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });

@@ -2,8 +2,10 @@ import * as E from 'fp-ts/Either';
 import type { BackendName } from '../model/backend';
 import type { Checkpoint } from '../model/Checkpoint';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
+import type { InferenceInfo } from '../model/InferenceInfo';
+import { openDatasets } from '../model/setupFromConfig';
 import type { TrainConfig } from '../model/TrainConfig';
-import type { Trainer } from '../model/Trainer';
+import type { Trainer, TrainerState } from '../model/Trainer';
 import { configOfCheckpoint, resolveCheckpointFile } from './evaluateCommand';
 
 /**
@@ -55,6 +57,37 @@ export async function scoringCheckpoint(target: string, weights?: WeightKind): P
 }
 
 /**
+ * The weights a {@link ScoringCheckpoint} settled on: the moving average or the trained ones.
+ *
+ * @example
+ * ```ts
+ * const weights = scoredWeights(await scoringCheckpoint('runs/sample'));
+ * ```
+ */
+export function scoredWeights(s: ScoringCheckpoint): TrainerState['weights'] {
+  return s.weights === 'ema' && s.checkpoint.ema !== undefined ? s.checkpoint.ema.weights : s.checkpoint.trainer.weights;
+}
+
+/**
+ * The class names and normalisation of a {@link ScoringCheckpoint}: its own, or, for
+ * checkpoints of versions that did not store them, those of its run's data (which must then
+ * still be readable; the error says so).
+ *
+ * @example
+ * ```ts
+ * const { classes, mean, std } = await scoringInference(s);
+ * ```
+ */
+export async function scoringInference(s: ScoringCheckpoint): Promise<InferenceInfo> {
+  if (s.checkpoint.inference !== undefined) return s.checkpoint.inference;
+  const d = await openDatasets(s.config).catch((e: unknown) => {
+    throw new Error(`this checkpoint does not carry its class names and normalisation (it predates them), and its training data cannot be read for them: ${(e as Error).message}`);
+  });
+  await d.close();
+  return d.inference;
+}
+
+/**
  * A one-replica trainer holding a {@link ScoringCheckpoint}'s chosen weights, built for
  * `numClasses` and `inputShape` on `backend` (already initialised). The caller disposes it.
  *
@@ -72,7 +105,7 @@ export async function scoringTrainer(
   const spec = networkSpecOf({ model: cfg.model.name, numClasses: o.numClasses, inputShape: o.inputShape, dropout: cfg.model.dropout });
   const trainer = await createTrainer({ model: spec, seed: cfg.seed, optimizer: cfg.optimizer, backend: o.backend, replicas: 1 });
   try {
-    await trainer.setState(s.weights === 'ema' && ck.ema !== undefined ? { weights: ck.ema.weights, optimizer: ck.trainer.optimizer } : ck.trainer);
+    await trainer.setState({ weights: scoredWeights(s), optimizer: ck.trainer.optimizer });
     return trainer;
   } catch (e) {
     await trainer.dispose();
