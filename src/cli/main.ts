@@ -24,6 +24,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   train: { module: './trainCommand', summary: 'train a model; resumes automatically from its run directory' },
   evaluate: { module: './evaluateCommand', summary: 'score a checkpoint: accuracy, per class, confusion matrix, test-time augmentation' },
   predict: { module: './predictCommand', summary: 'classify image files with a checkpoint: the most probable classes of each' },
+  export: { module: './exportCommand', summary: 'write a checkpoint as a TensorFlow.js Layers model (model.json + weights) for serving' },
   monitor: { module: './monitorCommand', summary: 'watch a training run live over gRPC' },
   'import-idx': { module: './importIdxCommand', summary: 'IDX files (MNIST, Fashion-MNIST) → folder-per-class PNG tree' },
 };

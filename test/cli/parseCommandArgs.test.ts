@@ -67,6 +67,8 @@ describe('closestName / rxtrain <command>', () => {
     const p = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'evalute'], { encoding: 'utf8' });
     assert.equal(p.status, 2);
     assert.match(p.stderr, /^rxtrain: unknown command 'evalute' \(did you mean evaluate\?\)\n/);
+    const exprot = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'exprot'], { encoding: 'utf8' });
+    assert.match(exprot.stderr, /^rxtrain: unknown command 'exprot' \(did you mean export\?\)\n[\s\S]*\n {2}export {7}write a checkpoint as a TensorFlow\.js Layers model/, 'every command is listed and found');
     const upper = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'PREDICT'], { encoding: 'utf8' });
     assert.match(upper.stderr, /\(did you mean predict\?\)/, 'whatever the case');
     const version = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), '--version'], { encoding: 'utf8' });

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { run } from '../../src/cli/exportCommand';
+import { run as predict, type PredictLine } from '../../src/cli/predictCommand';
+import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
+import type { LayersExportMetadata } from '../../src/model/layersModelArtifacts';
+import { captureIo } from './fixtures/captureIo';
+import { tinyRunConfig } from './fixtures/tinyRunConfig';
+import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
+
+/** An export read back from its files the way a Node server without rxtrain (or tfjs-node) does. */
+async function loadExport(dir: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => [
+    manifest.flatMap((group) => group.weights),
+    manifest.flatMap((group) => group.paths.map((p) => new Uint8Array(fs.readFileSync(path.join(dir, p))).buffer)),
+  ]);
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
+}
+
+/** An image prepared from the export's metadata alone, as the README shows. */
+async function prepare(file: string, meta: LayersExportMetadata): Promise<tf.Tensor4D> {
+  const p = meta.preprocessing;
+  assert.ok(p !== undefined);
+  const { height, width, channels } = meta.input;
+  const { data } = await sharp(file)
+    .rotate()
+    .resize(p.resize, p.resize, { fit: 'cover', position: 'centre' })
+    .flatten({ background: '#000000' })
+    .toColourspace(p.colour === 'grey' ? 'b-w' : 'srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const top = Math.floor((p.resize - height) / 2);
+  const left = Math.floor((p.resize - width) / 2);
+  const x = new Float32Array(height * width * channels);
+  for (let y = 0; y < height; y++) {
+    for (let c = 0; c < width * channels; c++) {
+      const ch = c % channels;
+      x[y * width * channels + c] = (data[(top + y) * p.resize * channels + left * channels + c] - p.mean[ch]) / p.std[ch];
+    }
+  }
+  return tf.tensor4d(x, [1, height, width, channels]);
+}
+
+describe('rxtrain export', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let runDir: string;
+  let images: string[];
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-export-'));
+    await writeDarkBrightDataset(path.join(tmp, 'train'), ['001.dark', '002.bright'], 4);
+    await writeDarkBrightDataset(path.join(tmp, 'val'), ['001.dark', '002.bright'], 4);
+    runDir = path.join(tmp, 'run');
+    // A moving average that differs from the trained weights: decay 0.5, every step. A small lr
+    // keeps the probabilities away from 0 and 1 (lr 0.01 saturates them on these images), so
+    // that comparing them means something.
+    fs.writeFileSync(path.join(tmp, 'cfg.json'), JSON.stringify(tinyRunConfig(tmp, { runDir, tensorboard: false, ema: { decay: 0.5, everySteps: 1 }, optimizer: { lr: 0.0001 } })));
+    const err = new PassThrough();
+    let e = '';
+    err.on('data', (c: Buffer) => (e += c.toString()));
+    assert.equal(await train(['--config', path.join(tmp, 'cfg.json')], { out: new PassThrough(), err, env: {}, onStopSignal: () => () => undefined }), TRAIN_EXIT.OK, e);
+    // Images predict resizes and crops: a non-square one larger than the model's 28² input.
+    const odd = path.join(tmp, 'odd.png');
+    const px = Buffer.alloc(50 * 36 * 3);
+    for (let p = 0; p < 50 * 36; p++) px.fill(((p % 50) * 5 + Math.floor(p / 50) * 3) % 256, p * 3, p * 3 + 2).fill(p % 200, p * 3 + 2, p * 3 + 3);
+    await sharp(px, { raw: { width: 50, height: 36, channels: 3 } }).png().toFile(odd);
+    images = [odd, path.join(tmp, 'val', '001.dark', '1.png'), path.join(tmp, 'val', '002.bright', '2.png')];
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes model.json and weights that plain tfjs loads, giving rxtrain predict\'s probabilities for the chosen weights', async () => {
+    const written: Record<string, Float32Array> = {};
+    for (const weights of ['ema', 'trained'] as const) {
+      const out = path.join(tmp, 'exports', weights);
+      const c = captureIo();
+      const before = tf.memory().numTensors;
+      assert.equal(await run([runDir, out, '--weights', weights, '--backend', 'wasm'], c.io), 0, c.err());
+      assert.equal(tf.memory().numTensors, before, 'the check leaves no tensor behind');
+      assert.match(c.out(), new RegExp(`^exported \\S*best\\.rxckpt \\(${weights} weights, step \\d+\\) to \\S*exports/${weights}: model\\.json \\+ 5 weight files, 18\\.\\d MB\\n`));
+      assert.match(c.out(), /model small: input \[batch, 28, 28, 3\] float32, output probabilities of 2 classes; matches rxtrain within /);
+      // 4.56 M float32 weights: 18.3 MB in shards of 4 MiB, as tensorflowjs_converter writes them.
+      assert.deepEqual(fs.readdirSync(out).sort(), [1, 2, 3, 4, 5].map((i) => `group1-shard${i}of5.bin`).concat('model.json'));
+      assert.deepEqual(fs.readdirSync(path.join(tmp, 'exports')).filter((f) => f.startsWith('.')), [], 'no temporary folder left');
+      written[weights] = new Float32Array(new Uint8Array(fs.readFileSync(path.join(out, 'group1-shard5of5.bin'))).buffer);
+
+      const model = await loadExport(out);
+      try {
+        const meta = model.getUserDefinedMetadata() as unknown as LayersExportMetadata;
+        assert.deepEqual(meta.classes, ['dark', 'bright']);
+        assert.equal(meta.rxtrain.weights, weights);
+        const p = captureIo();
+        assert.equal(await predict([runDir, ...images, '--json', '--weights', weights, '--backend', 'wasm'], p.io), 0, p.err());
+        const lines = p.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine);
+        assert.equal(lines.length, images.length);
+        for (const [i, file] of images.entries()) {
+          const line = lines[i];
+          assert.ok('predictions' in line && line.image === file);
+          const x = await prepare(file, meta);
+          const probs = tf.tidy(() => model.predict(x) as tf.Tensor2D);
+          const got = await probs.data();
+          tf.dispose([x, probs]);
+          assert.ok(line.predictions[0].probability < 0.99, `not saturated: ${JSON.stringify(line)}`);
+          for (const { class: cls, probability } of line.predictions) {
+            const k = meta.classes?.indexOf(cls) ?? -1;
+            assert.ok(Math.abs(got[k] - probability) < 1e-5, `${path.basename(file)} ${cls}: export ${got[k]}, predict ${probability}`);
+          }
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+    assert.notDeepEqual(written.ema, written.trained, 'the two exports hold different weights');
+    const d = captureIo();
+    assert.equal(await run([runDir, path.join(tmp, 'exports', 'default'), '--backend', 'wasm'], d.io), 0, d.err());
+    assert.match(d.out(), /\(ema weights, /, 'the moving average by default, as validation scored it');
+  });
+
+  it('refuses a non-empty OUT_DIR; --force replaces the export in it and leaves other files alone', async () => {
+    const out = path.join(tmp, 'busy');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'index.html'), '<html></html>');
+    const c = captureIo();
+    assert.equal(await run([runDir, out, '--backend', 'wasm'], c.io), 1);
+    assert.match(c.err(), /busy is not empty \(1 entries\): choose a new folder, or --force to replace the export in it/);
+    assert.deepEqual(fs.readdirSync(out), ['index.html']);
+    fs.writeFileSync(path.join(out, 'model.json'), '{}');
+    fs.writeFileSync(path.join(out, 'group1-shard1of3.bin'), 'old');
+    fs.writeFileSync(path.join(out, 'group1-shard3of3.bin'), 'old');
+    const f = captureIo();
+    assert.equal(await run([runDir, out, '--force', '--weights', 'trained', '--backend', 'wasm'], f.io), 0, f.err());
+    assert.deepEqual(fs.readdirSync(out).sort(), [1, 2, 3, 4, 5].map((i) => `group1-shard${i}of5.bin`).concat('index.html', 'model.json'));
+    assert.equal(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), '<html></html>');
+    assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.startsWith('.busy')), [], 'no temporary folder left');
+    const model = await loadExport(out);
+    assert.equal((model.getUserDefinedMetadata() as unknown as LayersExportMetadata).rxtrain.weights, 'trained');
+    model.dispose();
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    const e = captureIo();
+    assert.equal(await run([runDir, empty, '--backend', 'wasm'], e.io), 0, e.err());
+    assert.ok(fs.existsSync(path.join(empty, 'model.json')), 'an empty folder is no obstacle');
+  });
+
+  it('refuses what it cannot do with a message and writes nothing: usage errors exit 2, the rest 1', async () => {
+    const damaged = path.join(tmp, 'damaged.rxckpt');
+    const good = fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt'));
+    fs.writeFileSync(damaged, good.subarray(0, good.length - 100));
+    fs.writeFileSync(path.join(tmp, 'a-file'), 'x');
+    const out = path.join(tmp, 'never');
+    const cases: Array<[string[], number, RegExp]> = [
+      [[], 2, /missing CHECKPOINT or RUN_DIR, and OUT_DIR/],
+      [[runDir], 2, /missing OUT_DIR/],
+      [[runDir, out, 'extra'], 2, /one checkpoint and one OUT_DIR, got 3 paths/],
+      [[runDir, out, '--weights', 'best'], 2, /--weights must be ema or trained; got 'best'/],
+      [[runDir, out, '--backend', 'gpu'], 2, /--backend must be auto, tensorflow, wasm, cpu; got 'gpu'/],
+      [[runDir, out, '--forse'], 2, /unknown option --forse \(did you mean --force\?\)/],
+      [[path.join(tmp, 'nothing'), out], 1, /nothing: no such checkpoint file or run directory/],
+      [[damaged, out], 1, /damaged\.rxckpt: checksum mismatch .*truncated or damaged/],
+      [[runDir, path.join(tmp, 'a-file')], 1, /a-file exists and is not a folder/],
+    ];
+    for (const [args, code, message] of cases) {
+      const c = captureIo();
+      assert.equal(await run(args, c.io), code, `${args.join(' ')}: ${c.err()}`);
+      assert.match(c.err(), message, args.join(' '));
+      assert.equal(c.out(), '', 'nothing on stdout');
+      assert.ok(!fs.existsSync(out), 'nothing written');
+    }
+    const h = captureIo();
+    assert.equal(await run(['--help'], h.io), 0);
+    assert.match(h.out(), /^usage: rxtrain export CHECKPOINT\|RUN_DIR OUT_DIR/);
+  });
+});
