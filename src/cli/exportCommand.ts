@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -119,7 +120,9 @@ async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, exis
   };
   const parent = path.dirname(path.resolve(outDir));
   await fs.promises.mkdir(parent, { recursive: true });
-  const tmp = await fs.promises.mkdtemp(path.join(parent, `.${path.basename(path.resolve(outDir))}.export-`));
+  // Not mkdtemp: its folder is private (0700), and the export is moved into place as it is, to be served.
+  const tmp = path.join(parent, `.${path.basename(path.resolve(outDir))}.export-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fs.promises.mkdir(tmp);
   try {
     for (let i = 0; i < n; i++) {
       await fs.promises.writeFile(path.join(tmp, paths[i]), Buffer.from(data, i * SHARD_BYTES, Math.min(SHARD_BYTES, data.byteLength - i * SHARD_BYTES)));

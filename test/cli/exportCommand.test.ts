@@ -87,6 +87,9 @@ describe('rxtrain export', function () {
       // 4.56 M float32 weights: 18.3 MB in shards of 4 MiB, as tensorflowjs_converter writes them.
       assert.deepEqual(fs.readdirSync(out).sort(), [1, 2, 3, 4, 5].map((i) => `group1-shard${i}of5.bin`).concat('model.json'));
       assert.deepEqual(fs.readdirSync(path.join(tmp, 'exports')).filter((f) => f.startsWith('.')), [], 'no temporary folder left');
+      const plain = path.join(tmp, `plain-${weights}`);
+      fs.mkdirSync(plain);
+      assert.equal(fs.statSync(out).mode, fs.statSync(plain).mode, 'the folder is as readable as any new folder (to be served), not private as a temporary one');
       written[weights] = new Float32Array(new Uint8Array(fs.readFileSync(path.join(out, 'group1-shard5of5.bin'))).buffer);
 
       const model = await loadExport(out);
