@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { run } from '../../src/cli/exportCommand';
 import { run as predict, type PredictLine } from '../../src/cli/predictCommand';
 import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import type { LayersExportMetadata } from '../../src/model/layersModelArtifacts';
 import { captureIo } from './fixtures/captureIo';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
@@ -155,6 +156,9 @@ describe('rxtrain export', function () {
     const good = fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt'));
     fs.writeFileSync(damaged, good.subarray(0, good.length - 100));
     fs.writeFileSync(path.join(tmp, 'a-file'), 'x');
+    const old = path.join(tmp, 'old.rxckpt');
+    const { inference: _dropped, ...withoutInfo } = decodeCheckpoint(good);
+    fs.writeFileSync(old, encodeCheckpoint({ ...withoutInfo, identity: { ...withoutInfo.identity, config: { ...(withoutInfo.identity.config as object), data: { train: path.join(tmp, 'gone'), val: null } } } }));
     const out = path.join(tmp, 'never');
     const cases: Array<[string[], number, RegExp]> = [
       [[], 2, /missing CHECKPOINT or RUN_DIR, and OUT_DIR/],
@@ -166,6 +170,7 @@ describe('rxtrain export', function () {
       [[path.join(tmp, 'nothing'), out], 1, /nothing: no such checkpoint file or run directory/],
       [[damaged, out], 1, /damaged\.rxckpt: checksum mismatch .*truncated or damaged/],
       [[runDir, path.join(tmp, 'a-file')], 1, /a-file exists and is not a folder/],
+      [[old, out, '--backend', 'wasm'], 1, /does not carry its class names and normalisation .* data\.train: .*gone does not exist/],
     ];
     for (const [args, code, message] of cases) {
       const c = captureIo();
