@@ -146,7 +146,7 @@ export async function resolveCheckpointFile(given: string): Promise<{ file: stri
     } catch (e) {
       // Read-only (scanCheckpoints, not the store): a training may be writing into this folder right now.
       const scan = await scanCheckpoints(dir);
-      const instead = scan.latest === undefined ? 'and the run has no other valid checkpoint' : `to score the newest valid checkpoint instead: rxtrain evaluate ${scan.latest.path}`;
+      const instead = scan.latest === undefined ? 'and the run has no other valid checkpoint' : `the newest valid checkpoint is ${scan.latest.path}: pass it instead of ${given}`;
       throw new Error(`${best}: ${(e as Error).message}; ${instead}`);
     }
   }

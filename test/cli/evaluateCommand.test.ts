@@ -137,7 +137,7 @@ describe('rxtrain evaluate', function () {
     damage(path.join(ckpts, 'best.rxckpt'));
     const c = captureIo();
     assert.equal(await run([copy, '--backend', 'wasm'], c.io), 1);
-    assert.match(c.err(), new RegExp(`best\\.rxckpt: .*; to score the newest valid checkpoint instead: rxtrain evaluate .*${newest[newest.length - 1]}`));
+    assert.match(c.err(), new RegExp(`best\\.rxckpt: .*; the newest valid checkpoint is .*${newest[newest.length - 1]}: pass it instead of `));
     // Without a best one, the newest valid checkpoint is scored, and the damaged newer one named.
     fs.rmSync(path.join(ckpts, 'best.rxckpt'));
     damage(path.join(ckpts, newest[newest.length - 1]));
