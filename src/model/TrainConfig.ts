@@ -351,6 +351,9 @@ function nearestName(name: string, known: readonly string[]): string | undefined
 function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: ConfigProblem[]): void {
   if (!isPlainObject(value)) return;
   let props = propsOf(codec);
+  // Fields another member of a tagged union has, by that member's tag: a config printed with
+  // one scheduler and edited to another keeps the old one's options (one problem, not eight).
+  const otherMembers = new Map<string, string[]>();
   if (props === undefined && codec instanceof t.UnionType) {
     // Take the union member the value matches by its tag, if any (scheduler.name).
     const members = (codec as t.UnionType<AnyCodec[]>).types;
@@ -359,11 +362,33 @@ function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: Con
       return p !== undefined && 'name' in p && p.name.is(value.name);
     });
     props = match === undefined ? undefined : propsOf(match);
+    for (const m of members) {
+      const p = propsOf(m);
+      if (m !== match && p?.name instanceof t.LiteralType) otherMembers.set(String(p.name.value), Object.keys(p));
+    }
   }
   if (props === undefined) return;
+  const known = props;
+  const strays = Object.keys(value).filter((k) => known[k] === undefined);
+  // The member owning the most of the unknown fields (ties: the first declared, the default).
+  const owner = [...otherMembers].map(([tag, keys]) => ({ tag, fields: strays.filter((k) => keys.includes(k)) })).reduce<{ tag: string; fields: string[] } | undefined>(
+    (best, o) => (o.fields.length > (best?.fields.length ?? 0) ? o : best),
+    undefined,
+  );
+  if (owner !== undefined) {
+    const one = owner.fields.length === 1;
+    out.push({
+      field: prefix,
+      value: owner.fields,
+      expected:
+        `the fields of ${String(value.name)} only (${Object.keys(known).join(', ')}): ${one ? 'this one belongs' : 'these belong'} to ${owner.tag}; ` +
+        `remove ${one ? 'it' : 'them'}, or set ${prefix}.name to ${JSON.stringify(owner.tag)}`,
+    });
+  }
   for (const [k, v] of Object.entries(value)) {
     const field = prefix === '' ? k : `${prefix}.${k}`;
     const sub = props[k];
+    if (owner?.fields.includes(k) === true) continue;
     if (sub === undefined) {
       const near = nearestName(k, Object.keys(props));
       out.push({ field, value: v, expected: `no such field (known: ${Object.keys(props).join(', ')})${near === undefined ? '' : `; did you mean "${near}"?`}` });

@@ -119,6 +119,23 @@ describe('rxtrain train', function () {
     assert.ok(E.isLeft(resolveTrainConfig(['--epochs', '3'])));
   });
 
+  it('a printed config edited to another scheduler is one problem naming the old scheduler\'s fields, not one per field', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    assert.equal(await run(['--print-config'], { out, err: new PassThrough(), env: {} }), TRAIN_EXIT.OK);
+    const printed = JSON.parse(text) as { data: { train: string }; scheduler: Record<string, unknown> };
+    const plateauFields = Object.keys(printed.scheduler).filter((k) => k !== 'name');
+    assert.ok(plateauFields.length > 1, 'the default scheduler has options');
+    const file = path.join(tmp, 'printed-cosine.json');
+    fs.writeFileSync(file, JSON.stringify({ ...printed, data: { ...printed.data, train: tmp }, scheduler: { ...printed.scheduler, name: 'CosineAnnealingLR' } }));
+    const r = resolveTrainConfig(['--config', file]);
+    assert.ok(E.isLeft(r), JSON.stringify(r));
+    const lines = r.left.split('\n').filter((l) => /scheduler/.test(l));
+    assert.equal(lines.length, 1, r.left);
+    assert.match(lines[0], new RegExp(`scheduler: got \\[${plateauFields.map((f) => `"${f}"`).join(',')}\\], expected the fields of CosineAnnealingLR only \\(name, etaMin, horizon\\): these belong to ReduceLROnPlateau; remove them, or set scheduler.name to "ReduceLROnPlateau"`));
+  });
+
   it('flags override the config file, field by field', () => {
     const r = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--epochs', '7', '--no-flip', '--mean', '1,2,3', '--val', 'none']);
     assert.ok(E.isRight(r) && r.right !== 'help');
@@ -162,7 +179,7 @@ describe('rxtrain train', function () {
     assert.equal(same.right.config.scheduler.patience, 3);
     const bad = resolveTrainConfig(['--config', file, '--cosine-horizon', 'epochs']);
     assert.ok(E.isLeft(bad));
-    assert.match(bad.left, /scheduler\.horizon: got "epochs", expected no such field/);
+    assert.match(bad.left, /scheduler: got \["horizon"\], expected the fields of ReduceLROnPlateau only .*: this one belongs to CosineAnnealingLR; remove it, or set scheduler\.name to "CosineAnnealingLR"/);
   });
 
   it('--mean/--std take one number (every channel) or three; two is a usage error', () => {

@@ -81,9 +81,18 @@ describe('TrainConfig', () => {
     assert.ok(E.isRight(r));
     assert.deepEqual(r.right.scheduler, { name: 'CosineAnnealingLR', etaMin: 0, horizon: 'budget' });
     assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'CosineAnnealingLR', patience: 2, horizon: 'steps' } }), [
-      'scheduler.patience: got 2, expected no such field (known: name, etaMin, horizon)',
+      'scheduler: got ["patience"], expected the fields of CosineAnnealingLR only (name, etaMin, horizon): this one belongs to ReduceLROnPlateau; remove it, or set scheduler.name to "ReduceLROnPlateau"',
       'scheduler.horizon: got "steps", expected "epochs" | "budget"',
     ]);
+  });
+
+  it('names another scheduler\'s fields together, once, and still each field that belongs to none', () => {
+    assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'none', factor: 0.5, patience: 5, minLR: 0 } }), [
+      'scheduler: got ["factor","patience"], expected the fields of none only (name): these belong to ReduceLROnPlateau; remove them, or set scheduler.name to "ReduceLROnPlateau"',
+      'scheduler.minLR: got 0, expected no such field (known: name)',
+    ]);
+    assert.deepEqual(problems({ data: { train: 'd' }, scheduler: { name: 'ReduceLROnPlateau', etaMin: 0, horizon: 'epochs' } })[0],
+      'scheduler: got ["etaMin","horizon"], expected the fields of ReduceLROnPlateau only (name, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps): these belong to CosineAnnealingLR; remove them, or set scheduler.name to "CosineAnnealingLR"');
   });
 
   it('reports unknown fields (typos) instead of ignoring them', () => {
