@@ -115,7 +115,10 @@ def main():
                 print("the server restarted: showing its stream from the start", file=sys.stderr)
                 nxt, run_shown, stream = 0, False, ""
             elif code == grpc.StatusCode.OUT_OF_RANGE:
-                oldest = int((re.search(r"oldest available is (\d+)", details) or [0, 0])[1])
+                # The oldest sequence kept, from the trailing metadata (older servers: the message).
+                trailers = dict(e.trailing_metadata() or ())
+                found = re.search(r"oldest available is (\d+)", details)
+                oldest = int(trailers.get("rxtrain-oldest-sequence") or (found[1] if found else 0))
                 print(f"events {nxt}..{oldest - 1} were evicted from the server's buffer", file=sys.stderr)
                 nxt = oldest
             elif code in TRANSIENT:

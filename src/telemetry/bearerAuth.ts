@@ -12,6 +12,8 @@ import * as grpc from '@grpc/grpc-js';
 export interface CallStatus {
   readonly code: grpc.status;
   readonly details: string;
+  /** Trailing metadata sent with the status (e.g. `rxtrain-oldest-sequence`). */
+  readonly metadata?: grpc.Metadata;
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

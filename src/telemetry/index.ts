@@ -25,6 +25,7 @@ export * from './startTelemetryServer';
 export * from './graphFromNetworkSpec';
 export * from './telemetryClientCredentials';
 export * from './connectionProblem';
+export * from './oldestSequenceMetadata';
 export * from './watchTelemetry';
 export * from './MonitorState';
 export * from './renderMonitor';

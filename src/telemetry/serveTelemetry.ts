@@ -7,6 +7,7 @@ import type { Observable, Subscription as RxSubscription } from 'rxjs';
 import { checkBearer, type CallStatus } from './bearerAuth';
 import { checkBindPolicy } from './bindPolicy';
 import { formatHostPort, parseHostPort } from './hostPort';
+import { oldestSequenceMetadata } from './oldestSequenceMetadata';
 import { parseEventKind } from './protoEventKind';
 import { reflectionPackageDefinition } from './reflectionDescriptors';
 import { Subscription, type SubscriptionEnd } from './Subscription';
@@ -100,6 +101,8 @@ function planSubscription(
       details:
         `events ${from}..${oldest - 1} were evicted from the replay buffer (capacity ${capacity}); ` +
         `oldest available is ${oldest}: resubscribe with from_sequence=${oldest} (or 0)`,
+      // The same number for programs: no client should have to parse the message.
+      metadata: oldestSequenceMetadata(oldest),
     });
   }
   return E.right({ kinds: kinds.size === 0 ? undefined : kinds, cursor: from === 0 ? Math.max(1, oldest) : from });

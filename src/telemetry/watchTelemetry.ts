@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { classifyUnavailable, describeUnavailable, probeTls, type ConnectionProblem } from './connectionProblem';
 import { fromProtoEvent, type SequencedEvent } from './fromProtoEvent';
+import { oldestSequenceOf } from './oldestSequenceMetadata';
 import { PROTO_EVENT_KIND } from './protoEventKind';
 import { loadTelemetryProto } from './telemetryProto';
 import type { TrainEventKind } from './TrainEvent';
@@ -180,7 +181,9 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         stream = '';
         connect();
       } else if (st.code === grpc.status.OUT_OF_RANGE) {
-        const oldest = Number(/oldest available is (\d+)/.exec(st.details)?.[1] ?? '0');
+        // Evicted: the server names the oldest sequence it holds in trailing metadata (servers
+        // before that key only in the message).
+        const oldest = oldestSequenceOf(st.metadata) ?? Number(/oldest available is (\d+)/.exec(st.details)?.[1] ?? '0');
         if (oldest > next) subscriber.next({ type: 'gap', from: next, to: oldest - 1 });
         next = oldest;
         connect();

@@ -132,9 +132,11 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     const evicted = await collect(client(s.address), { fromSequence: 3 }).status;
     assert.equal(evicted.code, grpc.status.OUT_OF_RANGE);
     assert.match(evicted.details, /events 3\.\.7 were evicted .*oldest available is 8/);
+    assert.deepEqual(evicted.metadata.get('rxtrain-oldest-sequence'), ['8'], 'the oldest sequence in trailing metadata, for programs');
     const future = await collect(client(s.address), { fromSequence: 99 }).status;
     assert.equal(future.code, grpc.status.OUT_OF_RANGE);
     assert.match(future.details, /in the future: the latest event is 12/);
+    assert.deepEqual(future.metadata.get('rxtrain-oldest-sequence'), [], 'nothing was evicted');
     const fromOldest = collect(client(s.address), { fromSequence: 0 });
     await until(() => fromOldest.events.length === 5, 5000, 'oldest retained');
     assert.deepEqual(fromOldest.events.map((e) => e.sequence), [8, 9, 10, 11, 12]);

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Subject, lastValueFrom, toArray } from 'rxjs';
+import { oldestSequenceMetadata } from '../../src/telemetry/oldestSequenceMetadata';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
+import { loadTelemetryProto } from '../../src/telemetry/telemetryProto';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { WatchError, watchTelemetry, type WatchSignal } from '../../src/telemetry/watchTelemetry';
@@ -31,6 +33,29 @@ describe('watchTelemetry', () => {
     await until(() => server!.subscribers === 1, 5000, 'the watcher');
     events.complete();
     assert.deepEqual(summary(await all), ['gap 3-7', 8, 9, 10, 11, 12]);
+  });
+
+  it('takes the oldest sequence kept from the status\'s trailing metadata, not from its message', async () => {
+    // A server whose message says nothing a program could parse: only the metadata tells.
+    const asked: number[] = [];
+    const fake = new grpc.Server();
+    const { v1 } = loadTelemetryProto();
+    fake.addService(v1.Telemetry.service, {
+      GetRun: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not here' }),
+      Subscribe: (call: grpc.ServerWritableStream<{ fromSequence: string }, unknown>) => {
+        asked.push(Number(call.request.fromSequence));
+        if (asked.length === 1) call.emit('error', { code: grpc.status.OUT_OF_RANGE, details: 'evicted', metadata: oldestSequenceMetadata(8) });
+        else call.end();
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) => fake.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    try {
+      const sigs = await lastValueFrom(watchTelemetry({ address: `127.0.0.1:${port}`, credentials: insecure, fromSequence: 3 }).pipe(toArray()));
+      assert.deepEqual(summary(sigs), ['gap 3-7']);
+      assert.deepEqual(asked, [3, 8], 'resubscribed from the oldest kept');
+    } finally {
+      fake.forceShutdown();
+    }
   });
 
   it('starts over when the server restarted (its sequence is behind ours)', async () => {

@@ -32,7 +32,11 @@ export interface TelemetryClient extends grpc.Client {
    * Ends with OK when training ends. Errors:
    * INVALID_ARGUMENT   unknown/unspecified kind in `kinds`, negative `from_sequence`
    * OUT_OF_RANGE       `from_sequence` was evicted from the replay buffer, or lies past
-   * the next sequence the server will assign
+   * the next sequence the server will assign. When evicted, the
+   * trailing metadata key `rxtrain-oldest-sequence` holds the
+   * oldest sequence still kept, as a decimal string ("8"):
+   * resubscribe from it. A sequence in the future has no such key.
+   * (Older servers say the oldest only in the message text.)
    * RESOURCE_EXHAUSTED the subscriber read too slowly and its bounded queue overflowed;
    * reconnect with from_sequence = last received + 1
    * UNAUTHENTICATED    the server needs `authorization: Bearer <token>` metadata
@@ -45,7 +49,11 @@ export interface TelemetryClient extends grpc.Client {
    * Ends with OK when training ends. Errors:
    * INVALID_ARGUMENT   unknown/unspecified kind in `kinds`, negative `from_sequence`
    * OUT_OF_RANGE       `from_sequence` was evicted from the replay buffer, or lies past
-   * the next sequence the server will assign
+   * the next sequence the server will assign. When evicted, the
+   * trailing metadata key `rxtrain-oldest-sequence` holds the
+   * oldest sequence still kept, as a decimal string ("8"):
+   * resubscribe from it. A sequence in the future has no such key.
+   * (Older servers say the oldest only in the message text.)
    * RESOURCE_EXHAUSTED the subscriber read too slowly and its bounded queue overflowed;
    * reconnect with from_sequence = last received + 1
    * UNAUTHENTICATED    the server needs `authorization: Bearer <token>` metadata
@@ -70,7 +78,11 @@ export interface TelemetryHandlers extends grpc.UntypedServiceImplementation {
    * Ends with OK when training ends. Errors:
    * INVALID_ARGUMENT   unknown/unspecified kind in `kinds`, negative `from_sequence`
    * OUT_OF_RANGE       `from_sequence` was evicted from the replay buffer, or lies past
-   * the next sequence the server will assign
+   * the next sequence the server will assign. When evicted, the
+   * trailing metadata key `rxtrain-oldest-sequence` holds the
+   * oldest sequence still kept, as a decimal string ("8"):
+   * resubscribe from it. A sequence in the future has no such key.
+   * (Older servers say the oldest only in the message text.)
    * RESOURCE_EXHAUSTED the subscriber read too slowly and its bounded queue overflowed;
    * reconnect with from_sequence = last received + 1
    * UNAUTHENTICATED    the server needs `authorization: Bearer <token>` metadata
