@@ -62,7 +62,8 @@ export interface EvaluateCommandIo {
 
 /**
  * What `rxtrain evaluate --json` prints: the checkpoint, the data, the TTA mode and the
- * {@link Evaluation} with class names.
+ * {@link Evaluation} with class names. Its file paths are the ones the tables show: relative to
+ * the working directory when inside it, else absolute.
  *
  * @example
  * ```ts
@@ -91,8 +92,8 @@ export interface EvaluateReport {
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string; readonly message: string }>;
   /**
    * With `--mistakes N`: the N most confident wrong predictions, most confident first. `path` is
-   * what the data names the image by (a file, or a record's name); `original` the image it was
-   * preprocessed from, when the manifest says.
+   * what the data names the image by (a file, or a record's name, relative to its preprocess
+   * folder); `original` the image it was preprocessed from, when the manifest says.
    */
   readonly mistakes: ReadonlyArray<{
     readonly path: string;
@@ -210,7 +211,7 @@ export function renderEvaluateReport(r: EvaluateReport): string {
       // The original is the file a user can open; a record's name (val/000017.jpg) is relative
       // to its preprocess folder, not to here.
       // An original that is gone (the dataset folder moved) is still named, but said to be missing.
-      const image = m.original === undefined ? shownPath(m.path) : `${shownPath(m.original)}${fs.existsSync(m.original) ? '' : ' (not found: the dataset folder moved?)'}`;
+      const image = m.original === undefined ? m.path : `${m.original}${fs.existsSync(m.original) ? '' : ' (not found: the dataset folder moved?)'}`;
       lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${image}`);
     });
   }
@@ -310,12 +311,13 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         });
         if (progress) io.err.write('\r\x1b[K');
         if (e.count === 0) throw new Error('no image could be evaluated (every one was skipped)');
+        // Paths as the tables show them, in --json too: one form a script can match against either.
         const report: EvaluateReport = {
-          checkpoint: file,
+          checkpoint: shownPath(file),
           epochs: ck.epoch,
           batch: ck.batch,
           step: ck.step,
-          data: cfg.data.val ?? cfg.data.train,
+          data: shownPath(cfg.data.val ?? cfg.data.train),
           tta: mode,
           weights,
           backend: trainer.backend,
@@ -325,12 +327,12 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
           count: e.count,
           perClass: e.perClass.map((p, i) => ({ name: datasets.classes[i], accuracy: p.count > 0 ? p.correct / p.count : NaN, correct: p.correct, count: p.count })),
           confusion: e.confusion,
-          skipped: e.skipped.map((s) => ({ path: s.path, reason: s.reason, message: s.message })),
+          skipped: e.skipped.map((s) => ({ path: shownPath(s.path), reason: s.reason, message: s.message })),
           mistakes: e.mistakes.map((x) => {
             const original = datasets.originalOf(x.path);
             return {
-              path: x.path,
-              ...(original === undefined ? {} : { original }),
+              path: shownPath(x.path),
+              ...(original === undefined ? {} : { original: shownPath(original) }),
               truth: datasets.classes[x.truth],
               predicted: datasets.classes[x.predicted],
               confidence: x.confidence,

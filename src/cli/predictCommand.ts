@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { predictSource } from '../model/predictSource';
 import { createImageDataset } from '../streams/createImageDataset';
@@ -24,14 +25,16 @@ options:
                        weights (default: ema when the run kept one, as its validation did)
   --batch-size N       images per forward pass (default 32)
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
-  --json               print one JSON object per image (and per skipped file)
+  --json               print one JSON object per image (and per skipped file or missing path)
   -h, --help           show this help
 
-Files that cannot be decoded are skipped with a message (on stderr; in --json as objects
-with "skipped"), and the others are still classified.
+A path that does not exist is reported and the others are still classified, as are the
+others when a file cannot be decoded: each is a message on stderr (in --json an object with
+"skipped" on stdout instead). Paths are shown relative to the working directory when inside
+it, else absolute, in the text and in --json alike.
 
-exit codes: 0 classified, 1 unreadable checkpoint, a path that does not exist, or no image
-could be classified, 2 usage error
+exit codes: 0 classified, 1 a path that does not exist (once the others are classified),
+unreadable checkpoint, or no image could be classified, 2 usage error
 
 examples:
   rxtrain predict runs/sample data/fashion-mnist-sample/test/008.sneaker
@@ -53,7 +56,8 @@ export interface PredictCommandIo {
 
 /**
  * One line of `rxtrain predict --json`: an image and its most probable classes, or a file that
- * was skipped and why.
+ * was skipped and why (a path given that does not exist: `not-found`). `image` is the path as
+ * the text output shows it: relative to the working directory when inside it, else absolute.
  *
  * @example
  * ```ts
@@ -69,7 +73,8 @@ class UsageError extends Error {}
 
 /**
  * `rxtrain predict`: classifies image files with a checkpoint. Returns the exit code: 0 done,
- * 1 unreadable checkpoint, missing path or nothing classified, 2 usage error.
+ * 1 unreadable checkpoint, a missing path (the others still classified) or nothing
+ * classified, 2 usage error.
  *
  * @example
  * ```ts
@@ -120,8 +125,20 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     const opened = await scoringCheckpoint(target, weightsFlag);
     const { config: cfg } = opened;
     for (const n of opened.notes) io.err.write(`rxtrain predict: note: ${n}\n`);
-    const files = await listImageFiles(inputs);
-    if (files.length === 0) throw new Error(`no image files in ${inputs.join(', ')}`);
+    const { files, missing } = await listImageFiles(inputs);
+    // Like cat or grep: a missing path is said once, up front, and the rest still run; the
+    // exit code says it at the end.
+    for (const m of missing) {
+      const shown = shownPath(path.resolve(m.path));
+      if (json) io.out.write(`${JSON.stringify({ image: shown, skipped: m.reason, message: m.message } satisfies PredictLine)}\n`);
+      else io.err.write(`rxtrain predict: ${shown}: ${m.message}\n`);
+    }
+    const failed = missing.length > 0 ? 1 : 0;
+    if (files.length === 0) {
+      const found = inputs.filter((i) => !missing.some((m) => m.path === i));
+      if (found.length === 0) return failed;
+      throw new Error(`no image files in ${found.join(', ')}`);
+    }
     const info = await scoringInference(opened);
     const { inputSize: crop, channels } = cfg.model;
     const numClasses = info.classes.length;
@@ -150,20 +167,20 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
         let classified = 0;
         let skipped = 0;
         for await (const p of predictSource(trainer, source, { top })) {
-          if (outClosed) return 0;
+          if (outClosed) return failed;
           if (p.kind === 'skip') {
             skipped++;
-            if (json) io.out.write(`${JSON.stringify({ image: p.path, skipped: p.reason, message: p.message } satisfies PredictLine)}\n`);
+            if (json) io.out.write(`${JSON.stringify({ image: shownPath(p.path), skipped: p.reason, message: p.message } satisfies PredictLine)}\n`);
             else io.err.write(`rxtrain predict: skipped ${shownPath(p.path)} (${p.reason}): ${p.message}\n`);
             continue;
           }
           classified++;
           const predictions = p.top.map((t) => ({ class: info.classes[t.label], probability: t.probability }));
-          if (json) io.out.write(`${JSON.stringify({ image: p.path, predictions } satisfies PredictLine)}\n`);
+          if (json) io.out.write(`${JSON.stringify({ image: shownPath(p.path), predictions } satisfies PredictLine)}\n`);
           else io.out.write(`${shownPath(p.path).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
         }
         if (classified === 0) throw new Error(`no image could be classified (${skipped} skipped)`);
-        return 0;
+        return failed;
       } finally {
         await trainer.dispose();
       }

@@ -225,6 +225,33 @@ describe('rxtrain evaluate', function () {
     }
   });
 
+  it('shows each path in --json as in its tables: relative to the working directory when inside it', async () => {
+    // Dark images filed as bright and bright as dark (mistakes), and one image too small (a skip).
+    const swapped = path.join(tmp, 'swapped-files');
+    await writeDarkBrightDataset(swapped, ['002.bright', '001.dark'], 2);
+    await sharp(Buffer.alloc(10 * 10 * 3, 90), { raw: { width: 10, height: 10, channels: 3 } }).png().toFile(path.join(swapped, '001.dark', 'tiny.png'));
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const j = captureIo();
+      assert.equal(await run(['run', '--data', swapped, '--mistakes', '4', '--json', '--backend', 'wasm'], j.io), 0, j.err());
+      const r = JSON.parse(j.out()) as EvaluateReport;
+      assert.equal(r.checkpoint, path.join('run', 'checkpoints', 'best.rxckpt'));
+      assert.equal(r.data, 'swapped-files', 'given absolute, inside the working directory');
+      assert.deepEqual(r.skipped.map((k) => k.path), [path.join('swapped-files', '001.dark', 'tiny.png')]);
+      assert.ok(r.mistakes.length >= 2, `a model that gets swapped labels wrong (${r.correct} / ${r.count} right)`);
+      for (const m of r.mistakes) assert.match(m.path, /^swapped-files\/00[12]\.(dark|bright)\/\d\.png$/);
+      const t = captureIo();
+      assert.equal(await run(['run', '--data', 'swapped-files', '--mistakes', '4', '--backend', 'wasm'], t.io), 0, t.err());
+      assert.match(t.out(), new RegExp(`^checkpoint ${r.checkpoint} .*\ndata ${r.data}: `));
+      const shown = t.out().split('most confident mistakes')[1].split('\n').slice(2).filter((l) => /^ *\d/.test(l)).map((l) => l.trim().split(/ {2,}/).at(-1));
+      assert.deepEqual(shown, r.mistakes.map((m) => m.path));
+      assert.match(t.out(), new RegExp(`^skipped ${r.skipped[0].path} \\(unsupported\\)`, 'm'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [[], 2, /missing CHECKPOINT or RUN_DIR/],

@@ -70,6 +70,45 @@ describe('rxtrain predict', function () {
     assert.match(n.err(), /no image could be classified \(1 skipped\)/);
   });
 
+  it('classifies every path that exists and names each missing one, then exits 1, as cat and grep do', async () => {
+    const a = path.join(tmp, 'val', '001.dark', '0.png');
+    const b = path.join(tmp, 'val', '002.bright', '1.png');
+    const gone = path.join(tmp, 'gone.png');
+    const c = captureIo();
+    assert.equal(await run([runDir, a, gone, b, '--backend', 'wasm'], c.io), 1, c.err());
+    assert.deepEqual(c.out().trim().split('\n').map((l) => l.split(/ {2,}/)[0]), [a, b]);
+    assert.equal(c.err(), `rxtrain predict: ${gone}: no such file or folder\n`);
+    const j = captureIo();
+    assert.equal(await run([runDir, a, gone, b, '--json', '--backend', 'wasm'], j.io), 1, j.err());
+    const lines = j.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine);
+    assert.deepEqual(lines[0], { image: gone, skipped: 'not-found', message: 'no such file or folder' }, 'its own record, first');
+    assert.deepEqual(lines.slice(1).map((l) => ('predictions' in l ? l.image : '')), [a, b]);
+    assert.equal(j.err(), '');
+    const none = captureIo();
+    assert.equal(await run([runDir, gone, `${gone}2`, '--backend', 'wasm'], none.io), 1);
+    assert.equal(none.err(), `rxtrain predict: ${gone}: no such file or folder\nrxtrain predict: ${gone}2: no such file or folder\n`);
+    assert.equal(none.out(), '');
+  });
+
+  it('shows each path in --json as in its text: relative to the working directory when inside it', async () => {
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const t = captureIo();
+      assert.equal(await run(['run', 'val', 'gone.png', '--top', '1', '--backend', 'wasm'], t.io), 1, t.err());
+      const j = captureIo();
+      assert.equal(await run(['run', path.join(tmp, 'val'), 'gone.png', '--json', '--backend', 'wasm'], j.io), 1, j.err());
+      const shown = t.out().trim().split('\n').map((l) => l.split(/ {2,}/)[0]);
+      assert.equal(shown.length, 8);
+      assert.ok(shown.every((p) => /^val\/00[12]\.(dark|bright)\/\d\.png$/.test(p)), shown.join(' '));
+      assert.match(t.err(), /^rxtrain predict: gone\.png: no such file or folder$/m);
+      const images = j.out().trim().split('\n').map((l) => (JSON.parse(l) as PredictLine).image);
+      assert.deepEqual(images, ['gone.png', ...shown], 'an absolute path inside the working directory is shown relative too');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('stops quietly, exit 0, when the reader of its output goes away (| head -1), as evaluate does', async () => {
     let writes = 0;
     const closing = (): Writable =>

@@ -9,32 +9,45 @@ describe('listImageFiles', () => {
     const dir = await tempDir();
     for (const f of ['b.jpg', 'a.PNG', 'notes.txt', 'sub/c.webp', 'sub/deeper/d.jpeg', '.e.jpg', '.cache/f.jpg', 'sub/._g.jpg', 'Thumbs.db']) await write(path.join(dir, f));
     assert.deepEqual(
-      (await listImageFiles([dir])).map((f) => path.relative(dir, f)),
+      (await listImageFiles([dir])).files.map((f) => path.relative(dir, f)),
       ['a.PNG', 'b.jpg', path.join('sub', 'c.webp'), path.join('sub', 'deeper', 'd.jpeg')],
     );
-    assert.deepEqual((await listImageFiles([dir], ['txt'])).map((f) => path.basename(f)), ['notes.txt'], 'extensions with or without the dot');
+    assert.deepEqual((await listImageFiles([dir], ['txt'])).files.map((f) => path.basename(f)), ['notes.txt'], 'extensions with or without the dot');
   });
 
   it('takes a named file whatever its extension, lists each file once, and resolves paths', async () => {
     const dir = await tempDir();
     await write(path.join(dir, 'x.jpg'));
     await write(path.join(dir, 'scan.raw'));
-    const files = await listImageFiles([path.join(dir, 'scan.raw'), dir, path.join(dir, 'x.jpg')]);
+    const { files } = await listImageFiles([path.join(dir, 'scan.raw'), dir, path.join(dir, 'x.jpg')]);
     assert.deepEqual(files, [path.join(dir, 'scan.raw'), path.join(dir, 'x.jpg')]);
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      assert.deepEqual(await listImageFiles(['x.jpg']), [path.join(await fsp.realpath(dir), 'x.jpg')]);
+      assert.deepEqual((await listImageFiles(['x.jpg'])).files, [path.join(await fsp.realpath(dir), 'x.jpg')]);
     } finally {
       process.chdir(cwd);
     }
   });
 
-  it('does not follow a folder link back up (a loop cannot recurse), and names a path that does not exist', async () => {
+  it('does not follow a folder link back up (a loop cannot recurse)', async () => {
     const dir = await tempDir();
     await write(path.join(dir, 'a', 'x.jpg'));
     await fsp.symlink(dir, path.join(dir, 'a', 'up'));
-    assert.deepEqual(await listImageFiles([dir]), [path.join(dir, 'a', 'x.jpg')]);
-    await assert.rejects(listImageFiles([path.join(dir, 'nope')]), (e: Error) => e.message === `${path.join(dir, 'nope')}: no such file or folder`);
+    assert.deepEqual(await listImageFiles([dir]), { files: [path.join(dir, 'a', 'x.jpg')], missing: [] });
+  });
+
+  it('lists every path that exists and names, as given, each one that does not, in order', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'a.jpg'));
+    await write(path.join(dir, 'sub', 'b.png'));
+    const nope = path.join(dir, 'nope.jpg');
+    const r = await listImageFiles([path.join(dir, 'a.jpg'), nope, path.join(dir, 'sub'), 'also/missing']);
+    assert.deepEqual(r.files, [path.join(dir, 'a.jpg'), path.join(dir, 'sub', 'b.png')]);
+    assert.deepEqual(r.missing, [
+      { path: nope, reason: 'not-found', message: 'no such file or folder' },
+      { path: 'also/missing', reason: 'not-found', message: 'no such file or folder' },
+    ]);
+    assert.deepEqual(await listImageFiles([nope]), { files: [], missing: [{ path: nope, reason: 'not-found', message: 'no such file or folder' }] });
   });
 });
