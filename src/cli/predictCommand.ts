@@ -16,8 +16,10 @@ Classifies images with a checkpoint's weights in inference mode: for each image,
 probable classes and their probabilities. A folder is searched for images recursively. Each
 image is prepared as the run's validation images were: centre-cropped to a square, resized to
 the size the run's images had (e.g. the preprocess size), centre-cropped to the model's input
-and normalised with the run's mean and std, which the checkpoint carries. RUN_DIR means
-RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no best one.
+and normalised with the run's mean and std; transparent pixels are flattened onto the
+background the run's preprocess used (--background). The checkpoint carries all of it.
+RUN_DIR means RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no
+best one.
 
 options:
   --top K              classes shown per image (default 3)
@@ -145,7 +147,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
     // Labels are unknown: every item gets label 0, which nothing reads.
     const items = files.map((f): SourceItem => ({ kind: 'item', path: f, label: 0, category: { id: 0, name: '', label: 0 } }));
-    const store = fileStore(items, { resize: info.imageSide ?? crop, channels, numClasses });
+    const store = fileStore(items, { resize: info.imageSide ?? crop, channels, numClasses, ...(info.background === undefined ? {} : { background: info.background }) });
     const source = createImageDataset({
       store,
       batchSize,

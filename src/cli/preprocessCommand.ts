@@ -21,6 +21,8 @@ Turns a folder-per-class image dataset (SRC/<class>/<image>, e.g. Caltech256's
   train.csv, val.csv   file,class,source (file relative to OUT, class = category id,
                        source = the original image, relative to OUT)
   rgb_val.json         {"r","g","b"}: mean of the train images' processed pixels
+  preprocess.json      {"background"}: what transparent pixels were flattened onto
+                       (checkpoints carry it, so predict and evaluate flatten alike)
   train.rec, val.rec   with --records: packed pre-decoded pixels for fast training
 
 options:

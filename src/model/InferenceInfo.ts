@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const info: InferenceInfo = { classes: ['cat', 'dog'], mean: [124.2, 116.8, 104.1], std: [58.4, 57.1, 57.4], imageSide: 256 };
+ * const info: InferenceInfo = { classes: ['cat', 'dog'], mean: [124.2, 116.8, 104.1], std: [58.4, 57.1, 57.4], imageSide: 256, background: 'white' };
  * ```
  */
 export interface InferenceInfo {
@@ -20,6 +20,11 @@ export interface InferenceInfo {
    * when the images were used at their own sizes.
    */
   readonly imageSide?: number;
+  /**
+   * Colour the run's images had transparent pixels flattened onto (`rxtrain preprocess
+   * --background`), so new images are flattened alike; absent: black, as decoding does.
+   */
+  readonly background?: 'black' | 'white';
 }
 
 const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
@@ -37,9 +42,17 @@ const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 
  */
 export function parseInferenceInfo(v: unknown): InferenceInfo | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
-  const { classes, mean, std, imageSide } = v as Record<string, unknown>;
+  const { classes, mean, std, imageSide, background } = v as Record<string, unknown>;
   if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'string')) return undefined;
   if (!numbers(mean) || (std !== undefined && !(numbers(std) && std.length === mean.length))) return undefined;
   if (imageSide !== undefined && !(Number.isInteger(imageSide) && (imageSide as number) > 0)) return undefined;
-  return { classes: classes as string[], mean, ...(std === undefined ? {} : { std }), ...(imageSide === undefined ? {} : { imageSide: imageSide as number }) };
+  // A bad one is ignored as a whole, not decoded onto black instead: predict then falls back on the run's data.
+  if (background !== undefined && background !== 'black' && background !== 'white') return undefined;
+  return {
+    classes: classes as string[],
+    mean,
+    ...(std === undefined ? {} : { std }),
+    ...(imageSide === undefined ? {} : { imageSide: imageSide as number }),
+    ...(background === undefined ? {} : { background }),
+  };
 }

@@ -12,6 +12,7 @@ import { listCategories } from '../streams/listCategories';
 import { readCategories, CATEGORIES_FILE } from '../streams/readCategories';
 import { readJpegHeader } from '../streams/readJpegHeader';
 import { manifestPath, readManifest } from '../streams/readManifest';
+import { readPreprocessInfo } from '../streams/readPreprocessInfo';
 import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
 import { openRecordStore, type RecordStore } from '../streams/recordStore';
 import type { SampleStore } from '../streams/SampleStore';
@@ -252,8 +253,11 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
   const format = detectDataFormat(data);
   const notes: string[] = [];
   const fingerprint: Record<string, string> = { format };
+  // Transparent pixels are flattened as the preprocess run flattened its images (a data.val
+  // folder of raw images too), and checkpoints carry it on for predict and evaluate --data.
+  const background = format === 'manifest' ? (await readPreprocessInfo(data.train))?.background : undefined;
   // Grey models decode grey: replicating into RGB and reading one channel back would waste the work.
-  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels };
+  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels, ...(background === undefined ? {} : { background }) };
   let classes: string[];
   let train: Split;
   let val: Split | undefined;
@@ -348,7 +352,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       skipped: [...train.skipped, ...(val?.skipped ?? [])],
       fingerprint,
       notes,
-      inference: { classes, ...normalise, ...(side === undefined ? {} : { imageSide: side }) },
+      inference: { classes, ...normalise, ...(side === undefined ? {} : { imageSide: side }), ...(background === undefined ? {} : { background }) },
       originalOf: (imagePath) => originals.get(imagePath),
       async close() {
         await trainSource.close();
@@ -393,7 +397,7 @@ export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where:
   // augmentation.resize): other-sized images must be brought to it, as predict does, or the
   // centre crop sees them at another scale and scores differ from predict's on the same files.
   const side = info.imageSide ?? aug.resize;
-  const decode = { ...(side === null ? {} : { resize: side }), channels: model.channels };
+  const decode = { ...(side === null ? {} : { resize: side }), channels: model.channels, ...(info.background === undefined ? {} : { background: info.background }) };
   const opened = await openValData(where, 'data.val', info.classes, model.channels, decode);
   try {
     const normalise = { mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) };

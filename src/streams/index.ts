@@ -14,6 +14,7 @@ export * from './parseCsv';
 export * from './readCategories';
 export * from './readManifest';
 export * from './readRgbMean';
+export * from './readPreprocessInfo';
 export * from './idxArray';
 export * from './idxClassNames';
 export * from './sameClasses';

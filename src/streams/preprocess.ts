@@ -13,6 +13,7 @@ import { mapOrdered } from './mapOrdered';
 import { preprocessSplit } from './preprocessSplit';
 import { CATEGORIES_FILE, writeCategories } from './readCategories';
 import { writeManifest, type ManifestRow, type Split } from './readManifest';
+import { PREPROCESS_INFO_FILE, writePreprocessInfo } from './readPreprocessInfo';
 import { RGB_MEAN_FILE, writeRgbMean, type RgbMean } from './readRgbMean';
 import { createRecordFileWriter, type RecordFileWriter } from './RecordFile';
 import type { Skip } from './Skip';
@@ -166,7 +167,7 @@ export interface PreprocessDone {
 export type PreprocessEvent = PreprocessStart | PreprocessProgress | Skip | PreprocessDone;
 
 /** Files and folders a preprocess run owns in its output folder. */
-const OWNED = new Set(['train', 'val', CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE, 'train.rec', 'val.rec']);
+const OWNED = new Set(['train', 'val', CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE, PREPROCESS_INFO_FILE, 'train.rec', 'val.rec']);
 const GENERATED_IMAGE = /^\d{6,}\.jpg$/;
 
 interface Job {
@@ -243,7 +244,8 @@ async function removeStale(out: string, split: Split, keep: ReadonlySet<string>)
  * (8-bit sRGB, shrink-on-load, lanczos3). When all images are done it writes
  * `categories.csv` (id,name), `train.csv`/`val.csv` (file,class,source: the original image, relative
  * to `out`), `rgb_val.json` (mean RGB of the
- * train split's processed pixels) and, with `records`, `train.rec`/`val.rec`.
+ * train split's processed pixels), `preprocess.json` (the `background` transparent pixels were
+ * flattened onto) and, with `records`, `train.rec`/`val.rec`.
  *
  * Nothing crashes on bad input: unreadable or undecodable files become {@link Skip} events
  * and are left out of the manifests. Reruns with the same inputs and seed give byte-identical
@@ -440,6 +442,8 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
           await writeManifest(out, 'train', rows.train);
           await writeManifest(out, 'val', rows.val);
           await writeRgbMean(out, mean);
+          // Scoring new images must flatten them as these were: the checkpoint carries this on.
+          await writePreprocessInfo(out, { background: decodeOpts.background });
           return {
             kind: 'done',
             summary: {

@@ -4,9 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { lastValueFrom } from 'rxjs';
+import sharp from 'sharp';
 import { run as evaluate, type EvaluateReport } from '../../src/cli/evaluateCommand';
 import { run, type PredictLine } from '../../src/cli/predictCommand';
 import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
+import { preprocess } from '../../src/streams/preprocess';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { captureIo } from './fixtures/captureIo';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
@@ -107,6 +110,46 @@ describe('rxtrain predict', function () {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('flattens transparent pixels onto the background the run\'s preprocess used (--background white), as evaluate --data does', async () => {
+    const src = path.join(tmp, 'bg-src');
+    await writeDarkBrightDataset(src, ['001.dark', '002.bright'], 4);
+    const pre = path.join(tmp, 'bg-pre');
+    await lastValueFrom(preprocess({ src, out: pre, size: 28, valRatio: 0.25, background: 'white' }), { defaultValue: undefined });
+    const bgRun = path.join(tmp, 'bg-run');
+    // A gentler run than the others': its outputs must not saturate, or white and black could not be told apart.
+    fs.writeFileSync(path.join(tmp, 'bg.json'), JSON.stringify(tinyRunConfig(tmp, { runDir: bgRun, tensorboard: false, data: { train: pre, val: null }, optimizer: { lr: 0.001 }, epochs: 12 })));
+    const err = new PassThrough();
+    let e = '';
+    err.on('data', (c: Buffer) => (e += c.toString()));
+    assert.equal(await train(['--config', path.join(tmp, 'bg.json')], { out: new PassThrough(), err, env: {}, onStopSignal: () => () => undefined }), TRAIN_EXIT.OK, e);
+    // Mid-grey on the right; on the left transparent pixels (their colour dark), or opaque white
+    // or black ones: transparent flattened onto white must be exactly the white image.
+    const images = path.join(tmp, 'bg-images');
+    const left = { transparent: [20, 20, 20, 0], white: [255, 255, 255, 255], black: [0, 0, 0, 255] };
+    for (const cls of ['001.dark', '002.bright']) {
+      for (const [name, rgba] of Object.entries(left)) {
+        fs.mkdirSync(path.join(images, name, cls), { recursive: true });
+        const px = Buffer.from(Array.from({ length: 28 * 28 }, (_, i) => (i % 28 < 14 ? rgba : [128, 128, 128, 255])).flat());
+        await sharp(px, { raw: { width: 28, height: 28, channels: 4 } }).png().toFile(path.join(images, name, cls, 'x.png'));
+      }
+    }
+    const p = captureIo();
+    assert.equal(await run([bgRun, ...['transparent', 'white', 'black'].map((n) => path.join(images, n, '001.dark', 'x.png')), '--json', '--backend', 'wasm'], p.io), 0, p.err());
+    const [transparent, white, black] = p.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine).map((l) => ('predictions' in l ? l.predictions : []));
+    assert.notDeepEqual(white, black, `the model tells white from black: ${p.out()}`);
+    assert.deepEqual(transparent, white, 'flattened onto white');
+    const score = async (name: string): Promise<number> => {
+      const c = captureIo();
+      assert.equal(await evaluate([bgRun, '--data', path.join(images, name), '--json', '--backend', 'wasm'], c.io), 0, c.err());
+      return (JSON.parse(c.out()) as EvaluateReport).loss;
+    };
+    const [lossTransparent, lossWhite, lossBlack] = [await score('transparent'), await score('white'), await score('black')];
+    assert.notEqual(lossWhite, lossBlack);
+    assert.equal(lossTransparent, lossWhite, 'evaluate --data flattens onto white too');
+    const ck = fs.readdirSync(path.join(bgRun, 'checkpoints')).find((f) => f.endsWith('.rxckpt'));
+    assert.equal(decodeCheckpoint(fs.readFileSync(path.join(bgRun, 'checkpoints', ck ?? ''))).inference?.background, 'white', 'the checkpoint carries it');
   });
 
   it('stops quietly, exit 0, when the reader of its output goes away (| head -1), as evaluate does', async () => {

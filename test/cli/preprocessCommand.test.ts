@@ -103,7 +103,8 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.match(r.out, /record files: .*train\.rec/);
     assert.match(r.err, /skipped 1 file:\n {2}not-an-image \(1\):\n {4}.*broken\.jpg: /);
     assert.doesNotMatch(r.err, /\[.*\] \d+%/, 'no progress bar when stderr is not a TTY');
-    assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
+    assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'preprocess.json', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
+    assert.equal(await fsp.readFile(path.join(out, 'preprocess.json'), 'utf8'), '{"background":"black"}\n', 'the default background, recorded');
   });
 
   it('notes the classes left without a val image (a class of one image), and none when all have one', async () => {

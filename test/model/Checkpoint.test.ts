@@ -44,12 +44,12 @@ describe('Checkpoint', () => {
 
   it('round-trips the classes and normalisation for scoring, and reads a malformed or missing one as absent', () => {
     const ck = sampleCheckpoint();
-    const inference = { classes: ['cat', 'dog, big'], mean: [120.5, 115, 100], std: [60, 59, 58], imageSide: 256 };
+    const inference = { classes: ['cat', 'dog, big'], mean: [120.5, 115, 100], std: [60, 59, 58], imageSide: 256, background: 'white' as const };
     assert.deepEqual(decodeCheckpoint(encodeCheckpoint({ ...ck, inference })).inference, inference);
     assert.deepEqual(decodeCheckpoint(encodeCheckpoint({ ...ck, inference: { classes: ['a', 'b'], mean: [3] } })).inference, { classes: ['a', 'b'], mean: [3] });
     assert.ok(!('inference' in decodeCheckpoint(encodeCheckpoint(ck))), 'older checkpoints have none');
     // A hand-edited or foreign header: the weights stay readable, the info is dropped.
-    for (const bad of [{ classes: 'cat' }, { classes: ['only'], mean: [0] }, { classes: ['a', 'b'], mean: [] }, { classes: ['a', 'b'], mean: [0, 0, 0], std: [1] }, { classes: ['a', 2], mean: [0] }, { classes: ['a', 'b'], mean: [0], imageSide: 0 }, { classes: ['a', 'b'], mean: [0], imageSide: 2.5 }, null]) {
+    for (const bad of [{ classes: 'cat' }, { classes: ['only'], mean: [0] }, { classes: ['a', 'b'], mean: [] }, { classes: ['a', 'b'], mean: [0, 0, 0], std: [1] }, { classes: ['a', 2], mean: [0] }, { classes: ['a', 'b'], mean: [0], imageSide: 0 }, { classes: ['a', 'b'], mean: [0], imageSide: 2.5 }, { classes: ['a', 'b'], mean: [0], background: 'grey' }, null]) {
       const back = decodeCheckpoint(encodeCheckpoint({ ...ck, inference: bad as never }));
       assert.ok(!('inference' in back), JSON.stringify(bad));
       assert.equal(back.step, ck.step);

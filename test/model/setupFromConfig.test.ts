@@ -59,7 +59,7 @@ describe('openDatasets / runIdentity', function () {
       assert.deepEqual(Object.keys(d.fingerprint).sort(), ['categories.csv', 'format', 'rgb_val.json', 'train.csv', 'val.csv']);
       // What checkpoints store for scoring: the resolved train-set mean, not "dataset".
       const m = JSON.parse(fs.readFileSync(path.join(tmp, 'pre', 'rgb_val.json'), 'utf8')) as { r: number; g: number; b: number };
-      assert.deepEqual(d.inference, { classes: ['dark', 'bright', 'mid'], mean: [m.r, m.g, m.b], imageSide: 16 });
+      assert.deepEqual(d.inference, { classes: ['dark', 'bright', 'mid'], mean: [m.r, m.g, m.b], imageSide: 16, background: 'black' }, 'the background preprocess.json names');
       const first = await d.train.epoch(0, 0).next();
       assert.ok(first.done !== true && first.value.kind === 'batch');
       if (first.value.kind === 'batch') {
