@@ -39,6 +39,8 @@ export interface LayersExportMetadata {
     readonly colour: 'rgb' | 'grey';
     /** Side of the square the centre-cropped image is resized to before the centre crop to the input size. */
     readonly resize: number;
+    /** What transparent pixels are flattened onto before anything else (the run's `preprocess --background`). */
+    readonly background: 'black' | 'white';
     /** Pixel values are on this scale (8-bit) before normalisation. */
     readonly pixelRange: readonly [0, 255];
     /** Per channel (one value per input channel). */
@@ -265,6 +267,7 @@ export function layersModelArtifacts(spec: NetworkSpec, weights: Weights, option
         colour: channels === 1 ? 'grey' : 'rgb',
         // As `rxtrain predict`: images used at their own sizes are resized to the input.
         resize: info.imageSide ?? Math.max(height, width),
+        background: info.background ?? 'black',
         pixelRange: [0, 255],
         mean: perChannel('mean', info.mean, channels),
         std: info.std === undefined ? Array.from({ length: channels }, () => 1) : perChannel('std', info.std, channels),

@@ -32,7 +32,7 @@ async function prepare(file: string, meta: LayersExportMetadata): Promise<tf.Ten
   const { data } = await sharp(file)
     .rotate()
     .resize(p.resize, p.resize, { fit: 'cover', position: 'centre' })
-    .flatten({ background: '#000000' })
+    .flatten({ background: p.background === 'white' ? '#ffffff' : '#000000' })
     .toColourspace(p.colour === 'grey' ? 'b-w' : 'srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -150,13 +150,13 @@ describe('layersModelArtifacts', function () {
     const weights = await weightsOf(net);
     net.dispose();
     const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-    const a = layersModelArtifacts(grey, weights, { inference: { classes: ['no', 'yes'], mean: [72.5], imageSide: 32 }, weights: 'ema' });
+    const a = layersModelArtifacts(grey, weights, { inference: { classes: ['no', 'yes'], mean: [72.5], imageSide: 32, background: 'white' }, weights: 'ema' });
     assert.deepEqual(a.userDefinedMetadata as unknown as LayersExportMetadata, {
       rxtrain: { version, model: 'small', weights: 'ema' },
       input: { height: 28, width: 28, channels: 1, layout: 'NHWC' },
       output: 'probabilities',
       classes: ['no', 'yes'],
-      preprocessing: { colour: 'grey', resize: 32, pixelRange: [0, 255], mean: [72.5], std: [1] },
+      preprocessing: { colour: 'grey', resize: 32, background: 'white', pixelRange: [0, 255], mean: [72.5], std: [1] },
     });
     assert.equal(a.generatedBy, `rxtrain ${version}`);
     const rgb = smallAlexNet({ numClasses: 2, inputSize: 28 });
@@ -164,7 +164,7 @@ describe('layersModelArtifacts', function () {
     const rw = await weightsOf(rnet);
     rnet.dispose();
     const m = layersModelArtifacts(rgb, rw, { inference: { classes: ['a', 'b'], mean: [1, 2, 3], std: [50] } }).userDefinedMetadata as unknown as LayersExportMetadata;
-    assert.deepEqual(m.preprocessing, { colour: 'rgb', resize: 28, pixelRange: [0, 255], mean: [1, 2, 3], std: [50, 50, 50] }, 'one std for all channels; no image side: the input size, as predict resizes');
+    assert.deepEqual(m.preprocessing, { colour: 'rgb', resize: 28, background: 'black', pixelRange: [0, 255], mean: [1, 2, 3], std: [50, 50, 50] }, 'one std for all channels; no image side: the input size, as predict resizes; no background: black, as decoding');
     assert.equal(m.rxtrain.weights, undefined);
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(layersModelArtifacts(rgb, rw, { inference: { classes: ['a', 'b'], mean: [0] } })));
     assert.deepEqual((loaded.getUserDefinedMetadata() as unknown as LayersExportMetadata).classes, ['a', 'b'], 'tfjs hands the metadata to the loader');
