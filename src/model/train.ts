@@ -367,6 +367,19 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           reportSkip(item);
           continue;
         }
+        // A stop signal's handler (Ctrl-C) runs only when this thread's event loop turns, and
+        // neither a prefetched batch nor a step of synchronous kernels (cpu, wasm) turns it: a
+        // stop requested during a step was seen one or more steps late, each step minutes long
+        // on the cpu backend. So the loop yields once per step, and a stop requested by then
+        // leaves this batch untrained (the cursor still points at it).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (life.closed || stopRequested()) {
+          disposeBatch(item);
+          if (life.closed) return;
+          await saveCheckpoint(false);
+          finish('stopped');
+          return;
+        }
         const n = item.xs.shape[0];
         const stepSeed = Math.floor(s.rng.next() * 2 ** 31);
         let result;

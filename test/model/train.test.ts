@@ -140,6 +140,25 @@ describe('train', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it('sees a stop signal raised while a batch was being fetched before training that batch, though the batch came without waiting', async () => {
+    // A process signal's handler is a macrotask, like this setImmediate; the memory source and
+    // the tiny trainer resolve everything with microtasks, as a prefetched batch and a step of
+    // synchronous kernels do, so the loop must turn the event loop itself to see the signal.
+    const stop = new AbortController();
+    let pulls = 0;
+    const f = setupFactory({ onPull: () => (pulls += 1) === 3 && setImmediate(() => stop.abort()) });
+    const store = await openCheckpointStore(await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-stop-')), { keepLast: 1, keepBest: false });
+    try {
+      const events = await lastValueFrom(train({ ...base(f.setup), epochs: 3, signal: stop.signal, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).pipe(toArray()));
+      assert.equal(f.steps(), 2, 'the third batch, fetched when the stop came, is not trained');
+      const end = events[events.length - 1];
+      assert.ok(end.kind === 'TrainEnd' && end.reason === 'stopped' && end.step === 2, JSON.stringify(end));
+      assert.ok(events.some((e) => e.kind === 'CheckpointSaved' && /-e0000-b000002\.rxckpt$/.test(e.path)), 'the cursor points at the untrained batch');
+    } finally {
+      await fsp.rm(store.dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a failing step as a fatal Error event, then errors, and still releases', async () => {
     const f = setupFactory({ failAtStep: 3 });
     const events: TrainEvent[] = [];
