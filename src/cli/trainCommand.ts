@@ -26,7 +26,7 @@ import { lockRunDir } from './lockRunDir';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
-import { processStopSignal } from './processStopSignal';
+import { processStopSignal, type StopSignal } from './processStopSignal';
 
 /**
  * Exit codes of `rxtrain train`.
@@ -43,9 +43,16 @@ export const TRAIN_EXIT = {
   FAILED: 1,
   /** Bad command line or config: nothing was started. */
   USAGE: 2,
-  /** Stopped by Ctrl-C / SIGTERM after saving a checkpoint; run again to resume. */
+  /** Stopped by Ctrl-C (SIGINT, 128 + 2) after saving a checkpoint; run again to resume. */
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM (128 + 15) after saving a checkpoint; run again to resume. */
+  TERMINATED: 143,
 } as const;
+
+/** The exit code of a run a stop signal ended: 128 + the signal's number, as shells report it. */
+function stopExitCode(signal: StopSignal): number {
+  return signal === 'SIGTERM' ? TRAIN_EXIT.TERMINATED : TRAIN_EXIT.INTERRUPTED;
+}
 
 type Kind = 'string' | 'int' | 'number' | 'bool' | 'list';
 
@@ -161,7 +168,7 @@ ${formatOptions(
     { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
     { option: '2', help: 'bad command line or config' },
-    { option: '130', help: 'interrupted by Ctrl-C after a checkpoint' },
+    { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM) after a checkpoint, or at once by a second one' },
   ],
   { column: 8, width },
 )}
@@ -188,7 +195,7 @@ export interface TrainCommandIo {
   readonly err: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Signals that stop training gracefully (default: the process's SIGINT and SIGTERM). */
-  readonly onStopSignal?: (handler: () => void) => () => void;
+  readonly onStopSignal?: (handler: (signal: StopSignal) => void) => () => void;
 }
 
 class UsageError extends Error {}
@@ -380,15 +387,22 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const outputs = ['checkpoints/', ...(cfg.log.file === null ? [] : [cfg.log.file]), ...(cfg.tensorboard ? ['tensorboard/'] : []), ...(cfg.charts ? ['plot.png, lr.png'] : [])];
   logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
   const stop = new AbortController();
-  let interrupts = 0;
-  const unhook = (io.onStopSignal ?? processStopSignal)(() => {
-    interrupts += 1;
-    if (interrupts === 1) {
+  let stoppedBy: StopSignal | undefined;
+  // The newest complete checkpoint, for the line a second Ctrl-C leaves behind.
+  let lastCheckpoint: string | undefined;
+  const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
+    if (stoppedBy === undefined) {
+      stoppedBy = signal;
       logger.warn('stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
       stop.abort();
     } else {
-      logger.error('quitting at once; the newest complete checkpoint on disk is intact (a half-written one is discarded)');
-      process.exit(TRAIN_EXIT.INTERRUPTED);
+      const code = stopExitCode(signal);
+      logger.error(
+        `quitting at once (exit ${code}): the checkpoint of the current step is not written; ` +
+          (lastCheckpoint === undefined ? 'this run has no checkpoint yet, so the next one starts afresh' : `the last checkpoint is ${lastCheckpoint}, where the next run resumes`),
+      );
+      logger.close();
+      process.exit(code);
     }
   });
   let server: TelemetryServer | undefined;
@@ -425,6 +439,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
             backend: backend.name as BackendName,
             replicas: cfg.replicas === 0 ? 'auto' : cfg.replicas,
             balance: cfg.balance,
+            // A cpu step is synchronous JavaScript lasting seconds to minutes; on this thread it
+            // would hold Ctrl-C back until it ends. In a worker this thread stays free for it.
+            worker: backend.name === 'cpu',
           });
           const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
           for (const w of replicaWarnings({ replicas: trainer.replicas, batchSize: cfg.batchSize, cores })) logger.warn(w);
@@ -486,6 +503,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       events$.subscribe({
         next: (e) => {
           if (e.kind === 'TrainEnd') outcome = e;
+          if (e.kind === 'TrainBegin' && e.resumedFrom !== undefined) lastCheckpoint = e.resumedFrom;
+          if (e.kind === 'CheckpointSaved') lastCheckpoint = e.path;
           bus.next(e);
         },
         error: (err: unknown) => {
@@ -514,7 +533,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     // Charts are drawn at the end of an epoch: a run stopped (or out of budget) inside its first has none.
     const charts = [path.join(runDir, 'plot.png'), path.join(runDir, 'lr.png')].filter((f) => fs.existsSync(f));
     if (cfg.charts && charts.length > 0) logger.info(`charts: ${charts.join(', ')}`);
-    return outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? TRAIN_EXIT.INTERRUPTED : TRAIN_EXIT.OK;
+    return outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? stopExitCode(stoppedBy ?? 'SIGINT') : TRAIN_EXIT.OK;
   } catch (e) {
     // A failure of the training stream itself was already logged by the event logger.
     if (!trainingFailed) logger.error(e instanceof Error ? e.message : String(e));

@@ -57,6 +57,16 @@ export interface CreateTrainerOptions {
   readonly threads?: number;
   /** Weight-initialisation seed (default 0). */
   readonly seed?: number;
+  /**
+   * Run even a single replica in a worker_thread (default false: in this thread). A step's
+   * kernels are synchronous on the cpu and wasm backends, so in this thread they hold its
+   * event loop for the whole step: no signal handler (Ctrl-C), timer or I/O callback runs
+   * until the step ends, which on the cpu backend takes seconds to minutes. In a worker this
+   * thread stays free. The worker computes with one thread (`threads` to change it) and
+   * updates the weights with the replicas' `sgdSlice`: the same SGD up to float rounding,
+   * not bit for bit.
+   */
+  readonly worker?: boolean;
 }
 
 /**
@@ -105,7 +115,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   const replicas = options.replicas === 'auto' ? (threadedKernels ? 1 : cores) : (options.replicas ?? 1);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
   const labelSmoothing = options.labelSmoothing ?? 0;
-  if (replicas === 1) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info), threads: info.threads, labelSmoothing });
+  if (replicas === 1 && options.worker !== true) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info), threads: info.threads, labelSmoothing });
   // Replicas use the backend this thread resolved to, so all of them agree.
   return createDataParallelTrainer({
     spec,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -271,7 +272,7 @@ describe('rxtrain train', function () {
 
   it('Ctrl-C stops after a checkpoint with exit 130, and the next run resumes', async () => {
     const runDir = path.join(tmp, 'run-int');
-    const c = capture({ onStopSignal: (h) => (setImmediate(h), () => undefined) });
+    const c = capture({ onStopSignal: (h) => (setImmediate(() => h('SIGINT')), () => undefined) });
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.INTERRUPTED, c.err());
     assert.match(c.err(), /INFO {2}run directory .*run-int: checkpoints\/, train\.log, tensorboard\/\n/); // where everything goes
     assert.match(c.err(), /stopping after the current step/);
@@ -281,6 +282,59 @@ describe('rxtrain train', function () {
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], d.io), TRAIN_EXIT.OK, d.err());
     assert.match(d.err(), /resuming run/);
   });
+
+  it('SIGTERM stops after a checkpoint like Ctrl-C, with exit 143 (128 + 15)', async () => {
+    const runDir = path.join(tmp, 'run-term');
+    const c = capture({ onStopSignal: (h) => (setImmediate(() => h('SIGTERM')), () => undefined) });
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.TERMINATED, c.err());
+    assert.equal(TRAIN_EXIT.TERMINATED, 143);
+    assert.match(c.err(), /training ended \(stopped\)/);
+    assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`a second ${signal} quits at once with exit ${signal === 'SIGINT' ? 130 : 143}, even in the middle of a checkpoint write, naming the last complete checkpoint`, async () => {
+      const runDir = path.join(tmp, `run-twice-${signal}`);
+      const marker = path.join(tmp, `paused-${signal}`);
+      // A real process, since the second signal ends it with process.exit. It checkpoints every
+      // step, and its second checkpoint write pauses half-written (the test hook of
+      // CheckpointStore): both signals land then, one after the other.
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'train', '--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--checkpoint-steps', '1'], {
+        cwd: path.join(__dirname, '..', '..'),
+        env: { ...process.env, RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '2', RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const waitFor = (re: RegExp): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          const check = (): void => {
+            if (re.test(err)) resolve();
+          };
+          child.stderr.on('data', check);
+          check();
+          void exited.then((code) => reject(new Error(`exited (${code}) before ${re}: ${err}`)));
+        });
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      try {
+        await waitFor(/checkpoint saved at step 1: /);
+        while (!fs.existsSync(marker)) {
+          if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before pausing: ${err}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        child.kill(signal);
+        await waitFor(/stopping after the current step/);
+        child.kill(signal);
+        const code = signal === 'SIGINT' ? 130 : 143;
+        assert.equal(await exited, code, err);
+        const last = [...err.matchAll(/checkpoint saved at step \d+: (\S+)/g)].at(-1)?.[1];
+        assert.ok(last !== undefined && fs.existsSync(last), err);
+        assert.ok(err.includes(`quitting at once (exit ${code}): the checkpoint of the current step is not written; the last checkpoint is ${last}, where the next run resumes`), err);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
 
   it('Ctrl-C still ends with a checkpoint when the console\'s reader has gone (`| tee` killed too: EPIPE)', async () => {
     const runDir = path.join(tmp, 'run-epipe');
@@ -296,7 +350,7 @@ describe('rxtrain train', function () {
         }
       },
     });
-    const c = capture({ err, onStopSignal: (h) => (setImmediate(() => { closed = true; h(); }), () => undefined) });
+    const c = capture({ err, onStopSignal: (h) => (setImmediate(() => { closed = true; h('SIGINT'); }), () => undefined) });
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.INTERRUPTED, before);
     assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
     const log = fs.readFileSync(path.join(runDir, 'train.log'), 'utf8');
