@@ -8,7 +8,9 @@ import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
 import { parseDuration } from '../model/Duration';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
+import type { IdentityChangeRule } from '../model/Checkpoint';
 import { replicaWarnings } from '../model/replicaWarnings';
+import { resolveReplicas } from '../model/resolveReplicas';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
 import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
@@ -52,6 +54,26 @@ export const TRAIN_EXIT = {
 /** The exit code of a run a stop signal ended: 128 + the signal's number, as shells report it. */
 function stopExitCode(signal: StopSignal): number {
   return signal === 'SIGTERM' ? TRAIN_EXIT.TERMINATED : TRAIN_EXIT.INTERRUPTED;
+}
+
+/**
+ * What a run may do when its replica count differs from its checkpoint's (see `RunIdentity.changes`).
+ * A checkpoint written before the identity held the resolved count says 0 for `auto`, and
+ * nothing else in it records the count it ran on: that one resumes, with a warning.
+ */
+function replicaChangeRules(replicas: number, allow: boolean): IdentityChangeRule[] {
+  const on = `${replicas} replica${replicas === 1 ? '' : 's'}`;
+  return [
+    {
+      path: 'config.replicas',
+      from: 0,
+      action: 'accept',
+      note: `the checkpoint recorded replicas "auto" as 0, not the count it trained on (nothing else in it says); resuming on ${on}, which differs from an uninterrupted run if that count was another`,
+    },
+    allow
+      ? { path: 'config.replicas', action: 'accept', note: `--allow-replica-change: resuming on ${on}, so the result differs from an uninterrupted run (BatchNorm statistics per shard, another batch split)` }
+      : { path: 'config.replicas', action: 'refuse', note: `to resume on ${on} anyway (another machine's core count), pass --allow-replica-change (config "allowReplicaChange": true); the result then differs from an uninterrupted run` },
+  ];
 }
 
 type Kind = 'string' | 'int' | 'number' | 'bool' | 'list';
@@ -116,6 +138,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
   { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N|auto', help: 'data-parallel replicas (auto or 0: one using every core when the kernels are threaded, as wasm+native and tensorflow are, else one per core)', words: { auto: 0 } },
   { name: 'balance', kind: 'string', field: 'balance', arg: 'even|speed', help: 'how replicas split a batch (speed: by measured speed, not bit-reproducible)' },
+  { name: 'allow-replica-change', kind: 'bool', field: 'allowReplicaChange', help: 'resume a checkpoint made on another replica count (with a warning: the result differs from an uninterrupted run)' },
   { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
   { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
@@ -415,6 +438,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     server = await startTelemetryServer(bus, { runId, ...listen.right });
     if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
     const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName), preferSource: '--backend, or "backend" in the config' });
+    // The count the run trains on, resolved here so that its identity records it ("auto" used
+    // to be recorded as 0, which matched any count), and createTrainer builds that many.
+    const replicas = resolveReplicas(cfg.replicas === 0 ? 'auto' : cfg.replicas, backend.name);
     for (const a of backend.attempts) logger.debug(`backend ${a.name} (${a.package}) not used: ${a.error}`);
     // Whether the native kernels run decides the speed by 2-4x, so it is said at info level.
     for (const n of backend.notes) (n.startsWith('native kernels') ? logger.info : logger.debug)(`backend: ${n}`);
@@ -437,7 +463,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
             optimizer: cfg.optimizer,
             labelSmoothing: cfg.labelSmoothing,
             backend: backend.name as BackendName,
-            replicas: cfg.replicas === 0 ? 'auto' : cfg.replicas,
+            replicas,
             balance: cfg.balance,
             // A cpu step is synchronous JavaScript lasting seconds to minutes; on this thread it
             // would hold Ctrl-C back until it ends. In a worker this thread stays free for it.
@@ -467,7 +493,11 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       ema: cfg.ema.decay > 0 ? cfg.ema : null,
       checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
       // Data paths say where the data is; the fingerprint says what it is. A moved project resumes.
-      identity: { ...runIdentity(cfg, datasets.fingerprint), relocatable: ['config.data.train', 'config.data.val'] },
+      identity: {
+        ...runIdentity({ ...cfg, replicas }, datasets.fingerprint),
+        relocatable: ['config.data.train', 'config.data.val'],
+        changes: replicaChangeRules(replicas, cfg.allowReplicaChange),
+      },
       inference: datasets.inference,
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
       config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },

@@ -26,18 +26,44 @@ export interface RunIdentity {
    * Not part of the hash: adding it leaves the hash of older checkpoints' identities unchanged.
    */
   readonly relocatable?: readonly string[];
+  /**
+   * What to do when a config value differs from the checkpoint's, beyond refusing it (the
+   * first rule whose `path` and `from` fit wins; not part of the hash, like `relocatable`).
+   * E.g. `config.replicas` may change on request, with a warning.
+   */
+  readonly changes?: readonly IdentityChangeRule[];
 }
 
 /**
- * Outcome of {@link matchIdentity}: resumable (with the relocated fields, if any), or the
- * reasons it is not, one readable line each.
+ * How {@link matchIdentity} treats a difference at one dotted path of a run identity: `accept`
+ * resumes anyway and reports `note` with the difference (a warning for the log); `refuse`
+ * refuses as usual and adds `note` to the problems (what to do about it).
+ *
+ * @example
+ * ```ts
+ * const r: IdentityChangeRule = { path: 'config.replicas', action: 'refuse', note: 'pass --allow-replica-change to resume anyway' };
+ * ```
+ */
+export interface IdentityChangeRule {
+  readonly path: string;
+  /** Only when the checkpoint's value is this one (e.g. an older encoding); absent = any value. */
+  readonly from?: unknown;
+  readonly action: 'accept' | 'refuse';
+  readonly note: string;
+}
+
+/**
+ * Outcome of {@link matchIdentity}: resumable (with the relocated fields and the differences
+ * accepted by a rule, if any, one readable line each), or the reasons it is not.
  *
  * @example
  * ```ts
  * const m: IdentityMatch = { ok: false, problems: ['config.batchSize: checkpoint 32, now 64'] };
  * ```
  */
-export type IdentityMatch = { readonly ok: true; readonly moved: readonly string[] } | { readonly ok: false; readonly problems: readonly string[] };
+export type IdentityMatch =
+  | { readonly ok: true; readonly moved: readonly string[]; readonly changed: readonly string[] }
+  | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
  * Metrics of one finished epoch, kept in checkpoints so that charts and monitors see the
@@ -199,8 +225,10 @@ export function diffIdentity(saved: RunIdentity, current: RunIdentity): string[]
  * Whether a checkpoint (its saved identity and hash) may be resumed with the `current`
  * identity. Equal hashes, or equal contents, match. Differences only in `current.relocatable`
  * fields (data paths) match too when the data fingerprint is non-empty and unchanged: the same
- * data at a new place. Anything else does not, and the problems say which fields differ, with a
- * plain-words line first when it is the data itself that changed.
+ * data at a new place. A difference that a rule of `current.changes` accepts matches, and is
+ * listed in `changed` with the rule's note. Anything else does not, and the problems say which
+ * fields differ, with a plain-words line first when it is the data itself that changed, and
+ * the notes of the `refuse` rules that apply last.
  *
  * @example
  * ```ts
@@ -209,16 +237,21 @@ export function diffIdentity(saved: RunIdentity, current: RunIdentity): string[]
  * ```
  */
 export function matchIdentity(saved: RunIdentity, savedHash: string, current: RunIdentity): IdentityMatch {
-  if (savedHash === hashIdentity(current)) return { ok: true, moved: [] };
+  if (savedHash === hashIdentity(current)) return { ok: true, moved: [], changed: [] };
   const diffs = identityDiffs(saved, current);
   const relocatable = new Set(current.relocatable ?? []);
   // A move is a path that became another path; a path that appeared or went away is a change.
   const isMove = (d: IdentityDiff): boolean => relocatable.has(d.path) && typeof d.saved === 'string' && typeof d.current === 'string';
+  const ruleOf = (d: IdentityDiff): IdentityChangeRule | undefined =>
+    (current.changes ?? []).find((r) => r.path === d.path && (!('from' in r) || stableStringify(r.from) === stableStringify(d.saved)));
+  const accepted = diffs.filter((d) => !isMove(d) && ruleOf(d)?.action === 'accept');
   const moved = diffs.filter(isMove);
-  const rest = diffs.filter((d) => !isMove(d));
+  const rest = diffs.filter((d) => !isMove(d) && !accepted.includes(d));
   const fp = current.data;
   const vouched = fp !== null && typeof fp === 'object' && Object.keys(fp).length > 0;
-  if (rest.length === 0 && (moved.length === 0 || vouched)) return { ok: true, moved: moved.map(formatDiff) };
+  if (rest.length === 0 && (moved.length === 0 || vouched)) {
+    return { ok: true, moved: moved.map(formatDiff), changed: accepted.map((d) => `${formatDiff(d)}: ${ruleOf(d)?.note ?? ''}`) };
+  }
   const problems: string[] = [];
   const dataChanged = rest.filter((d) => d.path === 'data' || d.path.startsWith('data.'));
   if (dataChanged.length > 0) {
@@ -228,7 +261,8 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
   } else if (moved.length > 0 && !vouched) {
     problems.push('the data moved and there is no data fingerprint to show it is the same data');
   }
-  return { ok: false, problems: [...problems, ...diffs.map(formatDiff)] };
+  const notes = [...new Set(rest.flatMap((d) => { const r = ruleOf(d); return r?.action === 'refuse' ? [r.note] : []; }))];
+  return { ok: false, problems: [...problems, ...diffs.filter((d) => !accepted.includes(d)).map(formatDiff), ...notes] };
 }
 
 /**

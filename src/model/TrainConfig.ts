@@ -225,6 +225,12 @@ export const TrainConfig = t.type({
    * measured speed, for cores of different speeds; not bit-reproducible).
    */
   balance: t.keyof({ even: null, speed: null }),
+  /**
+   * Resume a checkpoint made on another replica count (a machine with other cores) instead of
+   * refusing it; the result then differs from an uninterrupted run (BatchNorm statistics per
+   * shard, another batch split), and the log says so. Not part of the run's identity.
+   */
+  allowReplicaChange: t.boolean,
   telemetry: TelemetryConfig,
   tensorboard: t.boolean,
   log: LogConfig,
@@ -275,6 +281,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   backend: 'auto',
   replicas: 1,
   balance: 'even',
+  allowReplicaChange: false,
   telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null },
   tensorboard: true,
   log: { level: 'info', file: 'train.log' },

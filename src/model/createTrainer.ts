@@ -4,6 +4,7 @@ import { alexNet } from './alexNet';
 import { initBackend, type BackendName } from './backend';
 import { backendLabel } from './backendLabel';
 import { nativeKernelState } from './wasm/nativeKernels';
+import { resolveReplicas } from './resolveReplicas';
 import { createDataParallelTrainer } from './DataParallelTrainer';
 import { createLocalTrainer } from './LocalTrainer';
 import type { NetworkSpec } from './NetworkSpec';
@@ -110,9 +111,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   const info = backend !== 'auto' && current === backend && options.threads === undefined
     ? { name: current, threads: await runningThreads(current), ...(current === 'wasm' ? { native: nativeKernelState() } : {}) }
     : await initBackend({ prefer: backend, threads: options.threads });
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const threadedKernels = info.name === 'tensorflow' || (info.name === 'wasm' && nativeKernelState().active);
-  const replicas = options.replicas === 'auto' ? (threadedKernels ? 1 : cores) : (options.replicas ?? 1);
+  const replicas = resolveReplicas(options.replicas, info.name);
   if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be a positive integer or 'auto', got ${String(options.replicas)}`);
   const labelSmoothing = options.labelSmoothing ?? 0;
   if (replicas === 1 && options.worker !== true) return createLocalTrainer({ spec, seed, optimizer: options.optimizer ?? {}, backend: backendLabel(info), threads: info.threads, labelSmoothing });

@@ -22,6 +22,7 @@ export * from './networkState';
 export * from './LocalTrainer';
 export * from './DataParallelTrainer';
 export * from './createTrainer';
+export * from './resolveReplicas';
 export * from './hostArrays';
 export * from './backendLabel';
 export * from './Duration';

@@ -448,12 +448,18 @@ function imageSide(store: SampleStore): number | undefined {
  * replicas, shard balancing) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs.
  *
+ * `cfg.replicas` must be the count the run trains on: resolve a 0 (`auto`) first
+ * ({@link resolveReplicas}), since the maths depend on the count (BatchNorm per shard), not on
+ * how it was asked for; 0 is refused with a RangeError.
+ *
  * @example
  * ```ts
- * const id = runIdentity(cfg, datasets.fingerprint);
+ * const replicas = resolveReplicas(cfg.replicas === 0 ? 'auto' : cfg.replicas, backend.name);
+ * const id = runIdentity({ ...cfg, replicas }, datasets.fingerprint);
  * ```
  */
 export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>): RunIdentity {
+  if (cfg.replicas === 0) throw new RangeError('runIdentity: replicas 0 (auto) must be resolved to the count the run trains on first (resolveReplicas)');
   const { train, val, format } = cfg.data;
   // The default rates are left out, so checkpoints written before dropout was configurable
   // (same maths) still resume.

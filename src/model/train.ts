@@ -71,7 +71,11 @@ export interface TrainOptions {
   readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
   /** Where and how often to checkpoint; a run with a checkpoint in the store resumes from it. */
   readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
-  /** What a checkpoint must match to be resumed (config fields that change the maths, data hashes). */
+  /**
+   * What a checkpoint must match to be resumed (config fields that change the maths, data
+   * hashes). A difference that one of its `changes` rules accepts resumes, with a non-fatal
+   * `Error` event (a warning) right after TrainBegin naming it, so the log records the change.
+   */
   readonly identity?: RunIdentity;
   /** Class names and normalisation, stored in every checkpoint (scoring it without the training data). */
   readonly inference?: InferenceInfo;
@@ -198,6 +202,9 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     }
 
     let resumedFrom: string | undefined;
+    // Differences from the checkpoint's identity that a rule accepted (a replica count changed
+    // on request): reported once the resume point is known, so the warning names it.
+    let changed: readonly string[] = [];
     const store = opts.checkpoints?.store;
     const fresh: LoopState = {
       epoch: 0,
@@ -233,6 +240,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
               'Use a new run directory (or delete this one) to start afresh.',
           );
         }
+        changed = match.changed;
         // The identity normally covers the scheduler; this catches a checkpoint written by hand or by an older version.
         if (scheduler !== undefined && ck.scheduler !== null && !scheduler.owns(ck.scheduler)) {
           throw new Error(`refusing to resume from ${scan.latest.path}: its scheduler state is not ${scheduler.name}'s`);
@@ -313,6 +321,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       ...(resumedFrom === undefined ? {} : { resumedFrom, history: [...s.history] }),
     });
 
+    for (const c of changed) emit({ kind: 'Error', ...base(), message: `resuming with a config that differs from the checkpoint's: ${c}`, fatal: false });
     for (const k of setup.skipped ?? []) reportSkip(k);
 
     const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };

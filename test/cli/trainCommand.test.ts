@@ -8,6 +8,7 @@ import { PassThrough, Writable } from 'node:stream';
 import * as E from 'fp-ts/Either';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
+import { decodeCheckpoint, encodeCheckpoint, hashIdentity } from '../../src/model/Checkpoint';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
@@ -244,6 +245,47 @@ describe('rxtrain train', function () {
     const changed = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '4', '--batch-size', '2'], changed.io), TRAIN_EXIT.FAILED);
     assert.match(changed.err(), /refusing to resume .*\n.*config\.batchSize: checkpoint 4, now 2/);
+  });
+
+  it('records the replica count "auto" resolved to, so the same count given explicitly resumes; a checkpoint that recorded auto as 0 resumes with a warning', async () => {
+    const runDir = path.join(tmp, 'run-auto');
+    const args = (epochs: number, replicas: string): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), '--replicas', replicas];
+    const first = capture();
+    assert.equal(await run(args(1, 'auto'), first.io), TRAIN_EXIT.OK, first.err());
+    const used = Number(/(\d+) replica\(s\)/.exec(first.err())?.[1]);
+    const dir = path.join(runDir, 'checkpoints');
+    const newest = (): string => path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+    const ck = decodeCheckpoint(fs.readFileSync(newest()));
+    assert.equal((ck.identity.config as { replicas: number }).replicas, used, 'the count, not 0');
+    const again = capture();
+    assert.equal(await run(args(2, String(used)), again.io), TRAIN_EXIT.OK, again.err());
+    assert.match(again.err(), /resuming run/);
+    assert.doesNotMatch(again.err(), /WARN/);
+
+    // What a checkpoint written before the count was resolved says: 0, and nothing else records the count.
+    const old = decodeCheckpoint(fs.readFileSync(newest()));
+    const identity = { config: { ...(old.identity.config as object), replicas: 0 }, data: old.identity.data };
+    fs.writeFileSync(newest(), encodeCheckpoint({ ...old, identity, identityHash: hashIdentity(identity) }));
+    const legacy = capture();
+    assert.equal(await run(args(3, '1'), legacy.io), TRAIN_EXIT.OK, legacy.err());
+    assert.match(legacy.err(), /WARN {2}warning at epoch 3\/3, step 4: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 0, now 1: the checkpoint recorded replicas "auto" as 0, not the count it trained on .*; resuming on 1 replica,/);
+  });
+
+  it('refuses another replica count, naming --allow-replica-change, which resumes with a warning in the log', async () => {
+    const runDir = path.join(tmp, 'run-replicas');
+    const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), ...more];
+    const first = capture();
+    assert.equal(await run(args(1, '--replicas', '1'), first.io), TRAIN_EXIT.OK, first.err());
+    const refused = capture();
+    assert.equal(await run(args(2, '--replicas', '2'), refused.io), TRAIN_EXIT.FAILED);
+    assert.match(refused.err(), /refusing to resume .*\n.*config\.replicas: checkpoint 1, now 2\n.*to resume on 2 replicas anyway \(another machine's core count\), pass --allow-replica-change \(config "allowReplicaChange": true\); the result then differs from an uninterrupted run/);
+    const allowed = capture();
+    assert.equal(await run(args(2, '--replicas', '2', '--allow-replica-change'), allowed.io), TRAIN_EXIT.OK, allowed.err());
+    assert.match(allowed.err(), /resuming run run-replicas: 2 epochs × 2 steps, backend .*, 2 replica\(s\), from .* at epoch 2\/2, step 2/);
+    const line = /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 1, now 2: --allow-replica-change: resuming on 2 replicas, so the result differs from an uninterrupted run \(BatchNorm statistics per shard, another batch split\)/;
+    assert.match(allowed.err(), line);
+    assert.match(fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), line, 'the log records the change');
+    assert.match(allowed.err(), /epoch 2\/2: train loss \d/);
   });
 
   it('resumes after the project folder moves, and refuses once the data differs', async () => {

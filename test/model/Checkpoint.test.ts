@@ -106,14 +106,14 @@ describe('Checkpoint', () => {
       assert.equal(hashIdentity(at('/a')), legacy('/a').hash);
       const stored = decodeCheckpoint(encodeCheckpoint({ ...sampleCheckpoint(), identity: at('/a'), identityHash: hashIdentity(at('/a')) }));
       assert.deepEqual(stored.identity, legacy('/a').identity);
-      assert.deepEqual(matchIdentity(legacy('/a').identity, legacy('/a').hash, at('/a')), { ok: true, moved: [] });
+      assert.deepEqual(matchIdentity(legacy('/a').identity, legacy('/a').hash, at('/a')), { ok: true, moved: [], changed: [] });
     });
 
     it('resumes the same data at a new path, from new and from old checkpoints, naming what moved', () => {
       const moved = ['config.data.train: checkpoint "/old/proj/train", now "/new/proj/train"'];
-      assert.deepEqual(matchIdentity(at('/old/proj'), hashIdentity(at('/old/proj')), at('/new/proj')), { ok: true, moved });
+      assert.deepEqual(matchIdentity(at('/old/proj'), hashIdentity(at('/old/proj')), at('/new/proj')), { ok: true, moved, changed: [] });
       const old = legacy('/old/proj');
-      assert.deepEqual(matchIdentity(old.identity, old.hash, at('/new/proj')), { ok: true, moved });
+      assert.deepEqual(matchIdentity(old.identity, old.hash, at('/new/proj')), { ok: true, moved, changed: [] });
     });
 
     it('refuses different data at the new path, saying it is the data', () => {
@@ -147,6 +147,31 @@ describe('Checkpoint', () => {
       assert.deepEqual(matchIdentity(at('/a'), hashIdentity(at('/a')), bs), {
         ok: false,
         problems: ['config.batchSize: checkpoint 32, now 64', 'config.data.train: checkpoint "/a/train", now "/b/train"'],
+      });
+    });
+
+    describe('with change rules', () => {
+      const run = (replicas: number, changes: RunIdentity['changes'] = []): RunIdentity => ({ config: { batchSize: 32, replicas }, data: { train: 'f00d' }, changes });
+      const saved = (replicas: number): [RunIdentity, string] => [run(replicas), hashIdentity(run(replicas))];
+      const legacyAuto = { path: 'config.replicas', from: 0, action: 'accept', note: 'auto was 0' } as const;
+
+      it('accepts a difference a rule accepts, naming it with the rule\'s note, and neither hashes nor stores the rules', () => {
+        const cur = run(1, [{ path: 'config.replicas', action: 'accept', note: 'on request' }]);
+        assert.deepEqual(matchIdentity(...saved(2), cur), { ok: true, moved: [], changed: ['config.replicas: checkpoint 2, now 1: on request'] });
+        assert.equal(hashIdentity(cur), hashIdentity(run(1)));
+        const stored = decodeCheckpoint(encodeCheckpoint({ ...sampleCheckpoint(), identity: cur, identityHash: hashIdentity(cur) }));
+        assert.deepEqual(stored.identity, { config: cur.config, data: cur.data });
+      });
+
+      it('applies a rule with `from` only to that checkpoint value: the first rule that fits wins', () => {
+        const rules = [legacyAuto, { path: 'config.replicas', action: 'refuse', note: 'pass --allow-replica-change' } as const];
+        assert.deepEqual(matchIdentity(...saved(0), run(2, rules)), { ok: true, moved: [], changed: ['config.replicas: checkpoint 0, now 2: auto was 0'] });
+        assert.deepEqual(matchIdentity(...saved(1), run(2, rules)), { ok: false, problems: ['config.replicas: checkpoint 1, now 2', 'pass --allow-replica-change'] });
+      });
+
+      it('still refuses the other differences, listing them without the accepted one', () => {
+        const cur: RunIdentity = { ...run(2, [legacyAuto]), config: { batchSize: 64, replicas: 2 } };
+        assert.deepEqual(matchIdentity(...saved(0), cur), { ok: false, problems: ['config.batchSize: checkpoint 32, now 64'] });
       });
     });
   });

@@ -189,6 +189,13 @@ describe('openDatasets / runIdentity', function () {
     assert.notDeepEqual(runIdentity(a, { x: '1' }), runIdentity(a, { x: '2' }));
   });
 
+  it('identity records the replica count the run trains on, and refuses 0 (auto) until it is resolved', () => {
+    const replicasOf = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { replicas?: unknown }).replicas;
+    assert.equal(replicasOf(config({ data: { train: 'd' }, replicas: 2 })), 2);
+    // "auto" resolves per machine and backend: recorded as 0, it matched any count on resume.
+    assert.throws(() => runIdentity(config({ data: { train: 'd' }, replicas: 0 }), {}), /replicas 0 \(auto\) must be resolved/);
+  });
+
   it('identity covers dropout rates, and leaves the default ones out (older checkpoints still match)', () => {
     const plain = config({ data: { train: 'd' } });
     const seeds = config({ data: { train: 'd' }, model: { dropout: { conv: 0.25, dense: 0.5 } } });
