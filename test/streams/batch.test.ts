@@ -80,6 +80,52 @@ describe('batch (marbles)', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  // Each of these used to throw inside batch's own subscriber: RxJS then reports the exception
+  // asynchronously as uncaught (the process dies) while the stream completes without the data.
+  it('a value that is not a Sample errors the stream, not the process', async () => {
+    const bare = makeImage(new Uint8Array(3), 1, 1, 3);
+    const values = from([bare, bare]) as unknown as Observable<Sample>;
+    await assert.rejects(
+      lastValueFrom(values.pipe(batch({ batchSize: 2 }))),
+      new TypeError('batch: expected a Sample { image, label, path } or a Skip, got a bare image; every image needs its label'),
+    );
+  });
+
+  it('a label that is not a class index errors the stream instead of becoming class 0', async () => {
+    const before = tf.memory().numTensors;
+    const s = { ...sample(1), label: 'cat' } as unknown as Sample;
+    await assert.rejects(
+      lastValueFrom(from([s]).pipe(batch({ batchSize: 1 }))),
+      new RangeError('batch: p1 has label "cat"; a label is a 0-based class index (an integer >= 0)'),
+    );
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('a malformed image errors the stream, at the last short batch too', async () => {
+    const broken: Sample = { image: { data: new Uint8Array(5), width: 1, height: 1, channels: 3 }, label: 0, path: 'broken.png' };
+    const before = tf.memory().numTensors;
+    await assert.rejects(lastValueFrom(from([sample(1), broken]).pipe(batch({ batchSize: 4 }))), /^RangeError: batch: broken\.png: image buffer has 5 values, expected 1x1x3 = 3$/);
+    await assert.rejects(lastValueFrom(from([broken]).pipe(batch({ batchSize: 4 }))), /batch: broken\.png: image buffer has 5 values/);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('an error making the tensors (backend not ready) errors the stream', async () => {
+    const real = tf.getBackend();
+    // A backend whose initialisation never finishes: tfjs throws "not yet initialized" on use.
+    tf.registerBackend('never-ready', () => new Promise(() => undefined));
+    try {
+      void tf.setBackend('never-ready');
+      await assert.rejects(lastValueFrom(from([sample(1)]).pipe(batch({ batchSize: 1 }))), /never-ready/);
+    } finally {
+      // Removed while it is the pending backend, tfjs drops the never-settling init; otherwise
+      // every later tf.ready() in this process would wait for it forever.
+      tf.removeBackend('never-ready');
+      await tf.setBackend(real);
+    }
+    await tf.ready();
+    assert.equal(tf.getBackend(), real);
+  });
+
   it('rejects a bad batch size', () => {
     assert.throws(() => batch({ batchSize: 0 }), /positive integer/);
   });
