@@ -59,6 +59,31 @@ export function createRng(seed: number): Rng {
 }
 
 /**
+ * Checks that `rng` is a generator (an {@link Rng}, such as `createRng(seed)` gives) and throws
+ * a `TypeError` naming `who` otherwise. The random operators call it when they are created, so a
+ * forgotten generator, or `Math.random` passed in its place, fails at once with this message
+ * instead of with `Cannot read properties of undefined (reading 'int')` at the first image. Call
+ * it in your own random operators too.
+ *
+ * @throws TypeError unless `rng` has `next()`, `int()` and `normal()` methods.
+ * @example
+ * ```ts
+ * function cutout(size: number, rng: Rng): MonoImageOperator<Image> {
+ *   assertRng(rng, 'cutout'); // cutout(16) or cutout(16, Math.random) throws here
+ *   return mapSameImage((img: Image) => cutoutImage(img, size, rng));
+ * }
+ * ```
+ */
+export function assertRng(rng: unknown, who: string): asserts rng is Rng {
+  const r = rng as Partial<Record<keyof Rng, unknown>> | null | undefined;
+  if (r !== null && typeof r === 'object' && typeof r.next === 'function' && typeof r.int === 'function' && typeof r.normal === 'function') return;
+  const got = typeof rng === 'function'
+    ? 'a function (pass a generator, not Math.random)'
+    : rng === null || typeof rng !== 'object' ? String(rng) : 'an object without next(), int() and normal()';
+  throw new TypeError(`${who}: rng must be a seeded generator such as createRng(seed), got ${got}`);
+}
+
+/**
  * Recreates a generator from a saved {@link RngState}.
  *
  * @example

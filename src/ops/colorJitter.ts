@@ -1,5 +1,5 @@
 import type { Image } from './Image';
-import type { Rng } from './Rng';
+import { assertRng, type Rng } from './Rng';
 import { assertByteImage, type AnyImage } from './assertImage';
 import { mapSameImage, type MonoImageOperator } from './mapImage';
 import { LUMA_601 } from './rgbToGrey';
@@ -54,6 +54,7 @@ const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 export function colorJitterImage(img: Image, rng: Rng, opts: ColorJitterOptions = {}): Image {
   assertByteImage(img, 'colorJitterImage');
   const [b, c, s] = checkOptions(opts, 'colorJitterImage');
+  assertRng(rng, 'colorJitterImage');
   const fb = factor(b, rng);
   const fc = factor(c, rng);
   const fs = factor(s, rng);
@@ -83,7 +84,7 @@ export function colorJitterImage(img: Image, rng: Rng, opts: ColorJitterOptions 
 
 /**
  * Operator form of {@link colorJitterImage}: three `rng.next()` draws per image, in stream
- * order. Options are checked when the operator is created.
+ * order. Options and the generator are checked when the operator is created.
  *
  * @example
  * ```ts
@@ -92,5 +93,6 @@ export function colorJitterImage(img: Image, rng: Rng, opts: ColorJitterOptions 
  */
 export function colorJitter(rng: Rng, opts: ColorJitterOptions = {}): MonoImageOperator<Image> {
   checkOptions(opts, 'colorJitter');
+  assertRng(rng, 'colorJitter');
   return mapSameImage((img: AnyImage) => colorJitterImage(img as Image, rng, opts)) as MonoImageOperator<Image>;
 }

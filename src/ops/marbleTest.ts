@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
 import type { FloatImage, Image } from './Image';
-import type { Rng } from './Rng';
+import { assertRng, type Rng } from './Rng';
 
 /**
  * Options of {@link createImageTestScheduler} and {@link diffValues}.
@@ -261,6 +261,7 @@ export function testFloatImage(width: number, height: number, channels: number, 
  * ```
  */
 export function randomTestImage(width: number, height: number, channels: number, rng: Rng): Image {
+  assertRng(rng, 'randomTestImage');
   return testImage(width, height, channels, () => rng.int(256));
 }
 

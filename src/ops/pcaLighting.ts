@@ -1,5 +1,5 @@
 import type { Image } from './Image';
-import type { Rng } from './Rng';
+import { assertRng, type Rng } from './Rng';
 import { assertByteImage, type AnyImage } from './assertImage';
 import { mapSameImage, type MonoImageOperator } from './mapImage';
 
@@ -82,6 +82,7 @@ function checkOptions(opts: PcaLightingOptions, who: string): Pca {
 export function pcaLightingImage(img: Image, rng: Rng, opts: PcaLightingOptions = {}): Image {
   assertByteImage(img, 'pcaLightingImage');
   const o = checkOptions(opts, 'pcaLightingImage');
+  assertRng(rng, 'pcaLightingImage');
   if (img.channels === 1) throw new RangeError('pcaLightingImage: needs an RGB(A) image; apply greyToRgb() first');
   const a0 = rng.normal() * o.alphaStd * o.eigval[0];
   const a1 = rng.normal() * o.alphaStd * o.eigval[1];
@@ -103,7 +104,7 @@ export function pcaLightingImage(img: Image, rng: Rng, opts: PcaLightingOptions 
 
 /**
  * Operator form of {@link pcaLightingImage}: three `rng.normal()` draws per image, in stream
- * order. Options are checked when the operator is created.
+ * order. Options and the generator are checked when the operator is created.
  *
  * @example
  * ```ts
@@ -112,5 +113,6 @@ export function pcaLightingImage(img: Image, rng: Rng, opts: PcaLightingOptions 
  */
 export function pcaLighting(rng: Rng, opts: PcaLightingOptions = {}): MonoImageOperator<Image> {
   checkOptions(opts, 'pcaLighting');
+  assertRng(rng, 'pcaLighting');
   return mapSameImage((img: AnyImage) => pcaLightingImage(img as Image, rng, opts)) as MonoImageOperator<Image>;
 }

@@ -1,5 +1,5 @@
 import type { Image } from './Image';
-import type { Rng } from './Rng';
+import { assertRng, type Rng } from './Rng';
 import { assertImage, type AnyImage } from './assertImage';
 import { cropImage, type Rect } from './crop';
 import { mapSameImage, type MonoImageOperator } from './mapImage';
@@ -19,6 +19,7 @@ import { toSize, type SizeLike } from './Size';
  */
 export function randomCropRect(width: number, height: number, size: SizeLike, rng: Rng): Rect {
   const s = toSize(size, 'randomCrop');
+  assertRng(rng, 'randomCrop');
   if (s.width > width || s.height > height) {
     throw new RangeError(`randomCrop: cannot take ${s.width}x${s.height} from a ${width}x${height} image`);
   }
@@ -48,6 +49,8 @@ export function randomCropImage<D extends Uint8Array | Float32Array>(img: Image<
  * order, so a pipeline with a seeded generator is reproducible; the generator is shared by
  * every subscription of the returned operator (re-subscribing continues the sequence).
  *
+ * @throws RangeError (at call time) for a bad `size`; TypeError if `rng` is not a generator
+ *   ({@link assertRng}).
  * @example
  * ```ts
  * samples$.pipe(randomCrop(227, createRng(7)), randomFlip(createRng(8)));
@@ -55,5 +58,6 @@ export function randomCropImage<D extends Uint8Array | Float32Array>(img: Image<
  */
 export function randomCrop(size: SizeLike, rng: Rng): MonoImageOperator {
   toSize(size, 'randomCrop');
+  assertRng(rng, 'randomCrop');
   return mapSameImage((img: AnyImage) => randomCropImage(img as Image<Uint8Array | Float32Array>, size, rng) as AnyImage);
 }

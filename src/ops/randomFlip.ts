@@ -1,5 +1,5 @@
 import type { Image } from './Image';
-import type { Rng } from './Rng';
+import { assertRng, type Rng } from './Rng';
 import { assertImage, type AnyImage } from './assertImage';
 import { flipHorizontalImage } from './flipHorizontal';
 import { mapSameImage, type MonoImageOperator } from './mapImage';
@@ -22,6 +22,7 @@ function checkP(p: number, who: string): void {
  */
 export function drawFlip(rng: Rng, p = 0.5): boolean {
   checkP(p, 'randomFlip');
+  assertRng(rng, 'randomFlip');
   return rng.next() < p;
 }
 
@@ -44,7 +45,8 @@ export function randomFlipImage<D extends Uint8Array | Float32Array>(img: Image<
 /**
  * Operator form of {@link randomFlipImage}: one draw from `rng` per image, in stream order.
  *
- * @throws RangeError (at call time) if `p` is outside [0, 1].
+ * @throws RangeError (at call time) if `p` is outside [0, 1]; TypeError if `rng` is not a
+ *   generator ({@link assertRng}).
  * @example
  * ```ts
  * samples$.pipe(randomFlip(createRng(1)));      // p = 0.5
@@ -53,5 +55,6 @@ export function randomFlipImage<D extends Uint8Array | Float32Array>(img: Image<
  */
 export function randomFlip(rng: Rng, p = 0.5): MonoImageOperator {
   checkP(p, 'randomFlip');
+  assertRng(rng, 'randomFlip');
   return mapSameImage((img: AnyImage) => randomFlipImage(img as Image<Uint8Array | Float32Array>, rng, p) as AnyImage);
 }

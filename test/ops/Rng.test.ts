@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createRng, restoreRng } from '../../src/ops/Rng';
+import { assertRng, createRng, restoreRng, type Rng } from '../../src/ops/Rng';
 
 describe('Rng', () => {
   it('gives the same sequence for the same seed and different ones for different seeds', () => {
@@ -35,5 +35,16 @@ describe('Rng', () => {
     assert.throws(() => createRng(NaN), /finite/);
     assert.throws(() => restoreRng([0, 0, 0, 0]), /not all zero/);
     assert.throws(() => createRng(1).int(0), /positive integer/);
+  });
+
+  it('assertRng accepts generators and names what was passed instead', () => {
+    assertRng(createRng(1), 'myOp');
+    const own: Rng = { ...createRng(2) }; // any object with the drawing methods
+    assertRng(own, 'myOp');
+    const msg = (got: string): TypeError => new TypeError(`myOp: rng must be a seeded generator such as createRng(seed), got ${got}`);
+    assert.throws(() => assertRng(undefined, 'myOp'), msg('undefined'));
+    assert.throws(() => assertRng(Math.random, 'myOp'), msg('a function (pass a generator, not Math.random)'));
+    assert.throws(() => assertRng({ next: Math.random }, 'myOp'), msg('an object without next(), int() and normal()'));
+    assert.throws(() => assertRng(42, 'myOp'), msg('42'));
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { colorJitter, colorJitterImage } from '../../src/ops/colorJitter';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
-import { createRng } from '../../src/ops/Rng';
+import { createRng, type Rng } from '../../src/ops/Rng';
 import { operatorChecklist, sample } from './operatorChecklist';
 import { scriptedRng } from './scriptedRng';
 
@@ -45,6 +45,11 @@ describe('colorJitterImage', () => {
     assert.throws(() => colorJitter(createRng(1), { contrast: -0.1 }), /contrast must be a finite number >= 0, got -0.1/);
     // @ts-expect-error: a float image is a type error too; checking the runtime guard
     assert.throws(() => colorJitterImage(testFloatImage(1, 1, 3), createRng(1)), TypeError);
+  });
+
+  it('without a generator (or the options in its place): throws when the operator is created', () => {
+    assert.throws(() => colorJitter({ brightness: 0.4 } as unknown as Rng), /^TypeError: colorJitter: rng must be a seeded generator such as createRng\(seed\), got an object without next\(\), int\(\) and normal\(\)$/);
+    assert.throws(() => colorJitterImage(testImage(1, 1, 3), undefined as unknown as Rng), /colorJitterImage: rng must be a seeded generator/);
   });
 });
 

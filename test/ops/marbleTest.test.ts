@@ -11,7 +11,7 @@ import {
   testFloatImage,
   testImage,
 } from '../../src/ops/marbleTest';
-import { createRng } from '../../src/ops/Rng';
+import { createRng, type Rng } from '../../src/ops/Rng';
 
 describe('marbleTest helpers', () => {
   it('diffValues names the first differing pixel of an image', () => {
@@ -82,6 +82,7 @@ describe('marbleTest helpers', () => {
     assert.throws(() => testImage(2, 1, 1, [1]), /1 values given for 2x1x1 = 2/);
     assert.throws(() => testImage(1, 1, 1, [256]), /pixel \(0, 0, 0\) = 256 is not an integer in 0..255/);
     assert.throws(() => testImage(1, 1, 2), /bad shape 1x1x2/);
+    assert.throws(() => randomTestImage(1, 1, 1, undefined as unknown as Rng), /^TypeError: randomTestImage: rng must be a seeded generator/);
     assert.equal(formatTestValue(testImage(2, 2, 1, [1, 2, 3, 4])), 'Image 2x2x1 u8 [1,2,3,4]');
   });
 });

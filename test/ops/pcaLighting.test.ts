@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
 import { IMAGENET_EIGVAL, IMAGENET_EIGVEC, pcaLighting, pcaLightingImage } from '../../src/ops/pcaLighting';
-import { createRng } from '../../src/ops/Rng';
+import { createRng, type Rng } from '../../src/ops/Rng';
 import { operatorChecklist, sample } from './operatorChecklist';
 import { scriptedRng } from './scriptedRng';
 
@@ -43,6 +43,11 @@ describe('pcaLightingImage', () => {
     assert.throws(() => pcaLighting(createRng(1), { alphaStd: -1 }), /alphaStd must be a finite number >= 0/);
     assert.throws(() => pcaLighting(createRng(1), { eigval: [1, 2] }), /eigval must be 3 finite numbers/);
     assert.throws(() => pcaLighting(createRng(1), { eigvec: [[1, 0, 0], [0, 1, 0]] }), /eigvec must be a 3x3 matrix/);
+  });
+
+  it('without a generator: throws when the operator is created', () => {
+    assert.throws(() => pcaLighting(undefined as unknown as Rng), /^TypeError: pcaLighting: rng must be a seeded generator such as createRng\(seed\), got undefined$/);
+    assert.throws(() => pcaLightingImage(testImage(1, 1, 3), Math.random as unknown as Rng), /pcaLightingImage: rng must be a seeded generator/);
   });
 });
 

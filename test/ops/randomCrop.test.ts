@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cropImage } from '../../src/ops/crop';
 import { testImage } from '../../src/ops/marbleTest';
 import { randomCrop, randomCropImage, randomCropRect } from '../../src/ops/randomCrop';
-import { createRng } from '../../src/ops/Rng';
+import { createRng, type Rng } from '../../src/ops/Rng';
 import { operatorChecklist, sample } from './operatorChecklist';
 
 describe('randomCropImage', () => {
@@ -48,6 +48,11 @@ describe('randomCropImage', () => {
     const img = testImage(4, 4, 1);
     assert.throws(() => randomCropImage(img, 5, createRng(1)), /randomCrop: cannot take 5x5 from a 4x4 image/);
     assert.throws(() => randomCrop(0, createRng(1)), /size must be positive integers/);
+  });
+
+  it('without a generator: the operator throws when created, the kernel before drawing', () => {
+    assert.throws(() => randomCrop(3, undefined as unknown as Rng), /^TypeError: randomCrop: rng must be a seeded generator such as createRng\(seed\), got undefined$/);
+    assert.throws(() => randomCropImage(testImage(4, 4, 1), 3, Math.random as unknown as Rng), /randomCrop: rng must be a seeded generator .* not Math\.random/);
   });
 });
 

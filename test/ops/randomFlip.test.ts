@@ -3,7 +3,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { flipHorizontalImage } from '../../src/ops/flipHorizontal';
 import { testImage } from '../../src/ops/marbleTest';
 import { drawFlip, randomFlip, randomFlipImage } from '../../src/ops/randomFlip';
-import { createRng } from '../../src/ops/Rng';
+import { createRng, type Rng } from '../../src/ops/Rng';
 import { operatorChecklist, sample } from './operatorChecklist';
 
 describe('randomFlipImage', () => {
@@ -44,6 +44,11 @@ describe('randomFlipImage', () => {
   it('rejects p outside [0, 1]', () => {
     assert.throws(() => randomFlipImage(img, createRng(1), 1.5), /probability p must be in \[0, 1\], got 1.5/);
     assert.throws(() => randomFlip(createRng(1), NaN), RangeError);
+  });
+
+  it('without a generator: the operator throws when created, the kernel before drawing', () => {
+    assert.throws(() => randomFlip(Math.random as unknown as Rng), /^TypeError: randomFlip: rng must be a seeded generator such as createRng\(seed\), got a function/);
+    assert.throws(() => randomFlipImage(img, undefined as unknown as Rng), /randomFlip: rng must be a seeded generator .* got undefined/);
   });
 });
 
