@@ -201,7 +201,9 @@ let current: { key: string; info: BackendInfo } | undefined;
  * `prefer: 'auto'` leaves the choice to the variable) forces one backend, and then a failure
  * throws instead of falling through. `RXTRAIN_THREADS` sets the
  * wasm thread count. Safe in a worker_thread (each has its own tfjs). Calling it again with the
- * same settings returns the cached result.
+ * same settings returns the cached result. Call it before making tensors: a wasm backend that
+ * tfjs started itself (`tf.ready()`) and that holds tensors is kept rather than replaced by the
+ * threaded one, so it runs on one thread (`info.notes` says so).
  *
  * @example
  * ```ts

@@ -55,7 +55,7 @@ function describeValue(v: unknown): string {
  *
  * Errors: an image of another shape, a value that is not a `Sample` or `Skip` (a bare image has
  * no label), a malformed image, a label that is not an integer >= 0, or a failure to create the
- * tensors (say, `initBackend()` / `tf.ready()` not awaited yet) error the stream with a
+ * tensors (say, `initBackend()` not awaited yet) error the stream with a
  * readable message and unsubscribe upstream, never an uncaught exception.
  *
  * This operator is push-based (RxJS has no demand signal): for a training loop that pulls

@@ -119,6 +119,40 @@ describe('initBackend', () => {
   });
 });
 
+describe('initBackend after tfjs started its own wasm backend', () => {
+  it('keeps the tensors made after tf.ready(): the backend holding them is kept, with one thread and a note', async function () {
+    this.timeout(120000);
+    const backendTs = path.resolve(__dirname, '../../src/model/backend.ts');
+    // A worker has a tfjs of its own, still untouched by rxtrain: what a user's program starts with.
+    const code = `
+      require('tsx/cjs');
+      const { parentPort } = require('node:worker_threads');
+      const tf = require('@tensorflow/tfjs');
+      require('@tensorflow/tfjs-backend-wasm');
+      const { initBackend } = require(${JSON.stringify(backendTs)});
+      (async () => {
+        await tf.setBackend('wasm');
+        await tf.ready();
+        const kept = tf.tensor1d([1, 2, 3]);
+        const info = await initBackend({ prefer: 'wasm', threads: 2 });
+        const g = tf.grad((w) => tf.conv2d(tf.ones([1, 5, 5, 2]), w, 1, 'same').sum())(tf.ones([3, 3, 2, 1]));
+        parentPort.postMessage({ info, kept: Array.from(await kept.data()), grad: Array.from(await g.data()).slice(0, 3) });
+      })().catch((e) => parentPort.postMessage({ error: String(e) }));`;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise<{ info?: BackendInfo; kept?: number[]; grad?: number[]; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(msg.error, undefined);
+    assert.deepEqual(msg.kept, [1, 2, 3]);
+    assert.equal(msg.info?.name, 'wasm');
+    assert.equal(msg.info?.threads, 1);
+    assert.ok(msg.info?.notes.some((n) => n.startsWith("tfjs' wasm backend was already started (tf.ready() or tf.setBackend('wasm')) and holds 1 tensor(s)")), msg.info?.notes.join('\n'));
+    assert.deepEqual(msg.grad, [16, 16, 20]); // the training kernels are there on the kept backend
+  });
+});
+
 async function trainConvnet(backend: 'cpu' | 'wasm', steps: number): Promise<number[]> {
   if (backend === 'wasm') await initBackend({ prefer: 'wasm' });
   else await tf.setBackend('cpu');

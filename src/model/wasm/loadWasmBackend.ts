@@ -131,7 +131,9 @@ async function instantiateThreaded(dist: string, threads: number): Promise<Emscr
 /**
  * Registers tfjs' `wasm` backend factory so that it loads from the installed package's files,
  * using the threaded-SIMD binary when `threads > 1` (tfjs itself never enables threads in Node)
- * and the single-threaded SIMD binary otherwise. Call before `tf.setBackend('wasm')`.
+ * and the single-threaded SIMD binary otherwise. Call before `tf.setBackend('wasm')`. If tfjs
+ * already started its own wasm backend and it holds tensors, that backend is kept (one thread,
+ * with a note), since replacing it would destroy them.
  *
  * @example
  * ```ts
@@ -149,7 +151,13 @@ export async function loadWasmBackend(threads: number): Promise<WasmLoadResult> 
   });
   stockFactory ??= tf.findBackendFactory('wasm') ?? undefined;
   const simd = simdSupported();
-  if (threads > 1 && simd && typeof SharedArrayBuffer === 'function') {
+  // tf.ready() or tf.setBackend('wasm') before this starts tfjs' own one-thread module; replacing
+  // it would destroy the tensors it holds (their reads then fail on a null heap), so keep it.
+  const held = threads > 1 ? tf.findBackend('wasm')?.numDataIds() ?? 0 : 0;
+  if (held > 0) {
+    notes.push(`tfjs' wasm backend was already started (tf.ready() or tf.setBackend('wasm')) and holds ${held} tensor(s), ` +
+      `which the ${threads}-thread module would destroy: kept it, with one thread (await initBackend() before making tensors for ${threads})`);
+  } else if (threads > 1 && simd && typeof SharedArrayBuffer === 'function') {
     try {
       const mod = await instantiateThreaded(dist, threads);
       tf.removeBackend('wasm');
