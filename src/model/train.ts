@@ -351,6 +351,9 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       iterator = source.epoch(s.epoch, s.batch);
       let win = { images: 0, lossSum: 0, correct: 0, since: now() };
       let lastEmit = -Infinity;
+      // For the error when nothing trains: a caller awaiting only the end sees no skip events.
+      let epochSkips = 0;
+      let firstSkip: Skip | undefined;
       for (;;) {
         if (life.closed) return;
         if (stopRequested()) {
@@ -373,6 +376,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
         const item = next.value;
         if (item.kind === 'skip') {
+          epochSkips += 1;
+          firstSkip ??= item;
           reportSkip(item);
           continue;
         }
@@ -434,7 +439,10 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       // Every training image skipped (say, all smaller than the crop): the epoch would end with
       // NaN metrics, a checkpoint of untrained weights and exit code 0, as if it had trained.
       if (s.acc.count === 0) {
-        throw new Error(`training: every image of the training data was skipped in epoch ${s.epoch + 1} (see the skip warnings), so there is nothing to train on`);
+        const why = firstSkip === undefined
+          ? 'the training data gave no images'
+          : `${epochSkips} skipped, the first ${firstSkip.path}: ${firstSkip.reason}: ${firstSkip.message}`;
+        throw new Error(`training: every image of the training data was skipped in epoch ${s.epoch + 1} (${why}), so there is nothing to train on`);
       }
 
       const validated = await validate(setup, reportSkip, life, s.ema);
