@@ -50,8 +50,8 @@ export function cropFlipNormalizeInto(
   // Scalars rather than arrays keep the inner loops allocation-free and monomorphic.
   const ml = mean.length;
   const sl = std === undefined ? 0 : std.length;
-  if (ml !== c && ml !== 1) throw new RangeError(`${who}: mean has ${ml} entries for a ${c}-channel image (need ${c} or 1)`);
-  if (std !== undefined && sl !== c && sl !== 1) throw new RangeError(`${who}: std has ${sl} entries for a ${c}-channel image (need ${c} or 1)`);
+  if (ml !== c && ml !== 1) throw new RangeError(`${who}: mean has ${ml} entries for a ${c}-channel image (need ${c === 1 ? '1' : `${c} or 1`})`);
+  if (std !== undefined && sl !== c && sl !== 1) throw new RangeError(`${who}: std has ${sl} entries for a ${c}-channel image (need ${c === 1 ? '1' : `${c} or 1`})`);
   const m0 = +mean[0], m1 = +mean[ml > 1 ? 1 : 0], m2 = +mean[ml > 2 ? 2 : 0], m3 = +mean[ml > 3 ? 3 : 0];
   const s0 = std === undefined ? 1 : +std[0];
   const s1 = std === undefined ? 1 : +std[sl > 1 ? 1 : 0];

@@ -43,7 +43,7 @@ function expand(values: ArrayLike<number>, channels: number, who: string, name: 
     throw new RangeError(`${who}: ${name} must be an array of numbers`);
   }
   if (values.length !== channels && values.length !== 1) {
-    throw new RangeError(`${who}: ${name} has ${values.length} entries for a ${channels}-channel image (need ${channels} or 1)`);
+    throw new RangeError(`${who}: ${name} has ${values.length} entries for a ${channels}-channel image (need ${channels === 1 ? '1' : `${channels} or 1`})`);
   }
   const out = new Float64Array(channels);
   for (let c = 0; c < channels; c++) out[c] = Number(values[values.length === 1 ? 0 : c]);

@@ -68,7 +68,7 @@ export function assertAugment(aug: Augment, channels: number): void {
   }
   for (const [name, v] of [['mean', aug.mean], ['std', aug.std]] as const) {
     if (v === undefined) continue;
-    if (v.length !== 1 && v.length !== channels) throw new RangeError(`augment.${name} needs 1 or ${channels} values, got ${v.length}`);
+    if (v.length !== 1 && v.length !== channels) throw new RangeError(`augment.${name} needs ${channels === 1 ? '1 value' : `1 or ${channels} values`}, got ${v.length}`);
     if (v.some((x) => !Number.isFinite(x) || (name === 'std' && !(x > 0)))) {
       throw new RangeError(`augment.${name} must be ${name === 'std' ? 'positive ' : ''}finite numbers, got [${v.join(', ')}]`);
     }

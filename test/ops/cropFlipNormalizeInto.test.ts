@@ -71,6 +71,10 @@ describe('cropFlipNormalizeInto', () => {
       /out has 48 values, cannot write 4x4x3 = 48 at offset 1/,
     );
     assert.throws(() => cropFlipNormalizeInto(img, 0, 0, 2, 2, false, [0, 0], undefined, out, 0), /mean has 2 entries for a 3-channel image/);
+    // A grey image takes exactly one value: the message must not offer "1 or 1".
+    const grey = testImage(4, 4, 1);
+    assert.throws(() => cropFlipNormalizeInto(grey, 0, 0, 2, 2, false, [1, 2, 3], undefined, out, 0), /mean has 3 entries for a 1-channel image \(need 1\)$/);
+    assert.throws(() => cropFlipNormalizeInto(grey, 0, 0, 2, 2, false, [1], [1, 2, 3], out, 0), /std has 3 entries for a 1-channel image \(need 1\)$/);
     assert.throws(() => cropFlipNormalizeInto(img, 0, 0, 2, 2, false, [0, 0, 0], [1, 0, 1], out, 0), /std\[1\] must be a positive finite number/);
     assert.throws(() => cropFlipNormalizeInto(img, 0, 0, 2, 2, false, [0, 0, 0], undefined, out, -1), RangeError);
   });

@@ -28,6 +28,7 @@ describe('normalizeImage', () => {
   it('rejects wrong lengths, non-finite means and non-positive stds', () => {
     const img = testImage(1, 1, 3);
     assert.throws(() => normalizeImage(img, [1, 2]), /normalizeImage: mean has 2 entries for a 3-channel image \(need 3 or 1\)/);
+    assert.throws(() => normalizeImage(testImage(1, 1, 1), [1, 2, 3]), /normalizeImage: mean has 3 entries for a 1-channel image \(need 1\)$/);
     assert.throws(() => normalizeImage(img, [1, NaN, 3]), /mean\[1\] must be a finite number/);
     assert.throws(() => normalizeImage(img, [1, 2, 3], [1, 0, 1]), /std\[1\] must be a positive finite number, got 0/);
     assert.throws(() => normalize([1], [-1]), RangeError);

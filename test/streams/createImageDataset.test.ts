@@ -201,6 +201,7 @@ describe('createImageDataset', () => {
     assert.throws(() => createImageDataset({ store, batchSize: 0, augment: train }), /batchSize must be a positive integer/);
     assert.throws(() => createImageDataset({ store, batchSize: 2, prefetch: 0, augment: train }), /prefetch/);
     assert.throws(() => createImageDataset({ store, batchSize: 2, augment: { ...train, mean: [1, 2] } }), /mean needs 1 or 3 values/);
+    assert.throws(() => createImageDataset({ store, batchSize: 2, channels: 1, augment: { ...train, mean: [1, 2, 3], std: undefined } }), /augment\.mean needs 1 value, got 3$/);
     assert.throws(() => createImageDataset({ store, batchSize: 2, augment: { ...train, std: [0] } }), /std must be positive/);
     const ds = createImageDataset({ store, batchSize: 2, augment: train });
     assert.throws(() => ds.epoch(-1), /epoch must be/);
