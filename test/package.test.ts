@@ -47,6 +47,28 @@ describe('the npm package', () => {
     assert.deepEqual(stray, []);
   });
 
+  // Stack traces (tsx, node --enable-source-maps) follow a script's source map to the files it
+  // names: every such file must be one the package holds, not ../src/*.ts left behind.
+  it('names no file it does not hold in its source maps: stack traces point at files that exist', async () => {
+    const dangling: string[] = [];
+    for (const file of [...packed].filter((f) => f.endsWith('.js'))) {
+      const js = await fsp.readFile(path.join(ROOT, file), 'utf8');
+      const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(js)?.[1];
+      if (url === undefined || url.startsWith('data:')) continue;
+      const map = path.posix.join(path.posix.dirname(file), url);
+      if (!packed.has(map)) {
+        dangling.push(`${file} → ${map}`);
+        continue;
+      }
+      const m = JSON.parse(await fsp.readFile(path.join(ROOT, map), 'utf8')) as { sources: string[]; sourcesContent?: unknown[] };
+      m.sources.forEach((src, i) => {
+        const named = path.posix.join(path.posix.dirname(map), src);
+        if (!packed.has(named) && typeof m.sourcesContent?.[i] !== 'string') dangling.push(`${map} → ${named}`);
+      });
+    }
+    assert.deepEqual(dangling.slice(0, 5), [], `${dangling.length} dangling source-map references (dist/ built before the fix? npm run build)`);
+  });
+
   it("resolves 'rxtrain' to the built entry point, also inside this checkout (package exports)", async () => {
     assert.equal(require.resolve('rxtrain', { paths: [ROOT] }), path.join(ROOT, 'dist', 'index.js'));
     const pkg = JSON.parse(await fsp.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
