@@ -16,6 +16,7 @@ import { readPreprocessInfo } from '../streams/readPreprocessInfo';
 import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
 import { openRecordStore, type RecordStore } from '../streams/recordStore';
 import type { SampleStore } from '../streams/SampleStore';
+import type { SampleTransform } from '../streams/SampleTransform';
 import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
 import { classSlug, sameClasses } from '../streams/sameClasses';
@@ -56,6 +57,23 @@ export interface OpenedDatasets {
    */
   originalOf(imagePath: string): string | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * What {@link openDatasets} takes besides the config: what a JSON file cannot hold.
+ *
+ * @example
+ * ```ts
+ * const o: OpenDatasetsOptions = { transform: (img, rng) => cutoutImage(img, 8, rng) };
+ * ```
+ */
+export interface OpenDatasetsOptions {
+  /**
+   * Your own per-sample augmentation of the training images ({@link SampleTransform}), before
+   * the config's pad/crop/flip/normalise. Validation and test data are not transformed.
+   * Checkpoints do not record it: resume a run with the same transform.
+   */
+  readonly transform?: SampleTransform;
 }
 
 function sha256(text: string | Buffer): string {
@@ -239,6 +257,7 @@ function listingHash(root: string, items: readonly SourceItem[]): string {
  * Opens the train and validation data of a config: a preprocess directory (manifests, and the
  * packed record files when `data.records` and they exist) or folder-per-class trees read with
  * sharp. Mean `"dataset"` reads rgb_val.json. Errors are readable and name the config field.
+ * `opts.transform` augments the training images with your own kernel ({@link OpenDatasetsOptions}).
  *
  * @example
  * ```ts
@@ -247,7 +266,7 @@ function listingHash(root: string, items: readonly SourceItem[]): string {
  * try { console.log(d.classes.length, d.inputShape, d.notes); } finally { await d.close(); }
  * ```
  */
-export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
+export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions = {}): Promise<OpenedDatasets> {
   const { data, augmentation: aug, model } = cfg;
   if (!exists(data.train)) throw new Error(`data.train: ${data.train} does not exist`);
   const format = detectDataFormat(data);
@@ -339,7 +358,7 @@ export async function openDatasets(cfg: TrainConfig): Promise<OpenedDatasets> {
       ? { kind: 'train', crop, pad: aug.pad, flip: aug.flip, ...normalise }
       : { kind: 'eval', crop, ...normalise };
     const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: data.prefetch, channels };
-    const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug });
+    const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug, ...(opts.transform === undefined ? {} : { transform: opts.transform }) });
     const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise);
     // Only a preprocess output promises one size for all its images; a plain folder's first image says nothing.
     const side = aug.resize ?? imageSide(val?.store ?? train.store) ?? (format === 'manifest' ? await jpegSide((val ?? train).items[0]?.path) : undefined);

@@ -77,18 +77,24 @@ export function assertAugment(aug: Augment, channels: number): void {
 
 /**
  * Why `img` cannot go through `aug` into a batch of `channels`-channel images, or undefined
- * if it can. Used to turn such images into skips instead of errors mid-epoch.
+ * if it can. Used to turn such images into skips instead of errors mid-epoch. `resizeHint`
+ * ends the message for a too-small image: what to change so that images are big enough.
  *
  * @example
  * ```ts
  * augmentProblem(img, { kind: 'eval', crop: 227, mean: [0] }, 3); // 'image 200x180 is smaller than the 227 crop …'
  * ```
  */
-export function augmentProblem(img: Image, aug: Augment, channels: number): string | undefined {
+export function augmentProblem(
+  img: Image,
+  aug: Augment,
+  channels: number,
+  resizeHint = 'resize when decoding (decode resize option) or preprocess',
+): string | undefined {
   if (img.channels !== channels) return `image has ${img.channels} channels, the batches have ${channels}`;
   const pad = aug.kind === 'train' ? (aug.pad ?? 0) : 0;
   if (img.width + 2 * pad < aug.crop || img.height + 2 * pad < aug.crop) {
-    return `image ${img.width}x${img.height}${pad ? ` (+${pad} padding)` : ''} is smaller than the ${aug.crop}x${aug.crop} crop; resize when decoding (decode resize option) or preprocess`;
+    return `image ${img.width}x${img.height}${pad ? ` (+${pad} padding)` : ''} is smaller than the ${aug.crop}x${aug.crop} crop; ${resizeHint}`;
   }
   return undefined;
 }

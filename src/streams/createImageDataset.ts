@@ -6,7 +6,9 @@ import { createBatchBufferPool } from './batchBufferPool';
 import type { Batch, BatchItem, BatchSource } from './BatchSource';
 import { deriveSeed } from './deriveSeed';
 import { epochOrder } from './epochOrder';
+import type { Image } from '../ops/Image';
 import type { SampleStore } from './SampleStore';
+import { applySampleTransform, transformLabel, type SampleTransform } from './SampleTransform';
 import { skip, type Skip } from './Skip';
 import { allocWasmHeapBlock, type WasmHeapBlock } from './wasmHeapBlock';
 
@@ -34,6 +36,13 @@ export interface ImageDatasetOptions {
   /** Samples loaded/decoded at once. Default 4. */
   readonly concurrency?: number;
   readonly augment: Augment;
+  /**
+   * Your own per-sample augmentation, applied to each decoded image before `augment`, on the
+   * main thread, with a generator of its own per (seed, epoch, sample index): see
+   * {@link SampleTransform}. A result smaller than the crop is an `unsupported` skip; a throw or
+   * a result that is not an 8-bit image errors the epoch, naming the transform and the file.
+   */
+  readonly transform?: SampleTransform;
   /** Drop the last, smaller batch of an epoch. Default false. */
   readonly dropLast?: boolean;
   /** Channels of the images (1 or 3). Default: the store's header if it has one, else 3. */
@@ -58,6 +67,10 @@ export interface ImageDatasetOptions {
 
 // Keeps per-sample augmentation draws apart from the epoch-order stream.
 const AUGMENT_SALT = 0xa06;
+// And the transform's draws apart from the crop/flip ones: adding a transform moves no crop.
+const TRANSFORM_SALT = 0x7f0;
+// Epochs whose sample validity a dataset with a transform remembers (for resuming).
+const VALIDITY_EPOCHS = 2;
 
 const UNKNOWN = 0;
 const VALID = 1;
@@ -68,6 +81,7 @@ type Target = { readonly kind: 'heap'; readonly block: WasmHeapBlock } | { reado
 /** A batch being filled or ready; `pending` counts augmentations still running in workers. */
 type Prepared = { readonly kind: 'prepared'; readonly out: Target; readonly ys: Int32Array; readonly paths: string[]; n: number; pending: number };
 type Loaded = { settled: boolean; result?: Awaited<ReturnType<SampleStore['load']>>; error?: unknown; readonly index: number; done?: Promise<void> };
+type Loadable = Extract<Awaited<ReturnType<SampleStore['load']>>, { kind: 'sample' }>;
 
 function storeChannels(store: SampleStore): number | undefined {
   const h = (store as { header?: { channels?: unknown } }).header;
@@ -99,6 +113,8 @@ function positiveInt(name: string, v: number): number {
  * - **Bad samples** become {@link Skip} items, yielded before the batch they would have been
  *   in; the batch is filled from the next samples, so no valid sample is lost. Images of the
  *   wrong channel count or smaller than the crop are skipped as `unsupported`.
+ * - **`transform`** ({@link SampleTransform}) runs on each loaded image first, with
+ *   `createRng(deriveSeed(seed, e, i, …))` of its own, so all of the above holds with it.
  *
  * `stepsPerEpoch` is counted before skips (ceil, or floor with `dropLast`).
  *
@@ -123,14 +139,31 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   const shuffle = opts.shuffle ?? augment.kind === 'train';
   const dropLast = opts.dropLast ?? false;
   const channels = opts.channels ?? storeChannels(store) ?? 3;
+  const transform = opts.transform;
+  if (transform !== undefined && typeof transform !== 'function') {
+    throw new TypeError(`createImageDataset: transform must be a function (image, rng, { epoch, index, path, label }) => image, got ${transform === null ? 'null' : typeof transform}`);
+  }
   if (channels !== 1 && channels !== 3 && channels !== 4) throw new RangeError(`createImageDataset: channels must be 1, 3 or 4, got ${channels}`);
   assertAugment(augment, channels);
   const crop = augment.crop;
   const perImage = crop * crop * channels;
   const size = store.size;
   const stepsPerEpoch = dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
-  // What we learnt about each sample (valid / skipped), for resuming mid-epoch.
-  const validity = new Uint8Array(size);
+  // What we learnt about each sample (valid / skipped), for resuming mid-epoch. A transform may
+  // make a sample too small in one epoch and not in another (a random resize), so with one
+  // validity is per epoch, kept for the last few.
+  const sharedValidity = new Uint8Array(size);
+  const epochValidity = new Map<number, Uint8Array>();
+  function validityOf(epoch: number): Uint8Array {
+    if (transform === undefined) return sharedValidity;
+    let v = epochValidity.get(epoch);
+    if (v === undefined) {
+      v = new Uint8Array(size);
+      epochValidity.set(epoch, v);
+      for (const e of epochValidity.keys()) if (epochValidity.size > VALIDITY_EPOCHS) epochValidity.delete(e);
+    }
+    return v;
+  }
   // Enough for the prepared batches, the one being filled and the one the consumer holds.
   const workerCount = opts.workers ?? 0;
   if (!Number.isInteger(workerCount) || workerCount < 0) throw new RangeError(`createImageDataset: workers must be a non-negative integer, got ${workerCount}`);
@@ -171,12 +204,14 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     private readySkips = 0;
     private wakers: Array<() => void> = [];
     private readonly startup: Promise<void>;
+    private readonly validity: Uint8Array;
 
     constructor(
       private readonly epochIndex: number,
       startBatch: number,
     ) {
       this.order = epochOrder(size, seed, epochIndex, shuffle);
+      this.validity = validityOf(epochIndex);
       this.startup = this.seek(startBatch * batchSize).catch((e: unknown) => {
         this.failure = { error: e };
       });
@@ -194,11 +229,11 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         const unknown: number[] = [];
         // Probe a window of unknown samples ahead; known ones cost nothing.
         for (let q = p; q < size && unknown.length < concurrency && valid + (q - p) < validBefore + concurrency; q++) {
-          if (validity[this.order[q]] === UNKNOWN) unknown.push(this.order[q]);
+          if (this.validity[this.order[q]] === UNKNOWN) unknown.push(this.order[q]);
         }
         await Promise.all(unknown.map((i) => this.probe(i)));
-        while (p < size && valid < validBefore && validity[this.order[p]] !== UNKNOWN) {
-          if (validity[this.order[p]] === VALID) valid++;
+        while (p < size && valid < validBefore && this.validity[this.order[p]] !== UNKNOWN) {
+          if (this.validity[this.order[p]] === VALID) valid++;
           p++;
         }
       }
@@ -209,8 +244,41 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
     private async probe(index: number): Promise<void> {
       const r = await store.load(index);
-      validity[index] = r.kind === 'sample' && augmentProblem(r.image, augment, channels) === undefined ? VALID : INVALID;
-      if (r.kind === 'sample') store.recycle?.(r);
+      if (r.kind !== 'sample') {
+        this.validity[index] = INVALID;
+        return;
+      }
+      try {
+        this.validity[index] = this.problem(r, this.prepared(index, r)) === undefined ? VALID : INVALID;
+      } finally {
+        if (transform === undefined) store.recycle?.(r);
+      }
+    }
+
+    /**
+     * The image that goes into the batch: the loaded one, or the transform's result. With a
+     * transform the loaded sample goes back to the store here (the transform had a copy);
+     * without, only once its pixels are cropped.
+     */
+    private prepared(index: number, r: Loadable): Image {
+      if (transform === undefined) return r.image;
+      try {
+        const rng = createRng(deriveSeed(seed, this.epochIndex, index, TRANSFORM_SALT));
+        return applySampleTransform(transform, r.image, rng, { epoch: this.epochIndex, index, path: r.path, label: r.label });
+      } finally {
+        store.recycle?.(r);
+      }
+    }
+
+    /** Why `img` (prepared from `r`) cannot go into a batch; blames the transform when it changed the shape. */
+    private problem(r: Loadable, img: Image): string | undefined {
+      if (transform === undefined || (img.width === r.image.width && img.height === r.image.height && img.channels === r.image.channels)) {
+        return augmentProblem(img, augment, channels);
+      }
+      const need = Math.max(1, crop - 2 * (augment.kind === 'train' ? (augment.pad ?? 0) : 0));
+      const problem = augmentProblem(img, augment, channels, `the transform must return images of at least ${need}x${need}`);
+      const shape = (i: Image): string => `${i.width}x${i.height}x${i.channels}`;
+      return problem === undefined ? undefined : `${transformLabel(transform)} turned the ${shape(r.image)} image into ${shape(img)}: ${problem}`;
     }
 
     private budget(): number {
@@ -272,20 +340,23 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
     private take(index: number, r: NonNullable<Loaded['result']>): void {
       if (r.kind === 'skip') {
-        validity[index] = INVALID;
+        this.validity[index] = INVALID;
         this.ready.push(r);
         this.readySkips++;
         return;
       }
-      const problem = augmentProblem(r.image, augment, channels);
+      const img = this.prepared(index, r);
+      // The loaded sample, while its pixels are still to be cropped (a transform had a copy).
+      const held = transform === undefined ? r : undefined;
+      const problem = this.problem(r, img);
       if (problem !== undefined) {
-        store.recycle?.(r);
-        validity[index] = INVALID;
+        if (held) store.recycle?.(held);
+        this.validity[index] = INVALID;
         this.ready.push(skip(r.path, 'unsupported', problem));
         this.readySkips++;
         return;
       }
-      validity[index] = VALID;
+      this.validity[index] = VALID;
       this.cur ??= { kind: 'prepared', out: acquireTarget(), ys: new Int32Array(batchSize), paths: [], n: 0, pending: 0 };
       const c = this.cur;
       const out = c.out;
@@ -294,10 +365,10 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         c.pending++;
         // Heap blocks: the buffer is re-read per job, since the heap may have grown meanwhile.
         const [sab, base] = out.kind === 'heap' ? [out.block.buffer(), out.block.byteOffset / 4] : [out.xs.buffer, 0];
-        const job = workers.run(r.image, augment, sampleSeed, sab as SharedArrayBuffer, base + c.n * perImage).then(
+        const job = workers.run(img, augment, sampleSeed, sab as SharedArrayBuffer, base + c.n * perImage).then(
           () => {
             c.pending--;
-            store.recycle?.(r);
+            if (held) store.recycle?.(held);
           },
           (e: unknown) => {
             this.failure ??= { error: e };
@@ -309,8 +380,8 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
           this.signal();
         });
       } else {
-        augmentInto(r.image, augment, createRng(sampleSeed), out.kind === 'heap' ? out.block.view() : out.xs, c.n * perImage);
-        store.recycle?.(r);
+        augmentInto(img, augment, createRng(sampleSeed), out.kind === 'heap' ? out.block.view() : out.xs, c.n * perImage);
+        if (held) store.recycle?.(held);
       }
       c.ys[c.n] = r.label;
       c.paths.push(r.path);

@@ -25,6 +25,7 @@ export * from './decode';
 export * from './mapOrdered';
 export * from './fileStore';
 export * from './Augment';
+export * from './SampleTransform';
 export * from './deriveSeed';
 export * from './epochOrder';
 export * from './shuffle';

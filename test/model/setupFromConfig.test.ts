@@ -12,6 +12,7 @@ import { detectDataFormat, openDatasets, openEvalData, runIdentity } from '../..
 import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig';
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
+import type { SampleTransform } from '../../src/streams/SampleTransform';
 import type { IdxDataset } from '../../src/streams/idxDataset';
 import { idxToFolders } from '../../src/streams/idxToFolders';
 import { idxToRecordFile } from '../../src/streams/idxToRecordFile';
@@ -378,5 +379,41 @@ describe('grey training end to end (model.channels 1)', function () {
     assert.ok(Number.isFinite(end.trainLoss) && end.valAccuracy !== null && end.valAccuracy !== undefined, JSON.stringify(end));
     assert.ok(!events.some((e) => e.kind === 'SampleSkipped'), 'no image skipped');
     assert.equal(events.at(-1)?.kind, 'TrainEnd');
+  });
+
+  it('openDatasets(cfg, { transform }) runs your kernel on the training images only, and train() trains an epoch with it', async () => {
+    const cfg = config({
+      data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'test') },
+      model: { name: 'small', inputSize: 16, channels: 1 },
+      batchSize: 4,
+      augmentation: { pad: 2, mean: [72.9, 72.9, 72.9] },
+    });
+    const seen: string[] = [];
+    // Zeroes a random 4×4 square (its own generator), like a cutout operator.
+    const transform: SampleTransform = (img, rng, ctx) => {
+      seen.push(`${ctx.epoch}:${path.relative(tmp, ctx.path)}`);
+      const x0 = rng.int(img.width - 4);
+      const y0 = rng.int(img.height - 4);
+      const data = img.data.slice();
+      for (let y = y0; y < y0 + 4; y++) data.fill(0, y * img.width + x0, y * img.width + x0 + 4);
+      return makeImage(data, img.width, img.height, img.channels);
+    };
+    const d = await openDatasets(cfg, { transform });
+    const events = await lastValueFrom(
+      train({
+        setup: async () => ({ trainer: await createTrainer({ model: tinyAlexNet(3), backend: 'cpu', seed: 1 }), train: d.train, ...(d.val ? { val: d.val } : {}) }),
+        epochs: 1,
+        seed: 1,
+        lr: 0.01,
+      }).pipe(toArray()),
+    );
+    await d.close();
+    const end = events.find((e) => e.kind === 'EpochEnd');
+    assert.ok(end !== undefined && end.kind === 'EpochEnd' && Number.isFinite(end.trainLoss) && typeof end.valAccuracy === 'number', events.map((e) => e.kind).join(','));
+    assert.equal(events.at(-1)?.kind, 'TrainEnd');
+    // Each of the 12 training images once, in epoch 0; no validation image.
+    assert.equal(seen.length, 12);
+    assert.ok(seen.every((s) => s.startsWith(`0:train${path.sep}`)), seen.join(' '));
+    assert.equal(new Set(seen).size, 12);
   });
 });

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, BatchItem } from '../../src/streams/BatchSource';
+import { createImageDataset, type ImageDatasetOptions } from '../../src/streams/createImageDataset';
+import { createRecordFileWriter } from '../../src/streams/RecordFile';
+import { openRecordStore } from '../../src/streams/recordStore';
+import type { Sample } from '../../src/streams/Sample';
+import type { SampleStore } from '../../src/streams/SampleStore';
+import type { SampleTransform, SampleTransformContext } from '../../src/streams/SampleTransform';
+import type { Skip } from '../../src/streams/Skip';
+import { cropImage } from '../../src/ops/crop';
+import { makeImage, type Image } from '../../src/ops/Image';
+import { createRng, type Rng } from '../../src/ops/Rng';
+import { memoryStore, tempDir } from './fixtures';
+
+interface Seen {
+  batches: Array<{ paths: string[]; labels: number[]; xs: Float32Array }>;
+  skips: Skip[];
+}
+
+async function copy(b: Batch): Promise<Seen['batches'][number]> {
+  const out = { paths: [...b.paths], labels: Array.from(await b.ys.data()), xs: (await b.xs.data()) as Float32Array };
+  tf.dispose([b.xs, b.ys]);
+  return out;
+}
+
+async function drain(it: AsyncIterable<BatchItem>): Promise<Seen> {
+  const seen: Seen = { batches: [], skips: [] };
+  for await (const item of it) {
+    if (item.kind === 'skip') seen.skips.push(item);
+    else seen.batches.push(await copy(item));
+  }
+  return seen;
+}
+
+const train = { kind: 'train', crop: 8, flip: true, mean: [100, 110, 120], std: [50, 60, 70] } as const;
+
+/** Zeroes a random 3×3 square: two draws per image, a new image. */
+function cutout(img: Image, rng: Rng): Image {
+  const x0 = rng.int(img.width - 2);
+  const y0 = rng.int(img.height - 2);
+  const data = img.data.slice();
+  for (let y = y0; y < y0 + 3; y++) data.fill(0, (y * img.width + x0) * img.channels, (y * img.width + x0 + 3) * img.channels);
+  return makeImage(data, img.width, img.height, img.channels);
+}
+
+/** One image in three (by its own draw) becomes 6×6: too small for the 8×8 crop. */
+function shrinkSome(img: Image, rng: Rng): Image {
+  return rng.next() < 1 / 3 ? cropImage(img, { x: 1, y: 1, width: 6, height: 6 }) : img;
+}
+
+describe('createImageDataset transform', () => {
+  before(() => tf.ready());
+
+  it('is deterministic: the same batches across runs and concurrency, its generator a function of (seed, epoch, sample index)', async () => {
+    const calls = new Map<string, { ctx: SampleTransformContext; draw: number }>();
+    const record = (tag: string): SampleTransform => (img, rng, ctx) => {
+      const r = rng.fork();
+      calls.set(`${tag}/${ctx.epoch}/${ctx.index}`, { ctx, draw: r.next() });
+      return cutout(img, rng);
+    };
+    const opts = (tag: string, concurrency: number, seed = 9): ImageDatasetOptions => ({
+      store: memoryStore({ size: 30, delayMs: 1 }), batchSize: 7, seed, concurrency, augment: train, transform: record(tag),
+    });
+    const a = await drain(createImageDataset(opts('a', 1)).epoch(2));
+    const b = await drain(createImageDataset(opts('b', 6)).epoch(2));
+    assert.deepEqual(b, a);
+    await drain(createImageDataset(opts('c', 3)).epoch(3));
+    for (let i = 0; i < 30; i++) {
+      const ca = calls.get(`a/2/${i}`)!;
+      assert.deepEqual(ca.ctx, { epoch: 2, index: i, path: `mem:${i}`, label: i % 5 });
+      assert.equal(calls.get(`b/2/${i}`)!.draw, ca.draw, `sample ${i}: same draws whatever the concurrency`);
+      assert.notEqual(calls.get(`c/3/${i}`)!.draw, ca.draw, `sample ${i}: other draws in another epoch`);
+    }
+    const d = await drain(createImageDataset(opts('d', 3, 10)).epoch(2));
+    assert.notEqual(calls.get('d/2/0')!.draw, calls.get('a/2/0')!.draw, 'another seed, other draws');
+    assert.equal(d.batches.length, 5);
+    // It changes the pixels the batches get.
+    const plain = await drain(createImageDataset({ ...opts('e', 1), transform: undefined }).epoch(2));
+    assert.deepEqual(plain.batches.map((x) => x.paths), a.batches.map((x) => x.paths));
+    assert.notDeepEqual(plain.batches[0].xs, a.batches[0].xs);
+  });
+
+  it('moves no crop or flip: a transform that draws from its generator and keeps the image gives the batches of none', async () => {
+    const opts = (transform?: SampleTransform): ImageDatasetOptions => ({
+      store: memoryStore({ size: 25, width: 20, height: 20 }), batchSize: 6, seed: 4, augment: { ...train, pad: 2 }, ...(transform ? { transform } : {}),
+    });
+    const none = await drain(createImageDataset(opts()).epoch(1));
+    const drawing = await drain(createImageDataset(opts((img, rng) => {
+      for (let k = 0; k < 5; k++) rng.next();
+      return img;
+    })).epoch(1));
+    assert.deepEqual(drawing, none);
+  });
+
+  it('resumes exactly: epoch(e, k) gives batches k… of epoch(e), also after the dataset met another epoch whose transform skipped other images', async () => {
+    // Images fit in even epochs; in odd ones the transform shrinks some below the crop. What the
+    // dataset learnt about them in epoch 0 must not steer where a resumed epoch 1 starts.
+    const oddShrink: SampleTransform = (img, rng, ctx) => (ctx.epoch % 2 === 1 ? shrinkSome(img, rng) : img);
+    const opts = (): ImageDatasetOptions => ({ store: memoryStore({ size: 37, bad: new Set([5, 21]) }), batchSize: 4, seed: 11, augment: train, transform: oddShrink });
+    const full = await drain(createImageDataset(opts()).epoch(1));
+    assert.ok(full.skips.filter((s) => s.reason === 'unsupported').length >= 5);
+    assert.deepEqual((await drain(createImageDataset(opts()).epoch(0))).skips.map((s) => s.reason), ['truncated', 'truncated']);
+    for (const k of [1, 3, 6]) {
+      assert.deepEqual((await drain(createImageDataset(opts()).epoch(1, k))).batches, full.batches.slice(k), `fresh, startBatch ${k}`);
+      const ds = createImageDataset(opts());
+      await drain(ds.epoch(0));
+      assert.deepEqual((await drain(ds.epoch(1, k))).batches, full.batches.slice(k), `after epoch 0, startBatch ${k}`);
+      await ds.close();
+    }
+  });
+
+  it('a result smaller than the crop is an unsupported skip that names the transform, and the batch is filled from the next samples', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 30 }), batchSize: 4, seed: 2, augment: train, transform: shrinkSome });
+    const { batches, skips } = await drain(ds.epoch(0));
+    assert.ok(skips.length > 0);
+    for (const s of skips) {
+      assert.equal(s.reason, 'unsupported');
+      assert.equal(s.message, 'transform shrinkSome turned the 12x10x3 image into 6x6x3: image 6x6 is smaller than the 8x8 crop; the transform must return images of at least 8x8');
+    }
+    assert.equal(batches.flatMap((b) => b.paths).length + skips.length, 30);
+    assert.ok(batches.slice(0, -1).every((b) => b.paths.length === 4));
+    // A transform that keeps the shape is not blamed for an image that was too small already.
+    const small = createImageDataset({ store: memoryStore({ size: 1, width: 6, height: 6 }), batchSize: 1, augment: train, transform: cutout });
+    assert.match((await drain(small.epoch(0))).skips[0].message, /^image 6x6 is smaller than the 8x8 crop; resize when decoding/);
+  });
+
+  it('a transform that throws errors the epoch with one line naming it and the file, and leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    const ds = createImageDataset({
+      store: memoryStore({ size: 20 }), batchSize: 4, seed: 1, augment: train,
+      transform: function invert(img, _rng, ctx) {
+        if (ctx.index === 13) throw new RangeError('invert: drop alpha first\n  (details)');
+        return img;
+      },
+    });
+    let batches = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const item of ds.epoch(0)) {
+          if (item.kind !== 'batch') continue;
+          tf.dispose([item.xs, item.ys]);
+          batches++;
+        }
+      })(),
+      (e: Error) => {
+        assert.equal(e.message, 'createImageDataset: transform invert on mem:13 threw RangeError: invert: drop alpha first; (details)');
+        assert.ok(e.cause instanceof RangeError);
+        return true;
+      },
+    );
+    assert.ok(batches < 5, 'the epoch stops there');
+    assert.equal(tf.memory().numTensors, before);
+    // Also when a resume meets it while counting the samples before its start.
+    await assert.rejects(drain(ds.epoch(0, 4)), /transform invert on mem:13 threw/);
+    await ds.close();
+  });
+
+  it('a result that is not an 8-bit image errors the epoch clearly; a transform that is not a function is refused at once', async () => {
+    const run = (transform: (img: Image) => unknown): Promise<Seen> =>
+      drain(createImageDataset({ store: memoryStore({ size: 3 }), batchSize: 2, augment: train, transform: transform as SampleTransform }).epoch(0));
+    await assert.rejects(run(() => undefined), /^TypeError: createImageDataset: the transform on mem:\d returned undefined, not an image \(\{ data: Uint8Array, width, height, channels \}\)$/);
+    await assert.rejects(run(async (img) => img), /the transform on mem:\d returned a Promise; a transform must be synchronous/);
+    await assert.rejects(run((img) => ({ image: img })), /returned an object with keys \[image\], not an image/);
+    await assert.rejects(run((img) => ({ ...img, width: 5 })), /returned a malformed image: image: image buffer has 360 values, expected 5x10x3 = 150/);
+    await assert.rejects(run((img) => ({ ...img, data: Float32Array.from(img.data) })), /returned float pixels; return 8-bit ones \(0\.\.255\): the dataset normalises afterwards/);
+    assert.throws(
+      () => createImageDataset({ store: memoryStore({ size: 3 }), batchSize: 2, augment: train, transform: 'cutout' as unknown as SampleTransform }),
+      /transform must be a function \(image, rng, \{ epoch, index, path, label \}\) => image, got string/,
+    );
+  });
+
+  it('workers: the transform runs on the main thread first, batches bit-identical to no workers', async () => {
+    const opts = (workers: number): ImageDatasetOptions => ({
+      store: memoryStore({ size: 29, bad: new Set([3]), delayMs: 1 }), batchSize: 6, seed: 21, workers, augment: { ...train, pad: 1 }, transform: cutout,
+    });
+    const main = await drain(createImageDataset(opts(0)).epoch(1));
+    const ds = createImageDataset(opts(1));
+    const threaded = await drain(ds.epoch(1));
+    await ds.close();
+    assert.deepEqual(threaded, main);
+    assert.equal(threaded.batches.flatMap((b) => b.paths).length, 28);
+  });
+
+  it('leaks no tensors over full epochs and an early break, with and without workers', async () => {
+    for (const workers of [0, 1]) {
+      const ds = createImageDataset({ store: memoryStore({ size: 40, bad: new Set([4]) }), batchSize: 4, workers, augment: train, transform: cutout });
+      const before = tf.memory().numTensors;
+      await drain(ds.epoch(0));
+      assert.equal(tf.memory().numTensors, before);
+      let n = 0;
+      for await (const item of ds.epoch(1)) {
+        if (item.kind === 'batch') tf.dispose([item.xs, item.ys]);
+        if (++n === 2) break;
+      }
+      assert.equal(tf.memory().numTensors, before);
+      await ds.close();
+    }
+  });
+});
+
+describe('createImageDataset transform: who owns the pixels', () => {
+  before(() => tf.ready());
+
+  const sum = (d: Uint8Array): number => d.reduce((s, v) => s + v, 0);
+  /** Inverts in place and returns its input; keeps every image it returned, with its checksum then. */
+  function invertInPlace(): SampleTransform & { kept: Array<{ img: Image; sum: number }> } {
+    const kept: Array<{ img: Image; sum: number }> = [];
+    const t = (img: Image): Image => {
+      for (let k = 0; k < img.data.length; k++) img.data[k] = 255 - img.data[k];
+      kept.push({ img, sum: sum(img.data) });
+      return img;
+    };
+    return Object.assign(t, { kept });
+  }
+  const invertCopy: SampleTransform = (img) => makeImage(img.data.map((v) => 255 - v), img.width, img.height, img.channels);
+
+  it('a store that hands out the same pixels every epoch (a dataset held in memory) is never changed by an in-place transform', async () => {
+    const inner = memoryStore({ size: 12 });
+    const cache = new Map<number, Awaited<ReturnType<SampleStore['load']>>>();
+    const cached: SampleStore = { ...inner, load: async (i) => cache.get(i) ?? (cache.set(i, await inner.load(i)), cache.get(i)!) };
+    const ds = createImageDataset({ store: cached, batchSize: 4, seed: 3, augment: train, transform: invertInPlace() });
+    await drain(ds.epoch(0));
+    const again = await drain(ds.epoch(1));
+    const reference = await drain(createImageDataset({ store: memoryStore({ size: 12 }), batchSize: 4, seed: 3, augment: train, transform: invertCopy }).epoch(1));
+    assert.deepEqual(again, reference);
+  });
+
+  for (const workers of [0, 1]) {
+    it(`record store: its reused buffers never reach the transform, every sample goes back once, and workers agree (workers: ${workers})`, async () => {
+      const dir = await tempDir();
+      try {
+        const file = path.join(dir, 'train.rec');
+        const w = await createRecordFileWriter(file, { width: 10, height: 10, channels: 3, numClasses: 3 });
+        const rng = createRng(5);
+        for (let i = 0; i < 26; i++) await w.append(Uint8Array.from({ length: 300 }, () => rng.int(256)), i % 3, `r/${i}`);
+        await w.finish();
+        const run = async (transform: SampleTransform): Promise<{ seen: Seen; loads: number; recycled: Sample[] }> => {
+          const store = await openRecordStore(file);
+          const recycled: Sample[] = [];
+          let loads = 0;
+          const counted: SampleStore = {
+            ...store,
+            load: (i) => {
+              loads++;
+              return store.load(i);
+            },
+            recycle: (s) => {
+              recycled.push(s);
+              store.recycle?.(s);
+            },
+          };
+          const ds = createImageDataset({ store: counted, batchSize: 4, seed: 8, prefetch: 1, concurrency: 2, workers, augment: train, transform });
+          const seen = await drain(ds.epoch(0));
+          await ds.close();
+          return { seen, loads, recycled };
+        };
+        const pure = await run(invertCopy);
+        const inPlace = invertInPlace();
+        const r = await run(inPlace);
+        assert.deepEqual(r.seen, pure.seen);
+        assert.equal(r.seen.batches.flatMap((b) => b.paths).length, 26);
+        // Images the transform kept are its own: the store reading later records did not overwrite them.
+        assert.equal(inPlace.kept.length, 26);
+        assert.deepEqual(inPlace.kept.map((k) => sum(k.img.data)), inPlace.kept.map((k) => k.sum));
+        assert.ok(inPlace.kept.every((k) => !(k.img.data.buffer instanceof SharedArrayBuffer)), 'never the store\'s shared buffer');
+        // Every loaded sample went back to the store, once.
+        assert.equal(r.recycled.length, r.loads);
+        assert.equal(new Set(r.recycled).size, r.loads);
+      } finally {
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
