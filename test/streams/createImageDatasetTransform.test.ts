@@ -13,6 +13,9 @@ import type { Skip } from '../../src/streams/Skip';
 import { cropImage } from '../../src/ops/crop';
 import { makeImage, type Image } from '../../src/ops/Image';
 import { createRng, type Rng } from '../../src/ops/Rng';
+import { initBackend } from '../../src/model/backend';
+import { keepBackend } from '../fixtures/keepBackend';
+import { countBatchUploads } from './countBatchUploads';
 import { memoryStore, tempDir } from './fixtures';
 
 interface Seen {
@@ -88,10 +91,13 @@ describe('createImageDataset transform', () => {
       store: memoryStore({ size: 25, width: 20, height: 20 }), batchSize: 6, seed: 4, augment: { ...train, pad: 2 }, ...(transform ? { transform } : {}),
     });
     const none = await drain(createImageDataset(opts()).epoch(1));
+    let calls = 0;
     const drawing = await drain(createImageDataset(opts((img, rng) => {
+      calls++;
       for (let k = 0; k < 5; k++) rng.next();
       return img;
     })).epoch(1));
+    assert.equal(calls, 25);
     assert.deepEqual(drawing, none);
   });
 
@@ -182,11 +188,19 @@ describe('createImageDataset transform', () => {
     await ds.close();
     assert.deepEqual(threaded, main);
     assert.equal(threaded.batches.flatMap((b) => b.paths).length, 28);
+    const plain = createImageDataset({ ...opts(1), transform: undefined });
+    assert.notDeepEqual(await drain(plain.epoch(1)), threaded, 'the workers cropped the transformed images');
+    await plain.close();
   });
 
   it('leaks no tensors over full epochs and an early break, with and without workers', async () => {
     for (const workers of [0, 1]) {
-      const ds = createImageDataset({ store: memoryStore({ size: 40, bad: new Set([4]) }), batchSize: 4, workers, augment: train, transform: cutout });
+      let calls = 0;
+      const counted: SampleTransform = (img, rng) => {
+        calls++;
+        return cutout(img, rng);
+      };
+      const ds = createImageDataset({ store: memoryStore({ size: 40, bad: new Set([4]) }), batchSize: 4, workers, augment: train, transform: counted });
       const before = tf.memory().numTensors;
       await drain(ds.epoch(0));
       assert.equal(tf.memory().numTensors, before);
@@ -196,7 +210,32 @@ describe('createImageDataset transform', () => {
         if (++n === 2) break;
       }
       assert.equal(tf.memory().numTensors, before);
+      assert.ok(calls >= 39 + 8, `${calls} transform calls`);
       await ds.close();
+    }
+  });
+});
+
+describe('createImageDataset transform with heap batches (wasm)', () => {
+  keepBackend();
+
+  it('batches built in the wasm heap get the transformed images, equal to the cpu backend\'s', async () => {
+    const opts = (transform?: SampleTransform): ImageDatasetOptions => ({
+      store: memoryStore({ size: 21, bad: new Set([2]) }), batchSize: 4, seed: 6, heapBatches: true, augment: train, ...(transform ? { transform } : {}),
+    });
+    await tf.setBackend('cpu');
+    const cpu = await drain(createImageDataset(opts(cutout)).epoch(2));
+    await initBackend({ prefer: 'wasm', threads: 1 });
+    const uploads = countBatchUploads();
+    try {
+      const idsBefore = tf.backend().numDataIds();
+      const heap = await drain(createImageDataset(opts(cutout)).epoch(2));
+      assert.equal(uploads.count, 0, 'built in the heap, not uploaded');
+      assert.deepEqual(heap, cpu);
+      assert.notDeepEqual(heap, await drain(createImageDataset(opts()).epoch(2)), 'the transform changed them');
+      assert.equal(tf.backend().numDataIds(), idsBefore);
+    } finally {
+      uploads.restore();
     }
   });
 });
@@ -221,8 +260,10 @@ describe('createImageDataset transform: who owns the pixels', () => {
     const inner = memoryStore({ size: 12 });
     const cache = new Map<number, Awaited<ReturnType<SampleStore['load']>>>();
     const cached: SampleStore = { ...inner, load: async (i) => cache.get(i) ?? (cache.set(i, await inner.load(i)), cache.get(i)!) };
-    const ds = createImageDataset({ store: cached, batchSize: 4, seed: 3, augment: train, transform: invertInPlace() });
+    const inPlace = invertInPlace();
+    const ds = createImageDataset({ store: cached, batchSize: 4, seed: 3, augment: train, transform: inPlace });
     await drain(ds.epoch(0));
+    assert.equal(inPlace.kept.length, 12);
     const again = await drain(ds.epoch(1));
     const reference = await drain(createImageDataset({ store: memoryStore({ size: 12 }), batchSize: 4, seed: 3, augment: train, transform: invertCopy }).epoch(1));
     assert.deepEqual(again, reference);
