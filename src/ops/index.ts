@@ -18,6 +18,7 @@ export * from './greyToRgb';
 export * from './rgbToGrey';
 export * from './dropAlpha';
 export * from './marbleTest';
+export * from './operatorChecklist';
 export * from './cropResizeInto';
 export * from './orientImage';
 export * from './orient';

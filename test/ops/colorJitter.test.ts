@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { colorJitter, colorJitterImage } from '../../src/ops/colorJitter';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
 import { createRng, type Rng } from '../../src/ops/Rng';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 import { scriptedRng } from './scriptedRng';
 
 describe('colorJitterImage', () => {
@@ -57,15 +58,15 @@ describe('colorJitter operator', () => {
   const o = { brightness: 0.3, contrast: 0.3, saturation: 0.3 };
   const a = testImage(3, 2, 3);
   const b = testImage(2, 2, 1);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => colorJitter(createRng(41), o),
     a: sample(a),
     b,
     expected: () => {
       const rng = createRng(41);
-      return { x: sample(colorJitterImage(a, rng, o)), y: colorJitterImage(b, rng, o) };
+      return { a: sample(colorJitterImage(a, rng, o)), b: colorJitterImage(b, rng, o) };
     },
     bad: testFloatImage(1, 1, 3),
     badError: /TypeError: colorJitterImage: needs 8-bit/,
-  });
+  })) it(c.name, c.run);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { dropAlpha, dropAlphaImage } from '../../src/ops/dropAlpha';
 import { testImage } from '../../src/ops/marbleTest';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 
 describe('dropAlphaImage', () => {
   it('drops the fourth channel without compositing', () => {
@@ -19,12 +20,12 @@ describe('dropAlphaImage', () => {
 describe('dropAlpha operator', () => {
   const a = testImage(2, 2, 4);
   const b = testImage(1, 1, 3);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => dropAlpha(),
     a: sample(a),
     b,
-    expected: () => ({ x: sample(dropAlphaImage(a)), y: b }),
+    expected: () => ({ a: sample(dropAlphaImage(a)), b: b }),
     bad: { data: new Uint8Array(7), width: 1, height: 2, channels: 4 },
     badError: /RangeError: dropAlphaImage: image buffer has 7 values, expected 1x2x4 = 8/,
-  });
+  })) it(c.name, c.run);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { flipHorizontal, flipHorizontalImage } from '../../src/ops/flipHorizontal';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 
 describe('flipHorizontalImage', () => {
   it('mirrors columns and keeps channel order (hand-made RGB)', () => {
@@ -25,12 +26,12 @@ describe('flipHorizontalImage', () => {
 describe('flipHorizontal operator', () => {
   const a = testImage(3, 2, 3);
   const b = testImage(4, 1, 1);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => flipHorizontal(),
     a: sample(a),
     b,
-    expected: () => ({ x: sample(flipHorizontalImage(a)), y: flipHorizontalImage(b) }),
+    expected: () => ({ a: sample(flipHorizontalImage(a)), b: flipHorizontalImage(b) }),
     bad: { data: new Uint8Array(5), width: 2, height: 2, channels: 1 },
     badError: /RangeError: flipHorizontalImage: image buffer has 5 values/,
-  });
+  })) it(c.name, c.run);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { greyToRgb, greyToRgbImage } from '../../src/ops/greyToRgb';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 
 describe('greyToRgbImage', () => {
   it('copies the grey value into R, G and B', () => {
@@ -20,12 +21,12 @@ describe('greyToRgbImage', () => {
 describe('greyToRgb operator', () => {
   const a = testImage(2, 2, 1);
   const b = testImage(1, 2, 3);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => greyToRgb(),
     a: sample(a),
     b,
-    expected: () => ({ x: sample(greyToRgbImage(a)), y: b }),
+    expected: () => ({ a: sample(greyToRgbImage(a)), b: b }),
     bad: testImage(1, 1, 4),
     badError: /RangeError: greyToRgbImage: got a 4-channel/,
-  });
+  })) it(c.name, c.run);
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
 import { IMAGENET_EIGVAL, IMAGENET_EIGVEC, pcaLighting, pcaLightingImage } from '../../src/ops/pcaLighting';
 import { createRng, type Rng } from '../../src/ops/Rng';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 import { scriptedRng } from './scriptedRng';
 
 describe('pcaLightingImage', () => {
@@ -54,15 +55,15 @@ describe('pcaLightingImage', () => {
 describe('pcaLighting operator', () => {
   const a = testImage(2, 2, 3);
   const b = testImage(3, 1, 4);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => pcaLighting(createRng(31), { alphaStd: 0.5 }),
     a: sample(a),
     b,
     expected: () => {
       const rng = createRng(31);
-      return { x: sample(pcaLightingImage(a, rng, { alphaStd: 0.5 })), y: pcaLightingImage(b, rng, { alphaStd: 0.5 }) };
+      return { a: sample(pcaLightingImage(a, rng, { alphaStd: 0.5 })), b: pcaLightingImage(b, rng, { alphaStd: 0.5 }) };
     },
     bad: testImage(2, 2, 1),
     badError: /RangeError: pcaLightingImage: needs an RGB\(A\) image/,
-  });
+  })) it(c.name, c.run);
 });

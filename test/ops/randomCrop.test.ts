@@ -3,7 +3,8 @@ import { cropImage } from '../../src/ops/crop';
 import { testImage } from '../../src/ops/marbleTest';
 import { randomCrop, randomCropImage, randomCropRect } from '../../src/ops/randomCrop';
 import { createRng, type Rng } from '../../src/ops/Rng';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 
 describe('randomCropImage', () => {
   it('equals cropImage at the rectangle randomCropRect draws from the same seed', () => {
@@ -59,15 +60,15 @@ describe('randomCropImage', () => {
 describe('randomCrop operator', () => {
   const a = testImage(6, 5, 3);
   const b = testImage(4, 4, 1);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => randomCrop(3, createRng(9)),
     a: sample(a),
     b,
     expected: () => {
       const rng = createRng(9);
-      return { x: sample(randomCropImage(a, 3, rng)), y: randomCropImage(b, 3, rng) };
+      return { a: sample(randomCropImage(a, 3, rng)), b: randomCropImage(b, 3, rng) };
     },
     bad: testImage(2, 8, 1),
     badError: /RangeError: randomCrop: cannot take 3x3 from a 2x8 image/,
-  });
+  })) it(c.name, c.run);
 });

@@ -4,7 +4,8 @@ import { flipHorizontalImage } from '../../src/ops/flipHorizontal';
 import { testImage } from '../../src/ops/marbleTest';
 import { drawFlip, randomFlip, randomFlipImage } from '../../src/ops/randomFlip';
 import { createRng, type Rng } from '../../src/ops/Rng';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 
 describe('randomFlipImage', () => {
   const img = testImage(3, 2, 3);
@@ -55,17 +56,17 @@ describe('randomFlipImage', () => {
 describe('randomFlip operator', () => {
   const a = testImage(3, 2, 3);
   const b = testImage(4, 1, 1);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => randomFlip(createRng(21)),
     a: sample(a),
     b,
     expected: () => {
       const rng = createRng(21);
-      return { x: sample(randomFlipImage(a, rng)), y: randomFlipImage(b, rng) };
+      return { a: sample(randomFlipImage(a, rng)), b: randomFlipImage(b, rng) };
     },
     bad: { data: new Uint8Array(2), width: 1, height: 1, channels: 3 },
     badError: /RangeError: randomFlipImage: image buffer has 2 values/,
-  });
+  })) it(c.name, c.run);
 
   it('same seed, same pixels through the whole stream', async () => {
     const imgs = Array.from({ length: 16 }, (_, i) => testImage(4, 2, 1, (x, y) => (x + 4 * y + i) % 256));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { testFloatImage, testImage } from '../../src/ops/marbleTest';
 import { LUMA_601, rgbToGrey, rgbToGreyImage } from '../../src/ops/rgbToGrey';
-import { operatorChecklist, sample } from './operatorChecklist';
+import { operatorChecklist } from '../../src/ops/operatorChecklist';
+import { sample } from './sample';
 
 describe('rgbToGreyImage', () => {
   it('uses ITU-R 601 luma, rounded (hand-computed)', () => {
@@ -23,12 +24,12 @@ describe('rgbToGreyImage', () => {
 describe('rgbToGrey operator', () => {
   const a = testImage(2, 2, 3);
   const b = testImage(3, 1, 4);
-  operatorChecklist({
+  for (const c of operatorChecklist({
     make: () => rgbToGrey(),
     a: sample(a),
     b,
-    expected: () => ({ x: sample(rgbToGreyImage(a)), y: rgbToGreyImage(b) }),
+    expected: () => ({ a: sample(rgbToGreyImage(a)), b: rgbToGreyImage(b) }),
     bad: { data: new Uint8Array(1), width: 0, height: 1, channels: 1 },
     badError: /RangeError: rgbToGreyImage: image size must be positive integers, got 0x1/,
-  });
+  })) it(c.name, c.run);
 });

@@ -1,0 +1,229 @@
+import { AssertionError } from 'node:assert';
+import { throwError, type Observable } from 'rxjs';
+import type { Skip } from '../streams/Skip';
+import { diffValues, runMarbles } from './marbleTest';
+
+/**
+ * What {@link operatorChecklist} needs to know about an operator: how to build it, two valid
+ * inputs with the outputs they must become, and one input its kernel rejects.
+ *
+ * @example
+ * ```ts
+ * const img = testImage(2, 1, 1, [0, 200]);
+ * const opts: OperatorChecklistOptions = {
+ *   make: () => flipHorizontal(),
+ *   a: { image: img, label: 1, path: 'cls/1.png' },
+ *   b: img,
+ *   expected: () => ({ a: { image: flipHorizontalImage(img), label: 1, path: 'cls/1.png' }, b: flipHorizontalImage(img) }),
+ *   bad: { data: new Uint8Array(1), width: 2, height: 1, channels: 1 },
+ *   badError: /RangeError/,
+ * };
+ * ```
+ */
+export interface OperatorChecklistOptions {
+  /**
+   * Builds a new operator. Called once per marble run, so a random operator must get a new
+   * generator of a fixed seed each time (`() => cutout(8, createRng(7))`), never a shared one.
+   */
+  readonly make: () => (source: Observable<never>) => Observable<unknown>;
+  /** A valid input; make it a carrier (`{ image, label, path }`) to check that its other fields are kept. */
+  readonly a: unknown;
+  /** A second valid input, emitted after `a`; make it a bare image. */
+  readonly b: unknown;
+  /**
+   * What `a` then `b` become, computed the way a fresh `make()` would: for a random operator,
+   * from a new generator of the same seed, drawing for `a` first.
+   */
+  readonly expected: () => { readonly a: unknown; readonly b: unknown };
+  /** An input the kernel rejects (wrong channel count, too small, …). */
+  readonly bad: unknown;
+  /** The error `bad` must raise: a `RegExp` matched against `"Name: message"`, or an equal `Error`. */
+  readonly badError: RegExp | Error;
+  /** `false` for an operator that does not take `Skip` values; default `true` (the built-in operators pass them through). */
+  readonly skips?: boolean;
+  /** Largest allowed absolute difference between numbers, as in `runMarbles`; default 0 (exact). */
+  readonly tolerance?: number;
+}
+
+/**
+ * One check of {@link operatorChecklist}: a test name and a synchronous body that throws an
+ * `AssertionError` naming the check and what differed. `run` takes no arguments, so test
+ * runners that look at a callback's arity (mocha, jest, node:test) treat it as synchronous.
+ *
+ * @example
+ * ```ts
+ * const c: OperatorChecklistCase = { name: 'completes on an empty source', run: () => {} };
+ * ```
+ */
+export interface OperatorChecklistCase {
+  readonly name: string;
+  readonly run: () => void;
+}
+
+const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', message: 'premature end of JPEG file' };
+
+/**
+ * The RxJS checklist every image operator must pass, as named test cases for any test
+ * framework: it maps each value in order keeping carrier fields, a throwing kernel errors the
+ * stream and unsubscribes upstream, an upstream error passes through unchanged, an empty
+ * source completes, an early unsubscribe reaches upstream, and (unless `skips: false`) `Skip`
+ * values pass through untouched. The first case also checks that the operator does not modify
+ * its input and that a second `make()` gives the same output (a shared generator would not).
+ *
+ * Comparisons use {@link runMarbles}: images compare pixel by pixel, and a failure says which
+ * case failed, the first differing frame, field and pixel, and both timelines.
+ *
+ * @example
+ * ```ts
+ * // mocha, jest, vitest (`import { it } from 'node:test'` works the same way)
+ * describe('cutout', () => {
+ *   const a = testImage(4, 4, 3);
+ *   const b = testImage(3, 2, 1);
+ *   for (const c of operatorChecklist({
+ *     make: () => cutout(2, createRng(7)),
+ *     a: { image: a, label: 1, path: 'cls/1.png' },
+ *     b,
+ *     expected: () => {
+ *       const rng = createRng(7); // the same draws, in the same order
+ *       return { a: { image: cutoutImage(a, 2, rng), label: 1, path: 'cls/1.png' }, b: cutoutImage(b, 2, rng) };
+ *     },
+ *     bad: { data: new Uint8Array(5), width: 2, height: 2, channels: 1 },
+ *     badError: /RangeError: cutoutImage: image buffer has 5 values/,
+ *   })) it(c.name, c.run);
+ * });
+ * ```
+ */
+export function operatorChecklist(opts: OperatorChecklistOptions): OperatorChecklistCase[] {
+  const compare = { tolerance: opts.tolerance ?? 0 };
+  // The checklist feeds values of the caller's choosing; the operator's input type is theirs to get right.
+  const op = (): ((source: Observable<unknown>) => Observable<unknown>) => opts.make() as (source: Observable<unknown>) => Observable<unknown>;
+  const { a, b, bad, badError } = opts;
+
+  const cases: OperatorChecklistCase[] = [
+    check('maps every value in order, keeping carrier fields, and does not modify its input', () => {
+      const before = snapshot([a, b]);
+      const once = (): void =>
+        runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+          const src = cold('-a--b-|', { a, b });
+          const subs = /**/ '^-----!';
+          const want = /**/ '-x--y-|';
+          const { a: x, b: y } = opts.expected();
+          expectObservable(src.pipe(op())).toBe(want, { x, y });
+          expectSubscriptions(src.subscriptions).toBe(subs);
+        }, compare);
+      once();
+      if (before !== undefined) {
+        const d = diffValues([a, b], before, {}, 'inputs');
+        if (d !== undefined) fail(`the operator modified its input (return new images instead): ${d.replace(/^inputs\[0\]/, 'a').replace(/^inputs\[1\]/, 'b')}`);
+      }
+      try {
+        once();
+      } catch (e) {
+        fail(`the first run passed, a second with a new make() and expected() did not: each call must build a new operator, with a new generator of the same seed for a random one (e.g. make: () => randomFlip(createRng(21))). ${message(e)}`);
+      }
+    }),
+
+    check('a throwing kernel errors the stream and unsubscribes upstream', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const src = cold('-a--r--a-|', { a, r: bad });
+        const subs = /**/ '^---!';
+        const want = /**/ '-x--#';
+        expectObservable(src.pipe(op())).toBe(want, { x: opts.expected().a }, badError);
+        expectSubscriptions(src.subscriptions).toBe(subs);
+      }, compare);
+    }),
+
+    check('passes an upstream error through unchanged', () => {
+      const boom = new Error('upstream failed');
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const src = cold('-a--#', { a }, boom);
+        const subs = /**/ '^---!';
+        const want = /**/ '-x--#';
+        expectObservable(src.pipe(op())).toBe(want, { x: opts.expected().a }, boom);
+        expectSubscriptions(src.subscriptions).toBe(subs);
+      }, compare);
+      // The marbles compare errors by class and message; the subscriber must get the very object.
+      let got: unknown = 'no error';
+      throwError(() => boom).pipe(op()).subscribe({ error: (e: unknown) => (got = e) });
+      if (got !== boom) fail(`the subscriber got ${got instanceof Error ? `${got.name}: ${got.message}` : String(got)} instead of the upstream Error object itself`);
+    }),
+
+    check('completes on an empty source', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const now = cold<never>('|');
+        const later = cold<never>('---|');
+        expectObservable(now.pipe(op())).toBe('|');
+        expectSubscriptions(now.subscriptions).toBe('(^!)');
+        expectObservable(later.pipe(op())).toBe('---|');
+        expectSubscriptions(later.subscriptions).toBe('^--!');
+      }, compare);
+    }),
+
+    check('an early unsubscribe unsubscribes upstream', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const src = cold('-a--b--a-|', { a, b });
+        const unsub = /**/ '^---!';
+        const want = /**/ '-x--';
+        expectObservable(src.pipe(op()), unsub).toBe(want, { x: opts.expected().a });
+        expectSubscriptions(src.subscriptions).toBe(unsub);
+      }, compare);
+    }),
+  ];
+  if (opts.skips ?? true) {
+    cases.push(check('passes Skip values through untouched', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const src = cold('-s-|', { s: SKIP });
+        expectObservable(src.pipe(op())).toBe('-s-|', { s: SKIP });
+        expectSubscriptions(src.subscriptions).toBe('^--!');
+      }, compare);
+    }));
+  }
+  return cases;
+}
+
+function check(name: string, body: () => void): OperatorChecklistCase {
+  return {
+    name,
+    run: () => {
+      try {
+        body();
+      } catch (e) {
+        throw prefixed(e, `operatorChecklist "${name}": `);
+      }
+    },
+  };
+}
+
+function failure(message: string): AssertionError {
+  const err = new AssertionError({ message, operator: 'operatorChecklist' });
+  // A test runner's diff of `actual` and `expected` would add nothing: the message says what differed.
+  return Object.assign(err, { showDiff: false });
+}
+
+function fail(message: string): never {
+  throw failure(message);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The same error (class, stack, `showDiff`) with the case named at the start of its message. */
+function prefixed(e: unknown, prefix: string): unknown {
+  if (!(e instanceof Error)) return failure(`${prefix}threw ${String(e)}`);
+  // V8 renders `stack` on first read, with the message of that moment: read it before changing the message.
+  const stack = e.stack;
+  const old = e.message;
+  e.message = prefix + old;
+  if (stack?.includes(old)) e.stack = stack.replace(old, e.message);
+  return e;
+}
+
+/** A deep copy to compare the inputs against after a run, or `undefined` for values that cannot be copied. */
+function snapshot(v: unknown): unknown {
+  try {
+    return structuredClone(v);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { catchError, defaultIfEmpty, EMPTY, map, Observable, throwError } from 'rxjs';
+import type { Image } from '../../src/ops/Image';
+import { mapSameImage } from '../../src/ops/mapImage';
+import { testImage } from '../../src/ops/marbleTest';
+import { operatorChecklist, type OperatorChecklistOptions } from '../../src/ops/operatorChecklist';
+import { createRng, type Rng } from '../../src/ops/Rng';
+import { sample } from './sample';
+
+// The user's side of the README example: a grey-only inverting kernel and its operator.
+const invertImage = (img: Image): Image => {
+  if (img.channels !== 1) throw new RangeError('invertImage: grey images only');
+  return { ...img, data: img.data.map((v) => 255 - v) };
+};
+const a = testImage(2, 2, 1);
+const b = testImage(3, 1, 1);
+const base: OperatorChecklistOptions = {
+  make: () => mapSameImage(invertImage),
+  a: sample(a),
+  b,
+  expected: () => ({ a: sample(invertImage(a)), b: invertImage(b) }),
+  bad: testImage(1, 1, 3),
+  badError: /RangeError: invertImage: grey images only/,
+};
+
+type Op = (source: Observable<never>) => Observable<unknown>;
+type Value = { image?: Image; kind?: string } & Partial<Image>;
+/** Applies `f` to a bare image or to a carrier's image (a hand-rolled operator body, bugs to order). */
+const onImage = (v: Value, f: (img: Image) => Image): unknown => (v.kind === 'skip' ? v : v.image ? { ...v, image: f(v.image) } : f(v as Image));
+
+/** Runs the case named like `name` of a checklist and returns its failure, or fails if it passed. */
+function failureOf(opts: OperatorChecklistOptions, name: RegExp): Error {
+  const c = operatorChecklist(opts).find((x) => name.test(x.name));
+  assert.ok(c, `no case named like ${name}`);
+  try {
+    c.run();
+  } catch (e) {
+    assert.ok(e instanceof Error);
+    return e;
+  }
+  assert.fail(`case "${c.name}" passed`);
+}
+
+describe('operatorChecklist', () => {
+  describe('a correct operator', () => {
+    for (const c of operatorChecklist(base)) it(c.name, c.run);
+  });
+
+  it('returns the five cases and the Skip case, named, with callbacks test runners call synchronously', () => {
+    const cases = operatorChecklist(base);
+    assert.deepEqual(cases.map((c) => c.name), [
+      'maps every value in order, keeping carrier fields, and does not modify its input',
+      'a throwing kernel errors the stream and unsubscribes upstream',
+      'passes an upstream error through unchanged',
+      'completes on an empty source',
+      'an early unsubscribe unsubscribes upstream',
+      'passes Skip values through untouched',
+    ]);
+    // mocha, jest and node:test take a callback with parameters for a done callback.
+    for (const c of cases) assert.equal(c.run.length, 0, c.name);
+    assert.equal(operatorChecklist({ ...base, skips: false }).length, 5);
+  });
+
+  it('a carrier field lost: the first case fails, naming the field', () => {
+    const dropsFields: Op = (src) => src.pipe(map((v: Value) => (v.image ? { image: invertImage(v.image) } : onImage(v, invertImage))));
+    const e = failureOf({ ...base, make: () => dropsFields }, /^maps every value/);
+    assert.match(e.message, /^operatorChecklist "maps every value in order, keeping carrier fields, and does not modify its input": marble mismatch \(notification #0, frame 1\): frames\[0\]\.notification\.value\.label: missing \(expected 3\)/);
+    assert.match(e.message, /\nexpected:\n {2}@1 next \{ image: Image 2x2x1 u8 \[255,254,252,251\], label: 3, path: "cls\/img\.jpg" \}/);
+    assert.equal(e.name, 'AssertionError');
+  });
+
+  it('a wrong pixel: the failure names the pixel', () => {
+    const e = failureOf({ ...base, expected: () => ({ a: sample(a), b }) }, /^maps every value/);
+    assert.match(e.message, /frames\[0\]\.notification\.value\.image\.data\[0\] \(pixel x=0, y=0, c=0\): expected 0, got 255/);
+  });
+
+  it('a kernel that writes into its input: the first case fails, naming the changed pixel', () => {
+    const inPlace = (img: Image): Image => {
+      for (let i = 0; i < img.data.length; i++) img.data[i] = 255 - img.data[i];
+      return img;
+    };
+    const e = failureOf({ ...base, a: sample(testImage(2, 2, 1)), make: () => mapSameImage(inPlace) }, /^maps every value/);
+    assert.match(e.message, /the operator modified its input \(return new images instead\): a\.image\.data\[0\] \(pixel x=0, y=0, c=0\): expected 0, got 255$/);
+  });
+
+  it('a generator shared between make() calls: the first case says each call needs a new one', () => {
+    const noise = (rng: Rng) => (img: Image): Image => ({ ...img, data: img.data.map((v) => (v + rng.int(256)) % 256) });
+    const shared = createRng(5);
+    const e = failureOf({
+      ...base,
+      make: () => mapSameImage(noise(shared)),
+      expected: () => {
+        const rng = createRng(5);
+        return { a: sample(noise(rng)(a)), b: noise(rng)(b) };
+      },
+    }, /^maps every value/);
+    assert.match(e.message, /the first run passed, a second with a new make\(\) and expected\(\) did not: each call must build a new operator, with a new generator of the same seed/);
+    assert.match(e.message, /marble mismatch/);
+  });
+
+  it('a kernel error swallowed: the throwing-kernel case fails', () => {
+    const swallows: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), catchError(() => EMPTY));
+    const e = failureOf({ ...base, make: () => swallows }, /throwing kernel/);
+    assert.match(e.message, /^operatorChecklist "a throwing kernel errors the stream and unsubscribes upstream": marble mismatch \(notification #1, frame 4\): frames\[1\]\.notification\.kind: expected "E", got "C"/);
+  });
+
+  it('the wrong error from the kernel: the throwing-kernel case shows both', () => {
+    const e = failureOf({ ...base, badError: /TypeError/ }, /throwing kernel/);
+    assert.match(e.message, /expected an error matching \/TypeError\/, got RangeError: invertImage: grey images only/);
+  });
+
+  it('an upstream error replaced by a copy or another error: the upstream-error case fails', () => {
+    const copies: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), catchError((err: Error) => throwError(() => new Error(err.message))));
+    assert.match(failureOf({ ...base, make: () => copies }, /upstream error/).message,
+      /^operatorChecklist "passes an upstream error through unchanged": the subscriber got Error: upstream failed instead of the upstream Error object itself$/);
+    const replaces: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), catchError(() => throwError(() => new TypeError('bad value'))));
+    assert.match(failureOf({ ...base, make: () => replaces }, /upstream error/).message,
+      /frames\[1\]\.notification\.error: expected Error: upstream failed, got TypeError: bad value/);
+  });
+
+  it('a value emitted for an empty source: the empty-source case fails', () => {
+    const fills: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), defaultIfEmpty(null));
+    assert.match(failureOf({ ...base, make: () => fills }, /empty source/).message,
+      /^operatorChecklist "completes on an empty source": marble mismatch \(notification #0, frame 0\): frames\[0\]\.notification\.kind: expected "C", got "N"/);
+  });
+
+  it('an upstream subscription kept after unsubscribe: the early-unsubscribe case fails', () => {
+    // Subscribes upstream without returning the subscription, so unsubscribing downstream leaks it.
+    const leaks: Op = (src) => new Observable((sub) => {
+      src.subscribe({ next: (v: Value) => sub.next(onImage(v, invertImage)), error: (e) => sub.error(e), complete: () => sub.complete() });
+    });
+    assert.match(failureOf({ ...base, make: () => leaks }, /early unsubscribe/).message,
+      /^operatorChecklist "an early unsubscribe unsubscribes upstream": marble mismatch.*unsubscribedFrame: expected 4, got 9/);
+  });
+
+  it('a Skip rejected: the Skip case fails, and skips: false leaves it out', () => {
+    const imagesOnly: Op = (src) => src.pipe(map((v: Value) => ({ ...v, image: invertImage(v.image as Image) })));
+    assert.match(failureOf({ ...base, make: () => imagesOnly }, /Skip/).message,
+      /^operatorChecklist "passes Skip values through untouched": marble mismatch \(notification #0, frame 1\): frames\[0\]\.notification\.kind: expected "N", got "E"/);
+    assert.ok(!operatorChecklist({ ...base, skips: false }).some((c) => /Skip/.test(c.name)));
+  });
+
+  it('make() throwing: the failure names the case and keeps the error', () => {
+    const e = failureOf({ ...base, make: () => { throw new TypeError('cutout: rng must be a seeded generator'); } }, /empty source/);
+    assert.ok(e instanceof TypeError);
+    assert.equal(e.message, 'operatorChecklist "completes on an empty source": cutout: rng must be a seeded generator');
+    assert.match(e.stack ?? '', /^TypeError: operatorChecklist "completes on an empty source": cutout/);
+  });
+
+  it('tolerance: float outputs within it pass, beyond it fail', () => {
+    const f = testImage(1, 1, 1, [10]);
+    const toFloat = (img: Image) => ({ ...img, data: Float32Array.from(img.data, (v) => v / 3) });
+    const opts = (tolerance: number): OperatorChecklistOptions => ({
+      ...base,
+      tolerance,
+      a: f,
+      b: f,
+      make: () => map((v: Value) => onImage(v, toFloat as unknown as (img: Image) => Image)),
+      expected: () => ({ a: { ...f, data: Float32Array.of(3.3334) }, b: { ...f, data: Float32Array.of(3.3334) } }),
+    });
+    assert.doesNotThrow(() => operatorChecklist(opts(1e-3))[0].run());
+    assert.throws(() => operatorChecklist(opts(1e-6))[0].run(), /data\[0\] \(pixel x=0, y=0, c=0\): expected 3\.3334/);
+  });
+});
