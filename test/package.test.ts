@@ -74,4 +74,72 @@ describe('the npm package', () => {
     const pkg = JSON.parse(await fsp.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     assert.ok(packed.has(pkg.bin.rxtrain.replace(/^\.\//, '')), 'the rxtrain CLI is in the package');
   });
+
+  it("resolves 'rxtrain/ops' to the built operators entry, with typings also for TypeScript's older node10 resolution", async () => {
+    assert.equal(require.resolve('rxtrain/ops', { paths: [ROOT] }), path.join(ROOT, 'dist', 'ops', 'index.js'));
+    const pkg = JSON.parse(await fsp.readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types?: string }>;
+      typesVersions?: Record<string, Record<string, string[]>>;
+    };
+    const types = pkg.exports['./ops']?.types;
+    assert.equal(types, './dist/ops/index.d.ts');
+    assert.ok(packed.has(types.replace(/^\.\//, '')), `${types} is not in the package`);
+    // moduleResolution node10 (the default of "module": "commonjs") ignores `exports`.
+    assert.deepEqual(pkg.typesVersions?.['*']?.ops, [types]);
+  });
+});
+
+// The light entry for tests of users' operators: what it loads, compiled from the current sources.
+describe("the 'rxtrain/ops' entry point", () => {
+  const dir = path.join(ROOT, 'node_modules', '.cache', `rxtrain-ops-entry-${process.pid}`);
+
+  before(async function () {
+    this.timeout(180_000);
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(dir, { recursive: true });
+    // A package of its own: this package.json, and the build config's output for src/ops and
+    // what it imports, so `require('rxtrain/ops')` inside it goes through the real `exports`.
+    await fsp.copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+    await fsp.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: path.join(ROOT, 'tsconfig.build.json'),
+      compilerOptions: { outDir: path.join(dir, 'dist') },
+      include: [],
+      files: [path.join(ROOT, 'src', 'ops', 'index.ts')],
+    }));
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    await promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: ROOT, timeout: 170_000 })
+      .catch((e: { stdout?: string }) => assert.fail(`tsc failed:\n${e.stdout ?? String(e)}`));
+  });
+
+  after(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads neither tfjs, sharp nor gRPC, and runs the operator checklist without a test framework', async function () {
+    this.timeout(60_000);
+    const probe = path.join(dir, 'probe.js');
+    await fsp.writeFile(probe, `
+      const ops = require('rxtrain/ops');
+      const img = ops.testImage(3, 2, 1);
+      const carrier = (image) => ({ image, label: 1, path: 'cls/1.png' });
+      const cases = ops.operatorChecklist({
+        make: () => ops.flipHorizontal(),
+        a: carrier(img),
+        b: img,
+        expected: () => ({ a: carrier(ops.flipHorizontalImage(img)), b: ops.flipHorizontalImage(img) }),
+        bad: { data: new Uint8Array(5), width: 3, height: 2, channels: 1 },
+        badError: /RangeError/,
+      });
+      for (const c of cases) c.run();
+      console.log(JSON.stringify({ entry: require.resolve('rxtrain/ops'), cases: cases.length, loaded: Object.keys(require.cache) }));
+    `);
+    const { stdout } = await promisify(execFile)(process.execPath, [probe], { cwd: dir, timeout: 50_000 });
+    const got = JSON.parse(stdout) as { entry: string; cases: number; loaded: string[] };
+    assert.equal(got.entry, path.join(dir, 'dist', 'ops', 'index.js'));
+    assert.equal(got.cases, 6);
+    const packages = new Set(got.loaded.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path.relative(ROOT, f))?.[1]).filter((p) => p !== undefined));
+    assert.ok(packages.has('rxjs'), `the probe did not see rxjs load: ${[...packages].join(', ')}`);
+    const heavy = [...packages].filter((p) => /^(@tensorflow\/|sharp$|@img\/|@grpc\/|protobufjs$|mocha$)/.test(p));
+    assert.deepEqual(heavy, [], `'rxtrain/ops' loaded ${heavy.join(', ')}`);
+  });
 });

@@ -23,16 +23,29 @@ async function readmeExamples(): Promise<Example[]> {
 }
 
 /**
- * The example as a module that type-checks against this checkout: `'rxtrain'` is this
- * package's `src/index`, and the statements after the imports become the body of an async
+ * The example as a module that type-checks against this checkout: `'rxtrain'` and its subpaths
+ * (`'rxtrain/ops'`) are the sources that package.json's `exports` build them from, via
+ * `toSource`, and the statements after the imports become the body of an async
  * function, because several examples use `await` at the top level (fine in an ES module,
  * which a user's file may be; this project compiles to CommonJS).
  */
-function asModule(code: string, srcIndex: string): string {
+function asModule(code: string, toSource: (specifier: string) => string): string {
   // Imports, then any `declare` lines (how an example says "you have one of these").
   const imports = /^(?:import\s[\s\S]*?from\s+'[^']+';\s*\n)+(?:\s*\n)*(?:declare\s[^\n]*\n)*/.exec(code)?.[0] ?? '';
   const body = code.slice(imports.length);
-  return `${imports.replace(/from 'rxtrain'/g, `from ${JSON.stringify(srcIndex)}`)}\nexport async function example(): Promise<void> {\n${body}\n}\n`;
+  return `${imports.replace(/from '(rxtrain(?:\/[^']*)?)'/g, (_m, spec: string) => `from ${JSON.stringify(toSource(spec))}`)}\nexport async function example(): Promise<void> {\n${body}\n}\n`;
+}
+
+/** Where `'rxtrain'` or `'rxtrain/…'` comes from in src/: its `exports` entry's dist/…/x.js is src/…/x. */
+async function sourceResolver(fromDir: string): Promise<(specifier: string) => string> {
+  const pkg = JSON.parse(await fsp.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { default?: string }> };
+  return (specifier) => {
+    const key = `.${specifier.slice('rxtrain'.length)}`;
+    const built = pkg.exports[key]?.default;
+    if (!built) throw new Error(`a README example imports '${specifier}', which package.json does not export`);
+    const src = path.join(ROOT, built.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, ''));
+    return path.relative(fromDir, src).split(path.sep).join('/');
+  };
 }
 
 describe('README TypeScript examples', () => {
@@ -46,9 +59,10 @@ describe('README TypeScript examples', () => {
     await fsp.mkdir(dir, { recursive: true });
     try {
       const files: string[] = [];
+      const toSource = await sourceResolver(dir);
       for (const ex of examples) {
         const file = path.join(dir, `readme-line-${ex.line}.ts`);
-        await fsp.writeFile(file, asModule(ex.code, path.relative(dir, path.join(ROOT, 'src', 'index')).split(path.sep).join('/')));
+        await fsp.writeFile(file, asModule(ex.code, toSource));
         files.push(file);
       }
       await fsp.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({
