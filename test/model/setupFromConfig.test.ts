@@ -13,6 +13,7 @@ import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
 import type { SampleTransform } from '../../src/streams/SampleTransform';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { IdxDataset } from '../../src/streams/idxDataset';
 import { idxToFolders } from '../../src/streams/idxToFolders';
 import { idxToRecordFile } from '../../src/streams/idxToRecordFile';
@@ -34,6 +35,22 @@ function config(over: unknown): TrainConfig {
   const r = decodeTrainConfig(over);
   assert.ok(E.isRight(r), JSON.stringify(r));
   return r.right;
+}
+
+/** One epoch of a tiny model on cpu over the opened datasets (closed afterwards): its events. */
+async function trainOneEpoch(d: Awaited<ReturnType<typeof openDatasets>>): Promise<TrainEvent[]> {
+  try {
+    return await lastValueFrom(
+      train({
+        setup: async () => ({ trainer: await createTrainer({ model: tinyAlexNet(3), backend: 'cpu', seed: 1 }), train: d.train, ...(d.val ? { val: d.val } : {}) }),
+        epochs: 1,
+        seed: 1,
+        lr: 0.01,
+      }).pipe(toArray()),
+    );
+  } finally {
+    await d.close();
+  }
 }
 
 describe('openDatasets / runIdentity', function () {
@@ -365,15 +382,7 @@ describe('grey training end to end (model.channels 1)', function () {
     });
     const d = await openDatasets(cfg);
     assert.deepEqual(d.inputShape, [16, 16, 1]);
-    const events = await lastValueFrom(
-      train({
-        setup: async () => ({ trainer: await createTrainer({ model: tinyAlexNet(3), backend: 'cpu', seed: 1 }), train: d.train, ...(d.val ? { val: d.val } : {}) }),
-        epochs: 1,
-        seed: 1,
-        lr: 0.01,
-      }).pipe(toArray()),
-    );
-    await d.close();
+    const events = await trainOneEpoch(d);
     const end = events.find((e) => e.kind === 'EpochEnd');
     assert.ok(end !== undefined && end.kind === 'EpochEnd', events.map((e) => e.kind).join(','));
     assert.ok(Number.isFinite(end.trainLoss) && end.valAccuracy !== null && end.valAccuracy !== undefined, JSON.stringify(end));
@@ -399,15 +408,7 @@ describe('grey training end to end (model.channels 1)', function () {
       return makeImage(data, img.width, img.height, img.channels);
     };
     const d = await openDatasets(cfg, { transform });
-    const events = await lastValueFrom(
-      train({
-        setup: async () => ({ trainer: await createTrainer({ model: tinyAlexNet(3), backend: 'cpu', seed: 1 }), train: d.train, ...(d.val ? { val: d.val } : {}) }),
-        epochs: 1,
-        seed: 1,
-        lr: 0.01,
-      }).pipe(toArray()),
-    );
-    await d.close();
+    const events = await trainOneEpoch(d);
     const end = events.find((e) => e.kind === 'EpochEnd');
     assert.ok(end !== undefined && end.kind === 'EpochEnd' && Number.isFinite(end.trainLoss) && typeof end.valAccuracy === 'number', events.map((e) => e.kind).join(','));
     assert.equal(events.at(-1)?.kind, 'TrainEnd');
