@@ -4,11 +4,13 @@ import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
 import { withoutEmscriptenExitHandlers } from './wasm/withoutEmscriptenExitHandlers';
+import { removeTfjsWasmExitHandlers } from './wasm/removeTfjsWasmExitHandlers';
 import { registerBatchNormGradient } from './wasm/fusedBatchNormGrad';
 import { nativeKernelState, type NativeKernelState } from './wasm/nativeKernels';
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm/registerWasmTrainingKernels';
 
 export { registerWasmTrainingKernels } from './wasm/registerWasmTrainingKernels';
+export { removeTfjsWasmExitHandlers } from './wasm/removeTfjsWasmExitHandlers';
 
 /**
  * A tfjs backend rxtrain can train on. `tensorflow` is the native TensorFlow binding of
@@ -203,7 +205,9 @@ let current: { key: string; info: BackendInfo } | undefined;
  * wasm thread count. Safe in a worker_thread (each has its own tfjs). Calling it again with the
  * same settings returns the cached result. Call it before making tensors: a wasm backend that
  * tfjs started itself (`tf.ready()`) and that holds tensors is kept rather than replaced by the
- * threaded one, so it runs on one thread (`info.notes` says so).
+ * threaded one, so it runs on one thread (`info.notes` says so). Such an earlier start also left
+ * the wasm glue's rethrowing process handlers behind; initBackend removes them
+ * ({@link removeTfjsWasmExitHandlers}).
  *
  * @example
  * ```ts
@@ -221,6 +225,9 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const threads = parseThreads(opts.threads, 'initBackend({threads})') ?? parseThreads(process.env.RXTRAIN_THREADS, 'RXTRAIN_THREADS') ?? defaultThreads();
   const key = `${prefer}/${threads}`;
   registerBatchNormGradient();
+  // A tf.ready() or tf.setBackend('wasm') before this call instantiated tfjs' own wasm module,
+  // whose glue left rethrowing process handlers behind (any later error: exit code 7).
+  removeTfjsWasmExitHandlers();
   if (current !== undefined && current.key === key && tf.getBackend() === current.info.name) return current.info;
 
   const attempts: BackendAttempt[] = [];

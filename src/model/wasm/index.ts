@@ -17,3 +17,5 @@ export * from './channelSum';
 export * from './identity';
 export * from './nativeSgd';
 export * from './withoutEmscriptenExitHandlers';
+export * from './removeTfjsWasmExitHandlers';
+export * from './keepProcessListeners';

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { keepProcessListeners } from './keepProcessListeners';
 
 /**
  * What {@link loadWasmBackend} actually set up: which binary was chosen, with how many
@@ -160,7 +161,7 @@ export async function loadWasmBackend(threads: number): Promise<WasmLoadResult> 
   } else if (threads > 1 && simd && typeof SharedArrayBuffer === 'function') {
     try {
       const mod = await instantiateThreaded(dist, threads);
-      tf.removeBackend('wasm');
+      keepProcessListeners(() => tf.removeBackend('wasm'));
       tf.registerBackend('wasm', () => {
         tfwasm.setThreadsCount(threads);
         const backend = new tfwasm.BackendWasm(mod as unknown as ConstructorParameters<typeof tfwasm.BackendWasm>[0]);
@@ -179,7 +180,7 @@ export async function loadWasmBackend(threads: number): Promise<WasmLoadResult> 
   // The stock factory picks the SIMD binary when supported and never threads in Node.
   tfwasm.setThreadsCount(1);
   if (stockFactory !== undefined && tf.findBackendFactory('wasm') !== stockFactory) {
-    tf.removeBackend('wasm');
+    keepProcessListeners(() => tf.removeBackend('wasm'));
     tf.registerBackend('wasm', stockFactory, WASM_PRIORITY);
   }
   return { binary: simd ? SIMD_BINARY : PLAIN_BINARY, threads: 1, simd, notes };
