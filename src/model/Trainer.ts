@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { DataParallelTimings } from './DataParallelTrainer';
 
 /**
  * Metrics of one training step, read back from the backend.
@@ -79,4 +80,10 @@ export interface Trainer {
   getWeights(): Promise<TrainerState['weights']>;
   setState(state: TrainerState): Promise<void>;
   dispose(): Promise<void>;
+  /**
+   * Data-parallel trainers only (replicas or `worker: true`): the per-step time breakdown since
+   * the previous call (then starts over). Absent on a trainer that runs in this thread, which is
+   * what `createTrainer({ replicas: 'auto' })` may choose, so call it as `trainer.timings?.()`.
+   */
+  timings?(): DataParallelTimings;
 }

@@ -70,6 +70,10 @@ describe('createTrainer({ worker: true })', function () {
       // The second step's loss follows from the first update (SGD with momentum in the worker).
       const [w2, h2] = [await profiled(inWorker), await profiled(here)];
       assert.ok(Math.abs(w2.loss - h2.loss) < 1e-4 && w2.loss !== w.loss, `${w2.loss} vs ${h2.loss}`);
+      // Trainer's optional timings(): the worker trainer has them, the in-thread one not, and
+      // neither needs a cast to DataParallelTrainer.
+      assert.equal(inWorker.timings?.().steps, 2);
+      assert.equal(here.timings, undefined);
     } finally {
       tf.dispose([xs, ys]);
       await inWorker.dispose();
