@@ -172,11 +172,56 @@ function renderFrames(v: unknown): string {
     .join('\n');
 }
 
+interface SubscriptionFrames {
+  subscribedFrame: number;
+  unsubscribedFrame: number;
+}
+
+function isSubscriptionList(v: unknown): v is SubscriptionFrames[] {
+  return Array.isArray(v) && v.length > 0
+    && v.every((f) => f !== null && typeof f === 'object' && typeof (f as SubscriptionFrames).subscribedFrame === 'number' && typeof (f as SubscriptionFrames).unsubscribedFrame === 'number');
+}
+
+/** Frames longer than this are written as a time progression (`^ 99ms !`), which `run` mode reads. */
+const LONGEST_DASHES = 20;
+
+/**
+ * A subscription log as the marble string `expectSubscriptions(…).toBe` takes (`--^---!`):
+ * what a test author compares with the string they wrote. Frames are virtual-time units of
+ * `frameTimeFactor` (1 inside `run`, 10 outside).
+ */
+function subscriptionMarbles({ subscribedFrame: sub, unsubscribedFrame: unsub }: SubscriptionFrames): string {
+  const factor = TestScheduler.frameTimeFactor;
+  const runMode = factor === 1;
+  const dashes = (frames: number, spaced: boolean): string =>
+    runMode && frames > LONGEST_DASHES ? `${spaced ? ' ' : ''}${frames}ms ` : '-'.repeat(frames);
+  const [s, u] = [sub / factor, unsub / factor];
+  if (!Number.isInteger(s) || !(Number.isInteger(u) || u === Infinity)) return formatTestValue({ subscribedFrame: sub, unsubscribedFrame: unsub });
+  const lead = dashes(s, false);
+  if (u === Infinity) return `${lead}^`;
+  if (u === s) return `${lead}(^!)`;
+  // `^` itself takes one frame, so `!` comes after u - s - 1 more.
+  return `${lead}^${dashes(u - s - 1, true)}!`;
+}
+
+function renderSubscriptions(v: SubscriptionFrames[]): string {
+  return v.map((log) => {
+    const frames = log.unsubscribedFrame === Infinity ? `frame ${log.subscribedFrame}, never unsubscribed` : `frames ${log.subscribedFrame}–${log.unsubscribedFrame}`;
+    return `  ${subscriptionMarbles(log)}   (${frames})`;
+  }).join('\n');
+}
+
+function renderTimeline(v: unknown, subscriptions: boolean): string {
+  if (subscriptions) return isSubscriptionList(v) ? renderSubscriptions(v) : '  (no subscription)';
+  return renderFrames(v);
+}
+
 /**
  * A `TestScheduler` whose equality understands images: typed arrays are compared element by
  * element (optionally within a tolerance) and a failure names the first differing frame,
  * field and pixel, followed by both timelines in readable form, instead of dumping
- * thousands of array elements.
+ * thousands of array elements. A failed `expectSubscriptions` shows both subscription logs
+ * as marble strings (`^---!` against `^--------!`).
  *
  * @example
  * ```ts
@@ -188,14 +233,16 @@ function renderFrames(v: unknown): string {
  */
 export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestScheduler {
   return new TestScheduler((actual, expected) => {
-    const d = diffValues(actual, expected, opts, 'frames');
+    // expectSubscriptions compares subscription logs, expectObservable notification frames.
+    const subscriptions = isSubscriptionList(expected) || isSubscriptionList(actual);
+    const d = diffValues(actual, expected, opts, subscriptions ? 'subscriptions' : 'frames');
     if (d === undefined) return;
     const fm = /^frames\[(\d+)\]/.exec(d);
     const at = fm && isFrameList(actual) && isFrameList(expected)
       ? ` (notification #${fm[1]}, frame ${(expected[+fm[1]] ?? actual[+fm[1]])?.frame})`
       : '';
     const err = new AssertionError({
-      message: `marble mismatch${at}: ${d}\nexpected:\n${renderFrames(expected)}\nactual:\n${renderFrames(actual)}`,
+      message: `${subscriptions ? 'subscription' : 'marble'} mismatch${at}: ${d}\nexpected:\n${renderTimeline(expected, subscriptions)}\nactual:\n${renderTimeline(actual, subscriptions)}`,
       operator: 'marbles',
     });
     // The message already shows both timelines; a test runner's JSON diff of pixel arrays would bury it.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AssertionError } from 'node:assert';
-import { map } from 'rxjs';
+import { map, take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { flipHorizontal } from '../../src/ops/flipHorizontal';
 import {
   createImageTestScheduler,
@@ -52,6 +53,71 @@ describe('marbleTest helpers', () => {
     assert.ok(err instanceof AssertionError, 'the scheduler must throw an AssertionError');
     assert.match(err.message, /marble mismatch \(notification #0, frame 1\): frames\[0\]\.notification\.value\.data\[0\] \(pixel x=0, y=0, c=0\): expected 1, got 2/);
     assert.match(err.message, /expected:\n {2}@1 next Image 2x1x1 u8 \[1,2\]\n {2}@3 complete\nactual:\n {2}@1 next Image 2x1x1 u8 \[2,1\]/);
+  });
+
+  it('a failing subscription assertion shows both subscriptions as marble strings', () => {
+    const message = (run: Parameters<typeof runMarbles>[0]): string => {
+      try {
+        runMarbles(run);
+      } catch (e) {
+        assert.ok(e instanceof AssertionError, 'the scheduler must throw an AssertionError');
+        return e.message;
+      }
+      assert.fail('the subscription assertion should have failed');
+    };
+    const early = message(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('-a-b-c-d-e-f|');
+      expectObservable(src.pipe(take(5))).toBe('-a-b-c-d-(e|)');
+      expectSubscriptions(src.subscriptions).toBe('^---!'); // wrong on purpose: take(5) unsubscribes at 9
+    });
+    assert.equal(early, [
+      'subscription mismatch: subscriptions[0].unsubscribedFrame: expected 4, got 9',
+      'expected:',
+      '  ^---!   (frames 0–4)',
+      'actual:',
+      '  ^--------!   (frames 0–9)',
+    ].join('\n'));
+
+    // Late, long and same-frame subscriptions (long stretches as time progressions).
+    const odd = message(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const late = cold('-a|');
+      const long = cold('-a-b-');
+      hot('30ms a 69ms b').subscribe(() => late.subscribe().unsubscribe());
+      expectObservable(long, '^ 49ms !').toBe('-a-b-');
+      expectSubscriptions(long.subscriptions).toBe('^-!');
+      expectSubscriptions(late.subscriptions).toBe('^!');
+    });
+    assert.equal(odd, [
+      'subscription mismatch: subscriptions[0].unsubscribedFrame: expected 2, got 50',
+      'expected:',
+      '  ^-!   (frames 0–2)',
+      'actual:',
+      '  ^ 49ms !   (frames 0–50)',
+    ].join('\n'));
+    const sameFrame = message(({ cold, hot, expectSubscriptions }) => {
+      const late = cold('-a|');
+      hot('30ms a 69ms b').subscribe(() => late.subscribe().unsubscribe());
+      expectSubscriptions(late.subscriptions).toBe('^!');
+    });
+    assert.deepEqual(sameFrame.split('\n'), [
+      'subscription mismatch: subscriptions[0].subscribedFrame: expected 0, got 30',
+      'expected:',
+      '  ^!   (frames 0–1)',
+      'actual:',
+      '  30ms (^!)   (frames 30–30)',
+      '  100ms (^!)   (frames 100–100)',
+    ]);
+    const openMessage = message(({ cold, hot, expectSubscriptions }) => {
+      const open = cold('-a-');
+      hot('--a').subscribe(() => open.subscribe());
+      expectSubscriptions(open.subscriptions).toBe([]);
+    });
+    assert.match(openMessage, /expected:\n {2}\(no subscription\)\nactual:\n {2}--\^ {3}\(frame 2, never unsubscribed\)$/);
+    // What is shown parses back (run mode) to the frames it describes.
+    for (const [marbles, frames] of [['^---!', [0, 4]], ['^--------!', [0, 9]], ['^ 49ms !', [0, 50]], ['30ms (^!)', [30, 30]], ['100ms (^!)', [100, 100]], ['--^', [2, Infinity]]] as const) {
+      const parsed = new TestScheduler(() => undefined).run(() => TestScheduler.parseMarblesAsSubscriptions(marbles, true));
+      assert.deepEqual([parsed.subscribedFrame, parsed.unsubscribedFrame], frames, marbles);
+    }
   });
 
   it('reports a wrong notification kind rather than only a count', () => {

@@ -130,7 +130,7 @@ describe('operatorChecklist', () => {
       src.subscribe({ next: (v: Value) => sub.next(onImage(v, invertImage)), error: (e) => sub.error(e), complete: () => sub.complete() });
     });
     assert.match(failureOf({ ...base, make: () => leaks }, /early unsubscribe/).message,
-      /^operatorChecklist "an early unsubscribe unsubscribes upstream": marble mismatch.*unsubscribedFrame: expected 4, got 9/);
+      /^operatorChecklist "an early unsubscribe unsubscribes upstream": subscription mismatch: subscriptions\[0\]\.unsubscribedFrame: expected 4, got 9\nexpected:\n {2}\^---! .*\nactual:\n {2}\^--------! /);
   });
 
   it('a Skip rejected: the Skip case fails, and skips: false leaves it out', () => {
