@@ -7,9 +7,11 @@ import { networkSpecOf } from '../model/createTrainer';
 import { layersModelArtifacts } from '../model/layersModelArtifacts';
 import type { NetworkSpec } from '../model/NetworkSpec';
 import { parseCommandArgs } from './parseCommandArgs';
+import { processStopSignal, type StopSignal } from './processStopSignal';
 import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, type ScoringCheckpoint, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
 import { shownPath } from './shownPath';
+import { stopExitCode } from './stopExitCode';
 
 const USAGE = `usage: rxtrain export CHECKPOINT|RUN_DIR OUT_DIR [options]
 
@@ -29,8 +31,11 @@ options:
                        files; other files are left alone)
   -h, --help           show this help
 
+Ctrl-C (or SIGTERM) before the files are in place removes what was written: OUT_DIR is left as it
+was.
+
 exit codes: 0 written, 1 unreadable checkpoint, an OUT_DIR in the way, or a model that cannot be
-exported, 2 usage error
+exported, 2 usage error, 130 interrupted by Ctrl-C (143: by SIGTERM)
 
 examples:
   rxtrain export runs/sample exports/sample
@@ -55,26 +60,79 @@ const isExportFile = (name: string): boolean => name === 'model.json' || /^group
 export interface ExportCommandIo {
   readonly out: { write(text: string): unknown };
   readonly err: { write(text: string): unknown };
+  /** Signals that stop the export (default: the process's SIGINT and SIGTERM); returns an unhook. */
+  readonly onStopSignal?: (handler: (signal: StopSignal) => void) => () => void;
 }
 
 class UsageError extends Error {}
 
+/** What OUT_DIR holds: whether it exists, and (only with --force) the export files to replace. */
+interface OutDirState {
+  readonly exists: boolean;
+  readonly replaced: readonly string[];
+}
+
+/** The errno code of a failed fs call, if it has one. */
+const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
+
 /**
  * What OUT_DIR holds that an export replaces: nothing when it does not exist or is empty, else
- * (only with --force) its export files. Throws when OUT_DIR is in the way.
+ * (only with --force) its export files. Throws a readable error when OUT_DIR is in the way or
+ * cannot be written (checked before the checkpoint is read, and again before writing).
  */
-function existingExport(outDir: string, force: boolean): { exists: boolean; replaced: string[] } {
+function existingExport(outDir: string, force: boolean): OutDirState {
   let names: string[];
   try {
     if (!fs.statSync(outDir).isDirectory()) throw new Error(`${outDir} exists and is not a folder`);
     names = fs.readdirSync(outDir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, replaced: [] };
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      // Created with its missing parents, in the nearest folder that exists.
+      let ancestor = path.dirname(path.resolve(outDir));
+      while (!fs.existsSync(ancestor)) ancestor = path.dirname(ancestor);
+      if (!fs.statSync(ancestor).isDirectory()) throw new Error(`cannot create ${outDir}: ${shownPath(ancestor)} is a file, not a folder`);
+      writable(ancestor, `cannot create ${outDir}`);
+      return { exists: false, replaced: [] };
+    }
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot read ${outDir}: permission denied`);
     throw e;
   }
-  if (names.length === 0) return { exists: true, replaced: [] };
-  if (!force) throw new Error(`${outDir} is not empty (${names.length} entries): choose a new folder, or --force to replace the export in it`);
+  if (names.length > 0 && !force) throw new Error(`${outDir} is not empty (${names.length} entries): choose a new folder, or --force to replace the export in it`);
+  writable(outDir, `cannot write into ${outDir}`);
   return { exists: true, replaced: names.filter(isExportFile) };
+}
+
+/** Throws `what: no permission to write in DIR` unless this process may create files in `dir`. */
+function writable(dir: string, what: string): void {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`${what}: no permission to write in ${shownPath(dir)}`);
+    if (code === 'EROFS') throw new Error(`${what}: ${shownPath(dir)} is on a read-only file system`);
+    throw e;
+  }
+}
+
+/**
+ * Why an export stopped early: Ctrl-C or SIGTERM before its files were moved into place, so
+ * nothing of it was written to OUT_DIR.
+ */
+class Interrupted extends Error {
+  constructor(readonly signal: StopSignal) {
+    super(`interrupted by ${signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'}`);
+  }
+}
+
+/**
+ * The interruption state of one export: `check()` throws {@link Interrupted} once a stop
+ * signal came; `commit(work)` runs the moves into OUT_DIR, which a signal does not break
+ * off (a handful of renames: the export is then complete rather than half replaced).
+ */
+interface StopState {
+  check(): void;
+  commit<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Largest difference between rxtrain's probabilities and the loaded export's on random inputs. */
@@ -101,12 +159,15 @@ async function checkExport(opened: ScoringCheckpoint, spec: NetworkSpec, artifac
 }
 
 /**
- * Writes model.json and its weight shards into a new folder beside `outDir`, then moves them
- * into place: the whole folder when `outDir` is new or empty, else file by file, the old
+ * Writes model.json and its weight shards into a temporary folder, then moves them into place.
+ * A new OUT_DIR is that folder, written beside it and renamed. An existing one (empty, or with
+ * --force) is written into file by file from a temporary folder inside it (so a folder one may
+ * write in, under a parent one may not, works, and keeps its own permissions): the old
  * model.json out first and the new one in last, so a reader never sees a model.json with
- * another export's weights. Returns the weight file names.
+ * another export's weights, nor one naming a missing file. `tmpRef` receives the temporary
+ * folder's path, for removal by a second Ctrl-C. Returns the weight file names.
  */
-async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, existing: { exists: boolean; replaced: string[] }): Promise<string[]> {
+async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, existing: OutDirState, stop: StopState, tmpRef: { path?: string }): Promise<string[]> {
   const data = artifacts.weightData as ArrayBuffer;
   const n = Math.max(1, Math.ceil(data.byteLength / SHARD_BYTES));
   const paths = Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}.bin`);
@@ -118,29 +179,39 @@ async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, exis
     weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
     userDefinedMetadata: artifacts.userDefinedMetadata,
   };
-  const parent = path.dirname(path.resolve(outDir));
-  await fs.promises.mkdir(parent, { recursive: true });
-  // Not mkdtemp: its folder is private (0700), and the export is moved into place as it is, to be served.
-  const tmp = path.join(parent, `.${path.basename(path.resolve(outDir))}.export-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const resolved = path.resolve(outDir);
+  const suffix = `export-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let tmp: string;
+  if (existing.exists) tmp = path.join(resolved, `.${suffix}`);
+  else {
+    await fs.promises.mkdir(path.dirname(resolved), { recursive: true });
+    tmp = path.join(path.dirname(resolved), `.${path.basename(resolved)}.${suffix}`);
+  }
+  // Not mkdtemp: its folder is private (0700), and a new OUT_DIR is this folder, to be served.
   await fs.promises.mkdir(tmp);
+  tmpRef.path = tmp;
   try {
     for (let i = 0; i < n; i++) {
+      stop.check();
       await fs.promises.writeFile(path.join(tmp, paths[i]), Buffer.from(data, i * SHARD_BYTES, Math.min(SHARD_BYTES, data.byteLength - i * SHARD_BYTES)));
     }
     await fs.promises.writeFile(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
-    if (existing.replaced.length === 0) {
-      // An empty folder gives way to the new one (rmdir fails, rightly, if something arrived meanwhile).
-      if (existing.exists) await fs.promises.rmdir(outDir);
-      await fs.promises.rename(tmp, outDir);
-      return paths;
-    }
-    const old = [...existing.replaced].sort((a, b) => (a === 'model.json' ? -1 : b === 'model.json' ? 1 : a.localeCompare(b)));
-    for (const f of old) await fs.promises.rm(path.join(outDir, f), { force: true });
-    for (const f of [...paths, 'model.json']) await fs.promises.rename(path.join(tmp, f), path.join(outDir, f));
-    await fs.promises.rmdir(tmp);
+    stop.check();
+    await stop.commit(async () => {
+      if (!existing.exists) {
+        await fs.promises.rename(tmp, outDir);
+        return;
+      }
+      const old = [...existing.replaced].sort((a, b) => (a === 'model.json' ? -1 : b === 'model.json' ? 1 : a.localeCompare(b)));
+      for (const f of old) await fs.promises.rm(path.join(outDir, f), { force: true });
+      for (const f of [...paths, 'model.json']) await fs.promises.rename(path.join(tmp, f), path.join(outDir, f));
+      await fs.promises.rmdir(tmp);
+    });
+    tmpRef.path = undefined;
     return paths;
   } catch (e) {
     await fs.promises.rm(tmp, { recursive: true, force: true });
+    tmpRef.path = undefined;
     throw e;
   }
 }
@@ -150,7 +221,8 @@ const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 /**
  * `rxtrain export`: writes a checkpoint's model as a TensorFlow.js Layers model (model.json +
  * weight shards) after checking it computes what rxtrain computes. Returns the exit code: 0
- * written, 1 unreadable checkpoint, OUT_DIR in the way or model not exportable, 2 usage error.
+ * written, 1 unreadable checkpoint, OUT_DIR in the way or model not exportable, 2 usage error,
+ * 130 / 143 stopped by Ctrl-C / SIGTERM before anything was moved into OUT_DIR.
  *
  * @example
  * ```ts
@@ -189,21 +261,53 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
     return 2;
   }
 
+  let stopped: StopSignal | undefined;
+  let committing = false;
+  const tmpRef: { path?: string } = {};
+  const stop: StopState = {
+    check: () => {
+      if (stopped !== undefined) throw new Interrupted(stopped);
+    },
+    commit: async (work) => {
+      committing = true;
+      try {
+        return await work();
+      } finally {
+        committing = false;
+      }
+    },
+  };
+  // The first Ctrl-C (or SIGTERM) stops the export at its next step and removes what it wrote;
+  // a second one quits at once, after removing the temporary folder. While the files are moved
+  // into OUT_DIR (a few renames) neither stops it: the export is then completed, never left half.
+  const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
+    if (committing) return;
+    if (stopped === undefined) {
+      stopped = signal;
+      return;
+    }
+    if (tmpRef.path !== undefined) fs.rmSync(tmpRef.path, { recursive: true, force: true });
+    io.err.write(`rxtrain export: interrupted; nothing written to ${outDir}\n`);
+    process.exit(stopExitCode(signal));
+  });
   try {
     // Before the (possibly 470 MB) checkpoint is read: a folder in the way fails at once.
     existingExport(outDir, force);
     const opened = await scoringCheckpoint(target, weightsFlag);
+    stop.check();
     for (const n of opened.notes) io.err.write(`rxtrain export: note: ${n}\n`);
     const info = await scoringInference(opened);
     const { inputSize: crop, channels } = opened.config.model;
     const spec = networkSpecOf({ model: opened.config.model.name, numClasses: info.classes.length, inputShape: [crop, crop, channels], dropout: opened.config.model.dropout });
     const artifacts = layersModelArtifacts(spec, scoredWeights(opened), { inference: info, weights: opened.weights });
     const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
+    stop.check();
     const diff = await checkExport(opened, spec, artifacts, backend.name as BackendName);
     if (!(diff <= CHECK_TOLERANCE)) {
       throw new Error(`the exported model's probabilities differ from rxtrain's by ${diff} on a test input (more than ${CHECK_TOLERANCE}): nothing written; please report this with the checkpoint's model config`);
     }
-    const shards = await writeExport(artifacts, outDir, existingExport(outDir, force));
+    stop.check();
+    const shards = await writeExport(artifacts, outDir, existingExport(outDir, force), stop, tmpRef);
     const ck = opened.checkpoint;
     io.out.write(
       `exported ${shownPath(opened.file)} (${opened.weights} weights, step ${ck.step}) to ${shownPath(outDir)}: model.json + ${shards.length} weight file${shards.length === 1 ? '' : 's'}, ${megabytes((artifacts.weightData as ArrayBuffer).byteLength)}\n` +
@@ -211,7 +315,13 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
     );
     return 0;
   } catch (e) {
+    if (e instanceof Interrupted) {
+      io.err.write(`rxtrain export: ${e.message}; nothing written to ${outDir}\n`);
+      return stopExitCode(e.signal);
+    }
     io.err.write(`rxtrain export: ${(e as Error).message}\n`);
     return 1;
+  } finally {
+    unhook();
   }
 }

@@ -29,6 +29,7 @@ import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
 import { processStopSignal, type StopSignal } from './processStopSignal';
+import { stopExitCode } from './stopExitCode';
 
 /**
  * Exit codes of `rxtrain train`.
@@ -50,11 +51,6 @@ export const TRAIN_EXIT = {
   /** Stopped by SIGTERM (128 + 15) after saving a checkpoint; run again to resume. */
   TERMINATED: 143,
 } as const;
-
-/** The exit code of a run a stop signal ended: 128 + the signal's number, as shells report it. */
-function stopExitCode(signal: StopSignal): number {
-  return signal === 'SIGTERM' ? TRAIN_EXIT.TERMINATED : TRAIN_EXIT.INTERRUPTED;
-}
 
 /**
  * What a run may do when its replica count differs from its checkpoint's (see `RunIdentity.changes`).

@@ -151,6 +151,60 @@ describe('rxtrain export', function () {
     assert.ok(fs.existsSync(path.join(empty, 'model.json')), 'an empty folder is no obstacle');
   });
 
+  it('--force into a folder of other files only (a site\'s index.html) adds the export beside them; an existing folder stays the same folder', async () => {
+    const site = path.join(tmp, 'site');
+    fs.mkdirSync(site);
+    fs.chmodSync(site, 0o2750); // as a web server's folder might be: group-owned, setgid
+    fs.writeFileSync(path.join(site, 'index.html'), '<html></html>');
+    const { ino } = fs.statSync(site);
+    const c = captureIo();
+    assert.equal(await run([runDir, site, '--force', '--backend', 'wasm'], c.io), 0, c.err());
+    assert.deepEqual(fs.readdirSync(site).sort(), [1, 2, 3, 4, 5].map((i) => `group1-shard${i}of5.bin`).concat('index.html', 'model.json'));
+    assert.equal(fs.statSync(site).ino, ino, 'written into the folder, not replaced by another');
+    assert.equal(fs.statSync(site).mode & 0o7777, 0o2750, 'its permissions kept');
+    const empty = path.join(tmp, 'empty-own');
+    fs.mkdirSync(empty);
+    fs.chmodSync(empty, 0o750);
+    const e = captureIo();
+    assert.equal(await run([runDir, empty, '--backend', 'wasm'], e.io), 0, e.err());
+    assert.equal(fs.statSync(empty).mode & 0o7777, 0o750, 'an empty folder given keeps its permissions too');
+    assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.includes('.export-')), [], 'no temporary folder left');
+  });
+
+  it('Ctrl-C or SIGTERM while writing leaves OUT_DIR as it was, removes what it wrote, and exits 130 / 143', async () => {
+    const writeFile = fs.promises.writeFile;
+    let stop: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
+    let signal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
+    // The signal comes as the first weight file is written: after the check, before anything is in place.
+    fs.promises.writeFile = (async (...a: Parameters<typeof writeFile>) => {
+      if (typeof a[0] === 'string' && a[0].endsWith('group1-shard1of5.bin')) stop?.(signal);
+      return writeFile(...a);
+    }) as typeof writeFile;
+    const onStopSignal = (h: (s: 'SIGINT' | 'SIGTERM') => void): (() => void) => {
+      stop = h;
+      return () => (stop = undefined);
+    };
+    try {
+      const fresh = path.join(tmp, 'interrupted', 'new');
+      const c = captureIo();
+      assert.equal(await run([runDir, fresh, '--backend', 'wasm'], { ...c.io, onStopSignal }), 130, c.err());
+      assert.match(c.err(), /^rxtrain export: interrupted by Ctrl-C; nothing written to \S*new\n$/);
+      assert.deepEqual(fs.readdirSync(path.join(tmp, 'interrupted')), [], 'no OUT_DIR, no temporary folder beside it');
+
+      const kept = path.join(tmp, 'interrupted', 'kept');
+      assert.equal(await run([runDir, kept, '--weights', 'trained', '--backend', 'wasm'], captureIo().io), 0);
+      fs.writeFileSync(path.join(kept, 'group1-shard1of9.bin'), 'an older export\'s');
+      const before = fs.readdirSync(kept).sort().map((f) => [f, fs.readFileSync(path.join(kept, f))]);
+      signal = 'SIGTERM';
+      const t = captureIo();
+      assert.equal(await run([runDir, kept, '--force', '--backend', 'wasm'], { ...t.io, onStopSignal }), 143, t.err());
+      assert.match(t.err(), /interrupted by SIGTERM; nothing written to /);
+      assert.deepEqual(fs.readdirSync(kept).sort().map((f) => [f, fs.readFileSync(path.join(kept, f))]), before, 'the export there untouched, no temporary folder in it');
+    } finally {
+      fs.promises.writeFile = writeFile;
+    }
+  });
+
   it('refuses what it cannot do with a message and writes nothing: usage errors exit 2, the rest 1', async () => {
     const damaged = path.join(tmp, 'damaged.rxckpt');
     const good = fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt'));
@@ -170,6 +224,7 @@ describe('rxtrain export', function () {
       [[path.join(tmp, 'nothing'), out], 1, /nothing: no such checkpoint file or run directory/],
       [[damaged, out], 1, /damaged\.rxckpt: checksum mismatch .*truncated or damaged/],
       [[runDir, path.join(tmp, 'a-file')], 1, /a-file exists and is not a folder/],
+      [[runDir, path.join(tmp, 'a-file', 'sub', 'out')], 1, /cannot create \S*a-file\/sub\/out: \S*a-file is a file, not a folder/],
       [[old, out, '--backend', 'wasm'], 1, /does not carry its class names and normalisation .* data\.train: .*gone does not exist/],
     ];
     for (const [args, code, message] of cases) {
