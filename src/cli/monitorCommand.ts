@@ -17,6 +17,8 @@ import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
 import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
 import { watchTelemetry, WatchError, type WatchSignal } from '../telemetry/watchTelemetry';
 import { wrapWords } from './formatOptions';
+import { processStopSignal, type StopSignal } from './processStopSignal';
+import { stopExitCode } from './stopExitCode';
 
 const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
 
@@ -31,6 +33,7 @@ exit codes:
        side only, a certificate for another name or from an untrusted CA (with a hint)
   2    bad usage
   130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)
 
 options:
   --json               print one event per line as JSON (for scripts); notices go to stderr
@@ -66,8 +69,8 @@ export interface MonitorIo {
   readonly out: { write(text: string): unknown; on?(event: 'error' | 'close', listener: (err?: Error) => void): unknown; readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
   readonly err: { write(text: string): unknown; on?(event: 'error', listener: (err: Error) => void): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Calls `stop` on Ctrl-C; returns an unhook function. */
-  readonly onStopSignal?: (stop: () => void) => () => void;
+  /** Calls `stop` on Ctrl-C (SIGINT) and SIGTERM with the signal's name; returns an unhook function. */
+  readonly onStopSignal?: (stop: (signal: StopSignal) => void) => () => void;
   /** Reconnect backoff (tests shorten it). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
@@ -80,7 +83,7 @@ export interface MonitorIo {
  * if ((await run(argv)) === MONITOR_EXIT.FAILED) console.error('the run failed');
  * ```
  */
-export const MONITOR_EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+export const MONITOR_EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130, TERMINATED: 143 } as const;
 
 interface MonitorArgs {
   readonly address: string;
@@ -237,11 +240,6 @@ function muteIpServerNameWarning(): () => void {
   };
 }
 
-function defaultStopSignal(stop: () => void): () => void {
-  process.once('SIGINT', stop);
-  return () => process.off('SIGINT', stop);
-}
-
 /**
  * Runs `rxtrain monitor`.
  *
@@ -377,7 +375,8 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     io.err.on?.('error', () => {
       errClosed = true;
     });
-    unhook = (io.onStopSignal ?? defaultStopSignal)(() => finish(MONITOR_EXIT.INTERRUPTED));
+    // SIGTERM too: a service manager stopping the monitor gets the final view and the same code as for train.
+    unhook = (io.onStopSignal ?? processStopSignal)((signal) => finish(stopExitCode(signal)));
     live.sub = watchTelemetry({
       address: args.address,
       credentials: creds.credentials,

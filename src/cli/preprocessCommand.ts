@@ -4,7 +4,8 @@ import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 import { oneLine } from '../streams/Skip';
-import { processStopSignal } from './processStopSignal';
+import { processStopSignal, type StopSignal } from './processStopSignal';
+import { stopExitCode } from './stopExitCode';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -45,7 +46,7 @@ grouped by reason lists them at the end. Reruns with the same inputs and seed pr
 identical outputs. OUT must be empty, new, or a previous preprocess output.
 
 exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments,
-130 interrupted (Ctrl-C; partial record files removed, a rerun starts over)`;
+130 interrupted by Ctrl-C, 143 by SIGTERM (partial record files removed, a rerun starts over)`;
 
 /**
  * Where the command writes; tests pass their own.
@@ -60,7 +61,7 @@ export interface PreprocessIo {
   readonly stdout: Writable;
   readonly stderr: Writable & { isTTY?: boolean };
   /** Signals that stop the run (default: the process's SIGINT and SIGTERM); returns an unhook. */
-  readonly onStopSignal?: (handler: () => void) => () => void;
+  readonly onStopSignal?: (handler: (signal: StopSignal) => void) => () => void;
 }
 
 class UsageError extends Error {}
@@ -269,13 +270,13 @@ async function runWith(
     // Ctrl-C: give the terminal its cursor back (the bar hid it) and let the teardown remove the
     // half-written record files; nothing was committed, a rerun starts over. A second one quits.
     let interrupts = 0;
-    unhook = (io.onStopSignal ?? processStopSignal)(() => {
+    unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
       interrupts += 1;
       bar?.stop();
-      if (interrupts > 1) process.exit(130);
-      io.stderr.write('rxtrain preprocess: interrupted; nothing was written to the manifests, partial record files are removed (run it again to start over)\n');
+      if (interrupts > 1) process.exit(stopExitCode(signal));
+      io.stderr.write(`rxtrain preprocess: interrupted${signal === 'SIGTERM' ? ' by SIGTERM' : ''}; nothing was written to the manifests, partial record files are removed (run it again to start over)\n`);
       sub.unsubscribe();
-      resolve(130);
+      resolve(stopExitCode(signal));
     });
   }).finally(() => unhook());
 }

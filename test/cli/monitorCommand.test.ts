@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { MONITOR_EXIT, run, type MonitorIo } from '../../src/cli/monitorCommand';
+import type { StopSignal } from '../../src/cli/processStopSignal';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import { TRAIN_EVENT_KINDS, type TrainEvent } from '../../src/telemetry/TrainEvent';
@@ -197,15 +198,25 @@ describe('rxtrain monitor', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const address = `127.0.0.1:${(probe.address() as net.AddressInfo).port}`;
     await new Promise((r) => probe.close(r));
-    let stop: () => void = () => undefined;
+    let stop: (signal: StopSignal) => void = () => undefined;
     const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 1000, maxMs: 2000 } });
     const exit = run([address], t.io);
     await until(() => (t.err.text().match(/retrying in/g) ?? []).length >= 2, 10000, 'two retries');
-    stop();
+    stop('SIGINT');
     assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
     assert.match(t.err.text(), new RegExp(`nothing listens on ${address} yet — is training running\\? retrying in 1 s\n`));
     assert.match(t.err.text(), /is training running\? retrying in 2 s\n/);
     assert.doesNotMatch(t.err.text(), /ECONNREFUSED|Resolution note/);
+  });
+
+  it('SIGTERM (a service manager, kill) ends it with 143, as it ends rxtrain train', async () => {
+    let stop: (signal: StopSignal) => void = () => undefined;
+    const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 1000, maxMs: 2000 } });
+    const exit = run(['127.0.0.1:1'], t.io);
+    await until(() => /retrying in/.test(t.err.text()), 10000, 'a retry');
+    stop('SIGTERM');
+    assert.equal(await exit, MONITOR_EXIT.TERMINATED);
+    assert.equal(MONITOR_EXIT.TERMINATED, 143);
   });
 
   describe('TLS mismatches stop with exit 1 and a hint', () => {
@@ -312,7 +323,7 @@ describe('rxtrain monitor', () => {
     const h = io();
     assert.equal(await run(['--help'], h.io), MONITOR_EXIT.OK);
     assert.match(h.out.text(), /usage: rxtrain monitor \[HOST:PORT\]/);
-    for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['130', 'interrupted']]) {
+    for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['130', 'interrupted'], ['143', 'terminated \\(SIGTERM\\)']]) {
       assert.match(h.out.text(), new RegExp(`^ +${code} +${what}`, 'm'), `--help explains exit code ${code}`);
     }
     const listed = new Set(h.out.text().split(/[\s(),]+/));

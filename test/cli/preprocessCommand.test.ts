@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { formatSkips, runPreprocess } from '../../src/cli/preprocessCommand';
+import type { StopSignal } from '../../src/cli/processStopSignal';
 import { writeAuditFiles } from '../streams/fixtures';
 
 function sink(isTTY = false): Writable & { text: () => string; isTTY: boolean } {
@@ -161,7 +162,7 @@ describe('rxtrain preprocess (CLI)', function () {
     for (const f of ['train.csv', 'val.csv', 'categories.csv']) assert.equal(await fsp.readFile(path.join(a, f), 'utf8'), await fsp.readFile(path.join(b, f), 'utf8'), f);
   });
 
-  it('Ctrl-C: exit 130, the cursor shown again, no manifests and no partial record file left', async () => {
+  it('Ctrl-C: exit 130 (SIGTERM: 143), the cursor shown again, no manifests and no partial record file left', async () => {
     const big = path.join(tmp, 'big');
     for (const cls of ['a', 'b']) {
       await fsp.mkdir(path.join(big, cls), { recursive: true });
@@ -169,32 +170,34 @@ describe('rxtrain preprocess (CLI)', function () {
         await sharp({ create: { width: 200 + i, height: 160, channels: 3, background: { r: 9 * i, g: 80, b: 200 } } }).jpeg().toFile(path.join(big, cls, `${i}.jpg`));
       }
     }
-    const out = path.join(tmp, 'out-int');
-    const stdout = sink();
-    const stderr = sink(true); // a terminal: the progress bar hides the cursor
-    let stop: (() => void) | undefined;
-    let asked = false;
-    // Ctrl-C as soon as the bar first draws: the run has started, the record files are open.
-    const origWrite = stderr.write.bind(stderr);
-    stderr.write = ((chunk: string | Buffer, ...rest: never[]) => {
-      const r = origWrite(chunk, ...rest);
-      if (!asked && /preprocess \[/.test(chunk.toString())) {
-        asked = true;
-        setImmediate(() => stop?.()); // a signal arrives from outside, not inside the bar's draw
-      }
-      return r;
-    }) as typeof stderr.write;
-    const code = await runPreprocess([big, out, '--size', '64', '--records', '--concurrency', '1'], {
-      stdout, stderr, onStopSignal: (h) => ((stop = h), () => { stop = undefined; }),
-    });
-    assert.equal(code, 130, stderr.text());
-    assert.ok(asked, 'stopped mid-run');
-    assert.match(stderr.text(), /interrupted; nothing was written to the manifests, partial record files are removed/);
-    const text = stderr.text();
-    assert.ok(text.lastIndexOf('\x1b[?25h') > text.lastIndexOf('\x1b[?25l'), 'the cursor is shown again');
-    await new Promise((r) => setTimeout(r, 200)); // the teardown removes the temp files asynchronously
-    const left = await fsp.readdir(out).catch(() => [] as string[]);
-    assert.deepEqual(left.filter((f) => f.endsWith('.tmp') || f.endsWith('.csv') || f.endsWith('.rec')), [], left.join(', '));
+    for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const out = path.join(tmp, `out-int-${signal}`);
+      const stdout = sink();
+      const stderr = sink(true); // a terminal: the progress bar hides the cursor
+      let stop: ((s: StopSignal) => void) | undefined;
+      let asked = false;
+      // The signal as soon as the bar first draws: the run has started, the record files are open.
+      const origWrite = stderr.write.bind(stderr);
+      stderr.write = ((chunk: string | Buffer, ...rest: never[]) => {
+        const r = origWrite(chunk, ...rest);
+        if (!asked && /preprocess \[/.test(chunk.toString())) {
+          asked = true;
+          setImmediate(() => stop?.(signal)); // a signal arrives from outside, not inside the bar's draw
+        }
+        return r;
+      }) as typeof stderr.write;
+      const code = await runPreprocess([big, out, '--size', '64', '--records', '--concurrency', '1'], {
+        stdout, stderr, onStopSignal: (h) => ((stop = h), () => { stop = undefined; }),
+      });
+      assert.equal(code, exitCode, `${signal}: ${stderr.text()}`);
+      assert.ok(asked, 'stopped mid-run');
+      assert.match(stderr.text(), /interrupted( by SIGTERM)?; nothing was written to the manifests, partial record files are removed/);
+      const text = stderr.text();
+      assert.ok(text.lastIndexOf('\x1b[?25h') > text.lastIndexOf('\x1b[?25l'), 'the cursor is shown again');
+      await new Promise((r) => setTimeout(r, 200)); // the teardown removes the temp files asynchronously
+      const left = await fsp.readdir(out).catch(() => [] as string[]);
+      assert.deepEqual(left.filter((f) => f.endsWith('.tmp') || f.endsWith('.csv') || f.endsWith('.rec')), [], left.join(', '));
+    }
   });
 
   it('--quiet prints no success summary', async () => {
