@@ -110,18 +110,26 @@ def main():
             return 0
         except grpc.RpcError as e:
             code, details = e.code(), e.details() or ""
-            if code == grpc.StatusCode.OUT_OF_RANGE and "in the future" in details:
+            # The server says what happened in trailing metadata; servers before these keys say
+            # it only in the message ("in the future", "oldest available is N").
+            trailers = dict(e.trailing_metadata() or ())
+            oldest_kept = trailers.get("rxtrain-oldest-sequence")
+            future = "rxtrain-latest-sequence" in trailers or (oldest_kept is None and "in the future" in details)
+            if code == grpc.StatusCode.OUT_OF_RANGE and future:
                 # A new training process (a resumed run) numbers its events from 1 again.
                 print("the server restarted: showing its stream from the start", file=sys.stderr)
                 nxt, run_shown, stream = 0, False, ""
             elif code == grpc.StatusCode.OUT_OF_RANGE:
-                # The oldest sequence kept, from the trailing metadata (older servers: the message).
-                trailers = dict(e.trailing_metadata() or ())
                 found = re.search(r"oldest available is (\d+)", details)
-                oldest = int(trailers.get("rxtrain-oldest-sequence") or (found[1] if found else 0))
+                oldest = int(oldest_kept or (found[1] if found else 0))
                 print(f"events {nxt}..{oldest - 1} were evicted from the server's buffer", file=sys.stderr)
                 nxt = oldest
             elif code in TRANSIENT:
+                # A RESOURCE_EXHAUSTED for a watcher that fell behind the replay buffer names the
+                # oldest sequence kept: what lies before it is lost, so ask for what is there.
+                if code == grpc.StatusCode.RESOURCE_EXHAUSTED and oldest_kept is not None and 0 < nxt < int(oldest_kept):
+                    print(f"events {nxt}..{int(oldest_kept) - 1} were evicted from the server's buffer", file=sys.stderr)
+                    nxt = int(oldest_kept)
                 print(f"{code.name}: {details}; retrying in {delay:g} s", file=sys.stderr)
                 time.sleep(delay)
                 delay = min(delay * 2, 10)

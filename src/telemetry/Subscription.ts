@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CallStatus } from './bearerAuth';
+import { oldestSequenceMetadata } from './oldestSequenceMetadata';
 import { rawResponseStream, type RawResponseStream } from './rawResponseStream';
 import { resetServerStream } from './resetServerStream';
 import type { TelemetryHub, HubListener } from './TelemetryHub';
@@ -112,6 +113,8 @@ export class Subscription implements HubListener {
         this.cutOff(
           `subscriber fell behind the replay buffer: sequence ${this.cursor} was evicted; ` +
             `oldest available is ${buf.oldest}`,
+          // The same number for programs, under the key an evicted from_sequence's OUT_OF_RANGE uses.
+          oldestSequenceMetadata(buf.oldest),
         );
         return;
       }
@@ -154,12 +157,12 @@ export class Subscription implements HubListener {
     else this.call.emit('error', { code: status.code, details: status.details });
   }
 
-  private cutOff(details: string): void {
+  private cutOff(details: string, metadata?: grpc.Metadata): void {
     if (this.done) return;
     this.finish('slow');
     // In-band status first: a client that resumes reading gets everything up to here and
     // then a RESOURCE_EXHAUSTED saying where to resume.
-    this.call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details });
+    this.call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details, ...(metadata !== undefined ? { metadata } : {}) });
     // A client that never reads would never see it (flow control), and its stream would
     // hold server memory; reset it after a grace period.
     this.resetTimer = setTimeout(() => resetServerStream(this.call), this.limits.graceMs);

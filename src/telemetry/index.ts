@@ -26,6 +26,7 @@ export * from './graphFromNetworkSpec';
 export * from './telemetryClientCredentials';
 export * from './connectionProblem';
 export * from './oldestSequenceMetadata';
+export * from './latestSequenceMetadata';
 export * from './watchTelemetry';
 export * from './MonitorState';
 export * from './renderMonitor';

@@ -7,6 +7,7 @@ import type { Observable, Subscription as RxSubscription } from 'rxjs';
 import { checkBearer, type CallStatus } from './bearerAuth';
 import { checkBindPolicy } from './bindPolicy';
 import { formatHostPort, parseHostPort } from './hostPort';
+import { latestSequenceMetadata } from './latestSequenceMetadata';
 import { oldestSequenceMetadata } from './oldestSequenceMetadata';
 import { parseEventKind } from './protoEventKind';
 import { reflectionPackageDefinition } from './reflectionDescriptors';
@@ -93,6 +94,8 @@ function planSubscription(
     return E.left({
       code: grpc.status.OUT_OF_RANGE,
       details: `from_sequence ${from} is in the future: the latest event is ${newest} (run ${hub.run.runId})`,
+      // Says "future" to programs (and how far the stream is), as the evicted case's key says "evicted".
+      metadata: latestSequenceMetadata(newest),
     });
   }
   if (from > 0 && oldest > 0 && from < oldest) {

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { classifyUnavailable, describeUnavailable, probeTls, type ConnectionProblem } from './connectionProblem';
 import { fromProtoEvent, type SequencedEvent } from './fromProtoEvent';
+import { latestSequenceOf } from './latestSequenceMetadata';
 import { oldestSequenceOf } from './oldestSequenceMetadata';
 import { PROTO_EVENT_KIND } from './protoEventKind';
 import { loadTelemetryProto } from './telemetryProto';
@@ -62,6 +63,16 @@ export interface WatchOptions {
   readonly streamId?: string;
   /** Reconnect backoff: first delay, cap (defaults 250 ms, 10 s); doubles per failed attempt. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/**
+ * Whether an OUT_OF_RANGE says `from_sequence` lies in the future (a cursor from another
+ * stream) rather than evicted: the trailing metadata key `rxtrain-latest-sequence` says so;
+ * servers before that key only in the message text.
+ */
+function isFuture(st: grpc.StatusObject): boolean {
+  if (latestSequenceOf(st.metadata) !== undefined) return true;
+  return oldestSequenceOf(st.metadata) === undefined && /in the future/.test(st.details);
 }
 
 /** Statuses after which retrying cannot help. */
@@ -175,7 +186,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         fail(st.code, `${grpc.status[st.code]}: ${st.details}`);
       } else if (st.code === grpc.status.UNAVAILABLE && received === 0) {
         onUnavailable(st);
-      } else if (st.code === grpc.status.OUT_OF_RANGE && /in the future/.test(st.details)) {
+      } else if (st.code === grpc.status.OUT_OF_RANGE && isFuture(st)) {
         subscriber.next({ type: 'restarted' });
         next = 0;
         stream = '';
@@ -188,6 +199,13 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         next = oldest;
         connect();
       } else {
+        // A RESOURCE_EXHAUSTED for a subscriber that fell behind the replay buffer names the
+        // oldest sequence kept: the gap is known now, and the retry asks for what is there.
+        const oldest = st.code === grpc.status.RESOURCE_EXHAUSTED ? oldestSequenceOf(st.metadata) : undefined;
+        if (oldest !== undefined && next > 0 && oldest > next) {
+          subscriber.next({ type: 'gap', from: next, to: oldest - 1 });
+          next = oldest;
+        }
         retry(st.code, st.details);
       }
     };

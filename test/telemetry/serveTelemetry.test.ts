@@ -137,6 +137,8 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     assert.equal(future.code, grpc.status.OUT_OF_RANGE);
     assert.match(future.details, /in the future: the latest event is 12/);
     assert.deepEqual(future.metadata.get('rxtrain-oldest-sequence'), [], 'nothing was evicted');
+    assert.deepEqual(future.metadata.get('rxtrain-latest-sequence'), ['12'], 'the future case said to programs, with the latest sequence');
+    assert.deepEqual(evicted.metadata.get('rxtrain-latest-sequence'), [], 'only for the future case');
     const fromOldest = collect(client(s.address), { fromSequence: 0 });
     await until(() => fromOldest.events.length === 5, 5000, 'oldest retained');
     assert.deepEqual(fromOldest.events.map((e) => e.sequence), [8, 9, 10, 11, 12]);
@@ -198,6 +200,35 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     const st = await frozen.status;
     assert.equal(st.code, grpc.status.RESOURCE_EXHAUSTED);
     frozen.child.kill();
+  });
+
+  it('cuts off a subscriber whose next event was evicted while it could not take it, naming the oldest kept in trailing metadata', async function () {
+    this.timeout(20000);
+    const s = await start({ replayBuffer: 50, shutdownGraceMs: 300 });
+    // A filtered subscriber: the events it does not want never count towards its queue limit,
+    // but they do push its next event out of the replay buffer.
+    const frozen = childSubscriber(s.address, ['SAMPLE_SKIPPED']);
+    events.next(bigSkip(10));
+    await frozen.ready;
+    frozen.child.kill('SIGSTOP');
+    try {
+      // 16 MB it wants (fills its flow-control window and the socket buffers: it is stalled with
+      // fewer than the queue limit missed), then more events than the buffer holds, of other kinds.
+      for (let i = 0; i < 16; i += 1) {
+        events.next(bigSkip(1024 * 1024));
+        await tick(1);
+      }
+      for (let i = 0; i < 200; i += 1) events.next(batchEnd());
+      await tick(50);
+    } finally {
+      frozen.child.kill('SIGCONT');
+    }
+    const st = await frozen.status;
+    assert.equal(st.code, grpc.status.RESOURCE_EXHAUSTED, st.details);
+    assert.match(st.details, /fell behind the replay buffer: sequence \d+ was evicted; oldest available is (\d+)/);
+    const oldest = /oldest available is (\d+)/.exec(st.details)?.[1];
+    assert.deepEqual(st.metadata['rxtrain-oldest-sequence'], oldest, 'the same number for programs');
+    assert.equal(Number(oldest), 1 + 16 + 200 - 50 + 1);
   });
 
   it('frees a subscription when the client cancels', async () => {

@@ -64,29 +64,29 @@ export async function until(cond: () => boolean, ms = 5000, what = 'condition'):
  * A real grpc-js subscriber in a child process. It prints `ready` after its first event and
  * `status <code> <details>` when its stream ends.
  */
-export function childSubscriber(address: string): { child: ChildProcess; ready: Promise<void>; status: Promise<{ code: number; details: string }> } {
+export function childSubscriber(address: string, kinds: readonly string[] = []): { child: ChildProcess; ready: Promise<void>; status: Promise<{ code: number; details: string; metadata: Record<string, unknown> }> } {
   const code = `
     const grpc = require('@grpc/grpc-js');
     const loader = require('@grpc/proto-loader');
     const def = loader.loadSync(${JSON.stringify(path.join(REPO_ROOT, 'proto', 'telemetry.proto'))}, { longs: Number, enums: String, defaults: true, oneofs: true });
     const v1 = grpc.loadPackageDefinition(def).rxtrain.telemetry.v1;
     const c = new v1.Telemetry(${JSON.stringify(address)}, grpc.credentials.createInsecure());
-    const call = c.Subscribe({ fromSequence: 0 });
+    const call = c.Subscribe({ fromSequence: 0, kinds: ${JSON.stringify(kinds)} });
     let first = true;
     call.on('data', () => { if (first) { first = false; process.stdout.write('ready\\n'); } });
     call.on('error', () => {});
-    call.on('status', (s) => { process.stdout.write('status ' + s.code + ' ' + s.details + '\\n'); process.exit(0); });
+    call.on('status', (s) => { process.stdout.write('status ' + JSON.stringify({ code: s.code, details: s.details, metadata: s.metadata.getMap() }) + '\\n'); process.exit(0); });
   `;
   const child = spawn(process.execPath, ['-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
-  const status = new Promise<{ code: number; details: string }>((resolve, reject) => {
+  const status = new Promise<{ code: number; details: string; metadata: Record<string, unknown> }>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('ready\n')) onReady();
-      const m = /status (\d+) (.*)\n/.exec(out);
-      if (m) resolve({ code: Number(m[1]), details: m[2] });
+      const m = /status (\{.*\})\n/.exec(out);
+      if (m) resolve(JSON.parse(m[1]) as { code: number; details: string; metadata: Record<string, unknown> });
     });
     child.on('exit', (c) => reject(new Error(`child exited (${c}) without a status; output: ${out}`)));
   });

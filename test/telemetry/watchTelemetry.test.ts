@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Subject, lastValueFrom, toArray } from 'rxjs';
+import type { CallStatus } from '../../src/telemetry/bearerAuth';
+import { latestSequenceMetadata } from '../../src/telemetry/latestSequenceMetadata';
 import { oldestSequenceMetadata } from '../../src/telemetry/oldestSequenceMetadata';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import { loadTelemetryProto } from '../../src/telemetry/telemetryProto';
@@ -35,8 +37,11 @@ describe('watchTelemetry', () => {
     assert.deepEqual(summary(await all), ['gap 3-7', 8, 9, 10, 11, 12]);
   });
 
-  it('takes the oldest sequence kept from the status\'s trailing metadata, not from its message', async () => {
-    // A server whose message says nothing a program could parse: only the metadata tells.
+  /**
+   * A Telemetry server that answers its first Subscribe calls with `statuses`, in order, and
+   * then ends each call with OK; `asked` collects every call's from_sequence.
+   */
+  async function scriptedServer(statuses: CallStatus[]): Promise<{ address: string; asked: number[]; close(): void }> {
     const asked: number[] = [];
     const fake = new grpc.Server();
     const { v1 } = loadTelemetryProto();
@@ -44,17 +49,47 @@ describe('watchTelemetry', () => {
       GetRun: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not here' }),
       Subscribe: (call: grpc.ServerWritableStream<{ fromSequence: string }, unknown>) => {
         asked.push(Number(call.request.fromSequence));
-        if (asked.length === 1) call.emit('error', { code: grpc.status.OUT_OF_RANGE, details: 'evicted', metadata: oldestSequenceMetadata(8) });
+        const st = statuses[asked.length - 1];
+        if (st !== undefined) call.emit('error', st);
         else call.end();
       },
     });
     const port = await new Promise<number>((resolve, reject) => fake.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    return { address: `127.0.0.1:${port}`, asked, close: () => fake.forceShutdown() };
+  }
+
+  // Servers whose messages say nothing a program could parse: only the metadata tells.
+  it('takes the oldest sequence kept from the status\'s trailing metadata, not from its message', async () => {
+    const fake = await scriptedServer([{ code: grpc.status.OUT_OF_RANGE, details: 'evicted', metadata: oldestSequenceMetadata(8) }]);
     try {
-      const sigs = await lastValueFrom(watchTelemetry({ address: `127.0.0.1:${port}`, credentials: insecure, fromSequence: 3 }).pipe(toArray()));
+      const sigs = await lastValueFrom(watchTelemetry({ address: fake.address, credentials: insecure, fromSequence: 3 }).pipe(toArray()));
       assert.deepEqual(summary(sigs), ['gap 3-7']);
-      assert.deepEqual(asked, [3, 8], 'resubscribed from the oldest kept');
+      assert.deepEqual(fake.asked, [3, 8], 'resubscribed from the oldest kept');
     } finally {
-      fake.forceShutdown();
+      fake.close();
+    }
+  });
+
+  it('tells a from_sequence in the future by the trailing metadata rxtrain-latest-sequence, and starts over', async () => {
+    const fake = await scriptedServer([{ code: grpc.status.OUT_OF_RANGE, details: 'nope', metadata: latestSequenceMetadata(12) }]);
+    try {
+      const sigs = await lastValueFrom(watchTelemetry({ address: fake.address, credentials: insecure, fromSequence: 99 }).pipe(toArray()));
+      assert.deepEqual(summary(sigs), ['restarted']);
+      assert.deepEqual(fake.asked, [99, 0], 'from the start of the stream');
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('after a RESOURCE_EXHAUSTED cut-off naming the oldest sequence kept, reports the gap and resumes from there', async () => {
+    const fake = await scriptedServer([{ code: grpc.status.RESOURCE_EXHAUSTED, details: 'too slow', metadata: oldestSequenceMetadata(8) }]);
+    try {
+      const sigs = await lastValueFrom(watchTelemetry({ address: fake.address, credentials: insecure, fromSequence: 3, backoff: { initialMs: 1, maxMs: 1 } }).pipe(toArray()));
+      assert.deepEqual(summary(sigs), ['gap 3-7']);
+      assert.ok(sigs.some((s) => s.type === 'disconnected' && s.code === grpc.status.RESOURCE_EXHAUSTED), 'retried as a cut-off');
+      assert.deepEqual(fake.asked, [3, 8], 'resubscribed from the oldest kept, not from the evicted sequence');
+    } finally {
+      fake.close();
     }
   });
 

@@ -35,10 +35,17 @@ export interface TelemetryClient extends grpc.Client {
    * the next sequence the server will assign. When evicted, the
    * trailing metadata key `rxtrain-oldest-sequence` holds the
    * oldest sequence still kept, as a decimal string ("8"):
-   * resubscribe from it. A sequence in the future has no such key.
-   * (Older servers say the oldest only in the message text.)
+   * resubscribe from it. When in the future (a cursor from another
+   * stream, e.g. before training was restarted), the key
+   * `rxtrain-latest-sequence` holds the latest sequence the server
+   * has ("12"; "0" before the first event): start over from 0.
+   * Each case carries only its own key. (Older servers say both
+   * only in the message text: "oldest available is N", "in the future".)
    * RESOURCE_EXHAUSTED the subscriber read too slowly and its bounded queue overflowed;
-   * reconnect with from_sequence = last received + 1
+   * reconnect with from_sequence = last received + 1. When it fell
+   * behind the replay buffer instead (its next event was evicted),
+   * `rxtrain-oldest-sequence` holds the oldest sequence still kept:
+   * the events before it are lost; reconnect from it.
    * UNAUTHENTICATED    the server needs `authorization: Bearer <token>` metadata
    */
   Subscribe(argument: _rxtrain_telemetry_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_rxtrain_telemetry_v1_Event__Output>;
@@ -52,10 +59,17 @@ export interface TelemetryClient extends grpc.Client {
    * the next sequence the server will assign. When evicted, the
    * trailing metadata key `rxtrain-oldest-sequence` holds the
    * oldest sequence still kept, as a decimal string ("8"):
-   * resubscribe from it. A sequence in the future has no such key.
-   * (Older servers say the oldest only in the message text.)
+   * resubscribe from it. When in the future (a cursor from another
+   * stream, e.g. before training was restarted), the key
+   * `rxtrain-latest-sequence` holds the latest sequence the server
+   * has ("12"; "0" before the first event): start over from 0.
+   * Each case carries only its own key. (Older servers say both
+   * only in the message text: "oldest available is N", "in the future".)
    * RESOURCE_EXHAUSTED the subscriber read too slowly and its bounded queue overflowed;
-   * reconnect with from_sequence = last received + 1
+   * reconnect with from_sequence = last received + 1. When it fell
+   * behind the replay buffer instead (its next event was evicted),
+   * `rxtrain-oldest-sequence` holds the oldest sequence still kept:
+   * the events before it are lost; reconnect from it.
    * UNAUTHENTICATED    the server needs `authorization: Bearer <token>` metadata
    */
   subscribe(argument: _rxtrain_telemetry_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_rxtrain_telemetry_v1_Event__Output>;
@@ -81,10 +95,17 @@ export interface TelemetryHandlers extends grpc.UntypedServiceImplementation {
    * the next sequence the server will assign. When evicted, the
    * trailing metadata key `rxtrain-oldest-sequence` holds the
    * oldest sequence still kept, as a decimal string ("8"):
-   * resubscribe from it. A sequence in the future has no such key.
-   * (Older servers say the oldest only in the message text.)
+   * resubscribe from it. When in the future (a cursor from another
+   * stream, e.g. before training was restarted), the key
+   * `rxtrain-latest-sequence` holds the latest sequence the server
+   * has ("12"; "0" before the first event): start over from 0.
+   * Each case carries only its own key. (Older servers say both
+   * only in the message text: "oldest available is N", "in the future".)
    * RESOURCE_EXHAUSTED the subscriber read too slowly and its bounded queue overflowed;
-   * reconnect with from_sequence = last received + 1
+   * reconnect with from_sequence = last received + 1. When it fell
+   * behind the replay buffer instead (its next event was evicted),
+   * `rxtrain-oldest-sequence` holds the oldest sequence still kept:
+   * the events before it are lost; reconnect from it.
    * UNAUTHENTICATED    the server needs `authorization: Bearer <token>` metadata
    */
   Subscribe: grpc.handleServerStreamingCall<_rxtrain_telemetry_v1_SubscribeRequest__Output, _rxtrain_telemetry_v1_Event>;
