@@ -412,7 +412,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
     if (stoppedBy === undefined) {
       stoppedBy = signal;
-      logger.warn('stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+      // A SIGTERM comes from a program (kill, a service manager): say which signal it was.
+      logger.warn(signal === 'SIGTERM'
+        ? 'SIGTERM: stopping after the current step and saving a checkpoint (another SIGTERM or Ctrl-C quits at once)'
+        : 'stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
       stop.abort();
     } else {
       const code = stopExitCode(signal);

@@ -331,6 +331,7 @@ describe('rxtrain train', function () {
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], c.io), TRAIN_EXIT.TERMINATED, c.err());
     assert.equal(TRAIN_EXIT.TERMINATED, 143);
     assert.match(c.err(), /training ended \(stopped\)/);
+    assert.match(c.err(), /WARN {2}SIGTERM: stopping after the current step and saving a checkpoint \(another SIGTERM or Ctrl-C quits at once\)/, 'says which signal, not "Ctrl-C again"');
     assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
   });
 
