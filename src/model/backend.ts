@@ -186,6 +186,11 @@ async function tryCpu(attempts: BackendAttempt[]): Promise<BackendInfo | undefin
   try {
     if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
     await tf.ready();
+    // The cpu backend greets its first tensor in Node with a banner ("Hi, looks like you are
+    // running TensorFlow.js in Node.js …") on stderr, in every thread, amid rxtrain's own output,
+    // which names the backend already (and --backend cpu was asked for, or nothing else loaded).
+    const backend = tf.backend() as unknown as { firstUse?: boolean };
+    if (backend.firstUse === true) backend.firstUse = false;
     return { name: 'cpu', threads: 1, package: '@tensorflow/tfjs-backend-cpu', simd: false, attempts, notes: [] };
   } catch (e) {
     attempts.push({ name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', error: errorText(e) });

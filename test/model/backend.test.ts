@@ -92,6 +92,32 @@ describe('initBackend', () => {
     await assert.rejects(initBackend({ prefer: 'wasm', threads: 0 }), /threads must be a positive integer/);
   });
 
+  it('on cpu, leaves out tfjs\'s "Hi, looks like you are running TensorFlow.js in Node.js" banner (a fresh tfjs, in a worker)', async function () {
+    this.timeout(60000);
+    const backendTs = path.resolve(__dirname, '../../src/model/backend.ts');
+    const code = `
+      require('tsx/cjs');
+      const { parentPort } = require('node:worker_threads');
+      const warnings = [];
+      console.warn = (...a) => warnings.push(a.join(' '));
+      const tf = require('@tensorflow/tfjs');
+      const { initBackend } = require(${JSON.stringify(backendTs)});
+      initBackend({ prefer: 'cpu' }).then(async (info) => {
+        const x = tf.ones([2, 2]);
+        await x.data();
+        parentPort.postMessage({ name: info.name, warnings });
+      }, (e) => parentPort.postMessage({ error: String(e) }));`;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise<{ name?: string; warnings?: string[]; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(msg.error, undefined);
+    assert.equal(msg.name, 'cpu');
+    assert.deepEqual(msg.warnings?.filter((w) => /looks like you are running TensorFlow\.js in Node/.test(w)), []);
+  });
+
   it('works inside a worker_thread (own tfjs, one thread by default) and trains a conv layer there', async function () {
     this.timeout(120000);
     const backendTs = path.resolve(__dirname, '../../src/model/backend.ts');
