@@ -27,6 +27,7 @@ export * from './telemetryClientCredentials';
 export * from './connectionProblem';
 export * from './oldestSequenceMetadata';
 export * from './latestSequenceMetadata';
+export * from './sequenceMetadata';
 export * from './watchTelemetry';
 export * from './MonitorState';
 export * from './renderMonitor';

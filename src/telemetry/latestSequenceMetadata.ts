@@ -1,4 +1,5 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { sequenceFromMetadata, sequenceMetadata } from './sequenceMetadata';
 
 /**
  * The trailing-metadata key of the `OUT_OF_RANGE` a Subscribe ends with when its
@@ -25,9 +26,7 @@ export const LATEST_SEQUENCE_METADATA_KEY = 'rxtrain-latest-sequence';
  * ```
  */
 export function latestSequenceMetadata(latest: number): grpc.Metadata {
-  const md = new grpc.Metadata();
-  md.set(LATEST_SEQUENCE_METADATA_KEY, String(latest));
-  return md;
+  return sequenceMetadata(LATEST_SEQUENCE_METADATA_KEY, latest);
 }
 
 /**
@@ -41,8 +40,5 @@ export function latestSequenceMetadata(latest: number): grpc.Metadata {
  * ```
  */
 export function latestSequenceOf(metadata: grpc.Metadata | undefined): number | undefined {
-  const v = metadata?.get(LATEST_SEQUENCE_METADATA_KEY)[0];
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined;
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : undefined;
+  return sequenceFromMetadata(metadata, LATEST_SEQUENCE_METADATA_KEY, 0);
 }

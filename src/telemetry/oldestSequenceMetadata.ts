@@ -1,4 +1,5 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { sequenceFromMetadata, sequenceMetadata } from './sequenceMetadata';
 
 /**
  * The trailing-metadata key of the `OUT_OF_RANGE` a Subscribe ends with when its
@@ -22,9 +23,7 @@ export const OLDEST_SEQUENCE_METADATA_KEY = 'rxtrain-oldest-sequence';
  * ```
  */
 export function oldestSequenceMetadata(oldest: number): grpc.Metadata {
-  const md = new grpc.Metadata();
-  md.set(OLDEST_SEQUENCE_METADATA_KEY, String(oldest));
-  return md;
+  return sequenceMetadata(OLDEST_SEQUENCE_METADATA_KEY, oldest);
 }
 
 /**
@@ -38,8 +37,5 @@ export function oldestSequenceMetadata(oldest: number): grpc.Metadata {
  * ```
  */
 export function oldestSequenceOf(metadata: grpc.Metadata | undefined): number | undefined {
-  const v = metadata?.get(OLDEST_SEQUENCE_METADATA_KEY)[0];
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined;
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  return sequenceFromMetadata(metadata, OLDEST_SEQUENCE_METADATA_KEY, 1);
 }

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { runChild } from './fixtures/runChild';
 import { isTfjsWasmExitHandler, removeTfjsWasmExitHandlers } from '../../../src/model/wasm/removeTfjsWasmExitHandlers';
 
 const CHILD = path.join(__dirname, 'fixtures', 'throwAfterTfReady.ts');
 
-function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+const run = (args: string[]): ReturnType<typeof runChild> => runChild(CHILD, args);
 
 // Made from the glue's own text, as tfjs-backend-wasm 4.22's tf-backend-wasm.node.js has it.
 const glueRejection = (0, eval)('(function (reason) { throw reason; })') as (e: unknown) => void;
