@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +5,7 @@ import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { networkSpecOf } from '../model/createTrainer';
 import { layersModelArtifacts } from '../model/layersModelArtifacts';
 import type { NetworkSpec } from '../model/NetworkSpec';
+import { exportLeftovers, exportWorkFolder } from './exportWorkFolder';
 import { parseCommandArgs } from './parseCommandArgs';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, type ScoringCheckpoint, type WeightKind } from './scoringCheckpoint';
@@ -32,7 +32,8 @@ options:
   -h, --help           show this help
 
 Ctrl-C (or SIGTERM) before the files are in place removes what was written: OUT_DIR is left as it
-was.
+was. An export that was killed outright (kill -9) leaves a hidden .export-* working folder in or
+beside OUT_DIR: the next export to that OUT_DIR removes it, and says so.
 
 exit codes: 0 written, 1 unreadable checkpoint, an OUT_DIR in the way, or a model that cannot be
 exported, 2 usage error, 130 interrupted by Ctrl-C (143: by SIGTERM)
@@ -66,21 +67,48 @@ export interface ExportCommandIo {
 
 class UsageError extends Error {}
 
-/** What OUT_DIR holds: whether it exists, and (only with --force) the export files to replace. */
+/** What OUT_DIR holds: whether it exists, and its entries (none unless --force). */
 interface OutDirState {
   readonly exists: boolean;
-  readonly replaced: readonly string[];
+  readonly names: readonly string[];
 }
 
 /** The errno code of a failed fs call, if it has one. */
 const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
 /**
- * What OUT_DIR holds that an export replaces: nothing when it does not exist or is empty, else
- * (only with --force) its export files. Throws a readable error when OUT_DIR is in the way or
+ * Removes the working folders that killed exports (`kill -9`, a crash) left in or beside OUT_DIR,
+ * saying so on `err`. Throws when one in OUT_DIR is a running export's (or from another host,
+ * where its process cannot be checked): two exports moving files into one folder could pair a
+ * model.json with the other's weights.
+ */
+function clearLeftovers(outDir: string, err: ExportCommandIo['err']): void {
+  for (const l of exportLeftovers(outDir)) {
+    if (l.state === 'dead') {
+      try {
+        fs.rmSync(l.path, { recursive: true, force: true });
+      } catch (e) {
+        err.write(`rxtrain export: note: cannot remove ${shownPath(l.path)}, left by an export that was killed: ${(e as Error).message}\n`);
+        continue;
+      }
+      err.write(`rxtrain export: removed ${shownPath(l.path)}, left by an export that was killed (PID ${l.pid} no longer runs)\n`);
+    } else if (l.inside) {
+      throw new Error(
+        l.state === 'running'
+          ? `${outDir} is being written by another rxtrain export (PID ${l.pid}): wait for it to end (if none runs, PID ${l.pid} is another program now: delete ${shownPath(l.path)})`
+          : `${outDir} is being written by an rxtrain export on another host, or was left by one killed there: wait for it to end, or delete ${shownPath(l.path)} if none runs`,
+      );
+    }
+  }
+}
+
+/**
+ * Whether OUT_DIR exists and what it holds (anything only with --force), after removing what
+ * killed exports left in or beside it. Throws a readable error when OUT_DIR is in the way or
  * cannot be written (checked before the checkpoint is read, and again before writing).
  */
-function existingExport(outDir: string, force: boolean): OutDirState {
+function existingExport(outDir: string, force: boolean, err: ExportCommandIo['err']): OutDirState {
+  clearLeftovers(outDir, err);
   let names: string[];
   try {
     if (!fs.statSync(outDir).isDirectory()) throw new Error(`${outDir} exists and is not a folder`);
@@ -93,14 +121,14 @@ function existingExport(outDir: string, force: boolean): OutDirState {
       while (!fs.existsSync(ancestor)) ancestor = path.dirname(ancestor);
       if (!fs.statSync(ancestor).isDirectory()) throw new Error(`cannot create ${outDir}: ${shownPath(ancestor)} is a file, not a folder`);
       writable(ancestor, `cannot create ${outDir}`);
-      return { exists: false, replaced: [] };
+      return { exists: false, names: [] };
     }
     if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot read ${outDir}: permission denied`);
     throw e;
   }
   if (names.length > 0 && !force) throw new Error(`${outDir} is not empty (${names.length} entries): choose a new folder, or --force to replace the export in it`);
   writable(outDir, `cannot write into ${outDir}`);
-  return { exists: true, replaced: names.filter(isExportFile) };
+  return { exists: true, names };
 }
 
 /** Throws `what: no permission to write in DIR` unless this process may create files in `dir`. */
@@ -164,10 +192,11 @@ async function checkExport(opened: ScoringCheckpoint, spec: NetworkSpec, artifac
  * --force) is written into file by file from a temporary folder inside it (so a folder one may
  * write in, under a parent one may not, works, and keeps its own permissions): the old
  * model.json out first and the new one in last, so a reader never sees a model.json with
- * another export's weights, nor one naming a missing file. `tmpRef` receives the temporary
- * folder's path, for removal by a second Ctrl-C. Returns the weight file names.
+ * another export's weights, nor one naming a missing file; `replaced` are the old export's
+ * files to remove. `tmpRef` receives the temporary folder's path, for removal by a second
+ * Ctrl-C. Returns the weight file names.
  */
-async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, existing: OutDirState, stop: StopState, tmpRef: { path?: string }): Promise<string[]> {
+async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, existing: { exists: boolean; replaced: readonly string[] }, stop: StopState, tmpRef: { path?: string }): Promise<string[]> {
   const data = artifacts.weightData as ArrayBuffer;
   const n = Math.max(1, Math.ceil(data.byteLength / SHARD_BYTES));
   const paths = Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}.bin`);
@@ -179,16 +208,16 @@ async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, exis
     weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
     userDefinedMetadata: artifacts.userDefinedMetadata,
   };
-  const resolved = path.resolve(outDir);
-  const suffix = `export-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let tmp: string;
-  if (existing.exists) tmp = path.join(resolved, `.${suffix}`);
-  else {
-    await fs.promises.mkdir(path.dirname(resolved), { recursive: true });
-    tmp = path.join(path.dirname(resolved), `.${path.basename(resolved)}.${suffix}`);
+  const work = exportWorkFolder(outDir, existing.exists);
+  const tmp = work.path;
+  try {
+    if (!existing.exists) await fs.promises.mkdir(path.dirname(tmp), { recursive: true });
+    // Not mkdtemp: its folder is private (0700), and a new OUT_DIR is this folder, to be served.
+    await fs.promises.mkdir(tmp);
+  } catch (e) {
+    work.release();
+    throw e;
   }
-  // Not mkdtemp: its folder is private (0700), and a new OUT_DIR is this folder, to be served.
-  await fs.promises.mkdir(tmp);
   tmpRef.path = tmp;
   try {
     for (let i = 0; i < n; i++) {
@@ -207,12 +236,13 @@ async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, exis
       for (const f of [...paths, 'model.json']) await fs.promises.rename(path.join(tmp, f), path.join(outDir, f));
       await fs.promises.rmdir(tmp);
     });
-    tmpRef.path = undefined;
     return paths;
   } catch (e) {
     await fs.promises.rm(tmp, { recursive: true, force: true });
-    tmpRef.path = undefined;
     throw e;
+  } finally {
+    tmpRef.path = undefined;
+    work.release();
   }
 }
 
@@ -292,7 +322,7 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
   });
   try {
     // Before the (possibly 470 MB) checkpoint is read: a folder in the way fails at once.
-    existingExport(outDir, force);
+    existingExport(outDir, force, io.err);
     const opened = await scoringCheckpoint(target, weightsFlag);
     stop.check();
     for (const n of opened.notes) io.err.write(`rxtrain export: note: ${n}\n`);
@@ -307,7 +337,9 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
       throw new Error(`the exported model's probabilities differ from rxtrain's by ${diff} on a test input (more than ${CHECK_TOLERANCE}): nothing written; please report this with the checkpoint's model config`);
     }
     stop.check();
-    const shards = await writeExport(artifacts, outDir, existingExport(outDir, force), stop, tmpRef);
+    const existing = existingExport(outDir, force, io.err);
+    const replaced = existing.names.filter(isExportFile);
+    const shards = await writeExport(artifacts, outDir, { exists: existing.exists, replaced }, stop, tmpRef);
     const ck = opened.checkpoint;
     io.out.write(
       `exported ${shownPath(opened.file)} (${opened.weights} weights, step ${ck.step}) to ${shownPath(outDir)}: model.json + ${shards.length} weight file${shards.length === 1 ? '' : 's'}, ${megabytes((artifacts.weightData as ArrayBuffer).byteLength)}\n` +

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/Either';
+import { processAlive as alive } from './processAlive';
 
 /** What a run directory's lock file holds. */
 interface LockInfo {
@@ -36,16 +37,6 @@ export interface RunDirLock {
  * ```
  */
 export const RUN_DIR_LOCK_FILE = '.rxtrain.lock';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readLock(file: string): { readonly raw: string; readonly ino: number; readonly info: LockInfo | undefined } | undefined {
   let raw: string;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,8 +12,16 @@ import { run as train, TRAIN_EXIT } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import type { LayersExportMetadata } from '../../src/model/layersModelArtifacts';
 import { captureIo } from './fixtures/captureIo';
+import { spawnExport } from './fixtures/spawnExport';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
+
+const EXPORT_FILES = [1, 2, 3, 4, 5].map((i) => `group1-shard${i}of5.bin`).concat('model.json');
+
+/** The PID of a process that has ended. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
 
 /** An export read back from its files the way a Node server without rxtrain (or tfjs-node) does. */
 async function loadExport(dir: string): Promise<tf.LayersModel> {
@@ -202,6 +211,79 @@ describe('rxtrain export', function () {
       assert.deepEqual(fs.readdirSync(kept).sort().map((f) => [f, fs.readFileSync(path.join(kept, f))]), before, 'the export there untouched, no temporary folder in it');
     } finally {
       fs.promises.writeFile = writeFile;
+    }
+  });
+
+  it('a kill -9 in the middle of an export leaves its working folder, which the next export removes (saying so): OUT_DIR is not "not empty" for it', async () => {
+    const dir = path.join(tmp, 'killed');
+    const existing = path.join(dir, 'existing');
+    const fresh = path.join(dir, 'fresh');
+    fs.mkdirSync(existing, { recursive: true });
+    // Real processes, killed outright while their second weight file is being written.
+    const children = [existing, fresh].map((out, i) => {
+      const marker = path.join(tmp, `hang-${i}`);
+      const child = spawnExport([runDir, out, '--backend', 'wasm'], path.join(__dirname, 'fixtures', 'hangExportWrite.ts'), { RXTRAIN_FIXTURE_HANG_MARKER: marker });
+      return { child, marker };
+    });
+    for (const { child, marker } of children) {
+      while (!fs.existsSync(marker)) {
+        await Promise.race([child.ended.then((e) => Promise.reject(new Error(`exited before it hung: ${JSON.stringify(e)}`))), new Promise((r) => setTimeout(r, 50))]);
+      }
+      child.kill('SIGKILL');
+      assert.equal((await child.ended).signal, 'SIGKILL');
+    }
+    const [inside] = fs.readdirSync(existing);
+    assert.match(inside, new RegExp(`^\\.export-${children[0].child.pid}-[0-9a-f]{8}-[0-9a-f]{8}$`));
+    assert.ok(fs.existsSync(path.join(existing, inside, 'group1-shard1of5.bin')), 'the killed export had written into it');
+    const beside = fs.readdirSync(dir).filter((n) => n.startsWith('.'));
+    assert.equal(beside.length, 1);
+    assert.match(beside[0], new RegExp(`^\\.fresh\\.export-${children[1].child.pid}-[0-9a-f]{8}-[0-9a-f]{8}$`));
+
+    const c = captureIo();
+    assert.equal(await run([runDir, existing, '--backend', 'wasm'], c.io), 0, c.err());
+    assert.equal(c.err(), `rxtrain export: removed ${path.join(existing, inside)}, left by an export that was killed (PID ${children[0].child.pid} no longer runs)\n`);
+    assert.deepEqual(fs.readdirSync(existing).sort(), EXPORT_FILES);
+    const f = captureIo();
+    assert.equal(await run([runDir, fresh, '--backend', 'wasm'], f.io), 0, f.err());
+    assert.equal(f.err(), `rxtrain export: removed ${path.join(dir, beside[0])}, left by an export that was killed (PID ${children[1].child.pid} no longer runs)\n`);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['existing', 'fresh']);
+    assert.deepEqual(fs.readdirSync(fresh).sort(), EXPORT_FILES);
+  });
+
+  it('leaves alone the working folder of an export that runs (or ran on another host), and refuses to write into its OUT_DIR, even with --force', async () => {
+    const live = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1e6)'], { stdio: 'ignore' });
+    const dead = deadPid();
+    const dir = path.join(tmp, 'concurrent');
+    try {
+      assert.ok(live.pid !== undefined);
+      // Also the names of an rxtrain that wrote no host (judged by their PID alone).
+      const running = path.join(dir, 'running', `.export-${live.pid}-0123abcd`);
+      const elsewhere = path.join(dir, 'elsewhere', `.export-${dead}-0123abcd-00000000`);
+      const besideRunning = path.join(dir, `.fresh.export-${live.pid}-0123abcd`);
+      // Named with this process's PID but not this process's: an earlier one had the PID (a container's).
+      const reused = path.join(dir, 'reused', `.export-${process.pid}-0123abcd`);
+      const gone = path.join(dir, 'reused', `.export-${dead}-4567cdef`);
+      for (const d of [running, elsewhere, besideRunning, reused, gone]) fs.mkdirSync(d, { recursive: true });
+      for (const force of [[], ['--force']]) {
+        const r = captureIo();
+        assert.equal(await run([runDir, path.join(dir, 'running'), '--backend', 'wasm', ...force], r.io), 1);
+        assert.equal(r.err(), `rxtrain export: ${path.join(dir, 'running')} is being written by another rxtrain export (PID ${live.pid}): wait for it to end (if none runs, PID ${live.pid} is another program now: delete ${running})\n`);
+        const e = captureIo();
+        assert.equal(await run([runDir, path.join(dir, 'elsewhere'), '--backend', 'wasm', ...force], e.io), 1);
+        assert.match(e.err(), /elsewhere is being written by an rxtrain export on another host, or was left by one killed there: wait for it to end, or delete \S*elsewhere\/\.export-\d+-0123abcd-00000000 if none runs\n$/);
+      }
+      assert.ok(fs.existsSync(running) && fs.existsSync(elsewhere), 'both left alone');
+      const f = captureIo();
+      assert.equal(await run([runDir, path.join(dir, 'fresh'), '--backend', 'wasm'], f.io), 0, f.err());
+      assert.equal(f.err(), '');
+      assert.ok(fs.existsSync(besideRunning), 'a running export\'s folder beside OUT_DIR is left alone');
+      const u = captureIo();
+      assert.equal(await run([runDir, path.join(dir, 'reused'), '--backend', 'wasm'], u.io), 0, u.err());
+      assert.match(u.err(), new RegExp(`removed \\S*reused/\\.export-${process.pid}-0123abcd, left by an export that was killed \\(PID ${process.pid} no longer runs\\)`));
+      assert.match(u.err(), new RegExp(`removed \\S*reused/\\.export-${dead}-4567cdef, left by an export that was killed`));
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'reused')).sort(), EXPORT_FILES);
+    } finally {
+      live.kill('SIGKILL');
     }
   });
 
