@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { networkSpecOf } from '../model/createTrainer';
 import { layersModelArtifacts } from '../model/layersModelArtifacts';
 import type { NetworkSpec } from '../model/NetworkSpec';
+import { weightsManifestPaths } from '../model/weightsManifestPaths';
 import { exportLeftovers, exportWorkFolder } from './exportWorkFolder';
 import { parseCommandArgs } from './parseCommandArgs';
 import { processStopSignal, type StopSignal } from './processStopSignal';
@@ -27,8 +29,9 @@ options:
   --weights KIND       ema | trained: the moving average of the weights or the trained
                        weights (default: ema when the run kept one, as its validation did)
   --backend NAME       where the check runs: auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
-  --force              replace the export in a non-empty OUT_DIR (its model.json and weight
-                       files; other files are left alone)
+  --force              replace the export in a non-empty OUT_DIR: its model.json, the weight
+                       files that model.json lists (in OUT_DIR itself) and group*-shard*.bin;
+                       other files are left alone
   -h, --help           show this help
 
 Ctrl-C (or SIGTERM) before the files are in place removes what was written: OUT_DIR is left as it
@@ -100,6 +103,38 @@ function clearLeftovers(outDir: string, err: ExportCommandIo['err']): void {
       );
     }
   }
+}
+
+/** A weight file name of a model.json that stays in OUT_DIR: no folder part, no `..`. */
+const isPlainName = (p: string): boolean => p !== '' && p !== '.' && p !== '..' && !p.includes('/') && !p.includes('\\');
+
+/**
+ * The files --force replaces among OUT_DIR's `names`: model.json, every group*-shard*.bin, and
+ * the weight files the old model.json lists (a tfjs-node `weights.bin`, another converter's
+ * names) when they are plain files of OUT_DIR itself. What it lists elsewhere is left, with a
+ * note; so is everything when it is unreadable, but for the shards.
+ */
+function replacedFiles(outDir: string, names: readonly string[], err: ExportCommandIo['err']): string[] {
+  const files = new Set(names.filter(isExportFile));
+  if (!names.includes('model.json')) return [...files];
+  const modelJson = path.join(outDir, 'model.json');
+  let listed: E.Either<string, string[]>;
+  try {
+    listed = weightsManifestPaths(fs.readFileSync(modelJson, 'utf8'));
+  } catch (e) {
+    listed = E.left((e as Error).message);
+  }
+  if (E.isLeft(listed)) {
+    err.write(`rxtrain export: note: the old ${shownPath(modelJson)} is unreadable (${listed.left}): of its weight files only group*-shard*.bin are replaced\n`);
+    return [...files];
+  }
+  const outside: string[] = [];
+  for (const p of new Set(listed.right)) {
+    if (!isPlainName(p)) outside.push(p);
+    else if (names.includes(p) && !fs.lstatSync(path.join(outDir, p), { throwIfNoEntry: false })?.isDirectory()) files.add(p);
+  }
+  if (outside.length > 0) err.write(`rxtrain export: note: left alone what the old model.json lists outside ${shownPath(outDir)}: ${outside.join(', ')}\n`);
+  return [...files];
 }
 
 /**
@@ -338,7 +373,7 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
     }
     stop.check();
     const existing = existingExport(outDir, force, io.err);
-    const replaced = existing.names.filter(isExportFile);
+    const replaced = existing.names.length === 0 ? [] : replacedFiles(outDir, existing.names, io.err);
     const shards = await writeExport(artifacts, outDir, { exists: existing.exists, replaced }, stop, tmpRef);
     const ck = opened.checkpoint;
     io.out.write(

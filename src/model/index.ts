@@ -33,4 +33,5 @@ export * from './evaluateSource';
 export * from './InferenceInfo';
 export * from './predictSource';
 export * from './layersModelArtifacts';
+export * from './weightsManifestPaths';
 export * from './WeightEma';

@@ -287,6 +287,29 @@ describe('rxtrain export', function () {
     }
   });
 
+  it('--force also removes the weight files the old model.json lists in OUT_DIR (a tfjs-node weights.bin), never one outside it', async () => {
+    const dir = path.join(tmp, 'tfjs-node');
+    const out = path.join(dir, 'model');
+    fs.mkdirSync(path.join(out, 'sub'), { recursive: true });
+    const oldJson = { modelTopology: {}, weightsManifest: [{ paths: ['weights.bin', '../outside.bin', 'sub/w.bin', 'missing.bin', 'sub'], weights: [] }] };
+    fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify(oldJson));
+    for (const f of ['weights.bin', 'sub/w.bin', 'index.html', '../outside.bin']) fs.writeFileSync(path.join(out, f), 'old');
+    const c = captureIo();
+    assert.equal(await run([runDir, out, '--force', '--backend', 'wasm'], c.io), 0, c.err());
+    assert.deepEqual(fs.readdirSync(out).sort(), EXPORT_FILES.concat('index.html', 'sub').sort());
+    assert.ok(fs.existsSync(path.join(out, 'sub', 'w.bin')) && fs.existsSync(path.join(dir, 'outside.bin')), 'nothing outside OUT_DIR itself');
+    assert.equal(c.err(), `rxtrain export: note: left alone what the old model.json lists outside ${out}: ../outside.bin, sub/w.bin\n`);
+
+    const garbled = path.join(dir, 'garbled');
+    fs.mkdirSync(garbled);
+    fs.writeFileSync(path.join(garbled, 'model.json'), '{"weightsManifest": [{"paths": ["weights.bin"]');
+    fs.writeFileSync(path.join(garbled, 'weights.bin'), 'old');
+    const g = captureIo();
+    assert.equal(await run([runDir, garbled, '--force', '--backend', 'wasm'], g.io), 0, g.err());
+    assert.match(g.err(), /^rxtrain export: note: the old \S*garbled\/model\.json is unreadable \(not JSON \(.*\)\): of its weight files only group\*-shard\*\.bin are replaced\n$/);
+    assert.deepEqual(fs.readdirSync(garbled).sort(), EXPORT_FILES.concat('weights.bin').sort());
+  });
+
   it('refuses what it cannot do with a message and writes nothing: usage errors exit 2, the rest 1', async () => {
     const damaged = path.join(tmp, 'damaged.rxckpt');
     const good = fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt'));
