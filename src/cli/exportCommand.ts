@@ -35,8 +35,9 @@ options:
   -h, --help           show this help
 
 Ctrl-C (or SIGTERM) before the files are in place removes what was written: OUT_DIR is left as it
-was. An export that was killed outright (kill -9) leaves a hidden .export-* working folder in or
-beside OUT_DIR: the next export to that OUT_DIR removes it, and says so.
+was; once they are in place the export has succeeded, and a signal changes nothing (exit 0). An
+export killed outright (kill -9) leaves a hidden .export-* working folder in or beside OUT_DIR:
+the next export to that OUT_DIR removes it, and says so.
 
 exit codes: 0 written, 1 unreadable checkpoint, an OUT_DIR in the way, or a model that cannot be
 exported, 2 usage error, 130 interrupted by Ctrl-C (143: by SIGTERM)
@@ -287,7 +288,8 @@ const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
  * `rxtrain export`: writes a checkpoint's model as a TensorFlow.js Layers model (model.json +
  * weight shards) after checking it computes what rxtrain computes. Returns the exit code: 0
  * written, 1 unreadable checkpoint, OUT_DIR in the way or model not exportable, 2 usage error,
- * 130 / 143 stopped by Ctrl-C / SIGTERM before anything was moved into OUT_DIR.
+ * 130 / 143 stopped by Ctrl-C / SIGTERM before anything was moved into OUT_DIR (a signal once
+ * the files are in place changes nothing: 0).
  *
  * @example
  * ```ts
@@ -327,26 +329,30 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
   }
 
   let stopped: StopSignal | undefined;
-  let committing = false;
+  // working: a signal stops the export; committing: the files are being moved into OUT_DIR (a
+  // few renames), which a signal does not break off; done: they are in place, so the export has
+  // succeeded and a signal changes nothing (the summary follows, and exit code 0).
+  let phase: 'working' | 'committing' | 'done' = 'working';
   const tmpRef: { path?: string } = {};
   const stop: StopState = {
     check: () => {
       if (stopped !== undefined) throw new Interrupted(stopped);
     },
     commit: async (work) => {
-      committing = true;
+      phase = 'committing';
       try {
-        return await work();
+        const done = await work();
+        phase = 'done';
+        return done;
       } finally {
-        committing = false;
+        if (phase === 'committing') phase = 'working';
       }
     },
   };
   // The first Ctrl-C (or SIGTERM) stops the export at its next step and removes what it wrote;
-  // a second one quits at once, after removing the temporary folder. While the files are moved
-  // into OUT_DIR (a few renames) neither stops it: the export is then completed, never left half.
+  // a second one quits at once, after removing the temporary folder.
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
-    if (committing) return;
+    if (phase !== 'working') return;
     if (stopped === undefined) {
       stopped = signal;
       return;

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { closestName } from './parseCommandArgs';
+import { processStopSignal } from './processStopSignal';
 
 /**
  * A subcommand: takes its own argv (after the subcommand name), returns the exit code. Every
@@ -56,14 +57,20 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
+/**
+ * Sets the finished command's exit code. Node then exits once its threads and handles close
+ * (tens of milliseconds after an export); a Ctrl-C or SIGTERM meanwhile would kill the process
+ * (130 / 143) although the command's work is done, its files in place. From here a signal ends
+ * the process with the command's own code instead.
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  processStopSignal(() => process.exit());
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(`rxtrain: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    },
-  );
+  main(process.argv.slice(2)).then(finish, (err: unknown) => {
+    console.error(`rxtrain: ${err instanceof Error ? err.message : String(err)}`);
+    finish(1);
+  });
 }

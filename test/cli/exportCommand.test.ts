@@ -214,6 +214,42 @@ describe('rxtrain export', function () {
     }
   });
 
+  it('a Ctrl-C or SIGTERM once the files are in place changes nothing: the export has succeeded, exit 0', async () => {
+    const out = path.join(tmp, 'signalled', 'late');
+    let stop: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
+    const c = captureIo();
+    // Both signals come as the summary is printed, after the files were moved into place; the
+    // second would quit at once, as while writing.
+    const exit = process.exit;
+    process.exit = ((code?: number) => {
+      throw new Error(`process.exit(${code})`);
+    }) as typeof process.exit;
+    try {
+      const code = await run([runDir, out, '--backend', 'wasm'], {
+        out: { write: (t: string) => (stop?.('SIGINT'), stop?.('SIGTERM'), c.io.out.write(t)) },
+        err: c.io.err,
+        onStopSignal: (h) => ((stop = h), () => (stop = undefined)),
+      });
+      assert.equal(code, 0, c.err());
+    } finally {
+      process.exit = exit;
+    }
+    assert.equal(c.err(), '', 'nothing about an interruption');
+    assert.match(c.out(), /^exported \S+ \(ema weights, step \d+\) to \S*late: model\.json \+ 5 weight files/);
+    assert.deepEqual(fs.readdirSync(out).sort(), EXPORT_FILES);
+
+    // And after the command has returned, while Node shuts down (a real process: what ends it).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const dir = path.join(tmp, 'signalled', signal);
+      const child = spawnExport([runDir, dir, '--backend', 'wasm'], path.join(__dirname, 'fixtures', 'signalAtExit.ts'), { RXTRAIN_FIXTURE_EXIT_SIGNAL: signal });
+      const ended = await child.ended;
+      assert.deepEqual([ended.code, ended.signal], [0, null], ended.err);
+      assert.equal(ended.err, `signalAtExit: ${signal}\n`, 'the signal came, and nothing else was said');
+      assert.match(ended.out, /^exported /);
+      assert.deepEqual(fs.readdirSync(dir).sort(), EXPORT_FILES);
+    }
+  });
+
   it('a kill -9 in the middle of an export leaves its working folder, which the next export removes (saying so): OUT_DIR is not "not empty" for it', async () => {
     const dir = path.join(tmp, 'killed');
     const existing = path.join(dir, 'existing');
