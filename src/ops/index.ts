@@ -3,6 +3,7 @@ export * from './Rng';
 export * from './assertImage';
 export * from './Size';
 export * from './mapImage';
+export * from './skipSample';
 export * from './crop';
 export * from './centerCrop';
 export * from './resize';

@@ -1,7 +1,7 @@
 import { assertImage, type AnyImage } from '../ops/assertImage';
 import type { Image } from '../ops/Image';
 import type { Rng } from '../ops/Rng';
-import { oneLine } from './Skip';
+import { oneLine, skip, type Skip } from './Skip';
 
 /**
  * What a {@link SampleTransform} is told about the sample it transforms.
@@ -23,8 +23,9 @@ export interface SampleTransformContext {
 /**
  * Your own per-sample augmentation in a dataset (`createImageDataset({ transform })`): an image
  * kernel that gets each decoded 8-bit image before the built-in pad/crop/flip/normalise, and
- * returns the image to use instead. The same kernel lifted with `mapImage` is the push-style
- * operator.
+ * returns the image to use instead, or `skipSample(reason)` to leave the sample out. The same
+ * kernel lifted with `mapImage` is the push-style operator; {@link transformFromOperator} turns
+ * such an operator back into a transform.
  *
  * - **Randomness** comes only from `rng`: a generator of its own per (seed, epoch, sample index),
  *   apart from the crop/flip draws, so adding a transform does not move the crops, and a
@@ -32,6 +33,8 @@ export interface SampleTransformContext {
  *   arguments: no `Math.random`, no state carried from one call to the next.
  * - **Ownership.** `image` is the transform's own copy (never a buffer the store reuses), so it
  *   may be changed in place and returned, or a new image returned.
+ * - **Skipping.** A {@link skipSample} result becomes a `transform` skip of the sample, reported
+ *   like any other; a throw errors the epoch instead (a bug must not skip every image).
  * - It runs synchronously on the main thread, also with `workers` (they then crop the result).
  *
  * @example
@@ -40,9 +43,10 @@ export interface SampleTransformContext {
  *   const k = 0.5 + rng.next() / 2;
  *   return makeImage(img.data.map((v) => v * k), img.width, img.height, img.channels);
  * };
+ * const dropBlank: SampleTransform = (img) => (img.data.every((v) => v === img.data[0]) ? skipSample('blank image') : img);
  * ```
  */
-export type SampleTransform = (image: Image, rng: Rng, ctx: SampleTransformContext) => Image;
+export type SampleTransform = (image: Image, rng: Rng, ctx: SampleTransformContext) => Image | Skip;
 
 /**
  * How errors name a transform: by its function name when it has a telling one.
@@ -60,14 +64,17 @@ export function transformLabel(transform: SampleTransform): string {
 /**
  * Runs `transform` on a copy of `image` and checks what it returns. A throw or a result that is
  * not an 8-bit image becomes one-line `Error` naming the transform and the file: a bug in the
- * transform stops the epoch instead of quietly turning every sample into a skip.
+ * transform stops the epoch instead of quietly turning every sample into a skip. A
+ * {@link skipSample} result becomes the sample's {@link Skip}: its path, and a one-line
+ * message naming the transform and its reason.
  *
  * @example
  * ```ts
  * const out = applySampleTransform(darken, sample.image, createRng(1), { epoch: 0, index: 4, path: sample.path, label: sample.label });
+ * if (out.kind === 'skip') console.warn(out.message); // e.g. 'transform dropDark: too dark'
  * ```
  */
-export function applySampleTransform(transform: SampleTransform, image: Image, rng: Rng, ctx: SampleTransformContext): Image {
+export function applySampleTransform(transform: SampleTransform, image: Image, rng: Rng, ctx: SampleTransformContext): Image | Skip {
   const who = `${transformLabel(transform)} on ${ctx.path}`;
   // A copy (never shared memory): a store may read the next sample into the loaded buffer.
   const own: Image = { data: new Uint8Array(image.data), width: image.width, height: image.height, channels: image.channels };
@@ -80,6 +87,15 @@ export function applySampleTransform(transform: SampleTransform, image: Image, r
   }
   if (out !== null && typeof out === 'object' && typeof (out as { then?: unknown }).then === 'function') {
     throw new TypeError(`createImageDataset: ${who} returned a Promise; a transform must be synchronous and return the image`);
+  }
+  if (out !== null && typeof out === 'object' && (out as { kind?: unknown }).kind === 'skip') {
+    const { reason, message } = out as Partial<Skip>;
+    if (typeof reason !== 'string' || typeof message !== 'string') {
+      throw new TypeError(`createImageDataset: ${who} returned a skip without a reason and message; return skipSample('why') to leave a sample out`);
+    }
+    const why = oneLine(message);
+    // The sample's own path: the transform's skip does not know it (skipSample leaves it empty).
+    return skip(ctx.path, reason as Skip['reason'], why === '' ? `${transformLabel(transform)} skipped it` : `${transformLabel(transform)}: ${why}`);
   }
   if (out === null || typeof out !== 'object' || !('data' in out)) {
     const got = out === null ? 'null' : typeof out === 'object' ? `an object with keys [${Object.keys(out).slice(0, 5).join(', ')}]` : typeof out;

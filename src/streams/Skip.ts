@@ -21,7 +21,8 @@ export type SkipReason =
   | 'cross-class-link' // a folder symlink into another class folder: its images would get the wrong label
   | 'not-a-file' // e.g. a directory named like an image
   | 'hidden' // dot-files and OS junk (.DS_Store, Thumbs.db, ._foo.jpg)
-  | 'bad-label'; // a manifest row whose class is unknown or malformed
+  | 'bad-label' // a manifest row whose class is unknown or malformed
+  | 'transform'; // a dataset's transform left the sample out on purpose (skipSample)
 
 /**
  * A file that was skipped, with the reason and a human-readable detail.

@@ -39,8 +39,9 @@ export interface ImageDatasetOptions {
   /**
    * Your own per-sample augmentation, applied to each decoded image before `augment`, on the
    * main thread, with a generator of its own per (seed, epoch, sample index): see
-   * {@link SampleTransform}. A result smaller than the crop is an `unsupported` skip; a throw or
-   * a result that is not an 8-bit image errors the epoch, naming the transform and the file.
+   * {@link SampleTransform}. A `skipSample(reason)` result is a `transform` skip, a result
+   * smaller than the crop an `unsupported` one; a throw or a result that is not an 8-bit image
+   * errors the epoch, naming the transform and the file.
    */
   readonly transform?: SampleTransform;
   /** Drop the last, smaller batch of an epoch. Default false. */
@@ -88,6 +89,10 @@ function storeChannels(store: SampleStore): number | undefined {
   return h && typeof h.channels === 'number' ? h.channels : undefined;
 }
 
+function isSkip(x: Image | Skip): x is Skip {
+  return (x as Partial<Skip>).kind === 'skip';
+}
+
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`createImageDataset: ${name} must be a positive integer, got ${v}`);
   return v;
@@ -114,7 +119,8 @@ function positiveInt(name: string, v: number): number {
  *   in; the batch is filled from the next samples, so no valid sample is lost. Images of the
  *   wrong channel count or smaller than the crop are skipped as `unsupported`.
  * - **`transform`** ({@link SampleTransform}) runs on each loaded image first, with
- *   `createRng(deriveSeed(seed, e, i, …))` of its own, so all of the above holds with it.
+ *   `createRng(deriveSeed(seed, e, i, …))` of its own, so all of the above holds with it,
+ *   the samples it skips ({@link skipSample}) included.
  *
  * `stepsPerEpoch` is counted before skips (ceil, or floor with `dropLast`).
  *
@@ -249,18 +255,19 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         return;
       }
       try {
-        this.validity[index] = this.problem(r, this.prepared(index, r)) === undefined ? VALID : INVALID;
+        const img = this.prepared(index, r);
+        this.validity[index] = !isSkip(img) && this.problem(r, img) === undefined ? VALID : INVALID;
       } finally {
         if (transform === undefined) store.recycle?.(r);
       }
     }
 
     /**
-     * The image that goes into the batch: the loaded one, or the transform's result. With a
-     * transform the loaded sample goes back to the store here (the transform had a copy);
-     * without, only once its pixels are cropped.
+     * The image that goes into the batch: the loaded one, or the transform's result (which may
+     * be its decision to skip the sample). With a transform the loaded sample goes back to the
+     * store here (the transform had a copy); without, only once its pixels are cropped.
      */
-    private prepared(index: number, r: Loadable): Image {
+    private prepared(index: number, r: Loadable): Image | Skip {
       if (transform === undefined) return r.image;
       try {
         const rng = createRng(deriveSeed(seed, this.epochIndex, index, TRANSFORM_SALT));
@@ -346,6 +353,12 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         return;
       }
       const img = this.prepared(index, r);
+      if (isSkip(img)) {
+        this.validity[index] = INVALID;
+        this.ready.push(img);
+        this.readySkips++;
+        return;
+      }
       // The loaded sample, while its pixels are still to be cropped (a transform had a copy).
       const held = transform === undefined ? r : undefined;
       const problem = this.problem(r, img);

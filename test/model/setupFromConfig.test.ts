@@ -12,6 +12,7 @@ import { detectDataFormat, openDatasets, openEvalData, runIdentity } from '../..
 import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig';
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
+import { skipSample } from '../../src/ops/skipSample';
 import type { SampleTransform } from '../../src/streams/SampleTransform';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { IdxDataset } from '../../src/streams/idxDataset';
@@ -416,5 +417,31 @@ describe('grey training end to end (model.channels 1)', function () {
     assert.equal(seen.length, 12);
     assert.ok(seen.every((s) => s.startsWith(`0:train${path.sep}`)), seen.join(' '));
     assert.equal(new Set(seen).size, 12);
+  });
+
+  it('a sample the transform leaves out with skipSample reaches train() as a SampleSkipped event naming the transform and the reason', async () => {
+    const cfg = config({
+      data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'test') },
+      model: { name: 'small', inputSize: 16, channels: 1 },
+      batchSize: 4,
+      augmentation: { mean: [72.9, 72.9, 72.9] },
+    });
+    const left: string[] = [];
+    const d = await openDatasets(cfg, {
+      transform: function thirds(img, _rng, ctx) {
+        if (ctx.index % 3 !== 0) return img;
+        left.push(ctx.path);
+        return skipSample(`index ${ctx.index} is a multiple of 3`);
+      },
+    });
+    const events = await trainOneEpoch(d);
+    assert.equal(events.at(-1)?.kind, 'TrainEnd');
+    const skipped = events.flatMap((e) => (e.kind === 'SampleSkipped' ? [e] : []));
+    assert.equal(left.length, 4);
+    assert.deepEqual(skipped.map((e) => e.path).sort(), [...left].sort());
+    for (const e of skipped) {
+      assert.equal(e.reason, 'transform');
+      assert.match(e.message, /^transform thirds: index (0|3|6|9) is a multiple of 3$/);
+    }
   });
 });

@@ -13,6 +13,7 @@ import type { Skip } from '../../src/streams/Skip';
 import { cropImage } from '../../src/ops/crop';
 import { makeImage, type Image } from '../../src/ops/Image';
 import { createRng, type Rng } from '../../src/ops/Rng';
+import { skipSample } from '../../src/ops/skipSample';
 import { initBackend } from '../../src/model/backend';
 import { keepBackend } from '../fixtures/keepBackend';
 import { countBatchUploads } from './countBatchUploads';
@@ -131,6 +132,61 @@ describe('createImageDataset transform', () => {
     // A transform that keeps the shape is not blamed for an image that was too small already.
     const small = createImageDataset({ store: memoryStore({ size: 1, width: 6, height: 6 }), batchSize: 1, augment: train, transform: cutout });
     assert.match((await drain(small.epoch(0))).skips[0].message, /^image 6x6 is smaller than the 8x8 crop; resize when decoding/);
+  });
+
+  it('skipSample(reason) leaves the sample out as a transform skip naming the transform, the reason and the file; the batch is filled from the next samples', async () => {
+    const decided: number[] = [];
+    // Skips by the image and its own draw: about one in four, other ones each epoch.
+    function unlucky(img: Image, rng: Rng, ctx: SampleTransformContext): Image | Skip {
+      if (rng.next() >= 0.25) return cutout(img, rng);
+      decided.push(ctx.index);
+      return skipSample(`drew a low number\n  (epoch ${ctx.epoch})`);
+    }
+    const opts = (): ImageDatasetOptions => ({ store: memoryStore({ size: 30, bad: new Set([7]) }), batchSize: 4, seed: 5, augment: train, transform: unlucky });
+    const { batches, skips } = await drain(createImageDataset(opts()).epoch(2));
+    const chosen = skips.filter((s) => s.reason === 'transform');
+    assert.ok(chosen.length >= 3, `${chosen.length} skipped`);
+    assert.deepEqual(chosen.map((s) => s.path), decided.map((i) => `mem:${i}`));
+    for (const s of chosen) assert.deepEqual(s, { kind: 'skip', path: s.path, reason: 'transform', message: 'transform unlucky: drew a low number; (epoch 2)' });
+    assert.deepEqual(skips.filter((s) => s.reason !== 'transform').map((s) => s.path), ['mem:7'], 'the store\'s own skip, as before');
+    const placed = batches.flatMap((b) => b.paths);
+    assert.equal(placed.length + skips.length, 30);
+    assert.ok(!placed.some((p) => chosen.some((s) => s.path === p)));
+    assert.ok(batches.slice(0, -1).every((b) => b.paths.length === 4));
+    // Other samples in another epoch: the decision draws from the per-epoch generator.
+    const other = (await drain(createImageDataset(opts()).epoch(3))).skips.filter((s) => s.reason === 'transform').map((s) => s.path);
+    assert.notDeepEqual(other, chosen.map((s) => s.path));
+  });
+
+  it('resumes exactly with a transform that skips: epoch(e, k) leaves out the same samples as epoch(e)', async () => {
+    const unlucky: SampleTransform = (img, rng) => (rng.next() < 0.3 ? skipSample('unlucky') : img);
+    const opts = (): ImageDatasetOptions => ({ store: memoryStore({ size: 41 }), batchSize: 4, seed: 13, augment: train, transform: unlucky });
+    const full = await drain(createImageDataset(opts()).epoch(1));
+    assert.ok(full.skips.length >= 6, `${full.skips.length} skipped`);
+    for (const k of [1, 4, 7]) {
+      const resumed = await drain(createImageDataset(opts()).epoch(1, k));
+      assert.deepEqual(resumed.batches, full.batches.slice(k), `startBatch ${k}`);
+      const skipped = new Set(full.skips.map((s) => s.path));
+      assert.ok(resumed.skips.every((s) => skipped.has(s.path)), 'skips only what the full epoch skipped');
+    }
+    // And after the same dataset met epoch 0, whose transform skipped other samples.
+    const ds = createImageDataset(opts());
+    await drain(ds.epoch(0));
+    assert.deepEqual((await drain(ds.epoch(1, 5))).batches, full.batches.slice(5));
+    await ds.close();
+  });
+
+  it('a skip the transform returns without a reason, or skipSample with one that is not a string, errors the epoch', async () => {
+    const run = (transform: SampleTransform): Promise<Seen> => drain(createImageDataset({ store: memoryStore({ size: 3 }), batchSize: 2, augment: train, transform }).epoch(0));
+    await assert.rejects(run(() => ({ kind: 'skip' }) as Skip), /^TypeError: createImageDataset: the transform on mem:\d returned a skip without a reason and message; return skipSample\('why'\) to leave a sample out$/);
+    await assert.rejects(run(function why() {
+      return skipSample({ dark: true } as unknown as string);
+    }), /^Error: createImageDataset: transform why on mem:\d threw TypeError: skipSample: reason must be a string, got object$/);
+    // An empty reason still names the transform.
+    const { skips } = await run(function blank() {
+      return skipSample('');
+    });
+    assert.deepEqual(skips.map((s) => s.message), ['transform blank skipped it', 'transform blank skipped it', 'transform blank skipped it']);
   });
 
   it('a transform that throws errors the epoch with one line naming it and the file, and leaves no tensors behind', async () => {
