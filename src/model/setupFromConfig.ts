@@ -70,10 +70,17 @@ export interface OpenedDatasets {
 export interface OpenDatasetsOptions {
   /**
    * Your own per-sample augmentation of the training images ({@link SampleTransform}), before
-   * the config's pad/crop/flip/normalise. Validation and test data are not transformed.
+   * the config's pad/crop/flip/normalise. Validation data gets `valTransform`, not this.
    * Checkpoints do not record it: resume a run with the same transform.
    */
   readonly transform?: SampleTransform;
+  /**
+   * The transform of the validation images (also the uncropped ones of `tenCrop`), before the
+   * centre crop: what the model must see at validation too, such as a deterministic colour
+   * conversion or histogram equalisation the training transform applies. Its generator is one
+   * per (seed, sample), the same at every validation pass (`transformRng: 'fixed'`).
+   */
+  readonly valTransform?: SampleTransform;
 }
 
 function sha256(text: string | Buffer): string {
@@ -238,8 +245,12 @@ function evalSources(
   cfg: TrainConfig,
   store: SampleStore,
   normalise: { readonly mean: readonly number[]; readonly std?: readonly number[] },
+  transform: SampleTransform | undefined,
 ): { val?: BatchSource; tenCrop?: { readonly source: BatchSource; readonly cropSize: number } } {
-  const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: cfg.data.prefetch, channels: cfg.model.channels, store, shuffle: false };
+  const common = {
+    batchSize: cfg.batchSize, seed: cfg.seed, prefetch: cfg.data.prefetch, channels: cfg.model.channels, store, shuffle: false,
+    ...(transform === undefined ? {} : { transform, transformRng: 'fixed' as const }),
+  };
   const crop = cfg.model.inputSize;
   if (!cfg.tenCrop) return { val: createImageDataset({ ...common, augment: { kind: 'eval', crop, ...normalise } }) };
   const side = imageSide(store) ?? cfg.augmentation.resize;
@@ -257,7 +268,8 @@ function listingHash(root: string, items: readonly SourceItem[]): string {
  * Opens the train and validation data of a config: a preprocess directory (manifests, and the
  * packed record files when `data.records` and they exist) or folder-per-class trees read with
  * sharp. Mean `"dataset"` reads rgb_val.json. Errors are readable and name the config field.
- * `opts.transform` augments the training images with your own kernel ({@link OpenDatasetsOptions}).
+ * `opts.transform` augments the training images with your own kernel, `opts.valTransform` the
+ * validation ones ({@link OpenDatasetsOptions}).
  *
  * @example
  * ```ts
@@ -359,7 +371,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       : { kind: 'eval', crop, ...normalise };
     const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: data.prefetch, channels };
     const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug, ...(opts.transform === undefined ? {} : { transform: opts.transform }) });
-    const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise);
+    const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise, opts.valTransform);
     // Only a preprocess output promises one size for all its images; a plain folder's first image says nothing.
     const side = aug.resize ?? imageSide(val?.store ?? train.store) ?? (format === 'manifest' ? await jpegSide((val ?? train).items[0]?.path) : undefined);
     return {
@@ -401,15 +413,17 @@ export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 
  * ({@link InferenceInfo}), prepared as the run's validation pass prepared its own: image files
  * resized to the side the run's images had (`info.imageSide`, else `augmentation.resize`), then
  * a centre crop, or 10-crop when `cfg.tenCrop`. Classes that differ are refused,
- * naming the extra and missing ones.
+ * naming the extra and missing ones. `opts.valTransform` is the run's validation transform
+ * (the CLI cannot apply one: code is not config).
  *
  * @example
  * ```ts
  * const d = await openEvalData(cfg, ck.inference, 'data/test.rec'); // ck: a decoded checkpoint that has inference
  * try { console.log(d.val?.size); } finally { await d.close(); }
+ * const equalised = await openEvalData(cfg, ck.inference, 'data/test', { valTransform: equalise });
  * ```
  */
-export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string): Promise<EvalDatasets> {
+export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string, opts: Pick<OpenDatasetsOptions, 'valTransform'> = {}): Promise<EvalDatasets> {
   const { model, augmentation: aug } = cfg;
   if (info.mean.length !== model.channels) throw new Error(`the checkpoint's normalisation has ${info.mean.length} channels but model.channels is ${model.channels}`);
   // The run validated on images of this side (a preprocess output's, the records', or
@@ -420,7 +434,7 @@ export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where:
   const opened = await openValData(where, 'data.val', info.classes, model.channels, decode);
   try {
     const normalise = { mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) };
-    const { val, tenCrop } = evalSources({ ...cfg, augmentation: { ...aug, resize: side } }, opened.split.store, normalise);
+    const { val, tenCrop } = evalSources({ ...cfg, augmentation: { ...aug, resize: side } }, opened.split.store, normalise, opts.valTransform);
     return {
       ...(val === undefined ? {} : { val }),
       ...(tenCrop === undefined ? {} : { tenCrop }),

@@ -44,6 +44,13 @@ export interface ImageDatasetOptions {
    * errors the epoch, naming the transform and the file.
    */
   readonly transform?: SampleTransform;
+  /**
+   * How the transform's generators are seeded. `'per-epoch'`: one per (seed, epoch, sample), so
+   * a random augmentation differs from epoch to epoch (training). `'fixed'`: one per (seed,
+   * sample), the same in every epoch and apart from the per-epoch ones: validation data must
+   * be the same images at every validation pass. Default `'per-epoch'`.
+   */
+  readonly transformRng?: 'per-epoch' | 'fixed';
   /** Drop the last, smaller batch of an epoch. Default false. */
   readonly dropLast?: boolean;
   /** Channels of the images (1 or 3). Default: the store's header if it has one, else 3. */
@@ -70,6 +77,8 @@ export interface ImageDatasetOptions {
 const AUGMENT_SALT = 0xa06;
 // And the transform's draws apart from the crop/flip ones: adding a transform moves no crop.
 const TRANSFORM_SALT = 0x7f0;
+// And a fixed transform's (transformRng 'fixed'): its own stream, not epoch 0's.
+const FIXED_TRANSFORM_SALT = 0x7f1;
 // Epochs whose sample validity a dataset with a transform remembers (for resuming).
 const VALIDITY_EPOCHS = 2;
 
@@ -119,7 +128,8 @@ function positiveInt(name: string, v: number): number {
  *   in; the batch is filled from the next samples, so no valid sample is lost. Images of the
  *   wrong channel count or smaller than the crop are skipped as `unsupported`.
  * - **`transform`** ({@link SampleTransform}) runs on each loaded image first, with
- *   `createRng(deriveSeed(seed, e, i, …))` of its own, so all of the above holds with it,
+ *   `createRng(deriveSeed(seed, e, i, …))` of its own (`transformRng: 'fixed'`: one per
+ *   (seed, i), the same every epoch, for validation), so all of the above holds with it,
  *   the samples it skips ({@link skipSample}) included.
  *
  * `stepsPerEpoch` is counted before skips (ceil, or floor with `dropLast`).
@@ -148,6 +158,10 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   const transform = opts.transform;
   if (transform !== undefined && typeof transform !== 'function') {
     throw new TypeError(`createImageDataset: transform must be a function (image, rng, { epoch, index, path, label }) => image, got ${transform === null ? 'null' : typeof transform}`);
+  }
+  const transformRng = opts.transformRng ?? 'per-epoch';
+  if (transformRng !== 'per-epoch' && transformRng !== 'fixed') {
+    throw new RangeError(`createImageDataset: transformRng must be 'per-epoch' or 'fixed', got ${JSON.stringify(transformRng)}`);
   }
   if (channels !== 1 && channels !== 3 && channels !== 4) throw new RangeError(`createImageDataset: channels must be 1, 3 or 4, got ${channels}`);
   assertAugment(augment, channels);
@@ -270,7 +284,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     private prepared(index: number, r: Loadable): Image | Skip {
       if (transform === undefined) return r.image;
       try {
-        const rng = createRng(deriveSeed(seed, this.epochIndex, index, TRANSFORM_SALT));
+        const rng = createRng(transformRng === 'fixed' ? deriveSeed(seed, index, FIXED_TRANSFORM_SALT) : deriveSeed(seed, this.epochIndex, index, TRANSFORM_SALT));
         return applySampleTransform(transform, r.image, rng, { epoch: this.epochIndex, index, path: r.path, label: r.label });
       } finally {
         store.recycle?.(r);

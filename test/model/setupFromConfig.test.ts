@@ -13,6 +13,7 @@ import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
 import { skipSample } from '../../src/ops/skipSample';
+import type { BatchSource } from '../../src/streams/BatchSource';
 import type { SampleTransform } from '../../src/streams/SampleTransform';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { IdxDataset } from '../../src/streams/idxDataset';
@@ -417,6 +418,84 @@ describe('grey training end to end (model.channels 1)', function () {
     assert.equal(seen.length, 12);
     assert.ok(seen.every((s) => s.startsWith(`0:train${path.sep}`)), seen.join(' '));
     assert.equal(new Set(seen).size, 12);
+  });
+
+  it('openDatasets(cfg, { transform, valTransform }): each split gets its own, validation the same images every pass; tenCrop and openEvalData too', async () => {
+    const cfg = (over: object = {}): TrainConfig => config({
+      data: { train: path.join(tmp, 'train'), val: path.join(tmp, 'test') },
+      model: { name: 'small', inputSize: 12, channels: 1 },
+      batchSize: 4,
+      augmentation: { mean: [72.9, 72.9, 72.9] },
+      ...over,
+    });
+    const seen: Record<'train' | 'val', string[]> = { train: [], val: [] };
+    const draws = new Map<string, number>();
+    // Inverts the image, and notes which split called and the first draw of its generator.
+    const recorder = (split: 'train' | 'val'): SampleTransform => (img, rng, ctx) => {
+      seen[split].push(path.relative(tmp, ctx.path).split(path.sep)[0]);
+      draws.set(`${split}/${ctx.epoch}/${path.relative(tmp, ctx.path)}`, rng.next());
+      return makeImage(img.data.map((v) => 255 - v), img.width, img.height, img.channels);
+    };
+    const pixels = async (source: BatchSource, epoch = 0): Promise<number[][]> => {
+      const out: number[][] = [];
+      for await (const item of source.epoch(epoch)) {
+        if (item.kind !== 'batch') continue;
+        out.push(Array.from(await item.xs.data()));
+        item.xs.dispose();
+        item.ys.dispose();
+      }
+      return out;
+    };
+    const d = await openDatasets(cfg(), { transform: recorder('train'), valTransform: recorder('val') });
+    const plain = await openDatasets(cfg());
+    let first: number[][] = [];
+    try {
+      assert.ok(d.val !== undefined && plain.val !== undefined);
+      first = await pixels(d.val, 0);
+      assert.deepEqual(await pixels(d.val, 3), first, 'the same validation images every pass');
+      assert.notDeepEqual(first, await pixels(plain.val), 'the validation transform ran');
+      await pixels(d.train, 0);
+      assert.deepEqual([...new Set(seen.train)], ['train']);
+      assert.deepEqual([...new Set(seen.val)], ['test']);
+      assert.equal(seen.val.length, 12);
+      for (const [k, v] of draws) if (k.startsWith('val/3/')) assert.equal(v, draws.get(k.replace('val/3/', 'val/0/')), k);
+    } finally {
+      await d.close();
+      await plain.close();
+    }
+    // Only the training transform: validation as before.
+    const trainOnly = await openDatasets(cfg(), { transform: recorder('train') });
+    const plainAgain = await openDatasets(cfg());
+    try {
+      assert.deepEqual(await pixels(trainOnly.val!), await pixels(plainAgain.val!));
+    } finally {
+      await trainOnly.close();
+      await plainAgain.close();
+    }
+    // tenCrop cuts its crops from transformed images.
+    seen.val.length = 0;
+    const ten = await openDatasets(cfg({ tenCrop: true, augmentation: { mean: [72.9, 72.9, 72.9], resize: 16 } }), { valTransform: recorder('val') });
+    try {
+      assert.ok(ten.tenCrop !== undefined);
+      await pixels(ten.tenCrop.source);
+      assert.equal(seen.val.length, 6);
+    } finally {
+      await ten.close();
+    }
+    // Scoring a checkpoint from code: openEvalData takes the run's validation transform.
+    seen.val.length = 0;
+    const info = { classes: ['a', 'b', 'c'], mean: [72.9] };
+    const scored = await openEvalData(cfg(), info, path.join(tmp, 'test'), { valTransform: recorder('val') });
+    const unscored = await openEvalData(cfg(), info, path.join(tmp, 'test'));
+    try {
+      const got = await pixels(scored.val!);
+      assert.equal(seen.val.length, 6);
+      assert.deepEqual(got, first, 'the images the run validated on');
+      assert.notDeepEqual(got, await pixels(unscored.val!));
+    } finally {
+      await scored.close();
+      await unscored.close();
+    }
   });
 
   it('a sample the transform leaves out with skipSample reaches train() as a SampleSkipped event naming the transform and the reason', async () => {

@@ -87,6 +87,33 @@ describe('createImageDataset transform', () => {
     assert.notDeepEqual(plain.batches[0].xs, a.batches[0].xs);
   });
 
+  it("transformRng 'fixed': one generator per (seed, sample), the same every epoch and apart from the per-epoch ones", async () => {
+    const draws = new Map<string, number>();
+    const record = (tag: string): SampleTransform => (img, rng, ctx) => {
+      draws.set(`${tag}/${ctx.epoch}/${ctx.index}`, rng.fork().next());
+      return cutout(img, rng);
+    };
+    const opts = (tag: string, transformRng?: 'per-epoch' | 'fixed', concurrency = 2): ImageDatasetOptions => ({
+      store: memoryStore({ size: 14, delayMs: 1 }), batchSize: 4, seed: 3, concurrency, augment: { kind: 'eval', crop: 8, mean: [100] }, transform: record(tag),
+      ...(transformRng === undefined ? {} : { transformRng }),
+    });
+    const ds = createImageDataset(opts('fixed', 'fixed'));
+    const e0 = await drain(ds.epoch(0));
+    const e3 = await drain(ds.epoch(3));
+    await ds.close();
+    assert.deepEqual(e3, e0, 'the same images every epoch');
+    assert.deepEqual(await drain(createImageDataset(opts('fixed6', 'fixed', 6)).epoch(1)), e0, 'whatever the concurrency');
+    const perEpoch = createImageDataset(opts('epoch'));
+    const p0 = await drain(perEpoch.epoch(0));
+    assert.notDeepEqual(await drain(perEpoch.epoch(3)), p0, 'the default still changes every epoch');
+    await perEpoch.close();
+    for (let i = 0; i < 14; i++) {
+      assert.equal(draws.get(`fixed/3/${i}`), draws.get(`fixed/0/${i}`));
+      assert.notEqual(draws.get(`fixed/0/${i}`), draws.get(`epoch/0/${i}`), `sample ${i}: not the per-epoch generator of epoch 0`);
+    }
+    assert.throws(() => createImageDataset({ ...opts('x'), transformRng: 'once' as 'fixed' }), /^RangeError: createImageDataset: transformRng must be 'per-epoch' or 'fixed', got "once"$/);
+  });
+
   it('moves no crop or flip: a transform that draws from its generator and keeps the image gives the batches of none', async () => {
     const opts = (transform?: SampleTransform): ImageDatasetOptions => ({
       store: memoryStore({ size: 25, width: 20, height: 20 }), batchSize: 6, seed: 4, augment: { ...train, pad: 2 }, ...(transform ? { transform } : {}),
