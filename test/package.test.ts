@@ -115,7 +115,7 @@ describe("the 'rxtrain/ops' entry point", () => {
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
-  it('loads neither tfjs, sharp nor gRPC, and runs the operator checklist without a test framework', async function () {
+  it('loads neither tfjs, sharp nor gRPC, and runs the operator checklist and transformFromOperator without a test framework', async function () {
     this.timeout(60_000);
     const probe = path.join(dir, 'probe.js');
     await fsp.writeFile(probe, `
@@ -131,12 +131,19 @@ describe("the 'rxtrain/ops' entry point", () => {
         badError: /RangeError/,
       });
       for (const c of cases) c.run();
-      console.log(JSON.stringify({ entry: require.resolve('rxtrain/ops'), cases: cases.length, loaded: Object.keys(require.cache) }));
+      // The operator bridged into a dataset transform, skips included, without the dataset's code.
+      const ctx = { epoch: 0, index: 0, path: 'cls/1.png', label: 1 };
+      const flip = ops.transformFromOperator(() => ops.flipHorizontal());
+      const flipped = flip(img, ops.createRng(1), ctx);
+      const skipped = ops.transformFromOperator(() => () => require('rxjs').of(ops.skipSample('blank')))(img, ops.createRng(1), ctx);
+      const bridged = JSON.stringify(flipped) === JSON.stringify(ops.flipHorizontalImage(img)) && skipped.reason === 'transform';
+      console.log(JSON.stringify({ entry: require.resolve('rxtrain/ops'), cases: cases.length, bridged, loaded: Object.keys(require.cache) }));
     `);
     const { stdout } = await promisify(execFile)(process.execPath, [probe], { cwd: dir, timeout: 50_000 });
-    const got = JSON.parse(stdout) as { entry: string; cases: number; loaded: string[] };
+    const got = JSON.parse(stdout) as { entry: string; cases: number; bridged: boolean; loaded: string[] };
     assert.equal(got.entry, path.join(dir, 'dist', 'ops', 'index.js'));
     assert.equal(got.cases, 6);
+    assert.equal(got.bridged, true, 'transformFromOperator and skipSample work from the light entry');
     const packages = new Set(got.loaded.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path.relative(ROOT, f))?.[1]).filter((p) => p !== undefined));
     assert.ok(packages.has('rxjs'), `the probe did not see rxjs load: ${[...packages].join(', ')}`);
     const heavy = [...packages].filter((p) => /^(@tensorflow\/|sharp$|@img\/|@grpc\/|protobufjs$|mocha$)/.test(p));

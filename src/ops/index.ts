@@ -4,6 +4,7 @@ export * from './assertImage';
 export * from './Size';
 export * from './mapImage';
 export * from './skipSample';
+export * from './transformFromOperator';
 export * from './crop';
 export * from './centerCrop';
 export * from './resize';

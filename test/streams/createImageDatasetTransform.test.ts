@@ -14,6 +14,10 @@ import { cropImage } from '../../src/ops/crop';
 import { makeImage, type Image } from '../../src/ops/Image';
 import { createRng, type Rng } from '../../src/ops/Rng';
 import { skipSample } from '../../src/ops/skipSample';
+import { colorJitter, colorJitterImage } from '../../src/ops/colorJitter';
+import { randomFlip, randomFlipImage } from '../../src/ops/randomFlip';
+import { transformFromOperator } from '../../src/ops/transformFromOperator';
+import { map, mergeMap, pipe } from 'rxjs';
 import { initBackend } from '../../src/model/backend';
 import { keepBackend } from '../fixtures/keepBackend';
 import { countBatchUploads } from './countBatchUploads';
@@ -214,6 +218,31 @@ describe('createImageDataset transform', () => {
       return skipSample('');
     });
     assert.deepEqual(skips.map((s) => s.message), ['transform blank skipped it', 'transform blank skipped it', 'transform blank skipped it']);
+  });
+
+  it('transformFromOperator: the built-in operators give the batches of their kernels; skips and broken operators are reported naming the operator', async () => {
+    const jitter = { brightness: 0.4, saturation: 0.5 };
+    const opts = (transform: SampleTransform): ImageDatasetOptions => ({ store: memoryStore({ size: 23, bad: new Set([6]) }), batchSize: 5, seed: 17, augment: train, transform });
+    const kernels: SampleTransform = (img, rng) => colorJitterImage(randomFlipImage(img, rng), rng, jitter);
+    const direct = await drain(createImageDataset(opts(kernels)).epoch(2));
+    const bridged = await drain(createImageDataset(opts(transformFromOperator((rng) => pipe(randomFlip(rng), colorJitter(rng, jitter))))).epoch(2));
+    assert.deepEqual(bridged, direct);
+    assert.notDeepEqual(direct, await drain(createImageDataset(opts((img) => img)).epoch(2)), 'the operators changed the images');
+    // Resumes as exactly as a kernel.
+    const resumed = await drain(createImageDataset(opts(transformFromOperator((rng) => pipe(randomFlip(rng), colorJitter(rng, jitter))))).epoch(2, 2));
+    assert.deepEqual(resumed.batches, direct.batches.slice(2));
+
+    const odd = transformFromOperator(function oddOut(rng, ctx) {
+      return pipe(randomFlip(rng), map((img: Image) => (ctx.index % 2 === 1 ? skipSample(`odd index ${ctx.index}`) : img)));
+    });
+    const { skips } = await drain(createImageDataset(opts(odd)).epoch(0));
+    assert.deepEqual(skips.filter((k) => k.reason === 'transform').map((k) => k.message).sort(), Array.from({ length: 11 }, (_, k) => `transform oddOut: odd index ${2 * k + 1}`).sort());
+
+    const twice = transformFromOperator((rng, ctx) => pipe(randomFlip(rng), mergeMap((img: Image) => (ctx.index === 0 ? [img, img] : [img]))), { name: 'dup' });
+    await assert.rejects(
+      drain(createImageDataset({ ...opts(twice), store: memoryStore({ size: 4 }) }).epoch(0)),
+      /^Error: createImageDataset: transform dup on mem:0 threw Error: operator dup emitted more than one value for one image; a transform operator must emit exactly one value synchronously and complete: the image, or skipSample\(reason\)$/,
+    );
   });
 
   it('a transform that throws errors the epoch with one line naming it and the file, and leaves no tensors behind', async () => {
