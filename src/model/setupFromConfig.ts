@@ -71,7 +71,8 @@ export interface OpenDatasetsOptions {
   /**
    * Your own per-sample augmentation of the training images ({@link SampleTransform}), before
    * the config's pad/crop/flip/normalise. Validation data gets `valTransform`, not this.
-   * Checkpoints do not record it: resume a run with the same transform.
+   * Checkpoints cannot record code: name your transforms in the run identity
+   * (`runIdentity(cfg, fingerprint, { transformId })`) to have a resume with others refused.
    */
   readonly transform?: SampleTransform;
   /**
@@ -476,9 +477,27 @@ function imageSide(store: SampleStore): number | undefined {
 }
 
 /**
+ * What {@link runIdentity} records besides the config: what a JSON file cannot hold.
+ *
+ * @example
+ * ```ts
+ * const o: RunIdentityOptions = { transformId: 'cutout-v2' };
+ * ```
+ */
+export interface RunIdentityOptions {
+  /**
+   * A name you give the code transforms of the run (`transform` and `valTransform`, e.g.
+   * `'cutout-v2'`): a checkpoint cannot record code, so a resume with another name (or none)
+   * is refused like any other change of the maths. Change the name when you change the code.
+   */
+  readonly transformId?: string;
+}
+
+/**
  * The part of a config a checkpoint must match to be resumed — everything that changes the
  * maths (data, model, batch size, optimizer, scheduler, augmentation, seed, 10-crop,
- * replicas, shard balancing) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
+ * replicas, shard balancing, and `opts.transformId`, the name of your code transforms) — plus
+ * the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs.
  *
  * `cfg.replicas` must be the count the run trains on: resolve a 0 (`auto`) first
@@ -489,10 +508,15 @@ function imageSide(store: SampleStore): number | undefined {
  * ```ts
  * const replicas = resolveReplicas(cfg.replicas === 0 ? 'auto' : cfg.replicas, backend.name);
  * const id = runIdentity({ ...cfg, replicas }, datasets.fingerprint);
+ * const withTransforms = runIdentity({ ...cfg, replicas }, datasets.fingerprint, { transformId: 'cutout-v2' });
  * ```
  */
-export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>): RunIdentity {
+export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>, opts: RunIdentityOptions = {}): RunIdentity {
   if (cfg.replicas === 0) throw new RangeError('runIdentity: replicas 0 (auto) must be resolved to the count the run trains on first (resolveReplicas)');
+  const { transformId } = opts;
+  if (transformId !== undefined && (typeof transformId !== 'string' || transformId.trim() === '')) {
+    throw new TypeError(`runIdentity: transformId must be a non-empty string naming your transforms (e.g. 'cutout-v2'), got ${JSON.stringify(transformId)}`);
+  }
   const { train, val, format } = cfg.data;
   // The default rates are left out, so checkpoints written before dropout was configurable
   // (same maths) still resume.
@@ -517,6 +541,8 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       replicas: cfg.replicas,
       // Only when on (it changes how batches are split), so older checkpoints still resume.
       ...(cfg.balance === 'speed' ? { balance: cfg.balance } : {}),
+      // Only when given, so runs without one (and older checkpoints) still resume.
+      ...(transformId === undefined ? {} : { transform: transformId }),
     },
     data: fingerprint,
   };

@@ -209,6 +209,18 @@ describe('openDatasets / runIdentity', function () {
     assert.notDeepEqual(runIdentity(a, { x: '1' }), runIdentity(a, { x: '2' }));
   });
 
+  it('identity records the name of your transforms when given, and is unchanged without one (older checkpoints still match)', () => {
+    const c = config({ data: { train: 'd' } });
+    const transformOf = (id: ReturnType<typeof runIdentity>): unknown => (id.config as { transform?: unknown }).transform;
+    assert.deepEqual(runIdentity(c, { x: '1' }, {}), runIdentity(c, { x: '1' }));
+    assert.equal('transform' in (runIdentity(c, {}).config as object), false);
+    assert.equal(transformOf(runIdentity(c, {}, { transformId: 'cutout-v2' })), 'cutout-v2');
+    assert.notDeepEqual(runIdentity(c, {}, { transformId: 'cutout-v2' }), runIdentity(c, {}, { transformId: 'cutout-v3' }));
+    for (const bad of ['', '  ', 7]) {
+      assert.throws(() => runIdentity(c, {}, { transformId: bad as string }), /^TypeError: runIdentity: transformId must be a non-empty string naming your transforms \(e\.g\. 'cutout-v2'\), got /);
+    }
+  });
+
   it('identity records the replica count the run trains on, and refuses 0 (auto) until it is resolved', () => {
     const replicasOf = (c: TrainConfig): unknown => (runIdentity(c, {}).config as { replicas?: unknown }).replicas;
     assert.equal(replicasOf(config({ data: { train: 'd' }, replicas: 2 })), 2);

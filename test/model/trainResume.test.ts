@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { decodeCheckpoint, type RunIdentity } from '../../src/model/Checkpoint';
 import { openCheckpointStore } from '../../src/model/CheckpointStore';
+import { runIdentity } from '../../src/model/setupFromConfig';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
 import { train, type TrainOptions } from '../../src/model/train';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { resumeSetup } from './fixtures/resumeSetup';
@@ -212,6 +214,20 @@ describe('train: checkpoints and exact resume', function () {
       assert.match(e.message, /config\.batchSize: checkpoint 8, now 4/);
       return true;
     });
+  });
+
+  it('refuses a checkpoint made with other transforms when the run names them (runIdentity transformId)', async () => {
+    const cfg = { ...DEFAULT_TRAIN_CONFIG, data: { ...DEFAULT_TRAIN_CONFIG.data, train: '/work/data' }, replicas: 1 };
+    const identity = (transformId?: string): RunIdentity => runIdentity(cfg, { train: 'tiny-40-4' }, transformId === undefined ? {} : { transformId });
+    await runInProcess(tmp, 1, { identity: identity('cutout-v1') });
+    await assert.rejects(runInProcess(tmp, 2, { identity: identity('cutout-v2') }), (e: Error) => {
+      assert.match(e.message, /refusing to resume/);
+      assert.match(e.message, /config\.transform: checkpoint "cutout-v1", now "cutout-v2"/);
+      return true;
+    });
+    await assert.rejects(runInProcess(tmp, 2, { identity: identity() }), /config\.transform: checkpoint "cutout-v1", now \(absent\)/);
+    const resumed = await runInProcess(tmp, 2, { identity: identity('cutout-v1') });
+    assert.ok(resumed[0].kind === 'TrainBegin' && resumed[0].resumedFrom !== undefined, JSON.stringify(resumed[0]));
   });
 
   describe('after the project moved', () => {
