@@ -4,6 +4,7 @@ import { parseCommandArgs } from './parseCommandArgs';
 import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
+import { backendEnvError } from './backendEnvError';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
@@ -38,7 +39,8 @@ options:
   --json               print one JSON object instead of the tables
   -h, --help           show this help
 
-exit codes: 0 evaluated, 1 unreadable checkpoint or data, 2 usage error
+exit codes: 0 evaluated, 1 unreadable checkpoint or data, 2 usage error (or a bad
+RXTRAIN_BACKEND / RXTRAIN_THREADS)
 
 examples:
   rxtrain evaluate runs/fashion-mnist
@@ -270,6 +272,12 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     json = args.values.json === true;
   } catch (e) {
     io.err.write(`rxtrain evaluate: ${(e as Error).message}\n(rxtrain evaluate --help lists the options)\n`);
+    return 2;
+  }
+  // Before the checkpoint is read: a typo in RXTRAIN_BACKEND or RXTRAIN_THREADS is a setting like a bad flag.
+  const badEnv = backendEnvError('evaluate', process.env, backendName);
+  if (badEnv !== undefined) {
+    io.err.write(badEnv);
     return 2;
   }
 

@@ -12,6 +12,7 @@ import { parseCommandArgs } from './parseCommandArgs';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, type ScoringCheckpoint, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
+import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
 import { stopExitCode } from './stopExitCode';
 
@@ -40,7 +41,8 @@ export killed outright (kill -9) leaves a hidden .export-* working folder in or 
 the next export to that OUT_DIR removes it, and says so.
 
 exit codes: 0 written, 1 unreadable checkpoint, an OUT_DIR in the way, or a model that cannot be
-exported, 2 usage error, 130 interrupted by Ctrl-C (143: by SIGTERM)
+exported, 2 usage error (or a bad RXTRAIN_BACKEND / RXTRAIN_THREADS), 130 interrupted by Ctrl-C
+(143: by SIGTERM)
 
 examples:
   rxtrain export runs/sample exports/sample
@@ -325,6 +327,12 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
     force = args.values.force === true;
   } catch (e) {
     io.err.write(`rxtrain export: ${(e as Error).message}\n(rxtrain export --help lists the options)\n`);
+    return 2;
+  }
+  // Before the checkpoint is read: a typo in RXTRAIN_BACKEND or RXTRAIN_THREADS is a setting like a bad flag.
+  const badEnv = backendEnvError('export', process.env, backendName);
+  if (badEnv !== undefined) {
+    io.err.write(badEnv);
     return 2;
   }
 

@@ -9,6 +9,7 @@ import { parseCommandArgs } from './parseCommandArgs';
 import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringInference, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
+import { backendEnvError } from './backendEnvError';
 
 const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
 
@@ -36,7 +37,8 @@ others when a file cannot be decoded: each is a message on stderr (in --json an 
 it, else absolute, in the text and in --json alike.
 
 exit codes: 0 classified, 1 a path that does not exist (once the others are classified),
-unreadable checkpoint, or no image could be classified, 2 usage error
+unreadable checkpoint, or no image could be classified, 2 usage error (or a bad
+RXTRAIN_BACKEND / RXTRAIN_THREADS)
 
 examples:
   rxtrain predict runs/sample data/fashion-mnist-sample/test/008.sneaker
@@ -120,6 +122,12 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     json = args.values.json === true;
   } catch (e) {
     io.err.write(`rxtrain predict: ${(e as Error).message}\n(rxtrain predict --help lists the options)\n`);
+    return 2;
+  }
+  // Before the checkpoint is read: a typo in RXTRAIN_BACKEND or RXTRAIN_THREADS is a setting like a bad flag.
+  const badEnv = backendEnvError('predict', process.env, backendName);
+  if (badEnv !== undefined) {
+    io.err.write(badEnv);
     return 2;
   }
 

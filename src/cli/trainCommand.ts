@@ -30,6 +30,7 @@ import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
+import { backendEnvError } from './backendEnvError';
 
 /**
  * Exit codes of `rxtrain train`.
@@ -186,7 +187,7 @@ ${formatOptions(
   [
     { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
-    { option: '2', help: 'bad command line or config' },
+    { option: '2', help: 'bad command line, config or RXTRAIN_BACKEND / RXTRAIN_THREADS' },
     { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM) after a checkpoint, or at once by a second one' },
   ],
   { column: 8, width },
@@ -364,6 +365,13 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   );
   if (E.isLeft(listen)) {
     io.err.write(`rxtrain train: telemetry: ${listen.left}\n`);
+    return TRAIN_EXIT.USAGE;
+  }
+  // A typo in RXTRAIN_BACKEND or RXTRAIN_THREADS is a setting like a bad flag: refused before the
+  // run directory, the telemetry server or the data are touched.
+  const badEnv = backendEnvError('train', io.env, cfg.backend);
+  if (badEnv !== undefined) {
+    io.err.write(badEnv);
     return TRAIN_EXIT.USAGE;
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/Either';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
@@ -109,11 +110,81 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+function isPrefer(v: string): v is BackendName | 'auto' {
+  return v === 'auto' || (BACKEND_NAMES as readonly string[]).includes(v);
+}
+
 function parsePrefer(value: string | undefined, source: string): BackendName | 'auto' | undefined {
   if (value === undefined || value === '') return undefined;
   const v = value.trim().toLowerCase();
-  if (v === 'auto' || (BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName | 'auto';
+  if (isPrefer(v)) return v;
   throw new Error(`${source}: unknown backend "${value}" (expected one of auto, ${BACKEND_NAMES.join(', ')})`);
+}
+
+/**
+ * An environment variable of {@link initBackend} (`RXTRAIN_BACKEND`, `RXTRAIN_THREADS`) set to a
+ * value it cannot use: the variable, the value as set, and what it accepts.
+ *
+ * @example
+ * ```ts
+ * const p: BackendEnvProblem = { variable: 'RXTRAIN_THREADS', value: '0', expected: 'a positive integer (the wasm backend\'s compute threads)' };
+ * ```
+ */
+export interface BackendEnvProblem {
+  readonly variable: 'RXTRAIN_BACKEND' | 'RXTRAIN_THREADS';
+  readonly value: string;
+  readonly expected: string;
+}
+
+/**
+ * The settings {@link initBackend} would take from an environment, given its options:
+ * `RXTRAIN_BACKEND` unless `opts.prefer` names a backend (`auto` is no preference), and
+ * `RXTRAIN_THREADS` unless `opts.threads` is given; unset or empty is no setting. Left: every
+ * one of those whose value cannot be used, so that a program can refuse to start on a typo in
+ * its environment (the `rxtrain` commands exit 2, as for a bad flag) before anything loads.
+ *
+ * @example
+ * ```ts
+ * const env = readBackendEnv(process.env, { prefer: 'auto' });
+ * if (E.isLeft(env)) for (const p of env.left) console.error(formatBackendEnvProblem(p));
+ * readBackendEnv({ RXTRAIN_THREADS: '2' });    // E.right({ threads: 2 })
+ * readBackendEnv({ RXTRAIN_BACKEND: 'gpu' }, { prefer: 'wasm' }); // E.right({}): the option wins, the variable is not read
+ * ```
+ */
+export function readBackendEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  opts: Pick<InitBackendOptions, 'prefer' | 'threads'> = {},
+): E.Either<readonly BackendEnvProblem[], { readonly prefer?: BackendName | 'auto'; readonly threads?: number }> {
+  const problems: BackendEnvProblem[] = [];
+  let prefer: BackendName | 'auto' | undefined;
+  let threads: number | undefined;
+  const b = env.RXTRAIN_BACKEND;
+  if ((opts.prefer === undefined || opts.prefer === 'auto') && b !== undefined && b !== '') {
+    const v = b.trim().toLowerCase();
+    if (isPrefer(v)) prefer = v;
+    else problems.push({ variable: 'RXTRAIN_BACKEND', value: b, expected: `auto, ${BACKEND_NAMES.slice(0, -1).join(', ')} or ${BACKEND_NAMES[BACKEND_NAMES.length - 1]}` });
+  }
+  const t = env.RXTRAIN_THREADS;
+  if (opts.threads === undefined && t !== undefined && t !== '') {
+    const n = Number(t);
+    if (t.trim() !== '' && Number.isInteger(n) && n >= 1) threads = n;
+    else problems.push({ variable: 'RXTRAIN_THREADS', value: t, expected: 'a positive integer (the wasm backend\'s compute threads)' });
+  }
+  if (problems.length > 0) return E.left(problems);
+  return E.right({ ...(prefer === undefined ? {} : { prefer }), ...(threads === undefined ? {} : { threads }) });
+}
+
+/**
+ * One line for a {@link BackendEnvProblem}: the variable, its value and what it accepts.
+ *
+ * @example
+ * ```ts
+ * formatBackendEnvProblem({ variable: 'RXTRAIN_BACKEND', value: 'gpu', expected: 'auto, tensorflow, wasm or cpu' });
+ * // 'RXTRAIN_BACKEND="gpu" in the environment: expected auto, tensorflow, wasm or cpu (or leave it unset)'
+ * ```
+ */
+export function formatBackendEnvProblem(p: BackendEnvProblem): string {
+  return `${p.variable}=${JSON.stringify(p.value)} in the environment: expected ${p.expected} (or leave it unset)`;
 }
 
 // What a user whose optional tfjs-node(-gpu) is missing can do about it: npm drops an optional
@@ -126,11 +197,10 @@ function installHint(a: BackendAttempt): string {
   return ` (an optional dependency that is not installed; it needs ${needs}: \`npm install-scripts approve ${a.package}\` if npm held back its install script, then \`npm install ${a.package}\`; see the README, "Getting tfjs-node(-gpu)")`;
 }
 
-function parseThreads(value: number | string | undefined, source: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${source}: threads must be a positive integer, got ${String(value)}`);
-  return n;
+function parseThreads(value: number | undefined, source: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${source}: threads must be a positive integer, got ${String(value)}`);
+  return value;
 }
 
 function defaultThreads(): number {
@@ -225,9 +295,12 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   // `auto` is no preference, so the environment still applies: every caller (the CLI, whose
   // config defaults to auto, createTrainer, evaluate) passes it through.
   const asked = parsePrefer(opts.prefer, opts.preferSource ?? 'initBackend({prefer})');
-  const fromEnv = asked === undefined || asked === 'auto' ? parsePrefer(process.env.RXTRAIN_BACKEND, 'RXTRAIN_BACKEND') : undefined;
+  const askedThreads = parseThreads(opts.threads, 'initBackend({threads})');
+  const env = readBackendEnv(process.env, { prefer: asked, threads: askedThreads });
+  if (E.isLeft(env)) throw new Error(env.left.map(formatBackendEnvProblem).join('\n'));
+  const fromEnv = env.right.prefer;
   const prefer = fromEnv ?? asked ?? 'auto';
-  const threads = parseThreads(opts.threads, 'initBackend({threads})') ?? parseThreads(process.env.RXTRAIN_THREADS, 'RXTRAIN_THREADS') ?? defaultThreads();
+  const threads = askedThreads ?? env.right.threads ?? defaultThreads();
   const key = `${prefer}/${threads}`;
   registerBatchNormGradient();
   // A tf.ready() or tf.setBackend('wasm') before this call instantiated tfjs' own wasm module,

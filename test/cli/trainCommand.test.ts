@@ -223,6 +223,22 @@ describe('rxtrain train', function () {
     assert.match(f.err(), /maxTime: got "2 hours", expected .*"1h30m"/);
   });
 
+  it('refuses a bad RXTRAIN_THREADS or RXTRAIN_BACKEND with exit 2 before anything starts, one line each naming the value and what is accepted', async () => {
+    const runDir = path.join(tmp, 'run-bad-env');
+    const c = capture({ env: { RXTRAIN_BACKEND: 'gpu', RXTRAIN_THREADS: '0' } });
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--backend', 'auto'], c.io), TRAIN_EXIT.USAGE, c.err());
+    assert.equal(
+      c.err(),
+      'rxtrain train: RXTRAIN_BACKEND="gpu" in the environment: expected auto, tensorflow, wasm or cpu (or leave it unset)\n' +
+        'rxtrain train: RXTRAIN_THREADS="0" in the environment: expected a positive integer (the wasm backend\'s compute threads) (or leave it unset)\n',
+    );
+    assert.ok(!fs.existsSync(runDir), 'no run directory, no lock, no log: nothing started');
+    // A backend named by flag or config (here the config's wasm) wins over the variable, which initBackend then does not read either.
+    const named = capture({ env: { RXTRAIN_BACKEND: 'gpu', RXTRAIN_THREADS: ' ' } });
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], named.io), TRAIN_EXIT.USAGE);
+    assert.equal(named.err(), 'rxtrain train: RXTRAIN_THREADS=" " in the environment: expected a positive integer (the wasm backend\'s compute threads) (or leave it unset)\n');
+  });
+
   it('trains from folders, writes the run directory, resumes, and refuses a changed config', async () => {
     const runDir = path.join(tmp, 'run');
     const first = capture();

@@ -88,7 +88,9 @@ describe('initBackend', () => {
     // 'auto' (the default of the CLI's --backend and of createTrainer) is no preference.
     const auto = await withEnv({ RXTRAIN_BACKEND: 'cpu' }, () => initBackend({ prefer: 'auto' }));
     assert.equal(auto.name, 'cpu');
-    await withEnv({ RXTRAIN_BACKEND: 'webgpu' }, () => assert.rejects(initBackend(), /RXTRAIN_BACKEND: unknown backend "webgpu"/));
+    await withEnv({ RXTRAIN_BACKEND: 'webgpu' }, () => assert.rejects(initBackend(), /^Error: RXTRAIN_BACKEND="webgpu" in the environment: expected auto, tensorflow, wasm or cpu/));
+    await withEnv({ RXTRAIN_THREADS: '-2' }, () => assert.rejects(initBackend({ prefer: 'wasm' }), /^Error: RXTRAIN_THREADS="-2" in the environment: expected a positive integer/));
+    await withEnv({ RXTRAIN_THREADS: '-2' }, async () => assert.equal((await initBackend({ prefer: 'wasm', threads: 1 })).name, 'wasm', 'threads given: the variable is not read'));
     await assert.rejects(initBackend({ prefer: 'wasm', threads: 0 }), /threads must be a positive integer/);
   });
 
