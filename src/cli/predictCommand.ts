@@ -31,14 +31,14 @@ options:
   --json               print one JSON object per image (and per skipped file or missing path)
   -h, --help           show this help
 
-A path that does not exist is reported and the others are still classified, as are the
-others when a file cannot be decoded: each is a message on stderr (in --json an object with
-"skipped" on stdout instead). Paths are shown relative to the working directory when inside
-it, else absolute, in the text and in --json alike.
+A path that does not exist, or a folder that cannot be read, is reported and the others
+are still classified, as are the others when a file cannot be decoded: each is a message on
+stderr (in --json an object with "skipped" on stdout instead). Paths are shown relative to
+the working directory when inside it, else absolute, in the text and in --json alike.
 
-exit codes: 0 classified, 1 a path that does not exist (once the others are classified),
-unreadable checkpoint, or no image could be classified, 2 usage error (or a bad
-RXTRAIN_BACKEND / RXTRAIN_THREADS)
+exit codes: 0 classified, 1 a path that does not exist or cannot be read (once the others
+are classified), unreadable checkpoint, or no image could be classified, 2 usage error (or a
+bad RXTRAIN_BACKEND / RXTRAIN_THREADS)
 
 examples:
   rxtrain predict runs/sample data/fashion-mnist-sample/test/008.sneaker
@@ -60,7 +60,8 @@ export interface PredictCommandIo {
 
 /**
  * One line of `rxtrain predict --json`: an image and its most probable classes, or a file that
- * was skipped and why (a path given that does not exist: `not-found`). `image` is the path as
+ * was skipped and why (a path given that does not exist: `not-found`; a folder that cannot be
+ * read: `unreadable`, message `permission denied`). `image` is the path as
  * the text output shows it: relative to the working directory when inside it, else absolute.
  *
  * @example
@@ -77,7 +78,7 @@ class UsageError extends Error {}
 
 /**
  * `rxtrain predict`: classifies image files with a checkpoint. Returns the exit code: 0 done,
- * 1 unreadable checkpoint, a missing path (the others still classified) or nothing
+ * 1 unreadable checkpoint, a missing or unreadable path (the others still classified) or nothing
  * classified, 2 usage error.
  *
  * @example

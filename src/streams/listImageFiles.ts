@@ -4,9 +4,11 @@ import { DEFAULT_IMAGE_EXTENSIONS } from './folderSource';
 import { isHiddenName } from './isHiddenName';
 
 /**
- * What {@link listImageFiles} found: the image files (absolute paths), and the given paths it
- * could not list, each as given with why (`not-found`: it does not exist; `unreadable`:
- * permission or I/O error), in the order given.
+ * What {@link listImageFiles} found: the image files (absolute paths), and what it could not
+ * list, in the order met: each given path that does not exist (`not-found`) or cannot be read,
+ * and each folder inside a given one that cannot be read (`unreadable`: permission or I/O
+ * error), as given (a folder inside one joined onto the given path). `message` is the reason
+ * alone (`no such file or folder`, `permission denied`): the path is said apart.
  *
  * @example
  * ```ts
@@ -19,13 +21,26 @@ export interface ImageFileList {
   readonly missing: ReadonlyArray<{ readonly path: string; readonly reason: 'not-found' | 'unreadable'; readonly message: string }>;
 }
 
+type Missing = ImageFileList['missing'][number];
+
+// Node says "EACCES: permission denied, scandir '/abs/photos'": the code, the reason, the call
+// and the absolute path. The caller names the path as the user gave it; the reason is what is left.
+function notListed(given: string, e: unknown): Missing {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return { path: given, reason: 'not-found', message: 'no such file or folder' };
+  if (err.code === 'EACCES' || err.code === 'EPERM') return { path: given, reason: 'unreadable', message: 'permission denied' };
+  const m = /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+ '.*'$/s.exec(err.message ?? '');
+  return { path: given, reason: 'unreadable', message: m?.[1] ?? String(err.message ?? e) };
+}
+
 /**
  * The image files that paths name, for classifying unlabelled images: a file as given
  * (whatever its extension: decoding decides), a folder searched recursively for files with an
  * image extension (hidden files and folders left out; symlinked folders not followed, so a
- * link loop cannot recurse), each folder's files in name order, duplicates once. A path that
- * does not exist or cannot be read does not stop the others: it is listed in `missing`, as
- * `cat` or `grep` go on past a missing file and say so.
+ * link loop cannot recurse), sorted by path, duplicates once. A path that does not exist or
+ * cannot be read does not stop the others, nor does a folder inside one that cannot be read
+ * (the rest of that folder is still listed): each is listed in `missing`, as `cat` or `grep`
+ * go on past a missing file and say so.
  *
  * @example
  * ```ts
@@ -35,7 +50,7 @@ export interface ImageFileList {
 export async function listImageFiles(paths: readonly string[], extensions: readonly string[] = DEFAULT_IMAGE_EXTENSIONS): Promise<ImageFileList> {
   const exts = new Set(extensions.map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
   const out: string[] = [];
-  const missing: Array<ImageFileList['missing'][number]> = [];
+  const missing: Missing[] = [];
   const seen = new Set<string>();
   const add = (file: string): void => {
     if (!seen.has(file)) {
@@ -43,28 +58,40 @@ export async function listImageFiles(paths: readonly string[], extensions: reado
       out.push(file);
     }
   };
+  // One folder at a time, not readdir's recursive mode: that rejects the whole tree when one
+  // folder in it cannot be read, so one private sub-folder would hide every other image.
+  const walk = async (dir: string, shown: string, found: string[]): Promise<void> => {
+    let entries;
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      missing.push(notListed(shown, e));
+      return;
+    }
+    // In name order, so that what cannot be read is said in the same order on every file system.
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (isHiddenName(e.name)) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p, path.join(shown, e.name), found);
+      else if ((e.isFile() || e.isSymbolicLink()) && exts.has(path.extname(e.name).toLowerCase())) found.push(p);
+    }
+  };
   for (const given of paths) {
     const abs = path.resolve(given);
     let stat;
-    let entries;
     try {
       stat = await fsp.stat(abs);
-      entries = stat.isDirectory() ? await fsp.readdir(abs, { recursive: true, withFileTypes: true }) : undefined;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      missing.push(code === 'ENOENT' ? { path: given, reason: 'not-found', message: 'no such file or folder' } : { path: given, reason: 'unreadable', message: (e as Error).message });
+      missing.push(notListed(given, e));
       continue;
     }
-    if (entries === undefined) {
+    if (!stat.isDirectory()) {
       add(abs);
       continue;
     }
-    const files = entries
-      .filter((e) => e.isFile() || e.isSymbolicLink())
-      .map((e) => path.join(e.parentPath, e.name))
-      .filter((f) => !path.relative(abs, f).split(path.sep).some(isHiddenName) && exts.has(path.extname(f).toLowerCase()))
-      .sort();
-    for (const f of files) add(f);
+    const found: string[] = [];
+    await walk(abs, given, found);
+    for (const f of found.sort()) add(f);
   }
   return { files: out, missing };
 }

@@ -14,6 +14,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { captureIo } from './fixtures/captureIo';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
+import { asUnprivileged } from '../streams/fixtures';
 
 describe('rxtrain predict', function () {
   this.timeout(300_000);
@@ -91,6 +92,34 @@ describe('rxtrain predict', function () {
     assert.equal(await run([runDir, gone, `${gone}2`, '--backend', 'wasm'], none.io), 1);
     assert.equal(none.err(), `rxtrain predict: ${gone}: no such file or folder\nrxtrain predict: ${gone}2: no such file or folder\n`);
     assert.equal(none.out(), '');
+  });
+
+  it('names a folder it may not read ("permission denied", shown as paths are) and classifies the rest, exit 1 as for a missing path (as an unprivileged user when run as root)', async () => {
+    const shelf = path.join(tmp, 'shelf');
+    for (const d of ['open', 'private']) {
+      fs.mkdirSync(path.join(shelf, d), { recursive: true });
+      fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(shelf, d, 'a.png'));
+    }
+    fs.chmodSync(path.join(shelf, 'private'), 0o000);
+    // What the unprivileged user reads: the run and the images (mkdtemp made tmp 0700).
+    fs.chmodSync(tmp, 0o755);
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const t = captureIo();
+      assert.equal(await asUnprivileged(() => run(['run', 'shelf', '--top', '1', '--backend', 'wasm'], t.io)), 1, t.err());
+      assert.equal(t.err(), 'rxtrain predict: shelf/private: permission denied\n');
+      assert.match(t.out(), /^shelf\/open\/a\.png {2}(dark|bright) \d+\.\d%\n$/);
+      const j = captureIo();
+      assert.equal(await asUnprivileged(() => run(['run', path.join(shelf, 'private'), 'shelf/open/a.png', '--json', '--backend', 'wasm'], j.io)), 1, j.err());
+      const lines = j.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine);
+      assert.deepEqual(lines[0], { image: 'shelf/private', skipped: 'unreadable', message: 'permission denied' }, 'its own record, first, the path shown relative as the others');
+      assert.deepEqual(lines.slice(1).map((l) => ('predictions' in l ? l.image : '')), ['shelf/open/a.png']);
+      assert.equal(j.err(), '');
+    } finally {
+      process.chdir(cwd);
+      fs.chmodSync(path.join(shelf, 'private'), 0o755);
+    }
   });
 
   it('shows each path in --json as in its text: relative to the working directory when inside it', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { listImageFiles } from '../../src/streams/listImageFiles';
-import { tempDir, write } from './fixtures';
+import { asUnprivileged, tempDir, write } from './fixtures';
 
 describe('listImageFiles', () => {
   it('searches folders recursively for image extensions, in name order, leaving hidden files and folders out', async () => {
@@ -49,5 +49,28 @@ describe('listImageFiles', () => {
       { path: 'also/missing', reason: 'not-found', message: 'no such file or folder' },
     ]);
     assert.deepEqual(await listImageFiles([nope]), { files: [], missing: [{ path: nope, reason: 'not-found', message: 'no such file or folder' }] });
+  });
+
+  it('names a folder it may not read, with the reason alone, and still lists everything else around it (as an unprivileged user when run as root)', async () => {
+    const dir = await tempDir();
+    for (const f of ['a.jpg', 'private/p.jpg', 'private/deeper/q.jpg', 'sub/b.png', 'sub/secret/s.jpg', 'sub/z.jpg']) await write(path.join(dir, f));
+    const locked = path.join(await tempDir(), 'locked');
+    await fsp.mkdir(locked);
+    for (const d of [path.join(dir, 'private'), path.join(dir, 'sub', 'secret'), locked]) await fsp.chmod(d, 0o000);
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      const r = await asUnprivileged(() => listImageFiles(['.', locked, 'sub/z.jpg']));
+      assert.deepEqual(r.files, ['a.jpg', 'sub/b.png', 'sub/z.jpg'].map((f) => path.resolve(f)));
+      assert.deepEqual(r.missing, [
+        { path: 'private', reason: 'unreadable', message: 'permission denied' },
+        { path: path.join('sub', 'secret'), reason: 'unreadable', message: 'permission denied' },
+        { path: locked, reason: 'unreadable', message: 'permission denied' },
+      ]);
+      const inside = await asUnprivileged(() => listImageFiles([`${dir}/sub/`]));
+      assert.deepEqual(inside.missing, [{ path: path.join(dir, 'sub', 'secret'), reason: 'unreadable', message: 'permission denied' }], 'a folder inside, joined onto the path as given');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
