@@ -286,20 +286,24 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     const { file, checkpoint: ck, config: stored, weights } = opened;
     for (const n of opened.notes) io.err.write(`rxtrain evaluate: note: ${n}\n`);
     const mode: TtaMode = ttaFlag ?? (stored.tenCrop ? 'ten-crop' : stored.valFlip ? 'flip' : 'none');
+    // The data as every path is shown (relative to here when inside it), in errors too.
+    const dataPath = data === undefined ? undefined : shownPath(path.resolve(data));
     const cfg: TrainConfig = {
       ...stored,
-      data: { ...stored.data, ...(data === undefined ? {} : { val: path.resolve(data) }) },
+      data: { ...stored.data, ...(dataPath === undefined ? {} : { val: dataPath }) },
       batchSize: batchSize ?? stored.batchSize,
       tenCrop: mode === 'ten-crop',
     };
     const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
     // A checkpoint that stored its classes and normalisation scores --data on its own: the
     // training data may be on another machine, and listing it would be wasted work anyway.
-    const opening = data !== undefined && ck.inference !== undefined ? openEvalData(cfg, ck.inference, path.resolve(data)) : openDatasets(cfg);
+    const opening = dataPath !== undefined && ck.inference !== undefined ? openEvalData(cfg, ck.inference, dataPath) : openDatasets(cfg);
     const datasets = await opening.catch((e: unknown) => {
-      // The config's field is the user's --data here.
+      // The config's field is the user's --data here ("--data pre/val is …", not "--data pre/val: pre/val is …").
       const message = (e as Error).message;
-      if (data !== undefined) throw new Error(message.replace(/^data\.val\b/, `--data ${data}`));
+      if (dataPath !== undefined) {
+        throw new Error(message.startsWith(`data.val: ${dataPath} `) ? `--data ${message.slice('data.val: '.length)}` : message.replace(/^data\.val\b/, `--data ${dataPath}`));
+      }
       // A checkpoint copied away from its run: it can still score other data.
       const away = /^data\.(train|val): .* does not exist$/.test(message) && ck.inference !== undefined;
       throw new Error(away ? `${message} (the run's data is not here; to score other data with this checkpoint, pass --data)` : message);

@@ -153,6 +153,22 @@ async function openRecordSplit(file: string, field: string, channels: number): P
   return store;
 }
 
+/**
+ * Why a folder without class folders is refused when it is a split of a `rxtrain preprocess`
+ * output (`pre/val` beside `pre/val.csv`), or undefined when it is not one: its images are
+ * named by number and their classes are in the manifest, so read as a class tree it would only
+ * say "no class folders", not what to pass instead. Paths as given (`pre/val` → `pre`).
+ */
+async function preprocessSplitProblem(dir: string, field: string, instead: (output: string, split: 'train' | 'val') => string): Promise<string | undefined> {
+  const split = path.basename(path.resolve(dir));
+  if (split !== 'train' && split !== 'val') return undefined;
+  const output = path.join(dir, '..');
+  if (!exists(manifestPath(output, split))) return undefined;
+  // A class tree that happens to sit beside a manifest of that name is still a class tree.
+  if ((await listCategories(dir)).length > 0) return undefined;
+  return `${field}: ${dir} is the ${split} split of the rxtrain preprocess output ${output}, not a folder-per-class tree (its images' classes are in ${manifestPath(output, split)}): ${instead(output, split)}`;
+}
+
 interface Split {
   readonly store: SampleStore;
   readonly items: readonly SourceItem[];
@@ -226,6 +242,11 @@ async function openValData(
     const rec = path.join(where, 'val.rec');
     throw new Error(`${field}: ${where} is a rxtrain preprocess output, not a folder-per-class tree: give ${exists(rec) ? `its record file ${rec}` : 'its val.rec (written by rxtrain preprocess --records)'} or the folder-per-class tree it was made from`);
   }
+  const split = await preprocessSplitProblem(where, field, (output, name) => {
+    const rec = path.join(output, `${name}.rec`);
+    return `give ${exists(rec) ? `its record file ${rec}` : `its ${name}.rec (written by rxtrain preprocess --records)`} or the folder-per-class tree it was made from`;
+  });
+  if (split !== undefined) throw new Error(split);
   const listed = await listFolder(where);
   if (listed.categories.length === 0) {
     throw new Error(`${field}: ${where} has no class folders (one sub-folder per class expected: ${classes.slice(0, 2).join('/, ')}/, …)`);
@@ -332,6 +353,8 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       train = { store, items: [], skipped: [] };
       notes.push(`train: packed records ${data.train} (${store.size} ${store.header.width}x${store.header.height}x${store.header.channels} images, no decoding)`);
     } else {
+      const split = await preprocessSplitProblem(data.train, 'data.train', (output) => `give data.train the output folder ${output} itself, whose manifests hold the classes`);
+      if (split !== undefined) throw new Error(split);
       const listed = await listFolder(data.train);
       classes = listed.categories.map((c) => c.name);
       fingerprint.train = listingHash(data.train, listed.items);

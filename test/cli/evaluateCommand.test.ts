@@ -252,6 +252,32 @@ describe('rxtrain evaluate', function () {
     }
   });
 
+  it('a split folder of a preprocess output as --data: says what to give instead, with paths shown as everywhere (relative to here when inside it)', async () => {
+    const pre = path.join(tmp, 'pre-shown');
+    fs.mkdirSync(path.join(pre, 'val'), { recursive: true });
+    fs.writeFileSync(path.join(pre, 'val.csv'), 'file,class\n');
+    fs.writeFileSync(path.join(pre, 'val.rec'), '');
+    fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(pre, 'val', '000001.png'));
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      for (const given of ['pre-shown/val', './pre-shown/val/', path.join(pre, 'val')]) {
+        const c = captureIo();
+        assert.equal(await run(['run', '--data', given, '--backend', 'wasm'], c.io), 1, c.err());
+        assert.equal(
+          c.err(),
+          "rxtrain evaluate: --data pre-shown/val is the val split of the rxtrain preprocess output pre-shown, not a folder-per-class tree (its images' classes are in pre-shown/val.csv): give its record file pre-shown/val.rec or the folder-per-class tree it was made from\n",
+          given,
+        );
+      }
+      const whole = captureIo();
+      assert.equal(await run(['run', '--data', pre, '--backend', 'wasm'], whole.io), 1);
+      assert.equal(whole.err(), 'rxtrain evaluate: --data pre-shown is a rxtrain preprocess output, not a folder-per-class tree: give its record file pre-shown/val.rec or the folder-per-class tree it was made from\n');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('refuses what it cannot evaluate with a message: usage errors exit 2, bad checkpoints and data exit 1', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [[], 2, /missing CHECKPOINT or RUN_DIR/],
@@ -272,7 +298,11 @@ describe('rxtrain evaluate', function () {
     fs.writeFileSync(path.join(preLike, 'val.csv'), 'file,class\n');
     fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(preLike, 'val', '000001.png'));
     cases.push([[runDir, '--data', preLike, '--backend', 'wasm'], 1, /--data .*pre-like is a rxtrain preprocess output, not a folder-per-class tree: give its val\.rec \(written by rxtrain preprocess --records\) or the folder-per-class tree it was made from/]);
-    cases.push([[runDir, '--data', path.join(preLike, 'val'), '--backend', 'wasm'], 1, /--data .*pre-like\/val has no class folders \(one sub-folder per class expected: dark\/, bright\/, …\)/]);
+    cases.push([[runDir, '--data', path.join(preLike, 'val'), '--backend', 'wasm'], 1, /--data .*pre-like\/val is the val split of the rxtrain preprocess output .*pre-like, not a folder-per-class tree \(its images' classes are in .*pre-like\/val\.csv\): give its val\.rec \(written by rxtrain preprocess --records\) or the folder-per-class tree it was made from/]);
+    const flat = path.join(tmp, 'flat');
+    fs.mkdirSync(flat);
+    fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(flat, '0.png'));
+    cases.push([[runDir, '--data', flat, '--backend', 'wasm'], 1, /--data .*flat has no class folders \(one sub-folder per class expected: dark\/, bright\/, …\)/]);
     const garbage = path.join(tmp, 'garbage.rxckpt');
     fs.writeFileSync(garbage, 'not a checkpoint at all');
     cases.push([[garbage], 1, /garbage\.rxckpt: not an rxtrain checkpoint or truncated/]);

@@ -162,6 +162,27 @@ describe('openDatasets / runIdentity', function () {
     );
   });
 
+  it('refuses a split folder of a preprocess output as data, saying what to give instead; a class tree beside a manifest is still read', async () => {
+    const pre = path.join(tmp, 'pre');
+    await assert.rejects(
+      openDatasets(config({ data: { train: path.join(pre, 'train'), val: null }, model: { name: 'small', inputSize: 12 }, augmentation: { mean: null } })),
+      (e: Error) => e.message === `data.train: ${path.join(pre, 'train')} is the train split of the rxtrain preprocess output ${pre}, not a folder-per-class tree (its images' classes are in ${path.join(pre, 'train.csv')}): give data.train the output folder ${pre} itself, whose manifests hold the classes`,
+    );
+    await assert.rejects(
+      openDatasets(config({ data: { train: path.join(tmp, 'src'), val: `${path.join(pre, 'val')}/` }, model: { name: 'small', inputSize: 12 }, augmentation: { mean: null } })),
+      (e: Error) => e.message === `data.val: ${path.join(pre, 'val')}/ is the val split of the rxtrain preprocess output ${pre}, not a folder-per-class tree (its images' classes are in ${path.join(pre, 'val.csv')}): give its record file ${path.join(pre, 'val.rec')} or the folder-per-class tree it was made from`,
+    );
+    const beside = path.join(tmp, 'beside');
+    fs.cpSync(path.join(tmp, 'src'), path.join(beside, 'val'), { recursive: true });
+    fs.writeFileSync(path.join(beside, 'val.csv'), 'file,class\n');
+    const d = await openDatasets(config({ data: { train: path.join(tmp, 'src'), val: path.join(beside, 'val') }, model: { name: 'small', inputSize: 12 }, augmentation: { mean: null } }));
+    try {
+      assert.equal(d.val?.size, 15);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('openEvalData brings image files to the side the run validated on, whatever their own size (as predict does)', async () => {
     // One picture, a horizontal gradient, at the run's side (32) and at 64: both must reach the
     // network as the same 28² centre crop of the 32² image, not the 64² one's zoomed-in middle.
