@@ -54,12 +54,17 @@ export const TRAIN_EXIT = {
 } as const;
 
 /**
- * What a run may do when its replica count differs from its checkpoint's (see `RunIdentity.changes`).
- * A checkpoint written before the identity held the resolved count says 0 for `auto`, and
- * nothing else in it records the count it ran on: that one resumes, with a warning.
+ * What a run may do when its replica count or its balance differs from its checkpoint's (see
+ * `RunIdentity.changes`). A checkpoint written before the identity held the resolved count says
+ * 0 for `auto`, and nothing else in it records the count it ran on: that one resumes, with a
+ * warning. `--allow-replica-change` covers the balance too: both only decide how a batch is
+ * split over the replicas (each shard's BatchNorm statistics), the one thing such a resume gives
+ * up anyway, so one decision, and moving to another machine is when both change.
  */
-function replicaChangeRules(replicas: number, allow: boolean): IdentityChangeRule[] {
+function replicaChangeRules(replicas: number, balance: TrainConfig['balance'], allow: boolean): IdentityChangeRule[] {
   const on = `${replicas} replica${replicas === 1 ? '' : 's'}`;
+  // Two values, and the identity leaves out the default: the checkpoint's is the other one.
+  const other = balance === 'speed' ? 'even' : 'speed';
   return [
     {
       path: 'config.replicas',
@@ -70,6 +75,13 @@ function replicaChangeRules(replicas: number, allow: boolean): IdentityChangeRul
     allow
       ? { path: 'config.replicas', action: 'accept', note: `--allow-replica-change: resuming on ${on}, so the result differs from an uninterrupted run (BatchNorm statistics per shard, another batch split)` }
       : { path: 'config.replicas', action: 'refuse', note: `to resume on ${on} anyway (another machine's core count), pass --allow-replica-change (config "allowReplicaChange": true); the result then differs from an uninterrupted run` },
+    allow
+      ? { path: 'config.balance', action: 'accept', note: `--allow-replica-change: resuming with balance ${balance} (the checkpoint's is ${other}), so the result differs from an uninterrupted run (another batch split)` }
+      : {
+          path: 'config.balance',
+          action: 'refuse',
+          note: `to resume with balance ${balance} anyway (the checkpoint's is ${other}), pass --allow-replica-change (config "allowReplicaChange": true), which covers the balance as well as the replica count, or --balance ${other}; the result then differs from an uninterrupted run`,
+        },
   ];
 }
 
@@ -135,7 +147,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
   { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N|auto', help: 'data-parallel replicas (auto or 0: one using every core when the kernels are threaded, as wasm+native and tensorflow are, else one per core)', words: { auto: 0 } },
   { name: 'balance', kind: 'string', field: 'balance', arg: 'even|speed', help: 'how replicas split a batch (speed: by measured speed, not bit-reproducible)' },
-  { name: 'allow-replica-change', kind: 'bool', field: 'allowReplicaChange', help: 'resume a checkpoint made on another replica count (with a warning: the result differs from an uninterrupted run)' },
+  { name: 'allow-replica-change', kind: 'bool', field: 'allowReplicaChange', help: 'resume a checkpoint made on another replica count or --balance (with a warning: the result differs from an uninterrupted run)' },
   { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
   { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
@@ -503,7 +515,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       identity: {
         ...runIdentity({ ...cfg, replicas }, datasets.fingerprint),
         relocatable: ['config.data.train', 'config.data.val'],
-        changes: replicaChangeRules(replicas, cfg.allowReplicaChange),
+        changes: replicaChangeRules(replicas, cfg.balance, cfg.allowReplicaChange),
       },
       inference: datasets.inference,
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.

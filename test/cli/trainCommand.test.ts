@@ -304,6 +304,33 @@ describe('rxtrain train', function () {
     assert.match(allowed.err(), /epoch 2\/2: train loss \d/);
   });
 
+  it('resuming on another replica count with --balance speed: the refusal names everything to pass, and --allow-replica-change covers both', async () => {
+    const runDir = path.join(tmp, 'run-balance');
+    const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), ...more];
+    const first = capture();
+    assert.equal(await run(args(1, '--replicas', '1'), first.io), TRAIN_EXIT.OK, first.err());
+    const refused = capture();
+    assert.equal(await run(args(2, '--replicas', '2', '--balance', 'speed'), refused.io), TRAIN_EXIT.FAILED);
+    const problems = refused.err().split('\n').filter((l) => / ERROR {3}\S/.test(l)).map((l) => l.replace(/^.* ERROR {3}/, ''));
+    assert.deepEqual(problems, [
+      'config.balance: checkpoint (absent), now "speed"',
+      'config.replicas: checkpoint 1, now 2',
+      'to resume with balance speed anyway (the checkpoint\'s is even), pass --allow-replica-change (config "allowReplicaChange": true), which covers the balance as well as the replica count, or --balance even; the result then differs from an uninterrupted run',
+      'to resume on 2 replicas anyway (another machine\'s core count), pass --allow-replica-change (config "allowReplicaChange": true); the result then differs from an uninterrupted run',
+    ], refused.err());
+    const allowed = capture();
+    assert.equal(await run(args(2, '--replicas', '2', '--balance', 'speed', '--allow-replica-change'), allowed.io), TRAIN_EXIT.OK, allowed.err());
+    assert.match(allowed.err(), /resuming run run-balance: 2 epochs × 2 steps, backend .*, 2 replica\(s\), from .* at epoch 2\/2, step 2/);
+    assert.match(allowed.err(), /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.balance: checkpoint \(absent\), now "speed": --allow-replica-change: resuming with balance speed \(the checkpoint's is even\), so the result differs from an uninterrupted run \(another batch split\)/);
+    assert.match(allowed.err(), /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 1, now 2: --allow-replica-change/);
+    assert.match(allowed.err(), /epoch 2\/2: train loss \d/);
+    // Back to even on the same count: the balance alone, and the way back named.
+    const back = capture();
+    assert.equal(await run(args(3, '--replicas', '2'), back.io), TRAIN_EXIT.FAILED);
+    assert.match(back.err(), /config\.balance: checkpoint "speed", now \(absent\)\n.*to resume with balance even anyway \(the checkpoint's is speed\), pass --allow-replica-change .*, or --balance speed;/);
+    assert.doesNotMatch(back.err(), /config\.replicas/);
+  });
+
   it('resumes after the project folder moves, and refuses once the data differs', async () => {
     const before = path.join(tmp, 'proj-a');
     const after = path.join(tmp, 'proj-b');
