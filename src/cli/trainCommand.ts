@@ -472,6 +472,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
 
     // One spec for the trainer and the TensorBoard graph, so the Graphs tab shows what trains.
     const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
+    const identity = runIdentity({ ...cfg, replicas }, datasets.fingerprint);
     const events$ = train({
       setup: async () => {
         let trainer: Trainer;
@@ -513,9 +514,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       checkpoints: { store, everyEpochs: cfg.checkpoint.everyEpochs, everySteps: cfg.checkpoint.everySteps },
       // Data paths say where the data is; the fingerprint says what it is. A moved project resumes.
       identity: {
-        ...runIdentity({ ...cfg, replicas }, datasets.fingerprint),
+        ...identity,
         relocatable: ['config.data.train', 'config.data.val'],
-        changes: replicaChangeRules(replicas, cfg.balance, cfg.allowReplicaChange),
+        changes: [...(identity.changes ?? []), ...replicaChangeRules(replicas, cfg.balance, cfg.allowReplicaChange)],
       },
       inference: datasets.inference,
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.

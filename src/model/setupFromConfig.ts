@@ -12,7 +12,7 @@ import { listCategories } from '../streams/listCategories';
 import { readCategories, CATEGORIES_FILE } from '../streams/readCategories';
 import { readJpegHeader } from '../streams/readJpegHeader';
 import { manifestPath, readManifest } from '../streams/readManifest';
-import { readPreprocessInfo } from '../streams/readPreprocessInfo';
+import { PREPROCESS_INFO_FILE, readPreprocessInfo } from '../streams/readPreprocessInfo';
 import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
 import { openRecordStore, type RecordStore } from '../streams/recordStore';
 import type { SampleStore } from '../streams/SampleStore';
@@ -21,7 +21,7 @@ import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
 import { classSlug, sameClasses } from '../streams/sameClasses';
 import type { DecodeOptions } from '../streams/decodeFile';
-import type { RunIdentity } from './Checkpoint';
+import type { IdentityChangeRule, RunIdentity } from './Checkpoint';
 import type { InferenceInfo } from './InferenceInfo';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './TrainConfig';
 
@@ -45,7 +45,10 @@ export interface OpenedDatasets {
   readonly inputShape: readonly [number, number, number];
   /** Files skipped while listing (bad labels, hidden junk…): the loop reports them as events. */
   readonly skipped: readonly Skip[];
-  /** Where the data came from and a hash of its listing/manifests. */
+  /**
+   * Where the data came from and a hash of its listing, or of a preprocess output's manifests,
+   * class list, mean and `preprocess.json`.
+   */
   readonly fingerprint: Record<string, string>;
   /** Human-readable notes (record file used or not, mean used…). */
   readonly notes: readonly string[];
@@ -320,7 +323,9 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
     if (format === 'manifest') {
       const categories = await readCategories(data.train);
       classes = categories.map((c) => c.name);
-      for (const f of [CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE]) {
+      // preprocess.json says how the images were made (the background transparent pixels were
+      // flattened onto): an output regenerated with another one has other training pixels.
+      for (const f of [CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE, PREPROCESS_INFO_FILE]) {
         const p = path.join(data.train, f);
         if (exists(p)) fingerprint[f] = sha256(fs.readFileSync(p));
       }
@@ -500,6 +505,17 @@ function imageSide(store: SampleStore): number | undefined {
 }
 
 /**
+ * A checkpoint written before a preprocess output's `preprocess.json` was part of the data
+ * fingerprint has none: it resumes, with a warning, since it cannot show the file unchanged.
+ */
+const UNRECORDED_PREPROCESS_INFO: IdentityChangeRule = {
+  path: `data.${PREPROCESS_INFO_FILE}`,
+  from: undefined,
+  action: 'accept',
+  note: `the checkpoint predates ${PREPROCESS_INFO_FILE} in the data fingerprint, so it cannot show that the preprocess output was not remade with another --background since it was written; resuming as if not (a change from now on is refused)`,
+};
+
+/**
  * What {@link runIdentity} records besides the config: what a JSON file cannot hold.
  *
  * @example
@@ -521,7 +537,8 @@ export interface RunIdentityOptions {
  * maths (data, model, batch size, optimizer, scheduler, augmentation, seed, 10-crop,
  * replicas, shard balancing, and `opts.transformId`, the name of your code transforms) — plus
  * the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
- * early stopping and the backend may change between runs.
+ * early stopping and the backend may change between runs. `changes` lets a checkpoint written
+ * before the fingerprint held `preprocess.json` resume, with a warning; add your own rules after it.
  *
  * `cfg.replicas` must be the count the run trains on: resolve a 0 (`auto`) first
  * ({@link resolveReplicas}), since the maths depend on the count (BatchNorm per shard), not on
@@ -568,5 +585,6 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(transformId === undefined ? {} : { transform: transformId }),
     },
     data: fingerprint,
+    changes: [UNRECORDED_PREPROCESS_INFO],
   };
 }

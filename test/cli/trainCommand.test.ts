@@ -6,10 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import * as E from 'fp-ts/Either';
+import { lastValueFrom } from 'rxjs';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint, hashIdentity } from '../../src/model/Checkpoint';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
+import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 
 function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
@@ -329,6 +331,43 @@ describe('rxtrain train', function () {
     assert.equal(await run(args(3, '--replicas', '2'), back.io), TRAIN_EXIT.FAILED);
     assert.match(back.err(), /config\.balance: checkpoint "speed", now \(absent\)\n.*to resume with balance even anyway \(the checkpoint's is speed\), pass --allow-replica-change .*, or --balance speed;/);
     assert.doesNotMatch(back.err(), /config\.replicas/);
+  });
+
+  it('refuses to resume on a preprocess output remade with another --background; a checkpoint from before preprocess.json was fingerprinted resumes with a warning', async () => {
+    const pre = path.join(tmp, 'pre-background');
+    const make = (background: 'black' | 'white'): Promise<unknown> =>
+      lastValueFrom(preprocess({ src: path.join(tmp, 'train'), out: pre, size: 28, valRatio: 0.25, background }), { defaultValue: undefined });
+    await make('black');
+    const runDir = path.join(tmp, 'run-background');
+    const args = (epochs: number): string[] => ['--config', path.join(tmp, 'cfg.json'), '--data', pre, '--val', 'none', '--run-dir', runDir, '--epochs', String(epochs)];
+    const first = capture();
+    assert.equal(await run(args(1), first.io), TRAIN_EXIT.OK, first.err());
+    // The images are opaque: the same pixels, manifests and mean either way; only preprocess.json tells.
+    const manifests = ['train.csv', 'val.csv', 'rgb_val.json'].map((f) => fs.readFileSync(path.join(pre, f), 'utf8'));
+    await make('white');
+    assert.deepEqual(['train.csv', 'val.csv', 'rgb_val.json'].map((f) => fs.readFileSync(path.join(pre, f), 'utf8')), manifests);
+    const refused = capture();
+    assert.equal(await run(args(2), refused.io), TRAIN_EXIT.FAILED, refused.err());
+    assert.match(refused.err(), /refusing to resume .*\n.*the data is not what the checkpoint was trained on: its fingerprint .* differs in data\.preprocess\.json\n.*data\.preprocess\.json: checkpoint "[0-9a-f]{64}", now "[0-9a-f]{64}"/);
+
+    // A checkpoint written before the fingerprint held preprocess.json: resumes, saying why it cannot tell.
+    await make('black');
+    const dir = path.join(runDir, 'checkpoints');
+    const newest = path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+    const ck = decodeCheckpoint(fs.readFileSync(newest));
+    const { 'preprocess.json': recorded, ...older } = ck.identity.data as Record<string, string>;
+    assert.equal(typeof recorded, 'string', 'recorded by this version');
+    const identity = { config: ck.identity.config, data: older };
+    fs.writeFileSync(newest, encodeCheckpoint({ ...ck, identity, identityHash: hashIdentity(identity) }));
+    const legacy = capture();
+    assert.equal(await run(args(2), legacy.io), TRAIN_EXIT.OK, legacy.err());
+    const warnings = legacy.err().split('\n').filter((l) => / WARN /.test(l));
+    assert.equal(warnings.length, 1, legacy.err());
+    assert.match(warnings[0], /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: data\.preprocess\.json: checkpoint \(absent\), now "[0-9a-f]{64}": the checkpoint predates preprocess\.json in the data fingerprint, so it cannot show that the preprocess output was not remade with another --background since it was written; resuming as if not \(a change from now on is refused\)$/);
+    await make('white');
+    const after = capture();
+    assert.equal(await run(args(3), after.io), TRAIN_EXIT.FAILED, 'its checkpoints record preprocess.json from now on');
+    assert.match(after.err(), /differs in data\.preprocess\.json/);
   });
 
   it('resumes after the project folder moves, and refuses once the data differs', async () => {

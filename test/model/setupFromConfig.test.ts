@@ -76,7 +76,7 @@ describe('openDatasets / runIdentity', function () {
       assert.ok(d.notes.some((n) => /^mean: /.test(n)));
       assert.ok(d.val !== undefined);
       assert.equal(d.train.size + (d.val?.size ?? 0), 15);
-      assert.deepEqual(Object.keys(d.fingerprint).sort(), ['categories.csv', 'format', 'rgb_val.json', 'train.csv', 'val.csv']);
+      assert.deepEqual(Object.keys(d.fingerprint).sort(), ['categories.csv', 'format', 'preprocess.json', 'rgb_val.json', 'train.csv', 'val.csv'], 'how the images were made too (the background)');
       // What checkpoints store for scoring: the resolved train-set mean, not "dataset".
       const m = JSON.parse(fs.readFileSync(path.join(tmp, 'pre', 'rgb_val.json'), 'utf8')) as { r: number; g: number; b: number };
       assert.deepEqual(d.inference, { classes: ['dark', 'bright', 'mid'], mean: [m.r, m.g, m.b], imageSide: 16, background: 'black' }, 'the background preprocess.json names');
