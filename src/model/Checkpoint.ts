@@ -53,17 +53,43 @@ export interface IdentityChangeRule {
 }
 
 /**
- * Outcome of {@link matchIdentity}: resumable (with the relocated fields and the differences
- * accepted by a rule, if any, one readable line each), or the reasons it is not.
+ * Which half of a run identity a difference is in: `config` (the settings) or `data` (the
+ * fingerprint of what was read), so that a message can say which of the two changed.
  *
  * @example
  * ```ts
- * const m: IdentityMatch = { ok: false, problems: ['config.batchSize: checkpoint 32, now 64'] };
+ * const part: IdentityPart = 'data'; // e.g. a difference at data.train.csv
+ * ```
+ */
+export type IdentityPart = 'config' | 'data';
+
+/**
+ * A difference from the checkpoint's identity that a rule accepted: its readable line
+ * (`path: checkpoint X, now Y: note`) and which half of the identity it is in.
+ *
+ * @example
+ * ```ts
+ * const c: AcceptedChange = { part: 'config', line: 'config.replicas: checkpoint 1, now 2: --allow-replica-change: …' };
+ * ```
+ */
+export interface AcceptedChange {
+  readonly part: IdentityPart;
+  readonly line: string;
+}
+
+/**
+ * Outcome of {@link matchIdentity}: resumable (with the relocated fields and the differences
+ * accepted by a rule, if any, one readable line each), or the reasons it is not, with the
+ * halves of the identity the refused differences are in (`differs`: config, data or both).
+ *
+ * @example
+ * ```ts
+ * const m: IdentityMatch = { ok: false, differs: ['config'], problems: ['config.batchSize: checkpoint 32, now 64'] };
  * ```
  */
 export type IdentityMatch =
-  | { readonly ok: true; readonly moved: readonly string[]; readonly changed: readonly string[] }
-  | { readonly ok: false; readonly problems: readonly string[] };
+  | { readonly ok: true; readonly moved: readonly string[]; readonly changed: readonly AcceptedChange[] }
+  | { readonly ok: false; readonly differs: readonly IdentityPart[]; readonly problems: readonly string[] };
 
 /**
  * Metrics of one finished epoch, kept in checkpoints so that charts and monitors see the
@@ -203,6 +229,10 @@ function identityDiffs(saved: RunIdentity, current: RunIdentity): IdentityDiff[]
   return out;
 }
 
+function partOf(d: IdentityDiff): IdentityPart {
+  return d.path === 'data' || d.path.startsWith('data.') ? 'data' : 'config';
+}
+
 function formatDiff(d: IdentityDiff): string {
   const show = (u: unknown): string => (u === undefined ? '(absent)' : stableStringify(u));
   return `${d.path}: checkpoint ${show(d.saved)}, now ${show(d.current)}`;
@@ -226,14 +256,16 @@ export function diffIdentity(saved: RunIdentity, current: RunIdentity): string[]
  * identity. Equal hashes, or equal contents, match. Differences only in `current.relocatable`
  * fields (data paths) match too when the data fingerprint is non-empty and unchanged: the same
  * data at a new place. A difference that a rule of `current.changes` accepts matches, and is
- * listed in `changed` with the rule's note. Anything else does not, and the problems say which
- * fields differ, with a plain-words line first when it is the data itself that changed, and
- * the notes of the `refuse` rules that apply last.
+ * listed in `changed` with the rule's note and the half of the identity it is in. Anything
+ * else does not: `differs` says whether the config, the data or both differ, and the problems
+ * which fields, with a plain-words line first when it is the data itself that changed, and the
+ * notes of the `refuse` rules that apply last.
  *
  * @example
  * ```ts
  * const m = matchIdentity(ck.identity, ck.identityHash, identity);
- * if (!m.ok) throw new Error(`refusing to resume:\n  ${m.problems.join('\n  ')}`);
+ * if (!m.ok) throw new Error(`refusing to resume (different ${m.differs.join(' and ')}):\n  ${m.problems.join('\n  ')}`);
+ * else for (const c of m.changed) console.warn(`resuming with ${c.part === 'data' ? 'data' : 'a config'} that differs: ${c.line}`);
  * ```
  */
 export function matchIdentity(saved: RunIdentity, savedHash: string, current: RunIdentity): IdentityMatch {
@@ -250,19 +282,23 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
   const fp = current.data;
   const vouched = fp !== null && typeof fp === 'object' && Object.keys(fp).length > 0;
   if (rest.length === 0 && (moved.length === 0 || vouched)) {
-    return { ok: true, moved: moved.map(formatDiff), changed: accepted.map((d) => `${formatDiff(d)}: ${ruleOf(d)?.note ?? ''}`) };
+    return { ok: true, moved: moved.map(formatDiff), changed: accepted.map((d) => ({ part: partOf(d), line: `${formatDiff(d)}: ${ruleOf(d)?.note ?? ''}` })) };
   }
   const problems: string[] = [];
-  const dataChanged = rest.filter((d) => d.path === 'data' || d.path.startsWith('data.'));
+  const dataChanged = rest.filter((d) => partOf(d) === 'data');
   if (dataChanged.length > 0) {
     problems.push(
-      `the data is not what the checkpoint was trained on: its fingerprint (file listing and labels, or manifest hashes) differs in ${dataChanged.map((d) => d.path).join(', ')}`,
+      `the data is not what the checkpoint was trained on: its fingerprint (a folder's file listing and labels, a record file's index, or a preprocess output's files) differs in ${dataChanged.map((d) => d.path).join(', ')}`,
     );
   } else if (moved.length > 0 && !vouched) {
     problems.push('the data moved and there is no data fingerprint to show it is the same data');
   }
   const notes = [...new Set(rest.flatMap((d) => { const r = ruleOf(d); return r?.action === 'refuse' ? [r.note] : []; }))];
-  return { ok: false, problems: [...problems, ...diffs.filter((d) => !accepted.includes(d)).map(formatDiff), ...notes] };
+  const refused = diffs.filter((d) => !accepted.includes(d));
+  // A move is refused only for want of a fingerprint: it names the config when nothing else differs.
+  const reasons = rest.length > 0 ? rest : refused;
+  const differs = (['config', 'data'] as const).filter((p) => reasons.some((d) => partOf(d) === p));
+  return { ok: false, differs, problems: [...problems, ...refused.map(formatDiff), ...notes] };
 }
 
 /**

@@ -3,7 +3,7 @@ import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
 import type { Skip } from '../streams/Skip';
 import type { TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
-import { hashIdentity, matchIdentity, type Checkpoint, type EpochAccumulator, type EpochRecord, type RunIdentity } from './Checkpoint';
+import { hashIdentity, matchIdentity, type AcceptedChange, type Checkpoint, type EpochAccumulator, type EpochRecord, type IdentityPart, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
 import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
 import { evaluateSource } from './evaluateSource';
@@ -123,6 +123,9 @@ interface LoopState {
 
 const EMPTY_ACC: EpochAccumulator = { lossSum: 0, correct: 0, count: 0, elapsedMs: 0 };
 
+/** How a refusal names what differs: the settings, the data read, or both. */
+const DIFFERENT: Record<IdentityPart, string> = { config: 'a different config', data: 'different data' };
+
 /**
  * The training loop as a cold `Observable<TrainEvent>`. On subscribe it builds the trainer and
  * sources (`setup`), resumes from the newest usable checkpoint in `checkpoints.store` (refusing
@@ -204,7 +207,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     let resumedFrom: string | undefined;
     // Differences from the checkpoint's identity that a rule accepted (a replica count changed
     // on request): reported once the resume point is known, so the warning names it.
-    let changed: readonly string[] = [];
+    let changed: readonly AcceptedChange[] = [];
     const store = opts.checkpoints?.store;
     const fresh: LoopState = {
       epoch: 0,
@@ -236,7 +239,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         const match = matchIdentity(ck.identity, ck.identityHash, identity);
         if (!match.ok) {
           throw new Error(
-            `refusing to resume from ${scan.latest.path}: it was made with a different config or data:\n  ${match.problems.join('\n  ')}\n` +
+            `refusing to resume from ${scan.latest.path}: it was made with ${match.differs.map((p) => DIFFERENT[p]).join(' and ')}:\n  ${match.problems.join('\n  ')}\n` +
               'Use a new run directory (or delete this one) to start afresh.',
           );
         }
@@ -321,7 +324,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       ...(resumedFrom === undefined ? {} : { resumedFrom, history: [...s.history] }),
     });
 
-    for (const c of changed) emit({ kind: 'Error', ...base(), message: `resuming with a config that differs from the checkpoint's: ${c}`, fatal: false });
+    // Said by what differs: data that changed under the same config is another matter to check.
+    for (const c of changed) emit({ kind: 'Error', ...base(), message: `resuming with ${c.part === 'data' ? 'data' : 'a config'} that differs from the checkpoint's: ${c.line}`, fatal: false });
     for (const k of setup.skipped ?? []) reportSkip(k);
 
     const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };

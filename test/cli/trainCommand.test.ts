@@ -348,7 +348,7 @@ describe('rxtrain train', function () {
     assert.deepEqual(['train.csv', 'val.csv', 'rgb_val.json'].map((f) => fs.readFileSync(path.join(pre, f), 'utf8')), manifests);
     const refused = capture();
     assert.equal(await run(args(2), refused.io), TRAIN_EXIT.FAILED, refused.err());
-    assert.match(refused.err(), /refusing to resume .*\n.*the data is not what the checkpoint was trained on: its fingerprint .* differs in data\.preprocess\.json\n.*data\.preprocess\.json: checkpoint "[0-9a-f]{64}", now "[0-9a-f]{64}"/);
+    assert.match(refused.err(), /refusing to resume .*: it was made with different data:\n.*the data is not what the checkpoint was trained on: its fingerprint .* differs in data\.preprocess\.json\n.*data\.preprocess\.json: checkpoint "[0-9a-f]{64}", now "[0-9a-f]{64}"/);
 
     // A checkpoint written before the fingerprint held preprocess.json: resumes, saying why it cannot tell.
     await make('black');
@@ -363,7 +363,7 @@ describe('rxtrain train', function () {
     assert.equal(await run(args(2), legacy.io), TRAIN_EXIT.OK, legacy.err());
     const warnings = legacy.err().split('\n').filter((l) => / WARN /.test(l));
     assert.equal(warnings.length, 1, legacy.err());
-    assert.match(warnings[0], /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: data\.preprocess\.json: checkpoint \(absent\), now "[0-9a-f]{64}": the checkpoint predates preprocess\.json in the data fingerprint, so it cannot show that the preprocess output was not remade with another --background since it was written; resuming as if not \(a change from now on is refused\)$/);
+    assert.match(warnings[0], /warning at epoch 2\/2, step 2: resuming with data that differs from the checkpoint's: data\.preprocess\.json: checkpoint \(absent\), now "[0-9a-f]{64}": the checkpoint predates preprocess\.json in the data fingerprint, so it cannot show that the preprocess output was not remade with another --background since it was written; resuming as if not \(a change from now on is refused\)$/);
     await make('white');
     const after = capture();
     assert.equal(await run(args(3), after.io), TRAIN_EXIT.FAILED, 'its checkpoints record preprocess.json from now on');

@@ -128,7 +128,30 @@ describe('Checkpoint', () => {
     it('counts a path that appears or goes away as a change, not a move', () => {
       const withVal: RunIdentity = { ...at('/a'), config: { batchSize: 32, data: { train: '/a/train', val: '/a/val', format: 'auto' } } };
       const m = matchIdentity(at('/a'), hashIdentity(at('/a')), withVal);
-      assert.deepEqual(m, { ok: false, problems: ['config.data.val: checkpoint null, now "/a/val"'] });
+      assert.deepEqual(m, { ok: false, differs: ['config'], problems: ['config.data.val: checkpoint null, now "/a/val"'] });
+    });
+
+    it('says which half differs, config, data or both, for refusals and for the changes a rule accepts', () => {
+      const bs: RunIdentity = { ...at('/a'), config: { batchSize: 64, data: { train: '/a/train', val: null, format: 'auto' } } };
+      const refused = (cur: RunIdentity): unknown => {
+        const m = matchIdentity(at('/a'), hashIdentity(at('/a')), cur);
+        return m.ok ? m : m.differs;
+      };
+      assert.deepEqual(refused(bs), ['config']);
+      assert.deepEqual(refused(at('/a', { format: 'folder', train: 'beef' })), ['data']);
+      assert.deepEqual(refused({ ...bs, data: { format: 'folder', train: 'beef' } }), ['config', 'data']);
+      // Moved and different: the move alone would resume, so it is the data.
+      assert.deepEqual(refused(at('/b', { format: 'folder', train: 'beef' })), ['data']);
+      assert.deepEqual(refused({ ...at('/b', { format: 'folder', train: 'beef' }), config: { batchSize: 64, data: { train: '/b/train', val: null, format: 'auto' } } }), ['config', 'data']);
+      // Moved without a fingerprint to vouch for the data: the path, a config field.
+      assert.deepEqual(matchIdentity(at('/a', {}), hashIdentity(at('/a', {})), at('/b', {})), {
+        ok: false,
+        differs: ['config'],
+        problems: ['the data moved and there is no data fingerprint to show it is the same data', 'config.data.train: checkpoint "/a/train", now "/b/train"'],
+      });
+      const info = (fp: Record<string, string>): RunIdentity => ({ ...at('/a', fp), changes: [{ path: 'data.info', from: undefined, action: 'accept', note: 'predates' }] });
+      const m = matchIdentity(at('/a'), hashIdentity(at('/a')), info({ format: 'folder', train: 'f00d', info: 'c0de' }));
+      assert.deepEqual(m, { ok: true, moved: [], changed: [{ part: 'data', line: 'data.info: checkpoint (absent), now "c0de": predates' }] });
     });
 
     it('refuses a moved path when there is no fingerprint to vouch for the data', () => {
@@ -142,10 +165,11 @@ describe('Checkpoint', () => {
     it('refuses a path change outside the relocatable fields, and other config changes', () => {
       const cur: RunIdentity = { ...at('/a'), relocatable: [] };
       const m = matchIdentity(at('/b'), hashIdentity(at('/b')), cur);
-      assert.deepEqual(m, { ok: false, problems: ['config.data.train: checkpoint "/b/train", now "/a/train"'] });
+      assert.deepEqual(m, { ok: false, differs: ['config'], problems: ['config.data.train: checkpoint "/b/train", now "/a/train"'] });
       const bs: RunIdentity = { ...at('/b'), config: { batchSize: 64, data: { train: '/b/train', val: null, format: 'auto' } } };
       assert.deepEqual(matchIdentity(at('/a'), hashIdentity(at('/a')), bs), {
         ok: false,
+        differs: ['config'],
         problems: ['config.batchSize: checkpoint 32, now 64', 'config.data.train: checkpoint "/a/train", now "/b/train"'],
       });
     });
@@ -157,7 +181,7 @@ describe('Checkpoint', () => {
 
       it('accepts a difference a rule accepts, naming it with the rule\'s note, and neither hashes nor stores the rules', () => {
         const cur = run(1, [{ path: 'config.replicas', action: 'accept', note: 'on request' }]);
-        assert.deepEqual(matchIdentity(...saved(2), cur), { ok: true, moved: [], changed: ['config.replicas: checkpoint 2, now 1: on request'] });
+        assert.deepEqual(matchIdentity(...saved(2), cur), { ok: true, moved: [], changed: [{ part: 'config', line: 'config.replicas: checkpoint 2, now 1: on request' }] });
         assert.equal(hashIdentity(cur), hashIdentity(run(1)));
         const stored = decodeCheckpoint(encodeCheckpoint({ ...sampleCheckpoint(), identity: cur, identityHash: hashIdentity(cur) }));
         assert.deepEqual(stored.identity, { config: cur.config, data: cur.data });
@@ -165,13 +189,13 @@ describe('Checkpoint', () => {
 
       it('applies a rule with `from` only to that checkpoint value: the first rule that fits wins', () => {
         const rules = [legacyAuto, { path: 'config.replicas', action: 'refuse', note: 'pass --allow-replica-change' } as const];
-        assert.deepEqual(matchIdentity(...saved(0), run(2, rules)), { ok: true, moved: [], changed: ['config.replicas: checkpoint 0, now 2: auto was 0'] });
-        assert.deepEqual(matchIdentity(...saved(1), run(2, rules)), { ok: false, problems: ['config.replicas: checkpoint 1, now 2', 'pass --allow-replica-change'] });
+        assert.deepEqual(matchIdentity(...saved(0), run(2, rules)), { ok: true, moved: [], changed: [{ part: 'config', line: 'config.replicas: checkpoint 0, now 2: auto was 0' }] });
+        assert.deepEqual(matchIdentity(...saved(1), run(2, rules)), { ok: false, differs: ['config'], problems: ['config.replicas: checkpoint 1, now 2', 'pass --allow-replica-change'] });
       });
 
       it('still refuses the other differences, listing them without the accepted one', () => {
         const cur: RunIdentity = { ...run(2, [legacyAuto]), config: { batchSize: 64, replicas: 2 } };
-        assert.deepEqual(matchIdentity(...saved(0), cur), { ok: false, problems: ['config.batchSize: checkpoint 32, now 64'] });
+        assert.deepEqual(matchIdentity(...saved(0), cur), { ok: false, differs: ['config'], problems: ['config.batchSize: checkpoint 32, now 64'] });
       });
     });
   });

@@ -216,6 +216,26 @@ describe('train: checkpoints and exact resume', function () {
     });
   });
 
+  it('says what differs from the checkpoint, the config, the data or both, in a refusal and in the warning of an accepted change', async () => {
+    const identity = (seed: number, fp: Record<string, string>, changes: RunIdentity['changes'] = []): RunIdentity => ({ config: { batchSize: 8, seed }, data: fp, changes });
+    await runInProcess(tmp, 1, { identity: identity(21, { train: 'tiny-40-4' }) });
+    const refusal = async (id: RunIdentity): Promise<string> => {
+      let header = '';
+      await assert.rejects(runInProcess(tmp, 2, { identity: id }), (e: Error) => {
+        header = e.message.split('\n')[0].replace(/^.*\.rxckpt: /, '');
+        return true;
+      });
+      return header;
+    };
+    assert.equal(await refusal(identity(22, { train: 'tiny-40-4' })), 'it was made with a different config:');
+    assert.equal(await refusal(identity(21, { train: 'tiny-41-4' })), 'it was made with different data:');
+    assert.equal(await refusal(identity(22, { train: 'tiny-41-4' })), 'it was made with a different config and different data:');
+    // A fingerprint entry the checkpoint predates, accepted: a warning about the data, not the config.
+    const later = await runInProcess(tmp, 2, { identity: identity(21, { train: 'tiny-40-4', info: 'c0de' }, [{ path: 'data.info', from: undefined, action: 'accept', note: 'predates it' }]) });
+    const warnings = later.flatMap((e) => (e.kind === 'Error' && !e.fatal ? [e.message] : []));
+    assert.deepEqual(warnings, ['resuming with data that differs from the checkpoint\'s: data.info: checkpoint (absent), now "c0de": predates it']);
+  });
+
   it('refuses a checkpoint made with other transforms when the run names them (runIdentity transformId)', async () => {
     const cfg = { ...DEFAULT_TRAIN_CONFIG, data: { ...DEFAULT_TRAIN_CONFIG.data, train: '/work/data' }, replicas: 1 };
     const identity = (transformId?: string): RunIdentity => runIdentity(cfg, { train: 'tiny-40-4' }, transformId === undefined ? {} : { transformId });
