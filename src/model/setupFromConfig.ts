@@ -516,6 +516,18 @@ const UNRECORDED_PREPROCESS_INFO: IdentityChangeRule = {
 };
 
 /**
+ * Checkpoints written before the balance was left out on 1 replica recorded `speed` there too.
+ * On 1 replica now, nothing is split whatever either run's balance: the same maths, so it
+ * resumes (a checkpoint of more replicas is still refused for its count, unless allowed).
+ */
+const BALANCE_ON_ONE_REPLICA: IdentityChangeRule = {
+  path: 'config.balance',
+  from: 'speed',
+  action: 'accept',
+  note: 'the balance has no effect on 1 replica, the count this run trains on (each batch is trained whole), and is recorded only for 2 or more replicas now: the checkpoint\'s speed makes no difference from here',
+};
+
+/**
  * What {@link runIdentity} records besides the config: what a JSON file cannot hold.
  *
  * @example
@@ -535,10 +547,11 @@ export interface RunIdentityOptions {
 /**
  * The part of a config a checkpoint must match to be resumed — everything that changes the
  * maths (data, model, batch size, optimizer, scheduler, augmentation, seed, 10-crop,
- * replicas, shard balancing, and `opts.transformId`, the name of your code transforms) — plus
- * the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
+ * replicas, shard balancing over 2 or more replicas, and `opts.transformId`, the name of your
+ * code transforms) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs. `changes` lets a checkpoint written
- * before the fingerprint held `preprocess.json` resume, with a warning; add your own rules after it.
+ * before the fingerprint held `preprocess.json` resume, with a warning, and (on 1 replica) one
+ * that recorded balance `speed` on 1 replica; add your own rules after them.
  *
  * `cfg.replicas` must be the count the run trains on: resolve a 0 (`auto`) first
  * ({@link resolveReplicas}), since the maths depend on the count (BatchNorm per shard), not on
@@ -579,12 +592,13 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       // Only when on, so checkpoints written before the option existed (same maths) still resume.
       ...(cfg.valFlip ? { valFlip: true } : {}),
       replicas: cfg.replicas,
-      // Only when on (it changes how batches are split), so older checkpoints still resume.
-      ...(cfg.balance === 'speed' ? { balance: cfg.balance } : {}),
+      // Only when on (it changes how batches are split), so older checkpoints still resume, and
+      // only over 2 or more replicas: 1 gets every batch whole whatever the balance.
+      ...(cfg.balance === 'speed' && cfg.replicas > 1 ? { balance: cfg.balance } : {}),
       // Only when given, so runs without one (and older checkpoints) still resume.
       ...(transformId === undefined ? {} : { transform: transformId }),
     },
     data: fingerprint,
-    changes: [UNRECORDED_PREPROCESS_INFO],
+    changes: [UNRECORDED_PREPROCESS_INFO, ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -333,6 +333,30 @@ describe('rxtrain train', function () {
     assert.doesNotMatch(back.err(), /config\.replicas/);
   });
 
+  it('on 1 replica the balance changes nothing: --balance speed resumes, also from a checkpoint that recorded speed on 1 replica', async () => {
+    const runDir = path.join(tmp, 'run-balance-one');
+    const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), '--replicas', '1', ...more];
+    const first = capture();
+    assert.equal(await run(args(1), first.io), TRAIN_EXIT.OK, first.err());
+    const speed = capture();
+    assert.equal(await run(args(2, '--balance', 'speed'), speed.io), TRAIN_EXIT.OK, speed.err());
+    assert.match(speed.err(), /resuming run run-balance-one: 2 epochs .* at epoch 2\/2, step 2/);
+    assert.doesNotMatch(speed.err(), /WARN/);
+
+    // What a 1-replica run with --balance speed recorded before the balance was left out there.
+    const dir = path.join(runDir, 'checkpoints');
+    const newest = path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+    const ck = decodeCheckpoint(fs.readFileSync(newest));
+    assert.equal((ck.identity.config as { balance?: string }).balance, undefined, 'not recorded on 1 replica');
+    const identity = { config: { ...(ck.identity.config as object), balance: 'speed' }, data: ck.identity.data };
+    fs.writeFileSync(newest, encodeCheckpoint({ ...ck, identity, identityHash: hashIdentity(identity) }));
+    const legacy = capture();
+    assert.equal(await run(args(3, '--balance', 'speed'), legacy.io), TRAIN_EXIT.OK, legacy.err());
+    const warnings = legacy.err().split('\n').filter((l) => / WARN /.test(l));
+    assert.equal(warnings.length, 1, legacy.err());
+    assert.match(warnings[0], /warning at epoch 3\/3, step 4: resuming with a config that differs from the checkpoint's: config\.balance: checkpoint "speed", now \(absent\): the balance has no effect on 1 replica, the count this run trains on \(each batch is trained whole\), and is recorded only for 2 or more replicas now: the checkpoint's speed makes no difference from here$/);
+  });
+
   it('refuses to resume on a preprocess output remade with another --background; a checkpoint from before preprocess.json was fingerprinted resumes with a warning', async () => {
     const pre = path.join(tmp, 'pre-background');
     const make = (background: 'black' | 'white'): Promise<unknown> =>

@@ -8,6 +8,7 @@ import { createTrainer } from '../../src/model/createTrainer';
 import { train } from '../../src/model/train';
 import { tinyAlexNet } from './tinySpec';
 import sharp from 'sharp';
+import { hashIdentity, matchIdentity } from '../../src/model/Checkpoint';
 import { detectDataFormat, openDatasets, openEvalData, runIdentity } from '../../src/model/setupFromConfig';
 import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig';
 import { makeImage } from '../../src/ops/Image';
@@ -247,6 +248,29 @@ describe('openDatasets / runIdentity', function () {
     assert.equal(replicasOf(config({ data: { train: 'd' }, replicas: 2 })), 2);
     // "auto" resolves per machine and backend: recorded as 0, it matched any count on resume.
     assert.throws(() => runIdentity(config({ data: { train: 'd' }, replicas: 0 }), {}), /replicas 0 \(auto\) must be resolved/);
+  });
+
+  it('identity records balance speed only over 2 or more replicas; a 1-replica checkpoint that recorded it resumes, saying it changes nothing', () => {
+    const at = (replicas: number, balance: 'even' | 'speed'): ReturnType<typeof runIdentity> => runIdentity(config({ data: { train: 'd' }, replicas, balance }), { x: '1' });
+    const balanceOf = (id: ReturnType<typeof runIdentity>): unknown => (id.config as { balance?: unknown }).balance;
+    assert.equal(balanceOf(at(2, 'speed')), 'speed');
+    assert.equal(balanceOf(at(2, 'even')), undefined);
+    // One replica trains every batch whole: switching the balance there is the same run.
+    assert.equal(hashIdentity(at(1, 'speed')), hashIdentity(at(1, 'even')));
+    const saved = at(1, 'even');
+    assert.deepEqual(matchIdentity(saved, hashIdentity(saved), at(1, 'speed')), { ok: true, moved: [], changed: [] });
+    // What checkpoints written before that say: balance speed on 1 replica.
+    const old = { config: { ...(saved.config as object), balance: 'speed' }, data: saved.data };
+    for (const now of ['speed', 'even'] as const) {
+      const m = matchIdentity(old, hashIdentity(old), at(1, now));
+      assert.ok(m.ok, JSON.stringify(m));
+      assert.deepEqual(m.changed.map((c) => c.line.replace(/: the balance has no effect on 1 replica.*$/, '')), ['config.balance: checkpoint "speed", now (absent)']);
+    }
+    // Over 2 replicas the balance still counts, and a 2-replica checkpoint still needs its count.
+    const two = at(2, 'speed');
+    assert.equal(matchIdentity(two, hashIdentity(two), at(2, 'even')).ok, false);
+    const down = matchIdentity(two, hashIdentity(two), at(1, 'speed'));
+    assert.ok(!down.ok && down.problems.includes('config.replicas: checkpoint 2, now 1'), JSON.stringify(down));
   });
 
   it('identity covers dropout rates, and leaves the default ones out (older checkpoints still match)', () => {
