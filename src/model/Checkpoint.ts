@@ -48,6 +48,8 @@ export interface IdentityChangeRule {
   readonly path: string;
   /** Only when the checkpoint's value is this one (e.g. an older encoding); absent = any value. */
   readonly from?: unknown;
+  /** Only when the current value is this one (`undefined`: the field went away); absent = any value. */
+  readonly to?: unknown;
   readonly action: 'accept' | 'refuse';
   readonly note: string;
 }
@@ -275,7 +277,9 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
   // A move is a path that became another path; a path that appeared or went away is a change.
   const isMove = (d: IdentityDiff): boolean => relocatable.has(d.path) && typeof d.saved === 'string' && typeof d.current === 'string';
   const ruleOf = (d: IdentityDiff): IdentityChangeRule | undefined =>
-    (current.changes ?? []).find((r) => r.path === d.path && (!('from' in r) || stableStringify(r.from) === stableStringify(d.saved)));
+    (current.changes ?? []).find(
+      (r) => r.path === d.path && (!('from' in r) || stableStringify(r.from) === stableStringify(d.saved)) && (!('to' in r) || stableStringify(r.to) === stableStringify(d.current)),
+    );
   const accepted = diffs.filter((d) => !isMove(d) && ruleOf(d)?.action === 'accept');
   const moved = diffs.filter(isMove);
   const rest = diffs.filter((d) => !isMove(d) && !accepted.includes(d));

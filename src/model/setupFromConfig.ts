@@ -47,7 +47,8 @@ export interface OpenedDatasets {
   readonly skipped: readonly Skip[];
   /**
    * Where the data came from and a hash of its listing, or of a preprocess output's manifests,
-   * class list, mean and `preprocess.json`.
+   * class list, mean and `preprocess.json`, and of the record files the run reads (their
+   * header and index, which hold a CRC-32 of every record), or `not read (--no-records)`.
    */
   readonly fingerprint: Record<string, string>;
   /** Human-readable notes (record file used or not, mean used…). */
@@ -127,7 +128,9 @@ export function detectDataFormat(data: TrainConfig['data']): 'manifest' | 'folde
 /**
  * A hash of what a record file holds without reading its pixels: the 64-byte header (its
  * shape and checksum) and the index after the records (labels, every record's CRC-32,
- * names, classes). Any change of pixels changes a record CRC, hence this hash.
+ * names, classes). Any change of pixels changes a record CRC, hence this hash; the file's
+ * size and time would not (the same count of same-sized records, a copy), and hashing the
+ * pixels themselves would read gigabytes at every start.
  */
 async function recordFileHash(file: string): Promise<string> {
   const fh = await fs.promises.open(file, 'r');
@@ -337,9 +340,15 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
         if (data.records && exists(rec)) {
           const store = await openRecordSplit(rec, 'data.train', model.channels);
           opened.push(store);
+          // The pixels trained on: the manifests hold names and classes only and the mean one
+          // number a channel, so a file remade from other pixels can leave both as they were.
+          fingerprint[`${name}.rec`] = await recordFileHash(rec);
           notes.push(`${name}: packed records ${rec} (${store.size} images)`);
           return { store, items, skipped };
         }
+        // The record file holds the pixels before JPEG compression, the image files those after:
+        // a resume that switches --no-records trains on other pixels.
+        if (exists(rec)) fingerprint[`${name}.rec`] = RECORD_FILE_NOT_READ;
         notes.push(`${name}: ${items.length} image files${data.records ? ` (no ${name}.rec; run rxtrain preprocess --records to pack them)` : ''}`);
         const store = fileStore(items, { ...decode, numClasses: categories.length });
         opened.push(store);
@@ -516,6 +525,48 @@ const UNRECORDED_PREPROCESS_INFO: IdentityChangeRule = {
 };
 
 /**
+ * What the data fingerprint says for a preprocess output's `train.rec`/`val.rec` that the run
+ * does not read (`--no-records`: it decodes the image files instead).
+ */
+const RECORD_FILE_NOT_READ = 'not read (--no-records)';
+
+/**
+ * Rules for a preprocess output's record files in the data fingerprint: a checkpoint written
+ * before they were part of it (or when the output had none) resumes, with a warning, since it
+ * cannot show the same pixels; so does one whose unread record file is gone (the same image
+ * files are read); a switch of `--no-records` or a remade file is refused, saying what to pass.
+ */
+function recordFileRules(file: 'train.rec' | 'val.rec'): IdentityChangeRule[] {
+  const at = `data.${file}`;
+  return [
+    {
+      path: at,
+      from: undefined,
+      action: 'accept',
+      note: `the checkpoint's data fingerprint has no ${file} (it predates record files there, or the preprocess output had none then), so it cannot show that it was trained on these pixels; resuming as if so (a change from now on is refused)`,
+    },
+    {
+      path: at,
+      from: RECORD_FILE_NOT_READ,
+      to: undefined,
+      action: 'accept',
+      note: `the checkpoint's run did not read ${file} (--no-records) and it is gone now: the same image files are read`,
+    },
+    {
+      path: at,
+      from: RECORD_FILE_NOT_READ,
+      action: 'refuse',
+      note: `the checkpoint was trained on the image files (--no-records); ${file} holds the pixels before JPEG compression, so reading it would train on other pixels: pass --no-records (config data.records false) to resume`,
+    },
+    {
+      path: at,
+      action: 'refuse',
+      note: `the checkpoint was trained on the pixels of ${file} as it was then: resuming needs that record file, read as before (without --no-records)`,
+    },
+  ];
+}
+
+/**
  * Checkpoints written before the balance was left out on 1 replica recorded `speed` there too.
  * On 1 replica now, nothing is split whatever either run's balance: the same maths, so it
  * resumes (a checkpoint of more replicas is still refused for its count, unless allowed).
@@ -550,8 +601,9 @@ export interface RunIdentityOptions {
  * replicas, shard balancing over 2 or more replicas, and `opts.transformId`, the name of your
  * code transforms) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs. `changes` lets a checkpoint written
- * before the fingerprint held `preprocess.json` resume, with a warning, and (on 1 replica) one
- * that recorded balance `speed` on 1 replica; add your own rules after them.
+ * before the fingerprint held `preprocess.json` or the record files resume, with a warning, and
+ * (on 1 replica) one that recorded balance `speed` on 1 replica; it names what to pass when
+ * `--no-records` was switched; add your own rules after them.
  *
  * `cfg.replicas` must be the count the run trains on: resolve a 0 (`auto`) first
  * ({@link resolveReplicas}), since the maths depend on the count (BatchNorm per shard), not on
@@ -599,6 +651,6 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(transformId === undefined ? {} : { transform: transformId }),
     },
     data: fingerprint,
-    changes: [UNRECORDED_PREPROCESS_INFO, ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -394,6 +394,41 @@ describe('rxtrain train', function () {
     assert.match(after.err(), /differs in data\.preprocess\.json/);
   });
 
+  it('refuses to resume a run on a preprocess output\'s record files with --no-records, saying what to pass; a checkpoint from before they were fingerprinted resumes with a warning each', async () => {
+    const pre = path.join(tmp, 'pre-records');
+    await lastValueFrom(preprocess({ src: path.join(tmp, 'train'), out: pre, size: 28, valRatio: 0.25, records: true }), { defaultValue: undefined });
+    const runDir = path.join(tmp, 'run-records');
+    const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--data', pre, '--val', 'none', '--run-dir', runDir, '--epochs', String(epochs), ...more];
+    const first = capture();
+    assert.equal(await run(args(1), first.io), TRAIN_EXIT.OK, first.err());
+    assert.match(first.err(), /train: packed records/);
+    const refused = capture();
+    assert.equal(await run(args(2, '--no-records'), refused.io), TRAIN_EXIT.FAILED, refused.err());
+    const problems = refused.err().split('\n').filter((l) => / ERROR {3}\S/.test(l)).map((l) => l.replace(/^.* ERROR {3}/, ''));
+    assert.deepEqual(problems.map((p) => p.replace(/[0-9a-f]{64}/g, 'HASH')), [
+      'the data is not what the checkpoint was trained on: its fingerprint (a folder\'s file listing and labels, a record file\'s index, or a preprocess output\'s files) differs in data.train.rec, data.val.rec',
+      'data.train.rec: checkpoint "HASH", now "not read (--no-records)"',
+      'data.val.rec: checkpoint "HASH", now "not read (--no-records)"',
+      'the checkpoint was trained on the pixels of train.rec as it was then: resuming needs that record file, read as before (without --no-records)',
+      'the checkpoint was trained on the pixels of val.rec as it was then: resuming needs that record file, read as before (without --no-records)',
+    ], refused.err());
+    assert.match(refused.err(), /refusing to resume .*: it was made with different data:\n/);
+
+    // A checkpoint written before the record files were part of the fingerprint.
+    const dir = path.join(runDir, 'checkpoints');
+    const newest = path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+    const ck = decodeCheckpoint(fs.readFileSync(newest));
+    const { 'train.rec': _t, 'val.rec': _v, ...older } = ck.identity.data as Record<string, string>;
+    const identity = { config: ck.identity.config, data: older };
+    fs.writeFileSync(newest, encodeCheckpoint({ ...ck, identity, identityHash: hashIdentity(identity) }));
+    const legacy = capture();
+    assert.equal(await run(args(2), legacy.io), TRAIN_EXIT.OK, legacy.err());
+    const warnings = legacy.err().split('\n').filter((l) => / WARN /.test(l)).map((l) => l.replace(/^.* WARN {2}/, ''));
+    assert.deepEqual(warnings.map((w) => w.replace(/[0-9a-f]{64}/g, 'HASH')), ['train', 'val'].map(
+      (split) => `warning at epoch 2/2, step 2: resuming with data that differs from the checkpoint's: data.${split}.rec: checkpoint (absent), now "HASH": the checkpoint's data fingerprint has no ${split}.rec (it predates record files there, or the preprocess output had none then), so it cannot show that it was trained on these pixels; resuming as if so (a change from now on is refused)`,
+    ), legacy.err());
+  });
+
   it('resumes after the project folder moves, and refuses once the data differs', async () => {
     const before = path.join(tmp, 'proj-a');
     const after = path.join(tmp, 'proj-b');

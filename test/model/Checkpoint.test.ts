@@ -193,6 +193,12 @@ describe('Checkpoint', () => {
         assert.deepEqual(matchIdentity(...saved(1), run(2, rules)), { ok: false, differs: ['config'], problems: ['config.replicas: checkpoint 1, now 2', 'pass --allow-replica-change'] });
       });
 
+      it('applies a rule with `to` only to that current value, `undefined` for a field that went away', () => {
+        const fp = (rec?: string): RunIdentity => ({ config: { batchSize: 32 }, data: { train: 'f00d', ...(rec === undefined ? {} : { rec }) }, changes: [{ path: 'data.rec', from: 'unread', to: undefined, action: 'accept', note: 'gone' }] });
+        assert.deepEqual(matchIdentity(fp('unread'), hashIdentity(fp('unread')), fp()), { ok: true, moved: [], changed: [{ part: 'data', line: 'data.rec: checkpoint "unread", now (absent): gone' }] });
+        assert.equal(matchIdentity(fp('unread'), hashIdentity(fp('unread')), fp('beef')).ok, false);
+      });
+
       it('still refuses the other differences, listing them without the accepted one', () => {
         const cur: RunIdentity = { ...run(2, [legacyAuto]), config: { batchSize: 64, replicas: 2 } };
         assert.deepEqual(matchIdentity(...saved(0), cur), { ok: false, differs: ['config'], problems: ['config.batchSize: checkpoint 32, now 64'] });

@@ -21,6 +21,7 @@ import type { IdxDataset } from '../../src/streams/idxDataset';
 import { idxToFolders } from '../../src/streams/idxToFolders';
 import { idxToRecordFile } from '../../src/streams/idxToRecordFile';
 import { preprocess } from '../../src/streams/preprocess';
+import { createRecordFileWriter, openRecordFile } from '../../src/streams/RecordFile';
 import { useCpu } from './fixtures/tinyTraining';
 
 async function folders(root: string, perClass: number): Promise<void> {
@@ -32,6 +33,23 @@ async function folders(root: string, perClass: number): Promise<void> {
     }
   }
   fs.writeFileSync(path.join(root, '002.bright', '.DS_Store'), 'junk');
+}
+
+/** Rewrites a record file with the same names, labels and classes, `change` applied to each record's pixels. */
+async function remakeRecordFile(file: string, change: (index: number, pixels: Uint8Array) => void): Promise<void> {
+  const r = await openRecordFile(file);
+  try {
+    const { width, height, channels, numClasses, classes } = r.header;
+    const w = await createRecordFileWriter(file, { width, height, channels, numClasses, ...(classes === undefined ? {} : { classes }) });
+    for (let i = 0; i < r.header.count; i++) {
+      const px = Uint8Array.from(await r.read(i));
+      change(i, px);
+      await w.append(px, r.label(i), r.name(i));
+    }
+    await w.finish();
+  } finally {
+    await r.close();
+  }
 }
 
 function config(over: unknown): TrainConfig {
@@ -77,7 +95,11 @@ describe('openDatasets / runIdentity', function () {
       assert.ok(d.notes.some((n) => /^mean: /.test(n)));
       assert.ok(d.val !== undefined);
       assert.equal(d.train.size + (d.val?.size ?? 0), 15);
-      assert.deepEqual(Object.keys(d.fingerprint).sort(), ['categories.csv', 'format', 'preprocess.json', 'rgb_val.json', 'train.csv', 'val.csv'], 'how the images were made too (the background)');
+      assert.deepEqual(
+        Object.keys(d.fingerprint).sort(),
+        ['categories.csv', 'format', 'preprocess.json', 'rgb_val.json', 'train.csv', 'train.rec', 'val.csv', 'val.rec'],
+        'how the images were made too (the background), and the record files read',
+      );
       // What checkpoints store for scoring: the resolved train-set mean, not "dataset".
       const m = JSON.parse(fs.readFileSync(path.join(tmp, 'pre', 'rgb_val.json'), 'utf8')) as { r: number; g: number; b: number };
       assert.deepEqual(d.inference, { classes: ['dark', 'bright', 'mid'], mean: [m.r, m.g, m.b], imageSide: 16, background: 'black' }, 'the background preprocess.json names');
@@ -220,6 +242,60 @@ describe('openDatasets / runIdentity', function () {
     const at64 = await pixels(path.join(tmp, 'side64'));
     const worst = at32.reduce((m, x, i) => Math.max(m, Math.abs(x - at64[i])), 0);
     assert.ok(worst < 0.15, `largest difference ${worst.toFixed(3)} (in units of std 64)`);
+  });
+
+  it('fingerprints the record files a preprocess run reads, by their index: a remade one, a switch of --no-records and an older checkpoint are each told apart', async () => {
+    const pre = path.join(tmp, 'pre-records');
+    fs.cpSync(path.join(tmp, 'pre'), pre, { recursive: true });
+    const cfg = (records: boolean): TrainConfig => config({ data: { train: pre, records }, model: { name: 'small', inputSize: 12 }, batchSize: 4, replicas: 1, augmentation: { mean: 'dataset' } });
+    const identity = async (records = true): Promise<ReturnType<typeof runIdentity>> => {
+      const d = await openDatasets(cfg(records));
+      await d.close();
+      return runIdentity(cfg(records), d.fingerprint);
+    };
+    const match = (saved: ReturnType<typeof runIdentity>, now: ReturnType<typeof runIdentity>): ReturnType<typeof matchIdentity> => matchIdentity(saved, hashIdentity(saved), now);
+    const read = await identity();
+    const fp = read.data as Record<string, string>;
+    assert.match(fp['train.rec'], /^[0-9a-f]{64}$/);
+    assert.match(fp['val.rec'], /^[0-9a-f]{64}$/);
+    assert.deepEqual(match(read, await identity()), { ok: true, moved: [], changed: [] }, 'the same file, the same hash');
+
+    // Remade from other pixels (another --size or --decoder would do it): the manifests and the mean stay.
+    await remakeRecordFile(path.join(pre, 'train.rec'), (i, px) => {
+      if (i === 0) px[0] ^= 1;
+    });
+    const remade = await identity();
+    assert.deepEqual(Object.entries(remade.data as object).filter(([k, v]) => fp[k] !== v).map(([k]) => k), ['train.rec'], 'only the record file tells');
+    const refused = match(read, remade);
+    assert.ok(!refused.ok);
+    assert.deepEqual(refused.differs, ['data']);
+    assert.match(refused.problems[0], /differs in data\.train\.rec$/);
+    assert.ok(refused.problems.includes('the checkpoint was trained on the pixels of train.rec as it was then: resuming needs that record file, read as before (without --no-records)'), refused.problems.join('\n'));
+
+    // --no-records: the image files' pixels (after JPEG compression), not the record file's.
+    const files = await identity(false);
+    assert.equal((files.data as Record<string, string>)['train.rec'], 'not read (--no-records)');
+    const toFiles = match(remade, files);
+    assert.ok(!toFiles.ok && toFiles.problems.includes('data.train.rec: checkpoint "' + (remade.data as Record<string, string>)['train.rec'] + '", now "not read (--no-records)"'), JSON.stringify(toFiles));
+    const toRecords = match(files, remade);
+    assert.ok(!toRecords.ok && toRecords.problems.some((p) => /^the checkpoint was trained on the image files \(--no-records\); train\.rec holds the pixels before JPEG compression, .*pass --no-records/.test(p)), JSON.stringify(toRecords));
+
+    // A checkpoint from before the record files were fingerprinted resumes, saying it cannot tell.
+    const { 'train.rec': _t, 'val.rec': _v, ...older } = remade.data as Record<string, string>;
+    const old = { config: remade.config, data: older };
+    const legacy = match(old, remade);
+    assert.ok(legacy.ok, JSON.stringify(legacy));
+    assert.deepEqual(legacy.changed.map((c) => [c.part, c.line.replace(/ \(it predates record files there.*$/, '')]), [
+      ['data', `data.train.rec: checkpoint (absent), now "${(remade.data as Record<string, string>)['train.rec']}": the checkpoint's data fingerprint has no train.rec`],
+      ['data', `data.val.rec: checkpoint (absent), now "${fp['val.rec']}": the checkpoint's data fingerprint has no val.rec`],
+    ]);
+
+    // Record files a --no-records run never read, deleted: the same image files are read.
+    fs.rmSync(path.join(pre, 'train.rec'));
+    fs.rmSync(path.join(pre, 'val.rec'));
+    const gone = match(files, await identity(false));
+    assert.ok(gone.ok, JSON.stringify(gone));
+    assert.equal(gone.changed.length, 2);
   });
 
   it('identity covers what changes the maths, not epochs or logging', () => {
