@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
+import { ioErrorReason } from './ioErrorReason';
 import type { Sample } from './Sample';
 import { oneLine, skip, type Skip, type SkipReason } from './Skip';
 
@@ -217,7 +218,8 @@ async function classifyReadError(err: NodeJS.ErrnoException, path: string): Prom
     case 'ELOOP':
       return { reason: 'symlink-loop', message: 'symbolic link that points to itself (or a chain of links that loops)' };
     default:
-      return { reason: 'unreadable', message: err.message };
+      // The skip names the file as given; Node's message would repeat it, absolute.
+      return { reason: 'unreadable', message: ioErrorReason(err) };
   }
 }
 

@@ -2,6 +2,7 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Observable } from 'rxjs';
 import { byCodeUnit, listCategoryDirs } from './listCategories';
+import { ioErrorReason } from './ioErrorReason';
 import { isHiddenName } from './isHiddenName';
 import { skip, type Skip } from './Skip';
 import type { SourceItem } from './SourceItem';
@@ -52,7 +53,10 @@ function hasHiddenAncestor(relPath: string): boolean {
  * `dangling-link`; files it may not read → `unreadable`; files inside a class folder without
  * an image extension → `not-an-image`; images directly in `root` (no class) → `bad-label`;
  * a class folder it cannot list → `unreadable`. Other files directly in `root` (README,
- * manifests) are ignored. The Observable errors only if `root` itself is unusable.
+ * manifests) are ignored. The Observable errors only if `root` itself is unusable. Skip paths
+ * are joined onto `root` as given, and a message about what could not be read is the reason
+ * alone (`permission denied`, `cannot list class folder: permission denied`), not Node's
+ * message, which repeats the path, absolute.
  *
  * Symlinks are followed, with loop detection by real path: class folders and image files
  * may be links (a linked file is labelled by the class folder it sits in, a deliberate
@@ -90,7 +94,8 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
         try {
           entries = await walkClassFolder(dir, dirName, walk);
         } catch (e) {
-          subscriber.next(skip(dir, 'unreadable', `cannot list class folder: ${(e as Error).message}`));
+          // The skip names the folder as given; Node's message would repeat it absolute.
+          subscriber.next(skip(dir, 'unreadable', `cannot list class folder: ${ioErrorReason(e)}`));
           continue;
         }
         entries.sort((a, b) => byCodeUnit(a.path, b.path));
@@ -117,7 +122,7 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
                 await (await fsp.open(x.check, fsc.O_RDONLY)).close();
                 return { kind: 'item', path: x.check, label: category.label, category };
               } catch (e) {
-                return skip(x.check, 'unreadable', (e as Error).message);
+                return skip(x.check, 'unreadable', ioErrorReason(e));
               }
             }),
           );

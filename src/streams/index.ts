@@ -7,6 +7,7 @@ export * from './recordStore';
 export * from './Category';
 export * from './SourceItem';
 export * from './isHiddenName';
+export * from './ioErrorReason';
 export * from './listCategories';
 export * from './listImageFiles';
 export * from './folderSource';

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_IMAGE_EXTENSIONS } from './folderSource';
+import { ioErrorReason } from './ioErrorReason';
 import { isHiddenName } from './isHiddenName';
 
 /**
@@ -26,11 +27,8 @@ type Missing = ImageFileList['missing'][number];
 // Node says "EACCES: permission denied, scandir '/abs/photos'": the code, the reason, the call
 // and the absolute path. The caller names the path as the user gave it; the reason is what is left.
 function notListed(given: string, e: unknown): Missing {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return { path: given, reason: 'not-found', message: 'no such file or folder' };
-  if (err.code === 'EACCES' || err.code === 'EPERM') return { path: given, reason: 'unreadable', message: 'permission denied' };
-  const m = /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+ '.*'$/s.exec(err.message ?? '');
-  return { path: given, reason: 'unreadable', message: m?.[1] ?? String(err.message ?? e) };
+  const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable';
+  return { path: given, reason, message: ioErrorReason(e) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { promises as fsp, type Dirent } from 'node:fs';
 import * as path from 'node:path';
+import { ioErrorReason } from './ioErrorReason';
 import { isHiddenName } from './isHiddenName';
 import { byCodeUnit, type CategoryDir } from './listCategories';
 import type { SkipReason } from './Skip';
@@ -62,7 +63,7 @@ function linkError(err: unknown): { reason: SkipReason; message: string } {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return { reason: 'dangling-link', message: 'symbolic link whose target does not exist' };
   if (e.code === 'ELOOP') return { reason: 'symlink-loop', message: 'symbolic link that points to itself (or a chain of links that loops)' };
-  return { reason: 'unreadable', message: e.message };
+  return { reason: 'unreadable', message: ioErrorReason(e) };
 }
 
 interface PendingLink {
@@ -140,7 +141,7 @@ export async function walkClassFolder(dir: string, className: string, walk: Data
       entries = await fsp.readdir(real, { withFileTypes: true });
     } catch (e) {
       if (rel === '') throw e;
-      out.push({ path: rel, name: path.basename(rel), type: 'skip', reason: 'unreadable', message: `cannot list folder: ${(e as Error).message}` });
+      out.push({ path: rel, name: path.basename(rel), type: 'skip', reason: 'unreadable', message: `cannot list folder: ${ioErrorReason(e)}` });
       return;
     }
     entries.sort((a, b) => byCodeUnit(a.name, b.name));

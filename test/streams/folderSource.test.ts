@@ -79,6 +79,41 @@ describe('folderSource', () => {
     assert.deepEqual(rel(dir, xs), ['cats/locked.jpg skip:unreadable', 'cats/ok.jpg item:0']);
   });
 
+  it('says what it may not read in one line, the reason alone: the skip\'s path is the one given, not Node\'s absolute one (as an unprivileged user when run as root)', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'cats/ok.jpg'));
+    const locked = await write(path.join(dir, 'cats/locked.jpg'));
+    await write(path.join(dir, 'cats/private/a.jpg'));
+    await write(path.join(dir, 'dogs/a.jpg'));
+    // A link into a folder it may not enter: its target cannot even be looked at.
+    const vault = await tempDir();
+    await write(path.join(vault, 'x.jpg'));
+    await fsp.symlink(path.join(vault, 'x.jpg'), path.join(dir, 'cats/vaulted.jpg'));
+    await fsp.chmod(vault, 0o000);
+    await fsp.chmod(locked, 0o000);
+    await fsp.chmod(path.join(dir, 'cats/private'), 0o000);
+    await fsp.chmod(path.join(dir, 'dogs'), 0o000);
+    // Relative, as a user types it: the skips keep it so.
+    const given = path.relative(process.cwd(), dir);
+    try {
+      const xs = await asUnprivileged(() => lastValueFrom(folderSource(given).pipe(toArray())));
+      assert.deepEqual(
+        xs.map((x) => (x.kind === 'skip' ? `${x.path}: ${x.message}` : `${x.path} item`)),
+        [
+          `${path.join(given, 'cats/locked.jpg')}: permission denied`,
+          `${path.join(given, 'cats/ok.jpg')} item`,
+          `${path.join(given, 'cats/private')}: cannot list folder: permission denied`,
+          `${path.join(given, 'cats/vaulted.jpg')}: permission denied`,
+          `${path.join(given, 'dogs')}: cannot list class folder: permission denied`,
+        ],
+      );
+    } finally {
+      await fsp.chmod(vault, 0o755);
+      await fsp.chmod(path.join(dir, 'cats/private'), 0o755);
+      await fsp.chmod(path.join(dir, 'dogs'), 0o755);
+    }
+  });
+
   it('stops early on unsubscribe (take)', async () => {
     const first = await firstValueFrom(folderSource(root).pipe(take(1)));
     assert.equal(first.kind, 'skip');
