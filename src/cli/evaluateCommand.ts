@@ -339,7 +339,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
           count: e.count,
           perClass: e.perClass.map((p, i) => ({ name: datasets.classes[i], accuracy: p.count > 0 ? p.correct / p.count : NaN, correct: p.correct, count: p.count })),
           confusion: e.confusion,
-          skipped: e.skipped.map((s) => ({ path: shownPath(s.path), reason: s.reason, message: s.message })),
+          // What listing left out (a class folder it may not read) first: scoring never saw it.
+          skipped: [...datasets.valSkipped, ...e.skipped].map((s) => ({ path: shownPath(s.path), reason: s.reason, message: s.message })),
           mistakes: e.mistakes.map((x) => {
             const original = datasets.originalOf(x.path);
             return {

@@ -46,6 +46,11 @@ export interface OpenedDatasets {
   /** Files skipped while listing (bad labels, hidden junk…): the loop reports them as events. */
   readonly skipped: readonly Skip[];
   /**
+   * The part of `skipped` listed in the validation data: what a score of it leaves out (a
+   * class folder it may not read, say), for `rxtrain evaluate` to report with its own skips.
+   */
+  readonly valSkipped: readonly Skip[];
+  /**
    * Where the data came from and a hash of its listing, or of a preprocess output's manifests,
    * class list, mean and `preprocess.json`, and of the record files the run reads (their
    * header and index, which hold a CRC-32 of every record), or `not read (--no-records)`.
@@ -419,6 +424,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       classes,
       inputShape: [crop, crop, channels],
       skipped: [...train.skipped, ...(val?.skipped ?? [])],
+      valSkipped: val?.skipped ?? [],
       fingerprint,
       notes,
       inference: { classes, ...normalise, ...(side === undefined ? {} : { imageSide: side }), ...(background === undefined ? {} : { background }) },
@@ -443,7 +449,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
  * const d: EvalDatasets = await openEvalData(cfg, ck.inference, 'data/test.rec');
  * ```
  */
-export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 'inputShape' | 'notes' | 'originalOf' | 'close'>;
+export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 'inputShape' | 'valSkipped' | 'notes' | 'originalOf' | 'close'>;
 
 /**
  * Opens data to score a checkpoint on without its training data: a record file or a
@@ -478,6 +484,7 @@ export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where:
       ...(tenCrop === undefined ? {} : { tenCrop }),
       classes: info.classes,
       inputShape: [model.inputSize, model.inputSize, model.channels],
+      valSkipped: opened.split.skipped,
       notes: [opened.note],
       originalOf: (imagePath) => opened.originals.get(imagePath),
       async close() {

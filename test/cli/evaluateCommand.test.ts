@@ -9,6 +9,7 @@ import { renderEvaluateReport, run, type EvaluateReport } from '../../src/cli/ev
 import { run as train, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/Checkpoint';
 import { preprocess } from '../../src/streams/preprocess';
+import { asUnprivileged } from '../streams/fixtures';
 import { captureIo } from './fixtures/captureIo';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
@@ -119,6 +120,30 @@ describe('rxtrain evaluate', function () {
     const d = captureIo();
     assert.equal(await run([runDir, '--data', data, '--backend', 'wasm'], d.io), 0, d.err());
     assert.match(d.out(), /skipped .*tiny\.png \(unsupported\): image 10x10 is smaller than the 28x28 crop/);
+  });
+
+  it('reports what listing --data left out with the rest of its skips: a class folder it may not read is one plain line, not a silent 0 / 0 (as an unprivileged user when run as root)', async () => {
+    const data = path.join(tmp, 'with-private');
+    await writeDarkBrightDataset(data, ['001.dark', '002.bright'], 2);
+    fs.chmodSync(path.join(data, '002.bright'), 0o000);
+    // What the unprivileged user reads: the run and the images (mkdtemp made tmp 0700).
+    fs.chmodSync(tmp, 0o755);
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const j = captureIo();
+      assert.equal(await asUnprivileged(() => run(['run', '--data', 'with-private', '--json', '--backend', 'wasm'], j.io)), 0, j.err());
+      const r = JSON.parse(j.out()) as EvaluateReport;
+      assert.equal(r.count, 2);
+      assert.deepEqual(r.skipped, [{ path: path.join('with-private', '002.bright'), reason: 'unreadable', message: 'cannot list class folder: permission denied' }]);
+      const t = captureIo();
+      assert.equal(await asUnprivileged(() => run(['run', '--data', 'with-private', '--backend', 'wasm'], t.io)), 0, t.err());
+      assert.match(t.out(), /^data with-private: 2 images, 1 skipped;/m);
+      assert.match(t.out(), /^skipped with-private\/002\.bright \(unreadable\): cannot list class folder: permission denied$/m);
+    } finally {
+      process.chdir(cwd);
+      fs.chmodSync(path.join(data, '002.bright'), 0o755);
+    }
   });
 
   it('never scores one checkpoint for another silently, and leaves a live run\'s files alone', async () => {
