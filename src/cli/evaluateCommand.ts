@@ -175,7 +175,8 @@ export function configOfCheckpoint(ck: Checkpoint): E.Either<string, TrainConfig
 }
 
 function pct(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
+  // A class with no images (all of them skipped or none in --data) has no accuracy, not NaN%.
+  return Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—';
 }
 
 /**

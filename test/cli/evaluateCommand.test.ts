@@ -356,4 +356,18 @@ describe('rxtrain evaluate', function () {
     assert.match(text, /^999 +10 +0 .* 40 {2}class_999$/m);
     assert.match(text, /most confident mistakes \(1000 of 10000 wrong\)/);
   });
+
+  it('shows a class without images as — (its accuracy is 0 / 0), not NaN%', () => {
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
+      loss: 0.5, accuracy: 0.75, correct: 3, count: 4,
+      perClass: [{ name: 'dark', accuracy: 0.75, correct: 3, count: 4 }, { name: 'bright', accuracy: NaN, correct: 0, count: 0 }],
+      confusion: [[3, 1], [0, 0]],
+      skipped: [{ path: 'val/bright', reason: 'unreadable', message: 'cannot list class folder: permission denied' }],
+      mistakes: [],
+    };
+    const text = renderEvaluateReport(report);
+    assert.match(text, /^bright +— +0 \/ 0$/m);
+    assert.doesNotMatch(text, /NaN/);
+  });
 });
