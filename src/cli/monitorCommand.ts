@@ -3,6 +3,7 @@
  * as JSON lines for scripts. Reconnects with backoff and resumes where it left off.
  */
 import { isIP } from 'node:net';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
 import type { Subscription } from 'rxjs';
@@ -92,6 +93,8 @@ interface MonitorArgs {
   readonly from: number;
   readonly stream?: string;
   readonly token?: string;
+  /** Where the token came from, for messages about it. */
+  readonly tokenFrom?: '--token' | 'RXTRAIN_TELEMETRY_TOKEN';
   readonly tls: boolean;
   /** \`--tls\` itself was given (\`--ca\` implies TLS without it). */
   readonly tlsFlag: boolean;
@@ -143,7 +146,9 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
   const from = v.from === undefined ? 0 : Number(v.from);
   if (!Number.isSafeInteger(from) || from < 0) return E.left(`--from must be a sequence number >= 0, got '${v.from}'`);
   const token = v.token ?? env.RXTRAIN_TELEMETRY_TOKEN;
-  if (token !== undefined && (token === '' || /\s/.test(token))) return E.left('--token must be a non-empty token without whitespace');
+  const tokenFrom = v.token !== undefined ? '--token' : 'RXTRAIN_TELEMETRY_TOKEN';
+  // Name the variable when the token came from it: "--token must be ..." puzzles a user who gave no --token.
+  if (token !== undefined && (token === '' || /\s/.test(token))) return E.left(`${tokenFrom} must be a non-empty token without whitespace`);
   return E.right({
     address: formatHostPort(hp.right),
     json: v.json === true,
@@ -152,7 +157,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
     ...(v.stream !== undefined && v.stream !== '' ? { stream: v.stream } : {}),
     tls: v.tls === true || v.ca !== undefined,
     tlsFlag: v.tls === true,
-    ...(token !== undefined ? { token } : {}),
+    ...(token !== undefined ? { token, tokenFrom } : {}),
     ...(v.ca !== undefined ? { ca: v.ca } : {}),
     ...(v['server-name'] !== undefined ? { serverName: v['server-name'] } : {}),
   });
@@ -216,6 +221,16 @@ function problemHint(p: ConnectionProblem, args: MonitorArgs): string {
         ? `the server's certificate is not signed by ${args.ca} (${p.reason}): pass the CA that signed it, or the server's own certificate if it is self-signed, as --ca`
         : `the server's certificate is not trusted (${p.reason}): pass its CA, or the certificate itself if it is self-signed, as --ca FILE`;
   }
+}
+
+/**
+ * What to do about an UNAUTHENTICATED status: the server's own words ("invalid bearer token")
+ * name the protocol, not the flag or variable that fixes it.
+ */
+function tokenHint(details: string, args: MonitorArgs): string {
+  return args.token === undefined
+    ? `the server at ${args.address} wants a token (${details}): pass the one rxtrain train was given as --token TOKEN, or set RXTRAIN_TELEMETRY_TOKEN`
+    : `the server at ${args.address} refused the token from ${args.tokenFrom ?? '--token'} (${details}): pass the one rxtrain train was given (its --telemetry-token or RXTRAIN_TELEMETRY_TOKEN)`;
 }
 
 /**
@@ -392,7 +407,11 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       error: (err: unknown) =>
         finish(
           MONITOR_EXIT.FAILED,
-          err instanceof WatchError && err.problem !== undefined ? problemHint(err.problem, args) : err instanceof Error ? err.message : String(err),
+          err instanceof WatchError && err.problem !== undefined
+            ? problemHint(err.problem, args)
+            : err instanceof WatchError && err.code === grpcStatus.UNAUTHENTICATED
+              ? tokenHint(err.message.replace(/^UNAUTHENTICATED: /, ''), args)
+              : err instanceof Error ? err.message : String(err),
         ),
     });
   });

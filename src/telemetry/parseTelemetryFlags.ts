@@ -91,7 +91,10 @@ export function parseTelemetryFlags(
   if (cert === '' || key === '') return E.left('--telemetry-cert and --telemetry-key need a file path');
   const token = v['telemetry-token'] ?? env.RXTRAIN_TELEMETRY_TOKEN;
   if (token !== undefined && (token === '' || /\s/.test(token))) {
-    return E.left('--telemetry-token must be a non-empty token without whitespace');
+    // An empty variable (\`export RXTRAIN_TELEMETRY_TOKEN=$(cat missing-file)\`) is refused, not
+    // taken as "no token", and named as the variable: the user gave no --telemetry-token.
+    const from = v['telemetry-token'] !== undefined ? '--telemetry-token' : 'RXTRAIN_TELEMETRY_TOKEN';
+    return E.left(`${from} must be a non-empty token without whitespace`);
   }
   const insecure = v['telemetry-insecure'] === true;
   return pipe(

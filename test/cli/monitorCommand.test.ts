@@ -87,10 +87,20 @@ describe('rxtrain monitor', () => {
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', token: 'tok' });
     const t = io();
     assert.equal(await run([server.address, '--json'], t.io), MONITOR_EXIT.FAILED);
-    assert.match(t.err.text(), /UNAUTHENTICATED: missing 'authorization: Bearer <token>'/);
+    assert.match(t.err.text(), /wants a token \(missing 'authorization: Bearer <token>' metadata\): pass the one rxtrain train was given as --token TOKEN, or set RXTRAIN_TELEMETRY_TOKEN/);
     const t2 = io();
     assert.equal(await run([server.address, '--token', 'nope'], t2.io), MONITOR_EXIT.FAILED);
-    assert.match(t2.err.text(), /UNAUTHENTICATED: invalid bearer token/);
+    assert.match(t2.err.text(), /refused the token from --token \(invalid bearer token\): pass the one rxtrain train was given/);
+    const t3 = io({ env: { RXTRAIN_TELEMETRY_TOKEN: 'nope' } });
+    assert.equal(await run([server.address], t3.io), MONITOR_EXIT.FAILED);
+    assert.match(t3.err.text(), /refused the token from RXTRAIN_TELEMETRY_TOKEN/);
+  });
+
+  it('an empty RXTRAIN_TELEMETRY_TOKEN is named as such, not as --token (exit 2)', async () => {
+    const t = io({ env: { RXTRAIN_TELEMETRY_TOKEN: '' } });
+    assert.equal(await run(['127.0.0.1:1'], t.io), MONITOR_EXIT.USAGE);
+    assert.match(t.err.text(), /RXTRAIN_TELEMETRY_TOKEN must be a non-empty token/);
+    assert.doesNotMatch(t.err.text(), /--token/);
   });
 
   it('paints a live view on a terminal', async () => {

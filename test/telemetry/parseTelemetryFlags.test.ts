@@ -44,4 +44,10 @@ describe('parseTelemetryFlags', () => {
   it('takes the token from RXTRAIN_TELEMETRY_TOKEN when no flag is given', () => {
     assert.deepEqual(parseTelemetryFlags({}, { RXTRAIN_TELEMETRY_TOKEN: 'abc' }), E.right({ address: '127.0.0.1:50051', token: 'abc' }));
   });
+
+  it('refuses an empty RXTRAIN_TELEMETRY_TOKEN naming the variable, not --telemetry-token', () => {
+    const msg = left(parseTelemetryFlags({}, { RXTRAIN_TELEMETRY_TOKEN: '' }));
+    assert.match(msg, /^RXTRAIN_TELEMETRY_TOKEN must be a non-empty token/);
+    assert.match(left(parseTelemetryFlags({ 'telemetry-token': '' }, { RXTRAIN_TELEMETRY_TOKEN: 'abc' })), /^--telemetry-token must be/);
+  });
 });
