@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
@@ -47,6 +48,17 @@ async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.Se
     if (isKey(cert) && isCert(key)) throw new Error(`telemetry TLS: the certificate (${tls.cert}) and the key (${tls.key}) look swapped`);
     if (!isCert(cert)) throw new Error(`telemetry TLS: ${tls.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
     throw new Error(`telemetry TLS: ${tls.key} holds no PEM private key (-----BEGIN … PRIVATE KEY-----)`);
+  }
+  // A key from another `openssl req` run would fail at bind time as "cannot listen on …:
+  // x509 certificate routines::key values mismatch", which reads like a network problem.
+  let matches: boolean | undefined;
+  try {
+    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+  } catch {
+    matches = undefined; // unparsable here: OpenSSL's own message below says why
+  }
+  if (matches === false) {
+    throw new Error(`telemetry TLS: the key (${tls.key}) does not belong to the certificate (${tls.cert}): pass the key made together with it`);
   }
   try {
     return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);

@@ -281,6 +281,17 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
       await assert.rejects(bind(tls.key, tls.cert), /telemetry TLS: the certificate \(.*key\.pem\) and the key \(.*cert\.pem\) look swapped/);
       await assert.rejects(bind(tls.key, tls.key), /telemetry TLS: .*key\.pem holds no PEM certificate/);
       await assert.rejects(bind(tls.cert, tls.cert), /telemetry TLS: .*cert\.pem holds no PEM private key/);
+      // The key of another certificate: named as such, not as "cannot listen on …: key values mismatch".
+      const other = await selfSignedCert(['IP:127.0.0.1']);
+      try {
+        await assert.rejects(bind(tls.cert, other.key), (err: Error) => {
+          assert.match(err.message, /telemetry TLS: the key \(.*key\.pem\) does not belong to the certificate \(.*cert\.pem\)/);
+          assert.doesNotMatch(err.message, /cannot listen/);
+          return true;
+        });
+      } finally {
+        fs.rmSync(other.dir, { recursive: true, force: true });
+      }
     } finally {
       fs.rmSync(tls.dir, { recursive: true, force: true });
     }
