@@ -19,6 +19,7 @@ import { chartWriter } from '../telemetry/chartWriter';
 import { createLogger, type Logger } from '../telemetry/createLogger';
 import { eventLogger } from '../telemetry/eventLogger';
 import type { EventSink } from '../telemetry/EventSink';
+import { monitorHint } from '../telemetry/monitorHint';
 import { parseTelemetryFlags } from '../telemetry/parseTelemetryFlags';
 import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
 import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
@@ -455,7 +456,17 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const runId = path.basename(runDir);
     const bus = new Subject<TrainEvent>();
     server = await startTelemetryServer(bus, { runId, ...listen.right });
-    if (server.address !== 'off') logger.info(`telemetry: rxtrain monitor ${server.address}`);
+    if (server.address !== 'off') {
+      // The command a monitor on another machine runs: "rxtrain monitor 0.0.0.0:PORT" reached
+      // nothing there, and left out the --ca, --server-name and token that a TLS server needs.
+      const cert = listen.right.tls?.cert;
+      logger.info(`telemetry: ${monitorHint({
+        address: server.address,
+        hostname: os.hostname(),
+        token: listen.right.token !== undefined,
+        ...(cert === undefined ? {} : { tls: { certPath: typeof cert === 'string' ? cert : 'cert.pem', certPem: typeof cert === 'string' ? fs.readFileSync(cert) : cert } }),
+      })}`);
+    }
     const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName), preferSource: '--backend, or "backend" in the config' });
     // The count the run trains on, resolved here so that its identity records it ("auto" used
     // to be recorded as 0, which matched any count), and createTrainer builds that many.

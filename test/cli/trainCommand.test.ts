@@ -613,4 +613,15 @@ describe('rxtrain train', function () {
     assert.equal(await run(['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', 'off', '--run-dir', path.join(tmp, 'r3')], c.io), TRAIN_EXIT.FAILED);
     assert.match(c.err(), /data\.train: .*missing does not exist/);
   });
+
+  it('on every interface, logs a monitor command another machine can run (its name, not 0.0.0.0)', async () => {
+    const c = capture({ env: { RXTRAIN_TELEMETRY_TOKEN: 's3cret' } });
+    const args = ['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', '0.0.0.0:0', '--telemetry-insecure', '--run-dir', path.join(tmp, 'r-any')];
+    assert.equal(await run(args, c.io), TRAIN_EXIT.FAILED); // the server starts, then the data is missing
+    await new Promise((r) => setImmediate(r));
+    const line = /telemetry: (rxtrain monitor .*)/.exec(c.err())?.[1] ?? '';
+    assert.ok(line.startsWith(`rxtrain monitor ${os.hostname()}:`), line);
+    assert.match(line, /:\d+ \(the token as --token or RXTRAIN_TELEMETRY_TOKEN; or any other address of this machine\)$/);
+    assert.doesNotMatch(c.err(), /s3cret/, 'the token itself is never logged');
+  });
 });
