@@ -67,7 +67,7 @@ examples:
  */
 export interface MonitorIo {
   /** stdout; once its reader is gone (`error` EPIPE, or `close`) the monitor stops quietly. */
-  readonly out: { write(text: string): unknown; on?(event: 'error' | 'close', listener: (err?: Error) => void): unknown; readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
+  readonly out: { write(text: string): unknown; on?(event: 'error' | 'close' | 'resize', listener: (err?: Error) => void): unknown; readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number };
   readonly err: { write(text: string): unknown; on?(event: 'error', listener: (err: Error) => void): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Calls `stop` on Ctrl-C (SIGINT) and SIGTERM with the signal's name; returns an unhook function. */
@@ -390,6 +390,19 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     io.err.on?.('error', () => {
       errClosed = true;
     });
+    // A resized terminal re-wraps (or cuts) the lines already painted, so moving up by the
+    // count painted no longer lands on the view's first line: leftovers of the old view would
+    // stay above the new one. Start from a cleared screen instead, and at once: with slow
+    // steps the next event may be seconds away.
+    if (tty) {
+      io.out.on?.('resize', () => {
+        if (finished) return;
+        if (paintTimer !== undefined) clearTimeout(paintTimer);
+        out('\x1b[H\x1b[2J');
+        painted = 0;
+        paint();
+      });
+    }
     // SIGTERM too: a service manager stopping the monitor gets the final view and the same code as for train.
     unhook = (io.onStopSignal ?? processStopSignal)((signal) => finish(stopExitCode(signal)));
     live.sub = watchTelemetry({

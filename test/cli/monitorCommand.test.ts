@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -120,6 +121,30 @@ describe('rxtrain monitor', () => {
     for (const want of ['run alexnet-1', 'backend wasm', 'epoch 1/2', 'batch 2/4', 'loss 1.234', 'acc 37.5%', 'lr 0.0100', 'runs/a/ckpt-0001 (best)', 'skipped samples: 1', 'truncated: cats/bad.jpg', 'status FINISHED']) {
       assert.ok(view.includes(want), `view shows '${want}':\n${view}`);
     }
+  });
+
+  it('repaints at once on a terminal resize, from a cleared screen and at the new width', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next(begin());
+    events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 0, step: 4, path: `runs/${'a'.repeat(60)}/ckpt-0001`, best: true });
+    // A terminal: writes recorded, 'resize' emitted by the test, its width changed in between.
+    let text = '';
+    const term = Object.assign(new EventEmitter(), { isTTY: true, columns: 100, rows: 40, write: (s: string) => ((text += s), true) });
+    const t = io({ out: term });
+    const exit = run([server.address], t.io);
+    await until(() => text.includes('ckpt-0001'), 5000, 'the first view');
+    await new Promise((r) => setTimeout(r, 50));
+    const before = text.length;
+    term.columns = 40;
+    term.emit('resize');
+    const after = text.slice(before);
+    assert.ok(after.startsWith('\x1b[H\x1b[2J'), `a cleared screen first: ${JSON.stringify(after.slice(0, 20))}`);
+    // eslint-disable-next-line no-control-regex
+    const lines = after.replace(/\x1b\[[0-9]*[A-Za-z]/g, '').split('\n').filter((l) => l !== '');
+    assert.ok(lines.some((l) => l.startsWith('run alexnet-1')), after);
+    assert.ok(lines.every((l) => l.replace(/\r/g, '').length <= 40), `every line fits 40 columns:\n${lines.join('\n')}`);
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
   });
 
   it('after a 1-epoch run shows epoch 1/1, not 2/1, in line mode and on a terminal', async () => {
