@@ -12,8 +12,9 @@ or, with pip's grpcio-tools:
     python3 examples/python/watch_run.py 127.0.0.1:50051 [--kinds EPOCH_END,TRAIN_END]
         [--token T | RXTRAIN_TELEMETRY_TOKEN] [--ca cert.pem] [--server-name gpu-box] [--from N]
 
-Exit codes as `rxtrain monitor`: 0 training ended, 1 the run failed or an error retrying
-cannot fix, 2 bad usage, 130 Ctrl-C.
+Exit codes as `rxtrain monitor`: 0 training ended (or stdout was closed, `| head`), 1 the run
+failed or an error retrying cannot fix (a wrong token, --ca against a plaintext server, a
+certificate for other names or not signed by --ca), 2 bad usage, 130 Ctrl-C.
 """
 import argparse
 import os
@@ -65,6 +66,23 @@ def describe(ev):
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
 
+def unfixable(details, args):
+    """A hint for an UNAVAILABLE that retrying cannot fix (TLS on one side only, a certificate
+    that does not fit), as `rxtrain monitor` gives; None when the server may just not be up yet."""
+    if not args.ca:
+        return None  # plaintext against a TLS server only says "Socket closed", as a dying server does
+    if "wrong version number" in details or "packet length too long" in details:
+        return f"the server at {args.address} does not speak TLS: drop --ca {args.ca}"
+    found = re.search(r"Peer name (\S+) is not in peer certificate", details)
+    if found:
+        return (f"the certificate is not for {found[1]}: pass --server-name with a name it is for "
+                f"(openssl x509 -in {args.ca} -noout -ext subjectAltName lists them)")
+    if "certificate verify failed" in details:
+        return (f"the server's certificate is not signed by {args.ca}: pass the CA that signed it, "
+                "or the server's own certificate if it is self-signed, as --ca")
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("address", nargs="?", default="127.0.0.1:50051")
@@ -79,6 +97,8 @@ def main():
     except ValueError as e:
         ap.error(f"{e}; kinds: {', '.join(pb.EventKind.keys()[1:])}")
 
+    if args.server_name and not args.ca:
+        ap.error("--server-name names the host in the server's TLS certificate: it needs --ca")
     options = [("grpc.ssl_target_name_override", args.server_name)] if args.server_name else []
     if args.ca:
         with open(args.ca, "rb") as f:
@@ -124,6 +144,9 @@ def main():
                 oldest = int(oldest_kept or (found[1] if found else 0))
                 print(f"events {nxt}..{oldest - 1} were evicted from the server's buffer", file=sys.stderr)
                 nxt = oldest
+            elif code == grpc.StatusCode.UNAVAILABLE and unfixable(details, args):
+                print(unfixable(details, args), file=sys.stderr)
+                return 1
             elif code in TRANSIENT:
                 # A RESOURCE_EXHAUSTED for a watcher that fell behind the replay buffer names the
                 # oldest sequence kept: what lies before it is lost, so ask for what is there.
@@ -143,3 +166,8 @@ if __name__ == "__main__":
         sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head -3`): stop quietly with 0, as `rxtrain monitor`
+        # does. Python would still try to flush stdout at exit and print a second error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Subject } from 'rxjs';
+import { serveTelemetry } from '../src/telemetry/serveTelemetry';
+import type { TelemetryServer } from '../src/telemetry/TelemetryServer';
+import type { TrainEvent } from '../src/telemetry/TrainEvent';
+import { batchEnd, REPO_ROOT, selfSignedCert } from './telemetry/telemetryTestKit';
+
+/**
+ * examples/python/watch_run.py, run as the README says (system python3 with python3-grpcio,
+ * stubs made by protoc and grpc_python_plugin), against real servers.
+ */
+describe('examples/python/watch_run.py', function () {
+  this.timeout(60000);
+  let dir: string | undefined;
+  let server: TelemetryServer | undefined;
+
+  // The python3 on PATH (a pyenv, a venv) may lack grpcio that the system's has.
+  let python = 'python3';
+
+  before(() => {
+    const hasGrpc = (py: string): boolean => {
+      try {
+        execFileSync(py, ['-c', 'import grpc, google.protobuf'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    python = ['python3', '/usr/bin/python3'].find(hasGrpc) ?? '';
+    try {
+      if (python === '') throw new Error('no python3 with grpc');
+      execFileSync('protoc', ['--version'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('this test needs python3 with grpcio and protobuf, and protoc with grpc_python_plugin '
+        + '(apt-get install python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc)');
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-'));
+    fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'python', 'watch_run.py'), path.join(dir, 'watch_run.py'));
+    execFileSync('protoc', ['-I', path.join(REPO_ROOT, 'proto'), `--python_out=${dir}`, `--grpc_out=${dir}`,
+      '--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin', path.join(REPO_ROOT, 'proto', 'telemetry.proto')]);
+  });
+  after(() => {
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await server?.shutdown();
+    server = undefined;
+  });
+
+  /** Runs the example; `firstLines` > 0 closes its stdout after that many lines, as `| head -N` does. */
+  function watch(args: readonly string[], firstLines = 0): Promise<{ code: number | null; out: string; err: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(python, [path.join(dir ?? '', 'watch_run.py'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GRPC_VERBOSITY: 'NONE' } });
+      let out = '';
+      let err = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (firstLines > 0 && out.split('\n').length > firstLines) child.stdout.destroy();
+      });
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out, err });
+      });
+    });
+  }
+
+  it('stops quietly with exit 0 when the reader of its stdout goes away (| head -1)', async () => {
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    for (let i = 0; i < 3; i += 1) events.next(batchEnd());
+    const r = watch([server.address], 1);
+    // Keep events coming so that the example writes to the closed pipe.
+    const tick = setInterval(() => events.next(batchEnd()), 50);
+    const got = await r.finally(() => clearInterval(tick));
+    assert.equal(got.code, 0, got.err);
+    assert.doesNotMatch(got.err, /Traceback|BrokenPipeError/);
+  });
+
+  it('stops with exit 1 and a hint on what retrying cannot fix: TLS on the client only, a certificate for other names or not signed by --ca', async () => {
+    const tls = await selfSignedCert(['DNS:gpu-box']);
+    const other = await selfSignedCert(['DNS:gpu-box']);
+    try {
+      const plain = await serveTelemetry(new Subject<TrainEvent>(), { runId: 'r', address: '127.0.0.1:0' });
+      try {
+        const r = await watch([plain.address, '--ca', tls.cert, '--server-name', 'gpu-box']);
+        assert.equal(r.code, 1, r.err);
+        assert.match(r.err, new RegExp(`the server at ${plain.address} does not speak TLS: drop --ca`));
+      } finally {
+        await plain.shutdown();
+      }
+      const events = new Subject<TrainEvent>();
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const byIp = await watch([server.address, '--ca', tls.cert]);
+      assert.equal(byIp.code, 1, byIp.err);
+      assert.match(byIp.err, /the certificate is not for 127\.0\.0\.1: pass --server-name/);
+      const wrongCa = await watch([server.address, '--ca', other.cert, '--server-name', 'gpu-box']);
+      assert.equal(wrongCa.code, 1, wrongCa.err);
+      assert.match(wrongCa.err, /the server's certificate is not signed by .*cert\.pem/);
+      const tick = setInterval(() => events.next(batchEnd()), 50);
+      const ok = await watch([server.address, '--ca', tls.cert, '--server-name', 'gpu-box'], 2).finally(() => clearInterval(tick));
+      assert.match(ok.out, /^run r: /, ok.err); // with the right flags it connects
+      const usage = await watch([server.address, '--server-name', 'gpu-box']);
+      assert.equal(usage.code, 2);
+      assert.match(usage.err, /--server-name .* needs --ca/);
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+      fs.rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+});
