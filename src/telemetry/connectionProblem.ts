@@ -127,7 +127,9 @@ export function probeTls(address: string, opts: { readonly serverName?: string; 
 export function describeUnavailable(details: string, address: string): string {
   if (/ECONNREFUSED/.test(details)) return `nothing listens on ${address} yet — is training running?`;
   const hp = parseHostPort(address);
-  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(details)) return `cannot resolve ${E.isRight(hp) ? hp.right.host : address}`;
+  // A question, like the refused case: the monitor was never connected, so "disconnected:
+  // cannot resolve" misled, and a misspelt name is the likelier cause than a DNS hiccup.
+  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(details)) return `cannot resolve ${E.isRight(hp) ? hp.right.host : address} — is the host name right?`;
   const unreachable = /\b(ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(details);
   if (unreachable) return `${address} is unreachable (${unreachable[1]})`;
   if (/\bECONNRESET\b/.test(details)) return `the connection to ${address} was reset`;

@@ -244,6 +244,17 @@ describe('rxtrain monitor', () => {
     assert.doesNotMatch(t.err.text(), /ECONNREFUSED|Resolution note/);
   });
 
+  it('a host name that does not resolve is asked about, not reported as a dropped connection', async () => {
+    let stop: (signal: StopSignal) => void = () => undefined;
+    const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 50, maxMs: 100 } });
+    const exit = run(['no-such-host.invalid:50051'], t.io);
+    await until(() => /retrying in/.test(t.err.text()), 20000, 'a retry');
+    stop('SIGINT');
+    assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
+    assert.match(t.err.text(), /rxtrain monitor: cannot resolve no-such-host\.invalid — is the host name right\? retrying in [\d.]+ s\n/);
+    assert.doesNotMatch(t.err.text(), /disconnected/);
+  });
+
   it('SIGTERM (a service manager, kill) ends it with 143, as it ends rxtrain train', async () => {
     let stop: (signal: StopSignal) => void = () => undefined;
     const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 1000, maxMs: 2000 } });

@@ -26,7 +26,7 @@ describe('connectionProblem', () => {
 
   it('describes failures readably', () => {
     assert.equal(describeUnavailable(REFUSED, '127.0.0.1:1'), 'nothing listens on 127.0.0.1:1 yet — is training running?');
-    assert.equal(describeUnavailable('Name resolution failed for target dns:gpu-box:50051', 'gpu-box:50051'), 'cannot resolve gpu-box');
+    assert.equal(describeUnavailable('Name resolution failed for target dns:gpu-box:50051', 'gpu-box:50051'), 'cannot resolve gpu-box — is the host name right?');
     assert.equal(describeUnavailable(CLOSED, 'h:1'), 'Failed to connect');
     assert.equal(describeUnavailable('Connection dropped', 'h:1'), 'Connection dropped');
   });
