@@ -39,6 +39,13 @@ export async function telemetryClientCredentials(
     } catch (err) {
       throw new Error(`cannot read CA certificate '${t.ca}': ${err instanceof Error ? err.message : String(err)}`);
     }
+    // Checked here, not at the handshake: a key or a stray file would only fail there as "not
+    // signed by key.pem", and not at all while the server is not up yet.
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new Error(/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(ca.toString('latin1'))
+        ? `--ca ${t.ca} holds a private key, not a certificate: pass the server's certificate (--telemetry-cert of rxtrain train); its key stays on the training machine`
+        : `--ca ${t.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    }
     return { credentials: grpc.credentials.createSsl(ca), options };
   }
   return { credentials: t.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), options };

@@ -358,6 +358,23 @@ describe('rxtrain monitor', () => {
     }
   });
 
+  it('--ca with a private key or a file without a certificate is refused at once (exit 2), even before the server is up', async () => {
+    const tls = await selfSignedCert(['DNS:gpu-box']);
+    try {
+      const t = io();
+      assert.equal(await run(['127.0.0.1:1', '--ca', tls.key], t.io), MONITOR_EXIT.USAGE);
+      assert.match(t.err.text(), /--ca .*key\.pem holds a private key, not a certificate: pass the server's certificate \(--telemetry-cert of rxtrain train\)/);
+      const junk = path.join(tls.dir, 'junk.pem');
+      fs.writeFileSync(junk, 'not a certificate\n');
+      const t2 = io();
+      assert.equal(await run(['127.0.0.1:1', '--ca', junk], t2.io), MONITOR_EXIT.USAGE);
+      assert.match(t2.err.text(), /--ca .*junk\.pem holds no PEM certificate/);
+      assert.doesNotMatch(t.err.text() + t2.err.text(), /connecting/);
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad usage with exit 2 and prints --help', async () => {
     const t = io();
     assert.equal(await run(['nohost'], t.io), MONITOR_EXIT.USAGE);
