@@ -424,7 +424,9 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
             ? problemHint(err.problem, args)
             : err instanceof WatchError && err.code === grpcStatus.UNAUTHENTICATED
               ? tokenHint(err.message.replace(/^UNAUTHENTICATED: /, ''), args)
-              : err instanceof Error ? err.message : String(err),
+              : err instanceof WatchError && err.code === grpcStatus.ABORTED
+                ? err.message.replace(/^ABORTED: /, '') // the server's "training failed: …" says it all
+                : err instanceof Error ? err.message : String(err),
         ),
     });
   });

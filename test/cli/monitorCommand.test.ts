@@ -72,6 +72,20 @@ describe('rxtrain monitor', () => {
     }
   });
 
+  it('exits 1 when training fails, saying why in plain words (not the gRPC status name)', async () => {
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    events.next(begin());
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => t.out.text().includes('training alexnet-1'), 5000, 'the first event');
+    events.next({ kind: 'Error', time: Date.now(), epoch: 0, step: 1, message: 'out of memory', fatal: true });
+    events.error(new Error('out of memory'));
+    assert.equal(await exit, MONITOR_EXIT.FAILED);
+    assert.match(t.out.text(), /FATAL error: out of memory/);
+    assert.match(t.err.text(), /rxtrain monitor: training failed: out of memory\n/);
+    assert.doesNotMatch(t.err.text(), /ABORTED/);
+  });
+
   it('--kinds filters, and --token is sent as a bearer token', async () => {
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', token: 'tok' });
     events.next(batchEnd());
