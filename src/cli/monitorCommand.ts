@@ -302,7 +302,8 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   const paint = (): void => {
     paintTimer = undefined;
     // Cursor-up repainting only works while the view fits the terminal: keep the top part.
-    const lines = renderMonitor(state, io.out.columns ?? 80).slice(0, Math.max(5, (io.out.rows ?? 24) - 1));
+    const rows = Math.max(5, (io.out.rows ?? 24) - 1);
+    const lines = renderMonitor(state, io.out.columns ?? 80, rows).slice(0, rows);
     // Overwrite line by line (erase to end of line), then erase what is left below: clearing
     // the whole screen from home would make some terminals (tmux) push it into scrollback.
     out(`${painted > 0 ? `\x1b[${painted}A\r` : ''}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);

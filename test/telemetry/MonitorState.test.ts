@@ -9,6 +9,25 @@ const ev = (sequence: number, e: Bare<SequencedEvent>): WatchSignal =>
   ({ type: 'event', event: { ...e, sequence, runId: 'r1', streamId: 's1', time: 0 } as SequencedEvent });
 
 describe('MonitorState / renderMonitor', () => {
+  it('a view taller than the terminal shows fewer old epochs, so the notes (lr cuts) below stay in sight', () => {
+    const signals: WatchSignal[] = [ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 9, stepsPerEpoch: 4, config: {} })];
+    for (let e = 0; e < 6; e += 1) {
+      signals.push(ev(2 + e * 3, { kind: 'EpochEnd', epoch: e, step: 4 * (e + 1), trainLoss: 2 - e / 10, trainAccuracy: 0.3, lr: 0.01, durationMs: 1000 }));
+      signals.push(ev(3 + e * 3, { kind: 'CheckpointSaved', epoch: e + 1, step: 4 * (e + 1), path: `ckpt-${e + 1}`, best: false }));
+      signals.push(ev(4 + e * 3, { kind: 'LrChanged', epoch: e + 1, step: 4 * (e + 1), from: 0.01 / 2 ** e, to: 0.01 / 2 ** (e + 1) }));
+    }
+    const s = signals.reduce(reduceMonitor, initialMonitorState('h:1'));
+    const full = renderMonitor(s, 80);
+    assert.ok(full.length > 23, `the whole view (${full.length} lines) is taller than a 24-row terminal`);
+    const view = renderMonitor(s, 80, 23);
+    assert.ok(view.length <= 23, `${view.length} lines:\n${view.join('\n')}`);
+    const text = view.join('\n');
+    assert.match(text, /lr 0\.000313 -> 0\.000156/, 'the latest note is shown');
+    assert.match(text, /\n {4}6 /, 'the latest epoch row is shown');
+    assert.doesNotMatch(text, /\n {4}2 /, 'an old epoch row gave way');
+    assert.deepEqual(renderMonitor(s, 80, 100), full, 'a tall enough terminal shows everything');
+  });
+
   it('folds events into what the view shows', () => {
     const signals: WatchSignal[] = [
       { type: 'connected', fromSequence: 0 },
