@@ -413,7 +413,14 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       ? { kind: 'train', crop, pad: aug.pad, flip: aug.flip, ...normalise }
       : { kind: 'eval', crop, ...normalise };
     const common = { batchSize: cfg.batchSize, seed: cfg.seed, prefetch: data.prefetch, channels };
-    const trainSource = createImageDataset({ ...common, store: train.store, shuffle: true, augment: trainAug, ...(opts.transform === undefined ? {} : { transform: opts.transform }) });
+    // minLastBatch 2: a last batch of one image cannot train (BatchNorm has no batch statistics
+    // for it), and whether one is left depends on the data size and on skipped files.
+    const trainSource = createImageDataset({
+      ...common, store: train.store, shuffle: true, augment: trainAug, minLastBatch: 2, ...(opts.transform === undefined ? {} : { transform: opts.transform }),
+    });
+    if (cfg.batchSize > 1 && train.store.size % cfg.batchSize === 1) {
+      notes.push(`train: ${train.store.size} images in batches of ${cfg.batchSize} leave one over: each epoch leaves out that last image, a different one each epoch (one image alone cannot train BatchNorm)`);
+    }
     const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise, opts.valTransform);
     // Only a preprocess output promises one size for all its images; a plain folder's first image says nothing.
     const side = aug.resize ?? imageSide(val?.store ?? train.store) ?? (format === 'manifest' ? await jpegSide((val ?? train).items[0]?.path) : undefined);

@@ -53,6 +53,14 @@ export interface ImageDatasetOptions {
   readonly transformRng?: 'per-epoch' | 'fixed';
   /** Drop the last, smaller batch of an epoch. Default false. */
   readonly dropLast?: boolean;
+  /**
+   * Drop the last batch of an epoch when it holds fewer samples than this. Default 1 (keep
+   * every batch). Training with BatchNorm needs 2: a batch of one image has no batch
+   * statistics, and 17 images in batches of 4 (or 18 with one file skipped) would otherwise end
+   * every epoch on a step that cannot run. The left-out sample is a different one each epoch
+   * when the order is shuffled, so none is left out for good.
+   */
+  readonly minLastBatch?: number;
   /** Channels of the images (1 or 3). Default: the store's header if it has one, else 3. */
   readonly channels?: number;
   /** Close the store in {@link BatchSource.close}. Default true. */
@@ -132,7 +140,8 @@ function positiveInt(name: string, v: number): number {
  *   (seed, i), the same every epoch, for validation), so all of the above holds with it,
  *   the samples it skips ({@link skipSample}) included.
  *
- * `stepsPerEpoch` is counted before skips (ceil, or floor with `dropLast`).
+ * `stepsPerEpoch` is counted before skips (ceil, or floor with `dropLast` or when the last
+ * batch would be smaller than `minLastBatch`).
  *
  * @example
  * ```ts
@@ -154,6 +163,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   if (!Number.isFinite(seed)) throw new RangeError(`createImageDataset: seed must be a finite number, got ${seed}`);
   const shuffle = opts.shuffle ?? augment.kind === 'train';
   const dropLast = opts.dropLast ?? false;
+  const minLastBatch = positiveInt('minLastBatch', opts.minLastBatch ?? 1);
   const channels = opts.channels ?? storeChannels(store) ?? 3;
   const transform = opts.transform;
   if (transform !== undefined && typeof transform !== 'function') {
@@ -168,7 +178,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   const crop = augment.crop;
   const perImage = crop * crop * channels;
   const size = store.size;
-  const stepsPerEpoch = dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+  const stepsPerEpoch = dropLast || size % batchSize < minLastBatch ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
   // What we learnt about each sample (valid / skipped), for resuming mid-epoch. A transform may
   // make a sample too small in one epoch and not in another (a random resize), so with one
   // validity is per epoch, kept for the last few.
@@ -214,6 +224,9 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     private readonly inflight: Loaded[] = [];
     private readonly ready: Array<Prepared | Skip> = [];
     private cur: Prepared | undefined;
+    // A last batch left out (dropLast, minLastBatch): its buffer goes back in stop(), after any
+    // worker still writing into it has finished.
+    private dropped: Prepared | undefined;
     private readonly jobs = new Set<Promise<void>>();
     /** Valid samples taken into batches so far (delivered or not). */
     private placed = 0;
@@ -333,7 +346,8 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         );
       }
       if (this.pos >= size && this.inflight.length === 0 && !this.finished) {
-        if (this.cur && this.cur.n > 0 && !dropLast) this.ready.push(this.cur);
+        if (this.cur && this.cur.n > 0 && !dropLast && this.cur.n >= minLastBatch) this.ready.push(this.cur);
+        else this.dropped = this.cur;
         this.cur = undefined;
         this.finished = true;
         this.signal();
@@ -460,9 +474,10 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
     private async stop(): Promise<void> {
       this.stopped = true;
-      const targets = [...this.ready, ...(this.cur ? [this.cur] : [])].flatMap((r) => (r.kind === 'prepared' ? [r.out] : []));
+      const targets = [...this.ready, ...(this.cur ? [this.cur] : []), ...(this.dropped ? [this.dropped] : [])].flatMap((r) => (r.kind === 'prepared' ? [r.out] : []));
       this.ready.length = 0;
       this.cur = undefined;
+      this.dropped = undefined;
       live.delete(this);
       // Let the loads already started finish, so no work outlives the iterator, and no
       // worker may still write into a buffer that goes back to the pool.

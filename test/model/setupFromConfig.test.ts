@@ -173,6 +173,17 @@ describe('openDatasets / runIdentity', function () {
     }
   });
 
+  it('a data size that leaves one image over for the last batch trains (that image left out, with a note) instead of failing the epoch', async () => {
+    // 15 images in batches of 7: 7, 7 and a lone one, which no training step can take (BatchNorm).
+    const d = await openDatasets(config({ data: { train: path.join(tmp, 'src') }, model: { name: 'small', inputSize: 16, channels: 1 }, batchSize: 7, augmentation: { mean: null } }));
+    assert.equal(d.train.stepsPerEpoch, 2);
+    assert.ok(d.notes.some((n) => /^train: 15 images in batches of 7 leave one over: each epoch leaves out that last image/.test(n)), d.notes.join('; '));
+    const events = await trainOneEpoch(d);
+    assert.deepEqual(events.filter((e) => e.kind === 'Error'), []);
+    assert.equal(events.at(-1)?.kind, 'TrainEnd');
+    assert.equal(events.at(-1)?.step, 2);
+  });
+
   it('refuses class folders that differ between train and val, and a wrong class count', async () => {
     fs.mkdirSync(path.join(tmp, 'val2', '001.dark'), { recursive: true });
     await assert.rejects(

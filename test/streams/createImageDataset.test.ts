@@ -68,6 +68,24 @@ describe('createImageDataset', () => {
     assert.deepEqual((await drain(ds.epoch(0))).batches.map((b) => b.shape[0]), [5, 5, 5, 5]);
   });
 
+  it('minLastBatch leaves out a last batch smaller than it, also one a skipped file made small, a different sample each epoch', async () => {
+    const ds = createImageDataset({ store: memoryStore({ size: 17 }), batchSize: 4, seed: 2, augment: train, minLastBatch: 2 });
+    assert.equal(ds.stepsPerEpoch, 4);
+    const e0 = await drain(ds.epoch(0));
+    assert.deepEqual(e0.batches.map((b) => b.shape[0]), [4, 4, 4, 4]);
+    const left = (s: Seen): string[] => Array.from({ length: 17 }, (_, i) => `mem:${i}`).filter((p) => !s.batches.some((b) => b.paths.includes(p)));
+    assert.equal(left(e0).length, 1);
+    const others = await Promise.all([1, 2, 3].map(async (e) => left(await drain(ds.epoch(e)))[0]));
+    assert.ok(new Set([left(e0)[0], ...others]).size > 1, 'the shuffle leaves out other samples in other epochs');
+    // 18 samples make a last batch of 2, which the skipped one makes a batch of 1.
+    const skipped = createImageDataset({ store: memoryStore({ size: 18, bad: new Set([3]) }), batchSize: 4, augment: evalAug, minLastBatch: 2 });
+    assert.equal(skipped.stepsPerEpoch, 5);
+    const s = await drain(skipped.epoch(0));
+    assert.deepEqual([s.batches.map((b) => b.shape[0]), s.skips.map((k) => k.path)], [[4, 4, 4, 4], ['mem:3']]);
+    const kept = await drain(createImageDataset({ store: memoryStore({ size: 18 }), batchSize: 4, augment: evalAug, minLastBatch: 2 }).epoch(0));
+    assert.deepEqual(kept.batches.map((b) => b.shape[0]), [4, 4, 4, 4, 2]);
+  });
+
   it('eval: centre crop, normalised, in store order, no randomness', async () => {
     const ds = createImageDataset({ store: memoryStore({ size: 4, width: 12, height: 10 }), batchSize: 4, augment: evalAug });
     const [b] = (await drain(ds.epoch(5))).batches;
@@ -305,6 +323,30 @@ describe('createImageDataset heap batches (wasm)', () => {
       }
       await ds.close();
       assert.equal(tf.backend().numDataIds(), idsBefore);
+      // A last batch left out (dropLast, minLastBatch) gives its heap block back too.
+      const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void } }).wasm;
+      const [malloc, free] = [wasm._malloc, wasm._free];
+      const outstanding = new Set<number>();
+      wasm._malloc = (n) => {
+        const p = malloc.call(wasm, n);
+        outstanding.add(p);
+        return p;
+      };
+      wasm._free = (p) => {
+        outstanding.delete(p);
+        free.call(wasm, p);
+      };
+      try {
+        for (const last of [{ dropLast: true }, { minLastBatch: 2 }]) {
+          const dropping = createImageDataset({ ...opts(true), store: memoryStore({ size: 9 }), ...last });
+          assert.equal((await drain(dropping.epoch(0))).batches.length, 2);
+          await dropping.close();
+          assert.equal(outstanding.size, 0, `${JSON.stringify(last)}: heap blocks left allocated`);
+        }
+      } finally {
+        wasm._malloc = malloc;
+        wasm._free = free;
+      }
       // Workers need a shared heap (threaded binary); on the single-threaded one they fall back to arrays.
       uploads.reset();
       const ws = createImageDataset(opts(true, 1));
