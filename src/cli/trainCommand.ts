@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
+import { parseConfigJson } from './parseConfigJson';
 import * as E from 'fp-ts/Either';
 import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
@@ -296,13 +297,13 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
       try {
         text = fs.readFileSync(values.config, 'utf8');
       } catch (e) {
-        throw new UsageError(`--config: cannot read ${values.config}: ${(e as Error).message}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'EISDIR' ? 'it is a folder, not a file' : code === 'ENOENT' ? 'no such file' : (e as Error).message;
+        throw new UsageError(`--config: cannot read ${values.config}: ${why}`);
       }
-      try {
-        fromFile = JSON.parse(text);
-      } catch (e) {
-        throw new UsageError(`--config: ${values.config} is not valid JSON: ${(e as Error).message}`);
-      }
+      const parsed = parseConfigJson(text);
+      if (E.isLeft(parsed)) throw new UsageError(`--config: ${values.config} is not valid JSON: ${parsed.left}`);
+      fromFile = parsed.right;
       // Flags merged onto an array or a string would replace it whole, as if the file were empty.
       if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
         throw new UsageError(`--config: ${values.config} holds ${Array.isArray(fromFile) ? 'an array' : JSON.stringify(fromFile)}, expected a JSON object of config fields ({ "data": { "train": … }, … })`);

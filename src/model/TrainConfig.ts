@@ -313,7 +313,8 @@ export interface ConfigProblem {
  * ```
  */
 export function formatConfigProblem(p: ConfigProblem): string {
-  const shown = p.value === undefined ? 'nothing' : JSON.stringify(p.value);
+  // JSON.stringify shows Infinity and NaN (1e400 in a config file parses to Infinity) as null.
+  const shown = p.value === undefined ? 'nothing' : typeof p.value === 'number' && !Number.isFinite(p.value) ? String(p.value) : JSON.stringify(p.value);
   return `${p.field}: got ${shown}, expected ${p.expected}`;
 }
 

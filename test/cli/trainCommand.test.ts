@@ -140,6 +140,24 @@ describe('rxtrain train', function () {
     assert.match(lines[0], new RegExp(`scheduler: got \\[${plateauFields.map((f) => `"${f}"`).join(',')}\\], expected the fields of CosineAnnealingLR only \\(name, etaMin, horizon\\): these belong to ReduceLROnPlateau; remove them, or set scheduler.name to "ReduceLROnPlateau"`));
   });
 
+  it('reads a config file saved with a byte-order mark, and names the line of a comment, an empty file or a folder', () => {
+    const write = (name: string, text: string): string => {
+      fs.writeFileSync(path.join(tmp, name), text);
+      return path.join(tmp, name);
+    };
+    const bom = resolveTrainConfig(['--config', write('bom.json', `\ufeff${JSON.stringify({ data: { train: tmp }, epochs: 3 })}\r\n`)]);
+    assert.ok(E.isRight(bom) && bom.right !== 'help' && bom.right.config.epochs === 3, JSON.stringify(bom));
+    const left = (argv: string[]): string => {
+      const r = resolveTrainConfig(argv);
+      assert.ok(E.isLeft(r), JSON.stringify(r));
+      return r.left;
+    };
+    const commented = write('commented.json', '{\n  // mine\n  "epochs": 3\n}\n');
+    assert.equal(left(['--config', commented]), `--config: ${commented} is not valid JSON: line 2, column 3: a comment; JSON has none (remove it)`);
+    assert.match(left(['--config', write('empty.json', '')]), /empty\.json is not valid JSON: the file is empty; expected a JSON object of config fields/);
+    assert.equal(left(['--config', tmp]), `--config: cannot read ${tmp}: it is a folder, not a file`);
+  });
+
   it('flags override the config file, field by field', () => {
     const r = resolveTrainConfig(['--config', path.join(tmp, 'cfg.json'), '--epochs', '7', '--no-flip', '--mean', '1,2,3', '--val', 'none']);
     assert.ok(E.isRight(r) && r.right !== 'help');

@@ -23,6 +23,13 @@ describe('TrainConfig', () => {
     assert.equal(r.right.telemetry.address, '127.0.0.1:50051');
   });
 
+  it('shows a number too large for a double (1e400 in a config file) as Infinity, not null', () => {
+    assert.deepEqual(problems(JSON.parse('{"data":{"train":"d"},"epochs":1e400,"optimizer":{"lr":-1e400}}')), [
+      'epochs: got Infinity, expected a positive integer',
+      'optimizer.lr: got -Infinity, expected a number > 0',
+    ]);
+  });
+
   it('overrides nested fields without losing their siblings', () => {
     const r = decodeTrainConfig({ data: { train: 'd' }, optimizer: { lr: 0.1 }, telemetry: { address: 'off' } });
     assert.ok(E.isRight(r));
