@@ -94,7 +94,10 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
     case 'Error': {
       // Problems found before the first step (a damaged checkpoint skipped at start-up) have no
       // position worth naming: "at epoch 1, step 0" would be wrong for a resumed run.
-      const at = e.step > 0 ? ` at ${ep}, step ${e.step}` : '';
+      // After the last epoch (its checkpoint failed to write, say) the next epoch does not
+      // exist: "at epoch 3/2" would read as a bug, so the position is the last one's end.
+      const done = totalEpochs !== undefined && e.epoch >= totalEpochs;
+      const at = e.step <= 0 ? '' : done ? ` after epoch ${totalEpochs}/${totalEpochs}, step ${e.step}` : ` at ${ep}, step ${e.step}`;
       return e.fatal ? ['error', `fatal error${at}: ${e.message}`] : ['warn', `warning${at}: ${e.message}`];
     }
   }

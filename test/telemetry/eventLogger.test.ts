@@ -72,6 +72,12 @@ describe('eventLogger', () => {
     assert.deepEqual(formatEvent({ ...failed, epoch: 0, step: 0 }), ['error', 'fatal error: NaN loss']);
   });
 
+  it('places an error after the last epoch (its checkpoint failed) after that epoch, not in an epoch past the end', () => {
+    const full: TrainEvent = { ...failed, epoch: 2, step: 8, message: 'cannot write checkpoint c: ENOSPC' };
+    assert.deepEqual(formatEvent(full, 2), ['error', 'fatal error after epoch 2/2, step 8: cannot write checkpoint c: ENOSPC']);
+    assert.deepEqual(formatEvent({ ...full, epoch: 1, step: 4 }, 2), ['error', 'fatal error at epoch 2/2, step 4: cannot write checkpoint c: ENOSPC']);
+  });
+
   it('logs a fatal error once, not again when the stream then fails with the same message', async () => {
     const { lines, logger } = capture('info');
     const fatal: TrainEvent = { kind: 'Error', time: 0, epoch: 0, step: 0, message: 'refusing to resume from c1: …', fatal: true };
