@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
+import { printablePath } from '../streams/printablePath';
 import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
@@ -214,11 +215,11 @@ export function renderEvaluateReport(r: EvaluateReport): string {
       // The original is the file a user can open; a record's name (val/000017.jpg) is relative
       // to its preprocess folder, not to here.
       // An original that is gone (the dataset folder moved) is still named, but said to be missing.
-      const image = m.original === undefined ? m.path : `${m.original}${fs.existsSync(m.original) ? '' : ' (not found: the dataset folder moved?)'}`;
+      const image = m.original === undefined ? printablePath(m.path) : `${printablePath(m.original)}${fs.existsSync(m.original) ? '' : ' (not found: the dataset folder moved?)'}`;
       lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${image}`);
     });
   }
-  for (const s of r.skipped) lines.push(`skipped ${s.path} (${s.reason}): ${s.message}`);
+  for (const s of r.skipped) lines.push(`skipped ${printablePath(s.path)} (${s.reason}): ${s.message}`);
   return `${lines.join('\n')}\n`;
 }
 

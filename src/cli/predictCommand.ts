@@ -6,6 +6,7 @@ import { fileStore } from '../streams/fileStore';
 import { listImageFiles } from '../streams/listImageFiles';
 import type { SourceItem } from '../streams/SourceItem';
 import { parseCommandArgs } from './parseCommandArgs';
+import { printablePath } from '../streams/printablePath';
 import { shownPath } from './shownPath';
 import { scoringCheckpoint, scoringInference, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
@@ -142,7 +143,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     for (const m of missing) {
       const shown = shownPath(path.resolve(m.path));
       if (json) io.out.write(`${JSON.stringify({ image: shown, skipped: m.reason, message: m.message } satisfies PredictLine)}\n`);
-      else io.err.write(`rxtrain predict: ${shown}: ${m.message}\n`);
+      else io.err.write(`rxtrain predict: ${printablePath(shown)}: ${m.message}\n`);
     }
     const failed = missing.length > 0 ? 1 : 0;
     if (files.length === 0) {
@@ -174,7 +175,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
           outClosed = true;
         });
         // reduce, not Math.max(...): a spread of ~120 000+ arguments overflows the call stack.
-        const width = Math.min(60, files.reduce((w, f) => Math.max(w, shownPath(f).length), 0));
+        const width = Math.min(60, files.reduce((w, f) => Math.max(w, printablePath(shownPath(f)).length), 0));
         let classified = 0;
         let skipped = 0;
         for await (const p of predictSource(trainer, source, { top })) {
@@ -182,13 +183,13 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
           if (p.kind === 'skip') {
             skipped++;
             if (json) io.out.write(`${JSON.stringify({ image: shownPath(p.path), skipped: p.reason, message: p.message } satisfies PredictLine)}\n`);
-            else io.err.write(`rxtrain predict: skipped ${shownPath(p.path)} (${p.reason}): ${p.message}\n`);
+            else io.err.write(`rxtrain predict: skipped ${printablePath(shownPath(p.path))} (${p.reason}): ${p.message}\n`);
             continue;
           }
           classified++;
           const predictions = p.top.map((t) => ({ class: info.classes[t.label], probability: t.probability }));
           if (json) io.out.write(`${JSON.stringify({ image: shownPath(p.path), predictions } satisfies PredictLine)}\n`);
-          else io.out.write(`${shownPath(p.path).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
+          else io.out.write(`${printablePath(shownPath(p.path)).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
         }
         if (classified === 0) throw new Error(`no image could be classified (${skipped} skipped)`);
         return failed;

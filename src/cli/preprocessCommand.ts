@@ -3,6 +3,7 @@ import { parseCommandArgs } from './parseCommandArgs';
 import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
+import { printablePath } from '../streams/printablePath';
 import { oneLine } from '../streams/Skip';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
@@ -150,7 +151,7 @@ export function formatSkips(skipped: ReadonlyArray<{ path: string; reason: strin
   for (const [reason, list] of [...groups].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))) {
     lines.push(`  ${reason} (${list.length}):`);
     // One row per file: a multi-line message would put lines without a file under the reason.
-    for (const s of list) lines.push(`    ${s.path}: ${oneLine(s.message)}`);
+    for (const s of list) lines.push(`    ${printablePath(s.path)}: ${oneLine(s.message)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@ export * from './Category';
 export * from './SourceItem';
 export * from './isHiddenName';
 export * from './ioErrorReason';
+export * from './printablePath';
 export * from './listCategories';
 export * from './listImageFiles';
 export * from './folderSource';

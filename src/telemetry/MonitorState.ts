@@ -1,4 +1,5 @@
 import type { SequencedEvent } from './fromProtoEvent';
+import { printablePath } from '../streams/printablePath';
 import type { TrainEnd } from './TrainEvent';
 import type { WatchSignal } from './watchTelemetry';
 
@@ -151,7 +152,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
     case 'CheckpointSaved':
       return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${e.path}${e.best ? ' (best)' : ''}` }, 3) };
     case 'SampleSkipped':
-      return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${e.path}` }, 3) };
+      return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${printablePath(e.path)}` }, 3) };
     case 'EarlyStop':
       return { ...base, notes: push(s.notes, { time: e.time, text: `early stop: ${e.reason}` }) };
     case 'TrainEnd':

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { EventSink } from './EventSink';
 import type { Logger, LogLevel } from './createLogger';
+import { printablePath } from '../streams/printablePath';
 import { oneLine } from '../streams/Skip';
 import type { TrainEvent } from './TrainEvent';
 
@@ -83,7 +84,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
     case 'SampleSkipped':
       // One line naming the file even for a Skip built by hand (skip() already folds its message):
       // the logger would stamp each line of a multi-line message as a WARN of its own.
-      return ['warn', `skipped ${e.path} (${e.reason}): ${oneLine(e.message)}`];
+      return ['warn', `skipped ${printablePath(e.path)} (${e.reason}): ${oneLine(e.message)}`];
     case 'EarlyStop':
       return ['info', `${ep}: early stop: ${e.reason}`];
     case 'TrainEnd':

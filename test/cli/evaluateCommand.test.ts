@@ -370,4 +370,19 @@ describe('rxtrain evaluate', function () {
     assert.match(text, /^bright +— +0 \/ 0$/m);
     assert.doesNotMatch(text, /NaN/);
   });
+
+  it('renders an image or skipped file whose name holds a line break on one line, quoted', () => {
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
+      loss: 1, accuracy: 0.5, correct: 1, count: 2,
+      perClass: [{ name: 'a', accuracy: 1, correct: 1, count: 1 }, { name: 'b', accuracy: 0, correct: 0, count: 1 }],
+      confusion: [[1, 0], [1, 0]],
+      skipped: [{ path: 'val/a/bad\nname.jpg', reason: 'empty', message: 'file has 0 bytes' }],
+      mistakes: [{ path: 'val/b/new\nline.jpg', truth: 'b', predicted: 'a', confidence: 0.9, truthProbability: 0.1 }],
+    };
+    const lines = renderEvaluateReport(report).split('\n');
+    assert.ok(lines.some((l) => / b → a +"val\/b\/new\\nline\.jpg"$/.test(l)), lines.join('\n'));
+    assert.ok(lines.includes('skipped "val/a/bad\\nname.jpg" (empty): file has 0 bytes'), lines.join('\n'));
+    assert.ok(!lines.some((l) => /^(line|name)\.jpg/.test(l)));
+  });
 });

@@ -63,6 +63,16 @@ describe('rxtrain predict', function () {
     assert.equal(await run([runDir, mixed, '--backend', 'wasm'], c.io), 0, c.err());
     assert.match(c.err(), /skipped \S*mixed\/b\.jpg \(not-an-image\): /);
     assert.equal(c.out().trim().split('\n').length, 1);
+    // One line per file also for names with a line break: quoted and escaped, as git shows them.
+    fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(mixed, 'new\nline.png'));
+    fs.writeFileSync(path.join(mixed, 'bad\nname.png'), '');
+    const nl = captureIo();
+    assert.equal(await run([runDir, mixed, '--backend', 'wasm'], nl.io), 0, nl.err());
+    assert.match(nl.err(), /^rxtrain predict: skipped "\S*mixed\/bad\\nname\.png" \(empty\): file has 0 bytes$/m);
+    assert.equal(nl.out().split('\n').filter((l) => l !== '').length, 2, nl.out());
+    assert.match(nl.out(), /^"\S*mixed\/new\\nline\.png" +(dark|bright) /m);
+    fs.rmSync(path.join(mixed, 'new\nline.png'));
+    fs.rmSync(path.join(mixed, 'bad\nname.png'));
     const j = captureIo();
     assert.equal(await run([runDir, mixed, '--json', '--backend', 'wasm'], j.io), 0, j.err());
     assert.deepEqual(j.out().trim().split('\n').map((l) => Object.keys(JSON.parse(l) as object).sort().join(',')).sort(), ['image,message,skipped', 'image,predictions']);

@@ -215,4 +215,8 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.equal(text, 'skipped 3 files:\n  truncated (2):\n    b: m2\n    c: m3\n  empty (1):\n    a: m1\n');
     assert.equal(formatSkips([]), '');
   });
+
+  it('formatSkips keeps a file name with a line break on its row, quoted', () => {
+    assert.equal(formatSkips([{ path: 'src/cat/new\nline.jpg', reason: 'empty', message: 'file has 0 bytes' }]), 'skipped 1 file:\n  empty (1):\n    "src/cat/new\\nline.jpg": file has 0 bytes\n');
+  });
 });

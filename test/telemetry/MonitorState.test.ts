@@ -28,6 +28,11 @@ describe('MonitorState / renderMonitor', () => {
     assert.deepEqual(renderMonitor(s, 80, 100), full, 'a tall enough terminal shows everything');
   });
 
+  it('shows a skipped file whose name holds a line break on one line of the view, quoted', () => {
+    const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'SampleSkipped', epoch: 0, step: 1, path: 'cat/new\nline.jpg', reason: 'empty', message: '0 bytes' }));
+    assert.deepEqual(s.recentSkips.map((r) => r.text), ['empty: "cat/new\\nline.jpg"']);
+  });
+
   it('folds events into what the view shows', () => {
     const signals: WatchSignal[] = [
       { type: 'connected', fromSequence: 0 },

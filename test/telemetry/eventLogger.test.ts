@@ -55,6 +55,10 @@ describe('eventLogger', () => {
     assert.deepEqual(lines.map((l) => l.slice(25)), ['WARN  skipped a/b.jpg (corrupt): Input buffer has corrupt header: VipsJpeg: Bogus Huffman table definition']);
   });
 
+  it('logs a skipped file whose name holds a line break on one line, the name quoted', () => {
+    assert.deepEqual(formatEvent({ ...skipped, path: 'a/new\nline.jpg' }), ['warn', 'skipped "a/new\\nline.jpg" (truncated): bad JPEG']);
+  });
+
   it('says when it resumes', () => {
     assert.match(formatEvent(trainBegin(2, 'runs/a/ckpt-2'))[1], /^resuming run run-1: .*, from runs\/a\/ckpt-2 at epoch 3, step 20$/);
   });
