@@ -66,6 +66,9 @@ export async function readManifest(dir: string, split: Split, categories?: reado
   const { columns, rows } = await readCsvFile(file, ['file', 'class']);
   const withSource = columns.length === 3 && columns[2] === 'source';
   const shape = withSource ? '"<file>,<class id>,<source>"' : '"<file>,<class id>"';
+  // A row naming a file an earlier row already named would train (or score) that image twice
+  // per epoch, and with another class, under two labels: the first row counts.
+  const seen = new Map<string, { line: number; classId: string }>();
   return rows.map((r): SourceItem | Skip => {
     const where = `${file}:${r.line}`;
     const [name, classText, ...rest] = r.fields;
@@ -76,6 +79,12 @@ export async function readManifest(dir: string, split: Split, categories?: reado
     if (!/^\s*\d+\s*$/.test(classText)) return skip(full, 'bad-label', `${where}: class id "${classText}" is not an integer`);
     const category = byId.get(Number.parseInt(classText, 10));
     if (!category) return skip(full, 'bad-label', `${where}: class id ${classText.trim()} is not in categories.csv`);
+    const first = seen.get(full);
+    if (first !== undefined) {
+      const classes = first.classId === classText.trim() ? '' : ` as class ${first.classId} (this row says ${classText.trim()})`;
+      return skip(full, 'bad-label', `${where}: ${name} is already listed on line ${first.line}${classes}; only that row is used`);
+    }
+    seen.set(full, { line: r.line, classId: classText.trim() });
     const source = rest[0] === undefined || rest[0] === '' ? {} : { source: path.resolve(dir, rest[0]) };
     return { kind: 'item', path: full, label: category.label, category, ...source };
   });

@@ -78,6 +78,23 @@ describe('readManifest', () => {
     assert.ok(b.kind === 'skip' && /val\.csv:3: class id 99 is not in categories\.csv/.test(b.message), JSON.stringify(b));
   });
 
+  it('uses the first row of a file listed twice and makes each later one a bad-label skip naming that row, also one that names it another way', async () => {
+    const dir = await tempDir();
+    await writeCategories(dir, cats);
+    await write(path.join(dir, 'train.csv'), 'file,class\na.jpg,1\nb.jpg,1\na.jpg,1\n./b.jpg,257\nc.jpg,257\n');
+    const items = await readManifest(dir, 'train');
+    assert.deepEqual(
+      items.map((x) => (x.kind === 'item' ? `${path.basename(x.path)}:${x.label}` : `skip:${path.basename(x.path)}:${x.reason}:${x.message}`)),
+      [
+        'a.jpg:0',
+        'b.jpg:0',
+        `skip:a.jpg:bad-label:${path.join(dir, 'train.csv')}:4: a.jpg is already listed on line 2; only that row is used`,
+        `skip:b.jpg:bad-label:${path.join(dir, 'train.csv')}:5: ./b.jpg is already listed on line 3 as class 1 (this row says 257); only that row is used`,
+        'c.jpg:1',
+      ],
+    );
+  });
+
   it('rejects a missing manifest with a hint', async () => {
     const dir = await tempDir();
     await writeCategories(dir, cats);
