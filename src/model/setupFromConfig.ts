@@ -476,7 +476,11 @@ export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 
  */
 export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string, opts: Pick<OpenDatasetsOptions, 'valTransform'> = {}): Promise<EvalDatasets> {
   const { model, augmentation: aug } = cfg;
-  if (info.mean.length !== model.channels) throw new Error(`the checkpoint's normalisation has ${info.mean.length} channels but model.channels is ${model.channels}`);
+  // One value stands for every channel (`--mean 72`, as the run validated with it).
+  const fits = (v: readonly number[] | undefined): boolean => v === undefined || v.length === 1 || v.length === model.channels;
+  if (!fits(info.mean) || !fits(info.std)) {
+    throw new Error(`the checkpoint's normalisation has ${info.mean.length} channels but model.channels is ${model.channels}`);
+  }
   // The run validated on images of this side (a preprocess output's, the records', or
   // augmentation.resize): other-sized images must be brought to it, as predict does, or the
   // centre crop sees them at another scale and scores differ from predict's on the same files.

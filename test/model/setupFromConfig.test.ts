@@ -253,6 +253,11 @@ describe('openDatasets / runIdentity', function () {
     const at64 = await pixels(path.join(tmp, 'side64'));
     const worst = at32.reduce((m, x, i) => Math.max(m, Math.abs(x - at64[i])), 0);
     assert.ok(worst < 0.15, `largest difference ${worst.toFixed(3)} (in units of std 64)`);
+    // A run trained with one value for every channel (--mean 128 --std 64) stores one value:
+    // its checkpoint scores other data (evaluate --data) exactly as with the value spelt out.
+    info.mean = [128];
+    info.std = [64];
+    assert.deepEqual(await pixels(path.join(tmp, 'side32')), at32);
   });
 
   it('fingerprints the record files a preprocess run reads, by their index: a remade one, a switch of --no-records and an older checkpoint are each told apart', async () => {
