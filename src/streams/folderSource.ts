@@ -37,6 +37,19 @@ export interface FolderSourceOptions {
 
 const ACCESS_CHUNK = 128;
 
+/** A skip for a link in the dataset folder that leads nowhere, or undefined when it leads somewhere. */
+async function brokenLink(full: string): Promise<Skip | undefined> {
+  try {
+    await fsp.stat(full);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return skip(full, 'dangling-link', 'symbolic link whose target does not exist (a class folder that moved?); its images, if any, are not listed');
+    if (code === 'ELOOP') return skip(full, 'symlink-loop', 'symbolic link that points to itself (or a chain of links that loops); not followed');
+    return skip(full, 'unreadable', (e as Error).message);
+  }
+}
+
 function hasHiddenAncestor(relPath: string): boolean {
   const parts = relPath.split('/');
   return parts.slice(0, -1).some(isHiddenName);
@@ -83,6 +96,15 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
       for (const e of rootEntries.slice().sort((a, b) => byCodeUnit(a.name, b.name))) {
         if (stopped) return;
         const full = path.join(root, e.name);
+        // A class folder linked in (`cat -> /data/cats`) whose target is gone, or a link loop,
+        // is no folder for listCategoryDirs: said here, or a whole class would vanish unsaid.
+        if (e.isSymbolicLink() && !isHiddenName(e.name)) {
+          const broken = await brokenLink(full);
+          if (broken !== undefined) {
+            subscriber.next(broken);
+            continue;
+          }
+        }
         if (!isImageName(e.name) || e.isDirectory()) continue;
         if (isHiddenName(e.name)) subscriber.next(skip(full, 'hidden', 'hidden or OS junk file'));
         else subscriber.next(skip(full, 'bad-label', 'image is directly in the dataset folder, not inside a class folder'));

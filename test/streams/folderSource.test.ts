@@ -200,6 +200,21 @@ describe('folderSource: symlinks', () => {
     ]);
   });
 
+  it('a link in the dataset folder whose target is gone, or that loops, is a skip, not a class that vanishes unsaid', async () => {
+    const root = await tempDir();
+    await write(path.join(root, 'cat/a.png'));
+    await fsp.symlink(path.join(root, 'moved/dogs'), path.join(root, 'dog'));
+    await fsp.symlink('fish', path.join(root, 'fish'));
+    await fsp.symlink('missing.png', path.join(root, 'stray.png'));
+    await fsp.symlink('gone', path.join(root, '.hidden'));
+    assert.deepEqual(await list(root), [
+      'dog skip:dangling-link',
+      'fish skip:symlink-loop',
+      'stray.png skip:dangling-link',
+      'cat/a.png item:0',
+    ]);
+  });
+
   it('still lists a symlinked top-level class folder, linked image files and a link to an outside folder', async () => {
     const root = await tempDir();
     const ext = await tempDir();
