@@ -63,8 +63,10 @@ function readLock(file: string): { readonly raw: string; readonly ino: number; r
  */
 function createWith(target: string, content: string): boolean {
   const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, content, { flag: 'wx' });
   try {
+    // Inside the try: on a full disk the file is created and its write then fails (ENOSPC),
+    // and each failed start would leave one more empty .tmp file in the run directory.
+    fs.writeFileSync(tmp, content, { flag: 'wx' });
     fs.linkSync(tmp, target);
     return true;
   } catch (e) {

@@ -108,6 +108,22 @@ describe('lockRunDir', () => {
     }
   });
 
+  it('fails with a message on a full disk, leaving no file behind', () => {
+    const write = nodeFs.writeFileSync;
+    // What a full disk does: the file is created, its content cannot be written.
+    nodeFs.writeFileSync = ((file: fs.PathOrFileDescriptor, data: string, opts: fs.WriteFileOptions) => {
+      write(file, '', opts);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof nodeFs.writeFileSync;
+    try {
+      const r = lockRunDir(dir);
+      assert.ok(E.isLeft(r) && r.left === `cannot lock run directory ${dir}: ENOSPC: no space left on device, write`, JSON.stringify(r));
+    } finally {
+      nodeFs.writeFileSync = write;
+    }
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
   it('still locks on a file system without hard links (exFAT, some network shares)', () => {
     const link = nodeFs.linkSync;
     let calls = 0;
