@@ -89,7 +89,7 @@ export function augmentProblem(
   img: Image,
   aug: Augment,
   channels: number,
-  resizeHint = 'resize when decoding (decode resize option) or preprocess',
+  resizeHint = 'resize when decoding (rxtrain train --resize N, config augmentation.resize; in code the resize option of decode or fileStore) or preprocess',
 ): string | undefined {
   if (img.channels !== channels) return `image has ${img.channels} channels, the batches have ${channels}`;
   const pad = aug.kind === 'train' ? (aug.pad ?? 0) : 0;

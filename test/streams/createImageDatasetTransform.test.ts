@@ -162,7 +162,7 @@ describe('createImageDataset transform', () => {
     assert.ok(batches.slice(0, -1).every((b) => b.paths.length === 4));
     // A transform that keeps the shape is not blamed for an image that was too small already.
     const small = createImageDataset({ store: memoryStore({ size: 1, width: 6, height: 6 }), batchSize: 1, augment: train, transform: cutout });
-    assert.match((await drain(small.epoch(0))).skips[0].message, /^image 6x6 is smaller than the 8x8 crop; resize when decoding/);
+    assert.match((await drain(small.epoch(0))).skips[0].message, /^image 6x6 is smaller than the 8x8 crop; resize when decoding \(rxtrain train --resize N, config augmentation\.resize; in code the resize option of decode or fileStore\) or preprocess$/);
   });
 
   it('skipSample(reason) leaves the sample out as a transform skip naming the transform, the reason and the file; the batch is filled from the next samples', async () => {
