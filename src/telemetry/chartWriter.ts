@@ -99,8 +99,14 @@ export function chartWriter(outDir: string, opts: ChartWriterOptions = {}): Even
             history = epochHistory([...history, e]);
             fs.mkdirSync(outDir, { recursive: true });
             // Temp file + rename: a kill mid-write must not cost the earlier epochs' points.
-            fs.writeFileSync(`${historyFile}.tmp`, JSON.stringify(history));
-            fs.renameSync(`${historyFile}.tmp`, historyFile);
+            try {
+              fs.writeFileSync(`${historyFile}.tmp`, JSON.stringify(history));
+              fs.renameSync(`${historyFile}.tmp`, historyFile);
+            } catch (e) {
+              // A full disk: the error is reported; a half-written temp file would be litter.
+              fs.rmSync(`${historyFile}.tmp`, { force: true });
+              throw e;
+            }
             if ((opts.redraw ?? 'epoch') === 'epoch') render();
           } catch (err) {
             subscriber.error(new Error(`charts: cannot write ${historyFile}: ${(err as Error).message}`));

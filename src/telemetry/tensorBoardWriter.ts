@@ -162,8 +162,14 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
       // After the event file is fsynced: a note ahead of the data could hide a lost epoch.
       const noteWritten = (epochs: number): void => {
         written = Math.max(written ?? 0, epochs);
-        fs.writeFileSync(`${writtenFile}.tmp`, JSON.stringify({ epochs: written }));
-        fs.renameSync(`${writtenFile}.tmp`, writtenFile);
+        try {
+          fs.writeFileSync(`${writtenFile}.tmp`, JSON.stringify({ epochs: written }));
+          fs.renameSync(`${writtenFile}.tmp`, writtenFile);
+        } catch (e) {
+          // A full disk: the error is reported; a half-written temp file would be litter.
+          fs.rmSync(`${writtenFile}.tmp`, { force: true });
+          throw e;
+        }
       };
       const pending = new Map<number, EpochEnd>();
       let batches: BatchEnd[] = [];

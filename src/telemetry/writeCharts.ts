@@ -158,8 +158,14 @@ export async function renderVegaLitePng(spec: Record<string, unknown>, scale = 2
 
 async function writeAtomic(file: string, data: Buffer): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    // A full disk: the error is reported; a half-written PNG per process would be litter.
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /**

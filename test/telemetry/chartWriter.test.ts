@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stub a full disk.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
@@ -50,6 +52,20 @@ describe('chartWriter', () => {
     sub.unsubscribe();
     assert.equal(s.observed, false);
     assert.deepEqual(history(), [0]);
+  });
+
+  it('on a full disk errors with the reason and leaves no half-written temp file', async () => {
+    const write = nodeFs.writeFileSync;
+    nodeFs.writeFileSync = ((file: fs.PathOrFileDescriptor) => {
+      write(file, '{"half":'); // what ENOSPC leaves: the file, cut short
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof nodeFs.writeFileSync;
+    try {
+      await assert.rejects(drain(chartWriter(dir)(of(epochEnd(0)))), /charts: cannot write .*history\.json: ENOSPC: no space left on device/);
+    } finally {
+      nodeFs.writeFileSync = write;
+    }
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 
   it('errors naming the folder when it cannot write there', async () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stub a full disk.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, of, Subject, throwError, concat } from 'rxjs';
@@ -121,6 +123,21 @@ describe('tensorBoardWriter', () => {
       points.get('lr')?.map((p) => p[1]),
       [0.01, 0.01, 0.01, 0.001, 0.001].map(f32),
     );
+  });
+
+  it('on a full disk errors with the reason and leaves no half-written temp note', async () => {
+    const write = nodeFs.writeFileSync;
+    nodeFs.writeFileSync = ((file: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, opts?: fs.WriteFileOptions) => {
+      if (!String(file).endsWith('.tmp')) return write(file, data, opts);
+      write(file, '{"epo'); // what ENOSPC leaves: the file, cut short
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof nodeFs.writeFileSync;
+    try {
+      await assert.rejects(lastValueFrom(tensorBoardWriter(dir)(of<TrainEvent[]>(trainBegin(0), epochEnd(0), checkpoint(0), trainEnd(0)))), /ENOSPC/);
+    } finally {
+      nodeFs.writeFileSync = write;
+    }
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 
   it('a resume writes the epochs a kill kept from it (checkpoint saved, its event never sent), from the checkpoint history', async () => {

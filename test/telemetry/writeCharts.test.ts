@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stub a full disk.
+import nodeFsPromises from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -39,6 +41,22 @@ describe('writeCharts', () => {
       rows.map((r) => `${r.epoch}:${r.metric}/${r.split}`),
       ['1:loss/train', '1:loss/val', '1:accuracy/train', '1:accuracy/val', '2:loss/train', '2:accuracy/train', '3:loss/train', '3:accuracy/train', '3:accuracy/val'],
     );
+  });
+
+  it('on a full disk rejects with the reason and leaves no half-written PNG behind', async () => {
+    const full = fs.mkdtempSync(path.join(os.tmpdir(), 'charts-full-'));
+    const write = nodeFsPromises.writeFile;
+    nodeFsPromises.writeFile = (async (file: Parameters<typeof write>[0]) => {
+      await write(file, 'PNG, cut'); // what ENOSPC leaves: the file, cut short
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof nodeFsPromises.writeFile;
+    try {
+      await assert.rejects(writeCharts([trainBegin(0), epochEnd(0)], full), /ENOSPC/);
+    } finally {
+      nodeFsPromises.writeFile = write;
+    }
+    assert.deepEqual(fs.readdirSync(full), []);
+    fs.rmSync(full, { recursive: true, force: true });
   });
 
   it('renders plot.png and lr.png: valid PNGs of sensible size that show both curves', async () => {
