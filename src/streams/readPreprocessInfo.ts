@@ -37,7 +37,9 @@ export interface PreprocessInfo {
  */
 export async function readPreprocessInfo(dir: string): Promise<PreprocessInfo | undefined> {
   try {
-    const parsed = JSON.parse(await fsp.readFile(path.join(dir, PREPROCESS_INFO_FILE), 'utf8')) as unknown;
+    // A byte-order mark (the file saved again from a Windows editor) is not part of the JSON:
+    // read as invalid, a white background would silently become black.
+    const parsed = JSON.parse((await fsp.readFile(path.join(dir, PREPROCESS_INFO_FILE), 'utf8')).replace(/^\ufeff/, '')) as unknown;
     const background = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).background : undefined;
     return background === 'black' || background === 'white' ? { background } : undefined;
   } catch {

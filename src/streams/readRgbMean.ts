@@ -38,7 +38,8 @@ export async function readRgbMean(dir: string): Promise<RgbMean> {
   const file = path.join(dir, RGB_MEAN_FILE);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await fsp.readFile(file, 'utf8'));
+    // A byte-order mark (the file saved again from a Windows editor) is not part of the JSON.
+    parsed = JSON.parse((await fsp.readFile(file, 'utf8')).replace(/^\ufeff/, ''));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new Error(`${file} not found: run \`rxtrain preprocess\` to compute the train-set mean`);

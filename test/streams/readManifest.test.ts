@@ -110,4 +110,10 @@ describe('rgb_val.json', () => {
     await write(path.join(dir, 'rgb_val.json'), '{"r":1,"g":"2","b":3}');
     await assert.rejects(readRgbMean(dir), /expected \{"r": number/);
   });
+
+  it('reads a file saved with a byte-order mark (a Windows editor) as without one', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'rgb_val.json'), '\ufeff{"r":1,"g":2,"b":3}\r\n');
+    assert.deepEqual(await readRgbMean(dir), { r: 1, g: 2, b: 3 });
+  });
 });

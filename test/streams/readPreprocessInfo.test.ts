@@ -11,6 +11,12 @@ describe('readPreprocessInfo', () => {
     assert.deepEqual(await readPreprocessInfo(dir), { background: 'white' });
   });
 
+  it('reads a file saved with a byte-order mark (a Windows editor): its white background is kept, not silently black', async () => {
+    const dir = await tempDir();
+    await fsp.writeFile(path.join(dir, PREPROCESS_INFO_FILE), '\ufeff{"background":"white"}\r\n');
+    assert.deepEqual(await readPreprocessInfo(dir), { background: 'white' });
+  });
+
   it('is undefined for an output of an earlier version (no file) or a malformed one, never an error', async () => {
     const dir = await tempDir();
     assert.equal(await readPreprocessInfo(dir), undefined);
