@@ -264,7 +264,9 @@ async function runWith(
       },
       error: (err: unknown) => {
         bar?.stop();
-        io.stderr.write(`rxtrain preprocess: ${err instanceof Error ? err.message : String(err)}\n`);
+        // libvips piles its errors into one message (`…/000002.jpg: write error\nsystem error: No
+        // space left on device`): one line, so the cause is not a second line without a prefix.
+        io.stderr.write(`rxtrain preprocess: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
         resolve(err instanceof RangeError ? 2 : 1);
       },
     });

@@ -47,6 +47,16 @@ describe('rxtrain preprocess (CLI)', function () {
   });
   after(() => fsp.rm(tmp, { recursive: true, force: true }));
 
+  it('an output file it cannot write (a full disk, a folder in its place) fails the run with one line naming the file and the cause', async () => {
+    const out = path.join(tmp, 'unwritable');
+    assert.equal((await cli([src, out, '--decoder', 'sharp', '-q'])).code, 0);
+    await fsp.rm(path.join(out, 'train', '000001.jpg'));
+    await fsp.mkdir(path.join(out, 'train', '000001.jpg'));
+    const r = await cli([src, out, '--decoder', 'sharp', '-q']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^rxtrain preprocess: \S*unwritable\/train\/000001\.jpg: unable to open for write; system error: Is a directory\b[^\n]*\n$/);
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const r = await cli(['--help']);
     assert.equal(r.code, 0);
