@@ -419,7 +419,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       ...common, store: train.store, shuffle: true, augment: trainAug, minLastBatch: 2, ...(opts.transform === undefined ? {} : { transform: opts.transform }),
     });
     if (cfg.batchSize > 1 && train.store.size % cfg.batchSize === 1) {
-      notes.push(`train: ${train.store.size} images in batches of ${cfg.batchSize} leave one over: each epoch leaves out that last image, a different one each epoch (one image alone cannot train BatchNorm)`);
+      notes.push(`train: ${train.store.size} images in batches of ${cfg.batchSize} leave one over (unless files are skipped): each epoch leaves out that last image, a different one each epoch (one image alone cannot train BatchNorm)`);
     }
     const { val: valSource, tenCrop } = val === undefined ? {} : evalSources(cfg, val.store, normalise, opts.valTransform);
     // Only a preprocess output promises one size for all its images; a plain folder's first image says nothing.
