@@ -382,6 +382,13 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       train = { store, items: listed.items, skipped: listed.skipped };
       notes.push(`train: ${listed.items.length} image files in ${classes.length} class folders`);
     }
+    // An empty class folder (a copy that failed?) still makes a class, one the model never sees.
+    const listedLabels = new Set(train.items.map((it) => it.label));
+    const unseen = train.items.length === 0 ? [] : classes.filter((_, i) => !listedLabels.has(i));
+    if (unseen.length > 0) {
+      const one = unseen.length === 1;
+      notes.push(`train: class${one ? '' : 'es'} ${unseen.map((c) => JSON.stringify(c)).join(', ')} ${one ? 'has' : 'have'} no image files (an empty folder, or only files left out above): the model never sees ${one ? 'it' : 'them'}`);
+    }
     if (data.val !== null) {
       const opened_ = await openValData(data.val, 'data.val', classes, model.channels, decode);
       opened.push(opened_.split.store);

@@ -184,6 +184,24 @@ describe('openDatasets / runIdentity', function () {
     assert.equal(events.at(-1)?.step, 2);
   });
 
+  it('notes a class without image files (an empty folder): the model would never see it', async () => {
+    const root = path.join(tmp, 'with-empty');
+    await folders(root, 2);
+    fs.rmSync(path.join(root, '003.mid'), { recursive: true });
+    fs.mkdirSync(path.join(root, '003.mid'));
+    fs.writeFileSync(path.join(root, '003.mid', 'notes.txt'), 'not an image');
+    const d = await openDatasets(config({ data: { train: root }, model: { name: 'small', inputSize: 16 }, augmentation: { mean: null } }));
+    try {
+      assert.deepEqual(d.classes, ['dark', 'bright', 'mid']);
+      assert.ok(d.notes.includes('train: class "mid" has no image files (an empty folder, or only files left out above): the model never sees it'), d.notes.join('; '));
+    } finally {
+      await d.close();
+    }
+    const full = await openDatasets(config({ data: { train: path.join(tmp, 'src') }, model: { name: 'small', inputSize: 16 }, augmentation: { mean: null } }));
+    await full.close();
+    assert.ok(!full.notes.some((n) => /no image files/.test(n)), full.notes.join('; '));
+  });
+
   it('refuses class folders that differ between train and val, and a wrong class count', async () => {
     fs.mkdirSync(path.join(tmp, 'val2', '001.dark'), { recursive: true });
     await assert.rejects(
