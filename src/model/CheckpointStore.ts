@@ -243,7 +243,12 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
       const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
       await writeAtomic(dir, name, bytes);
       if (best && options.keepBest) await linkAtomic(dir, name, BEST, bytes);
-      for (const old of (await listNewestFirst(dir)).slice(options.keepLast)) {
+      // Names sort by step, so the ones after this one's are checkpoints the resume passed over
+      // as unusable (damaged, unreadable). Counted as kept, they made retention delete the ones
+      // this run writes (with keepLast 1 this very one); deleted, what may still be recovered
+      // from them would be lost. So retention counts, and removes, only up to this checkpoint.
+      const upToThis = (await listNewestFirst(dir)).filter((f) => f <= name);
+      for (const old of upToThis.slice(options.keepLast)) {
         await fs.promises.rm(path.join(dir, old), { force: true });
       }
       return path.join(dir, name);

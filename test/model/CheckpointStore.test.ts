@@ -74,6 +74,19 @@ describe('CheckpointStore', () => {
     assert.ok(problems[0].includes(newest));
   });
 
+  it('a run resumed before a damaged newest checkpoint keeps what it saves, and leaves the damaged one alone', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: false });
+    const resumedFrom = await store.save(sampleCheckpoint(10), { best: false });
+    const damaged = path.join(dir, checkpointFileName(90, 9, 0));
+    fs.writeFileSync(damaged, 'cut short');
+    assert.equal((await store.scan()).latest?.path, resumedFrom);
+    const saved = await store.save(sampleCheckpoint(20), { best: false });
+    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(saved), path.basename(damaged)]);
+    const { latest, problems } = await store.scan();
+    assert.equal(latest?.path, saved);
+    assert.equal(problems.length, 1);
+  });
+
   it('reports, without crashing, when every checkpoint is damaged', async () => {
     const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
     const only = await store.save(sampleCheckpoint(10), { best: false });
