@@ -341,6 +341,24 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
 }
 
 /**
+ * Why `dir` could not be created. A recursive mkdir on a read-only file system (or in a folder
+ * without write permission) fails with ENOENT, "no such file or directory", for the folder it
+ * was asked to create: the nearest existing folder says what is really wrong.
+ */
+function whyNoFolder(dir: string, e: Error): string {
+  let ancestor = path.dirname(dir);
+  while (!fs.existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
+  try {
+    fs.accessSync(ancestor, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (a) {
+    const code = (a as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return `cannot create it: ${ancestor} is on a read-only file system`;
+    if (code === 'EACCES' || code === 'EPERM') return `cannot create it: no permission to write in ${ancestor}`;
+  }
+  return e.message;
+}
+
+/**
  * `rxtrain train`: resolves the config, opens the data, initialises the backend, builds the
  * trainer and runs {@link train} with the logger, TensorBoard writer, chart writer, progress
  * bar and gRPC telemetry server subscribed. Resolves to an exit code ({@link TRAIN_EXIT}).
@@ -394,7 +412,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     fs.mkdirSync(runDir, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    io.err.write(`rxtrain train: --run-dir ${cfg.runDir}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (expected a folder)' : (e as Error).message}\n`);
+    io.err.write(`rxtrain train: --run-dir ${cfg.runDir}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (expected a folder)' : whyNoFolder(runDir, e as Error)}\n`);
     return code === 'EEXIST' || code === 'ENOTDIR' ? TRAIN_EXIT.USAGE : TRAIN_EXIT.FAILED;
   }
   // Two runs in one folder would resume from, and prune, each other's checkpoints.

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stub a read-only file system.
+import nodeFs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -592,6 +594,28 @@ describe('rxtrain train', function () {
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', file], d.io), TRAIN_EXIT.USAGE);
     await new Promise((r) => setImmediate(r));
     assert.match(d.err(), /--run-dir .*a-file: a file is in the way \(expected a folder\)/);
+  });
+
+  it('says a --run-dir cannot be created on a read-only file system, not "no such file or directory"', async () => {
+    const [mkdir, access] = [nodeFs.mkdirSync, nodeFs.accessSync];
+    const readOnly = path.join(tmp, 'read-only');
+    fs.mkdirSync(readOnly);
+    // What Node's recursive mkdir and access(2) say there.
+    nodeFs.mkdirSync = ((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      if (String(p).startsWith(readOnly)) throw Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${String(p)}'`), { code: 'ENOENT' });
+      return mkdir(p, o);
+    }) as typeof nodeFs.mkdirSync;
+    nodeFs.accessSync = ((p: fs.PathLike, m?: number) => {
+      if (String(p) === readOnly) throw Object.assign(new Error(`EROFS: read-only file system, access '${readOnly}'`), { code: 'EROFS' });
+      access(p, m);
+    }) as typeof nodeFs.accessSync;
+    const c = capture();
+    try {
+      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(readOnly, 'runs', 'a')], c.io), TRAIN_EXIT.FAILED);
+    } finally {
+      [nodeFs.mkdirSync, nodeFs.accessSync] = [mkdir, access];
+    }
+    assert.match(c.err(), /^rxtrain train: --run-dir \S*read-only\/runs\/a: cannot create it: \S*read-only is on a read-only file system\n$/);
   });
 
   it('with a progress bar, clears the bar\'s line before each log line; without one, writes plain lines', async () => {
