@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 import { printablePath } from '../streams/printablePath';
+import { whyNoFolder } from './whyNoFolder';
 import { oneLine } from '../streams/Skip';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
@@ -266,7 +267,10 @@ async function runWith(
         bar?.stop();
         // libvips piles its errors into one message (`…/000002.jpg: write error\nsystem error: No
         // space left on device`): one line, so the cause is not a second line without a prefix.
-        io.stderr.write(`rxtrain preprocess: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
+        const e = err as NodeJS.ErrnoException;
+        // A folder of OUT it could not create: Node says ENOENT on a read-only file system.
+        const message = e instanceof Error && e.syscall === 'mkdir' && typeof e.path === 'string' ? `${e.path}: ${whyNoFolder(e.path, e)}` : err instanceof Error ? err.message : String(err);
+        io.stderr.write(`rxtrain preprocess: ${oneLine(message)}\n`);
         resolve(err instanceof RangeError ? 2 : 1);
       },
     });

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
 import { parseConfigJson } from './parseConfigJson';
+import { whyNoFolder } from './whyNoFolder';
 import * as E from 'fp-ts/Either';
 import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
@@ -338,24 +339,6 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) return E.left((e as Error).message);
     throw e;
   }
-}
-
-/**
- * Why `dir` could not be created. A recursive mkdir on a read-only file system (or in a folder
- * without write permission) fails with ENOENT, "no such file or directory", for the folder it
- * was asked to create: the nearest existing folder says what is really wrong.
- */
-function whyNoFolder(dir: string, e: Error): string {
-  let ancestor = path.dirname(dir);
-  while (!fs.existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
-  try {
-    fs.accessSync(ancestor, fs.constants.W_OK | fs.constants.X_OK);
-  } catch (a) {
-    const code = (a as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') return `cannot create it: ${ancestor} is on a read-only file system`;
-    if (code === 'EACCES' || code === 'EPERM') return `cannot create it: no permission to write in ${ancestor}`;
-  }
-  return e.message;
 }
 
 /**

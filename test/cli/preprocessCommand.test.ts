@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stub a read-only file system.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -55,6 +57,28 @@ describe('rxtrain preprocess (CLI)', function () {
     const r = await cli([src, out, '--decoder', 'sharp', '-q']);
     assert.equal(r.code, 1);
     assert.match(r.err, /^rxtrain preprocess: \S*unwritable\/train\/000001\.jpg: unable to open for write; system error: Is a directory\b[^\n]*\n$/);
+  });
+
+  it('says an OUT it cannot create is on a read-only file system, not "no such file or directory"', async () => {
+    const readOnly = path.join(tmp, 'read-only');
+    await fsp.mkdir(readOnly);
+    const [mkdir, access] = [nodeFs.promises.mkdir, nodeFs.accessSync];
+    // What Node's recursive mkdir and access(2) say there.
+    nodeFs.promises.mkdir = (async (p: string, o?: object) => {
+      if (p.startsWith(readOnly)) throw Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${p}'`), { code: 'ENOENT', syscall: 'mkdir', path: p });
+      return mkdir(p, o);
+    }) as typeof nodeFs.promises.mkdir;
+    nodeFs.accessSync = ((p: string, m?: number) => {
+      if (p === readOnly) throw Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' });
+      access(p, m);
+    }) as typeof nodeFs.accessSync;
+    try {
+      const r = await cli([src, path.join(readOnly, 'pre'), '-q']);
+      assert.equal(r.code, 1);
+      assert.match(r.err, /^rxtrain preprocess: \S*read-only\/pre\S*: cannot create it: \S*read-only is on a read-only file system\n$/);
+    } finally {
+      [nodeFs.promises.mkdir, nodeFs.accessSync] = [mkdir, access];
+    }
   });
 
   it('--help prints the usage and exits 0', async () => {
