@@ -26,11 +26,12 @@ const Seed = refined('an integer in [0, 2³²)', (n) => Number.isInteger(n) && n
 const isPerChannel = (u: unknown): u is readonly number[] =>
   Array.isArray(u) && (u.length === 1 || u.length === 3) && u.every((x) => typeof x === 'number' && Number.isFinite(x));
 // One number serves grey models (and is used for every channel of an RGB one), so a grey
-// config need not repeat its mean three times.
+// config need not repeat its mean three times. It may be written bare (`"mean": 72`, as the
+// flag `--mean 72` is) or as a list of one; either decodes to the list.
 const PerChannel = new t.Type<readonly number[], readonly number[], unknown>(
   'one number (every channel) or three [r, g, b]',
   isPerChannel,
-  (u, c) => (isPerChannel(u) ? t.success(u) : t.failure(u, c)),
+  (u, c) => (isPerChannel(u) ? t.success(u) : typeof u === 'number' && Number.isFinite(u) ? t.success([u]) : t.failure(u, c)),
   t.identity,
 );
 

@@ -37,6 +37,15 @@ describe('TrainConfig', () => {
     assert.equal(r.right.telemetry.address, 'off');
   });
 
+  it('takes a bare number for the mean and std of every channel, as the message and --mean 72 say', () => {
+    const r = decodeTrainConfig({ data: { train: 'd' }, augmentation: { mean: 72, std: 60 } });
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.map(formatConfigProblem).join('; ') : '');
+    assert.deepEqual([r.right.augmentation.mean, r.right.augmentation.std], [[72], [60]]);
+    assert.deepEqual(problems({ data: { train: 'd' }, augmentation: { mean: Infinity } }), [
+      'augmentation.mean: got Infinity, expected (one number (every channel) or three [r, g, b] | "dataset" | null)',
+    ]);
+  });
+
   it('names field, value and expectation for wrong values', () => {
     assert.deepEqual(problems({ data: { train: 'd' }, epochs: 0, model: { name: 'resnet' }, optimizer: { momentum: 1.5 } }), [
       'model.name: got "resnet", expected "alexnet" | "small"',
