@@ -459,6 +459,10 @@ export function decodeTrainConfig(raw: unknown): E.Either<ConfigProblem[], Train
   const decoded = TrainConfig.decode(merged);
   if (E.isLeft(decoded)) return E.left([...problems, ...problemsOf(decoded.left)]);
   if (decoded.right.data.train === '') problems.push({ field: 'data.train', value: '', expected: 'a directory of training images' });
+  // An empty path resolves to the working directory: checkpoints, logs and charts would land
+  // among whatever is there (a source checkout), and an empty log file name on the run folder.
+  if (decoded.right.runDir.trim() === '') problems.push({ field: 'runDir', value: decoded.right.runDir, expected: 'a folder for the checkpoints and logs, such as "runs/my-run"' });
+  if (decoded.right.log.file?.trim() === '') problems.push({ field: 'log.file', value: decoded.right.log.file, expected: 'a file name (relative to runDir), or null for no log file' });
   problems.push(...cropProblems(decoded.right));
   return problems.length > 0 ? E.left(problems) : E.right(decoded.right);
 }

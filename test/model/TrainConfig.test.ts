@@ -131,6 +131,11 @@ describe('TrainConfig', () => {
 
   it('requires the training data', () => {
     assert.deepEqual(problems({}), ['data.train: got "", expected a directory of training images']);
+    // Empty, they would resolve to the working directory (and the run folder for the log).
+    assert.deepEqual(problems({ data: { train: 'd' }, runDir: '', log: { file: ' ' } }), [
+      'runDir: got "", expected a folder for the checkpoints and logs, such as "runs/my-run"',
+      'log.file: got " ", expected a file name (relative to runDir), or null for no log file',
+    ]);
     assert.deepEqual(problems([1, 2]), ['(root): got [1,2], expected a JSON object']);
   });
 
