@@ -4,6 +4,7 @@ import { assertImage, type AnyImage } from '../ops/assertImage';
 import type { Batch } from './BatchSource';
 import type { Sample } from './Sample';
 import type { Skip } from './Skip';
+import { tensorBackendProblem } from './tensorBackendProblem';
 
 /**
  * Options of {@link batch}.
@@ -76,6 +77,8 @@ export function batch<I extends AnyImage>(opts: BatchOptions): OperatorFunction<
       const emit = (): void => {
         const samples = pending;
         pending = [];
+        const problem = tensorBackendProblem('batch');
+        if (problem !== undefined) throw new Error(problem);
         const { width, height, channels } = samples[0].image;
         const per = width * height * channels;
         const xs = new Float32Array(samples.length * per);

@@ -11,6 +11,7 @@ import type { SampleStore } from './SampleStore';
 import { applySampleTransform, transformLabel, type SampleTransform } from './SampleTransform';
 import { skip, type Skip } from './Skip';
 import { allocWasmHeapBlock, type WasmHeapBlock } from './wasmHeapBlock';
+import { tensorBackendProblem } from './tensorBackendProblem';
 
 /**
  * Options of {@link createImageDataset}.
@@ -453,7 +454,17 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
           // Refill once the consumer has taken the item: its own continuation (e.g. starting
           // a training step) runs first, and the bound holds from the consumer's view too.
           setImmediate(() => this.pump());
-          return { done: false, value: item.kind === 'skip' ? item : toBatch(item) };
+          if (item.kind === 'skip') return { done: false, value: item };
+          let batch: Batch;
+          try {
+            batch = toBatch(item);
+          } catch (e) {
+            // No tensors for this batch (no backend set up yet, say): the epoch ends with the error
+            // like a failed load, its loads awaited and its buffers returned.
+            await this.stop();
+            throw e;
+          }
+          return { done: false, value: batch };
         }
         if (this.failure) {
           const { error } = this.failure;
@@ -504,10 +515,16 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
 
   function toBatch(p: Prepared): Batch {
     const shape: [number, number, number, number] = [p.n, crop, crop, channels];
-    const ys = tf.tensor1d(p.n === batchSize ? p.ys : p.ys.subarray(0, p.n), 'int32');
     const out = p.out;
+    const problem = tensorBackendProblem('createImageDataset');
+    if (problem !== undefined) {
+      releaseTarget(out);
+      throw new Error(problem);
+    }
+    let ys: tf.Tensor1D | undefined;
     let xs: tf.Tensor4D;
     try {
+      ys = tf.tensor1d(p.n === batchSize ? p.ys : p.ys.subarray(0, p.n), 'int32');
       if (out.kind === 'heap') {
         xs = out.block.toTensor(shape) as tf.Tensor4D;
       } else {
@@ -515,7 +532,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
         pool.release(out.xs, true);
       }
     } catch (e) {
-      ys.dispose();
+      ys?.dispose();
       releaseTarget(out);
       throw e;
     }

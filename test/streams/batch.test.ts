@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { from, lastValueFrom, map, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -128,5 +131,16 @@ describe('batch (marbles)', () => {
 
   it('rejects a bad batch size', () => {
     assert.throws(() => batch({ batchSize: 0 }), /positive integer/);
+  });
+
+  it('before a backend is set up, errors the stream with one line saying to await initBackend()', async function () {
+    this.timeout(120_000);
+    // A process of its own: this one set its backend up long ago.
+    const child = path.join(__dirname, 'noBackendChild.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--require', require.resolve('tsx/cjs'), child, 'batch']);
+    const r = JSON.parse(stdout) as { error: string; backend: string | null; after: number[] };
+    assert.match(r.error, /^Error: batch: no tfjs backend is set up to hold the tensors; await initBackend\(\) before the first batch/);
+    assert.equal(r.backend, null);
+    assert.deepEqual(r.after, [1, 2, 3]);
   });
 });

@@ -423,3 +423,20 @@ describe('createImageDataset and SampleStore.recycle', () => {
     assert.equal(store.recycled, store.probe.started);
   });
 });
+
+describe('createImageDataset before a backend is set up', () => {
+  it('an epoch ends with one line saying to await initBackend(), its loads stopped, and tfjs starts no wasm by itself', async function () {
+    this.timeout(120_000);
+    // A process of its own: this one set its backend up long ago.
+    const child = path.join(__dirname, 'noBackendChild.ts');
+    const { stdout } = await execFileAsync(process.execPath, ['--require', require.resolve('tsx/cjs'), child, 'dataset']);
+    const r = JSON.parse(stdout) as { error: string; loadsRunning: number; backend: string | null; glueHandlers: number; after: number[] };
+    assert.match(r.error, /^Error: createImageDataset: no tfjs backend is set up to hold the tensors; await initBackend\(\) before the first batch/);
+    assert.doesNotMatch(r.error, /\n/);
+    // The epoch stopped: no load left running after the error.
+    assert.equal(r.loadsRunning, 0);
+    // Nothing was started behind the program's back: no backend, no rethrowing wasm glue handlers.
+    assert.deepEqual([r.backend, r.glueHandlers], [null, 0]);
+    assert.deepEqual(r.after, [1, 2, 3]);
+  });
+});
