@@ -27,8 +27,14 @@ import type { TelemetryHandlers } from './generated/rxtrain/telemetry/v1/Telemet
 import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
 import { TELEMETRY_SERVICE_NAME, type TelemetryServer } from './TelemetryServer';
 
-async function readPem(x: string | Buffer, what: string): Promise<Buffer> {
-  if (Buffer.isBuffer(x)) return x;
+// What a PEM given in memory is called in a message: never its bytes (the key's are a secret).
+function pemName(x: string | Uint8Array, what: string): string {
+  return typeof x === 'string' ? x : `the ${what} given in memory`;
+}
+
+async function readPem(x: string | Uint8Array, what: string): Promise<Buffer> {
+  // A Buffer that crossed to startTelemetryServer's worker arrives as a plain Uint8Array.
+  if (typeof x !== 'string') return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
   try {
     return await fs.readFile(x);
   } catch (err) {
@@ -45,9 +51,11 @@ async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.Se
   const isCert = (b: Buffer): boolean => b.includes('-----BEGIN CERTIFICATE-----');
   const isKey = (b: Buffer): boolean => /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(b.toString('latin1'));
   if (!isCert(cert) || !isKey(key)) {
-    if (isKey(cert) && isCert(key)) throw new Error(`telemetry TLS: the certificate (${tls.cert}) and the key (${tls.key}) look swapped`);
-    if (!isCert(cert)) throw new Error(`telemetry TLS: ${tls.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    throw new Error(`telemetry TLS: ${tls.key} holds no PEM private key (-----BEGIN … PRIVATE KEY-----)`);
+    const certName = pemName(tls.cert, 'certificate');
+    const keyName = pemName(tls.key, 'key');
+    if (isKey(cert) && isCert(key)) throw new Error(`telemetry TLS: the certificate (${certName}) and the key (${keyName}) look swapped`);
+    if (!isCert(cert)) throw new Error(`telemetry TLS: ${certName} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    throw new Error(`telemetry TLS: ${keyName} holds no PEM private key (-----BEGIN … PRIVATE KEY-----)`);
   }
   // A key from another `openssl req` run would fail at bind time as "cannot listen on …:
   // x509 certificate routines::key values mismatch", which reads like a network problem.

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { Subject } from 'rxjs';
 import { startTelemetryServer } from '../../src/telemetry/startTelemetryServer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
-import { batchEnd, collect, newClient, until } from './telemetryTestKit';
+import { batchEnd, collect, newClient, selfSignedCert, until } from './telemetryTestKit';
 
 // The server logic is tested in serveTelemetry.test.ts; these tests cover the worker-thread
 // front that training uses: messages across the thread, start-up errors, stats, shutdown.
@@ -53,6 +54,39 @@ describe('startTelemetryServer (worker thread)', () => {
     await first.shutdown();
     const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
+  });
+
+  it('serves TLS from a certificate and key given in memory (Buffers), as TelemetryTls allows', async () => {
+    const tls = await selfSignedCert(['DNS:gpu-box']);
+    try {
+      const events = new Subject<TrainEvent>();
+      const server = await startTelemetryServer(events, { runId: 't', address: '127.0.0.1:0', tls: { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) } });
+      const c = newClient(server.address, grpc.credentials.createSsl(fs.readFileSync(tls.cert)), { 'grpc.ssl_target_name_override': 'gpu-box' });
+      clients.push(c);
+      const sub = collect(c);
+      await until(() => server.subscribers === 1, 10000, 'a TLS subscriber');
+      events.next(batchEnd());
+      events.complete();
+      assert.equal((await sub.status).code, grpc.status.OK);
+      assert.deepEqual(sub.events.map((e) => e.sequence), [1]);
+      await server.closed;
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a bad certificate or key given in memory without printing its bytes', async () => {
+    const tls = await selfSignedCert(['DNS:gpu-box']);
+    try {
+      const [cert, key] = [fs.readFileSync(tls.cert), fs.readFileSync(tls.key)];
+      const bind = (t: { cert: string | Buffer; key: string | Buffer }) => startTelemetryServer(new Subject<TrainEvent>(), { runId: 'r', address: '127.0.0.1:0', tls: t });
+      // Neither the PEM text (a base64 line of it) nor its bytes as a list of numbers.
+      const secret = (e: Error): boolean => [cert, key].every((b) => !e.message.includes(b.toString().split('\n')[1])) && !/\d+,\d+,\d+/.test(e.message);
+      await assert.rejects(bind({ cert: tls.cert, key: cert }), (e: Error) => /^telemetry TLS: the key given in memory holds no PEM private key/.test(e.message) && secret(e));
+      await assert.rejects(bind({ cert: key, key: cert }), (e: Error) => /^telemetry TLS: the certificate \(the certificate given in memory\) and the key \(the key given in memory\) look swapped/.test(e.message) && secret(e));
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
   });
 
   it('a port in use is reported once, by rxtrain, without grpc-js\'s own log line', async function () {
