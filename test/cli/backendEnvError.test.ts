@@ -7,23 +7,7 @@ import { run as evaluate } from '../../src/cli/evaluateCommand';
 import { run as exportModel } from '../../src/cli/exportCommand';
 import { run as predict } from '../../src/cli/predictCommand';
 import { captureIo } from './fixtures/captureIo';
-
-async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
-  const saved: Record<string, string | undefined> = {};
-  for (const k of Object.keys(vars)) {
-    saved[k] = process.env[k];
-    if (vars[k] === undefined) delete process.env[k];
-    else process.env[k] = vars[k];
-  }
-  try {
-    return await f();
-  } finally {
-    for (const k of Object.keys(saved)) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
+import { withEnv } from '../fixtures/withEnv';
 
 const BACKEND_LINE = (cmd: string): string => `rxtrain ${cmd}: RXTRAIN_BACKEND="gpu" in the environment: expected auto, tensorflow, wasm or cpu (or leave it unset)\n`;
 const THREADS_LINE = (cmd: string, v: string): string => `rxtrain ${cmd}: RXTRAIN_THREADS=${JSON.stringify(v)} in the environment: expected a positive integer (the wasm backend's compute threads) (or leave it unset)\n`;

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { initBackend, type BackendInfo } from '../../src/model/backend';
 import { assertClose, values } from './wasm/compareBackends';
 import { convnetSteps } from './wasm/convnetSteps';
+import { withEnv } from '../fixtures/withEnv';
 
 function installed(pkg: string): boolean {
   try {
@@ -13,23 +14,6 @@ function installed(pkg: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
-  const saved: Record<string, string | undefined> = {};
-  for (const k of Object.keys(vars)) {
-    saved[k] = process.env[k];
-    if (vars[k] === undefined) delete process.env[k];
-    else process.env[k] = vars[k];
-  }
-  try {
-    return await f();
-  } finally {
-    for (const k of Object.keys(saved)) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
   }
 }
 
