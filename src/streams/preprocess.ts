@@ -9,6 +9,7 @@ import { createPreprocessWorkers, PREPROCESS_IN_FLIGHT_PER_WORKER, type Preproce
 import { decodeFile, DEFAULT_MAX_PIXELS, FAST_JPEG, transcodeFile, type DecodedSample } from './decodeFile';
 import { DEFAULT_IMAGE_EXTENSIONS, folderSource } from './folderSource';
 import { listCategories } from './listCategories';
+import { ioErrorReason } from './ioErrorReason';
 import { mapOrdered } from './mapOrdered';
 import { preprocessSplit } from './preprocessSplit';
 import { CATEGORIES_FILE, writeCategories } from './readCategories';
@@ -365,13 +366,18 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
           // Each sharp call costs far more than the pixels it touches (libvips thread hand-offs,
           // fresh output buffers), so an image whose pixels nothing reads (the mean is of train
           // images only) goes file to file in one call. Same bytes either way (see transcodeFile).
-          if (job.split === 'val' && writers.length === 0) return { job, result: await transcodeFile(job.item.path, dest, quality, decodeOpts) };
+          if (job.split === 'val' && writers.length === 0) {
+            return { job, result: await transcodeFile(job.item.path, dest, quality, decodeOpts).catch((e: unknown) => Promise.reject(outputWriteError(dest, e))) };
+          }
           const result = await decodeFile(job.item.path, job.item.label, decodeOpts);
           if (result.kind === 'sample') {
             const { data, width, height } = result.image;
-            await sharp(data, { raw: { width, height, channels: 3 } })
+            // To memory, then written by Node: libvips' own write errors come from a buffer its
+            // threads share, so a failed write could be reported with another image's message.
+            const jpeg = await sharp(data, { raw: { width, height, channels: 3 } })
               .jpeg({ ...FAST_JPEG, quality })
-              .toFile(dest);
+              .toBuffer();
+            await writeOutputFile(dest, jpeg);
           }
           return { job, result };
         };
@@ -470,4 +476,21 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       };
     });
   });
+}
+
+/** Writes one output image; a failure names the file and the reason in one line. */
+async function writeOutputFile(dest: string, bytes: Buffer): Promise<void> {
+  try {
+    await fsp.writeFile(dest, bytes);
+  } catch (e) {
+    throw outputWriteError(dest, e);
+  }
+}
+
+// A full disk or a folder in the file's place fails the run (not a skip of this image), with the
+// file and why: `cannot write out/train/000001.jpg: no space left on device`.
+function outputWriteError(dest: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  const reason = err?.code === 'ENOSPC' ? 'no space left on device (disk full)' : err?.code === 'EISDIR' ? 'a folder is in its place' : ioErrorReason(e);
+  return new Error(`cannot write ${dest}: ${reason}`, { cause: e });
 }
