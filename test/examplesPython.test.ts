@@ -7,7 +7,7 @@ import { Subject } from 'rxjs';
 import { serveTelemetry } from '../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../src/telemetry/TelemetryServer';
 import type { TrainEvent } from '../src/telemetry/TrainEvent';
-import { batchEnd, REPO_ROOT, selfSignedCert } from './telemetry/telemetryTestKit';
+import { batchEnd, REPO_ROOT, selfSignedCert, until } from './telemetry/telemetryTestKit';
 
 /**
  * examples/python/watch_run.py, run as the README says (system python3 with python3-grpcio,
@@ -80,6 +80,22 @@ describe('examples/python/watch_run.py', function () {
     const got = await r.finally(() => clearInterval(tick));
     assert.equal(got.code, 0, got.err);
     assert.doesNotMatch(got.err, /Traceback|BrokenPipeError/);
+  });
+
+  it('shows the run status, learning-rate changes and how training ended by their names without the enum prefix', async () => {
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {} });
+    events.next({ kind: 'LrChanged', time: Date.now(), epoch: 1, step: 4, from: 0.01, to: 0.001 });
+    const r = watch([server.address]);
+    await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+    events.next({ kind: 'TrainEnd', time: Date.now(), epoch: 2, step: 8, reason: 'early-stop', durationMs: 1500 });
+    events.complete();
+    const got = await r;
+    assert.equal(got.code, 0, got.err);
+    assert.match(got.out, /^run r: RUNNING, /);
+    assert.match(got.out, /\n2 1 lr_changed 0\.01 -> 0\.001\n/);
+    assert.match(got.out, /\n3 2 train_end EARLY_STOPPED after 1\.5s\n/);
   });
 
   it('stops with exit 1 and a hint on what retrying cannot fix: TLS on the client only, a certificate for other names or not signed by --ca', async () => {

@@ -36,11 +36,14 @@ TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
 
 
 def name(enum, value):
-    """An enum value's name; a newer server may send values these stubs do not know."""
+    """An enum value's name without the enum's prefix (RUN_STATUS_RUNNING: RUNNING); a newer
+    server may send values these stubs do not know."""
     try:
-        return enum.Name(value)
+        full = enum.Name(value)
     except ValueError:
         return str(value)
+    prefix = re.sub(r"(?<!^)(?=[A-Z])", "_", enum.DESCRIPTOR.name).upper() + "_"  # RunStatus: RUN_STATUS_
+    return full[len(prefix):] if full.startswith(prefix) else full
 
 
 def describe(ev):
@@ -55,7 +58,7 @@ def describe(ev):
     if kind == "batch_end":
         return f"batch_end batch {p.batch} loss {p.loss:.4f} {p.images_per_sec:.0f} img/s"
     if kind == "lr_changed":
-        return f"lr_changed {getattr(p, 'from'):g} -> {p.to:g}"  # `from` is a Python keyword
+        return f"lr_changed {p.from_lr:g} -> {p.to_lr:g}"
     if kind == "train_end":
         return f"train_end {name(pb.TrainEndReason, p.reason)} after {p.duration_ms / 1000:.1f}s"
     if kind == "checkpoint_saved":

@@ -2,6 +2,7 @@ import type { SequencedEvent } from './fromProtoEvent';
 import { printablePath } from '../streams/printablePath';
 import type { TrainEnd } from './TrainEvent';
 import type { WatchSignal } from './watchTelemetry';
+import type { RunStatus__Output } from './generated/rxtrain/telemetry/v1/RunStatus';
 
 /**
  * A line of history the monitor keeps (checkpoints, skips, LR changes, notices).
@@ -59,6 +60,15 @@ const END_STATUS: Readonly<Record<TrainEnd['reason'], string>> = {
   stopped: 'STOPPED',
   'time-limit': 'TIME_LIMIT',
 };
+
+/**
+ * GetRun's status without the enum's prefix (RUN_STATUS_FAILED → FAILED): the names a
+ * TrainEnd event gives (END_STATUS), which the view shows and the exit code tests for.
+ * A value newer than these types arrives as its number and is shown as such.
+ */
+function runStatusName(status: RunStatus__Output | number): string {
+  return String(status).replace(/^RUN_STATUS_/, '');
+}
 
 const KEEP = 5;
 const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
@@ -181,7 +191,7 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
         ...s,
         runId: r.runId,
         backend: r.backend || s.backend,
-        status: r.status,
+        status: runStatusName(r.status),
         epochs: r.epochs || s.epochs,
         stepsPerEpoch: r.stepsPerEpoch || s.stepsPerEpoch,
         skippedAtServer: r.samplesSkipped,

@@ -111,10 +111,10 @@ export class TelemetryHub {
     this.end({ code: grpc.status.OK, details: 'training ended' });
   }
 
-  /** The stream errored: the run is FAILED, subscribers drain and end with ABORTED. */
+  /** The stream errored: the run is RUN_STATUS_FAILED, subscribers drain and end with ABORTED. */
   fail(message: string): void {
     if (this.endStatus !== undefined) return;
-    this.snapshot = { ...this.snapshot, status: 'FAILED', error: message };
+    this.snapshot = { ...this.snapshot, status: 'RUN_STATUS_FAILED', error: message };
     this.end({ code: grpc.status.ABORTED, details: `training failed: ${message}` });
   }
 

@@ -1,6 +1,7 @@
 import type { SkipReason } from '../streams/Skip';
-import type { TrainEvent } from './TrainEvent';
+import type { TrainEnd, TrainEvent } from './TrainEvent';
 import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
+import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
 
 /**
  * A {@link TrainEvent} as received from a server, with the run id and sequence number
@@ -13,12 +14,14 @@ import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
  */
 export type SequencedEvent = TrainEvent & { readonly runId: string; readonly sequence: number; readonly streamId: string };
 
-const END_REASON = {
-  COMPLETED: 'completed',
-  EARLY_STOPPED: 'early-stop',
-  STOPPED: 'stopped',
-  TIME_LIMIT: 'time-limit',
-} as const;
+// Typed by the generated enum, so that a renamed or added value fails to compile here
+// instead of every TrainEnd silently decoding as 'stopped'.
+const END_REASON: Readonly<Record<Exclude<Extract<TrainEndReason, string>, 'TRAIN_END_REASON_UNSPECIFIED'>, TrainEnd['reason']>> = {
+  TRAIN_END_REASON_COMPLETED: 'completed',
+  TRAIN_END_REASON_EARLY_STOPPED: 'early-stop',
+  TRAIN_END_REASON_STOPPED: 'stopped',
+  TRAIN_END_REASON_TIME_LIMIT: 'time-limit',
+};
 
 /**
  * Maps a wire `Event` back to a {@link TrainEvent} (plus run id and sequence). Returns
@@ -78,7 +81,7 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
       };
     }
     case 'lrChanged':
-      return m.lrChanged ? { ...base, kind: 'LrChanged', from: m.lrChanged.from, to: m.lrChanged.to } : undefined;
+      return m.lrChanged ? { ...base, kind: 'LrChanged', from: m.lrChanged.fromLr, to: m.lrChanged.toLr } : undefined;
     case 'checkpointSaved':
       return m.checkpointSaved ? { ...base, kind: 'CheckpointSaved', path: m.checkpointSaved.path, best: m.checkpointSaved.best } : undefined;
     case 'sampleSkipped': {

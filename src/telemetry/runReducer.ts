@@ -14,25 +14,25 @@ import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
 export type RunSnapshot = Omit<Run__Output, 'subscribers' | 'oldestSequence'>;
 
 const END_STATUS: Readonly<Record<TrainEnd['reason'], Extract<RunStatus, string>>> = {
-  completed: 'FINISHED',
-  'early-stop': 'EARLY_STOPPED_RUN',
-  stopped: 'STOPPED_RUN',
-  'time-limit': 'TIME_LIMIT_RUN',
+  completed: 'RUN_STATUS_FINISHED',
+  'early-stop': 'RUN_STATUS_EARLY_STOPPED',
+  stopped: 'RUN_STATUS_STOPPED',
+  'time-limit': 'RUN_STATUS_TIME_LIMIT',
 };
 
 /**
- * The run before any event: status STARTING.
+ * The run before any event: status RUN_STATUS_STARTING.
  *
  * @example
  * ```ts
- * initialRun('run-1').status; // 'STARTING'
+ * initialRun('run-1').status; // 'RUN_STATUS_STARTING'
  * ```
  */
 export function initialRun(runId: string, streamId = ''): RunSnapshot {
   return {
     runId,
     streamId,
-    status: 'STARTING',
+    status: 'RUN_STATUS_STARTING',
     backend: '',
     threads: 0,
     replicas: 0,
@@ -77,7 +77,7 @@ export function reduceRun(run: RunSnapshot, e: TrainEvent, sequence: number): Ru
       }
       return {
         ...next,
-        status: 'RUNNING',
+        status: 'RUN_STATUS_RUNNING',
         runId: e.runId !== '' ? e.runId : run.runId,
         backend: e.backend,
         threads: e.threads,
@@ -116,6 +116,6 @@ export function reduceRun(run: RunSnapshot, e: TrainEvent, sequence: number): Ru
         status: END_STATUS[e.reason],
       };
     case 'Error':
-      return e.fatal ? { ...next, status: 'FAILED', error: e.message } : next;
+      return e.fatal ? { ...next, status: 'RUN_STATUS_FAILED', error: e.message } : next;
   }
 }

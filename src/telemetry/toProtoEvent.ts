@@ -3,10 +3,10 @@ import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
 
 const END_REASON: Readonly<Record<TrainEnd['reason'], Extract<TrainEndReason, string>>> = {
-  completed: 'COMPLETED',
-  'early-stop': 'EARLY_STOPPED',
-  stopped: 'STOPPED',
-  'time-limit': 'TIME_LIMIT',
+  completed: 'TRAIN_END_REASON_COMPLETED',
+  'early-stop': 'TRAIN_END_REASON_EARLY_STOPPED',
+  stopped: 'TRAIN_END_REASON_STOPPED',
+  'time-limit': 'TRAIN_END_REASON_TIME_LIMIT',
 };
 
 /**
@@ -75,7 +75,7 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
         },
       };
     case 'LrChanged':
-      return { ...base, lrChanged: { from: e.from, to: e.to } };
+      return { ...base, lrChanged: { fromLr: e.from, toLr: e.to } };
     case 'CheckpointSaved':
       return { ...base, checkpointSaved: { path: e.path, best: e.best } };
     case 'SampleSkipped':

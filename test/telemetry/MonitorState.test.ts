@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { initialMonitorState, reduceMonitor } from '../../src/telemetry/MonitorState';
 import { renderMonitor } from '../../src/telemetry/renderMonitor';
+import { initialRun, reduceRun } from '../../src/telemetry/runReducer';
+import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { SequencedEvent } from '../../src/telemetry/fromProtoEvent';
 import type { WatchSignal } from '../../src/telemetry/watchTelemetry';
 
@@ -107,6 +109,19 @@ describe('MonitorState / renderMonitor', () => {
       (['completed', 'early-stop', 'stopped', 'time-limit'] as const).map(ended),
       ['FINISHED', 'EARLY_STOPPED', 'STOPPED', 'TIME_LIMIT'],
     );
+  });
+
+  it("shows GetRun's status by the names the events give (the exit code tests for FAILED)", () => {
+    const ends: TrainEvent[] = [
+      ...(['completed', 'early-stop', 'stopped', 'time-limit'] as const).map((reason): TrainEvent => ({ kind: 'TrainEnd', time: 0, epoch: 3, step: 9, reason, durationMs: 1 })),
+      { kind: 'Error', time: 0, epoch: 3, step: 9, message: 'disk full', fatal: true },
+    ];
+    for (const e of ends) {
+      const byEvent = reduceMonitor(initialMonitorState('h:1'), ev(1, e)).status;
+      const run = { ...reduceRun(initialRun('r1'), e, 1), subscribers: 1, oldestSequence: 1 };
+      assert.equal(reduceMonitor(initialMonitorState('h:1'), { type: 'run', run }).status, byEvent, `${e.kind} ${e.kind === 'TrainEnd' ? e.reason : ''}`);
+    }
+    assert.equal(reduceMonitor(initialMonitorState('h:1'), { type: 'run', run: { ...initialRun('r1'), subscribers: 1, oldestSequence: 0 } }).status, 'STARTING');
   });
 
   it('starts over on a server restart and keeps lines within the terminal width', () => {

@@ -67,7 +67,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
       assert.deepEqual(x.events.map((e) => e.sequence), expected);
       assert.ok(x.events.every((e) => e.runId === 'run-1'));
       assert.equal(x.events[0].event, 'trainBegin');
-      assert.equal(x.events[201].trainEnd?.reason, 'COMPLETED');
+      assert.equal(x.events[201].trainEnd?.reason, 'TRAIN_END_REASON_COMPLETED');
     }
     await s.closed; // the server shut itself down when the event stream completed
     assert.equal(s.ended.ok, 8);
@@ -348,7 +348,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
   it('GetRun reports id, config, backend, status and latest metrics', async () => {
     const s = await start();
     const c = client(s.address);
-    assert.equal((await getRun(c)).status, 'STARTING');
+    assert.equal((await getRun(c)).status, 'RUN_STATUS_STARTING');
     events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'alexnet-7', backend: 'wasm', threads: 2, replicas: 1, epochs: 90, stepsPerEpoch: 100, config: { batchSize: 128 } });
     events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 100, startBatch: 0 });
     events.next(batchEnd(0, 2.5));
@@ -356,7 +356,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     events.next({ kind: 'LrChanged', time: Date.now(), epoch: 1, step: 100, from: 0.01, to: 0.001 });
     const run = await getRun(c);
     assert.equal(run.runId, 'alexnet-7');
-    assert.equal(run.status, 'RUNNING');
+    assert.equal(run.status, 'RUN_STATUS_RUNNING');
     assert.equal(run.backend, 'wasm');
     assert.deepEqual(JSON.parse(run.configJson), { batchSize: 128 });
     assert.equal(run.epochs, 90);

@@ -2,17 +2,29 @@
 
 
 /**
- * The learning-rate scheduler changed the rate. (`from` is a Python keyword: getattr(m, "from").)
+ * The learning-rate scheduler changed the rate.
  */
 export interface LrChanged {
-  'from'?: (number | string);
-  'to'?: (number | string);
+  /**
+   * The rate before the change.
+   */
+  'fromLr'?: (number | string);
+  /**
+   * The rate from now on.
+   */
+  'toLr'?: (number | string);
 }
 
 /**
- * The learning-rate scheduler changed the rate. (`from` is a Python keyword: getattr(m, "from").)
+ * The learning-rate scheduler changed the rate.
  */
 export interface LrChanged__Output {
-  'from': (number);
-  'to': (number);
+  /**
+   * The rate before the change.
+   */
+  'fromLr': (number);
+  /**
+   * The rate from now on.
+   */
+  'toLr': (number);
 }

@@ -11,7 +11,7 @@ export interface Run {
   'runId'?: (string);
   'status'?: (_rxtrain_telemetry_v1_RunStatus);
   /**
-   * As in TrainBegin; empty or 0 while STARTING.
+   * As in TrainBegin; empty or 0 while RUN_STATUS_STARTING.
    */
   'backend'?: (string);
   'threads'?: (number);
@@ -51,7 +51,7 @@ export interface Run {
    */
   'resumedFrom'?: (string);
   /**
-   * Message of the fatal error when status is FAILED.
+   * Message of the fatal error when status is RUN_STATUS_FAILED.
    */
   'error'?: (string);
   /**
@@ -67,7 +67,7 @@ export interface Run__Output {
   'runId': (string);
   'status': (_rxtrain_telemetry_v1_RunStatus__Output);
   /**
-   * As in TrainBegin; empty or 0 while STARTING.
+   * As in TrainBegin; empty or 0 while RUN_STATUS_STARTING.
    */
   'backend': (string);
   'threads': (number);
@@ -107,7 +107,7 @@ export interface Run__Output {
    */
   'resumedFrom': (string);
   /**
-   * Message of the fatal error when status is FAILED.
+   * Message of the fatal error when status is RUN_STATUS_FAILED.
    */
   'error': (string);
   /**

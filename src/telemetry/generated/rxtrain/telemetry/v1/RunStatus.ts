@@ -5,28 +5,28 @@ export const RunStatus = {
   /**
    * Serving, no TrainBegin seen yet.
    */
-  STARTING: 'STARTING',
-  RUNNING: 'RUNNING',
+  RUN_STATUS_STARTING: 'RUN_STATUS_STARTING',
+  RUN_STATUS_RUNNING: 'RUN_STATUS_RUNNING',
   /**
    * TrainEnd with reason completed.
    */
-  FINISHED: 'FINISHED',
+  RUN_STATUS_FINISHED: 'RUN_STATUS_FINISHED',
   /**
    * TrainEnd after early stopping.
    */
-  EARLY_STOPPED_RUN: 'EARLY_STOPPED_RUN',
+  RUN_STATUS_EARLY_STOPPED: 'RUN_STATUS_EARLY_STOPPED',
   /**
    * TrainEnd with reason stopped (e.g. Ctrl-C).
    */
-  STOPPED_RUN: 'STOPPED_RUN',
+  RUN_STATUS_STOPPED: 'RUN_STATUS_STOPPED',
   /**
    * A fatal Error event, or the event stream errored.
    */
-  FAILED: 'FAILED',
+  RUN_STATUS_FAILED: 'RUN_STATUS_FAILED',
   /**
    * TrainEnd because the training-time budget (--max-time) was spent.
    */
-  TIME_LIMIT_RUN: 'TIME_LIMIT_RUN',
+  RUN_STATUS_TIME_LIMIT: 'RUN_STATUS_TIME_LIMIT',
 } as const;
 
 export type RunStatus =
@@ -35,34 +35,34 @@ export type RunStatus =
   /**
    * Serving, no TrainBegin seen yet.
    */
-  | 'STARTING'
+  | 'RUN_STATUS_STARTING'
   | 1
-  | 'RUNNING'
+  | 'RUN_STATUS_RUNNING'
   | 2
   /**
    * TrainEnd with reason completed.
    */
-  | 'FINISHED'
+  | 'RUN_STATUS_FINISHED'
   | 3
   /**
    * TrainEnd after early stopping.
    */
-  | 'EARLY_STOPPED_RUN'
+  | 'RUN_STATUS_EARLY_STOPPED'
   | 4
   /**
    * TrainEnd with reason stopped (e.g. Ctrl-C).
    */
-  | 'STOPPED_RUN'
+  | 'RUN_STATUS_STOPPED'
   | 5
   /**
    * A fatal Error event, or the event stream errored.
    */
-  | 'FAILED'
+  | 'RUN_STATUS_FAILED'
   | 6
   /**
    * TrainEnd because the training-time budget (--max-time) was spent.
    */
-  | 'TIME_LIMIT_RUN'
+  | 'RUN_STATUS_TIME_LIMIT'
   | 7
 
 export type RunStatus__Output = typeof RunStatus[keyof typeof RunStatus]

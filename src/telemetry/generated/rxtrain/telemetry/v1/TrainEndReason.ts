@@ -5,19 +5,19 @@ export const TrainEndReason = {
   /**
    * Every epoch ran.
    */
-  COMPLETED: 'COMPLETED',
+  TRAIN_END_REASON_COMPLETED: 'TRAIN_END_REASON_COMPLETED',
   /**
    * Early stopping (an EarlyStop event came first).
    */
-  EARLY_STOPPED: 'EARLY_STOPPED',
+  TRAIN_END_REASON_EARLY_STOPPED: 'TRAIN_END_REASON_EARLY_STOPPED',
   /**
    * Stopped on request (Ctrl-C, SIGTERM) after a checkpoint.
    */
-  STOPPED: 'STOPPED',
+  TRAIN_END_REASON_STOPPED: 'TRAIN_END_REASON_STOPPED',
   /**
    * The training-time budget (--max-time) was spent.
    */
-  TIME_LIMIT: 'TIME_LIMIT',
+  TRAIN_END_REASON_TIME_LIMIT: 'TRAIN_END_REASON_TIME_LIMIT',
 } as const;
 
 export type TrainEndReason =
@@ -26,22 +26,22 @@ export type TrainEndReason =
   /**
    * Every epoch ran.
    */
-  | 'COMPLETED'
+  | 'TRAIN_END_REASON_COMPLETED'
   | 1
   /**
    * Early stopping (an EarlyStop event came first).
    */
-  | 'EARLY_STOPPED'
+  | 'TRAIN_END_REASON_EARLY_STOPPED'
   | 2
   /**
    * Stopped on request (Ctrl-C, SIGTERM) after a checkpoint.
    */
-  | 'STOPPED'
+  | 'TRAIN_END_REASON_STOPPED'
   | 3
   /**
    * The training-time budget (--max-time) was spent.
    */
-  | 'TIME_LIMIT'
+  | 'TRAIN_END_REASON_TIME_LIMIT'
   | 4
 
 export type TrainEndReason__Output = typeof TrainEndReason[keyof typeof TrainEndReason]
