@@ -87,13 +87,15 @@ describe('examples/python/watch_run.py', function () {
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
     events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {} });
     events.next({ kind: 'LrChanged', time: Date.now(), epoch: 1, step: 4, from: 0.01, to: 0.001 });
-    const r = watch([server.address]);
+    // Kinds as the README spells them, and by their full proto names.
+    const r = watch([server.address, '--kinds', 'LR_CHANGED,EVENT_KIND_TRAIN_END']);
     await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
     events.next({ kind: 'TrainEnd', time: Date.now(), epoch: 2, step: 8, reason: 'early-stop', durationMs: 1500 });
     events.complete();
     const got = await r;
     assert.equal(got.code, 0, got.err);
     assert.match(got.out, /^run r: RUNNING, /);
+    assert.doesNotMatch(got.out, /train_begin/, '--kinds filters');
     assert.match(got.out, /\n2 1 lr_changed 0\.01 -> 0\.001\n/);
     assert.match(got.out, /\n3 2 train_end EARLY_STOPPED after 1\.5s\n/);
   });

@@ -89,16 +89,20 @@ def unfixable(details, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("address", nargs="?", default="127.0.0.1:50051")
-    ap.add_argument("--kinds", default="", help="comma-separated EventKind names, e.g. EPOCH_END,TRAIN_END")
+    ap.add_argument("--kinds", default="", help="comma-separated EventKind names, with or without their "
+                    "EVENT_KIND_ prefix, e.g. EPOCH_END,TRAIN_END")
     ap.add_argument("--token", default=os.environ.get("RXTRAIN_TELEMETRY_TOKEN"))
     ap.add_argument("--ca", help="PEM certificate to trust (TLS); the self-signed certificate itself")
     ap.add_argument("--server-name", help="name in the server's certificate, when it differs from the address")
     ap.add_argument("--from", dest="start", type=int, default=0, help="first sequence wanted (0: oldest kept)")
     args = ap.parse_args()
-    try:
-        kinds = [pb.EventKind.Value(k.strip().upper()) for k in args.kinds.split(",") if k.strip()]
-    except ValueError as e:
-        ap.error(f"{e}; kinds: {', '.join(pb.EventKind.keys()[1:])}")
+    kinds = []
+    for k in filter(None, (k.strip() for k in args.kinds.split(","))):
+        try:
+            kinds.append(pb.EventKind.Value(re.sub(r"^(EVENT_KIND_)?", "EVENT_KIND_", k.upper())))
+        except ValueError:
+            ap.error(f"--kinds: unknown event kind '{k}'; kinds: "
+                     + ", ".join(name(pb.EventKind, v) for v in pb.EventKind.values()[1:]))
 
     if args.server_name and not args.ca:
         ap.error("--server-name names the host in the server's TLS certificate: it needs --ca")

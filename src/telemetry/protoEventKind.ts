@@ -6,7 +6,7 @@ import type { EventKind } from './generated/rxtrain/telemetry/v1/EventKind';
  *
  * @example
  * ```ts
- * const k: ProtoEventKind = 'EPOCH_END';
+ * const k: ProtoEventKind = 'EVENT_KIND_EPOCH_END';
  * ```
  */
 export type ProtoEventKind = Exclude<Extract<EventKind, string>, 'EVENT_KIND_UNSPECIFIED'>;
@@ -16,20 +16,20 @@ export type ProtoEventKind = Exclude<Extract<EventKind, string>, 'EVENT_KIND_UNS
  *
  * @example
  * ```ts
- * PROTO_EVENT_KIND.BatchEnd; // 'BATCH_END'
+ * PROTO_EVENT_KIND.BatchEnd; // 'EVENT_KIND_BATCH_END'
  * ```
  */
 export const PROTO_EVENT_KIND: Readonly<Record<TrainEventKind, ProtoEventKind>> = {
-  TrainBegin: 'TRAIN_BEGIN',
-  EpochBegin: 'EPOCH_BEGIN',
-  BatchEnd: 'BATCH_END',
-  EpochEnd: 'EPOCH_END',
-  LrChanged: 'LR_CHANGED',
-  CheckpointSaved: 'CHECKPOINT_SAVED',
-  SampleSkipped: 'SAMPLE_SKIPPED',
-  EarlyStop: 'EARLY_STOP',
-  TrainEnd: 'TRAIN_END',
-  Error: 'ERROR',
+  TrainBegin: 'EVENT_KIND_TRAIN_BEGIN',
+  EpochBegin: 'EVENT_KIND_EPOCH_BEGIN',
+  BatchEnd: 'EVENT_KIND_BATCH_END',
+  EpochEnd: 'EVENT_KIND_EPOCH_END',
+  LrChanged: 'EVENT_KIND_LR_CHANGED',
+  CheckpointSaved: 'EVENT_KIND_CHECKPOINT_SAVED',
+  SampleSkipped: 'EVENT_KIND_SAMPLE_SKIPPED',
+  EarlyStop: 'EVENT_KIND_EARLY_STOP',
+  TrainEnd: 'EVENT_KIND_TRAIN_END',
+  Error: 'EVENT_KIND_ERROR',
 };
 
 const BY_PROTO = new Map<string, TrainEventKind>(
@@ -38,12 +38,14 @@ const BY_PROTO = new Map<string, TrainEventKind>(
 
 /**
  * Reads a kind as a user or a peer wrote it: the TrainEvent tag (`BatchEnd`), the proto
- * name (`BATCH_END`) or a case-insensitive spelling of either (`batchend`, `batch_end`).
+ * name (`EVENT_KIND_BATCH_END`, or `BATCH_END` as before 0.1.0) or a case-insensitive
+ * spelling of any of them (`batchend`, `batch_end`, `event_kind_batch_end`).
  * Returns undefined for anything else, including `EVENT_KIND_UNSPECIFIED` and unknown enum
  * numbers, so callers can answer INVALID_ARGUMENT.
  *
  * @example
  * ```ts
+ * parseEventKind('EVENT_KIND_BATCH_END'); // 'BatchEnd'
  * parseEventKind('BATCH_END'); // 'BatchEnd'
  * parseEventKind('epochend');  // 'EpochEnd'
  * parseEventKind(42);          // undefined
@@ -53,7 +55,8 @@ export function parseEventKind(raw: unknown): TrainEventKind | undefined {
   if (typeof raw !== 'string') return undefined;
   const exact = BY_PROTO.get(raw);
   if (exact !== undefined) return exact;
-  const norm = raw.replace(/[_-]/g, '').toLowerCase();
+  // The prefix is optional: people type `BATCH_END`, the proto's name before 0.1.0.
+  const norm = raw.replace(/^event_kind_/i, '').replace(/[_-]/g, '').toLowerCase();
   for (const kind of BY_PROTO.values()) {
     if (kind.toLowerCase() === norm) return kind;
   }

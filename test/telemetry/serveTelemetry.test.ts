@@ -115,7 +115,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
       events.next(i % 1000 === 0 ? { kind: 'EpochEnd', time: Date.now(), epoch: i / 1000, step: i, trainLoss: 1, trainAccuracy: 0.5, valLoss: 0.9, lr: 0.01, durationMs: 5 } : batchEnd());
     }
     const full = collect(client(s.address));
-    const epochs = collect(client(s.address), { kinds: ['EPOCH_END'] });
+    const epochs = collect(client(s.address), { kinds: ['EVENT_KIND_EPOCH_END'] });
     const from = collect(client(s.address), { fromSequence: 11990 });
     await until(() => full.events.length === 12000 && epochs.events.length === 12 && from.events.length === 11, 15000, 'replay');
     events.next(batchEnd()); // and then live
@@ -146,7 +146,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
 
   it('filters by kind, keeping the run-wide sequence numbers', async () => {
     const s = await start();
-    const only = collect(client(s.address), { kinds: ['EPOCH_END', 'CHECKPOINT_SAVED'] });
+    const only = collect(client(s.address), { kinds: ['EVENT_KIND_EPOCH_END', 'EVENT_KIND_CHECKPOINT_SAVED'] });
     await until(() => s.subscribers === 1);
     events.next(batchEnd());
     events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: 0.9, lr: 0.01, durationMs: 5 });
@@ -162,7 +162,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
   it('rejects malformed requests with INVALID_ARGUMENT and keeps serving', async () => {
     const s = await start();
     const c = client(s.address);
-    const unknownKind = await collect(c, { kinds: [42 as unknown as 'BATCH_END'] }).status;
+    const unknownKind = await collect(c, { kinds: [42 as unknown as 'EVENT_KIND_BATCH_END'] }).status;
     assert.equal(unknownKind.code, grpc.status.INVALID_ARGUMENT);
     assert.match(unknownKind.details, /unknown event kind 42/);
     const unspecified = await collect(c, { kinds: ['EVENT_KIND_UNSPECIFIED'] }).status;
@@ -207,7 +207,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     const s = await start({ replayBuffer: 50, shutdownGraceMs: 300 });
     // A filtered subscriber: the events it does not want never count towards its queue limit,
     // but they do push its next event out of the replay buffer.
-    const frozen = childSubscriber(s.address, ['SAMPLE_SKIPPED']);
+    const frozen = childSubscriber(s.address, ['EVENT_KIND_SAMPLE_SKIPPED']);
     events.next(bigSkip(10));
     await frozen.ready;
     frozen.child.kill('SIGSTOP');

@@ -3,11 +3,13 @@ import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { fromProtoEvent } from '../../src/telemetry/fromProtoEvent';
+import { parseEventKind } from '../../src/telemetry/protoEventKind';
 import { loadTelemetryProto, TELEMETRY_LOADER_OPTIONS, TELEMETRY_PROTO_PATH } from '../../src/telemetry/telemetryProto';
 import { toProtoEvent } from '../../src/telemetry/toProtoEvent';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { Event__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Event';
 import type { Run__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Run';
+import type { SubscribeRequest__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/SubscribeRequest';
 import { REPO_ROOT } from './telemetryTestKit';
 
 /** proto/telemetry.proto as it was before its names followed the protobuf style guide. */
@@ -15,6 +17,16 @@ const OLD_PROTO = path.join(REPO_ROOT, 'test', 'fixtures', 'telemetry-before-sty
 
 /** `Type.name` → the name it has now; everything else kept its name, and every number is kept. */
 const RENAMED: Readonly<Record<string, string>> = {
+  'EventKind.TRAIN_BEGIN': 'EVENT_KIND_TRAIN_BEGIN',
+  'EventKind.EPOCH_BEGIN': 'EVENT_KIND_EPOCH_BEGIN',
+  'EventKind.BATCH_END': 'EVENT_KIND_BATCH_END',
+  'EventKind.EPOCH_END': 'EVENT_KIND_EPOCH_END',
+  'EventKind.LR_CHANGED': 'EVENT_KIND_LR_CHANGED',
+  'EventKind.CHECKPOINT_SAVED': 'EVENT_KIND_CHECKPOINT_SAVED',
+  'EventKind.SAMPLE_SKIPPED': 'EVENT_KIND_SAMPLE_SKIPPED',
+  'EventKind.EARLY_STOP': 'EVENT_KIND_EARLY_STOP',
+  'EventKind.TRAIN_END': 'EVENT_KIND_TRAIN_END',
+  'EventKind.ERROR': 'EVENT_KIND_ERROR',
   'LrChanged.from': 'from_lr',
   'LrChanged.to': 'to_lr',
   'TrainEndReason.COMPLETED': 'TRAIN_END_REASON_COMPLETED',
@@ -122,12 +134,26 @@ describe('proto/telemetry.proto', () => {
     const lr = old.subscribe.responseDeserialize(cur.Subscribe.responseSerialize(toProtoEvent(sent[0], 'r', 1))) as { lrChanged?: { from: number; to: number } };
     assert.deepEqual(lr.lrChanged, { from: 0.01, to: 0.001 }, 'an old client finds the rates under its old names');
 
+    // An old client's filter reaches this server as the same kinds.
+    const oldRequest = old.subscribe.requestSerialize({ kinds: ['EPOCH_END', 'TRAIN_END'] });
+    assert.deepEqual((cur.Subscribe.requestDeserialize(oldRequest) as SubscribeRequest__Output).kinds.map(parseEventKind), ['EpochEnd', 'TrainEnd']);
+
     // An old server's TrainEnd and GetRun, by their old names.
     const oldEnd = old.subscribe.responseSerialize({ runId: 'r', sequence: 9, trainEnd: { reason: 'EARLY_STOPPED', durationMs: 5 } });
     const end = fromProtoEvent(cur.Subscribe.responseDeserialize(oldEnd) as Event__Output);
     assert.equal(end?.kind === 'TrainEnd' ? end.reason : end?.kind, 'early-stop');
     const oldRun = old.getRun.responseSerialize({ runId: 'r', status: 'EARLY_STOPPED_RUN' });
     assert.equal((cur.GetRun.responseDeserialize(oldRun) as Run__Output).status, 'RUN_STATUS_EARLY_STOPPED');
+  });
+
+  it("prefixes every enum value with its enum's name, so that values of different enums cannot collide (C++, Python)", () => {
+    const unprefixed: string[] = [];
+    for (const o of types(loadRoot(TELEMETRY_PROTO_PATH))) {
+      if (!(o instanceof protobuf.Enum)) continue;
+      const prefix = o.name.replace(/(?<!^)(?=[A-Z])/g, '_').toUpperCase() + '_';
+      unprefixed.push(...Object.keys(o.values).filter((v) => !v.startsWith(prefix)).map((v) => `${o.name}.${v}`));
+    }
+    assert.deepEqual(unprefixed, []);
   });
 
   it('names no field after a Python keyword, so generated clients need no getattr', () => {

@@ -1,50 +1,50 @@
 // Original file: proto/telemetry.proto
 
 /**
- * The kinds of event; same names as TrainEvent['kind'].
+ * The kinds of event: EVENT_KIND_ and TrainEvent['kind'] in UPPER_SNAKE.
  */
 export const EventKind = {
   EVENT_KIND_UNSPECIFIED: 'EVENT_KIND_UNSPECIFIED',
-  TRAIN_BEGIN: 'TRAIN_BEGIN',
-  EPOCH_BEGIN: 'EPOCH_BEGIN',
-  BATCH_END: 'BATCH_END',
-  EPOCH_END: 'EPOCH_END',
-  LR_CHANGED: 'LR_CHANGED',
-  CHECKPOINT_SAVED: 'CHECKPOINT_SAVED',
-  SAMPLE_SKIPPED: 'SAMPLE_SKIPPED',
-  EARLY_STOP: 'EARLY_STOP',
-  TRAIN_END: 'TRAIN_END',
-  ERROR: 'ERROR',
+  EVENT_KIND_TRAIN_BEGIN: 'EVENT_KIND_TRAIN_BEGIN',
+  EVENT_KIND_EPOCH_BEGIN: 'EVENT_KIND_EPOCH_BEGIN',
+  EVENT_KIND_BATCH_END: 'EVENT_KIND_BATCH_END',
+  EVENT_KIND_EPOCH_END: 'EVENT_KIND_EPOCH_END',
+  EVENT_KIND_LR_CHANGED: 'EVENT_KIND_LR_CHANGED',
+  EVENT_KIND_CHECKPOINT_SAVED: 'EVENT_KIND_CHECKPOINT_SAVED',
+  EVENT_KIND_SAMPLE_SKIPPED: 'EVENT_KIND_SAMPLE_SKIPPED',
+  EVENT_KIND_EARLY_STOP: 'EVENT_KIND_EARLY_STOP',
+  EVENT_KIND_TRAIN_END: 'EVENT_KIND_TRAIN_END',
+  EVENT_KIND_ERROR: 'EVENT_KIND_ERROR',
 } as const;
 
 /**
- * The kinds of event; same names as TrainEvent['kind'].
+ * The kinds of event: EVENT_KIND_ and TrainEvent['kind'] in UPPER_SNAKE.
  */
 export type EventKind =
   | 'EVENT_KIND_UNSPECIFIED'
   | 0
-  | 'TRAIN_BEGIN'
+  | 'EVENT_KIND_TRAIN_BEGIN'
   | 1
-  | 'EPOCH_BEGIN'
+  | 'EVENT_KIND_EPOCH_BEGIN'
   | 2
-  | 'BATCH_END'
+  | 'EVENT_KIND_BATCH_END'
   | 3
-  | 'EPOCH_END'
+  | 'EVENT_KIND_EPOCH_END'
   | 4
-  | 'LR_CHANGED'
+  | 'EVENT_KIND_LR_CHANGED'
   | 5
-  | 'CHECKPOINT_SAVED'
+  | 'EVENT_KIND_CHECKPOINT_SAVED'
   | 6
-  | 'SAMPLE_SKIPPED'
+  | 'EVENT_KIND_SAMPLE_SKIPPED'
   | 7
-  | 'EARLY_STOP'
+  | 'EVENT_KIND_EARLY_STOP'
   | 8
-  | 'TRAIN_END'
+  | 'EVENT_KIND_TRAIN_END'
   | 9
-  | 'ERROR'
+  | 'EVENT_KIND_ERROR'
   | 10
 
 /**
- * The kinds of event; same names as TrainEvent['kind'].
+ * The kinds of event: EVENT_KIND_ and TrainEvent['kind'] in UPPER_SNAKE.
  */
 export type EventKind__Output = typeof EventKind[keyof typeof EventKind]
