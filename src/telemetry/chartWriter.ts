@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Observable } from 'rxjs';
 import type { EventSink } from './EventSink';
+import { replaceFileSync } from './replaceFileSync';
 import type { EpochEnd } from './TrainEvent';
 import { epochHistory, writeCharts, type ChartOptions } from './writeCharts';
 
@@ -98,15 +99,8 @@ export function chartWriter(outDir: string, opts: ChartWriterOptions = {}): Even
             if (e.kind !== 'EpochEnd') return;
             history = epochHistory([...history, e]);
             fs.mkdirSync(outDir, { recursive: true });
-            // Temp file + rename: a kill mid-write must not cost the earlier epochs' points.
-            try {
-              fs.writeFileSync(`${historyFile}.tmp`, JSON.stringify(history));
-              fs.renameSync(`${historyFile}.tmp`, historyFile);
-            } catch (e) {
-              // A full disk: the error is reported; a half-written temp file would be litter.
-              fs.rmSync(`${historyFile}.tmp`, { force: true });
-              throw e;
-            }
+            // A kill mid-write must not cost the earlier epochs' points.
+            replaceFileSync(historyFile, JSON.stringify(history));
             if ((opts.redraw ?? 'epoch') === 'epoch') render();
           } catch (err) {
             subscriber.error(new Error(`charts: cannot write ${historyFile}: ${(err as Error).message}`));

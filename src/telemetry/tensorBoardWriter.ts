@@ -5,6 +5,7 @@ import type { EventSink } from './EventSink';
 import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter';
 import type { ScalarValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
+import { replaceFileSync } from './replaceFileSync';
 import type { BatchEnd, EpochEnd, TrainBegin } from './TrainEvent';
 
 /**
@@ -162,14 +163,7 @@ export function tensorBoardWriter(logDir: string, opts: TensorBoardWriterOptions
       // After the event file is fsynced: a note ahead of the data could hide a lost epoch.
       const noteWritten = (epochs: number): void => {
         written = Math.max(written ?? 0, epochs);
-        try {
-          fs.writeFileSync(`${writtenFile}.tmp`, JSON.stringify({ epochs: written }));
-          fs.renameSync(`${writtenFile}.tmp`, writtenFile);
-        } catch (e) {
-          // A full disk: the error is reported; a half-written temp file would be litter.
-          fs.rmSync(`${writtenFile}.tmp`, { force: true });
-          throw e;
-        }
+        replaceFileSync(writtenFile, JSON.stringify({ epochs: written }));
       };
       const pending = new Map<number, EpochEnd>();
       let batches: BatchEnd[] = [];
