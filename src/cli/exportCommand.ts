@@ -15,6 +15,7 @@ import { scoringFlags } from './scoringFlags';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
 import { stopExitCode } from './stopExitCode';
+import { folderWriteProblem } from './whyNoFolder';
 
 const USAGE = `usage: rxtrain export CHECKPOINT|RUN_DIR OUT_DIR [options]
 
@@ -171,14 +172,8 @@ function existingExport(outDir: string, force: boolean, err: ExportCommandIo['er
 
 /** Throws `what: no permission to write in DIR` unless this process may create files in `dir`. */
 function writable(dir: string, what: string): void {
-  try {
-    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code === 'EACCES' || code === 'EPERM') throw new Error(`${what}: no permission to write in ${shownPath(dir)}`);
-    if (code === 'EROFS') throw new Error(`${what}: ${shownPath(dir)} is on a read-only file system`);
-    throw e;
-  }
+  const problem = folderWriteProblem(dir, shownPath);
+  if (problem !== undefined) throw new Error(`${what}: ${problem}`);
 }
 
 /**

@@ -16,12 +16,29 @@ import * as path from 'node:path';
 export function whyNoFolder(dir: string, e: Error): string {
   let ancestor = path.dirname(path.resolve(dir));
   while (!fs.existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
+  const problem = folderWriteProblem(ancestor);
+  return problem === undefined ? e.message : `cannot create it: ${problem}`;
+}
+
+/**
+ * Why this process may not create files in the existing folder `dir`, or `undefined` when it
+ * may (or when the check itself fails otherwise: the write then reports its own error):
+ * `no permission to write in DIR` or `DIR is on a read-only file system`, the folder shown by
+ * `show`.
+ *
+ * @example
+ * ```ts
+ * folderWriteProblem('/mnt/cdrom'); // '/mnt/cdrom is on a read-only file system'
+ * ```
+ */
+export function folderWriteProblem(dir: string, show: (p: string) => string = (p) => p): string | undefined {
   try {
-    fs.accessSync(ancestor, fs.constants.W_OK | fs.constants.X_OK);
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return undefined;
   } catch (a) {
     const code = (a as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') return `cannot create it: ${ancestor} is on a read-only file system`;
-    if (code === 'EACCES' || code === 'EPERM') return `cannot create it: no permission to write in ${ancestor}`;
+    if (code === 'EROFS') return `${show(dir)} is on a read-only file system`;
+    if (code === 'EACCES' || code === 'EPERM') return `no permission to write in ${show(dir)}`;
+    return undefined;
   }
-  return e.message;
 }
