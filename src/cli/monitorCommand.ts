@@ -149,6 +149,11 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
   const tokenFrom = v.token !== undefined ? '--token' : 'RXTRAIN_TELEMETRY_TOKEN';
   // Name the variable when the token came from it: "--token must be ..." puzzles a user who gave no --token.
   if (token !== undefined && (token === '' || /\s/.test(token))) return E.left(`${tokenFrom} must be a non-empty token without whitespace`);
+  // Against a plaintext server it would be ignored without a word, and the user believes the
+  // connection is checked against that name.
+  if (v['server-name'] !== undefined && v.tls !== true && v.ca === undefined) {
+    return E.left("--server-name is the name expected in the server's TLS certificate: add --tls (a publicly trusted certificate) or --ca FILE (a self-signed one)");
+  }
   return E.right({
     address: formatHostPort(hp.right),
     json: v.json === true,

@@ -397,6 +397,9 @@ describe('rxtrain monitor', () => {
     assert.match(t.err.text(), /unknown event kind 'Bogus'/);
     assert.equal(await run(['127.0.0.1:1', '--ca', '/nonexistent.pem'], t.io), MONITOR_EXIT.USAGE);
     assert.match(t.err.text(), /cannot read CA certificate '\/nonexistent\.pem'/);
+    const s = io();
+    assert.equal(await run(['127.0.0.1:1', '--server-name', 'gpu-box'], s.io), MONITOR_EXIT.USAGE, 'a --server-name without TLS would be ignored');
+    assert.match(s.err.text(), /--server-name is the name expected in the server's TLS certificate: add --tls .* or --ca FILE/);
     const h = io();
     assert.equal(await run(['--help'], h.io), MONITOR_EXIT.OK);
     assert.match(h.out.text(), /usage: rxtrain monitor \[HOST:PORT\]/);
