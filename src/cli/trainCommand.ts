@@ -34,6 +34,7 @@ import { trainProgress } from './trainProgress';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
 import { backendEnvError } from './backendEnvError';
+import { isRedactedToken, redactedToken } from './redactedToken';
 
 /**
  * Exit codes of `rxtrain train`.
@@ -173,7 +174,7 @@ function defaultOf(field: string): string {
 function helpText(width: number): string {
   const rows: OptionRow[] = [
     { option: '--config FILE', help: 'JSON config (see README "training" for every field)' },
-    { option: '--print-config', help: 'print the resolved config as JSON and exit' },
+    { option: '--print-config', help: 'print the resolved config as JSON and exit (the telemetry token redacted)' },
     { option: '-h, --help', help: 'this help' },
     ...FLAGS.map((f) => ({
       option: `--${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`,
@@ -365,16 +366,26 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   }
   const { config: cfg, printOnly } = resolved.right;
   if (printOnly) {
-    io.out.write(`${JSON.stringify(cfg, null, 2)}\n`);
+    const token = cfg.telemetry.token === null ? null : redactedToken(cfg.telemetry.token);
+    io.out.write(`${JSON.stringify({ ...cfg, telemetry: { ...cfg.telemetry, token } }, null, 2)}\n`);
     return TRAIN_EXIT.OK;
   }
   const t = cfg.telemetry;
+  // A config saved from --print-config says a token is wanted, not which: the variable gives it.
+  const placeholder = t.token !== null && isRedactedToken(t.token);
+  if (placeholder && io.env.RXTRAIN_TELEMETRY_TOKEN === undefined) {
+    io.err.write(
+      `rxtrain train: telemetry.token is ${JSON.stringify(t.token)}, the placeholder --print-config writes for the token: ` +
+        'set RXTRAIN_TELEMETRY_TOKEN to the token (or pass --telemetry-token TOKEN)\n',
+    );
+    return TRAIN_EXIT.USAGE;
+  }
   const listen = parseTelemetryFlags(
     {
       telemetry: t.address,
       ...(t.tls === null ? {} : { 'telemetry-cert': t.tls.cert, 'telemetry-key': t.tls.key }),
       'telemetry-insecure': t.insecure,
-      ...(t.token === null ? {} : { 'telemetry-token': t.token }),
+      ...(t.token === null || placeholder ? {} : { 'telemetry-token': t.token }),
     },
     io.env,
   );

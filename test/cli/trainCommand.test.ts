@@ -125,6 +125,28 @@ describe('rxtrain train', function () {
     assert.ok(E.isLeft(resolveTrainConfig(['--epochs', '3'])));
   });
 
+  it('--print-config redacts the telemetry token; saved and used as a config, the token then comes from RXTRAIN_TELEMETRY_TOKEN', async () => {
+    const c = capture();
+    assert.equal(await run(['--print-config', '--data', tmp, '--telemetry-token', 's3cret'], c.io), TRAIN_EXIT.OK);
+    assert.doesNotMatch(c.out(), /s3cret/);
+    const printed = JSON.parse(c.out()) as { telemetry: { token: string } };
+    assert.equal(printed.telemetry.token, '<redacted: 6 characters>');
+    const file = path.join(tmp, 'printed-token.json');
+    fs.writeFileSync(file, c.out());
+    const args = ['--config', file, '--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', '127.0.0.1:0', '--run-dir', path.join(tmp, 'r-token')];
+    const without = capture();
+    assert.equal(await run(args, without.io), TRAIN_EXIT.USAGE);
+    assert.equal(
+      without.err(),
+      'rxtrain train: telemetry.token is "<redacted: 6 characters>", the placeholder --print-config writes for the token: set RXTRAIN_TELEMETRY_TOKEN to the token (or pass --telemetry-token TOKEN)\n',
+    );
+    assert.ok(!fs.existsSync(path.join(tmp, 'r-token')), 'refused before the run directory');
+    const withEnv = capture({ env: { RXTRAIN_TELEMETRY_TOKEN: 's3cret' } });
+    assert.equal(await run(args, withEnv.io), TRAIN_EXIT.FAILED, 'the variable gives the token: the run starts (and stops at the missing data)');
+    await new Promise((r) => setImmediate(r));
+    assert.match(withEnv.err(), /telemetry: rxtrain monitor 127\.0\.0\.1:\d+ \(the token as --token or RXTRAIN_TELEMETRY_TOKEN\)/);
+  });
+
   it('a printed config edited to another scheduler is one problem naming the old scheduler\'s fields, not one per field', async () => {
     const out = new PassThrough();
     let text = '';
