@@ -14,6 +14,7 @@ import { readJpegHeader } from '../streams/readJpegHeader';
 import { manifestPath, readManifest } from '../streams/readManifest';
 import { PREPROCESS_INFO_FILE, readPreprocessInfo } from '../streams/readPreprocessInfo';
 import { readRgbMean, RGB_MEAN_FILE } from '../streams/readRgbMean';
+import { notRecordFile } from '../streams/notRecordFile';
 import { openRecordStore, type RecordStore } from '../streams/recordStore';
 import type { SampleStore } from '../streams/SampleStore';
 import type { SampleTransform } from '../streams/SampleTransform';
@@ -151,7 +152,21 @@ async function recordFileHash(file: string): Promise<string> {
   }
 }
 
-async function openRecordSplit(file: string, field: string, channels: number): Promise<RecordStore> {
+/** What a file given as the training data may be instead, for the message saying it is none of them. */
+const TRAIN_DATA_FORMS = 'a folder-per-class tree, a rxtrain preprocess output folder, or a record file (.rec, from rxtrain preprocess --records or import-idx --records)';
+/** The same for validation data (a preprocess output is given as its val.rec). */
+const VAL_DATA_FORMS = 'a folder-per-class tree with the training classes, or a record file (.rec, from rxtrain preprocess --records or import-idx --records)';
+
+/**
+ * Opens a record file of `field`. `forms`, for a file the user named: what else the field
+ * takes, said with what the file is when it is no record file at all (an image given as the
+ * data), where "bad magic" would say neither.
+ */
+async function openRecordSplit(file: string, field: string, channels: number, forms?: string): Promise<RecordStore> {
+  if (forms !== undefined) {
+    const kind = await notRecordFile(file);
+    if (kind !== undefined) throw new Error(`${field}: ${file} is ${kind}, not a folder or a record file: expected ${forms}`);
+  }
   const store = await openRecordStore(file).catch((e: unknown) => {
     throw new Error(`${field}: ${(e as Error).message}`);
   });
@@ -238,7 +253,7 @@ async function openValData(
   decode: DecodeOptions,
 ): Promise<{ split: Split; fingerprint: string; note: string; originals: Map<string, string> }> {
   if (isFile(where)) {
-    const store = await openRecordSplit(where, field, channels);
+    const store = await openRecordSplit(where, field, channels, VAL_DATA_FORMS);
     const valClasses = store.classes ?? classes;
     if (store.numClasses !== classes.length || !sameClasses(valClasses, classes)) {
       await store.close();
@@ -365,7 +380,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
         originals = originalsOf(data.train, val.items);
       }
     } else if (format === 'records') {
-      const store = await openRecordSplit(data.train, 'data.train', model.channels);
+      const store = await openRecordSplit(data.train, 'data.train', model.channels, TRAIN_DATA_FORMS);
       opened.push(store);
       classes = store.classes === undefined ? Array.from({ length: store.numClasses }, (_, i) => `class_${i}`) : [...store.classes];
       fingerprint.train = await recordFileHash(data.train);

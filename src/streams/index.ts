@@ -4,6 +4,7 @@ export * from './BatchSource';
 export * from './SampleStore';
 export * from './RecordFile';
 export * from './recordStore';
+export * from './notRecordFile';
 export * from './Category';
 export * from './SourceItem';
 export * from './isHiddenName';

@@ -328,6 +328,8 @@ describe('rxtrain evaluate', function () {
     fs.mkdirSync(flat);
     fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), path.join(flat, '0.png'));
     cases.push([[runDir, '--data', flat, '--backend', 'wasm'], 1, /--data .*flat has no class folders \(one sub-folder per class expected: dark\/, bright\/, …\)/]);
+    // An image given as the data: what it is and what --data takes, not "bad magic".
+    cases.push([[runDir, '--data', path.join(tmp, 'val', '001.dark', '0.png'), '--backend', 'wasm'], 1, /^rxtrain evaluate: --data \S*0\.png is a PNG image, not a folder or a record file: expected a folder-per-class tree with the training classes, or a record file \(\.rec, from rxtrain preprocess --records or import-idx --records\)\n$/]);
     const garbage = path.join(tmp, 'garbage.rxckpt');
     fs.writeFileSync(garbage, 'not a checkpoint at all');
     cases.push([[garbage], 1, /garbage\.rxckpt: not an rxtrain checkpoint or truncated/]);

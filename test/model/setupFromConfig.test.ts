@@ -507,7 +507,24 @@ describe('openDatasets: record files and grey models', function () {
     await idxToRecordFile(ds(4, 1), other, { names: ['a', 'b', 'c'], channels: 1 });
     await assert.rejects(openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), other, 1)), /data\.val: .*other\.rec has classes a, b, c; the training data has dark, bright, mid/);
     fs.writeFileSync(path.join(tmp, 'junk.rec'), 'not a record file');
-    await assert.rejects(openDatasets(cfgFor(path.join(tmp, 'junk.rec'), other, 1)), /data\.train: record file .*junk\.rec: not a record file/);
+    await assert.rejects(
+      openDatasets(cfgFor(path.join(tmp, 'junk.rec'), other, 1)),
+      /^Error: data\.train: \S*junk\.rec is a CSV or text file, not a folder or a record file: expected a folder-per-class tree, a rxtrain preprocess output folder, or a record file \(\.rec, from rxtrain preprocess --records or import-idx --records\)$/,
+    );
+  });
+
+  it('an image (or another file) given as the data says what it is and what the data can be, not "bad magic"', async () => {
+    const jpeg = path.join(tmp, 'photo.jpg');
+    fs.writeFileSync(jpeg, Buffer.from('\xff\xd8\xff\xe0 a jpeg', 'latin1'));
+    const forms = (which: string): string => `expected a folder-per-class tree${which}, or a record file \\(\\.rec, from rxtrain preprocess --records or import-idx --records\\)$`;
+    await assert.rejects(openDatasets(cfgFor(jpeg, path.join(tmp, 'rec1', 'test.rec'), 1)), new RegExp(`^Error: data\\.train: \\S*photo\\.jpg is a JPEG image, not a folder or a record file: ${forms(', a rxtrain preprocess output folder')}`));
+    await assert.rejects(
+      openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), jpeg, 1)),
+      new RegExp(`^Error: data\\.val: \\S*photo\\.jpg is a JPEG image, not a folder or a record file: ${forms(' with the training classes')}`),
+    );
+    const empty = path.join(tmp, 'empty.rec');
+    fs.writeFileSync(empty, '');
+    await assert.rejects(openDatasets(cfgFor(empty, path.join(tmp, 'rec1', 'test.rec'), 1)), /data\.train: \S*empty\.rec is an empty file, not a folder or a record file/);
   });
 
   it('fingerprints a record file by its content: same pixels same hash, one changed pixel another', async () => {
