@@ -34,6 +34,8 @@ import { trainProgress } from './trainProgress';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
 import { backendEnvError } from './backendEnvError';
+import { shownPath } from './shownPath';
+import { ioErrorReason } from '../streams/ioErrorReason';
 import { isRedactedToken, redactedToken } from './redactedToken';
 
 /**
@@ -421,10 +423,16 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const logger: Logger = createLogger({
     level: cfg.log.level,
     ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
-    // A log file that cannot be written (full disk) must not silence the console as well.
-    onFileError: (e) => {
+    // A log file that cannot be written (full disk) must not silence the console as well; nor
+    // one that cannot be opened (a folder by its name): the run goes on as after a failed write.
+    onFileError: (e, during) => {
       outputFailed = true;
-      io.err.write(`rxtrain train: cannot write the log file ${cfg.log.file}: ${e.message}; logging to the console only\n`);
+      if (during === 'write') {
+        io.err.write(`rxtrain train: cannot write the log file ${cfg.log.file}: ${e.message}; logging to the console only\n`);
+        return;
+      }
+      const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder' : ioErrorReason(e);
+      io.err.write(`rxtrain train: cannot open the log file ${shownPath(path.resolve(runDir, cfg.log.file ?? ''))}: ${why}; logging to the console only (the run ends with exit 1)\n`);
     },
     // With a progress bar on the terminal a log line would land on the bar's line (Ctrl-C's
     // "stopping…", a mid-epoch checkpoint): clear that line first; the bar redraws below.

@@ -54,10 +54,12 @@ export interface LoggerOptions {
   /** Clock for the timestamps (default `() => new Date()`); injected by tests. */
   readonly clock?: () => Date;
   /**
-   * Called once when a line cannot be written to `file` (a full disk); the logger then closes
-   * the file and goes on with the console only. Without it, such a write throws.
+   * Called once when `file` cannot be opened (`during: 'open'`: a folder by that name, no
+   * permission) or a line cannot be written to it (`'write'`: a full disk); the logger then
+   * goes on with the console only, as it does for the rest of a run. Without it, such an open or
+   * write throws.
    */
-  readonly onFileError?: (error: Error) => void;
+  readonly onFileError?: (error: Error, during: 'open' | 'write') => void;
 }
 
 /**
@@ -108,7 +110,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       fs.mkdirSync(path.dirname(opts.file), { recursive: true });
       fd = fs.openSync(opts.file, 'a');
     } catch (err) {
-      throw new Error(`logger: cannot open log file ${opts.file}: ${(err as Error).message}`);
+      if (opts.onFileError === undefined) throw new Error(`logger: cannot open log file ${opts.file}: ${(err as Error).message}`);
+      opts.onFileError(err as Error, 'open');
     }
   }
   const enabled = (l: LogLevel): boolean => LOG_LEVELS.indexOf(l) <= max;
@@ -130,7 +133,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       } catch {
         // the write's error is the one to report
       }
-      opts.onFileError(err as Error);
+      opts.onFileError(err as Error, 'write');
     }
   };
   return {

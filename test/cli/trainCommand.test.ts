@@ -672,6 +672,21 @@ describe('rxtrain train', function () {
     assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).includes('best.rxckpt'));
   });
 
+  it('a log file that cannot be opened (a folder by its name) is one warning naming it, as a failed write is: the run goes on on the console and ends with exit 1', async () => {
+    const runDir = path.join(tmp, 'run-log-folder');
+    fs.mkdirSync(path.join(runDir, 'train.log'), { recursive: true });
+    const c = capture();
+    const code = await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1'], c.io);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(code, TRAIN_EXIT.FAILED, c.err());
+    const lines = c.err().split('\n');
+    assert.equal(lines[0], `rxtrain train: cannot open the log file ${path.join(runDir, 'train.log')}: it is a folder; logging to the console only (the run ends with exit 1)`);
+    assert.match(c.err(), /training ended \(completed\)/);
+    assert.match(c.err(), /training finished, but some of its outputs could not be written/);
+    assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).includes('best.rxckpt'));
+    assert.deepEqual(fs.readdirSync(path.join(runDir, 'train.log')), [], 'the folder is left as it was');
+  });
+
   it('reports missing data as a failure, not a crash', async () => {
     const c = capture();
     assert.equal(await run(['--data', path.join(tmp, 'missing'), '--backend', 'wasm', '--telemetry', 'off', '--run-dir', path.join(tmp, 'r3')], c.io), TRAIN_EXIT.FAILED);

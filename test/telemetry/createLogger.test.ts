@@ -61,6 +61,19 @@ describe('createLogger', () => {
     assert.throws(() => createLogger({ file: '/dev/full', console: false }).info('x'), /ENOSPC/, 'without it, the write throws as before');
   });
 
+  it('with onFileError, a file that cannot be opened (a folder by its name) is reported once and the console goes on', () => {
+    const folder = path.join(dir, 'a-folder.log');
+    fs.mkdirSync(folder);
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const log = createLogger({ file: folder, console: { write: (t: string) => lines.push(t) }, clock, onFileError: (e, during) => errors.push(`${during} ${(e as NodeJS.ErrnoException).code}`) });
+    log.info('one');
+    log.info('two');
+    log.close();
+    assert.deepEqual(errors, ['open EISDIR']);
+    assert.equal(lines.length, 2);
+  });
+
   it('rejects unknown levels and unwritable files with clear errors', () => {
     assert.throws(() => createLogger({ level: 'verbose' as LogLevel }), /unknown level 'verbose'/);
     fs.writeFileSync(path.join(dir, 'f'), '');
