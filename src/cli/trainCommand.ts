@@ -17,7 +17,7 @@ import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
 import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 import type { Trainer } from '../model/Trainer';
-import { chartWriter } from '../telemetry/chartWriter';
+import { CHART_HISTORY_FILE, chartWriter } from '../telemetry/chartWriter';
 import { createLogger, type Logger } from '../telemetry/createLogger';
 import { eventLogger } from '../telemetry/eventLogger';
 import type { EventSink } from '../telemetry/EventSink';
@@ -35,6 +35,7 @@ import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
+import { newPaths } from './newPaths';
 import { ioErrorReason } from '../streams/ioErrorReason';
 import { isRedactedToken, redactedToken } from './redactedToken';
 
@@ -89,6 +90,22 @@ function replicaChangeRules(replicas: number, balance: TrainConfig['balance'], a
           note: `to resume with balance ${balance} anyway (the checkpoint's is ${other}), pass --allow-replica-change (config "allowReplicaChange": true), which covers the balance as well as the replica count, or --balance ${other}; the result then differs from an uninterrupted run`,
         },
   ];
+}
+
+/**
+ * Removes `dir` and its parents up to `top` (the outermost folder a recursive mkdir created), each
+ * only while empty: what a start created and left empty, never a folder holding anything.
+ */
+function removeEmptyFolders(dir: string, top: string | undefined): void {
+  if (top === undefined) return;
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+    if (d === top || path.dirname(d) === d) return;
+  }
 }
 
 type Kind = 'string' | 'int' | 'number' | 'bool' | 'list';
@@ -404,8 +421,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   }
 
   const runDir = path.resolve(cfg.runDir);
+  // The outermost folder this run creates, if any: a start that fails takes its folders away again.
+  let createdDir: string | undefined;
   try {
-    fs.mkdirSync(runDir, { recursive: true });
+    createdDir = fs.mkdirSync(runDir, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     io.err.write(`rxtrain train: --run-dir ${cfg.runDir}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (expected a folder)' : whyNoFolder(runDir, e as Error)}\n`);
@@ -415,14 +434,25 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const lock = lockRunDir(runDir);
   if (E.isLeft(lock)) {
     io.err.write(`rxtrain train: ${lock.left}\n`);
+    removeEmptyFolders(runDir, createdDir);
     return TRAIN_EXIT.FAILED;
   }
+  // What this start is about to create. A run that ends before training begins (missing data, a
+  // refused checkpoint, a backend that fails) removes them again, so that a mistyped --data does
+  // not leave a run directory holding a train.log; what was there before stays as it was.
+  const logFile = cfg.log.file === null ? undefined : path.resolve(runDir, cfg.log.file);
+  const made = newPaths(
+    [...(logFile === undefined ? [] : [logFile]), ...['checkpoints', 'tensorboard', 'plot.png', 'lr.png', CHART_HISTORY_FILE].map((f) => path.join(runDir, f))],
+    // A refused resume opens an event file there before the refusal.
+    { entriesOf: [path.join(runDir, 'tensorboard')] },
+  );
+  let began = false;
   // Set when a log line, TensorBoard or a chart could not be written: the run then exits 1.
   let outputFailed = false;
   const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
   const logger: Logger = createLogger({
     level: cfg.log.level,
-    ...(cfg.log.file === null ? {} : { file: path.resolve(runDir, cfg.log.file) }),
+    ...(logFile === undefined ? {} : { file: logFile }),
     // A log file that cannot be written (full disk) must not silence the console as well; nor
     // one that cannot be opened (a folder by its name): the run goes on as after a failed write.
     onFileError: (e, during) => {
@@ -585,6 +615,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       events$.subscribe({
         next: (e) => {
           if (e.kind === 'TrainEnd') outcome = e;
+          if (e.kind === 'TrainBegin') began = true;
           if (e.kind === 'TrainBegin' && e.resumedFrom !== undefined) lastCheckpoint = e.resumedFrom;
           if (e.kind === 'CheckpointSaved') lastCheckpoint = e.path;
           bus.next(e);
@@ -623,8 +654,11 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     return TRAIN_EXIT.FAILED;
   } finally {
     unhook();
-    lock.right.release();
     logger.close();
+    // Removed while the lock is still held: no other training can have written there meanwhile.
+    if (!began) made.remove();
+    lock.right.release();
+    if (!began) removeEmptyFolders(runDir, createdDir);
     // A failed write reports its error a tick later: keep listening until those have come in.
     setImmediate(() => {
       for (const u of unguard) u();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 // The module object itself (the namespace import is a read-only view), to stub a read-only file system.
 import nodeFs from 'node:fs';
@@ -685,6 +686,44 @@ describe('rxtrain train', function () {
     assert.match(c.err(), /training finished, but some of its outputs could not be written/);
     assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).includes('best.rxckpt'));
     assert.deepEqual(fs.readdirSync(path.join(runDir, 'train.log')), [], 'the folder is left as it was');
+  });
+
+  it('a run that cannot start leaves nothing behind: no new run directory, nothing new in an existing one', async () => {
+    const files = (dir: string): Record<string, string> =>
+      Object.fromEntries(
+        (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+          .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+          .map((f) => [f, createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')]),
+      );
+    const photo = path.join(tmp, 'train', '001.dark', '0.png');
+    for (const data of [path.join(tmp, 'missing'), photo]) {
+      const top = path.join(tmp, 'never-made');
+      const c = capture();
+      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--data', data, '--run-dir', path.join(top, 'runs', 'a')], c.io), TRAIN_EXIT.FAILED);
+      await new Promise((r) => setImmediate(r));
+      assert.match(c.err(), /ERROR data\.train: /);
+      assert.ok(!fs.existsSync(top), `${data}: the run directory and its parents are gone again: ${fs.existsSync(top) ? fs.readdirSync(top, { recursive: true }).join(', ') : ''}`);
+    }
+    // A folder that was there (made by hand, or a scheduler) stays, with what it held.
+    const mine = path.join(tmp, 'run-made-by-hand');
+    fs.mkdirSync(mine);
+    fs.writeFileSync(path.join(mine, 'notes.txt'), 'mine');
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--data', photo, '--run-dir', mine], capture().io), TRAIN_EXIT.FAILED);
+    assert.deepEqual(fs.readdirSync(mine), ['notes.txt']);
+    // A refused resume: the run's files stay as they were (its log gains the refusal), and no
+    // second TensorBoard event file appears.
+    const runDir = path.join(tmp, 'run-refused-resume');
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--tensorboard'], capture().io), TRAIN_EXIT.OK);
+    const before = files(runDir);
+    const c = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--tensorboard', '--lr', '0.5'], c.io), TRAIN_EXIT.FAILED);
+    await new Promise((r) => setImmediate(r));
+    assert.match(c.err(), /refusing to resume/);
+    const after = files(runDir);
+    assert.match(fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), /refusing to resume/);
+    delete before['train.log'];
+    delete after['train.log'];
+    assert.deepEqual(after, before);
   });
 
   it('reports missing data as a failure, not a crash', async () => {
