@@ -35,7 +35,8 @@ function notListed(given: string, e: unknown): Missing {
  * The image files that paths name, for classifying unlabelled images: a file as given
  * (whatever its extension: decoding decides), a folder searched recursively for files with an
  * image extension (hidden files and folders left out; symlinked folders not followed, so a
- * link loop cannot recurse), sorted by path, duplicates once. A path that does not exist or
+ * link loop cannot recurse), sorted by path, duplicates once (also in `missing`: a folder reached
+ * through two given paths is said once). A path that does not exist or
  * cannot be read does not stop the others, nor does a folder inside one that cannot be read
  * (the rest of that folder is still listed): each is listed in `missing`, as `cat` or `grep`
  * go on past a missing file and say so.
@@ -50,6 +51,14 @@ export async function listImageFiles(paths: readonly string[], extensions: reado
   const out: string[] = [];
   const missing: Missing[] = [];
   const seen = new Set<string>();
+  // A folder reached through two given paths (`photos` and `photos/`, or `photos` and
+  // `photos/sub`) is listed twice; what cannot be read in it is said once, as first given.
+  const seenMissing = new Set<string>();
+  const notFound = (abs: string, shown: string, e: unknown): void => {
+    if (seenMissing.has(abs)) return;
+    seenMissing.add(abs);
+    missing.push(notListed(shown, e));
+  };
   const add = (file: string): void => {
     if (!seen.has(file)) {
       seen.add(file);
@@ -63,7 +72,7 @@ export async function listImageFiles(paths: readonly string[], extensions: reado
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
     } catch (e) {
-      missing.push(notListed(shown, e));
+      notFound(dir, shown, e);
       return;
     }
     // In name order, so that what cannot be read is said in the same order on every file system.
@@ -80,7 +89,7 @@ export async function listImageFiles(paths: readonly string[], extensions: reado
     try {
       stat = await fsp.stat(abs);
     } catch (e) {
-      missing.push(notListed(given, e));
+      notFound(abs, given, e);
       continue;
     }
     if (!stat.isDirectory()) {

@@ -69,6 +69,15 @@ describe('listImageFiles', () => {
       ]);
       const inside = await asUnprivileged(() => listImageFiles([`${dir}/sub/`]));
       assert.deepEqual(inside.missing, [{ path: path.join(dir, 'sub', 'secret'), reason: 'unreadable', message: 'permission denied' }], 'a folder inside, joined onto the path as given');
+      // Reached through two given paths (a folder and a folder inside it, or one path twice): said once, as first given.
+      const twice = await asUnprivileged(() => listImageFiles(['.', 'sub', './sub/', 'gone.jpg', './gone.jpg', locked, `${locked}/`]));
+      assert.deepEqual(twice.files, ['a.jpg', 'sub/b.png', 'sub/z.jpg'].map((f) => path.resolve(f)));
+      assert.deepEqual(twice.missing, [
+        { path: 'private', reason: 'unreadable', message: 'permission denied' },
+        { path: path.join('sub', 'secret'), reason: 'unreadable', message: 'permission denied' },
+        { path: 'gone.jpg', reason: 'not-found', message: 'no such file or folder' },
+        { path: locked, reason: 'unreadable', message: 'permission denied' },
+      ]);
     } finally {
       process.chdir(cwd);
     }
