@@ -76,7 +76,11 @@ function hasHiddenAncestor(relPath: string): boolean {
  * choice). A folder symlink inside a class folder is entered at most once; one that leads
  * back into a folder containing it, to a folder already listed, or to itself (ELOOP) →
  * `symlink-loop`; one that leads into another class folder → `cross-class-link` (following
- * it would label that class's images with this one). Either way the walk stays bounded.
+ * it would label that class's images with this one). Either way the walk stays bounded. Two
+ * names in one class folder for the same file (by real path: two links to one image, or a link
+ * beside the file it leads to) are one image: the real file (else the first name in path order)
+ * is listed, the other → `duplicate-file`. The same file in two class folders is listed in each:
+ * a linked file is labelled by the folder it sits in.
  *
  * @example
  * ```ts
@@ -121,7 +125,7 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           continue;
         }
         entries.sort((a, b) => byCodeUnit(a.path, b.path));
-        const out: Array<SourceItem | Skip | { check: string }> = [];
+        const out: Array<SourceItem | Skip | { check: string; real: string; link: boolean }> = [];
         for (const e of entries) {
           const full = path.join(dir, e.path);
           if (hasHiddenAncestor(e.path)) continue; // reported once, as its hidden folder
@@ -132,7 +136,19 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           } else if (e.type === 'other') {
             if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a special file (fifo, socket or device) named like an image'));
           } else if (!isImageName(e.name)) out.push(skip(full, 'not-an-image', `extension "${path.extname(e.name)}" is not an image extension`));
-          else out.push({ check: full });
+          else out.push({ check: full, real: e.real ?? full, link: e.link === true });
+        }
+        // Two names of one file in a class (two links to a pool image, or a link beside the
+        // real file) would train it twice per epoch: the real file keeps it, else the first name.
+        const keeper = new Map<string, { check: string; link: boolean }>();
+        for (const x of out) if ('check' in x && !x.link && !keeper.has(x.real)) keeper.set(x.real, x);
+        for (const x of out) if ('check' in x && !keeper.has(x.real)) keeper.set(x.real, x);
+        for (const [i, x] of out.entries()) {
+          if (!('check' in x)) continue;
+          const kept = keeper.get(x.real) as { check: string; link: boolean };
+          if (kept.check === x.check) continue;
+          const where = kept.link ? ` (both lead to ${x.real})` : '';
+          out[i] = skip(x.check, 'duplicate-file', `the same file as ${kept.check}${where}, which this class folder already lists; listed once`);
         }
         for (let i = 0; i < out.length; i += ACCESS_CHUNK) {
           const chunk = out.slice(i, i + ACCESS_CHUNK);

@@ -16,7 +16,15 @@ import type { SkipReason } from './Skip';
  * ```
  */
 export type ClassFolderEntry =
-  | { readonly path: string; readonly name: string; readonly type: 'file' | 'directory' | 'other' }
+  | {
+      readonly path: string;
+      readonly name: string;
+      readonly type: 'file' | 'directory' | 'other';
+      /** A file's real path (links resolved): two entries with one real path are one file. */
+      readonly real?: string;
+      /** The entry itself is a symlink (to a file). */
+      readonly link?: boolean;
+    }
   | { readonly path: string; readonly name: string; readonly type: 'skip'; readonly reason: SkipReason; readonly message: string };
 
 /**
@@ -156,7 +164,11 @@ export async function walkClassFolder(dir: string, className: string, walk: Data
           out.push({ path: p, name: e.name, type: 'skip', ...linkError(err) });
           continue;
         }
-        if (!st.isDirectory()) out.push({ path: p, name: e.name, type: st.isFile() ? 'file' : 'other' });
+        if (st.isFile()) {
+          // Resolved only for links: a plain file's real path is its folder's plus its name.
+          const real = await fsp.realpath(full).catch(() => full);
+          out.push({ path: p, name: e.name, type: 'file', real, link: true });
+        } else if (!st.isDirectory()) out.push({ path: p, name: e.name, type: 'other' });
         else if (isHiddenName(e.name)) out.push({ path: p, name: e.name, type: 'directory' }); // reported as hidden, never entered
         else links.push({ path: p, name: e.name, full, parentReal: real }); // decided once all real folders are listed
       } else if (e.isDirectory()) {
@@ -169,7 +181,8 @@ export async function walkClassFolder(dir: string, className: string, walk: Data
         if (isHiddenName(e.name)) continue; // never data: reported once, as the folder
         walk.listed.set(full, className);
         await readDir(p, full);
-      } else out.push({ path: p, name: e.name, type: e.isFile() ? 'file' : 'other' });
+      } else if (e.isFile()) out.push({ path: p, name: e.name, type: 'file', real: full });
+      else out.push({ path: p, name: e.name, type: 'other' });
     }
   };
 

@@ -235,6 +235,36 @@ describe('folderSource: symlinks', () => {
     ]);
   });
 
+  it('two names in one class folder for one file are one image: the real file (else the first link) is listed, the other a duplicate-file skip', async () => {
+    const root = await tempDir();
+    const pool = await tempDir();
+    await write(path.join(pool, 'p.png'));
+    await write(path.join(root, 'cat/b.png'));
+    await fsp.symlink('b.png', path.join(root, 'cat/a-link.png')); // sorts before the file it leads to
+    await fsp.symlink(path.join(root, 'cat/b.png'), path.join(root, 'cat/sub-link.png'));
+    await fsp.symlink(path.join(pool, 'p.png'), path.join(root, 'cat/p1.png'));
+    await fsp.symlink(path.join(pool, 'p.png'), path.join(root, 'cat/p2.png'));
+    await write(path.join(root, 'cat/raw.dat'));
+    await fsp.symlink('raw.dat', path.join(root, 'cat/raw.png')); // the only image name for its file: listed
+    // The same pool file in another class is that class's, as any linked file is.
+    await fsp.mkdir(path.join(root, 'dog'));
+    await fsp.symlink(path.join(pool, 'p.png'), path.join(root, 'dog/p.png'));
+    const xs = await lastValueFrom(folderSource(root).pipe(toArray()));
+    assert.deepEqual(rel(root, xs), [
+      'cat/a-link.png skip:duplicate-file',
+      'cat/b.png item:0',
+      'cat/p1.png item:0',
+      'cat/p2.png skip:duplicate-file',
+      'cat/raw.dat skip:not-an-image',
+      'cat/raw.png item:0',
+      'cat/sub-link.png skip:duplicate-file',
+      'dog/p.png item:1',
+    ]);
+    const message = (name: string): string => (xs.find((x) => x.path === path.join(root, 'cat', name)) as Skip).message;
+    assert.equal(message('a-link.png'), `the same file as ${path.join(root, 'cat/b.png')}, which this class folder already lists; listed once`);
+    assert.equal(message('p2.png'), `the same file as ${path.join(root, 'cat/p1.png')} (both lead to ${await fsp.realpath(path.join(pool, 'p.png'))}), which this class folder already lists; listed once`);
+  });
+
   it('two class folders that are the same folder: the second is one cross-class-link skip', async () => {
     const root = await tempDir();
     await write(path.join(root, 'cat/a.png'));
