@@ -14,6 +14,7 @@ import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, typ
 import { scoringFlags } from './scoringFlags';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
+import { ioErrorReason } from '../streams/ioErrorReason';
 import { stopExitCode } from './stopExitCode';
 import { folderWriteProblem } from './whyNoFolder';
 
@@ -83,19 +84,34 @@ interface OutDirState {
 /** The errno code of a failed fs call, if it has one. */
 const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
+/** A killed export's working folder in OUT_DIR that could not be removed, and why (`permission denied`). */
+interface StuckLeftover {
+  readonly path: string;
+  readonly pid: number;
+  readonly why: string;
+}
+
 /**
  * Removes the working folders that killed exports (`kill -9`, a crash) left in or beside OUT_DIR,
  * saying so on `err`. Throws when one in OUT_DIR is a running export's (or from another host,
  * where its process cannot be checked): two exports moving files into one folder could pair a
- * model.json with the other's weights.
+ * model.json with the other's weights. Returns those in OUT_DIR that could not be removed (no
+ * permission: written by another user), which the caller names, by their entry names there;
+ * one beside it is noted once (`noted`).
  */
-function clearLeftovers(outDir: string, err: ExportCommandIo['err']): void {
+function clearLeftovers(outDir: string, err: ExportCommandIo['err'], noted: Set<string>): Map<string, StuckLeftover> {
+  const stuck = new Map<string, StuckLeftover>();
   for (const l of exportLeftovers(outDir)) {
     if (l.state === 'dead') {
       try {
         fs.rmSync(l.path, { recursive: true, force: true });
       } catch (e) {
-        err.write(`rxtrain export: note: cannot remove ${shownPath(l.path)}, left by an export that was killed: ${(e as Error).message}\n`);
+        // One in OUT_DIR makes it "not empty": said there, with what to do. One beside it is in nobody's way.
+        if (l.inside) stuck.set(path.basename(l.path), { path: l.path, pid: l.pid, why: ioErrorReason(e) });
+        else if (!noted.has(l.path)) {
+          noted.add(l.path);
+          err.write(`rxtrain export: note: cannot remove ${shownPath(l.path)}, left by an export that was killed (PID ${l.pid} no longer runs): ${ioErrorReason(e)}; delete it yourself (it holds no finished export)\n`);
+        }
         continue;
       }
       err.write(`rxtrain export: removed ${shownPath(l.path)}, left by an export that was killed (PID ${l.pid} no longer runs)\n`);
@@ -107,6 +123,7 @@ function clearLeftovers(outDir: string, err: ExportCommandIo['err']): void {
       );
     }
   }
+  return stuck;
 }
 
 /** A weight file name of a model.json that stays in OUT_DIR: no folder part, no `..`. */
@@ -144,10 +161,11 @@ function replacedFiles(outDir: string, names: readonly string[], err: ExportComm
 /**
  * Whether OUT_DIR exists and what it holds (anything only with --force), after removing what
  * killed exports left in or beside it. Throws a readable error when OUT_DIR is in the way or
- * cannot be written (checked before the checkpoint is read, and again before writing).
+ * cannot be written (checked before the checkpoint is read, and again before writing). `noted`:
+ * the leftovers already noted as not removable, said once for both checks.
  */
-function existingExport(outDir: string, force: boolean, err: ExportCommandIo['err']): OutDirState {
-  clearLeftovers(outDir, err);
+function existingExport(outDir: string, force: boolean, err: ExportCommandIo['err'], noted: Set<string>): OutDirState {
+  const stuck = clearLeftovers(outDir, err, noted);
   let names: string[];
   try {
     if (!fs.statSync(outDir).isDirectory()) throw new Error(`${outDir} exists and is not a folder`);
@@ -165,7 +183,20 @@ function existingExport(outDir: string, force: boolean, err: ExportCommandIo['er
     if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot read ${outDir}: permission denied`);
     throw e;
   }
-  if (names.length > 0 && !force) throw new Error(`${outDir} is not empty (${names.length} entries): choose a new folder, or --force to replace the export in it`);
+  const junk = names.filter((n) => stuck.has(n)).map((n) => stuck.get(n) as StuckLeftover);
+  const killed = junk.map((j) => `${shownPath(j.path)}, left by an export that was killed (PID ${j.pid} no longer runs), which cannot be removed (${j.why})`).join('; ');
+  if (junk.length > 0 && junk.length === names.length && !force) {
+    throw new Error(`${outDir} holds only ${killed}: delete ${junk.length === 1 ? 'it' : 'them'} yourself (no finished export is in ${junk.length === 1 ? 'it' : 'them'}), then run again`);
+  }
+  if (names.length > 0 && !force) {
+    const among = junk.length === 0 ? '' : `, among them ${killed}`;
+    throw new Error(`${outDir} is not empty (${names.length} entries${among}): choose a new folder, or --force to replace the export in it`);
+  }
+  for (const j of junk) {
+    if (noted.has(j.path)) continue;
+    noted.add(j.path);
+    err.write(`rxtrain export: note: cannot remove ${shownPath(j.path)}, left by an export that was killed (PID ${j.pid} no longer runs): ${j.why}; delete it yourself (it holds no finished export)\n`);
+  }
   writable(outDir, `cannot write into ${outDir}`);
   return { exists: true, names };
 }
@@ -261,7 +292,19 @@ async function writeExport(artifacts: tf.io.ModelArtifacts, outDir: string, exis
     stop.check();
     await stop.commit(async () => {
       if (!existing.exists) {
-        await fs.promises.rename(tmp, outDir);
+        try {
+          await fs.promises.rename(tmp, outDir);
+        } catch (e) {
+          const code = errnoCode(e);
+          // Another export to the same new OUT_DIR (or anything else) made it since it was checked.
+          if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR') {
+            throw new Error(
+              `${outDir} was created by another program while this export was writing (another rxtrain export to the same new folder?): nothing of this export was written there; ` +
+                `check what ${code === 'ENOTDIR' ? 'is there (a file)' : 'it holds'}, then run again (--force replaces the export in it), or choose another OUT_DIR`,
+            );
+          }
+          throw e;
+        }
         return;
       }
       const old = [...existing.replaced].sort((a, b) => (a === 'model.json' ? -1 : b === 'model.json' ? 1 : a.localeCompare(b)));
@@ -366,7 +409,8 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
   });
   try {
     // Before the (possibly 470 MB) checkpoint is read: a folder in the way fails at once.
-    existingExport(outDir, force, io.err);
+    const noted = new Set<string>();
+    existingExport(outDir, force, io.err, noted);
     const opened = await scoringCheckpoint(target, weightsFlag);
     stop.check();
     for (const n of opened.notes) io.err.write(`rxtrain export: note: ${n}\n`);
@@ -381,7 +425,7 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
       throw new Error(`the exported model's probabilities differ from rxtrain's by ${diff} on a test input (more than ${CHECK_TOLERANCE}): nothing written; please report this with the checkpoint's model config`);
     }
     stop.check();
-    const existing = existingExport(outDir, force, io.err);
+    const existing = existingExport(outDir, force, io.err, noted);
     const replaced = existing.names.length === 0 ? [] : replacedFiles(outDir, existing.names, io.err);
     const shards = await writeExport(artifacts, outDir, { exists: existing.exists, replaced }, stop, tmpRef);
     const ck = opened.checkpoint;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+// The module object itself (the namespace import is a read-only view), to stand in for the calls the command makes.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -321,6 +323,61 @@ describe('rxtrain export', function () {
     } finally {
       live.kill('SIGKILL');
     }
+  });
+
+  it('a new OUT_DIR that another export creates first: the later one says so and leaves it, and its own files, alone', async () => {
+    const out = path.join(tmp, 'race', 'model');
+    const writeFile = nodeFs.promises.writeFile;
+    // The other export wins while this one writes its model.json: its rename into OUT_DIR is first.
+    nodeFs.promises.writeFile = (async (...a: Parameters<typeof writeFile>) => {
+      if (String(a[0]).endsWith('model.json') && !fs.existsSync(out)) {
+        fs.mkdirSync(out);
+        fs.writeFileSync(path.join(out, 'model.json'), '{"theirs":true}');
+      }
+      return writeFile(...a);
+    }) as typeof writeFile;
+    const c = captureIo();
+    try {
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], c.io), 1);
+    } finally {
+      nodeFs.promises.writeFile = writeFile;
+    }
+    assert.equal(
+      c.err(),
+      `rxtrain export: ${out} was created by another program while this export was writing (another rxtrain export to the same new folder?): nothing of this export was written there; check what it holds, then run again (--force replaces the export in it), or choose another OUT_DIR\n`,
+    );
+    assert.deepEqual(fs.readdirSync(path.dirname(out)), ['model'], 'no working folder left beside it');
+    assert.deepEqual(fs.readdirSync(out), ['model.json']);
+    assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), '{"theirs":true}');
+  });
+
+  it('a killed export\'s working folder that cannot be removed (another user\'s) is named with what to do, not a bare "not empty"', async () => {
+    const out = path.join(tmp, 'stuck');
+    const left = path.join(out, `.export-${deadPid()}-0123abcd`);
+    fs.mkdirSync(left, { recursive: true });
+    fs.writeFileSync(path.join(left, 'group1-shard1of5.bin'), 'x');
+    const rmSync = nodeFs.rmSync;
+    // What removing another user's folder says (as root, permissions do not stop a test).
+    nodeFs.rmSync = ((p: fs.PathLike, o?: fs.RmOptions) => {
+      if (String(p) === left) throw Object.assign(new Error(`EACCES: permission denied, unlink '${left}/group1-shard1of5.bin'`), { code: 'EACCES' });
+      rmSync(p, o);
+    }) as typeof nodeFs.rmSync;
+    const stuck = `${left}, left by an export that was killed (PID ${/-(\d+)-/.exec(left)?.[1]} no longer runs)`;
+    try {
+      const c = captureIo();
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], c.io), 1);
+      assert.equal(c.err(), `rxtrain export: ${out} holds only ${stuck}, which cannot be removed (permission denied): delete it yourself (no finished export is in it), then run again\n`);
+      fs.writeFileSync(path.join(out, 'index.html'), 'site');
+      const d = captureIo();
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], d.io), 1);
+      assert.equal(d.err(), `rxtrain export: ${out} is not empty (2 entries, among them ${stuck}, which cannot be removed (permission denied)): choose a new folder, or --force to replace the export in it\n`);
+      const f = captureIo();
+      assert.equal(await run([runDir, out, '--backend', 'wasm', '--force'], f.io), 0, f.err());
+      assert.equal(f.err(), `rxtrain export: note: cannot remove ${stuck}: permission denied; delete it yourself (it holds no finished export)\n`, 'said once');
+    } finally {
+      nodeFs.rmSync = rmSync;
+    }
+    assert.deepEqual(fs.readdirSync(out).sort(), [path.basename(left), ...EXPORT_FILES, 'index.html'].sort());
   });
 
   it('--force also removes the weight files the old model.json lists in OUT_DIR (a tfjs-node weights.bin), never one outside it', async () => {
