@@ -1,4 +1,6 @@
 import { AssertionError } from 'node:assert';
+import { types } from 'node:util';
+import { isErrorValue, sameErrorClass } from './isErrorValue';
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
 import type { FloatImage, Image } from './Image';
 import { assertRng, type Rng } from './Rng';
@@ -65,12 +67,12 @@ export function diffValues(actual: unknown, expected: unknown, opts: MarbleCompa
 }
 
 function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | undefined): string | undefined {
-  if (e instanceof RegExp && a instanceof Error) {
+  if (types.isRegExp(e) && isErrorValue(a)) {
     return e.test(`${a.name}: ${a.message}`) ? undefined : `${path}: expected an error matching ${e}, got ${a.name}: ${a.message}`;
   }
-  if (e instanceof Error || a instanceof Error) {
-    if (!(e instanceof Error) || !(a instanceof Error)) return `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
-    if (a.constructor !== e.constructor || a.message !== e.message) {
+  if (isErrorValue(e) || isErrorValue(a)) {
+    if (!isErrorValue(e) || !isErrorValue(a)) return `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
+    if (!sameErrorClass(a, e) || a.message !== e.message) {
       return `${path}: expected ${e.name}: ${e.message}, got ${a.name}: ${a.message}`;
     }
     return undefined;
@@ -107,6 +109,11 @@ function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | un
     }
     return undefined;
   }
+  // A bare image where a carrier was expected (or the reverse): "value.data: unexpected" would
+  // name a symptom; the two values say what happened (the operator dropped or added the carrier).
+  if ((imageDims(a) === undefined) !== (imageDims(e) === undefined)) {
+    return `${path}: expected ${imageDims(e) ? 'a bare image' : 'an object'} ${formatTestValue(e)}, got ${imageDims(a) ? 'a bare image' : 'an object'} ${formatTestValue(a)}`;
+  }
   const ao = a as Record<string, unknown>;
   const eo = e as Record<string, unknown>;
   // Undefined-valued keys count as absent, as RxJS's notification objects leave them out or not.
@@ -131,8 +138,8 @@ function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | un
  * ```
  */
 export function formatTestValue(v: unknown, depth = 0): string {
-  if (v instanceof Error) return `${v.name}: ${v.message}`;
-  if (v instanceof RegExp) return String(v);
+  if (isErrorValue(v)) return `${v.name}: ${v.message}`;
+  if (types.isRegExp(v)) return String(v);
   if (isTypedArray(v)) {
     const head = Array.from(v.subarray(0, 8), (x) => (Number.isInteger(x) ? String(x) : x.toPrecision(4))).join(',');
     return `${v.constructor.name}(${v.length}) [${head}${v.length > 8 ? ',…' : ''}]`;
@@ -232,7 +239,7 @@ function renderTimeline(v: unknown, subscriptions: boolean): string {
  * ```
  */
 export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestScheduler {
-  return new TestScheduler((actual, expected) => {
+  const compare = (actual: unknown, expected: unknown): void => {
     // expectSubscriptions compares subscription logs, expectObservable notification frames.
     const subscriptions = isSubscriptionList(expected) || isSubscriptionList(actual);
     const d = diffValues(actual, expected, opts, subscriptions ? 'subscriptions' : 'frames');
@@ -243,12 +250,18 @@ export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestS
       : '';
     const err = new AssertionError({
       message: `${subscriptions ? 'subscription' : 'marble'} mismatch${at}: ${d}\nexpected:\n${renderTimeline(expected, subscriptions)}\nactual:\n${renderTimeline(actual, subscriptions)}`,
-      operator: 'marbles',
+      // A message-only failure, as `assert.fail(message)` makes: jest prints other operators'
+      // errors as "Expected value …: undefined / Received: undefined" above the message.
+      operator: 'fail',
+      // The stack starts where the comparison was called (jest trims "AssertionError…" out of
+      // a frame "at new AssertionError (node:internal/…)" and shows a stray "at new").
+      stackStartFn: compare,
     });
     // The message already shows both timelines; a test runner's JSON diff of pixel arrays would bury it.
     Object.assign(err, { showDiff: false });
     throw err;
-  });
+  };
+  return new TestScheduler(compare);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { throwError, type Observable } from 'rxjs';
 import type { Skip } from '../streams/Skip';
+import { isErrorValue } from './isErrorValue';
 import { diffValues, runMarbles } from './marbleTest';
 
 /**
@@ -145,7 +146,7 @@ export function operatorChecklist(opts: OperatorChecklistOptions): OperatorCheck
       // The marbles compare errors by class and message; the subscriber must get the very object.
       let got: unknown = 'no error';
       throwError(() => boom).pipe(op()).subscribe({ error: (e: unknown) => (got = e) });
-      if (got !== boom) fail(`the subscriber got ${got instanceof Error ? `${got.name}: ${got.message}` : String(got)} instead of the upstream Error object itself`);
+      if (got !== boom) fail(`the subscriber got ${isErrorValue(got) ? `${got.name}: ${got.message}` : String(got)} instead of the upstream Error object itself`);
     }),
 
     check('completes on an empty source', () => {
@@ -195,7 +196,8 @@ function check(name: string, body: () => void): OperatorChecklistCase {
 }
 
 function failure(message: string): AssertionError {
-  const err = new AssertionError({ message, operator: 'operatorChecklist' });
+  // operator 'fail', as `assert.fail(message)`: jest prints the message alone (see createImageTestScheduler).
+  const err = new AssertionError({ message, operator: 'fail', stackStartFn: failure });
   // A test runner's diff of `actual` and `expected` would add nothing: the message says what differed.
   return Object.assign(err, { showDiff: false });
 }
@@ -205,12 +207,12 @@ function fail(message: string): never {
 }
 
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return isErrorValue(e) ? e.message : String(e);
 }
 
 /** The same error (class, stack, `showDiff`) with the case named at the start of its message. */
 function prefixed(e: unknown, prefix: string): unknown {
-  if (!(e instanceof Error)) return failure(`${prefix}threw ${String(e)}`);
+  if (!isErrorValue(e)) return failure(`${prefix}threw ${String(e)}`);
   // V8 renders `stack` on first read, with the message of that moment: read it before changing the message.
   const stack = e.stack;
   const old = e.message;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AssertionError } from 'node:assert';
 import { map, take } from 'rxjs';
+import * as vm from 'node:vm';
 import { TestScheduler } from 'rxjs/testing';
 import { flipHorizontal } from '../../src/ops/flipHorizontal';
 import {
@@ -37,6 +38,64 @@ describe('marbleTest helpers', () => {
     assert.equal(diffValues(new RangeError('too big'), /RangeError: too/), undefined);
     assert.match(diffValues(new RangeError('too big'), /TypeError/) ?? '', /expected an error matching \/TypeError\//);
     assert.match(diffValues({ a: 1 }, { a: 1, b: 2 }) ?? '', /value\.b: missing \(expected 2\)/);
+  });
+
+  it('diffValues knows errors from another realm (jest runs test files in a vm context): by RegExp, and by class name', () => {
+    // What a kernel validating with node:assert throws under jest: an Error of Node's realm.
+    const foreign = vm.runInNewContext('new RangeError("too big")') as Error;
+    assert.ok(!(foreign instanceof Error));
+    assert.equal(diffValues(foreign, /RangeError: too big/), undefined);
+    assert.equal(diffValues(foreign, new RangeError('too big')), undefined);
+    assert.match(diffValues(foreign, new TypeError('too big')) ?? '', /^value: expected TypeError: too big, got RangeError: too big$/);
+    assert.match(diffValues(foreign, /TypeError/) ?? '', /^value: expected an error matching \/TypeError\/, got RangeError: too big$/);
+    assert.equal(formatTestValue(foreign), 'RangeError: too big');
+    // In one realm, a class is still compared by identity, not by name.
+    class Oops extends Error {}
+    const Other = class Oops extends Error {};
+    assert.match(diffValues(new Oops('x'), new Other('x')) ?? '', /expected Error: x, got Error: x/);
+  });
+
+  it('diffValues says so when a bare image comes where a carrier was expected, and the reverse', () => {
+    const img = testImage(2, 1, 1, [0, 200]);
+    assert.equal(
+      diffValues(img, { image: img, label: 1, path: 'x.png' }),
+      'value: expected an object { image: Image 2x1x1 u8 [0,200], label: 1, path: "x.png" }, got a bare image Image 2x1x1 u8 [0,200]',
+    );
+    assert.equal(
+      diffValues({ image: img }, img),
+      'value: expected a bare image Image 2x1x1 u8 [0,200], got an object { image: Image 2x1x1 u8 [0,200] }',
+    );
+  });
+
+  it('a failing marble or subscription assertion is a message-only AssertionError, as assert.fail makes (jest then prints no "Expected value: undefined")', () => {
+    const img = testImage(2, 1, 1, [1, 2]);
+    const failures: unknown[] = [];
+    for (const run of [
+      (h: Parameters<Parameters<typeof runMarbles>[0]>[0]) => h.expectObservable(h.cold('-a-|', { a: img })).toBe('-b-|', { b: testImage(2, 1, 1, [1, 3]) }),
+      (h: Parameters<Parameters<typeof runMarbles>[0]>[0]) => {
+        const src = h.cold('-a-|', { a: img });
+        h.expectObservable(src).toBe('-a-|', { a: img });
+        h.expectSubscriptions(src.subscriptions).toBe('^-!');
+      },
+    ]) {
+      try {
+        runMarbles(run);
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+    assert.equal(failures.length, 2);
+    for (const e of failures) {
+      assert.ok(e instanceof AssertionError);
+      // jest (jest-circus formatNodeAssertErrors) prints an AssertionError of any other operator
+      // as "Expected value <operator> to: undefined / Received: undefined" and a vacuous diff.
+      assert.equal(e.operator, 'fail');
+      assert.equal(e.actual, undefined);
+      assert.equal(e.expected, undefined);
+      assert.equal(e.generatedMessage, false);
+      // jest trims "AssertionError…" out of a frame "at new AssertionError (node:internal/…)", leaving "at new".
+      assert.doesNotMatch(e.stack ?? '', /at new AssertionError/);
+    }
   });
 
   it('a failing marble assertion explains itself: frame, pixel and both timelines', () => {

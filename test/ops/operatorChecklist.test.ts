@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { AssertionError } from 'node:assert';
+import * as vm from 'node:vm';
 import { catchError, defaultIfEmpty, EMPTY, map, Observable, throwError } from 'rxjs';
 import type { Image } from '../../src/ops/Image';
 import { mapSameImage } from '../../src/ops/mapImage';
@@ -145,6 +147,51 @@ describe('operatorChecklist', () => {
     assert.ok(e instanceof TypeError);
     assert.equal(e.message, 'operatorChecklist "completes on an empty source": cutout: rng must be a seeded generator');
     assert.match(e.stack ?? '', /^TypeError: operatorChecklist "completes on an empty source": cutout/);
+  });
+
+  // jest runs a test file in a vm context of its own: Errors made by Node's modules (node:assert
+  // in a kernel, the AssertionErrors of the marble helpers) are then not its `instanceof Error`.
+  it('errors from another realm: a kernel validating with node:assert under jest is matched by badError, right or wrong', () => {
+    // Like Node's own errors, with an enumerable `code` field.
+    const foreignAssert = (img: Image): Image => {
+      if (img.channels !== 1) throw vm.runInNewContext('Object.assign(new RangeError("invertImage: grey images only"), { code: "ERR_ASSERTION" })') as Error;
+      return invertImage(img);
+    };
+    for (const c of operatorChecklist({ ...base, make: () => mapSameImage(foreignAssert) })) c.run();
+    assert.match(failureOf({ ...base, make: () => mapSameImage(foreignAssert), badError: /TypeError/ }, /throwing kernel/).message,
+      /frames\[1\]\.notification\.error: expected an error matching \/TypeError\/, got RangeError: invertImage: grey images only\n/);
+  });
+
+  it('errors from another realm: a case that throws one keeps it, stack and all, with the case named', () => {
+    const foreign = vm.runInNewContext('new RangeError("expected() broke")') as Error;
+    const c = operatorChecklist({ ...base, expected: () => { throw foreign; } })[0]!;
+    let got: unknown;
+    try {
+      c.run();
+    } catch (e) {
+      got = e;
+    }
+    assert.equal(got, foreign, 'the very error, not an AssertionError quoting it');
+    assert.equal(foreign.message, 'operatorChecklist "maps every value in order, keeping carrier fields, and does not modify its input": expected() broke');
+    assert.match(foreign.stack ?? '', /^RangeError: operatorChecklist "maps every value/);
+  });
+
+  it('its own failures are message-only AssertionErrors, as assert.fail makes (jest then prints no "Expected value: undefined")', () => {
+    const inPlace = (img: Image): Image => {
+      for (let i = 0; i < img.data.length; i++) img.data[i] = 255 - img.data[i];
+      return img;
+    };
+    const copies: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), catchError((err: Error) => throwError(() => new Error(err.message))));
+    for (const e of [
+      failureOf({ ...base, a: sample(testImage(2, 2, 1)), make: () => mapSameImage(inPlace) }, /^maps every value/),
+      failureOf({ ...base, make: () => copies }, /upstream error/),
+    ]) {
+      assert.ok(e instanceof AssertionError);
+      assert.equal(e.operator, 'fail');
+      assert.equal(e.actual, undefined);
+      assert.equal(e.expected, undefined);
+      assert.doesNotMatch(e.stack ?? '', /at new AssertionError/);
+    }
   });
 
   it('tolerance: float outputs within it pass, beyond it fail', () => {
