@@ -1,11 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { LabelOutOfRangeError } from './LabelOutOfRangeError';
 import type { NetworkSpec } from './NetworkSpec';
 
 /**
  * Validates a batch against a model before any work: NHWC shape equal to the model input,
  * one label per image, labels integers in [0, numClasses), and (for training) at least two
  * images, since BatchNorm on one image has no variance (PyTorch refuses it too). Throws a
- * RangeError saying what is wrong. Reads `ys` back (a few bytes).
+ * RangeError saying what is wrong (a {@link LabelOutOfRangeError} for a label). Reads `ys` back (a few bytes).
  *
  * @example
  * ```ts
@@ -26,7 +27,7 @@ export function checkBatch(spec: NetworkSpec, xs: tf.Tensor, ys: tf.Tensor | und
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (!Number.isInteger(y) || y < 0 || y >= spec.numClasses) {
-      throw new RangeError(`label ${y} of image ${i} is not a class index in [0, ${spec.numClasses})`);
+      throw new LabelOutOfRangeError(y, i, spec.numClasses);
     }
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource } from '../streams/BatchSource';
 import type { Skip } from '../streams/Skip';
+import { LabelOutOfRangeError } from './LabelOutOfRangeError';
 import { tenCropLogProbs } from './tenCropEvaluate';
 import type { Trainer } from './Trainer';
 
@@ -141,7 +142,7 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
             let best = 0;
             for (let c = 1; c < k; c++) if (lp[row + c] > lp[row + best]) best = c;
             const truth = ys[i];
-            if (!(Number.isInteger(truth) && truth >= 0 && truth < k)) throw new RangeError(`label ${truth} is outside 0..${k - 1}`);
+            if (!(Number.isInteger(truth) && truth >= 0 && truth < k)) throw new LabelOutOfRangeError(truth, i, k, item.paths[i]);
             lossSum -= lp[row + truth];
             confusion[truth][best]++;
             if (best !== truth && keep > 0) keepMistake(mistakes, keep, { path: item.paths[i] ?? '', truth, predicted: best, confidence: Math.exp(lp[row + best]), truthProbability: Math.exp(lp[row + truth]) });

@@ -18,6 +18,7 @@ export * from './batchNormTrain';
 export * from './sgd';
 export * from './trainStep';
 export * from './checkBatch';
+export * from './LabelOutOfRangeError';
 export * from './networkState';
 export * from './LocalTrainer';
 export * from './DataParallelTrainer';

@@ -7,6 +7,7 @@ import { hashIdentity, matchIdentity, type AcceptedChange, type Checkpoint, type
 import type { CheckpointStore } from './CheckpointStore';
 import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
 import { evaluateSource } from './evaluateSource';
+import { LabelOutOfRangeError } from './LabelOutOfRangeError';
 import type { InferenceInfo } from './InferenceInfo';
 import type { Trainer } from './Trainer';
 import { updateWeightEma, type WeightEma } from './WeightEma';
@@ -403,6 +404,11 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         let result;
         try {
           result = await trainer.step(item.xs, item.ys, stepSeed);
+        } catch (e) {
+          // "image 13" of a batch means nothing to the user; the file, read from a CSV with
+          // labels counted from 1, is what to look at.
+          const path = e instanceof LabelOutOfRangeError ? item.paths[e.index] : undefined;
+          throw e instanceof LabelOutOfRangeError && path !== undefined ? e.withPath(path) : e;
         } finally {
           disposeBatch(item);
         }

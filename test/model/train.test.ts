@@ -4,12 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
+import { checkBatch } from '../../src/model/checkBatch';
 import { openCheckpointStore } from '../../src/model/CheckpointStore';
 import { evaluateSource } from '../../src/model/evaluateSource';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
 import type { TrainerState } from '../../src/model/Trainer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { memorySource, tinyData, tinyTrainer, useCpu } from './fixtures/tinyTraining';
+import { tinyAlexNet } from './tinySpec';
 
 const data = tinyData(30, 1);
 const valData = tinyData(9, 2);
@@ -170,6 +172,31 @@ describe('train', () => {
     assert.equal(last.kind, 'Error');
     assert.ok(last.kind === 'Error' && last.fatal && /kernel exploded/.test(last.message));
     assert.ok(f.made[0].disposed);
+  });
+
+  it('a label the model has no class for names its file (labels counted from 1, as a CSV may have them), not the image\'s place in the batch', async () => {
+    // Every class number one too high: 1..3 for a 3-class model.
+    const oneBased = { ...data, labels: data.labels.map((y) => y + 1) };
+    const setup = async (): Promise<TrainSetup> => {
+      const trainer = tinyTrainer(16, 3, { initSeed: 5 });
+      const step = trainer.step.bind(trainer);
+      // What LocalTrainer and DataParallelTrainer check before a step.
+      trainer.step = async (xs, ys, seed) => {
+        checkBatch({ ...tinyAlexNet(3), inputShape: [4, 4, 1] }, xs, ys, true);
+        return step(xs, ys, seed);
+      };
+      return { trainer, train: memorySource(oneBased, { batchSize: 8, seed: 0, shuffle: false }) };
+    };
+    const events: TrainEvent[] = [];
+    const err = await new Promise<unknown>((resolve) =>
+      train(base(setup)).subscribe({ next: (e) => events.push(e), error: resolve, complete: () => resolve(undefined) }),
+    );
+    // Unshuffled, the first batch is mem/0..7, labels 1,2,3,1,…: mem/2 has label 3.
+    const want = 'label 3 of mem/2 is not a class index in [0, 3): the model has 3 classes, and labels count from 0';
+    assert.ok(err instanceof RangeError);
+    assert.equal(err.message, want);
+    const last = events[events.length - 1];
+    assert.equal(last.kind === 'Error' && last.message, want);
   });
 
   it('reports a failing setup as an error', async () => {
