@@ -277,7 +277,12 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     }
 
     private async probe(index: number): Promise<void> {
-      const r = await store.load(index);
+      let r: Awaited<ReturnType<SampleStore['load']>>;
+      try {
+        r = await store.load(index);
+      } catch (e) {
+        throw loadFailed(index, e);
+      }
       if (r.kind !== 'sample') {
         this.validity[index] = INVALID;
         return;
@@ -341,7 +346,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
           },
           (e: unknown) => {
             slot.settled = true;
-            slot.error = e;
+            slot.error = loadFailed(index, e);
             this.settle();
           },
         );
@@ -560,4 +565,14 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
       if (opts.closeStore ?? true) await store.close();
     },
   };
+}
+
+/**
+ * A store's `load` that rejects (or throws) errors the epoch, as a bug or a broken disk should;
+ * its bare message ("ENOENT: no such file …", "disk on fire") would not say that the dataset's
+ * store failed, nor for which sample. The original stays the `cause`.
+ */
+function loadFailed(index: number, e: unknown): Error {
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new Error(`createImageDataset: the store's load(${index}) failed: ${what} (a store returns a Skip for a file it cannot use; a rejection ends the epoch)`, { cause: e });
 }

@@ -208,10 +208,18 @@ describe('createImageDataset', () => {
     assert.throws(() => ds.epoch(0), /after close/);
   });
 
-  it('a store that throws fails the iterator with that error (not a hang)', async () => {
+  it('a store that throws fails the iterator with that error (not a hang), saying it was the store\'s load and of which sample', async () => {
     const store = memoryStore({ size: 10 });
-    const ds = createImageDataset({ store: { ...store, load: (i) => (i === 6 ? Promise.reject(new Error('disk on fire')) : store.load(i)) }, batchSize: 2, augment: evalAug });
-    await assert.rejects(drain(ds.epoch(0)), /disk on fire/);
+    const fire = new Error('disk on fire');
+    const ds = createImageDataset({ store: { ...store, load: (i) => (i === 6 ? Promise.reject(fire) : store.load(i)) }, batchSize: 2, augment: evalAug });
+    const want = "createImageDataset: the store's load(6) failed: Error: disk on fire (a store returns a Skip for a file it cannot use; a rejection ends the epoch)";
+    await assert.rejects(drain(ds.epoch(0)), (e: Error) => e.message === want && e.cause === fire);
+    // A resumed epoch meets it while finding where batch 4 starts, and says the same.
+    await assert.rejects(drain(ds.epoch(0, 4)), (e: Error) => e.message === want && e.cause === fire);
+    // A load that throws instead of rejecting, likewise.
+    const throws = createImageDataset({ store: { ...store, load: (i) => { if (i === 6) throw fire; return store.load(i); } }, batchSize: 2, augment: evalAug });
+    await assert.rejects(drain(throws.epoch(0)), (e: Error) => e.message === want);
+    await assert.rejects(drain(throws.epoch(0, 4)), (e: Error) => e.message === want);
   });
 
   it('rejects bad options with readable errors', () => {
