@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,6 +80,9 @@ async function dataFolder(): Promise<string> {
     }
   }
   await fsp.symlink(tree, path.join(dir, 'data', 'my-dataset'));
+  // The CSV source example's list: `path,label`, relative to the CSV.
+  const rows = (await fsp.readdir(tree)).sort().flatMap((cls, label) => fs.readdirSync(path.join(tree, cls)).sort().map((f) => `my-dataset/${cls}/${f},${label}`));
+  await fsp.writeFile(path.join(dir, 'data', 'train.csv'), ['path,label', ...rows, ''].join('\n'));
   await fsp.symlink(sample, path.join(dir, 'data', 'fashion-mnist-sample'));
   return dir;
 }
