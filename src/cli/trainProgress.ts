@@ -61,6 +61,10 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
       // Only the first epoch after TrainBegin can start mid-way (a resume); later ones start at 0.
       let firstEpoch = true;
       let lastLine = -Infinity;
+      // Where and when this process began the current epoch: the ETA comes from the average
+      // step time since then (steadier than one batch's img/s; '-' until a batch has ended).
+      let epochStartAt = 0;
+      let epochStartMs = 0;
       const stopBar = (): void => {
         bar?.stop();
         bar = undefined;
@@ -78,12 +82,14 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               const at = firstEpoch ? resumedBatch(e, stepsPerEpoch) : 0;
               firstEpoch = false;
               lastLine = now();
+              epochStartAt = at;
+              epochStartMs = lastLine;
               if (opts.bar) {
                 stopBar();
                 bar = new SingleBar(
                   {
                     stream: opts.stream,
-                    format: `epoch ${e.epoch + 1}/${epochs} [{bar}] {value}/{total} | {ips} img/s | ETA {eta_formatted} | loss {loss} acc {acc}`,
+                    format: `epoch ${e.epoch + 1}/${epochs} [{bar}] {value}/{total} | {ips} img/s | ETA {etaText} | loss {loss} acc {acc}`,
                     clearOnComplete: true,
                     hideCursor: true,
                     etaBuffer: 20,
@@ -91,20 +97,25 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
                   },
                   Presets.shades_classic,
                 );
-                bar.start(e.steps, at, { ips: '-', loss: '-', acc: '-' });
+                bar.start(e.steps, at, { ips: '-', etaText: '-', loss: '-', acc: '-' });
               }
               break;
             }
             case 'BatchEnd': {
-              const fields = { ips: e.imagesPerSec.toFixed(1), loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
+              const left = steps - (e.batch + 1);
+              const done = e.batch + 1 - epochStartAt;
+              const elapsed = now() - epochStartMs;
+              const eta = left <= 0 ? 'done'
+                : done > 0 && elapsed > 0 ? formatDuration((left * elapsed) / done)
+                : e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec)
+                : '-';
+              const fields = { ips: e.imagesPerSec.toFixed(1), etaText: eta, loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
               if (bar !== undefined) {
                 bar.update(e.batch + 1, fields);
               } else if (!opts.bar && (now() - lastLine >= every || e.batch + 1 === steps)) {
                 lastLine = now();
-                const left = steps - (e.batch + 1);
-                const eta = left === 0 ? 'done' : e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec) : '-';
                 opts.stream.write(
-                  `epoch ${e.epoch + 1}/${epochs} batch ${e.batch + 1}/${steps} | ${fields.ips} img/s | ETA ${eta} | loss ${fields.loss} acc ${fields.acc}\n`,
+                  `epoch ${e.epoch + 1}/${epochs} batch ${e.batch + 1}/${steps} | ${fields.ips} img/s | ETA ${fields.etaText} | loss ${fields.loss} acc ${fields.acc}\n`,
                 );
               }
               break;

@@ -35,9 +35,29 @@ describe('trainProgress', () => {
     );
     const lines = s.text().trim().split('\n');
     assert.deepEqual(lines, [
-      'epoch 1/3 batch 2/4 | 20.0 img/s | ETA 1.0s | loss 1.4000 acc 25.0%',
+      'epoch 1/3 batch 2/4 | 20.0 img/s | ETA 1.2s | loss 1.4000 acc 25.0%', // 2 steps in 1.2 s, 2 left
       'epoch 1/3 batch 4/4 | 20.0 img/s | ETA done | loss 1.2000 acc 25.0%',
     ]);
+  });
+
+  it('shows no ETA before the first batch, then one from the average step time of the epoch', async () => {
+    const s = sink();
+    let t = 0;
+    const tty = Object.assign(s.stream, { isTTY: true });
+    const events$ = new Observable<TrainEvent>((sub) => {
+      sub.next(begin);
+      sub.next(epochBegin);
+      t = 3000; // a slow first step (warm-up), then 0.5 s each
+      sub.next(batch(0));
+      t = 3500;
+      sub.next(batch(1));
+      sub.complete();
+    });
+    await lastValueFrom(trainProgress({ stream: tty, bar: true, now: () => t })(events$), { defaultValue: undefined });
+    const text = s.text();
+    assert.match(text, /0\/4 \| - img\/s \| ETA - \|/, 'nothing to estimate from before a batch ends');
+    assert.doesNotMatch(text, /ETA 0s/);
+    assert.match(text, /2\/4 \| 20\.0 img\/s \| ETA 3\.5s \|/, '2 left at 3.5 s / 2 steps each');
   });
 
   it('draws a bar and clears it, passing errors on', async () => {
