@@ -7,7 +7,6 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
 import type { Subscription } from 'rxjs';
-import type { ConnectionProblem } from '../telemetry/connectionProblem';
 import type { SequencedEvent } from '../telemetry/fromProtoEvent';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
@@ -16,7 +15,8 @@ import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
 import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
 import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
-import { watchTelemetry, WatchError, type WatchSignal } from '../telemetry/watchTelemetry';
+import { watchTelemetry, WatchError, type WatchProblem, type WatchSignal } from '../telemetry/watchTelemetry';
+import { parseDuration } from '../model/Duration';
 import { wrapWords } from './formatOptions';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
@@ -26,13 +26,16 @@ const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
 Watches a training run started with \`rxtrain train --telemetry HOST:PORT\` (default
 ${DEFAULT_TELEMETRY_ADDRESS}): epoch progress, loss/accuracy, learning rate, checkpoints and
 skipped samples, live. If the connection drops it retries with backoff and resumes from the
-last event it received; while nothing listens yet (training not started) it keeps trying.
+last event it received; while nothing listens yet (training not started) it keeps trying,
+for ever unless --wait says how long.
 
 exit codes:
   0    training ended (or stdout was closed, e.g. by \`| head\`)
   1    training failed, or an error that retrying cannot fix: a wrong token, TLS on one
        side only, a certificate for another name or from an untrusted CA (with a hint)
   2    bad usage
+  3    nothing listened for --wait DURATION (training not started, or over before the
+       monitor connected)
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
 
@@ -50,6 +53,8 @@ ${wrapWords(`(${TRAIN_EVENT_KINDS.join(' ')})`, 80 - 23)
   --tls                connect with TLS, verifying the server with the system's root CAs
   --ca FILE            connect with TLS, verifying the server with this CA / self-signed cert
   --server-name NAME   name expected in the server's certificate (default: the host dialled)
+  --wait DURATION      give up (exit 3) once no server has answered for this long, e.g. 30s,
+                       5m (default: keep trying, for a monitor started before training)
   -h, --help           show this help
 
 examples:
@@ -84,7 +89,7 @@ export interface MonitorIo {
  * if ((await run(argv)) === MONITOR_EXIT.FAILED) console.error('the run failed');
  * ```
  */
-export const MONITOR_EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130, TERMINATED: 143 } as const;
+export const MONITOR_EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOTHING_LISTENS: 3, INTERRUPTED: 130, TERMINATED: 143 } as const;
 
 interface MonitorArgs {
   readonly address: string;
@@ -100,6 +105,8 @@ interface MonitorArgs {
   readonly tlsFlag: boolean;
   readonly ca?: string;
   readonly serverName?: string;
+  /** --wait in ms, and as given (for messages). */
+  readonly wait?: { readonly ms: number; readonly text: string };
 }
 
 /**
@@ -125,6 +132,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
         tls: { type: 'boolean' },
         ca: { type: 'string' },
         'server-name': { type: 'string' },
+        wait: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -154,6 +162,8 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
   if (v['server-name'] !== undefined && v.tls !== true && v.ca === undefined) {
     return E.left("--server-name is the name expected in the server's TLS certificate: add --tls (a publicly trusted certificate) or --ca FILE (a self-signed one)");
   }
+  const waitMs = v.wait === undefined ? undefined : parseDuration(v.wait);
+  if (v.wait !== undefined && waitMs === undefined) return E.left(`--wait must be a duration such as 30s, 5m or 1h, got '${v.wait}'`);
   return E.right({
     address: formatHostPort(hp.right),
     json: v.json === true,
@@ -165,6 +175,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
     ...(token !== undefined ? { token, tokenFrom } : {}),
     ...(v.ca !== undefined ? { ca: v.ca } : {}),
     ...(v['server-name'] !== undefined ? { serverName: v['server-name'] } : {}),
+    ...(v.wait !== undefined && waitMs !== undefined ? { wait: { ms: waitMs, text: v.wait } } : {}),
   });
 }
 
@@ -209,8 +220,10 @@ function seconds(ms: number): string {
 }
 
 /** What to change on the command line, for a connection that can never succeed as given. */
-function problemHint(p: ConnectionProblem, args: MonitorArgs): string {
+function problemHint(p: WatchProblem, args: MonitorArgs): string {
   switch (p.kind) {
+    case 'nobody-listens':
+      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): training has not started there, or it ended before this monitor connected`;
     case 'server-not-tls': {
       const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${args.ca}` : undefined].filter((f) => f !== undefined);
       return `the server at ${args.address} does not speak TLS: drop ${flags.join(' and ')}`;
@@ -420,12 +433,13 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       ...(args.stream !== undefined ? { streamId: args.stream } : {}),
       ...(args.token !== undefined ? { token: args.token } : {}),
       ...(io.backoff ? { backoff: io.backoff } : {}),
+      ...(args.wait !== undefined ? { giveUpAfterMs: args.wait.ms } : {}),
     }).subscribe({
       next: onSignal,
       complete: () => finish(state.status === 'FAILED' ? MONITOR_EXIT.FAILED : MONITOR_EXIT.OK, tty || args.json ? undefined : 'training ended'),
       error: (err: unknown) =>
         finish(
-          MONITOR_EXIT.FAILED,
+          err instanceof WatchError && err.problem?.kind === 'nobody-listens' ? MONITOR_EXIT.NOTHING_LISTENS : MONITOR_EXIT.FAILED,
           err instanceof WatchError && err.problem !== undefined
             ? problemHint(err.problem, args)
             : err instanceof WatchError && err.code === grpcStatus.UNAUTHENTICATED

@@ -43,6 +43,7 @@ export class Subscription implements HubListener {
   private raw: RawResponseStream | undefined;
   /** Newest sequence already accounted for (sent, skipped by the filter, or counted as missed). */
   private seen = 0;
+  private endSent = false;
 
   constructor(
     private readonly hub: TelemetryHub,
@@ -52,6 +53,11 @@ export class Subscription implements HubListener {
     private readonly limits: { readonly maxQueue: number; readonly graceMs: number },
     private readonly onEnd: (how: SubscriptionEnd, sub: Subscription) => void,
   ) {}
+
+  /** Whether this subscriber was sent everything and the run's end (OK, or ABORTED for a failed run). */
+  get sentEnd(): boolean {
+    return this.endSent;
+  }
 
   /** Next sequence this subscriber will be sent (or skip, if filtered out). */
   get nextSequence(): number {
@@ -152,6 +158,7 @@ export class Subscription implements HubListener {
   }
 
   private endWith(status: CallStatus): void {
+    this.endSent = true;
     this.finish(status.code === grpc.status.OK ? 'ok' : 'error');
     if (status.code === grpc.status.OK) this.call.end();
     else this.call.emit('error', { code: status.code, details: status.details });

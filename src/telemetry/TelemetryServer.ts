@@ -29,7 +29,13 @@ export interface TelemetryServer {
   readonly subscribers: number;
   /** Counts of ended subscriptions by how they ended (for logs, tests and benchmarks). */
   readonly ended: Readonly<Record<SubscriptionEnd, number>>;
-  /** Resolves once the server has fully shut down (after the event stream ended, or shutdown()). */
+  /**
+   * Resolves once the server has fully shut down: after the event stream ended and every
+   * stream was sent what was left (at most `shutdownGraceMs`), or after shutdown(). With
+   * `lingerAfterEndMs`, the server first goes on serving the finished run: `closed` then
+   * resolves once a watcher has been sent the end and no stream is open, or when the linger
+   * is over (plus the grace), whichever comes first.
+   */
   readonly closed: Promise<void>;
   /**
    * Stops taking events, lets every subscriber read what it has not yet received (up to

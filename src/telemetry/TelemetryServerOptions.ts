@@ -48,6 +48,15 @@ export interface TelemetryServerOptions {
    * its RESOURCE_EXHAUSTED status before its stream is reset.
    */
   readonly shutdownGraceMs?: number;
+  /**
+   * After training ends, how long the server goes on serving the finished run to watchers
+   * that connect only now (default 0: it closes at once). A run shorter than a watcher's
+   * way in (the watcher of the README's "In code" example, `rxtrain monitor` started a moment
+   * late) would otherwise find nothing listening, and a watcher retries that for ever. The
+   * server closes earlier as soon as no stream is open and at least one watcher has been
+   * sent the end, so a run that was watched is not held up.
+   */
+  readonly lingerAfterEndMs?: number;
 }
 
 /**
@@ -72,4 +81,5 @@ export const TELEMETRY_DEFAULTS = {
   replayBuffer: 10_000,
   maxQueue: 1024,
   shutdownGraceMs: 5000,
+  lingerAfterEndMs: 0,
 } as const;

@@ -138,8 +138,9 @@ function planSubscription(
  * unwanted. Subscribes to `events$` at once (pass a shared/hot observable: the server is
  * just one subscriber), so events emitted before a monitor connects sit in the replay
  * buffer. When `events$` completes, every stream ends with OK after it has been sent what
- * is left (bounded by `shutdownGraceMs`) and the server shuts down by itself; when it
- * errors, streams end with ABORTED. `address: 'off'` returns an inert server. Rejects with
+ * is left (bounded by `shutdownGraceMs`) and the server shuts down by itself (after
+ * `lingerAfterEndMs`, if set, for watchers that come late: see {@link TelemetryServer.closed});
+ * when it errors, streams end with ABORTED. `address: 'off'` returns an inert server. Rejects with
  * a readable Error for a bad address, a refused plaintext non-loopback bind, unreadable
  * TLS files or a port in use.
  *
@@ -165,6 +166,8 @@ export async function serveTelemetry(
   const maxQueueOpt = opts.maxQueue ?? TELEMETRY_DEFAULTS.maxQueue;
   if (!Number.isInteger(maxQueueOpt) || maxQueueOpt < 1) throw new Error(`telemetry: maxQueue must be a positive integer, got ${maxQueueOpt}`);
   const limits = { maxQueue: Math.min(maxQueueOpt, replayCapacity), graceMs: opts.shutdownGraceMs ?? TELEMETRY_DEFAULTS.shutdownGraceMs };
+  const lingerMs = opts.lingerAfterEndMs ?? TELEMETRY_DEFAULTS.lingerAfterEndMs;
+  if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new Error(`telemetry: lingerAfterEndMs must be a number of milliseconds >= 0, got ${lingerMs}`);
   const { v1 } = loadTelemetryProto();
   const service = v1.Telemetry.service;
   const encode = service.Subscribe.responseSerialize;
@@ -194,6 +197,14 @@ export async function serveTelemetry(
     },
   });
   const subs = new Set<Subscription>();
+  // Subscribers sent the run's end, and the timer that closes a lingering server (see onStreamEnd).
+  let endsSent = 0;
+  let lingering: NodeJS.Timeout | undefined;
+  // A lingering server has done its job once a watcher got the end and no stream is open: a
+  // run that was watched all along closes as it did without lingering.
+  const closeIfWatched = (): void => {
+    if (lingering !== undefined && subs.size === 0 && endsSent > 0) void shutdown();
+  };
   const ended: Record<SubscriptionEnd, number> = { ok: 0, cancelled: 0, slow: 0, error: 0 };
   const health = new HealthImplementation({ '': 'SERVING', [TELEMETRY_SERVICE_NAME]: 'SERVING' });
 
@@ -212,6 +223,8 @@ export async function serveTelemetry(
       const sub = new Subscription(hub, call, plan.right.kinds, plan.right.cursor, limits, (how, s) => {
         ended[how] += 1;
         subs.delete(s);
+        if (s.sentEnd) endsSent += 1;
+        closeIfWatched();
       });
       subs.add(sub);
       sub.start();
@@ -265,6 +278,7 @@ export async function serveTelemetry(
   function shutdown(): Promise<void> {
     if (shuttingDown) return shuttingDown;
     shuttingDown = (async () => {
+      clearTimeout(lingering);
       rx?.unsubscribe();
       rx = undefined;
       hub.complete(); // no-op if already ended; otherwise streams drain and end with OK
@@ -287,7 +301,18 @@ export async function serveTelemetry(
     return shuttingDown;
   }
 
-  onStreamEnd = () => void shutdown();
+  onStreamEnd = () => {
+    if (lingerMs <= 0) {
+      void shutdown();
+      return;
+    }
+    // Training is over (health says so), but the finished run is still served, replay and
+    // end, to a watcher that connects only now.
+    health.setStatus('', 'NOT_SERVING');
+    health.setStatus(TELEMETRY_SERVICE_NAME, 'NOT_SERVING');
+    lingering = setTimeout(() => void shutdown(), lingerMs);
+    closeIfWatched();
+  };
   if (streamEnded) onStreamEnd();
 
   return {

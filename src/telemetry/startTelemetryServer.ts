@@ -40,7 +40,8 @@ function postEvent(worker: Worker, event: TrainEvent): void {
  * `events$` at once (pass a shared/hot observable: the server is just one subscriber);
  * events emitted before a monitor connects wait in the replay buffer. When `events$`
  * completes, every stream ends with OK after it has been sent what is left (bounded by
- * `shutdownGraceMs`) and the server shuts down by itself; when it errors, streams end with
+ * `shutdownGraceMs`) and the server shuts down by itself (after `lingerAfterEndMs`, if set, for
+ * watchers that come late: see {@link TelemetryServer.closed}); when it errors, streams end with
  * ABORTED. `address: 'off'` returns an inert server. Rejects with a readable Error for a
  * bad address, a refused plaintext non-loopback bind, unreadable TLS files or a port in use.
  *

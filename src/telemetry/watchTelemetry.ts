@@ -63,6 +63,14 @@ export interface WatchOptions {
   readonly streamId?: string;
   /** Reconnect backoff: first delay, cap (defaults 250 ms, 10 s); doubles per failed attempt. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /**
+   * Stop retrying once no server has answered for this long, with a {@link WatchError} whose
+   * `code` is UNAVAILABLE and `problem` `{ kind: 'nobody-listens' }` (default: retry for
+   * ever, for a watcher started before training). The clock starts at the first failed
+   * attempt and starts again with every event received. A run that ended before the watcher
+   * came finds nothing listening (unless its server lingers, see `lingerAfterEndMs`).
+   */
+  readonly giveUpAfterMs?: number;
 }
 
 /**
@@ -85,9 +93,21 @@ const FATAL = new Set<grpc.status>([
 ]);
 
 /**
+ * What {@link WatchError} says to change: a {@link ConnectionProblem}, or, with
+ * `giveUpAfterMs`, that no server answered for that long (`waitedMs`).
+ *
+ * @example
+ * ```ts
+ * const p: WatchProblem = { kind: 'nobody-listens', waitedMs: 30_000 };
+ * ```
+ */
+export type WatchProblem = ConnectionProblem | { readonly kind: 'nobody-listens'; readonly waitedMs: number };
+
+/**
  * Why {@link watchTelemetry} gave up: the gRPC status, and for connections that can never
  * succeed (TLS on one side only, a certificate for other names or from an untrusted CA) the
- * {@link ConnectionProblem}, so a caller can say what to change.
+ * {@link ConnectionProblem}, so a caller can say what to change; after `giveUpAfterMs`
+ * without an answer, `problem.kind` is `nobody-listens`.
  *
  * @example
  * ```ts
@@ -99,7 +119,7 @@ export class WatchError extends Error {
   constructor(
     message: string,
     readonly code: grpc.status,
-    readonly problem?: ConnectionProblem,
+    readonly problem?: WatchProblem,
   ) {
     super(message);
   }
@@ -166,11 +186,22 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
 
     // An internal-looking but public (declared) grpc-js method: plaintext or TLS.
     const secure = credentials._isSecure();
-    const fail = (code: grpc.status, message: string, problem?: ConnectionProblem): void => {
+    const fail = (code: grpc.status, message: string, problem?: WatchProblem): void => {
       subscriber.error(new WatchError(message, code, problem));
     };
+    // When the current run of failed attempts began (undefined while connected or receiving).
+    let failingSince: number | undefined;
     const retry = (code: grpc.status, details: string): void => {
-      const retryInMs = delay;
+      const now = Date.now();
+      failingSince ??= now;
+      if (opts.giveUpAfterMs !== undefined && now - failingSince >= opts.giveUpAfterMs) {
+        const waitedMs = now - failingSince;
+        fail(code, `no telemetry server answered at ${opts.address} for ${(waitedMs / 1000).toFixed(1)} s; giving up (last attempt: ${describeUnavailable(details, opts.address)})`,
+          { kind: 'nobody-listens', waitedMs });
+        return;
+      }
+      // Never wait past the deadline to find out.
+      const retryInMs = opts.giveUpAfterMs === undefined ? delay : Math.max(0, Math.min(delay, failingSince + opts.giveUpAfterMs - now));
       subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address), retryInMs });
       delay = Math.min(delay * 2, backoff.maxMs);
       timer = setTimeout(connect, retryInMs);
@@ -244,7 +275,10 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
     function connect(): void {
       if (stopped) return;
       client.GetRun({}, metadata(), { deadline: Date.now() + 5000 }, (err, run) => {
-        if (!stopped && !err && run) subscriber.next({ type: 'run', run });
+        if (!stopped && !err && run) {
+          failingSince = undefined; // a server answered
+          subscriber.next({ type: 'run', run });
+        }
       });
       let received = 0;
       const c = client.Subscribe({ kinds, fromSequence: next, streamId: stream }, metadata());
@@ -253,6 +287,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       c.on('data', (m: Event__Output) => {
         if (stopped) return;
         received += 1;
+        failingSince = undefined;
         // Another process's stream (training restarted): the server started it from its oldest
         // event, and the view starts over. Servers before stream ids send '' and say "in the future".
         if (stream !== '' && m.streamId !== '' && m.streamId !== stream) subscriber.next({ type: 'restarted' });
@@ -261,6 +296,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         const e = fromProtoEvent(m);
         if (e !== undefined) subscriber.next({ type: 'event', event: e });
       });
+      c.on('metadata', () => (failingSince = undefined)); // a server answered, even if no event comes for a while
       c.on('error', () => undefined); // reported through 'status'
       c.on('status', (st: grpc.StatusObject) => handleStatus(st, received));
     }

@@ -258,6 +258,28 @@ describe('rxtrain monitor', () => {
     assert.doesNotMatch(t.err.text(), /ECONNREFUSED|Resolution note/);
   });
 
+  it('--wait DURATION: once nothing has answered for that long, stops with exit 3 and says why', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(probe.address() as net.AddressInfo).port}`;
+    await new Promise((r) => probe.close(r));
+    const t = io({ backoff: { initialMs: 20, maxMs: 50 } });
+    assert.equal(await run([address, '--wait', '0.2s'], t.io), MONITOR_EXIT.NOTHING_LISTENS);
+    assert.match(t.err.text(), /is training running\? retrying in/, 'it tried first');
+    assert.match(t.err.text(), new RegExp(`rxtrain monitor: nothing answered at ${address} for 0\\.2s \\(--wait\\): training has not started there, or it ended before this monitor connected\n$`));
+  });
+
+  it('started after a short run ended, is served the whole run by a server that lingers (exit 0)', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0', lingerAfterEndMs: 3_600_000 });
+    events.next(begin());
+    events.next(endOk());
+    events.complete();
+    const t = io();
+    assert.equal(await run([server.address, '--json', '--wait', '30s'], t.io), MONITOR_EXIT.OK);
+    assert.deepEqual(lines(t.out.text()).map((e) => e.kind), ['TrainBegin', 'TrainEnd']);
+    await server.closed;
+  });
+
   it('a host name that does not resolve is asked about, not reported as a dropped connection', async () => {
     let stop: (signal: StopSignal) => void = () => undefined;
     const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 50, maxMs: 100 } });
@@ -400,10 +422,13 @@ describe('rxtrain monitor', () => {
     const s = io();
     assert.equal(await run(['127.0.0.1:1', '--server-name', 'gpu-box'], s.io), MONITOR_EXIT.USAGE, 'a --server-name without TLS would be ignored');
     assert.match(s.err.text(), /--server-name is the name expected in the server's TLS certificate: add --tls .* or --ca FILE/);
+    const w = io();
+    assert.equal(await run(['127.0.0.1:1', '--wait', '30'], w.io), MONITOR_EXIT.USAGE, 'a bare number would leave its unit to a guess');
+    assert.match(w.err.text(), /--wait must be a duration such as 30s, 5m or 1h, got '30'/);
     const h = io();
     assert.equal(await run(['--help'], h.io), MONITOR_EXIT.OK);
     assert.match(h.out.text(), /usage: rxtrain monitor \[HOST:PORT\]/);
-    for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['130', 'interrupted'], ['143', 'terminated \\(SIGTERM\\)']]) {
+    for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['3', 'nothing listened for --wait'], ['130', 'interrupted'], ['143', 'terminated \\(SIGTERM\\)']]) {
       assert.match(h.out.text(), new RegExp(`^ +${code} +${what}`, 'm'), `--help explains exit code ${code}`);
     }
     const listed = new Set(h.out.text().split(/[\s(),]+/));

@@ -332,6 +332,60 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     assert.deepEqual(a.events.map((e) => e.sequence), [1, 2, 3, 4, 5]);
   });
 
+  describe('lingerAfterEndMs: a watcher that comes after the run ended', () => {
+    it('is served the finished run, replay and end, and the server then closes without waiting out the linger', async () => {
+      const s = await start({ lingerAfterEndMs: 3_600_000 });
+      for (let i = 0; i < 2; i += 1) events.next(batchEnd());
+      events.next({ kind: 'TrainEnd', time: Date.now(), epoch: 1, step: 2, reason: 'completed', durationMs: 10 });
+      // The run is over before anyone connected (serveTelemetry handles completion synchronously).
+      events.complete();
+      const c = client(s.address);
+      assert.equal((await getRun(c)).status, 'RUN_STATUS_FINISHED');
+      const late = collect(c);
+      const st = await late.status;
+      assert.equal(st.code, grpc.status.OK, st.details);
+      assert.deepEqual(late.events.map((e) => e.sequence), [1, 2, 3]);
+      // Resolves although an hour of linger is left: the one watcher has been sent the end.
+      await s.closed;
+      assert.equal(s.ended.ok, 1);
+    });
+
+    it('does not hold up a run that was watched to its end', async () => {
+      const s = await start({ lingerAfterEndMs: 3_600_000 });
+      const a = collect(client(s.address));
+      await until(() => s.subscribers === 1);
+      events.next(batchEnd());
+      events.complete();
+      assert.equal((await a.status).code, grpc.status.OK);
+      await s.closed;
+    });
+
+    it('keeps serving while a watcher that dropped out may come back, then closes when the linger is over', async () => {
+      const s = await start({ lingerAfterEndMs: 200 });
+      const a = collect(client(s.address));
+      await until(() => s.subscribers === 1);
+      a.call.cancel();
+      await until(() => s.ended.cancelled === 1);
+      events.complete();
+      // No watcher has been sent the end yet: a reconnecting one still finds the server.
+      const again = collect(client(s.address), { fromSequence: 0 });
+      assert.equal((await again.status).code, grpc.status.OK);
+      await s.closed;
+    });
+
+    it('if nobody comes, answers until the linger is over, then closes', async () => {
+      const s = await start({ lingerAfterEndMs: 1500 });
+      events.complete();
+      assert.equal((await getRun(client(s.address))).runId, 'run-1');
+      await s.closed;
+      await assert.rejects(getRun(client(s.address)), (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE);
+    });
+
+    it('refuses a negative linger', async () => {
+      await assert.rejects(start({ lingerAfterEndMs: -1 }), /lingerAfterEndMs must be a number of milliseconds >= 0, got -1/);
+    });
+  });
+
   it('ends streams with ABORTED and reports FAILED when the event stream errors', async () => {
     const s = await start();
     const c = client(s.address);

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Subject } from 'rxjs';
 import { startTelemetryServer } from '../../src/telemetry/startTelemetryServer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
-import { batchEnd, collect, newClient, selfSignedCert, until } from './telemetryTestKit';
+import { batchEnd, collect, newClient, selfSignedCert, telemetryHealth, until } from './telemetryTestKit';
 
 // The server logic is tested in serveTelemetry.test.ts; these tests cover the worker-thread
 // front that training uses: messages across the thread, start-up errors, stats, shutdown.
@@ -39,6 +39,21 @@ describe('startTelemetryServer (worker thread)', () => {
     assert.deepEqual(JSON.parse(subs[0].events[0].trainBegin?.configJson ?? ''), { lr: 0.1 }); // the function was dropped, not fatal
     await server.closed;
     assert.equal(server.ended.ok, 3);
+  });
+
+  it('with lingerAfterEndMs, serves a run that ended before anyone connected, then closes once the watcher has its end', async () => {
+    const events = new Subject<TrainEvent>();
+    const server = await startTelemetryServer(events, { runId: 'w', address: '127.0.0.1:0', lingerAfterEndMs: 3_600_000 });
+    events.next(batchEnd());
+    events.complete();
+    // The worker has taken the end in: from here on a watcher is late.
+    while ((await telemetryHealth(server.address)) === 'SERVING');
+    const c = newClient(server.address);
+    clients.push(c);
+    const late = collect(c);
+    assert.equal((await late.status).code, grpc.status.OK);
+    assert.deepEqual(late.events.map((e) => e.sequence), [1]);
+    await server.closed;
   });
 
   it('reports start-up errors as rejections with readable messages', async () => {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { loadTelemetryProto } from '../../src/telemetry/telemetryProto';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { Event__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Event';
@@ -13,6 +14,26 @@ import type { SubscribeRequest } from '../../src/telemetry/generated/rxtrain/tel
 import type { TelemetryClient } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Telemetry';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The health status of the Telemetry service at `address` ('SERVING', 'NOT_SERVING'), or
+ * the error's code: says from outside when a server has seen the end of its run.
+ */
+export async function telemetryHealth(address: string): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const healthProtoPath = (require('grpc-health-check') as { protoPath: string }).protoPath;
+  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => grpc.Client & { Check: (r: object, cb: (e: grpc.ServiceError | null, r?: { status: string }) => void) => void } } } };
+  };
+  const health = new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve) =>
+      health.Check({ service: 'rxtrain.telemetry.v1.Telemetry' }, (e, r) => resolve(e ? grpc.status[e.code] : r?.status ?? '')),
+    );
+  } finally {
+    health.close();
+  }
+}
 
 /** A client on its own connection, so a stalled stream never shares HTTP/2 windows with another. */
 export function newClient(address: string, creds = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): TelemetryClient {

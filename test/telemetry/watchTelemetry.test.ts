@@ -171,6 +171,32 @@ describe('watchTelemetry', () => {
     assert.equal(first?.type === 'disconnected' ? first.message : '', 'nothing listens on 127.0.0.1:1 yet — is training running?');
   });
 
+  it('with giveUpAfterMs, stops retrying once nothing has answered for that long, with the problem nobody-listens', async () => {
+    const signals: WatchSignal[] = [];
+    let error: unknown;
+    const sub = watchTelemetry({ address: '127.0.0.1:1', credentials: insecure, backoff: { initialMs: 10, maxMs: 40 }, giveUpAfterMs: 100 })
+      .subscribe({ next: (s) => signals.push(s), error: (e: unknown) => (error = e) });
+    try {
+      await until(() => error !== undefined, 10000, 'the watcher to give up');
+    } finally {
+      sub.unsubscribe();
+    }
+    assert.ok(error instanceof WatchError);
+    assert.equal(error.code, grpc.status.UNAVAILABLE);
+    assert.equal(error.problem?.kind, 'nobody-listens');
+    assert.match(error.message, /^no telemetry server answered at 127\.0\.0\.1:1 for \d+\.\d s; giving up \(last attempt: nothing listens on 127\.0\.0\.1:1 yet/);
+    assert.ok(signals.some((s) => s.type === 'disconnected'), 'it retried first');
+  });
+
+  it('a watcher with giveUpAfterMs that comes after the run ended is served it by a lingering server, and completes', async () => {
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', lingerAfterEndMs: 3_600_000 });
+    for (let i = 0; i < 3; i += 1) events.next(batchEnd());
+    events.complete();
+    const got = await lastValueFrom(watchTelemetry({ address: server.address, credentials: insecure, giveUpAfterMs: 30_000 }).pipe(toArray()));
+    assert.deepEqual(summary(got), [1, 2, 3]);
+    await server.closed;
+  });
+
   it('keeps retrying a listener that closes plaintext connections but does not speak TLS (a tunnel with nothing behind)', async () => {
     const closer = net.createServer((socket) => socket.destroy());
     await new Promise<void>((r) => closer.listen(0, '127.0.0.1', r));
