@@ -21,6 +21,7 @@ import { CHART_HISTORY_FILE, chartWriter } from '../telemetry/chartWriter';
 import { createLogger, type Logger } from '../telemetry/createLogger';
 import { eventLogger } from '../telemetry/eventLogger';
 import type { EventSink } from '../telemetry/EventSink';
+import { loadTelemetryTls } from '../telemetry/loadTelemetryTls';
 import { monitorHint } from '../telemetry/monitorHint';
 import { parseTelemetryFlags } from '../telemetry/parseTelemetryFlags';
 import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
@@ -222,7 +223,7 @@ ${formatOptions(
   [
     { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
-    { option: '2', help: 'bad command line, config or RXTRAIN_BACKEND / RXTRAIN_THREADS' },
+    { option: '2', help: 'bad command line, config, telemetry TLS files or RXTRAIN_BACKEND / RXTRAIN_THREADS' },
     { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM) after a checkpoint, or at once by a second one' },
   ],
   { column: 8, width },
@@ -418,6 +419,15 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   if (badEnv !== undefined) {
     io.err.write(badEnv);
     return TRAIN_EXIT.USAGE;
+  }
+  // TLS files that do not fit are a setting like a bad flag too: said in one line, before the
+  // run directory (and its lock and log) exists. The server checks them again when it binds.
+  if (listen.right.tls !== undefined) {
+    const tls = await loadTelemetryTls(listen.right.tls);
+    if (E.isLeft(tls)) {
+      io.err.write(`rxtrain train: ${tls.left}\n`);
+      return TRAIN_EXIT.USAGE;
+    }
   }
 
   const runDir = path.resolve(cfg.runDir);

@@ -20,6 +20,7 @@ export * from './ReplayBuffer';
 export * from './runReducer';
 export * from './hostPort';
 export * from './TelemetryServerOptions';
+export * from './loadTelemetryTls';
 export * from './parseTelemetryFlags';
 export * from './startTelemetryServer';
 export * from './graphFromNetworkSpec';

@@ -1,5 +1,3 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import * as E from 'fp-ts/Either';
@@ -9,6 +7,7 @@ import { checkBearer, type CallStatus } from './bearerAuth';
 import { checkBindPolicy } from './bindPolicy';
 import { formatHostPort, parseHostPort } from './hostPort';
 import { latestSequenceMetadata } from './latestSequenceMetadata';
+import { loadTelemetryTls } from './loadTelemetryTls';
 import { oldestSequenceMetadata } from './oldestSequenceMetadata';
 import { parseEventKind } from './protoEventKind';
 import { reflectionPackageDefinition } from './reflectionDescriptors';
@@ -27,49 +26,12 @@ import type { TelemetryHandlers } from './generated/rxtrain/telemetry/v1/Telemet
 import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
 import { TELEMETRY_SERVICE_NAME, type TelemetryServer } from './TelemetryServer';
 
-// What a PEM given in memory is called in a message: never its bytes (the key's are a secret).
-function pemName(x: string | Uint8Array, what: string): string {
-  return typeof x === 'string' ? x : `the ${what} given in memory`;
-}
-
-async function readPem(x: string | Uint8Array, what: string): Promise<Buffer> {
-  // A Buffer that crossed to startTelemetryServer's worker arrives as a plain Uint8Array.
-  if (typeof x !== 'string') return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
-  try {
-    return await fs.readFile(x);
-  } catch (err) {
-    throw new Error(`cannot read telemetry TLS ${what} '${x}': ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.ServerCredentials> {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
-  // One after the other: when both are unreadable, the error names the certificate every time.
-  const cert = await readPem(tls.cert, 'certificate');
-  const key = await readPem(tls.key, 'key');
-  // OpenSSL would only say "PEM routines::no start line"; name the file and the likely mix-up.
-  const isCert = (b: Buffer): boolean => b.includes('-----BEGIN CERTIFICATE-----');
-  const isKey = (b: Buffer): boolean => /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(b.toString('latin1'));
-  if (!isCert(cert) || !isKey(key)) {
-    const certName = pemName(tls.cert, 'certificate');
-    const keyName = pemName(tls.key, 'key');
-    if (isKey(cert) && isCert(key)) throw new Error(`telemetry TLS: the certificate (${certName}) and the key (${keyName}) look swapped`);
-    if (!isCert(cert)) throw new Error(`telemetry TLS: ${certName} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    throw new Error(`telemetry TLS: ${keyName} holds no PEM private key (-----BEGIN … PRIVATE KEY-----)`);
-  }
-  // A key from another `openssl req` run would fail at bind time as "cannot listen on …:
-  // x509 certificate routines::key values mismatch", which reads like a network problem.
-  let matches: boolean | undefined;
+  const loaded = await loadTelemetryTls(tls);
+  if (E.isLeft(loaded)) throw new Error(loaded.left);
   try {
-    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
-  } catch {
-    matches = undefined; // unparsable here: OpenSSL's own message below says why
-  }
-  if (matches === false) {
-    throw new Error(`telemetry TLS: the key (${tls.key}) does not belong to the certificate (${tls.cert}): pass the key made together with it`);
-  }
-  try {
-    return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+    return grpc.ServerCredentials.createSsl(null, [{ cert_chain: loaded.right.cert, private_key: loaded.right.key }], false);
   } catch (err) {
     throw new Error(`invalid telemetry TLS certificate/key: ${err instanceof Error ? err.message : String(err)}`);
   }

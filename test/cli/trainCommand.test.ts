@@ -16,6 +16,7 @@ import { decodeCheckpoint, encodeCheckpoint, hashIdentity } from '../../src/mode
 import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
 import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
+import { selfSignedCert } from '../telemetry/telemetryTestKit';
 
 function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
   const out = new PassThrough();
@@ -282,6 +283,39 @@ describe('rxtrain train', function () {
     const named = capture({ env: { RXTRAIN_BACKEND: 'gpu', RXTRAIN_THREADS: ' ' } });
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], named.io), TRAIN_EXIT.USAGE);
     assert.equal(named.err(), 'rxtrain train: RXTRAIN_THREADS=" " in the environment: expected a positive integer (the wasm backend\'s compute threads) (or leave it unset)\n');
+  });
+
+  it('refuses TLS files that cannot serve (missing, a folder, not PEM, swapped, another certificate\'s key, encrypted) with exit 2 and one line, before the run directory exists', async () => {
+    const tls = await selfSignedCert(['DNS:gpu-box']);
+    const other = await selfSignedCert(['DNS:gpu-box']);
+    try {
+      const notPem = path.join(tls.dir, 'notes.txt');
+      fs.writeFileSync(notPem, 'not a certificate\n');
+      const encrypted = path.join(tls.dir, 'encrypted-key.pem');
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('openssl', ['pkey', '-in', tls.key, '-aes256', '-passout', 'pass:secret', '-out', encrypted]);
+      const cases: [string, string, RegExp][] = [
+        [path.join(tls.dir, 'missing.pem'), tls.key, /^rxtrain train: cannot read telemetry TLS certificate '.*missing\.pem': ENOENT/],
+        [tls.dir, tls.key, /^rxtrain train: cannot read telemetry TLS certificate '.*': EISDIR/],
+        [notPem, tls.key, /^rxtrain train: telemetry TLS: .*notes\.txt holds no PEM certificate/],
+        [tls.key, tls.cert, /^rxtrain train: telemetry TLS: the certificate \(.*key\.pem\) and the key \(.*cert\.pem\) look swapped/],
+        [tls.cert, other.key, /^rxtrain train: telemetry TLS: the key \(.*key\.pem\) does not belong to the certificate \(.*cert\.pem\): pass the key made together with it/],
+        [tls.cert, encrypted, /^rxtrain train: telemetry TLS: .*encrypted-key\.pem is encrypted with a passphrase; the server needs it without one/],
+      ];
+      for (const [cert, key, said] of cases) {
+        const runDir = path.join(tmp, 'run-bad-tls');
+        const c = capture();
+        const code = await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--telemetry', '127.0.0.1:0', '--telemetry-cert', cert, '--telemetry-key', key], c.io);
+        await new Promise((r) => setImmediate(r)); // the captured stderr arrives a tick later
+        assert.equal(code, TRAIN_EXIT.USAGE, c.err());
+        assert.match(c.err(), said);
+        assert.equal(c.err().split('\n').length, 2, `one line: ${c.err()}`);
+        assert.ok(!fs.existsSync(runDir), 'no run directory, no lock, no log: nothing started');
+      }
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+      fs.rmSync(other.dir, { recursive: true, force: true });
+    }
   });
 
   it('trains from folders, writes the run directory, resumes, and refuses a changed config', async () => {
