@@ -13,14 +13,24 @@ or, with pip's grpcio-tools:
         [--token T | RXTRAIN_TELEMETRY_TOKEN] [--ca cert.pem] [--server-name gpu-box] [--from N]
 
 Exit codes as `rxtrain monitor`: 0 training ended (or stdout was closed, `| head`), 1 the run
-failed or an error retrying cannot fix (a wrong token, --ca against a plaintext server, a
-certificate for other names or not signed by --ca), 2 bad usage, 130 Ctrl-C.
+failed or an error retrying cannot fix (a wrong token, TLS on one side only, a certificate for
+other names or not signed by --ca), 2 bad usage, 130 Ctrl-C.
+
+grpc's own log lines (a failed handshake as "E1207 ... ssl_transport_security.cc ...") are kept
+off the terminal, as this script says what went wrong in its own words; GRPC_VERBOSITY=ERROR
+(or INFO, DEBUG) in the environment brings them back.
 """
 import argparse
 import os
 import re
+import socket
+import ssl
 import sys
 import time
+
+# grpc's C core reads GRPC_VERBOSITY once, when grpc is imported: the default must be set
+# before the import; a value the user set wins.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
@@ -69,11 +79,30 @@ def describe(ev):
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
 
+def speaks_tls(address, timeout=3.0):
+    """Whether a TLS handshake with `address` succeeds (its certificate unchecked)."""
+    host, _, port = address.rpartition(":")
+    try:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host.strip("[]")):
+                return True
+    except (OSError, ValueError):  # ssl.SSLError is an OSError
+        return False
+
+
 def unfixable(details, args):
     """A hint for an UNAVAILABLE that retrying cannot fix (TLS on one side only, a certificate
     that does not fit), as `rxtrain monitor` gives; None when the server may just not be up yet."""
     if not args.ca:
-        return None  # plaintext against a TLS server only says "Socket closed", as a dying server does
+        # A plaintext channel to a TLS server only says "Socket closed", as one to a server
+        # going away does: a TLS handshake of our own tells them apart.
+        if "Connection refused" not in details and speaks_tls(args.address):
+            return (f"the server at {args.address} speaks TLS: pass --ca FILE (its certificate if "
+                    "self-signed, else the CA that signed it)")
+        return None
     if "wrong version number" in details or "packet length too long" in details:
         return f"the server at {args.address} does not speak TLS: drop --ca {args.ca}"
     found = re.search(r"Peer name (\S+) is not in peer certificate", details)
@@ -151,8 +180,8 @@ def main():
                 oldest = int(oldest_kept or (found[1] if found else 0))
                 print(f"events {nxt}..{oldest - 1} were evicted from the server's buffer", file=sys.stderr)
                 nxt = oldest
-            elif code == grpc.StatusCode.UNAVAILABLE and unfixable(details, args):
-                print(unfixable(details, args), file=sys.stderr)
+            elif code == grpc.StatusCode.UNAVAILABLE and (hint := unfixable(details, args)):
+                print(hint, file=sys.stderr)
                 return 1
             elif code in TRANSIENT:
                 # A RESOURCE_EXHAUSTED for a watcher that fell behind the replay buffer names the
