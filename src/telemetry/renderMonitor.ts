@@ -11,10 +11,74 @@ function bar(done: number, total: number, width: number): string {
   return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
 
+/** The epoch table's header; below its width each epoch is laid out as a record instead. */
+const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc   time';
+
+/**
+ * A field longer than its line: broken at a space, else after a '/' (if that keeps at least
+ * half the line), else anywhere. The first piece gets `firstWidth`, the others `width`.
+ */
+function breakField(text: string, firstWidth: number, width: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  for (let w = Math.max(1, firstWidth); rest.length > w; w = Math.max(1, width)) {
+    const head = rest.slice(0, w + 1);
+    const space = head.lastIndexOf(' ');
+    const slash = head.slice(0, w).lastIndexOf('/');
+    const cut = space > 0 ? space : slash >= w / 2 ? slash + 1 : w;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  out.push(rest);
+  return out;
+}
+
+/**
+ * Lays `fields` out on lines of at most `columns`, two spaces apart: a field that does not fit
+ * where the line is starts the next one (indented by `indent`), and one longer than a whole
+ * line is broken, so that nothing is ever cut off (a cut line loses what the user wanted to
+ * read: the end of a checkpoint's path, the step count).
+ */
+function flow(fields: readonly string[], columns: number, first = '', indent = first): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const f of fields.filter((x) => x !== '')) {
+    if (!empty && line.length + 2 + f.length <= columns) {
+      line += `  ${f}`;
+      continue;
+    }
+    if (!empty) {
+      lines.push(line);
+      line = indent;
+    }
+    const parts = breakField(f, columns - line.length, columns - indent.length);
+    for (const p of parts.slice(0, -1)) {
+      lines.push(line + p);
+      line = indent;
+    }
+    line += parts[parts.length - 1];
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** The progress line: the bar as wide as the line leaves room for (10 to 50), else wrapped. */
+function progressLines(s: MonitorState, cols: number): string[] {
+  const fields = [`epoch ${epochLabel(s)}`, `batch ${s.batch}/${s.stepsPerEpoch || '?'}`, `step ${s.step}`];
+  // Three gaps of two spaces, and the bar's brackets and percentage ("[", "] 100%").
+  const room = cols - fields.reduce((n, f) => n + f.length, 0) - 6 - 7;
+  const width = Math.max(10, Math.min(50, room));
+  return flow([fields[0], bar(s.batch, s.stepsPerEpoch, width), ...fields.slice(1)], cols, '', '  ');
+}
+
 /**
  * Renders the monitor view as plain lines (no cursor control), so the CLI decides how to
- * paint them and tests can read them. Lines are cut to `columns`; given `rows`, a view that
- * would be taller shows fewer of the oldest epochs (the table keeps at least the latest).
+ * paint them and tests can read them. No line is longer than `columns`, and nothing is cut to
+ * get there: on a narrow terminal the header's fields wrap, the epoch table becomes one
+ * record per epoch, and long paths break across lines. Given `rows`, a view that would be
+ * taller shows fewer of the oldest epochs (the table keeps at least the latest).
  *
  * @example
  * ```ts
@@ -22,38 +86,41 @@ function bar(done: number, total: number, width: number): string {
  * ```
  */
 export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSITIVE_INFINITY): string[] {
-  const width = Math.max(10, Math.min(50, columns - 30));
+  const cols = Math.max(20, columns);
   const conn =
     s.connection === 'live' ? 'live' : s.connection === 'retrying' ? `reconnecting: ${s.connectionDetail}` : s.connection === 'ended' ? 'ended' : `connecting ${s.connectionDetail}`.trim();
-  const lines = [
-    `rxtrain monitor  ${s.address}  [${conn}]`,
-    `run ${s.runId || '?'}  backend ${s.backend || '?'}  status ${s.status}  event #${s.lastSequence}`,
+  const header = [
+    ...flow(['rxtrain monitor', s.address, `[${conn}]`], cols, '', '  '),
+    ...flow([`run ${s.runId || '?'}`, `backend ${s.backend || '?'}`, `status ${s.status}`, `event #${s.lastSequence}`], cols, '', '  '),
     '',
-    `epoch ${epochLabel(s)}  ${bar(s.batch, s.stepsPerEpoch, width)}  batch ${s.batch}/${s.stepsPerEpoch || '?'}  step ${s.step}`,
-    `loss ${fmt(s.loss)}  acc ${pct(s.accuracy)}  lr ${fmt(s.lr, 3)}  ${s.imagesPerSec === undefined ? '' : `${s.imagesPerSec.toFixed(1)} img/s`}`.trimEnd(),
+    ...progressLines(s, cols),
+    ...flow([`loss ${fmt(s.loss)}`, `acc ${pct(s.accuracy)}`, `lr ${fmt(s.lr, 3)}`, s.imagesPerSec === undefined ? '' : `${s.imagesPerSec.toFixed(1)} img/s`], cols, '', '  '),
   ];
+  const item = (text: string): string[] => flow([text], cols, '  ', '    ');
+  const below: string[] = [];
+  if (s.checkpoints.length > 0) below.push('', 'checkpoints:', ...s.checkpoints.flatMap((c) => item(c.text)));
+  below.push('', ...flow([`skipped samples: ${Math.max(s.skipped, s.skippedAtServer)}`], cols), ...s.recentSkips.flatMap((k) => item(k.text)));
+  if (s.notes.length > 0) below.push('', 'notes:', ...s.notes.flatMap((n) => item(n.text)));
+
+  const table = cols >= TABLE_HEADER.length;
+  const epochLines = s.epochsDone.map((e) =>
+    table
+      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${(e.durationMs / 1000).toFixed(1).padStart(5)}s`]
+      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  '),
+  );
   // A view taller than the terminal loses its bottom (the CLI keeps the top part, as
-  // cursor-up repainting needs): drop the oldest epoch rows first, so that the checkpoints,
+  // cursor-up repainting needs): drop the oldest epochs first, so that the checkpoints,
   // skips and notes below (an lr cut, an early stop, a restart) stay in sight.
-  const below = (s.checkpoints.length > 0 ? 2 + s.checkpoints.length : 0) + 2 + s.recentSkips.length + (s.notes.length > 0 ? 2 + s.notes.length : 0);
-  const epochRows = Math.max(1, Math.min(s.epochsDone.length, rows - lines.length - 2 - below));
-  if (s.epochsDone.length > 0) {
-    lines.push('', 'epoch  train loss  train acc  val loss  val acc   time');
-    for (const e of s.epochsDone.slice(-epochRows)) {
-      lines.push(
-        `${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${(e.durationMs / 1000).toFixed(1).padStart(5)}s`,
-      );
+  const epochs: string[] = [];
+  if (epochLines.length > 0) {
+    let room = rows - header.length - 2 - below.length;
+    const kept: string[][] = [];
+    for (let i = epochLines.length - 1; i >= 0; i -= 1) {
+      if (kept.length > 0 && epochLines[i].length > room) break;
+      kept.unshift(epochLines[i]);
+      room -= epochLines[i].length;
     }
+    epochs.push('', table ? TABLE_HEADER : 'epochs:', ...kept.flat());
   }
-  if (s.checkpoints.length > 0) {
-    lines.push('', 'checkpoints:');
-    for (const c of s.checkpoints) lines.push(`  ${c.text}`);
-  }
-  lines.push('', `skipped samples: ${Math.max(s.skipped, s.skippedAtServer)}`);
-  for (const k of s.recentSkips) lines.push(`  ${k.text}`);
-  if (s.notes.length > 0) {
-    lines.push('', 'notes:');
-    for (const n of s.notes) lines.push(`  ${n.text}`);
-  }
-  return lines.map((l) => (l.length > columns ? `${l.slice(0, columns - 3)}...` : l));
+  return [...header, ...epochs, ...below];
 }

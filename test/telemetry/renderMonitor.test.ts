@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { initialMonitorState, reduceMonitor } from '../../src/telemetry/MonitorState';
+import { renderMonitor } from '../../src/telemetry/renderMonitor';
+import type { SequencedEvent } from '../../src/telemetry/fromProtoEvent';
+import type { WatchSignal } from '../../src/telemetry/watchTelemetry';
+
+type Bare<T> = T extends unknown ? Omit<T, 'sequence' | 'runId' | 'time' | 'streamId'> : never;
+const ev = (sequence: number, e: Bare<SequencedEvent>): WatchSignal =>
+  ({ type: 'event', event: { ...e, sequence, runId: 'alexnet-fashion-01', streamId: 's1', time: 0 } as SequencedEvent });
+
+/** A run in its 4th epoch with everything the view shows filled in. */
+function busyRun(): ReturnType<typeof initialMonitorState> {
+  const signals: WatchSignal[] = [
+    ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'tensorflow', threads: 2, replicas: 1, epochs: 12, stepsPerEpoch: 469, config: {} }),
+  ];
+  for (let e = 0; e < 3; e += 1) {
+    signals.push(ev(2 + e * 2, { kind: 'EpochEnd', epoch: e, step: 469 * (e + 1), trainLoss: 0.5123 - e / 10, trainAccuracy: 0.8123, valLoss: 0.4567, valAccuracy: 0.8456, lr: 0.01, durationMs: 123_400 }));
+    signals.push(ev(3 + e * 2, { kind: 'CheckpointSaved', epoch: e + 1, step: 469 * (e + 1), path: `runs/fashion-mnist/checkpoints/epoch-000${e + 1}.rxckpt`, best: e === 2 }));
+  }
+  signals.push(
+    ev(8, { kind: 'LrChanged', epoch: 2, step: 1407, from: 0.01, to: 0.001 }),
+    ev(9, { kind: 'EpochBegin', epoch: 3, step: 1407, lr: 0.001, steps: 469, startBatch: 0 }),
+    ev(10, { kind: 'BatchEnd', epoch: 3, step: 1650, batch: 242, batchSize: 128, loss: 0.3456, accuracy: 0.877, imagesPerSec: 1234.5 }),
+    { type: 'disconnected', code: 14, details: 'x', message: 'nothing listens on 127.0.0.1:50051 yet — is training running?', retryInMs: 2000 },
+  );
+  return signals.reduce(reduceMonitor, initialMonitorState('127.0.0.1:50051'));
+}
+
+describe('renderMonitor on narrow terminals', () => {
+  for (const columns of [30, 40, 50, 60, 80]) {
+    it(`at ${columns} columns, fits every line and cuts nothing a user needs`, () => {
+      const lines = renderMonitor(busyRun(), columns);
+      for (const l of lines) assert.ok(l.length <= columns, `${l.length} > ${columns}: ${l}`);
+      const text = lines.join('\n');
+      assert.doesNotMatch(text, /\.\.\.$/m, 'no line cut short');
+      for (const piece of ['127.0.0.1:50051', 'alexnet-fashion-01', 'tensorflow', 'status RUNNING', 'event #10', 'epoch 4/12', '52%', 'batch 243/469',
+        'step 1650', 'loss 0.3456', 'acc 87.7%', 'lr 0.00100', '1234.5 img/s', 'skipped samples: 0', 'lr 0.0100 -> 0.00100']) {
+        assert.ok(lines.some((l) => l.includes(piece)), `"${piece}" on one line at ${columns} columns:\n${text}`);
+      }
+      // Broken across lines when need be, but whole: the connection's state and every checkpoint's path.
+      const flat = lines.map((l) => l.trim()).join(' ');
+      const joined = lines.map((l) => l.trim()).join('');
+      assert.ok(flat.includes('reconnecting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0 s)'), `the connection's state whole:\n${text}`);
+      for (let e = 1; e <= 3; e += 1) assert.ok(joined.includes(`runs/fashion-mnist/checkpoints/epoch-000${e}.rxckpt`), `checkpoint ${e} whole:\n${text}`);
+      assert.ok(joined.includes('epoch-0003.rxckpt(best)') || joined.includes('epoch-0003.rxckpt (best)'), 'the best checkpoint says so');
+      // Every finished epoch with its train and val figures.
+      for (const loss of ['0.5123', '0.4123', '0.3123']) assert.ok(lines.some((l) => l.includes(loss)), `train loss ${loss}:\n${text}`);
+      assert.equal((text.match(/84\.6%/g) ?? []).length, 3, `val acc of each epoch:\n${text}`);
+      assert.equal((text.match(/123\.4s/g) ?? []).length, 3, `time of each epoch:\n${text}`);
+    });
+  }
+
+  it('on a short narrow terminal gives up the oldest epochs first, keeping the latest and the notes', () => {
+    const s = busyRun();
+    const full = renderMonitor(s, 40);
+    const view = renderMonitor(s, 40, full.length - 2);
+    assert.ok(view.length <= full.length - 2, view.join('\n'));
+    const text = view.join('\n');
+    assert.match(text, /epoch 3 .*0\.3123/, 'the latest epoch stays');
+    assert.doesNotMatch(text, /0\.5123/, 'the oldest gave way');
+    assert.match(text, /lr 0\.0100 -> 0\.00100/);
+  });
+});
