@@ -42,8 +42,16 @@ export interface MonitorState {
   readonly loss?: number;
   readonly accuracy?: number;
   readonly imagesPerSec?: number;
-  /** Per finished epoch, newest last (bounded). */
+  /**
+   * Per finished epoch, newest last (bounded). Kept across a training restart for the
+   * epochs the resumed run did not train again.
+   */
   readonly epochsDone: readonly { epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; durationMs: number }[];
+  /**
+   * Epochs a resumed run had finished before this training process started (its TrainBegin's
+   * epoch), whose rows this monitor may not have seen; 0 for a run that started afresh.
+   */
+  readonly epochsBefore: number;
   readonly checkpoints: readonly MonitorNote[];
   /** Skips seen as events. */
   readonly skipped: number;
@@ -95,6 +103,7 @@ export function initialMonitorState(address: string): MonitorState {
     batch: 0,
     stepsPerEpoch: 0,
     epochsDone: [],
+    epochsBefore: 0,
     checkpoints: [],
     skipped: 0,
     skippedAtServer: 0,
@@ -129,9 +138,14 @@ function shownEpoch(s: MonitorState, e: SequencedEvent): number {
 function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
   const base: MonitorState = { ...s, epoch: shownEpoch(s, e), step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live' };
   switch (e.kind) {
-    case 'TrainBegin':
+    case 'TrainBegin': {
+      // A resumed run goes on from its checkpoint's epoch: rows of the earlier process for the
+      // epochs before it stay, those it trains again go; a run started afresh starts a new table.
+      const before = e.resumedFrom ? e.epoch : 0;
       return {
         ...base,
+        epochsDone: s.epochsDone.filter((d) => d.epoch < before),
+        epochsBefore: before,
         backend: e.backend,
         epochs: e.epochs,
         stepsPerEpoch: e.stepsPerEpoch,
@@ -139,6 +153,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         ...(e.epochs > 0 && e.epoch >= e.epochs ? { batch: e.stepsPerEpoch } : {}),
         ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${e.resumedFrom}` }) } : {}),
       };
+    }
     case 'EpochBegin':
       return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch };
     case 'BatchEnd':
@@ -207,7 +222,8 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
     case 'gap':
       return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
     case 'restarted':
-      return { ...initialMonitorState(s.address), notes: push(s.notes, { time: Date.now(), text: 'server restarted: new event stream' }) };
+      // The finished epochs stay until the new stream's TrainBegin says whether it resumes them.
+      return { ...initialMonitorState(s.address), epochsDone: s.epochsDone, notes: push(s.notes, { time: Date.now(), text: 'server restarted: new event stream' }) };
   }
 }
 

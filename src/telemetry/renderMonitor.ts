@@ -108,6 +108,15 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
       ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${(e.durationMs / 1000).toFixed(1).padStart(5)}s`]
       : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  '),
   );
+  // Epochs of a resumed run that finished before its restart and that this monitor has no
+  // row for (it came after, or its bounded table let them go): one row says so.
+  const unseen = Math.min(s.epochsBefore, s.epochsDone[0]?.epoch ?? s.epochsBefore);
+  if (unseen > 0) {
+    const span = unseen === 1 ? '1' : `1-${unseen}`;
+    epochLines.unshift(table
+      ? [`${span.padStart(5)}  before the restart`]
+      : flow([`epoch${unseen === 1 ? '' : 's'} ${span}`, 'before the restart'], cols, '', '  '));
+  }
   // A view taller than the terminal loses its bottom (the CLI keeps the top part, as
   // cursor-up repainting needs): drop the oldest epochs first, so that the checkpoints,
   // skips and notes below (an lr cut, an early stop, a restart) stay in sight.

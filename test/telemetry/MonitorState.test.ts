@@ -124,6 +124,34 @@ describe('MonitorState / renderMonitor', () => {
     assert.equal(reduceMonitor(initialMonitorState('h:1'), { type: 'run', run: { ...initialRun('r1'), subscribers: 1, oldestSequence: 0 } }).status, 'STARTING');
   });
 
+  describe('a training restarted in a new process (resumed)', () => {
+    const begin = (seq: number, epoch: number, resumedFrom?: string): WatchSignal =>
+      ev(seq, { kind: 'TrainBegin', epoch, step: epoch * 4, backend: 'wasm', threads: 2, replicas: 1, epochs: 6, stepsPerEpoch: 4, config: {}, ...(resumedFrom !== undefined ? { resumedFrom } : {}) });
+    const end = (seq: number, epoch: number): WatchSignal =>
+      ev(seq, { kind: 'EpochEnd', epoch, step: 4 * (epoch + 1), trainLoss: 1 + epoch / 10, trainAccuracy: 0.5, lr: 0.01, durationMs: 1000 });
+    const rows = (lines: string[]): string[] => lines.filter((l) => /^ {3,4}\d|^ +\d-\d+ /.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '));
+
+    it('keeps the epochs it saw before the restart that the resumed run does not train again', () => {
+      const signals = [begin(1, 0), end(2, 0), end(3, 1), end(4, 2), { type: 'restarted' } as WatchSignal, begin(1, 2, 'ckpt-2'), end(2, 2), end(3, 3)];
+      const s = signals.reduce(reduceMonitor, initialMonitorState('h:1'));
+      // Epoch 3 (0-based 2) was trained again after the restart: its new row, once.
+      assert.deepEqual(rows(renderMonitor(s, 80)), ['1 1.000', '2 1.100', '3 1.200', '4 1.300']);
+      // A training started afresh in the new process starts a new table.
+      const afresh = [begin(1, 0), end(2, 0), end(3, 1), { type: 'restarted' } as WatchSignal, begin(1, 0), end(2, 0)].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.deepEqual(rows(renderMonitor(afresh, 80)), ['1 1.000']);
+    });
+
+    it('says which epochs ran before the restart when it did not see them (started after it)', () => {
+      const s = [begin(1, 3, 'runs/r/checkpoints/epoch-0003.rxckpt'), end(2, 3)].reduce(reduceMonitor, initialMonitorState('h:1'));
+      const wide = renderMonitor(s, 80);
+      assert.deepEqual(rows(wide), ['1-3 before', '4 1.300']);
+      assert.match(wide.join('\n'), /\n {2}1-3 {2}before the restart\n/);
+      assert.match(renderMonitor(s, 40).join('\n'), /\nepochs 1-3 {2}before the restart\n/);
+      const one = [begin(1, 1, 'ckpt-1')].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.match(renderMonitor(one, 80).join('\n'), /\n {4}1 {2}before the restart/);
+    });
+  });
+
   it('starts over on a server restart and keeps lines within the terminal width', () => {
     const s = reduceMonitor(reduceMonitor(initialMonitorState('h:1'), ev(9, { kind: 'CheckpointSaved', epoch: 0, step: 1, path: 'x'.repeat(300), best: false })), { type: 'restarted' });
     assert.equal(s.lastSequence, 0);
