@@ -15,8 +15,8 @@ function bar(done: number, total: number, width: number): string {
 const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc   time';
 
 /**
- * A field longer than its line: broken at a space, else after a '/' (if that keeps at least
- * half the line), else anywhere. The first piece gets `firstWidth`, the others `width`.
+ * A field longer than its line: broken at a space, else after a '/' or '-' (if that keeps at
+ * least half the line: a checkpoint's file name), else anywhere. The first piece gets `firstWidth`, the others `width`.
  */
 function breakField(text: string, firstWidth: number, width: number): string[] {
   const out: string[] = [];
@@ -24,7 +24,7 @@ function breakField(text: string, firstWidth: number, width: number): string[] {
   for (let w = Math.max(1, firstWidth); rest.length > w; w = Math.max(1, width)) {
     const head = rest.slice(0, w + 1);
     const space = head.lastIndexOf(' ');
-    const slash = head.slice(0, w).lastIndexOf('/');
+    const slash = Math.max(head.slice(0, w).lastIndexOf('/'), head.slice(0, w).lastIndexOf('-'));
     const cut = space > 0 ? space : slash >= w / 2 ? slash + 1 : w;
     out.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
@@ -77,8 +77,9 @@ function progressLines(s: MonitorState, cols: number): string[] {
  * Renders the monitor view as plain lines (no cursor control), so the CLI decides how to
  * paint them and tests can read them. No line is longer than `columns`, and nothing is cut to
  * get there: on a narrow terminal the header's fields wrap, the epoch table becomes one
- * record per epoch, and long paths break across lines. Given `rows`, a view that would be
- * taller shows fewer of the oldest epochs (the table keeps at least the latest).
+ * record per epoch, and long paths break across lines (after a '/' or '-'). Given `rows`, a
+ * view that would be taller shows fewer of the oldest epochs (the table keeps at least the
+ * latest).
  *
  * @example
  * ```ts

@@ -50,6 +50,14 @@ describe('renderMonitor on narrow terminals', () => {
     });
   }
 
+  it("breaks a checkpoint's file name where it has a '-', not in the middle of a number", () => {
+    const path = '/tmp/h-watch-py/run-live/checkpoints/ckpt-s0000000032-e0001-b000000.rxckpt';
+    const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'CheckpointSaved', epoch: 1, step: 32, path, best: true }));
+    const lines = renderMonitor(s, 40);
+    const at = lines.indexOf('checkpoints:');
+    assert.deepEqual(lines.slice(at + 1, at + 4), ['  /tmp/h-watch-py/run-live/checkpoints/', '    ckpt-s0000000032-e0001-', '    b000000.rxckpt (best)']);
+  });
+
   it('on a short narrow terminal gives up the oldest epochs first, keeping the latest and the notes', () => {
     const s = busyRun();
     const full = renderMonitor(s, 40);
