@@ -1,12 +1,13 @@
 import { AssertionError } from 'node:assert';
-import { throwError, type Observable } from 'rxjs';
+import { from, throwError, type Observable } from 'rxjs';
 import type { Skip } from '../streams/Skip';
 import { isErrorValue } from './isErrorValue';
 import { diffValues, runMarbles } from './marbleTest';
 
 /**
  * What {@link operatorChecklist} needs to know about an operator: how to build it, two valid
- * inputs with the outputs they must become, and one input its kernel rejects.
+ * inputs with the outputs they must become, and, when its kernel rejects some input, one such
+ * input and the error it raises ({@link OperatorChecklistBadInput}).
  *
  * @example
  * ```ts
@@ -21,7 +22,24 @@ import { diffValues, runMarbles } from './marbleTest';
  * };
  * ```
  */
-export interface OperatorChecklistOptions {
+export type OperatorChecklistOptions = OperatorChecklistValues & OperatorChecklistBadInput;
+
+/**
+ * The part of {@link OperatorChecklistOptions} every operator gives: how to build it and what
+ * two valid inputs become.
+ *
+ * @example
+ * ```ts
+ * const img = testImage(2, 1, 1, [0, 200]);
+ * const values: OperatorChecklistValues = {
+ *   make: () => mapSameImage(invertImage),
+ *   a: img,
+ *   b: img,
+ *   expected: () => ({ a: invertImage(img), b: invertImage(img) }),
+ * };
+ * ```
+ */
+export interface OperatorChecklistValues {
   /**
    * Builds a new operator. Called once per marble run, so a random operator must get a new
    * generator of a fixed seed each time (`() => cutout(8, createRng(7))`), never a shared one.
@@ -36,15 +54,37 @@ export interface OperatorChecklistOptions {
    * from a new generator of the same seed, drawing for `a` first.
    */
   readonly expected: () => { readonly a: unknown; readonly b: unknown };
-  /** An input the kernel rejects (wrong channel count, too small, …). */
-  readonly bad: unknown;
-  /** The error `bad` must raise: a `RegExp` matched against `"Name: message"`, or an equal `Error`. */
-  readonly badError: RegExp | Error;
   /** `false` for an operator that does not take `Skip` values; default `true` (the built-in operators pass them through). */
   readonly skips?: boolean;
   /** Largest allowed absolute difference between numbers, as in `runMarbles`; default 0 (exact). */
   readonly tolerance?: number;
 }
+
+/**
+ * The input for the throwing-kernel case of {@link operatorChecklist}: `bad`, an input the
+ * kernel rejects, with `badError`, the error it must raise; or neither, for an operator whose
+ * kernel accepts every image (a flip, a colour change). The case then still runs, on a stand-in
+ * input that throws on every read (an `Error` whose message starts `operatorChecklist: this
+ * stand-in input throws`): an operator that swallows that error, replaces it, or emits a value
+ * for that input without reading it fails the case, as it would fail with `bad`.
+ *
+ * @example
+ * ```ts
+ * const rejects: OperatorChecklistBadInput = { bad: testImage(1, 1, 4), badError: /RangeError: invertImage/ };
+ * const acceptsAll: OperatorChecklistBadInput = {};
+ * ```
+ */
+export type OperatorChecklistBadInput =
+  | {
+      /** An input the kernel rejects (wrong channel count, too small, …). */
+      readonly bad: unknown;
+      /** The error `bad` must raise: a `RegExp` matched against `"Name: message"`, or an equal `Error`. */
+      readonly badError: RegExp | Error;
+    }
+  | { readonly bad?: undefined; readonly badError?: undefined };
+
+// What the stand-in for a bad input throws: the name says where it came from when a case quotes it.
+const POISON_MESSAGE = 'operatorChecklist: this stand-in input throws on every read (no bad input was given, so a read error stands in for a kernel error)';
 
 /**
  * One check of {@link operatorChecklist}: a test name and a synchronous body that throws an
@@ -66,7 +106,8 @@ const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', 
 /**
  * The RxJS checklist every image operator must pass, as named test cases for any test
  * framework: it maps each value in order keeping carrier fields, a throwing kernel errors the
- * stream and unsubscribes upstream, an upstream error passes through unchanged, an empty
+ * stream and unsubscribes upstream (without `bad`: an input that throws on every read, see
+ * {@link OperatorChecklistBadInput}), an upstream error passes through unchanged, an empty
  * source completes, an early unsubscribe reaches upstream, and (unless `skips: false`) `Skip`
  * values pass through untouched. The first case also checks that the operator does not modify
  * its input and that a second `make()` gives the same output (a shared generator would not).
@@ -99,6 +140,11 @@ export function operatorChecklist(opts: OperatorChecklistOptions): OperatorCheck
   // The checklist feeds values of the caller's choosing; the operator's input type is theirs to get right.
   const op = (): ((source: Observable<unknown>) => Observable<unknown>) => opts.make() as (source: Observable<unknown>) => Observable<unknown>;
   const { a, b, bad, badError } = opts;
+  // Checked here too: a JavaScript caller can give one without the other, and a `bad` whose error
+  // is not said would run the stand-in case and leave `bad` untested.
+  if ((bad === undefined) !== (badError === undefined)) {
+    throw new TypeError(`operatorChecklist: bad and badError go together (got ${bad === undefined ? 'badError without bad' : 'bad without badError'}); leave both out for an operator whose kernel rejects no input`);
+  }
 
   const cases: OperatorChecklistCase[] = [
     check('maps every value in order, keeping carrier fields, and does not modify its input', () => {
@@ -124,7 +170,7 @@ export function operatorChecklist(opts: OperatorChecklistOptions): OperatorCheck
       }
     }),
 
-    check('a throwing kernel errors the stream and unsubscribes upstream', () => {
+    opts.badError === undefined ? throwingStandIn(op, a, opts.expected, compare) : check('a throwing kernel errors the stream and unsubscribes upstream', () => {
       runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a--r--a-|', { a, r: bad });
         const subs = /**/ '^---!';
@@ -180,6 +226,58 @@ export function operatorChecklist(opts: OperatorChecklistOptions): OperatorCheck
     }));
   }
   return cases;
+}
+
+/**
+ * The throwing-kernel case for an operator given no bad input: a stand-in that throws on every
+ * read takes the bad input's place, so the case still fails for an operator that swallows
+ * errors or emits without reading its input; it does not silently pass by being left out.
+ */
+function throwingStandIn(
+  op: () => (source: Observable<unknown>) => Observable<unknown>,
+  a: unknown,
+  expected: OperatorChecklistValues['expected'],
+  compare: { readonly tolerance: number },
+): OperatorChecklistCase {
+  return check('a throwing kernel errors the stream and unsubscribes upstream (stand-in: an input that throws on every read)', () => {
+    const poison = poisoned();
+    // An operator that emits the stand-in (or anything) for it unread: runMarbles would print the
+    // value, and printing reads it. Said here in words instead.
+    const emitted: unknown[] = [];
+    from([poison.value]).pipe(op()).subscribe({ next: (v) => emitted.push(v), error: () => undefined });
+    if (emitted.length > 0) {
+      poison.disarm();
+      fail(`the operator emitted ${emitted[0] === poison.value ? 'the input itself' : 'a value'} for an input that throws on every read (the stand-in for a bad input): it must read each value, and let a kernel's error error the stream`);
+    }
+    runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('-a--r--a-|', { a, r: poison.value });
+      const subs = /**/ '^---!';
+      const want = /**/ '-x--#';
+      expectObservable(src.pipe(op())).toBe(want, { x: expected().a }, poison.error);
+      expectSubscriptions(src.subscriptions).toBe(subs);
+    }, compare);
+  });
+}
+
+/** An object that throws `error` on every read or check of its fields, until disarmed. */
+function poisoned(): { readonly value: object; readonly error: Error; disarm(): void } {
+  const error = new Error(POISON_MESSAGE);
+  let armed = true;
+  const trap = <A extends unknown[], R>(reflect: (...args: A) => R) => (...args: A): R => {
+    if (armed) throw error;
+    return reflect(...args);
+  };
+  const value = new Proxy({}, {
+    get: trap(Reflect.get),
+    has: trap(Reflect.has),
+    ownKeys: trap(Reflect.ownKeys),
+    getOwnPropertyDescriptor: trap(Reflect.getOwnPropertyDescriptor),
+    getPrototypeOf: trap(Reflect.getPrototypeOf),
+    set: trap(Reflect.set),
+    defineProperty: trap(Reflect.defineProperty),
+    deleteProperty: trap(Reflect.deleteProperty),
+  });
+  return { value, error, disarm: () => (armed = false) };
 }
 
 function check(name: string, body: () => void): OperatorChecklistCase {

@@ -151,6 +151,50 @@ describe('operatorChecklist', () => {
 
   // jest runs a test file in a vm context of its own: Errors made by Node's modules (node:assert
   // in a kernel, the AssertionErrors of the marble helpers) are then not its `instanceof Error`.
+  describe('an operator whose kernel rejects nothing: no bad input, a stand-in that throws on every read', () => {
+    // Mirrors every image, whatever its shape: there is no input it refuses.
+    const mirror = (img: Image): Image => ({ ...img, data: img.data.slice().reverse() });
+    const { bad: _bad, badError: _badError, ...values } = base;
+    const accepting: OperatorChecklistOptions = { ...values, make: () => mapSameImage(mirror), expected: () => ({ a: sample(mirror(a)), b: mirror(b) }) };
+
+    for (const c of operatorChecklist(accepting)) it(c.name, c.run);
+
+    it('keeps the throwing-kernel case, named for its stand-in', () => {
+      assert.deepEqual(operatorChecklist(accepting).map((c) => c.name)[1], 'a throwing kernel errors the stream and unsubscribes upstream (stand-in: an input that throws on every read)');
+      assert.equal(operatorChecklist(accepting).length, operatorChecklist(base).length);
+    });
+
+    it('an error swallowed: the stand-in case fails', () => {
+      const swallows: Op = (src) => src.pipe(map((v: Value) => onImage(v, mirror)), catchError(() => EMPTY));
+      assert.match(failureOf({ ...accepting, make: () => swallows }, /throwing kernel/).message,
+        /^operatorChecklist "a throwing kernel errors the stream and unsubscribes upstream \(stand-in: an input that throws on every read\)": marble mismatch \(notification #1, frame 4\): frames\[1\]\.notification\.kind: expected "E", got "C"/);
+    });
+
+    it('an error replaced by another: the stand-in case fails, quoting both', () => {
+      const replaces: Op = (src) => src.pipe(map((v: Value) => onImage(v, mirror)), catchError(() => throwError(() => new TypeError('not an image'))));
+      assert.match(failureOf({ ...accepting, make: () => replaces }, /throwing kernel/).message,
+        /frames\[1\]\.notification\.error: expected Error: operatorChecklist: this stand-in input throws on every read .*, got TypeError: not an image/);
+    });
+
+    it('the input passed on when it cannot be mapped: the stand-in case says so in words', () => {
+      const passesOn: Op = (src) => src.pipe(map((v: Value) => {
+        try {
+          return onImage(v, mirror);
+        } catch {
+          return v;
+        }
+      }));
+      assert.match(failureOf({ ...accepting, make: () => passesOn }, /throwing kernel/).message,
+        /: the operator emitted the input itself for an input that throws on every read \(the stand-in for a bad input\): it must read each value, and let a kernel's error error the stream$/);
+    });
+
+    it('bad without badError (or the reverse) is refused, not run as the stand-in case', () => {
+      const js = (o: object): OperatorChecklistOptions => o as OperatorChecklistOptions; // what a JavaScript caller can pass
+      assert.throws(() => operatorChecklist(js({ ...values, bad: testImage(1, 1, 3) })), /^TypeError: operatorChecklist: bad and badError go together \(got bad without badError\); leave both out for an operator whose kernel rejects no input$/);
+      assert.throws(() => operatorChecklist(js({ ...values, badError: /RangeError/ })), /got badError without bad/);
+    });
+  });
+
   it('errors from another realm: a kernel validating with node:assert under jest is matched by badError, right or wrong', () => {
     // Like Node's own errors, with an enumerable `code` field.
     const foreignAssert = (img: Image): Image => {
