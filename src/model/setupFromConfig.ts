@@ -107,6 +107,15 @@ function exists(p: string): boolean {
   }
 }
 
+function readable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
@@ -156,6 +165,18 @@ async function recordFileHash(file: string): Promise<string> {
 const TRAIN_DATA_FORMS = 'a folder-per-class tree, a rxtrain preprocess output folder, or a record file (.rec, from rxtrain preprocess --records or import-idx --records)';
 /** The same for validation data (a preprocess output is given as its val.rec). */
 const VAL_DATA_FORMS = 'a folder-per-class tree with the training classes, or a record file (.rec, from rxtrain preprocess --records or import-idx --records)';
+
+/**
+ * The message for a file given as `data.train` with `data.format` "manifest" or "folder", which
+ * read folders: what the file is and what the format expects, where reading
+ * `<file>/categories.csv` failed with ENOTDIR. A record file is read by `"auto"`: said so.
+ */
+async function fileForFolderFormat(file: string, format: 'manifest' | 'folder'): Promise<string> {
+  const kind = (await notRecordFile(file)) ?? (readable(file) ? 'a record file' : 'a file');
+  const expects = format === 'manifest' ? 'a rxtrain preprocess output folder (with categories.csv and train.csv)' : 'a folder-per-class tree';
+  const records = kind === 'a record file' ? '; data.format "auto" (the default) reads a record file' : '';
+  return `data.train: ${file} is ${kind}, not a folder: data.format "${format}" (--format ${format}) expects ${expects}${records}`;
+}
 
 /**
  * Opens a record file of `field`. `forms`, for a file the user named: what else the field
@@ -330,6 +351,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
   const { data, augmentation: aug, model } = cfg;
   if (!exists(data.train)) throw new Error(`data.train: ${data.train} does not exist`);
   const format = detectDataFormat(data);
+  if (format !== 'records' && isFile(data.train)) throw new Error(await fileForFolderFormat(data.train, format));
   const notes: string[] = [];
   const fingerprint: Record<string, string> = { format };
   // Transparent pixels are flattened as the preprocess run flattened its images (a data.val

@@ -527,6 +527,22 @@ describe('openDatasets: record files and grey models', function () {
     await assert.rejects(openDatasets(cfgFor(empty, path.join(tmp, 'rec1', 'test.rec'), 1)), /data\.train: \S*empty\.rec is an empty file, not a folder or a record file/);
   });
 
+  it('a file given as the data with format "manifest" or "folder" says what it is and what the format expects, not ENOTDIR', async () => {
+    const png = path.join(tmp, 'photo.png');
+    fs.writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const rec = path.join(tmp, 'rec1', 'train.rec');
+    const withFormat = (train: string, format: 'manifest' | 'folder'): TrainConfig => {
+      const c = cfgFor(train, path.join(tmp, 'rec1', 'test.rec'), 1);
+      return { ...c, data: { ...c.data, format } };
+    };
+    await assert.rejects(openDatasets(withFormat(png, 'manifest')),
+      /^Error: data\.train: \S*photo\.png is a PNG image, not a folder: data\.format "manifest" \(--format manifest\) expects a rxtrain preprocess output folder \(with categories\.csv and train\.csv\)$/);
+    await assert.rejects(openDatasets(withFormat(png, 'folder')),
+      /^Error: data\.train: \S*photo\.png is a PNG image, not a folder: data\.format "folder" \(--format folder\) expects a folder-per-class tree$/);
+    await assert.rejects(openDatasets(withFormat(rec, 'manifest')),
+      /^Error: data\.train: \S*train\.rec is a record file, not a folder: data\.format "manifest" \(--format manifest\) expects a rxtrain preprocess output folder \(with categories\.csv and train\.csv\); data\.format "auto" \(the default\) reads a record file$/);
+  });
+
   it('fingerprints a record file by its content: same pixels same hash, one changed pixel another', async () => {
     const fp = async (file: string): Promise<string> => {
       const d = await openDatasets(cfgFor(file, path.join(tmp, 'rec1', 'test.rec'), 1));
