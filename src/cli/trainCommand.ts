@@ -457,6 +457,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     { entriesOf: [path.join(runDir, 'tensorboard')] },
   );
   let began = false;
+  // Removed while the lock is still held: no other training can have written there meanwhile.
+  const undoStart = (): void => {
+    made.remove();
+    lock.right.release();
+    removeEmptyFolders(runDir, createdDir);
+  };
   // Set when a log line, TensorBoard or a chart could not be written: the run then exits 1.
   let outputFailed = false;
   const barOn = cfg.progress.bar === 'on' || (cfg.progress.bar === 'auto' && io.err.isTTY === true);
@@ -501,6 +507,16 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       stop.abort();
     } else {
       const code = stopExitCode(signal);
+      if (!began) {
+        // A start that was cut short is a start that failed: nothing of it is kept, as in the
+        // finally below, but synchronously, since process.exit runs no finally.
+        logger.error(`quitting at once (exit ${code}) before training began: ${createdDir === undefined
+          ? `what this start created in ${runDir} is removed; what was there stays`
+          : `the run directory ${runDir}, which this start created, is removed`}`);
+        logger.close();
+        undoStart();
+        process.exit(code);
+      }
       logger.error(
         `quitting at once (exit ${code}): the checkpoint of the current step is not written; ` +
           (lastCheckpoint === undefined ? 'this run has no checkpoint yet, so the next one starts afresh' : `the last checkpoint is ${lastCheckpoint}, where the next run resumes`),
@@ -665,10 +681,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   } finally {
     unhook();
     logger.close();
-    // Removed while the lock is still held: no other training can have written there meanwhile.
-    if (!began) made.remove();
-    lock.right.release();
-    if (!began) removeEmptyFolders(runDir, createdDir);
+    if (began) lock.right.release();
+    else undoStart();
     // A failed write reports its error a tick later: keep listening until those have come in.
     setImmediate(() => {
       for (const u of unguard) u();

@@ -597,6 +597,70 @@ describe('rxtrain train', function () {
     });
   }
 
+  it('a second Ctrl-C before training begins quits at once and leaves nothing behind, as a start that fails', async () => {
+    const files = (dir: string): Record<string, string> =>
+      Object.fromEntries(
+        (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+          .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+          .map((f) => [f, createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')]),
+      );
+    class Exited extends Error {
+      constructor(readonly code: number | undefined) {
+        super(`process.exit(${code})`);
+      }
+    }
+    /** Runs `args` with both presses during start-up; `seen` looks at the disk the moment process.exit is called. */
+    const pressTwice = async <T>(args: string[], seen: () => T): Promise<{ code: number | undefined; seen: T; err: string }> => {
+      let at: { code: number | undefined; seen: T } | undefined;
+      const c = capture({
+        onStopSignal: (h) => {
+          // Before the first await of the start (telemetry, backend, data): training cannot have begun.
+          setImmediate(() => {
+            h('SIGINT');
+            try {
+              h('SIGINT');
+            } catch (e) {
+              if (!(e instanceof Exited)) throw e;
+              at = { code: e.code, seen: seen() };
+            }
+          });
+          return () => undefined;
+        },
+      });
+      const exit = process.exit;
+      // The command's process.exit, stopped where it would end the process (the run then goes on, stopped, and is ignored).
+      process.exit = ((code?: number) => {
+        throw new Exited(code);
+      }) as typeof process.exit;
+      try {
+        await run(args, c.io);
+      } finally {
+        process.exit = exit;
+      }
+      await new Promise((r) => setImmediate(r));
+      assert.ok(at !== undefined, `process.exit was not called: ${c.err()}`);
+      return { ...at, err: c.err() };
+    };
+
+    const top = path.join(tmp, 'never-made-twice');
+    const fresh = await pressTwice(['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(top, 'runs', 'a')], () => fs.existsSync(top));
+    assert.equal(fresh.code, 130);
+    assert.equal(fresh.seen, false, 'the run directory and the parents this start made are gone before the process exits');
+    assert.match(fresh.err, /ERROR quitting at once \(exit 130\) before training began: the run directory \S*never-made-twice\/runs\/a, which this start created, is removed\n/);
+
+    // A run that was there: its checkpoints, TensorBoard files and log stay as they were (the log gains the lines).
+    const runDir = path.join(tmp, 'run-twice-at-start');
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--tensorboard'], capture().io), TRAIN_EXIT.OK);
+    const before = files(runDir);
+    const resumed = await pressTwice(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '2', '--tensorboard'], () => files(runDir));
+    assert.equal(resumed.code, 130);
+    assert.match(resumed.err, /ERROR quitting at once \(exit 130\) before training began: what this start created in \S*run-twice-at-start is removed; what was there stays\n/);
+    assert.match(resumed.seen['train.log'] === undefined ? '' : fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), /quitting at once \(exit 130\) before training began/);
+    delete before['train.log'];
+    delete resumed.seen['train.log'];
+    assert.deepEqual(resumed.seen, before, 'nothing new and nothing lost, the lock released');
+  });
+
   it('Ctrl-C still ends with a checkpoint when the console\'s reader has gone (`| tee` killed too: EPIPE)', async () => {
     const runDir = path.join(tmp, 'run-epipe');
     let closed = false;
