@@ -4,7 +4,7 @@
  * `rxtrain monitor` does not load tfjs, and `rxtrain train` does not load the monitor UI.
  */
 import * as path from 'node:path';
-import { closestName } from './parseCommandArgs';
+import { closestName } from '../model/closestName';
 import { processStopSignal } from './processStopSignal';
 
 /**
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    const near = closestName(name.toLowerCase(), Object.keys(COMMANDS));
+    const near = closestName(name, Object.keys(COMMANDS));
     console.error(`rxtrain: unknown command '${name}'${near === undefined ? '' : ` (did you mean ${near}?)`}\n\n${usage()}`);
     return 2;
   }

@@ -1,30 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { editDistance } from '../model/editDistance';
-
-/**
- * The known name closest to a mistyped one (`predcit` → `predict`), or undefined when nothing
- * is close: within a third of the name's length, or a known name that the typed one is the
- * start of.
- *
- * @example
- * ```ts
- * closestName('evalute', ['train', 'evaluate']); // 'evaluate'
- * ```
- */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  if (name === '') return undefined;
-  let best: { name: string; d: number } | undefined;
-  for (const k of known) {
-    const d = k.startsWith(name) ? 0.5 : editDistance(name, k);
-    if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d)) best = { name: k, d };
-  }
-  return best?.name;
-}
+import { closestName } from '../model/closestName';
 
 /**
  * The known option closest to a mistyped one (`--epoch` → `--epochs`, `--no-record` →
- * `--no-records`), or undefined when nothing is close: within a third of the name's length, or
- * a known option that the typed one is the start of.
+ * `--no-records`), or undefined when nothing is close: {@link closestName}'s rule, on the name
+ * without its dashes and `=value`.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either';
 import { defaultCosineOptions } from './CosineAnnealingLR';
 import { defaultPlateauOptions } from './ReduceLROnPlateau';
 import { Duration } from './Duration';
-import { editDistance } from './editDistance';
+import { closestName } from './closestName';
 
 // Refined numbers: a config that says `"batchSize": 0` or `"lr": -1` must fail at the edge
 // with the field named, not deep inside the loop.
@@ -346,16 +346,6 @@ function propsOf(codec: AnyCodec): Record<string, AnyCodec> | undefined {
   return undefined;
 }
 
-// The known field a typo most likely meant: the same name in other case or spelling
-// ("batchsize", "optimiser", "replica"), at most two edits away and closer than any other.
-function nearestName(name: string, known: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  const scored = known.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).sort((x, y) => x.d - y.d);
-  const best = scored[0];
-  if (best === undefined || best.d > Math.min(2, Math.floor(name.length / 2))) return undefined;
-  return scored.length > 1 && scored[1].d === best.d ? undefined : best.k;
-}
-
 // io-ts ignores unknown keys; a typo like "epoch" for "epochs" must not be silently dropped.
 function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: ConfigProblem[]): void {
   if (!isPlainObject(value)) return;
@@ -399,7 +389,7 @@ function unknownFields(codec: AnyCodec, value: unknown, prefix: string, out: Con
     const sub = props[k];
     if (owner?.fields.includes(k) === true) continue;
     if (sub === undefined) {
-      const near = nearestName(k, Object.keys(props));
+      const near = closestName(k, Object.keys(props));
       out.push({ field, value: v, expected: `no such field (known: ${Object.keys(props).join(', ')})${near === undefined ? '' : `; did you mean "${near}"?`}` });
     } else {
       unknownFields(sub, v, field, out);

@@ -30,6 +30,7 @@ export * from './Duration';
 export * from './convLayer';
 export * from './sgdSlice';
 export * from './editDistance';
+export * from './closestName';
 export * from './evaluateSource';
 export * from './InferenceInfo';
 export * from './predictSource';

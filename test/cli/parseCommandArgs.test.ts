@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { closestName, closestOption, parseCommandArgs } from '../../src/cli/parseCommandArgs';
+import { closestOption, parseCommandArgs } from '../../src/cli/parseCommandArgs';
+import { closestName } from '../../src/model/closestName';
 
 const options = {
   epochs: { type: 'string' },
@@ -46,14 +47,21 @@ describe('parseCommandArgs', () => {
 });
 
 describe('closestOption', () => {
+  const known = ['epochs', 'batch-size', 'telemetry', 'telemetry-token'];
   it('finds near misses and prefixes, not far-off names', () => {
-    const known = ['epochs', 'batch-size', 'telemetry', 'telemetry-token'];
     assert.equal(closestOption('--epoch', known), '--epochs');
     assert.equal(closestOption('--telemtry', known), '--telemetry');
     assert.equal(closestOption('--telemetry-tok', known), '--telemetry-token');
     assert.equal(closestOption('--batch_size=3', known), '--batch-size');
     assert.equal(closestOption('--lr', known), undefined);
     assert.equal(closestOption('--', known), undefined);
+  });
+
+  it('follows the rule of config field suggestions: any case, and no guess between two as near', () => {
+    assert.equal(failure(['--EPOCHS', '3']).message, 'unknown option --EPOCHS (did you mean --epochs?)');
+    assert.equal(closestOption('--telemetry-tokn', known), '--telemetry-token');
+    assert.equal(closestOption('--tele', known), undefined, 'the start of two options');
+    assert.equal(closestOption('--tlmetry-tokn', known), undefined, 'three edits');
   });
 });
 

@@ -77,7 +77,7 @@ describe('TrainConfig', () => {
       'ema.decay: got 1, expected a number in [0, 1)',
       'ema.everySteps: got 0, expected a positive integer',
     ]);
-    assert.deepEqual(problems({ data: { train: 'd' }, ema: { decay: 0.9, every: 4 } }), ['ema.every: got 4, expected no such field (known: decay, everySteps)']);
+    assert.deepEqual(problems({ data: { train: 'd' }, ema: { decay: 0.9, every: 4 } }), ['ema.every: got 4, expected no such field (known: decay, everySteps); did you mean "everySteps"?']);
   });
 
   it('descends into the chosen scheduler', () => {
@@ -127,6 +127,13 @@ describe('TrainConfig', () => {
     // Nothing close: no guess.
     assert.match(out[4], /^optimizer\.learningRate: got 0\.1, expected no such field \(known: lr, momentum, nesterov, weightDecay\)$/);
     assert.match(out[5], /^zzz: .*\)$/);
+  });
+
+  it('suggests by the rule options and commands use: the start of a field, and no guess between two as near', () => {
+    const out = problems({ sched: { name: 'none' }, epcs: 3, ch: 1 });
+    assert.match(out[0], /^sched: .*; did you mean "scheduler"\?$/);
+    assert.match(out[1], /^epcs: got 3, expected no such field \(known: [^)]*\)$/, 'two edits in four letters: another word, no guess');
+    assert.match(out[2], /^ch: got 1, expected no such field \(known: [^)]*\)$/, 'checkpoint or charts: no guess');
   });
 
   it('requires the training data', () => {
