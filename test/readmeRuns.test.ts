@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, mapRxtrainImports, readmeExamples, sourceResolver, splitExample, type Example } from './fixtures/readmeExamples';
+import { runInLanes } from './fixtures/runInLanes';
 
 const run = promisify(execFile);
 
@@ -133,12 +134,14 @@ describe('README TypeScript examples, run', () => {
         ...programs.filter((ex) => !chained.includes(ex)).map((ex) => () => runProgram(ex)),
         runTests,
       ];
-      const lane = async (): Promise<void> => { for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) await job(); };
-      await Promise.all([lane(), lane()]);
+      // Settles once both lanes have ended, so the cleanup below removes folders nothing writes in
+      // any more, and a job that throws is reported with its own error.
+      await runInLanes(jobs, 2);
       assert.deepEqual(failures, [], failures.join('\n\n'));
     } finally {
-      await fsp.rm(dir, { recursive: true, force: true });
-      await fsp.rm(data, { recursive: true, force: true });
+      // maxRetries: a process an example started (a worker's last write) may still be letting go.
+      await fsp.rm(dir, { recursive: true, force: true, maxRetries: 5 });
+      await fsp.rm(data, { recursive: true, force: true, maxRetries: 5 });
     }
   });
 });
