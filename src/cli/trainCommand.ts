@@ -37,6 +37,7 @@ import { stopExitCode } from './stopExitCode';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
 import { newPaths } from './newPaths';
+import { REPLICAS_PER_CORE, tooManyReplicas } from './tooManyReplicas';
 import { ioErrorReason } from '../streams/ioErrorReason';
 import { isRedactedToken, redactedToken } from './redactedToken';
 
@@ -172,6 +173,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'replicas', kind: 'int', field: 'replicas', arg: 'N|auto', help: 'data-parallel replicas (auto or 0: one using every core when the kernels are threaded, as wasm+native and tensorflow are, else one per core)', words: { auto: 0 } },
   { name: 'balance', kind: 'string', field: 'balance', arg: 'even|speed', help: 'how replicas split a batch (speed: by measured speed, not bit-reproducible)' },
   { name: 'allow-replica-change', kind: 'bool', field: 'allowReplicaChange', help: 'resume a checkpoint made on another replica count or --balance (with a warning: the result differs from an uninterrupted run)' },
+  { name: 'allow-many-replicas', kind: 'bool', field: 'allowManyReplicas', help: `start more than ${REPLICAS_PER_CORE} replicas per core (refused otherwise: they train no faster, and each costs start-up time and memory)` },
   { name: 'tensorboard', kind: 'bool', field: 'tensorboard', help: 'write TensorBoard event files to RUN_DIR/tensorboard' },
   { name: 'log-level', kind: 'string', field: 'log.level', arg: 'debug|info|warn|error', help: 'log verbosity (console and file)' },
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
@@ -223,7 +225,7 @@ ${formatOptions(
   [
     { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
-    { option: '2', help: 'bad command line, config, telemetry TLS files or RXTRAIN_BACKEND / RXTRAIN_THREADS' },
+    { option: '2', help: `bad command line, config, telemetry TLS files or RXTRAIN_BACKEND / RXTRAIN_THREADS, or more than ${REPLICAS_PER_CORE} replicas per core (--allow-many-replicas)` },
     { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM) after a checkpoint, or at once by a second one' },
   ],
   { column: 8, width },
@@ -252,6 +254,8 @@ export interface TrainCommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Signals that stop training gracefully (default: the process's SIGINT and SIGTERM). */
   readonly onStopSignal?: (handler: (signal: StopSignal) => void) => () => void;
+  /** The machine's cores, for the replica checks (default `os.availableParallelism()`). */
+  readonly cores?: number;
 }
 
 class UsageError extends Error {}
@@ -420,6 +424,13 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.err.write(badEnv);
     return TRAIN_EXIT.USAGE;
   }
+  const cores = io.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  // Refused here, not warned about once the replicas run: starting them took minutes.
+  const tooMany = cfg.allowManyReplicas ? undefined : tooManyReplicas(cfg.replicas, cores);
+  if (tooMany !== undefined) {
+    io.err.write(`rxtrain train: ${tooMany}\n`);
+    return TRAIN_EXIT.USAGE;
+  }
   // TLS files that do not fit are a setting like a bad flag too: said in one line, before the
   // run directory (and its lock and log) exists. The server checks them again when it binds.
   if (listen.right.tls !== undefined) {
@@ -577,7 +588,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
             // would hold Ctrl-C back until it ends. In a worker this thread stays free for it.
             worker: backend.name === 'cpu',
           });
-          const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
           for (const w of replicaWarnings({ replicas: trainer.replicas, batchSize: cfg.batchSize, cores })) logger.warn(w);
         } catch (e) {
           await datasets.close();

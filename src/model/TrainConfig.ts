@@ -232,6 +232,11 @@ export const TrainConfig = t.type({
    * shard, another batch split), and the log says so. Not part of the run's identity.
    */
   allowReplicaChange: t.boolean,
+  /**
+   * Start more than 4 replicas per core (`rxtrain train` refuses them otherwise: they train no
+   * faster than one per core, and each costs start-up time and memory). Not part of the run's identity.
+   */
+  allowManyReplicas: t.boolean,
   telemetry: TelemetryConfig,
   tensorboard: t.boolean,
   log: LogConfig,
@@ -283,6 +288,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   replicas: 1,
   balance: 'even',
   allowReplicaChange: false,
+  allowManyReplicas: false,
   telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null },
   tensorboard: true,
   log: { level: 'info', file: 'train.log' },

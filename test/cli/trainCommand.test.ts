@@ -366,6 +366,27 @@ describe('rxtrain train', function () {
     assert.match(legacy.err(), /WARN {2}warning at epoch 3\/3, step 4: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 0, now 1: the checkpoint recorded replicas "auto" as 0, not the count it trained on .*; resuming on 1 replica,/);
   });
 
+  it('refuses more than 4 replicas per core (exit 2) before anything starts, unless --allow-many-replicas', async () => {
+    const top = path.join(tmp, 'never-made-replicas');
+    const args = (...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--data', path.join(tmp, 'missing'), '--run-dir', path.join(top, 'run'), ...more];
+    const refused = capture({ cores: 2 });
+    assert.equal(await run(args('--replicas', '64'), refused.io), TRAIN_EXIT.USAGE);
+    assert.match(refused.err(), /^rxtrain train: replicas 64 on 2 cores: more than 8 \(4 per core\) take turns on the cores, .*use at most 2 \(or --replicas auto\), or pass --allow-many-replicas \(config "allowManyReplicas": true\) to start them anyway\n$/);
+    assert.ok(!fs.existsSync(top), 'refused before the run directory is made');
+    // Past the check, each of these fails at the missing data (exit 1), long before a replica starts.
+    for (const more of [['--replicas', '8'], ['--replicas', 'auto'], ['--replicas', '64', '--allow-many-replicas']]) {
+      const c = capture({ cores: 2 });
+      assert.equal(await run(args(...more), c.io), TRAIN_EXIT.FAILED, `${more.join(' ')}: ${c.err()}`);
+      await new Promise((r) => setImmediate(r));
+      assert.match(c.err(), /ERROR data\.train: /, more.join(' '));
+    }
+    const fromConfig = path.join(tmp, 'cfg-many.json');
+    fs.writeFileSync(fromConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(tmp, 'cfg.json'), 'utf8')), replicas: 9 }));
+    const c = capture({ cores: 2 });
+    assert.equal(await run(['--config', fromConfig, '--run-dir', path.join(top, 'run')], c.io), TRAIN_EXIT.USAGE);
+    assert.match(c.err(), /^rxtrain train: replicas 9 on 2 cores: more than 8/);
+  });
+
   it('refuses another replica count, naming --allow-replica-change, which resumes with a warning in the log', async () => {
     const runDir = path.join(tmp, 'run-replicas');
     const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), ...more];
