@@ -18,6 +18,24 @@ export interface MonitorNote {
 }
 
 /**
+ * One row of the monitor's epoch table: a finished epoch's figures.
+ *
+ * @example
+ * ```ts
+ * const row: MonitorEpoch = { epoch: 0, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 900 };
+ * ```
+ */
+export interface MonitorEpoch {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
+  readonly lr: number;
+  readonly durationMs: number;
+}
+
+/**
  * Everything the live monitor view shows, folded from {@link WatchSignal}s.
  *
  * @example
@@ -44,12 +62,14 @@ export interface MonitorState {
   readonly imagesPerSec?: number;
   /**
    * Per finished epoch, newest last (bounded). Kept across a training restart for the
-   * epochs the resumed run did not train again.
+   * epochs the resumed run did not train again; a resumed run's TrainBegin `history` fills in
+   * those this monitor did not see.
    */
-  readonly epochsDone: readonly { epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; durationMs: number }[];
+  readonly epochsDone: readonly MonitorEpoch[];
   /**
    * Epochs a resumed run had finished before this training process started (its TrainBegin's
-   * epoch), whose rows this monitor may not have seen; 0 for a run that started afresh.
+   * epoch), whose rows this monitor may not have seen (a server before TrainBegin `history`
+   * does not send them); 0 for a run that started afresh.
    */
   readonly epochsBefore: number;
   readonly checkpoints: readonly MonitorNote[];
@@ -80,6 +100,29 @@ function runStatusName(status: RunStatus__Output | number): string {
 
 const KEEP = 5;
 const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
+
+/** A row from an EpochEnd or a TrainBegin history record: only the figures the table shows. */
+function epochRow(e: MonitorEpoch): MonitorEpoch {
+  return {
+    epoch: e.epoch,
+    trainLoss: e.trainLoss,
+    trainAccuracy: e.trainAccuracy,
+    ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
+    ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+    lr: e.lr,
+    durationMs: e.durationMs,
+  };
+}
+
+/**
+ * The rows for the epochs before a resumed run's first: the checkpoint's history where the
+ * TrainBegin carries it (what the run will build on), else the rows this monitor saw.
+ */
+function rowsBefore(seen: readonly MonitorEpoch[], history: readonly MonitorEpoch[], before: number): readonly MonitorEpoch[] {
+  const byEpoch = new Map<number, MonitorEpoch>();
+  for (const r of [...seen, ...history]) if (r.epoch < before) byEpoch.set(r.epoch, epochRow(r));
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch).slice(-KEEP);
+}
 
 /**
  * The state before anything was received.
@@ -139,12 +182,12 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
   const base: MonitorState = { ...s, epoch: shownEpoch(s, e), step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live' };
   switch (e.kind) {
     case 'TrainBegin': {
-      // A resumed run goes on from its checkpoint's epoch: rows of the earlier process for the
-      // epochs before it stay, those it trains again go; a run started afresh starts a new table.
+      // A resumed run goes on from its checkpoint's epoch: rows for the epochs before it stay
+      // (or come from its history), those it trains again go; a run started afresh starts a new table.
       const before = e.resumedFrom ? e.epoch : 0;
       return {
         ...base,
-        epochsDone: s.epochsDone.filter((d) => d.epoch < before),
+        epochsDone: rowsBefore(s.epochsDone, e.history ?? [], before),
         epochsBefore: before,
         backend: e.backend,
         epochs: e.epochs,
@@ -163,14 +206,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         ...base,
         lr: e.lr,
         batch: s.stepsPerEpoch,
-        epochsDone: push(s.epochsDone, {
-          epoch: e.epoch,
-          trainLoss: e.trainLoss,
-          trainAccuracy: e.trainAccuracy,
-          ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
-          ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
-          durationMs: e.durationMs,
-        }),
+        epochsDone: push(s.epochsDone, epochRow(e)),
       };
     case 'LrChanged':
       return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };

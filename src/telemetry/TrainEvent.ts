@@ -44,7 +44,9 @@ export interface TrainBegin extends EventBase {
   /**
    * A resumed run's completed epochs, as the checkpoint recorded them (without their own
    * times and steps): lets a sink fill in what a kill kept it from writing (see
-   * `tensorBoardWriter`). Not sent over gRPC: monitors get the EpochEnd events themselves.
+   * `tensorBoardWriter`), and a monitor started after the restart show them. Over gRPC as
+   * `TrainBegin.history` (the latest `TRAIN_BEGIN_HISTORY_MAX` epochs); absent from a server
+   * before that field.
    */
   readonly history?: ReadonlyArray<Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'lr' | 'durationMs'>>;
 }

@@ -56,6 +56,20 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
         stepsPerEpoch: b.stepsPerEpoch,
         config,
         ...(b.resumedFrom !== '' ? { resumedFrom: b.resumedFrom } : {}),
+        // Empty is also what a server before this field sends: leave it out, "not known".
+        ...(b.history.length > 0
+          ? {
+              history: b.history.map((r) => ({
+                epoch: r.epoch,
+                trainLoss: r.trainLoss,
+                trainAccuracy: r.trainAccuracy,
+                ...(r.valLoss !== undefined && r.valLoss !== null ? { valLoss: r.valLoss } : {}),
+                ...(r.valAccuracy !== undefined && r.valAccuracy !== null ? { valAccuracy: r.valAccuracy } : {}),
+                lr: r.lr,
+                durationMs: r.durationMs,
+              })),
+            }
+          : {}),
       };
     }
     case 'epochBegin':

@@ -11,8 +11,11 @@ function bar(done: number, total: number, width: number): string {
   return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
 
-/** The epoch table's header; below its width each epoch is laid out as a record instead. */
-const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc   time';
+/**
+ * The epoch table's header, as wide as its rows (an epoch of up to 9999.9 s); below its width
+ * each epoch is laid out as a record instead.
+ */
+const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc         lr     time';
 
 /**
  * A field longer than its line: broken at a space, else after a '/' or '-' (if that keeps at
@@ -106,8 +109,8 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   const table = cols >= TABLE_HEADER.length;
   const epochLines = s.epochsDone.map((e) =>
     table
-      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${(e.durationMs / 1000).toFixed(1).padStart(5)}s`]
-      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  '),
+      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}`]
+      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  '),
   );
   // Epochs of a resumed run that finished before its restart and that this monitor has no
   // row for (it came after, or its bounded table let them go): one row says so.

@@ -10,6 +10,18 @@ const END_REASON: Readonly<Record<TrainEnd['reason'], Extract<TrainEndReason, st
 };
 
 /**
+ * The most epochs of a resumed run's history a TrainBegin carries (the latest ones): about
+ * 60 bytes each on the wire, so at most ~60 kB however long the run, well within gRPC's 4 MB
+ * message limit and kept once in the replay buffer.
+ *
+ * @example
+ * ```ts
+ * history.slice(-TRAIN_BEGIN_HISTORY_MAX);
+ * ```
+ */
+export const TRAIN_BEGIN_HISTORY_MAX = 1000;
+
+/**
  * Serialises a config for the wire. A config that cannot be JSON-encoded (cycles, BigInt)
  * must not break telemetry, so it becomes a JSON string describing the problem.
  */
@@ -53,6 +65,15 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
           stepsPerEpoch: e.stepsPerEpoch,
           configJson: configJson(e.config),
           resumedFrom: e.resumedFrom ?? '',
+          history: (e.history ?? []).slice(-TRAIN_BEGIN_HISTORY_MAX).map((r) => ({
+            epoch: r.epoch,
+            trainLoss: r.trainLoss,
+            trainAccuracy: r.trainAccuracy,
+            ...(r.valLoss !== undefined ? { valLoss: r.valLoss } : {}),
+            ...(r.valAccuracy !== undefined ? { valAccuracy: r.valAccuracy } : {}),
+            lr: r.lr,
+            durationMs: r.durationMs,
+          })),
         },
       };
     case 'EpochBegin':

@@ -56,7 +56,7 @@ describe('MonitorState / renderMonitor', () => {
     assert.match(view, /reconnecting: Connection dropped \(retry in 0\.5 s\)/);
     assert.match(view, /loss NaN/);
     assert.match(view, /lr 0\.0100 -> 0\.00100/);
-    assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+-\s+-\s+4\.0s/);
+    assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+-\s+-\s+0\.0100\s+4\.0s/);
   });
 
   it('shows a resumed epoch from the batch it continues at, not from 0', () => {
@@ -149,6 +149,25 @@ describe('MonitorState / renderMonitor', () => {
       assert.match(renderMonitor(s, 40).join('\n'), /\nepochs 1-3 {2}before the restart\n/);
       const one = [begin(1, 1, 'ckpt-1')].reduce(reduceMonitor, initialMonitorState('h:1'));
       assert.match(renderMonitor(one, 80).join('\n'), /\n {4}1 {2}before the restart/);
+    });
+
+    it("shows the epochs before the restart with their figures when TrainBegin carries the run's history", () => {
+      const history = [0, 1, 2].map((epoch) => ({ epoch, trainLoss: 1 + epoch / 10, trainAccuracy: 0.5, valLoss: 2 + epoch / 10, valAccuracy: 0.25, lr: 0.005, durationMs: 1000 }));
+      const resumed: WatchSignal = ev(1, { kind: 'TrainBegin', epoch: 3, step: 12, backend: 'wasm', threads: 2, replicas: 1, epochs: 6, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-3', history });
+      const s = [resumed, end(2, 3)].reduce(reduceMonitor, initialMonitorState('h:1'));
+      const wide = renderMonitor(s, 80);
+      assert.deepEqual(rows(wide), ['1 1.000', '2 1.100', '3 1.200', '4 1.300']);
+      assert.doesNotMatch(wide.join('\n'), /before the restart/);
+      // Every figure of an earlier epoch: train and val loss and accuracy, lr, time.
+      assert.match(wide.join('\n'), /\n {4}3 {7}1\.200 {6}50\.0% {5}2\.200 {4}25\.0% {4}0\.00500 {5}1\.0s\n/);
+      assert.match(renderMonitor(s, 40).join('\n'), /\nepoch 3 {2}train loss 1\.200 acc 50\.0%\n {2}val loss 2\.200 acc 25\.0%\n {2}lr 0\.00500 {2}1\.0s\n/);
+      // The monitor saw epochs 1-2 of the earlier process; the checkpoint's history has them all.
+      const seenSome = [begin(1, 0), end(2, 0), end(3, 1), { type: 'restarted' } as WatchSignal, resumed].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.deepEqual(rows(renderMonitor(seenSome, 80)), ['1 1.000', '2 1.100', '3 1.200']);
+      // A long run: the table keeps its latest rows, as it does without a restart.
+      const long = Array.from({ length: 40 }, (_, epoch) => ({ ...history[0], epoch }));
+      const late = [ev(1, { kind: 'TrainBegin', epoch: 40, step: 160, backend: 'wasm', threads: 2, replicas: 1, epochs: 90, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-40', history: long })].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.deepEqual(late.epochsDone.map((r) => r.epoch), [35, 36, 37, 38, 39]);
     });
   });
 

@@ -50,6 +50,19 @@ describe('renderMonitor on narrow terminals', () => {
     });
   }
 
+  it('keeps the epoch table within the terminal at its own width, an epoch of over 1000 s included', () => {
+    const slow = reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, lr: 0.00001, durationMs: 1_234_500 }));
+    const header = (lines: string[]): string | undefined => lines.find((l) => l.startsWith('epoch  train loss'));
+    const width = header(renderMonitor(slow, 200))?.length ?? 0;
+    for (const columns of [width - 1, width]) {
+      const lines = renderMonitor(slow, columns);
+      for (const l of lines) assert.ok(l.length <= columns, `${l.length} > ${columns}: ${l}`);
+      assert.ok(lines.some((l) => l.includes('1234.5s')), lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes('0.0000100')), `the epoch's lr:\n${lines.join('\n')}`);
+    }
+    assert.ok(header(renderMonitor(slow, width)), 'a table at its own width');
+  });
+
   it("breaks a checkpoint's file name where it has a '-', not in the middle of a number", () => {
     const path = '/tmp/h-watch-py/run-live/checkpoints/ckpt-s0000000032-e0001-b000000.rxckpt';
     const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'CheckpointSaved', epoch: 1, step: 32, path, best: true }));

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as protoLoader from '@grpc/proto-loader';
 import { fromProtoEvent } from '../../src/telemetry/fromProtoEvent';
-import { loadTelemetryProto } from '../../src/telemetry/telemetryProto';
-import { toProtoEvent } from '../../src/telemetry/toProtoEvent';
-import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { loadTelemetryProto, TELEMETRY_LOADER_OPTIONS } from '../../src/telemetry/telemetryProto';
+import { toProtoEvent, TRAIN_BEGIN_HISTORY_MAX } from '../../src/telemetry/toProtoEvent';
+import type { TrainBegin, TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { Event__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Event';
+import { REPO_ROOT } from './telemetryTestKit';
 
 const t = 1764115200123.25; // sub-millisecond times must survive (latency measurements)
 const ALL: TrainEvent[] = [
@@ -52,5 +55,54 @@ describe('toProtoEvent / fromProtoEvent', () => {
     cyclic.self = cyclic;
     const msg = toProtoEvent({ ...(ALL[0] as Extract<TrainEvent, { kind: 'TrainBegin' }>), config: cyclic }, 'r', 1);
     assert.match(msg.trainBegin?.configJson ?? '', /unserialisable/);
+  });
+
+  describe("TrainBegin's history (a resumed run's earlier epochs)", () => {
+    const { v1 } = loadTelemetryProto();
+    const svc = v1.Telemetry.service.Subscribe;
+    const history = (n: number): NonNullable<TrainBegin['history']> =>
+      Array.from({ length: n }, (_, epoch) => ({
+        epoch,
+        trainLoss: 2 / (epoch + 1),
+        trainAccuracy: epoch / n,
+        // An epoch without validation has no val figures, and must not get zeros.
+        ...(epoch % 7 === 3 ? {} : { valLoss: 2.5 / (epoch + 1), valAccuracy: epoch / (n + 1) }),
+        lr: 0.1 / 2 ** Math.floor(epoch / 30),
+        durationMs: 60_000 + epoch,
+      }));
+    const resumed = (n: number): TrainBegin => ({ ...(ALL[0] as TrainBegin), epoch: n, step: n * 10, history: history(n) });
+    const wire = (e: TrainEvent): Buffer => svc.responseSerialize(toProtoEvent(e, 'r', 1, 's'));
+
+    it('round-trips over the wire, at a bounded size', () => {
+      const e = resumed(90);
+      const back = fromProtoEvent(svc.responseDeserialize(wire(e)) as Event__Output);
+      assert.deepEqual(back, { ...e, runId: 'r', sequence: 1, streamId: 's' });
+      // A 90-epoch run's history: a few kB once per training process, not per event.
+      const { history: _, ...without } = e;
+      const perEpoch = (wire(e).length - wire(without).length) / 90;
+      assert.ok(perEpoch <= 64, `${perEpoch} bytes per epoch`);
+      // However long the run, only its latest epochs go, so the message stays small.
+      const long = fromProtoEvent(svc.responseDeserialize(wire(resumed(5000))) as Event__Output);
+      assert.ok(long?.kind === 'TrainBegin' && long.history !== undefined);
+      assert.equal(long.history.length, TRAIN_BEGIN_HISTORY_MAX);
+      assert.deepEqual(long.history.map((r) => r.epoch), Array.from({ length: TRAIN_BEGIN_HISTORY_MAX }, (_, i) => 5000 - TRAIN_BEGIN_HISTORY_MAX + i));
+      assert.ok(wire(resumed(5000)).length < TRAIN_BEGIN_HISTORY_MAX * 64 + 1024, `${wire(resumed(5000)).length} bytes`);
+    });
+
+    it('is additive: a client of the proto before it reads the rest, and a server before it sends a TrainBegin without history', () => {
+      const oldProto = path.join(REPO_ROOT, 'test', 'fixtures', 'telemetry-before-style-renames.proto');
+      const old = (protoLoader.loadSync(oldProto, TELEMETRY_LOADER_OPTIONS)['rxtrain.telemetry.v1.Telemetry'] as protoLoader.ServiceDefinition).Subscribe;
+      const e = resumed(12);
+      const atNewClient = fromProtoEvent(svc.responseDeserialize(wire(e)) as Event__Output);
+      assert.deepEqual(atNewClient?.kind === 'TrainBegin' ? atNewClient.history : undefined, e.history, 'a client of this proto gets it');
+      const atOldClient = old.responseDeserialize(wire(e)) as { trainBegin?: Record<string, unknown> };
+      assert.equal(atOldClient.trainBegin?.resumedFrom, e.resumedFrom);
+      assert.equal(atOldClient.trainBegin?.epochs, e.epochs);
+      assert.equal('history' in (atOldClient.trainBegin ?? {}), false, 'not a field it knows');
+      // What an old server sends: the same TrainBegin, without history; this monitor reads it as "not known".
+      const fromOldServer = fromProtoEvent(svc.responseDeserialize(old.responseSerialize(atOldClient)) as Event__Output);
+      const { history: _, ...without } = e;
+      assert.deepEqual(fromOldServer, { ...without, runId: 'r', sequence: 1, streamId: 's' });
+    });
   });
 });

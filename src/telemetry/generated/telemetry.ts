@@ -6,6 +6,7 @@ import type { CheckpointSaved as _rxtrain_telemetry_v1_CheckpointSaved, Checkpoi
 import type { EarlyStop as _rxtrain_telemetry_v1_EarlyStop, EarlyStop__Output as _rxtrain_telemetry_v1_EarlyStop__Output } from './rxtrain/telemetry/v1/EarlyStop';
 import type { EpochBegin as _rxtrain_telemetry_v1_EpochBegin, EpochBegin__Output as _rxtrain_telemetry_v1_EpochBegin__Output } from './rxtrain/telemetry/v1/EpochBegin';
 import type { EpochEnd as _rxtrain_telemetry_v1_EpochEnd, EpochEnd__Output as _rxtrain_telemetry_v1_EpochEnd__Output } from './rxtrain/telemetry/v1/EpochEnd';
+import type { EpochSummary as _rxtrain_telemetry_v1_EpochSummary, EpochSummary__Output as _rxtrain_telemetry_v1_EpochSummary__Output } from './rxtrain/telemetry/v1/EpochSummary';
 import type { Event as _rxtrain_telemetry_v1_Event, Event__Output as _rxtrain_telemetry_v1_Event__Output } from './rxtrain/telemetry/v1/Event';
 import type { GetRunRequest as _rxtrain_telemetry_v1_GetRunRequest, GetRunRequest__Output as _rxtrain_telemetry_v1_GetRunRequest__Output } from './rxtrain/telemetry/v1/GetRunRequest';
 import type { LrChanged as _rxtrain_telemetry_v1_LrChanged, LrChanged__Output as _rxtrain_telemetry_v1_LrChanged__Output } from './rxtrain/telemetry/v1/LrChanged';
@@ -31,6 +32,7 @@ export interface ProtoGrpcType {
         EarlyStop: MessageTypeDefinition<_rxtrain_telemetry_v1_EarlyStop, _rxtrain_telemetry_v1_EarlyStop__Output>
         EpochBegin: MessageTypeDefinition<_rxtrain_telemetry_v1_EpochBegin, _rxtrain_telemetry_v1_EpochBegin__Output>
         EpochEnd: MessageTypeDefinition<_rxtrain_telemetry_v1_EpochEnd, _rxtrain_telemetry_v1_EpochEnd__Output>
+        EpochSummary: MessageTypeDefinition<_rxtrain_telemetry_v1_EpochSummary, _rxtrain_telemetry_v1_EpochSummary__Output>
         Event: MessageTypeDefinition<_rxtrain_telemetry_v1_Event, _rxtrain_telemetry_v1_Event__Output>
         EventKind: EnumTypeDefinition
         GetRunRequest: MessageTypeDefinition<_rxtrain_telemetry_v1_GetRunRequest, _rxtrain_telemetry_v1_GetRunRequest__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/telemetry.proto
 
+import type { EpochSummary as _rxtrain_telemetry_v1_EpochSummary, EpochSummary__Output as _rxtrain_telemetry_v1_EpochSummary__Output } from '../../../rxtrain/telemetry/v1/EpochSummary';
 
 /**
  * Training is starting, or resuming (then `resumed_from` is set).
@@ -33,6 +34,13 @@ export interface TrainBegin {
    * Path (on the training machine) of the checkpoint the run resumed from; empty for a fresh run.
    */
   'resumedFrom'?: (string);
+  /**
+   * A resumed run's finished epochs, oldest first, as its checkpoint recorded them: a monitor
+   * that started after the restart shows them without the earlier process's events. Empty for
+   * a fresh run, and from servers before this field (an unknown field to clients before it).
+   * At most the latest 1000 epochs (about 60 kB): an earlier epoch of a longer run is not in it.
+   */
+  'history'?: (_rxtrain_telemetry_v1_EpochSummary)[];
 }
 
 /**
@@ -67,4 +75,11 @@ export interface TrainBegin__Output {
    * Path (on the training machine) of the checkpoint the run resumed from; empty for a fresh run.
    */
   'resumedFrom': (string);
+  /**
+   * A resumed run's finished epochs, oldest first, as its checkpoint recorded them: a monitor
+   * that started after the restart shows them without the earlier process's events. Empty for
+   * a fresh run, and from servers before this field (an unknown field to clients before it).
+   * At most the latest 1000 epochs (about 60 kB): an earlier epoch of a longer run is not in it.
+   */
+  'history': (_rxtrain_telemetry_v1_EpochSummary__Output)[];
 }
