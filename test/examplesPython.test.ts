@@ -131,16 +131,75 @@ describe('examples/python/watch_run.py', function () {
       // Plaintext against TLS: grpc says only "Socket closed"; the example tries a TLS handshake and says so.
       const noCa = await watch([server.address]);
       assert.equal(noCa.code, 1, noCa.err);
-      assert.match(noCa.err, new RegExp(`^the server at ${server.address} speaks TLS: pass --ca FILE \\(its certificate if self-signed, else the CA that signed it\\)\n$`));
+      assert.match(noCa.err, new RegExp(`^the server at ${server.address} speaks TLS: add --tls \\(and --ca FILE if its certificate is self-signed\\)\n$`));
       const tick = setInterval(() => events.next(batchEnd()), 50);
       const ok = await watch([server.address, '--ca', tls.cert, '--server-name', 'gpu-box'], 2).finally(() => clearInterval(tick));
       assert.match(ok.out, /^run r: /, ok.err); // with the right flags it connects
       const usage = await watch([server.address, '--server-name', 'gpu-box']);
       assert.equal(usage.code, 2);
-      assert.match(usage.err, /--server-name .* needs --ca/);
+      assert.match(usage.err, /--server-name .* needs --tls or --ca/);
     } finally {
       fs.rmSync(tls.dir, { recursive: true, force: true });
       fs.rmSync(other.dir, { recursive: true, force: true });
     }
+  });
+
+  it('--tls without --ca verifies with the system\'s root CAs, and says what to change when they do not trust the server', async () => {
+    const tls = await selfSignedCert(['DNS:gpu-box']);
+    try {
+      const plain = await serveTelemetry(new Subject<TrainEvent>(), { runId: 'r', address: '127.0.0.1:0' });
+      try {
+        const r = await watch([plain.address, '--tls']);
+        assert.equal(r.code, 1, r.err);
+        assert.equal(r.err, `the server at ${plain.address} does not speak TLS: drop --tls\n`);
+      } finally {
+        await plain.shutdown();
+      }
+      const events = new Subject<TrainEvent>();
+      server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: tls.cert, key: tls.key } });
+      const untrusted = await watch([server.address, '--tls', '--server-name', 'gpu-box']);
+      assert.equal(untrusted.code, 1, untrusted.err);
+      assert.equal(untrusted.err, "the server's certificate is not trusted: pass its CA, or the certificate itself if it is self-signed, as --ca FILE\n");
+      // The system's roots, as grpc finds them: here a root file that holds the server's certificate.
+      const tick = setInterval(() => events.next(batchEnd()), 50);
+      const ok = await watch([server.address, '--tls', '--server-name', 'gpu-box'], 2, { GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: tls.cert }).finally(() => clearInterval(tick));
+      assert.match(ok.out, /^run r: /, ok.err);
+    } finally {
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--wait SECONDS: stops with exit 3 and says so when nothing answered for that long; a server that answers keeps it watching', async () => {
+    const gone = await serveTelemetry(new Subject<TrainEvent>(), { runId: 'r', address: '127.0.0.1:0' });
+    await gone.shutdown(); // its port: nothing listens there now
+    const r = await watch([gone.address, '--wait', '1']);
+    assert.equal(r.code, 3, r.err);
+    assert.equal(r.err.trimEnd().split('\n').at(-1), `nothing answered at ${gone.address} for 1 s (--wait): training has not started there, or it ended before this watcher connected`);
+    assert.equal(r.out, '');
+
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    const quiet = watch([server.address, '--wait', '0.5']);
+    await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+    // Longer than --wait without an event: the server answered, so it goes on watching.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    events.next({ kind: 'TrainEnd', time: Date.now(), epoch: 1, step: 4, reason: 'completed', durationMs: 10 });
+    events.complete();
+    const got = await quiet;
+    assert.equal(got.code, 0, got.err);
+    assert.match(got.out, /\n1 1 train_end COMPLETED after 0\.0s\n/);
+  });
+
+  it("prints a resumed run's earlier epochs under its train_begin line (TrainBegin.history)", async () => {
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    const history = [0, 1].map((epoch) => ({ epoch, trainLoss: 2 - epoch / 2, trainAccuracy: 0.25 + epoch / 4, ...(epoch === 1 ? { valLoss: 1.25, valAccuracy: 0.625 } : {}), lr: 0.01, durationMs: 1000 }));
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 2, step: 8, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-2', history });
+    const r = watch([server.address, '--kinds', 'TRAIN_BEGIN']);
+    await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+    events.complete();
+    const got = await r;
+    assert.equal(got.code, 0, got.err);
+    assert.match(got.out, /\n1 2 train_begin 3 epochs x 4 steps, wasm, resumed from ckpt-2\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n {2}history epoch 1 train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
   });
 });

@@ -10,11 +10,12 @@ or, with pip's grpcio-tools:
         --grpc_python_out=examples/python proto/telemetry.proto
 
     python3 examples/python/watch_run.py 127.0.0.1:50051 [--kinds EPOCH_END,TRAIN_END]
-        [--token T | RXTRAIN_TELEMETRY_TOKEN] [--ca cert.pem] [--server-name gpu-box] [--from N]
+        [--token T | RXTRAIN_TELEMETRY_TOKEN] [--tls] [--ca cert.pem] [--server-name gpu-box]
+        [--from N] [--wait SECONDS]
 
 Exit codes as `rxtrain monitor`: 0 training ended (or stdout was closed, `| head`), 1 the run
 failed or an error retrying cannot fix (a wrong token, TLS on one side only, a certificate for
-other names or not signed by --ca), 2 bad usage, 130 Ctrl-C.
+other names or not trusted), 2 bad usage, 3 nothing answered for --wait SECONDS, 130 Ctrl-C.
 
 grpc's own log lines (a failed handshake as "E1207 ... ssl_transport_security.cc ...") are kept
 off the terminal, as this script says what went wrong in its own words; GRPC_VERBOSITY=ERROR
@@ -22,6 +23,7 @@ off the terminal, as this script says what went wrong in its own words; GRPC_VER
 """
 import argparse
 import os
+import pathlib
 import re
 import socket
 import ssl
@@ -56,15 +58,21 @@ def name(enum, value):
     return full[len(prefix):] if full.startswith(prefix) else full
 
 
+def figures(p):
+    """An EpochEnd's or a TrainBegin history entry's metrics."""
+    val = f" val_acc {p.val_accuracy:.4f}" if p.HasField("val_accuracy") else ""
+    return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
+
+
 def describe(ev):
-    """One line per event, or None for a kind these stubs do not know (a newer server)."""
+    """One line per event (a resumed run's TrainBegin: and one per earlier epoch), or None for a
+    kind these stubs do not know (a newer server)."""
     kind = ev.WhichOneof("event")
     if kind is None:
         return None
     p = getattr(ev, kind)
     if kind == "epoch_end":
-        val = f" val_acc {p.val_accuracy:.4f}" if p.HasField("val_accuracy") else ""
-        return f"epoch_end train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
+        return f"epoch_end {figures(p)}"
     if kind == "batch_end":
         return f"batch_end batch {p.batch} loss {p.loss:.4f} {p.images_per_sec:.0f} img/s"
     if kind == "lr_changed":
@@ -74,8 +82,10 @@ def describe(ev):
     if kind == "checkpoint_saved":
         return f"checkpoint_saved {p.path}" + (" (best)" if p.best else "")
     if kind == "train_begin":
-        return f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
-            f", resumed from {p.resumed_from}" if p.resumed_from else "")
+        # A resumed run lists its finished epochs (servers before TrainBegin.history send none).
+        return "\n".join([f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
+            f", resumed from {p.resumed_from}" if p.resumed_from else "")]
+            + [f"  history epoch {h.epoch} {figures(h)}" for h in p.history])
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
 
@@ -96,22 +106,25 @@ def speaks_tls(address, timeout=3.0):
 def unfixable(details, args):
     """A hint for an UNAVAILABLE that retrying cannot fix (TLS on one side only, a certificate
     that does not fit), as `rxtrain monitor` gives; None when the server may just not be up yet."""
-    if not args.ca:
+    if not args.tls:
         # A plaintext channel to a TLS server only says "Socket closed", as one to a server
         # going away does: a TLS handshake of our own tells them apart.
         if "Connection refused" not in details and speaks_tls(args.address):
-            return (f"the server at {args.address} speaks TLS: pass --ca FILE (its certificate if "
-                    "self-signed, else the CA that signed it)")
+            return f"the server at {args.address} speaks TLS: add --tls (and --ca FILE if its certificate is self-signed)"
         return None
     if "wrong version number" in details or "packet length too long" in details:
-        return f"the server at {args.address} does not speak TLS: drop --ca {args.ca}"
+        flags = " and ".join(f for f in ["--tls" if args.tls_flag else "", f"--ca {args.ca}" if args.ca else ""] if f)
+        return f"the server at {args.address} does not speak TLS: drop {flags}"
     found = re.search(r"Peer name (\S+) is not in peer certificate", details)
     if found:
-        return (f"the certificate is not for {found[1]}: pass --server-name with a name it is for "
-                f"(openssl x509 -in {args.ca} -noout -ext subjectAltName lists them)")
-    if "certificate verify failed" in details:
+        return f"the certificate is not for {found[1]}: pass --server-name with a name it is for" + (
+            f" (openssl x509 -in {args.ca} -noout -ext subjectAltName lists them)" if args.ca else "")
+    if "certificate verify failed" in details and args.ca:
         return (f"the server's certificate is not signed by {args.ca}: pass the CA that signed it, "
                 "or the server's own certificate if it is self-signed, as --ca")
+    if "certificate verify failed" in details:
+        return ("the server's certificate is not trusted: pass its CA, or the certificate itself if "
+                "it is self-signed, as --ca FILE")
     return None
 
 
@@ -121,10 +134,13 @@ def main():
     ap.add_argument("--kinds", default="", help="comma-separated EventKind names, with or without their "
                     "EVENT_KIND_ prefix, e.g. EPOCH_END,TRAIN_END")
     ap.add_argument("--token", default=os.environ.get("RXTRAIN_TELEMETRY_TOKEN"))
+    ap.add_argument("--tls", dest="tls_flag", action="store_true", help="TLS, verified with the system's root CAs")
     ap.add_argument("--ca", help="PEM certificate to trust (TLS); the self-signed certificate itself")
     ap.add_argument("--server-name", help="name in the server's certificate, when it differs from the address")
     ap.add_argument("--from", dest="start", type=int, default=0, help="first sequence wanted (0: oldest kept)")
+    ap.add_argument("--wait", type=float, help="give up (exit 3) once no server has answered for this many seconds")
     args = ap.parse_args()
+    args.tls = args.tls_flag or bool(args.ca)
     kinds = []
     for k in filter(None, (k.strip() for k in args.kinds.split(","))):
         try:
@@ -133,22 +149,27 @@ def main():
             ap.error(f"--kinds: unknown event kind '{k}'; kinds: "
                      + ", ".join(name(pb.EventKind, v) for v in pb.EventKind.values()[1:]))
 
-    if args.server_name and not args.ca:
-        ap.error("--server-name names the host in the server's TLS certificate: it needs --ca")
+    if args.server_name and not args.tls:
+        ap.error("--server-name names the host in the server's TLS certificate: it needs --tls or --ca")
+    if args.wait is not None and args.wait <= 0:
+        ap.error(f"--wait must be a number of seconds above 0, got {args.wait:g}")
     options = [("grpc.ssl_target_name_override", args.server_name)] if args.server_name else []
-    if args.ca:
-        with open(args.ca, "rb") as f:
-            channel = grpc.secure_channel(args.address, grpc.ssl_channel_credentials(f.read()), options)
+    if args.tls:
+        roots = pathlib.Path(args.ca).read_bytes() if args.ca else None  # None: the system's root CAs
+        channel = grpc.secure_channel(args.address, grpc.ssl_channel_credentials(roots), options)
     else:
         channel = grpc.insecure_channel(args.address, options)
     metadata = [("authorization", f"Bearer {args.token}")] if args.token else None
     stub = rpc.TelemetryStub(channel)
 
     nxt, delay, run_shown, stream = args.start, 0.25, False, ""
+    failing_since = None  # --wait: when the attempts since the last answer began to fail
     while True:
         try:
+            # Every (re)connection asks GetRun first: its answer says a server is there.
+            run = stub.GetRun(pb.GetRunRequest(), metadata=metadata, timeout=10)
+            failing_since = None
             if not run_shown:
-                run = stub.GetRun(pb.GetRunRequest(), metadata=metadata, timeout=10)
                 print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}, epoch {run.epoch}/{run.epochs}, "
                       f"events {run.oldest_sequence}..{run.last_sequence}", flush=True)
                 run_shown = True
@@ -189,8 +210,18 @@ def main():
                 if code == grpc.StatusCode.RESOURCE_EXHAUSTED and oldest_kept is not None and 0 < nxt < int(oldest_kept):
                     print(f"events {nxt}..{int(oldest_kept) - 1} were evicted from the server's buffer", file=sys.stderr)
                     nxt = int(oldest_kept)
-                print(f"{code.name}: {details}; retrying in {delay:g} s", file=sys.stderr)
-                time.sleep(delay)
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = now
+                pause = delay
+                if args.wait is not None:
+                    if now - failing_since >= args.wait:
+                        print(f"nothing answered at {args.address} for {args.wait:g} s (--wait): training has not "
+                              "started there, or it ended before this watcher connected", file=sys.stderr)
+                        return 3
+                    pause = min(delay, failing_since + args.wait - now)  # never wait past the deadline
+                print(f"{code.name}: {details}; retrying in {pause:.3g} s", file=sys.stderr)
+                time.sleep(pause)
                 delay = min(delay * 2, 10)
             else:  # UNAUTHENTICATED, INVALID_ARGUMENT, ABORTED (the run failed), ...
                 print(f"{code.name}: {details}", file=sys.stderr)
