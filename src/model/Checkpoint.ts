@@ -4,7 +4,7 @@ import type { SchedulerState } from './LrScheduler';
 import type { TrainerState } from './Trainer';
 import type { WeightEma } from './WeightEma';
 import { parseInferenceInfo, type InferenceInfo } from './InferenceInfo';
-import type { EpochEnd } from '../telemetry/TrainEvent';
+import type { EpochRecord } from '../telemetry/EpochRecord';
 
 /**
  * What a checkpoint must match to be resumed: the config fields that change the maths, and
@@ -92,17 +92,6 @@ export interface AcceptedChange {
 export type IdentityMatch =
   | { readonly ok: true; readonly moved: readonly string[]; readonly changed: readonly AcceptedChange[] }
   | { readonly ok: false; readonly differs: readonly IdentityPart[]; readonly problems: readonly string[] };
-
-/**
- * Metrics of one finished epoch, kept in checkpoints so that charts and monitors see the
- * whole run after a resume. The fields are those of the `EpochEnd` event, so the two cannot drift apart.
- *
- * @example
- * ```ts
- * const r: EpochRecord = { epoch: 0, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 900 };
- * ```
- */
-export type EpochRecord = Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'lr' | 'durationMs'>;
 
 /**
  * Running sums of the epoch in progress, so that a checkpoint taken mid-epoch resumes with

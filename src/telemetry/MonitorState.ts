@@ -1,6 +1,7 @@
 import type { SequencedEvent } from './fromProtoEvent';
 import { printablePath } from '../streams/printablePath';
 import type { TrainEnd } from './TrainEvent';
+import { epochRecord, type EpochRecord } from './EpochRecord';
 import type { WatchSignal } from './watchTelemetry';
 import type { RunStatus__Output } from './generated/rxtrain/telemetry/v1/RunStatus';
 
@@ -25,15 +26,7 @@ export interface MonitorNote {
  * const row: MonitorEpoch = { epoch: 0, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 900 };
  * ```
  */
-export interface MonitorEpoch {
-  readonly epoch: number;
-  readonly trainLoss: number;
-  readonly trainAccuracy: number;
-  readonly valLoss?: number;
-  readonly valAccuracy?: number;
-  readonly lr: number;
-  readonly durationMs: number;
-}
+export type MonitorEpoch = EpochRecord;
 
 /**
  * Everything the live monitor view shows, folded from {@link WatchSignal}s.
@@ -101,26 +94,13 @@ function runStatusName(status: RunStatus__Output | number): string {
 const KEEP = 5;
 const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
 
-/** A row from an EpochEnd or a TrainBegin history record: only the figures the table shows. */
-function epochRow(e: MonitorEpoch): MonitorEpoch {
-  return {
-    epoch: e.epoch,
-    trainLoss: e.trainLoss,
-    trainAccuracy: e.trainAccuracy,
-    ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
-    ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
-    lr: e.lr,
-    durationMs: e.durationMs,
-  };
-}
-
 /**
  * The rows for the epochs before a resumed run's first: the checkpoint's history where the
  * TrainBegin carries it (what the run will build on), else the rows this monitor saw.
  */
 function rowsBefore(seen: readonly MonitorEpoch[], history: readonly MonitorEpoch[], before: number): readonly MonitorEpoch[] {
   const byEpoch = new Map<number, MonitorEpoch>();
-  for (const r of [...seen, ...history]) if (r.epoch < before) byEpoch.set(r.epoch, epochRow(r));
+  for (const r of [...seen, ...history]) if (r.epoch < before) byEpoch.set(r.epoch, epochRecord(r));
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch).slice(-KEEP);
 }
 
@@ -206,7 +186,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         ...base,
         lr: e.lr,
         batch: s.stepsPerEpoch,
-        epochsDone: push(s.epochsDone, epochRow(e)),
+        epochsDone: push(s.epochsDone, epochRecord(e)),
       };
     case 'LrChanged':
       return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };

@@ -1,4 +1,5 @@
 import type { SkipReason } from '../streams/Skip';
+import type { EpochRecord } from './EpochRecord';
 
 /**
  * Fields every training event carries, so each subscriber (logger, TensorBoard writer,
@@ -48,7 +49,7 @@ export interface TrainBegin extends EventBase {
    * `TrainBegin.history` (the latest `TRAIN_BEGIN_HISTORY_MAX` epochs); absent from a server
    * before that field.
    */
-  readonly history?: ReadonlyArray<Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'lr' | 'durationMs'>>;
+  readonly history?: readonly EpochRecord[];
 }
 
 /**

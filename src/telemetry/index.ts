@@ -1,4 +1,5 @@
 export * from './TrainEvent';
+export * from './EpochRecord';
 export * from './crc32c';
 export * from './tfRecord';
 export * from './ProtoWriter';

@@ -1,4 +1,5 @@
 import type { TrainEnd, TrainEvent } from './TrainEvent';
+import { epochRecord } from './EpochRecord';
 import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
 
@@ -65,15 +66,7 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
           stepsPerEpoch: e.stepsPerEpoch,
           configJson: configJson(e.config),
           resumedFrom: e.resumedFrom ?? '',
-          history: (e.history ?? []).slice(-TRAIN_BEGIN_HISTORY_MAX).map((r) => ({
-            epoch: r.epoch,
-            trainLoss: r.trainLoss,
-            trainAccuracy: r.trainAccuracy,
-            ...(r.valLoss !== undefined ? { valLoss: r.valLoss } : {}),
-            ...(r.valAccuracy !== undefined ? { valAccuracy: r.valAccuracy } : {}),
-            lr: r.lr,
-            durationMs: r.durationMs,
-          })),
+          history: (e.history ?? []).slice(-TRAIN_BEGIN_HISTORY_MAX).map(epochRecord),
         },
       };
     case 'EpochBegin':
