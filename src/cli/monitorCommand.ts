@@ -8,6 +8,7 @@ import { parseCommandArgs } from './parseCommandArgs';
 import * as E from 'fp-ts/Either';
 import type { Subscription } from 'rxjs';
 import type { SequencedEvent } from '../telemetry/fromProtoEvent';
+import type { EpochRecord } from '../telemetry/EpochRecord';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
 import { parseEventKind } from '../telemetry/protoEventKind';
@@ -185,18 +186,29 @@ function jsonLine(e: SequencedEvent): string {
   return `${JSON.stringify({ sequence, runId, kind, ...rest })}\n`;
 }
 
+/** An epoch's figures as the log lines show them, for a live `EpochEnd` and a history row alike. */
+function epochFigures(r: EpochRecord): string {
+  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)} s`;
+}
+
 /**
  * One log line per notable event, for a non-terminal stdout without --json. The epoch label
  * comes from the view state `s` (already folded with `e`): the event's own epoch is the
- * training cursor, one past the last epoch once that epoch has ended.
+ * training cursor, one past the last epoch once that epoch has ended. A resumed run's
+ * TrainBegin is followed by a line per epoch of its `history`: a log piped to a file would
+ * otherwise start at the restart, without the figures the live view shows for those epochs.
  */
 function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
   const at = `#${e.sequence} epoch ${epochLabel(s)} step ${e.step}`;
   switch (e.kind) {
     case 'TrainBegin':
-      return `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ''}`;
+      return [
+        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ''}`,
+        // No step: the event's is where the new process starts, not where that epoch ended.
+        ...(e.history ?? []).map((r) => `#${e.sequence} epoch ${epochLabel({ epoch: r.epoch, epochs: e.epochs })} epoch done before the restart: ${epochFigures(r)}`),
+      ].join('\n');
     case 'EpochEnd':
-      return `${at} epoch done: train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAccuracy * 100).toFixed(1)}%${e.valLoss === undefined ? '' : `, val loss ${e.valLoss.toFixed(4)}`}${e.valAccuracy === undefined ? '' : ` acc ${(e.valAccuracy * 100).toFixed(1)}%`}, lr ${e.lr}, ${(e.durationMs / 1000).toFixed(1)} s`;
+      return `${at} epoch done: ${epochFigures(e)}`;
     case 'LrChanged':
       return `${at} lr ${e.from} -> ${e.to}`;
     case 'CheckpointSaved':

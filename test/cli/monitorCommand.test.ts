@@ -192,6 +192,25 @@ describe('rxtrain monitor', () => {
     }
   });
 
+  it("in line mode prints a resumed run's earlier epochs (TrainBegin.history) as epoch lines from before the restart", async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    const history = [0, 1].map((epoch) => ({ epoch, trainLoss: 2 - epoch / 2, trainAccuracy: 0.25 + epoch / 4, ...(epoch === 1 ? { valLoss: 1.25, valAccuracy: 0.625 } : {}), lr: 0.01, durationMs: 1500 }));
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epochs: 3, epoch: 2, step: 8, resumedFrom: 'ckpt-2', history });
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 2, step: 12, trainLoss: 1, trainAccuracy: 0.75, lr: 0.01, durationMs: 1500 });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(t.out.text().split('\n').slice(0, 4), [
+      '#1 epoch 3/3 step 8 training alexnet-1 on wasm: 3 epochs × 4 steps, resumed from ckpt-2',
+      '#1 epoch 1/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5 s',
+      '#1 epoch 2/3 epoch done before the restart: train loss 1.5000 acc 50.0%, val loss 1.2500 acc 62.5%, lr 0.01, 1.5 s',
+      // The live epoch line, for comparison: the same figures, with its step.
+      '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5 s',
+    ]);
+  });
+
   it('--from past the end of the stream says so, then shows the events from the start', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next(begin());
