@@ -9,6 +9,7 @@ import * as E from 'fp-ts/Either';
 import type { Subscription } from 'rxjs';
 import type { SequencedEvent } from '../telemetry/fromProtoEvent';
 import type { EpochRecord } from '../telemetry/EpochRecord';
+import { printablePath } from '../streams/printablePath';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
 import { parseEventKind } from '../telemetry/protoEventKind';
@@ -197,13 +198,14 @@ function epochFigures(r: EpochRecord): string {
  * training cursor, one past the last epoch once that epoch has ended. A resumed run's
  * TrainBegin is followed by a line per epoch of its `history`: a log piped to a file would
  * otherwise start at the restart, without the figures the live view shows for those epochs.
+ * Paths go through printablePath: a line break in one would split its line in two.
  */
 function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
   const at = `#${e.sequence} epoch ${epochLabel(s)} step ${e.step}`;
   switch (e.kind) {
     case 'TrainBegin':
       return [
-        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ''}`,
+        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}`,
         // No step: the event's is where the new process starts, not where that epoch ended.
         ...(e.history ?? []).map((r) => `#${e.sequence} epoch ${epochLabel({ epoch: r.epoch, epochs: e.epochs })} epoch done before the restart: ${epochFigures(r)}`),
       ].join('\n');
@@ -212,9 +214,9 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
     case 'LrChanged':
       return `${at} lr ${e.from} -> ${e.to}`;
     case 'CheckpointSaved':
-      return `${at} checkpoint ${e.path}${e.best ? ' (best)' : ''}`;
+      return `${at} checkpoint ${printablePath(e.path)}${e.best ? ' (best)' : ''}`;
     case 'SampleSkipped':
-      return `${at} skipped ${e.path}: ${e.reason} (${e.message})`;
+      return `${at} skipped ${printablePath(e.path)}: ${e.reason} (${e.message})`;
     case 'EarlyStop':
       return `${at} early stop: ${e.reason}`;
     case 'TrainEnd':
@@ -237,7 +239,7 @@ function problemHint(p: WatchProblem, args: MonitorArgs): string {
     case 'nobody-listens':
       return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): training has not started there, or it ended before this monitor connected`;
     case 'server-not-tls': {
-      const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${args.ca}` : undefined].filter((f) => f !== undefined);
+      const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${printablePath(args.ca)}` : undefined].filter((f) => f !== undefined);
       return `the server at ${args.address} does not speak TLS: drop ${flags.join(' and ')}`;
     }
     case 'server-is-tls':
@@ -248,7 +250,7 @@ function problemHint(p: WatchProblem, args: MonitorArgs): string {
         : `the certificate is not for ${p.host}: pass --server-name with a name it is for`;
     case 'certificate-untrusted':
       return args.ca !== undefined
-        ? `the server's certificate is not signed by ${args.ca} (${p.reason}): pass the CA that signed it, or the server's own certificate if it is self-signed, as --ca`
+        ? `the server's certificate is not signed by ${printablePath(args.ca)} (${p.reason}): pass the CA that signed it, or the server's own certificate if it is self-signed, as --ca`
         : `the server's certificate is not trusted (${p.reason}): pass its CA, or the certificate itself if it is self-signed, as --ca FILE`;
   }
 }

@@ -174,7 +174,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         stepsPerEpoch: e.stepsPerEpoch,
         status: 'RUNNING',
         ...(e.epochs > 0 && e.epoch >= e.epochs ? { batch: e.stepsPerEpoch } : {}),
-        ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${e.resumedFrom}` }) } : {}),
+        ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${printablePath(e.resumedFrom)}` }) } : {}),
       };
     }
     case 'EpochBegin':
@@ -191,7 +191,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
     case 'LrChanged':
       return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };
     case 'CheckpointSaved':
-      return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${e.path}${e.best ? ' (best)' : ''}` }, 3) };
+      return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${printablePath(e.path)}${e.best ? ' (best)' : ''}` }, 3) };
     case 'SampleSkipped':
       return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${printablePath(e.path)}` }, 3) };
     case 'EarlyStop':

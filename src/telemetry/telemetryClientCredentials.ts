@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { ioErrorReason } from '../streams/ioErrorReason';
+import { printablePath } from '../streams/printablePath';
 
 /**
  * How a client reaches a telemetry server.
@@ -37,14 +39,14 @@ export async function telemetryClientCredentials(
     try {
       ca = await fs.readFile(t.ca);
     } catch (err) {
-      throw new Error(`cannot read CA certificate '${t.ca}': ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot read CA certificate ${printablePath(t.ca)}: ${ioErrorReason(err)}`);
     }
     // Checked here, not at the handshake: a key or a stray file would only fail there as "not
     // signed by key.pem", and not at all while the server is not up yet.
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
       throw new Error(/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(ca.toString('latin1'))
-        ? `--ca ${t.ca} holds a private key, not a certificate: pass the server's certificate (--telemetry-cert of rxtrain train); its key stays on the training machine`
-        : `--ca ${t.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+        ? `--ca ${printablePath(t.ca)} holds a private key, not a certificate: pass the server's certificate (--telemetry-cert of rxtrain train); its key stays on the training machine`
+        : `--ca ${printablePath(t.ca)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
     }
     return { credentials: grpc.credentials.createSsl(ca), options };
   }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { MONITOR_EXIT, run, type MonitorIo } from '../../src/cli/monitorCommand';
@@ -209,6 +210,37 @@ describe('rxtrain monitor', () => {
       // The live epoch line, for comparison: the same figures, with its step.
       '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5 s',
     ]);
+  });
+
+  it('in line mode and in its messages quotes a path holding a line break, so that it stays on its line', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epoch: 1, step: 4, resumedFrom: 'runs/new\nline/ckpt-1' });
+    events.next({ kind: 'SampleSkipped', time: Date.now(), epoch: 1, step: 5, path: 'cat/new\nline.jpg', reason: 'empty', message: '0 bytes' });
+    events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 2, step: 8, path: 'runs/new\nline/ckpt-2', best: false });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(t.out.text().trimEnd().split('\n'), [
+      '#1 epoch 2/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from "runs/new\\nline/ckpt-1"',
+      '#2 epoch 2/2 step 5 skipped "cat/new\\nline.jpg": empty (0 bytes)',
+      '#3 epoch 2/2 step 8 checkpoint "runs/new\\nline/ckpt-2"',
+    ]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-ca-'));
+    try {
+      const missing = path.join(dir, 'new\nline.pem');
+      const m = io();
+      assert.equal(await run(['127.0.0.1:1', '--ca', missing], m.io), MONITOR_EXIT.USAGE);
+      assert.equal(m.err.text().split('\n')[0], `rxtrain monitor: cannot read CA certificate ${JSON.stringify(missing)}: no such file or folder`);
+      const key = path.join(dir, 'new\nline-key.pem');
+      fs.writeFileSync(key, '-----BEGIN PRIVATE KEY-----\n');
+      const k = io();
+      assert.equal(await run(['127.0.0.1:1', '--ca', key], k.io), MONITOR_EXIT.USAGE);
+      assert.ok(k.err.text().startsWith(`rxtrain monitor: --ca ${JSON.stringify(key)} holds a private key, not a certificate`), k.err.text());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--from past the end of the stream says so, then shows the events from the start', async () => {
@@ -437,7 +469,7 @@ describe('rxtrain monitor', () => {
     assert.equal(await run(['127.0.0.1:1', '--kinds', 'Bogus'], t.io), MONITOR_EXIT.USAGE);
     assert.match(t.err.text(), /unknown event kind 'Bogus'/);
     assert.equal(await run(['127.0.0.1:1', '--ca', '/nonexistent.pem'], t.io), MONITOR_EXIT.USAGE);
-    assert.match(t.err.text(), /cannot read CA certificate '\/nonexistent\.pem'/);
+    assert.match(t.err.text(), /cannot read CA certificate \/nonexistent\.pem: no such file or folder\n/);
     const s = io();
     assert.equal(await run(['127.0.0.1:1', '--server-name', 'gpu-box'], s.io), MONITOR_EXIT.USAGE, 'a --server-name without TLS would be ignored');
     assert.match(s.err.text(), /--server-name is the name expected in the server's TLS certificate: add --tls .* or --ca FILE/);

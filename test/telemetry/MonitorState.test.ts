@@ -35,6 +35,17 @@ describe('MonitorState / renderMonitor', () => {
     assert.deepEqual(s.recentSkips.map((r) => r.text), ['empty: "cat/new\\nline.jpg"']);
   });
 
+  it('shows a checkpoint and a resumed-from path holding a line break on one line of the view, quoted', () => {
+    const s = [
+      ev(1, { kind: 'TrainBegin', epoch: 1, step: 4, backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'runs/new\nline/ckpt-1' }),
+      ev(2, { kind: 'CheckpointSaved', epoch: 2, step: 8, path: 'runs/new\nline/ckpt-2', best: true }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.deepEqual(s.notes.map((n) => n.text), ['resumed from "runs/new\\nline/ckpt-1"']);
+    assert.deepEqual(s.checkpoints.map((c) => c.text), ['"runs/new\\nline/ckpt-2" (best)']);
+    const view = renderMonitor(s, 80);
+    assert.ok(view.every((l) => !l.includes('\n')), view.join('|'));
+  });
+
   it('folds events into what the view shows', () => {
     const signals: WatchSignal[] = [
       { type: 'connected', fromSequence: 0 },
