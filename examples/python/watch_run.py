@@ -128,6 +128,14 @@ def unfixable(details, args):
     return None
 
 
+def waiting(code, details, args):
+    """The one line said while no server answers: `rxtrain monitor` shows that state in place,
+    and a line per retry (every 10 s at most, for ever without --wait) would bury the output."""
+    what = (f"nothing listens on {args.address} yet — is training running?" if "Connection refused" in details
+            else f"{code.name}: {details};")
+    return f"{what} retrying " + (f"for up to {args.wait:g} s (--wait)" if args.wait is not None else "until a server answers")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("address", nargs="?", default="127.0.0.1:50051")
@@ -213,6 +221,7 @@ def main():
                 now = time.monotonic()
                 if failing_since is None:
                     failing_since = now
+                    print(waiting(code, details, args), file=sys.stderr, flush=True)
                 pause = delay
                 if args.wait is not None:
                     if now - failing_since >= args.wait:
@@ -220,7 +229,6 @@ def main():
                               "started there, or it ended before this watcher connected", file=sys.stderr)
                         return 3
                     pause = min(delay, failing_since + args.wait - now)  # never wait past the deadline
-                print(f"{code.name}: {details}; retrying in {pause:.3g} s", file=sys.stderr)
                 time.sleep(pause)
                 delay = min(delay * 2, 10)
             else:  # UNAUTHENTICATED, INVALID_ARGUMENT, ABORTED (the run failed), ...
