@@ -38,4 +38,12 @@ describe('scripts/requireBuilt.mjs (the npm scripts\' guard for a clone without 
     assert.ok(needDist.length >= 7, needDist.map(([name]) => name).join(', '));
     for (const [name, command] of needDist) assert.ok(command.startsWith('node scripts/requireBuilt.mjs && '), `${name}: ${command}`);
   });
+
+  it('execs the command it ends with, so that a SIGTERM to npm reaches the training instead of orphaning it', () => {
+    // npm runs a script through sh and signals sh; sh with a list of commands (the guard first)
+    // does not pass the signal on, so the last command must replace it.
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const needDist = Object.entries(scripts).filter(([, command]) => /dist\/cli\/main\.js|scripts\/trainCaltech256\.ts/.test(command));
+    for (const [name, command] of needDist) assert.match(command, /&& exec node [^&|;]*$/, `${name}: ${command}`);
+  });
 });
