@@ -60,8 +60,8 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
         `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps, ` +
           `backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)` +
           (e.resumedFrom === undefined ? ''
-            : e.epoch >= e.epochs ? `, from ${e.resumedFrom}: ${e.epochs === 1 ? 'its one epoch is' : `all ${e.epochs} epochs are`} done already (raise the epochs to train on)`
-              : `, from ${e.resumedFrom} at ${ep}, step ${e.step}`),
+            : e.epoch >= e.epochs ? `, from ${printablePath(e.resumedFrom)}: ${e.epochs === 1 ? 'its one epoch is' : `all ${e.epochs} epochs are`} done already (raise the epochs to train on)`
+              : `, from ${printablePath(e.resumedFrom)} at ${ep}, step ${e.step}`),
       ];
     case 'EpochBegin':
       return ['debug', `${ep} begins: lr ${lr(e.lr)}, ${e.steps} steps`];
@@ -80,7 +80,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
       return ['info', `${ep}: learning rate ${lr(e.from)} → ${lr(e.to)}`];
     case 'CheckpointSaved':
       // No epoch label: a checkpoint taken after an epoch already belongs to the next one.
-      return ['info', `checkpoint saved at step ${e.step}: ${e.path}${e.best ? ' (best so far)' : ''}`];
+      return ['info', `checkpoint saved at step ${e.step}: ${printablePath(e.path)}${e.best ? ' (best so far)' : ''}`];
     case 'SampleSkipped':
       // One line naming the file even for a Skip built by hand (skip() already folds its message):
       // the logger would stamp each line of a multi-line message as a WARN of its own.

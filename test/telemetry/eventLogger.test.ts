@@ -59,6 +59,14 @@ describe('eventLogger', () => {
     assert.deepEqual(formatEvent({ ...skipped, path: 'a/new\nline.jpg' }), ['warn', 'skipped "a/new\\nline.jpg" (truncated): bad JPEG']);
   });
 
+  it('quotes a checkpoint path holding a line break, resumed from or saved, on one line', () => {
+    assert.match(formatEvent(trainBegin(2, 'runs/new\nline/ckpt-2'))[1], /, from "runs\/new\\nline\/ckpt-2" at epoch 3, step 20$/);
+    assert.deepEqual(formatEvent({ kind: 'CheckpointSaved', time: 0, epoch: 1, step: 20, path: 'runs/new\nline/ckpt-3', best: false }), [
+      'info',
+      'checkpoint saved at step 20: "runs/new\\nline/ckpt-3"',
+    ]);
+  });
+
   it('says when it resumes', () => {
     assert.match(formatEvent(trainBegin(2, 'runs/a/ckpt-2'))[1], /^resuming run run-1: .*, from runs\/a\/ckpt-2 at epoch 3, step 20$/);
   });
