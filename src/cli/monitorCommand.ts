@@ -10,6 +10,7 @@ import type { Subscription } from 'rxjs';
 import type { SequencedEvent } from '../telemetry/fromProtoEvent';
 import type { EpochRecord } from '../telemetry/EpochRecord';
 import { printablePath } from '../streams/printablePath';
+import { oneLine } from '../streams/Skip';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
 import { parseEventKind } from '../telemetry/protoEventKind';
@@ -216,13 +217,13 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
     case 'CheckpointSaved':
       return `${at} checkpoint ${printablePath(e.path)}${e.best ? ' (best)' : ''}`;
     case 'SampleSkipped':
-      return `${at} skipped ${printablePath(e.path)}: ${e.reason} (${e.message})`;
+      return `${at} skipped ${printablePath(e.path)}: ${e.reason} (${oneLine(e.message)})`;
     case 'EarlyStop':
       return `${at} early stop: ${e.reason}`;
     case 'TrainEnd':
       return `${at} training ended: ${e.reason} after ${(e.durationMs / 1000).toFixed(1)} s`;
     case 'Error':
-      return `${at} ${e.fatal ? 'FATAL ' : ''}error: ${e.message}`;
+      return `${at} ${e.fatal ? 'FATAL ' : ''}error: ${oneLine(e.message)}`;
     default:
       return undefined;
   }

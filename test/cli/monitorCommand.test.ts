@@ -217,6 +217,8 @@ describe('rxtrain monitor', () => {
     events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epoch: 1, step: 4, resumedFrom: 'runs/new\nline/ckpt-1' });
     events.next({ kind: 'SampleSkipped', time: Date.now(), epoch: 1, step: 5, path: 'cat/new\nline.jpg', reason: 'empty', message: '0 bytes' });
     events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 2, step: 8, path: 'runs/new\nline/ckpt-2', best: false });
+    events.next({ kind: 'SampleSkipped', time: Date.now(), epoch: 2, step: 9, path: 'dog/1.jpg', reason: 'corrupt', message: 'VipsJpeg: bad\nVipsJpeg: bad\npremature end' });
+    events.next({ kind: 'Error', time: Date.now(), epoch: 2, step: 9, message: 'validation failed\n  disk gone', fatal: false });
     const t = io();
     const exit = run([server.address], t.io);
     await until(() => server!.subscribers === 1, 5000, 'the monitor');
@@ -226,6 +228,8 @@ describe('rxtrain monitor', () => {
       '#1 epoch 2/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from "runs/new\\nline/ckpt-1"',
       '#2 epoch 2/2 step 5 skipped "cat/new\\nline.jpg": empty (0 bytes)',
       '#3 epoch 2/2 step 8 checkpoint "runs/new\\nline/ckpt-2"',
+      '#4 epoch 2/2 step 9 skipped dog/1.jpg: corrupt (VipsJpeg: bad; premature end)',
+      '#5 epoch 2/2 step 9 error: validation failed; disk gone',
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-ca-'));
     try {
