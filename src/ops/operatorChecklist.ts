@@ -7,12 +7,14 @@ import { diffValues, runMarbles } from './marbleTest';
 /**
  * What {@link operatorChecklist} needs to know about an operator: how to build it, two valid
  * inputs with the outputs they must become, and, when its kernel rejects some input, one such
- * input and the error it raises ({@link OperatorChecklistBadInput}).
+ * input and the error it raises ({@link OperatorChecklistBadInput}). `I` is what the operator
+ * takes and `O` what it emits; without them (`unknown`) nothing is checked at compile time, and
+ * `make` may return any operator.
  *
  * @example
  * ```ts
  * const img = testImage(2, 1, 1, [0, 200]);
- * const opts: OperatorChecklistOptions = {
+ * const opts: OperatorChecklistOptions<Sample | Image, Sample | Image> = {
  *   make: () => flipHorizontal(),
  *   a: { image: img, label: 1, path: 'cls/1.png' },
  *   b: img,
@@ -22,7 +24,7 @@ import { diffValues, runMarbles } from './marbleTest';
  * };
  * ```
  */
-export type OperatorChecklistOptions = OperatorChecklistValues & OperatorChecklistBadInput;
+export type OperatorChecklistOptions<I = unknown, O = unknown> = OperatorChecklistValues<I, O> & OperatorChecklistBadInput;
 
 /**
  * The part of {@link OperatorChecklistOptions} every operator gives: how to build it and what
@@ -31,7 +33,7 @@ export type OperatorChecklistOptions = OperatorChecklistValues & OperatorCheckli
  * @example
  * ```ts
  * const img = testImage(2, 1, 1, [0, 200]);
- * const values: OperatorChecklistValues = {
+ * const values: OperatorChecklistValues<Image, Image> = {
  *   make: () => mapSameImage(invertImage),
  *   a: img,
  *   b: img,
@@ -39,21 +41,23 @@ export type OperatorChecklistOptions = OperatorChecklistValues & OperatorCheckli
  * };
  * ```
  */
-export interface OperatorChecklistValues {
+export interface OperatorChecklistValues<I = unknown, O = unknown> {
   /**
    * Builds a new operator. Called once per marble run, so a random operator must get a new
    * generator of a fixed seed each time (`() => cutout(8, createRng(7))`), never a shared one.
+   * With `I` left `unknown` it may return any operator (`Observable<never>` is an input every
+   * operator takes).
    */
-  readonly make: () => (source: Observable<never>) => Observable<unknown>;
+  readonly make: () => (source: Observable<unknown extends I ? never : I>) => Observable<O>;
   /** A valid input; make it a carrier (`{ image, label, path }`) to check that its other fields are kept. */
-  readonly a: unknown;
+  readonly a: I;
   /** A second valid input, emitted after `a`; make it a bare image. */
-  readonly b: unknown;
+  readonly b: I;
   /**
    * What `a` then `b` become, computed the way a fresh `make()` would: for a random operator,
    * from a new generator of the same seed, drawing for `a` first.
    */
-  readonly expected: () => { readonly a: unknown; readonly b: unknown };
+  readonly expected: () => { readonly a: O; readonly b: O };
   /** `false` for an operator that does not take `Skip` values; default `true` (the built-in operators pass them through). */
   readonly skips?: boolean;
   /** Largest allowed absolute difference between numbers, as in `runMarbles`; default 0 (exact). */
@@ -66,7 +70,9 @@ export interface OperatorChecklistValues {
  * kernel accepts every image (a flip, a colour change). The case then still runs, on a stand-in
  * input that throws on every read (an `Error` whose message starts `operatorChecklist: this
  * stand-in input throws`): an operator that swallows that error, replaces it, or emits a value
- * for that input without reading it fails the case, as it would fail with `bad`.
+ * for that input without reading it fails the case, as it would fail with `bad`. `bad` is not
+ * held to the operator's input type: a bad input is often one only a JavaScript caller or an
+ * untyped stream could give (a float image to an 8-bit operator), to test the runtime guard.
  *
  * @example
  * ```ts
@@ -82,6 +88,46 @@ export type OperatorChecklistBadInput =
       readonly badError: RegExp | Error;
     }
   | { readonly bad?: undefined; readonly badError?: undefined };
+
+// A value of type V where T is expected: V itself when it fits (or is `unknown`, from options
+// typed without type arguments, which stay unchecked), else T, so that the error names T.
+type Checked<V, T> = unknown extends V ? V : [V] extends [T] ? V : T;
+
+/**
+ * Any operator {@link operatorChecklist} can take: a function from an Observable to an
+ * Observable, whatever it takes and emits.
+ *
+ * @example
+ * ```ts
+ * const op: AnyOperator = flipHorizontal();
+ * ```
+ */
+export type AnyOperator = (source: Observable<never>) => Observable<unknown>;
+
+/**
+ * What operator type `Op` takes: `Image` for an `OperatorFunction<Image, …>`, the constraint
+ * (`ImageValue<Image>`) for a generic image operator such as `mapSameImage(kernel)`'s. An
+ * operator typed as taking `Observable<never>` (the way to say "any operator" before the
+ * checklist was typed) counts as taking `unknown`, so its inputs stay unchecked as they were.
+ *
+ * @example
+ * ```ts
+ * type In = OperatorInput<OperatorFunction<Image, FloatImage>>; // Image
+ * ```
+ */
+export type OperatorInput<Op> = Op extends (source: Observable<infer I>) => Observable<unknown> ? ([I] extends [never] ? unknown : I) : never;
+
+/**
+ * What operator type `Op` emits: `FloatImage` for an `OperatorFunction<Image, FloatImage>`,
+ * `ImageValue<FloatImage>` for `normalize(…)`'s generic `ImageOperator<Image, FloatImage>`;
+ * `unknown` for one typed as emitting `Observable<never>`, as for {@link OperatorInput}.
+ *
+ * @example
+ * ```ts
+ * type Out = OperatorOutput<OperatorFunction<Image, FloatImage>>; // FloatImage
+ * ```
+ */
+export type OperatorOutput<Op> = Op extends (source: Observable<never>) => Observable<infer O> ? ([O] extends [never] ? unknown : O) : never;
 
 // What the stand-in for a bad input throws: the name says where it came from when a case quotes it.
 const POISON_MESSAGE = 'operatorChecklist: this stand-in input throws on every read (no bad input was given, so a read error stands in for a kernel error)';
@@ -115,6 +161,12 @@ const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', 
  * Comparisons use {@link runMarbles}: images compare pixel by pixel, and a failure says which
  * case failed, the first differing frame, field and pixel, and both timelines.
  *
+ * The types come from the operator `make` returns ({@link OperatorInput}, {@link OperatorOutput}):
+ * `a` and `b` must be values it takes and `expected()`'s values ones it emits, so a wrong input or
+ * expectation is a compile error at that value rather than a failing case. A carrier may have
+ * fields of its own; `bad` is not checked (see {@link OperatorChecklistBadInput}); options typed
+ * without type arguments ({@link OperatorChecklistOptions}) stay unchecked.
+ *
  * @example
  * ```ts
  * // mocha, jest, vitest (`import { it } from 'node:test'` works the same way)
@@ -135,10 +187,21 @@ const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', 
  * });
  * ```
  */
-export function operatorChecklist(opts: OperatorChecklistOptions): OperatorChecklistCase[] {
+export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
+  // A type parameter per value, inferred from the value itself and then held to what `make`'s
+  // operator takes or emits: a carrier's extra fields (`label`, `path`) are then no "excess
+  // properties" of the operator's input type, and a wrong value is reported at that value, in
+  // one line ("Type 'number' is not assignable to type 'ImageValue<Image>'").
+  opts: Pick<OperatorChecklistValues, 'skips' | 'tolerance'> & {
+    readonly make: () => Op;
+    readonly a: Checked<A, OperatorInput<Op>>;
+    readonly b: Checked<B, OperatorInput<Op>>;
+    readonly expected: () => { readonly a: Checked<OutA, OperatorOutput<Op>>; readonly b: Checked<OutB, OperatorOutput<Op>> };
+  } & OperatorChecklistBadInput,
+): OperatorChecklistCase[] {
   const compare = { tolerance: opts.tolerance ?? 0 };
   // The checklist feeds values of the caller's choosing; the operator's input type is theirs to get right.
-  const op = (): ((source: Observable<unknown>) => Observable<unknown>) => opts.make() as (source: Observable<unknown>) => Observable<unknown>;
+  const op = (): ((source: Observable<unknown>) => Observable<unknown>) => opts.make() as unknown as (source: Observable<unknown>) => Observable<unknown>;
   const { a, b, bad, badError } = opts;
   // Checked here too: a JavaScript caller can give one without the other, and a `bad` whose error
   // is not said would run the stand-in case and leave `bad` untested.

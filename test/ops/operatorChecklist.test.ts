@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { AssertionError } from 'node:assert';
+import * as path from 'node:path';
 import * as vm from 'node:vm';
+import ts from 'typescript';
 import { catchError, defaultIfEmpty, EMPTY, map, Observable, throwError } from 'rxjs';
 import type { Image } from '../../src/ops/Image';
 import { mapSameImage } from '../../src/ops/mapImage';
-import { testImage } from '../../src/ops/marbleTest';
+import { testFloatImage, testImage } from '../../src/ops/marbleTest';
+import { normalize, normalizeImage } from '../../src/ops/normalize';
+import { skip } from '../../src/streams/Skip';
 import { operatorChecklist, type OperatorChecklistOptions } from '../../src/ops/operatorChecklist';
 import { createRng, type Rng } from '../../src/ops/Rng';
 import { sample } from './sample';
@@ -192,6 +196,67 @@ describe('operatorChecklist', () => {
       const js = (o: object): OperatorChecklistOptions => o as OperatorChecklistOptions; // what a JavaScript caller can pass
       assert.throws(() => operatorChecklist(js({ ...values, bad: testImage(1, 1, 3) })), /^TypeError: operatorChecklist: bad and badError go together \(got bad without badError\); leave both out for an operator whose kernel rejects no input$/);
       assert.throws(() => operatorChecklist(js({ ...values, badError: /RangeError/ })), /got badError without bad/);
+    });
+  });
+
+  describe('compile-time checks: the types come from make', () => {
+    // Each @ts-expect-error fails `tsc` (npm test) when its line compiles: with the checklist typed
+    // `unknown` every one of them did, and the mistake showed only when the cases ran.
+    it('an input the operator does not take is a type error, and a run error', () => {
+      const cases = [
+        // @ts-expect-error: mapSameImage(invertImage) takes 8-bit images (bare, carried or Skip), not numbers
+        operatorChecklist({ make: () => mapSameImage(invertImage), a: 3, b, expected: () => ({ a: b, b }) }),
+        // @ts-expect-error: nor float images
+        operatorChecklist({ make: () => mapSameImage(invertImage), a: sample(testFloatImage(2, 2, 1)), b, expected: () => ({ a: b, b }) }),
+      ];
+      assert.throws(() => cases[0][0].run(), /TypeError: image operator: expected an Image, an object with an `image` field, or a Skip; got number/);
+      // What compiles: a carrier with fields of its own, a bare image, a Skip, and a bad input of a
+      // type the operator does not take (a runtime guard's test).
+      const skipped = skip('cls/broken.jpg', 'truncated', 'premature end of JPEG file');
+      operatorChecklist({ make: () => mapSameImage(invertImage), a: skipped, b, expected: () => ({ a: skipped, b: invertImage(b) }), bad: 'not an image', badError: /TypeError/ });
+    });
+
+    it('an expected output the operator does not emit is a type error, and a run error', () => {
+      const mean = [100];
+      const cases = operatorChecklist({
+        make: () => normalize(mean),
+        a: sample(a),
+        b,
+        // @ts-expect-error: normalize emits float images; invertImage(b) is an 8-bit one
+        expected: () => ({ a: sample(normalizeImage(a, mean)), b: invertImage(b) }),
+      });
+      assert.throws(() => cases[0].run(), /expected Uint8Array\(3\) \[255,254,253\], got Float32Array\(3\)/);
+      const length = map((s: string) => s.length);
+      // @ts-expect-error: a string operator given a number
+      operatorChecklist({ make: () => length, a: 'ab', b: 3, expected: () => ({ a: 2, b: 1 }), skips: false });
+      // @ts-expect-error: a number operator expected to emit a string
+      operatorChecklist({ make: () => length, a: 'ab', b: 'c', expected: () => ({ a: 2, b: '1' }), skips: false });
+    });
+
+    it('the error is one line at the wrong value, naming the type the operator takes', function () {
+      this.timeout(60_000);
+      const src = path.resolve(__dirname, '..', '..', 'src', 'ops');
+      const file = path.join(src, '__typedChecklistProbe.ts');
+      const code = [
+        "import { mapSameImage, operatorChecklist, testImage, type Image } from './index';",
+        'const invert = (img: Image): Image => img;',
+        'const b = testImage(1, 1, 1);',
+        'operatorChecklist({ make: () => mapSameImage(invert), a: 3, b, expected: () => ({ a: b, b }) });',
+        '',
+      ].join('\n');
+      // The probe lives only in memory: a host that reads it from `code` and every other file from disk.
+      const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, types: ['node'], skipLibCheck: true };
+      const host = ts.createCompilerHost(options);
+      const read = host.getSourceFile.bind(host);
+      host.getSourceFile = (name, lang, ...rest) => (path.resolve(name) === file ? ts.createSourceFile(name, code, lang) : read(name, lang, ...rest));
+      const exists = host.fileExists.bind(host);
+      host.fileExists = (name) => path.resolve(name) === file || exists(name);
+      const program = ts.createProgram([file], options, host);
+      const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.file && path.resolve(d.file.fileName) === file);
+      assert.deepEqual(diags.map((d) => {
+        const { line, character } = d.file!.getLineAndCharacterOfPosition(d.start!);
+        return { at: `${line + 1}:${character + 1}`, text: d.file!.text.slice(d.start!, d.start! + d.length!), message: ts.flattenDiagnosticMessageText(d.messageText, '\n').replace(/<ArrayBufferLike>/g, '') };
+      }), [{ at: '4:55', text: 'a', message: "Type 'number' is not assignable to type 'ImageValue<Image<Uint8Array>>'." }]);
     });
   });
 
