@@ -1,7 +1,9 @@
 import { AssertionError } from 'node:assert';
 import { types } from 'node:util';
 import { isErrorValue, sameErrorClass } from './isErrorValue';
+import type { Observable } from 'rxjs';
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
+import type { CheckedValue } from './CheckedValue';
 import type { FloatImage, Image } from './Image';
 import { assertRng, type Rng } from './Rng';
 
@@ -265,8 +267,45 @@ export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestS
 }
 
 /**
+ * What {@link runMarbles} gives its callback: rxjs's `RunHelpers`, with an `expectObservable`
+ * whose `toBe` checks the expected values against the observable's value type at compile time
+ * (rxjs types them `any`), so `{ x: floatImage }` for an `Observable<Image>` is a type error at
+ * `x` instead of a marble mismatch. The functions are rxjs's own; only their types differ.
+ *
+ * @example
+ * ```ts
+ * const check = ({ cold, expectObservable }: ImageRunHelpers): void =>
+ *   expectObservable(cold('-a|', { a: img }).pipe(flipHorizontal())).toBe('-x|', { x: flipHorizontalImage(img) });
+ * runMarbles(check);
+ * ```
+ */
+export interface ImageRunHelpers extends Omit<RunHelpers, 'expectObservable'> {
+  expectObservable<V>(observable: Observable<V>, subscriptionMarbles?: string | null): MarbleExpectation<V>;
+}
+
+/**
+ * What `expectObservable(observable)` of {@link ImageRunHelpers} returns for an
+ * `Observable<V>`: `toBe`'s values must be `V`s (or values typed `unknown`, which stay
+ * unchecked; a carrier may have fields of its own); the error value may be anything (an
+ * `Error`, or a `RegExp` matched against `"Name: message"`).
+ *
+ * @example
+ * ```ts
+ * runMarbles(({ cold, expectObservable }) => {
+ *   const e: MarbleExpectation<Image> = expectObservable(cold('-a|', { a: img }));
+ *   e.toBe('-x|', { x: img });
+ * });
+ * ```
+ */
+export interface MarbleExpectation<V> {
+  toBe<E extends object>(marbles: string, values?: { readonly [K in keyof E]: CheckedValue<E[K], V> }, errorValue?: unknown): void;
+  toEqual(other: Observable<V>): void;
+}
+
+/**
  * Runs `callback` inside a fresh {@link createImageTestScheduler} (virtual time, so `-` is
- * one frame and nothing really waits) and returns its result.
+ * one frame and nothing really waits) and returns its result. The helpers are rxjs's, typed as
+ * {@link ImageRunHelpers}: `toBe`'s expected values are checked against the observable's type.
  *
  * @example
  * ```ts
@@ -277,8 +316,9 @@ export function createImageTestScheduler(opts: MarbleCompareOptions = {}): TestS
  * });
  * ```
  */
-export function runMarbles<T>(callback: (helpers: RunHelpers) => T, opts: MarbleCompareOptions = {}): T {
-  return createImageTestScheduler(opts).run(callback);
+export function runMarbles<T>(callback: (helpers: ImageRunHelpers) => T, opts: MarbleCompareOptions = {}): T {
+  // The same helper functions; ImageRunHelpers only types toBe's values more narrowly than rxjs.
+  return createImageTestScheduler(opts).run(callback as unknown as (helpers: RunHelpers) => T);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { from, throwError, type Observable } from 'rxjs';
 import type { Skip } from '../streams/Skip';
+import type { CheckedValue } from './CheckedValue';
 import { isErrorValue } from './isErrorValue';
 import { diffValues, runMarbles } from './marbleTest';
 
@@ -88,10 +89,6 @@ export type OperatorChecklistBadInput =
       readonly badError: RegExp | Error;
     }
   | { readonly bad?: undefined; readonly badError?: undefined };
-
-// A value of type V where T is expected: V itself when it fits (or is `unknown`, from options
-// typed without type arguments, which stay unchecked), else T, so that the error names T.
-type Checked<V, T> = unknown extends V ? V : [V] extends [T] ? V : T;
 
 /**
  * Any operator {@link operatorChecklist} can take: a function from an Observable to an
@@ -194,15 +191,17 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
   // one line ("Type 'number' is not assignable to type 'ImageValue<Image>'").
   opts: Pick<OperatorChecklistValues, 'skips' | 'tolerance'> & {
     readonly make: () => Op;
-    readonly a: Checked<A, OperatorInput<Op>>;
-    readonly b: Checked<B, OperatorInput<Op>>;
-    readonly expected: () => { readonly a: Checked<OutA, OperatorOutput<Op>>; readonly b: Checked<OutB, OperatorOutput<Op>> };
+    readonly a: CheckedValue<A, OperatorInput<Op>>;
+    readonly b: CheckedValue<B, OperatorInput<Op>>;
+    readonly expected: () => { readonly a: CheckedValue<OutA, OperatorOutput<Op>>; readonly b: CheckedValue<OutB, OperatorOutput<Op>> };
   } & OperatorChecklistBadInput,
 ): OperatorChecklistCase[] {
   const compare = { tolerance: opts.tolerance ?? 0 };
   // The checklist feeds values of the caller's choosing; the operator's input type is theirs to get right.
   const op = (): ((source: Observable<unknown>) => Observable<unknown>) => opts.make() as unknown as (source: Observable<unknown>) => Observable<unknown>;
   const { a, b, bad, badError } = opts;
+  // Checked at the call; inside, the checklist compares whatever it is given.
+  const expected = (): { readonly a: unknown; readonly b: unknown } => opts.expected();
   // Checked here too: a JavaScript caller can give one without the other, and a `bad` whose error
   // is not said would run the stand-in case and leave `bad` untested.
   if ((bad === undefined) !== (badError === undefined)) {
@@ -217,7 +216,7 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
           const src = cold('-a--b-|', { a, b });
           const subs = /**/ '^-----!';
           const want = /**/ '-x--y-|';
-          const { a: x, b: y } = opts.expected();
+          const { a: x, b: y } = expected();
           expectObservable(src.pipe(op())).toBe(want, { x, y });
           expectSubscriptions(src.subscriptions).toBe(subs);
         }, compare);
@@ -233,12 +232,12 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
       }
     }),
 
-    opts.badError === undefined ? throwingStandIn(op, a, opts.expected, compare) : check('a throwing kernel errors the stream and unsubscribes upstream', () => {
+    opts.badError === undefined ? throwingStandIn(op, a, expected, compare) : check('a throwing kernel errors the stream and unsubscribes upstream', () => {
       runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a--r--a-|', { a, r: bad });
         const subs = /**/ '^---!';
         const want = /**/ '-x--#';
-        expectObservable(src.pipe(op())).toBe(want, { x: opts.expected().a }, badError);
+        expectObservable(src.pipe(op())).toBe(want, { x: expected().a }, badError);
         expectSubscriptions(src.subscriptions).toBe(subs);
       }, compare);
     }),
@@ -249,7 +248,7 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
         const src = cold('-a--#', { a }, boom);
         const subs = /**/ '^---!';
         const want = /**/ '-x--#';
-        expectObservable(src.pipe(op())).toBe(want, { x: opts.expected().a }, boom);
+        expectObservable(src.pipe(op())).toBe(want, { x: expected().a }, boom);
         expectSubscriptions(src.subscriptions).toBe(subs);
       }, compare);
       // The marbles compare errors by class and message; the subscriber must get the very object.
@@ -274,7 +273,7 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
         const src = cold('-a--b--a-|', { a, b });
         const unsub = /**/ '^---!';
         const want = /**/ '-x--';
-        expectObservable(src.pipe(op()), unsub).toBe(want, { x: opts.expected().a });
+        expectObservable(src.pipe(op()), unsub).toBe(want, { x: expected().a });
         expectSubscriptions(src.subscriptions).toBe(unsub);
       }, compare);
     }),

@@ -3,7 +3,8 @@ import { AssertionError } from 'node:assert';
 import { map, take } from 'rxjs';
 import * as vm from 'node:vm';
 import { TestScheduler } from 'rxjs/testing';
-import { flipHorizontal } from '../../src/ops/flipHorizontal';
+import { flipHorizontal, flipHorizontalImage } from '../../src/ops/flipHorizontal';
+import { normalize, normalizeImage } from '../../src/ops/normalize';
 import {
   createImageTestScheduler,
   diffValues,
@@ -197,6 +198,31 @@ describe('marbleTest helpers', () => {
       expectObservable(cold('-a|', { a: f })).toBe('-a|', { a: near });
     });
     assert.throws(() => runMarbles(({ cold, expectObservable }) => expectObservable(cold('-a|', { a: f })).toBe('-a|', { a: near })));
+  });
+
+  it("runMarbles: toBe's values are checked against the observable's value type at compile time (rxjs types them any)", () => {
+    // Each @ts-expect-error fails `tsc` (npm test) when its line compiles, as all did with rxjs's RunHelpers.
+    const img = testImage(2, 1, 1, [1, 2]);
+    const carrier = { image: img, label: 1, path: 'cls/1.png' };
+    assert.throws(() => runMarbles(({ cold, expectObservable }) => {
+      // @ts-expect-error: normalize emits float images, not 8-bit ones
+      expectObservable(cold('-a|', { a: img }).pipe(normalize([1]))).toBe('-x|', { x: img });
+    }), /frames\[0\]\.notification\.value\.data: expected Uint8Array\(2\) \[1,2\], got Float32Array\(2\)/);
+    assert.throws(() => runMarbles(({ cold, expectObservable }) => {
+      // @ts-expect-error: inside a carrier too
+      expectObservable(cold('-a|', { a: carrier }).pipe(normalize([1]))).toBe('-x|', { x: { ...carrier, image: img } });
+    }), /frames\[0\]\.notification\.value\.image\.data: expected Uint8Array/);
+    assert.throws(() => runMarbles(({ cold, expectObservable }) => {
+      // @ts-expect-error: a flipped image is an image
+      expectObservable(cold('-a|', { a: img }).pipe(flipHorizontal())).toBe('-x|', { x: 3 });
+    }), /expected 3, got Image 2x1x1/);
+    // What compiles: right values, carriers with their fields, values typed unknown, and an error value of any type.
+    const unknownTyped: unknown = flipHorizontalImage(img);
+    runMarbles(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|', { a: carrier }).pipe(normalize([1]))).toBe('-x|', { x: { ...carrier, image: normalizeImage(img, [1]) } });
+      expectObservable(cold('-a|', { a: img }).pipe(flipHorizontal())).toBe('-x|', { x: unknownTyped });
+      expectObservable(cold('-a#', { a: img }, new RangeError('r')).pipe(flipHorizontal())).toBe('-x#', { x: flipHorizontalImage(img) }, /RangeError: r/);
+    });
   });
 
   it('image factories: explicit, functional, gradient and seeded random, with validation', () => {
