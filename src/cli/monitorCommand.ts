@@ -351,6 +351,16 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   };
 
   let seenEvent = false;
+  // Piped output (a log file, a service's journal) gets each connection problem once, not a
+  // pair of lines per retry for as long as training has not started: the problem said last,
+  // the attempt whose "connecting" line was held back, and a line once a server answers again.
+  let problem: string | undefined;
+  let heldBack: string | undefined;
+  const answered = (): void => {
+    if (heldBack !== undefined) notice(heldBack.replace(/^connecting to/, 'connected to'));
+    problem = undefined;
+    heldBack = undefined;
+  };
   const onSignal = (sig: WatchSignal): void => {
     state = reduceMonitor(state, sig);
     if (tty) {
@@ -360,18 +370,24 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     switch (sig.type) {
       case 'event':
         seenEvent = true;
+        answered();
         if (args.json) out(jsonLine(sig.event));
         else {
           const line = logLine(sig.event, state);
           if (line !== undefined) out(`${line}\n`);
         }
         break;
-      case 'connected':
-        notice(`connecting to ${args.address}${sig.fromSequence > 0 ? ` (resuming from #${sig.fromSequence})` : ''}`);
+      case 'connected': {
+        const line = `connecting to ${args.address}${sig.fromSequence > 0 ? ` (resuming from #${sig.fromSequence})` : ''}`;
+        if (problem === undefined) notice(line);
+        else heldBack = line;
         break;
+      }
       case 'disconnected':
+        if (sig.message === problem) break;
+        problem = sig.message;
         // A question ("... is training running?") reads better without a semicolon after it.
-        notice(`${sig.message.endsWith('?') ? sig.message : `disconnected: ${sig.message};`} retrying in ${seconds(sig.retryInMs)}`);
+        notice(`${sig.message.endsWith('?') ? sig.message : `disconnected: ${sig.message};`} retrying in ${seconds(sig.retryInMs)} (further retries are not listed)`);
         break;
       case 'gap':
         notice(`events #${sig.from}-#${sig.to} were evicted from the server's buffer and are lost to this monitor`);
@@ -385,6 +401,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
           : `the server has no event #${args.from} yet (its stream is shorter: a --from past the end, or a training that started over); showing its events from the start`);
         break;
       case 'run':
+        answered();
         break;
     }
   };
