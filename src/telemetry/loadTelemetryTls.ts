@@ -2,6 +2,8 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as E from 'fp-ts/Either';
 import type { TelemetryTls } from './TelemetryServerOptions';
+import { ioErrorReason } from '../streams/ioErrorReason';
+import { printablePath } from '../streams/printablePath';
 
 // What a PEM given in memory is called in a message: never its bytes (the key's are a secret).
 function pemName(x: string | Uint8Array, what: string): string {
@@ -14,7 +16,7 @@ async function readPem(x: string | Uint8Array, what: string): Promise<E.Either<s
   try {
     return E.right(await fs.readFile(x));
   } catch (err) {
-    return E.left(`cannot read telemetry TLS ${what} '${x}': ${err instanceof Error ? err.message : String(err)}`);
+    return E.left(`cannot read telemetry TLS ${what} ${printablePath(x)}: ${ioErrorReason(err)}`);
   }
 }
 

@@ -295,8 +295,8 @@ describe('rxtrain train', function () {
       const { execFileSync } = await import('node:child_process');
       execFileSync('openssl', ['pkey', '-in', tls.key, '-aes256', '-passout', 'pass:secret', '-out', encrypted]);
       const cases: [string, string, RegExp][] = [
-        [path.join(tls.dir, 'missing.pem'), tls.key, /^rxtrain train: cannot read telemetry TLS certificate '.*missing\.pem': ENOENT/],
-        [tls.dir, tls.key, /^rxtrain train: cannot read telemetry TLS certificate '.*': EISDIR/],
+        [path.join(tls.dir, 'missing.pem'), tls.key, /^rxtrain train: cannot read telemetry TLS certificate \S*missing\.pem: no such file or folder$/m],
+        [tls.dir, tls.key, /^rxtrain train: cannot read telemetry TLS certificate \S+: it is a folder, not a file$/m],
         [notPem, tls.key, /^rxtrain train: telemetry TLS: .*notes\.txt holds no PEM certificate/],
         [tls.key, tls.cert, /^rxtrain train: telemetry TLS: the certificate \(.*key\.pem\) and the key \(.*cert\.pem\) look swapped/],
         [tls.cert, other.key, /^rxtrain train: telemetry TLS: the key \(.*key\.pem\) does not belong to the certificate \(.*cert\.pem\): pass the key made together with it/],

@@ -11,6 +11,7 @@ describe('ioErrorReason', () => {
     const reasonOf = (p: Promise<unknown>): Promise<string> => p.then(() => assert.fail('should reject'), ioErrorReason);
     assert.equal(await reasonOf(fsp.readdir(path.join(dir, 'gone'))), 'no such file or folder');
     assert.equal(await reasonOf(fsp.readdir(file)), 'not a directory');
+    assert.equal(await reasonOf(fsp.readFile(dir)), 'it is a folder, not a file');
     const denied = Object.assign(new Error(`EACCES: permission denied, scandir '${dir}'`), { code: 'EACCES' });
     assert.equal(ioErrorReason(denied), 'permission denied');
     assert.equal(ioErrorReason(Object.assign(new Error(`EPERM: operation not permitted, open '${file}'`), { code: 'EPERM' })), 'permission denied');

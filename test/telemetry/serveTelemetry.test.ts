@@ -269,7 +269,7 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
     await assert.rejects(serveTelemetry(events, { runId: 'r', address: 'nonsense' }), /expected HOST:PORT/);
     await assert.rejects(
       serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } }),
-      /cannot read telemetry TLS certificate '\/nonexistent\/cert\.pem'/,
+      /cannot read telemetry TLS certificate \/nonexistent\/cert\.pem: no such file or folder$/,
     );
     const off = await serveTelemetry(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
