@@ -200,11 +200,14 @@ describe('examples/python/watch_run.py', function () {
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
     const history = [0, 1].map((epoch) => ({ epoch, trainLoss: 2 - epoch / 2, trainAccuracy: 0.25 + epoch / 4, ...(epoch === 1 ? { valLoss: 1.25, valAccuracy: 0.625 } : {}), lr: 0.01, durationMs: 1000 }));
     events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 2, step: 8, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-2', history });
-    const r = watch([server.address, '--kinds', 'TRAIN_BEGIN']);
+    // A path with a line break stays on its event's line, quoted.
+    events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 2, step: 9, path: 'runs/new\nline/ckpt-3', best: true });
+    const r = watch([server.address, '--kinds', 'TRAIN_BEGIN,CHECKPOINT_SAVED']);
     await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
     events.complete();
     const got = await r;
     assert.equal(got.code, 0, got.err);
     assert.match(got.out, /\n1 2 train_begin 3 epochs x 4 steps, wasm, resumed from ckpt-2\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n {2}history epoch 1 train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
+    assert.match(got.out, /\n2 2 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
   });
 });

@@ -22,6 +22,7 @@ off the terminal, as this script says what went wrong in its own words; GRPC_VER
 (or INFO, DEBUG) in the environment brings them back.
 """
 import argparse
+import json
 import os
 import pathlib
 import re
@@ -64,6 +65,11 @@ def figures(p):
     return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
 
 
+def shown(path):
+    """A path as one line: quoted, escapes and all, when it holds a line break or another control character."""
+    return json.dumps(path) if any(ord(c) < 32 for c in path) else path
+
+
 def describe(ev):
     """One line per event (a resumed run's TrainBegin: and one per earlier epoch), or None for a
     kind these stubs do not know (a newer server)."""
@@ -80,11 +86,11 @@ def describe(ev):
     if kind == "train_end":
         return f"train_end {name(pb.TrainEndReason, p.reason)} after {p.duration_ms / 1000:.1f}s"
     if kind == "checkpoint_saved":
-        return f"checkpoint_saved {p.path}" + (" (best)" if p.best else "")
+        return f"checkpoint_saved {shown(p.path)}" + (" (best)" if p.best else "")
     if kind == "train_begin":
         # A resumed run lists its finished epochs (servers before TrainBegin.history send none).
         return "\n".join([f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
-            f", resumed from {p.resumed_from}" if p.resumed_from else "")]
+            f", resumed from {shown(p.resumed_from)}" if p.resumed_from else "")]
             + [f"  history epoch {h.epoch} {figures(h)}" for h in p.history])
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
