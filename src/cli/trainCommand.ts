@@ -424,7 +424,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.err.write(badEnv);
     return TRAIN_EXIT.USAGE;
   }
-  const cores = io.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  const cores = io.cores ?? os.availableParallelism(); // Node ≥ 20.19 (engines) always has it
   // Refused here, not warned about once the replicas run: starting them took minutes.
   const tooMany = cfg.allowManyReplicas ? undefined : tooManyReplicas(cfg.replicas, cores);
   if (tooMany !== undefined) {

@@ -76,18 +76,11 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
         ...base,
         batchEnd: { batch: e.batch, batchSize: e.batchSize, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec },
       };
-    case 'EpochEnd':
-      return {
-        ...base,
-        epochEnd: {
-          trainLoss: e.trainLoss,
-          trainAccuracy: e.trainAccuracy,
-          ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
-          ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
-          lr: e.lr,
-          durationMs: e.durationMs,
-        },
-      };
+    case 'EpochEnd': {
+      // The epoch travels in the event's envelope (`base`), not in the EpochEnd message.
+      const { epoch: _epoch, ...figures } = epochRecord(e);
+      return { ...base, epochEnd: figures };
+    }
     case 'LrChanged':
       return { ...base, lrChanged: { fromLr: e.from, toLr: e.to } };
     case 'CheckpointSaved':
