@@ -1,7 +1,7 @@
-import * as os from 'node:os';
 import { parseCommandArgs } from './parseCommandArgs';
 import type { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
+import { machineCores } from '../model/machineCores';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 import { printablePath } from '../streams/printablePath';
 import { whyNoFolder } from './whyNoFolder';
@@ -33,7 +33,7 @@ options:
   --val-ratio R      fraction of each class held out for val, 0 ≤ R < 1 (default 0.2)
   --seed N           seed of the train/val split (default 0)
   --concurrency N    images in flight (default: 16 per worker thread with the fast JPEG
-                     path, one worker per core; CPU cores with sharp; here ${os.availableParallelism()} cores)
+                     path, one worker per core; CPU cores with sharp; here ${machineCores()} cores)
   --decoder D        auto (default): ordinary JPEGs via libjpeg-turbo in worker threads,
                      everything else via sharp; sharp: every file via sharp
   --quality Q        JPEG quality 1..100 (default 90)
@@ -180,7 +180,7 @@ export async function runPreprocess(argv: string[], io: PreprocessIo): Promise<n
   }
   // sharp work runs on libuv's pool: one slot per image in flight plus room for file I/O.
   // Must be set before the pool's first use, i.e. before any async fs or sharp call.
-  const cores = os.availableParallelism();
+  const cores = machineCores();
   const concurrency = args.concurrency ?? cores;
   process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, concurrency + 2));
   // The fast path's worker threads first: each takes a few hundred ms to boot on a small VM,

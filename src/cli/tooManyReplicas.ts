@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const most = REPLICAS_PER_CORE * os.availableParallelism(); // 8 on 2 cores
+ * const most = REPLICAS_PER_CORE * machineCores(); // 8 on 2 cores
  * ```
  */
 export const REPLICAS_PER_CORE = 4;

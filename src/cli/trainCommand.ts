@@ -9,6 +9,7 @@ import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } fro
 import { initBackend, type BackendName } from '../model/backend';
 import { openCheckpointStore } from '../model/CheckpointStore';
 import { parseDuration } from '../model/Duration';
+import { machineCores } from '../model/machineCores';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import type { IdentityChangeRule } from '../model/Checkpoint';
 import { replicaWarnings } from '../model/replicaWarnings';
@@ -254,7 +255,7 @@ export interface TrainCommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Signals that stop training gracefully (default: the process's SIGINT and SIGTERM). */
   readonly onStopSignal?: (handler: (signal: StopSignal) => void) => () => void;
-  /** The machine's cores, for the replica checks (default `os.availableParallelism()`). */
+  /** The machine's cores, for the replica checks (default {@link machineCores}). */
   readonly cores?: number;
 }
 
@@ -424,7 +425,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.err.write(badEnv);
     return TRAIN_EXIT.USAGE;
   }
-  const cores = io.cores ?? os.availableParallelism(); // Node ≥ 20.19 (engines) always has it
+  const cores = io.cores ?? machineCores();
   // Refused here, not warned about once the replicas run: starting them took minutes.
   const tooMany = cfg.allowManyReplicas ? undefined : tooManyReplicas(cfg.replicas, cores);
   if (tooMany !== undefined) {

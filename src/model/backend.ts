@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/Either';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import { machineCores } from './machineCores';
 import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
 import { withoutEmscriptenExitHandlers } from './wasm/withoutEmscriptenExitHandlers';
 import { removeTfjsWasmExitHandlers } from './wasm/removeTfjsWasmExitHandlers';
@@ -205,7 +205,7 @@ function parseThreads(value: number | undefined, source: string): number | undef
 
 function defaultThreads(): number {
   if (!isMainThread) return 1;
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return machineCores();
 }
 
 async function tryTensorflow(attempts: BackendAttempt[]): Promise<BackendInfo | undefined> {

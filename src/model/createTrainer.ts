@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as os from 'node:os';
 import { alexNet } from './alexNet';
 import { initBackend, type BackendName } from './backend';
 import { backendLabel } from './backendLabel';
 import { nativeKernelState } from './wasm/nativeKernels';
+import { machineCores } from './machineCores';
 import { resolveReplicas } from './resolveReplicas';
 import { createDataParallelTrainer } from './DataParallelTrainer';
 import { createLocalTrainer } from './LocalTrainer';
@@ -131,6 +131,6 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
 /** Compute threads of the backend tfjs already runs on (it was initialised elsewhere). */
 async function runningThreads(name: string): Promise<number> {
   if (name === 'wasm') return (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
-  if (name === 'tensorflow') return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  if (name === 'tensorflow') return machineCores();
   return 1;
 }

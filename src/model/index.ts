@@ -24,6 +24,7 @@ export * from './LocalTrainer';
 export * from './DataParallelTrainer';
 export * from './createTrainer';
 export * from './resolveReplicas';
+export * from './machineCores';
 export * from './hostArrays';
 export * from './backendLabel';
 export * from './Duration';

@@ -1,4 +1,4 @@
-import * as os from 'node:os';
+import { machineCores } from './machineCores';
 import { nativeKernelState } from './wasm/nativeKernels';
 
 /**
@@ -11,12 +11,12 @@ import { nativeKernelState } from './wasm/nativeKernels';
  * @example
  * ```ts
  * const info = await initBackend({ prefer: 'cpu' });
- * resolveReplicas('auto', info.name); // os.availableParallelism(), e.g. 2
+ * resolveReplicas('auto', info.name); // machineCores(), e.g. 2
  * resolveReplicas(3, info.name); // 3
  * ```
  */
 export function resolveReplicas(requested: number | 'auto' | undefined, backend: string): number {
   if (requested !== 'auto') return requested ?? 1;
   const threadedKernels = backend === 'tensorflow' || (backend === 'wasm' && nativeKernelState().active);
-  return threadedKernels ? 1 : typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return threadedKernels ? 1 : machineCores();
 }

@@ -7,7 +7,7 @@ import { nativeKernelState, setNativeKernelsEnabled } from '../../src/model/wasm
 import { keepBackend } from '../fixtures/keepBackend';
 import { tinyAlexNet } from './tinySpec';
 
-const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const cores = os.availableParallelism();
 
 describe("createTrainer({ replicas: 'auto' })", function () {
   // Replica workers load tfjs through tsx: a few seconds each on a busy machine.

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { resolveReplicas } from '../../src/model/resolveReplicas';
 import { nativeKernelState } from '../../src/model/wasm/nativeKernels';
 
-const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const cores = os.availableParallelism();
 
 describe('resolveReplicas', () => {
   it('keeps a given count, defaults to 1, and resolves auto from the backend', () => {
