@@ -19,7 +19,7 @@ export type SkipReason =
   | 'dangling-link' // a symlink whose target is missing
   | 'symlink-loop' // a folder symlink back into a folder that contains it or is already listed; a link to itself (ELOOP)
   | 'cross-class-link' // a folder symlink into another class folder: its images would get the wrong label
-  | 'duplicate-file' // a second name in one class folder for a file listed already (a symlink to it)
+  | 'duplicate-file' // a second name in one class folder for a file listed already (a symlink or hard link)
   | 'not-a-file' // e.g. a directory named like an image
   | 'hidden' // dot-files and OS junk (.DS_Store, Thumbs.db, ._foo.jpg)
   | 'bad-label' // a manifest row whose class is unknown or malformed

@@ -37,6 +37,18 @@ export interface FolderSourceOptions {
 
 const ACCESS_CHUNK = 128;
 
+/** An image name in a class folder: its path, its real path, and whether it is a symlink. */
+interface Candidate {
+  readonly check: string;
+  readonly real: string;
+  readonly link: boolean;
+}
+
+/** A {@link Candidate} that opened, with its file's identity (device and inode). */
+interface Opened extends Candidate {
+  readonly id: string;
+}
+
 /** A skip for a link in the dataset folder that leads nowhere, or undefined when it leads somewhere. */
 async function brokenLink(full: string): Promise<Skip | undefined> {
   try {
@@ -77,10 +89,10 @@ function hasHiddenAncestor(relPath: string): boolean {
  * back into a folder containing it, to a folder already listed, or to itself (ELOOP) →
  * `symlink-loop`; one that leads into another class folder → `cross-class-link` (following
  * it would label that class's images with this one). Either way the walk stays bounded. Two
- * names in one class folder for the same file (by real path: two links to one image, or a link
- * beside the file it leads to) are one image: the real file (else the first name in path order)
- * is listed, the other → `duplicate-file`. The same file in two class folders is listed in each:
- * a linked file is labelled by the folder it sits in.
+ * names in one class folder for the same file (by device and inode: two links to one image, a
+ * link beside the file it leads to, two hard links) are one image: a name that is no symlink
+ * (the first in path order), else the first link, is listed, the other → `duplicate-file`. The
+ * same file in two class folders is listed in each: a file is labelled by the folder it sits in.
  *
  * @example
  * ```ts
@@ -125,7 +137,7 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           continue;
         }
         entries.sort((a, b) => byCodeUnit(a.path, b.path));
-        const out: Array<SourceItem | Skip | { check: string; real: string; link: boolean }> = [];
+        const out: Array<Skip | Candidate> = [];
         for (const e of entries) {
           const full = path.join(dir, e.path);
           if (hasHiddenAncestor(e.path)) continue; // reported once, as its hidden folder
@@ -138,36 +150,52 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           } else if (!isImageName(e.name)) out.push(skip(full, 'not-an-image', `extension "${path.extname(e.name)}" is not an image extension`));
           else out.push({ check: full, real: e.real ?? full, link: e.link === true });
         }
-        // Two names of one file in a class (two links to a pool image, or a link beside the
-        // real file) would train it twice per epoch: the real file keeps it, else the first name.
-        const keeper = new Map<string, { check: string; link: boolean }>();
-        for (const x of out) if ('check' in x && !x.link && !keeper.has(x.real)) keeper.set(x.real, x);
-        for (const x of out) if ('check' in x && !keeper.has(x.real)) keeper.set(x.real, x);
-        for (const [i, x] of out.entries()) {
-          if (!('check' in x)) continue;
-          const kept = keeper.get(x.real) as { check: string; link: boolean };
-          if (kept.check === x.check) continue;
-          const where = kept.link ? ` (both lead to ${x.real})` : '';
-          out[i] = skip(x.check, 'duplicate-file', `the same file as ${kept.check}${where}, which this class folder already lists; listed once`);
-        }
+        // Each name is opened (open(2), not access(2): access checks the real uid, open the
+        // effective one); its fstat gives the file's identity, which also catches hard links.
+        const opened: Array<Skip | Opened> = [];
         for (let i = 0; i < out.length; i += ACCESS_CHUNK) {
-          const chunk = out.slice(i, i + ACCESS_CHUNK);
-          const resolved = await Promise.all(
-            chunk.map(async (x): Promise<SourceItem | Skip> => {
-              if (!('check' in x)) return x;
+          if (stopped) return;
+          await Promise.all(
+            out.slice(i, i + ACCESS_CHUNK).map(async (x, j) => {
+              if (!('check' in x)) {
+                opened[i + j] = x;
+                return;
+              }
               try {
-                // open(2), not access(2): access checks the real uid, open the effective one.
-                await (await fsp.open(x.check, fsc.O_RDONLY)).close();
-                return { kind: 'item', path: x.check, label: category.label, category };
+                const handle = await fsp.open(x.check, fsc.O_RDONLY);
+                try {
+                  const st = await handle.stat({ bigint: true });
+                  // Some file systems report no inode numbers (0): the real path is all there is.
+                  opened[i + j] = { ...x, id: st.ino === 0n ? x.real : `${st.dev}:${st.ino}` };
+                } finally {
+                  await handle.close();
+                }
               } catch (e) {
-                return skip(x.check, 'unreadable', ioErrorReason(e));
+                opened[i + j] = skip(x.check, 'unreadable', ioErrorReason(e));
               }
             }),
           );
-          for (const r of resolved) {
-            if (stopped) return;
-            subscriber.next(r);
+        }
+        // Two names of one file in a class (two links to a pool image, a link beside the real
+        // file, two hard links) would train it twice per epoch: a real name keeps it (the first
+        // in path order), else the first link.
+        const keeper = new Map<string, Opened>();
+        for (const x of opened) if ('id' in x && !x.link && !keeper.has(x.id)) keeper.set(x.id, x);
+        for (const x of opened) if ('id' in x && !keeper.has(x.id)) keeper.set(x.id, x);
+        for (const x of opened) {
+          if (stopped) return;
+          if (!('id' in x)) {
+            subscriber.next(x);
+            continue;
           }
+          const kept = keeper.get(x.id) as Opened;
+          if (kept.check === x.check) {
+            subscriber.next({ kind: 'item', path: x.check, label: category.label, category });
+            continue;
+          }
+          const where = kept.real !== x.real ? (kept.link || x.link ? ` (${x.real} and ${kept.real} are hard links to one file)` : ' (hard links to one file)')
+            : kept.link ? ` (both lead to ${x.real})` : '';
+          subscriber.next(skip(x.check, 'duplicate-file', `the same file as ${kept.check}${where}, which this class folder already lists; listed once`));
         }
       }
     };

@@ -265,6 +265,36 @@ describe('folderSource: symlinks', () => {
     assert.equal(message('p2.png'), `the same file as ${path.join(root, 'cat/p1.png')} (both lead to ${await fsp.realpath(path.join(pool, 'p.png'))}), which this class folder already lists; listed once`);
   });
 
+  it('hard links to one file in one class folder are one image (the first name listed); across two class folders, one in each', async () => {
+    const root = await tempDir();
+    const pool = await tempDir();
+    await write(path.join(root, 'cat/b.png'));
+    await fsp.link(path.join(root, 'cat/b.png'), path.join(root, 'cat/a.png'));
+    await fsp.mkdir(path.join(root, 'cat/sub'));
+    await fsp.link(path.join(root, 'cat/b.png'), path.join(root, 'cat/sub/c.png'));
+    // Two symlinks to two hard links of one pool file: the first link keeps it.
+    await write(path.join(pool, 'q.png'));
+    await fsp.link(path.join(pool, 'q.png'), path.join(pool, 'q2.png'));
+    await fsp.symlink(path.join(pool, 'q2.png'), path.join(root, 'cat/q-link.png'));
+    await fsp.symlink(path.join(pool, 'q.png'), path.join(root, 'cat/r-link.png'));
+    // The same file hard-linked into another class is that class's too (the folder is the label).
+    await fsp.mkdir(path.join(root, 'dog'));
+    await fsp.link(path.join(root, 'cat/b.png'), path.join(root, 'dog/d.png'));
+    const xs = await lastValueFrom(folderSource(root).pipe(toArray()));
+    assert.deepEqual(rel(root, xs), [
+      'cat/a.png item:0',
+      'cat/b.png skip:duplicate-file',
+      'cat/q-link.png item:0',
+      'cat/r-link.png skip:duplicate-file',
+      'cat/sub/c.png skip:duplicate-file',
+      'dog/d.png item:1',
+    ]);
+    const message = (name: string): string => (xs.find((x) => x.path === path.join(root, 'cat', name)) as Skip).message;
+    assert.equal(message('b.png'), `the same file as ${path.join(root, 'cat/a.png')} (hard links to one file), which this class folder already lists; listed once`);
+    const [q, q2] = await Promise.all([fsp.realpath(path.join(pool, 'q.png')), fsp.realpath(path.join(pool, 'q2.png'))]);
+    assert.equal(message('r-link.png'), `the same file as ${path.join(root, 'cat/q-link.png')} (${q} and ${q2} are hard links to one file), which this class folder already lists; listed once`);
+  });
+
   it('two class folders that are the same folder: the second is one cross-class-link skip', async () => {
     const root = await tempDir();
     await write(path.join(root, 'cat/a.png'));
