@@ -183,6 +183,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051; port 0: any free port)' },
   { name: 'telemetry-insecure', kind: 'bool', field: 'telemetry.insecure', help: 'allow plaintext telemetry on a non-loopback address' },
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
+  { name: 'telemetry-linger', kind: 'string', field: 'telemetry.linger', arg: '10m|0', help: 'after the run ends, go on serving it this long to monitors that connect only then (closes once one has its end; Ctrl-C: at once)', words: { '0': 0 } },
 ];
 
 /** `, default X` for a config field, as --help shows it next to the field's name. */
@@ -507,9 +508,21 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
+  let server: TelemetryServer | undefined;
+  // Once the run is over and the server goes on serving it (telemetry.linger): 'closing' after
+  // a signal ended that wait.
+  let lingering: 'no' | 'yes' | 'closing' = 'no';
   // The newest complete checkpoint, for the line a second Ctrl-C leaves behind.
   let lastCheckpoint: string | undefined;
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
+    if (lingering !== 'no') {
+      // Training is over and saved: a signal now only ends the wait for late monitors (the
+      // server then closes within its grace of a few seconds; another signal changes nothing).
+      if (lingering === 'yes') logger.info('telemetry: no longer serving the finished run');
+      lingering = 'closing';
+      void server?.shutdown();
+      return;
+    }
     if (stoppedBy === undefined) {
       stoppedBy = signal;
       // A SIGTERM comes from a program (kill, a service manager): say which signal it was.
@@ -537,14 +550,14 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       process.exit(code);
     }
   });
-  let server: TelemetryServer | undefined;
   let trainingFailed = false;
   try {
     // The server first: a port in use or bad TLS files should fail in a second, not after the
     // backend and the data have loaded.
     const runId = path.basename(runDir);
     const bus = new Subject<TrainEvent>();
-    server = await startTelemetryServer(bus, { runId, ...listen.right });
+    const lingerMs = cfg.telemetry.linger === 0 ? 0 : (parseDuration(cfg.telemetry.linger) ?? 0);
+    server = await startTelemetryServer(bus, { runId, ...listen.right, lingerAfterEndMs: lingerMs });
     if (server.address !== 'off') {
       // The command a monitor on another machine runs: "rxtrain monitor 0.0.0.0:PORT" reached
       // nothing there, and left out the --ca, --server-name and token that a TLS server needs.
@@ -675,15 +688,26 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       throw t1.reason;
     }
     if (t2.status === 'rejected') throw t2.reason;
-    await server.closed;
+    let code: number;
     if (outputFailed) {
       logger.error('training finished, but some of its outputs could not be written (see above)');
-      return TRAIN_EXIT.FAILED;
+      code = TRAIN_EXIT.FAILED;
+    } else {
+      // Charts are drawn at the end of an epoch: a run stopped (or out of budget) inside its first has none.
+      const charts = [path.join(runDir, 'plot.png'), path.join(runDir, 'lr.png')].filter((f) => fs.existsSync(f));
+      if (cfg.charts && charts.length > 0) logger.info(`charts: ${charts.join(', ')}`);
+      code = outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? stopExitCode(stoppedBy ?? 'SIGINT') : TRAIN_EXIT.OK;
     }
-    // Charts are drawn at the end of an epoch: a run stopped (or out of budget) inside its first has none.
-    const charts = [path.join(runDir, 'plot.png'), path.join(runDir, 'lr.png')].filter((f) => fs.existsSync(f));
-    if (cfg.charts && charts.length > 0) logger.info(`charts: ${charts.join(', ')}`);
-    return outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? stopExitCode(stoppedBy ?? 'SIGINT') : TRAIN_EXIT.OK;
+    if (lingerMs > 0 && server.address !== 'off') {
+      // A run stopped by Ctrl-C or SIGTERM was asked to end: it does not wait for monitors.
+      if (stoppedBy !== undefined) void server.shutdown();
+      else {
+        lingering = 'yes';
+        logger.info(`telemetry: the run is over; serving it at ${server.address} for up to ${cfg.telemetry.linger} more to a monitor that connects now (until one has its end; Ctrl-C: exit now)`);
+      }
+    }
+    await server.closed;
+    return code;
   } catch (e) {
     // A failure of the training stream itself was already logged by the event logger.
     if (!trainingFailed) logger.error(e instanceof Error ? e.message : String(e));

@@ -153,6 +153,11 @@ const TelemetryConfig = t.type({
   insecure: t.boolean,
   /** Bearer token monitors must present; null = none. */
   token: t.union([t.string, t.null]),
+  /**
+   * After the run ends, how long to go on serving it to monitors that connect only then
+   * (`"10m"`); 0 = close at once. Closes earlier once a monitor has been sent the end.
+   */
+  linger: t.union([t.literal(0), Duration]),
 });
 
 const LogConfig = t.type({
@@ -289,7 +294,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   balance: 'even',
   allowReplicaChange: false,
   allowManyReplicas: false,
-  telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null },
+  telemetry: { address: '127.0.0.1:50051', tls: null, insecure: false, token: null, linger: 0 },
   tensorboard: true,
   log: { level: 'info', file: 'train.log' },
   charts: true,

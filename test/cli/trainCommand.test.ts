@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import * as E from 'fp-ts/Either';
-import { lastValueFrom } from 'rxjs';
+import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
 import { decodeCheckpoint, encodeCheckpoint, hashIdentity } from '../../src/model/Checkpoint';
@@ -17,6 +17,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
 import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { selfSignedCert } from '../telemetry/telemetryTestKit';
+import { watchTelemetry } from '../../src/telemetry/watchTelemetry';
 
 function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
   const out = new PassThrough();
@@ -316,6 +317,64 @@ describe('rxtrain train', function () {
       fs.rmSync(tls.dir, { recursive: true, force: true });
       fs.rmSync(other.dir, { recursive: true, force: true });
     }
+  });
+
+  it('--telemetry-linger serves the finished run to a monitor that connects only after it ended, then exits 0', async () => {
+    const err = new PassThrough();
+    let said = '';
+    const lingering = new Promise<string>((resolve) =>
+      err.on('data', (c: Buffer) => {
+        said += c.toString();
+        const m = /serving it at (\S+) for up to 10m/.exec(said);
+        if (m !== null) resolve(m[1]);
+      }),
+    );
+    const args = ['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-linger'), '--epochs', '1', '--telemetry', '127.0.0.1:0', '--telemetry-linger', '10m'];
+    const exit = run(args, { out: new PassThrough(), err, env: {}, onStopSignal: () => () => undefined });
+    const first = await Promise.race([lingering, exit.then((code) => ({ code }))]);
+    assert.equal(typeof first, 'string', `exited before a late monitor could connect: ${JSON.stringify(first)}\n${said}`);
+    const kinds = await lastValueFrom(
+      watchTelemetry({ address: first as string }).pipe(
+        filter((s) => s.type === 'event'),
+        map((s) => (s.type === 'event' ? s.event.kind : '')),
+        toArray(),
+      ),
+    );
+    assert.equal(kinds[0], 'TrainBegin', kinds.join(' '));
+    assert.equal(kinds[kinds.length - 1], 'TrainEnd', kinds.join(' '));
+    assert.equal(await exit, TRAIN_EXIT.OK, said);
+  });
+
+  it('Ctrl-C while --telemetry-linger waits for a monitor exits at once with the run\'s own exit code', async () => {
+    const err = new PassThrough();
+    let said = '';
+    let signal: ((s: 'SIGINT') => void) | undefined;
+    err.on('data', (c: Buffer) => {
+      said += c.toString();
+      if (signal !== undefined && /serving it at \S+ for up to 10m/.test(said)) {
+        const h = signal;
+        signal = undefined;
+        h('SIGINT');
+        h('SIGINT'); // a second Ctrl-C while the server closes: no quitting at once, no checkpoint talk
+      }
+    });
+    const args = ['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-linger-stop'), '--epochs', '1', '--telemetry', '127.0.0.1:0', '--telemetry-linger', '10m'];
+    const code = await run(args, { out: new PassThrough(), err, env: {}, onStopSignal: (h) => ((signal = h), () => undefined) });
+    assert.equal(code, TRAIN_EXIT.OK, said);
+    assert.match(said, /training ended \(completed\)/);
+    assert.equal(said.match(/telemetry: no longer serving the finished run/g)?.length, 1, said);
+    assert.doesNotMatch(said, /stopping after the current step|quitting at once/);
+  });
+
+  it('--telemetry-linger takes a duration or 0, as telemetry.linger; the default is 0', () => {
+    const linger = (...argv: string[]): unknown => {
+      const r = resolveTrainConfig(['--data', 'd', ...argv]);
+      return E.isRight(r) && r.right !== 'help' ? r.right.config.telemetry.linger : E.isLeft(r) ? r.left : r.right;
+    };
+    assert.equal(linger(), 0);
+    assert.equal(linger('--telemetry-linger', '10m'), '10m');
+    assert.equal(linger('--telemetry-linger', '0'), 0);
+    assert.match(String(linger('--telemetry-linger', '10')), /telemetry\.linger: got "10", expected .*"1h30m"/);
   });
 
   it('trains from folders, writes the run directory, resumes, and refuses a changed config', async () => {
