@@ -434,13 +434,16 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     return TRAIN_EXIT.USAGE;
   }
   // TLS files that do not fit are a setting like a bad flag too: said in one line, before the
-  // run directory (and its lock and log) exists. The server checks them again when it binds.
+  // run directory (and its lock and log) exists. Read once: the server binds with, and the
+  // monitor hint fingerprints, the very bytes checked here.
+  let tlsPem: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   if (listen.right.tls !== undefined) {
     const tls = await loadTelemetryTls(listen.right.tls);
     if (E.isLeft(tls)) {
       io.err.write(`rxtrain train: ${tls.left}\n`);
       return TRAIN_EXIT.USAGE;
     }
+    tlsPem = tls.right;
   }
 
   const runDir = path.resolve(cfg.runDir);
@@ -557,7 +560,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const runId = path.basename(runDir);
     const bus = new Subject<TrainEvent>();
     const lingerMs = cfg.telemetry.linger === 0 ? 0 : (parseDuration(cfg.telemetry.linger) ?? 0);
-    server = await startTelemetryServer(bus, { runId, ...listen.right, lingerAfterEndMs: lingerMs });
+    server = await startTelemetryServer(bus, { runId, ...listen.right, ...(tlsPem === undefined ? {} : { tls: tlsPem }), lingerAfterEndMs: lingerMs });
     if (server.address !== 'off') {
       // The command a monitor on another machine runs: "rxtrain monitor 0.0.0.0:PORT" reached
       // nothing there, and left out the --ca, --server-name and token that a TLS server needs.
@@ -566,7 +569,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
         address: server.address,
         hostname: os.hostname(),
         token: listen.right.token !== undefined,
-        ...(cert === undefined ? {} : { tls: { certPath: typeof cert === 'string' ? cert : 'cert.pem', certPem: typeof cert === 'string' ? fs.readFileSync(cert) : cert } }),
+        ...(cert === undefined || tlsPem === undefined ? {} : { tls: { certPath: typeof cert === 'string' ? cert : 'cert.pem', certPem: tlsPem.cert } }),
       })}`);
     }
     const backend = await initBackend({ prefer: cfg.backend === 'auto' ? 'auto' : (cfg.backend as BackendName), preferSource: '--backend, or "backend" in the config' });

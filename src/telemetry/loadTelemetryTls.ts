@@ -25,7 +25,8 @@ async function readPem(x: string | Uint8Array, what: string): Promise<E.Either<s
  * its kind, not swapped, parsable, and the key the certificate's own. Left: one readable
  * line naming the file (OpenSSL alone would say "no start line" or, at bind time, "key values
  * mismatch", which reads like a network problem). `rxtrain train` runs it before anything
- * is created; the server runs it again on what it binds with.
+ * is created and hands the bytes it read to the server, which runs it again on them (no
+ * second read of the files).
  *
  * @example
  * ```ts

@@ -377,6 +377,32 @@ describe('rxtrain train', function () {
     assert.match(String(linger('--telemetry-linger', '10')), /telemetry\.linger: got "10", expected .*"1h30m"/);
   });
 
+  it('reads the TLS files once: the server binds with, and the monitor hint names, the bytes it checked', async () => {
+    const tls = await selfSignedCert(['IP:127.0.0.1']);
+    const readFile = nodeFs.promises.readFile;
+    const reads: string[] = [];
+    // Each file is gone once read: a second read anywhere (the server's worker included) fails.
+    nodeFs.promises.readFile = (async (...args: Parameters<typeof readFile>) => {
+      const data = await readFile(...args);
+      if (args[0] === tls.cert || args[0] === tls.key) {
+        reads.push(path.basename(String(args[0])));
+        fs.rmSync(String(args[0]));
+      }
+      return data;
+    }) as typeof readFile;
+    try {
+      const c = capture();
+      const runDir = path.join(tmp, 'run-tls-once');
+      const code = await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--telemetry', '127.0.0.1:0', '--telemetry-cert', tls.cert, '--telemetry-key', tls.key], c.io);
+      assert.equal(code, TRAIN_EXIT.OK, c.err());
+      assert.deepEqual(reads, ['cert.pem', 'key.pem']);
+      assert.match(c.err(), /telemetry: rxtrain monitor 127\.0\.0\.1:\d+ --ca \S*cert\.pem/);
+    } finally {
+      nodeFs.promises.readFile = readFile;
+      fs.rmSync(tls.dir, { recursive: true, force: true });
+    }
+  });
+
   it('trains from folders, writes the run directory, resumes, and refuses a changed config', async () => {
     const runDir = path.join(tmp, 'run');
     const first = capture();
