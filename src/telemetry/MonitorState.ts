@@ -54,7 +54,7 @@ export interface MonitorState {
   readonly accuracy?: number;
   readonly imagesPerSec?: number;
   /**
-   * Per finished epoch, newest last (bounded). Kept across a training restart for the
+   * Per finished epoch, newest last (the latest 1000). Kept across a training restart for the
    * epochs the resumed run did not train again; a resumed run's TrainBegin `history` fills in
    * those this monitor did not see.
    */
@@ -92,6 +92,9 @@ function runStatusName(status: RunStatus__Output | number): string {
 }
 
 const KEEP = 5;
+// Finished epochs kept for the table, which shows as many as the terminal's height fits: more
+// than any terminal is tall, and a few tens of kilobytes.
+const KEEP_EPOCHS = 1000;
 const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
 
 /**
@@ -101,7 +104,7 @@ const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x
 function rowsBefore(seen: readonly MonitorEpoch[], history: readonly MonitorEpoch[], before: number): readonly MonitorEpoch[] {
   const byEpoch = new Map<number, MonitorEpoch>();
   for (const r of [...seen, ...history]) if (r.epoch < before) byEpoch.set(r.epoch, epochRecord(r));
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch).slice(-KEEP);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch).slice(-KEEP_EPOCHS);
 }
 
 /**
@@ -186,7 +189,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         ...base,
         lr: e.lr,
         batch: s.stepsPerEpoch,
-        epochsDone: push(s.epochsDone, epochRecord(e)),
+        epochsDone: push(s.epochsDone, epochRecord(e), KEEP_EPOCHS),
       };
     case 'LrChanged':
       return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };

@@ -17,6 +17,9 @@ function bar(done: number, total: number, width: number): string {
  */
 const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc         lr     time';
 
+/** Epoch rows shown without a terminal height; with one, as many as fit (at least these, room allowing). */
+const EPOCH_ROWS = 5;
+
 /**
  * A field longer than its line: broken at a space, else after a '/' or '-' (if that keeps at
  * least half the line: a checkpoint's file name), else anywhere. The first piece gets `firstWidth`, the others `width`.
@@ -80,9 +83,11 @@ function progressLines(s: MonitorState, cols: number): string[] {
  * Renders the monitor view as plain lines (no cursor control), so the CLI decides how to
  * paint them and tests can read them. No line is longer than `columns`, and nothing is cut to
  * get there: on a narrow terminal the header's fields wrap, the epoch table becomes one
- * record per epoch, and long paths break across lines (after a '/' or '-'). Given `rows`, a
- * view that would be taller shows fewer of the oldest epochs (the table keeps at least the
- * latest).
+ * record per epoch, and long paths break across lines (after a '/' or '-'). Without `rows`
+ * the epoch table shows the latest 5 epochs; given `rows`, as many of the latest as the view
+ * has room for, more on a taller terminal, fewer on one too short for the rest (the table
+ * keeps at least the latest). The epochs before those shown are said in one row (`1-35  not
+ * shown`, or `1-35  before the restart` when all of them are a resumed run's earlier epochs).
  *
  * @example
  * ```ts
@@ -107,33 +112,37 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   if (s.notes.length > 0) below.push('', 'notes:', ...s.notes.flatMap((n) => item(n.text)));
 
   const table = cols >= TABLE_HEADER.length;
-  const epochLines = s.epochsDone.map((e) =>
+  const epochLines = (e: MonitorState['epochsDone'][number]): string[] =>
     table
       ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}`]
-      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  '),
-  );
-  // Epochs of a resumed run that finished before its restart and that this monitor has no
-  // row for (it came after, or its bounded table let them go): one row says so.
-  const unseen = Math.min(s.epochsBefore, s.epochsDone[0]?.epoch ?? s.epochsBefore);
-  if (unseen > 0) {
-    const span = unseen === 1 ? '1' : `1-${unseen}`;
-    epochLines.unshift(table
-      ? [`${span.padStart(5)}  before the restart`]
-      : flow([`epoch${unseen === 1 ? '' : 's'} ${span}`, 'before the restart'], cols, '', '  '));
+      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  ');
+  // The first `n` epochs have no row shown: those of a resumed run that finished before its
+  // restart (this monitor came after, or was not told), and those the view has no room for.
+  // One row says so, so that the table never looks like the run's start when it is not.
+  const summary = (n: number): string[] => {
+    if (n <= 0) return [];
+    const span = n === 1 ? '1' : `1-${n}`;
+    const what = n <= s.epochsBefore ? 'before the restart' : 'not shown';
+    return table ? [`${span.padStart(5)}  ${what}`] : flow([`epoch${n === 1 ? '' : 's'} ${span}`, what], cols, '', '  ');
+  };
+  // The newest epochs, as many as the terminal's height fits (without a height, the latest
+  // EPOCH_ROWS): a view taller than the terminal loses its bottom (the CLI keeps the top part,
+  // as cursor-up repainting needs), so the oldest epochs go first and the checkpoints, skips
+  // and notes below (an lr cut, an early stop, a restart) stay in sight. The latest epoch's
+  // row and the summary row are kept even when they do not fit.
+  const done = s.epochsDone;
+  const room = Number.isFinite(rows) ? rows - header.length - 2 - below.length : Number.POSITIVE_INFINITY;
+  const most = Number.isFinite(rows) ? done.length : EPOCH_ROWS;
+  const kept: string[][] = [];
+  let used = 0;
+  for (let i = done.length - 1; i >= 0 && kept.length < most; i -= 1) {
+    const lines = epochLines(done[i]);
+    if (kept.length > 0 && used + lines.length + summary(done[i].epoch).length > room) break;
+    kept.unshift(lines);
+    used += lines.length;
   }
-  // A view taller than the terminal loses its bottom (the CLI keeps the top part, as
-  // cursor-up repainting needs): drop the oldest epochs first, so that the checkpoints,
-  // skips and notes below (an lr cut, an early stop, a restart) stay in sight.
+  const firstShown = kept.length > 0 ? done[done.length - kept.length].epoch : s.epochsBefore;
   const epochs: string[] = [];
-  if (epochLines.length > 0) {
-    let room = rows - header.length - 2 - below.length;
-    const kept: string[][] = [];
-    for (let i = epochLines.length - 1; i >= 0; i -= 1) {
-      if (kept.length > 0 && epochLines[i].length > room) break;
-      kept.unshift(epochLines[i]);
-      room -= epochLines[i].length;
-    }
-    epochs.push('', table ? TABLE_HEADER : 'epochs:', ...kept.flat());
-  }
+  if (kept.length > 0 || firstShown > 0) epochs.push('', table ? TABLE_HEADER : 'epochs:', ...summary(firstShown), ...kept.flat());
   return [...header, ...epochs, ...below];
 }

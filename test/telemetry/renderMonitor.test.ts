@@ -82,3 +82,57 @@ describe('renderMonitor on narrow terminals', () => {
     assert.match(text, /lr 0\.0100 -> 0\.00100/);
   });
 });
+
+describe('renderMonitor on terminals of any height', () => {
+  const begin = (epoch: number, history?: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; lr: number; durationMs: number }>): WatchSignal =>
+    ev(1, { kind: 'TrainBegin', epoch, step: epoch * 4, backend: 'wasm', threads: 2, replicas: 1, epochs: 90, stepsPerEpoch: 4, config: {}, ...(history ? { resumedFrom: `ckpt-${epoch}`, history } : {}) });
+  const end = (epoch: number): WatchSignal =>
+    ev(2 + epoch, { kind: 'EpochEnd', epoch, step: 4 * (epoch + 1), trainLoss: 1 + epoch / 100, trainAccuracy: 0.5, lr: 0.01, durationMs: 1000 });
+  /** A run 40 epochs in, started afresh. */
+  const forty = (): ReturnType<typeof initialMonitorState> =>
+    [begin(0), ...Array.from({ length: 40 }, (_, e) => end(e))].reduce(reduceMonitor, initialMonitorState('h:1'));
+  // The epoch numbers of the table's rows, and its summary row.
+  const shown = (lines: string[]): number[] => lines.filter((l) => /^ {3,4}\d+ {7}/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  const summary = (lines: string[]): string | undefined => lines.find((l) => /^ +\d+(-\d+)? {2}[a-z]/.test(l))?.trim();
+
+  it('fills a taller terminal with more of the latest epochs and says in one row which are not shown', () => {
+    const s = forty();
+    for (const rows of [23, 30, 47]) {
+      const view = renderMonitor(s, 80, rows);
+      assert.equal(view.length, rows, `the view fits the height exactly:\n${view.join('\n')}`);
+      const epochs = shown(view);
+      assert.ok(epochs.length > 5, `more than 5 rows on ${rows} lines: ${epochs.join(' ')}`);
+      assert.deepEqual(epochs, Array.from({ length: epochs.length }, (_, i) => 41 - epochs.length + i), 'the latest epochs, in order');
+      assert.equal(summary(view), `1-${40 - epochs.length}  not shown`);
+    }
+    const all = renderMonitor(s, 80, 60);
+    assert.deepEqual(shown(all), Array.from({ length: 40 }, (_, i) => i + 1), 'a terminal tall enough shows every epoch');
+    assert.equal(summary(all), undefined);
+    assert.ok(all.length < 60);
+  });
+
+  it('without a height shows the latest 5 epochs and a row for the rest, and on a narrow tall terminal fits records', () => {
+    const s = forty();
+    const view = renderMonitor(s, 80);
+    assert.deepEqual(shown(view), [36, 37, 38, 39, 40]);
+    assert.equal(summary(view), '1-35  not shown');
+    const narrow = renderMonitor(s, 40, 50);
+    assert.ok(narrow.length <= 50, `${narrow.length} lines`);
+    const records = narrow.filter((l) => /^epoch \d+ {2}train loss/.test(l)).map((l) => Number(/^epoch (\d+)/.exec(l)?.[1]));
+    assert.ok(records.length > 5 && records[records.length - 1] === 40, records.join(' '));
+    assert.ok(narrow.includes(`epochs 1-${40 - records.length}  not shown`), narrow.join('\n'));
+  });
+
+  it("a resumed run's earlier epochs fill the height too; those without room are the 'before the restart' row", () => {
+    const history = Array.from({ length: 40 }, (_, epoch) => ({ epoch, trainLoss: 1 + epoch / 100, trainAccuracy: 0.5, lr: 0.01, durationMs: 1000 }));
+    const s = [begin(40, history), end(40)].reduce(reduceMonitor, initialMonitorState('h:1'));
+    const view = renderMonitor(s, 80, 30);
+    assert.equal(view.length, 30, view.join('\n'));
+    const epochs = shown(view);
+    assert.ok(epochs.length > 5 && epochs[epochs.length - 1] === 41, epochs.join(' '));
+    assert.equal(summary(view), `1-${41 - epochs.length}  before the restart`);
+    // Fewer rows than the run has after its restart: the hidden ones are not all before it.
+    const after = [begin(3, history.slice(0, 3)), ...Array.from({ length: 37 }, (_, i) => end(i + 3))].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(summary(renderMonitor(after, 80, 30)), `1-${40 - shown(renderMonitor(after, 80, 30)).length}  not shown`);
+  });
+});
