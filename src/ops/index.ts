@@ -19,6 +19,7 @@ export * from './colorJitter';
 export * from './greyToRgb';
 export * from './rgbToGrey';
 export * from './dropAlpha';
+export * from './CheckedOutput';
 export * from './CheckedValue';
 export * from './marbleTest';
 export * from './operatorChecklist';

@@ -1,6 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { from, throwError, type Observable } from 'rxjs';
 import type { Skip } from '../streams/Skip';
+import type { CheckedOutput } from './CheckedOutput';
 import type { CheckedValue } from './CheckedValue';
 import { isErrorValue } from './isErrorValue';
 import { diffValues, runMarbles } from './marbleTest';
@@ -10,12 +11,12 @@ import { diffValues, runMarbles } from './marbleTest';
  * inputs with the outputs they must become, and, when its kernel rejects some input, one such
  * input and the error it raises ({@link OperatorChecklistBadInput}). `I` is what the operator
  * takes and `O` what it emits; without them (`unknown`) nothing is checked at compile time, and
- * `make` may return any operator.
+ * `make` may return any operator. An `I` without `Skip` needs `skips: false` ({@link OperatorChecklistSkips}).
  *
  * @example
  * ```ts
  * const img = testImage(2, 1, 1, [0, 200]);
- * const opts: OperatorChecklistOptions<Sample | Image, Sample | Image> = {
+ * const opts: OperatorChecklistOptions<ImageValue<Image>, ImageValue<Image>> = {
  *   make: () => flipHorizontal(),
  *   a: { image: img, label: 1, path: 'cls/1.png' },
  *   b: img,
@@ -25,7 +26,7 @@ import { diffValues, runMarbles } from './marbleTest';
  * };
  * ```
  */
-export type OperatorChecklistOptions<I = unknown, O = unknown> = OperatorChecklistValues<I, O> & OperatorChecklistBadInput;
+export type OperatorChecklistOptions<I = unknown, O = unknown> = OperatorChecklistValues<I, O> & OperatorChecklistSkips<I> & OperatorChecklistBadInput;
 
 /**
  * The part of {@link OperatorChecklistOptions} every operator gives: how to build it and what
@@ -59,7 +60,10 @@ export interface OperatorChecklistValues<I = unknown, O = unknown> {
    * from a new generator of the same seed, drawing for `a` first.
    */
   readonly expected: () => { readonly a: O; readonly b: O };
-  /** `false` for an operator that does not take `Skip` values; default `true` (the built-in operators pass them through). */
+  /**
+   * `false` for an operator that does not take `Skip` values (required then, when its input type
+   * says so: {@link OperatorChecklistSkips}); default `true` (the built-in operators pass them through).
+   */
   readonly skips?: boolean;
   /** Largest allowed absolute difference between numbers, as in `runMarbles`; default 0 (exact). */
   readonly tolerance?: number;
@@ -89,6 +93,27 @@ export type OperatorChecklistBadInput =
       readonly badError: RegExp | Error;
     }
   | { readonly bad?: undefined; readonly badError?: undefined };
+
+/**
+ * The `skips` option {@link operatorChecklist} takes for an operator that takes `I`: optional
+ * (default `true`: the case feeds the operator a `Skip`) when `I` includes {@link Skip}, as an
+ * image operator's `ImageValue` does, or says nothing (`unknown`); required and `false` when `I`
+ * does not include it, since a `Skip` is then a value the operator does not take.
+ *
+ * @example
+ * ```ts
+ * const images: OperatorChecklistSkips<ImageValue<Image>> = {}; // skips?: boolean
+ * const strings: OperatorChecklistSkips<string> = { skips: false }; // skips: false, required
+ * ```
+ */
+export type OperatorChecklistSkips<I> = unknown extends I
+  ? { readonly skips?: boolean }
+  : [Skip] extends [I]
+    ? { readonly skips?: boolean }
+    : {
+        /** `false`: the operator does not take `Skip` values, so the checklist does not feed it one. */
+        readonly skips: false;
+      };
 
 /**
  * Any operator {@link operatorChecklist} can take: a function from an Observable to an
@@ -160,7 +185,10 @@ const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', 
  *
  * The types come from the operator `make` returns ({@link OperatorInput}, {@link OperatorOutput}):
  * `a` and `b` must be values it takes and `expected()`'s values ones it emits, so a wrong input or
- * expectation is a compile error at that value rather than a failing case. A carrier may have
+ * expectation is a compile error at that value rather than a failing case; for a generic
+ * operator (an image operator's) an expectation is also held to what it emits for that input, so
+ * a carrier dropped from it is an error too ({@link CheckedOutput}). An operator whose input type
+ * leaves out `Skip` needs `skips: false` ({@link OperatorChecklistSkips}). A carrier may have
  * fields of its own; `bad` is not checked (see {@link OperatorChecklistBadInput}); options typed
  * without type arguments ({@link OperatorChecklistOptions}) stay unchecked.
  *
@@ -189,11 +217,12 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
   // operator takes or emits: a carrier's extra fields (`label`, `path`) are then no "excess
   // properties" of the operator's input type, and a wrong value is reported at that value, in
   // one line ("Type 'number' is not assignable to type 'ImageValue<Image>'").
-  opts: Pick<OperatorChecklistValues, 'skips' | 'tolerance'> & {
+  opts: Pick<OperatorChecklistValues, 'tolerance'> & OperatorChecklistSkips<OperatorInput<Op>> & {
     readonly make: () => Op;
     readonly a: CheckedValue<A, OperatorInput<Op>>;
     readonly b: CheckedValue<B, OperatorInput<Op>>;
-    readonly expected: () => { readonly a: CheckedValue<OutA, OperatorOutput<Op>>; readonly b: CheckedValue<OutB, OperatorOutput<Op>> };
+    // NoInfer: `a` and `b` alone say what A and B are, not the expectations checked against them.
+    readonly expected: () => { readonly a: CheckedOutput<OutA, Op, NoInfer<A>>; readonly b: CheckedOutput<OutB, Op, NoInfer<B>> };
   } & OperatorChecklistBadInput,
 ): OperatorChecklistCase[] {
   const compare = { tolerance: opts.tolerance ?? 0 };

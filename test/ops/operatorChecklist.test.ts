@@ -233,6 +233,46 @@ describe('operatorChecklist', () => {
       operatorChecklist({ make: () => length, a: 'ab', b: 'c', expected: () => ({ a: 2, b: '1' }), skips: false });
     });
 
+    it('a carrier dropped from the expectation of a generic image operator is a type error, and a run error', () => {
+      const carrier = sample(a);
+      // The output type of a generic operator depends on its input: mapSameImage's is the carrier for a carrier.
+      const cases = operatorChecklist({
+        make: () => mapSameImage(invertImage),
+        a: carrier,
+        b,
+        // @ts-expect-error: Type 'Image' is missing the following properties from type '{ image: Image; label: number; path: string; }': image, label, path
+        expected: () => ({ a: invertImage(a), b: invertImage(b) }),
+      });
+      assert.throws(() => cases[0].run(), /frames\[0\]\.notification\.value: expected a bare image Image 2x2x1 u8 \[255,254,252,251\], got an object \{ image: Image 2x2x1/);
+      const mean = [100];
+      // normalize's is the carrier with a float image.
+      // @ts-expect-error: Type 'FloatImage' is not assignable to type '{ image: FloatImage; label: number; path: string; }'
+      operatorChecklist({ make: () => normalize(mean), a: carrier, b, expected: () => ({ a: normalizeImage(a, mean), b: normalizeImage(b, mean) }) });
+      // @ts-expect-error: and a bare image's is a bare image, not a carrier
+      operatorChecklist({ make: () => mapSameImage(invertImage), a: b, b, expected: () => ({ a: sample(invertImage(b)), b: invertImage(b) }) });
+      // What compiles: the carrier kept, its image retyped by normalize; and a non-generic
+      // operator's expectation narrower than its output type (an image for a bare image).
+      operatorChecklist({ make: () => normalize(mean), a: carrier, b, expected: () => ({ a: { ...carrier, image: normalizeImage(a, mean) }, b: normalizeImage(b, mean) }) });
+      const either = map((v: Image | ReturnType<typeof sample>) => v);
+      operatorChecklist({ make: () => either, a: carrier, b, expected: () => ({ a: carrier, b }), skips: false });
+    });
+
+    it('an operator that takes no Skip values needs skips: false, or its Skip case feeds it one', () => {
+      const length = map((s: string) => s.length);
+      const values = { make: () => length, a: 'ab', b: 'c', expected: () => ({ a: 2, b: 1 }) };
+      // @ts-expect-error: Property 'skips' is missing … but required in type '{ readonly skips: false; }'
+      const cases = operatorChecklist(values);
+      assert.throws(() => cases.find((c) => /Skip/.test(c.name))!.run(), /passes Skip values through untouched": marble mismatch/);
+      // @ts-expect-error: Type 'true' is not assignable to type 'false'
+      operatorChecklist({ ...values, skips: true });
+      // What compiles: skips: false for it; and for an operator that takes Skips (an image
+      // operator's ImageValue includes Skip) or says nothing of its input, skips or not.
+      operatorChecklist({ ...values, skips: false });
+      operatorChecklist({ make: () => mapSameImage(invertImage), a: b, b, expected: () => ({ a: invertImage(b), b: invertImage(b) }) });
+      operatorChecklist({ make: () => mapSameImage(invertImage), a: b, b, expected: () => ({ a: invertImage(b), b: invertImage(b) }), skips: false });
+      operatorChecklist({ ...base, make: () => map((s: string) => s.length) as Op });
+    });
+
     it('the error is one line at the wrong value, naming the type the operator takes', function () {
       this.timeout(60_000);
       const src = path.resolve(__dirname, '..', '..', 'src', 'ops');
