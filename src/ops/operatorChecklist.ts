@@ -110,10 +110,21 @@ export type OperatorChecklistSkips<I> = unknown extends I
   ? { readonly skips?: boolean }
   : [Skip] extends [I]
     ? { readonly skips?: boolean }
-    : {
-        /** `false`: the operator does not take `Skip` values, so the checklist does not feed it one. */
-        readonly skips: false;
-      };
+    : OperatorChecklistNoSkips;
+
+/**
+ * What {@link OperatorChecklistSkips} asks of an operator whose input type leaves out `Skip`:
+ * `skips: false`, said outright, so that the checklist does not feed it a `Skip`.
+ *
+ * @example
+ * ```ts
+ * const opts: OperatorChecklistNoSkips = { skips: false };
+ * ```
+ */
+export interface OperatorChecklistNoSkips {
+  /** `false`: the operator does not take `Skip` values, so the checklist does not feed it one. */
+  readonly skips: false;
+}
 
 /**
  * Any operator {@link operatorChecklist} can take: a function from an Observable to an
@@ -150,6 +161,33 @@ export type OperatorInput<Op> = Op extends (source: Observable<infer I>) => Obse
  * ```
  */
 export type OperatorOutput<Op> = Op extends (source: Observable<never>) => Observable<infer O> ? ([O] extends [never] ? unknown : O) : never;
+
+/**
+ * What {@link operatorChecklist} takes, typed from the operator `make` returns (`Op`) and the
+ * values given (`A`, `B`) and expected (`OutA`, `OutB`), each inferred from the value itself and
+ * then held to what the operator takes or emits: a carrier's extra fields (`label`, `path`) are
+ * then no "excess properties" of the operator's input type, and a wrong value is reported at that
+ * value, in one line ("Type 'number' is not assignable to type 'ImageValue<Image>'").
+ *
+ * @example
+ * ```ts
+ * const img = testImage(2, 1, 1, [0, 200]);
+ * const args: OperatorChecklistArgs<MonoImageOperator<Image>, Image, Image, Image, Image> = {
+ *   make: () => mapSameImage(invertImage),
+ *   a: img,
+ *   b: img,
+ *   expected: () => ({ a: invertImage(img), b: invertImage(img) }),
+ * };
+ * ```
+ */
+export type OperatorChecklistArgs<Op extends AnyOperator, A, B, OutA, OutB> = Pick<OperatorChecklistValues, 'tolerance'> &
+  OperatorChecklistSkips<OperatorInput<Op>> & {
+    readonly make: () => Op;
+    readonly a: CheckedValue<A, OperatorInput<Op>>;
+    readonly b: CheckedValue<B, OperatorInput<Op>>;
+    // NoInfer: `a` and `b` alone say what A and B are, not the expectations checked against them.
+    readonly expected: () => { readonly a: CheckedOutput<OutA, Op, NoInfer<A>>; readonly b: CheckedOutput<OutB, Op, NoInfer<B>> };
+  } & OperatorChecklistBadInput;
 
 // What the stand-in for a bad input throws: the name says where it came from when a case quotes it.
 const POISON_MESSAGE = 'operatorChecklist: this stand-in input throws on every read (no bad input was given, so a read error stands in for a kernel error)';
@@ -213,17 +251,8 @@ const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', 
  * ```
  */
 export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
-  // A type parameter per value, inferred from the value itself and then held to what `make`'s
-  // operator takes or emits: a carrier's extra fields (`label`, `path`) are then no "excess
-  // properties" of the operator's input type, and a wrong value is reported at that value, in
-  // one line ("Type 'number' is not assignable to type 'ImageValue<Image>'").
-  opts: Pick<OperatorChecklistValues, 'tolerance'> & OperatorChecklistSkips<OperatorInput<Op>> & {
-    readonly make: () => Op;
-    readonly a: CheckedValue<A, OperatorInput<Op>>;
-    readonly b: CheckedValue<B, OperatorInput<Op>>;
-    // NoInfer: `a` and `b` alone say what A and B are, not the expectations checked against them.
-    readonly expected: () => { readonly a: CheckedOutput<OutA, Op, NoInfer<A>>; readonly b: CheckedOutput<OutB, Op, NoInfer<B>> };
-  } & OperatorChecklistBadInput,
+  // A type parameter per value: see OperatorChecklistArgs.
+  opts: OperatorChecklistArgs<Op, A, B, OutA, OutB>,
 ): OperatorChecklistCase[] {
   const compare = { tolerance: opts.tolerance ?? 0 };
   // The checklist feeds values of the caller's choosing; the operator's input type is theirs to get right.

@@ -260,7 +260,7 @@ describe('operatorChecklist', () => {
     it('an operator that takes no Skip values needs skips: false, or its Skip case feeds it one', () => {
       const length = map((s: string) => s.length);
       const values = { make: () => length, a: 'ab', b: 'c', expected: () => ({ a: 2, b: 1 }) };
-      // @ts-expect-error: Property 'skips' is missing … but required in type '{ readonly skips: false; }'
+      // @ts-expect-error: Property 'skips' is missing … but required in type 'OperatorChecklistNoSkips'
       const cases = operatorChecklist(values);
       assert.throws(() => cases.find((c) => /Skip/.test(c.name))!.run(), /passes Skip values through untouched": marble mismatch/);
       // @ts-expect-error: Type 'true' is not assignable to type 'false'
