@@ -77,19 +77,35 @@ describe('lockRunDir', () => {
     // were marked, two of six processes got the lock in about a third of the rounds.
     const racers = 6;
     const race = async (runDir: string, at: number): Promise<number> => {
+      // The winner holds the lock until every racer has answered (its stdin closes then): a
+      // release on a timer let a racer that a loaded machine started late take the lock after
+      // it, which is a second training in turn, not in the race.
       const script = `const { lockRunDir } = require(${JSON.stringify(path.join(__dirname, '../../src/cli/lockRunDir'))});
         while (Date.now() < ${at});
         const r = lockRunDir(${JSON.stringify(runDir)}); process.stdout.write(r._tag);
-        if (r._tag === 'Right') setTimeout(() => r.right.release(), 1500);`;
-      const outs = await Promise.all(Array.from({ length: racers }, () => new Promise<string>((resolve, reject) => {
-        const p = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+        if (r._tag === 'Right') { process.stdin.on('end', () => r.right.release()); process.stdin.resume(); }`;
+      const racing = Array.from({ length: racers }, () => {
+        const p = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        p.on('error', reject);
-        p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`racer exited ${code}: ${err}`))));
-      })));
+        const answered = new Promise<string>((resolve, reject) => {
+          p.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out === 'Left' || out === 'Right') resolve(out);
+          });
+          p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          p.on('error', reject);
+          p.on('close', (code) => reject(new Error(`racer exited ${code} having said ${JSON.stringify(out)}: ${err}`)));
+        });
+        const closed = new Promise<void>((resolve, reject) =>
+          p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`racer exited ${code}: ${err}`)))));
+        // Awaited below; this only keeps a racer that failed to answer from also being an unhandled rejection.
+        closed.catch(() => undefined);
+        return { p, answered, closed };
+      });
+      const outs = await Promise.all(racing.map((r) => r.answered));
+      for (const r of racing) r.p.stdin.end();
+      await Promise.all(racing.map((r) => r.closed));
       assert.ok(outs.every((o) => o === 'Left' || o === 'Right'), outs.join());
       return outs.filter((o) => o === 'Right').length;
     };
