@@ -14,11 +14,29 @@ import { evaluateSource, type Evaluation, type Tta } from '../model/evaluateSour
 import { openDatasets, openEvalData } from '../model/setupFromConfig';
 import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 
+/**
+ * The most classes whose confusion matrix `rxtrain evaluate` prints by default: 20 columns of
+ * counts up to 999 take 84 characters; Caltech-256's 257 × 257 would be a wall of wrapped digits,
+ * so beyond this the tables list the most confused pairs instead (`--confusion` prints the
+ * matrix anyway).
+ *
+ * @example
+ * ```ts
+ * const printed = report.perClass.length <= CONFUSION_PRINT_LIMIT;
+ * ```
+ */
+export const CONFUSION_PRINT_LIMIT = 20;
+
+/** How many of the most confused class pairs the tables list when the matrix is not printed. */
+const CONFUSED_PAIRS = 10;
+
 const USAGE = `usage: rxtrain evaluate CHECKPOINT|RUN_DIR [options]
 
 Scores a checkpoint's weights in inference mode (no dropout, BatchNorm moving statistics):
-loss, accuracy, per-class accuracy and the confusion matrix. Data, model and normalisation
-come from the config stored in the checkpoint, so no config file is needed. RUN_DIR means
+loss, accuracy, top-5 accuracy (more than 5 classes), mean per-class accuracy, per-class
+accuracy and the confusion matrix (up to ${CONFUSION_PRINT_LIMIT} classes; beyond, the most
+confused class pairs instead). Data, model and normalisation come from the config stored in
+the checkpoint, so no config file is needed. RUN_DIR means
 RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no best one.
 
 options:
@@ -35,6 +53,8 @@ options:
   --mistakes N         also list the N most confident wrong predictions: image, true and
                        predicted class, and the original image when the data is a
                        preprocess output (default 0)
+  --confusion          print the confusion matrix whatever the number of classes (by
+                       default only up to ${CONFUSION_PRINT_LIMIT}; --json always has it)
   --batch-size N       images per forward pass (default: the run's batch size)
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
   --json               print one JSON object instead of the tables
@@ -90,6 +110,11 @@ export interface EvaluateReport {
   readonly accuracy: number;
   readonly correct: number;
   readonly count: number;
+  /** Share of images whose true class is among the 5 most probable; absent with 5 classes or fewer (always 1 there). */
+  readonly top5Accuracy?: number;
+  readonly top5Correct?: number;
+  /** The mean of the per-class accuracies over the classes that have images (those without count nowhere). */
+  readonly meanClassAccuracy: number;
   readonly perClass: ReadonlyArray<{ readonly name: string; readonly accuracy: number; readonly correct: number; readonly count: number }>;
   readonly confusion: ReadonlyArray<readonly number[]>;
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string; readonly message: string }>;
@@ -181,19 +206,25 @@ function pct(x: number): string {
 }
 
 /**
- * The text `rxtrain evaluate` prints for a report: the summary, per-class accuracy, the
- * confusion matrix (of any number of classes) and the most confident mistakes.
+ * The text `rxtrain evaluate` prints for a report: the summary (with top-5 and mean per-class
+ * accuracy), per-class accuracy, the confusion matrix (up to {@link CONFUSION_PRINT_LIMIT}
+ * classes unless `confusion` is true; beyond, the most confused class pairs) and the most
+ * confident mistakes.
  *
  * @example
  * ```ts
  * process.stdout.write(renderEvaluateReport(report)); // report: an EvaluateReport, as --json prints it
+ * process.stdout.write(renderEvaluateReport(report, { confusion: true })); // the matrix even of 257 classes
  * ```
  */
-export function renderEvaluateReport(r: EvaluateReport): string {
+export function renderEvaluateReport(r: EvaluateReport, options: { readonly confusion?: boolean } = {}): string {
+  const classes = r.perClass.length;
+  const withImages = r.perClass.filter((c) => c.count > 0).length;
   const lines = [
     `checkpoint ${r.checkpoint} (step ${r.step}: ${r.epochs} epoch${r.epochs === 1 ? '' : 's'}${r.batch > 0 ? ` + ${r.batch} batches` : ''})`,
     `data ${r.data}: ${r.count} images${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}; tta ${r.tta}; ${r.weights === 'ema' ? 'weights: moving average; ' : ''}backend ${r.backend}`,
-    `loss ${r.loss.toFixed(4)}  accuracy ${pct(r.accuracy)} (${r.correct} / ${r.count})`,
+    `loss ${r.loss.toFixed(4)}  accuracy ${pct(r.accuracy)} (${r.correct} / ${r.count})${r.top5Accuracy === undefined ? '' : `  top-5 ${pct(r.top5Accuracy)} (${r.top5Correct ?? '?'} / ${r.count})`}`,
+    `mean per-class accuracy ${pct(r.meanClassAccuracy)} (${withImages === classes ? `${classes} classes` : `${withImages} of ${classes} classes: ${classes - withImages} without images count nowhere`})`,
     '',
   ];
   // reduce, not Math.max(...): the confusion matrix of 350+ classes has more entries than a
@@ -201,10 +232,15 @@ export function renderEvaluateReport(r: EvaluateReport): string {
   const w = r.perClass.reduce((m, c) => Math.max(m, c.name.length), 5);
   lines.push(`${'class'.padEnd(w)}  accuracy   correct / images`);
   for (const c of r.perClass) lines.push(`${c.name.padEnd(w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
-  lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
-  const cw = r.confusion.reduce((m, row) => row.reduce((mm, n) => Math.max(mm, String(n).length), m), 3);
-  lines.push(`${' '.repeat(3)}  ${r.confusion.map((_, j) => String(j).padStart(cw)).join(' ')}`); // the predicted class of each column
-  r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
+  if (options.confusion === true || classes <= CONFUSION_PRINT_LIMIT) {
+    lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
+    const cw = r.confusion.reduce((m, row) => row.reduce((mm, n) => Math.max(mm, String(n).length), m), 3);
+    lines.push(`${' '.repeat(3)}  ${r.confusion.map((_, j) => String(j).padStart(cw)).join(' ')}`); // the predicted class of each column
+    r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
+  } else {
+    lines.push('', `confusion matrix: not printed for ${classes} classes (--confusion prints it, --json has it)`);
+    lines.push(...confusedPairs(r));
+  }
   if (r.mistakes.length > 0) {
     const wrong = r.count - r.correct;
     lines.push('', `most confident mistakes (${r.mistakes.length} of ${wrong} wrong)`);
@@ -221,6 +257,31 @@ export function renderEvaluateReport(r: EvaluateReport): string {
   }
   for (const s of r.skipped) lines.push(`skipped ${printablePath(s.path)} (${s.reason}): ${s.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The most confused (true, predicted) pairs of a report, as table lines: the count and its share of the true class. */
+function confusedPairs(r: EvaluateReport): string[] {
+  const top: Array<{ truth: number; predicted: number; n: number }> = [];
+  // One scan, keeping the largest few: the matrix of 1000 classes has a million cells, not worth sorting.
+  r.confusion.forEach((row, truth) =>
+    row.forEach((n, predicted) => {
+      if (predicted === truth || n === 0 || (top.length === CONFUSED_PAIRS && n <= top[CONFUSED_PAIRS - 1].n)) return;
+      let i = top.length;
+      while (i > 0 && n > top[i - 1].n) i--;
+      top.splice(i, 0, { truth, predicted, n });
+      if (top.length > CONFUSED_PAIRS) top.pop();
+    }),
+  );
+  if (top.length === 0) return [];
+  const pairs = top.map((p) => `${r.perClass[p.truth].name} → ${r.perClass[p.predicted].name}`);
+  const pw = pairs.reduce((m, p) => Math.max(m, p.length), 'true → predicted'.length);
+  const nw = top.reduce((m, p) => Math.max(m, String(p.n).length), 'images'.length);
+  return [
+    '',
+    `most confused pairs (${top.length} largest off-diagonal cells)`,
+    `${'true → predicted'.padEnd(pw)}  ${'images'.padStart(nw)}  of true class`,
+    ...top.map((p, i) => `${pairs[i].padEnd(pw)}  ${String(p.n).padStart(nw)}  ${pct(p.n / r.perClass[p.truth].count).padStart(13)}`),
+  ];
 }
 
 /**
@@ -242,6 +303,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   let backendName: BackendName | 'auto';
   let data: string | undefined;
   let json: boolean;
+  let confusion: boolean;
   try {
     const args = parseCommandArgs({
       args: argv,
@@ -254,6 +316,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         mistakes: { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean' },
+        confusion: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -272,6 +335,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     mistakes = m === undefined ? 0 : Number(m);
     data = args.values.data;
     json = args.values.json === true;
+    confusion = args.values.confusion === true;
   } catch (e) {
     io.err.write(`rxtrain evaluate: ${(e as Error).message}\n(rxtrain evaluate --help lists the options)\n`);
     return 2;
@@ -339,6 +403,8 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
           accuracy: e.accuracy,
           correct: e.correct,
           count: e.count,
+          ...(e.top5Accuracy === undefined ? {} : { top5Accuracy: e.top5Accuracy, top5Correct: e.top5Correct }),
+          meanClassAccuracy: e.meanClassAccuracy,
           perClass: e.perClass.map((p, i) => ({ name: datasets.classes[i], accuracy: p.count > 0 ? p.correct / p.count : NaN, correct: p.correct, count: p.count })),
           confusion: e.confusion,
           // What listing left out (a class folder it may not read) first: scoring never saw it.
@@ -357,7 +423,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         };
         // `rxtrain evaluate … | head -3`: the EPIPE arrives after the write; unhandled it would crash with a stack trace.
         io.out.on?.('error', () => undefined);
-        io.out.write(json ? `${JSON.stringify(report)}\n` : renderEvaluateReport(report));
+        io.out.write(json ? `${JSON.stringify(report)}\n` : renderEvaluateReport(report, { confusion }));
         return 0;
       } finally {
         await trainer.dispose();

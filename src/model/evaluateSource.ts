@@ -36,14 +36,27 @@ export interface Mistake {
 }
 
 /**
- * What {@link evaluateSource} measured: mean loss and accuracy over every image, per-class
- * accuracy, the confusion matrix (`confusion[true][predicted]`), and the images the source
- * skipped (bad files), which count nowhere.
+ * How many of the most probable classes {@link evaluateSource}'s top-k accuracy looks at: 5, as
+ * every ImageNet report and PyTorch's `Acc@5`. With this many classes or fewer every image is
+ * in its top 5, so the figure is left out there rather than reported as a trivial 100 %.
  *
  * @example
  * ```ts
- * const e = await evaluateSource(trainer, source, { numClasses: 10 });
- * console.log(e.accuracy, e.perClass[3].correct / e.perClass[3].count);
+ * const hasTop5 = numClasses > TOP_K;
+ * ```
+ */
+export const TOP_K = 5;
+
+/**
+ * What {@link evaluateSource} measured: mean loss and accuracy over every image, top-5 accuracy
+ * (more than {@link TOP_K} classes only), mean per-class accuracy, per-class accuracy, the
+ * confusion matrix (`confusion[true][predicted]`), and the images the source skipped (bad
+ * files), which count nowhere.
+ *
+ * @example
+ * ```ts
+ * const e = await evaluateSource(trainer, source, { numClasses: 257 });
+ * console.log(e.accuracy, e.top5Accuracy, e.meanClassAccuracy, e.perClass[3].correct / e.perClass[3].count);
  * ```
  */
 export interface Evaluation {
@@ -51,6 +64,19 @@ export interface Evaluation {
   readonly accuracy: number;
   readonly count: number;
   readonly correct: number;
+  /**
+   * Images whose true class is among the 5 most probable (ties ranked as top-1's argmax ranks
+   * them: the lower class index first), and that over `count`. Absent with 5 classes or fewer,
+   * where it would always be 100 %.
+   */
+  readonly top5Correct?: number;
+  readonly top5Accuracy?: number;
+  /**
+   * The mean of the classes' accuracies, over the classes that have images (a class with none
+   * has no accuracy and is left out, not counted as 0): what Caltech-256 results report, since
+   * there a few big classes would dominate `accuracy`. NaN when no image was scored.
+   */
+  readonly meanClassAccuracy: number;
   readonly perClass: ReadonlyArray<{ readonly correct: number; readonly count: number }>;
   readonly confusion: ReadonlyArray<readonly number[]>;
   readonly skipped: readonly Skip[];
@@ -111,6 +137,7 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
   const skipped: Skip[] = [];
   let lossSum = 0;
   let count = 0;
+  let top5Correct = 0;
   let stopped = false;
   const it = source.epoch(0, 0);
   try {
@@ -145,6 +172,7 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
             if (!(Number.isInteger(truth) && truth >= 0 && truth < k)) throw new LabelOutOfRangeError(truth, i, k, item.paths[i]);
             lossSum -= lp[row + truth];
             confusion[truth][best]++;
+            if (k > TOP_K && inTopK(lp, row, k, truth, best, TOP_K)) top5Correct++;
             if (best !== truth && keep > 0) keepMistake(mistakes, keep, { path: item.paths[i] ?? '', truth, predicted: best, confidence: Math.exp(lp[row + best]), truthProbability: Math.exp(lp[row + truth]) });
           }
           count += n;
@@ -162,7 +190,40 @@ export async function evaluateSource(trainer: Trainer, source: BatchSource, opti
   }
   const perClass = confusion.map((row, c) => ({ correct: row[c], count: row.reduce((a, b) => a + b, 0) }));
   const correct = perClass.reduce((a, p) => a + p.correct, 0);
-  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count, correct, perClass, confusion, skipped, mistakes, stopped };
+  const scored = perClass.filter((p) => p.count > 0);
+  const meanClassAccuracy = scored.length > 0 ? scored.reduce((a, p) => a + p.correct / p.count, 0) / scored.length : NaN;
+  return {
+    loss: count > 0 ? lossSum / count : NaN,
+    accuracy: count > 0 ? correct / count : NaN,
+    count,
+    correct,
+    ...(k !== undefined && k > TOP_K ? { top5Correct, top5Accuracy: count > 0 ? top5Correct / count : NaN } : {}),
+    meanClassAccuracy,
+    perClass,
+    confusion,
+    skipped,
+    mistakes,
+    stopped,
+  };
+}
+
+/**
+ * Whether class `truth` is among the `topK` most probable of the row of `k` log-probabilities at
+ * `row`, ranked as the argmax `best` was chosen (higher first, a tie to the lower index), so
+ * top-1 of this rank is exactly `best`. One pass over the row, stopping once `topK` classes rank
+ * ahead, and no sort. A NaN log-probability of the truth (a diverged model) counts as outside
+ * the top k unless it is `best`.
+ */
+function inTopK(lp: ArrayLike<number>, row: number, k: number, truth: number, best: number, topK: number): boolean {
+  if (best === truth) return true;
+  const t = lp[row + truth];
+  if (Number.isNaN(t)) return false;
+  let ahead = 0;
+  for (let c = 0; c < k; c++) {
+    const v = lp[row + c];
+    if ((v > t || (v === t && c < truth)) && ++ahead >= topK) return false;
+  }
+  return true;
 }
 
 /** Inserts `m` into `list` (most confident first) and keeps the first `keep`; ties keep source order. */

@@ -58,6 +58,12 @@ describe('rxtrain evaluate', function () {
     assert.equal(r.weights, 'trained', 'the run kept no average');
     assert.deepEqual(r.perClass.map((p) => [p.name, p.count]), [['dark', 3], ['bright', 3]]);
     assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), 6);
+    assert.equal(r.meanClassAccuracy, (r.perClass[0].accuracy + r.perClass[1].accuracy) / 2, 'both classes have 3 images');
+    assert.ok(!('top5Accuracy' in r) && !('top5Correct' in r), 'two classes: every image is in the top 5, so no top-5');
+    const text = captureIo();
+    assert.equal(await run([runDir, '--confusion', '--backend', 'wasm'], text.io), 0, text.err());
+    assert.match(text.out(), /^mean per-class accuracy \d+\.\d\d% \(2 classes\)$/m);
+    assert.match(text.out(), /rows: true class/);
   });
 
   it('prints tables by default, takes a checkpoint file, and flip TTA scores the mirror images too', async () => {
@@ -347,22 +353,64 @@ describe('rxtrain evaluate', function () {
     const confusion = names.map((_, i) => names.map((__, j) => (i === j ? 40 : j === (i + 1) % n ? 10 : 0)));
     const report: EvaluateReport = {
       checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val.rec', tta: 'none', weights: 'trained', backend: 'wasm',
-      loss: 1, accuracy: 0.8, correct: 40 * n, count: 50 * n,
+      loss: 1, accuracy: 0.8, correct: 40 * n, count: 50 * n, meanClassAccuracy: 0.8,
       perClass: names.map((name) => ({ name, accuracy: 0.8, correct: 40, count: 50 })),
       confusion,
       skipped: [],
       mistakes: names.map((name, i) => ({ path: `val/${i}.jpg`, truth: name, predicted: names[(i + 1) % n], confidence: 0.9, truthProbability: 0.1 })),
     };
-    const text = renderEvaluateReport(report);
+    const text = renderEvaluateReport(report, { confusion: true });
     assert.match(text, /^class_999 +80\.00% +40 \/ 50$/m);
     assert.match(text, /^999 +10 +0 .* 40 {2}class_999$/m);
     assert.match(text, /most confident mistakes \(1000 of 10000 wrong\)/);
   });
 
+  it('a Caltech-256-sized report: top-5 and mean per-class accuracy in the summary; the most confused pairs instead of a 257 × 257 matrix, unless asked', () => {
+    const n = 257;
+    const names = Array.from({ length: n }, (_, i) => `${String(i + 1).padStart(3, '0')}.class`);
+    // Classes 250–256 have no images; class i sends (i % 7) images to class i + 1, so the
+    // largest off-diagonal cells are those of i % 7 = 6: 6 → 7 (6 images), 13 → 14, …
+    const confusion = names.map((_, i) => names.map((__, j) => (i >= 250 ? 0 : i === j ? 20 : j === i + 1 ? i % 7 : 0)));
+    const perClass = confusion.map((row, i) => ({ name: names[i], correct: row[i], count: row.reduce((a, b) => a + b, 0), accuracy: row[i] / row.reduce((a, b) => a + b, 0) }));
+    const count = perClass.reduce((a, p) => a + p.count, 0);
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val.rec', tta: 'ten-crop', weights: 'trained', backend: 'wasm',
+      loss: 1, accuracy: (250 * 20) / count, correct: 250 * 20, count, top5Accuracy: 0.9, top5Correct: Math.round(0.9 * count), meanClassAccuracy: 0.77,
+      perClass, confusion, skipped: [], mistakes: [],
+    };
+    const text = renderEvaluateReport(report);
+    assert.match(text, new RegExp(`^loss 1\\.0000  accuracy \\d+\\.\\d\\d% \\(5000 / ${count}\\)  top-5 90\\.00% \\(${Math.round(0.9 * count)} / ${count}\\)$`, 'm'));
+    assert.match(text, /^mean per-class accuracy 77\.00% \(250 of 257 classes: 7 without images count nowhere\)$/m);
+    assert.match(text, /^confusion matrix: not printed for 257 classes \(--confusion prints it, --json has it\)$/m);
+    assert.doesNotMatch(text, /rows: true class/);
+    const pairs = text.split('most confused pairs (10 largest off-diagonal cells)\n')[1].split('\n').slice(1, 11);
+    assert.deepEqual(pairs.map((l) => l.split(/ {2,}/)[0]), [6, 13, 20, 27, 34, 41, 48, 55, 62, 69].map((i) => `${names[i]} → ${names[i + 1]}`));
+    assert.match(pairs[0], /^007\.class → 008\.class +6 +23\.08%$/, '6 of class 6\'s 26 images');
+    const longest = text.split('\n').reduce((m, l) => Math.max(m, l.length), 0);
+    assert.ok(longest < 100, `no line wider than a terminal (${longest})`);
+    const full = renderEvaluateReport(report, { confusion: true });
+    assert.match(full, /rows: true class/);
+    assert.match(full, /^256 +(0 +){256}0 {2}257\.class$/m);
+    assert.match(renderEvaluateReport({ ...report, perClass: perClass.slice(0, 20), confusion: confusion.slice(0, 20).map((r) => r.slice(0, 20)) }), /rows: true class/, 'up to 20 classes the matrix is printed');
+  });
+
+  it('without top-5 (5 classes or fewer) the summary leaves it out; a mean per-class accuracy over every class says so', () => {
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
+      loss: 0.5, accuracy: 0.75, correct: 3, count: 4, meanClassAccuracy: 0.5,
+      perClass: [{ name: 'dark', accuracy: 1, correct: 3, count: 3 }, { name: 'bright', accuracy: 0, correct: 0, count: 1 }],
+      confusion: [[3, 0], [1, 0]], skipped: [], mistakes: [],
+    };
+    const text = renderEvaluateReport(report);
+    assert.match(text, /^loss 0\.5000 {2}accuracy 75\.00% \(3 \/ 4\)$/m);
+    assert.match(text, /^mean per-class accuracy 50\.00% \(2 classes\)$/m);
+    assert.doesNotMatch(text, /top-5|most confused/);
+  });
+
   it('shows a class without images as — (its accuracy is 0 / 0), not NaN%', () => {
     const report: EvaluateReport = {
       checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
-      loss: 0.5, accuracy: 0.75, correct: 3, count: 4,
+      loss: 0.5, accuracy: 0.75, correct: 3, count: 4, meanClassAccuracy: 0.75,
       perClass: [{ name: 'dark', accuracy: 0.75, correct: 3, count: 4 }, { name: 'bright', accuracy: NaN, correct: 0, count: 0 }],
       confusion: [[3, 1], [0, 0]],
       skipped: [{ path: 'val/bright', reason: 'unreadable', message: 'cannot list class folder: permission denied' }],
@@ -376,7 +424,7 @@ describe('rxtrain evaluate', function () {
   it('renders an image or skipped file whose name holds a line break on one line, quoted', () => {
     const report: EvaluateReport = {
       checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
-      loss: 1, accuracy: 0.5, correct: 1, count: 2,
+      loss: 1, accuracy: 0.5, correct: 1, count: 2, meanClassAccuracy: 0.5,
       perClass: [{ name: 'a', accuracy: 1, correct: 1, count: 1 }, { name: 'b', accuracy: 0, correct: 0, count: 1 }],
       confusion: [[1, 0], [1, 0]],
       skipped: [{ path: 'val/a/bad\nname.jpg', reason: 'empty', message: 'file has 0 bytes' }],

@@ -204,4 +204,53 @@ describe('evaluateSource', () => {
       await trainer.dispose();
     }
   });
+
+  /** A "model" whose log-probabilities are the log-softmax of the image's pixels: a 1 × k image is a row of scores. */
+  const scoresAsModel = { predict: async (xs: tf.Tensor4D) => tf.tidy(() => tf.logSoftmax(tf.reshape(xs, [xs.shape[0], -1])) as tf.Tensor2D) } as unknown as Trainer;
+  function rows(scores: readonly (readonly number[])[], labels: readonly number[]): TinyData {
+    return { images: Float32Array.from(scores.flat()), labels: Int32Array.from(labels), shape: [1, scores[0].length, 1] };
+  }
+
+  it('top-5: the true class among the 5 most probable, ties ranked as top-1 ranks them (the lower class first); nothing leaked', async () => {
+    const up = [0, 1, 2, 3, 4, 5, 6]; // class 6 most probable, then 5, 4, …
+    const tie = [0, 0, 0, 0, 0, 0, 0]; // argmax picks class 0, so the ranking is 0, 1, 2, …
+    const data = rows([up, up, up, tie, tie, tie, tie], [6, 2, 1, 0, 4, 5, 6]);
+    const before = tf.memory().numTensors;
+    const e = await evaluateSource(scoresAsModel, memorySource(data, { batchSize: 3, seed: 0, shuffle: false }), { numClasses: 7 });
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(e.correct, 2, 'top-1: class 6 of `up`, class 0 of `tie`');
+    // up: 6 rank 0 (in), 2 rank 4 (in), 1 rank 5 (out); tie: 0 and 4 in, 5 and 6 out.
+    assert.equal(e.top5Correct, 4);
+    assert.equal(e.top5Accuracy, 4 / 7);
+  });
+
+  it('top-5 is left out with 5 classes or fewer, where every image is in the top 5', async () => {
+    const e = await evaluateSource(scoresAsModel, memorySource(rows([[0, 1, 2, 3, 4]], [0]), { batchSize: 1, seed: 0, shuffle: false }), { numClasses: 5 });
+    assert.equal(e.count, 1);
+    assert.ok(!('top5Accuracy' in e) && !('top5Correct' in e), JSON.stringify(e));
+    const six = await evaluateSource(scoresAsModel, memorySource(rows([[0, 1, 2, 3, 4, 5]], [0]), { batchSize: 1, seed: 0, shuffle: false }), {});
+    assert.equal(six.top5Correct, 0, "6 classes (the model's width): class 0 ranks 6th");
+  });
+
+  it('top-5 with flip TTA ranks the averaged log-probabilities, as top-1 does', async () => {
+    // Alone class 5 ranks last; with its mirror image the average is
+    // [9.5, 10, 7, 7, 7, 10, 9.5]: class 5 ties class 1 for first, and argmax takes class 1.
+    const data = rows([[9, 20, 8, 7, 6, 0, 10]], [5]);
+    const plain = await evaluateSource(scoresAsModel, memorySource(data, { batchSize: 1, seed: 0, shuffle: false }), { numClasses: 7 });
+    const flip = await evaluateSource(scoresAsModel, memorySource(data, { batchSize: 1, seed: 0, shuffle: false }), { numClasses: 7, tta: { kind: 'flip' } });
+    assert.deepEqual([plain.correct, plain.top5Correct], [0, 0]);
+    assert.deepEqual([flip.correct, flip.top5Correct], [0, 1]);
+  });
+
+  it('mean per-class accuracy: the mean of the accuracies of the classes that have images', async () => {
+    const s = (c: number): number[] => Array.from({ length: 7 }, (_, i) => (i === c ? 1 : 0)); // predicts class c
+    // Class 0: 1 of 3 right; class 1: 1 of 1; classes 2–6 have no images and count nowhere.
+    const data = rows([s(0), s(3), s(3), s(1)], [0, 0, 0, 1]);
+    const e = await evaluateSource(scoresAsModel, memorySource(data, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 7 });
+    assert.equal(e.accuracy, 2 / 4);
+    assert.equal(e.meanClassAccuracy, (1 / 3 + 1) / 2);
+    const empty: TinyData = { images: new Float32Array(0), labels: new Int32Array(0), shape: [1, 7, 1] };
+    const none = await evaluateSource(scoresAsModel, memorySource(empty, { batchSize: 4, seed: 0, shuffle: false }), { numClasses: 7 });
+    assert.ok(Number.isNaN(none.meanClassAccuracy) && Number.isNaN(none.top5Accuracy));
+  });
 });
