@@ -16,6 +16,7 @@ import { replicaWarnings } from '../model/replicaWarnings';
 import { resolveReplicas } from '../model/resolveReplicas';
 import { openDatasets, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
+import { TOP_K } from '../model/evaluateSource';
 import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 import type { Trainer } from '../model/Trainer';
 import { CHART_HISTORY_FILE, chartWriter } from '../telemetry/chartWriter';
@@ -167,7 +168,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'keep-best', kind: 'bool', field: 'checkpoint.keepBest', help: 'keep the best checkpoint as checkpoints/best.rxckpt' },
   { name: 'early-stopping', kind: 'bool', field: 'earlyStopping.enabled', help: 'stop when the monitored metric stops improving' },
   { name: 'es-patience', kind: 'int', field: 'earlyStopping.patience', arg: 'N', help: 'early stopping: epochs without improvement tolerated' },
-  { name: 'es-monitor', kind: 'string', field: 'earlyStopping.monitor', arg: 'valLoss|valAccuracy|trainLoss', help: 'early stopping and best checkpoint metric' },
+  { name: 'es-monitor', kind: 'string', field: 'earlyStopping.monitor', arg: 'valLoss|valAccuracy|valTop5Accuracy|trainLoss', help: 'early stopping and best checkpoint metric' },
   { name: 'ten-crop', kind: 'bool', field: 'tenCrop', help: 'validate with 10-crop averaging (corners + centre, and flips)' },
   { name: 'val-flip', kind: 'bool', field: 'valFlip', help: 'validate on each image and its mirror image, averaged (test-time flip)' },
   { name: 'backend', kind: 'string', field: 'backend', arg: 'auto|wasm|cpu|tensorflow', help: 'tfjs backend (auto: tensorflow if installed, else wasm)' },
@@ -581,6 +582,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     for (const n of backend.notes) (n.startsWith('native kernels') ? logger.info : logger.debug)(`backend: ${n}`);
     const datasets = await openDatasets(cfg);
     for (const n of datasets.notes) logger.info(n);
+    // Top-5 of 5 classes or fewer is always 100 %: monitoring it would never see an improvement,
+    // stop after `patience` epochs and keep the first epoch as the best.
+    if (cfg.earlyStopping.enabled && cfg.earlyStopping.monitor === 'valTop5Accuracy' && datasets.classes.length <= TOP_K) {
+      await datasets.close();
+      throw new Error(`earlyStopping.monitor valTop5Accuracy needs more than ${TOP_K} classes, and the data has ${datasets.classes.length} (every image is in their top ${TOP_K}): monitor valAccuracy instead`);
+    }
     const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
     if (cfg.ema.decay > 0) {
       logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);

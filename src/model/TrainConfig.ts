@@ -129,7 +129,8 @@ const CheckpointConfig = t.type({
 
 const EarlyStoppingConfig = t.type({
   enabled: t.boolean,
-  monitor: t.keyof({ valLoss: null, valAccuracy: null, trainLoss: null }),
+  /** valTop5Accuracy needs more than 5 classes (`rxtrain train` refuses it otherwise). */
+  monitor: t.keyof({ valLoss: null, valAccuracy: null, valTop5Accuracy: null, trainLoss: null }),
   patience: NonNegInt,
   minDelta: NonNeg,
 });

@@ -46,7 +46,7 @@ export interface TrainSetup {
  * const m: MonitoredMetric = 'valLoss';
  * ```
  */
-export type MonitoredMetric = 'valLoss' | 'valAccuracy' | 'trainLoss';
+export type MonitoredMetric = 'valLoss' | 'valAccuracy' | 'valTop5Accuracy' | 'trainLoss';
 
 /**
  * Options of {@link train}.
@@ -70,6 +70,10 @@ export interface TrainOptions {
    * budget; null = constant lr.
    */
   readonly scheduler?: SchedulerOptions | null;
+  /**
+   * Early stopping on `monitor`, which the best checkpoint then follows too. `valTop5Accuracy`
+   * exists only with more than 5 classes: with fewer it is never measured, so it never improves.
+   */
   readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
   /** Where and how often to checkpoint; a run with a checkpoint in the store resumes from it. */
   readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
@@ -474,7 +478,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         epoch: s.epoch,
         trainLoss,
         trainAccuracy,
-        ...(val === undefined ? {} : { valLoss: val.loss, valAccuracy: val.accuracy }),
+        ...(val === undefined ? {} : { valLoss: val.loss, valAccuracy: val.accuracy, ...(val.top5Accuracy === undefined ? {} : { valTop5Accuracy: val.top5Accuracy }) }),
         lr: s.lr,
         durationMs: now() - epochStart,
       };
@@ -539,6 +543,7 @@ function monitored(metric: MonitoredMetric, r: EpochRecord): number {
   // Normalised so that lower is better.
   if (metric === 'trainLoss') return r.trainLoss;
   if (metric === 'valLoss') return r.valLoss ?? NaN;
+  if (metric === 'valTop5Accuracy') return r.valTop5Accuracy === undefined ? NaN : -r.valTop5Accuracy;
   return r.valAccuracy === undefined ? NaN : -r.valAccuracy;
 }
 
@@ -552,7 +557,7 @@ async function validate(
   reportSkip: (k: Skip) => void,
   life: { closed: boolean },
   ema: WeightEma | null,
-): Promise<{ loss: number; accuracy: number } | 'empty' | undefined> {
+): Promise<{ loss: number; accuracy: number; top5Accuracy?: number } | 'empty' | undefined> {
   const source = setup.tenCrop?.source ?? setup.val;
   if (source === undefined) return undefined;
   const { trainer } = setup;
@@ -568,7 +573,8 @@ async function validate(
       shouldStop: () => life.closed,
     });
     if (e.stopped) return undefined;
-    return e.count === 0 ? 'empty' : { loss: e.loss, accuracy: e.accuracy };
+    // Top-5 comes from the same pass (evaluateSource ranks the rows it already downloads).
+    return e.count === 0 ? 'empty' : { loss: e.loss, accuracy: e.accuracy, ...(e.top5Accuracy === undefined ? {} : { top5Accuracy: e.top5Accuracy }) };
   } finally {
     if (trained !== undefined) await trainer.setState(trained);
   }

@@ -87,7 +87,9 @@ export interface BatchEnd extends EventBase {
 }
 
 /**
- * An epoch finished, with its train and (if run) validation metrics.
+ * An epoch finished, with its train and (if run) validation metrics. `valTop5Accuracy` (the
+ * share of validation images whose true class is among the 5 most probable) comes with the
+ * validation metrics when the model has more than 5 classes, from the same validation pass.
  *
  * @example
  * ```ts
@@ -100,6 +102,7 @@ export interface EpochEnd extends EventBase {
   readonly trainAccuracy: number;
   readonly valLoss?: number;
   readonly valAccuracy?: number;
+  readonly valTop5Accuracy?: number;
   readonly lr: number;
   readonly durationMs: number;
 }

@@ -72,7 +72,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
       ];
     case 'EpochEnd': {
       const val = e.valLoss !== undefined || e.valAccuracy !== undefined
-        ? ` | val loss ${e.valLoss !== undefined ? num(e.valLoss) : '-'} acc ${e.valAccuracy !== undefined ? pct(e.valAccuracy) : '-'}`
+        ? ` | val loss ${e.valLoss !== undefined ? num(e.valLoss) : '-'} acc ${e.valAccuracy !== undefined ? pct(e.valAccuracy) : '-'}${e.valTop5Accuracy !== undefined ? ` top-5 ${pct(e.valTop5Accuracy)}` : ''}`
         : '';
       return ['info', `${ep}: train loss ${num(e.trainLoss)} acc ${pct(e.trainAccuracy)}${val} | lr ${lr(e.lr)} | ${formatDuration(e.durationMs)}`];
     }

@@ -42,14 +42,15 @@ export interface TensorBoardWriterOptions extends EventFileWriterOptions {
 
 /**
  * Scalar tags written per epoch, at step = number of epochs completed (`epoch + 1`).
- * Validation tags only appear for epochs that were validated.
+ * Validation tags only appear for epochs that were validated, `accuracy/val_top5` only with
+ * more than 5 classes.
  *
  * @example
  * ```ts
  * TENSORBOARD_SCALARS.includes('loss/val'); // true
  * ```
  */
-export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr'] as const;
+export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'accuracy/val_top5', 'lr'] as const;
 
 /**
  * Scalar tags written per reported batch, at step = global step: the loss and accuracy of
@@ -97,6 +98,7 @@ export function runMarkdown(e: TrainBegin): string {
  * @example
  * ```ts
  * epochScalars(e).map((s) => s.tag); // ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']
+ * // with more than 5 classes 'accuracy/val_top5' follows 'accuracy/val'
  * // without validation: ['loss/train', 'accuracy/train', 'lr']
  * ```
  */
@@ -105,6 +107,7 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
   if (e.valLoss !== undefined) out.push({ tag: 'loss/val', value: e.valLoss });
   out.push({ tag: 'accuracy/train', value: e.trainAccuracy });
   if (e.valAccuracy !== undefined) out.push({ tag: 'accuracy/val', value: e.valAccuracy });
+  if (e.valTop5Accuracy !== undefined) out.push({ tag: 'accuracy/val_top5', value: e.valTop5Accuracy });
   out.push({ tag: 'lr', value: e.lr });
   return out;
 }

@@ -40,7 +40,7 @@ export interface ChartFiles {
 interface Row {
   readonly epoch: number;
   readonly metric: 'loss' | 'accuracy';
-  readonly split: 'train' | 'val';
+  readonly split: 'train' | 'val' | 'val top-5';
   readonly value: number;
 }
 
@@ -64,7 +64,8 @@ function finite(x: number | undefined): x is number {
 }
 
 /**
- * The Vega-Lite spec of `plot.png`: loss and accuracy panels, one line per split.
+ * The Vega-Lite spec of `plot.png`: loss and accuracy panels, one line per split, and in the
+ * accuracy panel the validation top-5 accuracy when the epochs have it (more than 5 classes).
  *
  * @example
  * ```ts
@@ -79,7 +80,12 @@ export function metricsChartSpec(epochs: readonly EpochEnd[], opts: ChartOptions
     if (finite(e.valLoss)) rows.push({ epoch: x, metric: 'loss', split: 'val', value: e.valLoss });
     if (finite(e.trainAccuracy)) rows.push({ epoch: x, metric: 'accuracy', split: 'train', value: e.trainAccuracy });
     if (finite(e.valAccuracy)) rows.push({ epoch: x, metric: 'accuracy', split: 'val', value: e.valAccuracy });
+    if (finite(e.valTop5Accuracy)) rows.push({ epoch: x, metric: 'accuracy', split: 'val top-5', value: e.valTop5Accuracy });
   }
+  // The third line only when there is one (more than 5 classes): a legend entry without a line would puzzle.
+  const top5 = rows.some((r) => r.split === 'val top-5');
+  const splits = top5 ? ['train', 'val', 'val top-5'] : ['train', 'val'];
+  const colours = ['#1f77b4', '#ff7f0e', '#2ca02c'].slice(0, splits.length);
   const panel = (metric: 'loss' | 'accuracy'): Record<string, unknown> => ({
     width: opts.width ?? 360,
     height: opts.height ?? 240,
@@ -95,7 +101,7 @@ export function metricsChartSpec(epochs: readonly EpochEnd[], opts: ChartOptions
         scale: metric === 'accuracy' ? { domain: [0, 1] } : { zero: false },
         axis: metric === 'accuracy' ? { format: '.0%' } : {},
       },
-      color: { field: 'split', type: 'nominal', title: null, scale: { domain: ['train', 'val'], range: ['#1f77b4', '#ff7f0e'] } },
+      color: { field: 'split', type: 'nominal', title: null, scale: { domain: splits, range: colours } },
     },
   });
   return {

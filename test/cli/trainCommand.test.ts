@@ -472,6 +472,15 @@ describe('rxtrain train', function () {
     assert.match(c.err(), /^rxtrain train: replicas 9 on 2 cores: more than 8/);
   });
 
+  it('refuses to early-stop on valTop5Accuracy with 5 classes or fewer, where it is always 100 %, before training', async () => {
+    const runDir = path.join(tmp, 'run-top5');
+    const c = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--early-stopping', '--es-monitor', 'valTop5Accuracy'], c.io), TRAIN_EXIT.FAILED, c.err());
+    await new Promise((r) => setImmediate(r));
+    assert.match(c.err(), /ERROR earlyStopping\.monitor valTop5Accuracy needs more than 5 classes, and the data has 2 \(every image is in their top 5\): monitor valAccuracy instead\n/);
+    assert.doesNotMatch(c.err(), /epoch 1\//, 'no epoch trained');
+  });
+
   it('refuses another replica count, naming --allow-replica-change, which resumes with a warning in the log', async () => {
     const runDir = path.join(tmp, 'run-replicas');
     const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), ...more];

@@ -242,6 +242,30 @@ describe('train', () => {
     assert.equal(end.kind === 'TrainEnd' && end.reason, 'early-stop');
   });
 
+  it('early stopping and the best checkpoint can follow the validation top-5 accuracy', async () => {
+    // A 7-class "model" whose validation ranking is set per epoch: in epoch 0 class 0 first and
+    // classes 1 and 2 last (top-1 3/9, top-5 3/9); later class 3 first, then 0, 1, 2 (top-1 0, top-5 9/9).
+    const run = async (monitor: 'valAccuracy' | 'valTop5Accuracy'): Promise<TrainEvent[]> => {
+      const setup = async (): Promise<TrainSetup> => {
+        const trainer = tinyTrainer(16, 7, { initSeed: 5 });
+        let calls = 0;
+        trainer.predict = async (xs) => {
+          const row = Math.floor(calls++ / 3) === 0 ? [6, 0, 0, 5, 4, 3, 2] : [5, 4, 3, 6, 0, 0, 0];
+          return tf.tidy(() => tf.logSoftmax(tf.tensor2d(Array.from({ length: xs.shape[0] }, () => row))) as tf.Tensor2D);
+        };
+        return { trainer, train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true }), val: memorySource(valData, { batchSize: 4, seed: 0, shuffle: false }) };
+      };
+      return lastValueFrom(train({ ...base(setup), epochs: 5, earlyStopping: { monitor, patience: 0, minDelta: 0 } }).pipe(toArray()));
+    };
+    const top5 = await run('valTop5Accuracy');
+    assert.deepEqual(top5.flatMap((e) => (e.kind === 'EpochEnd' ? [[e.valAccuracy, e.valTop5Accuracy]] : [])), [[1 / 3, 1 / 3], [0, 1], [0, 1]]);
+    const stop = top5.find((e) => e.kind === 'EarlyStop');
+    assert.ok(stop?.kind === 'EarlyStop' && stop.epoch === 2 && /^valTop5Accuracy did not improve .* at epoch 1\)$/.test(stop.reason), JSON.stringify(stop));
+    const top1 = await run('valAccuracy');
+    const stop1 = top1.find((e) => e.kind === 'EarlyStop');
+    assert.ok(stop1?.kind === 'EarlyStop' && stop1.epoch === 1, 'top-1 got worse in epoch 1');
+  });
+
   it('validates with the test-time augmentation the setup asks for: none, valFlip (2 views) or tenCrop (10)', async () => {
     const run = async (extra: Partial<TrainSetup>): Promise<{ predicts: number; ends: Array<{ trainLoss: number; valLoss: number | undefined }> }> => {
       const f = setupFactory();
@@ -267,6 +291,39 @@ describe('train', () => {
     assert.notEqual(flip.ends[0].valLoss, none.ends[0].valLoss, 'the mirror images are scored too');
     // 4×4 crops of 4×4 images: every crop is the image, so 10-crop = flip.
     assert.ok(Math.abs((ten.ends[0].valLoss ?? NaN) - (flip.ends[0].valLoss ?? NaN)) < 1e-5);
+  });
+
+  it('with more than 5 classes EpochEnd carries the validation top-5 accuracy of the same pass; with 5 or fewer none', async () => {
+    const run = async (classes: number): Promise<{ ends: Array<{ valAccuracy?: number; valTop5Accuracy?: number }>; final?: Awaited<ReturnType<typeof evaluateSource>>; predicts: number }> => {
+      let final: Awaited<ReturnType<typeof evaluateSource>> | undefined;
+      let predicts = 0;
+      const setup = async (): Promise<TrainSetup> => {
+        // tinyData's labels are 0–2: a 7-class model simply never sees classes 3–6.
+        const trainer = tinyTrainer(16, classes, { initSeed: 5 });
+        const predict = trainer.predict.bind(trainer);
+        trainer.predict = async (xs) => {
+          predicts += 1;
+          return predict(xs);
+        };
+        const dispose = trainer.dispose.bind(trainer);
+        // The weights of the last validation, scored on their own before the loop releases them.
+        trainer.dispose = async () => {
+          final = await evaluateSource(trainer, memorySource(valData, { batchSize: 4, seed: 0, shuffle: false }), {});
+          return dispose();
+        };
+        return { trainer, train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true }), val: memorySource(valData, { batchSize: 4, seed: 0, shuffle: false }) };
+      };
+      const events = await lastValueFrom(train({ ...base(setup), epochs: 2 }).pipe(toArray()));
+      return { ends: events.flatMap((e) => (e.kind === 'EpochEnd' ? [e] : [])), final, predicts };
+    };
+    const seven = await run(7);
+    assert.equal(seven.ends.length, 2);
+    for (const e of seven.ends) assert.ok(typeof e.valTop5Accuracy === 'number' && e.valTop5Accuracy >= (e.valAccuracy ?? NaN), JSON.stringify(e));
+    assert.ok(seven.final?.top5Accuracy !== undefined);
+    assert.equal(seven.ends[1].valTop5Accuracy, seven.final.top5Accuracy, 'what evaluateSource gives for the same weights');
+    assert.equal(seven.predicts, 2 * 3 + 3, 'one validation pass of 3 batches per epoch (and the 3 of the check above): top-5 adds none');
+    const three = await run(3);
+    for (const e of three.ends) assert.ok(!('valTop5Accuracy' in e), JSON.stringify(e));
   });
 
   describe('with a moving average of the weights (ema)', () => {

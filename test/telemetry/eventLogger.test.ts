@@ -36,6 +36,10 @@ describe('eventLogger', () => {
     ]);
   });
 
+  it('adds the validation top-5 accuracy to the epoch line when the epoch has it (more than 5 classes)', () => {
+    assert.deepEqual(formatEvent({ ...epochEnd(1), valTop5Accuracy: 0.625 }), ['info', 'epoch 2: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% top-5 62.50% | lr 0.0100 | 1m02s']);
+  });
+
   it('logs batches at debug, skips at warn and errors at error', () => {
     assert.deepEqual(formatEvent(batch), ['debug', 'epoch 2 batch 4 (step 14): loss 1.2346 acc 50.00% 123.5 img/s']);
     assert.deepEqual(formatEvent(skipped), ['warn', 'skipped a/b.jpg (truncated): bad JPEG']);

@@ -70,6 +70,15 @@ describe('tensorBoardWriter', () => {
     }
   });
 
+  it('writes the validation top-5 accuracy as accuracy/val_top5, next to accuracy/val, for the epochs that have it', async () => {
+    const events: TrainEvent[] = [trainBegin(0), { ...epochEnd(0), valTop5Accuracy: 0.75 }, epochEnd(1), trainEnd(1)];
+    await lastValueFrom(tensorBoardWriter(dir, { hostname: 'box', now: () => 1_700_000_123_456 })(of(...events)), { defaultValue: undefined });
+    const scalarEvents = readEvents(eventFiles(dir)[0]).filter((e) => e.scalars.length > 0);
+    assert.deepEqual(scalarEvents[0].scalars.map((s) => s.tag), ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'accuracy/val_top5', 'lr']);
+    assert.equal(scalarEvents[0].scalars[4].value, 0.75);
+    assert.ok(!scalarEvents[1].scalars.some((s) => s.tag === 'accuracy/val_top5'), 'an epoch without it writes none');
+  });
+
   it('redacts credentials from the config it shows', () => {
     const text = runMarkdown({ ...trainBegin(0), config: { telemetry: { token: 's3cr3t', address: 'h:1' }, tls: { privateKey: 'k' }, none: { token: null } } });
     assert.doesNotMatch(text, /s3cr3t|"k"/);

@@ -43,6 +43,15 @@ describe('writeCharts', () => {
     );
   });
 
+  it('plots the validation top-5 accuracy as a third accuracy line when the epochs have it, and only then in the legend', () => {
+    const colourDomain = (spec: Record<string, unknown>): unknown => ((spec.hconcat as Array<{ encoding: { color: { scale: { domain: unknown } } } }>)[1]).encoding.color.scale.domain;
+    const spec = metricsChartSpec([{ ...epochEnd(0), valTop5Accuracy: 0.4 }, { ...epochEnd(1), valTop5Accuracy: 0.5 }]);
+    const rows = (spec.data as { values: { epoch: number; metric: string; split: string; value: number }[] }).values;
+    assert.deepEqual(rows.filter((r) => r.split === 'val top-5').map((r) => [r.epoch, r.metric, r.value]), [[1, 'accuracy', 0.4], [2, 'accuracy', 0.5]]);
+    assert.deepEqual(colourDomain(spec), ['train', 'val', 'val top-5']);
+    assert.deepEqual(colourDomain(metricsChartSpec([epochEnd(0)])), ['train', 'val']);
+  });
+
   it('on a full disk rejects with the reason and leaves no half-written PNG behind', async () => {
     const full = fs.mkdtempSync(path.join(os.tmpdir(), 'charts-full-'));
     const write = nodeFsPromises.writeFile;
