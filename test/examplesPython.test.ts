@@ -55,10 +55,10 @@ describe('examples/python/watch_run.py', function () {
    * Runs the example; `firstLines` > 0 closes its stdout after that many lines, as `| head -N`
    * does. GRPC_VERBOSITY is left unset (the example picks its default) unless `env` sets it.
    */
-  function watch(args: readonly string[], firstLines = 0, env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  function watch(args: readonly string[], firstLines = 0, env: Record<string, string> = {}, from = dir): Promise<{ code: number | null; out: string; err: string }> {
     return new Promise((resolve) => {
       const { GRPC_VERBOSITY: _, ...inherited } = process.env;
-      const child = spawn(python, [path.join(dir ?? '', 'watch_run.py'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
+      const child = spawn(python, [path.join(from ?? '', 'watch_run.py'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
       let out = '';
       let err = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
@@ -209,5 +209,39 @@ describe('examples/python/watch_run.py', function () {
     assert.equal(got.code, 0, got.err);
     assert.match(got.out, /\n1 2 train_begin 3 epochs x 4 steps, wasm, resumed from ckpt-2\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n {2}history epoch 1 train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
     assert.match(got.out, /\n2 2 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
+  });
+
+  it('prints the validation top-5 accuracy when the server sends it (more than 5 classes), also with stubs built before the field', async () => {
+    // Stubs of the proto before val_top5_accuracy: this one with its lines taken out.
+    const oldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-old-'));
+    try {
+      const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
+      fs.writeFileSync(path.join(oldDir, 'telemetry.proto'), text.split('\n').filter((l) => !/val_top5_accuracy = \d+;/.test(l)).join('\n'));
+      execFileSync('protoc', ['-I', oldDir, `--python_out=${oldDir}`, `--grpc_out=${oldDir}`, '--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin', path.join(oldDir, 'telemetry.proto')]);
+      fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'python', 'watch_run.py'), path.join(oldDir, 'watch_run.py'));
+      const run = async (from: string | undefined): Promise<string> => {
+        const events = new Subject<TrainEvent>();
+        server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+        const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.25, valAccuracy: 0.5, valTop5Accuracy: 0.875, lr: 0.01, durationMs: 1000 }];
+        events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-1', history });
+        events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 1, step: 8, trainLoss: 1.5, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.625, valTop5Accuracy: 0.9375, lr: 0.01, durationMs: 1000 });
+        const r = watch([server.address, '--kinds', 'TRAIN_BEGIN,EPOCH_END'], 0, {}, from);
+        await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+        events.complete();
+        const got = await r;
+        await server.shutdown();
+        server = undefined;
+        assert.equal(got.code, 0, got.err);
+        return got.out;
+      };
+      const current = await run(dir);
+      assert.match(current, /\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 val_top5_acc 0\.8750 lr 0\.01\n/);
+      assert.match(current, /\n2 1 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 val_top5_acc 0\.9375 lr 0\.01\n/);
+      const old = await run(oldDir);
+      assert.match(old, /\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 lr 0\.01\n/);
+      assert.match(old, /\n2 1 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
+    } finally {
+      fs.rmSync(oldDir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,6 +62,9 @@ def name(enum, value):
 def figures(p):
     """An EpochEnd's or a TrainBegin history entry's metrics."""
     val = f" val_acc {p.val_accuracy:.4f}" if p.HasField("val_accuracy") else ""
+    # Sent with more than 5 classes; stubs built from a proto before the field do not have it.
+    if "val_top5_accuracy" in p.DESCRIPTOR.fields_by_name and p.HasField("val_top5_accuracy"):
+        val += f" val_top5_acc {p.val_top5_accuracy:.4f}"
     return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
 
 

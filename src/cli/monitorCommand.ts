@@ -190,7 +190,7 @@ function jsonLine(e: SequencedEvent): string {
 
 /** An epoch's figures as the log lines show them, for a live `EpochEnd` and a history row alike. */
 function epochFigures(r: EpochRecord): string {
-  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)} s`;
+  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)} s`;
 }
 
 /**

@@ -65,6 +65,7 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
                 trainAccuracy: r.trainAccuracy,
                 ...(r.valLoss !== undefined && r.valLoss !== null ? { valLoss: r.valLoss } : {}),
                 ...(r.valAccuracy !== undefined && r.valAccuracy !== null ? { valAccuracy: r.valAccuracy } : {}),
+                ...(r.valTop5Accuracy !== undefined && r.valTop5Accuracy !== null ? { valTop5Accuracy: r.valTop5Accuracy } : {}),
                 lr: r.lr,
                 durationMs: r.durationMs,
               })),
@@ -90,6 +91,8 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
         trainAccuracy: b.trainAccuracy,
         ...(b.valLoss !== undefined && b.valLoss !== null ? { valLoss: b.valLoss } : {}),
         ...(b.valAccuracy !== undefined && b.valAccuracy !== null ? { valAccuracy: b.valAccuracy } : {}),
+        // Absent from servers before the field, and with 5 classes or fewer: left out, not 0.
+        ...(b.valTop5Accuracy !== undefined && b.valTop5Accuracy !== null ? { valTop5Accuracy: b.valTop5Accuracy } : {}),
         lr: b.lr,
         durationMs: b.durationMs,
       };

@@ -13,9 +13,11 @@ function bar(done: number, total: number, width: number): string {
 
 /**
  * The epoch table's header, as wide as its rows (an epoch of up to 9999.9 s); below its width
- * each epoch is laid out as a record instead.
+ * each epoch is laid out as a record instead. The second has the validation top-5 column, shown
+ * when an epoch reported it (more than 5 classes): 77 columns, still inside 80.
  */
 const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc         lr     time';
+const TABLE_HEADER_TOP5 = 'epoch  train loss  train acc  val loss  val acc  val top5         lr     time';
 
 /** Epoch rows shown without a terminal height; with one, as many as fit (at least these, room allowing). */
 const EPOCH_ROWS = 5;
@@ -111,11 +113,13 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   below.push('', ...flow([`skipped samples: ${Math.max(s.skipped, s.skippedAtServer)}`], cols), ...s.recentSkips.flatMap((k) => item(k.text)));
   if (s.notes.length > 0) below.push('', 'notes:', ...s.notes.flatMap((n) => item(n.text)));
 
-  const table = cols >= TABLE_HEADER.length;
+  const top5 = s.epochsDone.some((e) => e.valTop5Accuracy !== undefined);
+  const tableHeader = top5 ? TABLE_HEADER_TOP5 : TABLE_HEADER;
+  const table = cols >= tableHeader.length;
   const epochLines = (e: MonitorState['epochsDone'][number]): string[] =>
     table
-      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}`]
-      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  ');
+      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}${top5 ? `  ${pct(e.valTop5Accuracy).padStart(8)}` : ''}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}`]
+      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}${e.valTop5Accuracy === undefined ? '' : ` top-5 ${pct(e.valTop5Accuracy)}`}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  ');
   // The first `n` epochs have no row shown: those of a resumed run that finished before its
   // restart (this monitor came after, or was not told), and those the view has no room for.
   // One row says so, so that the table never looks like the run's start when it is not.
@@ -143,6 +147,6 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   }
   const firstShown = kept.length > 0 ? done[done.length - kept.length].epoch : s.epochsBefore;
   const epochs: string[] = [];
-  if (kept.length > 0 || firstShown > 0) epochs.push('', table ? TABLE_HEADER : 'epochs:', ...summary(firstShown), ...kept.flat());
+  if (kept.length > 0 || firstShown > 0) epochs.push('', table ? tableHeader : 'epochs:', ...summary(firstShown), ...kept.flat());
   return [...header, ...epochs, ...below];
 }

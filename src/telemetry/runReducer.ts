@@ -100,6 +100,7 @@ export function reduceRun(run: RunSnapshot, e: TrainEvent, sequence: number): Ru
         m.valAccuracy = e.valAccuracy;
         m.bestValAccuracy = best === undefined || best === null ? e.valAccuracy : Math.max(best, e.valAccuracy);
       }
+      if (e.valTop5Accuracy !== undefined) m.valTop5Accuracy = e.valTop5Accuracy;
       return { ...next, metrics: withMetrics(run, m) };
     }
     case 'LrChanged':

@@ -212,6 +212,22 @@ describe('rxtrain monitor', () => {
     ]);
   });
 
+  it('in line mode shows the validation top-5 accuracy after the top-1 when the epoch has it (more than 5 classes), live and from the history', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.25, valAccuracy: 0.625, valTop5Accuracy: 0.875, lr: 0.01, durationMs: 1500 }];
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epochs: 2, epoch: 1, step: 4, resumedFrom: 'ckpt-1', history });
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 1, step: 8, trainLoss: 1, trainAccuracy: 0.75, valLoss: 1, valAccuracy: 0.7, valTop5Accuracy: 0.9, lr: 0.01, durationMs: 1500 });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(t.out.text().split('\n').slice(1, 3), [
+      '#1 epoch 1/2 epoch done before the restart: train loss 2.0000 acc 25.0%, val loss 1.2500 acc 62.5% top-5 87.5%, lr 0.01, 1.5 s',
+      '#2 epoch 2/2 step 8 epoch done: train loss 1.0000 acc 75.0%, val loss 1.0000 acc 70.0% top-5 90.0%, lr 0.01, 1.5 s',
+    ]);
+  });
+
   it('in line mode and in its messages quotes a path holding a line break, so that it stays on its line', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epoch: 1, step: 4, resumedFrom: 'runs/new\nline/ckpt-1' });

@@ -63,6 +63,25 @@ describe('renderMonitor on narrow terminals', () => {
     assert.ok(header(renderMonitor(slow, width)), 'a table at its own width');
   });
 
+  it('adds a val top5 column when an epoch reported one (77 columns), and below that width lays each epoch out as a record with it', () => {
+    const many = reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, valTop5Accuracy: 0.987, lr: 0.001, durationMs: 1_234_500 }));
+    const wide = renderMonitor(many, 80);
+    const header = wide.find((l) => l.startsWith('epoch  train loss'));
+    assert.equal(header, 'epoch  train loss  train acc  val loss  val acc  val top5         lr     time');
+    for (const l of wide) assert.ok(l.length <= 80, `${l.length} > 80: ${l}`);
+    const row = wide.find((l) => /^ {4}4 /.test(l)) ?? '';
+    assert.equal(row.length, header.length, 'rows as wide as the header');
+    assert.match(row, / 88\.0% {5}98\.7% /);
+    assert.match(wide.find((l) => /^ {4}1 /.test(l)) ?? '', / 84\.6% {9}- /, 'an epoch without it shows -');
+    for (const columns of [header.length - 1, 60, 40]) {
+      const lines = renderMonitor(many, columns);
+      for (const l of lines) assert.ok(l.length <= columns, `${l.length} > ${columns}: ${l}`);
+      assert.ok(!lines.some((l) => l.startsWith('epoch  train loss')), 'no table below its width');
+      assert.ok(lines.some((l) => l.includes('top-5 98.7%')), `the record has it at ${columns} columns:\n${lines.join('\n')}`);
+    }
+    assert.ok(renderMonitor(busyRun(), 80).some((l) => l === 'epoch  train loss  train acc  val loss  val acc         lr     time'), 'without top-5, the table as before');
+  });
+
   it("breaks a checkpoint's file name where it has a '-', not in the middle of a number", () => {
     const path = '/tmp/h-watch-py/run-live/checkpoints/ckpt-s0000000032-e0001-b000000.rxckpt';
     const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'CheckpointSaved', epoch: 1, step: 32, path, best: true }));

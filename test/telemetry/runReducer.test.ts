@@ -18,4 +18,14 @@ describe('runReducer', () => {
     assert.equal(run.status, 'RUN_STATUS_FAILED');
     assert.equal(run.error, 'disk full');
   });
+
+  it("keeps the latest validation top-5 accuracy for GetRun's metrics, through an epoch without validation", () => {
+    const end = (epoch: number, val: object): Parameters<typeof reduceRun>[1] => ({ kind: 'EpochEnd', time: 0, epoch, step: 10 * (epoch + 1), trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 5, ...val });
+    let run = reduceRun(initialRun('r'), end(0, { valLoss: 1, valAccuracy: 0.5, valTop5Accuracy: 0.75 }), 1);
+    assert.equal(run.metrics?.valTop5Accuracy, 0.75);
+    run = reduceRun(run, end(1, {}), 2);
+    assert.equal(run.metrics?.valTop5Accuracy, 0.75, 'an epoch without validation leaves the latest figure');
+    run = reduceRun(run, end(2, { valLoss: 1, valAccuracy: 0.6, valTop5Accuracy: 0.8 }), 3);
+    assert.equal(run.metrics?.valTop5Accuracy, 0.8);
+  });
 });

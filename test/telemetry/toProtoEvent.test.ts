@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import { fromProtoEvent } from '../../src/telemetry/fromProtoEvent';
@@ -15,6 +17,7 @@ const ALL: TrainEvent[] = [
   { kind: 'BatchEnd', time: t, epoch: 1, step: 11, batch: 0, batchSize: 128, loss: 2.25, accuracy: 0.125, imagesPerSec: 512.5 },
   { kind: 'EpochEnd', time: t, epoch: 1, step: 20, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234 },
+  { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, valTop5Accuracy: 0.75, lr: 0.01, durationMs: 1234 },
   { kind: 'LrChanged', time: t, epoch: 2, step: 30, from: 0.01, to: 0.001 },
   { kind: 'CheckpointSaved', time: t, epoch: 2, step: 30, path: '/runs/r/ckpt-4', best: true },
   { kind: 'SampleSkipped', time: t, epoch: 2, step: 31, path: 'cats/0001.jpg', reason: 'truncated', message: 'premature end' },
@@ -66,7 +69,7 @@ describe('toProtoEvent / fromProtoEvent', () => {
         trainLoss: 2 / (epoch + 1),
         trainAccuracy: epoch / n,
         // An epoch without validation has no val figures, and must not get zeros.
-        ...(epoch % 7 === 3 ? {} : { valLoss: 2.5 / (epoch + 1), valAccuracy: epoch / (n + 1) }),
+        ...(epoch % 7 === 3 ? {} : { valLoss: 2.5 / (epoch + 1), valAccuracy: epoch / (n + 1), valTop5Accuracy: (epoch + 1) / (n + 1) }),
         lr: 0.1 / 2 ** Math.floor(epoch / 30),
         durationMs: 60_000 + epoch,
       }));
@@ -80,13 +83,13 @@ describe('toProtoEvent / fromProtoEvent', () => {
       // A 90-epoch run's history: a few kB once per training process, not per event.
       const { history: _, ...without } = e;
       const perEpoch = (wire(e).length - wire(without).length) / 90;
-      assert.ok(perEpoch <= 64, `${perEpoch} bytes per epoch`);
+      assert.ok(perEpoch <= 68, `${perEpoch} bytes per epoch`);
       // However long the run, only its latest epochs go, so the message stays small.
       const long = fromProtoEvent(svc.responseDeserialize(wire(resumed(5000))) as Event__Output);
       assert.ok(long?.kind === 'TrainBegin' && long.history !== undefined);
       assert.equal(long.history.length, TRAIN_BEGIN_HISTORY_MAX);
       assert.deepEqual(long.history.map((r) => r.epoch), Array.from({ length: TRAIN_BEGIN_HISTORY_MAX }, (_, i) => 5000 - TRAIN_BEGIN_HISTORY_MAX + i));
-      assert.ok(wire(resumed(5000)).length < TRAIN_BEGIN_HISTORY_MAX * 64 + 1024, `${wire(resumed(5000)).length} bytes`);
+      assert.ok(wire(resumed(5000)).length < TRAIN_BEGIN_HISTORY_MAX * 68 + 1024, `${wire(resumed(5000)).length} bytes`);
     });
 
     it('is additive: a client of the proto before it reads the rest, and a server before it sends a TrainBegin without history', () => {
@@ -103,6 +106,40 @@ describe('toProtoEvent / fromProtoEvent', () => {
       const fromOldServer = fromProtoEvent(svc.responseDeserialize(old.responseSerialize(atOldClient)) as Event__Output);
       const { history: _, ...without } = e;
       assert.deepEqual(fromOldServer, { ...without, runId: 'r', sequence: 1, streamId: 's' });
+    });
+  });
+
+  describe('EpochEnd.val_top5_accuracy and EpochSummary.val_top5_accuracy', () => {
+    const { v1 } = loadTelemetryProto();
+    const svc = v1.Telemetry.service.Subscribe;
+    // The proto as it was before the field: this one with its lines taken out.
+    const before = (): protoLoader.ServiceDefinition['Subscribe'] => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proto-before-top5-'));
+      try {
+        const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
+        const older = text.split('\n').filter((l) => !/val_top5_accuracy = \d+;/.test(l)).join('\n');
+        assert.notEqual(older, text, 'the field is in the proto');
+        fs.writeFileSync(path.join(dir, 'telemetry.proto'), older);
+        return (protoLoader.loadSync(path.join(dir, 'telemetry.proto'), TELEMETRY_LOADER_OPTIONS)['rxtrain.telemetry.v1.Telemetry'] as protoLoader.ServiceDefinition).Subscribe;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const epochEnd: TrainEvent = { kind: 'EpochEnd', time: t, epoch: 4, step: 50, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, valTop5Accuracy: 0.75, lr: 0.01, durationMs: 1234 };
+    const resumed: TrainBegin = { ...(ALL[0] as TrainBegin), epoch: 1, step: 10, history: [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, valTop5Accuracy: 0.75, lr: 0.01, durationMs: 1234 }] };
+
+    it('is additive: a client of the proto before it reads the rest, and a server before it sends none, which stays absent (not 0)', () => {
+      const old = before();
+      for (const e of [epochEnd, resumed]) {
+        const wire = svc.responseSerialize(toProtoEvent(e, 'r', 1, 's'));
+        assert.deepEqual(fromProtoEvent(svc.responseDeserialize(wire) as Event__Output), { ...e, runId: 'r', sequence: 1, streamId: 's' }, `${e.kind}: a client of this proto gets it`);
+        const atOldClient = old.responseDeserialize(wire) as Record<string, unknown>;
+        assert.doesNotMatch(JSON.stringify(atOldClient), /[Tt]op5/, 'not a field it knows');
+        // What a server before the field sends: the same event without it.
+        const fromOldServer = fromProtoEvent(svc.responseDeserialize(old.responseSerialize(atOldClient)) as Event__Output);
+        const withoutTop5 = e.kind === 'EpochEnd' ? (({ valTop5Accuracy: _, ...rest }) => rest)(e) : { ...e, history: e.history?.map(({ valTop5Accuracy: _, ...rest }) => rest) };
+        assert.deepEqual(fromOldServer, { ...withoutTop5, runId: 'r', sequence: 1, streamId: 's' }, e.kind);
+      }
     });
   });
 });

@@ -23,8 +23,16 @@ export interface EpochEnd {
    * Wall-clock time of the epoch, validation included.
    */
   'durationMs'?: (number | string);
+  /**
+   * Share of validation images whose true class is among the 5 most probable (ties ranked as
+   * for val_accuracy: the lower class index first), from the same validation pass. Absent when
+   * the epoch ran no validation, when the model has 5 classes or fewer (where it is always 1),
+   * and from servers before this field.
+   */
+  'valTop5Accuracy'?: (number | string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
+  '_valTop5Accuracy'?: "valTop5Accuracy";
 }
 
 /**
@@ -49,6 +57,14 @@ export interface EpochEnd__Output {
    * Wall-clock time of the epoch, validation included.
    */
   'durationMs': (number);
+  /**
+   * Share of validation images whose true class is among the 5 most probable (ties ranked as
+   * for val_accuracy: the lower class index first), from the same validation pass. Absent when
+   * the epoch ran no validation, when the model has 5 classes or fewer (where it is always 1),
+   * and from servers before this field.
+   */
+  'valTop5Accuracy'?: (number);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
+  '_valTop5Accuracy'?: "valTop5Accuracy";
 }

@@ -21,8 +21,13 @@ export interface EpochSummary {
    */
   'lr'?: (number | string);
   'durationMs'?: (number | string);
+  /**
+   * As EpochEnd.val_top5_accuracy.
+   */
+  'valTop5Accuracy'?: (number | string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
+  '_valTop5Accuracy'?: "valTop5Accuracy";
 }
 
 /**
@@ -45,6 +50,11 @@ export interface EpochSummary__Output {
    */
   'lr': (number);
   'durationMs': (number);
+  /**
+   * As EpochEnd.val_top5_accuracy.
+   */
+  'valTop5Accuracy'?: (number);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
+  '_valTop5Accuracy'?: "valTop5Accuracy";
 }

@@ -30,6 +30,10 @@ export interface Metrics {
    * Best val_accuracy over this process's epochs.
    */
   'bestValAccuracy'?: (number | string);
+  /**
+   * From the latest EpochEnd that had it (more than 5 classes), as EpochEnd.val_top5_accuracy.
+   */
+  'valTop5Accuracy'?: (number | string);
   '_loss'?: "loss";
   '_accuracy'?: "accuracy";
   '_lr'?: "lr";
@@ -39,6 +43,7 @@ export interface Metrics {
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
   '_bestValAccuracy'?: "bestValAccuracy";
+  '_valTop5Accuracy'?: "valTop5Accuracy";
 }
 
 /**
@@ -70,6 +75,10 @@ export interface Metrics__Output {
    * Best val_accuracy over this process's epochs.
    */
   'bestValAccuracy'?: (number);
+  /**
+   * From the latest EpochEnd that had it (more than 5 classes), as EpochEnd.val_top5_accuracy.
+   */
+  'valTop5Accuracy'?: (number);
   '_loss'?: "loss";
   '_accuracy'?: "accuracy";
   '_lr'?: "lr";
@@ -79,4 +88,5 @@ export interface Metrics__Output {
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
   '_bestValAccuracy'?: "bestValAccuracy";
+  '_valTop5Accuracy'?: "valTop5Accuracy";
 }
