@@ -34,10 +34,10 @@ const USAGE = `usage: rxtrain evaluate CHECKPOINT|RUN_DIR [options]
 
 Scores a checkpoint's weights in inference mode (no dropout, BatchNorm moving statistics):
 loss, accuracy, top-5 accuracy (more than 5 classes), mean per-class accuracy, per-class
-accuracy and the confusion matrix (up to ${CONFUSION_PRINT_LIMIT} classes; beyond, the most
-confused class pairs instead). Data, model and normalisation come from the config stored in
-the checkpoint, so no config file is needed. RUN_DIR means
-RUN_DIR/checkpoints/best.rxckpt, or the run's latest checkpoint when it has no best one.
+accuracy and the confusion matrix (up to ${CONFUSION_PRINT_LIMIT} classes; beyond, the most confused class
+pairs instead). Data, model and normalisation come from the config stored in the
+checkpoint, so no config file is needed. RUN_DIR means RUN_DIR/checkpoints/best.rxckpt, or
+the run's latest checkpoint when it has no best one.
 
 options:
   --data PATH          evaluate this data instead of the run's validation data: a record
