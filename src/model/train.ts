@@ -523,7 +523,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           kind: 'EarlyStop',
           ...base(),
           epoch: finishedEpoch,
-          reason: `${monitor} did not improve by more than ${es.minDelta} for ${s.badEpochs} epochs (best ${s.best?.value} at epoch ${s.best?.epoch})`,
+          reason: earlyStopReason(monitor, es.minDelta, s.badEpochs, s.best),
         });
         finish('early-stop');
         return;
@@ -537,6 +537,18 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
   } finally {
     await release(setup, iterator);
   }
+}
+
+/**
+ * The EarlyStop reason as the log shows it: the best value as the metric reads (monitored()
+ * negates accuracies so that lower is better; a reason saying "best -0.5" was that sign) and
+ * its epoch counted from 1, as every epoch the log and the monitor print.
+ */
+function earlyStopReason(metric: MonitoredMetric, minDelta: number, badEpochs: number, best: { value: number; epoch: number } | null): string {
+  const accuracy = metric === 'valAccuracy' || metric === 'valTop5Accuracy';
+  const shown = best === null ? 'none yet' : accuracy ? `${(-best.value * 100).toFixed(2)}% after epoch ${best.epoch + 1}` : `${best.value.toFixed(4)} after epoch ${best.epoch + 1}`;
+  const by = accuracy ? `${+(minDelta * 100).toFixed(4)} points` : `${minDelta}`;
+  return `${metric} did not improve by more than ${by} for ${badEpochs} epoch${badEpochs === 1 ? '' : 's'} (best ${shown})`;
 }
 
 function monitored(metric: MonitoredMetric, r: EpochRecord): number {
