@@ -588,6 +588,14 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       await datasets.close();
       throw new Error(`earlyStopping.monitor valTop5Accuracy needs more than ${TOP_K} classes, and the data has ${datasets.classes.length} (every image is in their top ${TOP_K}): monitor valAccuracy instead`);
     }
+    const validates = (datasets.tenCrop?.source ?? datasets.val) !== undefined;
+    if (cfg.earlyStopping.enabled && !validates) {
+      if (cfg.earlyStopping.monitor === 'valAccuracy' || cfg.earlyStopping.monitor === 'valTop5Accuracy') {
+        await datasets.close();
+        throw new Error(`earlyStopping.monitor ${cfg.earlyStopping.monitor} needs validation data, and this run has none (no --val / data.val, and no val split in ${shownPath(cfg.data.train)}): give it some, or monitor valLoss or trainLoss`);
+      }
+      if (cfg.earlyStopping.monitor === 'valLoss') logger.info('early stopping follows the training loss: this run has no validation data');
+    }
     const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
     if (cfg.ema.decay > 0) {
       logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);

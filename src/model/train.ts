@@ -502,7 +502,11 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
       }
 
-      const monitor: MonitoredMetric = opts.earlyStopping?.monitor ?? (hasVal ? 'valLoss' : 'trainLoss');
+      // Without validation data the validation loss falls back to the training loss, as the
+      // scheduler's does; a validation accuracy has no stand-in, and following NaN would stop the
+      // run after `patience` epochs with the first one as its best.
+      const asked = opts.earlyStopping?.monitor ?? 'valLoss';
+      const monitor: MonitoredMetric = hasVal || asked === 'trainLoss' ? asked : asked === 'valLoss' ? 'trainLoss' : noValidation(asked);
       const value = monitored(monitor, record);
       const improvedBy = s.best === null ? Infinity : s.best.value - value;
       const isBest = Number.isFinite(value) && improvedBy > 0;
@@ -549,6 +553,10 @@ function earlyStopReason(metric: MonitoredMetric, minDelta: number, badEpochs: n
   const shown = best === null ? 'none yet' : accuracy ? `${(-best.value * 100).toFixed(2)}% after epoch ${best.epoch + 1}` : `${best.value.toFixed(4)} after epoch ${best.epoch + 1}`;
   const by = accuracy ? `${+(minDelta * 100).toFixed(4)} points` : `${minDelta}`;
   return `${metric} did not improve by more than ${by} for ${badEpochs} epoch${badEpochs === 1 ? '' : 's'} (best ${shown})`;
+}
+
+function noValidation(metric: MonitoredMetric): never {
+  throw new Error(`earlyStopping.monitor ${metric} needs validation data, and this run has none: give it some, or monitor valLoss or trainLoss (both follow the training loss without validation)`);
 }
 
 function monitored(metric: MonitoredMetric, r: EpochRecord): number {

@@ -472,6 +472,20 @@ describe('rxtrain train', function () {
     assert.match(c.err(), /^rxtrain train: replicas 9 on 2 cores: more than 8/);
   });
 
+  it('early stopping without validation data: a validation accuracy is refused before training, the validation loss follows the training loss (said)', async () => {
+    const args = (runDir: string, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, runDir), '--val', 'none', '--early-stopping', ...more];
+    const refused = capture();
+    assert.equal(await run(args('run-es-noval-acc', '--es-monitor', 'valAccuracy'), refused.io), TRAIN_EXIT.FAILED, refused.err());
+    await new Promise((r) => setImmediate(r));
+    assert.match(refused.err(), /ERROR earlyStopping\.monitor valAccuracy needs validation data, and this run has none \(no --val \/ data\.val, and no val split in [^)]*train\): give it some, or monitor valLoss or trainLoss\n/);
+    assert.doesNotMatch(refused.err(), /epoch 1\//, 'no epoch trained');
+    const loss = capture();
+    assert.equal(await run(args('run-es-noval-loss', '--epochs', '2'), loss.io), TRAIN_EXIT.OK, loss.err());
+    await new Promise((r) => setImmediate(r));
+    assert.match(loss.err(), /early stopping follows the training loss: this run has no validation data\n/);
+    assert.doesNotMatch(loss.err(), /early stop: valLoss/, loss.err());
+  });
+
   it('refuses to early-stop on valTop5Accuracy with 5 classes or fewer, where it is always 100 %, before training', async () => {
     const runDir = path.join(tmp, 'run-top5');
     const c = capture();

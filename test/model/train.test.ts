@@ -246,6 +246,22 @@ describe('train', () => {
     assert.equal(end.kind === 'TrainEnd' && end.reason, 'early-stop');
   });
 
+  it('early stopping on the validation loss follows the training loss when there is no validation data, and refuses a validation accuracy', async () => {
+    const f = setupFactory();
+    const noVal = async (): Promise<TrainSetup> => ({ ...(await f.setup()), val: undefined });
+    // It used to follow a NaN validation loss: never a best, never a stop, no best checkpoint.
+    const events = await lastValueFrom(
+      train({ ...base(noVal), epochs: 10, earlyStopping: { monitor: 'valLoss', patience: 1, minDelta: 100 } }).pipe(toArray()),
+    );
+    assert.equal(events.filter((e) => e.kind === 'EpochEnd').length, 3, 'epoch 0 sets the best, 1 and 2 fail to improve by minDelta');
+    const stop = events.find((e) => e.kind === 'EarlyStop');
+    assert.ok(stop?.kind === 'EarlyStop' && stop.reason.startsWith('trainLoss did not improve'), JSON.stringify(stop));
+    await assert.rejects(
+      lastValueFrom(train({ ...base(noVal), epochs: 3, earlyStopping: { monitor: 'valAccuracy', patience: 1, minDelta: 0 } })),
+      /earlyStopping\.monitor valAccuracy needs validation data, and this run has none/,
+    );
+  });
+
   it('early stopping and the best checkpoint can follow the validation top-5 accuracy', async () => {
     // A 7-class "model" whose validation ranking is set per epoch: in epoch 0 class 0 first and
     // classes 1 and 2 last (top-1 3/9, top-5 3/9); later class 3 first, then 0, 1, 2 (top-1 0, top-5 9/9).
