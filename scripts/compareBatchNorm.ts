@@ -8,9 +8,9 @@
  *
  * It builds the model in rxtrain (wasm, one thread; dropout off, since the two frameworks draw
  * different masks), writes its initial weights and k + 1 random batches (k training steps, one
- * validation batch) to --out (default a new temporary folder), trains k steps (SGD as the
- * recipe: lr 0.01, Nesterov momentum 0.9, weight decay 5e-4), then runs
- * scripts/torch_batchnorm.py on the same files, in float32 and in float64, and prints: the
+ * validation batch) to a temporary folder (removed at the end; --out DIR keeps the files),
+ * trains k steps (SGD as the recipe: lr 0.01, Nesterov momentum 0.9, weight decay 5e-4), then
+ * runs scripts/torch_batchnorm.py on the same files, in float32 and in float64, and prints: the
  * training losses, every BatchNorm layer's running mean and variance, the validation loss in
  * inference mode (running statistics) and with batch statistics (train-mode BatchNorm), and
  * PyTorch's inference of rxtrain's trained state (the inference formula alone, without the
@@ -88,24 +88,50 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const mean = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
 
+interface Options {
+  readonly model: 'small' | 'alexnet';
+  readonly n: number;
+  readonly steps: number;
+  readonly classes: number;
+  readonly size: number;
+  readonly seed: number;
+  readonly scale: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly python: string;
+}
+
 async function main(): Promise<void> {
   const model = opt('--model', 'small');
   if (model !== 'small' && model !== 'alexnet') throw new Error(`--model must be small or alexnet, got ${model}`);
-  const n = Number(opt('--batch', model === 'small' ? '8' : '4'));
-  const steps = Number(opt('--steps', '13'));
-  const classes = Number(opt('--classes', model === 'small' ? '10' : '257'));
-  const size = Number(opt('--size', model === 'small' ? '32' : '227'));
-  const seed = Number(opt('--seed', '1'));
-  const scale = Number(opt('--scale', '128'));
-  const out = opt('--out', '') || fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-bn-'));
-  const python = opt('--python', '/usr/bin/python3');
-  const lr = Number(opt('--lr', '0.01'));
-  const weightDecay = Number(opt('--weight-decay', '5e-4'));
-  for (const [k, v] of Object.entries({ batch: n, steps, classes, size, scale, lr })) {
-    if (!(Number.isFinite(v) && v > 0)) throw new Error(`--${k} must be a positive number, got ${v}`);
+  const o: Options = {
+    model,
+    n: Number(opt('--batch', model === 'small' ? '8' : '4')),
+    steps: Number(opt('--steps', '13')),
+    classes: Number(opt('--classes', model === 'small' ? '10' : '257')),
+    size: Number(opt('--size', model === 'small' ? '32' : '227')),
+    seed: Number(opt('--seed', '1')),
+    scale: Number(opt('--scale', '128')),
+    lr: Number(opt('--lr', '0.01')),
+    weightDecay: Number(opt('--weight-decay', '5e-4')),
+    python: opt('--python', '/usr/bin/python3'),
+  };
+  for (const k of ['n', 'steps', 'classes', 'size', 'scale', 'lr'] as const) {
+    if (!(Number.isFinite(o[k]) && o[k] > 0)) throw new Error(`--${k === 'n' ? 'batch' : k} must be a positive number, got ${o[k]}`);
   }
-  fs.mkdirSync(out, { recursive: true });
+  // AlexNet's files take ≈ 1.2 GB: a temporary folder is removed at the end, --out is kept.
+  const keep = opt('--out', '');
+  if (keep !== '') fs.mkdirSync(keep, { recursive: true });
+  const out = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-bn-'));
+  try {
+    await compare(o, out, keep !== '');
+  } finally {
+    if (keep === '') fs.rmSync(out, { recursive: true, force: true });
+  }
+}
 
+async function compare(o: Options, out: string, kept: boolean): Promise<void> {
+  const { model, n, steps, classes, size, seed, scale, lr, weightDecay, python } = o;
   const dropout = { convDropout: 0, denseDropout: 0 };
   const spec = model === 'small' ? smallAlexNet({ numClasses: classes, inputSize: size, ...dropout }) : alexNet({ numClasses: classes, inputSize: size, ...dropout });
   const trainer = await createTrainer({ model: spec, backend: 'wasm', threads: 1, replicas: 1, seed, optimizer: { lr, momentum: 0.9, nesterov: true, weightDecay } });
@@ -195,7 +221,7 @@ async function main(): Promise<void> {
   const three = (a: number, b: number, c: number): string => `${f(a)} / ${f(b)} / ${f(c)}`;
   const steps1 = [0, Math.min(1, steps - 1), steps - 1].filter((v, i, all) => all.indexOf(v) === i);
   console.log(`# ${model} ${size}² batch ${n}, ${classes} classes, ${steps} steps, inputs uniform ±${scale}, lr ${lr}, Nesterov 0.9, wd ${weightDecay}, dropout off`);
-  console.log(`# rxtrain wasm 1 thread ${(trainMs / 1000).toFixed(1)} s; torch 1 thread (float32 + float64 runs, start-up included) ${(torchMs / 1000).toFixed(1)} s; files in ${out}`);
+  console.log(`# rxtrain wasm 1 thread ${(trainMs / 1000).toFixed(1)} s; torch 1 thread (float32 + float64 runs, start-up included) ${(torchMs / 1000).toFixed(1)} s; ${kept ? `files in ${out}` : 'files deleted (--out DIR keeps them)'}`);
   console.log('# figures: rxtrain / torch float32 / torch float64; rel.diff = max |a − b| / max |b|');
   for (const s of steps1) console.log(`train loss step ${s + 1}: ${three(rxResult.trainLoss[s], t32.trainLoss[s], t64.trainLoss[s])}`);
   console.log(`train loss over all steps, rel.diff rxtrain–torch32 ${f(relErr(rxResult.trainLoss, t32.trainLoss))}, torch32–torch64 ${f(relErr(t32.trainLoss, t64.trainLoss))}`);
