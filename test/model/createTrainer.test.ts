@@ -63,6 +63,7 @@ describe('createTrainer (one replica, cpu)', () => {
      *   x = tensor([sin(1.3 * i) for i in range(4 * 2 * 4 * 4)]).view(4, 2, 4, 4); y = tensor([0, 2, 1, 2])
      *   opt = SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)
      *   3 × (zero_grad; loss = NLLLoss()(net(x), y); backward; step)  → losses, parameters, running stats
+     *   net.eval(); net(tensor([cos(0.9 * i) for i in range(2 * 2 * 4 * 4)]).view(2, 2, 4, 4))  → inference log-probabilities
      */
     const golden = {
       losses: [1.0548407856576856, 1.0103956464869837, 0.9361475560818397],
@@ -75,6 +76,9 @@ describe('createTrainer (one replica, cpu)', () => {
         [0.0347924, -0.0825547, -0.29321],
       ],
       running: [[0.1354893, 0.1508969, 0.1170439], [0.7845482, 0.7844941, 0.7754692], [0, 0, 0.1608286, 0.0112213], [0.729, 0.729, 0.7337465, 0.7303051]],
+      // Inference normalises with the running statistics (unbiased variance, ε inside the root):
+      // what validation and `rxtrain evaluate` compute.
+      inference: [[-1.0227164, -1.6120206, -0.8189392], [-1.027494, -1.751302, -0.7581137]],
     };
     const spec: NetworkSpec = {
       name: 'golden', inputShape: [4, 4, 2], numClasses: 3, layers: [
@@ -123,7 +127,10 @@ describe('createTrainer (one replica, cpu)', () => {
     };
     final.weights.filter((w) => !w.name.includes('/moving')).forEach((w, j) => close(w.name, w.data, toTf(w.shape, (k) => golden.params[j][k])));
     final.weights.filter((w) => w.name.includes('/moving')).forEach((w, j) => close(w.name, w.data, Float32Array.from(golden.running[j])));
-    tf.dispose([xs, ys]);
+    const xv = tf.tidy(() => tf.transpose(tf.tensor4d(Array.from({ length: 64 }, (_, i) => Math.cos(0.9 * i)), [2, 2, 4, 4]), [0, 2, 3, 1])) as tf.Tensor4D;
+    const logProbs = await t.predict(xv);
+    close('inference', (await logProbs.data()) as Float32Array, Float32Array.from(golden.inference.flat()));
+    tf.dispose([xs, ys, xv, logProbs]);
   });
 
   it('same weights, batch and seed give the same update; the seed drives dropout', async () => {
