@@ -184,7 +184,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051; port 0: any free port)' },
   { name: 'telemetry-insecure', kind: 'bool', field: 'telemetry.insecure', help: 'allow plaintext telemetry on a non-loopback address' },
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
-  { name: 'telemetry-linger', kind: 'string', field: 'telemetry.linger', arg: '10m|0', help: 'after the run ends, go on serving it this long to monitors that connect only then (closes once one has its end; Ctrl-C: at once)', words: { '0': 0 } },
+  { name: 'telemetry-linger', kind: 'string', field: 'telemetry.linger', arg: '10m|0', help: 'after the run ends, go on serving it this long to monitors that connect only then (closes once its monitors have the end; Ctrl-C: at once)', words: { '0': 0 } },
 ];
 
 /** `, default X` for a config field, as --help shows it next to the field's name. */
@@ -721,7 +721,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       if (stoppedBy !== undefined) void server.shutdown();
       else {
         lingering = 'yes';
-        logger.info(`telemetry: the run is over; serving it at ${server.address} for up to ${cfg.telemetry.linger} more to a monitor that connects now (until one has its end; Ctrl-C: exit now)`);
+        logger.info(`telemetry: the run is over; serving it at ${server.address} for up to ${cfg.telemetry.linger} more to a monitor that connects now (until its monitors have the end; Ctrl-C: exit now)`);
       }
     }
     await server.closed;

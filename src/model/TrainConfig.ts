@@ -156,7 +156,8 @@ const TelemetryConfig = t.type({
   token: t.union([t.string, t.null]),
   /**
    * After the run ends, how long to go on serving it to monitors that connect only then
-   * (`"10m"`); 0 = close at once. Closes earlier once a monitor has been sent the end.
+   * (`"10m"`); 0 = close at once. Closes earlier once the monitors connected have been sent the end
+   * (and 2 s passed without another).
    */
   linger: t.union([t.literal(0), Duration]),
 });

@@ -33,8 +33,8 @@ export interface TelemetryServer {
    * Resolves once the server has fully shut down: after the event stream ended and every
    * stream was sent what was left (at most `shutdownGraceMs`), or after shutdown(). With
    * `lingerAfterEndMs`, the server first goes on serving the finished run: `closed` then
-   * resolves once a watcher has been sent the end and no stream is open, or when the linger
-   * is over (plus the grace), whichever comes first.
+   * resolves once watchers have been sent the end, no stream is open and 2 s passed without
+   * a call, or when the linger is over (plus the grace), whichever comes first.
    */
   readonly closed: Promise<void>;
   /**

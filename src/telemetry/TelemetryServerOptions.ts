@@ -53,8 +53,10 @@ export interface TelemetryServerOptions {
    * that connect only now (default 0: it closes at once). A run shorter than a watcher's
    * way in (the watcher of the README's "In code" example, `rxtrain monitor` started a moment
    * late) would otherwise find nothing listening, and a watcher retries that for ever. The
-   * server closes earlier as soon as no stream is open and at least one watcher has been
-   * sent the end, so a run that was watched is not held up.
+   * server closes earlier once every open stream has been sent the end (at least one was)
+   * and 2 s passed without a call (GetRun or Subscribe) or an open stream: a run that was
+   * watched is held up by those 2 s only, and a second watcher that connected with the
+   * first (asked GetRun, subscribes a moment later) is still served.
    */
   readonly lingerAfterEndMs?: number;
 }

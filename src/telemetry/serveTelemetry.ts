@@ -37,6 +37,12 @@ async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.Se
   }
 }
 
+// How long a lingering server stays up after the last open stream was sent the end: long
+// enough for a second watcher that connected with the first to subscribe (watchTelemetry's
+// GetRun then Subscribe is milliseconds apart, a reconnect's first backoff 250 ms), short
+// enough that a watched run is not noticeably held up.
+const LINGER_WATCHED_GRACE_MS = 2000;
+
 function inertServer(): TelemetryServer {
   return {
     address: 'off',
@@ -159,13 +165,21 @@ export async function serveTelemetry(
     },
   });
   const subs = new Set<Subscription>();
-  // Subscribers sent the run's end, and the timer that closes a lingering server (see onStreamEnd).
+  // Subscribers sent the run's end, the timer that closes a lingering server (see onStreamEnd),
+  // and the one that closes it once every watcher has the end.
   let endsSent = 0;
   let lingering: NodeJS.Timeout | undefined;
-  // A lingering server has done its job once a watcher got the end and no stream is open: a
-  // run that was watched all along closes as it did without lingering.
+  let watchedGrace: NodeJS.Timeout | undefined;
+  // A lingering server has done its job once watchers got the end, no stream is open and no
+  // call came for LINGER_WATCHED_GRACE_MS. Closing at the first end would turn away a second
+  // watcher of the same run that asked GetRun but had not subscribed yet (two people watching
+  // one run): any call starts the grace again, an open stream holds it off.
   const closeIfWatched = (): void => {
-    if (lingering !== undefined && subs.size === 0 && endsSent > 0) void shutdown();
+    clearTimeout(watchedGrace);
+    watchedGrace = undefined;
+    if (lingering !== undefined && subs.size === 0 && endsSent > 0) {
+      watchedGrace = setTimeout(() => void shutdown(), LINGER_WATCHED_GRACE_MS);
+    }
   };
   const ended: Record<SubscriptionEnd, number> = { ok: 0, cancelled: 0, slow: 0, error: 0 };
   const health = new HealthImplementation({ '': 'SERVING', [TELEMETRY_SERVICE_NAME]: 'SERVING' });
@@ -189,6 +203,7 @@ export async function serveTelemetry(
         closeIfWatched();
       });
       subs.add(sub);
+      closeIfWatched();
       sub.start();
     },
     GetRun(call, callback) {
@@ -197,6 +212,7 @@ export async function serveTelemetry(
         callback(denied);
         return;
       }
+      closeIfWatched();
       callback(null, { ...hub.run, subscribers: hub.subscriberCount, oldestSequence: hub.buffer.oldest });
     },
   };
@@ -241,6 +257,7 @@ export async function serveTelemetry(
     if (shuttingDown) return shuttingDown;
     shuttingDown = (async () => {
       clearTimeout(lingering);
+      clearTimeout(watchedGrace);
       rx?.unsubscribe();
       rx = undefined;
       hub.complete(); // no-op if already ended; otherwise streams drain and end with OK

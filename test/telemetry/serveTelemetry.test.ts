@@ -345,9 +345,31 @@ describe('serveTelemetry (real grpc-js clients on loopback)', () => {
       const st = await late.status;
       assert.equal(st.code, grpc.status.OK, st.details);
       assert.deepEqual(late.events.map((e) => e.sequence), [1, 2, 3]);
-      // Resolves although an hour of linger is left: the one watcher has been sent the end.
+      // Resolves although an hour of linger is left: the one watcher has been sent the end
+      // (and the 2 s without another call have passed).
       await s.closed;
       assert.equal(s.ended.ok, 1);
+    });
+
+    it('serves a second watcher that connected with the first, though the first already has the end', async () => {
+      const s = await start({ lingerAfterEndMs: 3_600_000 });
+      for (let i = 0; i < 2; i += 1) events.next(batchEnd());
+      events.next({ kind: 'TrainEnd', time: Date.now(), epoch: 1, step: 2, reason: 'completed', durationMs: 10 });
+      events.complete();
+      // Two people watch the run: each watcher asks GetRun, then subscribes.
+      const [ca, cb] = [client(s.address), client(s.address)];
+      assert.equal((await getRun(ca)).status, 'RUN_STATUS_FINISHED');
+      assert.equal((await getRun(cb)).status, 'RUN_STATUS_FINISHED');
+      const a = collect(ca);
+      assert.equal((await a.status).code, grpc.status.OK);
+      await until(() => s.ended.ok === 1, 5000, 'the first stream ended on the server');
+      const b = collect(cb);
+      const st = await b.status;
+      assert.equal(st.code, grpc.status.OK, st.details);
+      assert.deepEqual(b.events.map((e) => e.sequence), a.events.map((e) => e.sequence));
+      assert.deepEqual(b.events.map((e) => e.sequence), [1, 2, 3]);
+      await s.closed;
+      assert.equal(s.ended.ok, 2);
     });
 
     it('does not hold up a run that was watched to its end', async () => {
