@@ -1,32 +1,16 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/Either';
-import { processAlive as alive } from './processAlive';
-
-/** What a run directory's lock file holds. */
-interface LockInfo {
-  readonly pid: number;
-  readonly host: string;
-  readonly since: string;
-}
+import { lockFile, type FileLock, type LockRefusal } from './lockFile';
 
 /**
- * A held lock on a run directory. `release()` removes the lock file (idempotent); it also runs
- * by itself when the process exits, so that `process.exit` after a second Ctrl-C leaves no lock.
+ * A held lock on a run directory (see {@link FileLock}).
  *
  * @example
  * ```ts
  * const lock: RunDirLock = { file: 'runs/a/.rxtrain.lock', tookOver: undefined, release: () => undefined };
  * ```
  */
-export interface RunDirLock {
-  readonly file: string;
-  /** Set when a stale lock (its process gone) was replaced: who held it. */
-  readonly tookOver: string | undefined;
-  release(): void;
-}
+export type RunDirLock = FileLock;
 
 /**
  * Name of the lock file inside a run directory.
@@ -38,109 +22,12 @@ export interface RunDirLock {
  */
 export const RUN_DIR_LOCK_FILE = '.rxtrain.lock';
 
-function readLock(file: string): { readonly raw: string; readonly ino: number; readonly info: LockInfo | undefined } | undefined {
-  let raw: string;
-  let ino: number;
-  try {
-    ino = fs.statSync(file).ino;
-    raw = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // gone since: the caller tries to create it again
-  }
-  try {
-    const v = JSON.parse(raw) as Partial<LockInfo>;
-    const info = typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, since: String(v.since ?? '?') } : undefined;
-    return { raw, ino, info };
-  } catch {
-    return { raw, ino, info: undefined }; // unreadable (damaged, or written by hand): treated as stale
-  }
-}
-
-/**
- * Creates `target` holding `content`, or fails with EEXIST. Written to a private file first and
- * linked into place, so the lock never exists half-written: a reader racing a plain `wx` write
- * saw an empty file, judged it stale and took a live lock over.
- */
-function createWith(target: string, content: string): boolean {
-  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    // Inside the try: on a full disk the file is created and its write then fails (ENOSPC),
-    // and each failed start would leave one more empty .tmp file in the run directory.
-    fs.writeFileSync(tmp, content, { flag: 'wx' });
-    fs.linkSync(tmp, target);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    // File systems without hard links (exFAT, some network shares): an exclusive write, whose
-    // half-written window is the price of running there at all.
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusively(target, content);
-    throw e;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-}
-
-function createExclusively(target: string, content: string): boolean {
-  try {
-    fs.writeFileSync(target, content, { flag: 'wx' });
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Takeover markers older than this are litter from a takeover that lost the race to create the lock. */
-const MARKER_MAX_AGE_MS = 60_000;
-
-/** A takeover whose process died between marking and removing the stale lock would block the run directory for good. */
-function removeDeadMarker(marker: string, host: string): void {
-  const m = readLock(marker);
-  if (m?.info === undefined || m.info.host !== host || alive(m.info.pid)) return;
-  try {
-    if (Date.now() - fs.statSync(marker).mtimeMs > DEAD_MARKER_AGE_MS) fs.rmSync(marker, { force: true });
-  } catch {
-    // removed by another process meanwhile
-  }
-}
-
-/** A dead taker's marker is removed only once this old, so that two waiting processes cannot both remove and re-create it. */
-const DEAD_MARKER_AGE_MS = 2_000;
-
-function removeOldMarkers(file: string, keep: string | undefined): void {
-  const dir = path.dirname(file);
-  const prefix = `${path.basename(file)}.takeover-`;
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const marker = path.join(dir, name);
-    if (!name.startsWith(prefix) || marker === keep) continue;
-    try {
-      if (Date.now() - fs.statSync(marker).mtimeMs > MARKER_MAX_AGE_MS) fs.rmSync(marker, { force: true });
-    } catch {
-      // removed by another process meanwhile
-    }
-  }
-}
-
 /**
  * Takes the run directory `dir` for one training process, so that two runs cannot write the
- * same checkpoints and log at once (each would resume from, and prune, the other's files).
- * The lock is a file holding the pid, host and start time, written aside and linked into place
- * (so it exists complete or not at all, and only one creator wins). A lock left by a process
- * that is gone (same host, pid not running; or an unreadable file) is stale and taken over, by
- * whichever process first creates that lock's takeover marker, so processes racing for the same
- * stale lock never remove the lock one of them has just made. A live holder, or one on another host (whose pid cannot be checked),
- * is a `Left` with a readable message saying what to do.
+ * same checkpoints and log at once (each would resume from, and prune, the other's files):
+ * {@link lockFile} on `dir/.rxtrain.lock`, a stale lock (its process gone) taken over. A live
+ * holder, or one on another host (whose pid cannot be checked), is a `Left` with a readable
+ * message saying what to do.
  *
  * @example
  * ```ts
@@ -151,63 +38,20 @@ function removeOldMarkers(file: string, keep: string | undefined): void {
  */
 export function lockRunDir(dir: string): E.Either<string, RunDirLock> {
   const file = path.join(dir, RUN_DIR_LOCK_FILE);
-  const me: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-  const mine = `${JSON.stringify(me)}\n`;
-  let tookOver: string | undefined;
-  let marker: string | undefined;
-  // Long enough to outwait other processes in the middle of taking the same stale lock over.
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    try {
-      if (createWith(file, mine)) {
-        const held = marker;
-        let released = false;
-        const release = (): void => {
-          if (released) return;
-          released = true;
-          process.off('exit', release);
-          // Only our own lock: a stale-lock takeover by someone else must not be undone.
-          if (readLock(file)?.info?.pid === me.pid) fs.rmSync(file, { force: true });
-          if (held !== undefined) fs.rmSync(held, { force: true });
-        };
-        process.on('exit', release);
-        removeOldMarkers(file, held);
-        return E.right({ file, tookOver, release });
+  return E.mapLeft((r: LockRefusal) => {
+    switch (r.kind) {
+      case 'failed':
+        return `cannot lock run directory ${dir}: ${r.message}`;
+      case 'changing':
+        return `cannot lock run directory ${dir}: ${file} keeps changing (another process is taking it over; if none is, delete ${file} and ${file}.takeover-*)`;
+      case 'held': {
+        const held = r.holder;
+        return r.elsewhere
+          ? `run directory ${dir} is in use by a training on host ${held.host} (pid ${held.pid}, since ${held.since}); `
+            + `use another --run-dir, or delete ${file} if that run is over`
+          : `run directory ${dir} is in use by another training (pid ${held.pid}, since ${held.since}); `
+            + `wait for it or stop it, or use another --run-dir (if no training runs there, pid ${held.pid} is some other process now: delete ${file})`;
       }
-    } catch (e) {
-      return E.left(`cannot lock run directory ${dir}: ${(e as Error).message}`);
     }
-    const lock = readLock(file);
-    if (lock === undefined) continue;
-    const held = lock.info;
-    if (held !== undefined && held.host !== me.host) {
-      return E.left(`run directory ${dir} is in use by a training on host ${held.host} (pid ${held.pid}, since ${held.since}); `
-        + `use another --run-dir, or delete ${file} if that run is over`);
-    }
-    if (held !== undefined && alive(held.pid)) {
-      return E.left(`run directory ${dir} is in use by another training (pid ${held.pid}, since ${held.since}); `
-        + `wait for it or stop it, or use another --run-dir (if no training runs there, pid ${held.pid} is some other process now: delete ${file})`);
-    }
-    // Stale. Several processes may judge the same stale lock at once; removing it by name would let
-    // a late one remove the lock the first one just created. A marker named after this very lock
-    // (inode and content) is created exclusively: only its creator removes the lock, and the others
-    // wait for the lock to change.
-    const name = `${file}.takeover-${lock.ino}-${createHash('sha256').update(lock.raw).digest('hex').slice(0, 16)}`;
-    let won: boolean;
-    try {
-      won = createWith(name, mine);
-    } catch (e) {
-      return E.left(`cannot lock run directory ${dir}: ${(e as Error).message}`);
-    }
-    if (!won) {
-      removeDeadMarker(name, me.host);
-      sleepMs(10);
-      continue;
-    }
-    if (marker !== undefined) fs.rmSync(marker, { force: true });
-    marker = name;
-    tookOver = held === undefined ? 'an unreadable lock file' : `pid ${held.pid} (since ${held.since}), no longer running`;
-    fs.rmSync(file, { force: true });
-  }
-  return E.left(`cannot lock run directory ${dir}: ${file} keeps changing (another process is taking it over; if none is, delete ${file} and ${file}.takeover-*)`);
+  })(lockFile(file));
 }
