@@ -8,6 +8,7 @@ import { layersModelArtifacts } from '../model/layersModelArtifacts';
 import type { NetworkSpec } from '../model/NetworkSpec';
 import { weightsManifestPaths } from '../model/weightsManifestPaths';
 import { exportLeftovers, exportWorkFolder } from './exportWorkFolder';
+import { lockFile, type FileLock } from './lockFile';
 import { parseCommandArgs } from './parseCommandArgs';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, type ScoringCheckpoint, type WeightKind } from './scoringCheckpoint';
@@ -57,6 +58,12 @@ const SHARD_BYTES = 4 * 1024 * 1024;
 const CHECK_TOLERANCE = 1e-4;
 
 const isExportFile = (name: string): boolean => name === 'model.json' || /^group\d+-shard\d+of\d+\.bin$/.test(name);
+
+/** The lock an export holds in an existing OUT_DIR while it writes there (see {@link lockOutDir}). */
+const EXPORT_LOCK_FILE = '.rxtrain-export.lock';
+
+/** The lock, and the files beside it that taking it makes for a moment (FILE.takeover-…, FILE.PID….tmp): not "in" OUT_DIR. */
+const isLockFile = (name: string): boolean => name === EXPORT_LOCK_FILE || name.startsWith(`${EXPORT_LOCK_FILE}.`);
 
 /**
  * Console streams of `rxtrain export`, injectable for tests.
@@ -169,7 +176,7 @@ function existingExport(outDir: string, force: boolean, err: ExportCommandIo['er
   let names: string[];
   try {
     if (!fs.statSync(outDir).isDirectory()) throw new Error(`${outDir} exists and is not a folder`);
-    names = fs.readdirSync(outDir);
+    names = fs.readdirSync(outDir).filter((n) => !isLockFile(n));
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -199,6 +206,37 @@ function existingExport(outDir: string, force: boolean, err: ExportCommandIo['er
   }
   writable(outDir, `cannot write into ${outDir}`);
   return { exists: true, names };
+}
+
+/**
+ * Takes an existing OUT_DIR for this export from its last check until its files are in place
+ * (OUT_DIR/.rxtrain-export.lock, see {@link lockFile}): two exports that both passed the check
+ * before either made its working folder would move their files in interleaved, pairing one's
+ * model.json with the other's weights. Throws a readable error when another export holds it.
+ * Undefined for an OUT_DIR that does not exist (the export's own rename creates it, and a
+ * second one's rename then fails) or is not a folder (the check says so).
+ */
+function lockOutDir(outDir: string): FileLock | undefined {
+  if (!fs.statSync(outDir, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  const file = path.join(outDir, EXPORT_LOCK_FILE);
+  const lock = lockFile(file);
+  if (E.isRight(lock)) return lock.right;
+  const r = lock.left;
+  const shown = shownPath(file);
+  switch (r.kind) {
+    case 'failed':
+      throw new Error(`cannot write into ${outDir}: ${r.message}`);
+    case 'changing':
+      throw new Error(`cannot take ${outDir} for this export: ${shown} keeps changing (another process is taking it over; if none is, delete ${shown} and ${shown}.takeover-*)`);
+    case 'held': {
+      const { pid, host, since } = r.holder;
+      throw new Error(
+        r.elsewhere
+          ? `${outDir} is being written by an rxtrain export on host ${host} (PID ${pid}, since ${since}): nothing of this export was written; wait for it to end, or delete ${shown} if none runs`
+          : `${outDir} is being written by another rxtrain export (PID ${pid}, since ${since}): nothing of this export was written; wait for it to end, then run again (if none runs, PID ${pid} is another program now: delete ${shown})`,
+      );
+    }
+  }
 }
 
 /** Throws `what: no permission to write in DIR` unless this process may create files in `dir`. */
@@ -425,9 +463,15 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
       throw new Error(`the exported model's probabilities differ from rxtrain's by ${diff} on a test input (more than ${CHECK_TOLERANCE}): nothing written; please report this with the checkpoint's model config`);
     }
     stop.check();
-    const existing = existingExport(outDir, force, io.err, noted);
-    const replaced = existing.names.length === 0 ? [] : replacedFiles(outDir, existing.names, io.err);
-    const shards = await writeExport(artifacts, outDir, { exists: existing.exists, replaced }, stop, tmpRef);
+    const lock = lockOutDir(outDir);
+    let shards: string[];
+    try {
+      const existing = existingExport(outDir, force, io.err, noted);
+      const replaced = existing.names.length === 0 ? [] : replacedFiles(outDir, existing.names, io.err);
+      shards = await writeExport(artifacts, outDir, { exists: existing.exists, replaced }, stop, tmpRef);
+    } finally {
+      lock?.release();
+    }
     const ck = opened.checkpoint;
     io.out.write(
       `exported ${shownPath(opened.file)} (${opened.weights} weights, step ${ck.step}) to ${shownPath(outDir)}: model.json + ${shards.length} weight file${shards.length === 1 ? '' : 's'}, ${megabytes((artifacts.weightData as ArrayBuffer).byteLength)}\n` +

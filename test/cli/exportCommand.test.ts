@@ -351,6 +351,46 @@ describe('rxtrain export', function () {
     assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), '{"theirs":true}');
   });
 
+  it('two exports into one existing OUT_DIR that both passed its check: the later one refuses and leaves the other\'s export whole', async () => {
+    const out = path.join(tmp, 'both');
+    fs.mkdirSync(out);
+    const mkdir = nodeFs.promises.mkdir;
+    const second = captureIo();
+    let secondCode: Promise<number> | undefined;
+    // The first export has passed its last check and is about to make its working folder: the
+    // second one runs from start to end in that moment, finding OUT_DIR as empty as the first did.
+    nodeFs.promises.mkdir = (async (...a: Parameters<typeof mkdir>) => {
+      if (secondCode === undefined && path.dirname(String(a[0])) === out && path.basename(String(a[0])).startsWith('.export-')) {
+        secondCode = run([runDir, out, '--backend', 'wasm'], second.io);
+        await secondCode;
+      }
+      return mkdir(...a);
+    }) as typeof mkdir;
+    const first = captureIo();
+    try {
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], first.io), 0, first.err());
+    } finally {
+      nodeFs.promises.mkdir = mkdir;
+    }
+    assert.equal(await secondCode, 1, second.err());
+    assert.match(
+      second.err(),
+      new RegExp(`^rxtrain export: ${out} is being written by another rxtrain export \\(PID ${process.pid}, since \\d{4}-[^)]*\\): nothing of this export was written; wait for it to end, then run again \\(if none runs, PID ${process.pid} is another program now: delete \\S*both/\\.rxtrain-export\\.lock\\)\n$`),
+    );
+    assert.equal(second.out(), '');
+    assert.deepEqual(fs.readdirSync(out).sort(), EXPORT_FILES, 'the first export, and no lock or working folder');
+    (await loadExport(out)).dispose();
+  });
+
+  it('takes over the lock a killed export left in OUT_DIR, which does not make it "not empty"', async () => {
+    const out = path.join(tmp, 'stale-lock');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, '.rxtrain-export.lock'), JSON.stringify({ pid: deadPid(), host: os.hostname(), since: 'x' }));
+    const c = captureIo();
+    assert.equal(await run([runDir, out, '--backend', 'wasm'], c.io), 0, c.err());
+    assert.deepEqual(fs.readdirSync(out).sort(), EXPORT_FILES);
+  });
+
   it('a killed export\'s working folder that cannot be removed (another user\'s) is named with what to do, not a bare "not empty"', async () => {
     const out = path.join(tmp, 'stuck');
     const left = path.join(out, `.export-${deadPid()}-0123abcd`);
