@@ -333,6 +333,23 @@ function listingHash(root: string, items: readonly SourceItem[]): string {
   return sha256(items.map((i) => `${path.relative(root, i.path)}\t${i.label}`).join('\n'));
 }
 
+/** How many image files of a split {@link imageSizesHash} looks at. */
+const SIZE_SAMPLE = 64;
+
+/**
+ * A hash of the byte sizes of up to {@link SIZE_SAMPLE} image files spread over a split: a
+ * preprocess output remade with another --quality (or --size, or decoder) keeps its names,
+ * classes and often its mean, but hardly a JPEG keeps its size, so a sample shows it for a
+ * few stats, without reading any image. Modification times would not do: a copied (moved)
+ * project has new ones, and a remake with the same options makes the same files anew.
+ */
+async function imageSizesHash(root: string, items: readonly SourceItem[]): Promise<string> {
+  const k = Math.min(SIZE_SAMPLE, items.length);
+  const picked = Array.from({ length: k }, (_, i) => items[Math.floor((i * items.length) / k)]);
+  const sizes = await Promise.all(picked.map((it) => fs.promises.stat(it.path).then((st) => String(st.size), () => '-')));
+  return sha256(picked.map((it, i) => `${path.relative(root, it.path)}\t${sizes[i]}`).join('\n'));
+}
+
 /**
  * Opens the train and validation data of a config: a preprocess directory (manifests, and the
  * packed record files when `data.records` and they exist) or folder-per-class trees read with
@@ -391,6 +408,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
         // The record file holds the pixels before JPEG compression, the image files those after:
         // a resume that switches --no-records trains on other pixels.
         if (exists(rec)) fingerprint[`${name}.rec`] = RECORD_FILE_NOT_READ;
+        fingerprint[`${name} image sizes`] = await imageSizesHash(data.train, items);
         notes.push(`${name}: ${items.length} image files${data.records ? ` (no ${name}.rec; run rxtrain preprocess --records to pack them)` : ''}`);
         const store = fileStore(items, { ...decode, numClasses: categories.length });
         opened.push(store);
@@ -587,6 +605,35 @@ const UNRECORDED_PREPROCESS_INFO: IdentityChangeRule = {
 };
 
 /**
+ * Rules for the sizes of a preprocess output's image files (a sample) in the data fingerprint,
+ * for a run that reads them: a checkpoint written before they were part of it resumes, with a
+ * warning; a change is refused, saying what it likely was; so is reading the record file
+ * instead (its pixels are from before JPEG compression), also one made only since.
+ */
+function imageSizesRules(split: 'train' | 'val'): IdentityChangeRule[] {
+  const at = `data.${split} image sizes`;
+  return [
+    {
+      path: at,
+      from: undefined,
+      action: 'accept',
+      note: `the checkpoint predates the ${split} image files' sizes in the data fingerprint, so it cannot show that the preprocess output was not remade with another --quality or --size since it was written; resuming as if not (a change from now on is refused)`,
+    },
+    {
+      path: at,
+      to: undefined,
+      action: 'refuse',
+      note: `the checkpoint was trained on the ${split} image files (--no-records, or no ${split}.rec then); ${split}.rec, read now, holds the pixels before JPEG compression: pass --no-records (config data.records false) to resume`,
+    },
+    {
+      path: at,
+      action: 'refuse',
+      note: `the ${split} image files are not the ones the checkpoint was trained on (sizes of a sample of them differ: the preprocess output was remade, with another --quality or --size?); resume with the output it was trained on, or start a new run (another --run-dir)`,
+    },
+  ];
+}
+
+/**
  * What the data fingerprint says for a preprocess output's `train.rec`/`val.rec` that the run
  * does not read (`--no-records`: it decodes the image files instead).
  */
@@ -663,9 +710,9 @@ export interface RunIdentityOptions {
  * replicas, shard balancing over 2 or more replicas, and `opts.transformId`, the name of your
  * code transforms) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs. `changes` lets a checkpoint written
- * before the fingerprint held `preprocess.json` or the record files resume, with a warning, and
- * (on 1 replica) one that recorded balance `speed` on 1 replica; it names what to pass when
- * `--no-records` was switched; add your own rules after them.
+ * before the fingerprint held `preprocess.json`, the record files or the image files' sizes
+ * resume, with a warning, and (on 1 replica) one that recorded balance `speed` on 1 replica; it
+ * names what to pass when `--no-records` was switched; add your own rules after them.
  *
  * `cfg.replicas` must be the count the run trains on: resolve a 0 (`auto`) first
  * ({@link resolveReplicas}), since the maths depend on the count (BatchNorm per shard), not on
@@ -713,6 +760,6 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(transformId === undefined ? {} : { transform: transformId }),
     },
     data: fingerprint,
-    changes: [UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train'), ...imageSizesRules('val'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -332,6 +332,61 @@ describe('openDatasets / runIdentity', function () {
     assert.equal(gone.changed.length, 2);
   });
 
+  it('fingerprints the sizes of a sample of the image files a run reads: a preprocess output remade with another --quality is told apart, an older checkpoint resumes with a warning', async () => {
+    // Textured images: a flat one compresses to the same few bytes at any quality.
+    const src = path.join(tmp, 'src-textured');
+    for (const [ci, cls] of ['001.a', '002.b'].entries()) {
+      fs.mkdirSync(path.join(src, cls), { recursive: true });
+      for (let i = 0; i < 4; i++) {
+        const px = Buffer.from(Array.from({ length: 24 * 24 * 3 }, (_, j) => (j * 37 + i * 101 + ci * 53 + ((j * j) % 17) * 9) % 256));
+        await sharp(px, { raw: { width: 24, height: 24, channels: 3 } }).png().toFile(path.join(src, cls, `${i}.png`));
+      }
+    }
+    const pre = path.join(tmp, 'pre-quality');
+    const make = (quality: number, records = false): Promise<unknown> =>
+      lastValueFrom(preprocess({ src, out: pre, size: 16, valRatio: 0.25, quality, records }), { defaultValue: undefined });
+    const cfg = (records: boolean): TrainConfig => config({ data: { train: pre, records }, model: { name: 'small', inputSize: 12 }, batchSize: 4, replicas: 1, augmentation: { mean: 'dataset' } });
+    const identity = async (records = false): Promise<ReturnType<typeof runIdentity>> => {
+      const d = await openDatasets(cfg(records));
+      await d.close();
+      return runIdentity(cfg(records), d.fingerprint);
+    };
+    const match = (saved: ReturnType<typeof runIdentity>, now: ReturnType<typeof runIdentity>): ReturnType<typeof matchIdentity> => matchIdentity(saved, hashIdentity(saved), now);
+
+    await make(90);
+    const q90 = await identity();
+    const fp = q90.data as Record<string, string>;
+    assert.match(fp['train image sizes'], /^[0-9a-f]{64}$/);
+    assert.match(fp['val image sizes'], /^[0-9a-f]{64}$/);
+    await make(90);
+    assert.deepEqual(match(q90, await identity()), { ok: true, moved: [], changed: [] }, 'remade with the same options: the same files');
+
+    await make(50);
+    const q50 = await identity();
+    assert.deepEqual(Object.entries(q50.data as object).filter(([k, v]) => fp[k] !== v).map(([k]) => k), ['train image sizes', 'val image sizes'], 'only the sizes tell');
+    const refused = match(q90, q50);
+    assert.ok(!refused.ok);
+    assert.deepEqual(refused.differs, ['data']);
+    assert.match(refused.problems[0], /^the data is not what the checkpoint was trained on: .* differs in data\.train image sizes, data\.val image sizes$/);
+    assert.ok(refused.problems.includes('the train image files are not the ones the checkpoint was trained on (sizes of a sample of them differ: the preprocess output was remade, with another --quality or --size?); resume with the output it was trained on, or start a new run (another --run-dir)'), refused.problems.join('\n'));
+
+    // A checkpoint from before the sizes were fingerprinted resumes, saying it cannot tell.
+    const { 'train image sizes': _t, 'val image sizes': _v, ...older } = q90.data as Record<string, string>;
+    const legacy = match({ config: q90.config, data: older }, q50);
+    assert.ok(legacy.ok, JSON.stringify(legacy));
+    assert.deepEqual(legacy.changed.map((c) => c.part), ['data', 'data']);
+    assert.match(legacy.changed[0].line, /^data\.train image sizes: checkpoint \(absent\), now "[0-9a-f]{64}": the checkpoint predates the train image files' sizes in the data fingerprint, so it cannot show that the preprocess output was not remade with another --quality or --size since it was written; resuming as if not \(a change from now on is refused\)$/);
+
+    // Trained on the image files, resumed on a record file made only since: other pixels (before JPEG compression).
+    await make(50, true);
+    const packed = match(q50, await identity(true));
+    assert.ok(!packed.ok);
+    assert.ok(packed.problems.includes('the checkpoint was trained on the train image files (--no-records, or no train.rec then); train.rec, read now, holds the pixels before JPEG compression: pass --no-records (config data.records false) to resume'), packed.problems.join('\n'));
+    const files = match(q50, await identity(false));
+    assert.ok(files.ok, JSON.stringify(files));
+    assert.deepEqual(files.changed.map((c) => c.line.replace(/:.*$/, '')), ['data.train.rec', 'data.val.rec'], 'with --no-records the same image files are read (the record files, unread, are new)');
+  });
+
   it('identity covers what changes the maths, not epochs or logging', () => {
     const a = config({ data: { train: 'd' }, epochs: 5, log: { level: 'debug' } });
     const b = config({ data: { train: 'd' }, epochs: 50, telemetry: { address: 'off' } });
