@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
 import { printablePath } from '../streams/printablePath';
 import { shownPath } from './shownPath';
+import { displayWidth, padEndColumns } from './displayWidth';
 import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
 import { backendEnvError } from './backendEnvError';
@@ -229,9 +230,9 @@ export function renderEvaluateReport(r: EvaluateReport, options: { readonly conf
   ];
   // reduce, not Math.max(...): the confusion matrix of 350+ classes has more entries than a
   // spread can pass as arguments (the call stack overflows).
-  const w = r.perClass.reduce((m, c) => Math.max(m, c.name.length), 5);
+  const w = r.perClass.reduce((m, c) => Math.max(m, displayWidth(c.name)), 5);
   lines.push(`${'class'.padEnd(w)}  accuracy   correct / images`);
-  for (const c of r.perClass) lines.push(`${c.name.padEnd(w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
+  for (const c of r.perClass) lines.push(`${padEndColumns(c.name, w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
   if (options.confusion === true || classes <= CONFUSION_PRINT_LIMIT) {
     lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
     const cw = r.confusion.reduce((m, row) => row.reduce((mm, n) => Math.max(mm, String(n).length), m), 3);
@@ -245,14 +246,14 @@ export function renderEvaluateReport(r: EvaluateReport, options: { readonly conf
     const wrong = r.count - r.correct;
     lines.push('', `most confident mistakes (${r.mistakes.length} of ${wrong} wrong)`);
     const pairs = r.mistakes.map((m) => `${m.truth} → ${m.predicted}`);
-    const pw = pairs.reduce((m, p) => Math.max(m, p.length), 'true → predicted'.length);
+    const pw = pairs.reduce((m, p) => Math.max(m, displayWidth(p)), 'true → predicted'.length);
     lines.push(`${'p(pred)'.padStart(7)}  ${'p(true)'.padStart(7)}  ${'true → predicted'.padEnd(pw)}  image`);
     r.mistakes.forEach((m, i) => {
       // The original is the file a user can open; a record's name (val/000017.jpg) is relative
       // to its preprocess folder, not to here.
       // An original that is gone (the dataset folder moved) is still named, but said to be missing.
       const image = m.original === undefined ? printablePath(m.path) : `${printablePath(m.original)}${fs.existsSync(m.original) ? '' : ' (not found: the dataset folder moved?)'}`;
-      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${pairs[i].padEnd(pw)}  ${image}`);
+      lines.push(`${pct(m.confidence).padStart(7)}  ${pct(m.truthProbability).padStart(7)}  ${padEndColumns(pairs[i], pw)}  ${image}`);
     });
   }
   for (const s of r.skipped) lines.push(`skipped ${printablePath(s.path)} (${s.reason}): ${s.message}`);
@@ -274,13 +275,13 @@ function confusedPairs(r: EvaluateReport): string[] {
   );
   if (top.length === 0) return [];
   const pairs = top.map((p) => `${r.perClass[p.truth].name} → ${r.perClass[p.predicted].name}`);
-  const pw = pairs.reduce((m, p) => Math.max(m, p.length), 'true → predicted'.length);
+  const pw = pairs.reduce((m, p) => Math.max(m, displayWidth(p)), 'true → predicted'.length);
   const nw = top.reduce((m, p) => Math.max(m, String(p.n).length), 'images'.length);
   return [
     '',
     `most confused pairs (${top.length} largest off-diagonal cells)`,
     `${'true → predicted'.padEnd(pw)}  ${'images'.padStart(nw)}  of true class`,
-    ...top.map((p, i) => `${pairs[i].padEnd(pw)}  ${String(p.n).padStart(nw)}  ${pct(p.n / r.perClass[p.truth].count).padStart(13)}`),
+    ...top.map((p, i) => `${padEndColumns(pairs[i], pw)}  ${String(p.n).padStart(nw)}  ${pct(p.n / r.perClass[p.truth].count).padStart(13)}`),
   ];
 }
 

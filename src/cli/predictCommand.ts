@@ -8,6 +8,7 @@ import type { SourceItem } from '../streams/SourceItem';
 import { parseCommandArgs } from './parseCommandArgs';
 import { printablePath } from '../streams/printablePath';
 import { shownPath } from './shownPath';
+import { displayWidth, padEndColumns } from './displayWidth';
 import { scoringCheckpoint, scoringInference, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
 import { backendEnvError } from './backendEnvError';
@@ -175,7 +176,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
           outClosed = true;
         });
         // reduce, not Math.max(...): a spread of ~120 000+ arguments overflows the call stack.
-        const width = Math.min(60, files.reduce((w, f) => Math.max(w, printablePath(shownPath(f)).length), 0));
+        const width = Math.min(60, files.reduce((w, f) => Math.max(w, displayWidth(printablePath(shownPath(f)))), 0));
         let classified = 0;
         let skipped = 0;
         for await (const p of predictSource(trainer, source, { top })) {
@@ -189,7 +190,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
           classified++;
           const predictions = p.top.map((t) => ({ class: info.classes[t.label], probability: t.probability }));
           if (json) io.out.write(`${JSON.stringify({ image: shownPath(p.path), predictions } satisfies PredictLine)}\n`);
-          else io.out.write(`${printablePath(shownPath(p.path)).padEnd(width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
+          else io.out.write(`${padEndColumns(printablePath(shownPath(p.path)), width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
         }
         if (classified === 0) throw new Error(`no image could be classified (${skipped} skipped)`);
         return failed;

@@ -421,6 +421,29 @@ describe('rxtrain evaluate', function () {
     assert.doesNotMatch(text, /NaN/);
   });
 
+  it('lines up its columns by terminal width when class names are Japanese or carry combining accents (Caltech-style names in any script)', () => {
+    const names = ['ak47', '日本の寿司', 'cre\u0300me bru\u0302le\u0301e', 'hummingbird-feeder'];
+    const confusion = names.map((_, i) => names.map((__, j) => (i === j ? 2 : j === (i + 1) % names.length ? 1 : 0)));
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
+      loss: 1, accuracy: 8 / 12, correct: 8, count: 12, meanClassAccuracy: 8 / 12,
+      perClass: names.map((name) => ({ name, accuracy: 2 / 3, correct: 2, count: 3 })),
+      confusion, skipped: [],
+      mistakes: names.map((name, i) => ({ path: `val/${i}.jpg`, truth: name, predicted: names[(i + 1) % names.length], confidence: 0.9, truthProbability: 0.1 })),
+    };
+    // A terminal's columns: two for a CJK character, none for a combining mark.
+    const columns = (s: string): number => [...s.normalize('NFC')].reduce((w, ch) => w + (/\p{Script=Han}|\p{Script=Hiragana}/u.test(ch) ? 2 : 1), 0);
+    const where = (line: string, token: string): number => columns(line.slice(0, line.indexOf(token)));
+    const text = renderEvaluateReport(report, { confusion: false });
+    const lines = text.split('\n');
+    const rows = lines.filter((l) => names.some((n) => l.startsWith(`${n} `)) && / \/ 3$/.test(l));
+    assert.equal(rows.length, 4, text);
+    assert.deepEqual(new Set(rows.map((l) => where(l, '66.67%'))).size, 1, `per-class accuracy in one column:\n${rows.join('\n')}`);
+    const mistakes = lines.filter((l) => /val\/\d\.jpg$/.test(l));
+    assert.equal(mistakes.length, 4, text);
+    assert.equal(new Set(mistakes.map((l) => where(l, 'val/'))).size, 1, `images in one column:\n${mistakes.join('\n')}`);
+  });
+
   it('renders an image or skipped file whose name holds a line break on one line, quoted', () => {
     const report: EvaluateReport = {
       checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',

@@ -54,6 +54,23 @@ describe('rxtrain predict', function () {
     assert.match(t.out(), /^\S*val\/002\.bright\/1\.png {2}(dark|bright) \d+\.\d%\n$/);
   });
 
+  it('lines up the predictions after paths in any script: by terminal columns, not UTF-16 units', async () => {
+    const dir = path.join(tmp, 'scripts');
+    const names = [path.join(dir, '101.日本の寿司', 'a.png'), path.join(dir, '102.sushi-roll', 'b.png')];
+    for (const f of names) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.copyFileSync(path.join(tmp, 'val', '001.dark', '0.png'), f);
+    }
+    const c = captureIo();
+    assert.equal(await run([runDir, ...names, '--backend', 'wasm'], c.io), 0, c.err());
+    const lines = c.out().trim().split('\n');
+    assert.equal(lines.length, 2, c.out());
+    // A terminal gives each CJK character two columns.
+    const columns = (s: string): number => [...s].reduce((w, ch) => w + (/\p{Script=Han}|\p{Script=Hiragana}/u.test(ch) ? 2 : 1), 0);
+    const at = lines.map((l) => columns(l.slice(0, l.search(/ {2}(dark|bright) /))));
+    assert.equal(at[0], at[1], `the classes start in one column:\n${lines.join('\n')}`);
+  });
+
   it('skips files it cannot decode with a message and classifies the rest; nothing classified is an error', async () => {
     const mixed = path.join(tmp, 'mixed');
     fs.mkdirSync(mixed);
