@@ -253,6 +253,11 @@ async function runWith(
             );
           }
           io.stderr.write(formatSkips(m.skipped));
+          if (m.classesWithoutImages.length > 0) {
+            const n = m.classesWithoutImages.length;
+            // Said here, not only when training starts: the folder can still be filled and the run redone.
+            io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no image (an empty folder, or every file skipped), so the model never sees ${n === 1 ? 'it' : 'them'} (it still has an output for ${n === 1 ? 'it' : 'each'}): ${m.classesWithoutImages.join(', ')}\n`);
+          }
           if (m.classesWithoutVal.length > 0) {
             const n = m.classesWithoutVal.length;
             io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no val image (one image only, or its val images were skipped), so ${n === 1 ? 'its' : 'their'} accuracy is not measured: ${m.classesWithoutVal.join(', ')}\n`);

@@ -110,7 +110,7 @@ export interface PreprocessProgress {
  *
  * @example
  * ```ts
- * const s: PreprocessSummary = { out: 'pre', categories: 2, train: 8, val: 2, skipped: [], mean: { r: 1, g: 2, b: 3 }, seconds: 1, imagesPerSecond: 10, records: [], classesWithoutVal: [] };
+ * const s: PreprocessSummary = { out: 'pre', categories: 2, train: 8, val: 2, skipped: [], mean: { r: 1, g: 2, b: 3 }, seconds: 1, imagesPerSecond: 10, records: [], classesWithoutVal: [], classesWithoutImages: [] };
  * ```
  */
 export interface PreprocessSummary {
@@ -134,6 +134,18 @@ export interface PreprocessSummary {
    * Their validation accuracy cannot be measured.
    */
   readonly classesWithoutVal: readonly string[];
+  /**
+   * Classes with no image in either split: an empty class folder, or one whose every file was
+   * skipped. They are still classes (categories.csv lists them, so the model gets an output for
+   * each) that training never shows the model.
+   */
+  readonly classesWithoutImages: readonly string[];
+}
+
+/** Names of the classes that have no row at all. */
+function classesWithNoImages(categories: readonly Category[], rows: readonly ManifestRow[]): string[] {
+  const seen = new Set(rows.map((r) => r.classId));
+  return categories.filter((c) => !seen.has(c.id)).map((c) => c.name);
 }
 
 /** Names of the classes that have rows in `train` but none in `val`. */
@@ -463,6 +475,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               imagesPerSecond: seconds > 0 ? (rows.train.length + rows.val.length) / seconds : 0,
               records,
               classesWithoutVal: valRatio > 0 ? classesWithout(categories, rows.train, rows.val) : [],
+              classesWithoutImages: classesWithNoImages(categories, [...rows.train, ...rows.val]),
             },
           };
         });

@@ -157,6 +157,26 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.doesNotMatch(none.err, /no val image/, 'no val split asked for: nothing to note');
   });
 
+  it('notes the classes with no image at all (an empty folder, every file skipped): training would never show them', async () => {
+    const gaps = path.join(tmp, 'gaps');
+    for (const [cls, n] of [['001.ak47', 5], ['002.empty', 0], ['003.broken', 0], ['004.backpack', 5]] as const) {
+      await fsp.mkdir(path.join(gaps, cls), { recursive: true });
+      for (let i = 0; i < n; i++) {
+        await sharp({ create: { width: 12, height: 12, channels: 3, background: '#808080' } }).jpeg().toFile(path.join(gaps, cls, `${i}.jpg`));
+      }
+    }
+    await fsp.writeFile(path.join(gaps, '003.broken', 'a.jpg'), 'not a jpeg');
+    const r = await cli([gaps, path.join(tmp, 'gaps-out'), '--size', '8']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^note: 2 classes have no image \(an empty folder, or every file skipped\), so the model never sees them \(it still has an output for each\): empty, broken$/m);
+    assert.doesNotMatch(r.err, /no val image/, 'a class without images is not also one without val images');
+    await fsp.rm(path.join(gaps, '002.empty'), { recursive: true });
+    await fsp.rm(path.join(gaps, '003.broken'), { recursive: true });
+    const full = await cli([gaps, path.join(tmp, 'gaps-out-full'), '--size', '8']);
+    assert.equal(full.code, 0, full.err);
+    assert.doesNotMatch(full.err, /no image \(/, 'every class has images: nothing to note');
+  });
+
   for (const decoder of ['auto', 'sharp']) {
     it(`lists each bad file once, under its own reason, on one line (--decoder ${decoder})`, async () => {
       // The files of a user audit, added to a class folder: the corrupt JPEG was listed under
