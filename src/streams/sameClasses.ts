@@ -1,14 +1,20 @@
 /**
- * A class name as a folder spells it: lower-cased, runs of characters other than letters,
- * digits and `-` replaced by `_` (what `rxtrain import-idx` names class folders after).
+ * A class name as a folder spells it: NFC-normalised, lower-cased, runs of characters other
+ * than letters (of any script, with their accents), digits and `-` replaced by `_` (what
+ * `rxtrain import-idx` names class folders after).
  *
  * @example
  * ```ts
- * classSlug('T-shirt/top'); // 't-shirt_top'
+ * classSlug('T-shirt/top');  // 't-shirt_top'
+ * classSlug('Crème brûlée'); // 'crème_brûlée'
+ * classSlug('日本の寿司');      // '日本の寿司'
  * ```
  */
 export function classSlug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '_').replace(/^_+|_+$/g, '') || 'class';
+  // Letters of every script are kept: with only a-z, every Japanese or Cyrillic name became
+  // 'class', so two different classes compared equal. NFC: a folder copied from macOS spells
+  // 'é' as e + combining accent, the same name.
+  return name.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{M}\p{N}-]+/gu, '_').replace(/^_+|_+$/g, '') || 'class';
 }
 
 /**
