@@ -20,7 +20,8 @@ import type { SampleStore } from '../streams/SampleStore';
 import type { SampleTransform } from '../streams/SampleTransform';
 import type { Skip } from '../streams/Skip';
 import type { SourceItem } from '../streams/SourceItem';
-import { classSlug, sameClasses } from '../streams/sameClasses';
+import { sameClasses } from '../streams/sameClasses';
+import { classesDifference } from '../streams/classesDifference';
 import type { DecodeOptions } from '../streams/decodeFile';
 import type { IdentityChangeRule, RunIdentity } from './Checkpoint';
 import type { InferenceInfo } from './InferenceInfo';
@@ -166,6 +167,9 @@ const TRAIN_DATA_FORMS = 'a folder-per-class tree, a rxtrain preprocess output f
 /** The same for validation data (a preprocess output is given as its val.rec). */
 const VAL_DATA_FORMS = 'a folder-per-class tree with the training classes, or a record file (.rec, from rxtrain preprocess --records or import-idx --records)';
 
+/** Up to this many classes a side, a record file whose classes differ is shown with both lists. */
+const SHORT_CLASS_LIST = 20;
+
 /**
  * The message for a file given as `data.train` with `data.format` "manifest" or "folder", which
  * read folders: what the file is and what the format expects, where reading
@@ -278,7 +282,11 @@ async function openValData(
     const valClasses = store.classes ?? classes;
     if (store.numClasses !== classes.length || !sameClasses(valClasses, classes)) {
       await store.close();
-      throw new Error(`${field}: ${where} has classes ${valClasses.join(', ')}; the training data has ${classes.join(', ')}`);
+      // A record file without names (an earlier version's) has only its count to compare.
+      if (store.classes === undefined) throw new Error(`${field}: ${where} has ${store.numClasses} classes; the training data has ${classes.length}`);
+      // Two short lists are read at a glance; of Caltech's 257 classes only the difference is.
+      const lists = valClasses.length <= SHORT_CLASS_LIST && classes.length <= SHORT_CLASS_LIST;
+      throw new Error(lists ? `${field}: ${where} has classes ${valClasses.join(', ')}; the training data has ${classes.join(', ')}` : `${field}: ${where} has ${valClasses.length} classes, the training data ${classes.length}, and they differ (${classesDifference(valClasses, classes)})`);
     }
     return { split: { store, items: [], skipped: [] }, fingerprint: await recordFileHash(where), note: `val: packed records ${where} (${store.size} images)`, originals: await originalsBeside(where) };
   }
@@ -300,10 +308,7 @@ async function openValData(
   }
   const valClasses = listed.categories.map((c) => c.name);
   if (!sameClasses(valClasses, classes)) {
-    const has = (list: readonly string[], c: string): boolean => list.some((x) => classSlug(x) === classSlug(c));
-    const missing = classes.filter((c) => !has(valClasses, c));
-    const extra = valClasses.filter((c) => !has(classes, c));
-    throw new Error(`${field}: its class folders differ from the training classes (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`);
+    throw new Error(`${field}: its class folders differ from the training classes (${classesDifference(valClasses, classes)})`);
   }
   const store = fileStore(listed.items, { ...decode, numClasses: classes.length });
   return { split: { store, items: listed.items, skipped: listed.skipped }, fingerprint: listingHash(where, listed.items), note: `val: ${listed.items.length} image files`, originals: new Map() };

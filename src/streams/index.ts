@@ -21,6 +21,7 @@ export * from './readPreprocessInfo';
 export * from './idxArray';
 export * from './idxClassNames';
 export * from './sameClasses';
+export * from './classesDifference';
 export * from './idxDataset';
 export * from './idxToFolders';
 export * from './decodeFile';

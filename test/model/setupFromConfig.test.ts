@@ -549,6 +549,29 @@ describe('openDatasets: record files and grey models', function () {
     await assert.rejects(openDatasets(cfgFor(path.join(dir, 'train.rec'), swapped, 1)), /data\.val: .*swapped\.rec has classes Ankle boot, T-shirt\/top, Bag; the training data has T-shirt\/top, Ankle boot, Bag/);
   });
 
+  it('of record files with many classes (Caltech\'s 257) that differ, names only the difference, not both lists', async () => {
+    const many = Array.from({ length: 257 }, (_, i) => `class-${String(i + 1).padStart(3, '0')}`);
+    const dir = path.join(tmp, 'many');
+    await idxToRecordFile(ds(23, 1), path.join(dir, 'train.rec'), { names: many, channels: 1 });
+    const other = many.map((n, i) => (i === 163 ? 'hummingbird' : n));
+    await idxToRecordFile(ds(9, 2), path.join(dir, 'other.rec'), { names: other, channels: 1 });
+    await idxToRecordFile(ds(9, 2), path.join(dir, 'fewer.rec'), { names: many.slice(0, 250), channels: 1 });
+    const reordered = [...many];
+    [reordered[3], reordered[4]] = [reordered[4], reordered[3]];
+    await idxToRecordFile(ds(9, 2), path.join(dir, 'reordered.rec'), { names: reordered, channels: 1 });
+    const refusal = async (val: string): Promise<string> => {
+      const e = await openDatasets(cfgFor(path.join(dir, 'train.rec'), path.join(dir, val), 1)).then(
+        (d) => d.close().then(() => assert.fail(`${val} accepted`)),
+        (err: unknown) => (err as Error).message,
+      );
+      assert.ok(e.length < 300, `one readable line, not 500 names (${e.length} characters): ${e.slice(0, 300)}…`);
+      return e;
+    };
+    assert.match(await refusal('other.rec'), /^data\.val: \S*other\.rec has 257 classes, the training data 257, and they differ \(missing: class-164; extra: hummingbird\)$/);
+    assert.match(await refusal('fewer.rec'), /^data\.val: \S*fewer\.rec has 250 classes, the training data 257, and they differ \(missing: class-251, class-252, class-253, class-254, class-255, class-256, class-257; extra: none\)$/);
+    assert.match(await refusal('reordered.rec'), /^data\.val: \S*reordered\.rec has 257 classes, the training data 257, and they differ \(the same classes in another order: label 3 is class-005, in the training data class-004\)$/);
+  });
+
   it('refuses a record file whose channels differ from model.channels, and val classes that differ', async () => {
     await assert.rejects(
       openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), path.join(tmp, 'rec1', 'test.rec'), 3)),
