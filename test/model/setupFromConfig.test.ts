@@ -572,6 +572,14 @@ describe('openDatasets: record files and grey models', function () {
     assert.match(await refusal('reordered.rec'), /^data\.val: \S*reordered\.rec has 257 classes, the training data 257, and they differ \(the same classes in another order: label 3 is class-005, in the training data class-004\)$/);
   });
 
+  it('of a record file without class names (an earlier version\'s) whose class count differs, says the two counts, not the training classes as its own', async () => {
+    const unnamed = path.join(tmp, 'unnamed.rec');
+    const w = await createRecordFileWriter(unnamed, { width: 8, height: 8, channels: 1, numClasses: 4 });
+    for (let i = 0; i < 4; i++) await w.append(new Uint8Array(64).fill(i * 60), i, `${i}.png`);
+    await w.finish();
+    await assert.rejects(openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), unnamed, 1)), /^Error: data\.val: \S*unnamed\.rec has 4 classes; the training data has 3$/);
+  });
+
   it('refuses a record file whose channels differ from model.channels, and val classes that differ', async () => {
     await assert.rejects(
       openDatasets(cfgFor(path.join(tmp, 'rec1', 'train.rec'), path.join(tmp, 'rec1', 'test.rec'), 3)),
