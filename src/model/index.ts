@@ -38,3 +38,5 @@ export * from './predictSource';
 export * from './layersModelArtifacts';
 export * from './weightsManifestPaths';
 export * from './WeightEma';
+export * from './InitWeights';
+export * from './mergeInitWeights';

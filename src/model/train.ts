@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
 import type { Skip } from '../streams/Skip';
-import type { TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
+import type { InitialisedFrom, TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
 import { hashIdentity, matchIdentity, type AcceptedChange, type Checkpoint, type EpochAccumulator, type IdentityPart, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
 import type { EpochRecord } from '../telemetry/EpochRecord';
@@ -10,6 +10,8 @@ import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrSch
 import { evaluateSource } from './evaluateSource';
 import { LabelOutOfRangeError } from './LabelOutOfRangeError';
 import type { InferenceInfo } from './InferenceInfo';
+import type { InitWeights } from './InitWeights';
+import { freshLabel, mergeInitWeights } from './mergeInitWeights';
 import type { Trainer } from './Trainer';
 import { updateWeightEma, type WeightEma } from './WeightEma';
 
@@ -107,6 +109,18 @@ export interface TrainOptions {
    * Checkpoints carry the average, and a resumed run continues it. Null/undefined: none.
    */
   readonly ema?: { readonly decay: number; readonly everySteps: number } | null;
+  /**
+   * Fine-tuning: the weights a NEW run starts from (see `initWeightsOf`), called only when
+   * there is no checkpoint to resume (a resumed run's weights are its own checkpoint's, so the
+   * source is not needed again). Every weight tensor of the model (BatchNorm statistics
+   * included) whose name and shape the source has takes its values; the others keep their fresh
+   * initialisation (a last layer for another class count). Optimizer slots, epoch, step, the lr
+   * schedule and the weight average start afresh. TrainBegin's `initialisedFrom` says what was
+   * taken; a source of which nothing fits (another architecture) fails the run. Record the
+   * source in `identity` (as `runIdentity` does with `initFrom`) to have a resume that names
+   * another refused.
+   */
+  readonly initFrom?: () => Promise<InitWeights>;
   /** Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete. */
   readonly signal?: AbortSignal;
   /** Clock, injectable for tests. */
@@ -285,6 +299,11 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         };
       }
     }
+    let initialisedFrom: InitialisedFrom | undefined;
+    if (resumedFrom === undefined && opts.initFrom !== undefined) {
+      initialisedFrom = await initialise(trainer, await opts.initFrom());
+      if (life.closed) return;
+    }
     const s = st;
     trainer.setLearningRate(s.lr);
 
@@ -328,6 +347,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       stepsPerEpoch: source.stepsPerEpoch,
       config: opts.config ?? null,
       ...(resumedFrom === undefined ? {} : { resumedFrom, history: [...s.history] }),
+      ...(initialisedFrom === undefined ? {} : { initialisedFrom }),
     });
 
     // Said by what differs: data that changed under the same config is another matter to check.
@@ -541,6 +561,25 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
   } finally {
     await release(setup, iterator);
   }
+}
+
+/**
+ * Copies the source's weights into the trainer where name and shape match; the optimizer slots
+ * stay the fresh trainer's (zeros). Nothing matching is an error: the run would train from
+ * scratch while the user believes it fine-tunes.
+ */
+async function initialise(trainer: Trainer, init: InitWeights): Promise<InitialisedFrom> {
+  const state = await trainer.getState();
+  const m = mergeInitWeights(state.weights, init.weights);
+  if (m.taken.length === 0) {
+    const shown = m.fresh.filter((f) => f.sourceShape !== undefined).slice(0, 3).map(freshLabel);
+    throw new Error(
+      `cannot start from ${init.source}: none of its ${init.weights.length} weight tensors fits this model (no name with the same shape; a different architecture?)` +
+        (shown.length > 0 ? `: ${shown.join(', ')}` : `: the model's are named ${m.fresh.slice(0, 3).map((f) => f.name).join(', ')}…, the checkpoint's ${init.weights.slice(0, 3).map((w) => w.name).join(', ')}…`),
+    );
+  }
+  await trainer.setState({ weights: m.weights, optimizer: state.optimizer });
+  return { path: init.source, step: init.step, weights: init.kind, taken: m.taken.length, total: state.weights.length, fresh: m.fresh.map(freshLabel) };
 }
 
 /**

@@ -50,6 +50,32 @@ export interface TrainBegin extends EventBase {
    * before that field.
    */
   readonly history?: readonly EpochRecord[];
+  /**
+   * A new run started from another run's weights (`TrainOptions.initFrom`, `--init-from`): what
+   * was taken. Absent otherwise, also when such a run resumes (its own checkpoint holds the
+   * weights then). In the log only: over gRPC the path is in `config_json` (`initFrom`).
+   */
+  readonly initialisedFrom?: InitialisedFrom;
+}
+
+/**
+ * What a run started from another run's weights took: the checkpoint, its step and which of its
+ * weights (`ema` or `trained`), how many of the model's weight tensors (BatchNorm statistics
+ * included) it set, out of how many, and the ones left freshly initialised, one label each
+ * (`fc8/kernel [4096,257] vs [4096,10]`: the checkpoint's shape, then the model's).
+ *
+ * @example
+ * ```ts
+ * const i: InitialisedFrom = { path: 'runs/a/checkpoints/best.rxckpt', step: 938, weights: 'trained', taken: 14, total: 16, fresh: ['fc8/kernel [4096,257] vs [4096,10]', 'fc8/bias [257] vs [10]'] };
+ * ```
+ */
+export interface InitialisedFrom {
+  readonly path: string;
+  readonly step: number;
+  readonly weights: 'ema' | 'trained';
+  readonly taken: number;
+  readonly total: number;
+  readonly fresh: readonly string[];
 }
 
 /**

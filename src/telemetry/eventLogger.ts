@@ -3,7 +3,7 @@ import type { EventSink } from './EventSink';
 import type { Logger, LogLevel } from './createLogger';
 import { printablePath } from '../streams/printablePath';
 import { oneLine } from '../streams/Skip';
-import type { TrainEvent } from './TrainEvent';
+import type { InitialisedFrom, TrainEvent } from './TrainEvent';
 
 /**
  * Options of {@link eventLogger}.
@@ -40,6 +40,12 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const num = (x: number): string => x.toFixed(4);
 const lr = (x: number): string => x.toPrecision(3);
 
+/** What a fine-tuned run took from its source: every tensor, or which were left fresh. */
+function initialisedLine(i: InitialisedFrom): string {
+  return `initialised ${i.taken} of ${i.total} weight tensors from ${printablePath(i.path)} (step ${i.step}, ${i.weights} weights)` +
+    (i.fresh.length === 0 ? '' : `; fresh: ${i.fresh.join(', ')}`);
+}
+
 /**
  * The log line for one event, and its level: one `info` line per epoch (train/val loss and
  * accuracy, learning rate, duration), `debug` for batches and epoch starts, `warn` for
@@ -61,7 +67,8 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
           `backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)` +
           (e.resumedFrom === undefined ? ''
             : e.epoch >= e.epochs ? `, from ${printablePath(e.resumedFrom)}: ${e.epochs === 1 ? 'its one epoch is' : `all ${e.epochs} epochs are`} done already (raise the epochs to train on)`
-              : `, from ${printablePath(e.resumedFrom)} at ${ep}, step ${e.step}`),
+              : `, from ${printablePath(e.resumedFrom)} at ${ep}, step ${e.step}`) +
+          (e.initialisedFrom === undefined ? '' : `; ${initialisedLine(e.initialisedFrom)}`),
       ];
     case 'EpochBegin':
       return ['debug', `${ep} begins: lr ${lr(e.lr)}, ${e.steps} steps`];
