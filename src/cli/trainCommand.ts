@@ -38,6 +38,9 @@ import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
+import { resolveCheckpointFile } from './evaluateCommand';
+import { initWeightsOf, type InitWeights } from '../model/InitWeights';
+import type { InferenceInfo } from '../model/InferenceInfo';
 import { newPaths } from './newPaths';
 import { REPLICAS_PER_CORE, tooManyReplicas } from './tooManyReplicas';
 import { ioErrorReason } from '../streams/ioErrorReason';
@@ -161,6 +164,8 @@ const FLAGS: readonly Flag[] = [
   { name: 'mean', kind: 'list', field: 'augmentation.mean', arg: 'R,G,B|V|dataset|none', help: 'mean to subtract (0..255 units; one value for every channel)', words: { dataset: 'dataset', none: null } },
   { name: 'std', kind: 'list', field: 'augmentation.std', arg: 'R,G,B|V|none', help: 'standard deviation to divide by (0..255 units; one value for every channel)', words: { none: null } },
   { name: 'seed', kind: 'int', field: 'seed', arg: 'N', help: 'seed of weights, data order, augmentation and dropout' },
+  { name: 'init-from', kind: 'string', field: 'initFrom', arg: 'CHECKPOINT|RUN_DIR', help: 'start a new run from these weights where name and shape match (fine-tuning; a run directory: its best.rxckpt)', words: { none: null } },
+  { name: 'init-weights', kind: 'string', field: 'initWeights', arg: 'ema|trained', help: 'which weights of --init-from (default: the moving average when its run kept one, as rxtrain evaluate)' },
   { name: 'run-dir', kind: 'string', field: 'runDir', arg: 'DIR', help: 'checkpoints, logs, TensorBoard, charts; resumes if it has a checkpoint' },
   { name: 'checkpoint-every', kind: 'int', field: 'checkpoint.everyEpochs', arg: 'N', help: 'checkpoint every N epochs (0: only at the end and on Ctrl-C)' },
   { name: 'checkpoint-steps', kind: 'int', field: 'checkpoint.everySteps', arg: 'N', help: 'also checkpoint every N steps inside an epoch (0: off)' },
@@ -186,6 +191,33 @@ const FLAGS: readonly Flag[] = [
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
   { name: 'telemetry-linger', kind: 'string', field: 'telemetry.linger', arg: '10m|0', help: 'after the run ends, go on serving it this long to monitors that connect only then (closes once its monitors have the end; Ctrl-C: at once)', words: { '0': 0 } },
 ];
+
+/**
+ * The weights `--init-from` names, read only when the run starts afresh: a checkpoint file or a
+ * run directory (its best.rxckpt, else its newest checkpoint), with the errors `rxtrain evaluate`
+ * gives for a file that is no checkpoint or is damaged. A normalisation other than the source
+ * run's is the user's choice (other data has another mean), said in one line.
+ */
+async function loadInitWeights(given: string, kind: TrainConfig['initWeights'], now: InferenceInfo, logger: Logger): Promise<InitWeights> {
+  let init: InitWeights;
+  try {
+    const opened = await resolveCheckpointFile(given);
+    for (const n of opened.notes) logger.warn(`--init-from: ${n}`);
+    init = initWeightsOf(opened.checkpoint, opened.file, kind ?? undefined);
+  } catch (e) {
+    throw new Error(`--init-from ${(e as Error).message}`, { cause: e });
+  }
+  const then = init.inference;
+  const show = (i: Pick<InferenceInfo, 'mean' | 'std'>): string => `mean [${i.mean.map((v) => +v.toFixed(1)).join(', ')}]${i.std === undefined ? '' : ` std [${i.std.map((v) => +v.toFixed(1)).join(', ')}]`}`;
+  // One value stands for every channel: [72.9] and [72.9, 72.9, 72.9] are the same normalisation.
+  const perChannel = (v: readonly number[] | undefined, n: number): string => (v === undefined ? '-' : (v.length === 1 ? Array<number>(n).fill(v[0]) : v).map((x) => x.toFixed(3)).join());
+  const channels = Math.max(now.mean.length, then?.mean.length ?? 1);
+  const differs = then !== undefined && (perChannel(then.mean, channels) !== perChannel(now.mean, channels) || perChannel(then.std, channels) !== perChannel(now.std, channels));
+  if (then !== undefined && differs) {
+    logger.info(`--init-from: its run normalised the images with ${show(then)}, this run with ${show(now)} (the weights were trained on the former; --mean/--std set the latter)`);
+  }
+  return init;
+}
 
 /** `, default X` for a config field, as --help shows it next to the field's name. */
 function defaultOf(field: string): string {
@@ -649,6 +681,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
         changes: [...(identity.changes ?? []), ...replicaChangeRules(replicas, cfg.balance, cfg.allowReplicaChange)],
       },
       inference: datasets.inference,
+      ...(cfg.initFrom === null ? {} : { initFrom: () => loadInitWeights(cfg.initFrom as string, cfg.initWeights, datasets.inference, logger) }),
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
       config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
       runId,

@@ -214,6 +214,16 @@ export const TrainConfig = t.type({
   ema: EmaConfig,
   augmentation: AugmentationConfig,
   seed: Seed,
+  /**
+   * Fine-tuning: a checkpoint file, or a run directory (its `best.rxckpt`, else its newest
+   * checkpoint), whose weights a NEW run starts from where name and shape match (the rest,
+   * e.g. a last layer for another class count, is freshly initialised); null = none. A run
+   * directory that already has checkpoints of its own resumes them instead: with the same
+   * `initFrom` (or none), never with another one.
+   */
+  initFrom: t.union([t.string, t.null]),
+  /** Which weights of `initFrom`: its moving average (`ema`) or the `trained` ones; null = as `rxtrain evaluate` scores (the average when the run kept one). */
+  initWeights: t.union([t.keyof({ ema: null, trained: null }), t.null]),
   /** Run directory: checkpoints, logs, TensorBoard events, charts. Resumes when it has a checkpoint. */
   runDir: t.string,
   checkpoint: CheckpointConfig,
@@ -286,6 +296,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   ema: { decay: 0, everySteps: 10 },
   augmentation: { resize: null, pad: 0, randomCrop: true, flip: true, mean: 'dataset', std: null },
   seed: 42,
+  initFrom: null,
+  initWeights: null,
   runDir: 'runs/default',
   checkpoint: { everyEpochs: 1, everySteps: 0, keepLast: 3, keepBest: true },
   earlyStopping: { enabled: false, monitor: 'valLoss', patience: 10, minDelta: 0 },

@@ -693,6 +693,31 @@ const BALANCE_ON_ONE_REPLICA: IdentityChangeRule = {
 };
 
 /**
+ * A run started from another run's weights (`initFrom`) records the source in its identity, as
+ * given (an absolute path): the same `--init-from` resumes it (the source is not read again, and
+ * may be gone), another one or none is refused, and so is an `--init-from` on a run directory
+ * whose run started without one (it would resume that run, not start a new one).
+ */
+const INIT_FROM_RULES: readonly IdentityChangeRule[] = [
+  {
+    path: 'config.initFrom',
+    from: undefined,
+    action: 'refuse',
+    note: '--init-from starts a new run from another run\'s weights, and this run directory holds checkpoints of a run that started without it: give the new run a new --run-dir (or leave out --init-from to resume this one)',
+  },
+  {
+    path: 'config.initFrom',
+    action: 'refuse',
+    note: 'the run started from the weights its checkpoint names: resume it with that same --init-from (it is not read again: the run\'s own checkpoint holds its weights), or start a run from other weights in a new --run-dir',
+  },
+  {
+    path: 'config.initWeights',
+    action: 'refuse',
+    note: 'the run started from those weights of its --init-from: resume it with the same --init-weights (or start a new run in a new --run-dir)',
+  },
+];
+
+/**
  * What {@link runIdentity} records besides the config: what a JSON file cannot hold.
  *
  * @example
@@ -712,8 +737,9 @@ export interface RunIdentityOptions {
 /**
  * The part of a config a checkpoint must match to be resumed — everything that changes the
  * maths (data, model, batch size, optimizer, scheduler, augmentation, seed, 10-crop,
- * replicas, shard balancing over 2 or more replicas, and `opts.transformId`, the name of your
- * code transforms) — plus the data fingerprint. Epochs, logging, telemetry, checkpoint cadence,
+ * replicas, shard balancing over 2 or more replicas, `opts.transformId`, the name of your
+ * code transforms, and `initFrom`, the weights a fine-tuned run started from) — plus the data
+ * fingerprint. Epochs, logging, telemetry, checkpoint cadence,
  * early stopping and the backend may change between runs. `changes` lets a checkpoint written
  * before the fingerprint held `preprocess.json`, the record files or the image files' sizes
  * resume, with a warning, and (on 1 replica) one that recorded balance `speed` on 1 replica; it
@@ -763,8 +789,10 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(cfg.balance === 'speed' && cfg.replicas > 1 ? { balance: cfg.balance } : {}),
       // Only when given, so runs without one (and older checkpoints) still resume.
       ...(transformId === undefined ? {} : { transform: transformId }),
+      // Only for a run started from another run's weights (which ones, only when asked for).
+      ...(cfg.initFrom === null ? {} : { initFrom: path.resolve(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
     },
     data: fingerprint,
-    changes: [UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train'), ...imageSizesRules('val'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train'), ...imageSizesRules('val'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

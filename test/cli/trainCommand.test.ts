@@ -659,6 +659,55 @@ describe('rxtrain train', function () {
     assert.match(changed.err(), /refusing to resume .*\n.*the data is not what the checkpoint was trained on: .* differs in data\.train/);
   });
 
+  it('--init-from starts a new run from another run\'s weights (a new last layer for another class count), resumes with the same --init-from, and refuses what would mix two runs', async () => {
+    const cfg = path.join(tmp, 'cfg.json');
+    const source = path.join(tmp, 'ft-source');
+    const made = capture();
+    assert.equal(await run(['--config', cfg, '--run-dir', source, '--epochs', '1'], made.io), TRAIN_EXIT.OK, made.err());
+    // Three classes: the two of the source run and a third one.
+    const three = path.join(tmp, 'ft-three');
+    for (const split of ['train', 'val']) {
+      fs.cpSync(path.join(tmp, split), path.join(three, split), { recursive: true });
+      fs.cpSync(path.join(tmp, split, '001.dark'), path.join(three, split, '003.third'), { recursive: true });
+    }
+    const target = path.join(tmp, 'ft-target');
+    const args = (epochs: number, ...more: string[]): string[] => [
+      '--config', cfg, '--data', path.join(three, 'train'), '--val', path.join(three, 'val'), '--run-dir', target, '--epochs', String(epochs), '--mean', '100', ...more,
+    ];
+
+    const notCheckpoint = capture();
+    assert.equal(await run(args(1, '--init-from', cfg), notCheckpoint.io), TRAIN_EXIT.FAILED);
+    assert.match(notCheckpoint.err(), /ERROR fatal error: --init-from .*cfg\.json: not an rxtrain checkpoint or truncated \(\d+ bytes\)/);
+    assert.ok(!fs.existsSync(target), 'a refused start leaves nothing behind');
+
+    const tuned = capture();
+    assert.equal(await run(args(1, '--init-from', source), tuned.io), TRAIN_EXIT.OK, tuned.err());
+    assert.match(tuned.err(), /INFO {2}starting run ft-target: .*; initialised (\d+) of (\d+) weight tensors from .*ft-source\/checkpoints\/best\.rxckpt \(step 2, trained weights\); fresh: fc3\/kernel \[1024,2\] vs \[1024,3\], fc3\/bias \[2\] vs \[3\]\n/);
+    const [, taken, total] = /initialised (\d+) of (\d+)/.exec(tuned.err()) ?? [];
+    assert.equal(Number(taken), Number(total) - 2);
+    assert.match(tuned.err(), /INFO {2}--init-from: its run normalised the images with mean \[128, 128, 128\] std \[64, 64, 64\], this run with mean \[100\] std \[64, 64, 64\]/);
+    const ck = decodeCheckpoint(fs.readFileSync(path.join(target, 'checkpoints', 'best.rxckpt')));
+    const steps = Number(/1 epoch × (\d+) steps/.exec(tuned.err())?.[1]);
+    assert.equal(ck.step, steps, 'its own steps, from 0');
+    assert.equal((ck.identity.config as { initFrom?: string }).initFrom, source);
+
+    const resumed = capture();
+    assert.equal(await run(args(2, '--init-from', source), resumed.io), TRAIN_EXIT.OK, resumed.err());
+    assert.match(resumed.err(), /resuming run ft-target: 2 epochs .* at epoch 2\/2, step (\d+)\n/);
+    assert.equal(Number(/at epoch 2\/2, step (\d+)/.exec(resumed.err())?.[1]), steps);
+    assert.doesNotMatch(resumed.err(), /initialised|WARN/);
+
+    const without = capture();
+    assert.equal(await run(args(3), without.io), TRAIN_EXIT.FAILED);
+    assert.match(without.err(), /config\.initFrom: checkpoint ".*ft-source", now \(absent\)\n.*resume it with that same --init-from/);
+    const other = capture();
+    assert.equal(await run(args(3, '--init-from', path.join(source, 'checkpoints', 'best.rxckpt')), other.io), TRAIN_EXIT.FAILED);
+    assert.match(other.err(), /config\.initFrom: checkpoint ".*ft-source", now ".*best\.rxckpt"/);
+    const onItsOwn = capture();
+    assert.equal(await run(['--config', cfg, '--run-dir', source, '--epochs', '2', '--init-from', target], onItsOwn.io), TRAIN_EXIT.FAILED);
+    assert.match(onItsOwn.err(), /config\.initFrom: checkpoint \(absent\), now ".*ft-target"\n.*--init-from starts a new run from another run's weights, and this run directory holds checkpoints of a run that started without it: give the new run a new --run-dir/);
+  });
+
   it('Ctrl-C stops after a checkpoint with exit 130, and the next run resumes', async () => {
     const runDir = path.join(tmp, 'run-int');
     const c = capture({ onStopSignal: (h) => (setImmediate(() => h('SIGINT')), () => undefined) });
