@@ -479,6 +479,11 @@ export function decodeTrainConfig(raw: unknown): E.Either<ConfigProblem[], Train
   if (decoded.right.runDir.trim() === '') problems.push({ field: 'runDir', value: decoded.right.runDir, expected: 'a folder for the checkpoints and logs, such as "runs/my-run"' });
   if (decoded.right.log.file?.trim() === '') problems.push({ field: 'log.file', value: decoded.right.log.file, expected: 'a file name (relative to runDir), or null for no log file' });
   problems.push(...cropProblems(decoded.right));
+  // Which of a source's weights to start from means nothing without a source: a run that
+  // seemed to ask for the average would train from scratch without a word.
+  if (decoded.right.initWeights !== null && decoded.right.initFrom === null) {
+    problems.push({ field: 'initWeights', value: decoded.right.initWeights, expected: 'null without initFrom (it picks which of the initFrom run\'s weights to start from): set initFrom too, or remove it' });
+  }
   return problems.length > 0 ? E.left(problems) : E.right(decoded.right);
 }
 

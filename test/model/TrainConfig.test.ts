@@ -189,6 +189,13 @@ describe('TrainConfig', () => {
     assert.ok(E.isRight(decodeTrainConfig({ data: { train: 'd', val: 'v' }, model, augmentation: { resize: 28 } })));
   });
 
+  it('rejects initWeights without initFrom (it would train from scratch without a word)', () => {
+    assert.deepEqual(problems({ data: { train: 'd' }, initWeights: 'ema' }), [
+      'initWeights: got "ema", expected null without initFrom (it picks which of the initFrom run\'s weights to start from): set initFrom too, or remove it',
+    ]);
+    assert.ok(E.isRight(decodeTrainConfig({ data: { train: 'd' }, initFrom: 'runs/a', initWeights: 'ema' })));
+  });
+
   it('merges objects deeply and replaces everything else', () => {
     assert.deepEqual(mergeConfig({ a: { b: 1, c: [1, 2] }, d: null }, { a: { c: [3] }, d: { e: 1 } }), { a: { b: 1, c: [3] }, d: { e: 1 } });
   });
