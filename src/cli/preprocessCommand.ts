@@ -256,11 +256,11 @@ async function runWith(
           if (m.classesWithoutImages.length > 0) {
             const n = m.classesWithoutImages.length;
             // Said here, not only when training starts: the folder can still be filled and the run redone.
-            io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no image (an empty folder, or every file skipped), so the model never sees ${n === 1 ? 'it' : 'them'} (it still has an output for ${n === 1 ? 'it' : 'each'}): ${m.classesWithoutImages.join(', ')}\n`);
+            io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no image (an empty folder, or every file skipped), so the model never sees ${n === 1 ? 'it' : 'them'} (it still has an output for ${n === 1 ? 'it' : 'each'}): ${m.classesWithoutImages.map((c) => JSON.stringify(c)).join(', ')}\n`);
           }
           if (m.classesWithoutVal.length > 0) {
             const n = m.classesWithoutVal.length;
-            io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no val image (one image only, or its val images were skipped), so ${n === 1 ? 'its' : 'their'} accuracy is not measured: ${m.classesWithoutVal.join(', ')}\n`);
+            io.stderr.write(`note: ${n} class${n === 1 ? ' has' : 'es have'} no val image (one image only, or its val images were skipped), so ${n === 1 ? 'its' : 'their'} accuracy is not measured: ${m.classesWithoutVal.map((c) => JSON.stringify(c)).join(', ')}\n`);
           }
           if (m.train + m.val === 0) {
             io.stderr.write(`rxtrain preprocess: no image in ${args.src} could be processed\n`);

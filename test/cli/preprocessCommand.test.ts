@@ -152,7 +152,7 @@ describe('rxtrain preprocess (CLI)', function () {
     }
     const r = await cli([few, path.join(tmp, 'few-out'), '--size', '8', '--val-ratio', '0.2']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /^note: 1 class has no val image \(one image only, or its val images were skipped\), so its accuracy is not measured: solo$/m);
+    assert.match(r.err, /^note: 1 class has no val image \(one image only, or its val images were skipped\), so its accuracy is not measured: "solo"$/m);
     const none = await cli([few, path.join(tmp, 'few-out0'), '--size', '8', '--val-ratio', '0']);
     assert.doesNotMatch(none.err, /no val image/, 'no val split asked for: nothing to note');
   });
@@ -168,7 +168,7 @@ describe('rxtrain preprocess (CLI)', function () {
     await fsp.writeFile(path.join(gaps, '003.broken', 'a.jpg'), 'not a jpeg');
     const r = await cli([gaps, path.join(tmp, 'gaps-out'), '--size', '8']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /^note: 2 classes have no image \(an empty folder, or every file skipped\), so the model never sees them \(it still has an output for each\): empty, broken$/m);
+    assert.match(r.err, /^note: 2 classes have no image \(an empty folder, or every file skipped\), so the model never sees them \(it still has an output for each\): "empty", "broken"$/m);
     assert.doesNotMatch(r.err, /no val image/, 'a class without images is not also one without val images');
     await fsp.rm(path.join(gaps, '002.empty'), { recursive: true });
     await fsp.rm(path.join(gaps, '003.broken'), { recursive: true });
