@@ -343,10 +343,11 @@ const SIZE_SAMPLE = 64;
 
 /**
  * A hash of the byte sizes of up to {@link SIZE_SAMPLE} image files spread over a split: a
- * preprocess output remade with another --quality (or --size, or decoder) keeps its names,
- * classes and often its mean, but hardly a JPEG keeps its size, so a sample shows it for a
- * few stats, without reading any image. Modification times would not do: a copied (moved)
- * project has new ones, and a remake with the same options makes the same files anew.
+ * preprocess output remade with another --quality (or --size, or decoder), or a folder tree
+ * whose images were re-encoded or replaced under the same names, keeps its names, classes and
+ * often its mean, but hardly an image keeps its size, so a sample shows it for a few stats,
+ * without reading any image. Modification times would not do: a copied (moved) project has
+ * new ones, and a remake with the same options makes the same files anew.
  */
 async function imageSizesHash(root: string, items: readonly SourceItem[]): Promise<string> {
   const k = Math.min(SIZE_SAMPLE, items.length);
@@ -437,6 +438,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       const listed = await listFolder(data.train);
       classes = listed.categories.map((c) => c.name);
       fingerprint.train = listingHash(data.train, listed.items);
+      fingerprint['train image sizes'] = await imageSizesHash(data.train, listed.items);
       const store = fileStore(listed.items, { ...decode, numClasses: classes.length });
       opened.push(store);
       train = { store, items: listed.items, skipped: listed.skipped };
@@ -454,6 +456,8 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       opened.push(opened_.split.store);
       val = opened_.split;
       fingerprint.val = opened_.fingerprint;
+      // A record file's index already holds every record's CRC; a folder tree's listing only names.
+      if (!isFile(data.val)) fingerprint['val image sizes'] = await imageSizesHash(data.val, opened_.split.items);
       originals = opened_.originals;
       notes.push(opened_.note);
     }
@@ -609,31 +613,40 @@ const UNRECORDED_PREPROCESS_INFO: IdentityChangeRule = {
   note: `the checkpoint predates ${PREPROCESS_INFO_FILE} in the data fingerprint, so it cannot show that the preprocess output was not remade with another --background since it was written; resuming as if not (a change from now on is refused)`,
 };
 
+/** What a split's image files are: a preprocess output's JPEGs, or a folder-per-class tree's images. */
+type ImageFilesKind = 'preprocess' | 'folder';
+
 /**
- * Rules for the sizes of a preprocess output's image files (a sample) in the data fingerprint,
- * for a run that reads them: a checkpoint written before they were part of it resumes, with a
- * warning; a change is refused, saying what it likely was; so is reading the record file
- * instead (its pixels are from before JPEG compression), also one made only since.
+ * Rules for the sizes of a split's image files (a sample) in the data fingerprint, for a run
+ * that reads them (`kind`: a preprocess output's, or a folder tree's): a checkpoint written
+ * before they were part of it resumes, with a warning; a change is refused, saying what it
+ * likely was; so is reading the record file instead (its pixels are from before JPEG
+ * compression), also one made only since, or (a folder tree) data that has no image files.
  */
-function imageSizesRules(split: 'train' | 'val'): IdentityChangeRule[] {
+function imageSizesRules(split: 'train' | 'val', kind: ImageFilesKind): IdentityChangeRule[] {
   const at = `data.${split} image sizes`;
+  const preprocess = kind === 'preprocess';
+  const what = preprocess ? 'the preprocess output was not remade with another --quality or --size' : `the images in data.${split} were not re-encoded or replaced under the same names`;
+  const likely = preprocess ? 'the preprocess output was remade, with another --quality or --size?' : `images in data.${split} re-encoded or replaced under the same names?`;
   return [
     {
       path: at,
       from: undefined,
       action: 'accept',
-      note: `the checkpoint predates the ${split} image files' sizes in the data fingerprint, so it cannot show that the preprocess output was not remade with another --quality or --size since it was written; resuming as if not (a change from now on is refused)`,
+      note: `the checkpoint predates the ${split} image files' sizes in the data fingerprint, so it cannot show that ${what} since it was written; resuming as if not (a change from now on is refused)`,
     },
     {
       path: at,
       to: undefined,
       action: 'refuse',
-      note: `the checkpoint was trained on the ${split} image files (--no-records, or no ${split}.rec then); ${split}.rec, read now, holds the pixels before JPEG compression: pass --no-records (config data.records false) to resume`,
+      note: preprocess
+        ? `the checkpoint was trained on the ${split} image files (--no-records, or no ${split}.rec then); ${split}.rec, read now, holds the pixels before JPEG compression: pass --no-records (config data.records false) to resume`
+        : `the checkpoint was trained on the ${split} image files of a folder tree, and this run reads none: resume with the data it was trained on, or start a new run (another --run-dir)`,
     },
     {
       path: at,
       action: 'refuse',
-      note: `the ${split} image files are not the ones the checkpoint was trained on (sizes of a sample of them differ: the preprocess output was remade, with another --quality or --size?); resume with the output it was trained on, or start a new run (another --run-dir)`,
+      note: `the ${split} image files are not the ones the checkpoint was trained on (sizes of a sample of them differ: ${likely}); resume with the ${preprocess ? 'output' : 'images'} it was trained on, or start a new run (another --run-dir)`,
     },
   ];
 }
@@ -763,6 +776,8 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
     throw new TypeError(`runIdentity: transformId must be a non-empty string naming your transforms (e.g. 'cutout-v2'), got ${JSON.stringify(transformId)}`);
   }
   const { train, val, format } = cfg.data;
+  // The refusals name what likely changed: a preprocess output remade, or a folder tree's images.
+  const trainFiles: ImageFilesKind = fingerprint.format === 'folder' ? 'folder' : 'preprocess';
   // The default rates are left out, so checkpoints written before dropout was configurable
   // (same maths) still resume.
   const { dropout, ...model } = cfg.model;
@@ -793,6 +808,6 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(cfg.initFrom === null ? {} : { initFrom: path.resolve(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
     },
     data: fingerprint,
-    changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train'), ...imageSizesRules('val'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -387,6 +387,67 @@ describe('openDatasets / runIdentity', function () {
     assert.deepEqual(files.changed.map((c) => c.line.replace(/:.*$/, '')), ['data.train.rec', 'data.val.rec'], 'with --no-records the same image files are read (the record files, unread, are new)');
   });
 
+  it('fingerprints the sizes of a sample of a folder tree\'s images (data.train and data.val): images re-encoded under the same names are told apart, an older checkpoint resumes with a warning', async () => {
+    const tree = path.join(tmp, 'tree-quality');
+    const valTree = path.join(tmp, 'tree-quality-val');
+    // Textured JPEGs: a flat image compresses to the same few bytes at any quality.
+    const write = async (quality: number): Promise<void> => {
+      for (const [root, n] of [[tree, 4], [valTree, 2]] as const) {
+        for (const [ci, cls] of ['a', 'b'].entries()) {
+          fs.mkdirSync(path.join(root, cls), { recursive: true });
+          for (let i = 0; i < n; i++) {
+            const px = Buffer.from(Array.from({ length: 24 * 24 * 3 }, (_, j) => (j * 37 + i * 101 + ci * 53 + n * 7 + ((j * j) % 17) * 9) % 256));
+            await sharp(px, { raw: { width: 24, height: 24, channels: 3 } }).jpeg({ quality }).toFile(path.join(root, cls, `${i}.jpg`));
+          }
+        }
+      }
+    };
+    const cfg = config({ data: { train: tree, val: valTree }, model: { name: 'small', inputSize: 12 }, batchSize: 4, replicas: 1, augmentation: { mean: [128, 128, 128], resize: 16 } });
+    const identity = async (): Promise<ReturnType<typeof runIdentity>> => {
+      const d = await openDatasets(cfg);
+      await d.close();
+      return runIdentity(cfg, d.fingerprint);
+    };
+    const match = (saved: ReturnType<typeof runIdentity>, now: ReturnType<typeof runIdentity>): ReturnType<typeof matchIdentity> => matchIdentity(saved, hashIdentity(saved), now);
+
+    await write(90);
+    const q90 = await identity();
+    const fp = q90.data as Record<string, string>;
+    assert.match(fp['train image sizes'], /^[0-9a-f]{64}$/);
+    assert.match(fp['val image sizes'], /^[0-9a-f]{64}$/);
+    await write(90);
+    assert.deepEqual(match(q90, await identity()), { ok: true, moved: [], changed: [] }, 'written again alike: the same images');
+
+    await write(40);
+    const q40 = await identity();
+    assert.deepEqual(Object.entries(q40.data as object).filter(([k, v]) => fp[k] !== v).map(([k]) => k), ['train image sizes', 'val image sizes'], 'only the sizes tell: names and classes are the same');
+    const refused = match(q90, q40);
+    assert.ok(!refused.ok);
+    assert.deepEqual(refused.differs, ['data']);
+    assert.match(refused.problems[0], /^the data is not what the checkpoint was trained on: .* differs in data\.train image sizes, data\.val image sizes$/);
+    for (const split of ['train', 'val']) {
+      assert.ok(
+        refused.problems.includes(`the ${split} image files are not the ones the checkpoint was trained on (sizes of a sample of them differ: images in data.${split} re-encoded or replaced under the same names?); resume with the images it was trained on, or start a new run (another --run-dir)`),
+        refused.problems.join('\n'),
+      );
+    }
+
+    // A checkpoint from before the sizes were fingerprinted resumes, saying it cannot tell.
+    const { 'train image sizes': _t, 'val image sizes': _v, ...older } = fp;
+    const legacy = match({ config: q90.config, data: older }, q40);
+    assert.ok(legacy.ok, JSON.stringify(legacy));
+    assert.deepEqual(legacy.changed.map((c) => c.part), ['data', 'data']);
+    assert.match(legacy.changed[0].line, /^data\.train image sizes: checkpoint \(absent\), now "[0-9a-f]{64}": the checkpoint predates the train image files' sizes in the data fingerprint, so it cannot show that the images in data\.train were not re-encoded or replaced under the same names since it was written; resuming as if not \(a change from now on is refused\)$/);
+
+    // data.val a record file: its index is its fingerprint, no sizes to take.
+    const rec = path.join(tmp, 'tree-quality-val.rec');
+    await lastValueFrom(preprocess({ src: valTree, out: path.join(tmp, 'tree-quality-pre'), size: 16, valRatio: 0.5, records: true }), { defaultValue: undefined });
+    fs.copyFileSync(path.join(tmp, 'tree-quality-pre', 'val.rec'), rec);
+    const d = await openDatasets({ ...cfg, data: { ...cfg.data, val: rec } });
+    await d.close();
+    assert.ok(!('val image sizes' in d.fingerprint) && 'train image sizes' in d.fingerprint, Object.keys(d.fingerprint).join(', '));
+  });
+
   it('identity covers what changes the maths, not epochs or logging', () => {
     const a = config({ data: { train: 'd' }, epochs: 5, log: { level: 'debug' } });
     const b = config({ data: { train: 'd' }, epochs: 50, telemetry: { address: 'off' } });
