@@ -8,7 +8,7 @@ import { layersModelArtifacts } from '../model/layersModelArtifacts';
 import type { NetworkSpec } from '../model/NetworkSpec';
 import { weightsManifestPaths } from '../model/weightsManifestPaths';
 import { exportLeftovers, exportWorkFolder } from './exportWorkFolder';
-import { lockFile, type FileLock } from './lockFile';
+import { liveLockHolder, lockFile, type FileLock, type LockHolder } from './lockFile';
 import { parseCommandArgs } from './parseCommandArgs';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, type ScoringCheckpoint, type WeightKind } from './scoringCheckpoint';
@@ -228,15 +228,35 @@ function lockOutDir(outDir: string): FileLock | undefined {
       throw new Error(`cannot write into ${outDir}: ${r.message}`);
     case 'changing':
       throw new Error(`cannot take ${outDir} for this export: ${shown} keeps changing (another process is taking it over; if none is, delete ${shown} and ${shown}.takeover-*)`);
-    case 'held': {
-      const { pid, host, since } = r.holder;
-      throw new Error(
-        r.elsewhere
-          ? `${outDir} is being written by an rxtrain export on host ${host} (PID ${pid}, since ${since}): nothing of this export was written; wait for it to end, or delete ${shown} if none runs`
-          : `${outDir} is being written by another rxtrain export (PID ${pid}, since ${since}): nothing of this export was written; wait for it to end, then run again (if none runs, PID ${pid} is another program now: delete ${shown})`,
-      );
-    }
+    case 'held':
+      throw heldError(outDir, r.holder, r.elsewhere);
   }
+}
+
+/** What an export says when another one holds OUT_DIR (at its first check or at the lock). */
+function heldError(outDir: string, holder: LockHolder, elsewhere: boolean): Error {
+  const { pid, host, since } = holder;
+  const shown = shownPath(path.join(outDir, EXPORT_LOCK_FILE));
+  return new Error(
+    elsewhere
+      ? `${outDir} is being written by an rxtrain export on host ${host} (PID ${pid}, since ${since}): nothing of this export was written; wait for it to end, or delete ${shown} if none runs`
+      : `${outDir} is being written by another rxtrain export (PID ${pid}, since ${since}): nothing of this export was written; wait for it to end, then run again (if none runs, PID ${pid} is another program now: delete ${shown})`,
+  );
+}
+
+/**
+ * Refuses at once an OUT_DIR that another export holds, before the (possibly 470 MB) checkpoint
+ * is read and checked; a stale lock is left to {@link lockOutDir} to take over, and a lock taken
+ * after this look is still refused there.
+ */
+function refuseHeldOutDir(outDir: string): void {
+  try {
+    if (!fs.statSync(outDir).isDirectory()) return;
+  } catch {
+    return; // no OUT_DIR yet, or one in the way: the check after this says which
+  }
+  const held = liveLockHolder(path.join(outDir, EXPORT_LOCK_FILE));
+  if (held !== undefined) throw heldError(outDir, held.holder, held.elsewhere);
 }
 
 /** Throws `what: no permission to write in DIR` unless this process may create files in `dir`. */
@@ -447,6 +467,9 @@ export async function run(argv: string[], io: ExportCommandIo = { out: process.s
   });
   try {
     // Before the (possibly 470 MB) checkpoint is read: a folder in the way fails at once.
+    // First: while another export writes there, its working folder makes OUT_DIR "not empty",
+    // which would hide who is writing.
+    refuseHeldOutDir(outDir);
     const noted = new Set<string>();
     existingExport(outDir, force, io.err, noted);
     const opened = await scoringCheckpoint(target, weightsFlag);

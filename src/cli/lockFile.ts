@@ -70,6 +70,25 @@ function readLock(file: string): { readonly raw: string; readonly ino: number; r
 }
 
 /**
+ * Who holds `file` as {@link lockFile} would judge it, without taking it: a live holder (or
+ * one on another host, whose process cannot be checked: `elsewhere`), else undefined (no lock,
+ * or a stale one that taking the lock would take over). For a cheap refusal before slow work;
+ * only taking the lock settles a race.
+ *
+ * @example
+ * ```ts
+ * const held = liveLockHolder('exports/sample/.rxtrain-export.lock');
+ * if (held !== undefined) console.error(`busy: PID ${held.holder.pid} on ${held.holder.host}`);
+ * ```
+ */
+export function liveLockHolder(file: string): { readonly holder: LockHolder; readonly elsewhere: boolean } | undefined {
+  const held = readLock(file)?.info;
+  if (held === undefined) return undefined;
+  if (held.host !== os.hostname()) return { holder: held, elsewhere: true };
+  return alive(held.pid) ? { holder: held, elsewhere: false } : undefined;
+}
+
+/**
  * Creates `target` holding `content`, or fails with EEXIST. Written to a private file first and
  * linked into place, so the lock never exists half-written: a reader racing a plain `wx` write
  * saw an empty file, judged it stale and took a live lock over.

@@ -351,14 +351,16 @@ describe('rxtrain export', function () {
     assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), '{"theirs":true}');
   });
 
-  it('two exports into one existing OUT_DIR that both passed its check: the later one refuses and leaves the other\'s export whole', async () => {
+  it('two exports into one existing OUT_DIR at once: the later one refuses and leaves the other\'s export whole', async () => {
     const out = path.join(tmp, 'both');
     fs.mkdirSync(out);
     const mkdir = nodeFs.promises.mkdir;
     const second = captureIo();
     let secondCode: Promise<number> | undefined;
-    // The first export has passed its last check and is about to make its working folder: the
-    // second one runs from start to end in that moment, finding OUT_DIR as empty as the first did.
+    // The first export has passed its last check, holds the lock and is about to make its working
+    // folder: the second one runs from start to end in that moment, finding OUT_DIR as empty as
+    // the first did (its first check refuses it, seeing the lock; the next test has the lock
+    // taken only after that check).
     nodeFs.promises.mkdir = (async (...a: Parameters<typeof mkdir>) => {
       if (secondCode === undefined && path.dirname(String(a[0])) === out && path.basename(String(a[0])).startsWith('.export-')) {
         secondCode = run([runDir, out, '--backend', 'wasm'], second.io);
@@ -380,6 +382,50 @@ describe('rxtrain export', function () {
     assert.equal(second.out(), '');
     assert.deepEqual(fs.readdirSync(out).sort(), EXPORT_FILES, 'the first export, and no lock or working folder');
     (await loadExport(out)).dispose();
+  });
+
+  it('refuses an OUT_DIR another export holds before reading the checkpoint, and still at the lock when it was taken after that first check', async () => {
+    const out = path.join(tmp, 'held');
+    fs.mkdirSync(out);
+    const lockPath = path.join(out, '.rxtrain-export.lock');
+    const readFileSync = nodeFs.readFileSync;
+    const checkpointReads: string[] = [];
+    let onCheckpointRead = (): void => undefined;
+    nodeFs.readFileSync = ((...a: Parameters<typeof readFileSync>) => {
+      if (String(a[0]).endsWith('.rxckpt')) {
+        checkpointReads.push(String(a[0]));
+        onCheckpointRead();
+      }
+      return readFileSync(...a);
+    }) as typeof readFileSync;
+    try {
+      // A live export on this host (this very process stands for it), then one on another host.
+      const here = JSON.stringify({ pid: process.pid, host: os.hostname(), since: '2026-12-07T14:00:00.000Z' });
+      fs.writeFileSync(lockPath, here);
+      const c = captureIo();
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], c.io), 1, c.err());
+      assert.equal(
+        c.err(),
+        `rxtrain export: ${out} is being written by another rxtrain export (PID ${process.pid}, since 2026-12-07T14:00:00.000Z): nothing of this export was written; wait for it to end, then run again (if none runs, PID ${process.pid} is another program now: delete ${lockPath})\n`,
+      );
+      const elsewhere = captureIo();
+      fs.writeFileSync(lockPath, JSON.stringify({ pid: 1, host: 'gpu-box-7', since: 'x' }));
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], elsewhere.io), 1, elsewhere.err());
+      assert.match(elsewhere.err(), /^rxtrain export: .* is being written by an rxtrain export on host gpu-box-7 \(PID 1, since x\): nothing of this export was written/);
+      assert.deepEqual(checkpointReads, [], 'refused before the checkpoint was read');
+      assert.deepEqual(fs.readdirSync(out), ['.rxtrain-export.lock'], 'the holder\'s lock left alone');
+
+      // Free at the first check, taken while this export reads its checkpoint: the lock decides.
+      fs.rmSync(lockPath);
+      onCheckpointRead = () => fs.writeFileSync(lockPath, here);
+      const late = captureIo();
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], late.io), 1, late.err());
+      assert.equal(checkpointReads.length, 1);
+      assert.equal(late.err(), c.err());
+      assert.deepEqual(fs.readdirSync(out), ['.rxtrain-export.lock']);
+    } finally {
+      nodeFs.readFileSync = readFileSync;
+    }
   });
 
   it('takes over the lock a killed export left in OUT_DIR, which does not make it "not empty"', async () => {
