@@ -281,7 +281,7 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
   const dataChanged = rest.filter((d) => partOf(d) === 'data');
   if (dataChanged.length > 0) {
     problems.push(
-      `the data is not what the checkpoint was trained on: its fingerprint (a folder's file listing and labels, a record file's index, or a preprocess output's files) differs in ${dataChanged.map((d) => d.path).join(', ')}`,
+      `the data is not what the checkpoint was trained on: its fingerprint (a folder's file listing and labels, a record file's index, a preprocess output's files, and the sizes of a sample of image files) differs in ${dataChanged.map((d) => d.path).join(', ')}`,
     );
   } else if (moved.length > 0 && !vouched) {
     problems.push('the data moved and there is no data fingerprint to show it is the same data');

@@ -612,7 +612,7 @@ describe('rxtrain train', function () {
     assert.equal(await run(args(2, '--no-records'), refused.io), TRAIN_EXIT.FAILED, refused.err());
     const problems = refused.err().split('\n').filter((l) => / ERROR {3}\S/.test(l)).map((l) => l.replace(/^.* ERROR {3}/, ''));
     assert.deepEqual(problems.map((p) => p.replace(/[0-9a-f]{64}/g, 'HASH')), [
-      'the data is not what the checkpoint was trained on: its fingerprint (a folder\'s file listing and labels, a record file\'s index, or a preprocess output\'s files) differs in data.train.rec, data.val.rec',
+      'the data is not what the checkpoint was trained on: its fingerprint (a folder\'s file listing and labels, a record file\'s index, a preprocess output\'s files, and the sizes of a sample of image files) differs in data.train.rec, data.val.rec',
       'data.train.rec: checkpoint "HASH", now "not read (--no-records)"',
       'data.val.rec: checkpoint "HASH", now "not read (--no-records)"',
       'the checkpoint was trained on the pixels of train.rec as it was then: resuming needs that record file, read as before (without --no-records)',
