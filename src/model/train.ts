@@ -75,6 +75,8 @@ export interface TrainOptions {
   /**
    * Early stopping on `monitor`, which the best checkpoint then follows too. `valTop5Accuracy`
    * exists only with more than 5 classes: with fewer it is never measured, so it never improves.
+   * Without validation data `valLoss` follows the training loss (as the scheduler does), and
+   * `valAccuracy` / `valTop5Accuracy` error the stream at the first epoch's end.
    */
   readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
   /** Where and how often to checkpoint; a run with a checkpoint in the store resumes from it. */

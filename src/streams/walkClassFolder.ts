@@ -20,7 +20,7 @@ export type ClassFolderEntry =
       readonly path: string;
       readonly name: string;
       readonly type: 'file' | 'directory' | 'other';
-      /** A file's real path (links resolved): two entries with one real path are one file (hard links have two). */
+      /** A file's real path (links resolved): two entries with one real path are one file; hard links have two, which folderSource tells apart by device and inode. */
       readonly real?: string;
       /** The entry itself is a symlink (to a file). */
       readonly link?: boolean;
