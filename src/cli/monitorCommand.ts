@@ -38,7 +38,8 @@ exit codes:
        side only, a certificate for another name or from an untrusted CA (with a hint)
   2    bad usage
   3    nothing listened for --wait DURATION (training not started, or over before the
-       monitor connected)
+       monitor connected: rxtrain train --telemetry-linger DURATION keeps serving a
+       finished run for a monitor that comes late)
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
 

@@ -526,6 +526,8 @@ describe('rxtrain monitor', () => {
     for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['3', 'nothing listened for --wait'], ['130', 'interrupted'], ['143', 'terminated \\(SIGTERM\\)']]) {
       assert.match(h.out.text(), new RegExp(`^ +${code} +${what}`, 'm'), `--help explains exit code ${code}`);
     }
+    // Exit 3's usual cause has its cure on the training side: the help says where.
+    assert.match(h.out.text(), /over before the\s+monitor connected: rxtrain train --telemetry-linger DURATION/);
     const listed = new Set(h.out.text().split(/[\s(),]+/));
     for (const kind of TRAIN_EVENT_KINDS) assert.ok(listed.has(kind), `--help names ${kind}`);
   });
