@@ -1,4 +1,5 @@
 import type { SkipReason } from '../streams/Skip';
+import type { EpochRecord } from './EpochRecord';
 import type { TrainEnd, TrainEvent } from './TrainEvent';
 import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
 import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
@@ -59,16 +60,7 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
         // Empty is also what a server before this field sends: leave it out, "not known".
         ...(b.history.length > 0
           ? {
-              history: b.history.map((r) => ({
-                epoch: r.epoch,
-                trainLoss: r.trainLoss,
-                trainAccuracy: r.trainAccuracy,
-                ...(r.valLoss !== undefined && r.valLoss !== null ? { valLoss: r.valLoss } : {}),
-                ...(r.valAccuracy !== undefined && r.valAccuracy !== null ? { valAccuracy: r.valAccuracy } : {}),
-                ...(r.valTop5Accuracy !== undefined && r.valTop5Accuracy !== null ? { valTop5Accuracy: r.valTop5Accuracy } : {}),
-                lr: r.lr,
-                durationMs: r.durationMs,
-              })),
+              history: b.history.map((r) => ({ epoch: r.epoch, ...epochFigures(r) })),
             }
           : {}),
       };
@@ -87,14 +79,7 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
       return {
         ...base,
         kind: 'EpochEnd',
-        trainLoss: b.trainLoss,
-        trainAccuracy: b.trainAccuracy,
-        ...(b.valLoss !== undefined && b.valLoss !== null ? { valLoss: b.valLoss } : {}),
-        ...(b.valAccuracy !== undefined && b.valAccuracy !== null ? { valAccuracy: b.valAccuracy } : {}),
-        // Absent from servers before the field, and with 5 classes or fewer: left out, not 0.
-        ...(b.valTop5Accuracy !== undefined && b.valTop5Accuracy !== null ? { valTop5Accuracy: b.valTop5Accuracy } : {}),
-        lr: b.lr,
-        durationMs: b.durationMs,
+        ...epochFigures(b),
       };
     }
     case 'lrChanged':
@@ -119,4 +104,29 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
     default:
       return undefined;
   }
+}
+
+/** An epoch's figures as EpochEnd and TrainBegin.history's EpochSummary both carry them. */
+interface ProtoEpochFigures {
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss?: number | null;
+  valAccuracy?: number | null;
+  valTop5Accuracy?: number | null;
+  lr: number;
+  durationMs: number;
+}
+
+// One mapping for both messages: an optional figure a server did not send (a run without
+// validation, 5 classes or fewer for top-5, a server from before the field) stays absent, not 0.
+function epochFigures(r: ProtoEpochFigures): Omit<EpochRecord, 'epoch'> {
+  return {
+    trainLoss: r.trainLoss,
+    trainAccuracy: r.trainAccuracy,
+    ...(r.valLoss !== undefined && r.valLoss !== null ? { valLoss: r.valLoss } : {}),
+    ...(r.valAccuracy !== undefined && r.valAccuracy !== null ? { valAccuracy: r.valAccuracy } : {}),
+    ...(r.valTop5Accuracy !== undefined && r.valTop5Accuracy !== null ? { valTop5Accuracy: r.valTop5Accuracy } : {}),
+    lr: r.lr,
+    durationMs: r.durationMs,
+  };
 }
