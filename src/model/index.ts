@@ -39,4 +39,5 @@ export * from './layersModelArtifacts';
 export * from './weightsManifestPaths';
 export * from './WeightEma';
 export * from './InitWeights';
+export * from './canonicalInitSource';
 export * from './mergeInitWeights';

@@ -24,6 +24,7 @@ import { sameClasses } from '../streams/sameClasses';
 import { classesDifference } from '../streams/classesDifference';
 import type { DecodeOptions } from '../streams/decodeFile';
 import type { IdentityChangeRule, RunIdentity } from './Checkpoint';
+import { canonicalInitSource } from './canonicalInitSource';
 import type { InferenceInfo } from './InferenceInfo';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './TrainConfig';
 
@@ -706,8 +707,9 @@ const BALANCE_ON_ONE_REPLICA: IdentityChangeRule = {
 };
 
 /**
- * A run started from another run's weights (`initFrom`) records the source in its identity, as
- * given (an absolute path): the same `--init-from` resumes it (the source is not read again, and
+ * A run started from another run's weights (`initFrom`) records the source in its identity in
+ * one spelling ({@link canonicalInitSource}: a run directory as its best.rxckpt, symlinks
+ * resolved): the same `--init-from`, however spelt, resumes it (the source is not read again, and
  * may be gone), another one or none is refused, and so is an `--init-from` on a run directory
  * whose run started without one (it would resume that run, not start a new one).
  */
@@ -805,7 +807,7 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       // Only when given, so runs without one (and older checkpoints) still resume.
       ...(transformId === undefined ? {} : { transform: transformId }),
       // Only for a run started from another run's weights (which ones, only when asked for).
-      ...(cfg.initFrom === null ? {} : { initFrom: path.resolve(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
+      ...(cfg.initFrom === null ? {} : { initFrom: canonicalInitSource(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
     },
     data: fingerprint,
     changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],

@@ -689,7 +689,7 @@ describe('rxtrain train', function () {
     const ck = decodeCheckpoint(fs.readFileSync(path.join(target, 'checkpoints', 'best.rxckpt')));
     const steps = Number(/1 epoch × (\d+) steps/.exec(tuned.err())?.[1]);
     assert.equal(ck.step, steps, 'its own steps, from 0');
-    assert.equal((ck.identity.config as { initFrom?: string }).initFrom, source);
+    assert.equal((ck.identity.config as { initFrom?: string }).initFrom, path.join(fs.realpathSync(source), 'checkpoints', 'best.rxckpt'), 'one spelling: the file the run directory resolves to');
 
     const resumed = capture();
     assert.equal(await run(args(2, '--init-from', source), resumed.io), TRAIN_EXIT.OK, resumed.err());
@@ -699,13 +699,23 @@ describe('rxtrain train', function () {
 
     const without = capture();
     assert.equal(await run(args(3), without.io), TRAIN_EXIT.FAILED);
-    assert.match(without.err(), /config\.initFrom: checkpoint ".*ft-source", now \(absent\)\n.*resume it with that same --init-from/);
+    assert.match(without.err(), /config\.initFrom: checkpoint ".*ft-source\/checkpoints\/best\.rxckpt", now \(absent\)\n.*resume it with that same --init-from/);
+    // The same source spelt otherwise resumes: its best.rxckpt, relative, through a symlinked folder.
+    fs.symlinkSync(source, path.join(tmp, 'ft-link'));
+    const spellings = [path.join(source, 'checkpoints', 'best.rxckpt'), path.relative(process.cwd(), source), path.join(tmp, 'ft-link')];
+    for (const [i, spelt] of spellings.entries()) {
+      const again = capture();
+      assert.equal(await run(args(3 + i, '--init-from', spelt), again.io), TRAIN_EXIT.OK, again.err());
+      assert.match(again.err(), new RegExp(`resuming run ft-target: ${3 + i} epochs`));
+    }
+    const otherFile = path.join(tmp, 'ft-other.rxckpt');
+    fs.copyFileSync(path.join(source, 'checkpoints', 'best.rxckpt'), otherFile);
     const other = capture();
-    assert.equal(await run(args(3, '--init-from', path.join(source, 'checkpoints', 'best.rxckpt')), other.io), TRAIN_EXIT.FAILED);
-    assert.match(other.err(), /config\.initFrom: checkpoint ".*ft-source", now ".*best\.rxckpt"/);
+    assert.equal(await run(args(6, '--init-from', otherFile), other.io), TRAIN_EXIT.FAILED);
+    assert.match(other.err(), /config\.initFrom: checkpoint ".*ft-source\/checkpoints\/best\.rxckpt", now ".*ft-other\.rxckpt"/);
     const onItsOwn = capture();
     assert.equal(await run(['--config', cfg, '--run-dir', source, '--epochs', '2', '--init-from', target], onItsOwn.io), TRAIN_EXIT.FAILED);
-    assert.match(onItsOwn.err(), /config\.initFrom: checkpoint \(absent\), now ".*ft-target"\n.*--init-from starts a new run from another run's weights, and this run directory holds checkpoints of a run that started without it: give the new run a new --run-dir/);
+    assert.match(onItsOwn.err(), /config\.initFrom: checkpoint \(absent\), now ".*ft-target\/checkpoints\/best\.rxckpt"\n.*--init-from starts a new run from another run's weights, and this run directory holds checkpoints of a run that started without it: give the new run a new --run-dir/);
   });
 
   it('Ctrl-C stops after a checkpoint with exit 130, and the next run resumes', async () => {
