@@ -725,11 +725,20 @@ const INIT_FROM_RULES: readonly IdentityChangeRule[] = [
     action: 'refuse',
     note: 'the run started from the weights its checkpoint names: resume it with that same --init-from (it is not read again: the run\'s own checkpoint holds its weights), or start a run from other weights in a new --run-dir',
   },
+  // Which weights the default took (the average when the source run kept one) is known only by
+  // reading the source, which a resume does not do: the note names exactly what to pass instead.
   {
     path: 'config.initWeights',
+    from: undefined,
     action: 'refuse',
-    note: 'the run started from those weights of its --init-from: resume it with the same --init-weights (or start a new run in a new --run-dir)',
+    note: 'the run took its --init-from\'s default weights: resume it without --init-weights (the source is not read again to tell which weights the default took), or start a new run in a new --run-dir',
   },
+  ...(['ema', 'trained'] as const).map((kind) => ({
+    path: 'config.initWeights',
+    from: kind,
+    action: 'refuse' as const,
+    note: `the run started from its --init-from's ${kind === 'ema' ? 'moving average' : 'trained weights'}: resume it with --init-weights ${kind}, or start a new run in a new --run-dir`,
+  })),
 ];
 
 /**

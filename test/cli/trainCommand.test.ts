@@ -713,6 +713,10 @@ describe('rxtrain train', function () {
     const other = capture();
     assert.equal(await run(args(6, '--init-from', otherFile), other.io), TRAIN_EXIT.FAILED);
     assert.match(other.err(), /config\.initFrom: checkpoint ".*ft-source\/checkpoints\/best\.rxckpt", now ".*ft-other\.rxckpt"/);
+    // The run took the default weights (the source kept no average: trained); naming them is refused, saying what to pass.
+    const named = capture();
+    assert.equal(await run(args(6, '--init-from', source, '--init-weights', 'trained'), named.io), TRAIN_EXIT.FAILED);
+    assert.match(named.err(), /config\.initWeights: checkpoint \(absent\), now "trained"\n.*the run took its --init-from's default weights: resume it without --init-weights/);
     const onItsOwn = capture();
     assert.equal(await run(['--config', cfg, '--run-dir', source, '--epochs', '2', '--init-from', target], onItsOwn.io), TRAIN_EXIT.FAILED);
     assert.match(onItsOwn.err(), /config\.initFrom: checkpoint \(absent\), now ".*ft-target\/checkpoints\/best\.rxckpt"\n.*--init-from starts a new run from another run's weights, and this run directory holds checkpoints of a run that started without it: give the new run a new --run-dir/);

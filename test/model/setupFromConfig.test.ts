@@ -499,6 +499,23 @@ describe('openDatasets / runIdentity', function () {
     assert.ok(!down.ok && down.problems.includes('config.replicas: checkpoint 2, now 1'), JSON.stringify(down));
   });
 
+  it('a change of --init-weights is refused with exactly what to pass: the kind the run recorded, or none for the default', () => {
+    const at = (initWeights: 'ema' | 'trained' | null): ReturnType<typeof runIdentity> => runIdentity(config({ data: { train: 'd' }, initFrom: 'runs/pre', initWeights }), { x: '1' });
+    const cases: Array<[saved: 'ema' | 'trained' | null, now: 'ema' | 'trained' | null, pass: RegExp]> = [
+      [null, 'ema', /took its --init-from's default weights: resume it without --init-weights/],
+      [null, 'trained', /took its --init-from's default weights: resume it without --init-weights/],
+      ['ema', null, /started from its --init-from's moving average: resume it with --init-weights ema,/],
+      ['ema', 'trained', /started from its --init-from's moving average: resume it with --init-weights ema,/],
+      ['trained', null, /started from its --init-from's trained weights: resume it with --init-weights trained,/],
+    ];
+    for (const [saved, now, pass] of cases) {
+      const m = matchIdentity(at(saved), hashIdentity(at(saved)), at(now));
+      assert.ok(!m.ok, `${saved} then ${now}`);
+      assert.equal(m.problems.filter((p) => /--init-weights/.test(p)).length, 1, m.problems.join('\n'));
+      assert.ok(m.problems.some((p) => pass.test(p)), m.problems.join('\n'));
+    }
+  });
+
   it('identity covers dropout rates, and leaves the default ones out (older checkpoints still match)', () => {
     const plain = config({ data: { train: 'd' } });
     const seeds = config({ data: { train: 'd' }, model: { dropout: { conv: 0.25, dense: 0.5 } } });
