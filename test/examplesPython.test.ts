@@ -211,6 +211,38 @@ describe('examples/python/watch_run.py', function () {
     assert.match(got.out, /\n2 2 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
   });
 
+  it('prints what a run started from another run\'s weights took (TrainBegin.initialised_from), also with stubs built before the field', async () => {
+    // Stubs of the proto before initialised_from: this one with its line taken out.
+    const oldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-old-'));
+    try {
+      const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
+      fs.writeFileSync(path.join(oldDir, 'telemetry.proto'), text.split('\n').filter((l) => !/initialised_from = \d+;/.test(l)).join('\n'));
+      execFileSync('protoc', ['-I', oldDir, `--python_out=${oldDir}`, `--grpc_out=${oldDir}`, '--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin', path.join(oldDir, 'telemetry.proto')]);
+      fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'python', 'watch_run.py'), path.join(oldDir, 'watch_run.py'));
+      const run = async (from: string | undefined): Promise<string> => {
+        const events = new Subject<TrainEvent>();
+        server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+        const initialisedFrom = { path: 'runs/pre/checkpoints/best.rxckpt', step: 938, weights: 'ema' as const, taken: 14, total: 16, fresh: ['fc3/kernel [1024,10] vs [1024,3]', 'fc3/bias [10] vs [3]'] };
+        events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, initialisedFrom });
+        const r = watch([server.address, '--kinds', 'TRAIN_BEGIN'], 0, {}, from);
+        await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+        events.complete();
+        const got = await r;
+        await server.shutdown();
+        server = undefined;
+        assert.equal(got.code, 0, got.err);
+        return got.out;
+      };
+      const current = await run(dir);
+      assert.match(current, /\n1 0 train_begin 3 epochs x 4 steps, wasm\n {2}initialised from runs\/pre\/checkpoints\/best\.rxckpt \(step 938, ema weights; 14 of 16 tensors\); fresh: fc3\/kernel \[1024,10\] vs \[1024,3\], fc3\/bias \[10\] vs \[3\]\n/);
+      const old = await run(oldDir);
+      assert.match(old, /\n1 0 train_begin 3 epochs x 4 steps, wasm\n/);
+      assert.doesNotMatch(old, /initialised/);
+    } finally {
+      fs.rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
+
   it('prints the validation top-5 accuracy when the server sends it (more than 5 classes), also with stubs built before the field', async () => {
     // Stubs of the proto before val_top5_accuracy: this one with its lines taken out.
     const oldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-old-'));

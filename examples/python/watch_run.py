@@ -92,9 +92,14 @@ def describe(ev):
         return f"checkpoint_saved {shown(p.path)}" + (" (best)" if p.best else "")
     if kind == "train_begin":
         # A resumed run lists its finished epochs (servers before TrainBegin.history send none).
-        return "\n".join([f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
+        lines = [f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
             f", resumed from {shown(p.resumed_from)}" if p.resumed_from else "")]
-            + [f"  history epoch {h.epoch} {figures(h)}" for h in p.history])
+        # A run started from another run's weights (--init-from); stubs built from a proto before the field do not have it.
+        if "initialised_from" in p.DESCRIPTOR.fields_by_name and p.HasField("initialised_from"):
+            i = p.initialised_from
+            lines.append(f"  initialised from {shown(i.path)} (step {i.step}, {i.weights} weights; {i.taken} of {i.total} tensors)"
+                         + (f"; fresh: {', '.join(i.fresh)}" if i.fresh else ""))
+        return "\n".join(lines + [f"  history epoch {h.epoch} {figures(h)}" for h in p.history])
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
 

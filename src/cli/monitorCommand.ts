@@ -12,6 +12,7 @@ import type { EpochRecord } from '../telemetry/EpochRecord';
 import { printablePath } from '../streams/printablePath';
 import { oneLine } from '../streams/Skip';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
+import { initialisedNote } from '../telemetry/initialisedNote';
 import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
 import { parseEventKind } from '../telemetry/protoEventKind';
 import { renderMonitor } from '../telemetry/renderMonitor';
@@ -207,7 +208,7 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
   switch (e.kind) {
     case 'TrainBegin':
       return [
-        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}`,
+        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}${e.initialisedFrom ? `, ${initialisedNote(e.initialisedFrom)}` : ''}`,
         // No step: the event's is where the new process starts, not where that epoch ended.
         ...(e.history ?? []).map((r) => `#${e.sequence} epoch ${epochLabel({ epoch: r.epoch, epochs: e.epochs })} epoch done before the restart: ${epochFigures(r)}`),
       ].join('\n');

@@ -1,5 +1,6 @@
 import type { SequencedEvent } from './fromProtoEvent';
 import { printablePath } from '../streams/printablePath';
+import { initialisedNote } from './initialisedNote';
 import type { TrainEnd } from './TrainEvent';
 import { epochRecord, type EpochRecord } from './EpochRecord';
 import type { WatchSignal } from './watchTelemetry';
@@ -178,6 +179,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         status: 'RUNNING',
         ...(e.epochs > 0 && e.epoch >= e.epochs ? { batch: e.stepsPerEpoch } : {}),
         ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${printablePath(e.resumedFrom)}` }) } : {}),
+        ...(e.initialisedFrom ? { notes: push(s.notes, { time: e.time, text: initialisedNote(e.initialisedFrom) }) } : {}),
       };
     }
     case 'EpochBegin':

@@ -53,7 +53,7 @@ export interface TrainBegin extends EventBase {
   /**
    * A new run started from another run's weights (`TrainOptions.initFrom`, `--init-from`): what
    * was taken. Absent otherwise, also when such a run resumes (its own checkpoint holds the
-   * weights then). In the log only: over gRPC the path is in `config_json` (`initFrom`).
+   * weights then). Over gRPC as `TrainBegin.initialised_from` (absent from servers before that field).
    */
   readonly initialisedFrom?: InitialisedFrom;
 }

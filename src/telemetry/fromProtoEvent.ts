@@ -1,6 +1,7 @@
 import type { SkipReason } from '../streams/Skip';
 import type { EpochRecord } from './EpochRecord';
-import type { TrainEnd, TrainEvent } from './TrainEvent';
+import type { InitialisedFrom, TrainEnd, TrainEvent } from './TrainEvent';
+import type { InitialisedFrom__Output } from './generated/rxtrain/telemetry/v1/InitialisedFrom';
 import type { Event__Output } from './generated/rxtrain/telemetry/v1/Event';
 import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
 
@@ -63,6 +64,8 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
               history: b.history.map((r) => ({ epoch: r.epoch, ...epochFigures(r) })),
             }
           : {}),
+        // Absent from a server before this field, and for a run that did not start from other weights.
+        ...(b.initialisedFrom ? { initialisedFrom: initialisedFrom(b.initialisedFrom) } : {}),
       };
     }
     case 'epochBegin':
@@ -104,6 +107,12 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
     default:
       return undefined;
   }
+}
+
+// The kind is a string on the wire: anything but "ema" (only a newer server could send it) reads
+// as the trained weights, the ones every checkpoint holds.
+function initialisedFrom(i: InitialisedFrom__Output): InitialisedFrom {
+  return { path: i.path, step: i.step, weights: i.weights === 'ema' ? 'ema' : 'trained', taken: i.taken, total: i.total, fresh: [...i.fresh] };
 }
 
 /** An epoch's figures as EpochEnd and TrainBegin.history's EpochSummary both carry them. */

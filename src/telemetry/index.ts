@@ -11,6 +11,7 @@ export * from './EventSink';
 export * from './tensorBoardWriter';
 export * from './createLogger';
 export * from './eventLogger';
+export * from './initialisedNote';
 export * from './writeCharts';
 export * from './chartWriter';
 export * from './telemetryProto';

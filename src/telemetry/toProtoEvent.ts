@@ -67,6 +67,7 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
           configJson: configJson(e.config),
           resumedFrom: e.resumedFrom ?? '',
           history: (e.history ?? []).slice(-TRAIN_BEGIN_HISTORY_MAX).map(epochRecord),
+          ...(e.initialisedFrom === undefined ? {} : { initialisedFrom: { ...e.initialisedFrom, fresh: [...e.initialisedFrom.fresh] } }),
         },
       };
     case 'EpochBegin':

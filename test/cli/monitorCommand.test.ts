@@ -228,6 +228,19 @@ describe('rxtrain monitor', () => {
     ]);
   });
 
+  it('shows in one line what a run started from another run\'s weights took (TrainBegin.initialised_from over gRPC)', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), initialisedFrom: { path: 'runs/new\nline/best.rxckpt', step: 938, weights: 'ema', taken: 14, total: 16, fresh: ['fc8/kernel [4096,257] vs [4096,10]', 'fc8/bias [257] vs [10]'] } });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(t.out.text().trimEnd().split('\n'), [
+      '#1 epoch 1/2 step 0 training alexnet-1 on wasm: 2 epochs × 4 steps, initialised from "runs/new\\nline/best.rxckpt" (step 938, ema weights; 14 of 16 tensors)',
+    ]);
+  });
+
   it('in line mode and in its messages quotes a path holding a line break, so that it stays on its line', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epoch: 1, step: 4, resumedFrom: 'runs/new\nline/ckpt-1' });

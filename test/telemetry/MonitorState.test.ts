@@ -37,6 +37,13 @@ describe('MonitorState / renderMonitor', () => {
     assert.deepEqual(s.recentSkips.map((r) => r.text), ['empty: "cat/new\\nline.jpg"']);
   });
 
+  it('notes in one line what a run started from another run\'s weights took', () => {
+    const initialisedFrom = { path: 'runs/pre/checkpoints/best.rxckpt', step: 938, weights: 'trained' as const, taken: 14, total: 16, fresh: ['fc8/bias [257] vs [10]'] };
+    const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, initialisedFrom }));
+    assert.deepEqual(s.notes.map((n) => n.text), ['initialised from runs/pre/checkpoints/best.rxckpt (step 938, trained weights; 14 of 16 tensors)']);
+    assert.ok(renderMonitor(s, 100).some((l) => l.includes('initialised from runs/pre/checkpoints/best.rxckpt')));
+  });
+
   it('shows a checkpoint and a resumed-from path holding a line break on one line of the view, quoted', () => {
     const s = [
       ev(1, { kind: 'TrainBegin', epoch: 1, step: 4, backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'runs/new\nline/ckpt-1' }),

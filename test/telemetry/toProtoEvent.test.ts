@@ -6,7 +6,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fromProtoEvent } from '../../src/telemetry/fromProtoEvent';
 import { loadTelemetryProto, TELEMETRY_LOADER_OPTIONS } from '../../src/telemetry/telemetryProto';
 import { toProtoEvent, TRAIN_BEGIN_HISTORY_MAX } from '../../src/telemetry/toProtoEvent';
-import type { TrainBegin, TrainEvent } from '../../src/telemetry/TrainEvent';
+import type { InitialisedFrom, TrainBegin, TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { Event__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Event';
 import { REPO_ROOT } from './telemetryTestKit';
 
@@ -140,6 +140,39 @@ describe('toProtoEvent / fromProtoEvent', () => {
         const withoutTop5 = e.kind === 'EpochEnd' ? (({ valTop5Accuracy: _, ...rest }) => rest)(e) : { ...e, history: e.history?.map(({ valTop5Accuracy: _, ...rest }) => rest) };
         assert.deepEqual(fromOldServer, { ...withoutTop5, runId: 'r', sequence: 1, streamId: 's' }, e.kind);
       }
+    });
+  });
+  describe('TrainBegin.initialised_from (a run started from another run\'s weights)', () => {
+    const { v1 } = loadTelemetryProto();
+    const svc = v1.Telemetry.service.Subscribe;
+    // The proto as it was before the field: this one with its line taken out.
+    const before = (): protoLoader.ServiceDefinition['Subscribe'] => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proto-before-init-'));
+      try {
+        const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
+        const older = text.split('\n').filter((l) => !/initialised_from = \d+;/.test(l)).join('\n');
+        assert.notEqual(older, text, 'the field is in the proto');
+        fs.writeFileSync(path.join(dir, 'telemetry.proto'), older);
+        return (protoLoader.loadSync(path.join(dir, 'telemetry.proto'), TELEMETRY_LOADER_OPTIONS)['rxtrain.telemetry.v1.Telemetry'] as protoLoader.ServiceDefinition).Subscribe;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const { resumedFrom: _r, ...fresh } = ALL[0] as TrainBegin;
+    const from: InitialisedFrom = { path: '/runs/pre/checkpoints/best.rxckpt', step: 3_000_000_000, weights: 'ema', taken: 14, total: 16, fresh: ['fc8/kernel [4096,257] vs [4096,10]', 'fc8/bias [257] vs [10]'] };
+    const tuned: TrainBegin = { ...fresh, initialisedFrom: from };
+
+    it('round-trips, and is additive: a client of the proto before it reads the rest, and a server before it sends none, which stays absent', () => {
+      const wire = svc.responseSerialize(toProtoEvent(tuned, 'r', 1, 's'));
+      assert.deepEqual(fromProtoEvent(svc.responseDeserialize(wire) as Event__Output), { ...tuned, runId: 'r', sequence: 1, streamId: 's' }, 'a client of this proto gets it');
+      const trained: TrainBegin = { ...tuned, initialisedFrom: { ...from, weights: 'trained', fresh: [] } };
+      assert.deepEqual(fromProtoEvent(svc.responseDeserialize(svc.responseSerialize(toProtoEvent(trained, 'r', 1, 's'))) as Event__Output), { ...trained, runId: 'r', sequence: 1, streamId: 's' });
+      const old = before();
+      const atOldClient = old.responseDeserialize(wire) as { trainBegin?: Record<string, unknown> };
+      assert.equal(atOldClient.trainBegin?.epochs, tuned.epochs);
+      assert.equal('initialisedFrom' in (atOldClient.trainBegin ?? {}), false, 'not a field it knows');
+      const fromOldServer = fromProtoEvent(svc.responseDeserialize(old.responseSerialize(atOldClient)) as Event__Output);
+      assert.deepEqual(fromOldServer, { ...fresh, runId: 'r', sequence: 1, streamId: 's' });
     });
   });
 });

@@ -9,6 +9,7 @@ import type { EpochEnd as _rxtrain_telemetry_v1_EpochEnd, EpochEnd__Output as _r
 import type { EpochSummary as _rxtrain_telemetry_v1_EpochSummary, EpochSummary__Output as _rxtrain_telemetry_v1_EpochSummary__Output } from './rxtrain/telemetry/v1/EpochSummary';
 import type { Event as _rxtrain_telemetry_v1_Event, Event__Output as _rxtrain_telemetry_v1_Event__Output } from './rxtrain/telemetry/v1/Event';
 import type { GetRunRequest as _rxtrain_telemetry_v1_GetRunRequest, GetRunRequest__Output as _rxtrain_telemetry_v1_GetRunRequest__Output } from './rxtrain/telemetry/v1/GetRunRequest';
+import type { InitialisedFrom as _rxtrain_telemetry_v1_InitialisedFrom, InitialisedFrom__Output as _rxtrain_telemetry_v1_InitialisedFrom__Output } from './rxtrain/telemetry/v1/InitialisedFrom';
 import type { LrChanged as _rxtrain_telemetry_v1_LrChanged, LrChanged__Output as _rxtrain_telemetry_v1_LrChanged__Output } from './rxtrain/telemetry/v1/LrChanged';
 import type { Metrics as _rxtrain_telemetry_v1_Metrics, Metrics__Output as _rxtrain_telemetry_v1_Metrics__Output } from './rxtrain/telemetry/v1/Metrics';
 import type { Run as _rxtrain_telemetry_v1_Run, Run__Output as _rxtrain_telemetry_v1_Run__Output } from './rxtrain/telemetry/v1/Run';
@@ -36,6 +37,7 @@ export interface ProtoGrpcType {
         Event: MessageTypeDefinition<_rxtrain_telemetry_v1_Event, _rxtrain_telemetry_v1_Event__Output>
         EventKind: EnumTypeDefinition
         GetRunRequest: MessageTypeDefinition<_rxtrain_telemetry_v1_GetRunRequest, _rxtrain_telemetry_v1_GetRunRequest__Output>
+        InitialisedFrom: MessageTypeDefinition<_rxtrain_telemetry_v1_InitialisedFrom, _rxtrain_telemetry_v1_InitialisedFrom__Output>
         LrChanged: MessageTypeDefinition<_rxtrain_telemetry_v1_LrChanged, _rxtrain_telemetry_v1_LrChanged__Output>
         Metrics: MessageTypeDefinition<_rxtrain_telemetry_v1_Metrics, _rxtrain_telemetry_v1_Metrics__Output>
         Run: MessageTypeDefinition<_rxtrain_telemetry_v1_Run, _rxtrain_telemetry_v1_Run__Output>

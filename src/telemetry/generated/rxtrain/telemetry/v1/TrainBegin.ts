@@ -1,6 +1,7 @@
 // Original file: proto/telemetry.proto
 
 import type { EpochSummary as _rxtrain_telemetry_v1_EpochSummary, EpochSummary__Output as _rxtrain_telemetry_v1_EpochSummary__Output } from '../../../rxtrain/telemetry/v1/EpochSummary';
+import type { InitialisedFrom as _rxtrain_telemetry_v1_InitialisedFrom, InitialisedFrom__Output as _rxtrain_telemetry_v1_InitialisedFrom__Output } from '../../../rxtrain/telemetry/v1/InitialisedFrom';
 
 /**
  * Training is starting, or resuming (then `resumed_from` is set).
@@ -41,6 +42,12 @@ export interface TrainBegin {
    * At most the latest 1000 epochs (about 60 kB): an earlier epoch of a longer run is not in it.
    */
   'history'?: (_rxtrain_telemetry_v1_EpochSummary)[];
+  /**
+   * A new run started from another run's weights (rxtrain train --init-from): what it took.
+   * Absent otherwise, also when such a run resumes (its own checkpoint holds the weights then),
+   * and from servers before this field (an unknown field to clients before it).
+   */
+  'initialisedFrom'?: (_rxtrain_telemetry_v1_InitialisedFrom | null);
 }
 
 /**
@@ -82,4 +89,10 @@ export interface TrainBegin__Output {
    * At most the latest 1000 epochs (about 60 kB): an earlier epoch of a longer run is not in it.
    */
   'history': (_rxtrain_telemetry_v1_EpochSummary__Output)[];
+  /**
+   * A new run started from another run's weights (rxtrain train --init-from): what it took.
+   * Absent otherwise, also when such a run resumes (its own checkpoint holds the weights then),
+   * and from servers before this field (an unknown field to clients before it).
+   */
+  'initialisedFrom': (_rxtrain_telemetry_v1_InitialisedFrom__Output | null);
 }
