@@ -10,6 +10,19 @@ import type { TrainEvent } from '../src/telemetry/TrainEvent';
 import { batchEnd, REPO_ROOT, selfSignedCert, until } from './telemetry/telemetryTestKit';
 
 /**
+ * The example beside Python stubs of the proto without the lines `field` matches: what a
+ * client built before that field runs. The caller removes the folder.
+ */
+function stubsWithout(field: RegExp): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-old-'));
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'telemetry.proto'), text.split('\n').filter((l) => !field.test(l)).join('\n'));
+  execFileSync('protoc', ['-I', dir, `--python_out=${dir}`, `--grpc_out=${dir}`, '--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin', path.join(dir, 'telemetry.proto')]);
+  fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'python', 'watch_run.py'), path.join(dir, 'watch_run.py'));
+  return dir;
+}
+
+/**
  * examples/python/watch_run.py, run as the README says (system python3 with python3-grpcio,
  * stubs made by protoc and grpc_python_plugin), against real servers.
  */
@@ -213,12 +226,8 @@ describe('examples/python/watch_run.py', function () {
 
   it('prints what a run started from another run\'s weights took (TrainBegin.initialised_from), also with stubs built before the field', async () => {
     // Stubs of the proto before initialised_from: this one with its line taken out.
-    const oldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-old-'));
+    const oldDir = stubsWithout(/initialised_from = \d+;/);
     try {
-      const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
-      fs.writeFileSync(path.join(oldDir, 'telemetry.proto'), text.split('\n').filter((l) => !/initialised_from = \d+;/.test(l)).join('\n'));
-      execFileSync('protoc', ['-I', oldDir, `--python_out=${oldDir}`, `--grpc_out=${oldDir}`, '--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin', path.join(oldDir, 'telemetry.proto')]);
-      fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'python', 'watch_run.py'), path.join(oldDir, 'watch_run.py'));
       const run = async (from: string | undefined): Promise<string> => {
         const events = new Subject<TrainEvent>();
         server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
@@ -245,12 +254,8 @@ describe('examples/python/watch_run.py', function () {
 
   it('prints the validation top-5 accuracy when the server sends it (more than 5 classes), also with stubs built before the field', async () => {
     // Stubs of the proto before val_top5_accuracy: this one with its lines taken out.
-    const oldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-py-old-'));
+    const oldDir = stubsWithout(/val_top5_accuracy = \d+;/);
     try {
-      const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
-      fs.writeFileSync(path.join(oldDir, 'telemetry.proto'), text.split('\n').filter((l) => !/val_top5_accuracy = \d+;/.test(l)).join('\n'));
-      execFileSync('protoc', ['-I', oldDir, `--python_out=${oldDir}`, `--grpc_out=${oldDir}`, '--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin', path.join(oldDir, 'telemetry.proto')]);
-      fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'python', 'watch_run.py'), path.join(oldDir, 'watch_run.py'));
       const run = async (from: string | undefined): Promise<string> => {
         const events = new Subject<TrainEvent>();
         server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
