@@ -11,6 +11,7 @@ import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
 import { decodeCheckpoint, type Checkpoint } from '../model/Checkpoint';
 import { scanCheckpoints } from '../model/CheckpointStore';
+import { checkpointFolderOf } from '../model/checkpointFolderOf';
 import { evaluateSource, type Evaluation, type Tta } from '../model/evaluateSource';
 import { openDatasets, openEvalData } from '../model/setupFromConfig';
 import { decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
@@ -168,7 +169,7 @@ export async function resolveCheckpointFile(given: string): Promise<{ file: stri
       throw new Error(`${given}: ${(e as Error).message}`);
     }
   }
-  const dir = fs.existsSync(path.join(given, 'checkpoints')) ? path.join(given, 'checkpoints') : given;
+  const dir = checkpointFolderOf(given);
   const best = path.join(dir, 'best.rxckpt');
   if (fs.existsSync(best)) {
     try {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkpointFolderOf } from './checkpointFolderOf';
 
 /**
  * The one spelling a run identity records for an `--init-from` source, found without reading
@@ -23,8 +24,7 @@ export function canonicalInitSource(given: string): string {
     return path.resolve(given);
   }
   if (!isDirectory(real)) return real;
-  // As resolveCheckpointFile picks the folder, so that both name the file the run started from.
-  const dir = fs.existsSync(path.join(real, 'checkpoints')) ? path.join(real, 'checkpoints') : real;
+  const dir = checkpointFolderOf(real);
   const best = path.join(dir, 'best.rxckpt');
   try {
     return fs.realpathSync(best);

@@ -40,4 +40,5 @@ export * from './weightsManifestPaths';
 export * from './WeightEma';
 export * from './InitWeights';
 export * from './canonicalInitSource';
+export * from './checkpointFolderOf';
 export * from './mergeInitWeights';
