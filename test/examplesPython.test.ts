@@ -87,6 +87,24 @@ describe('examples/python/watch_run.py', function () {
     });
   }
 
+  /**
+   * What the example printed for a whole run of `sent` (the server ends it), watching `kinds`
+   * with the stubs and script in `from`: one server each, shut down after.
+   */
+  async function watchRun(sent: readonly TrainEvent[], kinds: string, from: string | undefined): Promise<string> {
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    for (const e of sent) events.next(e);
+    const r = watch([server.address, '--kinds', kinds], 0, {}, from);
+    await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+    events.complete();
+    const got = await r;
+    await server.shutdown();
+    server = undefined;
+    assert.equal(got.code, 0, got.err);
+    return got.out;
+  }
+
   it('stops quietly with exit 0 when the reader of its stdout goes away (| head -1)', async () => {
     const events = new Subject<TrainEvent>();
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
@@ -228,20 +246,9 @@ describe('examples/python/watch_run.py', function () {
     // Stubs of the proto before initialised_from: this one with its line taken out.
     const oldDir = stubsWithout(/initialised_from = \d+;/);
     try {
-      const run = async (from: string | undefined): Promise<string> => {
-        const events = new Subject<TrainEvent>();
-        server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
-        const initialisedFrom = { path: 'runs/pre/checkpoints/best.rxckpt', step: 938, weights: 'ema' as const, taken: 14, total: 16, fresh: ['fc3/kernel [1024,10] vs [1024,3]', 'fc3/bias [10] vs [3]'] };
-        events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, initialisedFrom });
-        const r = watch([server.address, '--kinds', 'TRAIN_BEGIN'], 0, {}, from);
-        await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
-        events.complete();
-        const got = await r;
-        await server.shutdown();
-        server = undefined;
-        assert.equal(got.code, 0, got.err);
-        return got.out;
-      };
+      const initialisedFrom = { path: 'runs/pre/checkpoints/best.rxckpt', step: 938, weights: 'ema' as const, taken: 14, total: 16, fresh: ['fc3/kernel [1024,10] vs [1024,3]', 'fc3/bias [10] vs [3]'] };
+      const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, initialisedFrom }];
+      const run = (from: string | undefined): Promise<string> => watchRun(sent, 'TRAIN_BEGIN', from);
       const current = await run(dir);
       assert.match(current, /\n1 0 train_begin 3 epochs x 4 steps, wasm\n {2}initialised from runs\/pre\/checkpoints\/best\.rxckpt \(step 938, ema weights; 14 of 16 tensors\); fresh: fc3\/kernel \[1024,10\] vs \[1024,3\], fc3\/bias \[10\] vs \[3\]\n/);
       const old = await run(oldDir);
@@ -256,21 +263,12 @@ describe('examples/python/watch_run.py', function () {
     // Stubs of the proto before val_top5_accuracy: this one with its lines taken out.
     const oldDir = stubsWithout(/val_top5_accuracy = \d+;/);
     try {
-      const run = async (from: string | undefined): Promise<string> => {
-        const events = new Subject<TrainEvent>();
-        server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
-        const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.25, valAccuracy: 0.5, valTop5Accuracy: 0.875, lr: 0.01, durationMs: 1000 }];
-        events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-1', history });
-        events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 1, step: 8, trainLoss: 1.5, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.625, valTop5Accuracy: 0.9375, lr: 0.01, durationMs: 1000 });
-        const r = watch([server.address, '--kinds', 'TRAIN_BEGIN,EPOCH_END'], 0, {}, from);
-        await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
-        events.complete();
-        const got = await r;
-        await server.shutdown();
-        server = undefined;
-        assert.equal(got.code, 0, got.err);
-        return got.out;
-      };
+      const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.25, valAccuracy: 0.5, valTop5Accuracy: 0.875, lr: 0.01, durationMs: 1000 }];
+      const sent: TrainEvent[] = [
+        { kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-1', history },
+        { kind: 'EpochEnd', time: Date.now(), epoch: 1, step: 8, trainLoss: 1.5, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.625, valTop5Accuracy: 0.9375, lr: 0.01, durationMs: 1000 },
+      ];
+      const run = (from: string | undefined): Promise<string> => watchRun(sent, 'TRAIN_BEGIN,EPOCH_END', from);
       const current = await run(dir);
       assert.match(current, /\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 val_top5_acc 0\.8750 lr 0\.01\n/);
       assert.match(current, /\n2 1 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 val_top5_acc 0\.9375 lr 0\.01\n/);
