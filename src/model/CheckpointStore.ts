@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CorruptCheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './Checkpoint';
+import { CorruptCheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointHeader } from './Checkpoint';
+import { readCheckpointHeader } from './readCheckpointHeader';
 
 /**
  * A checkpoint read back from disk, with the file it came from.
@@ -213,6 +214,39 @@ export async function scanCheckpoints(dir: string): Promise<CheckpointScan> {
     }
   }
   return { problems };
+}
+
+/**
+ * The header of the checkpoint a resume in `dir` starts from, with its file, read without the
+ * tensors ({@link readCheckpointHeader}): the newest checkpoint whose header reads, passing
+ * over newer ones as {@link scanCheckpoints} does (undefined when there is none, or no folder).
+ * Only the header is checked: should that file's tensors be damaged, the resume falls back on
+ * an older checkpoint than this one.
+ *
+ * @example
+ * ```ts
+ * const latest = await latestCheckpointHeader('runs/sample/checkpoints');
+ * if (latest) console.log(`would resume ${latest.path} at step ${latest.header.step}`);
+ * ```
+ */
+export async function latestCheckpointHeader(dir: string): Promise<{ readonly header: CheckpointHeader; readonly path: string } | undefined> {
+  let files: string[];
+  try {
+    files = await listNewestFirst(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  for (const f of files) {
+    const p = path.join(dir, f);
+    try {
+      return { header: await readCheckpointHeader(p), path: p };
+    } catch (e) {
+      // Passed over as the resume passes over it, which says why.
+      if (!(e instanceof CorruptCheckpointError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -42,3 +42,4 @@ export * from './InitWeights';
 export * from './canonicalInitSource';
 export * from './checkpointFolderOf';
 export * from './mergeInitWeights';
+export * from './readCheckpointHeader';

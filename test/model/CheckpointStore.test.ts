@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkpointFileName, openCheckpointStore } from '../../src/model/CheckpointStore';
+import { encodeCheckpoint } from '../../src/model/Checkpoint';
+import { checkpointFileName, latestCheckpointHeader, openCheckpointStore } from '../../src/model/CheckpointStore';
 import { sampleCheckpoint } from './fixtures/sampleCheckpoint';
 
 describe('CheckpointStore', () => {
@@ -132,5 +133,20 @@ describe('CheckpointStore', () => {
 
   it('rejects keepLast < 1', async () => {
     await assert.rejects(openCheckpointStore(dir, { keepLast: 0, keepBest: false }), /keepLast must be a positive integer/);
+  });
+
+  it('latestCheckpointHeader: the newest checkpoint whose header reads, read without its tensors, passing over newer ones as a resume does; undefined without one', async () => {
+    assert.equal(await latestCheckpointHeader(dir), undefined, 'no folder');
+    fs.mkdirSync(dir);
+    assert.equal(await latestCheckpointHeader(dir), undefined, 'no checkpoint');
+    const ck = sampleCheckpoint();
+    const at = (step: number): string => path.join(dir, checkpointFileName(step, 1, 0));
+    fs.writeFileSync(at(1), encodeCheckpoint({ ...ck, step: 1 }));
+    fs.writeFileSync(at(2), encodeCheckpoint({ ...ck, step: 2 }));
+    fs.writeFileSync(at(3), 'not a checkpoint');
+    fs.writeFileSync(path.join(dir, 'best.rxckpt'), encodeCheckpoint({ ...ck, step: 9 }));
+    const latest = await latestCheckpointHeader(dir);
+    assert.equal(latest?.path, at(2));
+    assert.equal(latest?.header.step, 2);
   });
 });
