@@ -7,14 +7,14 @@ import { whyNoFolder } from './whyNoFolder';
 import * as E from 'fp-ts/Either';
 import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
-import { openCheckpointStore } from '../model/CheckpointStore';
+import { latestCheckpointHeader, openCheckpointStore } from '../model/CheckpointStore';
 import { parseDuration } from '../model/Duration';
 import { machineCores } from '../model/machineCores';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
 import type { IdentityChangeRule } from '../model/Checkpoint';
 import { replicaWarnings } from '../model/replicaWarnings';
 import { resolveReplicas } from '../model/resolveReplicas';
-import { openDatasets, runIdentity } from '../model/setupFromConfig';
+import { openDatasets, recordFilesNotTrainedOn, runIdentity } from '../model/setupFromConfig';
 import { train } from '../model/train';
 import { TOP_K } from '../model/evaluateSource';
 import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
@@ -133,7 +133,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'data', kind: 'string', field: 'data.train', arg: 'DIR', help: 'training data: a `rxtrain preprocess` output dir or a folder-per-class tree' },
   { name: 'val', kind: 'string', field: 'data.val', arg: 'DIR|none', help: 'validation folder-per-class tree (none: the preprocess val split, if any)', words: { none: null } },
   { name: 'format', kind: 'string', field: 'data.format', arg: 'auto|manifest|folder', help: 'how to read --data (auto: manifest when train.csv exists)' },
-  { name: 'records', kind: 'bool', field: 'data.records', help: 'use train.rec/val.rec of a preprocess dir when present (--no-records: decode the image files)' },
+  { name: 'records', kind: 'bool', field: 'data.records', help: 'use train.rec/val.rec of a preprocess dir when present (--no-records: decode the image files); not given, a resume reads what its checkpoint trained on' },
   { name: 'prefetch', kind: 'int', field: 'data.prefetch', arg: 'N', help: 'batches prepared ahead of the training step' },
   { name: 'model', kind: 'string', field: 'model.name', arg: 'alexnet|small', help: 'network' },
   { name: 'input-size', kind: 'int', field: 'model.inputSize', arg: 'N', help: 'side of the (cropped) image the network sees' },
@@ -332,6 +332,8 @@ function flagValue(f: Flag, raw: string | boolean): unknown {
 /**
  * Parses `rxtrain train` arguments into the resolved config: defaults ← `--config` file ←
  * flags, decoded once with {@link decodeTrainConfig}. Left: text for stderr (exit 2).
+ * `recordsGiven`: whether `--[no-]records` or the file's `data.records` set the one option
+ * whose default a resume replaces (with what its checkpoint trained on).
  *
  * @example
  * ```ts
@@ -339,7 +341,7 @@ function flagValue(f: Flag, raw: string | boolean): unknown {
  * if (E.isRight(r) && r.right !== 'help') console.log(r.right.config.epochs); // 2
  * ```
  */
-export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'help' | { config: TrainConfig; printOnly: boolean }> {
+export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'help' | { config: TrainConfig; printOnly: boolean; recordsGiven: boolean }> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     config: { type: 'string' },
     'print-config': { type: 'boolean' },
@@ -394,11 +396,23 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
       const where = typeof values.config === 'string' ? ` (${values.config} + flags)` : '';
       return E.left(`invalid training config${where}:\n  ${decoded.left.map(formatConfigProblem).join('\n  ')}`);
     }
-    return E.right({ config: dataMissing ? { ...decoded.right, data: { ...decoded.right.data, train: '' } } : decoded.right, printOnly });
+    const recordsGiven = (merged as { data?: { records?: unknown } } | undefined)?.data?.records !== undefined;
+    return E.right({ config: dataMissing ? { ...decoded.right, data: { ...decoded.right.data, train: '' } } : decoded.right, printOnly, recordsGiven });
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) return E.left((e as Error).message);
     throw e;
   }
+}
+
+/**
+ * The record files a resume in `checkpointDir` leaves unread, and the checkpoint whose header
+ * says so ({@link recordFilesNotTrainedOn}), or undefined when it reads what it would anyway.
+ */
+async function imageFilesOfResume(data: TrainConfig['data'], checkpointDir: string): Promise<{ checkpoint: string; unread: readonly string[] } | undefined> {
+  const latest = await latestCheckpointHeader(checkpointDir);
+  if (latest === undefined) return undefined;
+  const unread = recordFilesNotTrainedOn(data, latest.header.identity);
+  return unread.length === 0 ? undefined : { checkpoint: latest.path, unread };
 }
 
 /**
@@ -423,7 +437,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.out.write(`${helpText(cols === undefined || cols <= 0 ? 100 : Math.min(Math.max(cols - 1, 60), 120))}\n`);
     return TRAIN_EXIT.OK;
   }
-  const { config: cfg, printOnly } = resolved.right;
+  const { config: cfg, printOnly, recordsGiven } = resolved.right;
   if (printOnly) {
     const token = cfg.telemetry.token === null ? null : redactedToken(cfg.telemetry.token);
     io.out.write(`${JSON.stringify({ ...cfg, telemetry: { ...cfg.telemetry, token } }, null, 2)}\n`);
@@ -612,7 +626,20 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     for (const a of backend.attempts) logger.debug(`backend ${a.name} (${a.package}) not used: ${a.error}`);
     // Whether the native kernels run decides the speed by 2-4x, so it is said at info level.
     for (const n of backend.notes) (n.startsWith('native kernels') ? logger.info : logger.debug)(`backend: ${n}`);
-    const datasets = await openDatasets(cfg);
+    // A resume goes on with the data its checkpoint trained on: record files made since a run on
+    // the image files (or left unread with --no-records) are not read unless asked for, and that
+    // is refused, saying why. Only the header is read: an AlexNet checkpoint is 470 MB.
+    const imageFiles = recordsGiven ? undefined : await imageFilesOfResume(cfg.data, path.join(runDir, 'checkpoints'));
+    const runCfg = imageFiles === undefined ? cfg : { ...cfg, data: { ...cfg.data, records: false } };
+    if (imageFiles !== undefined) {
+      const { checkpoint, unread } = imageFiles;
+      const one = unread.length === 1;
+      logger.info(
+        `resuming on the image files, as the checkpoint ${shownPath(checkpoint)} was trained: ${unread.join(' and ')} ${one ? 'is' : 'are'} not read ` +
+          `(${one ? 'it holds' : 'they hold'} the pixels before JPEG compression, not the ones trained on; --records would be refused: train on ${one ? 'it' : 'them'} in a new --run-dir)`,
+      );
+    }
+    const datasets = await openDatasets(runCfg);
     for (const n of datasets.notes) logger.info(n);
     // Top-5 of 5 classes or fewer is always 100 %: monitoring it would never see an improvement,
     // stop after `patience` epochs and keep the first epoch as the best.
@@ -635,7 +662,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
 
     // One spec for the trainer and the TensorBoard graph, so the Graphs tab shows what trains.
     const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
-    const identity = runIdentity({ ...cfg, replicas }, datasets.fingerprint);
+    const identity = runIdentity({ ...runCfg, replicas }, datasets.fingerprint, imageFiles === undefined ? {} : { imageFilesAsIn: shownPath(imageFiles.checkpoint) });
     const events$ = train({
       setup: async () => {
         let trainer: Trainer;
@@ -683,7 +710,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       inference: datasets.inference,
       ...(cfg.initFrom === null ? {} : { initFrom: () => loadInitWeights(cfg.initFrom as string, cfg.initWeights, datasets.inference, logger) }),
       // TrainBegin goes to logs, TensorBoard and monitors: never the token itself.
-      config: { ...cfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
+      config: { ...runCfg, telemetry: { ...cfg.telemetry, token: cfg.telemetry.token === null ? null : '(set)' } },
       runId,
       batchEvents: { perSec: cfg.progress.batchEventsPerSec, everyBatches: cfg.progress.everyBatches },
       signal: stop.signal,

@@ -49,7 +49,11 @@ const DataConfig = t.type({
   val: t.union([t.string, t.null]),
   /** How to read `train`: `auto` looks for train.csv. */
   format: t.keyof({ auto: null, manifest: null, folder: null }),
-  /** Read the packed record file written by `rxtrain preprocess --records` when present. */
+  /**
+   * Read the packed record file written by `rxtrain preprocess --records` when present.
+   * `rxtrain train` given neither the flag nor the field reads what a resumed checkpoint was
+   * trained on instead ({@link recordFilesNotTrainedOn}).
+   */
   records: t.boolean,
   /** Batches prepared ahead of the training step (backpressure bound). */
   prefetch: PositiveInt,

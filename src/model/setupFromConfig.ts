@@ -659,14 +659,65 @@ function imageSizesRules(split: 'train' | 'val', kind: ImageFilesKind): Identity
 const RECORD_FILE_NOT_READ = 'not read (--no-records)';
 
 /**
+ * The record files (`train.rec`, `val.rec`) of the preprocess output `data.train` that exist now
+ * and that the run of a checkpoint did not read: its data fingerprint (`trained`, e.g. from
+ * {@link readCheckpointHeader}) says that it decoded the image files of those splits, with
+ * `--no-records` or because the file was made only since. A resume must not read them (they
+ * hold the pixels before JPEG compression, not those it trained on): `data.records` false
+ * resumes it, and is what `rxtrain train` takes when the option is not given. Empty when the
+ * checkpoint's run read a record file, or its fingerprint does not say (one older than image
+ * sizes in it), or the data is not a preprocess output.
+ *
+ * @example
+ * ```ts
+ * const h = await readCheckpointHeader('runs/x/checkpoints/best.rxckpt');
+ * const unread = recordFilesNotTrainedOn(cfg.data, h.identity); // e.g. ['train.rec', 'val.rec']
+ * const data = unread.length > 0 ? { ...cfg.data, records: false } : cfg.data;
+ * ```
+ */
+export function recordFilesNotTrainedOn(data: TrainConfig['data'], trained: RunIdentity): ('train.rec' | 'val.rec')[] {
+  const fp = trained.data;
+  if (fp === null || typeof fp !== 'object' || (fp as Record<string, unknown>).format !== 'manifest' || detectDataFormat(data) !== 'manifest') return [];
+  const at = (key: string): unknown => (fp as Record<string, unknown>)[key];
+  // The val split of the output is read only when no other validation data is given.
+  const splits = data.val === null ? (['train', 'val'] as const) : (['train'] as const);
+  // One split on its record file and one on its images cannot both go on with one data.records:
+  // such a resume is refused as before, naming what differs.
+  const readRecords = (['train', 'val'] as const).some((split) => typeof at(`${split}.rec`) === 'string' && at(`${split}.rec`) !== RECORD_FILE_NOT_READ);
+  if (readRecords) return [];
+  return splits
+    .filter((split) => at(`${split}.rec`) === RECORD_FILE_NOT_READ || at(`${split} image sizes`) !== undefined)
+    .map((split) => `${split}.rec` as const)
+    .filter((file) => exists(path.join(data.train, file)));
+}
+
+/**
  * Rules for a preprocess output's record files in the data fingerprint: a checkpoint written
  * before they were part of it (or when the output had none) resumes, with a warning, since it
  * cannot show the same pixels; so does one whose unread record file is gone (the same image
  * files are read); a switch of `--no-records` or a remade file is refused, saying what to pass.
  */
-function recordFileRules(file: 'train.rec' | 'val.rec'): IdentityChangeRule[] {
+function recordFileRules(file: 'train.rec' | 'val.rec', imageFilesAsIn: string | undefined): IdentityChangeRule[] {
   const at = `data.${file}`;
+  // The header read to choose the image files was of a checkpoint the resume passed over
+  // (its tensors damaged), and the one it fell back on trained on the record file.
+  const fellBack: IdentityChangeRule[] = imageFilesAsIn === undefined ? [] : [{
+    path: at,
+    to: RECORD_FILE_NOT_READ,
+    action: 'refuse',
+    note: `${file} was left unread because ${imageFilesAsIn}, the newest checkpoint, was trained on the image files, but it is unusable (see above) and the older checkpoint resumed instead was trained on ${file}: pass --records to resume from that one`,
+  }];
+  // Said as what it is: the general rule below would warn that the checkpoint cannot show it
+  // was trained on the pixels of a file that this run does not read either.
+  const madeSince: IdentityChangeRule[] = imageFilesAsIn === undefined ? [] : [{
+    path: at,
+    from: undefined,
+    to: RECORD_FILE_NOT_READ,
+    action: 'accept',
+    note: `${file} was made after the checkpoint, which was trained on the image files: this run reads them too, not ${file} (a switch to it from now on is refused)`,
+  }];
   return [
+    ...madeSince,
     {
       path: at,
       from: undefined,
@@ -686,6 +737,7 @@ function recordFileRules(file: 'train.rec' | 'val.rec'): IdentityChangeRule[] {
       action: 'refuse',
       note: `the checkpoint was trained on the image files (--no-records); ${file} holds the pixels before JPEG compression, so reading it would train on other pixels: pass --no-records (config data.records false) to resume`,
     },
+    ...fellBack,
     {
       path: at,
       action: 'refuse',
@@ -756,6 +808,14 @@ export interface RunIdentityOptions {
    * is refused like any other change of the maths. Change the name when you change the code.
    */
   readonly transformId?: string;
+  /**
+   * The checkpoint file whose header made this start read a preprocess output's image files
+   * rather than its record files ({@link recordFilesNotTrainedOn}): a record file made since
+   * that checkpoint, left unread, resumes with a warning saying so; should the resume fall back
+   * on an older checkpoint (that one unusable) trained on the record files, it is refused,
+   * saying so and what to pass. Not part of the identity's hash.
+   */
+  readonly imageFilesAsIn?: string;
 }
 
 /**
@@ -782,7 +842,7 @@ export interface RunIdentityOptions {
  */
 export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>, opts: RunIdentityOptions = {}): RunIdentity {
   if (cfg.replicas === 0) throw new RangeError('runIdentity: replicas 0 (auto) must be resolved to the count the run trains on first (resolveReplicas)');
-  const { transformId } = opts;
+  const { transformId, imageFilesAsIn } = opts;
   if (transformId !== undefined && (typeof transformId !== 'string' || transformId.trim() === '')) {
     throw new TypeError(`runIdentity: transformId must be a non-empty string naming your transforms (e.g. 'cutout-v2'), got ${JSON.stringify(transformId)}`);
   }
@@ -819,6 +879,6 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(cfg.initFrom === null ? {} : { initFrom: canonicalInitSource(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
     },
     data: fingerprint,
-    changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec'), ...recordFileRules('val.rec'), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec', imageFilesAsIn), ...recordFileRules('val.rec', imageFilesAsIn), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -635,6 +635,94 @@ describe('rxtrain train', function () {
     ), legacy.err());
   });
 
+  it('resumes a run trained on a preprocess output\'s image files on them once its record files are made, saying so; --records (flag or config) is refused; --init-from reads them', async () => {
+    const pre = path.join(tmp, 'pre-made-since');
+    const make = (records: boolean): Promise<unknown> =>
+      lastValueFrom(preprocess({ src: path.join(tmp, 'train'), out: pre, size: 28, valRatio: 0.25, records }), { defaultValue: undefined });
+    await make(false);
+    const runDir = path.join(tmp, 'run-made-since');
+    const cfg = path.join(tmp, 'cfg.json');
+    const args = (epochs: number, ...more: string[]): string[] => ['--config', cfg, '--data', pre, '--val', 'none', '--run-dir', runDir, '--epochs', String(epochs), ...more];
+    const dir = path.join(runDir, 'checkpoints');
+    const newest = (): string => path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+    const fingerprint = (): Record<string, string> => decodeCheckpoint(fs.readFileSync(newest())).identity.data as Record<string, string>;
+    const first = capture();
+    assert.equal(await run(args(1), first.io), TRAIN_EXIT.OK, first.err());
+    assert.match(first.err(), /train: \d+ image files \(no train\.rec/);
+    const trained = fingerprint();
+    assert.equal(typeof trained['train image sizes'], 'string');
+    assert.ok(!('train.rec' in trained) && !('val.rec' in trained));
+
+    await make(true);
+    assert.ok(fs.existsSync(path.join(pre, 'train.rec')) && fs.existsSync(path.join(pre, 'val.rec')));
+    // Asked for, the record files are read, and the resume is refused as before.
+    const recordsCfg = path.join(tmp, 'cfg-records.json');
+    fs.writeFileSync(recordsCfg, JSON.stringify(tinyRunConfig(tmp, { data: { train: pre, val: null, records: true } })));
+    for (const given of [args(2, '--records'), ['--config', recordsCfg, '--run-dir', runDir, '--epochs', '2']]) {
+      const refused = capture();
+      assert.equal(await run(given, refused.io), TRAIN_EXIT.FAILED, refused.err());
+      assert.match(refused.err(), /refusing to resume .*: it was made with different data:\n/);
+      assert.match(refused.err(), /the checkpoint was trained on the train image files \(--no-records, or no train\.rec then\); train\.rec, read now, holds the pixels before JPEG compression: pass --no-records \(config data\.records false\) to resume/);
+      assert.doesNotMatch(refused.err(), /resuming on the image files/);
+    }
+
+    const resumed = capture();
+    assert.equal(await run(args(2), resumed.io), TRAIN_EXIT.OK, resumed.err());
+    const ckName = /resuming on the image files, as the checkpoint (\S+) was trained/.exec(resumed.err())?.[1] ?? '';
+    assert.equal(path.resolve(ckName), path.join(dir, 'ckpt-s0000000002-e0001-b000000.rxckpt'), resumed.err());
+    assert.match(resumed.err(), /INFO {2}resuming on the image files, as the checkpoint \S+ was trained: train\.rec and val\.rec are not read \(they hold the pixels before JPEG compression, not the ones trained on; --records would be refused: train on them in a new --run-dir\)\n/);
+    assert.match(resumed.err(), /INFO {2}train: \d+ image files\n/);
+    assert.doesNotMatch(resumed.err(), /packed records/);
+    assert.match(resumed.err(), /resuming run run-made-since: 2 epochs .* at epoch 2\/2, step 2/);
+    const warnings = resumed.err().split('\n').filter((l) => / WARN /.test(l)).map((l) => l.replace(/^.* WARN {2}/, ''));
+    assert.deepEqual(warnings, ['train', 'val'].map((split) =>
+      `warning at epoch 2/2, step 2: resuming with data that differs from the checkpoint's: data.${split}.rec: checkpoint (absent), now "not read (--no-records)": ${split}.rec was made after the checkpoint, which was trained on the image files: this run reads them too, not ${split}.rec (a switch to it from now on is refused)`,
+    ), resumed.err());
+    // The same JPEG-decoded pixels: the fingerprint as it was, plus the record files left unread.
+    assert.deepEqual(fingerprint(), { ...trained, 'train.rec': 'not read (--no-records)', 'val.rec': 'not read (--no-records)' });
+    const again = capture();
+    assert.equal(await run(args(3), again.io), TRAIN_EXIT.OK, again.err());
+    assert.match(again.err(), /resuming on the image files, as the checkpoint \S+ was trained/);
+    assert.doesNotMatch(again.err(), / WARN /);
+
+    // Fine-tuning is a new run, whatever its source trained on: it reads the record files.
+    const tuned = capture();
+    assert.equal(await run(['--config', cfg, '--data', pre, '--val', 'none', '--run-dir', path.join(tmp, 'run-made-since-ft'), '--epochs', '1', '--init-from', runDir], tuned.io), TRAIN_EXIT.OK, tuned.err());
+    assert.match(tuned.err(), /train: packed records/);
+    assert.doesNotMatch(tuned.err(), /resuming on the image files/);
+  });
+
+  it('refuses, saying what to pass, a resume that reads the image files as its newest checkpoint was trained when that one is damaged and the older one it falls back on was trained on the record files', async () => {
+    const pre = path.join(tmp, 'pre-fell-back');
+    await lastValueFrom(preprocess({ src: path.join(tmp, 'train'), out: pre, size: 28, valRatio: 0.25, records: true }), { defaultValue: undefined });
+    const runDir = path.join(tmp, 'run-fell-back');
+    const args = (epochs: number, ...more: string[]): string[] => ['--config', path.join(tmp, 'cfg.json'), '--data', pre, '--val', 'none', '--run-dir', runDir, '--epochs', String(epochs), ...more];
+    const first = capture();
+    assert.equal(await run(args(1), first.io), TRAIN_EXIT.OK, first.err());
+    const dir = path.join(runDir, 'checkpoints');
+    const older = path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+    // A newer checkpoint whose header says the image files, and whose tensors are damaged.
+    const ck = decodeCheckpoint(fs.readFileSync(older));
+    const data = { ...(ck.identity.data as Record<string, string>), 'train.rec': 'not read (--no-records)', 'val.rec': 'not read (--no-records)', 'train image sizes': 'a'.repeat(64), 'val image sizes': 'b'.repeat(64) };
+    const identity = { config: ck.identity.config, data };
+    const bytes = encodeCheckpoint({ ...ck, step: ck.step + 1, identity, identityHash: hashIdentity(identity) });
+    bytes[bytes.length - 40] ^= 0xff;
+    const damaged = path.join(dir, `ckpt-s${String(ck.step + 1).padStart(10, '0')}-e0001-b000000.rxckpt`);
+    fs.writeFileSync(damaged, bytes);
+
+    const refused = capture();
+    assert.equal(await run(args(2), refused.io), TRAIN_EXIT.FAILED, refused.err());
+    assert.match(refused.err(), /resuming on the image files, as the checkpoint \S+ckpt-s0000000003-e0001-b000000\.rxckpt was trained/);
+    assert.match(refused.err(), /checkpoint \S+ckpt-s0000000003-e0001-b000000\.rxckpt is unusable \(checksum mismatch/);
+    assert.match(refused.err(), /refusing to resume from \S+ckpt-s0000000002-e0001-b000000\.rxckpt: it was made with different data:\n/);
+    for (const file of ['train.rec', 'val.rec']) {
+      assert.match(refused.err(), new RegExp(`ERROR {3}${file.replace('.', '\\.')} was left unread because \\S+ckpt-s0000000003-e0001-b000000\\.rxckpt, the newest checkpoint, was trained on the image files, but it is unusable \\(see above\\) and the older checkpoint resumed instead was trained on ${file.replace('.', '\\.')}: pass --records to resume from that one\n`));
+    }
+    const withRecords = capture();
+    assert.equal(await run(args(2, '--records'), withRecords.io), TRAIN_EXIT.OK, withRecords.err());
+    assert.match(withRecords.err(), /resuming run run-fell-back: 2 epochs .* at epoch 2\/2, step 2/);
+  });
+
   it('resumes after the project folder moves, and refuses once the data differs', async () => {
     const before = path.join(tmp, 'proj-a');
     const after = path.join(tmp, 'proj-b');

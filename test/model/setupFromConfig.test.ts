@@ -9,7 +9,7 @@ import { train } from '../../src/model/train';
 import { tinyAlexNet } from './tinySpec';
 import sharp from 'sharp';
 import { hashIdentity, matchIdentity } from '../../src/model/Checkpoint';
-import { detectDataFormat, openDatasets, openEvalData, runIdentity } from '../../src/model/setupFromConfig';
+import { detectDataFormat, openDatasets, openEvalData, recordFilesNotTrainedOn, runIdentity } from '../../src/model/setupFromConfig';
 import { decodeTrainConfig, type TrainConfig } from '../../src/model/TrainConfig';
 import { makeImage } from '../../src/ops/Image';
 import { createRng } from '../../src/ops/Rng';
@@ -888,3 +888,32 @@ describe('grey training end to end (model.channels 1)', function () {
     }
   });
 });
+
+describe('recordFilesNotTrainedOn', () => {
+  let out: string;
+  before(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-unread-'));
+    // Only their presence counts: the checkpoint's fingerprint says what its run read.
+    for (const f of ['train.csv', 'val.csv', 'train.rec', 'val.rec']) fs.writeFileSync(path.join(out, f), '');
+  });
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+  const data = (val: string | null = null): TrainConfig['data'] => ({ train: out, val, format: 'auto', records: true, prefetch: 1 });
+  const trained = (fp: Record<string, string>) => ({ config: {}, data: { format: 'manifest', 'train.csv': 'h', ...fp } });
+  const NOT_READ = 'not read (--no-records)';
+
+  it('names the record files that exist now of the splits a checkpoint\'s run trained on the image files of, and none when it read a record file or cannot tell', () => {
+    const images = { 'train image sizes': 'a', 'val image sizes': 'b' };
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained(images)), ['train.rec', 'val.rec'], 'made since');
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained({ ...images, 'train.rec': NOT_READ, 'val.rec': NOT_READ })), ['train.rec', 'val.rec'], '--no-records');
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained({ 'train.rec': NOT_READ })), ['train.rec'], 'an older fingerprint, without image sizes');
+    assert.deepEqual(recordFilesNotTrainedOn(data(path.join(out, 'elsewhere')), trained(images)), ['train.rec'], 'another validation folder: val.rec is not read anyway');
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained({ 'train.rec': 'hash', 'val.rec': 'hash' })), [], 'trained on the record files');
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained({ 'train image sizes': 'a', 'val.rec': 'hash' })), [], 'one split on each: refused as before');
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained({})), [], 'a fingerprint that does not say');
+    assert.deepEqual(recordFilesNotTrainedOn(data(), { config: {}, data: { format: 'folder', train: 'h', 'train image sizes': 'a' } }), [], 'not a preprocess output then');
+    assert.deepEqual(recordFilesNotTrainedOn({ ...data(), format: 'folder' }, trained(images)), [], 'not read as one now');
+    fs.rmSync(path.join(out, 'val.rec'));
+    assert.deepEqual(recordFilesNotTrainedOn(data(), trained(images)), ['train.rec'], 'only those there now');
+  });
+});
+
