@@ -48,8 +48,21 @@ export interface MonitorState {
   readonly epoch: number;
   readonly epochs: number;
   readonly step: number;
+  /** Batches trained in the shown epoch; once it ended, all it trained (see `batchesShort`). */
   readonly batch: number;
+  /** Planned batches per epoch, counted from the files before any was skipped. */
   readonly stepsPerEpoch: number;
+  /**
+   * How many fewer batches than planned the last finished epoch trained (its skipped samples'
+   * worth), 0 while an epoch runs: the progress shows the epoch done at `batch` of `stepsPerEpoch`.
+   */
+  readonly batchesShort: number;
+  /**
+   * Where the epoch in progress began in this stream (its EpochBegin): the step and batch, so
+   * that its end can count the batches it trained from the steps, whichever BatchEnd the
+   * throttle left out.
+   */
+  readonly epochBegan?: { readonly epoch: number; readonly step: number; readonly batch: number };
   readonly lr?: number;
   readonly loss?: number;
   readonly accuracy?: number;
@@ -129,6 +142,7 @@ export function initialMonitorState(address: string): MonitorState {
     step: 0,
     batch: 0,
     stepsPerEpoch: 0,
+    batchesShort: 0,
     epochsDone: [],
     epochsBefore: 0,
     checkpoints: [],
@@ -183,16 +197,24 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
       };
     }
     case 'EpochBegin':
-      return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch };
+      return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch, batchesShort: 0, epochBegan: { epoch: e.epoch, step: e.step, batch: e.startBatch } };
     case 'BatchEnd':
       return { ...base, batch: e.batch + 1, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec };
-    case 'EpochEnd':
+    case 'EpochEnd': {
+      // Skipped samples make an epoch end before its planned batches: the steps since its
+      // EpochBegin say how many it trained. Without that EpochBegin (evicted, filtered out by
+      // --kinds) the planned count is all there is.
+      const began = s.epochBegan?.epoch === e.epoch ? s.epochBegan : undefined;
+      const trained = began === undefined ? s.stepsPerEpoch : Math.min(began.batch + e.step - began.step, s.stepsPerEpoch);
       return {
         ...base,
         lr: e.lr,
-        batch: s.stepsPerEpoch,
+        batch: trained,
+        batchesShort: s.stepsPerEpoch - trained,
+        epochBegan: undefined,
         epochsDone: push(s.epochsDone, epochRecord(e), KEEP_EPOCHS),
       };
+    }
     case 'LrChanged':
       return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };
     case 'CheckpointSaved':

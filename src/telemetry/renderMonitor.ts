@@ -72,13 +72,18 @@ function flow(fields: readonly string[], columns: number, first = '', indent = f
   return lines;
 }
 
-/** The progress line: the bar as wide as the line leaves room for (10 to 50), else wrapped. */
+/**
+ * The progress line: the bar as wide as the line leaves room for (10 to 50), else wrapped. An
+ * epoch that skipped samples ends before its planned batches: the bar is full, the batch count
+ * is what it trained, and a last field says how many fewer.
+ */
 function progressLines(s: MonitorState, cols: number): string[] {
-  const fields = [`epoch ${epochLabel(s)}`, `batch ${s.batch}/${s.stepsPerEpoch || '?'}`, `step ${s.step}`];
-  // Three gaps of two spaces, and the bar's brackets and percentage ("[", "] 100%").
-  const room = cols - fields.reduce((n, f) => n + f.length, 0) - 6 - 7;
+  const short = s.batchesShort > 0 ? [`(${s.batchesShort} fewer: samples skipped)`] : [];
+  const fields = [`epoch ${epochLabel(s)}`, `batch ${s.batch}/${s.stepsPerEpoch || '?'}`, `step ${s.step}`, ...short];
+  // The gaps of two spaces, and the bar's brackets and percentage ("[", "] 100%").
+  const room = cols - fields.reduce((n, f) => n + f.length, 0) - 2 * fields.length - 7;
   const width = Math.max(10, Math.min(50, room));
-  return flow([fields[0], bar(s.batch, s.stepsPerEpoch, width), ...fields.slice(1)], cols, '', '  ');
+  return flow([fields[0], bar(s.batch + s.batchesShort, s.stepsPerEpoch, width), ...fields.slice(1)], cols, '', '  ');
 }
 
 /**

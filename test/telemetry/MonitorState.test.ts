@@ -122,6 +122,31 @@ describe('MonitorState / renderMonitor', () => {
     assert.match(renderMonitor(reduceMonitor(initialMonitorState('h:1'), ev(9, { kind: 'TrainEnd', epoch: 1, step: 4, reason: 'completed', durationMs: 1 })), 100)[3], /^epoch 1 /);
   });
 
+  it('an epoch that skipped samples ends at the batches it trained, not at the planned count, and says how many fewer', () => {
+    // 32 batches planned from the file count; skips left 22, and the throttle sent no BatchEnd after the 20th.
+    const s = [
+      ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 2, stepsPerEpoch: 32, config: {} }),
+      ev(2, { kind: 'EpochBegin', epoch: 0, step: 0, lr: 0.01, steps: 32, startBatch: 0 }),
+      ev(3, { kind: 'BatchEnd', epoch: 0, step: 20, batch: 19, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 100 }),
+      ev(4, { kind: 'EpochEnd', epoch: 0, step: 22, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(s.batch, 22);
+    assert.equal(s.batchesShort, 10);
+    assert.match(renderMonitor(s, 100)[3], /^epoch 1\/2 {2}\[#+\] 100% {2}batch 22\/32 {2}step 22 {2}\(10 fewer: samples skipped\)$/);
+    // A resumed epoch counts from the batch it continued at; the next epoch starts the count again.
+    const resumed = [
+      ev(1, { kind: 'EpochBegin', epoch: 1, step: 30, lr: 0.01, steps: 32, startBatch: 8 }),
+      ev(2, { kind: 'EpochEnd', epoch: 1, step: 44, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 }),
+    ].reduce(reduceMonitor, s);
+    assert.equal(resumed.batch, 22);
+    const next = reduceMonitor(resumed, ev(3, { kind: 'EpochBegin', epoch: 2, step: 44, lr: 0.01, steps: 32, startBatch: 0 }));
+    assert.equal(next.batchesShort, 0);
+    assert.doesNotMatch(renderMonitor(next, 100)[3], /fewer/);
+    // Without the epoch's EpochBegin (evicted, or --kinds left it out) the planned count is all there is.
+    const joinedLate = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'EpochEnd', epoch: 0, step: 22, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 }));
+    assert.equal(joinedLate.batchesShort, 0);
+  });
+
   it('names how the run ended, the time budget included', () => {
     const ended = (reason: 'completed' | 'early-stop' | 'stopped' | 'time-limit'): string =>
       reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'TrainEnd', epoch: 3, step: 9, reason, durationMs: 1 })).status;
