@@ -40,6 +40,7 @@ export * from './weightsManifestPaths';
 export * from './WeightEma';
 export * from './InitWeights';
 export * from './canonicalInitSource';
+export * from './initSourceSpellings';
 export * from './checkpointFolderOf';
 export * from './mergeInitWeights';
 export * from './readCheckpointHeader';

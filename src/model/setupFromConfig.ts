@@ -25,6 +25,7 @@ import { classesDifference } from '../streams/classesDifference';
 import type { DecodeOptions } from '../streams/decodeFile';
 import type { IdentityChangeRule, RunIdentity } from './Checkpoint';
 import { canonicalInitSource } from './canonicalInitSource';
+import { initSourceSpellings } from './initSourceSpellings';
 import type { InferenceInfo } from './InferenceInfo';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './TrainConfig';
 
@@ -762,7 +763,7 @@ const BALANCE_ON_ONE_REPLICA: IdentityChangeRule = {
  * A run started from another run's weights (`initFrom`) records the source in its identity in
  * one spelling ({@link canonicalInitSource}: a run directory as its best.rxckpt, symlinks
  * resolved): the same `--init-from`, however spelt, resumes it (the source is not read again, and
- * may be gone), another one or none is refused, and so is an `--init-from` on a run directory
+ * may have changed or be gone: see `sameInitSourceRules`), another one or none is refused, and so is an `--init-from` on a run directory
  * whose run started without one (it would resume that run, not start a new one).
  */
 const INIT_FROM_RULES: readonly IdentityChangeRule[] = [
@@ -792,6 +793,24 @@ const INIT_FROM_RULES: readonly IdentityChangeRule[] = [
     note: `the run started from its --init-from's ${kind === 'ema' ? 'moving average' : 'trained weights'}: resume it with --init-weights ${kind}, or start a new run in a new --run-dir`,
   })),
 ];
+
+/**
+ * The source a run started from may have changed since (its run went on and now has a
+ * best.rxckpt, or it is gone), so what the same `--init-from` resolves to now may differ from
+ * what was recorded: it still resumes when it could have named the recorded spelling then
+ * ({@link initSourceSpellings}), with a warning saying so, since the source is not read again.
+ */
+function sameInitSourceRules(given: string): IdentityChangeRule[] {
+  const now = canonicalInitSource(given);
+  return initSourceSpellings(given)
+    .filter((then) => then !== now)
+    .map((then) => ({
+      path: 'config.initFrom',
+      from: then,
+      action: 'accept' as const,
+      note: 'the --init-from the run started with, which resolves to another file now than when the run started (its source run went on, or is gone): resuming, since it is not read again (the run\'s own checkpoint holds the weights it took)',
+    }));
+}
 
 /**
  * What {@link runIdentity} records besides the config: what a JSON file cannot hold.
@@ -879,6 +898,6 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       ...(cfg.initFrom === null ? {} : { initFrom: canonicalInitSource(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
     },
     data: fingerprint,
-    changes: [...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec', imageFilesAsIn), ...recordFileRules('val.rec', imageFilesAsIn), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [...(cfg.initFrom === null ? [] : sameInitSourceRules(cfg.initFrom)), ...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec', imageFilesAsIn), ...recordFileRules('val.rec', imageFilesAsIn), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -499,6 +499,47 @@ describe('openDatasets / runIdentity', function () {
     assert.ok(!down.ok && down.problems.includes('config.replicas: checkpoint 2, now 1'), JSON.stringify(down));
   });
 
+  it('the same --init-from resumes when its source changed since the start (a best.rxckpt appeared, or it is gone), with a warning; another source is still refused', () => {
+    const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-init-change-')));
+    try {
+      const pre = path.join(tmp, 'runs', 'pre');
+      fs.mkdirSync(path.join(pre, 'checkpoints'), { recursive: true });
+      fs.writeFileSync(path.join(pre, 'checkpoints', 'ckpt-e1.rxckpt'), 'not read');
+      fs.symlinkSync(path.join(tmp, 'runs'), path.join(tmp, 'linked'));
+      const at = (initFrom: string): ReturnType<typeof runIdentity> => runIdentity(config({ data: { train: 'd' }, initFrom }), { x: '1' });
+      const resumes = (saved: ReturnType<typeof runIdentity>, initFrom: string): boolean => {
+        const m = matchIdentity(saved, hashIdentity(saved), at(initFrom));
+        assert.ok(m.ok || m.problems.some((p) => /config\.initFrom/.test(p)), JSON.stringify(m));
+        assert.ok(!m.ok || m.changed.every((c) => /config\.initFrom: .*resolves to another file now .*not read again/.test(c.line)), JSON.stringify(m));
+        return m.ok;
+      };
+      // Started when the source run had no best.rxckpt: its checkpoint folder is recorded.
+      const noBest = at(pre);
+      const throughLink = at(path.join(tmp, 'linked', 'pre'));
+      assert.equal((noBest.config as { initFrom?: string }).initFrom, path.join(pre, 'checkpoints'));
+      // The source run went on and kept a best.rxckpt.
+      fs.writeFileSync(path.join(pre, 'checkpoints', 'best.rxckpt'), 'not read');
+      const withBest = at(pre);
+      assert.deepEqual([pre, path.join(pre, 'checkpoints'), path.join(tmp, 'linked', 'pre'), path.relative(process.cwd(), pre)].map((p) => resumes(noBest, p)), [true, true, true, true]);
+      assert.equal(resumes(throughLink, path.join(tmp, 'linked', 'pre')), true);
+      // Its best.rxckpt named directly was not what the run took (its newest checkpoint then): not the same source.
+      assert.equal(resumes(noBest, path.join(pre, 'checkpoints', 'best.rxckpt')), false);
+      // The source is gone: the spellings that named it still resume, whichever file it resolved to.
+      fs.rmSync(pre, { recursive: true });
+      for (const saved of [noBest, withBest]) {
+        assert.deepEqual([pre, path.join(pre, 'checkpoints'), path.join(tmp, 'linked', 'pre')].map((p) => resumes(saved, p)), [true, true, true]);
+      }
+      assert.equal(resumes(withBest, path.join(pre, 'checkpoints', 'best.rxckpt')), true);
+      // Another source, there or gone, is refused as before.
+      const other = path.join(tmp, 'other.rxckpt');
+      fs.writeFileSync(other, 'not read');
+      assert.equal(resumes(noBest, other), false);
+      assert.equal(resumes(withBest, path.join(tmp, 'runs', 'gone')), false);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('a change of --init-weights is refused with exactly what to pass: the kind the run recorded, or none for the default', () => {
     const at = (initWeights: 'ema' | 'trained' | null): ReturnType<typeof runIdentity> => runIdentity(config({ data: { train: 'd' }, initFrom: 'runs/pre', initWeights }), { x: '1' });
     const cases: Array<[saved: 'ema' | 'trained' | null, now: 'ema' | 'trained' | null, pass: RegExp]> = [
