@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { serveTelemetry } from '../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../src/telemetry/TelemetryServer';
+import { INITIALISED_FRESH_MAX } from '../src/telemetry/toProtoEvent';
 import type { TrainEvent } from '../src/telemetry/TrainEvent';
 import { batchEnd, REPO_ROOT, selfSignedCert, until } from './telemetry/telemetryTestKit';
 
@@ -254,6 +255,23 @@ describe('examples/python/watch_run.py', function () {
       const old = await run(oldDir);
       assert.match(old, /\n1 0 train_begin 3 epochs x 4 steps, wasm\n/);
       assert.doesNotMatch(old, /initialised/);
+    } finally {
+      fs.rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints an unknown weights kind as unknown, and the count of the fresh tensors past the capped list (fresh_more), also with stubs built before that field', async () => {
+    const oldDir = stubsWithout(/fresh_more = \d+;/);
+    try {
+      const fresh = Array.from({ length: INITIALISED_FRESH_MAX + 7 }, (_, i) => `l${i}/bias [2] vs [3]`);
+      // Only a newer server sends another kind: the cast stands in for one.
+      const initialisedFrom = { path: 'best.rxckpt', step: 938, weights: 'swa' as 'ema', taken: 1, total: 2 + fresh.length, fresh };
+      const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, initialisedFrom }];
+      const listed = fresh.slice(0, INITIALISED_FRESH_MAX).join(', ').replace(/[[\]]/g, '\\$&');
+      const current = await watchRun(sent, 'TRAIN_BEGIN', dir);
+      assert.match(current, new RegExp(`\n {2}initialised from best\\.rxckpt \\(step 938, unknown weights; 1 of ${initialisedFrom.total} tensors\\); fresh: ${listed} and 7 more\n`));
+      const old = await watchRun(sent, 'TRAIN_BEGIN', oldDir);
+      assert.match(old, new RegExp(`\n {2}initialised from best\\.rxckpt \\(step 938, unknown weights; 1 of ${initialisedFrom.total} tensors\\); fresh: ${listed}\n`));
     } finally {
       fs.rmSync(oldDir, { recursive: true, force: true });
     }

@@ -97,8 +97,12 @@ def describe(ev):
         # A run started from another run's weights (--init-from); stubs built from a proto before the field do not have it.
         if "initialised_from" in p.DESCRIPTOR.fields_by_name and p.HasField("initialised_from"):
             i = p.initialised_from
-            lines.append(f"  initialised from {shown(i.path)} (step {i.step}, {i.weights} weights; {i.taken} of {i.total} tensors)"
-                         + (f"; fresh: {', '.join(i.fresh)}" if i.fresh else ""))
+            # Another value than these two (a newer server's) or none is not known here.
+            weights = i.weights if i.weights in ("ema", "trained") else "unknown"
+            # The list is capped; fresh_more counts the rest (stubs built before that field have no count).
+            more = getattr(i, "fresh_more", 0)
+            lines.append(f"  initialised from {shown(i.path)} (step {i.step}, {weights} weights; {i.taken} of {i.total} tensors)"
+                         + (f"; fresh: {', '.join(i.fresh)}" if i.fresh else "") + (f" and {more} more" if more else ""))
         return "\n".join(lines + [f"  history epoch {h.epoch} {figures(h)}" for h in p.history])
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 

@@ -60,9 +60,11 @@ export interface TrainBegin extends EventBase {
 
 /**
  * What a run started from another run's weights took: the checkpoint, its step and which of its
- * weights (`ema` or `trained`), how many of the model's weight tensors (BatchNorm statistics
- * included) it set, out of how many, and the ones left freshly initialised, one label each
- * (`fc8/kernel [4096,257] vs [4096,10]`: the checkpoint's shape, then the model's).
+ * weights (`ema` or `trained`; `unknown` only from gRPC, for a value this version does not know),
+ * how many of the model's weight tensors (BatchNorm statistics included) it set, out of how many,
+ * and the ones left freshly initialised, one label each (`fc8/kernel [4096,257] vs [4096,10]`:
+ * the checkpoint's shape, then the model's). Over gRPC `fresh` lists at most the first
+ * `INITIALISED_FRESH_MAX` and `freshMore` counts the rest.
  *
  * @example
  * ```ts
@@ -72,10 +74,12 @@ export interface TrainBegin extends EventBase {
 export interface InitialisedFrom {
   readonly path: string;
   readonly step: number;
-  readonly weights: 'ema' | 'trained';
+  readonly weights: 'ema' | 'trained' | 'unknown';
   readonly taken: number;
   readonly total: number;
   readonly fresh: readonly string[];
+  /** Tensors left fresh that `fresh` does not list (from gRPC, whose list is capped); absent when it lists them all. */
+  readonly freshMore?: number;
 }
 
 /**

@@ -109,10 +109,12 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
   }
 }
 
-// The kind is a string on the wire: anything but "ema" (only a newer server could send it) reads
-// as the trained weights, the ones every checkpoint holds.
+// The kind is a string on the wire: any other value (a newer server's kind) or none is not known
+// here, and says so rather than passing for one it is not.
 function initialisedFrom(i: InitialisedFrom__Output): InitialisedFrom {
-  return { path: i.path, step: i.step, weights: i.weights === 'ema' ? 'ema' : 'trained', taken: i.taken, total: i.total, fresh: [...i.fresh] };
+  const weights = i.weights === 'ema' || i.weights === 'trained' ? i.weights : 'unknown';
+  // 0 is also what a server before fresh_more sends, whose list is complete.
+  return { path: i.path, step: i.step, weights, taken: i.taken, total: i.total, fresh: [...i.fresh], ...(i.freshMore > 0 ? { freshMore: i.freshMore } : {}) };
 }
 
 /** An epoch's figures as EpochEnd and TrainBegin.history's EpochSummary both carry them. */

@@ -1,6 +1,7 @@
-import type { TrainEnd, TrainEvent } from './TrainEvent';
+import type { InitialisedFrom, TrainEnd, TrainEvent } from './TrainEvent';
 import { epochRecord } from './EpochRecord';
 import type { Event } from './generated/rxtrain/telemetry/v1/Event';
+import type { InitialisedFrom__Output } from './generated/rxtrain/telemetry/v1/InitialisedFrom';
 import type { TrainEndReason } from './generated/rxtrain/telemetry/v1/TrainEndReason';
 
 const END_REASON: Readonly<Record<TrainEnd['reason'], Extract<TrainEndReason, string>>> = {
@@ -21,6 +22,25 @@ const END_REASON: Readonly<Record<TrainEnd['reason'], Extract<TrainEndReason, st
  * ```
  */
 export const TRAIN_BEGIN_HISTORY_MAX = 1000;
+
+/**
+ * The most labels of the tensors a fine-tuned run left fresh that a TrainBegin carries (the
+ * first ones; `fresh_more` counts the rest): a new last layer is two, but a model of thousands
+ * of tensors taken from another architecture's checkpoint may leave thousands, at ~40 bytes
+ * each, in a message kept in the replay buffer and sent to every subscriber.
+ *
+ * @example
+ * ```ts
+ * fresh.slice(0, INITIALISED_FRESH_MAX);
+ * ```
+ */
+export const INITIALISED_FRESH_MAX = 100;
+
+/** What a fine-tuned run took, its list of fresh tensors capped (the count of the rest beside it). */
+function initialisedFrom(i: InitialisedFrom): InitialisedFrom__Output {
+  const more = Math.max(0, i.fresh.length - INITIALISED_FRESH_MAX) + (i.freshMore ?? 0);
+  return { path: i.path, step: i.step, weights: i.weights, taken: i.taken, total: i.total, fresh: i.fresh.slice(0, INITIALISED_FRESH_MAX), freshMore: more };
+}
 
 /**
  * Serialises a config for the wire. A config that cannot be JSON-encoded (cycles, BigInt)
@@ -67,7 +87,7 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
           configJson: configJson(e.config),
           resumedFrom: e.resumedFrom ?? '',
           history: (e.history ?? []).slice(-TRAIN_BEGIN_HISTORY_MAX).map(epochRecord),
-          ...(e.initialisedFrom === undefined ? {} : { initialisedFrom: { ...e.initialisedFrom, fresh: [...e.initialisedFrom.fresh] } }),
+          ...(e.initialisedFrom === undefined ? {} : { initialisedFrom: initialisedFrom(e.initialisedFrom) }),
         },
       };
     case 'EpochBegin':

@@ -241,6 +241,18 @@ describe('rxtrain monitor', () => {
     ]);
   });
 
+  it('says "unknown weights" for a weights kind it does not know (a newer server\'s), rather than taking it for trained ones', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    // Only a newer server sends another kind: the cast stands in for one.
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), initialisedFrom: { path: 'best.rxckpt', step: 938, weights: 'swa' as 'ema', taken: 16, total: 16, fresh: [] } });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.match(t.out.text(), /initialised from best\.rxckpt \(step 938, unknown weights; 16 of 16 tensors\)/);
+  });
+
   it('in line mode and in its messages quotes a path holding a line break, so that it stays on its line', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epoch: 1, step: 4, resumedFrom: 'runs/new\nline/ckpt-1' });

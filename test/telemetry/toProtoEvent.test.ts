@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import { fromProtoEvent } from '../../src/telemetry/fromProtoEvent';
 import { loadTelemetryProto, TELEMETRY_LOADER_OPTIONS } from '../../src/telemetry/telemetryProto';
-import { toProtoEvent, TRAIN_BEGIN_HISTORY_MAX } from '../../src/telemetry/toProtoEvent';
+import { INITIALISED_FRESH_MAX, toProtoEvent, TRAIN_BEGIN_HISTORY_MAX } from '../../src/telemetry/toProtoEvent';
 import type { InitialisedFrom, TrainBegin, TrainEvent } from '../../src/telemetry/TrainEvent';
 import type { Event__Output } from '../../src/telemetry/generated/rxtrain/telemetry/v1/Event';
 import { REPO_ROOT } from './telemetryTestKit';
@@ -173,6 +173,28 @@ describe('toProtoEvent / fromProtoEvent', () => {
       assert.equal('initialisedFrom' in (atOldClient.trainBegin ?? {}), false, 'not a field it knows');
       const fromOldServer = fromProtoEvent(svc.responseDeserialize(old.responseSerialize(atOldClient)) as Event__Output);
       assert.deepEqual(fromOldServer, { ...fresh, runId: 'r', sequence: 1, streamId: 's' });
+    });
+
+    it('reads a weights kind it does not know (a newer server\'s), or none, as unknown, not as trained', () => {
+      const wire = toProtoEvent(tuned, 'r', 1, 's');
+      for (const weights of ['swa', '']) {
+        const sent = { ...wire, trainBegin: { ...wire.trainBegin, initialisedFrom: { ...wire.trainBegin?.initialisedFrom, weights } } };
+        const got = fromProtoEvent(svc.responseDeserialize(svc.responseSerialize(sent)) as Event__Output);
+        assert.equal(got?.kind === 'TrainBegin' ? got.initialisedFrom?.weights : undefined, 'unknown', JSON.stringify(weights));
+      }
+    });
+
+    it(`sends at most the first ${INITIALISED_FRESH_MAX} fresh tensors and counts the rest; a whole list has no count`, () => {
+      const many = Array.from({ length: INITIALISED_FRESH_MAX + 150 }, (_, i) => `layer${i}/kernel [3,3] vs [5,5]`);
+      const wire = svc.responseSerialize(toProtoEvent({ ...tuned, initialisedFrom: { ...from, fresh: many } }, 'r', 1, 's'));
+      const got = fromProtoEvent(svc.responseDeserialize(wire) as Event__Output);
+      const init = got?.kind === 'TrainBegin' ? got.initialisedFrom : undefined;
+      assert.deepEqual(init?.fresh, many.slice(0, INITIALISED_FRESH_MAX));
+      assert.equal(init?.freshMore, 150);
+      // Relayed again (a decoded event re-encoded), the count stays the same.
+      assert.equal(toProtoEvent(got as TrainEvent, 'r', 1, 's').trainBegin?.initialisedFrom?.freshMore, 150);
+      const whole = fromProtoEvent(svc.responseDeserialize(svc.responseSerialize(toProtoEvent(tuned, 'r', 1, 's'))) as Event__Output);
+      assert.equal(whole?.kind === 'TrainBegin' && 'freshMore' in (whole.initialisedFrom ?? {}), false, 'a complete list has no count');
     });
   });
 });

@@ -15,7 +15,8 @@ export interface InitialisedFrom {
    */
   'step'?: (number | string | Long);
   /**
-   * Which of its weights: "ema" (its moving average) or "trained".
+   * Which of its weights: "ema" (its moving average) or "trained". Take any other value (a
+   * newer server's), or none, as unknown: rxtrain monitor shows "unknown weights".
    */
   'weights'?: (string);
   /**
@@ -26,8 +27,14 @@ export interface InitialisedFrom {
   /**
    * The tensors left freshly initialised, one label each: "fc8/kernel [4096,257] vs [4096,10]"
    * (the checkpoint's shape, then the model's), or "fc9/bias [10] (not in the checkpoint)".
+   * At most the first 100 (a model of thousands of tensors may leave most of them fresh).
    */
   'fresh'?: (string)[];
+  /**
+   * How many more tensors were left fresh than `fresh` lists: 0 when it lists them all, and
+   * from servers before this field.
+   */
+  'freshMore'?: (number);
 }
 
 /**
@@ -43,7 +50,8 @@ export interface InitialisedFrom__Output {
    */
   'step': (number);
   /**
-   * Which of its weights: "ema" (its moving average) or "trained".
+   * Which of its weights: "ema" (its moving average) or "trained". Take any other value (a
+   * newer server's), or none, as unknown: rxtrain monitor shows "unknown weights".
    */
   'weights': (string);
   /**
@@ -54,6 +62,12 @@ export interface InitialisedFrom__Output {
   /**
    * The tensors left freshly initialised, one label each: "fc8/kernel [4096,257] vs [4096,10]"
    * (the checkpoint's shape, then the model's), or "fc9/bias [10] (not in the checkpoint)".
+   * At most the first 100 (a model of thousands of tensors may leave most of them fresh).
    */
   'fresh': (string)[];
+  /**
+   * How many more tensors were left fresh than `fresh` lists: 0 when it lists them all, and
+   * from servers before this field.
+   */
+  'freshMore': (number);
 }
