@@ -15,6 +15,7 @@ import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, typ
 import { scoringFlags } from './scoringFlags';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
+import { isDirectory } from '../streams/fsPredicates';
 import { ioErrorReason } from '../streams/ioErrorReason';
 import { stopExitCode } from './stopExitCode';
 import { folderWriteProblem } from './whyNoFolder';
@@ -250,11 +251,8 @@ function heldError(outDir: string, holder: LockHolder, elsewhere: boolean): Erro
  * after this look is still refused there.
  */
 function refuseHeldOutDir(outDir: string): void {
-  try {
-    if (!fs.statSync(outDir).isDirectory()) return;
-  } catch {
-    return; // no OUT_DIR yet, or one in the way: the check after this says which
-  }
+  // No OUT_DIR yet, or one in the way: the check after this says which.
+  if (!isDirectory(outDir)) return;
   const held = liveLockHolder(path.join(outDir, EXPORT_LOCK_FILE));
   if (held !== undefined) throw heldError(outDir, held.holder, held.elsewhere);
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDirectory } from '../streams/fsPredicates';
 import { checkpointFolderOf } from './checkpointFolderOf';
 
 /**
@@ -30,13 +31,5 @@ export function canonicalInitSource(given: string): string {
     return fs.realpathSync(best);
   } catch {
     return dir;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -8,6 +8,7 @@ import type { Category } from '../streams/Category';
 import { createImageDataset } from '../streams/createImageDataset';
 import { fileStore } from '../streams/fileStore';
 import { folderSource } from '../streams/folderSource';
+import { isFile, isReadable, pathExists } from '../streams/fsPredicates';
 import { listCategories } from '../streams/listCategories';
 import { readCategories, CATEGORIES_FILE } from '../streams/readCategories';
 import { readJpegHeader } from '../streams/readJpegHeader';
@@ -101,32 +102,6 @@ function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function exists(p: string): boolean {
-  try {
-    fs.accessSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Whether `data.train` is a `rxtrain preprocess` output (has train.csv), a folder-per-class
  * tree, or a record file (a file, e.g. `train.rec` from `rxtrain import-idx --records`;
@@ -140,7 +115,7 @@ function isFile(p: string): boolean {
 export function detectDataFormat(data: TrainConfig['data']): 'manifest' | 'folder' | 'records' {
   if (data.format !== 'auto') return data.format;
   if (isFile(data.train)) return 'records';
-  return exists(manifestPath(data.train, 'train')) ? 'manifest' : 'folder';
+  return pathExists(manifestPath(data.train, 'train')) ? 'manifest' : 'folder';
 }
 
 /**
@@ -178,7 +153,7 @@ const SHORT_CLASS_LIST = 20;
  * `<file>/categories.csv` failed with ENOTDIR. A record file is read by `"auto"`: said so.
  */
 async function fileForFolderFormat(file: string, format: 'manifest' | 'folder'): Promise<string> {
-  const kind = (await notRecordFile(file)) ?? (readable(file) ? 'a record file' : 'a file');
+  const kind = (await notRecordFile(file)) ?? (isReadable(file) ? 'a record file' : 'a file');
   const expects = format === 'manifest' ? 'a rxtrain preprocess output folder (with categories.csv and train.csv)' : 'a folder-per-class tree';
   const records = kind === 'a record file' ? '; data.format "auto" (the default) reads a record file' : '';
   return `data.train: ${file} is ${kind}, not a folder: data.format "${format}" (--format ${format}) expects ${expects}${records}`;
@@ -216,7 +191,7 @@ async function preprocessSplitProblem(dir: string, field: string, instead: (outp
   const split = path.basename(path.resolve(dir));
   if (split !== 'train' && split !== 'val') return undefined;
   const output = path.join(dir, '..');
-  if (!exists(manifestPath(output, split))) return undefined;
+  if (!pathExists(manifestPath(output, split))) return undefined;
   // A class tree that happens to sit beside a manifest of that name is still a class tree.
   if ((await listCategories(dir)).length > 0) return undefined;
   return `${field}: ${dir} is the ${split} split of the rxtrain preprocess output ${output}, not a folder-per-class tree (its images' classes are in ${manifestPath(output, split)}): ${instead(output, split)}`;
@@ -292,16 +267,16 @@ async function openValData(
     }
     return { split: { store, items: [], skipped: [] }, fingerprint: await recordFileHash(where), note: `val: packed records ${where} (${store.size} images)`, originals: await originalsBeside(where) };
   }
-  if (!exists(where)) throw new Error(`${field}: ${where} does not exist`);
+  if (!pathExists(where)) throw new Error(`${field}: ${where} does not exist`);
   // Read as a class tree, a preprocess output's train/ and val/ would be refused as two
   // unknown classes, which says nothing about what to pass instead.
-  if (exists(manifestPath(where, 'val')) || exists(manifestPath(where, 'train'))) {
+  if (pathExists(manifestPath(where, 'val')) || pathExists(manifestPath(where, 'train'))) {
     const rec = path.join(where, 'val.rec');
-    throw new Error(`${field}: ${where} is a rxtrain preprocess output, not a folder-per-class tree: give ${exists(rec) ? `its record file ${rec}` : 'its val.rec (written by rxtrain preprocess --records)'} or the folder-per-class tree it was made from`);
+    throw new Error(`${field}: ${where} is a rxtrain preprocess output, not a folder-per-class tree: give ${pathExists(rec) ? `its record file ${rec}` : 'its val.rec (written by rxtrain preprocess --records)'} or the folder-per-class tree it was made from`);
   }
   const split = await preprocessSplitProblem(where, field, (output, name) => {
     const rec = path.join(output, `${name}.rec`);
-    return `give ${exists(rec) ? `its record file ${rec}` : `its ${name}.rec (written by rxtrain preprocess --records)`} or the folder-per-class tree it was made from`;
+    return `give ${pathExists(rec) ? `its record file ${rec}` : `its ${name}.rec (written by rxtrain preprocess --records)`} or the folder-per-class tree it was made from`;
   });
   if (split !== undefined) throw new Error(split);
   const listed = await listFolder(where);
@@ -374,7 +349,7 @@ async function imageSizesHash(root: string, items: readonly SourceItem[]): Promi
  */
 export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions = {}): Promise<OpenedDatasets> {
   const { data, augmentation: aug, model } = cfg;
-  if (!exists(data.train)) throw new Error(`data.train: ${data.train} does not exist`);
+  if (!pathExists(data.train)) throw new Error(`data.train: ${data.train} does not exist`);
   const format = detectDataFormat(data);
   if (format !== 'records' && isFile(data.train)) throw new Error(await fileForFolderFormat(data.train, format));
   const notes: string[] = [];
@@ -397,14 +372,14 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
       // flattened onto): an output regenerated with another one has other training pixels.
       for (const f of [CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE, PREPROCESS_INFO_FILE]) {
         const p = path.join(data.train, f);
-        if (exists(p)) fingerprint[f] = sha256(fs.readFileSync(p));
+        if (pathExists(p)) fingerprint[f] = sha256(fs.readFileSync(p));
       }
       const split = async (name: 'train' | 'val'): Promise<Split> => {
         const listed = await readManifest(data.train, name, categories);
         const items = listed.filter((x): x is SourceItem => x.kind === 'item');
         const skipped = listed.filter((x): x is Skip => x.kind === 'skip');
         const rec = path.join(data.train, `${name}.rec`);
-        if (data.records && exists(rec)) {
+        if (data.records && pathExists(rec)) {
           const store = await openRecordSplit(rec, 'data.train', model.channels);
           opened.push(store);
           // The pixels trained on: the manifests hold names and classes only and the mean one
@@ -415,7 +390,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
         }
         // The record file holds the pixels before JPEG compression, the image files those after:
         // a resume that switches --no-records trains on other pixels.
-        if (exists(rec)) fingerprint[`${name}.rec`] = RECORD_FILE_NOT_READ;
+        if (pathExists(rec)) fingerprint[`${name}.rec`] = RECORD_FILE_NOT_READ;
         fingerprint[`${name} image sizes`] = await imageSizesHash(data.train, items);
         notes.push(`${name}: ${items.length} image files${data.records ? ` (no ${name}.rec; run rxtrain preprocess --records to pack them)` : ''}`);
         const store = fileStore(items, { ...decode, numClasses: categories.length });
@@ -423,7 +398,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
         return { store, items, skipped };
       };
       train = await split('train');
-      if (data.val === null && exists(manifestPath(data.train, 'val'))) {
+      if (data.val === null && pathExists(manifestPath(data.train, 'val'))) {
         val = await split('val');
         originals = originalsOf(data.train, val.items);
       }

@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { EvalAugment, TrainAugment } from './Augment';
 import type { BatchSource } from './BatchSource';
@@ -6,6 +5,7 @@ import type { Category } from './Category';
 import { createImageDataset, type ImageDatasetOptions } from './createImageDataset';
 import type { DecodeOptions } from './decodeFile';
 import { fileStore } from './fileStore';
+import { isFileAsync } from './fsPredicates';
 import { readCategories } from './readCategories';
 import { readManifest, type Split } from './readManifest';
 import { readRgbMean, type RgbMean } from './readRgbMean';
@@ -68,13 +68,6 @@ export interface ManifestDataset extends BatchSource {
   readonly skipped: readonly Skip[];
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
-
 /**
  * Builds the training or validation dataset from the output folder of `rxtrain preprocess`:
  * `categories.csv`, `<split>.csv`, `rgb_val.json` and the images, or `<split>.rec` when it
@@ -96,7 +89,7 @@ export async function datasetFromManifest(dir: string, split: Split, opts: Manif
   const good = items.filter((x): x is SourceItem => x.kind === 'item');
   const skipped = items.filter((x): x is Skip => x.kind === 'skip');
   const recFile = path.join(dir, `${split}.rec`);
-  const useRecords = records === true || (records === 'auto' && (await exists(recFile)));
+  const useRecords = records === true || (records === 'auto' && (await isFileAsync(recFile)));
   let store: SampleStore;
   if (useRecords) {
     const rec = await openRecordStore(recFile);

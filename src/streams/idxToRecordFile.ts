@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Image } from '../ops/Image';
 import { decodeBuffer } from './decodeFile';
+import { pathExistsAsync } from './fsPredicates';
 import { classDirName } from './idxClassNames';
 import type { IdxDataset } from './idxDataset';
 import { selectPerClass } from './idxToFolders';
@@ -70,13 +71,6 @@ async function recordPixels(img: Image, channels: 1 | 3): Promise<Uint8Array> {
   return s.image.data;
 }
 
-async function fileExists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Writes an {@link IdxDataset} as one record file (see `createRecordFileWriter`): the images'
  * pixels at native size, ready for training without any decoding (`rxtrain train` reads a
@@ -101,7 +95,7 @@ export async function idxToRecordFile(ds: IdxDataset, file: string, opts: IdxToR
   if (channels !== 1 && channels !== 3) throw new Error(`record channels must be 1 or 3, got ${String(channels)}`);
   const maxLabel = ds.labels.reduce((m, y) => Math.max(m, y), 0);
   if (maxLabel >= k) throw new Error(`the labels go up to ${maxLabel} but only ${k} class names were given`);
-  if (!opts.overwrite && (await fileExists(file))) throw new Error(`${file} already exists (pass overwrite / --overwrite to replace it)`);
+  if (!opts.overwrite && (await pathExistsAsync(file))) throw new Error(`${file} already exists (pass overwrite / --overwrite to replace it)`);
   const dirs = opts.names.map((n, label) => classDirName(label, n, k));
   const selected = selectPerClass(ds.labels, k, opts.limitPerClass, opts.seed);
   const total = selected.reduce((s, idx) => s + idx.length, 0);

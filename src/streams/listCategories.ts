@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { assertCategories, categoryFromDirName, type Category } from './Category';
+import { isDirectoryAsync } from './fsPredicates';
 import { isHiddenName } from './isHiddenName';
 
 /**
@@ -30,14 +31,6 @@ export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await fsp.stat(p)).isDirectory();
-  } catch {
-    return false; // dangling links and the like are not class folders
-  }
-}
-
 /**
  * The class folders directly under `root` (hidden ones excluded), in sorted order, with their
  * categories. Rejects with a readable error if `root` is not a readable directory or two
@@ -63,7 +56,7 @@ export async function listCategoryDirs(root: string): Promise<CategoryDir[]> {
   for (const e of entries) {
     if (isHiddenName(e.name)) continue;
     const full = path.join(root, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(full)))) names.push(e.name);
+    if (e.isDirectory() || (e.isSymbolicLink() && (await isDirectoryAsync(full)))) names.push(e.name);
   }
   names.sort(byCodeUnit);
   const dirs = names.map((dirName, i) => ({ dir: path.join(root, dirName), dirName, category: categoryFromDirName(dirName, i) }));
