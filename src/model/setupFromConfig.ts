@@ -664,7 +664,7 @@ export function recordFilesNotTrainedOn(data: TrainConfig['data'], trained: RunI
   return splits
     .filter((split) => at(`${split}.rec`) === RECORD_FILE_NOT_READ || at(`${split} image sizes`) !== undefined)
     .map((split) => `${split}.rec` as const)
-    .filter((file) => exists(path.join(data.train, file)));
+    .filter((file) => pathExists(path.join(data.train, file)));
 }
 
 /**
