@@ -78,7 +78,8 @@ export function assertAugment(aug: Augment, channels: number): void {
 /**
  * Why `img` cannot go through `aug` into a batch of `channels`-channel images, or undefined
  * if it can. Used to turn such images into skips instead of errors mid-epoch. `resizeHint`
- * ends the message for a too-small image: what to change so that images are big enough.
+ * ends the message for a too-small image: what to change so that images are big enough;
+ * `channelsHint`, when given, ends the message for an image of another channel count.
  *
  * @example
  * ```ts
@@ -90,8 +91,11 @@ export function augmentProblem(
   aug: Augment,
   channels: number,
   resizeHint = 'resize when decoding (rxtrain train --resize N, config augmentation.resize; in code the resize option of decode or fileStore) or preprocess',
+  channelsHint?: string,
 ): string | undefined {
-  if (img.channels !== channels) return `image has ${img.channels} channels, the batches have ${channels}`;
+  if (img.channels !== channels) {
+    return `image has ${img.channels} channel${img.channels === 1 ? '' : 's'}, the batches have ${channels}${channelsHint === undefined ? '' : `; ${channelsHint}`}`;
+  }
   const pad = aug.kind === 'train' ? (aug.pad ?? 0) : 0;
   if (img.width + 2 * pad < aug.crop || img.height + 2 * pad < aug.crop) {
     return `image ${img.width}x${img.height}${pad ? ` (+${pad} padding)` : ''} is smaller than the ${aug.crop}x${aug.crop} crop; ${resizeHint}`;

@@ -166,6 +166,13 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   const dropLast = opts.dropLast ?? false;
   const minLastBatch = positiveInt('minLastBatch', opts.minLastBatch ?? 1);
   const channels = opts.channels ?? storeChannels(store) ?? 3;
+  // A store of raw images in code (grey ones, say) meets the default of 3 without having asked
+  // for it: say where the count came from and what to change. A record file's header sets the
+  // count to that of its images, so only a transform can differ from it (and is blamed for it).
+  const channelsHint = opts.channels === undefined && storeChannels(store) !== undefined ? undefined
+    : `${opts.channels === undefined ? "createImageDataset's channels option defaults to 3" : `createImageDataset was given channels: ${channels}`}: `
+      + "pass the images' channel count (channels: 1 for grey ones, with a model of inputShape [h, w, 1]), "
+      + `or make them ${channels}-channel images (the channels option of fileStore and decode, greyToRgb, rgbToGrey)`;
   const transform = opts.transform;
   if (transform !== undefined && typeof transform !== 'function') {
     throw new TypeError(`createImageDataset: transform must be a function (image, rng, { epoch, index, path, label }) => image, got ${transform === null ? 'null' : typeof transform}`);
@@ -313,7 +320,7 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
     /** Why `img` (prepared from `r`) cannot go into a batch; blames the transform when it changed the shape. */
     private problem(r: Loadable, img: Image): string | undefined {
       if (transform === undefined || (img.width === r.image.width && img.height === r.image.height && img.channels === r.image.channels)) {
-        return augmentProblem(img, augment, channels);
+        return augmentProblem(img, augment, channels, undefined, channelsHint);
       }
       const need = Math.max(1, crop - 2 * (augment.kind === 'train' ? (augment.pad ?? 0) : 0));
       const problem = augmentProblem(img, augment, channels, `the transform must return images of at least ${need}x${need}`);

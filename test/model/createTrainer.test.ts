@@ -210,6 +210,12 @@ describe('createTrainer (one replica, cpu)', () => {
     const { xs, ys } = batch(4, 1);
     await assert.rejects(t.step(xs, tf.tensor1d([0, 1, 2, 3], 'int32'), 1), /label 3 of image 3 is not a class index in \[0, 3\)/);
     await assert.rejects(t.step(tf.zeros([4, 8, 8, 1]), ys, 1), /expects images \[batch, 16, 16, 1\]/);
+    // Grey model, RGB batches (grey PNGs decode to RGB unless asked otherwise): what to change, on either side.
+    await assert.rejects(t.step(tf.zeros([4, 16, 16, 3]), ys, 1), {
+      message: 'tiny expects images [batch, 16, 16, 1] (NHWC), got [4, 16, 16, 3]: the batches have 3 channels and the model 1; give the model inputShape [16, 16, 3], '
+        + "or the batches 1 (createImageDataset's channels: 1, with images decoded to 1: the channels option of fileStore and decode)",
+    });
+    await assert.rejects(t.step(tf.zeros([4, 8, 8, 1]), ys, 1), /: the batches are 8x8 and the model takes 16x16; give the model inputShape \[8, 8, 1\], or the dataset augment.crop 16$/);
     await assert.rejects(t.step(tf.zeros([1, 16, 16, 1]), tf.tensor1d([0], 'int32'), 1), /at least 2 images/);
     await assert.rejects(t.step(xs, tf.tensor1d([0, 1], 'int32'), 1), /1-D tensor of 4 class indices/);
     await assert.rejects(createTrainer({ model: 'small', backend: 'cpu' }), /numClasses is required/);
