@@ -109,9 +109,14 @@ describe('README TypeScript examples, run', () => {
       const runProgram = async (ex: Example): Promise<void> => {
         const file = path.join(dir, `readme-line-${ex.line}.ts`);
         await fsp.writeFile(file, asProgram(ex, toSource));
-        await run(process.execPath, ['--require', tsx, file], { cwd: data, timeout: 120_000 }).catch((e: { stderr?: string; message: string }) => {
+        const out = await run(process.execPath, ['--require', tsx, file], { cwd: data, timeout: 120_000 }).catch((e: { stderr?: string; message: string }) => {
           failures.push(`README example at line ${ex.line} failed:\n${(e.stderr ?? '').trim() || e.message}`);
         });
+        // An example that prints what it got, and prints nothing, ran without doing what it
+        // shows: a loop over batches that were all skipped, say.
+        if (out !== undefined && /\bconsole\.log\(/.test(ex.code) && out.stdout.trim() === '') {
+          failures.push(`README example at line ${ex.line} printed nothing, though it logs what it got${out.stderr.trim() === '' ? '' : `; its stderr:\n${out.stderr.trim()}`}`);
+        }
       };
       // The mocha test files, as the README says to run them.
       const runTests = async (): Promise<void> => {
