@@ -42,4 +42,20 @@ describe('README TypeScript examples', () => {
       assert.equal(errors, '', errors);
     });
   }
+
+  // `tsc --init` (TypeScript 7) writes noUncheckedIndexedAccess and exactOptionalPropertyTypes
+  // into a new project: an example pasted there must check too. rxtrain's own sources are not
+  // written for those options, so only the examples' errors count.
+  it('every example also type-checks with the strict options of a new TypeScript 7 project (noUncheckedIndexedAccess, exactOptionalPropertyTypes)', async function () {
+    this.timeout(180_000);
+    const ts7 = TYPESCRIPTS.find((ts) => ts.major === 7);
+    assert.ok(ts7, 'no TypeScript 7 among TYPESCRIPTS');
+    const result = await runTsc(ts7, ['-p', dir, '--noUncheckedIndexedAccess', '--exactOptionalPropertyTypes']);
+    // A diagnostic is a line naming its file, then indented lines that explain it.
+    const blocks = result.split(/\n(?=\S)/).filter((b) => /readme-line-\d+\.ts\(/.test(b.split('\n')[0] ?? ''));
+    const errors = blocks.join('\n').replace(/\S*readme-line-(\d+)\.ts\((\d+),\d+\)/g,
+      (_m, line: string, row: string) => `README.md example at line ${line} (its line ${Number(row) - 1})`);
+    assert.ok(result === '' || /error TS/.test(result), `tsc failed without diagnostics:\n${result.slice(0, 2000)}`);
+    assert.equal(errors, '', errors);
+  });
 });
