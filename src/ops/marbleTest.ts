@@ -68,6 +68,8 @@ export function diffValues(actual: unknown, expected: unknown, opts: MarbleCompa
   return diff(actual, expected, opts.tolerance ?? 0, path, undefined);
 }
 
+const NOTIFICATION_KINDS: Readonly<Record<string, string>> = { N: 'next', E: 'error', C: 'complete' };
+
 function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | undefined): string | undefined {
   if (types.isRegExp(e) && isErrorValue(a)) {
     return e.test(`${a.name}: ${a.message}`) ? undefined : `${path}: expected an error matching ${e}, got ${a.name}: ${a.message}`;
@@ -83,7 +85,13 @@ function diff(a: unknown, e: unknown, tol: number, path: string, dims: Dims | un
     return numbersDiffer(a, e, tol) ? `${path}: expected ${e}, got ${a}` : undefined;
   }
   if (a === null || e === null || typeof a !== 'object' || typeof e !== 'object') {
-    return Object.is(a, e) ? undefined : `${path}: expected ${formatTestValue(e)}, got ${formatTestValue(a)}`;
+    if (Object.is(a, e)) return undefined;
+    // RxJS's one-letter notification kinds: "expected "E", got "C"" asks the reader to know them.
+    const kind = path.endsWith('.notification.kind') ? (k: unknown): string => {
+      const word = NOTIFICATION_KINDS[String(k)];
+      return word === undefined ? '' : ` (${word})`;
+    } : (): string => '';
+    return `${path}: expected ${formatTestValue(e)}${kind(e)}, got ${formatTestValue(a)}${kind(a)}`;
   }
   if (isTypedArray(a) || isTypedArray(e)) {
     if (!isTypedArray(a) || !isTypedArray(e) || a.constructor !== e.constructor) {

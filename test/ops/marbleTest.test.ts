@@ -187,7 +187,15 @@ describe('marbleTest helpers', () => {
           const src = cold('-a-|', { a: testImage(1, 1, 1, [1]) }).pipe(map(() => { throw new RangeError('nope'); }));
           expectObservable(src).toBe('-a-|', { a: testImage(1, 1, 1, [1]) });
         }),
-      /frames\[0\]\.notification\.kind: expected "N", got "E"/,
+      /frames\[0\]\.notification\.kind: expected "N" \(next\), got "E" \(error\)/,
+    );
+    // An operator that completes where it should pass an error on: RxJS's letters, and what they mean.
+    assert.throws(
+      () =>
+        createImageTestScheduler().run(({ cold, expectObservable }) => {
+          expectObservable(cold('-a-|', { a: testImage(1, 1, 1, [1]) })).toBe('-a-#', { a: testImage(1, 1, 1, [1]) }, new Error('upstream failed'));
+        }),
+      /marble mismatch \(notification #1, frame 3\): frames\[1\]\.notification\.kind: expected "E" \(error\), got "C" \(complete\)\n/,
     );
   });
 

@@ -107,7 +107,7 @@ describe('operatorChecklist', () => {
   it('a kernel error swallowed: the throwing-kernel case fails', () => {
     const swallows: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), catchError(() => EMPTY));
     const e = failureOf({ ...base, make: () => swallows }, /throwing kernel/);
-    assert.match(e.message, /^operatorChecklist "a throwing kernel errors the stream and unsubscribes upstream": marble mismatch \(notification #1, frame 4\): frames\[1\]\.notification\.kind: expected "E", got "C"/);
+    assert.match(e.message, /^operatorChecklist "a throwing kernel errors the stream and unsubscribes upstream": marble mismatch \(notification #1, frame 4\): frames\[1\]\.notification\.kind: expected "E" \(error\), got "C" \(complete\)/);
   });
 
   it('the wrong error from the kernel: the throwing-kernel case shows both', () => {
@@ -127,7 +127,7 @@ describe('operatorChecklist', () => {
   it('a value emitted for an empty source: the empty-source case fails', () => {
     const fills: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), defaultIfEmpty(null));
     assert.match(failureOf({ ...base, make: () => fills }, /empty source/).message,
-      /^operatorChecklist "completes on an empty source": marble mismatch \(notification #0, frame 0\): frames\[0\]\.notification\.kind: expected "C", got "N"/);
+      /^operatorChecklist "completes on an empty source": marble mismatch \(notification #0, frame 0\): frames\[0\]\.notification\.kind: expected "C" \(complete\), got "N" \(next\)/);
   });
 
   it('an upstream subscription kept after unsubscribe: the early-unsubscribe case fails', () => {
@@ -142,7 +142,7 @@ describe('operatorChecklist', () => {
   it('a Skip rejected: the Skip case fails, and skips: false leaves it out', () => {
     const imagesOnly: Op = (src) => src.pipe(map((v: Value) => ({ ...v, image: invertImage(v.image as Image) })));
     assert.match(failureOf({ ...base, make: () => imagesOnly }, /Skip/).message,
-      /^operatorChecklist "passes Skip values through untouched": marble mismatch \(notification #0, frame 1\): frames\[0\]\.notification\.kind: expected "N", got "E"/);
+      /^operatorChecklist "passes Skip values through untouched": marble mismatch \(notification #0, frame 1\): frames\[0\]\.notification\.kind: expected "N" \(next\), got "E" \(error\)/);
     assert.ok(!operatorChecklist({ ...base, skips: false }).some((c) => /Skip/.test(c.name)));
   });
 
@@ -171,7 +171,7 @@ describe('operatorChecklist', () => {
     it('an error swallowed: the stand-in case fails', () => {
       const swallows: Op = (src) => src.pipe(map((v: Value) => onImage(v, mirror)), catchError(() => EMPTY));
       assert.match(failureOf({ ...accepting, make: () => swallows }, /throwing kernel/).message,
-        /^operatorChecklist "a throwing kernel errors the stream and unsubscribes upstream \(stand-in: an input that throws on every read\)": marble mismatch \(notification #1, frame 4\): frames\[1\]\.notification\.kind: expected "E", got "C"/);
+        /^operatorChecklist "a throwing kernel errors the stream and unsubscribes upstream \(stand-in: an input that throws on every read\)": marble mismatch \(notification #1, frame 4\): frames\[1\]\.notification\.kind: expected "E" \(error\), got "C" \(complete\)/);
     });
 
     it('an error replaced by another: the stand-in case fails, quoting both', () => {
