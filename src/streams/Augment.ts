@@ -79,7 +79,7 @@ export function assertAugment(aug: Augment, channels: number): void {
  * Why `img` cannot go through `aug` into a batch of `channels`-channel images, or undefined
  * if it can. Used to turn such images into skips instead of errors mid-epoch. `resizeHint`
  * ends the message for a too-small image: what to change so that images are big enough;
- * `channelsHint`, when given, ends the message for an image of another channel count.
+ * `channelsHint`, when given, ends the message for an image of another channel count (given that count).
  *
  * @example
  * ```ts
@@ -91,10 +91,10 @@ export function augmentProblem(
   aug: Augment,
   channels: number,
   resizeHint = 'resize when decoding (rxtrain train --resize N, config augmentation.resize; in code the resize option of decode or fileStore) or preprocess',
-  channelsHint?: string,
+  channelsHint?: (imageChannels: number) => string,
 ): string | undefined {
   if (img.channels !== channels) {
-    return `image has ${img.channels} channel${img.channels === 1 ? '' : 's'}, the batches have ${channels}${channelsHint === undefined ? '' : `; ${channelsHint}`}`;
+    return `image has ${img.channels} channel${img.channels === 1 ? '' : 's'}, the batches have ${channels}${channelsHint === undefined ? '' : `; ${channelsHint(img.channels)}`}`;
   }
   const pad = aug.kind === 'train' ? (aug.pad ?? 0) : 0;
   if (img.width + 2 * pad < aug.crop || img.height + 2 * pad < aug.crop) {

@@ -170,9 +170,9 @@ export function createImageDataset(opts: ImageDatasetOptions): BatchSource {
   // for it: say where the count came from and what to change. A record file's header sets the
   // count to that of its images, so only a transform can differ from it (and is blamed for it).
   const channelsHint = opts.channels === undefined && storeChannels(store) !== undefined ? undefined
-    : `${opts.channels === undefined ? "createImageDataset's channels option defaults to 3" : `createImageDataset was given channels: ${channels}`}: `
-      + "pass the images' channel count (channels: 1 for grey ones, with a model of inputShape [h, w, 1]), "
-      + `or make them ${channels}-channel images (the channels option of fileStore and decode, greyToRgb, rgbToGrey)`;
+    : (n: number): string => `${opts.channels === undefined ? "createImageDataset's channels option defaults to 3" : `createImageDataset was given channels: ${channels}`}: `
+      + (n === 1 || n === 3 || n === 4 ? `pass channels: ${n} for these images (with a model of inputShape [h, w, ${n}]), or ` : '')
+      + `make them ${channels}-channel images (the channels option of fileStore and decode, greyToRgb, rgbToGrey)`;
   const transform = opts.transform;
   if (transform !== undefined && typeof transform !== 'function') {
     throw new TypeError(`createImageDataset: transform must be a function (image, rng, { epoch, index, path, label }) => image, got ${transform === null ? 'null' : typeof transform}`);

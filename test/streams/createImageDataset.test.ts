@@ -151,11 +151,11 @@ describe('createImageDataset', () => {
   it('a skip for another channel count says where the batches\' count came from and what to change', async () => {
     const grey = createImageDataset({ store: memoryStore({ size: 1, channels: 1 }), batchSize: 1, augment: evalAug });
     assert.equal((await drain(grey.epoch(0))).skips[0].message,
-      "image has 1 channel, the batches have 3; createImageDataset's channels option defaults to 3: pass the images' channel count "
-      + '(channels: 1 for grey ones, with a model of inputShape [h, w, 1]), or make them 3-channel images (the channels option of fileStore and decode, greyToRgb, rgbToGrey)');
+      "image has 1 channel, the batches have 3; createImageDataset's channels option defaults to 3: pass channels: 1 for these images "
+      + '(with a model of inputShape [h, w, 1]), or make them 3-channel images (the channels option of fileStore and decode, greyToRgb, rgbToGrey)');
     const rgb = createImageDataset({ store: memoryStore({ size: 1 }), batchSize: 1, channels: 1, augment: evalAug });
     assert.match((await drain(rgb.epoch(0))).skips[0].message,
-      /^image has 3 channels, the batches have 1; createImageDataset was given channels: 1: .* or make them 1-channel images \(the channels option of fileStore and decode/);
+      /^image has 3 channels, the batches have 1; createImageDataset was given channels: 1: pass channels: 3 for these images \(with a model of inputShape \[h, w, 3\]\), or make them 1-channel images \(the channels option of fileStore and decode/);
   });
 
   it('resume: epoch(e, k) on a fresh dataset yields exactly batches k… of epoch(e), skips before k included in the count', async () => {
