@@ -94,7 +94,10 @@ export interface TrainOptions {
   readonly runId?: string;
   /** Threads per replica reported in TrainBegin; default `trainer.threads`. */
   readonly threads?: number;
-  /** BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0. */
+  /**
+   * BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0; an
+   * epoch's last batch is always sent, also when skipped samples ended the epoch early.
+   */
   readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number };
   /**
    * Training-time budget in ms (null/undefined: none). Training time is the sum of the epochs'
@@ -157,8 +160,9 @@ const DIFFERENT: Record<IdentityPart, string> = { config: 'a different config', 
  * seed of step s is a function of (seed, s)), validates, steps the lr scheduler, checkpoints
  * and checks early stopping.
  *
- * Event order per epoch: EpochBegin, BatchEnd… (throttled; SampleSkipped as they come, once
- * per file and subscription: a file skipped again in a later epoch is not reported again),
+ * Event order per epoch: EpochBegin, BatchEnd… (throttled, the epoch's last always sent;
+ * SampleSkipped as they come, once per file and subscription: a file skipped again in a later
+ * epoch is not reported again),
  * EpochEnd, LrChanged?, CheckpointSaved?, EarlyStop?. The stream ends with TrainEnd and
  * completes, or on failure emits `Error` (fatal) and then errors with the same Error.
  * Unsubscribing stops at the next await without another step and releases everything;
@@ -383,6 +387,24 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       iterator = source.epoch(s.epoch, s.batch);
       let win = { images: 0, lossSum: 0, correct: 0, since: now() };
       let lastEmit = -Infinity;
+      // The batches trained since the last BatchEnd, for the one that covers them: sent when the
+      // throttle allows, and always for the epoch's last batch (see below the loop).
+      let pending: { readonly size: number; readonly at: number } | undefined;
+      const emitBatchEnd = (size: number, at: number): void => {
+        const secs = Math.max((at - win.since) / 1000, 1e-9);
+        emit({
+          kind: 'BatchEnd',
+          ...base(),
+          batch: s.batch - 1,
+          batchSize: size,
+          loss: win.lossSum / win.images,
+          accuracy: win.correct / win.images,
+          imagesPerSec: win.images / secs,
+        });
+        lastEmit = at;
+        pending = undefined;
+        win = { images: 0, lossSum: 0, correct: 0, since: at };
+      };
       // For the error when nothing trains: a caller awaiting only the end sees no skip events.
       let epochSkips = 0;
       let firstSkip: Skip | undefined;
@@ -454,25 +476,18 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         const t = now();
         const last = s.batch >= source.stepsPerEpoch;
         const due = throttle.everyBatches > 0 ? s.batch % throttle.everyBatches === 0 : t - lastEmit >= minGapMs;
-        if (due || last) {
-          const secs = Math.max((t - win.since) / 1000, 1e-9);
-          emit({
-            kind: 'BatchEnd',
-            ...base(),
-            batch: s.batch - 1,
-            batchSize: n,
-            loss: win.lossSum / win.images,
-            accuracy: win.correct / win.images,
-            imagesPerSec: win.images / secs,
-          });
-          lastEmit = t;
-          win = { images: 0, lossSum: 0, correct: 0, since: t };
-        }
+        pending = { size: n, at: t };
+        if (due || last) emitBatchEnd(n, t);
         const every = opts.checkpoints?.everySteps ?? 0;
         if (every > 0 && s.step % every === 0 && !last) await saveCheckpoint(false);
       }
       iterator = undefined;
       if (life.closed) return;
+      // Skipped samples end an epoch before its planned batches (their places are taken by the
+      // next files), so only here is its last batch known: a BatchEnd the throttle held back
+      // would leave the epoch's final figures out of every BatchEnd consumer (progress,
+      // TensorBoard's per-batch curves, gRPC watchers).
+      if (pending !== undefined) emitBatchEnd(pending.size, pending.at);
       // Every training image skipped (say, all smaller than the crop): the epoch would end with
       // NaN metrics, a checkpoint of untrained weights and exit code 0, as if it had trained.
       if (s.acc.count === 0) {

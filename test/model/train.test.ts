@@ -120,6 +120,23 @@ describe('train', () => {
     );
   });
 
+  it('always sends the last batch of an epoch, one that skipped samples ended early included', async () => {
+    // 4 batches planned; skips end each epoch after 3, which the count throttle (every 2nd) and
+    // a time throttle that allows one BatchEnd per epoch (its first) would both leave out.
+    const shortened = (o: { batches?: number }) => async (): Promise<TrainSetup> => ({
+      trainer: tinyTrainer(16, 3, { initSeed: 5 }),
+      train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true, ...o }),
+    });
+    const sent = async (setup: TrainOptions['setup'], batchEvents: TrainOptions['batchEvents']): Promise<string[]> => {
+      const events = await lastValueFrom(train({ ...base(setup), epochs: 2, batchEvents }).pipe(toArray()));
+      return events.flatMap((e) => (e.kind === 'BatchEnd' ? [`${e.epoch}:${e.batch}@${e.step}`] : e.kind === 'EpochEnd' ? [`end@${e.step}`] : []));
+    };
+    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1000, everyBatches: 2 }), ['0:1@2', '0:2@3', 'end@3', '1:1@5', '1:2@6', 'end@6']);
+    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1e-9, everyBatches: 0 }), ['0:0@1', '0:2@3', 'end@3', '1:0@4', '1:2@6', 'end@6']);
+    // A full epoch, as before: its last batch is known when it is trained.
+    assert.deepEqual(await sent(shortened({}), { perSec: 1000, everyBatches: 3 }), ['0:2@3', '0:3@4', 'end@4', '1:2@7', '1:3@8', 'end@8']);
+  });
+
   it('stops at the next await on unsubscribe: no more steps, everything released', async () => {
     const before = tf.memory().numTensors;
     const f = setupFactory();
