@@ -22,6 +22,14 @@ export interface TrainProgressOptions {
   readonly now?: () => number;
 }
 
+/** A progress line's figures, from a BatchEnd. */
+interface LineFields {
+  readonly ips: string;
+  readonly etaText: string;
+  readonly loss: string;
+  readonly acc: string;
+}
+
 /**
  * Where in its epoch a run resumed, from the events alone: the global step minus the steps of
  * the epochs before, clamped to the epoch. Exact when every earlier epoch ran `stepsPerEpoch`
@@ -40,9 +48,14 @@ export function resumedBatch(epochBegin: { readonly epoch: number; readonly step
 /**
  * Per-epoch progress of a training run as an {@link EventSink}: on a terminal a cli-progress
  * bar (batches, img/s, ETA, loss) that is cleared when the epoch ends, so the logger's epoch
- * line replaces it; otherwise a plain line at most every `lineEveryMs`. Subscribe it before
- * the logger so the bar is gone before the epoch summary is printed. A resumed run's bar starts
- * at the resumed batch, not at 0 (see {@link resumedBatch}).
+ * line replaces it; otherwise a plain line at most every `lineEveryMs`, and always one at the
+ * epoch's end. Subscribe it before the logger so the bar is gone before the epoch summary is
+ * printed. A resumed run's bar starts at the resumed batch, not at 0 (see {@link resumedBatch}).
+ *
+ * An epoch that skipped samples trains fewer batches than planned (the plan counts the files,
+ * and the next files take the skipped ones' places): when it ends, both modes write its end
+ * line with the batches it trained, counted from the steps since its EpochBegin, and how many
+ * fewer: `epoch 1/1 batch 22/32 (10 fewer: samples skipped) | … | ETA done | …`.
  *
  * @example
  * ```ts
@@ -65,6 +78,14 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
       // step time since then (steadier than one batch's img/s; '-' until a batch has ended).
       let epochStartAt = 0;
       let epochStartMs = 0;
+      // Where the epoch began (its step and first batch) to count the batches it trained at
+      // its end, and the latest BatchEnd's figures and whether a plain line showed them.
+      let began: { readonly epoch: number; readonly step: number; readonly batch: number } | undefined;
+      let latest: { readonly fields: LineFields; shown: boolean } | undefined;
+      const line = (epoch: number, batch: string, f: LineFields): void => {
+        lastLine = now();
+        opts.stream.write(`epoch ${epoch + 1}/${epochs} batch ${batch} | ${f.ips} img/s | ETA ${f.etaText} | loss ${f.loss} acc ${f.acc}\n`);
+      };
       const stopBar = (): void => {
         bar?.stop();
         bar = undefined;
@@ -84,6 +105,8 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               lastLine = now();
               epochStartAt = at;
               epochStartMs = lastLine;
+              began = { epoch: e.epoch, step: e.step, batch: e.startBatch };
+              latest = undefined;
               if (opts.bar) {
                 stopBar();
                 bar = new SingleBar(
@@ -109,18 +132,31 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
                 : done > 0 && elapsed > 0 ? formatDuration((left * elapsed) / done)
                 : e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec)
                 : '-';
-              const fields = { ips: e.imagesPerSec.toFixed(1), etaText: eta, loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
+              const fields: LineFields = { ips: e.imagesPerSec.toFixed(1), etaText: eta, loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
+              latest = { fields, shown: false };
               if (bar !== undefined) {
                 bar.update(e.batch + 1, fields);
               } else if (!opts.bar && (now() - lastLine >= every || e.batch + 1 === steps)) {
-                lastLine = now();
-                opts.stream.write(
-                  `epoch ${e.epoch + 1}/${epochs} batch ${e.batch + 1}/${steps} | ${fields.ips} img/s | ETA ${fields.etaText} | loss ${fields.loss} acc ${fields.acc}\n`,
-                );
+                latest.shown = true;
+                line(e.epoch, `${e.batch + 1}/${steps}`, fields);
               }
               break;
             }
-            case 'EpochEnd':
+            case 'EpochEnd': {
+              stopBar();
+              // Without its EpochBegin (never the case in-process) nothing says what it trained.
+              if (began?.epoch !== e.epoch) break;
+              const trained = Math.min(began.batch + e.step - began.step, steps);
+              const short = steps - trained;
+              // A full epoch's end line is the last BatchEnd's (the bar's is cleared for the
+              // logger's epoch line); one that skipped samples ends short of it, in either mode.
+              if (short > 0 || (!opts.bar && latest?.shown !== true)) {
+                const f = latest?.fields ?? { ips: '-', loss: '-', acc: '-' };
+                line(e.epoch, `${trained}/${steps}${short > 0 ? ` (${short} fewer: samples skipped)` : ''}`, { ...f, etaText: 'done' });
+              }
+              began = undefined;
+              break;
+            }
             case 'TrainEnd':
             case 'Error':
               stopBar();

@@ -40,6 +40,36 @@ describe('trainProgress', () => {
     ]);
   });
 
+  it('ends an epoch that skipped samples at the batches it trained, saying how many fewer, in plain lines', async () => {
+    const s = sink();
+    // 4 batches planned; skips left 3 in the first epoch, none in the second, and a resumed
+    // epoch (at batch 2, step 10) trained 1 more before its data ran out. No line is due by time.
+    const events: TrainEvent[] = [
+      begin, epochBegin, batch(0), batch(1), batch(2), { ...epochEnd, step: 3 },
+      { ...epochBegin, epoch: 1, step: 3 }, ...[0, 1, 2, 3].map((b) => ({ ...batch(b), epoch: 1, step: 4 + b })), { ...epochEnd, epoch: 1, step: 7 },
+      { ...begin, epoch: 2, step: 10, resumedFrom: 'ckpt' }, { ...epochBegin, epoch: 2, step: 10, startBatch: 2 }, { ...batch(2), epoch: 2, step: 11 }, { ...epochEnd, epoch: 2, step: 11 },
+    ];
+    await lastValueFrom(trainProgress({ stream: s.stream, bar: false, lineEveryMs: 1e12 })(from(events)), { defaultValue: undefined });
+    assert.deepEqual(s.text().trim().split('\n'), [
+      'epoch 1/3 batch 3/4 (1 fewer: samples skipped) | 20.0 img/s | ETA done | loss 1.3000 acc 25.0%',
+      'epoch 2/3 batch 4/4 | 20.0 img/s | ETA done | loss 1.2000 acc 25.0%',
+      'epoch 3/3 batch 3/4 (1 fewer: samples skipped) | 20.0 img/s | ETA done | loss 1.3000 acc 25.0%',
+    ]);
+  });
+
+  it('leaves the end line of an epoch that skipped samples when it clears the bar', async () => {
+    const run = async (events: TrainEvent[]): Promise<string> => {
+      const s = sink();
+      await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true }), bar: true })(from(events)), { defaultValue: undefined });
+      return s.text();
+    };
+    const short = await run([begin, epochBegin, batch(0), batch(1), batch(2), { ...epochEnd, step: 3 }]);
+    assert.match(short, /epoch 1\/3 batch 3\/4 \(1 fewer: samples skipped\) \| 20\.0 img\/s \| ETA done \| loss 1\.3000 acc 25\.0%\n$/);
+    // A full epoch's bar is only cleared: the logger's epoch line takes its place.
+    const full = await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), epochEnd]);
+    assert.doesNotMatch(full, /fewer|\n/);
+  });
+
   it('shows no ETA before the first batch, then one from the average step time of the epoch', async () => {
     const s = sink();
     let t = 0;
