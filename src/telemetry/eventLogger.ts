@@ -40,15 +40,34 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const num = (x: number): string => x.toFixed(4);
 const lr = (x: number): string => x.toPrecision(3);
 
-/** What a fine-tuned run took from its source: every tensor, or which were left fresh. */
+/**
+ * The most tensors left fresh that the TrainBegin log line names (the first ones, then how many
+ * more): a new last layer is two, but a model taken from another architecture's checkpoint may
+ * leave hundreds, which would make the run's first line unreadable. {@link eventLogger} lists
+ * them all on a `debug` line after it.
+ *
+ * @example
+ * ```ts
+ * fresh.slice(0, INITIALISED_FRESH_LOG_MAX).join(', ');
+ * ```
+ */
+export const INITIALISED_FRESH_LOG_MAX = 10;
+
+/** What a fine-tuned run took from its source: every tensor, or which were left fresh (the first few). */
 function initialisedLine(i: InitialisedFrom): string {
+  // A TrainBegin read back from gRPC lists only the first ones and counts the rest.
+  const more = Math.max(0, i.fresh.length - INITIALISED_FRESH_LOG_MAX) + (i.freshMore ?? 0);
+  const shown = i.fresh.slice(0, INITIALISED_FRESH_LOG_MAX);
+  const rest = more === 0 ? '' : shown.length === 0 ? `${more} tensors` : `, and ${more} more`;
   return `initialised ${i.taken} of ${i.total} weight tensors from ${printablePath(i.path)} (step ${i.step}, ${i.weights} weights)` +
-    (i.fresh.length === 0 ? '' : `; fresh: ${i.fresh.join(', ')}`);
+    (shown.length === 0 && more === 0 ? '' : `; fresh: ${shown.join(', ')}${rest}`);
 }
 
 /**
  * The log line for one event, and its level: one `info` line per epoch (train/val loss and
- * accuracy, learning rate, duration), `debug` for batches and epoch starts, `warn` for
+ * accuracy, learning rate, duration; a fine-tuned run's start names the first
+ * {@link INITIALISED_FRESH_LOG_MAX} tensors left fresh and counts the rest), `debug` for
+ * batches and epoch starts, `warn` for
  * skipped samples and non-fatal `Error` events (warnings, such as a damaged checkpoint passed
  * over), `error` for fatal ones. Epochs are shown 1-based (`epoch 3/90` is the third).
  *
@@ -113,7 +132,9 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
 
 /**
  * Logs the training events as an {@link EventSink}; see {@link formatEvent} for the lines and
- * their levels. An upstream error is logged at `error` level, then passed on.
+ * their levels. When a fine-tuned run's TrainBegin line names only the first tensors left
+ * fresh, a `debug` line after it lists them all. An upstream error is logged at `error` level,
+ * then passed on.
  *
  * @example
  * ```ts
@@ -133,8 +154,14 @@ export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): Even
           if (e.kind === 'TrainBegin') total = e.epochs;
           if (e.kind === 'Error' && e.fatal) fatal = e.message;
           const [level, line] = formatEvent(e, total);
+          // The TrainBegin line names only the first few tensors left fresh; here are all.
+          const init = e.kind === 'TrainBegin' ? e.initialisedFrom : undefined;
           try {
             logger.log(level, line);
+            if (init !== undefined && init.fresh.length > INITIALISED_FRESH_LOG_MAX && logger.enabled('debug')) {
+              const of = init.freshMore === undefined || init.freshMore === 0 ? `all ${init.fresh.length}` : `the first ${init.fresh.length} of ${init.fresh.length + init.freshMore}`;
+              logger.debug(`fresh weight tensors (${of}): ${init.fresh.join(', ')}`);
+            }
           } catch (err) {
             subscriber.error(new Error(`logger: cannot write ${logger.file ?? 'log'}: ${(err as Error).message}`));
           }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
 import { createLogger } from '../../src/telemetry/createLogger';
-import { eventLogger, formatDuration, formatEvent } from '../../src/telemetry/eventLogger';
+import { eventLogger, formatDuration, formatEvent, INITIALISED_FRESH_LOG_MAX } from '../../src/telemetry/eventLogger';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { checkpoint, epochEnd, trainBegin, trainEnd } from './events';
 
@@ -11,6 +11,7 @@ function capture(level: 'error' | 'warn' | 'info' | 'debug') {
   return { lines, logger };
 }
 
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const batch: TrainEvent = { kind: 'BatchEnd', time: 0, epoch: 1, step: 14, batch: 3, batchSize: 64, loss: 1.23456, accuracy: 0.5, imagesPerSec: 123.45 };
 const skipped: TrainEvent = { kind: 'SampleSkipped', time: 0, epoch: 1, step: 14, path: 'a/b.jpg', reason: 'truncated', message: 'bad JPEG' };
 const failed: TrainEvent = { kind: 'Error', time: 0, epoch: 1, step: 14, message: 'NaN loss', fatal: true };
@@ -69,6 +70,24 @@ describe('eventLogger', () => {
       'info',
       'checkpoint saved at step 20: "runs/new\\nline/ckpt-3"',
     ]);
+  });
+
+  it('names the first few tensors a fine-tuned run left fresh and counts the rest, listing them all at debug level', async () => {
+    const labels = (n: number): string[] => Array.from({ length: n }, (_, k) => `conv${k}/kernel [3,3,8,8] vs [3,3,8,16]`);
+    const tuned = (fresh: string[], freshMore?: number): TrainEvent => ({
+      ...trainBegin(0),
+      initialisedFrom: { path: 'runs/pre/checkpoints/best.rxckpt', step: 32, weights: 'trained', taken: 2, total: 2 + fresh.length + (freshMore ?? 0), fresh, ...(freshMore === undefined ? {} : { freshMore }) },
+    });
+    const first = labels(INITIALISED_FRESH_LOG_MAX).join(', ');
+    assert.match(formatEvent(tuned(labels(25)))[1], new RegExp(`; fresh: ${escape(first)}, and 15 more$`));
+    // As many as the line names: no count; read back from gRPC, its own count of the rest adds up.
+    assert.match(formatEvent(tuned(labels(INITIALISED_FRESH_LOG_MAX)))[1], new RegExp(`; fresh: ${escape(first)}$`));
+    assert.match(formatEvent(tuned(labels(100), 150))[1], new RegExp(`; fresh: ${escape(first)}, and 240 more$`));
+    for (const level of ['info', 'debug'] as const) {
+      const { lines, logger } = capture(level);
+      await lastValueFrom(eventLogger(logger)(of<TrainEvent[]>(tuned(labels(25)))), { defaultValue: undefined });
+      assert.deepEqual(lines.slice(1).map((l) => l.slice(25)), level === 'info' ? [] : [`DEBUG fresh weight tensors (all 25): ${labels(25).join(', ')}`]);
+    }
   });
 
   it('says when it resumes', () => {
