@@ -31,26 +31,11 @@ interface LineFields {
 }
 
 /**
- * Where in its epoch a run resumed, from the events alone: the global step minus the steps of
- * the epochs before, clamped to the epoch. Exact when every earlier epoch ran `stepsPerEpoch`
- * steps; when skips shortened some, it is an underestimate that the first BatchEnd corrects,
- * never a position past the real one.
- *
- * @example
- * ```ts
- * resumedBatch({ epoch: 1, step: 6, steps: 4 }, 4); // 2: epoch 1 resumed at batch 2 of 4
- * ```
- */
-export function resumedBatch(epochBegin: { readonly epoch: number; readonly step: number; readonly steps: number }, stepsPerEpoch: number): number {
-  return Math.min(Math.max(epochBegin.step - epochBegin.epoch * stepsPerEpoch, 0), epochBegin.steps);
-}
-
-/**
  * Per-epoch progress of a training run as an {@link EventSink}: on a terminal a cli-progress
  * bar (batches, img/s, ETA, loss) that is cleared when the epoch ends, so the logger's epoch
  * line replaces it; otherwise a plain line at most every `lineEveryMs`, and always one at the
  * epoch's end. Subscribe it before the logger so the bar is gone before the epoch summary is
- * printed. A resumed run's bar starts at the resumed batch, not at 0 (see {@link resumedBatch}).
+ * printed. A resumed run's bar starts at the resumed batch (EpochBegin's `startBatch`), not at 0.
  *
  * An epoch that skipped samples trains fewer batches than planned (the plan counts the files,
  * and the next files take the skipped ones' places): when it ends, both modes write its end
@@ -70,9 +55,6 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
       let bar: SingleBar | undefined;
       let epochs = 0;
       let steps = 0;
-      let stepsPerEpoch = 0;
-      // Only the first epoch after TrainBegin can start mid-way (a resume); later ones start at 0.
-      let firstEpoch = true;
       let lastLine = -Infinity;
       // Where and when this process began the current epoch: the ETA comes from the average
       // step time since then (steadier than one batch's img/s; '-' until a batch has ended).
@@ -95,13 +77,12 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
           switch (e.kind) {
             case 'TrainBegin':
               epochs = e.epochs;
-              stepsPerEpoch = e.stepsPerEpoch;
-              firstEpoch = true;
               break;
             case 'EpochBegin': {
               steps = e.steps;
-              const at = firstEpoch ? resumedBatch(e, stepsPerEpoch) : 0;
-              firstEpoch = false;
+              // Exact, where an estimate from the global step would fall short of it once
+              // skipped samples had shortened an earlier epoch.
+              const at = e.startBatch;
               lastLine = now();
               epochStartAt = at;
               epochStartMs = lastLine;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { concat, from, lastValueFrom, Observable, throwError } from 'rxjs';
-import { resumedBatch, trainProgress } from '../../src/cli/trainProgress';
+import { trainProgress } from '../../src/cli/trainProgress';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 
 const base = { time: 0, epoch: 0, step: 0 };
@@ -104,7 +104,7 @@ describe('trainProgress', () => {
     const s = sink();
     // Resumed at epoch 1 (0-based), batch 3 of 4: global step 7.
     const resumed: TrainEvent = { ...begin, epoch: 1, step: 7, resumedFrom: 'ckpt' };
-    const at = { epoch: 1, step: 7 };
+    const at = { epoch: 1, step: 7, startBatch: 3 };
     const events: TrainEvent[] = [resumed, { ...epochBegin, ...at }];
     await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true }), bar: true })(from(events)), { defaultValue: undefined });
     assert.match(s.text(), /epoch 2\/3 \[[^\]]*\] 3\/4 \|/);
@@ -116,12 +116,13 @@ describe('trainProgress', () => {
     assert.match(t.text(), /epoch 3\/3 \[[^\]]*\] 0\/4 \|/);
   });
 
-  it('places a resume within its epoch, never past it', () => {
-    assert.equal(resumedBatch({ epoch: 0, step: 0, steps: 4 }, 4), 0);
-    assert.equal(resumedBatch({ epoch: 1, step: 6, steps: 4 }, 4), 2);
-    assert.equal(resumedBatch({ epoch: 2, step: 8, steps: 4 }, 4), 0, 'an epoch-end checkpoint');
-    // Skips shortened an earlier epoch (7 steps in 2 epochs): underestimate, clamped at 0.
-    assert.equal(resumedBatch({ epoch: 2, step: 7, steps: 4 }, 4), 0);
-    assert.equal(resumedBatch({ epoch: 1, step: 99, steps: 4 }, 4), 4);
+  it('starts a resumed epoch at the batch it continues, though skips shortened an earlier epoch', async () => {
+    const s = sink();
+    // Epoch 0 trained 3 of 4 batches (skips), epoch 1 stopped after 2: resumed at global step 5, batch 2.
+    const events: TrainEvent[] = [{ ...begin, epoch: 1, step: 5, resumedFrom: 'ckpt' }, { ...epochBegin, epoch: 1, step: 5, startBatch: 2 }];
+    await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true }), bar: true })(from(events)), { defaultValue: undefined });
+    assert.match(s.text(), /epoch 2\/3 \[[^\]]*\] 2\/4 \|/);
+    assert.doesNotMatch(s.text(), / 1\/4 \|/);
   });
+
 });
