@@ -415,13 +415,6 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           finish('stopped');
           return;
         }
-        // Once the last batch is trained the epoch's validation runs even past the budget:
-        // cutting it would throw the whole epoch's result away.
-        if (budget !== null && s.batch < source.stepsPerEpoch && doneMs + now() - epochStart >= budget) {
-          await saveCheckpoint(false);
-          finish('time-limit');
-          return;
-        }
         const next = await iterator.next();
         if (life.closed || next.done === true) {
           if (next.done !== true && next.value.kind === 'batch') disposeBatch(next.value);
@@ -446,6 +439,15 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           if (life.closed) return;
           await saveCheckpoint(false);
           finish('stopped');
+          return;
+        }
+        // Checked once a batch is at hand: once the epoch's data runs out, its validation runs
+        // even past the budget, since cutting it would throw the whole epoch's result away. The
+        // planned batch count cannot say when that is: skipped samples end an epoch before it.
+        if (budget !== null && doneMs + now() - epochStart >= budget) {
+          disposeBatch(item);
+          await saveCheckpoint(false);
+          finish('time-limit');
           return;
         }
         const n = item.xs.shape[0];

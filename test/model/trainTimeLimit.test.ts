@@ -13,8 +13,8 @@ import { useCpu } from './fixtures/tinyTraining';
 // time, so the budget arithmetic is exact (5 steps per epoch = 500 ms per epoch).
 const STEP_MS = 100;
 
-function clocked(): { opts: Pick<TrainOptions, 'setup' | 'seed' | 'lr' | 'scheduler' | 'identity' | 'batchEvents' | 'now'>; steps: () => number } {
-  const base = resumeSetup();
+function clocked(overrides: { batches?: number } = {}): { opts: Pick<TrainOptions, 'setup' | 'seed' | 'lr' | 'scheduler' | 'identity' | 'batchEvents' | 'now'>; steps: () => number } {
+  const base = resumeSetup(overrides);
   let t = 0;
   let steps = 0;
   return {
@@ -79,6 +79,18 @@ describe('train: training-time budget (maxTrainingMs)', () => {
     );
     assert.equal(more.steps(), 2);
     assert.equal(ofKind(resumed, 'EpochEnd')[0]?.durationMs, 500, 'the time before the stop counts toward the epoch');
+  });
+
+  it('validates an epoch that skipped samples once its data runs out, though it ran short of its planned batches as the budget ran out', async () => {
+    // 5 batches planned, skips leave 3: the budget is spent just as the epoch's data runs out.
+    const c = clocked({ batches: 3 });
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    const events = await lastValueFrom(train({ ...c.opts, epochs: 3, maxTrainingMs: 300, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).pipe(toArray()));
+    assert.equal(c.steps(), 3);
+    assert.deepEqual(ofKind(events, 'EpochEnd').map((e) => [e.epoch, e.durationMs]), [[0, 300]]);
+    assert.ok(ofKind(events, 'CheckpointSaved').every((e) => /-e0001-b000000/.test(path.basename(e.path))), 'the checkpoint is the finished epoch\'s, not one to resume mid-epoch');
+    const end = events[events.length - 1];
+    assert.equal(end.kind === 'TrainEnd' && end.reason, 'time-limit');
   });
 
   it('counts the time spent before a resume, and a larger budget continues the run', async () => {
