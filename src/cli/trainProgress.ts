@@ -1,4 +1,4 @@
-import { Presets, SingleBar } from 'cli-progress';
+import { SingleBar } from 'cli-progress';
 import { Observable } from 'rxjs';
 import type { EventSink } from '../telemetry/EventSink';
 import { formatDuration } from '../telemetry/eventLogger';
@@ -28,6 +28,44 @@ interface LineFields {
   readonly etaText: string;
   readonly loss: string;
   readonly acc: string;
+}
+
+/** The figures of the bar line besides its position. */
+interface BarFields {
+  readonly ips: string;
+  readonly etaText: string;
+  readonly loss: string;
+  readonly acc: string;
+}
+
+const BAR_MAX = 40;
+const BAR_MIN = 10;
+
+/**
+ * The bar line, fitted to the terminal's width (`maxWidth`, read at every redraw, so a resize
+ * takes effect at once). cli-progress cuts a line at the right margin, and at 40 columns of
+ * bar an 80-column terminal lost the loss and accuracy, the figures the bar is watched for:
+ * the bar narrows first (down to 10), then goes, then img/s, then the ETA.
+ */
+function fittedBarLine(head: string, params: { readonly progress: number; readonly value: number; readonly total: number; readonly maxWidth: number }, f: BarFields): string {
+  // The last column stays free: a character written there makes some terminals wrap.
+  const room = params.maxWidth - 1;
+  const fit = (parts: readonly string[]): string | undefined => {
+    const line = parts.join(' | ');
+    return line.length <= room ? line : undefined;
+  };
+  const at = `${params.value}/${params.total}`;
+  const figures = `loss ${f.loss} acc ${f.acc}`;
+  const rest = [at, `${f.ips} img/s`, `ETA ${f.etaText}`, figures];
+  const plain = `${head} ${rest.join(' | ')}`;
+  const size = Math.min(BAR_MAX, room - plain.length - 3);
+  if (size >= BAR_MIN) {
+    const done = Math.round(Math.min(Math.max(params.progress, 0), 1) * size);
+    return `${head} [${'\u2588'.repeat(done)}${'\u2591'.repeat(size - done)}] ${rest.join(' | ')}`;
+  }
+  return fit([`${head} ${at}`, `${f.ips} img/s`, `ETA ${f.etaText}`, figures])
+    ?? fit([`${head} ${at}`, `ETA ${f.etaText}`, figures])
+    ?? `${head} ${at} | ${figures}`;
 }
 
 /**
@@ -90,16 +128,16 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               latest = undefined;
               if (opts.bar) {
                 stopBar();
+                const head = `epoch ${e.epoch + 1}/${epochs}`;
                 bar = new SingleBar(
                   {
                     stream: opts.stream,
-                    format: `epoch ${e.epoch + 1}/${epochs} [{bar}] {value}/{total} | {ips} img/s | ETA {etaText} | loss {loss} acc {acc}`,
+                    format: (_options, params, payload: BarFields) => fittedBarLine(head, params, payload),
                     clearOnComplete: true,
                     hideCursor: true,
                     etaBuffer: 20,
                     fps: 5,
                   },
-                  Presets.shades_classic,
                 );
                 bar.start(e.steps, at, { ips: '-', etaText: '-', loss: '-', acc: '-' });
               }

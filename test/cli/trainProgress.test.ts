@@ -125,4 +125,28 @@ describe('trainProgress', () => {
     assert.doesNotMatch(s.text(), / 1\/4 \|/);
   });
 
+  it('fits the bar line to the terminal, keeping the loss and accuracy in sight', async () => {
+    // What a terminal shows of each redraw: the text between cli-progress's escape sequences.
+    // eslint-disable-next-line no-control-regex
+    const drawn = (text: string) => text.split(/\x1b\[[0-9;?]*[A-Za-z]/).filter((l) => l.startsWith('epoch '));
+    for (const columns of [200, 80, 60, 40]) {
+      const s = sink();
+      let t = 0;
+      const events$ = new Observable<TrainEvent>((sub) => {
+        sub.next(begin);
+        sub.next(epochBegin);
+        t = 1000;
+        sub.next(batch(0));
+        t = 2000;
+        sub.next(batch(1));
+        sub.complete();
+      });
+      await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true, columns }), bar: true, now: () => t })(events$), { defaultValue: undefined });
+      const lines = drawn(s.text());
+      assert.ok(lines.length > 0, `${columns} columns: a line was drawn`);
+      for (const line of lines) assert.ok(line.length < columns, `${columns} columns: '${line}' fits`);
+      assert.match(lines[lines.length - 1], /^epoch 1\/3 .*2\/4 .*\| loss 1\.4000 acc 25\.0%$/, `${columns} columns`);
+    }
+  });
+
 });
