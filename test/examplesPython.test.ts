@@ -227,6 +227,15 @@ describe('examples/python/watch_run.py', function () {
     assert.match(got.out, /\n1 1 train_end COMPLETED after 0\.0s\n/);
   });
 
+  it('--wait on a host name that does not resolve asks about the name, in its own words rather than C-ares\'s', async () => {
+    const r = await watch(['no-such-host.invalid:50051', '--wait', '1']);
+    assert.equal(r.code, 3, r.err);
+    assert.deepEqual(r.err.trimEnd().split('\n'), [
+      'cannot resolve no-such-host.invalid — is the host name right? retrying for up to 1 s (--wait)',
+      'nothing answered at no-such-host.invalid:50051 for 1 s (--wait): cannot resolve no-such-host.invalid — is the host name right?',
+    ]);
+  });
+
   it("prints a resumed run's earlier epochs under its train_begin line (TrainBegin.history)", async () => {
     const events = new Subject<TrainEvent>();
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });

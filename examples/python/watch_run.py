@@ -146,11 +146,19 @@ def unfixable(details, args):
     return None
 
 
+def not_found(details, args):
+    """`cannot resolve HOST — is the host name right?` for an attempt whose host name did not
+    resolve (grpc's words for it are a C-ares status line), else None."""
+    if "DNS resolution failed" not in details:
+        return None
+    return f"cannot resolve {args.address.rpartition(':')[0]} — is the host name right?"
+
+
 def waiting(code, details, args):
     """The one line said while no server answers: `rxtrain monitor` shows that state in place,
     and a line per retry (every 10 s at most, for ever without --wait) would bury the output."""
     what = (f"nothing listens on {args.address} yet — is training running?" if "Connection refused" in details
-            else f"{code.name}: {details};")
+            else not_found(details, args) or f"{code.name}: {details};")
     return f"{what} retrying " + (f"for up to {args.wait:g} s (--wait)" if args.wait is not None else "until a server answers")
 
 
@@ -243,8 +251,10 @@ def main():
                 pause = delay
                 if args.wait is not None:
                     if now - failing_since >= args.wait:
-                        print(f"nothing answered at {args.address} for {args.wait:g} s (--wait): training has not "
-                              "started there, or it ended before this watcher connected", file=sys.stderr)
+                        # A name that does not resolve is a typo more likely than a run not started.
+                        why = not_found(details, args) or ("training has not started there, or it ended "
+                                                           "before this watcher connected")
+                        print(f"nothing answered at {args.address} for {args.wait:g} s (--wait): {why}", file=sys.stderr)
                         return 3
                     pause = min(delay, failing_since + args.wait - now)  # never wait past the deadline
                 time.sleep(pause)

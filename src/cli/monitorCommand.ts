@@ -240,7 +240,9 @@ function seconds(ms: number): string {
 function problemHint(p: WatchProblem, args: MonitorArgs): string {
   switch (p.kind) {
     case 'nobody-listens':
-      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): training has not started there, or it ended before this monitor connected`;
+      // "Not started, or over" is what a refused connection means; a name that does not
+      // resolve or a host that does not answer has another cure, which the last try names.
+      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): ${p.lastAttempt ?? 'training has not started there, or it ended before this monitor connected'}`;
     case 'server-not-tls': {
       const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${printablePath(args.ca)}` : undefined].filter((f) => f !== undefined);
       return `the server at ${args.address} does not speak TLS: drop ${flags.join(' and ')}`;

@@ -114,6 +114,22 @@ export function probeTls(address: string, opts: { readonly serverName?: string; 
 }
 
 /**
+ * Whether a failed attempt's status details say the host answered and refused the connection:
+ * nothing listens on the port, the usual sign of a run not started yet or already over. A name
+ * that does not resolve or a host that does not answer means something else: a typo, another
+ * network.
+ *
+ * @example
+ * ```ts
+ * connectionRefused('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1'); // true
+ * connectionRefused('Name resolution failed for target dns:gpu-bx:50051'); // false
+ * ```
+ */
+export function connectionRefused(details: string): boolean {
+  return /ECONNREFUSED/.test(details);
+}
+
+/**
  * A readable one-line account of why a connection attempt failed, from its status details:
  * `nothing listens on 127.0.0.1:50051 yet — is training running?` instead of grpc-js's
  * `No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: `.
@@ -125,7 +141,7 @@ export function probeTls(address: string, opts: { readonly serverName?: string; 
  * ```
  */
 export function describeUnavailable(details: string, address: string): string {
-  if (/ECONNREFUSED/.test(details)) return `nothing listens on ${address} yet — is training running?`;
+  if (connectionRefused(details)) return `nothing listens on ${address} yet — is training running?`;
   const hp = parseHostPort(address);
   // A question, like the refused case: the monitor was never connected, so "disconnected:
   // cannot resolve" misled, and a misspelt name is the likelier cause than a DNS hiccup.

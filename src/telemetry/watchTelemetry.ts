@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
-import { classifyUnavailable, describeUnavailable, probeTls, type ConnectionProblem } from './connectionProblem';
+import { classifyUnavailable, connectionRefused, describeUnavailable, probeTls, type ConnectionProblem } from './connectionProblem';
 import { fromProtoEvent, type SequencedEvent } from './fromProtoEvent';
 import { latestSequenceOf } from './latestSequenceMetadata';
 import { oldestSequenceOf } from './oldestSequenceMetadata';
@@ -101,7 +101,18 @@ const FATAL = new Set<grpc.status>([
  * const p: WatchProblem = { kind: 'nobody-listens', waitedMs: 30_000 };
  * ```
  */
-export type WatchProblem = ConnectionProblem | { readonly kind: 'nobody-listens'; readonly waitedMs: number };
+export type WatchProblem =
+  | ConnectionProblem
+  | {
+    readonly kind: 'nobody-listens';
+    readonly waitedMs: number;
+    /**
+     * How the last attempt failed, in words, when the host did not refuse it (the usual case
+     * of a run not started or over, where this is absent): `cannot resolve gpu-bx — is the
+     * host name right?`, `10.0.0.5:50051 is unreachable (ETIMEDOUT)`.
+     */
+    readonly lastAttempt?: string;
+  };
 
 /**
  * Why {@link watchTelemetry} gave up: the gRPC status, and for connections that can never
@@ -197,7 +208,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       if (opts.giveUpAfterMs !== undefined && now - failingSince >= opts.giveUpAfterMs) {
         const waitedMs = now - failingSince;
         fail(code, `no telemetry server answered at ${opts.address} for ${(waitedMs / 1000).toFixed(1)} s; giving up (last attempt: ${describeUnavailable(details, opts.address)})`,
-          { kind: 'nobody-listens', waitedMs });
+          { kind: 'nobody-listens', waitedMs, ...(connectionRefused(details) ? {} : { lastAttempt: describeUnavailable(details, opts.address) }) });
         return;
       }
       // Never wait past the deadline to find out.

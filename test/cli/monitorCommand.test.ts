@@ -389,6 +389,13 @@ describe('rxtrain monitor', () => {
     assert.match(t.err.text(), new RegExp(`rxtrain monitor: nothing answered at ${address} for 0\\.2s \\(--wait\\): training has not started there, or it ended before this monitor connected\n$`));
   });
 
+  it('--wait on a host name that does not resolve ends by asking about the name, not about training', async () => {
+    const t = io({ backoff: { initialMs: 20, maxMs: 50 } });
+    assert.equal(await run(['no-such-host.invalid:50051', '--wait', '0.2s'], t.io), MONITOR_EXIT.NOTHING_LISTENS);
+    assert.match(t.err.text(), /rxtrain monitor: nothing answered at no-such-host\.invalid:50051 for 0\.2s \(--wait\): cannot resolve no-such-host\.invalid — is the host name right\?\n$/);
+    assert.doesNotMatch(t.err.text(), /training has not started there/);
+  });
+
   it('started after a short run ended, is served the whole run by a server that lingers (exit 0)', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0', lingerAfterEndMs: 3_600_000 });
     events.next(begin());
