@@ -20,6 +20,7 @@ import { telemetryClientCredentials } from '../telemetry/telemetryClientCredenti
 import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
 import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
 import { watchTelemetry, WatchError, type WatchProblem, type WatchSignal } from '../telemetry/watchTelemetry';
+import { closestName } from '../model/closestName';
 import { parseDuration } from '../model/Duration';
 import { wrapWords } from './formatOptions';
 import { processStopSignal, type StopSignal } from './processStopSignal';
@@ -153,7 +154,11 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
   const kinds: TrainEventKind[] = [];
   for (const raw of (v.kinds ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const k = parseEventKind(raw);
-    if (k === undefined) return E.left(`--kinds: unknown event kind '${raw}'`);
+    if (k === undefined) {
+      // As for a mistyped option: the nearest kind, and the list, so one look fixes the command.
+      const near = closestName(raw.replace(/^event_kind_/i, '').replace(/[_-]/g, ''), TRAIN_EVENT_KINDS);
+      return E.left(`--kinds: unknown event kind '${raw}'${near === undefined ? '' : ` (did you mean ${near}?)`}; the kinds: ${TRAIN_EVENT_KINDS.join(', ')}`);
+    }
     kinds.push(k);
   }
   const from = v.from === undefined ? 0 : Number(v.from);

@@ -543,7 +543,10 @@ describe('rxtrain monitor', () => {
     assert.equal(await run(['nohost'], t.io), MONITOR_EXIT.USAGE);
     assert.match(t.err.text(), /expected HOST:PORT/);
     assert.equal(await run(['127.0.0.1:1', '--kinds', 'Bogus'], t.io), MONITOR_EXIT.USAGE);
-    assert.match(t.err.text(), /unknown event kind 'Bogus'/);
+    assert.match(t.err.text(), /unknown event kind 'Bogus'; the kinds: TrainBegin, EpochBegin, .*, Error\n/);
+    const k = io();
+    assert.equal(await run(['127.0.0.1:1', '--kinds', 'EpochEnd,checkpointsaved,EPOCH_ENDS'], k.io), MONITOR_EXIT.USAGE);
+    assert.match(k.err.text(), /--kinds: unknown event kind 'EPOCH_ENDS' \(did you mean EpochEnd\?\); the kinds: /);
     assert.equal(await run(['127.0.0.1:1', '--ca', '/nonexistent.pem'], t.io), MONITOR_EXIT.USAGE);
     assert.match(t.err.text(), /cannot read CA certificate \/nonexistent\.pem: no such file or folder\n/);
     const s = io();
