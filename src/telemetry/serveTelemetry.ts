@@ -246,6 +246,18 @@ export async function serveTelemetry(
       throw new Error(`telemetry: ${address} is already in use (another training run on this machine?); `
         + 'serve on another port (--telemetry 127.0.0.1:PORT, or 127.0.0.1:0 for any free one) or switch telemetry off (--telemetry off)');
     }
+    // grpc-js's words ("No address added out of total 1 resolved errors: [listen
+    // EADDRNOTAVAIL …]", "Name resolution failed for target dns:…") say neither what is wrong
+    // with the address nor what to bind instead.
+    const host = hp.right.host;
+    if (/EADDRNOTAVAIL/.test(why)) {
+      throw new Error(`telemetry: cannot listen on ${address}: ${host} is not an address of this machine (a cloud machine's public address usually is not: `
+        + 'its traffic arrives on a private one); bind to one of its own addresses (hostname -I), or to 0.0.0.0 for all of them');
+    }
+    if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(why)) {
+      throw new Error(`telemetry: cannot listen on ${address}: cannot resolve ${host}; bind to an address of this machine `
+        + '(0.0.0.0 for all of them, 127.0.0.1 for this machine only): monitors dial its name, the server does not need one');
+    }
     throw new Error(`telemetry: cannot listen on ${address}: ${why}`);
   }
 

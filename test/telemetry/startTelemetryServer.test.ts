@@ -67,6 +67,11 @@ describe('startTelemetryServer (worker thread)', () => {
     await assert.rejects(startTelemetryServer(events, { runId: 'r', address: first.address }),
       /127\.0\.0\.1:\d+ is already in use \(another training run on this machine\?\); serve on another port \(--telemetry 127\.0\.0\.1:PORT, or 127\.0\.0\.1:0 for any free one\) or switch telemetry off/);
     await first.shutdown();
+    // Binding sends nothing: 198.51.100.7 (documentation range) is just not this machine's.
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '198.51.100.7:0', insecure: true }),
+      /^Error: telemetry: cannot listen on 198\.51\.100\.7:0: 198\.51\.100\.7 is not an address of this machine .*; bind to one of its own addresses \(hostname -I\), or to 0\.0\.0\.0 for all of them$/);
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: 'no-such-host.invalid:0', insecure: true }),
+      /^Error: telemetry: cannot listen on no-such-host\.invalid:0: cannot resolve no-such-host\.invalid; bind to an address of this machine \(0\.0\.0\.0 for all of them/);
     const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
   });
