@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,6 +34,7 @@ describe('examples/python/watch_run.py', function () {
 
   // The python3 on PATH (a pyenv, a venv) may lack grpcio that the system's has.
   let python = 'python3';
+  let systemHasGrpc = false;
 
   before(() => {
     const hasGrpc = (py: string): boolean => {
@@ -45,6 +46,7 @@ describe('examples/python/watch_run.py', function () {
       }
     };
     python = ['python3', '/usr/bin/python3'].find(hasGrpc) ?? '';
+    systemHasGrpc = hasGrpc('/usr/bin/python3');
     try {
       if (python === '') throw new Error('no python3 with grpc');
       execFileSync('protoc', ['--version'], { stdio: 'ignore' });
@@ -225,6 +227,21 @@ describe('examples/python/watch_run.py', function () {
     const got = await quiet;
     assert.equal(got.code, 0, got.err);
     assert.match(got.out, /\n1 1 train_end COMPLETED after 0\.0s\n/);
+  });
+
+  it('run by a python3 without grpcio (a venv, pyenv) while /usr/bin/python3 has it, names the command to run instead', () => {
+    const venv = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtrain-venv-'));
+    try {
+      // A python3 that sees no dist-packages, as a pyenv or venv one first on PATH does.
+      execFileSync(python, ['-m', 'venv', '--without-pip', venv]);
+      const r = spawnSync(path.join(venv, 'bin', 'python3'), [path.join(dir ?? '', 'watch_run.py'), 'gpu-box:50051', '--kinds', 'EPOCH_END'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr.trimEnd(), systemHasGrpc
+        ? `No module named 'grpc' in ${path.join(venv, 'bin', 'python3')}, but /usr/bin/python3 has it (Debian's python3-grpcio): run /usr/bin/python3 ${path.join(dir ?? '', 'watch_run.py')} gpu-box:50051 --kinds EPOCH_END`
+        : `No module named 'grpc': install grpcio and generate the stubs first (see the top of ${path.join(dir ?? '', 'watch_run.py')})`);
+    } finally {
+      fs.rmSync(venv, { recursive: true, force: true });
+    }
   });
 
   it('--wait on a host name that does not resolve asks about the name, in its own words rather than C-ares\'s', async () => {

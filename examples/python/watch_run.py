@@ -41,6 +41,16 @@ try:
     import telemetry_pb2 as pb
     import telemetry_pb2_grpc as rpc
 except ImportError as e:
+    # Debian's python3-grpcio installs for the system's /usr/bin/python3 only; a pyenv or venv
+    # python3 first on PATH does not see it, and "No module named 'grpc'" after an apt-get
+    # install that succeeded sends the user to install it again.
+    system = "/usr/bin/python3"
+    if e.name in ("grpc", "google") and sys.executable != system and os.path.exists(system):
+        import subprocess
+        if subprocess.run([system, "-c", "import grpc, google.protobuf"], capture_output=True).returncode == 0:
+            import shlex
+            sys.exit(f"{e} in {sys.executable}, but {system} has it (Debian's python3-grpcio): "
+                     f"run {shlex.join([system, *sys.argv])}")
     sys.exit(f"{e}: install grpcio and generate the stubs first (see the top of {__file__})")
 
 # Worth another try (the server restarted, the network dropped, we read too slowly).
