@@ -420,7 +420,8 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     let unhook: () => void = () => undefined;
     const unmute = args.tls && args.serverName === undefined && isIP(host) !== 0 ? muteIpServerNameWarning() : () => undefined;
     let finished = false;
-    const finish = (code: number, message?: string): void => {
+    /** `ended` when the run's stream ended, else why the monitor stopped first. */
+    const finish = (code: number, message?: string, end: { readonly connection: 'ended' } | { readonly connection: 'stopped'; readonly why?: string } = { connection: 'stopped' }): void => {
       if (finished) return;
       finished = true;
       unhook();
@@ -428,7 +429,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       unmute();
       if (tty) {
         if (paintTimer !== undefined) clearTimeout(paintTimer);
-        state = { ...state, connection: 'ended' };
+        state = { ...state, connection: end.connection, connectionDetail: end.connection === 'stopped' ? end.why ?? '' : '' };
         paint();
       }
       if (message !== undefined) errOut(`rxtrain monitor: ${message}\n`);
@@ -464,7 +465,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       });
     }
     // SIGTERM too: a service manager stopping the monitor gets the final view and the same code as for train.
-    unhook = (io.onStopSignal ?? processStopSignal)((signal) => finish(stopExitCode(signal)));
+    unhook = (io.onStopSignal ?? processStopSignal)((signal) => finish(stopExitCode(signal), undefined, { connection: 'stopped', why: signal === 'SIGINT' ? 'Ctrl-C' : signal }));
     live.sub = watchTelemetry({
       address: args.address,
       credentials: creds.credentials,
@@ -477,7 +478,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       ...(args.wait !== undefined ? { giveUpAfterMs: args.wait.ms } : {}),
     }).subscribe({
       next: onSignal,
-      complete: () => finish(state.status === 'FAILED' ? MONITOR_EXIT.FAILED : MONITOR_EXIT.OK, tty || args.json ? undefined : 'training ended'),
+      complete: () => finish(state.status === 'FAILED' ? MONITOR_EXIT.FAILED : MONITOR_EXIT.OK, tty || args.json ? undefined : 'training ended', { connection: 'ended' }),
       error: (err: unknown) =>
         finish(
           err instanceof WatchError && err.problem?.kind === 'nobody-listens' ? MONITOR_EXIT.NOTHING_LISTENS : MONITOR_EXIT.FAILED,
@@ -488,6 +489,8 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
               : err instanceof WatchError && err.code === grpcStatus.ABORTED
                 ? err.message.replace(/^ABORTED: /, '') // the server's "training failed: …" says it all
                 : err instanceof Error ? err.message : String(err),
+          // A failed run's stream ends with ABORTED: the run ended, the monitor did not stop it.
+          err instanceof WatchError && err.code === grpcStatus.ABORTED ? { connection: 'ended' } : undefined,
         ),
     });
   });

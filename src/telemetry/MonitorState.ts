@@ -39,7 +39,12 @@ export type MonitorEpoch = EpochRecord;
  */
 export interface MonitorState {
   readonly address: string;
-  readonly connection: 'connecting' | 'live' | 'retrying' | 'ended';
+  /**
+   * `ended`: the run's stream ended (training over); `stopped`: the monitor itself stopped
+   * first (Ctrl-C, SIGTERM, an error it cannot retry past), saying nothing about the run, with
+   * the reason, if any, in `connectionDetail`.
+   */
+  readonly connection: 'connecting' | 'live' | 'retrying' | 'ended' | 'stopped';
   readonly connectionDetail: string;
   readonly runId: string;
   readonly backend: string;

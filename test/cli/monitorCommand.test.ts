@@ -162,6 +162,33 @@ describe('rxtrain monitor', () => {
     assert.equal(await exit, MONITOR_EXIT.OK);
   });
 
+  it('on a terminal, Ctrl-C leaves the view saying the monitor stopped (the run goes on), and a run that ends says ended', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next(begin());
+    // eslint-disable-next-line no-control-regex
+    const lastView = (text: string) => text.slice(text.lastIndexOf('rxtrain monitor')).replace(/\x1b\[[0-9]*[A-Za-z]/g, '');
+    let stop: (signal: StopSignal) => void = () => undefined;
+    const term = () => {
+      const t = { text: '' };
+      return Object.assign(t, { out: Object.assign(new EventEmitter(), { isTTY: true, columns: 100, rows: 40, write: (s: string) => ((t.text += s), true) }) });
+    };
+    const a = term();
+    const exit = run([server.address], io({ out: a.out, onStopSignal: (s) => ((stop = s), () => undefined) }).io);
+    await until(() => a.text.includes('run alexnet-1'), 5000, 'the first view');
+    stop('SIGINT');
+    assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
+    assert.match(lastView(a.text), /^rxtrain monitor {2}127\.0\.0\.1:\d+ {2}\[monitor stopped: Ctrl-C\]\n/);
+    assert.match(lastView(a.text), /status RUNNING/);
+
+    const b = term();
+    const ended = run([server.address], io({ out: b.out }).io);
+    await until(() => b.text.includes('run alexnet-1'), 5000, 'the second view');
+    events.next(endOk());
+    events.complete();
+    assert.equal(await ended, MONITOR_EXIT.OK);
+    assert.match(lastView(b.text), /^rxtrain monitor {2}127\.0\.0\.1:\d+ {2}\[ended\]\n/);
+  });
+
   it('after a 1-epoch run shows epoch 1/1, not 2/1, in line mode and on a terminal', async () => {
     const oneEpoch = (): TrainEvent[] => [
       { ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epochs: 1 },

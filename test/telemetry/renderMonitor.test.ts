@@ -26,6 +26,23 @@ function busyRun(): ReturnType<typeof initialMonitorState> {
   return signals.reduce(reduceMonitor, initialMonitorState('127.0.0.1:50051'));
 }
 
+describe('renderMonitor before and after the run', () => {
+  it('before anything was received, says so instead of a run of placeholders', () => {
+    const waiting = [{ type: 'disconnected', code: 14, details: 'x', message: 'nothing listens on 127.0.0.1:50051 yet — is training running?', retryInMs: 2000 } as WatchSignal]
+      .reduce(reduceMonitor, initialMonitorState('127.0.0.1:50051'));
+    const text = renderMonitor(waiting, 160).join('\n');
+    assert.equal(text, 'rxtrain monitor  127.0.0.1:50051  [waiting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0 s)]\n\nnothing received yet: no run to show');
+    assert.doesNotMatch(renderMonitor(initialMonitorState('127.0.0.1:50051'), 100).join('\n'), /status UNKNOWN|run \?|batch 0\/\?|loss -/);
+  });
+
+  it('a monitor stopped before the run ended says it stopped, not that the run ended', () => {
+    const stopped = renderMonitor({ ...busyRun(), connection: 'stopped', connectionDetail: 'Ctrl-C' }, 100);
+    assert.equal(stopped[0], 'rxtrain monitor  127.0.0.1:50051  [monitor stopped: Ctrl-C]');
+    assert.ok(stopped.some((l) => l.includes('status RUNNING')));
+    assert.equal(renderMonitor({ ...busyRun(), connection: 'ended' }, 100)[0], 'rxtrain monitor  127.0.0.1:50051  [ended]');
+  });
+});
+
 describe('renderMonitor on narrow terminals', () => {
   for (const columns of [30, 40, 50, 60, 80]) {
     it(`at ${columns} columns, fits every line and cuts nothing a user needs`, () => {
