@@ -269,6 +269,11 @@ describe('examples/python/watch_run.py', function () {
     assert.match(got.out, /\n2 2 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
   });
 
+  it('says "1 epoch", not "1 epochs", for a 1-epoch run', async () => {
+    const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 1, stepsPerEpoch: 4, config: {} }];
+    assert.match(await watchRun(sent, 'TRAIN_BEGIN', dir), /\n1 0 train_begin 1 epoch x 4 steps, wasm\n/);
+  });
+
   it('prints what a run started from another run\'s weights took (TrainBegin.initialised_from), also with stubs built before the field', async () => {
     // Stubs of the proto before initialised_from: this one with its line taken out.
     const oldDir = stubsWithout(/initialised_from = \d+;/);

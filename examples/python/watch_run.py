@@ -102,7 +102,7 @@ def describe(ev):
         return f"checkpoint_saved {shown(p.path)}" + (" (best)" if p.best else "")
     if kind == "train_begin":
         # A resumed run lists its finished epochs (servers before TrainBegin.history send none).
-        lines = [f"train_begin {p.epochs} epochs x {p.steps_per_epoch} steps, {p.backend}" + (
+        lines = [f"train_begin {p.epochs} epoch{'' if p.epochs == 1 else 's'} x {p.steps_per_epoch} steps, {p.backend}" + (
             f", resumed from {shown(p.resumed_from)}" if p.resumed_from else "")]
         # A run started from another run's weights (--init-from); stubs built from a proto before the field do not have it.
         if "initialised_from" in p.DESCRIPTOR.fields_by_name and p.HasField("initialised_from"):

@@ -213,7 +213,7 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
   switch (e.kind) {
     case 'TrainBegin':
       return [
-        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epochs × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}${e.initialisedFrom ? `, ${initialisedNote(e.initialisedFrom)}` : ''}`,
+        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}${e.initialisedFrom ? `, ${initialisedNote(e.initialisedFrom)}` : ''}`,
         // No step: the event's is where the new process starts, not where that epoch ended.
         ...(e.history ?? []).map((r) => `#${e.sequence} epoch ${epochLabel({ epoch: r.epoch, epochs: e.epochs })} epoch done before the restart: ${epochFigures(r)}`),
       ].join('\n');
