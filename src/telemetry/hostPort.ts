@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import * as E from 'fp-ts/Either';
+import { DEFAULT_TELEMETRY_ADDRESS } from './TelemetryServerOptions';
 
 /**
  * A parsed `host:port`; IPv6 hosts are kept without brackets.
@@ -39,7 +40,14 @@ export function parseHostPort(raw: string): E.Either<string, HostPort> {
   } else {
     const i = s.lastIndexOf(':');
     if (i <= 0 || s.indexOf(':') !== i) {
-      return E.left(`expected HOST:PORT (e.g. 127.0.0.1:50051 or [::1]:50051), got '${raw}'`);
+      // The two likely slips, each with the address meant: a URL pasted whole, a host alone.
+      const url = /^[a-z][a-z0-9+.-]*:\/\/([^/]+)\/?$/i.exec(s);
+      const port = DEFAULT_TELEMETRY_ADDRESS.slice(DEFAULT_TELEMETRY_ADDRESS.lastIndexOf(':') + 1);
+      const fix = url ? `: without the scheme, ${url[1]}`
+        : /^[\w.-]+$/.test(s) ? `: add the port, e.g. ${s}:${port} (rxtrain train's default)`
+        : /^[0-9a-f:]+$/i.test(s) && net.isIPv6(s) ? `: an IPv6 host in brackets, e.g. [${s}]:${port}`
+        : '';
+      return E.left(`expected HOST:PORT (e.g. 127.0.0.1:50051 or [::1]:50051), got '${raw}'${fix}`);
     }
     host = s.slice(0, i);
     portText = s.slice(i + 1);
