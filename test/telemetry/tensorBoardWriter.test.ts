@@ -87,6 +87,11 @@ describe('tensorBoardWriter', () => {
     assert.match(text, /"token": null/);
   });
 
+  it('counts epochs in words as the log does: "1 epoch", "3 epochs"', () => {
+    assert.match(runMarkdown({ ...trainBegin(0), epochs: 1, stepsPerEpoch: 32 }), /^1 epoch × 32 steps; /m);
+    assert.match(runMarkdown({ ...trainBegin(0), epochs: 3, stepsPerEpoch: 32 }), /^3 epochs × 32 steps; /m);
+  });
+
   it('writes a Markdown "run" text summary at every start, with the config', async () => {
     const begin = { ...trainBegin(2, 'ckpt/epoch-1'), config: { epochs: 5, model: { name: 'small' } } };
     await lastValueFrom(tensorBoardWriter(dir)(of(begin)), { defaultValue: undefined });
