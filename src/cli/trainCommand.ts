@@ -463,7 +463,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     io.env,
   );
   if (E.isLeft(listen)) {
-    io.err.write(`rxtrain train: telemetry: ${listen.left}\n`);
+    // Each of its messages names the flag or the telemetry already.
+    io.err.write(`rxtrain train: ${listen.left}\n`);
     return TRAIN_EXIT.USAGE;
   }
   // A typo in RXTRAIN_BACKEND or RXTRAIN_THREADS is a setting like a bad flag: refused before the

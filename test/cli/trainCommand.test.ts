@@ -264,7 +264,11 @@ describe('rxtrain train', function () {
     }
     const e = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--telemetry', '0.0.0.0:5000'], e.io), TRAIN_EXIT.USAGE);
-    assert.match(e.err(), /plaintext/);
+    assert.match(e.err(), /^rxtrain train: refusing to serve telemetry in plaintext/);
+    // The flag's messages name it already: one prefix, not 'telemetry: --telemetry: '.
+    const u = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--telemetry', 'http://gpu-box:50051'], u.io), TRAIN_EXIT.USAGE);
+    assert.match(u.err(), /^rxtrain train: --telemetry: expected HOST:PORT/);
     const f = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--max-time', '2 hours'], f.io), TRAIN_EXIT.USAGE);
     assert.match(f.err(), /maxTime: got "2 hours", expected .*"1h30m"/);
