@@ -216,7 +216,9 @@ const SKIP: Skip = { kind: 'skip', path: 'cls/broken.jpg', reason: 'truncated', 
  * {@link OperatorChecklistBadInput}), an upstream error passes through unchanged, an empty
  * source completes, an early unsubscribe reaches upstream, and (unless `skips: false`) `Skip`
  * values pass through untouched. The first case also checks that the operator does not modify
- * its input and that a second `make()` gives the same output (a shared generator would not).
+ * its input and that a second `make()` gives the same output (a shared generator would not);
+ * any other case that compares values with `expected()` and fails says so too, before the
+ * difference, when new operators from `make()` (or calls of `expected()`) disagree with each other.
  *
  * Comparisons use {@link runMarbles}: images compare pixel by pixel, and a failure says which
  * case failed, the first differing frame, field and pixel, and both timelines.
@@ -265,6 +267,10 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
   if ((bad === undefined) !== (badError === undefined)) {
     throw new TypeError(`operatorChecklist: bad and badError go together (got ${bad === undefined ? 'badError without bad' : 'bad without badError'}); leave both out for an operator whose kernel rejects no input`);
   }
+  // Every case that compares values against expected() builds its own operator, so a generator
+  // shared between make() calls fails each of them with a bare pixel difference that depends on
+  // which cases ran before; each of them names the cause instead (see namingSharedGenerator).
+  const compared = (run: () => void): void => namingSharedGenerator(run, op, [a, b], expected, compare);
 
   const cases: OperatorChecklistCase[] = [
     check('maps every value in order, keeping carrier fields, and does not modify its input', () => {
@@ -278,7 +284,8 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
           expectObservable(src.pipe(op())).toBe(want, { x, y });
           expectSubscriptions(src.subscriptions).toBe(subs);
         }, compare);
-      once();
+      // This first run fails too when other cases ran first and drew from a shared generator.
+      compared(once);
       if (before !== undefined) {
         const d = diffValues([a, b], before, {}, 'inputs');
         if (d !== undefined) fail(`the operator modified its input (return new images instead): ${d.replace(/^inputs\[0\]/, 'a').replace(/^inputs\[1\]/, 'b')}`);
@@ -290,25 +297,25 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
       }
     }),
 
-    opts.badError === undefined ? throwingStandIn(op, a, expected, compare) : check('a throwing kernel errors the stream and unsubscribes upstream', () => {
-      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+    opts.badError === undefined ? throwingStandIn(op, a, expected, compare, compared) : check('a throwing kernel errors the stream and unsubscribes upstream', () => {
+      compared(() => runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a--r--a-|', { a, r: bad });
         const subs = /**/ '^---!';
         const want = /**/ '-x--#';
         expectObservable(src.pipe(op())).toBe(want, { x: expected().a }, badError);
         expectSubscriptions(src.subscriptions).toBe(subs);
-      }, compare);
+      }, compare));
     }),
 
     check('passes an upstream error through unchanged', () => {
       const boom = new Error('upstream failed');
-      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+      compared(() => runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a--#', { a }, boom);
         const subs = /**/ '^---!';
         const want = /**/ '-x--#';
         expectObservable(src.pipe(op())).toBe(want, { x: expected().a }, boom);
         expectSubscriptions(src.subscriptions).toBe(subs);
-      }, compare);
+      }, compare));
       // The marbles compare errors by class and message; the subscriber must get the very object.
       let got: unknown = 'no error';
       throwError(() => boom).pipe(op()).subscribe({ error: (e: unknown) => (got = e) });
@@ -327,13 +334,13 @@ export function operatorChecklist<Op extends AnyOperator, A, B, OutA, OutB>(
     }),
 
     check('an early unsubscribe unsubscribes upstream', () => {
-      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+      compared(() => runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a--b--a-|', { a, b });
         const unsub = /**/ '^---!';
         const want = /**/ '-x--';
         expectObservable(src.pipe(op()), unsub).toBe(want, { x: expected().a });
         expectSubscriptions(src.subscriptions).toBe(unsub);
-      }, compare);
+      }, compare));
     }),
   ];
   if (opts.skips ?? true) {
@@ -358,6 +365,7 @@ function throwingStandIn(
   a: unknown,
   expected: OperatorChecklistValues['expected'],
   compare: { readonly tolerance: number },
+  compared: (run: () => void) => void,
 ): OperatorChecklistCase {
   return check('a throwing kernel errors the stream and unsubscribes upstream (stand-in: an input that throws on every read)', () => {
     const poison = poisoned();
@@ -369,14 +377,66 @@ function throwingStandIn(
       poison.disarm();
       fail(`the operator emitted ${emitted[0] === poison.value ? 'the input itself' : 'a value'} for an input that throws on every read (the stand-in for a bad input): it must read each value, and let a kernel's error error the stream`);
     }
-    runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+    compared(() => runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('-a--r--a-|', { a, r: poison.value });
       const subs = /**/ '^---!';
       const want = /**/ '-x--#';
       expectObservable(src.pipe(op())).toBe(want, { x: expected().a }, poison.error);
       expectSubscriptions(src.subscriptions).toBe(subs);
-    }, compare);
+    }, compare));
   });
+}
+
+// Several runs, so that a shared generator whose draws repeat by chance (a cutout's corner on a
+// 2×2 image) is still seen to differ.
+const REPRODUCE_RUNS = 4;
+
+/**
+ * Runs `run`, a case's comparison against `expected()`; when it fails, finds out whether a shared
+ * generator can be why (new operators from `make()` emit different values for the same `inputs`,
+ * or `expected()` gives different values from one call to the next) and if so says it before the
+ * difference `run` found. A failure with either reproducible is rethrown as it is, so a wrong
+ * pixel of a deterministic operator reads as before.
+ */
+function namingSharedGenerator(
+  run: () => void,
+  op: () => (source: Observable<unknown>) => Observable<unknown>,
+  inputs: readonly unknown[],
+  expected: () => unknown,
+  compare: { readonly tolerance: number },
+): void {
+  try {
+    run();
+  } catch (e) {
+    const cause = irreproducible(op, inputs, expected, compare);
+    throw cause === undefined ? e : prefixed(e, `${cause}. `);
+  }
+}
+
+function irreproducible(
+  op: () => (source: Observable<unknown>) => Observable<unknown>,
+  inputs: readonly unknown[],
+  expected: () => unknown,
+  compare: { readonly tolerance: number },
+): string | undefined {
+  // Synchronously, as the marble runs feed the same values; an error emitted counts as an output.
+  const outputs = (): unknown[] => {
+    const got: unknown[] = [];
+    from(inputs).pipe(op()).subscribe({ next: (v) => got.push(v), error: (err: unknown) => got.push(err) });
+    return got;
+  };
+  const differs = (f: () => unknown): boolean => {
+    const first = f();
+    for (let i = 1; i < REPRODUCE_RUNS; i++) if (diffValues(f(), first, compare) !== undefined) return true;
+    return false;
+  };
+  try {
+    if (differs(outputs)) return 'new operators from make() emitted different values for the same a and b, so what this case compares depends on the cases run before it: each call must build a new operator, with a new generator of the same seed for a random one (e.g. make: () => randomFlip(createRng(21)))';
+    if (differs(expected)) return 'expected() gave different values from one call to the next, so what this case compares depends on the cases run before it: each call must compute them from a new generator of the same seed (const rng = createRng(21) inside expected)';
+  } catch {
+    // make() or expected() throwing here is the case's failure to report, not a cause to name.
+  }
+  return undefined;
 }
 
 /** An object that throws `error` on every read or check of its fields, until disarmed. */

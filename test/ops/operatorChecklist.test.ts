@@ -104,6 +104,66 @@ describe('operatorChecklist', () => {
     assert.match(e.message, /marble mismatch/);
   });
 
+  describe('a generator shared between make() calls, or expected() calls: every case it fails says so', () => {
+    // Grey only, as invertImage, so that `bad` still reaches a throwing kernel.
+    const noise = (rng: Rng) => (img: Image): Image => {
+      if (img.channels !== 1) throw new RangeError('invertImage: grey images only');
+      return { ...img, data: img.data.map((v) => (v + rng.int(256)) % 256) };
+    };
+    const fresh = (): { a: unknown; b: Image } => {
+      const rng = createRng(5);
+      return { a: sample(noise(rng)(a)), b: noise(rng)(b) };
+    };
+    /** Runs every case in order, as a test runner does, and returns each failure's message by case name. */
+    const failures = (opts: OperatorChecklistOptions): Map<string, string> => {
+      const got = new Map<string, string>();
+      for (const c of operatorChecklist(opts)) {
+        try {
+          c.run();
+        } catch (e) {
+          assert.ok(e instanceof Error);
+          got.set(c.name, e.message);
+        }
+      }
+      return got;
+    };
+    const comparing = [/^maps every value/, /^a throwing kernel/, /^passes an upstream error/, /^an early unsubscribe/];
+
+    for (const [variant, extra] of [['a bad input', {}], ['the stand-in', { bad: undefined, badError: undefined }]] as const) {
+      it(`make(): the cases comparing values name it before the difference, with ${variant}`, () => {
+        const shared = createRng(5);
+        const got = failures({ ...base, ...extra, make: () => mapSameImage(noise(shared)), expected: fresh });
+        // The first case gives its own words (its second run); the others say what a probe found.
+        assert.deepEqual([...got.keys()].map((n) => comparing.findIndex((r) => r.test(n))), [0, 1, 2, 3]);
+        for (const [name, text] of [...got].slice(1)) {
+          assert.ok(text.startsWith(`operatorChecklist "${name}": new operators from make() emitted different values for the same a and b, so what this case compares depends on the cases run before it: each call must build a new operator, with a new generator of the same seed for a random one (e.g. make: () => randomFlip(createRng(21))). marble mismatch (notification #0, frame 1)`), text);
+        }
+      });
+    }
+
+    it('expected(): the cases comparing values name it, when make() is right', () => {
+      const shared = createRng(5);
+      const got = failures({
+        ...base,
+        make: () => mapSameImage(noise(createRng(5))),
+        expected: () => ({ a: sample(noise(shared)(a)), b: noise(shared)(b) }),
+      });
+      assert.deepEqual([...got.keys()].map((n) => comparing.findIndex((r) => r.test(n))), [0, 1, 2, 3]);
+      for (const [name, text] of [...got].slice(1)) {
+        assert.ok(text.startsWith(`operatorChecklist "${name}": expected() gave different values from one call to the next, so what this case compares depends on the cases run before it: each call must compute them from a new generator of the same seed (const rng = createRng(21) inside expected). marble mismatch`), text);
+      }
+    });
+
+    it('the first case names it too when other cases ran before it', () => {
+      const shared = createRng(5);
+      const cases = operatorChecklist({ ...base, make: () => mapSameImage(noise(shared)), expected: fresh });
+      // Run first (mocha -g, jest's random order), the early-unsubscribe case passes: it drew first.
+      cases.find((c) => /^an early unsubscribe/.test(c.name))?.run();
+      const first = cases[0];
+      assert.throws(() => first.run(), /^AssertionError.*: operatorChecklist "maps every value in order, keeping carrier fields, and does not modify its input": new operators from make\(\) emitted different values for the same a and b, so .*: each call must build a new operator, with a new generator of the same seed for a random one .* marble mismatch/);
+    });
+  });
+
   it('a kernel error swallowed: the throwing-kernel case fails', () => {
     const swallows: Op = (src) => src.pipe(map((v: Value) => onImage(v, invertImage)), catchError(() => EMPTY));
     const e = failureOf({ ...base, make: () => swallows }, /throwing kernel/);
