@@ -79,7 +79,12 @@ export interface TrainOptions {
    * `valAccuracy` / `valTop5Accuracy` error the stream at the first epoch's end.
    */
   readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
-  /** Where and how often to checkpoint; a run with a checkpoint in the store resumes from it. */
+  /**
+   * Where and how often to checkpoint; a run with a checkpoint in the store resumes from it.
+   * `everySteps` (0: off) also saves every that many steps, so that a kill loses at most that
+   * many: once the next batch is at hand, or, when the epoch's data ran out at that step, at the
+   * epoch's end (off the `everyEpochs` cadence too), never twice with the same weights.
+   */
   readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
   /**
    * What a checkpoint must match to be resumed (config fields that change the maths, data
@@ -366,6 +371,12 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     const budget = opts.maxTrainingMs ?? null;
     const finish = (reason: TrainEnd['reason']): void =>
       emit({ kind: 'TrainEnd', ...base(), reason, durationMs: now() - started });
+    const everySteps = opts.checkpoints?.everySteps ?? 0;
+    // A step-cadence save waits until the next batch is at hand: the planned batch count cannot
+    // say whether the epoch goes on (skipped samples end it early), and when its data runs out
+    // instead, the epoch-end save below writes the same weights, validated. Nothing trains or
+    // draws in between, so the cursor, and with it the resume point, is the same either way.
+    let stepSaveDue = false;
 
     while (s.epoch < opts.epochs) {
       if (stopRequested()) {
@@ -428,6 +439,15 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           reportSkip(item);
           continue;
         }
+        if (stepSaveDue) {
+          stepSaveDue = false;
+          try {
+            await saveCheckpoint(false);
+          } catch (e) {
+            disposeBatch(item);
+            throw e;
+          }
+        }
         // A stop signal's handler (Ctrl-C) runs only when this thread's event loop turns, and
         // neither a prefetched batch nor a step of synchronous kernels (cpu, wasm) turns it: a
         // stop requested during a step was seen one or more steps late, each step minutes long
@@ -480,8 +500,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         const due = throttle.everyBatches > 0 ? s.batch % throttle.everyBatches === 0 : t - lastEmit >= minGapMs;
         pending = { size: n, at: t };
         if (due || last) emitBatchEnd(n, t);
-        const every = opts.checkpoints?.everySteps ?? 0;
-        if (every > 0 && s.step % every === 0 && !last) await saveCheckpoint(false);
+        if (everySteps > 0 && s.step % everySteps === 0) stepSaveDue = true;
       }
       iterator = undefined;
       if (life.closed) return;
@@ -560,7 +579,9 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       const stopEarly = es !== null && es !== undefined && s.badEpochs > es.patience;
       const everyEpochs = opts.checkpoints?.everyEpochs ?? 0;
       const cadence = everyEpochs > 0 && s.epoch % everyEpochs === 0;
-      if (cadence || stopEarly || s.epoch >= opts.epochs || stopRequested()) await saveCheckpoint(isBest);
+      // A step-cadence save the epoch's end overtook is made here, at the epoch's cursor, also off the epoch cadence.
+      if (cadence || stepSaveDue || stopEarly || s.epoch >= opts.epochs || stopRequested()) await saveCheckpoint(isBest);
+      stepSaveDue = false;
       if (stopEarly) {
         emit({
           kind: 'EarlyStop',

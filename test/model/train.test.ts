@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { checkBatch } from '../../src/model/checkBatch';
-import { openCheckpointStore } from '../../src/model/CheckpointStore';
+import { checkpointFileName, openCheckpointStore } from '../../src/model/CheckpointStore';
 import { evaluateSource } from '../../src/model/evaluateSource';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
 import type { TrainerState } from '../../src/model/Trainer';
@@ -425,6 +425,43 @@ describe('train', () => {
         assert.ok(events.some((e) => e.kind === 'Error' && e.fatal && message.test(e.message)));
       }
     });
+  });
+
+  it('checkpoints every N steps without a second save of the same weights: an epoch that skipped samples ended at such a step saves at its end only', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-train-steps-'));
+    try {
+      /** The cursors (step/epoch/batch) written, in order, by a run of `epochs` from an empty store. */
+      const saves = async (o: { batches?: number; everyEpochs: number; everySteps: number; epochs: number }): Promise<string[]> => {
+        await fsp.rm(dir, { recursive: true, force: true });
+        const store = await openCheckpointStore(dir, { keepLast: 10, keepBest: false });
+        const written: string[] = [];
+        const files: string[] = [];
+        const spy = { ...store, dir: store.dir, scan: () => store.scan(), save: (ck: Parameters<typeof store.save>[0], so: { readonly best: boolean }) => {
+          written.push(`${ck.step}/${ck.epoch}/${ck.batch}`);
+          files.push(checkpointFileName(ck.step, ck.epoch, ck.batch));
+          return store.save(ck, so);
+        } };
+        const setup = async (): Promise<TrainSetup> => ({
+          trainer: tinyTrainer(16, 3, { initSeed: 5 }),
+          // 4 batches planned; `batches: 3` ends each epoch after 3, as skipped samples do.
+          train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true, batches: o.batches }),
+        });
+        const events = await lastValueFrom(train({ ...base(setup), epochs: o.epochs, checkpoints: { store: spy, everyEpochs: o.everyEpochs, everySteps: o.everySteps } }).pipe(toArray()));
+        assert.equal(events[events.length - 1].kind, 'TrainEnd');
+        assert.deepEqual(events.flatMap((e) => (e.kind === 'CheckpointSaved' ? [path.basename(e.path)] : [])), files, 'a CheckpointSaved per save');
+        return written;
+      };
+      // Steps 3 and 6 end the shortened epochs: the epoch-end save alone, not a mid-epoch one before it.
+      assert.deepEqual(await saves({ batches: 3, everyEpochs: 1, everySteps: 3, epochs: 2 }), ['3/1/0', '6/2/0']);
+      // Mid-epoch saves still come every 2 steps, at the cursor of the batch that follows.
+      assert.deepEqual(await saves({ batches: 3, everyEpochs: 1, everySteps: 2, epochs: 2 }), ['2/0/2', '3/1/0', '4/1/1', '6/2/0']);
+      // Off the epoch cadence, a full epoch that ends at such a step still saves there (it
+      // saved nothing until the run's end, 2 × 4 steps lost to a kill just before it).
+      assert.deepEqual(await saves({ everyEpochs: 0, everySteps: 4, epochs: 3 }), ['4/1/0', '8/2/0', '12/3/0']);
+      assert.deepEqual(await saves({ batches: 3, everyEpochs: 2, everySteps: 3, epochs: 3 }), ['3/1/0', '6/2/0', '9/3/0']);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports each bad file once per run, not once per epoch; a resumed run reports it once more', async () => {
