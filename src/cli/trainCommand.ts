@@ -168,7 +168,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'init-weights', kind: 'string', field: 'initWeights', arg: 'ema|trained', help: 'which weights of --init-from (default: the moving average when its run kept one, as rxtrain evaluate)' },
   { name: 'run-dir', kind: 'string', field: 'runDir', arg: 'DIR', help: 'checkpoints, logs, TensorBoard, charts; resumes if it has a checkpoint' },
   { name: 'checkpoint-every', kind: 'int', field: 'checkpoint.everyEpochs', arg: 'N', help: 'checkpoint every N epochs (0: only at the end and on Ctrl-C)' },
-  { name: 'checkpoint-steps', kind: 'int', field: 'checkpoint.everySteps', arg: 'N', help: 'also checkpoint every N steps inside an epoch (0: off)' },
+  { name: 'checkpoint-steps', kind: 'int', field: 'checkpoint.everySteps', arg: 'N', help: 'also checkpoint every N steps, so a kill loses at most N steps (0: off)' },
   { name: 'keep-last', kind: 'int', field: 'checkpoint.keepLast', arg: 'N', help: 'recent checkpoints kept' },
   { name: 'keep-best', kind: 'bool', field: 'checkpoint.keepBest', help: 'keep the best checkpoint as checkpoints/best.rxckpt' },
   { name: 'early-stopping', kind: 'bool', field: 'earlyStopping.enabled', help: 'stop when the monitored metric stops improving' },
