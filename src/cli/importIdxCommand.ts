@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { missingDatasetHint } from './missingDatasetHint';
 import { parseCommandArgs } from './parseCommandArgs';
 import { idxClassNames } from '../streams/idxClassNames';
 import { readIdxDataset } from '../streams/idxDataset';
@@ -70,6 +71,7 @@ async function findPair(dir: string, prefix: string): Promise<{ images: string; 
   try {
     entries = (await fsp.readdir(dir)).sort();
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${dir}: no such folder: ${missingDatasetHint(dir)}`);
     throw new Error(`${dir}: cannot list the dataset folder: ${(err as Error).message}`);
   }
   const pick = (kind: string): string => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { run } from '../../src/cli/importIdxCommand';
+import { missingDatasetHint } from '../../src/cli/missingDatasetHint';
 import { encodeIdx } from '../../src/streams/idxArray';
 import { classDirName, FASHION_MNIST_CLASSES } from '../../src/streams/idxClassNames';
 import { openRecordStore } from '../../src/streams/recordStore';
@@ -142,7 +143,11 @@ describe('rxtrain import-idx', () => {
     assert.match(c.err.join(''), /^rxtrain import-idx: .*short-labels: has 3 labels but .*fashion-images-idx3-ubyte\.gz has 200 images/);
     const c2 = capture();
     assert.equal(await run(['--dataset-dir', path.join(dir, 'missing'), path.join(dir, 'o'), '--names', 'mnist'], c2.io), 1);
-    assert.match(c2.err.join(''), /missing: cannot list the dataset folder/);
+    assert.match(c2.err.join(''), /missing: no such folder: download the four \*-ubyte\.gz files .* and pass it as --dataset-dir\n$/);
+    assert.doesNotMatch(c2.err.join(''), /ENOENT|apt-get/);
+    // Where the npm scripts look (which may exist on this machine): the Debian package is named.
+    assert.match(missingDatasetHint('/usr/share/datasets/fashion-mnist'), /^Debian's dataset-fashion-mnist package installs it \(apt-get install dataset-fashion-mnist\); or download/);
+    assert.match(missingDatasetHint('/usr/share/datasets/fashion-mnist/'), /apt-get install dataset-fashion-mnist/);
   });
 
   it('fails with exit code 2 and the usage for bad arguments', async () => {
