@@ -20,6 +20,18 @@ export interface TrainProgressOptions {
   readonly lineEveryMs?: number;
   /** Clock, injectable for tests. */
   readonly now?: () => number;
+  /**
+   * Runs `restore` when the process exits while a bar is drawn; returns its unhook. Default: on
+   * the process's `'exit'`, injectable for tests.
+   */
+  readonly atExit?: (restore: () => void) => () => void;
+}
+
+function onProcessExit(restore: () => void): () => void {
+  process.on('exit', restore);
+  return () => {
+    process.off('exit', restore);
+  };
 }
 
 /** A progress line's figures, from a BatchEnd. */
@@ -88,6 +100,7 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
 export function trainProgress(opts: TrainProgressOptions): EventSink {
   const now = opts.now ?? Date.now;
   const every = opts.lineEveryMs ?? 10_000;
+  const atExit = opts.atExit ?? onProcessExit;
   return (events$) =>
     new Observable<never>((subscriber) => {
       let bar: SingleBar | undefined;
@@ -106,7 +119,12 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
         lastLine = now();
         opts.stream.write(`epoch ${epoch + 1}/${epochs} batch ${batch} | ${f.ips} img/s | ETA ${f.etaText} | loss ${f.loss} acc ${f.acc}\n`);
       };
+      // A bar hides the cursor and turns line wrapping off until it stops. process.exit (a second
+      // Ctrl-C) runs no unsubscribe: the terminal would be left without a cursor after the prompt.
+      let unhookExit: (() => void) | undefined;
       const stopBar = (): void => {
+        unhookExit?.();
+        unhookExit = undefined;
         bar?.stop();
         bar = undefined;
       };
@@ -140,6 +158,7 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
                   },
                 );
                 bar.start(e.steps, at, { ips: '-', etaText: '-', loss: '-', acc: '-' });
+                unhookExit = atExit(stopBar);
               }
               break;
             }

@@ -125,6 +125,28 @@ describe('trainProgress', () => {
     assert.doesNotMatch(s.text(), / 1\/4 \|/);
   });
 
+  it('gives the terminal its cursor and line wrapping back when the process exits while a bar is drawn (a second Ctrl-C)', () => {
+    const s = sink();
+    const tty = Object.assign(s.stream, { isTTY: true });
+    let atExit: (() => void) | undefined;
+    const events$ = new Observable<TrainEvent>((sub) => {
+      sub.next(begin);
+      sub.next(epochBegin);
+      sub.next(batch(0));
+    });
+    const sub = trainProgress({ stream: tty, bar: true, atExit: (restore) => ((atExit = restore), () => (atExit = undefined)) })(events$).subscribe();
+    try {
+      assert.ok(s.text().includes('\x1b[?25l'), 'the bar hides the cursor');
+      assert.ok(atExit !== undefined, 'a bar on the screen is restored when the process exits');
+      atExit();
+      const after = s.text().slice(s.text().lastIndexOf('\x1b[?25l'));
+      assert.ok(after.includes('\x1b[?25h') && after.includes('\x1b[?7h'), JSON.stringify(after));
+    } finally {
+      sub.unsubscribe();
+    }
+    assert.equal(atExit, undefined, 'no restore once the bar is gone');
+  });
+
   it('fits the bar line to the terminal, keeping the loss and accuracy in sight', async () => {
     // What a terminal shows of each redraw: the text between cli-progress's escape sequences.
     // eslint-disable-next-line no-control-regex
