@@ -46,7 +46,7 @@ the next export to that OUT_DIR removes it, and says so.
 
 exit codes: 0 written, 1 unreadable checkpoint, an OUT_DIR in the way, or a model that cannot be
 exported, 2 usage error (or a bad RXTRAIN_BACKEND / RXTRAIN_THREADS), 130 interrupted by Ctrl-C
-(143: by SIGTERM)
+(143: by SIGTERM, 129: by SIGHUP)
 
 examples:
   rxtrain export runs/sample exports/sample
@@ -269,7 +269,7 @@ function writable(dir: string, what: string): void {
  */
 class Interrupted extends Error {
   constructor(readonly signal: StopSignal) {
-    super(`interrupted by ${signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'}`);
+    super(`interrupted by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`);
   }
 }
 

@@ -44,6 +44,7 @@ exit codes:
        finished run for a monitor that comes late)
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
+  129  hung up (SIGHUP: the terminal or ssh connection closed)
 
 options:
   --json               print one event per line as JSON (for scripts); notices go to stderr

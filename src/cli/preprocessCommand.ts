@@ -48,7 +48,7 @@ grouped by reason lists them at the end. Reruns with the same inputs and seed pr
 identical outputs. OUT must be empty, new, or a previous preprocess output.
 
 exit codes: 0 done, 1 failed (or no image could be processed), 2 bad arguments,
-130 interrupted by Ctrl-C, 143 by SIGTERM (partial record files removed, a rerun starts over)`;
+130 interrupted by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP (partial record files removed, a rerun starts over)`;
 
 /**
  * Where the command writes; tests pass their own.
@@ -286,7 +286,7 @@ async function runWith(
       interrupts += 1;
       bar?.stop();
       if (interrupts > 1) process.exit(stopExitCode(signal));
-      io.stderr.write(`rxtrain preprocess: interrupted${signal === 'SIGTERM' ? ' by SIGTERM' : ''}; nothing was written to the manifests, partial record files are removed (run it again to start over)\n`);
+      io.stderr.write(`rxtrain preprocess: interrupted${signal === 'SIGINT' ? '' : ` by ${signal}`}; nothing was written to the manifests, partial record files are removed (run it again to start over)\n`);
       sub.unsubscribe();
       resolve(stopExitCode(signal));
     });

@@ -36,6 +36,7 @@ import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
+import { stopNotice, type StopProgress } from './stopNotice';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
 import { resolveCheckpointFile } from './evaluateCommand';
@@ -65,6 +66,8 @@ export const TRAIN_EXIT = {
   INTERRUPTED: 130,
   /** Stopped by SIGTERM (128 + 15) after saving a checkpoint; run again to resume. */
   TERMINATED: 143,
+  /** Stopped by SIGHUP (128 + 1: the terminal or ssh connection closed) after saving a checkpoint; run again to resume. */
+  HUNG_UP: 129,
 } as const;
 
 /**
@@ -253,7 +256,7 @@ ${formatOptions(rows, { width })}
 
 ${para('Telemetry is a live gRPC stream of the training events; watch it with `rxtrain monitor HOST:PORT`.')}
 
-${para('Ctrl-C (or SIGTERM) stops after the current step and saves a checkpoint; a second Ctrl-C quits at once (the previous checkpoint stays valid).')}
+${para('Ctrl-C (or SIGTERM, or SIGHUP when the terminal or ssh connection closes) stops after the current step and saves a checkpoint; a second Ctrl-C quits at once (the previous checkpoint stays valid).')}
 
 exit codes:
 ${formatOptions(
@@ -261,7 +264,7 @@ ${formatOptions(
     { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
     { option: '2', help: `bad command line, config, telemetry TLS files or RXTRAIN_BACKEND / RXTRAIN_THREADS, or more than ${REPLICAS_PER_CORE} replicas per core (--allow-many-replicas)` },
-    { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM) after a checkpoint, or at once by a second one' },
+    { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM, 129: by SIGHUP) after a checkpoint, or at once by a second one' },
   ],
   { column: 8, width },
 )}
@@ -287,7 +290,7 @@ export interface TrainCommandIo {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly err: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Signals that stop training gracefully (default: the process's SIGINT and SIGTERM). */
+  /** Signals that stop training gracefully (default: the process's SIGINT, SIGTERM and SIGHUP). */
   readonly onStopSignal?: (handler: (signal: StopSignal) => void) => () => void;
   /** The machine's cores, for the replica checks (default {@link machineCores}). */
   readonly cores?: number;
@@ -565,6 +568,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   let lingering: 'no' | 'yes' | 'closing' = 'no';
   // The newest complete checkpoint, for the line a second Ctrl-C leaves behind.
   let lastCheckpoint: string | undefined;
+  // Where training is, for the line the first stop signal logs (see stopNotice).
+  let progress: StopProgress = { step: 0, stepSeconds: undefined, checkpointStep: undefined, validating: false };
+  let stepsPerEpoch = 0;
+  let validates = false;
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
     if (lingering !== 'no') {
       // Training is over and saved: a signal now only ends the wait for late monitors (the
@@ -576,11 +583,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
     if (stoppedBy === undefined) {
       stoppedBy = signal;
-      // A SIGTERM comes from a program (kill, a service manager): say which signal it was.
-      logger.warn(signal === 'SIGTERM'
-        ? 'SIGTERM: stopping after the current step and saving a checkpoint (another SIGTERM or Ctrl-C quits at once)'
-        : 'stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+      logger.warn(stopNotice(signal, progress));
       stop.abort();
+    } else if (signal === 'SIGHUP') {
+      // A hangup reaches a process more than once (the terminal, then the shell passing it on to
+      // its jobs), and nobody is there to have asked: never a request to quit at once.
+      return;
     } else {
       const code = stopExitCode(signal);
       if (!began) {
@@ -648,7 +656,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       await datasets.close();
       throw new Error(`earlyStopping.monitor valTop5Accuracy needs more than ${TOP_K} classes, and the data has ${datasets.classes.length} (every image is in their top ${TOP_K}): monitor valAccuracy instead`);
     }
-    const validates = (datasets.tenCrop?.source ?? datasets.val) !== undefined;
+    validates = (datasets.tenCrop?.source ?? datasets.val) !== undefined;
     if (cfg.earlyStopping.enabled && !validates) {
       if (cfg.earlyStopping.monitor === 'valAccuracy' || cfg.earlyStopping.monitor === 'valTop5Accuracy') {
         await datasets.close();
@@ -747,6 +755,31 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
           if (e.kind === 'TrainBegin') began = true;
           if (e.kind === 'TrainBegin' && e.resumedFrom !== undefined) lastCheckpoint = e.resumedFrom;
           if (e.kind === 'CheckpointSaved') lastCheckpoint = e.path;
+          switch (e.kind) {
+            case 'TrainBegin':
+              progress = { ...progress, step: e.step, checkpointStep: e.resumedFrom === undefined ? undefined : e.step };
+              break;
+            case 'EpochBegin':
+              stepsPerEpoch = e.steps;
+              progress = { ...progress, validating: false };
+              break;
+            case 'BatchEnd':
+              progress = {
+                step: e.step,
+                stepSeconds: e.imagesPerSec > 0 ? e.batchSize / e.imagesPerSec : progress.stepSeconds,
+                checkpointStep: progress.checkpointStep,
+                validating: validates && e.batch + 1 >= stepsPerEpoch,
+              };
+              break;
+            case 'EpochEnd':
+              progress = { ...progress, validating: false };
+              break;
+            case 'CheckpointSaved':
+              progress = { ...progress, checkpointStep: e.step };
+              break;
+            default:
+              break;
+          }
           bus.next(e);
         },
         error: (err: unknown) => {

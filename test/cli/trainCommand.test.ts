@@ -12,12 +12,46 @@ import * as E from 'fp-ts/Either';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../src/cli/trainCommand';
+import { SAME_STOP_MS } from '../../src/cli/processStopSignal';
 import { decodeCheckpoint, encodeCheckpoint, hashIdentity } from '../../src/model/Checkpoint';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
 import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { selfSignedCert } from '../telemetry/telemetryTestKit';
 import { watchTelemetry } from '../../src/telemetry/watchTelemetry';
+
+/**
+ * A real `rxtrain train` process (stop signals that end it with process.exit, or that Node's own
+ * handling decides, need one), its stderr collected.
+ */
+function spawnTrain(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'train', ...args], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const waitFor = (re: RegExp): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (re.test(err)) resolve();
+      };
+      child.stderr.on('data', check);
+      check();
+      void exited.then((e) => reject(new Error(`exited (${e.code ?? e.signal}) before ${re}: ${err}`)));
+    });
+  const waitForFile = async (file: string): Promise<void> => {
+    while (!fs.existsSync(file)) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before ${file} appeared: ${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, err: () => err, exited, waitFor, waitForFile };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function capture(extra: Partial<TrainCommandIo> = {}): { io: TrainCommandIo; out: () => string; err: () => string } {
   const out = new PassThrough();
@@ -844,42 +878,96 @@ describe('rxtrain train', function () {
       // A real process, since the second signal ends it with process.exit. It checkpoints every
       // step, and its second checkpoint write pauses half-written (the test hook of
       // CheckpointStore): both signals land then, one after the other.
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'train', '--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--checkpoint-steps', '1'], {
-        cwd: path.join(__dirname, '..', '..'),
-        env: { ...process.env, RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '2', RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker },
-        stdio: ['ignore', 'ignore', 'pipe'],
+      const { child, err, exited, waitFor, waitForFile } = spawnTrain(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--checkpoint-steps', '1'], {
+        RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '2',
+        RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker,
       });
-      let err = '';
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const waitFor = (re: RegExp): Promise<void> =>
-        new Promise<void>((resolve, reject) => {
-          const check = (): void => {
-            if (re.test(err)) resolve();
-          };
-          child.stderr.on('data', check);
-          check();
-          void exited.then((code) => reject(new Error(`exited (${code}) before ${re}: ${err}`)));
-        });
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       try {
         await waitFor(/checkpoint saved at step 1: /);
-        while (!fs.existsSync(marker)) {
-          if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before pausing: ${err}`);
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await waitForFile(marker);
+        assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).some((f) => f.endsWith('.tmp')), 'the write is half done');
         child.kill(signal);
         await waitFor(/stopping after the current step/);
+        // A second press, not the same one delivered twice (see SAME_STOP_MS).
+        await sleep(SAME_STOP_MS + 100);
         child.kill(signal);
         const code = signal === 'SIGINT' ? 130 : 143;
-        assert.equal(await exited, code, err);
-        const last = [...err.matchAll(/checkpoint saved at step \d+: (\S+)/g)].at(-1)?.[1];
-        assert.ok(last !== undefined && fs.existsSync(last), err);
-        assert.ok(err.includes(`quitting at once (exit ${code}): the checkpoint of the current step is not written; the last checkpoint is ${last}, where the next run resumes`), err);
+        assert.equal((await exited).code, code, err());
+        const last = [...err().matchAll(/checkpoint saved at step \d+: (\S+)/g)].at(-1)?.[1];
+        assert.ok(last !== undefined && fs.existsSync(last), err());
+        assert.ok(err().includes(`quitting at once (exit ${code}): the checkpoint of the current step is not written; the last checkpoint is ${last}, where the next run resumes`), err());
+        assert.deepEqual(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.endsWith('.tmp')), [], 'the half-written checkpoint is removed, not left (as large as a checkpoint) until the next start');
+        assert.ok(!fs.existsSync(path.join(runDir, '.rxtrain.lock')), 'the lock is released');
       } finally {
         child.kill('SIGKILL');
       }
     });
   }
+
+  it('one stop delivered twice at once (a terminal\'s Ctrl-C to npm and to rxtrain, npm passing it on) is one Ctrl-C, not a second one that quits', async () => {
+    const runDir = path.join(tmp, 'run-same-stop');
+    const marker = path.join(tmp, 'paused-same-stop');
+    // The run's first checkpoint write pauses half-written: the run is still stopping when the copy comes.
+    const t = spawnTrain(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '50'], {
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '1',
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker,
+    });
+    try {
+      await t.waitFor(/starting run/);
+      await t.waitForFile(marker);
+      t.child.kill('SIGINT');
+      // npm passes it on once its own handler has run: a few milliseconds later (back to back, the
+      // kernel would merge the two into one pending signal).
+      await sleep(50);
+      t.child.kill('SIGINT');
+      await sleep(SAME_STOP_MS + 200);
+      assert.equal(t.child.exitCode, null, `still stopping: ${t.err()}`);
+      assert.match(t.err(), /stopping after the current step/);
+      assert.doesNotMatch(t.err(), /quitting at once/);
+      // A real second press still quits at once.
+      t.child.kill('SIGINT');
+      assert.equal((await t.exited).code, 130, t.err());
+      assert.match(t.err(), /quitting at once \(exit 130\)/);
+    } finally {
+      t.child.kill('SIGKILL');
+    }
+  });
+
+  it('SIGHUP (an ssh connection dropped) stops after a checkpoint with exit 129; another SIGHUP does not make it quit at once', async () => {
+    const runDir = path.join(tmp, 'run-hup');
+    const marker = path.join(tmp, 'paused-hup');
+    // The stop's checkpoint (the run's first save) pauses half-written, so that the later signals find the run still stopping.
+    const t = spawnTrain(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '50'], {
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '1',
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker,
+    });
+    try {
+      await t.waitFor(/starting run/);
+      t.child.kill('SIGHUP');
+      await t.waitFor(/WARN {2}SIGHUP \(the terminal hung up\): stopping after the current step and saving a checkpoint \(a Ctrl-C or SIGTERM quits at once\)/);
+      await t.waitForFile(marker);
+      // The terminal's hangup, then the shell passing it on to its jobs: the same stop.
+      await sleep(SAME_STOP_MS + 100);
+      t.child.kill('SIGHUP');
+      await sleep(SAME_STOP_MS + 100);
+      t.child.kill('SIGINT');
+      assert.deepEqual(await t.exited, { code: 130, signal: null }, t.err());
+      assert.match(t.err(), /quitting at once \(exit 130\)/, 'only the Ctrl-C quit at once');
+      assert.doesNotMatch(t.err(), /exit 129/);
+    } finally {
+      t.child.kill('SIGKILL');
+    }
+    // Without the pause: the stop's checkpoint is written and the run exits 129.
+    const again = spawnTrain(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '50']);
+    try {
+      await again.waitFor(/starting run/);
+      again.child.kill('SIGHUP');
+      assert.equal((await again.exited).code, TRAIN_EXIT.HUNG_UP, again.err());
+      assert.match(again.err(), /SIGHUP \(the terminal hung up\): stopping.*\n(.*\n)*.*checkpoint saved at step \d+: .*\n(.*\n)*.*training ended \(stopped\)/, `the stop wrote its checkpoint: ${again.err()}`);
+    } finally {
+      again.child.kill('SIGKILL');
+    }
+  });
 
   it('a second Ctrl-C before training begins quits at once and leaves nothing behind, as a start that fails', async () => {
     const files = (dir: string): Record<string, string> =>

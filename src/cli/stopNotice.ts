@@ -1,0 +1,66 @@
+import { formatDuration } from '../telemetry/eventLogger';
+import type { StopSignal } from './processStopSignal';
+
+/**
+ * Where a training is when a stop signal comes, for {@link stopNotice}; `rxtrain train` follows
+ * it from the training events.
+ *
+ * @example
+ * ```ts
+ * const p: StopProgress = { step: 39, stepSeconds: 14.2, checkpointStep: 32, validating: false };
+ * ```
+ */
+export interface StopProgress {
+  /** Global steps trained so far. */
+  readonly step: number;
+  /** How long a step takes, from the latest batch report; undefined before the first. */
+  readonly stepSeconds: number | undefined;
+  /** Step of the newest complete checkpoint of the run; undefined while it has none. */
+  readonly checkpointStep: number | undefined;
+  /** The epoch's last step is trained and its validation runs (the stop waits for it). */
+  readonly validating: boolean;
+}
+
+/**
+ * Steps at least this long (seconds) are slow enough for the stop notice to say how long the
+ * wait is and what quitting at once would cost: the cpu backend, AlexNet on wasm.
+ *
+ * @example
+ * ```ts
+ * const slow = (stepSeconds: number): boolean => stepSeconds >= SLOW_STEP_SECONDS;
+ * ```
+ */
+export const SLOW_STEP_SECONDS = 2;
+
+const QUIT: Record<StopSignal, string> = {
+  SIGINT: 'Ctrl-C again to quit at once',
+  SIGTERM: 'another SIGTERM or Ctrl-C quits at once',
+  SIGHUP: 'a Ctrl-C or SIGTERM quits at once',
+};
+
+// A SIGTERM or SIGHUP comes from a program or the system, not from this terminal: name it.
+const WHO: Record<StopSignal, string> = { SIGINT: '', SIGTERM: 'SIGTERM: ', SIGHUP: 'SIGHUP (the terminal hung up): ' };
+
+/**
+ * The line `rxtrain train` logs when the first stop signal comes: what it waits for (the current
+ * step, or the epoch's validation once its last step is trained), that a checkpoint follows, how
+ * to quit at once instead, and, when a step is slow ({@link SLOW_STEP_SECONDS}), how long a step
+ * takes and which steps quitting at once would lose.
+ *
+ * @example
+ * ```ts
+ * stopNotice('SIGINT', { step: 39, stepSeconds: 14.2, checkpointStep: 32, validating: false });
+ * // 'stopping after the current step (≈ 14.2s a step) and saving a checkpoint (Ctrl-C again to
+ * //  quit at once, losing the 7 steps since the last checkpoint, step 32)'
+ * ```
+ */
+export function stopNotice(signal: StopSignal, p: StopProgress): string {
+  const head = `${WHO[signal]}stopping after ${p.validating ? "this epoch's validation" : 'the current step'}`;
+  if (p.validating || p.stepSeconds === undefined || p.stepSeconds < SLOW_STEP_SECONDS) return `${head} and saving a checkpoint (${QUIT[signal]})`;
+  const since = p.checkpointStep === undefined ? p.step : p.step - p.checkpointStep;
+  const lost = p.checkpointStep === undefined
+    ? `losing all ${p.step} step${p.step === 1 ? '' : 's'} of this run: it has no checkpoint yet`
+    : since <= 0 ? `which loses nothing: the last checkpoint is of step ${p.checkpointStep}`
+    : `losing the ${since} step${since === 1 ? '' : 's'} since the last checkpoint, step ${p.checkpointStep}`;
+  return `${head} (≈ ${formatDuration(p.stepSeconds * 1000)} a step) and saving a checkpoint (${QUIT[signal]}, ${lost})`;
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { SLOW_STEP_SECONDS, stopNotice } from '../../src/cli/stopNotice';
+
+describe('stopNotice', () => {
+  const fast = { step: 39, stepSeconds: 0.2, checkpointStep: 32, validating: false };
+
+  it('names the signal and how to quit at once', () => {
+    assert.equal(stopNotice('SIGINT', fast), 'stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+    assert.equal(stopNotice('SIGTERM', fast), 'SIGTERM: stopping after the current step and saving a checkpoint (another SIGTERM or Ctrl-C quits at once)');
+    assert.equal(stopNotice('SIGHUP', fast), 'SIGHUP (the terminal hung up): stopping after the current step and saving a checkpoint (a Ctrl-C or SIGTERM quits at once)');
+  });
+
+  it('with a slow step, says how long the wait is and which steps quitting at once loses', () => {
+    const slow = { ...fast, stepSeconds: SLOW_STEP_SECONDS * 7.1 };
+    assert.equal(
+      stopNotice('SIGINT', slow),
+      'stopping after the current step (≈ 14.2s a step) and saving a checkpoint (Ctrl-C again to quit at once, losing the 7 steps since the last checkpoint, step 32)',
+    );
+    assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: undefined }), /losing all 39 steps of this run: it has no checkpoint yet\)$/);
+    assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: 39 }), /which loses nothing: the last checkpoint is of step 39\)$/);
+    assert.match(stopNotice('SIGINT', { ...slow, step: 33 }), /losing the 1 step since/);
+  });
+
+  it('during validation, says the stop waits for it', () => {
+    assert.equal(stopNotice('SIGINT', { ...fast, stepSeconds: 30, validating: true }), "stopping after this epoch's validation and saving a checkpoint (Ctrl-C again to quit at once)");
+  });
+});
