@@ -7,7 +7,7 @@ import type { StopSignal } from './processStopSignal';
  *
  * @example
  * ```ts
- * const p: StopProgress = { step: 39, stepSeconds: 14.2, checkpointStep: 32, validating: false };
+ * const p: StopProgress = { step: 39, stepSeconds: 14.2, runningSeconds: 3.5, checkpointStep: 32, validating: false };
  * ```
  */
 export interface StopProgress {
@@ -15,6 +15,8 @@ export interface StopProgress {
   readonly step: number;
   /** How long a step takes, from the latest batch report; undefined before the first. */
   readonly stepSeconds: number | undefined;
+  /** How long the current step (with its batch's loading) has run so far, when known. */
+  readonly runningSeconds?: number | undefined;
   /** Step of the newest complete checkpoint of the run; undefined while it has none. */
   readonly checkpointStep: number | undefined;
   /** The epoch's last step is trained and its validation runs (the stop waits for it). */
@@ -56,11 +58,18 @@ const WHO: Record<StopSignal, string> = { SIGINT: '', SIGTERM: 'SIGTERM: ', SIGH
  */
 export function stopNotice(signal: StopSignal, p: StopProgress): string {
   const head = `${WHO[signal]}stopping after ${p.validating ? "this epoch's validation" : 'the current step'}`;
-  if (p.validating || p.stepSeconds === undefined || p.stepSeconds < SLOW_STEP_SECONDS) return `${head} and saving a checkpoint (${QUIT[signal]})`;
+  const slowest = Math.max(p.stepSeconds ?? 0, p.runningSeconds ?? 0);
+  if (p.validating || slowest < SLOW_STEP_SECONDS) return `${head} and saving a checkpoint (${QUIT[signal]})`;
+  // The first steps (no timing yet, and the slowest: kernels warm up) say how long they have run.
+  const took = [
+    ...(p.stepSeconds === undefined ? [] : [`≈ ${formatDuration(p.stepSeconds * 1000)} a step`]),
+    ...(p.runningSeconds === undefined || p.runningSeconds < SLOW_STEP_SECONDS ? [] : [`this one has run for ${formatDuration(p.runningSeconds * 1000)}`]),
+  ].join(', ');
   const since = p.checkpointStep === undefined ? p.step : p.step - p.checkpointStep;
-  const lost = p.checkpointStep === undefined
+  const lost = since <= 0 && p.checkpointStep === undefined ? 'losing only this step: none is complete yet'
+    : p.checkpointStep === undefined
     ? `losing all ${p.step} step${p.step === 1 ? '' : 's'} of this run: it has no checkpoint yet`
-    : since <= 0 ? `which loses nothing: the last checkpoint is of step ${p.checkpointStep}`
+    : since <= 0 ? `losing only this step: the last checkpoint is of step ${p.checkpointStep}`
     : `losing the ${since} step${since === 1 ? '' : 's'} since the last checkpoint, step ${p.checkpointStep}`;
-  return `${head} (≈ ${formatDuration(p.stepSeconds * 1000)} a step) and saving a checkpoint (${QUIT[signal]}, ${lost})`;
+  return `${head} (${took}) and saving a checkpoint (${QUIT[signal]}, ${lost})`;
 }

@@ -572,6 +572,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   let progress: StopProgress = { step: 0, stepSeconds: undefined, checkpointStep: undefined, validating: false };
   let stepsPerEpoch = 0;
   let validates = false;
+  // When the current step began, as near as the events tell: the previous step's report.
+  let stepSince = Date.now();
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
     if (lingering !== 'no') {
       // Training is over and saved: a signal now only ends the wait for late monitors (the
@@ -583,7 +585,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
     if (stoppedBy === undefined) {
       stoppedBy = signal;
-      logger.warn(stopNotice(signal, progress));
+      logger.warn(stopNotice(signal, { ...progress, runningSeconds: began ? (Date.now() - stepSince) / 1000 : undefined }));
       stop.abort();
     } else if (signal === 'SIGHUP') {
       // A hangup reaches a process more than once (the terminal, then the shell passing it on to
@@ -755,6 +757,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
           if (e.kind === 'TrainBegin') began = true;
           if (e.kind === 'TrainBegin' && e.resumedFrom !== undefined) lastCheckpoint = e.resumedFrom;
           if (e.kind === 'CheckpointSaved') lastCheckpoint = e.path;
+          if (e.kind === 'TrainBegin' || e.kind === 'EpochBegin' || e.kind === 'BatchEnd') stepSince = Date.now();
           switch (e.kind) {
             case 'TrainBegin':
               progress = { ...progress, step: e.step, checkpointStep: e.resumedFrom === undefined ? undefined : e.step };

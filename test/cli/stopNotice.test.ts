@@ -17,8 +17,18 @@ describe('stopNotice', () => {
       'stopping after the current step (≈ 14.2s a step) and saving a checkpoint (Ctrl-C again to quit at once, losing the 7 steps since the last checkpoint, step 32)',
     );
     assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: undefined }), /losing all 39 steps of this run: it has no checkpoint yet\)$/);
-    assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: 39 }), /which loses nothing: the last checkpoint is of step 39\)$/);
+    assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: 39 }), /losing only this step: the last checkpoint is of step 39\)$/);
     assert.match(stopNotice('SIGINT', { ...slow, step: 33 }), /losing the 1 step since/);
+  });
+
+  it('during a first step, which has no timing yet, says how long it has run', () => {
+    const first = { step: 0, stepSeconds: undefined, checkpointStep: undefined, validating: false };
+    assert.equal(
+      stopNotice('SIGINT', { ...first, runningSeconds: 25.3 }),
+      'stopping after the current step (this one has run for 25.3s) and saving a checkpoint (Ctrl-C again to quit at once, losing only this step: none is complete yet)',
+    );
+    assert.equal(stopNotice('SIGINT', { ...first, runningSeconds: 0.5 }), 'stopping after the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+    assert.match(stopNotice('SIGINT', { ...fast, stepSeconds: 12, runningSeconds: 30 }), /\(≈ 12\.0s a step, this one has run for 30\.0s\)/);
   });
 
   it('during validation, says the stop waits for it', () => {
