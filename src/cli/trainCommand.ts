@@ -563,6 +563,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
   let server: TelemetryServer | undefined;
+  // Ends the telemetry stream alone (with an error) when a second signal quits at once.
+  const serverEnd = new Subject<never>();
+  let quitting = false;
   // Once the run is over and the server goes on serving it (telemetry.linger): 'closing' after
   // a signal ended that wait.
   let lingering: 'no' | 'yes' | 'closing' = 'no';
@@ -603,12 +606,16 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
         undoStart();
         process.exit(code);
       }
-      logger.error(
-        `quitting at once (exit ${code}): the checkpoint of the current step is not written; ` +
-          (lastCheckpoint === undefined ? 'this run has no checkpoint yet, so the next one starts afresh' : `the last checkpoint is ${lastCheckpoint}, where the next run resumes`),
-      );
+      if (quitting) process.exit(code);
+      quitting = true;
+      const where = lastCheckpoint === undefined ? 'this run has no checkpoint yet, so the next one starts afresh' : `the last checkpoint is ${lastCheckpoint}, where the next run resumes`;
+      logger.error(`quitting at once (exit ${code}): the checkpoint of the current step is not written; ${where}`);
       logger.close();
-      process.exit(code);
+      if (server === undefined || server.subscribers === 0) process.exit(code);
+      // A monitor watching would see the connection drop and retry for ever, "is training
+      // running?": its stream ends first, saying why (within a second; another signal: at once).
+      serverEnd.error(new Error(`quit at once by a second ${signal === 'SIGINT' ? 'Ctrl-C' : signal} (exit ${code}), without a checkpoint of the current step; ${where}`));
+      void Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 1000))]).then(() => process.exit(code));
     }
   });
   let trainingFailed = false;
@@ -618,7 +625,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const runId = path.basename(runDir);
     const bus = new Subject<TrainEvent>();
     const lingerMs = cfg.telemetry.linger === 0 ? 0 : (parseDuration(cfg.telemetry.linger) ?? 0);
-    server = await startTelemetryServer(bus, { runId, ...listen.right, ...(tlsPem === undefined ? {} : { tls: tlsPem }), lingerAfterEndMs: lingerMs });
+    server = await startTelemetryServer(merge(bus, serverEnd), { runId, ...listen.right, ...(tlsPem === undefined ? {} : { tls: tlsPem }), lingerAfterEndMs: lingerMs });
     if (server.address !== 'off') {
       // The command a monitor on another machine runs: "rxtrain monitor 0.0.0.0:PORT" reached
       // nothing there, and left out the --ca, --server-name and token that a TLS server needs.
@@ -792,6 +799,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
         },
         complete: () => {
           bus.complete();
+          // The server's stream merges this one in: it ends only once both have.
+          serverEnd.complete();
           resolve();
         },
       }),

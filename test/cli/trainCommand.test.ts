@@ -969,6 +969,51 @@ describe('rxtrain train', function () {
     }
   });
 
+  it('a second Ctrl-C ends the stream of a watching monitor first, saying why, instead of leaving it to retry for ever', async () => {
+    let press: ((s: 'SIGINT') => void) | undefined;
+    let said = '';
+    const err = new PassThrough();
+    const address = new Promise<string>((resolve) =>
+      err.on('data', (c: Buffer) => {
+        said += c.toString();
+        const m = /telemetry: rxtrain monitor (\S+)/.exec(said);
+        if (m !== null) resolve(m[1]);
+      }),
+    );
+    let exitCalled: (code: number | undefined) => void = () => undefined;
+    const exitCode = new Promise<number | undefined>((resolve) => (exitCalled = resolve));
+    const exit = process.exit;
+    // Where the command would end the process: noted; the run then goes on, stopped by the first press.
+    process.exit = ((code?: number) => exitCalled(code)) as typeof process.exit;
+    try {
+      const args = ['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-twice-watched'), '--epochs', '50', '--telemetry', '127.0.0.1:0'];
+      const done = run(args, { out: new PassThrough(), err, env: {}, onStopSignal: (h) => ((press = h), () => undefined) });
+      const seen: string[] = [];
+      const watched = new Promise<string>((resolve) => {
+        void address.then((a) =>
+          watchTelemetry({ address: a }).subscribe({
+            next: (s) => {
+              if (s.type !== 'event') return;
+              seen.push(s.event.kind);
+              if (s.event.kind === 'BatchEnd' && seen.filter((k) => k === 'BatchEnd').length === 1) {
+                press?.('SIGINT');
+                press?.('SIGINT');
+              }
+            },
+            error: (e: unknown) => resolve(`error: ${e instanceof Error ? e.message : String(e)}`),
+            complete: () => resolve('complete'),
+          }),
+        );
+      });
+      const end = await watched;
+      assert.equal(await exitCode, 130, said);
+      assert.match(end, /quit at once by a second Ctrl-C \(exit 130\), without a checkpoint of the current step; /, `${end}\n${said}`);
+      await done;
+    } finally {
+      process.exit = exit;
+    }
+  });
+
   it('a second Ctrl-C before training begins quits at once and leaves nothing behind, as a start that fails', async () => {
     const files = (dir: string): Record<string, string> =>
       Object.fromEntries(
