@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { closestName } from '../model/closestName';
 import { processStopSignal } from './processStopSignal';
+import { stopExitCode } from './stopExitCode';
 
 /**
  * A subcommand: takes its own argv (after the subcommand name), returns the exit code. Every
@@ -65,7 +66,18 @@ async function main(argv: string[]): Promise<number> {
  */
 function finish(code: number): void {
   process.exitCode = code;
-  processStopSignal(() => process.exit());
+  const unhook = processStopSignal(() => process.exit());
+  if (code === stopExitCode('SIGHUP')) {
+    // Stopped by SIGHUP: its terminal is most likely gone, and Node 20 aborts as it exits when it
+    // cannot restore a terminal's settings (EIO; nodejs/node#51519, fixed in Node 24), leaving a
+    // Node assertion and exit 134 after a clean stop. Ending by the signal itself, as its default
+    // action would have, skips that, and a shell reports it as 129 all the same. Last of the exit
+    // listeners: the command's own (the lock, a temp file) have run.
+    process.once('exit', () => {
+      unhook();
+      process.kill(process.pid, 'SIGHUP');
+    });
+  }
 }
 
 if (require.main === module) {
