@@ -34,16 +34,8 @@ function onProcessExit(restore: () => void): () => void {
   };
 }
 
-/** A progress line's figures, from a BatchEnd. */
+/** A progress line's figures, from a BatchEnd: the plain lines' and the bar's alike. */
 interface LineFields {
-  readonly ips: string;
-  readonly etaText: string;
-  readonly loss: string;
-  readonly acc: string;
-}
-
-/** The figures of the bar line besides its position. */
-interface BarFields {
   readonly ips: string;
   readonly etaText: string;
   readonly loss: string;
@@ -59,7 +51,7 @@ const BAR_MIN = 10;
  * bar an 80-column terminal lost the loss and accuracy, the figures the bar is watched for:
  * the bar narrows first (down to 10), then goes, then img/s, then the ETA.
  */
-function fittedBarLine(head: string, params: { readonly progress: number; readonly value: number; readonly total: number; readonly maxWidth: number }, f: BarFields): string {
+function fittedBarLine(head: string, params: { readonly progress: number; readonly value: number; readonly total: number; readonly maxWidth: number }, f: LineFields): string {
   // The last column stays free: a character written there makes some terminals wrap.
   const room = params.maxWidth - 1;
   const fit = (parts: readonly string[]): string | undefined => {
@@ -150,7 +142,7 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
                 bar = new SingleBar(
                   {
                     stream: opts.stream,
-                    format: (_options, params, payload: BarFields) => fittedBarLine(head, params, payload),
+                    format: (_options, params, payload: LineFields) => fittedBarLine(head, params, payload),
                     clearOnComplete: true,
                     hideCursor: true,
                     etaBuffer: 20,
