@@ -33,6 +33,23 @@ export interface CheckpointScan {
 }
 
 /**
+ * A temp file that {@link openCheckpointStore} removed: a write that a crash (kill -9, power
+ * loss) cut off. `of` says what was being written when its name tells: the checkpoint at that
+ * step, epoch and batch, or the best.rxckpt link or copy of a checkpoint already saved.
+ *
+ * @example
+ * ```ts
+ * const cut: RemovedTempFile = { path: 'runs/a/checkpoints/.ckpt-s0000000015-e0003-b000000.rxckpt.4711.tmp', bytes: 2048, of: { step: 15, epoch: 3, batch: 0 } };
+ * ```
+ */
+export interface RemovedTempFile {
+  readonly path: string;
+  /** How much of it had been written. */
+  readonly bytes: number;
+  readonly of?: { readonly step: number; readonly epoch: number; readonly batch: number } | 'best';
+}
+
+/**
  * Options of {@link openCheckpointStore}.
  *
  * @example
@@ -70,9 +87,24 @@ export interface CheckpointStore {
    * Optional, so that stores written against earlier versions still type-check.
    */
   ensureBest?(loaded: LoadedCheckpoint): Promise<boolean>;
+  /**
+   * The temp files that opening the store removed, so that a resume can say why it starts
+   * before the step the previous run was saving. Optional, as `ensureBest` is.
+   */
+  readonly removedTempFiles?: readonly RemovedTempFile[];
 }
 
 const NAME = /^ckpt-s(\d+)-e(\d+)-b(\d+)\.rxckpt$/;
+// `.${name}.${pid}.tmp`, as writeAtomic and linkAtomic name them.
+const TEMP_OF_CHECKPOINT = /^\.ckpt-s(\d+)-e(\d+)-b(\d+)\.rxckpt\.\d+\.tmp$/;
+const TEMP_OF_BEST = /^\.best\.rxckpt\.\d+\.tmp$/;
+
+function removedTempFile(dir: string, name: string, bytes: number): RemovedTempFile {
+  const file = path.join(dir, name);
+  const m = TEMP_OF_CHECKPOINT.exec(name);
+  if (m !== null) return { path: file, bytes, of: { step: Number(m[1]), epoch: Number(m[2]), batch: Number(m[3]) } };
+  return TEMP_OF_BEST.test(name) ? { path: file, bytes, of: 'best' } : { path: file, bytes };
+}
 
 /**
  * File name of a checkpoint: ordered by global step, then epoch and batch of the cursor.
@@ -263,7 +295,8 @@ export async function latestCheckpointHeader(dir: string): Promise<{ readonly he
 
 /**
  * Opens (creating if needed) the checkpoint directory, removing temp files that a crash
- * mid-write left behind (the run directory's lock makes the caller the only writer).
+ * mid-write left behind (the run directory's lock makes the caller the only writer) and
+ * listing them in `removedTempFiles`.
  *
  * @example
  * ```ts
@@ -276,12 +309,23 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     throw new RangeError(`keepLast must be a positive integer, got ${options.keepLast}`);
   }
   await fs.promises.mkdir(dir, { recursive: true });
+  const removedTempFiles: RemovedTempFile[] = [];
   for (const f of await fs.promises.readdir(dir)) {
-    if (f.startsWith('.') && f.endsWith('.tmp')) await fs.promises.rm(path.join(dir, f), { force: true });
+    if (!(f.startsWith('.') && f.endsWith('.tmp'))) continue;
+    const file = path.join(dir, f);
+    let bytes = 0;
+    try {
+      bytes = (await fs.promises.stat(file)).size;
+    } catch {
+      // gone already: its size only makes the report more precise
+    }
+    await fs.promises.rm(file, { force: true });
+    removedTempFiles.push(removedTempFile(dir, f, bytes));
   }
 
   return {
     dir,
+    removedTempFiles,
     scan: () => scanCheckpoints(dir),
     async save(ck, { best }) {
       savesInProcess += 1;

@@ -5,6 +5,7 @@ import type { Skip } from '../streams/Skip';
 import type { InitialisedFrom, TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
 import { hashIdentity, matchIdentity, type AcceptedChange, type Checkpoint, type EpochAccumulator, type IdentityPart, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
+import { cutOffWriteNotice } from './cutOffWriteNotice';
 import type { EpochRecord } from '../telemetry/EpochRecord';
 import { lrScheduler, type SchedulerOptions, type SchedulerState } from './LrScheduler';
 import { evaluateSource } from './evaluateSource';
@@ -255,6 +256,12 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     };
     st = fresh;
     if (store !== undefined) {
+      // A kill -9 while writing a checkpoint loses the steps since the previous one: said once,
+      // with where training starts instead, rather than the temp file vanishing without a word.
+      const warnCutOff = (resume: { readonly path: string; readonly step: number } | undefined): void => {
+        const message = cutOffWriteNotice(store.removedTempFiles ?? [], resume);
+        if (message !== undefined) emit({ kind: 'Error', ...base(), message, fatal: false });
+      };
       const scan = await store.scan();
       for (const p of scan.problems) emit({ kind: 'Error', ...base(), message: p, fatal: false });
       // Starting afresh over a run whose checkpoints are all damaged would train it again from
@@ -279,6 +286,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         if (scheduler !== undefined && ck.scheduler !== null && !scheduler.owns(ck.scheduler)) {
           throw new Error(`refusing to resume from ${scan.latest.path}: its scheduler state is not ${scheduler.name}'s`);
         }
+        // Before st moves on: the warning belongs to no position of this run (see eventLogger).
+        warnCutOff({ path: scan.latest.path, step: ck.step });
         await trainer.setState(ck.trainer);
         if (life.closed) return;
         // A checkpoint at the start of an epoch whose previous epoch is the best was saved as
@@ -308,6 +317,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           // A checkpoint without an average (made before the run kept one) starts it here.
           ema: emaOptions === null ? null : (ck.ema ?? null),
         };
+      } else {
+        warnCutOff(undefined);
       }
     }
     let initialisedFrom: InitialisedFrom | undefined;

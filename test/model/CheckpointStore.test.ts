@@ -131,6 +131,21 @@ describe('CheckpointStore', () => {
     assert.equal((await store.scan()).latest, undefined);
   });
 
+  it('reports the temp files it removed: what each was a write of, and how much of it was written', async () => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, '.ckpt-s0000000050-e0001-b000000.rxckpt.123.tmp'), 'half');
+    fs.writeFileSync(path.join(dir, '.best.rxckpt.123.tmp'), 'linked');
+    fs.writeFileSync(path.join(dir, '.other.tmp'), '');
+    const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
+    const byPath = [...(store.removedTempFiles ?? [])].sort((a, b) => a.path.localeCompare(b.path));
+    assert.deepEqual(byPath, [
+      { path: path.join(dir, '.best.rxckpt.123.tmp'), bytes: 6, of: 'best' },
+      { path: path.join(dir, '.ckpt-s0000000050-e0001-b000000.rxckpt.123.tmp'), bytes: 4, of: { step: 50, epoch: 1, batch: 0 } },
+      { path: path.join(dir, '.other.tmp'), bytes: 0 },
+    ]);
+    assert.deepEqual((await openCheckpointStore(dir, { keepLast: 3, keepBest: false })).removedTempFiles, [], 'nothing left to remove the second time');
+  });
+
   it('rejects keepLast < 1', async () => {
     await assert.rejects(openCheckpointStore(dir, { keepLast: 0, keepBest: false }), /keepLast must be a positive integer/);
   });

@@ -317,9 +317,21 @@ describe('train: checkpoints and exact resume', function () {
     const resumed = startChild(tmp, 4);
     const done = await resumed.exit;
     assert.equal(done.code, 0, done.stderr);
-    const begin = resumed.events[0];
-    assert.ok(begin.kind === 'TrainBegin' && /-e0002-b000000\.rxckpt$/.test(begin.resumedFrom ?? ''), JSON.stringify(begin));
-    assert.ok(!resumed.events.some((e) => e.kind === 'Error'), 'no warnings: the temp file is not a checkpoint');
+    // Warnings found at start-up come before TrainBegin.
+    const begin = resumed.events.find((e) => e.kind === 'TrainBegin');
+    assert.ok(begin?.kind === 'TrainBegin' && /-e0002-b000000\.rxckpt$/.test(begin.resumedFrom ?? ''), JSON.stringify(begin));
+    // The steps since that checkpoint are trained again: said once, with the step whose write was cut off.
+    const warnings = resumed.events.filter((e) => e.kind === 'Error');
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    const [cut] = warnings;
+    assert.ok(cut.kind === 'Error' && !cut.fatal && cut.step === 0, JSON.stringify(cut));
+    // The child was killed saving the epoch it ended last, after the checkpoint of the one before.
+    const ends = child.events.filter((e) => e.kind === 'EpochEnd');
+    const [beforeLast, last] = ends.slice(-2);
+    assert.equal(
+      cut.message.replace(/\d+(\.\d)? (bytes|kB|MB)/, 'SIZE'),
+      `the previous run was cut off while writing the checkpoint of step ${last.step} (SIZE of it written, now removed): resuming from ${begin.resumedFrom} at step ${beforeLast.step} instead`,
+    );
     assert.ok(!fs.readdirSync(tmp).some((f) => f.endsWith('.tmp')), 'stale temp file cleaned up');
     assert.deepEqual(metricsOf(child.events, resumed.events), straight);
   });
