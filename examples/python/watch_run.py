@@ -164,10 +164,23 @@ def not_found(details, args):
     return f"cannot resolve {args.address.rpartition(':')[0]} — is the host name right?"
 
 
+TRAIN_PORT = "50051"  # the port `rxtrain train` serves on without --telemetry
+
+
+def refused(args):
+    """`nothing listens on HOST:PORT yet — is training running?`, asking about the port too when
+    it is not training's default: a watcher on the wrong port would otherwise wait for ever."""
+    port = args.address.rpartition(":")[2]
+    if port == TRAIN_PORT:
+        return f"nothing listens on {args.address} yet — is training running?"
+    return (f"nothing listens on {args.address} yet — is training running, and serving on {port}, "
+            f"not its default {TRAIN_PORT}?")
+
+
 def waiting(code, details, args):
     """The one line said while no server answers: `rxtrain monitor` shows that state in place,
     and a line per retry (every 10 s at most, for ever without --wait) would bury the output."""
-    what = (f"nothing listens on {args.address} yet — is training running?" if "Connection refused" in details
+    what = (refused(args) if "Connection refused" in details
             else not_found(details, args) or f"{code.name}: {details};")
     return f"{what} retrying " + (f"for up to {args.wait:g} s (--wait)" if args.wait is not None else "until a server answers")
 

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as E from 'fp-ts/Either';
+import { DEFAULT_TRAIN_CONFIG } from '../model/TrainConfig';
 import { parseHostPort } from './hostPort';
 
 /**
@@ -129,20 +130,32 @@ export function connectionRefused(details: string): boolean {
   return /ECONNREFUSED/.test(details);
 }
 
+// The port `rxtrain train` serves on without --telemetry.
+const TRAIN_PORT = E.getOrElseW(() => undefined)(parseHostPort(DEFAULT_TRAIN_CONFIG.telemetry.address))?.port;
+
 /**
  * A readable one-line account of why a connection attempt failed, from its status details:
  * `nothing listens on 127.0.0.1:50051 yet — is training running?` instead of grpc-js's
  * `No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: `.
+ * On another port than training's default it asks about the port too: a monitor dialling
+ * 50052 while training serves on 50051 (or the reverse) waits for ever otherwise.
  *
  * @example
  * ```ts
+ * describeUnavailable('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50051. Resolution note: ', '127.0.0.1:50051');
+ * // 'nothing listens on 127.0.0.1:50051 yet — is training running?'
  * describeUnavailable('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ', '127.0.0.1:1');
- * // 'nothing listens on 127.0.0.1:1 yet — is training running?'
+ * // 'nothing listens on 127.0.0.1:1 yet — is training running, and serving on 1, not its default 50051?'
  * ```
  */
 export function describeUnavailable(details: string, address: string): string {
-  if (connectionRefused(details)) return `nothing listens on ${address} yet — is training running?`;
   const hp = parseHostPort(address);
+  if (connectionRefused(details)) {
+    const port = E.isRight(hp) ? hp.right.port : undefined;
+    return port === undefined || port === TRAIN_PORT
+      ? `nothing listens on ${address} yet — is training running?`
+      : `nothing listens on ${address} yet — is training running, and serving on ${port}, not its default ${TRAIN_PORT}?`;
+  }
   // A question, like the refused case: the monitor was never connected, so "disconnected:
   // cannot resolve" misled, and a misspelt name is the likelier cause than a DNS hiccup.
   if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(details)) return `cannot resolve ${E.isRight(hp) ? hp.right.host : address} — is the host name right?`;

@@ -377,7 +377,11 @@ describe('rxtrain monitor', () => {
     await until(() => /retrying in/.test(t.err.text()), 10000, 'a retry');
     stop('SIGINT');
     assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
-    assert.match(t.err.text(), new RegExp(`nothing listens on ${address} yet — is training running\\? retrying in 1 s \\(further retries are not listed\\)\n`));
+    const port = address.split(':')[1];
+    assert.ok(
+      t.err.text().includes(`nothing listens on ${address} yet — is training running, and serving on ${port}, not its default 50051? retrying in 1 s (further retries are not listed)\n`),
+      t.err.text(),
+    );
     assert.doesNotMatch(t.err.text(), /ECONNREFUSED|Resolution note/);
   });
 
@@ -413,7 +417,7 @@ describe('rxtrain monitor', () => {
     await new Promise((r) => probe.close(r));
     const t = io({ backoff: { initialMs: 20, maxMs: 50 } });
     assert.equal(await run([address, '--wait', '0.2s'], t.io), MONITOR_EXIT.NOTHING_LISTENS);
-    assert.match(t.err.text(), /is training running\? retrying in/, 'it tried first');
+    assert.match(t.err.text(), /is training running, and serving on \d+, not its default 50051\? retrying in/, 'it tried first');
     assert.match(t.err.text(), new RegExp(`rxtrain monitor: nothing answered at ${address} for 0\\.2s \\(--wait\\): training has not started there, or it ended before this monitor connected\n$`));
   });
 

@@ -25,7 +25,10 @@ describe('connectionProblem', () => {
   });
 
   it('describes failures readably', () => {
-    assert.equal(describeUnavailable(REFUSED, '127.0.0.1:1'), 'nothing listens on 127.0.0.1:1 yet — is training running?');
+    assert.equal(describeUnavailable(REFUSED, '127.0.0.1:50051'), 'nothing listens on 127.0.0.1:50051 yet — is training running?');
+    // Another port than training's default may be the mistake: it is asked about too.
+    assert.equal(describeUnavailable(REFUSED, '127.0.0.1:1'), 'nothing listens on 127.0.0.1:1 yet — is training running, and serving on 1, not its default 50051?');
+    assert.equal(describeUnavailable(REFUSED, '[::1]:50052'), 'nothing listens on [::1]:50052 yet — is training running, and serving on 50052, not its default 50051?');
     assert.equal(describeUnavailable('Name resolution failed for target dns:gpu-box:50051', 'gpu-box:50051'), 'cannot resolve gpu-box — is the host name right?');
     assert.equal(describeUnavailable(CLOSED, 'h:1'), 'Failed to connect');
     assert.equal(describeUnavailable('Connection dropped', 'h:1'), 'Connection dropped');

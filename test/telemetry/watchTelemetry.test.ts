@@ -168,7 +168,7 @@ describe('watchTelemetry', () => {
     assert.deepEqual(delays.slice(0, 4), [10, 20, 40, 40]);
     assert.ok(signals.every((s) => s.type !== 'disconnected' || s.code === grpc.status.UNAVAILABLE));
     const first = signals.find((s) => s.type === 'disconnected');
-    assert.equal(first?.type === 'disconnected' ? first.message : '', 'nothing listens on 127.0.0.1:1 yet — is training running?');
+    assert.equal(first?.type === 'disconnected' ? first.message : '', 'nothing listens on 127.0.0.1:1 yet — is training running, and serving on 1, not its default 50051?');
   });
 
   it('with giveUpAfterMs, stops retrying once nothing has answered for that long, with the problem nobody-listens', async () => {
