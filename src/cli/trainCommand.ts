@@ -27,6 +27,7 @@ import { loadTelemetryTls } from '../telemetry/loadTelemetryTls';
 import { monitorHint } from '../telemetry/monitorHint';
 import { parseTelemetryFlags } from '../telemetry/parseTelemetryFlags';
 import { startTelemetryServer, type TelemetryServer } from '../telemetry/startTelemetryServer';
+import { TelemetrySettingError } from '../telemetry/TelemetrySettingError';
 import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
 import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
 import { ignoreClosedOutput } from './ignoreClosedOutput';
@@ -263,7 +264,7 @@ ${formatOptions(
   [
     { option: '0', help: 'finished (all epochs, early stopping, or the --max-time budget spent)' },
     { option: '1', help: 'training failed' },
-    { option: '2', help: `bad command line, config, telemetry TLS files or RXTRAIN_BACKEND / RXTRAIN_THREADS, or more than ${REPLICAS_PER_CORE} replicas per core (--allow-many-replicas)` },
+    { option: '2', help: `bad command line, config, telemetry TLS files, a --telemetry address it cannot serve on (port in use, not this machine's) or RXTRAIN_BACKEND / RXTRAIN_THREADS, or more than ${REPLICAS_PER_CORE} replicas per core (--allow-many-replicas)` },
     { option: '130', help: 'interrupted by Ctrl-C (143: by SIGTERM, 129: by SIGHUP) after a checkpoint, or at once by a second one' },
   ],
   { column: 8, width },
@@ -559,7 +560,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const unguard = [ignoreClosedOutput(io.err, consoleGone), ignoreClosedOutput(io.out, consoleGone)];
   if (lock.right.tookOver !== undefined) logger.warn(`run directory lock taken over from ${lock.right.tookOver}`);
   const outputs = ['checkpoints/', ...(cfg.log.file === null ? [] : [cfg.log.file]), ...(cfg.tensorboard ? ['tensorboard/'] : []), ...(cfg.charts ? ['plot.png, lr.png'] : [])];
-  logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
   let server: TelemetryServer | undefined;
@@ -626,6 +626,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     const bus = new Subject<TrainEvent>();
     const lingerMs = cfg.telemetry.linger === 0 ? 0 : (parseDuration(cfg.telemetry.linger) ?? 0);
     server = await startTelemetryServer(merge(bus, serverEnd), { runId, ...listen.right, ...(tlsPem === undefined ? {} : { tls: tlsPem }), lingerAfterEndMs: lingerMs });
+    // Said once the telemetry setting has proved usable: a start it refuses writes nothing.
+    logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
     if (server.address !== 'off') {
       // The command a monitor on another machine runs: "rxtrain monitor 0.0.0.0:PORT" reached
       // nothing there, and left out the --ca, --server-name and token that a TLS server needs.
@@ -833,6 +835,13 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     await server.closed;
     return code;
   } catch (e) {
+    if (e instanceof TelemetrySettingError) {
+      // A --telemetry that cannot serve here (port in use, not this machine's address) is a bad
+      // setting, refused as the checks before the run directory refuse theirs: exit 2, one line
+      // on stderr and none in the run's log, and what this start created is removed below.
+      io.err.write(`rxtrain train: ${e.message}\n`);
+      return TRAIN_EXIT.USAGE;
+    }
     // A failure of the training stream itself was already logged by the event logger.
     if (!trainingFailed) logger.error(e instanceof Error ? e.message : String(e));
     await server?.shutdown();

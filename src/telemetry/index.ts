@@ -25,6 +25,7 @@ export * from './TelemetryServerOptions';
 export * from './loadTelemetryTls';
 export * from './parseTelemetryFlags';
 export * from './startTelemetryServer';
+export * from './TelemetrySettingError';
 export * from './graphFromNetworkSpec';
 export * from './telemetryClientCredentials';
 export * from './connectionProblem';

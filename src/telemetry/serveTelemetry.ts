@@ -25,15 +25,16 @@ import type { Event } from './generated/rxtrain/telemetry/v1/Event';
 import type { TelemetryHandlers } from './generated/rxtrain/telemetry/v1/Telemetry';
 import type { SubscribeRequest__Output } from './generated/rxtrain/telemetry/v1/SubscribeRequest';
 import { TELEMETRY_SERVICE_NAME, type TelemetryServer } from './TelemetryServer';
+import { TelemetrySettingError } from './TelemetrySettingError';
 
 async function serverCredentials(tls: TelemetryTls | undefined): Promise<grpc.ServerCredentials> {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
   const loaded = await loadTelemetryTls(tls);
-  if (E.isLeft(loaded)) throw new Error(loaded.left);
+  if (E.isLeft(loaded)) throw new TelemetrySettingError(loaded.left);
   try {
     return grpc.ServerCredentials.createSsl(null, [{ cert_chain: loaded.right.cert, private_key: loaded.right.key }], false);
   } catch (err) {
-    throw new Error(`invalid telemetry TLS certificate/key: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TelemetrySettingError(`invalid telemetry TLS certificate/key: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -126,9 +127,9 @@ export async function serveTelemetry(
   const address = opts.address ?? DEFAULT_TELEMETRY_ADDRESS;
   if (address.trim().toLowerCase() === 'off') return inertServer();
   const hp = parseHostPort(address);
-  if (E.isLeft(hp)) throw new Error(`telemetry: ${hp.left}`);
+  if (E.isLeft(hp)) throw new TelemetrySettingError(`telemetry: ${hp.left}`);
   const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true });
-  if (E.isLeft(policy)) throw new Error(`telemetry: ${policy.left}`);
+  if (E.isLeft(policy)) throw new TelemetrySettingError(`telemetry: ${policy.left}`);
   const replayCapacity = opts.replayBuffer ?? TELEMETRY_DEFAULTS.replayBuffer;
   if (!Number.isInteger(replayCapacity) || replayCapacity < 1) throw new Error(`telemetry: replayBuffer must be a positive integer, got ${replayCapacity}`);
   const maxQueueOpt = opts.maxQueue ?? TELEMETRY_DEFAULTS.maxQueue;
@@ -243,7 +244,7 @@ export async function serveTelemetry(
     server.forceShutdown();
     const why = err instanceof Error ? err.message : String(err);
     if (/EADDRINUSE/.test(why)) {
-      throw new Error(`telemetry: ${address} is already in use (another training run on this machine?); `
+      throw new TelemetrySettingError(`telemetry: ${address} is already in use (another training run on this machine?); `
         + 'serve on another port (--telemetry 127.0.0.1:PORT, or 127.0.0.1:0 for any free one) or switch telemetry off (--telemetry off)');
     }
     // grpc-js's words ("No address added out of total 1 resolved errors: [listen
@@ -251,11 +252,11 @@ export async function serveTelemetry(
     // with the address nor what to bind instead.
     const host = hp.right.host;
     if (/EADDRNOTAVAIL/.test(why)) {
-      throw new Error(`telemetry: cannot listen on ${address}: ${host} is not an address of this machine (a cloud machine's public address usually is not: `
+      throw new TelemetrySettingError(`telemetry: cannot listen on ${address}: ${host} is not an address of this machine (a cloud machine's public address usually is not: `
         + 'its traffic arrives on a private one); bind to one of its own addresses (hostname -I), or to 0.0.0.0 for all of them');
     }
     if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(why)) {
-      throw new Error(`telemetry: cannot listen on ${address}: cannot resolve ${host}; bind to an address of this machine `
+      throw new TelemetrySettingError(`telemetry: cannot listen on ${address}: cannot resolve ${host}; bind to an address of this machine `
         + '(0.0.0.0 for all of them, 127.0.0.1 for this machine only): monitors dial its name, the server does not need one');
     }
     throw new Error(`telemetry: cannot listen on ${address}: ${why}`);

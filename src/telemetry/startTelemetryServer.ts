@@ -6,6 +6,7 @@ import { checkBindPolicy } from './bindPolicy';
 import { parseHostPort } from './hostPort';
 import type { SubscriptionEnd } from './Subscription';
 import type { TelemetryServer } from './TelemetryServer';
+import { TelemetrySettingError } from './TelemetrySettingError';
 import { DEFAULT_TELEMETRY_ADDRESS, type TelemetryServerOptions } from './TelemetryServerOptions';
 import type { FromTelemetryWorker, TelemetryWorkerData, ToTelemetryWorker } from './telemetryWorker';
 import type { TrainEvent } from './TrainEvent';
@@ -43,7 +44,8 @@ function postEvent(worker: Worker, event: TrainEvent): void {
  * `shutdownGraceMs`) and the server shuts down by itself (after `lingerAfterEndMs`, if set, for
  * watchers that come late: see {@link TelemetryServer.closed}); when it errors, streams end with
  * ABORTED. `address: 'off'` returns an inert server. Rejects with a readable Error for a
- * bad address, a refused plaintext non-loopback bind, unreadable TLS files or a port in use.
+ * bad address, a refused plaintext non-loopback bind, unreadable TLS files or a port in use
+ * (a {@link TelemetrySettingError} for what a change of address fixes).
  *
  * @example
  * ```ts
@@ -63,9 +65,9 @@ export async function startTelemetryServer(
   }
   // Fail fast on bad settings, before a thread is started.
   const hp = parseHostPort(address);
-  if (E.isLeft(hp)) throw new Error(`telemetry: ${hp.left}`);
+  if (E.isLeft(hp)) throw new TelemetrySettingError(`telemetry: ${hp.left}`);
   const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true });
-  if (E.isLeft(policy)) throw new Error(`telemetry: ${policy.left}`);
+  if (E.isLeft(policy)) throw new TelemetrySettingError(`telemetry: ${policy.left}`);
 
   const worker = spawnWorker({ kind: 'rxtrain-telemetry', options: opts });
   let subscribers = 0;
@@ -79,7 +81,7 @@ export async function startTelemetryServer(
   });
   worker.on('message', (m: FromTelemetryWorker) => {
     if (m.type === 'listening') listening?.({ address: m.address, port: m.port });
-    else if (m.type === 'failed') failed?.(new Error(m.message));
+    else if (m.type === 'failed') failed?.(m.setting ? new TelemetrySettingError(m.message) : new Error(m.message));
     else if (m.type === 'stats') {
       subscribers = m.subscribers;
       Object.assign(ended, m.ended);

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import { serveTelemetry } from './serveTelemetry';
+import { TelemetrySettingError } from './TelemetrySettingError';
 import type { TelemetryServerOptions } from './TelemetryServerOptions';
 import type { TrainEvent } from './TrainEvent';
 
@@ -38,7 +39,8 @@ export type ToTelemetryWorker =
  */
 export type FromTelemetryWorker =
   | { readonly type: 'listening'; readonly address: string; readonly port: number }
-  | { readonly type: 'failed'; readonly message: string }
+  /** `setting`: the error was a {@link TelemetrySettingError}, which the message cannot carry. */
+  | { readonly type: 'failed'; readonly message: string; readonly setting: boolean }
   | { readonly type: 'stats'; readonly subscribers: number; readonly ended: Record<string, number> }
   | { readonly type: 'closed' };
 
@@ -92,7 +94,7 @@ function runWorker(port: NonNullable<typeof parentPort>, data: TelemetryWorkerDa
       if (shutdownAsked) void server.shutdown();
     },
     (err: unknown) => {
-      post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+      post({ type: 'failed', message: err instanceof Error ? err.message : String(err), setting: err instanceof TelemetrySettingError });
       port.close();
     },
   );

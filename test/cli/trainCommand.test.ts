@@ -1104,19 +1104,40 @@ describe('rxtrain train', function () {
     assert.equal(err.listenerCount('error'), 0, 'the guard is removed afterwards');
   });
 
-  it('a telemetry port in use fails at once with what to do, before the backend and data load', async () => {
+  it('a telemetry port in use is a bad setting: exit 2 at once with what to do, before the backend and data load, leaving nothing behind', async () => {
     const busy = net.createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     try {
       const port = (busy.address() as net.AddressInfo).port;
       const c = capture();
-      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', path.join(tmp, 'run-busy'), '--telemetry', `127.0.0.1:${port}`], c.io), TRAIN_EXIT.FAILED);
+      const runDir = path.join(tmp, 'run-busy');
+      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--telemetry', `127.0.0.1:${port}`], c.io), TRAIN_EXIT.USAGE);
       await new Promise((r) => setImmediate(r)); // the captured stderr arrives a tick later
-      assert.match(c.err(), new RegExp(`127\\.0\\.0\\.1:${port} is already in use .*or 127\\.0\\.0\\.1:0 for any free one\\) or switch telemetry off`));
-      assert.doesNotMatch(c.err(), /image files in/, 'the data was not opened first');
+      assert.match(c.err(), new RegExp(`^rxtrain train: telemetry: 127\\.0\\.0\\.1:${port} is already in use .*or 127\\.0\\.0\\.1:0 for any free one\\) or switch telemetry off \\(--telemetry off\\)\n$`), `one line, and no "run directory …" line for outputs never written:\n${c.err()}`);
+      assert.ok(!fs.existsSync(runDir), 'the run directory this start created is removed');
+
+      // A run that exists: its log gets no lines from a start that was refused, and its files stay.
+      const existing = path.join(tmp, 'run-busy-existing');
+      fs.mkdirSync(existing);
+      fs.writeFileSync(path.join(existing, 'train.log'), 'the earlier run\n');
+      const d = capture();
+      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', existing, '--telemetry', `127.0.0.1:${port}`], d.io), TRAIN_EXIT.USAGE);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(fs.readdirSync(existing), ['train.log'], 'no lock, no checkpoints/ or tensorboard/ left');
+      assert.equal(fs.readFileSync(path.join(existing, 'train.log'), 'utf8'), 'the earlier run\n');
     } finally {
       busy.close();
     }
+  });
+
+  it('a --telemetry address that is not of this machine is a bad setting too: exit 2, nothing left behind', async () => {
+    const c = capture();
+    const runDir = path.join(tmp, 'run-not-here');
+    // 198.51.100.7 (documentation range): binding to it sends nothing, and fails.
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--telemetry', '198.51.100.7:0', '--telemetry-insecure'], c.io), TRAIN_EXIT.USAGE);
+    await new Promise((r) => setImmediate(r));
+    assert.match(c.err(), /^rxtrain train: telemetry: cannot listen on 198\.51\.100\.7:0: 198\.51\.100\.7 is not an address of this machine/);
+    assert.ok(!fs.existsSync(runDir));
   });
 
   it('refuses a run directory another training is using, and a --run-dir that is a file', async () => {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { Subject } from 'rxjs';
 import { startTelemetryServer } from '../../src/telemetry/startTelemetryServer';
+import { TelemetrySettingError } from '../../src/telemetry/TelemetrySettingError';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { batchEnd, collect, newClient, selfSignedCert, telemetryHealth, until } from './telemetryTestKit';
 
@@ -58,20 +59,22 @@ describe('startTelemetryServer (worker thread)', () => {
 
   it('reports start-up errors as rejections with readable messages', async () => {
     const events = new Subject<TrainEvent>();
-    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }), /refusing to serve telemetry in plaintext/);
+    // What a change of address fixes is a TelemetrySettingError (rxtrain train: exit 2), also across the worker.
+    const setting = (re: RegExp) => (e: unknown): boolean => e instanceof TelemetrySettingError && re.test(String(e));
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }), setting(/refusing to serve telemetry in plaintext/));
     await assert.rejects(
       startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/c.pem', key: '/nonexistent/k.pem' } }),
       /cannot read telemetry TLS certificate/,
     );
     const first = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0' });
     await assert.rejects(startTelemetryServer(events, { runId: 'r', address: first.address }),
-      /127\.0\.0\.1:\d+ is already in use \(another training run on this machine\?\); serve on another port \(--telemetry 127\.0\.0\.1:PORT, or 127\.0\.0\.1:0 for any free one\) or switch telemetry off/);
+      setting(/127\.0\.0\.1:\d+ is already in use \(another training run on this machine\?\); serve on another port \(--telemetry 127\.0\.0\.1:PORT, or 127\.0\.0\.1:0 for any free one\) or switch telemetry off/));
     await first.shutdown();
     // Binding sends nothing: 198.51.100.7 (documentation range) is just not this machine's.
     await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '198.51.100.7:0', insecure: true }),
-      /^Error: telemetry: cannot listen on 198\.51\.100\.7:0: 198\.51\.100\.7 is not an address of this machine .*; bind to one of its own addresses \(hostname -I\), or to 0\.0\.0\.0 for all of them$/);
+      setting(/^TelemetrySettingError: telemetry: cannot listen on 198\.51\.100\.7:0: 198\.51\.100\.7 is not an address of this machine .*; bind to one of its own addresses \(hostname -I\), or to 0\.0\.0\.0 for all of them$/));
     await assert.rejects(startTelemetryServer(events, { runId: 'r', address: 'no-such-host.invalid:0', insecure: true }),
-      /^Error: telemetry: cannot listen on no-such-host\.invalid:0: cannot resolve no-such-host\.invalid; bind to an address of this machine \(0\.0\.0\.0 for all of them/);
+      setting(/^TelemetrySettingError: telemetry: cannot listen on no-such-host\.invalid:0: cannot resolve no-such-host\.invalid; bind to an address of this machine \(0\.0\.0\.0 for all of them/));
     const off = await startTelemetryServer(events, { runId: 'r', address: 'off' });
     assert.equal(off.address, 'off');
   });
