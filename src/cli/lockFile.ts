@@ -188,7 +188,14 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
   let marker: string | undefined;
   // Long enough to outwait other processes in the middle of taking the same stale lock over.
   const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
+  // Set once this process has removed a stale lock as its takeover's winner: it then tries to
+  // create the lock once more whatever the clock says. A loaded machine can pause it past the
+  // deadline between the two; giving up there left no lock at all while every other process,
+  // waiting on its marker, gave up too, so nobody got in.
+  let tookOverJustNow = false;
+  for (;;) {
+    if (!tookOverJustNow && Date.now() >= deadline) return E.left({ kind: 'changing' });
+    tookOverJustNow = false;
     try {
       if (createWith(file, mine)) {
         const held = marker;
@@ -233,6 +240,6 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
     marker = name;
     tookOver = held === undefined ? 'an unreadable lock file' : `pid ${held.pid} (since ${held.since}), no longer running`;
     fs.rmSync(file, { force: true });
+    tookOverJustNow = true;
   }
-  return E.left({ kind: 'changing' });
 }

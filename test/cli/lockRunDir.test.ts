@@ -49,6 +49,28 @@ describe('lockRunDir', () => {
     b.release();
   });
 
+  it('takes a stale lock over even when the machine paused it past its deadline right after it removed that lock', () => {
+    const file = path.join(dir, RUN_DIR_LOCK_FILE);
+    fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), host: os.hostname(), since: 'x' }));
+    const rm = nodeFs.rmSync;
+    const now = Date.now;
+    // The pause of a loaded machine, between removing the stale lock and creating its own: the
+    // other processes waiting on this takeover's marker have given up by then.
+    nodeFs.rmSync = ((p: fs.PathLike, opts?: fs.RmOptions) => {
+      rm(p, opts);
+      if (String(p) === file) Date.now = () => now() + 60_000;
+    }) as typeof nodeFs.rmSync;
+    try {
+      const a = right(lockRunDir(dir));
+      assert.match(a.tookOver ?? '', /no longer running/);
+      assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+      a.release();
+    } finally {
+      nodeFs.rmSync = rm;
+      Date.now = now;
+    }
+  });
+
   it('refuses a lock held on another host, whose process cannot be checked', () => {
     fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid: 1, host: 'gpu-box-7', since: 'x' }));
     const r = lockRunDir(dir);
