@@ -356,6 +356,9 @@ describe('rxtrain export', function () {
     fs.mkdirSync(out);
     const mkdir = nodeFs.promises.mkdir;
     const second = captureIo();
+    // Not the process's signals: a Ctrl-C meant for another program's process group (a shell's,
+    // a test runner's) would end an export with 130 and look like a lost race.
+    const noSignals = { onStopSignal: () => () => undefined };
     let secondCode: Promise<number> | undefined;
     // The first export has passed its last check, holds the lock and is about to make its working
     // folder: the second one runs from start to end in that moment, finding OUT_DIR as empty as
@@ -363,14 +366,14 @@ describe('rxtrain export', function () {
     // taken only after that check).
     nodeFs.promises.mkdir = (async (...a: Parameters<typeof mkdir>) => {
       if (secondCode === undefined && path.dirname(String(a[0])) === out && path.basename(String(a[0])).startsWith('.export-')) {
-        secondCode = run([runDir, out, '--backend', 'wasm'], second.io);
+        secondCode = run([runDir, out, '--backend', 'wasm'], { ...second.io, ...noSignals });
         await secondCode;
       }
       return mkdir(...a);
     }) as typeof mkdir;
     const first = captureIo();
     try {
-      assert.equal(await run([runDir, out, '--backend', 'wasm'], first.io), 0, first.err());
+      assert.equal(await run([runDir, out, '--backend', 'wasm'], { ...first.io, ...noSignals }), 0, first.err());
     } finally {
       nodeFs.promises.mkdir = mkdir;
     }
