@@ -21,6 +21,7 @@ import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
 import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
 import { watchTelemetry, WatchError, type WatchProblem, type WatchSignal } from '../telemetry/watchTelemetry';
 import { closestName } from '../model/closestName';
+import { otherPortQuestion } from '../telemetry/connectionProblem';
 import { parseDuration } from '../model/Duration';
 import { wrapWords } from './formatOptions';
 import { processStopSignal, type StopSignal } from './processStopSignal';
@@ -242,13 +243,19 @@ function seconds(ms: number): string {
   return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }
 
+/** What a refused connection means, asking about the port when it is not training's default. */
+function notStarted(address: string): string {
+  const other = otherPortQuestion(address);
+  return `training has not started there${other === undefined ? '' : ` (is it ${other})`}, or it ended before this monitor connected`;
+}
+
 /** What to change on the command line, for a connection that can never succeed as given. */
 function problemHint(p: WatchProblem, args: MonitorArgs): string {
   switch (p.kind) {
     case 'nobody-listens':
       // "Not started, or over" is what a refused connection means; a name that does not
       // resolve or a host that does not answer has another cure, which the last try names.
-      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): ${p.lastAttempt ?? 'training has not started there, or it ended before this monitor connected'}`;
+      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): ${p.lastAttempt ?? notStarted(args.address)}`;
     case 'server-not-tls': {
       const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${printablePath(args.ca)}` : undefined].filter((f) => f !== undefined);
       return `the server at ${args.address} does not speak TLS: drop ${flags.join(' and ')}`;

@@ -134,6 +134,24 @@ export function connectionRefused(details: string): boolean {
 const TRAIN_PORT = E.getOrElseW(() => undefined)(parseHostPort(DEFAULT_TRAIN_CONFIG.telemetry.address))?.port;
 
 /**
+ * For an address on another port than the one `rxtrain train` serves on by default, the
+ * question to ask about it (`serving on 50052, not its default 50051?`); undefined on that port
+ * or for an address that does not parse. A monitor dialling 50052 while training serves on 50051
+ * (or the reverse) would otherwise be told only that training has not started.
+ *
+ * @example
+ * ```ts
+ * otherPortQuestion('gpu-box:50052'); // 'serving on 50052, not its default 50051?'
+ * otherPortQuestion('gpu-box:50051'); // undefined
+ * ```
+ */
+export function otherPortQuestion(address: string): string | undefined {
+  const hp = parseHostPort(address);
+  if (E.isLeft(hp) || hp.right.port === TRAIN_PORT) return undefined;
+  return `serving on ${hp.right.port}, not its default ${TRAIN_PORT}?`;
+}
+
+/**
  * A readable one-line account of why a connection attempt failed, from its status details:
  * `nothing listens on 127.0.0.1:50051 yet — is training running?` instead of grpc-js's
  * `No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: `.
@@ -151,10 +169,8 @@ const TRAIN_PORT = E.getOrElseW(() => undefined)(parseHostPort(DEFAULT_TRAIN_CON
 export function describeUnavailable(details: string, address: string): string {
   const hp = parseHostPort(address);
   if (connectionRefused(details)) {
-    const port = E.isRight(hp) ? hp.right.port : undefined;
-    return port === undefined || port === TRAIN_PORT
-      ? `nothing listens on ${address} yet — is training running?`
-      : `nothing listens on ${address} yet — is training running, and serving on ${port}, not its default ${TRAIN_PORT}?`;
+    const other = otherPortQuestion(address);
+    return other === undefined ? `nothing listens on ${address} yet — is training running?` : `nothing listens on ${address} yet — is training running, and ${other}`;
   }
   // A question, like the refused case: the monitor was never connected, so "disconnected:
   // cannot resolve" misled, and a misspelt name is the likelier cause than a DNS hiccup.

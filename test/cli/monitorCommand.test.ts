@@ -418,7 +418,7 @@ describe('rxtrain monitor', () => {
     const t = io({ backoff: { initialMs: 20, maxMs: 50 } });
     assert.equal(await run([address, '--wait', '0.2s'], t.io), MONITOR_EXIT.NOTHING_LISTENS);
     assert.match(t.err.text(), /is training running, and serving on \d+, not its default 50051\? retrying in/, 'it tried first');
-    assert.match(t.err.text(), new RegExp(`rxtrain monitor: nothing answered at ${address} for 0\\.2s \\(--wait\\): training has not started there, or it ended before this monitor connected\n$`));
+    assert.match(t.err.text(), new RegExp(`rxtrain monitor: nothing answered at ${address} for 0\\.2s \\(--wait\\): training has not started there \\(is it serving on \\d+, not its default 50051\\?\\), or it ended before this monitor connected\n$`));
   });
 
   it('--wait on a host name that does not resolve ends by asking about the name, not about training', async () => {
