@@ -212,7 +212,7 @@ describe('examples/python/watch_run.py', function () {
     // the waiting in place), then why it gave up.
     assert.deepEqual(r.err.trimEnd().split('\n'), [
       `nothing listens on ${gone.address} yet — is training running, and serving on ${gone.address.split(':')[1]}, not its default 50051? retrying for up to 1 s (--wait)`,
-      `nothing answered at ${gone.address} for 1 s (--wait): training has not started there, or it ended before this watcher connected`,
+      `nothing answered at ${gone.address} for 1 s (--wait): training has not started there (is it serving on ${gone.address.split(':')[1]}, not its default 50051?), or it ended before this watcher connected`,
     ]);
     assert.equal(r.out, '');
 

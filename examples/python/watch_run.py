@@ -177,6 +177,13 @@ def refused(args):
             f"not its default {TRAIN_PORT}?")
 
 
+def not_started(args):
+    """Why --wait gave up on a refused connection, asking about the port as `refused` does."""
+    port = args.address.rpartition(":")[2]
+    other = "" if port == TRAIN_PORT else f" (is it serving on {port}, not its default {TRAIN_PORT}?)"
+    return f"training has not started there{other}, or it ended before this watcher connected"
+
+
 def waiting(code, details, args):
     """The one line said while no server answers: `rxtrain monitor` shows that state in place,
     and a line per retry (every 10 s at most, for ever without --wait) would bury the output."""
@@ -275,8 +282,7 @@ def main():
                 if args.wait is not None:
                     if now - failing_since >= args.wait:
                         # A name that does not resolve is a typo more likely than a run not started.
-                        why = not_found(details, args) or ("training has not started there, or it ended "
-                                                           "before this watcher connected")
+                        why = not_found(details, args) or not_started(args)
                         print(f"nothing answered at {args.address} for {args.wait:g} s (--wait): {why}", file=sys.stderr)
                         return 3
                     pause = min(delay, failing_since + args.wait - now)  # never wait past the deadline
