@@ -51,22 +51,38 @@ export type LockRefusal =
   | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'changing' };
 
-function readLock(file: string): { readonly raw: string; readonly ino: number; readonly info: LockHolder | undefined } | undefined {
+/** What a lock file (or takeover marker) holds, and which file that was: one snapshot of one inode. */
+interface LockSnapshot {
+  readonly raw: string;
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly info: LockHolder | undefined;
+}
+
+function readLock(file: string): LockSnapshot | undefined {
   let raw: string;
-  let ino: number;
+  let st: fs.Stats;
   try {
-    ino = fs.statSync(file).ino;
-    raw = fs.readFileSync(file, 'utf8');
+    // Through one descriptor, so that the inode and the content are of the same file: a stat and
+    // a read by name could pair one lock's inode with the next one's content.
+    const fd = fs.openSync(file, 'r');
+    try {
+      st = fs.fstatSync(fd);
+      raw = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return undefined; // gone since: the caller tries to create it again
   }
+  let info: LockHolder | undefined;
   try {
     const v = JSON.parse(raw) as Partial<LockHolder>;
-    const info = typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, since: String(v.since ?? '?') } : undefined;
-    return { raw, ino, info };
+    info = typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, since: String(v.since ?? '?') } : undefined;
   } catch {
-    return { raw, ino, info: undefined }; // unreadable (damaged, or written by hand): treated as stale
+    info = undefined; // unreadable (damaged, or written by hand): treated as stale
   }
+  return { raw, ino: st.ino, mtimeMs: st.mtimeMs, info };
 }
 
 /**
@@ -127,39 +143,93 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Takeover markers older than this are litter from a takeover that lost the race to create the lock. */
-const MARKER_MAX_AGE_MS = 60_000;
+/*
+ * Taking a stale lock over, and why no process can remove a lock other than the stale one it judged.
+ *
+ * A lock file's content (pid, host, start time) is written once by one process and never again, so
+ * a stale lock, once gone, never comes back (only a hand-made copy could). Its takeover markers are
+ * numbered, FILE.takeover-INO-HASH-K (inode and content of that lock), each created exclusively:
+ * whoever creates one owns it. A marker is removed only by its owner, or by a holder of the lock
+ * (so once that stale lock is gone). A taker that finds marker K made by a dead process (or left
+ * half-written) leaves it and tries K+1. Removing it by name instead, to make it again, let a taker
+ * paused between judging it dead and removing it remove a live taker's new marker of that name:
+ * two then owned it, and both removed "the stale lock" by name, the second removing the lock the
+ * first had just made. Now at most one live process owns a marker of a stale lock at a time: an
+ * owner of K+1 got there past a dead owner of K, whose marker nobody removes while the lock is
+ * there, so nobody can own K again meanwhile, and a live owner of K is waited for.
+ *
+ * The owner removes the lock only if, read again, it is the same inode and content: a process
+ * paused since it judged the lock stale may wake to find a marker free (the lock taken over,
+ * released, the markers cleared) and the lock someone else's; it then removes nothing. Between that
+ * check and the removal nobody else removes the stale lock (only a marker's owner would, and that is
+ * this process; its holder is dead) and nobody creates one while it is there, so the removal hits
+ * the file checked. A holder clears every marker: each was made for a lock that was there before
+ * this holder's, so gone for good, and an owner of one finds another lock when it checks.
+ */
 
-/** A takeover whose process died between marking and removing the stale lock would block the lock for good. */
-function removeDeadMarker(marker: string, host: string): void {
+/**
+ * A half-written marker (a file system without hard links, whose exclusive write is not atomic)
+ * is a taker still writing it until this old, then one killed while writing it.
+ */
+const UNREADABLE_MARKER_AGE_MS = 2_000;
+
+/** Takeover markers of `file`, as {@link markerName} names them (not the temporary files they are written to first). */
+function isMarkerOf(file: string, name: string): boolean {
+  const base = path.basename(file);
+  return name.startsWith(`${base}.takeover-`) && /^\d+-[0-9a-f]{16}-\d+$/.test(name.slice(base.length + '.takeover-'.length));
+}
+
+function markerName(file: string, lock: LockSnapshot, k: number): string {
+  return `${file}.takeover-${lock.ino}-${createHash('sha256').update(lock.raw).digest('hex').slice(0, 16)}-${k}`;
+}
+
+/** Whether the taker that made `marker` may still act on it; undefined if the marker is gone. */
+function markerOwnerLive(marker: string, host: string): boolean | undefined {
   const m = readLock(marker);
-  if (m?.info === undefined || m.info.host !== host || alive(m.info.pid)) return;
-  try {
-    if (Date.now() - fs.statSync(marker).mtimeMs > DEAD_MARKER_AGE_MS) fs.rmSync(marker, { force: true });
-  } catch {
-    // removed by another process meanwhile
+  if (m === undefined) return undefined;
+  if (m.info === undefined) return Date.now() - m.mtimeMs <= UNREADABLE_MARKER_AGE_MS;
+  // A taker on another host cannot be checked: it is waited for.
+  return m.info.host !== host || alive(m.info.pid);
+}
+
+/**
+ * One attempt at removing the stale lock `lock` from `file` as its takeover's marker owner:
+ * `removed`, `wait` (another live taker owns the marker), or `changed` (the lock is no longer
+ * that one, or a marker went meanwhile: read the lock again).
+ */
+function takeOver(file: string, lock: LockSnapshot, mine: string, host: string): 'removed' | 'wait' | 'changed' {
+  for (let k = 0; ; k++) {
+    const marker = markerName(file, lock, k);
+    if (!createWith(marker, mine)) {
+      const live = markerOwnerLive(marker, host);
+      if (live === false) continue;
+      return live === undefined ? 'changed' : 'wait';
+    }
+    try {
+      const now = readLock(file);
+      if (now === undefined || now.ino !== lock.ino || now.raw !== lock.raw) return 'changed';
+      fs.rmSync(file, { force: true });
+      return 'removed';
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
   }
 }
 
-/** A dead taker's marker is removed only once this old, so that two waiting processes cannot both remove and re-create it. */
-const DEAD_MARKER_AGE_MS = 2_000;
-
-function removeOldMarkers(file: string, keep: string | undefined): void {
-  const dir = path.dirname(file);
-  const prefix = `${path.basename(file)}.takeover-`;
+/** Called holding the lock: every marker there is litter of a takeover of a lock that is gone (see above). */
+function removeMarkers(file: string): void {
   let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    names = fs.readdirSync(path.dirname(file));
   } catch {
     return;
   }
   for (const name of names) {
-    const marker = path.join(dir, name);
-    if (!name.startsWith(prefix) || marker === keep) continue;
+    if (!isMarkerOf(file, name)) continue;
     try {
-      if (Date.now() - fs.statSync(marker).mtimeMs > MARKER_MAX_AGE_MS) fs.rmSync(marker, { force: true });
+      fs.rmSync(path.join(path.dirname(file), name), { force: true });
     } catch {
-      // removed by another process meanwhile
+      // litter that stays: it is in nobody's way
     }
   }
 }
@@ -169,9 +239,10 @@ function removeOldMarkers(file: string, keep: string | undefined): void {
  * (two trainings in one run directory, two exports into one OUT_DIR). The lock is a file holding
  * the pid, host and start time, written aside and linked into place (so it exists complete or not
  * at all, and only one creator wins). A lock left by a process that is gone (same host, pid not
- * running; or an unreadable file) is stale and taken over, by whichever process first creates that
- * lock's takeover marker (`FILE.takeover-…`, beside it), so processes racing for the same stale
- * lock never remove the lock one of them has just made. A live holder, or one on another host
+ * running; or an unreadable file) is stale and taken over, by the one live process that owns a
+ * takeover marker of that very lock (`FILE.takeover-…`, beside it, gone once the lock is held),
+ * which removes the lock only if it is still that one: processes racing for the same stale lock,
+ * or waking late, never remove a lock one of them has made. A live holder, or one on another host
  * (whose pid cannot be checked), is a `Left` saying who; the caller words it.
  *
  * @example
@@ -185,7 +256,6 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   const mine = `${JSON.stringify(me)}\n`;
   let tookOver: string | undefined;
-  let marker: string | undefined;
   // Long enough to outwait other processes in the middle of taking the same stale lock over.
   const deadline = Date.now() + 5_000;
   // Set once this process has removed a stale lock as its takeover's winner: it then tries to
@@ -198,7 +268,6 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
     tookOverJustNow = false;
     try {
       if (createWith(file, mine)) {
-        const held = marker;
         let released = false;
         const release = (): void => {
           if (released) return;
@@ -206,10 +275,9 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
           process.off('exit', release);
           // Only our own lock: a stale-lock takeover by someone else must not be undone.
           if (readLock(file)?.info?.pid === me.pid) fs.rmSync(file, { force: true });
-          if (held !== undefined) fs.rmSync(held, { force: true });
         };
         process.on('exit', release);
-        removeOldMarkers(file, held);
+        removeMarkers(file);
         return E.right({ file, tookOver, release });
       }
     } catch (e) {
@@ -221,25 +289,16 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
     if (held !== undefined && held.host !== me.host) return E.left({ kind: 'held', holder: held, elsewhere: true });
     if (held !== undefined && alive(held.pid)) return E.left({ kind: 'held', holder: held, elsewhere: false });
     // Stale. Several processes may judge the same stale lock at once; removing it by name would let
-    // a late one remove the lock the first one just created. A marker named after this very lock
-    // (inode and content) is created exclusively: only its creator removes the lock, and the others
-    // wait for the lock to change.
-    const name = `${file}.takeover-${lock.ino}-${createHash('sha256').update(lock.raw).digest('hex').slice(0, 16)}`;
-    let won: boolean;
+    // a late one remove the lock the first one just made: see takeOver.
+    let taken: 'removed' | 'wait' | 'changed';
     try {
-      won = createWith(name, mine);
+      taken = takeOver(file, lock, mine, me.host);
     } catch (e) {
       return E.left({ kind: 'failed', message: (e as Error).message });
     }
-    if (!won) {
-      removeDeadMarker(name, me.host);
-      sleepMs(10);
-      continue;
-    }
-    if (marker !== undefined) fs.rmSync(marker, { force: true });
-    marker = name;
+    if (taken === 'wait') sleepMs(10);
+    if (taken !== 'removed') continue;
     tookOver = held === undefined ? 'an unreadable lock file' : `pid ${held.pid} (since ${held.since}), no longer running`;
-    fs.rmSync(file, { force: true });
     tookOverJustNow = true;
   }
 }

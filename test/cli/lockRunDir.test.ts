@@ -19,6 +19,41 @@ function deadPid(): number {
   return Number(p.stdout);
 }
 
+/** Whether `p` names a stale lock's takeover marker (not the temporary file one is written to first). */
+function isMarker(p: fs.PathLike | fs.PathOrFileDescriptor): boolean {
+  const name = path.basename(String(p));
+  return name.startsWith(`${RUN_DIR_LOCK_FILE}.takeover-`) && !name.endsWith('.tmp');
+}
+
+/**
+ * Starts taking `dir`'s stale lock over in another process, which is killed (-9) as soon as it
+ * has marked the lock; `halfWritten`: on a file system without hard links, killed halfway
+ * through writing its marker. Backdates the markers, as if that was a while ago.
+ */
+function killedTaker(dir: string, halfWritten = false): void {
+  const script = `const fs = require('node:fs');
+    const link = fs.linkSync;
+    const write = fs.writeFileSync;
+    const isMarker = (p) => String(p).includes('.takeover-') && !String(p).endsWith('.tmp');
+    fs.linkSync = (from, to) => {
+      if (${halfWritten}) throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+      link(from, to);
+      if (isMarker(to)) process.kill(process.pid, 'SIGKILL');
+    };
+    fs.writeFileSync = (file, data, opts) => {
+      if (!isMarker(file)) return write(file, data, opts);
+      write(file, String(data).slice(0, 9), opts);
+      process.kill(process.pid, 'SIGKILL');
+    };
+    require(${JSON.stringify(path.join(__dirname, '../../src/cli/lockRunDir'))}).lockRunDir(${JSON.stringify(dir)});`;
+  const p = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+  assert.equal(p.signal, 'SIGKILL', `the taker was to be killed after marking: ${p.stderr}`);
+  const past = new Date(Date.now() - 10_000);
+  const marked = fs.readdirSync(dir).filter((f) => isMarker(f));
+  assert.equal(marked.length, 1, fs.readdirSync(dir).join());
+  for (const f of marked) fs.utimesSync(path.join(dir, f), past, past);
+}
+
 describe('lockRunDir', () => {
   let dir: string;
   beforeEach(() => {
@@ -69,6 +104,91 @@ describe('lockRunDir', () => {
       nodeFs.rmSync = rm;
       Date.now = now;
     }
+  });
+
+  // The races below are played in this one process: a "process" paused at one of its file
+  // operations is a lockRunDir call whose stubbed operation runs the others' calls to the end
+  // before it goes on. All of them have this process's pid, which is alive, as theirs would be.
+
+  it('lets one in when a taker, paused between finding a killed taker\'s marker and removing it, wakes after another took the lock over', () => {
+    const file = path.join(dir, RUN_DIR_LOCK_FILE);
+    fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), host: os.hostname(), since: 'x' }));
+    killedTaker(dir);
+    const link = nodeFs.linkSync;
+    const rm = nodeFs.rmSync;
+    let step = 0;
+    let c: E.Either<string, RunDirLock> | undefined;
+    let t: E.Either<string, RunDirLock> | undefined;
+    // A finds the lock stale and pauses before it marks it; C pauses before the first marker it
+    // removes (when dead takers' markers were removed by name: the killed taker's, judged dead);
+    // meanwhile T takes the lock over; then C goes on, then A.
+    nodeFs.linkSync = ((from: fs.PathLike, to: fs.PathLike) => {
+      if (step === 0 && isMarker(to)) {
+        step = 1;
+        c = lockRunDir(dir);
+      }
+      link(from, to);
+    }) as typeof nodeFs.linkSync;
+    nodeFs.rmSync = ((p: fs.PathLike, opts?: fs.RmOptions) => {
+      if (step === 1 && isMarker(p)) {
+        step = 2;
+        t = lockRunDir(dir);
+      }
+      rm(p, opts);
+    }) as typeof nodeFs.rmSync;
+    let a: E.Either<string, RunDirLock>;
+    try {
+      a = lockRunDir(dir);
+    } finally {
+      nodeFs.linkSync = link;
+      nodeFs.rmSync = rm;
+    }
+    assert.equal(step, 2, 'every pause was played');
+    const holders = { a, c, t };
+    const holding = Object.entries(holders).filter(([, r]) => r !== undefined && E.isRight(r)).map(([k]) => k);
+    for (const r of Object.values(holders)) if (r !== undefined && E.isRight(r)) r.right.release();
+    assert.deepEqual(holding, ['t'], 'exactly one holds the lock: T, which took it over');
+  });
+
+  it('lets one in when a taker, paused since it found the lock stale, wakes after another took it over, trained, released it and a third took it', () => {
+    const file = path.join(dir, RUN_DIR_LOCK_FILE);
+    fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), host: os.hostname(), since: 'x' }));
+    const link = nodeFs.linkSync;
+    let w: E.Either<string, RunDirLock> | undefined;
+    let n: E.Either<string, RunDirLock> | undefined;
+    let paused = false;
+    // LATE finds the lock stale and pauses before it marks it; meanwhile W takes the lock over,
+    // trains and releases it, and N takes it; then LATE goes on.
+    nodeFs.linkSync = ((from: fs.PathLike, to: fs.PathLike) => {
+      if (!paused && isMarker(to)) {
+        paused = true;
+        w = lockRunDir(dir);
+        if (E.isRight(w)) w.right.release();
+        n = lockRunDir(dir);
+      }
+      link(from, to);
+    }) as typeof nodeFs.linkSync;
+    let late: E.Either<string, RunDirLock>;
+    try {
+      late = lockRunDir(dir);
+    } finally {
+      nodeFs.linkSync = link;
+    }
+    assert.ok(w !== undefined && E.isRight(w) && /no longer running/.test(w.right.tookOver ?? ''), 'W took the stale lock over');
+    const holding = Object.entries({ n, late }).filter(([, r]) => r !== undefined && E.isRight(r)).map(([k]) => k);
+    for (const r of [n, late]) if (r !== undefined && E.isRight(r)) r.right.release();
+    assert.deepEqual(holding, ['n'], 'exactly one holds the lock: N, which took it after W');
+  });
+
+  it('takes a stale lock over when a killed taker left its marker half-written (a file system without hard links)', () => {
+    const pid = deadPid();
+    fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), since: 'x' }));
+    killedTaker(dir, true);
+    const a = right(lockRunDir(dir));
+    assert.equal(a.tookOver, `pid ${pid} (since x), no longer running`);
+    a.release();
+    // (The temporary file the killed taker wrote first stays: its name has a pid but no host.)
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => isMarker(f)), [], 'the half-written marker went with the takeover');
   });
 
   it('refuses a lock held on another host, whose process cannot be checked', () => {
@@ -142,7 +262,7 @@ describe('lockRunDir', () => {
       const [a, b] = await Promise.all([race(fresh, at), race(stale, at)]);
       assert.deepEqual({ round, fresh: a, stale: b }, { round, fresh: 1, stale: 1 });
       assert.deepEqual(fs.readdirSync(fresh), [], 'the lock and its temporary files are gone after release');
-      assert.deepEqual(fs.readdirSync(stale).filter((f) => !f.startsWith(`${RUN_DIR_LOCK_FILE}.takeover-`)), [], 'only takeover markers may stay (for a minute)');
+      assert.deepEqual(fs.readdirSync(stale), [], 'the lock, its temporary files and the takeover markers are gone after release');
     }
   });
 
