@@ -235,7 +235,7 @@ function defaultOf(field: string): string {
 function helpText(width: number): string {
   const rows: OptionRow[] = [
     { option: '--config FILE', help: 'JSON config (see README "training" for every field)' },
-    { option: '--print-config', help: 'print the resolved config as JSON and exit (the telemetry token redacted)' },
+    { option: '--print-config', help: 'print the resolved config as JSON and exit (the telemetry token redacted; data.records only when given)' },
     { option: '-h, --help', help: 'this help' },
     ...FLAGS.map((f) => ({
       option: `--${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`,
@@ -444,7 +444,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   const { config: cfg, printOnly, recordsGiven } = resolved.right;
   if (printOnly) {
     const token = cfg.telemetry.token === null ? null : redactedToken(cfg.telemetry.token);
-    io.out.write(`${JSON.stringify({ ...cfg, telemetry: { ...cfg.telemetry, token } }, null, 2)}\n`);
+    // data.records written out would count as given: a resume with the saved file would then
+    // read the record files whatever its checkpoint trained on, and be refused. Left out, it
+    // means what it meant here (the record files for a new run, the checkpoint's choice for a resume).
+    const { records: _defaulted, ...dataWithoutRecords } = cfg.data;
+    const data = recordsGiven ? cfg.data : dataWithoutRecords;
+    io.out.write(`${JSON.stringify({ ...cfg, data, telemetry: { ...cfg.telemetry, token } }, null, 2)}\n`);
     return TRAIN_EXIT.OK;
   }
   const t = cfg.telemetry;

@@ -148,7 +148,7 @@ describe('rxtrain train', function () {
     out.on('data', (c: Buffer) => (text += c.toString()));
     const err = new PassThrough();
     assert.equal(await run(['--print-config', '--epochs', '3'], { out, err, env: {} }), TRAIN_EXIT.OK);
-    const printed = JSON.parse(text) as { data: { train: string }; epochs: number; batchSize: number };
+    const printed = JSON.parse(text) as { data: { train: string; records?: boolean }; epochs: number; batchSize: number };
     assert.equal(printed.data.train, '');
     assert.equal(printed.epochs, 3);
     assert.equal(printed.batchSize, DEFAULT_TRAIN_CONFIG.batchSize);
@@ -160,6 +160,21 @@ describe('rxtrain train', function () {
     assert.ok(E.isRight(filled) && filled.right !== 'help' && filled.right.config.epochs === 3 && filled.right.config.data.train === tmp);
     // Without --print-config the missing data is still an error.
     assert.ok(E.isLeft(resolveTrainConfig(['--epochs', '3'])));
+    // data.records is printed only when given: a file that pinned the default would count as given.
+    assert.ok(!('records' in printed.data), text);
+    const recordsOf = (file: string): { records: boolean; recordsGiven: boolean } => {
+      const r = resolveTrainConfig(['--config', file, '--data', tmp]);
+      assert.ok(E.isRight(r) && r.right !== 'help', JSON.stringify(r));
+      return { records: r.right.config.data.records, recordsGiven: r.right.recordsGiven };
+    };
+    assert.deepEqual(recordsOf(file), { records: DEFAULT_TRAIN_CONFIG.data.records, recordsGiven: false });
+    for (const [flag, records] of [['--records', true], ['--no-records', false]] as const) {
+      const c = capture();
+      assert.equal(await run(['--print-config', flag], c.io), TRAIN_EXIT.OK);
+      const given = path.join(tmp, `printed${flag}.json`);
+      fs.writeFileSync(given, c.out());
+      assert.deepEqual(recordsOf(given), { records, recordsGiven: true });
+    }
   });
 
   it('--print-config redacts the telemetry token; saved and used as a config, the token then comes from RXTRAIN_TELEMETRY_TOKEN', async () => {
@@ -704,8 +719,13 @@ describe('rxtrain train', function () {
       assert.doesNotMatch(refused.err(), /resuming on the image files/);
     }
 
+    // A config saved from --print-config resumes the same: data.records, not given, is not pinned in it.
+    const printed = capture();
+    assert.equal(await run(['--print-config', ...args(2)], printed.io), TRAIN_EXIT.OK, printed.err());
+    const printedCfg = path.join(tmp, 'cfg-printed-made-since.json');
+    fs.writeFileSync(printedCfg, printed.out());
     const resumed = capture();
-    assert.equal(await run(args(2), resumed.io), TRAIN_EXIT.OK, resumed.err());
+    assert.equal(await run(['--config', printedCfg], resumed.io), TRAIN_EXIT.OK, resumed.err());
     const ckName = /resuming on the image files, as the checkpoint (\S+) was trained/.exec(resumed.err())?.[1] ?? '';
     assert.equal(path.resolve(ckName), path.join(dir, 'ckpt-s0000000002-e0001-b000000.rxckpt'), resumed.err());
     assert.match(resumed.err(), /INFO {2}resuming on the image files, as the checkpoint \S+ was trained: train\.rec and val\.rec are not read \(they hold the pixels before JPEG compression, not the ones trained on; --records would be refused: train on them in a new --run-dir\)\n/);
