@@ -52,6 +52,11 @@ export interface IdentityChangeRule {
   readonly to?: unknown;
   readonly action: 'accept' | 'refuse';
   readonly note: string;
+  /**
+   * With `accept`: resume without listing the difference in `changed`, for one the caller has
+   * already said in its own words (one line for several fields, not a warning each).
+   */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -275,7 +280,8 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
   const fp = current.data;
   const vouched = fp !== null && typeof fp === 'object' && Object.keys(fp).length > 0;
   if (rest.length === 0 && (moved.length === 0 || vouched)) {
-    return { ok: true, moved: moved.map(formatDiff), changed: accepted.map((d) => ({ part: partOf(d), line: `${formatDiff(d)}: ${ruleOf(d)?.note ?? ''}` })) };
+    const told = accepted.filter((d) => ruleOf(d)?.quiet !== true);
+    return { ok: true, moved: moved.map(formatDiff), changed: told.map((d) => ({ part: partOf(d), line: `${formatDiff(d)}: ${ruleOf(d)?.note ?? ''}` })) };
   }
   const problems: string[] = [];
   const dataChanged = rest.filter((d) => partOf(d) === 'data');

@@ -683,13 +683,16 @@ function recordFileRules(file: 'train.rec' | 'val.rec', imageFilesAsIn: string |
     action: 'refuse',
     note: `${file} was left unread because ${imageFilesAsIn}, the newest checkpoint, was trained on the image files, but it is unusable (see above) and the older checkpoint resumed instead was trained on ${file}: pass --records to resume from that one`,
   }];
-  // Said as what it is: the general rule below would warn that the checkpoint cannot show it
-  // was trained on the pixels of a file that this run does not read either.
+  // Not a warning per file: whoever passed imageFilesAsIn has said in one line that the record
+  // files are left unread (rxtrain train's "resuming on the image files"). The general rule below
+  // would instead warn that the checkpoint cannot show it was trained on the pixels of a file
+  // that this run does not read either.
   const madeSince: IdentityChangeRule[] = imageFilesAsIn === undefined ? [] : [{
     path: at,
     from: undefined,
     to: RECORD_FILE_NOT_READ,
     action: 'accept',
+    quiet: true,
     note: `${file} was made after the checkpoint, which was trained on the image files: this run reads them too, not ${file} (a switch to it from now on is refused)`,
   }];
   return [
@@ -805,7 +808,9 @@ export interface RunIdentityOptions {
   /**
    * The checkpoint file whose header made this start read a preprocess output's image files
    * rather than its record files ({@link recordFilesNotTrainedOn}): a record file made since
-   * that checkpoint, left unread, resumes with a warning saying so; should the resume fall back
+   * that checkpoint, left unread, resumes without a warning of its own (say once that the
+   * record files are left unread, as `rxtrain train` does; the checkpoints from then on
+   * record them as not read); should the resume fall back
    * on an older checkpoint (that one unusable) trained on the record files, it is refused,
    * saying so and what to pass. Not part of the identity's hash.
    */

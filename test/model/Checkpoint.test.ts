@@ -199,6 +199,12 @@ describe('Checkpoint', () => {
         assert.equal(matchIdentity(fp('unread'), hashIdentity(fp('unread')), fp('beef')).ok, false);
       });
 
+      it('accepts a difference a quiet rule accepts without listing it: the caller says it in its own words', () => {
+        const rules = [{ path: 'config.replicas', from: 2, action: 'accept', note: 'said elsewhere', quiet: true } as const, { path: 'config.replicas', action: 'accept', note: 'on request' } as const];
+        assert.deepEqual(matchIdentity(...saved(2), run(1, rules)), { ok: true, moved: [], changed: [] });
+        assert.deepEqual(matchIdentity(...saved(3), run(1, rules)), { ok: true, moved: [], changed: [{ part: 'config', line: 'config.replicas: checkpoint 3, now 1: on request' }] });
+      });
+
       it('still refuses the other differences, listing them without the accepted one', () => {
         const cur: RunIdentity = { ...run(2, [legacyAuto]), config: { batchSize: 64, replicas: 2 } };
         assert.deepEqual(matchIdentity(...saved(0), cur), { ok: false, differs: ['config'], problems: ['config.batchSize: checkpoint 32, now 64'] });
