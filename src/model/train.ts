@@ -388,6 +388,28 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     // instead, the epoch-end save below writes the same weights, validated. Nothing trains or
     // draws in between, so the cursor, and with it the resume point, is the same either way.
     let stepSaveDue = false;
+    // Waiting for the next batch must not lose the save to an error that ends the run before that
+    // batch trains: reading it (a data error), or validating when the epoch's data ran out. The
+    // due save is written first, as it was on disk before it waited. Only around those two: the
+    // state is then the last step's, which trained; a step that fails has nothing due (its batch
+    // took the save before it trained), and after validation the state is the next epoch's.
+    const savingDueFirst = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (e) {
+        if (stepSaveDue && !life.closed) {
+          stepSaveDue = false;
+          try {
+            await saveCheckpoint(false);
+          } catch (saveError) {
+            // The error that ended the run is what to report; that its save failed too is said beside it.
+            const why = saveError instanceof Error ? saveError.message : String(saveError);
+            emit({ kind: 'Error', ...base(), message: `the checkpoint due at step ${s.step} could not be written before the error below ended the run: ${why}`, fatal: false });
+          }
+        }
+        throw e;
+      }
+    };
 
     while (s.epoch < opts.epochs) {
       if (stopRequested()) {
@@ -406,7 +428,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       }
       const epochStart = now() - s.acc.elapsedMs;
       emit({ kind: 'EpochBegin', ...base(), lr: s.lr, steps: source.stepsPerEpoch, startBatch: s.batch });
-      iterator = source.epoch(s.epoch, s.batch);
+      const epochBatches = source.epoch(s.epoch, s.batch);
+      iterator = epochBatches;
       let win = { images: 0, lossSum: 0, correct: 0, since: now() };
       let lastEmit = -Infinity;
       // The batches trained since the last BatchEnd, for the one that covers them: sent when the
@@ -437,7 +460,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           finish('stopped');
           return;
         }
-        const next = await iterator.next();
+        const next = await savingDueFirst(() => epochBatches.next());
         if (life.closed || next.done === true) {
           if (next.done !== true && next.value.kind === 'batch') disposeBatch(next.value);
           if (life.closed) return;
@@ -529,7 +552,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         throw new Error(`training: every image of the training data was skipped in epoch ${s.epoch + 1} (${why}), so there is nothing to train on`);
       }
 
-      const validated = await validate(setup, reportSkip, life, s.ema);
+      const ready = setup;
+      const validated = await savingDueFirst(() => validate(ready, reportSkip, life, s.ema));
       if (life.closed) return;
       const hasVal = (setup.tenCrop?.source ?? setup.val) !== undefined;
       if (validated === 'empty') {
@@ -591,8 +615,9 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       const everyEpochs = opts.checkpoints?.everyEpochs ?? 0;
       const cadence = everyEpochs > 0 && s.epoch % everyEpochs === 0;
       // A step-cadence save the epoch's end overtook is made here, at the epoch's cursor, also off the epoch cadence.
-      if (cadence || stepSaveDue || stopEarly || s.epoch >= opts.epochs || stopRequested()) await saveCheckpoint(isBest);
+      const saveDue = cadence || stepSaveDue || stopEarly || s.epoch >= opts.epochs || stopRequested();
       stepSaveDue = false;
+      if (saveDue) await saveCheckpoint(isBest);
       if (stopEarly) {
         emit({
           kind: 'EarlyStop',

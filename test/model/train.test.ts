@@ -9,6 +9,7 @@ import { checkpointFileName, openCheckpointStore } from '../../src/model/Checkpo
 import { evaluateSource } from '../../src/model/evaluateSource';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
 import type { TrainerState } from '../../src/model/Trainer';
+import type { BatchItem } from '../../src/streams/BatchSource';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { memorySource, tinyData, tinyTrainer, useCpu } from './fixtures/tinyTraining';
 import { tinyAlexNet } from './tinySpec';
@@ -459,6 +460,81 @@ describe('train', () => {
       // saved nothing until the run's end, 2 × 4 steps lost to a kill just before it).
       assert.deepEqual(await saves({ everyEpochs: 0, everySteps: 4, epochs: 3 }), ['4/1/0', '8/2/0', '12/3/0']);
       assert.deepEqual(await saves({ batches: 3, everyEpochs: 2, everySteps: 3, epochs: 3 }), ['3/1/0', '6/2/0', '9/3/0']);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a due step save before an error that ends the run while it waits (reading the next batch, validating), once, and never after a failed step', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-train-due-'));
+    try {
+      /** What a run of 2 epochs that fails as `o` says writes (step/epoch/batch), its events and its error. */
+      const failing = async (o: { everySteps: number; badBatch?: number; badVal?: boolean; failAtStep?: number; saveFails?: boolean }) => {
+        await fsp.rm(dir, { recursive: true, force: true });
+        const store = await openCheckpointStore(dir, { keepLast: 10, keepBest: false });
+        const written: string[] = [];
+        const spy = { ...store, dir: store.dir, scan: () => store.scan(), save: (ck: Parameters<typeof store.save>[0], so: { readonly best: boolean }) => {
+          written.push(`${ck.step}/${ck.epoch}/${ck.batch}`);
+          return o.saveFails === true ? Promise.reject(new Error('disk full')) : store.save(ck, so);
+        } };
+        const tr = memorySource(data, { batchSize: 8, seed: 3, shuffle: true });
+        // Reading batch `badBatch` of the first epoch fails, as a damaged record file does.
+        const train = { ...tr, epoch: (epoch: number, start?: number): AsyncIterableIterator<BatchItem> => {
+          const it = tr.epoch(epoch, start);
+          const read = it.next.bind(it);
+          let b = start ?? 0;
+          return Object.assign(it, { next: async () => {
+            if (epoch === 0 && b === o.badBatch) throw new Error('train.rec: record 17 is damaged');
+            b += 1;
+            return read();
+          } });
+        } };
+        const vs = memorySource(valData, { batchSize: 4, seed: 0, shuffle: false });
+        const val = o.badVal === true ? { ...vs, epoch: (): AsyncIterableIterator<BatchItem> => { throw new Error('val.rec: unreadable'); } } : vs;
+        let steps = 0;
+        const setup = async (): Promise<TrainSetup> => {
+          const trainer = tinyTrainer(16, 3, { initSeed: 5 });
+          const step = trainer.step.bind(trainer);
+          trainer.step = async (xs, ys, seed) => {
+            steps += 1;
+            if (steps === o.failAtStep) throw new Error('kernel exploded');
+            return step(xs, ys, seed);
+          };
+          return { trainer, train, val };
+        };
+        const events: TrainEvent[] = [];
+        const error = await lastValueFrom(train$(setup, 2, { store: spy, everyEpochs: 1, everySteps: o.everySteps }).pipe(tap((e) => events.push(e)))).then(
+          () => assert.fail('the run should fail'),
+          (e: Error) => e.message,
+        );
+        return { written, events, error };
+      };
+      const train$ = (setup: TrainOptions['setup'], epochs: number, checkpoints: NonNullable<TrainOptions['checkpoints']>) => train({ ...base(setup), epochs, checkpoints });
+
+      // Step 2's save waited for batch 2, whose reading failed: written before the error ends the run.
+      const read = await failing({ everySteps: 2, badBatch: 2 });
+      assert.equal(read.error, 'train.rec: record 17 is damaged');
+      assert.deepEqual(read.written, ['2/0/2']);
+      const kinds = read.events.flatMap((e) => (e.kind === 'CheckpointSaved' ? ['saved'] : e.kind === 'Error' ? [e.fatal ? 'fatal' : 'warning'] : []));
+      assert.deepEqual(kinds, ['saved', 'fatal'], 'saved, then the error');
+      // Step 4 ends the epoch: its save waits for validation, which fails.
+      assert.deepEqual((await failing({ everySteps: 4, badVal: true })).written, ['4/0/4']);
+      // Already written when the next batch came (step 3's, before step 4 trained): not again.
+      assert.deepEqual((await failing({ everySteps: 3, badVal: true })).written, ['3/0/3']);
+      assert.deepEqual((await failing({ everySteps: 2, badBatch: 3 })).written, ['2/0/2']);
+      // A failed step leaves nothing due: step 2's save came with step 3's batch, before it failed.
+      const step = await failing({ everySteps: 2, failAtStep: 3 });
+      assert.equal(step.error, 'kernel exploded');
+      assert.deepEqual(step.written, ['2/0/2']);
+      // A due save that fails too is said beside the error that ended the run, which stays the error.
+      const both = await failing({ everySteps: 2, badBatch: 2, saveFails: true });
+      assert.equal(both.error, 'train.rec: record 17 is damaged');
+      assert.deepEqual(both.written, ['2/0/2']);
+      const said = both.events.flatMap((e) => (e.kind === 'Error' ? [`${e.fatal ? 'fatal' : 'warning'}: ${e.message}`] : []));
+      assert.deepEqual(said, [
+        'warning: the checkpoint due at step 2 could not be written before the error below ended the run: disk full',
+        'fatal: train.rec: record 17 is damaged',
+      ]);
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
