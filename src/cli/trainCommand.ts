@@ -8,10 +8,11 @@ import * as E from 'fp-ts/Either';
 import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
 import { latestCheckpointHeader, openCheckpointStore } from '../model/CheckpointStore';
+import { canonicalInitSource } from '../model/canonicalInitSource';
 import { parseDuration } from '../model/Duration';
 import { machineCores } from '../model/machineCores';
 import { createTrainer, networkSpecOf } from '../model/createTrainer';
-import type { IdentityChangeRule } from '../model/Checkpoint';
+import type { CheckpointHeader, IdentityChangeRule } from '../model/Checkpoint';
 import { replicaWarnings } from '../model/replicaWarnings';
 import { resolveReplicas } from '../model/resolveReplicas';
 import { openDatasets, recordFilesNotTrainedOn, runIdentity } from '../model/setupFromConfig';
@@ -409,14 +410,20 @@ export function resolveTrainConfig(argv: readonly string[]): E.Either<string, 'h
 }
 
 /**
- * The record files a resume in `checkpointDir` leaves unread, and the checkpoint whose header
- * says so ({@link recordFilesNotTrainedOn}), or undefined when it reads what it would anyway.
+ * The record files a resume from `latest` (the newest checkpoint's header) leaves unread, and
+ * that checkpoint ({@link recordFilesNotTrainedOn}), or undefined when it reads what it would anyway.
  */
-async function imageFilesOfResume(data: TrainConfig['data'], checkpointDir: string): Promise<{ checkpoint: string; unread: readonly string[] } | undefined> {
-  const latest = await latestCheckpointHeader(checkpointDir);
+function imageFilesOfResume(data: TrainConfig['data'], latest: { readonly header: CheckpointHeader; readonly path: string } | undefined): { checkpoint: string; unread: readonly string[] } | undefined {
   if (latest === undefined) return undefined;
   const unread = recordFilesNotTrainedOn(data, latest.header.identity);
   return unread.length === 0 ? undefined : { checkpoint: latest.path, unread };
+}
+
+/** The `--init-from` spelling a checkpoint's header records, if any (runIdentity's recordedInitFrom). */
+function recordedInitFrom(header: CheckpointHeader | undefined): string | undefined {
+  const config = header?.identity.config;
+  const initFrom = typeof config === 'object' && config !== null ? (config as { initFrom?: unknown }).initFrom : undefined;
+  return typeof initFrom === 'string' ? initFrom : undefined;
 }
 
 /**
@@ -653,8 +660,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     for (const n of backend.notes) (n.startsWith('native kernels') ? logger.info : logger.debug)(`backend: ${n}`);
     // A resume goes on with the data its checkpoint trained on: record files made since a run on
     // the image files (or left unread with --no-records) are not read unless asked for, and that
-    // is refused, saying why. Only the header is read: an AlexNet checkpoint is 470 MB.
-    const imageFiles = recordsGiven ? undefined : await imageFilesOfResume(cfg.data, path.join(runDir, 'checkpoints'));
+    // is refused, saying why; and with the --init-from spelling its run started with. Only the
+    // header is read: an AlexNet checkpoint is 470 MB.
+    const latest = recordsGiven && cfg.initFrom === null ? undefined : await latestCheckpointHeader(path.join(runDir, 'checkpoints'));
+    const imageFiles = recordsGiven ? undefined : imageFilesOfResume(cfg.data, latest);
     const runCfg = imageFiles === undefined ? cfg : { ...cfg, data: { ...cfg.data, records: false } };
     if (imageFiles !== undefined) {
       const { checkpoint, unread } = imageFiles;
@@ -687,7 +696,20 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
 
     // One spec for the trainer and the TensorBoard graph, so the Graphs tab shows what trains.
     const spec = networkSpecOf({ model: cfg.model.name, numClasses: datasets.classes.length, inputShape: datasets.inputShape, dropout: cfg.model.dropout });
-    const identity = runIdentity({ ...runCfg, replicas }, datasets.fingerprint, imageFiles === undefined ? {} : { imageFilesAsIn: shownPath(imageFiles.checkpoint) });
+    const recordedSource = recordedInitFrom(latest?.header);
+    const identity = runIdentity({ ...runCfg, replicas }, datasets.fingerprint, {
+      ...(imageFiles === undefined ? {} : { imageFilesAsIn: shownPath(imageFiles.checkpoint) }),
+      ...(recordedSource === undefined ? {} : { recordedInitFrom: recordedSource }),
+    });
+    // The identity keeps the spelling of the run's start (so that another spelling of the same
+    // source resumes later too), and so matches: what changed about the source is said here.
+    const keptSource = (identity.config as { initFrom?: unknown }).initFrom;
+    if (cfg.initFrom !== null && keptSource === recordedSource && keptSource !== canonicalInitSource(cfg.initFrom)) {
+      logger.warn(
+        `--init-from ${cfg.initFrom} resolves to ${canonicalInitSource(cfg.initFrom)} now, not to ${String(keptSource)} as when the run started (its source run went on, or is gone): ` +
+          'resuming, since it is not read again (the run\'s own checkpoint holds the weights it took)',
+      );
+    }
     const events$ = train({
       setup: async () => {
         let trainer: Trainer;

@@ -777,17 +777,30 @@ const INIT_FROM_RULES: readonly IdentityChangeRule[] = [
  * best.rxckpt, or it is gone), so what the same `--init-from` resolves to now may differ from
  * what was recorded: it still resumes when it could have named the recorded spelling then
  * ({@link initSourceSpellings}), with a warning saying so, since the source is not read again.
+ * `kept`: the spelling the identity records ({@link initSourceOfRun}).
  */
-function sameInitSourceRules(given: string): IdentityChangeRule[] {
-  const now = canonicalInitSource(given);
+function sameInitSourceRules(given: string, kept: string): IdentityChangeRule[] {
   return initSourceSpellings(given)
-    .filter((then) => then !== now)
+    .filter((then) => then !== kept)
     .map((then) => ({
       path: 'config.initFrom',
       from: then,
       action: 'accept' as const,
       note: 'the --init-from the run started with, which resolves to another file now than when the run started (its source run went on, or is gone): resuming, since it is not read again (the run\'s own checkpoint holds the weights it took)',
     }));
+}
+
+/**
+ * The spelling of `given` (an `--init-from`) a run identity records: the one the checkpoint a
+ * resume starts from recorded, when `given` could have named it when the run started
+ * ({@link initSourceSpellings}), else {@link canonicalInitSource}. What the source resolves to
+ * now (another file once its run went on; a mere path once it is gone) would otherwise be
+ * recorded from this resume on, and a later resume with another spelling of the same source,
+ * which could have named the start's but not this one, refused.
+ */
+function initSourceOfRun(given: string, recorded: string | undefined): string {
+  const now = canonicalInitSource(given);
+  return recorded !== undefined && recorded !== now && initSourceSpellings(given).includes(recorded) ? recorded : now;
 }
 
 /**
@@ -815,6 +828,15 @@ export interface RunIdentityOptions {
    * saying so and what to pass. Not part of the identity's hash.
    */
   readonly imageFilesAsIn?: string;
+  /**
+   * The `config.initFrom` that the checkpoint a resume starts from recorded (its header's
+   * identity, e.g. from `latestCheckpointHeader`). When the run's `initFrom` could have named it
+   * when the run started, though it resolves to another file now (its source run went on, or is
+   * gone), the identity records it again, not what the source resolves to now: the run's
+   * checkpoints keep the spelling of its start, so any spelling of that source resumes them.
+   * The hashes then match: say that the source changed yourself, as `rxtrain train` does.
+   */
+  readonly recordedInitFrom?: string;
 }
 
 /**
@@ -841,7 +863,8 @@ export interface RunIdentityOptions {
  */
 export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string>, opts: RunIdentityOptions = {}): RunIdentity {
   if (cfg.replicas === 0) throw new RangeError('runIdentity: replicas 0 (auto) must be resolved to the count the run trains on first (resolveReplicas)');
-  const { transformId, imageFilesAsIn } = opts;
+  const { transformId, imageFilesAsIn, recordedInitFrom } = opts;
+  const initFrom = cfg.initFrom === null ? undefined : initSourceOfRun(cfg.initFrom, recordedInitFrom);
   if (transformId !== undefined && (typeof transformId !== 'string' || transformId.trim() === '')) {
     throw new TypeError(`runIdentity: transformId must be a non-empty string naming your transforms (e.g. 'cutout-v2'), got ${JSON.stringify(transformId)}`);
   }
@@ -875,9 +898,9 @@ export function runIdentity(cfg: TrainConfig, fingerprint: Record<string, string
       // Only when given, so runs without one (and older checkpoints) still resume.
       ...(transformId === undefined ? {} : { transform: transformId }),
       // Only for a run started from another run's weights (which ones, only when asked for).
-      ...(cfg.initFrom === null ? {} : { initFrom: canonicalInitSource(cfg.initFrom), ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
+      ...(initFrom === undefined ? {} : { initFrom, ...(cfg.initWeights === null ? {} : { initWeights: cfg.initWeights }) }),
     },
     data: fingerprint,
-    changes: [...(cfg.initFrom === null ? [] : sameInitSourceRules(cfg.initFrom)), ...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec', imageFilesAsIn), ...recordFileRules('val.rec', imageFilesAsIn), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
+    changes: [...(cfg.initFrom === null || initFrom === undefined ? [] : sameInitSourceRules(cfg.initFrom, initFrom)), ...INIT_FROM_RULES, UNRECORDED_PREPROCESS_INFO, ...recordFileRules('train.rec', imageFilesAsIn), ...recordFileRules('val.rec', imageFilesAsIn), ...imageSizesRules('train', trainFiles), ...imageSizesRules('val', val === null ? trainFiles : 'folder'), ...(cfg.replicas === 1 ? [BALANCE_ON_ONE_REPLICA] : [])],
   };
 }

@@ -866,6 +866,35 @@ describe('rxtrain train', function () {
     assert.match(onItsOwn.err(), /config\.initFrom: checkpoint \(absent\), now ".*ft-target\/checkpoints\/best\.rxckpt"\n.*--init-from starts a new run from another run's weights, and this run directory holds checkpoints of a run that started without it: give the new run a new --run-dir/);
   });
 
+  it('resumes a fine-tuned run whose source is gone, spelt as its run directory, then as its checkpoints folder: the checkpoints keep the spelling of the start', async () => {
+    const cfg = path.join(tmp, 'cfg.json');
+    const source = path.join(tmp, 'gone-source');
+    const made = capture();
+    assert.equal(await run(['--config', cfg, '--run-dir', source, '--epochs', '1'], made.io), TRAIN_EXIT.OK, made.err());
+    const target = path.join(tmp, 'gone-target');
+    const args = (epochs: number, initFrom: string): string[] => ['--config', cfg, '--run-dir', target, '--epochs', String(epochs), '--init-from', initFrom];
+    const dir = path.join(target, 'checkpoints');
+    const recorded = (): unknown => {
+      const newest = path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
+      return (decodeCheckpoint(fs.readFileSync(newest)).identity.config as { initFrom?: unknown }).initFrom;
+    };
+    const tuned = capture();
+    assert.equal(await run(args(1, source), tuned.io), TRAIN_EXIT.OK, tuned.err());
+    const started = path.join(fs.realpathSync(source), 'checkpoints', 'best.rxckpt');
+    assert.equal(recorded(), started);
+    fs.rmSync(source, { recursive: true });
+    for (const [i, spelt] of [source, path.join(source, 'checkpoints')].entries()) {
+      const resumed = capture();
+      assert.equal(await run(args(2 + i, spelt), resumed.io), TRAIN_EXIT.OK, resumed.err());
+      assert.match(resumed.err(), new RegExp(`resuming run gone-target: ${2 + i} epochs .* at epoch ${2 + i}/${2 + i}`));
+      assert.equal(recorded(), started, 'the checkpoints keep the spelling of the start');
+      const warnings = resumed.err().split('\n').filter((l) => / WARN /.test(l)).map((l) => l.replace(/^.* WARN {2}/, ''));
+      assert.deepEqual(warnings, [
+        `--init-from ${spelt} resolves to ${path.resolve(spelt)} now, not to ${started} as when the run started (its source run went on, or is gone): resuming, since it is not read again (the run's own checkpoint holds the weights it took)`,
+      ], resumed.err());
+    }
+  });
+
   it('Ctrl-C stops after a checkpoint with exit 130, and the next run resumes', async () => {
     const runDir = path.join(tmp, 'run-int');
     const c = capture({ onStopSignal: (h) => (setImmediate(() => h('SIGINT')), () => undefined) });

@@ -530,6 +530,14 @@ describe('openDatasets / runIdentity', function () {
         assert.deepEqual([pre, path.join(pre, 'checkpoints'), path.join(tmp, 'linked', 'pre')].map((p) => resumes(saved, p)), [true, true, true]);
       }
       assert.equal(resumes(withBest, path.join(pre, 'checkpoints', 'best.rxckpt')), true);
+      // Told what the checkpoint recorded, the identity keeps it, so that the next checkpoints do
+      // too: a later resume with another spelling of the source still fits the start's.
+      const kept = (initFrom: string, recordedInitFrom: string): unknown =>
+        (runIdentity(config({ data: { train: 'd' }, initFrom }), { x: '1' }, { recordedInitFrom }).config as { initFrom?: unknown }).initFrom;
+      const started = (withBest.config as { initFrom: string }).initFrom;
+      assert.deepEqual([pre, path.join(pre, 'checkpoints')].map((p) => kept(p, started)), [started, started]);
+      // Not a spelling the given source could have had: what it resolves to now, as without.
+      assert.equal(kept(path.join(tmp, 'runs', 'gone'), started), path.join(tmp, 'runs', 'gone'));
       // Another source, there or gone, is refused as before.
       const other = path.join(tmp, 'other.rxckpt');
       fs.writeFileSync(other, 'not read');
