@@ -269,6 +269,23 @@ describe('examples/python/watch_run.py', function () {
     assert.match(got.out, /\n2 2 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
   });
 
+  it("marks an epoch's last BatchEnd (BatchEnd.last_of_epoch), also with stubs built before the field", async () => {
+    const oldDir = stubsWithout(/last_of_epoch = \d+;/);
+    try {
+      const sent: TrainEvent[] = [
+        { kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 2, batch: 1, batchSize: 8, loss: 1.5, accuracy: 0.5, imagesPerSec: 100 },
+        { kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 3, batch: 2, batchSize: 8, loss: 1.25, accuracy: 0.5, imagesPerSec: 100, lastOfEpoch: true },
+      ];
+      const current = await watchRun(sent, 'BATCH_END', dir);
+      assert.match(current, /batch_end batch 1 loss 1\.5000 100 img\/s\n/);
+      assert.match(current, /batch_end batch 2 loss 1\.2500 100 img\/s \(the epoch's last\)\n/);
+      const old = await watchRun(sent, 'BATCH_END', oldDir);
+      assert.match(old, /batch_end batch 2 loss 1\.2500 100 img\/s\n/);
+    } finally {
+      fs.rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
+
   it('says "1 epoch", not "1 epochs", for a 1-epoch run', async () => {
     const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 1, stepsPerEpoch: 4, config: {} }];
     assert.match(await watchRun(sent, 'TRAIN_BEGIN', dir), /\n1 0 train_begin 1 epoch x 4 steps, wasm\n/);

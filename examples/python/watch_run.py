@@ -93,7 +93,10 @@ def describe(ev):
     if kind == "epoch_end":
         return f"epoch_end {figures(p)}"
     if kind == "batch_end":
-        return f"batch_end batch {p.batch} loss {p.loss:.4f} {p.images_per_sec:.0f} img/s"
+        # The epoch's last BatchEnd: its data ran out (before EpochBegin.steps if samples were
+        # skipped), validation follows. Stubs built from a proto before the field do not have it.
+        last = " (the epoch's last)" if getattr(p, "last_of_epoch", False) else ""
+        return f"batch_end batch {p.batch} loss {p.loss:.4f} {p.images_per_sec:.0f} img/s{last}"
     if kind == "lr_changed":
         return f"lr_changed {p.from_lr:g} -> {p.to_lr:g}"
     if kind == "train_end":

@@ -40,6 +40,13 @@ interface LineFields {
   readonly etaText: string;
   readonly loss: string;
   readonly acc: string;
+  /** Batches fewer than planned, once the epoch's last BatchEnd said its data ran out short. */
+  readonly short?: number;
+}
+
+/** `22/32`, or `22/32 (10 fewer: samples skipped)` for an epoch whose data ran out short. */
+function batchCount(trained: number, steps: number, short: number): string {
+  return `${trained}/${steps}${short > 0 ? ` (${short} fewer: samples skipped)` : ''}`;
 }
 
 const BAR_MAX = 40;
@@ -58,13 +65,15 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
     const line = parts.join(' | ');
     return line.length <= room ? line : undefined;
   };
-  const at = `${params.value}/${params.total}`;
+  const short = f.short ?? 0;
+  const at = batchCount(params.value, params.total, short);
   const figures = `loss ${f.loss} acc ${f.acc}`;
   const rest = [at, `${f.ips} img/s`, `ETA ${f.etaText}`, figures];
   const plain = `${head} ${rest.join(' | ')}`;
   const size = Math.min(BAR_MAX, room - plain.length - 3);
   if (size >= BAR_MIN) {
-    const done = Math.round(Math.min(Math.max(params.progress, 0), 1) * size);
+    // An epoch whose data ran out short is done: its bar full.
+    const done = Math.round(Math.min(Math.max(short > 0 ? 1 : params.progress, 0), 1) * size);
     return `${head} [${'\u2588'.repeat(done)}${'\u2591'.repeat(size - done)}] ${rest.join(' | ')}`;
   }
   return fit([`${head} ${at}`, `${f.ips} img/s`, `ETA ${f.etaText}`, figures])
@@ -80,9 +89,12 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
  * printed. A resumed run's bar starts at the resumed batch (EpochBegin's `startBatch`), not at 0.
  *
  * An epoch that skipped samples trains fewer batches than planned (the plan counts the files,
- * and the next files take the skipped ones' places): when it ends, both modes write its end
- * line with the batches it trained, counted from the steps since its EpochBegin, and how many
- * fewer: `epoch 1/1 batch 22/32 (10 fewer: samples skipped) | … | ETA done | …`.
+ * and the next files take the skipped ones' places): as soon as its last BatchEnd says so
+ * (`lastOfEpoch`), before its validation, the bar is full and both modes show the batches it
+ * trained and how many fewer: `epoch 1/1 batch 22/32 (10 fewer: samples skipped) | … | ETA
+ * done | …`; that line stays when the bar is cleared at its end. Without that BatchEnd (a
+ * stream of events from before the field) the end line comes at EpochEnd, counted from the
+ * steps since its EpochBegin.
  *
  * @example
  * ```ts
@@ -107,6 +119,8 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
       // its end, and the latest BatchEnd's figures and whether a plain line showed them.
       let began: { readonly epoch: number; readonly step: number; readonly batch: number } | undefined;
       let latest: { readonly fields: LineFields; shown: boolean } | undefined;
+      // The epoch's end line was written when its last BatchEnd came (plain lines).
+      let endShown = false;
       const line = (epoch: number, batch: string, f: LineFields): void => {
         lastLine = now();
         opts.stream.write(`epoch ${epoch + 1}/${epochs} batch ${batch} | ${f.ips} img/s | ETA ${f.etaText} | loss ${f.loss} acc ${f.acc}\n`);
@@ -136,6 +150,7 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               epochStartMs = lastLine;
               began = { epoch: e.epoch, step: e.step, batch: e.startBatch };
               latest = undefined;
+              endShown = false;
               if (opts.bar) {
                 stopBar();
                 const head = `epoch ${e.epoch + 1}/${epochs}`;
@@ -155,20 +170,23 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               break;
             }
             case 'BatchEnd': {
-              const left = steps - (e.batch + 1);
+              // The epoch's last: what was not trained by now never will be.
+              const left = e.lastOfEpoch === true ? 0 : steps - (e.batch + 1);
+              const short = e.lastOfEpoch === true ? Math.max(0, steps - (e.batch + 1)) : 0;
               const done = e.batch + 1 - epochStartAt;
               const elapsed = now() - epochStartMs;
               const eta = left <= 0 ? 'done'
                 : done > 0 && elapsed > 0 ? formatDuration((left * elapsed) / done)
                 : e.imagesPerSec > 0 ? formatDuration((left * e.batchSize * 1000) / e.imagesPerSec)
                 : '-';
-              const fields: LineFields = { ips: e.imagesPerSec.toFixed(1), etaText: eta, loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%` };
+              const fields: LineFields = { ips: e.imagesPerSec.toFixed(1), etaText: eta, loss: e.loss.toFixed(4), acc: `${(100 * e.accuracy).toFixed(1)}%`, ...(short > 0 ? { short } : {}) };
               latest = { fields, shown: false };
               if (bar !== undefined) {
                 bar.update(e.batch + 1, fields);
-              } else if (!opts.bar && (now() - lastLine >= every || e.batch + 1 === steps)) {
+              } else if (!opts.bar && (now() - lastLine >= every || e.batch + 1 === steps || short > 0)) {
                 latest.shown = true;
-                line(e.epoch, `${e.batch + 1}/${steps}`, fields);
+                endShown = short > 0;
+                line(e.epoch, batchCount(e.batch + 1, steps, short), fields);
               }
               break;
             }
@@ -180,9 +198,9 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               const short = steps - trained;
               // A full epoch's end line is the last BatchEnd's (the bar's is cleared for the
               // logger's epoch line); one that skipped samples ends short of it, in either mode.
-              if (short > 0 || (!opts.bar && latest?.shown !== true)) {
-                const f = latest?.fields ?? { ips: '-', loss: '-', acc: '-' };
-                line(e.epoch, `${trained}/${steps}${short > 0 ? ` (${short} fewer: samples skipped)` : ''}`, { ...f, etaText: 'done' });
+              if (!endShown && (short > 0 || (!opts.bar && latest?.shown !== true))) {
+                const { short: _, ...f } = latest?.fields ?? { ips: '-', loss: '-', acc: '-' };
+                line(e.epoch, batchCount(trained, steps, short), { ...f, etaText: 'done' });
               }
               began = undefined;
               break;

@@ -433,9 +433,15 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       let win = { images: 0, lossSum: 0, correct: 0, since: now() };
       let lastEmit = -Infinity;
       // The batches trained since the last BatchEnd, for the one that covers them: sent when the
-      // throttle allows, and always for the epoch's last batch (see below the loop).
-      let pending: { readonly size: number; readonly at: number } | undefined;
-      const emitBatchEnd = (size: number, at: number): void => {
+      // throttle allows, and always for the epoch's last batch and before a stop. One the
+      // throttle allows (`due`) waits until the next item is at hand, unless the plan says it
+      // is the epoch's last: skipped samples end an epoch before its planned batches, and only
+      // the data running out tells, so that the epoch's last BatchEnd can say it is
+      // (`lastOfEpoch`) and progress shows the epoch trained while it validates.
+      let pending: { readonly size: number; readonly at: number; readonly due: boolean } | undefined;
+      const emitBatchEnd = (last: boolean): void => {
+        if (pending === undefined) return;
+        const { size, at } = pending;
         const secs = Math.max((at - win.since) / 1000, 1e-9);
         emit({
           kind: 'BatchEnd',
@@ -445,10 +451,18 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           loss: win.lossSum / win.images,
           accuracy: win.correct / win.images,
           imagesPerSec: win.images / secs,
+          ...(last ? { lastOfEpoch: true } : {}),
         });
         lastEmit = at;
         pending = undefined;
         win = { images: 0, lossSum: 0, correct: 0, since: at };
+      };
+      // A stop mid-epoch: the batches trained since the last BatchEnd are in the checkpoint, so
+      // their figures go out too (per-batch curves, watchers), before its CheckpointSaved.
+      const stopMidEpoch = async (reason: TrainEnd['reason']): Promise<void> => {
+        emitBatchEnd(false);
+        await saveCheckpoint(false);
+        finish(reason);
       };
       // For the error when nothing trains: a caller awaiting only the end sees no skip events.
       let epochSkips = 0;
@@ -456,8 +470,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       for (;;) {
         if (life.closed) return;
         if (stopRequested()) {
-          await saveCheckpoint(false);
-          finish('stopped');
+          await stopMidEpoch('stopped');
           return;
         }
         const next = await savingDueFirst(() => epochBatches.next());
@@ -467,6 +480,14 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           break;
         }
         const item = next.value;
+        // The epoch goes on: a BatchEnd held back for that is sent now.
+        if (item.kind === 'batch' && pending?.due === true) {
+          emitBatchEnd(false);
+          if (life.closed) {
+            disposeBatch(item);
+            return;
+          }
+        }
         if (item.kind === 'skip') {
           epochSkips += 1;
           firstSkip ??= item;
@@ -491,8 +512,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         if (life.closed || stopRequested()) {
           disposeBatch(item);
           if (life.closed) return;
-          await saveCheckpoint(false);
-          finish('stopped');
+          await stopMidEpoch('stopped');
           return;
         }
         // Checked once a batch is at hand: once the epoch's data runs out, its validation runs
@@ -500,8 +520,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         // planned batch count cannot say when that is: skipped samples end an epoch before it.
         if (budget !== null && doneMs + now() - epochStart >= budget) {
           disposeBatch(item);
-          await saveCheckpoint(false);
-          finish('time-limit');
+          await stopMidEpoch('time-limit');
           return;
         }
         const n = item.xs.shape[0];
@@ -532,8 +551,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         const t = now();
         const last = s.batch >= source.stepsPerEpoch;
         const due = throttle.everyBatches > 0 ? s.batch % throttle.everyBatches === 0 : t - lastEmit >= minGapMs;
-        pending = { size: n, at: t };
-        if (due || last) emitBatchEnd(n, t);
+        pending = { size: n, at: t, due };
+        if (last) emitBatchEnd(true);
         if (everySteps > 0 && s.step % everySteps === 0) stepSaveDue = true;
       }
       iterator = undefined;
@@ -542,7 +561,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       // next files), so only here is its last batch known: a BatchEnd the throttle held back
       // would leave the epoch's final figures out of every BatchEnd consumer (progress,
       // TensorBoard's per-batch curves, gRPC watchers).
-      if (pending !== undefined) emitBatchEnd(pending.size, pending.at);
+      emitBatchEnd(true);
       // Every training image skipped (say, all smaller than the crop): the epoch would end with
       // NaN metrics, a checkpoint of untrained weights and exit code 0, as if it had trained.
       if (s.acc.count === 0) {

@@ -58,8 +58,10 @@ export interface MonitorState {
   /** Planned batches per epoch, counted from the files before any was skipped. */
   readonly stepsPerEpoch: number;
   /**
-   * How many fewer batches than planned the last finished epoch trained (its skipped samples'
-   * worth), 0 while an epoch runs: the progress shows the epoch done at `batch` of `stepsPerEpoch`.
+   * How many fewer batches than planned the shown epoch trained (its skipped samples' worth),
+   * once its training data ran out: from its last BatchEnd (`lastOfEpoch`), so while it still
+   * validates, or else from its EpochEnd; 0 before. The progress shows the epoch done at
+   * `batch` of `stepsPerEpoch`.
    */
   readonly batchesShort: number;
   /**
@@ -204,13 +206,22 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
     case 'EpochBegin':
       return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch, batchesShort: 0, epochBegan: { epoch: e.epoch, step: e.step, batch: e.startBatch } };
     case 'BatchEnd':
-      return { ...base, batch: e.batch + 1, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec };
+      return {
+        ...base,
+        batch: e.batch + 1,
+        // The epoch's last: its data ran out here, before the planned count if samples were skipped.
+        batchesShort: e.lastOfEpoch === true ? Math.max(0, s.stepsPerEpoch - (e.batch + 1)) : 0,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        imagesPerSec: e.imagesPerSec,
+      };
     case 'EpochEnd': {
       // Skipped samples make an epoch end before its planned batches: the steps since its
       // EpochBegin say how many it trained. Without that EpochBegin (evicted, filtered out by
-      // --kinds) the planned count is all there is.
+      // --kinds) its last BatchEnd said it, if that came; else the planned count is all there is.
       const began = s.epochBegan?.epoch === e.epoch ? s.epochBegan : undefined;
-      const trained = began === undefined ? s.stepsPerEpoch : Math.min(began.batch + e.step - began.step, s.stepsPerEpoch);
+      const endedShort = s.epoch === e.epoch && s.batchesShort > 0 ? s.batch : s.stepsPerEpoch;
+      const trained = began === undefined ? endedShort : Math.min(began.batch + e.step - began.step, s.stepsPerEpoch);
       return {
         ...base,
         lr: e.lr,

@@ -99,7 +99,9 @@ export interface EpochBegin extends EventBase {
 }
 
 /**
- * A training batch finished (throttled: not necessarily every batch).
+ * A training batch finished (throttled: not necessarily every batch). The epoch's last one is
+ * always sent, with `lastOfEpoch`: its data ran out at `batch`, which is before the planned
+ * `EpochBegin.steps` when skipped samples shortened the epoch; validation and `EpochEnd` follow.
  *
  * @example
  * ```ts
@@ -114,6 +116,12 @@ export interface BatchEnd extends EventBase {
   readonly loss: number;
   readonly accuracy: number;
   readonly imagesPerSec: number;
+  /**
+   * True on the epoch's last BatchEnd, absent on the others (and from servers before the
+   * field): the epoch trained `batch + 1` batches, so progress can show it done before its
+   * validation ends, also when that is fewer than planned.
+   */
+  readonly lastOfEpoch?: boolean;
 }
 
 /**

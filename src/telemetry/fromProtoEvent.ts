@@ -73,7 +73,17 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
     case 'batchEnd': {
       const b = m.batchEnd;
       return b
-        ? { ...base, kind: 'BatchEnd', batch: b.batch, batchSize: b.batchSize, loss: b.loss, accuracy: b.accuracy, imagesPerSec: b.imagesPerSec }
+        ? {
+            ...base,
+            kind: 'BatchEnd',
+            batch: b.batch,
+            batchSize: b.batchSize,
+            loss: b.loss,
+            accuracy: b.accuracy,
+            imagesPerSec: b.imagesPerSec,
+            // False is also what a server before the field sends: absent, as in-process.
+            ...(b.lastOfEpoch ? { lastOfEpoch: true } : {}),
+          }
         : undefined;
     }
     case 'epochEnd': {

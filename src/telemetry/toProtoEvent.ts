@@ -95,7 +95,7 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
     case 'BatchEnd':
       return {
         ...base,
-        batchEnd: { batch: e.batch, batchSize: e.batchSize, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec },
+        batchEnd: { batch: e.batch, batchSize: e.batchSize, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec, lastOfEpoch: e.lastOfEpoch === true },
       };
     case 'EpochEnd': {
       // The epoch travels in the event's envelope (`base`), not in the EpochEnd message.

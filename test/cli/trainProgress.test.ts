@@ -70,6 +70,23 @@ describe('trainProgress', () => {
     assert.doesNotMatch(full, /fewer|\n/);
   });
 
+  it("shows an epoch whose data ran out short done at its last BatchEnd, before its validation ends", async () => {
+    const last: TrainEvent = { kind: 'BatchEnd', ...base, step: 3, batch: 2, batchSize: 10, loss: 1.3, accuracy: 0.25, imagesPerSec: 20, lastOfEpoch: true };
+    // Plain lines: the end line at once (no line is due by time), and not again at EpochEnd.
+    const plain = async (events: TrainEvent[]): Promise<string[]> => {
+      const s = sink();
+      await lastValueFrom(trainProgress({ stream: s.stream, bar: false, lineEveryMs: 1e12 })(from(events)), { defaultValue: undefined });
+      return s.text().trim().split('\n');
+    };
+    const endLine = 'epoch 1/3 batch 3/4 (1 fewer: samples skipped) | 20.0 img/s | ETA done | loss 1.3000 acc 25.0%';
+    assert.deepEqual(await plain([begin, epochBegin, batch(0), batch(1), last]), [endLine]);
+    assert.deepEqual(await plain([begin, epochBegin, batch(0), batch(1), last, { ...epochEnd, step: 3 }]), [endLine]);
+    // The bar: full, with the count it trained, while validation runs (a terminal wide enough for all of it).
+    const s = sink();
+    await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true, columns: 120 }), bar: true })(from([begin, epochBegin, batch(0), batch(1), last])), { defaultValue: undefined });
+    assert.match(s.text(), /epoch 1\/3 \[\u2588+\] 3\/4 \(1 fewer: samples skipped\) \| 20\.0 img\/s \| ETA done \| loss 1\.3000 acc 25\.0%/);
+  });
+
   it('shows no ETA before the first batch, then one from the average step time of the epoch', async () => {
     const s = sink();
     let t = 0;

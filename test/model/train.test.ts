@@ -96,19 +96,12 @@ describe('train', () => {
   });
 
   it('pulls one batch per step, never ahead (backpressure)', async () => {
+    // Counted at each pull, not at BatchEnd: a BatchEnd may wait for the next batch (is the epoch over?).
     let pulls = 0;
-    const f = setupFactory({ onPull: () => (pulls += 1) });
     const seen: number[] = [];
-    await new Promise<void>((resolve, reject) =>
-      train({ ...base(f.setup), epochs: 2 }).subscribe({
-        next: (e: TrainEvent) => {
-          if (e.kind === 'BatchEnd') seen.push(pulls - e.step);
-        },
-        error: reject,
-        complete: resolve,
-      }),
-    );
-    assert.deepEqual(seen, new Array(8).fill(0));
+    const f = setupFactory({ onPull: () => seen.push((pulls += 1) - f.steps()) });
+    await lastValueFrom(train({ ...base(f.setup), epochs: 2 }));
+    assert.deepEqual(seen, new Array(8).fill(1));
   });
 
   it('throttles BatchEnd by count', async () => {
@@ -121,7 +114,7 @@ describe('train', () => {
     );
   });
 
-  it('always sends the last batch of an epoch, one that skipped samples ended early included', async () => {
+  it('always sends the last batch of an epoch, one that skipped samples ended early included, and marks it the last', async () => {
     // 4 batches planned; skips end each epoch after 3, which the count throttle (every 2nd) and
     // a time throttle that allows one BatchEnd per epoch (its first) would both leave out.
     const shortened = (o: { batches?: number }) => async (): Promise<TrainSetup> => ({
@@ -130,12 +123,15 @@ describe('train', () => {
     });
     const sent = async (setup: TrainOptions['setup'], batchEvents: TrainOptions['batchEvents']): Promise<string[]> => {
       const events = await lastValueFrom(train({ ...base(setup), epochs: 2, batchEvents }).pipe(toArray()));
-      return events.flatMap((e) => (e.kind === 'BatchEnd' ? [`${e.epoch}:${e.batch}@${e.step}`] : e.kind === 'EpochEnd' ? [`end@${e.step}`] : []));
+      return events.flatMap((e) => (e.kind === 'BatchEnd' ? [`${e.epoch}:${e.batch}@${e.step}${e.lastOfEpoch === true ? ' last' : ''}`] : e.kind === 'EpochEnd' ? [`end@${e.step}`] : []));
     };
-    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1000, everyBatches: 2 }), ['0:1@2', '0:2@3', 'end@3', '1:1@5', '1:2@6', 'end@6']);
-    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1e-9, everyBatches: 0 }), ['0:0@1', '0:2@3', 'end@3', '1:0@4', '1:2@6', 'end@6']);
+    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1000, everyBatches: 2 }), ['0:1@2', '0:2@3 last', 'end@3', '1:1@5', '1:2@6 last', 'end@6']);
+    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1e-9, everyBatches: 0 }), ['0:0@1', '0:2@3 last', 'end@3', '1:0@4', '1:2@6 last', 'end@6']);
+    // Every batch allowed (as when steps are slower than the throttle's gap): the data running
+    // out after batch 2 still makes its BatchEnd the last, though it was due when trained.
+    assert.deepEqual(await sent(shortened({ batches: 3 }), { perSec: 1000, everyBatches: 1 }), ['0:0@1', '0:1@2', '0:2@3 last', 'end@3', '1:0@4', '1:1@5', '1:2@6 last', 'end@6']);
     // A full epoch, as before: its last batch is known when it is trained.
-    assert.deepEqual(await sent(shortened({}), { perSec: 1000, everyBatches: 3 }), ['0:2@3', '0:3@4', 'end@4', '1:2@7', '1:3@8', 'end@8']);
+    assert.deepEqual(await sent(shortened({}), { perSec: 1000, everyBatches: 3 }), ['0:2@3', '0:3@4 last', 'end@4', '1:2@7', '1:3@8 last', 'end@8']);
   });
 
   it('stops at the next await on unsubscribe: no more steps, everything released', async () => {
@@ -174,6 +170,27 @@ describe('train', () => {
       const end = events[events.length - 1];
       assert.ok(end.kind === 'TrainEnd' && end.reason === 'stopped' && end.step === 2, JSON.stringify(end));
       assert.ok(events.some((e) => e.kind === 'CheckpointSaved' && /-e0000-b000002\.rxckpt$/.test(e.path)), 'the cursor points at the untrained batch');
+    } finally {
+      await fsp.rm(store.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sends the last trained batch's BatchEnd, held back by the throttle, before a stop's checkpoint, once", async () => {
+    const stop = new AbortController();
+    let pulls = 0;
+    // The stop comes while the 4th batch is fetched: 3 steps trained.
+    const f = setupFactory({ onPull: () => (pulls += 1) === 4 && setImmediate(() => stop.abort()) });
+    const store = await openCheckpointStore(await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-stop-')), { keepLast: 1, keepBest: false });
+    try {
+      // A time throttle that lets only an epoch's first BatchEnd through.
+      const events = await lastValueFrom(
+        train({ ...base(f.setup), batchEvents: { perSec: 1e-9, everyBatches: 0 }, signal: stop.signal, checkpoints: { store, everyEpochs: 1, everySteps: 0 } }).pipe(toArray()),
+      );
+      assert.equal(f.steps(), 3);
+      const tail = events.flatMap((e) => (e.kind === 'BatchEnd' ? [`batch ${e.batch}@${e.step}${e.lastOfEpoch === true ? ' last' : ''}`] : e.kind === 'CheckpointSaved' || e.kind === 'TrainEnd' ? [`${e.kind}@${e.step}`] : []));
+      assert.deepEqual(tail, ['batch 0@1', 'batch 2@3', 'CheckpointSaved@3', 'TrainEnd@3']);
+      const last = events.filter((e) => e.kind === 'BatchEnd').at(-1);
+      assert.ok(last?.kind === 'BatchEnd' && last.batchSize === 8 && Number.isFinite(last.loss) && last.imagesPerSec > 0, 'the figures of the batches since the one sent');
     } finally {
       await fsp.rm(store.dir, { recursive: true, force: true });
     }

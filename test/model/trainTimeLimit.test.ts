@@ -63,12 +63,18 @@ describe('train: training-time budget (maxTrainingMs)', () => {
     const c = clocked();
     const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
     const checkpoints = { store, everyEpochs: 1, everySteps: 0 };
-    const events = await lastValueFrom(train({ ...c.opts, epochs: 3, maxTrainingMs: 250, checkpoints }).pipe(toArray()));
+    // BatchEnd every 2nd batch: the third's is held back when the budget stops the run.
+    const events = await lastValueFrom(train({ ...c.opts, epochs: 3, maxTrainingMs: 250, checkpoints, batchEvents: { perSec: 1e6, everyBatches: 2 } }).pipe(toArray()));
     // Checked before each step: 0, 100, 200 are under 250 → three steps, then stop at 300.
     assert.equal(c.steps(), 3);
     assert.equal(ofKind(events, 'EpochEnd').length, 0);
     const end = events[events.length - 1];
     assert.equal(end.kind === 'TrainEnd' && end.reason, 'time-limit');
+    assert.deepEqual(
+      events.flatMap((e) => (e.kind === 'BatchEnd' ? [`batch ${e.batch}@${e.step}`] : e.kind === 'CheckpointSaved' ? [`checkpoint@${e.step}`] : [])),
+      ['batch 1@2', 'batch 2@3', 'checkpoint@3'],
+      "the last trained batch's BatchEnd goes out before the stop's checkpoint",
+    );
 
     const more = clocked();
     const resumed = await lastValueFrom(train({ ...more.opts, epochs: 1, maxTrainingMs: 600, checkpoints }).pipe(toArray()));

@@ -147,6 +147,29 @@ describe('MonitorState / renderMonitor', () => {
     assert.equal(joinedLate.batchesShort, 0);
   });
 
+  it("shows an epoch that skipped samples done at its last BatchEnd, while it validates, not at the planned count", () => {
+    const begun = [
+      ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 2, stepsPerEpoch: 32, config: {} }),
+      ev(2, { kind: 'EpochBegin', epoch: 0, step: 0, lr: 0.01, steps: 32, startBatch: 0 }),
+      ev(3, { kind: 'BatchEnd', epoch: 0, step: 20, batch: 19, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 100 }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(begun.batchesShort, 0, 'not before the data ran out');
+    const last = reduceMonitor(begun, ev(4, { kind: 'BatchEnd', epoch: 0, step: 22, batch: 21, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 100, lastOfEpoch: true }));
+    assert.equal(last.batch, 22);
+    assert.equal(last.batchesShort, 10);
+    assert.match(renderMonitor(last, 100)[3], /^epoch 1\/2 {2}\[#+\] 100% {2}batch 22\/32 {2}step 22 {2}\(10 fewer: samples skipped\)$/);
+    // A full epoch's last BatchEnd: nothing fewer.
+    const full = reduceMonitor(begun, ev(4, { kind: 'BatchEnd', epoch: 0, step: 32, batch: 31, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 100, lastOfEpoch: true }));
+    assert.equal(full.batchesShort, 0);
+    // A monitor that missed the epoch's EpochBegin (evicted) keeps what the last BatchEnd said at its EpochEnd.
+    const late = [
+      ev(4, { kind: 'BatchEnd', epoch: 0, step: 22, batch: 21, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 100, lastOfEpoch: true }),
+      ev(5, { kind: 'EpochEnd', epoch: 0, step: 22, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 }),
+    ].reduce(reduceMonitor, { ...initialMonitorState('h:1'), stepsPerEpoch: 32, epochs: 2 });
+    assert.equal(late.batch, 22);
+    assert.equal(late.batchesShort, 10);
+  });
+
   it('names how the run ended, the time budget included', () => {
     const ended = (reason: 'completed' | 'early-stop' | 'stopped' | 'time-limit'): string =>
       reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'TrainEnd', epoch: 3, step: 9, reason, durationMs: 1 })).status;

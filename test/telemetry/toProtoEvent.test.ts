@@ -15,6 +15,7 @@ const ALL: TrainEvent[] = [
   { kind: 'TrainBegin', time: t, epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 2, replicas: 1, epochs: 90, stepsPerEpoch: 10, config: { lr: 0.01, nested: [1, 2] }, resumedFrom: '/runs/r/ckpt-3' },
   { kind: 'EpochBegin', time: t, epoch: 1, step: 10, lr: 0.01, steps: 10, startBatch: 3 },
   { kind: 'BatchEnd', time: t, epoch: 1, step: 11, batch: 0, batchSize: 128, loss: 2.25, accuracy: 0.125, imagesPerSec: 512.5 },
+  { kind: 'BatchEnd', time: t, epoch: 1, step: 17, batch: 6, batchSize: 96, loss: 2.25, accuracy: 0.125, imagesPerSec: 512.5, lastOfEpoch: true },
   { kind: 'EpochEnd', time: t, epoch: 1, step: 20, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, valTop5Accuracy: 0.75, lr: 0.01, durationMs: 1234 },

@@ -3,8 +3,8 @@
 
 /**
  * Training progress, throttled (rxtrain train: progress.batchEventsPerSec, default 10 a second,
- * or every progress.everyBatches batches) and after an epoch's last batch; the metrics cover
- * every batch since the previous BatchEnd.
+ * or every progress.everyBatches batches), after an epoch's last batch and before a stop's
+ * checkpoint; the metrics cover every batch since the previous BatchEnd.
  */
 export interface BatchEnd {
   /**
@@ -27,12 +27,19 @@ export interface BatchEnd {
    * Training throughput since the previous BatchEnd.
    */
   'imagesPerSec'?: (number | string);
+  /**
+   * True on the epoch's last BatchEnd: its training data ran out after `batch`, which comes
+   * before EpochBegin.steps when skipped samples shortened the epoch (the next files take
+   * their places); validation and EpochEnd follow. False on the others, and from servers
+   * before this field.
+   */
+  'lastOfEpoch'?: (boolean);
 }
 
 /**
  * Training progress, throttled (rxtrain train: progress.batchEventsPerSec, default 10 a second,
- * or every progress.everyBatches batches) and after an epoch's last batch; the metrics cover
- * every batch since the previous BatchEnd.
+ * or every progress.everyBatches batches), after an epoch's last batch and before a stop's
+ * checkpoint; the metrics cover every batch since the previous BatchEnd.
  */
 export interface BatchEnd__Output {
   /**
@@ -55,4 +62,11 @@ export interface BatchEnd__Output {
    * Training throughput since the previous BatchEnd.
    */
   'imagesPerSec': (number);
+  /**
+   * True on the epoch's last BatchEnd: its training data ran out after `batch`, which comes
+   * before EpochBegin.steps when skipped samples shortened the epoch (the next files take
+   * their places); validation and EpochEnd follow. False on the others, and from servers
+   * before this field.
+   */
+  'lastOfEpoch': (boolean);
 }
