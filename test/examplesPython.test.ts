@@ -132,10 +132,12 @@ describe('examples/python/watch_run.py', function () {
     events.complete();
     const got = await r;
     assert.equal(got.code, 0, got.err);
-    assert.match(got.out, /^run r: RUNNING, /);
+    // Epochs 1-based, as rxtrain monitor shows them; TrainEnd's own epoch is the cursor (2, after
+    // LrChanged's epoch 1 ended), which the monitor shows as the epoch last done.
+    assert.match(got.out, /^run r: RUNNING, epoch 2\/3, /);
     assert.doesNotMatch(got.out, /train_begin/, '--kinds filters');
-    assert.match(got.out, /\n2 1 lr_changed 0\.01 -> 0\.001\n/);
-    assert.match(got.out, /\n3 2 train_end EARLY_STOPPED after 1\.5s\n/);
+    assert.match(got.out, /\n2 epoch 2\/3 lr_changed 0\.01 -> 0\.001\n/);
+    assert.match(got.out, /\n3 epoch 2\/3 train_end EARLY_STOPPED after 1\.5s\n/);
   });
 
   it('stops with exit 1 and a hint on what retrying cannot fix: TLS on the client only, a certificate for other names or not signed by --ca', async () => {
@@ -226,7 +228,7 @@ describe('examples/python/watch_run.py', function () {
     events.complete();
     const got = await quiet;
     assert.equal(got.code, 0, got.err);
-    assert.match(got.out, /\n1 1 train_end COMPLETED after 0\.0s\n/);
+    assert.match(got.out, /\n1 epoch 1 train_end COMPLETED after 0\.0s\n/);
   });
 
   it('run by a python3 without grpcio (a venv, pyenv) while /usr/bin/python3 has it, names the command to run instead', () => {
@@ -265,8 +267,8 @@ describe('examples/python/watch_run.py', function () {
     events.complete();
     const got = await r;
     assert.equal(got.code, 0, got.err);
-    assert.match(got.out, /\n1 2 train_begin 3 epochs x 4 steps, wasm, resumed from ckpt-2\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n {2}history epoch 1 train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
-    assert.match(got.out, /\n2 2 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
+    assert.match(got.out, /\n1 epoch 3\/3 train_begin 3 epochs x 4 steps, wasm, resumed from ckpt-2\n {2}history epoch 1\/3 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n {2}history epoch 2\/3 train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
+    assert.match(got.out, /\n2 epoch 3\/3 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
   });
 
   it("marks an epoch's last BatchEnd (BatchEnd.last_of_epoch), also with stubs built before the field", async () => {
@@ -288,7 +290,7 @@ describe('examples/python/watch_run.py', function () {
 
   it('says "1 epoch", not "1 epochs", for a 1-epoch run', async () => {
     const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 1, stepsPerEpoch: 4, config: {} }];
-    assert.match(await watchRun(sent, 'TRAIN_BEGIN', dir), /\n1 0 train_begin 1 epoch x 4 steps, wasm\n/);
+    assert.match(await watchRun(sent, 'TRAIN_BEGIN', dir), /\n1 epoch 1\/1 train_begin 1 epoch x 4 steps, wasm\n/);
   });
 
   it('prints what a run started from another run\'s weights took (TrainBegin.initialised_from), also with stubs built before the field', async () => {
@@ -299,9 +301,9 @@ describe('examples/python/watch_run.py', function () {
       const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, initialisedFrom }];
       const run = (from: string | undefined): Promise<string> => watchRun(sent, 'TRAIN_BEGIN', from);
       const current = await run(dir);
-      assert.match(current, /\n1 0 train_begin 3 epochs x 4 steps, wasm\n {2}initialised from runs\/pre\/checkpoints\/best\.rxckpt \(step 938, ema weights; 14 of 16 tensors\); fresh: fc3\/kernel \[1024,10\] vs \[1024,3\], fc3\/bias \[10\] vs \[3\]\n/);
+      assert.match(current, /\n1 epoch 1\/3 train_begin 3 epochs x 4 steps, wasm\n {2}initialised from runs\/pre\/checkpoints\/best\.rxckpt \(step 938, ema weights; 14 of 16 tensors\); fresh: fc3\/kernel \[1024,10\] vs \[1024,3\], fc3\/bias \[10\] vs \[3\]\n/);
       const old = await run(oldDir);
-      assert.match(old, /\n1 0 train_begin 3 epochs x 4 steps, wasm\n/);
+      assert.match(old, /\n1 epoch 1\/3 train_begin 3 epochs x 4 steps, wasm\n/);
       assert.doesNotMatch(old, /initialised/);
     } finally {
       fs.rmSync(oldDir, { recursive: true, force: true });
@@ -336,11 +338,11 @@ describe('examples/python/watch_run.py', function () {
       ];
       const run = (from: string | undefined): Promise<string> => watchRun(sent, 'TRAIN_BEGIN,EPOCH_END', from);
       const current = await run(dir);
-      assert.match(current, /\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 val_top5_acc 0\.8750 lr 0\.01\n/);
-      assert.match(current, /\n2 1 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 val_top5_acc 0\.9375 lr 0\.01\n/);
+      assert.match(current, /\n {2}history epoch 1\/3 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 val_top5_acc 0\.8750 lr 0\.01\n/);
+      assert.match(current, /\n2 epoch 2\/3 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 val_top5_acc 0\.9375 lr 0\.01\n/);
       const old = await run(oldDir);
-      assert.match(old, /\n {2}history epoch 0 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 lr 0\.01\n/);
-      assert.match(old, /\n2 1 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
+      assert.match(old, /\n {2}history epoch 1\/3 train_loss 2\.0000 train_acc 0\.2500 val_acc 0\.5000 lr 0\.01\n/);
+      assert.match(old, /\n2 epoch 2\/3 epoch_end train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
     } finally {
       fs.rmSync(oldDir, { recursive: true, force: true });
     }

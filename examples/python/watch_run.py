@@ -78,6 +78,28 @@ def figures(p):
     return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
 
 
+def epoch_label(epoch, epochs):
+    """A 0-based epoch as `rxtrain monitor` shows it: 1-based, out of the run's epochs when known,
+    never past the last (after the last epoch the events carry epoch == epochs)."""
+    return f"{min(epoch + 1, epochs)}/{epochs}" if epochs > 0 else str(epoch + 1)
+
+
+# Events of these kinds carry the epoch they belong to; the others carry the training cursor,
+# which once an epoch has ended already points at the next one (its checkpoint, a TrainEnd).
+EPOCH_OWN = {"epoch_begin", "batch_end", "epoch_end", "lr_changed", "early_stop"}
+
+
+def shown_epoch(ev, kind, before, epochs):
+    """The 0-based epoch `rxtrain monitor` shows for an event, given the one it showed before: the
+    epoch in progress, or the last one done."""
+    if kind in EPOCH_OWN:
+        return ev.epoch
+    if kind == "train_begin":
+        # A resumed run whose epochs are all done starts at epoch == epochs.
+        return min(ev.epoch, epochs - 1) if epochs > 0 else ev.epoch
+    return max(before, ev.epoch - 1)
+
+
 def shown(path):
     """A path as one line: quoted, escapes and all, when it holds a line break or another control character."""
     return json.dumps(path) if any(ord(c) < 32 for c in path) else path
@@ -116,7 +138,7 @@ def describe(ev):
             more = getattr(i, "fresh_more", 0)
             lines.append(f"  initialised from {shown(i.path)} (step {i.step}, {weights} weights; {i.taken} of {i.total} tensors)"
                          + (f"; fresh: {', '.join(i.fresh)}" if i.fresh else "") + (f" and {more} more" if more else ""))
-        return "\n".join(lines + [f"  history epoch {h.epoch} {figures(h)}" for h in p.history])
+        return "\n".join(lines + [f"  history epoch {epoch_label(h.epoch, p.epochs)} {figures(h)}" for h in p.history])
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
 
@@ -230,6 +252,7 @@ def main():
     stub = rpc.TelemetryStub(channel)
 
     nxt, delay, run_shown, stream = args.start, 0.25, False, ""
+    epoch, epochs = 0, 0  # the epoch shown (0-based), and the run's epochs (GetRun, TrainBegin)
     failing_since = None  # --wait: when the attempts since the last answer began to fail
     while True:
         try:
@@ -237,7 +260,9 @@ def main():
             run = stub.GetRun(pb.GetRunRequest(), metadata=metadata, timeout=10)
             failing_since = None
             if not run_shown:
-                print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}, epoch {run.epoch}/{run.epochs}, "
+                # Run.epoch is the latest event's, 0-based: shown 1-based, as rxtrain monitor does.
+                epochs = run.epochs
+                print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}, epoch {epoch_label(run.epoch, run.epochs)}, "
                       f"events {run.oldest_sequence}..{run.last_sequence}", flush=True)
                 run_shown = True
             # stream_id: with the id of the stream nxt counts in, a restarted training (whose
@@ -245,11 +270,16 @@ def main():
             for ev in stub.Subscribe(pb.SubscribeRequest(kinds=kinds, from_sequence=nxt, stream_id=stream), metadata=metadata):
                 if stream and ev.stream_id and ev.stream_id != stream:
                     print("the server restarted: showing its stream from the start", file=sys.stderr)
+                    epoch = 0  # the new stream's events say where it is
                 stream = ev.stream_id or stream
                 nxt, delay = ev.sequence + 1, 0.25
+                kind = ev.WhichOneof("event")
+                if kind == "train_begin":
+                    epochs = ev.train_begin.epochs
+                epoch = shown_epoch(ev, kind, epoch, epochs)
                 line = describe(ev)
                 if line is not None:
-                    print(ev.sequence, ev.epoch, line, flush=True)
+                    print(f"{ev.sequence} epoch {epoch_label(epoch, epochs)} {line}", flush=True)
             print("training ended", file=sys.stderr)
             return 0
         except grpc.RpcError as e:
@@ -262,7 +292,7 @@ def main():
             if code == grpc.StatusCode.OUT_OF_RANGE and future:
                 # A new training process (a resumed run) numbers its events from 1 again.
                 print("the server restarted: showing its stream from the start", file=sys.stderr)
-                nxt, run_shown, stream = 0, False, ""
+                nxt, run_shown, stream, epoch = 0, False, "", 0
             elif code == grpc.StatusCode.OUT_OF_RANGE:
                 found = re.search(r"oldest available is (\d+)", details)
                 oldest = int(oldest_kept or (found[1] if found else 0))
