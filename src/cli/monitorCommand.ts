@@ -250,12 +250,12 @@ function notStarted(address: string): string {
 }
 
 /** What to change on the command line, for a connection that can never succeed as given. */
-function problemHint(p: WatchProblem, args: MonitorArgs): string {
+function problemHint(p: WatchProblem, args: MonitorArgs, seenEvent: boolean): string {
   switch (p.kind) {
     case 'nobody-listens':
       // "Not started, or over" is what a refused connection means; a name that does not
       // resolve or a host that does not answer has another cure, which the last try names.
-      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): ${p.lastAttempt ?? notStarted(args.address)}`;
+      return `nothing answered at ${args.address} for ${args.wait?.text ?? seconds(p.waitedMs)} (--wait): ${p.lastAttempt ?? (seenEvent ? 'training stopped serving there (killed?) and did not come back' : notStarted(args.address))}`;
     case 'server-not-tls': {
       const flags = [args.tlsFlag ? '--tls' : undefined, args.ca !== undefined ? `--ca ${printablePath(args.ca)}` : undefined].filter((f) => f !== undefined);
       return `the server at ${args.address} does not speak TLS: drop ${flags.join(' and ')}`;
@@ -378,16 +378,24 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     problem = undefined;
     heldBack = undefined;
   };
+  // A training restart is said with the new stream's first event, whose TrainBegin tells where
+  // training went on (the view's note, filled in by it).
+  let restartToSay = false;
   const onSignal = (sig: WatchSignal): void => {
     state = reduceMonitor(state, sig);
+    if (sig.type === 'event') seenEvent = true;
     if (tty) {
       schedulePaint();
       return;
     }
     switch (sig.type) {
       case 'event':
-        seenEvent = true;
         answered();
+        if (restartToSay) {
+          restartToSay = false;
+          const said = [...state.notes].reverse().find((n) => n.text.startsWith('training restarted'));
+          if (said !== undefined) notice(said.text);
+        }
         if (args.json) out(jsonLine(sig.event));
         else {
           const line = logLine(sig.event, state);
@@ -413,9 +421,8 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
         // Before any event, "behind the sequence asked for" is as likely a --from past the end
         // as a training process that started over; say both.
         // With --stream the stream ids say which it is.
-        notice(seenEvent || args.stream !== undefined
-          ? 'the server restarted (new event stream); starting over'
-          : `the server has no event #${args.from} yet (its stream is shorter: a --from past the end, or a training that started over); showing its events from the start`);
+        if (seenEvent || args.stream !== undefined) restartToSay = true;
+        else notice(`the server has no event #${args.from} yet (its stream is shorter: a --from past the end, or a training that started over); showing its events from the start`);
         break;
       case 'run':
         answered();
@@ -491,7 +498,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
         finish(
           err instanceof WatchError && err.problem?.kind === 'nobody-listens' ? MONITOR_EXIT.NOTHING_LISTENS : MONITOR_EXIT.FAILED,
           err instanceof WatchError && err.problem !== undefined
-            ? problemHint(err.problem, args)
+            ? problemHint(err.problem, args, seenEvent)
             : err instanceof WatchError && err.code === grpcStatus.UNAUTHENTICATED
               ? tokenHint(err.message.replace(/^UNAUTHENTICATED: /, ''), args)
               : err instanceof WatchError && err.code === grpcStatus.ABORTED

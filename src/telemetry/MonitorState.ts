@@ -93,7 +93,19 @@ export interface MonitorState {
   readonly skippedAtServer: number;
   readonly recentSkips: readonly MonitorNote[];
   readonly notes: readonly MonitorNote[];
+  /** Sequence of the latest event of this training process's stream (0: none yet). */
   readonly lastSequence: number;
+  /**
+   * Whether events came from an earlier training process's stream (training restarted, e.g.
+   * resumed, while this monitor watched): until the new stream's first event the view does not
+   * read as if no run had been seen ("waiting", "nothing received yet").
+   */
+  readonly seenEarlierStream: boolean;
+  /**
+   * A restart's note waits for the new stream's first event: its TrainBegin says where training
+   * resumed (`training restarted: resumed at epoch 2/3 step 7 from …`).
+   */
+  readonly restartNotePending: boolean;
 }
 
 const END_STATUS: Readonly<Record<TrainEnd['reason'], string>> = {
@@ -158,6 +170,8 @@ export function initialMonitorState(address: string): MonitorState {
     recentSkips: [],
     notes: [],
     lastSequence: 0,
+    seenEarlierStream: false,
+    restartNotePending: false,
   };
 }
 
@@ -183,13 +197,31 @@ function shownEpoch(s: MonitorState, e: SequencedEvent): number {
   }
 }
 
+/** A restart's note until the new stream's TrainBegin says more. */
+const RESTART_NOTE = 'training restarted: new event stream';
+
+/**
+ * What a training restart seen by this monitor comes to, once the new stream's TrainBegin says
+ * it: where the resumed run continues (the epoch as the view shows it, and the step), or a run
+ * started afresh.
+ */
+function restartNote(e: Extract<SequencedEvent, { kind: 'TrainBegin' }>): string {
+  if (!e.resumedFrom) return 'training restarted: a new run, from epoch 1';
+  const epoch = e.epochs > 0 ? Math.min(e.epoch, e.epochs - 1) : e.epoch;
+  return `training restarted: resumed at epoch ${epochLabel({ epoch, epochs: e.epochs })} step ${e.step} from ${printablePath(e.resumedFrom)}`;
+}
+
 function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
-  const base: MonitorState = { ...s, epoch: shownEpoch(s, e), step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live' };
+  const base: MonitorState = { ...s, epoch: shownEpoch(s, e), step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live', restartNotePending: false };
   switch (e.kind) {
     case 'TrainBegin': {
       // A resumed run goes on from its checkpoint's epoch: rows for the epochs before it stay
       // (or come from its history), those it trains again go; a run started afresh starts a new table.
       const before = e.resumedFrom ? e.epoch : 0;
+      // The restart's note, held until now, says where training went on (and from which checkpoint).
+      const notes = s.restartNotePending
+        ? s.notes.map((n) => (n.text === RESTART_NOTE ? { time: e.time, text: restartNote(e) } : n))
+        : e.resumedFrom ? push(s.notes, { time: e.time, text: `resumed from ${printablePath(e.resumedFrom)}` }) : s.notes;
       return {
         ...base,
         epochsDone: rowsBefore(s.epochsDone, e.history ?? [], before),
@@ -199,8 +231,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         stepsPerEpoch: e.stepsPerEpoch,
         status: 'RUNNING',
         ...(e.epochs > 0 && e.epoch >= e.epochs ? { batch: e.stepsPerEpoch } : {}),
-        ...(e.resumedFrom ? { notes: push(s.notes, { time: e.time, text: `resumed from ${printablePath(e.resumedFrom)}` }) } : {}),
-        ...(e.initialisedFrom ? { notes: push(s.notes, { time: e.time, text: initialisedNote(e.initialisedFrom) }) } : {}),
+        notes: e.initialisedFrom ? push(notes, { time: e.time, text: initialisedNote(e.initialisedFrom) }) : notes,
       };
     }
     case 'EpochBegin':
@@ -281,8 +312,17 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
     case 'gap':
       return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
     case 'restarted':
-      // The finished epochs stay until the new stream's TrainBegin says whether it resumes them.
-      return { ...initialMonitorState(s.address), epochsDone: s.epochsDone, notes: push(s.notes, { time: Date.now(), text: 'server restarted: new event stream' }) };
+      // The finished epochs stay until the new stream's TrainBegin says whether it resumes them,
+      // and so does the run's name (the same across resumes). The note is said in full once that
+      // TrainBegin comes; without it (evicted, filtered out) it stays as it is.
+      return {
+        ...initialMonitorState(s.address),
+        runId: s.runId,
+        epochsDone: s.epochsDone,
+        notes: push(s.notes, { time: Date.now(), text: RESTART_NOTE }),
+        seenEarlierStream: s.seenEarlierStream || s.lastSequence > 0,
+        restartNotePending: true,
+      };
   }
 }
 

@@ -156,7 +156,9 @@ export function otherPortQuestion(address: string): string | undefined {
  * `nothing listens on 127.0.0.1:50051 yet — is training running?` instead of grpc-js's
  * `No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: `.
  * On another port than training's default it asks about the port too: a monitor dialling
- * 50052 while training serves on 50051 (or the reverse) waits for ever otherwise.
+ * 50052 while training serves on 50051 (or the reverse) waits for ever otherwise. Once a
+ * server has sent events there (`served`), the run was there: `nothing listens on … any more —
+ * did training stop?`, not a question whether it started.
  *
  * @example
  * ```ts
@@ -166,8 +168,9 @@ export function otherPortQuestion(address: string): string | undefined {
  * // 'nothing listens on 127.0.0.1:1 yet — is training running, and serving on 1, not its default 50051?'
  * ```
  */
-export function describeUnavailable(details: string, address: string): string {
+export function describeUnavailable(details: string, address: string, served = false): string {
   const hp = parseHostPort(address);
+  if (connectionRefused(details) && served) return `nothing listens on ${address} any more — did training stop?`;
   if (connectionRefused(details)) {
     const other = otherPortQuestion(address);
     return other === undefined ? `nothing listens on ${address} yet — is training running?` : `nothing listens on ${address} yet — is training running, and ${other}`;

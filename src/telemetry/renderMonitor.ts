@@ -105,7 +105,8 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   const cols = Math.max(20, columns);
   const conn =
     s.connection === 'live' ? 'live'
-    : s.connection === 'retrying' ? `${s.lastSequence === 0 ? 'waiting' : 'reconnecting'}: ${s.connectionDetail}`
+    // A monitor that followed a training restart has seen a run: it reconnects, never waits anew.
+    : s.connection === 'retrying' ? `${s.lastSequence === 0 && !s.seenEarlierStream ? 'waiting' : 'reconnecting'}: ${s.connectionDetail}`
     : s.connection === 'ended' ? 'ended'
     // "ended" after a Ctrl-C read as if training had ended, next to its status RUNNING.
     : s.connection === 'stopped' ? `monitor stopped${s.connectionDetail === '' ? '' : `: ${s.connectionDetail}`}`
@@ -113,7 +114,7 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   const top = flow(['rxtrain monitor', s.address, `[${conn}]`], cols, '', '  ');
   // Before the first answer there is nothing to show: placeholders (run ?, status UNKNOWN,
   // epoch 1 at 0%, loss -) read as a run that exists and has not moved.
-  if (s.runId === '' && s.lastSequence === 0) return [...top, '', ...flow(['nothing received yet: no run to show'], cols)];
+  if (s.runId === '' && s.lastSequence === 0 && !s.seenEarlierStream) return [...top, '', ...flow(['nothing received yet: no run to show'], cols)];
   const header = [
     ...top,
     ...flow([`run ${s.runId || '?'}`, `backend ${s.backend || '?'}`, `status ${s.status}`, `event #${s.lastSequence}`], cols, '', '  '),

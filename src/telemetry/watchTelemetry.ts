@@ -202,6 +202,8 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
     };
     // When the current run of failed attempts began (undefined while connected or receiving).
     let failingSince: number | undefined;
+    // Events came from a server here: a refused connection now means training went away.
+    let served = false;
     const retry = (code: grpc.status, details: string): void => {
       const now = Date.now();
       failingSince ??= now;
@@ -213,7 +215,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       }
       // Never wait past the deadline to find out.
       const retryInMs = opts.giveUpAfterMs === undefined ? delay : Math.max(0, Math.min(delay, failingSince + opts.giveUpAfterMs - now));
-      subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address), retryInMs });
+      subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address, served), retryInMs });
       delay = Math.min(delay * 2, backoff.maxMs);
       timer = setTimeout(connect, retryInMs);
     };
@@ -298,6 +300,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       c.on('data', (m: Event__Output) => {
         if (stopped) return;
         received += 1;
+        served = true;
         failingSince = undefined;
         // Another process's stream (training restarted): the server started it from its oldest
         // event, and the view starts over. Servers before stream ids send '' and say "in the future".

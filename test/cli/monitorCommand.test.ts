@@ -73,6 +73,66 @@ describe('rxtrain monitor', () => {
     }
   });
 
+  it('after a training restart (killed, resumed in a new process) says where training resumed, in line mode and on a terminal', async function () {
+    this.timeout(30000);
+    const resumed = (): TrainEvent => ({ kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'alexnet-1', backend: 'wasm', threads: 2, replicas: 1, epochs: 2, stepsPerEpoch: 4, config: {}, resumedFrom: 'runs/a/ckpt-1' });
+    const watch = async (tty: boolean): Promise<{ out: string; err: string }> => {
+      const first = new Subject<TrainEvent>();
+      server = await serveTelemetry(first, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+      const proxy = await tcpProxy(server.address);
+      let second: TelemetryServer | undefined;
+      try {
+        const t = io({}, tty);
+        const exit = run([proxy.address, '--wait', '20s'], t.io);
+        first.next(begin());
+        first.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 });
+        await until(() => server!.subscribers === 1 && /epoch done/.test(t.out.text()) === !tty, 5000, 'the first process\'s events');
+        if (tty) await new Promise((r) => setTimeout(r, 300)); // painted
+        // Killed: its connections reset, nothing serves there; then the resumed process does.
+        proxy.retarget('127.0.0.1:1');
+        proxy.cut();
+        await server.shutdown();
+        server = undefined;
+        const next = new Subject<TrainEvent>();
+        second = await serveTelemetry(next, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+        next.next(resumed());
+        proxy.retarget(second.address);
+        await until(() => second!.subscribers === 1, 10000, 'the monitor back');
+        next.next(endOk());
+        next.complete();
+        assert.equal(await exit, MONITOR_EXIT.OK);
+        return { out: t.out.text(), err: t.err.text() };
+      } finally {
+        await second?.shutdown();
+        await proxy.close();
+      }
+    };
+    const piped = await watch(false);
+    assert.match(piped.err, /\nrxtrain monitor: training restarted: resumed at epoch 2\/2 step 4 from runs\/a\/ckpt-1\n/);
+    assert.doesNotMatch(piped.err, /server restarted/);
+    const term = await watch(true);
+    // The last view painted, without its erase-line codes.
+    const view = (term.out.split('\x1b[J').at(-2) ?? '').split('\x1b[K').join('');
+    assert.match(view, /\n {2}training restarted: resumed at epoch 2\/2 step 4 from runs\/a\/ckpt-1\n/);
+    assert.doesNotMatch(view, /new event stream|resumed from/, 'one note for the restart');
+  });
+
+  it('once training it watched stops serving without ending its stream (killed), says so, not that training has not started', async function () {
+    this.timeout(20000);
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    const proxy = await tcpProxy(server.address);
+    const t = io();
+    const exit = run([proxy.address, '--wait', '1s'], t.io);
+    events.next(begin());
+    await until(() => /training alexnet-1/.test(t.out.text()), 5000, 'the first event');
+    // Killed: its connections reset, and nothing listens there any more.
+    await proxy.close();
+    assert.equal(await exit, MONITOR_EXIT.NOTHING_LISTENS);
+    assert.match(t.err.text(), new RegExp(`\\nrxtrain monitor: nothing listens on ${proxy.address} any more — did training stop\\? retrying in `));
+    assert.match(t.err.text(), new RegExp(`\\nrxtrain monitor: nothing answered at ${proxy.address} for 1s \\(--wait\\): training stopped serving there \\(killed\\?\\) and did not come back\\n$`));
+    assert.doesNotMatch(t.err.text(), /yet|has not started/);
+  });
+
   it('exits 1 when training fails, saying why in plain words (not the gRPC status name)', async () => {
     server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
     events.next(begin());
@@ -363,7 +423,7 @@ describe('rxtrain monitor', () => {
     events.complete();
     assert.equal(await exit, MONITOR_EXIT.OK);
     assert.deepEqual(later.out.text().trim().split('\n').map((l) => (JSON.parse(l) as { sequence: number }).sequence), [1, 2, 3, 4, 5]);
-    assert.match(later.err.text(), /the server restarted \(new event stream\); starting over/);
+    assert.match(later.err.text(), /training restarted: a new run, from epoch 1\n/);
   });
 
   it('while nothing listens, says so readably and keeps retrying until Ctrl-C (exit 130)', async () => {

@@ -219,6 +219,23 @@ describe('MonitorState / renderMonitor', () => {
       assert.match(renderMonitor(one, 80).join('\n'), /\n {4}1 {2}before the restart/);
     });
 
+    it('after a restart it reconnects rather than waits, and says where training resumed once the new TrainBegin comes', () => {
+      const dropped: WatchSignal = { type: 'disconnected', code: 14, details: 'connect ECONNREFUSED', message: 'nothing listens on h:1 yet — is training running?', retryInMs: 500 };
+      const seen = [begin(1, 0), end(2, 0), dropped, { type: 'restarted' } as WatchSignal].reduce(reduceMonitor, initialMonitorState('h:1'));
+      // Between the new stream's start and its first event (a retry then): still the run seen before.
+      const between = renderMonitor(reduceMonitor(seen, dropped), 80);
+      assert.match(between.join('\n'), /\[reconnecting: nothing listens/);
+      assert.doesNotMatch(between.join('\n'), /waiting|nothing received yet/);
+      assert.match(between.join('\n'), /run r1 /);
+      const resumed = reduceMonitor(seen, begin(1, 1, 'runs/r/ckpt-1'));
+      const notes = renderMonitor(resumed, 80).join('\n');
+      assert.match(notes, /\n {2}training restarted: resumed at epoch 2\/6 step 4 from runs\/r\/ckpt-1$/);
+      assert.doesNotMatch(notes, /new event stream|resumed from/, 'one note says it');
+      assert.match(renderMonitor(reduceMonitor(seen, begin(1, 0)), 80).join('\n'), /\n {2}training restarted: a new run, from epoch 1$/);
+      // A monitor that started after the restart just says where the run resumed from.
+      assert.match(renderMonitor(reduceMonitor(initialMonitorState('h:1'), begin(1, 1, 'runs/r/ckpt-1')), 80).join('\n'), /\n {2}resumed from runs\/r\/ckpt-1$/);
+    });
+
     it("shows the epochs before the restart with their figures when TrainBegin carries the run's history", () => {
       const history = [0, 1, 2].map((epoch) => ({ epoch, trainLoss: 1 + epoch / 10, trainAccuracy: 0.5, valLoss: 2 + epoch / 10, valAccuracy: 0.25, lr: 0.005, durationMs: 1000 }));
       const resumed: WatchSignal = ev(1, { kind: 'TrainBegin', epoch: 3, step: 12, backend: 'wasm', threads: 2, replicas: 1, epochs: 6, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-3', history });

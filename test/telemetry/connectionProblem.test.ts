@@ -32,5 +32,7 @@ describe('connectionProblem', () => {
     assert.equal(describeUnavailable('Name resolution failed for target dns:gpu-box:50051', 'gpu-box:50051'), 'cannot resolve gpu-box — is the host name right?');
     assert.equal(describeUnavailable(CLOSED, 'h:1'), 'Failed to connect');
     assert.equal(describeUnavailable('Connection dropped', 'h:1'), 'Connection dropped');
+    // Once a server there has sent events, the run was there: it went away, it is not yet to start.
+    assert.equal(describeUnavailable(REFUSED, '127.0.0.1:50052', true), 'nothing listens on 127.0.0.1:50052 any more — did training stop?');
   });
 });

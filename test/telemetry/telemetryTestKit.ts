@@ -117,11 +117,13 @@ export function childSubscriber(address: string, kinds: readonly string[] = []):
 
 /**
  * A loopback TCP proxy in front of a server, whose connections the test can cut to
- * simulate a network drop while the server keeps running.
+ * simulate a network drop while the server keeps running, or (with `retarget`) a training
+ * process killed and another one serving in its place.
  */
-export async function tcpProxy(target: string): Promise<{ address: string; cut(): void; close(): Promise<void> }> {
+export async function tcpProxy(target: string): Promise<{ address: string; cut(): void; retarget(to: string): void; close(): Promise<void> }> {
   const net = await import('node:net');
-  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const split = (t: string): [string, number] => [t.slice(0, t.lastIndexOf(':')), Number(t.slice(t.lastIndexOf(':') + 1))];
+  let [host, port] = split(target);
   const sockets = new Set<import('node:net').Socket>();
   const server = net.createServer((inbound) => {
     const outbound = net.connect(port, host);
@@ -144,6 +146,10 @@ export async function tcpProxy(target: string): Promise<{ address: string; cut()
     cut: () => {
       for (const s of sockets) s.destroy();
       sockets.clear();
+    },
+    // A new training process behind the same address (new connections go to `to`).
+    retarget: (to: string) => {
+      [host, port] = split(to);
     },
     close: () =>
       new Promise<void>((r) => {
