@@ -102,7 +102,9 @@ export interface TrainOptions {
   readonly threads?: number;
   /**
    * BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0; an
-   * epoch's last batch is always sent, also when skipped samples ended the epoch early.
+   * epoch's last batch is always sent, marked `lastOfEpoch`, also when skipped samples ended the
+   * epoch early (so a BatchEnd the throttle lets through goes out once the next batch is at
+   * hand, or the data has run out), and so is the last trained batch's before a stop's checkpoint.
    */
   readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number };
   /**
@@ -166,7 +168,8 @@ const DIFFERENT: Record<IdentityPart, string> = { config: 'a different config', 
  * seed of step s is a function of (seed, s)), validates, steps the lr scheduler, checkpoints
  * and checks early stopping.
  *
- * Event order per epoch: EpochBegin, BatchEnd… (throttled, the epoch's last always sent;
+ * Event order per epoch: EpochBegin, BatchEnd… (throttled, the epoch's last always sent, with
+ * `lastOfEpoch`; a stop mid-epoch sends the last trained batch's before its checkpoint;
  * SampleSkipped as they come, once per file and subscription: a file skipped again in a later
  * epoch is not reported again),
  * EpochEnd, LrChanged?, CheckpointSaved?, EarlyStop?. The stream ends with TrainEnd and
