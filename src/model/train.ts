@@ -476,7 +476,16 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           await stopMidEpoch('stopped');
           return;
         }
-        const next = await savingDueFirst(() => epochBatches.next());
+        const next = await savingDueFirst(async () => {
+          try {
+            return await epochBatches.next();
+          } catch (e) {
+            // The batches trained since the last BatchEnd are in the due save (written next) or
+            // were trained all the same: their figures go out before the error ends the run.
+            if (!life.closed) emitBatchEnd(false);
+            throw e;
+          }
+        });
         if (life.closed || next.done === true) {
           if (next.done !== true && next.value.kind === 'batch') disposeBatch(next.value);
           if (life.closed) return;
@@ -534,6 +543,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         } catch (e) {
           // "image 13" of a batch means nothing to the user; the file, read from a CSV with
           // labels counted from 1, is what to look at.
+          if (!life.closed) emitBatchEnd(false); // the batches before this one did train
           const path = e instanceof LabelOutOfRangeError ? item.paths[e.index] : undefined;
           throw e instanceof LabelOutOfRangeError && path !== undefined ? e.withPath(path) : e;
         } finally {

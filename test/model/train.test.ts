@@ -486,7 +486,7 @@ describe('train', () => {
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-train-due-'));
     try {
       /** What a run of 2 epochs that fails as `o` says writes (step/epoch/batch), its events and its error. */
-      const failing = async (o: { everySteps: number; badBatch?: number; badVal?: boolean; failAtStep?: number; saveFails?: boolean }) => {
+      const failing = async (o: { everySteps: number; badBatch?: number; badVal?: boolean; failAtStep?: number; saveFails?: boolean; quiet?: boolean }) => {
         await fsp.rm(dir, { recursive: true, force: true });
         const store = await openCheckpointStore(dir, { keepLast: 10, keepBest: false });
         const written: string[] = [];
@@ -520,13 +520,14 @@ describe('train', () => {
           return { trainer, train, val };
         };
         const events: TrainEvent[] = [];
-        const error = await lastValueFrom(train$(setup, 2, { store: spy, everyEpochs: 1, everySteps: o.everySteps }).pipe(tap((e) => events.push(e)))).then(
+        const error = await lastValueFrom(train$(setup, 2, { store: spy, everyEpochs: 1, everySteps: o.everySteps }, o.quiet === true ? { perSec: 1e-9, everyBatches: 0 } : undefined).pipe(tap((e) => events.push(e)))).then(
           () => assert.fail('the run should fail'),
           (e: Error) => e.message,
         );
         return { written, events, error };
       };
-      const train$ = (setup: TrainOptions['setup'], epochs: number, checkpoints: NonNullable<TrainOptions['checkpoints']>) => train({ ...base(setup), epochs, checkpoints });
+      const train$ = (setup: TrainOptions['setup'], epochs: number, checkpoints: NonNullable<TrainOptions['checkpoints']>, batchEvents?: TrainOptions['batchEvents']) =>
+        train({ ...base(setup), epochs, checkpoints, ...(batchEvents === undefined ? {} : { batchEvents }) });
 
       // Step 2's save waited for batch 2, whose reading failed: written before the error ends the run.
       const read = await failing({ everySteps: 2, badBatch: 2 });
@@ -534,6 +535,11 @@ describe('train', () => {
       assert.deepEqual(read.written, ['2/0/2']);
       const kinds = read.events.flatMap((e) => (e.kind === 'CheckpointSaved' ? ['saved'] : e.kind === 'Error' ? [e.fatal ? 'fatal' : 'warning'] : []));
       assert.deepEqual(kinds, ['saved', 'fatal'], 'saved, then the error');
+      // The last trained batches' figures go out before the error too, also when not due (step 2 of a
+      // once-a-minute throttle) or when a step fails (step 2's, batch 3's step failing).
+      const lastBatchEnd = (r: { readonly events: readonly TrainEvent[] }) => r.events.flatMap((e) => (e.kind === 'BatchEnd' ? [e.step] : [])).at(-1);
+      assert.equal(lastBatchEnd(read), 2, 'step 2 reported before the read error');
+      assert.equal(lastBatchEnd(await failing({ everySteps: 2, badBatch: 2, quiet: true })), 2, 'step 2, held back by the throttle, reported before the read error');
       // Step 4 ends the epoch: its save waits for validation, which fails.
       assert.deepEqual((await failing({ everySteps: 4, badVal: true })).written, ['4/0/4']);
       // Already written when the next batch came (step 3's, before step 4 trained): not again.
@@ -542,6 +548,8 @@ describe('train', () => {
       // A failed step leaves nothing due: step 2's save came with step 3's batch, before it failed.
       const step = await failing({ everySteps: 2, failAtStep: 3 });
       assert.equal(step.error, 'kernel exploded');
+      assert.equal(lastBatchEnd(step), 2, 'step 2 reported before the failed step 3');
+      assert.equal(lastBatchEnd(await failing({ everySteps: 2, failAtStep: 3, quiet: true })), 2, 'step 2, held back by the throttle, reported before the failed step 3');
       assert.deepEqual(step.written, ['2/0/2']);
       // A due save that fails too is said beside the error that ended the run, which stays the error.
       const both = await failing({ everySteps: 2, badBatch: 2, saveFails: true });
