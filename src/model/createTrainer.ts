@@ -24,18 +24,18 @@ export interface CreateTrainerOptions {
   /** `alexnet` (227² input), `small` (28–64 px), or any {@link NetworkSpec}. */
   readonly model: 'alexnet' | 'small' | NetworkSpec;
   /** Number of classes (ignored when `model` is a spec, which has its own). */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
   /** Input [height, width, channels]; default [227, 227, 3] for alexnet, [32, 32, 3] for small. */
-  readonly inputShape?: readonly [number, number, number];
+  readonly inputShape?: readonly [number, number, number] | undefined;
   /** Dropout rates of the named models (ignored for a spec); default conv 0.25, dense 0.5. */
-  readonly dropout?: { readonly conv?: number; readonly dense?: number };
+  readonly dropout?: { readonly conv?: number; readonly dense?: number } | undefined;
   /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
-  readonly optimizer?: Partial<SgdOptions>;
+  readonly optimizer?: Partial<SgdOptions> | undefined;
   /**
    * Label smoothing ε of the training loss, in [0, 1) (default 0): PyTorch's
    * `CrossEntropyLoss(label_smoothing=ε)`. Evaluation always reports the plain NLL.
    */
-  readonly labelSmoothing?: number;
+  readonly labelSmoothing?: number | undefined;
   /**
    * Data-parallel replicas (worker_threads). Default 1 (this thread). `auto`: whatever measured
    * fastest (`npm run bench:train`, both models): 1 replica on every core when the kernels
@@ -45,19 +45,19 @@ export interface CreateTrainerOptions {
    * else one single-thread replica per core (cpu, which is single-threaded JavaScript; pure
    * wasm, where replicas and XNNPACK's threads measured about even, 0.76–1.14×).
    */
-  readonly replicas?: number | 'auto';
+  readonly replicas?: number | 'auto' | undefined;
   /**
    * How replicas split a batch: `even` (default, bit-reproducible) or `speed` (by each
    * replica's measured speed, for cores that run at different speeds; see
    * `DataParallelOptions.balance`). Ignored with one replica.
    */
-  readonly balance?: 'even' | 'speed';
+  readonly balance?: 'even' | 'speed' | undefined;
   /** Backend to use (see `initBackend`); default `auto`. */
-  readonly backend?: BackendName | 'auto';
+  readonly backend?: BackendName | 'auto' | undefined;
   /** Compute threads (of this thread's backend, or of each replica's). */
-  readonly threads?: number;
+  readonly threads?: number | undefined;
   /** Weight-initialisation seed (default 0). */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /**
    * Run even a single replica in a worker_thread (default false: in this thread). A step's
    * kernels are synchronous on the cpu and wasm backends, so in this thread they hold its
@@ -67,7 +67,7 @@ export interface CreateTrainerOptions {
    * updates the weights with the replicas' `sgdSlice`: the same SGD up to float rounding,
    * not bit for bit.
    */
-  readonly worker?: boolean;
+  readonly worker?: boolean | undefined;
 }
 
 /**

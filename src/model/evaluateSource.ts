@@ -96,17 +96,17 @@ export interface Evaluation {
  */
 export interface EvaluateSourceOptions {
   /** Classes (the confusion matrix's side); default: the model's output width. */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
   /** Default `{ kind: 'none' }`. */
-  readonly tta?: Tta;
+  readonly tta?: Tta | undefined;
   /** Called after each batch with the images evaluated so far (progress). */
-  readonly onBatch?: (done: number) => void;
+  readonly onBatch?: ((done: number) => void) | undefined;
   /** Called for each image the source skipped, as it comes (the training loop emits events). */
-  readonly onSkip?: (skip: Skip) => void;
+  readonly onSkip?: ((skip: Skip) => void) | undefined;
   /** Asked before each batch; true ends the pass there (e.g. the training run was stopped). */
-  readonly shouldStop?: () => boolean;
+  readonly shouldStop?: (() => boolean) | undefined;
   /** How many of the most confident wrong predictions to keep (default 0). */
-  readonly mistakes?: number;
+  readonly mistakes?: number | undefined;
 }
 
 /**

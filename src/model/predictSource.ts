@@ -32,7 +32,7 @@ export interface Prediction {
  * }
  * ```
  */
-export async function* predictSource(trainer: Trainer, source: BatchSource, options: { readonly top?: number } = {}): AsyncGenerator<Prediction | Skip> {
+export async function* predictSource(trainer: Trainer, source: BatchSource, options: { readonly top?: number | undefined } = {}): AsyncGenerator<Prediction | Skip> {
   const top = options.top ?? 1;
   if (!(Number.isInteger(top) && top >= 1)) throw new RangeError(`top must be a positive integer, got ${top}`);
   const it = source.epoch(0, 0);

@@ -88,14 +88,14 @@ export interface OpenDatasetsOptions {
    * Checkpoints cannot record code: name your transforms in the run identity
    * (`runIdentity(cfg, fingerprint, { transformId })`) to have a resume with others refused.
    */
-  readonly transform?: SampleTransform;
+  readonly transform?: SampleTransform | undefined;
   /**
    * The transform of the validation images (also the uncropped ones of `tenCrop`), before the
    * centre crop: what the model must see at validation too, such as a deterministic colour
    * conversion or histogram equalisation the training transform applies. Its generator is one
    * per (seed, sample), the same at every validation pass (`transformRng: 'fixed'`).
    */
-  readonly valTransform?: SampleTransform;
+  readonly valTransform?: SampleTransform | undefined;
 }
 
 function sha256(text: string | Buffer): string {

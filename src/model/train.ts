@@ -30,15 +30,15 @@ export interface TrainSetup {
   readonly trainer: Trainer;
   readonly train: BatchSource;
   /** Centre-crop validation batches; omitted = no validation pass. */
-  readonly val?: BatchSource;
+  readonly val?: BatchSource | undefined;
   /** 10-crop validation instead of `val`: uncropped images, cut into crops of `cropSize`. */
-  readonly tenCrop?: { readonly source: BatchSource; readonly cropSize: number };
+  readonly tenCrop?: { readonly source: BatchSource; readonly cropSize: number } | undefined;
   /** Score each `val` image and its mirror image (averaged log-probabilities); ignored with `tenCrop`. */
-  readonly valFlip?: boolean;
+  readonly valFlip?: boolean | undefined;
   /** Files left out while listing the data (reported as SampleSkipped right after TrainBegin). */
-  readonly skipped?: readonly Skip[];
+  readonly skipped?: readonly Skip[] | undefined;
   /** Frees anything else the setup made (worker pools, stores). */
-  readonly close?: () => Promise<void>;
+  readonly close?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -72,48 +72,48 @@ export interface TrainOptions {
    * (training loss without validation) or CosineAnnealingLR over the epochs or the time
    * budget; null = constant lr.
    */
-  readonly scheduler?: SchedulerOptions | null;
+  readonly scheduler?: SchedulerOptions | null | undefined;
   /**
    * Early stopping on `monitor`, which the best checkpoint then follows too. `valTop5Accuracy`
    * exists only with more than 5 classes: with fewer it is never measured, so it never improves.
    * Without validation data `valLoss` follows the training loss (as the scheduler does), and
    * `valAccuracy` / `valTop5Accuracy` error the stream at the first epoch's end.
    */
-  readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null;
+  readonly earlyStopping?: { readonly monitor: MonitoredMetric; readonly patience: number; readonly minDelta: number } | null | undefined;
   /**
    * Where and how often to checkpoint; a run with a checkpoint in the store resumes from it.
    * `everySteps` (0: off) also saves every that many steps, so that a kill loses at most that
    * many: once the next batch is at hand, or, when the epoch's data ran out at that step, at the
    * epoch's end (off the `everyEpochs` cadence too), never twice with the same weights.
    */
-  readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null;
+  readonly checkpoints?: { readonly store: CheckpointStore; readonly everyEpochs: number; readonly everySteps: number } | null | undefined;
   /**
    * What a checkpoint must match to be resumed (config fields that change the maths, data
    * hashes). A difference that one of its `changes` rules accepts resumes, with a non-fatal
    * `Error` event (a warning) right after TrainBegin naming it, so the log records the change.
    */
-  readonly identity?: RunIdentity;
+  readonly identity?: RunIdentity | undefined;
   /** Class names and normalisation, stored in every checkpoint (scoring it without the training data). */
-  readonly inference?: InferenceInfo;
+  readonly inference?: InferenceInfo | undefined;
   /** Shown in TrainBegin. */
   readonly config?: unknown;
-  readonly runId?: string;
+  readonly runId?: string | undefined;
   /** Threads per replica reported in TrainBegin; default `trainer.threads`. */
-  readonly threads?: number;
+  readonly threads?: number | undefined;
   /**
    * BatchEnd throttle: at most `perSec` per second, or exactly every `everyBatches` if > 0; an
    * epoch's last batch is always sent, marked `lastOfEpoch`, also when skipped samples ended the
    * epoch early (so a BatchEnd the throttle lets through goes out once the next batch is at
    * hand, or the data has run out), and so is the last trained batch's before a stop's checkpoint.
    */
-  readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number };
+  readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number } | undefined;
   /**
    * Training-time budget in ms (null/undefined: none). Training time is the sum of the epochs'
    * durations (steps + validation, across resumes). The loop does not start an epoch that the
    * previous epoch's duration says would overrun it; if one overruns anyway it stops at the
    * first step past the budget. Either way with a checkpoint and TrainEnd `time-limit`.
    */
-  readonly maxTrainingMs?: number | null;
+  readonly maxTrainingMs?: number | null | undefined;
   /**
    * Keep an exponential moving average of the weights (BatchNorm statistics included), folded in
    * every `everySteps` steps with `decay` per step (see {@link updateWeightEma}). When set,
@@ -121,7 +121,7 @@ export interface TrainOptions {
    * early stopping and the best checkpoint all follow the average; training itself is unchanged.
    * Checkpoints carry the average, and a resumed run continues it. Null/undefined: none.
    */
-  readonly ema?: { readonly decay: number; readonly everySteps: number } | null;
+  readonly ema?: { readonly decay: number; readonly everySteps: number } | null | undefined;
   /**
    * Fine-tuning: the weights a NEW run starts from (see `initWeightsOf`), called only when
    * there is no checkpoint to resume (a resumed run's weights are its own checkpoint's, so the
@@ -133,11 +133,11 @@ export interface TrainOptions {
    * source in `identity` (as `runIdentity` does with `initFrom`) to have a resume that names
    * another refused.
    */
-  readonly initFrom?: () => Promise<InitWeights>;
+  readonly initFrom?: (() => Promise<InitWeights>) | undefined;
   /** Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Clock, injectable for tests. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 interface LoopState {

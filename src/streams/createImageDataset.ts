@@ -29,13 +29,13 @@ export interface ImageDatasetOptions {
   readonly store: SampleStore;
   readonly batchSize: number;
   /** Seed of the epoch order and of every random crop/flip. Default 0. */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** Visit samples in a seeded per-epoch random order. Default true for train, false for eval. */
-  readonly shuffle?: boolean;
+  readonly shuffle?: boolean | undefined;
   /** Batches prepared ahead of the consumer (the backpressure bound). Default 2. */
-  readonly prefetch?: number;
+  readonly prefetch?: number | undefined;
   /** Samples loaded/decoded at once. Default 4. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   readonly augment: Augment;
   /**
    * Your own per-sample augmentation, applied to each decoded image before `augment`, on the
@@ -44,16 +44,16 @@ export interface ImageDatasetOptions {
    * smaller than the crop an `unsupported` one; a throw or a result that is not an 8-bit image
    * errors the epoch, naming the transform and the file.
    */
-  readonly transform?: SampleTransform;
+  readonly transform?: SampleTransform | undefined;
   /**
    * How the transform's generators are seeded. `'per-epoch'`: one per (seed, epoch, sample), so
    * a random augmentation differs from epoch to epoch (training). `'fixed'`: one per (seed,
    * sample), the same in every epoch and apart from the per-epoch ones: validation data must
    * be the same images at every validation pass. Default `'per-epoch'`.
    */
-  readonly transformRng?: 'per-epoch' | 'fixed';
+  readonly transformRng?: 'per-epoch' | 'fixed' | undefined;
   /** Drop the last, smaller batch of an epoch. Default false. */
-  readonly dropLast?: boolean;
+  readonly dropLast?: boolean | undefined;
   /**
    * Drop the last batch of an epoch when it holds fewer samples than this. Default 1 (keep
    * every batch). Training with BatchNorm needs 2: a batch of one image has no batch
@@ -61,17 +61,17 @@ export interface ImageDatasetOptions {
    * every epoch on a step that cannot run. The left-out sample is a different one each epoch
    * when the order is shuffled, so none is left out for good.
    */
-  readonly minLastBatch?: number;
+  readonly minLastBatch?: number | undefined;
   /** Channels of the images (1 or 3). Default: the store's header if it has one, else 3. */
-  readonly channels?: number;
+  readonly channels?: number | undefined;
   /** Close the store in {@link BatchSource.close}. Default true. */
-  readonly closeStore?: boolean;
+  readonly closeStore?: boolean | undefined;
   /**
    * Worker threads that run the crop/flip/normalise kernel (0 = on the main thread). Workers
    * give bit-identical batches and help when a core is idle (e.g. benchmarking the input
    * pipeline); during training the model usually has the cores busy. Default 0.
    */
-  readonly workers?: number;
+  readonly workers?: number | undefined;
   /**
    * On the wasm backend, assemble each batch directly in the wasm heap, in the memory its `xs`
    * tensor then owns (no 40 MB upload copy per batch at 227², no JS-side batch buffers). With
@@ -79,7 +79,7 @@ export interface ImageDatasetOptions {
    * other backends, batches are assembled in JS arrays and uploaded. Same values either way.
    * Default true.
    */
-  readonly heapBatches?: boolean;
+  readonly heapBatches?: boolean | undefined;
 }
 
 // Keeps per-sample augmentation draws apart from the epoch-order stream.

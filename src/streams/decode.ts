@@ -17,9 +17,9 @@ export interface DecodeStreamOptions extends DecodeOptions {
    * Files decoded at once (sharp runs on libuv's thread pool, 4 threads by default;
    * `UV_THREADPOOL_SIZE` raises it). Default 4.
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Decodes a file; defaults to {@link decodeFile} (tests and custom stores replace it). */
-  readonly decoder?: (path: string, label: number, opts: DecodeOptions) => Promise<DecodedSample | Skip>;
+  readonly decoder?: ((path: string, label: number, opts: DecodeOptions) => Promise<DecodedSample | Skip>) | undefined;
 }
 
 /**

@@ -33,20 +33,20 @@ export interface DecodeOptions {
    * Decompression-bomb guard: images with more pixels (width × height, before any resize)
    * become `too-many-pixels` skips. Default 100 megapixels.
    */
-  readonly maxPixels?: number;
+  readonly maxPixels?: number | undefined;
   /**
    * If set, centre-crops to a square and resizes to `resize`×`resize` (the Caltech256 /
    * AlexNet preprocessing), so images of any size batch together.
    */
-  readonly resize?: number;
+  readonly resize?: number | undefined;
   /** Colour alpha is flattened onto. Default black. */
-  readonly background?: 'black' | 'white';
+  readonly background?: 'black' | 'white' | undefined;
   /**
    * 3 (default): RGB, grey images replicated into the three channels. 1: one grey channel,
    * stored grey kept as is and colour images reduced to their luminance (libvips `b-w`,
    * as PIL's `convert('L')` does with slightly different weights).
    */
-  readonly channels?: 1 | 3;
+  readonly channels?: 1 | 3 | undefined;
 }
 
 /**

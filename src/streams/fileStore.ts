@@ -13,7 +13,7 @@ import type { SourceItem } from './SourceItem';
  */
 export interface FileStoreOptions extends DecodeOptions {
   /** Number of classes; default: highest label + 1 (pass it when a class may have no files). */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
 }
 
 /**

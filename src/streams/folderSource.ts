@@ -32,7 +32,7 @@ export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = [
  */
 export interface FolderSourceOptions {
   /** Extensions that count as images (with or without the dot, any case). */
-  readonly extensions?: readonly string[];
+  readonly extensions?: readonly string[] | undefined;
 }
 
 const ACCESS_CHUNK = 128;

@@ -15,9 +15,9 @@ import { tfRecord } from './tfRecord';
  */
 export interface EventFileWriterOptions {
   /** Host name in the file name (default `os.hostname()`). */
-  readonly hostname?: string;
+  readonly hostname?: string | undefined;
   /** Clock, ms since the Unix epoch (default `Date.now`); injected by tests. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 /**

@@ -28,26 +28,26 @@ export interface TelemetryServerOptions {
    * `host:port` to bind (default {@link DEFAULT_TELEMETRY_ADDRESS}); port 0 picks a free
    * port. `'off'` starts nothing: the returned server is inert (address 'off', port 0).
    */
-  readonly address?: string;
+  readonly address?: string | undefined;
   /** Serve TLS with this certificate and key. Required for a non-loopback bind unless `insecure`. */
-  readonly tls?: TelemetryTls;
+  readonly tls?: TelemetryTls | undefined;
   /** Allow a plaintext non-loopback bind (trusted networks only). */
-  readonly insecure?: boolean;
+  readonly insecure?: boolean | undefined;
   /** If set, Subscribe and GetRun need metadata `authorization: Bearer <token>`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Events kept for late or reconnecting subscribers (default 10000). */
-  readonly replayBuffer?: number;
+  readonly replayBuffer?: number | undefined;
   /**
    * Events a subscriber may fall behind (beyond what gRPC itself buffers) before it is
    * ended with RESOURCE_EXHAUSTED (default 1024).
    */
-  readonly maxQueue?: number;
+  readonly maxQueue?: number | undefined;
   /**
    * After training ends, how long subscribers get to read what is left before the server
    * closes anyway (default 5000 ms). Also the grace a cut-off slow subscriber gets to read
    * its RESOURCE_EXHAUSTED status before its stream is reset.
    */
-  readonly shutdownGraceMs?: number;
+  readonly shutdownGraceMs?: number | undefined;
   /**
    * After training ends, how long the server goes on serving the finished run to watchers
    * that connect only now (default 0: it closes at once). A run shorter than a watcher's
@@ -58,7 +58,7 @@ export interface TelemetryServerOptions {
    * watched is held up by those 2 s only, and a second watcher that connected with the
    * first (asked GetRun, subscribes a moment later) is still served.
    */
-  readonly lingerAfterEndMs?: number;
+  readonly lingerAfterEndMs?: number | undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ import { epochHistory, writeCharts, type ChartOptions } from './writeCharts';
  */
 export interface ChartWriterOptions extends ChartOptions {
   /** Redraw after every epoch (default) or only when the stream ends. */
-  readonly redraw?: 'epoch' | 'end';
+  readonly redraw?: 'epoch' | 'end' | undefined;
 }
 
 /**

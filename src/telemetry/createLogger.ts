@@ -43,23 +43,23 @@ export interface LogStream {
  */
 export interface LoggerOptions {
   /** Lowest severity written (default `info`). */
-  readonly level?: LogLevel;
+  readonly level?: LogLevel | undefined;
   /** Log file, appended to (so a resumed run continues the same log); parent folders are created. */
-  readonly file?: string;
+  readonly file?: string | undefined;
   /**
    * Console output: `true` (default) writes info/debug to stdout and warn/error to stderr;
    * `false` writes nothing; a stream receives every line.
    */
-  readonly console?: boolean | LogStream;
+  readonly console?: boolean | LogStream | undefined;
   /** Clock for the timestamps (default `() => new Date()`); injected by tests. */
-  readonly clock?: () => Date;
+  readonly clock?: (() => Date) | undefined;
   /**
    * Called once when `file` cannot be opened (`during: 'open'`: a folder by that name, no
    * permission) or a line cannot be written to it (`'write'`: a full disk); the logger then
    * goes on with the console only, as it does for the rest of a run. Without it, such an open or
    * write throws.
    */
-  readonly onFileError?: (error: Error, during: 'open' | 'write') => void;
+  readonly onFileError?: ((error: Error, during: 'open' | 'write') => void) | undefined;
 }
 
 /**

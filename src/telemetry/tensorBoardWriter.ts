@@ -18,26 +18,26 @@ import type { BatchEnd, EpochEnd, TrainBegin } from './TrainEvent';
  */
 export interface TensorBoardWriterOptions extends EventFileWriterOptions {
   /** Model graph written at the start, shown in TensorBoard's Graphs tab (see `graphFromLayers`). */
-  readonly graph?: readonly GraphNode[];
+  readonly graph?: readonly GraphNode[] | undefined;
   /**
    * When an epoch's scalars are written. `checkpoint` (default): when the `CheckpointSaved`
    * of that epoch (or a later one) arrives, so that a run resumed from its last checkpoint
    * redoes exactly the epochs that were never written and the curves get no duplicate
    * points. `epoch`: as soon as the epoch ends (for runs without checkpoints).
    */
-  readonly flushOn?: 'checkpoint' | 'epoch';
+  readonly flushOn?: 'checkpoint' | 'epoch' | undefined;
   /**
    * Also write the (throttled) batch metrics {@link TENSORBOARD_BATCH_SCALARS} at the global
    * step (default true). They are held back like the epochs: until a checkpoint at or after
    * their step is saved (or, with `flushOn: 'epoch'`, until their epoch ends).
    */
-  readonly batchScalars?: boolean;
+  readonly batchScalars?: boolean | undefined;
   /**
    * Write a `run` text summary at each `TrainBegin` (default true): run id, backend, threads,
    * replicas, what it resumed from, and the config as JSON, so TensorBoard's Text tab shows
    * how every start (and resume) of the run was configured.
    */
-  readonly runText?: boolean;
+  readonly runText?: boolean | undefined;
 }
 
 /**

@@ -48,21 +48,21 @@ export interface WatchOptions {
    * or with the `@grpc/grpc-js` that rxtrain itself loads: credentials from another copy of
    * grpc-js are refused with a TypeError.
    */
-  readonly credentials?: grpc.ChannelCredentials;
-  readonly channelOptions?: grpc.ChannelOptions;
+  readonly credentials?: grpc.ChannelCredentials | undefined;
+  readonly channelOptions?: grpc.ChannelOptions | undefined;
   /** Bearer token sent as `authorization: Bearer <token>`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Only these kinds (default all). */
-  readonly kinds?: readonly TrainEventKind[];
+  readonly kinds?: readonly TrainEventKind[] | undefined;
   /** First sequence wanted (default 0: whatever the server still holds). */
-  readonly fromSequence?: number;
+  readonly fromSequence?: number | undefined;
   /**
    * The stream `fromSequence` counts in (an event's `streamId`): when the server's stream is
    * another (training restarted since), the watch starts from its beginning with `restarted`.
    */
-  readonly streamId?: string;
+  readonly streamId?: string | undefined;
   /** Reconnect backoff: first delay, cap (defaults 250 ms, 10 s); doubles per failed attempt. */
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number } | undefined;
   /**
    * Stop retrying once no server has answered for this long, with a {@link WatchError} whose
    * `code` is UNAVAILABLE and `problem` `{ kind: 'nobody-listens' }` (default: retry for
@@ -70,7 +70,7 @@ export interface WatchOptions {
    * attempt and starts again with every event received. A run that ended before the watcher
    * came finds nothing listening (unless its server lingers, see `lingerAfterEndMs`).
    */
-  readonly giveUpAfterMs?: number;
+  readonly giveUpAfterMs?: number | undefined;
 }
 
 /**

@@ -13,13 +13,13 @@ import type { EpochEnd, TrainEvent } from './TrainEvent';
  */
 export interface ChartOptions {
   /** Width of one chart panel in CSS pixels (default 360). */
-  readonly width?: number;
+  readonly width?: number | undefined;
   /** Height of one chart panel in CSS pixels (default 240). */
-  readonly height?: number;
+  readonly height?: number | undefined;
   /** Pixel density of the PNG (default 2: crisp on high-DPI screens). */
-  readonly scale?: number;
+  readonly scale?: number | undefined;
   /** Title above the loss/accuracy chart. */
-  readonly title?: string;
+  readonly title?: string | undefined;
 }
 
 /**
