@@ -198,6 +198,13 @@ export async function resolveCheckpointFile(given: string): Promise<{ file: stri
  * ```
  */
 export function configOfCheckpoint(ck: Checkpoint): E.Either<string, TrainConfig> {
+  // train() in code writes `identity: { config: null }` unless given one: say so, rather than
+  // report the null as a malformed config.
+  if (ck.identity.config === null) {
+    return E.left('the checkpoint holds no training config (train() in code writes one only when given identity: runIdentity(cfg, fingerprint)), '
+      + 'and rxtrain evaluate, predict and export build the model and the data from it; score it in code instead: evaluateSource or predictSource '
+      + '(README: Evaluate a checkpoint, in code)');
+  }
   const decoded = decodeTrainConfig(mergeConfig({}, ck.identity.config));
   return E.isLeft(decoded) ? E.left(`the checkpoint's stored config does not decode: ${decoded.left.map(formatConfigProblem).join('; ')}`) : decoded;
 }

@@ -339,6 +339,11 @@ describe('rxtrain evaluate', function () {
     const garbage = path.join(tmp, 'garbage.rxckpt');
     fs.writeFileSync(garbage, 'not a checkpoint at all');
     cases.push([[garbage], 1, /garbage\.rxckpt: not an rxtrain checkpoint or truncated/]);
+    // What train() in code writes without an identity: no config to build the model from.
+    const fromCode = path.join(tmp, 'from-code.rxckpt');
+    const ck = decodeCheckpoint(fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt')));
+    fs.writeFileSync(fromCode, encodeCheckpoint({ ...ck, identity: { config: null, data: null } }));
+    cases.push([[fromCode], 1, /from-code\.rxckpt: the checkpoint holds no training config \(train\(\) in code writes one only when given identity: runIdentity\(cfg, fingerprint\)\), and rxtrain evaluate, predict and export build the model and the data from it; score it in code instead: evaluateSource or predictSource/]);
     for (const [args, code, message] of cases) {
       const c = captureIo();
       assert.equal(await run(args, c.io), code, `${args.join(' ')}: ${c.err()}`);
