@@ -97,6 +97,7 @@ export interface TrainOptions {
   readonly inference?: InferenceInfo | undefined;
   /** Shown in TrainBegin. */
   readonly config?: unknown;
+  /** Names the run in TrainBegin (logs, TensorBoard's run text, telemetry); default `'run'`. */
   readonly runId?: string | undefined;
   /** Threads per replica reported in TrainBegin; default `trainer.threads`. */
   readonly threads?: number | undefined;
@@ -134,7 +135,11 @@ export interface TrainOptions {
    * another refused.
    */
   readonly initFrom?: (() => Promise<InitWeights>) | undefined;
-  /** Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete. */
+  /**
+   * Graceful stop (Ctrl-C): finish the current step, checkpoint, TrainEnd `stopped`, complete.
+   * The stream completes only after the trainer is disposed and the sources are closed, so
+   * awaiting it is how to wait for the release (an unsubscribe releases later, unawaitable).
+   */
   readonly signal?: AbortSignal | undefined;
   /** Clock, injectable for tests. */
   readonly now?: (() => number) | undefined;
@@ -174,8 +179,9 @@ const DIFFERENT: Record<IdentityPart, string> = { config: 'a different config', 
  * epoch is not reported again),
  * EpochEnd, LrChanged?, CheckpointSaved?, EarlyStop?. The stream ends with TrainEnd and
  * completes, or on failure emits `Error` (fatal) and then errors with the same Error.
- * Unsubscribing stops at the next await without another step and releases everything;
- * `signal` stops gracefully with a final checkpoint.
+ * Unsubscribing stops at the next await without another step and releases everything, after
+ * `unsubscribe()` has returned (the step under way ends first); `signal` stops gracefully with
+ * a final checkpoint, and the stream completes once everything is released.
  *
  * @example
  * ```ts

@@ -25,6 +25,10 @@ import type { Run__Output } from './generated/rxtrain/telemetry/v1/Run';
 export type WatchSignal =
   | { readonly type: 'run'; readonly run: Run__Output }
   | { readonly type: 'event'; readonly event: SequencedEvent }
+  /**
+   * An attempt began: a subscription from `fromSequence` was sent, which a server may not have
+   * answered yet (nothing listening gives `disconnected` next); `run` or an `event` says one did.
+   */
   | { readonly type: 'connected'; readonly fromSequence: number }
   | { readonly type: 'disconnected'; readonly code: grpc.status; readonly details: string; readonly message: string; readonly retryInMs: number }
   /** Events between `from` and `to` (inclusive) were lost: evicted from the server's replay buffer. */
