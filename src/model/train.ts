@@ -297,7 +297,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         }
         // Before st moves on: the warning belongs to no position of this run (see eventLogger).
         warnCutOff({ path: scan.latest.path, step: ck.step });
-        await trainer.setState(ck.trainer);
+        await resumeState(trainer, scan.latest.path, ck);
         if (life.closed) return;
         // A checkpoint at the start of an epoch whose previous epoch is the best was saved as
         // the best one; a kill between writing it and linking best.rxckpt leaves an older (or
@@ -718,6 +718,24 @@ function monitored(metric: MonitoredMetric, r: EpochRecord): number {
   if (metric === 'valLoss') return r.valLoss ?? NaN;
   if (metric === 'valTop5Accuracy') return r.valTop5Accuracy === undefined ? NaN : -r.valTop5Accuracy;
   return r.valAccuracy === undefined ? NaN : -r.valAccuracy;
+}
+
+/**
+ * Gives the trainer a checkpoint's state. Without an identity (train() in code) nothing has
+ * compared the checkpoint's model with this one, and a trainer's own words name a tensor only
+ * (`weights state fc3/kernel has shape [1024, 4] …`): say which checkpoint, and what to do.
+ */
+async function resumeState(trainer: Trainer, file: string, ck: Checkpoint): Promise<void> {
+  try {
+    await trainer.setState(ck.trainer);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // networkState's refusals: a tensor missing, unknown or of another shape.
+    const otherModel = /\bstate (?:lacks |has unknown entries |\S+ has shape )/.test(message);
+    throw new Error(`cannot resume from ${file}: ${message}${otherModel
+      ? ': it was saved from another model or class count; use a new checkpoint folder (or delete this one) to start afresh'
+      : ''}`, { cause: err });
+  }
 }
 
 function disposeBatch(b: { xs: { dispose(): void }; ys: { dispose(): void } }): void {

@@ -7,6 +7,7 @@ import { lastValueFrom, tap, toArray } from 'rxjs';
 import { checkBatch } from '../../src/model/checkBatch';
 import { checkpointFileName, openCheckpointStore } from '../../src/model/CheckpointStore';
 import { evaluateSource } from '../../src/model/evaluateSource';
+import { createLocalTrainer } from '../../src/model/LocalTrainer';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
 import type { TrainerState } from '../../src/model/Trainer';
 import type { BatchItem } from '../../src/streams/BatchSource';
@@ -193,6 +194,29 @@ describe('train', () => {
       assert.ok(last?.kind === 'BatchEnd' && last.batchSize === 8 && Number.isFinite(last.loss) && last.imagesPerSec > 0, 'the figures of the batches since the one sent');
     } finally {
       await fsp.rm(store.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a checkpoint of another model, which no identity refused, is named with what to do, not only by a tensor', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-other-model-'));
+    try {
+      const checkpoints = async (): Promise<TrainOptions['checkpoints']> => ({ store: await openCheckpointStore(dir, { keepLast: 1, keepBest: false }), everyEpochs: 1, everySteps: 0 });
+      await lastValueFrom(train({ ...base(setupFactory().setup), epochs: 1, checkpoints: await checkpoints() }), { defaultValue: undefined });
+      // The same folder, now with a (tiny) AlexNet: none of its tensors is in the checkpoint.
+      const other = createLocalTrainer({ spec: tinyAlexNet(3), seed: 1, optimizer: { lr: 0.1 }, backend: 'cpu' });
+      const before = tf.memory().numTensors;
+      const events: TrainEvent[] = [];
+      const resumed = train({ ...base(async () => ({ trainer: other, train: memorySource(data, { batchSize: 8, seed: 3, shuffle: true }) })), checkpoints: await checkpoints() });
+      const err = await new Promise<unknown>((resolve) =>
+        resumed
+          .subscribe({ next: (e) => events.push(e), error: resolve, complete: () => resolve(undefined) }));
+      assert.ok(err instanceof Error, 'the resume fails');
+      assert.match(err.message, /^cannot resume from \S+ckpt-s0000000004-e0001-b000000\.rxckpt: weights state lacks conv1\/kernel.*: it was saved from another model or class count; use a new checkpoint folder \(or delete this one\) to start afresh$/);
+      const last = events[events.length - 1];
+      assert.ok(last?.kind === 'Error' && last.fatal && last.message === err.message, 'the fatal Error event says the same');
+      assert.ok(tf.memory().numTensors < before, 'the trainer is released');
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
     }
   });
 
