@@ -128,7 +128,7 @@ export async function serveTelemetry(
   if (address.trim().toLowerCase() === 'off') return inertServer();
   const hp = parseHostPort(address);
   if (E.isLeft(hp)) throw new TelemetrySettingError(`telemetry: ${hp.left}`);
-  const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true });
+  const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true }, 'options');
   if (E.isLeft(policy)) throw new TelemetrySettingError(`telemetry: ${policy.left}`);
   const replayCapacity = opts.replayBuffer ?? TELEMETRY_DEFAULTS.replayBuffer;
   if (!Number.isInteger(replayCapacity) || replayCapacity < 1) throw new Error(`telemetry: replayBuffer must be a positive integer, got ${replayCapacity}`);
@@ -245,7 +245,7 @@ export async function serveTelemetry(
     const why = err instanceof Error ? err.message : String(err);
     if (/EADDRINUSE/.test(why)) {
       throw new TelemetrySettingError(`telemetry: ${address} is already in use (another training run on this machine?); `
-        + 'serve on another port (--telemetry 127.0.0.1:PORT, or 127.0.0.1:0 for any free one) or switch telemetry off (--telemetry off)');
+        + 'serve on another port (--telemetry 127.0.0.1:PORT, or 127.0.0.1:0 for any free one; in code, startTelemetryServer\'s address) or switch telemetry off (--telemetry off)');
     }
     // grpc-js's words ("No address added out of total 1 resolved errors: [listen
     // EADDRNOTAVAIL …]", "Name resolution failed for target dns:…") say neither what is wrong

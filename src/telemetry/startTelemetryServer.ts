@@ -66,7 +66,7 @@ export async function startTelemetryServer(
   // Fail fast on bad settings, before a thread is started.
   const hp = parseHostPort(address);
   if (E.isLeft(hp)) throw new TelemetrySettingError(`telemetry: ${hp.left}`);
-  const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true });
+  const policy = checkBindPolicy(hp.right, { tls: opts.tls !== undefined, insecure: opts.insecure === true }, 'options');
   if (E.isLeft(policy)) throw new TelemetrySettingError(`telemetry: ${policy.left}`);
 
   const worker = spawnWorker({ kind: 'rxtrain-telemetry', options: opts });

@@ -1160,7 +1160,7 @@ describe('rxtrain train', function () {
       const runDir = path.join(tmp, 'run-busy');
       assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--telemetry', `127.0.0.1:${port}`], c.io), TRAIN_EXIT.USAGE);
       await new Promise((r) => setImmediate(r)); // the captured stderr arrives a tick later
-      assert.match(c.err(), new RegExp(`^rxtrain train: telemetry: 127\\.0\\.0\\.1:${port} is already in use .*or 127\\.0\\.0\\.1:0 for any free one\\) or switch telemetry off \\(--telemetry off\\)\n$`), `one line, and no "run directory …" line for outputs never written:\n${c.err()}`);
+      assert.match(c.err(), new RegExp(`^rxtrain train: telemetry: 127\\.0\\.0\\.1:${port} is already in use .*or 127\\.0\\.0\\.1:0 for any free one; in code, startTelemetryServer's address\\) or switch telemetry off \\(--telemetry off\\)\n$`), `one line, and no "run directory …" line for outputs never written:\n${c.err()}`);
       assert.ok(!fs.existsSync(runDir), 'the run directory this start created is removed');
 
       // A run that exists: its log gets no lines from a start that was refused, and its files stay.

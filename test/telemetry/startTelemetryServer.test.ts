@@ -61,14 +61,18 @@ describe('startTelemetryServer (worker thread)', () => {
     const events = new Subject<TrainEvent>();
     // What a change of address fixes is a TelemetrySettingError (rxtrain train: exit 2), also across the worker.
     const setting = (re: RegExp) => (e: unknown): boolean => e instanceof TelemetrySettingError && re.test(String(e));
-    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }), setting(/refusing to serve telemetry in plaintext/));
+    // Called from code, the options to change are named too, not only rxtrain train's flags.
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0' }),
+      setting(/refusing to serve telemetry in plaintext on non-loopback address '0\.0\.0\.0': pass tls: \{ cert, key \} for TLS, or insecure: true if the network is trusted$/));
+    await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '0.0.0.0:0', insecure: true, tls: { cert: 'c.pem', key: 'k.pem' } }),
+      setting(/telemetry: insecure: true contradicts tls: choose TLS or plaintext$/));
     await assert.rejects(
       startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0', tls: { cert: '/nonexistent/c.pem', key: '/nonexistent/k.pem' } }),
       /cannot read telemetry TLS certificate/,
     );
     const first = await startTelemetryServer(events, { runId: 'r', address: '127.0.0.1:0' });
     await assert.rejects(startTelemetryServer(events, { runId: 'r', address: first.address }),
-      setting(/127\.0\.0\.1:\d+ is already in use \(another training run on this machine\?\); serve on another port \(--telemetry 127\.0\.0\.1:PORT, or 127\.0\.0\.1:0 for any free one\) or switch telemetry off/));
+      setting(/127\.0\.0\.1:\d+ is already in use \(another training run on this machine\?\); serve on another port \(--telemetry 127\.0\.0\.1:PORT, or 127\.0\.0\.1:0 for any free one; in code, startTelemetryServer's address\) or switch telemetry off/));
     await first.shutdown();
     // Binding sends nothing: 198.51.100.7 (documentation range) is just not this machine's.
     await assert.rejects(startTelemetryServer(events, { runId: 'r', address: '198.51.100.7:0', insecure: true }),
