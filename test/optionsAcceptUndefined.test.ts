@@ -13,7 +13,7 @@ import { TYPESCRIPTS, runTsc } from './fixtures/typeScripts';
 const PROGRAM = `
 import { share } from 'rxjs';
 import {
-  chartWriter, createImageDataset, createLogger, createTrainer, decode, evaluateSource, fileStore, folderSource, openCheckpointStore,
+  batch, chartWriter, colorJitter, createImageDataset, createRng, initBackend, createLogger, createTrainer, decode, evaluateSource, fileStore, folderSource, openCheckpointStore,
   openDatasets, predictSource, startTelemetryServer, tensorBoardWriter, train, watchTelemetry,
   type BatchSource, type SampleStore, type SampleTransform, type TrainConfig, type Trainer,
 } from 'rxtrain';
@@ -24,6 +24,8 @@ declare const trainer: Trainer;
 declare function maybe<T>(value: T): T | undefined;
 
 export async function script(): Promise<void> {
+  await initBackend({ prefer: maybe('wasm'), threads: maybe(2) });
+  folderSource('data').pipe(decode(), colorJitter(createRng(1), { brightness: maybe(0.2), contrast: maybe(0.1) }), batch({ batchSize: 8, dropLast: maybe(true) }));
   const ds: BatchSource = createImageDataset({
     store, batchSize: 8, augment: { kind: 'train', crop: 28, flip: true, mean: [127.5] },
     seed: maybe(1), prefetch: maybe(2), concurrency: maybe(4), transform: maybe<SampleTransform>((img) => img), channels: maybe(3), workers: maybe(0),

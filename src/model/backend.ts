@@ -91,18 +91,18 @@ export interface InitBackendOptions {
    * Force one backend (a failure then throws), or `auto` (default): no preference, so
    * `RXTRAIN_BACKEND` decides when set, else the resolution order.
    */
-  readonly prefer?: BackendName | 'auto';
+  readonly prefer?: BackendName | 'auto' | undefined;
   /**
    * How the caller's users name `prefer` in their settings, for the error when the forced
    * backend cannot load (default `initBackend({prefer})`); the CLI says `--backend`.
    */
-  readonly preferSource?: string;
+  readonly preferSource?: string | undefined;
   /**
    * Compute threads for wasm (tfjs-node ignores it: TensorFlow sizes its own pools). Default:
    * `RXTRAIN_THREADS`, else all cores on the main thread and 1 inside a worker_thread (replicas
    * already share the cores out).
    */
-  readonly threads?: number;
+  readonly threads?: number | undefined;
 }
 
 function errorText(e: unknown): string {

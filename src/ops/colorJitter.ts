@@ -15,11 +15,11 @@ import { LUMA_601 } from './rgbToGrey';
  */
 export interface ColorJitterOptions {
   /** Multiplies every colour value by the factor. */
-  readonly brightness?: number;
+  readonly brightness?: number | undefined;
   /** Blends each value with the image's mean luma (factor 0 = flat grey). */
-  readonly contrast?: number;
+  readonly contrast?: number | undefined;
   /** Blends each pixel with its own luma (factor 0 = greyscale). */
-  readonly saturation?: number;
+  readonly saturation?: number | undefined;
 }
 
 function checkOptions(opts: ColorJitterOptions, who: string): [number, number, number] {

@@ -17,7 +17,7 @@ import { tensorBackendProblem } from './tensorBackendProblem';
 export interface BatchOptions {
   readonly batchSize: number;
   /** Drop a last batch smaller than `batchSize`. Default false. */
-  readonly dropLast?: boolean;
+  readonly dropLast?: boolean | undefined;
 }
 
 function isSkip(v: unknown): v is Skip {
