@@ -33,7 +33,7 @@ export async function script(): Promise<void> {
   const datasets = await openDatasets(cfg, { transform: maybe<SampleTransform>((img) => img), valTransform: maybe<SampleTransform>((img) => img) });
   const events$ = train({
     setup: async () => ({
-      trainer: await createTrainer({ model: 'small', numClasses: maybe(10), inputShape: maybe<[number, number, number]>([28, 28, 3]), backend: maybe('wasm'), seed: maybe(1) }),
+      trainer: await createTrainer({ model: 'small', numClasses: maybe(10), inputShape: maybe<[number, number, number]>([28, 28, 3]), backend: maybe('wasm'), seed: maybe(1), optimizer: { lr: 0.01, momentum: maybe(0.9), nesterov: maybe(true) } }),
       train: ds,
       val: datasets.val,
       tenCrop: datasets.tenCrop,

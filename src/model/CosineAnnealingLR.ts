@@ -1,3 +1,5 @@
+import { withDefaults } from './withDefaults';
+
 /**
  * Options of {@link cosineAnnealingLR}.
  *
@@ -110,7 +112,7 @@ export function isCosineState(u: unknown): u is CosineState {
 export function cosineAnnealingLR(
   options: Partial<CosineOptions> = {},
 ): (state: CosineState, progress: CosineProgress) => { state: CosineState; lr: number; changed: boolean } {
-  const o: CosineOptions = { ...defaultCosineOptions, ...options };
+  const o: CosineOptions = withDefaults(defaultCosineOptions, options);
   if (!(Number.isFinite(o.etaMin) && o.etaMin >= 0)) throw new RangeError(`cosine etaMin must be a non-negative number, got ${o.etaMin}`);
   if (o.horizon !== 'epochs' && o.horizon !== 'budget') throw new RangeError(`cosine horizon must be 'epochs' or 'budget', got ${String(o.horizon)}`);
   return (state, p) => {

@@ -1,3 +1,5 @@
+import { withDefaults } from './withDefaults';
+
 /**
  * Options of {@link reduceLROnPlateau}, with PyTorch's names and meaning
  * (`torch.optim.lr_scheduler.ReduceLROnPlateau`). Defaults follow the seed project
@@ -139,7 +141,7 @@ function checkOptions(o: PlateauOptions): void {
  * ```
  */
 export function reduceLROnPlateau(options: Partial<PlateauOptions> = {}): (state: PlateauState, metric: number) => PlateauStep {
-  const o: PlateauOptions = { ...defaultPlateauOptions, ...options };
+  const o: PlateauOptions = withDefaults(defaultPlateauOptions, options);
   checkOptions(o);
   const isBetter = (a: number, best: number | null): boolean => {
     const b = best ?? (o.mode === 'min' ? Infinity : -Infinity);

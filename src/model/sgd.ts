@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readNow, tensorFrom } from './hostArrays';
 import { nativeSgdUpdate } from './wasm/nativeSgd';
 import type { NamedVariable } from './Network';
+import { withDefaults } from './withDefaults';
 
 /**
  * Options of {@link createSgd}, with PyTorch's meaning (`torch.optim.SGD`, dampening 0).
@@ -76,7 +77,7 @@ export interface Sgd {
  * ```
  */
 export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
-  const o = { ...defaultSgdOptions, ...options };
+  const o = withDefaults(defaultSgdOptions, options);
   if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new RangeError(`sgd lr must be a positive number, got ${o.lr}`);
   if (!(o.momentum >= 0 && o.momentum < 1)) throw new RangeError(`sgd momentum must be in [0, 1), got ${o.momentum}`);
   if (!(Number.isFinite(o.weightDecay) && o.weightDecay >= 0)) throw new RangeError(`sgd weightDecay must be ≥ 0, got ${o.weightDecay}`);

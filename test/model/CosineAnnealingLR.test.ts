@@ -26,6 +26,11 @@ describe('cosineAnnealingLR', () => {
     assert.equal(step(s, at(11, 10)).changed, false, 'past T_max it stays at etaMin');
   });
 
+  it('a field given as undefined keeps its default, as a missing one does', () => {
+    const p: CosineProgress = { epochsDone: 5, epochs: 10, trainingMs: 0, budgetMs: null };
+    assert.deepEqual(cosineAnnealingLR({ etaMin: undefined, horizon: undefined })(initialCosineState(0.1), p), cosineAnnealingLR()(initialCosineState(0.1), p));
+  });
+
   it('with horizon budget, ends with the time budget when that comes first', () => {
     const step = cosineAnnealingLR({ etaMin: 0, horizon: 'budget' });
     const s0 = initialCosineState(0.01);

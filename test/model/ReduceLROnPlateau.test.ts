@@ -98,6 +98,15 @@ describe('reduceLROnPlateau', () => {
     });
   });
 
+  it('a field given as undefined keeps its default, as a missing one does', () => {
+    const metrics = [1, 1, 1, 1, 1, 1, 1, 1];
+    const lrs = (step: ReturnType<typeof reduceLROnPlateau>): number[] => {
+      let s = initialPlateauState(0.01);
+      return metrics.map((m) => (s = step(s, m).state).lr);
+    };
+    assert.deepEqual(lrs(reduceLROnPlateau({ mode: undefined, factor: undefined, patience: undefined })), lrs(reduceLROnPlateau()));
+  });
+
   it('state is JSON-safe and resumes exactly', () => {
     const step = reduceLROnPlateau({ patience: 1 });
     const metrics = [3, 2, 2.5, 2.4, 2.6, 1, 1.5, 1.6];

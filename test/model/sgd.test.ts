@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/model/backend';
-import { createSgd, defaultSgdOptions, type SgdOptions } from '../../src/model/sgd';
+import { checkSgdOptions, createSgd, defaultSgdOptions, type SgdOptions } from '../../src/model/sgd';
 
 /*
  * Golden values from PyTorch 1.13 (/usr/bin/python3), float32:
@@ -34,6 +34,10 @@ describe('createSgd', () => {
       tf.dispose([p, c]);
     });
   }
+
+  it('a field given as undefined (a flag left out, passed on as it is) keeps its default, as a missing one does', () => {
+    assert.deepEqual(checkSgdOptions({ lr: 0.1, momentum: undefined, nesterov: undefined, weightDecay: undefined }), { ...defaultSgdOptions, lr: 0.1 });
+  });
 
   it('defaults to the seed settings and validates options', () => {
     assert.deepEqual(defaultSgdOptions, { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0 });
