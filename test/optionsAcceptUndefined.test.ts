@@ -40,7 +40,8 @@ export async function script(): Promise<void> {
     }),
     epochs: 2, seed: 1, lr: 0.01,
     checkpoints: maybe({ store: await openCheckpointStore('runs/x/checkpoints', { keepLast: 1, keepBest: true }), everyEpochs: 1, everySteps: 0 }),
-    runId: maybe('x'), signal: maybe(new AbortController().signal), maxTrainingMs: maybe(1000), scheduler: maybe(null),
+    runId: maybe('x'), signal: maybe(new AbortController().signal), maxTrainingMs: maybe(1000),
+    scheduler: { factor: maybe(0.5), patience: maybe(2) },
   }).pipe(share());
   tensorBoardWriter('runs/x/tensorboard', { flushOn: maybe('epoch'), hostname: maybe('h') })(events$);
   chartWriter('runs/x', { title: maybe('run'), redraw: maybe('end') })(events$);

@@ -1,4 +1,4 @@
-import { withDefaults } from './withDefaults';
+import { withDefaults, type OptionalFields } from './withDefaults';
 
 /**
  * Options of {@link cosineAnnealingLR}.
@@ -110,7 +110,7 @@ export function isCosineState(u: unknown): u is CosineState {
  * ```
  */
 export function cosineAnnealingLR(
-  options: Partial<CosineOptions> = {},
+  options: OptionalFields<CosineOptions> = {},
 ): (state: CosineState, progress: CosineProgress) => { state: CosineState; lr: number; changed: boolean } {
   const o: CosineOptions = withDefaults(defaultCosineOptions, options);
   if (!(Number.isFinite(o.etaMin) && o.etaMin >= 0)) throw new RangeError(`cosine etaMin must be a non-negative number, got ${o.etaMin}`);

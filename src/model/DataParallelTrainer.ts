@@ -9,6 +9,7 @@ import { shardSizes } from './shardSizes';
 import { startReplicaWorker } from './startReplicaWorker';
 import { BARRIER_ABORTED, STEP_ABANDONED, type ReplicaImages, type ReplicaInit, type ReplicaReply, type ReplicaRequest, type ReplicaTimings, type ShardStepResult } from './replicaProtocol';
 import { checkSgdOptions, type SgdOptions } from './sgd';
+import type { OptionalFields } from './withDefaults';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
 import { checkLabelSmoothing } from './trainStep';
 
@@ -23,7 +24,7 @@ import { checkLabelSmoothing } from './trainStep';
 export interface DataParallelOptions {
   readonly spec: NetworkSpec;
   readonly seed: number;
-  readonly optimizer: Partial<SgdOptions>;
+  readonly optimizer: OptionalFields<SgdOptions>;
   readonly replicas: number;
   readonly backend: BackendName | 'auto';
   /** Compute threads per replica (default: the backend's default inside a worker, 1). */

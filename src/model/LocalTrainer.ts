@@ -4,6 +4,7 @@ import { buildNetwork, type Network } from './Network';
 import type { NetworkSpec } from './NetworkSpec';
 import { readState, readWeights, writeState } from './networkState';
 import { createSgd, type Sgd, type SgdOptions } from './sgd';
+import type { OptionalFields } from './withDefaults';
 import type { EvalResult, StepResult, Trainer, TrainerState } from './Trainer';
 import { applyUpdate, checkLabelSmoothing, computeGradients, disposeGradients, nllAndCorrect } from './trainStep';
 
@@ -19,7 +20,7 @@ export interface LocalTrainerOptions {
   readonly spec: NetworkSpec;
   /** Weight-initialisation seed. */
   readonly seed: number;
-  readonly optimizer: Partial<SgdOptions>;
+  readonly optimizer: OptionalFields<SgdOptions>;
   /** Name reported as `trainer.backend` (the backend tfjs is already running on). */
   readonly backend: string;
   /** Compute threads of that backend, reported as `trainer.threads` (default 1). */

@@ -1,4 +1,5 @@
 import { cosineAnnealingLR, initialCosineState, isCosineState, type CosineOptions, type CosineProgress, type CosineState } from './CosineAnnealingLR';
+import type { OptionalFields } from './withDefaults';
 import { initialPlateauState, isPlateauState, reduceLROnPlateau, type PlateauOptions, type PlateauState } from './ReduceLROnPlateau';
 
 /**
@@ -12,8 +13,8 @@ import { initialPlateauState, isPlateauState, reduceLROnPlateau, type PlateauOpt
  * ```
  */
 export type SchedulerOptions =
-  | ({ readonly name?: 'ReduceLROnPlateau' } & Partial<PlateauOptions>)
-  | ({ readonly name: 'CosineAnnealingLR' } & Partial<CosineOptions>);
+  | ({ readonly name?: 'ReduceLROnPlateau' | undefined } & OptionalFields<PlateauOptions>)
+  | ({ readonly name: 'CosineAnnealingLR' } & OptionalFields<CosineOptions>);
 
 /**
  * A scheduler's checkpointed state (JSON-safe).

@@ -1,4 +1,4 @@
-import { withDefaults } from './withDefaults';
+import { withDefaults, type OptionalFields } from './withDefaults';
 
 /**
  * Options of {@link reduceLROnPlateau}, with PyTorch's names and meaning
@@ -140,7 +140,7 @@ function checkOptions(o: PlateauOptions): void {
  * s.lr; // 0.005
  * ```
  */
-export function reduceLROnPlateau(options: Partial<PlateauOptions> = {}): (state: PlateauState, metric: number) => PlateauStep {
+export function reduceLROnPlateau(options: OptionalFields<PlateauOptions> = {}): (state: PlateauState, metric: number) => PlateauStep {
   const o: PlateauOptions = withDefaults(defaultPlateauOptions, options);
   checkOptions(o);
   const isBetter = (a: number, best: number | null): boolean => {

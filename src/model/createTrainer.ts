@@ -8,6 +8,7 @@ import { resolveReplicas } from './resolveReplicas';
 import { createDataParallelTrainer } from './DataParallelTrainer';
 import { createLocalTrainer } from './LocalTrainer';
 import type { NetworkSpec } from './NetworkSpec';
+import type { OptionalFields } from './withDefaults';
 import type { SgdOptions } from './sgd';
 import { smallAlexNet } from './smallAlexNet';
 import type { Trainer } from './Trainer';
@@ -30,7 +31,7 @@ export interface CreateTrainerOptions {
   /** Dropout rates of the named models (ignored for a spec); default conv 0.25, dense 0.5. */
   readonly dropout?: { readonly conv?: number; readonly dense?: number } | undefined;
   /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
-  readonly optimizer?: { readonly [K in keyof SgdOptions]?: SgdOptions[K] | undefined } | undefined;
+  readonly optimizer?: OptionalFields<SgdOptions> | undefined;
   /**
    * Label smoothing ε of the training loss, in [0, 1) (default 0): PyTorch's
    * `CrossEntropyLoss(label_smoothing=ε)`. Evaluation always reports the plain NLL.

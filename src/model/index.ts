@@ -44,3 +44,4 @@ export * from './initSourceSpellings';
 export * from './checkpointFolderOf';
 export * from './mergeInitWeights';
 export * from './readCheckpointHeader';
+export type { OptionalFields } from './withDefaults';

@@ -1,6 +1,7 @@
 import type { BackendName } from './backend';
 import type { NetworkSpec } from './NetworkSpec';
 import type { SgdOptions } from './sgd';
+import type { OptionalFields } from './withDefaults';
 import type { TrainerState } from './Trainer';
 
 /**
@@ -14,7 +15,7 @@ import type { TrainerState } from './Trainer';
 export interface ReplicaInit {
   readonly spec: NetworkSpec;
   readonly seed: number;
-  readonly optimizer: Partial<SgdOptions>;
+  readonly optimizer: OptionalFields<SgdOptions>;
   readonly backend: BackendName | 'auto';
   readonly threads?: number;
   readonly index: number;

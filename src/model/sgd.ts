@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readNow, tensorFrom } from './hostArrays';
 import { nativeSgdUpdate } from './wasm/nativeSgd';
 import type { NamedVariable } from './Network';
-import { withDefaults } from './withDefaults';
+import { withDefaults, type OptionalFields } from './withDefaults';
 
 /**
  * Options of {@link createSgd}, with PyTorch's meaning (`torch.optim.SGD`, dampening 0).
@@ -76,7 +76,7 @@ export interface Sgd {
  * const o = checkSgdOptions({ lr: 0.1 }); // defaults filled in
  * ```
  */
-export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
+export function checkSgdOptions(options: OptionalFields<SgdOptions>): SgdOptions {
   const o = withDefaults(defaultSgdOptions, options);
   if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new RangeError(`sgd lr must be a positive number, got ${o.lr}`);
   if (!(o.momentum >= 0 && o.momentum < 1)) throw new RangeError(`sgd momentum must be in [0, 1), got ${o.momentum}`);
@@ -103,7 +103,7 @@ export function checkSgdOptions(options: Partial<SgdOptions>): SgdOptions {
  * opt.setLearningRate(0.005);
  * ```
  */
-export function createSgd(vars: readonly NamedVariable[], options: Partial<SgdOptions> = {}): Sgd {
+export function createSgd(vars: readonly NamedVariable[], options: OptionalFields<SgdOptions> = {}): Sgd {
   const o = checkSgdOptions(options);
   let lr = o.lr;
   const slots: SgdSlot[] = o.momentum > 0
