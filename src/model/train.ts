@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Observable, type Subscriber } from 'rxjs';
 import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
@@ -194,7 +195,28 @@ export function train(opts: TrainOptions): Observable<TrainEvent> {
   if (!(Number.isInteger(opts.epochs) && opts.epochs > 0)) throw new RangeError(`epochs must be a positive integer, got ${opts.epochs}`);
   return new Observable<TrainEvent>((subscriber) => {
     const life = { closed: false };
-    runLoop(opts, subscriber, life).then(
+    const dir = opts.checkpoints?.store.dir;
+    const folder = dir === undefined ? undefined : path.resolve(dir);
+    const earlier = folder === undefined ? undefined : runsByFolder.get(folder);
+    if (earlier !== undefined && !earlier.life.closed) {
+      // Each subscription is a run: sinks subscribed one by one to an unshared train(…) would
+      // train the same run several times at once, into one checkpoint folder, without a word.
+      const message = `train: ${dir} is the checkpoint folder of a run this process is training already: each subscription to train(…) starts a run of its own; `
+        + 'share one run between subscribers with train(options).pipe(share()), or give another run another folder';
+      subscriber.next({ kind: 'Error', time: (opts.now ?? Date.now)(), epoch: 0, step: 0, message, fatal: true });
+      subscriber.error(new Error(message));
+      return undefined;
+    }
+    // A run that was unsubscribed may still be winding down (the step under way, its release):
+    // the next one on its folder waits for it rather than resume while it may still write.
+    const ended = (earlier?.ended ?? Promise.resolve()).then(() => runLoop(opts, subscriber, life));
+    if (folder !== undefined) {
+      runsByFolder.set(folder, { life, ended: ended.catch(() => undefined) });
+      void ended.catch(() => undefined).then(() => {
+        if (runsByFolder.get(folder)?.life === life) runsByFolder.delete(folder);
+      });
+    }
+    ended.then(
       () => {
         if (!life.closed) subscriber.complete();
       },
@@ -209,6 +231,9 @@ export function train(opts: TrainOptions): Observable<TrainEvent> {
     };
   });
 }
+
+/** The runs of this process by checkpoint folder (resolved), until their loop has ended. */
+const runsByFolder = new Map<string, { readonly life: { readonly closed: boolean }; readonly ended: Promise<void> }>();
 
 async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { closed: boolean }): Promise<void> {
   const now = opts.now ?? Date.now;

@@ -197,6 +197,54 @@ describe('train', () => {
     }
   });
 
+  it('a second live subscription to a run with a checkpoint folder (share() forgotten) is refused, and the first trains on', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-twice-'));
+    try {
+      const f = setupFactory();
+      const events$ = train({ ...base(f.setup), epochs: 1, checkpoints: { store: await openCheckpointStore(dir, { keepLast: 1, keepBest: false }), everyEpochs: 1, everySteps: 0 } });
+      const first = lastValueFrom(events$.pipe(toArray()));
+      const second: TrainEvent[] = [];
+      const err = await new Promise<unknown>((resolve) => events$.subscribe({ next: (e) => second.push(e), error: resolve, complete: () => resolve(undefined) }));
+      assert.ok(err instanceof Error, 'the second subscription fails');
+      assert.match(err.message, /^train: \S+rxtrain-twice-\S+ is the checkpoint folder of a run this process is training already: each subscription to train\(…\) starts a run of its own; share one run between subscribers with train\(options\)\.pipe\(share\(\)\)/);
+      assert.deepEqual(second.map((e) => e.kind === 'Error' && e.fatal && e.message === err.message), [true], 'one fatal Error event first, as for any failure');
+      const kinds = (await first).map((e) => e.kind);
+      assert.equal(kinds[kinds.length - 1], 'TrainEnd', 'the first run completes');
+      assert.equal(f.made.length, 1, 'one trainer was made: the second run never started');
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a run on the checkpoint folder of one just unsubscribed starts once that one has released everything', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-after-'));
+    try {
+      const order: string[] = [];
+      const f = setupFactory();
+      const setup = async (): Promise<TrainSetup> => {
+        const s = await f.setup();
+        const n = f.made.length;
+        order.push(`setup ${n}`);
+        const dispose = s.trainer.dispose.bind(s.trainer);
+        return { ...s, trainer: Object.assign(s.trainer, { dispose: async () => { await dispose(); order.push(`disposed ${n}`); } }) };
+      };
+      const checkpoints = { store: await openCheckpointStore(dir, { keepLast: 1, keepBest: false }), everyEpochs: 1, everySteps: 0 };
+      await new Promise<void>((resolve) => {
+        const sub = train({ ...base(setup), epochs: 5, checkpoints }).subscribe((e) => {
+          if (e.kind === 'BatchEnd' && e.step === 2) {
+            sub.unsubscribe();
+            resolve();
+          }
+        });
+      });
+      const events = await lastValueFrom(train({ ...base(setup), epochs: 1, checkpoints }).pipe(toArray()));
+      assert.equal(events[events.length - 1]?.kind, 'TrainEnd');
+      assert.deepEqual(order, ['setup 1', 'disposed 1', 'setup 2', 'disposed 2']);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a checkpoint of another model, which no identity refused, is named with what to do, not only by a tensor', async () => {
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-other-model-'));
     try {
