@@ -25,13 +25,13 @@ export interface RunIdentity {
    * (the fingerprint) is non-empty and equal, so a moved or re-mounted project keeps its resume.
    * Not part of the hash: adding it leaves the hash of older checkpoints' identities unchanged.
    */
-  readonly relocatable?: readonly string[];
+  readonly relocatable?: readonly string[] | undefined;
   /**
    * What to do when a config value differs from the checkpoint's, beyond refusing it (the
    * first rule whose `path` and `from` fit wins; not part of the hash, like `relocatable`).
    * E.g. `config.replicas` may change on request, with a warning.
    */
-  readonly changes?: readonly IdentityChangeRule[];
+  readonly changes?: readonly IdentityChangeRule[] | undefined;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface IdentityChangeRule {
    * With `accept`: resume without listing the difference in `changed`, for one the caller has
    * already said in its own words (one line for several fields, not a warning each).
    */
-  readonly quiet?: boolean;
+  readonly quiet?: boolean | undefined;
 }
 
 /**

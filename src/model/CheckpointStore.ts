@@ -46,7 +46,7 @@ export interface RemovedTempFile {
   readonly path: string;
   /** How much of it had been written. */
   readonly bytes: number;
-  readonly of?: { readonly step: number; readonly epoch: number; readonly batch: number } | 'best';
+  readonly of?: { readonly step: number; readonly epoch: number; readonly batch: number } | 'best' | undefined;
 }
 
 /**
@@ -91,7 +91,7 @@ export interface CheckpointStore {
    * The temp files that opening the store removed, so that a resume can say why it starts
    * before the step the previous run was saving. Optional, as `ensureBest` is.
    */
-  readonly removedTempFiles?: readonly RemovedTempFile[];
+  readonly removedTempFiles?: readonly RemovedTempFile[] | undefined;
 }
 
 const NAME = /^ckpt-s(\d+)-e(\d+)-b(\d+)\.rxckpt$/;

@@ -28,9 +28,9 @@ export interface DataParallelOptions {
   readonly replicas: number;
   readonly backend: BackendName | 'auto';
   /** Compute threads per replica (default: the backend's default inside a worker, 1). */
-  readonly threads?: number;
+  readonly threads?: number | undefined;
   /** Label smoothing of the training loss, in [0, 1) (default 0; evaluation is plain NLL). */
-  readonly labelSmoothing?: number;
+  readonly labelSmoothing?: number | undefined;
   /**
    * How a training batch is split between the replicas. `even` (default): equal shards, so a
    * run is bit-reproducible. `speed`: shards in proportion to each replica's measured speed
@@ -40,7 +40,7 @@ export interface DataParallelOptions {
    * ones idle. The split then depends on timing, and with it each shard's BatchNorm
    * statistics, so runs are no longer bit-reproducible (the replicas still agree bit for bit).
    */
-  readonly balance?: 'even' | 'speed';
+  readonly balance?: 'even' | 'speed' | undefined;
 }
 
 /**

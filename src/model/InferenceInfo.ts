@@ -13,18 +13,18 @@ export interface InferenceInfo {
   readonly classes: readonly string[];
   readonly mean: readonly number[];
   /** Absent when images are only mean-subtracted. */
-  readonly std?: readonly number[];
+  readonly std?: readonly number[] | undefined;
   /**
    * Side of the square images validation cropped from (the preprocess size, the record files'
    * side, or `augmentation.resize`), so a new image can be brought to the same scale; absent
    * when the images were used at their own sizes.
    */
-  readonly imageSide?: number;
+  readonly imageSide?: number | undefined;
   /**
    * Colour the run's images had transparent pixels flattened onto (`rxtrain preprocess
    * --background`), so new images are flattened alike; absent: black, as decoding does.
    */
-  readonly background?: 'black' | 'white';
+  readonly background?: 'black' | 'white' | undefined;
 }
 
 const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));

@@ -24,9 +24,9 @@ export interface LocalTrainerOptions {
   /** Name reported as `trainer.backend` (the backend tfjs is already running on). */
   readonly backend: string;
   /** Compute threads of that backend, reported as `trainer.threads` (default 1). */
-  readonly threads?: number;
+  readonly threads?: number | undefined;
   /** Label smoothing of the training loss, in [0, 1) (default 0; evaluation is plain NLL). */
-  readonly labelSmoothing?: number;
+  readonly labelSmoothing?: number | undefined;
 }
 
 /**

@@ -12,13 +12,13 @@ export interface AlexNetOptions {
   /** Number of classes (width of the last dense layer). */
   readonly numClasses: number;
   /** Square input side in pixels (227 for AlexNet, 28–64 for the small variant). */
-  readonly inputSize?: number;
+  readonly inputSize?: number | undefined;
   /** Input [height, width, channels]; overrides `inputSize` (e.g. [28, 28, 1] for grey images). */
-  readonly inputShape?: readonly [number, number, number];
+  readonly inputShape?: readonly [number, number, number] | undefined;
   /** Dropout after each pooled convolution block (default 0.25, the seed's). */
-  readonly convDropout?: number;
+  readonly convDropout?: number | undefined;
   /** Dropout after each hidden dense layer (default 0.5, the seed's). */
-  readonly denseDropout?: number;
+  readonly denseDropout?: number | undefined;
 }
 
 /**

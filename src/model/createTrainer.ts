@@ -29,7 +29,7 @@ export interface CreateTrainerOptions {
   /** Input [height, width, channels]; default [227, 227, 3] for alexnet, [32, 32, 3] for small. */
   readonly inputShape?: readonly [number, number, number] | undefined;
   /** Dropout rates of the named models (ignored for a spec); default conv 0.25, dense 0.5. */
-  readonly dropout?: { readonly conv?: number; readonly dense?: number } | undefined;
+  readonly dropout?: { readonly conv?: number | undefined; readonly dense?: number | undefined } | undefined;
   /** SGD settings; defaults lr 0.01, Nesterov momentum 0.9, no weight decay. */
   readonly optimizer?: OptionalFields<SgdOptions> | undefined;
   /**

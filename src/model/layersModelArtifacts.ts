@@ -60,9 +60,9 @@ export interface LayersExportMetadata {
  */
 export interface LayersExportOptions {
   /** Class names and normalisation (a checkpoint's `inference`): become the metadata's `classes` and `preprocessing`. */
-  readonly inference?: InferenceInfo;
+  readonly inference?: InferenceInfo | undefined;
   /** Recorded in the metadata: which weights these are. */
-  readonly weights?: 'ema' | 'trained';
+  readonly weights?: 'ema' | 'trained' | undefined;
 }
 
 /**

@@ -817,7 +817,7 @@ export interface RunIdentityOptions {
    * `'cutout-v2'`): a checkpoint cannot record code, so a resume with another name (or none)
    * is refused like any other change of the maths. Change the name when you change the code.
    */
-  readonly transformId?: string;
+  readonly transformId?: string | undefined;
   /**
    * The checkpoint file whose header made this start read a preprocess output's image files
    * rather than its record files ({@link recordFilesNotTrainedOn}): a record file made since
@@ -827,7 +827,7 @@ export interface RunIdentityOptions {
    * on an older checkpoint (that one unusable) trained on the record files, it is refused,
    * saying so and what to pass. Not part of the identity's hash.
    */
-  readonly imageFilesAsIn?: string;
+  readonly imageFilesAsIn?: string | undefined;
   /**
    * The `config.initFrom` that the checkpoint a resume starts from recorded (its header's
    * identity, e.g. from `latestCheckpointHeader`). When the run's `initFrom` could have named it
@@ -836,7 +836,7 @@ export interface RunIdentityOptions {
    * checkpoints keep the spelling of its start, so any spelling of that source resumes them.
    * The hashes then match: say that the source changed yourself, as `rxtrain train` does.
    */
-  readonly recordedInitFrom?: string;
+  readonly recordedInitFrom?: string | undefined;
 }
 
 /**

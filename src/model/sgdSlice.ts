@@ -30,14 +30,14 @@ export interface SgdSliceArgs {
   /** Parameters before the step (read). */
   readonly params: Float32Array;
   /** Where the new parameters go (same length as `params`); default `params` itself. */
-  readonly out?: Float32Array;
+  readonly out?: Float32Array | undefined;
   /**
    * The native addon's fused update (`nativeKernels().sgdUpdate`), when active: then the
    * average is written over `grads[scratch]`'s slice and the addon runs the update.
    */
-  readonly native?: SgdSliceNative;
+  readonly native?: SgdSliceNative | undefined;
   /** Which gradient array the native path may overwrite with the average (default 0). */
-  readonly scratch?: number;
+  readonly scratch?: number | undefined;
   /** Momentum buffer (PyTorch's `momentum_buffer`), updated in place; unused without momentum. */
   readonly momentum: Float32Array;
   /** First element to update. */

@@ -20,7 +20,7 @@ export interface MarbleCompareOptions {
    * Largest allowed absolute difference between numbers (typed-array elements included),
    * for float pipelines whose expected values are computed a different way. Default 0: exact.
    */
-  readonly tolerance?: number;
+  readonly tolerance?: number | undefined;
 }
 
 type TypedArray = Uint8Array | Uint8ClampedArray | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;

@@ -64,9 +64,9 @@ export interface OperatorChecklistValues<I = unknown, O = unknown> {
    * `false` for an operator that does not take `Skip` values (required then, when its input type
    * says so: {@link OperatorChecklistSkips}); default `true` (the built-in operators pass them through).
    */
-  readonly skips?: boolean;
+  readonly skips?: boolean | undefined;
   /** Largest allowed absolute difference between numbers, as in `runMarbles`; default 0 (exact). */
-  readonly tolerance?: number;
+  readonly tolerance?: number | undefined;
 }
 
 /**
@@ -107,9 +107,9 @@ export type OperatorChecklistBadInput =
  * ```
  */
 export type OperatorChecklistSkips<I> = unknown extends I
-  ? { readonly skips?: boolean }
+  ? { readonly skips?: boolean | undefined }
   : [Skip] extends [I]
-    ? { readonly skips?: boolean }
+    ? { readonly skips?: boolean | undefined }
     : OperatorChecklistNoSkips;
 
 /**

@@ -40,11 +40,11 @@ export const IMAGENET_EIGVEC: readonly (readonly number[])[] = [
  */
 export interface PcaLightingOptions {
   /** Standard deviation of the per-component weights α (AlexNet: 0.1). */
-  readonly alphaStd?: number;
+  readonly alphaStd?: number | undefined;
   /** Eigenvalues of the RGB covariance, pixels scaled to 0..1. Default {@link IMAGENET_EIGVAL}. */
-  readonly eigval?: readonly number[];
+  readonly eigval?: readonly number[] | undefined;
   /** 3×3 eigenvectors, row = channel, column = component. Default {@link IMAGENET_EIGVEC}. */
-  readonly eigvec?: readonly (readonly number[])[];
+  readonly eigvec?: readonly (readonly number[])[] | undefined;
 }
 
 interface Pca {

@@ -27,7 +27,7 @@ export type SampleOperatorFactory = (rng: Rng, ctx: SampleTransformContext) => O
  */
 export interface TransformFromOperatorOptions {
   /** How errors name the operator (and the dataset the transform). Default: the factory's function name. */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 function describeError(e: unknown): string {

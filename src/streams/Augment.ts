@@ -19,12 +19,12 @@ export interface TrainAugment {
   readonly kind: 'train';
   readonly crop: number;
   /** Border (pixels, each side) added before cropping, e.g. 4 for CIFAR-style 32 → 40 → 32. */
-  readonly pad?: number;
+  readonly pad?: number | undefined;
   readonly flip: boolean;
   /** Per-channel mean (1 or `channels` values) subtracted from every pixel. */
   readonly mean: readonly number[];
   /** Per-channel divisor; omitted = 1 (mean subtraction only, as AlexNet does). */
-  readonly std?: readonly number[];
+  readonly std?: readonly number[] | undefined;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface EvalAugment {
   readonly kind: 'eval';
   readonly crop: number;
   readonly mean: readonly number[];
-  readonly std?: readonly number[];
+  readonly std?: readonly number[] | undefined;
 }
 
 /**

@@ -110,7 +110,7 @@ export interface RecordFileWriterOptions {
   readonly channels: number;
   readonly numClasses: number;
   /** Class names (index = label), stored in the metadata. */
-  readonly classes?: readonly string[];
+  readonly classes?: readonly string[] | undefined;
 }
 
 /**
@@ -291,7 +291,7 @@ export interface OpenRecordFileOptions {
    * time each record is read through this reader, so a corrupt record is caught in the first
    * epoch and later epochs pay nothing; `'always'` on every read; `'never'`.
    */
-  readonly verify?: 'once' | 'always' | 'never';
+  readonly verify?: 'once' | 'always' | 'never' | undefined;
 }
 
 async function readExactly(fh: fsp.FileHandle, buf: Uint8Array, position: number): Promise<number> {

@@ -24,8 +24,8 @@ import type { SourceItem } from './SourceItem';
  * ```
  */
 export type ManifestAugment =
-  | (Omit<TrainAugment, 'mean'> & { readonly mean?: readonly number[] })
-  | (Omit<EvalAugment, 'mean'> & { readonly mean?: readonly number[] });
+  | (Omit<TrainAugment, 'mean'> & { readonly mean?: readonly number[] | undefined })
+  | (Omit<EvalAugment, 'mean'> & { readonly mean?: readonly number[] | undefined });
 
 /**
  * Options of {@link datasetFromManifest}: those of {@link createImageDataset} without `store`.
@@ -41,9 +41,9 @@ export interface ManifestDatasetOptions extends Omit<ImageDatasetOptions, 'store
    * Read `<split>.rec` (packed pre-decoded pixels; no JPEG decoding per epoch) instead of the
    * JPEGs. `'auto'` (default) uses it when it exists; `true` requires it; `false` ignores it.
    */
-  readonly records?: 'auto' | boolean;
+  readonly records?: 'auto' | boolean | undefined;
   /** How JPEGs are decoded when no record file is used. */
-  readonly decode?: DecodeOptions;
+  readonly decode?: DecodeOptions | undefined;
 }
 
 /**

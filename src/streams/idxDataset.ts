@@ -32,7 +32,7 @@ export interface IdxDataset {
  */
 export interface IdxDatasetOptions {
   /** Labels must be below this (default: any 8-bit label). */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
 }
 
 function checkImages(a: IdxArray, file: string): { n: number; h: number; w: number; c: number } {

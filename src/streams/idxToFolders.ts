@@ -17,19 +17,19 @@ export interface IdxToFoldersOptions {
   /** Class names by label; their count is the number of classes. */
   readonly names: readonly string[];
   /** At most this many images per class (default: all). */
-  readonly limitPerClass?: number;
+  readonly limitPerClass?: number | undefined;
   /**
    * With `limitPerClass`: pick each class's images at random with this seed. Without a seed
    * the first `limitPerClass` images of each class in file order are taken. Either way the
    * result is deterministic.
    */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** Replace class folders that already exist in `outDir` (default: refuse). */
-  readonly overwrite?: boolean;
+  readonly overwrite?: boolean | undefined;
   /** PNG encodes in flight (default 8). */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Called after each written image. */
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**

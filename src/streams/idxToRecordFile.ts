@@ -21,18 +21,18 @@ export interface IdxToRecordFileOptions {
   /** Class names by label; their count is the number of classes (stored in the file). */
   readonly names: readonly string[];
   /** At most this many images per class, chosen as `idxToFolders` chooses them. */
-  readonly limitPerClass?: number;
+  readonly limitPerClass?: number | undefined;
   /** With `limitPerClass`: a seeded random pick per class (see `idxToFolders`). */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /**
    * Channels of the records: 1 (grey) or 3 (RGB, grey replicated). Default: 1 for grey IDX
    * files, 3 otherwise. Match it to the training config's `model.channels`.
    */
-  readonly channels?: 1 | 3;
+  readonly channels?: 1 | 3 | undefined;
   /** Replace `file` if it exists (default: refuse). */
-  readonly overwrite?: boolean;
+  readonly overwrite?: boolean | undefined;
   /** Called every 1000 records and at the end. */
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**

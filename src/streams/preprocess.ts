@@ -34,40 +34,40 @@ export interface PreprocessOptions {
   /** Output folder; created if missing. Must be empty, or a previous preprocess output (rerun). */
   readonly out: string;
   /** Side of the square output images. Default 256. */
-  readonly size?: number;
+  readonly size?: number | undefined;
   /** Fraction of each class that goes to val, in [0, 1). Default 0.2. */
-  readonly valRatio?: number;
+  readonly valRatio?: number | undefined;
   /** Seed of the train/val split. Default 0. */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /**
    * Images in flight at once. Default: 16 per worker thread with the fast JPEG path (it runs
    * min(concurrency, cores) worker threads), the number of cores with sharp alone.
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** JPEG quality of the output images, 1..100. Default 90. */
-  readonly quality?: number;
+  readonly quality?: number | undefined;
   /** Also write `train.rec` / `val.rec`, packed pre-decoded pixels. Default false. */
-  readonly records?: boolean;
+  readonly records?: boolean | undefined;
   /** Image extensions to pick up. Default {@link DEFAULT_IMAGE_EXTENSIONS}. */
-  readonly extensions?: readonly string[];
+  readonly extensions?: readonly string[] | undefined;
   /** Decompression-bomb guard (pixels). Default {@link DEFAULT_MAX_PIXELS}. */
-  readonly maxPixels?: number;
+  readonly maxPixels?: number | undefined;
   /** Colour transparent pixels are flattened onto. Default black. */
-  readonly background?: 'black' | 'white';
+  readonly background?: 'black' | 'white' | undefined;
   /**
    * `'auto'` (default): ordinary JPEGs take the fast path (libjpeg-turbo in worker threads,
    * area/bilinear resize), everything else sharp; `'sharp'`: sharp for every file (lanczos3
    * resize, as before the fast path existed). The fast path needs the optional
    * `@julusian/jpeg-turbo` package; without it `'auto'` is sharp.
    */
-  readonly decoder?: 'auto' | 'sharp';
+  readonly decoder?: 'auto' | 'sharp' | undefined;
   /**
    * A fast-path worker pool the caller started (see `createPreprocessWorkers`), used instead
    * of starting one: the CLI starts it before loading the rest of its modules so the threads
    * boot meanwhile. It stays the caller's: preprocess does not close it. Ignored with
    * `decoder: 'sharp'`.
    */
-  readonly workers?: PreprocessWorkers;
+  readonly workers?: PreprocessWorkers | undefined;
 }
 
 /**

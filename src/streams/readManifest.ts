@@ -30,7 +30,7 @@ export type Split = 'train' | 'val';
 export interface ManifestRow {
   readonly file: string;
   readonly classId: number;
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
 
 /**

@@ -29,13 +29,13 @@ export interface GraphNode {
   /** Op or layer class, e.g. `Conv2D`, `Dense`, `BatchNormalization`. */
   readonly op: string;
   /** Names of the nodes whose outputs feed this node. */
-  readonly inputs?: readonly string[];
+  readonly inputs?: readonly string[] | undefined;
   /** Output shape; `null` or -1 marks an unknown size (usually the batch). */
-  readonly shape?: readonly (number | null)[];
+  readonly shape?: readonly (number | null)[] | undefined;
   /** Extra attributes (kernel size, units, parameter count, ...). */
-  readonly attrs?: Readonly<Record<string, GraphAttr>>;
+  readonly attrs?: Readonly<Record<string, GraphAttr>> | undefined;
   /** Device the node runs on, if meaningful. */
-  readonly device?: string;
+  readonly device?: string | undefined;
 }
 
 function shapeProto(shape: readonly (number | null)[]): ProtoWriter {

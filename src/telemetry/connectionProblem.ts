@@ -91,7 +91,7 @@ function certificateNames(altnames: string): string[] {
  * if (cert) console.log(`TLS, certificate for ${cert.names.join(', ')}`);
  * ```
  */
-export function probeTls(address: string, opts: { readonly serverName?: string; readonly timeoutMs?: number } = {}): Promise<{ readonly names: readonly string[] } | undefined> {
+export function probeTls(address: string, opts: { readonly serverName?: string | undefined; readonly timeoutMs?: number | undefined } = {}): Promise<{ readonly names: readonly string[] } | undefined> {
   const hp = parseHostPort(address);
   if (E.isLeft(hp)) return Promise.resolve(undefined);
   const { host, port } = hp.right;

@@ -25,14 +25,14 @@ export interface ScalarValue {
 export interface EventFields {
   /** Seconds since the Unix epoch (fractional). */
   readonly wallTime: number;
-  readonly step?: number;
+  readonly step?: number | undefined;
   /** `brain.Event:2` in the first record of every event file. */
-  readonly fileVersion?: string;
+  readonly fileVersion?: string | undefined;
   /** A serialized GraphDef (see `encodeGraphDef`). */
-  readonly graphDef?: Uint8Array;
-  readonly scalars?: readonly ScalarValue[];
+  readonly graphDef?: Uint8Array | undefined;
+  readonly scalars?: readonly ScalarValue[] | undefined;
   /** Text summaries (TensorBoard's Text tab renders them as Markdown). */
-  readonly texts?: readonly TextValue[];
+  readonly texts?: readonly TextValue[] | undefined;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { InitialisedFrom, TrainEvent } from './TrainEvent';
  */
 export interface EventLoggerOptions {
   /** Close the logger when the sink ends (default false: whoever created the logger closes it). */
-  readonly closeOnEnd?: boolean;
+  readonly closeOnEnd?: boolean | undefined;
 }
 
 /**

@@ -13,11 +13,11 @@ import { DEFAULT_TELEMETRY_ADDRESS, type TelemetryServerOptions } from './Teleme
  * ```
  */
 export interface TelemetryFlagValues {
-  readonly telemetry?: string;
-  readonly 'telemetry-cert'?: string;
-  readonly 'telemetry-key'?: string;
-  readonly 'telemetry-insecure'?: boolean;
-  readonly 'telemetry-token'?: string;
+  readonly telemetry?: string | undefined;
+  readonly 'telemetry-cert'?: string | undefined;
+  readonly 'telemetry-key'?: string | undefined;
+  readonly 'telemetry-insecure'?: boolean | undefined;
+  readonly 'telemetry-token'?: string | undefined;
 }
 
 /**

@@ -15,9 +15,9 @@ export interface TelemetryClientTls {
   /** Use TLS. Without `ca`, the system's root certificates verify the server. */
   readonly tls: boolean;
   /** PEM file of the CA (or the self-signed certificate) that signed the server's certificate; implies TLS. */
-  readonly ca?: string;
+  readonly ca?: string | undefined;
   /** Expected name in the server's certificate, when it differs from the host dialled. */
-  readonly serverName?: string;
+  readonly serverName?: string | undefined;
 }
 
 /**
