@@ -18,7 +18,9 @@ const ABORT_POLL_MS = 250;
  * main thread took CPU the replicas needed. A replica whose work failed still arrives, with
  * the failure flag set, so no replica is left waiting; the coordinator clears the flag
  * before each step and raises `abort` when a replica's thread died, which releases the
- * others with an error.
+ * others with an error. The flag names the round it was raised for: a replica that fails
+ * right after a round must not make one still waking from that round see it as failed, or
+ * that one would leave the step there while the others wait for it at the next round.
  *
  * @example
  * ```ts
@@ -29,6 +31,8 @@ const ABORT_POLL_MS = 250;
  */
 export class ReplicaBarrier {
   private readonly cells: Int32Array<SharedArrayBuffer>;
+  /** The generation of the round this thread last passed (none yet: undefined). */
+  private passed: number | undefined;
 
   /** Shared memory for one barrier (all cells zero). */
   static allocate(): SharedArrayBuffer {
@@ -49,6 +53,7 @@ export class ReplicaBarrier {
   arrive(): void {
     const c = this.cells;
     const generation = Atomics.load(c, GENERATION);
+    this.passed = generation;
     if (Atomics.add(c, ARRIVED, 1) === this.parties - 1) {
       // Reset before the release: nobody can arrive for the next round until it happens.
       Atomics.store(c, ARRIVED, 0);
@@ -68,18 +73,31 @@ export class ReplicaBarrier {
     Atomics.notify(this.cells, GENERATION);
   }
 
-  /** Marks the current step as failed (a replica's gradients or update went wrong). */
+  /**
+   * Marks the round this thread arrives at next as failed (its gradients or update went
+   * wrong). While it works towards that round, the round cannot complete, so the generation
+   * read here is that round's.
+   */
   markFailed(): void {
-    Atomics.store(this.cells, FAILED, 1);
+    Atomics.store(this.cells, FAILED, stamp(Atomics.load(this.cells, GENERATION)));
   }
 
-  /** Whether a party marked the current step as failed (read it after an `arrive`). */
+  /**
+   * Whether a party marked the round this thread last passed as failed (read it after an
+   * `arrive`). Every party reads the same answer for a round, however late it wakes: a
+   * failure marked for the next round by a party already past this one does not count.
+   */
   get failed(): boolean {
-    return Atomics.load(this.cells, FAILED) !== 0;
+    return this.passed !== undefined && Atomics.load(this.cells, FAILED) === stamp(this.passed);
   }
 
   /** Clears the failure flag; the coordinator calls it before a step, while no replica is in one. */
   clearFailure(): void {
     Atomics.store(this.cells, FAILED, 0);
   }
+}
+
+/** The failure flag's value for a round: never 0, the cleared flag (generations wrap, and may be negative). */
+function stamp(generation: number): number {
+  return (generation & 0x3fffffff) + 1;
 }

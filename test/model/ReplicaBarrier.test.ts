@@ -66,16 +66,46 @@ describe('ReplicaBarrier', function () {
     assert.match(String(got[1]), /aborted: another replica stopped/);
   });
 
-  it('never blocks a barrier of one, and carries the step failure flag until cleared', () => {
+  it('never blocks a barrier of one, and reports a failure for the round it was marked for until cleared', () => {
     const b = new ReplicaBarrier(ReplicaBarrier.allocate(), 1);
+    assert.equal(b.failed, false, 'no round passed yet');
     for (let k = 0; k < 3; k++) b.arrive();
     assert.equal(b.failed, false);
     b.markFailed();
-    assert.equal(b.failed, true);
+    assert.equal(b.failed, false, 'the failure is for the round not yet reached');
     b.arrive();
-    assert.equal(b.failed, true, 'an arrival does not clear the flag');
+    assert.equal(b.failed, true);
     b.clearFailure();
     assert.equal(b.failed, false);
+    b.markFailed();
+    b.arrive();
+    b.arrive();
+    assert.equal(b.failed, false, 'a failure belongs to its round, not to the rounds after it');
+  });
+
+  it('gives every party the same answer for a round when one marks the next round failed before another has looked', async () => {
+    // The step's second phase failing on one replica (its update) just as the other wakes from
+    // the first round: that one used to read the flag as a failure of the first round, leave
+    // the step, and leave the failing replica waiting at the second round for ever.
+    const memory = ReplicaBarrier.allocate();
+    const marked = new SharedArrayBuffer(4);
+    const body = `
+      const barrier = new ReplicaBarrier(data.memory, 2);
+      const marked = new Int32Array(data.marked);
+      barrier.arrive();
+      if (data.me === 0) {
+        barrier.markFailed();
+        Atomics.store(marked, 0, 1);
+        Atomics.notify(marked, 0);
+      } else {
+        Atomics.wait(marked, 0, 0);
+      }
+      const first = barrier.failed;
+      barrier.arrive();
+      post({ first, second: barrier.failed });`;
+    const threads = [0, 1].map((me) => thread(body, { memory, marked, me }));
+    const results = await Promise.all(threads.map((t) => t.done));
+    assert.deepEqual(results, [[{ first: false, second: true }], [{ first: false, second: true }]]);
   });
 
   it('rejects a party count below one and memory too small for its cells', () => {
