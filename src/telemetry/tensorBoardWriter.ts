@@ -83,7 +83,7 @@ export function runMarkdown(e: TrainBegin): string {
   const lines = [
     `**run** ${e.runId} ${e.resumedFrom !== undefined ? `resumed from \`${e.resumedFrom}\` at epoch ${e.epoch + 1}, step ${e.step}` : 'started'}`,
     '',
-    `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps; backend ${e.backend}, ${e.threads} thread(s), ${e.replicas} replica(s)`,
+    `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps; backend ${e.backend}, ${e.threads} thread(s)${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica(s)`,
     '',
     '```json',
     JSON.stringify(e.config, redactSecrets, 2) ?? 'null',

@@ -37,6 +37,10 @@ describe('eventLogger', () => {
     ]);
   });
 
+  it('says that the threads are per replica when there are several (each replica its own backend)', () => {
+    assert.deepEqual(formatEvent({ ...trainBegin(0), threads: 1, replicas: 2 }), ['info', 'starting run run-1: 5 epochs × 10 steps, backend wasm, 1 thread(s) per replica, 2 replica(s)']);
+  });
+
   it('adds the validation top-5 accuracy to the epoch line when the epoch has it (more than 5 classes)', () => {
     assert.deepEqual(formatEvent({ ...epochEnd(1), valTop5Accuracy: 0.625 }), ['info', 'epoch 2: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% top-5 62.50% | lr 0.0100 | 1m02s']);
   });

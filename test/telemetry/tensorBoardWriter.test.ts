@@ -92,6 +92,11 @@ describe('tensorBoardWriter', () => {
     assert.match(runMarkdown({ ...trainBegin(0), epochs: 3, stepsPerEpoch: 32 }), /^3 epochs × 32 steps; /m);
   });
 
+  it('says, as the log does, that the threads are per replica when there are several', () => {
+    assert.match(runMarkdown({ ...trainBegin(0), threads: 1, replicas: 2 }), /; backend \S+, 1 thread\(s\) per replica, 2 replica\(s\)$/m);
+    assert.match(runMarkdown({ ...trainBegin(0), threads: 2, replicas: 1 }), /; backend \S+, 2 thread\(s\), 1 replica\(s\)$/m);
+  });
+
   it('writes a Markdown "run" text summary at every start, with the config', async () => {
     const begin = { ...trainBegin(2, 'ckpt/epoch-1'), config: { epochs: 5, model: { name: 'small' } } };
     await lastValueFrom(tensorBoardWriter(dir)(of(begin)), { defaultValue: undefined });
