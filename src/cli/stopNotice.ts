@@ -68,7 +68,7 @@ export function stopNotice(signal: StopSignal, p: StopProgress): string {
   const since = p.checkpointStep === undefined ? p.step : p.step - p.checkpointStep;
   const lost = since <= 0 && p.checkpointStep === undefined ? 'losing only this step: none is complete yet'
     : p.checkpointStep === undefined
-    ? `losing all ${p.step} step${p.step === 1 ? '' : 's'} of this run: it has no checkpoint yet`
+    ? `losing ${p.step === 1 ? 'the one step' : `all ${p.step} steps`} of this run: it has no checkpoint yet`
     : since <= 0 ? `losing only this step: the last checkpoint is of step ${p.checkpointStep}`
     : `losing the ${since} step${since === 1 ? '' : 's'} since the last checkpoint, step ${p.checkpointStep}`;
   return `${head} (${took}) and saving a checkpoint (${QUIT[signal]}, ${lost})`;

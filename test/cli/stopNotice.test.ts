@@ -17,6 +17,7 @@ describe('stopNotice', () => {
       'stopping after the current step (≈ 14.2s a step) and saving a checkpoint (Ctrl-C again to quit at once, losing the 7 steps since the last checkpoint, step 32)',
     );
     assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: undefined }), /losing all 39 steps of this run: it has no checkpoint yet\)$/);
+    assert.match(stopNotice('SIGINT', { ...slow, step: 1, checkpointStep: undefined }), /losing the one step of this run: it has no checkpoint yet\)$/);
     assert.match(stopNotice('SIGINT', { ...slow, checkpointStep: 39 }), /losing only this step: the last checkpoint is of step 39\)$/);
     assert.match(stopNotice('SIGINT', { ...slow, step: 33 }), /losing the 1 step since/);
   });
