@@ -16,7 +16,7 @@ export interface TrainBegin {
    */
   'threads'?: (number);
   /**
-   * Data-parallel replicas (1 = single process).
+   * Data-parallel replicas (1 = one trainer on the main thread; N > 1 = N worker threads in the one process).
    */
   'replicas'?: (number);
   /**
@@ -63,7 +63,7 @@ export interface TrainBegin__Output {
    */
   'threads': (number);
   /**
-   * Data-parallel replicas (1 = single process).
+   * Data-parallel replicas (1 = one trainer on the main thread; N > 1 = N worker threads in the one process).
    */
   'replicas': (number);
   /**
