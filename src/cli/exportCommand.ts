@@ -8,7 +8,7 @@ import { layersModelArtifacts } from '../model/layersModelArtifacts';
 import type { NetworkSpec } from '../model/NetworkSpec';
 import { weightsManifestPaths } from '../model/weightsManifestPaths';
 import { exportLeftovers, exportWorkFolder } from './exportWorkFolder';
-import { liveLockHolder, lockFile, type FileLock, type LockHolder } from './lockFile';
+import { liveLockHolder, lockFile, type FileLock, type LockHolder } from '../model/lockFile';
 import { parseCommandArgs } from './parseCommandArgs';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { scoredWeights, scoringCheckpoint, scoringInference, scoringTrainer, type ScoringCheckpoint, type WeightKind } from './scoringCheckpoint';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { processAlive } from './processAlive';
+import { processAlive } from '../model/processAlive';
 
 /** This host, in working folders' names: a PID means something only on the host that ran it, and OUT_DIR may be on a share. */
 const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);

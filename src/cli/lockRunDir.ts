@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
-import { lockFile, type FileLock, type LockRefusal } from './lockFile';
+import { lockFile, type FileLock, type LockRefusal } from '../model/lockFile';
 
 /**
  * A held lock on a run directory (see {@link FileLock}).

@@ -139,6 +139,31 @@ function createExclusively(target: string, content: string): boolean {
   }
 }
 
+/**
+ * The locks this process holds, released when it exits. One 'exit' listener for them all: a
+ * program holding a lock per checkpoint folder it writes (never closing the stores) would
+ * otherwise pass Node's limit of listeners and be warned of a leak.
+ */
+const releaseAtExit = new Set<() => void>();
+
+let listening = false;
+
+function atExit(release: () => void): void {
+  if (!listening) process.on('exit', releaseAll);
+  listening = true;
+  releaseAtExit.add(release);
+}
+
+function releaseAll(): void {
+  for (const release of [...releaseAtExit]) {
+    try {
+      release();
+    } catch {
+      // the process is ending: the next taker finds a stale lock and takes it over
+    }
+  }
+}
+
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -272,11 +297,11 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
         const release = (): void => {
           if (released) return;
           released = true;
-          process.off('exit', release);
+          releaseAtExit.delete(release);
           // Only our own lock: a stale-lock takeover by someone else must not be undone.
           if (readLock(file)?.info?.pid === me.pid) fs.rmSync(file, { force: true });
         };
-        process.on('exit', release);
+        atExit(release);
         removeMarkers(file);
         return E.right({ file, tookOver, release });
       }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
-import { liveLockHolder, lockFile } from '../../src/cli/lockFile';
+import { liveLockHolder, lockFile } from '../../src/model/lockFile';
 
 // The mechanics (stale takeover, races, full disk, no hard links) are tested through lockRunDir.
 describe('lockFile', () => {
@@ -46,5 +46,14 @@ describe('lockFile', () => {
     const taken = lockFile(file);
     assert.ok(E.isRight(taken), 'lockFile agrees: it takes that one over');
     taken.right.release();
+  });
+
+  it('releases every lock at exit through one listener, however many it holds', () => {
+    const before = process.listenerCount('exit');
+    const locks = Array.from({ length: 12 }, (_, i) => lockFile(path.join(dir, `${i}.lock`)));
+    // Node warns of a leak past 10 listeners: a program writing checkpoints to many folders got that warning.
+    assert.ok(process.listenerCount('exit') <= before + 1, `${process.listenerCount('exit') - before} exit listeners added`);
+    for (const l of locks) if (E.isRight(l)) l.right.release();
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 });
