@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
-import { lockFile, type FileLock, type LockRefusal } from '../model/lockFile';
+import * as os from 'node:os';
+import { liveLockHolder, lockFile, type FileLock, type LockRefusal } from '../model/lockFile';
+import { CHECKPOINT_FOLDER_LOCK_FILE } from '../model/lockCheckpointFolder';
 
 /**
  * A held lock on a run directory (see {@link FileLock}).
@@ -27,7 +29,9 @@ export const RUN_DIR_LOCK_FILE = '.rxtrain.lock';
  * same checkpoints and log at once (each would resume from, and prune, the other's files):
  * {@link lockFile} on `dir/.rxtrain.lock`, a stale lock (its process gone) taken over. A live
  * holder, or one on another host (whose pid cannot be checked), is a `Left` with a readable
- * message saying what to do.
+ * message saying what to do; so is a checkpoint folder `dir/checkpoints` that another process
+ * has open for writing from code (`openCheckpointStore`, which takes that folder's own lock),
+ * said here rather than as a failure to open the store once the data is loaded.
  *
  * @example
  * ```ts
@@ -38,7 +42,7 @@ export const RUN_DIR_LOCK_FILE = '.rxtrain.lock';
  */
 export function lockRunDir(dir: string): E.Either<string, RunDirLock> {
   const file = path.join(dir, RUN_DIR_LOCK_FILE);
-  return E.mapLeft((r: LockRefusal) => {
+  const taken = E.mapLeft((r: LockRefusal) => {
     switch (r.kind) {
       case 'failed':
         return `cannot lock run directory ${dir}: ${r.message}`;
@@ -54,4 +58,17 @@ export function lockRunDir(dir: string): E.Either<string, RunDirLock> {
       }
     }
   })(lockFile(file));
+  if (E.isLeft(taken)) return taken;
+  // Only a cheap early word: openCheckpointStore takes that lock, and settles a race.
+  const checkpoints = path.join(dir, 'checkpoints');
+  const storeLock = path.join(checkpoints, CHECKPOINT_FOLDER_LOCK_FILE);
+  const store = liveLockHolder(storeLock);
+  if (store === undefined || (store.holder.pid === process.pid && store.holder.host === os.hostname())) return taken;
+  taken.right.release();
+  const held = store.holder;
+  return E.left(store.elsewhere
+    ? `run directory ${dir} is in use: its checkpoint folder ${checkpoints} is open for writing on host ${held.host} (pid ${held.pid}, since ${held.since}); `
+      + `use another --run-dir, or delete ${storeLock} if that run is over`
+    : `run directory ${dir} is in use: its checkpoint folder ${checkpoints} is open for writing by another process (pid ${held.pid}, since ${held.since}); `
+      + `wait for it or stop it, or use another --run-dir (if nothing writes there, pid ${held.pid} is some other process now: delete ${storeLock})`);
 }

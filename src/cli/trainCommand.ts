@@ -7,7 +7,7 @@ import { whyNoFolder } from './whyNoFolder';
 import * as E from 'fp-ts/Either';
 import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
-import { latestCheckpointHeader, openCheckpointStore } from '../model/CheckpointStore';
+import { latestCheckpointHeader, openCheckpointStore, type CheckpointStore } from '../model/CheckpointStore';
 import { canonicalInitSource } from '../model/canonicalInitSource';
 import { parseDuration } from '../model/Duration';
 import { machineCores } from '../model/machineCores';
@@ -631,6 +631,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
   });
   let trainingFailed = false;
+  let openStore: CheckpointStore | undefined;
   try {
     // The server first: a port in use or bad TLS files should fail in a second, not after the
     // backend and the data have loaded.
@@ -690,6 +691,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       if (cfg.earlyStopping.monitor === 'valLoss') logger.info('early stopping follows the training loss: this run has no validation data');
     }
     const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
+    openStore = store;
     if (cfg.ema.decay > 0) {
       logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);
     }
@@ -876,6 +878,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   } finally {
     unhook();
     logger.close();
+    // Before the run directory's lock: its folder is free only when both are.
+    openStore?.close?.();
     if (began) lock.right.release();
     else undoStart();
     // A failed write reports its error a tick later: keep listening until those have come in.

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
 import { CorruptCheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointHeader } from './Checkpoint';
 import { readCheckpointHeader } from './readCheckpointHeader';
+import { CHECKPOINT_FOLDER_LOCK_FILE, lockCheckpointFolder } from './lockCheckpointFolder';
 
 /**
  * A checkpoint read back from disk, with the file it came from.
@@ -62,6 +64,14 @@ export interface CheckpointStoreOptions {
   readonly keepLast: number;
   /** Also write best.rxckpt whenever a save is marked best. */
   readonly keepBest: boolean;
+  /**
+   * Whether the store takes the folder for this process while it is open (default true): another
+   * process opening it for writing meanwhile is refused ({@link CheckpointFolderInUseError}).
+   * `false` when something else sees to it that one process writes there at a time (a scheduler
+   * that never runs two jobs on one folder, but restarts one on a host of another name, whose old
+   * lock would be refused until deleted).
+   */
+  readonly lock?: boolean | undefined;
 }
 
 /**
@@ -92,6 +102,11 @@ export interface CheckpointStore {
    * before the step the previous run was saving. Optional, as `ensureBest` is.
    */
   readonly removedTempFiles?: readonly RemovedTempFile[] | undefined;
+  /**
+   * Ends writing: gives the folder's lock back (see {@link openCheckpointStore}), after which
+   * `save` is refused. Idempotent; the process's exit does it too. Optional, as `ensureBest` is.
+   */
+  close?(): void;
 }
 
 const NAME = /^ckpt-s(\d+)-e(\d+)-b(\d+)\.rxckpt$/;
@@ -294,14 +309,25 @@ export async function latestCheckpointHeader(dir: string): Promise<{ readonly he
 }
 
 /**
- * Opens (creating if needed) the checkpoint directory, removing temp files that a crash
- * mid-write left behind (the run directory's lock makes the caller the only writer) and
- * listing them in `removedTempFiles`.
+ * Opens (creating if needed) the checkpoint directory for writing, and takes it for this
+ * process until `close()` or the process's exit: a second process writing there would
+ * interleave its checkpoints with these, prune them (keepLast counts both runs' files) and
+ * leave a folder whose resume mixes two runs, so opening a folder that another live process
+ * has open is refused with a {@link CheckpointFolderInUseError} naming it (pid, host, since
+ * when). A lock left by a killed process is taken over. Stores of one process share the lock
+ * (reopening the folder to resume is fine). Then removes the temp files that a crash mid-write
+ * left behind (the lock makes this store the only writer), listing them in `removedTempFiles`.
+ * Reading needs none of this: {@link scanCheckpoints} and {@link latestCheckpointHeader} (and
+ * evaluate, predict, export) neither take the lock nor wait for it. `lock: false` opts out.
  *
  * @example
  * ```ts
  * const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: 3, keepBest: true });
- * const { latest } = await store.scan();
+ * try {
+ *   const { latest } = await store.scan();
+ * } finally {
+ *   store.close?.();
+ * }
  * ```
  */
 export async function openCheckpointStore(dir: string, options: CheckpointStoreOptions): Promise<CheckpointStore> {
@@ -309,9 +335,29 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     throw new RangeError(`keepLast must be a positive integer, got ${options.keepLast}`);
   }
   await fs.promises.mkdir(dir, { recursive: true });
+  let release = (): void => undefined;
+  if (options.lock !== false) {
+    const taken = lockCheckpointFolder(dir);
+    if (E.isLeft(taken)) throw taken.left;
+    release = taken.right;
+  }
+  let closed = false;
+  const refuseIfClosed = (): void => {
+    if (closed) throw new Error(`checkpoint store ${dir} is closed: open it again to write there`);
+  };
   const removedTempFiles: RemovedTempFile[] = [];
-  for (const f of await fs.promises.readdir(dir)) {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  for (const f of names) {
     if (!(f.startsWith('.') && f.endsWith('.tmp'))) continue;
+    // Another process's attempt at the lock, under way: removing it would fail that attempt
+    // with ENOENT rather than the refusal that names this process.
+    if (f.startsWith(`${CHECKPOINT_FOLDER_LOCK_FILE}.`)) continue;
     const file = path.join(dir, f);
     let bytes = 0;
     try {
@@ -328,6 +374,7 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     removedTempFiles,
     scan: () => scanCheckpoints(dir),
     async save(ck, { best }) {
+      refuseIfClosed();
       savesInProcess += 1;
       const bytes = encodeCheckpoint(ck);
       const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
@@ -344,9 +391,14 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
       return path.join(dir, name);
     },
     async ensureBest(loaded) {
+      refuseIfClosed();
       if (!options.keepBest || (await bestIs(dir, loaded))) return false;
       await linkAtomic(dir, path.basename(loaded.path), BEST, await fs.promises.readFile(loaded.path));
       return true;
+    },
+    close() {
+      closed = true;
+      release();
     },
   };
 }

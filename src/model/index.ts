@@ -45,3 +45,6 @@ export * from './checkpointFolderOf';
 export * from './mergeInitWeights';
 export * from './readCheckpointHeader';
 export type { OptionalFields } from './withDefaults';
+export * from './CheckpointFolderInUseError';
+export { CHECKPOINT_FOLDER_LOCK_FILE } from './lockCheckpointFolder';
+export type { LockHolder } from './lockFile';

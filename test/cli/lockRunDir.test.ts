@@ -300,4 +300,31 @@ describe('lockRunDir', () => {
       nodeFs.linkSync = link;
     }
   });
+
+  it('refuses a run directory whose checkpoint folder another process has open from code, and keeps no lock of its own there', async function () {
+    this.timeout(60_000);
+    const holder = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, '../model/fixtures/storeHolder.ts'), path.join(dir, 'checkpoints')], {
+      cwd: path.join(__dirname, '../..'),
+    });
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        holder.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        holder.on('exit', (code) => reject(new Error(`the holder exited (${code}) saying ${JSON.stringify(out)}`)));
+      });
+      assert.equal(said, 'open');
+      const r = lockRunDir(dir);
+      assert.ok(E.isLeft(r), 'refused');
+      assert.match(r.left, new RegExp(`^run directory .* is in use: its checkpoint folder .*checkpoints is open for writing by another process \\(pid ${holder.pid}, since \\d{4}-[^)]+\\); wait for it or stop it, or use another --run-dir`));
+      assert.equal(fs.existsSync(path.join(dir, RUN_DIR_LOCK_FILE)), false);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => (holder.exitCode === null && holder.signalCode === null ? holder.on('exit', resolve) : resolve(undefined)));
+    }
+    // Its lock is stale now: the run directory is free.
+    right(lockRunDir(dir)).release();
+  });
 });

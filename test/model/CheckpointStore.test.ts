@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeCheckpoint } from '../../src/model/Checkpoint';
-import { checkpointFileName, latestCheckpointHeader, openCheckpointStore } from '../../src/model/CheckpointStore';
+import { checkpointFileName, latestCheckpointHeader, openCheckpointStore, scanCheckpoints } from '../../src/model/CheckpointStore';
+import { CheckpointFolderInUseError } from '../../src/model/CheckpointFolderInUseError';
+import { CHECKPOINT_FOLDER_LOCK_FILE } from '../../src/model/lockCheckpointFolder';
 import { sampleCheckpoint } from './fixtures/sampleCheckpoint';
 
 describe('CheckpointStore', () => {
@@ -26,7 +28,7 @@ describe('CheckpointStore', () => {
     await store.save(sampleCheckpoint(20), { best: false });
     const last = await store.save(sampleCheckpoint(30), { best: false });
     const files = fs.readdirSync(dir).sort();
-    assert.deepEqual(files, ['best.rxckpt', path.basename(checkpointFileName(20, 2, 3)), path.basename(last)]);
+    assert.deepEqual(files, [CHECKPOINT_FOLDER_LOCK_FILE, 'best.rxckpt', path.basename(checkpointFileName(20, 2, 3)), path.basename(last)]);
     const { latest, problems } = await store.scan();
     assert.equal(latest?.checkpoint.step, 30);
     assert.equal(latest?.path, last);
@@ -82,7 +84,7 @@ describe('CheckpointStore', () => {
     fs.writeFileSync(damaged, 'cut short');
     assert.equal((await store.scan()).latest?.path, resumedFrom);
     const saved = await store.save(sampleCheckpoint(20), { best: false });
-    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(saved), path.basename(damaged)]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [CHECKPOINT_FOLDER_LOCK_FILE, path.basename(saved), path.basename(damaged)]);
     const { latest, problems } = await store.scan();
     assert.equal(latest?.path, saved);
     assert.equal(problems.length, 1);
@@ -119,7 +121,7 @@ describe('CheckpointStore', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { error: string | null; files: string[]; latest: number };
     assert.match(out.error ?? '(the save succeeded)', /^cannot write checkpoint .*ckpt-s0000000020-e0002-b000003\.rxckpt: .*EFBIG.*already on disk are intact/);
-    assert.deepEqual(out.files, [checkpointFileName(10, 2, 3)], 'no truncated checkpoint under a real name, no temp file left, and nothing pruned');
+    assert.deepEqual(out.files, [CHECKPOINT_FOLDER_LOCK_FILE, checkpointFileName(10, 2, 3)], 'no truncated checkpoint under a real name, no temp file left, and nothing pruned');
     assert.equal(out.latest, 10);
   });
 
@@ -127,7 +129,7 @@ describe('CheckpointStore', () => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, '.ckpt-s0000000050-e0001-b000000.rxckpt.123.tmp'), 'half');
     const store = await openCheckpointStore(dir, { keepLast: 3, keepBest: false });
-    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.deepEqual(fs.readdirSync(dir), [CHECKPOINT_FOLDER_LOCK_FILE]);
     assert.equal((await store.scan()).latest, undefined);
   });
 
@@ -163,5 +165,108 @@ describe('CheckpointStore', () => {
     const latest = await latestCheckpointHeader(dir);
     assert.equal(latest?.path, at(2));
     assert.equal(latest?.header.step, 2);
+  });
+
+  describe('one writer per folder', function () {
+    this.timeout(60_000);
+    const HOLDER = path.resolve(__dirname, 'fixtures/storeHolder.ts');
+    const holders: ChildProcessWithoutNullStreams[] = [];
+    afterEach(() => {
+      for (const h of holders.splice(0)) if (h.exitCode === null && h.signalCode === null) h.kill('SIGKILL');
+    });
+
+    /** Another process that opens a store in `dir`; resolves once it has (or was refused), with what it printed. */
+    async function holder(): Promise<{ readonly proc: ChildProcessWithoutNullStreams; readonly said: string; next(): Promise<string> }> {
+      const proc = spawn(process.execPath, ['--require', 'tsx/cjs', HOLDER, dir], { cwd: path.resolve(__dirname, '../..') });
+      holders.push(proc);
+      const lines: string[] = [];
+      const waiting: Array<(line: string) => void> = [];
+      let buf = '';
+      let err = '';
+      proc.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+      proc.stdout.on('data', (c: Buffer) => {
+        buf += c.toString('utf8');
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const w = waiting.shift();
+          if (w === undefined) lines.push(line);
+          else w(line);
+        }
+      });
+      const next = (): Promise<string> =>
+        lines.length > 0
+          ? Promise.resolve(lines.shift() ?? '')
+          : new Promise((resolve, reject) => {
+              waiting.push(resolve);
+              proc.on('exit', (code) => reject(new Error(`holder exited (${code}) saying nothing more: ${err}`)));
+            });
+      return { proc, said: await next(), next };
+    }
+
+    function exited(proc: ChildProcessWithoutNullStreams): Promise<void> {
+      return proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((resolve) => proc.on('exit', () => resolve()));
+    }
+
+    it('refuses to open a folder another process has open for writing, naming it, until that one closes it; reading is never blocked', async () => {
+      const other = await holder();
+      assert.equal(other.said, 'open');
+      await assert.rejects(openCheckpointStore(dir, { keepLast: 1, keepBest: false }), (e: unknown) => {
+        assert.ok(e instanceof CheckpointFolderInUseError, String(e));
+        assert.equal(e.holder?.pid, other.proc.pid);
+        assert.equal(e.holder?.host, os.hostname());
+        assert.equal(e.elsewhere, false);
+        assert.match(e.message, new RegExp(`^checkpoint folder .* is open for writing by another process \\(pid ${other.proc.pid}, since \\d{4}-\\d\\d-\\d\\dT[^)]+\\); wait for it or stop it`));
+        return true;
+      });
+      // Neither pruned nor cut short by the refused open: what the other process saved is there, and readable meanwhile.
+      assert.equal((await scanCheckpoints(dir)).latest?.checkpoint.step, 10);
+      assert.equal((await latestCheckpointHeader(dir))?.header.step, 10);
+      // A second refused process says the same.
+      const third = await holder();
+      assert.match(third.said, new RegExp(`^refused CheckpointFolderInUseError: checkpoint folder .* \\(pid ${other.proc.pid}, since `));
+      // The opt-out: whoever says it sees to one writer at a time.
+      const unlocked = await openCheckpointStore(dir, { keepLast: 5, keepBest: false, lock: false });
+      assert.equal((await unlocked.scan()).latest?.checkpoint.step, 10);
+      other.proc.stdin.write('close\n');
+      assert.equal(await other.next(), 'closed');
+      assert.equal(fs.existsSync(path.join(dir, CHECKPOINT_FOLDER_LOCK_FILE)), false, 'closing gives the lock back');
+      const mine = await openCheckpointStore(dir, { keepLast: 1, keepBest: false });
+      mine.close?.();
+      other.proc.stdin.end();
+      await exited(other.proc);
+    });
+
+    it('takes over the lock of a process that was killed, and one that exited without closing leaves none', async () => {
+      const killed = await holder();
+      assert.equal(killed.said, 'open');
+      killed.proc.kill('SIGKILL');
+      await exited(killed.proc);
+      const lockPath = path.join(dir, CHECKPOINT_FOLDER_LOCK_FILE);
+      assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, killed.proc.pid, 'a kill -9 leaves its lock');
+      const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: false });
+      assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, process.pid, 'taken over');
+      assert.equal((await holder()).said.startsWith(`refused CheckpointFolderInUseError: checkpoint folder ${dir} is open for writing by another process (pid ${process.pid}, `), true);
+      store.close?.();
+      const ended = await holder();
+      assert.equal(ended.said, 'open');
+      ended.proc.stdin.end();
+      await exited(ended.proc);
+      assert.equal(fs.existsSync(lockPath), false, 'the exit released it');
+    });
+  });
+
+  it('stores of one process share its lock of a folder: it goes when the last one closes, and a closed store refuses to save', async () => {
+    const lockPath = path.join(dir, CHECKPOINT_FOLDER_LOCK_FILE);
+    const first = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    const resumed = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    first.close?.();
+    first.close?.();
+    assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, process.pid, 'still held for the other store');
+    await assert.rejects(first.save(sampleCheckpoint(10), { best: false }), /checkpoint store .* is closed: open it again to write there/);
+    await resumed.save(sampleCheckpoint(20), { best: false });
+    resumed.close?.();
+    assert.equal(fs.existsSync(lockPath), false);
+    assert.deepEqual(fs.readdirSync(dir), [checkpointFileName(20, 2, 3)]);
   });
 });

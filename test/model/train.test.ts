@@ -707,6 +707,7 @@ describe('train', () => {
       assert.equal(events.filter((e) => e.kind === 'SampleSkipped').length, data.labels.length);
       assert.ok(events.every((e) => e.kind !== 'EpochEnd' && e.kind !== 'CheckpointSaved' && e.kind !== 'TrainEnd'), events.map((e) => e.kind).join(', '));
       assert.ok(events.some((e) => e.kind === 'Error' && e.fatal));
+      store.close?.();
       assert.deepEqual(await fsp.readdir(dir), []);
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
