@@ -103,7 +103,9 @@ export interface MonitorState {
   readonly seenEarlierStream: boolean;
   /**
    * A restart's note waits for the new stream's first event: its TrainBegin says where training
-   * resumed (`training restarted: resumed at epoch 2/3 step 7 from …`).
+   * resumed (`training restarted: resumed at epoch 2/3 step 7 from …`); another first event
+   * (TrainBegin evicted or filtered out) where it went on (`training restarted: going on at
+   * epoch 2/3 step 9`).
    */
   readonly restartNotePending: boolean;
 }
@@ -211,7 +213,27 @@ function restartNote(e: Extract<SequencedEvent, { kind: 'TrainBegin' }>): string
   return `training restarted: resumed at epoch ${epochLabel({ epoch, epochs: e.epochs })} step ${e.step} from ${printablePath(e.resumedFrom)}`;
 }
 
+/**
+ * The notes with the latest restart note replaced by `note`. Only the latest: an earlier one
+ * still unfinished belongs to a stream this monitor saw no event of, which this event says
+ * nothing about.
+ */
+function fillRestartNote(notes: readonly MonitorNote[], note: MonitorNote): readonly MonitorNote[] {
+  const at = notes.map((n) => n.text).lastIndexOf(RESTART_NOTE);
+  return at < 0 ? notes : notes.map((n, i) => (i === at ? note : n));
+}
+
 function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
+  // A new stream whose TrainBegin never comes (evicted, filtered out by --kinds): its first
+  // event still says where training went on, though not whether it resumed.
+  if (s.restartNotePending && e.kind !== 'TrainBegin') {
+    const note = { time: e.time, text: `training restarted: going on at epoch ${epochLabel({ epoch: shownEpoch(s, e), epochs: s.epochs })} step ${e.step}` };
+    return onStreamEvent({ ...s, notes: fillRestartNote(s.notes, note), restartNotePending: false }, e);
+  }
+  return onStreamEvent(s, e);
+}
+
+function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
   const base: MonitorState = { ...s, epoch: shownEpoch(s, e), step: e.step, lastSequence: e.sequence, runId: e.runId || s.runId, connection: 'live', restartNotePending: false };
   switch (e.kind) {
     case 'TrainBegin': {
@@ -220,7 +242,7 @@ function onEvent(s: MonitorState, e: SequencedEvent): MonitorState {
       const before = e.resumedFrom ? e.epoch : 0;
       // The restart's note, held until now, says where training went on (and from which checkpoint).
       const notes = s.restartNotePending
-        ? s.notes.map((n) => (n.text === RESTART_NOTE ? { time: e.time, text: restartNote(e) } : n))
+        ? fillRestartNote(s.notes, { time: e.time, text: restartNote(e) })
         : e.resumedFrom ? push(s.notes, { time: e.time, text: `resumed from ${printablePath(e.resumedFrom)}` }) : s.notes;
       return {
         ...base,
@@ -313,8 +335,8 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
       return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
     case 'restarted':
       // The finished epochs stay until the new stream's TrainBegin says whether it resumes them,
-      // and so does the run's name (the same across resumes). The note is said in full once that
-      // TrainBegin comes; without it (evicted, filtered out) it stays as it is.
+      // and so does the run's name (the same across resumes). The note is said in full by the
+      // new stream's first event (its TrainBegin, or whichever came first).
       return {
         ...initialMonitorState(s.address),
         runId: s.runId,

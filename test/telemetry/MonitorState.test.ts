@@ -236,6 +236,22 @@ describe('MonitorState / renderMonitor', () => {
       assert.match(renderMonitor(reduceMonitor(initialMonitorState('h:1'), begin(1, 1, 'runs/r/ckpt-1')), 80).join('\n'), /\n {2}resumed from runs\/r\/ckpt-1$/);
     });
 
+    it("fills in a restart's note from the new stream's first event when its TrainBegin never comes (evicted, --kinds)", () => {
+      const restarted: WatchSignal = { type: 'restarted' };
+      const s = [begin(1, 0), end(2, 0), restarted, end(7, 2)].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.deepEqual(s.notes.map((n) => n.text), ['training restarted: going on at epoch 3 step 12']);
+      // Once the run's epochs are known (GetRun), out of them; a cursor event shows the epoch it follows.
+      const run: WatchSignal = { type: 'run', run: { ...initialRun('r1'), epochs: 6, subscribers: 1, oldestSequence: 5 } };
+      const known = [begin(1, 0), restarted, run, ev(5, { kind: 'CheckpointSaved', epoch: 3, step: 12, path: 'ckpt-3', best: false })].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.deepEqual(known.notes.map((n) => n.text), ['training restarted: going on at epoch 3/6 step 12']);
+    });
+
+    it("fills in only the latest restart's note: an earlier stream the monitor saw nothing of keeps its own", () => {
+      const restarted: WatchSignal = { type: 'restarted' };
+      const s = [begin(1, 0), end(2, 0), restarted, restarted, begin(1, 1, 'runs/r/ckpt-1')].reduce(reduceMonitor, initialMonitorState('h:1'));
+      assert.deepEqual(s.notes.map((n) => n.text), ['training restarted: new event stream', 'training restarted: resumed at epoch 2/6 step 4 from runs/r/ckpt-1']);
+    });
+
     it("shows the epochs before the restart with their figures when TrainBegin carries the run's history", () => {
       const history = [0, 1, 2].map((epoch) => ({ epoch, trainLoss: 1 + epoch / 10, trainAccuracy: 0.5, valLoss: 2 + epoch / 10, valAccuracy: 0.25, lr: 0.005, durationMs: 1000 }));
       const resumed: WatchSignal = ev(1, { kind: 'TrainBegin', epoch: 3, step: 12, backend: 'wasm', threads: 2, replicas: 1, epochs: 6, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-3', history });
