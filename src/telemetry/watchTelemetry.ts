@@ -183,8 +183,16 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
   const credentials = opts.credentials ?? grpc.credentials.createInsecure();
   return new Observable<WatchSignal>((subscriber) => {
     const { v1 } = loadTelemetryProto();
-    const client = new v1.Telemetry(opts.address, credentials, opts.channelOptions ?? {});
     const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
+    // grpc-js keeps its own reconnect backoff per channel (1 s growing to 2 min): a call made
+    // while it waits fails at once without dialling, so a watcher waiting for training (or,
+    // following, for the next run) would see a server that came up only minutes later. The
+    // channel dials at this watcher's pace instead (a caller's own channel options win).
+    const client = new v1.Telemetry(opts.address, credentials, {
+      'grpc.initial_reconnect_backoff_ms': backoff.initialMs,
+      'grpc.max_reconnect_backoff_ms': backoff.maxMs,
+      ...opts.channelOptions,
+    });
     const kinds = (opts.kinds ?? []).map((k) => PROTO_EVENT_KIND[k]);
     let next = opts.fromSequence ?? 0; // next sequence wanted; 0 = oldest available
     let stream = opts.streamId ?? ''; // stream_id of the events received so far ('' before the first)

@@ -470,6 +470,33 @@ describe('rxtrain monitor', () => {
     assert.equal(notices.filter((l) => /connecting to/.test(l)).length, 1, t.err.text());
   });
 
+  it("dials at its own backoff while nothing listens, not at grpc-js's (1 s growing to 2 min), so it sees a run that starts much later", async function () {
+    this.timeout(20000);
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    let stop: (signal: StopSignal) => void = () => undefined;
+    const t = io({ onStopSignal: (s) => ((stop = s), () => undefined), backoff: { initialMs: 10, maxMs: 20 } });
+    const exit = run([`127.0.0.1:${port}`], t.io);
+    // Refused for 3.5 s: grpc-js's own backoff (1 s, then x1.6, ±20%) would have dialled at
+    // about 1 and 2.6 s and would not dial again before 4.1 s; this monitor dials every 20 ms.
+    await new Promise((r) => setTimeout(r, 3500));
+    let dialled = false;
+    const listener = net.createServer((socket) => {
+      dialled = true;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => listener.listen(port, '127.0.0.1', r));
+    try {
+      await until(() => dialled, 600, 'a dial soon after something listens');
+    } finally {
+      stop('SIGINT');
+      await exit;
+      await new Promise((r) => listener.close(r));
+    }
+  });
+
   it('--wait DURATION: once nothing has answered for that long, stops with exit 3 and says why', async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
