@@ -33,16 +33,20 @@ Watches a training run started with \`rxtrain train --telemetry HOST:PORT\` (def
 ${DEFAULT_TELEMETRY_ADDRESS}): epoch progress, loss/accuracy, learning rate, checkpoints and
 skipped samples, live. If the connection drops it retries with backoff and resumes from the
 last event it received; while nothing listens yet (training not started) it keeps trying,
-for ever unless --wait says how long.
+for ever unless --wait says how long. With --follow it goes on past the run's end, like
+\`tail -F\`: it waits at the address for the next run (a resume after Ctrl-C, or another
+run) and shows it, until Ctrl-C.
 
 exit codes:
   0    training ended (or stdout was closed, e.g. by \`| head\`)
-  1    training failed, or an error that retrying cannot fix: a wrong token, TLS on one
-       side only, a certificate for another name or from an untrusted CA (with a hint)
+  1    training failed (with --follow the monitor goes on), or an error that retrying
+       cannot fix: a wrong token, TLS on one side only, a certificate for another name or
+       from an untrusted CA (with a hint)
   2    bad usage
   3    nothing listened for --wait DURATION (training not started, or over before the
        monitor connected: rxtrain train --telemetry-linger DURATION keeps serving a
-       finished run for a monitor that comes late)
+       finished run for a monitor that comes late); with --follow, no next run came
+       for --wait DURATION after one ended
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
   129  hung up (SIGHUP: the terminal or ssh connection closed)
@@ -63,10 +67,15 @@ ${wrapWords(`(${TRAIN_EVENT_KINDS.join(' ')})`, 80 - 23)
   --server-name NAME   name expected in the server's certificate (default: the host dialled)
   --wait DURATION      give up (exit 3) once no server has answered for this long, e.g. 30s,
                        5m (default: keep trying, for a monitor started before training)
+  --follow             after a run ends (or fails), keep waiting at the address and show the
+                       next run too (a resume: "training restarted: resumed at epoch E step
+                       S from CKPT"), until Ctrl-C (exit 130); --json goes on with its
+                       events (a new streamId, sequence from 1), the notices on stderr
   -h, --help           show this help
 
 examples:
   rxtrain monitor 127.0.0.1:50051
+  rxtrain monitor --follow 127.0.0.1:50051     # stays across Ctrl-C and resume of training
   rxtrain monitor gpu-box:50051 --ca server.pem --token "$TOKEN"
   rxtrain monitor --json --kinds EpochEnd | jq -c '{epoch, valAccuracy}'`;
 
@@ -115,6 +124,8 @@ interface MonitorArgs {
   readonly serverName?: string;
   /** --wait in ms, and as given (for messages). */
   readonly wait?: { readonly ms: number; readonly text: string };
+  /** --follow: go on past a run's end, to the next run at the address. */
+  readonly follow: boolean;
 }
 
 /**
@@ -141,6 +152,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
         ca: { type: 'string' },
         'server-name': { type: 'string' },
         wait: { type: 'string' },
+        follow: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -179,6 +191,7 @@ export function parseMonitorArgs(argv: readonly string[], env: MonitorIo['env'])
   return E.right({
     address: formatHostPort(hp.right),
     json: v.json === true,
+    follow: v.follow === true,
     kinds,
     from,
     ...(v.stream !== undefined && v.stream !== '' ? { stream: v.stream } : {}),
@@ -381,9 +394,16 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   // A training restart is said with the new stream's first event, whose TrainBegin tells where
   // training went on (the view's note, filled in by it).
   let restartToSay = false;
+  // --follow, between a run's end and the next run's first event: the tries at the address
+  // are the waiting the end's notice announced, not connection problems to report.
+  let awaitingNext = false;
   const onSignal = (sig: WatchSignal): void => {
     state = reduceMonitor(state, sig);
-    if (sig.type === 'event') seenEvent = true;
+    if (sig.type === 'event') {
+      seenEvent = true;
+      awaitingNext = false;
+    }
+    if (sig.type === 'ended') awaitingNext = true;
     if (tty) {
       schedulePaint();
       return;
@@ -402,14 +422,18 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
           if (line !== undefined) out(`${line}\n`);
         }
         break;
+      case 'ended':
+        notice(`${sig.failed ? sig.details || 'training failed' : `training ended (${state.status})`}; waiting for the next run at ${args.address} (--follow)`);
+        break;
       case 'connected': {
+        if (awaitingNext) break;
         const line = `connecting to ${args.address}${sig.fromSequence > 0 ? ` (resuming from #${sig.fromSequence})` : ''}`;
         if (problem === undefined) notice(line);
         else heldBack = line;
         break;
       }
       case 'disconnected':
-        if (sig.message === problem) break;
+        if (awaitingNext || sig.message === problem) break;
         problem = sig.message;
         // A question ("... is training running?") reads better without a semicolon after it.
         notice(`${sig.message.endsWith('?') ? sig.message : `disconnected: ${sig.message};`} retrying in ${seconds(sig.retryInMs)} (further retries are not listed)`);
@@ -491,13 +515,16 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
       ...(args.token !== undefined ? { token: args.token } : {}),
       ...(io.backoff ? { backoff: io.backoff } : {}),
       ...(args.wait !== undefined ? { giveUpAfterMs: args.wait.ms } : {}),
+      follow: args.follow,
     }).subscribe({
       next: onSignal,
       complete: () => finish(state.status === 'FAILED' ? MONITOR_EXIT.FAILED : MONITOR_EXIT.OK, tty || args.json ? undefined : 'training ended', { connection: 'ended' }),
       error: (err: unknown) =>
         finish(
           err instanceof WatchError && err.problem?.kind === 'nobody-listens' ? MONITOR_EXIT.NOTHING_LISTENS : MONITOR_EXIT.FAILED,
-          err instanceof WatchError && err.problem !== undefined
+          err instanceof WatchError && err.problem?.kind === 'nobody-listens' && awaitingNext
+            ? `no next run at ${args.address} for ${args.wait?.text ?? seconds(err.problem.waitedMs)} (--wait) since the last one ended (${state.status})`
+            : err instanceof WatchError && err.problem !== undefined
             ? problemHint(err.problem, args, seenEvent)
             : err instanceof WatchError && err.code === grpcStatus.UNAUTHENTICATED
               ? tokenHint(err.message.replace(/^UNAUTHENTICATED: /, ''), args)

@@ -40,11 +40,12 @@ export type MonitorEpoch = EpochRecord;
 export interface MonitorState {
   readonly address: string;
   /**
-   * `ended`: the run's stream ended (training over); `stopped`: the monitor itself stopped
+   * `ended`: the run's stream ended (training over); `next-run`: it ended and the monitor
+   * (`--follow`) waits for the next run at the address; `stopped`: the monitor itself stopped
    * first (Ctrl-C, SIGTERM, an error it cannot retry past), saying nothing about the run, with
    * the reason, if any, in `connectionDetail`.
    */
-  readonly connection: 'connecting' | 'live' | 'retrying' | 'ended' | 'stopped';
+  readonly connection: 'connecting' | 'live' | 'retrying' | 'ended' | 'next-run' | 'stopped';
   readonly connectionDetail: string;
   readonly runId: string;
   readonly backend: string;
@@ -328,11 +329,23 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
       };
     }
     case 'connected':
+      // Following (--follow) past a run's end: the tries at the address are the wait for the next run.
+      if (s.connection === 'next-run') return s;
       return { ...s, connection: s.connection === 'live' ? 'live' : 'connecting', connectionDetail: sig.fromSequence > 0 ? `resuming from #${sig.fromSequence}` : '' };
     case 'disconnected':
+      if (s.connection === 'next-run') return s;
       return { ...s, connection: 'retrying', connectionDetail: `${sig.message} (retry in ${(sig.retryInMs / 1000).toFixed(1)} s)` };
     case 'gap':
       return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
+    case 'ended':
+      // Following past the end: the run's figures stay in view until the next run's first event.
+      return {
+        ...s,
+        connection: 'next-run',
+        connectionDetail: '',
+        // Its fatal Error event, if not filtered out, said why; the status must say it regardless.
+        status: sig.failed ? 'FAILED' : s.status,
+      };
     case 'restarted':
       // The finished epochs stay until the new stream's TrainBegin says whether it resumes them,
       // and so does the run's name (the same across resumes). The note is said in full by the

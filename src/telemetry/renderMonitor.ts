@@ -108,6 +108,7 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
     // A monitor that followed a training restart has seen a run: it reconnects, never waits anew.
     : s.connection === 'retrying' ? `${s.lastSequence === 0 && !s.seenEarlierStream ? 'waiting' : 'reconnecting'}: ${s.connectionDetail}`
     : s.connection === 'ended' ? 'ended'
+    : s.connection === 'next-run' ? 'ended: waiting for the next run'
     // "ended" after a Ctrl-C read as if training had ended, next to its status RUNNING.
     : s.connection === 'stopped' ? `monitor stopped${s.connectionDetail === '' ? '' : `: ${s.connectionDetail}`}`
     : `connecting ${s.connectionDetail}`.trim();

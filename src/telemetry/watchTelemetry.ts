@@ -34,7 +34,12 @@ export type WatchSignal =
   /** Events between `from` and `to` (inclusive) were lost: evicted from the server's replay buffer. */
   | { readonly type: 'gap'; readonly from: number; readonly to: number }
   /** The server's sequence restarted (a new training process): the view should start over. */
-  | { readonly type: 'restarted' };
+  | { readonly type: 'restarted' }
+  /**
+   * With `follow`: the run's stream ended (`failed`: with ABORTED, the server's `details`
+   * saying why); the watch goes on waiting for the next training process at the address.
+   */
+  | { readonly type: 'ended'; readonly failed: boolean; readonly details: string };
 
 /**
  * Options of {@link watchTelemetry}.
@@ -75,6 +80,14 @@ export interface WatchOptions {
    * came finds nothing listening (unless its server lingers, see `lingerAfterEndMs`).
    */
   readonly giveUpAfterMs?: number | undefined;
+  /**
+   * Like `tail -F`: when a run's stream ends (OK, or ABORTED for a failed run) report `ended`
+   * and keep trying the address for the next training process (a resume, another run), whose
+   * stream then arrives after `restarted`, instead of completing (or failing). A lingering
+   * server still serving the ended run counts as nothing there yet; `giveUpAfterMs` counts
+   * from the end (default false).
+   */
+  readonly follow?: boolean | undefined;
 }
 
 /**
@@ -216,18 +229,26 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
     let failingSince: number | undefined;
     // Events came from a server here: a refused connection now means training went away.
     let served = false;
-    const retry = (code: grpc.status, details: string): void => {
+    // follow: a run's stream ended and the next one has not sent an event yet. Until it does,
+    // the ended run's lingering server answering is no answer (for giveUpAfterMs).
+    let awaitingNext = false;
+    const retry = (code: grpc.status, details: string, quiet = false): void => {
       const now = Date.now();
       failingSince ??= now;
       if (opts.giveUpAfterMs !== undefined && now - failingSince >= opts.giveUpAfterMs) {
         const waitedMs = now - failingSince;
+        // The ended run's lingering server answered last: nothing failed, no new run came.
+        if (quiet) {
+          fail(grpc.status.UNAVAILABLE, `no new training process at ${opts.address} for ${(waitedMs / 1000).toFixed(1)} s since the last run ended; giving up`, { kind: 'nobody-listens', waitedMs });
+          return;
+        }
         fail(code, `no telemetry server answered at ${opts.address} for ${(waitedMs / 1000).toFixed(1)} s; giving up (last attempt: ${describeUnavailable(details, opts.address)})`,
           { kind: 'nobody-listens', waitedMs, ...(connectionRefused(details) ? {} : { lastAttempt: describeUnavailable(details, opts.address) }) });
         return;
       }
       // Never wait past the deadline to find out.
       const retryInMs = opts.giveUpAfterMs === undefined ? delay : Math.max(0, Math.min(delay, failingSince + opts.giveUpAfterMs - now));
-      subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address, served), retryInMs });
+      if (!quiet) subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address, served), retryInMs });
       delay = Math.min(delay * 2, backoff.maxMs);
       timer = setTimeout(connect, retryInMs);
     };
@@ -236,7 +257,18 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       if (stopped) return;
       call = undefined;
       if (received > 0) delay = backoff.initialMs;
-      if (st.code === grpc.status.OK) {
+      if (opts.follow === true && (st.code === grpc.status.OK || st.code === grpc.status.ABORTED)) {
+        // A lingering server still serving the run that ended has nothing new: try again later.
+        if (awaitingNext && received === 0) {
+          retry(st.code, st.details, true);
+          return;
+        }
+        awaitingNext = true;
+        failingSince = Date.now();
+        delay = backoff.initialMs;
+        subscriber.next({ type: 'ended', failed: st.code === grpc.status.ABORTED, details: st.details });
+        retry(st.code, st.details, true);
+      } else if (st.code === grpc.status.OK) {
         subscriber.complete();
       } else if (FATAL.has(st.code)) {
         fail(st.code, `${grpc.status[st.code]}: ${st.details}`);
@@ -301,7 +333,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
       if (stopped) return;
       client.GetRun({}, metadata(), { deadline: Date.now() + 5000 }, (err, run) => {
         if (!stopped && !err && run) {
-          failingSince = undefined; // a server answered
+          if (!awaitingNext) failingSince = undefined; // a server answered
           subscriber.next({ type: 'run', run });
         }
       });
@@ -313,6 +345,7 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         if (stopped) return;
         received += 1;
         served = true;
+        awaitingNext = false;
         failingSince = undefined;
         // Another process's stream (training restarted): the server started it from its oldest
         // event, and the view starts over. Servers before stream ids send '' and say "in the future".
@@ -322,7 +355,9 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         const e = fromProtoEvent(m);
         if (e !== undefined) subscriber.next({ type: 'event', event: e });
       });
-      c.on('metadata', () => (failingSince = undefined)); // a server answered, even if no event comes for a while
+      c.on('metadata', () => {
+        if (!awaitingNext) failingSince = undefined; // a server answered, even if no event comes for a while
+      });
       c.on('error', () => undefined); // reported through 'status'
       c.on('status', (st: grpc.StatusObject) => handleStatus(st, received));
     }

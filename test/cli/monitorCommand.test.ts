@@ -117,6 +117,85 @@ describe('rxtrain monitor', () => {
     assert.doesNotMatch(view, /new event stream|resumed from/, 'one note for the restart');
   });
 
+  describe('--follow', () => {
+    const resumed = (): TrainEvent => ({ kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'alexnet-1', backend: 'wasm', threads: 2, replicas: 1, epochs: 2, stepsPerEpoch: 4, config: {}, resumedFrom: 'runs/a/ckpt-1' });
+    const epochEnd = (): TrainEvent => ({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 });
+    const stopped = (): TrainEvent => ({ kind: 'TrainEnd', time: Date.now(), epoch: 1, step: 4, reason: 'stopped', durationMs: 10 });
+    // eslint-disable-next-line no-control-regex
+    const lastView = (text: string) => text.slice(text.lastIndexOf('rxtrain monitor')).replace(/\x1b\[[0-9]*[A-Za-z]/g, '');
+
+    it('goes on past a run stopped with Ctrl-C to its resume on the same address, and says where it resumed, until Ctrl-C', async function () {
+      this.timeout(30000);
+      for (const tty of [false, true]) {
+        const first = new Subject<TrainEvent>();
+        server = await serveTelemetry(first, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+        const address = server.address;
+        let stop: (signal: StopSignal) => void = () => undefined;
+        const t = io({ onStopSignal: (s) => ((stop = s), () => undefined) }, tty);
+        let settled = false;
+        const exit = run([address, '--follow'], t.io).finally(() => (settled = true));
+        first.next(begin());
+        first.next(epochEnd());
+        await until(() => server!.subscribers === 1 && (tty || /epoch done/.test(t.out.text())), 5000, "the first run's events");
+        // Training stopped with Ctrl-C: its stream ends with its TrainEnd, its server goes.
+        first.next(stopped());
+        first.complete();
+        await server.closed;
+        server = undefined;
+        await until(() => (tty ? /\[ended: waiting for the next run\]/.test(lastView(t.out.text())) : /waiting for the next run/.test(t.err.text())), 5000, 'the wait for the next run');
+        await new Promise((r) => setTimeout(r, 300)); // a few tries at the address, where nothing listens now
+        assert.equal(settled, false, 'the monitor goes on after the run ended');
+        // The resumed run, on the same address.
+        const next = new Subject<TrainEvent>();
+        server = await serveTelemetry(next, { runId: 'alexnet-1', address });
+        next.next(resumed());
+        if (tty) {
+          await until(() => /training restarted: resumed at epoch 2\/2 step 4 from runs\/a\/ckpt-1/.test(lastView(t.out.text())), 10000, 'the resumed run in view');
+          assert.match(lastView(t.out.text()), /\[live\]/);
+        } else {
+          await until(() => /#1 epoch 2\/2 step 4 training alexnet-1/.test(t.out.text()), 10000, 'the resumed run');
+        }
+        stop('SIGINT');
+        assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
+        if (!tty) {
+          assert.equal(t.err.text(),
+            `rxtrain monitor: connecting to ${address}\n`
+            + `rxtrain monitor: training ended (STOPPED); waiting for the next run at ${address} (--follow)\n`
+            + 'rxtrain monitor: training restarted: resumed at epoch 2/2 step 4 from runs/a/ckpt-1\n');
+          assert.match(t.out.text(), /training ended: stopped after 0\.0 s\n#1 epoch 2\/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from runs\/a\/ckpt-1\n/);
+        }
+        await server.shutdown();
+        server = undefined;
+      }
+    });
+
+    it('with --json waits past a failed run, or a finished one still served (linger) without printing it again; --wait gives up on the next run with exit 3', async function () {
+      this.timeout(30000);
+      for (const failed of [false, true]) {
+        const first = new Subject<TrainEvent>();
+        server = await serveTelemetry(first, { runId: 'alexnet-1', address: '127.0.0.1:0', lingerAfterEndMs: 60_000 });
+        const t = io();
+        const exit = run([server.address, '--follow', '--json', '--wait', '1s'], t.io);
+        first.next(begin());
+        await until(() => lines(t.out.text()).length === 1, 5000, 'the first event');
+        if (failed) first.error(new Error('loss is NaN'));
+        else {
+          first.next(endOk());
+          first.complete();
+        }
+        assert.equal(await exit, MONITOR_EXIT.NOTHING_LISTENS);
+        // The lingering server's replay of the ended run is not shown again.
+        assert.deepEqual(lines(t.out.text()).map((e) => e.kind), failed ? ['TrainBegin'] : ['TrainBegin', 'TrainEnd']);
+        assert.match(t.err.text(), failed
+          ? /\nrxtrain monitor: training failed: loss is NaN; waiting for the next run at 127\.0\.0\.1:\d+ \(--follow\)\n/
+          : /\nrxtrain monitor: training ended \(FINISHED\); waiting for the next run at 127\.0\.0\.1:\d+ \(--follow\)\n/);
+        assert.match(t.err.text(), new RegExp(`\nrxtrain monitor: no next run at 127\\.0\\.0\\.1:\\d+ for 1s \\(--wait\\) since the last one ended \\(${failed ? 'FAILED' : 'FINISHED'}\\)\n$`));
+        await server.shutdown();
+        server = undefined;
+      }
+    });
+  });
+
   it('once training it watched stops serving without ending its stream (killed), says so, not that training has not started', async function () {
     this.timeout(20000);
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });

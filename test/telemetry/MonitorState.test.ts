@@ -272,6 +272,20 @@ describe('MonitorState / renderMonitor', () => {
     });
   });
 
+  it("following past a run's end (--follow): says it waits for the next run, through the tries at the address, and a failed end says FAILED", () => {
+    const begin = ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 2, stepsPerEpoch: 4, config: {} });
+    const ended: WatchSignal = { type: 'ended', failed: false, details: '' };
+    const dropped: WatchSignal = { type: 'disconnected', code: 14, details: 'connect ECONNREFUSED', message: 'nothing listens on h:1 any more — did training stop?', retryInMs: 500 };
+    const s = [begin, ev(2, { kind: 'TrainEnd', epoch: 2, step: 8, reason: 'stopped', durationMs: 10 }), ended, { type: 'connected', fromSequence: 3 } as WatchSignal, dropped].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.match(renderMonitor(s, 80)[0], /\[ended: waiting for the next run\]$/);
+    assert.equal(s.status, 'STOPPED');
+    const failed = [begin, { type: 'ended', failed: true, details: 'training failed: loss is NaN' } as WatchSignal].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.equal(failed.status, 'FAILED');
+    // The next run's stream: the view is live again.
+    const next = [{ type: 'restarted' } as WatchSignal, begin].reduce(reduceMonitor, s);
+    assert.match(renderMonitor(next, 80)[0], /\[live\]$/);
+  });
+
   it('starts over on a server restart and keeps lines within the terminal width', () => {
     const s = reduceMonitor(reduceMonitor(initialMonitorState('h:1'), ev(9, { kind: 'CheckpointSaved', epoch: 0, step: 1, path: 'x'.repeat(300), best: false })), { type: 'restarted' });
     assert.equal(s.lastSequence, 0);
