@@ -8,7 +8,7 @@ import { serveTelemetry } from '../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../src/telemetry/TelemetryServer';
 import { INITIALISED_FRESH_MAX } from '../src/telemetry/toProtoEvent';
 import type { TrainEvent } from '../src/telemetry/TrainEvent';
-import { batchEnd, REPO_ROOT, selfSignedCert, until } from './telemetry/telemetryTestKit';
+import { batchEnd, REPO_ROOT, selfSignedCert, tcpProxy, until } from './telemetry/telemetryTestKit';
 
 /**
  * The example beside Python stubs of the proto without the lines `field` matches: what a
@@ -134,7 +134,7 @@ describe('examples/python/watch_run.py', function () {
     assert.equal(got.code, 0, got.err);
     // Epochs 1-based, as rxtrain monitor shows them; TrainEnd's own epoch is the cursor (2, after
     // LrChanged's epoch 1 ended), which the monitor shows as the epoch last done.
-    assert.match(got.out, /^run r: RUNNING, epoch 2\/3, /);
+    assert.match(got.out, /^run r: RUNNING, 3 epochs, step 4, events 1\.\.2\n/);
     assert.doesNotMatch(got.out, /train_begin/, '--kinds filters');
     assert.match(got.out, /\n2 epoch 2\/3 lr_changed 0\.01 -> 0\.001\n/);
     assert.match(got.out, /\n3 epoch 2\/3 train_end EARLY_STOPPED after 1\.5s\n/);
@@ -253,6 +253,55 @@ describe('examples/python/watch_run.py', function () {
       'cannot resolve no-such-host.invalid — is the host name right? retrying for up to 1 s (--wait)',
       'nothing answered at no-such-host.invalid:50051 for 1 s (--wait): cannot resolve no-such-host.invalid — is the host name right?',
     ]);
+  });
+
+  it("starts its first line without GetRun's epoch, which after an epoch's end is already the next one: the events say the epoch as rxtrain monitor shows it", async () => {
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: 'r', address: '127.0.0.1:0' });
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {} });
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 });
+    // Epoch 1 ended: its checkpoint carries the training cursor, epoch 2 (0-based 1).
+    events.next({ kind: 'CheckpointSaved', time: Date.now(), epoch: 1, step: 4, path: 'ckpt-1', best: true });
+    const r = watch([server.address]);
+    await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+    events.complete();
+    const got = await r;
+    assert.equal(got.code, 0, got.err);
+    assert.equal(got.out.split('\n')[0], 'run r: RUNNING, 3 epochs, step 4, events 1..3');
+    assert.match(got.out, /\n3 epoch 1\/3 checkpoint_saved ckpt-1 \(best\)\n/);
+  });
+
+  it('after a training restart (killed, resumed in a new process) says where training resumed, in the words of rxtrain monitor', async function () {
+    this.timeout(60000);
+    const first = new Subject<TrainEvent>();
+    server = await serveTelemetry(first, { runId: 'r', address: '127.0.0.1:0' });
+    const proxy = await tcpProxy(server.address);
+    let second: TelemetryServer | undefined;
+    try {
+      first.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 2, stepsPerEpoch: 4, config: {} });
+      first.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 });
+      const r = watch([proxy.address]);
+      await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+      // Killed: its connections reset, nothing serves there; then the resumed process does.
+      proxy.retarget('127.0.0.1:1');
+      proxy.cut();
+      await server.shutdown();
+      server = undefined;
+      const next = new Subject<TrainEvent>();
+      second = await serveTelemetry(next, { runId: 'r', address: '127.0.0.1:0' });
+      next.next({ kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 2, stepsPerEpoch: 4, config: {}, resumedFrom: 'runs/a/ckpt-1' });
+      proxy.retarget(second.address);
+      await until(() => second?.subscribers === 1, 20000, 'the example back');
+      next.complete();
+      const got = await r;
+      assert.equal(got.code, 0, got.err);
+      assert.match(got.err, /\ntraining restarted: resumed at epoch 2\/2 step 4 from runs\/a\/ckpt-1\n/);
+      assert.doesNotMatch(got.err, /server restarted/);
+      assert.match(got.out, /\n1 epoch 2\/2 train_begin 2 epochs x 4 steps, wasm, resumed from runs\/a\/ckpt-1\n/);
+    } finally {
+      await second?.shutdown();
+      await proxy.close();
+    }
   });
 
   it("prints a resumed run's earlier epochs under its train_begin line (TrainBegin.history)", async () => {

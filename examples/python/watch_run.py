@@ -16,6 +16,8 @@ or, with pip's grpcio-tools:
 Exit codes as `rxtrain monitor`: 0 training ended (or stdout was closed, `| head`), 1 the run
 failed or an error retrying cannot fix (a wrong token, TLS on one side only, a certificate for
 other names or not trusted), 2 bad usage, 3 nothing answered for --wait SECONDS, 130 Ctrl-C.
+There is no --follow: one run after another, until Ctrl-C, is a loop (see README)
+    while python3 examples/python/watch_run.py 127.0.0.1:50051; [ $? -ne 130 ]; do :; done
 
 grpc's own log lines (a failed handshake as "E1207 ... ssl_transport_security.cc ...") are kept
 off the terminal, as this script says what went wrong in its own words; GRPC_VERBOSITY=ERROR
@@ -142,6 +144,18 @@ def describe(ev):
     return f"{kind} {str(p).strip().replace(chr(10), ', ')}"
 
 
+def restart_note(ev, kind, epoch, epochs):
+    """What `rxtrain monitor` says of a training restart, from the new stream's first event: where
+    a resumed run went on (its train_begin), a run started afresh, or else (train_begin evicted,
+    left out by --kinds) the epoch and step it is at."""
+    if kind == "train_begin" and ev.train_begin.resumed_from:
+        return (f"training restarted: resumed at epoch {epoch_label(epoch, epochs)} step {ev.step} "
+                f"from {shown(ev.train_begin.resumed_from)}")
+    if kind == "train_begin":
+        return "training restarted: a new run, from epoch 1"
+    return f"training restarted: going on at epoch {epoch_label(epoch, epochs)} step {ev.step}"
+
+
 def speaks_tls(address, timeout=3.0):
     """Whether a TLS handshake with `address` succeeds (its certificate unchecked)."""
     host, _, port = address.rpartition(":")
@@ -253,6 +267,7 @@ def main():
 
     nxt, delay, run_shown, stream = args.start, 0.25, False, ""
     epoch, epochs = 0, 0  # the epoch shown (0-based), and the run's epochs (GetRun, TrainBegin)
+    restarted = False  # a new training process's stream: said with its first event
     failing_since = None  # --wait: when the attempts since the last answer began to fail
     while True:
         try:
@@ -260,23 +275,27 @@ def main():
             run = stub.GetRun(pb.GetRunRequest(), metadata=metadata, timeout=10)
             failing_since = None
             if not run_shown:
-                # Run.epoch is the latest event's, 0-based: shown 1-based, as rxtrain monitor does.
+                # Not Run.epoch: the latest event's, which after an epoch's end (its checkpoint)
+                # is already the next one. The events say which epoch `rxtrain monitor` shows.
                 epochs = run.epochs
-                print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}, epoch {epoch_label(run.epoch, run.epochs)}, "
-                      f"events {run.oldest_sequence}..{run.last_sequence}", flush=True)
+                print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}"
+                      + (f", {run.epochs} epoch{'' if run.epochs == 1 else 's'}" if run.epochs else "")
+                      + f", step {run.step}, events {run.oldest_sequence}..{run.last_sequence}", flush=True)
                 run_shown = True
             # stream_id: with the id of the stream nxt counts in, a restarted training (whose
             # sequence starts again at 1) is served from its start, not from nxt.
             for ev in stub.Subscribe(pb.SubscribeRequest(kinds=kinds, from_sequence=nxt, stream_id=stream), metadata=metadata):
                 if stream and ev.stream_id and ev.stream_id != stream:
-                    print("the server restarted: showing its stream from the start", file=sys.stderr)
-                    epoch = 0  # the new stream's events say where it is
+                    restarted, epoch = True, 0  # the new stream's events say where it is
                 stream = ev.stream_id or stream
                 nxt, delay = ev.sequence + 1, 0.25
                 kind = ev.WhichOneof("event")
                 if kind == "train_begin":
                     epochs = ev.train_begin.epochs
                 epoch = shown_epoch(ev, kind, epoch, epochs)
+                if restarted:
+                    print(restart_note(ev, kind, epoch, epochs), file=sys.stderr, flush=True)
+                    restarted = False
                 line = describe(ev)
                 if line is not None:
                     print(f"{ev.sequence} epoch {epoch_label(epoch, epochs)} {line}", flush=True)
@@ -290,8 +309,13 @@ def main():
             oldest_kept = trailers.get("rxtrain-oldest-sequence")
             future = "rxtrain-latest-sequence" in trailers or (oldest_kept is None and "in the future" in details)
             if code == grpc.StatusCode.OUT_OF_RANGE and future:
-                # A new training process (a resumed run) numbers its events from 1 again.
-                print("the server restarted: showing its stream from the start", file=sys.stderr)
+                # A new training process (a resumed run) numbers its events from 1 again; before
+                # any event, a --from past the end is as likely.
+                if stream:
+                    restarted = True
+                else:
+                    print(f"the server has no event #{nxt} yet (its stream is shorter: a --from past the end, "
+                          "or a training that started over); showing its events from the start", file=sys.stderr)
                 nxt, run_shown, stream, epoch = 0, False, "", 0
             elif code == grpc.StatusCode.OUT_OF_RANGE:
                 found = re.search(r"oldest available is (\d+)", details)
