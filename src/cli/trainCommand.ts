@@ -77,7 +77,7 @@ export const TRAIN_EXIT = {
  * `RunIdentity.changes`). A checkpoint written before the identity held the resolved count says
  * 0 for `auto`, and nothing else in it records the count it ran on: that one resumes, with a
  * warning. `--allow-replica-change` covers the balance too: both only decide how a batch is
- * split over the replicas (each shard's BatchNorm statistics), the one thing such a resume gives
+ * split over the replicas (and so what BatchNorm normalises over: each shard), the one thing such a resume gives
  * up anyway, so one decision, and moving to another machine is when both change.
  */
 function replicaChangeRules(replicas: number, balance: TrainConfig['balance'], allow: boolean): IdentityChangeRule[] {
@@ -91,9 +91,17 @@ function replicaChangeRules(replicas: number, balance: TrainConfig['balance'], a
       action: 'accept',
       note: `the checkpoint recorded replicas "auto" as 0, not the count it trained on (nothing else in it says); resuming on ${on}, which differs from an uninterrupted run if that count was another`,
     },
-    allow
-      ? { path: 'config.replicas', action: 'accept', note: `--allow-replica-change: resuming on ${on}, so the result differs from an uninterrupted run (BatchNorm statistics per shard, another batch split)` }
-      : { path: 'config.replicas', action: 'refuse', note: `to resume on ${on} anyway (another machine's core count), pass --allow-replica-change (config "allowReplicaChange": true); the result then differs from an uninterrupted run` },
+    // What changes is said for the direction at hand: training-mode BatchNorm normalises each
+    // shard with its own statistics (only the moving statistics are combined over the batch), so
+    // one replica normalises over the whole batch and several over their shards.
+    ...(allow
+      ? replicas === 1
+        ? [{ path: 'config.replicas', action: 'accept', note: `--allow-replica-change: resuming on ${on}, so the result differs from an uninterrupted run (BatchNorm statistics over the whole batch instead of per shard, the batch no longer split)` } as const]
+        : [
+            { path: 'config.replicas', from: 1, action: 'accept', note: `--allow-replica-change: resuming on ${on}, so the result differs from an uninterrupted run (BatchNorm statistics per shard instead of over the whole batch, the batch split ${replicas} ways)` } as const,
+            { path: 'config.replicas', action: 'accept', note: `--allow-replica-change: resuming on ${on}, so the result differs from an uninterrupted run (BatchNorm statistics per shard, over ${replicas} shards now, another batch split)` } as const,
+          ]
+      : [{ path: 'config.replicas', action: 'refuse', note: `to resume on ${on} anyway (another machine's core count), pass --allow-replica-change (config "allowReplicaChange": true); the result then differs from an uninterrupted run` } as const]),
     allow
       ? { path: 'config.balance', action: 'accept', note: `--allow-replica-change: resuming with balance ${balance} (the checkpoint's is ${other}), so the result differs from an uninterrupted run (another batch split)` }
       : {

@@ -559,10 +559,14 @@ describe('rxtrain train', function () {
     const allowed = capture();
     assert.equal(await run(args(2, '--replicas', '2', '--allow-replica-change'), allowed.io), TRAIN_EXIT.OK, allowed.err());
     assert.match(allowed.err(), /resuming run run-replicas: 2 epochs × 2 steps, backend .*, 2 replica\(s\), from .* at epoch 2\/2, step 2/);
-    const line = /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 1, now 2: --allow-replica-change: resuming on 2 replicas, so the result differs from an uninterrupted run \(BatchNorm statistics per shard, another batch split\)/;
+    const line = /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 1, now 2: --allow-replica-change: resuming on 2 replicas, so the result differs from an uninterrupted run \(BatchNorm statistics per shard instead of over the whole batch, the batch split 2 ways\)/;
     assert.match(allowed.err(), line);
     assert.match(fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), line, 'the log records the change');
     assert.match(allowed.err(), /epoch 2\/2: train loss \d/);
+    // And back: one replica normalises over the whole batch, which the warning says.
+    const back = capture();
+    assert.equal(await run(args(3, '--replicas', '1', '--allow-replica-change'), back.io), TRAIN_EXIT.OK, back.err());
+    assert.match(back.err(), /config\.replicas: checkpoint 2, now 1: --allow-replica-change: resuming on 1 replica, so the result differs from an uninterrupted run \(BatchNorm statistics over the whole batch instead of per shard, the batch no longer split\)/);
   });
 
   it('resuming on another replica count with --balance speed: the refusal names everything to pass, and --allow-replica-change covers both', async () => {
