@@ -33,6 +33,7 @@ import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
 import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
 import { ignoreClosedOutput } from './ignoreClosedOutput';
 import { lockRunDir } from './lockRunDir';
+import { describeTakeover } from '../model/lockFile';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
@@ -700,6 +701,12 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
     const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
     openStore = store;
+    // A kill -9 leaves both locks: the run directory's line above already named that process.
+    const storeTakeover = store.lockTakeover;
+    const runTakeover = lock.right.takeover?.holder;
+    if (storeTakeover !== undefined && !(storeTakeover.holder !== undefined && storeTakeover.holder.pid === runTakeover?.pid && storeTakeover.holder.host === runTakeover.host)) {
+      logger.warn(`checkpoint folder lock taken over from ${describeTakeover(storeTakeover)}`);
+    }
     if (cfg.ema.decay > 0) {
       logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);
     }

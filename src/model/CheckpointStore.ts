@@ -4,6 +4,7 @@ import * as E from 'fp-ts/Either';
 import { CorruptCheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointHeader } from './Checkpoint';
 import { readCheckpointHeader } from './readCheckpointHeader';
 import { CHECKPOINT_FOLDER_LOCK_FILE, lockCheckpointFolder } from './lockCheckpointFolder';
+import type { LockTakeover } from './lockFile';
 
 /**
  * A checkpoint read back from disk, with the file it came from.
@@ -102,6 +103,12 @@ export interface CheckpointStore {
    * before the step the previous run was saving. Optional, as `ensureBest` is.
    */
   readonly removedTempFiles?: readonly RemovedTempFile[] | undefined;
+  /**
+   * The stale lock (left by a killed process) that opening the store took over, so that a
+   * caller can say so; undefined when there was none, or the folder was opened unlocked.
+   * Optional, as `ensureBest` is.
+   */
+  readonly lockTakeover?: LockTakeover | undefined;
   /**
    * Ends writing: gives the folder's lock back (see {@link openCheckpointStore}), after which
    * `save` is refused. Idempotent; the process's exit does it too. Optional, as `ensureBest` is.
@@ -314,7 +321,7 @@ export async function latestCheckpointHeader(dir: string): Promise<{ readonly he
  * interleave its checkpoints with these, prune them (keepLast counts both runs' files) and
  * leave a folder whose resume mixes two runs, so opening a folder that another live process
  * has open is refused with a {@link CheckpointFolderInUseError} naming it (pid, host, since
- * when). A lock left by a killed process is taken over. Stores of one process share the lock
+ * when). A lock left by a killed process is taken over (said in `lockTakeover`). Stores of one process share the lock
  * (reopening the folder to resume is fine). Then removes the temp files that a crash mid-write
  * left behind (the lock makes this store the only writer), listing them in `removedTempFiles`.
  * Reading needs none of this: {@link scanCheckpoints} and {@link latestCheckpointHeader} (and
@@ -336,10 +343,12 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
   }
   await fs.promises.mkdir(dir, { recursive: true });
   let release = (): void => undefined;
+  let lockTakeover: LockTakeover | undefined;
   if (options.lock !== false) {
     const taken = lockCheckpointFolder(dir);
     if (E.isLeft(taken)) throw taken.left;
-    release = taken.right;
+    release = taken.right.release;
+    lockTakeover = taken.right.takeover;
   }
   let closed = false;
   const refuseIfClosed = (): void => {
@@ -372,6 +381,7 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
   return {
     dir,
     removedTempFiles,
+    lockTakeover,
     scan: () => scanCheckpoints(dir),
     async save(ck, { best }) {
       refuseIfClosed();

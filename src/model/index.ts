@@ -47,4 +47,4 @@ export * from './readCheckpointHeader';
 export type { OptionalFields } from './withDefaults';
 export * from './CheckpointFolderInUseError';
 export { CHECKPOINT_FOLDER_LOCK_FILE } from './lockCheckpointFolder';
-export type { LockHolder } from './lockFile';
+export type { LockHolder, LockTakeover } from './lockFile';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { CheckpointFolderInUseError } from './CheckpointFolderInUseError';
-import { liveLockHolder, lockFile, type FileLock } from './lockFile';
+import { liveLockHolder, lockFile, type FileLock, type LockTakeover } from './lockFile';
 
 /**
  * Name of the lock file that {@link openCheckpointStore} keeps in a checkpoint folder while a
@@ -22,7 +22,9 @@ const held = new Map<string, { readonly lock: FileLock; users: number }>();
  * {@link lockFile} on `dir/.rxtrain-checkpoints.lock`, a stale lock (its process gone) taken
  * over. The stores of one process share its lock (a resume reopens the folder; train(…) itself
  * refuses two runs on one folder at once): the returned release gives up this one's share, and
- * the last one removes the file; the process's exit releases whatever is left. Another live
+ * the last one removes the file; the process's exit releases whatever is left. `takeover` says
+ * which stale lock this call replaced (undefined when it shares this process's lock, or found
+ * none). Another live
  * process holding it, or one on another host, is a `Left` {@link CheckpointFolderInUseError};
  * an error creating the file (a read-only folder) is a `Left` Error.
  *
@@ -30,13 +32,14 @@ const held = new Map<string, { readonly lock: FileLock; users: number }>();
  * ```ts
  * const taken = lockCheckpointFolder('runs/mine/checkpoints');
  * if (E.isLeft(taken)) throw taken.left;
- * try { await writeCheckpoints(); } finally { taken.right(); }
+ * try { await writeCheckpoints(); } finally { taken.right.release(); }
  * ```
  */
-export function lockCheckpointFolder(dir: string): E.Either<Error, () => void> {
+export function lockCheckpointFolder(dir: string): E.Either<Error, { readonly release: () => void; readonly takeover: LockTakeover | undefined }> {
   const key = path.resolve(dir);
   const file = path.join(key, CHECKPOINT_FOLDER_LOCK_FILE);
   let mine = held.get(key);
+  let takeover: LockTakeover | undefined;
   // Still ours? The folder may have been deleted and made again (a test's temp folder) or the
   // lock file removed by hand meanwhile: a share of a lock that is no longer there protects nothing.
   const holder = mine === undefined ? undefined : liveLockHolder(file)?.holder;
@@ -58,17 +61,19 @@ export function lockCheckpointFolder(dir: string): E.Either<Error, () => void> {
       }
     }
     mine = { lock: taken.right, users: 0 };
+    takeover = taken.right.takeover;
     held.set(key, mine);
   }
   const share = mine;
   share.users += 1;
   let released = false;
-  return E.right(() => {
+  const release = (): void => {
     if (released) return;
     released = true;
     share.users -= 1;
     if (share.users > 0) return;
     share.lock.release();
     if (held.get(key) === share) held.delete(key);
-  });
+  };
+  return E.right({ release, takeover });
 }

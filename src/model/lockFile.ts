@@ -21,6 +21,20 @@ export interface LockHolder {
 
 
 /**
+ * A stale lock that {@link lockFile} replaced: its file, and who held it (undefined when the
+ * file could not be read: damaged, or written by hand). Its process was gone (same host).
+ *
+ * @example
+ * ```ts
+ * const t: LockTakeover = { file: 'runs/a/checkpoints/.rxtrain-checkpoints.lock', holder: { pid: 4242, host: 'gpu-box', since: '2026-12-07T13:44:44.000Z' } };
+ * ```
+ */
+export interface LockTakeover {
+  readonly file: string;
+  readonly holder: LockHolder | undefined;
+}
+
+/**
  * A held lock file. `release()` removes it (idempotent); it also runs by itself when the process
  * exits, so that `process.exit` after a second Ctrl-C leaves no lock.
  *
@@ -33,6 +47,8 @@ export interface FileLock {
   readonly file: string;
   /** Set when a stale lock (its process gone) was replaced: who held it. */
   readonly tookOver: string | undefined;
+  /** The same takeover, typed (optional, so that locks made by hand still type-check). */
+  readonly takeover?: LockTakeover | undefined;
   release(): void;
 }
 
@@ -281,6 +297,7 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   const mine = `${JSON.stringify(me)}\n`;
   let tookOver: string | undefined;
+  let takeover: LockTakeover | undefined;
   // Long enough to outwait other processes in the middle of taking the same stale lock over.
   const deadline = Date.now() + 5_000;
   // Set once this process has removed a stale lock as its takeover's winner: it then tries to
@@ -303,7 +320,7 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
         };
         atExit(release);
         removeMarkers(file);
-        return E.right({ file, tookOver, release });
+        return E.right({ file, tookOver, takeover, release });
       }
     } catch (e) {
       return E.left({ kind: 'failed', message: (e as Error).message });
@@ -323,7 +340,21 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
     }
     if (taken === 'wait') sleepMs(10);
     if (taken !== 'removed') continue;
-    tookOver = held === undefined ? 'an unreadable lock file' : `pid ${held.pid} (since ${held.since}), no longer running`;
+    tookOver = describeTakeover({ file, holder: held });
+    takeover = { file, holder: held };
     tookOverJustNow = true;
   }
+}
+
+/**
+ * Who a stale lock that was taken over belonged to, as a log line says it after "taken over from".
+ *
+ * @example
+ * ```ts
+ * describeTakeover({ file: 'runs/a/.rxtrain.lock', holder: { pid: 4242, host: 'gpu-box', since: '2026-12-07T13:44:44.000Z' } });
+ * // 'pid 4242 (since 2026-12-07T13:44:44.000Z), no longer running'
+ * ```
+ */
+export function describeTakeover(t: LockTakeover): string {
+  return t.holder === undefined ? 'an unreadable lock file' : `pid ${t.holder.pid} (since ${t.holder.since}), no longer running`;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 // The module object itself (the namespace import is a read-only view), to stub a read-only file system.
@@ -1206,6 +1206,30 @@ describe('rxtrain train', function () {
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', file], d.io), TRAIN_EXIT.USAGE);
     await new Promise((r) => setImmediate(r));
     assert.match(d.err(), /--run-dir .*a-file: a file is in the way \(expected a folder\)/);
+  });
+
+  it('says once whose stale locks it took over: the run directory\'s, and the checkpoint folder\'s when another process left that one', async () => {
+    const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const staleLock = (file: string, pid: number): void => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify({ pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    };
+    const takenOver = (err: string): string[] => err.split('\n').filter((l) => /lock taken over/.test(l)).map((l) => l.replace(/^.* WARN {2}/, ''));
+    // One kill -9 leaves both locks: one line.
+    const killed = path.join(tmp, 'run-killed');
+    const pid = deadPid();
+    staleLock(path.join(killed, '.rxtrain.lock'), pid);
+    staleLock(path.join(killed, 'checkpoints', '.rxtrain-checkpoints.lock'), pid);
+    const c = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', killed, '--epochs', '1'], c.io), TRAIN_EXIT.OK, c.err());
+    assert.deepEqual(takenOver(c.err()), [`run directory lock taken over from pid ${pid} (since 2026-01-01T00:00:00.000Z), no longer running`], c.err());
+    // A script's store, killed, left only the checkpoint folder's.
+    const script = path.join(tmp, 'run-script-killed');
+    const other = deadPid();
+    staleLock(path.join(script, 'checkpoints', '.rxtrain-checkpoints.lock'), other);
+    const d = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', script, '--epochs', '1'], d.io), TRAIN_EXIT.OK, d.err());
+    assert.deepEqual(takenOver(d.err()), [`checkpoint folder lock taken over from pid ${other} (since 2026-01-01T00:00:00.000Z), no longer running`], d.err());
   });
 
   it('says a --run-dir cannot be created on a read-only file system, not "no such file or directory"', async () => {

@@ -246,6 +246,11 @@ describe('CheckpointStore', () => {
       assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, killed.proc.pid, 'a kill -9 leaves its lock');
       const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: false });
       assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, process.pid, 'taken over');
+      assert.equal(store.lockTakeover?.file, lockPath);
+      assert.equal(store.lockTakeover?.holder?.pid, killed.proc.pid, 'and says from whom');
+      const sharing = await openCheckpointStore(dir, { keepLast: 1, keepBest: false });
+      assert.equal(sharing.lockTakeover, undefined, 'a store sharing this process\'s lock took nothing over');
+      sharing.close?.();
       assert.equal((await holder()).said.startsWith(`refused CheckpointFolderInUseError: checkpoint folder ${dir} is open for writing by another process (pid ${process.pid}, `), true);
       store.close?.();
       const ended = await holder();
