@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import * as os from 'node:os';
 import { liveLockHolder, lockFile, type FileLock, type LockRefusal } from '../model/lockFile';
 import { CHECKPOINT_FOLDER_LOCK_FILE } from '../model/lockCheckpointFolder';
+import { checkpointFolderRefusal } from './checkpointFolderRefusal';
 
 /**
  * A held lock on a run directory (see {@link FileLock}).
@@ -60,15 +61,8 @@ export function lockRunDir(dir: string): E.Either<string, RunDirLock> {
   })(lockFile(file));
   if (E.isLeft(taken)) return taken;
   // Only a cheap early word: openCheckpointStore takes that lock, and settles a race.
-  const checkpoints = path.join(dir, 'checkpoints');
-  const storeLock = path.join(checkpoints, CHECKPOINT_FOLDER_LOCK_FILE);
-  const store = liveLockHolder(storeLock);
+  const store = liveLockHolder(path.join(dir, 'checkpoints', CHECKPOINT_FOLDER_LOCK_FILE));
   if (store === undefined || (store.holder.pid === process.pid && store.holder.host === os.hostname())) return taken;
   taken.right.release();
-  const held = store.holder;
-  return E.left(store.elsewhere
-    ? `run directory ${dir} is in use: its checkpoint folder ${checkpoints} is open for writing on host ${held.host} (pid ${held.pid}, since ${held.since}); `
-      + `use another --run-dir, or delete ${storeLock} if that run is over`
-    : `run directory ${dir} is in use: its checkpoint folder ${checkpoints} is open for writing by another process (pid ${held.pid}, since ${held.since}); `
-      + `wait for it or stop it, or use another --run-dir (if nothing writes there, pid ${held.pid} is some other process now: delete ${storeLock})`);
+  return E.left(checkpointFolderRefusal(dir, store.holder, store.elsewhere));
 }

@@ -17,8 +17,11 @@ export interface NewPaths {
    * and what has appeared since in the `entriesOf` folders that existed.
    */
   readonly paths: readonly string[];
-  /** Removes each of {@link NewPaths.paths} with what is under it; one that cannot go is left. */
-  remove(): void;
+  /**
+   * Removes each of {@link NewPaths.paths} with what is under it, except those in `keep`
+   * (absolute: one another process has since taken); one that cannot go is left.
+   */
+  remove(keep?: readonly string[]): void;
 }
 
 /** The outermost folder of `p` (or `p` itself) that does not exist, or undefined when `p` does. */
@@ -73,8 +76,9 @@ export function newPaths(paths: readonly string[], opts: { readonly entriesOf?: 
     get paths() {
       return current();
     },
-    remove: () => {
+    remove: (keep = []) => {
       for (const p of current()) {
+        if (keep.includes(p)) continue;
         try {
           fs.rmSync(p, { recursive: true, force: true });
         } catch {

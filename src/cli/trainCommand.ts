@@ -33,6 +33,8 @@ import { tensorBoardWriter } from '../telemetry/tensorBoardWriter';
 import { graphFromNetworkSpec } from '../telemetry/graphFromNetworkSpec';
 import { ignoreClosedOutput } from './ignoreClosedOutput';
 import { lockRunDir } from './lockRunDir';
+import { checkpointFolderRefusal } from './checkpointFolderRefusal';
+import { CheckpointFolderInUseError } from '../model/CheckpointFolderInUseError';
 import { describeTakeover } from '../model/lockFile';
 import type { TrainEvent } from '../telemetry/TrainEvent';
 import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
@@ -547,8 +549,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   );
   let began = false;
   // Removed while the lock is still held: no other training can have written there meanwhile.
+  // Set when another process took checkpoints/ between the run directory's lock and the store's.
+  let checkpointsTaken = false;
   const undoStart = (): void => {
-    made.remove();
+    made.remove(checkpointsTaken ? [path.join(runDir, 'checkpoints')] : []);
     lock.right.release();
     removeEmptyFolders(runDir, createdDir);
   };
@@ -699,7 +703,17 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       }
       if (cfg.earlyStopping.monitor === 'valLoss') logger.info('early stopping follows the training loss: this run has no validation data');
     }
-    const store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
+    let store: CheckpointStore;
+    try {
+      store = await openCheckpointStore(path.join(runDir, 'checkpoints'), { keepLast: cfg.checkpoint.keepLast, keepBest: cfg.checkpoint.keepBest });
+    } catch (e) {
+      await datasets.close();
+      if (!(e instanceof CheckpointFolderInUseError)) throw e;
+      // Taken since lockRunDir looked (a script opening it from code): the folder, and what the
+      // other process keeps there, are not this start's to remove.
+      checkpointsTaken = true;
+      throw new Error(checkpointFolderRefusal(runDir, e.holder, e.elsewhere));
+    }
     openStore = store;
     // A kill -9 leaves both locks: the run directory's line above already named that process.
     const storeTakeover = store.lockTakeover;

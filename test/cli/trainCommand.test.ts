@@ -1232,6 +1232,32 @@ describe('rxtrain train', function () {
     assert.deepEqual(takenOver(d.err()), [`checkpoint folder lock taken over from pid ${other} (since 2026-01-01T00:00:00.000Z), no longer running`], d.err());
   });
 
+  it('a checkpoint folder another process takes after the run directory\'s lock: refused in --run-dir terms, and that process\'s folder left alone', async () => {
+    const runDir = path.join(tmp, 'run-grabbed');
+    const checkpoints = path.join(runDir, 'checkpoints');
+    const storeLock = path.join(checkpoints, '.rxtrain-checkpoints.lock');
+    // The seam: a script takes checkpoints/ just as the store makes it (its pid: a live process not this one).
+    const other = process.ppid;
+    const mkdir = nodeFs.promises.mkdir;
+    nodeFs.promises.mkdir = (async (p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      const made = await mkdir(p, o);
+      if (path.resolve(String(p)) === checkpoints && !fs.existsSync(storeLock)) {
+        fs.writeFileSync(storeLock, JSON.stringify({ pid: other, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' }));
+      }
+      return made;
+    }) as typeof nodeFs.promises.mkdir;
+    const c = capture();
+    try {
+      assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1'], c.io), TRAIN_EXIT.FAILED, c.err());
+    } finally {
+      nodeFs.promises.mkdir = mkdir;
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.match(c.err(), new RegExp(`ERROR +run directory \\S*run-grabbed is in use: its checkpoint folder \\S*run-grabbed/checkpoints is open for writing by another process \\(pid ${other}, since 2026-01-01T00:00:00\\.000Z\\); wait for it or stop it, or use another --run-dir \\(if nothing writes there, pid ${other} is some other process now: delete \\S*\\.rxtrain-checkpoints\\.lock\\)\n`));
+    assert.doesNotMatch(c.err(), /another folder/);
+    assert.ok(fs.existsSync(storeLock), 'the other process\'s lock (and folder) stay');
+  });
+
   it('says a --run-dir cannot be created on a read-only file system, not "no such file or directory"', async () => {
     const [mkdir, access] = [nodeFs.mkdirSync, nodeFs.accessSync];
     const readOnly = path.join(tmp, 'read-only');
