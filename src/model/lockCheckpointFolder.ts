@@ -24,8 +24,8 @@ const held = new Map<string, { readonly lock: FileLock; users: number }>();
  * refuses two runs on one folder at once): the returned release gives up this one's share, and
  * the last one removes the file; the process's exit releases whatever is left. `takeover` says
  * which stale lock this call replaced (undefined when it shares this process's lock, or found
- * none). Another live
- * process holding it, or one on another host, is a `Left` {@link CheckpointFolderInUseError};
+ * none). Another live process holding it, or one on another host, is a `Left`
+ * {@link CheckpointFolderInUseError};
  * an error creating the file (a read-only folder) is a `Left` Error.
  *
  * @example
