@@ -717,10 +717,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     openStore = store;
     // A kill -9 leaves both locks: the run directory's line above already named that process.
     const storeTakeover = store.lockTakeover;
-    const runTakeover = lock.right.takeover?.holder;
-    if (storeTakeover !== undefined && !(storeTakeover.holder !== undefined && storeTakeover.holder.pid === runTakeover?.pid && storeTakeover.holder.host === runTakeover.host)) {
-      logger.warn(`checkpoint folder lock taken over from ${describeTakeover(storeTakeover)}`);
-    }
+    const runHolder = lock.right.takeover?.holder;
+    const sameProcess = runHolder !== undefined && storeTakeover?.holder?.pid === runHolder.pid && storeTakeover.holder.host === runHolder.host;
+    if (storeTakeover !== undefined && !sameProcess) logger.warn(`checkpoint folder lock taken over from ${describeTakeover(storeTakeover)}`);
     if (cfg.ema.decay > 0) {
       logger.info(`weight EMA: decay ${cfg.ema.decay} per step, folded in every ${cfg.ema.everySteps} step(s); validation, the best checkpoint and evaluate use the average`);
     }
@@ -735,9 +734,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     // The identity keeps the spelling of the run's start (so that another spelling of the same
     // source resumes later too), and so matches: what changed about the source is said here.
     const keptSource = (identity.config as { initFrom?: unknown }).initFrom;
-    if (cfg.initFrom !== null && keptSource === recordedSource && keptSource !== canonicalInitSource(cfg.initFrom)) {
+    const sourceNow = cfg.initFrom === null ? undefined : canonicalInitSource(cfg.initFrom);
+    if (sourceNow !== undefined && keptSource === recordedSource && keptSource !== sourceNow) {
       logger.warn(
-        `--init-from ${cfg.initFrom} resolves to ${canonicalInitSource(cfg.initFrom)} now, not to ${String(keptSource)} as when the run started (its source run went on, or is gone): ` +
+        `--init-from ${cfg.initFrom} resolves to ${sourceNow} now, not to ${String(keptSource)} as when the run started (its source run went on, or is gone): ` +
           'resuming, since it is not read again (the run\'s own checkpoint holds the weights it took)',
       );
     }
