@@ -285,7 +285,13 @@ async function runWith(
     unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
       interrupts += 1;
       bar?.stop();
-      if (interrupts > 1) process.exit(stopExitCode(signal));
+      if (interrupts > 1) {
+        // Quit now, but let the fast path's threads end themselves (after the image in hand):
+        // one stopped inside the libjpeg-turbo binding would abort the process (exit 134).
+        const code = stopExitCode(signal);
+        void Promise.race([workers?.close(), new Promise((r) => setTimeout(r, 1000))]).finally(() => process.exit(code));
+        return;
+      }
       io.stderr.write(`rxtrain preprocess: interrupted${signal === 'SIGINT' ? '' : ` by ${signal}`}; nothing was written to the manifests, partial record files are removed (run it again to start over)\n`);
       sub.unsubscribe();
       resolve(stopExitCode(signal));

@@ -75,6 +75,21 @@ export interface PreprocessWorkerMessage {
 }
 
 /**
+ * What a preprocess worker starts with: `stop`, one shared Int32 the pool sets to 1 on
+ * `close()`, so the worker drops the jobs still queued in its thread (the pool has answered
+ * them) and ends after the image in hand.
+ *
+ * @example
+ * ```ts
+ * const data: PreprocessWorkerData = { stop: new Int32Array(new SharedArrayBuffer(4)) };
+ * if (Atomics.load(data.stop, 0) !== 0) return;
+ * ```
+ */
+export interface PreprocessWorkerData {
+  readonly stop: Int32Array;
+}
+
+/**
  * Results per reply message a worker sends at most (and at the end of each batch): fewer
  * messages mean fewer cross-thread wake-ups, which cost far more than the copying on this
  * class of VM; more would leave the main thread too long without results to hand out new work.
@@ -98,6 +113,10 @@ export const PREPROCESS_REPLY_EVERY = 4;
  */
 export const PREPROCESS_IN_FLIGHT_PER_WORKER = 16;
 
+// Long enough for the largest image preprocess takes (maxPixels) on a loaded machine, and for a
+// thread still starting (tsx in a checkout takes seconds under load).
+const PREPROCESS_CLOSE_GRACE_MS = 30_000;
+
 /**
  * A pool of worker threads running the fast JPEG path of preprocessing
  * (see `fastJpegPreprocess`): file in, file out, off the main thread on every core.
@@ -115,7 +134,12 @@ export interface PreprocessWorkers {
    * full disk is an error of the run); a worker that died turns its jobs into `fallback`.
    */
   run(job: PreprocessJob): Promise<PreprocessJobResult>;
-  /** Terminates the workers; pending jobs resolve as `fallback`. */
+  /**
+   * Ends the workers; pending jobs resolve as `fallback` at once. Resolves when every thread
+   * has ended: each ends itself after the image in hand (a thread stopped inside the
+   * libjpeg-turbo binding's code would abort the process), and is terminated only if it has
+   * not ended after a grace period (a read hung on a dead network mount).
+   */
   close(): Promise<void>;
 }
 
@@ -134,6 +158,7 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
   if (loadJpegTurbo() === undefined) return undefined;
   const ext = path.extname(__filename);
   const entry = path.join(__dirname, `preprocessWorker${ext}`);
+  const workerData: PreprocessWorkerData = { stop: new Int32Array(new SharedArrayBuffer(4)) };
   type Pending = { resolve: (r: PreprocessJobResult) => void; reject: (e: Error) => void; worker: number; slot: number | undefined };
   // Pixel slots shared with the workers, reused across images (allocated for the first job
   // that wants pixels; a job waits for a free slot, and the earliest job always holds one,
@@ -159,6 +184,7 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
   const dead = new Array<string | undefined>(count).fill(undefined);
   let nextId = 1;
   let closed = false;
+  let closing: Promise<void> | undefined;
   const settle = (id: number, f: (p: Pending) => void): void => {
     const p = pending.get(id);
     if (!p) return;
@@ -169,8 +195,8 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
   const workers = Array.from({ length: count }, (_, w) => {
     const worker =
       ext === '.ts'
-        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, execArgv: [] })
-        : new Worker(entry);
+        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, execArgv: [], workerData })
+        : new Worker(entry, { workerData });
     worker.unref();
     worker.on('message', (replies: readonly PreprocessWorkerReply[]) => {
       for (const m of replies) onReply(m);
@@ -202,8 +228,13 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
       }
     };
     worker.on('error', (e) => fail(`preprocess worker failed: ${e.message}`));
-    worker.on('exit', (code) => fail(`preprocess worker exited with code ${code}`));
-    return worker;
+    const exited = new Promise<void>((resolve) =>
+      worker.on('exit', (code) => {
+        fail(`preprocess worker exited with code ${code}`);
+        resolve();
+      }),
+    );
+    return { worker, exited };
   });
   // Jobs gathered per worker until the end of this event-loop turn, then posted as one message.
   const outbox: Array<Array<PreprocessWorkerMessage['jobs'][number]>> = Array.from({ length: count }, () => []);
@@ -215,8 +246,25 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
       if (outbox[w].length === 0) continue;
       const message: PreprocessWorkerMessage = { ring: ring?.buf, jobs: outbox[w] };
       outbox[w] = [];
-      workers[w].postMessage(message);
+      workers[w].worker.postMessage(message);
     }
+  };
+  const endAll = async (): Promise<void> => {
+    closed = true;
+    for (const id of [...pending.keys()]) settle(id, (p) => p.resolve({ kind: 'fallback', why: 'preprocess workers closed' }));
+    for (const wake of slotWaiters.splice(0)) wake();
+    Atomics.store(workerData.stop, 0, 1);
+    await Promise.all(
+      workers.map(async ({ worker, exited }) => {
+        // Queued after the thread's start-up and its current batch of jobs: a thread still
+        // loading its modules reads it once they are loaded.
+        worker.postMessage('close');
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), PREPROCESS_CLOSE_GRACE_MS)));
+        if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+        clearTimeout(timer);
+      }),
+    );
   };
   return {
     count,
@@ -239,12 +287,10 @@ export function createPreprocessWorkers(count: number): PreprocessWorkers | unde
         }
       });
     },
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      for (const id of [...pending.keys()]) settle(id, (p) => p.resolve({ kind: 'fallback', why: 'preprocess workers closed' }));
-      for (const wake of slotWaiters.splice(0)) wake();
-      await Promise.all(workers.map((w) => w.terminate()));
+    close(): Promise<void> {
+      // Every caller waits for the threads' end, not only the first (a second Ctrl-C, say).
+      closing ??= endAll();
+      return closing;
     },
   };
 }

@@ -54,6 +54,9 @@ const scratchSums = new Float64Array(3);
  * place (no temporary name, fsync or rename): preprocess writes its manifests last, so a
  * crash never leaves a manifest naming a missing or cut image.
  *
+ * `jt` may be undefined in a thread that must not load the binding (see `nativeJpegCodec`):
+ * then only the addon's one-call kernel runs, and without it the file is refused.
+ *
  * @example
  * ```ts
  * const r = fastJpegPreprocessFile(jt, fs.readFileSync('a.jpg'), 'out/000001.jpg', { size: 256, quality: 90, maxPixels: 1e8, wantPixels: false });
@@ -61,7 +64,7 @@ const scratchSums = new Float64Array(3);
  * ```
  */
 export function fastJpegPreprocessFile(
-  jt: JpegTurbo,
+  jt: JpegTurbo | undefined,
   buf: Buffer,
   dest: string,
   opts: FastJpegOptions,
@@ -81,6 +84,7 @@ export function fastJpegPreprocessFile(
     const s = scratchSums;
     return { kind: 'written', sums: [s[0], s[1], s[2]], bytes: r };
   }
+  if (jt === undefined) return { kind: 'refused', why: 'the libjpeg-turbo binding is not loaded in this thread and the addon has no one-call JPEG kernel here' };
   const r = fastJpegPreprocess(jt, buf, { ...opts, wantPixels: pixels !== undefined });
   if (r.kind === 'refused') return r;
   try {

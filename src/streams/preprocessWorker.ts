@@ -2,8 +2,8 @@
 // synchronous I/O and one native call per image (decode, crop, resize, encode, write), so a
 // core does a whole image without thread hand-offs; results go back a few per message.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
-import { PREPROCESS_REPLY_EVERY, type PreprocessWorkerMessage, type PreprocessWorkerReply } from './createPreprocessWorkers';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PREPROCESS_REPLY_EVERY, type PreprocessWorkerData, type PreprocessWorkerMessage, type PreprocessWorkerReply } from './createPreprocessWorkers';
 import { fastJpegPreprocessFile } from './fastJpegPreprocessFile';
 import { loadJpegTurbo, type JpegTurbo } from './loadJpegTurbo';
 import { nativeJpegCodec } from './nativeJpegCodec';
@@ -25,7 +25,6 @@ function readWhole(file: string): Buffer {
 }
 
 function runJob(jt: JpegTurbo | undefined, { id, job, slot }: PreprocessWorkerMessage['jobs'][number], ring: SharedArrayBuffer | undefined): PreprocessWorkerReply {
-  if (jt === undefined) return { id, kind: 'fallback', why: 'libjpeg-turbo binding not available in the worker' };
   let buf: Buffer;
   try {
     buf = readWhole(job.src);
@@ -48,17 +47,31 @@ function runJob(jt: JpegTurbo | undefined, { id, job, slot }: PreprocessWorkerMe
 
 if (parentPort) {
   const port = parentPort;
-  const jt = loadJpegTurbo();
-  // Load the addon now, while the main thread is still listing the dataset, not on the first image.
-  nativeJpegCodec();
-  port.on('message', ({ ring, jobs }: PreprocessWorkerMessage) => {
+  const { stop } = workerData as PreprocessWorkerData;
+  // The pool's thread loaded the binding (and libturbojpeg with it) before starting this one,
+  // so with the addon's one-call kernel this thread never runs the binding's code: stopped in
+  // there, a thread aborts the whole process (see nativeJpegCodec). Loaded now otherwise, while
+  // the main thread is still listing the dataset, not on the first image.
+  const codec = nativeJpegCodec({ bindingLoaded: true });
+  const jt = codec?.jpegPreprocessFile !== undefined ? undefined : loadJpegTurbo();
+  const usable = codec?.jpegPreprocessFile !== undefined || jt !== undefined;
+  port.on('message', (m: PreprocessWorkerMessage | 'close') => {
+    // The pool's close(): end the thread from here, between images, never by terminate().
+    if (m === 'close') {
+      port.close();
+      return;
+    }
+    const { ring, jobs } = m;
     let out: PreprocessWorkerReply[] = [];
     for (let i = 0; i < jobs.length; i++) {
-      out.push(runJob(jt, jobs[i], ring));
+      // Closed: the pool has answered the rest already; end after the image in hand.
+      if (Atomics.load(stop, 0) !== 0) break;
+      out.push(usable ? runJob(jt, jobs[i], ring) : { id: jobs[i].id, kind: 'fallback', why: 'libjpeg-turbo binding not available in the worker' });
       if (out.length >= PREPROCESS_REPLY_EVERY || i === jobs.length - 1) {
         port.postMessage(out);
         out = [];
       }
     }
+    if (out.length > 0) port.postMessage(out);
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,5 +67,27 @@ describe('createPreprocessWorkers', function () {
     await p.close();
     for (const r of await Promise.all(pending)) assert.ok(r.kind === 'fallback' || r.kind === 'written');
     assert.equal((await p.run({ src, dest: path.join(dir, 'late.jpg'), size: 32, quality: 90, maxPixels: 1e8, wantPixels: false })).kind, 'fallback');
+  });
+
+  it('closes threads busy inside the libjpeg-turbo binding or still starting without aborting the process; no file is written after close', async () => {
+    // Before: close() terminated the threads, and a thread stopped inside the binding's
+    // node-addon-api code aborts the whole process (exit 134, seen once in CI at start-up).
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'fixtures', 'closeBusyPreprocessPool.ts'), '3'], {
+      env: { ...process.env, RXTRAIN_NATIVE: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, err);
+    const report = JSON.parse(out) as Array<{ queued: number; atClose: number; later: number; fallbacks: number }>;
+    assert.equal(report.length, 3);
+    for (const r of report) {
+      assert.equal(r.later, r.atClose, 'a thread wrote files after close() resolved');
+      assert.ok(r.atClose < r.queued, `the threads dropped their queued jobs on close (${r.atClose} of ${r.queued} written)`);
+      assert.ok(r.fallbacks >= r.queued - r.atClose, 'every job not written resolved as fallback');
+    }
   });
 });
