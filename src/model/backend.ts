@@ -271,6 +271,24 @@ async function tryCpu(attempts: BackendAttempt[]): Promise<BackendInfo | undefin
 let current: { key: string; info: BackendInfo } | undefined;
 
 /**
+ * The backend that the latest successful {@link initBackend} call in this thread set up, while
+ * tfjs still runs on it; `undefined` when initBackend was not called here, or when tfjs was
+ * switched to another backend since (`tf.setBackend`). Unlike `tf.getBackend()`, which names
+ * whatever tfjs fell back to by itself when a tensor came before any setup, this is a choice
+ * made through rxtrain: `createTrainer({ backend: 'auto' })` keeps it.
+ *
+ * @example
+ * ```ts
+ * await initBackend({ prefer: 'cpu' });
+ * initialisedBackend()?.name; // 'cpu'
+ * ```
+ */
+export function initialisedBackend(): BackendInfo | undefined {
+  if (current === undefined || tf.getBackend() !== current.info.name) return undefined;
+  return current.info;
+}
+
+/**
  * Selects and initialises the tfjs backend for training: tfjs-node-gpu → tfjs-node → wasm (with
  * rxtrain's training kernels, threaded) → cpu; the first that loads wins. Also installs
  * rxtrain's untiled BatchNorm gradient (all backends). `opts.prefer` or the

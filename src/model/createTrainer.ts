@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { alexNet } from './alexNet';
-import { initBackend, type BackendName } from './backend';
+import { initBackend, initialisedBackend, type BackendName } from './backend';
 import { backendLabel } from './backendLabel';
 import { nativeKernelState } from './wasm/nativeKernels';
 import { machineCores } from './machineCores';
@@ -53,7 +53,11 @@ export interface CreateTrainerOptions {
    * `DataParallelOptions.balance`). Ignored with one replica.
    */
   readonly balance?: 'even' | 'speed' | undefined;
-  /** Backend to use (see `initBackend`); default `auto`. */
+  /**
+   * Backend to use (see `initBackend`); default `auto`: the backend this thread's latest
+   * `initBackend` call set up, if tfjs still runs on it, else `initBackend`'s resolution
+   * (`RXTRAIN_BACKEND`, then tfjs-node → wasm → cpu).
+   */
   readonly backend?: BackendName | 'auto' | undefined;
   /** Compute threads (of this thread's backend, or of each replica's). */
   readonly threads?: number | undefined;
@@ -91,7 +95,8 @@ export function networkSpecOf(o: Pick<CreateTrainerOptions, 'model' | 'numClasse
 
 /**
  * Creates a {@link Trainer}: initialises the backend (`initBackend`; an explicitly requested
- * backend that tfjs already runs on is kept as it is), builds the model with
+ * backend that tfjs already runs on is kept as it is, and so is, with `backend: 'auto'`, one
+ * that the caller set up with `initBackend` before), builds the model with
  * seeded Xavier-normal weights and the PyTorch-semantics SGD, in this thread or as
  * data-parallel replicas in worker_threads. Every replica starts from the same weights.
  *
@@ -100,14 +105,22 @@ export function networkSpecOf(o: Pick<CreateTrainerOptions, 'model' | 'numClasse
  * const trainer = await createTrainer({ model: 'alexnet', numClasses: 256, replicas: 'auto' });
  * const { loss, accuracy } = await trainer.step(batch.xs, batch.ys, step);
  * await trainer.dispose();
+ *
+ * await initBackend({ prefer: 'cpu' });
+ * (await createTrainer({ model: 'small', numClasses: 10 })).backend; // 'cpu': auto keeps it
  * ```
  */
 export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
   const spec = networkSpecOf(options);
   const seed = options.seed ?? 0;
-  const backend = options.backend ?? 'auto';
+  // `auto` is no preference of its own: a backend the caller set up with initBackend in this
+  // thread is theirs (a library user's `prefer: 'cpu'` must not turn into wasm here), while
+  // whatever tfjs fell back to by itself, with no initBackend, is not a choice and is resolved.
+  const asked = options.backend ?? 'auto';
+  const backend = asked === 'auto' ? (initialisedBackend()?.name as BackendName | undefined) ?? 'auto' : asked;
   // Re-initialising the backend tfjs already runs on would drop every live tensor (wasm
-  // replaces its backend instance), so an explicit request for the current one is kept.
+  // replaces its backend instance), so a request for the current one (named, or the caller's
+  // kept by auto) is kept as it is.
   const current = tf.engine().backendName as string | null;
   const info = backend !== 'auto' && current === backend && options.threads === undefined
     ? { name: current, threads: await runningThreads(current), ...(current === 'wasm' ? { native: nativeKernelState() } : {}) }

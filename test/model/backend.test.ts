@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { initBackend, type BackendInfo } from '../../src/model/backend';
+import { initBackend, initialisedBackend, type BackendInfo } from '../../src/model/backend';
 import { assertClose, values } from './wasm/compareBackends';
 import { convnetSteps } from './wasm/convnetSteps';
 import { withEnv } from '../fixtures/withEnv';
@@ -31,6 +31,14 @@ describe('initBackend', () => {
     assert.ok(info.threads >= 1);
     assert.ok(info.notes.some((n) => n.includes('Conv2DBackpropFilter')), info.notes.join('; '));
     assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined);
+  });
+
+  it('initialisedBackend: what the latest call set up, until tfjs is switched off it', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const cpu = await initBackend({ prefer: 'cpu' });
+    assert.equal(initialisedBackend(), cpu);
+    await tf.setBackend('wasm');
+    assert.equal(initialisedBackend(), undefined);
   });
 
   it('auto: picks tfjs-node when installed, else falls through to wasm and says why', async () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/model/backend';
+import { backendLabel } from '../../src/model/backendLabel';
 import { createTrainer } from '../../src/model/createTrainer';
 import type { NetworkSpec } from '../../src/model/NetworkSpec';
 import type { Trainer, TrainerState } from '../../src/model/Trainer';
+import { keepBackend } from '../fixtures/keepBackend';
 import { tinyAlexNet } from './tinySpec';
 
 function batch(n: number, seed: number, classes = 3): { xs: tf.Tensor4D; ys: tf.Tensor1D } {
@@ -224,5 +226,34 @@ describe('createTrainer (one replica, cpu)', () => {
     await t.dispose();
     await assert.rejects(t.step(xs, ys, 1), /disposed/);
     tf.dispose([xs, ys]);
+  });
+});
+
+describe("createTrainer({ backend: 'auto' })", function () {
+  // The second case loads the wasm backend: a few seconds on a busy machine.
+  this.timeout(120000);
+  keepBackend();
+
+  it('keeps the backend the caller set up with initBackend in this thread', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const t = await createTrainer({ model: tinyAlexNet(), seed: 1 });
+    try {
+      assert.equal(t.backend, 'cpu');
+      assert.equal(t.threads, 1);
+      assert.equal(tf.getBackend(), 'cpu');
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('resolves as initBackend does when tfjs was switched off that backend since (not an initBackend choice)', async () => {
+    await initBackend({ prefer: 'wasm', threads: 1 });
+    await tf.setBackend('cpu');
+    const t = await createTrainer({ model: tinyAlexNet(), seed: 1 });
+    try {
+      assert.equal(t.backend, backendLabel(await initBackend()));
+    } finally {
+      await t.dispose();
+    }
   });
 });
