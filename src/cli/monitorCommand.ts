@@ -13,7 +13,7 @@ import { printablePath } from '../streams/printablePath';
 import { oneLine } from '../streams/Skip';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { initialisedNote } from '../telemetry/initialisedNote';
-import { epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
+import { endedAs, epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
 import { parseEventKind } from '../telemetry/protoEventKind';
 import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
@@ -251,6 +251,11 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
   }
 }
 
+/** ` (stopped)` after "training ended", or nothing when the status names no end. */
+function parenthesised(word: string | undefined): string {
+  return word === undefined ? '' : ` (${word})`;
+}
+
 /** `2 s`, `0.3 s`: whole seconds without a decimal. */
 function seconds(ms: number): string {
   return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
@@ -423,7 +428,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
         }
         break;
       case 'ended':
-        notice(`${sig.failed ? sig.details || 'training failed' : `training ended (${state.status})`}; waiting for the next run at ${args.address} (--follow)`);
+        notice(`${sig.failed ? sig.details || 'training failed' : `training ended${parenthesised(endedAs(state.status))}`}; waiting for the next run at ${args.address} (--follow)`);
         break;
       case 'connected': {
         if (awaitingNext) break;
@@ -523,7 +528,7 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
         finish(
           err instanceof WatchError && err.problem?.kind === 'nobody-listens' ? MONITOR_EXIT.NOTHING_LISTENS : MONITOR_EXIT.FAILED,
           err instanceof WatchError && err.problem?.kind === 'nobody-listens' && awaitingNext
-            ? `no next run at ${args.address} for ${args.wait?.text ?? seconds(err.problem.waitedMs)} (--wait) since the last one ended (${state.status})`
+            ? `no next run at ${args.address} for ${args.wait?.text ?? seconds(err.problem.waitedMs)} (--wait) since the last one ended${parenthesised(endedAs(state.status))}`
             : err instanceof WatchError && err.problem !== undefined
             ? problemHint(err.problem, args, seenEvent)
             : err instanceof WatchError && err.code === grpcStatus.UNAUTHENTICATED

@@ -118,6 +118,30 @@ const END_STATUS: Readonly<Record<TrainEnd['reason'], string>> = {
   'time-limit': 'TIME_LIMIT',
 };
 
+// Statuses of a run that has not ended (or whose state is not known yet): no end to name.
+const NOT_ENDED: ReadonlySet<string> = new Set(['UNKNOWN', 'UNSPECIFIED', 'STARTING', 'RUNNING']);
+
+/**
+ * How a run with this {@link MonitorState.status} ended, in the words of the monitor's own
+ * `training ended: completed after 12.0 s` line and of `rxtrain train`'s `training ended
+ * (completed)`: the TrainEnd reason (`completed`, `early-stop`, `stopped`, `time-limit`), or
+ * `failed`, rather than the status names (FINISHED, STOPPED) its header shows. Undefined for a
+ * status that names no end (RUNNING, UNKNOWN); a status newer than these is given as it is.
+ *
+ * @example
+ * ```ts
+ * endedAs('FINISHED'); // 'completed'
+ * endedAs('STOPPED');  // 'stopped'
+ * endedAs('RUNNING');  // undefined
+ * ```
+ */
+export function endedAs(status: string): string | undefined {
+  if (NOT_ENDED.has(status)) return undefined;
+  if (status === 'FAILED') return 'failed';
+  const reason = (Object.keys(END_STATUS) as TrainEnd['reason'][]).find((r) => END_STATUS[r] === status);
+  return reason ?? status;
+}
+
 /**
  * GetRun's status without the enum's prefix (RUN_STATUS_FAILED → FAILED): the names a
  * TrainEnd event gives (END_STATUS), which the view shows and the exit code tests for.

@@ -160,7 +160,7 @@ describe('rxtrain monitor', () => {
         if (!tty) {
           assert.equal(t.err.text(),
             `rxtrain monitor: connecting to ${address}\n`
-            + `rxtrain monitor: training ended (STOPPED); waiting for the next run at ${address} (--follow)\n`
+            + `rxtrain monitor: training ended (stopped); waiting for the next run at ${address} (--follow)\n`
             + 'rxtrain monitor: training restarted: resumed at epoch 2/2 step 4 from runs/a/ckpt-1\n');
           assert.match(t.out.text(), /training ended: stopped after 0\.0 s\n#1 epoch 2\/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from runs\/a\/ckpt-1\n/);
         }
@@ -188,8 +188,8 @@ describe('rxtrain monitor', () => {
         assert.deepEqual(lines(t.out.text()).map((e) => e.kind), failed ? ['TrainBegin'] : ['TrainBegin', 'TrainEnd']);
         assert.match(t.err.text(), failed
           ? /\nrxtrain monitor: training failed: loss is NaN; waiting for the next run at 127\.0\.0\.1:\d+ \(--follow\)\n/
-          : /\nrxtrain monitor: training ended \(FINISHED\); waiting for the next run at 127\.0\.0\.1:\d+ \(--follow\)\n/);
-        assert.match(t.err.text(), new RegExp(`\nrxtrain monitor: no next run at 127\\.0\\.0\\.1:\\d+ for 1s \\(--wait\\) since the last one ended \\(${failed ? 'FAILED' : 'FINISHED'}\\)\n$`));
+          : /\nrxtrain monitor: training ended \(completed\); waiting for the next run at 127\.0\.0\.1:\d+ \(--follow\)\n/);
+        assert.match(t.err.text(), new RegExp(`\nrxtrain monitor: no next run at 127\\.0\\.0\\.1:\\d+ for 1s \\(--wait\\) since the last one ended \\(${failed ? 'failed' : 'completed'}\\)\n$`));
         await server.shutdown();
         server = undefined;
       }

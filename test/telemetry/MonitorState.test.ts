@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { initialMonitorState, reduceMonitor } from '../../src/telemetry/MonitorState';
+import { endedAs, initialMonitorState, reduceMonitor } from '../../src/telemetry/MonitorState';
 import { renderMonitor } from '../../src/telemetry/renderMonitor';
 import { initialRun, reduceRun } from '../../src/telemetry/runReducer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
@@ -190,6 +190,15 @@ describe('MonitorState / renderMonitor', () => {
       assert.equal(reduceMonitor(initialMonitorState('h:1'), { type: 'run', run }).status, byEvent, `${e.kind} ${e.kind === 'TrainEnd' ? e.reason : ''}`);
     }
     assert.equal(reduceMonitor(initialMonitorState('h:1'), { type: 'run', run: { ...initialRun('r1'), subscribers: 1, oldestSequence: 0 } }).status, 'STARTING');
+  });
+
+  it('endedAs names an ended run\'s status in the TrainEnd line\'s words (completed, not FINISHED), and no end for a live one', () => {
+    const reasons = ['completed', 'early-stop', 'stopped', 'time-limit'] as const;
+    const statuses = reasons.map((reason) => reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'TrainEnd', epoch: 3, step: 9, reason, durationMs: 1 })).status);
+    assert.deepEqual(statuses.map(endedAs), [...reasons]);
+    assert.equal(endedAs('FAILED'), 'failed');
+    for (const live of ['UNKNOWN', 'UNSPECIFIED', 'STARTING', 'RUNNING']) assert.equal(endedAs(live), undefined, live);
+    assert.equal(endedAs('9'), '9'); // a status newer than this client, as it arrived
   });
 
   describe('a training restarted in a new process (resumed)', () => {
