@@ -3,7 +3,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { createRng, restoreRng, type Rng } from '../ops/Rng';
 import type { BatchItem, BatchSource } from '../streams/BatchSource';
 import type { Skip } from '../streams/Skip';
-import type { InitialisedFrom, TrainEnd, TrainEvent } from '../telemetry/TrainEvent';
+import { DEFAULT_RUN_ID, type InitialisedFrom, type TrainEnd, type TrainEvent } from '../telemetry/TrainEvent';
 import { hashIdentity, matchIdentity, type AcceptedChange, type Checkpoint, type EpochAccumulator, type IdentityPart, type RunIdentity } from './Checkpoint';
 import type { CheckpointStore } from './CheckpointStore';
 import { cutOffWriteNotice } from './cutOffWriteNotice';
@@ -98,7 +98,10 @@ export interface TrainOptions {
   readonly inference?: InferenceInfo | undefined;
   /** Shown in TrainBegin. */
   readonly config?: unknown;
-  /** Names the run in TrainBegin (logs, TensorBoard's run text, telemetry); default `'run'`. */
+  /**
+   * Names the run in TrainBegin (logs, TensorBoard's run text, telemetry); default
+   * `DEFAULT_RUN_ID` (`'run'`), which the log line leaves out (`starting run: …`).
+   */
   readonly runId?: string | undefined;
   /** Threads per replica reported in TrainBegin; default `trainer.threads`. */
   readonly threads?: number | undefined;
@@ -395,7 +398,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
     emit({
       kind: 'TrainBegin',
       ...base(),
-      runId: opts.runId ?? 'run',
+      runId: opts.runId ?? DEFAULT_RUN_ID,
       backend: trainer.backend,
       threads: opts.threads ?? trainer.threads,
       replicas: trainer.replicas,

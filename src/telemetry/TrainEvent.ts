@@ -20,6 +20,19 @@ export interface EventBase {
 }
 
 /**
+ * The `runId` of a run started without a name (`train()` without `runId`). Log lines leave it
+ * out, `starting run: 5 epochs × 10 steps, …` rather than `starting run run: …` (so does a run
+ * named `run`, e.g. `rxtrain train --run-dir run`); the events, telemetry and TensorBoard carry
+ * it as it is.
+ *
+ * @example
+ * ```ts
+ * const named = begin.runId !== DEFAULT_RUN_ID;
+ * ```
+ */
+export const DEFAULT_RUN_ID = 'run';
+
+/**
  * Training is starting (or resuming).
  *
  * @example
@@ -29,6 +42,7 @@ export interface EventBase {
  */
 export interface TrainBegin extends EventBase {
   readonly kind: 'TrainBegin';
+  /** The run's name: the run directory's for `rxtrain train`, `train()`'s `runId`, else {@link DEFAULT_RUN_ID}. */
   readonly runId: string;
   /** Resolved tfjs backend name, e.g. `wasm`, `tensorflow`, `cpu`. */
   readonly backend: string;

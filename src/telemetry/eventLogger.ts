@@ -3,7 +3,7 @@ import type { EventSink } from './EventSink';
 import type { Logger, LogLevel } from './createLogger';
 import { printablePath } from '../streams/printablePath';
 import { oneLine } from '../streams/Skip';
-import type { InitialisedFrom, TrainEvent } from './TrainEvent';
+import { DEFAULT_RUN_ID, type InitialisedFrom, type TrainEvent } from './TrainEvent';
 
 /**
  * Options of {@link eventLogger}.
@@ -82,7 +82,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
     case 'TrainBegin':
       return [
         'info',
-        `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run ${e.runId}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps, ` +
+        `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run${e.runId === DEFAULT_RUN_ID ? '' : ` ${e.runId}`}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps, ` +
           `backend ${e.backend}, ${e.threads} thread(s)${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica(s)` +
           (e.resumedFrom === undefined ? ''
             : e.epoch >= e.epochs ? `, from ${printablePath(e.resumedFrom)}: ${e.epochs === 1 ? 'its one epoch is' : `all ${e.epochs} epochs are`} done already (raise the epochs to train on)`

@@ -461,7 +461,7 @@ describe('rxtrain train', function () {
     const first = capture();
     const code = await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], first.io);
     assert.equal(code, TRAIN_EXIT.OK, first.err());
-    assert.match(first.err(), /starting run run: 2 epochs × 2 steps, backend wasm/);
+    assert.match(first.err(), /starting run: 2 epochs × 2 steps, backend wasm/);
     assert.match(first.err(), /epoch 2\/2: train loss \d/);
     assert.match(first.err(), /training ended \(completed\)/);
     const ckpts = fs.readdirSync(path.join(runDir, 'checkpoints'));
@@ -472,7 +472,7 @@ describe('rxtrain train', function () {
 
     const again = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '3'], again.io), TRAIN_EXIT.OK, again.err());
-    assert.match(again.err(), /resuming run run: 3 epochs .* at epoch 3\/3, step 4/);
+    assert.match(again.err(), /resuming run: 3 epochs .* at epoch 3\/3, step 4/);
     assert.ok(!/epoch 1\/3:/.test(again.err()), 'did not retrain epoch 1');
 
     const changed = capture();

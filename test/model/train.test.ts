@@ -11,6 +11,7 @@ import { createLocalTrainer } from '../../src/model/LocalTrainer';
 import { train, type TrainOptions, type TrainSetup } from '../../src/model/train';
 import type { TrainerState } from '../../src/model/Trainer';
 import type { BatchItem } from '../../src/streams/BatchSource';
+import { formatEvent } from '../../src/telemetry/eventLogger';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { memorySource, tinyData, tinyTrainer, useCpu } from './fixtures/tinyTraining';
 import { tinyAlexNet } from './tinySpec';
@@ -68,6 +69,16 @@ describe('train', () => {
     assert.equal(end.kind === 'TrainEnd' && end.reason, 'completed');
     assert.ok(f.made[0].disposed);
     assert.ok(f.sources.every((s) => s.closed));
+  });
+
+  it('a run started without a runId logs "starting run: …", not "starting run run: …"; a named one names itself', async () => {
+    const beginLine = async (runId?: string): Promise<string> => {
+      const f = setupFactory();
+      const events = await lastValueFrom(train({ ...base(f.setup), epochs: 1, ...(runId === undefined ? {} : { runId }) }).pipe(toArray()));
+      return formatEvent(events[0])[1];
+    };
+    assert.match(await beginLine(), /^starting run: 1 epoch × 4 steps, backend cpu/);
+    assert.match(await beginLine('cats-1'), /^starting run cats-1: 1 epoch × 4 steps/);
   });
 
   it('learns: training loss falls over epochs', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
 import { createLogger } from '../../src/telemetry/createLogger';
 import { eventLogger, formatDuration, formatEvent, INITIALISED_FRESH_LOG_MAX } from '../../src/telemetry/eventLogger';
-import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { DEFAULT_RUN_ID, type TrainEvent } from '../../src/telemetry/TrainEvent';
 import { checkpoint, epochEnd, trainBegin, trainEnd } from './events';
 
 function capture(level: 'error' | 'warn' | 'info' | 'debug') {
@@ -35,6 +35,11 @@ describe('eventLogger', () => {
       'INFO  checkpoint saved at step 20: ckpt/epoch-1 (best so far)',
       'INFO  training ended (completed) at step 20, after 1h02m03s',
     ]);
+  });
+
+  it('leaves the default run id out of the start line (a run started without a name)', () => {
+    assert.deepEqual(formatEvent({ ...trainBegin(0), runId: DEFAULT_RUN_ID }), ['info', 'starting run: 5 epochs × 10 steps, backend wasm, 2 thread(s), 1 replica(s)']);
+    assert.match(formatEvent({ ...trainBegin(2, 'ckpt/epoch-1'), runId: DEFAULT_RUN_ID })[1], /^resuming run: 5 epochs × 10 steps, .*, from ckpt\/epoch-1 at epoch 3/);
   });
 
   it('says that the threads are per replica when there are several (each replica its own backend)', () => {
