@@ -1,5 +1,6 @@
 export * from './Image';
 export * from './Rng';
+export * from './scriptedRng';
 export * from './assertImage';
 export * from './Size';
 export * from './mapImage';

@@ -4,7 +4,7 @@ import { testFloatImage, testImage } from '../../src/ops/marbleTest';
 import { createRng, type Rng } from '../../src/ops/Rng';
 import { operatorChecklist } from '../../src/ops/operatorChecklist';
 import { sample } from './sample';
-import { scriptedRng } from './scriptedRng';
+import { scriptedRng } from '../../src/ops/scriptedRng';
 
 describe('colorJitterImage', () => {
   it('applies brightness, contrast then saturation (hand-computed)', () => {

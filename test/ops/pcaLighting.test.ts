@@ -4,7 +4,7 @@ import { IMAGENET_EIGVAL, IMAGENET_EIGVEC, pcaLighting, pcaLightingImage } from 
 import { createRng, type Rng } from '../../src/ops/Rng';
 import { operatorChecklist } from '../../src/ops/operatorChecklist';
 import { sample } from './sample';
-import { scriptedRng } from './scriptedRng';
+import { scriptedRng } from '../../src/ops/scriptedRng';
 
 describe('pcaLightingImage', () => {
   const eye = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
