@@ -27,3 +27,8 @@ export * from './operatorChecklist';
 export * from './cropResizeInto';
 export * from './orientImage';
 export * from './orient';
+// The stream types the operators take and give, so a test importing 'rxtrain/ops' alone can name
+// them (type-only: loading 'rxtrain/ops' still loads nothing of src/streams).
+export type { Sample } from '../streams/Sample';
+export type { Skip, SkipReason } from '../streams/Skip';
+export type { SampleTransform, SampleTransformContext } from '../streams/SampleTransform';
