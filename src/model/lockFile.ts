@@ -121,12 +121,22 @@ export function liveLockHolder(file: string): { readonly holder: LockHolder; rea
 }
 
 /**
+ * This host as the names of temporary files say it: a hash, since a host name may hold characters
+ * that a file name cannot (and some are long).
+ */
+function hostTag(host: string): string {
+  return createHash('sha256').update(host).digest('hex').slice(0, 12);
+}
+
+/**
  * Creates `target` holding `content`, or fails with EEXIST. Written to a private file first and
  * linked into place, so the lock never exists half-written: a reader racing a plain `wx` write
- * saw an empty file, judged it stale and took a live lock over.
+ * saw an empty file, judged it stale and took a live lock over. That file's name says which
+ * process on which host writes it, so that one left by a process killed meanwhile can be told
+ * from an attempt under way: see {@link removeLitter}.
  */
-function createWith(target: string, content: string): boolean {
-  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+function createWith(target: string, content: string, host: string): boolean {
+  const tmp = `${target}.${hostTag(host)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     // Inside the try: on a full disk the file is created and its write then fails (ENOSPC),
     // and each failed start would leave one more empty .tmp file beside the lock.
@@ -214,11 +224,11 @@ function sleepMs(ms: number): void {
  */
 const UNREADABLE_MARKER_AGE_MS = 2_000;
 
-/** Takeover markers of `file`, as {@link markerName} names them (not the temporary files they are written to first). */
-function isMarkerOf(file: string, name: string): boolean {
-  const base = path.basename(file);
-  return name.startsWith(`${base}.takeover-`) && /^\d+-[0-9a-f]{16}-\d+$/.test(name.slice(base.length + '.takeover-'.length));
-}
+/** What follows `FILE.` in the name of a takeover marker of FILE, as {@link markerName} makes it. */
+const MARKER_SUFFIX = /^takeover-\d+-[0-9a-f]{16}-\d+$/;
+
+/** What follows `FILE.` in the name of a temporary file of FILE or of its marker, as {@link createWith} makes it: host tag, pid. */
+const TEMP_SUFFIX = /^(?:takeover-\d+-[0-9a-f]{16}-\d+\.)?([0-9a-f]{12})\.(\d+)\.[0-9a-z]*\.tmp$/;
 
 function markerName(file: string, lock: LockSnapshot, k: number): string {
   return `${file}.takeover-${lock.ino}-${createHash('sha256').update(lock.raw).digest('hex').slice(0, 16)}-${k}`;
@@ -241,7 +251,7 @@ function markerOwnerLive(marker: string, host: string): boolean | undefined {
 function takeOver(file: string, lock: LockSnapshot, mine: string, host: string): 'removed' | 'wait' | 'changed' {
   for (let k = 0; ; k++) {
     const marker = markerName(file, lock, k);
-    if (!createWith(marker, mine)) {
+    if (!createWith(marker, mine, host)) {
       const live = markerOwnerLive(marker, host);
       if (live === false) continue;
       return live === undefined ? 'changed' : 'wait';
@@ -257,18 +267,34 @@ function takeOver(file: string, lock: LockSnapshot, mine: string, host: string):
   }
 }
 
-/** Called holding the lock: every marker there is litter of a takeover of a lock that is gone (see above). */
-function removeMarkers(file: string): void {
+/**
+ * Called holding the lock. Every marker there is litter of a takeover of a lock that is gone (see
+ * above). A temporary file (the lock's or a marker's) is litter once its process is gone: one
+ * killed (-9, out of memory, a power cut) between writing and linking it, which nothing else
+ * would ever remove. Only this host's: another host's process cannot be checked. A live
+ * process's is its attempt at the lock or a marker under way, which removing it would fail
+ * (ENOENT); a pid given since to another program keeps its file too, until that one ends.
+ */
+function removeLitter(file: string, host: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  const here = hostTag(host);
   let names: string[];
   try {
-    names = fs.readdirSync(path.dirname(file));
+    names = fs.readdirSync(dir);
   } catch {
     return;
   }
   for (const name of names) {
-    if (!isMarkerOf(file, name)) continue;
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    const temp = TEMP_SUFFIX.exec(rest);
+    // A process given that pid after the check names its files with another random part: the
+    // file removed is the dead one's.
+    const litter = MARKER_SUFFIX.test(rest) || (temp !== null && temp[1] === here && !alive(Number(temp[2])));
+    if (!litter) continue;
     try {
-      fs.rmSync(path.join(path.dirname(file), name), { force: true });
+      fs.rmSync(path.join(dir, name), { force: true });
     } catch {
       // litter that stays: it is in nobody's way
     }
@@ -309,7 +335,7 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
     if (!tookOverJustNow && Date.now() >= deadline) return E.left({ kind: 'changing' });
     tookOverJustNow = false;
     try {
-      if (createWith(file, mine)) {
+      if (createWith(file, mine, me.host)) {
         let released = false;
         const release = (): void => {
           if (released) return;
@@ -319,7 +345,7 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
           if (readLock(file)?.info?.pid === me.pid) fs.rmSync(file, { force: true });
         };
         atExit(release);
-        removeMarkers(file);
+        removeLitter(file, me.host);
         return E.right({ file, tookOver, takeover, release });
       }
     } catch (e) {

@@ -1,10 +1,58 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { liveLockHolder, lockFile } from '../../src/model/lockFile';
+
+const LOCK_FILE_MODULE = path.join(__dirname, '../../src/model/lockFile');
+
+/**
+ * A process that calls lockFile(file) and, once it has written the temporary file that `file`
+ * (or, with `marker`, a takeover marker of it) is linked from, is killed (-9) before it links it:
+ * a kill -9, an OOM kill or a power cut at that moment. Its pid is returned. `host`: as if it ran
+ * on the host of that name (a shared disk).
+ */
+function killedWritingTemp(file: string, opts: { readonly marker?: boolean; readonly host?: string } = {}): number {
+  const script = `const fs = require('node:fs');
+    ${opts.host === undefined ? '' : `require('node:os').hostname = () => ${JSON.stringify(opts.host)};`}
+    const link = fs.linkSync;
+    fs.linkSync = (from, to) => {
+      if (String(to).includes('.takeover-') === ${opts.marker === true}) process.kill(process.pid, 'SIGKILL');
+      link(from, to);
+    };
+    require(${JSON.stringify(LOCK_FILE_MODULE)}).lockFile(${JSON.stringify(file)});`;
+  const p = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+  assert.equal(p.signal, 'SIGKILL', `the process was to be killed before it linked: ${p.stderr}`);
+  return p.pid ?? assert.fail('no pid');
+}
+
+/** A process paused, alive, between writing the temporary file of lock `file` and linking it. */
+async function pausedWritingTemp(file: string): Promise<ChildProcess> {
+  const script = `const fs = require('node:fs');
+    fs.linkSync = () => {
+      process.stdout.write('paused\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    };
+    require(${JSON.stringify(LOCK_FILE_MODULE)}).lockFile(${JSON.stringify(file)});`;
+  const p = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    p.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('paused')) resolve();
+    });
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('exit', (code) => reject(new Error(`the process exited (${code}) before it paused: ${err}`)));
+  });
+  return p;
+}
+
+function tempFilesOf(dir: string, pid: number): string[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.tmp') && f.includes(`.${pid}.`));
+}
 
 // The mechanics (stale takeover, races, full disk, no hard links) are tested through lockRunDir.
 describe('lockFile', () => {
@@ -55,5 +103,44 @@ describe('lockFile', () => {
     assert.ok(process.listenerCount('exit') <= before + 1, `${process.listenerCount('exit') - before} exit listeners added`);
     for (const l of locks) if (E.isRight(l)) l.right.release();
     assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  it('removes, once it holds the lock, the temporary files of processes of this host killed writing the lock or a takeover marker', () => {
+    const file = path.join(dir, 'x.lock');
+    const a = killedWritingTemp(file);
+    fs.writeFileSync(file, JSON.stringify({ pid: a, host: os.hostname(), since: 'x' }));
+    const b = killedWritingTemp(file, { marker: true });
+    assert.equal(tempFilesOf(dir, a).length, 1, fs.readdirSync(dir).join());
+    assert.equal(tempFilesOf(dir, b).length, 1, fs.readdirSync(dir).join());
+    const taken = lockFile(file);
+    assert.ok(E.isRight(taken));
+    assert.deepEqual(fs.readdirSync(dir), ['x.lock']);
+    taken.right.release();
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  it('leaves alone the temporary file of a live process (its attempt at the lock) and one of another host, whose process cannot be checked', async function () {
+    this.timeout(60_000);
+    const file = path.join(dir, 'x.lock');
+    const live = await pausedWritingTemp(file);
+    try {
+      const elsewhere = killedWritingTemp(file, { host: 'gpu-box-7' });
+      const left = [...tempFilesOf(dir, live.pid ?? 0), ...tempFilesOf(dir, elsewhere)].sort();
+      assert.equal(left.length, 2, fs.readdirSync(dir).join());
+      const first = lockFile(file);
+      assert.ok(E.isRight(first));
+      first.right.release();
+      assert.deepEqual(fs.readdirSync(dir).sort(), left);
+      live.kill('SIGKILL');
+      await new Promise((resolve) => (live.exitCode === null && live.signalCode === null ? live.on('exit', resolve) : resolve(undefined)));
+      // Gone now: the next to take the lock removes its file; the other host's stays.
+      const next = lockFile(file);
+      assert.ok(E.isRight(next));
+      next.right.release();
+      assert.deepEqual(fs.readdirSync(dir), tempFilesOf(dir, elsewhere));
+      assert.equal(fs.readdirSync(dir).length, 1);
+    } finally {
+      live.kill('SIGKILL');
+    }
   });
 });
