@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { processAlive as alive } from './processAlive';
+import { processStart } from './processStart';
 
 /**
  * Who holds a lock file: what the file says.
@@ -73,6 +74,8 @@ interface LockSnapshot {
   readonly ino: number;
   readonly mtimeMs: number;
   readonly info: LockHolder | undefined;
+  /** When its writer started, as {@link processStart} says it (where that could be read). */
+  readonly start: string | undefined;
 }
 
 function readLock(file: string): LockSnapshot | undefined {
@@ -92,13 +95,15 @@ function readLock(file: string): LockSnapshot | undefined {
     return undefined; // gone since: the caller tries to create it again
   }
   let info: LockHolder | undefined;
+  let start: string | undefined;
   try {
-    const v = JSON.parse(raw) as Partial<LockHolder>;
+    const v = JSON.parse(raw) as Partial<LockHolder> & { start?: unknown };
     info = typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, since: String(v.since ?? '?') } : undefined;
+    start = typeof v.start === 'string' ? v.start : undefined;
   } catch {
     info = undefined; // unreadable (damaged, or written by hand): treated as stale
   }
-  return { raw, ino: st.ino, mtimeMs: st.mtimeMs, info };
+  return { raw, ino: st.ino, mtimeMs: st.mtimeMs, info, start };
 }
 
 /**
@@ -206,8 +211,9 @@ function sleepMs(ms: number): void {
  * paused between judging it dead and removing it remove a live taker's new marker of that name:
  * two then owned it, and both removed "the stale lock" by name, the second removing the lock the
  * first had just made. Now at most one live process owns a marker of a stale lock at a time: an
- * owner of K+1 got there past a dead owner of K, whose marker nobody removes while the lock is
- * there, so nobody can own K again meanwhile, and a live owner of K is waited for.
+ * owner of K+1 got there past a dead owner of K (no process has its pid, or, on Linux, the one
+ * that has it started at another time than the marker says), whose marker nobody removes while
+ * the lock is there, so nobody can own K again meanwhile, and a live owner of K is waited for.
  *
  * The owner removes the lock only if, read again, it is the same inode and content: a process
  * paused since it judged the lock stale may wake to find a marker free (the lock taken over,
@@ -234,13 +240,27 @@ function markerName(file: string, lock: LockSnapshot, k: number): string {
   return `${file}.takeover-${lock.ino}-${createHash('sha256').update(lock.raw).digest('hex').slice(0, 16)}-${k}`;
 }
 
+/**
+ * Whether the process of this host with `pid` that wrote a file saying it started at `start`
+ * still runs. A pid given since to another program is not it, where both start times can be
+ * read (Linux); elsewhere, or for a file that does not say, that program counts as the writer.
+ */
+function writerRuns(pid: number, start: string | undefined): boolean {
+  if (!alive(pid)) return false;
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
+}
+
 /** Whether the taker that made `marker` may still act on it; undefined if the marker is gone. */
 function markerOwnerLive(marker: string, host: string): boolean | undefined {
   const m = readLock(marker);
   if (m === undefined) return undefined;
   if (m.info === undefined) return Date.now() - m.mtimeMs <= UNREADABLE_MARKER_AGE_MS;
-  // A taker on another host cannot be checked: it is waited for.
-  return m.info.host !== host || alive(m.info.pid);
+  // A taker on another host cannot be checked: it is waited for. One whose pid now runs another
+  // program is dead: waited for, it made every taker give up ('keeps changing') until that
+  // program ended.
+  return m.info.host !== host || writerRuns(m.info.pid, m.start);
 }
 
 /**
@@ -321,7 +341,9 @@ function removeLitter(file: string, host: string): void {
  */
 export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-  const mine = `${JSON.stringify(me)}\n`;
+  // With when this process started, where that can be read: a pid alone is given to another
+  // program once this one is gone, and a marker or lock of this one's then looked live.
+  const mine = `${JSON.stringify({ ...me, start: processStart(process.pid) })}\n`;
   let tookOver: string | undefined;
   let takeover: LockTakeover | undefined;
   // Long enough to outwait other processes in the middle of taking the same stale lock over.

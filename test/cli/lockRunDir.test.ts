@@ -190,6 +190,21 @@ describe('lockRunDir', () => {
     assert.deepEqual(fs.readdirSync(dir), [], 'the half-written marker and the temporary file the killed taker wrote it from went with the takeover');
   });
 
+  it('steps past the marker of a killed taker whose pid now runs another program', () => {
+    const pid = deadPid();
+    fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), since: 'x' }));
+    killedTaker(dir);
+    const marker = path.join(dir, fs.readdirSync(dir).filter((f) => isMarker(f))[0] ?? assert.fail('no marker'));
+    const said = JSON.parse(fs.readFileSync(marker, 'utf8')) as { pid: number; start?: string };
+    assert.equal(typeof said.start, 'string', 'the marker says when its taker started');
+    // Its pid given since to another program: this test's process, which started at another time.
+    fs.writeFileSync(marker, JSON.stringify({ ...said, pid: process.pid }));
+    const a = right(lockRunDir(dir));
+    assert.equal(a.tookOver, `pid ${pid} (since x), no longer running`);
+    a.release();
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
   it('refuses a lock held on another host, whose process cannot be checked', () => {
     fs.writeFileSync(path.join(dir, RUN_DIR_LOCK_FILE), JSON.stringify({ pid: 1, host: 'gpu-box-7', since: 'x' }));
     const r = lockRunDir(dir);
