@@ -107,6 +107,18 @@ function readLock(file: string): LockSnapshot | undefined {
 }
 
 /**
+ * Whether the process of this host with `pid` that wrote a file saying it started at `start`
+ * still runs. A pid given since to another program is not it, where both start times can be
+ * read (Linux); elsewhere, or for a file that does not say, that program counts as the writer.
+ */
+function writerRuns(pid: number, start: string | undefined): boolean {
+  if (!alive(pid)) return false;
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
+}
+
+/**
  * Who holds `file` as {@link lockFile} would judge it, without taking it: a live holder (or
  * one on another host, whose process cannot be checked: `elsewhere`), else undefined (no lock,
  * or a stale one that taking the lock would take over). For a cheap refusal before slow work;
@@ -119,10 +131,11 @@ function readLock(file: string): LockSnapshot | undefined {
  * ```
  */
 export function liveLockHolder(file: string): { readonly holder: LockHolder; readonly elsewhere: boolean } | undefined {
-  const held = readLock(file)?.info;
-  if (held === undefined) return undefined;
+  const lock = readLock(file);
+  const held = lock?.info;
+  if (lock === undefined || held === undefined) return undefined;
   if (held.host !== os.hostname()) return { holder: held, elsewhere: true };
-  return alive(held.pid) ? { holder: held, elsewhere: false } : undefined;
+  return writerRuns(held.pid, lock.start) ? { holder: held, elsewhere: false } : undefined;
 }
 
 /**
@@ -240,18 +253,6 @@ function markerName(file: string, lock: LockSnapshot, k: number): string {
   return `${file}.takeover-${lock.ino}-${createHash('sha256').update(lock.raw).digest('hex').slice(0, 16)}-${k}`;
 }
 
-/**
- * Whether the process of this host with `pid` that wrote a file saying it started at `start`
- * still runs. A pid given since to another program is not it, where both start times can be
- * read (Linux); elsewhere, or for a file that does not say, that program counts as the writer.
- */
-function writerRuns(pid: number, start: string | undefined): boolean {
-  if (!alive(pid)) return false;
-  if (start === undefined) return true;
-  const now = processStart(pid);
-  return now === undefined || now === start;
-}
-
 /** Whether the taker that made `marker` may still act on it; undefined if the marker is gone. */
 function markerOwnerLive(marker: string, host: string): boolean | undefined {
   const m = readLock(marker);
@@ -326,10 +327,11 @@ function removeLitter(file: string, host: string): void {
  * (two trainings in one run directory, two exports into one OUT_DIR). The lock is a file holding
  * the pid, host and start time, written aside and linked into place (so it exists complete or not
  * at all, and only one creator wins). A lock left by a process that is gone (same host, pid not
- * running; or an unreadable file) is stale and taken over, by the one live process that owns a
- * takeover marker of that very lock (`FILE.takeover-…`, beside it, gone once the lock is held),
- * which removes the lock only if it is still that one: processes racing for the same stale lock,
- * or waking late, never remove a lock one of them has made. A live holder, or one on another host
+ * running, or on Linux running another program, started at another time than the lock says; or
+ * an unreadable file) is stale and taken over, by the one live process that owns a takeover
+ * marker of that very lock (`FILE.takeover-…`, beside it, gone once the lock is held), which
+ * removes the lock only if it is still that one: processes racing for the same stale lock, or
+ * waking late, never remove a lock one of them has made. A live holder, or one on another host
  * (whose pid cannot be checked), is a `Left` saying who; the caller words it.
  *
  * @example
@@ -377,7 +379,8 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
     if (lock === undefined) continue;
     const held = lock.info;
     if (held !== undefined && held.host !== me.host) return E.left({ kind: 'held', holder: held, elsewhere: true });
-    if (held !== undefined && alive(held.pid)) return E.left({ kind: 'held', holder: held, elsewhere: false });
+    // A pid that now runs another program (after a reboot, say) holds nothing, where that shows.
+    if (held !== undefined && writerRuns(held.pid, lock.start)) return E.left({ kind: 'held', holder: held, elsewhere: false });
     // Stale. Several processes may judge the same stale lock at once; removing it by name would let
     // a late one remove the lock the first one just made: see takeOver.
     let taken: 'removed' | 'wait' | 'changed';

@@ -96,6 +96,26 @@ describe('lockFile', () => {
     taken.right.release();
   });
 
+  it('takes over the lock of a killed process whose pid now runs another program, which liveLockHolder does not call its holder', () => {
+    const file = path.join(dir, 'x.lock');
+    const script = `require(${JSON.stringify(LOCK_FILE_MODULE)}).lockFile(${JSON.stringify(file)}); process.kill(process.pid, 'SIGKILL');`;
+    const killed = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const left = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; since: string; start?: string };
+    assert.equal(left.pid, killed.pid);
+    assert.equal(typeof left.start, 'string', 'the lock says when its process started');
+    // Its pid given since to another program (after a reboot, say): this test's process, which started at another time.
+    fs.writeFileSync(file, JSON.stringify({ ...left, pid: process.pid }));
+    assert.equal(liveLockHolder(file), undefined);
+    const taken = lockFile(file);
+    assert.ok(E.isRight(taken), JSON.stringify(taken));
+    assert.deepEqual(taken.right.takeover?.holder, { pid: process.pid, host: os.hostname(), since: left.since });
+    // The same process, of course, still holds its own lock.
+    const again = lockFile(file);
+    assert.ok(E.isLeft(again) && again.left.kind === 'held');
+    taken.right.release();
+  });
+
   it('releases every lock at exit through one listener, however many it holds', () => {
     const before = process.listenerCount('exit');
     const locks = Array.from({ length: 12 }, (_, i) => lockFile(path.join(dir, `${i}.lock`)));
