@@ -295,6 +295,9 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       const writers: RecordFileWriter[] = [];
       const skipped: Skip[] = [];
       let finished = false;
+      // Unsubscribed: the jobs the worker pool hands back as `fallback` on close must not go
+      // on through sharp, writing images after the run has ended.
+      let stopped = false;
       // Started with the run so the workers boot while the dataset is listed; closed with the
       // run whatever its end.
       const own = decoder === 'auto' && opts.workers === undefined;
@@ -367,6 +370,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
           const dest = path.join(out, job.file);
           if (pool) {
             const r = await pool.run({ src: job.item.path, dest, size, quality, maxPixels, wantPixels: writers.length > 0 });
+            if (stopped) throw new Error('preprocess: stopped');
             if (r.kind === 'written') {
               const result = r.pixels
                 ? { kind: 'sample' as const, image: makeImage(r.pixels, size, size, 3), label: job.item.label, path: job.item.path }
@@ -483,6 +487,7 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
       }
 
       return () => {
+        stopped = true;
         closePool();
         sub.unsubscribe();
         if (!finished) void Promise.allSettled(writers.map((w) => w.abort()));

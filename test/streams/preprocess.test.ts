@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -180,6 +180,31 @@ describe('preprocess', function () {
     });
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val']);
+  });
+
+  it('writes no image after unsubscribe: the jobs still queued for the worker threads are dropped, not sent through sharp', async () => {
+    const many = path.join(tmp, 'many');
+    const jpeg = await photoAsJpeg('rocket.jpg');
+    for (const cls of ['001.a', '002.b']) {
+      await fsp.mkdir(path.join(many, cls), { recursive: true });
+      for (let i = 0; i < 60; i++) await fsp.writeFile(path.join(many, cls, `${i}.jpg`), jpeg);
+    }
+    const out = path.join(tmp, 'many-out');
+    const count = (): number => ['train', 'val'].reduce((n, d) => n + readdirSync(path.join(out, d)).length, 0);
+    const atStop = await new Promise<number>((resolve, reject) => {
+      const sub = preprocess({ src: many, out, size: 64 }).subscribe({
+        next: (e) => {
+          if (e.kind === 'progress') {
+            sub.unsubscribe();
+            resolve(count());
+          }
+        },
+        error: reject,
+      });
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    // At most the image each thread had in hand; before, the ~30 queued ones went on through sharp.
+    assert.ok(count() - atStop <= 2, `${count() - atStop} images written after unsubscribe`);
   });
 
   it('lists more skipped files than a call can pass as arguments (sidecar files)', async () => {
