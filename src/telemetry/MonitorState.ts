@@ -212,6 +212,7 @@ function shownEpoch(s: MonitorState, e: SequencedEvent): number {
   switch (e.kind) {
     case 'EpochBegin':
     case 'BatchEnd':
+    case 'ValidationProgress':
     case 'EpochEnd':
     case 'LrChanged': // emitted after EpochEnd, with the finished epoch
     case 'EarlyStop': // carries the finished epoch
@@ -315,6 +316,8 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
       return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${printablePath(e.path)}${e.best ? ' (best)' : ''}` }, 3) };
     case 'SampleSkipped':
       return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${printablePath(e.path)}` }, 3) };
+    case 'ValidationProgress':
+      return base;
     case 'EarlyStop':
       return { ...base, notes: push(s.notes, { time: e.time, text: `early stop: ${e.reason}` }) };
     case 'TrainEnd':

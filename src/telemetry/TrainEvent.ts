@@ -139,6 +139,31 @@ export interface BatchEnd extends EventBase {
 }
 
 /**
+ * The epoch's validation pass goes on (10-crop validation included): sent as it starts, with
+ * `batchesDone` 0, so that progress displays switch to it at once, then throttled as BatchEnd
+ * is (at most `perSec` a second, or every `everyBatches` batches), and never after the pass
+ * ends: its figures come with the epoch's `EpochEnd`.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter(isEvent('ValidationProgress'))).subscribe((e) => console.log(e.batchesDone, e.batches));
+ * ```
+ */
+export interface ValidationProgress extends EventBase {
+  readonly kind: 'ValidationProgress';
+  /** Validation batches scored so far in this pass (0 as it starts). */
+  readonly batchesDone: number;
+  /**
+   * The pass's planned batches, counted from the files before any is skipped (so the pass may
+   * end before them). Absent when the source does not say, and once `batchesDone` has passed
+   * it (a source whose count was short): progress never reads `12/10`.
+   */
+  readonly batches?: number;
+  /** Validation images scored so far (with 10-crop, images, not crops). */
+  readonly images: number;
+}
+
+/**
  * An epoch finished, with its train and (if run) validation metrics. `valTop5Accuracy` (the
  * share of validation images whose true class is among the 5 most probable) comes with the
  * validation metrics when the model has more than 5 classes, from the same validation pass.
@@ -262,6 +287,7 @@ export type TrainEvent =
   | TrainBegin
   | EpochBegin
   | BatchEnd
+  | ValidationProgress
   | EpochEnd
   | LrChanged
   | CheckpointSaved
@@ -292,6 +318,7 @@ export const TRAIN_EVENT_KINDS: readonly TrainEventKind[] = [
   'TrainBegin',
   'EpochBegin',
   'BatchEnd',
+  'ValidationProgress',
   'EpochEnd',
   'LrChanged',
   'CheckpointSaved',

@@ -67,7 +67,7 @@ function initialisedLine(i: InitialisedFrom): string {
  * The log line for one event, and its level: one `info` line per epoch (train/val loss and
  * accuracy, learning rate, duration; a fine-tuned run's start names the first
  * {@link INITIALISED_FRESH_LOG_MAX} tensors left fresh and counts the rest), `debug` for
- * batches and epoch starts, `warn` for
+ * batches, validation progress and epoch starts, `warn` for
  * skipped samples and non-fatal `Error` events (warnings, such as a damaged checkpoint passed
  * over), `error` for fatal ones. Epochs are shown 1-based (`epoch 3/90` is the third).
  *
@@ -96,6 +96,8 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
         'debug',
         `${ep} batch ${e.batch + 1} (step ${e.step}): loss ${num(e.loss)} acc ${pct(e.accuracy)} ${e.imagesPerSec.toFixed(1)} img/s`,
       ];
+    case 'ValidationProgress':
+      return ['debug', `${ep} validating: ${e.batchesDone}${e.batches === undefined ? '' : `/${e.batches}`} batches, ${e.images} images`];
     case 'EpochEnd': {
       const val = e.valLoss !== undefined || e.valAccuracy !== undefined
         ? ` | val loss ${e.valLoss !== undefined ? num(e.valLoss) : '-'} acc ${e.valAccuracy !== undefined ? pct(e.valAccuracy) : '-'}${e.valTop5Accuracy !== undefined ? ` top-5 ${pct(e.valTop5Accuracy)}` : ''}`

@@ -86,6 +86,13 @@ export function fromProtoEvent(m: Event__Output): SequencedEvent | undefined {
           }
         : undefined;
     }
+    case 'validationProgress': {
+      const v = m.validationProgress;
+      // An unset `batches` (not known) stays absent, not 0.
+      return v
+        ? { ...base, kind: 'ValidationProgress', batchesDone: v.batchesDone, images: v.images, ...(v.batches !== undefined && v.batches !== null ? { batches: v.batches } : {}) }
+        : undefined;
+    }
     case 'epochEnd': {
       const b = m.epochEnd;
       if (!b) return undefined;

@@ -23,6 +23,7 @@ export const PROTO_EVENT_KIND: Readonly<Record<TrainEventKind, ProtoEventKind>> 
   TrainBegin: 'EVENT_KIND_TRAIN_BEGIN',
   EpochBegin: 'EVENT_KIND_EPOCH_BEGIN',
   BatchEnd: 'EVENT_KIND_BATCH_END',
+  ValidationProgress: 'EVENT_KIND_VALIDATION_PROGRESS',
   EpochEnd: 'EVENT_KIND_EPOCH_END',
   LrChanged: 'EVENT_KIND_LR_CHANGED',
   CheckpointSaved: 'EVENT_KIND_CHECKPOINT_SAVED',

@@ -109,6 +109,7 @@ export function reduceRun(run: RunSnapshot, e: TrainEvent, sequence: number): Ru
       return { ...next, checkpoints: run.checkpoints + 1, lastCheckpoint: e.path };
     case 'SampleSkipped':
       return { ...next, samplesSkipped: run.samplesSkipped + 1 };
+    case 'ValidationProgress':
     case 'EarlyStop':
       return next;
     case 'TrainEnd':

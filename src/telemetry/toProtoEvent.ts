@@ -97,6 +97,8 @@ export function toProtoEvent(e: TrainEvent, runId: string, sequence: number, str
         ...base,
         batchEnd: { batch: e.batch, batchSize: e.batchSize, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec, lastOfEpoch: e.lastOfEpoch === true },
       };
+    case 'ValidationProgress':
+      return { ...base, validationProgress: { batchesDone: e.batchesDone, images: e.images, ...(e.batches === undefined ? {} : { batches: e.batches }) } };
     case 'EpochEnd': {
       // The epoch travels in the event's envelope (`base`), not in the EpochEnd message.
       const { epoch: _epoch, ...figures } = epochRecord(e);

@@ -60,6 +60,12 @@ describe('eventLogger', () => {
     assert.deepEqual(lines.map((l) => l.slice(25, 30)), ['WARN ', 'ERROR']);
   });
 
+  it('logs validation progress at debug only, so that the log stays quiet at info', () => {
+    const progress: TrainEvent = { kind: 'ValidationProgress', time: 0, epoch: 2, step: 30, batchesDone: 12, batches: 40, images: 768 };
+    assert.deepEqual(formatEvent(progress, 30), ['debug', 'epoch 3/30 validating: 12/40 batches, 768 images']);
+    assert.deepEqual(formatEvent({ kind: 'ValidationProgress', time: 0, epoch: 2, step: 30, batchesDone: 41, images: 2600 }, 30), ['debug', 'epoch 3/30 validating: 41 batches, 2600 images']);
+  });
+
   it('logs a skip as one WARN line naming the file, even when its message has several lines', () => {
     // A Skip built by hand (not with skip()) from a libvips message: the logger stamps each line
     // of a message separately, so fragments without the file name would follow.

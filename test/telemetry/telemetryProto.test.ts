@@ -134,6 +134,12 @@ describe('proto/telemetry.proto', () => {
     const lr = old.subscribe.responseDeserialize(cur.Subscribe.responseSerialize(toProtoEvent(sent[0], 'r', 1))) as { lrChanged?: { from: number; to: number } };
     assert.deepEqual(lr.lrChanged, { from: 0.01, to: 0.001 }, 'an old client finds the rates under its old names');
 
+    // A kind newer than the old client: an Event it reads (its sequence counts) without a payload, and skips.
+    const progress: TrainEvent = { kind: 'ValidationProgress', time: t, epoch: 1, step: 17, batchesDone: 3, batches: 10, images: 96 };
+    const unknown = old.subscribe.responseDeserialize(cur.Subscribe.responseSerialize(toProtoEvent(progress, 'r', 8, 's'))) as Record<string, unknown>;
+    assert.deepEqual([unknown.sequence, unknown.event], [8, undefined]);
+    assert.equal(fromProtoEvent(cur.Subscribe.responseDeserialize(old.subscribe.responseSerialize(unknown)) as Event__Output), undefined);
+
     // An old client's filter reaches this server as the same kinds.
     const oldRequest = old.subscribe.requestSerialize({ kinds: ['EPOCH_END', 'TRAIN_END'] });
     assert.deepEqual((cur.Subscribe.requestDeserialize(oldRequest) as SubscribeRequest__Output).kinds.map(parseEventKind), ['EpochEnd', 'TrainEnd']);

@@ -16,6 +16,10 @@ const ALL: TrainEvent[] = [
   { kind: 'EpochBegin', time: t, epoch: 1, step: 10, lr: 0.01, steps: 10, startBatch: 3 },
   { kind: 'BatchEnd', time: t, epoch: 1, step: 11, batch: 0, batchSize: 128, loss: 2.25, accuracy: 0.125, imagesPerSec: 512.5 },
   { kind: 'BatchEnd', time: t, epoch: 1, step: 17, batch: 6, batchSize: 96, loss: 2.25, accuracy: 0.125, imagesPerSec: 512.5, lastOfEpoch: true },
+  { kind: 'ValidationProgress', time: t, epoch: 1, step: 17, batchesDone: 0, batches: 40, images: 0 },
+  { kind: 'ValidationProgress', time: t, epoch: 1, step: 17, batchesDone: 12, batches: 40, images: 768 },
+  // A pass whose planned count is not known (or was passed): no `batches`, not 0.
+  { kind: 'ValidationProgress', time: t, epoch: 1, step: 17, batchesDone: 41, images: 2600 },
   { kind: 'EpochEnd', time: t, epoch: 1, step: 20, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, valTop5Accuracy: 0.75, lr: 0.01, durationMs: 1234 },

@@ -19,6 +19,7 @@ import type { TelemetryClient as _rxtrain_telemetry_v1_TelemetryClient, Telemetr
 import type { TrainBegin as _rxtrain_telemetry_v1_TrainBegin, TrainBegin__Output as _rxtrain_telemetry_v1_TrainBegin__Output } from './rxtrain/telemetry/v1/TrainBegin';
 import type { TrainEnd as _rxtrain_telemetry_v1_TrainEnd, TrainEnd__Output as _rxtrain_telemetry_v1_TrainEnd__Output } from './rxtrain/telemetry/v1/TrainEnd';
 import type { TrainError as _rxtrain_telemetry_v1_TrainError, TrainError__Output as _rxtrain_telemetry_v1_TrainError__Output } from './rxtrain/telemetry/v1/TrainError';
+import type { ValidationProgress as _rxtrain_telemetry_v1_ValidationProgress, ValidationProgress__Output as _rxtrain_telemetry_v1_ValidationProgress__Output } from './rxtrain/telemetry/v1/ValidationProgress';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -52,6 +53,7 @@ export interface ProtoGrpcType {
         TrainEnd: MessageTypeDefinition<_rxtrain_telemetry_v1_TrainEnd, _rxtrain_telemetry_v1_TrainEnd__Output>
         TrainEndReason: EnumTypeDefinition
         TrainError: MessageTypeDefinition<_rxtrain_telemetry_v1_TrainError, _rxtrain_telemetry_v1_TrainError__Output>
+        ValidationProgress: MessageTypeDefinition<_rxtrain_telemetry_v1_ValidationProgress, _rxtrain_telemetry_v1_ValidationProgress__Output>
       }
     }
   }

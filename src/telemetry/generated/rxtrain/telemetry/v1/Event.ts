@@ -10,6 +10,7 @@ import type { SampleSkipped as _rxtrain_telemetry_v1_SampleSkipped, SampleSkippe
 import type { EarlyStop as _rxtrain_telemetry_v1_EarlyStop, EarlyStop__Output as _rxtrain_telemetry_v1_EarlyStop__Output } from '../../../rxtrain/telemetry/v1/EarlyStop';
 import type { TrainEnd as _rxtrain_telemetry_v1_TrainEnd, TrainEnd__Output as _rxtrain_telemetry_v1_TrainEnd__Output } from '../../../rxtrain/telemetry/v1/TrainEnd';
 import type { TrainError as _rxtrain_telemetry_v1_TrainError, TrainError__Output as _rxtrain_telemetry_v1_TrainError__Output } from '../../../rxtrain/telemetry/v1/TrainError';
+import type { ValidationProgress as _rxtrain_telemetry_v1_ValidationProgress, ValidationProgress__Output as _rxtrain_telemetry_v1_ValidationProgress__Output } from '../../../rxtrain/telemetry/v1/ValidationProgress';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -51,7 +52,11 @@ export interface Event {
   'earlyStop'?: (_rxtrain_telemetry_v1_EarlyStop | null);
   'trainEnd'?: (_rxtrain_telemetry_v1_TrainEnd | null);
   'error'?: (_rxtrain_telemetry_v1_TrainError | null);
-  'event'?: "trainBegin"|"epochBegin"|"batchEnd"|"epochEnd"|"lrChanged"|"checkpointSaved"|"sampleSkipped"|"earlyStop"|"trainEnd"|"error";
+  /**
+   * Servers before it send none; to clients before it, an unknown member: skip the Event.
+   */
+  'validationProgress'?: (_rxtrain_telemetry_v1_ValidationProgress | null);
+  'event'?: "trainBegin"|"epochBegin"|"batchEnd"|"epochEnd"|"lrChanged"|"checkpointSaved"|"sampleSkipped"|"earlyStop"|"trainEnd"|"error"|"validationProgress";
 }
 
 /**
@@ -93,5 +98,9 @@ export interface Event__Output {
   'earlyStop'?: (_rxtrain_telemetry_v1_EarlyStop__Output | null);
   'trainEnd'?: (_rxtrain_telemetry_v1_TrainEnd__Output | null);
   'error'?: (_rxtrain_telemetry_v1_TrainError__Output | null);
-  'event'?: "trainBegin"|"epochBegin"|"batchEnd"|"epochEnd"|"lrChanged"|"checkpointSaved"|"sampleSkipped"|"earlyStop"|"trainEnd"|"error";
+  /**
+   * Servers before it send none; to clients before it, an unknown member: skip the Event.
+   */
+  'validationProgress'?: (_rxtrain_telemetry_v1_ValidationProgress__Output | null);
+  'event'?: "trainBegin"|"epochBegin"|"batchEnd"|"epochEnd"|"lrChanged"|"checkpointSaved"|"sampleSkipped"|"earlyStop"|"trainEnd"|"error"|"validationProgress";
 }

@@ -15,6 +15,10 @@ export const EventKind = {
   EVENT_KIND_EARLY_STOP: 'EVENT_KIND_EARLY_STOP',
   EVENT_KIND_TRAIN_END: 'EVENT_KIND_TRAIN_END',
   EVENT_KIND_ERROR: 'EVENT_KIND_ERROR',
+  /**
+   * Servers before ValidationProgress answer a Subscribe that asks for it with INVALID_ARGUMENT.
+   */
+  EVENT_KIND_VALIDATION_PROGRESS: 'EVENT_KIND_VALIDATION_PROGRESS',
 } as const;
 
 /**
@@ -43,6 +47,11 @@ export type EventKind =
   | 9
   | 'EVENT_KIND_ERROR'
   | 10
+  /**
+   * Servers before ValidationProgress answer a Subscribe that asks for it with INVALID_ARGUMENT.
+   */
+  | 'EVENT_KIND_VALIDATION_PROGRESS'
+  | 11
 
 /**
  * The kinds of event: EVENT_KIND_ and TrainEvent['kind'] in UPPER_SNAKE.
