@@ -175,9 +175,9 @@ const LogConfig = t.type({
 const ProgressConfig = t.type({
   /** Progress bar on stderr: `auto` = only on a TTY (plain lines otherwise). */
   bar: t.keyof({ auto: null, on: null, off: null }),
-  /** At most this many BatchEnd events per second. */
+  /** At most this many BatchEnd events per second (while validating, ValidationProgress events). */
   batchEventsPerSec: Positive,
-  /** If > 0, a BatchEnd every N batches instead of the time throttle. */
+  /** If > 0, a BatchEnd (ValidationProgress) every N batches instead of the time throttle. */
   everyBatches: NonNegInt,
 });
 

@@ -110,6 +110,8 @@ export interface TrainOptions {
    * epoch's last batch is always sent, marked `lastOfEpoch`, also when skipped samples ended the
    * epoch early (so a BatchEnd the throttle lets through goes out once the next batch is at
    * hand, or the data has run out), and so is the last trained batch's before a stop's checkpoint.
+   * ValidationProgress follows the same throttle over the validation batches (and is always sent
+   * as the pass starts).
    */
   readonly batchEvents?: { readonly perSec: number; readonly everyBatches: number } | undefined;
   /**
@@ -181,6 +183,7 @@ const DIFFERENT: Record<IdentityPart, string> = { config: 'a different config', 
  * `lastOfEpoch`; a stop mid-epoch sends the last trained batch's before its checkpoint;
  * SampleSkipped as they come, once per file and subscription: a file skipped again in a later
  * epoch is not reported again),
+ * ValidationProgress… (with validation data: as the pass starts, then throttled as BatchEnd),
  * EpochEnd, LrChanged?, CheckpointSaved?, EarlyStop?. The stream ends with TrainEnd and
  * completes, or on failure emits `Error` (fatal) and then errors with the same Error.
  * Unsubscribing stops at the next await without another step and releases everything, after
@@ -415,6 +418,26 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
 
     const throttle = opts.batchEvents ?? { perSec: 10, everyBatches: 0 };
     const minGapMs = 1000 / throttle.perSec;
+    // One throttle for the progress events (BatchEnd, ValidationProgress): every `everyBatches`
+    // batches counted from 1, or at least `minGapMs` since the previous one of the kind.
+    const progressDue = (done: number, t: number, lastAt: number): boolean =>
+      throttle.everyBatches > 0 ? done % throttle.everyBatches === 0 : t - lastAt >= minGapMs;
+    // The validation pass's progress: sent as it starts (so every display switches to it at
+    // once), then throttled as BatchEnd is. The planned count is the source's, from the files
+    // before any is skipped: a pass may end before it, and one that runs past it (a source
+    // whose count was short) goes on without it rather than read 12/10.
+    const validationProgress = (ready: TrainSetup): ((batchesDone: number, images: number) => void) | undefined => {
+      const source = ready.tenCrop?.source ?? ready.val;
+      if (source === undefined) return undefined;
+      const planned = Number.isInteger(source.stepsPerEpoch) && source.stepsPerEpoch > 0 ? source.stepsPerEpoch : undefined;
+      let lastAt = -Infinity;
+      return (batchesDone, images) => {
+        const t = now();
+        if (batchesDone > 0 && !progressDue(batchesDone, t, lastAt)) return;
+        lastAt = t;
+        emit({ kind: 'ValidationProgress', ...base(), batchesDone, ...(planned !== undefined && batchesDone <= planned ? { batches: planned } : {}), images });
+      };
+    };
     const stopRequested = (): boolean => opts.signal?.aborted === true;
     const budget = opts.maxTrainingMs ?? null;
     const finish = (reason: TrainEnd['reason']): void =>
@@ -597,7 +620,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         win = { images: win.images + n, lossSum: win.lossSum + result.loss * n, correct: win.correct + result.accuracy * n, since: win.since };
         const t = now();
         const last = s.batch >= source.stepsPerEpoch;
-        const due = throttle.everyBatches > 0 ? s.batch % throttle.everyBatches === 0 : t - lastEmit >= minGapMs;
+        const due = progressDue(s.batch, t, lastEmit);
         pending = { size: n, at: t, due };
         if (last) emitBatchEnd(true);
         if (everySteps > 0 && s.step % everySteps === 0) stepSaveDue = true;
@@ -619,7 +642,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       }
 
       const ready = setup;
-      const validated = await savingDueFirst(() => validate(ready, reportSkip, life, s.ema));
+      const validated = await savingDueFirst(() => validate(ready, reportSkip, life, s.ema, validationProgress(ready)));
       if (life.closed) return;
       const hasVal = (setup.tenCrop?.source ?? setup.val) !== undefined;
       if (validated === 'empty') {
@@ -776,9 +799,14 @@ async function validate(
   reportSkip: (k: Skip) => void,
   life: { closed: boolean },
   ema: WeightEma | null,
+  progress: ((batchesDone: number, images: number) => void) | undefined,
 ): Promise<{ loss: number; accuracy: number; top5Accuracy?: number } | 'empty' | undefined> {
   const source = setup.tenCrop?.source ?? setup.val;
   if (source === undefined) return undefined;
+  // Sent before anything is awaited, in the turn that saw the epoch's data run out: displays
+  // switch to the pass at once, and no stop signal's handler runs in between.
+  progress?.(0, 0);
+  let batchesDone = 0;
   const { trainer } = setup;
   // The average is scored by lending it to the trainer: one model in memory, and the same
   // inference code path (and backend) as the trained weights.
@@ -790,6 +818,7 @@ async function validate(
       tta: setup.tenCrop !== undefined ? { kind: 'tenCrop', cropSize: setup.tenCrop.cropSize } : { kind: setup.valFlip === true ? 'flip' : 'none' },
       onSkip: reportSkip,
       shouldStop: () => life.closed,
+      onBatch: (images) => progress?.((batchesDone += 1), images),
     });
     if (e.stopped) return undefined;
     // Top-5 comes from the same pass (evaluateSource ranks the rows it already downloads).

@@ -48,7 +48,7 @@ describe('train', () => {
   it('emits the lifecycle in order, with finite metrics, and releases everything', async () => {
     const f = setupFactory({ skip: [4] });
     const events = await lastValueFrom(train(base(f.setup)).pipe(toArray()));
-    const kinds = events.map((e) => e.kind).filter((k) => k !== 'BatchEnd' && k !== 'SampleSkipped');
+    const kinds = events.map((e) => e.kind).filter((k) => k !== 'BatchEnd' && k !== 'SampleSkipped' && k !== 'ValidationProgress');
     assert.deepEqual(kinds, ['TrainBegin', 'EpochBegin', 'EpochEnd', 'EpochBegin', 'EpochEnd', 'EpochBegin', 'EpochEnd', 'TrainEnd']);
     const begin = events[0];
     assert.equal(begin.kind === 'TrainBegin' && begin.stepsPerEpoch, 4);
@@ -124,6 +124,70 @@ describe('train', () => {
       events.flatMap((e) => (e.kind === 'BatchEnd' ? [e.batch] : [])),
       [2, 3],
     );
+  });
+
+  describe('ValidationProgress', () => {
+    /** Each epoch's events from its last BatchEnd on: `V done/batches images` for ValidationProgress. */
+    const afterTraining = (events: readonly TrainEvent[]): string[][] => {
+      const epochs: string[][] = [];
+      let current: string[] | undefined;
+      for (const e of events) {
+        if (e.kind === 'BatchEnd' && e.lastOfEpoch === true) epochs.push((current = ['last BatchEnd']));
+        else if (e.kind === 'ValidationProgress') current?.push(`V ${e.epoch} ${e.batchesDone}/${e.batches ?? '?'} ${e.images}`);
+        else if (e.kind === 'EpochEnd') current = (current?.push('EpochEnd'), undefined);
+        else if (e.kind !== 'SampleSkipped') current?.push(e.kind);
+      }
+      return epochs;
+    };
+
+    it('is sent as validation starts, then after each batch as BatchEnd is (every 1 here), before EpochEnd and never after it', async () => {
+      const f = setupFactory();
+      const events = await lastValueFrom(train({ ...base(f.setup), epochs: 2 }).pipe(toArray()));
+      // 9 validation images in batches of 4: 3 batches of 4, 4 and 1.
+      assert.deepEqual(afterTraining(events), [0, 1].map((epoch) => ['last BatchEnd', `V ${epoch} 0/3 0`, `V ${epoch} 1/3 4`, `V ${epoch} 2/3 8`, `V ${epoch} 3/3 9`, 'EpochEnd']));
+    });
+
+    it('follows the BatchEnd throttle: every N batches, or by time, the start always sent', async () => {
+      const f = setupFactory();
+      const everyTwo = await lastValueFrom(train({ ...base(f.setup), epochs: 1, batchEvents: { perSec: 1000, everyBatches: 2 } }).pipe(toArray()));
+      assert.deepEqual(afterTraining(everyTwo), [['last BatchEnd', 'V 0 0/3 0', 'V 0 2/3 8', 'EpochEnd']]);
+      // A clock that never moves: by time nothing after the start is due.
+      const g = setupFactory();
+      const still = await lastValueFrom(train({ ...base(g.setup), epochs: 1, now: () => 1000, batchEvents: { perSec: 10, everyBatches: 0 } }).pipe(toArray()));
+      assert.deepEqual(afterTraining(still), [['last BatchEnd', 'V 0 0/3 0', 'EpochEnd']]);
+    });
+
+    it('is sent for 10-crop validation too, and none without validation data', async () => {
+      const f = setupFactory();
+      const tenCrop = async (): Promise<TrainSetup> => {
+        const s = await f.setup();
+        return { ...s, val: undefined, tenCrop: { source: s.val as NonNullable<TrainSetup['val']>, cropSize: 4 } };
+      };
+      const ten = await lastValueFrom(train({ ...base(tenCrop), epochs: 1 }).pipe(toArray()));
+      assert.deepEqual(afterTraining(ten), [['last BatchEnd', 'V 0 0/3 0', 'V 0 1/3 4', 'V 0 2/3 8', 'V 0 3/3 9', 'EpochEnd']]);
+      const g = setupFactory();
+      const noVal = async (): Promise<TrainSetup> => ({ ...(await g.setup()), val: undefined });
+      const none = await lastValueFrom(train({ ...base(noVal), epochs: 1 }).pipe(toArray()));
+      assert.deepEqual(afterTraining(none), [['last BatchEnd', 'EpochEnd']]);
+    });
+
+    it('leaves the planned count out once the pass has gone past it (never 3/2), and counts the images scored, not those skipped', async () => {
+      const f = setupFactory();
+      const short = async (): Promise<TrainSetup> => {
+        const s = await f.setup();
+        const val = s.val as NonNullable<TrainSetup['val']>;
+        // A source whose count is short of the batches it gives.
+        return { ...s, val: { ...val, stepsPerEpoch: 2, epoch: (e, b) => val.epoch(e, b), close: () => val.close() } };
+      };
+      const past = await lastValueFrom(train({ ...base(short), epochs: 1 }).pipe(toArray()));
+      assert.deepEqual(afterTraining(past), [['last BatchEnd', 'V 0 0/2 0', 'V 0 1/2 4', 'V 0 2/2 8', 'V 0 3/? 9', 'EpochEnd']]);
+      const skipping = async (): Promise<TrainSetup> => ({
+        ...(await setupFactory().setup()),
+        val: memorySource(valData, { batchSize: 4, seed: 0, shuffle: false, skipIndices: [0] }),
+      });
+      const skipped = await lastValueFrom(train({ ...base(skipping), epochs: 1 }).pipe(toArray()));
+      assert.deepEqual(afterTraining(skipped), [['last BatchEnd', 'V 0 0/3 0', 'V 0 1/3 3', 'V 0 2/3 7', 'V 0 3/3 8', 'EpochEnd']]);
+    });
   });
 
   it('always sends the last batch of an epoch, one that skipped samples ended early included, and marks it the last', async () => {
