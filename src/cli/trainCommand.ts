@@ -41,6 +41,7 @@ import { formatOptions, wrapWords, type OptionRow } from './formatOptions';
 import { trainProgress } from './trainProgress';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
+import { followStopProgress } from './followStopProgress';
 import { stopNotice, type StopProgress } from './stopNotice';
 import { backendEnvError } from './backendEnvError';
 import { shownPath } from './shownPath';
@@ -598,8 +599,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   let lastCheckpoint: string | undefined;
   // Where training is, for the line the first stop signal logs (see stopNotice).
   let progress: StopProgress = { step: 0, stepSeconds: undefined, checkpointStep: undefined, validating: false };
-  let stepsPerEpoch = 0;
-  let validates = false;
   // When the current step began, as near as the events tell: the previous step's report.
   let stepSince = Date.now();
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
@@ -695,7 +694,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       await datasets.close();
       throw new Error(`earlyStopping.monitor valTop5Accuracy needs more than ${TOP_K} classes, and the data has ${datasets.classes.length} (every image is in their top ${TOP_K}): monitor valAccuracy instead`);
     }
-    validates = (datasets.tenCrop?.source ?? datasets.val) !== undefined;
+    const validates = (datasets.tenCrop?.source ?? datasets.val) !== undefined;
     if (cfg.earlyStopping.enabled && !validates) {
       if (cfg.earlyStopping.monitor === 'valAccuracy' || cfg.earlyStopping.monitor === 'valTop5Accuracy') {
         await datasets.close();
@@ -825,31 +824,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
           if (e.kind === 'TrainBegin' && e.resumedFrom !== undefined) lastCheckpoint = e.resumedFrom;
           if (e.kind === 'CheckpointSaved') lastCheckpoint = e.path;
           if (e.kind === 'TrainBegin' || e.kind === 'EpochBegin' || e.kind === 'BatchEnd') stepSince = Date.now();
-          switch (e.kind) {
-            case 'TrainBegin':
-              progress = { ...progress, step: e.step, checkpointStep: e.resumedFrom === undefined ? undefined : e.step };
-              break;
-            case 'EpochBegin':
-              stepsPerEpoch = e.steps;
-              progress = { ...progress, validating: false };
-              break;
-            case 'BatchEnd':
-              progress = {
-                step: e.step,
-                stepSeconds: e.imagesPerSec > 0 ? e.batchSize / e.imagesPerSec : progress.stepSeconds,
-                checkpointStep: progress.checkpointStep,
-                validating: validates && e.batch + 1 >= stepsPerEpoch,
-              };
-              break;
-            case 'EpochEnd':
-              progress = { ...progress, validating: false };
-              break;
-            case 'CheckpointSaved':
-              progress = { ...progress, checkpointStep: e.step };
-              break;
-            default:
-              break;
-          }
+          progress = followStopProgress(progress, e);
           bus.next(e);
         },
         error: (err: unknown) => {

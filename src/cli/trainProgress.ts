@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { Observable } from 'rxjs';
 import type { EventSink } from '../telemetry/EventSink';
+import type { ValidationProgress } from '../telemetry/TrainEvent';
 import { formatDuration } from '../telemetry/eventLogger';
 
 /**
@@ -81,6 +82,58 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
     ?? `${head} ${at} | ${figures}`;
 }
 
+/** A validation line's figures, from a ValidationProgress: the plain lines' and the bar's alike. */
+interface ValidationFields {
+  readonly done: number;
+  /**
+   * The pass's planned batches; undefined when the event has none (not known, or passed). Always
+   * set: cli-progress merges a redraw's payload into the previous one, which would keep a stale count.
+   */
+  readonly total: number | undefined;
+  readonly ips: string;
+  readonly etaText: string;
+}
+
+/** The figures of a validation pass `elapsedMs` after it began: img/s and ETA from its average so far. */
+function validationFields(e: ValidationProgress, elapsedMs: number): ValidationFields {
+  const left = e.batches === undefined ? undefined : e.batches - e.batchesDone;
+  const eta = left === undefined ? '-'
+    : left <= 0 ? 'done'
+    : e.batchesDone > 0 && elapsedMs > 0 ? formatDuration((left * elapsedMs) / e.batchesDone)
+    : '-';
+  return {
+    done: e.batchesDone,
+    total: e.batches,
+    ips: e.images > 0 && elapsedMs > 0 ? ((e.images * 1000) / elapsedMs).toFixed(1) : '-',
+    etaText: eta,
+  };
+}
+
+/** `12/40 | 512.0 img/s | ETA 5s` (`41 | …` without a planned count): after `validating`. */
+function validationParts(f: ValidationFields): [string, string, string] {
+  return [f.total === undefined ? `${f.done}` : `${f.done}/${f.total}`, `${f.ips} img/s`, `ETA ${f.etaText}`];
+}
+
+/**
+ * The validation bar's line, fitted to the terminal's width as the training bar's is: the bar
+ * (when the pass's batch count is known) narrows and goes first, then img/s, then the ETA.
+ */
+function fittedValidationLine(head: string, maxWidth: number, f: ValidationFields): string {
+  const room = maxWidth - 1;
+  const [at, ips, eta] = validationParts(f);
+  const plain = `${head} ${[at, ips, eta].join(' | ')}`;
+  const size = Math.min(BAR_MAX, room - plain.length - 3);
+  if (f.total !== undefined && size >= BAR_MIN) {
+    const done = Math.round(Math.min(Math.max(f.total > 0 ? f.done / f.total : 0, 0), 1) * size);
+    return `${head} [${'\u2588'.repeat(done)}${'\u2591'.repeat(size - done)}] ${[at, ips, eta].join(' | ')}`;
+  }
+  for (const parts of [[`${head} ${at}`, ips, eta], [`${head} ${at}`, eta]]) {
+    const line = parts.join(' | ');
+    if (line.length <= room) return line;
+  }
+  return `${head} ${at}`;
+}
+
 /**
  * Per-epoch progress of a training run as an {@link EventSink}: on a terminal a cli-progress
  * bar (batches, img/s, ETA, loss) that is cleared when the epoch ends, so the logger's epoch
@@ -95,6 +148,12 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
  * done | …`; that line stays when the bar is cleared at its end. Without that BatchEnd (a
  * stream of events from before the field) the end line comes at EpochEnd, counted from the
  * steps since its EpochBegin.
+ *
+ * While an epoch validates (ValidationProgress), the bar becomes a validation bar, `epoch 3/30
+ * validating [███░░░] 12/40 | 512.0 img/s | ETA 1m05s` (img/s and ETA from the pass's average
+ * so far; without a planned count, `validating 41 | …` and no bar), cleared at EpochEnd as the
+ * training bar was; an epoch that skipped samples writes its end line above it first. Plain
+ * lines write `epoch 3/30 validating 12/40 | …` at most every `lineEveryMs`, as for batches.
  *
  * @example
  * ```ts
@@ -119,8 +178,11 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
       // its end, and the latest BatchEnd's figures and whether a plain line showed them.
       let began: { readonly epoch: number; readonly step: number; readonly batch: number } | undefined;
       let latest: { readonly fields: LineFields; shown: boolean } | undefined;
-      // The epoch's end line was written when its last BatchEnd came (plain lines).
+      // The epoch's end line was written when its last BatchEnd came (plain lines), or when
+      // its validation began (a bar).
       let endShown = false;
+      // The epoch's validation pass under way, and when this process saw it begin.
+      let validation: { readonly epoch: number; readonly startMs: number } | undefined;
       const line = (epoch: number, batch: string, f: LineFields): void => {
         lastLine = now();
         opts.stream.write(`epoch ${epoch + 1}/${epochs} batch ${batch} | ${f.ips} img/s | ETA ${f.etaText} | loss ${f.loss} acc ${f.acc}\n`);
@@ -151,6 +213,7 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               began = { epoch: e.epoch, step: e.step, batch: e.startBatch };
               latest = undefined;
               endShown = false;
+              validation = undefined;
               if (opts.bar) {
                 stopBar();
                 const head = `epoch ${e.epoch + 1}/${epochs}`;
@@ -190,8 +253,42 @@ export function trainProgress(opts: TrainProgressOptions): EventSink {
               }
               break;
             }
+            case 'ValidationProgress': {
+              const t = now();
+              const starts = validation?.epoch !== e.epoch;
+              if (validation === undefined || starts) validation = { epoch: e.epoch, startMs: t };
+              const fields = validationFields(e, t - validation.startMs);
+              const head = `epoch ${e.epoch + 1}/${epochs} validating`;
+              if (opts.bar && starts) {
+                stopBar();
+                // The end line of an epoch whose data ran out short stays above the validation bar
+                // (its EpochEnd would write it, the training bar it showed on being gone now).
+                const short = latest?.fields.short ?? 0;
+                if (!endShown && short > 0 && latest !== undefined) {
+                  const { short: _, ...f } = latest.fields;
+                  line(e.epoch, batchCount(steps - short, steps, short), { ...f, etaText: 'done' });
+                  endShown = true;
+                }
+                bar = new SingleBar({
+                  stream: opts.stream,
+                  format: (_options, params, payload: ValidationFields) => fittedValidationLine(head, params.maxWidth, payload),
+                  clearOnComplete: true,
+                  hideCursor: true,
+                  fps: 5,
+                });
+                bar.start(e.batches ?? 0, e.batchesDone, fields);
+                unhookExit = atExit(stopBar);
+              } else if (bar !== undefined) {
+                bar.update(e.batchesDone, fields);
+              } else if (!opts.bar && t - lastLine >= every) {
+                lastLine = t;
+                opts.stream.write(`${head} ${validationParts(fields).join(' | ')}\n`);
+              }
+              break;
+            }
             case 'EpochEnd': {
               stopBar();
+              validation = undefined;
               // Without its EpochBegin (never the case in-process) nothing says what it trained.
               if (began?.epoch !== e.epoch) break;
               const trained = Math.min(began.batch + e.step - began.step, steps);

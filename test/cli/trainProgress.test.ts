@@ -87,6 +87,68 @@ describe('trainProgress', () => {
     assert.match(s.text(), /epoch 1\/3 \[\u2588+\] 3\/4 \(1 fewer: samples skipped\) \| 20\.0 img\/s \| ETA done \| loss 1\.3000 acc 25\.0%/);
   });
 
+  describe('while an epoch validates (ValidationProgress)', () => {
+    const val = (batchesDone: number, images: number, batches: number | null = 5): TrainEvent => ({ kind: 'ValidationProgress', ...base, step: 4, batchesDone, images, ...(batches === null ? {} : { batches }) });
+    // What a terminal shows of each redraw: the text between cli-progress's escape sequences.
+    // eslint-disable-next-line no-control-regex
+    const drawn = (text: string) => text.split(/\x1b\[[0-9;?]*[A-Za-z]/).filter((l) => l.startsWith('epoch '));
+    /** Feeds `events`, each at its time on the clock. */
+    const timed = (events: ReadonlyArray<readonly [number, TrainEvent]>, clock: { t: number }) =>
+      new Observable<TrainEvent>((sub) => {
+        for (const [at, e] of events) {
+          clock.t = at;
+          sub.next(e);
+        }
+        sub.complete();
+      });
+
+    it('plain lines: a validation line at most every lineEveryMs, img/s and ETA from the pass so far', async () => {
+      const s = sink();
+      const clock = { t: 0 };
+      const events = timed([[0, begin], [0, epochBegin], [400, batch(0)], [800, batch(1)], [1200, batch(2)], [1600, batch(3)], [2000, val(0, 0)], [2500, val(1, 10)], [3000, val(2, 20)], [3500, val(3, 30)], [4200, val(5, 50)], [4300, epochEnd]], clock);
+      await lastValueFrom(trainProgress({ stream: s.stream, bar: false, lineEveryMs: 1000, now: () => clock.t })(events), { defaultValue: undefined });
+      assert.deepEqual(s.text().trim().split('\n'), [
+        'epoch 1/3 batch 3/4 | 20.0 img/s | ETA 400ms | loss 1.3000 acc 25.0%',
+        'epoch 1/3 batch 4/4 | 20.0 img/s | ETA done | loss 1.2000 acc 25.0%',
+        'epoch 1/3 validating 2/5 | 20.0 img/s | ETA 1.5s', // 2 batches in 1 s since it began, 3 left
+        'epoch 1/3 validating 5/5 | 22.7 img/s | ETA done',
+      ]);
+    });
+
+    it('the bar becomes a validation bar at once, which EpochEnd clears; without a planned count, a count and no bar', async () => {
+      const run = async (events: TrainEvent[], columns = 120): Promise<string> => {
+        const s = sink();
+        const clock = { t: 0 };
+        await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true, columns }), bar: true, now: () => clock.t })(timed(events.map((e, i) => [i * 500, e] as const), clock)), { defaultValue: undefined });
+        return s.text();
+      };
+      const started = drawn(await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), val(0, 0)]));
+      assert.match(started[started.length - 1], /^epoch 1\/3 validating \[\u2591+\] 0\/5 \| - img\/s \| ETA -$/);
+      const going = drawn(await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), val(0, 0), val(2, 20)]));
+      assert.match(going[going.length - 1], /^epoch 1\/3 validating \[\u2588+\u2591+\] 2\/5 \| 40\.0 img\/s \| ETA 750ms$/);
+      const unknown = drawn(await run([begin, epochBegin, batch(3), val(0, 0), val(6, 60, null)]));
+      assert.equal(unknown[unknown.length - 1], 'epoch 1/3 validating 6 | 120.0 img/s | ETA -');
+      // Cleared at EpochEnd, leaving nothing behind (the logger's epoch line takes its place).
+      const ended = await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), val(0, 0), val(2, 20), epochEnd]);
+      assert.doesNotMatch(ended, /\n/);
+      for (const columns of [80, 40, 30]) {
+        const lines = drawn(await run([begin, epochBegin, batch(3), val(0, 0), val(2, 20)], columns)).filter((l) => l.includes('validating'));
+        assert.ok(lines.length > 0 && lines.every((l) => l.length < columns), `${columns} columns: ${JSON.stringify(lines)}`);
+        assert.match(lines[lines.length - 1], /validating .*2\/5/);
+      }
+    });
+
+    it("an epoch that skipped samples leaves its end line above the validation bar, once", async () => {
+      const s = sink();
+      const last: TrainEvent = { kind: 'BatchEnd', ...base, step: 3, batch: 2, batchSize: 10, loss: 1.3, accuracy: 0.25, imagesPerSec: 20, lastOfEpoch: true };
+      await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true, columns: 120 }), bar: true })(from([begin, epochBegin, batch(0), batch(1), last, val(0, 0), val(1, 10), { ...epochEnd, step: 3 }])), { defaultValue: undefined });
+      const text = s.text();
+      const endLine = 'epoch 1/3 batch 3/4 (1 fewer: samples skipped) | 20.0 img/s | ETA done | loss 1.3000 acc 25.0%\n';
+      assert.equal(text.split(endLine).length, 2, text);
+      assert.ok(text.indexOf(endLine) < text.indexOf('validating'), 'written before the validation bar');
+    });
+  });
+
   it('shows no ETA before the first batch, then one from the average step time of the epoch', async () => {
     const s = sink();
     let t = 0;
