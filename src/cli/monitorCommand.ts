@@ -216,7 +216,8 @@ function epochFigures(r: EpochRecord): string {
 }
 
 /**
- * One log line per notable event, for a non-terminal stdout without --json. The epoch label
+ * One log line per notable event, for a non-terminal stdout without --json (of a validation
+ * pass, its start). The epoch label
  * comes from the view state `s` (already folded with `e`): the event's own epoch is the
  * training cursor, one past the last epoch once that epoch has ended. A resumed run's
  * TrainBegin is followed by a line per epoch of its `history`: a log piped to a file would
@@ -232,6 +233,9 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
         // No step: the event's is where the new process starts, not where that epoch ended.
         ...(e.history ?? []).map((r) => `#${e.sequence} epoch ${epochLabel({ epoch: r.epoch, epochs: e.epochs })} epoch done before the restart: ${epochFigures(r)}`),
       ].join('\n');
+    case 'ValidationProgress':
+      // Once, as the pass starts (no line per batch here either): says why no line comes for a while.
+      return e.batchesDone === 0 ? `${at} validating${e.batches === undefined ? '' : `: ${e.batches} batch${e.batches === 1 ? '' : 'es'}`}` : undefined;
     case 'EpochEnd':
       return `${at} epoch done: ${epochFigures(e)}`;
     case 'LrChanged':

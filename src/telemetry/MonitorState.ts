@@ -71,6 +71,12 @@ export interface MonitorState {
    * throttle left out.
    */
   readonly epochBegan?: { readonly epoch: number; readonly step: number; readonly batch: number };
+  /**
+   * The shown epoch's validation pass while it runs (from its ValidationProgress events; gone
+   * at its EpochEnd): batches scored, the planned count when known, images, and where this
+   * monitor first saw it (event time and images), for its img/s.
+   */
+  readonly validation?: MonitorValidation | undefined;
   readonly lr?: number;
   readonly loss?: number;
   readonly accuracy?: number;
@@ -109,6 +115,25 @@ export interface MonitorState {
    * epoch 2/3 step 9`).
    */
   readonly restartNotePending: boolean;
+}
+
+/**
+ * A validation pass as the monitor shows it (see {@link MonitorState}'s `validation`).
+ *
+ * @example
+ * ```ts
+ * const v: MonitorValidation = { epoch: 2, batchesDone: 12, batches: 40, images: 768, since: { time: 0, images: 0 }, imagesPerSec: 512 };
+ * ```
+ */
+export interface MonitorValidation {
+  readonly epoch: number;
+  readonly batchesDone: number;
+  readonly batches?: number | undefined;
+  readonly images: number;
+  /** The pass's first event this monitor saw: its time (ms) and images. */
+  readonly since: { readonly time: number; readonly images: number };
+  /** Images a second since then; undefined until time has passed. */
+  readonly imagesPerSec?: number | undefined;
 }
 
 const END_STATUS: Readonly<Record<TrainEnd['reason'], string>> = {
@@ -274,6 +299,7 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         ...base,
         epochsDone: rowsBefore(s.epochsDone, e.history ?? [], before),
         epochsBefore: before,
+        validation: undefined,
         backend: e.backend,
         epochs: e.epochs,
         stepsPerEpoch: e.stepsPerEpoch,
@@ -283,7 +309,7 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
       };
     }
     case 'EpochBegin':
-      return { ...base, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch, batchesShort: 0, epochBegan: { epoch: e.epoch, step: e.step, batch: e.startBatch } };
+      return { ...base, validation: undefined, lr: e.lr, batch: e.startBatch, stepsPerEpoch: e.steps || s.stepsPerEpoch, batchesShort: 0, epochBegan: { epoch: e.epoch, step: e.step, batch: e.startBatch } };
     case 'BatchEnd':
       return {
         ...base,
@@ -307,6 +333,7 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         batch: trained,
         batchesShort: s.stepsPerEpoch - trained,
         epochBegan: undefined,
+        validation: undefined,
         epochsDone: push(s.epochsDone, epochRecord(e), KEEP_EPOCHS),
       };
     }
@@ -316,14 +343,30 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
       return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${printablePath(e.path)}${e.best ? ' (best)' : ''}` }, 3) };
     case 'SampleSkipped':
       return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${printablePath(e.path)}` }, 3) };
-    case 'ValidationProgress':
-      return base;
+    case 'ValidationProgress': {
+      // The pass's img/s from its first event this monitor saw (one that joined late, or missed
+      // events to the throttle or the buffer, still measures from what it has).
+      const same = s.validation?.epoch === e.epoch && s.validation.batchesDone <= e.batchesDone ? s.validation : undefined;
+      const since = same?.since ?? { time: e.time, images: e.images };
+      const secs = (e.time - since.time) / 1000;
+      return {
+        ...base,
+        validation: {
+          epoch: e.epoch,
+          batchesDone: e.batchesDone,
+          batches: e.batches,
+          images: e.images,
+          since,
+          imagesPerSec: secs > 0 ? (e.images - since.images) / secs : undefined,
+        },
+      };
+    }
     case 'EarlyStop':
       return { ...base, notes: push(s.notes, { time: e.time, text: `early stop: ${e.reason}` }) };
     case 'TrainEnd':
-      return { ...base, status: END_STATUS[e.reason] };
+      return { ...base, status: END_STATUS[e.reason], validation: undefined };
     case 'Error':
-      return { ...base, status: e.fatal ? 'FAILED' : s.status, notes: push(s.notes, { time: e.time, text: `${e.fatal ? 'fatal ' : ''}error: ${e.message}` }) };
+      return { ...base, status: e.fatal ? 'FAILED' : s.status, ...(e.fatal ? { validation: undefined } : {}), notes: push(s.notes, { time: e.time, text: `${e.fatal ? 'fatal ' : ''}error: ${e.message}` }) };
   }
 }
 

@@ -1,4 +1,4 @@
-import { epochLabel, type MonitorState } from './MonitorState';
+import { epochLabel, type MonitorState, type MonitorValidation } from './MonitorState';
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
@@ -75,7 +75,8 @@ function flow(fields: readonly string[], columns: number, first = '', indent = f
 /**
  * The progress line: the bar as wide as the line leaves room for (10 to 50), else wrapped. An
  * epoch that skipped samples ends before its planned batches: the bar is full, the batch count
- * is what it trained, and a last field says how many fewer.
+ * is what it trained, and a last field says how many fewer. While the epoch validates, a line
+ * for the validation pass follows.
  */
 function progressLines(s: MonitorState, cols: number): string[] {
   const short = s.batchesShort > 0 ? [`(${s.batchesShort} fewer: samples skipped)`] : [];
@@ -83,7 +84,23 @@ function progressLines(s: MonitorState, cols: number): string[] {
   // The gaps of two spaces, and the bar's brackets and percentage ("[", "] 100%").
   const room = cols - fields.reduce((n, f) => n + f.length, 0) - 2 * fields.length - 7;
   const width = Math.max(10, Math.min(50, room));
-  return flow([fields[0], bar(s.batch + s.batchesShort, s.stepsPerEpoch, width), ...fields.slice(1)], cols, '', '  ');
+  const lines = flow([fields[0], bar(s.batch + s.batchesShort, s.stepsPerEpoch, width), ...fields.slice(1)], cols, '', '  ');
+  return s.validation === undefined ? lines : [...lines, ...validationLines(s.validation, cols)];
+}
+
+/**
+ * The validation pass under way, below the (full) training bar: `validating [###...] 30%
+ * batch 12/40 768 images 512.0 img/s`; without a planned count, no bar and `batch 41`.
+ */
+function validationLines(v: MonitorValidation, cols: number): string[] {
+  const fields = [
+    v.batches === undefined ? `batch ${v.batchesDone}` : `batch ${v.batchesDone}/${v.batches}`,
+    `${v.images} images`,
+    v.imagesPerSec === undefined ? '' : `${v.imagesPerSec.toFixed(1)} img/s`,
+  ].filter((f) => f !== '');
+  if (v.batches === undefined) return flow(['validating', ...fields], cols, '', '  ');
+  const room = cols - 'validating'.length - fields.reduce((n, f) => n + f.length, 0) - 2 * (fields.length + 1) - 7;
+  return flow(['validating', bar(v.batchesDone, v.batches, Math.max(10, Math.min(50, room))), ...fields], cols, '', '  ');
 }
 
 /**

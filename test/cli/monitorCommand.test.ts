@@ -379,6 +379,23 @@ describe('rxtrain monitor', () => {
     ]);
   });
 
+  it('in line mode says once that an epoch validates, as its pass starts, not once per ValidationProgress', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next(begin());
+    events.next({ kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 4, batch: 3, batchSize: 8, loss: 1, accuracy: 0.5, imagesPerSec: 10, lastOfEpoch: true });
+    for (const batchesDone of [0, 1, 2, 3]) events.next({ kind: 'ValidationProgress', time: Date.now(), epoch: 0, step: 4, batchesDone, batches: 3, images: batchesDone * 8 });
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.75, lr: 0.01, durationMs: 1500 });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(t.out.text().split('\n').slice(1, 3), [
+      '#3 epoch 1/2 step 4 validating: 3 batches',
+      '#7 epoch 1/2 step 4 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5 s',
+    ]);
+  });
+
   it('in line mode shows the validation top-5 accuracy after the top-1 when the epoch has it (more than 5 classes), live and from the history', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.25, valAccuracy: 0.625, valTop5Accuracy: 0.875, lr: 0.01, durationMs: 1500 }];

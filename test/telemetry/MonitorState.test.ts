@@ -170,6 +170,44 @@ describe('MonitorState / renderMonitor', () => {
     assert.equal(late.batchesShort, 10);
   });
 
+  describe('while an epoch validates (ValidationProgress)', () => {
+    const at = (time: number, sequence: number, e: Bare<SequencedEvent>): WatchSignal => ({ type: 'event', event: { ...e, sequence, runId: 'r1', streamId: 's1', time } as SequencedEvent });
+    const trained = [
+      ev(1, { kind: 'TrainBegin', epoch: 0, step: 0, backend: 'wasm', threads: 2, replicas: 1, epochs: 30, stepsPerEpoch: 32, config: {} }),
+      ev(2, { kind: 'EpochBegin', epoch: 2, step: 64, lr: 0.01, steps: 32, startBatch: 0 }),
+      ev(3, { kind: 'BatchEnd', epoch: 2, step: 96, batch: 31, batchSize: 32, loss: 1, accuracy: 0.5, imagesPerSec: 100, lastOfEpoch: true }),
+    ].reduce(reduceMonitor, initialMonitorState('h:1'));
+    const validating = [
+      at(10_000, 4, { kind: 'ValidationProgress', epoch: 2, step: 96, batchesDone: 0, batches: 40, images: 0 }),
+      at(11_500, 5, { kind: 'ValidationProgress', epoch: 2, step: 96, batchesDone: 12, batches: 40, images: 768 }),
+    ].reduce(reduceMonitor, trained);
+
+    it('shows the pass under the full training bar: its bar, batches, images and img/s since it began', () => {
+      assert.deepEqual(validating.validation && { ...validating.validation, since: undefined }, { epoch: 2, batchesDone: 12, batches: 40, images: 768, since: undefined, imagesPerSec: 512 });
+      const lines = renderMonitor(validating, 100);
+      const i = lines.findIndex((l) => l.startsWith('epoch 3/30'));
+      assert.match(lines[i], /\[#+\] 100% {2}batch 32\/32/);
+      assert.match(lines[i + 1], /^validating {2}\[#+\.+\] {2}30% {2}batch 12\/40 {2}768 images {2}512\.0 img\/s$/);
+      for (const columns of [30, 40, 60]) {
+        const narrow = renderMonitor(validating, columns);
+        assert.ok(narrow.every((l) => l.length <= columns), `${columns} columns:\n${narrow.join('\n')}`);
+        for (const piece of ['validating', 'batch 12/40', '768 images', '512.0 img/s']) assert.ok(narrow.some((l) => l.includes(piece)), `${piece} at ${columns} columns:\n${narrow.join('\n')}`);
+      }
+    });
+
+    it('without a planned count shows the count and no bar; at the epoch\'s end the line goes', () => {
+      const past = reduceMonitor(validating, at(12_000, 6, { kind: 'ValidationProgress', epoch: 2, step: 96, batchesDone: 41, images: 2600 }));
+      assert.ok(renderMonitor(past, 100).includes('validating  batch 41  2600 images  1300.0 img/s'), renderMonitor(past, 100).join('\n'));
+      const ended = reduceMonitor(past, ev(7, { kind: 'EpochEnd', epoch: 2, step: 96, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.5, lr: 0.01, durationMs: 10 }));
+      assert.equal(ended.validation, undefined);
+      assert.ok(!renderMonitor(ended, 100).some((l) => l.startsWith('validating')));
+      // A monitor that joined during the pass measures img/s from the first event it saw.
+      const late = reduceMonitor(trained, at(11_500, 5, { kind: 'ValidationProgress', epoch: 2, step: 96, batchesDone: 12, batches: 40, images: 768 }));
+      assert.equal(late.validation?.imagesPerSec, undefined);
+      assert.ok(renderMonitor(late, 100).some((l) => /^validating {2}\[#+\.+\] {2}30% {2}batch 12\/40 {2}768 images$/.test(l)), renderMonitor(late, 100).join('\n'));
+    });
+  });
+
   it('names how the run ended, the time budget included', () => {
     const ended = (reason: 'completed' | 'early-stop' | 'stopped' | 'time-limit'): string =>
       reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'TrainEnd', epoch: 3, step: 9, reason, durationMs: 1 })).status;
