@@ -337,6 +337,25 @@ describe('examples/python/watch_run.py', function () {
     }
   });
 
+  it('prints validation progress (ValidationProgress), and stubs built before the message skip it', async () => {
+    const oldDir = stubsWithout(/validation_progress = \d+;|EVENT_KIND_VALIDATION_PROGRESS = \d+;/);
+    try {
+      const sent: TrainEvent[] = [
+        { kind: 'BatchEnd', time: Date.now(), epoch: 0, step: 4, batch: 3, batchSize: 8, loss: 1.25, accuracy: 0.5, imagesPerSec: 100, lastOfEpoch: true },
+        { kind: 'ValidationProgress', time: Date.now(), epoch: 0, step: 4, batchesDone: 0, batches: 40, images: 0 },
+        { kind: 'ValidationProgress', time: Date.now(), epoch: 0, step: 4, batchesDone: 12, batches: 40, images: 768 },
+        { kind: 'ValidationProgress', time: Date.now(), epoch: 0, step: 4, batchesDone: 41, images: 2600 },
+        { kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 },
+      ];
+      const current = await watchRun(sent, '', dir);
+      assert.match(current, /\n1 epoch 1 batch_end .*\n2 epoch 1 validation_progress batch 0\/40 images 0\n3 epoch 1 validation_progress batch 12\/40 images 768\n4 epoch 1 validation_progress batch 41 images 2600\n5 epoch 1 epoch_end /);
+      const old = await watchRun(sent, '', oldDir);
+      assert.match(old, /\n1 epoch 1 batch_end .*\n5 epoch 1 epoch_end /);
+    } finally {
+      fs.rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
+
   it('says "1 epoch", not "1 epochs", for a 1-epoch run', async () => {
     const sent: TrainEvent[] = [{ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 1, stepsPerEpoch: 4, config: {} }];
     assert.match(await watchRun(sent, 'TRAIN_BEGIN', dir), /\n1 epoch 1\/1 train_begin 1 epoch x 4 steps, wasm\n/);

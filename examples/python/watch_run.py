@@ -88,7 +88,7 @@ def epoch_label(epoch, epochs):
 
 # Events of these kinds carry the epoch they belong to; the others carry the training cursor,
 # which once an epoch has ended already points at the next one (its checkpoint, a TrainEnd).
-EPOCH_OWN = {"epoch_begin", "batch_end", "epoch_end", "lr_changed", "early_stop"}
+EPOCH_OWN = {"epoch_begin", "batch_end", "validation_progress", "epoch_end", "lr_changed", "early_stop"}
 
 
 def shown_epoch(ev, kind, before, epochs):
@@ -121,6 +121,12 @@ def describe(ev):
         # skipped), validation follows. Stubs built from a proto before the field do not have it.
         last = " (the epoch's last)" if getattr(p, "last_of_epoch", False) else ""
         return f"batch_end batch {p.batch} loss {p.loss:.4f} {p.images_per_sec:.0f} img/s{last}"
+    if kind == "validation_progress":
+        # The epoch's validation pass goes on: sent as it starts (batches_done 0), then throttled
+        # as batch_end is. `batches` (the planned count) is unset when the server does not know it.
+        # Stubs built from a proto before the message do not know the kind: WhichOneof gives None.
+        total = f"/{p.batches}" if p.HasField("batches") else ""
+        return f"validation_progress batch {p.batches_done}{total} images {p.images}"
     if kind == "lr_changed":
         return f"lr_changed {p.from_lr:g} -> {p.to_lr:g}"
     if kind == "train_end":
