@@ -180,7 +180,10 @@ export function describeUnavailable(details: string, address: string, served = f
   if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(details)) return `cannot resolve ${E.isRight(hp) ? hp.right.host : address} — is the host name right?`;
   const unreachable = /\b(ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(details);
   if (unreachable) return `${address} is unreachable (${unreachable[1]})`;
-  if (/\bECONNRESET\b/.test(details)) return `the connection to ${address} was reset`;
+  // One text for the two ways grpc-js reports a peer that cuts the connection before HTTP/2 is
+  // up (it says either, at random under load): the monitor says a problem once while it lasts,
+  // and two wordings of one problem were two lines.
+  if (/\bECONNRESET\b|^(?:No connection established\. Last error: )?Failed to connect \(/.test(details)) return `the connection to ${address} was closed before the server answered`;
   const cleaned = details
     .replace(/^No connection established\. Last error: /, '')
     .replace(/\.? ?Resolution note: .*$/s, '')

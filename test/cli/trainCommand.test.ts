@@ -799,7 +799,7 @@ describe('rxtrain train', function () {
     fs.renameSync(before, after);
     const moved = capture();
     assert.equal(await run(args(after, 2), moved.io), TRAIN_EXIT.OK, moved.err());
-    assert.match(moved.err(), /resuming run run: 2 epochs .* at epoch 2\/2, step 2/);
+    assert.match(moved.err(), /resuming run: 2 epochs .* at epoch 2\/2, step 2/);
 
     fs.copyFileSync(path.join(after, 'data', 'train', '001.dark', '0.png'), path.join(after, 'data', 'train', '001.dark', 'extra.png'));
     const changed = capture();

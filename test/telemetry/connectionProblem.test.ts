@@ -30,7 +30,9 @@ describe('connectionProblem', () => {
     assert.equal(describeUnavailable(REFUSED, '127.0.0.1:1'), 'nothing listens on 127.0.0.1:1 yet — is training running, and serving on 1, not its default 50051?');
     assert.equal(describeUnavailable(REFUSED, '[::1]:50052'), 'nothing listens on [::1]:50052 yet — is training running, and serving on 50052, not its default 50051?');
     assert.equal(describeUnavailable('Name resolution failed for target dns:gpu-box:50051', 'gpu-box:50051'), 'cannot resolve gpu-box — is the host name right?');
-    assert.equal(describeUnavailable(CLOSED, 'h:1'), 'Failed to connect');
+    // A peer that cuts the connection: grpc-js says either, one problem gets one text.
+    assert.equal(describeUnavailable(CLOSED, 'h:1'), 'the connection to h:1 was closed before the server answered');
+    assert.equal(describeUnavailable('No connection established. Last error: Error: read ECONNRESET. Resolution note: ', 'h:1'), 'the connection to h:1 was closed before the server answered');
     assert.equal(describeUnavailable('Connection dropped', 'h:1'), 'Connection dropped');
     // Once a server there has sent events, the run was there: it went away, it is not yet to start.
     assert.equal(describeUnavailable(REFUSED, '127.0.0.1:50052', true), 'nothing listens on 127.0.0.1:50052 any more — did training stop?');
