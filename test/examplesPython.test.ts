@@ -71,7 +71,7 @@ describe('examples/python/watch_run.py', function () {
    * Runs the example; `firstLines` > 0 closes its stdout after that many lines, as `| head -N`
    * does. GRPC_VERBOSITY is left unset (the example picks its default) unless `env` sets it.
    */
-  function watch(args: readonly string[], firstLines = 0, env: Record<string, string> = {}, from = dir): Promise<{ code: number | null; out: string; err: string }> {
+  function watch(args: readonly string[], firstLines = 0, env: Record<string, string> = {}, from = dir, live?: { out: string }): Promise<{ code: number | null; out: string; err: string }> {
     return new Promise((resolve) => {
       const { GRPC_VERBOSITY: _, ...inherited } = process.env;
       const child = spawn(python, [path.join(from ?? '', 'watch_run.py'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
@@ -80,6 +80,7 @@ describe('examples/python/watch_run.py', function () {
       const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
+        if (live !== undefined) live.out = out;
         if (firstLines > 0 && out.split('\n').length > firstLines) child.stdout.destroy();
       });
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -280,8 +281,10 @@ describe('examples/python/watch_run.py', function () {
     try {
       first.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 2, stepsPerEpoch: 4, config: {} });
       first.next({ kind: 'EpochEnd', time: Date.now(), epoch: 0, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.01, durationMs: 10 });
-      const r = watch([proxy.address]);
-      await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+      const live = { out: '' };
+      const r = watch([proxy.address], 0, {}, dir, live);
+      // Its events seen: a watcher cut off before any knows of no earlier run to say restarted.
+      await until(() => /epoch_end/.test(live.out), 20000, 'the example showed the first run');
       // Killed: its connections reset, nothing serves there; then the resumed process does.
       proxy.retarget('127.0.0.1:1');
       proxy.cut();
