@@ -4,6 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { machineCores } from '../model/machineCores';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 import { printablePath } from '../streams/printablePath';
+import { shownPath } from './shownPath';
 import { whyNoFolder } from './whyNoFolder';
 import { oneLine } from '../streams/Skip';
 import { processStopSignal, type StopSignal } from './processStopSignal';
@@ -245,11 +246,15 @@ async function runWith(
           bar?.stop();
           const m = e.summary;
           if (!args.quiet) {
+            // The summary names the output as every command names paths (relative to the working
+            // directory when inside it), as the skip list names the files: not the absolute
+            // path preprocess resolved.
+            const shown = (p: string): string => printablePath(shownPath(p));
             io.stdout.write(
               `preprocessed ${m.train + m.val} images in ${m.seconds.toFixed(1)} s (${m.imagesPerSecond.toFixed(0)} img/s): ` +
-                `${m.train} train, ${m.val} val, ${m.categories} categories → ${m.out}\n` +
+                `${m.train} train, ${m.val} val, ${m.categories} categories → ${shown(m.out)}\n` +
                 `train mean RGB: ${m.mean.r.toFixed(3)} ${m.mean.g.toFixed(3)} ${m.mean.b.toFixed(3)}\n` +
-                (m.records.length > 0 ? `record files: ${m.records.join(', ')}\n` : ''),
+                (m.records.length > 0 ? `record files: ${m.records.map(shown).join(', ')}\n` : ''),
             );
           }
           io.stderr.write(formatSkips(m.skipped));

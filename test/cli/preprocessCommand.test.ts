@@ -142,6 +142,20 @@ describe('rxtrain preprocess (CLI)', function () {
     assert.equal(await fsp.readFile(path.join(out, 'preprocess.json'), 'utf8'), '{"background":"black"}\n', 'the default background, recorded');
   });
 
+  it('names the output and its record files as given, relative to the working directory, not as absolute paths', async () => {
+    // As the README shows it: `… 257 categories → data/caltech256-pre`, then the record files.
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const r = await cli(['src', path.join('data', 'pre'), '--size', '8', '--records']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^preprocessed 10 images in .*, 2 categories → data\/pre$/m);
+      assert.match(r.out, /^record files: data\/pre\/train\.rec, data\/pre\/val\.rec$/m);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('notes the classes left without a val image (a class of one image), and none when all have one', async () => {
     const few = path.join(tmp, 'few');
     for (const [cls, n] of [['001.solo', 1], ['002.pair', 2], ['003.many', 5]] as const) {
