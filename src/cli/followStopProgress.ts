@@ -8,6 +8,7 @@ import type { StopProgress } from './stopNotice';
  * guess from the batch index missed an epoch that skipped samples (it ends before its planned
  * batches, so its validation read as a step under way) and took the wait for the end of the
  * data after the planned last batch for validation (a stop there ends the epoch unvalidated).
+ * From EpochEnd to the next EpochBegin it saves the epoch's checkpoint (`savingEpoch`).
  *
  * @example
  * ```ts
@@ -18,19 +19,22 @@ import type { StopProgress } from './stopNotice';
 export function followStopProgress(p: StopProgress, e: TrainEvent): StopProgress {
   switch (e.kind) {
     case 'TrainBegin':
-      return { ...p, step: e.step, checkpointStep: e.resumedFrom === undefined ? undefined : e.step };
+      return { ...p, step: e.step, checkpointStep: e.resumedFrom === undefined ? undefined : e.step, savingEpoch: false };
     case 'EpochBegin':
+      return { ...p, validating: false, savingEpoch: false };
     case 'EpochEnd':
-      return { ...p, validating: false };
+      // What follows is the epoch's checkpoint (and a stop's, if one comes now), not a step.
+      return { ...p, validating: false, savingEpoch: true };
     case 'BatchEnd':
       return {
         ...p,
         step: e.step,
         stepSeconds: e.imagesPerSec > 0 ? e.batchSize / e.imagesPerSec : p.stepSeconds,
         validating: false,
+        savingEpoch: false,
       };
     case 'ValidationProgress':
-      return { ...p, validating: true };
+      return { ...p, validating: true, savingEpoch: false };
     case 'CheckpointSaved':
       return { ...p, checkpointStep: e.step };
     default:

@@ -21,6 +21,11 @@ export interface StopProgress {
   readonly checkpointStep: number | undefined;
   /** The epoch's last step is trained and its validation runs (the stop waits for it). */
   readonly validating: boolean;
+  /**
+   * The epoch is over (trained and validated) and its checkpoint is being written: the stop
+   * waits for that, not for a step.
+   */
+  readonly savingEpoch?: boolean;
 }
 
 /**
@@ -45,9 +50,9 @@ const WHO: Record<StopSignal, string> = { SIGINT: '', SIGTERM: 'SIGTERM: ', SIGH
 
 /**
  * The line `rxtrain train` logs when the first stop signal comes: what it waits for (the current
- * step, or the epoch's validation once its last step is trained), that a checkpoint follows, how
- * to quit at once instead, and, when a step is slow ({@link SLOW_STEP_SECONDS}), how long a step
- * takes and which steps quitting at once would lose.
+ * step, the epoch's validation once its last step is trained, or the checkpoint of an epoch that
+ * has ended), that a checkpoint follows, how to quit at once instead, and, when a step is slow
+ * ({@link SLOW_STEP_SECONDS}), how long a step takes and which steps quitting at once would lose.
  *
  * @example
  * ```ts
@@ -57,6 +62,10 @@ const WHO: Record<StopSignal, string> = { SIGINT: '', SIGTERM: 'SIGTERM: ', SIGH
  * ```
  */
 export function stopNotice(signal: StopSignal, p: StopProgress): string {
+  // Between an epoch's end and the next one no step runs: the time since the last step's report
+  // is the validation's and the checkpoint's, and "after the current step (this one has run for
+  // 2m36s)" would be wrong twice over.
+  if (p.savingEpoch === true) return `${WHO[signal]}stopping after saving this epoch's checkpoint (${QUIT[signal]})`;
   const head = `${WHO[signal]}stopping after ${p.validating ? "this epoch's validation" : 'the current step'}`;
   const slowest = Math.max(p.stepSeconds ?? 0, p.runningSeconds ?? 0);
   if (p.validating || slowest < SLOW_STEP_SECONDS) return `${head} and saving a checkpoint (${QUIT[signal]})`;

@@ -35,4 +35,12 @@ describe('stopNotice', () => {
   it('during validation, says the stop waits for it', () => {
     assert.equal(stopNotice('SIGINT', { ...fast, stepSeconds: 30, validating: true }), "stopping after this epoch's validation and saving a checkpoint (Ctrl-C again to quit at once)");
   });
+
+  it("while an ended epoch's checkpoint is written, says the stop waits for that, not for a step that has run since the last one", () => {
+    // The time since the last step's report is the validation's: no "this one has run for 2m36s".
+    const saving = { ...fast, stepSeconds: 8, runningSeconds: 156, savingEpoch: true };
+    assert.equal(stopNotice('SIGINT', saving), "stopping after saving this epoch's checkpoint (Ctrl-C again to quit at once)");
+    assert.equal(stopNotice('SIGTERM', saving), "SIGTERM: stopping after saving this epoch's checkpoint (another SIGTERM or Ctrl-C quits at once)");
+    assert.match(stopNotice('SIGINT', { ...saving, savingEpoch: false }), /^stopping after the current step \(≈ 8\.0s a step, this one has run for 2m36s\)/);
+  });
 });

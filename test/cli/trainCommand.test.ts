@@ -938,7 +938,8 @@ describe('rxtrain train', function () {
         await waitForFile(marker);
         assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).some((f) => f.endsWith('.tmp')), 'the write is half done');
         child.kill(signal);
-        await waitFor(/stopping after the current step/);
+        // The paused write is of step 2, the end of epoch 1 (2 steps an epoch): the stop waits for it.
+        await waitFor(/stopping after saving this epoch's checkpoint/);
         // A second press, not the same one delivered twice (see SAME_STOP_MS).
         await sleep(SAME_STOP_MS + 100);
         child.kill(signal);
@@ -954,6 +955,25 @@ describe('rxtrain train', function () {
       }
     });
   }
+
+  it("a stop while an epoch's checkpoint is written says it waits for that checkpoint, not for a step, and stops there", async () => {
+    const runDir = path.join(tmp, 'run-stop-saving');
+    const marker = path.join(tmp, 'paused-stop-saving');
+    // The first checkpoint is the end of epoch 1's; its write pauses until the signal has been seen.
+    const { child, err, waitFor, waitForFile } = spawnTrain(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], {
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '1',
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker,
+    });
+    try {
+      await waitFor(/INFO {2}epoch 1\/2: /);
+      await waitForFile(marker);
+      child.kill('SIGINT');
+      await waitFor(/WARN {2}stopping/);
+      assert.match(err(), /WARN {2}stopping after saving this epoch's checkpoint \(Ctrl-C again to quit at once\)\n/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 
   it('one stop delivered twice at once (a terminal\'s Ctrl-C to npm and to rxtrain, npm passing it on) is one Ctrl-C, not a second one that quits', async () => {
     const runDir = path.join(tmp, 'run-same-stop');
@@ -973,7 +993,7 @@ describe('rxtrain train', function () {
       t.child.kill('SIGINT');
       await sleep(SAME_STOP_MS + 200);
       assert.equal(t.child.exitCode, null, `still stopping: ${t.err()}`);
-      assert.match(t.err(), /stopping after the current step/);
+      assert.match(t.err(), /stopping after saving this epoch's checkpoint/);
       assert.doesNotMatch(t.err(), /quitting at once/);
       // A real second press still quits at once.
       t.child.kill('SIGINT');
