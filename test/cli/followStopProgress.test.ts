@@ -29,6 +29,14 @@ describe('followStopProgress', () => {
   it('follows the step, the step time from the latest BatchEnd and the latest checkpoint', () => {
     let p = start;
     for (const e of [{ ...begin, step: 8, resumedFrom: 'ckpt' }, epochBegin, { ...batch(9), step: 10 }, { kind: 'CheckpointSaved', ...base, step: 10, path: 'c', best: false } as TrainEvent, val]) p = followStopProgress(p, e);
-    assert.deepEqual(p, { step: 10, stepSeconds: 2, checkpointStep: 10, validating: true });
+    assert.deepEqual(p, { step: 10, stepSeconds: 2, checkpointStep: 10, validating: true, savingEpoch: false });
+  });
+
+  it("saves the epoch's checkpoint from EpochEnd to the next EpochBegin, not while a step or the validation runs", () => {
+    const end: TrainEvent = { kind: 'EpochEnd', ...base, step: 4, trainLoss: 1, trainAccuracy: 0.5, lr: 0.1, durationMs: 5 };
+    const saved: TrainEvent = { kind: 'CheckpointSaved', ...base, step: 4, path: 'c', best: false };
+    let p = start;
+    const saving = [begin, epochBegin, batch(3, true), val, end, saved, { ...epochBegin, epoch: 1, step: 4 }, batch(4)].map((e) => (p = followStopProgress(p, e)).savingEpoch === true);
+    assert.deepEqual(saving, [false, false, false, false, true, true, false, false]);
   });
 });
