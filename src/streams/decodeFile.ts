@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import { ioErrorReason } from './ioErrorReason';
+import { readJpegHeader } from './readJpegHeader';
 import type { Sample } from './Sample';
 import { oneLine, skip, type Skip, type SkipReason } from './Skip';
 
@@ -168,13 +169,27 @@ function cutOff(buf: Buffer): string | undefined {
 const NO_DETAIL = /^(unknown error)?$/i;
 
 /**
+ * Why sharp's JPEG decoder cannot read this JPEG at all, judged from its frame header, or
+ * undefined when the header shows nothing it cannot read: 12- and 16-bit samples (libvips
+ * reads 8-bit JPEGs only) and hierarchical frames (SOF5-7, which libjpeg never implemented).
+ */
+function undecodableJpeg(buf: Buffer): string | undefined {
+  const h = isJpeg(buf) ? readJpegHeader(buf) : undefined;
+  if (h === undefined) return undefined;
+  if (h.precision !== 8) return `a ${h.precision}-bit JPEG (${h.precision} bits per sample): the decoder reads 8-bit JPEGs only; convert it to an 8-bit JPEG, or to a 16-bit PNG to keep its precision`;
+  if (h.coding === 'hierarchical') return 'a hierarchical JPEG (SOF5-7 frames), a coding the decoder cannot read; convert it to an ordinary JPEG or PNG';
+  return undefined;
+}
+
+/**
  * Maps a sharp / libvips error on `buf` to a {@link SkipReason} and a one-line message. The
  * bytes are asked first where they can answer, because libvips keeps one error buffer per
  * process: when several decodes fail at once, a message can belong to another image (or be
  * just `Unknown error`). So a file that ends before its format's end marker is `truncated`
  * with a message made from its bytes alone, content that no decoder recognises is
  * `not-an-image`, and a complete file of a known format that still fails is `corrupt` (bad
- * Huffman tables, damaged scans or chunks), never "truncated".
+ * Huffman tables, damaged scans or chunks), never "truncated". A JPEG whose header shows a
+ * coding the decoder cannot read (12-bit samples, hierarchical frames) is `unsupported`.
  *
  * @example
  * ```ts
@@ -187,6 +202,11 @@ export function classifyDecodeError(err: Error, buf: Buffer): { reason: SkipReas
   if (/exceeds pixel limit/i.test(msg)) return { reason: 'too-many-pixels', message: msg };
   const cut = cutOff(buf);
   if (cut !== undefined) return { reason: 'truncated', message: cut };
+  // From the header, not the message: under concurrent failures a 12-bit JPEG's "Unsupported
+  // JPEG data precision 12" can be lost (a "corrupt" file that is not damaged at all) or
+  // replaced by another file's.
+  const undecodable = undecodableJpeg(buf);
+  if (undecodable !== undefined) return { reason: 'unsupported', message: undecodable };
   const unsupported = UNSUPPORTED_SIGNATURES.find((s) => s.test(buf));
   if (unsupported) return { reason: 'unsupported', message: `${unsupported.name} images cannot be decoded (${msg}); convert them to JPEG or PNG` };
   const decodable = DECODABLE_SIGNATURES.some((t) => t(buf));

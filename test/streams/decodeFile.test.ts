@@ -279,6 +279,52 @@ describe('classifyDecodeError: the bytes outrank a message that may belong to an
     assert.match(classifyDecodeError(new Error('Unknown error'), jpg).message, /the decoder gave no detail/);
   });
 
+  it('a 12- or 16-bit or hierarchical JPEG is unsupported, said from its header, whatever the message says', async () => {
+    const jpg = await photoJpeg('astronaut.png', 40);
+    // The frame header of an extended (SOF1) JPEG with the given sample precision, or a hierarchical (SOF5) one.
+    const withFrame = (marker: number, precision: number): Buffer => {
+      const b = Buffer.from(jpg);
+      const sof = b.indexOf(Buffer.from([0xff, 0xc0]));
+      b[sof + 1] = marker;
+      b[sof + 4] = precision;
+      return b;
+    };
+    // What libvips says when the error buffer was emptied by another failing decode, or holds another file's message.
+    for (const msg of ['Unknown error', '', 'VipsJpeg: Unsupported JPEG data precision 16', 'VipsJpeg: Bogus Huffman table definition']) {
+      for (const bits of [12, 16]) {
+        const r = classifyDecodeError(new Error(msg), withFrame(0xc1, bits));
+        assert.equal(r.reason, 'unsupported', `${bits}-bit, message ${JSON.stringify(msg)}`);
+        assert.match(r.message, new RegExp(`^a ${bits}-bit JPEG .*8-bit JPEGs only; convert it`));
+      }
+      const h = classifyDecodeError(new Error(msg), withFrame(0xc5, 8));
+      assert.equal(h.reason, 'unsupported', `hierarchical, message ${JSON.stringify(msg)}`);
+      assert.match(h.message, /^a hierarchical JPEG/);
+    }
+    // A cut-off one is still truncated first; an ordinary 8-bit one still corrupt.
+    assert.equal(classifyDecodeError(new Error('Unknown error'), withFrame(0xc1, 12).subarray(0, 300)).reason, 'truncated');
+    assert.equal(classifyDecodeError(new Error('Unknown error'), withFrame(0xc1, 8)).reason, 'corrupt');
+  });
+
+  it('12-bit JPEGs decoded alongside damaged files are each unsupported with their own message', async () => {
+    const root = await tempDir();
+    const jpg = await photoJpeg('astronaut.png', 40);
+    const twelve = Buffer.from(jpg);
+    const sof = twelve.indexOf(Buffer.from([0xff, 0xc0]));
+    twelve[sof + 1] = 0xc1;
+    twelve[sof + 4] = 12;
+    for (let i = 0; i < 12; i += 1) {
+      await write(path.join(root, `a/deep${i}.jpg`), twelve);
+      await write(path.join(root, `a/corrupt${i}.jpg`), corruptHuffman(jpg));
+    }
+    const out = await lastValueFrom(folderSource(root).pipe(decode({ concurrency: 8 }), toArray()));
+    for (const k of out.filter((x): x is Skip => x.kind === 'skip')) {
+      if (!path.basename(k.path).startsWith('deep')) continue;
+      assert.equal(k.reason, 'unsupported', `${k.path}: ${k.message}`);
+      assert.match(k.message, /^a 12-bit JPEG/, k.path);
+    }
+    assert.equal(out.filter((x) => x.kind === 'skip' && x.reason === 'unsupported').length, 12);
+  });
+
   it('markers inside an EXIF thumbnail and a damaged segment length do not make a complete JPEG look cut off', async () => {
     const jpg = corruptHuffman(await photoJpeg('astronaut.png', 40));
     // An APP1 segment holding a tiny "thumbnail" with its own SOS and EOI, right after SOI.
