@@ -74,7 +74,8 @@ function hasHiddenAncestor(relPath: string): boolean {
  *
  * Nothing is dropped silently. Besides the items it emits a typed {@link Skip} for:
  * hidden junk (`.DS_Store`, `Thumbs.db`, `._x.jpg`, dot-folders, `__MACOSX`) → `hidden`;
- * directories or special files named like images → `not-a-file`; broken symlinks →
+ * empty directories or special files named like images → `not-a-file` (a folder named like an
+ * image that holds files is a subfolder: its images are listed); broken symlinks →
  * `dangling-link`; files it may not read → `unreadable`; files inside a class folder without
  * an image extension → `not-an-image`; images directly in `root` (no class) → `bad-label`;
  * a class folder it cannot list → `unreadable`. Other files directly in `root` (README,
@@ -137,6 +138,10 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           continue;
         }
         entries.sort((a, b) => byCodeUnit(a.path, b.path));
+        // A folder named like an image (`shots.jpg/`) is a subfolder like any other: what it
+        // holds is listed or skipped file by file, so a skip for the folder itself would say
+        // its images were left out while they are trained. Only an empty one gets a word.
+        const parents = new Set(entries.map((x) => x.path.slice(0, Math.max(0, x.path.lastIndexOf('/')))));
         const out: Array<Skip | Candidate> = [];
         for (const e of entries) {
           const full = path.join(dir, e.path);
@@ -144,7 +149,7 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           if (isHiddenName(e.name)) out.push(skip(full, 'hidden', e.type === 'directory' ? 'hidden folder (not listed)' : 'hidden or OS junk file'));
           else if (e.type === 'skip') out.push(skip(full, e.reason, e.message));
           else if (e.type === 'directory') {
-            if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a directory named like an image'));
+            if (isImageName(e.name) && !parents.has(e.path)) out.push(skip(full, 'not-a-file', 'an empty directory named like an image'));
           } else if (e.type === 'other') {
             if (isImageName(e.name)) out.push(skip(full, 'not-a-file', 'a special file (fifo, socket or device) named like an image'));
           } else if (!isImageName(e.name)) out.push(skip(full, 'not-an-image', `extension "${path.extname(e.name)}" is not an image extension`));

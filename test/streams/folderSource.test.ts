@@ -56,6 +56,23 @@ describe('folderSource', () => {
     for (const x of xs) if (x.kind === 'skip') assert.ok(x.message.length > 0);
   });
 
+  it('a folder named like an image that holds images is a subfolder: its images are listed, the folder is no skip', async () => {
+    const dir = await tempDir();
+    await write(path.join(dir, 'cats/a.jpg'));
+    await write(path.join(dir, 'cats/shots.jpg/b.jpg'));
+    await write(path.join(dir, 'cats/shots.jpg/deeper.png/c.png'));
+    await fsp.mkdir(path.join(dir, 'cats/empty.jpg'));
+    const xs = await lastValueFrom(folderSource(dir).pipe(toArray()));
+    assert.deepEqual(rel(dir, xs), [
+      'cats/a.jpg item:0',
+      'cats/empty.jpg skip:not-a-file',
+      'cats/shots.jpg/b.jpg item:0',
+      'cats/shots.jpg/deeper.png/c.png item:0',
+    ]);
+    const empty = xs.find((x) => x.kind === 'skip');
+    assert.equal(empty?.kind === 'skip' && empty.message, 'an empty directory named like an image');
+  });
+
   it('is deterministic across subscriptions', async () => {
     const a = await lastValueFrom(folderSource(root).pipe(toArray()));
     const b = await lastValueFrom(folderSource(root).pipe(toArray()));
