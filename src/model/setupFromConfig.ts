@@ -445,7 +445,10 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
     let mean: readonly number[];
     if (aug.mean === 'dataset') {
       if (format !== 'manifest') {
-        throw new Error(`augmentation.mean: "dataset" reads ${RGB_MEAN_FILE} of a preprocess directory; for a plain folder give three numbers (0..255) or null`);
+        // Said in the CLI's terms too: this is the first thing `rxtrain train --data FOLDER` meets.
+        const what = format === 'records' ? 'a record file' : 'a folder-per-class tree';
+        const measure = format === 'records' ? '' : ", or train on the folder's rxtrain preprocess output, which measures it";
+        throw new Error(`augmentation.mean: "dataset" (the default) reads ${RGB_MEAN_FILE}, which only a rxtrain preprocess output has, and ${data.train} is ${what}: give the mean in 0..255 units (--mean 124,116,104, or one value for every channel; in the config three numbers) or none (--mean none; null in the config)${measure}`);
       }
       const m = await readRgbMean(data.train);
       mean = [m.r, m.g, m.b];

@@ -153,7 +153,12 @@ describe('openDatasets / runIdentity', function () {
 
   it('reads folders, reports the junk it left out, and needs explicit mean for them', async () => {
     const base = { data: { train: path.join(tmp, 'src'), val: path.join(tmp, 'src') }, model: { name: 'small', inputSize: 16 }, batchSize: 4 };
-    await assert.rejects(openDatasets(config(base)), /augmentation\.mean: "dataset" reads rgb_val\.json/);
+    // In the command's terms as well as the config's: the first thing `rxtrain train --data FOLDER` meets.
+    await assert.rejects(openDatasets(config(base)), (e: Error) => {
+      assert.match(e.message, /^augmentation\.mean: "dataset" \(the default\) reads rgb_val\.json, which only a rxtrain preprocess output has, and .*src is a folder-per-class tree: /);
+      assert.match(e.message, /\(--mean 124,116,104\b.*\(--mean none; null in the config\), or train on the folder's rxtrain preprocess output/);
+      return true;
+    });
     const d = await openDatasets(config({ ...base, augmentation: { mean: [128, 128, 128], resize: 16 } }));
     try {
       assert.equal(detectDataFormat(config(base).data), 'folder');
