@@ -262,6 +262,27 @@ function decodePipeline(buf: Buffer, opts: DecodeOptions): sharp.Sharp {
     .removeAlpha();
 }
 
+const withCommas = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/**
+ * The skip of an image over the pixel limit, with its size and the limit: sharp's own message
+ * ("Input image exceeds pixel limit") says neither, so a user cannot tell a huge photo from a
+ * damaged header, nor what to raise. The size comes from the header (no pixels decoded).
+ */
+async function tooManyPixels(path: string, buf: Buffer, maxPixels: number, fallback: string): Promise<Skip> {
+  const m = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const w = m?.width;
+  const h = m?.pageHeight ?? m?.height;
+  if (w === undefined || h === undefined) return skip(path, 'too-many-pixels', fallback);
+  return skip(path, 'too-many-pixels', `image is ${w}x${h} (${withCommas(w * h)} pixels), over the limit of ${withCommas(maxPixels)}, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or rxtrain preprocess --max-pixels)`);
+}
+
+/** {@link classifyDecodeError}'s skip, with the size and limit for one over the pixel limit. */
+async function decodeErrorSkip(e: Error, path: string, buf: Buffer, opts: DecodeOptions): Promise<Skip> {
+  const { reason, message } = classifyDecodeError(e, buf);
+  return reason === 'too-many-pixels' ? tooManyPixels(path, buf, opts.maxPixels ?? DEFAULT_MAX_PIXELS, message) : skip(path, reason, message);
+}
+
 /**
  * Decodes an encoded image already in memory into an 8-bit RGB (or grey) sample (see
  * {@link DecodeOptions}), or a typed {@link Skip} saying why not. Never rejects for bad input.
@@ -280,8 +301,7 @@ export async function decodeBuffer(buf: Buffer, path: string, label: number, opt
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { kind: 'sample', image: makeImage(pixels, info.width, info.height, want), label, path };
   } catch (e) {
-    const { reason, message } = classifyDecodeError(e as Error, buf);
-    return skip(path, reason, message);
+    return decodeErrorSkip(e as Error, path, buf, opts);
   }
 }
 
@@ -354,8 +374,7 @@ export async function transcodeFile(
     // Encode to memory first: a file is only created for an image that decoded completely.
     encoded = await decodePipeline(buf, opts).jpeg({ ...FAST_JPEG, quality }).toBuffer({ resolveWithObject: true });
   } catch (e) {
-    const { reason, message } = classifyDecodeError(e as Error, buf);
-    return skip(path, reason, message);
+    return decodeErrorSkip(e as Error, path, buf, opts);
   }
   const { data, info } = encoded;
   if (info.channels !== (opts.channels ?? 3)) return skip(path, 'unsupported', `decoded to ${info.channels} channels, expected ${opts.channels ?? 3}`);

@@ -63,6 +63,19 @@ describe('decodeFile: bad files become typed skips', () => {
     const file = await write(path.join(dir, 'bomb.png'), await sharp({ create: { width: 2000, height: 1500, channels: 3, background: 'red' } }).png().toBuffer());
     const s = await skipOf(decodeFile(file, 0, { maxPixels: 2000 * 1500 - 1 }));
     assert.equal(s.reason, 'too-many-pixels');
+    // Its size and the limit, not sharp's bare "Input image exceeds pixel limit"; the same when transcoding (preprocess).
+    const want = 'image is 2000x1500 (3,000,000 pixels), over the limit of 2,999,999, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or rxtrain preprocess --max-pixels)';
+    assert.equal(s.message, want);
+    const t = await transcodeFile(file, path.join(dir, 'bomb-out.jpg'), 90, { maxPixels: 2000 * 1500 - 1 });
+    assert.deepEqual(t.kind === 'skip' && [t.reason, t.message], ['too-many-pixels', want]);
+    // A header that claims more than the data holds (30000x30000 in a tiny JPEG) is judged by the header.
+    const claims = Buffer.from(jpg);
+    const sof = claims.indexOf(Buffer.from([0xff, 0xc0]));
+    claims.writeUInt16BE(30000, sof + 5);
+    claims.writeUInt16BE(30000, sof + 7);
+    const c = await skipOf(decodeFile(await write(path.join(dir, 'claims.jpg'), claims), 0));
+    assert.equal(c.reason, 'too-many-pixels');
+    assert.match(c.message, /^image is 30000x30000 \(900,000,000 pixels\), over the limit of 100,000,000, /);
     // The same file under a limit it meets decodes.
     assert.equal((await sample(decodeFile(file, 0, { maxPixels: 2000 * 1500 }))).image.width, 2000);
   });
