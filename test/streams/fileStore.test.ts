@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { fileStore } from '../../src/streams/fileStore';
@@ -21,6 +22,38 @@ describe('fileStore', () => {
     assert.throws(() => store.label(2), /outside 0\.\.1/);
     assert.throws(() => store.load(-1), /outside/);
     assert.throws(() => fileStore(items, { numClasses: 1 }), /label 1, outside 0\.\.0/);
+    await store.close();
+  });
+
+  it('a file that vanishes between listing and reading loads as an unreadable skip saying so, never a rejection', async () => {
+    const root = await tempDir();
+    const jpg = await photoJpeg('coffee.png', 30);
+    for (const name of ['a/1.jpg', 'a/2.jpg', 'a/3.jpg']) await write(path.join(root, name), jpg);
+    const items = await lastValueFrom(folderSource(root).pipe(toArray()));
+    const store = fileStore(items);
+    // Removed after the listing, before the load.
+    await fs.promises.rm(path.join(root, 'a/1.jpg'));
+    const s0 = await store.load(0);
+    assert.deepEqual(s0.kind === 'skip' && [s0.reason, s0.message], ['unreadable', 'file does not exist (removed after it was listed?)']);
+    // Removed at the very moment it is read: the fs seam deletes the file inside readFile.
+    const readFile = fs.promises.readFile;
+    const vanishing = path.join(root, 'a/2.jpg');
+    let raced = 0;
+    fs.promises.readFile = (async (file: fs.PathLike | fs.promises.FileHandle, ...rest: unknown[]) => {
+      if (file === vanishing) {
+        raced += 1;
+        await fs.promises.rm(vanishing);
+      }
+      return (readFile as (...a: unknown[]) => Promise<Buffer>)(file, ...rest);
+    }) as typeof fs.promises.readFile;
+    try {
+      const s1 = await store.load(1);
+      assert.deepEqual(s1.kind === 'skip' && [s1.reason, s1.message], ['unreadable', 'file does not exist (removed after it was listed?)']);
+      assert.equal(raced, 1, 'the load read the file through the seam');
+    } finally {
+      fs.promises.readFile = readFile;
+    }
+    assert.equal((await store.load(2)).kind, 'sample');
     await store.close();
   });
 });
