@@ -426,7 +426,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
     const unseen = train.items.length === 0 ? [] : classes.filter((_, i) => !listedLabels.has(i));
     if (unseen.length > 0) {
       const one = unseen.length === 1;
-      notes.push(`train: class${one ? '' : 'es'} ${unseen.map((c) => JSON.stringify(c)).join(', ')} ${one ? 'has' : 'have'} no image files (an empty folder, or only files left out above): the model never sees ${one ? 'it' : 'them'}`);
+      notes.push(`train: class${one ? '' : 'es'} ${unseen.map((c) => JSON.stringify(c)).join(', ')} ${one ? 'has' : 'have'} no image files (an empty folder, or only files that are skipped): the model never sees ${one ? 'it' : 'them'}`);
     }
     if (data.val !== null) {
       const opened_ = await openValData(data.val, 'data.val', classes, model.channels, decode);

@@ -198,7 +198,7 @@ describe('openDatasets / runIdentity', function () {
     const d = await openDatasets(config({ data: { train: root }, model: { name: 'small', inputSize: 16 }, augmentation: { mean: null } }));
     try {
       assert.deepEqual(d.classes, ['dark', 'bright', 'mid']);
-      assert.ok(d.notes.includes('train: class "mid" has no image files (an empty folder, or only files left out above): the model never sees it'), d.notes.join('; '));
+      assert.ok(d.notes.includes('train: class "mid" has no image files (an empty folder, or only files that are skipped): the model never sees it'), d.notes.join('; '));
     } finally {
       await d.close();
     }
