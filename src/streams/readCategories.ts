@@ -27,7 +27,9 @@ export const CATEGORIES_FILE = 'categories.csv';
  */
 export async function readCategories(dir: string): Promise<Category[]> {
   const file = path.join(dir, CATEGORIES_FILE);
-  const { rows } = await readCsvFile(file, ['id', 'name']);
+  // A class folder's name may hold a line break, which writeCategories writes inside quotes;
+  // every bad row here is an error anyway, so a stray quote cannot hide one.
+  const { rows } = await readCsvFile(file, ['id', 'name'], { quotedLineBreaks: true });
   const cats = rows.map((r, label): Category => {
     const [idText, name, ...rest] = r.fields;
     if (r.malformed || name === undefined || rest.length > 0 || !/^\s*\d+\s*$/.test(idText) || name.trim() === '') {

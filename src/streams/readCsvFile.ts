@@ -20,6 +20,7 @@ export interface CsvTable {
  * reports a missing file, an I/O failure or a wrong header in the same words. Returns the
  * header's columns and the data rows (header removed) with their 1-based line numbers; a
  * reader that knows optional columns (the manifests' `source`) looks them up in `columns`.
+ * `quotedLineBreaks` is {@link parseCsv}'s.
  *
  * @example
  * ```ts
@@ -27,7 +28,7 @@ export interface CsvTable {
  * for (const r of rows) console.log(r.line, r.fields[0], columns.includes('source') ? r.fields[2] : '');
  * ```
  */
-export async function readCsvFile(file: string, header: readonly string[]): Promise<CsvTable> {
+export async function readCsvFile(file: string, header: readonly string[], opts: { readonly quotedLineBreaks?: boolean | undefined } = {}): Promise<CsvTable> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
@@ -36,7 +37,7 @@ export async function readCsvFile(file: string, header: readonly string[]): Prom
     if (err.code === 'ENOENT') throw new Error(`${file} not found: run \`rxtrain preprocess\` to create it`);
     throw new Error(`cannot read ${file}: ${err.message}`);
   }
-  const rows = parseCsv(text);
+  const rows = parseCsv(text, opts);
   if (rows.length === 0 || rows[0].fields[0].trim().toLowerCase() !== header[0]) {
     throw new Error(`${file}: expected a header line "${header.join(',')}"`);
   }

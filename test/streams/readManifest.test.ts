@@ -18,6 +18,21 @@ describe('categories.csv', () => {
     assert.deepEqual(await readCategories(dir), cats);
   });
 
+  it('round-trips a class named with line breaks (a folder rxtrain preprocess met), and names the line of the row after it', async () => {
+    const dir = await tempDir();
+    const odd = [
+      { id: 1, name: 'new\nclass', label: 0 },
+      { id: 2, name: 'two\n\nbreaks, "and" a quote', label: 1 },
+      { id: 3, name: 'plain', label: 2 },
+    ];
+    await writeCategories(dir, odd);
+    assert.deepEqual(await readCategories(dir), odd);
+    await write(path.join(dir, 'categories.csv'), 'id,name\n1,"a\nb"\nx,c\n');
+    await assert.rejects(readCategories(dir), /categories\.csv:4: expected/);
+    await write(path.join(dir, 'categories.csv'), 'id,name\n1,"a\nb\n');
+    await assert.rejects(readCategories(dir), /categories\.csv:2: expected/);
+  });
+
   it('rejects a missing file, a missing header and malformed rows with file:line', async () => {
     const dir = await tempDir();
     await assert.rejects(readCategories(dir), /categories\.csv not found/);
