@@ -238,22 +238,24 @@ export function renderEvaluateReport(r: EvaluateReport, options: { readonly conf
   ];
   // reduce, not Math.max(...): the confusion matrix of 350+ classes has more entries than a
   // spread can pass as arguments (the call stack overflows).
-  const w = r.perClass.reduce((m, c) => Math.max(m, displayWidth(c.name)), 5);
+  // A class named with a line break (its folder's name) would split a row: shown as a path is.
+  const names = r.perClass.map((c) => printablePath(c.name));
+  const w = names.reduce((m, n) => Math.max(m, displayWidth(n)), 5);
   lines.push(`${'class'.padEnd(w)}  accuracy   correct / images`);
-  for (const c of r.perClass) lines.push(`${padEndColumns(c.name, w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`);
+  r.perClass.forEach((c, i) => lines.push(`${padEndColumns(names[i], w)}  ${pct(c.accuracy).padStart(8)}   ${String(c.correct).padStart(7)} / ${c.count}`));
   if (options.confusion === true || classes <= CONFUSION_PRINT_LIMIT) {
     lines.push('', 'confusion matrix (rows: true class, columns: predicted, in class order)');
     const cw = r.confusion.reduce((m, row) => row.reduce((mm, n) => Math.max(mm, String(n).length), m), 3);
     lines.push(`${' '.repeat(3)}  ${r.confusion.map((_, j) => String(j).padStart(cw)).join(' ')}`); // the predicted class of each column
-    r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${r.perClass[i].name}`));
+    r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(3)}  ${row.map((n) => String(n).padStart(cw)).join(' ')}  ${names[i]}`));
   } else {
     lines.push('', `confusion matrix: not printed for ${classes} classes (--confusion prints it, --json has it)`);
-    lines.push(...confusedPairs(r));
+    lines.push(...confusedPairs(r, names));
   }
   if (r.mistakes.length > 0) {
     const wrong = r.count - r.correct;
     lines.push('', `most confident mistakes (${r.mistakes.length} of ${wrong} wrong)`);
-    const pairs = r.mistakes.map((m) => `${m.truth} → ${m.predicted}`);
+    const pairs = r.mistakes.map((m) => `${printablePath(m.truth)} → ${printablePath(m.predicted)}`);
     const pw = pairs.reduce((m, p) => Math.max(m, displayWidth(p)), 'true → predicted'.length);
     lines.push(`${'p(pred)'.padStart(7)}  ${'p(true)'.padStart(7)}  ${'true → predicted'.padEnd(pw)}  image`);
     r.mistakes.forEach((m, i) => {
@@ -269,7 +271,7 @@ export function renderEvaluateReport(r: EvaluateReport, options: { readonly conf
 }
 
 /** The most confused (true, predicted) pairs of a report, as table lines: the count and its share of the true class. */
-function confusedPairs(r: EvaluateReport): string[] {
+function confusedPairs(r: EvaluateReport, names: readonly string[]): string[] {
   const top: Array<{ truth: number; predicted: number; n: number }> = [];
   // One scan, keeping the largest few: the matrix of 1000 classes has a million cells, not worth sorting.
   r.confusion.forEach((row, truth) =>
@@ -282,7 +284,7 @@ function confusedPairs(r: EvaluateReport): string[] {
     }),
   );
   if (top.length === 0) return [];
-  const pairs = top.map((p) => `${r.perClass[p.truth].name} → ${r.perClass[p.predicted].name}`);
+  const pairs = top.map((p) => `${names[p.truth]} → ${names[p.predicted]}`);
   const pw = pairs.reduce((m, p) => Math.max(m, displayWidth(p)), 'true → predicted'.length);
   const nw = top.reduce((m, p) => Math.max(m, String(p.n).length), 'images'.length);
   return [

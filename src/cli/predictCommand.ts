@@ -190,7 +190,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
           classified++;
           const predictions = p.top.map((t) => ({ class: info.classes[t.label], probability: t.probability }));
           if (json) io.out.write(`${JSON.stringify({ image: shownPath(p.path), predictions } satisfies PredictLine)}\n`);
-          else io.out.write(`${padEndColumns(printablePath(shownPath(p.path)), width)}  ${predictions.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
+          else io.out.write(`${padEndColumns(printablePath(shownPath(p.path)), width)}  ${predictions.map((t) => `${printablePath(t.class)} ${(t.probability * 100).toFixed(1)}%`).join('  ')}\n`);
         }
         if (classified === 0) throw new Error(`no image could be classified (${skipped} skipped)`);
         return failed;

@@ -426,6 +426,31 @@ describe('rxtrain evaluate', function () {
     assert.doesNotMatch(text, /NaN/);
   });
 
+  it('shows a class named with a line break (its folder\'s name) quoted and escaped, as paths are: every row stays one line', () => {
+    const names = ['new\nclass', 'plain', 'tab\there'];
+    const report: EvaluateReport = {
+      checkpoint: 'best.rxckpt', epochs: 1, batch: 0, step: 10, data: 'val', tta: 'none', weights: 'trained', backend: 'wasm',
+      loss: 0.5, accuracy: 0.5, correct: 2, count: 4, meanClassAccuracy: 0.5,
+      perClass: names.map((name, i) => ({ name, accuracy: i === 0 ? 0.5 : 0.5, correct: i === 2 ? 0 : 1, count: i === 2 ? 0 : 2 })),
+      confusion: [[1, 1, 0], [1, 1, 0], [0, 0, 0]], skipped: [],
+      mistakes: [{ path: 'val/1.jpg', truth: 'new\nclass', predicted: 'plain', confidence: 0.9, truthProbability: 0.1 }],
+    };
+    const text = renderEvaluateReport(report);
+    assert.match(text, /^"new\\nclass" +50\.00% +1 \/ 2$/m);
+    assert.match(text, /^ {2}0 +1 +1 +0 {2}"new\\nclass"$/m);
+    assert.match(text, /^ {2}2 +0 +0 +0 {2}"tab\\there"$/m);
+    assert.match(text, /^ 90\.00% +10\.00% {2}"new\\nclass" → plain {2}val\/1\.jpg$/m);
+    assert.doesNotMatch(text, /new\nclass|tab\there/, 'no raw line break or tab left');
+    // Many classes: the most confused pairs name them the same way.
+    const n = 60;
+    const many = Array.from({ length: n }, (_, i) => (i === 3 ? 'odd\nname' : `c${i}`));
+    const confusion = many.map((_, i) => many.map((__, j) => (i === j ? 5 : i === 3 && j === 4 ? 3 : 0)));
+    const big = renderEvaluateReport({ ...report, perClass: many.map((name) => ({ name, accuracy: 1, correct: 5, count: 5 })), confusion, mistakes: [] });
+    assert.match(big, /most confused pairs/);
+    assert.match(big, /^"odd\\nname" → c4 +3 +60\.00%$/m);
+    assert.doesNotMatch(big, /odd\nname/);
+  });
+
   it('lines up its columns by terminal width when class names are Japanese or carry combining accents (Caltech-style names in any script)', () => {
     const names = ['ak47', '日本の寿司', 'cre\u0300me bru\u0302le\u0301e', 'hummingbird-feeder'];
     const confusion = names.map((_, i) => names.map((__, j) => (i === j ? 2 : j === (i + 1) % names.length ? 1 : 0)));

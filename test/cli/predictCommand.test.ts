@@ -71,6 +71,20 @@ describe('rxtrain predict', function () {
     assert.equal(at[0], at[1], `the classes start in one column:\n${lines.join('\n')}`);
   });
 
+  it('shows a class named with a line break (its folder\'s name) quoted and escaped, as paths are: one line per image', async () => {
+    const ck = decodeCheckpoint(fs.readFileSync(path.join(runDir, 'checkpoints', 'best.rxckpt')));
+    assert.ok(ck.inference !== undefined);
+    const renamed = path.join(tmp, 'renamed.rxckpt');
+    fs.writeFileSync(renamed, encodeCheckpoint({ ...ck, inference: { ...ck.inference, classes: ['dark\nside', 'bright\tside'] } }));
+    const c = captureIo();
+    assert.equal(await run([renamed, path.join(tmp, 'val', '002.bright', '1.png'), '--backend', 'wasm'], c.io), 0, c.err());
+    assert.match(c.out(), /^\S*val\/002\.bright\/1\.png {2}("dark\\nside"|"bright\\tside") \d+\.\d% {2}("dark\\nside"|"bright\\tside") \d+\.\d%\n$/);
+    const j = captureIo();
+    assert.equal(await run([renamed, path.join(tmp, 'val', '002.bright', '1.png'), '--backend', 'wasm', '--json'], j.io), 0, j.err());
+    const line = JSON.parse(j.out()) as PredictLine;
+    assert.deepEqual('predictions' in line && line.predictions.map((p) => p.class).sort(), ['bright\tside', 'dark\nside'], '--json carries the names as they are');
+  });
+
   it('skips files it cannot decode with a message and classifies the rest; nothing classified is an error', async () => {
     const mixed = path.join(tmp, 'mixed');
     fs.mkdirSync(mixed);
