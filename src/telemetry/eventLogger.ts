@@ -133,10 +133,22 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
 }
 
 /**
+ * The run's skips counted by reason, most first (then by name), as the line after `training
+ * ended`: each skip has its own WARN line when its file is first met, scattered over the
+ * listing and the first epoch, so the end says how many files the run left out and why.
+ */
+function skipSummary(byReason: ReadonlyMap<string, number>): string {
+  const n = [...byReason.values()].reduce((a, b) => a + b, 0);
+  const reasons = [...byReason].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([r, k]) => `${r} ${k}`);
+  return `skipped ${n} file${n === 1 ? '' : 's'} in this run, each named above: ${reasons.join(', ')}`;
+}
+
+/**
  * Logs the training events as an {@link EventSink}; see {@link formatEvent} for the lines and
  * their levels. When a fine-tuned run's TrainBegin line names only the first tensors left
- * fresh, a `debug` line after it lists them all. An upstream error is logged at `error` level,
- * then passed on.
+ * fresh, a `debug` line after it lists them all. After `training ended`, an `info` line counts
+ * the run's skipped files by reason (`skipped 15 files in this run, each named above: hidden 5,
+ * …`), when there were any. An upstream error is logged at `error` level, then passed on.
  *
  * @example
  * ```ts
@@ -151,9 +163,11 @@ export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): Even
     new Observable<never>((subscriber) => {
       let total: number | undefined;
       let fatal: string | undefined;
+      const skips = new Map<string, number>();
       const sub = events$.subscribe({
         next: (e) => {
           if (e.kind === 'TrainBegin') total = e.epochs;
+          if (e.kind === 'SampleSkipped') skips.set(e.reason, (skips.get(e.reason) ?? 0) + 1);
           if (e.kind === 'Error' && e.fatal) fatal = e.message;
           const [level, line] = formatEvent(e, total);
           // The TrainBegin line names only the first few tensors left fresh; here are all.
@@ -164,6 +178,7 @@ export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): Even
               const of = init.freshMore === undefined || init.freshMore === 0 ? `all ${init.fresh.length}` : `the first ${init.fresh.length} of ${init.fresh.length + init.freshMore}`;
               logger.debug(`fresh weight tensors (${of}): ${init.fresh.join(', ')}`);
             }
+            if (e.kind === 'TrainEnd' && skips.size > 0) logger.info(skipSummary(skips));
           } catch (err) {
             subscriber.error(new Error(`logger: cannot write ${logger.file ?? 'log'}: ${(err as Error).message}`));
           }

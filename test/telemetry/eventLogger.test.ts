@@ -42,6 +42,20 @@ describe('eventLogger', () => {
     assert.match(formatEvent({ ...trainBegin(2, 'ckpt/epoch-1'), runId: DEFAULT_RUN_ID })[1], /^resuming run: 5 epochs × 10 steps, .*, from ckpt\/epoch-1 at epoch 3/);
   });
 
+  it('counts the run\'s skipped files by reason after the end, most first, when there were any', async () => {
+    const skip = (path: string, reason: string): TrainEvent => ({ ...skipped, path, reason: reason as 'hidden' });
+    const events = [trainBegin(0), skip('a/.DS_Store', 'hidden'), skip('a/x.jpg', 'truncated'), skip('a/._y.jpg', 'hidden'), skip('a/z.jpg', 'empty'), epochEnd(1), trainEnd(1)];
+    const { lines, logger } = capture('info');
+    await lastValueFrom(eventLogger(logger)(of<TrainEvent[]>(...events)), { defaultValue: undefined });
+    assert.deepEqual(lines.slice(-2).map((l) => l.slice(25)), [
+      'INFO  training ended (completed) at step 20, after 1h02m03s',
+      'INFO  skipped 4 files in this run, each named above: hidden 2, empty 1, truncated 1',
+    ]);
+    const one = capture('info');
+    await lastValueFrom(eventLogger(one.logger)(of<TrainEvent[]>(trainBegin(0), skip('a/x.jpg', 'truncated'), trainEnd(1))), { defaultValue: undefined });
+    assert.equal(one.lines.at(-1)?.slice(25), 'INFO  skipped 1 file in this run, each named above: truncated 1');
+  });
+
   it('says that the threads are per replica when there are several (each replica its own backend)', () => {
     assert.deepEqual(formatEvent({ ...trainBegin(0), threads: 1, replicas: 2 }), ['info', 'starting run run-1: 5 epochs × 10 steps, backend wasm, 1 thread(s) per replica, 2 replica(s)']);
   });
