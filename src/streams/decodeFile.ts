@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import { ioErrorReason } from './ioErrorReason';
@@ -237,6 +237,9 @@ async function classifyReadError(err: NodeJS.ErrnoException, path: string): Prom
     }
     case 'ELOOP':
       return { reason: 'symlink-loop', message: 'symbolic link that points to itself (or a chain of links that loops)' };
+    case 'ENXIO':
+      // open(2) on a Unix socket, or a device with nothing behind it.
+      return { reason: 'not-a-file', message: SPECIAL_FILE };
     default:
       // The skip names the file as given; Node's message would repeat it, absolute.
       return { reason: 'unreadable', message: ioErrorReason(err) };
@@ -320,12 +323,33 @@ export async function decodeFile(path: string, label: number, opts: DecodeOption
   return Buffer.isBuffer(buf) ? decodeBuffer(buf, path, label, opts) : buf;
 }
 
+const SPECIAL_FILE = 'a special file (fifo, socket or device) named like an image';
+
+// O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, for ever; regular files
+// ignore it. (Windows has no such flag, nor FIFOs that open(2) could meet.)
+const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0);
+
 async function readImageFile(path: string): Promise<Buffer | Skip> {
+  let handle: fsp.FileHandle;
   try {
-    return await fsp.readFile(path);
+    handle = await fsp.open(path, OPEN_FLAGS);
   } catch (e) {
     const { reason, message } = await classifyReadError(e as NodeJS.ErrnoException, path);
     return skip(path, reason, message);
+  }
+  try {
+    // Only a regular file has an end: a FIFO (or a link to one) would be read for ever or not at
+    // all, /dev/zero until memory runs out. A folder list never names these; a path given by
+    // hand (rxtrain predict), a link into /dev or a manifest row can.
+    const st = await handle.stat();
+    if (st.isDirectory()) return skip(path, 'not-a-file', 'a directory named like an image');
+    if (!st.isFile()) return skip(path, 'not-a-file', SPECIAL_FILE);
+    return await handle.readFile();
+  } catch (e) {
+    const { reason, message } = await classifyReadError(e as NodeJS.ErrnoException, path);
+    return skip(path, reason, message);
+  } finally {
+    await handle.close().catch(() => undefined); // read-only: nothing to lose
   }
 }
 

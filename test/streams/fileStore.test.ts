@@ -35,23 +35,23 @@ describe('fileStore', () => {
     await fs.promises.rm(path.join(root, 'a/1.jpg'));
     const s0 = await store.load(0);
     assert.deepEqual(s0.kind === 'skip' && [s0.reason, s0.message], ['unreadable', 'file does not exist (removed after it was listed?)']);
-    // Removed at the very moment it is read: the fs seam deletes the file inside readFile.
-    const readFile = fs.promises.readFile;
+    // Removed at the very moment it is opened: the fs seam deletes the file inside open.
+    const open = fs.promises.open;
     const vanishing = path.join(root, 'a/2.jpg');
     let raced = 0;
-    fs.promises.readFile = (async (file: fs.PathLike | fs.promises.FileHandle, ...rest: unknown[]) => {
+    fs.promises.open = (async (file: fs.PathLike, ...rest: unknown[]) => {
       if (file === vanishing) {
         raced += 1;
         await fs.promises.rm(vanishing);
       }
-      return (readFile as (...a: unknown[]) => Promise<Buffer>)(file, ...rest);
-    }) as typeof fs.promises.readFile;
+      return (open as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
+    }) as typeof fs.promises.open;
     try {
       const s1 = await store.load(1);
       assert.deepEqual(s1.kind === 'skip' && [s1.reason, s1.message], ['unreadable', 'file does not exist (removed after it was listed?)']);
-      assert.equal(raced, 1, 'the load read the file through the seam');
+      assert.equal(raced, 1, 'the load opened the file through the seam');
     } finally {
-      fs.promises.readFile = readFile;
+      fs.promises.open = open;
     }
     assert.equal((await store.load(2)).kind, 'sample');
     await store.close();
