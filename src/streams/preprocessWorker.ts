@@ -1,7 +1,7 @@
 // Worker-thread entry of createPreprocessWorkers: JPEG files in, JPEG files out, with
 // synchronous I/O and one native call per image (decode, crop, resize, encode, write), so a
 // core does a whole image without thread hand-offs; results go back a few per message.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PREPROCESS_REPLY_EVERY, type PreprocessWorkerData, type PreprocessWorkerMessage, type PreprocessWorkerReply } from './createPreprocessWorkers';
 import { fastJpegPreprocessFile } from './fastJpegPreprocessFile';
@@ -11,10 +11,16 @@ import { nativeJpegCodec } from './nativeJpegCodec';
 // One growing read buffer per worker: a fresh buffer per file costs page faults here.
 let input = Buffer.alloc(1 << 20);
 
+// O_NONBLOCK: a file swapped for a FIFO since it was listed would block this thread's open
+// for ever (the listing skips FIFOs; sharp's path says what it is).
+const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0);
+
 function readWhole(file: string): Buffer {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, OPEN_FLAGS);
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    const size = st.size;
     if (input.length < size) input = Buffer.alloc(size + (size >> 1));
     let off = 0;
     for (let n = 1; off < size && n > 0; off += n) n = readSync(fd, input, off, size - off, off);

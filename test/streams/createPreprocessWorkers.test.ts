@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,6 +67,15 @@ describe('createPreprocessWorkers', function () {
     await p.close();
     for (const r of await Promise.all(pending)) assert.ok(r.kind === 'fallback' || r.kind === 'written');
     assert.equal((await p.run({ src, dest: path.join(dir, 'late.jpg'), size: 32, quality: 90, maxPixels: 1e8, wantPixels: false })).kind, 'fallback');
+  });
+
+  it('hands a FIFO (a file swapped for one since the listing) back to sharp instead of blocking a thread on its open', async () => {
+    const fifo = path.join(dir, 'swapped.jpg');
+    execFileSync('mkfifo', [fifo]);
+    pool = createPreprocessWorkers(1);
+    assert.ok(pool);
+    const r = await pool.run({ src: fifo, dest: path.join(dir, 'out.jpg'), size: 32, quality: 90, maxPixels: 1e8, wantPixels: false });
+    assert.equal(r.kind, 'fallback');
   });
 
   it('closes threads busy inside the libjpeg-turbo binding or still starting without aborting the process; no file is written after close', async () => {
