@@ -444,15 +444,18 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
 
     let mean: readonly number[];
     if (aug.mean === 'dataset') {
-      if (format !== 'manifest') {
+      // A record file inside a preprocess output (pre/train.rec) has the train-set mean beside it.
+      const meanDir = format === 'manifest' ? data.train : format === 'records' && pathExists(path.join(path.dirname(data.train), RGB_MEAN_FILE)) ? path.dirname(data.train) : undefined;
+      if (meanDir === undefined) {
         // Said in the CLI's terms too: this is the first thing `rxtrain train --data FOLDER` meets.
-        const what = format === 'records' ? 'a record file' : 'a folder-per-class tree';
+        const what = format === 'records' ? `a record file without ${RGB_MEAN_FILE} beside it` : 'a folder-per-class tree';
         const measure = format === 'records' ? '' : ", or train on the folder's rxtrain preprocess output, which measures it";
         throw new Error(`augmentation.mean: "dataset" (the default) reads ${RGB_MEAN_FILE}, which only a rxtrain preprocess output has, and ${data.train} is ${what}: give the mean in 0..255 units (--mean 124,116,104, or one value for every channel; in the config three numbers) or none (--mean none; null in the config)${measure}`);
       }
-      const m = await readRgbMean(data.train);
+      const m = await readRgbMean(meanDir);
       mean = [m.r, m.g, m.b];
-      notes.push(`mean: ${mean.map((x) => x.toFixed(2)).join(', ')} (from ${RGB_MEAN_FILE})`);
+      if (format === 'records') fingerprint[RGB_MEAN_FILE] = sha256(fs.readFileSync(path.join(meanDir, RGB_MEAN_FILE)));
+      notes.push(`mean: ${mean.map((x) => x.toFixed(2)).join(', ')} (from ${format === 'manifest' ? RGB_MEAN_FILE : path.join(meanDir, RGB_MEAN_FILE)})`);
     } else {
       mean = aug.mean ?? [0, 0, 0];
     }

@@ -115,6 +115,24 @@ describe('openDatasets / runIdentity', function () {
     }
   });
 
+  it('takes the mean of a record file given as data.train from the rgb_val.json beside it (a preprocess output), and refuses "dataset" for one without', async () => {
+    const rec = path.join(tmp, 'pre', 'train.rec');
+    const cfg = (train: string): TrainConfig => config({ data: { train }, model: { name: 'small', inputSize: 12 }, batchSize: 4, augmentation: { mean: 'dataset' } });
+    const d = await openDatasets(cfg(rec));
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(tmp, 'pre', 'rgb_val.json'), 'utf8')) as { r: number; g: number; b: number };
+      assert.deepEqual(d.inference.mean, [m.r, m.g, m.b]);
+      assert.ok(d.notes.some((n) => n.startsWith('mean: ') && n.endsWith(`(from ${path.join(tmp, 'pre', 'rgb_val.json')})`)), d.notes.join('; '));
+      assert.match(d.fingerprint['rgb_val.json'] as string, /^[0-9a-f]{64}$/, 'a remade mean tells the run apart');
+    } finally {
+      await d.close();
+    }
+    const alone = path.join(tmp, 'alone');
+    fs.mkdirSync(alone, { recursive: true });
+    fs.copyFileSync(rec, path.join(alone, 'train.rec'));
+    await assert.rejects(openDatasets(cfg(path.join(alone, 'train.rec'))), /is a record file without rgb_val\.json beside it: give the mean in 0\.\.255 units \(--mean 124,116,104/);
+  });
+
   it('names the original of every validation image, from image files, the record file, or the record file given as data.val', async () => {
     const pre = path.join(tmp, 'pre');
     const classOf = ['001.dark', '002.bright', '003.mid'];
