@@ -374,8 +374,11 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
   const paint = (): void => {
     paintTimer = undefined;
     // Cursor-up repainting only works while the view fits the terminal: keep the top part.
-    const rows = Math.max(5, (io.out.rows ?? 24) - 1);
-    const lines = renderMonitor(state, io.out.columns ?? 80, rows).slice(0, rows);
+    // A terminal of size 0×0 (a pty no one sized: `script` without a terminal, some container
+    // execs) is one of unknown size, as for the training bar: 80×24, not a 20-column stub.
+    const known = (n: number | undefined): number | undefined => (n === undefined || n <= 0 ? undefined : n);
+    const rows = Math.max(5, (known(io.out.rows) ?? 24) - 1);
+    const lines = renderMonitor(state, known(io.out.columns) ?? 80, rows).slice(0, rows);
     // Overwrite line by line (erase to end of line), then erase what is left below: clearing
     // the whole screen from home would make some terminals (tmux) push it into scrollback.
     out(`${painted > 0 ? `\x1b[${painted}A\r` : ''}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);

@@ -301,6 +301,23 @@ describe('rxtrain monitor', () => {
     assert.equal(await exit, MONITOR_EXIT.OK);
   });
 
+  it('on a terminal of size 0×0 (a pty nobody sized) paints the 80-column view, not a 20-column stub', async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    events.next(begin());
+    events.next({ kind: 'EpochBegin', time: Date.now(), epoch: 0, step: 0, lr: 0.01, steps: 4, startBatch: 0 });
+    events.next(batchEnd(0, 1.5));
+    let text = '';
+    const term = Object.assign(new EventEmitter(), { isTTY: true, columns: 0, rows: 0, write: (s: string) => ((text += s), true) });
+    const exit = run([server.address], io({ out: term }).io);
+    await until(() => text.includes('epoch 1/2'), 5000, 'the view with its epoch line');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    // eslint-disable-next-line no-control-regex
+    const view = text.slice(text.lastIndexOf('rxtrain monitor')).replace(/\x1b\[[0-9]*[A-Za-z]/g, '');
+    assert.match(view, /^rxtrain monitor {2}127\.0\.0\.1:\d+ {2}\[ended\]\n/, view);
+    assert.match(view, /^run alexnet-1 {2}backend wasm/m, view);
+  });
+
   it('on a terminal, Ctrl-C leaves the view saying the monitor stopped (the run goes on), and a run that ends says ended', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next(begin());
