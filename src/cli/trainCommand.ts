@@ -20,6 +20,7 @@ import { train } from '../model/train';
 import { TOP_K } from '../model/evaluateSource';
 import { DEFAULT_TRAIN_CONFIG, decodeTrainConfig, formatConfigProblem, mergeConfig, type TrainConfig } from '../model/TrainConfig';
 import type { Trainer } from '../model/Trainer';
+import { defaultCosineOptions } from '../model/CosineAnnealingLR';
 import { CHART_HISTORY_FILE, chartWriter } from '../telemetry/chartWriter';
 import { createLogger, type Logger } from '../telemetry/createLogger';
 import { eventLogger } from '../telemetry/eventLogger';
@@ -203,7 +204,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'log-file', kind: 'string', field: 'log.file', arg: 'FILE|none', help: 'log file (relative to RUN_DIR)', words: { none: null } },
   { name: 'charts', kind: 'bool', field: 'charts', help: 'draw RUN_DIR/plot.png and lr.png after every epoch' },
   { name: 'progress', kind: 'string', field: 'progress.bar', arg: 'auto|on|off', help: 'progress on stderr (auto: a bar on a terminal, plain lines otherwise; off: none)' },
-  { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (default 127.0.0.1:50051; port 0: any free port)' },
+  { name: 'telemetry', kind: 'string', field: 'telemetry.address', arg: 'HOST:PORT|off', help: 'serve the events over gRPC (port 0: any free port)' },
   { name: 'telemetry-insecure', kind: 'bool', field: 'telemetry.insecure', help: 'allow plaintext telemetry on a non-loopback address' },
   { name: 'telemetry-token', kind: 'string', field: 'telemetry.token', arg: 'TOKEN', help: 'require `authorization: Bearer TOKEN` (or RXTRAIN_TELEMETRY_TOKEN)' },
   { name: 'telemetry-linger', kind: 'string', field: 'telemetry.linger', arg: '10m|0', help: 'after the run ends, go on serving it this long to monitors that connect only then (closes once its monitors have the end; Ctrl-C: at once)', words: { '0': 0 } },
@@ -236,9 +237,13 @@ async function loadInitWeights(given: string, kind: TrainConfig['initWeights'], 
   return init;
 }
 
-/** `, default X` for a config field, as --help shows it next to the field's name. */
+/**
+ * `, default X` for a config field, as --help shows it next to the field's name. The default
+ * config's scheduler is ReduceLROnPlateau: CosineAnnealingLR's fields take theirs from its own
+ * defaults, which a switch to it by --scheduler fills in.
+ */
 function defaultOf(field: string): string {
-  let v: unknown = DEFAULT_TRAIN_CONFIG;
+  let v: unknown = { ...DEFAULT_TRAIN_CONFIG, scheduler: { ...defaultCosineOptions, ...DEFAULT_TRAIN_CONFIG.scheduler } };
   for (const k of field.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;
   if (v === undefined || v === '') return '';
   const shown = v === null ? 'none' : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -252,7 +257,9 @@ function helpText(width: number): string {
     { option: '-h, --help', help: 'this help' },
     ...FLAGS.map((f) => ({
       option: `--${f.name}${f.kind === 'bool' ? ` / --no-${f.name}` : ` ${f.arg ?? 'V'}`}`,
-      help: `${f.help} [${f.field}${defaultOf(f.field)}]`,
+      // A help that says its default in words ('default: from the data') is not contradicted by
+      // the field's stored placeholder ('default none').
+      help: `${f.help} [${f.field}${f.help.includes('(default') ? '' : defaultOf(f.field)}]`,
     })),
     { option: '--telemetry-cert FILE', help: 'PEM certificate: serve telemetry over TLS [telemetry.tls.cert]' },
     { option: '--telemetry-key FILE', help: 'PEM key for --telemetry-cert [telemetry.tls.key]' },

@@ -115,6 +115,13 @@ describe('rxtrain train', function () {
     assert.match(oneLine, /--run-dir DIR .*\[runDir, default runs\/default\]/);
     assert.match(oneLine, /--model alexnet\|small .*\[model\.name, default alexnet\]/);
     assert.match(oneLine, /--data DIR .*\[data\.train\]/);
+    // CosineAnnealingLR's defaults, though the default scheduler is ReduceLROnPlateau.
+    assert.match(oneLine, /--eta-min X .*\[scheduler\.etaMin, default 0\]/);
+    assert.match(oneLine, /--cosine-horizon budget\|epochs\s+.*\[scheduler\.horizon, default budget\]/);
+    // A default said in words is not contradicted by the field's placeholder, nor said twice.
+    assert.match(oneLine, /--classes N .*\(default: from the data\) \[model\.numClasses\]/);
+    assert.match(oneLine, /--init-weights ema\|trained .*\[initWeights\]/);
+    assert.equal(oneLine.match(/default 127\.0\.0\.1:50051/g)?.length, 1, 'the telemetry default once');
     assert.match(c.out(), /exit codes:\n {2}0 {5}finished/);
     assert.match(c.out(), /\n {2}130 {3}interrupted/);
   });
