@@ -45,6 +45,7 @@ import { stopExitCode } from './stopExitCode';
 import { followStopProgress } from './followStopProgress';
 import { stopNotice, type StopProgress } from './stopNotice';
 import { backendEnvError } from './backendEnvError';
+import { nextStepHint } from './nextStepHint';
 import { shownPath } from './shownPath';
 import { resolveCheckpointFile } from './evaluateCommand';
 import { initWeightsOf, type InitWeights } from '../model/InitWeights';
@@ -862,6 +863,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       // Charts are drawn at the end of an epoch: a run stopped (or out of budget) inside its first has none.
       const charts = [path.join(runDir, 'plot.png'), path.join(runDir, 'lr.png')].filter((f) => fs.existsSync(f));
       if (cfg.charts && charts.length > 0) logger.info(`charts: ${charts.join(', ')}`);
+      // A stop with no checkpoint to resume from (none made yet) has no next step to offer.
+      if (outcome?.kind === 'TrainEnd' && (outcome.reason !== 'stopped' || lastCheckpoint !== undefined)) logger.info(nextStepHint(outcome, shownPath(runDir)));
       code = outcome?.kind === 'TrainEnd' && outcome.reason === 'stopped' ? stopExitCode(stoppedBy ?? 'SIGINT') : TRAIN_EXIT.OK;
     }
     if (lingerMs > 0 && server.address !== 'off') {

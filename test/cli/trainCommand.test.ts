@@ -913,10 +913,13 @@ describe('rxtrain train', function () {
     assert.match(c.err(), /INFO {2}run directory .*run-int: checkpoints\/, train\.log, tensorboard\/\n/); // where everything goes
     assert.match(c.err(), /stopping after the current step/);
     assert.match(c.err(), /training ended \(stopped\)/);
+    // What to do next: the same command again.
+    assert.match(c.err(), /INFO {2}stopped at step \d+: the same command resumes it from there \(run directory \S+run-int\)\n/);
     assert.equal(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.startsWith('ckpt-')).length, 1);
     const d = capture();
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir], d.io), TRAIN_EXIT.OK, d.err());
     assert.match(d.err(), /resuming run/);
+    assert.match(d.err(), /INFO {2}next: rxtrain evaluate \S+run-int \(accuracy per class\), rxtrain predict \S+run-int IMAGE…, rxtrain export \S+run-int OUT_DIR\n/);
   });
 
   it('SIGTERM stops after a checkpoint like Ctrl-C, with exit 143 (128 + 15)', async () => {
