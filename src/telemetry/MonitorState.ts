@@ -180,6 +180,8 @@ const KEEP = 5;
 // Finished epochs kept for the table, which shows as many as the terminal's height fits: more
 // than any terminal is tall, and a few tens of kilobytes.
 const KEEP_EPOCHS = 1000;
+/** The mark of the run's best checkpoint in view. */
+const BEST = ' (best)';
 const push = <T>(xs: readonly T[], x: T, keep = KEEP): readonly T[] => [...xs, x].slice(-keep);
 
 /**
@@ -339,8 +341,12 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
     }
     case 'LrChanged':
       return { ...base, lr: e.to, notes: push(s.notes, { time: e.time, text: `lr ${e.from.toPrecision(3)} -> ${e.to.toPrecision(3)}` }) };
-    case 'CheckpointSaved':
-      return { ...base, checkpoints: push(s.checkpoints, { time: e.time, text: `${printablePath(e.path)}${e.best ? ' (best)' : ''}` }, 3) };
+    case 'CheckpointSaved': {
+      // `best` is "best so far": a newer best one takes the mark, or every improving epoch's
+      // checkpoint in view would read as the best (the run's best.rxckpt is the newest of them).
+      const earlier = e.best ? s.checkpoints.map((c) => (c.text.endsWith(BEST) ? { ...c, text: c.text.slice(0, -BEST.length) } : c)) : s.checkpoints;
+      return { ...base, checkpoints: push(earlier, { time: e.time, text: `${printablePath(e.path)}${e.best ? BEST : ''}` }, 3) };
+    }
     case 'SampleSkipped':
       return { ...base, skipped: s.skipped + 1, recentSkips: push(s.recentSkips, { time: e.time, text: `${e.reason}: ${printablePath(e.path)}` }, 3) };
     case 'ValidationProgress': {

@@ -32,6 +32,15 @@ describe('MonitorState / renderMonitor', () => {
     assert.doesNotMatch(tall.join('\n'), /not shown/);
   });
 
+  it('marks only the newest best checkpoint (best), not every one that was best so far', () => {
+    const saved = (seq: number, n: number, best: boolean): WatchSignal => ev(seq, { kind: 'CheckpointSaved', epoch: n, step: 32 * n, path: `ckpt-${n}`, best });
+    const s = [saved(1, 1, true), saved(2, 2, false), saved(3, 3, true)].reduce(reduceMonitor, initialMonitorState('h:1'));
+    assert.deepEqual(s.checkpoints.map((c) => c.text), ['ckpt-1', 'ckpt-2', 'ckpt-3 (best)']);
+    // A checkpoint that is no better leaves the mark where it is.
+    const later = reduceMonitor(s, saved(4, 4, false));
+    assert.deepEqual(later.checkpoints.map((c) => c.text), ['ckpt-2', 'ckpt-3 (best)', 'ckpt-4']);
+  });
+
   it('shows a skipped file whose name holds a line break on one line of the view, quoted', () => {
     const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'SampleSkipped', epoch: 0, step: 1, path: 'cat/new\nline.jpg', reason: 'empty', message: '0 bytes' }));
     assert.deepEqual(s.recentSkips.map((r) => r.text), ['empty: "cat/new\\nline.jpg"']);
