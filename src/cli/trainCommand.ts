@@ -593,7 +593,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   };
   const unguard = [ignoreClosedOutput(io.err, consoleGone), ignoreClosedOutput(io.out, consoleGone)];
   if (lock.right.tookOver !== undefined) logger.warn(`run directory lock taken over from ${lock.right.tookOver}`);
-  const outputs = ['checkpoints/', ...(cfg.log.file === null ? [] : [cfg.log.file]), ...(cfg.tensorboard ? ['tensorboard/'] : []), ...(cfg.charts ? ['plot.png, lr.png'] : [])];
+  const outputs = ['checkpoints/', ...(cfg.log.file === null ? [] : [cfg.log.file]), ...(cfg.tensorboard ? ['tensorboard/'] : []), ...(cfg.charts ? ['plot.png, lr.png', CHART_HISTORY_FILE] : [])];
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
   let server: TelemetryServer | undefined;

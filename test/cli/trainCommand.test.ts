@@ -922,6 +922,15 @@ describe('rxtrain train', function () {
     assert.match(d.err(), /INFO {2}next: rxtrain evaluate \S+run-int \(accuracy per class\), rxtrain predict \S+run-int IMAGE…, rxtrain export \S+run-int OUT_DIR\n/);
   });
 
+  it('names in its run directory line every file and folder the run writes there, charts and their history.json included', async () => {
+    const runDir = path.join(tmp, 'run-outputs');
+    const c = capture();
+    assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--charts', '--tensorboard'], c.io), TRAIN_EXIT.OK, c.err());
+    const named = /INFO {2}run directory \S+run-outputs: (.*)\n/.exec(c.err())?.[1].split(', ').map((f) => f.replace(/\/$/, ''));
+    assert.deepEqual(named, ['checkpoints', 'train.log', 'tensorboard', 'plot.png', 'lr.png', 'history.json']);
+    assert.deepEqual(fs.readdirSync(runDir).filter((f) => !f.startsWith('.')).sort(), [...named].sort());
+  });
+
   it('SIGTERM stops after a checkpoint like Ctrl-C, with exit 143 (128 + 15)', async () => {
     const runDir = path.join(tmp, 'run-term');
     const c = capture({ onStopSignal: (h) => (setImmediate(() => h('SIGTERM')), () => undefined) });
