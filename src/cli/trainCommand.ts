@@ -238,6 +238,11 @@ async function loadInitWeights(given: string, kind: TrainConfig['initWeights'], 
   return init;
 }
 
+/** What a start that ends before training began leaves of itself in `runDir`: nothing. */
+function startUndone(runDir: string, createdDir: string | undefined): string {
+  return createdDir === undefined ? `what this start created in ${runDir} is removed; what was there stays` : `the run directory ${runDir}, which this start created, is removed`;
+}
+
 /**
  * `, default X` for a config field, as --help shows it next to the field's name. The default
  * config's scheduler is ReduceLROnPlateau: CosineAnnealingLR's fields take theirs from its own
@@ -557,6 +562,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     { entriesOf: [path.join(runDir, 'tensorboard')] },
   );
   let began = false;
+  // Whether the run directory line has been logged (see the finally below).
+  let announced = false;
   // Removed while the lock is still held: no other training can have written there meanwhile.
   // Set when another process took checkpoints/ between the run directory's lock and the store's.
   let checkpointsTaken = false;
@@ -631,9 +638,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
       if (!began) {
         // A start that was cut short is a start that failed: nothing of it is kept, as in the
         // finally below, but synchronously, since process.exit runs no finally.
-        logger.error(`quitting at once (exit ${code}) before training began: ${createdDir === undefined
-          ? `what this start created in ${runDir} is removed; what was there stays`
-          : `the run directory ${runDir}, which this start created, is removed`}`);
+        logger.error(`quitting at once (exit ${code}) before training began: ${startUndone(runDir, createdDir)}`);
         logger.close();
         undoStart();
         process.exit(code);
@@ -661,6 +666,7 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     server = await startTelemetryServer(merge(bus, serverEnd), { runId, ...listen.right, ...(tlsPem === undefined ? {} : { tls: tlsPem }), lingerAfterEndMs: lingerMs });
     // Said once the telemetry setting has proved usable: a start it refuses writes nothing.
     logger.info(`run directory ${runDir}: ${outputs.join(', ')}`);
+    announced = true;
     if (server.address !== 'off') {
       // The command a monitor on another machine runs: "rxtrain monitor 0.0.0.0:PORT" reached
       // nothing there, and left out the --ca, --server-name and token that a TLS server needs.
@@ -891,6 +897,9 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     return TRAIN_EXIT.FAILED;
   } finally {
     unhook();
+    // The first line named a run directory and what goes there: a start that failed before
+    // training takes them away again, and says so (else the folder named is not there).
+    if (!began && announced) logger.info(startUndone(runDir, createdDir));
     logger.close();
     // Before the run directory's lock: its folder is free only when both are.
     openStore?.close?.();

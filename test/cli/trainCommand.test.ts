@@ -1380,6 +1380,8 @@ describe('rxtrain train', function () {
       assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--data', data, '--run-dir', path.join(top, 'runs', 'a')], c.io), TRAIN_EXIT.FAILED);
       await new Promise((r) => setImmediate(r));
       assert.match(c.err(), /ERROR data\.train: /);
+      // The first line named the run directory: the last says it is gone again.
+      assert.match(c.err(), /INFO {2}the run directory \S+never-made\/runs\/a, which this start created, is removed\n$/);
       assert.ok(!fs.existsSync(top), `${data}: the run directory and its parents are gone again: ${fs.existsSync(top) ? fs.readdirSync(top, { recursive: true }).join(', ') : ''}`);
     }
     // A folder that was there (made by hand, or a scheduler) stays, with what it held.
@@ -1397,6 +1399,7 @@ describe('rxtrain train', function () {
     assert.equal(await run(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', '1', '--tensorboard', '--lr', '0.5'], c.io), TRAIN_EXIT.FAILED);
     await new Promise((r) => setImmediate(r));
     assert.match(c.err(), /refusing to resume/);
+    assert.match(c.err(), /INFO {2}what this start created in \S+run-refused-resume is removed; what was there stays\n$/);
     const after = files(runDir);
     assert.match(fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), /refusing to resume/);
     delete before['train.log'];
