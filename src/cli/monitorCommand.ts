@@ -37,20 +37,6 @@ for ever unless --wait says how long. With --follow it goes on past the run's en
 \`tail -F\`: it waits at the address for the next run (a resume after Ctrl-C, or another
 run) and shows it, until Ctrl-C.
 
-exit codes:
-  0    training ended (or stdout was closed, e.g. by \`| head\`)
-  1    training failed (with --follow the monitor goes on), or an error that retrying
-       cannot fix: a wrong token, TLS on one side only, a certificate for another name or
-       from an untrusted CA (with a hint)
-  2    bad usage
-  3    nothing listened for --wait DURATION (training not started, or over before the
-       monitor connected: rxtrain train --telemetry-linger DURATION keeps serving a
-       finished run for a monitor that comes late); with --follow, no next run came
-       for --wait DURATION after one ended
-  130  interrupted (Ctrl-C)
-  143  terminated (SIGTERM)
-  129  hung up (SIGHUP: the terminal or ssh connection closed)
-
 options:
   --json               print one event per line as JSON (for scripts); notices go to stderr
   --kinds LIST         only these event kinds, comma-separated, e.g. EpochEnd,CheckpointSaved
@@ -72,6 +58,20 @@ ${wrapWords(`(${TRAIN_EVENT_KINDS.join(' ')})`, 80 - 23)
                        S from CKPT"), until Ctrl-C (exit 130); --json goes on with its
                        events (a new streamId, sequence from 1), the notices on stderr
   -h, --help           show this help
+
+exit codes:
+  0    training ended (or stdout was closed, e.g. by \`| head\`)
+  1    training failed (with --follow the monitor goes on), or an error that retrying
+       cannot fix: a wrong token, TLS on one side only, a certificate for another name or
+       from an untrusted CA (with a hint)
+  2    bad usage
+  3    nothing listened for --wait DURATION (training not started, or over before the
+       monitor connected: rxtrain train --telemetry-linger DURATION keeps serving a
+       finished run for a monitor that comes late); with --follow, no next run came
+       for --wait DURATION after one ended
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)
+  129  hung up (SIGHUP: the terminal or ssh connection closed)
 
 examples:
   rxtrain monitor 127.0.0.1:50051

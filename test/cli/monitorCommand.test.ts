@@ -788,6 +788,9 @@ describe('rxtrain monitor', () => {
     const h = io();
     assert.equal(await run(['--help'], h.io), MONITOR_EXIT.OK);
     assert.match(h.out.text(), /usage: rxtrain monitor \[HOST:PORT\]/);
+    // The sections in the order of the other commands' help: options, exit codes, examples.
+    const at = (head: string): number => h.out.text().indexOf(`\n${head}:\n`);
+    assert.ok(at('options') > 0 && at('options') < at('exit codes') && at('exit codes') < at('examples'), h.out.text());
     for (const [code, what] of [['0', 'training ended'], ['1', 'training failed'], ['2', 'bad usage'], ['3', 'nothing listened for --wait'], ['130', 'interrupted'], ['143', 'terminated \\(SIGTERM\\)']]) {
       assert.match(h.out.text(), new RegExp(`^ +${code} +${what}`, 'm'), `--help explains exit code ${code}`);
     }
