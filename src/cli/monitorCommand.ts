@@ -77,7 +77,7 @@ examples:
   rxtrain monitor 127.0.0.1:50051
   rxtrain monitor --follow 127.0.0.1:50051     # stays across Ctrl-C and resume of training
   rxtrain monitor gpu-box:50051 --ca server.pem --token "$TOKEN"
-  rxtrain monitor --json --kinds EpochEnd | jq -c '{epoch, valAccuracy}'`;
+  rxtrain monitor --json --kinds EpochEnd | jq -c '{epoch: (.epoch + 1), valAccuracy}'`;
 
 /**
  * Console of the command, injectable for tests.
