@@ -9,6 +9,7 @@ import { whyNoFolder } from './whyNoFolder';
 import { oneLine } from '../streams/Skip';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
+import { formatDuration } from '../telemetry/eventLogger';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -212,13 +213,14 @@ async function runWith(
   const showBar = !args.quiet && io.stderr.isTTY === true;
   const bar = showBar
     ? new SingleBar(
-        { stream: io.stderr, format: 'preprocess [{bar}] {percentage}% {value}/{total} | {rate} img/s | ETA {eta_formatted} | skipped {skipped}', hideCursor: true, clearOnComplete: true,
-          // Progress comes in bursts (images finish in batches across workers): the ETA needs a long memory to stay steady.
-          etaBuffer: 200 },
+        // The ETA from the rate shown (the images done since the start), so that the two agree:
+        // cli-progress's own said 'ETA 0s' before the first image was done.
+        { stream: io.stderr, format: 'preprocess [{bar}] {percentage}% {value}/{total} | {rate} img/s | ETA {etaText} | skipped {skipped}', hideCursor: true, clearOnComplete: true },
         Presets.shades_classic,
       )
     : undefined;
   let skippedLive = 0;
+  let total = 0;
   const t0 = performance.now();
   let unhook = (): void => undefined;
   return new Promise<number>((resolve) => {
@@ -237,11 +239,16 @@ async function runWith(
       workers,
     }).subscribe({
       next: (e) => {
-        if (e.kind === 'start') bar?.start(e.total, 0, { skipped: skippedLive, rate: '0' });
-        else if (e.kind === 'skip') skippedLive++;
+        if (e.kind === 'start') {
+          total = e.total;
+          // Nothing is done yet: no rate and no ETA to show, as the training bar says them.
+          bar?.start(e.total, 0, { skipped: skippedLive, rate: '-', etaText: '-' });
+        } else if (e.kind === 'skip') skippedLive++;
         else if (e.kind === 'progress') {
           const s = (performance.now() - t0) / 1000;
-          bar?.update(e.done, { skipped: skippedLive, rate: s > 0 ? (e.done / s).toFixed(0) : '0' });
+          const rate = s > 0 ? e.done / s : 0;
+          const etaText = e.done >= total ? 'done' : rate > 0 ? formatDuration(((total - e.done) / rate) * 1000) : '-';
+          bar?.update(e.done, { skipped: skippedLive, rate: rate > 0 ? rate.toFixed(0) : '-', etaText });
         } else if (e.kind === 'done') {
           bar?.stop();
           const m = e.summary;

@@ -49,6 +49,20 @@ describe('rxtrain preprocess (CLI)', function () {
   });
   after(() => fsp.rm(tmp, { recursive: true, force: true }));
 
+  it('on a terminal, the bar shows no rate and no ETA before an image is done ("- img/s | ETA -"), never "ETA 0s" with images to go', async () => {
+    const stdout = sink();
+    const stderr = sink(true);
+    assert.equal(await runPreprocess([src, path.join(tmp, 'bar'), '--decoder', 'sharp'], { stdout, stderr }), 0, stderr.text());
+    // eslint-disable-next-line no-control-regex
+    const frames = stderr.text().split(/\r|\x1b\[[0-9;?]*[A-Za-z]/).filter((f) => f.startsWith('preprocess ['));
+    assert.ok(frames.length > 0, stderr.text());
+    assert.match(frames[0], / 0\/11 \| - img\/s \| ETA - \| skipped/);
+    for (const f of frames) {
+      const [done, total] = (/ (\d+)\/(\d+) \|/.exec(f) ?? []).slice(1).map(Number);
+      if (done < total) assert.doesNotMatch(f, /ETA 0s|ETA done/, f);
+    }
+  });
+
   it('an output file it cannot write (a full disk, a folder in its place) fails the run with one line naming the file and the cause', async () => {
     const out = path.join(tmp, 'unwritable');
     assert.equal((await cli([src, out, '--decoder', 'sharp', '-q'])).code, 0);
