@@ -33,6 +33,9 @@ options:
   --quiet                    print nothing but errors
   -h, --help                 show this help
 
+exit codes: 0 written, 1 failed (a missing or malformed IDX file, an output that exists
+without --overwrite), 2 usage error
+
 examples:
   rxtrain import-idx --dataset-dir /usr/share/datasets/fashion-mnist data/fashion-mnist
   rxtrain import-idx --dataset-dir /usr/share/datasets/fashion-mnist data/fmnist-rec --records --no-png

@@ -28,7 +28,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   predict: { module: './predictCommand', summary: 'classify image files with a checkpoint: the most probable classes of each' },
   export: { module: './exportCommand', summary: 'write a checkpoint as a TensorFlow.js Layers model (model.json + weights) for serving' },
   monitor: { module: './monitorCommand', summary: 'watch a training run live over gRPC' },
-  'import-idx': { module: './importIdxCommand', summary: 'IDX files (MNIST, Fashion-MNIST) → folder-per-class PNG tree' },
+  'import-idx': { module: './importIdxCommand', summary: 'IDX files (MNIST, Fashion-MNIST) → folder-per-class PNG tree and/or record files' },
 };
 
 function usage(): string {

@@ -167,5 +167,7 @@ describe('rxtrain import-idx', () => {
     const c = capture();
     assert.equal(await run(['--help'], c.io), 0);
     assert.match(c.out.join(''), /--limit-per-class N/);
+    // As every command's help does: what its exit codes mean.
+    assert.match(c.out.join(''), /\nexit codes: 0 written, 1 failed .*\n.*2 usage error\n/);
   });
 });
