@@ -7,6 +7,7 @@ export * from './maxPoolGrad';
 export * from './batchMatMul';
 export * from './fusedBatchNormGrad';
 export * from './nativeKernels';
+export * from './addonBuildHint';
 export * from './nativeConv2D';
 export * from './nativeMatMul';
 export * from './conv2D';

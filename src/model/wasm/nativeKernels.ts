@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { addonBuildHint } from './addonBuildHint';
 
 /**
  * The C++ addon built from `native/` by the package's install script (`binding.gyp`): packed,
@@ -126,10 +127,10 @@ function load(): { addon?: NativeAddon; error?: string } {
       // A build from older sources would fail in the middle of a step; say so once, up front.
       loaded = missing === undefined
         ? { addon: addon as NativeAddon }
-        : { error: `addon ${ADDON_FILE} is older than this rxtrain (lacks ${missing}); rebuild it with \`node native/install.mjs\` in the rxtrain package` };
+        : { error: `addon ${ADDON_FILE} is older than this rxtrain (lacks ${missing}); rebuild it with ${addonBuildHint(ROOT, process.cwd())}` };
     } catch (e) {
       const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      loaded = { error: `addon not built (${msg}); build it with \`node native/install.mjs\` in the rxtrain package (needs a C++ compiler, make, python3)` };
+      loaded = { error: `addon not built (${msg}); build it with ${addonBuildHint(ROOT, process.cwd())} (needs a C++ compiler, make, python3)` };
     }
   }
   return loaded;
