@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { machineCores } from './machineCores';
+import { withoutKernelReRegistrationWarnings } from './withoutKernelReRegistrationWarnings';
 import { loadWasmBackend, type WasmLoadResult } from './wasm/loadWasmBackend';
 import { withoutEmscriptenExitHandlers } from './wasm/withoutEmscriptenExitHandlers';
 import { removeTfjsWasmExitHandlers } from './wasm/removeTfjsWasmExitHandlers';
@@ -212,7 +213,7 @@ async function tryTensorflow(attempts: BackendAttempt[]): Promise<BackendInfo | 
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       // Optional dependencies: absent on most machines, so resolved at run time only.
-      createRequire(__filename)(pkg);
+      withoutKernelReRegistrationWarnings(() => createRequire(__filename)(pkg));
       await tf.setBackend('tensorflow');
       await tf.ready();
       return { name: 'tensorflow', threads: defaultThreads(), package: pkg, simd: true, attempts, notes: [] };

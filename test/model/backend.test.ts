@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initBackend, initialisedBackend, type BackendInfo } from '../../src/model/backend';
@@ -110,6 +112,50 @@ describe('initBackend', () => {
     assert.equal(msg.error, undefined);
     assert.equal(msg.name, 'cpu');
     assert.deepEqual(msg.warnings?.filter((w) => /looks like you are running TensorFlow\.js in Node/.test(w)), []);
+  });
+
+  // npm 11 holding back tfjs-node(-gpu)'s install scripts leaves both packages without their
+  // libtensorflow binding: each registers its kernels, then throws. Loading the second one used
+  // to print "The kernel 'X' for backend 'tensorflow' is already registered" once per kernel.
+  it('a tfjs-node-gpu and tfjs-node that fail after registering their kernels fall through to wasm without "already registered" warnings (a fresh tfjs, in a worker)', async function () {
+    this.timeout(60000);
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-fake-tfjs-node-'));
+    try {
+      const fakes: Record<string, string> = {};
+      for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+        const file = path.join(dir, `${pkg.split('/')[1]}.js`);
+        await fsp.writeFile(file, `
+          const tf = require(${JSON.stringify(require.resolve('@tensorflow/tfjs'))});
+          for (const kernelName of ['Add', 'Conv2D', 'Relu']) tf.registerKernel({ kernelName, backendName: 'tensorflow', kernelFunc: () => null });
+          throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: ${pkg}/lib/napi-v8/tfjs_binding.node.');`);
+        fakes[pkg] = file;
+      }
+      const backendTs = path.resolve(__dirname, '../../src/model/backend.ts');
+      const code = `
+        require('tsx/cjs');
+        const Module = require('node:module');
+        const fakes = ${JSON.stringify(fakes)};
+        const resolve = Module._resolveFilename;
+        Module._resolveFilename = function (request, ...rest) { return fakes[request] ?? resolve.call(this, request, ...rest); };
+        const { parentPort } = require('node:worker_threads');
+        const warnings = [];
+        console.warn = (...a) => warnings.push(a.join(' '));
+        const { initBackend } = require(${JSON.stringify(backendTs)});
+        initBackend().then((info) => parentPort.postMessage({ name: info.name, attempts: info.attempts.map((a) => a.package), warnings }),
+          (e) => parentPort.postMessage({ error: String(e) }));`;
+      const worker = new Worker(code, { eval: true });
+      const msg = await new Promise<{ name?: string; attempts?: string[]; warnings?: string[]; error?: string }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await worker.terminate();
+      assert.equal(msg.error, undefined);
+      assert.equal(msg.name, 'wasm');
+      assert.deepEqual(msg.attempts, ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+      assert.deepEqual(msg.warnings?.filter((w) => /already registered/.test(w)), []);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('works inside a worker_thread (own tfjs, one thread by default) and trains a conv layer there', async function () {
