@@ -192,10 +192,17 @@ export function formatBackendEnvProblem(p: BackendEnvProblem): string {
 // dependency whose install script failed (no internet for the libtensorflow download) or was
 // held back, so it is simply not there.
 function installHint(a: BackendAttempt): string {
-  // Only the package itself missing: a broken libtensorflow binding inside it needs other help.
-  if (a.name !== 'tensorflow' || !a.error.startsWith(`Cannot find module '${a.package}'`)) return '';
+  if (a.name !== 'tensorflow') return '';
   const needs = a.package.endsWith('-gpu') ? 'internet access for the libtensorflow download, and CUDA 11.2 / cuDNN 8.1' : 'internet access for the libtensorflow download';
-  return ` (an optional dependency that is not installed; it needs ${needs}: \`npm install-scripts approve ${a.package}\` if npm held back its install script, then \`npm install ${a.package}\`; see the README, "Getting tfjs-node(-gpu)")`;
+  if (a.error.startsWith(`Cannot find module '${a.package}'`)) {
+    return ` (an optional dependency that is not installed; it needs ${needs}: \`npm install-scripts approve ${a.package}\` if npm held back its install script, then \`npm install ${a.package}\`; see the README, "Getting tfjs-node(-gpu)")`;
+  }
+  // Installed, but its install script, which downloads libtensorflow and builds the binding,
+  // did not run (npm held it back, --ignore-scripts): npm kept the package without it.
+  if (/tfjs_binding\.node\) can not be found/.test(a.error)) {
+    return ` (installed without its install script's download; it needs ${needs}: \`npm install-scripts approve ${a.package}\` if npm held back its install script, then \`npm rebuild ${a.package}\`; see the README, "Getting tfjs-node(-gpu)")`;
+  }
+  return '';
 }
 
 function parseThreads(value: number | undefined, source: string): number | undefined {

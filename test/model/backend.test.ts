@@ -115,10 +115,9 @@ describe('initBackend', () => {
   });
 
   // npm 11 holding back tfjs-node(-gpu)'s install scripts leaves both packages without their
-  // libtensorflow binding: each registers its kernels, then throws. Loading the second one used
-  // to print "The kernel 'X' for backend 'tensorflow' is already registered" once per kernel.
-  it('a tfjs-node-gpu and tfjs-node that fail after registering their kernels fall through to wasm without "already registered" warnings (a fresh tfjs, in a worker)', async function () {
-    this.timeout(60000);
+  // libtensorflow binding: each registers its kernels, then throws. Runs `after` (worker code
+  // with `initBackend` in scope) in a fresh tfjs where both packages are such fakes.
+  async function withBindinglessTfjsNode(after: string): Promise<{ name?: string; attempts?: string[]; warnings?: string[]; forced?: string; error?: string }> {
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-fake-tfjs-node-'));
     try {
       const fakes: Record<string, string> = {};
@@ -141,21 +140,36 @@ describe('initBackend', () => {
         const warnings = [];
         console.warn = (...a) => warnings.push(a.join(' '));
         const { initBackend } = require(${JSON.stringify(backendTs)});
-        initBackend().then((info) => parentPort.postMessage({ name: info.name, attempts: info.attempts.map((a) => a.package), warnings }),
-          (e) => parentPort.postMessage({ error: String(e) }));`;
+        (async () => { ${after} })().then((m) => parentPort.postMessage({ ...m, warnings }), (e) => parentPort.postMessage({ error: String(e) }));`;
       const worker = new Worker(code, { eval: true });
-      const msg = await new Promise<{ name?: string; attempts?: string[]; warnings?: string[]; error?: string }>((resolve, reject) => {
+      const msg = await new Promise<{ name?: string; attempts?: string[]; warnings?: string[]; forced?: string; error?: string }>((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
       });
       await worker.terminate();
-      assert.equal(msg.error, undefined);
-      assert.equal(msg.name, 'wasm');
-      assert.deepEqual(msg.attempts, ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
-      assert.deepEqual(msg.warnings?.filter((w) => /already registered/.test(w)), []);
+      return msg;
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
+  }
+
+  it('a tfjs-node-gpu and tfjs-node that fail after registering their kernels fall through to wasm without "already registered" warnings (a fresh tfjs, in a worker)', async function () {
+    this.timeout(60000);
+    const msg = await withBindinglessTfjsNode('const info = await initBackend(); return { name: info.name, attempts: info.attempts.map((a) => a.package) };');
+    assert.equal(msg.error, undefined);
+    assert.equal(msg.name, 'wasm');
+    assert.deepEqual(msg.attempts, ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    assert.deepEqual(msg.warnings?.filter((w) => /already registered/.test(w)), []);
+  });
+
+  it('a tfjs-node installed without its binding, when forced, says to approve its install script and rebuild it', async function () {
+    this.timeout(60000);
+    const msg = await withBindinglessTfjsNode(`
+      try { await initBackend({ prefer: 'tensorflow', preferSource: '--backend' }); } catch (e) { return { forced: e.message }; }
+      return {};`);
+    assert.equal(msg.error, undefined);
+    assert.match(msg.forced ?? '', /@tensorflow\/tfjs-node: The Node\.js native addon module \(tfjs_binding\.node\) can not be found.*npm install-scripts approve @tensorflow\/tfjs-node\b.*then `npm rebuild @tensorflow\/tfjs-node`/);
+    assert.match(msg.forced ?? '', /@tensorflow\/tfjs-node-gpu: .*CUDA 11\.2.*npm rebuild @tensorflow\/tfjs-node-gpu/);
   });
 
   it('works inside a worker_thread (own tfjs, one thread by default) and trains a conv layer there', async function () {
