@@ -137,6 +137,11 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
  * ended`: each skip has its own WARN line when its file is first met, scattered over the
  * listing and the first epoch, so the end says how many files the run left out and why.
  */
+// Said at the start: with the cpu backend the first progress comes minutes later, and a run
+// that prints nothing for that long looks hung.
+const CPU_BACKEND_WARNING =
+  "backend cpu runs tfjs's plain-JavaScript kernels: a convnet step takes minutes (the bundled sample's small model, batch 32: ≈ 8 min a step on a 2-core VM, ≈ 1,000× the wasm backend's), so progress comes late; --backend wasm (what 'auto' picks when it loads) trains the same model";
+
 function skipSummary(byReason: ReadonlyMap<string, number>): string {
   const n = [...byReason.values()].reduce((a, b) => a + b, 0);
   const reasons = [...byReason].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([r, k]) => `${r} ${k}`);
@@ -146,7 +151,8 @@ function skipSummary(byReason: ReadonlyMap<string, number>): string {
 /**
  * Logs the training events as an {@link EventSink}; see {@link formatEvent} for the lines and
  * their levels. When a fine-tuned run's TrainBegin line names only the first tensors left
- * fresh, a `debug` line after it lists them all. After `training ended`, an `info` line counts
+ * fresh, a `debug` line after it lists them all; on the `cpu` backend a `warn` line after it says
+ * that a step takes minutes there. After `training ended`, an `info` line counts
  * the run's skipped files by reason (`skipped 15 files in this run, each named above: hidden 5,
  * …`), when there were any. An upstream error is logged at `error` level, then passed on.
  *
@@ -178,6 +184,7 @@ export function eventLogger(logger: Logger, opts: EventLoggerOptions = {}): Even
               const of = init.freshMore === undefined || init.freshMore === 0 ? `all ${init.fresh.length}` : `the first ${init.fresh.length} of ${init.fresh.length + init.freshMore}`;
               logger.debug(`fresh weight tensors (${of}): ${init.fresh.join(', ')}`);
             }
+            if (e.kind === 'TrainBegin' && e.backend === 'cpu') logger.warn(CPU_BACKEND_WARNING);
             if (e.kind === 'TrainEnd' && skips.size > 0) logger.info(skipSummary(skips));
           } catch (err) {
             subscriber.error(new Error(`logger: cannot write ${logger.file ?? 'log'}: ${(err as Error).message}`));

@@ -56,6 +56,16 @@ describe('eventLogger', () => {
     assert.equal(one.lines.at(-1)?.slice(25), 'INFO  skipped 1 file in this run, each named above: truncated 1');
   });
 
+  it('warns after the start line that a step takes minutes on the cpu backend, and not on another', async () => {
+    const cpu = capture('info');
+    await lastValueFrom(eventLogger(cpu.logger)(of<TrainEvent[]>({ ...trainBegin(0), backend: 'cpu' })), { defaultValue: undefined });
+    assert.equal(cpu.lines.length, 2);
+    assert.match(cpu.lines[1].slice(25), /^WARN {2}backend cpu runs tfjs's plain-JavaScript kernels: a convnet step takes minutes .*--backend wasm/);
+    const wasm = capture('info');
+    await lastValueFrom(eventLogger(wasm.logger)(of<TrainEvent[]>(trainBegin(0))), { defaultValue: undefined });
+    assert.equal(wasm.lines.length, 1);
+  });
+
   it('says that the threads are per replica when there are several (each replica its own backend)', () => {
     assert.deepEqual(formatEvent({ ...trainBegin(0), threads: 1, replicas: 2 }), ['info', 'starting run run-1: 5 epochs × 10 steps, backend wasm, 1 thread(s) per replica, 2 replica(s)']);
   });
