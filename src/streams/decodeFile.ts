@@ -1,7 +1,8 @@
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import { ioErrorReason } from './ioErrorReason';
+import { NON_BLOCKING_READ } from './NON_BLOCKING_READ';
 import { readJpegHeader } from './readJpegHeader';
 import type { Sample } from './Sample';
 import { oneLine, skip, type Skip, type SkipReason } from './Skip';
@@ -325,14 +326,10 @@ export async function decodeFile(path: string, label: number, opts: DecodeOption
 
 const SPECIAL_FILE = 'a special file (fifo, socket or device) named like an image';
 
-// O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, for ever; regular files
-// ignore it. (Windows has no such flag, nor FIFOs that open(2) could meet.)
-const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0);
-
 async function readImageFile(path: string): Promise<Buffer | Skip> {
   let handle: fsp.FileHandle;
   try {
-    handle = await fsp.open(path, OPEN_FLAGS);
+    handle = await fsp.open(path, NON_BLOCKING_READ);
   } catch (e) {
     const { reason, message } = await classifyReadError(e as NodeJS.ErrnoException, path);
     return skip(path, reason, message);

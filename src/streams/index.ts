@@ -25,6 +25,7 @@ export * from './classesDifference';
 export * from './idxDataset';
 export * from './idxToFolders';
 export * from './decodeFile';
+export * from './NON_BLOCKING_READ';
 export * from './decode';
 export * from './mapOrdered';
 export * from './fileStore';

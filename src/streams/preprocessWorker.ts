@@ -1,22 +1,20 @@
 // Worker-thread entry of createPreprocessWorkers: JPEG files in, JPEG files out, with
 // synchronous I/O and one native call per image (decode, crop, resize, encode, write), so a
 // core does a whole image without thread hand-offs; results go back a few per message.
-import { closeSync, constants as fsc, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PREPROCESS_REPLY_EVERY, type PreprocessWorkerData, type PreprocessWorkerMessage, type PreprocessWorkerReply } from './createPreprocessWorkers';
 import { fastJpegPreprocessFile } from './fastJpegPreprocessFile';
 import { loadJpegTurbo, type JpegTurbo } from './loadJpegTurbo';
+import { NON_BLOCKING_READ } from './NON_BLOCKING_READ';
 import { nativeJpegCodec } from './nativeJpegCodec';
 
 // One growing read buffer per worker: a fresh buffer per file costs page faults here.
 let input = Buffer.alloc(1 << 20);
 
-// O_NONBLOCK: a file swapped for a FIFO since it was listed would block this thread's open
-// for ever (the listing skips FIFOs; sharp's path says what it is).
-const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0);
-
 function readWhole(file: string): Buffer {
-  const fd = openSync(file, OPEN_FLAGS);
+  // A file swapped for a FIFO since it was listed: refused here, sharp's path says what it is.
+  const fd = openSync(file, NON_BLOCKING_READ);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error('not a regular file');
