@@ -20,6 +20,8 @@ namespace {
 constexpr int KC = 256;
 constexpr int MC = 144;   // multiple of every MR below
 constexpr int NC = 2048;  // multiple of every NR below
+// Floats of packed B kept at once (K × nc): 1 Mi floats = 4 MiB.
+constexpr long long kPanelFloats = 1LL << 20;
 
 // A microkernel: acc = Σ_k a[k·MR + i]·b[k·NR + j] over kc, then
 //   first block: c = alpha·acc (+ beta·c when beta ≠ 0);  later blocks: c = c + alpha·acc.
@@ -151,12 +153,83 @@ float* aligned_floats(std::vector<float>& v, size_t n) {
   return reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
 }
 
+#ifdef RX_X86
+// One full 12-row strip of a row-major A (16 k at a time: a 16×16 in-register transpose with
+// rows 12–15 empty, each k's 12 values stored at once). The scalar strided copy it replaces
+// was a third of a tall GEMM's time.
+__attribute__((target("avx512f"))) void pack_a12_rows_avx512(const float* A, int lda, int kc, float* d) {
+  const __mmask16 m12 = 0x0FFF;
+  int k = 0;
+  for (; k + 16 <= kc; k += 16) {
+    __m512 r[16];
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) r[i] = _mm512_loadu_ps(A + static_cast<size_t>(i) * lda + k);
+    r[12] = r[13] = r[14] = r[15] = _mm512_setzero_ps();
+    __m512 t[16], u[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      u[4 * j + 0] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0x44);
+      u[4 * j + 1] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0xEE);
+      u[4 * j + 2] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0x44);
+      u[4 * j + 3] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0xEE);
+    }
+    // u[4j + m] holds, in 128-bit lane L, rows 4j..4j+3 of column 4L + m.
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; ++m) {
+      const __m512 v0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88);
+      const __m512 v1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
+      const __m512 w0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
+      const __m512 w1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+      _mm512_mask_storeu_ps(d + (k + m) * 12, m12, _mm512_shuffle_f32x4(v0, w0, 0x88));
+      _mm512_mask_storeu_ps(d + (k + 4 + m) * 12, m12, _mm512_shuffle_f32x4(v1, w1, 0x88));
+      _mm512_mask_storeu_ps(d + (k + 8 + m) * 12, m12, _mm512_shuffle_f32x4(v0, w0, 0xDD));
+      _mm512_mask_storeu_ps(d + (k + 12 + m) * 12, m12, _mm512_shuffle_f32x4(v1, w1, 0xDD));
+    }
+  }
+  for (; k < kc; ++k)
+    for (int i = 0; i < 12; ++i) d[k * 12 + i] = A[static_cast<size_t>(i) * lda + k];
+}
+
+// `rows` (a multiple of 12) rows of a transposed A into consecutive 12-row strips: each k's
+// values are contiguous in A, so k runs outside and every row of A is read once, in order.
+__attribute__((target("avx512f"))) void pack_a12_cols_avx512(const float* A, int lda, int kc, int rows, float* d) {
+  const __mmask16 m12 = 0x0FFF;
+  for (int k = 0; k < kc; ++k) {
+    const float* src = A + static_cast<size_t>(k) * lda;
+    for (int s = 0; s < rows; s += 12)
+      _mm512_mask_storeu_ps(d + static_cast<size_t>(s) * kc + k * 12, m12, _mm512_maskz_loadu_ps(m12, src + s));
+  }
+}
+#endif
+
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row strips, k-major inside a strip, zero-padded.
 void pack_a(const Kernel& K, bool ta, const float* A, int lda, int i0, int mc, int p0, int kc, float* dst) {
   const int MR = K.mr;
+#ifdef RX_X86
+  if (ta && &K == &kAvx512 && mc >= 12) {
+    // k outer: each k's mc values are one contiguous run of A, read once, sequentially.
+    const int full = mc / 12 * 12;
+    pack_a12_cols_avx512(A + static_cast<size_t>(p0) * lda + i0, lda, kc, full, dst);
+    if (full == mc) return;
+    dst += static_cast<size_t>(full) * kc;
+    i0 += full;
+    mc -= full;
+  }
+#endif
   for (int s = 0; s < mc; s += MR) {
     const int rows = std::min(MR, mc - s);
     float* d = dst + s * kc;
+#ifdef RX_X86
+    if (!ta && rows == 12 && &K == &kAvx512) {
+      pack_a12_rows_avx512(A + static_cast<size_t>(i0 + s) * lda + p0, lda, kc, d);
+      continue;
+    }
+#endif
     if (ta) {
       for (int k = 0; k < kc; ++k) {
         const float* src = A + static_cast<size_t>(p0 + k) * lda + i0 + s;
@@ -231,17 +304,25 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
     for (int i = 0; i < M; ++i)
       for (int j = 0; j < N; ++j) C[static_cast<size_t>(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[static_cast<size_t>(i) * ldc + j];
   }
+  // The whole K×nc panel of B is packed once per column block; then each MC-row block of C runs
+  // through every k-block while it is hot in L2 (sweeping all of M per k-block re-read C from
+  // memory KC-steps times, which dominated tall products on hosts with slow L3/DRAM). Each
+  // element's sum still runs over the same KC blocks in the same order.
+  const int kblocks = (K + KC - 1) / KC;
+  const int ncMax = std::max(NR, std::min(NC, static_cast<int>(kPanelFloats / std::max(1, K)) / NR * NR));
   float* pa = aligned_floats(tl_a, static_cast<size_t>(MC) * KC);
-  float* pb = aligned_floats(tl_b, static_cast<size_t>(KC) * NC);
+  float* pb = aligned_floats(tl_b, static_cast<size_t>(kblocks) * KC * ncMax);
   alignas(64) float tile[12 * 32];
-  for (int jc = 0; jc < N; jc += NC) {
-    const int nc = std::min(NC, N - jc);
-    for (int pc = 0; pc < K; pc += KC) {
-      const int kc = std::min(KC, K - pc);
-      const bool first = pc == 0;
-      pack_b(ker, tb, B, ldb, pc, kc, jc, nc, pb);
-      for (int ic = 0; ic < M; ic += MC) {
-        const int mc = std::min(MC, M - ic);
+  for (int jc = 0; jc < N; jc += ncMax) {
+    const int nc = std::min(ncMax, N - jc);
+    const int ncPad = (nc + NR - 1) / NR * NR;  // pack_b zero-pads the last strip
+    for (int pc = 0; pc < K; pc += KC) pack_b(ker, tb, B, ldb, pc, std::min(KC, K - pc), jc, nc, pb + static_cast<size_t>(pc) * ncPad);
+    for (int ic = 0; ic < M; ic += MC) {
+      const int mc = std::min(MC, M - ic);
+      for (int pc = 0; pc < K; pc += KC) {
+        const int kc = std::min(KC, K - pc);
+        const bool first = pc == 0;
+        const float* pbk = pb + static_cast<size_t>(pc) * ncPad;
         pack_a(ker, ta, A, lda, ic, mc, pc, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           const int nr = std::min(NR, nc - jr);
@@ -249,7 +330,7 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
             const int mr = std::min(MR, mc - ir);
             float* c = C + static_cast<size_t>(ic + ir) * ldc + jc + jr;
             const float* a = pa + ir * kc;
-            const float* b = pb + jr * kc;
+            const float* b = pbk + jr * kc;
             if (mr == MR && nr == NR) {
               ker.ukr(kc, a, b, c, ldc, alpha, beta, first);
             } else {
@@ -262,12 +343,13 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
           }
         }
       }
-    }
-    if (ep.bias != nullptr || ep.relu) {
-      for (int i = 0; i < M; ++i) {
-        float* c = C + static_cast<size_t>(i) * ldc + jc;
-        if (ep.bias != nullptr) for (int j = 0; j < nc; ++j) c[j] = c[j] + ep.bias[jc + j];
-        if (ep.relu) for (int j = 0; j < nc; ++j) c[j] = c[j] < 0.0f ? 0.0f : c[j];  // NaN stays NaN, as in tfjs
+      // While this block of C is still in cache.
+      if (ep.bias != nullptr || ep.relu) {
+        for (int i = ic; i < ic + mc; ++i) {
+          float* c = C + static_cast<size_t>(i) * ldc + jc;
+          if (ep.bias != nullptr) for (int j = 0; j < nc; ++j) c[j] = c[j] + ep.bias[jc + j];
+          if (ep.relu) for (int j = 0; j < nc; ++j) c[j] = c[j] < 0.0f ? 0.0f : c[j];  // NaN stays NaN, as in tfjs
+        }
       }
     }
   }
