@@ -425,7 +425,7 @@ long long wino_cost(const Algo& P, int oh, int ow) {
 }
 
 // The plan for a stride-1 convolution producing oh×ow from C to K channels, or null for GEMM.
-const Algo* choose(const ConvGeom& g, int oh, int ow, int C, int K, bool filterGradient = false) {
+const Algo* choose(const ConvGeom& g, int oh, int ow, int C, int K) {
   const int md = mode();
   if (md == 1) return nullptr;
   if (g.kh != g.kw || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1) return nullptr;
@@ -435,12 +435,13 @@ const Algo* choose(const ConvGeom& g, int oh, int ow, int C, int K, bool filterG
     return g_tile.load() == 2 ? &algo_F23 : &algo_F43;
   }
   // Auto: with few channels the transforms, not the products, dominate. F(2×2,5×5) expands each
-  // output tile's data 9× (α²/m²); into fewer than 128 channels (the input gradient of the small
-  // model's conv2, 192 → 64) that measured 0.8× the GEMM, so those stay on the GEMM.
+  // output tile's data 9× (α²/m²). Its input gradient into 64–127 channels (the small model's
+  // conv2, 192 → 64; AlexNet's, 256 → 96) and its filter gradient measured 0.8× and 0.98–1.14×
+  // the GEMM on 2026-11-26's host, but 1.3–1.6× on 2026-12-07's (slower L3 and DRAM, where
+  // im2col/col2im's traffic costs more than the transforms'), with the same ≤ 4e-6 error as
+  // the forward: both run by Winograd; below 64 channels they stay on the GEMM.
   if (C < 16 || K < 16) return nullptr;
-  if (g.kh == 5 && K < 128) return nullptr;
-  // Its filter gradient measured even with the GEMM (0.98–1.14×): not worth the rounding.
-  if (g.kh == 5 && filterGradient) return nullptr;
+  if (g.kh == 5 && K < 64) return nullptr;
   const long long direct = direct_cost(oh, ow, g.kh);
   const Algo* best = nullptr;
   long long bestCost = direct * 4 / 5;  // Winograd must save at least a fifth of the multiplies
@@ -494,7 +495,7 @@ bool winograd_conv2d_backprop_input(const ConvGeom& g, const float* dy, const fl
 
 bool winograd_conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw, int threads) {
   // y = Aᵀ[Σ_ci U ⊙ V]A per tile, so dU[ξ] = Σ_tiles V[ξ]ᵀ·(A dY Aᵀ)[ξ] and dw = Gᵀ dU G.
-  const Algo* P = choose(g, g.oh, g.ow, g.Cin, g.Cout, true);
+  const Algo* P = choose(g, g.oh, g.ow, g.Cin, g.Cout);
   if (P == nullptr) return false;
   const int T = threads_for(1LL * g.B * g.oh * g.ow * g.Cin * g.Cout * g.kh * g.kw, threads);
   const Job J{g.B, g.H, g.W, g.Cin, g.Cout, g.pt, g.pl, g.oh, g.ow, (g.oh + P->m - 1) / P->m, (g.ow + P->m - 1) / P->m};

@@ -23,9 +23,9 @@ bool winograd_conv2d_backprop_filter(const ConvGeom& g, const float* x, const fl
 
 // Algorithm choice for conv2d and both gradients:
 //   "auto"       Winograd for stride-1 undilated 3×3 (F(4×4,3×3), or F(2×2,3×3) on maps below
-//                4×4) and 5×5 (F(2×2,5×5), only into ≥ 128 channels, not for the filter
-//                gradient) with at least 16 input and
-//                output channels and ≥ 1/5 fewer multiplies, im2col + GEMM otherwise (default);
+//                4×4) and 5×5 (F(2×2,5×5), the input gradient only into ≥ 64 channels) with at
+//                least 16 input and output channels and ≥ 1/5 fewer multiplies, im2col + GEMM
+//                otherwise (default);
 //   "gemm"       always im2col + GEMM (environment: RXTRAIN_WINOGRAD=0);
 //   "winograd"   Winograd for every stride-1 undilated 3×3 / 5×5 geometry, whatever the channels;
 //   "winograd:M" as "winograd" with output tiles M×M (2 or 4 for 3×3; 2 for 5×5), for A/B tests.

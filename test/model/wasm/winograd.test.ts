@@ -223,16 +223,21 @@ describe('native Winograd convolution (wasm+native)', function () {
     assert.ok(same(conv5, 'auto', 'winograd:4'), 'small conv5 (7×7, 256 → 256): F(4×4,3×3) expected');
     // Output smaller than a 4×4 tile: F(2×2,3×3) wastes less.
     assert.ok(same(geom(2, 2, 2, 64, 3, 1, 64), 'auto', 'winograd:2'), '2×2 maps: F(2×2,3×3) expected');
-    // 5×5 (small conv2 family): the forward into 128 channels by F(2×2,5×5); the input gradient
-    // into 48 (< 128) channels and the filter gradient stay on the GEMM.
+    // 5×5 (small conv2 family): the forward and the filter gradient by F(2×2,5×5); the input
+    // gradient by F(2×2,5×5) into ≥ 64 channels, on the GEMM into 48.
     const conv2 = geom(1, 15, 15, 48, 5, 2, 96 + 32);
     const auto2 = runAddon(a, 'auto', conv2, 2);
     const wino2 = runAddon(a, 'winograd', conv2, 2);
     const gemm2 = runAddon(a, 'gemm', conv2, 2);
     assert.equal(bits(auto2.y), bits(wino2.y), 'conv2 forward: F(2×2,5×5) expected');
-    assert.equal(bits(auto2.dw), bits(gemm2.dw), 'conv2 filter gradient: GEMM expected');
+    assert.equal(bits(auto2.dw), bits(wino2.dw), 'conv2 filter gradient: F(2×2,5×5) expected');
     assert.notEqual(bits(wino2.dw), bits(gemm2.dw));
     assert.equal(bits(auto2.dx), bits(gemm2.dx), 'conv2 input gradient into 48 channels: GEMM expected');
+    assert.notEqual(bits(wino2.dx), bits(gemm2.dx));
+    const conv2at64 = geom(1, 15, 15, 64, 5, 2, 96);
+    const auto64 = runAddon(a, 'auto', conv2at64, 2);
+    assert.equal(bits(auto64.dx), bits(runAddon(a, 'winograd', conv2at64, 2).dx), 'conv2 input gradient into 64 channels: F(2×2,5×5) expected');
+    assert.notEqual(bits(auto64.dx), bits(runAddon(a, 'gemm', conv2at64, 2).dx));
     // Few channels (the transforms would dominate): GEMM.
     assert.ok(same(geom(2, 9, 9, 3, 3, 1, 8), 'auto', 'gemm'), '3 → 8 channels: GEMM expected');
     // Stride 2 and dilation 2 are never Winograd, whatever the mode.
