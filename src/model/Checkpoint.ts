@@ -301,17 +301,38 @@ export function matchIdentity(saved: RunIdentity, savedHash: string, current: Ru
 }
 
 /**
- * Serialises a checkpoint: magic, JSON header, raw float32 tensors, SHA-256 of all of it. The
- * trailing digest lets a reader tell a complete file from a truncated or damaged one. The
- * identity is stored as `{ config, data }` (without `relocatable`).
+ * A checkpoint's file as {@link encodeCheckpoint} makes it, to be written piece by piece: its
+ * length, and its bytes in order. Making it copies nothing: the header is serialised at once
+ * (so the cursor, history and scheduler it records are those of the call), and the pieces are
+ * views of the checkpoint's tensors, so those must not change until the pieces are written.
  *
  * @example
  * ```ts
- * const bytes = encodeCheckpoint(ck);
- * decodeCheckpoint(bytes).step === ck.step; // true
+ * const file = checkpointEncoding(ck);
+ * for (const piece of file.chunks(8 << 20)) await handle.write(piece); // file.bytes in all
  * ```
  */
-export function encodeCheckpoint(ck: Checkpoint): Buffer {
+export interface CheckpointEncoding {
+  /** Length of the file. */
+  readonly bytes: number;
+  /**
+   * The file's bytes in order, in pieces of at most `maxBytes`, the digest last. Each call
+   * starts afresh; the digest is computed piece by piece as they are taken, so that no step
+   * holds the thread for the whole file (hundreds of MB for AlexNet).
+   */
+  chunks(maxBytes: number): Iterable<Uint8Array>;
+}
+
+/**
+ * The bytes of a checkpoint's file, without joining them ({@link CheckpointEncoding}): what a
+ * writer that must not hold the event loop for a whole file writes, piece by piece.
+ *
+ * @example
+ * ```ts
+ * checkpointEncoding(ck).bytes === encodeCheckpoint(ck).length; // true
+ * ```
+ */
+export function checkpointEncoding(ck: Checkpoint): CheckpointEncoding {
   const entries = (list: TrainerState['weights']): TensorEntry[] => list.map((w) => ({ name: w.name, shape: [...w.shape], length: w.data.length }));
   const { trainer, ema, ...meta } = ck;
   // `relocatable` is the current code's matching policy, not a property of the run: leaving it
@@ -330,9 +351,40 @@ export function encodeCheckpoint(ck: Checkpoint): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length, 0);
   const blobs = [...trainer.weights, ...trainer.optimizer, ...(ema?.weights ?? [])].map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength));
-  const body = Buffer.concat([MAGIC, len, header, ...blobs]);
-  const digest = createHash('sha256').update(body).digest();
-  return Buffer.concat([body, digest]);
+  const parts = [MAGIC, len, header, ...blobs];
+  return {
+    bytes: parts.reduce((sum, p) => sum + p.length, DIGEST_BYTES),
+    *chunks(maxBytes) {
+      if (!(maxBytes > 0)) throw new RangeError(`chunks: maxBytes must be positive, got ${maxBytes}`);
+      const hash = createHash('sha256');
+      for (const part of parts) {
+        for (let at = 0; at < part.length; at += maxBytes) {
+          const piece = part.subarray(at, at + maxBytes);
+          hash.update(piece);
+          yield piece;
+        }
+      }
+      const digest = hash.digest();
+      for (let at = 0; at < digest.length; at += maxBytes) yield digest.subarray(at, at + maxBytes);
+    },
+  };
+}
+
+/**
+ * Serialises a checkpoint: magic, JSON header, raw float32 tensors, SHA-256 of all of it. The
+ * trailing digest lets a reader tell a complete file from a truncated or damaged one. The
+ * identity is stored as `{ config, data }` (without `relocatable`). One buffer of the whole
+ * file; {@link checkpointEncoding} gives the same bytes in pieces.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeCheckpoint(ck);
+ * decodeCheckpoint(bytes).step === ck.step; // true
+ * ```
+ */
+export function encodeCheckpoint(ck: Checkpoint): Buffer {
+  const file = checkpointEncoding(ck);
+  return Buffer.concat([...file.chunks(Infinity)], file.bytes);
 }
 
 /**

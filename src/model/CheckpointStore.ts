@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
-import { CorruptCheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointHeader } from './Checkpoint';
+import { checkpointEncoding, CorruptCheckpointError, decodeCheckpoint, type Checkpoint, type CheckpointHeader } from './Checkpoint';
 import { readCheckpointHeader } from './readCheckpointHeader';
 import { CHECKPOINT_FOLDER_LOCK_FILE, lockCheckpointFolder } from './lockCheckpointFolder';
 import type { LockTakeover } from './lockFile';
@@ -90,8 +90,19 @@ export interface CheckpointStore {
   readonly dir: string;
   /** The newest checkpoint that decodes and verifies, skipping (and reporting) broken newer ones. */
   scan(): Promise<CheckpointScan>;
-  /** Writes `ck` atomically, prunes old ones; returns the path written. */
+  /**
+   * Writes `ck` atomically, prunes old ones; returns the path written. The file is written in
+   * pieces without holding the event loop (signals, telemetry and timers go on meanwhile), from
+   * `ck`'s own tensor arrays, not copies: they must not change until the promise settles (a
+   * trainer's `getState` returns copies). Saves are written one at a time, in call order: one
+   * called while another is being written waits for it.
+   */
   save(ck: Checkpoint, opts: { readonly best: boolean }): Promise<string>;
+  /**
+   * The cursor of the checkpoint a `save` is writing now (undefined between saves), for a stop
+   * requested meanwhile to say that it waits for that write. Optional, as `ensureBest` is.
+   */
+  readonly writing?: { readonly step: number; readonly epoch: number; readonly batch: number } | undefined;
   /**
    * Makes best.rxckpt the checkpoint `loaded` (a file of this store) unless it already holds
    * it; true when it had to. Repairs a save whose best link a crash cut off (keepBest only).
@@ -111,7 +122,8 @@ export interface CheckpointStore {
   readonly lockTakeover?: LockTakeover | undefined;
   /**
    * Ends writing: gives the folder's lock back (see {@link openCheckpointStore}), after which
-   * `save` is refused. Idempotent; the process's exit does it too. Optional, as `ensureBest` is.
+   * `save` is refused (as is one still waiting for its turn); await a save being written before
+   * closing. Idempotent; the process's exit does it too. Optional, as `ensureBest` is.
    */
   close?(): void;
 }
@@ -140,43 +152,78 @@ export function checkpointFileName(step: number, epoch: number, batch: number): 
   return `ckpt-s${String(step).padStart(10, '0')}-e${String(epoch).padStart(4, '0')}-b${String(batch).padStart(6, '0')}.rxckpt`;
 }
 
-function fsyncDir(dir: string): void {
+async function fsyncDir(dir: string): Promise<void> {
   // Makes the rename durable. Some file systems refuse fsync on a directory; nothing to do then.
-  let fd: number | undefined;
+  let handle: fs.promises.FileHandle | undefined;
   try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
   } catch {
     /* not supported here */
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    await handle?.close().catch(() => undefined);
   }
 }
 
 let savesInProcess = 0;
 
 // Test hook: lets a test SIGKILL a child process while a checkpoint is half written.
-async function maybePauseForTest(fd: number): Promise<void> {
+async function maybePauseForTest(handle: fs.promises.FileHandle): Promise<void> {
   const at = process.env.RXTRAIN_TEST_CHECKPOINT_PAUSE_AT;
   const marker = process.env.RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER;
   if (at === undefined || marker === undefined || savesInProcess !== Number(at)) return;
-  fs.fsyncSync(fd);
-  fs.writeFileSync(marker, 'paused');
+  await handle.sync();
+  await fs.promises.writeFile(marker, 'paused');
   await new Promise((resolve) => setTimeout(resolve, 10 * 60_000));
+}
+
+/**
+ * Bytes per write (and per piece of the digest, computed in between): an AlexNet checkpoint,
+ * 470 MB, written in one synchronous go held the event loop for seconds, so that a Ctrl-C was
+ * seen, and said, only once it was written, gRPC telemetry stalled and the progress bar froze.
+ */
+const WRITE_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** What {@link writeAtomic} writes: the file's length, and its bytes in order. */
+interface FileContent {
+  readonly bytes: number;
+  chunks(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 }
 
 // write(2) may write less than asked without an error (a full disk, a file size limit): only
 // the next call reports why. A short count taken for success would rename a truncated file
 // into place as a checkpoint, and pruning would then delete the good ones.
-function writeAll(fd: number, bytes: Buffer, from: number, to: number): void {
-  for (let at = from; at < to; ) {
-    const n = fs.writeSync(fd, bytes, at, to - at);
-    if (n <= 0) throw new Error(`write returned ${n} with ${to - at} bytes left`);
+async function writeAll(handle: fs.promises.FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten: n } = await handle.write(bytes, at, bytes.length - at);
+    if (n <= 0) throw new Error(`write returned ${n} with ${bytes.length - at} bytes left`);
     at += n;
   }
 }
 
-async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<void> {
+/** Another name of a file of this store, as a copy: where hard links are not to be had. */
+async function copyOf(file: string): Promise<FileContent> {
+  const { size } = await fs.promises.stat(file);
+  return {
+    bytes: size,
+    async *chunks() {
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        for (let at = 0; at < size; ) {
+          const piece = Buffer.alloc(Math.min(WRITE_CHUNK_BYTES, size - at));
+          const { bytesRead } = await handle.read(piece, 0, piece.length, at);
+          if (bytesRead <= 0) throw new Error(`${file} ended at ${at} of its ${size} bytes`);
+          yield piece.subarray(0, bytesRead);
+          at += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+async function writeAtomic(dir: string, name: string, content: FileContent | Promise<FileContent>): Promise<void> {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
   // A second Ctrl-C ends the process (process.exit) in the middle of this write: the half-written
   // file, as large as a checkpoint (470 MB for AlexNet), would stay until the next start.
@@ -189,21 +236,32 @@ async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<vo
   };
   process.on('exit', dropTmp);
   try {
-    const fd = fs.openSync(tmp, 'w');
+    const file = await content;
+    const handle = await fs.promises.open(tmp, 'w');
     try {
-      const half = Math.floor(bytes.length / 2);
-      writeAll(fd, bytes, 0, half);
-      await maybePauseForTest(fd);
-      writeAll(fd, bytes, half, bytes.length);
-      fs.fsyncSync(fd);
+      // Split at the middle for the test hook, so that a kill finds the file half written.
+      const half = Math.floor(file.bytes / 2);
+      let written = 0;
+      for await (const chunk of file.chunks()) {
+        if (written < half && written + chunk.length >= half) {
+          await writeAll(handle, chunk.subarray(0, half - written));
+          await maybePauseForTest(handle);
+          await writeAll(handle, chunk.subarray(half - written));
+        } else {
+          await writeAll(handle, chunk);
+        }
+        written += chunk.length;
+      }
+      if (written !== file.bytes) throw new Error(`${written} bytes written of ${file.bytes}`);
+      await handle.sync();
     } finally {
-      fs.closeSync(fd);
+      await handle.close();
     }
-    fs.renameSync(tmp, path.join(dir, name));
+    await fs.promises.rename(tmp, path.join(dir, name));
   } catch (e) {
     // A partial temp file on a full disk would keep it full for the log and everything else.
     try {
-      fs.rmSync(tmp, { force: true });
+      await fs.promises.rm(tmp, { force: true });
     } catch {
       // the write's error is the one to report; the next start removes temp files anyway
     }
@@ -211,7 +269,7 @@ async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<vo
   } finally {
     process.off('exit', dropTmp);
   }
-  fsyncDir(dir);
+  await fsyncDir(dir);
 }
 
 /**
@@ -220,16 +278,16 @@ async function writeAtomic(dir: string, name: string, bytes: Buffer): Promise<vo
  * place (every save is a new file renamed into place), so sharing one is safe; pruning `from`
  * later leaves `name` intact. Where the file system has no hard links, it writes a copy.
  */
-async function linkAtomic(dir: string, from: string, name: string, bytes: Buffer): Promise<void> {
+async function linkAtomic(dir: string, from: string, name: string): Promise<void> {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
   try {
-    fs.rmSync(tmp, { force: true });
-    fs.linkSync(path.join(dir, from), tmp);
-    fs.renameSync(tmp, path.join(dir, name));
-    fsyncDir(dir);
+    await fs.promises.rm(tmp, { force: true });
+    await fs.promises.link(path.join(dir, from), tmp);
+    await fs.promises.rename(tmp, path.join(dir, name));
+    await fsyncDir(dir);
   } catch {
-    fs.rmSync(tmp, { force: true });
-    await writeAtomic(dir, name, bytes);
+    await fs.promises.rm(tmp, { force: true });
+    await writeAtomic(dir, name, copyOf(path.join(dir, from)));
   }
 }
 
@@ -354,6 +412,8 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
   const refuseIfClosed = (): void => {
     if (closed) throw new Error(`checkpoint store ${dir} is closed: open it again to write there`);
   };
+  let queue: Promise<unknown> = Promise.resolve();
+  let writing: CheckpointStore['writing'];
   const removedTempFiles: RemovedTempFile[] = [];
   let names: string[];
   try {
@@ -383,27 +443,44 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     removedTempFiles,
     lockTakeover,
     scan: () => scanCheckpoints(dir),
+    get writing() {
+      return writing;
+    },
     async save(ck, { best }) {
       refuseIfClosed();
-      savesInProcess += 1;
-      const bytes = encodeCheckpoint(ck);
+      // The header (cursor, history, scheduler) as it is now: `ck` may hold the loop's own
+      // arrays, which go on changing once the caller moves on.
+      const file = checkpointEncoding(ck);
       const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
-      await writeAtomic(dir, name, bytes);
-      if (best && options.keepBest) await linkAtomic(dir, name, BEST, bytes);
-      // Names sort by step, so the ones after this one's are checkpoints the resume passed over
-      // as unusable (damaged, unreadable). Counted as kept, they made retention delete the ones
-      // this run writes (with keepLast 1 this very one); deleted, what may still be recovered
-      // from them would be lost. So retention counts, and removes, only up to this checkpoint.
-      const upToThis = (await listNewestFirst(dir)).filter((f) => f <= name);
-      for (const old of upToThis.slice(options.keepLast)) {
-        await fs.promises.rm(path.join(dir, old), { force: true });
-      }
-      return path.join(dir, name);
+      // One at a time: two writes at once would prune each other's files by keepLast, and
+      // double the disk traffic that each of them waits for.
+      const turn = queue.then(async () => {
+        refuseIfClosed();
+        savesInProcess += 1;
+        writing = { step: ck.step, epoch: ck.epoch, batch: ck.batch };
+        try {
+          await writeAtomic(dir, name, { bytes: file.bytes, chunks: () => file.chunks(WRITE_CHUNK_BYTES) });
+          if (best && options.keepBest) await linkAtomic(dir, name, BEST);
+          // Names sort by step, so the ones after this one's are checkpoints the resume passed over
+          // as unusable (damaged, unreadable). Counted as kept, they made retention delete the ones
+          // this run writes (with keepLast 1 this very one); deleted, what may still be recovered
+          // from them would be lost. So retention counts, and removes, only up to this checkpoint.
+          const upToThis = (await listNewestFirst(dir)).filter((f) => f <= name);
+          for (const old of upToThis.slice(options.keepLast)) {
+            await fs.promises.rm(path.join(dir, old), { force: true });
+          }
+          return path.join(dir, name);
+        } finally {
+          writing = undefined;
+        }
+      });
+      queue = turn.catch(() => undefined);
+      return turn;
     },
     async ensureBest(loaded) {
       refuseIfClosed();
       if (!options.keepBest || (await bestIs(dir, loaded))) return false;
-      await linkAtomic(dir, path.basename(loaded.path), BEST, await fs.promises.readFile(loaded.path));
+      await linkAtomic(dir, path.basename(loaded.path), BEST);
       return true;
     },
     close() {

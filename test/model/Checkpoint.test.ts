@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  checkpointEncoding,
   CorruptCheckpointError,
   decodeCheckpoint,
   diffIdentity,
@@ -53,6 +54,21 @@ describe('Checkpoint', () => {
       const back = decodeCheckpoint(encodeCheckpoint({ ...ck, inference: bad as never }));
       assert.ok(!('inference' in back), JSON.stringify(bad));
       assert.equal(back.step, ck.step);
+    }
+  });
+
+  it('checkpointEncoding gives encodeCheckpoint\'s bytes in pieces of at most the size asked, afresh on each call', () => {
+    const ck = sampleCheckpoint();
+    const ema = { updates: 3, weights: ck.trainer.weights.map((w) => ({ ...w, data: w.data.map((x) => x / 2) })) };
+    for (const c of [ck, { ...ck, ema }]) {
+      const whole = encodeCheckpoint(c);
+      const file = checkpointEncoding(c);
+      assert.equal(file.bytes, whole.length);
+      for (const size of [1, 7, 64, whole.length]) {
+        const pieces = [...file.chunks(size)];
+        assert.ok(pieces.every((p) => p.length > 0 && p.length <= size), `pieces of ${size}`);
+        assert.deepEqual(Buffer.concat(pieces), whole);
+      }
     }
   });
 

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeCheckpoint } from '../../src/model/Checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/model/Checkpoint';
 import { checkpointFileName, latestCheckpointHeader, openCheckpointStore, scanCheckpoints } from '../../src/model/CheckpointStore';
 import { CheckpointFolderInUseError } from '../../src/model/CheckpointFolderInUseError';
 import { CHECKPOINT_FOLDER_LOCK_FILE } from '../../src/model/lockCheckpointFolder';
@@ -123,6 +123,101 @@ describe('CheckpointStore', () => {
     assert.match(out.error ?? '(the save succeeded)', /^cannot write checkpoint .*ckpt-s0000000020-e0002-b000003\.rxckpt: .*EFBIG.*already on disk are intact/);
     assert.deepEqual(out.files, [CHECKPOINT_FOLDER_LOCK_FILE, checkpointFileName(10, 2, 3)], 'no truncated checkpoint under a real name, no temp file left, and nothing pruned');
     assert.equal(out.latest, 10);
+  });
+
+  /** A checkpoint of several write pieces (8 MB each): 2 × 24 MB of tensors. */
+  const largeCheckpoint = (step: number): Checkpoint => {
+    const weights = [{ name: 'w', shape: [6 << 20], data: new Float32Array(6 << 20).fill(0.5) }];
+    return { ...sampleCheckpoint(step), trainer: { weights, optimizer: weights } };
+  };
+
+  it('writes a checkpoint without holding the event loop: what was scheduled as the save began runs while the file is still being written', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: false });
+    const ck = largeCheckpoint(20);
+    const file = path.join(dir, checkpointFileName(20, 2, 3));
+    const order: string[] = [];
+    let seen: { readonly inPlace: boolean; readonly writing: unknown } | undefined;
+    const saved = store.save(ck, { best: false }).then((p) => (order.push('saved'), p));
+    setImmediate(() => {
+      order.push('immediate');
+      seen = { inPlace: fs.existsSync(file), writing: store.writing };
+    });
+    assert.equal(await saved, file);
+    assert.deepEqual(order, ['immediate', 'saved']);
+    assert.deepEqual(seen, { inPlace: false, writing: { step: 20, epoch: 2, batch: 3 } }, 'the write was under way, not done');
+    assert.equal(store.writing, undefined);
+    assert.deepEqual(fs.readFileSync(file), encodeCheckpoint(ck), 'the bytes encodeCheckpoint gives');
+  });
+
+  it('writes saves one at a time, in call order: one called during another waits for it', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+    const first = store.save(largeCheckpoint(20), { best: true });
+    const second = store.save(sampleCheckpoint(30), { best: false });
+    // Looked at on every turn of the event loop, which each step of a write (open, write, fsync,
+    // rename…) waits for.
+    const writing: number[] = [];
+    let mostTemps = 0;
+    let sampling = true;
+    const sample = (): void => {
+      const step = store.writing?.step;
+      if (step !== undefined && writing.at(-1) !== step) writing.push(step);
+      mostTemps = Math.max(mostTemps, fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')).length);
+      if (sampling) setImmediate(sample);
+    };
+    setImmediate(sample);
+    const done: number[] = [];
+    await Promise.all([first.then(() => done.push(20)), second.then(() => done.push(30))]);
+    sampling = false;
+    assert.deepEqual(writing, [20, 30]);
+    assert.equal(mostTemps, 1, 'never two files being written at once');
+    assert.deepEqual(done, [20, 30]);
+    assert.equal((await store.scan()).latest?.checkpoint.step, 30);
+    assert.equal(decodeCheckpoint(fs.readFileSync(path.join(dir, 'best.rxckpt'))).step, 20);
+  });
+
+  it('a write that fails part-way fails the save as before: the previous checkpoint still loads, its temp file goes, nothing is pruned, and the next save goes ahead', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: true });
+    const good = await store.save(sampleCheckpoint(10), { best: true });
+    // The third write of the file fails (an I/O error), after two pieces are on disk.
+    const probe = await fs.promises.open(path.join(path.dirname(dir), 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const write = proto.write;
+    let calls = 0;
+    proto.write = function (this: unknown, ...args: unknown[]) {
+      calls += 1;
+      return calls === 3 ? Promise.reject(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })) : write.apply(this, args);
+    };
+    try {
+      await assert.rejects(store.save(largeCheckpoint(20), { best: true }), (e: Error) => {
+        assert.equal(e.message, `cannot write checkpoint ${path.join(dir, checkpointFileName(20, 2, 3))}: EIO: i/o error, write (the checkpoints already on disk are intact)`);
+        return true;
+      });
+    } finally {
+      proto.write = write;
+    }
+    assert.equal(calls, 3);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [CHECKPOINT_FOLDER_LOCK_FILE, 'best.rxckpt', path.basename(good)]);
+    assert.equal((await store.scan()).latest?.checkpoint.step, 10);
+    assert.equal(decodeCheckpoint(fs.readFileSync(path.join(dir, 'best.rxckpt'))).step, 10);
+    assert.equal(store.writing, undefined);
+    assert.equal((await store.save(sampleCheckpoint(30), { best: false })).endsWith(checkpointFileName(30, 2, 3)), true);
+  });
+
+  it('where the file system makes no hard links, best.rxckpt is a complete copy', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+    const link = fs.promises.link;
+    fs.promises.link = () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }));
+    let saved: string;
+    try {
+      saved = await store.save(largeCheckpoint(20), { best: true });
+    } finally {
+      fs.promises.link = link;
+    }
+    const best = path.join(dir, 'best.rxckpt');
+    assert.notEqual(fs.statSync(best).ino, fs.statSync(saved).ino);
+    assert.deepEqual(fs.readFileSync(best), fs.readFileSync(saved));
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 
   it('removes temp files a crash left behind, and never lists them', async () => {
