@@ -26,6 +26,11 @@ export interface StopProgress {
    * waits for that, not for a step.
    */
   readonly savingEpoch?: boolean;
+  /**
+   * The step whose checkpoint is being written (a `checkpoint.everySteps` save, say), from the
+   * checkpoint store: the stop waits for that write, and then has nothing more to write.
+   */
+  readonly savingStep?: number | undefined;
 }
 
 /**
@@ -50,8 +55,8 @@ const WHO: Record<StopSignal, string> = { SIGINT: '', SIGTERM: 'SIGTERM: ', SIGH
 
 /**
  * The line `rxtrain train` logs when the first stop signal comes: what it waits for (the current
- * step, the epoch's validation once its last step is trained, or the checkpoint of an epoch that
- * has ended), that a checkpoint follows, how to quit at once instead, and, when a step is slow
+ * step, the epoch's validation once its last step is trained, the checkpoint of an epoch that
+ * has ended, or the one of a step being written), that a checkpoint follows, how to quit at once instead, and, when a step is slow
  * ({@link SLOW_STEP_SECONDS}), how long a step takes and which steps quitting at once would lose.
  *
  * @example
@@ -66,6 +71,8 @@ export function stopNotice(signal: StopSignal, p: StopProgress): string {
   // is the validation's and the checkpoint's, and "after the current step (this one has run for
   // 2m36s)" would be wrong twice over.
   if (p.savingEpoch === true) return `${WHO[signal]}stopping after saving this epoch's checkpoint (${QUIT[signal]})`;
+  // Nor does one while a step's checkpoint is written: the time since the last report is the write's.
+  if (p.savingStep !== undefined) return `${WHO[signal]}stopping after the checkpoint being saved (step ${p.savingStep}) is written (${QUIT[signal]})`;
   const head = `${WHO[signal]}stopping after ${p.validating ? "this epoch's validation" : 'the current step'}`;
   const slowest = Math.max(p.stepSeconds ?? 0, p.runningSeconds ?? 0);
   if (p.validating || slowest < SLOW_STEP_SECONDS) return `${head} and saving a checkpoint (${QUIT[signal]})`;

@@ -616,6 +616,8 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
   let progress: StopProgress = { step: 0, stepSeconds: undefined, checkpointStep: undefined, validating: false };
   // When the current step began, as near as the events tell: the previous step's report.
   let stepSince = Date.now();
+  // The run's checkpoint store once open: closed at the end, and asked by a stop what it writes.
+  let openStore: CheckpointStore | undefined;
   const unhook = (io.onStopSignal ?? processStopSignal)((signal) => {
     if (lingering !== 'no') {
       // Training is over and saved: a signal now only ends the wait for late monitors (the
@@ -627,7 +629,10 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
     if (stoppedBy === undefined) {
       stoppedBy = signal;
-      logger.warn(stopNotice(signal, { ...progress, runningSeconds: began ? (Date.now() - stepSince) / 1000 : undefined }));
+      // What the store is writing, if anything: no event says that a save began (a step's save
+      // follows no BatchEnd of its own when they are throttled).
+      const savingStep = openStore?.writing?.step;
+      logger.warn(stopNotice(signal, { ...progress, savingStep, runningSeconds: began ? (Date.now() - stepSince) / 1000 : undefined }));
       stop.abort();
     } else if (signal === 'SIGHUP') {
       // A hangup reaches a process more than once (the terminal, then the shell passing it on to
@@ -656,7 +661,6 @@ export async function run(argv: string[], io: TrainCommandIo = { out: process.st
     }
   });
   let trainingFailed = false;
-  let openStore: CheckpointStore | undefined;
   try {
     // The server first: a port in use or bad TLS files should fail in a second, not after the
     // backend and the data have loaded.

@@ -43,4 +43,13 @@ describe('stopNotice', () => {
     assert.equal(stopNotice('SIGTERM', saving), "SIGTERM: stopping after saving this epoch's checkpoint (another SIGTERM or Ctrl-C quits at once)");
     assert.match(stopNotice('SIGINT', { ...saving, savingEpoch: false }), /^stopping after the current step \(≈ 8\.0s a step, this one has run for 2m36s\)/);
   });
+
+  it("while a step's checkpoint is written (checkpoint.everySteps), says the stop waits for that write, not for a step", () => {
+    const saving = { ...fast, step: 40, stepSeconds: 8, runningSeconds: 3, checkpointStep: 32, savingStep: 40 };
+    assert.equal(stopNotice('SIGINT', saving), 'stopping after the checkpoint being saved (step 40) is written (Ctrl-C again to quit at once)');
+    assert.equal(stopNotice('SIGTERM', saving), 'SIGTERM: stopping after the checkpoint being saved (step 40) is written (another SIGTERM or Ctrl-C quits at once)');
+    assert.match(stopNotice('SIGINT', { ...saving, savingStep: undefined }), /^stopping after the current step \(≈ 8\.0s a step, this one has run for 3\.0s\)/);
+    // An epoch's end save says so, as before.
+    assert.equal(stopNotice('SIGINT', { ...saving, savingEpoch: true }), "stopping after saving this epoch's checkpoint (Ctrl-C again to quit at once)");
+  });
 });

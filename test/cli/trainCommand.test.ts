@@ -994,6 +994,26 @@ describe('rxtrain train', function () {
     }
   });
 
+  it("a stop while a step's checkpoint (--checkpoint-steps) is written says it waits for that write, not for a step", async () => {
+    const runDir = path.join(tmp, 'run-stop-saving-step');
+    const marker = path.join(tmp, 'paused-stop-saving-step');
+    // The first checkpoint is step 1's, in the middle of epoch 1 (2 steps an epoch); its write
+    // pauses until the signal has been seen.
+    const { child, err, waitFor, waitForFile } = spawnTrain(['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--checkpoint-steps', '1'], {
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_AT: '1',
+      RXTRAIN_TEST_CHECKPOINT_PAUSE_MARKER: marker,
+    });
+    try {
+      await waitFor(/starting run/);
+      await waitForFile(marker);
+      child.kill('SIGINT');
+      await waitFor(/WARN {2}stopping/);
+      assert.match(err(), /WARN {2}stopping after the checkpoint being saved \(step 1\) is written \(Ctrl-C again to quit at once\)\n/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('one stop delivered twice at once (a terminal\'s Ctrl-C to npm and to rxtrain, npm passing it on) is one Ctrl-C, not a second one that quits', async () => {
     const runDir = path.join(tmp, 'run-same-stop');
     const marker = path.join(tmp, 'paused-same-stop');
