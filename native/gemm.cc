@@ -251,23 +251,29 @@ void pack_a(const Kernel& K, bool ta, const float* A, int lda, int i0, int mc, i
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column strips, k-major inside a strip, zero-padded.
 void pack_b(const Kernel& K, bool tb, const float* B, int ldb, int p0, int kc, int j0, int nc, float* dst) {
   const int NR = K.nr;
+  if (!tb) {
+    // k outside: each row of B is read once, in order (strip by strip, every k was a new
+    // stride-ldb jump that the prefetchers did not follow).
+    for (int k = 0; k < kc; ++k) {
+      const float* src = B + static_cast<size_t>(p0 + k) * ldb + j0;
+      for (int s = 0; s < nc; s += NR) {
+        const int cols = std::min(NR, nc - s);
+        float* d = dst + static_cast<size_t>(s) * kc + k * NR;
+        std::memcpy(d, src + s, sizeof(float) * cols);
+        for (int j = cols; j < NR; ++j) d[j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int s = 0; s < nc; s += NR) {
     const int cols = std::min(NR, nc - s);
     float* d = dst + s * kc;
-    if (!tb) {
-      for (int k = 0; k < kc; ++k) {
-        const float* src = B + static_cast<size_t>(p0 + k) * ldb + j0 + s;
-        std::memcpy(d + k * NR, src, sizeof(float) * cols);
-        for (int j = cols; j < NR; ++j) d[k * NR + j] = 0.0f;
-      }
-    } else {
-      for (int j = 0; j < cols; ++j) {
-        const float* src = B + static_cast<size_t>(j0 + s + j) * ldb + p0;
-        for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
-      }
-      for (int j = cols; j < NR; ++j)
-        for (int k = 0; k < kc; ++k) d[k * NR + j] = 0.0f;
+    for (int j = 0; j < cols; ++j) {
+      const float* src = B + static_cast<size_t>(j0 + s + j) * ldb + p0;
+      for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
     }
+    for (int j = cols; j < NR; ++j)
+      for (int k = 0; k < kc; ++k) d[k * NR + j] = 0.0f;
   }
 }
 
@@ -295,6 +301,24 @@ bool gemm_force_kernel(const char* name) {
   return false;
 }
 
+namespace {
+
+// Rows of C up to which the product runs transposed (see sgemm).
+constexpr int kSkinnyRows = 32;
+
+void apply_epilogue(const Epilogue& ep, int i0, int i1, int j0, int nc, float* C, int ldc) {
+  if (ep.bias == nullptr && !ep.relu) return;
+  for (int i = i0; i < i1; ++i) {
+    float* c = C + static_cast<size_t>(i) * ldc + j0;
+    if (ep.bias != nullptr) for (int j = 0; j < nc; ++j) c[j] = c[j] + ep.bias[j0 + j];
+    if (ep.relu) for (int j = 0; j < nc; ++j) c[j] = c[j] < 0.0f ? 0.0f : c[j];  // NaN stays NaN, as in tfjs
+  }
+}
+
+thread_local std::vector<float> tl_t;
+
+}  // namespace
+
 void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc, const Epilogue& ep) {
   if (M <= 0 || N <= 0) return;
@@ -303,6 +327,20 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
   if (K <= 0) {
     for (int i = 0; i < M; ++i)
       for (int j = 0; j < N; ++j) C[static_cast<size_t>(i) * ldc + j] = beta == 0.0f ? 0.0f : beta * C[static_cast<size_t>(i) * ldc + j];
+  } else if (M <= kSkinnyRows && N > kSkinnyRows) {
+    // Few rows (a dense layer's batch): Cᵀ = op(B)ᵀ·op(A)ᵀ, into a scratch Cᵀ, makes the large B
+    // the operand packed block by block as it is used (as the B panel it went through memory
+    // twice more); fma(a, b, acc) = fma(b, a, acc) and the KC blocks are the same: the same bits.
+    std::vector<float>& t = tl_t;
+    if (t.size() < static_cast<size_t>(N) * M) t.resize(static_cast<size_t>(N) * M);
+    if (beta != 0.0f)
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) t[static_cast<size_t>(j) * M + i] = C[static_cast<size_t>(i) * ldc + j];
+    sgemm(!tb, !ta, N, M, K, alpha, B, ldb, A, lda, beta, t.data(), M, Epilogue{});
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) C[static_cast<size_t>(i) * ldc + j] = t[static_cast<size_t>(j) * M + i];
+    apply_epilogue(ep, 0, M, 0, N, C, ldc);
+    return;
   }
   // The whole K×nc panel of B is packed once per column block; then each MC-row block of C runs
   // through every k-block while it is hot in L2 (sweeping all of M per k-block re-read C from
@@ -343,14 +381,7 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
           }
         }
       }
-      // While this block of C is still in cache.
-      if (ep.bias != nullptr || ep.relu) {
-        for (int i = ic; i < ic + mc; ++i) {
-          float* c = C + static_cast<size_t>(i) * ldc + jc;
-          if (ep.bias != nullptr) for (int j = 0; j < nc; ++j) c[j] = c[j] + ep.bias[jc + j];
-          if (ep.relu) for (int j = 0; j < nc; ++j) c[j] = c[j] < 0.0f ? 0.0f : c[j];  // NaN stays NaN, as in tfjs
-        }
-      }
+      apply_epilogue(ep, ic, ic + mc, jc, nc, C, ldc);  // while this block of C is still in cache
     }
   }
 }
