@@ -128,9 +128,18 @@ export interface RecordFileWriterOptions {
 export interface RecordFileWriter {
   /** Records appended so far. */
   readonly count: number;
-  /** Appends one record; pixels must be exactly width*height*channels bytes. Calls may overlap. */
+  /**
+   * Appends one record; pixels must be exactly width*height*channels bytes. Calls may overlap:
+   * each takes its place in the file when called, so records keep call order whatever order
+   * their writes complete in. The pixels must stay unchanged until the Promise settles. After
+   * a failed write every later append rejects with that write's error.
+   */
   append(pixels: Uint8Array, label: number, name?: string): Promise<void>;
-  /** Writes index and header, fsyncs, renames into place; returns the header. */
+  /**
+   * Waits for the appends still writing, then writes index and header, fsyncs and renames into
+   * place; returns the header. Rejects with the first failed write's error, leaving no file, if
+   * any append's write failed (also one that settled before finish was called).
+   */
   finish(): Promise<RecordFileHeader>;
   /** Discards the temporary file; the target is left untouched. */
   abort(): Promise<void>;
@@ -166,6 +175,9 @@ export async function createRecordFileWriter(file: string, opts: RecordFileWrite
   const names: (string | undefined)[] = [];
   const pending = new Set<Promise<unknown>>();
   let state: 'open' | 'finished' | 'aborted' = 'open';
+  // The first write that failed: its record's slot holds no pixels, so the file must never be
+  // finished. A failed write leaves `pending` when it settles; finish would not see it otherwise.
+  let failure: { readonly error: unknown } | undefined;
 
   async function closeAndRemove(): Promise<void> {
     await Promise.allSettled([...pending]);
@@ -179,6 +191,7 @@ export async function createRecordFileWriter(file: string, opts: RecordFileWrite
     },
     async append(pixels, label, name) {
       if (state !== 'open') throw new Error(`record file writer for ${file} is already ${state}`);
+      if (failure !== undefined) throw failure.error;
       if (pixels.length !== recordSize) {
         throw new RangeError(`record has ${pixels.length} bytes, expected ${opts.width}x${opts.height}x${opts.channels} = ${recordSize}`);
       }
@@ -195,6 +208,9 @@ export async function createRecordFileWriter(file: string, opts: RecordFileWrite
       try {
         const { bytesWritten } = await p;
         if (bytesWritten !== recordSize) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${recordSize} bytes (disk full?)`);
+      } catch (error) {
+        failure ??= { error };
+        throw error;
       } finally {
         pending.delete(p);
       }
@@ -203,7 +219,9 @@ export async function createRecordFileWriter(file: string, opts: RecordFileWrite
       if (state !== 'open') throw new Error(`record file writer for ${file} is already ${state}`);
       state = 'finished';
       try {
-        await Promise.all([...pending]);
+        // allSettled, not all: an index must not be written while any record's write is still running.
+        await Promise.allSettled([...pending]);
+        if (failure !== undefined) throw failure.error;
         const count = labels.length;
         const meta: { names?: (string | null)[]; classes?: readonly string[] } = {};
         if (names.some((n) => n !== undefined)) meta.names = names.map((n) => n ?? null);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { createRecordFileWriter, openRecordFile, RecordFileError } from '../../src/streams/RecordFile';
+import { interceptWrites } from './interceptWrites';
 
 function pixels(seed: number, n: number): Uint8Array {
   const a = new Uint8Array(n);
@@ -62,6 +63,20 @@ describe('RecordFile', () => {
       assert.equal(r.name(i), undefined);
     }
     await r.close();
+  });
+
+  it('a failed write fails finish, even after its append settled: no file, no temp file; later appends reject', async () => {
+    const file = path.join(dir, 'f.rec');
+    // Record 1's write fails (a full disk); the others go through.
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const restore = interceptWrites((f) => f.endsWith('.tmp'), (write, w) => (w.position === 4096 + 4 ? Promise.reject(full) : write()));
+    const w = await createRecordFileWriter(file, { width: 2, height: 2, channels: 1, numClasses: 3 }).finally(restore);
+    const appends = [0, 1, 2].map((i) => w.append(pixels(i, 4), i));
+    const settled = await Promise.allSettled(appends);
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+    await assert.rejects(w.append(pixels(3, 4), 0), (e) => e === full);
+    await assert.rejects(w.finish(), (e) => e === full);
+    assert.deepEqual(await fsp.readdir(dir), []);
   });
 
   it('writes an empty file that reads back as empty', async () => {
