@@ -5,6 +5,7 @@ import { concatMap, defer, from, lastValueFrom, mergeMap, Observable, toArray, t
 import sharp from 'sharp';
 import { makeImage } from '../ops/Image';
 import type { Category } from './Category';
+import { createPacedSource } from './createPacedSource';
 import { createPreprocessWorkers, PREPROCESS_IN_FLIGHT_PER_WORKER, type PreprocessWorkers } from './createPreprocessWorkers';
 import { decodeFile, DEFAULT_MAX_PIXELS, FAST_JPEG, transcodeFile, type DecodedSample } from './decodeFile';
 import { DEFAULT_IMAGE_EXTENSIONS, folderSource } from './folderSource';
@@ -88,7 +89,8 @@ export interface PreprocessStart {
 }
 
 /**
- * Emitted after each image, processed or skipped, in input order.
+ * Emitted after each image, processed or skipped, in input order. With `records`, once the
+ * image's record write has started, not finished: the record files are complete at `done`.
  *
  * @example
  * ```ts
@@ -178,6 +180,21 @@ export interface PreprocessDone {
  * ```
  */
 export type PreprocessEvent = PreprocessStart | PreprocessProgress | Skip | PreprocessDone;
+
+/**
+ * With {@link PreprocessOptions.records}, how many images beyond `concurrency` a preprocess
+ * run may have between starting one and its record being written: the writes run alongside
+ * the decoding (each waits in libuv's thread pool behind sharp's queued jobs; one at a time, the
+ * run went at the pace of that queue and its progress came in bursts), and this bounds the
+ * decoded pixels waiting for them (196,608 bytes an image at 256²).
+ *
+ * @example
+ * ```ts
+ * const images = 8 + PREPROCESS_RECORD_WRITES_AHEAD; // at --concurrency 8
+ * console.log(`at most ${images * 256 * 256 * 3} bytes of pixels wait for their record write`);
+ * ```
+ */
+export const PREPROCESS_RECORD_WRITES_AHEAD = 16;
 
 /** Files and folders a preprocess run owns in its output folder. */
 const OWNED = new Set(['train', 'val', CATEGORIES_FILE, 'train.csv', 'val.csv', RGB_MEAN_FILE, PREPROCESS_INFO_FILE, 'train.rec', 'val.rec']);
@@ -397,19 +414,27 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
           }
           return { job, result };
         };
+        // The first record write that fails ends the run (the stream errors at once).
+        let appendFailed: ((e: unknown) => void) | undefined;
         const head: PreprocessEvent[] = [...listSkips, { kind: 'start', categories: categories.length, total: jobs.length, train: nTrain, val: nVal }];
         // A loop, not push(...listSkips): a spread of more than ~120 000 arguments (a dataset
         // with that many sidecar files) overflows the call stack.
         for (const s of listSkips) skipped.push(s);
-        const body = from(jobs).pipe(
+        // An image is done (`took`) at its progress event, or with records once its record is
+        // written. A job starts only while fewer than `ahead` images are started but not done:
+        // record writes are not awaited here, so without this the decoded images would pile up
+        // waiting for them (on sharp's path nothing else bounds them).
+        const paced = createPacedSource(jobs, concurrency + (writers.length > 0 ? PREPROCESS_RECORD_WRITES_AHEAD : 0));
+        const events = paced.source.pipe(
           mapOrdered(encode, concurrency),
           // In order, one at a time: the record files and manifests follow input order. Arrays
-          // come out synchronously; only a record append waits (no Promise per image otherwise).
+          // come out synchronously (no Promise per image beyond a record append's own).
           concatMap(({ job, result, sums: imageSums, release }): ObservableInput<PreprocessEvent> => {
             done++;
             const progress: PreprocessProgress = { kind: 'progress', done, total: jobs.length, split: job.split, path: job.item.path, ok: result.kind !== 'skip' };
             if (result.kind === 'skip') {
               skipped.push(result);
+              paced.took();
               return [result, progress];
             }
             // Relative like `file`, so the output folder and its dataset can move together. A name with
@@ -422,7 +447,10 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
               sums[2] += imageSums[2];
               trainPixels += size * size;
             }
-            if (result.kind === 'written') return [progress];
+            if (result.kind === 'written') {
+              paced.took();
+              return [progress];
+            }
             const px = result.image.data;
             if (job.split === 'train' && imageSums === undefined) {
               let r = 0;
@@ -440,22 +468,49 @@ export function preprocess(opts: PreprocessOptions): Observable<PreprocessEvent>
             }
             if (writers.length === 0) {
               release?.();
+              paced.took();
               return [progress];
             }
-            return defer(async () => {
-              await writers[job.split === 'train' ? 0 : 1].append(px, job.item.label, job.file);
-              release?.();
-              return progress;
-            });
+            // The append takes its record's place now, and the image is reported now; the pixels
+            // (a pool slot on the fast path) stay untouched until its write is done.
+            writers[job.split === 'train' ? 0 : 1].append(px, job.item.label, job.file).then(
+              () => {
+                release?.();
+                paced.took();
+              },
+              (e: unknown) => {
+                release?.();
+                appendFailed?.(outputWriteError(path.join(out, `${job.split}.rec`), e));
+              },
+            );
+            return [progress];
           }),
         );
+        const body = new Observable<PreprocessEvent>((s) => {
+          appendFailed = (e) => s.error(e);
+          const inner = events.subscribe(s);
+          return () => {
+            appendFailed = undefined;
+            inner.unsubscribe();
+          };
+        });
         const tail = defer(async (): Promise<PreprocessEvent> => {
           const seconds = (performance.now() - t0) / 1000;
           closePool();
           const mean: RgbMean =
             trainPixels > 0 ? { r: sums[0] / trainPixels, g: sums[1] / trainPixels, b: sums[2] / trainPixels } : { r: 0, g: 0, b: 0 };
           const records: string[] = [];
-          for (const w of writers) await w.finish();
+          for (const [i, w] of writers.entries()) {
+            const file = path.join(out, i === 0 ? 'train.rec' : 'val.rec');
+            try {
+              await w.finish();
+            } catch (e) {
+              // A failed run leaves no record file: train.rec may be in place already, and no
+              // manifest will name its images.
+              await fsp.rm(path.join(out, 'train.rec'), { force: true });
+              throw outputWriteError(file, e);
+            }
+          }
           if (writers.length > 0) records.push(path.join(out, 'train.rec'), path.join(out, 'val.rec'));
           await removeStale(out, 'train', new Set(rows.train.map((r) => r.file)));
           await removeStale(out, 'val', new Set(rows.val.map((r) => r.file)));

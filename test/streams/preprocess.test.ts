@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { closeSync, openSync, promises as fsp, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { createPreprocessWorkers } from '../../src/streams/createPreprocessWorkers';
 import { parseCsv } from '../../src/streams/parseCsv';
-import { preprocess, type PreprocessEvent, type PreprocessOptions } from '../../src/streams/preprocess';
+import { preprocess, PREPROCESS_RECORD_WRITES_AHEAD, type PreprocessEvent, type PreprocessOptions } from '../../src/streams/preprocess';
 import { openRecordFile } from '../../src/streams/RecordFile';
+import { interceptWrites } from './interceptWrites';
 import { exifSegment, photoAsJpeg, withSegments } from './jpegTestFiles';
 
 const COLOURS: Record<string, [number, number, number]> = {
@@ -165,20 +167,30 @@ describe('preprocess', function () {
     assert.equal((await fsp.readdir(path.join(out, 'train'))).length, 16);
   });
 
-  it('stops on unsubscribe: no record file, no temp file, no manifest', async () => {
+  it('stops on unsubscribe: no record file, no temp file, no manifest, no record write after it', async () => {
     const out = path.join(tmp, 'stopped');
-    await new Promise<void>((resolve, reject) => {
-      const sub = preprocess({ src, out, size: 16, concurrency: 1, records: true }).subscribe({
-        next: (e) => {
-          if (e.kind === 'progress') {
-            sub.unsubscribe();
-            resolve();
-          }
-        },
-        error: reject,
+    let writes = 0;
+    const restore = interceptWrites((f) => /^\.(train|val)\.rec\./.test(path.basename(f)), (write) => (writes++, write()));
+    let atStop = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const sub = preprocess({ src, out, size: 16, concurrency: 1, records: true }).subscribe({
+          next: (e) => {
+            if (e.kind === 'progress' && e.done === 3) {
+              sub.unsubscribe();
+              atStop = writes;
+              resolve();
+            }
+          },
+          error: reject,
+        });
       });
-    });
-    await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      restore();
+    }
+    assert.ok(atStop > 0, 'no record write had started at the stop');
+    assert.equal(writes, atStop);
     assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val']);
   });
 
@@ -372,6 +384,168 @@ describe('preprocess: fast JPEG path (decoder auto) against sharp alone', functi
       assert.ok(ok > 0);
     } finally {
       await workers.close();
+    }
+  });
+});
+
+describe('preprocess --records: record writes overlap', function () {
+  this.timeout(60000);
+  const size = 16;
+  const recordSize = size * size * 3;
+  let tmp: string;
+  let src: string;
+  let reference: string;
+  before(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-pre-rec-'));
+    src = path.join(tmp, 'src');
+    // PNGs (sharp's path) and ordinary JPEGs (the fast path with decoder auto) interleaved, each
+    // image its own colour so a record in the wrong place shows; enough train images that
+    // `concurrency` + PREPROCESS_RECORD_WRITES_AHEAD record writes can be in flight.
+    for (const [c, cls] of ['001.a', '002.b'].entries()) {
+      await fsp.mkdir(path.join(src, cls), { recursive: true });
+      for (let i = 0; i < 20; i++) {
+        const img = sharp({ create: { width: 24 + i, height: 30, channels: 3, background: { r: 10 * i, g: 100 * c, b: 250 - 10 * i } } });
+        await (i % 2 === 0 ? img.png() : img.jpeg()).toFile(path.join(src, cls, `${String(i).padStart(2, '0')}.${i % 2 === 0 ? 'png' : 'jpg'}`));
+      }
+    }
+    await fsp.writeFile(path.join(src, '001.a', '05b.jpg'), Buffer.alloc(0));
+    reference = path.join(tmp, 'reference');
+    await collect({ src, out: reference, size, seed: 2, records: true, decoder: 'sharp' });
+  });
+  after(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+  const splitOf = (tmpFile: string): 'train' | 'val' => (path.basename(tmpFile).startsWith('.train.rec.') ? 'train' : 'val');
+
+  async function assertSameAsReference(out: string, ref: string): Promise<void> {
+    const [a, b] = [await snapshot(out), await snapshot(ref)];
+    assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+    for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs`);
+    // And in manifest order (the reference's own check, so a shared mistake would show too).
+    for (const split of ['train', 'val'] as const) {
+      const rows = await readRows(path.join(out, `${split}.csv`));
+      const rec = await openRecordFile(path.join(out, `${split}.rec`));
+      assert.equal(rec.header.count, rows.length);
+      for (let i = 0; i < rows.length; i++) assert.deepEqual([rec.name(i), rec.label(i)], [rows[i][0], Number(rows[i][1]) - 1]);
+      await rec.close();
+    }
+  }
+
+  it('reports an image before its record write completes, and starts an image only while fewer than concurrency + PREPROCESS_RECORD_WRITES_AHEAD are not yet written (or skipped)', async () => {
+    const out = path.join(tmp, 'held');
+    const concurrency = 2;
+    const ahead = concurrency + PREPROCESS_RECORD_WRITES_AHEAD;
+    const ok = { train: 0, val: 0 };
+    // Images written to their record file, or skipped: the ones a run is done with.
+    let finished = 0;
+    let total = Infinity;
+    let opened = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let passThrough = false;
+    const held: Array<() => void> = [];
+    const problems: string[] = [];
+    const releaseAll = (): void => {
+      passThrough = true;
+      // Newest first: the writes complete out of order.
+      while (held.length > 0) held.pop()!();
+    };
+    // Record writes wait until `ahead` are held (then the newest goes: the run can start no
+    // image before one is written), or until the run can go no further without them: its last
+    // image reported, or every image started (the old code waits for each write before the next image).
+    const restoreWrites = interceptWrites(
+      (f) => /^\.(train|val)\.rec\./.test(path.basename(f)),
+      (write, w) => {
+        if (passThrough || w.position === undefined || w.position < 4096) return write();
+        const split = splitOf(w.file);
+        const k = (w.position - 4096) / recordSize;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        return new Promise((resolve, reject) => {
+          held.push(() =>
+            write().then((r) => {
+              inFlight--;
+              finished++;
+              if (ok[split] <= k) problems.push(`${split} record ${k}: written before its image was reported`);
+              resolve(r);
+            }, reject),
+          );
+          if (held.length >= ahead) held.pop()!();
+        });
+      },
+    );
+    const open = fs.promises.open;
+    fs.promises.open = ((file: fs.PathLike, ...rest: unknown[]) => {
+      // Counted from the start event on: the listing opens files too.
+      if (total !== Infinity && String(file).startsWith(src + path.sep)) {
+        opened++;
+        if (opened > finished + ahead) problems.push(`image ${opened} started with only ${finished} written or skipped`);
+        if (opened === total) releaseAll();
+      }
+      return (open as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
+    }) as typeof fs.promises.open;
+    try {
+      await lastValueFrom(
+        preprocess({ src, out, size, seed: 2, records: true, decoder: 'sharp', concurrency }).pipe(
+          tap((e) => {
+            if (e.kind === 'start') total = e.total;
+            if (e.kind !== 'progress') return;
+            if (e.ok) ok[e.split]++;
+            else finished++;
+            if (e.done === e.total) releaseAll();
+          }),
+        ),
+      );
+    } finally {
+      fs.promises.open = open;
+      restoreWrites();
+    }
+    assert.deepEqual(problems, []);
+    // Writes did overlap, as many as the bound lets.
+    assert.equal(maxInFlight, ahead);
+    await assertSameAsReference(out, reference);
+  });
+
+  it('writes the same record files when the fast path\'s writes complete newest first', async () => {
+    // Each batch of writes started in one event-loop turn completes in the next, newest first:
+    // the pixels of a fast-path image sit in a pool slot that must not be reused before its write.
+    const batch: Array<() => void> = [];
+    const restore = interceptWrites(
+      (f) => /^\.(train|val)\.rec\./.test(path.basename(f)),
+      (write) =>
+        new Promise((resolve, reject) => {
+          if (batch.length === 0) setImmediate(() => batch.splice(0).reverse().forEach((go) => go()));
+          batch.push(() => write().then(resolve, reject));
+        }),
+    );
+    const [fastOut, fastRef] = [path.join(tmp, 'fast-reversed'), path.join(tmp, 'fast-ref')];
+    try {
+      await collect({ src, out: fastOut, size, seed: 2, records: true });
+    } finally {
+      restore();
+    }
+    await collect({ src, out: fastRef, size, seed: 2, records: true, concurrency: 1 });
+    await assertSameAsReference(fastOut, fastRef);
+  });
+
+  it('a failed record write fails the run, naming the record file, and leaves no record file, temp file or manifest', async () => {
+    const nVal = (await readRows(path.join(reference, 'val.csv'))).length;
+    // The second train record, or the very last record (val's, failing while the run finishes).
+    for (const [split, index] of [['train', 1], ['val', nVal - 1]] as const) {
+      const out = path.join(tmp, `full-${split}`);
+      const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const restore = interceptWrites(
+        (f) => path.basename(f).startsWith(`.${split}.rec.`),
+        (write, w) => (w.position === 4096 + index * recordSize ? Promise.reject(full) : write()),
+      );
+      try {
+        await assert.rejects(collect({ src, out, size, seed: 2, records: true }), (e: unknown) => {
+          assert.equal((e as Error).message, `cannot write ${path.join(out, `${split}.rec`)}: no space left on device (disk full)`);
+          return true;
+        });
+      } finally {
+        restore();
+      }
+      assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val'], split);
     }
   });
 });
