@@ -32,10 +32,10 @@ const HELP = `usage: rxtrain monitor [HOST:PORT] [options]
 Watches a training run started with \`rxtrain train --telemetry HOST:PORT\` (default
 ${DEFAULT_TELEMETRY_ADDRESS}): epoch progress, loss/accuracy, learning rate, checkpoints and
 skipped samples, live. If the connection drops it retries with backoff and resumes from the
-last event it received; while nothing listens yet (training not started) it keeps trying,
-for ever unless --wait says how long. With --follow it goes on past the run's end, like
-\`tail -F\`: it waits at the address for the next run (a resume after Ctrl-C, or another
-run) and shows it, until Ctrl-C.
+last event it received; while nothing listens yet (training not started) it keeps trying
+every second, for ever unless --wait says how long. With --follow it goes on past the
+run's end, like \`tail -F\`: it waits at the address for the next run (a resume after
+Ctrl-C, or another run) and shows it, until Ctrl-C.
 
 options:
   --json               print one event per line as JSON (for scripts); notices go to stderr

@@ -70,8 +70,13 @@ export interface WatchOptions {
    * another (training restarted since), the watch starts from its beginning with `restarted`.
    */
   readonly streamId?: string | undefined;
-  /** Reconnect backoff: first delay, cap (defaults 250 ms, 10 s); doubles per failed attempt. */
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number } | undefined;
+  /**
+   * Reconnect backoff: first delay, cap (defaults 250 ms, 10 s); doubles per failed attempt.
+   * While the watcher waits for a server to come (the last attempt reached none, or, with
+   * `follow`, for the next run) it waits at most `waitingMaxMs` (default 1 s, never more than
+   * `maxMs`) between tries: a run whose server is up for longer than that is not missed.
+   */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number; readonly waitingMaxMs?: number | undefined } | undefined;
   /**
    * Stop retrying once no server has answered for this long, with a {@link WatchError} whose
    * `code` is UNAVAILABLE and `problem` `{ kind: 'nobody-listens' }` (default: retry for
@@ -197,13 +202,19 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
   return new Observable<WatchSignal>((subscriber) => {
     const { v1 } = loadTelemetryProto();
     const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
+    // rxtrain train closes its server as soon as its run ends, so a watcher that waited 10 s
+    // between tries missed any run shorter than that, started and ended in between. Dialling
+    // where nothing listens costs nothing: tries for a server that is not there come every
+    // second; a server that answered with an error (a slow watcher cut off) gets the long pauses.
+    const waitingMaxMs = Math.min(backoff.waitingMaxMs ?? 1000, backoff.maxMs);
     // grpc-js keeps its own reconnect backoff per channel (1 s growing to 2 min): a call made
     // while it waits fails at once without dialling, so a watcher waiting for training (or,
     // following, for the next run) would see a server that came up only minutes later. The
-    // channel dials at this watcher's pace instead (a caller's own channel options win).
+    // channel dials at this watcher's pace instead (a caller's own channel options win): at
+    // its waiting pace, since only a watcher waiting for a server has the channel reconnect.
     const client = new v1.Telemetry(opts.address, credentials, {
-      'grpc.initial_reconnect_backoff_ms': backoff.initialMs,
-      'grpc.max_reconnect_backoff_ms': backoff.maxMs,
+      'grpc.initial_reconnect_backoff_ms': Math.min(backoff.initialMs, waitingMaxMs),
+      'grpc.max_reconnect_backoff_ms': waitingMaxMs,
       ...opts.channelOptions,
     });
     const kinds = (opts.kinds ?? []).map((k) => PROTO_EVENT_KIND[k]);
@@ -246,8 +257,11 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
           { kind: 'nobody-listens', waitedMs, ...(connectionRefused(details) ? {} : { lastAttempt: describeUnavailable(details, opts.address) }) });
         return;
       }
+      // UNAVAILABLE: no server reached (nothing listens, or it went away); quiet: following, the
+      // ended run's server answered, and the next run is awaited.
+      const wait = quiet || code === grpc.status.UNAVAILABLE ? Math.min(delay, waitingMaxMs) : delay;
       // Never wait past the deadline to find out.
-      const retryInMs = opts.giveUpAfterMs === undefined ? delay : Math.max(0, Math.min(delay, failingSince + opts.giveUpAfterMs - now));
+      const retryInMs = opts.giveUpAfterMs === undefined ? wait : Math.max(0, Math.min(wait, failingSince + opts.giveUpAfterMs - now));
       if (!quiet) subscriber.next({ type: 'disconnected', code, details, message: describeUnavailable(details, opts.address, served), retryInMs });
       delay = Math.min(delay * 2, backoff.maxMs);
       timer = setTimeout(connect, retryInMs);

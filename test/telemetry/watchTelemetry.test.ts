@@ -11,7 +11,7 @@ import { loadTelemetryProto } from '../../src/telemetry/telemetryProto';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
 import type { TrainEvent } from '../../src/telemetry/TrainEvent';
 import { WatchError, watchTelemetry, type WatchSignal } from '../../src/telemetry/watchTelemetry';
-import { batchEnd, selfSignedCert, until } from './telemetryTestKit';
+import { batchEnd, selfSignedCert, tick, until } from './telemetryTestKit';
 
 describe('watchTelemetry', () => {
   let events: Subject<TrainEvent>;
@@ -169,6 +169,54 @@ describe('watchTelemetry', () => {
     assert.ok(signals.every((s) => s.type !== 'disconnected' || s.code === grpc.status.UNAVAILABLE));
     const first = signals.find((s) => s.type === 'disconnected');
     assert.equal(first?.type === 'disconnected' ? first.message : '', 'nothing listens on 127.0.0.1:1 yet — is training running, and serving on 1, not its default 50051?');
+  });
+
+  it('while nothing answers, waits at most 1 s between tries, however long its backoff has grown (maxMs)', async function () {
+    this.timeout(20000);
+    const signals: WatchSignal[] = [];
+    const sub = watchTelemetry({ address: '127.0.0.1:1', credentials: insecure, backoff: { initialMs: 1, maxMs: 10_000 } }).subscribe((s) => signals.push(s));
+    try {
+      await until(() => signals.filter((s) => s.type === 'disconnected').length >= 12, 15000, 'twelve retries');
+    } finally {
+      sub.unsubscribe();
+    }
+    const delays = signals.flatMap((s) => (s.type === 'disconnected' ? [s.retryInMs] : []));
+    assert.deepEqual(delays.slice(0, 12), [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 1000]);
+  });
+
+  it('a watcher that has waited long sees a run that starts and ends between what would be two tries of its backoff', async function () {
+    this.timeout(20000);
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(probe.address() as net.AddressInfo).port}`;
+    await new Promise((r) => probe.close(r));
+    const signals: WatchSignal[] = [];
+    let done = false;
+    let started: Promise<TelemetryServer> | undefined;
+    // By the 12th failed try the backoff has grown to 2 s (1 ms doubling): the run, served from
+    // then for a few hundred ms, lies wholly between two tries at that pace.
+    const sub = watchTelemetry({ address, credentials: insecure, backoff: { initialMs: 1, maxMs: 10_000, waitingMaxMs: 20 } }).subscribe({
+      next: (s) => {
+        signals.push(s);
+        if (s.type === 'disconnected' && signals.filter((x) => x.type === 'disconnected').length === 12) {
+          started = serveTelemetry(events, { runId: 'short', address });
+          void started.then(async () => {
+            events.next(batchEnd());
+            events.next(batchEnd());
+            await tick(400);
+            events.complete();
+          });
+        }
+      },
+      complete: () => (done = true),
+    });
+    try {
+      await until(() => done, 8000, 'the watcher to see the short run end');
+    } finally {
+      sub.unsubscribe();
+      server = await started;
+    }
+    assert.deepEqual(summary(signals), [1, 2]);
   });
 
   it('with giveUpAfterMs, stops retrying once nothing has answered for that long, with the problem nobody-listens', async () => {
