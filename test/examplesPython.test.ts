@@ -269,7 +269,7 @@ describe('examples/python/watch_run.py', function () {
     const got = await r;
     assert.equal(got.code, 0, got.err);
     assert.equal(got.out.split('\n')[0], 'run r: RUNNING, 3 epochs, step 4, events 1..3');
-    assert.match(got.out, /\n3 epoch 1\/3 checkpoint_saved ckpt-1 \(best\)\n/);
+    assert.match(got.out, /\n3 epoch 1\/3 checkpoint_saved ckpt-1 \(best so far\)\n/);
   });
 
   it('after a training restart (killed, resumed in a new process) says where training resumed, in the words of rxtrain monitor', async function () {
@@ -320,7 +320,7 @@ describe('examples/python/watch_run.py', function () {
     const got = await r;
     assert.equal(got.code, 0, got.err);
     assert.match(got.out, /\n1 epoch 3\/3 train_begin 3 epochs x 4 steps, wasm, resumed from ckpt-2\n {2}history epoch 1\/3 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n {2}history epoch 2\/3 train_loss 1\.5000 train_acc 0\.5000 val_acc 0\.6250 lr 0\.01\n/);
-    assert.match(got.out, /\n2 epoch 3\/3 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best\)\n/);
+    assert.match(got.out, /\n2 epoch 3\/3 checkpoint_saved "runs\/new\\nline\/ckpt-3" \(best so far\)\n/);
   });
 
   it("marks an epoch's last BatchEnd (BatchEnd.last_of_epoch), also with stubs built before the field", async () => {

@@ -132,7 +132,8 @@ def describe(ev):
     if kind == "train_end":
         return f"train_end {name(pb.TrainEndReason, p.reason)} after {p.duration_ms / 1000:.1f}s"
     if kind == "checkpoint_saved":
-        return f"checkpoint_saved {shown(p.path)}" + (" (best)" if p.best else "")
+        # The training log's words: the line stays when a better checkpoint comes later.
+        return f"checkpoint_saved {shown(p.path)}" + (" (best so far)" if p.best else "")
     if kind == "train_begin":
         # A resumed run lists its finished epochs (servers before TrainBegin.history send none).
         lines = [f"train_begin {p.epochs} epoch{'' if p.epochs == 1 else 's'} x {p.steps_per_epoch} steps, {p.backend}" + (

@@ -241,7 +241,8 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
     case 'LrChanged':
       return `${at} lr ${e.from} -> ${e.to}`;
     case 'CheckpointSaved':
-      return `${at} checkpoint ${printablePath(e.path)}${e.best ? ' (best)' : ''}`;
+      // The log's words: a line stays in its file when a better checkpoint comes later.
+      return `${at} checkpoint ${printablePath(e.path)}${e.best ? ' (best so far)' : ''}`;
     case 'SampleSkipped':
       return `${at} skipped ${printablePath(e.path)}: ${e.reason} (${oneLine(e.message)})`;
     case 'EarlyStop':
