@@ -18,7 +18,7 @@ import { parseEventKind } from '../telemetry/protoEventKind';
 import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
 import { DEFAULT_TELEMETRY_ADDRESS } from '../telemetry/TelemetryServerOptions';
-import { TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
+import { DEFAULT_RUN_ID, TRAIN_EVENT_KINDS, type TrainEventKind } from '../telemetry/TrainEvent';
 import { watchTelemetry, WatchError, type WatchProblem, type WatchSignal } from '../telemetry/watchTelemetry';
 import { closestName } from '../model/closestName';
 import { otherPortQuestion } from '../telemetry/connectionProblem';
@@ -229,7 +229,8 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
   switch (e.kind) {
     case 'TrainBegin':
       return [
-        `${at} training ${e.runId} on ${e.backend}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}${e.initialisedFrom ? `, ${initialisedNote(e.initialisedFrom)}` : ''}`,
+        // As in the log, an unnamed run's id ('run') is left out: not "training run on wasm".
+        `${at} training${e.runId === DEFAULT_RUN_ID ? '' : ` ${e.runId}`} on ${e.backend}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps${e.resumedFrom ? `, resumed from ${printablePath(e.resumedFrom)}` : ''}${e.initialisedFrom ? `, ${initialisedNote(e.initialisedFrom)}` : ''}`,
         // No step: the event's is where the new process starts, not where that epoch ended.
         ...(e.history ?? []).map((r) => `#${e.sequence} epoch ${epochLabel({ epoch: r.epoch, epochs: e.epochs })} epoch done before the restart: ${epochFigures(r)}`),
       ].join('\n');

@@ -20,10 +20,11 @@ export interface EventBase {
 }
 
 /**
- * The `runId` of a run started without a name (`train()` without `runId`). Log lines leave it
- * out, `starting run: 5 epochs × 10 steps, …` rather than `starting run run: …` (so does a run
- * named `run`, e.g. `rxtrain train --run-dir run`); the events, telemetry and TensorBoard carry
- * it as it is.
+ * The `runId` of a run started without a name (`train()` without `runId`). Text for people
+ * leaves it out, `starting run: 5 epochs × 10 steps, …` rather than `starting run run: …` in
+ * the log, `training on wasm: …` in `rxtrain monitor`'s lines, `**run** started` in
+ * TensorBoard's run text (as for a run named `run`, e.g. `rxtrain train --run-dir run`); the
+ * events and telemetry carry it as it is.
  *
  * @example
  * ```ts

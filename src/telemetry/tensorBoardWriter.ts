@@ -6,7 +6,7 @@ import { EventFileWriter, type EventFileWriterOptions } from './EventFileWriter'
 import type { ScalarValue } from './encodeEvent';
 import { encodeGraphDef, type GraphNode } from './GraphDef';
 import { replaceFileSync } from './replaceFileSync';
-import type { BatchEnd, EpochEnd, TrainBegin } from './TrainEvent';
+import { DEFAULT_RUN_ID, type BatchEnd, type EpochEnd, type TrainBegin } from './TrainEvent';
 
 /**
  * Options of {@link tensorBoardWriter}.
@@ -76,12 +76,13 @@ function redactSecrets(key: string, value: unknown): unknown {
  *
  * @example
  * ```ts
- * runMarkdown(begin); // '**run** alexnet ...'
+ * runMarkdown(begin); // '**run** alexnet started ...'; a run without a runId: '**run** started ...'
  * ```
  */
 export function runMarkdown(e: TrainBegin): string {
   const lines = [
-    `**run** ${e.runId} ${e.resumedFrom !== undefined ? `resumed from \`${e.resumedFrom}\` at epoch ${e.epoch + 1}, step ${e.step}` : 'started'}`,
+    // An unnamed run's id, 'run', would read "**run** run started".
+    `**run**${e.runId === DEFAULT_RUN_ID ? '' : ` ${e.runId}`} ${e.resumedFrom !== undefined ? `resumed from \`${e.resumedFrom}\` at epoch ${e.epoch + 1}, step ${e.step}` : 'started'}`,
     '',
     `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps; backend ${e.backend}, ${e.threads} thread(s)${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica(s)`,
     '',

@@ -10,7 +10,7 @@ import { MONITOR_EXIT, run, type MonitorIo } from '../../src/cli/monitorCommand'
 import type { StopSignal } from '../../src/cli/processStopSignal';
 import { serveTelemetry } from '../../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../../src/telemetry/TelemetryServer';
-import { TRAIN_EVENT_KINDS, type TrainEvent } from '../../src/telemetry/TrainEvent';
+import { DEFAULT_RUN_ID, TRAIN_EVENT_KINDS, type TrainEvent } from '../../src/telemetry/TrainEvent';
 import { batchEnd, recorder, REPO_ROOT, selfSignedCert, tcpProxy, until } from '../telemetry/telemetryTestKit';
 
 describe('rxtrain monitor', () => {
@@ -343,6 +343,18 @@ describe('rxtrain monitor', () => {
     events.complete();
     assert.equal(await ended, MONITOR_EXIT.OK);
     assert.match(lastView(b.text), /^rxtrain monitor {2}127\.0\.0\.1:\d+ {2}\[ended\]\n/);
+  });
+
+  it("in line mode leaves an unnamed run's id (DEFAULT_RUN_ID) out, as the log does: \"training on wasm\", not \"training run on wasm\"", async () => {
+    server = await serveTelemetry(events, { runId: DEFAULT_RUN_ID, address: '127.0.0.1:0' });
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), runId: DEFAULT_RUN_ID });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.next(endOk());
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.match(t.out.text(), /^#1 epoch 1\/2 step 0 training on wasm: 2 epochs × 4 steps$/m);
   });
 
   it('after a 1-epoch run shows epoch 1/1, not 2/1, in line mode and on a terminal', async () => {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { lastValueFrom, of, Subject, throwError, concat } from 'rxjs';
 import { runMarkdown, TENSORBOARD_WRITTEN_FILE, tensorBoardWriter } from '../../src/telemetry/tensorBoardWriter';
 import type { GraphNode } from '../../src/telemetry/GraphDef';
-import type { TrainEvent } from '../../src/telemetry/TrainEvent';
+import { DEFAULT_RUN_ID, type TrainEvent } from '../../src/telemetry/TrainEvent';
 import { bytesOf, decodeProto, readEvents, type ReadEvent } from './tfEventReader';
 import { checkpoint, epochEnd, trainBegin, trainEnd } from './events';
 
@@ -85,6 +85,12 @@ describe('tensorBoardWriter', () => {
     assert.match(text, /"token": "\(redacted\)"/);
     assert.match(text, /"address": "h:1"/);
     assert.match(text, /"token": null/);
+  });
+
+  it("leaves an unnamed run's id (DEFAULT_RUN_ID) out of its first line, as the log does: \"**run** started\", not \"**run** run started\"", () => {
+    assert.equal(runMarkdown({ ...trainBegin(0), runId: DEFAULT_RUN_ID }).split('\n')[0], '**run** started');
+    assert.equal(runMarkdown({ ...trainBegin(2, 'ck/2'), runId: DEFAULT_RUN_ID }).split('\n')[0], `**run** resumed from \`ck/2\` at epoch 3, step ${trainBegin(2).step}`);
+    assert.equal(runMarkdown({ ...trainBegin(0), runId: 'alexnet-1' }).split('\n')[0], '**run** alexnet-1 started');
   });
 
   it('counts epochs in words as the log does: "1 epoch", "3 epochs"', () => {
