@@ -5,7 +5,7 @@ import type { Category } from './Category';
  *
  * @example
  * ```ts
- * const item: SourceItem = { kind: 'item', path: '/data/001.ak47/001_0001.jpg', label: 0, category: { id: 1, name: 'ak47', label: 0 } };
+ * const item: SourceItem = { kind: 'item', path: '/data/001.ak47/001_0001.jpg', label: 0, category: { id: 1, name: 'ak47', label: 0 }, classCount: 257 };
  * ```
  */
 export interface SourceItem {
@@ -20,4 +20,11 @@ export interface SourceItem {
    * manifest's `source` column): what to open to look at a misclassified image.
    */
   readonly source?: string;
+  /**
+   * How many classes the source that listed this file has, when it knows: {@link folderSource}
+   * its class folders (an empty one too), {@link readManifest} the categories of categories.csv.
+   * {@link fileStore} counts its classes by it, where the files' labels alone would miss a
+   * last class without files.
+   */
+  readonly classCount?: number | undefined;
 }

@@ -12,7 +12,12 @@ import type { SourceItem } from './SourceItem';
  * ```
  */
 export interface FileStoreOptions extends DecodeOptions {
-  /** Number of classes; default: highest label + 1 (pass it when a class may have no files). */
+  /**
+   * Number of classes. Default: the items' {@link SourceItem.classCount}, the class folders
+   * {@link folderSource} found (empty ones included) or the categories of
+   * {@link readManifest}'s categories.csv; for items without it (a source of your own), the
+   * highest label + 1, one too few when the last class has no files: pass it then.
+   */
   readonly numClasses?: number | undefined;
 }
 
@@ -30,7 +35,8 @@ export interface FileStoreOptions extends DecodeOptions {
 export function fileStore(items: ReadonlyArray<SourceItem | Skip>, opts: FileStoreOptions = {}): SampleStore {
   const files = items.filter((x): x is SourceItem => x.kind === 'item');
   const labels = Int32Array.from(files, (f) => f.label);
-  const numClasses = opts.numClasses ?? labels.reduce((m, l) => Math.max(m, l + 1), 0);
+  const listed = files.reduce((m, f) => Math.max(m, f.classCount ?? 0), 0);
+  const numClasses = opts.numClasses ?? labels.reduce((m, l) => Math.max(m, l + 1), listed);
   const { numClasses: _n, ...decodeOpts } = opts;
   for (const f of files) {
     if (!Number.isInteger(f.label) || f.label < 0 || f.label >= numClasses) {

@@ -195,7 +195,7 @@ export function folderSource(root: string, opts: FolderSourceOptions = {}): Obse
           }
           const kept = keeper.get(x.id) as Opened;
           if (kept.check === x.check) {
-            subscriber.next({ kind: 'item', path: x.check, label: category.label, category });
+            subscriber.next({ kind: 'item', path: x.check, label: category.label, category, classCount: categories.length });
             continue;
           }
           const where = kept.real !== x.real ? (kept.link || x.link ? ` (${x.real} and ${kept.real} are hard links to one file)` : ' (hard links to one file)')

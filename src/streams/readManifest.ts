@@ -86,7 +86,7 @@ export async function readManifest(dir: string, split: Split, categories?: reado
     }
     seen.set(full, { line: r.line, classId: classText.trim() });
     const source = rest[0] === undefined || rest[0] === '' ? {} : { source: path.resolve(dir, rest[0]) };
-    return { kind: 'item', path: full, label: category.label, category, ...source };
+    return { kind: 'item', path: full, label: category.label, category, ...source, classCount: cats.length };
   });
 }
 

@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { fileStore } from '../../src/streams/fileStore';
 import { folderSource } from '../../src/streams/folderSource';
+import { writeCategories } from '../../src/streams/readCategories';
+import { readManifest, writeManifest } from '../../src/streams/readManifest';
+import type { SourceItem } from '../../src/streams/SourceItem';
 import { photoJpeg, tempDir, write } from './fixtures';
 
 describe('fileStore', () => {
@@ -23,6 +26,24 @@ describe('fileStore', () => {
     assert.throws(() => store.load(-1), /outside/);
     assert.throws(() => fileStore(items, { numClasses: 1 }), /label 1, outside 0\.\.0/);
     await store.close();
+  });
+
+  it('counts the classes the source lists, an empty last class folder too; for items without that count, the highest label + 1', async () => {
+    const root = await tempDir();
+    const jpg = await photoJpeg('coffee.png', 30);
+    await write(path.join(root, 'a/1.jpg'), jpg);
+    await write(path.join(root, 'b/2.jpg'), jpg);
+    await fs.promises.mkdir(path.join(root, 'c')); // no images (yet): still a class of the model
+    const items = await lastValueFrom(folderSource(root).pipe(toArray()));
+    assert.equal(fileStore(items).numClasses, 3);
+    assert.equal(fileStore(items, { numClasses: 5 }).numClasses, 5, 'numClasses given wins');
+    // The manifest's categories.csv lists a class no row of this split has.
+    await writeCategories(root, [{ id: 1, name: 'a', label: 0 }, { id: 2, name: 'b', label: 1 }, { id: 3, name: 'c', label: 2 }]);
+    await writeManifest(root, 'val', [{ file: 'a/1.jpg', classId: 1 }]);
+    assert.equal(fileStore(await readManifest(root, 'val')).numClasses, 3);
+    // A source of its own: only the labels say.
+    const own: SourceItem[] = items.flatMap((x) => (x.kind === 'item' ? [{ kind: 'item', path: x.path, label: x.label, category: x.category }] : []));
+    assert.equal(fileStore(own).numClasses, 2);
   });
 
   it('a file that vanishes between listing and reading loads as an unreadable skip saying so, never a rejection', async () => {

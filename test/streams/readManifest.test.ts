@@ -55,8 +55,8 @@ describe('readManifest', () => {
     ]);
     const items = await readManifest(dir, 'train');
     assert.deepEqual(items, [
-      { kind: 'item', path: path.join(dir, 'train/a,1.jpg'), label: 1, category: cats[1] },
-      { kind: 'item', path: path.join(dir, 'train/b.jpg'), label: 0, category: cats[0] },
+      { kind: 'item', path: path.join(dir, 'train/a,1.jpg'), label: 1, category: cats[1], classCount: 2 },
+      { kind: 'item', path: path.join(dir, 'train/b.jpg'), label: 0, category: cats[0], classCount: 2 },
     ]);
   });
 
@@ -70,14 +70,14 @@ describe('readManifest', () => {
     assert.equal(await fsp.readFile(path.join(dir, 'val.csv'), 'utf8'), 'file,class,source\nval/000001.jpg,1,"../src/001.ak47/x,1.jpg"\nval/000002.jpg,257,\n');
     const items = await readManifest(dir, 'val');
     assert.deepEqual(items, [
-      { kind: 'item', path: path.join(dir, 'val/000001.jpg'), label: 0, category: cats[0], source: path.resolve(dir, '../src/001.ak47/x,1.jpg') },
-      { kind: 'item', path: path.join(dir, 'val/000002.jpg'), label: 1, category: cats[1] },
+      { kind: 'item', path: path.join(dir, 'val/000001.jpg'), label: 0, category: cats[0], source: path.resolve(dir, '../src/001.ak47/x,1.jpg'), classCount: 2 },
+      { kind: 'item', path: path.join(dir, 'val/000002.jpg'), label: 1, category: cats[1], classCount: 2 },
     ]);
     // With the column, a fourth field is still a malformed row; without it, a third one is.
     await write(path.join(dir, 'val.csv'), 'file,class,source\na.jpg,1,o.jpg,x\nb.jpg,1\n');
     const rows = await readManifest(dir, 'val');
     assert.ok(rows[0].kind === 'skip' && /val\.csv:2: expected "<file>,<class id>,<source>"/.test(rows[0].message), JSON.stringify(rows[0]));
-    assert.deepEqual(rows[1], { kind: 'item', path: path.join(dir, 'b.jpg'), label: 0, category: cats[0] });
+    assert.deepEqual(rows[1], { kind: 'item', path: path.join(dir, 'b.jpg'), label: 0, category: cats[0], classCount: 2 });
   });
 
   it('turns malformed rows and unknown classes into bad-label skips and keeps the good rows', async () => {
