@@ -43,7 +43,7 @@ are classified), unreadable checkpoint, or no image could be classified, 2 usage
 bad RXTRAIN_BACKEND / RXTRAIN_THREADS)
 
 examples:
-  rxtrain predict runs/sample data/fashion-mnist-sample/test/008.sneaker
+  rxtrain predict runs/photos cat.jpg dog.png
   rxtrain predict runs/caltech256 photos/ --top 5 --json`;
 
 /**

@@ -297,11 +297,12 @@ ${formatOptions(
 )}
 
 examples:
-  rxtrain train --config configs/sample.json
+  rxtrain train --data photos --run-dir runs/photos
   rxtrain train --data data/pre --model alexnet \\
       --epochs 90 --run-dir runs/alexnet
-  rxtrain train --config configs/sample.json --epochs 20 \\
-      --telemetry off --progress off`;
+  rxtrain train --config my-config.json --epochs 20 \\
+      --telemetry off --progress off
+  rxtrain train --config configs/sample.json  # in a clone`;
 }
 
 /**

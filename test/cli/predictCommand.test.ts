@@ -16,6 +16,16 @@ import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { writeDarkBrightDataset } from './fixtures/writeDarkBrightDataset';
 import { asUnprivileged } from '../streams/fixtures';
 
+describe('rxtrain predict --help', () => {
+  it('has examples that work in an installed package: no path only a clone has (the bundled sample)', async () => {
+    const c = captureIo();
+    assert.equal(await run(['--help'], c.io), 0);
+    const examples = c.out().split('\nexamples:\n')[1]?.split('\n') ?? [];
+    assert.ok(examples.length >= 2, c.out());
+    for (const l of examples) assert.doesNotMatch(l, /configs\/|fashion-mnist-sample/);
+  });
+});
+
 describe('rxtrain predict', function () {
   this.timeout(300_000);
   let tmp: string;

@@ -126,6 +126,15 @@ describe('rxtrain train', function () {
     assert.match(c.out(), /\n {2}130 {3}interrupted/);
   });
 
+  it('--help examples work in an installed package: a path only a clone has (configs/, the bundled sample) is marked as such', async () => {
+    const c = capture();
+    assert.equal(await run(['--help'], c.io), TRAIN_EXIT.OK);
+    const examples = c.out().split('\nexamples:\n')[1]?.split('\n') ?? [];
+    assert.ok(examples.length >= 3, c.out());
+    for (const l of examples) if (/configs\/|fashion-mnist-sample/.test(l)) assert.match(l, /# in a clone$/, l);
+    assert.ok(examples.some((l) => /^ {2}rxtrain train --data \S+/.test(l)), 'an example on a folder of the user\'s own');
+  });
+
   it('--help lays options out in a column that long options cannot run into', async () => {
     for (const columns of [undefined, 40, 80, 200]) {
       const c = capture();
