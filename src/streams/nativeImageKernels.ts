@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { debuglog } from 'node:util';
+import { addonBuildHint } from '../model/wasm/addonBuildHint';
 
 /**
  * The leading arguments of {@link NativeImageKernels.jpegPreprocess} and
@@ -82,7 +83,8 @@ export interface NativeImageKernels {
 }
 
 // src/streams (tsx) or dist/streams (built package): the repository root is two levels up.
-const ADDON_FILE = path.resolve(__dirname, '..', '..', 'build', 'Release', 'rxtrain_native.node');
+const ROOT = path.resolve(__dirname, '..', '..');
+const ADDON_FILE = path.join(ROOT, 'build', 'Release', 'rxtrain_native.node');
 const debug = debuglog('rxtrain');
 
 let loaded: { readonly kernels: NativeImageKernels | undefined; readonly why: string | undefined } | undefined;
@@ -98,13 +100,16 @@ function load(): NonNullable<typeof loaded> {
     try {
       const addon = createRequire(__filename)(ADDON_FILE) as Partial<NativeImageKernels>;
       // An addon built before the image kernels existed loads fine but lacks them.
-      if (typeof addon.cropResize !== 'function') throw new Error('the addon has no cropResize (built from an older checkout: rebuild with `node native/install.mjs`)');
-      loaded = { kernels: addon as NativeImageKernels, why: undefined };
+      if (typeof addon.cropResize !== 'function') {
+        loaded = { kernels: undefined, why: `addon ${ADDON_FILE} is older than this rxtrain (lacks cropResize); rebuild it with ${addonBuildHint(ROOT, process.cwd())}` };
+      } else loaded = { kernels: addon as NativeImageKernels, why: undefined };
     } catch (e) {
-      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      debug(`native image kernels not available, using the JavaScript ones: ${why}`);
-      loaded = { kernels: undefined, why };
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      // The training kernels' words: an installed package is rebuilt with npm, not with a
+      // script path that is only right inside a clone.
+      loaded = { kernels: undefined, why: `addon not built (${msg}); build it with ${addonBuildHint(ROOT, process.cwd())} (needs a C++ compiler, make, python3)` };
     }
+    if (loaded.why !== undefined) debug(`native image kernels not available, using the JavaScript ones: ${loaded.why}`);
   }
   return loaded;
 }
