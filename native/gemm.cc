@@ -154,45 +154,55 @@ float* aligned_floats(std::vector<float>& v, size_t n) {
 }
 
 #ifdef RX_X86
-// One full 12-row strip of a row-major A (16 k at a time: a 16×16 in-register transpose with
-// rows 12–15 empty, each k's 12 values stored at once). The scalar strided copy it replaces
-// was a third of a tall GEMM's time.
-__attribute__((target("avx512f"))) void pack_a12_rows_avx512(const float* A, int lda, int kc, float* d) {
-  const __mmask16 m12 = 0x0FFF;
-  int k = 0;
-  for (; k + 16 <= kc; k += 16) {
-    __m512 r[16];
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) r[i] = _mm512_loadu_ps(A + static_cast<size_t>(i) * lda + k);
-    r[12] = r[13] = r[14] = r[15] = _mm512_setzero_ps();
-    __m512 t[16], u[16];
+// Transposes `rows` (≤ 16) rows of 16 floats (src, row stride lds) into 16 rows of `rows` floats
+// (dst, row stride ldd; lanes past `rows` are not written): a 16×16 in-register transpose.
+__attribute__((target("avx512f"))) inline void transpose16_avx512(const float* src, size_t lds, int rows, float* dst, int ldd) {
+  const __mmask16 keep = static_cast<__mmask16>((1u << rows) - 1u);
+  __m512 r[16];
+  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(src + i * lds) : _mm512_setzero_ps();
+  __m512 t[16], u[16];
 #pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
-      u[4 * j + 0] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0x44);
-      u[4 * j + 1] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0xEE);
-      u[4 * j + 2] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0x44);
-      u[4 * j + 3] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0xEE);
-    }
-    // u[4j + m] holds, in 128-bit lane L, rows 4j..4j+3 of column 4L + m.
-#pragma GCC unroll 4
-    for (int m = 0; m < 4; ++m) {
-      const __m512 v0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88);
-      const __m512 v1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
-      const __m512 w0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
-      const __m512 w1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
-      _mm512_mask_storeu_ps(d + (k + m) * 12, m12, _mm512_shuffle_f32x4(v0, w0, 0x88));
-      _mm512_mask_storeu_ps(d + (k + 4 + m) * 12, m12, _mm512_shuffle_f32x4(v1, w1, 0x88));
-      _mm512_mask_storeu_ps(d + (k + 8 + m) * 12, m12, _mm512_shuffle_f32x4(v0, w0, 0xDD));
-      _mm512_mask_storeu_ps(d + (k + 12 + m) * 12, m12, _mm512_shuffle_f32x4(v1, w1, 0xDD));
-    }
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) {
+    u[4 * j + 0] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0x44);
+    u[4 * j + 1] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0xEE);
+    u[4 * j + 2] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0x44);
+    u[4 * j + 3] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0xEE);
+  }
+  // u[4j + m] holds, in 128-bit lane L, rows 4j..4j+3 of column 4L + m.
+#pragma GCC unroll 4
+  for (int m = 0; m < 4; ++m) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88);
+    const __m512 v1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
+    const __m512 w0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
+    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+    _mm512_mask_storeu_ps(dst + (m)*ldd, keep, _mm512_shuffle_f32x4(v0, w0, 0x88));
+    _mm512_mask_storeu_ps(dst + (4 + m) * ldd, keep, _mm512_shuffle_f32x4(v1, w1, 0x88));
+    _mm512_mask_storeu_ps(dst + (8 + m) * ldd, keep, _mm512_shuffle_f32x4(v0, w0, 0xDD));
+    _mm512_mask_storeu_ps(dst + (12 + m) * ldd, keep, _mm512_shuffle_f32x4(v1, w1, 0xDD));
+  }
+}
+
+// One full 12-row strip of a row-major A, 16 k at a time (the scalar strided copy it replaces
+// was a third of a tall GEMM's time).
+__attribute__((target("avx512f"))) void pack_a12_rows_avx512(const float* A, int lda, int kc, float* d) {
+  int k = 0;
+  for (; k + 16 <= kc; k += 16) transpose16_avx512(A + k, static_cast<size_t>(lda), 12, d + k * 12, 12);
   for (; k < kc; ++k)
     for (int i = 0; i < 12; ++i) d[k * 12 + i] = A[static_cast<size_t>(i) * lda + k];
+}
+
+// One full 32-column strip of a transposed B (stored N×K), 16 k at a time, as two 16×16 halves.
+__attribute__((target("avx512f"))) void pack_b32_cols_avx512(const float* B, int ldb, int kc, float* d) {
+  int k = 0;
+  for (; k + 16 <= kc; k += 16)
+    for (int h = 0; h < 2; ++h) transpose16_avx512(B + static_cast<size_t>(16 * h) * ldb + k, static_cast<size_t>(ldb), 16, d + k * 32 + 16 * h, 32);
+  for (; k < kc; ++k)
+    for (int j = 0; j < 32; ++j) d[k * 32 + j] = B[static_cast<size_t>(j) * ldb + k];
 }
 
 // `rows` (a multiple of 12) rows of a transposed A into consecutive 12-row strips: each k's
@@ -268,6 +278,12 @@ void pack_b(const Kernel& K, bool tb, const float* B, int ldb, int p0, int kc, i
   for (int s = 0; s < nc; s += NR) {
     const int cols = std::min(NR, nc - s);
     float* d = dst + s * kc;
+#ifdef RX_X86
+    if (cols == 32 && &K == &kAvx512) {
+      pack_b32_cols_avx512(B + static_cast<size_t>(j0 + s) * ldb + p0, ldb, kc, d);
+      continue;
+    }
+#endif
     for (int j = 0; j < cols; ++j) {
       const float* src = B + static_cast<size_t>(j0 + s + j) * ldb + p0;
       for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
