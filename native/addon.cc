@@ -188,6 +188,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"jpegPreprocess", nullptr, rxnative::napi_jpeg_preprocess, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, rxnative::napi_batchnorm_train, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, rxnative::napi_batchnorm_train_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormReluTrain", nullptr, rxnative::napi_batchnorm_relu_train, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormReluTrainGrad", nullptr, rxnative::napi_batchnorm_relu_train_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSum", nullptr, rxnative::napi_channel_sum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, rxnative::napi_maxpool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, rxnative::napi_maxpool_grad, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -52,7 +52,7 @@ void rowsParallel(long long rows, int C, int threads, F f) {
 }  // namespace
 
 void batchnorm_train_forward(long long rows, int C, const float* x, const float* gamma, const float* beta, float eps,
-                             float* y, float* mean, float* var, float* rstd, int threads) {
+                             float* y, float* mean, float* var, float* rstd, int threads, bool relu) {
   if (C <= 0) return;
   if (rows <= 0) {
     // No values: NaN statistics, as a mean over nothing is in tfjs.
@@ -91,13 +91,23 @@ void batchnorm_train_forward(long long rows, int C, const float* x, const float*
       float* yr = y + r * C;
       // Same operation order as the composed tfjs version: ((x − mean)·rstd)·gamma + beta.
       for (int c = 0; c < C; ++c) yr[c] = (xr[c] - mean[c]) * rstd[c] * gamma[c] + beta[c];
+      if (relu)
+        for (int c = 0; c < C; ++c) yr[c] = yr[c] < 0.0f ? 0.0f : yr[c];  // NaN stays NaN, as tfjs' Relu
     }
   });
 }
 
 void batchnorm_train_backward(long long rows, int C, const float* x, const float* dy, const float* gamma,
-                              const float* mean, const float* rstd, float* dx, float* dgamma, float* dbeta, int threads) {
+                              const float* mean, const float* rstd, float* dx, float* dgamma, float* dbeta, int threads,
+                              const float* reluBeta) {
   if (C <= 0) return;
+  // With a ReLU after the BatchNorm: its gradient dy·step(y), y recomputed with the forward's
+  // exact operations (so the same sign), instead of two more passes and a saved tensor.
+  const auto g = [&](const float* xr, const float* gr, int c) -> float {
+    if (reluBeta == nullptr) return gr[c];
+    const float yv = (xr[c] - mean[c]) * rstd[c] * gamma[c] + reluBeta[c];
+    return yv > 0.0f ? gr[c] : (yv != yv ? yv * gr[c] : 0.0f * gr[c]);
+  };
   std::vector<double> total;
   blockReduce(rows, C, 2, threads, total, [&](long long b, double* acc) {
     double* sdy = acc;
@@ -107,8 +117,9 @@ void batchnorm_train_backward(long long rows, int C, const float* x, const float
       const float* xr = x + r * C;
       const float* gr = dy + r * C;
       for (int c = 0; c < C; ++c) {
-        sdy[c] += gr[c];
-        sdyx[c] += static_cast<double>(gr[c]) * (static_cast<double>(xr[c]) - mean[c]);
+        const float d = g(xr, gr, c);
+        sdy[c] += d;
+        sdyx[c] += static_cast<double>(d) * (static_cast<double>(xr[c]) - mean[c]);
       }
     }
   });
@@ -131,7 +142,7 @@ void batchnorm_train_backward(long long rows, int C, const float* x, const float
       const float* xr = x + r * C;
       const float* gr = dy + r * C;
       float* out = dx + r * C;
-      for (int c = 0; c < C; ++c) out[c] = a[c] * (gr[c] - mdy[c] - (xr[c] - mean[c]) * q[c]);
+      for (int c = 0; c < C; ++c) out[c] = a[c] * (g(xr, gr, c) - mdy[c] - (xr[c] - mean[c]) * q[c]);
     }
   });
 }

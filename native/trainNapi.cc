@@ -48,7 +48,9 @@ PoolGeom poolGeometry(napi_env env, napi_value v) {
 
 }  // namespace
 
-napi_value napi_batchnorm_train(napi_env env, napi_callback_info info) {
+namespace {
+
+napi_value batchnormTrain(napi_env env, napi_callback_info info, bool relu) {
   return guard(env, [&] {
     napi_value a[11];
     args(env, info, a);
@@ -63,9 +65,15 @@ napi_value napi_batchnorm_train(napi_env env, napi_callback_info info) {
     float* mean = floats(env, a[4], C, "mean");
     float* var = floats(env, a[5], C, "variance");
     float* rstd = floats(env, a[6], C, "rstd");
-    batchnorm_train_forward(rows, static_cast<int>(C), x, gamma, beta, static_cast<float>(eps), y, mean, var, rstd, threadsArg(env, a[10]));
+    batchnorm_train_forward(rows, static_cast<int>(C), x, gamma, beta, static_cast<float>(eps), y, mean, var, rstd, threadsArg(env, a[10]), relu);
   });
 }
+
+}  // namespace
+
+napi_value napi_batchnorm_train(napi_env env, napi_callback_info info) { return batchnormTrain(env, info, false); }
+
+napi_value napi_batchnorm_relu_train(napi_env env, napi_callback_info info) { return batchnormTrain(env, info, true); }
 
 napi_value napi_batchnorm_train_grad(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -82,6 +90,26 @@ napi_value napi_batchnorm_train_grad(napi_env env, napi_callback_info info) {
     float* dgamma = floats(env, a[6], C, "dgamma");
     float* dbeta = floats(env, a[7], C, "dbeta");
     batchnorm_train_backward(rows, static_cast<int>(C), x, dy, gamma, mean, rstd, dx, dgamma, dbeta, threadsArg(env, a[10]));
+  });
+}
+
+// batchNormReluTrainGrad(x, dy, gamma, beta, mean, rstd, dx, dgamma, dbeta, rows, channels, threads)
+napi_value napi_batchnorm_relu_train_grad(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[12];
+    args(env, info, a);
+    const long long rows = count(env, a[9], "rows"), C = count(env, a[10], "channels");
+    shape(rows, C);
+    const float* x = floats(env, a[0], rows * C, "x");
+    const float* dy = floats(env, a[1], rows * C, "dy");
+    const float* gamma = floats(env, a[2], C, "gamma");
+    const float* beta = floats(env, a[3], C, "beta");
+    const float* mean = floats(env, a[4], C, "mean");
+    const float* rstd = floats(env, a[5], C, "rstd");
+    float* dx = floats(env, a[6], rows * C, "dx");
+    float* dgamma = floats(env, a[7], C, "dgamma");
+    float* dbeta = floats(env, a[8], C, "dbeta");
+    batchnorm_train_backward(rows, static_cast<int>(C), x, dy, gamma, mean, rstd, dx, dgamma, dbeta, threadsArg(env, a[11]), beta);
   });
 }
 

@@ -8,8 +8,10 @@ namespace rxnative {
 
 // batchNormTrain(x, gamma, beta, y, mean, variance, rstd, rows, channels, eps, threads)
 napi_value napi_batchnorm_train(napi_env env, napi_callback_info info);
+napi_value napi_batchnorm_relu_train(napi_env env, napi_callback_info info);
 // batchNormTrainGrad(x, dy, gamma, mean, rstd, dx, dgamma, dbeta, rows, channels, threads)
 napi_value napi_batchnorm_train_grad(napi_env env, napi_callback_info info);
+napi_value napi_batchnorm_relu_train_grad(napi_env env, napi_callback_info info);
 // channelSum(x, out, rows, channels, threads)
 napi_value napi_channel_sum(napi_env env, napi_callback_info info);
 // maxPool(x, y, geom, threads); geom = [B,H,W,C,fh,fw,sh,sw,padTop,padLeft,outH,outW]

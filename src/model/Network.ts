@@ -186,6 +186,8 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): Network 
   };
 
   const fusedRelu = spec.layers.map((l, i) => l.kind === 'relu' && i > 0 && spec.layers[i - 1].kind === 'conv');
+  // A ReLU right after a BatchNorm runs inside the training BatchNorm's passes.
+  const bnRelu = spec.layers.map((l, i) => l.kind === 'relu' && i > 0 && spec.layers[i - 1].kind === 'batchNorm');
 
   const run = (
     x: tf.Tensor4D,
@@ -205,13 +207,13 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions): Network 
           break;
         case 'relu':
           // A ReLU right after a convolution runs in the convolution's epilogue (one pass less).
-          if (!fusedRelu[i]) y = tf.relu(y);
+          if (!fusedRelu[i] && !(training && bnRelu[i])) y = tf.relu(y);
           break;
         case 'batchNorm': {
           const gamma = p.gamma as tf.Tensor1D;
           const beta = p.beta as tf.Tensor1D;
           if (training) {
-            const r = batchNormTrain(y, gamma, beta, BN_EPSILON);
+            const r = batchNormTrain(y, gamma, beta, BN_EPSILON, { relu: bnRelu[i + 1] === true });
             y = r.y;
             stats.push(r.stats);
           } else {

@@ -25,9 +25,14 @@ export interface BatchStats {
  * active, forward and gradient each run as one fused kernel (two passes over the data) instead
  * of tfjs' many small elementwise and reduction kernels; the math is the same.
  *
+ * With `relu`, y = max(BatchNorm(x), 0) — a ReLU layer right after — which the native kernels
+ * apply in the same passes (forward, and its dy·step(y) in the gradient) instead of a Relu, a
+ * Step and a Multiply over the whole tensor; elsewhere it is `tf.relu` after. Same results.
+ *
  * @example
  * ```ts
  * const { y, stats } = batchNormTrain(x, gamma, beta, 1e-5);
+ * const fused = batchNormTrain(x, gamma, beta, 1e-5, { relu: true }); // y ≥ 0
  * ```
  */
 export function batchNormTrain<T extends tf.Tensor>(
@@ -35,7 +40,9 @@ export function batchNormTrain<T extends tf.Tensor>(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   eps: number,
+  options: { readonly relu?: boolean } = {},
 ): { y: T; stats: BatchStats } {
+  const relu = options.relu === true;
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const channels = x.shape[x.rank - 1];
   const count = x.size / channels;
@@ -44,15 +51,15 @@ export function batchNormTrain<T extends tf.Tensor>(
     const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xi, g, b] = args as tf.Tensor[];
       const save = args[3] as tf.GradSaveFunc;
-      const [value, mean, variance, rstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
+      const [value, mean, variance, rstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xi, gamma: g, beta: b }, { epsilon: eps, relu }) as tf.Tensor[];
       // x rather than x̂: the gradient kernel recomputes x̂ on the fly, so no extra B·H·W·C tensor.
-      save([xi, g, mean, rstd]);
+      save([xi, g, mean, rstd, b]);
       stats = { count, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
       return {
         value,
         gradFunc: (d: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, gm, mn, rs] = saved;
-          return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x: xs, dy: d, gamma: gm, mean: mn, rstd: rs }, {}) as tf.Tensor[];
+          const [xs, gm, mn, rs, bt] = saved;
+          return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x: xs, dy: d, gamma: gm, beta: bt, mean: mn, rstd: rs }, { relu }) as tf.Tensor[];
         },
       };
     });
@@ -81,7 +88,10 @@ export function batchNormTrain<T extends tf.Tensor>(
       },
     };
   });
-  const y = f(x, gamma, beta) as T;
+  const bn = f(x, gamma, beta) as T;
   if (stats === undefined) throw new Error('batchNormTrain: statistics were not computed');
+  if (!relu) return { y: bn, stats };
+  const y = tf.relu(bn);
+  bn.dispose();
   return { y, stats };
 }

@@ -23,15 +23,18 @@ export const BATCH_NORM_TRAIN = 'RxtrainBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'RxtrainBatchNormTrainGrad';
 
 /**
- * Attributes of {@link BATCH_NORM_TRAIN}.
+ * Attributes of {@link BATCH_NORM_TRAIN} (and `relu` of {@link BATCH_NORM_TRAIN_GRAD}): with
+ * `relu`, y = max(BatchNorm(x), 0) in the same pass, and the gradient applies the ReLU's
+ * dy·step(y) itself (its input then also takes `beta`, to recompute y's sign).
  *
  * @example
  * ```ts
- * const attrs: BatchNormTrainAttrs = { epsilon: 1e-5 };
+ * const attrs: BatchNormTrainAttrs = { epsilon: 1e-5, relu: true };
  * ```
  */
 export interface BatchNormTrainAttrs {
   readonly epsilon: number;
+  readonly relu?: boolean;
 }
 
 function required(): NativeAddon {
@@ -82,7 +85,7 @@ export const batchNormTrainConfig: tf.KernelConfig = {
     const backend = asWasmBackend(b);
     const addon = required();
     const { x, gamma, beta } = inputs as unknown as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
-    const { epsilon } = attrs as unknown as BatchNormTrainAttrs;
+    const { epsilon, relu } = attrs as unknown as BatchNormTrainAttrs;
     const { rows, channels } = channelsOf(x);
     const y = backend.makeOutput(x.shape, 'float32');
     const mean = backend.makeOutput([channels], 'float32');
@@ -90,7 +93,8 @@ export const batchNormTrainConfig: tf.KernelConfig = {
     const rstd = backend.makeOutput([channels], 'float32');
     // Views only after allocating: growing the heap may replace its buffer.
     const v = (t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
-    addon.batchNormTrain(v(x), v(gamma), v(beta), v(y), v(mean), v(variance), v(rstd), rows, channels, epsilon, getThreadsCount());
+    const run = relu === true ? addon.batchNormReluTrain : addon.batchNormTrain;
+    run.call(addon, v(x), v(gamma), v(beta), v(y), v(mean), v(variance), v(rstd), rows, channels, epsilon, getThreadsCount());
     return [y, mean, variance, rstd];
   },
 };
@@ -99,7 +103,7 @@ export const batchNormTrainConfig: tf.KernelConfig = {
  * Gradient of {@link batchNormTrainConfig} for `wasm` on the native addon, in two passes over
  * the data: Σdy and Σdy·(x − mean) per channel (double, fixed row blocks), then
  * dx = γ·rstd/N · (N·dy − dβ − x̂·dγ) in one fused pass. Inputs `x`, `dy`, `gamma`, `mean`,
- * `rstd`; outputs `[dx, dgamma, dbeta]`.
+ * `rstd` (and `beta` with the `relu` attribute); outputs `[dx, dgamma, dbeta]`.
  *
  * @example
  * ```ts
@@ -109,17 +113,20 @@ export const batchNormTrainConfig: tf.KernelConfig = {
 export const batchNormTrainGradConfig: tf.KernelConfig = {
   kernelName: BATCH_NORM_TRAIN_GRAD,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, backend: b }) => {
+  kernelFunc: ({ inputs, backend: b, attrs }) => {
     const backend = asWasmBackend(b);
     const addon = required();
-    const { x, dy, gamma, mean, rstd } = inputs as unknown as Record<'x' | 'dy' | 'gamma' | 'mean' | 'rstd', tf.TensorInfo>;
+    const { x, dy, gamma, beta, mean, rstd } = inputs as unknown as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'rstd', tf.TensorInfo>;
+    const relu = (attrs as Partial<BatchNormTrainAttrs> | undefined)?.relu === true;
+    if (relu && beta === undefined) throw new Error(`${BATCH_NORM_TRAIN_GRAD}: relu needs beta`);
     if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`${BATCH_NORM_TRAIN_GRAD}: dy [${dy.shape.join(', ')}] must have x's shape [${x.shape.join(', ')}]`);
     const { rows, channels } = channelsOf(x);
     const dx = backend.makeOutput(x.shape, 'float32');
     const dgamma = backend.makeOutput([channels], 'float32');
     const dbeta = backend.makeOutput([channels], 'float32');
     const v = (t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
-    addon.batchNormTrainGrad(v(x), v(dy), v(gamma), v(mean), v(rstd), v(dx), v(dgamma), v(dbeta), rows, channels, getThreadsCount());
+    if (relu) addon.batchNormReluTrainGrad(v(x), v(dy), v(gamma), v(beta), v(mean), v(rstd), v(dx), v(dgamma), v(dbeta), rows, channels, getThreadsCount());
+    else addon.batchNormTrainGrad(v(x), v(dy), v(gamma), v(mean), v(rstd), v(dx), v(dgamma), v(dbeta), rows, channels, getThreadsCount());
     return [dx, dgamma, dbeta];
   },
 };

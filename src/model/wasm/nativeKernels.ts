@@ -29,6 +29,12 @@ export interface NativeAddon {
   /** Gradient of {@link NativeAddon.batchNormTrain} from the saved mean and rstd: dx, dgamma, dbeta. */
   batchNormTrainGrad(x: Float32Array, dy: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, channels: number, threads: number): void;
+  /** {@link NativeAddon.batchNormTrain} followed by a ReLU in the same pass: y = max(BN(x), 0). */
+  batchNormReluTrain(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array,
+    rstd: Float32Array, rows: number, channels: number, eps: number, threads: number): void;
+  /** Gradient of {@link NativeAddon.batchNormReluTrain}: the ReLU's mask recomputed from x, gamma and beta. */
+  batchNormReluTrainGrad(x: Float32Array, dy: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, channels: number, threads: number): void;
   /** out[c] = Σ over rows of x[r, c] (a Sum over every axis but the last), summed in double. */
   channelSum(x: Float32Array, out: Float32Array, rows: number, channels: number, threads: number): void;
   /**
@@ -101,7 +107,7 @@ let enabled: boolean | undefined;
 /** Every function of {@link NativeAddon}: an addon built from older sources lacks some. */
 const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'batchNormTrain', 'batchNormTrainGrad',
-  'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel',
+  'batchNormReluTrain', 'batchNormReluTrainGrad', 'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel',
 ];
 
 /**

@@ -61,6 +61,37 @@ describe('native training BatchNorm on wasm (vs cpu)', () => {
     }
   }
 
+  describe('with a ReLU after it ({ relu: true }): the same bits as batchNormTrain then tf.relu', () => {
+    /** y, dx, dγ, dβ of Σ(relu(BN(x))·w), fused or composed; β shifted so about half the y are < 0. */
+    const reluOps = (c: Case, fused: boolean): (() => tf.Tensor[]) => () => {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const channels = c.shape[c.shape.length - 1];
+      const x = tf.tensor(values(n, 31, c.offset), c.shape);
+      const gamma = tf.tensor1d(values(channels, 32, 1.5));
+      const beta = tf.tensor1d(values(channels, 33));
+      const w = tf.tensor(values(n, 34), c.shape);
+      const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => (fused
+        ? batchNormTrain(xi, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { relu: true }).y
+        : tf.relu(batchNormTrain(xi, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5).y));
+      const y = f(x, gamma, beta);
+      return [y, ...tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(xi, g, b), w)))([x, gamma, beta])];
+    };
+    const names = ['y', 'dx', 'dgamma', 'dbeta'];
+    for (const path of [...WASM_PATHS, 'cpu' as const]) {
+      for (const c of cases.filter((k) => k.shape.slice(0, -1).some((d) => d > 1))) {
+        it(`${path}: ${c.what}: x ${c.shape.join('×')}`, async () => {
+          const backend = path === 'cpu' ? 'cpu' : 'wasm';
+          const wasmPath = path === 'cpu' ? undefined : path;
+          const fused = await runOn(backend, reluOps(c, true), wasmPath);
+          const composed = await runOn(backend, reluOps(c, false), wasmPath);
+          assert.ok(fused[0].some((v) => v === 0) && fused[0].some((v) => v > 0), 'the ReLU cuts some values and keeps others');
+          // ±0 may differ (the composed gradient multiplies dy by 0); everything else is the same float.
+          names.forEach((name, i) => fused[i].forEach((v, j) => assert.ok(v === composed[i][j], `${path} ${name}[${j}]: ${v} vs ${composed[i][j]}`)));
+        });
+      }
+    }
+  });
+
   it('leaves no tensors behind (statistics belong to the caller)', async () => {
     await initBackend({ prefer: 'wasm' });
     setNativeKernelsEnabled(true);
@@ -110,7 +141,13 @@ describe('native training BatchNorm on wasm (vs cpu)', () => {
       addon.batchNormTrainGrad(x, dy, gamma, mean, rstd, dx, dgamma, dbeta, rows, C, threads);
       const sums = new Float32Array(C);
       addon.channelSum(x, sums, rows, C, threads);
-      return [y, mean, variance, rstd, dx, dgamma, dbeta, sums];
+      const yr = new Float32Array(rows * C);
+      addon.batchNormReluTrain(x, gamma, beta, yr, mean, variance, rstd, rows, C, 1e-5, threads);
+      const dxr = new Float32Array(rows * C);
+      const dgammar = new Float32Array(C);
+      const dbetar = new Float32Array(C);
+      addon.batchNormReluTrainGrad(x, dy, gamma, beta, mean, rstd, dxr, dgammar, dbetar, rows, C, threads);
+      return [y, mean, variance, rstd, dx, dgamma, dbeta, sums, yr, dxr, dgammar, dbetar];
     };
     const one = run(1);
     const two = run(2);
@@ -123,5 +160,7 @@ describe('native training BatchNorm on wasm (vs cpu)', () => {
     assert.throws(() => addon.batchNormTrain(f(5), f(2), f(2), f(6), f(2), f(2), f(2), 3, 2, 1e-5, 1), /x has 5 elements, needs 6/);
     assert.throws(() => addon.batchNormTrainGrad(f(6), f(6), f(2), f(2), f(1), f(6), f(2), f(2), 3, 2, 1), /rstd has 1 elements, needs 2/);
     assert.throws(() => addon.channelSum(f(6), f(2), 3, 0, 1), /invalid rows × channels/);
+    assert.throws(() => addon.batchNormReluTrain(f(5), f(2), f(2), f(6), f(2), f(2), f(2), 3, 2, 1e-5, 1), /x has 5 elements, needs 6/);
+    assert.throws(() => addon.batchNormReluTrainGrad(f(6), f(6), f(2), f(1), f(2), f(2), f(6), f(2), f(2), 3, 2, 1), /beta has 1 elements, needs 2/);
   });
 });
