@@ -11,6 +11,7 @@
 #include "imageNapi.h"
 #include "napiArgs.h"
 #include "weightedSum.h"
+#include "reluGrad.h"
 #include "threadSlice.h"
 #include "trainNapi.h"
 #include "winograd.h"
@@ -195,6 +196,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, rxnative::napi_maxpool_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, rxnative::napi_sgd_update, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"weightedSum", nullptr, rxnative::napi_weighted_sum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, rxnative::napi_relu_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreadSlice", nullptr, rxnative::napi_set_thread_slice, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"computeSlice", nullptr, rxnative::napi_compute_slice, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { reluGrad } from './wasm/reluGrad';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -25,7 +26,7 @@ export const fusedConv2DGradConfig: tf.GradConfig = {
     const dil = typeof dilations === 'number' ? [dilations, dilations] : dilations;
     if (dil.some((d) => d !== 1)) throw new Error(`FusedConv2D gradient: dilations must be 1, got [${dil.join(', ')}]`);
     let g = dy as tf.Tensor;
-    if (activation === 'relu') g = tf.mul(g, tf.step(y));
+    if (activation === 'relu') g = reluGrad(g, y);
     else if (activation !== 'linear') throw new Error(`FusedConv2D gradient: activation ${activation} is not supported (linear, relu)`);
     const conv = { strides, pad, dataFormat, dimRoundingMode };
     return {

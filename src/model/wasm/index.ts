@@ -20,3 +20,4 @@ export * from './nativeSgd';
 export * from './withoutEmscriptenExitHandlers';
 export * from './removeTfjsWasmExitHandlers';
 export * from './keepProcessListeners';
+export * from './reluGrad';

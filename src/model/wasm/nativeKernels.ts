@@ -35,6 +35,8 @@ export interface NativeAddon {
   /** Gradient of {@link NativeAddon.batchNormReluTrain}: the ReLU's mask recomputed from x, gamma and beta. */
   batchNormReluTrainGrad(x: Float32Array, dy: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, rstd: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, channels: number, threads: number): void;
+  /** out[i] = dy[i]·step(y[i]) over n elements: a ReLU's gradient from its output, as tfjs computes it. */
+  reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, n: number, threads: number): void;
   /** out[c] = Σ over rows of x[r, c] (a Sum over every axis but the last), summed in double. */
   channelSum(x: Float32Array, out: Float32Array, rows: number, channels: number, threads: number): void;
   /**
@@ -107,7 +109,7 @@ let enabled: boolean | undefined;
 /** Every function of {@link NativeAddon}: an addon built from older sources lacks some. */
 const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'batchNormTrain', 'batchNormTrainGrad',
-  'batchNormReluTrain', 'batchNormReluTrainGrad', 'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel',
+  'batchNormReluTrain', 'batchNormReluTrainGrad', 'reluGrad', 'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel',
 ];
 
 /**

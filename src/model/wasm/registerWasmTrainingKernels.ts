@@ -9,6 +9,7 @@ import { maxPoolConfig } from './maxPool';
 import { maxPoolGradConfig } from './maxPoolGrad';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './nativeBatchNorm';
 import { sgdUpdateConfig } from './nativeSgd';
+import { reluGradConfig } from './reluGrad';
 import { stockWasmKernel } from './wasmKernelCall';
 
 /** The kernel configs rxtrain adds to (or replaces on) the `wasm` backend. */
@@ -26,6 +27,7 @@ const kernels: readonly tf.KernelConfig[] = [
   batchNormTrainGradConfig,
   identityConfig,
   sgdUpdateConfig,
+  reluGradConfig,
 ];
 
 /** tfjs wasm kernels the replacements delegate to; captured before anything is replaced. */
@@ -50,8 +52,8 @@ export function wasmTrainingKernelNames(): string[] {
  * 4.22 lacks (`Conv2DBackpropFilter`), gets wrong (`MaxPoolGrad`) or runs slowly
  * (`Conv2DBackpropInput`, transposed `BatchMatMul`/`_FusedMatMul`, and on the native addon
  * `MaxPool` and per-channel `Sum`), plus rxtrain's fused training BatchNorm kernels
- * (`RxtrainBatchNormTrain`, `RxtrainBatchNormTrainGrad`) and SGD update (`RxtrainSgdUpdate`),
- * both native addon only, and a copy-free
+ * (`RxtrainBatchNormTrain`, `RxtrainBatchNormTrainGrad`), SGD update (`RxtrainSgdUpdate`) and
+ * ReLU gradient (`RxtrainReluGrad`), native addon only, and a copy-free
  * `Identity` (the clones tfjs saves for gradients). Idempotent; replaces tfjs'
  * own registration of the same kernel name. Call it before the `wasm` backend is first
  * initialised (initBackend does) so that the replacements' setup runs with the backend.

@@ -75,7 +75,7 @@ describe('native kernels (wasm+native)', () => {
 
   it('an addon built from older sources (a function missing) is named as stale, not used', () => {
     const names = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'batchNormTrain', 'batchNormTrainGrad',
-      'batchNormReluTrain', 'batchNormReluTrainGrad', 'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel'];
+      'batchNormReluTrain', 'batchNormReluTrainGrad', 'reluGrad', 'channelSum', 'maxPool', 'maxPoolGrad', 'sgdUpdate', 'weightedSum', 'kernel', 'setKernel'];
     const complete = Object.fromEntries(names.map((f) => [f, () => undefined]));
     assert.equal(missingAddonFunctions(complete), undefined);
     // The addon built from this checkout is complete.
