@@ -75,43 +75,37 @@ napi_value napi_batchnorm_train(napi_env env, napi_callback_info info) { return 
 
 napi_value napi_batchnorm_relu_train(napi_env env, napi_callback_info info) { return batchnormTrain(env, info, true); }
 
-napi_value napi_batchnorm_train_grad(napi_env env, napi_callback_info info) {
+namespace {
+
+// batchNormTrainGrad(x, dy, gamma, mean, rstd, dx, dgamma, dbeta, rows, channels, threads), and
+// with relu batchNormReluTrainGrad(x, dy, gamma, beta, mean, rstd, …): beta after gamma.
+napi_value batchnormTrainGrad(napi_env env, napi_callback_info info, bool relu) {
   return guard(env, [&] {
-    napi_value a[11];
-    args(env, info, a);
-    const long long rows = count(env, a[8], "rows"), C = count(env, a[9], "channels");
+    napi_value a[12];
+    size_t argc = relu ? 12 : 11;
+    check(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr), "get_cb_info");
+    if (argc < (relu ? 12u : 11u)) throw ArgError{"expected " + std::to_string(relu ? 12 : 11) + " arguments, got " + std::to_string(argc)};
+    const int o = relu ? 1 : 0;  // arguments after beta move one on
+    const long long rows = count(env, a[8 + o], "rows"), C = count(env, a[9 + o], "channels");
     shape(rows, C);
     const float* x = floats(env, a[0], rows * C, "x");
     const float* dy = floats(env, a[1], rows * C, "dy");
     const float* gamma = floats(env, a[2], C, "gamma");
-    const float* mean = floats(env, a[3], C, "mean");
-    const float* rstd = floats(env, a[4], C, "rstd");
-    float* dx = floats(env, a[5], rows * C, "dx");
-    float* dgamma = floats(env, a[6], C, "dgamma");
-    float* dbeta = floats(env, a[7], C, "dbeta");
-    batchnorm_train_backward(rows, static_cast<int>(C), x, dy, gamma, mean, rstd, dx, dgamma, dbeta, threadsArg(env, a[10]));
+    const float* beta = relu ? floats(env, a[3], C, "beta") : nullptr;
+    const float* mean = floats(env, a[3 + o], C, "mean");
+    const float* rstd = floats(env, a[4 + o], C, "rstd");
+    float* dx = floats(env, a[5 + o], rows * C, "dx");
+    float* dgamma = floats(env, a[6 + o], C, "dgamma");
+    float* dbeta = floats(env, a[7 + o], C, "dbeta");
+    batchnorm_train_backward(rows, static_cast<int>(C), x, dy, gamma, mean, rstd, dx, dgamma, dbeta, threadsArg(env, a[10 + o]), beta);
   });
 }
 
-// batchNormReluTrainGrad(x, dy, gamma, beta, mean, rstd, dx, dgamma, dbeta, rows, channels, threads)
-napi_value napi_batchnorm_relu_train_grad(napi_env env, napi_callback_info info) {
-  return guard(env, [&] {
-    napi_value a[12];
-    args(env, info, a);
-    const long long rows = count(env, a[9], "rows"), C = count(env, a[10], "channels");
-    shape(rows, C);
-    const float* x = floats(env, a[0], rows * C, "x");
-    const float* dy = floats(env, a[1], rows * C, "dy");
-    const float* gamma = floats(env, a[2], C, "gamma");
-    const float* beta = floats(env, a[3], C, "beta");
-    const float* mean = floats(env, a[4], C, "mean");
-    const float* rstd = floats(env, a[5], C, "rstd");
-    float* dx = floats(env, a[6], rows * C, "dx");
-    float* dgamma = floats(env, a[7], C, "dgamma");
-    float* dbeta = floats(env, a[8], C, "dbeta");
-    batchnorm_train_backward(rows, static_cast<int>(C), x, dy, gamma, mean, rstd, dx, dgamma, dbeta, threadsArg(env, a[11]), beta);
-  });
-}
+}  // namespace
+
+napi_value napi_batchnorm_train_grad(napi_env env, napi_callback_info info) { return batchnormTrainGrad(env, info, false); }
+
+napi_value napi_batchnorm_relu_train_grad(napi_env env, napi_callback_info info) { return batchnormTrainGrad(env, info, true); }
 
 napi_value napi_channel_sum(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
