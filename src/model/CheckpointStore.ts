@@ -121,9 +121,11 @@ export interface CheckpointStore {
    */
   readonly lockTakeover?: LockTakeover | undefined;
   /**
-   * Ends writing: gives the folder's lock back (see {@link openCheckpointStore}), after which
-   * `save` is refused (as is one still waiting for its turn); await a save being written before
-   * closing. Idempotent; the process's exit does it too. Optional, as `ensureBest` is.
+   * Ends writing: `save` is refused from now on (as is one still waiting for its turn), and the
+   * folder's lock (see {@link openCheckpointStore}) is given back, at once, or, while a save is
+   * being written, once that file is in place: a run unsubscribed in the middle of a save (which
+   * nothing can await) finishes it, and no other process may take the folder over meanwhile.
+   * Idempotent; the process's exit does it too. Optional, as `ensureBest` is.
    */
   close?(): void;
 }
@@ -166,6 +168,12 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 let savesInProcess = 0;
+
+// The temp files this process is writing now (resolved paths). Stores of one process share the
+// folder's lock, so opening the folder again (to resume after an unsubscribe, say) is allowed
+// while a save is still being written: its temp file is no crash's leftover, and removing it
+// failed that save at its rename.
+const tempFilesBeingWritten = new Set<string>();
 
 // Test hook: lets a test SIGKILL a child process while a checkpoint is half written.
 async function maybePauseForTest(handle: fs.promises.FileHandle): Promise<void> {
@@ -235,6 +243,7 @@ async function writeAtomic(dir: string, name: string, content: FileContent | Pro
     }
   };
   process.on('exit', dropTmp);
+  tempFilesBeingWritten.add(path.resolve(tmp));
   try {
     const file = await content;
     const handle = await fs.promises.open(tmp, 'w');
@@ -268,6 +277,7 @@ async function writeAtomic(dir: string, name: string, content: FileContent | Pro
     throw new Error(`cannot write checkpoint ${path.join(dir, name)}: ${(e as Error).message} (the checkpoints already on disk are intact)`, { cause: e });
   } finally {
     process.off('exit', dropTmp);
+    tempFilesBeingWritten.delete(path.resolve(tmp));
   }
   await fsyncDir(dir);
 }
@@ -280,6 +290,7 @@ async function writeAtomic(dir: string, name: string, content: FileContent | Pro
  */
 async function linkAtomic(dir: string, from: string, name: string): Promise<void> {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  tempFilesBeingWritten.add(path.resolve(tmp));
   try {
     await fs.promises.rm(tmp, { force: true });
     await fs.promises.link(path.join(dir, from), tmp);
@@ -287,7 +298,10 @@ async function linkAtomic(dir: string, from: string, name: string): Promise<void
     await fsyncDir(dir);
   } catch {
     await fs.promises.rm(tmp, { force: true });
+    tempFilesBeingWritten.delete(path.resolve(tmp));
     await writeAtomic(dir, name, copyOf(path.join(dir, from)));
+  } finally {
+    tempFilesBeingWritten.delete(path.resolve(tmp));
   }
 }
 
@@ -413,6 +427,8 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     if (closed) throw new Error(`checkpoint store ${dir} is closed: open it again to write there`);
   };
   let queue: Promise<unknown> = Promise.resolve();
+  // Saves called and not yet settled: close() gives the lock back only once they have.
+  let unsettled = 0;
   let writing: CheckpointStore['writing'];
   const removedTempFiles: RemovedTempFile[] = [];
   let names: string[];
@@ -428,6 +444,7 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     // with ENOENT rather than the refusal that names this process.
     if (f.startsWith(`${CHECKPOINT_FOLDER_LOCK_FILE}.`)) continue;
     const file = path.join(dir, f);
+    if (tempFilesBeingWritten.has(path.resolve(file))) continue;
     let bytes = 0;
     try {
       bytes = (await fs.promises.stat(file)).size;
@@ -454,11 +471,12 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
       const name = checkpointFileName(ck.step, ck.epoch, ck.batch);
       // One at a time: two writes at once would prune each other's files by keepLast, and
       // double the disk traffic that each of them waits for.
+      unsettled += 1;
       const turn = queue.then(async () => {
-        refuseIfClosed();
-        savesInProcess += 1;
-        writing = { step: ck.step, epoch: ck.epoch, batch: ck.batch };
         try {
+          refuseIfClosed();
+          savesInProcess += 1;
+          writing = { step: ck.step, epoch: ck.epoch, batch: ck.batch };
           await writeAtomic(dir, name, { bytes: file.bytes, chunks: () => file.chunks(WRITE_CHUNK_BYTES) });
           if (best && options.keepBest) await linkAtomic(dir, name, BEST);
           // Names sort by step, so the ones after this one's are checkpoints the resume passed over
@@ -472,6 +490,9 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
           return path.join(dir, name);
         } finally {
           writing = undefined;
+          unsettled -= 1;
+          // Given back before the save settles, so that whoever awaits it may open the folder.
+          if (closed && unsettled === 0) release();
         }
       });
       queue = turn.catch(() => undefined);
@@ -485,7 +506,10 @@ export async function openCheckpointStore(dir: string, options: CheckpointStoreO
     },
     close() {
       closed = true;
-      release();
+      // The save being written goes on to its rename (those waiting their turn are refused):
+      // with the lock given back now, another process could open the folder, remove its temp
+      // file as a crash's leftover, and write checkpoints of its own beside it.
+      if (unsettled === 0) release();
     },
   };
 }

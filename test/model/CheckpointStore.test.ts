@@ -175,6 +175,43 @@ describe('CheckpointStore', () => {
     assert.equal(decodeCheckpoint(fs.readFileSync(path.join(dir, 'best.rxckpt'))).step, 20);
   });
 
+  /** Turns the event loop until `store` has a save's temp file on disk, being written. */
+  const untilWriting = async (store: { readonly writing?: unknown }): Promise<void> => {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (fs.readdirSync(dir).some((f) => f.startsWith('.ckpt-') && f.endsWith('.tmp'))) return;
+      assert.notEqual(store.writing, undefined, 'the save is still under way');
+    }
+  };
+
+  it('a store closed while a save is being written keeps the folder locked until that file is in place, then gives the lock back; saves waiting their turn are refused', async () => {
+    const lockPath = path.join(dir, CHECKPOINT_FOLDER_LOCK_FILE);
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
+    const saving = store.save(largeCheckpoint(20), { best: true });
+    const waiting = store.save(sampleCheckpoint(30), { best: false });
+    await untilWriting(store);
+    store.close?.();
+    // Given back now, another process could open the folder and remove the temp file being written.
+    assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, process.pid, 'still held while the file is written');
+    assert.equal(await saving, path.join(dir, checkpointFileName(20, 2, 3)));
+    await assert.rejects(waiting, /checkpoint store .* is closed/);
+    assert.equal(fs.existsSync(lockPath), false, 'given back once the write is done');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['best.rxckpt', checkpointFileName(20, 2, 3)]);
+    assert.equal(decodeCheckpoint(fs.readFileSync(path.join(dir, 'best.rxckpt'))).step, 20);
+  });
+
+  it('opening the folder again while this process writes a save there leaves that save\'s temp file alone: it is no crash\'s leftover', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    const saving = store.save(largeCheckpoint(20), { best: false });
+    await untilWriting(store);
+    const again = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    assert.deepEqual(again.removedTempFiles, []);
+    assert.equal(await saving, path.join(dir, checkpointFileName(20, 2, 3)));
+    assert.equal((await again.scan()).latest?.checkpoint.step, 20);
+    store.close?.();
+    again.close?.();
+  });
+
   it('a write that fails part-way fails the save as before: the previous checkpoint still loads, its temp file goes, nothing is pruned, and the next save goes ahead', async () => {
     const store = await openCheckpointStore(dir, { keepLast: 1, keepBest: true });
     const good = await store.save(sampleCheckpoint(10), { best: true });
