@@ -36,8 +36,9 @@ export interface LockTakeover {
 }
 
 /**
- * A held lock file. `release()` removes it (idempotent); it also runs by itself when the process
- * exits, so that `process.exit` after a second Ctrl-C leaves no lock.
+ * A held lock file. `release()` removes it (idempotent, and it never throws: a lock it cannot
+ * remove, in a folder made read-only, stays for the next taker to take over as stale); it also
+ * runs by itself when the process exits, so that `process.exit` after a second Ctrl-C leaves no lock.
  *
  * @example
  * ```ts
@@ -366,7 +367,14 @@ export function lockFile(file: string): E.Either<LockRefusal, FileLock> {
           released = true;
           releaseAtExit.delete(release);
           // Only our own lock: a stale-lock takeover by someone else must not be undone.
-          if (readLock(file)?.info?.pid === me.pid) fs.rmSync(file, { force: true });
+          try {
+            if (readLock(file)?.info?.pid === me.pid) fs.rmSync(file, { force: true });
+          } catch {
+            // A folder made read-only (chmod, a file system remounted read-only after an I/O
+            // error): the lock stays, naming a process that is about to end, and the next taker
+            // takes it over as stale. Thrown, it replaced the outcome of the work it guarded
+            // (`rxtrain train` ended with a bare `EACCES … unlink` instead of its own error).
+          }
         };
         atExit(release);
         removeLitter(file, me.host);

@@ -125,6 +125,29 @@ describe('lockFile', () => {
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
+  it('release never throws: a lock it cannot remove (its folder made read-only) stays, and the next taker takes it over as stale', () => {
+    const file = path.join(dir, 'x.lock');
+    // As root, chmod 0555 stops no unlink: the refusal is made by hand, as a read-only folder gives it.
+    const script = `const fs = require('node:fs');
+      const lock = require(${JSON.stringify(LOCK_FILE_MODULE)}).lockFile(${JSON.stringify(file)});
+      const rm = fs.rmSync;
+      fs.rmSync = (f, o) => {
+        if (f === ${JSON.stringify(file)}) throw Object.assign(new Error('EACCES: permission denied, unlink'), { code: 'EACCES' });
+        rm(f, o);
+      };
+      let threw = null;
+      try { lock.right.release(); } catch (e) { threw = e.message; }
+      console.log(JSON.stringify({ threw }));`;
+    const p = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    assert.deepEqual(JSON.parse(p.stdout), { threw: null });
+    assert.equal(fs.existsSync(file), true, 'the lock stays');
+    const next = lockFile(file);
+    assert.ok(E.isRight(next), 'taken over');
+    assert.equal(next.right.takeover?.holder?.pid, p.pid);
+    next.right.release();
+  });
+
   it('removes, once it holds the lock, the temporary files of processes of this host killed writing the lock or a takeover marker', () => {
     const file = path.join(dir, 'x.lock');
     const a = killedWritingTemp(file);
