@@ -274,7 +274,10 @@ async function writeAtomic(dir: string, name: string, content: FileContent | Pro
     } catch {
       // the write's error is the one to report; the next start removes temp files anyway
     }
-    throw new Error(`cannot write checkpoint ${path.join(dir, name)}: ${(e as Error).message} (the checkpoints already on disk are intact)`, { cause: e });
+    // With the folder gone there are no checkpoints on disk to be intact: saying so misled.
+    const folderGone = (e as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(dir);
+    const after = folderGone ? `: the folder ${dir} is gone (deleted or moved during the run), and with it this run's checkpoints` : ' (the checkpoints already on disk are intact)';
+    throw new Error(`cannot write checkpoint ${path.join(dir, name)}: ${(e as Error).message}${after}`, { cause: e });
   } finally {
     process.off('exit', dropTmp);
     tempFilesBeingWritten.delete(path.resolve(tmp));

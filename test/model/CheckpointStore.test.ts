@@ -241,6 +241,18 @@ describe('CheckpointStore', () => {
     assert.equal((await store.save(sampleCheckpoint(30), { best: false })).endsWith(checkpointFileName(30, 2, 3)), true);
   });
 
+  it('a save into a folder deleted during the run says that the folder is gone, not that the checkpoints on disk are intact', async () => {
+    const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: false });
+    await store.save(sampleCheckpoint(10), { best: false });
+    fs.rmSync(dir, { recursive: true });
+    await assert.rejects(store.save(sampleCheckpoint(20), { best: false }), (e: Error) => {
+      assert.ok(e.message.startsWith(`cannot write checkpoint ${path.join(dir, checkpointFileName(20, 2, 3))}: ENOENT: `), e.message);
+      assert.ok(e.message.endsWith(`: the folder ${dir} is gone (deleted or moved during the run), and with it this run's checkpoints`), e.message);
+      return true;
+    });
+    store.close?.();
+  });
+
   it('where the file system makes no hard links, best.rxckpt is a complete copy', async () => {
     const store = await openCheckpointStore(dir, { keepLast: 2, keepBest: true });
     const link = fs.promises.link;
