@@ -54,6 +54,19 @@ const BAR_MAX = 40;
 const BAR_MIN = 10;
 
 /**
+ * The widths a redrawn line holds its changing figures to, right-aligned: each frame's text
+ * would otherwise move everything after a figure whose digits changed (`9.8 img/s`, then
+ * `10.2`), and the bar's size with it on a terminal too narrow for the bar's most. A figure
+ * longer than its width (`1h02m03s`, a loss of 12.3456) takes what it needs.
+ */
+const WIDTH = { ips: 6, eta: 6, loss: 6, acc: 6 } as const;
+
+/** `value/total` with `value` as wide as `total`, so the count does not widen as it goes up. */
+function steadyCount(value: number, total: number): string {
+  return `${String(value).padStart(String(total).length)}/${total}`;
+}
+
+/**
  * The bar line, fitted to the terminal's width (`maxWidth`, read at every redraw, so a resize
  * takes effect at once). cli-progress cuts a line at the right margin, and at 40 columns of
  * bar an 80-column terminal lost the loss and accuracy, the figures the bar is watched for:
@@ -67,9 +80,11 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
     return line.length <= room ? line : undefined;
   };
   const short = f.short ?? 0;
-  const at = batchCount(params.value, params.total, short);
-  const figures = `loss ${f.loss} acc ${f.acc}`;
-  const rest = [at, `${f.ips} img/s`, `ETA ${f.etaText}`, figures];
+  const at = short > 0 ? batchCount(params.value, params.total, short) : steadyCount(params.value, params.total);
+  const figures = `loss ${f.loss.padStart(WIDTH.loss)} acc ${f.acc.padStart(WIDTH.acc)}`;
+  const ips = `${f.ips.padStart(WIDTH.ips)} img/s`;
+  const eta = `ETA ${f.etaText.padStart(WIDTH.eta)}`;
+  const rest = [at, ips, eta, figures];
   const plain = `${head} ${rest.join(' | ')}`;
   const size = Math.min(BAR_MAX, room - plain.length - 3);
   if (size >= BAR_MIN) {
@@ -77,8 +92,8 @@ function fittedBarLine(head: string, params: { readonly progress: number; readon
     const done = Math.round(Math.min(Math.max(short > 0 ? 1 : params.progress, 0), 1) * size);
     return `${head} [${'\u2588'.repeat(done)}${'\u2591'.repeat(size - done)}] ${rest.join(' | ')}`;
   }
-  return fit([`${head} ${at}`, `${f.ips} img/s`, `ETA ${f.etaText}`, figures])
-    ?? fit([`${head} ${at}`, `ETA ${f.etaText}`, figures])
+  return fit([`${head} ${at}`, ips, eta, figures])
+    ?? fit([`${head} ${at}`, eta, figures])
     ?? `${head} ${at} | ${figures}`;
 }
 
@@ -120,7 +135,9 @@ function validationParts(f: ValidationFields): [string, string, string] {
  */
 function fittedValidationLine(head: string, maxWidth: number, f: ValidationFields): string {
   const room = maxWidth - 1;
-  const [at, ips, eta] = validationParts(f);
+  const at = f.total === undefined ? `${f.done}` : steadyCount(f.done, f.total);
+  const ips = `${f.ips.padStart(WIDTH.ips)} img/s`;
+  const eta = `ETA ${f.etaText.padStart(WIDTH.eta)}`;
   const plain = `${head} ${[at, ips, eta].join(' | ')}`;
   const size = Math.min(BAR_MAX, room - plain.length - 3);
   if (f.total !== undefined && size >= BAR_MIN) {
@@ -136,7 +153,8 @@ function fittedValidationLine(head: string, maxWidth: number, f: ValidationField
 
 /**
  * Per-epoch progress of a training run as an {@link EventSink}: on a terminal a cli-progress
- * bar (batches, img/s, ETA, loss) that is cleared when the epoch ends, so the logger's epoch
+ * bar (batches, img/s, ETA, loss; each in a fixed-width column, so that nothing moves from frame
+ * to frame as the digits change) that is cleared when the epoch ends, so the logger's epoch
  * line replaces it; otherwise a plain line at most every `lineEveryMs`, and always one at the
  * epoch's end. Subscribe it before the logger so the bar is gone before the epoch summary is
  * printed. A resumed run's bar starts at the resumed batch (EpochBegin's `startBatch`), not at 0.

@@ -84,7 +84,7 @@ describe('trainProgress', () => {
     // The bar: full, with the count it trained, while validation runs (a terminal wide enough for all of it).
     const s = sink();
     await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true, columns: 120 }), bar: true })(from([begin, epochBegin, batch(0), batch(1), last])), { defaultValue: undefined });
-    assert.match(s.text(), /epoch 1\/3 \[\u2588+\] 3\/4 \(1 fewer: samples skipped\) \| 20\.0 img\/s \| ETA done \| loss 1\.3000 acc 25\.0%/);
+    assert.match(s.text(), /epoch 1\/3 \[\u2588+\] 3\/4 \(1 fewer: samples skipped\) \| +20\.0 img\/s \| ETA +done \| loss 1\.3000 acc +25\.0%/);
   });
 
   describe('while an epoch validates (ValidationProgress)', () => {
@@ -123,11 +123,11 @@ describe('trainProgress', () => {
         return s.text();
       };
       const started = drawn(await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), val(0, 0)]));
-      assert.match(started[started.length - 1], /^epoch 1\/3 validating \[\u2591+\] 0\/5 \| - img\/s \| ETA -$/);
+      assert.match(started[started.length - 1], /^epoch 1\/3 validating \[\u2591+\] 0\/5 \| +- img\/s \| ETA +-$/);
       const going = drawn(await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), val(0, 0), val(2, 20)]));
-      assert.match(going[going.length - 1], /^epoch 1\/3 validating \[\u2588+\u2591+\] 2\/5 \| 40\.0 img\/s \| ETA 750ms$/);
+      assert.match(going[going.length - 1], /^epoch 1\/3 validating \[\u2588+\u2591+\] 2\/5 \| +40\.0 img\/s \| ETA +750ms$/);
       const unknown = drawn(await run([begin, epochBegin, batch(3), val(0, 0), val(6, 60, null)]));
-      assert.equal(unknown[unknown.length - 1], 'epoch 1/3 validating 6 | 120.0 img/s | ETA -');
+      assert.equal(unknown[unknown.length - 1], 'epoch 1/3 validating 6 |  120.0 img/s | ETA      -');
       // Cleared at EpochEnd, leaving nothing behind (the logger's epoch line takes its place).
       const ended = await run([begin, epochBegin, batch(0), batch(1), batch(2), batch(3), val(0, 0), val(2, 20), epochEnd]);
       assert.doesNotMatch(ended, /\n/);
@@ -164,9 +164,9 @@ describe('trainProgress', () => {
     });
     await lastValueFrom(trainProgress({ stream: tty, bar: true, now: () => t })(events$), { defaultValue: undefined });
     const text = s.text();
-    assert.match(text, /0\/4 \| - img\/s \| ETA - \|/, 'nothing to estimate from before a batch ends');
+    assert.match(text, /0\/4 \| +- img\/s \| ETA +- \|/, 'nothing to estimate from before a batch ends');
     assert.doesNotMatch(text, /ETA 0s/);
-    assert.match(text, /2\/4 \| 20\.0 img\/s \| ETA 3\.5s \|/, '2 left at 3.5 s / 2 steps each');
+    assert.match(text, /2\/4 \| +20\.0 img\/s \| ETA +3\.5s \|/, '2 left at 3.5 s / 2 steps each');
   });
 
   it('draws a bar and clears it, passing errors on', async () => {
@@ -226,6 +226,40 @@ describe('trainProgress', () => {
     assert.equal(atExit, undefined, 'no restore once the bar is gone');
   });
 
+  it('keeps every figure of the bar in its column from frame to frame, whatever its digits', async () => {
+    // eslint-disable-next-line no-control-regex
+    const drawn = (text: string) => text.split(/\x1b\[[0-9;?]*[A-Za-z]/).filter((l) => l.startsWith('epoch '));
+    const many: TrainEvent = { ...epochBegin, steps: 120 };
+    // Each run ends on one frame: the first frame (nothing known yet) and those of batches whose
+    // count, img/s, ETA, loss and accuracy differ in their number of digits.
+    const frames = async (columns: number, b: number, ips: number, loss: number, accuracy: number, t: number): Promise<string[]> => {
+      const s = sink();
+      let now = 0;
+      const events$ = new Observable<TrainEvent>((sub) => {
+        sub.next(begin);
+        sub.next(many);
+        now = t;
+        sub.next({ kind: 'BatchEnd', ...base, step: b + 1, batch: b, batchSize: 10, loss, accuracy, imagesPerSec: ips });
+        sub.complete();
+      });
+      await lastValueFrom(trainProgress({ stream: Object.assign(s.stream, { isTTY: true, columns }), bar: true, now: () => now })(events$), { defaultValue: undefined });
+      return drawn(s.text());
+    };
+    for (const columns of [120, 80]) {
+      const lines = [
+        ...(await frames(columns, 0, 9.5, 2.3026, 0.05, 100)),
+        ...(await frames(columns, 9, 512.25, 0.5, 0.5, 100_000)),
+        ...(await frames(columns, 98, 1234.5, 0.0123, 1, 100)),
+      ];
+      assert.ok(lines.some((l) => l.includes(' 0/120 | ')) && lines.some((l) => l.includes('1234.5 img/s')), JSON.stringify(lines));
+      const columnsOf = (l: string) => [...l].flatMap((c, i) => (c === '|' || c === ']' ? [i] : []));
+      for (const line of lines) {
+        assert.equal(line.length, lines[0].length, `${columns} columns: ${JSON.stringify(lines)}`);
+        assert.deepEqual(columnsOf(line), columnsOf(lines[0]), `${columns} columns: ${JSON.stringify(lines)}`);
+      }
+    }
+  });
+
   it('fits the bar line to the terminal, keeping the loss and accuracy in sight', async () => {
     // What a terminal shows of each redraw: the text between cli-progress's escape sequences.
     // eslint-disable-next-line no-control-regex
@@ -246,7 +280,7 @@ describe('trainProgress', () => {
       const lines = drawn(s.text());
       assert.ok(lines.length > 0, `${columns} columns: a line was drawn`);
       for (const line of lines) assert.ok(line.length < columns, `${columns} columns: '${line}' fits`);
-      assert.match(lines[lines.length - 1], /^epoch 1\/3 .*2\/4 .*\| loss 1\.4000 acc 25\.0%$/, `${columns} columns`);
+      assert.match(lines[lines.length - 1], /^epoch 1\/3 .*2\/4 .*\| loss 1\.4000 acc +25\.0%$/, `${columns} columns`);
     }
   });
 
