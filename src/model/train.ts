@@ -471,6 +471,10 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       }
     };
 
+    // The largest batch trained so far (the configured size, bar a run of one short batch), and
+    // the img/s of the last BatchEnd: what a short batch's BatchEnd says instead of its own.
+    let fullBatch = 0;
+    let shownRate: number | undefined;
     while (s.epoch < opts.epochs) {
       if (stopRequested()) {
         await saveCheckpoint(false);
@@ -498,11 +502,20 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       // is the epoch's last: skipped samples end an epoch before its planned batches, and only
       // the data running out tells, so that the epoch's last BatchEnd can say it is
       // (`lastOfEpoch`) and progress shows the epoch trained while it validates.
-      let pending: { readonly size: number; readonly at: number; readonly due: boolean } | undefined;
+      // `before`: when the batch before it ended (or the window began).
+      let pending: { readonly size: number; readonly at: number; readonly before: number; readonly due: boolean } | undefined;
       const emitBatchEnd = (last: boolean): void => {
         if (pending === undefined) return;
-        const { size, at } = pending;
+        const { size, at, before } = pending;
         const secs = Math.max((at - win.since) / 1000, 1e-9);
+        // A short batch (an epoch's leftover images) pays a step's fixed costs (the weight update
+        // above all) for fewer images: counted in, it made img/s drop at every epoch's end, a dip
+        // that says nothing of the run's speed. The window's other batches tell it, or, when it is
+        // alone, the rate sent last.
+        const imagesPerSec = size >= fullBatch ? win.images / secs
+          : win.images > size ? (win.images - size) / Math.max((before - win.since) / 1000, 1e-9)
+          : (shownRate ?? win.images / secs);
+        shownRate = imagesPerSec;
         emit({
           kind: 'BatchEnd',
           ...base(),
@@ -510,7 +523,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
           batchSize: size,
           loss: win.lossSum / win.images,
           accuracy: win.correct / win.images,
-          imagesPerSec: win.images / secs,
+          imagesPerSec,
           ...(last ? { lastOfEpoch: true } : {}),
         });
         lastEmit = at;
@@ -621,7 +634,8 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         const t = now();
         const last = s.batch >= source.stepsPerEpoch;
         const due = progressDue(s.batch, t, lastEmit);
-        pending = { size: n, at: t, due };
+        fullBatch = Math.max(fullBatch, n);
+        pending = { size: n, at: t, before: pending?.at ?? win.since, due };
         if (last) emitBatchEnd(true);
         if (everySteps > 0 && s.step % everySteps === 0) stepSaveDue = true;
       }

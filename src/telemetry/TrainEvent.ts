@@ -130,6 +130,12 @@ export interface BatchEnd extends EventBase {
   readonly batchSize: number;
   readonly loss: number;
   readonly accuracy: number;
+  /**
+   * Training images a second over the batches since the previous BatchEnd, leaving out a short
+   * batch (an epoch's leftover images, fewer than a full batch for a full step's fixed costs): a
+   * BatchEnd of only that batch repeats the previous one's rate, so that the rate does not dip at
+   * every epoch's end.
+   */
   readonly imagesPerSec: number;
   /**
    * True on the epoch's last BatchEnd, absent on the others (and from servers before the

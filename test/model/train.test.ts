@@ -126,6 +126,34 @@ describe('train', () => {
     );
   });
 
+  it("keeps img/s from dipping at the epoch's short last batch: its fixed step costs over fewer images say nothing of the speed", async () => {
+    // 30 images in batches of 8: 8, 8, 8 and a short 6. Each step takes 200 ms of fixed costs
+    // and 10 ms an image, on a clock only the steps move: a full batch trains 8 / 0.28 s.
+    const full = 8 / 0.28;
+    const rates = async (everyBatches: number): Promise<number[]> => {
+      let t = 0;
+      const setup = async (): Promise<TrainSetup> => {
+        const s = await setupFactory().setup();
+        const step = s.trainer.step.bind(s.trainer);
+        s.trainer.step = async (xs, ys, seed) => {
+          t += 200 + 10 * xs.shape[0];
+          return step(xs, ys, seed);
+        };
+        return s;
+      };
+      const events = await lastValueFrom(train({ ...base(setup), epochs: 2, now: () => t, batchEvents: { perSec: 1000, everyBatches } }).pipe(toArray()));
+      return events.flatMap((e) => (e.kind === 'BatchEnd' ? [e.imagesPerSec] : []));
+    };
+    // Alone in its BatchEnd, the short batch repeats the rate before it (6 / 0.26 s before).
+    const each = await rates(1);
+    assert.equal(each.length, 8);
+    for (const r of each) assert.ok(Math.abs(r - full) < 1e-9, `${each}`);
+    // With full batches in the same BatchEnd, their rate is the one sent (30 / 1.1 s before).
+    const all = await rates(4);
+    assert.equal(all.length, 2);
+    for (const r of all) assert.ok(Math.abs(r - full) < 1e-9, `${all}`);
+  });
+
   describe('ValidationProgress', () => {
     /** Each epoch's events from its last BatchEnd on: `V done/batches images` for ValidationProgress. */
     const afterTraining = (events: readonly TrainEvent[]): string[][] => {
