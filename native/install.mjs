@@ -57,7 +57,7 @@ function main() {
     if (r.status === 0) {
       mkdirSync(path.dirname(target), { recursive: true });
       renameSync(path.join(work, 'build', 'Release', 'rxtrain_native.node'), target);
-      say(`addon built in ${((Date.now() - started) / 1000).toFixed(0)} s (build/Release/rxtrain_native.node)`);
+      say(`addon built in ${((Date.now() - started) / 1000).toFixed(0)}s (build/Release/rxtrain_native.node)`);
       return;
     }
   } finally {

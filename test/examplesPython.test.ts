@@ -214,8 +214,8 @@ describe('examples/python/watch_run.py', function () {
     // One line while it waits, however many times it retried (as rxtrain monitor's view shows
     // the waiting in place), then why it gave up.
     assert.deepEqual(r.err.trimEnd().split('\n'), [
-      `nothing listens on ${gone.address} yet — is training running, and serving on ${gone.address.split(':')[1]}, not its default 50051? retrying for up to 1 s (--wait)`,
-      `nothing answered at ${gone.address} for 1 s (--wait): training has not started there (is it serving on ${gone.address.split(':')[1]}, not its default 50051?), or it ended before this watcher connected`,
+      `nothing listens on ${gone.address} yet — is training running, and serving on ${gone.address.split(':')[1]}, not its default 50051? retrying for up to 1s (--wait)`,
+      `nothing answered at ${gone.address} for 1s (--wait): training has not started there (is it serving on ${gone.address.split(':')[1]}, not its default 50051?), or it ended before this watcher connected`,
     ]);
     assert.equal(r.out, '');
 
@@ -251,8 +251,8 @@ describe('examples/python/watch_run.py', function () {
     const r = await watch(['no-such-host.invalid:50051', '--wait', '1']);
     assert.equal(r.code, 3, r.err);
     assert.deepEqual(r.err.trimEnd().split('\n'), [
-      'cannot resolve no-such-host.invalid — is the host name right? retrying for up to 1 s (--wait)',
-      'nothing answered at no-such-host.invalid:50051 for 1 s (--wait): cannot resolve no-such-host.invalid — is the host name right?',
+      'cannot resolve no-such-host.invalid — is the host name right? retrying for up to 1s (--wait)',
+      'nothing answered at no-such-host.invalid:50051 for 1s (--wait): cannot resolve no-such-host.invalid — is the host name right?',
     ]);
   });
 

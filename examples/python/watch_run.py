@@ -235,7 +235,7 @@ def waiting(code, details, args):
     and a line per retry (every 10 s at most, for ever without --wait) would bury the output."""
     what = (refused(args) if "Connection refused" in details
             else not_found(details, args) or f"{code.name}: {details};")
-    return f"{what} retrying " + (f"for up to {args.wait:g} s (--wait)" if args.wait is not None else "until a server answers")
+    return f"{what} retrying " + (f"for up to {args.wait:g}s (--wait)" if args.wait is not None else "until a server answers")
 
 
 def main():
@@ -347,7 +347,7 @@ def main():
                     if now - failing_since >= args.wait:
                         # A name that does not resolve is a typo more likely than a run not started.
                         why = not_found(details, args) or not_started(args)
-                        print(f"nothing answered at {args.address} for {args.wait:g} s (--wait): {why}", file=sys.stderr)
+                        print(f"nothing answered at {args.address} for {args.wait:g}s (--wait): {why}", file=sys.stderr)
                         return 3
                     pause = min(delay, failing_since + args.wait - now)  # never wait past the deadline
                 time.sleep(pause)

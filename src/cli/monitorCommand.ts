@@ -212,7 +212,7 @@ function jsonLine(e: SequencedEvent): string {
 
 /** An epoch's figures as the log lines show them, for a live `EpochEnd` and a history row alike. */
 function epochFigures(r: EpochRecord): string {
-  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)} s`;
+  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)}s`;
 }
 
 /**
@@ -249,7 +249,7 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
     case 'EarlyStop':
       return `${at} early stop: ${e.reason}`;
     case 'TrainEnd':
-      return `${at} training ended: ${e.reason} after ${(e.durationMs / 1000).toFixed(1)} s`;
+      return `${at} training ended: ${e.reason} after ${(e.durationMs / 1000).toFixed(1)}s`;
     case 'Error':
       return `${at} ${e.fatal ? 'FATAL ' : ''}error: ${oneLine(e.message)}`;
     default:
@@ -262,9 +262,9 @@ function parenthesised(word: string | undefined): string {
   return word === undefined ? '' : ` (${word})`;
 }
 
-/** `2 s`, `0.3 s`: whole seconds without a decimal. */
+/** `2s`, `0.3s`: whole seconds without a decimal. */
 function seconds(ms: number): string {
-  return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+  return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)}s`;
 }
 
 /** What a refused connection means, asking about the port when it is not training's default. */

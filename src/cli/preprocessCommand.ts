@@ -258,7 +258,7 @@ async function runWith(
             // path preprocess resolved.
             const shown = (p: string): string => printablePath(shownPath(p));
             io.stdout.write(
-              `preprocessed ${m.train + m.val} images in ${m.seconds.toFixed(1)} s (${m.imagesPerSecond.toFixed(0)} img/s): ` +
+              `preprocessed ${m.train + m.val} images in ${m.seconds.toFixed(1)}s (${m.imagesPerSecond.toFixed(0)} img/s): ` +
                 `${m.train} train, ${m.val} val, ${m.categories} categories → ${shown(m.out)}\n` +
                 `train mean RGB: ${m.mean.r.toFixed(3)} ${m.mean.g.toFixed(3)} ${m.mean.b.toFixed(3)}\n` +
                 (m.records.length > 0 ? `record files: ${m.records.map(shown).join(', ')}\n` : ''),

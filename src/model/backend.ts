@@ -56,7 +56,7 @@ export interface BackendAttempt {
  * @example
  * ```ts
  * const info = await initBackend();
- * console.log(`${info.name} (${info.package}), ${info.threads} thread(s), simd=${info.simd}`);
+ * console.log(`${info.name} (${info.package}), ${info.threads} thread${info.threads === 1 ? '' : 's'}, simd=${info.simd}`);
  * ```
  */
 export interface BackendInfo {
@@ -249,7 +249,7 @@ async function tryWasm(threads: number, attempts: BackendAttempt[]): Promise<Bac
     const actual = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
     const notes = [...loaded.notes, `binary ${loaded.binary}`, `training kernels: ${wasmTrainingKernelNames().join(', ')}`];
     if (actual !== loaded.threads) notes.push(`requested ${loaded.threads} threads, XNNPACK runs ${actual}`);
-    if (reuse && threads !== actual) notes.push(`wasm was already initialised in this thread with ${actual} thread(s); threads=${threads} ignored`);
+    if (reuse && threads !== actual) notes.push(`wasm was already initialised in this thread with ${actual} thread${actual === 1 ? '' : 's'}; threads=${threads} ignored`);
     const native = nativeKernelState();
     notes.push(native.active ? `native kernels: ${native.kernel ?? '?'} GEMM for Conv2D/FusedConv2D/Conv2DBackpropInput/Conv2DBackpropFilter/BatchMatMul/_FusedMatMul; fused BatchNorm, MaxPool/MaxPoolGrad, channel Sum, SGD update (${native.file ?? ''})`
       : `native kernels off, pure wasm: ${native.reason ?? 'unknown'}`);

@@ -308,7 +308,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
       // scratch, restart its charts and prune the damaged files: the user decides that, not we.
       if (scan.latest === undefined && scan.problems.length > 0) {
         throw new Error(
-          `refusing to start afresh: none of the ${scan.problems.length} checkpoint(s) in ${store.dir} is usable (see the warnings above).\n` +
+          `refusing to start afresh: none of the ${scan.problems.length} checkpoint${scan.problems.length === 1 ? '' : 's'} in ${store.dir} is usable (see the warnings above).\n` +
             'Move or delete that folder (or use a new run directory) to start a new run.',
         );
       }

@@ -410,7 +410,7 @@ export function reduceMonitor(s: MonitorState, sig: WatchSignal): MonitorState {
       return { ...s, connection: s.connection === 'live' ? 'live' : 'connecting', connectionDetail: sig.fromSequence > 0 ? `resuming from #${sig.fromSequence}` : '' };
     case 'disconnected':
       if (s.connection === 'next-run') return s;
-      return { ...s, connection: 'retrying', connectionDetail: `${sig.message} (retry in ${(sig.retryInMs / 1000).toFixed(1)} s)` };
+      return { ...s, connection: 'retrying', connectionDetail: `${sig.message} (retry in ${(sig.retryInMs / 1000).toFixed(1)}s)` };
     case 'gap':
       return { ...s, notes: push(s.notes, { time: Date.now(), text: `missed events #${sig.from}-#${sig.to} (evicted from the server's buffer)` }) };
     case 'ended':

@@ -83,7 +83,7 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
       return [
         'info',
         `${e.resumedFrom !== undefined ? 'resuming' : 'starting'} run${e.runId === DEFAULT_RUN_ID ? '' : ` ${e.runId}`}: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps, ` +
-          `backend ${e.backend}, ${e.threads} thread(s)${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica(s)` +
+          `backend ${e.backend}, ${e.threads} thread${e.threads === 1 ? '' : 's'}${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica${e.replicas === 1 ? '' : 's'}` +
           (e.resumedFrom === undefined ? ''
             : e.epoch >= e.epochs ? `, from ${printablePath(e.resumedFrom)}: ${e.epochs === 1 ? 'its one epoch is' : `all ${e.epochs} epochs are`} done already (raise the epochs to train on)`
               : `, from ${printablePath(e.resumedFrom)} at ${ep}, step ${e.step}`) +

@@ -84,7 +84,7 @@ export function runMarkdown(e: TrainBegin): string {
     // An unnamed run's id, 'run', would read "**run** run started".
     `**run**${e.runId === DEFAULT_RUN_ID ? '' : ` ${e.runId}`} ${e.resumedFrom !== undefined ? `resumed from \`${e.resumedFrom}\` at epoch ${e.epoch + 1}, step ${e.step}` : 'started'}`,
     '',
-    `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps; backend ${e.backend}, ${e.threads} thread(s)${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica(s)`,
+    `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.stepsPerEpoch} steps; backend ${e.backend}, ${e.threads} thread${e.threads === 1 ? '' : 's'}${e.replicas > 1 ? ' per replica' : ''}, ${e.replicas} replica${e.replicas === 1 ? '' : 's'}`,
     '',
     '```json',
     JSON.stringify(e.config, redactSecrets, 2) ?? 'null',

@@ -250,10 +250,10 @@ export function watchTelemetry(opts: WatchOptions): Observable<WatchSignal> {
         const waitedMs = now - failingSince;
         // The ended run's lingering server answered last: nothing failed, no new run came.
         if (quiet) {
-          fail(grpc.status.UNAVAILABLE, `no new training process at ${opts.address} for ${(waitedMs / 1000).toFixed(1)} s since the last run ended; giving up`, { kind: 'nobody-listens', waitedMs });
+          fail(grpc.status.UNAVAILABLE, `no new training process at ${opts.address} for ${(waitedMs / 1000).toFixed(1)}s since the last run ended; giving up`, { kind: 'nobody-listens', waitedMs });
           return;
         }
-        fail(code, `no telemetry server answered at ${opts.address} for ${(waitedMs / 1000).toFixed(1)} s; giving up (last attempt: ${describeUnavailable(details, opts.address)})`,
+        fail(code, `no telemetry server answered at ${opts.address} for ${(waitedMs / 1000).toFixed(1)}s; giving up (last attempt: ${describeUnavailable(details, opts.address)})`,
           { kind: 'nobody-listens', waitedMs, ...(connectionRefused(details) ? {} : { lastAttempt: describeUnavailable(details, opts.address) }) });
         return;
       }

@@ -162,7 +162,7 @@ describe('rxtrain monitor', () => {
             `rxtrain monitor: connecting to ${address}\n`
             + `rxtrain monitor: training ended (stopped); waiting for the next run at ${address} (--follow)\n`
             + 'rxtrain monitor: training restarted: resumed at epoch 2/2 step 4 from runs/a/ckpt-1\n');
-          assert.match(t.out.text(), /training ended: stopped after 0\.0 s\n#1 epoch 2\/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from runs\/a\/ckpt-1\n/);
+          assert.match(t.out.text(), /training ended: stopped after 0\.0s\n#1 epoch 2\/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from runs\/a\/ckpt-1\n/);
         }
         await server.shutdown();
         server = undefined;
@@ -401,10 +401,10 @@ describe('rxtrain monitor', () => {
     assert.equal(await exit, MONITOR_EXIT.OK);
     assert.deepEqual(t.out.text().split('\n').slice(0, 4), [
       '#1 epoch 3/3 step 8 training alexnet-1 on wasm: 3 epochs × 4 steps, resumed from ckpt-2',
-      '#1 epoch 1/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5 s',
-      '#1 epoch 2/3 epoch done before the restart: train loss 1.5000 acc 50.0%, val loss 1.2500 acc 62.5%, lr 0.01, 1.5 s',
+      '#1 epoch 1/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5s',
+      '#1 epoch 2/3 epoch done before the restart: train loss 1.5000 acc 50.0%, val loss 1.2500 acc 62.5%, lr 0.01, 1.5s',
       // The live epoch line, for comparison: the same figures, with its step.
-      '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5 s',
+      '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5s',
     ]);
   });
 
@@ -421,7 +421,7 @@ describe('rxtrain monitor', () => {
     assert.equal(await exit, MONITOR_EXIT.OK);
     assert.deepEqual(t.out.text().split('\n').slice(1, 3), [
       '#3 epoch 1/2 step 4 validating: 3 batches',
-      '#7 epoch 1/2 step 4 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5 s',
+      '#7 epoch 1/2 step 4 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5s',
     ]);
   });
 
@@ -436,8 +436,8 @@ describe('rxtrain monitor', () => {
     events.complete();
     assert.equal(await exit, MONITOR_EXIT.OK);
     assert.deepEqual(t.out.text().split('\n').slice(1, 3), [
-      '#1 epoch 1/2 epoch done before the restart: train loss 2.0000 acc 25.0%, val loss 1.2500 acc 62.5% top-5 87.5%, lr 0.01, 1.5 s',
-      '#2 epoch 2/2 step 8 epoch done: train loss 1.0000 acc 75.0%, val loss 1.0000 acc 70.0% top-5 90.0%, lr 0.01, 1.5 s',
+      '#1 epoch 1/2 epoch done before the restart: train loss 2.0000 acc 25.0%, val loss 1.2500 acc 62.5% top-5 87.5%, lr 0.01, 1.5s',
+      '#2 epoch 2/2 step 8 epoch done: train loss 1.0000 acc 75.0%, val loss 1.0000 acc 70.0% top-5 90.0%, lr 0.01, 1.5s',
     ]);
   });
 
@@ -564,7 +564,7 @@ describe('rxtrain monitor', () => {
     assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
     const port = address.split(':')[1];
     assert.ok(
-      t.err.text().includes(`nothing listens on ${address} yet — is training running, and serving on ${port}, not its default 50051? retrying in 1 s (further retries are not listed)\n`),
+      t.err.text().includes(`nothing listens on ${address} yet — is training running, and serving on ${port}, not its default 50051? retrying in 1s (further retries are not listed)\n`),
       t.err.text(),
     );
     assert.doesNotMatch(t.err.text(), /ECONNREFUSED|Resolution note/);
@@ -656,7 +656,7 @@ describe('rxtrain monitor', () => {
     await until(() => /retrying in/.test(t.err.text()), 20000, 'a retry');
     stop('SIGINT');
     assert.equal(await exit, MONITOR_EXIT.INTERRUPTED);
-    assert.match(t.err.text(), /rxtrain monitor: cannot resolve no-such-host\.invalid — is the host name right\? retrying in [\d.]+ s \(further retries are not listed\)\n/);
+    assert.match(t.err.text(), /rxtrain monitor: cannot resolve no-such-host\.invalid — is the host name right\? retrying in [\d.]+s \(further retries are not listed\)\n/);
     assert.doesNotMatch(t.err.text(), /disconnected/);
   });
 

@@ -145,7 +145,7 @@ describe('rxtrain preprocess (CLI)', function () {
     const out = path.join(tmp, 'out');
     const r = await cli([src, out, '--size', '8', '--val-ratio', '0.4', '--seed', '3', '--records', '--concurrency', '2']);
     assert.equal(r.code, 0, r.err);
-    const m = /preprocessed 10 images .*: (\d+) train, (\d+) val, 2 categories/.exec(r.out);
+    const m = /preprocessed 10 images in \d+\.\ds \(\d+ img\/s\): (\d+) train, (\d+) val, 2 categories/.exec(r.out);
     assert.ok(m, r.out);
     assert.equal(Number(m[1]) + Number(m[2]), 10);
     assert.match(r.out, /train mean RGB: /);

@@ -501,7 +501,7 @@ describe('rxtrain train', function () {
     const args = (epochs: number, replicas: string): string[] => ['--config', path.join(tmp, 'cfg.json'), '--run-dir', runDir, '--epochs', String(epochs), '--replicas', replicas];
     const first = capture();
     assert.equal(await run(args(1, 'auto'), first.io), TRAIN_EXIT.OK, first.err());
-    const used = Number(/(\d+) replica\(s\)/.exec(first.err())?.[1]);
+    const used = Number(/(\d+) replicas?\b/.exec(first.err())?.[1]);
     const dir = path.join(runDir, 'checkpoints');
     const newest = (): string => path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort().at(-1) ?? '');
     const ck = decodeCheckpoint(fs.readFileSync(newest()));
@@ -574,7 +574,7 @@ describe('rxtrain train', function () {
     assert.match(refused.err(), /refusing to resume .*\n.*config\.replicas: checkpoint 1, now 2\n.*to resume on 2 replicas anyway \(another machine's core count\), pass --allow-replica-change \(config "allowReplicaChange": true\); the result then differs from an uninterrupted run/);
     const allowed = capture();
     assert.equal(await run(args(2, '--replicas', '2', '--allow-replica-change'), allowed.io), TRAIN_EXIT.OK, allowed.err());
-    assert.match(allowed.err(), /resuming run run-replicas: 2 epochs × 2 steps, backend .*, 2 replica\(s\), from .* at epoch 2\/2, step 2/);
+    assert.match(allowed.err(), /resuming run run-replicas: 2 epochs × 2 steps, backend .*, 2 replicas, from .* at epoch 2\/2, step 2/);
     const line = /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 1, now 2: --allow-replica-change: resuming on 2 replicas, so the result differs from an uninterrupted run \(BatchNorm statistics per shard instead of over the whole batch, the batch split 2 ways\)/;
     assert.match(allowed.err(), line);
     assert.match(fs.readFileSync(path.join(runDir, 'train.log'), 'utf8'), line, 'the log records the change');
@@ -601,7 +601,7 @@ describe('rxtrain train', function () {
     ], refused.err());
     const allowed = capture();
     assert.equal(await run(args(2, '--replicas', '2', '--balance', 'speed', '--allow-replica-change'), allowed.io), TRAIN_EXIT.OK, allowed.err());
-    assert.match(allowed.err(), /resuming run run-balance: 2 epochs × 2 steps, backend .*, 2 replica\(s\), from .* at epoch 2\/2, step 2/);
+    assert.match(allowed.err(), /resuming run run-balance: 2 epochs × 2 steps, backend .*, 2 replicas, from .* at epoch 2\/2, step 2/);
     assert.match(allowed.err(), /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.balance: checkpoint \(absent\), now "speed": --allow-replica-change: resuming with balance speed \(the checkpoint's is even\), so the result differs from an uninterrupted run \(another batch split\)/);
     assert.match(allowed.err(), /warning at epoch 2\/2, step 2: resuming with a config that differs from the checkpoint's: config\.replicas: checkpoint 1, now 2: --allow-replica-change/);
     assert.match(allowed.err(), /epoch 2\/2: train loss \d/);

@@ -197,7 +197,7 @@ describe('train: checkpoints and exact resume', function () {
     const run$ = train({ ...resumeSetup(), epochs: 4, checkpoints: { store, everyEpochs: 1, everySteps: 0 } });
     await assert.rejects(
       new Promise((resolve, reject) => run$.subscribe({ next: (e) => events.push(e), error: reject, complete: () => resolve(undefined) })),
-      /refusing to start afresh: none of the 2 checkpoint\(s\) in .* is usable \(see the warnings above\)\.\nMove or delete that folder \(or use a new run directory\)/,
+      /refusing to start afresh: none of the 2 checkpoints in .* is usable \(see the warnings above\)\.\nMove or delete that folder \(or use a new run directory\)/,
     );
     const warnings = events.flatMap((e) => (e.kind === 'Error' && !e.fatal ? [e.message] : []));
     assert.equal(warnings.length, 2);

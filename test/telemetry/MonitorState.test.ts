@@ -82,7 +82,7 @@ describe('MonitorState / renderMonitor', () => {
     assert.equal(s.lastSequence, 6);
     assert.equal(s.epochsDone.length, 1);
     const view = renderMonitor(s, 100).join('\n');
-    assert.match(view, /reconnecting: Connection dropped \(retry in 0\.5 s\)/);
+    assert.match(view, /reconnecting: Connection dropped \(retry in 0\.5s\)/);
     assert.match(view, /loss NaN/);
     assert.match(view, /lr 0\.0100 -> 0\.00100/);
     assert.match(view, /\s+1\s+2\.100\s+30\.0%\s+-\s+-\s+0\.0100\s+4\.0s/);

@@ -30,7 +30,7 @@ describe('eventLogger', () => {
     const { lines, logger } = capture('info');
     await lastValueFrom(eventLogger(logger)(of<TrainEvent[]>(trainBegin(0), batch, epochEnd(1), checkpoint(1), trainEnd(1))), { defaultValue: undefined });
     assert.deepEqual(lines.map((l) => l.slice(25)), [
-      'INFO  starting run run-1: 5 epochs × 10 steps, backend wasm, 2 thread(s), 1 replica(s)',
+      'INFO  starting run run-1: 5 epochs × 10 steps, backend wasm, 2 threads, 1 replica',
       'INFO  epoch 2/5: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% | lr 0.0100 | 1m02s',
       'INFO  checkpoint saved at step 20: ckpt/epoch-1 (best so far)',
       'INFO  training ended (completed) at step 20, after 1h02m03s',
@@ -38,7 +38,7 @@ describe('eventLogger', () => {
   });
 
   it('leaves the default run id out of the start line (a run started without a name)', () => {
-    assert.deepEqual(formatEvent({ ...trainBegin(0), runId: DEFAULT_RUN_ID }), ['info', 'starting run: 5 epochs × 10 steps, backend wasm, 2 thread(s), 1 replica(s)']);
+    assert.deepEqual(formatEvent({ ...trainBegin(0), runId: DEFAULT_RUN_ID }), ['info', 'starting run: 5 epochs × 10 steps, backend wasm, 2 threads, 1 replica']);
     assert.match(formatEvent({ ...trainBegin(2, 'ckpt/epoch-1'), runId: DEFAULT_RUN_ID })[1], /^resuming run: 5 epochs × 10 steps, .*, from ckpt\/epoch-1 at epoch 3/);
   });
 
@@ -67,7 +67,7 @@ describe('eventLogger', () => {
   });
 
   it('says that the threads are per replica when there are several (each replica its own backend)', () => {
-    assert.deepEqual(formatEvent({ ...trainBegin(0), threads: 1, replicas: 2 }), ['info', 'starting run run-1: 5 epochs × 10 steps, backend wasm, 1 thread(s) per replica, 2 replica(s)']);
+    assert.deepEqual(formatEvent({ ...trainBegin(0), threads: 1, replicas: 2 }), ['info', 'starting run run-1: 5 epochs × 10 steps, backend wasm, 1 thread per replica, 2 replicas']);
   });
 
   it('adds the validation top-5 accuracy to the epoch line when the epoch has it (more than 5 classes)', () => {

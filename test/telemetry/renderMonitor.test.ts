@@ -31,7 +31,7 @@ describe('renderMonitor before and after the run', () => {
     const waiting = [{ type: 'disconnected', code: 14, details: 'x', message: 'nothing listens on 127.0.0.1:50051 yet — is training running?', retryInMs: 2000 } as WatchSignal]
       .reduce(reduceMonitor, initialMonitorState('127.0.0.1:50051'));
     const text = renderMonitor(waiting, 160).join('\n');
-    assert.equal(text, 'rxtrain monitor  127.0.0.1:50051  [waiting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0 s)]\n\nnothing received yet: no run to show');
+    assert.equal(text, 'rxtrain monitor  127.0.0.1:50051  [waiting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0s)]\n\nnothing received yet: no run to show');
     assert.doesNotMatch(renderMonitor(initialMonitorState('127.0.0.1:50051'), 100).join('\n'), /status UNKNOWN|run \?|batch 0\/\?|loss -/);
   });
 
@@ -57,7 +57,7 @@ describe('renderMonitor on narrow terminals', () => {
       // Broken across lines when need be, but whole: the connection's state and every checkpoint's path.
       const flat = lines.map((l) => l.trim()).join(' ');
       const joined = lines.map((l) => l.trim()).join('');
-      assert.ok(flat.includes('reconnecting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0 s)'), `the connection's state whole:\n${text}`);
+      assert.ok(flat.includes('reconnecting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0s)'), `the connection's state whole:\n${text}`);
       for (let e = 1; e <= 3; e += 1) assert.ok(joined.includes(`runs/fashion-mnist/checkpoints/epoch-000${e}.rxckpt`), `checkpoint ${e} whole:\n${text}`);
       assert.ok(joined.includes('epoch-0003.rxckpt(best)') || joined.includes('epoch-0003.rxckpt (best)'), 'the best checkpoint says so');
       // Every finished epoch with its train and val figures.

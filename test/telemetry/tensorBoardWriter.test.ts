@@ -99,8 +99,8 @@ describe('tensorBoardWriter', () => {
   });
 
   it('says, as the log does, that the threads are per replica when there are several', () => {
-    assert.match(runMarkdown({ ...trainBegin(0), threads: 1, replicas: 2 }), /; backend \S+, 1 thread\(s\) per replica, 2 replica\(s\)$/m);
-    assert.match(runMarkdown({ ...trainBegin(0), threads: 2, replicas: 1 }), /; backend \S+, 2 thread\(s\), 1 replica\(s\)$/m);
+    assert.match(runMarkdown({ ...trainBegin(0), threads: 1, replicas: 2 }), /; backend \S+, 1 thread per replica, 2 replicas$/m);
+    assert.match(runMarkdown({ ...trainBegin(0), threads: 2, replicas: 1 }), /; backend \S+, 2 threads, 1 replica$/m);
   });
 
   it('writes a Markdown "run" text summary at every start, with the config', async () => {

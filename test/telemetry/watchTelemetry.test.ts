@@ -232,7 +232,7 @@ describe('watchTelemetry', () => {
     assert.ok(error instanceof WatchError);
     assert.equal(error.code, grpc.status.UNAVAILABLE);
     assert.equal(error.problem?.kind, 'nobody-listens');
-    assert.match(error.message, /^no telemetry server answered at 127\.0\.0\.1:1 for \d+\.\d s; giving up \(last attempt: nothing listens on 127\.0\.0\.1:1 yet/);
+    assert.match(error.message, /^no telemetry server answered at 127\.0\.0\.1:1 for \d+\.\ds; giving up \(last attempt: nothing listens on 127\.0\.0\.1:1 yet/);
     assert.ok(signals.some((s) => s.type === 'disconnected'), 'it retried first');
   });
 

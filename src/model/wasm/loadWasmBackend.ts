@@ -156,7 +156,7 @@ export async function loadWasmBackend(threads: number): Promise<WasmLoadResult> 
   // it would destroy the tensors it holds (their reads then fail on a null heap), so keep it.
   const held = threads > 1 ? tf.findBackend('wasm')?.numDataIds() ?? 0 : 0;
   if (held > 0) {
-    notes.push(`tfjs' wasm backend was already started (tf.ready() or tf.setBackend('wasm')) and holds ${held} tensor(s), ` +
+    notes.push(`tfjs' wasm backend was already started (tf.ready() or tf.setBackend('wasm')) and holds ${held} tensor${held === 1 ? '' : 's'}, ` +
       `which the ${threads}-thread module would destroy: kept it, with one thread (await initBackend() before making tensors for ${threads})`);
   } else if (threads > 1 && simd && typeof SharedArrayBuffer === 'function') {
     try {
