@@ -154,6 +154,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'format', kind: 'string', field: 'data.format', arg: 'auto|manifest|folder', help: 'how to read --data (auto: manifest when train.csv exists)' },
   { name: 'records', kind: 'bool', field: 'data.records', help: 'use train.rec/val.rec of a preprocess dir when present (--no-records: decode the image files); not given, a resume reads what its checkpoint trained on' },
   { name: 'prefetch', kind: 'int', field: 'data.prefetch', arg: 'N', help: 'batches prepared ahead of the training step' },
+  { name: 'max-pixels', kind: 'int', field: 'data.maxPixels', arg: 'N', help: 'skip images larger than N pixels (a guard against decompression bombs; image files only, not record files)' },
   { name: 'model', kind: 'string', field: 'model.name', arg: 'alexnet|small', help: 'network' },
   { name: 'input-size', kind: 'int', field: 'model.inputSize', arg: 'N', help: 'side of the (cropped) image the network sees' },
   { name: 'channels', kind: 'int', field: 'model.channels', arg: '1|3', help: 'input channels' },

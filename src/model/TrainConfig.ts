@@ -57,6 +57,12 @@ const DataConfig = t.type({
   records: t.boolean,
   /** Batches prepared ahead of the training step (backpressure bound). */
   prefetch: PositiveInt,
+  /**
+   * Image files larger than this many pixels are skipped (`too-many-pixels`), unread: a guard
+   * against decompression bombs, as `rxtrain preprocess --max-pixels` (the same default).
+   * Packed record files are not decoded, so it does not apply to them.
+   */
+  maxPixels: PositiveInt,
 });
 
 const ModelConfig = t.type({
@@ -286,7 +292,8 @@ export type TrainConfig = t.TypeOf<typeof TrainConfig>;
  * ```
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  data: { train: '', val: null, format: 'auto', records: true, prefetch: 4 },
+  // maxPixels: DEFAULT_MAX_PIXELS of decodeFile, which this file cannot import (sharp).
+  data: { train: '', val: null, format: 'auto', records: true, prefetch: 4, maxPixels: 100_000_000 },
   model: { name: 'alexnet', inputSize: 227, channels: 3, numClasses: null, dropout: { conv: 0.25, dense: 0.5 } },
   epochs: 90,
   maxTime: null,

@@ -358,7 +358,7 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
   // folder of raw images too), and checkpoints carry it on for predict and evaluate --data.
   const background = format === 'manifest' ? (await readPreprocessInfo(data.train))?.background : undefined;
   // Grey models decode grey: replicating into RGB and reading one channel back would waste the work.
-  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels, ...(background === undefined ? {} : { background }) };
+  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels, maxPixels: data.maxPixels, ...(background === undefined ? {} : { background }) };
   let classes: string[];
   let train: Split;
   let val: Split | undefined;

@@ -278,7 +278,7 @@ async function tooManyPixels(path: string, buf: Buffer, maxPixels: number, fallb
   const w = m?.width;
   const h = m?.pageHeight ?? m?.height;
   if (w === undefined || h === undefined) return skip(path, 'too-many-pixels', fallback);
-  return skip(path, 'too-many-pixels', `image is ${w}x${h} (${withCommas(w * h)} pixels), over the limit of ${withCommas(maxPixels)}, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or rxtrain preprocess --max-pixels)`);
+  return skip(path, 'too-many-pixels', `image is ${w}x${h} (${withCommas(w * h)} pixels), over the limit of ${withCommas(maxPixels)}, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or --max-pixels of rxtrain preprocess or rxtrain train)`);
 }
 
 /** {@link classifyDecodeError}'s skip, with the size and limit for one over the pixel limit. */

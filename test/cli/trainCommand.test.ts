@@ -15,6 +15,7 @@ import { resolveTrainConfig, run, TRAIN_EXIT, type TrainCommandIo } from '../../
 import { SAME_STOP_MS } from '../../src/cli/processStopSignal';
 import { decodeCheckpoint, encodeCheckpoint, hashIdentity } from '../../src/model/Checkpoint';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/model/TrainConfig';
+import { DEFAULT_MAX_PIXELS } from '../../src/streams/decodeFile';
 import { preprocess } from '../../src/streams/preprocess';
 import { tinyRunConfig } from './fixtures/tinyRunConfig';
 import { selfSignedCert } from '../telemetry/telemetryTestKit';
@@ -191,6 +192,17 @@ describe('rxtrain train', function () {
       fs.writeFileSync(given, c.out());
       assert.deepEqual(recordsOf(given), { records, recordsGiven: true });
     }
+  });
+
+  it('--max-pixels sets data.maxPixels, the decode limit of image files, with the default of rxtrain preprocess; 0 is refused naming the field', () => {
+    const given = resolveTrainConfig(['--data', tmp, '--max-pixels', '250000000']);
+    assert.ok(E.isRight(given) && given.right !== 'help', JSON.stringify(given));
+    assert.equal(given.right.config.data.maxPixels, 250_000_000);
+    const by = resolveTrainConfig(['--data', tmp]);
+    assert.ok(E.isRight(by) && by.right !== 'help');
+    assert.equal(by.right.config.data.maxPixels, DEFAULT_MAX_PIXELS);
+    const zero = resolveTrainConfig(['--data', tmp, '--max-pixels', '0']);
+    assert.ok(E.isLeft(zero) && /data\.maxPixels/.test(zero.left), JSON.stringify(zero));
   });
 
   it('--print-config redacts the telemetry token; saved and used as a config, the token then comes from RXTRAIN_TELEMETRY_TOKEN', async () => {

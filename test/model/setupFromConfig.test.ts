@@ -196,6 +196,35 @@ describe('openDatasets / runIdentity', function () {
     }
   });
 
+  it('skips image files over data.maxPixels (rxtrain train --max-pixels) as too-many-pixels, in both splits; the default reads them', async () => {
+    const root = path.join(tmp, 'big');
+    fs.cpSync(path.join(tmp, 'src'), root, { recursive: true });
+    // 40×40 = 1,600 pixels, the others 20×20 = 400.
+    await sharp(Buffer.alloc(40 * 40 * 3, 90), { raw: { width: 40, height: 40, channels: 3 } }).png().toFile(path.join(root, '003.mid', 'big.png'));
+    const skipsOf = async (data: Record<string, unknown>): Promise<string[]> => {
+      const d = await openDatasets(config({ data: { train: root, val: root, ...data }, model: { name: 'small', inputSize: 16 }, batchSize: 4, augmentation: { mean: [128, 128, 128], resize: 16 } }));
+      try {
+        const seen: string[] = [];
+        for (const [split, source] of [['train', d.train], ['val', d.val]] as const) {
+          for await (const item of source?.epoch(0) ?? []) {
+            if (item.kind === 'skip' && item.reason !== 'hidden') seen.push(`${split} ${path.basename(item.path)} ${item.reason}: ${item.message}`);
+            else if (item.kind === 'batch') {
+              item.xs.dispose();
+              item.ys.dispose();
+            }
+          }
+        }
+        return seen;
+      } finally {
+        await d.close();
+      }
+    };
+    const limited = await skipsOf({ maxPixels: 1000 });
+    assert.deepEqual(limited.map((s) => s.split(':')[0]), ['train big.png too-many-pixels', 'val big.png too-many-pixels']);
+    assert.match(limited[0], /image is 40x40 \(1,600 pixels\), over the limit of 1,000, .*--max-pixels of rxtrain preprocess or rxtrain train/);
+    assert.deepEqual(await skipsOf({}), []);
+  });
+
   it('a data size that leaves one image over for the last batch trains (that image left out, with a note) instead of failing the epoch', async () => {
     // 15 images in batches of 7: 7, 7 and a lone one, which no training step can take (BatchNorm).
     const d = await openDatasets(config({ data: { train: path.join(tmp, 'src') }, model: { name: 'small', inputSize: 16, channels: 1 }, batchSize: 7, augmentation: { mean: null } }));
@@ -969,7 +998,7 @@ describe('recordFilesNotTrainedOn', () => {
     for (const f of ['train.csv', 'val.csv', 'train.rec', 'val.rec']) fs.writeFileSync(path.join(out, f), '');
   });
   after(() => fs.rmSync(out, { recursive: true, force: true }));
-  const data = (val: string | null = null): TrainConfig['data'] => ({ train: out, val, format: 'auto', records: true, prefetch: 1 });
+  const data = (val: string | null = null): TrainConfig['data'] => ({ train: out, val, format: 'auto', records: true, prefetch: 1, maxPixels: 100_000_000 });
   const trained = (fp: Record<string, string>) => ({ config: {}, data: { format: 'manifest', 'train.csv': 'h', ...fp } });
   const NOT_READ = 'not read (--no-records)';
 

@@ -102,7 +102,7 @@ describe('decodeFile: bad files become typed skips', () => {
     const s = await skipOf(decodeFile(file, 0, { maxPixels: 2000 * 1500 - 1 }));
     assert.equal(s.reason, 'too-many-pixels');
     // Its size and the limit, not sharp's bare "Input image exceeds pixel limit"; the same when transcoding (preprocess).
-    const want = 'image is 2000x1500 (3,000,000 pixels), over the limit of 2,999,999, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or rxtrain preprocess --max-pixels)';
+    const want = 'image is 2000x1500 (3,000,000 pixels), over the limit of 2,999,999, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or --max-pixels of rxtrain preprocess or rxtrain train)';
     assert.equal(s.message, want);
     const t = await transcodeFile(file, path.join(dir, 'bomb-out.jpg'), 90, { maxPixels: 2000 * 1500 - 1 });
     assert.deepEqual(t.kind === 'skip' && [t.reason, t.message], ['too-many-pixels', want]);
