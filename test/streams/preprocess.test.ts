@@ -157,6 +157,17 @@ describe('preprocess', function () {
     assert.notDeepEqual(seed8, seed7);
   });
 
+  it("times the run to its real end: the record files' last writes and fsync included, and the summary's img/s with them", async () => {
+    const out = path.join(tmp, 'timed');
+    // A clock that reads 0 until the record files are in place (finish() renames them there,
+    // after their last writes and fsync), and 2 s from then on.
+    const now = (): number => (fs.existsSync(path.join(out, 'train.rec')) && fs.existsSync(path.join(out, 'val.rec')) ? 2000 : 0);
+    const done = (await collect({ src, out, size: 16, valRatio: 0.3, records: true, now })).at(-1);
+    assert.ok(done?.kind === 'done', JSON.stringify(done));
+    assert.equal(done.summary.seconds, 2);
+    assert.equal(done.summary.imagesPerSecond, (done.summary.train + done.summary.val) / 2);
+  });
+
   it('rerunning without records removes the old record files and stale images', async () => {
     const out = path.join(tmp, 'rerun');
     await collect({ src, out, size: 16, valRatio: 0.5, records: true });
