@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { debuglog } from 'node:util';
 import { crc32 } from 'node:zlib';
 
 /*
@@ -145,6 +146,16 @@ export interface RecordFileWriter {
   abort(): Promise<void>;
 }
 
+const debug = debuglog('rxtrain');
+
+/**
+ * A record's write that stopped short, said as the user can act on it: the caller names the
+ * record file (its final name: the temporary one it is written under means nothing to the
+ * user). The file system does not say which limit it hit: the disk, or a size limit
+ * (`ulimit -f`, the file system's largest file) that a write past it meets the same way.
+ */
+const SHORT_WRITE = 'a record was written only in part (disk full, or a file size limit such as ulimit -f)';
+
 function checkDim(what: string, v: number, max: number): void {
   if (!Number.isInteger(v) || v <= 0 || v > max) throw new RangeError(`record file ${what} must be an integer in 1..${max}, got ${v}`);
 }
@@ -207,7 +218,10 @@ export async function createRecordFileWriter(file: string, opts: RecordFileWrite
       pending.add(p);
       try {
         const { bytesWritten } = await p;
-        if (bytesWritten !== recordSize) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${recordSize} bytes (disk full?)`);
+        if (bytesWritten !== recordSize) {
+          debug('record file %s: short write to %s: %d of %d bytes of record %d', file, tmp, bytesWritten, recordSize, index);
+          throw new Error(SHORT_WRITE);
+        }
       } catch (error) {
         failure ??= { error };
         throw error;

@@ -559,4 +559,22 @@ describe('preprocess --records: record writes overlap', function () {
       assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val'], split);
     }
   });
+
+  it('a record write cut short (disk full, ulimit -f) names the record file, not its temporary name, with a short reason', async () => {
+    const out = path.join(tmp, 'short');
+    // What a write past `ulimit -f` (or onto a full disk) gives back: fewer bytes than asked for.
+    const restore = interceptWrites(
+      (f) => path.basename(f).startsWith('.train.rec.'),
+      async (write, w) => (w.position === 4096 + recordSize ? { bytesWritten: 4096, buffer: undefined } : write()),
+    );
+    try {
+      await assert.rejects(collect({ src, out, size, seed: 2, records: true }), (e: unknown) => {
+        assert.equal((e as Error).message, `cannot write ${path.join(out, 'train.rec')}: a record was written only in part (disk full, or a file size limit such as ulimit -f)`);
+        return true;
+      });
+    } finally {
+      restore();
+    }
+    assert.deepEqual((await fsp.readdir(out)).sort(), ['train', 'val']);
+  });
 });
