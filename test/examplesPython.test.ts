@@ -7,7 +7,7 @@ import { Subject } from 'rxjs';
 import { serveTelemetry } from '../src/telemetry/serveTelemetry';
 import type { TelemetryServer } from '../src/telemetry/TelemetryServer';
 import { INITIALISED_FRESH_MAX } from '../src/telemetry/toProtoEvent';
-import type { TrainEvent } from '../src/telemetry/TrainEvent';
+import { DEFAULT_RUN_ID, type TrainEvent } from '../src/telemetry/TrainEvent';
 import { batchEnd, REPO_ROOT, selfSignedCert, tcpProxy, until } from './telemetry/telemetryTestKit';
 
 /**
@@ -270,6 +270,18 @@ describe('examples/python/watch_run.py', function () {
     assert.equal(got.code, 0, got.err);
     assert.equal(got.out.split('\n')[0], 'run r: RUNNING, 3 epochs, step 4, events 1..3');
     assert.match(got.out, /\n3 epoch 1\/3 checkpoint_saved ckpt-1 \(best so far\)\n/);
+  });
+
+  it("names an unnamed run (DEFAULT_RUN_ID) as rxtrain monitor does: 'run: RUNNING, …', not 'run run: …'", async () => {
+    const events = new Subject<TrainEvent>();
+    server = await serveTelemetry(events, { runId: DEFAULT_RUN_ID, address: '127.0.0.1:0' });
+    events.next({ kind: 'TrainBegin', time: Date.now(), epoch: 0, step: 0, runId: DEFAULT_RUN_ID, backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {} });
+    const r = watch([server.address]);
+    await until(() => server?.subscribers === 1, 20000, 'the example subscribed');
+    events.complete();
+    const got = await r;
+    assert.equal(got.code, 0, got.err);
+    assert.equal(got.out.split('\n')[0], 'run: RUNNING, 3 epochs, step 0, events 1..1');
   });
 
   it('after a training restart (killed, resumed in a new process) says where training resumed, in the words of rxtrain monitor', async function () {

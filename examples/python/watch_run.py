@@ -285,7 +285,8 @@ def main():
                 # Not Run.epoch: the latest event's, which after an epoch's end (its checkpoint)
                 # is already the next one. The events say which epoch `rxtrain monitor` shows.
                 epochs = run.epochs
-                print(f"run {run.run_id}: {name(pb.RunStatus, run.status)}"
+                # "run" is the id of a run started without a name (rxtrain's DEFAULT_RUN_ID): "run: …", not "run run: …".
+                print(("run" if run.run_id == "run" else f"run {run.run_id}") + f": {name(pb.RunStatus, run.status)}"
                       + (f", {run.epochs} epoch{'' if run.epochs == 1 else 's'}" if run.epochs else "")
                       + f", step {run.step}, events {run.oldest_sequence}..{run.last_sequence}", flush=True)
                 run_shown = True

@@ -1,4 +1,5 @@
 import { epochLabel, type MonitorState, type MonitorValidation } from './MonitorState';
+import { DEFAULT_RUN_ID } from './TrainEvent';
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
@@ -135,7 +136,9 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   if (s.runId === '' && s.lastSequence === 0 && !s.seenEarlierStream) return [...top, '', ...flow(['nothing received yet: no run to show'], cols)];
   const header = [
     ...top,
-    ...flow([`run ${s.runId || '?'}`, `backend ${s.backend || '?'}`, `status ${s.status}`, `event #${s.lastSequence}`], cols, '', '  '),
+    // An unnamed run has no name to show ('run run' read as a stutter), as the piped lines say
+    // `training on wasm: …` for it.
+    ...flow([s.runId === DEFAULT_RUN_ID ? '' : `run ${s.runId || '?'}`, `backend ${s.backend || '?'}`, `status ${s.status}`, `event #${s.lastSequence}`], cols, '', '  '),
     '',
     ...progressLines(s, cols),
     ...flow([`loss ${fmt(s.loss)}`, `acc ${pct(s.accuracy)}`, `lr ${fmt(s.lr, 3)}`, s.imagesPerSec === undefined ? '' : `${s.imagesPerSec.toFixed(1)} img/s`], cols, '', '  '),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { initialMonitorState, reduceMonitor } from '../../src/telemetry/MonitorState';
 import { renderMonitor } from '../../src/telemetry/renderMonitor';
+import { DEFAULT_RUN_ID } from '../../src/telemetry/TrainEvent';
 import type { SequencedEvent } from '../../src/telemetry/fromProtoEvent';
 import type { WatchSignal } from '../../src/telemetry/watchTelemetry';
 
@@ -33,6 +34,13 @@ describe('renderMonitor before and after the run', () => {
     const text = renderMonitor(waiting, 160).join('\n');
     assert.equal(text, 'rxtrain monitor  127.0.0.1:50051  [waiting: nothing listens on 127.0.0.1:50051 yet — is training running? (retry in 2.0s)]\n\nnothing received yet: no run to show');
     assert.doesNotMatch(renderMonitor(initialMonitorState('127.0.0.1:50051'), 100).join('\n'), /status UNKNOWN|run \?|batch 0\/\?|loss -/);
+  });
+
+  it("an unnamed run (DEFAULT_RUN_ID) shows no name, not 'run run'; a named one its name", () => {
+    const unnamed = renderMonitor({ ...busyRun(), runId: DEFAULT_RUN_ID }, 200);
+    assert.equal(unnamed[1], 'backend tensorflow  status RUNNING  event #10');
+    assert.doesNotMatch(unnamed.join('\n'), /run run/);
+    assert.equal(renderMonitor(busyRun(), 200)[1], 'run alexnet-fashion-01  backend tensorflow  status RUNNING  event #10');
   });
 
   it('a monitor stopped before the run ended says it stopped, not that the run ended', () => {
