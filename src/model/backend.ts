@@ -251,7 +251,7 @@ async function tryWasm(threads: number, attempts: BackendAttempt[]): Promise<Bac
     if (actual !== loaded.threads) notes.push(`requested ${loaded.threads} threads, XNNPACK runs ${actual}`);
     if (reuse && threads !== actual) notes.push(`wasm was already initialised in this thread with ${actual} thread${actual === 1 ? '' : 's'}; threads=${threads} ignored`);
     const native = nativeKernelState();
-    notes.push(native.active ? `native kernels: ${native.kernel ?? '?'} GEMM for Conv2D/FusedConv2D/Conv2DBackpropInput/Conv2DBackpropFilter/BatchMatMul/_FusedMatMul; fused BatchNorm, MaxPool/MaxPoolGrad, channel Sum, SGD update (${native.file ?? ''})`
+    notes.push(native.active ? `native kernels: ${native.kernel ?? '?'} GEMM for Conv2D/FusedConv2D/Conv2DBackpropInput/Conv2DBackpropFilter/BatchMatMul/_FusedMatMul; fused BatchNorm (+ ReLU), ReLU gradient, MaxPool/MaxPoolGrad, channel Sum, SGD update (${native.file ?? ''})`
       : `native kernels off, pure wasm: ${native.reason ?? 'unknown'}`);
     return { name: 'wasm', threads: actual, package: pkg, simd: loaded.simd, attempts, notes, native };
   } catch (e) {
