@@ -40,7 +40,7 @@ export function batchNormTrain<T extends tf.Tensor>(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   eps: number,
-  options: { readonly relu?: boolean } = {},
+  options: { readonly relu?: boolean | undefined } = {},
 ): { y: T; stats: BatchStats } {
   const relu = options.relu === true;
   const axes = x.shape.slice(0, -1).map((_, i) => i);
