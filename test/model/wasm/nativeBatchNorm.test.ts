@@ -19,15 +19,22 @@ const cases: Case[] = [
   { shape: [8, 24, 24, 16], offset: 0, what: 'several row blocks, both threads' },
 ];
 
+/** x, γ, β and a weight w for Σ(y·w), from four seeds starting at `seed`. */
+function bnInputs(c: Case, seed: number): { x: tf.Tensor; gamma: tf.Tensor1D; beta: tf.Tensor1D; w: tf.Tensor } {
+  const n = c.shape.reduce((a, b) => a * b, 1);
+  const channels = c.shape[c.shape.length - 1];
+  return {
+    x: tf.tensor(values(n, seed, c.offset), c.shape),
+    gamma: tf.tensor1d(values(channels, seed + 1, 1.5)),
+    beta: tf.tensor1d(values(channels, seed + 2)),
+    w: tf.tensor(values(n, seed + 3), c.shape),
+  };
+}
+
 /** y, batch mean and variance, and dx, dγ, dβ of Σ(y·w) for a fixed w, through batchNormTrain. */
 function bnOps(c: Case, path: WasmPath | 'cpu'): () => tf.Tensor[] {
   return () => {
-    const n = c.shape.reduce((a, b) => a * b, 1);
-    const channels = c.shape[c.shape.length - 1];
-    const x = tf.tensor(values(n, 11, c.offset), c.shape);
-    const gamma = tf.tensor1d(values(channels, 12, 1.5));
-    const beta = tf.tensor1d(values(channels, 13));
-    const w = tf.tensor(values(n, 14), c.shape);
+    const { x, gamma, beta, w } = bnInputs(c, 11);
     // The routing is the point of the native run: make sure it is taken (and not on the others).
     assert.equal(nativeBatchNormUsable(x), path === 'native', `native BatchNorm usable on ${path}`);
     const { y, stats } = batchNormTrain(x, gamma, beta, 1e-5);
@@ -62,14 +69,9 @@ describe('native training BatchNorm on wasm (vs cpu)', () => {
   }
 
   describe('with a ReLU after it ({ relu: true }): the same bits as batchNormTrain then tf.relu', () => {
-    /** y, dx, dγ, dβ of Σ(relu(BN(x))·w), fused or composed; β shifted so about half the y are < 0. */
+    /** y, dx, dγ, dβ of Σ(relu(BN(x))·w), fused or composed (about half the y are < 0). */
     const reluOps = (c: Case, fused: boolean): (() => tf.Tensor[]) => () => {
-      const n = c.shape.reduce((a, b) => a * b, 1);
-      const channels = c.shape[c.shape.length - 1];
-      const x = tf.tensor(values(n, 31, c.offset), c.shape);
-      const gamma = tf.tensor1d(values(channels, 32, 1.5));
-      const beta = tf.tensor1d(values(channels, 33));
-      const w = tf.tensor(values(n, 34), c.shape);
+      const { x, gamma, beta, w } = bnInputs(c, 31);
       const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => (fused
         ? batchNormTrain(xi, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { relu: true }).y
         : tf.relu(batchNormTrain(xi, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5).y));
