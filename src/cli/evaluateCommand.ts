@@ -6,6 +6,7 @@ import { shownPath } from './shownPath';
 import { displayWidth, padEndColumns } from './displayWidth';
 import { scoringCheckpoint, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
+import { DEFAULT_MAX_PIXELS } from '../streams/decodeFile';
 import { backendEnvError } from './backendEnvError';
 import * as E from 'fp-ts/Either';
 import { initBackend, BACKEND_NAMES, type BackendName } from '../model/backend';
@@ -58,6 +59,9 @@ options:
   --confusion          print the confusion matrix whatever the number of classes (by
                        default only up to ${CONFUSION_PRINT_LIMIT}; --json always has it)
   --batch-size N       images per forward pass (default: the run's batch size)
+  --max-pixels N       skip images larger than N pixels, a guard against decompression
+                       bombs; image files only, not record files (default: ${DEFAULT_MAX_PIXELS}
+                       with --data, else the run's data.maxPixels)
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
   --json               print one JSON object instead of the tables
   -h, --help           show this help
@@ -310,6 +314,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
   let ttaFlag: TtaMode | undefined;
   let weightsFlag: WeightKind | undefined;
   let batchSize: number | undefined;
+  let maxPixels: number | undefined;
   let mistakes: number;
   let backendName: BackendName | 'auto';
   let data: string | undefined;
@@ -324,6 +329,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
         tta: { type: 'string' },
         weights: { type: 'string' },
         'batch-size': { type: 'string' },
+        'max-pixels': { type: 'string' },
         mistakes: { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean' },
@@ -340,7 +346,7 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     const tta = args.values.tta;
     if (tta !== undefined && !(TTA_MODES as readonly string[]).includes(tta)) throw new UsageError(`--tta must be ${TTA_MODES.join(', ')}; got '${tta}'`);
     ttaFlag = tta as TtaMode | undefined;
-    ({ weights: weightsFlag, backend: backendName, batchSize } = scoringFlags(args.values));
+    ({ weights: weightsFlag, backend: backendName, batchSize, maxPixels } = scoringFlags(args.values));
     const m = args.values.mistakes;
     if (m !== undefined && !/^\d+$/.test(m)) throw new UsageError(`--mistakes must be a whole number, got '${m}'`);
     mistakes = m === undefined ? 0 : Number(m);
@@ -367,14 +373,16 @@ export async function run(argv: string[], io: EvaluateCommandIo = { out: process
     const dataPath = data === undefined ? undefined : shownPath(path.resolve(data));
     const cfg: TrainConfig = {
       ...stored,
-      data: { ...stored.data, ...(dataPath === undefined ? {} : { val: dataPath }) },
+      // Other data than the run's gets the default limit, not the run's (openEvalData's too).
+      data: { ...stored.data, ...(dataPath === undefined ? {} : { val: dataPath }), maxPixels: maxPixels ?? (dataPath === undefined ? stored.data.maxPixels : DEFAULT_MAX_PIXELS) },
       batchSize: batchSize ?? stored.batchSize,
       tenCrop: mode === 'ten-crop',
     };
     const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
     // A checkpoint that stored its classes and normalisation scores --data on its own: the
     // training data may be on another machine, and listing it would be wasted work anyway.
-    const opening = dataPath !== undefined && ck.inference !== undefined ? openEvalData(cfg, ck.inference, dataPath) : openDatasets(cfg);
+    const limit = { maxPixels: cfg.data.maxPixels, maxPixelsSetting: '--max-pixels' };
+    const opening = dataPath !== undefined && ck.inference !== undefined ? openEvalData(cfg, ck.inference, dataPath, limit) : openDatasets(cfg, limit);
     const datasets = await opening.catch((e: unknown) => {
       // The config's field is the user's --data here ("--data pre/val is …", not "--data pre/val: pre/val is …").
       const message = (e as Error).message;

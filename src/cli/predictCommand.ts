@@ -11,6 +11,7 @@ import { shownPath } from './shownPath';
 import { displayWidth, padEndColumns } from './displayWidth';
 import { scoringCheckpoint, scoringInference, scoringTrainer, type WeightKind } from './scoringCheckpoint';
 import { scoringFlags } from './scoringFlags';
+import { DEFAULT_MAX_PIXELS } from '../streams/decodeFile';
 import { backendEnvError } from './backendEnvError';
 
 const USAGE = `usage: rxtrain predict CHECKPOINT|RUN_DIR IMAGE|FOLDER... [options]
@@ -29,6 +30,8 @@ options:
   --weights KIND       ema | trained: the moving average of the weights or the trained
                        weights (default: ema when the run kept one, as its validation did)
   --batch-size N       images per forward pass (default 32)
+  --max-pixels N       skip images larger than N pixels, a guard against decompression
+                       bombs (default ${DEFAULT_MAX_PIXELS})
   --backend NAME       auto | ${BACKEND_NAMES.join(' | ')} (default: auto)
   --json               print one JSON object per image (and per skipped file or missing path)
   -h, --help           show this help
@@ -93,6 +96,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
   let inputs: string[];
   let top: number;
   let batchSize: number;
+  let maxPixels: number;
   let weightsFlag: WeightKind | undefined;
   let backendName: BackendName | 'auto';
   let json: boolean;
@@ -104,6 +108,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
         top: { type: 'string' },
         weights: { type: 'string' },
         'batch-size': { type: 'string' },
+        'max-pixels': { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -122,6 +127,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     const flags = scoringFlags(args.values);
     ({ weights: weightsFlag, backend: backendName } = flags);
     batchSize = flags.batchSize ?? 32;
+    maxPixels = flags.maxPixels ?? DEFAULT_MAX_PIXELS;
     json = args.values.json === true;
   } catch (e) {
     io.err.write(`rxtrain predict: ${(e as Error).message}\n(rxtrain predict --help lists the options)\n`);
@@ -158,7 +164,7 @@ export async function run(argv: string[], io: PredictCommandIo = { out: process.
     const backend = await initBackend({ prefer: backendName, preferSource: '--backend' });
     // Labels are unknown: every item gets label 0, which nothing reads.
     const items = files.map((f): SourceItem => ({ kind: 'item', path: f, label: 0, category: { id: 0, name: '', label: 0 } }));
-    const store = fileStore(items, { resize: info.imageSide ?? crop, channels, numClasses, ...(info.background === undefined ? {} : { background: info.background }) });
+    const store = fileStore(items, { resize: info.imageSide ?? crop, channels, numClasses, maxPixels, maxPixelsSetting: '--max-pixels', ...(info.background === undefined ? {} : { background: info.background }) });
     const source = createImageDataset({
       store,
       batchSize,

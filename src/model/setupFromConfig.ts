@@ -96,6 +96,29 @@ export interface OpenDatasetsOptions {
    * per (seed, sample), the same at every validation pass (`transformRng: 'fixed'`).
    */
   readonly valTransform?: SampleTransform | undefined;
+  /**
+   * What a `too-many-pixels` skip (an image file over `data.maxPixels`) tells the user to raise,
+   * such as `--max-pixels` for a command of its own ({@link DecodeOptions.maxPixelsSetting}).
+   * Default: the `maxPixels` option and the `--max-pixels` flags that set it.
+   */
+  readonly maxPixelsSetting?: string | undefined;
+}
+
+/**
+ * Options of {@link openEvalData}: the validation transform and the decode limit of image files.
+ *
+ * @example
+ * ```ts
+ * const o: OpenEvalDataOptions = { maxPixels: 250_000_000, maxPixelsSetting: '--max-pixels' };
+ * ```
+ */
+export interface OpenEvalDataOptions extends Pick<OpenDatasetsOptions, 'valTransform' | 'maxPixelsSetting'> {
+  /**
+   * Image files larger than this many pixels are skipped as `too-many-pixels` (a guard against
+   * decompression bombs). Default 100,000,000 (`DEFAULT_MAX_PIXELS`), not the run's
+   * `data.maxPixels`: the data scored is not the run's. Record files are not decoded.
+   */
+  readonly maxPixels?: number | undefined;
 }
 
 function sha256(text: string | Buffer): string {
@@ -358,7 +381,13 @@ export async function openDatasets(cfg: TrainConfig, opts: OpenDatasetsOptions =
   // folder of raw images too), and checkpoints carry it on for predict and evaluate --data.
   const background = format === 'manifest' ? (await readPreprocessInfo(data.train))?.background : undefined;
   // Grey models decode grey: replicating into RGB and reading one channel back would waste the work.
-  const decode = { ...(aug.resize === null ? {} : { resize: aug.resize }), channels: model.channels, maxPixels: data.maxPixels, ...(background === undefined ? {} : { background }) };
+  const decode = {
+    ...(aug.resize === null ? {} : { resize: aug.resize }),
+    channels: model.channels,
+    maxPixels: data.maxPixels,
+    ...(opts.maxPixelsSetting === undefined ? {} : { maxPixelsSetting: opts.maxPixelsSetting }),
+    ...(background === undefined ? {} : { background }),
+  };
   let classes: string[];
   let train: Split;
   let val: Split | undefined;
@@ -519,16 +548,18 @@ export type EvalDatasets = Pick<OpenedDatasets, 'val' | 'tenCrop' | 'classes' | 
  * resized to the side the run's images had (`info.imageSide`, else `augmentation.resize`), then
  * a centre crop, or 10-crop when `cfg.tenCrop`. Classes that differ are refused,
  * naming the extra and missing ones. `opts.valTransform` is the run's validation transform
- * (the CLI cannot apply one: code is not config).
+ * (the CLI cannot apply one: code is not config); `opts.maxPixels` the decode limit of image
+ * files ({@link OpenEvalDataOptions}).
  *
  * @example
  * ```ts
  * const d = await openEvalData(cfg, ck.inference, 'data/test.rec'); // ck: a decoded checkpoint that has inference
  * try { console.log(d.val?.size); } finally { await d.close(); }
  * const equalised = await openEvalData(cfg, ck.inference, 'data/test', { valTransform: equalise });
+ * const scans = await openEvalData(cfg, ck.inference, 'data/scans', { maxPixels: 250_000_000 }); // huge images
  * ```
  */
-export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string, opts: Pick<OpenDatasetsOptions, 'valTransform'> = {}): Promise<EvalDatasets> {
+export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where: string, opts: OpenEvalDataOptions = {}): Promise<EvalDatasets> {
   const { model, augmentation: aug } = cfg;
   // One value stands for every channel (`--mean 72`, as the run validated with it).
   const fits = (v: readonly number[] | undefined): boolean => v === undefined || v.length === 1 || v.length === model.channels;
@@ -539,7 +570,13 @@ export async function openEvalData(cfg: TrainConfig, info: InferenceInfo, where:
   // augmentation.resize): other-sized images must be brought to it, as predict does, or the
   // centre crop sees them at another scale and scores differ from predict's on the same files.
   const side = info.imageSide ?? aug.resize;
-  const decode = { ...(side === null ? {} : { resize: side }), channels: model.channels, ...(info.background === undefined ? {} : { background: info.background }) };
+  const decode: DecodeOptions = {
+    ...(side === null ? {} : { resize: side }),
+    channels: model.channels,
+    ...(opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels }),
+    ...(opts.maxPixelsSetting === undefined ? {} : { maxPixelsSetting: opts.maxPixelsSetting }),
+    ...(info.background === undefined ? {} : { background: info.background }),
+  };
   const opened = await openValData(where, 'data.val', info.classes, model.channels, decode);
   try {
     const normalise = { mean: info.mean, ...(info.std === undefined ? {} : { std: info.std }) };

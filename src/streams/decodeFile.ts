@@ -37,6 +37,12 @@ export interface DecodeOptions {
    */
   readonly maxPixels?: number | undefined;
   /**
+   * What a `too-many-pixels` skip tells the user to raise, such as `--max-pixels` for a
+   * command that has the flag: the setting that reaches `maxPixels` where the caller is.
+   * Default: {@link DEFAULT_MAX_PIXELS_SETTING}.
+   */
+  readonly maxPixelsSetting?: string | undefined;
+  /**
    * If set, centre-crops to a square and resizes to `resize`×`resize` (the Caltech256 /
    * AlexNet preprocessing), so images of any size batch together.
    */
@@ -60,6 +66,17 @@ export interface DecodeOptions {
  * ```
  */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/**
+ * Default of {@link DecodeOptions.maxPixelsSetting}: every way there is to raise the limit, for
+ * a caller that does not say which one it reads.
+ *
+ * @example
+ * ```ts
+ * decodeFile(path, label, { maxPixels: n, maxPixelsSetting: '--max-pixels' }); // a command's own flag instead
+ * ```
+ */
+export const DEFAULT_MAX_PIXELS_SETTING = 'the maxPixels option of decode or fileStore, or --max-pixels of rxtrain preprocess or rxtrain train';
 
 // Signatures of image formats this sharp build cannot decode: they are "unsupported", not
 // "not an image", which tells the user to convert rather than to delete.
@@ -273,18 +290,19 @@ const withCommas = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d)
  * ("Input image exceeds pixel limit") says neither, so a user cannot tell a huge photo from a
  * damaged header, nor what to raise. The size comes from the header (no pixels decoded).
  */
-async function tooManyPixels(path: string, buf: Buffer, maxPixels: number, fallback: string): Promise<Skip> {
+async function tooManyPixels(path: string, buf: Buffer, opts: DecodeOptions, fallback: string): Promise<Skip> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const m = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => undefined);
   const w = m?.width;
   const h = m?.pageHeight ?? m?.height;
   if (w === undefined || h === undefined) return skip(path, 'too-many-pixels', fallback);
-  return skip(path, 'too-many-pixels', `image is ${w}x${h} (${withCommas(w * h)} pixels), over the limit of ${withCommas(maxPixels)}, a guard against decompression bombs (raise it with the maxPixels option of decode or fileStore, or --max-pixels of rxtrain preprocess or rxtrain train)`);
+  return skip(path, 'too-many-pixels', `image is ${w}x${h} (${withCommas(w * h)} pixels), over the limit of ${withCommas(maxPixels)}, a guard against decompression bombs (raise it with ${opts.maxPixelsSetting ?? DEFAULT_MAX_PIXELS_SETTING})`);
 }
 
 /** {@link classifyDecodeError}'s skip, with the size and limit for one over the pixel limit. */
 async function decodeErrorSkip(e: Error, path: string, buf: Buffer, opts: DecodeOptions): Promise<Skip> {
   const { reason, message } = classifyDecodeError(e, buf);
-  return reason === 'too-many-pixels' ? tooManyPixels(path, buf, opts.maxPixels ?? DEFAULT_MAX_PIXELS, message) : skip(path, reason, message);
+  return reason === 'too-many-pixels' ? tooManyPixels(path, buf, opts, message) : skip(path, reason, message);
 }
 
 /**

@@ -128,6 +128,26 @@ describe('rxtrain evaluate', function () {
     assert.match(d.out(), /skipped .*tiny\.png \(unsupported\): image 10x10 is smaller than the 28x28 crop/);
   });
 
+  it('--max-pixels N: an image file of --data over it is skipped as too-many-pixels, naming the flag; a larger N scores it; the run\'s own validation data too', async () => {
+    const data = path.join(tmp, 'with-big');
+    await writeDarkBrightDataset(data, ['001.dark', '002.bright'], 2);
+    // 40×40 = 1,600 pixels, the others 28×28 = 784.
+    await sharp(Buffer.alloc(40 * 40 * 3, 200), { raw: { width: 40, height: 40, channels: 3 } }).png().toFile(path.join(data, '002.bright', 'big.png'));
+    const limited = captureIo();
+    assert.equal(await run([runDir, '--data', data, '--max-pixels', '1000', '--backend', 'wasm', '--json'], limited.io), 0, limited.err());
+    const r = JSON.parse(limited.out()) as EvaluateReport;
+    assert.equal(r.count, 4);
+    assert.deepEqual(r.skipped.map((k) => [path.basename(k.path), k.reason]), [['big.png', 'too-many-pixels']]);
+    assert.equal(r.skipped[0].message, 'image is 40x40 (1,600 pixels), over the limit of 1,000, a guard against decompression bombs (raise it with --max-pixels)');
+    const raised = captureIo();
+    assert.equal(await run([runDir, '--data', data, '--max-pixels', '1600', '--backend', 'wasm', '--json'], raised.io), 0, raised.err());
+    assert.deepEqual([(JSON.parse(raised.out()) as EvaluateReport).count, (JSON.parse(raised.out()) as EvaluateReport).skipped], [5, []]);
+    // The run's validation images (28×28) under a limit set below them: the flag reaches openDatasets too.
+    const own = captureIo();
+    assert.equal(await run([runDir, '--max-pixels', '700', '--backend', 'wasm'], own.io), 1);
+    assert.match(own.err(), /no image could be evaluated \(every one was skipped\)/);
+  });
+
   it('reports what listing --data left out with the rest of its skips: a class folder it may not read is one plain line, not a silent 0 / 0 (as an unprivileged user when run as root)', async () => {
     const data = path.join(tmp, 'with-private');
     await writeDarkBrightDataset(data, ['001.dark', '002.bright'], 2);
@@ -314,6 +334,9 @@ describe('rxtrain evaluate', function () {
       [[], 2, /missing CHECKPOINT or RUN_DIR/],
       [[runDir, '--tta', 'twelve-crop'], 2, /--tta must be none, flip, ten-crop; got 'twelve-crop'/],
       [[runDir, '--batch-size', '0'], 2, /--batch-size must be a positive integer/],
+      [[runDir, '--max-pixels', '0'], 2, /--max-pixels must be a positive integer, got '0'/],
+      [[runDir, '--max-pixels=-5'], 2, /--max-pixels must be a positive integer, got '-5'/],
+      [[runDir, '--max-pixels', '1.5'], 2, /--max-pixels must be a positive integer, got '1\.5'/],
       [[runDir, '--backend', 'gpu'], 2, /--backend must be auto, tensorflow, wasm, cpu; got 'gpu'/],
       [[path.join(tmp, 'nowhere')], 1, /nowhere: no such checkpoint file or run directory/],
       [[tmp], 1, /no checkpoint found/],

@@ -64,6 +64,32 @@ describe('rxtrain predict', function () {
     assert.match(t.out(), /^\S*val\/002\.bright\/1\.png {2}(dark|bright) \d+\.\d%\n$/);
   });
 
+  it('--max-pixels N: an image over it is skipped as too-many-pixels, naming the flag, and the others classified; a larger N classifies it; 0, -5, 1.5 and words are usage errors', async () => {
+    const big = path.join(tmp, 'big.png');
+    // 40×40 = 1,600 pixels, the val images 28×28 = 784.
+    await sharp(Buffer.alloc(40 * 40 * 3, 200), { raw: { width: 40, height: 40, channels: 3 } }).png().toFile(big);
+    const small = path.join(tmp, 'val', '001.dark', '0.png');
+    const limited = captureIo();
+    assert.equal(await run([runDir, big, small, '--max-pixels', '1000', '--json', '--backend', 'wasm'], limited.io), 0, limited.err());
+    const lines = limited.out().trim().split('\n').map((l) => JSON.parse(l) as PredictLine);
+    assert.deepEqual(lines.map((l) => ('skipped' in l ? [path.basename(l.image), l.skipped, l.message] : [path.basename(l.image)])), [
+      ['big.png', 'too-many-pixels', 'image is 40x40 (1,600 pixels), over the limit of 1,000, a guard against decompression bombs (raise it with --max-pixels)'],
+      ['0.png'],
+    ]);
+    const text = captureIo();
+    // 1e3 as rxtrain train reads it: 1000.
+    assert.equal(await run([runDir, big, small, '--max-pixels', '1e3', '--backend', 'wasm'], text.io), 0, text.err());
+    assert.match(text.err(), /^rxtrain predict: skipped \S*big\.png \(too-many-pixels\): image is 40x40 .*over the limit of 1,000, .*\(raise it with --max-pixels\)\n$/);
+    const raised = captureIo();
+    assert.equal(await run([runDir, big, '--max-pixels', '1600', '--json', '--backend', 'wasm'], raised.io), 0, raised.err());
+    assert.ok('predictions' in (JSON.parse(raised.out()) as PredictLine), raised.out());
+    for (const bad of ['0', '-5', '1.5', '', 'lots']) {
+      const c = captureIo();
+      assert.equal(await run([runDir, big, `--max-pixels=${bad}`], c.io), 2, bad);
+      assert.match(c.err(), new RegExp(`^rxtrain predict: --max-pixels must be a positive integer, got '${bad.replace('.', '\\.')}'\n`));
+    }
+  });
+
   it('lines up the predictions after paths in any script: by terminal columns, not UTF-16 units', async () => {
     const dir = path.join(tmp, 'scripts');
     const names = [path.join(dir, '101.日本の寿司', 'a.png'), path.join(dir, '102.sushi-roll', 'b.png')];

@@ -106,6 +106,9 @@ describe('decodeFile: bad files become typed skips', () => {
     assert.equal(s.message, want);
     const t = await transcodeFile(file, path.join(dir, 'bomb-out.jpg'), 90, { maxPixels: 2000 * 1500 - 1 });
     assert.deepEqual(t.kind === 'skip' && [t.reason, t.message], ['too-many-pixels', want]);
+    // A caller with a setting of its own (rxtrain predict's flag) has the message name it alone.
+    const own = await skipOf(decodeFile(file, 0, { maxPixels: 2000 * 1500 - 1, maxPixelsSetting: '--max-pixels' }));
+    assert.equal(own.message, 'image is 2000x1500 (3,000,000 pixels), over the limit of 2,999,999, a guard against decompression bombs (raise it with --max-pixels)');
     // A header that claims more than the data holds (30000x30000 in a tiny JPEG) is judged by the header.
     const claims = Buffer.from(jpg);
     const sof = claims.indexOf(Buffer.from([0xff, 0xc0]));
