@@ -1,6 +1,6 @@
 import { parseCommandArgs } from './parseCommandArgs';
 import type { Writable } from 'node:stream';
-import { Presets, SingleBar } from 'cli-progress';
+import { SingleBar } from 'cli-progress';
 import { machineCores } from '../model/machineCores';
 import { createPreprocessWorkers } from '../streams/createPreprocessWorkers';
 import { printablePath } from '../streams/printablePath';
@@ -10,6 +10,7 @@ import { oneLine } from '../streams/Skip';
 import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
 import { formatDuration } from '../telemetry/eventLogger';
+import { preprocessBarLine, type PreprocessBarFields } from './preprocessBarLine';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -212,12 +213,14 @@ async function runWith(
 ): Promise<number> {
   const showBar = !args.quiet && io.stderr.isTTY === true;
   const bar = showBar
-    ? new SingleBar(
+    ? new SingleBar({
+        stream: io.stderr,
         // The ETA from the rate shown (the images done since the start), so that the two agree:
         // cli-progress's own said 'ETA 0s' before the first image was done.
-        { stream: io.stderr, format: 'preprocess [{bar}] {percentage}% {value}/{total} | {rate} img/s | ETA {etaText} | skipped {skipped}', hideCursor: true, clearOnComplete: true },
-        Presets.shades_classic,
-      )
+        format: (_options, params, payload: PreprocessBarFields) => preprocessBarLine(params, payload),
+        hideCursor: true,
+        clearOnComplete: true,
+      })
     : undefined;
   let skippedLive = 0;
   let total = 0;

@@ -49,17 +49,18 @@ describe('rxtrain preprocess (CLI)', function () {
   });
   after(() => fsp.rm(tmp, { recursive: true, force: true }));
 
-  it('on a terminal, the bar shows no rate and no ETA before an image is done ("- img/s | ETA -"), never "ETA 0s" with images to go', async () => {
+  it('on a terminal, the bar shows no rate and no ETA before an image is done ("- img/s | ETA -"), never "ETA 0s" with images to go; every frame fits an 80-column terminal, the skipped count on it', async () => {
     const stdout = sink();
-    const stderr = sink(true);
+    const stderr = Object.assign(sink(true), { columns: 80 });
     assert.equal(await runPreprocess([src, path.join(tmp, 'bar'), '--decoder', 'sharp'], { stdout, stderr }), 0, stderr.text());
     // eslint-disable-next-line no-control-regex
     const frames = stderr.text().split(/\r|\x1b\[[0-9;?]*[A-Za-z]/).filter((f) => f.startsWith('preprocess ['));
     assert.ok(frames.length > 0, stderr.text());
-    assert.match(frames[0], / 0\/11 \| - img\/s \| ETA - \| skipped/);
+    assert.match(frames[0], / 0\/11 \| +- img\/s \| ETA +- \| skipped +0$/);
     for (const f of frames) {
-      const [done, total] = (/ (\d+)\/(\d+) \|/.exec(f) ?? []).slice(1).map(Number);
-      if (done < total) assert.doesNotMatch(f, /ETA 0s|ETA done/, f);
+      const [done, total] = (/ +(\d+)\/(\d+) \|/.exec(f) ?? []).slice(1).map(Number);
+      if (done < total) assert.doesNotMatch(f, /ETA +0s|ETA +done/, f);
+      assert.ok(f.length < 80 && /skipped +\d+$/.test(f), `${f.length} columns: ${f}`);
     }
   });
 
