@@ -380,7 +380,10 @@ export async function run(argv: string[], io: MonitorIo = { out: process.stdout,
     // execs) is one of unknown size, as for the training bar: 80×24, not a 20-column stub.
     const known = (n: number | undefined): number | undefined => (n === undefined || n <= 0 ? undefined : n);
     const rows = Math.max(5, (known(io.out.rows) ?? 24) - 1);
-    const lines = renderMonitor(state, known(io.out.columns) ?? 80, rows).slice(0, rows);
+    // The last column stays free, as the training bar keeps it: a line that fills it leaves the
+    // cursor there, and the erase-to-end after it then wipes its last character (`step 3` for
+    // `step 32`), or the terminal wraps an empty line in.
+    const lines = renderMonitor(state, (known(io.out.columns) ?? 80) - 1, rows).slice(0, rows);
     // Overwrite line by line (erase to end of line), then erase what is left below: clearing
     // the whole screen from home would make some terminals (tmux) push it into scrollback.
     out(`${painted > 0 ? `\x1b[${painted}A\r` : ''}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
