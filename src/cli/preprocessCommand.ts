@@ -261,8 +261,9 @@ async function runWith(
             // path preprocess resolved.
             const shown = (p: string): string => printablePath(shownPath(p));
             io.stdout.write(
-              `preprocessed ${m.train + m.val} images in ${m.seconds.toFixed(1)}s (${m.imagesPerSecond.toFixed(0)} img/s): ` +
-                `${m.train} train, ${m.val} val, ${m.categories} categories → ${shown(m.out)}\n` +
+              // The time as the epoch lines say it (27ms, 45.2s, 4m05s): '0.0s' for a small folder.
+              `preprocessed ${m.train + m.val} image${m.train + m.val === 1 ? '' : 's'} in ${formatDuration(m.seconds * 1000)} (${m.imagesPerSecond.toFixed(0)} img/s): ` +
+                `${m.train} train, ${m.val} val, ${m.categories} ${m.categories === 1 ? 'category' : 'categories'} → ${shown(m.out)}\n` +
                 `train mean RGB: ${m.mean.r.toFixed(3)} ${m.mean.g.toFixed(3)} ${m.mean.b.toFixed(3)}\n` +
                 (m.records.length > 0 ? `record files: ${m.records.map(shown).join(', ')}\n` : ''),
             );

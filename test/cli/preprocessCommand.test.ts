@@ -146,15 +146,24 @@ describe('rxtrain preprocess (CLI)', function () {
     const out = path.join(tmp, 'out');
     const r = await cli([src, out, '--size', '8', '--val-ratio', '0.4', '--seed', '3', '--records', '--concurrency', '2']);
     assert.equal(r.code, 0, r.err);
-    const m = /preprocessed 10 images in \d+\.\ds \(\d+ img\/s\): (\d+) train, (\d+) val, 2 categories/.exec(r.out);
+    const m = /preprocessed 10 images in (\d+ms|\d+\.\ds) \(\d+ img\/s\): (\d+) train, (\d+) val, 2 categories/.exec(r.out);
     assert.ok(m, r.out);
-    assert.equal(Number(m[1]) + Number(m[2]), 10);
+    assert.equal(Number(m[2]) + Number(m[3]), 10);
     assert.match(r.out, /train mean RGB: /);
     assert.match(r.out, /record files: .*train\.rec/);
     assert.match(r.err, /skipped 1 file:\n {2}not-an-image \(1\):\n {4}.*broken\.jpg: /);
     assert.doesNotMatch(r.err, /\[.*\] \d+%/, 'no progress bar when stderr is not a TTY');
     assert.deepEqual((await fsp.readdir(out)).sort(), ['categories.csv', 'preprocess.json', 'rgb_val.json', 'train', 'train.csv', 'train.rec', 'val', 'val.csv', 'val.rec']);
     assert.equal(await fsp.readFile(path.join(out, 'preprocess.json'), 'utf8'), '{"background":"black"}\n', 'the default background, recorded');
+  });
+
+  it('says one image and one category in the singular', async () => {
+    const one = path.join(tmp, 'one-image');
+    await fsp.mkdir(path.join(one, 'cats'), { recursive: true });
+    await fsp.copyFile(path.join(src, 'cats', '0.jpg'), path.join(one, 'cats', '0.jpg'));
+    const r = await cli([one, path.join(tmp, 'one-out'), '--size', '8', '--decoder', 'sharp']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^preprocessed 1 image in (\d+ms|\d+\.\ds) \(\d+ img\/s\): 1 train, 0 val, 1 category → /);
   });
 
   it('names the output and its record files as given, relative to the working directory, not as absolute paths', async () => {
