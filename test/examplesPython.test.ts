@@ -430,4 +430,25 @@ describe('examples/python/watch_run.py', function () {
       fs.rmSync(oldDir, { recursive: true, force: true });
     }
   });
+
+  it("prints an epoch's training img/s when the server sends it, also with stubs built before the field", async () => {
+    // Stubs of the proto before EpochEnd's and EpochSummary's images_per_sec (BatchEnd's = 5 stays).
+    const oldDir = stubsWithout(/images_per_sec = [89];/);
+    try {
+      const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1000, imagesPerSec: 98.76 }];
+      const sent: TrainEvent[] = [
+        { kind: 'TrainBegin', time: Date.now(), epoch: 1, step: 4, runId: 'r', backend: 'wasm', threads: 1, replicas: 1, epochs: 3, stepsPerEpoch: 4, config: {}, resumedFrom: 'ckpt-1', history },
+        { kind: 'EpochEnd', time: Date.now(), epoch: 1, step: 8, trainLoss: 1.5, trainAccuracy: 0.5, lr: 0.01, durationMs: 1000, imagesPerSec: 101.23 },
+      ];
+      const run = (from: string | undefined): Promise<string> => watchRun(sent, 'TRAIN_BEGIN,EPOCH_END', from);
+      const current = await run(dir);
+      assert.match(current, /\n {2}history epoch 1\/3 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01 98\.8 img\/s\n/);
+      assert.match(current, /\n2 epoch 2\/3 epoch_end train_loss 1\.5000 train_acc 0\.5000 lr 0\.01 101\.2 img\/s\n/);
+      const old = await run(oldDir);
+      assert.match(old, /\n {2}history epoch 1\/3 train_loss 2\.0000 train_acc 0\.2500 lr 0\.01\n/);
+      assert.match(old, /\n2 epoch 2\/3 epoch_end train_loss 1\.5000 train_acc 0\.5000 lr 0\.01\n/);
+    } finally {
+      fs.rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
 });

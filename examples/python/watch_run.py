@@ -77,7 +77,12 @@ def figures(p):
     # Sent with more than 5 classes; stubs built from a proto before the field do not have it.
     if "val_top5_accuracy" in p.DESCRIPTOR.fields_by_name and p.HasField("val_top5_accuracy"):
         val += f" val_top5_acc {p.val_top5_accuracy:.4f}"
-    return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}"
+    # The epoch's training img/s (validation left out), absent for an epoch whose resumed process
+    # trained none of it and from servers before the field; stubs built before it do not have it.
+    rate = ""
+    if "images_per_sec" in p.DESCRIPTOR.fields_by_name and p.HasField("images_per_sec"):
+        rate = f" {p.images_per_sec:.1f} img/s"
+    return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}{rate}"
 
 
 def epoch_label(epoch, epochs):

@@ -210,9 +210,12 @@ function jsonLine(e: SequencedEvent): string {
   return `${JSON.stringify({ sequence, runId, kind, ...rest })}\n`;
 }
 
-/** An epoch's figures as the log lines show them, for a live `EpochEnd` and a history row alike. */
+/**
+ * An epoch's figures as the log lines show them, for a live `EpochEnd` and a history row alike;
+ * its training img/s last, when it has one (not from a server or checkpoint before the field).
+ */
 function epochFigures(r: EpochRecord): string {
-  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)}s`;
+  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)}s${r.imagesPerSec === undefined ? '' : `, ${r.imagesPerSec.toFixed(1)} img/s`}`;
 }
 
 /**

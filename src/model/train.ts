@@ -491,6 +491,9 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         return;
       }
       const epochStart = now() - s.acc.elapsedMs;
+      // What a resumed epoch had trained before this process: its img/s counts only what this
+      // process trains (the earlier process's speed, another machine's perhaps, is not this one's).
+      const resumedAcc = s.acc;
       emit({ kind: 'EpochBegin', ...base(), lr: s.lr, steps: source.stepsPerEpoch, startBatch: s.batch });
       const epochBatches = source.epoch(s.epoch, s.batch);
       iterator = epochBatches;
@@ -677,6 +680,7 @@ async function runLoop(opts: TrainOptions, out: Subscriber<TrainEvent>, life: { 
         ...(val === undefined ? {} : { valLoss: val.loss, valAccuracy: val.accuracy, ...(val.top5Accuracy === undefined ? {} : { valTop5Accuracy: val.top5Accuracy }) }),
         lr: s.lr,
         durationMs: now() - epochStart,
+        ...epochRate(s.acc.count - resumedAcc.count, s.acc.elapsedMs - resumedAcc.elapsedMs),
       };
       emit({ kind: 'EpochEnd', ...base(), ...record });
       s.history.push(record);
@@ -771,6 +775,11 @@ function earlyStopReason(metric: MonitoredMetric, minDelta: number, badEpochs: n
   const shown = best === null ? 'none yet' : accuracy ? `${(-best.value * 100).toFixed(2)}% after epoch ${best.epoch + 1}` : `${best.value.toFixed(4)} after epoch ${best.epoch + 1}`;
   const by = accuracy ? `${+(minDelta * 100).toFixed(4)} points` : `${minDelta}`;
   return `${metric} did not improve by more than ${by} for ${badEpochs} epoch${badEpochs === 1 ? '' : 's'} (best ${shown})`;
+}
+
+/** EpochEnd's img/s from what this process trained of the epoch, or nothing when it trained none of it. */
+function epochRate(images: number, ms: number): Pick<EpochRecord, 'imagesPerSec'> {
+  return images > 0 && ms > 0 ? { imagesPerSec: images / (ms / 1000) } : {};
 }
 
 function noValidation(metric: MonitoredMetric): never {

@@ -10,7 +10,7 @@ import type { EpochEnd } from './TrainEvent';
  * const r: EpochRecord = { epoch: 0, trainLoss: 2.1, trainAccuracy: 0.3, lr: 0.01, durationMs: 900 };
  * ```
  */
-export type EpochRecord = Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'valTop5Accuracy' | 'lr' | 'durationMs'>;
+export type EpochRecord = Pick<EpochEnd, 'epoch' | 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy' | 'valTop5Accuracy' | 'lr' | 'durationMs' | 'imagesPerSec'>;
 
 /**
  * The {@link EpochRecord} fields of `e` and nothing else (an `EpochEnd` also carries its kind,
@@ -33,5 +33,6 @@ export function epochRecord(e: EpochRecord): EpochRecord {
     ...(e.valTop5Accuracy !== undefined ? { valTop5Accuracy: e.valTop5Accuracy } : {}),
     lr: e.lr,
     durationMs: e.durationMs,
+    ...(e.imagesPerSec !== undefined ? { imagesPerSec: e.imagesPerSec } : {}),
   };
 }

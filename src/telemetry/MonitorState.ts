@@ -80,6 +80,7 @@ export interface MonitorState {
   readonly lr?: number;
   readonly loss?: number;
   readonly accuracy?: number;
+  /** The latest BatchEnd's img/s, or once its epoch ended, the epoch's (its EpochEnd's). */
   readonly imagesPerSec?: number;
   /**
    * Per finished epoch, newest last (the latest 1000). Kept across a training restart for the
@@ -334,6 +335,10 @@ function onStreamEvent(s: MonitorState, e: SequencedEvent): MonitorState {
         lr: e.lr,
         batch: trained,
         batchesShort: s.stepsPerEpoch - trained,
+        // The epoch's img/s replaces its last batches': the view's rate line would read as the
+        // epoch's while it stays (a checkpoint's save, the run's end). A server before the
+        // field sends none: the batches' rate stays then.
+        ...(e.imagesPerSec === undefined ? {} : { imagesPerSec: e.imagesPerSec }),
         epochBegan: undefined,
         validation: undefined,
         epochsDone: push(s.epochsDone, epochRecord(e), KEEP_EPOCHS),

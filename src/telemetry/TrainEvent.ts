@@ -188,7 +188,16 @@ export interface EpochEnd extends EventBase {
   readonly valAccuracy?: number;
   readonly valTop5Accuracy?: number;
   readonly lr: number;
+  /** Wall-clock time of the epoch, validation included (a resumed epoch's earlier part too). */
   readonly durationMs: number;
+  /**
+   * Training images a second over the epoch: the images trained over the time they took,
+   * validation left out. A resumed run's first epoch counts only what this process trained
+   * (the batches after the resume point, over the time since it resumed), not what the earlier
+   * process did. Absent when this process trained none of the epoch's images (resumed at its
+   * very end), and from servers before the field.
+   */
+  readonly imagesPerSec?: number;
 }
 
 /**

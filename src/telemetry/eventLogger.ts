@@ -65,7 +65,7 @@ function initialisedLine(i: InitialisedFrom): string {
 
 /**
  * The log line for one event, and its level: one `info` line per epoch (train/val loss and
- * accuracy, learning rate, duration; a fine-tuned run's start names the first
+ * accuracy, learning rate, duration and the epoch's training img/s; a fine-tuned run's start names the first
  * {@link INITIALISED_FRESH_LOG_MAX} tensors left fresh and counts the rest), `debug` for
  * batches, validation progress and epoch starts, `warn` for
  * skipped samples and non-fatal `Error` events (warnings, such as a damaged checkpoint passed
@@ -102,7 +102,9 @@ export function formatEvent(e: TrainEvent, totalEpochs?: number): [LogLevel, str
       const val = e.valLoss !== undefined || e.valAccuracy !== undefined
         ? ` | val loss ${e.valLoss !== undefined ? num(e.valLoss) : '-'} acc ${e.valAccuracy !== undefined ? pct(e.valAccuracy) : '-'}${e.valTop5Accuracy !== undefined ? ` top-5 ${pct(e.valTop5Accuracy)}` : ''}`
         : '';
-      return ['info', `${ep}: train loss ${num(e.trainLoss)} acc ${pct(e.trainAccuracy)}${val} | lr ${lr(e.lr)} | ${formatDuration(e.durationMs)}`];
+      // The img/s is the epoch's training alone, so it follows the time, which has the validation in it.
+      const rate = e.imagesPerSec === undefined ? '' : `, ${e.imagesPerSec.toFixed(1)} img/s`;
+      return ['info', `${ep}: train loss ${num(e.trainLoss)} acc ${pct(e.trainAccuracy)}${val} | lr ${lr(e.lr)} | ${formatDuration(e.durationMs)}${rate}`];
     }
     case 'LrChanged':
       return ['info', `${ep}: learning rate ${lr(e.from)} → ${lr(e.to)}`];

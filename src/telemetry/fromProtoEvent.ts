@@ -143,10 +143,12 @@ interface ProtoEpochFigures {
   valTop5Accuracy?: number | null;
   lr: number;
   durationMs: number;
+  imagesPerSec?: number | null;
 }
 
 // One mapping for both messages: an optional figure a server did not send (a run without
-// validation, 5 classes or fewer for top-5, a server from before the field) stays absent, not 0.
+// validation, 5 classes or fewer for top-5, an epoch's img/s that a resumed process trained none
+// of, a server from before the field) stays absent, not 0.
 function epochFigures(r: ProtoEpochFigures): Omit<EpochRecord, 'epoch'> {
   return {
     trainLoss: r.trainLoss,
@@ -156,5 +158,6 @@ function epochFigures(r: ProtoEpochFigures): Omit<EpochRecord, 'epoch'> {
     ...(r.valTop5Accuracy !== undefined && r.valTop5Accuracy !== null ? { valTop5Accuracy: r.valTop5Accuracy } : {}),
     lr: r.lr,
     durationMs: r.durationMs,
+    ...(r.imagesPerSec !== undefined && r.imagesPerSec !== null ? { imagesPerSec: r.imagesPerSec } : {}),
   };
 }

@@ -3,6 +3,8 @@ import { DEFAULT_RUN_ID } from './TrainEvent';
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
+// Whole images a second from 100000 on, so that the table's column holds up to 7 digits.
+const rate = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(x < 1e5 ? 1 : 0));
 
 // ASCII only: block and dash glyphs are 'ambiguous width' and take two cells in some
 // terminals, which would wrap lines and break cursor-up repainting.
@@ -19,6 +21,13 @@ function bar(done: number, total: number, width: number): string {
  */
 const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc         lr     time';
 const TABLE_HEADER_TOP5 = 'epoch  train loss  train acc  val loss  val acc  val top5         lr     time';
+/**
+ * The epoch's training img/s, the table's last column, when an epoch reported it and the
+ * terminal is wide enough: 76 columns without top-5, 86 with it. Where it does not fit the
+ * table goes without it (the view's rate line shows the latest epoch's), not to the
+ * one-record-per-epoch layout, which shows far fewer epochs.
+ */
+const TABLE_RATE = '    img/s';
 
 /** Epoch rows shown without a terminal height; with one, as many as fit (at least these, room allowing). */
 const EPOCH_ROWS = 5;
@@ -150,12 +159,14 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   if (s.notes.length > 0) below.push('', 'notes:', ...s.notes.flatMap((n) => item(n.text)));
 
   const top5 = s.epochsDone.some((e) => e.valTop5Accuracy !== undefined);
-  const tableHeader = top5 ? TABLE_HEADER_TOP5 : TABLE_HEADER;
+  const withoutRate = top5 ? TABLE_HEADER_TOP5 : TABLE_HEADER;
+  const rates = s.epochsDone.some((e) => e.imagesPerSec !== undefined) && cols >= withoutRate.length + TABLE_RATE.length;
+  const tableHeader = rates ? withoutRate + TABLE_RATE : withoutRate;
   const table = cols >= tableHeader.length;
   const epochLines = (e: MonitorState['epochsDone'][number]): string[] =>
     table
-      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}${top5 ? `  ${pct(e.valTop5Accuracy).padStart(8)}` : ''}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}`]
-      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}${e.valTop5Accuracy === undefined ? '' : ` top-5 ${pct(e.valTop5Accuracy)}`}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s`], cols, '', '  ');
+      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}${top5 ? `  ${pct(e.valTop5Accuracy).padStart(8)}` : ''}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}${rates ? `  ${rate(e.imagesPerSec).padStart(7)}` : ''}`]
+      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}${e.valTop5Accuracy === undefined ? '' : ` top-5 ${pct(e.valTop5Accuracy)}`}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s${e.imagesPerSec === undefined ? '' : `  ${rate(e.imagesPerSec)} img/s`}`], cols, '', '  ');
   // The first `n` epochs have no row shown: those of a resumed run that finished before its
   // restart (this monitor came after, or was not told), and those the view has no room for.
   // One row says so, so that the table never looks like the run's start when it is not.

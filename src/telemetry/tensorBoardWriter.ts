@@ -43,14 +43,15 @@ export interface TensorBoardWriterOptions extends EventFileWriterOptions {
 /**
  * Scalar tags written per epoch, at step = number of epochs completed (`epoch + 1`).
  * Validation tags only appear for epochs that were validated, `accuracy/val_top5` only with
- * more than 5 classes.
+ * more than 5 classes, `images_per_sec` (the epoch's training throughput, validation left out)
+ * for epochs whose EpochEnd has it.
  *
  * @example
  * ```ts
  * TENSORBOARD_SCALARS.includes('loss/val'); // true
  * ```
  */
-export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'accuracy/val_top5', 'lr'] as const;
+export const TENSORBOARD_SCALARS = ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'accuracy/val_top5', 'lr', 'images_per_sec'] as const;
 
 /**
  * Scalar tags written per reported batch, at step = global step: the loss and accuracy of
@@ -101,6 +102,7 @@ export function runMarkdown(e: TrainBegin): string {
  * epochScalars(e).map((s) => s.tag); // ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr']
  * // with more than 5 classes 'accuracy/val_top5' follows 'accuracy/val'
  * // without validation: ['loss/train', 'accuracy/train', 'lr']
+ * // with the epoch's img/s, 'images_per_sec' last
  * ```
  */
 export function epochScalars(e: EpochEnd): ScalarValue[] {
@@ -110,6 +112,7 @@ export function epochScalars(e: EpochEnd): ScalarValue[] {
   if (e.valAccuracy !== undefined) out.push({ tag: 'accuracy/val', value: e.valAccuracy });
   if (e.valTop5Accuracy !== undefined) out.push({ tag: 'accuracy/val_top5', value: e.valTop5Accuracy });
   out.push({ tag: 'lr', value: e.lr });
+  if (e.imagesPerSec !== undefined) out.push({ tag: 'images_per_sec', value: e.imagesPerSec });
   return out;
 }
 

@@ -13,7 +13,7 @@ const END_REASON: Readonly<Record<TrainEnd['reason'], Extract<TrainEndReason, st
 
 /**
  * The most epochs of a resumed run's history a TrainBegin carries (the latest ones): about
- * 60 bytes each on the wire, so at most ~60 kB however long the run, well within gRPC's 4 MB
+ * 60-80 bytes each on the wire, so at most ~80 kB however long the run, well within gRPC's 4 MB
  * message limit and kept once in the replay buffer.
  *
  * @example

@@ -442,6 +442,24 @@ describe('rxtrain monitor', () => {
     ]);
   });
 
+  it("in line mode ends an epoch's line with its training img/s when it has one, live and from the history", async () => {
+    server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
+    // The first epoch's checkpoint was written before the field: no img/s for it.
+    const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1500 }, { epoch: 1, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1500, imagesPerSec: 98.76 }];
+    events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epochs: 3, epoch: 2, step: 8, resumedFrom: 'ckpt-2', history });
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 2, step: 12, trainLoss: 1, trainAccuracy: 0.75, lr: 0.01, durationMs: 1500, imagesPerSec: 101.23 });
+    const t = io();
+    const exit = run([server.address], t.io);
+    await until(() => server!.subscribers === 1, 5000, 'the monitor');
+    events.complete();
+    assert.equal(await exit, MONITOR_EXIT.OK);
+    assert.deepEqual(t.out.text().split('\n').slice(1, 4), [
+      '#1 epoch 1/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5s',
+      '#1 epoch 2/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5s, 98.8 img/s',
+      '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5s, 101.2 img/s',
+    ]);
+  });
+
   it('shows in one line what a run started from another run\'s weights took (TrainBegin.initialised_from over gRPC)', async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), initialisedFrom: { path: 'runs/new\nline/best.rxckpt', step: 938, weights: 'ema', taken: 14, total: 16, fresh: ['fc8/kernel [4096,257] vs [4096,10]', 'fc8/bias [257] vs [10]'] } });

@@ -154,6 +154,68 @@ describe('train', () => {
     for (const r of all) assert.ok(Math.abs(r - full) < 1e-9, `${all}`);
   });
 
+  describe("EpochEnd's img/s", () => {
+    /**
+     * A setup on a clock only the steps and validation move: a step takes 200 ms of fixed costs
+     * and 10 ms an image, each validation batch 5 s.
+     */
+    const clocked = (f: ReturnType<typeof setupFactory>, clock: { t: number }) => async (): Promise<TrainSetup> => {
+      const s = await f.setup();
+      const step = s.trainer.step.bind(s.trainer);
+      s.trainer.step = async (xs, ys, seed) => {
+        clock.t += 200 + 10 * xs.shape[0];
+        return step(xs, ys, seed);
+      };
+      const val = s.val as NonNullable<TrainSetup['val']>;
+      const epoch = val.epoch.bind(val);
+      val.epoch = (e, start) => {
+        const it = epoch(e, start);
+        const next = it.next.bind(it);
+        it.next = async () => {
+          clock.t += 5000;
+          return next();
+        };
+        return it;
+      };
+      return s;
+    };
+
+    it("is the epoch's images over its training time, validation left out", async () => {
+      const clock = { t: 0 };
+      const events = await lastValueFrom(train({ ...base(clocked(setupFactory(), clock)), epochs: 2, now: () => clock.t }).pipe(toArray()));
+      // 30 images in batches of 8, 8, 8 and 6: 1.1 s of steps an epoch.
+      const ends = events.flatMap((e) => (e.kind === 'EpochEnd' ? [e] : []));
+      assert.equal(ends.length, 2);
+      for (const e of ends) {
+        assert.ok(e.imagesPerSec !== undefined && Math.abs(e.imagesPerSec - 30 / 1.1) < 1e-9, JSON.stringify(e));
+        assert.ok(e.durationMs > 1100, 'its duration has the validation in it');
+      }
+    });
+
+    it('counts, in a resumed epoch, only what this process trained', async () => {
+      const clock = { t: 0 };
+      const stop = new AbortController();
+      let pulls = 0;
+      // The stop comes while the 3rd batch is fetched: 2 steps (16 images, 560 ms) trained before.
+      const first = setupFactory({ onPull: () => (pulls += 1) === 3 && setImmediate(() => stop.abort()) });
+      const store = await openCheckpointStore(await fsp.mkdtemp(path.join(os.tmpdir(), 'rxtrain-rate-')), { keepLast: 1, keepBest: false });
+      try {
+        const checkpoints = { store, everyEpochs: 1, everySteps: 0 };
+        const stopped = await lastValueFrom(train({ ...base(clocked(first, clock)), epochs: 1, now: () => clock.t, signal: stop.signal, checkpoints }).pipe(toArray()));
+        assert.ok(stopped.some((e) => e.kind === 'TrainEnd' && e.reason === 'stopped' && e.step === 2));
+        // The earlier process was slow (an hour for its 2 steps): none of that is in the rate.
+        clock.t += 3_600_000;
+        const resumed = await lastValueFrom(train({ ...base(clocked(setupFactory(), clock)), epochs: 1, now: () => clock.t, checkpoints }).pipe(toArray()));
+        assert.ok(resumed[0].kind === 'TrainBegin' && resumed[0].resumedFrom !== undefined);
+        const end = resumed.find((e) => e.kind === 'EpochEnd');
+        // Batches 3 and 4 (8 and 6 images) in 280 + 260 ms.
+        assert.ok(end?.kind === 'EpochEnd' && end.imagesPerSec !== undefined && Math.abs(end.imagesPerSec - 14 / 0.54) < 1e-9, JSON.stringify(end));
+      } finally {
+        await fsp.rm(store.dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('ValidationProgress', () => {
     /** Each epoch's events from its last BatchEnd on: `V done/batches images` for ValidationProgress. */
     const afterTraining = (events: readonly TrainEvent[]): string[][] => {

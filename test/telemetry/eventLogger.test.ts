@@ -74,6 +74,11 @@ describe('eventLogger', () => {
     assert.deepEqual(formatEvent({ ...epochEnd(1), valTop5Accuracy: 0.625 }), ['info', 'epoch 2: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% top-5 62.50% | lr 0.0100 | 1m02s']);
   });
 
+  it("ends the epoch line with the epoch's training img/s when the event has it (not from a server before the field)", () => {
+    assert.deepEqual(formatEvent({ ...epochEnd(1), imagesPerSec: 101.23 }, 5), ['info', 'epoch 2/5: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% | lr 0.0100 | 1m02s, 101.2 img/s']);
+    assert.equal(formatEvent(epochEnd(1), 5)[1], 'epoch 2/5: train loss 1.0000 acc 20.00% | val loss 1.2500 acc 18.00% | lr 0.0100 | 1m02s');
+  });
+
   it('logs batches at debug, skips at warn and errors at error', () => {
     assert.deepEqual(formatEvent(batch), ['debug', 'epoch 2 batch 4 (step 14): loss 1.2346 acc 50.00% 123.5 img/s']);
     assert.deepEqual(formatEvent(skipped), ['warn', 'skipped a/b.jpg (truncated): bad JPEG']);

@@ -107,6 +107,34 @@ describe('renderMonitor on narrow terminals', () => {
     assert.ok(renderMonitor(busyRun(), 80).some((l) => l === 'epoch  train loss  train acc  val loss  val acc         lr     time'), 'without top-5, the table as before');
   });
 
+  it("adds the epochs' img/s as the last column where it fits (76 columns, 86 with top-5), and to each record below the table's width", () => {
+    const rated = reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, lr: 0.001, durationMs: 123_400, imagesPerSec: 1012.34 }));
+    const wide = renderMonitor(rated, 79);
+    const header = wide.find((l) => l.startsWith('epoch  train loss'));
+    assert.equal(header, 'epoch  train loss  train acc  val loss  val acc         lr     time    img/s');
+    const row = wide.find((l) => /^ {4}4 /.test(l)) ?? '';
+    assert.equal(row.length, header.length, 'rows as wide as the header');
+    assert.match(row, / 123\.4s {3}1012\.3$/);
+    // Epochs from before the field (an older server, an older checkpoint's history) have none.
+    assert.match(wide.find((l) => /^ {4}1 /.test(l)) ?? '', / 123\.4s {8}-$/);
+    const narrow = renderMonitor(rated, 60);
+    assert.ok(narrow.some((l) => l.includes('1012.3 img/s')), `the record has it:\n${narrow.join('\n')}`);
+    // With a top-5 column it needs 86: at 79 the table stays, without it.
+    const top5 = reduceMonitor(rated, ev(12, { kind: 'EpochEnd', epoch: 4, step: 2345, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, valTop5Accuracy: 0.99, lr: 0.001, durationMs: 123_400, imagesPerSec: 1000 }));
+    assert.ok(renderMonitor(top5, 79).includes('epoch  train loss  train acc  val loss  val acc  val top5         lr     time'));
+    const wider = renderMonitor(top5, 86);
+    for (const l of wider) assert.ok(l.length <= 86, `${l.length} > 86: ${l}`);
+    assert.ok(wider.includes('epoch  train loss  train acc  val loss  val acc  val top5         lr     time    img/s'), wider.join('\n'));
+  });
+
+  it("after an epoch, the view's rate is the epoch's, not its last batches'", () => {
+    const ended = reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, lr: 0.001, durationMs: 123_400, imagesPerSec: 1012.34 }));
+    assert.equal(ended.imagesPerSec, 1012.34);
+    assert.ok(renderMonitor(ended, 79).some((l) => /^loss .* {2}1012\.3 img\/s$/.test(l)));
+    // A server before the field: the batches' rate is all there is.
+    assert.equal(reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, lr: 0.001, durationMs: 123_400 })).imagesPerSec, 1234.5);
+  });
+
   it("breaks a checkpoint's file name where it has a '-', not in the middle of a number", () => {
     const path = '/tmp/h-watch-py/run-live/checkpoints/ckpt-s0000000032-e0001-b000000.rxckpt';
     const s = reduceMonitor(initialMonitorState('h:1'), ev(1, { kind: 'CheckpointSaved', epoch: 1, step: 32, path, best: true }));

@@ -79,6 +79,15 @@ describe('tensorBoardWriter', () => {
     assert.ok(!scalarEvents[1].scalars.some((s) => s.tag === 'accuracy/val_top5'), 'an epoch without it writes none');
   });
 
+  it("writes the epoch's training img/s as images_per_sec, after lr, for the epochs that have it", async () => {
+    const events: TrainEvent[] = [trainBegin(0), { ...epochEnd(0), imagesPerSec: 101.5 }, epochEnd(1), trainEnd(1)];
+    await lastValueFrom(tensorBoardWriter(dir, { hostname: 'box', now: () => 1_700_000_123_456 })(of(...events)), { defaultValue: undefined });
+    const scalarEvents = readEvents(eventFiles(dir)[0]).filter((e) => e.scalars.length > 0);
+    assert.deepEqual(scalarEvents[0].scalars.map((s) => s.tag), ['loss/train', 'loss/val', 'accuracy/train', 'accuracy/val', 'lr', 'images_per_sec']);
+    assert.equal(scalarEvents[0].scalars[5].value, 101.5);
+    assert.ok(!scalarEvents[1].scalars.some((s) => s.tag === 'images_per_sec'), 'an epoch without it writes none');
+  });
+
   it('redacts credentials from the config it shows', () => {
     const text = runMarkdown({ ...trainBegin(0), config: { telemetry: { token: 's3cr3t', address: 'h:1' }, tls: { privateKey: 'k' }, none: { token: null } } });
     assert.doesNotMatch(text, /s3cr3t|"k"/);

@@ -23,6 +23,7 @@ const ALL: TrainEvent[] = [
   { kind: 'EpochEnd', time: t, epoch: 1, step: 20, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234 },
   { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, valTop5Accuracy: 0.75, lr: 0.01, durationMs: 1234 },
+  { kind: 'EpochEnd', time: t, epoch: 2, step: 30, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234, imagesPerSec: 101.25 },
   { kind: 'LrChanged', time: t, epoch: 2, step: 30, from: 0.01, to: 0.001 },
   { kind: 'CheckpointSaved', time: t, epoch: 2, step: 30, path: '/runs/r/ckpt-4', best: true },
   { kind: 'SampleSkipped', time: t, epoch: 2, step: 31, path: 'cats/0001.jpg', reason: 'truncated', message: 'premature end' },
@@ -147,6 +148,48 @@ describe('toProtoEvent / fromProtoEvent', () => {
       }
     });
   });
+  describe('EpochEnd.images_per_sec and EpochSummary.images_per_sec', () => {
+    const { v1 } = loadTelemetryProto();
+    const svc = v1.Telemetry.service.Subscribe;
+    // The proto as it was before the field: this one with its lines taken out.
+    const before = (): protoLoader.ServiceDefinition['Subscribe'] => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proto-before-epoch-rate-'));
+      try {
+        const text = fs.readFileSync(path.join(REPO_ROOT, 'proto', 'telemetry.proto'), 'utf8');
+        const lines = text.split('\n');
+        // BatchEnd's and Metrics' images_per_sec were there before: only the epoch messages' go.
+        const inEpochMessage = (i: number): boolean => /^message (EpochEnd|EpochSummary) /.test(lines.slice(0, i).reverse().find((l) => l.startsWith('message ')) ?? '');
+        const older = lines.filter((l, i) => !(/images_per_sec = \d+;/.test(l) && inEpochMessage(i))).join('\n');
+        assert.equal(text.split('\n').length - older.split('\n').length, 2, 'the two fields are in the proto');
+        fs.writeFileSync(path.join(dir, 'telemetry.proto'), older);
+        return (protoLoader.loadSync(path.join(dir, 'telemetry.proto'), TELEMETRY_LOADER_OPTIONS)['rxtrain.telemetry.v1.Telemetry'] as protoLoader.ServiceDefinition).Subscribe;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const epochEnd: TrainEvent = { kind: 'EpochEnd', time: t, epoch: 4, step: 50, trainLoss: 2, trainAccuracy: 0.25, valLoss: 1.5, valAccuracy: 0.5, lr: 0.01, durationMs: 1234, imagesPerSec: 101.25 };
+    const resumed: TrainBegin = {
+      ...(ALL[0] as TrainBegin),
+      epoch: 2,
+      step: 20,
+      // The first epoch's checkpoint was written before the field: it has no img/s, and stays without.
+      history: [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234 }, { epoch: 1, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1234, imagesPerSec: 99.5 }],
+    };
+
+    it('is additive: a client of the proto before it reads the rest, and a server before it sends none, which stays absent (not 0)', () => {
+      const old = before();
+      for (const e of [epochEnd, resumed]) {
+        const wire = svc.responseSerialize(toProtoEvent(e, 'r', 1, 's'));
+        assert.deepEqual(fromProtoEvent(svc.responseDeserialize(wire) as Event__Output), { ...e, runId: 'r', sequence: 1, streamId: 's' }, `${e.kind}: a client of this proto gets it`);
+        const atOldClient = old.responseDeserialize(wire) as Record<string, unknown>;
+        assert.doesNotMatch(JSON.stringify(atOldClient), /imagesPerSec/, 'not a field it knows');
+        const fromOldServer = fromProtoEvent(svc.responseDeserialize(old.responseSerialize(atOldClient)) as Event__Output);
+        const withoutRate = e.kind === 'EpochEnd' ? (({ imagesPerSec: _, ...rest }) => rest)(e) : { ...e, history: e.history?.map(({ imagesPerSec: _, ...rest }) => rest) };
+        assert.deepEqual(fromOldServer, { ...withoutRate, runId: 'r', sequence: 1, streamId: 's' }, e.kind);
+      }
+    });
+  });
+
   describe('TrainBegin.initialised_from (a run started from another run\'s weights)', () => {
     const { v1 } = loadTelemetryProto();
     const svc = v1.Telemetry.service.Subscribe;

@@ -30,9 +30,16 @@ export interface EpochEnd {
    * and from servers before this field.
    */
   'valTop5Accuracy'?: (number | string);
+  /**
+   * Training throughput over the epoch: images trained over the time they took, validation
+   * left out. A resumed run's first epoch counts only what the resumed process trained. Absent
+   * when that process trained none of the epoch's images, and from servers before this field.
+   */
+  'imagesPerSec'?: (number | string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
   '_valTop5Accuracy'?: "valTop5Accuracy";
+  '_imagesPerSec'?: "imagesPerSec";
 }
 
 /**
@@ -64,7 +71,14 @@ export interface EpochEnd__Output {
    * and from servers before this field.
    */
   'valTop5Accuracy'?: (number);
+  /**
+   * Training throughput over the epoch: images trained over the time they took, validation
+   * left out. A resumed run's first epoch counts only what the resumed process trained. Absent
+   * when that process trained none of the epoch's images, and from servers before this field.
+   */
+  'imagesPerSec'?: (number);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
   '_valTop5Accuracy'?: "valTop5Accuracy";
+  '_imagesPerSec'?: "imagesPerSec";
 }

@@ -25,9 +25,14 @@ export interface EpochSummary {
    * As EpochEnd.val_top5_accuracy.
    */
   'valTop5Accuracy'?: (number | string);
+  /**
+   * As EpochEnd.images_per_sec (absent from checkpoints written before the field).
+   */
+  'imagesPerSec'?: (number | string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
   '_valTop5Accuracy'?: "valTop5Accuracy";
+  '_imagesPerSec'?: "imagesPerSec";
 }
 
 /**
@@ -54,7 +59,12 @@ export interface EpochSummary__Output {
    * As EpochEnd.val_top5_accuracy.
    */
   'valTop5Accuracy'?: (number);
+  /**
+   * As EpochEnd.images_per_sec (absent from checkpoints written before the field).
+   */
+  'imagesPerSec'?: (number);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
   '_valTop5Accuracy'?: "valTop5Accuracy";
+  '_imagesPerSec'?: "imagesPerSec";
 }

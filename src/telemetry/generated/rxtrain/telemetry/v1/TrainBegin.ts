@@ -39,7 +39,7 @@ export interface TrainBegin {
    * A resumed run's finished epochs, oldest first, as its checkpoint recorded them: a monitor
    * that started after the restart shows them without the earlier process's events. Empty for
    * a fresh run, and from servers before this field (an unknown field to clients before it).
-   * At most the latest 1000 epochs (about 60 kB): an earlier epoch of a longer run is not in it.
+   * At most the latest 1000 epochs (60-80 kB): an earlier epoch of a longer run is not in it.
    */
   'history'?: (_rxtrain_telemetry_v1_EpochSummary)[];
   /**
@@ -86,7 +86,7 @@ export interface TrainBegin__Output {
    * A resumed run's finished epochs, oldest first, as its checkpoint recorded them: a monitor
    * that started after the restart shows them without the earlier process's events. Empty for
    * a fresh run, and from servers before this field (an unknown field to clients before it).
-   * At most the latest 1000 epochs (about 60 kB): an earlier epoch of a longer run is not in it.
+   * At most the latest 1000 epochs (60-80 kB): an earlier epoch of a longer run is not in it.
    */
   'history': (_rxtrain_telemetry_v1_EpochSummary__Output)[];
   /**
