@@ -229,7 +229,7 @@ describe('examples/python/watch_run.py', function () {
     events.complete();
     const got = await quiet;
     assert.equal(got.code, 0, got.err);
-    assert.match(got.out, /\n1 epoch 1 train_end COMPLETED after 0\.0s\n/);
+    assert.match(got.out, /\n1 epoch 1 train_end COMPLETED after 10ms\n/);
   });
 
   it('run by a python3 without grpcio (a venv, pyenv) while /usr/bin/python3 has it, names the command to run instead', () => {
@@ -429,6 +429,12 @@ describe('examples/python/watch_run.py', function () {
     } finally {
       fs.rmSync(oldDir, { recursive: true, force: true });
     }
+  });
+
+  it("writes a run's duration as rxtrain's log and monitor do (1h02m03s, not 3723.0s)", async () => {
+    const end = (durationMs: number): TrainEvent => ({ kind: 'TrainEnd', time: Date.now(), epoch: 1, step: 4, reason: 'completed', durationMs });
+    assert.match(await watchRun([end(3_723_000)], 'TRAIN_END', dir), /\n1 epoch 1 train_end COMPLETED after 1h02m03s\n/);
+    assert.match(await watchRun([end(245_500)], 'TRAIN_END', dir), /\n1 epoch 1 train_end COMPLETED after 4m06s\n/);
   });
 
   it("prints an epoch's training img/s when the server sends it, also with stubs built before the field", async () => {

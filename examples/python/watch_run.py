@@ -85,6 +85,17 @@ def figures(p):
     return f"train_loss {p.train_loss:.4f} train_acc {p.train_accuracy:.4f}{val} lr {p.lr:g}{rate}"
 
 
+def duration(ms):
+    """A duration as rxtrain's log and `rxtrain monitor` write it: 850ms, 12.3s, 4m05s, 1h02m03s."""
+    if ms < 1000:
+        return f"{int(ms + 0.5)}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f}s"
+    s = int(ms / 1000 + 0.5)  # half up, as JavaScript's Math.round (Python's round() goes to even)
+    h, m, sec = s // 3600, s % 3600 // 60, s % 60
+    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
+
+
 def epoch_label(epoch, epochs):
     """A 0-based epoch as `rxtrain monitor` shows it: 1-based, out of the run's epochs when known,
     never past the last (after the last epoch the events carry epoch == epochs)."""
@@ -135,7 +146,7 @@ def describe(ev):
     if kind == "lr_changed":
         return f"lr_changed {p.from_lr:g} -> {p.to_lr:g}"
     if kind == "train_end":
-        return f"train_end {name(pb.TrainEndReason, p.reason)} after {p.duration_ms / 1000:.1f}s"
+        return f"train_end {name(pb.TrainEndReason, p.reason)} after {duration(p.duration_ms)}"
     if kind == "checkpoint_saved":
         # The training log's words: the line stays when a better checkpoint comes later.
         return f"checkpoint_saved {shown(p.path)}" + (" (best so far)" if p.best else "")

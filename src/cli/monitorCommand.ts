@@ -14,6 +14,7 @@ import { oneLine } from '../streams/Skip';
 import { parseHostPort, formatHostPort, isLoopbackHost } from '../telemetry/hostPort';
 import { initialisedNote } from '../telemetry/initialisedNote';
 import { endedAs, epochLabel, initialMonitorState, reduceMonitor, type MonitorState } from '../telemetry/MonitorState';
+import { formatDuration } from '../telemetry/eventLogger';
 import { parseEventKind } from '../telemetry/protoEventKind';
 import { renderMonitor } from '../telemetry/renderMonitor';
 import { telemetryClientCredentials } from '../telemetry/telemetryClientCredentials';
@@ -211,11 +212,12 @@ function jsonLine(e: SequencedEvent): string {
 }
 
 /**
- * An epoch's figures as the log lines show them, for a live `EpochEnd` and a history row alike;
+ * An epoch's figures as the log lines show them (its time as train's log writes it: `45.2s`,
+ * `20m35s`), for a live `EpochEnd` and a history row alike;
  * its training img/s last, when it has one (not from a server or checkpoint before the field).
  */
 function epochFigures(r: EpochRecord): string {
-  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${(r.durationMs / 1000).toFixed(1)}s${r.imagesPerSec === undefined ? '' : `, ${r.imagesPerSec.toFixed(1)} img/s`}`;
+  return `train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${r.valLoss === undefined ? '' : `, val loss ${r.valLoss.toFixed(4)}`}${r.valAccuracy === undefined ? '' : ` acc ${(r.valAccuracy * 100).toFixed(1)}%`}${r.valTop5Accuracy === undefined ? '' : ` top-5 ${(r.valTop5Accuracy * 100).toFixed(1)}%`}, lr ${r.lr}, ${formatDuration(r.durationMs)}${r.imagesPerSec === undefined ? '' : `, ${r.imagesPerSec.toFixed(1)} img/s`}`;
 }
 
 /**
@@ -252,7 +254,7 @@ function logLine(e: SequencedEvent, s: MonitorState): string | undefined {
     case 'EarlyStop':
       return `${at} early stop: ${e.reason}`;
     case 'TrainEnd':
-      return `${at} training ended: ${e.reason} after ${(e.durationMs / 1000).toFixed(1)}s`;
+      return `${at} training ended: ${e.reason} after ${formatDuration(e.durationMs)}`;
     case 'Error':
       return `${at} ${e.fatal ? 'FATAL ' : ''}error: ${oneLine(e.message)}`;
     default:

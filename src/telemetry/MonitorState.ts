@@ -149,7 +149,7 @@ const NOT_ENDED: ReadonlySet<string> = new Set(['UNKNOWN', 'UNSPECIFIED', 'START
 
 /**
  * How a run with this {@link MonitorState.status} ended, in the words of the monitor's own
- * `training ended: completed after 12.0 s` line and of `rxtrain train`'s `training ended
+ * `training ended: completed after 12.0s` line and of `rxtrain train`'s `training ended
  * (completed)`: the TrainEnd reason (`completed`, `early-stop`, `stopped`, `time-limit`), or
  * `failed`, rather than the status names (FINISHED, STOPPED) its header shows. Undefined for a
  * status that names no end (RUNNING, UNKNOWN); a status newer than these is given as it is.

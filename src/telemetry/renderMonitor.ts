@@ -1,4 +1,5 @@
 import { epochLabel, type MonitorState, type MonitorValidation } from './MonitorState';
+import { formatDuration } from './eventLogger';
 import { DEFAULT_RUN_ID } from './TrainEvent';
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : Number.isNaN(x) ? 'NaN' : x.toPrecision(digits));
@@ -15,15 +16,18 @@ function bar(done: number, total: number, width: number): string {
 }
 
 /**
- * The epoch table's header, as wide as its rows (an epoch of up to 9999.9 s); below its width
- * each epoch is laid out as a record instead. The second has the validation top-5 column, shown
- * when an epoch reported it (more than 5 classes): 77 columns, still inside 80.
+ * The epoch table's header, as wide as its rows: the time column as the log writes durations
+ * (formatDuration: `45.2s`, `20m35s`, `1h02m03s`), 8 wide, wider for an epoch of 10 hours or
+ * more; below its width each epoch is laid out as a record instead. The validation top-5 column
+ * is shown when an epoch reported it (more than 5 classes): 78 columns, still inside 80.
  */
-const TABLE_HEADER = 'epoch  train loss  train acc  val loss  val acc         lr     time';
-const TABLE_HEADER_TOP5 = 'epoch  train loss  train acc  val loss  val acc  val top5         lr     time';
+function tableHeader(top5: boolean, timeWidth: number): string {
+  return `epoch  train loss  train acc  val loss  val acc${top5 ? '  val top5' : ''}         lr  ${'time'.padStart(timeWidth)}`;
+}
+
 /**
  * The epoch's training img/s, the table's last column, when an epoch reported it and the
- * terminal is wide enough: 76 columns without top-5, 86 with it. Where it does not fit the
+ * terminal is wide enough: 77 columns without top-5, 87 with it. Where it does not fit the
  * table goes without it (the view's rate line shows the latest epoch's), not to the
  * one-record-per-epoch layout, which shows far fewer epochs.
  */
@@ -159,14 +163,15 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   if (s.notes.length > 0) below.push('', 'notes:', ...s.notes.flatMap((n) => item(n.text)));
 
   const top5 = s.epochsDone.some((e) => e.valTop5Accuracy !== undefined);
-  const withoutRate = top5 ? TABLE_HEADER_TOP5 : TABLE_HEADER;
+  const timeWidth = Math.max(8, ...s.epochsDone.map((e) => formatDuration(e.durationMs).length));
+  const withoutRate = tableHeader(top5, timeWidth);
   const rates = s.epochsDone.some((e) => e.imagesPerSec !== undefined) && cols >= withoutRate.length + TABLE_RATE.length;
-  const tableHeader = rates ? withoutRate + TABLE_RATE : withoutRate;
-  const table = cols >= tableHeader.length;
+  const tableTop = rates ? withoutRate + TABLE_RATE : withoutRate;
+  const table = cols >= tableTop.length;
   const epochLines = (e: MonitorState['epochsDone'][number]): string[] =>
     table
-      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}${top5 ? `  ${pct(e.valTop5Accuracy).padStart(8)}` : ''}  ${fmt(e.lr, 3).padStart(9)}  ${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}${rates ? `  ${rate(e.imagesPerSec).padStart(7)}` : ''}`]
-      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}${e.valTop5Accuracy === undefined ? '' : ` top-5 ${pct(e.valTop5Accuracy)}`}`, `lr ${fmt(e.lr, 3)}  ${(e.durationMs / 1000).toFixed(1)}s${e.imagesPerSec === undefined ? '' : `  ${rate(e.imagesPerSec)} img/s`}`], cols, '', '  ');
+      ? [`${String(e.epoch + 1).padStart(5)}  ${fmt(e.trainLoss).padStart(10)}  ${pct(e.trainAccuracy).padStart(9)}  ${fmt(e.valLoss).padStart(8)}  ${pct(e.valAccuracy).padStart(7)}${top5 ? `  ${pct(e.valTop5Accuracy).padStart(8)}` : ''}  ${fmt(e.lr, 3).padStart(9)}  ${formatDuration(e.durationMs).padStart(timeWidth)}${rates ? `  ${rate(e.imagesPerSec).padStart(7)}` : ''}`]
+      : flow([`epoch ${e.epoch + 1}`, `train loss ${fmt(e.trainLoss)} acc ${pct(e.trainAccuracy)}`, `val loss ${fmt(e.valLoss)} acc ${pct(e.valAccuracy)}${e.valTop5Accuracy === undefined ? '' : ` top-5 ${pct(e.valTop5Accuracy)}`}`, `lr ${fmt(e.lr, 3)}  ${formatDuration(e.durationMs)}${e.imagesPerSec === undefined ? '' : `  ${rate(e.imagesPerSec)} img/s`}`], cols, '', '  ');
   // The first `n` epochs have no row shown: those of a resumed run that finished before its
   // restart (this monitor came after, or was not told), and those the view has no room for.
   // One row says so, so that the table never looks like the run's start when it is not.
@@ -194,6 +199,6 @@ export function renderMonitor(s: MonitorState, columns = 80, rows = Number.POSIT
   }
   const firstShown = kept.length > 0 ? done[done.length - kept.length].epoch : s.epochsBefore;
   const epochs: string[] = [];
-  if (kept.length > 0 || firstShown > 0) epochs.push('', table ? tableHeader : 'epochs:', ...summary(firstShown), ...kept.flat());
+  if (kept.length > 0 || firstShown > 0) epochs.push('', table ? tableTop : 'epochs:', ...summary(firstShown), ...kept.flat());
   return [...header, ...epochs, ...below];
 }

@@ -162,7 +162,7 @@ describe('rxtrain monitor', () => {
             `rxtrain monitor: connecting to ${address}\n`
             + `rxtrain monitor: training ended (stopped); waiting for the next run at ${address} (--follow)\n`
             + 'rxtrain monitor: training restarted: resumed at epoch 2/2 step 4 from runs/a/ckpt-1\n');
-          assert.match(t.out.text(), /training ended: stopped after 0\.0s\n#1 epoch 2\/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from runs\/a\/ckpt-1\n/);
+          assert.match(t.out.text(), /training ended: stopped after 10ms\n#1 epoch 2\/2 step 4 training alexnet-1 on wasm: 2 epochs × 4 steps, resumed from runs\/a\/ckpt-1\n/);
         }
         await server.shutdown();
         server = undefined;
@@ -442,12 +442,13 @@ describe('rxtrain monitor', () => {
     ]);
   });
 
-  it("in line mode ends an epoch's line with its training img/s when it has one, live and from the history", async () => {
+  it("in line mode ends an epoch's line with its time, as train's log writes it, and its training img/s when it has one, live and from the history", async () => {
     server = await serveTelemetry(events, { runId: 'alexnet-1', address: '127.0.0.1:0' });
     // The first epoch's checkpoint was written before the field: no img/s for it.
     const history = [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1500 }, { epoch: 1, trainLoss: 2, trainAccuracy: 0.25, lr: 0.01, durationMs: 1500, imagesPerSec: 98.76 }];
     events.next({ ...(begin() as Extract<TrainEvent, { kind: 'TrainBegin' }>), epochs: 3, epoch: 2, step: 8, resumedFrom: 'ckpt-2', history });
-    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 2, step: 12, trainLoss: 1, trainAccuracy: 0.75, lr: 0.01, durationMs: 1500, imagesPerSec: 101.23 });
+    // Its time as train's log writes it: 20m35s, not 1234.5s.
+    events.next({ kind: 'EpochEnd', time: Date.now(), epoch: 2, step: 12, trainLoss: 1, trainAccuracy: 0.75, lr: 0.01, durationMs: 1_234_500, imagesPerSec: 101.23 });
     const t = io();
     const exit = run([server.address], t.io);
     await until(() => server!.subscribers === 1, 5000, 'the monitor');
@@ -456,7 +457,7 @@ describe('rxtrain monitor', () => {
     assert.deepEqual(t.out.text().split('\n').slice(1, 4), [
       '#1 epoch 1/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5s',
       '#1 epoch 2/3 epoch done before the restart: train loss 2.0000 acc 25.0%, lr 0.01, 1.5s, 98.8 img/s',
-      '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 1.5s, 101.2 img/s',
+      '#2 epoch 3/3 step 12 epoch done: train loss 1.0000 acc 75.0%, lr 0.01, 20m35s, 101.2 img/s',
     ]);
   });
 

@@ -316,7 +316,7 @@ describe('MonitorState / renderMonitor', () => {
       assert.deepEqual(rows(wide), ['1 1.000', '2 1.100', '3 1.200', '4 1.300']);
       assert.doesNotMatch(wide.join('\n'), /before the restart/);
       // Every figure of an earlier epoch: train and val loss and accuracy, lr, time.
-      assert.match(wide.join('\n'), /\n {4}3 {7}1\.200 {6}50\.0% {5}2\.200 {4}25\.0% {4}0\.00500 {5}1\.0s\n/);
+      assert.match(wide.join('\n'), /\n {4}3 {7}1\.200 {6}50\.0% {5}2\.200 {4}25\.0% {4}0\.00500 {6}1\.0s\n/);
       assert.match(renderMonitor(s, 40).join('\n'), /\nepoch 3 {2}train loss 1\.200 acc 50\.0%\n {2}val loss 2\.200 acc 25\.0%\n {2}lr 0\.00500 {2}1\.0s\n/);
       // The monitor saw epochs 1-2 of the earlier process; the checkpoint's history has them all.
       const seenSome = [begin(1, 0), end(2, 0), end(3, 1), { type: 'restarted' } as WatchSignal, resumed].reduce(reduceMonitor, initialMonitorState('h:1'));

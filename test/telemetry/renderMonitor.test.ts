@@ -71,7 +71,8 @@ describe('renderMonitor on narrow terminals', () => {
       // Every finished epoch with its train and val figures.
       for (const loss of ['0.5123', '0.4123', '0.3123']) assert.ok(lines.some((l) => l.includes(loss)), `train loss ${loss}:\n${text}`);
       assert.equal((text.match(/84\.6%/g) ?? []).length, 3, `val acc of each epoch:\n${text}`);
-      assert.equal((text.match(/123\.4s/g) ?? []).length, 3, `time of each epoch:\n${text}`);
+      // As train's log writes it (formatDuration), not in plain seconds (123.4s).
+      assert.equal((text.match(/2m03s/g) ?? []).length, 3, `time of each epoch:\n${text}`);
     });
   }
 
@@ -82,17 +83,24 @@ describe('renderMonitor on narrow terminals', () => {
     for (const columns of [width - 1, width]) {
       const lines = renderMonitor(slow, columns);
       for (const l of lines) assert.ok(l.length <= columns, `${l.length} > ${columns}: ${l}`);
-      assert.ok(lines.some((l) => l.includes('1234.5s')), lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes('20m35s')), lines.join('\n'));
       assert.ok(lines.some((l) => l.includes('0.0000100')), `the epoch's lr:\n${lines.join('\n')}`);
     }
     assert.ok(header(renderMonitor(slow, width)), 'a table at its own width');
+    // An epoch of 10 hours or more ('10h17m15s') widens the time column rather than the rows alone.
+    const slower = reduceMonitor(slow, ev(12, { kind: 'EpochEnd', epoch: 4, step: 2345, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, lr: 0.00001, durationMs: 37_035_000 }));
+    const wider = header(renderMonitor(slower, 200))?.length ?? 0;
+    assert.equal(wider, width + 1);
+    const lines = renderMonitor(slower, wider);
+    for (const l of lines) assert.ok(l.length <= wider, `${l.length} > ${wider}: ${l}`);
+    assert.ok(lines.some((l) => l.endsWith(' 10h17m15s')) && header(lines), lines.join('\n'));
   });
 
-  it('adds a val top5 column when an epoch reported one (77 columns), and below that width lays each epoch out as a record with it', () => {
+  it('adds a val top5 column when an epoch reported one (78 columns), and below that width lays each epoch out as a record with it', () => {
     const many = reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, valTop5Accuracy: 0.987, lr: 0.001, durationMs: 1_234_500 }));
     const wide = renderMonitor(many, 80);
     const header = wide.find((l) => l.startsWith('epoch  train loss'));
-    assert.equal(header, 'epoch  train loss  train acc  val loss  val acc  val top5         lr     time');
+    assert.equal(header, 'epoch  train loss  train acc  val loss  val acc  val top5         lr      time');
     for (const l of wide) assert.ok(l.length <= 80, `${l.length} > 80: ${l}`);
     const row = wide.find((l) => /^ {4}4 /.test(l)) ?? '';
     assert.equal(row.length, header.length, 'rows as wide as the header');
@@ -104,27 +112,27 @@ describe('renderMonitor on narrow terminals', () => {
       assert.ok(!lines.some((l) => l.startsWith('epoch  train loss')), 'no table below its width');
       assert.ok(lines.some((l) => l.includes('top-5 98.7%')), `the record has it at ${columns} columns:\n${lines.join('\n')}`);
     }
-    assert.ok(renderMonitor(busyRun(), 80).some((l) => l === 'epoch  train loss  train acc  val loss  val acc         lr     time'), 'without top-5, the table as before');
+    assert.ok(renderMonitor(busyRun(), 80).some((l) => l === 'epoch  train loss  train acc  val loss  val acc         lr      time'), 'without top-5, the table as before');
   });
 
-  it("adds the epochs' img/s as the last column where it fits (76 columns, 86 with top-5), and to each record below the table's width", () => {
+  it("adds the epochs' img/s as the last column where it fits (77 columns, 87 with top-5), and to each record below the table's width", () => {
     const rated = reduceMonitor(busyRun(), ev(11, { kind: 'EpochEnd', epoch: 3, step: 1876, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, lr: 0.001, durationMs: 123_400, imagesPerSec: 1012.34 }));
     const wide = renderMonitor(rated, 79);
     const header = wide.find((l) => l.startsWith('epoch  train loss'));
-    assert.equal(header, 'epoch  train loss  train acc  val loss  val acc         lr     time    img/s');
+    assert.equal(header, 'epoch  train loss  train acc  val loss  val acc         lr      time    img/s');
     const row = wide.find((l) => /^ {4}4 /.test(l)) ?? '';
     assert.equal(row.length, header.length, 'rows as wide as the header');
-    assert.match(row, / 123\.4s {3}1012\.3$/);
+    assert.match(row, / 2m03s {3}1012\.3$/);
     // Epochs from before the field (an older server, an older checkpoint's history) have none.
-    assert.match(wide.find((l) => /^ {4}1 /.test(l)) ?? '', / 123\.4s {8}-$/);
+    assert.match(wide.find((l) => /^ {4}1 /.test(l)) ?? '', / 2m03s {8}-$/);
     const narrow = renderMonitor(rated, 60);
     assert.ok(narrow.some((l) => l.includes('1012.3 img/s')), `the record has it:\n${narrow.join('\n')}`);
     // With a top-5 column it needs 86: at 79 the table stays, without it.
     const top5 = reduceMonitor(rated, ev(12, { kind: 'EpochEnd', epoch: 4, step: 2345, trainLoss: 0.3, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.88, valTop5Accuracy: 0.99, lr: 0.001, durationMs: 123_400, imagesPerSec: 1000 }));
-    assert.ok(renderMonitor(top5, 79).includes('epoch  train loss  train acc  val loss  val acc  val top5         lr     time'));
-    const wider = renderMonitor(top5, 86);
-    for (const l of wider) assert.ok(l.length <= 86, `${l.length} > 86: ${l}`);
-    assert.ok(wider.includes('epoch  train loss  train acc  val loss  val acc  val top5         lr     time    img/s'), wider.join('\n'));
+    assert.ok(renderMonitor(top5, 79).includes('epoch  train loss  train acc  val loss  val acc  val top5         lr      time'));
+    const wider = renderMonitor(top5, 87);
+    for (const l of wider) assert.ok(l.length <= 87, `${l.length} > 87: ${l}`);
+    assert.ok(wider.includes('epoch  train loss  train acc  val loss  val acc  val top5         lr      time    img/s'), wider.join('\n'));
   });
 
   it("after an epoch, the view's rate is the epoch's, not its last batches'", () => {
