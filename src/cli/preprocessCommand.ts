@@ -11,6 +11,8 @@ import { processStopSignal, type StopSignal } from './processStopSignal';
 import { stopExitCode } from './stopExitCode';
 import { formatDuration } from '../telemetry/eventLogger';
 import { preprocessBarLine, type PreprocessBarFields } from './preprocessBarLine';
+import { parseMaxPixels } from './parseMaxPixels';
+import * as E from 'fp-ts/Either';
 
 /**
  * `rxtrain preprocess SRC OUT`: folder-per-class images → square train/val JPEGs,
@@ -79,6 +81,14 @@ function intOpt(name: string, text: string | undefined, dflt: number, lo: number
   return v;
 }
 
+/** `--max-pixels` as train, predict and evaluate read it (`1e9` too); the decoder's default without it. */
+function maxPixelsOpt(text: string | undefined): number {
+  if (text === undefined) return 100_000_000;
+  const n = parseMaxPixels(text);
+  if (E.isLeft(n)) throw new UsageError(n.left);
+  return n.right;
+}
+
 function parse(argv: string[]) {
   let parsed;
   try {
@@ -129,7 +139,7 @@ function parse(argv: string[]) {
     concurrency: v.concurrency === undefined ? undefined : intOpt('concurrency', v.concurrency, 0, 1, 1024),
     decoder: decoder as 'auto' | 'sharp',
     quality: intOpt('quality', v.quality, 90, 1, 100),
-    maxPixels: intOpt('max-pixels', v['max-pixels'], 100_000_000, 1, Number.MAX_SAFE_INTEGER),
+    maxPixels: maxPixelsOpt(v['max-pixels']),
     records: v.records === true,
     quiet: v.quiet === true,
   };

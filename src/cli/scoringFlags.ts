@@ -1,10 +1,12 @@
+import * as E from 'fp-ts/Either';
 import { BACKEND_NAMES, type BackendName } from '../model/backend';
+import { parseMaxPixels } from './parseMaxPixels';
 import type { WeightKind } from './scoringCheckpoint';
 
 /**
  * The flags `rxtrain evaluate` and `rxtrain predict` share, checked: `--weights ema|trained`,
  * `--backend auto|NAME` (default auto), `--batch-size N` and `--max-pixels N` (positive
- * integers; `--max-pixels` also as `2.5e8`, as `rxtrain train` reads it). Throws an Error naming the flag and the value, which the commands report as a
+ * integers; `--max-pixels` also as `2.5e8`, read by {@link parseMaxPixels} as every command reads it). Throws an Error naming the flag and the value, which the commands report as a
  * usage error.
  *
  * @example
@@ -26,13 +28,12 @@ export function scoringFlags(values: { readonly weights?: string; readonly backe
   if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new Error(`--backend must be auto, ${BACKEND_NAMES.join(', ')}; got '${b}'`);
   const n = values['batch-size'];
   if (n !== undefined && (!/^\d+$/.test(n) || Number(n) < 1)) throw new Error(`--batch-size must be a positive integer, got '${n}'`);
-  const p = values['max-pixels'];
-  // As rxtrain train reads it: 250000000 or 2.5e8.
-  if (p !== undefined && (p.trim() === '' || !Number.isSafeInteger(Number(p)) || Number(p) < 1)) throw new Error(`--max-pixels must be a positive integer, got '${p}'`);
+  const p = values['max-pixels'] === undefined ? undefined : parseMaxPixels(values['max-pixels']);
+  if (p !== undefined && E.isLeft(p)) throw new Error(p.left);
   return {
     ...(w === undefined ? {} : { weights: w }),
     backend: b as BackendName | 'auto',
     ...(n === undefined ? {} : { batchSize: Number(n) }),
-    ...(p === undefined ? {} : { maxPixels: Number(p) }),
+    ...(p === undefined ? {} : { maxPixels: p.right }),
   };
 }

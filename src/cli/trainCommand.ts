@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseCommandArgs } from './parseCommandArgs';
 import { parseConfigJson } from './parseConfigJson';
 import { whyNoFolder } from './whyNoFolder';
+import { parseMaxPixels } from './parseMaxPixels';
 import * as E from 'fp-ts/Either';
 import { catchError, EMPTY, lastValueFrom, merge, Subject, type Observable } from 'rxjs';
 import { initBackend, type BackendName } from '../model/backend';
@@ -145,6 +146,8 @@ interface Flag {
   readonly help: string;
   /** Value mapping for special words ("none" → null …). */
   readonly words?: Readonly<Record<string, unknown>>;
+  /** A parser of its own, shared with other commands' flag of the same name (Left: the usage error). */
+  readonly parse?: (raw: string) => E.Either<string, unknown>;
 }
 
 // One table drives parsing, the config override and --help, so they cannot drift apart.
@@ -154,7 +157,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'format', kind: 'string', field: 'data.format', arg: 'auto|manifest|folder', help: 'how to read --data (auto: manifest when train.csv exists)' },
   { name: 'records', kind: 'bool', field: 'data.records', help: 'use train.rec/val.rec of a preprocess dir when present (--no-records: decode the image files); not given, a resume reads what its checkpoint trained on' },
   { name: 'prefetch', kind: 'int', field: 'data.prefetch', arg: 'N', help: 'batches prepared ahead of the training step' },
-  { name: 'max-pixels', kind: 'int', field: 'data.maxPixels', arg: 'N', help: 'skip images larger than N pixels (a guard against decompression bombs; image files only, not record files)' },
+  { name: 'max-pixels', kind: 'int', field: 'data.maxPixels', arg: 'N', help: 'skip images larger than N pixels (a guard against decompression bombs; image files only, not record files)', parse: parseMaxPixels },
   { name: 'model', kind: 'string', field: 'model.name', arg: 'alexnet|small', help: 'network' },
   { name: 'input-size', kind: 'int', field: 'model.inputSize', arg: 'N', help: 'side of the (cropped) image the network sees' },
   { name: 'channels', kind: 'int', field: 'model.channels', arg: '1|3', help: 'input channels' },
@@ -340,6 +343,11 @@ function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): 
 function flagValue(f: Flag, raw: string | boolean): unknown {
   if (typeof raw === 'boolean') return raw;
   if (f.words !== undefined && raw in f.words) return f.words[raw];
+  if (f.parse !== undefined) {
+    const v = f.parse(raw);
+    if (E.isLeft(v)) throw new UsageError(v.left);
+    return v.right;
+  }
   switch (f.kind) {
     case 'int':
     case 'number': {

@@ -117,6 +117,10 @@ describe('rxtrain preprocess (CLI)', function () {
     [['a', 'b', '--background', 'pink'], /--background must be black or white/],
     [['a', 'b', '--decoder', 'magic'], /--decoder must be auto or sharp, got "magic"/],
     [['a', 'b', '--seed'], /--seed needs a value/],
+    // As train, predict and evaluate word it.
+    [['a', 'b', '--max-pixels', '0'], /--max-pixels must be a positive integer, got '0'/],
+    [['a', 'b', '--max-pixels', '1.5'], /--max-pixels must be a positive integer, got '1\.5'/],
+    [['a', 'b', '--max-pixels', '1e20'], /--max-pixels must be a positive integer, got '1e20'/],
   ] as const) {
     it(`exits 2 with a clear message for ${argv.join(' ')}`, async () => {
       const r = await cli([...argv]);
@@ -125,6 +129,17 @@ describe('rxtrain preprocess (CLI)', function () {
       assert.match(r.err, /--help/);
     });
   }
+
+  it('reads --max-pixels as train, predict and evaluate do: 1e9 and 6e2 as well as 600', async () => {
+    assert.equal((await cli([src, path.join(tmp, 'mp-big'), '--decoder', 'sharp', '-q', '--max-pixels', '1e9'])).code, 0);
+    // 30x20 is 600 pixels, at the limit; the 31..34 wide ones are over it.
+    for (const limit of ['6e2', '600']) {
+      const r = await cli([src, path.join(tmp, `mp-${limit}`), '--decoder', 'sharp', '--max-pixels', limit]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^preprocessed 2 images /m, `${limit}: ${r.out}`);
+      assert.match(r.err, /too-many-pixels \(8\):/, `${limit}: ${r.err}`);
+    }
+  });
 
   it('exits 1 with a clear message when SRC does not exist', async () => {
     const r = await cli([path.join(tmp, 'missing'), path.join(tmp, 'o')]);
